@@ -1,0 +1,263 @@
+//! Who is calling: API keys (`Authorization: Bearer prk_…`, also in the websocket
+//! `connection_init` payload) and browser sessions (an HttpOnly cookie). The result is a
+//! [`Principal`], which also carries the chain of principals it acts for (human -> agent -> …).
+
+pub mod api_key;
+pub mod session;
+
+use axum::http::HeaderMap;
+use axum::http::header::{AUTHORIZATION, COOKIE};
+use praetor_entities::{ApiKeyId, OrgId, service_account, user};
+use sea_orm::DatabaseConnection;
+use serde::Serialize;
+
+use crate::clock::Clock;
+use crate::error::{Error, Result};
+
+pub const SESSION_COOKIE: &str = "praetor_session";
+
+/// The authenticated subject.
+#[derive(Debug, Clone)]
+pub enum Subject {
+    User(user::Model),
+    ServiceAccount(service_account::Model),
+}
+
+/// One link of a principal chain, as recorded in audit events.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
+pub struct ActorRef {
+    /// `user`, `service_account` or `agent`.
+    pub kind: String,
+    pub id: String,
+    pub name: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct Principal {
+    pub subject: Subject,
+    /// An API key is valid in exactly one organization; a browser session is not restricted.
+    pub key_org: Option<OrgId>,
+    /// The key that authenticated this request, if any.
+    pub via_key: Option<ApiKeyId>,
+    /// Principals this one acts for, outermost first (a human, then agents). Empty when the
+    /// subject acts for itself.
+    pub on_behalf_of: Vec<ActorRef>,
+}
+
+impl Principal {
+    pub fn new(subject: Subject) -> Self {
+        Self {
+            subject,
+            key_org: None,
+            via_key: None,
+            on_behalf_of: Vec::new(),
+        }
+    }
+
+    /// The subject as written in RBAC rules: `user:<uuid>` or `sa:<uuid>`.
+    pub fn rbac_subject(&self) -> String {
+        match &self.subject {
+            Subject::User(u) => rbac_user(u.id.0),
+            Subject::ServiceAccount(sa) => rbac_service_account(sa.id.0),
+        }
+    }
+
+    pub fn actor(&self) -> ActorRef {
+        match &self.subject {
+            Subject::User(u) => ActorRef {
+                kind: "user".into(),
+                id: u.id.to_string(),
+                name: u.email.clone(),
+            },
+            Subject::ServiceAccount(sa) => ActorRef {
+                kind: "service_account".into(),
+                id: sa.id.to_string(),
+                name: sa.name.clone(),
+            },
+        }
+    }
+
+    /// The whole chain, outermost first, ending with this subject.
+    pub fn chain(&self) -> Vec<ActorRef> {
+        let mut chain = self.on_behalf_of.clone();
+        chain.push(self.actor());
+        chain
+    }
+
+    pub fn user(&self) -> Option<&user::Model> {
+        match &self.subject {
+            Subject::User(u) => Some(u),
+            Subject::ServiceAccount(_) => None,
+        }
+    }
+
+    pub fn is_instance_admin(&self) -> bool {
+        // An org-bound API key never carries instance-wide powers.
+        self.key_org.is_none() && self.user().is_some_and(|u| u.instance_admin)
+    }
+
+    /// May this principal act inside `org` at all (before any RBAC check)?
+    pub fn may_enter(&self, org: OrgId) -> bool {
+        match (&self.subject, self.key_org) {
+            (Subject::ServiceAccount(sa), _) => sa.org_id == org,
+            (Subject::User(_), Some(key_org)) => key_org == org,
+            (Subject::User(_), None) => true,
+        }
+    }
+}
+
+pub fn rbac_user(id: uuid::Uuid) -> String {
+    format!("user:{}", id.simple())
+}
+
+pub fn rbac_service_account(id: uuid::Uuid) -> String {
+    format!("sa:{}", id.simple())
+}
+
+pub fn rbac_group(id: uuid::Uuid) -> String {
+    format!("group:{}", id.simple())
+}
+
+/// Credentials found on an HTTP request or a websocket `connection_init` payload.
+#[derive(Debug, Default, Clone)]
+pub struct Credentials {
+    pub bearer: Option<String>,
+    pub session: Option<String>,
+}
+
+impl Credentials {
+    pub fn from_headers(headers: &HeaderMap) -> Result<Self> {
+        let mut creds = Credentials::default();
+        if let Some(value) = headers.get(AUTHORIZATION) {
+            let text = value
+                .to_str()
+                .map_err(|_| Error::Unauthenticated("malformed Authorization header".into()))?;
+            let token = text
+                .strip_prefix("Bearer ")
+                .or_else(|| text.strip_prefix("bearer "))
+                .ok_or_else(|| {
+                    Error::Unauthenticated("expected `Authorization: Bearer prk_…`".into())
+                })?;
+            creds.bearer = Some(token.trim().to_string());
+        }
+        for value in headers.get_all(COOKIE) {
+            let Ok(text) = value.to_str() else { continue };
+            for pair in text.split(';') {
+                if let Some((name, val)) = pair.trim().split_once('=')
+                    && name == SESSION_COOKIE
+                    && !val.is_empty()
+                {
+                    creds.session = Some(val.to_string());
+                }
+            }
+        }
+        Ok(creds)
+    }
+
+    /// Reads `{"authorization": "Bearer prk_…"}` (or `Authorization`, or `token`) from a
+    /// websocket `connection_init` payload.
+    pub fn from_init_payload(payload: &serde_json::Value) -> Result<Option<String>> {
+        let field = ["authorization", "Authorization", "token"]
+            .iter()
+            .find_map(|k| payload.get(*k))
+            .and_then(|v| v.as_str());
+        match field {
+            None => Ok(None),
+            Some(text) => {
+                let token = text.strip_prefix("Bearer ").unwrap_or(text).trim();
+                if token.is_empty() {
+                    Err(Error::Unauthenticated(
+                        "empty token in connection_init".into(),
+                    ))
+                } else {
+                    Ok(Some(token.to_string()))
+                }
+            }
+        }
+    }
+
+    /// Resolves the credentials. A bearer token that does not authenticate is an error (the
+    /// caller meant to authenticate); a stale session cookie just means anonymous.
+    pub async fn authenticate(
+        &self,
+        db: &DatabaseConnection,
+        clock: &dyn Clock,
+    ) -> Result<Option<Principal>> {
+        if let Some(token) = &self.bearer {
+            return api_key::authenticate(db, clock, token).await.map(Some);
+        }
+        if let Some(token) = &self.session {
+            return session::authenticate(db, clock, token).await;
+        }
+        Ok(None)
+    }
+}
+
+/// SHA-256 of a secret, hex encoded: what is stored in place of keys and session tokens.
+pub fn hash_secret(secret: &str) -> String {
+    use sha2::{Digest, Sha256};
+    hex::encode(Sha256::digest(secret.as_bytes()))
+}
+
+/// `bytes` random bytes from the OS generator, hex encoded.
+pub fn random_token(bytes: usize) -> String {
+    let mut buf = vec![0u8; bytes];
+    rand::fill(&mut buf[..]);
+    hex::encode(buf)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use axum::http::HeaderValue;
+
+    #[test]
+    fn reads_bearer_and_session_cookie() {
+        let mut h = HeaderMap::new();
+        h.insert(AUTHORIZATION, HeaderValue::from_static("Bearer prk_abc"));
+        h.insert(
+            COOKIE,
+            HeaderValue::from_static("a=b; praetor_session=s3cr3t; c=d"),
+        );
+        let c = Credentials::from_headers(&h).unwrap();
+        assert_eq!(c.bearer.as_deref(), Some("prk_abc"));
+        assert_eq!(c.session.as_deref(), Some("s3cr3t"));
+    }
+
+    #[test]
+    fn rejects_non_bearer_authorization() {
+        let mut h = HeaderMap::new();
+        h.insert(
+            AUTHORIZATION,
+            HeaderValue::from_static("Basic Zm9vOmJhcg=="),
+        );
+        assert_eq!(
+            Credentials::from_headers(&h).unwrap_err().code(),
+            "UNAUTHENTICATED"
+        );
+    }
+
+    #[test]
+    fn init_payload_token() {
+        let p = serde_json::json!({"authorization": "Bearer prk_x"});
+        assert_eq!(
+            Credentials::from_init_payload(&p).unwrap().as_deref(),
+            Some("prk_x")
+        );
+        assert_eq!(
+            Credentials::from_init_payload(&serde_json::json!({})).unwrap(),
+            None
+        );
+        assert!(Credentials::from_init_payload(&serde_json::json!({"token": ""})).is_err());
+    }
+
+    #[test]
+    fn tokens_are_random_and_hashes_stable() {
+        assert_ne!(random_token(16), random_token(16));
+        assert_eq!(random_token(32).len(), 64);
+        assert_eq!(
+            hash_secret("abc"),
+            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+        );
+    }
+}

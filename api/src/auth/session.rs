@@ -1,0 +1,80 @@
+//! Browser sessions: a random token in an HttpOnly, SameSite=Strict cookie; the database keeps
+//! only its hash. CSRF is closed by the cookie's SameSite and by the HTTP layer accepting only
+//! JSON bodies on POST (a cross-site form cannot send one without a CORS preflight).
+
+use chrono::Duration;
+use praetor_entities::{UserId, user, user_session};
+use sea_orm::{ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, Set};
+
+use super::{Principal, Subject, hash_secret, random_token};
+use crate::clock::Clock;
+use crate::error::Result;
+
+pub struct NewSession {
+    pub token: String,
+    pub expires_at: chrono::DateTime<chrono::Utc>,
+}
+
+pub async fn create(
+    db: &DatabaseConnection,
+    clock: &dyn Clock,
+    user: UserId,
+    ttl_hours: u32,
+) -> Result<NewSession> {
+    let token = random_token(32);
+    let now = clock.now();
+    let expires_at = now + Duration::hours(i64::from(ttl_hours));
+    user_session::ActiveModel {
+        token_hash: Set(hash_secret(&token)),
+        user_id: Set(user),
+        created_at: Set(now),
+        expires_at: Set(expires_at),
+    }
+    .insert(db)
+    .await?;
+    // Sessions are few per user; expired ones are cleaned when a new one starts.
+    user_session::Entity::delete_many()
+        .filter(user_session::Column::ExpiresAt.lte(now))
+        .exec(db)
+        .await?;
+    Ok(NewSession { token, expires_at })
+}
+
+pub async fn authenticate(
+    db: &DatabaseConnection,
+    clock: &dyn Clock,
+    token: &str,
+) -> Result<Option<Principal>> {
+    let Some(session) = user_session::Entity::find_by_id(hash_secret(token))
+        .one(db)
+        .await?
+    else {
+        return Ok(None);
+    };
+    if session.expires_at <= clock.now() {
+        return Ok(None);
+    }
+    let user = user::Entity::find_by_id(session.user_id).one(db).await?;
+    Ok(user.map(|u| Principal::new(Subject::User(u))))
+}
+
+pub async fn destroy(db: &DatabaseConnection, token: &str) -> Result<()> {
+    user_session::Entity::delete_by_id(hash_secret(token))
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
+/// The `Set-Cookie` value for a new session.
+pub fn cookie(token: &str, max_age_secs: i64, secure: bool) -> String {
+    format!(
+        "{}={token}; Path=/; HttpOnly; SameSite=Strict; Max-Age={max_age_secs}{}",
+        super::SESSION_COOKIE,
+        if secure { "; Secure" } else { "" }
+    )
+}
+
+/// The `Set-Cookie` value that removes the session cookie.
+pub fn clear_cookie(secure: bool) -> String {
+    cookie("", 0, secure)
+}

@@ -1,0 +1,296 @@
+//! May they: RBAC with domains on casbin, one enforcer per organization.
+//!
+//! Each organization gets its own enforcer loaded with only its rules (the built-in role
+//! permissions plus its bindings and group memberships), so a decision costs the same however
+//! many tenants there are. The enforcer is tagged with the org's `rbac_version`; every change to
+//! bindings or memberships bumps that version in the same transaction, and the next request that
+//! reads the org row sees the new version and reloads. That keeps every node of a cluster
+//! correct without a separate invalidation channel. Decisions are cached per enforcer, so the
+//! cache dies with the version it was computed under.
+//!
+//! A successful check hands out a [`Permit`]; privileged service functions take one as an
+//! argument, so a path that skipped the check does not compile.
+
+mod adapter;
+
+use std::collections::{HashMap, HashSet};
+use std::sync::{Arc, Mutex, RwLock};
+
+use casbin::{CoreApi, DefaultModel, Enforcer};
+use praetor_entities::{OrgId, ProjectId, org};
+use sea_orm::DatabaseConnection;
+
+use crate::auth::Principal;
+use crate::error::{Error, Result};
+
+pub use adapter::OrgRuleAdapter;
+
+/// The casbin model, also shipped in `policies/` for reference and review.
+pub const MODEL: &str = include_str!("../../../policies/rbac_model.conf");
+/// Built-in role permissions.
+pub const BUILTIN_RULES: &str = include_str!("../../../policies/rbac_roles.csv");
+
+/// Roles that can be bound.
+pub const BUILTIN_ROLES: &[&str] = &[
+    "org_admin",
+    "org_member",
+    "project_admin",
+    "operator",
+    "approver",
+    "viewer",
+];
+
+/// Where an operation happens: the organization itself, or one of its projects.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Domain {
+    Org,
+    Project(ProjectId),
+}
+
+impl Domain {
+    pub fn rbac(&self) -> String {
+        match self {
+            Domain::Org => "org".to_string(),
+            Domain::Project(p) => p.to_string(),
+        }
+    }
+}
+
+const DECISION_CACHE_LIMIT: usize = 50_000;
+
+/// One organization's loaded rules.
+pub struct OrgRbac {
+    version: i64,
+    enforcer: Enforcer,
+    /// Subjects with at least one binding or group membership: the org's members.
+    members: HashSet<String>,
+    decisions: Mutex<HashMap<(String, String, String), bool>>,
+}
+
+impl OrgRbac {
+    pub async fn load(db: &DatabaseConnection, org: OrgId, version: i64) -> Result<Self> {
+        let adapter = OrgRuleAdapter::new(db.clone(), org).fetch().await?;
+        Self::from_adapter(adapter, version).await
+    }
+
+    pub async fn from_adapter(adapter: OrgRuleAdapter, version: i64) -> Result<Self> {
+        let model = DefaultModel::from_str(MODEL)
+            .await
+            .map_err(Error::internal)?;
+        let members = adapter.members();
+        let mut enforcer = Enforcer::new_raw(model, adapter)
+            .await
+            .map_err(Error::internal)?;
+        // A binding in domain "*" (org-wide) applies in every domain of the org.
+        enforcer
+            .get_role_manager()
+            .write()
+            .matching_fn(None, Some(casbin::function_map::key_match));
+        enforcer.load_policy().await.map_err(Error::internal)?;
+        Ok(Self {
+            version,
+            enforcer,
+            members,
+            decisions: Mutex::new(HashMap::new()),
+        })
+    }
+
+    pub fn is_member(&self, subject: &str) -> bool {
+        self.members.contains(subject)
+    }
+
+    /// Whether `subject` may perform `op` in `domain`. Cached until the rules change.
+    pub fn allows(&self, subject: &str, domain: &str, op: &str) -> bool {
+        let key = (subject.to_string(), domain.to_string(), op.to_string());
+        if let Ok(cache) = self.decisions.lock()
+            && let Some(hit) = cache.get(&key)
+        {
+            return *hit;
+        }
+        let decision = self
+            .enforcer
+            .enforce((subject, domain, op))
+            .unwrap_or_else(|e| {
+                // An evaluation error denies (fail closed); it is logged because it means the
+                // model or a rule is malformed.
+                tracing::error!(%subject, %domain, %op, "RBAC evaluation failed: {e}");
+                false
+            });
+        if let Ok(mut cache) = self.decisions.lock() {
+            if cache.len() >= DECISION_CACHE_LIMIT {
+                cache.clear();
+            }
+            cache.insert(key, decision);
+        }
+        decision
+    }
+}
+
+/// The registry of per-org enforcers.
+pub struct Authz {
+    db: DatabaseConnection,
+    orgs: RwLock<HashMap<OrgId, Arc<OrgRbac>>>,
+}
+
+impl Authz {
+    pub fn new(db: DatabaseConnection) -> Self {
+        Self {
+            db,
+            orgs: RwLock::new(HashMap::new()),
+        }
+    }
+
+    /// The enforcer for `org` at the version recorded on the (freshly read) org row.
+    pub async fn org_rbac(&self, org: &org::Model) -> Result<Arc<OrgRbac>> {
+        if let Ok(map) = self.orgs.read()
+            && let Some(rbac) = map.get(&org.id)
+            && rbac.version >= org.rbac_version
+        {
+            return Ok(rbac.clone());
+        }
+        let loaded = Arc::new(OrgRbac::load(&self.db, org.id, org.rbac_version).await?);
+        if let Ok(mut map) = self.orgs.write() {
+            let keep_existing = map.get(&org.id).is_some_and(|e| e.version > loaded.version);
+            if !keep_existing {
+                map.insert(org.id, loaded.clone());
+            }
+        }
+        Ok(loaded)
+    }
+
+    /// Enters an organization: NOT_FOUND unless the principal belongs to it, so other tenants'
+    /// organizations are indistinguishable from ones that do not exist.
+    pub async fn enter(&self, principal: &Principal, org: org::Model) -> Result<OrgAccess> {
+        let not_found = || Error::not_found("organization");
+        if !principal.may_enter(org.id) {
+            return Err(not_found());
+        }
+        let rbac = self.org_rbac(&org).await?;
+        let subject = principal.rbac_subject();
+        if !rbac.is_member(&subject) {
+            return Err(not_found());
+        }
+        Ok(OrgAccess {
+            org: Arc::new(org),
+            principal: Arc::new(principal.clone()),
+            rbac,
+            subject,
+        })
+    }
+}
+
+/// Proof that a principal belongs to an organization; the starting point of every tenant read.
+#[derive(Clone)]
+pub struct OrgAccess {
+    org: Arc<org::Model>,
+    principal: Arc<Principal>,
+    rbac: Arc<OrgRbac>,
+    subject: String,
+}
+
+impl OrgAccess {
+    pub fn org(&self) -> &org::Model {
+        &self.org
+    }
+
+    pub fn org_id(&self) -> OrgId {
+        self.org.id
+    }
+
+    pub fn principal(&self) -> &Principal {
+        &self.principal
+    }
+
+    pub fn allows(&self, domain: Domain, op: &str) -> bool {
+        self.rbac.allows(&self.subject, &domain.rbac(), op)
+    }
+
+    /// A permit for `op` in `domain`, or FORBIDDEN naming what was missing.
+    pub fn permit(&self, domain: Domain, op: &str) -> Result<Permit> {
+        if self.allows(domain, op) {
+            Ok(Permit {
+                access: self.clone(),
+                domain,
+                op: op.to_string(),
+            })
+        } else {
+            Err(Error::forbidden(format!(
+                "missing permission `{op}` in {}",
+                domain_label(domain)
+            )))
+        }
+    }
+
+    /// Like [`OrgAccess::permit`] for reads, where a missing permission answers NOT_FOUND so
+    /// that what cannot be read is not revealed either.
+    pub fn read_permit(&self, domain: Domain, op: &str, what: &str) -> Result<Permit> {
+        self.permit(domain, op).map_err(|_| Error::not_found(what))
+    }
+}
+
+fn domain_label(domain: Domain) -> String {
+    match domain {
+        Domain::Org => "the organization".to_string(),
+        Domain::Project(p) => format!("project {p}"),
+    }
+}
+
+/// A granted operation. Only [`OrgAccess::permit`] makes one.
+#[derive(Clone)]
+pub struct Permit {
+    access: OrgAccess,
+    domain: Domain,
+    op: String,
+}
+
+impl Permit {
+    pub fn org_id(&self) -> OrgId {
+        self.access.org_id()
+    }
+
+    pub fn org(&self) -> &org::Model {
+        self.access.org()
+    }
+
+    pub fn domain(&self) -> Domain {
+        self.domain
+    }
+
+    pub fn op(&self) -> &str {
+        &self.op
+    }
+
+    pub fn principal(&self) -> &Principal {
+        self.access.principal()
+    }
+
+    pub fn access(&self) -> &OrgAccess {
+        &self.access
+    }
+}
+
+/// Proof that the caller is an instance administrator (may create organizations).
+pub struct InstanceAdmin {
+    principal: Principal,
+}
+
+impl InstanceAdmin {
+    pub fn check(principal: &Principal) -> Result<Self> {
+        if principal.is_instance_admin() {
+            Ok(Self {
+                principal: principal.clone(),
+            })
+        } else {
+            Err(Error::forbidden(
+                "only an instance administrator may do this",
+            ))
+        }
+    }
+
+    pub fn principal(&self) -> &Principal {
+        &self.principal
+    }
+}
+
+#[cfg(test)]
+mod tests;

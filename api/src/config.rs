@@ -1,0 +1,383 @@
+//! Configuration: built-in defaults, then an optional TOML file, then `PRAETOR_*` environment
+//! variables (`__` separates nested keys; `PRAETOR_X_FILE` reads the value of `X` from a file, for
+//! secrets mounted by an orchestrator). Validated once at start and shared as `Arc<Config>`.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use figment::Figment;
+use figment::providers::{Format, Serialized, Toml};
+use figment::value::{Dict, Map, Value};
+use figment::{Metadata, Profile, Provider};
+use serde::{Deserialize, Serialize};
+
+/// Why a configuration could not be used. The message names the setting and where it came from.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("configuration: {0}")]
+    Load(String),
+    #[error("configuration: {key}: {message}")]
+    Invalid { key: &'static str, message: String },
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Config {
+    /// Address the HTTP server binds.
+    pub listen: SocketAddr,
+    /// `sqlite://path` or `postgres://…`. Empty means a SQLite file under `data_dir`.
+    pub database_url: String,
+    /// Where the default SQLite database lives.
+    pub data_dir: PathBuf,
+    /// Seed the demo organization and users at start; implies `dev_login`.
+    pub demo: bool,
+    /// Allow signing in by e-mail alone (development only).
+    pub dev_login: bool,
+    /// Production mode: GraphiQL and introspection off, secure cookies.
+    pub production: bool,
+    /// Largest request body accepted, in bytes.
+    pub max_body_bytes: usize,
+    /// Lifetime of a browser session.
+    pub session_ttl_hours: u32,
+    pub database: DatabaseConfig,
+    pub graphql: GraphqlConfig,
+    pub log: LogConfig,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct DatabaseConfig {
+    pub max_connections: u32,
+    /// Seconds to wait for a connection from the pool.
+    pub acquire_timeout_secs: u64,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct GraphqlConfig {
+    pub max_depth: usize,
+    pub max_complexity: usize,
+    /// Serve GraphiQL on `GET /graphql` (always off in production).
+    pub graphiql: bool,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct LogConfig {
+    /// `text` or `json`.
+    pub format: String,
+    /// A tracing filter such as `info,praetor=debug`; `RUST_LOG` wins when set.
+    pub filter: String,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Self {
+            listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
+            database_url: String::new(),
+            data_dir: PathBuf::from("data"),
+            demo: false,
+            dev_login: false,
+            production: false,
+            max_body_bytes: 1024 * 1024,
+            session_ttl_hours: 12,
+            database: DatabaseConfig::default(),
+            graphql: GraphqlConfig::default(),
+            log: LogConfig::default(),
+        }
+    }
+}
+
+impl Default for DatabaseConfig {
+    fn default() -> Self {
+        Self {
+            max_connections: 16,
+            acquire_timeout_secs: 10,
+        }
+    }
+}
+
+impl Default for GraphqlConfig {
+    fn default() -> Self {
+        Self {
+            max_depth: 12,
+            max_complexity: 2_000,
+            graphiql: true,
+        }
+    }
+}
+
+impl Default for LogConfig {
+    fn default() -> Self {
+        Self {
+            format: "text".into(),
+            filter: "info".into(),
+        }
+    }
+}
+
+const ENV_PREFIX: &str = "PRAETOR_";
+/// Environment variables with the prefix that are not settings.
+const ENV_NOT_SETTINGS: &[&str] = &["PRAETOR_CONFIG"];
+
+impl Config {
+    /// Defaults -> `file` (if given) -> environment, then [`Config::validate`].
+    pub fn load(file: Option<&Path>) -> Result<Self, ConfigError> {
+        let vars: Vec<(String, String)> = std::env::vars().collect();
+        Self::load_from(file, &vars)
+    }
+
+    /// As [`Config::load`] with an explicit environment (tests pass their own).
+    pub fn load_from(file: Option<&Path>, env: &[(String, String)]) -> Result<Self, ConfigError> {
+        let mut figment = Figment::from(Serialized::defaults(Config::default()));
+        if let Some(path) = file {
+            if !path.exists() {
+                return Err(ConfigError::Load(format!(
+                    "file {} does not exist",
+                    path.display()
+                )));
+            }
+            figment = figment.merge(Toml::file_exact(path));
+        }
+        let mut plain = Vec::new();
+        for (name, value) in env {
+            let Some(rest) = name.strip_prefix(ENV_PREFIX) else {
+                continue;
+            };
+            if ENV_NOT_SETTINGS.contains(&name.as_str()) || rest.is_empty() {
+                continue;
+            }
+            if let Some(key) = rest.strip_suffix("_FILE") {
+                let text = std::fs::read_to_string(value)
+                    .map_err(|e| ConfigError::Load(format!("{name}: cannot read {value}: {e}")))?;
+                plain.push((
+                    key.to_string(),
+                    text.trim_end_matches(['\r', '\n']).to_string(),
+                ));
+            } else {
+                plain.push((rest.to_string(), value.clone()));
+            }
+        }
+        let known = known_keys();
+        for (key, _) in &plain {
+            let top = key
+                .split("__")
+                .next()
+                .unwrap_or_default()
+                .to_ascii_lowercase();
+            if !known.contains(&top) {
+                return Err(ConfigError::Load(format!(
+                    "unknown environment setting {ENV_PREFIX}{key} (known: {})",
+                    known
+                        .iter()
+                        .map(|k| format!("{ENV_PREFIX}{}", k.to_ascii_uppercase()))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                )));
+            }
+        }
+        figment = figment.merge(EnvVars(plain));
+        let config: Config = figment
+            .extract()
+            .map_err(|e| ConfigError::Load(e.to_string()))?;
+        config.validate()?;
+        Ok(config)
+    }
+
+    /// Checks that hold whatever the source of the values.
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        let url = self.database_url.trim();
+        if !(url.is_empty()
+            || url.starts_with("sqlite:")
+            || url.starts_with("postgres://")
+            || url.starts_with("postgresql://"))
+        {
+            return Err(ConfigError::Invalid {
+                key: "database_url",
+                message: "must be empty (SQLite under data_dir), sqlite://PATH, or postgres://…"
+                    .into(),
+            });
+        }
+        if self.max_body_bytes < 1024 || self.max_body_bytes > 64 * 1024 * 1024 {
+            return Err(ConfigError::Invalid {
+                key: "max_body_bytes",
+                message: format!("{} is outside 1024..=67108864", self.max_body_bytes),
+            });
+        }
+        if self.graphql.max_depth == 0 || self.graphql.max_complexity == 0 {
+            return Err(ConfigError::Invalid {
+                key: "graphql",
+                message: "max_depth and max_complexity must be positive".into(),
+            });
+        }
+        if self.session_ttl_hours == 0 || self.session_ttl_hours > 24 * 30 {
+            return Err(ConfigError::Invalid {
+                key: "session_ttl_hours",
+                message: "must be between 1 and 720".into(),
+            });
+        }
+        if self.database.max_connections == 0 {
+            return Err(ConfigError::Invalid {
+                key: "database.max_connections",
+                message: "must be at least 1".into(),
+            });
+        }
+        if !matches!(self.log.format.as_str(), "text" | "json") {
+            return Err(ConfigError::Invalid {
+                key: "log.format",
+                message: format!("`{}` is neither `text` nor `json`", self.log.format),
+            });
+        }
+        if self.production && (self.demo || self.dev_login) {
+            return Err(ConfigError::Invalid {
+                key: "production",
+                message: "demo mode and dev login cannot be enabled in production".into(),
+            });
+        }
+        Ok(())
+    }
+
+    /// The database URL to connect to, defaulting to `data_dir/praetor.db`.
+    pub fn effective_database_url(&self) -> String {
+        if self.database_url.trim().is_empty() {
+            format!("sqlite://{}", self.data_dir.join("praetor.db").display())
+        } else {
+            self.database_url.trim().to_string()
+        }
+    }
+
+    pub fn dev_login_enabled(&self) -> bool {
+        self.dev_login || self.demo
+    }
+
+    pub fn graphiql_enabled(&self) -> bool {
+        self.graphql.graphiql && !self.production
+    }
+}
+
+/// The `PRAETOR_*` variables, already stripped of the prefix and with `_FILE` values read.
+struct EnvVars(Vec<(String, String)>);
+
+impl Provider for EnvVars {
+    fn metadata(&self) -> Metadata {
+        Metadata::named("`PRAETOR_` environment variable(s)").interpolater(
+            |_: &Profile, k: &[&str]| {
+                format!(
+                    "{ENV_PREFIX}{}",
+                    k.iter()
+                        .map(|k| k.to_ascii_uppercase())
+                        .collect::<Vec<_>>()
+                        .join("__")
+                )
+            },
+        )
+    }
+
+    fn data(&self) -> Result<Map<Profile, Dict>, figment::Error> {
+        let mut dict = Dict::new();
+        for (key, value) in &self.0 {
+            let path = key.to_ascii_lowercase().replace("__", ".");
+            let parsed: Value = value.parse().unwrap_or_else(|_| Value::from(value.clone()));
+            if let Some(nested) = figment::util::nest(&path, parsed).into_dict() {
+                for (k, v) in nested {
+                    merge_into(&mut dict, k, v);
+                }
+            }
+        }
+        Ok(Profile::Default.collect(dict))
+    }
+}
+
+fn merge_into(dict: &mut Dict, key: String, value: Value) {
+    match (dict.get_mut(&key), value) {
+        (Some(Value::Dict(_, existing)), Value::Dict(_, incoming)) => {
+            for (k, v) in incoming {
+                merge_into(existing, k, v);
+            }
+        }
+        (_, value) => {
+            dict.insert(key, value);
+        }
+    }
+}
+
+fn known_keys() -> Vec<String> {
+    match serde_json::to_value(Config::default()) {
+        Ok(serde_json::Value::Object(map)) => map.keys().cloned().collect(),
+        _ => Vec::new(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn env(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
+    }
+
+    #[test]
+    fn defaults_are_valid() {
+        let c = Config::load_from(None, &[]).unwrap();
+        assert_eq!(c.listen.to_string(), "127.0.0.1:8080");
+        assert!(c.effective_database_url().starts_with("sqlite://"));
+    }
+
+    #[test]
+    fn file_then_env_with_nesting_and_file_secrets() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("praetor.toml");
+        std::fs::write(
+            &file,
+            "listen = \"0.0.0.0:9000\"\n[graphql]\nmax_depth = 7\n",
+        )
+        .unwrap();
+        let secret = dir.path().join("db_url");
+        std::fs::write(&secret, "postgres://u@h/db\n").unwrap();
+        let c = Config::load_from(
+            Some(&file),
+            &env(&[
+                ("PRAETOR_GRAPHQL__MAX_COMPLEXITY", "99"),
+                ("PRAETOR_DATABASE_URL_FILE", secret.to_str().unwrap()),
+                ("HOME", "/root"),
+            ]),
+        )
+        .unwrap();
+        assert_eq!(c.listen.to_string(), "0.0.0.0:9000");
+        assert_eq!(c.graphql.max_depth, 7);
+        assert_eq!(c.graphql.max_complexity, 99);
+        assert_eq!(c.database_url, "postgres://u@h/db");
+    }
+
+    #[test]
+    fn unknown_and_invalid_settings_are_named() {
+        let e = Config::load_from(None, &env(&[("PRAETOR_LISTN", "x")])).unwrap_err();
+        assert!(e.to_string().contains("PRAETOR_LISTN"), "{e}");
+
+        let e = Config::load_from(None, &env(&[("PRAETOR_LISTEN", "nope")])).unwrap_err();
+        assert!(e.to_string().contains("PRAETOR_LISTEN"), "{e}");
+
+        let e =
+            Config::load_from(None, &env(&[("PRAETOR_DATABASE_URL", "mysql://x")])).unwrap_err();
+        assert!(e.to_string().contains("database_url"), "{e}");
+
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("bad.toml");
+        std::fs::write(&file, "[graphql]\nmax_dpeth = 3\n").unwrap();
+        let e = Config::load_from(Some(&file), &[]).unwrap_err();
+        assert!(e.to_string().contains("max_dpeth"), "{e}");
+    }
+
+    #[test]
+    fn production_refuses_demo() {
+        let e = Config::load_from(
+            None,
+            &env(&[("PRAETOR_PRODUCTION", "true"), ("PRAETOR_DEMO", "true")]),
+        )
+        .unwrap_err();
+        assert!(e.to_string().contains("production"), "{e}");
+    }
+}

@@ -1,0 +1,221 @@
+//! The one error type. Each variant maps to a stable `extensions.code` for GraphQL clients; an
+//! internal error is logged with where it happened and shown to clients only as a generic
+//! message carrying the request id.
+
+use std::panic::Location;
+
+use async_graphql::ErrorExtensions;
+use sea_orm::{DbErr, SqlErr};
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error("authentication required: {0}")]
+    Unauthenticated(String),
+    #[error("forbidden: {0}")]
+    Forbidden(String),
+    #[error("{0} not found")]
+    NotFound(String),
+    #[error("invalid {field}: {message}")]
+    Validation { field: String, message: String },
+    #[error("conflict: {0}")]
+    Conflict(String),
+    #[error("denied by policy: {0}")]
+    PolicyDenied(String),
+    #[error("approval required: {0}")]
+    ApprovalRequired(String),
+    #[error("rate limited: {message}")]
+    RateLimited {
+        message: String,
+        retry_after_seconds: u64,
+    },
+    #[error("budget exceeded: {0}")]
+    BudgetExceeded(String),
+    #[error("outside execution window: {0}")]
+    OutsideWindow(String),
+    #[error("kill switch engaged: {0}")]
+    KillSwitch(String),
+    #[error("internal error")]
+    Internal {
+        detail: String,
+        location: &'static Location<'static>,
+    },
+}
+
+impl Error {
+    pub fn code(&self) -> &'static str {
+        match self {
+            Error::Unauthenticated(_) => "UNAUTHENTICATED",
+            Error::Forbidden(_) => "FORBIDDEN",
+            Error::NotFound(_) => "NOT_FOUND",
+            Error::Validation { .. } => "VALIDATION",
+            Error::Conflict(_) => "CONFLICT",
+            Error::PolicyDenied(_) => "POLICY_DENIED",
+            Error::ApprovalRequired(_) => "APPROVAL_REQUIRED",
+            Error::RateLimited { .. } => "RATE_LIMITED",
+            Error::BudgetExceeded(_) => "BUDGET_EXCEEDED",
+            Error::OutsideWindow(_) => "OUTSIDE_WINDOW",
+            Error::KillSwitch(_) => "KILL_SWITCH",
+            Error::Internal { .. } => "INTERNAL",
+        }
+    }
+
+    pub fn not_found(what: impl Into<String>) -> Self {
+        Error::NotFound(what.into())
+    }
+
+    pub fn validation(field: impl Into<String>, message: impl Into<String>) -> Self {
+        Error::Validation {
+            field: field.into(),
+            message: message.into(),
+        }
+    }
+
+    pub fn forbidden(message: impl Into<String>) -> Self {
+        Error::Forbidden(message.into())
+    }
+
+    /// An unexpected failure; logged here with the caller's location.
+    #[track_caller]
+    pub fn internal(detail: impl std::fmt::Display) -> Self {
+        let location = Location::caller();
+        let detail = detail.to_string();
+        tracing::error!(%location, request_id = %crate::request_id::current(), "internal error: {detail}");
+        Error::Internal { detail, location }
+    }
+
+    /// Maps a database error: constraint violations are the client's conflict, a missing record
+    /// is NOT_FOUND, anything else is internal.
+    #[track_caller]
+    pub fn from_db(err: DbErr) -> Self {
+        match err.sql_err() {
+            Some(SqlErr::UniqueConstraintViolation(_)) => {
+                return Error::Conflict(
+                    "an object with the same unique name already exists".into(),
+                );
+            }
+            Some(SqlErr::ForeignKeyConstraintViolation(_)) => {
+                return Error::Conflict(
+                    "the change refers to an object that does not exist".into(),
+                );
+            }
+            _ => {}
+        }
+        match err {
+            DbErr::RecordNotFound(what) => Error::NotFound(what),
+            other => Error::internal(other),
+        }
+    }
+}
+
+impl From<DbErr> for Error {
+    #[track_caller]
+    fn from(err: DbErr) -> Self {
+        Error::from_db(err)
+    }
+}
+
+impl ErrorExtensions for Error {
+    fn extend(&self) -> async_graphql::Error {
+        let message = match self {
+            Error::Internal { .. } => {
+                format!(
+                    "internal error (request id {})",
+                    crate::request_id::current()
+                )
+            }
+            other => other.to_string(),
+        };
+        async_graphql::Error::new(message).extend_with(|_, e| {
+            e.set("code", self.code());
+            match self {
+                Error::Validation { field, .. } => e.set("field", field.as_str()),
+                Error::RateLimited {
+                    retry_after_seconds,
+                    ..
+                } => e.set("retryAfterSeconds", *retry_after_seconds),
+                Error::Internal { .. } => e.set("requestId", crate::request_id::current()),
+                _ => {}
+            }
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use sea_orm::{ConnectionTrait, Database, Statement};
+
+    #[tokio::test]
+    async fn database_errors_map_to_client_codes() {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}?mode=rwc", dir.path().join("t.db").display());
+        let db = Database::connect(url).await.unwrap();
+        let backend = db.get_database_backend();
+        for sql in [
+            "PRAGMA foreign_keys = ON",
+            "CREATE TABLE p (id INTEGER PRIMARY KEY, name TEXT UNIQUE)",
+            "CREATE TABLE c (id INTEGER PRIMARY KEY, p INTEGER NOT NULL REFERENCES p(id))",
+            "INSERT INTO p (id, name) VALUES (1, 'a')",
+        ] {
+            db.execute_raw(Statement::from_string(backend, sql))
+                .await
+                .unwrap();
+        }
+        let dup = db
+            .execute_raw(Statement::from_string(
+                backend,
+                "INSERT INTO p (id, name) VALUES (2, 'a')",
+            ))
+            .await
+            .unwrap_err();
+        assert_eq!(Error::from(dup).code(), "CONFLICT");
+
+        let fk = db
+            .execute_raw(Statement::from_string(
+                backend,
+                "INSERT INTO c (id, p) VALUES (1, 42)",
+            ))
+            .await
+            .unwrap_err();
+        assert_eq!(Error::from(fk).code(), "CONFLICT");
+
+        assert_eq!(
+            Error::from(DbErr::RecordNotFound("plan".into())).code(),
+            "NOT_FOUND"
+        );
+        let bad = db
+            .execute_raw(Statement::from_string(backend, "SELECT * FROM missing"))
+            .await
+            .unwrap_err();
+        assert_eq!(Error::from(bad).code(), "INTERNAL");
+    }
+
+    #[test]
+    fn extensions_carry_code_and_details_but_never_internal_detail() {
+        let e = Error::validation("slug", "must be lowercase").extend();
+        let ext = e.extensions.as_ref().unwrap();
+        assert_eq!(ext.get("code").unwrap().to_string(), "\"VALIDATION\"");
+        assert_eq!(ext.get("field").unwrap().to_string(), "\"slug\"");
+
+        let e = Error::RateLimited {
+            message: "x".into(),
+            retry_after_seconds: 7,
+        }
+        .extend();
+        assert_eq!(
+            e.extensions
+                .as_ref()
+                .unwrap()
+                .get("retryAfterSeconds")
+                .unwrap()
+                .to_string(),
+            "7"
+        );
+
+        let e = Error::internal("password=hunter2 connection refused").extend();
+        assert!(!e.message.contains("hunter2"));
+        assert!(e.message.starts_with("internal error"));
+    }
+}

@@ -1,0 +1,79 @@
+//! `createServiceAccount`, `createApiKey`, `revokeApiKey`.
+
+use async_graphql::{Context, ID, InputObject, Object, Result};
+use chrono::{DateTime, Utc};
+use praetor_entities::ApiKeyId;
+
+use crate::authz::Domain;
+use crate::graphql::object::{ApiKeyObject, CreatedApiKey, ServiceAccountObject};
+use crate::graphql::{app, principal};
+use crate::services::api_keys::KeyOwner;
+use crate::services::locate::NodeId;
+use crate::services::{api_keys, orgs, service_accounts, validate};
+
+#[derive(InputObject)]
+pub struct CreateServiceAccountInput {
+    pub org: String,
+    pub name: String,
+    #[graphql(default)]
+    pub description: String,
+}
+
+#[derive(InputObject)]
+pub struct CreateApiKeyInput {
+    pub org: String,
+    pub name: String,
+    /// The service account the key is for; omit for a personal key of the caller.
+    pub service_account_id: Option<ID>,
+    pub expires_at: Option<DateTime<Utc>>,
+}
+
+#[derive(Default)]
+pub struct ApiKeyMutation;
+
+#[Object]
+impl ApiKeyMutation {
+    /// Needs `service_account.create` in the organization.
+    async fn create_service_account(
+        &self,
+        ctx: &Context<'_>,
+        input: CreateServiceAccountInput,
+    ) -> Result<ServiceAccountObject> {
+        let app = app(ctx)?;
+        let access = orgs::enter_by_slug(app, principal(ctx)?, &input.org).await?;
+        let permit = access.permit(Domain::Org, "service_account.create")?;
+        Ok(ServiceAccountObject(
+            service_accounts::create(app, &permit, &input.name, &input.description).await?,
+        ))
+    }
+
+    /// Creates an API key. The secret is in the answer and never shown again. A personal key
+    /// needs only membership; a service account's key needs `api_key.create`.
+    async fn create_api_key(
+        &self,
+        ctx: &Context<'_>,
+        input: CreateApiKeyInput,
+    ) -> Result<CreatedApiKey> {
+        let app = app(ctx)?;
+        let access = orgs::enter_by_slug(app, principal(ctx)?, &input.org).await?;
+        let owner = match input.service_account_id {
+            Some(id) => KeyOwner::ServiceAccount(validate::id("serviceAccountId", &id)?),
+            None => KeyOwner::Caller,
+        };
+        let (key, secret) =
+            api_keys::create(app, &access, owner, &input.name, input.expires_at).await?;
+        Ok(CreatedApiKey {
+            api_key: ApiKeyObject(key),
+            secret,
+        })
+    }
+
+    /// Revokes a key: your own, or any with `api_key.revoke`.
+    async fn revoke_api_key(&self, ctx: &Context<'_>, id: ID) -> Result<ApiKeyObject> {
+        let app = app(ctx)?;
+        let id: ApiKeyId = validate::id("id", &id)?;
+        let org = NodeId::ApiKey(id).org(&app.db).await?;
+        let access = orgs::enter_by_id(app, principal(ctx)?, org).await?;
+        Ok(ApiKeyObject(api_keys::revoke(app, &access, id).await?))
+    }
+}

@@ -1,0 +1,75 @@
+//! `createGroup`, `addGroupMember`, `removeGroupMember`.
+
+use async_graphql::{Context, ID, InputObject, Object, Result};
+use praetor_entities::GroupId;
+
+use crate::authz::Domain;
+use crate::graphql::object::GroupObject;
+use crate::graphql::{app, principal};
+use crate::services::locate::NodeId;
+use crate::services::{groups, orgs, validate};
+
+#[derive(InputObject)]
+pub struct CreateGroupInput {
+    pub org: String,
+    /// Lowercase letters, digits and `-`, unique in the organization (e.g. `sre-leads`).
+    pub name: String,
+    #[graphql(default)]
+    pub description: String,
+}
+
+#[derive(InputObject)]
+pub struct GroupMemberInput {
+    pub group_id: ID,
+    /// The member's e-mail; an unknown address provisions the user.
+    pub email: String,
+}
+
+#[derive(Default)]
+pub struct GroupMutation;
+
+#[Object]
+impl GroupMutation {
+    /// Needs `group.create` in the organization.
+    async fn create_group(
+        &self,
+        ctx: &Context<'_>,
+        input: CreateGroupInput,
+    ) -> Result<GroupObject> {
+        let app = app(ctx)?;
+        let access = orgs::enter_by_slug(app, principal(ctx)?, &input.org).await?;
+        let permit = access.permit(Domain::Org, "group.create")?;
+        let g = groups::create(app, &permit, &input.name, &input.description).await?;
+        Ok(GroupObject::new(access, g))
+    }
+
+    /// Needs `group.manage` in the organization.
+    async fn add_group_member(
+        &self,
+        ctx: &Context<'_>,
+        input: GroupMemberInput,
+    ) -> Result<GroupObject> {
+        let app = app(ctx)?;
+        let group_id: GroupId = validate::id("groupId", &input.group_id)?;
+        let org = NodeId::Group(group_id).org(&app.db).await?;
+        let access = orgs::enter_by_id(app, principal(ctx)?, org).await?;
+        let permit = access.permit(Domain::Org, "group.manage")?;
+        let (g, _) = groups::add_member(app, &permit, group_id, &input.email).await?;
+        Ok(GroupObject::new(access, g))
+    }
+
+    /// Needs `group.manage` in the organization.
+    async fn remove_group_member(
+        &self,
+        ctx: &Context<'_>,
+        input: GroupMemberInput,
+    ) -> Result<GroupObject> {
+        let app = app(ctx)?;
+        let group_id: GroupId = validate::id("groupId", &input.group_id)?;
+        let org = NodeId::Group(group_id).org(&app.db).await?;
+        let access = orgs::enter_by_id(app, principal(ctx)?, org).await?;
+        let permit = access.permit(Domain::Org, "group.manage")?;
+        let g = groups::remove_member(app, &permit, group_id, &input.email).await?;
+        Ok(GroupObject::new(access, g))
+    }
+}

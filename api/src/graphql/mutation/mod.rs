@@ -1,0 +1,18 @@
+//! Mutations, one file per domain, merged.
+
+mod api_keys;
+mod groups;
+mod orgs;
+mod projects;
+mod roles;
+
+use async_graphql::MergedObject;
+
+#[derive(MergedObject, Default)]
+pub struct Mutation(
+    orgs::OrgMutation,
+    projects::ProjectMutation,
+    groups::GroupMutation,
+    roles::RoleMutation,
+    api_keys::ApiKeyMutation,
+);

@@ -1,0 +1,64 @@
+//! GraphQL objects. Each wraps an entity together with the [`OrgAccess`] it was read under, so
+//! nested fields check the caller's permissions again instead of trusting the parent.
+
+mod api_key;
+mod audit_event;
+mod group;
+mod org;
+mod project;
+mod role_binding;
+mod service_account;
+mod user;
+mod viewer;
+
+use async_graphql::connection::{Connection, Edge};
+use async_graphql::{Interface, OutputType};
+
+pub use api_key::{ApiKeyObject, CreatedApiKey};
+pub use audit_event::{AuditChainStatus, AuditEventObject};
+pub use group::GroupObject;
+pub use org::OrgObject;
+pub use project::ProjectObject;
+pub use role_binding::RoleBindingObject;
+pub use service_account::ServiceAccountObject;
+pub use user::UserObject;
+pub use viewer::Viewer;
+
+use crate::services::page::Page;
+
+/// Anything that can be fetched again by its global id with `node(id:)`.
+#[derive(Interface)]
+#[graphql(field(name = "id", ty = "async_graphql::ID"))]
+pub enum Node {
+    Org(OrgObject),
+    Project(ProjectObject),
+    Group(GroupObject),
+    ServiceAccount(ServiceAccountObject),
+    ApiKey(ApiKeyObject),
+    RoleBinding(RoleBindingObject),
+    AuditEvent(AuditEventObject),
+}
+
+/// Builds a Relay connection from a page.
+pub fn connection<T, N: OutputType>(
+    page: Page<T>,
+    has_previous: bool,
+    cursor: impl Fn(&T) -> String,
+    node: impl Fn(T) -> N,
+) -> Connection<String, N> {
+    let mut c = Connection::new(has_previous, page.has_next);
+    c.edges.extend(
+        page.items
+            .into_iter()
+            .map(|item| Edge::new(cursor(&item), node(item))),
+    );
+    c
+}
+
+/// Complexity of a connection field: each node costs its children.
+pub fn page_complexity(first: Option<i32>, child: usize) -> usize {
+    let n = first
+        .unwrap_or(crate::services::page::DEFAULT_PAGE)
+        .clamp(0, crate::services::page::MAX_PAGE) as usize;
+    n.saturating_mul(child).saturating_add(1)
+}

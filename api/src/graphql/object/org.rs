@@ -1,0 +1,188 @@
+//! `Org`: an organization as seen by a member.
+
+use async_graphql::connection::Connection;
+use async_graphql::{Context, ID, Object, Result};
+use chrono::{DateTime, Utc};
+use praetor_entities::{
+    ApiKeyId, AuditEventId, GroupId, ProjectId, RoleBindingId, ServiceAccountId,
+};
+
+use super::{
+    ApiKeyObject, AuditChainStatus, AuditEventObject, GroupObject, ProjectObject,
+    RoleBindingObject, ServiceAccountObject, connection, page_complexity,
+};
+use crate::authz::{Domain, OrgAccess};
+use crate::graphql::app;
+use crate::services::page::PageArgs;
+use crate::services::{api_keys, audit_log, groups, projects, roles, service_accounts, validate};
+
+pub struct OrgObject(pub OrgAccess);
+
+#[Object(name = "Org")]
+impl OrgObject {
+    pub async fn id(&self) -> ID {
+        ID(self.0.org_id().to_string())
+    }
+
+    async fn slug(&self) -> &str {
+        &self.0.org().slug
+    }
+
+    async fn name(&self) -> &str {
+        &self.0.org().name
+    }
+
+    async fn created_at(&self) -> DateTime<Utc> {
+        self.0.org().created_at
+    }
+
+    /// Whether the caller may perform `operation` (e.g. `project.create`, `plan.approve`) in the
+    /// organization, or in `project` (slug) when given. Lets a UI show only what will work.
+    async fn viewer_can(
+        &self,
+        ctx: &Context<'_>,
+        operation: String,
+        project: Option<String>,
+    ) -> Result<bool> {
+        let domain = match project {
+            None => Domain::Org,
+            Some(slug) => match projects::find_by_slug(app(ctx)?, &self.0, &slug).await {
+                Ok(p) => Domain::Project(p.id),
+                Err(_) => return Ok(false),
+            },
+        };
+        Ok(self.0.allows(domain, &operation))
+    }
+
+    /// The project `slug`, if the caller may read it.
+    async fn project(&self, ctx: &Context<'_>, slug: String) -> Result<Option<ProjectObject>> {
+        match projects::find_by_slug(app(ctx)?, &self.0, &slug).await {
+            Ok(p) => Ok(Some(ProjectObject::new(self.0.clone(), p))),
+            Err(crate::error::Error::NotFound(_)) => Ok(None),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    /// Projects the caller may read, oldest first.
+    #[graphql(complexity = "page_complexity(first, child_complexity)")]
+    async fn projects(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> Result<Connection<String, ProjectObject>> {
+        let args = PageArgs::<ProjectId>::parse(first, after.as_deref())?;
+        let page = projects::list(app(ctx)?, &self.0, args).await?;
+        Ok(connection(
+            page,
+            args.after.is_some(),
+            |p| p.id.to_string(),
+            |p| ProjectObject::new(self.0.clone(), p),
+        ))
+    }
+
+    #[graphql(complexity = "page_complexity(first, child_complexity)")]
+    async fn groups(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> Result<Connection<String, GroupObject>> {
+        let args = PageArgs::<GroupId>::parse(first, after.as_deref())?;
+        let page = groups::list(app(ctx)?, &self.0, args).await?;
+        Ok(connection(
+            page,
+            args.after.is_some(),
+            |g| g.id.to_string(),
+            |g| GroupObject::new(self.0.clone(), g),
+        ))
+    }
+
+    #[graphql(complexity = "page_complexity(first, child_complexity)")]
+    async fn service_accounts(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> Result<Connection<String, ServiceAccountObject>> {
+        let args = PageArgs::<ServiceAccountId>::parse(first, after.as_deref())?;
+        let page = service_accounts::list(app(ctx)?, &self.0, args).await?;
+        Ok(connection(
+            page,
+            args.after.is_some(),
+            |s| s.id.to_string(),
+            ServiceAccountObject,
+        ))
+    }
+
+    /// All keys with `api_key.read`, otherwise the caller's own.
+    #[graphql(complexity = "page_complexity(first, child_complexity)")]
+    async fn api_keys(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> Result<Connection<String, ApiKeyObject>> {
+        let args = PageArgs::<ApiKeyId>::parse(first, after.as_deref())?;
+        let page = api_keys::list(app(ctx)?, &self.0, args).await?;
+        Ok(connection(
+            page,
+            args.after.is_some(),
+            |k| k.id.to_string(),
+            ApiKeyObject,
+        ))
+    }
+
+    #[graphql(complexity = "page_complexity(first, child_complexity)")]
+    async fn role_bindings(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> Result<Connection<String, RoleBindingObject>> {
+        let args = PageArgs::<RoleBindingId>::parse(first, after.as_deref())?;
+        let page = roles::list(app(ctx)?, &self.0, args).await?;
+        Ok(connection(
+            page,
+            args.after.is_some(),
+            |b| b.id.to_string(),
+            |b| RoleBindingObject::new(self.0.clone(), b),
+        ))
+    }
+
+    /// The organization's audit chain, newest first. `kind` filters by event kind prefix
+    /// (e.g. `role.`). Needs `audit.read`.
+    #[graphql(complexity = "page_complexity(first, child_complexity)")]
+    async fn audit_log(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+        kind: Option<String>,
+    ) -> Result<Connection<String, AuditEventObject>> {
+        let args = PageArgs::<i64>::parse(first, after.as_deref())?;
+        let kind = kind.map(|k| validate::text("kind", &k, 100)).transpose()?;
+        let page = audit_log::list(app(ctx)?, &self.0, args, kind.as_deref()).await?;
+        Ok(connection(
+            page,
+            args.after.is_some(),
+            |e| e.seq.to_string(),
+            AuditEventObject,
+        ))
+    }
+
+    /// One audit entry by id. Needs `audit.read`.
+    async fn audit_event(&self, ctx: &Context<'_>, id: ID) -> Result<AuditEventObject> {
+        let id: AuditEventId = validate::id("id", &id)?;
+        Ok(AuditEventObject(
+            audit_log::find(app(ctx)?, &self.0, id).await?,
+        ))
+    }
+
+    /// Recomputes the whole chain and reports the first broken entry, if any. Needs `audit.read`.
+    async fn audit_chain(&self, ctx: &Context<'_>) -> Result<AuditChainStatus> {
+        Ok(AuditChainStatus(
+            audit_log::verify(app(ctx)?, &self.0).await?,
+        ))
+    }
+}

@@ -1,0 +1,70 @@
+//! `RoleBinding`.
+
+use async_graphql::{Context, ID, Object, Result};
+use chrono::{DateTime, Utc};
+use praetor_entities::role_binding;
+
+use super::ProjectObject;
+use crate::authz::OrgAccess;
+use crate::graphql::app;
+use crate::services::projects;
+
+pub struct RoleBindingObject {
+    access: OrgAccess,
+    model: role_binding::Model,
+}
+
+impl RoleBindingObject {
+    pub fn new(access: OrgAccess, model: role_binding::Model) -> Self {
+        Self { access, model }
+    }
+}
+
+#[Object(name = "RoleBinding")]
+impl RoleBindingObject {
+    pub async fn id(&self) -> ID {
+        ID(self.model.id.to_string())
+    }
+
+    async fn role(&self) -> &str {
+        &self.model.role
+    }
+
+    /// `user`, `group` or `service_account`.
+    async fn subject_kind(&self) -> &str {
+        &self.model.subject_kind
+    }
+
+    /// The subject's id (`usr_…`, `grp_…` or `sa_…`).
+    async fn subject_id(&self) -> ID {
+        let prefix = match self.model.subject_kind.as_str() {
+            "user" => "usr",
+            "group" => "grp",
+            _ => "sa",
+        };
+        ID(format!("{prefix}_{}", self.model.subject_id.simple()))
+    }
+
+    /// `org` for an org-wide binding, otherwise the project's id.
+    async fn scope(&self) -> String {
+        self.model
+            .project_id
+            .map(|p| p.to_string())
+            .unwrap_or_else(|| "org".into())
+    }
+
+    /// The project of a project binding, if the caller may read it.
+    async fn project(&self, ctx: &Context<'_>) -> Result<Option<ProjectObject>> {
+        let Some(id) = self.model.project_id else {
+            return Ok(None);
+        };
+        Ok(projects::find_by_id(app(ctx)?, &self.access, id)
+            .await
+            .ok()
+            .map(|p| ProjectObject::new(self.access.clone(), p)))
+    }
+
+    async fn created_at(&self) -> DateTime<Utc> {
+        self.model.created_at
+    }
+}

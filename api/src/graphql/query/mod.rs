@@ -1,0 +1,10 @@
+//! Queries, one file per domain, merged.
+
+mod node;
+mod orgs;
+mod viewer;
+
+use async_graphql::MergedObject;
+
+#[derive(MergedObject, Default)]
+pub struct Query(viewer::ViewerQuery, orgs::OrgQuery, node::NodeQuery);

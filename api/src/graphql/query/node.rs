@@ -1,0 +1,48 @@
+//! `node(id)`: any object by its global id.
+
+use crate::graphql::object::{
+    ApiKeyObject, AuditEventObject, GroupObject, Node, OrgObject, ProjectObject, RoleBindingObject,
+    ServiceAccountObject,
+};
+use crate::graphql::{app, principal};
+use crate::services::locate::NodeId;
+use crate::services::{api_keys, audit_log, groups, orgs, projects, roles, service_accounts};
+use async_graphql::{Context, ID, Object, Result};
+
+#[derive(Default)]
+pub struct NodeQuery;
+
+#[Object]
+impl NodeQuery {
+    /// Fetches an object by id. Objects of other organizations answer NOT_FOUND.
+    async fn node(&self, ctx: &Context<'_>, id: ID) -> Result<Node> {
+        let app = app(ctx)?;
+        let principal = principal(ctx)?;
+        let node = NodeId::parse(&id)?;
+        let access = orgs::enter_by_id(app, principal, node.org(&app.db).await?).await?;
+        Ok(match node {
+            NodeId::Org(_) => Node::Org(OrgObject(access)),
+            NodeId::Project(id) => {
+                let p = projects::find_by_id(app, &access, id).await?;
+                Node::Project(ProjectObject::new(access, p))
+            }
+            NodeId::Group(id) => {
+                let g = groups::find(app, &access, id).await?;
+                Node::Group(GroupObject::new(access, g))
+            }
+            NodeId::ServiceAccount(id) => Node::ServiceAccount(ServiceAccountObject(
+                service_accounts::find(app, &access, id).await?,
+            )),
+            NodeId::ApiKey(id) => {
+                Node::ApiKey(ApiKeyObject(api_keys::find(app, &access, id).await?))
+            }
+            NodeId::RoleBinding(id) => {
+                let b = roles::find(app, &access, id).await?;
+                Node::RoleBinding(RoleBindingObject::new(access, b))
+            }
+            NodeId::AuditEvent(id) => {
+                Node::AuditEvent(AuditEventObject(audit_log::find(app, &access, id).await?))
+            }
+        })
+    }
+}

@@ -1,0 +1,61 @@
+//! `auditEvents(org)`: new audit entries of an organization, live.
+
+use async_graphql::{Context, Result, Subscription};
+use futures_util::Stream;
+use tokio::sync::broadcast::error::RecvError;
+
+use crate::authz::Domain;
+use crate::events::Event;
+use crate::graphql::object::AuditEventObject;
+use crate::graphql::{app, principal};
+use crate::services::orgs;
+
+#[derive(Default)]
+pub struct AuditSubscription;
+
+#[Subscription]
+impl AuditSubscription {
+    /// Entries appended to the organization's audit chain from now on. Needs `audit.read`;
+    /// the stream ends if the subscriber loses it.
+    async fn audit_events(
+        &self,
+        ctx: &Context<'_>,
+        org: String,
+    ) -> Result<impl Stream<Item = AuditEventObject> + use<>> {
+        let app = app(ctx)?.clone();
+        let principal = principal(ctx)?.clone();
+        let access = orgs::enter_by_slug(&app, &principal, &org).await?;
+        access.permit(Domain::Org, "audit.read")?;
+        let org_id = access.org_id();
+        let rx = app.bus.subscribe();
+        Ok(futures_util::stream::unfold(rx, move |mut rx| {
+            let app = app.clone();
+            let principal = principal.clone();
+            async move {
+                loop {
+                    match rx.recv().await {
+                        Ok(event) if event.org_id() == org_id => {
+                            // Permission is checked again for every event, against current rules.
+                            let still_allowed =
+                                match orgs::enter_by_id(&app, &principal, org_id).await {
+                                    Ok(access) => access.allows(Domain::Org, "audit.read"),
+                                    Err(_) => false,
+                                };
+                            if !still_allowed {
+                                return None;
+                            }
+                            let Event::Audit(e) = &*event;
+                            return Some((AuditEventObject(e.clone()), rx));
+                        }
+                        Ok(_) => continue,
+                        // A slow subscriber skips what it missed instead of ending the stream.
+                        Err(RecvError::Lagged(n)) => {
+                            tracing::warn!(skipped = n, "audit subscriber lagged")
+                        }
+                        Err(RecvError::Closed) => return None,
+                    }
+                }
+            }
+        }))
+    }
+}

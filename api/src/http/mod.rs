@@ -1,0 +1,104 @@
+//! HTTP: the GraphQL endpoint (POST, GET for queries only, websocket subscriptions), session
+//! sign-in for the browser, health checks and the web UI.
+//!
+//! Every request gets an id (`x-request-id`, generated unless the caller sent a plain one),
+//! visible in logs and in internal error messages.
+
+mod auth_routes;
+mod graphql;
+mod ui;
+
+use std::sync::Arc;
+
+use axum::Router;
+use axum::extract::{DefaultBodyLimit, Request, State};
+use axum::http::{HeaderName, HeaderValue, StatusCode};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use serde_json::json;
+use tower_http::set_header::SetResponseHeaderLayer;
+use tower_http::trace::TraceLayer;
+
+use crate::AppState;
+
+pub const REQUEST_ID_HEADER: &str = "x-request-id";
+
+pub fn router(app: Arc<AppState>) -> Router {
+    let limit = app.config.max_body_bytes;
+    Router::new()
+        .route("/graphql", post(graphql::post).get(graphql::get))
+        .route("/graphql/ws", get(graphql::websocket))
+        .route("/auth/config", get(auth_routes::config))
+        .route("/auth/dev-login", post(auth_routes::dev_login))
+        .route("/auth/logout", post(auth_routes::logout))
+        .route("/healthz", get(healthz))
+        .route("/readyz", get(readyz))
+        .fallback(get(ui::serve))
+        .layer(DefaultBodyLimit::max(limit))
+        .layer(middleware::from_fn(request_id))
+        .layer(TraceLayer::new_for_http())
+        .layer(SetResponseHeaderLayer::if_not_present(
+            HeaderName::from_static("x-content-type-options"),
+            HeaderValue::from_static("nosniff"),
+        ))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            HeaderName::from_static("x-frame-options"),
+            HeaderValue::from_static("DENY"),
+        ))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            HeaderName::from_static("referrer-policy"),
+            HeaderValue::from_static("no-referrer"),
+        ))
+        .with_state(app)
+}
+
+async fn request_id(mut req: Request, next: Next) -> Response {
+    let id = req
+        .headers()
+        .get(REQUEST_ID_HEADER)
+        .and_then(|v| v.to_str().ok())
+        .and_then(crate::request_id::sanitize)
+        .unwrap_or_else(crate::request_id::generate);
+    req.extensions_mut().insert(RequestId(id.clone()));
+    let span = tracing::info_span!("request", request_id = %id);
+    let mut response = crate::request_id::scope(
+        id.clone(),
+        tracing::Instrument::instrument(next.run(req), span),
+    )
+    .await;
+    if let Ok(v) = HeaderValue::from_str(&id) {
+        response.headers_mut().insert(REQUEST_ID_HEADER, v);
+    }
+    response
+}
+
+/// The id of the current request, as an extension.
+#[derive(Clone, Debug)]
+pub struct RequestId(pub String);
+
+async fn healthz() -> &'static str {
+    "ok"
+}
+
+async fn readyz(State(app): State<Arc<AppState>>) -> Response {
+    if crate::db::ping(&app.db).await {
+        axum::Json(json!({"status": "ready", "database": crate::db::backend_name(&app.db)}))
+            .into_response()
+    } else {
+        (
+            StatusCode::SERVICE_UNAVAILABLE,
+            axum::Json(json!({"status": "database unreachable"})),
+        )
+            .into_response()
+    }
+}
+
+/// A GraphQL-shaped error body for failures before the GraphQL engine runs.
+pub fn error_response(status: StatusCode, code: &str, message: &str) -> Response {
+    (
+        status,
+        axum::Json(json!({"errors": [{"message": message, "extensions": {"code": code, "requestId": crate::request_id::current()}}]})),
+    )
+        .into_response()
+}

@@ -1,0 +1,106 @@
+//! Praetor: a governed execution control plane with a chat interface.
+//!
+//! [`run`] is the whole server; `main.rs` only parses the command line, and the integration
+//! tests start the real server through the same function.
+
+pub mod audit;
+pub mod auth;
+pub mod authz;
+pub mod clock;
+pub mod config;
+pub mod db;
+pub mod error;
+pub mod events;
+pub mod graphql;
+pub mod http;
+pub mod request_id;
+pub mod services;
+
+use std::sync::Arc;
+
+use sea_orm::DatabaseConnection;
+use tokio::net::TcpListener;
+use tokio_util::sync::CancellationToken;
+
+use crate::authz::Authz;
+use crate::clock::{SharedClock, SystemClock};
+use crate::config::Config;
+use crate::error::{Error, Result};
+use crate::events::Bus;
+use crate::graphql::PraetorSchema;
+
+/// Everything a request or a background task needs, shared behind an `Arc`.
+pub struct AppState {
+    pub config: Arc<Config>,
+    pub db: DatabaseConnection,
+    pub clock: SharedClock,
+    pub authz: Authz,
+    pub bus: Bus,
+    pub schema: PraetorSchema,
+}
+
+impl AppState {
+    /// Connects to the database (applying migrations) and assembles the state.
+    pub async fn init(config: Config, clock: SharedClock) -> Result<Arc<Self>> {
+        let db = db::connect(&config).await?;
+        Ok(Self::with_db(config, db, clock))
+    }
+
+    pub fn with_db(config: Config, db: DatabaseConnection, clock: SharedClock) -> Arc<Self> {
+        let schema = graphql::build_schema(&config);
+        Arc::new(Self {
+            authz: Authz::new(db.clone()),
+            config: Arc::new(config),
+            db,
+            clock,
+            bus: Bus::default(),
+            schema,
+        })
+    }
+}
+
+/// What `run` prints for the demo: how to sign in and a key for curl.
+fn announce_demo(addr: std::net::SocketAddr, info: &services::setup::DemoInfo) {
+    let users = services::setup::DEMO_USERS
+        .iter()
+        .map(|(email, _, about)| format!("    {email:<18} {about}"))
+        .collect::<Vec<_>>()
+        .join("\n");
+    println!(
+        "\nPraetor demo is running at http://{addr}/\n\
+         Sign in (no password in demo mode) as one of:\n{users}\n\n\
+         API key for alice in org `{org}` (shown once, replaced at every start):\n    {key}\n\n\
+         Try:\n    curl -s http://{addr}/graphql -H 'content-type: application/json' \\\n      \
+         -H 'authorization: Bearer {key}' \\\n      \
+         -d '{{\"query\":\"{{ viewer {{ name orgs {{ slug projects {{ edges {{ node {{ slug }} }} }} }} }} }}\"}}'\n",
+        org = info.org.slug,
+        key = info.api_key,
+    );
+}
+
+/// Runs the server on `listener` until `shutdown` is cancelled, then drains in-flight requests.
+pub async fn run(config: Config, listener: TcpListener, shutdown: CancellationToken) -> Result<()> {
+    run_with_clock(config, listener, shutdown, Arc::new(SystemClock)).await
+}
+
+pub async fn run_with_clock(
+    config: Config,
+    listener: TcpListener,
+    shutdown: CancellationToken,
+    clock: SharedClock,
+) -> Result<()> {
+    let app = AppState::init(config, clock).await?;
+    let addr = listener.local_addr().map_err(Error::internal)?;
+    if app.config.demo {
+        let info = services::setup::seed_demo(&app).await?;
+        announce_demo(addr, &info);
+    }
+    tracing::info!(%addr, database = db::backend_name(&app.db), "Praetor listening");
+    let router = http::router(app.clone());
+    axum::serve(listener, router)
+        .with_graceful_shutdown(async move { shutdown.cancelled().await })
+        .await
+        .map_err(|e| Error::internal(format!("server error: {e}")))?;
+    tracing::info!("Praetor stopped");
+    Ok(())
+}

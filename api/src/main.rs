@@ -1,0 +1,265 @@
+//! The `praetor` command line. Parsing only; the work is in the library.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use clap::{Parser, Subcommand};
+use praetor::clock::SystemClock;
+use praetor::config::Config;
+use praetor::{AppState, audit, services};
+use tokio_util::sync::CancellationToken;
+
+#[derive(Parser)]
+#[command(
+    name = "praetor",
+    version,
+    about = "Governed execution control plane with a chat interface"
+)]
+struct Cli {
+    /// A TOML configuration file (also PRAETOR_CONFIG).
+    #[arg(long, global = true, env = "PRAETOR_CONFIG")]
+    config: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the server.
+    Serve {
+        /// Address to listen on (overrides the configuration).
+        #[arg(long)]
+        listen: Option<std::net::SocketAddr>,
+        /// Seed the demo organization and users, enable dev sign-in.
+        #[arg(long)]
+        demo: bool,
+    },
+    /// Apply database migrations and exit.
+    Migrate,
+    /// Print the GraphQL schema (SDL).
+    Schema,
+    /// Administration.
+    Admin {
+        #[command(subcommand)]
+        command: AdminCommand,
+    },
+    /// The audit log.
+    Audit {
+        #[command(subcommand)]
+        command: AuditCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum AdminCommand {
+    /// Create the first organization and its administrator; prints an API key.
+    Bootstrap {
+        #[arg(long)]
+        org: String,
+        #[arg(long)]
+        email: String,
+    },
+}
+
+#[derive(Subcommand)]
+enum AuditCommand {
+    /// Verify audit hash chains; exits 1 and names the first broken entry if one is.
+    Verify {
+        /// Only this organization (default: all).
+        #[arg(long)]
+        org: Option<String>,
+    },
+    /// Write an organization's audit log as JSON Lines.
+    Export {
+        #[arg(long)]
+        org: String,
+        /// Output file (default: standard output).
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
+}
+
+fn init_tracing(config: &Config) {
+    use tracing_subscriber::EnvFilter;
+    let filter =
+        EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(&config.log.filter));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    if config.log.format == "json" {
+        builder.json().init();
+    } else {
+        builder.init();
+    }
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let mut config = match Config::load(cli.config.as_deref()) {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    if let Command::Serve { listen, demo } = &cli.command {
+        if let Some(l) = listen {
+            config.listen = *l;
+        }
+        config.demo |= *demo;
+        if let Err(e) = config.validate() {
+            eprintln!("error: {e}");
+            return ExitCode::from(2);
+        }
+    }
+    init_tracing(&config);
+    match execute(cli.command, config).await {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn execute(command: Command, config: Config) -> praetor::error::Result<ExitCode> {
+    match command {
+        Command::Schema => {
+            print!("{}", praetor::graphql::sdl());
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Serve { .. } => {
+            let listener = tokio::net::TcpListener::bind(config.listen)
+                .await
+                .map_err(|e| {
+                    praetor::error::Error::validation(
+                        "listen",
+                        format!("cannot listen on {}: {e}", config.listen),
+                    )
+                })?;
+            let shutdown = CancellationToken::new();
+            let signal = shutdown.clone();
+            tokio::spawn(async move {
+                wait_for_signal().await;
+                tracing::info!("shutting down");
+                signal.cancel();
+            });
+            praetor::run(config, listener, shutdown).await?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Migrate => {
+            AppState::init(config, Arc::new(SystemClock)).await?;
+            println!("migrations applied");
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Admin {
+            command: AdminCommand::Bootstrap { org, email },
+        } => {
+            let app = AppState::init(config, Arc::new(SystemClock)).await?;
+            let done = services::setup::bootstrap(&app, &org, &email).await?;
+            println!(
+                "created organization `{}` with administrator {}",
+                done.org.slug, done.admin.email
+            );
+            println!("API key (shown once): {}", done.api_key);
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Audit { command } => {
+            let app = AppState::init(config, Arc::new(SystemClock)).await?;
+            audit_command(&app, command).await
+        }
+    }
+}
+
+async fn audit_command(app: &AppState, command: AuditCommand) -> praetor::error::Result<ExitCode> {
+    use praetor_entities::org;
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
+    let find = |slug: String| async move {
+        org::Entity::find()
+            .filter(org::Column::Slug.eq(slug.clone()))
+            .one(&app.db)
+            .await?
+            .ok_or_else(|| praetor::error::Error::not_found(format!("organization `{slug}`")))
+    };
+    match command {
+        AuditCommand::Verify { org } => {
+            let orgs = match org {
+                Some(slug) => vec![find(slug).await?],
+                None => {
+                    org::Entity::find()
+                        .order_by_asc(org::Column::Slug)
+                        .all(&app.db)
+                        .await?
+                }
+            };
+            let mut broken = 0;
+            for o in orgs {
+                let report = audit::verify::verify_org(&app.db, o.id).await?;
+                match &report.first_broken {
+                    None => println!("{}: ok ({} entries)", o.slug, report.entries),
+                    Some(b) => {
+                        broken += 1;
+                        println!(
+                            "{}: BROKEN at entry {} {}: {}",
+                            o.slug, b.seq, b.id, b.reason
+                        );
+                    }
+                }
+            }
+            Ok(if broken == 0 {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::FAILURE
+            })
+        }
+        AuditCommand::Export { org, out } => {
+            let o = find(org).await?;
+            let mut sink: Box<dyn std::io::Write> = match &out {
+                Some(path) => Box::new(std::io::BufWriter::new(
+                    std::fs::File::create(path).map_err(|e| {
+                        praetor::error::Error::validation(
+                            "out",
+                            format!("cannot create {}: {e}", path.display()),
+                        )
+                    })?,
+                )),
+                None => Box::new(std::io::stdout().lock()),
+            };
+            let n = audit::export::export_org(&app.db, o.id, &mut sink).await?;
+            sink.flush().map_err(praetor::error::Error::internal)?;
+            if out.is_some() {
+                eprintln!("exported {n} entries");
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+async fn wait_for_signal() {
+    let ctrl_c = async {
+        if let Err(e) = tokio::signal::ctrl_c().await {
+            tracing::error!("cannot listen for Ctrl-C: {e}");
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(e) => {
+                tracing::error!("cannot listen for SIGTERM: {e}");
+                std::future::pending::<()>().await;
+            }
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = term => {},
+    }
+}

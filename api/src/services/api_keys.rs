@@ -1,0 +1,159 @@
+//! API keys. A user may mint personal keys for any organization they belong to; keys for a
+//! service account need `api_key.create`. The secret is returned once and never again.
+
+use chrono::{DateTime, Utc};
+use praetor_entities::{ApiKeyId, ServiceAccountId, TenantScoped, api_key, service_account};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, Condition, QueryFilter, QueryOrder, QuerySelect, Set,
+};
+use serde_json::json;
+
+use super::page::{Page, PageArgs};
+use super::validate;
+use crate::AppState;
+use crate::audit::Entry;
+use crate::auth::{Subject, api_key::mint};
+use crate::authz::{Domain, OrgAccess};
+use crate::error::{Error, Result};
+
+#[derive(Debug, Clone, Copy)]
+pub enum KeyOwner {
+    /// The calling user.
+    Caller,
+    ServiceAccount(ServiceAccountId),
+}
+
+/// Creates a key and returns it with its secret (shown once).
+pub async fn create(
+    app: &AppState,
+    access: &OrgAccess,
+    owner: KeyOwner,
+    name: &str,
+    expires_at: Option<DateTime<Utc>>,
+) -> Result<(api_key::Model, String)> {
+    let name = validate::name("name", name)?;
+    let principal = access.principal();
+    let now = app.clock.now();
+    if let Some(t) = expires_at
+        && t <= now
+    {
+        return Err(Error::validation("expiresAt", "must be in the future"));
+    }
+    let (user_owner, sa_owner, owner_label) = match owner {
+        KeyOwner::Caller => match &principal.subject {
+            Subject::User(u) => (Some(u.id), None, u.email.clone()),
+            Subject::ServiceAccount(_) => {
+                return Err(Error::validation(
+                    "serviceAccountId",
+                    "a service account must name the account the key is for",
+                ));
+            }
+        },
+        KeyOwner::ServiceAccount(id) => {
+            access.permit(Domain::Org, "api_key.create")?;
+            let sa = service_account::Entity::find_in_org(access.org_id())
+                .filter(service_account::Column::Id.eq(id))
+                .one(&app.db)
+                .await?
+                .ok_or_else(|| Error::not_found("service account"))?;
+            (None, Some(sa.id), sa.name)
+        }
+    };
+    let key = mint();
+    let mut w = app.write(principal.chain()).await?;
+    let model = api_key::ActiveModel {
+        id: Set(ApiKeyId::generate()),
+        org_id: Set(access.org_id()),
+        owner_user_id: Set(user_owner),
+        owner_service_account_id: Set(sa_owner),
+        name: Set(name),
+        display_prefix: Set(key.display_prefix.clone()),
+        secret_hash: Set(key.secret_hash),
+        created_at: Set(w.now()),
+        expires_at: Set(expires_at),
+        last_used_at: Set(None),
+        revoked_at: Set(None),
+    }
+    .insert(w.txn())
+    .await?;
+    w.audit(
+        access.org_id(),
+        Entry::new(
+            "api_key.created",
+            model.id,
+            json!({"name": model.name, "owner": owner_label, "prefix": model.display_prefix, "expiresAt": expires_at}),
+        ),
+    )
+    .await?;
+    w.commit().await?;
+    Ok((model, key.secret))
+}
+
+fn is_own(access: &OrgAccess, key: &api_key::Model) -> bool {
+    match &access.principal().subject {
+        Subject::User(u) => key.owner_user_id == Some(u.id),
+        Subject::ServiceAccount(sa) => key.owner_service_account_id == Some(sa.id),
+    }
+}
+
+/// Revokes a key: the caller's own, or any with `api_key.revoke`. Revoking twice changes
+/// nothing and records nothing.
+pub async fn revoke(app: &AppState, access: &OrgAccess, id: ApiKeyId) -> Result<api_key::Model> {
+    let key = find(app, access, id).await?;
+    if !is_own(access, &key) {
+        access.permit(Domain::Org, "api_key.revoke")?;
+    }
+    if key.revoked_at.is_some() {
+        return Ok(key);
+    }
+    let mut w = app.write(access.principal().chain()).await?;
+    let mut active: api_key::ActiveModel = key.into();
+    active.revoked_at = Set(Some(w.now()));
+    let key = active.update(w.txn()).await?;
+    w.audit(
+        access.org_id(),
+        Entry::new(
+            "api_key.revoked",
+            key.id,
+            json!({"name": key.name, "prefix": key.display_prefix}),
+        ),
+    )
+    .await?;
+    w.commit().await?;
+    Ok(key)
+}
+
+/// A key the caller may see: its own, or any with `api_key.read`; NOT_FOUND otherwise.
+pub async fn find(app: &AppState, access: &OrgAccess, id: ApiKeyId) -> Result<api_key::Model> {
+    let key = api_key::Entity::find_in_org(access.org_id())
+        .filter(api_key::Column::Id.eq(id))
+        .one(&app.db)
+        .await?
+        .ok_or_else(|| Error::not_found("API key"))?;
+    if !is_own(access, &key) {
+        access.read_permit(Domain::Org, "api_key.read", "API key")?;
+    }
+    Ok(key)
+}
+
+/// Keys visible to the caller: all with `api_key.read`, otherwise the caller's own.
+pub async fn list(
+    app: &AppState,
+    access: &OrgAccess,
+    args: PageArgs<ApiKeyId>,
+) -> Result<Page<api_key::Model>> {
+    let mut q = api_key::Entity::find_in_org(access.org_id()).order_by_asc(api_key::Column::Id);
+    if !access.allows(Domain::Org, "api_key.read") {
+        q = q.filter(match &access.principal().subject {
+            Subject::User(u) => Condition::all().add(api_key::Column::OwnerUserId.eq(u.id)),
+            Subject::ServiceAccount(sa) => {
+                Condition::all().add(api_key::Column::OwnerServiceAccountId.eq(sa.id))
+            }
+        });
+    }
+    if let Some(a) = args.after {
+        q = q.filter(api_key::Column::Id.gt(a));
+    }
+    let rows = q.limit(args.fetch_limit()).all(&app.db).await?;
+    Ok(Page::from_overfetch(rows, args.first))
+}

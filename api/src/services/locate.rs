@@ -1,0 +1,129 @@
+//! Finding which organization an object id belongs to, for `node(id)` and for mutations that
+//! take an id. Only the `org_id` column is read; the caller then enters that organization
+//! (NOT_FOUND for non-members) and reads the object through the tenant-scoped finder. This is
+//! the one unscoped read of tenant tables besides authentication.
+
+use praetor_entities::{
+    ApiKeyId, AuditEventId, GroupId, OrgId, ProjectId, RoleBindingId, ServiceAccountId, api_key,
+    audit_event, group, project, role_binding, service_account,
+};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect};
+
+use crate::error::{Error, Result};
+
+async fn org_of<E, C>(
+    db: &C,
+    id_col: E::Column,
+    org_col: E::Column,
+    id: sea_orm::Value,
+    what: &str,
+) -> Result<OrgId>
+where
+    E: EntityTrait,
+    C: ConnectionTrait,
+{
+    E::find()
+        .select_only()
+        .column(org_col)
+        .filter(id_col.eq(id))
+        .into_tuple::<OrgId>()
+        .one(db)
+        .await?
+        .ok_or_else(|| Error::not_found(what))
+}
+
+/// The kinds of object `node(id)` understands, parsed from the id's prefix.
+#[derive(Debug, Clone, Copy)]
+pub enum NodeId {
+    Org(OrgId),
+    Project(ProjectId),
+    Group(GroupId),
+    ServiceAccount(ServiceAccountId),
+    ApiKey(ApiKeyId),
+    RoleBinding(RoleBindingId),
+    AuditEvent(AuditEventId),
+}
+
+impl NodeId {
+    pub fn parse(text: &str) -> Result<Self> {
+        let prefix = text.split('_').next().unwrap_or_default();
+        let bad = || Error::validation("id", "not an id of an object that node() can fetch");
+        Ok(match prefix {
+            "org" => NodeId::Org(text.parse().map_err(|_| bad())?),
+            "prj" => NodeId::Project(text.parse().map_err(|_| bad())?),
+            "grp" => NodeId::Group(text.parse().map_err(|_| bad())?),
+            "sa" => NodeId::ServiceAccount(text.parse().map_err(|_| bad())?),
+            "key" => NodeId::ApiKey(text.parse().map_err(|_| bad())?),
+            "rb" => NodeId::RoleBinding(text.parse().map_err(|_| bad())?),
+            "aud" => NodeId::AuditEvent(text.parse().map_err(|_| bad())?),
+            _ => return Err(bad()),
+        })
+    }
+
+    /// The organization the object belongs to, or NOT_FOUND.
+    pub async fn org<C: ConnectionTrait>(&self, db: &C) -> Result<OrgId> {
+        match *self {
+            NodeId::Org(id) => Ok(id),
+            NodeId::Project(id) => {
+                org_of::<project::Entity, _>(
+                    db,
+                    project::Column::Id,
+                    project::Column::OrgId,
+                    id.into(),
+                    "project",
+                )
+                .await
+            }
+            NodeId::Group(id) => {
+                org_of::<group::Entity, _>(
+                    db,
+                    group::Column::Id,
+                    group::Column::OrgId,
+                    id.into(),
+                    "group",
+                )
+                .await
+            }
+            NodeId::ServiceAccount(id) => {
+                org_of::<service_account::Entity, _>(
+                    db,
+                    service_account::Column::Id,
+                    service_account::Column::OrgId,
+                    id.into(),
+                    "service account",
+                )
+                .await
+            }
+            NodeId::ApiKey(id) => {
+                org_of::<api_key::Entity, _>(
+                    db,
+                    api_key::Column::Id,
+                    api_key::Column::OrgId,
+                    id.into(),
+                    "API key",
+                )
+                .await
+            }
+            NodeId::RoleBinding(id) => {
+                org_of::<role_binding::Entity, _>(
+                    db,
+                    role_binding::Column::Id,
+                    role_binding::Column::OrgId,
+                    id.into(),
+                    "role binding",
+                )
+                .await
+            }
+            NodeId::AuditEvent(id) => {
+                org_of::<audit_event::Entity, _>(
+                    db,
+                    audit_event::Column::Id,
+                    audit_event::Column::OrgId,
+                    id.into(),
+                    "audit event",
+                )
+                .await
+            }
+        }
+    }
+}

@@ -1,0 +1,98 @@
+//! Use cases. A service function owns its transaction, its authorization check (it takes a
+//! [`crate::authz::Permit`] or proves membership itself) and its audit entries, all in that one
+//! transaction; resolvers and CLI commands stay thin.
+
+pub mod api_keys;
+pub mod audit_log;
+pub mod groups;
+pub mod locate;
+pub mod orgs;
+pub mod page;
+pub mod projects;
+pub mod roles;
+pub mod service_accounts;
+pub mod setup;
+pub mod users;
+pub mod validate;
+
+use chrono::{DateTime, Utc};
+use praetor_entities::{OrgId, org};
+use sea_orm::sea_query::{Expr, ExprTrait};
+use sea_orm::{ColumnTrait, DatabaseTransaction, EntityTrait, QueryFilter};
+
+use crate::AppState;
+use crate::audit::{self, Entry};
+use crate::auth::ActorRef;
+use crate::error::Result;
+use crate::events::Event;
+
+/// A write in progress: one database transaction plus the audit entries it appends. Dropping it
+/// without [`Write::commit`] rolls everything back, audit entries included.
+pub struct Write<'a> {
+    app: &'a AppState,
+    txn: DatabaseTransaction,
+    actor: Vec<ActorRef>,
+    request_id: String,
+    now: DateTime<Utc>,
+    published: Vec<Event>,
+}
+
+impl AppState {
+    /// Starts a write on behalf of `actor` (the principal chain recorded in audit entries).
+    pub async fn write(&self, actor: Vec<ActorRef>) -> Result<Write<'_>> {
+        Ok(Write {
+            app: self,
+            txn: crate::db::begin_write(&self.db).await?,
+            actor,
+            request_id: crate::request_id::current(),
+            now: self.clock.now(),
+            published: Vec::new(),
+        })
+    }
+}
+
+impl Write<'_> {
+    pub fn txn(&self) -> &DatabaseTransaction {
+        &self.txn
+    }
+
+    /// The time of this write: every row and audit entry it makes carries the same instant.
+    pub fn now(&self) -> DateTime<Utc> {
+        self.now
+    }
+
+    pub async fn audit(&mut self, org: OrgId, entry: Entry) -> Result<()> {
+        let event = audit::append(
+            &self.txn,
+            org,
+            &self.actor,
+            self.now,
+            &self.request_id,
+            entry,
+        )
+        .await?;
+        self.published.push(Event::Audit(event));
+        Ok(())
+    }
+
+    /// Marks the org's RBAC rules as changed so every node reloads its enforcer.
+    pub async fn bump_rbac_version(&self, org: OrgId) -> Result<()> {
+        org::Entity::update_many()
+            .col_expr(
+                org::Column::RbacVersion,
+                Expr::col(org::Column::RbacVersion).add(1),
+            )
+            .filter(org::Column::Id.eq(org))
+            .exec(&self.txn)
+            .await?;
+        Ok(())
+    }
+
+    pub async fn commit(self) -> Result<()> {
+        self.txn.commit().await?;
+        for event in self.published {
+            self.app.bus.publish(event);
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,110 @@
+//! Projects of an organization.
+
+use praetor_entities::{ProjectId, TenantScoped, project};
+use sea_orm::{ActiveModelTrait, ColumnTrait, QueryFilter, QueryOrder, QuerySelect, Set};
+use serde_json::json;
+
+use super::page::{Page, PageArgs};
+use super::validate;
+use crate::AppState;
+use crate::audit::Entry;
+use crate::authz::{Domain, OrgAccess, Permit};
+use crate::error::{Error, Result};
+
+/// Creates a project. Needs `project.create` in the organization.
+pub async fn create(
+    app: &AppState,
+    permit: &Permit,
+    slug: &str,
+    name: &str,
+    description: &str,
+) -> Result<project::Model> {
+    let slug = validate::slug("slug", slug)?;
+    let name = validate::name("name", name)?;
+    let description = validate::text("description", description, 2_000)?;
+    let mut w = app.write(permit.principal().chain()).await?;
+    let p = project::ActiveModel {
+        id: Set(ProjectId::generate()),
+        org_id: Set(permit.org_id()),
+        slug: Set(slug),
+        name: Set(name),
+        description: Set(description),
+        created_at: Set(w.now()),
+    }
+    .insert(w.txn())
+    .await
+    .map_err(|e| match Error::from(e) {
+        Error::Conflict(_) => {
+            Error::Conflict("a project with this slug already exists in the organization".into())
+        }
+        other => other,
+    })?;
+    w.audit(
+        permit.org_id(),
+        Entry::new(
+            "project.created",
+            p.id,
+            json!({"slug": p.slug, "name": p.name}),
+        ),
+    )
+    .await?;
+    w.commit().await?;
+    Ok(p)
+}
+
+/// A project the principal may read, by slug; NOT_FOUND otherwise.
+pub async fn find_by_slug(
+    app: &AppState,
+    access: &OrgAccess,
+    slug: &str,
+) -> Result<project::Model> {
+    let p = project::Entity::find_in_org(access.org_id())
+        .filter(project::Column::Slug.eq(slug.trim()))
+        .one(&app.db)
+        .await?
+        .ok_or_else(|| Error::not_found("project"))?;
+    access.read_permit(Domain::Project(p.id), "project.read", "project")?;
+    Ok(p)
+}
+
+pub async fn find_by_id(
+    app: &AppState,
+    access: &OrgAccess,
+    id: ProjectId,
+) -> Result<project::Model> {
+    let p = project::Entity::find_in_org(access.org_id())
+        .filter(project::Column::Id.eq(id))
+        .one(&app.db)
+        .await?
+        .ok_or_else(|| Error::not_found("project"))?;
+    access.read_permit(Domain::Project(p.id), "project.read", "project")?;
+    Ok(p)
+}
+
+/// The projects the principal may read, in creation order.
+pub async fn list(
+    app: &AppState,
+    access: &OrgAccess,
+    args: PageArgs<ProjectId>,
+) -> Result<Page<project::Model>> {
+    let mut out = Vec::new();
+    let mut after = args.after;
+    loop {
+        let mut q = project::Entity::find_in_org(access.org_id()).order_by_asc(project::Column::Id);
+        if let Some(a) = after {
+            q = q.filter(project::Column::Id.gt(a));
+        }
+        let batch = q.limit(args.fetch_limit().max(50)).all(&app.db).await?;
+        let exhausted = (batch.len() as u64) < args.fetch_limit().max(50);
+        after = batch.last().map(|p| p.id);
+        out.extend(
+            batch
+                .into_iter()
+                .filter(|p| access.allows(Domain::Project(p.id), "project.read")),
+        );
+        if exhausted || out.len() as u64 > args.first {
+            break;
+        }
+    }
+    Ok(Page::from_overfetch(out, args.first))
+}

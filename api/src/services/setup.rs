@@ -1,0 +1,171 @@
+//! First-run setup: `praetor admin bootstrap` (the first org and its administrator) and the
+//! demo seed of `praetor serve --demo`. Both go through the ordinary services, so what they
+//! create is authorized and audited like anything else.
+
+use praetor_entities::{TenantScoped, UserId, api_key, org, user};
+use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set};
+
+use super::{api_keys, orgs, projects, roles, users};
+use crate::AppState;
+use crate::auth::{Principal, Subject};
+use crate::authz::{Domain, InstanceAdmin};
+use crate::error::{Error, Result};
+
+/// The first administrator of a fresh installation.
+pub struct Bootstrapped {
+    pub org: org::Model,
+    pub admin: user::Model,
+    pub api_key: String,
+}
+
+/// Makes (or promotes) `email` an instance administrator, creates the organization `org_slug`
+/// with them as its administrator, and mints them an API key for it.
+pub async fn bootstrap(app: &AppState, org_slug: &str, email: &str) -> Result<Bootstrapped> {
+    let email = super::validate::email("email", email)?;
+    let admin = ensure_instance_admin(app, &email).await?;
+    let principal = Principal::new(Subject::User(admin.clone()));
+    let ia = InstanceAdmin::check(&principal)?;
+    let org = orgs::create(app, &ia, org_slug, org_slug).await?;
+    let access = app.authz.enter(&principal, org.clone()).await?;
+    let (_, secret) =
+        api_keys::create(app, &access, api_keys::KeyOwner::Caller, "bootstrap", None).await?;
+    Ok(Bootstrapped {
+        org,
+        admin,
+        api_key: secret,
+    })
+}
+
+async fn ensure_instance_admin(app: &AppState, email: &str) -> Result<user::Model> {
+    match users::find_by_email(&app.db, email).await? {
+        Some(u) if u.instance_admin => Ok(u),
+        Some(u) => {
+            let mut active: user::ActiveModel = u.into();
+            active.instance_admin = Set(true);
+            Ok(active.update(&app.db).await?)
+        }
+        None => {
+            let display = email.split('@').next().unwrap_or(email).to_string();
+            Ok(user::ActiveModel {
+                id: Set(UserId::generate()),
+                email: Set(email.to_string()),
+                display_name: Set(capitalize(&display)),
+                instance_admin: Set(true),
+                created_at: Set(app.clock.now()),
+            }
+            .insert(&app.db)
+            .await?)
+        }
+    }
+}
+
+fn capitalize(s: &str) -> String {
+    let mut c = s.chars();
+    match c.next() {
+        Some(f) => f.to_uppercase().chain(c).collect(),
+        None => String::new(),
+    }
+}
+
+pub const DEMO_ORG: &str = "demo";
+pub const DEMO_PROJECTS: &[(&str, &str, &str)] = &[
+    (
+        "web",
+        "Web",
+        "The public web tier: deploys, restarts, feature flags.",
+    ),
+    (
+        "payments",
+        "Payments",
+        "Payment services; production changes need approvals.",
+    ),
+];
+/// (e-mail, role bound org-wide, description)
+pub const DEMO_USERS: &[(&str, &str, &str)] = &[
+    ("alice@demo.test", "org_admin", "organization administrator"),
+    (
+        "bob@demo.test",
+        "operator",
+        "operator: proposes and runs plans",
+    ),
+    (
+        "carol@demo.test",
+        "approver",
+        "approver: approves or rejects plans",
+    ),
+];
+const DEMO_KEY_NAME: &str = "demo-cli";
+
+pub struct DemoInfo {
+    pub org: org::Model,
+    /// A fresh key for alice; the previous demo key is revoked at each start.
+    pub api_key: String,
+}
+
+/// Seeds the demo organization. Safe to run at every start: what exists is left alone.
+pub async fn seed_demo(app: &AppState) -> Result<DemoInfo> {
+    let (alice_email, _, _) = DEMO_USERS[0];
+    let alice = ensure_instance_admin(app, alice_email).await?;
+    let principal = Principal::new(Subject::User(alice));
+    let existing = org::Entity::find()
+        .filter(org::Column::Slug.eq(DEMO_ORG))
+        .one(&app.db)
+        .await?;
+    let org = match existing {
+        Some(o) => o,
+        None => orgs::create(app, &InstanceAdmin::check(&principal)?, DEMO_ORG, "Demo").await?,
+    };
+    let access = app.authz.enter(&principal, org.clone()).await?;
+    for (slug, name, description) in DEMO_PROJECTS {
+        match projects::find_by_slug(app, &access, slug).await {
+            Ok(_) => {}
+            Err(Error::NotFound(_)) => {
+                projects::create(
+                    app,
+                    &access.permit(Domain::Org, "project.create")?,
+                    slug,
+                    name,
+                    description,
+                )
+                .await?;
+            }
+            Err(e) => return Err(e),
+        }
+    }
+    for (email, role, _) in &DEMO_USERS[1..] {
+        match roles::bind(
+            app,
+            &access,
+            roles::BindingSubject::UserEmail(email.to_string()),
+            role,
+            None,
+        )
+        .await
+        {
+            Ok(_) | Err(Error::Conflict(_)) => {}
+            Err(e) => return Err(e),
+        }
+    }
+    // Rotate the demo CLI key so a key printed by an earlier run stops working.
+    let access = app.authz.enter(&principal, org.clone()).await?;
+    let old = api_key::Entity::find_in_org(org.id)
+        .filter(api_key::Column::Name.eq(DEMO_KEY_NAME))
+        .filter(api_key::Column::RevokedAt.is_null())
+        .all(&app.db)
+        .await?;
+    for k in old {
+        api_keys::revoke(app, &access, k.id).await?;
+    }
+    let (_, secret) = api_keys::create(
+        app,
+        &access,
+        api_keys::KeyOwner::Caller,
+        DEMO_KEY_NAME,
+        None,
+    )
+    .await?;
+    Ok(DemoInfo {
+        org,
+        api_key: secret,
+    })
+}

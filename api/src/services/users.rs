@@ -1,0 +1,44 @@
+//! Users are global; an organization provisions them by e-mail (they sign in later through a
+//! session or OIDC). Provisioning is audited in the organization that asked for it.
+
+use praetor_entities::{UserId, user};
+use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set};
+use serde_json::json;
+
+use super::Write;
+use crate::audit::Entry;
+use crate::error::Result;
+
+/// The user with `email`, created if there is none yet. `email` must already be validated.
+pub async fn find_or_provision(
+    w: &mut Write<'_>,
+    org: praetor_entities::OrgId,
+    email: &str,
+) -> Result<user::Model> {
+    if let Some(u) = find_by_email(w.txn(), email).await? {
+        return Ok(u);
+    }
+    let display = email.split('@').next().unwrap_or(email).to_string();
+    let u = user::ActiveModel {
+        id: Set(UserId::generate()),
+        email: Set(email.to_string()),
+        display_name: Set(display),
+        instance_admin: Set(false),
+        created_at: Set(w.now()),
+    }
+    .insert(w.txn())
+    .await?;
+    w.audit(
+        org,
+        Entry::new("user.provisioned", u.id, json!({"email": u.email})),
+    )
+    .await?;
+    Ok(u)
+}
+
+pub async fn find_by_email<C: ConnectionTrait>(db: &C, email: &str) -> Result<Option<user::Model>> {
+    Ok(user::Entity::find()
+        .filter(user::Column::Email.eq(email))
+        .one(db)
+        .await?)
+}

@@ -1,0 +1,97 @@
+//! Storage entities for Praetor, their typed IDs, and the tenant-scoped finders.
+//!
+//! Tenant-owned entities are read through [`TenantScoped::find_in_org`]; services never call a bare
+//! `Entity::find()` on them, so a query cannot forget the tenant filter.
+
+pub mod ids;
+
+pub mod api_key;
+pub mod audit_event;
+pub mod audit_head;
+pub mod group;
+pub mod group_member;
+pub mod org;
+pub mod project;
+pub mod role_binding;
+pub mod service_account;
+pub mod user;
+pub mod user_session;
+
+pub use ids::*;
+
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, Select};
+
+/// An entity whose rows belong to one organization.
+pub trait TenantScoped: EntityTrait {
+    /// The column that holds the owning organization's id.
+    fn org_column() -> Self::Column;
+
+    /// The only way to start a read of tenant data: every query is filtered by the org.
+    fn find_in_org(org: OrgId) -> Select<Self> {
+        Self::find().filter(Self::org_column().eq(org))
+    }
+}
+
+macro_rules! tenant_scoped {
+    ($($module:ident => $col:ident),* $(,)?) => {
+        $(impl TenantScoped for $module::Entity {
+            fn org_column() -> Self::Column {
+                $module::Column::$col
+            }
+        })*
+    };
+}
+
+tenant_scoped!(
+    org => Id,
+    project => OrgId,
+    group => OrgId,
+    group_member => OrgId,
+    service_account => OrgId,
+    api_key => OrgId,
+    role_binding => OrgId,
+    audit_event => OrgId,
+    audit_head => OrgId,
+);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use sea_orm::{DbBackend, QueryTrait};
+
+    fn sql<E: TenantScoped>(org: OrgId) -> (String, String) {
+        (
+            E::find_in_org(org).build(DbBackend::Postgres).to_string(),
+            E::find_in_org(org).build(DbBackend::Sqlite).to_string(),
+        )
+    }
+
+    #[test]
+    fn scoped_finders_always_filter_by_org() {
+        let org = OrgId::generate();
+        let uuid = org.as_uuid().to_string();
+        let cases = [
+            ("projects", "org_id", sql::<project::Entity>(org)),
+            ("groups", "org_id", sql::<group::Entity>(org)),
+            ("group_members", "org_id", sql::<group_member::Entity>(org)),
+            (
+                "service_accounts",
+                "org_id",
+                sql::<service_account::Entity>(org),
+            ),
+            ("api_keys", "org_id", sql::<api_key::Entity>(org)),
+            ("role_bindings", "org_id", sql::<role_binding::Entity>(org)),
+            ("audit_events", "org_id", sql::<audit_event::Entity>(org)),
+            ("audit_heads", "org_id", sql::<audit_head::Entity>(org)),
+            ("orgs", "id", sql::<org::Entity>(org)),
+        ];
+        for (table, column, (pg, lite)) in cases {
+            let filter = format!("WHERE \"{table}\".\"{column}\" = '{uuid}'");
+            assert!(pg.contains(&filter), "{table}: {pg}");
+            assert!(
+                lite.contains(&format!("WHERE \"{table}\".\"{column}\" =")),
+                "{table}: {lite}"
+            );
+        }
+    }
+}

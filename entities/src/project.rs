@@ -1,0 +1,22 @@
+//! A project inside an organization (slug unique per org).
+use sea_orm::entity::prelude::*;
+
+#[allow(unused_imports)]
+use crate::ids::*;
+
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "projects")]
+pub struct Model {
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub id: ProjectId,
+    pub org_id: OrgId,
+    pub slug: String,
+    pub name: String,
+    pub description: String,
+    pub created_at: DateTimeUtc,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}

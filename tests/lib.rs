@@ -1,0 +1,1 @@
+//! Shared harness for the black-box integration tests.
