@@ -1,1 +1,264 @@
 //! Shared harness for the black-box integration tests.
+//!
+//! [`spawn_app`] starts the real server (the same `praetor::run` the binary uses) on
+//! `127.0.0.1:0` against a real database and creates a fresh organization with its own
+//! administrator, so tests run in parallel without cleaning up after each other.
+//!
+//! The database is chosen by `TEST_DATABASE_URL`: unset, every test gets its own SQLite file; a
+//! `postgres://` URL makes all tests share that (throwaway) database, each in its own org.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use praetor::AppState;
+use praetor::clock::SystemClock;
+use praetor::config::Config;
+use serde_json::{Value, json};
+use tokio_util::sync::CancellationToken;
+
+pub struct TestApp {
+    pub addr: SocketAddr,
+    pub client: reqwest::Client,
+    pub app: Arc<AppState>,
+    /// The fresh organization's slug and its administrator's API key.
+    pub org: String,
+    pub admin_key: String,
+    pub admin_email: String,
+    pub database_url: String,
+    shutdown: CancellationToken,
+    _dir: Option<tempfile::TempDir>,
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        self.shutdown.cancel();
+    }
+}
+
+/// A short random suffix for names.
+pub fn unique(prefix: &str) -> String {
+    format!(
+        "{prefix}-{}",
+        &uuid::Uuid::new_v4().simple().to_string()[..10]
+    )
+}
+
+pub fn is_postgres() -> bool {
+    std::env::var("TEST_DATABASE_URL").is_ok_and(|u| u.starts_with("postgres"))
+}
+
+#[derive(Default)]
+pub struct SpawnOptions {
+    pub demo: bool,
+    pub production: bool,
+    pub max_depth: Option<usize>,
+    pub max_complexity: Option<usize>,
+}
+
+pub async fn spawn_app() -> TestApp {
+    spawn_with(SpawnOptions::default()).await
+}
+
+pub async fn spawn_with(opts: SpawnOptions) -> TestApp {
+    let (database_url, dir) = match std::env::var("TEST_DATABASE_URL") {
+        Ok(url) if url.starts_with("postgres") => (url, None),
+        _ => {
+            let dir = tempfile::tempdir().expect("temp dir");
+            (
+                format!("sqlite://{}", dir.path().join("praetor.db").display()),
+                Some(dir),
+            )
+        }
+    };
+    let mut config = Config {
+        database_url: database_url.clone(),
+        demo: opts.demo,
+        production: opts.production,
+        ..Config::default()
+    };
+    config.database.max_connections = 5;
+    if let Some(d) = opts.max_depth {
+        config.graphql.max_depth = d;
+    }
+    if let Some(c) = opts.max_complexity {
+        config.graphql.max_complexity = c;
+    }
+    config.validate().expect("valid test config");
+
+    let app = AppState::init(config.clone(), Arc::new(SystemClock))
+        .await
+        .expect("database ready");
+    let admin_email = format!("{}@it.test", unique("admin"));
+    let org = unique("t");
+    let boot = praetor::services::setup::bootstrap(&app, &org, &admin_email)
+        .await
+        .expect("bootstrap");
+
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    let shutdown = CancellationToken::new();
+    let token = shutdown.clone();
+    tokio::spawn(async move {
+        if let Err(e) = praetor::run(config, listener, token).await {
+            eprintln!("server failed: {e}");
+        }
+    });
+    let client = reqwest::Client::builder().build().expect("client");
+    // Wait until the server answers.
+    for _ in 0..100 {
+        if client
+            .get(format!("http://{addr}/healthz"))
+            .send()
+            .await
+            .is_ok()
+        {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    TestApp {
+        addr,
+        client,
+        app,
+        org: boot.org.slug,
+        admin_key: boot.api_key,
+        admin_email,
+        database_url,
+        shutdown,
+        _dir: dir,
+    }
+}
+
+impl TestApp {
+    pub fn url(&self, path: &str) -> String {
+        format!("http://{}{}", self.addr, path)
+    }
+
+    /// Posts a GraphQL request with `key` (or anonymously) and returns the whole response body.
+    pub async fn gql(&self, key: Option<&str>, query: &str, variables: Value) -> Value {
+        let mut req = self
+            .client
+            .post(self.url("/graphql"))
+            .json(&json!({"query": query, "variables": variables}));
+        if let Some(k) = key {
+            req = req.bearer_auth(k);
+        }
+        req.send()
+            .await
+            .expect("request")
+            .json()
+            .await
+            .expect("json body")
+    }
+
+    /// Like [`TestApp::gql`] as the org administrator, and fails the test on any error.
+    pub async fn admin(&self, query: &str, variables: Value) -> Value {
+        ok(self.gql(Some(&self.admin_key), query, variables).await)
+    }
+
+    /// Creates a user with `role` bound org-wide (or in `project`) and returns an API key for them.
+    pub async fn user_with_role(&self, role: &str, project: Option<&str>) -> (String, String) {
+        let email = format!("{}@it.test", unique(role));
+        self.admin(
+            "mutation($in: BindRoleInput!) { bindRole(input: $in) { id } }",
+            json!({"in": {"org": self.org, "role": role, "subject": {"userEmail": email}, "project": project}}),
+        )
+        .await;
+        (self.key_for(&email).await, email)
+    }
+
+    /// Mints a personal API key for an existing member of the org (through the service, as an
+    /// operator would hand one out).
+    pub async fn key_for(&self, email: &str) -> String {
+        let user = praetor::services::users::find_by_email(&self.app.db, email)
+            .await
+            .unwrap()
+            .expect("user exists");
+        let principal = praetor::auth::Principal::new(praetor::auth::Subject::User(user));
+        let access = praetor::services::orgs::enter_by_slug(&self.app, &principal, &self.org)
+            .await
+            .expect("member");
+        let (_, secret) = praetor::services::api_keys::create(
+            &self.app,
+            &access,
+            praetor::services::api_keys::KeyOwner::Caller,
+            "test",
+            None,
+        )
+        .await
+        .expect("key");
+        secret
+    }
+}
+
+/// The `data` of a response, failing the test if there were errors.
+pub fn ok(resp: Value) -> Value {
+    assert!(
+        resp.get("errors")
+            .is_none_or(|e| e.as_array().is_some_and(|a| a.is_empty())),
+        "unexpected errors: {resp:#}"
+    );
+    resp["data"].clone()
+}
+
+/// The `extensions.code` of the first error, failing the test if there was none.
+pub fn code(resp: &Value) -> String {
+    resp["errors"][0]["extensions"]["code"]
+        .as_str()
+        .unwrap_or_else(|| panic!("expected an error with a code, got {resp:#}"))
+        .to_string()
+}
+
+/// The `praetor` binary built from this workspace.
+pub fn praetor_bin() -> PathBuf {
+    if let Ok(p) = std::env::var("PRAETOR_BIN") {
+        return PathBuf::from(p);
+    }
+    let p = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../target/debug/praetor");
+    assert!(
+        p.exists(),
+        "build the CLI first (`cargo build -p praetor`), or set PRAETOR_BIN; looked at {}",
+        p.display()
+    );
+    p
+}
+
+/// A second organization in the same database, for cross-tenant tests: (slug, admin key).
+pub async fn other_org(app: &TestApp) -> (String, String) {
+    let email = format!("{}@other.test", unique("admin"));
+    let boot = praetor::services::setup::bootstrap(&app.app, &unique("o"), &email)
+        .await
+        .expect("bootstrap");
+    (boot.org.slug, boot.api_key)
+}
+
+impl TestApp {
+    /// A browser session cookie (`praetor_session=…`) for an existing user.
+    pub async fn session_cookie(&self, email: &str) -> String {
+        let user = praetor::services::users::find_by_email(&self.app.db, email)
+            .await
+            .unwrap()
+            .expect("user exists");
+        let s = praetor::auth::session::create(&self.app.db, self.app.clock.as_ref(), user.id, 1)
+            .await
+            .expect("session");
+        format!("{}={}", praetor::auth::SESSION_COOKIE, s.token)
+    }
+
+    /// Posts GraphQL with a session cookie instead of a key.
+    pub async fn gql_cookie(&self, cookie: &str, query: &str, variables: Value) -> Value {
+        self.client
+            .post(self.url("/graphql"))
+            .header("cookie", cookie)
+            .json(&json!({"query": query, "variables": variables}))
+            .send()
+            .await
+            .expect("request")
+            .json()
+            .await
+            .expect("json body")
+    }
+}

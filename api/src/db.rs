@@ -12,7 +12,8 @@ use sea_orm::sqlx::sqlite::{
 };
 use sea_orm::{
     ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DatabaseTransaction, DbBackend,
-    SqliteTransactionMode, SqlxSqliteConnector, Statement, TransactionOptions, TransactionTrait,
+    DbErr, SqliteTransactionMode, SqlxSqliteConnector, Statement, TransactionOptions,
+    TransactionTrait,
 };
 
 use crate::config::Config;
@@ -20,11 +21,40 @@ use crate::error::{Error, Result};
 
 /// Opens the configured database and applies pending migrations.
 pub async fn connect(config: &Config) -> Result<DatabaseConnection> {
-    let db = open(&config.effective_database_url(), config).await?;
-    Migrator::up(&db, None)
-        .await
-        .map_err(|e| Error::internal(format!("migrations failed: {e}")))?;
+    let url = config.effective_database_url();
+    let db = open(&url, config).await?;
+    migrate(&db, &url).await?;
     Ok(db)
+}
+
+/// Key of the PostgreSQL advisory lock that serialises migrations across nodes.
+const MIGRATION_LOCK: i64 = 0x5052_4145_544f_5201; // "PRAETOR" + 1
+
+/// Applies pending migrations. On PostgreSQL several nodes may start at once: they queue on an
+/// advisory lock held on a connection of its own, so exactly one migrates and the rest find
+/// nothing left to do.
+pub async fn migrate(db: &DatabaseConnection, url: &str) -> Result<()> {
+    let fail = |e: DbErr| Error::internal(format!("migrations failed: {e}"));
+    if db.get_database_backend() != DbBackend::Postgres {
+        return Migrator::up(db, None).await.map_err(fail);
+    }
+    let mut opts = ConnectOptions::new(url.to_string());
+    opts.max_connections(1)
+        .min_connections(1)
+        .sqlx_logging(false);
+    let lock = Database::connect(opts).await.map_err(fail)?;
+    let sql = |s: String| Statement::from_string(DbBackend::Postgres, s);
+    lock.execute_raw(sql(format!("SELECT pg_advisory_lock({MIGRATION_LOCK})")))
+        .await
+        .map_err(fail)?;
+    let result = Migrator::up(db, None).await.map_err(fail);
+    let unlocked = lock
+        .execute_raw(sql(format!("SELECT pg_advisory_unlock({MIGRATION_LOCK})")))
+        .await;
+    let _ = lock.close().await;
+    result?;
+    unlocked.map_err(fail)?;
+    Ok(())
 }
 
 /// Opens without migrating (used by `praetor migrate --status`-like commands and tests).

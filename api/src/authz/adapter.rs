@@ -52,7 +52,7 @@ pub fn binding_subject(kind: &str, id: uuid::Uuid) -> Option<String> {
 
 impl OrgRuleAdapter {
     /// Reads `org`'s bindings and memberships.
-    pub fn new(db: DatabaseConnection, org: OrgId) -> PendingAdapter {
+    pub fn for_org(db: DatabaseConnection, org: OrgId) -> PendingAdapter {
         PendingAdapter { db, org }
     }
 

@@ -69,7 +69,7 @@ pub struct OrgRbac {
 
 impl OrgRbac {
     pub async fn load(db: &DatabaseConnection, org: OrgId, version: i64) -> Result<Self> {
-        let adapter = OrgRuleAdapter::new(db.clone(), org).fetch().await?;
+        let adapter = OrgRuleAdapter::for_org(db.clone(), org).fetch().await?;
         Self::from_adapter(adapter, version).await
     }
 
