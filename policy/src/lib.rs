@@ -1,0 +1,1 @@
+//! Praetor policy language (work in progress).
