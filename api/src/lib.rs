@@ -3,12 +3,14 @@
 //! [`run`] is the whole server; `main.rs` only parses the command line, and the integration
 //! tests start the real server through the same function.
 
+pub mod actions;
 pub mod audit;
 pub mod auth;
 pub mod authz;
 pub mod clock;
 pub mod config;
 pub mod db;
+pub mod engine;
 pub mod error;
 pub mod events;
 pub mod graphql;

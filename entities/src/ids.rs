@@ -118,6 +118,31 @@ typed_id!(
     AuditEventId, "aud", "audit event"
 );
 
+typed_id!(
+    /// A stored, immutable version of a policy scope (org-wide or one project).
+    PolicyVersionId, "pol", "policy version"
+);
+typed_id!(
+    /// A plan: frozen steps, their preview, approvals and execution.
+    PlanId, "pln", "plan"
+);
+typed_id!(
+    /// An event of a plan's log.
+    PlanEventId, "pev", "plan event"
+);
+typed_id!(
+    /// One approver's decision on one stage of a plan.
+    ApprovalId, "apr", "approval"
+);
+typed_id!(
+    /// A queued unit of background work.
+    JobId, "job", "job"
+);
+typed_id!(
+    /// A recorded decision of the governance pipeline.
+    DecisionId, "dec", "decision"
+);
+
 #[cfg(test)]
 mod tests {
     use super::*;

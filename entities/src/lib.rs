@@ -6,12 +6,20 @@
 pub mod ids;
 
 pub mod api_key;
+pub mod approval;
 pub mod audit_event;
 pub mod audit_head;
+pub mod decision;
 pub mod group;
 pub mod group_member;
+pub mod job;
 pub mod org;
+pub mod plan;
+pub mod plan_event;
+pub mod policy_version;
 pub mod project;
+pub mod project_lease;
+pub mod project_state;
 pub mod role_binding;
 pub mod service_account;
 pub mod user;
@@ -52,6 +60,13 @@ tenant_scoped!(
     role_binding => OrgId,
     audit_event => OrgId,
     audit_head => OrgId,
+    policy_version => OrgId,
+    plan => OrgId,
+    plan_event => OrgId,
+    approval => OrgId,
+    project_state => OrgId,
+    job => OrgId,
+    decision => OrgId,
 );
 
 #[cfg(test)]
@@ -84,6 +99,21 @@ mod tests {
             ("audit_events", "org_id", sql::<audit_event::Entity>(org)),
             ("audit_heads", "org_id", sql::<audit_head::Entity>(org)),
             ("orgs", "id", sql::<org::Entity>(org)),
+            ("plans", "org_id", sql::<plan::Entity>(org)),
+            ("plan_events", "org_id", sql::<plan_event::Entity>(org)),
+            ("approvals", "org_id", sql::<approval::Entity>(org)),
+            (
+                "project_states",
+                "org_id",
+                sql::<project_state::Entity>(org),
+            ),
+            ("decisions", "org_id", sql::<decision::Entity>(org)),
+            (
+                "policy_versions",
+                "org_id",
+                sql::<policy_version::Entity>(org),
+            ),
+            ("jobs", "org_id", sql::<job::Entity>(org)),
         ];
         for (table, column, (pg, lite)) in cases {
             let filter = format!("WHERE \"{table}\".\"{column}\" = '{uuid}'");

@@ -1,0 +1,285 @@
+//! Built-in handlers that need no network: state changes, chat messages, timers and gates.
+
+use async_trait::async_trait;
+use chrono::Duration;
+use serde_json::{Value, json};
+
+use super::{Handler, HandlerCtx, HandlerError, Outcome};
+use crate::engine::model::Stage;
+use crate::engine::state::{self, StateOp};
+
+fn str_param<'a>(params: &'a Value, name: &str) -> Result<&'a str, HandlerError> {
+    params
+        .get(name)
+        .and_then(Value::as_str)
+        .ok_or_else(|| HandlerError::permanent(format!("parameter `{name}` must be a string")))
+}
+
+fn key(params: &Value) -> Result<String, HandlerError> {
+    let k = str_param(params, "key")?;
+    state::parse_path("key", k).map_err(|e| HandlerError::permanent(e.to_string()))?;
+    Ok(k.to_string())
+}
+
+/// Ops plus the resulting size check, so no handler can grow state past its bound.
+fn done(ctx: &HandlerCtx<'_>, ops: Vec<StateOp>, output: Value) -> Result<Outcome, HandlerError> {
+    let mut next = ctx.state.clone();
+    state::apply(&mut next, &ops);
+    state::check_size(&next).map_err(|e| HandlerError::permanent(e.to_string()))?;
+    Ok(Outcome::Done { output, ops })
+}
+
+pub struct StateSet;
+
+#[async_trait]
+impl Handler for StateSet {
+    async fn run(&self, ctx: &HandlerCtx<'_>, params: &Value) -> Result<Outcome, HandlerError> {
+        let key = key(params)?;
+        let value = params.get("value").cloned().unwrap_or(Value::Null);
+        let previous = state::get(ctx.state, &key).cloned();
+        done(
+            ctx,
+            vec![StateOp::Set {
+                path: key.clone(),
+                value: value.clone(),
+            }],
+            json!({"key": key, "value": value, "previous": previous}),
+        )
+    }
+}
+
+pub struct StatePatch;
+
+#[async_trait]
+impl Handler for StatePatch {
+    async fn run(&self, ctx: &HandlerCtx<'_>, params: &Value) -> Result<Outcome, HandlerError> {
+        let prefix = match params.get("key") {
+            Some(_) => Some(key(params)?),
+            None => None,
+        };
+        let patch = params.get("patch").cloned().unwrap_or(Value::Null);
+        let mut ops = Vec::new();
+        state::merge_patch_ops(prefix.as_deref(), &patch, &mut ops)
+            .map_err(|e| HandlerError::permanent(e.to_string()))?;
+        let changed = ops.len();
+        done(ctx, ops, json!({"changed": changed}))
+    }
+}
+
+pub struct StateDelete;
+
+#[async_trait]
+impl Handler for StateDelete {
+    async fn run(&self, ctx: &HandlerCtx<'_>, params: &Value) -> Result<Outcome, HandlerError> {
+        let key = key(params)?;
+        let previous = state::get(ctx.state, &key).cloned();
+        done(
+            ctx,
+            vec![StateOp::Delete { path: key.clone() }],
+            json!({"key": key, "previous": previous}),
+        )
+    }
+}
+
+pub struct StateIncrement;
+
+#[async_trait]
+impl Handler for StateIncrement {
+    async fn run(&self, ctx: &HandlerCtx<'_>, params: &Value) -> Result<Outcome, HandlerError> {
+        let key = key(params)?;
+        let by = params.get("by").and_then(Value::as_f64).unwrap_or(1.0);
+        let current = match state::get(ctx.state, &key) {
+            None | Some(Value::Null) => 0.0,
+            Some(v) => v
+                .as_f64()
+                .ok_or_else(|| HandlerError::permanent(format!("state `{key}` is not a number")))?,
+        };
+        let sum = current + by;
+        // Whole numbers stay integers so `1 + 1` reads back as `2`, not `2.0`.
+        let value = if sum.fract() == 0.0 && sum.abs() < 9.0e15 {
+            json!(sum as i64)
+        } else {
+            json!(sum)
+        };
+        done(
+            ctx,
+            vec![StateOp::Set {
+                path: key.clone(),
+                value: value.clone(),
+            }],
+            json!({"key": key, "value": value}),
+        )
+    }
+}
+
+pub struct ChatPost;
+
+#[async_trait]
+impl Handler for ChatPost {
+    async fn run(&self, _ctx: &HandlerCtx<'_>, params: &Value) -> Result<Outcome, HandlerError> {
+        let text = str_param(params, "text")?;
+        // The message is the step's output; the plan's chat session shows step outputs of
+        // chat.post steps as messages.
+        Ok(Outcome::Done {
+            output: json!({"text": text}),
+            ops: Vec::new(),
+        })
+    }
+}
+
+pub struct Delay;
+
+#[async_trait]
+impl Handler for Delay {
+    async fn run(&self, ctx: &HandlerCtx<'_>, params: &Value) -> Result<Outcome, HandlerError> {
+        let seconds = params
+            .get("seconds")
+            .and_then(Value::as_i64)
+            .unwrap_or(0)
+            .max(0);
+        if seconds == 0 {
+            return Ok(Outcome::Done {
+                output: json!({"waited": 0}),
+                ops: Vec::new(),
+            });
+        }
+        Ok(Outcome::Wait {
+            until: ctx.now + Duration::seconds(seconds),
+        })
+    }
+}
+
+pub struct ApprovalGate;
+
+#[async_trait]
+impl Handler for ApprovalGate {
+    async fn run(&self, ctx: &HandlerCtx<'_>, params: &Value) -> Result<Outcome, HandlerError> {
+        let group = str_param(params, "group")?.to_string();
+        let count = params
+            .get("count")
+            .and_then(Value::as_u64)
+            .unwrap_or(1)
+            .clamp(1, 20) as u32;
+        let name = params
+            .get("name")
+            .and_then(Value::as_str)
+            .unwrap_or(&group)
+            .to_string();
+        Ok(Outcome::Gate {
+            stage: Stage {
+                name,
+                groups: vec![group],
+                count,
+                rule: format!("approval.gate step {}", ctx.step),
+            },
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::actions::net::Egress;
+
+    fn ctx<'a>(state: &'a Value, egress: &'a Egress) -> HandlerCtx<'a> {
+        HandlerCtx {
+            state,
+            now: chrono::DateTime::UNIX_EPOCH,
+            idempotency_key: "k",
+            egress,
+            plan: "p",
+            step: "s",
+        }
+    }
+
+    async fn ops(h: &dyn Handler, state: &Value, params: Value) -> Vec<StateOp> {
+        let egress = Egress::deny_all();
+        match h.run(&ctx(state, &egress), &params).await.unwrap() {
+            Outcome::Done { ops, .. } => ops,
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[tokio::test]
+    async fn state_handlers_record_absolute_changes() {
+        let s = json!({"counter": 41, "flags": {"a": true}});
+        assert_eq!(
+            ops(&StateIncrement, &s, json!({"key": "counter"})).await,
+            vec![StateOp::Set {
+                path: "counter".into(),
+                value: json!(42)
+            }]
+        );
+        assert_eq!(
+            ops(&StateIncrement, &s, json!({"key": "new", "by": 2.5})).await,
+            vec![StateOp::Set {
+                path: "new".into(),
+                value: json!(2.5)
+            }]
+        );
+        assert_eq!(
+            ops(&StateDelete, &s, json!({"key": "flags.a"})).await,
+            vec![StateOp::Delete {
+                path: "flags.a".into()
+            }]
+        );
+        let patch = ops(
+            &StatePatch,
+            &s,
+            json!({"key": "flags", "patch": {"a": null, "b": 1}}),
+        )
+        .await;
+        assert_eq!(patch.len(), 2);
+        let egress = Egress::deny_all();
+        let err = StateIncrement
+            .run(&ctx(&json!({"s": "x"}), &egress), &json!({"key": "s"}))
+            .await
+            .unwrap_err();
+        assert!(!err.retryable && err.message.contains("not a number"));
+        let err = StateSet
+            .run(&ctx(&s, &egress), &json!({"key": "bad key", "value": 1}))
+            .await
+            .unwrap_err();
+        assert!(err.message.contains("not a state path"));
+    }
+
+    #[tokio::test]
+    async fn state_cannot_grow_past_its_bound() {
+        let egress = Egress::deny_all();
+        let big = "x".repeat(state::MAX_STATE_BYTES);
+        let err = StateSet
+            .run(
+                &ctx(&state::empty(), &egress),
+                &json!({"key": "blob", "value": big}),
+            )
+            .await
+            .unwrap_err();
+        assert!(err.message.contains("limit"), "{}", err.message);
+    }
+
+    #[tokio::test]
+    async fn delay_and_gate() {
+        let egress = Egress::deny_all();
+        let s = state::empty();
+        let out = Delay
+            .run(&ctx(&s, &egress), &json!({"seconds": 90}))
+            .await
+            .unwrap();
+        assert_eq!(
+            out,
+            Outcome::Wait {
+                until: chrono::DateTime::UNIX_EPOCH + Duration::seconds(90)
+            }
+        );
+        match ApprovalGate
+            .run(&ctx(&s, &egress), &json!({"group": "sre", "count": 2}))
+            .await
+            .unwrap()
+        {
+            Outcome::Gate { stage } => {
+                assert_eq!((stage.groups, stage.count), (vec!["sre".to_string()], 2))
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+}

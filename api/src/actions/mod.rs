@@ -1,0 +1,250 @@
+//! The action registry: built-in handlers and how an action's definition reaches its handler.
+//!
+//! Built-in actions (`state.set`, `http.request`, …) can be used in plans directly. Actions
+//! defined in policy documents map to a built-in handler with templated parameters, or to an
+//! external handler (a signed HTTP call to an integration). Parameters are validated against
+//! the action's JSON Schema before anything else happens.
+
+pub mod builtin;
+pub mod external;
+pub mod net;
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use serde_json::{Value, json};
+
+use crate::engine::model::Stage;
+use crate::engine::state::StateOp;
+use crate::error::{Error, Result};
+
+/// What running a handler produced.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Outcome {
+    /// Finished: its output (recorded) and the state changes it makes (applied with it).
+    Done { output: Value, ops: Vec<StateOp> },
+    /// Come back at `until` (a durable timer).
+    Wait { until: DateTime<Utc> },
+    /// Stop here until this approval stage is satisfied.
+    Gate { stage: Stage },
+}
+
+/// A handler failure. `retryable` failures are retried with backoff up to the action's limit.
+#[derive(Debug, Clone, PartialEq)]
+pub struct HandlerError {
+    pub message: String,
+    pub retryable: bool,
+}
+
+impl HandlerError {
+    pub fn permanent(message: impl Into<String>) -> Self {
+        Self {
+            message: message.into(),
+            retryable: false,
+        }
+    }
+
+    pub fn transient(message: impl Into<String>) -> Self {
+        Self {
+            message: message.into(),
+            retryable: true,
+        }
+    }
+}
+
+/// What a handler may look at. Handlers get no database and no clock of their own: everything
+/// that could differ between runs is passed in or recorded in their output.
+pub struct HandlerCtx<'a> {
+    pub state: &'a Value,
+    pub now: DateTime<Utc>,
+    /// Stable across retries and restarts: `plan id:step id`.
+    pub idempotency_key: &'a str,
+    pub egress: &'a net::Egress,
+    pub plan: &'a str,
+    pub step: &'a str,
+}
+
+#[async_trait]
+pub trait Handler: Send + Sync {
+    async fn run(&self, ctx: &HandlerCtx<'_>, params: &Value) -> Result<Outcome, HandlerError>;
+}
+
+/// A built-in action: its name, JSON Schema, default cost and risk.
+pub struct BuiltinAction {
+    pub name: &'static str,
+    pub description: &'static str,
+    pub schema: fn() -> Value,
+    pub risk: &'static str,
+    /// Whether the handler changes project state (for previews).
+    pub changes_state: bool,
+}
+
+pub const BUILTINS: &[BuiltinAction] = &[
+    BuiltinAction {
+        name: "state.set",
+        description: "Set a value in the project state",
+        schema: || {
+            json!({"type": "object", "required": ["key", "value"], "additionalProperties": false,
+            "properties": {"key": {"type": "string", "minLength": 1, "maxLength": 512}, "value": {}}})
+        },
+        risk: "low",
+        changes_state: true,
+    },
+    BuiltinAction {
+        name: "state.patch",
+        description: "Apply a JSON merge patch (RFC 7386) to the project state, optionally under a key",
+        schema: || {
+            json!({"type": "object", "required": ["patch"], "additionalProperties": false,
+            "properties": {"key": {"type": "string", "minLength": 1, "maxLength": 512}, "patch": {"type": "object"}}})
+        },
+        risk: "low",
+        changes_state: true,
+    },
+    BuiltinAction {
+        name: "state.delete",
+        description: "Delete a key from the project state",
+        schema: || {
+            json!({"type": "object", "required": ["key"], "additionalProperties": false,
+            "properties": {"key": {"type": "string", "minLength": 1, "maxLength": 512}}})
+        },
+        risk: "low",
+        changes_state: true,
+    },
+    BuiltinAction {
+        name: "state.increment",
+        description: "Add a number to a numeric value of the project state (missing counts as 0)",
+        schema: || {
+            json!({"type": "object", "required": ["key"], "additionalProperties": false,
+            "properties": {"key": {"type": "string", "minLength": 1, "maxLength": 512}, "by": {"type": "number", "default": 1}}})
+        },
+        risk: "low",
+        changes_state: true,
+    },
+    BuiltinAction {
+        name: "http.request",
+        description: "Make an HTTP request to an allowed host and record the response",
+        schema: || {
+            json!({"type": "object", "required": ["url"], "additionalProperties": false,
+            "properties": {
+                "method": {"type": "string", "enum": ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD"], "default": "GET"},
+                "url": {"type": "string", "minLength": 8, "maxLength": 2048},
+                "headers": {"type": "object", "additionalProperties": {"type": "string"}},
+                "body": {},
+                "timeoutSeconds": {"type": "integer", "minimum": 1, "maximum": 60, "default": 10}}})
+        },
+        risk: "medium",
+        changes_state: false,
+    },
+    BuiltinAction {
+        name: "chat.post",
+        description: "Post a message to the plan's chat session",
+        schema: || {
+            json!({"type": "object", "required": ["text"], "additionalProperties": false,
+            "properties": {"text": {"type": "string", "minLength": 1, "maxLength": 4000}}})
+        },
+        risk: "low",
+        changes_state: false,
+    },
+    BuiltinAction {
+        name: "delay",
+        description: "Wait (durably: a restart does not reset the timer)",
+        schema: || {
+            json!({"type": "object", "required": ["seconds"], "additionalProperties": false,
+            "properties": {"seconds": {"type": "integer", "minimum": 0, "maximum": 604800}}})
+        },
+        risk: "low",
+        changes_state: false,
+    },
+    BuiltinAction {
+        name: "approval.gate",
+        description: "Stop the plan until an approval stage is satisfied",
+        schema: || {
+            json!({"type": "object", "required": ["group"], "additionalProperties": false,
+            "properties": {"group": {"type": "string", "minLength": 1}, "count": {"type": "integer", "minimum": 1, "maximum": 20, "default": 1},
+                "name": {"type": "string"}}})
+        },
+        risk: "low",
+        changes_state: false,
+    },
+    BuiltinAction {
+        name: "plan.run",
+        description: "Run a plan template as part of this plan (its steps are expanded at proposal)",
+        schema: || {
+            json!({"type": "object", "required": ["template"], "additionalProperties": false,
+            "properties": {"template": {"type": "string", "minLength": 1}, "args": {"type": "object"}}})
+        },
+        risk: "low",
+        changes_state: false,
+    },
+];
+
+pub fn builtin(name: &str) -> Option<&'static BuiltinAction> {
+    BUILTINS.iter().find(|b| b.name == name)
+}
+
+/// Validates `params` against `schema`, naming the first offending parameter.
+pub fn validate_params(action: &str, schema: &Value, params: &Value) -> Result<()> {
+    let validator = jsonschema::validator_for(schema).map_err(|e| {
+        Error::validation(
+            "params",
+            format!("action {action} has an invalid parameter schema: {e}"),
+        )
+    })?;
+    if let Some(err) = validator.iter_errors(params).next() {
+        let at = err.instance_path().to_string();
+        let field = if at.is_empty() {
+            "params".to_string()
+        } else {
+            format!("params{}", at.replace('/', "."))
+        };
+        return Err(Error::validation(field, format!("{action}: {err}")));
+    }
+    Ok(())
+}
+
+/// The handler of a built-in action.
+pub fn handler_for(name: &str) -> Option<Box<dyn Handler>> {
+    Some(match name {
+        "state.set" => Box::new(builtin::StateSet),
+        "state.patch" => Box::new(builtin::StatePatch),
+        "state.delete" => Box::new(builtin::StateDelete),
+        "state.increment" => Box::new(builtin::StateIncrement),
+        "http.request" => Box::new(net::HttpRequest),
+        "chat.post" => Box::new(builtin::ChatPost),
+        "delay" => Box::new(builtin::Delay),
+        "approval.gate" => Box::new(builtin::ApprovalGate),
+        _ => return None,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_builtin_schema_compiles_and_params_are_checked() {
+        for b in BUILTINS {
+            assert!(
+                jsonschema::validator_for(&(b.schema)()).is_ok(),
+                "{}",
+                b.name
+            );
+        }
+        let schema = (builtin("state.set").unwrap().schema)();
+        assert!(validate_params("state.set", &schema, &json!({"key": "a", "value": 1})).is_ok());
+        let err =
+            validate_params("state.set", &schema, &json!({"key": 5, "value": 1})).unwrap_err();
+        match err {
+            Error::Validation { field, .. } => assert_eq!(field, "params.key"),
+            other => panic!("{other:?}"),
+        }
+        assert!(validate_params("state.set", &schema, &json!({"value": 1})).is_err());
+        assert!(
+            validate_params(
+                "state.set",
+                &schema,
+                &json!({"key": "a", "value": 1, "extra": true})
+            )
+            .is_err()
+        );
+    }
+}
