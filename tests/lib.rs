@@ -262,3 +262,60 @@ impl TestApp {
             .expect("json body")
     }
 }
+
+/// Waits until the plan reaches `status` (failing the test after 20 s), returning the plan.
+pub async fn wait_for_status(app: &TestApp, key: &str, plan: &str, status: &str) -> Value {
+    let q = "query($id: ID!) { plan(id: $id) { id status planHash progress { id status attempts output error } stateHash } }";
+    let mut last = Value::Null;
+    for _ in 0..400 {
+        let data = ok(app.gql(Some(key), q, json!({"id": plan})).await);
+        if data["plan"]["status"] == status {
+            return data["plan"].clone();
+        }
+        last = data;
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    panic!("plan {plan} did not reach {status}: {last:#}");
+}
+
+pub const PROPOSE: &str = "mutation($in: ProposePlanInput!) { proposePlan(input: $in) { id status verdict planHash preview { verdict reasonCodes cost risk steps { id verdict checks { name verdict code message } stateDiff { path before after } } } } }";
+
+/// Proposes `steps` in `project` with `key`, returning the plan.
+pub async fn propose(app: &TestApp, key: &str, project: &str, steps: Value, extra: Value) -> Value {
+    let mut input = json!({"org": app.org, "project": project, "steps": steps});
+    if let (Some(obj), Some(more)) = (input.as_object_mut(), extra.as_object()) {
+        for (k, v) in more {
+            obj.insert(k.clone(), v.clone());
+        }
+    }
+    ok(app.gql(Some(key), PROPOSE, json!({"in": input})).await)["proposePlan"].clone()
+}
+
+impl TestApp {
+    /// Creates a project as the admin.
+    pub async fn project(&self, slug: &str) -> String {
+        let d = self
+            .admin(
+                "mutation($o: String!, $s: String!) { createProject(input: {org: $o, slug: $s, name: $s}) { id } }",
+                json!({"o": self.org, "s": slug}),
+            )
+            .await;
+        d["createProject"]["id"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string()
+    }
+
+    /// A group with the given members (created as the admin), returning its id.
+    pub async fn group(&self, name: &str, members: &[&str]) -> String {
+        let d = self.admin("mutation($o: String!, $n: String!) { createGroup(input: {org: $o, name: $n}) { id } }", json!({"o": self.org, "n": name})).await;
+        let id = d["createGroup"]["id"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string();
+        for m in members {
+            self.admin("mutation($g: ID!, $e: String!) { addGroupMember(input: {groupId: $g, email: $e}) { id } }", json!({"g": id, "e": m})).await;
+        }
+        id
+    }
+}

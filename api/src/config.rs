@@ -42,6 +42,53 @@ pub struct Config {
     pub database: DatabaseConfig,
     pub graphql: GraphqlConfig,
     pub log: LogConfig,
+    pub actions: ActionsConfig,
+    pub worker: WorkerConfig,
+}
+
+#[derive(Clone, Serialize, Deserialize, Default)]
+#[serde(deny_unknown_fields, default)]
+pub struct ActionsConfig {
+    /// Let `http.request` and external handlers reach private, loopback and link-local
+    /// addresses (off by default: a plan must not be a way into the internal network).
+    pub allow_private_networks: bool,
+    /// Secret that signs calls to external handlers (Standard Webhooks). Prefer
+    /// `PRAETOR_ACTIONS__SIGNING_SECRET_FILE`.
+    pub signing_secret: String,
+}
+
+impl std::fmt::Debug for ActionsConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ActionsConfig")
+            .field("allow_private_networks", &self.allow_private_networks)
+            .field(
+                "signing_secret",
+                &if self.signing_secret.is_empty() {
+                    ""
+                } else {
+                    "[redacted]"
+                },
+            )
+            .finish()
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct WorkerConfig {
+    /// Run the plan worker inside `serve`.
+    pub enabled: bool,
+    /// How often an idle worker looks for due jobs, in milliseconds.
+    pub poll_ms: u64,
+}
+
+impl Default for WorkerConfig {
+    fn default() -> Self {
+        Self {
+            enabled: true,
+            poll_ms: 200,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -84,6 +131,8 @@ impl Default for Config {
             database: DatabaseConfig::default(),
             graphql: GraphqlConfig::default(),
             log: LogConfig::default(),
+            actions: ActionsConfig::default(),
+            worker: WorkerConfig::default(),
         }
     }
 }
@@ -226,6 +275,18 @@ impl Config {
             return Err(ConfigError::Invalid {
                 key: "log.format",
                 message: format!("`{}` is neither `text` nor `json`", self.log.format),
+            });
+        }
+        if !self.actions.signing_secret.is_empty() && self.actions.signing_secret.len() < 32 {
+            return Err(ConfigError::Invalid {
+                key: "actions.signing_secret",
+                message: "must be at least 32 characters".into(),
+            });
+        }
+        if self.worker.poll_ms == 0 || self.worker.poll_ms > 60_000 {
+            return Err(ConfigError::Invalid {
+                key: "worker.poll_ms",
+                message: "must be between 1 and 60000".into(),
             });
         }
         if self.production && (self.demo || self.dev_login) {

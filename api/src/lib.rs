@@ -13,6 +13,7 @@ pub mod db;
 pub mod engine;
 pub mod error;
 pub mod events;
+pub mod governance;
 pub mod graphql;
 pub mod http;
 pub mod request_id;
@@ -39,11 +40,20 @@ pub struct AppState {
     pub authz: Authz,
     pub bus: Bus,
     pub schema: PraetorSchema,
+    /// Wakes the plan worker when a job is queued.
+    pub wakeup: tokio::sync::Notify,
+}
+
+/// Installs ring as the process's TLS crypto provider (sqlx and reqwest share rustls; without a
+/// chosen provider, building an HTTPS client panics). Safe to call more than once.
+pub fn install_crypto_provider() {
+    let _ = rustls::crypto::ring::default_provider().install_default();
 }
 
 impl AppState {
     /// Connects to the database (applying migrations) and assembles the state.
     pub async fn init(config: Config, clock: SharedClock) -> Result<Arc<Self>> {
+        install_crypto_provider();
         let db = db::connect(&config).await?;
         Ok(Self::with_db(config, db, clock))
     }
@@ -57,6 +67,7 @@ impl AppState {
             clock,
             bus: Bus::default(),
             schema,
+            wakeup: tokio::sync::Notify::new(),
         })
     }
 }
@@ -98,11 +109,24 @@ pub async fn run_with_clock(
         announce_demo(addr, &info);
     }
     tracing::info!(%addr, database = db::backend_name(&app.db), "Praetor listening");
+    let worker = app
+        .config
+        .worker
+        .enabled
+        .then(|| engine::worker::spawn(app.clone(), shutdown.clone()));
     let router = http::router(app.clone());
-    axum::serve(listener, router)
-        .with_graceful_shutdown(async move { shutdown.cancelled().await })
+    let stop = shutdown.clone();
+    let served = axum::serve(listener, router)
+        .with_graceful_shutdown(async move { stop.cancelled().await })
         .await
-        .map_err(|e| Error::internal(format!("server error: {e}")))?;
+        .map_err(|e| Error::internal(format!("server error: {e}")));
+    // However the server ended, the background tasks stop too, and are awaited.
+    shutdown.cancel();
+    if let Some(w) = worker
+        && let Err(e) = w.await
+    {
+        tracing::error!("plan worker ended abnormally: {e}");
+    }
     tracing::info!("Praetor stopped");
-    Ok(())
+    served
 }

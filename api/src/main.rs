@@ -49,6 +49,24 @@ enum Command {
         #[command(subcommand)]
         command: AuditCommand,
     },
+    /// Replay recorded plans without calling any handler; exit 1 on divergence.
+    Replay {
+        #[command(subcommand)]
+        command: ReplayCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum ReplayCommand {
+    /// Replay one plan by id (`pln_…`).
+    Plan { id: String },
+    /// Replay every plan of a project and its state from empty.
+    Project {
+        slug: String,
+        /// The organization (needed when several have a project with this slug).
+        #[arg(long)]
+        org: Option<String>,
+    },
 }
 
 #[derive(Subcommand)]
@@ -96,6 +114,7 @@ fn init_tracing(config: &Config) {
 
 #[tokio::main]
 async fn main() -> ExitCode {
+    praetor::install_crypto_provider();
     let cli = Cli::parse();
     let mut config = match Config::load(cli.config.as_deref()) {
         Ok(c) => c,
@@ -170,6 +189,10 @@ async fn execute(command: Command, config: Config) -> praetor::error::Result<Exi
             let app = AppState::init(config, Arc::new(SystemClock)).await?;
             audit_command(&app, command).await
         }
+        Command::Replay { command } => {
+            let app = AppState::init(config, Arc::new(SystemClock)).await?;
+            replay_command(&app, command).await
+        }
     }
 }
 
@@ -235,6 +258,88 @@ async fn audit_command(app: &AppState, command: AuditCommand) -> praetor::error:
             Ok(ExitCode::SUCCESS)
         }
     }
+}
+
+fn print_report(r: &praetor::engine::replay::Report) -> bool {
+    match &r.divergence {
+        None => {
+            println!(
+                "{}: identical ({} events, {} decisions re-decided, state {})",
+                r.subject,
+                r.events,
+                r.decisions_checked,
+                r.state_hash.as_deref().unwrap_or("unchanged")
+            );
+            true
+        }
+        Some(d) => {
+            println!(
+                "{}: DIVERGED at event {}: {}",
+                r.subject, d.at_event, d.reason
+            );
+            if let (Some(a), Some(b)) = (&d.recorded, &d.recomputed) {
+                println!("    recorded   {a}\n    recomputed {b}");
+            }
+            false
+        }
+    }
+}
+
+async fn replay_command(
+    app: &AppState,
+    command: ReplayCommand,
+) -> praetor::error::Result<ExitCode> {
+    use praetor::engine::replay;
+    use praetor_entities::{PlanId, plan, project};
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+    let reports = match command {
+        ReplayCommand::Plan { id } => {
+            let id: PlanId = praetor::services::validate::id("id", &id)?;
+            let p = plan::Entity::find_by_id(id)
+                .one(&app.db)
+                .await?
+                .ok_or_else(replay::not_found)?;
+            vec![replay::replay_plan(&app.db, &p).await?]
+        }
+        ReplayCommand::Project { slug, org } => {
+            let mut q = project::Entity::find().filter(project::Column::Slug.eq(slug.clone()));
+            if let Some(o) = org {
+                let o = praetor_entities::org::Entity::find()
+                    .filter(praetor_entities::org::Column::Slug.eq(o.clone()))
+                    .one(&app.db)
+                    .await?
+                    .ok_or_else(|| {
+                        praetor::error::Error::not_found(format!("organization `{o}`"))
+                    })?;
+                q = q.filter(project::Column::OrgId.eq(o.id));
+            }
+            let found = q.all(&app.db).await?;
+            let p = match found.as_slice() {
+                [one] => one.clone(),
+                [] => {
+                    return Err(praetor::error::Error::not_found(format!(
+                        "project `{slug}`"
+                    )));
+                }
+                _ => {
+                    return Err(praetor::error::Error::validation(
+                        "org",
+                        "several organizations have this project; pass --org",
+                    ));
+                }
+            };
+            replay::replay_project_plans(&app.db, p.org_id, p.id).await?
+        }
+    };
+    let mut ok = true;
+    for r in &reports {
+        ok &= print_report(r);
+    }
+    Ok(if ok {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    })
 }
 
 async fn wait_for_signal() {

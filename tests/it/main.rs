@@ -2,7 +2,9 @@
 
 mod audit;
 mod auth;
+mod engine;
 mod limits;
 mod mutations;
+mod plans;
 mod subscriptions;
 mod tenancy;

@@ -189,14 +189,25 @@ pub fn validate_params(action: &str, schema: &Value, params: &Value) -> Result<(
             format!("action {action} has an invalid parameter schema: {e}"),
         )
     })?;
-    if let Some(err) = validator.iter_errors(params).next() {
-        let at = err.instance_path().to_string();
-        let field = if at.is_empty() {
-            "params".to_string()
-        } else {
-            format!("params{}", at.replace('/', "."))
+    let errors: Vec<_> = validator.iter_errors(params).take(5).collect();
+    if let Some(first) = errors.first() {
+        let path = |e: &jsonschema::ValidationError| {
+            let at = e.instance_path().to_string();
+            if at.is_empty() {
+                "params".to_string()
+            } else {
+                format!("params{}", at.replace('/', "."))
+            }
         };
-        return Err(Error::validation(field, format!("{action}: {err}")));
+        let detail = errors
+            .iter()
+            .map(|e| format!("{}: {e}", path(e)))
+            .collect::<Vec<_>>()
+            .join("; ");
+        return Err(Error::validation(
+            path(first),
+            format!("{action}: {detail}"),
+        ));
     }
     Ok(())
 }
@@ -247,4 +258,64 @@ mod tests {
             .is_err()
         );
     }
+}
+
+/// How a resolved action runs.
+#[derive(Debug, Clone, PartialEq)]
+pub enum HandlerSpec {
+    /// A built-in handler, called with the step's parameters.
+    Builtin(&'static str),
+}
+
+/// Everything the pipeline and the executor need to know about an action.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ResolvedAction {
+    pub name: String,
+    pub schema: Value,
+    pub risk: String,
+    pub cost: f64,
+    pub changes_state: bool,
+    pub handler: HandlerSpec,
+    /// Attempts for failures the handler marks retryable.
+    pub max_attempts: u32,
+    pub backoff_secs: u64,
+    pub timeout_secs: u64,
+}
+
+/// Looks an action up in the registry.
+pub fn resolve(name: &str) -> Option<ResolvedAction> {
+    let b = builtin(name)?;
+    Some(ResolvedAction {
+        name: b.name.to_string(),
+        schema: (b.schema)(),
+        risk: b.risk.to_string(),
+        cost: 0.0,
+        changes_state: b.changes_state,
+        handler: HandlerSpec::Builtin(b.name),
+        max_attempts: 3,
+        backoff_secs: 1,
+        timeout_secs: 60,
+    })
+}
+
+impl ResolvedAction {
+    /// The handler to call, with the parameters to call it with.
+    pub fn handler(&self) -> Option<Box<dyn Handler>> {
+        match self.handler {
+            HandlerSpec::Builtin(name) => handler_for(name),
+        }
+    }
+}
+
+/// An action that undoes another, with its parameters.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Compensation {
+    pub action: String,
+    pub params: Value,
+}
+
+/// The compensation declared for `action`, rendered for `params`. Built-in actions declare none.
+pub fn compensation_for(action: &str, params: &Value) -> Option<Compensation> {
+    let _ = (action, params);
+    None
 }

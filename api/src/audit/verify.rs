@@ -98,10 +98,72 @@ pub async fn verify_org<C: ConnectionTrait>(db: &C, org: OrgId) -> Result<Report
             });
         }
     }
+    if first_broken.is_none() {
+        first_broken = cross_check_plan_events(db, org).await?;
+    }
     Ok(Report {
         org_id: org.to_string(),
         entries,
         head_seq,
         first_broken,
     })
+}
+
+/// Plan events are anchored in the chain: every one was written with an audit entry carrying
+/// a copy of it. An event edited afterwards no longer matches its entry.
+async fn cross_check_plan_events<C: ConnectionTrait>(db: &C, org: OrgId) -> Result<Option<Broken>> {
+    use praetor_entities::plan_event;
+    use serde_json::Value;
+    let mut after = 0i64;
+    loop {
+        let page = audit_event::Entity::find_in_org(org)
+            .filter(audit_event::Column::Seq.gt(after))
+            .filter(audit_event::Column::Kind.starts_with("plan."))
+            .order_by_asc(audit_event::Column::Seq)
+            .limit(PAGE)
+            .all(db)
+            .await?;
+        let Some(last) = page.last() else {
+            return Ok(None);
+        };
+        after = last.seq;
+        for entry in &page {
+            let payload: Value = serde_json::from_str(&entry.payload).unwrap_or(Value::Null);
+            let (Some(plan), Some(seq)) = (
+                payload.get("plan").and_then(Value::as_str),
+                payload.get("seq").and_then(Value::as_i64),
+            ) else {
+                continue;
+            };
+            let Ok(plan_id) = plan.parse::<praetor_entities::PlanId>() else {
+                continue;
+            };
+            let row = plan_event::Entity::find_in_org(org)
+                .filter(plan_event::Column::PlanId.eq(plan_id))
+                .filter(plan_event::Column::Seq.eq(seq))
+                .one(db)
+                .await?;
+            let problem = match row {
+                None => Some(format!(
+                    "event {seq} of plan {plan} is missing from the plan's log"
+                )),
+                Some(r) => {
+                    let stored: Value = serde_json::from_str(&r.data).unwrap_or(Value::Null);
+                    let anchored = payload.get("event").cloned().unwrap_or(Value::Null);
+                    (super::canonical_json(&super::redact(stored)) != super::canonical_json(&anchored))
+                        .then(|| format!("event {seq} of plan {plan} differs from the copy anchored in this entry (edited)"))
+                }
+            };
+            if let Some(reason) = problem {
+                return Ok(Some(Broken {
+                    seq: entry.seq,
+                    id: entry.id.to_string(),
+                    reason,
+                }));
+            }
+        }
+        if (page.len() as u64) < PAGE {
+            return Ok(None);
+        }
+    }
 }

@@ -206,6 +206,32 @@ pub fn random_token(bytes: usize) -> String {
     hex::encode(buf)
 }
 
+/// Rebuilds the principal named by an RBAC subject (`user:<uuid>` or `sa:<uuid>`), for work done
+/// later on someone's behalf (a queued plan is re-checked against its proposer's rights).
+pub async fn principal_for_subject(
+    db: &DatabaseConnection,
+    subject: &str,
+) -> Result<Option<Principal>> {
+    use sea_orm::EntityTrait;
+    let Some((kind, id)) = subject.split_once(':') else {
+        return Ok(None);
+    };
+    let Ok(uuid) = uuid::Uuid::try_parse(id) else {
+        return Ok(None);
+    };
+    Ok(match kind {
+        "user" => user::Entity::find_by_id(praetor_entities::UserId(uuid))
+            .one(db)
+            .await?
+            .map(|u| Principal::new(Subject::User(u))),
+        "sa" => service_account::Entity::find_by_id(praetor_entities::ServiceAccountId(uuid))
+            .one(db)
+            .await?
+            .map(|sa| Principal::new(Subject::ServiceAccount(sa))),
+        _ => None,
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -202,8 +202,10 @@ pub enum PlanEvent {
         ok: bool,
         error: Option<String>,
     },
+    /// The project state hash when the plan finished, and how many state changes it folds.
     Succeeded {
         state_hash: String,
+        project_seq: i64,
     },
     Failed {
         error: String,

@@ -266,7 +266,7 @@ pub fn apply(view: &mut PlanView, event: &PlanEvent) -> Result<(), String> {
                 s.error = error.clone();
             }
         }
-        PlanEvent::Succeeded { state_hash } => {
+        PlanEvent::Succeeded { state_hash, .. } => {
             view.expect(&[S::Running], "Succeeded")?;
             if view.failed {
                 return Err("a plan with a failed step cannot succeed".into());
@@ -405,6 +405,7 @@ mod tests {
             ok(1),
             PlanEvent::Succeeded {
                 state_hash: "x".into(),
+                project_seq: 2,
             },
         ];
         let v = fold(2, &events).unwrap();

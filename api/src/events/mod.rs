@@ -4,18 +4,27 @@
 
 use std::sync::Arc;
 
-use praetor_entities::{OrgId, audit_event};
+use praetor_entities::{OrgId, PlanId, ProjectId, audit_event, plan_event};
 use tokio::sync::broadcast;
 
 #[derive(Debug, Clone)]
 pub enum Event {
     Audit(audit_event::Model),
+    /// A plan event, with the plan's status after it.
+    Plan {
+        org: OrgId,
+        project: ProjectId,
+        plan: PlanId,
+        event: plan_event::Model,
+        status: String,
+    },
 }
 
 impl Event {
     pub fn org_id(&self) -> OrgId {
         match self {
             Event::Audit(e) => e.org_id,
+            Event::Plan { org, .. } => *org,
         }
     }
 }

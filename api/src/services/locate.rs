@@ -4,8 +4,8 @@
 //! the one unscoped read of tenant tables besides authentication.
 
 use praetor_entities::{
-    ApiKeyId, AuditEventId, GroupId, OrgId, ProjectId, RoleBindingId, ServiceAccountId, api_key,
-    audit_event, group, project, role_binding, service_account,
+    ApiKeyId, AuditEventId, GroupId, OrgId, PlanId, ProjectId, RoleBindingId, ServiceAccountId,
+    api_key, audit_event, group, plan, project, role_binding, service_account,
 };
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect};
 
@@ -42,6 +42,7 @@ pub enum NodeId {
     ApiKey(ApiKeyId),
     RoleBinding(RoleBindingId),
     AuditEvent(AuditEventId),
+    Plan(PlanId),
 }
 
 impl NodeId {
@@ -56,6 +57,7 @@ impl NodeId {
             "key" => NodeId::ApiKey(text.parse().map_err(|_| bad())?),
             "rb" => NodeId::RoleBinding(text.parse().map_err(|_| bad())?),
             "aud" => NodeId::AuditEvent(text.parse().map_err(|_| bad())?),
+            "pln" => NodeId::Plan(text.parse().map_err(|_| bad())?),
             _ => return Err(bad()),
         })
     }
@@ -121,6 +123,16 @@ impl NodeId {
                     audit_event::Column::OrgId,
                     id.into(),
                     "audit event",
+                )
+                .await
+            }
+            NodeId::Plan(id) => {
+                org_of::<plan::Entity, _>(
+                    db,
+                    plan::Column::Id,
+                    plan::Column::OrgId,
+                    id.into(),
+                    "plan",
                 )
                 .await
             }

@@ -8,6 +8,7 @@ pub mod groups;
 pub mod locate;
 pub mod orgs;
 pub mod page;
+pub mod plans;
 pub mod projects;
 pub mod roles;
 pub mod service_accounts;
@@ -73,6 +74,11 @@ impl Write<'_> {
         .await?;
         self.published.push(Event::Audit(event));
         Ok(())
+    }
+
+    /// Queues an event for subscribers, delivered only if the transaction commits.
+    pub fn publish(&mut self, event: Event) {
+        self.published.push(event);
     }
 
     /// Marks the org's RBAC rules as changed so every node reloads its enforcer.

@@ -3,6 +3,7 @@
 mod api_keys;
 mod groups;
 mod orgs;
+mod plans;
 mod projects;
 mod roles;
 
@@ -15,4 +16,5 @@ pub struct Mutation(
     groups::GroupMutation,
     roles::RoleMutation,
     api_keys::ApiKeyMutation,
+    plans::PlanMutation,
 );

@@ -5,6 +5,7 @@ mod api_key;
 mod audit_event;
 mod group;
 mod org;
+mod plan;
 mod project;
 mod role_binding;
 mod service_account;
@@ -18,6 +19,7 @@ pub use api_key::{ApiKeyObject, CreatedApiKey};
 pub use audit_event::{AuditChainStatus, AuditEventObject};
 pub use group::GroupObject;
 pub use org::OrgObject;
+pub use plan::{PlanEventGql, PlanObject, PlanPreview, PlanStep};
 pub use project::ProjectObject;
 pub use role_binding::RoleBindingObject;
 pub use service_account::ServiceAccountObject;
@@ -27,6 +29,9 @@ pub use viewer::Viewer;
 use crate::services::page::Page;
 
 /// Anything that can be fetched again by its global id with `node(id:)`.
+// Nodes are built once per response and moved straight into it: boxing the larger variants
+// would buy nothing.
+#[allow(clippy::large_enum_variant)]
 #[derive(Interface)]
 #[graphql(field(name = "id", ty = "async_graphql::ID"))]
 pub enum Node {
@@ -37,6 +42,7 @@ pub enum Node {
     ApiKey(ApiKeyObject),
     RoleBinding(RoleBindingObject),
     AuditEvent(AuditEventObject),
+    Plan(PlanObject),
 }
 
 /// Builds a Relay connection from a page.

@@ -1,11 +1,16 @@
 //! `Project`.
 
-use async_graphql::{ID, Object};
+use async_graphql::connection::Connection;
+use async_graphql::{Context, ID, Json, Object, Result};
 use chrono::{DateTime, Utc};
-use praetor_entities::project;
+use praetor_entities::{PlanId, project};
 
-use super::OrgObject;
-use crate::authz::OrgAccess;
+use super::{OrgObject, PlanObject, connection, page_complexity};
+use crate::authz::{Domain, OrgAccess};
+use crate::engine::store;
+use crate::graphql::app;
+use crate::services::page::PageArgs;
+use crate::services::plans;
 
 pub struct ProjectObject {
     access: OrgAccess,
@@ -42,5 +47,48 @@ impl ProjectObject {
 
     async fn org(&self) -> OrgObject {
         OrgObject(self.access.clone())
+    }
+
+    /// Plans of the project, newest first, optionally only those in `status`.
+    #[graphql(complexity = "page_complexity(first, child_complexity)")]
+    async fn plans(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+        status: Option<String>,
+    ) -> Result<Connection<String, PlanObject>> {
+        let args = PageArgs::<PlanId>::parse(first, after.as_deref())?;
+        let page = plans::list(
+            app(ctx)?,
+            &self.access,
+            self.model.id,
+            status.as_deref(),
+            args,
+        )
+        .await?;
+        Ok(connection(
+            page,
+            args.after.is_some(),
+            |p| p.id.to_string(),
+            |p| PlanObject::new(self.access.clone(), p),
+        ))
+    }
+
+    /// The project's state document. Needs `state.read`.
+    async fn state(&self, ctx: &Context<'_>) -> Result<Json<serde_json::Value>> {
+        self.access
+            .permit(Domain::Project(self.model.id), "state.read")?;
+        Ok(Json(
+            store::current_state(&app(ctx)?.db, self.model.org_id, self.model.id).await?,
+        ))
+    }
+
+    /// SHA-256 of the canonical state document. Needs `state.read`.
+    async fn state_hash(&self, ctx: &Context<'_>) -> Result<String> {
+        self.access
+            .permit(Domain::Project(self.model.id), "state.read")?;
+        let s = store::current_state(&app(ctx)?.db, self.model.org_id, self.model.id).await?;
+        Ok(crate::engine::state::hash(&s))
     }
 }

@@ -2,9 +2,15 @@
 
 mod node;
 mod orgs;
+mod plans;
 mod viewer;
 
 use async_graphql::MergedObject;
 
 #[derive(MergedObject, Default)]
-pub struct Query(viewer::ViewerQuery, orgs::OrgQuery, node::NodeQuery);
+pub struct Query(
+    viewer::ViewerQuery,
+    orgs::OrgQuery,
+    node::NodeQuery,
+    plans::PlanQuery,
+);

@@ -1,12 +1,14 @@
 //! `node(id)`: any object by its global id.
 
 use crate::graphql::object::{
-    ApiKeyObject, AuditEventObject, GroupObject, Node, OrgObject, ProjectObject, RoleBindingObject,
-    ServiceAccountObject,
+    ApiKeyObject, AuditEventObject, GroupObject, Node, OrgObject, PlanObject, ProjectObject,
+    RoleBindingObject, ServiceAccountObject,
 };
 use crate::graphql::{app, principal};
 use crate::services::locate::NodeId;
-use crate::services::{api_keys, audit_log, groups, orgs, projects, roles, service_accounts};
+use crate::services::{
+    api_keys, audit_log, groups, orgs, plans, projects, roles, service_accounts,
+};
 use async_graphql::{Context, ID, Object, Result};
 
 #[derive(Default)]
@@ -42,6 +44,10 @@ impl NodeQuery {
             }
             NodeId::AuditEvent(id) => {
                 Node::AuditEvent(AuditEventObject(audit_log::find(app, &access, id).await?))
+            }
+            NodeId::Plan(id) => {
+                let p = plans::find(app, &access, id).await?;
+                Node::Plan(PlanObject::new(access, p))
             }
         })
     }

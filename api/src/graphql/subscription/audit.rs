@@ -35,6 +35,7 @@ impl AuditSubscription {
                 loop {
                     match rx.recv().await {
                         Ok(event) if event.org_id() == org_id => {
+                            let Event::Audit(e) = &*event else { continue };
                             // Permission is checked again for every event, against current rules.
                             let still_allowed =
                                 match orgs::enter_by_id(&app, &principal, org_id).await {
@@ -44,7 +45,6 @@ impl AuditSubscription {
                             if !still_allowed {
                                 return None;
                             }
-                            let Event::Audit(e) = &*event;
                             return Some((AuditEventObject(e.clone()), rx));
                         }
                         Ok(_) => continue,

@@ -1,0 +1,370 @@
+//! Replay: fold a plan's recorded events again — never calling a handler — check every state
+//! hash they recorded, and re-decide every step that ran under the policy version it recorded,
+//! comparing with the decision recorded at execution. Either the replay is identical, or it
+//! names the first event where it diverged and how.
+//!
+//! State hashes are per project: a plan's `StateChanged` event records the project state after
+//! it, which may fold other plans' changes that ran before it. So replaying one plan folds the
+//! project's state changes, in project order, up to the plan's last one.
+
+use std::collections::HashMap;
+
+use praetor_entities::{
+    OrgId, PlanId, ProjectId, TenantScoped, decision, plan, plan_event, project_state,
+};
+use sea_orm::{ColumnTrait, ConnectionTrait, QueryFilter, QueryOrder};
+use serde::Serialize;
+use serde_json::Value;
+
+use super::model::PlanEvent;
+use super::{reducer, state, store};
+use crate::error::{Error, Result};
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Divergence {
+    /// The 1-based position of the event in the plan's log (or the project's state order, for a
+    /// project replay).
+    pub at_event: i64,
+    pub reason: String,
+    pub recorded: Option<String>,
+    pub recomputed: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Report {
+    pub subject: String,
+    pub events: usize,
+    pub state_hash: Option<String>,
+    pub decisions_checked: usize,
+    pub divergence: Option<Divergence>,
+}
+
+impl Report {
+    pub fn identical(&self) -> bool {
+        self.divergence.is_none()
+    }
+}
+
+fn diverged(
+    subject: String,
+    events: usize,
+    at: i64,
+    reason: impl Into<String>,
+    recorded: Option<String>,
+    recomputed: Option<String>,
+) -> Report {
+    Report {
+        subject,
+        events,
+        state_hash: None,
+        decisions_checked: 0,
+        divergence: Some(Divergence {
+            at_event: at,
+            reason: reason.into(),
+            recorded,
+            recomputed,
+        }),
+    }
+}
+
+/// The project's state-changing events, in project order, up to and including `until`.
+async fn project_changes<C: ConnectionTrait>(
+    db: &C,
+    org: OrgId,
+    project: ProjectId,
+    until: Option<i64>,
+) -> Result<Vec<plan_event::Model>> {
+    let mut q = plan_event::Entity::find_in_org(org)
+        .filter(plan_event::Column::ProjectId.eq(project))
+        .filter(plan_event::Column::ProjectSeq.is_not_null())
+        .order_by_asc(plan_event::Column::ProjectSeq);
+    if let Some(u) = until {
+        q = q.filter(plan_event::Column::ProjectSeq.lte(u));
+    }
+    Ok(q.all(db).await?)
+}
+
+/// Folds project state changes, checking each recorded hash. `Err` names the offending event.
+fn fold_changes(
+    rows: &[plan_event::Model],
+) -> std::result::Result<Value, (i64, PlanId, String, Option<String>, String)> {
+    let mut s = state::empty();
+    for (i, row) in rows.iter().enumerate() {
+        let expected_seq = i as i64 + 1;
+        if row.project_seq != Some(expected_seq) {
+            return Err((
+                expected_seq,
+                row.plan_id,
+                format!("state change {expected_seq} is missing"),
+                None,
+                String::new(),
+            ));
+        }
+        let event: PlanEvent = match serde_json::from_str(&row.data) {
+            Ok(e) => e,
+            Err(e) => {
+                return Err((
+                    row.seq,
+                    row.plan_id,
+                    format!("unreadable event: {e}"),
+                    None,
+                    String::new(),
+                ));
+            }
+        };
+        let PlanEvent::StateChanged {
+            ops, state_hash, ..
+        } = event
+        else {
+            return Err((
+                row.seq,
+                row.plan_id,
+                "a state-changing position holds another kind of event".into(),
+                None,
+                String::new(),
+            ));
+        };
+        state::apply(&mut s, &ops);
+        let h = state::hash(&s);
+        if h != state_hash || row.state_hash.as_deref() != Some(h.as_str()) {
+            return Err((
+                row.seq,
+                row.plan_id,
+                "the state after this change does not match its recorded hash".into(),
+                Some(state_hash),
+                h,
+            ));
+        }
+    }
+    Ok(s)
+}
+
+/// Replays one plan.
+pub async fn replay_plan<C: ConnectionTrait>(db: &C, plan: &plan::Model) -> Result<Report> {
+    let subject = plan.id.to_string();
+    let rows = store::load(db, plan.org_id, plan.id).await?;
+    let mut events = Vec::with_capacity(rows.len());
+    for (i, r) in rows.iter().enumerate() {
+        if r.seq != i as i64 + 1 {
+            return Ok(diverged(
+                subject,
+                rows.len(),
+                i as i64 + 1,
+                format!("event {} is missing from the log", i + 1),
+                None,
+                None,
+            ));
+        }
+        match serde_json::from_str::<PlanEvent>(&r.data) {
+            Ok(e) => {
+                if e.kind() != r.kind {
+                    return Ok(diverged(
+                        subject,
+                        rows.len(),
+                        r.seq,
+                        "the event's kind does not match its data",
+                        Some(r.kind.clone()),
+                        Some(e.kind().into()),
+                    ));
+                }
+                events.push(e)
+            }
+            Err(e) => {
+                return Ok(diverged(
+                    subject,
+                    rows.len(),
+                    r.seq,
+                    format!("unreadable event: {e}"),
+                    None,
+                    None,
+                ));
+            }
+        }
+    }
+    let steps = store::steps_of(plan)?;
+    let view = match reducer::fold(steps.len(), &events) {
+        Ok(v) => v,
+        Err((at, why)) => return Ok(diverged(subject, rows.len(), at as i64, why, None, None)),
+    };
+    if view.status.as_str() != plan.status {
+        return Ok(diverged(
+            subject,
+            rows.len(),
+            rows.len() as i64,
+            "the folded status differs from the stored one",
+            Some(plan.status.clone()),
+            Some(view.status.as_str().into()),
+        ));
+    }
+
+    // State: fold the project's changes up to this plan's last one (or its finish).
+    let last_change = rows.iter().filter_map(|r| r.project_seq).max();
+    let finish_seq = events.iter().find_map(|e| match e {
+        PlanEvent::Succeeded { project_seq, .. } => Some(*project_seq),
+        _ => None,
+    });
+    let until = finish_seq.or(last_change);
+    let mut state_hash = None;
+    if let Some(until) = until {
+        let changes = project_changes(db, plan.org_id, plan.project_id, Some(until)).await?;
+        match fold_changes(&changes) {
+            Ok(s) => {
+                let h = state::hash(&s);
+                if let Some(PlanEvent::Succeeded {
+                    state_hash: recorded,
+                    ..
+                }) = events
+                    .iter()
+                    .find(|e| matches!(e, PlanEvent::Succeeded { .. }))
+                    && *recorded != h
+                {
+                    let at = rows
+                        .iter()
+                        .find(|r| r.kind == "Succeeded")
+                        .map(|r| r.seq)
+                        .unwrap_or(0);
+                    return Ok(diverged(
+                        subject,
+                        rows.len(),
+                        at,
+                        "the final state differs from the recorded one",
+                        Some(recorded.clone()),
+                        Some(h),
+                    ));
+                }
+                state_hash = Some(h);
+            }
+            Err((at, other_plan, why, recorded, recomputed)) => {
+                let reason = if other_plan == plan.id {
+                    why
+                } else {
+                    format!("{why} (in plan {other_plan}, before this one)")
+                };
+                return Ok(diverged(
+                    subject,
+                    rows.len(),
+                    at,
+                    reason,
+                    recorded,
+                    Some(recomputed),
+                ));
+            }
+        }
+    }
+
+    // Re-decide what ran: every executed step's recorded decision must be reproduced.
+    let recorded = decision::Entity::find_in_org(plan.org_id)
+        .filter(decision::Column::PlanId.eq(plan.id))
+        .filter(decision::Column::Phase.eq("execute"))
+        .all(db)
+        .await?;
+    let by_step: HashMap<&str, &decision::Model> =
+        recorded.iter().map(|d| (d.step_id.as_str(), d)).collect();
+    let mut checked = 0;
+    for step in &steps {
+        let Some(d) = by_step.get(step.id.as_str()) else {
+            continue;
+        };
+        let again = crate::governance::pipeline::redecide_recorded(step, d);
+        checked += 1;
+        if again.as_str() != d.verdict {
+            let at = rows
+                .iter()
+                .find(|r| {
+                    r.kind == "StepStarted" && r.data.contains(&format!("\"step\":\"{}\"", step.id))
+                })
+                .map(|r| r.seq)
+                .unwrap_or(0);
+            return Ok(diverged(
+                subject,
+                rows.len(),
+                at,
+                format!(
+                    "step {} decides differently under policy version {}",
+                    step.id, d.policy_version
+                ),
+                Some(d.verdict.clone()),
+                Some(again.as_str().into()),
+            ));
+        }
+    }
+    Ok(Report {
+        subject,
+        events: rows.len(),
+        state_hash,
+        decisions_checked: checked,
+        divergence: None,
+    })
+}
+
+/// Replays every state change of a project from empty state and compares the result with the
+/// stored state.
+pub async fn replay_project<C: ConnectionTrait>(
+    db: &C,
+    org: OrgId,
+    project: ProjectId,
+) -> Result<Report> {
+    let subject = project.to_string();
+    let changes = project_changes(db, org, project, None).await?;
+    let stored = project_state::Entity::find_in_org(org)
+        .filter(project_state::Column::ProjectId.eq(project))
+        .one(db)
+        .await?;
+    match fold_changes(&changes) {
+        Err((at, plan, why, recorded, recomputed)) => Ok(diverged(
+            subject,
+            changes.len(),
+            at,
+            format!("{why} (plan {plan})"),
+            recorded,
+            Some(recomputed),
+        )),
+        Ok(s) => {
+            let h = state::hash(&s);
+            let stored_hash = stored
+                .as_ref()
+                .map(|r| r.state_hash.clone())
+                .unwrap_or_else(|| state::hash(&state::empty()));
+            if stored_hash != h {
+                return Ok(diverged(
+                    subject,
+                    changes.len(),
+                    changes.len() as i64,
+                    "the stored project state differs from the replayed one",
+                    Some(stored_hash),
+                    Some(h),
+                ));
+            }
+            Ok(Report {
+                subject,
+                events: changes.len(),
+                state_hash: Some(h),
+                decisions_checked: 0,
+                divergence: None,
+            })
+        }
+    }
+}
+
+/// Every plan of a project, plus the project's state.
+pub async fn replay_project_plans<C: ConnectionTrait>(
+    db: &C,
+    org: OrgId,
+    project: ProjectId,
+) -> Result<Vec<Report>> {
+    let plans = plan::Entity::find_in_org(org)
+        .filter(plan::Column::ProjectId.eq(project))
+        .order_by_asc(plan::Column::Id)
+        .all(db)
+        .await?;
+    let mut out = Vec::with_capacity(plans.len() + 1);
+    for p in &plans {
+        out.push(replay_plan(db, p).await?);
+    }
+    out.push(replay_project(db, org, project).await?);
+    Ok(out)
+}
+
+pub fn not_found() -> Error {
+    Error::not_found("plan")
+}

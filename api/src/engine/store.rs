@@ -1,0 +1,232 @@
+//! The plan event store. Appending an event runs it through the reducer first (an impossible
+//! transition is refused, so the log can only hold histories the reducer accepts), inserts it,
+//! updates the plan row's cached status and writes the audit entry, all in the caller's
+//! transaction. State-changing events also advance the project's state under its row lock.
+
+use praetor_entities::{
+    OrgId, PlanEventId, PlanId, ProjectId, TenantScoped, plan, plan_event, project_state,
+};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, QueryFilter, QueryOrder, QuerySelect, Set,
+};
+use serde_json::Value;
+
+use super::model::{PlanEvent, PlanStatus};
+use super::reducer::{self, PlanView};
+use super::state;
+use crate::audit::{Entry, canonical_json};
+use crate::error::{Error, Result};
+use crate::events::Event;
+use crate::services::Write;
+
+pub fn steps_of(plan: &plan::Model) -> Result<Vec<super::model::Step>> {
+    serde_json::from_str(&plan.steps)
+        .map_err(|e| Error::internal(format!("plan {} has unreadable steps: {e}", plan.id)))
+}
+
+pub fn decode(e: &plan_event::Model) -> Result<PlanEvent> {
+    serde_json::from_str(&e.data).map_err(|err| {
+        Error::internal(format!(
+            "event {} of plan {} is unreadable: {err}",
+            e.seq, e.plan_id
+        ))
+    })
+}
+
+/// All events of a plan, in order.
+pub async fn load<C: ConnectionTrait>(
+    db: &C,
+    org: OrgId,
+    plan: PlanId,
+) -> Result<Vec<plan_event::Model>> {
+    Ok(plan_event::Entity::find_in_org(org)
+        .filter(plan_event::Column::PlanId.eq(plan))
+        .order_by_asc(plan_event::Column::Seq)
+        .all(db)
+        .await?)
+}
+
+/// The plan's current view, folded from its log.
+pub async fn view<C: ConnectionTrait>(db: &C, plan: &plan::Model) -> Result<PlanView> {
+    let rows = load(db, plan.org_id, plan.id).await?;
+    let events = rows.iter().map(decode).collect::<Result<Vec<_>>>()?;
+    let steps = steps_of(plan)?.len();
+    reducer::fold(steps, &events).map_err(|(at, why)| {
+        Error::internal(format!(
+            "plan {} log does not fold at event {at}: {why}",
+            plan.id
+        ))
+    })
+}
+
+/// The project's state row, locked for update (created empty on first use).
+pub async fn lock_state<C: ConnectionTrait>(
+    db: &C,
+    org: OrgId,
+    project: ProjectId,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<project_state::Model> {
+    if let Some(s) = project_state::Entity::find_in_org(org)
+        .filter(project_state::Column::ProjectId.eq(project))
+        .lock_exclusive()
+        .one(db)
+        .await?
+    {
+        return Ok(s);
+    }
+    let empty = state::empty();
+    Ok(project_state::ActiveModel {
+        project_id: Set(project),
+        org_id: Set(org),
+        state: Set(canonical_json(&empty)),
+        state_hash: Set(state::hash(&empty)),
+        project_seq: Set(0),
+        updated_at: Set(now),
+    }
+    .insert(db)
+    .await?)
+}
+
+/// The project's current state (empty if nothing ever changed it).
+pub async fn current_state<C: ConnectionTrait>(
+    db: &C,
+    org: OrgId,
+    project: ProjectId,
+) -> Result<Value> {
+    Ok(current_state_at(db, org, project).await?.0)
+}
+
+/// The project's current state and the number of state changes it folds.
+pub async fn current_state_at<C: ConnectionTrait>(
+    db: &C,
+    org: OrgId,
+    project: ProjectId,
+) -> Result<(Value, i64)> {
+    match project_state::Entity::find_in_org(org)
+        .filter(project_state::Column::ProjectId.eq(project))
+        .one(db)
+        .await?
+    {
+        Some(s) => Ok((
+            serde_json::from_str(&s.state)
+                .map_err(|e| Error::internal(format!("project state unreadable: {e}")))?,
+            s.project_seq,
+        )),
+        None => Ok((state::empty(), 0)),
+    }
+}
+
+fn audit_kind(e: &PlanEvent) -> String {
+    let mut out = String::from("plan.");
+    for (i, c) in e.kind().chars().enumerate() {
+        if c.is_ascii_uppercase() {
+            if i > 0 {
+                out.push('_');
+            }
+            out.push(c.to_ascii_lowercase());
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// Appends `events` to `plan`'s log inside `w`, keeping `view` and the plan row in step.
+/// A `StateChanged` event's ops are applied to the project state here, in the same
+/// transaction, and its recorded hash must match the result.
+pub async fn append(
+    w: &mut Write<'_>,
+    plan: &mut plan::Model,
+    view: &mut PlanView,
+    events: Vec<PlanEvent>,
+) -> Result<()> {
+    for event in events {
+        reducer::apply(view, &event)
+            .map_err(|why| Error::Conflict(format!("plan {}: {why}", plan.id)))?;
+        let mut project_seq = None;
+        let mut state_hash = None;
+        if let PlanEvent::StateChanged {
+            ops,
+            state_hash: recorded,
+            ..
+        } = &event
+        {
+            let row = lock_state(w.txn(), plan.org_id, plan.project_id, w.now()).await?;
+            let mut s: Value = serde_json::from_str(&row.state)
+                .map_err(|e| Error::internal(format!("project state unreadable: {e}")))?;
+            state::apply(&mut s, ops);
+            let h = state::hash(&s);
+            if &h != recorded {
+                return Err(Error::internal(format!(
+                    "state hash mismatch applying a change of plan {}",
+                    plan.id
+                )));
+            }
+            let seq = row.project_seq + 1;
+            let mut active: project_state::ActiveModel = row.into();
+            active.state = Set(canonical_json(&s));
+            active.state_hash = Set(h.clone());
+            active.project_seq = Set(seq);
+            active.updated_at = Set(w.now());
+            active.update(w.txn()).await?;
+            project_seq = Some(seq);
+            state_hash = Some(h);
+        }
+        let data = canonical_json(&serde_json::to_value(&event).map_err(Error::internal)?);
+        let seq = plan.event_count + 1;
+        let row = plan_event::ActiveModel {
+            id: Set(PlanEventId::generate()),
+            org_id: Set(plan.org_id),
+            project_id: Set(plan.project_id),
+            plan_id: Set(plan.id),
+            seq: Set(seq),
+            project_seq: Set(project_seq),
+            kind: Set(event.kind().to_string()),
+            data: Set(data),
+            state_hash: Set(state_hash),
+            occurred_at: Set(w.now()),
+        }
+        .insert(w.txn())
+        .await?;
+        plan.event_count = seq;
+        let payload = serde_json::json!({"plan": plan.id.to_string(), "seq": seq, "event": serde_json::from_str::<Value>(&row.data).unwrap_or(Value::Null)});
+        w.audit(
+            plan.org_id,
+            Entry::new(&audit_kind(&event), plan.id, payload),
+        )
+        .await?;
+        w.publish(Event::Plan {
+            org: plan.org_id,
+            project: plan.project_id,
+            plan: plan.id,
+            event: row,
+            status: view.status.as_str().to_string(),
+        });
+    }
+    let mut active: plan::ActiveModel = plan.clone().into();
+    active.status = Set(view.status.as_str().to_string());
+    active.next_step = Set(view.next_step as i32);
+    active.current_stage = Set(view.stages_satisfied as i32);
+    active.event_count = Set(plan.event_count);
+    active.updated_at = Set(w.now());
+    if view.status == PlanStatus::Succeeded {
+        active.state_hash = Set(view.state_hash.clone());
+    }
+    *plan = active.update(w.txn()).await?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn audit_kinds_are_snake_case() {
+        assert_eq!(audit_kind(&PlanEvent::Expired), "plan.expired");
+        assert_eq!(audit_kind(&PlanEvent::Started), "plan.started");
+        assert_eq!(
+            audit_kind(&PlanEvent::StageSatisfied { stage: 0 }),
+            "plan.stage_satisfied"
+        );
+    }
+}

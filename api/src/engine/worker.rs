@@ -1,0 +1,87 @@
+//! The plan worker that runs inside `serve`: claims due jobs and runs them, and expires approval
+//! requests that outlived their TTL. It never exits the process on error: it logs, backs off
+//! and tries again, until shutdown.
+
+use std::sync::Arc;
+use std::time::Duration as StdDuration;
+
+use chrono::Duration;
+use tokio::task::JoinHandle;
+use tokio::time::MissedTickBehavior;
+use tokio_util::sync::CancellationToken;
+
+use super::executor::{self, JobResult};
+use super::queue;
+use crate::AppState;
+
+/// Starts the worker; it stops when `shutdown` is cancelled (finishing the step in hand).
+pub fn spawn(app: Arc<AppState>, shutdown: CancellationToken) -> JoinHandle<()> {
+    let id = format!("worker-{}", uuid::Uuid::new_v4().simple());
+    tokio::spawn(async move {
+        tracing::info!(worker = %id, "plan worker started");
+        let mut tick = tokio::time::interval(StdDuration::from_millis(app.config.worker.poll_ms));
+        tick.set_missed_tick_behavior(MissedTickBehavior::Skip);
+        let mut sweep = tokio::time::interval(StdDuration::from_secs(5));
+        sweep.set_missed_tick_behavior(MissedTickBehavior::Skip);
+        let mut backoff = StdDuration::from_millis(0);
+        loop {
+            tokio::select! {
+                _ = shutdown.cancelled() => break,
+                _ = app.wakeup.notified() => {}
+                _ = tick.tick() => {}
+                _ = sweep.tick() => {
+                    if let Err(e) = crate::services::plans::expire_due(&app).await {
+                        tracing::warn!("expiring approval requests failed: {e}");
+                    }
+                    continue;
+                }
+            }
+            if !backoff.is_zero() {
+                tokio::select! {
+                    _ = shutdown.cancelled() => break,
+                    _ = tokio::time::sleep(backoff) => {}
+                }
+            }
+            match drain(&app, &id, &shutdown).await {
+                Ok(()) => backoff = StdDuration::from_millis(0),
+                Err(e) => {
+                    backoff = (backoff * 2)
+                        .clamp(StdDuration::from_millis(100), StdDuration::from_secs(5));
+                    tracing::warn!(worker = %id, "worker error, backing off {backoff:?}: {e}");
+                }
+            }
+        }
+        tracing::info!(worker = %id, "plan worker stopped");
+    })
+}
+
+/// Runs due jobs until none is left (or shutdown).
+async fn drain(
+    app: &Arc<AppState>,
+    id: &str,
+    shutdown: &CancellationToken,
+) -> crate::error::Result<()> {
+    while !shutdown.is_cancelled() {
+        let now = app.clock.now();
+        let Some(job) = queue::claim(&app.db, id, now).await? else {
+            return Ok(());
+        };
+        let result = executor::run_job(app, &job, id).await;
+        match result {
+            Ok(JobResult::Done) => queue::complete(&app.db, job.id).await?,
+            Ok(JobResult::RunAt(t)) => queue::reschedule(&app.db, job.id, t, None).await?,
+            Err(e) => {
+                tracing::warn!(plan = %job.plan_id, "plan run failed, will retry: {e}");
+                let delay = Duration::seconds(i64::from(job.attempts.clamp(1, 30)));
+                queue::reschedule(
+                    &app.db,
+                    job.id,
+                    app.clock.now() + delay,
+                    Some(e.to_string()),
+                )
+                .await?;
+            }
+        }
+    }
+    Ok(())
+}

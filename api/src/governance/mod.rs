@@ -1,0 +1,3 @@
+//! Governance: the one decision pipeline every preview, execution and replay goes through.
+
+pub mod pipeline;

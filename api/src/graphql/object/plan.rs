@@ -1,0 +1,449 @@
+//! `Plan` with its preview, approvals, progress and event log.
+
+use async_graphql::connection::Connection;
+use async_graphql::{Context, Enum, ID, Json, Object, Result, SimpleObject};
+use chrono::{DateTime, Utc};
+use praetor_entities::{TenantScoped, approval, plan, plan_event};
+use sea_orm::{ColumnTrait, QueryFilter, QueryOrder};
+use serde_json::Value;
+
+use super::audit_event::Actor;
+use super::{ProjectObject, connection, page_complexity};
+use crate::authz::{Domain, OrgAccess};
+use crate::engine::model::{Stage, Step};
+use crate::engine::reducer::PlanView;
+use crate::engine::store;
+use crate::error::Error;
+use crate::governance::pipeline::{Check, PlanDecision, RuleRef, StepDecision, Verdict};
+use crate::graphql::app;
+use crate::services::page::{Page, PageArgs};
+use crate::services::projects;
+
+#[derive(Enum, Copy, Clone, Eq, PartialEq)]
+#[graphql(name = "Verdict")]
+pub enum VerdictGql {
+    Allowed,
+    NeedsApproval,
+    Denied,
+}
+
+impl From<Verdict> for VerdictGql {
+    fn from(v: Verdict) -> Self {
+        match v {
+            Verdict::Allowed => VerdictGql::Allowed,
+            Verdict::NeedsApproval => VerdictGql::NeedsApproval,
+            Verdict::Denied => VerdictGql::Denied,
+        }
+    }
+}
+
+/// Where a decision came from.
+#[derive(SimpleObject)]
+pub struct PolicyRuleRef {
+    pub policy: String,
+    pub rule: String,
+    pub level: String,
+    pub version: String,
+    pub file: String,
+    pub line: u32,
+}
+
+impl From<&RuleRef> for PolicyRuleRef {
+    fn from(r: &RuleRef) -> Self {
+        Self {
+            policy: r.policy.clone(),
+            rule: r.rule.clone(),
+            level: r.level.clone(),
+            version: r.version.clone(),
+            file: r.file.clone(),
+            line: r.line,
+        }
+    }
+}
+
+/// One check of the decision pipeline.
+#[derive(SimpleObject)]
+pub struct DecisionCheck {
+    /// rbac, action, params, kill_switch, window, rate_limit, precondition, budget, approval.
+    pub name: String,
+    pub verdict: VerdictGql,
+    /// A stable reason code (OK, FORBIDDEN, POLICY_DENIED, …).
+    pub code: String,
+    pub message: String,
+    pub rule: Option<PolicyRuleRef>,
+}
+
+impl From<&Check> for DecisionCheck {
+    fn from(c: &Check) -> Self {
+        Self {
+            name: c.name.clone(),
+            verdict: c.verdict.into(),
+            code: c.code.clone(),
+            message: c.message.clone(),
+            rule: c.rule.as_ref().map(Into::into),
+        }
+    }
+}
+
+/// A predicted or recorded change of the project state.
+#[derive(SimpleObject)]
+pub struct StateChangeGql {
+    pub path: String,
+    pub before: Option<Json<Value>>,
+    pub after: Option<Json<Value>>,
+}
+
+#[derive(SimpleObject)]
+pub struct ApprovalStageSpec {
+    pub name: String,
+    /// Any member of any of these groups may approve.
+    pub groups: Vec<String>,
+    pub count: u32,
+    /// The rule that asked for it.
+    pub rule: String,
+}
+
+impl From<&Stage> for ApprovalStageSpec {
+    fn from(s: &Stage) -> Self {
+        Self {
+            name: s.name.clone(),
+            groups: s.groups.clone(),
+            count: s.count,
+            rule: s.rule.clone(),
+        }
+    }
+}
+
+#[derive(SimpleObject)]
+pub struct StepPreview {
+    pub id: String,
+    pub action: String,
+    pub verdict: VerdictGql,
+    pub checks: Vec<DecisionCheck>,
+    pub approvals: Vec<ApprovalStageSpec>,
+    pub cost: f64,
+    pub risk: String,
+    pub state_diff: Vec<StateChangeGql>,
+}
+
+impl From<&StepDecision> for StepPreview {
+    fn from(s: &StepDecision) -> Self {
+        Self {
+            id: s.id.clone(),
+            action: s.action.clone(),
+            verdict: s.verdict.into(),
+            checks: s.checks.iter().map(Into::into).collect(),
+            approvals: s.approvals.iter().map(Into::into).collect(),
+            cost: s.cost,
+            risk: s.risk.clone(),
+            state_diff: s
+                .state_diff
+                .iter()
+                .map(|c| StateChangeGql {
+                    path: c.path.clone(),
+                    before: c.before.clone().map(Json),
+                    after: c.after.clone().map(Json),
+                })
+                .collect(),
+        }
+    }
+}
+
+/// What the plan would do and what governance says about it.
+#[derive(SimpleObject)]
+pub struct PlanPreview {
+    pub verdict: VerdictGql,
+    pub cost: f64,
+    pub risk: String,
+    pub reason_codes: Vec<String>,
+    pub approvals: Vec<ApprovalStageSpec>,
+    pub steps: Vec<StepPreview>,
+    pub policy_version: String,
+}
+
+impl From<&PlanDecision> for PlanPreview {
+    fn from(d: &PlanDecision) -> Self {
+        Self {
+            verdict: d.verdict.into(),
+            cost: d.cost,
+            risk: d.risk.clone(),
+            reason_codes: d.reason_codes.clone(),
+            approvals: d.approvals.iter().map(Into::into).collect(),
+            steps: d.steps.iter().map(Into::into).collect(),
+            policy_version: d.policy_version.clone(),
+        }
+    }
+}
+
+#[derive(SimpleObject)]
+pub struct PlanStep {
+    pub id: String,
+    pub action: String,
+    pub params: Json<Value>,
+    pub when: Option<String>,
+    /// stop, continue or compensate.
+    pub on_failure: String,
+}
+
+impl From<&Step> for PlanStep {
+    fn from(s: &Step) -> Self {
+        let on_failure = serde_json::to_value(s.on_failure)
+            .ok()
+            .and_then(|v| v.as_str().map(str::to_string))
+            .unwrap_or_default();
+        Self {
+            id: s.id.clone(),
+            action: s.action.clone(),
+            params: Json(s.params.clone()),
+            when: s.when.clone(),
+            on_failure,
+        }
+    }
+}
+
+/// Execution progress of one step.
+#[derive(SimpleObject)]
+pub struct StepProgressGql {
+    pub id: String,
+    /// pending, running, waiting, succeeded, failed, skipped, compensated.
+    pub status: String,
+    pub attempts: u32,
+    pub output: Option<Json<Value>>,
+    pub error: Option<String>,
+}
+
+#[derive(SimpleObject)]
+pub struct ApprovalGql {
+    pub approver: String,
+    /// approve or reject.
+    pub decision: String,
+    pub comment: String,
+    pub created_at: DateTime<Utc>,
+}
+
+#[derive(SimpleObject)]
+pub struct ApprovalStageStatus {
+    pub index: u32,
+    pub name: String,
+    pub groups: Vec<String>,
+    pub count: u32,
+    pub satisfied: bool,
+    pub approvals: Vec<ApprovalGql>,
+}
+
+/// An event of the plan's log.
+#[derive(SimpleObject)]
+pub struct PlanEventGql {
+    pub seq: i64,
+    pub kind: String,
+    pub data: Json<Value>,
+    /// The project state hash after this event, for state changes.
+    pub state_hash: Option<String>,
+    pub occurred_at: DateTime<Utc>,
+}
+
+impl From<&plan_event::Model> for PlanEventGql {
+    fn from(e: &plan_event::Model) -> Self {
+        Self {
+            seq: e.seq,
+            kind: e.kind.clone(),
+            data: Json(serde_json::from_str(&e.data).unwrap_or(Value::Null)),
+            state_hash: e.state_hash.clone(),
+            occurred_at: e.occurred_at,
+        }
+    }
+}
+
+pub struct PlanObject {
+    access: OrgAccess,
+    model: plan::Model,
+}
+
+impl PlanObject {
+    pub fn new(access: OrgAccess, model: plan::Model) -> Self {
+        Self { access, model }
+    }
+
+    fn decision(&self) -> Result<PlanDecision, Error> {
+        serde_json::from_str(&self.model.preview)
+            .map_err(|e| Error::internal(format!("plan preview unreadable: {e}")))
+    }
+
+    fn stages(&self) -> Vec<Stage> {
+        serde_json::from_str(&self.model.approval_stages).unwrap_or_default()
+    }
+
+    async fn view(&self, ctx: &Context<'_>) -> Result<PlanView> {
+        Ok(store::view(&app(ctx)?.db, &self.model).await?)
+    }
+}
+
+#[Object(name = "Plan")]
+impl PlanObject {
+    pub async fn id(&self) -> ID {
+        ID(self.model.id.to_string())
+    }
+
+    async fn title(&self) -> &str {
+        &self.model.title
+    }
+
+    /// draft, proposed, pending_approval, approved, rejected, expired, queued, running,
+    /// succeeded, failed, cancelled, killed.
+    async fn status(&self) -> &str {
+        &self.model.status
+    }
+
+    async fn verdict(&self) -> &str {
+        &self.model.verdict
+    }
+
+    /// What an approval signs. A changed plan is a new plan with a new hash.
+    async fn plan_hash(&self) -> &str {
+        &self.model.plan_hash
+    }
+
+    async fn policy_version(&self) -> &str {
+        &self.model.policy_version
+    }
+
+    async fn cost(&self) -> f64 {
+        self.model.cost
+    }
+
+    async fn risk(&self) -> &str {
+        &self.model.risk
+    }
+
+    async fn run_when_approved(&self) -> bool {
+        self.model.run_when_approved
+    }
+
+    async fn steps(&self) -> Result<Vec<PlanStep>> {
+        Ok(store::steps_of(&self.model)?
+            .iter()
+            .map(Into::into)
+            .collect())
+    }
+
+    /// The preview frozen with the plan.
+    async fn preview(&self) -> Result<PlanPreview> {
+        Ok((&self.decision()?).into())
+    }
+
+    /// Who proposed it: the principal chain, outermost first.
+    async fn proposer(&self) -> Vec<Actor> {
+        serde_json::from_str::<Vec<crate::auth::ActorRef>>(&self.model.proposer)
+            .unwrap_or_default()
+            .into_iter()
+            .map(|a| Actor {
+                kind: a.kind,
+                id: a.id,
+                name: a.name,
+            })
+            .collect()
+    }
+
+    /// The approval stages and the decisions given on each.
+    async fn approval_stages(&self, ctx: &Context<'_>) -> Result<Vec<ApprovalStageStatus>> {
+        let rows = approval::Entity::find_in_org(self.model.org_id)
+            .filter(approval::Column::PlanId.eq(self.model.id))
+            .order_by_asc(approval::Column::CreatedAt)
+            .all(&app(ctx)?.db)
+            .await?;
+        Ok(self
+            .stages()
+            .iter()
+            .enumerate()
+            .map(|(i, s)| ApprovalStageStatus {
+                index: i as u32,
+                name: s.name.clone(),
+                groups: s.groups.clone(),
+                count: s.count,
+                satisfied: (i as i32) < self.model.current_stage,
+                approvals: rows
+                    .iter()
+                    .filter(|a| a.stage == i as i32)
+                    .map(|a| ApprovalGql {
+                        approver: a.approver_name.clone(),
+                        decision: a.decision.clone(),
+                        comment: a.comment.clone(),
+                        created_at: a.created_at,
+                    })
+                    .collect(),
+            })
+            .collect())
+    }
+
+    async fn expires_at(&self) -> Option<DateTime<Utc>> {
+        self.model.expires_at
+    }
+
+    /// Step-by-step progress, folded from the event log.
+    async fn progress(&self, ctx: &Context<'_>) -> Result<Vec<StepProgressGql>> {
+        let view = self.view(ctx).await?;
+        let steps = store::steps_of(&self.model)?;
+        Ok(steps
+            .iter()
+            .zip(view.steps.iter())
+            .map(|(s, p)| StepProgressGql {
+                id: s.id.clone(),
+                status: serde_json::to_value(p.status)
+                    .ok()
+                    .and_then(|v| v.as_str().map(str::to_string))
+                    .unwrap_or_default(),
+                attempts: p.attempts,
+                output: p.output.clone().map(Json),
+                error: p.error.clone(),
+            })
+            .collect())
+    }
+
+    /// The plan's event log, oldest first; the cursor is the event's sequence number.
+    #[graphql(complexity = "page_complexity(first, child_complexity)")]
+    async fn events(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> Result<Connection<String, PlanEventGql>> {
+        let args = PageArgs::<i64>::parse(first, after.as_deref())?;
+        let all = store::load(&app(ctx)?.db, self.model.org_id, self.model.id).await?;
+        let rows: Vec<_> = all
+            .into_iter()
+            .filter(|e| args.after.is_none_or(|a| e.seq > a))
+            .take(args.fetch_limit() as usize)
+            .collect();
+        let page = Page::from_overfetch(rows, args.first);
+        Ok(connection(
+            page,
+            args.after.is_some(),
+            |e| e.seq.to_string(),
+            |e| PlanEventGql::from(&e),
+        ))
+    }
+
+    /// The project state hash the run ended with.
+    async fn state_hash(&self) -> Option<&str> {
+        self.model.state_hash.as_deref()
+    }
+
+    async fn created_at(&self) -> DateTime<Utc> {
+        self.model.created_at
+    }
+
+    async fn updated_at(&self) -> DateTime<Utc> {
+        self.model.updated_at
+    }
+
+    async fn project(&self, ctx: &Context<'_>) -> Result<ProjectObject> {
+        let p = projects::find_by_id(app(ctx)?, &self.access, self.model.project_id).await?;
+        Ok(ProjectObject::new(self.access.clone(), p))
+    }
+
+    /// Whether the caller may perform `operation` on this plan's project (e.g. `plan.approve`).
+    async fn viewer_can(&self, operation: String) -> bool {
+        self.access
+            .allows(Domain::Project(self.model.project_id), &operation)
+    }
+}

@@ -1,0 +1,109 @@
+//! `planEvents(planId, after)`: a plan's events, first those after `after` from storage, then
+//! live. Nothing is lost on reconnect: a client resumes from the last sequence it saw.
+
+use async_graphql::{Context, ID, Result, SimpleObject, Subscription};
+use futures_util::Stream;
+use praetor_entities::PlanId;
+use tokio::sync::broadcast::error::RecvError;
+
+use crate::authz::Domain;
+use crate::engine::store;
+use crate::events::Event;
+use crate::graphql::object::PlanEventGql;
+use crate::graphql::{app, principal};
+use crate::services::locate::NodeId;
+use crate::services::{orgs, plans, validate};
+
+/// One event and the plan's status after it.
+#[derive(SimpleObject)]
+pub struct PlanUpdate {
+    pub plan_id: ID,
+    pub status: String,
+    pub event: PlanEventGql,
+}
+
+#[derive(Default)]
+pub struct PlanSubscription;
+
+#[Subscription]
+impl PlanSubscription {
+    /// Status changes, approval requests and step progress of a plan. Needs `plan.read`;
+    /// checked again for every event.
+    async fn plan_events(
+        &self,
+        ctx: &Context<'_>,
+        plan_id: ID,
+        after: Option<i64>,
+    ) -> Result<impl Stream<Item = PlanUpdate> + use<>> {
+        let app = app(ctx)?.clone();
+        let principal = principal(ctx)?.clone();
+        let id: PlanId = validate::id("planId", &plan_id)?;
+        let org = NodeId::Plan(id).org(&app.db).await?;
+        let access = orgs::enter_by_id(&app, &principal, org).await?;
+        let plan = plans::find(&app, &access, id).await?;
+        // Subscribe before reading the backlog so nothing falls between the two.
+        let rx = app.bus.subscribe();
+        let backlog: Vec<_> = store::load(&app.db, org, id)
+            .await?
+            .into_iter()
+            .filter(|e| after.is_none_or(|a| e.seq > a))
+            .collect();
+        let status_now = plan.status.clone();
+        let last_seq = backlog.last().map(|e| e.seq).or(after).unwrap_or(0);
+        let project = plan.project_id;
+        let backlog_items: Vec<PlanUpdate> = backlog
+            .iter()
+            .map(|e| PlanUpdate {
+                plan_id: ID(id.to_string()),
+                status: status_now.clone(),
+                event: e.into(),
+            })
+            .collect();
+        let live = futures_util::stream::unfold((rx, last_seq), move |(mut rx, mut last)| {
+            let app = app.clone();
+            let principal = principal.clone();
+            async move {
+                loop {
+                    match rx.recv().await {
+                        Ok(event) => {
+                            let Event::Plan {
+                                plan,
+                                event: e,
+                                status,
+                                ..
+                            } = &*event
+                            else {
+                                continue;
+                            };
+                            if *plan != id || e.seq <= last {
+                                continue;
+                            }
+                            let allowed = match orgs::enter_by_id(&app, &principal, org).await {
+                                Ok(a) => a.allows(Domain::Project(project), "plan.read"),
+                                Err(_) => false,
+                            };
+                            if !allowed {
+                                return None;
+                            }
+                            last = e.seq;
+                            let update = PlanUpdate {
+                                plan_id: ID(id.to_string()),
+                                status: status.clone(),
+                                event: e.into(),
+                            };
+                            return Some((update, (rx, last)));
+                        }
+                        Err(RecvError::Lagged(n)) => {
+                            tracing::warn!(skipped = n, "plan subscriber lagged")
+                        }
+                        Err(RecvError::Closed) => return None,
+                    }
+                }
+            }
+        });
+        Ok(futures_util::StreamExt::chain(
+            futures_util::stream::iter(backlog_items),
+            live,
+        ))
+    }
+}

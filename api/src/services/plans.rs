@@ -1,0 +1,653 @@
+//! Plans: propose (freeze steps with their preview), simulate, approve, reject, execute,
+//! cancel, expire. Every change is an event in the plan's log (see `engine::store`), written
+//! with its audit entry in the same transaction.
+
+use chrono::Duration;
+use praetor_entities::{
+    PlanId, ProjectId, TenantScoped, approval, group, group_member, plan, project,
+};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
+    QuerySelect, Set,
+};
+use serde::Deserialize;
+use serde_json::json;
+use sha2::{Digest, Sha256};
+
+use super::page::{Page, PageArgs};
+use crate::AppState;
+use crate::audit::canonical_json;
+use crate::auth::{Principal, Subject};
+use crate::authz::{Domain, OrgAccess};
+use crate::engine::model::{PlanEvent, PlanStatus, Stage, Step};
+use crate::engine::{queue, store};
+use crate::error::{Error, Result};
+use crate::governance::pipeline::{self, DecisionContext, PlanDecision, Verdict};
+
+pub const MAX_STEPS: usize = 50;
+/// How long an approval request lives unless policy says otherwise.
+pub const DEFAULT_APPROVAL_TTL_HOURS: i64 = 24;
+
+/// What a proposal asks for.
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct ProposeInput {
+    pub title: Option<String>,
+    pub steps: Vec<Step>,
+    pub idempotency_key: Option<String>,
+    /// Queue the plan as soon as it is approved (at once, when it needs no approval).
+    pub run_when_approved: bool,
+}
+
+/// Checks and normalises steps: ids default to `step-N` and must be unique.
+pub fn normalize_steps(mut steps: Vec<Step>) -> Result<Vec<Step>> {
+    if steps.is_empty() {
+        return Err(Error::validation("steps", "a plan needs at least one step"));
+    }
+    if steps.len() > MAX_STEPS {
+        return Err(Error::validation(
+            "steps",
+            format!("a plan has at most {MAX_STEPS} steps"),
+        ));
+    }
+    let mut seen = std::collections::HashSet::new();
+    for (i, step) in steps.iter_mut().enumerate() {
+        if step.id.trim().is_empty() {
+            step.id = format!("step-{}", i + 1);
+        }
+        let ok = step.id.len() <= 64
+            && step
+                .id
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_' || c == '.');
+        if !ok {
+            return Err(Error::validation(
+                format!("steps[{i}].id"),
+                "letters, digits, '-', '_' and '.', at most 64",
+            ));
+        }
+        if !seen.insert(step.id.clone()) {
+            return Err(Error::validation(
+                format!("steps[{i}].id"),
+                format!("duplicate step id `{}`", step.id),
+            ));
+        }
+        if step.action.trim().is_empty() {
+            return Err(Error::validation(format!("steps[{i}].action"), "missing"));
+        }
+        if !step.params.is_object() {
+            return Err(Error::validation(
+                format!("steps[{i}].params"),
+                "must be an object",
+            ));
+        }
+        if step.when.is_some() {
+            return Err(Error::validation(
+                format!("steps[{i}].when"),
+                "step conditions need a policy set with CEL; not available yet",
+            ));
+        }
+    }
+    Ok(steps)
+}
+
+/// The hash an approval signs: steps, parameters, policy version and preview.
+pub fn plan_hash(steps: &[Step], decision: &PlanDecision) -> String {
+    let doc = json!({
+        "steps": steps,
+        "policyVersion": decision.policy_version,
+        "preview": decision,
+    });
+    hex::encode(Sha256::digest(canonical_json(&doc).as_bytes()))
+}
+
+async fn find_project(
+    app: &AppState,
+    access: &OrgAccess,
+    project: ProjectId,
+) -> Result<project::Model> {
+    super::projects::find_by_id(app, access, project).await
+}
+
+/// The current policy version label of a project (policy sets are not stored yet: `none`).
+async fn policy_version(
+    _app: &AppState,
+    _access: &OrgAccess,
+    _project: ProjectId,
+) -> Result<String> {
+    Ok("none".to_string())
+}
+
+/// Runs the pipeline over `steps` without saving anything. Needs `plan.propose`.
+pub async fn simulate(
+    app: &AppState,
+    access: &OrgAccess,
+    project: ProjectId,
+    steps: Vec<Step>,
+) -> Result<(Vec<Step>, PlanDecision)> {
+    let project = find_project(app, access, project).await?;
+    access.permit(Domain::Project(project.id), "plan.propose")?;
+    let steps = normalize_steps(steps)?;
+    let state = store::current_state(&app.db, access.org_id(), project.id).await?;
+    let ctx = DecisionContext {
+        access,
+        project: project.id,
+        state: &state,
+        now: app.clock.now(),
+        policy_version: policy_version(app, access, project.id).await?,
+    };
+    let decision = pipeline::decide_plan(&ctx, &steps).await;
+    Ok((steps, decision))
+}
+
+fn title_for(steps: &[Step]) -> String {
+    match steps {
+        [only] => only.action.clone(),
+        [first, rest @ ..] => format!("{} (+{} more)", first.action, rest.len()),
+        [] => "empty plan".into(),
+    }
+}
+
+/// Freezes a plan with its preview. Needs `plan.propose` (and each step re-checks
+/// `action.invoke:<action>` in the pipeline). The same idempotency key returns the same plan.
+pub async fn propose(
+    app: &AppState,
+    access: &OrgAccess,
+    project: ProjectId,
+    input: ProposeInput,
+) -> Result<plan::Model> {
+    let principal = access.principal();
+    if let Some(key) = &input.idempotency_key {
+        if key.is_empty() || key.len() > 200 {
+            return Err(Error::validation(
+                "idempotencyKey",
+                "must be 1-200 characters",
+            ));
+        }
+        if let Some(existing) = plan::Entity::find_in_org(access.org_id())
+            .filter(plan::Column::ProjectId.eq(project))
+            .filter(plan::Column::IdempotencyKey.eq(key.as_str()))
+            .one(&app.db)
+            .await?
+        {
+            access.read_permit(Domain::Project(project), "plan.read", "plan")?;
+            let same = store::steps_of(&existing)? == normalize_steps(input.steps.clone())?;
+            return if same {
+                Ok(existing)
+            } else {
+                Err(Error::Conflict(
+                    "this idempotency key was used for a different plan".into(),
+                ))
+            };
+        }
+    }
+    let title = match &input.title {
+        Some(t) => super::validate::name("title", t)?,
+        None => String::new(),
+    };
+    let (steps, decision) = simulate(app, access, project, input.steps).await?;
+    let title = if title.is_empty() {
+        title_for(&steps)
+    } else {
+        title
+    };
+    let hash = plan_hash(&steps, &decision);
+    let now = app.clock.now();
+    let on_behalf_of = principal
+        .on_behalf_of
+        .iter()
+        .find(|a| a.kind == "user")
+        .map(|a| a.id.clone());
+    let mut w = app.write(principal.chain()).await?;
+    let mut model = plan::ActiveModel {
+        id: Set(PlanId::generate()),
+        org_id: Set(access.org_id()),
+        project_id: Set(project),
+        title: Set(title),
+        status: Set(PlanStatus::Draft.as_str().into()),
+        verdict: Set(decision.verdict.as_str().into()),
+        plan_hash: Set(hash.clone()),
+        policy_version: Set(decision.policy_version.clone()),
+        steps: Set(canonical_json(
+            &serde_json::to_value(&steps).map_err(Error::internal)?,
+        )),
+        preview: Set(canonical_json(
+            &serde_json::to_value(&decision).map_err(Error::internal)?,
+        )),
+        approval_stages: Set(canonical_json(
+            &serde_json::to_value(&decision.approvals).map_err(Error::internal)?,
+        )),
+        current_stage: Set(0),
+        template: Set(None),
+        template_args: Set(None),
+        idempotency_key: Set(input.idempotency_key.clone()),
+        run_when_approved: Set(input.run_when_approved),
+        proposer: Set(canonical_json(
+            &serde_json::to_value(principal.chain()).map_err(Error::internal)?,
+        )),
+        proposer_subject: Set(principal.rbac_subject()),
+        on_behalf_of: Set(on_behalf_of),
+        cost: Set(decision.cost),
+        risk: Set(decision.risk.clone()),
+        expires_at: Set((decision.verdict == Verdict::NeedsApproval)
+            .then(|| now + Duration::hours(DEFAULT_APPROVAL_TTL_HOURS))),
+        state_hash: Set(None),
+        error: Set(None),
+        next_step: Set(0),
+        event_count: Set(0),
+        created_at: Set(w.now()),
+        updated_at: Set(w.now()),
+    }
+    .insert(w.txn())
+    .await
+    .map_err(|e| match Error::from(e) {
+        Error::Conflict(_) => {
+            Error::Conflict("this idempotency key is being used by a concurrent proposal".into())
+        }
+        other => other,
+    })?;
+    let mut events = vec![PlanEvent::Proposed {
+        plan_hash: hash,
+        verdict: decision.verdict.as_str().into(),
+        policy_version: decision.policy_version.clone(),
+        steps: steps.len(),
+    }];
+    for (i, stage) in decision.approvals.iter().enumerate() {
+        events.push(PlanEvent::ApprovalRequested {
+            stage: i as u32,
+            name: stage.name.clone(),
+            groups: stage.groups.clone(),
+            count: stage.count,
+        });
+    }
+    let (_, project_seq) = store::current_state_at(w.txn(), model.org_id, project).await?;
+    for (step, d) in steps.iter().zip(decision.steps.iter()) {
+        pipeline::record(
+            w.txn(),
+            model.org_id,
+            project,
+            Some(model.id),
+            "preview",
+            step,
+            d,
+            &model.proposer_subject,
+            project_seq,
+            &decision.policy_version,
+            w.now(),
+        )
+        .await?;
+    }
+    let mut view = crate::engine::reducer::PlanView::new(steps.len());
+    if input.run_when_approved && decision.verdict == Verdict::Allowed {
+        events.push(PlanEvent::Queued {
+            by: principal.actor(),
+        });
+    }
+    store::append(&mut w, &mut model, &mut view, events).await?;
+    if view.status == PlanStatus::Queued {
+        queue::enqueue(w.txn(), model.org_id, model.id, now, now).await?;
+    }
+    w.commit().await?;
+    app.wakeup.notify_one();
+    Ok(model)
+}
+
+/// A plan the caller may read; NOT_FOUND otherwise.
+pub async fn find(app: &AppState, access: &OrgAccess, id: PlanId) -> Result<plan::Model> {
+    let p = plan::Entity::find_in_org(access.org_id())
+        .filter(plan::Column::Id.eq(id))
+        .one(&app.db)
+        .await?
+        .ok_or_else(|| Error::not_found("plan"))?;
+    access.read_permit(Domain::Project(p.project_id), "plan.read", "plan")?;
+    Ok(p)
+}
+
+/// The plans of a project, newest first, optionally of one status.
+pub async fn list(
+    app: &AppState,
+    access: &OrgAccess,
+    project: ProjectId,
+    status: Option<&str>,
+    args: PageArgs<PlanId>,
+) -> Result<Page<plan::Model>> {
+    access.read_permit(Domain::Project(project), "plan.read", "project")?;
+    let mut q = plan::Entity::find_in_org(access.org_id())
+        .filter(plan::Column::ProjectId.eq(project))
+        .order_by_desc(plan::Column::Id);
+    if let Some(s) = status {
+        q = q.filter(plan::Column::Status.eq(s));
+    }
+    if let Some(a) = args.after {
+        q = q.filter(plan::Column::Id.lt(a));
+    }
+    let rows = q.limit(args.fetch_limit()).all(&app.db).await?;
+    Ok(Page::from_overfetch(rows, args.first))
+}
+
+/// Locks the plan row for a state change and returns it with its folded view.
+async fn lock(
+    w: &super::Write<'_>,
+    access: &OrgAccess,
+    id: PlanId,
+) -> Result<(plan::Model, crate::engine::reducer::PlanView)> {
+    let p = plan::Entity::find_in_org(access.org_id())
+        .filter(plan::Column::Id.eq(id))
+        .lock_exclusive()
+        .one(w.txn())
+        .await?
+        .ok_or_else(|| Error::not_found("plan"))?;
+    access.read_permit(Domain::Project(p.project_id), "plan.read", "plan")?;
+    let view = store::view(w.txn(), &p).await?;
+    Ok((p, view))
+}
+
+fn stages_of(p: &plan::Model) -> Vec<Stage> {
+    serde_json::from_str(&p.approval_stages).unwrap_or_default()
+}
+
+/// Group names the user belongs to in the plan's org.
+async fn groups_of(
+    app: &AppState,
+    access: &OrgAccess,
+    principal: &Principal,
+) -> Result<Vec<String>> {
+    let Subject::User(u) = &principal.subject else {
+        return Ok(Vec::new());
+    };
+    let ids: Vec<_> = group_member::Entity::find_in_org(access.org_id())
+        .filter(group_member::Column::UserId.eq(u.id))
+        .all(&app.db)
+        .await?
+        .into_iter()
+        .map(|m| m.group_id)
+        .collect();
+    Ok(group::Entity::find_in_org(access.org_id())
+        .filter(group::Column::Id.is_in(ids))
+        .all(&app.db)
+        .await?
+        .into_iter()
+        .map(|g| g.name)
+        .collect())
+}
+
+/// Why `principal` may not approve `p` (separation of duties), if it may not.
+fn separation_of_duties(principal: &Principal, p: &plan::Model) -> Option<&'static str> {
+    if principal.user().is_none() {
+        return Some("only a person can approve; service accounts and agents never do");
+    }
+    if !principal.on_behalf_of.is_empty() {
+        return Some("an approval cannot be given on someone else's behalf");
+    }
+    let me = principal.rbac_subject();
+    if me == p.proposer_subject {
+        return Some("the proposer of a plan cannot approve it");
+    }
+    if p.on_behalf_of
+        .as_deref()
+        .is_some_and(|h| h == principal.actor().id)
+    {
+        return Some("the person a plan was proposed for cannot approve it");
+    }
+    None
+}
+
+/// Approves the current stage of a plan. The approval signs `plan_hash`, which must be the
+/// plan's; the approver must be in one of the stage's groups and must not be the proposer (or
+/// whoever the proposer acted for). Needs `plan.approve`.
+pub async fn approve(
+    app: &AppState,
+    access: &OrgAccess,
+    id: PlanId,
+    signed_hash: &str,
+    comment: &str,
+) -> Result<plan::Model> {
+    decide_approval(app, access, id, signed_hash, comment, true).await
+}
+
+/// Rejects a plan waiting for approval; the plan ends. Needs `plan.reject`.
+pub async fn reject(
+    app: &AppState,
+    access: &OrgAccess,
+    id: PlanId,
+    comment: &str,
+) -> Result<plan::Model> {
+    decide_approval(app, access, id, "", comment, false).await
+}
+
+async fn decide_approval(
+    app: &AppState,
+    access: &OrgAccess,
+    id: PlanId,
+    signed_hash: &str,
+    comment: &str,
+    approve: bool,
+) -> Result<plan::Model> {
+    let comment = super::validate::text("comment", comment, 2_000)?;
+    let principal = access.principal();
+    let my_groups = groups_of(app, access, principal).await?;
+    let mut w = app.write(principal.chain()).await?;
+    let (mut p, mut view) = lock(&w, access, id).await?;
+    let op = if approve {
+        "plan.approve"
+    } else {
+        "plan.reject"
+    };
+    access.permit(Domain::Project(p.project_id), op)?;
+    if view.status != PlanStatus::PendingApproval {
+        return Err(Error::Conflict(format!(
+            "the plan is {}, not waiting for approval",
+            view.status.as_str()
+        )));
+    }
+    if p.expires_at.is_some_and(|t| t <= w.now()) && view.open_gate.is_none() {
+        return Err(Error::Conflict("the approval request has expired".into()));
+    }
+    if approve && signed_hash != p.plan_hash {
+        return Err(Error::Conflict(
+            "the plan changed since you looked at it: the hash you approved is not the plan's"
+                .into(),
+        ));
+    }
+    if let Some(why) = separation_of_duties(principal, &p) {
+        return Err(Error::forbidden(why));
+    }
+    let stage_no = view.stages_satisfied;
+    let stage = stages_of(&p)
+        .get(stage_no as usize)
+        .cloned()
+        .ok_or_else(|| Error::internal("approval stage missing"))?;
+    if !stage.groups.iter().any(|g| my_groups.contains(g)) {
+        return Err(Error::forbidden(format!(
+            "stage `{}` needs a member of {}",
+            stage.name,
+            stage.groups.join(" or ")
+        )));
+    }
+    approval::ActiveModel {
+        id: Set(praetor_entities::ApprovalId::generate()),
+        org_id: Set(p.org_id),
+        plan_id: Set(p.id),
+        stage: Set(stage_no as i32),
+        approver_subject: Set(principal.rbac_subject()),
+        approver_name: Set(principal.actor().name),
+        decision: Set(if approve { "approve" } else { "reject" }.into()),
+        comment: Set(comment.clone()),
+        plan_hash: Set(p.plan_hash.clone()),
+        created_at: Set(w.now()),
+    }
+    .insert(w.txn())
+    .await
+    .map_err(|e| match Error::from(e) {
+        Error::Conflict(_) => Error::Conflict("you already decided on this stage".into()),
+        other => other,
+    })?;
+    let mut events = Vec::new();
+    if approve {
+        events.push(PlanEvent::Approved {
+            stage: stage_no,
+            approver: principal.actor(),
+            comment,
+        });
+        let approvals = approval::Entity::find_in_org(p.org_id)
+            .filter(approval::Column::PlanId.eq(p.id))
+            .filter(approval::Column::Stage.eq(stage_no as i32))
+            .filter(approval::Column::Decision.eq("approve"))
+            .count(w.txn())
+            .await?;
+        if approvals >= u64::from(stage.count) {
+            events.push(PlanEvent::StageSatisfied { stage: stage_no });
+        }
+    } else {
+        events.push(PlanEvent::Rejected {
+            by: Some(principal.actor()),
+            reason: "rejected by an approver".into(),
+            comment,
+        });
+    }
+    let was_gate = view.open_gate.is_some();
+    store::append(&mut w, &mut p, &mut view, events).await?;
+    let now = w.now();
+    if view.status == PlanStatus::Queued && was_gate {
+        queue::enqueue(w.txn(), p.org_id, p.id, now, now).await?;
+    } else if view.status == PlanStatus::Approved && p.run_when_approved {
+        store::append(
+            &mut w,
+            &mut p,
+            &mut view,
+            vec![PlanEvent::Queued {
+                by: principal.actor(),
+            }],
+        )
+        .await?;
+        queue::enqueue(w.txn(), p.org_id, p.id, now, now).await?;
+    }
+    w.commit().await?;
+    app.wakeup.notify_one();
+    Ok(p)
+}
+
+/// Queues an approved plan. Needs `plan.execute`.
+pub async fn execute(app: &AppState, access: &OrgAccess, id: PlanId) -> Result<plan::Model> {
+    let principal = access.principal();
+    let mut w = app.write(principal.chain()).await?;
+    let (mut p, mut view) = lock(&w, access, id).await?;
+    access.permit(Domain::Project(p.project_id), "plan.execute")?;
+    if view.status != PlanStatus::Approved {
+        let why = match view.status {
+            PlanStatus::PendingApproval => "the plan is still waiting for approval".to_string(),
+            s => format!("the plan is {}", s.as_str()),
+        };
+        return Err(if view.status == PlanStatus::PendingApproval {
+            Error::ApprovalRequired(why)
+        } else {
+            Error::Conflict(why)
+        });
+    }
+    store::append(
+        &mut w,
+        &mut p,
+        &mut view,
+        vec![PlanEvent::Queued {
+            by: principal.actor(),
+        }],
+    )
+    .await?;
+    let now = w.now();
+    queue::enqueue(w.txn(), p.org_id, p.id, now, now).await?;
+    w.commit().await?;
+    app.wakeup.notify_one();
+    Ok(p)
+}
+
+/// Cancels a plan that has not finished. A running plan stops before its next step. Needs
+/// `plan.cancel`.
+pub async fn cancel(
+    app: &AppState,
+    access: &OrgAccess,
+    id: PlanId,
+    reason: &str,
+) -> Result<plan::Model> {
+    let reason = super::validate::text("reason", reason, 2_000)?;
+    let principal = access.principal();
+    let mut w = app.write(principal.chain()).await?;
+    let (mut p, mut view) = lock(&w, access, id).await?;
+    access.permit(Domain::Project(p.project_id), "plan.cancel")?;
+    if view.status.is_terminal() {
+        return Err(Error::Conflict(format!(
+            "the plan is already {}",
+            view.status.as_str()
+        )));
+    }
+    store::append(
+        &mut w,
+        &mut p,
+        &mut view,
+        vec![PlanEvent::Cancelled {
+            by: principal.actor(),
+            reason,
+        }],
+    )
+    .await?;
+    w.commit().await?;
+    Ok(p)
+}
+
+/// Expires approval requests past their TTL (run periodically by the worker).
+pub async fn expire_due(app: &AppState) -> Result<u64> {
+    let now = app.clock.now();
+    // The sweep spans organizations: it is the engine's own housekeeping, and every plan it
+    // touches is then handled inside its own org.
+    let due = plan::Entity::find()
+        .filter(plan::Column::Status.eq(PlanStatus::PendingApproval.as_str()))
+        .filter(plan::Column::ExpiresAt.lte(now))
+        .limit(100)
+        .all(&app.db)
+        .await?;
+    let mut n = 0;
+    for candidate in due {
+        let actor = vec![crate::auth::ActorRef {
+            kind: "system".into(),
+            id: "engine".into(),
+            name: "praetor engine".into(),
+        }];
+        let mut w = app.write(actor).await?;
+        let Some(mut p) = plan::Entity::find_in_org(candidate.org_id)
+            .filter(plan::Column::Id.eq(candidate.id))
+            .lock_exclusive()
+            .one(w.txn())
+            .await?
+        else {
+            continue;
+        };
+        let mut view = store::view(w.txn(), &p).await?;
+        if view.status != PlanStatus::PendingApproval || view.open_gate.is_some() {
+            continue;
+        }
+        store::append(&mut w, &mut p, &mut view, vec![PlanEvent::Expired]).await?;
+        w.commit().await?;
+        n += 1;
+    }
+    Ok(n)
+}
+
+/// Plans waiting for a stage the caller could approve now.
+pub async fn approval_requests(app: &AppState, access: &OrgAccess) -> Result<Vec<plan::Model>> {
+    let principal = access.principal();
+    let my_groups = groups_of(app, access, principal).await?;
+    let pending = plan::Entity::find_in_org(access.org_id())
+        .filter(plan::Column::Status.eq(PlanStatus::PendingApproval.as_str()))
+        .order_by_asc(plan::Column::Id)
+        .limit(200)
+        .all(&app.db)
+        .await?;
+    Ok(pending
+        .into_iter()
+        .filter(|p| access.allows(Domain::Project(p.project_id), "plan.approve"))
+        .filter(|p| separation_of_duties(principal, p).is_none())
+        .filter(|p| {
+            stages_of(p)
+                .get(p.current_stage as usize)
+                .is_some_and(|s| s.groups.iter().any(|g| my_groups.contains(g)))
+        })
+        .collect())
+}
