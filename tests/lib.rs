@@ -38,10 +38,7 @@ impl Drop for TestApp {
 
 /// A short random suffix for names.
 pub fn unique(prefix: &str) -> String {
-    format!(
-        "{prefix}-{}",
-        &uuid::Uuid::new_v4().simple().to_string()[..10]
-    )
+    format!("{prefix}-{}", &uuid::Uuid::new_v4().simple().to_string()[..10])
 }
 
 pub fn is_postgres() -> bool {
@@ -65,10 +62,7 @@ pub async fn spawn_with(opts: SpawnOptions) -> TestApp {
         Ok(url) if url.starts_with("postgres") => (url, None),
         _ => {
             let dir = tempfile::tempdir().expect("temp dir");
-            (
-                format!("sqlite://{}", dir.path().join("praetor.db").display()),
-                Some(dir),
-            )
+            (format!("sqlite://{}", dir.path().join("praetor.db").display()), Some(dir))
         }
     };
     let mut config = Config {
@@ -86,18 +80,12 @@ pub async fn spawn_with(opts: SpawnOptions) -> TestApp {
     }
     config.validate().expect("valid test config");
 
-    let app = AppState::init(config.clone(), Arc::new(SystemClock))
-        .await
-        .expect("database ready");
+    let app = AppState::init(config.clone(), Arc::new(SystemClock)).await.expect("database ready");
     let admin_email = format!("{}@it.test", unique("admin"));
     let org = unique("t");
-    let boot = praetor::services::setup::bootstrap(&app, &org, &admin_email)
-        .await
-        .expect("bootstrap");
+    let boot = praetor::services::setup::bootstrap(&app, &org, &admin_email).await.expect("bootstrap");
 
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind");
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
     let addr = listener.local_addr().expect("addr");
     let shutdown = CancellationToken::new();
     let token = shutdown.clone();
@@ -109,12 +97,7 @@ pub async fn spawn_with(opts: SpawnOptions) -> TestApp {
     let client = reqwest::Client::builder().build().expect("client");
     // Wait until the server answers.
     for _ in 0..100 {
-        if client
-            .get(format!("http://{addr}/healthz"))
-            .send()
-            .await
-            .is_ok()
-        {
+        if client.get(format!("http://{addr}/healthz")).send().await.is_ok() {
             break;
         }
         tokio::time::sleep(std::time::Duration::from_millis(20)).await;
@@ -139,19 +122,11 @@ impl TestApp {
 
     /// Posts a GraphQL request with `key` (or anonymously) and returns the whole response body.
     pub async fn gql(&self, key: Option<&str>, query: &str, variables: Value) -> Value {
-        let mut req = self
-            .client
-            .post(self.url("/graphql"))
-            .json(&json!({"query": query, "variables": variables}));
+        let mut req = self.client.post(self.url("/graphql")).json(&json!({"query": query, "variables": variables}));
         if let Some(k) = key {
             req = req.bearer_auth(k);
         }
-        req.send()
-            .await
-            .expect("request")
-            .json()
-            .await
-            .expect("json body")
+        req.send().await.expect("request").json().await.expect("json body")
     }
 
     /// Like [`TestApp::gql`] as the org administrator, and fails the test on any error.
@@ -173,14 +148,9 @@ impl TestApp {
     /// Mints a personal API key for an existing member of the org (through the service, as an
     /// operator would hand one out).
     pub async fn key_for(&self, email: &str) -> String {
-        let user = praetor::services::users::find_by_email(&self.app.db, email)
-            .await
-            .unwrap()
-            .expect("user exists");
+        let user = praetor::services::users::find_by_email(&self.app.db, email).await.unwrap().expect("user exists");
         let principal = praetor::auth::Principal::new(praetor::auth::Subject::User(user));
-        let access = praetor::services::orgs::enter_by_slug(&self.app, &principal, &self.org)
-            .await
-            .expect("member");
+        let access = praetor::services::orgs::enter_by_slug(&self.app, &principal, &self.org).await.expect("member");
         let (_, secret) = praetor::services::api_keys::create(
             &self.app,
             &access,
@@ -197,8 +167,7 @@ impl TestApp {
 /// The `data` of a response, failing the test if there were errors.
 pub fn ok(resp: Value) -> Value {
     assert!(
-        resp.get("errors")
-            .is_none_or(|e| e.as_array().is_some_and(|a| a.is_empty())),
+        resp.get("errors").is_none_or(|e| e.as_array().is_some_and(|a| a.is_empty())),
         "unexpected errors: {resp:#}"
     );
     resp["data"].clone()
@@ -229,22 +198,16 @@ pub fn praetor_bin() -> PathBuf {
 /// A second organization in the same database, for cross-tenant tests: (slug, admin key).
 pub async fn other_org(app: &TestApp) -> (String, String) {
     let email = format!("{}@other.test", unique("admin"));
-    let boot = praetor::services::setup::bootstrap(&app.app, &unique("o"), &email)
-        .await
-        .expect("bootstrap");
+    let boot = praetor::services::setup::bootstrap(&app.app, &unique("o"), &email).await.expect("bootstrap");
     (boot.org.slug, boot.api_key)
 }
 
 impl TestApp {
     /// A browser session cookie (`praetor_session=…`) for an existing user.
     pub async fn session_cookie(&self, email: &str) -> String {
-        let user = praetor::services::users::find_by_email(&self.app.db, email)
-            .await
-            .unwrap()
-            .expect("user exists");
-        let s = praetor::auth::session::create(&self.app.db, self.app.clock.as_ref(), user.id, 1)
-            .await
-            .expect("session");
+        let user = praetor::services::users::find_by_email(&self.app.db, email).await.unwrap().expect("user exists");
+        let s =
+            praetor::auth::session::create(&self.app.db, self.app.clock.as_ref(), user.id, 1).await.expect("session");
         format!("{}={}", praetor::auth::SESSION_COOKIE, s.token)
     }
 
@@ -300,21 +263,24 @@ impl TestApp {
                 json!({"o": self.org, "s": slug}),
             )
             .await;
-        d["createProject"]["id"]
-            .as_str()
-            .unwrap_or_default()
-            .to_string()
+        d["createProject"]["id"].as_str().unwrap_or_default().to_string()
     }
 
     /// A group with the given members (created as the admin), returning its id.
     pub async fn group(&self, name: &str, members: &[&str]) -> String {
-        let d = self.admin("mutation($o: String!, $n: String!) { createGroup(input: {org: $o, name: $n}) { id } }", json!({"o": self.org, "n": name})).await;
-        let id = d["createGroup"]["id"]
-            .as_str()
-            .unwrap_or_default()
-            .to_string();
+        let d = self
+            .admin(
+                "mutation($o: String!, $n: String!) { createGroup(input: {org: $o, name: $n}) { id } }",
+                json!({"o": self.org, "n": name}),
+            )
+            .await;
+        let id = d["createGroup"]["id"].as_str().unwrap_or_default().to_string();
         for m in members {
-            self.admin("mutation($g: ID!, $e: String!) { addGroupMember(input: {groupId: $g, email: $e}) { id } }", json!({"g": id, "e": m})).await;
+            self.admin(
+                "mutation($g: ID!, $e: String!) { addGroupMember(input: {groupId: $g, email: $e}) { id } }",
+                json!({"g": id, "e": m}),
+            )
+            .await;
         }
         id
     }

@@ -38,9 +38,7 @@ pub struct ManualClock {
 
 impl ManualClock {
     pub fn new(start: DateTime<Utc>) -> Self {
-        Self {
-            now: Mutex::new(truncate(start)),
-        }
+        Self { now: Mutex::new(truncate(start)) }
     }
 
     pub fn set(&self, t: DateTime<Utc>) {

@@ -61,14 +61,7 @@ impl std::fmt::Debug for ActionsConfig {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("ActionsConfig")
             .field("allow_private_networks", &self.allow_private_networks)
-            .field(
-                "signing_secret",
-                &if self.signing_secret.is_empty() {
-                    ""
-                } else {
-                    "[redacted]"
-                },
-            )
+            .field("signing_secret", &if self.signing_secret.is_empty() { "" } else { "[redacted]" })
             .finish()
     }
 }
@@ -80,14 +73,13 @@ pub struct WorkerConfig {
     pub enabled: bool,
     /// How often an idle worker looks for due jobs, in milliseconds.
     pub poll_ms: u64,
+    /// Worker tasks per process (plans of different projects run in parallel).
+    pub concurrency: usize,
 }
 
 impl Default for WorkerConfig {
     fn default() -> Self {
-        Self {
-            enabled: true,
-            poll_ms: 200,
-        }
+        Self { enabled: true, poll_ms: 200, concurrency: 4 }
     }
 }
 
@@ -139,29 +131,19 @@ impl Default for Config {
 
 impl Default for DatabaseConfig {
     fn default() -> Self {
-        Self {
-            max_connections: 16,
-            acquire_timeout_secs: 10,
-        }
+        Self { max_connections: 16, acquire_timeout_secs: 10 }
     }
 }
 
 impl Default for GraphqlConfig {
     fn default() -> Self {
-        Self {
-            max_depth: 12,
-            max_complexity: 2_000,
-            graphiql: true,
-        }
+        Self { max_depth: 12, max_complexity: 2_000, graphiql: true }
     }
 }
 
 impl Default for LogConfig {
     fn default() -> Self {
-        Self {
-            format: "text".into(),
-            filter: "info".into(),
-        }
+        Self { format: "text".into(), filter: "info".into() }
     }
 }
 
@@ -181,10 +163,7 @@ impl Config {
         let mut figment = Figment::from(Serialized::defaults(Config::default()));
         if let Some(path) = file {
             if !path.exists() {
-                return Err(ConfigError::Load(format!(
-                    "file {} does not exist",
-                    path.display()
-                )));
+                return Err(ConfigError::Load(format!("file {} does not exist", path.display())));
             }
             figment = figment.merge(Toml::file_exact(path));
         }
@@ -199,21 +178,14 @@ impl Config {
             if let Some(key) = rest.strip_suffix("_FILE") {
                 let text = std::fs::read_to_string(value)
                     .map_err(|e| ConfigError::Load(format!("{name}: cannot read {value}: {e}")))?;
-                plain.push((
-                    key.to_string(),
-                    text.trim_end_matches(['\r', '\n']).to_string(),
-                ));
+                plain.push((key.to_string(), text.trim_end_matches(['\r', '\n']).to_string()));
             } else {
                 plain.push((rest.to_string(), value.clone()));
             }
         }
         let known = known_keys();
         for (key, _) in &plain {
-            let top = key
-                .split("__")
-                .next()
-                .unwrap_or_default()
-                .to_ascii_lowercase();
+            let top = key.split("__").next().unwrap_or_default().to_ascii_lowercase();
             if !known.contains(&top) {
                 return Err(ConfigError::Load(format!(
                     "unknown environment setting {ENV_PREFIX}{key} (known: {})",
@@ -226,9 +198,7 @@ impl Config {
             }
         }
         figment = figment.merge(EnvVars(plain));
-        let config: Config = figment
-            .extract()
-            .map_err(|e| ConfigError::Load(e.to_string()))?;
+        let config: Config = figment.extract().map_err(|e| ConfigError::Load(e.to_string()))?;
         config.validate()?;
         Ok(config)
     }
@@ -243,8 +213,7 @@ impl Config {
         {
             return Err(ConfigError::Invalid {
                 key: "database_url",
-                message: "must be empty (SQLite under data_dir), sqlite://PATH, or postgres://…"
-                    .into(),
+                message: "must be empty (SQLite under data_dir), sqlite://PATH, or postgres://…".into(),
             });
         }
         if self.max_body_bytes < 1024 || self.max_body_bytes > 64 * 1024 * 1024 {
@@ -260,16 +229,10 @@ impl Config {
             });
         }
         if self.session_ttl_hours == 0 || self.session_ttl_hours > 24 * 30 {
-            return Err(ConfigError::Invalid {
-                key: "session_ttl_hours",
-                message: "must be between 1 and 720".into(),
-            });
+            return Err(ConfigError::Invalid { key: "session_ttl_hours", message: "must be between 1 and 720".into() });
         }
         if self.database.max_connections == 0 {
-            return Err(ConfigError::Invalid {
-                key: "database.max_connections",
-                message: "must be at least 1".into(),
-            });
+            return Err(ConfigError::Invalid { key: "database.max_connections", message: "must be at least 1".into() });
         }
         if !matches!(self.log.format.as_str(), "text" | "json") {
             return Err(ConfigError::Invalid {
@@ -283,11 +246,14 @@ impl Config {
                 message: "must be at least 32 characters".into(),
             });
         }
-        if self.worker.poll_ms == 0 || self.worker.poll_ms > 60_000 {
+        if self.worker.concurrency == 0 || self.worker.concurrency > 256 {
             return Err(ConfigError::Invalid {
-                key: "worker.poll_ms",
-                message: "must be between 1 and 60000".into(),
+                key: "worker.concurrency",
+                message: "must be between 1 and 256".into(),
             });
+        }
+        if self.worker.poll_ms == 0 || self.worker.poll_ms > 60_000 {
+            return Err(ConfigError::Invalid { key: "worker.poll_ms", message: "must be between 1 and 60000".into() });
         }
         if self.production && (self.demo || self.dev_login) {
             return Err(ConfigError::Invalid {
@@ -321,17 +287,9 @@ struct EnvVars(Vec<(String, String)>);
 
 impl Provider for EnvVars {
     fn metadata(&self) -> Metadata {
-        Metadata::named("`PRAETOR_` environment variable(s)").interpolater(
-            |_: &Profile, k: &[&str]| {
-                format!(
-                    "{ENV_PREFIX}{}",
-                    k.iter()
-                        .map(|k| k.to_ascii_uppercase())
-                        .collect::<Vec<_>>()
-                        .join("__")
-                )
-            },
-        )
+        Metadata::named("`PRAETOR_` environment variable(s)").interpolater(|_: &Profile, k: &[&str]| {
+            format!("{ENV_PREFIX}{}", k.iter().map(|k| k.to_ascii_uppercase()).collect::<Vec<_>>().join("__"))
+        })
     }
 
     fn data(&self) -> Result<Map<Profile, Dict>, figment::Error> {
@@ -374,10 +332,7 @@ mod tests {
     use super::*;
 
     fn env(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
-        pairs
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect()
+        pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
     }
 
     #[test]
@@ -391,11 +346,7 @@ mod tests {
     fn file_then_env_with_nesting_and_file_secrets() {
         let dir = tempfile::tempdir().unwrap();
         let file = dir.path().join("praetor.toml");
-        std::fs::write(
-            &file,
-            "listen = \"0.0.0.0:9000\"\n[graphql]\nmax_depth = 7\n",
-        )
-        .unwrap();
+        std::fs::write(&file, "listen = \"0.0.0.0:9000\"\n[graphql]\nmax_depth = 7\n").unwrap();
         let secret = dir.path().join("db_url");
         std::fs::write(&secret, "postgres://u@h/db\n").unwrap();
         let c = Config::load_from(
@@ -421,8 +372,7 @@ mod tests {
         let e = Config::load_from(None, &env(&[("PRAETOR_LISTEN", "nope")])).unwrap_err();
         assert!(e.to_string().contains("PRAETOR_LISTEN"), "{e}");
 
-        let e =
-            Config::load_from(None, &env(&[("PRAETOR_DATABASE_URL", "mysql://x")])).unwrap_err();
+        let e = Config::load_from(None, &env(&[("PRAETOR_DATABASE_URL", "mysql://x")])).unwrap_err();
         assert!(e.to_string().contains("database_url"), "{e}");
 
         let dir = tempfile::tempdir().unwrap();
@@ -434,11 +384,7 @@ mod tests {
 
     #[test]
     fn production_refuses_demo() {
-        let e = Config::load_from(
-            None,
-            &env(&[("PRAETOR_PRODUCTION", "true"), ("PRAETOR_DEMO", "true")]),
-        )
-        .unwrap_err();
+        let e = Config::load_from(None, &env(&[("PRAETOR_PRODUCTION", "true"), ("PRAETOR_DEMO", "true")])).unwrap_err();
         assert!(e.to_string().contains("production"), "{e}");
     }
 }

@@ -7,13 +7,10 @@ use std::str::FromStr;
 use std::time::Duration;
 
 use praetor_migration::{Migrator, MigratorTrait};
-use sea_orm::sqlx::sqlite::{
-    SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous,
-};
+use sea_orm::sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sea_orm::{
-    ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DatabaseTransaction, DbBackend,
-    DbErr, SqliteTransactionMode, SqlxSqliteConnector, Statement, TransactionOptions,
-    TransactionTrait,
+    ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DatabaseTransaction, DbBackend, DbErr,
+    SqliteTransactionMode, SqlxSqliteConnector, Statement, TransactionOptions, TransactionTrait,
 };
 
 use crate::config::Config;
@@ -39,18 +36,12 @@ pub async fn migrate(db: &DatabaseConnection, url: &str) -> Result<()> {
         return Migrator::up(db, None).await.map_err(fail);
     }
     let mut opts = ConnectOptions::new(url.to_string());
-    opts.max_connections(1)
-        .min_connections(1)
-        .sqlx_logging(false);
+    opts.max_connections(1).min_connections(1).sqlx_logging(false);
     let lock = Database::connect(opts).await.map_err(fail)?;
     let sql = |s: String| Statement::from_string(DbBackend::Postgres, s);
-    lock.execute_raw(sql(format!("SELECT pg_advisory_lock({MIGRATION_LOCK})")))
-        .await
-        .map_err(fail)?;
+    lock.execute_raw(sql(format!("SELECT pg_advisory_lock({MIGRATION_LOCK})"))).await.map_err(fail)?;
     let result = Migrator::up(db, None).await.map_err(fail);
-    let unlocked = lock
-        .execute_raw(sql(format!("SELECT pg_advisory_unlock({MIGRATION_LOCK})")))
-        .await;
+    let unlocked = lock.execute_raw(sql(format!("SELECT pg_advisory_unlock({MIGRATION_LOCK})"))).await;
     let _ = lock.close().await;
     result?;
     unlocked.map_err(fail)?;
@@ -73,12 +64,8 @@ pub async fn open(url: &str, config: &Config) -> Result<DatabaseConnection> {
         if let Some(parent) = Path::new(opts.get_filename()).parent()
             && !parent.as_os_str().is_empty()
         {
-            std::fs::create_dir_all(parent).map_err(|e| {
-                Error::internal(format!(
-                    "cannot create database folder {}: {e}",
-                    parent.display()
-                ))
-            })?;
+            std::fs::create_dir_all(parent)
+                .map_err(|e| Error::internal(format!("cannot create database folder {}: {e}", parent.display())))?;
         }
         let pool = SqlitePoolOptions::new()
             .max_connections(max)
@@ -89,33 +76,22 @@ pub async fn open(url: &str, config: &Config) -> Result<DatabaseConnection> {
         Ok(SqlxSqliteConnector::from_sqlx_sqlite_pool(pool))
     } else {
         let mut opts = ConnectOptions::new(url.to_string());
-        opts.max_connections(max)
-            .acquire_timeout(acquire)
-            .sqlx_logging(false);
-        Database::connect(opts)
-            .await
-            .map_err(|e| Error::internal(format!("cannot connect to PostgreSQL: {e}")))
+        opts.max_connections(max).acquire_timeout(acquire).sqlx_logging(false);
+        Database::connect(opts).await.map_err(|e| Error::internal(format!("cannot connect to PostgreSQL: {e}")))
     }
 }
 
 /// Begins a transaction that will write. On SQLite it is `BEGIN IMMEDIATE`, so concurrent
 /// writers queue on the busy timeout rather than failing when a reader upgrades.
 pub async fn begin_write(db: &DatabaseConnection) -> Result<DatabaseTransaction> {
-    let options = TransactionOptions {
-        sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
-        ..Default::default()
-    };
+    let options =
+        TransactionOptions { sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate), ..Default::default() };
     Ok(db.begin_with_options(options).await?)
 }
 
 /// `true` when the database answers a trivial query.
 pub async fn ping(db: &DatabaseConnection) -> bool {
-    db.execute_raw(Statement::from_string(
-        db.get_database_backend(),
-        "SELECT 1",
-    ))
-    .await
-    .is_ok()
+    db.execute_raw(Statement::from_string(db.get_database_backend(), "SELECT 1")).await.is_ok()
 }
 
 pub fn backend_name(db: &DatabaseConnection) -> &'static str {

@@ -26,10 +26,7 @@ pub enum Error {
     #[error("approval required: {0}")]
     ApprovalRequired(String),
     #[error("rate limited: {message}")]
-    RateLimited {
-        message: String,
-        retry_after_seconds: u64,
-    },
+    RateLimited { message: String, retry_after_seconds: u64 },
     #[error("budget exceeded: {0}")]
     BudgetExceeded(String),
     #[error("outside execution window: {0}")]
@@ -37,10 +34,7 @@ pub enum Error {
     #[error("kill switch engaged: {0}")]
     KillSwitch(String),
     #[error("internal error")]
-    Internal {
-        detail: String,
-        location: &'static Location<'static>,
-    },
+    Internal { detail: String, location: &'static Location<'static> },
 }
 
 impl Error {
@@ -66,10 +60,7 @@ impl Error {
     }
 
     pub fn validation(field: impl Into<String>, message: impl Into<String>) -> Self {
-        Error::Validation {
-            field: field.into(),
-            message: message.into(),
-        }
+        Error::Validation { field: field.into(), message: message.into() }
     }
 
     pub fn forbidden(message: impl Into<String>) -> Self {
@@ -91,14 +82,10 @@ impl Error {
     pub fn from_db(err: DbErr) -> Self {
         match err.sql_err() {
             Some(SqlErr::UniqueConstraintViolation(_)) => {
-                return Error::Conflict(
-                    "an object with the same unique name already exists".into(),
-                );
+                return Error::Conflict("an object with the same unique name already exists".into());
             }
             Some(SqlErr::ForeignKeyConstraintViolation(_)) => {
-                return Error::Conflict(
-                    "the change refers to an object that does not exist".into(),
-                );
+                return Error::Conflict("the change refers to an object that does not exist".into());
             }
             _ => {}
         }
@@ -120,10 +107,7 @@ impl ErrorExtensions for Error {
     fn extend(&self) -> async_graphql::Error {
         let message = match self {
             Error::Internal { .. } => {
-                format!(
-                    "internal error (request id {})",
-                    crate::request_id::current()
-                )
+                format!("internal error (request id {})", crate::request_id::current())
             }
             other => other.to_string(),
         };
@@ -131,10 +115,7 @@ impl ErrorExtensions for Error {
             e.set("code", self.code());
             match self {
                 Error::Validation { field, .. } => e.set("field", field.as_str()),
-                Error::RateLimited {
-                    retry_after_seconds,
-                    ..
-                } => e.set("retryAfterSeconds", *retry_after_seconds),
+                Error::RateLimited { retry_after_seconds, .. } => e.set("retryAfterSeconds", *retry_after_seconds),
                 Error::Internal { .. } => e.set("requestId", crate::request_id::current()),
                 _ => {}
             }
@@ -159,36 +140,20 @@ mod tests {
             "CREATE TABLE c (id INTEGER PRIMARY KEY, p INTEGER NOT NULL REFERENCES p(id))",
             "INSERT INTO p (id, name) VALUES (1, 'a')",
         ] {
-            db.execute_raw(Statement::from_string(backend, sql))
-                .await
-                .unwrap();
+            db.execute_raw(Statement::from_string(backend, sql)).await.unwrap();
         }
         let dup = db
-            .execute_raw(Statement::from_string(
-                backend,
-                "INSERT INTO p (id, name) VALUES (2, 'a')",
-            ))
+            .execute_raw(Statement::from_string(backend, "INSERT INTO p (id, name) VALUES (2, 'a')"))
             .await
             .unwrap_err();
         assert_eq!(Error::from(dup).code(), "CONFLICT");
 
-        let fk = db
-            .execute_raw(Statement::from_string(
-                backend,
-                "INSERT INTO c (id, p) VALUES (1, 42)",
-            ))
-            .await
-            .unwrap_err();
+        let fk =
+            db.execute_raw(Statement::from_string(backend, "INSERT INTO c (id, p) VALUES (1, 42)")).await.unwrap_err();
         assert_eq!(Error::from(fk).code(), "CONFLICT");
 
-        assert_eq!(
-            Error::from(DbErr::RecordNotFound("plan".into())).code(),
-            "NOT_FOUND"
-        );
-        let bad = db
-            .execute_raw(Statement::from_string(backend, "SELECT * FROM missing"))
-            .await
-            .unwrap_err();
+        assert_eq!(Error::from(DbErr::RecordNotFound("plan".into())).code(), "NOT_FOUND");
+        let bad = db.execute_raw(Statement::from_string(backend, "SELECT * FROM missing")).await.unwrap_err();
         assert_eq!(Error::from(bad).code(), "INTERNAL");
     }
 
@@ -199,20 +164,8 @@ mod tests {
         assert_eq!(ext.get("code").unwrap().to_string(), "\"VALIDATION\"");
         assert_eq!(ext.get("field").unwrap().to_string(), "\"slug\"");
 
-        let e = Error::RateLimited {
-            message: "x".into(),
-            retry_after_seconds: 7,
-        }
-        .extend();
-        assert_eq!(
-            e.extensions
-                .as_ref()
-                .unwrap()
-                .get("retryAfterSeconds")
-                .unwrap()
-                .to_string(),
-            "7"
-        );
+        let e = Error::RateLimited { message: "x".into(), retry_after_seconds: 7 }.extend();
+        assert_eq!(e.extensions.as_ref().unwrap().get("retryAfterSeconds").unwrap().to_string(), "7");
 
         let e = Error::internal("password=hunter2 connection refused").extend();
         assert!(!e.message.contains("hunter2"));

@@ -7,6 +7,7 @@ pub mod actions;
 pub mod audit;
 pub mod auth;
 pub mod authz;
+pub mod bench;
 pub mod clock;
 pub mod config;
 pub mod db;
@@ -109,11 +110,7 @@ pub async fn run_with_clock(
         announce_demo(addr, &info);
     }
     tracing::info!(%addr, database = db::backend_name(&app.db), "Praetor listening");
-    let worker = app
-        .config
-        .worker
-        .enabled
-        .then(|| engine::worker::spawn(app.clone(), shutdown.clone()));
+    let worker = app.config.worker.enabled.then(|| engine::worker::spawn(app.clone(), shutdown.clone()));
     let router = http::router(app.clone());
     let stop = shutdown.clone();
     let served = axum::serve(listener, router)

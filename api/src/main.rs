@@ -11,11 +11,7 @@ use praetor::{AppState, audit, services};
 use tokio_util::sync::CancellationToken;
 
 #[derive(Parser)]
-#[command(
-    name = "praetor",
-    version,
-    about = "Governed execution control plane with a chat interface"
-)]
+#[command(name = "praetor", version, about = "Governed execution control plane with a chat interface")]
 struct Cli {
     /// A TOML configuration file (also PRAETOR_CONFIG).
     #[arg(long, global = true, env = "PRAETOR_CONFIG")]
@@ -49,10 +45,33 @@ enum Command {
         #[command(subcommand)]
         command: AuditCommand,
     },
+    /// Run a benchmark and print its figures.
+    Bench {
+        #[command(subcommand)]
+        command: BenchCommand,
+    },
     /// Replay recorded plans without calling any handler; exit 1 on divergence.
     Replay {
         #[command(subcommand)]
         command: ReplayCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum BenchCommand {
+    /// End-to-end governed plans per second, latency, replay speed.
+    Engine {
+        /// PostgreSQL server URL (a throwaway database is created on it); SQLite if omitted.
+        #[arg(long)]
+        postgres: Option<String>,
+        #[arg(long, default_value_t = 2000)]
+        plans: usize,
+        #[arg(long, default_value_t = 64)]
+        concurrency: usize,
+        #[arg(long, default_value_t = 16)]
+        projects: usize,
+        #[arg(long, default_value_t = 4)]
+        workers: usize,
     },
 }
 
@@ -100,11 +119,8 @@ enum AuditCommand {
 
 fn init_tracing(config: &Config) {
     use tracing_subscriber::EnvFilter;
-    let filter =
-        EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(&config.log.filter));
-    let builder = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr);
+    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(&config.log.filter));
+    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
     if config.log.format == "json" {
         builder.json().init();
     } else {
@@ -150,14 +166,9 @@ async fn execute(command: Command, config: Config) -> praetor::error::Result<Exi
             Ok(ExitCode::SUCCESS)
         }
         Command::Serve { .. } => {
-            let listener = tokio::net::TcpListener::bind(config.listen)
-                .await
-                .map_err(|e| {
-                    praetor::error::Error::validation(
-                        "listen",
-                        format!("cannot listen on {}: {e}", config.listen),
-                    )
-                })?;
+            let listener = tokio::net::TcpListener::bind(config.listen).await.map_err(|e| {
+                praetor::error::Error::validation("listen", format!("cannot listen on {}: {e}", config.listen))
+            })?;
             let shutdown = CancellationToken::new();
             let signal = shutdown.clone();
             tokio::spawn(async move {
@@ -173,21 +184,27 @@ async fn execute(command: Command, config: Config) -> praetor::error::Result<Exi
             println!("migrations applied");
             Ok(ExitCode::SUCCESS)
         }
-        Command::Admin {
-            command: AdminCommand::Bootstrap { org, email },
-        } => {
+        Command::Admin { command: AdminCommand::Bootstrap { org, email } } => {
             let app = AppState::init(config, Arc::new(SystemClock)).await?;
             let done = services::setup::bootstrap(&app, &org, &email).await?;
-            println!(
-                "created organization `{}` with administrator {}",
-                done.org.slug, done.admin.email
-            );
+            println!("created organization `{}` with administrator {}", done.org.slug, done.admin.email);
             println!("API key (shown once): {}", done.api_key);
             Ok(ExitCode::SUCCESS)
         }
         Command::Audit { command } => {
             let app = AppState::init(config, Arc::new(SystemClock)).await?;
             audit_command(&app, command).await
+        }
+        Command::Bench { command: BenchCommand::Engine { postgres, plans, concurrency, projects, workers } } => {
+            let target = match postgres {
+                Some(url) => praetor::bench::Target::Postgres(url),
+                None => praetor::bench::Target::Sqlite,
+            };
+            let figures = praetor::bench::engine(target, plans, concurrency, projects, workers).await?;
+            for line in figures.lines {
+                println!("{line}");
+            }
+            Ok(ExitCode::SUCCESS)
         }
         Command::Replay { command } => {
             let app = AppState::init(config, Arc::new(SystemClock)).await?;
@@ -210,12 +227,7 @@ async fn audit_command(app: &AppState, command: AuditCommand) -> praetor::error:
         AuditCommand::Verify { org } => {
             let orgs = match org {
                 Some(slug) => vec![find(slug).await?],
-                None => {
-                    org::Entity::find()
-                        .order_by_asc(org::Column::Slug)
-                        .all(&app.db)
-                        .await?
-                }
+                None => org::Entity::find().order_by_asc(org::Column::Slug).all(&app.db).await?,
             };
             let mut broken = 0;
             for o in orgs {
@@ -224,30 +236,18 @@ async fn audit_command(app: &AppState, command: AuditCommand) -> praetor::error:
                     None => println!("{}: ok ({} entries)", o.slug, report.entries),
                     Some(b) => {
                         broken += 1;
-                        println!(
-                            "{}: BROKEN at entry {} {}: {}",
-                            o.slug, b.seq, b.id, b.reason
-                        );
+                        println!("{}: BROKEN at entry {} {}: {}", o.slug, b.seq, b.id, b.reason);
                     }
                 }
             }
-            Ok(if broken == 0 {
-                ExitCode::SUCCESS
-            } else {
-                ExitCode::FAILURE
-            })
+            Ok(if broken == 0 { ExitCode::SUCCESS } else { ExitCode::FAILURE })
         }
         AuditCommand::Export { org, out } => {
             let o = find(org).await?;
             let mut sink: Box<dyn std::io::Write> = match &out {
-                Some(path) => Box::new(std::io::BufWriter::new(
-                    std::fs::File::create(path).map_err(|e| {
-                        praetor::error::Error::validation(
-                            "out",
-                            format!("cannot create {}: {e}", path.display()),
-                        )
-                    })?,
-                )),
+                Some(path) => Box::new(std::io::BufWriter::new(std::fs::File::create(path).map_err(|e| {
+                    praetor::error::Error::validation("out", format!("cannot create {}: {e}", path.display()))
+                })?)),
                 None => Box::new(std::io::stdout().lock()),
             };
             let n = audit::export::export_org(&app.db, o.id, &mut sink).await?;
@@ -273,10 +273,7 @@ fn print_report(r: &praetor::engine::replay::Report) -> bool {
             true
         }
         Some(d) => {
-            println!(
-                "{}: DIVERGED at event {}: {}",
-                r.subject, d.at_event, d.reason
-            );
+            println!("{}: DIVERGED at event {}: {}", r.subject, d.at_event, d.reason);
             if let (Some(a), Some(b)) = (&d.recorded, &d.recomputed) {
                 println!("    recorded   {a}\n    recomputed {b}");
             }
@@ -285,20 +282,14 @@ fn print_report(r: &praetor::engine::replay::Report) -> bool {
     }
 }
 
-async fn replay_command(
-    app: &AppState,
-    command: ReplayCommand,
-) -> praetor::error::Result<ExitCode> {
+async fn replay_command(app: &AppState, command: ReplayCommand) -> praetor::error::Result<ExitCode> {
     use praetor::engine::replay;
     use praetor_entities::{PlanId, plan, project};
     use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
     let reports = match command {
         ReplayCommand::Plan { id } => {
             let id: PlanId = praetor::services::validate::id("id", &id)?;
-            let p = plan::Entity::find_by_id(id)
-                .one(&app.db)
-                .await?
-                .ok_or_else(replay::not_found)?;
+            let p = plan::Entity::find_by_id(id).one(&app.db).await?.ok_or_else(replay::not_found)?;
             vec![replay::replay_plan(&app.db, &p).await?]
         }
         ReplayCommand::Project { slug, org } => {
@@ -308,18 +299,14 @@ async fn replay_command(
                     .filter(praetor_entities::org::Column::Slug.eq(o.clone()))
                     .one(&app.db)
                     .await?
-                    .ok_or_else(|| {
-                        praetor::error::Error::not_found(format!("organization `{o}`"))
-                    })?;
+                    .ok_or_else(|| praetor::error::Error::not_found(format!("organization `{o}`")))?;
                 q = q.filter(project::Column::OrgId.eq(o.id));
             }
             let found = q.all(&app.db).await?;
             let p = match found.as_slice() {
                 [one] => one.clone(),
                 [] => {
-                    return Err(praetor::error::Error::not_found(format!(
-                        "project `{slug}`"
-                    )));
+                    return Err(praetor::error::Error::not_found(format!("project `{slug}`")));
                 }
                 _ => {
                     return Err(praetor::error::Error::validation(
@@ -335,11 +322,7 @@ async fn replay_command(
     for r in &reports {
         ok &= print_report(r);
     }
-    Ok(if ok {
-        ExitCode::SUCCESS
-    } else {
-        ExitCode::FAILURE
-    })
+    Ok(if ok { ExitCode::SUCCESS } else { ExitCode::FAILURE })
 }
 
 async fn wait_for_signal() {

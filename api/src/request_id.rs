@@ -15,9 +15,7 @@ pub async fn scope<F: Future>(id: String, fut: F) -> F::Output {
 
 /// The current request id, or `-` outside a request (CLI, background jobs).
 pub fn current() -> String {
-    REQUEST_ID
-        .try_with(|id| id.clone())
-        .unwrap_or_else(|_| "-".to_string())
+    REQUEST_ID.try_with(|id| id.clone()).unwrap_or_else(|_| "-".to_string())
 }
 
 /// A fresh request id.
@@ -29,8 +27,6 @@ pub fn generate() -> String {
 pub fn sanitize(candidate: &str) -> Option<String> {
     let ok = !candidate.is_empty()
         && candidate.len() <= 64
-        && candidate
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'));
+        && candidate.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'));
     ok.then(|| candidate.to_string())
 }

@@ -7,12 +7,7 @@ use serde_json::{Value, json};
 
 async fn entries(app: &TestApp) -> Vec<Value> {
     let d = app.admin("query($o: String!) { org(slug: $o) { auditLog(first: 100) { edges { node { id seq kind subject requestId actor { kind name } payload hash prevHash } } } } }", json!({"o": app.org})).await;
-    d["org"]["auditLog"]["edges"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| e["node"].clone())
-        .collect()
+    d["org"]["auditLog"]["edges"].as_array().unwrap().iter().map(|e| e["node"].clone()).collect()
 }
 
 #[tokio::test]
@@ -29,10 +24,7 @@ async fn mutations_are_recorded_with_actor_and_request_id_and_without_secrets() 
         .unwrap();
     assert_eq!(resp.headers()["x-request-id"], "it-audit-1");
     let body: Value = resp.json().await.unwrap();
-    let secret = ok(body)["createApiKey"]["secret"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let secret = ok(body)["createApiKey"]["secret"].as_str().unwrap().to_string();
 
     let log = entries(&app).await;
     let newest = &log[0];
@@ -42,33 +34,15 @@ async fn mutations_are_recorded_with_actor_and_request_id_and_without_secrets() 
     assert_eq!(newest["actor"][0]["kind"], "user");
     assert_eq!(newest["payload"]["name"], "deploy");
     let all = serde_json::to_string(&log).unwrap();
-    assert!(
-        !all.contains(&secret),
-        "the secret must not be in the audit log"
-    );
+    assert!(!all.contains(&secret), "the secret must not be in the audit log");
     assert!(!all.contains(&secret[4..20]));
     // The chain links up: each entry's prevHash is the hash of the one before.
     for pair in log.windows(2) {
         assert_eq!(pair[0]["prevHash"], pair[1]["hash"]);
-        assert_eq!(
-            pair[0]["seq"].as_i64().unwrap(),
-            pair[1]["seq"].as_i64().unwrap() + 1
-        );
+        assert_eq!(pair[0]["seq"].as_i64().unwrap(), pair[1]["seq"].as_i64().unwrap() + 1);
     }
-    let kinds: Vec<_> = log
-        .iter()
-        .rev()
-        .map(|e| e["kind"].as_str().unwrap())
-        .collect();
-    assert_eq!(
-        kinds,
-        [
-            "org.created",
-            "role.bound",
-            "api_key.created",
-            "api_key.created"
-        ]
-    );
+    let kinds: Vec<_> = log.iter().rev().map(|e| e["kind"].as_str().unwrap()).collect();
+    assert_eq!(kinds, ["org.created", "role.bound", "api_key.created", "api_key.created"]);
 }
 
 fn verify_cli(app: &TestApp) -> (bool, String) {
@@ -78,50 +52,33 @@ fn verify_cli(app: &TestApp) -> (bool, String) {
         .env("RUST_LOG", "error")
         .output()
         .expect("run praetor");
-    (
-        out.status.success(),
-        format!(
-            "{}{}",
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        ),
-    )
+    (out.status.success(), format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr)))
 }
 
 async fn exec(app: &TestApp, sql: &str) {
     let db = &app.app.db;
-    db.execute_raw(Statement::from_string(
-        db.get_database_backend(),
-        sql.to_string(),
-    ))
-    .await
-    .unwrap();
+    db.execute_raw(Statement::from_string(db.get_database_backend(), sql.to_string())).await.unwrap();
 }
 
 async fn tampered_app() -> (TestApp, Vec<Value>, String) {
     let app = spawn_app().await;
     for i in 0..4 {
-        app.admin("mutation($o: String!, $s: String!) { createProject(input: {org: $o, slug: $s, name: $s}) { id } }", json!({"o": app.org, "s": format!("p{i}")})).await;
+        app.admin(
+            "mutation($o: String!, $s: String!) { createProject(input: {org: $o, slug: $s, name: $s}) { id } }",
+            json!({"o": app.org, "s": format!("p{i}")}),
+        )
+        .await;
     }
     let log = entries(&app).await;
     let (good, out) = verify_cli(&app);
     assert!(good, "untouched chain verifies: {out}");
     assert!(out.contains("ok (7 entries)"), "{out}");
-    let org_id = app
-        .admin(
-            "query($o: String!) { org(slug: $o) { id } }",
-            json!({"o": app.org}),
-        )
-        .await["org"]["id"]
+    let org_id = app.admin("query($o: String!) { org(slug: $o) { id } }", json!({"o": app.org})).await["org"]["id"]
         .as_str()
         .unwrap()
         .to_string();
     let uuid = org_id.trim_start_matches("org_").to_string();
-    let lit = if is_postgres() {
-        format!("'{uuid}'::uuid")
-    } else {
-        format!("X'{uuid}'")
-    };
+    let lit = if is_postgres() { format!("'{uuid}'::uuid") } else { format!("X'{uuid}'") };
     (app, log, lit)
 }
 
@@ -129,70 +86,42 @@ async fn tampered_app() -> (TestApp, Vec<Value>, String) {
 async fn verify_names_an_edited_entry() {
     let (app, _, org) = tampered_app().await;
     // One byte of the payload of entry 4 (project p0): "p0" becomes "q0".
-    exec(&app, &format!("UPDATE audit_events SET payload = REPLACE(payload, '\"p0\"', '\"q0\"') WHERE org_id = {org} AND seq = 4")).await;
+    exec(
+        &app,
+        &format!(
+            "UPDATE audit_events SET payload = REPLACE(payload, '\"p0\"', '\"q0\"') WHERE org_id = {org} AND seq = 4"
+        ),
+    )
+    .await;
     let (good, out) = verify_cli(&app);
     assert!(!good);
-    assert!(
-        out.contains("BROKEN at entry 4") && out.contains("edited"),
-        "{out}"
-    );
+    assert!(out.contains("BROKEN at entry 4") && out.contains("edited"), "{out}");
     let status = app
-        .admin(
-            "query($o: String!) { org(slug: $o) { auditChain { ok firstBrokenSeq } } }",
-            json!({"o": app.org}),
-        )
+        .admin("query($o: String!) { org(slug: $o) { auditChain { ok firstBrokenSeq } } }", json!({"o": app.org}))
         .await;
-    assert_eq!(
-        status["org"]["auditChain"],
-        json!({"ok": false, "firstBrokenSeq": 4})
-    );
+    assert_eq!(status["org"]["auditChain"], json!({"ok": false, "firstBrokenSeq": 4}));
 }
 
 #[tokio::test]
 async fn verify_names_the_entry_after_a_deleted_one() {
     let (app, _, org) = tampered_app().await;
-    exec(
-        &app,
-        &format!("DELETE FROM audit_events WHERE org_id = {org} AND seq = 4"),
-    )
-    .await;
+    exec(&app, &format!("DELETE FROM audit_events WHERE org_id = {org} AND seq = 4")).await;
     let (good, out) = verify_cli(&app);
     assert!(!good);
-    assert!(
-        out.contains("BROKEN at entry 5") && out.contains("missing"),
-        "{out}"
-    );
+    assert!(out.contains("BROKEN at entry 5") && out.contains("missing"), "{out}");
 }
 
 #[tokio::test]
 async fn verify_names_swapped_entries() {
     let (app, log, org) = tampered_app().await;
     // Swap entries 3 and 4 (through a free sequence number, to respect the unique index).
-    exec(
-        &app,
-        &format!("UPDATE audit_events SET seq = 1000 WHERE org_id = {org} AND seq = 3"),
-    )
-    .await;
-    exec(
-        &app,
-        &format!("UPDATE audit_events SET seq = 3 WHERE org_id = {org} AND seq = 4"),
-    )
-    .await;
-    exec(
-        &app,
-        &format!("UPDATE audit_events SET seq = 4 WHERE org_id = {org} AND seq = 1000"),
-    )
-    .await;
+    exec(&app, &format!("UPDATE audit_events SET seq = 1000 WHERE org_id = {org} AND seq = 3")).await;
+    exec(&app, &format!("UPDATE audit_events SET seq = 3 WHERE org_id = {org} AND seq = 4")).await;
+    exec(&app, &format!("UPDATE audit_events SET seq = 4 WHERE org_id = {org} AND seq = 1000")).await;
     let (good, out) = verify_cli(&app);
     assert!(!good);
-    let moved = log.iter().find(|e| e["seq"] == 4).unwrap()["id"]
-        .as_str()
-        .unwrap()
-        .to_string();
-    assert!(
-        out.contains("BROKEN at entry 3") && out.contains(&moved),
-        "{out}"
-    );
+    let moved = log.iter().find(|e| e["seq"] == 4).unwrap()["id"].as_str().unwrap().to_string();
+    assert!(out.contains("BROKEN at entry 3") && out.contains(&moved), "{out}");
 }
 
 #[tokio::test]
@@ -201,35 +130,21 @@ async fn verify_notices_a_truncated_tail_and_export_writes_every_entry() {
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("audit.jsonl");
     let status = std::process::Command::new(praetor_bin())
-        .args([
-            "audit",
-            "export",
-            "--org",
-            &app.org,
-            "--out",
-            file.to_str().unwrap(),
-        ])
+        .args(["audit", "export", "--org", &app.org, "--out", file.to_str().unwrap()])
         .env("PRAETOR_DATABASE_URL", &app.database_url)
         .env("RUST_LOG", "error")
         .status()
         .unwrap();
     assert!(status.success());
-    let lines: Vec<Value> = std::fs::read_to_string(&file)
-        .unwrap()
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect();
+    let lines: Vec<Value> =
+        std::fs::read_to_string(&file).unwrap().lines().map(|l| serde_json::from_str(l).unwrap()).collect();
     assert_eq!(lines.len(), 7);
     assert_eq!(lines[0]["seq"], 1);
     assert_eq!(lines[0]["kind"], "org.created");
     assert_eq!(lines[6]["payload"]["slug"], "p3");
     assert_eq!(lines[6]["prev_hash"], lines[5]["hash"]);
 
-    exec(
-        &app,
-        &format!("DELETE FROM audit_events WHERE org_id = {org} AND seq = 7"),
-    )
-    .await;
+    exec(&app, &format!("DELETE FROM audit_events WHERE org_id = {org} AND seq = 7")).await;
     let (good, out) = verify_cli(&app);
     assert!(!good);
     assert!(out.contains("trailing entries are missing"), "{out}");

@@ -12,14 +12,8 @@ async fn anonymous_and_unknown_keys_are_unauthenticated() {
     assert_eq!(code(&resp), "UNAUTHENTICATED");
 
     let fake = format!("prk_{}", "0".repeat(64));
-    let r = app
-        .client
-        .post(app.url("/graphql"))
-        .bearer_auth(&fake)
-        .json(&json!({"query": VIEWER}))
-        .send()
-        .await
-        .unwrap();
+    let r =
+        app.client.post(app.url("/graphql")).bearer_auth(&fake).json(&json!({"query": VIEWER})).send().await.unwrap();
     assert_eq!(r.status(), 401);
     assert_eq!(code(&r.json().await.unwrap()), "UNAUTHENTICATED");
 
@@ -47,34 +41,14 @@ async fn a_revoked_key_stops_working_at_once() {
             json!({"in": {"org": app.org, "name": "ci"}}),
         )
         .await;
-    let secret = created["createApiKey"]["secret"]
-        .as_str()
-        .unwrap()
-        .to_string();
-    let id = created["createApiKey"]["apiKey"]["id"]
-        .as_str()
-        .unwrap()
-        .to_string();
-    assert!(
-        secret.starts_with(
-            created["createApiKey"]["apiKey"]["prefix"]
-                .as_str()
-                .unwrap()
-        )
-    );
+    let secret = created["createApiKey"]["secret"].as_str().unwrap().to_string();
+    let id = created["createApiKey"]["apiKey"]["id"].as_str().unwrap().to_string();
+    assert!(secret.starts_with(created["createApiKey"]["apiKey"]["prefix"].as_str().unwrap()));
     ok(app.gql(Some(&secret), VIEWER, json!({})).await);
 
-    let revoked = app
-        .admin(
-            "mutation($id: ID!) { revokeApiKey(id: $id) { revokedAt } }",
-            json!({"id": id}),
-        )
-        .await;
+    let revoked = app.admin("mutation($id: ID!) { revokeApiKey(id: $id) { revokedAt } }", json!({"id": id})).await;
     assert!(revoked["revokeApiKey"]["revokedAt"].is_string());
-    assert_eq!(
-        code(&app.gql(Some(&secret), VIEWER, json!({})).await),
-        "UNAUTHENTICATED"
-    );
+    assert_eq!(code(&app.gql(Some(&secret), VIEWER, json!({})).await), "UNAUTHENTICATED");
 }
 
 #[tokio::test]
@@ -87,16 +61,10 @@ async fn an_expired_key_is_refused() {
             json!({"in": {"org": app.org, "name": "short", "expiresAt": expires}}),
         )
         .await;
-    let secret = created["createApiKey"]["secret"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let secret = created["createApiKey"]["secret"].as_str().unwrap().to_string();
     ok(app.gql(Some(&secret), VIEWER, json!({})).await);
     tokio::time::sleep(std::time::Duration::from_millis(1700)).await;
-    assert_eq!(
-        code(&app.gql(Some(&secret), VIEWER, json!({})).await),
-        "UNAUTHENTICATED"
-    );
+    assert_eq!(code(&app.gql(Some(&secret), VIEWER, json!({})).await), "UNAUTHENTICATED");
 }
 
 #[tokio::test]
@@ -112,15 +80,9 @@ async fn last_used_time_is_recorded() {
 #[tokio::test]
 async fn posts_that_a_cross_site_form_could_send_are_refused() {
     let app = spawn_app().await;
-    let mutation = format!(
-        r#"mutation {{ createProject(input: {{org: "{}", slug: "csrf", name: "x"}}) {{ id }} }}"#,
-        app.org
-    );
-    for ct in [
-        "text/plain",
-        "application/x-www-form-urlencoded",
-        "multipart/form-data; boundary=x",
-    ] {
+    let mutation =
+        format!(r#"mutation {{ createProject(input: {{org: "{}", slug: "csrf", name: "x"}}) {{ id }} }}"#, app.org);
+    for ct in ["text/plain", "application/x-www-form-urlencoded", "multipart/form-data; boundary=x"] {
         let r = app
             .client
             .post(app.url("/graphql"))
@@ -143,15 +105,9 @@ async fn posts_that_a_cross_site_form_could_send_are_refused() {
         .unwrap();
     assert_eq!(r.status(), 405);
     let projects = app
-        .admin(
-            "query($o: String!) { org(slug: $o) { project(slug: \"csrf\") { id } } }",
-            json!({"o": app.org}),
-        )
+        .admin("query($o: String!) { org(slug: $o) { project(slug: \"csrf\") { id } } }", json!({"o": app.org}))
         .await;
-    assert!(
-        projects["org"]["project"].is_null(),
-        "nothing was created: {projects:#}"
-    );
+    assert!(projects["org"]["project"].is_null(), "nothing was created: {projects:#}");
 
     // A query over GET does run.
     let r: Value = app
@@ -207,71 +163,29 @@ async fn sessions_work_from_this_origin_only() {
 #[tokio::test]
 async fn dev_login_exists_only_in_demo_mode() {
     let app = spawn_app().await;
-    let r = app
-        .client
-        .post(app.url("/auth/dev-login"))
-        .json(&json!({"email": app.admin_email}))
-        .send()
-        .await
-        .unwrap();
+    let r = app.client.post(app.url("/auth/dev-login")).json(&json!({"email": app.admin_email})).send().await.unwrap();
     assert_eq!(r.status(), 404);
 
-    let demo = spawn_with(SpawnOptions {
-        demo: true,
-        ..Default::default()
-    })
-    .await;
-    let cfg: Value = demo
-        .client
-        .get(demo.url("/auth/config"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let demo = spawn_with(SpawnOptions { demo: true, ..Default::default() }).await;
+    let cfg: Value = demo.client.get(demo.url("/auth/config")).send().await.unwrap().json().await.unwrap();
     assert_eq!(cfg["devLogin"], true);
     assert_eq!(cfg["demoUsers"].as_array().unwrap().len(), 3);
 
-    let r = demo
-        .client
-        .post(demo.url("/auth/dev-login"))
-        .json(&json!({"email": "nobody@demo.test"}))
-        .send()
-        .await
-        .unwrap();
+    let r =
+        demo.client.post(demo.url("/auth/dev-login")).json(&json!({"email": "nobody@demo.test"})).send().await.unwrap();
     assert_eq!(r.status(), 401);
 
-    let r = demo
-        .client
-        .post(demo.url("/auth/dev-login"))
-        .json(&json!({"email": "bob@demo.test"}))
-        .send()
-        .await
-        .unwrap();
+    let r =
+        demo.client.post(demo.url("/auth/dev-login")).json(&json!({"email": "bob@demo.test"})).send().await.unwrap();
     assert_eq!(r.status(), 200);
     let set_cookie = r.headers()["set-cookie"].to_str().unwrap().to_string();
-    assert!(
-        set_cookie.contains("HttpOnly") && set_cookie.contains("SameSite=Strict"),
-        "{set_cookie}"
-    );
+    assert!(set_cookie.contains("HttpOnly") && set_cookie.contains("SameSite=Strict"), "{set_cookie}");
     let cookie = set_cookie.split(';').next().unwrap().to_string();
-    let data = ok(demo
-        .gql_cookie(&cookie, "{ viewer { name orgs { slug } } }", json!({}))
-        .await);
+    let data = ok(demo.gql_cookie(&cookie, "{ viewer { name orgs { slug } } }", json!({})).await);
     assert_eq!(data["viewer"]["name"], "bob@demo.test");
     assert_eq!(data["viewer"]["orgs"][0]["slug"], "demo");
 
-    let r = demo
-        .client
-        .post(demo.url("/auth/logout"))
-        .header("cookie", &cookie)
-        .send()
-        .await
-        .unwrap();
+    let r = demo.client.post(demo.url("/auth/logout")).header("cookie", &cookie).send().await.unwrap();
     assert_eq!(r.status(), 200);
-    assert_eq!(
-        code(&demo.gql_cookie(&cookie, VIEWER, json!({})).await),
-        "UNAUTHENTICATED"
-    );
+    assert_eq!(code(&demo.gql_cookie(&cookie, VIEWER, json!({})).await), "UNAUTHENTICATED");
 }

@@ -52,53 +52,35 @@ async fn two_hundred_random_plans_replay_identically() {
     for _ in 0..200 {
         let n = 1 + rng.below(5) as usize;
         let steps: Vec<Value> = (0..n).map(|_| random_step(&mut rng)).collect();
-        let plan = propose(
-            &app,
-            &app.admin_key,
-            "fuzz",
-            json!(steps),
-            json!({"runWhenApproved": true}),
-        )
-        .await;
+        let plan = propose(&app, &app.admin_key, "fuzz", json!(steps), json!({"runWhenApproved": true})).await;
         ids.push(plan["id"].as_str().unwrap().to_string());
     }
     // Wait for the engine to finish all of them.
     let q = "query($o: String!) { project(org: $o, slug: \"fuzz\") { queued: plans(first: 1, status: \"queued\") { edges { cursor } } running: plans(first: 1, status: \"running\") { edges { cursor } } } }";
     for _ in 0..1200 {
         let d = app.admin(q, json!({"o": app.org})).await;
-        if d["project"]["queued"]["edges"]
-            .as_array()
-            .unwrap()
-            .is_empty()
-            && d["project"]["running"]["edges"]
-                .as_array()
-                .unwrap()
-                .is_empty()
+        if d["project"]["queued"]["edges"].as_array().unwrap().is_empty()
+            && d["project"]["running"]["edges"].as_array().unwrap().is_empty()
         {
             break;
         }
         tokio::time::sleep(std::time::Duration::from_millis(100)).await;
     }
-    let project = praetor_entities::ProjectId(
-        uuid::Uuid::parse_str(
-            &app.admin(
-                "query($o: String!) { project(org: $o, slug: \"fuzz\") { id } }",
-                json!({"o": app.org}),
+    let project =
+        praetor_entities::ProjectId(
+            uuid::Uuid::parse_str(
+                &app.admin("query($o: String!) { project(org: $o, slug: \"fuzz\") { id } }", json!({"o": app.org}))
+                    .await["project"]["id"]
+                    .as_str()
+                    .unwrap()[4..],
             )
-            .await["project"]["id"]
-                .as_str()
-                .unwrap()[4..],
-        )
-        .unwrap(),
-    );
-    let org =
-        praetor::services::orgs::enter_by_slug(&app.app, &admin_principal(&app).await, &app.org)
-            .await
-            .unwrap()
-            .org_id();
-    let reports = praetor::engine::replay::replay_project_plans(&app.app.db, org, project)
+            .unwrap(),
+        );
+    let org = praetor::services::orgs::enter_by_slug(&app.app, &admin_principal(&app).await, &app.org)
         .await
-        .unwrap();
+        .unwrap()
+        .org_id();
+    let reports = praetor::engine::replay::replay_project_plans(&app.app.db, org, project).await.unwrap();
     assert_eq!(reports.len(), 201, "200 plans and the project");
     for r in &reports {
         assert!(r.identical(), "seed {seed:#x}: {r:#?}");
@@ -108,10 +90,7 @@ async fn two_hundred_random_plans_replay_identically() {
 }
 
 async fn admin_principal(app: &TestApp) -> praetor::auth::Principal {
-    let u = praetor::services::users::find_by_email(&app.app.db, &app.admin_email)
-        .await
-        .unwrap()
-        .unwrap();
+    let u = praetor::services::users::find_by_email(&app.app.db, &app.admin_email).await.unwrap().unwrap();
     praetor::auth::Principal::new(praetor::auth::Subject::User(u))
 }
 
@@ -123,18 +102,11 @@ async fn a_tampered_event_is_caught_by_replay_and_by_audit_verify() {
     let id = plan["id"].as_str().unwrap().to_string();
     wait_for_status(&app, &app.admin_key, &id, "succeeded").await;
     let replay = "query($id: ID!) { replayPlan(id: $id) { identical divergedAt reason } }";
-    assert_eq!(
-        app.admin(replay, json!({"id": id})).await["replayPlan"]["identical"],
-        true
-    );
+    assert_eq!(app.admin(replay, json!({"id": id})).await["replayPlan"]["identical"], true);
 
     let db = &app.app.db;
     let uuid = id.trim_start_matches("pln_");
-    let lit = if is_postgres() {
-        format!("'{uuid}'::uuid")
-    } else {
-        format!("X'{uuid}'")
-    };
+    let lit = if is_postgres() { format!("'{uuid}'::uuid") } else { format!("X'{uuid}'") };
     db.execute_raw(Statement::from_string(
         db.get_database_backend(),
         format!("UPDATE plan_events SET data = REPLACE(data, '\"value\":3', '\"value\":4') WHERE plan_id = {lit} AND kind = 'StateChanged'"),
@@ -144,14 +116,8 @@ async fn a_tampered_event_is_caught_by_replay_and_by_audit_verify() {
 
     let r = app.admin(replay, json!({"id": id})).await;
     assert_eq!(r["replayPlan"]["identical"], false);
-    assert_eq!(
-        r["replayPlan"]["divergedAt"], 5,
-        "StateChanged is the 5th event: {r:#}"
-    );
-    assert!(
-        r["replayPlan"]["reason"].as_str().unwrap().contains("hash"),
-        "{r:#}"
-    );
+    assert_eq!(r["replayPlan"]["divergedAt"], 5, "StateChanged is the 5th event: {r:#}");
+    assert!(r["replayPlan"]["reason"].as_str().unwrap().contains("hash"), "{r:#}");
 
     let out = std::process::Command::new(praetor_bin())
         .args(["audit", "verify", "--org", &app.org])
@@ -161,10 +127,7 @@ async fn a_tampered_event_is_caught_by_replay_and_by_audit_verify() {
         .unwrap();
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(!out.status.success(), "{text}");
-    assert!(
-        text.contains("BROKEN") && text.contains("differs from the copy anchored"),
-        "{text}"
-    );
+    assert!(text.contains("BROKEN") && text.contains("differs from the copy anchored"), "{text}");
 
     let out = std::process::Command::new(praetor_bin())
         .args(["replay", "plan", &id])
@@ -178,11 +141,7 @@ async fn a_tampered_event_is_caught_by_replay_and_by_audit_verify() {
 }
 
 fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
+    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
 }
 
 struct Child(std::process::Child);
@@ -207,12 +166,7 @@ async fn start_server(database_url: &str, port: u16) -> Child {
     );
     let client = reqwest::Client::new();
     for _ in 0..200 {
-        if client
-            .get(format!("http://127.0.0.1:{port}/readyz"))
-            .send()
-            .await
-            .is_ok_and(|r| r.status().is_success())
-        {
+        if client.get(format!("http://127.0.0.1:{port}/readyz")).send().await.is_ok_and(|r| r.status().is_success()) {
             return child;
         }
         tokio::time::sleep(std::time::Duration::from_millis(50)).await;
@@ -251,10 +205,7 @@ async fn a_server_killed_mid_plan_resumes_without_repeating_a_step() {
         app.org
     );
     let r = gql_at(port, &app.admin_key, &q, json!({"s": steps})).await;
-    let id = r["data"]["proposePlan"]["id"]
-        .as_str()
-        .unwrap_or_else(|| panic!("{r}"))
-        .to_string();
+    let id = r["data"]["proposePlan"]["id"].as_str().unwrap_or_else(|| panic!("{r}")).to_string();
     let status = "query($id: ID!) { plan(id: $id) { status progress { status } } }";
     let mut waiting = false;
     for _ in 0..200 {
@@ -283,18 +234,11 @@ async fn a_server_killed_mid_plan_resumes_without_repeating_a_step() {
     let state = gql_at(
         port,
         &app.admin_key,
-        &format!(
-            "{{ project(org: \"{}\", slug: \"web\") {{ state }} }}",
-            app.org
-        ),
+        &format!("{{ project(org: \"{}\", slug: \"web\") {{ state }} }}", app.org),
         json!({}),
     )
     .await;
-    assert_eq!(
-        state["data"]["project"]["state"],
-        json!({"first": 1, "second": 1}),
-        "no step ran twice"
-    );
+    assert_eq!(state["data"]["project"]["state"], json!({"first": 1, "second": 1}), "no step ran twice");
     let events = gql_at(
         port,
         &app.admin_key,

@@ -6,75 +6,35 @@ use serde_json::json;
 
 #[tokio::test]
 async fn a_too_deep_mutation_is_rejected_before_it_runs() {
-    let app = spawn_with(SpawnOptions {
-        max_depth: Some(5),
-        ..Default::default()
-    })
-    .await;
+    let app = spawn_with(SpawnOptions { max_depth: Some(5), ..Default::default() }).await;
     let deep = "mutation($o: String!) { createProject(input: {org: $o, slug: \"deep\", name: \"Deep\"}) { org { projects { edges { node { org { slug } } } } } } }";
-    let resp = app
-        .gql(Some(&app.admin_key), deep, json!({"o": app.org}))
-        .await;
+    let resp = app.gql(Some(&app.admin_key), deep, json!({"o": app.org})).await;
     assert_eq!(code(&resp), "VALIDATION");
-    assert!(
-        resp["errors"][0]["message"]
-            .as_str()
-            .unwrap()
-            .contains("nested too deep"),
-        "{resp:#}"
-    );
+    assert!(resp["errors"][0]["message"].as_str().unwrap().contains("nested too deep"), "{resp:#}");
     let check = app
-        .admin(
-            "query($o: String!) { org(slug: $o) { project(slug: \"deep\") { id } } }",
-            json!({"o": app.org}),
-        )
+        .admin("query($o: String!) { org(slug: $o) { project(slug: \"deep\") { id } } }", json!({"o": app.org}))
         .await;
-    assert!(
-        check["org"]["project"].is_null(),
-        "the mutation's resolver never ran"
-    );
+    assert!(check["org"]["project"].is_null(), "the mutation's resolver never ran");
 }
 
 #[tokio::test]
 async fn a_too_complex_query_is_rejected() {
-    let app = spawn_with(SpawnOptions {
-        max_complexity: Some(60),
-        ..Default::default()
-    })
-    .await;
+    let app = spawn_with(SpawnOptions { max_complexity: Some(60), ..Default::default() }).await;
     let heavy = "query($o: String!) { org(slug: $o) { projects(first: 100) { edges { node { slug name } } } } }";
-    let resp = app
-        .gql(Some(&app.admin_key), heavy, json!({"o": app.org}))
-        .await;
+    let resp = app.gql(Some(&app.admin_key), heavy, json!({"o": app.org})).await;
     assert_eq!(code(&resp), "VALIDATION");
-    assert!(
-        resp["errors"][0]["message"]
-            .as_str()
-            .unwrap()
-            .contains("complex"),
-        "{resp:#}"
-    );
+    assert!(resp["errors"][0]["message"].as_str().unwrap().contains("complex"), "{resp:#}");
     // The same query with a small page is fine.
     let light = "query($o: String!) { org(slug: $o) { projects(first: 5) { edges { node { slug name } } } } }";
-    ok(app
-        .gql(Some(&app.admin_key), light, json!({"o": app.org}))
-        .await);
+    ok(app.gql(Some(&app.admin_key), light, json!({"o": app.org})).await);
 }
 
 #[tokio::test]
 async fn errors_do_not_suggest_field_names() {
     let app = spawn_app().await;
-    let resp = app
-        .gql(Some(&app.admin_key), "{ viewr { name } }", json!({}))
-        .await;
+    let resp = app.gql(Some(&app.admin_key), "{ viewr { name } }", json!({})).await;
     assert_eq!(code(&resp), "VALIDATION");
-    assert!(
-        !resp["errors"][0]["message"]
-            .as_str()
-            .unwrap()
-            .contains("viewer"),
-        "{resp:#}"
-    );
+    assert!(!resp["errors"][0]["message"].as_str().unwrap().contains("viewer"), "{resp:#}");
 }
 
 #[tokio::test]
@@ -97,20 +57,9 @@ async fn health_and_readiness() {
     let app = spawn_app().await;
     let r = app.client.get(app.url("/healthz")).send().await.unwrap();
     assert_eq!(r.text().await.unwrap(), "ok");
-    let r: serde_json::Value = app
-        .client
-        .get(app.url("/readyz"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let r: serde_json::Value = app.client.get(app.url("/readyz")).send().await.unwrap().json().await.unwrap();
     assert_eq!(r["status"], "ready");
-    assert_eq!(
-        r["database"],
-        if is_postgres() { "postgres" } else { "sqlite" }
-    );
+    assert_eq!(r["database"], if is_postgres() { "postgres" } else { "sqlite" });
     let ui = app.client.get(app.url("/")).send().await.unwrap();
     assert!(ui.text().await.unwrap().contains("<title>Praetor</title>"));
 }
@@ -120,35 +69,11 @@ async fn production_mode_hides_introspection_and_graphiql() {
     let dev = spawn_app().await;
     let r = dev.client.get(dev.url("/graphql")).send().await.unwrap();
     assert!(r.text().await.unwrap().contains("GraphiQL"));
-    ok(dev
-        .gql(
-            Some(&dev.admin_key),
-            "{ __schema { queryType { name } } }",
-            json!({}),
-        )
-        .await);
+    ok(dev.gql(Some(&dev.admin_key), "{ __schema { queryType { name } } }", json!({})).await);
 
-    let prod = spawn_with(SpawnOptions {
-        production: true,
-        ..Default::default()
-    })
-    .await;
-    assert_eq!(
-        prod.client
-            .get(prod.url("/graphql"))
-            .send()
-            .await
-            .unwrap()
-            .status(),
-        404
-    );
-    let resp = prod
-        .gql(
-            Some(&prod.admin_key),
-            "{ __schema { queryType { name } } }",
-            json!({}),
-        )
-        .await;
+    let prod = spawn_with(SpawnOptions { production: true, ..Default::default() }).await;
+    assert_eq!(prod.client.get(prod.url("/graphql")).send().await.unwrap().status(), 404);
+    let resp = prod.gql(Some(&prod.admin_key), "{ __schema { queryType { name } } }", json!({})).await;
     assert!(resp["data"]["__schema"].is_null(), "{resp:#}");
 }
 

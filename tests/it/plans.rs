@@ -5,7 +5,8 @@ use serde_json::{Value, json};
 
 const EXECUTE: &str = "mutation($id: ID!) { executePlan(planId: $id) { id status } }";
 const APPROVE: &str = "mutation($in: ApprovePlanInput!) { approvePlan(input: $in) { id status } }";
-const REPLAY: &str = "query($id: ID!) { replayPlan(id: $id) { identical events stateHash decisionsChecked divergedAt reason } }";
+const REPLAY: &str =
+    "query($id: ID!) { replayPlan(id: $id) { identical events stateHash decisionsChecked divergedAt reason } }";
 
 fn state_steps() -> Value {
     json!([
@@ -32,24 +33,13 @@ async fn an_allowed_plan_previews_runs_and_replays_identically() {
     assert_eq!(preview["steps"][0]["checks"][0]["name"], "rbac");
 
     let id = plan["id"].as_str().unwrap();
-    let queued = ok(app
-        .gql(Some(&app.admin_key), EXECUTE, json!({"id": id}))
-        .await);
+    let queued = ok(app.gql(Some(&app.admin_key), EXECUTE, json!({"id": id})).await);
     assert_eq!(queued["executePlan"]["status"], "queued");
     let done = wait_for_status(&app, &app.admin_key, id, "succeeded").await;
-    assert!(
-        done["progress"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .all(|s| s["status"] == "succeeded")
-    );
+    assert!(done["progress"].as_array().unwrap().iter().all(|s| s["status"] == "succeeded"));
 
     let state = app
-        .admin(
-            "query($o: String!) { project(org: $o, slug: \"web\") { state stateHash } }",
-            json!({"o": app.org}),
-        )
+        .admin("query($o: String!) { project(org: $o, slug: \"web\") { state stateHash } }", json!({"o": app.org}))
         .await;
     assert_eq!(
         state["project"]["state"],
@@ -63,13 +53,7 @@ async fn an_allowed_plan_previews_runs_and_replays_identically() {
     assert_eq!(replay["replayPlan"]["decisionsChecked"], 3);
 
     // Executing twice is refused.
-    assert_eq!(
-        code(
-            &app.gql(Some(&app.admin_key), EXECUTE, json!({"id": id}))
-                .await
-        ),
-        "CONFLICT"
-    );
+    assert_eq!(code(&app.gql(Some(&app.admin_key), EXECUTE, json!({"id": id})).await), "CONFLICT");
 }
 
 #[tokio::test]
@@ -103,33 +87,17 @@ async fn denied_plans_say_why_and_never_run() {
     assert_eq!(plan["preview"]["verdict"], "DENIED");
     assert_eq!(plan["preview"]["reasonCodes"], json!(["VALIDATION"]));
     let checks = &plan["preview"]["steps"][1]["checks"];
-    let params = checks
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|c| c["name"] == "params")
-        .unwrap();
+    let params = checks.as_array().unwrap().iter().find(|c| c["name"] == "params").unwrap();
     assert!(
         params["message"].as_str().unwrap().contains("params.key")
             || params["message"].as_str().unwrap().contains("key"),
         "{params}"
     );
-    assert_eq!(
-        code(
-            &app.gql(Some(&app.admin_key), EXECUTE, json!({"id": plan["id"]}))
-                .await
-        ),
-        "CONFLICT"
-    );
+    assert_eq!(code(&app.gql(Some(&app.admin_key), EXECUTE, json!({"id": plan["id"]})).await), "CONFLICT");
 
     // Bad input is refused outright, naming the field.
-    let bad = app
-        .gql(
-            Some(&app.admin_key),
-            PROPOSE,
-            json!({"in": {"org": app.org, "project": "web", "steps": []}}),
-        )
-        .await;
+    let bad =
+        app.gql(Some(&app.admin_key), PROPOSE, json!({"in": {"org": app.org, "project": "web", "steps": []}})).await;
     assert_eq!(code(&bad), "VALIDATION");
     assert_eq!(bad["errors"][0]["extensions"]["field"], "steps");
     let dup = app
@@ -145,11 +113,7 @@ async fn proposing_needs_the_right_role_and_tenant() {
     app.project("pay").await;
     let (approver, _) = app.user_with_role("approver", None).await;
     let resp = app
-        .gql(
-            Some(&approver),
-            PROPOSE,
-            json!({"in": {"org": app.org, "project": "web", "steps": state_steps()}}),
-        )
+        .gql(Some(&approver), PROPOSE, json!({"in": {"org": app.org, "project": "web", "steps": state_steps()}}))
         .await;
     assert_eq!(code(&resp), "FORBIDDEN");
 
@@ -157,52 +121,23 @@ async fn proposing_needs_the_right_role_and_tenant() {
     let plan = propose(&app, &operator, "web", state_steps(), json!({})).await;
     assert_eq!(plan["verdict"], "allowed");
     let resp = app
-        .gql(
-            Some(&operator),
-            PROPOSE,
-            json!({"in": {"org": app.org, "project": "pay", "steps": state_steps()}}),
-        )
+        .gql(Some(&operator), PROPOSE, json!({"in": {"org": app.org, "project": "pay", "steps": state_steps()}}))
         .await;
     assert_eq!(code(&resp), "NOT_FOUND");
 
     let (_, other) = other_org(&app).await;
-    let resp = app
-        .gql(
-            Some(&other),
-            PROPOSE,
-            json!({"in": {"org": app.org, "project": "web", "steps": state_steps()}}),
-        )
-        .await;
+    let resp =
+        app.gql(Some(&other), PROPOSE, json!({"in": {"org": app.org, "project": "web", "steps": state_steps()}})).await;
     assert_eq!(code(&resp), "NOT_FOUND");
-    let resp = app
-        .gql(
-            Some(&other),
-            "query($id: ID!) { plan(id: $id) { id } }",
-            json!({"id": plan["id"]}),
-        )
-        .await;
+    let resp = app.gql(Some(&other), "query($id: ID!) { plan(id: $id) { id } }", json!({"id": plan["id"]})).await;
     assert_eq!(code(&resp), "NOT_FOUND");
-    let resp = app
-        .gql(Some(&other), EXECUTE, json!({"id": plan["id"]}))
-        .await;
+    let resp = app.gql(Some(&other), EXECUTE, json!({"id": plan["id"]})).await;
     assert_eq!(code(&resp), "NOT_FOUND");
 
     // A viewer may read the plan but not run it.
     let (viewer, _) = app.user_with_role("viewer", None).await;
-    ok(app
-        .gql(
-            Some(&viewer),
-            "query($id: ID!) { plan(id: $id) { id } }",
-            json!({"id": plan["id"]}),
-        )
-        .await);
-    assert_eq!(
-        code(
-            &app.gql(Some(&viewer), EXECUTE, json!({"id": plan["id"]}))
-                .await
-        ),
-        "FORBIDDEN"
-    );
+    ok(app.gql(Some(&viewer), "query($id: ID!) { plan(id: $id) { id } }", json!({"id": plan["id"]})).await);
+    assert_eq!(code(&app.gql(Some(&viewer), EXECUTE, json!({"id": plan["id"]})).await), "FORBIDDEN");
 }
 
 #[tokio::test]
@@ -212,22 +147,14 @@ async fn a_gate_in_the_middle_waits_for_an_approver_with_separation_of_duties() 
     let (operator, op_email) = app.user_with_role("operator", None).await;
     let (carol, carol_email) = app.user_with_role("approver", None).await;
     let (dave, _) = app.user_with_role("approver", None).await; // approver role, not in the group
-    app.group("release-managers", &[&carol_email, &op_email])
-        .await;
+    app.group("release-managers", &[&carol_email, &op_email]).await;
 
     let steps = json!([
         {"id": "before", "action": "state.set", "params": {"key": "phase", "value": "staged"}},
         {"id": "gate", "action": "approval.gate", "params": {"group": "release-managers"}},
         {"id": "after", "action": "state.set", "params": {"key": "phase", "value": "live"}},
     ]);
-    let plan = propose(
-        &app,
-        &operator,
-        "web",
-        steps,
-        json!({"runWhenApproved": true}),
-    )
-    .await;
+    let plan = propose(&app, &operator, "web", steps, json!({"runWhenApproved": true})).await;
     let id = plan["id"].as_str().unwrap().to_string();
     let waiting = wait_for_status(&app, &operator, &id, "pending_approval").await;
     let hash = waiting["planHash"].as_str().unwrap().to_string();
@@ -236,56 +163,30 @@ async fn a_gate_in_the_middle_waits_for_an_approver_with_separation_of_duties() 
 
     // carol sees it in her inbox; the proposer does not, though in the group.
     let inbox = ok(app
-        .gql(
-            Some(&carol),
-            "query($o: String!) { approvalRequests(org: $o) { id } }",
-            json!({"o": app.org}),
-        )
+        .gql(Some(&carol), "query($o: String!) { approvalRequests(org: $o) { id } }", json!({"o": app.org}))
         .await);
     assert_eq!(inbox["approvalRequests"], json!([{"id": id}]));
     let mine = ok(app
-        .gql(
-            Some(&operator),
-            "query($o: String!) { approvalRequests(org: $o) { id } }",
-            json!({"o": app.org}),
-        )
+        .gql(Some(&operator), "query($o: String!) { approvalRequests(org: $o) { id } }", json!({"o": app.org}))
         .await);
     assert_eq!(mine["approvalRequests"], json!([]));
 
-    let approve =
-        |hash: &str| json!({"in": {"planId": id, "planHash": hash, "comment": "looks good"}});
+    let approve = |hash: &str| json!({"in": {"planId": id, "planHash": hash, "comment": "looks good"}});
     // The proposer may not approve their own plan even as a group member; the operator role
     // lacks plan.approve anyway, so both checks stand in the way.
-    assert_eq!(
-        code(&app.gql(Some(&operator), APPROVE, approve(&hash)).await),
-        "FORBIDDEN"
-    );
+    assert_eq!(code(&app.gql(Some(&operator), APPROVE, approve(&hash)).await), "FORBIDDEN");
     // An approver outside the stage's group may not.
     let resp = app.gql(Some(&dave), APPROVE, approve(&hash)).await;
     assert_eq!(code(&resp), "FORBIDDEN");
-    assert!(
-        resp["errors"][0]["message"]
-            .as_str()
-            .unwrap()
-            .contains("release-managers")
-    );
+    assert!(resp["errors"][0]["message"].as_str().unwrap().contains("release-managers"));
     // A hash other than the plan's is refused: an approval signs exactly what was reviewed.
-    assert_eq!(
-        code(
-            &app.gql(Some(&carol), APPROVE, approve(&"0".repeat(64)))
-                .await
-        ),
-        "CONFLICT"
-    );
+    assert_eq!(code(&app.gql(Some(&carol), APPROVE, approve(&"0".repeat(64))).await), "CONFLICT");
 
     ok(app.gql(Some(&carol), APPROVE, approve(&hash)).await);
     let done = wait_for_status(&app, &operator, &id, "succeeded").await;
     assert_eq!(done["progress"][1]["status"], "succeeded");
     let stages = ok(app.gql(Some(&carol), "query($id: ID!) { plan(id: $id) { approvalStages { name satisfied approvals { approver comment decision } } } }", json!({"id": id})).await);
-    assert_eq!(
-        stages["plan"]["approvalStages"][0]["approvals"][0]["approver"],
-        carol_email.as_str()
-    );
+    assert_eq!(stages["plan"]["approvalStages"][0]["approvals"][0]["approver"], carol_email.as_str());
     assert_eq!(stages["plan"]["approvalStages"][0]["satisfied"], true);
     let replay = app.admin(REPLAY, json!({"id": id})).await;
     assert_eq!(replay["replayPlan"]["identical"], true, "{replay:#}");
@@ -301,36 +202,33 @@ async fn rejection_ends_the_plan_and_cancel_stops_it() {
         {"id": "gate", "action": "approval.gate", "params": {"group": "leads"}},
         {"id": "after", "action": "state.set", "params": {"key": "x", "value": 1}},
     ]);
-    let plan = propose(
-        &app,
-        &app.admin_key,
-        "web",
-        steps.clone(),
-        json!({"runWhenApproved": true}),
-    )
-    .await;
+    let plan = propose(&app, &app.admin_key, "web", steps.clone(), json!({"runWhenApproved": true})).await;
     let id = plan["id"].as_str().unwrap().to_string();
     wait_for_status(&app, &app.admin_key, &id, "pending_approval").await;
-    ok(app.gql(Some(&carol), "mutation($id: ID!) { rejectPlan(input: {planId: $id, comment: \"not today\"}) { status } }", json!({"id": id})).await);
+    ok(app
+        .gql(
+            Some(&carol),
+            "mutation($id: ID!) { rejectPlan(input: {planId: $id, comment: \"not today\"}) { status } }",
+            json!({"id": id}),
+        )
+        .await);
     let done = wait_for_status(&app, &app.admin_key, &id, "rejected").await;
     assert_eq!(done["progress"][1]["status"], "pending");
 
     let plan = propose(&app, &app.admin_key, "web", json!([{"action": "delay", "params": {"seconds": 600}}, {"action": "state.set", "params": {"key": "y", "value": 1}}]), json!({"runWhenApproved": true})).await;
     let id = plan["id"].as_str().unwrap().to_string();
     wait_for_status(&app, &app.admin_key, &id, "running").await;
-    ok(app.gql(Some(&app.admin_key), "mutation($id: ID!) { cancelPlan(input: {planId: $id, reason: \"changed my mind\"}) { status } }", json!({"id": id})).await);
-    wait_for_status(&app, &app.admin_key, &id, "cancelled").await;
-    let state = app
-        .admin(
-            "query($o: String!) { project(org: $o, slug: \"web\") { state } }",
-            json!({"o": app.org}),
+    ok(app
+        .gql(
+            Some(&app.admin_key),
+            "mutation($id: ID!) { cancelPlan(input: {planId: $id, reason: \"changed my mind\"}) { status } }",
+            json!({"id": id}),
         )
-        .await;
-    assert_eq!(
-        state["project"]["state"],
-        json!({}),
-        "neither plan changed anything"
-    );
+        .await);
+    wait_for_status(&app, &app.admin_key, &id, "cancelled").await;
+    let state =
+        app.admin("query($o: String!) { project(org: $o, slug: \"web\") { state } }", json!({"o": app.org})).await;
+    assert_eq!(state["project"]["state"], json!({}), "neither plan changed anything");
 }
 
 #[tokio::test]
@@ -343,23 +241,11 @@ async fn failed_steps_stop_or_continue_and_everything_is_audited() {
         {"id": "bad", "action": "state.increment", "params": {"key": "name"}, "onFailure": "CONTINUE"},
         {"id": "more", "action": "state.set", "params": {"key": "after", "value": true}},
     ]);
-    let plan = propose(
-        &app,
-        &app.admin_key,
-        "web",
-        steps,
-        json!({"runWhenApproved": true}),
-    )
-    .await;
+    let plan = propose(&app, &app.admin_key, "web", steps, json!({"runWhenApproved": true})).await;
     let id = plan["id"].as_str().unwrap().to_string();
     let done = wait_for_status(&app, &app.admin_key, &id, "failed").await;
     assert_eq!(done["progress"][1]["status"], "failed");
-    assert!(
-        done["progress"][1]["error"]
-            .as_str()
-            .unwrap()
-            .contains("not a number")
-    );
+    assert!(done["progress"][1]["error"].as_str().unwrap().contains("not a number"));
     assert_eq!(done["progress"][2]["status"], "succeeded");
 
     let log = app.admin("query($o: String!) { org(slug: $o) { auditLog(first: 100, kind: \"plan.\") { edges { node { kind actor { kind name } } } } auditChain { ok } } }", json!({"o": app.org})).await;
@@ -369,14 +255,9 @@ async fn failed_steps_stop_or_continue_and_everything_is_audited() {
         .iter()
         .map(|e| e["node"]["kind"].as_str().unwrap())
         .collect();
-    for k in [
-        "plan.proposed",
-        "plan.queued",
-        "plan.step_started",
-        "plan.state_changed",
-        "plan.step_failed",
-        "plan.failed",
-    ] {
+    for k in
+        ["plan.proposed", "plan.queued", "plan.step_started", "plan.state_changed", "plan.step_failed", "plan.failed"]
+    {
         assert!(kinds.contains(&k), "{k} in {kinds:?}");
     }
     let engine_entry = log["org"]["auditLog"]["edges"]
@@ -385,10 +266,7 @@ async fn failed_steps_stop_or_continue_and_everything_is_audited() {
         .iter()
         .find(|e| e["node"]["kind"] == "plan.step_started")
         .unwrap();
-    assert_eq!(
-        engine_entry["node"]["actor"][0]["name"],
-        app.admin_email.as_str()
-    );
+    assert_eq!(engine_entry["node"]["actor"][0]["name"], app.admin_email.as_str());
     assert_eq!(engine_entry["node"]["actor"][1]["kind"], "system");
     assert_eq!(log["org"]["auditChain"]["ok"], true);
 }

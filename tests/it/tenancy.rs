@@ -6,36 +6,25 @@ use serde_json::json;
 #[tokio::test]
 async fn other_tenants_are_invisible_everywhere() {
     let app = spawn_app().await;
-    let p = app.admin("mutation($o: String!) { createProject(input: {org: $o, slug: \"web\", name: \"Web\"}) { id } }", json!({"o": app.org})).await;
-    let project_id = p["createProject"]["id"].as_str().unwrap().to_string();
-    let g = app
+    let p = app
         .admin(
-            "mutation($o: String!) { createGroup(input: {org: $o, name: \"ops\"}) { id } }",
+            "mutation($o: String!) { createProject(input: {org: $o, slug: \"web\", name: \"Web\"}) { id } }",
             json!({"o": app.org}),
         )
+        .await;
+    let project_id = p["createProject"]["id"].as_str().unwrap().to_string();
+    let g = app
+        .admin("mutation($o: String!) { createGroup(input: {org: $o, name: \"ops\"}) { id } }", json!({"o": app.org}))
         .await;
     let group_id = g["createGroup"]["id"].as_str().unwrap().to_string();
     let log = app.admin("query($o: String!) { org(slug: $o) { id auditLog(first: 1) { edges { node { id } } } roleBindings { edges { node { id } } } } }", json!({"o": app.org})).await;
     let org_id = log["org"]["id"].as_str().unwrap().to_string();
-    let audit_id = log["org"]["auditLog"]["edges"][0]["node"]["id"]
-        .as_str()
-        .unwrap()
-        .to_string();
-    let binding_id = log["org"]["roleBindings"]["edges"][0]["node"]["id"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let audit_id = log["org"]["auditLog"]["edges"][0]["node"]["id"].as_str().unwrap().to_string();
+    let binding_id = log["org"]["roleBindings"]["edges"][0]["node"]["id"].as_str().unwrap().to_string();
 
     let (other_slug, other) = other_org(&app).await;
     assert_eq!(
-        code(
-            &app.gql(
-                Some(&other),
-                "query($o: String!) { org(slug: $o) { id } }",
-                json!({"o": app.org})
-            )
-            .await
-        ),
+        code(&app.gql(Some(&other), "query($o: String!) { org(slug: $o) { id } }", json!({"o": app.org})).await),
         "NOT_FOUND"
     );
     assert_eq!(
@@ -50,46 +39,17 @@ async fn other_tenants_are_invisible_everywhere() {
         "NOT_FOUND"
     );
     // An organization that does not exist looks exactly the same.
-    let missing = app
-        .gql(
-            Some(&other),
-            "{ org(slug: \"no-such-org\") { id } }",
-            json!({}),
-        )
-        .await;
-    let hidden = app
-        .gql(
-            Some(&other),
-            "query($o: String!) { org(slug: $o) { id } }",
-            json!({"o": app.org}),
-        )
-        .await;
-    assert_eq!(
-        missing["errors"][0]["message"],
-        hidden["errors"][0]["message"]
-    );
+    let missing = app.gql(Some(&other), "{ org(slug: \"no-such-org\") { id } }", json!({})).await;
+    let hidden = app.gql(Some(&other), "query($o: String!) { org(slug: $o) { id } }", json!({"o": app.org})).await;
+    assert_eq!(missing["errors"][0]["message"], hidden["errors"][0]["message"]);
 
     for id in [&org_id, &project_id, &group_id, &audit_id, &binding_id] {
-        let r = app
-            .gql(
-                Some(&other),
-                "query($id: ID!) { node(id: $id) { id } }",
-                json!({"id": id}),
-            )
-            .await;
+        let r = app.gql(Some(&other), "query($id: ID!) { node(id: $id) { id } }", json!({"id": id})).await;
         assert_eq!(code(&r), "NOT_FOUND", "{id}");
-        let mine = app
-            .gql(
-                Some(&app.admin_key),
-                "query($id: ID!) { node(id: $id) { id } }",
-                json!({"id": id}),
-            )
-            .await;
+        let mine = app.gql(Some(&app.admin_key), "query($id: ID!) { node(id: $id) { id } }", json!({"id": id})).await;
         assert_eq!(ok(mine)["node"]["id"], id.as_str());
     }
-    let orgs = ok(app
-        .gql(Some(&other), "{ viewer { orgs { slug } } }", json!({}))
-        .await);
+    let orgs = ok(app.gql(Some(&other), "{ viewer { orgs { slug } } }", json!({})).await);
     assert_eq!(orgs["viewer"]["orgs"], json!([{"slug": other_slug}]));
 }
 
@@ -97,7 +57,11 @@ async fn other_tenants_are_invisible_everywhere() {
 async fn project_scoped_members_see_only_their_projects() {
     let app = spawn_app().await;
     for slug in ["web", "pay"] {
-        app.admin("mutation($o: String!, $s: String!) { createProject(input: {org: $o, slug: $s, name: $s}) { id } }", json!({"o": app.org, "s": slug})).await;
+        app.admin(
+            "mutation($o: String!, $s: String!) { createProject(input: {org: $o, slug: $s, name: $s}) { id } }",
+            json!({"o": app.org, "s": slug}),
+        )
+        .await;
     }
     let (op, _) = app.user_with_role("operator", Some("web")).await;
     let data = ok(app
@@ -107,27 +71,16 @@ async fn project_scoped_members_see_only_their_projects() {
             json!({"o": app.org}),
         )
         .await);
-    assert_eq!(
-        data["org"]["projects"]["edges"],
-        json!([{"node": {"slug": "web"}}])
-    );
+    assert_eq!(data["org"]["projects"]["edges"], json!([{"node": {"slug": "web"}}]));
     assert_eq!(
         code(
-            &app.gql(
-                Some(&op),
-                "query($o: String!) { project(org: $o, slug: \"pay\") { id } }",
-                json!({"o": app.org})
-            )
-            .await
+            &app.gql(Some(&op), "query($o: String!) { project(org: $o, slug: \"pay\") { id } }", json!({"o": app.org}))
+                .await
         ),
         "NOT_FOUND"
     );
     ok(app
-        .gql(
-            Some(&op),
-            "query($o: String!) { project(org: $o, slug: \"web\") { id } }",
-            json!({"o": app.org}),
-        )
+        .gql(Some(&op), "query($o: String!) { project(org: $o, slug: \"web\") { id } }", json!({"o": app.org}))
         .await);
     // Audit and admin lists are not an operator's business at org level.
     assert_eq!(
@@ -147,7 +100,11 @@ async fn project_scoped_members_see_only_their_projects() {
 async fn pagination_is_bounded_and_complete() {
     let app = spawn_app().await;
     for i in 0..7 {
-        app.admin("mutation($o: String!, $s: String!) { createProject(input: {org: $o, slug: $s, name: $s}) { id } }", json!({"o": app.org, "s": format!("p{i}")})).await;
+        app.admin(
+            "mutation($o: String!, $s: String!) { createProject(input: {org: $o, slug: $s, name: $s}) { id } }",
+            json!({"o": app.org, "s": format!("p{i}")}),
+        )
+        .await;
     }
     let q = "query($o: String!, $a: String) { org(slug: $o) { projects(first: 3, after: $a) { edges { cursor node { slug } } pageInfo { hasNextPage endCursor } } } }";
     let mut after: Option<String> = None;
@@ -174,6 +131,12 @@ async fn pagination_is_bounded_and_complete() {
         .await;
     assert_eq!(code(&too_many), "VALIDATION");
     assert_eq!(too_many["errors"][0]["extensions"]["field"], "first");
-    let bad_cursor = app.gql(Some(&app.admin_key), "query($o: String!) { org(slug: $o) { projects(after: \"zzz\") { edges { cursor } } } }", json!({"o": app.org})).await;
+    let bad_cursor = app
+        .gql(
+            Some(&app.admin_key),
+            "query($o: String!) { org(slug: $o) { projects(after: \"zzz\") { edges { cursor } } } }",
+            json!({"o": app.org}),
+        )
+        .await;
     assert_eq!(bad_cursor["errors"][0]["extensions"]["field"], "after");
 }

@@ -39,10 +39,7 @@ impl Handler for StateSet {
         let previous = state::get(ctx.state, &key).cloned();
         done(
             ctx,
-            vec![StateOp::Set {
-                path: key.clone(),
-                value: value.clone(),
-            }],
+            vec![StateOp::Set { path: key.clone(), value: value.clone() }],
             json!({"key": key, "value": value, "previous": previous}),
         )
     }
@@ -73,11 +70,7 @@ impl Handler for StateDelete {
     async fn run(&self, ctx: &HandlerCtx<'_>, params: &Value) -> Result<Outcome, HandlerError> {
         let key = key(params)?;
         let previous = state::get(ctx.state, &key).cloned();
-        done(
-            ctx,
-            vec![StateOp::Delete { path: key.clone() }],
-            json!({"key": key, "previous": previous}),
-        )
+        done(ctx, vec![StateOp::Delete { path: key.clone() }], json!({"key": key, "previous": previous}))
     }
 }
 
@@ -90,25 +83,12 @@ impl Handler for StateIncrement {
         let by = params.get("by").and_then(Value::as_f64).unwrap_or(1.0);
         let current = match state::get(ctx.state, &key) {
             None | Some(Value::Null) => 0.0,
-            Some(v) => v
-                .as_f64()
-                .ok_or_else(|| HandlerError::permanent(format!("state `{key}` is not a number")))?,
+            Some(v) => v.as_f64().ok_or_else(|| HandlerError::permanent(format!("state `{key}` is not a number")))?,
         };
         let sum = current + by;
         // Whole numbers stay integers so `1 + 1` reads back as `2`, not `2.0`.
-        let value = if sum.fract() == 0.0 && sum.abs() < 9.0e15 {
-            json!(sum as i64)
-        } else {
-            json!(sum)
-        };
-        done(
-            ctx,
-            vec![StateOp::Set {
-                path: key.clone(),
-                value: value.clone(),
-            }],
-            json!({"key": key, "value": value}),
-        )
+        let value = if sum.fract() == 0.0 && sum.abs() < 9.0e15 { json!(sum as i64) } else { json!(sum) };
+        done(ctx, vec![StateOp::Set { path: key.clone(), value: value.clone() }], json!({"key": key, "value": value}))
     }
 }
 
@@ -120,10 +100,7 @@ impl Handler for ChatPost {
         let text = str_param(params, "text")?;
         // The message is the step's output; the plan's chat session shows step outputs of
         // chat.post steps as messages.
-        Ok(Outcome::Done {
-            output: json!({"text": text}),
-            ops: Vec::new(),
-        })
+        Ok(Outcome::Done { output: json!({"text": text}), ops: Vec::new() })
     }
 }
 
@@ -132,20 +109,11 @@ pub struct Delay;
 #[async_trait]
 impl Handler for Delay {
     async fn run(&self, ctx: &HandlerCtx<'_>, params: &Value) -> Result<Outcome, HandlerError> {
-        let seconds = params
-            .get("seconds")
-            .and_then(Value::as_i64)
-            .unwrap_or(0)
-            .max(0);
+        let seconds = params.get("seconds").and_then(Value::as_i64).unwrap_or(0).max(0);
         if seconds == 0 {
-            return Ok(Outcome::Done {
-                output: json!({"waited": 0}),
-                ops: Vec::new(),
-            });
+            return Ok(Outcome::Done { output: json!({"waited": 0}), ops: Vec::new() });
         }
-        Ok(Outcome::Wait {
-            until: ctx.now + Duration::seconds(seconds),
-        })
+        Ok(Outcome::Wait { until: ctx.now + Duration::seconds(seconds) })
     }
 }
 
@@ -155,23 +123,10 @@ pub struct ApprovalGate;
 impl Handler for ApprovalGate {
     async fn run(&self, ctx: &HandlerCtx<'_>, params: &Value) -> Result<Outcome, HandlerError> {
         let group = str_param(params, "group")?.to_string();
-        let count = params
-            .get("count")
-            .and_then(Value::as_u64)
-            .unwrap_or(1)
-            .clamp(1, 20) as u32;
-        let name = params
-            .get("name")
-            .and_then(Value::as_str)
-            .unwrap_or(&group)
-            .to_string();
+        let count = params.get("count").and_then(Value::as_u64).unwrap_or(1).clamp(1, 20) as u32;
+        let name = params.get("name").and_then(Value::as_str).unwrap_or(&group).to_string();
         Ok(Outcome::Gate {
-            stage: Stage {
-                name,
-                groups: vec![group],
-                count,
-                rule: format!("approval.gate step {}", ctx.step),
-            },
+            stage: Stage { name, groups: vec![group], count, rule: format!("approval.gate step {}", ctx.step) },
         })
     }
 }
@@ -182,14 +137,7 @@ mod tests {
     use crate::actions::net::Egress;
 
     fn ctx<'a>(state: &'a Value, egress: &'a Egress) -> HandlerCtx<'a> {
-        HandlerCtx {
-            state,
-            now: chrono::DateTime::UNIX_EPOCH,
-            idempotency_key: "k",
-            egress,
-            plan: "p",
-            step: "s",
-        }
+        HandlerCtx { state, now: chrono::DateTime::UNIX_EPOCH, idempotency_key: "k", egress, plan: "p", step: "s" }
     }
 
     async fn ops(h: &dyn Handler, state: &Value, params: Value) -> Vec<StateOp> {
@@ -205,41 +153,22 @@ mod tests {
         let s = json!({"counter": 41, "flags": {"a": true}});
         assert_eq!(
             ops(&StateIncrement, &s, json!({"key": "counter"})).await,
-            vec![StateOp::Set {
-                path: "counter".into(),
-                value: json!(42)
-            }]
+            vec![StateOp::Set { path: "counter".into(), value: json!(42) }]
         );
         assert_eq!(
             ops(&StateIncrement, &s, json!({"key": "new", "by": 2.5})).await,
-            vec![StateOp::Set {
-                path: "new".into(),
-                value: json!(2.5)
-            }]
+            vec![StateOp::Set { path: "new".into(), value: json!(2.5) }]
         );
         assert_eq!(
             ops(&StateDelete, &s, json!({"key": "flags.a"})).await,
-            vec![StateOp::Delete {
-                path: "flags.a".into()
-            }]
+            vec![StateOp::Delete { path: "flags.a".into() }]
         );
-        let patch = ops(
-            &StatePatch,
-            &s,
-            json!({"key": "flags", "patch": {"a": null, "b": 1}}),
-        )
-        .await;
+        let patch = ops(&StatePatch, &s, json!({"key": "flags", "patch": {"a": null, "b": 1}})).await;
         assert_eq!(patch.len(), 2);
         let egress = Egress::deny_all();
-        let err = StateIncrement
-            .run(&ctx(&json!({"s": "x"}), &egress), &json!({"key": "s"}))
-            .await
-            .unwrap_err();
+        let err = StateIncrement.run(&ctx(&json!({"s": "x"}), &egress), &json!({"key": "s"})).await.unwrap_err();
         assert!(!err.retryable && err.message.contains("not a number"));
-        let err = StateSet
-            .run(&ctx(&s, &egress), &json!({"key": "bad key", "value": 1}))
-            .await
-            .unwrap_err();
+        let err = StateSet.run(&ctx(&s, &egress), &json!({"key": "bad key", "value": 1})).await.unwrap_err();
         assert!(err.message.contains("not a state path"));
     }
 
@@ -247,13 +176,8 @@ mod tests {
     async fn state_cannot_grow_past_its_bound() {
         let egress = Egress::deny_all();
         let big = "x".repeat(state::MAX_STATE_BYTES);
-        let err = StateSet
-            .run(
-                &ctx(&state::empty(), &egress),
-                &json!({"key": "blob", "value": big}),
-            )
-            .await
-            .unwrap_err();
+        let err =
+            StateSet.run(&ctx(&state::empty(), &egress), &json!({"key": "blob", "value": big})).await.unwrap_err();
         assert!(err.message.contains("limit"), "{}", err.message);
     }
 
@@ -261,21 +185,9 @@ mod tests {
     async fn delay_and_gate() {
         let egress = Egress::deny_all();
         let s = state::empty();
-        let out = Delay
-            .run(&ctx(&s, &egress), &json!({"seconds": 90}))
-            .await
-            .unwrap();
-        assert_eq!(
-            out,
-            Outcome::Wait {
-                until: chrono::DateTime::UNIX_EPOCH + Duration::seconds(90)
-            }
-        );
-        match ApprovalGate
-            .run(&ctx(&s, &egress), &json!({"group": "sre", "count": 2}))
-            .await
-            .unwrap()
-        {
+        let out = Delay.run(&ctx(&s, &egress), &json!({"seconds": 90})).await.unwrap();
+        assert_eq!(out, Outcome::Wait { until: chrono::DateTime::UNIX_EPOCH + Duration::seconds(90) });
+        match ApprovalGate.run(&ctx(&s, &egress), &json!({"group": "sre", "count": 2})).await.unwrap() {
             Outcome::Gate { stage } => {
                 assert_eq!((stage.groups, stage.count), (vec!["sre".to_string()], 2))
             }

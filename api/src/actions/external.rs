@@ -33,9 +33,7 @@ impl std::fmt::Debug for Signer {
 
 impl Signer {
     pub fn new(secret: &[u8]) -> Self {
-        Self {
-            secret: secret.to_vec(),
-        }
+        Self { secret: secret.to_vec() }
     }
 
     /// `v1,<base64 signature>` for `id.timestamp.body`.
@@ -50,10 +48,7 @@ impl Signer {
         mac.update(timestamp.to_string().as_bytes());
         mac.update(b".");
         mac.update(body);
-        format!(
-            "v1,{}",
-            base64::engine::general_purpose::STANDARD.encode(mac.finalize().into_bytes())
-        )
+        format!("v1,{}", base64::engine::general_purpose::STANDARD.encode(mac.finalize().into_bytes()))
     }
 }
 
@@ -68,12 +63,9 @@ pub struct ExternalHandler {
 impl Handler for ExternalHandler {
     async fn run(&self, ctx: &HandlerCtx<'_>, params: &Value) -> Result<Outcome, HandlerError> {
         let signer = self.signer.as_ref().ok_or_else(|| {
-            HandlerError::permanent(
-                "external handlers need `actions.signing_secret` in the configuration",
-            )
+            HandlerError::permanent("external handlers need `actions.signing_secret` in the configuration")
         })?;
-        let url = Url::parse(&self.url)
-            .map_err(|e| HandlerError::permanent(format!("handler URL: {e}")))?;
+        let url = Url::parse(&self.url).map_err(|e| HandlerError::permanent(format!("handler URL: {e}")))?;
         let (host, addr) = ctx.egress.check(&url).await?;
         let body = serde_json::to_vec(&json!({
             "action": self.action,
@@ -101,31 +93,21 @@ impl Handler for ExternalHandler {
         let status = resp.status();
         let (reply, _) = read_body(resp).await?;
         if status.is_server_error() || status.as_u16() == 429 {
-            return Err(HandlerError::transient(format!(
-                "external handler answered {status}"
-            )));
+            return Err(HandlerError::transient(format!("external handler answered {status}")));
         }
         if !status.is_success() {
             let detail = reply.get("error").and_then(Value::as_str).unwrap_or("");
-            return Err(HandlerError::permanent(format!(
-                "external handler answered {status} {detail}"
-            )));
+            return Err(HandlerError::permanent(format!("external handler answered {status} {detail}")));
         }
         let Value::Object(obj) = reply else {
-            return Err(HandlerError::permanent(
-                "external handler must answer a JSON object",
-            ));
+            return Err(HandlerError::permanent("external handler must answer a JSON object"));
         };
         let mut ops = Vec::new();
         if let Some(patch) = obj.get("state") {
-            state::merge_patch_ops(None, patch, &mut ops).map_err(|e| {
-                HandlerError::permanent(format!("external handler state patch: {e}"))
-            })?;
+            state::merge_patch_ops(None, patch, &mut ops)
+                .map_err(|e| HandlerError::permanent(format!("external handler state patch: {e}")))?;
         }
-        Ok(Outcome::Done {
-            output: obj.get("output").cloned().unwrap_or(Value::Null),
-            ops,
-        })
+        Ok(Outcome::Done { output: obj.get("output").cloned().unwrap_or(Value::Null), ops })
     }
 }
 
@@ -141,10 +123,7 @@ mod tests {
         assert_eq!(sig, s.sign("msg_1", 1_700_000_000, b"{}"));
         assert_ne!(sig, s.sign("msg_2", 1_700_000_000, b"{}"));
         assert_ne!(sig, s.sign("msg_1", 1_700_000_001, b"{}"));
-        assert_ne!(
-            sig,
-            Signer::new(b"other").sign("msg_1", 1_700_000_000, b"{}")
-        );
+        assert_ne!(sig, Signer::new(b"other").sign("msg_1", 1_700_000_000, b"{}"));
         // Known answer computed independently (HMAC-SHA256, key "secret", "msg_1.1700000000.{}").
         assert_eq!(sig, "v1,A5oIrJxXPB/PkULSoVu0e4khvPiqpF9vljmhkSKg0FI=");
     }

@@ -37,17 +37,11 @@ pub struct HandlerError {
 
 impl HandlerError {
     pub fn permanent(message: impl Into<String>) -> Self {
-        Self {
-            message: message.into(),
-            retryable: false,
-        }
+        Self { message: message.into(), retryable: false }
     }
 
     pub fn transient(message: impl Into<String>) -> Self {
-        Self {
-            message: message.into(),
-            retryable: true,
-        }
+        Self { message: message.into(), retryable: true }
     }
 }
 
@@ -183,31 +177,16 @@ pub fn builtin(name: &str) -> Option<&'static BuiltinAction> {
 
 /// Validates `params` against `schema`, naming the first offending parameter.
 pub fn validate_params(action: &str, schema: &Value, params: &Value) -> Result<()> {
-    let validator = jsonschema::validator_for(schema).map_err(|e| {
-        Error::validation(
-            "params",
-            format!("action {action} has an invalid parameter schema: {e}"),
-        )
-    })?;
+    let validator = jsonschema::validator_for(schema)
+        .map_err(|e| Error::validation("params", format!("action {action} has an invalid parameter schema: {e}")))?;
     let errors: Vec<_> = validator.iter_errors(params).take(5).collect();
     if let Some(first) = errors.first() {
         let path = |e: &jsonschema::ValidationError| {
             let at = e.instance_path().to_string();
-            if at.is_empty() {
-                "params".to_string()
-            } else {
-                format!("params{}", at.replace('/', "."))
-            }
+            if at.is_empty() { "params".to_string() } else { format!("params{}", at.replace('/', ".")) }
         };
-        let detail = errors
-            .iter()
-            .map(|e| format!("{}: {e}", path(e)))
-            .collect::<Vec<_>>()
-            .join("; ");
-        return Err(Error::validation(
-            path(first),
-            format!("{action}: {detail}"),
-        ));
+        let detail = errors.iter().map(|e| format!("{}: {e}", path(e))).collect::<Vec<_>>().join("; ");
+        return Err(Error::validation(path(first), format!("{action}: {detail}")));
     }
     Ok(())
 }
@@ -234,29 +213,17 @@ mod tests {
     #[test]
     fn every_builtin_schema_compiles_and_params_are_checked() {
         for b in BUILTINS {
-            assert!(
-                jsonschema::validator_for(&(b.schema)()).is_ok(),
-                "{}",
-                b.name
-            );
+            assert!(jsonschema::validator_for(&(b.schema)()).is_ok(), "{}", b.name);
         }
         let schema = (builtin("state.set").unwrap().schema)();
         assert!(validate_params("state.set", &schema, &json!({"key": "a", "value": 1})).is_ok());
-        let err =
-            validate_params("state.set", &schema, &json!({"key": 5, "value": 1})).unwrap_err();
+        let err = validate_params("state.set", &schema, &json!({"key": 5, "value": 1})).unwrap_err();
         match err {
             Error::Validation { field, .. } => assert_eq!(field, "params.key"),
             other => panic!("{other:?}"),
         }
         assert!(validate_params("state.set", &schema, &json!({"value": 1})).is_err());
-        assert!(
-            validate_params(
-                "state.set",
-                &schema,
-                &json!({"key": "a", "value": 1, "extra": true})
-            )
-            .is_err()
-        );
+        assert!(validate_params("state.set", &schema, &json!({"key": "a", "value": 1, "extra": true})).is_err());
     }
 }
 
@@ -299,6 +266,12 @@ pub fn resolve(name: &str) -> Option<ResolvedAction> {
 }
 
 impl ResolvedAction {
+    /// Whether the handler reaches outside Praetor (network), so its start must be durable
+    /// before it is called and its outcome recorded right after.
+    pub fn reaches_outside(&self) -> bool {
+        matches!(self.handler, HandlerSpec::Builtin("http.request"))
+    }
+
     /// The handler to call, with the parameters to call it with.
     pub fn handler(&self) -> Option<Box<dyn Handler>> {
         match self.handler {

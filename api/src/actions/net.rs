@@ -31,34 +31,23 @@ impl Egress {
     }
 
     pub fn new(allow: Vec<String>, allow_private: bool) -> Self {
-        Self {
-            allow: allow.into_iter().map(|h| h.to_ascii_lowercase()).collect(),
-            allow_private,
-        }
+        Self { allow: allow.into_iter().map(|h| h.to_ascii_lowercase()).collect(), allow_private }
     }
 
     fn host_allowed(&self, host: &str) -> bool {
         let host = host.to_ascii_lowercase();
-        self.allow
-            .iter()
-            .any(|pattern| match pattern.strip_prefix("*.") {
-                Some(suffix) => host.ends_with(&format!(".{suffix}")),
-                None => *pattern == host || pattern == "*",
-            })
+        self.allow.iter().any(|pattern| match pattern.strip_prefix("*.") {
+            Some(suffix) => host.ends_with(&format!(".{suffix}")),
+            None => *pattern == host || pattern == "*",
+        })
     }
 
     /// Checks `url` and resolves it to the addresses it may use.
     pub async fn check(&self, url: &Url) -> Result<(String, SocketAddr), HandlerError> {
         if !matches!(url.scheme(), "http" | "https") {
-            return Err(HandlerError::permanent(format!(
-                "scheme `{}` is not allowed (http or https)",
-                url.scheme()
-            )));
+            return Err(HandlerError::permanent(format!("scheme `{}` is not allowed (http or https)", url.scheme())));
         }
-        let host = url
-            .host_str()
-            .ok_or_else(|| HandlerError::permanent("the URL has no host"))?
-            .to_string();
+        let host = url.host_str().ok_or_else(|| HandlerError::permanent("the URL has no host"))?.to_string();
         if !self.host_allowed(host.trim_matches(['[', ']'])) {
             return Err(HandlerError::permanent(format!(
                 "host `{host}` is not in the organization's egress allowlist"
@@ -69,9 +58,7 @@ impl Egress {
             .await
             .map_err(|e| HandlerError::transient(format!("cannot resolve {host}: {e}")))?
             .collect();
-        let first = *addrs
-            .first()
-            .ok_or_else(|| HandlerError::transient(format!("{host} resolved to no address")))?;
+        let first = *addrs.first().ok_or_else(|| HandlerError::transient(format!("{host} resolved to no address")))?;
         if !self.allow_private
             && let Some(bad) = addrs.iter().find(|a| !is_public(a.ip()))
         {
@@ -137,10 +124,8 @@ pub async fn read_body(resp: reqwest::Response) -> Result<(Value, bool), Handler
     let mut resp = resp;
     let mut buf = Vec::new();
     let mut truncated = false;
-    while let Some(chunk) = resp
-        .chunk()
-        .await
-        .map_err(|e| HandlerError::transient(format!("reading the response: {e}")))?
+    while let Some(chunk) =
+        resp.chunk().await.map_err(|e| HandlerError::transient(format!("reading the response: {e}")))?
     {
         if buf.len() + chunk.len() > MAX_RESPONSE_BYTES {
             buf.extend_from_slice(&chunk[..MAX_RESPONSE_BYTES - buf.len()]);
@@ -161,30 +146,17 @@ pub struct HttpRequest;
 #[async_trait]
 impl Handler for HttpRequest {
     async fn run(&self, ctx: &HandlerCtx<'_>, params: &Value) -> Result<Outcome, HandlerError> {
-        let url_text = params
-            .get("url")
-            .and_then(Value::as_str)
-            .unwrap_or_default();
-        let url = Url::parse(url_text)
-            .map_err(|e| HandlerError::permanent(format!("`{url_text}` is not a URL: {e}")))?;
-        let method = params
-            .get("method")
-            .and_then(Value::as_str)
-            .unwrap_or("GET");
-        let method = reqwest::Method::from_bytes(method.as_bytes())
-            .map_err(|_| HandlerError::permanent("bad method"))?;
-        let timeout = Duration::from_secs(
-            params
-                .get("timeoutSeconds")
-                .and_then(Value::as_u64)
-                .unwrap_or(10)
-                .clamp(1, 60),
-        );
+        let url_text = params.get("url").and_then(Value::as_str).unwrap_or_default();
+        let url =
+            Url::parse(url_text).map_err(|e| HandlerError::permanent(format!("`{url_text}` is not a URL: {e}")))?;
+        let method = params.get("method").and_then(Value::as_str).unwrap_or("GET");
+        let method =
+            reqwest::Method::from_bytes(method.as_bytes()).map_err(|_| HandlerError::permanent("bad method"))?;
+        let timeout =
+            Duration::from_secs(params.get("timeoutSeconds").and_then(Value::as_u64).unwrap_or(10).clamp(1, 60));
         let (host, addr) = ctx.egress.check(&url).await?;
         let client = ctx.egress.pinned_client(&host, addr, timeout)?;
-        let mut req = client
-            .request(method, url.clone())
-            .header("idempotency-key", ctx.idempotency_key);
+        let mut req = client.request(method, url.clone()).header("idempotency-key", ctx.idempotency_key);
         if let Some(headers) = params.get("headers").and_then(Value::as_object) {
             for (k, v) in headers {
                 if let Some(v) = v.as_str() {
@@ -198,10 +170,7 @@ impl Handler for HttpRequest {
                 other => req.json(other),
             };
         }
-        let resp = req
-            .send()
-            .await
-            .map_err(|e| HandlerError::transient(format!("request to {host} failed: {e}")))?;
+        let resp = req.send().await.map_err(|e| HandlerError::transient(format!("request to {host} failed: {e}")))?;
         let status = resp.status();
         let mut headers = Map::new();
         for name in ["content-type", "location", "etag"] {
@@ -212,10 +181,7 @@ impl Handler for HttpRequest {
         let (body, truncated) = read_body(resp).await?;
         let output = json!({"status": status.as_u16(), "headers": headers, "body": body, "truncated": truncated});
         if status.is_success() {
-            Ok(Outcome::Done {
-                output,
-                ops: Vec::new(),
-            })
+            Ok(Outcome::Done { output, ops: Vec::new() })
         } else if status.is_server_error() || status.as_u16() == 429 {
             Err(HandlerError::transient(format!("{host} answered {status}")))
         } else {
@@ -255,10 +221,7 @@ mod tests {
 
     #[test]
     fn allowlist_patterns() {
-        let e = Egress::new(
-            vec!["api.example.com".into(), "*.corp.example".into()],
-            false,
-        );
+        let e = Egress::new(vec!["api.example.com".into(), "*.corp.example".into()], false);
         assert!(e.host_allowed("api.example.com"));
         assert!(e.host_allowed("API.example.com"));
         assert!(e.host_allowed("ci.corp.example"));
@@ -272,17 +235,10 @@ mod tests {
         let url = Url::parse("http://localhost:9/x").unwrap();
         let strict = Egress::new(vec!["localhost".into()], false);
         let err = strict.check(&url).await.unwrap_err();
-        assert!(
-            err.message.contains("refused") && !err.retryable,
-            "{}",
-            err.message
-        );
+        assert!(err.message.contains("refused") && !err.retryable, "{}", err.message);
         let lax = Egress::new(vec!["localhost".into()], true);
         assert!(lax.check(&url).await.is_ok());
-        let err = strict
-            .check(&Url::parse("ftp://localhost/").unwrap())
-            .await
-            .unwrap_err();
+        let err = strict.check(&Url::parse("ftp://localhost/").unwrap()).await.unwrap_err();
         assert!(err.message.contains("scheme"));
     }
 }

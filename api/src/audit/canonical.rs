@@ -3,16 +3,8 @@
 use serde_json::Value;
 
 /// Keys whose values are never written to the audit log, whatever the payload's author did.
-const SECRET_MARKERS: &[&str] = &[
-    "secret",
-    "password",
-    "token",
-    "authorization",
-    "api_key",
-    "apikey",
-    "credential",
-    "private_key",
-];
+const SECRET_MARKERS: &[&str] =
+    &["secret", "password", "token", "authorization", "api_key", "apikey", "credential", "private_key"];
 
 pub const REDACTED: &str = "[redacted]";
 
@@ -66,11 +58,7 @@ pub fn redact(value: Value) -> Value {
         Value::Object(map) => Value::Object(
             map.into_iter()
                 .map(|(k, v)| {
-                    let v = if is_secret_key(&k) {
-                        Value::String(REDACTED.into())
-                    } else {
-                        redact(v)
-                    };
+                    let v = if is_secret_key(&k) { Value::String(REDACTED.into()) } else { redact(v) };
                     (k, v)
                 })
                 .collect(),
@@ -88,10 +76,7 @@ mod tests {
     #[test]
     fn keys_are_sorted_at_every_depth() {
         let v = json!({"b": 1, "a": {"z": [3, {"y": null, "x": "é\n"}], "c": true}});
-        assert_eq!(
-            canonical_json(&v),
-            r#"{"a":{"c":true,"z":[3,{"x":"é\n","y":null}]},"b":1}"#
-        );
+        assert_eq!(canonical_json(&v), r#"{"a":{"c":true,"z":[3,{"x":"é\n","y":null}]},"b":1}"#);
     }
 
     #[test]

@@ -26,11 +26,7 @@ pub fn entry_json(e: &audit_event::Model) -> Value {
 }
 
 /// Writes `org`'s entries to `out`, returning how many were written.
-pub async fn export_org<C: ConnectionTrait>(
-    db: &C,
-    org: OrgId,
-    out: &mut dyn Write,
-) -> Result<u64> {
+pub async fn export_org<C: ConnectionTrait>(db: &C, org: OrgId, out: &mut dyn Write) -> Result<u64> {
     let mut after = 0i64;
     let mut count = 0u64;
     loop {
@@ -44,8 +40,7 @@ pub async fn export_org<C: ConnectionTrait>(
             break;
         }
         for e in &page {
-            writeln!(out, "{}", entry_json(e))
-                .map_err(|err| Error::internal(format!("export write failed: {err}")))?;
+            writeln!(out, "{}", entry_json(e)).map_err(|err| Error::internal(format!("export write failed: {err}")))?;
             after = e.seq;
             count += 1;
         }

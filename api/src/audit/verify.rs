@@ -51,29 +51,19 @@ pub async fn verify_org<C: ConnectionTrait>(db: &C, org: OrgId) -> Result<Report
             last_seq = e.seq;
             let problem = if e.seq != expected_seq {
                 Some(if e.seq > expected_seq {
-                    format!(
-                        "expected entry {expected_seq} next but found {}: entries are missing",
-                        e.seq
-                    )
+                    format!("expected entry {expected_seq} next but found {}: entries are missing", e.seq)
                 } else {
                     format!("expected entry {expected_seq} next but found {}", e.seq)
                 })
             } else if e.prev_hash != prev_hash {
-                Some(
-                    "its previous-hash does not match the entry before it (reordered or replaced)"
-                        .to_string(),
-                )
+                Some("its previous-hash does not match the entry before it (reordered or replaced)".to_string())
             } else if model_hash(&e) != e.hash {
                 Some("its content does not match its hash (edited)".to_string())
             } else {
                 None
             };
             if let Some(reason) = problem {
-                first_broken = Some(Broken {
-                    seq: e.seq,
-                    id: e.id.to_string(),
-                    reason,
-                });
+                first_broken = Some(Broken { seq: e.seq, id: e.id.to_string(), reason });
                 break 'pages;
             }
             prev_hash = e.hash.clone();
@@ -101,12 +91,7 @@ pub async fn verify_org<C: ConnectionTrait>(db: &C, org: OrgId) -> Result<Report
     if first_broken.is_none() {
         first_broken = cross_check_plan_events(db, org).await?;
     }
-    Ok(Report {
-        org_id: org.to_string(),
-        entries,
-        head_seq,
-        first_broken,
-    })
+    Ok(Report { org_id: org.to_string(), entries, head_seq, first_broken })
 }
 
 /// Plan events are anchored in the chain: every one was written with an audit entry carrying
@@ -129,10 +114,9 @@ async fn cross_check_plan_events<C: ConnectionTrait>(db: &C, org: OrgId) -> Resu
         after = last.seq;
         for entry in &page {
             let payload: Value = serde_json::from_str(&entry.payload).unwrap_or(Value::Null);
-            let (Some(plan), Some(seq)) = (
-                payload.get("plan").and_then(Value::as_str),
-                payload.get("seq").and_then(Value::as_i64),
-            ) else {
+            let (Some(plan), Some(seq)) =
+                (payload.get("plan").and_then(Value::as_str), payload.get("seq").and_then(Value::as_i64))
+            else {
                 continue;
             };
             let Ok(plan_id) = plan.parse::<praetor_entities::PlanId>() else {
@@ -144,22 +128,17 @@ async fn cross_check_plan_events<C: ConnectionTrait>(db: &C, org: OrgId) -> Resu
                 .one(db)
                 .await?;
             let problem = match row {
-                None => Some(format!(
-                    "event {seq} of plan {plan} is missing from the plan's log"
-                )),
+                None => Some(format!("event {seq} of plan {plan} is missing from the plan's log")),
                 Some(r) => {
                     let stored: Value = serde_json::from_str(&r.data).unwrap_or(Value::Null);
                     let anchored = payload.get("event").cloned().unwrap_or(Value::Null);
-                    (super::canonical_json(&super::redact(stored)) != super::canonical_json(&anchored))
-                        .then(|| format!("event {seq} of plan {plan} differs from the copy anchored in this entry (edited)"))
+                    (super::canonical_json(&super::redact(stored)) != super::canonical_json(&anchored)).then(|| {
+                        format!("event {seq} of plan {plan} differs from the copy anchored in this entry (edited)")
+                    })
                 }
             };
             if let Some(reason) = problem {
-                return Ok(Some(Broken {
-                    seq: entry.seq,
-                    id: entry.id.to_string(),
-                    reason,
-                }));
+                return Ok(Some(Broken { seq: entry.seq, id: entry.id.to_string(), reason }));
             }
         }
         if (page.len() as u64) < PAGE {

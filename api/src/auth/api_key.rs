@@ -34,18 +34,12 @@ pub fn mint() -> NewKey {
 fn looks_like_key(token: &str) -> bool {
     token.len() == KEY_PREFIX.len() + 64
         && token.starts_with(KEY_PREFIX)
-        && token[KEY_PREFIX.len()..]
-            .bytes()
-            .all(|b| b.is_ascii_hexdigit())
+        && token[KEY_PREFIX.len()..].bytes().all(|b| b.is_ascii_hexdigit())
 }
 
 /// Resolves a bearer token to its principal. Unknown, revoked and expired keys all answer the
 /// same UNAUTHENTICATED error so a caller cannot probe which keys exist.
-pub async fn authenticate(
-    db: &DatabaseConnection,
-    clock: &dyn Clock,
-    token: &str,
-) -> Result<Principal> {
+pub async fn authenticate(db: &DatabaseConnection, clock: &dyn Clock, token: &str) -> Result<Principal> {
     let denied = || Error::Unauthenticated("invalid, revoked or expired API key".into());
     if !looks_like_key(token) {
         return Err(denied());
@@ -61,41 +55,22 @@ pub async fn authenticate(
         return Err(denied());
     }
     let subject = match (key.owner_user_id, key.owner_service_account_id) {
-        (Some(uid), None) => Subject::User(
-            user::Entity::find_by_id(uid)
-                .one(db)
-                .await?
-                .ok_or_else(denied)?,
-        ),
-        (None, Some(said)) => Subject::ServiceAccount(
-            service_account::Entity::find_by_id(said)
-                .one(db)
-                .await?
-                .ok_or_else(denied)?,
-        ),
+        (Some(uid), None) => Subject::User(user::Entity::find_by_id(uid).one(db).await?.ok_or_else(denied)?),
+        (None, Some(said)) => {
+            Subject::ServiceAccount(service_account::Entity::find_by_id(said).one(db).await?.ok_or_else(denied)?)
+        }
         _ => {
-            return Err(Error::internal(format!(
-                "API key {} has no single owner",
-                key.id
-            )));
+            return Err(Error::internal(format!("API key {} has no single owner", key.id)));
         }
     };
-    if key
-        .last_used_at
-        .is_none_or(|t| now - t > Duration::seconds(LAST_USED_GRANULARITY_SECS))
-    {
+    if key.last_used_at.is_none_or(|t| now - t > Duration::seconds(LAST_USED_GRANULARITY_SECS)) {
         api_key::Entity::update_many()
             .col_expr(api_key::Column::LastUsedAt, Expr::value(now))
             .filter(api_key::Column::Id.eq(key.id))
             .exec(db)
             .await?;
     }
-    Ok(Principal {
-        subject,
-        key_org: Some(key.org_id),
-        via_key: Some(key.id),
-        on_behalf_of: Vec::new(),
-    })
+    Ok(Principal { subject, key_org: Some(key.org_id), via_key: Some(key.id), on_behalf_of: Vec::new() })
 }
 
 #[cfg(test)]

@@ -46,12 +46,7 @@ pub struct Principal {
 
 impl Principal {
     pub fn new(subject: Subject) -> Self {
-        Self {
-            subject,
-            key_org: None,
-            via_key: None,
-            on_behalf_of: Vec::new(),
-        }
+        Self { subject, key_org: None, via_key: None, on_behalf_of: Vec::new() }
     }
 
     /// The subject as written in RBAC rules: `user:<uuid>` or `sa:<uuid>`.
@@ -64,16 +59,10 @@ impl Principal {
 
     pub fn actor(&self) -> ActorRef {
         match &self.subject {
-            Subject::User(u) => ActorRef {
-                kind: "user".into(),
-                id: u.id.to_string(),
-                name: u.email.clone(),
-            },
-            Subject::ServiceAccount(sa) => ActorRef {
-                kind: "service_account".into(),
-                id: sa.id.to_string(),
-                name: sa.name.clone(),
-            },
+            Subject::User(u) => ActorRef { kind: "user".into(), id: u.id.to_string(), name: u.email.clone() },
+            Subject::ServiceAccount(sa) => {
+                ActorRef { kind: "service_account".into(), id: sa.id.to_string(), name: sa.name.clone() }
+            }
         }
     }
 
@@ -129,15 +118,11 @@ impl Credentials {
     pub fn from_headers(headers: &HeaderMap) -> Result<Self> {
         let mut creds = Credentials::default();
         if let Some(value) = headers.get(AUTHORIZATION) {
-            let text = value
-                .to_str()
-                .map_err(|_| Error::Unauthenticated("malformed Authorization header".into()))?;
+            let text = value.to_str().map_err(|_| Error::Unauthenticated("malformed Authorization header".into()))?;
             let token = text
                 .strip_prefix("Bearer ")
                 .or_else(|| text.strip_prefix("bearer "))
-                .ok_or_else(|| {
-                    Error::Unauthenticated("expected `Authorization: Bearer prk_…`".into())
-                })?;
+                .ok_or_else(|| Error::Unauthenticated("expected `Authorization: Bearer prk_…`".into()))?;
             creds.bearer = Some(token.trim().to_string());
         }
         for value in headers.get_all(COOKIE) {
@@ -157,18 +142,14 @@ impl Credentials {
     /// Reads `{"authorization": "Bearer prk_…"}` (or `Authorization`, or `token`) from a
     /// websocket `connection_init` payload.
     pub fn from_init_payload(payload: &serde_json::Value) -> Result<Option<String>> {
-        let field = ["authorization", "Authorization", "token"]
-            .iter()
-            .find_map(|k| payload.get(*k))
-            .and_then(|v| v.as_str());
+        let field =
+            ["authorization", "Authorization", "token"].iter().find_map(|k| payload.get(*k)).and_then(|v| v.as_str());
         match field {
             None => Ok(None),
             Some(text) => {
                 let token = text.strip_prefix("Bearer ").unwrap_or(text).trim();
                 if token.is_empty() {
-                    Err(Error::Unauthenticated(
-                        "empty token in connection_init".into(),
-                    ))
+                    Err(Error::Unauthenticated("empty token in connection_init".into()))
                 } else {
                     Ok(Some(token.to_string()))
                 }
@@ -178,11 +159,7 @@ impl Credentials {
 
     /// Resolves the credentials. A bearer token that does not authenticate is an error (the
     /// caller meant to authenticate); a stale session cookie just means anonymous.
-    pub async fn authenticate(
-        &self,
-        db: &DatabaseConnection,
-        clock: &dyn Clock,
-    ) -> Result<Option<Principal>> {
+    pub async fn authenticate(&self, db: &DatabaseConnection, clock: &dyn Clock) -> Result<Option<Principal>> {
         if let Some(token) = &self.bearer {
             return api_key::authenticate(db, clock, token).await.map(Some);
         }
@@ -208,10 +185,7 @@ pub fn random_token(bytes: usize) -> String {
 
 /// Rebuilds the principal named by an RBAC subject (`user:<uuid>` or `sa:<uuid>`), for work done
 /// later on someone's behalf (a queued plan is re-checked against its proposer's rights).
-pub async fn principal_for_subject(
-    db: &DatabaseConnection,
-    subject: &str,
-) -> Result<Option<Principal>> {
+pub async fn principal_for_subject(db: &DatabaseConnection, subject: &str) -> Result<Option<Principal>> {
     use sea_orm::EntityTrait;
     let Some((kind, id)) = subject.split_once(':') else {
         return Ok(None);
@@ -241,10 +215,7 @@ mod tests {
     fn reads_bearer_and_session_cookie() {
         let mut h = HeaderMap::new();
         h.insert(AUTHORIZATION, HeaderValue::from_static("Bearer prk_abc"));
-        h.insert(
-            COOKIE,
-            HeaderValue::from_static("a=b; praetor_session=s3cr3t; c=d"),
-        );
+        h.insert(COOKIE, HeaderValue::from_static("a=b; praetor_session=s3cr3t; c=d"));
         let c = Credentials::from_headers(&h).unwrap();
         assert_eq!(c.bearer.as_deref(), Some("prk_abc"));
         assert_eq!(c.session.as_deref(), Some("s3cr3t"));
@@ -253,27 +224,15 @@ mod tests {
     #[test]
     fn rejects_non_bearer_authorization() {
         let mut h = HeaderMap::new();
-        h.insert(
-            AUTHORIZATION,
-            HeaderValue::from_static("Basic Zm9vOmJhcg=="),
-        );
-        assert_eq!(
-            Credentials::from_headers(&h).unwrap_err().code(),
-            "UNAUTHENTICATED"
-        );
+        h.insert(AUTHORIZATION, HeaderValue::from_static("Basic Zm9vOmJhcg=="));
+        assert_eq!(Credentials::from_headers(&h).unwrap_err().code(), "UNAUTHENTICATED");
     }
 
     #[test]
     fn init_payload_token() {
         let p = serde_json::json!({"authorization": "Bearer prk_x"});
-        assert_eq!(
-            Credentials::from_init_payload(&p).unwrap().as_deref(),
-            Some("prk_x")
-        );
-        assert_eq!(
-            Credentials::from_init_payload(&serde_json::json!({})).unwrap(),
-            None
-        );
+        assert_eq!(Credentials::from_init_payload(&p).unwrap().as_deref(), Some("prk_x"));
+        assert_eq!(Credentials::from_init_payload(&serde_json::json!({})).unwrap(), None);
         assert!(Credentials::from_init_payload(&serde_json::json!({"token": ""})).is_err());
     }
 
@@ -281,9 +240,6 @@ mod tests {
     fn tokens_are_random_and_hashes_stable() {
         assert_ne!(random_token(16), random_token(16));
         assert_eq!(random_token(32).len(), 64);
-        assert_eq!(
-            hash_secret("abc"),
-            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
-        );
+        assert_eq!(hash_secret("abc"), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
     }
 }

@@ -15,12 +15,7 @@ pub struct NewSession {
     pub expires_at: chrono::DateTime<chrono::Utc>,
 }
 
-pub async fn create(
-    db: &DatabaseConnection,
-    clock: &dyn Clock,
-    user: UserId,
-    ttl_hours: u32,
-) -> Result<NewSession> {
+pub async fn create(db: &DatabaseConnection, clock: &dyn Clock, user: UserId, ttl_hours: u32) -> Result<NewSession> {
     let token = random_token(32);
     let now = clock.now();
     let expires_at = now + Duration::hours(i64::from(ttl_hours));
@@ -33,22 +28,12 @@ pub async fn create(
     .insert(db)
     .await?;
     // Sessions are few per user; expired ones are cleaned when a new one starts.
-    user_session::Entity::delete_many()
-        .filter(user_session::Column::ExpiresAt.lte(now))
-        .exec(db)
-        .await?;
+    user_session::Entity::delete_many().filter(user_session::Column::ExpiresAt.lte(now)).exec(db).await?;
     Ok(NewSession { token, expires_at })
 }
 
-pub async fn authenticate(
-    db: &DatabaseConnection,
-    clock: &dyn Clock,
-    token: &str,
-) -> Result<Option<Principal>> {
-    let Some(session) = user_session::Entity::find_by_id(hash_secret(token))
-        .one(db)
-        .await?
-    else {
+pub async fn authenticate(db: &DatabaseConnection, clock: &dyn Clock, token: &str) -> Result<Option<Principal>> {
+    let Some(session) = user_session::Entity::find_by_id(hash_secret(token)).one(db).await? else {
         return Ok(None);
     };
     if session.expires_at <= clock.now() {
@@ -59,9 +44,7 @@ pub async fn authenticate(
 }
 
 pub async fn destroy(db: &DatabaseConnection, token: &str) -> Result<()> {
-    user_session::Entity::delete_by_id(hash_secret(token))
-        .exec(db)
-        .await?;
+    user_session::Entity::delete_by_id(hash_secret(token)).exec(db).await?;
     Ok(())
 }
 

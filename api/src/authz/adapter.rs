@@ -34,10 +34,7 @@ fn parse_line(line: &str) -> Option<Rule> {
     }
     let mut parts = line.split(',').map(|s| s.trim().to_string());
     let ptype = parts.next()?;
-    Some(Rule {
-        ptype,
-        fields: parts.collect(),
-    })
+    Some(Rule { ptype, fields: parts.collect() })
 }
 
 /// The RBAC subject string of a binding's subject.
@@ -83,25 +80,13 @@ pub struct PendingAdapter {
 impl PendingAdapter {
     pub async fn fetch(self) -> Result<OrgRuleAdapter> {
         let mut rules: Vec<Rule> = BUILTIN_RULES.lines().filter_map(parse_line).collect();
-        for b in role_binding::Entity::find_in_org(self.org)
-            .all(&self.db)
-            .await?
-        {
+        for b in role_binding::Entity::find_in_org(self.org).all(&self.db).await? {
             let Some(subject) = binding_subject(&b.subject_kind, b.subject_id) else {
-                return Err(Error::internal(format!(
-                    "role binding {} has subject kind {}",
-                    b.id, b.subject_kind
-                )));
+                return Err(Error::internal(format!("role binding {} has subject kind {}", b.id, b.subject_kind)));
             };
-            rules.push(Rule {
-                ptype: "g".into(),
-                fields: vec![subject, format!("role:{}", b.role), b.domain],
-            });
+            rules.push(Rule { ptype: "g".into(), fields: vec![subject, format!("role:{}", b.role), b.domain] });
         }
-        for m in group_member::Entity::find_in_org(self.org)
-            .all(&self.db)
-            .await?
-        {
+        for m in group_member::Entity::find_in_org(self.org).all(&self.db).await? {
             rules.push(Rule {
                 ptype: "g".into(),
                 fields: vec![rbac_user(m.user_id.0), rbac_group(m.group_id.0), "*".into()],
@@ -112,30 +97,20 @@ impl PendingAdapter {
 }
 
 fn read_only() -> casbin::Error {
-    casbin::Error::AdapterError(AdapterError(
-        "RBAC rules change through Praetor's services, not through casbin".into(),
-    ))
+    casbin::Error::AdapterError(AdapterError("RBAC rules change through Praetor's services, not through casbin".into()))
 }
 
 #[async_trait]
 impl Adapter for OrgRuleAdapter {
     async fn load_policy(&mut self, m: &mut dyn Model) -> casbin::Result<()> {
         for rule in &self.rules {
-            let sec = if rule.ptype.starts_with('g') {
-                "g"
-            } else {
-                "p"
-            };
+            let sec = if rule.ptype.starts_with('g') { "g" } else { "p" };
             m.add_policy(sec, &rule.ptype, rule.fields.clone());
         }
         Ok(())
     }
 
-    async fn load_filtered_policy<'a>(
-        &mut self,
-        m: &mut dyn Model,
-        _f: Filter<'a>,
-    ) -> casbin::Result<()> {
+    async fn load_filtered_policy<'a>(&mut self, m: &mut dyn Model, _f: Filter<'a>) -> casbin::Result<()> {
         // The adapter already holds exactly one organization's rules.
         self.load_policy(m).await
     }
@@ -152,39 +127,19 @@ impl Adapter for OrgRuleAdapter {
         false
     }
 
-    async fn add_policy(
-        &mut self,
-        _sec: &str,
-        _ptype: &str,
-        _rule: Vec<String>,
-    ) -> casbin::Result<bool> {
+    async fn add_policy(&mut self, _sec: &str, _ptype: &str, _rule: Vec<String>) -> casbin::Result<bool> {
         Err(read_only())
     }
 
-    async fn add_policies(
-        &mut self,
-        _sec: &str,
-        _ptype: &str,
-        _rules: Vec<Vec<String>>,
-    ) -> casbin::Result<bool> {
+    async fn add_policies(&mut self, _sec: &str, _ptype: &str, _rules: Vec<Vec<String>>) -> casbin::Result<bool> {
         Err(read_only())
     }
 
-    async fn remove_policy(
-        &mut self,
-        _sec: &str,
-        _ptype: &str,
-        _rule: Vec<String>,
-    ) -> casbin::Result<bool> {
+    async fn remove_policy(&mut self, _sec: &str, _ptype: &str, _rule: Vec<String>) -> casbin::Result<bool> {
         Err(read_only())
     }
 
-    async fn remove_policies(
-        &mut self,
-        _sec: &str,
-        _ptype: &str,
-        _rules: Vec<Vec<String>>,
-    ) -> casbin::Result<bool> {
+    async fn remove_policies(&mut self, _sec: &str, _ptype: &str, _rules: Vec<Vec<String>>) -> casbin::Result<bool> {
         Err(read_only())
     }
 

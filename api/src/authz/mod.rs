@@ -31,14 +31,7 @@ pub const MODEL: &str = include_str!("../../../policies/rbac_model.conf");
 pub const BUILTIN_RULES: &str = include_str!("../../../policies/rbac_roles.csv");
 
 /// Roles that can be bound.
-pub const BUILTIN_ROLES: &[&str] = &[
-    "org_admin",
-    "org_member",
-    "project_admin",
-    "operator",
-    "approver",
-    "viewer",
-];
+pub const BUILTIN_ROLES: &[&str] = &["org_admin", "org_member", "project_admin", "operator", "approver", "viewer"];
 
 /// Where an operation happens: the organization itself, or one of its projects.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -74,25 +67,13 @@ impl OrgRbac {
     }
 
     pub async fn from_adapter(adapter: OrgRuleAdapter, version: i64) -> Result<Self> {
-        let model = DefaultModel::from_str(MODEL)
-            .await
-            .map_err(Error::internal)?;
+        let model = DefaultModel::from_str(MODEL).await.map_err(Error::internal)?;
         let members = adapter.members();
-        let mut enforcer = Enforcer::new_raw(model, adapter)
-            .await
-            .map_err(Error::internal)?;
+        let mut enforcer = Enforcer::new_raw(model, adapter).await.map_err(Error::internal)?;
         // A binding in domain "*" (org-wide) applies in every domain of the org.
-        enforcer
-            .get_role_manager()
-            .write()
-            .matching_fn(None, Some(casbin::function_map::key_match));
+        enforcer.get_role_manager().write().matching_fn(None, Some(casbin::function_map::key_match));
         enforcer.load_policy().await.map_err(Error::internal)?;
-        Ok(Self {
-            version,
-            enforcer,
-            members,
-            decisions: Mutex::new(HashMap::new()),
-        })
+        Ok(Self { version, enforcer, members, decisions: Mutex::new(HashMap::new()) })
     }
 
     pub fn is_member(&self, subject: &str) -> bool {
@@ -107,15 +88,12 @@ impl OrgRbac {
         {
             return *hit;
         }
-        let decision = self
-            .enforcer
-            .enforce((subject, domain, op))
-            .unwrap_or_else(|e| {
-                // An evaluation error denies (fail closed); it is logged because it means the
-                // model or a rule is malformed.
-                tracing::error!(%subject, %domain, %op, "RBAC evaluation failed: {e}");
-                false
-            });
+        let decision = self.enforcer.enforce((subject, domain, op)).unwrap_or_else(|e| {
+            // An evaluation error denies (fail closed); it is logged because it means the
+            // model or a rule is malformed.
+            tracing::error!(%subject, %domain, %op, "RBAC evaluation failed: {e}");
+            false
+        });
         if let Ok(mut cache) = self.decisions.lock() {
             if cache.len() >= DECISION_CACHE_LIMIT {
                 cache.clear();
@@ -134,10 +112,7 @@ pub struct Authz {
 
 impl Authz {
     pub fn new(db: DatabaseConnection) -> Self {
-        Self {
-            db,
-            orgs: RwLock::new(HashMap::new()),
-        }
+        Self { db, orgs: RwLock::new(HashMap::new()) }
     }
 
     /// The enforcer for `org` at the version recorded on the (freshly read) org row.
@@ -170,12 +145,7 @@ impl Authz {
         if !rbac.is_member(&subject) {
             return Err(not_found());
         }
-        Ok(OrgAccess {
-            org: Arc::new(org),
-            principal: Arc::new(principal.clone()),
-            rbac,
-            subject,
-        })
+        Ok(OrgAccess { org: Arc::new(org), principal: Arc::new(principal.clone()), rbac, subject })
     }
 }
 
@@ -208,16 +178,9 @@ impl OrgAccess {
     /// A permit for `op` in `domain`, or FORBIDDEN naming what was missing.
     pub fn permit(&self, domain: Domain, op: &str) -> Result<Permit> {
         if self.allows(domain, op) {
-            Ok(Permit {
-                access: self.clone(),
-                domain,
-                op: op.to_string(),
-            })
+            Ok(Permit { access: self.clone(), domain, op: op.to_string() })
         } else {
-            Err(Error::forbidden(format!(
-                "missing permission `{op}` in {}",
-                domain_label(domain)
-            )))
+            Err(Error::forbidden(format!("missing permission `{op}` in {}", domain_label(domain))))
         }
     }
 
@@ -277,13 +240,9 @@ pub struct InstanceAdmin {
 impl InstanceAdmin {
     pub fn check(principal: &Principal) -> Result<Self> {
         if principal.is_instance_admin() {
-            Ok(Self {
-                principal: principal.clone(),
-            })
+            Ok(Self { principal: principal.clone() })
         } else {
-            Err(Error::forbidden(
-                "only an instance administrator may do this",
-            ))
+            Err(Error::forbidden("only an instance administrator may do this"))
         }
     }
 

@@ -10,9 +10,7 @@ const DAVE: &str = "user:d";
 const BOT: &str = "sa:bot";
 
 async fn rbac(lines: &str) -> OrgRbac {
-    OrgRbac::from_adapter(OrgRuleAdapter::from_lines(lines), 1)
-        .await
-        .unwrap()
+    OrgRbac::from_adapter(OrgRuleAdapter::from_lines(lines), 1).await.unwrap()
 }
 
 #[tokio::test]

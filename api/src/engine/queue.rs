@@ -11,8 +11,8 @@ use chrono::{DateTime, Duration, Utc};
 use praetor_entities::{JobId, OrgId, PlanId, ProjectId, job, project_lease};
 use sea_orm::sea_query::{Expr, LockBehavior, LockType, OnConflict};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait,
-    QueryFilter, QueryOrder, QuerySelect, Set,
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
+    QueryOrder, QuerySelect, Set,
 };
 
 use crate::db::begin_write;
@@ -44,11 +44,7 @@ pub async fn enqueue<C: ConnectionTrait>(
     job::Entity::insert(job)
         .on_conflict(
             OnConflict::column(job::Column::PlanId)
-                .update_columns([
-                    job::Column::RunAt,
-                    job::Column::LockedBy,
-                    job::Column::LockedUntil,
-                ])
+                .update_columns([job::Column::RunAt, job::Column::LockedBy, job::Column::LockedUntil])
                 .to_owned(),
         )
         .exec_without_returning(db)
@@ -57,19 +53,11 @@ pub async fn enqueue<C: ConnectionTrait>(
 }
 
 /// Claims the next due job for `worker`, if any.
-pub async fn claim(
-    db: &DatabaseConnection,
-    worker: &str,
-    now: DateTime<Utc>,
-) -> Result<Option<job::Model>> {
+pub async fn claim(db: &DatabaseConnection, worker: &str, now: DateTime<Utc>) -> Result<Option<job::Model>> {
     let txn = begin_write(db).await?;
     let candidate = job::Entity::find()
         .filter(job::Column::RunAt.lte(now))
-        .filter(
-            Condition::any()
-                .add(job::Column::LockedUntil.is_null())
-                .add(job::Column::LockedUntil.lt(now)),
-        )
+        .filter(Condition::any().add(job::Column::LockedUntil.is_null()).add(job::Column::LockedUntil.lt(now)))
         .order_by_asc(job::Column::RunAt)
         .lock_with_behavior(LockType::Update, LockBehavior::SkipLocked)
         .one(&txn)
@@ -103,10 +91,7 @@ pub async fn reschedule<C: ConnectionTrait>(
     job::Entity::update_many()
         .col_expr(job::Column::RunAt, Expr::value(run_at))
         .col_expr(job::Column::LockedBy, Expr::value(Option::<String>::None))
-        .col_expr(
-            job::Column::LockedUntil,
-            Expr::value(Option::<DateTime<Utc>>::None),
-        )
+        .col_expr(job::Column::LockedUntil, Expr::value(Option::<DateTime<Utc>>::None))
         .col_expr(job::Column::LastError, Expr::value(error))
         .filter(job::Column::Id.eq(job))
         .exec(db)
@@ -115,17 +100,9 @@ pub async fn reschedule<C: ConnectionTrait>(
 }
 
 /// Extends the claim on a job that is still being worked on.
-pub async fn renew<C: ConnectionTrait>(
-    db: &C,
-    job: JobId,
-    worker: &str,
-    now: DateTime<Utc>,
-) -> Result<bool> {
+pub async fn renew<C: ConnectionTrait>(db: &C, job: JobId, worker: &str, now: DateTime<Utc>) -> Result<bool> {
     let res = job::Entity::update_many()
-        .col_expr(
-            job::Column::LockedUntil,
-            Expr::value(Some(now + Duration::seconds(LOCK_SECS))),
-        )
+        .col_expr(job::Column::LockedUntil, Expr::value(Some(now + Duration::seconds(LOCK_SECS))))
         .filter(job::Column::Id.eq(job))
         .filter(job::Column::LockedBy.eq(worker))
         .exec(db)
@@ -142,10 +119,7 @@ pub async fn acquire_lease(
 ) -> Result<bool> {
     let txn = begin_write(db).await?;
     let until = now + Duration::seconds(LOCK_SECS);
-    let existing = project_lease::Entity::find_by_id(project)
-        .lock_exclusive()
-        .one(&txn)
-        .await?;
+    let existing = project_lease::Entity::find_by_id(project).lock_exclusive().one(&txn).await?;
     let acquired = match existing {
         None => project_lease::ActiveModel {
             project_id: Set(project),
@@ -168,11 +142,7 @@ pub async fn acquire_lease(
     Ok(acquired)
 }
 
-pub async fn release_lease<C: ConnectionTrait>(
-    db: &C,
-    project: ProjectId,
-    holder: &str,
-) -> Result<()> {
+pub async fn release_lease<C: ConnectionTrait>(db: &C, project: ProjectId, holder: &str) -> Result<()> {
     project_lease::Entity::delete_many()
         .filter(project_lease::Column::ProjectId.eq(project))
         .filter(project_lease::Column::Holder.eq(holder))

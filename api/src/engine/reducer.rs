@@ -55,13 +55,7 @@ impl PlanView {
         Self {
             status: PlanStatus::Draft,
             steps: vec![
-                StepProgress {
-                    status: StepStatus::Pending,
-                    attempts: 0,
-                    output: None,
-                    error: None,
-                    cost: 0.0
-                };
+                StepProgress { status: StepStatus::Pending, attempts: 0, output: None, error: None, cost: 0.0 };
                 steps
             ],
             next_step: 0,
@@ -79,19 +73,14 @@ impl PlanView {
     }
 
     fn step_mut(&mut self, index: usize) -> Result<&mut StepProgress, String> {
-        self.steps
-            .get_mut(index)
-            .ok_or_else(|| format!("step {index} does not exist"))
+        self.steps.get_mut(index).ok_or_else(|| format!("step {index} does not exist"))
     }
 
     fn expect(&self, allowed: &[PlanStatus], event: &str) -> Result<(), String> {
         if allowed.contains(&self.status) {
             Ok(())
         } else {
-            Err(format!(
-                "{event} is not possible while the plan is {}",
-                self.status.as_str()
-            ))
+            Err(format!("{event} is not possible while the plan is {}", self.status.as_str()))
         }
     }
 }
@@ -119,10 +108,7 @@ pub fn apply(view: &mut PlanView, event: &PlanEvent) -> Result<(), String> {
         PlanEvent::Approved { stage, .. } => {
             view.expect(&[S::PendingApproval], "Approved")?;
             if *stage != view.stages_satisfied {
-                return Err(format!(
-                    "approval for stage {stage} while stage {} is open",
-                    view.stages_satisfied
-                ));
+                return Err(format!("approval for stage {stage} while stage {} is open", view.stages_satisfied));
             }
         }
         PlanEvent::StageSatisfied { stage } => {
@@ -133,11 +119,7 @@ pub fn apply(view: &mut PlanView, event: &PlanEvent) -> Result<(), String> {
             view.stages_satisfied += 1;
             if view.stages_satisfied == view.stages_requested {
                 // A gate in the middle of a run goes back to the queue; a proposal is approved.
-                view.status = if view.open_gate.is_some() {
-                    S::Queued
-                } else {
-                    S::Approved
-                };
+                view.status = if view.open_gate.is_some() { S::Queued } else { S::Approved };
             }
         }
         PlanEvent::Rejected { .. } => {
@@ -159,10 +141,7 @@ pub fn apply(view: &mut PlanView, event: &PlanEvent) -> Result<(), String> {
         PlanEvent::StepStarted { index, attempt, .. } => {
             view.expect(&[S::Running], "StepStarted")?;
             if !view.compensating && *index != view.next_step {
-                return Err(format!(
-                    "step {index} started while step {} is next",
-                    view.next_step
-                ));
+                return Err(format!("step {index} started while step {} is next", view.next_step));
             }
             view.retry_at = None;
             let s = view.step_mut(*index)?;
@@ -172,10 +151,7 @@ pub fn apply(view: &mut PlanView, event: &PlanEvent) -> Result<(), String> {
         PlanEvent::StepSkipped { index, reason, .. } => {
             view.expect(&[S::Running], "StepSkipped")?;
             if *index != view.next_step {
-                return Err(format!(
-                    "step {index} skipped while step {} is next",
-                    view.next_step
-                ));
+                return Err(format!("step {index} skipped while step {} is next", view.next_step));
             }
             let s = view.step_mut(*index)?;
             s.status = StepStatus::Skipped;
@@ -196,12 +172,7 @@ pub fn apply(view: &mut PlanView, event: &PlanEvent) -> Result<(), String> {
             view.open_gate = Some(*index);
             view.status = S::PendingApproval;
         }
-        PlanEvent::StepSucceeded {
-            index,
-            output,
-            cost,
-            ..
-        } => {
+        PlanEvent::StepSucceeded { index, output, cost, .. } => {
             view.expect(&[S::Running], "StepSucceeded")?;
             let compensating = view.compensating;
             let s = view.step_mut(*index)?;
@@ -221,12 +192,7 @@ pub fn apply(view: &mut PlanView, event: &PlanEvent) -> Result<(), String> {
                 view.next_step = index + 1;
             }
         }
-        PlanEvent::StepFailed {
-            index,
-            error,
-            retry_at,
-            ..
-        } => {
+        PlanEvent::StepFailed { index, error, retry_at, .. } => {
             view.expect(&[S::Running], "StepFailed")?;
             let s = view.step_mut(*index)?;
             s.error = Some(error.clone());
@@ -250,14 +216,10 @@ pub fn apply(view: &mut PlanView, event: &PlanEvent) -> Result<(), String> {
             view.expect(&[S::Running], "CompensationStarted")?;
             view.compensating = true;
             if view.steps.get(*index).map(|s| s.status) != Some(StepStatus::Succeeded) {
-                return Err(format!(
-                    "compensation of step {index}, which did not succeed"
-                ));
+                return Err(format!("compensation of step {index}, which did not succeed"));
             }
         }
-        PlanEvent::CompensationFinished {
-            index, ok, error, ..
-        } => {
+        PlanEvent::CompensationFinished { index, ok, error, .. } => {
             view.expect(&[S::Running], "CompensationFinished")?;
             let s = view.step_mut(*index)?;
             if *ok {
@@ -280,19 +242,13 @@ pub fn apply(view: &mut PlanView, event: &PlanEvent) -> Result<(), String> {
         }
         PlanEvent::Cancelled { .. } => {
             if view.status.is_terminal() {
-                return Err(format!(
-                    "cannot cancel a plan that is {}",
-                    view.status.as_str()
-                ));
+                return Err(format!("cannot cancel a plan that is {}", view.status.as_str()));
             }
             view.status = S::Cancelled;
         }
         PlanEvent::Killed { .. } => {
             if view.status.is_terminal() {
-                return Err(format!(
-                    "cannot kill a plan that is {}",
-                    view.status.as_str()
-                ));
+                return Err(format!("cannot kill a plan that is {}", view.status.as_str()));
             }
             view.status = S::Killed;
         }
@@ -316,10 +272,7 @@ pub fn fold(steps: usize, events: &[PlanEvent]) -> Result<PlanView, (usize, Stri
 pub fn fold_state(start: Value, events: &[PlanEvent]) -> Result<Value, (usize, String, String)> {
     let mut s = start;
     for (i, e) in events.iter().enumerate() {
-        if let PlanEvent::StateChanged {
-            ops, state_hash, ..
-        } = e
-        {
+        if let PlanEvent::StateChanged { ops, state_hash, .. } = e {
             state::apply(&mut s, ops);
             let h = state::hash(&s);
             if &h != state_hash {
@@ -338,29 +291,15 @@ mod tests {
     use serde_json::json;
 
     fn actor() -> ActorRef {
-        ActorRef {
-            kind: "user".into(),
-            id: "usr_1".into(),
-            name: "a@b.c".into(),
-        }
+        ActorRef { kind: "user".into(), id: "usr_1".into(), name: "a@b.c".into() }
     }
 
     fn started(index: usize) -> PlanEvent {
-        PlanEvent::StepStarted {
-            index,
-            step: format!("s{index}"),
-            attempt: 1,
-            idempotency_key: format!("k{index}"),
-        }
+        PlanEvent::StepStarted { index, step: format!("s{index}"), attempt: 1, idempotency_key: format!("k{index}") }
     }
 
     fn ok(index: usize) -> PlanEvent {
-        PlanEvent::StepSucceeded {
-            index,
-            step: format!("s{index}"),
-            output: json!({"i": index}),
-            cost: 1.5,
-        }
+        PlanEvent::StepSucceeded { index, step: format!("s{index}"), output: json!({"i": index}), cost: 1.5 }
     }
 
     #[test]
@@ -372,17 +311,8 @@ mod tests {
                 policy_version: "v".into(),
                 steps: 2,
             },
-            PlanEvent::ApprovalRequested {
-                stage: 0,
-                name: "leads".into(),
-                groups: vec!["leads".into()],
-                count: 1,
-            },
-            PlanEvent::Approved {
-                stage: 0,
-                approver: actor(),
-                comment: "ok".into(),
-            },
+            PlanEvent::ApprovalRequested { stage: 0, name: "leads".into(), groups: vec!["leads".into()], count: 1 },
+            PlanEvent::Approved { stage: 0, approver: actor(), comment: "ok".into() },
             PlanEvent::StageSatisfied { stage: 0 },
             PlanEvent::Queued { by: actor() },
             PlanEvent::Started,
@@ -396,17 +326,9 @@ mod tests {
                 error: "boom".into(),
                 retry_at: Some(chrono::DateTime::UNIX_EPOCH),
             },
-            PlanEvent::StepStarted {
-                index: 1,
-                step: "s1".into(),
-                attempt: 2,
-                idempotency_key: "k1".into(),
-            },
+            PlanEvent::StepStarted { index: 1, step: "s1".into(), attempt: 2, idempotency_key: "k1".into() },
             ok(1),
-            PlanEvent::Succeeded {
-                state_hash: "x".into(),
-                project_seq: 2,
-            },
+            PlanEvent::Succeeded { state_hash: "x".into(), project_seq: 2 },
         ];
         let v = fold(2, &events).unwrap();
         assert_eq!(v.status, PlanStatus::Succeeded);
@@ -460,28 +382,13 @@ mod tests {
 
     #[test]
     fn state_fold_checks_every_hash() {
-        let ops = vec![StateOp::Set {
-            path: "a".into(),
-            value: json!(1),
-        }];
+        let ops = vec![StateOp::Set { path: "a".into(), value: json!(1) }];
         let mut s = state::empty();
         state::apply(&mut s, &ops);
-        let good = PlanEvent::StateChanged {
-            index: 0,
-            step: "s0".into(),
-            ops: ops.clone(),
-            state_hash: state::hash(&s),
-        };
-        assert_eq!(
-            fold_state(state::empty(), std::slice::from_ref(&good)).unwrap(),
-            json!({"a": 1})
-        );
-        let bad = PlanEvent::StateChanged {
-            index: 0,
-            step: "s0".into(),
-            ops,
-            state_hash: "f".repeat(64),
-        };
+        let good =
+            PlanEvent::StateChanged { index: 0, step: "s0".into(), ops: ops.clone(), state_hash: state::hash(&s) };
+        assert_eq!(fold_state(state::empty(), std::slice::from_ref(&good)).unwrap(), json!({"a": 1}));
+        let bad = PlanEvent::StateChanged { index: 0, step: "s0".into(), ops, state_hash: "f".repeat(64) };
         let (at, recorded, recomputed) = fold_state(state::empty(), &[good, bad]).unwrap_err();
         assert_eq!(at, 2);
         assert_eq!(recorded, "f".repeat(64));

@@ -9,9 +9,7 @@
 
 use std::collections::HashMap;
 
-use praetor_entities::{
-    OrgId, PlanId, ProjectId, TenantScoped, decision, plan, plan_event, project_state,
-};
+use praetor_entities::{OrgId, PlanId, ProjectId, TenantScoped, decision, plan, plan_event, project_state};
 use sea_orm::{ColumnTrait, ConnectionTrait, QueryFilter, QueryOrder};
 use serde::Serialize;
 use serde_json::Value;
@@ -58,12 +56,7 @@ fn diverged(
         events,
         state_hash: None,
         decisions_checked: 0,
-        divergence: Some(Divergence {
-            at_event: at,
-            reason: reason.into(),
-            recorded,
-            recomputed,
-        }),
+        divergence: Some(Divergence { at_event: at, reason: reason.into(), recorded, recomputed }),
     }
 }
 
@@ -84,11 +77,14 @@ async fn project_changes<C: ConnectionTrait>(
     Ok(q.all(db).await?)
 }
 
-/// Folds project state changes, checking each recorded hash. `Err` names the offending event.
-fn fold_changes(
-    rows: &[plan_event::Model],
-) -> std::result::Result<Value, (i64, PlanId, String, Option<String>, String)> {
+type FoldError = (i64, PlanId, String, Option<String>, String);
+
+/// Folds project state changes, checking each recorded hash. Returns the final state and the
+/// hash after each change (index `k - 1` holds the hash after change `k`). `Err` names the
+/// offending event.
+fn fold_changes(rows: &[plan_event::Model]) -> std::result::Result<(Value, Vec<String>), FoldError> {
     let mut s = state::empty();
+    let mut hashes = Vec::with_capacity(rows.len());
     for (i, row) in rows.iter().enumerate() {
         let expected_seq = i as i64 + 1;
         if row.project_seq != Some(expected_seq) {
@@ -100,22 +96,9 @@ fn fold_changes(
                 String::new(),
             ));
         }
-        let event: PlanEvent = match serde_json::from_str(&row.data) {
-            Ok(e) => e,
-            Err(e) => {
-                return Err((
-                    row.seq,
-                    row.plan_id,
-                    format!("unreadable event: {e}"),
-                    None,
-                    String::new(),
-                ));
-            }
-        };
-        let PlanEvent::StateChanged {
-            ops, state_hash, ..
-        } = event
-        else {
+        let event: PlanEvent = serde_json::from_str(&row.data)
+            .map_err(|e| (row.seq, row.plan_id, format!("unreadable event: {e}"), None, String::new()))?;
+        let PlanEvent::StateChanged { ops, state_hash, .. } = event else {
             return Err((
                 row.seq,
                 row.plan_id,
@@ -135,12 +118,19 @@ fn fold_changes(
                 h,
             ));
         }
+        hashes.push(h);
     }
-    Ok(s)
+    Ok((s, hashes))
 }
 
 /// Replays one plan.
 pub async fn replay_plan<C: ConnectionTrait>(db: &C, plan: &plan::Model) -> Result<Report> {
+    replay_plan_with(db, plan, None).await
+}
+
+/// Replays one plan. `folded` is the project's already verified fold (the hash after each state
+/// change), so replaying every plan of a project folds the project's state once, not per plan.
+async fn replay_plan_with<C: ConnectionTrait>(db: &C, plan: &plan::Model, folded: Option<&[String]>) -> Result<Report> {
     let subject = plan.id.to_string();
     let rows = store::load(db, plan.org_id, plan.id).await?;
     let mut events = Vec::with_capacity(rows.len());
@@ -170,14 +160,7 @@ pub async fn replay_plan<C: ConnectionTrait>(db: &C, plan: &plan::Model) -> Resu
                 events.push(e)
             }
             Err(e) => {
-                return Ok(diverged(
-                    subject,
-                    rows.len(),
-                    r.seq,
-                    format!("unreadable event: {e}"),
-                    None,
-                    None,
-                ));
+                return Ok(diverged(subject, rows.len(), r.seq, format!("unreadable event: {e}"), None, None));
             }
         }
     }
@@ -206,23 +189,26 @@ pub async fn replay_plan<C: ConnectionTrait>(db: &C, plan: &plan::Model) -> Resu
     let until = finish_seq.or(last_change);
     let mut state_hash = None;
     if let Some(until) = until {
-        let changes = project_changes(db, plan.org_id, plan.project_id, Some(until)).await?;
-        match fold_changes(&changes) {
-            Ok(s) => {
-                let h = state::hash(&s);
-                if let Some(PlanEvent::Succeeded {
-                    state_hash: recorded,
-                    ..
-                }) = events
-                    .iter()
-                    .find(|e| matches!(e, PlanEvent::Succeeded { .. }))
+        let fold = match folded {
+            Some(hashes) => match hashes.get((until.max(1) - 1) as usize) {
+                Some(h) => Ok(h.clone()),
+                None => {
+                    let why = format!("the project has fewer than {until} state changes");
+                    return Ok(diverged(subject, rows.len(), rows.len() as i64, why, None, None));
+                }
+            },
+            None => {
+                let changes = project_changes(db, plan.org_id, plan.project_id, Some(until)).await?;
+                fold_changes(&changes).map(|(s, _)| state::hash(&s))
+            }
+        };
+        match fold {
+            Ok(h) => {
+                if let Some(PlanEvent::Succeeded { state_hash: recorded, .. }) =
+                    events.iter().find(|e| matches!(e, PlanEvent::Succeeded { .. }))
                     && *recorded != h
                 {
-                    let at = rows
-                        .iter()
-                        .find(|r| r.kind == "Succeeded")
-                        .map(|r| r.seq)
-                        .unwrap_or(0);
+                    let at = rows.iter().find(|r| r.kind == "Succeeded").map(|r| r.seq).unwrap_or(0);
                     return Ok(diverged(
                         subject,
                         rows.len(),
@@ -235,19 +221,9 @@ pub async fn replay_plan<C: ConnectionTrait>(db: &C, plan: &plan::Model) -> Resu
                 state_hash = Some(h);
             }
             Err((at, other_plan, why, recorded, recomputed)) => {
-                let reason = if other_plan == plan.id {
-                    why
-                } else {
-                    format!("{why} (in plan {other_plan}, before this one)")
-                };
-                return Ok(diverged(
-                    subject,
-                    rows.len(),
-                    at,
-                    reason,
-                    recorded,
-                    Some(recomputed),
-                ));
+                let reason =
+                    if other_plan == plan.id { why } else { format!("{why} (in plan {other_plan}, before this one)") };
+                return Ok(diverged(subject, rows.len(), at, reason, recorded, Some(recomputed)));
             }
         }
     }
@@ -258,8 +234,7 @@ pub async fn replay_plan<C: ConnectionTrait>(db: &C, plan: &plan::Model) -> Resu
         .filter(decision::Column::Phase.eq("execute"))
         .all(db)
         .await?;
-    let by_step: HashMap<&str, &decision::Model> =
-        recorded.iter().map(|d| (d.step_id.as_str(), d)).collect();
+    let by_step: HashMap<&str, &decision::Model> = recorded.iter().map(|d| (d.step_id.as_str(), d)).collect();
     let mut checked = 0;
     for step in &steps {
         let Some(d) = by_step.get(step.id.as_str()) else {
@@ -270,61 +245,37 @@ pub async fn replay_plan<C: ConnectionTrait>(db: &C, plan: &plan::Model) -> Resu
         if again.as_str() != d.verdict {
             let at = rows
                 .iter()
-                .find(|r| {
-                    r.kind == "StepStarted" && r.data.contains(&format!("\"step\":\"{}\"", step.id))
-                })
+                .find(|r| r.kind == "StepStarted" && r.data.contains(&format!("\"step\":\"{}\"", step.id)))
                 .map(|r| r.seq)
                 .unwrap_or(0);
             return Ok(diverged(
                 subject,
                 rows.len(),
                 at,
-                format!(
-                    "step {} decides differently under policy version {}",
-                    step.id, d.policy_version
-                ),
+                format!("step {} decides differently under policy version {}", step.id, d.policy_version),
                 Some(d.verdict.clone()),
                 Some(again.as_str().into()),
             ));
         }
     }
-    Ok(Report {
-        subject,
-        events: rows.len(),
-        state_hash,
-        decisions_checked: checked,
-        divergence: None,
-    })
+    Ok(Report { subject, events: rows.len(), state_hash, decisions_checked: checked, divergence: None })
 }
 
 /// Replays every state change of a project from empty state and compares the result with the
 /// stored state.
-pub async fn replay_project<C: ConnectionTrait>(
-    db: &C,
-    org: OrgId,
-    project: ProjectId,
-) -> Result<Report> {
+pub async fn replay_project<C: ConnectionTrait>(db: &C, org: OrgId, project: ProjectId) -> Result<Report> {
     let subject = project.to_string();
     let changes = project_changes(db, org, project, None).await?;
-    let stored = project_state::Entity::find_in_org(org)
-        .filter(project_state::Column::ProjectId.eq(project))
-        .one(db)
-        .await?;
-    match fold_changes(&changes) {
-        Err((at, plan, why, recorded, recomputed)) => Ok(diverged(
-            subject,
-            changes.len(),
-            at,
-            format!("{why} (plan {plan})"),
-            recorded,
-            Some(recomputed),
-        )),
+    let stored =
+        project_state::Entity::find_in_org(org).filter(project_state::Column::ProjectId.eq(project)).one(db).await?;
+    match fold_changes(&changes).map(|(s, _)| s) {
+        Err((at, plan, why, recorded, recomputed)) => {
+            Ok(diverged(subject, changes.len(), at, format!("{why} (plan {plan})"), recorded, Some(recomputed)))
+        }
         Ok(s) => {
             let h = state::hash(&s);
-            let stored_hash = stored
-                .as_ref()
-                .map(|r| r.state_hash.clone())
-                .unwrap_or_else(|| state::hash(&state::empty()));
+            let stored_hash =
+                stored.as_ref().map(|r| r.state_hash.clone()).unwrap_or_else(|| state::hash(&state::empty()));
             if stored_hash != h {
                 return Ok(diverged(
                     subject,
@@ -335,31 +286,24 @@ pub async fn replay_project<C: ConnectionTrait>(
                     Some(h),
                 ));
             }
-            Ok(Report {
-                subject,
-                events: changes.len(),
-                state_hash: Some(h),
-                decisions_checked: 0,
-                divergence: None,
-            })
+            Ok(Report { subject, events: changes.len(), state_hash: Some(h), decisions_checked: 0, divergence: None })
         }
     }
 }
 
 /// Every plan of a project, plus the project's state.
-pub async fn replay_project_plans<C: ConnectionTrait>(
-    db: &C,
-    org: OrgId,
-    project: ProjectId,
-) -> Result<Vec<Report>> {
+pub async fn replay_project_plans<C: ConnectionTrait>(db: &C, org: OrgId, project: ProjectId) -> Result<Vec<Report>> {
     let plans = plan::Entity::find_in_org(org)
         .filter(plan::Column::ProjectId.eq(project))
         .order_by_asc(plan::Column::Id)
         .all(db)
         .await?;
+    let changes = project_changes(db, org, project, None).await?;
+    // If the project's own fold diverges, each plan folds for itself so the report names where.
+    let folded = fold_changes(&changes).ok().map(|(_, hashes)| hashes);
     let mut out = Vec::with_capacity(plans.len() + 1);
     for p in &plans {
-        out.push(replay_plan(db, p).await?);
+        out.push(replay_plan_with(db, p, folded.as_deref()).await?);
     }
     out.push(replay_project(db, org, project).await?);
     Ok(out)

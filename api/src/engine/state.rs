@@ -44,10 +44,7 @@ pub fn hash(state: &Value) -> String {
 pub fn parse_path(field: &str, path: &str) -> Result<Vec<String>> {
     let segments: Vec<String> = path.split('.').map(str::to_string).collect();
     let ok_segment = |s: &String| {
-        !s.is_empty()
-            && s.len() <= 64
-            && s.chars()
-                .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+        !s.is_empty() && s.len() <= 64 && s.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
     };
     if segments.len() > MAX_PATH_DEPTH || !segments.iter().all(ok_segment) {
         return Err(Error::validation(
@@ -133,18 +130,12 @@ pub fn merge_patch_ops(prefix: Option<&str>, patch: &Value, out: &mut Vec<StateO
                 match v {
                     Value::Null => out.push(StateOp::Delete { path }),
                     Value::Object(_) => merge_patch_ops(Some(&path), v, out)?,
-                    other => out.push(StateOp::Set {
-                        path,
-                        value: other.clone(),
-                    }),
+                    other => out.push(StateOp::Set { path, value: other.clone() }),
                 }
             }
             Ok(())
         }
-        _ => Err(Error::validation(
-            "patch",
-            "a merge patch must be a JSON object",
-        )),
+        _ => Err(Error::validation("patch", "a merge patch must be a JSON object")),
     }
 }
 
@@ -160,11 +151,7 @@ pub fn diff(state: &Value, ops: &[StateOp]) -> Vec<StateChange> {
         apply(&mut after, std::slice::from_ref(op));
         let now = get(&after, &path).cloned();
         if before != now {
-            changes.push(StateChange {
-                path,
-                before,
-                after: now,
-            });
+            changes.push(StateChange { path, before, after: now });
         }
     }
     changes
@@ -190,52 +177,27 @@ mod tests {
     #[test]
     fn set_delete_and_hash() {
         let mut s = empty();
-        apply(
-            &mut s,
-            &[StateOp::Set {
-                path: "deployments.web.env".into(),
-                value: json!("prod"),
-            }],
-        );
+        apply(&mut s, &[StateOp::Set { path: "deployments.web.env".into(), value: json!("prod") }]);
         assert_eq!(s, json!({"deployments": {"web": {"env": "prod"}}}));
         let h1 = hash(&s);
-        apply(
-            &mut s,
-            &[StateOp::Delete {
-                path: "deployments.web".into(),
-            }],
-        );
+        apply(&mut s, &[StateOp::Delete { path: "deployments.web".into() }]);
         assert_eq!(s, json!({"deployments": {}}));
         assert_ne!(hash(&s), h1);
         // Key order does not change the hash.
-        assert_eq!(
-            hash(&json!({"a": 1, "b": 2})),
-            hash(&json!({"b": 2, "a": 1}))
-        );
+        assert_eq!(hash(&json!({"a": 1, "b": 2})), hash(&json!({"b": 2, "a": 1})));
     }
 
     #[test]
     fn setting_through_a_scalar_replaces_it() {
         let mut s = json!({"a": 5});
-        apply(
-            &mut s,
-            &[StateOp::Set {
-                path: "a.b".into(),
-                value: json!(1),
-            }],
-        );
+        apply(&mut s, &[StateOp::Set { path: "a.b".into(), value: json!(1) }]);
         assert_eq!(s, json!({"a": {"b": 1}}));
     }
 
     #[test]
     fn merge_patch_follows_rfc7386() {
         let mut ops = Vec::new();
-        merge_patch_ops(
-            None,
-            &json!({"a": {"b": null, "c": [1]}, "d": "x"}),
-            &mut ops,
-        )
-        .unwrap();
+        merge_patch_ops(None, &json!({"a": {"b": null, "c": [1]}, "d": "x"}), &mut ops).unwrap();
         let mut s = json!({"a": {"b": 1, "keep": true}});
         apply(&mut s, &ops);
         assert_eq!(s, json!({"a": {"c": [1], "keep": true}, "d": "x"}));
@@ -254,35 +216,13 @@ mod tests {
     fn diff_lists_real_changes_only() {
         let s = json!({"flags": {"beta": true}});
         let ops = vec![
-            StateOp::Set {
-                path: "flags.beta".into(),
-                value: json!(true),
-            },
-            StateOp::Set {
-                path: "flags.gamma".into(),
-                value: json!(1),
-            },
-            StateOp::Delete {
-                path: "flags.beta".into(),
-            },
+            StateOp::Set { path: "flags.beta".into(), value: json!(true) },
+            StateOp::Set { path: "flags.gamma".into(), value: json!(1) },
+            StateOp::Delete { path: "flags.beta".into() },
         ];
         let d = diff(&s, &ops);
         assert_eq!(d.len(), 2);
-        assert_eq!(
-            d[0],
-            StateChange {
-                path: "flags.gamma".into(),
-                before: None,
-                after: Some(json!(1))
-            }
-        );
-        assert_eq!(
-            d[1],
-            StateChange {
-                path: "flags.beta".into(),
-                before: Some(json!(true)),
-                after: None
-            }
-        );
+        assert_eq!(d[0], StateChange { path: "flags.gamma".into(), before: None, after: Some(json!(1)) });
+        assert_eq!(d[1], StateChange { path: "flags.beta".into(), before: Some(json!(true)), after: None });
     }
 }

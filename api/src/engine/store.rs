@@ -3,12 +3,8 @@
 //! updates the plan row's cached status and writes the audit entry, all in the caller's
 //! transaction. State-changing events also advance the project's state under its row lock.
 
-use praetor_entities::{
-    OrgId, PlanEventId, PlanId, ProjectId, TenantScoped, plan, plan_event, project_state,
-};
-use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, QueryFilter, QueryOrder, QuerySelect, Set,
-};
+use praetor_entities::{OrgId, PlanEventId, PlanId, ProjectId, TenantScoped, plan, plan_event, project_state};
+use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set};
 use serde_json::Value;
 
 use super::model::{PlanEvent, PlanStatus};
@@ -25,20 +21,12 @@ pub fn steps_of(plan: &plan::Model) -> Result<Vec<super::model::Step>> {
 }
 
 pub fn decode(e: &plan_event::Model) -> Result<PlanEvent> {
-    serde_json::from_str(&e.data).map_err(|err| {
-        Error::internal(format!(
-            "event {} of plan {} is unreadable: {err}",
-            e.seq, e.plan_id
-        ))
-    })
+    serde_json::from_str(&e.data)
+        .map_err(|err| Error::internal(format!("event {} of plan {} is unreadable: {err}", e.seq, e.plan_id)))
 }
 
 /// All events of a plan, in order.
-pub async fn load<C: ConnectionTrait>(
-    db: &C,
-    org: OrgId,
-    plan: PlanId,
-) -> Result<Vec<plan_event::Model>> {
+pub async fn load<C: ConnectionTrait>(db: &C, org: OrgId, plan: PlanId) -> Result<Vec<plan_event::Model>> {
     Ok(plan_event::Entity::find_in_org(org)
         .filter(plan_event::Column::PlanId.eq(plan))
         .order_by_asc(plan_event::Column::Seq)
@@ -51,12 +39,8 @@ pub async fn view<C: ConnectionTrait>(db: &C, plan: &plan::Model) -> Result<Plan
     let rows = load(db, plan.org_id, plan.id).await?;
     let events = rows.iter().map(decode).collect::<Result<Vec<_>>>()?;
     let steps = steps_of(plan)?.len();
-    reducer::fold(steps, &events).map_err(|(at, why)| {
-        Error::internal(format!(
-            "plan {} log does not fold at event {at}: {why}",
-            plan.id
-        ))
-    })
+    reducer::fold(steps, &events)
+        .map_err(|(at, why)| Error::internal(format!("plan {} log does not fold at event {at}: {why}", plan.id)))
 }
 
 /// The project's state row, locked for update (created empty on first use).
@@ -88,28 +72,15 @@ pub async fn lock_state<C: ConnectionTrait>(
 }
 
 /// The project's current state (empty if nothing ever changed it).
-pub async fn current_state<C: ConnectionTrait>(
-    db: &C,
-    org: OrgId,
-    project: ProjectId,
-) -> Result<Value> {
+pub async fn current_state<C: ConnectionTrait>(db: &C, org: OrgId, project: ProjectId) -> Result<Value> {
     Ok(current_state_at(db, org, project).await?.0)
 }
 
 /// The project's current state and the number of state changes it folds.
-pub async fn current_state_at<C: ConnectionTrait>(
-    db: &C,
-    org: OrgId,
-    project: ProjectId,
-) -> Result<(Value, i64)> {
-    match project_state::Entity::find_in_org(org)
-        .filter(project_state::Column::ProjectId.eq(project))
-        .one(db)
-        .await?
-    {
+pub async fn current_state_at<C: ConnectionTrait>(db: &C, org: OrgId, project: ProjectId) -> Result<(Value, i64)> {
+    match project_state::Entity::find_in_org(org).filter(project_state::Column::ProjectId.eq(project)).one(db).await? {
         Some(s) => Ok((
-            serde_json::from_str(&s.state)
-                .map_err(|e| Error::internal(format!("project state unreadable: {e}")))?,
+            serde_json::from_str(&s.state).map_err(|e| Error::internal(format!("project state unreadable: {e}")))?,
             s.project_seq,
         )),
         None => Ok((state::empty(), 0)),
@@ -132,77 +103,80 @@ fn audit_kind(e: &PlanEvent) -> String {
 }
 
 /// Appends `events` to `plan`'s log inside `w`, keeping `view` and the plan row in step.
-/// A `StateChanged` event's ops are applied to the project state here, in the same
-/// transaction, and its recorded hash must match the result.
+/// `StateChanged` ops are applied to the project state here, in the same transaction, and each
+/// recorded hash must match the result. Rows are written in one batch per call.
 pub async fn append(
     w: &mut Write<'_>,
     plan: &mut plan::Model,
     view: &mut PlanView,
     events: Vec<PlanEvent>,
 ) -> Result<()> {
+    if events.is_empty() {
+        return Ok(());
+    }
+    let mut state_row: Option<(project_state::Model, Value)> = None;
+    let mut rows = Vec::with_capacity(events.len());
     for event in events {
-        reducer::apply(view, &event)
-            .map_err(|why| Error::Conflict(format!("plan {}: {why}", plan.id)))?;
+        reducer::apply(view, &event).map_err(|why| Error::Conflict(format!("plan {}: {why}", plan.id)))?;
         let mut project_seq = None;
         let mut state_hash = None;
-        if let PlanEvent::StateChanged {
-            ops,
-            state_hash: recorded,
-            ..
-        } = &event
-        {
-            let row = lock_state(w.txn(), plan.org_id, plan.project_id, w.now()).await?;
-            let mut s: Value = serde_json::from_str(&row.state)
-                .map_err(|e| Error::internal(format!("project state unreadable: {e}")))?;
-            state::apply(&mut s, ops);
-            let h = state::hash(&s);
-            if &h != recorded {
-                return Err(Error::internal(format!(
-                    "state hash mismatch applying a change of plan {}",
-                    plan.id
-                )));
+        if let PlanEvent::StateChanged { ops, state_hash: recorded, .. } = &event {
+            if state_row.is_none() {
+                let row = lock_state(w.txn(), plan.org_id, plan.project_id, w.now()).await?;
+                let s: Value = serde_json::from_str(&row.state)
+                    .map_err(|e| Error::internal(format!("project state unreadable: {e}")))?;
+                state_row = Some((row, s));
             }
-            let seq = row.project_seq + 1;
-            let mut active: project_state::ActiveModel = row.into();
-            active.state = Set(canonical_json(&s));
-            active.state_hash = Set(h.clone());
-            active.project_seq = Set(seq);
-            active.updated_at = Set(w.now());
-            active.update(w.txn()).await?;
-            project_seq = Some(seq);
-            state_hash = Some(h);
+            if let Some((row, s)) = state_row.as_mut() {
+                state::apply(s, ops);
+                let h = state::hash(s);
+                if &h != recorded {
+                    return Err(Error::internal(format!("state hash mismatch applying a change of plan {}", plan.id)));
+                }
+                row.project_seq += 1;
+                row.state_hash = h.clone();
+                project_seq = Some(row.project_seq);
+                state_hash = Some(h);
+            }
         }
         let data = canonical_json(&serde_json::to_value(&event).map_err(Error::internal)?);
         let seq = plan.event_count + 1;
-        let row = plan_event::ActiveModel {
-            id: Set(PlanEventId::generate()),
-            org_id: Set(plan.org_id),
-            project_id: Set(plan.project_id),
-            plan_id: Set(plan.id),
-            seq: Set(seq),
-            project_seq: Set(project_seq),
-            kind: Set(event.kind().to_string()),
-            data: Set(data),
-            state_hash: Set(state_hash),
-            occurred_at: Set(w.now()),
-        }
-        .insert(w.txn())
-        .await?;
         plan.event_count = seq;
-        let payload = serde_json::json!({"plan": plan.id.to_string(), "seq": seq, "event": serde_json::from_str::<Value>(&row.data).unwrap_or(Value::Null)});
-        w.audit(
-            plan.org_id,
-            Entry::new(&audit_kind(&event), plan.id, payload),
-        )
-        .await?;
+        let row = plan_event::Model {
+            id: PlanEventId::generate(),
+            org_id: plan.org_id,
+            project_id: plan.project_id,
+            plan_id: plan.id,
+            seq,
+            project_seq,
+            kind: event.kind().to_string(),
+            data,
+            state_hash,
+            occurred_at: w.now(),
+        };
+        let payload = serde_json::json!({"plan": plan.id.to_string(), "seq": seq, "event": serde_json::to_value(&event).unwrap_or(Value::Null)});
+        w.audit(plan.org_id, Entry::new(&audit_kind(&event), plan.id, payload)).await?;
         w.publish(Event::Plan {
             org: plan.org_id,
             project: plan.project_id,
             plan: plan.id,
-            event: row,
+            event: row.clone(),
             status: view.status.as_str().to_string(),
         });
+        rows.push(row);
     }
+    if let Some((row, s)) = state_row {
+        let seq = row.project_seq;
+        let hash = row.state_hash.clone();
+        let mut active: project_state::ActiveModel = row.into();
+        active.state = Set(canonical_json(&s));
+        active.state_hash = Set(hash);
+        active.project_seq = Set(seq);
+        active.updated_at = Set(w.now());
+        active.update(w.txn()).await?;
+    }
+    let actives: Vec<plan_event::ActiveModel> = rows.into_iter().map(Into::into).collect();
+    plan_event::Entity::insert_many(actives).exec_without_returning(w.txn()).await?;
     let mut active: plan::ActiveModel = plan.clone().into();
     active.status = Set(view.status.as_str().to_string());
     active.next_step = Set(view.next_step as i32);
@@ -224,9 +198,6 @@ mod tests {
     fn audit_kinds_are_snake_case() {
         assert_eq!(audit_kind(&PlanEvent::Expired), "plan.expired");
         assert_eq!(audit_kind(&PlanEvent::Started), "plan.started");
-        assert_eq!(
-            audit_kind(&PlanEvent::StageSatisfied { stage: 0 }),
-            "plan.stage_satisfied"
-        );
+        assert_eq!(audit_kind(&PlanEvent::StageSatisfied { stage: 0 }), "plan.stage_satisfied");
     }
 }

@@ -14,8 +14,21 @@ use super::executor::{self, JobResult};
 use super::queue;
 use crate::AppState;
 
-/// Starts the worker; it stops when `shutdown` is cancelled (finishing the step in hand).
+/// Starts `worker.concurrency` workers, which stop when `shutdown` is cancelled (each finishing
+/// the step in hand). The returned handle finishes when all of them have.
 pub fn spawn(app: Arc<AppState>, shutdown: CancellationToken) -> JoinHandle<()> {
+    let handles: Vec<_> =
+        (0..app.config.worker.concurrency).map(|_| spawn_one(app.clone(), shutdown.clone())).collect();
+    tokio::spawn(async move {
+        for h in handles {
+            if let Err(e) = h.await {
+                tracing::error!("a plan worker ended abnormally: {e}");
+            }
+        }
+    })
+}
+
+fn spawn_one(app: Arc<AppState>, shutdown: CancellationToken) -> JoinHandle<()> {
     let id = format!("worker-{}", uuid::Uuid::new_v4().simple());
     tokio::spawn(async move {
         tracing::info!(worker = %id, "plan worker started");
@@ -45,8 +58,7 @@ pub fn spawn(app: Arc<AppState>, shutdown: CancellationToken) -> JoinHandle<()> 
             match drain(&app, &id, &shutdown).await {
                 Ok(()) => backoff = StdDuration::from_millis(0),
                 Err(e) => {
-                    backoff = (backoff * 2)
-                        .clamp(StdDuration::from_millis(100), StdDuration::from_secs(5));
+                    backoff = (backoff * 2).clamp(StdDuration::from_millis(100), StdDuration::from_secs(5));
                     tracing::warn!(worker = %id, "worker error, backing off {backoff:?}: {e}");
                 }
             }
@@ -56,11 +68,7 @@ pub fn spawn(app: Arc<AppState>, shutdown: CancellationToken) -> JoinHandle<()> 
 }
 
 /// Runs due jobs until none is left (or shutdown).
-async fn drain(
-    app: &Arc<AppState>,
-    id: &str,
-    shutdown: &CancellationToken,
-) -> crate::error::Result<()> {
+async fn drain(app: &Arc<AppState>, id: &str, shutdown: &CancellationToken) -> crate::error::Result<()> {
     while !shutdown.is_cancelled() {
         let now = app.clock.now();
         let Some(job) = queue::claim(&app.db, id, now).await? else {
@@ -73,13 +81,7 @@ async fn drain(
             Err(e) => {
                 tracing::warn!(plan = %job.plan_id, "plan run failed, will retry: {e}");
                 let delay = Duration::seconds(i64::from(job.attempts.clamp(1, 30)));
-                queue::reschedule(
-                    &app.db,
-                    job.id,
-                    app.clock.now() + delay,
-                    Some(e.to_string()),
-                )
-                .await?;
+                queue::reschedule(&app.db, job.id, app.clock.now() + delay, Some(e.to_string())).await?;
             }
         }
     }

@@ -39,11 +39,7 @@ impl Verdict {
 
     /// The stricter of two verdicts.
     pub fn max(self, other: Verdict) -> Verdict {
-        if other.severity() > self.severity() {
-            other
-        } else {
-            self
-        }
+        if other.severity() > self.severity() { other } else { self }
     }
 }
 
@@ -73,23 +69,11 @@ pub struct Check {
 
 impl Check {
     fn pass(name: &str, message: impl Into<String>) -> Self {
-        Self {
-            name: name.into(),
-            verdict: Verdict::Allowed,
-            code: "OK".into(),
-            message: message.into(),
-            rule: None,
-        }
+        Self { name: name.into(), verdict: Verdict::Allowed, code: "OK".into(), message: message.into(), rule: None }
     }
 
     fn deny(name: &str, code: &str, message: impl Into<String>) -> Self {
-        Self {
-            name: name.into(),
-            verdict: Verdict::Denied,
-            code: code.into(),
-            message: message.into(),
-            rule: None,
-        }
+        Self { name: name.into(), verdict: Verdict::Denied, code: code.into(), message: message.into(), rule: None }
     }
 }
 
@@ -131,10 +115,7 @@ pub struct DecisionContext<'a> {
 const RISKS: [&str; 4] = ["low", "medium", "high", "critical"];
 
 fn risk_rank(r: &str) -> usize {
-    RISKS
-        .iter()
-        .position(|x| *x == r)
-        .unwrap_or(RISKS.len() - 1)
+    RISKS.iter().position(|x| *x == r).unwrap_or(RISKS.len() - 1)
 }
 
 /// Decides a whole plan, step by step, simulating state changes in order so later steps are
@@ -147,19 +128,10 @@ pub async fn decide_plan(ctx: &DecisionContext<'_>, steps: &[Step]) -> PlanDecis
         let mut next = sim_state.clone();
         for change in &d.state_diff {
             match &change.after {
-                Some(v) => state::apply(
-                    &mut next,
-                    &[state::StateOp::Set {
-                        path: change.path.clone(),
-                        value: v.clone(),
-                    }],
-                ),
-                None => state::apply(
-                    &mut next,
-                    &[state::StateOp::Delete {
-                        path: change.path.clone(),
-                    }],
-                ),
+                Some(v) => {
+                    state::apply(&mut next, &[state::StateOp::Set { path: change.path.clone(), value: v.clone() }])
+                }
+                None => state::apply(&mut next, &[state::StateOp::Delete { path: change.path.clone() }]),
             }
         }
         sim_state = next;
@@ -169,31 +141,18 @@ pub async fn decide_plan(ctx: &DecisionContext<'_>, steps: &[Step]) -> PlanDecis
     let mut approvals: Vec<Stage> = Vec::new();
     for s in &out {
         for stage in &s.approvals {
-            if !approvals
-                .iter()
-                .any(|a| a.groups == stage.groups && a.count == stage.count && a.name == stage.name)
-            {
+            if !approvals.iter().any(|a| a.groups == stage.groups && a.count == stage.count && a.name == stage.name) {
                 approvals.push(stage.clone());
             }
         }
     }
     let mut reason_codes: Vec<String> = out
         .iter()
-        .flat_map(|s| {
-            s.checks
-                .iter()
-                .filter(|c| c.verdict != Verdict::Allowed)
-                .map(|c| c.code.clone())
-        })
+        .flat_map(|s| s.checks.iter().filter(|c| c.verdict != Verdict::Allowed).map(|c| c.code.clone()))
         .collect();
     reason_codes.sort();
     reason_codes.dedup();
-    let risk = out
-        .iter()
-        .map(|s| s.risk.as_str())
-        .max_by_key(|r| risk_rank(r))
-        .unwrap_or("low")
-        .to_string();
+    let risk = out.iter().map(|s| s.risk.as_str()).max_by_key(|r| risk_rank(r)).unwrap_or("low").to_string();
     PlanDecision {
         verdict,
         cost: out.iter().map(|s| s.cost).sum(),
@@ -223,28 +182,19 @@ async fn decide_step(ctx: &DecisionContext<'_>, sim_state: &Value, step: &Step) 
     if ctx.access.allows(Domain::Project(ctx.project), &op) {
         checks.push(Check::pass("rbac", format!("may `{op}` in the project")));
     } else {
-        checks.push(Check::deny(
-            "rbac",
-            "FORBIDDEN",
-            format!("missing permission `{op}` in the project"),
-        ));
+        checks.push(Check::deny("rbac", "FORBIDDEN", format!("missing permission `{op}` in the project")));
     }
 
     // The action and its parameters.
     match actions::resolve(&step.action) {
-        None => checks.push(Check::deny(
-            "action",
-            "VALIDATION",
-            format!("no action named `{}` is registered", step.action),
-        )),
+        None => {
+            checks.push(Check::deny("action", "VALIDATION", format!("no action named `{}` is registered", step.action)))
+        }
         Some(action) => {
             d.risk = action.risk.clone();
             d.cost = action.cost;
             match actions::validate_params(&step.action, &action.schema, &step.params) {
-                Ok(()) => checks.push(Check::pass(
-                    "params",
-                    "parameters match the action's schema",
-                )),
+                Ok(()) => checks.push(Check::pass("params", "parameters match the action's schema")),
                 Err(e) => checks.push(Check::deny("params", "VALIDATION", e.to_string())),
             }
             if action.changes_state && checks.iter().all(|c| c.verdict == Verdict::Allowed) {
@@ -253,9 +203,7 @@ async fn decide_step(ctx: &DecisionContext<'_>, sim_state: &Value, step: &Step) 
         }
     }
 
-    d.verdict = checks
-        .iter()
-        .fold(Verdict::Allowed, |v, c| v.max(c.verdict));
+    d.verdict = checks.iter().fold(Verdict::Allowed, |v, c| v.max(c.verdict));
     d.checks = checks;
     d
 }
@@ -286,10 +234,10 @@ async fn predict(
     }
 }
 
-/// Records a step's decision (for replay and for re-deciding under a changed policy).
+/// The row that records a step's decision (for replay and for re-deciding under a changed
+/// policy).
 #[allow(clippy::too_many_arguments)]
-pub async fn record<C: sea_orm::ConnectionTrait>(
-    db: &C,
+pub fn decision_row(
     org: praetor_entities::OrgId,
     project: ProjectId,
     plan: Option<praetor_entities::PlanId>,
@@ -300,8 +248,8 @@ pub async fn record<C: sea_orm::ConnectionTrait>(
     project_seq: i64,
     policy_version: &str,
     now: chrono::DateTime<chrono::Utc>,
-) -> crate::error::Result<()> {
-    use sea_orm::{ActiveModelTrait, Set};
+) -> praetor_entities::decision::ActiveModel {
+    use sea_orm::Set;
     let input = serde_json::json!({
         "params": step.params,
         "principal": principal,
@@ -319,14 +267,9 @@ pub async fn record<C: sea_orm::ConnectionTrait>(
         policy_version: Set(policy_version.to_string()),
         phase: Set(phase.to_string()),
         verdict: Set(decision.verdict.as_str().to_string()),
-        reasons: Set(crate::audit::canonical_json(
-            &serde_json::to_value(&decision.checks).unwrap_or_default(),
-        )),
+        reasons: Set(crate::audit::canonical_json(&serde_json::to_value(&decision.checks).unwrap_or_default())),
         decided_at: Set(now),
     }
-    .insert(db)
-    .await?;
-    Ok(())
 }
 
 /// Re-decides a recorded execution decision from what was recorded: the action and its
@@ -338,11 +281,7 @@ pub fn redecide_recorded(step: &Step, recorded: &praetor_entities::decision::Mod
         .unwrap_or_default()
         .iter()
         .any(|c| c.name == "rbac" && c.verdict == Verdict::Denied);
-    let mut verdict = if rbac_denied {
-        Verdict::Denied
-    } else {
-        Verdict::Allowed
-    };
+    let mut verdict = if rbac_denied { Verdict::Denied } else { Verdict::Allowed };
     match actions::resolve(&step.action) {
         None => verdict = Verdict::Denied,
         Some(action) => {

@@ -8,9 +8,7 @@
 
 use std::sync::Arc;
 
-use async_graphql::extensions::{
-    Extension, ExtensionContext, ExtensionFactory, NextRequest, NextSubscribe,
-};
+use async_graphql::extensions::{Extension, ExtensionContext, ExtensionFactory, NextRequest, NextSubscribe};
 use async_graphql::futures_util::stream::BoxStream;
 use async_graphql::{ErrorExtensions, Response, ServerError};
 use futures_util::StreamExt;
@@ -34,14 +32,9 @@ fn annotate(err: &mut ServerError) {
         err.extensions = extended.extensions;
         return;
     }
-    let has_code = err
-        .extensions
-        .as_ref()
-        .is_some_and(|e| e.get("code").is_some());
+    let has_code = err.extensions.as_ref().is_some_and(|e| e.get("code").is_some());
     if !has_code {
-        err.extensions
-            .get_or_insert_with(Default::default)
-            .set("code", "VALIDATION");
+        err.extensions.get_or_insert_with(Default::default).set("code", "VALIDATION");
     }
 }
 

@@ -25,15 +25,12 @@ pub struct RequestAuth {
 }
 
 pub fn build_schema(config: &Config) -> PraetorSchema {
-    let mut builder = Schema::build(
-        query::Query::default(),
-        mutation::Mutation::default(),
-        subscription::Subscription::default(),
-    )
-    .limit_depth(config.graphql.max_depth)
-    .limit_complexity(config.graphql.max_complexity)
-    .disable_suggestions()
-    .extension(errors::ErrorCodes);
+    let mut builder =
+        Schema::build(query::Query::default(), mutation::Mutation::default(), subscription::Subscription::default())
+            .limit_depth(config.graphql.max_depth)
+            .limit_complexity(config.graphql.max_complexity)
+            .disable_suggestions()
+            .extension(errors::ErrorCodes);
     if config.production {
         builder = builder.disable_introspection();
     }
@@ -46,8 +43,7 @@ pub fn sdl() -> String {
 }
 
 pub fn app<'a>(ctx: &Context<'a>) -> Result<&'a Arc<AppState>> {
-    ctx.data::<Arc<AppState>>()
-        .map_err(|_| Error::internal("application state missing from GraphQL context"))
+    ctx.data::<Arc<AppState>>().map_err(|_| Error::internal("application state missing from GraphQL context"))
 }
 
 /// The authenticated principal, or UNAUTHENTICATED.
@@ -55,7 +51,5 @@ pub fn principal<'a>(ctx: &Context<'a>) -> Result<&'a Principal> {
     ctx.data::<RequestAuth>()
         .ok()
         .and_then(|a| a.principal.as_ref())
-        .ok_or_else(|| {
-            Error::Unauthenticated("sign in or send `Authorization: Bearer prk_…`".into())
-        })
+        .ok_or_else(|| Error::Unauthenticated("sign in or send `Authorization: Bearer prk_…`".into()))
 }

@@ -25,13 +25,7 @@ fn json_only(headers: &HeaderMap) -> bool {
     headers
         .get(CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| {
-            v.split(';')
-                .next()
-                .unwrap_or("")
-                .trim()
-                .eq_ignore_ascii_case("application/json")
-        })
+        .is_some_and(|v| v.split(';').next().unwrap_or("").trim().eq_ignore_ascii_case("application/json"))
 }
 
 /// What the sign-in page may offer.
@@ -44,14 +38,11 @@ pub async fn config(State(app): State<Arc<AppState>>) -> Response {
     } else {
         Vec::new()
     };
-    Json(json!({"devLogin": app.config.dev_login_enabled(), "demo": app.config.demo, "demoUsers": demo_users})).into_response()
+    Json(json!({"devLogin": app.config.dev_login_enabled(), "demo": app.config.demo, "demoUsers": demo_users}))
+        .into_response()
 }
 
-pub async fn dev_login(
-    State(app): State<Arc<AppState>>,
-    headers: HeaderMap,
-    body: axum::body::Bytes,
-) -> Response {
+pub async fn dev_login(State(app): State<Arc<AppState>>, headers: HeaderMap, body: axum::body::Bytes) -> Response {
     if !app.config.dev_login_enabled() {
         return error_response(StatusCode::NOT_FOUND, "NOT_FOUND", "dev login is disabled");
     }
@@ -63,11 +54,7 @@ pub async fn dev_login(
         );
     }
     let Ok(input) = serde_json::from_slice::<DevLogin>(&body) else {
-        return error_response(
-            StatusCode::BAD_REQUEST,
-            "VALIDATION",
-            "expected {\"email\": \"…\"}",
-        );
+        return error_response(StatusCode::BAD_REQUEST, "VALIDATION", "expected {\"email\": \"…\"}");
     };
     let email = match validate::email("email", &input.email) {
         Ok(e) => e,
@@ -76,11 +63,7 @@ pub async fn dev_login(
     let user = match users::find_by_email(&app.db, &email).await {
         Ok(Some(u)) => u,
         Ok(None) => {
-            return error_response(
-                StatusCode::UNAUTHORIZED,
-                "UNAUTHENTICATED",
-                "no user with this e-mail",
-            );
+            return error_response(StatusCode::UNAUTHORIZED, "UNAUTHENTICATED", "no user with this e-mail");
         }
         Err(e) => {
             return error_response(StatusCode::INTERNAL_SERVER_ERROR, e.code(), &e.to_string());
@@ -102,17 +85,10 @@ pub async fn dev_login(
 }
 
 pub async fn logout(State(app): State<Arc<AppState>>, headers: HeaderMap) -> Response {
-    if let Ok(Credentials {
-        session: Some(token),
-        ..
-    }) = Credentials::from_headers(&headers)
+    if let Ok(Credentials { session: Some(token), .. }) = Credentials::from_headers(&headers)
         && let Err(e) = session::destroy(&app.db, &token).await
     {
         return error_response(StatusCode::INTERNAL_SERVER_ERROR, e.code(), &e.to_string());
     }
-    (
-        [(SET_COOKIE, session::clear_cookie(app.config.production))],
-        Json(json!({"ok": true})),
-    )
-        .into_response()
+    ([(SET_COOKIE, session::clear_cookie(app.config.production))], Json(json!({"ok": true}))).into_response()
 }

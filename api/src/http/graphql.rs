@@ -34,10 +34,7 @@ fn same_origin(headers: &HeaderMap) -> bool {
     let Some(host) = headers.get(HOST).and_then(|v| v.to_str().ok()) else {
         return false;
     };
-    origin
-        .strip_prefix("http://")
-        .or_else(|| origin.strip_prefix("https://"))
-        == Some(host)
+    origin.strip_prefix("http://").or_else(|| origin.strip_prefix("https://")) == Some(host)
 }
 
 async fn authenticate(app: &AppState, headers: &HeaderMap) -> Result<RequestAuth, Response> {
@@ -46,24 +43,13 @@ async fn authenticate(app: &AppState, headers: &HeaderMap) -> Result<RequestAuth
     if creds.bearer.is_none() && creds.session.is_some() && !same_origin(headers) {
         creds.session = None;
     }
-    let principal = creds
-        .authenticate(&app.db, app.clock.as_ref())
-        .await
-        .map_err(auth_err)?;
+    let principal = creds.authenticate(&app.db, app.clock.as_ref()).await.map_err(auth_err)?;
     Ok(RequestAuth { principal })
 }
 
 pub async fn post(State(app): State<Arc<AppState>>, headers: HeaderMap, body: Bytes) -> Response {
-    let content_type = headers
-        .get(CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("");
-    let essence = content_type
-        .split(';')
-        .next()
-        .unwrap_or("")
-        .trim()
-        .to_ascii_lowercase();
+    let content_type = headers.get(CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");
+    let essence = content_type.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
     if essence != "application/json" {
         return error_response(
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
@@ -85,10 +71,7 @@ pub async fn post(State(app): State<Arc<AppState>>, headers: HeaderMap, body: By
         Ok(a) => a,
         Err(resp) => return resp,
     };
-    let response = app
-        .schema
-        .execute(request.data(auth).data(app.clone()))
-        .await;
+    let response = app.schema.execute(request.data(auth).data(app.clone())).await;
     axum::Json(response).into_response()
 }
 
@@ -128,11 +111,7 @@ pub async fn get(
             );
         }
         None => {
-            return error_response(
-                StatusCode::BAD_REQUEST,
-                "VALIDATION",
-                "no such operation in the document",
-            );
+            return error_response(StatusCode::BAD_REQUEST, "VALIDATION", "no such operation in the document");
         }
     }
     let mut request = async_graphql::Request::new(query.clone());
@@ -143,11 +122,7 @@ pub async fn get(
         match serde_json::from_str::<serde_json::Value>(vars) {
             Ok(v) => request = request.variables(Variables::from_json(v)),
             Err(e) => {
-                return error_response(
-                    StatusCode::BAD_REQUEST,
-                    "VALIDATION",
-                    &format!("variables: {e}"),
-                );
+                return error_response(StatusCode::BAD_REQUEST, "VALIDATION", &format!("variables: {e}"));
             }
         }
     }
@@ -155,12 +130,7 @@ pub async fn get(
         Ok(a) => a,
         Err(resp) => return resp,
     };
-    axum::Json(
-        app.schema
-            .execute(request.data(auth).data(app.clone()))
-            .await,
-    )
-    .into_response()
+    axum::Json(app.schema.execute(request.data(auth).data(app.clone())).await).into_response()
 }
 
 /// Subscriptions over `graphql-transport-ws` (and the legacy `graphql-ws`). The client
@@ -172,41 +142,24 @@ pub async fn websocket(
     protocol: GraphQLProtocol,
     upgrade: WebSocketUpgrade,
 ) -> Response {
-    let cookie_session = Credentials::from_headers(&headers)
-        .ok()
-        .and_then(|c| c.session)
-        .filter(|_| same_origin(&headers));
-    upgrade
-        .protocols(async_graphql::http::ALL_WEBSOCKET_PROTOCOLS)
-        .on_upgrade(move |stream| {
-            let schema = app.schema.clone();
-            let app2 = app.clone();
-            GraphQLWebSocket::new(stream, schema, protocol)
-                .on_connection_init(move |payload| async move {
-                    let bearer = Credentials::from_init_payload(&payload)?;
-                    let creds = Credentials {
-                        session: if bearer.is_none() {
-                            cookie_session
-                        } else {
-                            None
-                        },
-                        bearer,
-                    };
-                    let principal = creds
-                        .authenticate(&app2.db, app2.clock.as_ref())
-                        .await?
-                        .ok_or_else(|| {
-                            Error::Unauthenticated(
-                                "connection_init carried no valid credentials".into(),
-                            )
-                        })?;
-                    let mut data = Data::default();
-                    data.insert(RequestAuth {
-                        principal: Some(principal),
-                    });
-                    data.insert(app2.clone());
-                    Ok(data)
-                })
-                .serve()
-        })
+    let cookie_session =
+        Credentials::from_headers(&headers).ok().and_then(|c| c.session).filter(|_| same_origin(&headers));
+    upgrade.protocols(async_graphql::http::ALL_WEBSOCKET_PROTOCOLS).on_upgrade(move |stream| {
+        let schema = app.schema.clone();
+        let app2 = app.clone();
+        GraphQLWebSocket::new(stream, schema, protocol)
+            .on_connection_init(move |payload| async move {
+                let bearer = Credentials::from_init_payload(&payload)?;
+                let creds = Credentials { session: if bearer.is_none() { cookie_session } else { None }, bearer };
+                let principal = creds
+                    .authenticate(&app2.db, app2.clock.as_ref())
+                    .await?
+                    .ok_or_else(|| Error::Unauthenticated("connection_init carried no valid credentials".into()))?;
+                let mut data = Data::default();
+                data.insert(RequestAuth { principal: Some(principal) });
+                data.insert(app2.clone());
+                Ok(data)
+            })
+            .serve()
+    })
 }

@@ -62,11 +62,7 @@ async fn request_id(mut req: Request, next: Next) -> Response {
         .unwrap_or_else(crate::request_id::generate);
     req.extensions_mut().insert(RequestId(id.clone()));
     let span = tracing::info_span!("request", request_id = %id);
-    let mut response = crate::request_id::scope(
-        id.clone(),
-        tracing::Instrument::instrument(next.run(req), span),
-    )
-    .await;
+    let mut response = crate::request_id::scope(id.clone(), tracing::Instrument::instrument(next.run(req), span)).await;
     if let Ok(v) = HeaderValue::from_str(&id) {
         response.headers_mut().insert(REQUEST_ID_HEADER, v);
     }
@@ -83,14 +79,9 @@ async fn healthz() -> &'static str {
 
 async fn readyz(State(app): State<Arc<AppState>>) -> Response {
     if crate::db::ping(&app.db).await {
-        axum::Json(json!({"status": "ready", "database": crate::db::backend_name(&app.db)}))
-            .into_response()
+        axum::Json(json!({"status": "ready", "database": crate::db::backend_name(&app.db)})).into_response()
     } else {
-        (
-            StatusCode::SERVICE_UNAVAILABLE,
-            axum::Json(json!({"status": "database unreachable"})),
-        )
-            .into_response()
+        (StatusCode::SERVICE_UNAVAILABLE, axum::Json(json!({"status": "database unreachable"}))).into_response()
     }
 }
 

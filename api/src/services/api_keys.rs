@@ -3,9 +3,7 @@
 
 use chrono::{DateTime, Utc};
 use praetor_entities::{ApiKeyId, ServiceAccountId, TenantScoped, api_key, service_account};
-use sea_orm::{
-    ActiveModelTrait, ColumnTrait, Condition, QueryFilter, QueryOrder, QuerySelect, Set,
-};
+use sea_orm::{ActiveModelTrait, ColumnTrait, Condition, QueryFilter, QueryOrder, QuerySelect, Set};
 use serde_json::json;
 
 use super::page::{Page, PageArgs};
@@ -112,11 +110,7 @@ pub async fn revoke(app: &AppState, access: &OrgAccess, id: ApiKeyId) -> Result<
     let key = active.update(w.txn()).await?;
     w.audit(
         access.org_id(),
-        Entry::new(
-            "api_key.revoked",
-            key.id,
-            json!({"name": key.name, "prefix": key.display_prefix}),
-        ),
+        Entry::new("api_key.revoked", key.id, json!({"name": key.name, "prefix": key.display_prefix})),
     )
     .await?;
     w.commit().await?;
@@ -137,18 +131,12 @@ pub async fn find(app: &AppState, access: &OrgAccess, id: ApiKeyId) -> Result<ap
 }
 
 /// Keys visible to the caller: all with `api_key.read`, otherwise the caller's own.
-pub async fn list(
-    app: &AppState,
-    access: &OrgAccess,
-    args: PageArgs<ApiKeyId>,
-) -> Result<Page<api_key::Model>> {
+pub async fn list(app: &AppState, access: &OrgAccess, args: PageArgs<ApiKeyId>) -> Result<Page<api_key::Model>> {
     let mut q = api_key::Entity::find_in_org(access.org_id()).order_by_asc(api_key::Column::Id);
     if !access.allows(Domain::Org, "api_key.read") {
         q = q.filter(match &access.principal().subject {
             Subject::User(u) => Condition::all().add(api_key::Column::OwnerUserId.eq(u.id)),
-            Subject::ServiceAccount(sa) => {
-                Condition::all().add(api_key::Column::OwnerServiceAccountId.eq(sa.id))
-            }
+            Subject::ServiceAccount(sa) => Condition::all().add(api_key::Column::OwnerServiceAccountId.eq(sa.id)),
         });
     }
     if let Some(a) = args.after {

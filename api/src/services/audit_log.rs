@@ -17,8 +17,7 @@ pub async fn list(
     kind_prefix: Option<&str>,
 ) -> Result<Page<audit_event::Model>> {
     access.permit(Domain::Org, "audit.read")?;
-    let mut q =
-        audit_event::Entity::find_in_org(access.org_id()).order_by_desc(audit_event::Column::Seq);
+    let mut q = audit_event::Entity::find_in_org(access.org_id()).order_by_desc(audit_event::Column::Seq);
     if let Some(after) = args.after {
         q = q.filter(audit_event::Column::Seq.lt(after));
     }
@@ -29,11 +28,7 @@ pub async fn list(
     Ok(Page::from_overfetch(rows, args.first))
 }
 
-pub async fn find(
-    app: &AppState,
-    access: &OrgAccess,
-    id: AuditEventId,
-) -> Result<audit_event::Model> {
+pub async fn find(app: &AppState, access: &OrgAccess, id: AuditEventId) -> Result<audit_event::Model> {
     access.read_permit(Domain::Org, "audit.read", "audit event")?;
     audit_event::Entity::find_in_org(access.org_id())
         .filter(audit_event::Column::Id.eq(id))

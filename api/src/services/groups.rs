@@ -1,9 +1,7 @@
 //! Groups and their members. Roles bound to a group apply to its members.
 
 use praetor_entities::{GroupId, TenantScoped, group, group_member, user};
-use sea_orm::{
-    ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set,
-};
+use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set};
 use serde_json::json;
 
 use super::page::{Page, PageArgs};
@@ -14,12 +12,7 @@ use crate::authz::{Domain, OrgAccess, Permit};
 use crate::error::{Error, Result};
 
 /// Needs `group.create` in the organization.
-pub async fn create(
-    app: &AppState,
-    permit: &Permit,
-    name: &str,
-    description: &str,
-) -> Result<group::Model> {
+pub async fn create(app: &AppState, permit: &Permit, name: &str, description: &str) -> Result<group::Model> {
     let name = validate::slug("name", name)?;
     let description = validate::text("description", description, 2_000)?;
     let mut w = app.write(permit.principal().chain()).await?;
@@ -33,16 +26,10 @@ pub async fn create(
     .insert(w.txn())
     .await
     .map_err(|e| match Error::from(e) {
-        Error::Conflict(_) => {
-            Error::Conflict("a group with this name already exists in the organization".into())
-        }
+        Error::Conflict(_) => Error::Conflict("a group with this name already exists in the organization".into()),
         other => other,
     })?;
-    w.audit(
-        permit.org_id(),
-        Entry::new("group.created", g.id, json!({"name": g.name})),
-    )
-    .await?;
+    w.audit(permit.org_id(), Entry::new("group.created", g.id, json!({"name": g.name}))).await?;
     w.commit().await?;
     Ok(g)
 }
@@ -86,11 +73,7 @@ pub async fn add_member(
     w.bump_rbac_version(permit.org_id()).await?;
     w.audit(
         permit.org_id(),
-        Entry::new(
-            "group.member_added",
-            g.id,
-            json!({"group": g.name, "user": u.id.to_string(), "email": u.email}),
-        ),
+        Entry::new("group.member_added", g.id, json!({"group": g.name, "user": u.id.to_string(), "email": u.email})),
     )
     .await?;
     w.commit().await?;
@@ -98,12 +81,7 @@ pub async fn add_member(
 }
 
 /// Removes a member. Needs `group.manage`.
-pub async fn remove_member(
-    app: &AppState,
-    permit: &Permit,
-    group_id: GroupId,
-    email: &str,
-) -> Result<group::Model> {
+pub async fn remove_member(app: &AppState, permit: &Permit, group_id: GroupId, email: &str) -> Result<group::Model> {
     let email = validate::email("email", email)?;
     let mut w = app.write(permit.principal().chain()).await?;
     let g = group::Entity::find_in_org(permit.org_id())
@@ -111,9 +89,7 @@ pub async fn remove_member(
         .one(w.txn())
         .await?
         .ok_or_else(|| Error::not_found("group"))?;
-    let u = users::find_by_email(w.txn(), &email)
-        .await?
-        .ok_or_else(|| Error::not_found("group member"))?;
+    let u = users::find_by_email(w.txn(), &email).await?.ok_or_else(|| Error::not_found("group member"))?;
     let res = group_member::Entity::delete_many()
         .filter(group_member::Column::OrgId.eq(permit.org_id()))
         .filter(group_member::Column::GroupId.eq(g.id))
@@ -126,22 +102,14 @@ pub async fn remove_member(
     w.bump_rbac_version(permit.org_id()).await?;
     w.audit(
         permit.org_id(),
-        Entry::new(
-            "group.member_removed",
-            g.id,
-            json!({"group": g.name, "user": u.id.to_string()}),
-        ),
+        Entry::new("group.member_removed", g.id, json!({"group": g.name, "user": u.id.to_string()})),
     )
     .await?;
     w.commit().await?;
     Ok(g)
 }
 
-pub async fn list(
-    app: &AppState,
-    access: &OrgAccess,
-    args: PageArgs<GroupId>,
-) -> Result<Page<group::Model>> {
+pub async fn list(app: &AppState, access: &OrgAccess, args: PageArgs<GroupId>) -> Result<Page<group::Model>> {
     access.read_permit(Domain::Org, "group.read", "group")?;
     let mut q = group::Entity::find_in_org(access.org_id()).order_by_asc(group::Column::Id);
     if let Some(a) = args.after {
@@ -152,11 +120,7 @@ pub async fn list(
 }
 
 /// Members of a group (the caller has already read the group).
-pub async fn members(
-    app: &AppState,
-    access: &OrgAccess,
-    group: GroupId,
-) -> Result<Vec<user::Model>> {
+pub async fn members(app: &AppState, access: &OrgAccess, group: GroupId) -> Result<Vec<user::Model>> {
     let ids: Vec<_> = group_member::Entity::find_in_org(access.org_id())
         .filter(group_member::Column::GroupId.eq(group))
         .all(&app.db)
@@ -164,9 +128,5 @@ pub async fn members(
         .into_iter()
         .map(|m| m.user_id)
         .collect();
-    Ok(user::Entity::find()
-        .filter(user::Column::Id.is_in(ids))
-        .order_by_asc(user::Column::Email)
-        .all(&app.db)
-        .await?)
+    Ok(user::Entity::find().filter(user::Column::Id.is_in(ids)).order_by_asc(user::Column::Email).all(&app.db).await?)
 }

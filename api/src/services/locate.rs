@@ -4,20 +4,14 @@
 //! the one unscoped read of tenant tables besides authentication.
 
 use praetor_entities::{
-    ApiKeyId, AuditEventId, GroupId, OrgId, PlanId, ProjectId, RoleBindingId, ServiceAccountId,
-    api_key, audit_event, group, plan, project, role_binding, service_account,
+    ApiKeyId, AuditEventId, GroupId, OrgId, PlanId, ProjectId, RoleBindingId, ServiceAccountId, api_key, audit_event,
+    group, plan, project, role_binding, service_account,
 };
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect};
 
 use crate::error::{Error, Result};
 
-async fn org_of<E, C>(
-    db: &C,
-    id_col: E::Column,
-    org_col: E::Column,
-    id: sea_orm::Value,
-    what: &str,
-) -> Result<OrgId>
+async fn org_of<E, C>(db: &C, id_col: E::Column, org_col: E::Column, id: sea_orm::Value, what: &str) -> Result<OrgId>
 where
     E: EntityTrait,
     C: ConnectionTrait,
@@ -67,24 +61,11 @@ impl NodeId {
         match *self {
             NodeId::Org(id) => Ok(id),
             NodeId::Project(id) => {
-                org_of::<project::Entity, _>(
-                    db,
-                    project::Column::Id,
-                    project::Column::OrgId,
-                    id.into(),
-                    "project",
-                )
-                .await
+                org_of::<project::Entity, _>(db, project::Column::Id, project::Column::OrgId, id.into(), "project")
+                    .await
             }
             NodeId::Group(id) => {
-                org_of::<group::Entity, _>(
-                    db,
-                    group::Column::Id,
-                    group::Column::OrgId,
-                    id.into(),
-                    "group",
-                )
-                .await
+                org_of::<group::Entity, _>(db, group::Column::Id, group::Column::OrgId, id.into(), "group").await
             }
             NodeId::ServiceAccount(id) => {
                 org_of::<service_account::Entity, _>(
@@ -97,14 +78,8 @@ impl NodeId {
                 .await
             }
             NodeId::ApiKey(id) => {
-                org_of::<api_key::Entity, _>(
-                    db,
-                    api_key::Column::Id,
-                    api_key::Column::OrgId,
-                    id.into(),
-                    "API key",
-                )
-                .await
+                org_of::<api_key::Entity, _>(db, api_key::Column::Id, api_key::Column::OrgId, id.into(), "API key")
+                    .await
             }
             NodeId::RoleBinding(id) => {
                 org_of::<role_binding::Entity, _>(
@@ -127,14 +102,7 @@ impl NodeId {
                 .await
             }
             NodeId::Plan(id) => {
-                org_of::<plan::Entity, _>(
-                    db,
-                    plan::Column::Id,
-                    plan::Column::OrgId,
-                    id.into(),
-                    "plan",
-                )
-                .await
+                org_of::<plan::Entity, _>(db, plan::Column::Id, plan::Column::OrgId, id.into(), "plan").await
             }
         }
     }

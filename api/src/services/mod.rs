@@ -36,6 +36,7 @@ pub struct Write<'a> {
     request_id: String,
     now: DateTime<Utc>,
     published: Vec<Event>,
+    chain: audit::ChainWriter,
 }
 
 impl AppState {
@@ -48,6 +49,7 @@ impl AppState {
             request_id: crate::request_id::current(),
             now: self.clock.now(),
             published: Vec::new(),
+            chain: audit::ChainWriter::default(),
         })
     }
 }
@@ -63,15 +65,7 @@ impl Write<'_> {
     }
 
     pub async fn audit(&mut self, org: OrgId, entry: Entry) -> Result<()> {
-        let event = audit::append(
-            &self.txn,
-            org,
-            &self.actor,
-            self.now,
-            &self.request_id,
-            entry,
-        )
-        .await?;
+        let event = self.chain.append(&self.txn, org, &self.actor, self.now, &self.request_id, entry).await?;
         self.published.push(Event::Audit(event));
         Ok(())
     }
@@ -84,17 +78,15 @@ impl Write<'_> {
     /// Marks the org's RBAC rules as changed so every node reloads its enforcer.
     pub async fn bump_rbac_version(&self, org: OrgId) -> Result<()> {
         org::Entity::update_many()
-            .col_expr(
-                org::Column::RbacVersion,
-                Expr::col(org::Column::RbacVersion).add(1),
-            )
+            .col_expr(org::Column::RbacVersion, Expr::col(org::Column::RbacVersion).add(1))
             .filter(org::Column::Id.eq(org))
             .exec(&self.txn)
             .await?;
         Ok(())
     }
 
-    pub async fn commit(self) -> Result<()> {
+    pub async fn commit(mut self) -> Result<()> {
+        self.chain.flush(&self.txn).await?;
         self.txn.commit().await?;
         for event in self.published {
             self.app.bus.publish(event);

@@ -13,12 +13,7 @@ use crate::auth::{Principal, Subject};
 use crate::authz::{InstanceAdmin, OrgAccess};
 use crate::error::{Error, Result};
 
-pub async fn create(
-    app: &AppState,
-    admin: &InstanceAdmin,
-    slug: &str,
-    name: &str,
-) -> Result<org::Model> {
+pub async fn create(app: &AppState, admin: &InstanceAdmin, slug: &str, name: &str) -> Result<org::Model> {
     let slug = validate::slug("slug", slug)?;
     let name = validate::name("name", name)?;
     let principal = admin.principal();
@@ -32,15 +27,7 @@ pub async fn create(
     }
     .insert(w.txn())
     .await?;
-    w.audit(
-        org.id,
-        Entry::new(
-            "org.created",
-            org.id,
-            json!({"slug": org.slug, "name": org.name}),
-        ),
-    )
-    .await?;
+    w.audit(org.id, Entry::new("org.created", org.id, json!({"slug": org.slug, "name": org.name}))).await?;
     // The creator administers the new organization.
     if let Subject::User(user) = &principal.subject {
         let binding = role_binding::ActiveModel {
@@ -81,10 +68,7 @@ pub async fn enter_by_slug(app: &AppState, principal: &Principal, slug: &str) ->
 }
 
 pub async fn enter_by_id(app: &AppState, principal: &Principal, id: OrgId) -> Result<OrgAccess> {
-    let org = org::Entity::find_by_id(id)
-        .one(&app.db)
-        .await?
-        .ok_or_else(|| Error::not_found("organization"))?;
+    let org = org::Entity::find_by_id(id).one(&app.db).await?.ok_or_else(|| Error::not_found("organization"))?;
     app.authz.enter(principal, org).await
 }
 
@@ -103,11 +87,7 @@ pub async fn list_for(app: &AppState, principal: &Principal) -> Result<Vec<OrgAc
             {
                 ids.insert(b.org_id);
             }
-            for m in group_member::Entity::find()
-                .filter(group_member::Column::UserId.eq(u.id))
-                .all(&app.db)
-                .await?
-            {
+            for m in group_member::Entity::find().filter(group_member::Column::UserId.eq(u.id)).all(&app.db).await? {
                 ids.insert(m.org_id);
             }
         }
@@ -118,11 +98,8 @@ pub async fn list_for(app: &AppState, principal: &Principal) -> Result<Vec<OrgAc
     if let Some(key_org) = principal.key_org {
         ids.retain(|id| *id == key_org);
     }
-    let orgs = org::Entity::find()
-        .filter(org::Column::Id.is_in(ids))
-        .order_by_asc(org::Column::Slug)
-        .all(&app.db)
-        .await?;
+    let orgs =
+        org::Entity::find().filter(org::Column::Id.is_in(ids)).order_by_asc(org::Column::Slug).all(&app.db).await?;
     let mut out = Vec::with_capacity(orgs.len());
     for org in orgs {
         // Membership through a group whose only role was removed still lists the org; entering

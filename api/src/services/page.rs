@@ -16,22 +16,15 @@ impl<C: std::str::FromStr> PageArgs<C> {
     pub fn parse(first: Option<i32>, after: Option<&str>) -> Result<Self> {
         let first = first.unwrap_or(DEFAULT_PAGE);
         if !(0..=MAX_PAGE).contains(&first) {
-            return Err(Error::validation(
-                "first",
-                format!("must be between 0 and {MAX_PAGE}"),
-            ));
+            return Err(Error::validation("first", format!("must be between 0 and {MAX_PAGE}")));
         }
         let after = match after {
             None => None,
-            Some(a) => Some(
-                a.parse::<C>()
-                    .map_err(|_| Error::validation("after", "not a cursor from this connection"))?,
-            ),
+            Some(a) => {
+                Some(a.parse::<C>().map_err(|_| Error::validation("after", "not a cursor from this connection"))?)
+            }
         };
-        Ok(Self {
-            first: first as u64,
-            after,
-        })
+        Ok(Self { first: first as u64, after })
     }
 
     /// Rows to fetch: one more than asked, to learn whether another page exists.

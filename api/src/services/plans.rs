@@ -3,13 +3,8 @@
 //! with its audit entry in the same transaction.
 
 use chrono::Duration;
-use praetor_entities::{
-    PlanId, ProjectId, TenantScoped, approval, group, group_member, plan, project,
-};
-use sea_orm::{
-    ActiveModelTrait, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
-    QuerySelect, Set,
-};
+use praetor_entities::{PlanId, ProjectId, TenantScoped, approval, group, group_member, plan, project};
+use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set};
 use serde::Deserialize;
 use serde_json::json;
 use sha2::{Digest, Sha256};
@@ -44,10 +39,7 @@ pub fn normalize_steps(mut steps: Vec<Step>) -> Result<Vec<Step>> {
         return Err(Error::validation("steps", "a plan needs at least one step"));
     }
     if steps.len() > MAX_STEPS {
-        return Err(Error::validation(
-            "steps",
-            format!("a plan has at most {MAX_STEPS} steps"),
-        ));
+        return Err(Error::validation("steps", format!("a plan has at most {MAX_STEPS} steps")));
     }
     let mut seen = std::collections::HashSet::new();
     for (i, step) in steps.iter_mut().enumerate() {
@@ -55,30 +47,18 @@ pub fn normalize_steps(mut steps: Vec<Step>) -> Result<Vec<Step>> {
             step.id = format!("step-{}", i + 1);
         }
         let ok = step.id.len() <= 64
-            && step
-                .id
-                .chars()
-                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_' || c == '.');
+            && step.id.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_' || c == '.');
         if !ok {
-            return Err(Error::validation(
-                format!("steps[{i}].id"),
-                "letters, digits, '-', '_' and '.', at most 64",
-            ));
+            return Err(Error::validation(format!("steps[{i}].id"), "letters, digits, '-', '_' and '.', at most 64"));
         }
         if !seen.insert(step.id.clone()) {
-            return Err(Error::validation(
-                format!("steps[{i}].id"),
-                format!("duplicate step id `{}`", step.id),
-            ));
+            return Err(Error::validation(format!("steps[{i}].id"), format!("duplicate step id `{}`", step.id)));
         }
         if step.action.trim().is_empty() {
             return Err(Error::validation(format!("steps[{i}].action"), "missing"));
         }
         if !step.params.is_object() {
-            return Err(Error::validation(
-                format!("steps[{i}].params"),
-                "must be an object",
-            ));
+            return Err(Error::validation(format!("steps[{i}].params"), "must be an object"));
         }
         if step.when.is_some() {
             return Err(Error::validation(
@@ -100,20 +80,12 @@ pub fn plan_hash(steps: &[Step], decision: &PlanDecision) -> String {
     hex::encode(Sha256::digest(canonical_json(&doc).as_bytes()))
 }
 
-async fn find_project(
-    app: &AppState,
-    access: &OrgAccess,
-    project: ProjectId,
-) -> Result<project::Model> {
+async fn find_project(app: &AppState, access: &OrgAccess, project: ProjectId) -> Result<project::Model> {
     super::projects::find_by_id(app, access, project).await
 }
 
 /// The current policy version label of a project (policy sets are not stored yet: `none`).
-async fn policy_version(
-    _app: &AppState,
-    _access: &OrgAccess,
-    _project: ProjectId,
-) -> Result<String> {
+async fn policy_version(_app: &AppState, _access: &OrgAccess, _project: ProjectId) -> Result<String> {
     Ok("none".to_string())
 }
 
@@ -158,10 +130,7 @@ pub async fn propose(
     let principal = access.principal();
     if let Some(key) = &input.idempotency_key {
         if key.is_empty() || key.len() > 200 {
-            return Err(Error::validation(
-                "idempotencyKey",
-                "must be 1-200 characters",
-            ));
+            return Err(Error::validation("idempotencyKey", "must be 1-200 characters"));
         }
         if let Some(existing) = plan::Entity::find_in_org(access.org_id())
             .filter(plan::Column::ProjectId.eq(project))
@@ -174,9 +143,7 @@ pub async fn propose(
             return if same {
                 Ok(existing)
             } else {
-                Err(Error::Conflict(
-                    "this idempotency key was used for a different plan".into(),
-                ))
+                Err(Error::Conflict("this idempotency key was used for a different plan".into()))
             };
         }
     }
@@ -185,18 +152,10 @@ pub async fn propose(
         None => String::new(),
     };
     let (steps, decision) = simulate(app, access, project, input.steps).await?;
-    let title = if title.is_empty() {
-        title_for(&steps)
-    } else {
-        title
-    };
+    let title = if title.is_empty() { title_for(&steps) } else { title };
     let hash = plan_hash(&steps, &decision);
     let now = app.clock.now();
-    let on_behalf_of = principal
-        .on_behalf_of
-        .iter()
-        .find(|a| a.kind == "user")
-        .map(|a| a.id.clone());
+    let on_behalf_of = principal.on_behalf_of.iter().find(|a| a.kind == "user").map(|a| a.id.clone());
     let mut w = app.write(principal.chain()).await?;
     let mut model = plan::ActiveModel {
         id: Set(PlanId::generate()),
@@ -207,29 +166,22 @@ pub async fn propose(
         verdict: Set(decision.verdict.as_str().into()),
         plan_hash: Set(hash.clone()),
         policy_version: Set(decision.policy_version.clone()),
-        steps: Set(canonical_json(
-            &serde_json::to_value(&steps).map_err(Error::internal)?,
-        )),
-        preview: Set(canonical_json(
-            &serde_json::to_value(&decision).map_err(Error::internal)?,
-        )),
-        approval_stages: Set(canonical_json(
-            &serde_json::to_value(&decision.approvals).map_err(Error::internal)?,
-        )),
+        steps: Set(canonical_json(&serde_json::to_value(&steps).map_err(Error::internal)?)),
+        preview: Set(canonical_json(&serde_json::to_value(&decision).map_err(Error::internal)?)),
+        approval_stages: Set(canonical_json(&serde_json::to_value(&decision.approvals).map_err(Error::internal)?)),
         current_stage: Set(0),
         template: Set(None),
         template_args: Set(None),
         idempotency_key: Set(input.idempotency_key.clone()),
         run_when_approved: Set(input.run_when_approved),
-        proposer: Set(canonical_json(
-            &serde_json::to_value(principal.chain()).map_err(Error::internal)?,
-        )),
+        proposer: Set(canonical_json(&serde_json::to_value(principal.chain()).map_err(Error::internal)?)),
         proposer_subject: Set(principal.rbac_subject()),
         on_behalf_of: Set(on_behalf_of),
         cost: Set(decision.cost),
         risk: Set(decision.risk.clone()),
-        expires_at: Set((decision.verdict == Verdict::NeedsApproval)
-            .then(|| now + Duration::hours(DEFAULT_APPROVAL_TTL_HOURS))),
+        expires_at: Set(
+            (decision.verdict == Verdict::NeedsApproval).then(|| now + Duration::hours(DEFAULT_APPROVAL_TTL_HOURS))
+        ),
         state_hash: Set(None),
         error: Set(None),
         next_step: Set(0),
@@ -240,9 +192,7 @@ pub async fn propose(
     .insert(w.txn())
     .await
     .map_err(|e| match Error::from(e) {
-        Error::Conflict(_) => {
-            Error::Conflict("this idempotency key is being used by a concurrent proposal".into())
-        }
+        Error::Conflict(_) => Error::Conflict("this idempotency key is being used by a concurrent proposal".into()),
         other => other,
     })?;
     let mut events = vec![PlanEvent::Proposed {
@@ -260,27 +210,28 @@ pub async fn propose(
         });
     }
     let (_, project_seq) = store::current_state_at(w.txn(), model.org_id, project).await?;
-    for (step, d) in steps.iter().zip(decision.steps.iter()) {
-        pipeline::record(
-            w.txn(),
-            model.org_id,
-            project,
-            Some(model.id),
-            "preview",
-            step,
-            d,
-            &model.proposer_subject,
-            project_seq,
-            &decision.policy_version,
-            w.now(),
-        )
-        .await?;
-    }
+    let rows: Vec<_> = steps
+        .iter()
+        .zip(decision.steps.iter())
+        .map(|(step, d)| {
+            pipeline::decision_row(
+                model.org_id,
+                project,
+                Some(model.id),
+                "preview",
+                step,
+                d,
+                &model.proposer_subject,
+                project_seq,
+                &decision.policy_version,
+                now,
+            )
+        })
+        .collect();
+    praetor_entities::decision::Entity::insert_many(rows).exec_without_returning(w.txn()).await?;
     let mut view = crate::engine::reducer::PlanView::new(steps.len());
     if input.run_when_approved && decision.verdict == Verdict::Allowed {
-        events.push(PlanEvent::Queued {
-            by: principal.actor(),
-        });
+        events.push(PlanEvent::Queued { by: principal.actor() });
     }
     store::append(&mut w, &mut model, &mut view, events).await?;
     if view.status == PlanStatus::Queued {
@@ -346,11 +297,7 @@ fn stages_of(p: &plan::Model) -> Vec<Stage> {
 }
 
 /// Group names the user belongs to in the plan's org.
-async fn groups_of(
-    app: &AppState,
-    access: &OrgAccess,
-    principal: &Principal,
-) -> Result<Vec<String>> {
+async fn groups_of(app: &AppState, access: &OrgAccess, principal: &Principal) -> Result<Vec<String>> {
     let Subject::User(u) = &principal.subject else {
         return Ok(Vec::new());
     };
@@ -382,10 +329,7 @@ fn separation_of_duties(principal: &Principal, p: &plan::Model) -> Option<&'stat
     if me == p.proposer_subject {
         return Some("the proposer of a plan cannot approve it");
     }
-    if p.on_behalf_of
-        .as_deref()
-        .is_some_and(|h| h == principal.actor().id)
-    {
+    if p.on_behalf_of.as_deref().is_some_and(|h| h == principal.actor().id) {
         return Some("the person a plan was proposed for cannot approve it");
     }
     None
@@ -405,12 +349,7 @@ pub async fn approve(
 }
 
 /// Rejects a plan waiting for approval; the plan ends. Needs `plan.reject`.
-pub async fn reject(
-    app: &AppState,
-    access: &OrgAccess,
-    id: PlanId,
-    comment: &str,
-) -> Result<plan::Model> {
+pub async fn reject(app: &AppState, access: &OrgAccess, id: PlanId, comment: &str) -> Result<plan::Model> {
     decide_approval(app, access, id, "", comment, false).await
 }
 
@@ -427,35 +366,25 @@ async fn decide_approval(
     let my_groups = groups_of(app, access, principal).await?;
     let mut w = app.write(principal.chain()).await?;
     let (mut p, mut view) = lock(&w, access, id).await?;
-    let op = if approve {
-        "plan.approve"
-    } else {
-        "plan.reject"
-    };
+    let op = if approve { "plan.approve" } else { "plan.reject" };
     access.permit(Domain::Project(p.project_id), op)?;
     if view.status != PlanStatus::PendingApproval {
-        return Err(Error::Conflict(format!(
-            "the plan is {}, not waiting for approval",
-            view.status.as_str()
-        )));
+        return Err(Error::Conflict(format!("the plan is {}, not waiting for approval", view.status.as_str())));
     }
     if p.expires_at.is_some_and(|t| t <= w.now()) && view.open_gate.is_none() {
         return Err(Error::Conflict("the approval request has expired".into()));
     }
     if approve && signed_hash != p.plan_hash {
         return Err(Error::Conflict(
-            "the plan changed since you looked at it: the hash you approved is not the plan's"
-                .into(),
+            "the plan changed since you looked at it: the hash you approved is not the plan's".into(),
         ));
     }
     if let Some(why) = separation_of_duties(principal, &p) {
         return Err(Error::forbidden(why));
     }
     let stage_no = view.stages_satisfied;
-    let stage = stages_of(&p)
-        .get(stage_no as usize)
-        .cloned()
-        .ok_or_else(|| Error::internal("approval stage missing"))?;
+    let stage =
+        stages_of(&p).get(stage_no as usize).cloned().ok_or_else(|| Error::internal("approval stage missing"))?;
     if !stage.groups.iter().any(|g| my_groups.contains(g)) {
         return Err(Error::forbidden(format!(
             "stage `{}` needs a member of {}",
@@ -483,11 +412,7 @@ async fn decide_approval(
     })?;
     let mut events = Vec::new();
     if approve {
-        events.push(PlanEvent::Approved {
-            stage: stage_no,
-            approver: principal.actor(),
-            comment,
-        });
+        events.push(PlanEvent::Approved { stage: stage_no, approver: principal.actor(), comment });
         let approvals = approval::Entity::find_in_org(p.org_id)
             .filter(approval::Column::PlanId.eq(p.id))
             .filter(approval::Column::Stage.eq(stage_no as i32))
@@ -510,15 +435,7 @@ async fn decide_approval(
     if view.status == PlanStatus::Queued && was_gate {
         queue::enqueue(w.txn(), p.org_id, p.id, now, now).await?;
     } else if view.status == PlanStatus::Approved && p.run_when_approved {
-        store::append(
-            &mut w,
-            &mut p,
-            &mut view,
-            vec![PlanEvent::Queued {
-                by: principal.actor(),
-            }],
-        )
-        .await?;
+        store::append(&mut w, &mut p, &mut view, vec![PlanEvent::Queued { by: principal.actor() }]).await?;
         queue::enqueue(w.txn(), p.org_id, p.id, now, now).await?;
     }
     w.commit().await?;
@@ -543,15 +460,7 @@ pub async fn execute(app: &AppState, access: &OrgAccess, id: PlanId) -> Result<p
             Error::Conflict(why)
         });
     }
-    store::append(
-        &mut w,
-        &mut p,
-        &mut view,
-        vec![PlanEvent::Queued {
-            by: principal.actor(),
-        }],
-    )
-    .await?;
+    store::append(&mut w, &mut p, &mut view, vec![PlanEvent::Queued { by: principal.actor() }]).await?;
     let now = w.now();
     queue::enqueue(w.txn(), p.org_id, p.id, now, now).await?;
     w.commit().await?;
@@ -561,33 +470,16 @@ pub async fn execute(app: &AppState, access: &OrgAccess, id: PlanId) -> Result<p
 
 /// Cancels a plan that has not finished. A running plan stops before its next step. Needs
 /// `plan.cancel`.
-pub async fn cancel(
-    app: &AppState,
-    access: &OrgAccess,
-    id: PlanId,
-    reason: &str,
-) -> Result<plan::Model> {
+pub async fn cancel(app: &AppState, access: &OrgAccess, id: PlanId, reason: &str) -> Result<plan::Model> {
     let reason = super::validate::text("reason", reason, 2_000)?;
     let principal = access.principal();
     let mut w = app.write(principal.chain()).await?;
     let (mut p, mut view) = lock(&w, access, id).await?;
     access.permit(Domain::Project(p.project_id), "plan.cancel")?;
     if view.status.is_terminal() {
-        return Err(Error::Conflict(format!(
-            "the plan is already {}",
-            view.status.as_str()
-        )));
+        return Err(Error::Conflict(format!("the plan is already {}", view.status.as_str())));
     }
-    store::append(
-        &mut w,
-        &mut p,
-        &mut view,
-        vec![PlanEvent::Cancelled {
-            by: principal.actor(),
-            reason,
-        }],
-    )
-    .await?;
+    store::append(&mut w, &mut p, &mut view, vec![PlanEvent::Cancelled { by: principal.actor(), reason }]).await?;
     w.commit().await?;
     Ok(p)
 }
@@ -605,11 +497,8 @@ pub async fn expire_due(app: &AppState) -> Result<u64> {
         .await?;
     let mut n = 0;
     for candidate in due {
-        let actor = vec![crate::auth::ActorRef {
-            kind: "system".into(),
-            id: "engine".into(),
-            name: "praetor engine".into(),
-        }];
+        let actor =
+            vec![crate::auth::ActorRef { kind: "system".into(), id: "engine".into(), name: "praetor engine".into() }];
         let mut w = app.write(actor).await?;
         let Some(mut p) = plan::Entity::find_in_org(candidate.org_id)
             .filter(plan::Column::Id.eq(candidate.id))
@@ -645,9 +534,7 @@ pub async fn approval_requests(app: &AppState, access: &OrgAccess) -> Result<Vec
         .filter(|p| access.allows(Domain::Project(p.project_id), "plan.approve"))
         .filter(|p| separation_of_duties(principal, p).is_none())
         .filter(|p| {
-            stages_of(p)
-                .get(p.current_stage as usize)
-                .is_some_and(|s| s.groups.iter().any(|g| my_groups.contains(g)))
+            stages_of(p).get(p.current_stage as usize).is_some_and(|s| s.groups.iter().any(|g| my_groups.contains(g)))
         })
         .collect())
 }

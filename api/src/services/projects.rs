@@ -34,30 +34,16 @@ pub async fn create(
     .insert(w.txn())
     .await
     .map_err(|e| match Error::from(e) {
-        Error::Conflict(_) => {
-            Error::Conflict("a project with this slug already exists in the organization".into())
-        }
+        Error::Conflict(_) => Error::Conflict("a project with this slug already exists in the organization".into()),
         other => other,
     })?;
-    w.audit(
-        permit.org_id(),
-        Entry::new(
-            "project.created",
-            p.id,
-            json!({"slug": p.slug, "name": p.name}),
-        ),
-    )
-    .await?;
+    w.audit(permit.org_id(), Entry::new("project.created", p.id, json!({"slug": p.slug, "name": p.name}))).await?;
     w.commit().await?;
     Ok(p)
 }
 
 /// A project the principal may read, by slug; NOT_FOUND otherwise.
-pub async fn find_by_slug(
-    app: &AppState,
-    access: &OrgAccess,
-    slug: &str,
-) -> Result<project::Model> {
+pub async fn find_by_slug(app: &AppState, access: &OrgAccess, slug: &str) -> Result<project::Model> {
     let p = project::Entity::find_in_org(access.org_id())
         .filter(project::Column::Slug.eq(slug.trim()))
         .one(&app.db)
@@ -67,11 +53,7 @@ pub async fn find_by_slug(
     Ok(p)
 }
 
-pub async fn find_by_id(
-    app: &AppState,
-    access: &OrgAccess,
-    id: ProjectId,
-) -> Result<project::Model> {
+pub async fn find_by_id(app: &AppState, access: &OrgAccess, id: ProjectId) -> Result<project::Model> {
     let p = project::Entity::find_in_org(access.org_id())
         .filter(project::Column::Id.eq(id))
         .one(&app.db)
@@ -82,11 +64,7 @@ pub async fn find_by_id(
 }
 
 /// The projects the principal may read, in creation order.
-pub async fn list(
-    app: &AppState,
-    access: &OrgAccess,
-    args: PageArgs<ProjectId>,
-) -> Result<Page<project::Model>> {
+pub async fn list(app: &AppState, access: &OrgAccess, args: PageArgs<ProjectId>) -> Result<Page<project::Model>> {
     let mut out = Vec::new();
     let mut after = args.after;
     loop {
@@ -97,11 +75,7 @@ pub async fn list(
         let batch = q.limit(args.fetch_limit().max(50)).all(&app.db).await?;
         let exhausted = (batch.len() as u64) < args.fetch_limit().max(50);
         after = batch.last().map(|p| p.id);
-        out.extend(
-            batch
-                .into_iter()
-                .filter(|p| access.allows(Domain::Project(p.id), "project.read")),
-        );
+        out.extend(batch.into_iter().filter(|p| access.allows(Domain::Project(p.id), "project.read")));
         if exhausted || out.len() as u64 > args.first {
             break;
         }

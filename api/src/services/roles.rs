@@ -1,12 +1,9 @@
 //! Role bindings: a role for a user, group or service account, org-wide or in one project.
 
 use praetor_entities::{
-    GroupId, ProjectId, RoleBindingId, ServiceAccountId, TenantScoped, group, project,
-    role_binding, service_account,
+    GroupId, ProjectId, RoleBindingId, ServiceAccountId, TenantScoped, group, project, role_binding, service_account,
 };
-use sea_orm::{
-    ActiveModelTrait, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, Set,
-};
+use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, Set};
 use serde_json::json;
 
 use super::page::{Page, PageArgs};
@@ -39,17 +36,11 @@ pub async fn bind(
     if !BUILTIN_ROLES.contains(&role) {
         return Err(Error::validation(
             "role",
-            format!(
-                "unknown role `{role}`; known roles: {}",
-                BUILTIN_ROLES.join(", ")
-            ),
+            format!("unknown role `{role}`; known roles: {}", BUILTIN_ROLES.join(", ")),
         ));
     }
     if project.is_some() && ORG_ONLY_ROLES.contains(&role) {
-        return Err(Error::validation(
-            "project",
-            format!("`{role}` can only be bound for the whole organization"),
-        ));
+        return Err(Error::validation("project", format!("`{role}` can only be bound for the whole organization")));
     }
     if let Some(p) = project {
         project::Entity::find_in_org(access.org_id())
@@ -98,9 +89,7 @@ pub async fn bind(
     .insert(w.txn())
     .await
     .map_err(|e| match Error::from(e) {
-        Error::Conflict(_) => {
-            Error::Conflict(format!("{label} already has role {role} in this scope"))
-        }
+        Error::Conflict(_) => Error::Conflict(format!("{label} already has role {role} in this scope")),
         other => other,
     })?;
     w.bump_rbac_version(org).await?;
@@ -119,16 +108,9 @@ pub async fn bind(
 
 /// Removes a binding. Needs `role.bind` in the binding's scope. The organization's last
 /// org-wide administrator cannot be removed, so an org can never lock itself out.
-pub async fn unbind(
-    app: &AppState,
-    access: &OrgAccess,
-    id: RoleBindingId,
-) -> Result<role_binding::Model> {
+pub async fn unbind(app: &AppState, access: &OrgAccess, id: RoleBindingId) -> Result<role_binding::Model> {
     let binding = find(app, access, id).await?;
-    let domain = binding
-        .project_id
-        .map(Domain::Project)
-        .unwrap_or(Domain::Org);
+    let domain = binding.project_id.map(Domain::Project).unwrap_or(Domain::Org);
     let permit = access.permit(domain, "role.bind")?;
     let mut w = app.write(permit.principal().chain()).await?;
     if binding.role == "org_admin" && binding.domain == "*" {
@@ -138,14 +120,10 @@ pub async fn unbind(
             .count(w.txn())
             .await?;
         if admins <= 1 {
-            return Err(Error::Conflict(
-                "this is the organization's last administrator binding".into(),
-            ));
+            return Err(Error::Conflict("this is the organization's last administrator binding".into()));
         }
     }
-    role_binding::Entity::delete_by_id(binding.id)
-        .exec(w.txn())
-        .await?;
+    role_binding::Entity::delete_by_id(binding.id).exec(w.txn()).await?;
     w.bump_rbac_version(binding.org_id).await?;
     w.audit(
         binding.org_id,
@@ -160,11 +138,7 @@ pub async fn unbind(
     Ok(binding)
 }
 
-pub async fn find(
-    app: &AppState,
-    access: &OrgAccess,
-    id: RoleBindingId,
-) -> Result<role_binding::Model> {
+pub async fn find(app: &AppState, access: &OrgAccess, id: RoleBindingId) -> Result<role_binding::Model> {
     let b = role_binding::Entity::find_in_org(access.org_id())
         .filter(role_binding::Column::Id.eq(id))
         .one(&app.db)
@@ -182,8 +156,7 @@ pub async fn list(
     access: &OrgAccess,
     args: PageArgs<RoleBindingId>,
 ) -> Result<Page<role_binding::Model>> {
-    let mut q =
-        role_binding::Entity::find_in_org(access.org_id()).order_by_asc(role_binding::Column::Id);
+    let mut q = role_binding::Entity::find_in_org(access.org_id()).order_by_asc(role_binding::Column::Id);
     if let Some(a) = args.after {
         q = q.filter(role_binding::Column::Id.gt(a));
     }
@@ -192,12 +165,7 @@ pub async fn list(
         .all(&app.db)
         .await?
         .into_iter()
-        .filter(|b| {
-            access.allows(
-                b.project_id.map(Domain::Project).unwrap_or(Domain::Org),
-                "role.read",
-            )
-        })
+        .filter(|b| access.allows(b.project_id.map(Domain::Project).unwrap_or(Domain::Org), "role.read"))
         .take(args.fetch_limit() as usize)
         .collect();
     Ok(Page::from_overfetch(rows, args.first))

@@ -12,12 +12,7 @@ use crate::authz::{Domain, OrgAccess, Permit};
 use crate::error::{Error, Result};
 
 /// Needs `service_account.create` in the organization.
-pub async fn create(
-    app: &AppState,
-    permit: &Permit,
-    name: &str,
-    description: &str,
-) -> Result<service_account::Model> {
+pub async fn create(app: &AppState, permit: &Permit, name: &str, description: &str) -> Result<service_account::Model> {
     let name = validate::slug("name", name)?;
     let description = validate::text("description", description, 2_000)?;
     let mut w = app.write(permit.principal().chain()).await?;
@@ -31,25 +26,15 @@ pub async fn create(
     .insert(w.txn())
     .await
     .map_err(|e| match Error::from(e) {
-        Error::Conflict(_) => {
-            Error::Conflict("a service account with this name already exists".into())
-        }
+        Error::Conflict(_) => Error::Conflict("a service account with this name already exists".into()),
         other => other,
     })?;
-    w.audit(
-        permit.org_id(),
-        Entry::new("service_account.created", sa.id, json!({"name": sa.name})),
-    )
-    .await?;
+    w.audit(permit.org_id(), Entry::new("service_account.created", sa.id, json!({"name": sa.name}))).await?;
     w.commit().await?;
     Ok(sa)
 }
 
-pub async fn find(
-    app: &AppState,
-    access: &OrgAccess,
-    id: ServiceAccountId,
-) -> Result<service_account::Model> {
+pub async fn find(app: &AppState, access: &OrgAccess, id: ServiceAccountId) -> Result<service_account::Model> {
     access.read_permit(Domain::Org, "service_account.read", "service account")?;
     service_account::Entity::find_in_org(access.org_id())
         .filter(service_account::Column::Id.eq(id))
@@ -64,8 +49,7 @@ pub async fn list(
     args: PageArgs<ServiceAccountId>,
 ) -> Result<Page<service_account::Model>> {
     access.read_permit(Domain::Org, "service_account.read", "service account")?;
-    let mut q = service_account::Entity::find_in_org(access.org_id())
-        .order_by_asc(service_account::Column::Id);
+    let mut q = service_account::Entity::find_in_org(access.org_id()).order_by_asc(service_account::Column::Id);
     if let Some(a) = args.after {
         q = q.filter(service_account::Column::Id.gt(a));
     }

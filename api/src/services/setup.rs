@@ -27,13 +27,8 @@ pub async fn bootstrap(app: &AppState, org_slug: &str, email: &str) -> Result<Bo
     let ia = InstanceAdmin::check(&principal)?;
     let org = orgs::create(app, &ia, org_slug, org_slug).await?;
     let access = app.authz.enter(&principal, org.clone()).await?;
-    let (_, secret) =
-        api_keys::create(app, &access, api_keys::KeyOwner::Caller, "bootstrap", None).await?;
-    Ok(Bootstrapped {
-        org,
-        admin,
-        api_key: secret,
-    })
+    let (_, secret) = api_keys::create(app, &access, api_keys::KeyOwner::Caller, "bootstrap", None).await?;
+    Ok(Bootstrapped { org, admin, api_key: secret })
 }
 
 async fn ensure_instance_admin(app: &AppState, email: &str) -> Result<user::Model> {
@@ -69,30 +64,14 @@ fn capitalize(s: &str) -> String {
 
 pub const DEMO_ORG: &str = "demo";
 pub const DEMO_PROJECTS: &[(&str, &str, &str)] = &[
-    (
-        "web",
-        "Web",
-        "The public web tier: deploys, restarts, feature flags.",
-    ),
-    (
-        "payments",
-        "Payments",
-        "Payment services; production changes need approvals.",
-    ),
+    ("web", "Web", "The public web tier: deploys, restarts, feature flags."),
+    ("payments", "Payments", "Payment services; production changes need approvals."),
 ];
 /// (e-mail, role bound org-wide, description)
 pub const DEMO_USERS: &[(&str, &str, &str)] = &[
     ("alice@demo.test", "org_admin", "organization administrator"),
-    (
-        "bob@demo.test",
-        "operator",
-        "operator: proposes and runs plans",
-    ),
-    (
-        "carol@demo.test",
-        "approver",
-        "approver: approves or rejects plans",
-    ),
+    ("bob@demo.test", "operator", "operator: proposes and runs plans"),
+    ("carol@demo.test", "approver", "approver: approves or rejects plans"),
 ];
 const DEMO_KEY_NAME: &str = "demo-cli";
 
@@ -107,10 +86,7 @@ pub async fn seed_demo(app: &AppState) -> Result<DemoInfo> {
     let (alice_email, _, _) = DEMO_USERS[0];
     let alice = ensure_instance_admin(app, alice_email).await?;
     let principal = Principal::new(Subject::User(alice));
-    let existing = org::Entity::find()
-        .filter(org::Column::Slug.eq(DEMO_ORG))
-        .one(&app.db)
-        .await?;
+    let existing = org::Entity::find().filter(org::Column::Slug.eq(DEMO_ORG)).one(&app.db).await?;
     let org = match existing {
         Some(o) => o,
         None => orgs::create(app, &InstanceAdmin::check(&principal)?, DEMO_ORG, "Demo").await?,
@@ -120,28 +96,13 @@ pub async fn seed_demo(app: &AppState) -> Result<DemoInfo> {
         match projects::find_by_slug(app, &access, slug).await {
             Ok(_) => {}
             Err(Error::NotFound(_)) => {
-                projects::create(
-                    app,
-                    &access.permit(Domain::Org, "project.create")?,
-                    slug,
-                    name,
-                    description,
-                )
-                .await?;
+                projects::create(app, &access.permit(Domain::Org, "project.create")?, slug, name, description).await?;
             }
             Err(e) => return Err(e),
         }
     }
     for (email, role, _) in &DEMO_USERS[1..] {
-        match roles::bind(
-            app,
-            &access,
-            roles::BindingSubject::UserEmail(email.to_string()),
-            role,
-            None,
-        )
-        .await
-        {
+        match roles::bind(app, &access, roles::BindingSubject::UserEmail(email.to_string()), role, None).await {
             Ok(_) | Err(Error::Conflict(_)) => {}
             Err(e) => return Err(e),
         }
@@ -156,16 +117,6 @@ pub async fn seed_demo(app: &AppState) -> Result<DemoInfo> {
     for k in old {
         api_keys::revoke(app, &access, k.id).await?;
     }
-    let (_, secret) = api_keys::create(
-        app,
-        &access,
-        api_keys::KeyOwner::Caller,
-        DEMO_KEY_NAME,
-        None,
-    )
-    .await?;
-    Ok(DemoInfo {
-        org,
-        api_key: secret,
-    })
+    let (_, secret) = api_keys::create(app, &access, api_keys::KeyOwner::Caller, DEMO_KEY_NAME, None).await?;
+    Ok(DemoInfo { org, api_key: secret })
 }

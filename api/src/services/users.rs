@@ -10,11 +10,7 @@ use crate::audit::Entry;
 use crate::error::Result;
 
 /// The user with `email`, created if there is none yet. `email` must already be validated.
-pub async fn find_or_provision(
-    w: &mut Write<'_>,
-    org: praetor_entities::OrgId,
-    email: &str,
-) -> Result<user::Model> {
+pub async fn find_or_provision(w: &mut Write<'_>, org: praetor_entities::OrgId, email: &str) -> Result<user::Model> {
     if let Some(u) = find_by_email(w.txn(), email).await? {
         return Ok(u);
     }
@@ -28,17 +24,10 @@ pub async fn find_or_provision(
     }
     .insert(w.txn())
     .await?;
-    w.audit(
-        org,
-        Entry::new("user.provisioned", u.id, json!({"email": u.email})),
-    )
-    .await?;
+    w.audit(org, Entry::new("user.provisioned", u.id, json!({"email": u.email}))).await?;
     Ok(u)
 }
 
 pub async fn find_by_email<C: ConnectionTrait>(db: &C, email: &str) -> Result<Option<user::Model>> {
-    Ok(user::Entity::find()
-        .filter(user::Column::Email.eq(email))
-        .one(db)
-        .await?)
+    Ok(user::Entity::find().filter(user::Column::Email.eq(email)).one(db).await?)
 }

@@ -7,8 +7,7 @@ pub fn slug(field: &str, value: &str) -> Result<String> {
     let v = value.trim();
     let ok = (2..=40).contains(&v.len())
         && v.starts_with(|c: char| c.is_ascii_lowercase())
-        && v.chars()
-            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+        && v.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
         && !v.ends_with('-');
     if ok {
         Ok(v.to_string())
@@ -24,10 +23,7 @@ pub fn slug(field: &str, value: &str) -> Result<String> {
 pub fn name(field: &str, value: &str) -> Result<String> {
     let v = value.trim();
     if v.is_empty() || v.chars().count() > 100 || v.chars().any(char::is_control) {
-        return Err(Error::validation(
-            field,
-            "must be 1-100 characters without control characters",
-        ));
+        return Err(Error::validation(field, "must be 1-100 characters without control characters"));
     }
     Ok(v.to_string())
 }
@@ -35,10 +31,7 @@ pub fn name(field: &str, value: &str) -> Result<String> {
 /// Free text: at most `max` characters.
 pub fn text(field: &str, value: &str, max: usize) -> Result<String> {
     if value.chars().count() > max {
-        return Err(Error::validation(
-            field,
-            format!("must be at most {max} characters"),
-        ));
+        return Err(Error::validation(field, format!("must be at most {max} characters")));
     }
     Ok(value.trim().to_string())
 }
@@ -49,16 +42,9 @@ pub fn email(field: &str, value: &str) -> Result<String> {
     let ok = v.len() <= 254
         && !v.chars().any(|c| c.is_whitespace() || c.is_control())
         && v.split_once('@').is_some_and(|(local, domain)| {
-            !local.is_empty()
-                && domain.contains('.')
-                && !domain.starts_with('.')
-                && !domain.ends_with('.')
+            !local.is_empty() && domain.contains('.') && !domain.starts_with('.') && !domain.ends_with('.')
         });
-    if ok {
-        Ok(v)
-    } else {
-        Err(Error::validation(field, "must be an e-mail address"))
-    }
+    if ok { Ok(v) } else { Err(Error::validation(field, "must be an e-mail address")) }
 }
 
 /// Parses a prefixed id, naming the field when it does not parse.
@@ -66,9 +52,7 @@ pub fn id<T: std::str::FromStr>(field: &str, value: &str) -> Result<T>
 where
     T::Err: std::fmt::Display,
 {
-    value
-        .parse::<T>()
-        .map_err(|e| Error::validation(field, e.to_string()))
+    value.parse::<T>().map_err(|e| Error::validation(field, e.to_string()))
 }
 
 #[cfg(test)]
@@ -80,15 +64,7 @@ mod tests {
         for good in ["ab", "payments", "web-2", "a1"] {
             assert_eq!(slug("slug", good).unwrap(), good);
         }
-        for bad in [
-            "a",
-            "Payments",
-            "2web",
-            "web_",
-            "web-",
-            "x".repeat(41).as_str(),
-            "we b",
-        ] {
+        for bad in ["a", "Payments", "2web", "web_", "web-", "x".repeat(41).as_str(), "we b"] {
             let e = slug("slug", bad).unwrap_err();
             assert_eq!(e.code(), "VALIDATION", "{bad}");
         }
@@ -96,10 +72,7 @@ mod tests {
 
     #[test]
     fn emails_and_names() {
-        assert_eq!(
-            email("email", " Alice@Demo.TEST ").unwrap(),
-            "alice@demo.test"
-        );
+        assert_eq!(email("email", " Alice@Demo.TEST ").unwrap(), "alice@demo.test");
         for bad in ["alice", "@demo.test", "a@b", "a b@c.d", "a@.c"] {
             assert!(email("email", bad).is_err(), "{bad}");
         }

@@ -42,30 +42,20 @@ impl ApiKeyMutation {
         let app = app(ctx)?;
         let access = orgs::enter_by_slug(app, principal(ctx)?, &input.org).await?;
         let permit = access.permit(Domain::Org, "service_account.create")?;
-        Ok(ServiceAccountObject(
-            service_accounts::create(app, &permit, &input.name, &input.description).await?,
-        ))
+        Ok(ServiceAccountObject(service_accounts::create(app, &permit, &input.name, &input.description).await?))
     }
 
     /// Creates an API key. The secret is in the answer and never shown again. A personal key
     /// needs only membership; a service account's key needs `api_key.create`.
-    async fn create_api_key(
-        &self,
-        ctx: &Context<'_>,
-        input: CreateApiKeyInput,
-    ) -> Result<CreatedApiKey> {
+    async fn create_api_key(&self, ctx: &Context<'_>, input: CreateApiKeyInput) -> Result<CreatedApiKey> {
         let app = app(ctx)?;
         let access = orgs::enter_by_slug(app, principal(ctx)?, &input.org).await?;
         let owner = match input.service_account_id {
             Some(id) => KeyOwner::ServiceAccount(validate::id("serviceAccountId", &id)?),
             None => KeyOwner::Caller,
         };
-        let (key, secret) =
-            api_keys::create(app, &access, owner, &input.name, input.expires_at).await?;
-        Ok(CreatedApiKey {
-            api_key: ApiKeyObject(key),
-            secret,
-        })
+        let (key, secret) = api_keys::create(app, &access, owner, &input.name, input.expires_at).await?;
+        Ok(CreatedApiKey { api_key: ApiKeyObject(key), secret })
     }
 
     /// Revokes a key: your own, or any with `api_key.revoke`.

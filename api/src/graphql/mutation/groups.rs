@@ -31,11 +31,7 @@ pub struct GroupMutation;
 #[Object]
 impl GroupMutation {
     /// Needs `group.create` in the organization.
-    async fn create_group(
-        &self,
-        ctx: &Context<'_>,
-        input: CreateGroupInput,
-    ) -> Result<GroupObject> {
+    async fn create_group(&self, ctx: &Context<'_>, input: CreateGroupInput) -> Result<GroupObject> {
         let app = app(ctx)?;
         let access = orgs::enter_by_slug(app, principal(ctx)?, &input.org).await?;
         let permit = access.permit(Domain::Org, "group.create")?;
@@ -44,11 +40,7 @@ impl GroupMutation {
     }
 
     /// Needs `group.manage` in the organization.
-    async fn add_group_member(
-        &self,
-        ctx: &Context<'_>,
-        input: GroupMemberInput,
-    ) -> Result<GroupObject> {
+    async fn add_group_member(&self, ctx: &Context<'_>, input: GroupMemberInput) -> Result<GroupObject> {
         let app = app(ctx)?;
         let group_id: GroupId = validate::id("groupId", &input.group_id)?;
         let org = NodeId::Group(group_id).org(&app.db).await?;
@@ -59,11 +51,7 @@ impl GroupMutation {
     }
 
     /// Needs `group.manage` in the organization.
-    async fn remove_group_member(
-        &self,
-        ctx: &Context<'_>,
-        input: GroupMemberInput,
-    ) -> Result<GroupObject> {
+    async fn remove_group_member(&self, ctx: &Context<'_>, input: GroupMemberInput) -> Result<GroupObject> {
         let app = app(ctx)?;
         let group_id: GroupId = validate::id("groupId", &input.group_id)?;
         let org = NodeId::Group(group_id).org(&app.db).await?;

@@ -92,10 +92,7 @@ fn steps(input: Vec<StepInput>) -> Vec<Step> {
         .map(|s| Step {
             id: s.id,
             action: s.action.trim().to_string(),
-            params: s
-                .params
-                .map(|j| j.0)
-                .unwrap_or_else(|| Value::Object(Default::default())),
+            params: s.params.map(|j| j.0).unwrap_or_else(|| Value::Object(Default::default())),
             when: s.when,
             on_failure: match s.on_failure {
                 OnFailureInput::Stop => OnFailure::Stop,
@@ -109,8 +106,7 @@ fn steps(input: Vec<StepInput>) -> Vec<Step> {
 async fn plan_access(ctx: &Context<'_>, id: &ID) -> Result<(OrgAccess, PlanId)> {
     let app = app(ctx)?;
     let id: PlanId = validate::id("planId", id)?;
-    let access =
-        orgs::enter_by_id(app, principal(ctx)?, NodeId::Plan(id).org(&app.db).await?).await?;
+    let access = orgs::enter_by_id(app, principal(ctx)?, NodeId::Plan(id).org(&app.db).await?).await?;
     Ok((access, id))
 }
 
@@ -141,16 +137,11 @@ impl PlanMutation {
     }
 
     /// Runs the decision pipeline over steps without saving anything.
-    async fn simulate_plan(
-        &self,
-        ctx: &Context<'_>,
-        input: SimulatePlanInput,
-    ) -> Result<Simulation> {
+    async fn simulate_plan(&self, ctx: &Context<'_>, input: SimulatePlanInput) -> Result<Simulation> {
         let app = app(ctx)?;
         let access = orgs::enter_by_slug(app, principal(ctx)?, &input.org).await?;
         let project = projects::find_by_slug(app, &access, &input.project).await?;
-        let (steps, decision) =
-            plans::simulate(app, &access, project.id, steps(input.steps)).await?;
+        let (steps, decision) = plans::simulate(app, &access, project.id, steps(input.steps)).await?;
         Ok(Simulation {
             plan_hash: plans::plan_hash(&steps, &decision),
             steps: steps.iter().map(Into::into).collect(),

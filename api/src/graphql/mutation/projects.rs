@@ -23,16 +23,11 @@ pub struct ProjectMutation;
 #[Object]
 impl ProjectMutation {
     /// Needs `project.create` in the organization.
-    async fn create_project(
-        &self,
-        ctx: &Context<'_>,
-        input: CreateProjectInput,
-    ) -> Result<ProjectObject> {
+    async fn create_project(&self, ctx: &Context<'_>, input: CreateProjectInput) -> Result<ProjectObject> {
         let app = app(ctx)?;
         let access = orgs::enter_by_slug(app, principal(ctx)?, &input.org).await?;
         let permit = access.permit(Domain::Org, "project.create")?;
-        let p =
-            projects::create(app, &permit, &input.slug, &input.name, &input.description).await?;
+        let p = projects::create(app, &permit, &input.slug, &input.name, &input.description).await?;
         Ok(ProjectObject::new(access, p))
     }
 }

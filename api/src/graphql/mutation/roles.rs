@@ -36,25 +36,15 @@ fn subject(input: SubjectInput) -> crate::error::Result<BindingSubject> {
     match (input.user_email, input.group_id, input.service_account_id) {
         (Some(email), None, None) => Ok(BindingSubject::UserEmail(email)),
         (None, Some(g), None) => Ok(BindingSubject::Group(validate::id("subject.groupId", &g)?)),
-        (None, None, Some(sa)) => Ok(BindingSubject::ServiceAccount(validate::id(
-            "subject.serviceAccountId",
-            &sa,
-        )?)),
-        _ => Err(Error::validation(
-            "subject",
-            "give exactly one of userEmail, groupId, serviceAccountId",
-        )),
+        (None, None, Some(sa)) => Ok(BindingSubject::ServiceAccount(validate::id("subject.serviceAccountId", &sa)?)),
+        _ => Err(Error::validation("subject", "give exactly one of userEmail, groupId, serviceAccountId")),
     }
 }
 
 #[Object]
 impl RoleMutation {
     /// Needs `role.bind` in the binding's scope (the organization, or the project).
-    async fn bind_role(
-        &self,
-        ctx: &Context<'_>,
-        input: BindRoleInput,
-    ) -> Result<RoleBindingObject> {
+    async fn bind_role(&self, ctx: &Context<'_>, input: BindRoleInput) -> Result<RoleBindingObject> {
         let app = app(ctx)?;
         let access = orgs::enter_by_slug(app, principal(ctx)?, &input.org).await?;
         let subject = subject(input.subject)?;

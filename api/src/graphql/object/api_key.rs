@@ -23,11 +23,7 @@ impl ApiKeyObject {
 
     /// `user` or `service_account`.
     async fn owner_kind(&self) -> &str {
-        if self.0.owner_user_id.is_some() {
-            "user"
-        } else {
-            "service_account"
-        }
+        if self.0.owner_user_id.is_some() { "user" } else { "service_account" }
     }
 
     async fn owner_id(&self) -> ID {

@@ -42,11 +42,7 @@ impl AuditEventObject {
         serde_json::from_str::<Vec<ActorRef>>(&self.0.actor)
             .unwrap_or_default()
             .into_iter()
-            .map(|a| Actor {
-                kind: a.kind,
-                id: a.id,
-                name: a.name,
-            })
+            .map(|a| Actor { kind: a.kind, id: a.id, name: a.name })
             .collect()
     }
 

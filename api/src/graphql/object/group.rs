@@ -41,10 +41,6 @@ impl GroupObject {
     /// Members, by e-mail.
     #[graphql(complexity = "100 * child_complexity + 1")]
     async fn members(&self, ctx: &Context<'_>) -> Result<Vec<UserObject>> {
-        Ok(groups::members(app(ctx)?, &self.access, self.model.id)
-            .await?
-            .into_iter()
-            .map(UserObject)
-            .collect())
+        Ok(groups::members(app(ctx)?, &self.access, self.model.id).await?.into_iter().map(UserObject).collect())
     }
 }

@@ -53,18 +53,12 @@ pub fn connection<T, N: OutputType>(
     node: impl Fn(T) -> N,
 ) -> Connection<String, N> {
     let mut c = Connection::new(has_previous, page.has_next);
-    c.edges.extend(
-        page.items
-            .into_iter()
-            .map(|item| Edge::new(cursor(&item), node(item))),
-    );
+    c.edges.extend(page.items.into_iter().map(|item| Edge::new(cursor(&item), node(item))));
     c
 }
 
 /// Complexity of a connection field: each node costs its children.
 pub fn page_complexity(first: Option<i32>, child: usize) -> usize {
-    let n = first
-        .unwrap_or(crate::services::page::DEFAULT_PAGE)
-        .clamp(0, crate::services::page::MAX_PAGE) as usize;
+    let n = first.unwrap_or(crate::services::page::DEFAULT_PAGE).clamp(0, crate::services::page::MAX_PAGE) as usize;
     n.saturating_mul(child).saturating_add(1)
 }

@@ -3,13 +3,11 @@
 use async_graphql::connection::Connection;
 use async_graphql::{Context, ID, Object, Result};
 use chrono::{DateTime, Utc};
-use praetor_entities::{
-    ApiKeyId, AuditEventId, GroupId, ProjectId, RoleBindingId, ServiceAccountId,
-};
+use praetor_entities::{ApiKeyId, AuditEventId, GroupId, ProjectId, RoleBindingId, ServiceAccountId};
 
 use super::{
-    ApiKeyObject, AuditChainStatus, AuditEventObject, GroupObject, ProjectObject,
-    RoleBindingObject, ServiceAccountObject, connection, page_complexity,
+    ApiKeyObject, AuditChainStatus, AuditEventObject, GroupObject, ProjectObject, RoleBindingObject,
+    ServiceAccountObject, connection, page_complexity,
 };
 use crate::authz::{Domain, OrgAccess};
 use crate::graphql::app;
@@ -38,12 +36,7 @@ impl OrgObject {
 
     /// Whether the caller may perform `operation` (e.g. `project.create`, `plan.approve`) in the
     /// organization, or in `project` (slug) when given. Lets a UI show only what will work.
-    async fn viewer_can(
-        &self,
-        ctx: &Context<'_>,
-        operation: String,
-        project: Option<String>,
-    ) -> Result<bool> {
+    async fn viewer_can(&self, ctx: &Context<'_>, operation: String, project: Option<String>) -> Result<bool> {
         let domain = match project {
             None => Domain::Org,
             Some(slug) => match projects::find_by_slug(app(ctx)?, &self.0, &slug).await {
@@ -73,12 +66,7 @@ impl OrgObject {
     ) -> Result<Connection<String, ProjectObject>> {
         let args = PageArgs::<ProjectId>::parse(first, after.as_deref())?;
         let page = projects::list(app(ctx)?, &self.0, args).await?;
-        Ok(connection(
-            page,
-            args.after.is_some(),
-            |p| p.id.to_string(),
-            |p| ProjectObject::new(self.0.clone(), p),
-        ))
+        Ok(connection(page, args.after.is_some(), |p| p.id.to_string(), |p| ProjectObject::new(self.0.clone(), p)))
     }
 
     #[graphql(complexity = "page_complexity(first, child_complexity)")]
@@ -90,12 +78,7 @@ impl OrgObject {
     ) -> Result<Connection<String, GroupObject>> {
         let args = PageArgs::<GroupId>::parse(first, after.as_deref())?;
         let page = groups::list(app(ctx)?, &self.0, args).await?;
-        Ok(connection(
-            page,
-            args.after.is_some(),
-            |g| g.id.to_string(),
-            |g| GroupObject::new(self.0.clone(), g),
-        ))
+        Ok(connection(page, args.after.is_some(), |g| g.id.to_string(), |g| GroupObject::new(self.0.clone(), g)))
     }
 
     #[graphql(complexity = "page_complexity(first, child_complexity)")]
@@ -107,12 +90,7 @@ impl OrgObject {
     ) -> Result<Connection<String, ServiceAccountObject>> {
         let args = PageArgs::<ServiceAccountId>::parse(first, after.as_deref())?;
         let page = service_accounts::list(app(ctx)?, &self.0, args).await?;
-        Ok(connection(
-            page,
-            args.after.is_some(),
-            |s| s.id.to_string(),
-            ServiceAccountObject,
-        ))
+        Ok(connection(page, args.after.is_some(), |s| s.id.to_string(), ServiceAccountObject))
     }
 
     /// All keys with `api_key.read`, otherwise the caller's own.
@@ -125,12 +103,7 @@ impl OrgObject {
     ) -> Result<Connection<String, ApiKeyObject>> {
         let args = PageArgs::<ApiKeyId>::parse(first, after.as_deref())?;
         let page = api_keys::list(app(ctx)?, &self.0, args).await?;
-        Ok(connection(
-            page,
-            args.after.is_some(),
-            |k| k.id.to_string(),
-            ApiKeyObject,
-        ))
+        Ok(connection(page, args.after.is_some(), |k| k.id.to_string(), ApiKeyObject))
     }
 
     #[graphql(complexity = "page_complexity(first, child_complexity)")]
@@ -142,12 +115,7 @@ impl OrgObject {
     ) -> Result<Connection<String, RoleBindingObject>> {
         let args = PageArgs::<RoleBindingId>::parse(first, after.as_deref())?;
         let page = roles::list(app(ctx)?, &self.0, args).await?;
-        Ok(connection(
-            page,
-            args.after.is_some(),
-            |b| b.id.to_string(),
-            |b| RoleBindingObject::new(self.0.clone(), b),
-        ))
+        Ok(connection(page, args.after.is_some(), |b| b.id.to_string(), |b| RoleBindingObject::new(self.0.clone(), b)))
     }
 
     /// The organization's audit chain, newest first. `kind` filters by event kind prefix
@@ -163,26 +131,17 @@ impl OrgObject {
         let args = PageArgs::<i64>::parse(first, after.as_deref())?;
         let kind = kind.map(|k| validate::text("kind", &k, 100)).transpose()?;
         let page = audit_log::list(app(ctx)?, &self.0, args, kind.as_deref()).await?;
-        Ok(connection(
-            page,
-            args.after.is_some(),
-            |e| e.seq.to_string(),
-            AuditEventObject,
-        ))
+        Ok(connection(page, args.after.is_some(), |e| e.seq.to_string(), AuditEventObject))
     }
 
     /// One audit entry by id. Needs `audit.read`.
     async fn audit_event(&self, ctx: &Context<'_>, id: ID) -> Result<AuditEventObject> {
         let id: AuditEventId = validate::id("id", &id)?;
-        Ok(AuditEventObject(
-            audit_log::find(app(ctx)?, &self.0, id).await?,
-        ))
+        Ok(AuditEventObject(audit_log::find(app(ctx)?, &self.0, id).await?))
     }
 
     /// Recomputes the whole chain and reports the first broken entry, if any. Needs `audit.read`.
     async fn audit_chain(&self, ctx: &Context<'_>) -> Result<AuditChainStatus> {
-        Ok(AuditChainStatus(
-            audit_log::verify(app(ctx)?, &self.0).await?,
-        ))
+        Ok(AuditChainStatus(audit_log::verify(app(ctx)?, &self.0).await?))
     }
 }

@@ -105,12 +105,7 @@ pub struct ApprovalStageSpec {
 
 impl From<&Stage> for ApprovalStageSpec {
     fn from(s: &Stage) -> Self {
-        Self {
-            name: s.name.clone(),
-            groups: s.groups.clone(),
-            count: s.count,
-            rule: s.rule.clone(),
-        }
+        Self { name: s.name.clone(), groups: s.groups.clone(), count: s.count, rule: s.rule.clone() }
     }
 }
 
@@ -187,10 +182,8 @@ pub struct PlanStep {
 
 impl From<&Step> for PlanStep {
     fn from(s: &Step) -> Self {
-        let on_failure = serde_json::to_value(s.on_failure)
-            .ok()
-            .and_then(|v| v.as_str().map(str::to_string))
-            .unwrap_or_default();
+        let on_failure =
+            serde_json::to_value(s.on_failure).ok().and_then(|v| v.as_str().map(str::to_string)).unwrap_or_default();
         Self {
             id: s.id.clone(),
             action: s.action.clone(),
@@ -265,8 +258,7 @@ impl PlanObject {
     }
 
     fn decision(&self) -> Result<PlanDecision, Error> {
-        serde_json::from_str(&self.model.preview)
-            .map_err(|e| Error::internal(format!("plan preview unreadable: {e}")))
+        serde_json::from_str(&self.model.preview).map_err(|e| Error::internal(format!("plan preview unreadable: {e}")))
     }
 
     fn stages(&self) -> Vec<Stage> {
@@ -320,10 +312,7 @@ impl PlanObject {
     }
 
     async fn steps(&self) -> Result<Vec<PlanStep>> {
-        Ok(store::steps_of(&self.model)?
-            .iter()
-            .map(Into::into)
-            .collect())
+        Ok(store::steps_of(&self.model)?.iter().map(Into::into).collect())
     }
 
     /// The preview frozen with the plan.
@@ -336,11 +325,7 @@ impl PlanObject {
         serde_json::from_str::<Vec<crate::auth::ActorRef>>(&self.model.proposer)
             .unwrap_or_default()
             .into_iter()
-            .map(|a| Actor {
-                kind: a.kind,
-                id: a.id,
-                name: a.name,
-            })
+            .map(|a| Actor { kind: a.kind, id: a.id, name: a.name })
             .collect()
     }
 
@@ -415,12 +400,7 @@ impl PlanObject {
             .take(args.fetch_limit() as usize)
             .collect();
         let page = Page::from_overfetch(rows, args.first);
-        Ok(connection(
-            page,
-            args.after.is_some(),
-            |e| e.seq.to_string(),
-            |e| PlanEventGql::from(&e),
-        ))
+        Ok(connection(page, args.after.is_some(), |e| e.seq.to_string(), |e| PlanEventGql::from(&e)))
     }
 
     /// The project state hash the run ended with.
@@ -443,7 +423,6 @@ impl PlanObject {
 
     /// Whether the caller may perform `operation` on this plan's project (e.g. `plan.approve`).
     async fn viewer_can(&self, operation: String) -> bool {
-        self.access
-            .allows(Domain::Project(self.model.project_id), &operation)
+        self.access.allows(Domain::Project(self.model.project_id), &operation)
     }
 }

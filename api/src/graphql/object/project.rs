@@ -59,35 +59,19 @@ impl ProjectObject {
         status: Option<String>,
     ) -> Result<Connection<String, PlanObject>> {
         let args = PageArgs::<PlanId>::parse(first, after.as_deref())?;
-        let page = plans::list(
-            app(ctx)?,
-            &self.access,
-            self.model.id,
-            status.as_deref(),
-            args,
-        )
-        .await?;
-        Ok(connection(
-            page,
-            args.after.is_some(),
-            |p| p.id.to_string(),
-            |p| PlanObject::new(self.access.clone(), p),
-        ))
+        let page = plans::list(app(ctx)?, &self.access, self.model.id, status.as_deref(), args).await?;
+        Ok(connection(page, args.after.is_some(), |p| p.id.to_string(), |p| PlanObject::new(self.access.clone(), p)))
     }
 
     /// The project's state document. Needs `state.read`.
     async fn state(&self, ctx: &Context<'_>) -> Result<Json<serde_json::Value>> {
-        self.access
-            .permit(Domain::Project(self.model.id), "state.read")?;
-        Ok(Json(
-            store::current_state(&app(ctx)?.db, self.model.org_id, self.model.id).await?,
-        ))
+        self.access.permit(Domain::Project(self.model.id), "state.read")?;
+        Ok(Json(store::current_state(&app(ctx)?.db, self.model.org_id, self.model.id).await?))
     }
 
     /// SHA-256 of the canonical state document. Needs `state.read`.
     async fn state_hash(&self, ctx: &Context<'_>) -> Result<String> {
-        self.access
-            .permit(Domain::Project(self.model.id), "state.read")?;
+        self.access.permit(Domain::Project(self.model.id), "state.read")?;
         let s = store::current_state(&app(ctx)?.db, self.model.org_id, self.model.id).await?;
         Ok(crate::engine::state::hash(&s))
     }

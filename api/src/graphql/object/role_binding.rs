@@ -47,10 +47,7 @@ impl RoleBindingObject {
 
     /// `org` for an org-wide binding, otherwise the project's id.
     async fn scope(&self) -> String {
-        self.model
-            .project_id
-            .map(|p| p.to_string())
-            .unwrap_or_else(|| "org".into())
+        self.model.project_id.map(|p| p.to_string()).unwrap_or_else(|| "org".into())
     }
 
     /// The project of a project binding, if the caller may read it.

@@ -38,10 +38,6 @@ impl Viewer {
 
     /// Organizations the caller belongs to.
     async fn orgs(&self, ctx: &Context<'_>) -> Result<Vec<OrgObject>> {
-        Ok(orgs::list_for(app(ctx)?, &self.0)
-            .await?
-            .into_iter()
-            .map(OrgObject)
-            .collect())
+        Ok(orgs::list_for(app(ctx)?, &self.0).await?.into_iter().map(OrgObject).collect())
     }
 }

@@ -8,9 +8,4 @@ mod viewer;
 use async_graphql::MergedObject;
 
 #[derive(MergedObject, Default)]
-pub struct Query(
-    viewer::ViewerQuery,
-    orgs::OrgQuery,
-    node::NodeQuery,
-    plans::PlanQuery,
-);
+pub struct Query(viewer::ViewerQuery, orgs::OrgQuery, node::NodeQuery, plans::PlanQuery);

@@ -1,14 +1,12 @@
 //! `node(id)`: any object by its global id.
 
 use crate::graphql::object::{
-    ApiKeyObject, AuditEventObject, GroupObject, Node, OrgObject, PlanObject, ProjectObject,
-    RoleBindingObject, ServiceAccountObject,
+    ApiKeyObject, AuditEventObject, GroupObject, Node, OrgObject, PlanObject, ProjectObject, RoleBindingObject,
+    ServiceAccountObject,
 };
 use crate::graphql::{app, principal};
 use crate::services::locate::NodeId;
-use crate::services::{
-    api_keys, audit_log, groups, orgs, plans, projects, roles, service_accounts,
-};
+use crate::services::{api_keys, audit_log, groups, orgs, plans, projects, roles, service_accounts};
 use async_graphql::{Context, ID, Object, Result};
 
 #[derive(Default)]
@@ -32,19 +30,15 @@ impl NodeQuery {
                 let g = groups::find(app, &access, id).await?;
                 Node::Group(GroupObject::new(access, g))
             }
-            NodeId::ServiceAccount(id) => Node::ServiceAccount(ServiceAccountObject(
-                service_accounts::find(app, &access, id).await?,
-            )),
-            NodeId::ApiKey(id) => {
-                Node::ApiKey(ApiKeyObject(api_keys::find(app, &access, id).await?))
+            NodeId::ServiceAccount(id) => {
+                Node::ServiceAccount(ServiceAccountObject(service_accounts::find(app, &access, id).await?))
             }
+            NodeId::ApiKey(id) => Node::ApiKey(ApiKeyObject(api_keys::find(app, &access, id).await?)),
             NodeId::RoleBinding(id) => {
                 let b = roles::find(app, &access, id).await?;
                 Node::RoleBinding(RoleBindingObject::new(access, b))
             }
-            NodeId::AuditEvent(id) => {
-                Node::AuditEvent(AuditEventObject(audit_log::find(app, &access, id).await?))
-            }
+            NodeId::AuditEvent(id) => Node::AuditEvent(AuditEventObject(audit_log::find(app, &access, id).await?)),
             NodeId::Plan(id) => {
                 let p = plans::find(app, &access, id).await?;
                 Node::Plan(PlanObject::new(access, p))

@@ -13,9 +13,7 @@ pub struct OrgQuery;
 impl OrgQuery {
     /// An organization the caller belongs to; NOT_FOUND otherwise.
     async fn org(&self, ctx: &Context<'_>, slug: String) -> Result<OrgObject> {
-        Ok(OrgObject(
-            orgs::enter_by_slug(app(ctx)?, principal(ctx)?, &slug).await?,
-        ))
+        Ok(OrgObject(orgs::enter_by_slug(app(ctx)?, principal(ctx)?, &slug).await?))
     }
 
     /// A project the caller may read; NOT_FOUND otherwise.

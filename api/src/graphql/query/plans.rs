@@ -49,8 +49,7 @@ impl PlanQuery {
     async fn plan(&self, ctx: &Context<'_>, id: ID) -> Result<PlanObject> {
         let app = app(ctx)?;
         let id: PlanId = validate::id("id", &id)?;
-        let access =
-            orgs::enter_by_id(app, principal(ctx)?, NodeId::Plan(id).org(&app.db).await?).await?;
+        let access = orgs::enter_by_id(app, principal(ctx)?, NodeId::Plan(id).org(&app.db).await?).await?;
         let p = plans::find(app, &access, id).await?;
         Ok(PlanObject::new(access, p))
     }
@@ -60,27 +59,19 @@ impl PlanQuery {
     async fn replay_plan(&self, ctx: &Context<'_>, id: ID) -> Result<ReplayReport> {
         let app = app(ctx)?;
         let id: PlanId = validate::id("id", &id)?;
-        let access =
-            orgs::enter_by_id(app, principal(ctx)?, NodeId::Plan(id).org(&app.db).await?).await?;
+        let access = orgs::enter_by_id(app, principal(ctx)?, NodeId::Plan(id).org(&app.db).await?).await?;
         let p = plans::find(app, &access, id).await?;
         Ok(replay::replay_plan(&app.db, &p).await?.into())
     }
 
     /// Replays every state change of a project from empty state and compares with the stored
     /// state. Needs `state.read`.
-    async fn replay_project(
-        &self,
-        ctx: &Context<'_>,
-        org: String,
-        slug: String,
-    ) -> Result<ReplayReport> {
+    async fn replay_project(&self, ctx: &Context<'_>, org: String, slug: String) -> Result<ReplayReport> {
         let app = app(ctx)?;
         let access = orgs::enter_by_slug(app, principal(ctx)?, &org).await?;
         let p = projects::find_by_slug(app, &access, &slug).await?;
         access.permit(Domain::Project(p.id), "state.read")?;
-        Ok(replay::replay_project(&app.db, access.org_id(), p.id)
-            .await?
-            .into())
+        Ok(replay::replay_project(&app.db, access.org_id(), p.id).await?.into())
     }
 
     /// Plans in `org` waiting for an approval stage the caller can give now.

@@ -37,11 +37,10 @@ impl AuditSubscription {
                         Ok(event) if event.org_id() == org_id => {
                             let Event::Audit(e) = &*event else { continue };
                             // Permission is checked again for every event, against current rules.
-                            let still_allowed =
-                                match orgs::enter_by_id(&app, &principal, org_id).await {
-                                    Ok(access) => access.allows(Domain::Org, "audit.read"),
-                                    Err(_) => false,
-                                };
+                            let still_allowed = match orgs::enter_by_id(&app, &principal, org_id).await {
+                                Ok(access) => access.allows(Domain::Org, "audit.read"),
+                                Err(_) => false,
+                            };
                             if !still_allowed {
                                 return None;
                             }

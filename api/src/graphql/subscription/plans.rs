@@ -43,21 +43,14 @@ impl PlanSubscription {
         let plan = plans::find(&app, &access, id).await?;
         // Subscribe before reading the backlog so nothing falls between the two.
         let rx = app.bus.subscribe();
-        let backlog: Vec<_> = store::load(&app.db, org, id)
-            .await?
-            .into_iter()
-            .filter(|e| after.is_none_or(|a| e.seq > a))
-            .collect();
+        let backlog: Vec<_> =
+            store::load(&app.db, org, id).await?.into_iter().filter(|e| after.is_none_or(|a| e.seq > a)).collect();
         let status_now = plan.status.clone();
         let last_seq = backlog.last().map(|e| e.seq).or(after).unwrap_or(0);
         let project = plan.project_id;
         let backlog_items: Vec<PlanUpdate> = backlog
             .iter()
-            .map(|e| PlanUpdate {
-                plan_id: ID(id.to_string()),
-                status: status_now.clone(),
-                event: e.into(),
-            })
+            .map(|e| PlanUpdate { plan_id: ID(id.to_string()), status: status_now.clone(), event: e.into() })
             .collect();
         let live = futures_util::stream::unfold((rx, last_seq), move |(mut rx, mut last)| {
             let app = app.clone();
@@ -66,13 +59,7 @@ impl PlanSubscription {
                 loop {
                     match rx.recv().await {
                         Ok(event) => {
-                            let Event::Plan {
-                                plan,
-                                event: e,
-                                status,
-                                ..
-                            } = &*event
-                            else {
+                            let Event::Plan { plan, event: e, status, .. } = &*event else {
                                 continue;
                             };
                             if *plan != id || e.seq <= last {
@@ -86,11 +73,8 @@ impl PlanSubscription {
                                 return None;
                             }
                             last = e.seq;
-                            let update = PlanUpdate {
-                                plan_id: ID(id.to_string()),
-                                status: status.clone(),
-                                event: e.into(),
-                            };
+                            let update =
+                                PlanUpdate { plan_id: ID(id.to_string()), status: status.clone(), event: e.into() };
                             return Some((update, (rx, last)));
                         }
                         Err(RecvError::Lagged(n)) => {
@@ -101,9 +85,6 @@ impl PlanSubscription {
                 }
             }
         });
-        Ok(futures_util::StreamExt::chain(
-            futures_util::stream::iter(backlog_items),
-            live,
-        ))
+        Ok(futures_util::StreamExt::chain(futures_util::stream::iter(backlog_items), live))
     }
 }
