@@ -98,13 +98,12 @@ impl ChainWriter {
         request_id: &str,
         entry: Entry,
     ) -> Result<audit_event::Model> {
-        if !self.heads.contains_key(&org) {
+        if let std::collections::hash_map::Entry::Vacant(slot) = self.heads.entry(org) {
             let head = audit_head::Entity::find_in_org(org).lock_exclusive().one(txn).await?;
-            let h = match head {
+            slot.insert(match head {
                 Some(h) => Head { existed: true, seq: h.seq, hash: h.hash, dirty: false },
                 None => Head { existed: false, seq: 0, hash: GENESIS.to_string(), dirty: false },
-            };
-            self.heads.insert(org, h);
+            });
         }
         let Some(head) = self.heads.get_mut(&org) else {
             return Err(crate::error::Error::internal("audit head vanished"));
