@@ -180,7 +180,14 @@ async fn engine_inner(app: &Arc<AppState>, plans_n: usize, concurrency: usize, p
                     on_failure: Default::default(),
                 },
             ];
-            let input = plans::ProposeInput { title: None, steps, idempotency_key: None, run_when_approved: true };
+            let input = plans::ProposeInput {
+                title: None,
+                steps,
+                template: None,
+                args: None,
+                idempotency_key: None,
+                run_when_approved: true,
+            };
             let p = plans::propose(&app, &access, project, input).await?;
             let finished = done.wait(p.id.to_string()).await;
             drop(permit);
@@ -201,7 +208,7 @@ async fn engine_inner(app: &Arc<AppState>, plans_n: usize, concurrency: usize, p
     let replay_start = Instant::now();
     let mut events = 0usize;
     for p in &project_ids {
-        for r in crate::engine::replay::replay_project_plans(&app.db, boot.org.id, *p).await? {
+        for r in crate::engine::replay::replay_project_plans(&app.db, &app.policies, boot.org.id, *p).await? {
             if !r.identical() {
                 return Err(Error::internal(format!("replay diverged during the benchmark: {r:?}")));
             }

@@ -35,6 +35,9 @@ pub enum Error {
     KillSwitch(String),
     #[error("internal error")]
     Internal { detail: String, location: &'static Location<'static> },
+    /// Policy documents that do not compile or verify; every diagnostic is reported.
+    #[error("the policy has {} problem(s); first: {}", .0.len(), .0.first().map(|d| format!("{}:{}: {} {}", d.location.file, d.location.line, d.code, d.message)).unwrap_or_default())]
+    PolicyInvalid(Vec<praetor_policy::Diagnostic>),
 }
 
 impl Error {
@@ -52,6 +55,7 @@ impl Error {
             Error::OutsideWindow(_) => "OUTSIDE_WINDOW",
             Error::KillSwitch(_) => "KILL_SWITCH",
             Error::Internal { .. } => "INTERNAL",
+            Error::PolicyInvalid(_) => "VALIDATION",
         }
     }
 
@@ -117,6 +121,25 @@ impl ErrorExtensions for Error {
                 Error::Validation { field, .. } => e.set("field", field.as_str()),
                 Error::RateLimited { retry_after_seconds, .. } => e.set("retryAfterSeconds", *retry_after_seconds),
                 Error::Internal { .. } => e.set("requestId", crate::request_id::current()),
+                Error::PolicyInvalid(diags) => {
+                    e.set("field", "sources");
+                    let list: Vec<async_graphql::Value> = diags
+                        .iter()
+                        .map(|d| {
+                            async_graphql::Value::from_json(serde_json::json!({
+                                "code": d.code,
+                                "severity": d.severity.as_str(),
+                                "message": d.message,
+                                "file": d.location.file,
+                                "line": d.location.line,
+                                "column": d.location.column,
+                                "path": d.location.path,
+                            }))
+                            .unwrap_or(async_graphql::Value::Null)
+                        })
+                        .collect();
+                    e.set("diagnostics", async_graphql::Value::List(list));
+                }
                 _ => {}
             }
         })

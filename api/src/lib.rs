@@ -43,6 +43,10 @@ pub struct AppState {
     pub schema: PraetorSchema,
     /// Wakes the plan worker when a job is queued.
     pub wakeup: tokio::sync::Notify,
+    /// Stored policy versions, compiled and cached.
+    pub policies: governance::policy::PolicyStore,
+    /// Signs calls to external action handlers (none without `actions.signing_secret`).
+    pub signer: Option<actions::external::Signer>,
 }
 
 /// Installs ring as the process's TLS crypto provider (sqlx and reqwest share rustls; without a
@@ -61,6 +65,8 @@ impl AppState {
 
     pub fn with_db(config: Config, db: DatabaseConnection, clock: SharedClock) -> Arc<Self> {
         let schema = graphql::build_schema(&config);
+        let secret = config.actions.signing_secret.trim();
+        let signer = (!secret.is_empty()).then(|| actions::external::Signer::new(secret.as_bytes()));
         Arc::new(Self {
             authz: Authz::new(db.clone()),
             config: Arc::new(config),
@@ -69,6 +75,8 @@ impl AppState {
             bus: Bus::default(),
             schema,
             wakeup: tokio::sync::Notify::new(),
+            policies: governance::policy::PolicyStore::default(),
+            signer,
         })
     }
 }

@@ -290,7 +290,7 @@ async fn replay_command(app: &AppState, command: ReplayCommand) -> praetor::erro
         ReplayCommand::Plan { id } => {
             let id: PlanId = praetor::services::validate::id("id", &id)?;
             let p = plan::Entity::find_by_id(id).one(&app.db).await?.ok_or_else(replay::not_found)?;
-            vec![replay::replay_plan(&app.db, &p).await?]
+            vec![replay::replay_plan(&app.db, &app.policies, &p).await?]
         }
         ReplayCommand::Project { slug, org } => {
             let mut q = project::Entity::find().filter(project::Column::Slug.eq(slug.clone()));
@@ -315,7 +315,7 @@ async fn replay_command(app: &AppState, command: ReplayCommand) -> praetor::erro
                     ));
                 }
             };
-            replay::replay_project_plans(&app.db, p.org_id, p.id).await?
+            replay::replay_project_plans(&app.db, &app.policies, p.org_id, p.id).await?
         }
     };
     let mut ok = true;

@@ -162,16 +162,8 @@ mod tests {
         let err = prj.parse::<OrgId>().unwrap_err();
         assert_eq!(err.kind, "organization");
         assert!("org_".parse::<OrgId>().is_err());
-        assert!(
-            "org_zzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzz"
-                .parse::<OrgId>()
-                .is_err()
-        );
-        assert!(
-            "org-0192f5a8c0d87a4c9b5e2f4a1b2c3d4e"
-                .parse::<OrgId>()
-                .is_err()
-        );
+        assert!("org_zzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzz".parse::<OrgId>().is_err());
+        assert!("org-0192f5a8c0d87a4c9b5e2f4a1b2c3d4e".parse::<OrgId>().is_err());
     }
 
     #[test]

@@ -89,11 +89,7 @@ mod tests {
             ("projects", "org_id", sql::<project::Entity>(org)),
             ("groups", "org_id", sql::<group::Entity>(org)),
             ("group_members", "org_id", sql::<group_member::Entity>(org)),
-            (
-                "service_accounts",
-                "org_id",
-                sql::<service_account::Entity>(org),
-            ),
+            ("service_accounts", "org_id", sql::<service_account::Entity>(org)),
             ("api_keys", "org_id", sql::<api_key::Entity>(org)),
             ("role_bindings", "org_id", sql::<role_binding::Entity>(org)),
             ("audit_events", "org_id", sql::<audit_event::Entity>(org)),
@@ -102,26 +98,15 @@ mod tests {
             ("plans", "org_id", sql::<plan::Entity>(org)),
             ("plan_events", "org_id", sql::<plan_event::Entity>(org)),
             ("approvals", "org_id", sql::<approval::Entity>(org)),
-            (
-                "project_states",
-                "org_id",
-                sql::<project_state::Entity>(org),
-            ),
+            ("project_states", "org_id", sql::<project_state::Entity>(org)),
             ("decisions", "org_id", sql::<decision::Entity>(org)),
-            (
-                "policy_versions",
-                "org_id",
-                sql::<policy_version::Entity>(org),
-            ),
+            ("policy_versions", "org_id", sql::<policy_version::Entity>(org)),
             ("jobs", "org_id", sql::<job::Entity>(org)),
         ];
         for (table, column, (pg, lite)) in cases {
             let filter = format!("WHERE \"{table}\".\"{column}\" = '{uuid}'");
             assert!(pg.contains(&filter), "{table}: {pg}");
-            assert!(
-                lite.contains(&format!("WHERE \"{table}\".\"{column}\" =")),
-                "{table}: {lite}"
-            );
+            assert!(lite.contains(&format!("WHERE \"{table}\".\"{column}\" =")), "{table}: {lite}");
         }
     }
 }

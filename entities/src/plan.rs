@@ -32,6 +32,8 @@ pub struct Model {
     #[sea_orm(column_type = "Text", nullable)]
     pub template_args: Option<String>,
     pub idempotency_key: Option<String>,
+    /// Queue the plan as soon as it is approved.
+    pub run_when_approved: bool,
     /// Canonical JSON of the proposer's principal chain.
     #[sea_orm(column_type = "Text")]
     pub proposer: String,

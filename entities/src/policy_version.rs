@@ -13,6 +13,8 @@ pub struct Model {
     pub project_id: Option<ProjectId>,
     /// `org` or the prefixed project id.
     pub scope: String,
+    /// `org`, or the project's slug: how the version is named in labels like `org@3+web@2`.
+    pub label: String,
     /// 1, 2, 3 … per scope; the highest is in force.
     pub version: i64,
     /// SHA-256 of the canonical sources.

@@ -5,11 +5,7 @@ use sea_orm_migration::{prelude::*, schema::*};
 #[derive(DeriveMigrationName)]
 pub struct Migration;
 
-fn fk(
-    from_table: &'static str,
-    from_col: &'static str,
-    to_table: &'static str,
-) -> ForeignKeyCreateStatement {
+fn fk(from_table: &'static str, from_col: &'static str, to_table: &'static str) -> ForeignKeyCreateStatement {
     ForeignKey::create()
         .name(format!("fk_{from_table}_{from_col}"))
         .from(from_table, from_col)
@@ -18,12 +14,7 @@ fn fk(
         .take()
 }
 
-fn index(
-    table: &'static str,
-    name: &str,
-    cols: &[&'static str],
-    unique: bool,
-) -> IndexCreateStatement {
+fn index(table: &'static str, name: &str, cols: &[&'static str], unique: bool) -> IndexCreateStatement {
     let mut idx = Index::create();
     idx.name(format!("ix_{table}_{name}")).table(table);
     for c in cols {
@@ -75,8 +66,7 @@ impl MigrationTrait for Migration {
                 .take(),
         )
         .await?;
-        m.create_index(index("projects", "org_slug", &["org_id", "slug"], true))
-            .await?;
+        m.create_index(index("projects", "org_slug", &["org_id", "slug"], true)).await?;
 
         m.create_table(
             Table::create()
@@ -90,8 +80,7 @@ impl MigrationTrait for Migration {
                 .take(),
         )
         .await?;
-        m.create_index(index("groups", "org_name", &["org_id", "name"], true))
-            .await?;
+        m.create_index(index("groups", "org_name", &["org_id", "name"], true)).await?;
 
         m.create_table(
             Table::create()
@@ -107,13 +96,7 @@ impl MigrationTrait for Migration {
                 .take(),
         )
         .await?;
-        m.create_index(index(
-            "group_members",
-            "org_user",
-            &["org_id", "user_id"],
-            false,
-        ))
-        .await?;
+        m.create_index(index("group_members", "org_user", &["org_id", "user_id"], false)).await?;
 
         m.create_table(
             Table::create()
@@ -127,13 +110,7 @@ impl MigrationTrait for Migration {
                 .take(),
         )
         .await?;
-        m.create_index(index(
-            "service_accounts",
-            "org_name",
-            &["org_id", "name"],
-            true,
-        ))
-        .await?;
+        m.create_index(index("service_accounts", "org_name", &["org_id", "name"], true)).await?;
 
         m.create_table(
             Table::create()
@@ -151,16 +128,11 @@ impl MigrationTrait for Migration {
                 .col(timestamp_with_time_zone_null("revoked_at"))
                 .foreign_key(&mut fk("api_keys", "org_id", "orgs"))
                 .foreign_key(&mut fk("api_keys", "owner_user_id", "users"))
-                .foreign_key(&mut fk(
-                    "api_keys",
-                    "owner_service_account_id",
-                    "service_accounts",
-                ))
+                .foreign_key(&mut fk("api_keys", "owner_service_account_id", "service_accounts"))
                 .take(),
         )
         .await?;
-        m.create_index(index("api_keys", "org", &["org_id", "id"], false))
-            .await?;
+        m.create_index(index("api_keys", "org", &["org_id", "id"], false)).await?;
 
         m.create_table(
             Table::create()
@@ -185,13 +157,7 @@ impl MigrationTrait for Migration {
             true,
         ))
         .await?;
-        m.create_index(index(
-            "role_bindings",
-            "subject",
-            &["subject_kind", "subject_id"],
-            false,
-        ))
-        .await?;
+        m.create_index(index("role_bindings", "subject", &["subject_kind", "subject_id"], false)).await?;
 
         m.create_table(
             Table::create()
@@ -223,8 +189,7 @@ impl MigrationTrait for Migration {
                 .take(),
         )
         .await?;
-        m.create_index(index("audit_events", "org_seq", &["org_id", "seq"], true))
-            .await?;
+        m.create_index(index("audit_events", "org_seq", &["org_id", "seq"], true)).await?;
 
         m.create_table(
             Table::create()

@@ -6,11 +6,7 @@ use sea_orm_migration::{prelude::*, schema::*};
 #[derive(DeriveMigrationName)]
 pub struct Migration;
 
-fn fk(
-    from_table: &'static str,
-    from_col: &'static str,
-    to_table: &'static str,
-) -> ForeignKeyCreateStatement {
+fn fk(from_table: &'static str, from_col: &'static str, to_table: &'static str) -> ForeignKeyCreateStatement {
     ForeignKey::create()
         .name(format!("fk_{from_table}_{from_col}"))
         .from(from_table, from_col)
@@ -19,12 +15,7 @@ fn fk(
         .take()
 }
 
-fn index(
-    table: &'static str,
-    name: &str,
-    cols: &[&'static str],
-    unique: bool,
-) -> IndexCreateStatement {
+fn index(table: &'static str, name: &str, cols: &[&'static str], unique: bool) -> IndexCreateStatement {
     let mut idx = Index::create();
     idx.name(format!("ix_{table}_{name}")).table(table);
     for c in cols {
@@ -46,6 +37,7 @@ impl MigrationTrait for Migration {
                 .col(uuid("org_id"))
                 .col(uuid_null("project_id"))
                 .col(string("scope"))
+                .col(string("label"))
                 .col(big_integer("version"))
                 .col(string("hash"))
                 .col(text("sources"))
@@ -58,13 +50,7 @@ impl MigrationTrait for Migration {
                 .take(),
         )
         .await?;
-        m.create_index(index(
-            "policy_versions",
-            "scope_version",
-            &["org_id", "scope", "version"],
-            true,
-        ))
-        .await?;
+        m.create_index(index("policy_versions", "scope_version", &["org_id", "scope", "version"], true)).await?;
 
         m.create_table(
             Table::create()
@@ -84,6 +70,7 @@ impl MigrationTrait for Migration {
                 .col(string_null("template"))
                 .col(text_null("template_args"))
                 .col(string_null("idempotency_key"))
+                .col(boolean("run_when_approved").default(false))
                 .col(text("proposer"))
                 .col(string("proposer_subject"))
                 .col(string_null("on_behalf_of"))
@@ -101,22 +88,9 @@ impl MigrationTrait for Migration {
                 .take(),
         )
         .await?;
-        m.create_index(index(
-            "plans",
-            "project_idem",
-            &["project_id", "idempotency_key"],
-            true,
-        ))
-        .await?;
-        m.create_index(index(
-            "plans",
-            "org_project",
-            &["org_id", "project_id", "id"],
-            false,
-        ))
-        .await?;
-        m.create_index(index("plans", "status", &["org_id", "status"], false))
-            .await?;
+        m.create_index(index("plans", "project_idem", &["project_id", "idempotency_key"], true)).await?;
+        m.create_index(index("plans", "org_project", &["org_id", "project_id", "id"], false)).await?;
+        m.create_index(index("plans", "status", &["org_id", "status"], false)).await?;
 
         m.create_table(
             Table::create()
@@ -136,15 +110,8 @@ impl MigrationTrait for Migration {
                 .take(),
         )
         .await?;
-        m.create_index(index("plan_events", "plan_seq", &["plan_id", "seq"], true))
-            .await?;
-        m.create_index(index(
-            "plan_events",
-            "project_seq",
-            &["project_id", "project_seq"],
-            true,
-        ))
-        .await?;
+        m.create_index(index("plan_events", "plan_seq", &["plan_id", "seq"], true)).await?;
+        m.create_index(index("plan_events", "project_seq", &["project_id", "project_seq"], true)).await?;
 
         m.create_table(
             Table::create()
@@ -164,13 +131,8 @@ impl MigrationTrait for Migration {
                 .take(),
         )
         .await?;
-        m.create_index(index(
-            "approvals",
-            "plan_stage_approver",
-            &["plan_id", "stage", "approver_subject"],
-            true,
-        ))
-        .await?;
+        m.create_index(index("approvals", "plan_stage_approver", &["plan_id", "stage", "approver_subject"], true))
+            .await?;
 
         m.create_table(
             Table::create()
@@ -205,10 +167,8 @@ impl MigrationTrait for Migration {
                 .take(),
         )
         .await?;
-        m.create_index(index("jobs", "due", &["run_at"], false))
-            .await?;
-        m.create_index(index("jobs", "plan", &["plan_id"], true))
-            .await?;
+        m.create_index(index("jobs", "due", &["run_at"], false)).await?;
+        m.create_index(index("jobs", "plan", &["plan_id"], true)).await?;
 
         m.create_table(
             Table::create()
@@ -241,15 +201,8 @@ impl MigrationTrait for Migration {
                 .take(),
         )
         .await?;
-        m.create_index(index(
-            "decisions",
-            "project_time",
-            &["org_id", "project_id", "decided_at"],
-            false,
-        ))
-        .await?;
-        m.create_index(index("decisions", "plan", &["plan_id"], false))
-            .await?;
+        m.create_index(index("decisions", "project_time", &["org_id", "project_id", "decided_at"], false)).await?;
+        m.create_index(index("decisions", "plan", &["plan_id"], false)).await?;
         Ok(())
     }
 

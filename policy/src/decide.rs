@@ -357,10 +357,9 @@ impl Effective {
             .unwrap_or(default)
     }
 
-    /// Hosts outbound calls may reach: a host must be allowed by every layer that lists hosts.
-    pub fn egress_allows(&self, host: &str) -> bool {
-        let lists: Vec<Vec<String>> = self
-            .layers
+    /// The egress allowlist of each layer that has one.
+    pub fn egress_lists(&self) -> Vec<Vec<String>> {
+        self.layers
             .iter()
             .filter_map(|l| {
                 let hosts: Vec<String> = l
@@ -372,7 +371,12 @@ impl Effective {
                     .collect();
                 (!hosts.is_empty()).then_some(hosts)
             })
-            .collect();
+            .collect()
+    }
+
+    /// Hosts outbound calls may reach: a host must be allowed by every layer that lists hosts.
+    pub fn egress_allows(&self, host: &str) -> bool {
+        let lists = self.egress_lists();
         if lists.is_empty() {
             return false;
         }

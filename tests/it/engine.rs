@@ -80,7 +80,8 @@ async fn two_hundred_random_plans_replay_identically() {
         .await
         .unwrap()
         .org_id();
-    let reports = praetor::engine::replay::replay_project_plans(&app.app.db, org, project).await.unwrap();
+    let reports =
+        praetor::engine::replay::replay_project_plans(&app.app.db, &app.app.policies, org, project).await.unwrap();
     assert_eq!(reports.len(), 201, "200 plans and the project");
     for r in &reports {
         assert!(r.identical(), "seed {seed:#x}: {r:#?}");

@@ -13,6 +13,8 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use serde_json::{Value, json};
 
+use praetor_policy::decide::Effective;
+
 use crate::engine::model::Stage;
 use crate::engine::state::StateOp;
 use crate::error::{Error, Result};
@@ -206,6 +208,184 @@ pub fn handler_for(name: &str) -> Option<Box<dyn Handler>> {
     })
 }
 
+
+/// How a resolved action runs.
+#[derive(Debug, Clone, PartialEq)]
+pub enum HandlerSpec {
+    /// A built-in handler, called with the step's parameters, or with `with` rendered from
+    /// them when the action is defined in a policy document.
+    Builtin { name: &'static str, with: Option<Value> },
+    /// An external handler: a signed POST to `url`.
+    External { url: String },
+}
+
+/// Everything the pipeline and the executor need to know about an action.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ResolvedAction {
+    pub name: String,
+    pub schema: Value,
+    pub risk: String,
+    pub cost: praetor_policy::document::Cost,
+    pub changes_state: bool,
+    pub handler: HandlerSpec,
+    /// Attempts for failures the handler marks retryable.
+    pub max_attempts: u32,
+    pub backoff_secs: u64,
+    pub timeout_secs: u64,
+    pub compensation: Option<praetor_policy::document::Compensation>,
+}
+
+/// Looks an action up: built-ins first (they cannot be redefined), then the effective policy's
+/// action documents.
+pub fn resolve(name: &str, effective: &Effective) -> Option<ResolvedAction> {
+    if let Some(b) = builtin(name) {
+        return Some(ResolvedAction {
+            name: b.name.to_string(),
+            schema: (b.schema)(),
+            risk: b.risk.to_string(),
+            cost: praetor_policy::document::Cost::Fixed(0.0),
+            changes_state: b.changes_state,
+            handler: HandlerSpec::Builtin { name: b.name, with: None },
+            max_attempts: 3,
+            backoff_secs: 1,
+            timeout_secs: 60,
+            compensation: None,
+        });
+    }
+    let (def, _) = effective.action(name)?;
+    let spec = &def.spec;
+    let handler = match (&spec.handler.builtin, &spec.handler.external) {
+        (Some(b), _) => {
+            let b = builtin(b)?;
+            HandlerSpec::Builtin { name: b.name, with: spec.handler.with.clone() }
+        }
+        (None, Some(ext)) => HandlerSpec::External { url: ext.url.clone() },
+        (None, None) => return None,
+    };
+    let changes_state = match &handler {
+        HandlerSpec::Builtin { name, .. } => builtin(name).is_some_and(|b| b.changes_state),
+        // An external handler may return a state patch.
+        HandlerSpec::External { .. } => true,
+    };
+    let timeout = spec.timeout_seconds.or(spec.handler.external.as_ref().and_then(|e| e.timeout_seconds)).unwrap_or(60);
+    Some(ResolvedAction {
+        name: name.to_string(),
+        schema: spec.params.clone(),
+        risk: spec.risk.as_str().to_string(),
+        cost: spec.cost.clone(),
+        changes_state,
+        handler,
+        max_attempts: spec.retry.as_ref().map(|r| r.max_attempts).unwrap_or(3),
+        backoff_secs: spec.retry.as_ref().map(|r| r.backoff_seconds).unwrap_or(1),
+        timeout_secs: timeout,
+        compensation: spec.compensation.clone(),
+    })
+}
+
+/// Fills parameters the schema gives a `default` for and the caller left out.
+pub fn with_defaults(schema: &Value, params: &Value) -> Value {
+    let mut out = params.clone();
+    if let (Some(props), Some(obj)) = (schema.get("properties").and_then(Value::as_object), out.as_object_mut()) {
+        for (k, p) in props {
+            if let Some(d) = p.get("default")
+                && !obj.contains_key(k)
+            {
+                obj.insert(k.clone(), d.clone());
+            }
+        }
+    }
+    out
+}
+
+fn template_input<'a>(
+    params: &'a Value,
+    empty: &'a Value,
+    now: chrono::DateTime<chrono::Utc>,
+) -> praetor_policy::expr::Input<'a> {
+    praetor_policy::expr::Input { params, state: empty, principal: empty, plan: empty, now, usage: empty }
+}
+
+impl ResolvedAction {
+    /// Whether the handler reaches outside Praetor (network), so its start must be durable
+    /// before it is called and its outcome recorded right after.
+    pub fn reaches_outside(&self) -> bool {
+        matches!(self.handler, HandlerSpec::Builtin { name: "http.request", .. } | HandlerSpec::External { .. })
+    }
+
+    /// The cost of running this action with `params`.
+    pub fn cost_for(
+        &self,
+        params: &Value,
+        effective: &Effective,
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> std::result::Result<f64, String> {
+        match &self.cost {
+            praetor_policy::document::Cost::Fixed(c) => Ok(*c),
+            praetor_policy::document::Cost::Computed { expr } => {
+                let empty = Value::Object(Default::default());
+                let c = effective.expr(expr)?;
+                praetor_policy::expr::eval_number(&c, &template_input(params, &empty, now)).map(|v| v.max(0.0))
+            }
+        }
+    }
+
+    /// The parameters the handler is called with: the step's, or the action's `with` template
+    /// rendered from them.
+    pub fn handler_params(
+        &self,
+        params: &Value,
+        effective: &Effective,
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> std::result::Result<Value, String> {
+        match &self.handler {
+            HandlerSpec::Builtin { with: Some(with), .. } => {
+                let empty = Value::Object(Default::default());
+                praetor_policy::expr::render(with, &template_input(params, &empty, now), &|src: &str| {
+                    effective.expr(src)
+                })
+            }
+            _ => Ok(params.clone()),
+        }
+    }
+
+    /// The handler to call.
+    pub fn handler(&self, signer: Option<&external::Signer>) -> Option<Box<dyn Handler>> {
+        match &self.handler {
+            HandlerSpec::Builtin { name, .. } => handler_for(name),
+            HandlerSpec::External { url } => Some(Box::new(external::ExternalHandler {
+                action: self.name.clone(),
+                url: url.clone(),
+                timeout: std::time::Duration::from_secs(self.timeout_secs),
+                signer: signer.cloned(),
+            })),
+        }
+    }
+
+    /// The compensation declared for this action, with its parameters rendered from `params`.
+    pub fn compensation_for(
+        &self,
+        params: &Value,
+        effective: &Effective,
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> Option<Compensation> {
+        let comp = self.compensation.as_ref()?;
+        let empty = Value::Object(Default::default());
+        let template = serde_json::to_value(&comp.params).ok()?;
+        let rendered = praetor_policy::expr::render(&template, &template_input(params, &empty, now), &|src: &str| {
+            effective.expr(src)
+        })
+        .ok()?;
+        Some(Compensation { action: comp.action.clone(), params: rendered })
+    }
+}
+
+/// An action that undoes another, with its parameters.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Compensation {
+    pub action: String,
+    pub params: Value,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -225,70 +405,4 @@ mod tests {
         assert!(validate_params("state.set", &schema, &json!({"value": 1})).is_err());
         assert!(validate_params("state.set", &schema, &json!({"key": "a", "value": 1, "extra": true})).is_err());
     }
-}
-
-/// How a resolved action runs.
-#[derive(Debug, Clone, PartialEq)]
-pub enum HandlerSpec {
-    /// A built-in handler, called with the step's parameters.
-    Builtin(&'static str),
-}
-
-/// Everything the pipeline and the executor need to know about an action.
-#[derive(Debug, Clone, PartialEq)]
-pub struct ResolvedAction {
-    pub name: String,
-    pub schema: Value,
-    pub risk: String,
-    pub cost: f64,
-    pub changes_state: bool,
-    pub handler: HandlerSpec,
-    /// Attempts for failures the handler marks retryable.
-    pub max_attempts: u32,
-    pub backoff_secs: u64,
-    pub timeout_secs: u64,
-}
-
-/// Looks an action up in the registry.
-pub fn resolve(name: &str) -> Option<ResolvedAction> {
-    let b = builtin(name)?;
-    Some(ResolvedAction {
-        name: b.name.to_string(),
-        schema: (b.schema)(),
-        risk: b.risk.to_string(),
-        cost: 0.0,
-        changes_state: b.changes_state,
-        handler: HandlerSpec::Builtin(b.name),
-        max_attempts: 3,
-        backoff_secs: 1,
-        timeout_secs: 60,
-    })
-}
-
-impl ResolvedAction {
-    /// Whether the handler reaches outside Praetor (network), so its start must be durable
-    /// before it is called and its outcome recorded right after.
-    pub fn reaches_outside(&self) -> bool {
-        matches!(self.handler, HandlerSpec::Builtin("http.request"))
-    }
-
-    /// The handler to call, with the parameters to call it with.
-    pub fn handler(&self) -> Option<Box<dyn Handler>> {
-        match self.handler {
-            HandlerSpec::Builtin(name) => handler_for(name),
-        }
-    }
-}
-
-/// An action that undoes another, with its parameters.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Compensation {
-    pub action: String,
-    pub params: Value,
-}
-
-/// The compensation declared for `action`, rendered for `params`. Built-in actions declare none.
-pub fn compensation_for(action: &str, params: &Value) -> Option<Compensation> {
-    let _ = (action, params);
-    None
 }

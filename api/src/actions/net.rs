@@ -20,8 +20,9 @@ pub const MAX_RESPONSE_BYTES: usize = 256 * 1024;
 
 #[derive(Debug, Clone, Default)]
 pub struct Egress {
-    /// Host patterns: `api.example.com` or `*.example.com`. Empty means nothing is allowed.
-    allow: Vec<String>,
+    /// Lists of host patterns (`api.example.com`, `*.example.com`); a host must be in every
+    /// list. No list means nothing is allowed.
+    allow: Vec<Vec<String>>,
     allow_private: bool,
 }
 
@@ -31,15 +32,28 @@ impl Egress {
     }
 
     pub fn new(allow: Vec<String>, allow_private: bool) -> Self {
-        Self { allow: allow.into_iter().map(|h| h.to_ascii_lowercase()).collect(), allow_private }
+        Self::with_lists(vec![allow], allow_private)
+    }
+
+    /// One allowlist per policy level (each level may only narrow what the others allow).
+    pub fn with_lists(lists: Vec<Vec<String>>, allow_private: bool) -> Self {
+        let allow = lists
+            .into_iter()
+            .filter(|l| !l.is_empty())
+            .map(|l| l.into_iter().map(|h| h.to_ascii_lowercase()).collect())
+            .collect();
+        Self { allow, allow_private }
     }
 
     fn host_allowed(&self, host: &str) -> bool {
         let host = host.to_ascii_lowercase();
-        self.allow.iter().any(|pattern| match pattern.strip_prefix("*.") {
-            Some(suffix) => host.ends_with(&format!(".{suffix}")),
-            None => *pattern == host || pattern == "*",
-        })
+        !self.allow.is_empty()
+            && self.allow.iter().all(|list: &Vec<String>| {
+                list.iter().any(|pattern| match pattern.strip_prefix("*.") {
+                    Some(suffix) => host.ends_with(&format!(".{suffix}")),
+                    None => *pattern == host || pattern == "*",
+                })
+            })
     }
 
     /// Checks `url` and resolves it to the addresses it may use.

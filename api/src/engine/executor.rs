@@ -27,6 +27,7 @@ use crate::auth::{ActorRef, principal_for_subject};
 use crate::authz::OrgAccess;
 use crate::error::{Error, Result};
 use crate::governance::pipeline::{self, DecisionContext, Verdict};
+use crate::governance::policy::Loaded;
 
 /// What the worker should do with the job afterwards.
 #[derive(Debug, Clone, PartialEq)]
@@ -84,6 +85,9 @@ struct Run<'a> {
     pending: Vec<PlanEvent>,
     decisions: Vec<decision::ActiveModel>,
     access: Option<OrgAccess>,
+    /// The proposer as conditions see it.
+    principal: Value,
+    policy: Arc<Loaded>,
     egress: Egress,
 }
 
@@ -92,16 +96,31 @@ enum Next {
     Stop(JobResult),
 }
 
+/// What the execution-time decision says about a step.
+enum Decided {
+    Go,
+    Skip(String),
+    Deny(String),
+}
+
 impl<'a> Run<'a> {
     async fn load(app: &'a Arc<AppState>, plan: plan::Model) -> Result<Self> {
         let steps = store::steps_of(&plan)?;
         let view = store::view(&app.db, &plan).await?;
         let (state, project_seq) = store::current_state_at(&app.db, plan.org_id, plan.project_id).await?;
-        let access = match principal_for_subject(&app.db, &plan.proposer_subject).await? {
-            Some(p) => crate::services::orgs::enter_by_id(app, &p, plan.org_id).await.ok(),
-            None => None,
+        let (access, principal) = match principal_for_subject(&app.db, &plan.proposer_subject).await? {
+            Some(p) => match crate::services::orgs::enter_by_id(app, &p, plan.org_id).await {
+                Ok(a) => {
+                    let groups = crate::services::plans::groups_of(app, &a, &p).await?;
+                    (Some(a), pipeline::principal_value(&p, &groups))
+                }
+                Err(_) => (None, Value::Null),
+            },
+            None => (None, Value::Null),
         };
-        let egress = Egress::new(Vec::new(), app.config.actions.allow_private_networks);
+        // Execution follows the policy in force now, not the one the plan was proposed under.
+        let policy = app.policies.effective(&app.db, plan.org_id, Some(plan.project_id)).await?;
+        let egress = Egress::with_lists(policy.effective.egress_lists(), app.config.actions.allow_private_networks);
         Ok(Self {
             app,
             plan,
@@ -113,6 +132,8 @@ impl<'a> Run<'a> {
             pending: Vec::new(),
             decisions: Vec::new(),
             access,
+            principal,
+            policy,
             egress,
         })
     }
@@ -217,7 +238,14 @@ impl<'a> Run<'a> {
 
         let attempt = progress.attempts + 1;
         let key = format!("{}:{}", self.plan.id, step.id);
-        let denial = self.decide(step, now).await?;
+        let denial = match self.decide(step, now).await? {
+            Decided::Skip(reason) => {
+                self.push(PlanEvent::StepSkipped { index, step: step.id.clone(), reason })?;
+                return Ok(Next::Continue);
+            }
+            Decided::Deny(reason) => Some(reason),
+            Decided::Go => None,
+        };
         if let Some(reason) = denial {
             self.push(PlanEvent::StepStarted { index, step: step.id.clone(), attempt, idempotency_key: key })?;
             self.push(PlanEvent::StepFailed {
@@ -229,8 +257,9 @@ impl<'a> Run<'a> {
             })?;
             return self.after_failure(step).await;
         }
-        let action = actions::resolve(&step.action)
+        let action = actions::resolve(&step.action, &self.policy.effective)
             .ok_or_else(|| Error::internal(format!("action {} vanished", step.action)))?;
+        let cost = action.cost_for(&step.params, &self.policy.effective, now).unwrap_or(0.0);
         self.push(PlanEvent::StepStarted { index, step: step.id.clone(), attempt, idempotency_key: key.clone() })?;
         if action.reaches_outside() {
             // Make StepStarted durable before the world can see the call.
@@ -244,7 +273,7 @@ impl<'a> Run<'a> {
         match outcome {
             Ok(Outcome::Done { output, ops }) => {
                 self.push_state(index, &step.id, ops)?;
-                self.push(PlanEvent::StepSucceeded { index, step: step.id.clone(), output, cost: action.cost })?;
+                self.push(PlanEvent::StepSucceeded { index, step: step.id.clone(), output, cost })?;
                 if action.reaches_outside() && !self.flush().await? {
                     return Ok(Next::Stop(JobResult::Done));
                 }
@@ -272,21 +301,23 @@ impl<'a> Run<'a> {
     }
 
     /// Re-decides a step under today's policy and rights, against the state as it is now.
-    /// Returns why it is denied, if it is; the decision is recorded either way.
-    async fn decide(&mut self, step: &Step, now: DateTime<Utc>) -> Result<Option<String>> {
+    /// The decision is recorded whatever it is.
+    async fn decide(&mut self, step: &Step, now: DateTime<Utc>) -> Result<Decided> {
         let Some(access) = self.access.clone() else {
-            return Ok(Some("the proposer no longer belongs to the organization".into()));
+            return Ok(Decided::Deny("the proposer no longer belongs to the organization".into()));
         };
         let ctx = DecisionContext {
             access: &access,
             project: self.plan.project_id,
             state: &self.state,
             now,
-            policy_version: self.plan.policy_version.clone(),
+            policy: self.policy.clone(),
+            principal: self.principal.clone(),
+            usage: json!({}),
         };
         let d = pipeline::decide_plan(&ctx, std::slice::from_ref(step)).await;
-        let Some(sd) = d.steps.first() else { return Ok(Some("no decision".into())) };
-        let project_seq = self.project_seq;
+        let Some(sd) = d.steps.first() else { return Ok(Decided::Deny("no decision".into())) };
+        let plan_value = json!({"cost": self.plan.cost, "risk": self.plan.risk, "steps": self.steps.len()});
         self.decisions.push(pipeline::decision_row(
             self.plan.org_id,
             self.plan.project_id,
@@ -294,22 +325,44 @@ impl<'a> Run<'a> {
             "execute",
             step,
             sd,
-            &self.plan.proposer_subject,
-            project_seq,
-            &self.plan.policy_version,
+            &self.principal,
+            &plan_value,
+            self.project_seq,
+            &self.policy.label,
             now,
         ));
-        if d.verdict != Verdict::Denied {
-            return Ok(None);
+        if sd.skipped {
+            return Ok(Decided::Skip(sd.checks.first().map(|c| c.message.clone()).unwrap_or_default()));
         }
-        Ok(Some(
-            sd.checks
-                .iter()
-                .filter(|c| c.verdict == Verdict::Denied)
-                .map(|c| format!("{}: {}", c.code, c.message))
-                .collect::<Vec<_>>()
-                .join("; "),
-        ))
+        match d.verdict {
+            Verdict::Denied => Ok(Decided::Deny(
+                sd.checks
+                    .iter()
+                    .filter(|c| c.verdict == Verdict::Denied)
+                    .map(|c| format!("{}: {}", c.code, c.message))
+                    .collect::<Vec<_>>()
+                    .join("; "),
+            )),
+            // Approvals the plan did not get (policy tightened since) stop it here.
+            Verdict::NeedsApproval => {
+                let granted: Vec<Stage> = serde_json::from_str(&self.plan.approval_stages).unwrap_or_default();
+                let missing: Vec<String> = sd
+                    .approvals
+                    .iter()
+                    .filter(|need| !granted.iter().any(|g| g.groups == need.groups && g.count >= need.count))
+                    .map(|need| need.groups.join("|"))
+                    .collect();
+                if missing.is_empty() {
+                    Ok(Decided::Go)
+                } else {
+                    Ok(Decided::Deny(format!(
+                        "APPROVAL_REQUIRED: policy now needs approval from {} that this plan did not get",
+                        missing.join(", ")
+                    )))
+                }
+            }
+            Verdict::Allowed => Ok(Decided::Go),
+        }
     }
 
     async fn call(
@@ -319,8 +372,11 @@ impl<'a> Run<'a> {
         key: &str,
         now: DateTime<Utc>,
     ) -> std::result::Result<Outcome, HandlerError> {
-        let handler =
-            action.handler().ok_or_else(|| HandlerError::permanent(format!("no handler for {}", step.action)))?;
+        let handler = action
+            .handler(self.app.signer.as_ref())
+            .ok_or_else(|| HandlerError::permanent(format!("no handler for {}", step.action)))?;
+        let params =
+            action.handler_params(&step.params, &self.policy.effective, now).map_err(HandlerError::permanent)?;
         let plan_id = self.plan.id.to_string();
         let ctx = HandlerCtx {
             state: &self.state,
@@ -330,7 +386,7 @@ impl<'a> Run<'a> {
             plan: &plan_id,
             step: &step.id,
         };
-        match tokio::time::timeout(StdDuration::from_secs(action.timeout_secs), handler.run(&ctx, &step.params)).await {
+        match tokio::time::timeout(StdDuration::from_secs(action.timeout_secs), handler.run(&ctx, &params)).await {
             Ok(r) => r,
             Err(_) => Err(HandlerError::transient(format!("timed out after {}s", action.timeout_secs))),
         }
@@ -363,7 +419,12 @@ impl<'a> Run<'a> {
             .collect();
         for index in done {
             let Some(step) = self.steps.get(index).cloned() else { continue };
-            let Some(comp) = actions::compensation_for(&step.action, &step.params) else { continue };
+            let now = self.app.clock.now();
+            let Some(comp) = actions::resolve(&step.action, &self.policy.effective)
+                .and_then(|a| a.compensation_for(&step.params, &self.policy.effective, now))
+            else {
+                continue;
+            };
             self.push(PlanEvent::CompensationStarted { index, step: step.id.clone(), action: comp.action.clone() })?;
             let key = format!("{}:compensate:{}", self.plan.id, step.id);
             let comp_step = Step {
@@ -373,7 +434,7 @@ impl<'a> Run<'a> {
                 when: None,
                 on_failure: OnFailure::Stop,
             };
-            let result = match actions::resolve(&comp.action) {
+            let result = match actions::resolve(&comp.action, &self.policy.effective) {
                 None => Err(format!("compensation action {} is not registered", comp.action)),
                 Some(action) => {
                     if action.reaches_outside() && !self.flush().await? {

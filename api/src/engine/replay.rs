@@ -17,6 +17,7 @@ use serde_json::Value;
 use super::model::PlanEvent;
 use super::{reducer, state, store};
 use crate::error::{Error, Result};
+use crate::governance::policy::PolicyStore;
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Divergence {
@@ -124,13 +125,19 @@ fn fold_changes(rows: &[plan_event::Model]) -> std::result::Result<(Value, Vec<S
 }
 
 /// Replays one plan.
-pub async fn replay_plan<C: ConnectionTrait>(db: &C, plan: &plan::Model) -> Result<Report> {
-    replay_plan_with(db, plan, None).await
+pub async fn replay_plan<C: ConnectionTrait>(db: &C, policies: &PolicyStore, plan: &plan::Model) -> Result<Report> {
+    replay_plan_with(db, policies, plan, None, None).await
 }
 
 /// Replays one plan. `folded` is the project's already verified fold (the hash after each state
 /// change), so replaying every plan of a project folds the project's state once, not per plan.
-async fn replay_plan_with<C: ConnectionTrait>(db: &C, plan: &plan::Model, folded: Option<&[String]>) -> Result<Report> {
+async fn replay_plan_with<C: ConnectionTrait>(
+    db: &C,
+    policies: &PolicyStore,
+    plan: &plan::Model,
+    folded: Option<&[String]>,
+    changes: Option<&[plan_event::Model]>,
+) -> Result<Report> {
     let subject = plan.id.to_string();
     let rows = store::load(db, plan.org_id, plan.id).await?;
     let mut events = Vec::with_capacity(rows.len());
@@ -228,19 +235,33 @@ async fn replay_plan_with<C: ConnectionTrait>(db: &C, plan: &plan::Model, folded
         }
     }
 
-    // Re-decide what ran: every executed step's recorded decision must be reproduced.
+    // Re-decide what ran: every recorded execution decision must come out the same under
+    // the policy version it names, with the principal, plan and state it recorded.
     let recorded = decision::Entity::find_in_org(plan.org_id)
         .filter(decision::Column::PlanId.eq(plan.id))
         .filter(decision::Column::Phase.eq("execute"))
+        .order_by_asc(decision::Column::DecidedAt)
         .all(db)
         .await?;
-    let by_step: HashMap<&str, &decision::Model> = recorded.iter().map(|d| (d.step_id.as_str(), d)).collect();
+    let seq_of = |d: &decision::Model| {
+        serde_json::from_str::<Value>(&d.input)
+            .ok()
+            .and_then(|v| v.get("projectSeq").and_then(Value::as_i64))
+            .unwrap_or(0)
+    };
+    let wanted: std::collections::BTreeSet<i64> = recorded.iter().map(seq_of).collect();
+    let states = match (changes, wanted.iter().max()) {
+        (_, None) => HashMap::new(),
+        (Some(all), Some(_)) => states_at(all, &wanted),
+        (None, Some(max)) => states_at(&project_changes(db, plan.org_id, plan.project_id, Some(*max)).await?, &wanted),
+    };
     let mut checked = 0;
-    for step in &steps {
-        let Some(d) = by_step.get(step.id.as_str()) else {
-            continue;
-        };
-        let again = crate::governance::pipeline::redecide_recorded(step, d);
+    for d in &recorded {
+        let Some(step) = steps.iter().find(|s| s.id == d.step_id) else { continue };
+        let policy = policies.at_label(db, plan.org_id, plan.project_id, &d.policy_version).await?;
+        let empty = state::empty();
+        let at_state = states.get(&seq_of(d)).unwrap_or(&empty);
+        let again = crate::governance::pipeline::redecide_recorded(step, d, &policy, at_state);
         checked += 1;
         if again.as_str() != d.verdict {
             let at = rows
@@ -259,6 +280,25 @@ async fn replay_plan_with<C: ConnectionTrait>(db: &C, plan: &plan::Model, folded
         }
     }
     Ok(Report { subject, events: rows.len(), state_hash, decisions_checked: checked, divergence: None })
+}
+
+/// The project state after each of the `wanted` numbers of changes (0 is the empty state).
+fn states_at(changes: &[plan_event::Model], wanted: &std::collections::BTreeSet<i64>) -> HashMap<i64, Value> {
+    let mut out = HashMap::new();
+    let mut s = state::empty();
+    if wanted.contains(&0) {
+        out.insert(0, s.clone());
+    }
+    for (i, row) in changes.iter().enumerate() {
+        if let Ok(PlanEvent::StateChanged { ops, .. }) = serde_json::from_str::<PlanEvent>(&row.data) {
+            state::apply(&mut s, &ops);
+        }
+        let n = i as i64 + 1;
+        if wanted.contains(&n) {
+            out.insert(n, s.clone());
+        }
+    }
+    out
 }
 
 /// Replays every state change of a project from empty state and compares the result with the
@@ -292,7 +332,12 @@ pub async fn replay_project<C: ConnectionTrait>(db: &C, org: OrgId, project: Pro
 }
 
 /// Every plan of a project, plus the project's state.
-pub async fn replay_project_plans<C: ConnectionTrait>(db: &C, org: OrgId, project: ProjectId) -> Result<Vec<Report>> {
+pub async fn replay_project_plans<C: ConnectionTrait>(
+    db: &C,
+    policies: &PolicyStore,
+    org: OrgId,
+    project: ProjectId,
+) -> Result<Vec<Report>> {
     let plans = plan::Entity::find_in_org(org)
         .filter(plan::Column::ProjectId.eq(project))
         .order_by_asc(plan::Column::Id)
@@ -303,7 +348,7 @@ pub async fn replay_project_plans<C: ConnectionTrait>(db: &C, org: OrgId, projec
     let folded = fold_changes(&changes).ok().map(|(_, hashes)| hashes);
     let mut out = Vec::with_capacity(plans.len() + 1);
     for p in &plans {
-        out.push(replay_plan_with(db, p, folded.as_deref()).await?);
+        out.push(replay_plan_with(db, policies, p, folded.as_deref(), Some(&changes)).await?);
     }
     out.push(replay_project(db, org, project).await?);
     Ok(out)

@@ -3,14 +3,20 @@
 //! verdict. Preview, simulation, execution and replay all call [`decide_plan`], so they can
 //! never disagree; every check records what decided it.
 
-use serde::{Deserialize, Serialize};
-use serde_json::Value;
+use std::sync::Arc;
 
-use crate::actions::{self, HandlerCtx, Outcome, net::Egress};
+use chrono::{DateTime, Utc};
+use praetor_entities::ProjectId;
+use praetor_policy::decide::{DecisionInput, WindowStatus};
+use praetor_policy::document::Effect;
+use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
+
+use super::policy::Loaded;
+use crate::actions::{self, HandlerCtx, Outcome, ResolvedAction, net::Egress};
 use crate::authz::{Domain, OrgAccess};
 use crate::engine::model::{Stage, Step};
 use crate::engine::state::{self, StateChange};
-use praetor_entities::ProjectId;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -88,6 +94,9 @@ pub struct StepDecision {
     pub risk: String,
     /// Predicted changes to the project state (state-changing steps only).
     pub state_diff: Vec<StateChange>,
+    /// The step's `when` condition is false: it will be skipped.
+    #[serde(default)]
+    pub skipped: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -108,8 +117,18 @@ pub struct DecisionContext<'a> {
     pub access: &'a OrgAccess,
     pub project: ProjectId,
     pub state: &'a Value,
-    pub now: chrono::DateTime<chrono::Utc>,
-    pub policy_version: String,
+    pub now: DateTime<Utc>,
+    pub policy: Arc<Loaded>,
+    /// `{id, kind, name, groups, chain}` of the principal the plan acts for.
+    pub principal: Value,
+    /// Today's usage (spend, counts) for conditions that look at it.
+    pub usage: Value,
+}
+
+/// The `principal` value conditions see.
+pub fn principal_value(p: &crate::auth::Principal, groups: &[String]) -> Value {
+    let a = p.actor();
+    json!({"id": a.id, "kind": a.kind, "name": a.name, "groups": groups, "chain": p.chain()})
 }
 
 const RISKS: [&str; 4] = ["low", "medium", "high", "critical"];
@@ -121,20 +140,34 @@ fn risk_rank(r: &str) -> usize {
 /// Decides a whole plan, step by step, simulating state changes in order so later steps are
 /// judged (and previewed) against the state earlier steps would leave.
 pub async fn decide_plan(ctx: &DecisionContext<'_>, steps: &[Step]) -> PlanDecision {
+    let effective = &ctx.policy.effective;
+    // Costs and risks first: conditions may look at the whole plan (`plan.cost`, `plan.risk`).
+    let resolved: Vec<Option<ResolvedAction>> = steps.iter().map(|s| actions::resolve(&s.action, effective)).collect();
+    let costs: Vec<Result<f64, String>> = steps
+        .iter()
+        .zip(&resolved)
+        .map(|(s, r)| match r {
+            Some(a) => a.cost_for(&s.params, effective, ctx.now),
+            None => Ok(0.0),
+        })
+        .collect();
+    let total: f64 = costs.iter().filter_map(|c| c.as_ref().ok()).sum();
+    let risk =
+        resolved.iter().flatten().map(|a| a.risk.as_str()).max_by_key(|r| risk_rank(r)).unwrap_or("low").to_string();
+    let plan_value = json!({"cost": total, "risk": risk, "steps": steps.len()});
+
     let mut sim_state = ctx.state.clone();
     let mut out = Vec::with_capacity(steps.len());
-    for step in steps {
-        let d = decide_step(ctx, &sim_state, step).await;
-        let mut next = sim_state.clone();
+    for ((step, action), cost) in steps.iter().zip(&resolved).zip(&costs) {
+        let d = decide_step(ctx, &sim_state, step, action.as_ref(), cost, &plan_value).await;
         for change in &d.state_diff {
             match &change.after {
                 Some(v) => {
-                    state::apply(&mut next, &[state::StateOp::Set { path: change.path.clone(), value: v.clone() }])
+                    state::apply(&mut sim_state, &[state::StateOp::Set { path: change.path.clone(), value: v.clone() }])
                 }
-                None => state::apply(&mut next, &[state::StateOp::Delete { path: change.path.clone() }]),
+                None => state::apply(&mut sim_state, &[state::StateOp::Delete { path: change.path.clone() }]),
             }
         }
-        sim_state = next;
         out.push(d);
     }
     let verdict = out.iter().fold(Verdict::Allowed, |v, s| v.max(s.verdict));
@@ -152,19 +185,37 @@ pub async fn decide_plan(ctx: &DecisionContext<'_>, steps: &[Step]) -> PlanDecis
         .collect();
     reason_codes.sort();
     reason_codes.dedup();
-    let risk = out.iter().map(|s| s.risk.as_str()).max_by_key(|r| risk_rank(r)).unwrap_or("low").to_string();
     PlanDecision {
         verdict,
-        cost: out.iter().map(|s| s.cost).sum(),
+        cost: total,
         steps: out,
         risk,
         approvals,
         reason_codes,
-        policy_version: ctx.policy_version.clone(),
+        policy_version: ctx.policy.label.clone(),
     }
 }
 
-async fn decide_step(ctx: &DecisionContext<'_>, sim_state: &Value, step: &Step) -> StepDecision {
+fn rule_ref(t: &praetor_policy::decide::RuleTrace) -> RuleRef {
+    RuleRef {
+        policy: t.policy.clone(),
+        rule: t.rule.clone(),
+        level: t.level.as_str().to_string(),
+        version: t.version.clone(),
+        file: t.file.clone(),
+        line: t.line,
+    }
+}
+
+async fn decide_step(
+    ctx: &DecisionContext<'_>,
+    sim_state: &Value,
+    step: &Step,
+    action: Option<&ResolvedAction>,
+    cost: &Result<f64, String>,
+    plan: &Value,
+) -> StepDecision {
+    let effective = &ctx.policy.effective;
     let mut checks = Vec::new();
     let mut d = StepDecision {
         id: step.id.clone(),
@@ -172,10 +223,51 @@ async fn decide_step(ctx: &DecisionContext<'_>, sim_state: &Value, step: &Step) 
         verdict: Verdict::Allowed,
         checks: Vec::new(),
         approvals: Vec::new(),
-        cost: 0.0,
-        risk: "low".into(),
+        cost: *cost.as_ref().unwrap_or(&0.0),
+        risk: action.map(|a| a.risk.clone()).unwrap_or_else(|| "low".into()),
         state_diff: Vec::new(),
+        skipped: false,
     };
+    let input = DecisionInput {
+        action: &step.action,
+        params: &step.params,
+        state: sim_state,
+        principal: &ctx.principal,
+        plan,
+        now: ctx.now,
+        usage: &ctx.usage,
+    };
+
+    // A step whose condition is false is skipped, and nothing else about it matters.
+    if let Some(when) = &step.when {
+        let cel = praetor_policy::expr::Input {
+            params: &step.params,
+            state: sim_state,
+            principal: &ctx.principal,
+            plan,
+            now: ctx.now,
+            usage: &ctx.usage,
+        };
+        match effective.expr(when).and_then(|c| praetor_policy::expr::eval_bool(&c, &cel)) {
+            Ok(true) => checks.push(Check::pass("condition", format!("`{when}` holds"))),
+            Ok(false) => {
+                d.skipped = true;
+                d.checks = vec![Check {
+                    name: "condition".into(),
+                    verdict: Verdict::Allowed,
+                    code: "SKIPPED".into(),
+                    message: format!("`{when}` is false: the step will be skipped"),
+                    rule: None,
+                }];
+                return d;
+            }
+            Err(e) => checks.push(Check::deny(
+                "condition",
+                "POLICY_DENIED",
+                format!("the step's condition could not be evaluated: {e}"),
+            )),
+        }
+    }
 
     // RBAC: may this principal invoke this action in this project at all?
     let op = format!("action.invoke:{}", step.action);
@@ -186,49 +278,117 @@ async fn decide_step(ctx: &DecisionContext<'_>, sim_state: &Value, step: &Step) 
     }
 
     // The action and its parameters.
-    match actions::resolve(&step.action) {
-        None => {
-            checks.push(Check::deny("action", "VALIDATION", format!("no action named `{}` is registered", step.action)))
-        }
-        Some(action) => {
-            d.risk = action.risk.clone();
-            d.cost = action.cost;
-            match actions::validate_params(&step.action, &action.schema, &step.params) {
-                Ok(()) => checks.push(Check::pass("params", "parameters match the action's schema")),
-                Err(e) => checks.push(Check::deny("params", "VALIDATION", e.to_string())),
-            }
-            if action.changes_state && checks.iter().all(|c| c.verdict == Verdict::Allowed) {
-                d.state_diff = predict(&action, sim_state, step, ctx.now).await;
-            }
+    let Some(action) = action else {
+        checks.push(Check::deny("action", "VALIDATION", format!("no action named `{}` is registered", step.action)));
+        d.verdict = checks.iter().fold(Verdict::Allowed, |v, c| v.max(c.verdict));
+        d.checks = checks;
+        return d;
+    };
+    match actions::validate_params(&step.action, &action.schema, &step.params) {
+        Ok(()) => checks.push(Check::pass("params", "parameters match the action's schema")),
+        Err(e) => checks.push(Check::deny("params", "VALIDATION", e.to_string())),
+    }
+    if let Err(e) = cost {
+        checks.push(Check::deny("cost", "POLICY_DENIED", format!("the cost could not be computed: {e}")));
+    }
+
+    // Execution windows and blackouts.
+    match effective.window_status(&step.action, ctx.now) {
+        WindowStatus::Open => checks.push(Check::pass("window", "inside its execution window")),
+        WindowStatus::Closed { rule, level, file, line, reason, next_open } => {
+            let next = next_open.map(|t| format!("; next opening {}", t.to_rfc3339())).unwrap_or_default();
+            let mut c = Check::deny("window", "OUTSIDE_WINDOW", format!("{reason}{next}"));
+            let (policy, rule_name) = rule
+                .split_once('/')
+                .map(|(a, b)| (a.to_string(), b.to_string()))
+                .unwrap_or((rule.clone(), rule.clone()));
+            c.rule = Some(RuleRef {
+                policy,
+                rule: rule_name,
+                level: level.as_str().into(),
+                version: ctx.policy.label.clone(),
+                file,
+                line,
+            });
+            checks.push(c);
         }
     }
 
+    // Preconditions and approvals from policy rules.
+    let decision = effective.decide(&input);
+    let by = decision.decided_by.as_ref().map(rule_ref);
+    match decision.effect {
+        Effect::Allow => checks.push(Check {
+            name: "policy".into(),
+            verdict: Verdict::Allowed,
+            code: "OK".into(),
+            message: match &by {
+                Some(r) => format!("allowed by rule `{}`", r.rule),
+                None => "no policy rule restricts this action".into(),
+            },
+            rule: by,
+        }),
+        Effect::Deny => {
+            let note =
+                decision.decided_by.as_ref().and_then(|t| t.note.clone()).unwrap_or_else(|| "denied by policy".into());
+            checks.push(Check {
+                name: "policy".into(),
+                verdict: Verdict::Denied,
+                code: "POLICY_DENIED".into(),
+                message: note,
+                rule: by,
+            });
+        }
+        Effect::RequireApproval => {
+            d.approvals = decision
+                .approvals
+                .iter()
+                .map(|s| Stage { name: s.name.clone(), groups: s.groups.clone(), count: s.count, rule: s.rule.clone() })
+                .collect();
+            let names: Vec<String> =
+                d.approvals.iter().map(|s| format!("{} x{}", s.groups.join("|"), s.count)).collect();
+            checks.push(Check {
+                name: "approval".into(),
+                verdict: Verdict::NeedsApproval,
+                code: "APPROVAL_REQUIRED".into(),
+                message: format!("needs approval: {}", names.join(", then ")),
+                rule: by,
+            });
+        }
+    }
+
+    if action.changes_state && checks.iter().all(|c| c.verdict != Verdict::Denied) {
+        d.state_diff = predict(action, sim_state, step, ctx).await;
+    }
     d.verdict = checks.iter().fold(Verdict::Allowed, |v, c| v.max(c.verdict));
     d.checks = checks;
     d
 }
 
-/// Runs a state handler against a copy of the state to predict its changes. State handlers are
-/// pure functions of state and parameters, so the prediction is exact.
+/// Runs a built-in state handler against a copy of the state to predict its changes. State
+/// handlers are pure functions of state and parameters, so the prediction is exact; external
+/// handlers are not called (their changes are known only when they answer).
 async fn predict(
-    action: &actions::ResolvedAction,
+    action: &ResolvedAction,
     sim_state: &Value,
     step: &Step,
-    now: chrono::DateTime<chrono::Utc>,
+    ctx: &DecisionContext<'_>,
 ) -> Vec<StateChange> {
-    let Some(handler) = action.handler() else {
+    if action.reaches_outside() {
         return Vec::new();
-    };
+    }
+    let Some(handler) = action.handler(None) else { return Vec::new() };
+    let Ok(params) = action.handler_params(&step.params, &ctx.policy.effective, ctx.now) else { return Vec::new() };
     let egress = Egress::deny_all();
-    let ctx = HandlerCtx {
+    let hctx = HandlerCtx {
         state: sim_state,
-        now,
+        now: ctx.now,
         idempotency_key: "preview",
         egress: &egress,
         plan: "preview",
         step: &step.id,
     };
-    match handler.run(&ctx, &step.params).await {
+    match handler.run(&hctx, &params).await {
         Ok(Outcome::Done { ops, .. }) => state::diff(sim_state, &ops),
         _ => Vec::new(),
     }
@@ -244,7 +404,8 @@ pub fn decision_row(
     phase: &str,
     step: &Step,
     decision: &StepDecision,
-    principal: &str,
+    principal: &Value,
+    plan_value: &Value,
     project_seq: i64,
     policy_version: &str,
     now: chrono::DateTime<chrono::Utc>,
@@ -253,6 +414,7 @@ pub fn decision_row(
     let input = serde_json::json!({
         "params": step.params,
         "principal": principal,
+        "plan": plan_value,
         "projectSeq": project_seq,
         "at": now.to_rfc3339_opts(chrono::SecondsFormat::Micros, true),
     });
@@ -272,23 +434,54 @@ pub fn decision_row(
     }
 }
 
-/// Re-decides a recorded execution decision from what was recorded: the action and its
-/// parameters as they were, under the policy version they were decided with. RBAC is taken as
-/// recorded (rights are not versioned; they are audited), so only what the policy and the
-/// registry decide is compared.
-pub fn redecide_recorded(step: &Step, recorded: &praetor_entities::decision::Model) -> Verdict {
-    let rbac_denied = serde_json::from_str::<Vec<Check>>(&recorded.reasons)
-        .unwrap_or_default()
-        .iter()
-        .any(|c| c.name == "rbac" && c.verdict == Verdict::Denied);
-    let mut verdict = if rbac_denied { Verdict::Denied } else { Verdict::Allowed };
-    match actions::resolve(&step.action) {
-        None => verdict = Verdict::Denied,
-        Some(action) => {
-            if actions::validate_params(&step.action, &action.schema, &step.params).is_err() {
-                verdict = Verdict::Denied;
-            }
-        }
+/// Re-decides a recorded execution decision from what was recorded — the action, its
+/// parameters, the principal and the state as they were — under the policy version it was
+/// decided with. RBAC is taken as recorded (rights are not versioned; they are audited).
+pub fn redecide_recorded(
+    step: &Step,
+    recorded: &praetor_entities::decision::Model,
+    policy: &Loaded,
+    state: &Value,
+) -> Verdict {
+    let input: Value = serde_json::from_str(&recorded.input).unwrap_or(Value::Null);
+    let checks: Vec<Check> = serde_json::from_str(&recorded.reasons).unwrap_or_default();
+    if checks.iter().any(|c| c.code == "SKIPPED") {
+        return Verdict::Allowed;
     }
-    verdict
+    let mut verdict = if checks.iter().any(|c| c.name == "rbac" && c.verdict == Verdict::Denied) {
+        Verdict::Denied
+    } else {
+        Verdict::Allowed
+    };
+    let effective = &policy.effective;
+    let Some(action) = actions::resolve(&step.action, effective) else { return Verdict::Denied };
+    if actions::validate_params(&step.action, &action.schema, &step.params).is_err() {
+        verdict = Verdict::Denied;
+    }
+    let at = input
+        .get("at")
+        .and_then(Value::as_str)
+        .and_then(|s| DateTime::parse_from_rfc3339(s).ok())
+        .map(|t| t.with_timezone(&Utc))
+        .unwrap_or(recorded.decided_at);
+    let principal = input.get("principal").cloned().unwrap_or(Value::Null);
+    let plan = input.get("plan").cloned().unwrap_or(Value::Null);
+    let usage = input.get("usage").cloned().unwrap_or(Value::Null);
+    if let WindowStatus::Closed { .. } = effective.window_status(&step.action, at) {
+        verdict = verdict.max(Verdict::Denied);
+    }
+    let d = effective.decide(&DecisionInput {
+        action: &step.action,
+        params: &step.params,
+        state,
+        principal: &principal,
+        plan: &plan,
+        now: at,
+        usage: &usage,
+    });
+    verdict.max(match d.effect {
+        Effect::Allow => Verdict::Allowed,
+        Effect::RequireApproval => Verdict::NeedsApproval,
+        Effect::Deny => Verdict::Denied,
+    })
 }

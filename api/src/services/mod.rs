@@ -9,6 +9,7 @@ pub mod locate;
 pub mod orgs;
 pub mod page;
 pub mod plans;
+pub mod policies;
 pub mod projects;
 pub mod roles;
 pub mod service_accounts;

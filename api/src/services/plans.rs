@@ -2,15 +2,19 @@
 //! cancel, expire. Every change is an event in the plan's log (see `engine::store`), written
 //! with its audit entry in the same transaction.
 
+use std::sync::Arc;
+
 use chrono::Duration;
 use praetor_entities::{PlanId, ProjectId, TenantScoped, approval, group, group_member, plan, project};
+use praetor_policy::decide::Effective;
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set};
 use serde::Deserialize;
-use serde_json::json;
+use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 
 use super::page::{Page, PageArgs};
 use crate::AppState;
+use crate::actions;
 use crate::audit::canonical_json;
 use crate::auth::{Principal, Subject};
 use crate::authz::{Domain, OrgAccess};
@@ -28,6 +32,9 @@ pub const DEFAULT_APPROVAL_TTL_HOURS: i64 = 24;
 pub struct ProposeInput {
     pub title: Option<String>,
     pub steps: Vec<Step>,
+    /// A plan template to expand (before `steps`), with its arguments.
+    pub template: Option<String>,
+    pub args: Option<Value>,
     pub idempotency_key: Option<String>,
     /// Queue the plan as soon as it is approved (at once, when it needs no approval).
     pub run_when_approved: bool,
@@ -84,31 +91,140 @@ async fn find_project(app: &AppState, access: &OrgAccess, project: ProjectId) ->
     super::projects::find_by_id(app, access, project).await
 }
 
-/// The current policy version label of a project (policy sets are not stored yet: `none`).
-async fn policy_version(_app: &AppState, _access: &OrgAccess, _project: ProjectId) -> Result<String> {
-    Ok("none".to_string())
+/// Expands templates (`template` + `args`, and `plan.run` steps) into plain steps.
+fn expand(
+    effective: &Effective,
+    steps: Vec<Step>,
+    template: Option<&str>,
+    args: Option<&Value>,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<Vec<Step>> {
+    let mut out = Vec::new();
+    if let Some(name) = template {
+        out.extend(expand_template(effective, name, args.cloned().unwrap_or_else(|| json!({})), "", "template", now)?);
+    }
+    for (i, step) in steps.into_iter().enumerate() {
+        if step.action == "plan.run" {
+            let name = step
+                .params
+                .get("template")
+                .and_then(Value::as_str)
+                .ok_or_else(|| Error::validation(format!("steps[{i}].params.template"), "missing"))?;
+            let args = step.params.get("args").cloned().unwrap_or_else(|| json!({}));
+            let prefix = if step.id.is_empty() { format!("step-{}.", i + 1) } else { format!("{}.", step.id) };
+            out.extend(expand_template(effective, name, args, &prefix, &format!("steps[{i}]"), now)?);
+        } else {
+            out.push(step);
+        }
+    }
+    Ok(out)
 }
 
-/// Runs the pipeline over `steps` without saving anything. Needs `plan.propose`.
+/// A plan template's steps for `args`. A step whose `when` is false for these arguments is left
+/// out; the remaining steps' parameters are rendered from the arguments.
+fn expand_template(
+    effective: &Effective,
+    name: &str,
+    args: Value,
+    prefix: &str,
+    field: &str,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<Vec<Step>> {
+    let (t, _) =
+        effective.template(name).ok_or_else(|| Error::validation(field, format!("no plan template named `{name}`")))?;
+    let args = actions::with_defaults(&t.spec.params, &args);
+    actions::validate_params(&format!("template {name}"), &t.spec.params, &args)?;
+    let empty = json!({});
+    let input = praetor_policy::expr::Input {
+        params: &args,
+        state: &empty,
+        principal: &empty,
+        plan: &empty,
+        now,
+        usage: &empty,
+    };
+    let lookup = |src: &str| effective.expr(src);
+    let mut out = Vec::new();
+    for ts in &t.spec.steps {
+        if let Some(w) = &ts.when {
+            let keep = effective
+                .expr(w)
+                .and_then(|c| praetor_policy::expr::eval_bool(&c, &input))
+                .map_err(|e| Error::validation(field, format!("template {name} step {}: {e}", ts.id)))?;
+            if !keep {
+                continue;
+            }
+        }
+        let params =
+            praetor_policy::expr::render(&serde_json::to_value(&ts.params).map_err(Error::internal)?, &input, &lookup)
+                .map_err(|e| Error::validation(field, format!("template {name} step {}: {e}", ts.id)))?;
+        let on_failure = match ts.on_failure {
+            praetor_policy::document::OnFailure::Stop => crate::engine::model::OnFailure::Stop,
+            praetor_policy::document::OnFailure::Continue => crate::engine::model::OnFailure::Continue,
+            praetor_policy::document::OnFailure::Compensate => crate::engine::model::OnFailure::Compensate,
+        };
+        out.push(Step { id: format!("{prefix}{}", ts.id), action: ts.action.clone(), params, when: None, on_failure });
+    }
+    Ok(out)
+}
+
+/// Steps ready to be decided: templates expanded, parameter defaults filled, ids checked.
+pub fn prepare_steps(
+    effective: &Effective,
+    steps: Vec<Step>,
+    template: Option<&str>,
+    args: Option<&Value>,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<Vec<Step>> {
+    let steps = expand(effective, steps, template, args, now)?;
+    let steps: Vec<Step> = steps
+        .into_iter()
+        .map(|mut s| {
+            if let Some(a) = actions::resolve(&s.action, effective) {
+                s.params = actions::with_defaults(&a.schema, &s.params);
+            }
+            s
+        })
+        .collect();
+    normalize_steps(steps)
+}
+
+/// What a simulation or proposal decided, with what it was decided on.
+pub struct Prepared {
+    pub steps: Vec<Step>,
+    pub decision: PlanDecision,
+    pub principal: Value,
+    pub policy: Arc<crate::governance::policy::Loaded>,
+}
+
+/// Runs the pipeline over the steps without saving anything. Needs `plan.propose`.
 pub async fn simulate(
     app: &AppState,
     access: &OrgAccess,
     project: ProjectId,
     steps: Vec<Step>,
-) -> Result<(Vec<Step>, PlanDecision)> {
+    template: Option<&str>,
+    args: Option<&Value>,
+) -> Result<Prepared> {
     let project = find_project(app, access, project).await?;
     access.permit(Domain::Project(project.id), "plan.propose")?;
-    let steps = normalize_steps(steps)?;
+    let policy = app.policies.effective(&app.db, access.org_id(), Some(project.id)).await?;
+    let now = app.clock.now();
+    let steps = prepare_steps(&policy.effective, steps, template, args, now)?;
     let state = store::current_state(&app.db, access.org_id(), project.id).await?;
+    let groups = groups_of(app, access, access.principal()).await?;
+    let principal = pipeline::principal_value(access.principal(), &groups);
     let ctx = DecisionContext {
         access,
         project: project.id,
         state: &state,
-        now: app.clock.now(),
-        policy_version: policy_version(app, access, project.id).await?,
+        now,
+        policy: policy.clone(),
+        principal: principal.clone(),
+        usage: json!({}),
     };
     let decision = pipeline::decide_plan(&ctx, &steps).await;
-    Ok((steps, decision))
+    Ok(Prepared { steps, decision, principal, policy })
 }
 
 fn title_for(steps: &[Step]) -> String {
@@ -139,7 +255,15 @@ pub async fn propose(
             .await?
         {
             access.read_permit(Domain::Project(project), "plan.read", "plan")?;
-            let same = store::steps_of(&existing)? == normalize_steps(input.steps.clone())?;
+            let policy = app.policies.effective(&app.db, access.org_id(), Some(project)).await?;
+            let again = prepare_steps(
+                &policy.effective,
+                input.steps.clone(),
+                input.template.as_deref(),
+                input.args.as_ref(),
+                app.clock.now(),
+            )?;
+            let same = store::steps_of(&existing)? == again;
             return if same {
                 Ok(existing)
             } else {
@@ -151,7 +275,8 @@ pub async fn propose(
         Some(t) => super::validate::name("title", t)?,
         None => String::new(),
     };
-    let (steps, decision) = simulate(app, access, project, input.steps).await?;
+    let prepared = simulate(app, access, project, input.steps, input.template.as_deref(), input.args.as_ref()).await?;
+    let Prepared { steps, decision, principal: principal_value, policy } = prepared;
     let title = if title.is_empty() { title_for(&steps) } else { title };
     let hash = plan_hash(&steps, &decision);
     let now = app.clock.now();
@@ -170,8 +295,8 @@ pub async fn propose(
         preview: Set(canonical_json(&serde_json::to_value(&decision).map_err(Error::internal)?)),
         approval_stages: Set(canonical_json(&serde_json::to_value(&decision.approvals).map_err(Error::internal)?)),
         current_stage: Set(0),
-        template: Set(None),
-        template_args: Set(None),
+        template: Set(input.template.clone()),
+        template_args: Set(input.args.as_ref().map(canonical_json)),
         idempotency_key: Set(input.idempotency_key.clone()),
         run_when_approved: Set(input.run_when_approved),
         proposer: Set(canonical_json(&serde_json::to_value(principal.chain()).map_err(Error::internal)?)),
@@ -179,9 +304,8 @@ pub async fn propose(
         on_behalf_of: Set(on_behalf_of),
         cost: Set(decision.cost),
         risk: Set(decision.risk.clone()),
-        expires_at: Set(
-            (decision.verdict == Verdict::NeedsApproval).then(|| now + Duration::hours(DEFAULT_APPROVAL_TTL_HOURS))
-        ),
+        expires_at: Set((decision.verdict == Verdict::NeedsApproval)
+            .then(|| now + policy.effective.approval_ttl(Duration::hours(DEFAULT_APPROVAL_TTL_HOURS)))),
         state_hash: Set(None),
         error: Set(None),
         next_step: Set(0),
@@ -221,7 +345,8 @@ pub async fn propose(
                 "preview",
                 step,
                 d,
-                &model.proposer_subject,
+                &principal_value,
+                &json!({"cost": decision.cost, "risk": decision.risk, "steps": steps.len()}),
                 project_seq,
                 &decision.policy_version,
                 now,
@@ -297,7 +422,7 @@ fn stages_of(p: &plan::Model) -> Vec<Stage> {
 }
 
 /// Group names the user belongs to in the plan's org.
-async fn groups_of(app: &AppState, access: &OrgAccess, principal: &Principal) -> Result<Vec<String>> {
+pub async fn groups_of(app: &AppState, access: &OrgAccess, principal: &Principal) -> Result<Vec<String>> {
     let Subject::User(u) = &principal.subject else {
         return Ok(Vec::new());
     };

@@ -40,7 +40,12 @@ pub struct ProposePlanInput {
     /// The project's slug.
     pub project: String,
     pub title: Option<String>,
+    /// Steps to run (after the template's, when one is given).
+    #[graphql(default)]
     pub steps: Vec<StepInput>,
+    /// A plan template to expand, with its arguments.
+    pub template: Option<String>,
+    pub args: Option<Json<Value>>,
     /// Proposing again with the same key returns the same plan.
     pub idempotency_key: Option<String>,
     /// Queue the plan as soon as it is approved (at once, if it needs no approval).
@@ -52,7 +57,10 @@ pub struct ProposePlanInput {
 pub struct SimulatePlanInput {
     pub org: String,
     pub project: String,
+    #[graphql(default)]
     pub steps: Vec<StepInput>,
+    pub template: Option<String>,
+    pub args: Option<Json<Value>>,
 }
 
 #[derive(InputObject)]
@@ -128,6 +136,8 @@ impl PlanMutation {
             ProposeInput {
                 title: input.title,
                 steps: steps(input.steps),
+                template: input.template,
+                args: input.args.map(|j| j.0),
                 idempotency_key: input.idempotency_key,
                 run_when_approved: input.run_when_approved,
             },
@@ -141,7 +151,11 @@ impl PlanMutation {
         let app = app(ctx)?;
         let access = orgs::enter_by_slug(app, principal(ctx)?, &input.org).await?;
         let project = projects::find_by_slug(app, &access, &input.project).await?;
-        let (steps, decision) = plans::simulate(app, &access, project.id, steps(input.steps)).await?;
+        let args = input.args.map(|j| j.0);
+        let prepared =
+            plans::simulate(app, &access, project.id, steps(input.steps), input.template.as_deref(), args.as_ref())
+                .await?;
+        let (steps, decision) = (prepared.steps, prepared.decision);
         Ok(Simulation {
             plan_hash: plans::plan_hash(&steps, &decision),
             steps: steps.iter().map(Into::into).collect(),

@@ -61,7 +61,7 @@ impl PlanQuery {
         let id: PlanId = validate::id("id", &id)?;
         let access = orgs::enter_by_id(app, principal(ctx)?, NodeId::Plan(id).org(&app.db).await?).await?;
         let p = plans::find(app, &access, id).await?;
-        Ok(replay::replay_plan(&app.db, &p).await?.into())
+        Ok(replay::replay_plan(&app.db, &app.policies, &p).await?.into())
     }
 
     /// Replays every state change of a project from empty state and compares with the stored

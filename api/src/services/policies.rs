@@ -1,0 +1,313 @@
+//! Applying policy: validate and verify a bundle of YAML documents, then store one immutable
+//! version per scope it changes (the organization and/or its projects), all in one
+//! transaction. An invalid bundle is refused whole, with every diagnostic; nothing is partly
+//! applied. Rollback stores an earlier version's documents as a new version.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
+
+use praetor_entities::{
+    PolicyVersionId, ProjectId, TenantScoped, group, group_member, policy_version, project, role_binding, user,
+};
+use praetor_policy::diag::Severity;
+use praetor_policy::{CompileContext, Diagnostic, PolicySet, Source, Tree, VerifyContext};
+use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set};
+use serde_json::json;
+
+use super::page::{Page, PageArgs};
+use crate::AppState;
+use crate::audit::Entry;
+use crate::authz::{Domain, OrgAccess};
+use crate::error::{Error, Result};
+use crate::governance::policy::{action_names, builtins, latest, role_permissions, sources_of};
+
+/// Largest bundle accepted, in bytes over all files.
+pub const MAX_BUNDLE_BYTES: usize = 4 * 1024 * 1024;
+
+/// The result of an apply.
+pub struct Applied {
+    /// New versions, one per scope whose documents changed.
+    pub versions: Vec<policy_version::Model>,
+    /// Findings of verification that do not block (warnings).
+    pub warnings: Vec<Diagnostic>,
+}
+
+/// Groups of the org with their members' e-mails, and who may propose plans.
+async fn verify_context(
+    app: &AppState,
+    access: &OrgAccess,
+    org_set: Option<Arc<PolicySet>>,
+    actions: BTreeSet<String>,
+) -> Result<VerifyContext> {
+    let org = access.org_id();
+    let groups = group::Entity::find_in_org(org).all(&app.db).await?;
+    let members = group_member::Entity::find_in_org(org).all(&app.db).await?;
+    let user_ids: Vec<_> = members.iter().map(|m| m.user_id).collect();
+    let bindings = role_binding::Entity::find_in_org(org).all(&app.db).await?;
+    let bound_users: Vec<_> =
+        bindings.iter().filter(|b| b.subject_kind == "user").map(|b| praetor_entities::UserId(b.subject_id)).collect();
+    let mut all_ids = user_ids.clone();
+    all_ids.extend(bound_users);
+    let users: BTreeMap<_, _> = user::Entity::find()
+        .filter(user::Column::Id.is_in(all_ids))
+        .all(&app.db)
+        .await?
+        .into_iter()
+        .map(|u| (u.id, u.email))
+        .collect();
+    let mut by_group: BTreeMap<String, BTreeSet<String>> =
+        groups.iter().map(|g| (g.name.clone(), BTreeSet::new())).collect();
+    let group_names: BTreeMap<_, _> = groups.iter().map(|g| (g.id, g.name.clone())).collect();
+    for m in &members {
+        if let (Some(name), Some(email)) = (group_names.get(&m.group_id), users.get(&m.user_id)) {
+            by_group.entry(name.clone()).or_default().insert(email.clone());
+        }
+    }
+    let proposing_roles = ["org_admin", "project_admin", "operator"];
+    let mut proposers = BTreeSet::new();
+    for b in bindings.iter().filter(|b| proposing_roles.contains(&b.role.as_str())) {
+        match b.subject_kind.as_str() {
+            "user" => {
+                if let Some(e) = users.get(&praetor_entities::UserId(b.subject_id)) {
+                    proposers.insert(e.clone());
+                }
+            }
+            "group" => {
+                if let Some(name) = group_names.get(&praetor_entities::GroupId(b.subject_id)) {
+                    proposers.extend(by_group.get(name).cloned().unwrap_or_default());
+                }
+            }
+            _ => {}
+        }
+    }
+    Ok(VerifyContext { actions, groups: by_group, proposers, role_permissions: role_permissions(), org_set })
+}
+
+/// Compiles and verifies `sources` for the org (`project: None`, projects' documents included)
+/// or for one project. Returns the tree and the non-blocking findings, or every diagnostic.
+pub async fn check(
+    app: &AppState,
+    access: &OrgAccess,
+    project: Option<&project::Model>,
+    sources: &[Source],
+) -> Result<(Tree, Vec<Diagnostic>)> {
+    let total: usize = sources.iter().map(|s| s.text.len()).sum();
+    if sources.is_empty() {
+        return Err(Error::validation("sources", "give at least one document"));
+    }
+    if total > MAX_BUNDLE_BYTES {
+        return Err(Error::validation(
+            "sources",
+            format!("the bundle is {total} bytes; the limit is {MAX_BUNDLE_BYTES}"),
+        ));
+    }
+    let org = access.org();
+    let current_org = match project {
+        Some(_) => app
+            .policies
+            .effective(&app.db, org.id, None)
+            .await?
+            .effective
+            .layers()
+            .iter()
+            .find(|l| l.level == praetor_policy::Level::Org)
+            .map(|l| l.set.clone()),
+        None => None,
+    };
+    let mut ctx = CompileContext { builtins: builtins(), org: Some(org.slug.clone()), ..Default::default() };
+    if let Some(o) = &current_org {
+        ctx.known_actions = o.actions.iter().map(|(n, a)| (n.clone(), a.spec.params.clone())).collect();
+        ctx.state_schema = o.policies.iter().find_map(|p| p.spec.state_schema.clone());
+    }
+    let tree = Tree::compile(sources, &ctx).map_err(Error::PolicyInvalid)?;
+    let mut problems = Vec::new();
+    if let Some(p) = project {
+        let has_base =
+            !(tree.base.policies.is_empty() && tree.base.actions.is_empty() && tree.base.templates.is_empty());
+        if has_base || tree.projects.keys().any(|k| k != &p.slug) {
+            return Err(Error::validation(
+                "sources",
+                format!("every document applied to project `{}` must say `metadata.project: {}`", p.slug, p.slug),
+            ));
+        }
+    } else {
+        let known: BTreeSet<String> =
+            project::Entity::find_in_org(org.id).all(&app.db).await?.into_iter().map(|p| p.slug).collect();
+        for slug in tree.projects.keys() {
+            if !known.contains(slug) {
+                return Err(Error::validation(
+                    "sources",
+                    format!("the bundle has documents for project `{slug}`, which does not exist"),
+                ));
+            }
+        }
+    }
+    let base_set = if project.is_some() { current_org.clone() } else { Some(Arc::new(tree.base.clone())) };
+    let actions = action_names(base_set.as_deref());
+    let vctx = verify_context(app, access, base_set.clone(), actions).await?;
+    if project.is_none() {
+        problems.extend(praetor_policy::verify(&tree.base, &vctx));
+    }
+    for set in tree.projects.values() {
+        problems.extend(praetor_policy::verify(set, &vctx));
+    }
+    if problems.iter().any(|d| d.severity == Severity::Error) {
+        return Err(Error::PolicyInvalid(problems));
+    }
+    Ok((tree, problems))
+}
+
+fn render_sources(sources: &[Source]) -> String {
+    sources.iter().map(|s| format!("# --- {}\n{}", s.name, s.text)).collect::<Vec<_>>().join("\n")
+}
+
+fn sources_json(sources: &[Source]) -> String {
+    crate::audit::canonical_json(&serde_json::Value::Array(
+        sources.iter().map(|s| json!({"name": s.name, "text": s.text})).collect(),
+    ))
+}
+
+/// Validates, verifies and stores `sources`. Needs `policy.write` in the organization, or in
+/// the project when `project` is given.
+pub async fn apply(
+    app: &AppState,
+    access: &OrgAccess,
+    project: Option<&project::Model>,
+    sources: Vec<Source>,
+    comment: &str,
+) -> Result<Applied> {
+    let comment = super::validate::text("comment", comment, 2_000)?;
+    let domain = project.map(|p| Domain::Project(p.id)).unwrap_or(Domain::Org);
+    let permit = access.permit(domain, "policy.write")?;
+    let (tree, warnings) = check(app, access, project, &sources).await?;
+    let org = permit.org_id();
+    let projects: BTreeMap<String, ProjectId> =
+        project::Entity::find_in_org(org).all(&app.db).await?.into_iter().map(|p| (p.slug, p.id)).collect();
+    // The scopes this bundle sets: the org (when applied to the org) and each project it names.
+    let mut scopes: Vec<(Option<ProjectId>, String)> = Vec::new();
+    match project {
+        Some(p) => scopes.push((Some(p.id), p.slug.clone())),
+        None => {
+            scopes.push((None, "org".to_string()));
+            for slug in tree.projects.keys() {
+                if let Some(id) = projects.get(slug) {
+                    scopes.push((Some(*id), slug.clone()));
+                }
+            }
+        }
+    }
+    let hash = praetor_policy::set::hash_sources(&sources);
+    let text = render_sources(&sources);
+    let stored = sources_json(&sources);
+    let mut w = app.write(permit.principal().chain()).await?;
+    let mut versions = Vec::new();
+    for (scope_project, label) in scopes {
+        let prev = latest(w.txn(), org, scope_project).await?;
+        if prev.as_ref().is_some_and(|p| p.hash == hash) {
+            continue;
+        }
+        let old_text = match &prev {
+            Some(p) => render_sources(&sources_of(p)?),
+            None => String::new(),
+        };
+        let diff = similar::TextDiff::from_lines(&old_text, &text)
+            .unified_diff()
+            .context_radius(3)
+            .header("previous", "applied")
+            .to_string();
+        let v = policy_version::ActiveModel {
+            id: Set(PolicyVersionId::generate()),
+            org_id: Set(org),
+            project_id: Set(scope_project),
+            scope: Set(scope_project.map(|p| p.to_string()).unwrap_or_else(|| "org".into())),
+            label: Set(label.clone()),
+            version: Set(prev.as_ref().map(|p| p.version + 1).unwrap_or(1)),
+            hash: Set(hash.clone()),
+            sources: Set(stored.clone()),
+            author: Set(crate::audit::canonical_json(
+                &serde_json::to_value(permit.principal().chain()).unwrap_or_default(),
+            )),
+            diff: Set(diff),
+            comment: Set(comment.clone()),
+            created_at: Set(w.now()),
+        }
+        .insert(w.txn())
+        .await
+        .map_err(|e| match Error::from(e) {
+            Error::Conflict(_) => {
+                Error::Conflict("another policy change was applied at the same time; try again".into())
+            }
+            other => other,
+        })?;
+        w.audit(
+            org,
+            Entry::new(
+                "policy.applied",
+                v.id,
+                json!({"scope": label, "version": v.version, "hash": v.hash, "files": sources.iter().map(|s| s.name.clone()).collect::<Vec<_>>(), "warnings": warnings.len(), "comment": comment}),
+            ),
+        )
+        .await?;
+        versions.push(v);
+    }
+    w.commit().await?;
+    Ok(Applied { versions, warnings })
+}
+
+/// Stores version `n` of a scope's documents again, as its newest version.
+pub async fn rollback(
+    app: &AppState,
+    access: &OrgAccess,
+    project: Option<&project::Model>,
+    n: i64,
+    comment: &str,
+) -> Result<policy_version::Model> {
+    let domain = project.map(|p| Domain::Project(p.id)).unwrap_or(Domain::Org);
+    access.permit(domain, "policy.write")?;
+    let target = crate::governance::policy::by_number(&app.db, access.org_id(), project.map(|p| p.id), n).await?;
+    let sources = sources_of(&target)?;
+    let note = if comment.trim().is_empty() {
+        format!("rollback to version {n}")
+    } else {
+        format!("rollback to version {n}: {comment}")
+    };
+    let applied = apply(app, access, project, sources, &note).await?;
+    let label = project.map(|p| p.slug.clone()).unwrap_or_else(|| "org".into());
+    applied
+        .versions
+        .into_iter()
+        .find(|v| v.label == label)
+        .ok_or_else(|| Error::Conflict(format!("version {n} is already the one in force")))
+}
+
+/// The versions of a scope, newest first. Needs `policy.read`.
+pub async fn list(
+    app: &AppState,
+    access: &OrgAccess,
+    project: Option<ProjectId>,
+    args: PageArgs<i64>,
+) -> Result<Page<policy_version::Model>> {
+    access.read_permit(project.map(Domain::Project).unwrap_or(Domain::Org), "policy.read", "policy")?;
+    let scope = project.map(|p| p.to_string()).unwrap_or_else(|| "org".into());
+    let mut q = policy_version::Entity::find_in_org(access.org_id())
+        .filter(policy_version::Column::Scope.eq(scope))
+        .order_by_desc(policy_version::Column::Version);
+    if let Some(a) = args.after {
+        q = q.filter(policy_version::Column::Version.lt(a));
+    }
+    let rows = q.limit(args.fetch_limit()).all(&app.db).await?;
+    Ok(Page::from_overfetch(rows, args.first))
+}
+
+/// Sources given as `(name, text)` pairs, named for diagnostics.
+pub fn named_sources(items: Vec<(String, String)>) -> Result<Vec<Source>> {
+    let mut out = Vec::new();
+    for (i, (name, text)) in items.into_iter().enumerate() {
+        let name = if name.trim().is_empty() { format!("source-{}.yaml", i + 1) } else { name };
+        if name.len() > 200 {
+            return Err(Error::validation(format!("sources[{i}].name"), "at most 200 characters"));
+        }
+        out.push(Source::new(name, text));
+    }
+    Ok(out)
+}
