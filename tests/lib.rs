@@ -51,6 +51,12 @@ pub struct SpawnOptions {
     pub production: bool,
     pub max_depth: Option<usize>,
     pub max_complexity: Option<usize>,
+    /// A clock the test moves (the server and the test share it).
+    pub clock: Option<Arc<praetor::clock::ManualClock>>,
+    /// Secret signing calls to external handlers.
+    pub signing_secret: Option<String>,
+    /// Let actions reach loopback (test servers run there).
+    pub allow_private_networks: bool,
 }
 
 pub async fn spawn_app() -> TestApp {
@@ -80,7 +86,16 @@ pub async fn spawn_with(opts: SpawnOptions) -> TestApp {
     }
     config.validate().expect("valid test config");
 
-    let app = AppState::init(config.clone(), Arc::new(SystemClock)).await.expect("database ready");
+    if let Some(s) = &opts.signing_secret {
+        config.actions.signing_secret = s.clone();
+    }
+    config.actions.allow_private_networks = opts.allow_private_networks;
+    config.worker.poll_ms = 50;
+    let clock: praetor::clock::SharedClock = match &opts.clock {
+        Some(c) => c.clone(),
+        None => Arc::new(SystemClock),
+    };
+    let app = AppState::init(config.clone(), clock.clone()).await.expect("database ready");
     let admin_email = format!("{}@it.test", unique("admin"));
     let org = unique("t");
     let boot = praetor::services::setup::bootstrap(&app, &org, &admin_email).await.expect("bootstrap");
@@ -90,7 +105,7 @@ pub async fn spawn_with(opts: SpawnOptions) -> TestApp {
     let shutdown = CancellationToken::new();
     let token = shutdown.clone();
     tokio::spawn(async move {
-        if let Err(e) = praetor::run(config, listener, token).await {
+        if let Err(e) = praetor::run_with_clock(config, listener, token, clock).await {
             eprintln!("server failed: {e}");
         }
     });
@@ -283,5 +298,41 @@ impl TestApp {
             .await;
         }
         id
+    }
+}
+
+/// The example policy bundle (`policies/examples/*.yaml`) rewritten for `org`, as
+/// `[{name, text}]` for `applyPolicy`.
+pub fn example_policies(org: &str) -> Value {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../policies/examples");
+    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .expect("examples")
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|e| e == "yaml"))
+        .collect();
+    files.sort();
+    Value::Array(
+        files
+            .iter()
+            .map(|f| {
+                let text = std::fs::read_to_string(f).expect("read").replace("org: demo", &format!("org: {org}"));
+                json!({"name": format!("examples/{}", f.file_name().unwrap_or_default().to_string_lossy()), "text": text})
+            })
+            .collect(),
+    )
+}
+
+pub const APPLY: &str = "mutation($in: ApplyPolicyInput!) { applyPolicy(input: $in) { versions { scope version hash diff } warnings { code message } } }";
+
+impl TestApp {
+    /// Applies the example policies (projects `web` and `payments` are created first).
+    pub async fn with_example_policies(&self) {
+        self.project("web").await;
+        self.project("payments").await;
+        self.admin(
+            APPLY,
+            json!({"in": {"org": self.org, "sources": example_policies(&self.org), "comment": "examples"}}),
+        )
+        .await;
     }
 }

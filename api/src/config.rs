@@ -39,6 +39,9 @@ pub struct Config {
     pub max_body_bytes: usize,
     /// Lifetime of a browser session.
     pub session_ttl_hours: u32,
+    /// A folder of instance-wide policy documents (a federation pack) applied to every
+    /// organization, above the organizations' own policies. Empty: none.
+    pub policy_pack: String,
     pub database: DatabaseConfig,
     pub graphql: GraphqlConfig,
     pub log: LogConfig,
@@ -120,6 +123,7 @@ impl Default for Config {
             production: false,
             max_body_bytes: 1024 * 1024,
             session_ttl_hours: 12,
+            policy_pack: String::new(),
             database: DatabaseConfig::default(),
             graphql: GraphqlConfig::default(),
             log: LogConfig::default(),

@@ -8,6 +8,7 @@ pub mod audit;
 pub mod auth;
 pub mod authz;
 pub mod bench;
+pub mod cli_policy;
 pub mod clock;
 pub mod config;
 pub mod db;
@@ -59,8 +60,15 @@ impl AppState {
     /// Connects to the database (applying migrations) and assembles the state.
     pub async fn init(config: Config, clock: SharedClock) -> Result<Arc<Self>> {
         install_crypto_provider();
+        let pack = config.policy_pack.trim();
+        let policies =
+            governance::policy::PolicyStore::with_federation((!pack.is_empty()).then(|| std::path::Path::new(pack)))?;
         let db = db::connect(&config).await?;
-        Ok(Self::with_db(config, db, clock))
+        let mut app = Self::with_db(config, db, clock);
+        if let Some(state) = Arc::get_mut(&mut app) {
+            state.policies = policies;
+        }
+        Ok(app)
     }
 
     pub fn with_db(config: Config, db: DatabaseConnection, clock: SharedClock) -> Arc<Self> {

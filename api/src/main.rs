@@ -45,6 +45,11 @@ enum Command {
         #[command(subcommand)]
         command: AuditCommand,
     },
+    /// Policy documents: validate, verify, apply, explain, diff.
+    Policy {
+        #[command(subcommand)]
+        command: praetor::cli_policy::PolicyCommand,
+    },
     /// Run a benchmark and print its figures.
     Bench {
         #[command(subcommand)]
@@ -205,6 +210,9 @@ async fn execute(command: Command, config: Config) -> praetor::error::Result<Exi
                 println!("{line}");
             }
             Ok(ExitCode::SUCCESS)
+        }
+        Command::Policy { command } => {
+            praetor::cli_policy::run(command, async || AppState::init(config, Arc::new(SystemClock)).await).await
         }
         Command::Replay { command } => {
             let app = AppState::init(config, Arc::new(SystemClock)).await?;

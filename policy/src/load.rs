@@ -260,7 +260,7 @@ fn yaml_error(file: &str, line_offset: u32, e: &serde_saphyr::Error) -> Diagnost
     let text = e.without_snippet().to_string();
     let first = text.lines().next().unwrap_or("invalid YAML");
     // The position is reported separately; drop the parser's own " at line N, column M".
-    let message = match first.rfind(" at line ") {
+    let message = match first.find(" at line ") {
         Some(i) => first[..i].to_string(),
         None => first.to_string(),
     };

@@ -146,7 +146,7 @@ pub fn verify(set: &PolicySet, ctx: &VerifyContext) -> Vec<Diagnostic> {
                 }
                 if !unknown.is_empty() {
                     out.push(finding(
-                        Severity::Error,
+                        Severity::Warning,
                         "PV104",
                         &r.origin,
                         &path,
@@ -156,7 +156,7 @@ pub fn verify(set: &PolicySet, ctx: &VerifyContext) -> Vec<Diagnostic> {
                 }
                 if (eligible.len() as u32) < stage.count {
                     out.push(finding(
-                        Severity::Error,
+                        Severity::Warning,
                         "PV105",
                         &r.origin,
                         &path,

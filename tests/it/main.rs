@@ -6,5 +6,6 @@ mod engine;
 mod limits;
 mod mutations;
 mod plans;
+mod policies;
 mod subscriptions;
 mod tenancy;

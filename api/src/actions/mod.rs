@@ -208,7 +208,6 @@ pub fn handler_for(name: &str) -> Option<Box<dyn Handler>> {
     })
 }
 
-
 /// How a resolved action runs.
 #[derive(Debug, Clone, PartialEq)]
 pub enum HandlerSpec {

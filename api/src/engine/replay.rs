@@ -62,7 +62,7 @@ fn diverged(
 }
 
 /// The project's state-changing events, in project order, up to and including `until`.
-async fn project_changes<C: ConnectionTrait>(
+pub async fn project_changes<C: ConnectionTrait>(
     db: &C,
     org: OrgId,
     project: ProjectId,
@@ -283,7 +283,7 @@ async fn replay_plan_with<C: ConnectionTrait>(
 }
 
 /// The project state after each of the `wanted` numbers of changes (0 is the empty state).
-fn states_at(changes: &[plan_event::Model], wanted: &std::collections::BTreeSet<i64>) -> HashMap<i64, Value> {
+pub fn states_at(changes: &[plan_event::Model], wanted: &std::collections::BTreeSet<i64>) -> HashMap<i64, Value> {
     let mut out = HashMap::new();
     let mut s = state::empty();
     if wanted.contains(&0) {

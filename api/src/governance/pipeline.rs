@@ -151,7 +151,7 @@ pub async fn decide_plan(ctx: &DecisionContext<'_>, steps: &[Step]) -> PlanDecis
             None => Ok(0.0),
         })
         .collect();
-    let total: f64 = costs.iter().filter_map(|c| c.as_ref().ok()).sum();
+    let total: f64 = costs.iter().filter_map(|c| c.as_ref().ok()).fold(0.0, |a, b| a + b);
     let risk =
         resolved.iter().flatten().map(|a| a.risk.as_str()).max_by_key(|r| risk_rank(r)).unwrap_or("low").to_string();
     let plan_value = json!({"cost": total, "risk": risk, "steps": steps.len()});

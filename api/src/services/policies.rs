@@ -311,3 +311,115 @@ pub fn named_sources(items: Vec<(String, String)>) -> Result<Vec<Source>> {
     }
     Ok(out)
 }
+
+/// How `action` with `params` would be decided in `project` now, with every rule consulted.
+/// Needs `policy.read` in the project.
+pub async fn explain(
+    app: &AppState,
+    access: &OrgAccess,
+    project: &project::Model,
+    action: &str,
+    params: serde_json::Value,
+) -> Result<(Arc<crate::governance::policy::Loaded>, crate::governance::pipeline::StepDecision, praetor_policy::Decision)>
+{
+    access.read_permit(Domain::Project(project.id), "policy.read", "project")?;
+    let policy = app.policies.effective(&app.db, access.org_id(), Some(project.id)).await?;
+    let now = app.clock.now();
+    let step = crate::engine::model::Step {
+        id: "explain".into(),
+        action: action.to_string(),
+        params,
+        when: None,
+        on_failure: Default::default(),
+    };
+    let step = super::plans::prepare_steps(&policy.effective, vec![step], None, None, now)?.remove(0);
+    let state = crate::engine::store::current_state(&app.db, access.org_id(), project.id).await?;
+    let groups = super::plans::groups_of(app, access, access.principal()).await?;
+    let principal = crate::governance::pipeline::principal_value(access.principal(), &groups);
+    let ctx = crate::governance::pipeline::DecisionContext {
+        access,
+        project: project.id,
+        state: &state,
+        now,
+        policy: policy.clone(),
+        principal: principal.clone(),
+        usage: json!({}),
+    };
+    let decision = crate::governance::pipeline::decide_plan(&ctx, std::slice::from_ref(&step)).await;
+    let plan = json!({"cost": decision.cost, "risk": decision.risk, "steps": 1});
+    let empty = json!({});
+    let traces = policy.effective.decide(&praetor_policy::DecisionInput {
+        action,
+        params: &step.params,
+        state: &state,
+        principal: &principal,
+        plan: &plan,
+        now,
+        usage: &empty,
+    });
+    let step_decision = decision.steps.into_iter().next().ok_or_else(|| Error::internal("no decision"))?;
+    Ok((policy, step_decision, traces))
+}
+
+/// How recorded decisions would change under `policy`: the last `limit` decisions of the
+/// projects given, each re-decided with the principal, plan and state it recorded.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct Impact {
+    pub checked: u64,
+    pub newly_denied: u64,
+    pub newly_allowed: u64,
+    pub newly_needing_approval: u64,
+    pub unchanged: u64,
+}
+
+pub async fn impact(
+    app: &AppState,
+    access: &OrgAccess,
+    project: ProjectId,
+    policy: &crate::governance::policy::Loaded,
+    limit: u64,
+) -> Result<Impact> {
+    use crate::governance::pipeline::Verdict;
+    use praetor_entities::decision;
+    let rows = decision::Entity::find_in_org(access.org_id())
+        .filter(decision::Column::ProjectId.eq(project))
+        .order_by_desc(decision::Column::DecidedAt)
+        .limit(limit)
+        .all(&app.db)
+        .await?;
+    let seq_of = |d: &decision::Model| {
+        serde_json::from_str::<serde_json::Value>(&d.input)
+            .ok()
+            .and_then(|v| v.get("projectSeq").and_then(serde_json::Value::as_i64))
+            .unwrap_or(0)
+    };
+    let wanted: BTreeSet<i64> = rows.iter().map(seq_of).collect();
+    let changes = match wanted.iter().max() {
+        Some(max) => crate::engine::replay::project_changes(&app.db, access.org_id(), project, Some(*max)).await?,
+        None => Vec::new(),
+    };
+    let states = crate::engine::replay::states_at(&changes, &wanted);
+    let mut out = Impact::default();
+    let empty = crate::engine::state::empty();
+    for d in &rows {
+        let input: serde_json::Value = serde_json::from_str(&d.input).unwrap_or_default();
+        let step = crate::engine::model::Step {
+            id: d.step_id.clone(),
+            action: d.action.clone(),
+            params: input.get("params").cloned().unwrap_or_else(|| json!({})),
+            when: None,
+            on_failure: Default::default(),
+        };
+        let state = states.get(&seq_of(d)).unwrap_or(&empty);
+        let again = crate::governance::pipeline::redecide_recorded(&step, d, policy, state);
+        out.checked += 1;
+        let before = d.verdict.as_str();
+        match (before, again) {
+            (b, Verdict::Denied) if b != "denied" => out.newly_denied += 1,
+            (b, Verdict::Allowed) if b != "allowed" => out.newly_allowed += 1,
+            ("allowed", Verdict::NeedsApproval) => out.newly_needing_approval += 1,
+            _ => out.unchanged += 1,
+        }
+    }
+    Ok(out)
+}

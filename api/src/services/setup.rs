@@ -74,6 +74,19 @@ pub const DEMO_USERS: &[(&str, &str, &str)] = &[
     ("carol@demo.test", "approver", "approver: approves or rejects plans"),
 ];
 const DEMO_KEY_NAME: &str = "demo-cli";
+/// Approver groups of the example policy, with their members.
+pub const DEMO_GROUPS: &[(&str, &[&str])] = &[
+    ("sre-leads", &["carol@demo.test"]),
+    ("change-board", &["alice@demo.test"]),
+    ("cto-office", &["alice@demo.test"]),
+];
+/// The example policies (`policies/examples/`), built into the binary.
+pub const DEMO_POLICIES: &[(&str, &str)] = &[
+    ("policies/examples/actions.yaml", include_str!("../../../policies/examples/actions.yaml")),
+    ("policies/examples/org.yaml", include_str!("../../../policies/examples/org.yaml")),
+    ("policies/examples/project-payments.yaml", include_str!("../../../policies/examples/project-payments.yaml")),
+    ("policies/examples/templates.yaml", include_str!("../../../policies/examples/templates.yaml")),
+];
 
 pub struct DemoInfo {
     pub org: org::Model,
@@ -106,6 +119,26 @@ pub async fn seed_demo(app: &AppState) -> Result<DemoInfo> {
             Ok(_) | Err(Error::Conflict(_)) => {}
             Err(e) => return Err(e),
         }
+    }
+    // Groups that approve production changes in the example policy.
+    for (name, members) in DEMO_GROUPS {
+        let existing = super::groups::list(app, &access, super::page::PageArgs { first: 100, after: None }).await?;
+        let group = match existing.items.into_iter().find(|g| g.name == *name) {
+            Some(g) => g,
+            None => super::groups::create(app, &access.permit(Domain::Org, "group.create")?, name, "").await?,
+        };
+        for email in *members {
+            match super::groups::add_member(app, &access.permit(Domain::Org, "group.manage")?, group.id, email).await {
+                Ok(_) | Err(Error::Conflict(_)) => {}
+                Err(e) => return Err(e),
+            }
+        }
+    }
+    // The example policies, once.
+    let access = app.authz.enter(&principal, org.clone()).await?;
+    if crate::governance::policy::latest(&app.db, org.id, None).await?.is_none() {
+        let sources = DEMO_POLICIES.iter().map(|(n, t)| praetor_policy::Source::new(*n, *t)).collect();
+        super::policies::apply(app, &access, None, sources, "demo seed: policies/examples").await?;
     }
     // Rotate the demo CLI key so a key printed by an earlier run stops working.
     let access = app.authz.enter(&principal, org.clone()).await?;

@@ -4,6 +4,7 @@ mod api_keys;
 mod groups;
 mod orgs;
 mod plans;
+mod policies;
 mod projects;
 mod roles;
 
@@ -17,4 +18,5 @@ pub struct Mutation(
     roles::RoleMutation,
     api_keys::ApiKeyMutation,
     plans::PlanMutation,
+    policies::PolicyMutation,
 );

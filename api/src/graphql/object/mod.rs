@@ -6,6 +6,7 @@ mod audit_event;
 mod group;
 mod org;
 mod plan;
+mod policy;
 mod project;
 mod role_binding;
 mod service_account;
@@ -19,7 +20,11 @@ pub use api_key::{ApiKeyObject, CreatedApiKey};
 pub use audit_event::{AuditChainStatus, AuditEventObject};
 pub use group::GroupObject;
 pub use org::OrgObject;
-pub use plan::{PlanEventGql, PlanObject, PlanPreview, PlanStep};
+pub use plan::{ApprovalStageSpec, DecisionCheck, PlanEventGql, PlanObject, PlanPreview, PlanStep, VerdictGql};
+pub use policy::{
+    EffectivePolicy, Explanation, PolicyChange, PolicyDiagnostic, PolicyDiffResult, PolicyImpact, PolicySource,
+    PolicyVersionObject, RuleTraceGql,
+};
 pub use project::ProjectObject;
 pub use role_binding::RoleBindingObject;
 pub use service_account::ServiceAccountObject;

@@ -134,6 +134,19 @@ impl OrgObject {
         Ok(connection(page, args.after.is_some(), |e| e.seq.to_string(), AuditEventObject))
     }
 
+    /// The organization's policy versions, newest first. Needs `policy.read`.
+    #[graphql(complexity = "page_complexity(first, child_complexity)")]
+    async fn policy_versions(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> Result<Connection<String, super::PolicyVersionObject>> {
+        let args = PageArgs::<i64>::parse(first, after.as_deref())?;
+        let page = crate::services::policies::list(app(ctx)?, &self.0, None, args).await?;
+        Ok(connection(page, args.after.is_some(), |v| v.version.to_string(), super::PolicyVersionObject))
+    }
+
     /// One audit entry by id. Needs `audit.read`.
     async fn audit_event(&self, ctx: &Context<'_>, id: ID) -> Result<AuditEventObject> {
         let id: AuditEventId = validate::id("id", &id)?;

@@ -63,6 +63,27 @@ impl ProjectObject {
         Ok(connection(page, args.after.is_some(), |p| p.id.to_string(), |p| PlanObject::new(self.access.clone(), p)))
     }
 
+    /// The policy in force for this project (instance pack, organization, project), with the
+    /// origin of every rule. Needs `policy.read`.
+    async fn effective_policy(&self, ctx: &Context<'_>) -> Result<super::EffectivePolicy> {
+        self.access.permit(Domain::Project(self.model.id), "policy.read")?;
+        let app = app(ctx)?;
+        Ok(super::EffectivePolicy(app.policies.effective(&app.db, self.model.org_id, Some(self.model.id)).await?))
+    }
+
+    /// The project's own policy versions, newest first. Needs `policy.read`.
+    #[graphql(complexity = "page_complexity(first, child_complexity)")]
+    async fn policy_versions(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> Result<Connection<String, super::PolicyVersionObject>> {
+        let args = PageArgs::<i64>::parse(first, after.as_deref())?;
+        let page = crate::services::policies::list(app(ctx)?, &self.access, Some(self.model.id), args).await?;
+        Ok(connection(page, args.after.is_some(), |v| v.version.to_string(), super::PolicyVersionObject))
+    }
+
     /// The project's state document. Needs `state.read`.
     async fn state(&self, ctx: &Context<'_>) -> Result<Json<serde_json::Value>> {
         self.access.permit(Domain::Project(self.model.id), "state.read")?;

@@ -3,9 +3,10 @@
 mod node;
 mod orgs;
 mod plans;
+mod policies;
 mod viewer;
 
 use async_graphql::MergedObject;
 
 #[derive(MergedObject, Default)]
-pub struct Query(viewer::ViewerQuery, orgs::OrgQuery, node::NodeQuery, plans::PlanQuery);
+pub struct Query(viewer::ViewerQuery, orgs::OrgQuery, node::NodeQuery, plans::PlanQuery, policies::PolicyQuery);

@@ -1,0 +1,314 @@
+//! `praetor policy …`: validate, verify, apply, explain and diff policy documents from the
+//! command line. Exit codes: 0 clean, 1 findings, 2 unusable input.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use clap::{Subcommand, ValueEnum};
+use praetor_policy::diag::{render_human, render_json, render_sarif};
+use praetor_policy::{CompileContext, Diagnostic, Tree, VerifyContext};
+
+use crate::AppState;
+use crate::error::{Error, Result};
+use crate::governance::policy::{action_names, builtins, role_permissions};
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+pub enum Format {
+    Human,
+    Json,
+    Sarif,
+}
+
+#[derive(Subcommand)]
+pub enum PolicyCommand {
+    /// Parse and check documents (files or folders): schema and semantic checks.
+    Validate {
+        paths: Vec<PathBuf>,
+        /// The organization the documents belong to (refuses documents naming another).
+        #[arg(long)]
+        org: Option<String>,
+        #[arg(long, value_enum, default_value = "human")]
+        format: Format,
+    },
+    /// Validate, then verify statically (unknown actions, dead rules, conflicts, windows that
+    /// never open, unsatisfiable approvals, looser projects, escalation paths). With `--org`,
+    /// the organization's groups and members are read from the database.
+    Verify {
+        paths: Vec<PathBuf>,
+        #[arg(long)]
+        org: Option<String>,
+        #[arg(long, value_enum, default_value = "human")]
+        format: Format,
+    },
+    /// Store the documents as new policy versions (the organization's, and each project's the
+    /// bundle contains), as the user `--as`.
+    Apply {
+        paths: Vec<PathBuf>,
+        #[arg(long)]
+        org: String,
+        /// Apply to this project only.
+        #[arg(long)]
+        project: Option<String>,
+        /// E-mail of the member applying (needs `policy.write`).
+        #[arg(long = "as")]
+        actor: String,
+        #[arg(long, default_value = "")]
+        comment: String,
+    },
+    /// How an action would be decided in a project now, rule by rule.
+    Explain {
+        #[arg(long)]
+        org: String,
+        #[arg(long)]
+        project: String,
+        #[arg(long)]
+        action: String,
+        /// Parameters as JSON.
+        #[arg(long, default_value = "{}")]
+        params: String,
+        /// E-mail of the member asking (decisions depend on who asks).
+        #[arg(long = "as")]
+        actor: String,
+    },
+    /// Which rule verdicts change between two sets of documents.
+    Diff { old: PathBuf, new: PathBuf },
+}
+
+fn print(diags: &[Diagnostic], format: Format) {
+    match format {
+        Format::Human => {
+            let text = render_human(diags);
+            if text.is_empty() {
+                println!("no problems found");
+            } else {
+                print!("{text}");
+            }
+        }
+        Format::Json => println!("{}", render_json(diags)),
+        Format::Sarif => println!("{}", render_sarif(diags)),
+    }
+}
+
+fn compile(paths: &[PathBuf], org: Option<&str>) -> std::result::Result<Tree, Vec<Diagnostic>> {
+    let (sources, mut diags) = praetor_policy::load::load_paths(paths);
+    let ctx = CompileContext { builtins: builtins(), org: org.map(str::to_string), ..Default::default() };
+    match Tree::compile(&sources, &ctx) {
+        Ok(tree) if diags.is_empty() => Ok(tree),
+        Ok(_) => Err(diags),
+        Err(more) => {
+            diags.extend(more);
+            Err(diags)
+        }
+    }
+}
+
+/// True when the input could not be read at all (2), rather than having problems (1).
+fn unusable(diags: &[Diagnostic]) -> bool {
+    diags
+        .iter()
+        .any(|d| d.code == "PV001" && d.message.starts_with("cannot read") || d.message == "no such file or folder")
+}
+
+fn exit_for(diags: &[Diagnostic]) -> ExitCode {
+    if unusable(diags) {
+        ExitCode::from(2)
+    } else if diags.is_empty() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    }
+}
+
+/// Runs a policy command. `app` is opened only for commands that need the database.
+pub async fn run(command: PolicyCommand, open: impl AsyncFnOnce() -> Result<Arc<AppState>>) -> Result<ExitCode> {
+    match command {
+        PolicyCommand::Validate { paths, org, format } => {
+            let diags = match compile(&paths, org.as_deref()) {
+                Ok(_) => Vec::new(),
+                Err(d) => d,
+            };
+            print(&diags, format);
+            Ok(exit_for(&diags))
+        }
+        PolicyCommand::Verify { paths, org, format } => {
+            let tree = match compile(&paths, org.as_deref()) {
+                Ok(t) => t,
+                Err(d) => {
+                    print(&d, format);
+                    return Ok(exit_for(&d));
+                }
+            };
+            let mut ctx = VerifyContext {
+                actions: action_names(Some(&tree.base)),
+                role_permissions: role_permissions(),
+                org_set: Some(Arc::new(tree.base.clone())),
+                ..Default::default()
+            };
+            let groups_known = match &org {
+                Some(slug) => {
+                    let app = open().await?;
+                    let (groups, proposers) = org_groups(&app, slug).await?;
+                    ctx.groups = groups;
+                    ctx.proposers = proposers;
+                    true
+                }
+                None => false,
+            };
+            let mut findings = praetor_policy::verify(&tree.base, &ctx);
+            for set in tree.projects.values() {
+                findings.extend(praetor_policy::verify(set, &ctx));
+            }
+            if !groups_known {
+                // Without the organization, group membership is unknown: do not guess.
+                findings.retain(|d| !matches!(d.code, "PV104" | "PV105" | "PV106"));
+            }
+            print(&findings, format);
+            Ok(exit_for(&findings))
+        }
+        PolicyCommand::Apply { paths, org, project, actor, comment } => {
+            let (sources, diags) = praetor_policy::load::load_paths(&paths);
+            if !diags.is_empty() {
+                print(&diags, Format::Human);
+                return Ok(exit_for(&diags));
+            }
+            let app = open().await?;
+            let access = enter_as(&app, &org, &actor).await?;
+            let project = match &project {
+                Some(slug) => Some(crate::services::projects::find_by_slug(&app, &access, slug).await?),
+                None => None,
+            };
+            match crate::services::policies::apply(&app, &access, project.as_ref(), sources, &comment).await {
+                Ok(applied) => {
+                    for v in &applied.versions {
+                        println!("applied {} version {} ({})", v.label, v.version, &v.hash[..12]);
+                    }
+                    if applied.versions.is_empty() {
+                        println!("nothing changed");
+                    }
+                    if !applied.warnings.is_empty() {
+                        print!("{}", render_human(&applied.warnings));
+                    }
+                    Ok(ExitCode::SUCCESS)
+                }
+                Err(Error::PolicyInvalid(d)) => {
+                    print(&d, Format::Human);
+                    Ok(ExitCode::FAILURE)
+                }
+                Err(e) => Err(e),
+            }
+        }
+        PolicyCommand::Explain { org, project, action, params, actor } => {
+            let params: serde_json::Value =
+                serde_json::from_str(&params).map_err(|e| Error::validation("params", e.to_string()))?;
+            let app = open().await?;
+            let access = enter_as(&app, &org, &actor).await?;
+            let p = crate::services::projects::find_by_slug(&app, &access, &project).await?;
+            let (policy, step, traces) = crate::services::policies::explain(&app, &access, &p, &action, params).await?;
+            println!(
+                "{action} in {org}/{project} under policy {}: {}",
+                policy.label,
+                step.verdict.as_str().to_uppercase()
+            );
+            for c in &step.checks {
+                let at = c.rule.as_ref().map(|r| format!("  [{} {}:{}]", r.rule, r.file, r.line)).unwrap_or_default();
+                println!("  {:<10} {:<18} {}{at}", c.name, c.code, c.message);
+            }
+            println!("rules consulted:");
+            for r in &traces.reasons {
+                let mark = if traces.decided_by.as_ref().is_some_and(|d| d.rule == r.rule && d.policy == r.policy) {
+                    "=>"
+                } else {
+                    "  "
+                };
+                let note = r.note.as_ref().map(|n| format!(" ({n})")).unwrap_or_default();
+                println!(
+                    "  {mark} {}/{} [{} {}] {} {}:{}{note}",
+                    r.policy,
+                    r.rule,
+                    r.level.as_str(),
+                    r.effect.as_str(),
+                    if r.matched { "matched" } else { "did not match" },
+                    r.file,
+                    r.line
+                );
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        PolicyCommand::Diff { old, new } => {
+            let a = compile(&[old], None);
+            let b = compile(&[new], None);
+            let (a, b) = match (a, b) {
+                (Ok(a), Ok(b)) => (a, b),
+                (Err(d), _) | (_, Err(d)) => {
+                    print(&d, Format::Human);
+                    return Ok(ExitCode::from(2));
+                }
+            };
+            let mut changes = praetor_policy::diff::diff(&a.base, &b.base);
+            let names: std::collections::BTreeSet<_> = a.projects.keys().chain(b.projects.keys()).cloned().collect();
+            for n in names {
+                let empty = praetor_policy::PolicySet::empty();
+                changes.extend(praetor_policy::diff::diff(
+                    a.projects.get(&n).unwrap_or(&empty),
+                    b.projects.get(&n).unwrap_or(&empty),
+                ));
+            }
+            if changes.is_empty() {
+                println!("no rule changes");
+            }
+            for c in &changes {
+                let when = c.when.as_ref().map(|w| format!(" when {w}")).unwrap_or_default();
+                println!(
+                    "{:<8} {}/{} on {}{when}: {} -> {}",
+                    c.kind,
+                    c.policy,
+                    c.rule,
+                    c.actions.join(","),
+                    c.before.as_deref().unwrap_or("(none)"),
+                    c.after.as_deref().unwrap_or("(none)")
+                );
+            }
+            Ok(if changes.is_empty() { ExitCode::SUCCESS } else { ExitCode::FAILURE })
+        }
+    }
+}
+
+async fn enter_as(app: &AppState, org: &str, email: &str) -> Result<crate::authz::OrgAccess> {
+    let user = crate::services::users::find_by_email(&app.db, &email.to_ascii_lowercase())
+        .await?
+        .ok_or_else(|| Error::not_found(format!("user {email}")))?;
+    let principal = crate::auth::Principal::new(crate::auth::Subject::User(user));
+    crate::services::orgs::enter_by_slug(app, &principal, org).await
+}
+
+async fn org_groups(
+    app: &AppState,
+    slug: &str,
+) -> Result<(BTreeMap<String, std::collections::BTreeSet<String>>, std::collections::BTreeSet<String>)> {
+    use praetor_entities::{TenantScoped, group, group_member, org, user};
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+    let o = org::Entity::find()
+        .filter(org::Column::Slug.eq(slug))
+        .one(&app.db)
+        .await?
+        .ok_or_else(|| Error::not_found(format!("organization `{slug}`")))?;
+    let groups = group::Entity::find_in_org(o.id).all(&app.db).await?;
+    let members = group_member::Entity::find_in_org(o.id).all(&app.db).await?;
+    let users: BTreeMap<_, _> = user::Entity::find()
+        .filter(user::Column::Id.is_in(members.iter().map(|m| m.user_id).collect::<Vec<_>>()))
+        .all(&app.db)
+        .await?
+        .into_iter()
+        .map(|u| (u.id, u.email))
+        .collect();
+    let mut out: BTreeMap<String, std::collections::BTreeSet<String>> =
+        groups.iter().map(|g| (g.name.clone(), Default::default())).collect();
+    for m in members {
+        if let (Some(g), Some(e)) = (groups.iter().find(|g| g.id == m.group_id), users.get(&m.user_id)) {
+            out.entry(g.name.clone()).or_default().insert(e.clone());
+        }
+    }
+    Ok((out, Default::default()))
+}

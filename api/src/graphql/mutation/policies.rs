@@ -1,0 +1,114 @@
+//! `applyPolicy`, `validatePolicy`, `rollbackPolicy`.
+
+use async_graphql::{Context, InputObject, Object, Result, SimpleObject};
+
+use crate::graphql::object::{PolicyDiagnostic, PolicyVersionObject};
+use crate::graphql::{app, principal};
+use crate::services::{orgs, policies, projects};
+
+#[derive(InputObject)]
+pub struct PolicySourceInput {
+    /// A file name, used in diagnostics (`file:line:column`).
+    #[graphql(default)]
+    pub name: String,
+    /// The YAML text (one or more documents).
+    pub text: String,
+}
+
+#[derive(InputObject)]
+pub struct ApplyPolicyInput {
+    pub org: String,
+    /// A project slug: apply to that project only. Omitted: the organization's documents, and
+    /// the projects' documents the bundle contains (each scope gets its own version).
+    pub project: Option<String>,
+    pub sources: Vec<PolicySourceInput>,
+    #[graphql(default)]
+    pub comment: String,
+}
+
+#[derive(InputObject)]
+pub struct RollbackPolicyInput {
+    pub org: String,
+    pub project: Option<String>,
+    /// The version whose documents become the newest version.
+    pub version: i64,
+    #[graphql(default)]
+    pub comment: String,
+}
+
+#[derive(SimpleObject)]
+pub struct AppliedPolicy {
+    /// New versions, one per scope whose documents changed (none if nothing changed).
+    pub versions: Vec<PolicyVersionObject>,
+    /// Verification findings that do not block (warnings).
+    pub warnings: Vec<PolicyDiagnostic>,
+}
+
+#[derive(SimpleObject)]
+pub struct PolicyValidation {
+    /// No error-severity diagnostics.
+    pub ok: bool,
+    pub diagnostics: Vec<PolicyDiagnostic>,
+}
+
+#[derive(Default)]
+pub struct PolicyMutation;
+
+fn sources(input: Vec<PolicySourceInput>) -> crate::error::Result<Vec<praetor_policy::Source>> {
+    policies::named_sources(input.into_iter().map(|s| (s.name, s.text)).collect())
+}
+
+#[Object]
+impl PolicyMutation {
+    /// Validates, verifies and stores policy documents as new immutable versions. An invalid
+    /// bundle is refused whole: VALIDATION with every diagnostic in `extensions.diagnostics`.
+    /// Needs `policy.write` in the organization (or the project).
+    async fn apply_policy(&self, ctx: &Context<'_>, input: ApplyPolicyInput) -> Result<AppliedPolicy> {
+        let app = app(ctx)?;
+        let access = orgs::enter_by_slug(app, principal(ctx)?, &input.org).await?;
+        let project = match &input.project {
+            Some(slug) => Some(projects::find_by_slug(app, &access, slug).await?),
+            None => None,
+        };
+        let applied = policies::apply(app, &access, project.as_ref(), sources(input.sources)?, &input.comment).await?;
+        Ok(AppliedPolicy {
+            versions: applied.versions.into_iter().map(PolicyVersionObject).collect(),
+            warnings: applied.warnings.iter().map(Into::into).collect(),
+        })
+    }
+
+    /// Validates and verifies documents without storing anything (for editors). Needs
+    /// `policy.read`.
+    async fn validate_policy(&self, ctx: &Context<'_>, input: ApplyPolicyInput) -> Result<PolicyValidation> {
+        let app = app(ctx)?;
+        let access = orgs::enter_by_slug(app, principal(ctx)?, &input.org).await?;
+        let project = match &input.project {
+            Some(slug) => Some(projects::find_by_slug(app, &access, slug).await?),
+            None => None,
+        };
+        let domain = project.as_ref().map(|p| crate::authz::Domain::Project(p.id)).unwrap_or(crate::authz::Domain::Org);
+        access.permit(domain, "policy.read")?;
+        match policies::check(app, &access, project.as_ref(), &sources(input.sources)?).await {
+            Ok((_, warnings)) => {
+                Ok(PolicyValidation { ok: true, diagnostics: warnings.iter().map(Into::into).collect() })
+            }
+            Err(crate::error::Error::PolicyInvalid(diags)) => {
+                Ok(PolicyValidation { ok: false, diagnostics: diags.iter().map(Into::into).collect() })
+            }
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    /// Makes an earlier version's documents the newest version. Needs `policy.write`.
+    async fn rollback_policy(&self, ctx: &Context<'_>, input: RollbackPolicyInput) -> Result<PolicyVersionObject> {
+        let app = app(ctx)?;
+        let access = orgs::enter_by_slug(app, principal(ctx)?, &input.org).await?;
+        let project = match &input.project {
+            Some(slug) => Some(projects::find_by_slug(app, &access, slug).await?),
+            None => None,
+        };
+        Ok(PolicyVersionObject(
+            policies::rollback(app, &access, project.as_ref(), input.version, &input.comment).await?,
+        ))
+    }
+}
