@@ -90,7 +90,8 @@ pub async fn spawn_with(opts: SpawnOptions) -> TestApp {
         config.actions.signing_secret = s.clone();
     }
     config.actions.allow_private_networks = opts.allow_private_networks;
-    config.worker.poll_ms = 50;
+    config.worker.poll_ms = 200;
+    config.worker.concurrency = 2;
     let clock: praetor::clock::SharedClock = match &opts.clock {
         Some(c) => c.clone(),
         None => Arc::new(SystemClock),
@@ -100,6 +101,9 @@ pub async fn spawn_with(opts: SpawnOptions) -> TestApp {
     let org = unique("t");
     let boot = praetor::services::setup::bootstrap(&app, &org, &admin_email).await.expect("bootstrap");
 
+    // Tests share one PostgreSQL database: each server runs only its own org's plans, as its
+    // configuration (egress, secrets, clock) is its own.
+    config.worker.org_id = boot.org.id.to_string();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
     let addr = listener.local_addr().expect("addr");
     let shutdown = CancellationToken::new();
@@ -245,7 +249,7 @@ impl TestApp {
 pub async fn wait_for_status(app: &TestApp, key: &str, plan: &str, status: &str) -> Value {
     let q = "query($id: ID!) { plan(id: $id) { id status planHash progress { id status attempts output error } stateHash } }";
     let mut last = Value::Null;
-    for _ in 0..400 {
+    for _ in 0..1200 {
         let data = ok(app.gql(Some(key), q, json!({"id": plan})).await);
         if data["plan"]["status"] == status {
             return data["plan"].clone();
@@ -253,7 +257,7 @@ pub async fn wait_for_status(app: &TestApp, key: &str, plan: &str, status: &str)
         last = data;
         tokio::time::sleep(std::time::Duration::from_millis(50)).await;
     }
-    panic!("plan {plan} did not reach {status}: {last:#}");
+    panic!("plan {plan} did not reach {status} within a minute: {last:#}");
 }
 
 pub const PROPOSE: &str = "mutation($in: ProposePlanInput!) { proposePlan(input: $in) { id status verdict planHash preview { verdict reasonCodes cost risk steps { id verdict checks { name verdict code message } stateDiff { path before after } } } } }";

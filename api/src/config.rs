@@ -78,11 +78,14 @@ pub struct WorkerConfig {
     pub poll_ms: u64,
     /// Worker tasks per process (plans of different projects run in parallel).
     pub concurrency: usize,
+    /// Only run plans of this organization (its `org_…` id): dedicated workers for a tenant.
+    /// Empty: every organization's.
+    pub org_id: String,
 }
 
 impl Default for WorkerConfig {
     fn default() -> Self {
-        Self { enabled: true, poll_ms: 200, concurrency: 4 }
+        Self { enabled: true, poll_ms: 1000, concurrency: 4, org_id: String::new() }
     }
 }
 
@@ -248,6 +251,12 @@ impl Config {
             return Err(ConfigError::Invalid {
                 key: "actions.signing_secret",
                 message: "must be at least 32 characters".into(),
+            });
+        }
+        if !self.worker.org_id.is_empty() && self.worker.org_id.parse::<praetor_entities::OrgId>().is_err() {
+            return Err(ConfigError::Invalid {
+                key: "worker.org_id",
+                message: "must be an organization id (org_…)".into(),
             });
         }
         if self.worker.concurrency == 0 || self.worker.concurrency > 256 {

@@ -154,12 +154,13 @@ impl Drop for Child {
     }
 }
 
-async fn start_server(database_url: &str, port: u16) -> Child {
+async fn start_server(database_url: &str, org_id: &str, port: u16) -> Child {
     let child = Child(
         std::process::Command::new(praetor_bin())
             .args(["serve", "--listen", &format!("127.0.0.1:{port}")])
             .env("PRAETOR_DATABASE_URL", database_url)
             .env("PRAETOR_WORKER__POLL_MS", "50")
+            .env("PRAETOR_WORKER__ORG_ID", org_id)
             .env("RUST_LOG", "warn")
             .stdout(std::process::Stdio::null())
             .spawn()
@@ -194,8 +195,12 @@ async fn a_server_killed_mid_plan_resumes_without_repeating_a_step() {
     // separate `praetor serve` process that is killed with SIGKILL while the plan waits.
     let app = spawn_app().await;
     app.project("web").await;
+    let org_id = app.admin("query($o: String!) { org(slug: $o) { id } }", json!({"o": app.org})).await["org"]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
     let port = free_port();
-    let mut server = start_server(&app.database_url, port).await;
+    let mut server = start_server(&app.database_url, &org_id, port).await;
     let steps = json!([
         {"id": "first", "action": "state.increment", "params": {"key": "first"}},
         {"id": "wait", "action": "delay", "params": {"seconds": 2}},
@@ -222,7 +227,7 @@ async fn a_server_killed_mid_plan_resumes_without_repeating_a_step() {
     server.0.wait().unwrap();
 
     let port = free_port();
-    let _server = start_server(&app.database_url, port).await;
+    let _server = start_server(&app.database_url, &org_id, port).await;
     let mut done = Value::Null;
     for _ in 0..400 {
         done = gql_at(port, &app.admin_key, status, json!({"id": id})).await;

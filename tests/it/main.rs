@@ -3,6 +3,7 @@
 mod audit;
 mod auth;
 mod engine;
+mod handlers;
 mod limits;
 mod mutations;
 mod plans;

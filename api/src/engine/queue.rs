@@ -53,11 +53,28 @@ pub async fn enqueue<C: ConnectionTrait>(
 }
 
 /// Claims the next due job for `worker`, if any.
-pub async fn claim(db: &DatabaseConnection, worker: &str, now: DateTime<Utc>) -> Result<Option<job::Model>> {
+pub async fn claim(
+    db: &DatabaseConnection,
+    worker: &str,
+    only_org: Option<OrgId>,
+    now: DateTime<Utc>,
+) -> Result<Option<job::Model>> {
+    let due = || {
+        let mut q = job::Entity::find()
+            .filter(job::Column::RunAt.lte(now))
+            .filter(Condition::any().add(job::Column::LockedUntil.is_null()).add(job::Column::LockedUntil.lt(now)));
+        if let Some(org) = only_org {
+            q = q.filter(job::Column::OrgId.eq(org));
+        }
+        q
+    };
+    // An idle worker looks first with a plain read, so polling costs no write transaction
+    // (and on SQLite no write lock) when there is nothing to do.
+    if due().one(db).await?.is_none() {
+        return Ok(None);
+    }
     let txn = begin_write(db).await?;
-    let candidate = job::Entity::find()
-        .filter(job::Column::RunAt.lte(now))
-        .filter(Condition::any().add(job::Column::LockedUntil.is_null()).add(job::Column::LockedUntil.lt(now)))
+    let candidate = due()
         .order_by_asc(job::Column::RunAt)
         .lock_with_behavior(LockType::Update, LockBehavior::SkipLocked)
         .one(&txn)

@@ -71,7 +71,8 @@ fn spawn_one(app: Arc<AppState>, shutdown: CancellationToken) -> JoinHandle<()> 
 async fn drain(app: &Arc<AppState>, id: &str, shutdown: &CancellationToken) -> crate::error::Result<()> {
     while !shutdown.is_cancelled() {
         let now = app.clock.now();
-        let Some(job) = queue::claim(&app.db, id, now).await? else {
+        let only_org = app.config.worker.org_id.parse().ok();
+        let Some(job) = queue::claim(&app.db, id, only_org, now).await? else {
             return Ok(());
         };
         let result = executor::run_job(app, &job, id).await;
