@@ -78,6 +78,15 @@ enum BenchCommand {
         #[arg(long, default_value_t = 4)]
         workers: usize,
     },
+    /// Governance decisions per second: RBAC (cached and uncached) and policy rules.
+    Policy {
+        #[arg(long, default_value_t = 1000)]
+        rules: usize,
+        #[arg(long, default_value_t = 10000)]
+        bindings: usize,
+        #[arg(long, default_value_t = 20000)]
+        samples: usize,
+    },
 }
 
 #[derive(Subcommand)]
@@ -213,6 +222,12 @@ async fn execute(command: Command, config: Config) -> praetor::error::Result<Exi
         }
         Command::Policy { command } => {
             praetor::cli_policy::run(command, async || AppState::init(config, Arc::new(SystemClock)).await).await
+        }
+        Command::Bench { command: BenchCommand::Policy { rules, bindings, samples } } => {
+            for line in praetor::bench::policy(rules, bindings, samples).await?.lines {
+                println!("{line}");
+            }
+            Ok(ExitCode::SUCCESS)
         }
         Command::Replay { command } => {
             let app = AppState::init(config, Arc::new(SystemClock)).await?;

@@ -6,6 +6,7 @@
 //! allows. No matching rule means allow: RBAC already authorised the invocation, and policy
 //! only adds requirements. A condition that fails to evaluate denies (fail closed).
 
+use std::collections::HashMap;
 use std::sync::Arc;
 
 use chrono::{DateTime, Duration, Utc};
@@ -100,16 +101,51 @@ pub enum WindowStatus {
 #[derive(Debug, Clone)]
 pub struct Effective {
     layers: Vec<Layer>,
+    /// Action name -> the rules whose globs match it, as (layer, policy, rule) positions:
+    /// a decision looks only at the rules that can apply, however many the set has.
+    index: Arc<std::sync::Mutex<HashMap<String, Positions>>>,
 }
+
+/// Where a rule sits: (layer, policy, rule).
+type Positions = Arc<Vec<(usize, usize, usize)>>;
+
+/// How many action names the rule index remembers before starting over.
+const INDEX_LIMIT: usize = 10_000;
 
 impl Effective {
     pub fn new(mut layers: Vec<Layer>) -> Self {
         layers.sort_by_key(|l| l.level);
-        Self { layers }
+        Self { layers, index: Default::default() }
     }
 
     pub fn empty() -> Self {
-        Self { layers: Vec::new() }
+        Self::new(Vec::new())
+    }
+
+    fn rules_for(&self, action: &str) -> Positions {
+        if let Ok(index) = self.index.lock()
+            && let Some(hit) = index.get(action)
+        {
+            return hit.clone();
+        }
+        let mut found = Vec::new();
+        for (li, l) in self.layers.iter().enumerate() {
+            for (pi, p) in l.set.policies.iter().enumerate() {
+                for (ri, r) in p.rules.iter().enumerate() {
+                    if r.rule.actions.iter().any(|g| glob::matches(g, action)) {
+                        found.push((li, pi, ri));
+                    }
+                }
+            }
+        }
+        let found = Arc::new(found);
+        if let Ok(mut index) = self.index.lock() {
+            if index.len() >= INDEX_LIMIT {
+                index.clear();
+            }
+            index.insert(action.to_string(), found.clone());
+        }
+        found
     }
 
     pub fn layers(&self) -> &[Layer] {
@@ -186,38 +222,42 @@ impl Effective {
             now: input.now,
             usage: input.usage,
         };
-        let mut reasons = Vec::new();
+        let positions = self.rules_for(input.action);
+        let rules: Vec<(&Layer, &crate::set::RuleDef)> = positions
+            .iter()
+            .filter_map(|(li, pi, ri)| {
+                let l = self.layers.get(*li)?;
+                Some((l, l.set.policies.get(*pi)?.rules.get(*ri)?))
+            })
+            .collect();
+        // One scope for the whole decision: each variable is converted once.
+        let mut vars = std::collections::BTreeSet::new();
+        for (_, r) in &rules {
+            if let Some(c) = &r.when {
+                vars.extend(c.variables.iter().cloned());
+            }
+        }
+        let evaluated: Vec<Option<Result<bool, String>>> = expr::with_scope(&cel_input, &vars, |ctx| {
+            rules
+                .iter()
+                .map(|(_, r)| match (&r.rule.when, &r.when) {
+                    (None, _) => None,
+                    (Some(_), Some(c)) => Some(expr::eval_bool_in(c, ctx)),
+                    (Some(src), None) => Some(expr::compile(src).and_then(|c| expr::eval_bool(&c, &cel_input))),
+                })
+                .collect()
+        })
+        .unwrap_or_else(|e| rules.iter().map(|(_, r)| r.rule.when.as_ref().map(|_| Err(e.clone()))).collect());
+
+        let mut reasons = Vec::with_capacity(rules.len());
         let mut effect = Effect::Allow;
         let mut approvals: Vec<StageSpec> = Vec::new();
-        for (level, version, r) in self.rules() {
-            if !r.rule.actions.iter().any(|g| glob::matches(g, input.action)) {
-                continue;
-            }
-            let (matched, note, rule_effect) = match (&r.rule.when, &r.when) {
-                (None, _) => (true, r.rule.reason.clone(), r.rule.effect),
-                (Some(src), compiled) => {
-                    let result = match compiled {
-                        Some(c) => expr::eval_bool(c, &cel_input),
-                        None => expr::compile(src).and_then(|c| expr::eval_bool(&c, &cel_input)),
-                    };
-                    match result {
-                        Ok(true) => (true, r.rule.reason.clone(), r.rule.effect),
-                        Ok(false) => (false, None, r.rule.effect),
-                        // Fail closed: a condition that cannot be evaluated denies.
-                        Err(e) => (true, Some(format!("condition could not be evaluated, denying: {e}")), Effect::Deny),
-                    }
-                }
-            };
-            let trace = RuleTrace {
-                policy: r.policy.clone(),
-                rule: r.rule.name.clone(),
-                level,
-                version: version.to_string(),
-                file: r.origin.file.clone(),
-                line: r.origin.line,
-                effect: rule_effect,
-                matched,
-                note,
+        for ((layer, r), result) in rules.iter().zip(evaluated) {
+            let (matched, note, rule_effect) = match result {
+                None | Some(Ok(true)) => (true, r.rule.reason.clone(), r.rule.effect),
+                Some(Ok(false)) => (false, None, r.rule.effect),
+                // Fail closed: a condition that cannot be evaluated denies.
+                Some(Err(e)) => (true, Some(format!("condition could not be evaluated, denying: {e}")), Effect::Deny),
             };
             if matched {
                 effect = effect.max(rule_effect);
@@ -238,7 +278,17 @@ impl Effective {
                     }
                 }
             }
-            reasons.push(trace);
+            reasons.push(RuleTrace {
+                policy: r.policy.clone(),
+                rule: r.rule.name.clone(),
+                level: layer.level,
+                version: layer.version.clone(),
+                file: r.origin.file.clone(),
+                line: r.origin.line,
+                effect: rule_effect,
+                matched,
+                note,
+            });
         }
         let decided_by =
             reasons.iter().find(|t| t.matched && t.effect == effect).cloned().filter(|_| !reasons.is_empty());

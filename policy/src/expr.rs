@@ -198,23 +198,47 @@ fn to_cel(v: &Value) -> Result<CelValue, String> {
     cel::to_value(v).map_err(|e| format!("cannot pass a value to CEL: {e}"))
 }
 
+thread_local! {
+    /// The standard functions, registered once per thread; evaluations use child scopes of it.
+    static ROOT: Context<'static, 'static> = Context::default();
+}
+
+/// Runs `f` with a context binding `vars` from `input` (each converted once).
+pub fn with_scope<R>(
+    input: &Input<'_>,
+    vars: &BTreeSet<String>,
+    f: impl FnOnce(&Context<'_, '_>) -> R,
+) -> Result<R, String> {
+    ROOT.with(|root| {
+        let mut ctx = root.new_inner_scope();
+        for var in vars {
+            let value = match var.as_str() {
+                "params" => to_cel(input.params)?,
+                "state" => to_cel(input.state)?,
+                "principal" => to_cel(input.principal)?,
+                "plan" => to_cel(input.plan)?,
+                "usage" => to_cel(input.usage)?,
+                "now" => CelValue::Timestamp(input.now.fixed_offset()),
+                // Unknown names are left unbound; evaluation reports them.
+                _ => continue,
+            };
+            ctx.add_variable_from_value(var.clone(), value);
+        }
+        Ok(f(&ctx))
+    })
+}
+
+/// Evaluates a condition in a prepared scope (see [`with_scope`]).
+pub fn eval_bool_in(c: &Compiled, ctx: &Context<'_, '_>) -> Result<bool, String> {
+    match c.program.execute(ctx).map_err(|e| e.to_string())? {
+        CelValue::Bool(b) => Ok(b),
+        other => Err(format!("the condition gave {:?}, not a boolean", other.type_of())),
+    }
+}
+
 /// Evaluates to a CEL value. Only variables the expression reads are converted.
 fn eval(c: &Compiled, input: &Input<'_>) -> Result<CelValue, String> {
-    let mut ctx = Context::default();
-    for var in &c.variables {
-        let value = match var.as_str() {
-            "params" => to_cel(input.params)?,
-            "state" => to_cel(input.state)?,
-            "principal" => to_cel(input.principal)?,
-            "plan" => to_cel(input.plan)?,
-            "usage" => to_cel(input.usage)?,
-            "now" => CelValue::Timestamp(input.now.fixed_offset()),
-            // Unknown names are left unbound; evaluation reports them.
-            _ => continue,
-        };
-        ctx.add_variable_from_value(var.clone(), value);
-    }
-    c.program.execute(&ctx).map_err(|e| e.to_string())
+    with_scope(input, &c.variables, |ctx| c.program.execute(ctx).map_err(|e| e.to_string()))?
 }
 
 /// Evaluates a condition. Anything but a boolean is an error.

@@ -270,3 +270,69 @@ async fn failed_steps_stop_or_continue_and_everything_is_audited() {
     assert_eq!(engine_entry["node"]["actor"][1]["kind"], "system");
     assert_eq!(log["org"]["auditChain"]["ok"], true);
 }
+
+#[tokio::test]
+async fn unanswered_approval_requests_expire_after_their_ttl() {
+    let clock = std::sync::Arc::new(praetor::clock::ManualClock::new(
+        chrono::DateTime::parse_from_rfc3339("2026-11-24T10:00:00Z").unwrap().to_utc(),
+    ));
+    let app = spawn_with(SpawnOptions { clock: Some(clock.clone()), ..Default::default() }).await;
+    app.with_example_policies().await;
+    let (carol, carol_email) = app.user_with_role("approver", None).await;
+    app.group("sre-leads", &[&carol_email]).await;
+    let plan = propose(
+        &app,
+        &app.admin_key,
+        "web",
+        json!([{"action": "deploy.web", "params": {"service": "web", "env": "prod"}}]),
+        json!({}),
+    )
+    .await;
+    let id = plan["id"].as_str().unwrap().to_string();
+    assert_eq!(plan["status"], "pending_approval");
+    // The example policy gives approval requests 24 hours.
+    let expires =
+        ok(app.gql(Some(&app.admin_key), "query($id: ID!) { plan(id: $id) { expiresAt } }", json!({"id": id})).await);
+    assert_eq!(expires["plan"]["expiresAt"], "2026-11-25T10:00:00+00:00");
+    clock.advance(chrono::Duration::hours(25));
+    // Approving a stale request is refused at once, whether or not the sweep ran yet...
+    let late = app
+        .gql(
+            Some(&carol),
+            "mutation($in: ApprovePlanInput!) { approvePlan(input: $in) { status } }",
+            json!({"in": {"planId": id, "planHash": plan["planHash"]}}),
+        )
+        .await;
+    assert_eq!(code(&late), "CONFLICT");
+    // ...and the worker's sweep marks the plan expired.
+    wait_for_status(&app, &app.admin_key, &id, "expired").await;
+}
+
+#[tokio::test]
+async fn the_bootstrap_command_creates_an_admin_with_a_working_key() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("boot.db").display());
+    let out = std::process::Command::new(praetor_bin())
+        .args(["admin", "bootstrap", "--org", "acme", "--email", "admin@acme.test"])
+        .env("PRAETOR_DATABASE_URL", &url)
+        .env("RUST_LOG", "error")
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let text = String::from_utf8_lossy(&out.stdout);
+    let key = text.split_whitespace().find(|w| w.starts_with("prk_")).expect("a key is printed").to_string();
+    // A second bootstrap of the same org is refused, naming the conflict.
+    let again = std::process::Command::new(praetor_bin())
+        .args(["admin", "bootstrap", "--org", "acme", "--email", "admin@acme.test"])
+        .env("PRAETOR_DATABASE_URL", &url)
+        .env("RUST_LOG", "error")
+        .output()
+        .unwrap();
+    assert!(!again.status.success());
+    assert!(String::from_utf8_lossy(&again.stderr).contains("conflict"), "{}", String::from_utf8_lossy(&again.stderr));
+    // The key works against a server on that database.
+    let config = praetor::config::Config { database_url: url, ..Default::default() };
+    let app = praetor::AppState::init(config, std::sync::Arc::new(praetor::clock::SystemClock)).await.unwrap();
+    let principal = praetor::auth::api_key::authenticate(&app.db, app.clock.as_ref(), &key).await.unwrap();
+    assert!(principal.user().is_some_and(|u| u.email == "admin@acme.test" && u.instance_admin));
+}
