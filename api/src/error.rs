@@ -100,6 +100,16 @@ impl Error {
     }
 }
 
+/// Maps a database error, giving a unique-constraint conflict the caller's explanation
+/// (`project.insert(…).await.map_err(conflict_means("a project with this slug exists"))`).
+#[track_caller]
+pub fn conflict_means(message: &str) -> impl FnOnce(DbErr) -> Error + '_ {
+    move |e| match Error::from_db(e) {
+        Error::Conflict(_) => Error::Conflict(message.to_string()),
+        other => other,
+    }
+}
+
 impl From<DbErr> for Error {
     #[track_caller]
     fn from(err: DbErr) -> Self {

@@ -9,7 +9,7 @@ use super::{users, validate};
 use crate::AppState;
 use crate::audit::Entry;
 use crate::authz::{Domain, OrgAccess, Permit};
-use crate::error::{Error, Result};
+use crate::error::{Error, Result, conflict_means};
 
 /// Needs `group.create` in the organization.
 pub async fn create(app: &AppState, permit: &Permit, name: &str, description: &str) -> Result<group::Model> {
@@ -25,10 +25,7 @@ pub async fn create(app: &AppState, permit: &Permit, name: &str, description: &s
     }
     .insert(w.txn())
     .await
-    .map_err(|e| match Error::from(e) {
-        Error::Conflict(_) => Error::Conflict("a group with this name already exists in the organization".into()),
-        other => other,
-    })?;
+    .map_err(conflict_means("a group with this name already exists in the organization"))?;
     w.audit(permit.org_id(), Entry::new("group.created", g.id, json!({"name": g.name}))).await?;
     w.commit().await?;
     Ok(g)
@@ -66,10 +63,7 @@ pub async fn add_member(
     }
     .insert(w.txn())
     .await
-    .map_err(|e| match Error::from(e) {
-        Error::Conflict(_) => Error::Conflict(format!("{email} is already a member of {}", g.name)),
-        other => other,
-    })?;
+    .map_err(conflict_means(&format!("{email} is already a member of {}", g.name)))?;
     w.bump_rbac_version(permit.org_id()).await?;
     w.audit(
         permit.org_id(),

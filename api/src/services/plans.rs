@@ -20,7 +20,7 @@ use crate::auth::{Principal, Subject};
 use crate::authz::{Domain, OrgAccess};
 use crate::engine::model::{PlanEvent, PlanStatus, Stage, Step};
 use crate::engine::{queue, store};
-use crate::error::{Error, Result};
+use crate::error::{Error, Result, conflict_means};
 use crate::governance::pipeline::{self, DecisionContext, PlanDecision, Verdict};
 
 pub const MAX_STEPS: usize = 50;
@@ -315,10 +315,7 @@ pub async fn propose(
     }
     .insert(w.txn())
     .await
-    .map_err(|e| match Error::from(e) {
-        Error::Conflict(_) => Error::Conflict("this idempotency key is being used by a concurrent proposal".into()),
-        other => other,
-    })?;
+    .map_err(conflict_means("this idempotency key is being used by a concurrent proposal"))?;
     let mut events = vec![PlanEvent::Proposed {
         plan_hash: hash,
         verdict: decision.verdict.as_str().into(),
@@ -531,10 +528,7 @@ async fn decide_approval(
     }
     .insert(w.txn())
     .await
-    .map_err(|e| match Error::from(e) {
-        Error::Conflict(_) => Error::Conflict("you already decided on this stage".into()),
-        other => other,
-    })?;
+    .map_err(conflict_means("you already decided on this stage"))?;
     let mut events = Vec::new();
     if approve {
         events.push(PlanEvent::Approved { stage: stage_no, approver: principal.actor(), comment });

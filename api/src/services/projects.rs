@@ -9,7 +9,7 @@ use super::validate;
 use crate::AppState;
 use crate::audit::Entry;
 use crate::authz::{Domain, OrgAccess, Permit};
-use crate::error::{Error, Result};
+use crate::error::{Error, Result, conflict_means};
 
 /// Creates a project. Needs `project.create` in the organization.
 pub async fn create(
@@ -33,10 +33,7 @@ pub async fn create(
     }
     .insert(w.txn())
     .await
-    .map_err(|e| match Error::from(e) {
-        Error::Conflict(_) => Error::Conflict("a project with this slug already exists in the organization".into()),
-        other => other,
-    })?;
+    .map_err(conflict_means("a project with this slug already exists in the organization"))?;
     w.audit(permit.org_id(), Entry::new("project.created", p.id, json!({"slug": p.slug, "name": p.name}))).await?;
     w.commit().await?;
     Ok(p)

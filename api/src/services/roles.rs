@@ -11,7 +11,7 @@ use super::{users, validate};
 use crate::AppState;
 use crate::audit::Entry;
 use crate::authz::{BUILTIN_ROLES, Domain, OrgAccess};
-use crate::error::{Error, Result};
+use crate::error::{Error, Result, conflict_means};
 
 /// Who receives a role.
 #[derive(Debug, Clone)]
@@ -88,10 +88,7 @@ pub async fn bind(
     }
     .insert(w.txn())
     .await
-    .map_err(|e| match Error::from(e) {
-        Error::Conflict(_) => Error::Conflict(format!("{label} already has role {role} in this scope")),
-        other => other,
-    })?;
+    .map_err(conflict_means(&format!("{label} already has role {role} in this scope")))?;
     w.bump_rbac_version(org).await?;
     w.audit(
         org,

@@ -9,7 +9,7 @@ use super::validate;
 use crate::AppState;
 use crate::audit::Entry;
 use crate::authz::{Domain, OrgAccess, Permit};
-use crate::error::{Error, Result};
+use crate::error::{Error, Result, conflict_means};
 
 /// Needs `service_account.create` in the organization.
 pub async fn create(app: &AppState, permit: &Permit, name: &str, description: &str) -> Result<service_account::Model> {
@@ -25,10 +25,7 @@ pub async fn create(app: &AppState, permit: &Permit, name: &str, description: &s
     }
     .insert(w.txn())
     .await
-    .map_err(|e| match Error::from(e) {
-        Error::Conflict(_) => Error::Conflict("a service account with this name already exists".into()),
-        other => other,
-    })?;
+    .map_err(conflict_means("a service account with this name already exists"))?;
     w.audit(permit.org_id(), Entry::new("service_account.created", sa.id, json!({"name": sa.name}))).await?;
     w.commit().await?;
     Ok(sa)
