@@ -1,0 +1,9 @@
+//! The planner crate's behaviour tests, one binary: the alias table, memory references, the
+//! LLM planner against a scripted local OpenAI-compatible server, agents and arbitration.
+
+// Helpers outside `#[test]` functions (fixtures, the scripted server) may fail loudly too.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod alias_table;
+mod fixture;
+mod memory;
