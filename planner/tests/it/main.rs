@@ -6,4 +6,6 @@
 
 mod alias_table;
 mod fixture;
+mod llm;
 mod memory;
+mod scripted;
