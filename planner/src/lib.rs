@@ -15,7 +15,9 @@
 //! Nothing here decides whether a plan may run: every proposal, from an alias or a model, goes
 //! through the same decision pipeline as a plan proposed through the API.
 
+pub mod agent;
 pub mod alias;
+pub mod arbitrate;
 pub mod catalog;
 pub mod error;
 pub mod intent;
@@ -32,7 +34,9 @@ mod typing;
 
 use async_trait::async_trait;
 
+pub use agent::{Agent, AgentProposal, propose_all};
 pub use alias::AliasPlanner;
+pub use arbitrate::{Arbitration, BlastRadius, Candidate, Ranked, Strategy, Verdict, arbitrate};
 pub use catalog::{Catalog, CatalogEntry, EntryKind};
 pub use error::PlannerError;
 pub use intent::{Intent, parse_intent};

@@ -4,7 +4,9 @@
 // Helpers outside `#[test]` functions (fixtures, the scripted server) may fail loudly too.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod agents;
 mod alias_table;
+mod arbitration;
 mod fixture;
 mod llm;
 mod memory;
