@@ -376,6 +376,27 @@ mod tests {
     }
 
     #[test]
+    fn the_example_aliases_plan() {
+        use crate::{AliasPlanner, ClarifyReason, Memory};
+        let cat = Catalog::from_effective(&examples());
+        let planner = AliasPlanner::new();
+        let memory = Memory::new();
+        let plan = planner.plan_text("deploy api to prod", &cat, &memory);
+        assert_eq!(plan.plan().unwrap().steps[0].params, json!({"service": "api", "env": "prod", "version": 1}));
+        let plan = planner.plan_text("open a ticket 'disk full'", &cat, &memory);
+        assert_eq!(plan.plan().unwrap().steps[0].params, json!({"title": "disk full", "priority": "low"}));
+        let plan = planner.plan_text("release worker", &cat, &memory);
+        assert_eq!(plan.plan().unwrap().template.as_ref().unwrap().args, json!({"service": "worker", "version": 1}));
+        // `enable {flag}` says nothing about `enabled`, which the schema requires: the planner
+        // asks rather than guessing (`enable {flag} {enabled=true}` would answer it).
+        let ask = planner.plan_text("enable dark-mode", &cat, &memory);
+        assert_eq!(
+            ask.clarification().unwrap().reason,
+            ClarifyReason::MissingParam { target: "flag.set".into(), param: "enabled".into() }
+        );
+    }
+
+    #[test]
     fn restriction_follows_globs_and_template_steps() {
         let cat = Catalog::from_effective(&examples());
         let deployer = cat.restricted_to(&["deploy.*", "rollback.*"]);

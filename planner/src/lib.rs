@@ -14,6 +14,29 @@
 //!
 //! Nothing here decides whether a plan may run: every proposal, from an alias or a model, goes
 //! through the same decision pipeline as a plan proposed through the API.
+//!
+//! ```
+//! use praetor_planner::*;
+//! use serde_json::json;
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> Result<(), PlannerError> {
+//! // In the server: Catalog::from_effective(&effective), once per policy version.
+//! let schema = json!({"type": "object", "required": ["service"], "properties": {"service": {"type": "string"}}});
+//! let catalog = Catalog::new([
+//!     CatalogEntry::action("service.restart", "Restart a service", schema).with_aliases(["restart {service}"]),
+//! ]);
+//! let mut memory = Memory::new();
+//! for said in ["restart web", "restart it again"] {
+//!     let Intent::Request { text } = parse_intent(said) else { unreachable!() };
+//!     let request = PlanRequest { text: &text, catalog: &catalog, memory: &memory };
+//!     let outcome = AliasPlanner::new().plan(request, &Discard).await?;
+//!     assert_eq!(outcome.plan().unwrap().steps[0].params, json!({"service": "web"}));
+//!     memory.record(&text, &outcome);
+//! }
+//! assert_eq!(parse_intent("approve: looks good"), Intent::Approve { comment: Some("looks good".into()) });
+//! # Ok(())
+//! # }
+//! ```
 
 pub mod agent;
 pub mod alias;

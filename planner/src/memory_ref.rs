@@ -226,8 +226,12 @@ pub(crate) fn swap(values: &[Token], catalog: &Catalog, memory: &Memory) -> Outc
             i += 1;
             continue;
         }
-        if !t.quoted && declares(&entries, &t.text) && i + 1 < values.len() {
-            changes.push((t.text.clone(), values[i + 1].text.clone()));
+        let named = [t.text.clone(), t.lower()].into_iter().find(|n| declares(&entries, n));
+        if !t.quoted
+            && let Some(param) = named
+            && i + 1 < values.len()
+        {
+            changes.push((param, values[i + 1].text.clone()));
             i += 2;
             continue;
         }

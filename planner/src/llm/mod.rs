@@ -89,6 +89,10 @@ impl LlmConfig {
 
 /// How much of an error body is kept in an error message.
 const MAX_ERROR_BODY: usize = 300;
+/// The most a streamed answer may weigh: a broken or hostile endpoint cannot fill memory.
+const MAX_STREAM_BYTES: usize = 1 << 20;
+/// The most steps one answer may propose.
+const MAX_CALLS: usize = 50;
 
 const SYSTEM_PROMPT: &str = "You are the planner of Praetor, a governed execution control plane. \
 Turn the user's request into a plan by calling the tools: each tool is one registered action or plan \
@@ -111,8 +115,11 @@ impl std::fmt::Debug for LlmPlanner {
 
 impl LlmPlanner {
     /// A planner with its own HTTP client (the TLS backend is whatever the build's reqwest
-    /// features provide).
+    /// features provide). With reqwest's `rustls-no-provider` feature, which the server enables,
+    /// a rustls crypto provider must be installed first (the server's `main` installs ring's);
+    /// reqwest panics otherwise.
     pub fn new(config: LlmConfig) -> Result<Self, PlannerError> {
+        check(&config)?;
         let client = reqwest::Client::builder()
             .connect_timeout(config.timeout())
             .build()
@@ -122,16 +129,7 @@ impl LlmPlanner {
 
     /// A planner sharing the caller's client (its TLS, proxy and pool settings).
     pub fn with_client(config: LlmConfig, client: reqwest::Client) -> Result<Self, PlannerError> {
-        let url = config.base_url.trim();
-        if !(url.starts_with("http://") || url.starts_with("https://")) {
-            return Err(PlannerError::Config(format!("`base_url` must be an http(s) URL, got `{url}`")));
-        }
-        if config.model.trim().is_empty() {
-            return Err(PlannerError::Config("`model` is empty".into()));
-        }
-        if config.timeout_ms == 0 {
-            return Err(PlannerError::Config("`timeout_ms` must be positive".into()));
-        }
+        check(&config)?;
         Ok(Self { config, client })
     }
 
@@ -210,7 +208,12 @@ impl LlmPlanner {
         let mut decoder = SseDecoder::default();
         let mut assembly = Assembly::default();
         let mut head = Vec::new();
+        let mut received = 0usize;
         while let Some(chunk) = response.chunk().await.map_err(|e| self.transport(&e))? {
+            received += chunk.len();
+            if received > MAX_STREAM_BYTES {
+                return Err(PlannerError::BadStream(format!("the answer is larger than {MAX_STREAM_BYTES} bytes")));
+            }
             if head.len() < MAX_ERROR_BODY {
                 head.extend_from_slice(&chunk[..chunk.len().min(MAX_ERROR_BODY - head.len())]);
             }
@@ -257,6 +260,21 @@ impl LlmPlanner {
             PlannerError::Transport(self.redact(&chain(e)))
         }
     }
+}
+
+/// The configuration problems worth refusing at start rather than at the first request.
+fn check(config: &LlmConfig) -> Result<(), PlannerError> {
+    let url = config.base_url.trim();
+    if !(url.starts_with("http://") || url.starts_with("https://")) {
+        return Err(PlannerError::Config(format!("`base_url` must be an http(s) URL, got `{url}`")));
+    }
+    if config.model.trim().is_empty() {
+        return Err(PlannerError::Config("`model` is empty".into()));
+    }
+    if config.timeout_ms == 0 {
+        return Err(PlannerError::Config("`timeout_ms` must be positive".into()));
+    }
+    Ok(())
 }
 
 /// An error and its causes, without the URL (which may carry credentials in some setups).
@@ -309,6 +327,12 @@ fn outcome(assembly: Assembly, tools: &ToolMap, catalog: &Catalog) -> Result<Out
             return Err(PlannerError::BadStream("the model answered with neither text nor a tool call".into()));
         }
         return Ok(Outcome::Reply { text });
+    }
+    if assembly.calls.len() > MAX_CALLS {
+        return Err(PlannerError::BadStream(format!(
+            "the model made {} tool calls; at most {MAX_CALLS} are accepted",
+            assembly.calls.len()
+        )));
     }
     let mut template: Option<TemplateCall> = None;
     let mut steps: Vec<PlanStep> = Vec::new();
@@ -386,6 +410,7 @@ mod tests {
 
     #[test]
     fn config_is_checked_and_the_key_hidden() {
+        let _ = rustls::crypto::ring::default_provider().install_default();
         let mut c = LlmConfig::new("ftp://x", "m");
         assert!(matches!(LlmPlanner::new(c.clone()), Err(PlannerError::Config(m)) if m.contains("http(s)")));
         c.base_url = "http://127.0.0.1:9/v1/".into();

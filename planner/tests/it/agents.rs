@@ -65,6 +65,7 @@ async fn a_model_agent_sees_only_its_tools() {
     // The model tries a tool it was not offered: refused as unknown, no plan.
     let events = vec![call(0, Some("deploy_web"), "{\"service\":\"web\"}"), finish("tool_calls"), DONE.into()];
     let server = Scripted::start(vec![Reply::Events(events)]).await;
+    crate::tls();
     let llm = LlmPlanner::new(LlmConfig::new(&server.base_url, "m")).unwrap();
     let agent = Agent::new("ops-bot", ["service.restart", "scale.*"], Arc::new(llm));
     let err = agent.propose("deploy web", &catalog(), &Memory::new(), &Discard).await.unwrap_err();

@@ -15,6 +15,7 @@ use crate::scripted::{DONE, Reply, Scripted, call, finish, text};
 const KEY: &str = "sk-test-0123456789abcdef";
 
 fn planner(server: &Scripted, timeout_ms: u64) -> LlmPlanner {
+    crate::tls();
     let mut config = LlmConfig::new(&server.base_url, "gpt-test");
     config.api_key = Some(Secret::new(KEY));
     config.timeout_ms = timeout_ms;
@@ -296,4 +297,18 @@ async fn an_empty_catalog_offers_no_tools() {
     let body = &server.requests()[0].body;
     assert!(body.get("tools").is_none() && body.get("tool_choice").is_none(), "{body}");
     assert!(!body["messages"][0]["content"].as_str().unwrap().contains("conversation established"));
+}
+
+#[tokio::test]
+async fn oversized_answers_are_refused() {
+    let mut events: Vec<String> = (0..51).map(|i| call(i, Some("service_restart"), "{\"service\":\"web\"}")).collect();
+    events.extend([finish("tool_calls"), DONE.to_string()]);
+    let (got, _) = run(vec![Reply::Events(events)], "restart everything").await;
+    assert_eq!(
+        got.unwrap_err(),
+        PlannerError::BadStream("the model made 51 tool calls; at most 50 are accepted".into())
+    );
+    let body = format!("data: {}\n\ndata: [DONE]\n\n", text(&"x".repeat((1 << 20) + 10)));
+    let (got, _) = run(vec![Reply::Raw { status: 200, content_type: "text/event-stream", body }], "x").await;
+    assert_eq!(got.unwrap_err(), PlannerError::BadStream("the answer is larger than 1048576 bytes".into()));
 }

@@ -11,3 +11,9 @@ mod fixture;
 mod llm;
 mod memory;
 mod scripted;
+
+/// Installs the TLS crypto provider the server installs, so building an HTTP client works
+/// whatever reqwest features the build unified.
+pub fn tls() {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+}

@@ -88,10 +88,15 @@ fn same_but_swaps_one_parameter() {
         step(&say("same with version 4", &cat, &mut m)),
         ("deploy.web".into(), json!({"service": "api", "env": "staging", "version": 4}))
     );
+    // Parameter names are matched ignoring case.
+    assert_eq!(
+        step(&say("same with VERSION 5", &cat, &mut m)),
+        ("deploy.web".into(), json!({"service": "api", "env": "staging", "version": 5}))
+    );
     // Two values at once.
     assert_eq!(
         step(&say("same but worker in prod", &cat, &mut m)),
-        ("deploy.web".into(), json!({"service": "worker", "env": "prod", "version": 4}))
+        ("deploy.web".into(), json!({"service": "worker", "env": "prod", "version": 5}))
     );
     // "now deploy api" is a request of its own, not a change.
     assert_eq!(
