@@ -27,12 +27,12 @@ pub enum Error {
     ApprovalRequired(String),
     #[error("rate limited: {message}")]
     RateLimited { message: String, retry_after_seconds: u64 },
-    #[error("budget exceeded: {0}")]
-    BudgetExceeded(String),
+    #[error("budget exceeded: {}", .0.message())]
+    BudgetExceeded(Box<crate::governance::budget::Exceeded>),
     #[error("outside execution window: {0}")]
     OutsideWindow(String),
-    #[error("kill switch engaged: {0}")]
-    KillSwitch(String),
+    #[error("{}", .0.message())]
+    KillSwitch(Box<crate::governance::snapshot::KillInfo>),
     #[error("internal error")]
     Internal { detail: String, location: &'static Location<'static> },
     /// Policy documents that do not compile or verify; every diagnostic is reported.
@@ -130,6 +130,20 @@ impl ErrorExtensions for Error {
             match self {
                 Error::Validation { field, .. } => e.set("field", field.as_str()),
                 Error::RateLimited { retry_after_seconds, .. } => e.set("retryAfterSeconds", *retry_after_seconds),
+                Error::BudgetExceeded(x) => {
+                    e.set("level", x.level.as_str());
+                    e.set("policy", x.policy.as_str());
+                    e.set("limit", x.limit);
+                    e.set("spent", x.spent);
+                    e.set("reserved", x.reserved);
+                    e.set("cost", x.cost);
+                    e.set("unit", x.unit.as_str());
+                }
+                Error::KillSwitch(k) => {
+                    e.set("scope", k.scope.as_str());
+                    e.set("reason", k.reason.as_str());
+                    e.set("engagedBy", k.by.as_str());
+                }
                 Error::Internal { .. } => e.set("requestId", crate::request_id::current()),
                 Error::PolicyInvalid(diags) => {
                     e.set("field", "sources");

@@ -48,6 +48,8 @@ pub struct AppState {
     pub policies: governance::policy::PolicyStore,
     /// Signs calls to external action handlers (none without `actions.signing_secret`).
     pub signer: Option<actions::external::Signer>,
+    /// Kill switches in force, cached for a fraction of a second.
+    pub kills: governance::kill::Cache,
 }
 
 /// Installs ring as the process's TLS crypto provider (sqlx and reqwest share rustls; without a
@@ -76,7 +78,7 @@ impl AppState {
         let secret = config.actions.signing_secret.trim();
         let signer = (!secret.is_empty()).then(|| actions::external::Signer::new(secret.as_bytes()));
         Arc::new(Self {
-            authz: Authz::new(db.clone()),
+            authz: Authz::new(db.clone(), clock.clone()),
             config: Arc::new(config),
             db,
             clock,
@@ -85,6 +87,7 @@ impl AppState {
             wakeup: tokio::sync::Notify::new(),
             policies: governance::policy::PolicyStore::default(),
             signer,
+            kills: governance::kill::Cache::default(),
         })
     }
 }

@@ -142,6 +142,22 @@ typed_id!(
     /// A recorded decision of the governance pipeline.
     DecisionId, "dec", "decision"
 );
+typed_id!(
+    /// A kill switch (one per scope: the instance, an organization or a project).
+    KillSwitchId, "ks", "kill switch"
+);
+typed_id!(
+    /// One admitted invocation counted by a rate limit.
+    RateHitId, "rth", "rate-limit hit"
+);
+typed_id!(
+    /// One budget scope's ledger for one local day.
+    BudgetDayId, "bud", "budget day"
+);
+typed_id!(
+    /// A time-boxed role grant (just-in-time access that ends by itself).
+    RoleGrantId, "grt", "role grant"
+);
 
 #[cfg(test)]
 mod tests {

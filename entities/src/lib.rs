@@ -9,10 +9,13 @@ pub mod api_key;
 pub mod approval;
 pub mod audit_event;
 pub mod audit_head;
+pub mod budget_day;
+pub mod budget_reservation;
 pub mod decision;
 pub mod group;
 pub mod group_member;
 pub mod job;
+pub mod kill_switch;
 pub mod org;
 pub mod plan;
 pub mod plan_event;
@@ -20,7 +23,9 @@ pub mod policy_version;
 pub mod project;
 pub mod project_lease;
 pub mod project_state;
+pub mod rate_hit;
 pub mod role_binding;
+pub mod role_grant;
 pub mod service_account;
 pub mod user;
 pub mod user_session;
@@ -67,6 +72,10 @@ tenant_scoped!(
     project_state => OrgId,
     job => OrgId,
     decision => OrgId,
+    rate_hit => OrgId,
+    budget_day => OrgId,
+    budget_reservation => OrgId,
+    role_grant => OrgId,
 );
 
 #[cfg(test)]
@@ -102,6 +111,10 @@ mod tests {
             ("decisions", "org_id", sql::<decision::Entity>(org)),
             ("policy_versions", "org_id", sql::<policy_version::Entity>(org)),
             ("jobs", "org_id", sql::<job::Entity>(org)),
+            ("rate_hits", "org_id", sql::<rate_hit::Entity>(org)),
+            ("budget_days", "org_id", sql::<budget_day::Entity>(org)),
+            ("budget_reservations", "org_id", sql::<budget_reservation::Entity>(org)),
+            ("role_grants", "org_id", sql::<role_grant::Entity>(org)),
         ];
         for (table, column, (pg, lite)) in cases {
             let filter = format!("WHERE \"{table}\".\"{column}\" = '{uuid}'");

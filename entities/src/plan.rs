@@ -52,6 +52,9 @@ pub struct Model {
     pub event_count: i64,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
+    /// Proposed with no person in the principal chain (an agent or integration on its own):
+    /// autonomy settings apply.
+    pub unattended: bool,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -14,6 +14,11 @@ pub struct Model {
     pub name: String,
     pub description: String,
     pub created_at: DateTimeUtc,
+    /// Set while an approver has paused the project's autonomous mode.
+    pub autonomy_paused_at: Option<DateTimeUtc>,
+    /// Canonical JSON `{by, reason}` of the pause.
+    #[sea_orm(column_type = "Text", nullable)]
+    pub autonomy_pause: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

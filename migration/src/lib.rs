@@ -5,6 +5,7 @@ pub use sea_orm_migration::prelude::*;
 
 mod m20261124_000001_foundation;
 mod m20261124_000002_engine;
+mod m20261125_000003_governance;
 mod util;
 
 pub struct Migrator;
@@ -12,6 +13,10 @@ pub struct Migrator;
 #[async_trait::async_trait]
 impl MigratorTrait for Migrator {
     fn migrations() -> Vec<Box<dyn MigrationTrait>> {
-        vec![Box::new(m20261124_000001_foundation::Migration), Box::new(m20261124_000002_engine::Migration)]
+        vec![
+            Box::new(m20261124_000001_foundation::Migration),
+            Box::new(m20261124_000002_engine::Migration),
+            Box::new(m20261125_000003_governance::Migration),
+        ]
     }
 }

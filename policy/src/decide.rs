@@ -396,6 +396,12 @@ impl Effective {
         }
     }
 
+    /// Whether any layer says anything about autonomy (without settings, autonomy does not
+    /// restrict anything).
+    pub fn autonomy_configured(&self) -> bool {
+        self.layers.iter().any(|l| l.set.policies.iter().any(|p| p.spec.autonomy.is_some()))
+    }
+
     /// How long approval requests live: the shortest TTL any layer sets, else `default`.
     pub fn approval_ttl(&self, default: Duration) -> Duration {
         self.layers

@@ -278,6 +278,8 @@ async fn conditions_templates_costs_and_windows() {
         ["staging", "prod"]
     );
     assert_eq!(t["preview"]["cost"], 4.0);
+    // Payments allows two deploy proposals a minute, and the release above made two.
+    clock.advance(chrono::Duration::seconds(61));
     let worker = propose(
         &app,
         &app.admin_key,

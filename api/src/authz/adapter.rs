@@ -9,8 +9,9 @@ use std::collections::HashSet;
 use async_trait::async_trait;
 use casbin::error::AdapterError;
 use casbin::{Adapter, Filter, Model};
-use praetor_entities::{OrgId, TenantScoped, group_member, role_binding};
-use sea_orm::DatabaseConnection;
+use chrono::{DateTime, Utc};
+use praetor_entities::{OrgId, TenantScoped, group_member, role_binding, role_grant};
+use sea_orm::{ColumnTrait, DatabaseConnection, QueryFilter};
 
 use super::BUILTIN_RULES;
 use crate::auth::{rbac_group, rbac_service_account, rbac_user};
@@ -25,6 +26,8 @@ pub struct Rule {
 
 pub struct OrgRuleAdapter {
     rules: Vec<Rule>,
+    /// The next moment a time-boxed grant starts or ends: the rules are stale from then on.
+    valid_until: Option<DateTime<Utc>>,
 }
 
 fn parse_line(line: &str) -> Option<Rule> {
@@ -49,15 +52,19 @@ pub fn binding_subject(kind: &str, id: uuid::Uuid) -> Option<String> {
 
 impl OrgRuleAdapter {
     /// Reads `org`'s bindings and memberships.
-    pub fn for_org(db: DatabaseConnection, org: OrgId) -> PendingAdapter {
-        PendingAdapter { db, org }
+    pub fn for_org(db: DatabaseConnection, org: OrgId, now: DateTime<Utc>) -> PendingAdapter {
+        PendingAdapter { db, org, now }
     }
 
     /// An adapter over the built-in rules plus the given `g`/`p` lines (CSV form).
     pub fn from_lines(lines: &str) -> Self {
         let mut rules: Vec<Rule> = BUILTIN_RULES.lines().filter_map(parse_line).collect();
         rules.extend(lines.lines().filter_map(parse_line));
-        Self { rules }
+        Self { rules, valid_until: None }
+    }
+
+    pub fn valid_until(&self) -> Option<DateTime<Utc>> {
+        self.valid_until
     }
 
     pub fn members(&self) -> HashSet<String> {
@@ -75,6 +82,7 @@ impl OrgRuleAdapter {
 pub struct PendingAdapter {
     db: DatabaseConnection,
     org: OrgId,
+    now: DateTime<Utc>,
 }
 
 impl PendingAdapter {
@@ -92,7 +100,31 @@ impl PendingAdapter {
                 fields: vec![rbac_user(m.user_id.0), rbac_group(m.group_id.0), "*".into()],
             });
         }
-        Ok(OrgRuleAdapter { rules })
+        // Time-boxed grants count only inside their interval; the rules expire at the next
+        // start or end of an approved grant, so expiry holds at decision time.
+        let mut valid_until: Option<DateTime<Utc>> = None;
+        let mut stale_at = |t: DateTime<Utc>| {
+            if t > self.now && valid_until.is_none_or(|v| t < v) {
+                valid_until = Some(t);
+            }
+        };
+        let grants = role_grant::Entity::find_in_org(self.org)
+            .filter(role_grant::Column::Status.eq("active"))
+            .filter(role_grant::Column::ValidUntil.gt(self.now))
+            .all(&self.db)
+            .await?;
+        for g in grants {
+            stale_at(g.valid_from);
+            stale_at(g.valid_until);
+            if g.valid_from > self.now {
+                continue;
+            }
+            let Some(subject) = binding_subject(&g.subject_kind, g.subject_id) else {
+                return Err(Error::internal(format!("role grant {} has subject kind {}", g.id, g.subject_kind)));
+            };
+            rules.push(Rule { ptype: "g".into(), fields: vec![subject, format!("role:{}", g.role), g.domain] });
+        }
+        Ok(OrgRuleAdapter { rules, valid_until })
     }
 }
 

@@ -17,10 +17,12 @@ use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex, RwLock};
 
 use casbin::{CoreApi, DefaultModel, Enforcer};
+use chrono::{DateTime, Utc};
 use praetor_entities::{OrgId, ProjectId, org};
 use sea_orm::DatabaseConnection;
 
 use crate::auth::Principal;
+use crate::clock::SharedClock;
 use crate::error::{Error, Result};
 
 pub use adapter::OrgRuleAdapter;
@@ -54,6 +56,8 @@ const DECISION_CACHE_LIMIT: usize = 50_000;
 /// One organization's loaded rules.
 pub struct OrgRbac {
     version: i64,
+    /// When a time-boxed grant starts or ends: from then on these rules are stale.
+    valid_until: Option<DateTime<Utc>>,
     enforcer: Enforcer,
     /// Subjects with at least one binding or group membership: the org's members.
     members: HashSet<String>,
@@ -61,19 +65,20 @@ pub struct OrgRbac {
 }
 
 impl OrgRbac {
-    pub async fn load(db: &DatabaseConnection, org: OrgId, version: i64) -> Result<Self> {
-        let adapter = OrgRuleAdapter::for_org(db.clone(), org).fetch().await?;
+    pub async fn load(db: &DatabaseConnection, org: OrgId, version: i64, now: DateTime<Utc>) -> Result<Self> {
+        let adapter = OrgRuleAdapter::for_org(db.clone(), org, now).fetch().await?;
         Self::from_adapter(adapter, version).await
     }
 
     pub async fn from_adapter(adapter: OrgRuleAdapter, version: i64) -> Result<Self> {
         let model = DefaultModel::from_str(MODEL).await.map_err(Error::internal)?;
         let members = adapter.members();
+        let valid_until = adapter.valid_until();
         let mut enforcer = Enforcer::new_raw(model, adapter).await.map_err(Error::internal)?;
         // A binding in domain "*" (org-wide) applies in every domain of the org.
         enforcer.get_role_manager().write().matching_fn(None, Some(casbin::function_map::key_match));
         enforcer.load_policy().await.map_err(Error::internal)?;
-        Ok(Self { version, enforcer, members, decisions: Mutex::new(HashMap::new()) })
+        Ok(Self { version, valid_until, enforcer, members, decisions: Mutex::new(HashMap::new()) })
     }
 
     pub fn is_member(&self, subject: &str) -> bool {
@@ -107,25 +112,30 @@ impl OrgRbac {
 /// The registry of per-org enforcers.
 pub struct Authz {
     db: DatabaseConnection,
+    clock: SharedClock,
     orgs: RwLock<HashMap<OrgId, Arc<OrgRbac>>>,
 }
 
 impl Authz {
-    pub fn new(db: DatabaseConnection) -> Self {
-        Self { db, orgs: RwLock::new(HashMap::new()) }
+    pub fn new(db: DatabaseConnection, clock: SharedClock) -> Self {
+        Self { db, clock, orgs: RwLock::new(HashMap::new()) }
     }
 
-    /// The enforcer for `org` at the version recorded on the (freshly read) org row.
+    /// The enforcer for `org` at the version recorded on the (freshly read) org row, reloaded
+    /// when a time-boxed grant has started or ended since it was loaded.
     pub async fn org_rbac(&self, org: &org::Model) -> Result<Arc<OrgRbac>> {
+        let now = self.clock.now();
         if let Ok(map) = self.orgs.read()
             && let Some(rbac) = map.get(&org.id)
             && rbac.version >= org.rbac_version
+            && rbac.valid_until.is_none_or(|t| now < t)
         {
             return Ok(rbac.clone());
         }
-        let loaded = Arc::new(OrgRbac::load(&self.db, org.id, org.rbac_version).await?);
+        let loaded = Arc::new(OrgRbac::load(&self.db, org.id, org.rbac_version, now).await?);
         if let Ok(mut map) = self.orgs.write() {
-            let keep_existing = map.get(&org.id).is_some_and(|e| e.version > loaded.version);
+            let keep_existing =
+                map.get(&org.id).is_some_and(|e| e.version > loaded.version && e.valid_until.is_none_or(|t| now < t));
             if !keep_existing {
                 map.insert(org.id, loaded.clone());
             }

@@ -26,8 +26,11 @@ use crate::actions::{self, HandlerCtx, HandlerError, Outcome, ResolvedAction, ne
 use crate::auth::{ActorRef, principal_for_subject};
 use crate::authz::OrgAccess;
 use crate::error::{Error, Result};
+use crate::governance::load;
 use crate::governance::pipeline::{self, DecisionContext, Verdict};
 use crate::governance::policy::Loaded;
+use crate::governance::rate;
+use crate::governance::snapshot::{KillInfo, Phase};
 
 /// What the worker should do with the job afterwards.
 #[derive(Debug, Clone, PartialEq)]
@@ -98,10 +101,24 @@ enum Next {
 
 /// What the execution-time decision says about a step.
 enum Decided {
-    Go,
+    /// Run it, once these rate limits admit it.
+    Go(Vec<rate::Applicable>),
     Skip(String),
     Deny(String),
+    /// Not yet: a rate limit or a closed window; try again `until`.
+    Defer {
+        code: String,
+        reason: String,
+        until: DateTime<Utc>,
+    },
+    Kill(KillInfo),
 }
+
+/// How often a running handler looks at the kill switch.
+const KILL_POLL: StdDuration = StdDuration::from_millis(200);
+/// How long a queued plan held by a kill switch waits before the worker looks again (a release
+/// wakes it at once).
+const HELD_FOR_SECS: i64 = 60;
 
 impl<'a> Run<'a> {
     async fn load(app: &'a Arc<AppState>, plan: plan::Model) -> Result<Self> {
@@ -185,15 +202,31 @@ impl<'a> Run<'a> {
         Ok(true)
     }
 
+    /// The kill switch in force for the plan's project (cached for a fraction of a second).
+    async fn kill_switch(&self) -> Result<Option<KillInfo>> {
+        self.app.kills.get(&self.app.db, self.plan.org_id, Some(self.plan.project_id)).await
+    }
+
     async fn go(&mut self, job: &job::Model, worker: &str) -> Result<JobResult> {
         match self.view.status {
-            PlanStatus::Queued => self.push(PlanEvent::Started)?,
+            PlanStatus::Queued => {
+                // A kill switch holds queued plans; its release resumes or cancels them.
+                if self.kill_switch().await?.is_some() {
+                    return Ok(JobResult::RunAt(self.app.clock.now() + Duration::seconds(HELD_FOR_SECS)));
+                }
+                self.push(PlanEvent::Started)?
+            }
             PlanStatus::Running => {}
             // Waiting for approval, or finished: nothing to run.
             _ => return Ok(JobResult::Done),
         }
         loop {
             if self.view.status != PlanStatus::Running {
+                self.flush().await?;
+                return Ok(JobResult::Done);
+            }
+            if let Some(k) = self.kill_switch().await? {
+                self.kill(k).await?;
                 self.flush().await?;
                 return Ok(JobResult::Done);
             }
@@ -244,7 +277,22 @@ impl<'a> Run<'a> {
                 return Ok(Next::Continue);
             }
             Decided::Deny(reason) => Some(reason),
-            Decided::Go => None,
+            Decided::Defer { code, reason, until } => {
+                self.push(PlanEvent::StepDeferred { index, step: step.id.clone(), code, reason, until })?;
+                return Ok(Next::Stop(JobResult::RunAt(until)));
+            }
+            Decided::Kill(k) => {
+                self.kill(k).await?;
+                return Ok(Next::Stop(JobResult::Done));
+            }
+            Decided::Go(limits) => {
+                if let Some((reason, until)) = self.admit(&limits, now).await? {
+                    let code = "RATE_LIMITED".to_string();
+                    self.push(PlanEvent::StepDeferred { index, step: step.id.clone(), code, reason, until })?;
+                    return Ok(Next::Stop(JobResult::RunAt(until)));
+                }
+                None
+            }
         };
         if let Some(reason) = denial {
             self.push(PlanEvent::StepStarted { index, step: step.id.clone(), attempt, idempotency_key: key })?;
@@ -269,7 +317,16 @@ impl<'a> Run<'a> {
             queue::renew(&self.app.db, job.id, worker, now).await?;
             queue::acquire_lease(&self.app.db, self.plan.project_id, worker, now).await?;
         }
-        let outcome = self.call(&action, step, &key, now).await;
+        let outcome = self.call(&action, step, &key, now, true).await;
+        if outcome.is_err()
+            && let Some(k) = self.kill_switch().await?
+        {
+            // Cancelled by the kill switch (or failed while one was engaged): no retry.
+            let error = outcome.err().map(|e| e.message).unwrap_or_default();
+            self.push(PlanEvent::StepFailed { index, step: step.id.clone(), attempt, error, retry_at: None })?;
+            self.kill(k).await?;
+            return Ok(Next::Stop(JobResult::Done));
+        }
         match outcome {
             Ok(Outcome::Done { output, ops }) => {
                 self.push_state(index, &step.id, ops)?;
@@ -306,6 +363,17 @@ impl<'a> Run<'a> {
         let Some(access) = self.access.clone() else {
             return Ok(Decided::Deny("the proposer no longer belongs to the organization".into()));
         };
+        let steps = std::slice::from_ref(step);
+        let request = load::For {
+            org: self.plan.org_id,
+            project: self.plan.project_id,
+            effective: &self.policy.effective,
+            principal: &self.principal,
+            steps,
+            phase: Phase::Execute,
+            now,
+        };
+        let gov = load::snapshot(&self.app.db, Some(&self.app.kills), &request).await?;
         let ctx = DecisionContext {
             access: &access,
             project: self.plan.project_id,
@@ -313,9 +381,9 @@ impl<'a> Run<'a> {
             now,
             policy: self.policy.clone(),
             principal: self.principal.clone(),
-            usage: json!({}),
+            gov: &gov,
         };
-        let d = pipeline::decide_plan(&ctx, std::slice::from_ref(step)).await;
+        let d = pipeline::decide_plan(&ctx, steps).await;
         let Some(sd) = d.steps.first() else { return Ok(Decided::Deny("no decision".into())) };
         let plan_value = json!({"cost": self.plan.cost, "risk": self.plan.risk, "steps": self.steps.len()});
         self.decisions.push(pipeline::decision_row(
@@ -330,9 +398,30 @@ impl<'a> Run<'a> {
             self.project_seq,
             &self.policy.label,
             now,
+            &gov.usage(),
         ));
         if sd.skipped {
             return Ok(Decided::Skip(sd.checks.first().map(|c| c.message.clone()).unwrap_or_default()));
+        }
+        if let Some(k) = d.kill_switch {
+            return Ok(Decided::Kill(k));
+        }
+        let limits = rate::applicable(
+            &self.policy.effective,
+            &step.action,
+            self.plan.org_id,
+            self.plan.project_id,
+            &self.principal,
+        );
+        // Refusals that pass with time hold the step until then instead of failing the plan.
+        let denied: Vec<&pipeline::Check> = sd.checks.iter().filter(|c| c.verdict == Verdict::Denied).collect();
+        let passes_with_time = !denied.is_empty()
+            && denied.iter().all(|c| (c.code == "RATE_LIMITED" || c.code == "OUTSIDE_WINDOW") && c.retry_at.is_some());
+        if passes_with_time {
+            let until = denied.iter().filter_map(|c| c.retry_at).max().unwrap_or(now);
+            let code = denied.first().map(|c| c.code.clone()).unwrap_or_default();
+            let reason = denied.iter().map(|c| c.message.clone()).collect::<Vec<_>>().join("; ");
+            return Ok(Decided::Defer { code, reason, until });
         }
         match d.verdict {
             Verdict::Denied => Ok(Decided::Deny(
@@ -353,7 +442,7 @@ impl<'a> Run<'a> {
                     .map(|need| need.groups.join("|"))
                     .collect();
                 if missing.is_empty() {
-                    Ok(Decided::Go)
+                    Ok(Decided::Go(limits))
                 } else {
                     Ok(Decided::Deny(format!(
                         "APPROVAL_REQUIRED: policy now needs approval from {} that this plan did not get",
@@ -361,8 +450,54 @@ impl<'a> Run<'a> {
                     )))
                 }
             }
-            Verdict::Allowed => Ok(Decided::Go),
+            Verdict::Allowed => Ok(Decided::Go(limits)),
         }
+    }
+
+    /// Takes this execution's slot in each rate limit, atomically across every process sharing
+    /// the database. `Some((why, until))` when another execution took the last slot first.
+    async fn admit(&self, limits: &[rate::Applicable], now: DateTime<Utc>) -> Result<Option<(String, DateTime<Utc>)>> {
+        if limits.is_empty() {
+            return Ok(None);
+        }
+        let keys: Vec<String> = limits.iter().map(|l| l.key(Phase::Execute)).collect();
+        let txn = crate::db::begin_write(&self.app.db).await?;
+        rate::lock(&txn, &keys).await?;
+        let hits = rate::load(&txn, &keys, now).await?;
+        for (limit, key) in limits.iter().zip(&keys) {
+            let mine = hits.get(key).map(Vec::as_slice).unwrap_or(&[]);
+            for (period, length, max) in limit.periods() {
+                let c = rate::count(mine, 0, max, length, now);
+                if !c.admitted() {
+                    let until = c.retry_at.unwrap_or(now + length);
+                    let why = format!("`{}` allows {max} per {period}; {} already counted", limit.name, c.used);
+                    return Ok(Some((why, until)));
+                }
+            }
+        }
+        rate::record(&txn, self.plan.org_id, &keys, now).await?;
+        txn.commit().await?;
+        Ok(None)
+    }
+
+    /// The kill switch stops the plan: a step in progress is cancelled, completed steps are
+    /// compensated where their action defines how, and the plan ends as killed.
+    async fn kill(&mut self, k: KillInfo) -> Result<()> {
+        let in_progress =
+            self.view.steps.iter().position(|s| matches!(s.status, StepStatus::Running | StepStatus::Waiting));
+        if let Some(index) = in_progress {
+            let step = self.steps.get(index).map(|s| s.id.clone()).unwrap_or_default();
+            let attempt = self.view.steps.get(index).map(|s| s.attempts.max(1)).unwrap_or(1);
+            self.push(PlanEvent::StepFailed {
+                index,
+                step,
+                attempt,
+                error: format!("cancelled: {}", k.message()),
+                retry_at: None,
+            })?;
+        }
+        self.compensate().await?;
+        self.push(PlanEvent::Killed { reason: k.message() })
     }
 
     async fn call(
@@ -371,6 +506,7 @@ impl<'a> Run<'a> {
         step: &Step,
         key: &str,
         now: DateTime<Utc>,
+        watch_kill: bool,
     ) -> std::result::Result<Outcome, HandlerError> {
         let handler = action
             .handler(self.app.signer.as_ref())
@@ -386,9 +522,28 @@ impl<'a> Run<'a> {
             plan: &plan_id,
             step: &step.id,
         };
-        match tokio::time::timeout(StdDuration::from_secs(action.timeout_secs), handler.run(&ctx, &params)).await {
-            Ok(r) => r,
-            Err(_) => Err(HandlerError::transient(format!("timed out after {}s", action.timeout_secs))),
+        let run = async {
+            match tokio::time::timeout(StdDuration::from_secs(action.timeout_secs), handler.run(&ctx, &params)).await {
+                Ok(r) => r,
+                Err(_) => Err(HandlerError::transient(format!("timed out after {}s", action.timeout_secs))),
+            }
+        };
+        if !watch_kill {
+            return run.await;
+        }
+        // A handler in flight is abandoned as soon as a kill switch covers the project.
+        let (app, org, project) = (self.app, self.plan.org_id, self.plan.project_id);
+        let watch = async move {
+            loop {
+                tokio::time::sleep(KILL_POLL).await;
+                if let Ok(Some(k)) = app.kills.get(&app.db, org, Some(project)).await {
+                    return k;
+                }
+            }
+        };
+        tokio::select! {
+            r = run => r,
+            k = watch => Err(HandlerError::permanent(format!("cancelled: {}", k.message()))),
         }
     }
 
@@ -440,7 +595,7 @@ impl<'a> Run<'a> {
                     if action.reaches_outside() && !self.flush().await? {
                         return Ok(());
                     }
-                    match self.call(&action, &comp_step, &key, self.app.clock.now()).await {
+                    match self.call(&action, &comp_step, &key, self.app.clock.now(), false).await {
                         Ok(Outcome::Done { ops, .. }) => Ok(ops),
                         Ok(_) => Err("a compensation must finish at once".to_string()),
                         Err(e) => Err(e.message),

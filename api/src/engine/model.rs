@@ -172,6 +172,14 @@ pub enum PlanEvent {
         step: String,
         stage: u32,
     },
+    /// The step may not start yet (a rate limit, a closed window): it is tried again `until`.
+    StepDeferred {
+        index: usize,
+        step: String,
+        code: String,
+        reason: String,
+        until: DateTime<Utc>,
+    },
     StepSucceeded {
         index: usize,
         step: String,
@@ -234,6 +242,7 @@ impl PlanEvent {
             PlanEvent::StepSkipped { .. } => "StepSkipped",
             PlanEvent::StepWaiting { .. } => "StepWaiting",
             PlanEvent::GateOpened { .. } => "GateOpened",
+            PlanEvent::StepDeferred { .. } => "StepDeferred",
             PlanEvent::StepSucceeded { .. } => "StepSucceeded",
             PlanEvent::StepFailed { .. } => "StepFailed",
             PlanEvent::StateChanged { .. } => "StateChanged",

@@ -163,6 +163,13 @@ pub fn apply(view: &mut PlanView, event: &PlanEvent) -> Result<(), String> {
             view.step_mut(*index)?.status = StepStatus::Waiting;
             view.waiting_until = Some(*until);
         }
+        PlanEvent::StepDeferred { index, until, .. } => {
+            view.expect(&[S::Running], "StepDeferred")?;
+            if *index != view.next_step {
+                return Err(format!("step {index} deferred while step {} is next", view.next_step));
+            }
+            view.retry_at = Some(*until);
+        }
         PlanEvent::GateOpened { index, stage, .. } => {
             view.expect(&[S::Running], "GateOpened")?;
             if *stage != view.stages_requested {

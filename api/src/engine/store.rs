@@ -114,6 +114,27 @@ pub async fn append(
     if events.is_empty() {
         return Ok(());
     }
+    // Budget first (its ledgers lock before the audit chain head): steps settle what they
+    // cost, and a plan that ends releases what it did not use.
+    let spent: f64 = events
+        .iter()
+        .map(|e| match e {
+            PlanEvent::StepSucceeded { cost, .. } => *cost,
+            _ => 0.0,
+        })
+        .sum();
+    let finished = events.iter().any(|e| {
+        matches!(
+            e,
+            PlanEvent::Succeeded { .. }
+                | PlanEvent::Failed { .. }
+                | PlanEvent::Cancelled { .. }
+                | PlanEvent::Killed { .. }
+        )
+    });
+    if spent > 0.0 || finished {
+        crate::governance::budget::settle(w, plan, spent, finished).await?;
+    }
     let mut state_row: Option<(project_state::Model, Value)> = None;
     let mut rows = Vec::with_capacity(events.len());
     for event in events {

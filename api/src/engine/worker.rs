@@ -46,6 +46,9 @@ fn spawn_one(app: Arc<AppState>, shutdown: CancellationToken) -> JoinHandle<()> 
                     if let Err(e) = crate::services::plans::expire_due(&app).await {
                         tracing::warn!("expiring approval requests failed: {e}");
                     }
+                    if let Err(e) = crate::services::grants::expire_due(&app).await {
+                        tracing::warn!("expiring role grants failed: {e}");
+                    }
                     continue;
                 }
             }

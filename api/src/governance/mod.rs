@@ -1,4 +1,11 @@
-//! Governance: the one decision pipeline every preview, execution and replay goes through.
+//! Governance: the one decision pipeline every preview, execution and replay goes through, and
+//! the state it consults — kill switches, rate limits, budgets, autonomy.
 
+pub mod autonomy;
+pub mod budget;
+pub mod kill;
+pub mod load;
 pub mod pipeline;
 pub mod policy;
+pub mod rate;
+pub mod snapshot;

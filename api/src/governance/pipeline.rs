@@ -1,7 +1,9 @@
 //! The decision pipeline. For a plan and each of its steps: RBAC -> action and parameters ->
-//! kill switch -> execution window -> rate limit -> preconditions -> budget -> approvals ->
-//! verdict. Preview, simulation, execution and replay all call [`decide_plan`], so they can
-//! never disagree; every check records what decided it.
+//! kill switch -> execution window -> rate limit -> preconditions -> approvals; then for the
+//! whole plan: budget -> autonomy -> verdict. Preview, simulation, execution and replay all call
+//! [`decide_plan`], so they can never disagree; every check records what decided it. Governance
+//! state (kill switches, rate-limit hits, budget ledgers) comes in as a [`Snapshot`] read before
+//! the decision, so the decision itself is a pure function of its inputs.
 
 use std::sync::Arc;
 
@@ -13,6 +15,8 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
 use super::policy::Loaded;
+use super::snapshot::{Phase, Snapshot};
+use super::{autonomy, budget, rate};
 use crate::actions::{self, HandlerCtx, Outcome, ResolvedAction, net::Egress};
 use crate::authz::{Domain, OrgAccess};
 use crate::engine::model::{Stage, Step};
@@ -71,15 +75,43 @@ pub struct Check {
     pub message: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub rule: Option<RuleRef>,
+    /// When a refusal that passes with time (a rate limit, a closed window) would pass.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub retry_at: Option<DateTime<Utc>>,
 }
 
 impl Check {
     fn pass(name: &str, message: impl Into<String>) -> Self {
-        Self { name: name.into(), verdict: Verdict::Allowed, code: "OK".into(), message: message.into(), rule: None }
+        Self {
+            name: name.into(),
+            verdict: Verdict::Allowed,
+            code: "OK".into(),
+            message: message.into(),
+            rule: None,
+            retry_at: None,
+        }
     }
 
     fn deny(name: &str, code: &str, message: impl Into<String>) -> Self {
-        Self { name: name.into(), verdict: Verdict::Denied, code: code.into(), message: message.into(), rule: None }
+        Self {
+            name: name.into(),
+            verdict: Verdict::Denied,
+            code: code.into(),
+            message: message.into(),
+            rule: None,
+            retry_at: None,
+        }
+    }
+
+    fn ask(name: &str, code: &str, message: impl Into<String>) -> Self {
+        Self {
+            name: name.into(),
+            verdict: Verdict::NeedsApproval,
+            code: code.into(),
+            message: message.into(),
+            rule: None,
+            retry_at: None,
+        }
     }
 }
 
@@ -97,6 +129,10 @@ pub struct StepDecision {
     /// The step's `when` condition is false: it will be skipped.
     #[serde(default)]
     pub skipped: bool,
+    /// The governance state this step was decided on (kill switch, rate-limit hits), recorded
+    /// with the decision so replay can decide again; not part of the preview.
+    #[serde(skip)]
+    pub gov_input: Value,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -110,6 +146,42 @@ pub struct PlanDecision {
     /// The codes of every check that did not pass.
     pub reason_codes: Vec<String>,
     pub policy_version: String,
+    /// Checks of the plan as a whole: budget and autonomy.
+    #[serde(default)]
+    pub checks: Vec<Check>,
+    /// Proposed with no person in the principal chain.
+    #[serde(default)]
+    pub unattended: bool,
+    /// Autonomy lets the plan start by itself once proposed.
+    #[serde(default)]
+    pub auto_run: bool,
+    /// The budget the plan's cost does not fit, if any (the body of `BUDGET_EXCEEDED`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub budget_exceeded: Option<budget::Exceeded>,
+    /// The kill switch that stopped the plan, if one is engaged.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub kill_switch: Option<super::snapshot::KillInfo>,
+}
+
+impl PlanDecision {
+    /// Every check of the plan: each step's, then the plan's own.
+    pub fn all_checks(&self) -> impl Iterator<Item = &Check> {
+        self.steps.iter().flat_map(|s| s.checks.iter()).chain(self.checks.iter())
+    }
+
+    /// The refusal that passes with time or a release — a kill switch, a rate limit, a budget —
+    /// as the error a proposal answers with, if the plan met one.
+    pub fn refusal(&self, now: DateTime<Utc>) -> Option<crate::error::Error> {
+        use crate::error::Error;
+        if let Some(k) = &self.kill_switch {
+            return Some(Error::KillSwitch(Box::new(k.clone())));
+        }
+        if let Some(c) = self.all_checks().find(|c| c.code == "RATE_LIMITED") {
+            let retry = c.retry_at.map(|t| rate::retry_after_seconds(t, now)).unwrap_or(3600);
+            return Some(Error::RateLimited { message: c.message.clone(), retry_after_seconds: retry });
+        }
+        self.budget_exceeded.as_ref().map(|x| x.error())
+    }
 }
 
 /// Everything a decision depends on. Nothing else may influence it.
@@ -121,8 +193,15 @@ pub struct DecisionContext<'a> {
     pub policy: Arc<Loaded>,
     /// `{id, kind, name, groups, chain}` of the principal the plan acts for.
     pub principal: Value,
+    /// Governance state read before deciding: kill switches, rate-limit hits, budgets, autonomy.
+    pub gov: &'a Snapshot,
+}
+
+impl DecisionContext<'_> {
     /// Today's usage (spend, counts) for conditions that look at it.
-    pub usage: Value,
+    pub fn usage(&self) -> Value {
+        self.gov.usage()
+    }
 }
 
 /// The `principal` value conditions see.
@@ -155,11 +234,14 @@ pub async fn decide_plan(ctx: &DecisionContext<'_>, steps: &[Step]) -> PlanDecis
     let risk =
         resolved.iter().flatten().map(|a| a.risk.as_str()).max_by_key(|r| risk_rank(r)).unwrap_or("low").to_string();
     let plan_value = json!({"cost": total, "risk": risk, "steps": steps.len()});
+    let usage = ctx.usage();
 
     let mut sim_state = ctx.state.clone();
     let mut out = Vec::with_capacity(steps.len());
+    // Invocations earlier in this plan count against the same rate limits.
+    let mut pending: std::collections::HashMap<String, u32> = std::collections::HashMap::new();
     for ((step, action), cost) in steps.iter().zip(&resolved).zip(&costs) {
-        let d = decide_step(ctx, &sim_state, step, action.as_ref(), cost, &plan_value).await;
+        let d = decide_step(ctx, &sim_state, step, action.as_ref(), cost, &plan_value, &usage, &mut pending).await;
         for change in &d.state_diff {
             match &change.after {
                 Some(v) => {
@@ -170,7 +252,7 @@ pub async fn decide_plan(ctx: &DecisionContext<'_>, steps: &[Step]) -> PlanDecis
         }
         out.push(d);
     }
-    let verdict = out.iter().fold(Verdict::Allowed, |v, s| v.max(s.verdict));
+    let mut verdict = out.iter().fold(Verdict::Allowed, |v, s| v.max(s.verdict));
     let mut approvals: Vec<Stage> = Vec::new();
     for s in &out {
         for stage in &s.approvals {
@@ -179,9 +261,55 @@ pub async fn decide_plan(ctx: &DecisionContext<'_>, steps: &[Step]) -> PlanDecis
             }
         }
     }
+
+    // The plan as a whole: its cost against the budgets, then autonomy.
+    let mut plan_checks = Vec::new();
+    let mut budget_exceeded = None;
+    if ctx.gov.phase == Phase::Propose && !ctx.gov.budgets.is_empty() {
+        match budget::check(&ctx.gov.budgets, total) {
+            None => {
+                let left: Vec<String> = ctx
+                    .gov
+                    .budgets
+                    .iter()
+                    .map(|b| format!("{} {} left of {}", b.remaining(), b.unit, b.level))
+                    .collect();
+                plan_checks.push(Check::pass("budget", format!("the cost of {total} fits ({})", left.join(", "))));
+            }
+            Some(x) => {
+                plan_checks.push(Check::deny("budget", "BUDGET_EXCEEDED", x.message()));
+                budget_exceeded = Some(x);
+            }
+        }
+    }
+    let unattended = ctx.gov.autonomy.unattended;
+    let mut auto_run = false;
+    if ctx.gov.phase == Phase::Propose {
+        let settings = effective.autonomy();
+        match autonomy::decide(&settings, effective.autonomy_configured(), ctx.gov, total, &risk, ctx.now) {
+            autonomy::Outcome::NotApplicable => {}
+            autonomy::Outcome::Within { run, message } => {
+                auto_run = run;
+                plan_checks.push(Check::pass("autonomy", message));
+            }
+            autonomy::Outcome::Fallback { code, message } => {
+                plan_checks.push(Check::ask("autonomy", code, message));
+                if verdict != Verdict::Denied {
+                    approvals.push(autonomy::Outcome::stage());
+                }
+            }
+        }
+    }
+    verdict = plan_checks.iter().fold(verdict, |v, c| v.max(c.verdict));
+    if verdict != Verdict::Allowed {
+        auto_run = false;
+    }
     let mut reason_codes: Vec<String> = out
         .iter()
-        .flat_map(|s| s.checks.iter().filter(|c| c.verdict != Verdict::Allowed).map(|c| c.code.clone()))
+        .flat_map(|s| s.checks.iter())
+        .chain(plan_checks.iter())
+        .filter(|c| c.verdict != Verdict::Allowed)
+        .map(|c| c.code.clone())
         .collect();
     reason_codes.sort();
     reason_codes.dedup();
@@ -193,6 +321,11 @@ pub async fn decide_plan(ctx: &DecisionContext<'_>, steps: &[Step]) -> PlanDecis
         approvals,
         reason_codes,
         policy_version: ctx.policy.label.clone(),
+        checks: plan_checks,
+        unattended,
+        auto_run,
+        budget_exceeded,
+        kill_switch: ctx.gov.kill.clone(),
     }
 }
 
@@ -207,6 +340,7 @@ fn rule_ref(t: &praetor_policy::decide::RuleTrace) -> RuleRef {
     }
 }
 
+#[allow(clippy::too_many_arguments)]
 async fn decide_step(
     ctx: &DecisionContext<'_>,
     sim_state: &Value,
@@ -214,6 +348,8 @@ async fn decide_step(
     action: Option<&ResolvedAction>,
     cost: &Result<f64, String>,
     plan: &Value,
+    usage: &Value,
+    pending: &mut std::collections::HashMap<String, u32>,
 ) -> StepDecision {
     let effective = &ctx.policy.effective;
     let mut checks = Vec::new();
@@ -227,6 +363,7 @@ async fn decide_step(
         risk: action.map(|a| a.risk.clone()).unwrap_or_else(|| "low".into()),
         state_diff: Vec::new(),
         skipped: false,
+        gov_input: Value::Null,
     };
     let input = DecisionInput {
         action: &step.action,
@@ -235,7 +372,7 @@ async fn decide_step(
         principal: &ctx.principal,
         plan,
         now: ctx.now,
-        usage: &ctx.usage,
+        usage,
     };
 
     // A step whose condition is false is skipped, and nothing else about it matters.
@@ -246,18 +383,15 @@ async fn decide_step(
             principal: &ctx.principal,
             plan,
             now: ctx.now,
-            usage: &ctx.usage,
+            usage,
         };
         match effective.expr(when).and_then(|c| praetor_policy::expr::eval_bool(&c, &cel)) {
             Ok(true) => checks.push(Check::pass("condition", format!("`{when}` holds"))),
             Ok(false) => {
                 d.skipped = true;
                 d.checks = vec![Check {
-                    name: "condition".into(),
-                    verdict: Verdict::Allowed,
                     code: "SKIPPED".into(),
-                    message: format!("`{when}` is false: the step will be skipped"),
-                    rule: None,
+                    ..Check::pass("condition", format!("`{when}` is false: the step will be skipped"))
                 }];
                 return d;
             }
@@ -292,12 +426,19 @@ async fn decide_step(
         checks.push(Check::deny("cost", "POLICY_DENIED", format!("the cost could not be computed: {e}")));
     }
 
+    // The kill switch: nothing starts while one covers the project.
+    match &ctx.gov.kill {
+        None => checks.push(Check::pass("kill_switch", "no kill switch is engaged")),
+        Some(k) => checks.push(Check::deny("kill_switch", "KILL_SWITCH", k.message())),
+    }
+
     // Execution windows and blackouts.
     match effective.window_status(&step.action, ctx.now) {
         WindowStatus::Open => checks.push(Check::pass("window", "inside its execution window")),
         WindowStatus::Closed { rule, level, file, line, reason, next_open } => {
             let next = next_open.map(|t| format!("; next opening {}", t.to_rfc3339())).unwrap_or_default();
             let mut c = Check::deny("window", "OUTSIDE_WINDOW", format!("{reason}{next}"));
+            c.retry_at = next_open;
             let (policy, rule_name) = rule
                 .split_once('/')
                 .map(|(a, b)| (a.to_string(), b.to_string()))
@@ -314,30 +455,56 @@ async fn decide_step(
         }
     }
 
+    // Rate limits: each limit that counts this invocation, each of its periods.
+    let mut rate_inputs = serde_json::Map::new();
+    for limit in rate::applicable(effective, &step.action, ctx.access.org_id(), ctx.project, &ctx.principal) {
+        let key = limit.key(ctx.gov.phase);
+        let hits = ctx.gov.rates.get(&key).map(Vec::as_slice).unwrap_or(&[]);
+        let before = pending.get(&key).copied().unwrap_or(0);
+        rate_inputs.insert(key.clone(), json!({"hits": hits, "pending": before}));
+        let mut refused = None;
+        for (period, length, max) in limit.periods() {
+            let c = rate::count(hits, before, max, length, ctx.now);
+            if !c.admitted() {
+                refused = Some((period, c));
+                break;
+            }
+        }
+        match refused {
+            None => checks.push(Check::pass("rate_limit", format!("`{}` has room", limit.name))),
+            Some((period, c)) => {
+                let when = match c.retry_at {
+                    Some(t) => format!("; retry after {}s", rate::retry_after_seconds(t, ctx.now)),
+                    None => "; this plan alone asks for more".into(),
+                };
+                let mut check = Check::deny(
+                    "rate_limit",
+                    "RATE_LIMITED",
+                    format!("`{}` allows {} per {period}; {} already counted{when}", limit.name, c.max, c.used),
+                );
+                check.retry_at = c.retry_at;
+                checks.push(check);
+            }
+        }
+        *pending.entry(key).or_default() += 1;
+    }
+    d.gov_input = json!({"phase": ctx.gov.phase, "kill": ctx.gov.kill, "rates": rate_inputs});
+
     // Preconditions and approvals from policy rules.
     let decision = effective.decide(&input);
     let by = decision.decided_by.as_ref().map(rule_ref);
     match decision.effect {
-        Effect::Allow => checks.push(Check {
-            name: "policy".into(),
-            verdict: Verdict::Allowed,
-            code: "OK".into(),
-            message: match &by {
+        Effect::Allow => {
+            let message = match &by {
                 Some(r) => format!("allowed by rule `{}`", r.rule),
                 None => "no policy rule restricts this action".into(),
-            },
-            rule: by,
-        }),
+            };
+            checks.push(Check { rule: by, ..Check::pass("policy", message) })
+        }
         Effect::Deny => {
             let note =
                 decision.decided_by.as_ref().and_then(|t| t.note.clone()).unwrap_or_else(|| "denied by policy".into());
-            checks.push(Check {
-                name: "policy".into(),
-                verdict: Verdict::Denied,
-                code: "POLICY_DENIED".into(),
-                message: note,
-                rule: by,
-            });
+            checks.push(Check { rule: by, ..Check::deny("policy", "POLICY_DENIED", note) });
         }
         Effect::RequireApproval => {
             d.approvals = decision
@@ -348,11 +515,8 @@ async fn decide_step(
             let names: Vec<String> =
                 d.approvals.iter().map(|s| format!("{} x{}", s.groups.join("|"), s.count)).collect();
             checks.push(Check {
-                name: "approval".into(),
-                verdict: Verdict::NeedsApproval,
-                code: "APPROVAL_REQUIRED".into(),
-                message: format!("needs approval: {}", names.join(", then ")),
                 rule: by,
+                ..Check::ask("approval", "APPROVAL_REQUIRED", format!("needs approval: {}", names.join(", then ")))
             });
         }
     }
@@ -409,6 +573,7 @@ pub fn decision_row(
     project_seq: i64,
     policy_version: &str,
     now: chrono::DateTime<chrono::Utc>,
+    usage: &Value,
 ) -> praetor_entities::decision::ActiveModel {
     use sea_orm::Set;
     let input = serde_json::json!({
@@ -417,6 +582,8 @@ pub fn decision_row(
         "plan": plan_value,
         "projectSeq": project_seq,
         "at": now.to_rfc3339_opts(chrono::SecondsFormat::Micros, true),
+        "governance": decision.gov_input,
+        "usage": usage,
     });
     praetor_entities::decision::ActiveModel {
         id: Set(praetor_entities::DecisionId::generate()),
@@ -469,6 +636,22 @@ pub fn redecide_recorded(
     let usage = input.get("usage").cloned().unwrap_or(Value::Null);
     if let WindowStatus::Closed { .. } = effective.window_status(&step.action, at) {
         verdict = verdict.max(Verdict::Denied);
+    }
+    // Governance as it stood: an engaged kill switch, and the rate-limit hits counted then.
+    let gov = input.get("governance").cloned().unwrap_or(Value::Null);
+    if gov.get("kill").is_some_and(|k| !k.is_null()) {
+        verdict = verdict.max(Verdict::Denied);
+    }
+    let phase: Phase = gov.get("phase").and_then(|p| serde_json::from_value(p.clone()).ok()).unwrap_or_default();
+    for limit in rate::applicable(effective, &step.action, recorded.org_id, recorded.project_id, &principal) {
+        let key = limit.key(phase);
+        let rec = gov.get("rates").and_then(|r| r.get(&key));
+        let hits: Vec<DateTime<Utc>> =
+            rec.and_then(|r| r.get("hits")).and_then(|h| serde_json::from_value(h.clone()).ok()).unwrap_or_default();
+        let before = rec.and_then(|r| r.get("pending")).and_then(Value::as_u64).unwrap_or(0) as u32;
+        if limit.periods().into_iter().any(|(_, length, max)| !rate::count(&hits, before, max, length, at).admitted()) {
+            verdict = verdict.max(Verdict::Denied);
+        }
     }
     let d = effective.decide(&DecisionInput {
         action: &step.action,

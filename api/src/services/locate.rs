@@ -4,8 +4,8 @@
 //! the one unscoped read of tenant tables besides authentication.
 
 use praetor_entities::{
-    ApiKeyId, AuditEventId, GroupId, OrgId, PlanId, ProjectId, RoleBindingId, ServiceAccountId, api_key, audit_event,
-    group, plan, project, role_binding, service_account,
+    ApiKeyId, AuditEventId, GroupId, OrgId, PlanId, ProjectId, RoleBindingId, RoleGrantId, ServiceAccountId, api_key,
+    audit_event, group, plan, project, role_binding, role_grant, service_account,
 };
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect};
 
@@ -37,6 +37,7 @@ pub enum NodeId {
     RoleBinding(RoleBindingId),
     AuditEvent(AuditEventId),
     Plan(PlanId),
+    RoleGrant(RoleGrantId),
 }
 
 impl NodeId {
@@ -52,6 +53,7 @@ impl NodeId {
             "rb" => NodeId::RoleBinding(text.parse().map_err(|_| bad())?),
             "aud" => NodeId::AuditEvent(text.parse().map_err(|_| bad())?),
             "pln" => NodeId::Plan(text.parse().map_err(|_| bad())?),
+            "grt" => NodeId::RoleGrant(text.parse().map_err(|_| bad())?),
             _ => return Err(bad()),
         })
     }
@@ -103,6 +105,16 @@ impl NodeId {
             }
             NodeId::Plan(id) => {
                 org_of::<plan::Entity, _>(db, plan::Column::Id, plan::Column::OrgId, id.into(), "plan").await
+            }
+            NodeId::RoleGrant(id) => {
+                org_of::<role_grant::Entity, _>(
+                    db,
+                    role_grant::Column::Id,
+                    role_grant::Column::OrgId,
+                    id.into(),
+                    "role grant",
+                )
+                .await
             }
         }
     }

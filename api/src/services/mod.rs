@@ -4,7 +4,11 @@
 
 pub mod api_keys;
 pub mod audit_log;
+pub mod autonomy;
+pub mod governance;
+pub mod grants;
 pub mod groups;
+pub mod kill_switches;
 pub mod locate;
 pub mod orgs;
 pub mod page;
@@ -55,9 +59,13 @@ impl AppState {
     }
 }
 
-impl Write<'_> {
+impl<'a> Write<'a> {
     pub fn txn(&self) -> &DatabaseTransaction {
         &self.txn
+    }
+
+    pub fn app(&self) -> &'a AppState {
+        self.app
     }
 
     /// The time of this write: every row and audit entry it makes carries the same instant.

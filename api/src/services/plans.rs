@@ -22,6 +22,8 @@ use crate::engine::model::{PlanEvent, PlanStatus, Stage, Step};
 use crate::engine::{queue, store};
 use crate::error::{Error, Result, conflict_means};
 use crate::governance::pipeline::{self, DecisionContext, PlanDecision, Verdict};
+use crate::governance::snapshot::{Phase, Snapshot};
+use crate::governance::{autonomy, budget, load, rate};
 
 pub const MAX_STEPS: usize = 50;
 /// How long an approval request lives unless policy says otherwise.
@@ -195,6 +197,65 @@ pub struct Prepared {
     pub decision: PlanDecision,
     pub principal: Value,
     pub policy: Arc<crate::governance::policy::Loaded>,
+    pub gov: Snapshot,
+}
+
+/// Everything a proposal is decided on except governance state: the policy in force, the
+/// expanded steps, the project state and the principal.
+struct Inputs {
+    project: ProjectId,
+    policy: Arc<crate::governance::policy::Loaded>,
+    steps: Vec<Step>,
+    state: Value,
+    principal: Value,
+    now: chrono::DateTime<chrono::Utc>,
+}
+
+impl Inputs {
+    fn request(&self, access: &OrgAccess) -> load::For<'_> {
+        load::For {
+            org: access.org_id(),
+            project: self.project,
+            effective: &self.policy.effective,
+            principal: &self.principal,
+            steps: &self.steps,
+            phase: Phase::Propose,
+            now: self.now,
+        }
+    }
+
+    async fn decide(self, access: &OrgAccess, gov: Snapshot) -> Prepared {
+        let ctx = DecisionContext {
+            access,
+            project: self.project,
+            state: &self.state,
+            now: self.now,
+            policy: self.policy.clone(),
+            principal: self.principal.clone(),
+            gov: &gov,
+        };
+        let decision = pipeline::decide_plan(&ctx, &self.steps).await;
+        Prepared { steps: self.steps, decision, principal: self.principal, policy: self.policy, gov }
+    }
+}
+
+async fn inputs(
+    app: &AppState,
+    access: &OrgAccess,
+    project: ProjectId,
+    steps: Vec<Step>,
+    template: Option<&str>,
+    args: Option<&Value>,
+) -> Result<Inputs> {
+    let project = find_project(app, access, project).await?;
+    access.permit(Domain::Project(project.id), "plan.propose")?;
+    let policy = app.policies.effective(&app.db, access.org_id(), Some(project.id)).await?;
+    let now = app.clock.now();
+    let steps = prepare_steps(&policy.effective, steps, template, args, now)?;
+    let state = store::current_state(&app.db, access.org_id(), project.id).await?;
+    let groups = groups_of(app, access, access.principal()).await?;
+    let principal = pipeline::principal_value(access.principal(), &groups);
+    Ok(Inputs { project: project.id, policy, steps, state, principal, now })
 }
 
 /// Runs the pipeline over the steps without saving anything. Needs `plan.propose`.
@@ -206,25 +267,46 @@ pub async fn simulate(
     template: Option<&str>,
     args: Option<&Value>,
 ) -> Result<Prepared> {
-    let project = find_project(app, access, project).await?;
-    access.permit(Domain::Project(project.id), "plan.propose")?;
-    let policy = app.policies.effective(&app.db, access.org_id(), Some(project.id)).await?;
-    let now = app.clock.now();
-    let steps = prepare_steps(&policy.effective, steps, template, args, now)?;
-    let state = store::current_state(&app.db, access.org_id(), project.id).await?;
-    let groups = groups_of(app, access, access.principal()).await?;
-    let principal = pipeline::principal_value(access.principal(), &groups);
-    let ctx = DecisionContext {
-        access,
-        project: project.id,
-        state: &state,
-        now,
-        policy: policy.clone(),
-        principal: principal.clone(),
-        usage: json!({}),
+    let inputs = inputs(app, access, project, steps, template, args).await?;
+    let gov = load::snapshot(&app.db, Some(&app.kills), &inputs.request(access)).await?;
+    Ok(inputs.decide(access, gov).await)
+}
+
+/// Every rate-limit hit a proposal records: one per limit for each step that will not be
+/// skipped.
+fn proposal_hits(access: &OrgAccess, prepared: &Prepared, project: ProjectId) -> Vec<String> {
+    prepared
+        .steps
+        .iter()
+        .zip(&prepared.decision.steps)
+        .filter(|(_, d)| !d.skipped)
+        .flat_map(|(s, _)| {
+            rate::applicable(&prepared.policy.effective, &s.action, access.org_id(), project, &prepared.principal)
+        })
+        .map(|a| a.key(Phase::Propose))
+        .collect()
+}
+
+/// Records a proposal refused by a kill switch, a rate limit or a budget (nothing else of it is
+/// kept: a flood of refused proposals must not fill the database with plans).
+async fn audit_refusal(app: &AppState, access: &OrgAccess, project: ProjectId, steps: &[Step], err: &Error) {
+    let record = async {
+        let mut w = app.write(access.principal().chain()).await?;
+        let actions: Vec<&str> = steps.iter().map(|s| s.action.as_str()).collect();
+        w.audit(
+            access.org_id(),
+            crate::audit::Entry::new(
+                "plan.refused",
+                project,
+                json!({"code": err.code(), "message": err.to_string(), "actions": actions}),
+            ),
+        )
+        .await?;
+        w.commit().await
     };
-    let decision = pipeline::decide_plan(&ctx, &steps).await;
-    Ok(Prepared { steps, decision, principal, policy })
+    if let Err(e) = record.await {
+        tracing::warn!("could not audit a refused proposal: {e}");
+    }
 }
 
 fn title_for(steps: &[Step]) -> String {
@@ -275,13 +357,26 @@ pub async fn propose(
         Some(t) => super::validate::name("title", t)?,
         None => String::new(),
     };
-    let prepared = simulate(app, access, project, input.steps, input.template.as_deref(), input.args.as_ref()).await?;
-    let Prepared { steps, decision, principal: principal_value, policy } = prepared;
+    let inputs = inputs(app, access, project, input.steps, input.template.as_deref(), input.args.as_ref()).await?;
+    // Rate-limit keys lock first, then the budget ledgers, then (when events are appended) the
+    // audit chain: the same order as every other writer, so no two wait on each other.
+    let mut w = app.write(principal.chain()).await?;
+    let keys = load::rate_keys(&inputs.request(access));
+    rate::lock(w.txn(), &keys).await?;
+    let gov = load::snapshot(w.txn(), None, &inputs.request(access)).await?;
+    let prepared = inputs.decide(access, gov).await;
+    if let Some(err) = prepared.decision.refusal(w.now()) {
+        drop(w);
+        audit_refusal(app, access, project, &prepared.steps, &err).await;
+        return Err(err);
+    }
+    rate::record(w.txn(), access.org_id(), &proposal_hits(access, &prepared, project), w.now()).await?;
+    let Prepared { steps, decision, principal: principal_value, policy, gov } = prepared;
+    let usage = gov.usage();
     let title = if title.is_empty() { title_for(&steps) } else { title };
     let hash = plan_hash(&steps, &decision);
-    let now = app.clock.now();
+    let now = w.now();
     let on_behalf_of = principal.on_behalf_of.iter().find(|a| a.kind == "user").map(|a| a.id.clone());
-    let mut w = app.write(principal.chain()).await?;
     let mut model = plan::ActiveModel {
         id: Set(PlanId::generate()),
         org_id: Set(access.org_id()),
@@ -312,6 +407,7 @@ pub async fn propose(
         event_count: Set(0),
         created_at: Set(w.now()),
         updated_at: Set(w.now()),
+        unattended: Set(decision.unattended),
     }
     .insert(w.txn())
     .await
@@ -347,13 +443,17 @@ pub async fn propose(
                 project_seq,
                 &decision.policy_version,
                 now,
+                &usage,
             )
         })
         .collect();
     praetor_entities::decision::Entity::insert_many(rows).exec_without_returning(w.txn()).await?;
     let mut view = crate::engine::reducer::PlanView::new(steps.len());
-    if input.run_when_approved && decision.verdict == Verdict::Allowed {
-        events.push(PlanEvent::Queued { by: principal.actor() });
+    if (input.run_when_approved || decision.auto_run) && decision.verdict == Verdict::Allowed {
+        match budget::reserve(&mut w, &model, &policy.effective).await? {
+            budget::Reserved::Yes => events.push(PlanEvent::Queued { by: principal.actor() }),
+            budget::Reserved::No(x) => return Err(x.error()),
+        }
     }
     store::append(&mut w, &mut model, &mut view, events).await?;
     if view.status == PlanStatus::Queued {
@@ -490,6 +590,13 @@ async fn decide_approval(
     let (mut p, mut view) = lock(&w, access, id).await?;
     let op = if approve { "plan.approve" } else { "plan.reject" };
     access.permit(Domain::Project(p.project_id), op)?;
+    // This approval may queue the plan, reserving its budget: lock the ledgers before anything
+    // is audited (the lock order every writer follows).
+    let queues_itself = approve && p.run_when_approved && p.cost > 0.0;
+    let policy = app.policies.effective(w.txn(), p.org_id, Some(p.project_id)).await?;
+    if queues_itself {
+        budget::lock_ledgers(w.txn(), p.org_id, p.project_id, &policy.effective, w.now()).await?;
+    }
     if view.status != PlanStatus::PendingApproval {
         return Err(Error::Conflict(format!("the plan is {}, not waiting for approval", view.status.as_str())));
     }
@@ -507,7 +614,7 @@ async fn decide_approval(
     let stage_no = view.stages_satisfied;
     let stage =
         stages_of(&p).get(stage_no as usize).cloned().ok_or_else(|| Error::internal("approval stage missing"))?;
-    if !stage.groups.iter().any(|g| my_groups.contains(g)) {
+    if !stage.groups.iter().any(|g| g == autonomy::FALLBACK_GROUP || my_groups.contains(g)) {
         return Err(Error::forbidden(format!(
             "stage `{}` needs a member of {}",
             stage.name,
@@ -554,8 +661,17 @@ async fn decide_approval(
     if view.status == PlanStatus::Queued && was_gate {
         queue::enqueue(w.txn(), p.org_id, p.id, now, now).await?;
     } else if view.status == PlanStatus::Approved && p.run_when_approved {
-        store::append(&mut w, &mut p, &mut view, vec![PlanEvent::Queued { by: principal.actor() }]).await?;
-        queue::enqueue(w.txn(), p.org_id, p.id, now, now).await?;
+        match budget::reserve(&mut w, &p, &policy.effective).await? {
+            budget::Reserved::Yes => {
+                store::append(&mut w, &mut p, &mut view, vec![PlanEvent::Queued { by: principal.actor() }]).await?;
+                queue::enqueue(w.txn(), p.org_id, p.id, now, now).await?;
+            }
+            // The approval stands; the plan waits, approved, until someone runs it.
+            budget::Reserved::No(x) => {
+                let body = serde_json::to_value(&x).map_err(Error::internal)?;
+                w.audit(p.org_id, crate::audit::Entry::new("plan.queue_refused", p.id, body)).await?;
+            }
+        }
     }
     w.commit().await?;
     app.wakeup.notify_one();
@@ -578,6 +694,13 @@ pub async fn execute(app: &AppState, access: &OrgAccess, id: PlanId) -> Result<p
         } else {
             Error::Conflict(why)
         });
+    }
+    if let Some(k) = crate::governance::kill::in_force(w.txn(), p.org_id, Some(p.project_id)).await? {
+        return Err(Error::KillSwitch(Box::new(k)));
+    }
+    let policy = app.policies.effective(w.txn(), p.org_id, Some(p.project_id)).await?;
+    if let budget::Reserved::No(x) = budget::reserve(&mut w, &p, &policy.effective).await? {
+        return Err(x.error());
     }
     store::append(&mut w, &mut p, &mut view, vec![PlanEvent::Queued { by: principal.actor() }]).await?;
     let now = w.now();
@@ -653,7 +776,9 @@ pub async fn approval_requests(app: &AppState, access: &OrgAccess) -> Result<Vec
         .filter(|p| access.allows(Domain::Project(p.project_id), "plan.approve"))
         .filter(|p| separation_of_duties(principal, p).is_none())
         .filter(|p| {
-            stages_of(p).get(p.current_stage as usize).is_some_and(|s| s.groups.iter().any(|g| my_groups.contains(g)))
+            stages_of(p)
+                .get(p.current_stage as usize)
+                .is_some_and(|s| s.groups.iter().any(|g| g == autonomy::FALLBACK_GROUP || my_groups.contains(g)))
         })
         .collect())
 }

@@ -336,6 +336,17 @@ pub async fn explain(
     let state = crate::engine::store::current_state(&app.db, access.org_id(), project.id).await?;
     let groups = super::plans::groups_of(app, access, access.principal()).await?;
     let principal = crate::governance::pipeline::principal_value(access.principal(), &groups);
+    let steps = std::slice::from_ref(&step);
+    let request = crate::governance::load::For {
+        org: access.org_id(),
+        project: project.id,
+        effective: &policy.effective,
+        principal: &principal,
+        steps,
+        phase: crate::governance::snapshot::Phase::Propose,
+        now,
+    };
+    let gov = crate::governance::load::snapshot(&app.db, Some(&app.kills), &request).await?;
     let ctx = crate::governance::pipeline::DecisionContext {
         access,
         project: project.id,
@@ -343,11 +354,11 @@ pub async fn explain(
         now,
         policy: policy.clone(),
         principal: principal.clone(),
-        usage: json!({}),
+        gov: &gov,
     };
-    let decision = crate::governance::pipeline::decide_plan(&ctx, std::slice::from_ref(&step)).await;
+    let decision = crate::governance::pipeline::decide_plan(&ctx, steps).await;
     let plan = json!({"cost": decision.cost, "risk": decision.risk, "steps": 1});
-    let empty = json!({});
+    let usage = gov.usage();
     let traces = policy.effective.decide(&praetor_policy::DecisionInput {
         action,
         params: &step.params,
@@ -355,9 +366,21 @@ pub async fn explain(
         principal: &principal,
         plan: &plan,
         now,
-        usage: &empty,
+        usage: &usage,
     });
-    let step_decision = decision.steps.into_iter().next().ok_or_else(|| Error::internal("no decision"))?;
+    let plan_checks = decision.checks.clone();
+    let plan_approvals = decision.approvals.clone();
+    let mut step_decision = decision.steps.into_iter().next().ok_or_else(|| Error::internal("no decision"))?;
+    // The explanation covers the whole decision: the plan-level checks (budget, autonomy) too.
+    for c in plan_checks {
+        step_decision.verdict = step_decision.verdict.max(c.verdict);
+        step_decision.checks.push(c);
+    }
+    for a in plan_approvals {
+        if !step_decision.approvals.contains(&a) {
+            step_decision.approvals.push(a);
+        }
+    }
     Ok((policy, step_decision, traces))
 }
 

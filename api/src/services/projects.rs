@@ -30,6 +30,8 @@ pub async fn create(
         name: Set(name),
         description: Set(description),
         created_at: Set(w.now()),
+        autonomy_paused_at: Set(None),
+        autonomy_pause: Set(None),
     }
     .insert(w.txn())
     .await

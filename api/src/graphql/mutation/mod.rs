@@ -1,6 +1,7 @@
 //! Mutations, one file per domain, merged.
 
 mod api_keys;
+mod governance;
 mod groups;
 mod orgs;
 mod plans;
@@ -19,4 +20,5 @@ pub struct Mutation(
     api_keys::ApiKeyMutation,
     plans::PlanMutation,
     policies::PolicyMutation,
+    governance::GovernanceMutation,
 );

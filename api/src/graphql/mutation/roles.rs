@@ -32,7 +32,7 @@ pub struct BindRoleInput {
 #[derive(Default)]
 pub struct RoleMutation;
 
-fn subject(input: SubjectInput) -> crate::error::Result<BindingSubject> {
+pub(super) fn subject(input: SubjectInput) -> crate::error::Result<BindingSubject> {
     match (input.user_email, input.group_id, input.service_account_id) {
         (Some(email), None, None) => Ok(BindingSubject::UserEmail(email)),
         (None, Some(g), None) => Ok(BindingSubject::Group(validate::id("subject.groupId", &g)?)),

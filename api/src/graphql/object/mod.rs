@@ -3,6 +3,7 @@
 
 mod api_key;
 mod audit_event;
+mod governance;
 mod group;
 mod org;
 mod plan;
@@ -18,6 +19,10 @@ use async_graphql::{Interface, OutputType};
 
 pub use api_key::{ApiKeyObject, CreatedApiKey};
 pub use audit_event::{AuditChainStatus, AuditEventObject};
+pub use governance::{
+    AutonomyStatus, Budget, ExecutionWindow, KillSwitchInForce, KillSwitchObject, KillSwitchScope, RateLimitStatus,
+    RoleGrantObject,
+};
 pub use group::GroupObject;
 pub use org::OrgObject;
 pub use plan::{ApprovalStageSpec, DecisionCheck, PlanEventGql, PlanObject, PlanPreview, PlanStep, VerdictGql};
@@ -48,6 +53,7 @@ pub enum Node {
     RoleBinding(RoleBindingObject),
     AuditEvent(AuditEventObject),
     Plan(PlanObject),
+    RoleGrant(RoleGrantObject),
 }
 
 /// Builds a Relay connection from a page.

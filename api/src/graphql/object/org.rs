@@ -47,6 +47,38 @@ impl OrgObject {
         Ok(self.0.allows(domain, &operation))
     }
 
+    /// Today's budget of the organization (it caps the sum of its projects).
+    async fn budget(&self, ctx: &Context<'_>) -> Result<super::Budget> {
+        Ok(crate::services::governance::budget(app(ctx)?, &self.0, None).await?.into())
+    }
+
+    /// The kill switch stopping work in the whole organization now (the instance's or its
+    /// own), if any.
+    async fn kill_switch(&self, ctx: &Context<'_>) -> Result<Option<super::KillSwitchInForce>> {
+        Ok(crate::services::governance::kill_switch(app(ctx)?, &self.0, None).await?.map(Into::into))
+    }
+
+    /// Time-boxed role grants the caller may see, newest first; `open` keeps the pending,
+    /// scheduled and active ones.
+    async fn role_grants(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(default = true)] open: bool,
+        #[graphql(default = 50)] first: i32,
+    ) -> Result<Vec<super::RoleGrantObject>> {
+        let app = app(ctx)?;
+        if !(1..=crate::services::page::MAX_PAGE).contains(&first) {
+            return Err(crate::error::Error::validation("first", "between 1 and 100").into());
+        }
+        let rows = crate::services::grants::list(app, &self.0, open, first as u64).await?;
+        let mut out = Vec::with_capacity(rows.len());
+        for g in rows {
+            let project_slug = crate::services::grants::project_of(app, &g).await?.map(|p| p.slug);
+            out.push(super::RoleGrantObject { model: g, now: app.clock.now(), project_slug });
+        }
+        Ok(out)
+    }
+
     /// The project `slug`, if the caller may read it.
     async fn project(&self, ctx: &Context<'_>, slug: String) -> Result<Option<ProjectObject>> {
         match projects::find_by_slug(app(ctx)?, &self.0, &slug).await {

@@ -71,6 +71,8 @@ pub struct DecisionCheck {
     pub code: String,
     pub message: String,
     pub rule: Option<PolicyRuleRef>,
+    /// When a refusal that passes with time (a rate limit, a closed window) would pass.
+    pub retry_at: Option<DateTime<Utc>>,
 }
 
 impl From<&Check> for DecisionCheck {
@@ -81,6 +83,7 @@ impl From<&Check> for DecisionCheck {
             code: c.code.clone(),
             message: c.message.clone(),
             rule: c.rule.as_ref().map(Into::into),
+            retry_at: c.retry_at,
         }
     }
 }
@@ -154,6 +157,12 @@ pub struct PlanPreview {
     pub approvals: Vec<ApprovalStageSpec>,
     pub steps: Vec<StepPreview>,
     pub policy_version: String,
+    /// Checks of the plan as a whole: budget, autonomy.
+    pub checks: Vec<DecisionCheck>,
+    /// Proposed with no person in the principal chain (autonomy applies).
+    pub unattended: bool,
+    /// Autonomy lets the plan start by itself.
+    pub auto_run: bool,
 }
 
 impl From<&PlanDecision> for PlanPreview {
@@ -166,6 +175,9 @@ impl From<&PlanDecision> for PlanPreview {
             approvals: d.approvals.iter().map(Into::into).collect(),
             steps: d.steps.iter().map(Into::into).collect(),
             policy_version: d.policy_version.clone(),
+            checks: d.checks.iter().map(Into::into).collect(),
+            unattended: d.unattended,
+            auto_run: d.auto_run,
         }
     }
 }

@@ -10,7 +10,7 @@ use crate::authz::{Domain, OrgAccess};
 use crate::engine::store;
 use crate::graphql::app;
 use crate::services::page::PageArgs;
-use crate::services::plans;
+use crate::services::{governance, plans};
 
 pub struct ProjectObject {
     access: OrgAccess,
@@ -88,6 +88,33 @@ impl ProjectObject {
     async fn state(&self, ctx: &Context<'_>) -> Result<Json<serde_json::Value>> {
         self.access.permit(Domain::Project(self.model.id), "state.read")?;
         Ok(Json(store::current_state(&app(ctx)?.db, self.model.org_id, self.model.id).await?))
+    }
+
+    /// Today's budget of the project: its limit (when policy sets one), spent, reserved and
+    /// what is left, and when the day turns over.
+    async fn budget(&self, ctx: &Context<'_>) -> Result<super::Budget> {
+        Ok(governance::budget(app(ctx)?, &self.access, Some(self.model.id)).await?.into())
+    }
+
+    /// The kill switch stopping work in the project now (the instance's, the organization's
+    /// or the project's own), if any.
+    async fn kill_switch(&self, ctx: &Context<'_>) -> Result<Option<super::KillSwitchInForce>> {
+        Ok(governance::kill_switch(app(ctx)?, &self.access, Some(self.model.id)).await?.map(Into::into))
+    }
+
+    /// Autonomous mode for unattended plans, and whether an approver paused it.
+    async fn autonomy(&self, ctx: &Context<'_>) -> Result<super::AutonomyStatus> {
+        Ok(governance::autonomy(app(ctx)?, &self.access, &self.model).await?)
+    }
+
+    /// Every rate limit that applies in the project, with its current use.
+    async fn rate_limits(&self, ctx: &Context<'_>) -> Result<Vec<super::RateLimitStatus>> {
+        Ok(governance::rate_limits(app(ctx)?, &self.access, self.model.id).await?)
+    }
+
+    /// The execution windows that apply in the project, and whether each is open now.
+    async fn windows(&self, ctx: &Context<'_>) -> Result<Vec<super::ExecutionWindow>> {
+        Ok(governance::windows(app(ctx)?, &self.access, self.model.id).await?)
     }
 
     /// SHA-256 of the canonical state document. Needs `state.read`.

@@ -2,11 +2,11 @@
 
 use crate::graphql::object::{
     ApiKeyObject, AuditEventObject, GroupObject, Node, OrgObject, PlanObject, ProjectObject, RoleBindingObject,
-    ServiceAccountObject,
+    RoleGrantObject, ServiceAccountObject,
 };
 use crate::graphql::{app, principal};
 use crate::services::locate::NodeId;
-use crate::services::{api_keys, audit_log, groups, orgs, plans, projects, roles, service_accounts};
+use crate::services::{api_keys, audit_log, grants, groups, orgs, plans, projects, roles, service_accounts};
 use async_graphql::{Context, ID, Object, Result};
 
 #[derive(Default)]
@@ -42,6 +42,11 @@ impl NodeQuery {
             NodeId::Plan(id) => {
                 let p = plans::find(app, &access, id).await?;
                 Node::Plan(PlanObject::new(access, p))
+            }
+            NodeId::RoleGrant(id) => {
+                let g = grants::find(app, &access, id).await?;
+                let project_slug = grants::project_of(app, &g).await?.map(|p| p.slug);
+                Node::RoleGrant(RoleGrantObject { model: g, now: app.clock.now(), project_slug })
             }
         })
     }

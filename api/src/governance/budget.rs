@@ -1,0 +1,478 @@
+//! Daily budgets, per project and per organization (the organization's caps the sum of its
+//! projects).
+//!
+//! Each budget scope keeps one ledger row per local day (in the budget's time zone, so the day
+//! turns over at local midnight whatever DST does). A plan's estimated cost is **reserved** when
+//! it is queued — on the project's row and the organization's row together, under their row
+//! locks, and only if `spent + reserved + cost` stays within every limit — so however many plans
+//! race, no ledger ever promises more than its limit. Each step that succeeds **settles** its
+//! actual cost (reserved becomes spent); when the plan ends, what it did not use is released.
+//! Crossing an alert threshold (e.g. 80 %) writes an audit entry, once per threshold and day.
+//!
+//! Lock order, shared by every writer: a plan's row, then the project ledger, then the org
+//! ledger, then the audit chain head. Callers that might reserve lock the ledgers before they
+//! append anything audited.
+
+use chrono::{DateTime, Duration, NaiveTime, Utc};
+use chrono_tz::Tz;
+use praetor_entities::{BudgetDayId, OrgId, ProjectId, TenantScoped, budget_day, budget_reservation, plan};
+use praetor_policy::decide::{Effective, Level};
+use praetor_policy::time::{local_instant, parse_tz};
+use sea_orm::sea_query::OnConflict;
+use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect, Set};
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+
+use super::snapshot::BudgetState;
+use crate::audit::Entry;
+use crate::error::{Error, Result};
+use crate::services::Write;
+
+/// The ledger scope of an organization's own row.
+pub const ORG_SCOPE: &str = "org";
+
+/// A budget as policy sets it (the strictest of a level's policies).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Spec {
+    pub level: &'static str,
+    pub policy: String,
+    pub limit: f64,
+    pub unit: String,
+    pub tz: Tz,
+    pub alert_at: Vec<f64>,
+}
+
+/// The project's and the organization's budgets. Instance-wide (pack) budgets cap each
+/// organization, so they count at the organization level.
+pub fn specs(effective: &Effective) -> (Option<Spec>, Option<Spec>) {
+    let mut project: Option<Spec> = None;
+    let mut org: Option<Spec> = None;
+    for (level, policy, b) in effective.budgets() {
+        let Ok(tz) = parse_tz(&b.timezone) else { continue };
+        let spec = Spec {
+            level: if level == Level::Project { "project" } else { "org" },
+            policy,
+            limit: b.daily,
+            unit: b.unit.clone(),
+            tz,
+            alert_at: b.alert_at.clone(),
+        };
+        let slot = if level == Level::Project { &mut project } else { &mut org };
+        if slot.as_ref().is_none_or(|s| spec.limit < s.limit) {
+            *slot = Some(spec);
+        }
+    }
+    (project, org)
+}
+
+/// The local day of `now` in `tz`: its date, its first instant and the next day's.
+pub fn local_day(tz: Tz, now: DateTime<Utc>) -> (String, DateTime<Utc>, DateTime<Utc>) {
+    let date = now.with_timezone(&tz).date_naive();
+    let start = local_instant(tz, date, NaiveTime::MIN).unwrap_or(now);
+    let next = date.succ_opt().and_then(|d| local_instant(tz, d, NaiveTime::MIN)).unwrap_or(now + Duration::days(1));
+    (date.format("%Y-%m-%d").to_string(), start, next)
+}
+
+fn tz_of(spec: Option<&Spec>) -> Tz {
+    spec.map(|s| s.tz).unwrap_or(Tz::UTC)
+}
+
+/// Why a cost does not fit a budget (the body of `BUDGET_EXCEEDED`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Exceeded {
+    pub level: String,
+    pub policy: String,
+    pub limit: f64,
+    pub spent: f64,
+    pub reserved: f64,
+    pub cost: f64,
+    pub unit: String,
+}
+
+impl Exceeded {
+    pub fn message(&self) -> String {
+        format!(
+            "the {} budget `{}` allows {} {unit} a day; {} spent and {} reserved leave {} for a plan costing {}",
+            self.level,
+            self.policy,
+            fmt(self.limit),
+            fmt(self.spent),
+            fmt(self.reserved),
+            fmt((self.limit - self.spent - self.reserved).max(0.0)),
+            fmt(self.cost),
+            unit = self.unit,
+        )
+    }
+
+    pub fn error(&self) -> Error {
+        Error::BudgetExceeded(Box::new(self.clone()))
+    }
+}
+
+fn fmt(x: f64) -> String {
+    if x.fract() == 0.0 { format!("{x:.0}") } else { format!("{x:.2}") }
+}
+
+/// The first budget `cost` does not fit, if any.
+pub fn check(states: &[BudgetState], cost: f64) -> Option<Exceeded> {
+    states.iter().find(|b| b.spent + b.reserved + cost > b.limit + 1e-9).map(|b| Exceeded {
+        level: b.level.clone(),
+        policy: b.policy.clone(),
+        limit: b.limit,
+        spent: b.spent,
+        reserved: b.reserved,
+        cost,
+        unit: b.unit.clone(),
+    })
+}
+
+/// The day's spend forecast with a plan costing `cost`: what is spent and reserved, the plan,
+/// and the rest of the day at the rate spent so far (measured over at least an hour, so one
+/// early plan does not extrapolate wildly).
+pub fn forecast(b: &BudgetState, cost: f64, now: DateTime<Utc>) -> f64 {
+    let elapsed = ((now - b.day_start).num_seconds() as f64 / 3600.0).max(1.0);
+    let remaining = ((b.resets_at - now).num_seconds() as f64 / 3600.0).max(0.0);
+    b.spent + b.reserved + cost + b.spent / elapsed * remaining
+}
+
+fn scope_of(project: ProjectId) -> String {
+    project.to_string()
+}
+
+async fn row<C: ConnectionTrait>(db: &C, org: OrgId, scope: &str, day: &str) -> Result<Option<budget_day::Model>> {
+    Ok(budget_day::Entity::find_in_org(org)
+        .filter(budget_day::Column::Scope.eq(scope))
+        .filter(budget_day::Column::Day.eq(day))
+        .one(db)
+        .await?)
+}
+
+/// The ledger row of a scope and day, created if missing, locked until the transaction ends.
+async fn lock_row<C: ConnectionTrait>(
+    txn: &C,
+    org: OrgId,
+    scope: &str,
+    project: Option<ProjectId>,
+    day: &str,
+    now: DateTime<Utc>,
+) -> Result<budget_day::Model> {
+    let fresh = budget_day::ActiveModel {
+        id: Set(BudgetDayId::generate()),
+        org_id: Set(org),
+        scope: Set(scope.to_string()),
+        project_id: Set(project),
+        day: Set(day.to_string()),
+        spent: Set(0.0),
+        reserved: Set(0.0),
+        alerts: Set("[]".into()),
+        updated_at: Set(now),
+    };
+    // Concurrent first writers of a day: one inserts, the others find the row.
+    budget_day::Entity::insert(fresh)
+        .on_conflict(
+            OnConflict::columns([budget_day::Column::OrgId, budget_day::Column::Scope, budget_day::Column::Day])
+                .do_nothing()
+                .to_owned(),
+        )
+        .exec_without_returning(txn)
+        .await?;
+    budget_day::Entity::find_in_org(org)
+        .filter(budget_day::Column::Scope.eq(scope))
+        .filter(budget_day::Column::Day.eq(day))
+        .lock_exclusive()
+        .one(txn)
+        .await?
+        .ok_or_else(|| Error::internal("budget ledger row vanished"))
+}
+
+fn state(spec: &Spec, r: Option<&budget_day::Model>, now: DateTime<Utc>) -> BudgetState {
+    let (day, start, next) = local_day(spec.tz, now);
+    BudgetState {
+        level: spec.level.to_string(),
+        policy: spec.policy.clone(),
+        limit: spec.limit,
+        unit: spec.unit.clone(),
+        timezone: spec.tz.name().to_string(),
+        day,
+        spent: r.map(|r| r.spent).unwrap_or(0.0),
+        reserved: r.map(|r| r.reserved).unwrap_or(0.0),
+        alert_at: spec.alert_at.clone(),
+        day_start: start,
+        resets_at: next,
+    }
+}
+
+/// Today's state of the project's and the organization's budgets (those with a limit),
+/// project first.
+pub async fn states<C: ConnectionTrait>(
+    db: &C,
+    org: OrgId,
+    project: ProjectId,
+    effective: &Effective,
+    now: DateTime<Utc>,
+) -> Result<Vec<BudgetState>> {
+    let (p, o) = specs(effective);
+    let mut out = Vec::new();
+    if let Some(spec) = &p {
+        let (day, _, _) = local_day(spec.tz, now);
+        out.push(state(spec, row(db, org, &scope_of(project), &day).await?.as_ref(), now));
+    }
+    if let Some(spec) = &o {
+        let (day, _, _) = local_day(spec.tz, now);
+        out.push(state(spec, row(db, org, ORG_SCOPE, &day).await?.as_ref(), now));
+    }
+    Ok(out)
+}
+
+/// A budget scope's day as shown to people: spending is tracked even without a limit.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Status {
+    pub limit: Option<f64>,
+    pub unit: String,
+    pub timezone: String,
+    pub policy: Option<String>,
+    pub day: String,
+    pub spent: f64,
+    pub reserved: f64,
+    pub resets_at: DateTime<Utc>,
+    pub alert_at: Vec<f64>,
+}
+
+/// The budget of a project (`Some`) or of the organization (`None`) today.
+pub async fn status<C: ConnectionTrait>(
+    db: &C,
+    org: OrgId,
+    project: Option<ProjectId>,
+    effective: &Effective,
+    now: DateTime<Utc>,
+) -> Result<Status> {
+    let (p, o) = specs(effective);
+    let spec = if project.is_some() { p } else { o };
+    let tz = tz_of(spec.as_ref());
+    let (day, _, next) = local_day(tz, now);
+    let scope = project.map(scope_of).unwrap_or_else(|| ORG_SCOPE.to_string());
+    let r = row(db, org, &scope, &day).await?;
+    Ok(Status {
+        limit: spec.as_ref().map(|s| s.limit),
+        unit: spec.as_ref().map(|s| s.unit.clone()).unwrap_or_else(|| "credits".into()),
+        timezone: tz.name().to_string(),
+        policy: spec.as_ref().map(|s| s.policy.clone()),
+        day,
+        spent: r.as_ref().map(|r| r.spent).unwrap_or(0.0),
+        reserved: r.as_ref().map(|r| r.reserved).unwrap_or(0.0),
+        resets_at: next,
+        alert_at: spec.map(|s| s.alert_at).unwrap_or_default(),
+    })
+}
+
+/// Locks the project's and the organization's ledgers for today (in that order), for a
+/// transaction that may reserve. Call before anything in the transaction is audited.
+pub async fn lock_ledgers<C: ConnectionTrait>(
+    txn: &C,
+    org: OrgId,
+    project: ProjectId,
+    effective: &Effective,
+    now: DateTime<Utc>,
+) -> Result<(budget_day::Model, budget_day::Model)> {
+    let (p, o) = specs(effective);
+    let (pday, _, _) = local_day(tz_of(p.as_ref()), now);
+    let (oday, _, _) = local_day(tz_of(o.as_ref()), now);
+    let prow = lock_row(txn, org, &scope_of(project), Some(project), &pday, now).await?;
+    let orow = lock_row(txn, org, ORG_SCOPE, None, &oday, now).await?;
+    Ok((prow, orow))
+}
+
+/// What happened to a reservation request.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Reserved {
+    /// Held on the ledgers (or nothing to hold: a free plan).
+    Yes,
+    No(Exceeded),
+}
+
+/// Reserves `plan`'s estimated cost for today, if every budget has room. Free plans reserve
+/// nothing. Alerts for thresholds crossed are audited in `w`.
+pub async fn reserve(w: &mut Write<'_>, plan: &plan::Model, effective: &Effective) -> Result<Reserved> {
+    let cost = plan.cost.max(0.0);
+    if cost <= 0.0 {
+        return Ok(Reserved::Yes);
+    }
+    let now = w.now();
+    let (p, o) = specs(effective);
+    let (prow, orow) = lock_ledgers(w.txn(), plan.org_id, plan.project_id, effective, now).await?;
+    for (spec, r) in [(&p, &prow), (&o, &orow)] {
+        if let Some(spec) = spec
+            && let Some(x) = check(&[state(spec, Some(r), now)], cost)
+        {
+            return Ok(Reserved::No(x));
+        }
+    }
+    budget_reservation::ActiveModel {
+        plan_id: Set(plan.id),
+        org_id: Set(plan.org_id),
+        project_id: Set(plan.project_id),
+        project_day: Set(prow.day.clone()),
+        org_day: Set(orow.day.clone()),
+        amount: Set(cost),
+        estimated: Set(cost),
+        settled: Set(0.0),
+        created_at: Set(now),
+    }
+    .insert(w.txn())
+    .await?;
+    for (spec, r) in [(p, prow), (o, orow)] {
+        let (spent, reserved) = (r.spent, r.reserved + cost);
+        update(w, r, spent, reserved, spec.as_ref(), plan).await?;
+    }
+    Ok(Reserved::Yes)
+}
+
+/// Writes a ledger row's new figures and audits every alert threshold they cross.
+async fn update(
+    w: &mut Write<'_>,
+    r: budget_day::Model,
+    spent: f64,
+    reserved: f64,
+    spec: Option<&Spec>,
+    plan: &plan::Model,
+) -> Result<()> {
+    let mut raised: Vec<f64> = serde_json::from_str(&r.alerts).unwrap_or_default();
+    let mut crossed = Vec::new();
+    if let Some(spec) = spec {
+        for t in &spec.alert_at {
+            let committed = spent + reserved;
+            if committed >= spec.limit * t - 1e-9 && !raised.iter().any(|x| (x - t).abs() < 1e-9) {
+                raised.push(*t);
+                crossed.push(*t);
+            }
+        }
+    }
+    let org = r.org_id;
+    let day = r.day.clone();
+    let scope = r.scope.clone();
+    let mut active: budget_day::ActiveModel = r.into();
+    active.spent = Set(spent);
+    active.reserved = Set(reserved.max(0.0));
+    active.alerts = Set(serde_json::to_string(&raised).unwrap_or_else(|_| "[]".into()));
+    active.updated_at = Set(w.now());
+    active.update(w.txn()).await?;
+    if let Some(spec) = spec {
+        for t in crossed {
+            w.audit(
+                org,
+                Entry::new(
+                    "budget.threshold_crossed",
+                    if scope == ORG_SCOPE { org.to_string() } else { scope.clone() },
+                    json!({
+                        "level": spec.level, "policy": spec.policy, "threshold": t, "limit": spec.limit,
+                        "spent": spent, "reserved": reserved, "day": day, "unit": spec.unit,
+                        "plan": plan.id.to_string(),
+                    }),
+                ),
+            )
+            .await?;
+        }
+    }
+    Ok(())
+}
+
+/// Settles a step's actual cost (`cost`) and, when `finished`, releases what the plan did not
+/// use. Plans that reserved nothing have nothing to settle. Runs before the transaction audits
+/// anything (see the lock order above).
+pub async fn settle(w: &mut Write<'_>, plan: &plan::Model, cost: f64, finished: bool) -> Result<()> {
+    let Some(res) = budget_reservation::Entity::find_in_org(plan.org_id)
+        .filter(budget_reservation::Column::PlanId.eq(plan.id))
+        .one(w.txn())
+        .await?
+    else {
+        return Ok(());
+    };
+    if cost <= 0.0 && !finished {
+        return Ok(());
+    }
+    let now = w.now();
+    let take = cost.max(0.0).min(res.amount);
+    let release = if finished { res.amount - take } else { 0.0 };
+    let policy = w.app().policies.effective(w.txn(), plan.org_id, Some(plan.project_id)).await?;
+    let (p, o) = specs(&policy.effective);
+    let prow = lock_row(w.txn(), plan.org_id, &scope_of(plan.project_id), Some(plan.project_id), &res.project_day, now)
+        .await?;
+    let orow = lock_row(w.txn(), plan.org_id, ORG_SCOPE, None, &res.org_day, now).await?;
+    for (spec, r) in [(p, prow), (o, orow)] {
+        let spent = r.spent + cost.max(0.0);
+        let reserved = r.reserved - take - release;
+        update(w, r, spent, reserved, spec.as_ref(), plan).await?;
+    }
+    if finished {
+        budget_reservation::Entity::delete_by_id(res.plan_id).exec(w.txn()).await?;
+    } else {
+        let mut active: budget_reservation::ActiveModel = res.clone().into();
+        active.amount = Set(res.amount - take);
+        active.settled = Set(res.settled + cost.max(0.0));
+        active.update(w.txn()).await?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn t(s: &str) -> DateTime<Utc> {
+        DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc)
+    }
+
+    #[test]
+    fn the_day_turns_over_at_local_midnight_across_dst() {
+        let berlin: Tz = "Europe/Berlin".parse().unwrap();
+        // 23:30Z on 28 March is 00:30 on 29 March in Berlin (still winter time, UTC+1).
+        let (day, start, next) = local_day(berlin, t("2026-03-28T23:30:00Z"));
+        assert_eq!(day, "2026-03-29");
+        assert_eq!(start, t("2026-03-28T23:00:00Z"));
+        // 29 March has 23 hours in Berlin: the next day starts at 22:00Z.
+        assert_eq!(next, t("2026-03-29T22:00:00Z"));
+        let (day, _, _) = local_day(berlin, t("2026-03-28T22:59:59Z"));
+        assert_eq!(day, "2026-03-28");
+        // 25 October has 25 hours.
+        let (_, start, next) = local_day(berlin, t("2026-10-25T12:00:00Z"));
+        assert_eq!(next - start, Duration::hours(25));
+    }
+
+    fn budget(limit: f64, spent: f64, reserved: f64) -> BudgetState {
+        BudgetState {
+            level: "project".into(),
+            policy: "p".into(),
+            limit,
+            unit: "credits".into(),
+            timezone: "UTC".into(),
+            day: "2026-11-24".into(),
+            spent,
+            reserved,
+            alert_at: vec![],
+            day_start: t("2026-11-24T00:00:00Z"),
+            resets_at: t("2026-11-25T00:00:00Z"),
+        }
+    }
+
+    #[test]
+    fn a_cost_fits_exactly_up_to_the_limit() {
+        assert_eq!(check(&[budget(100.0, 60.0, 30.0)], 10.0), None);
+        let x = check(&[budget(100.0, 60.0, 30.0)], 10.5).unwrap();
+        assert_eq!((x.limit, x.spent, x.reserved, x.cost), (100.0, 60.0, 30.0, 10.5));
+        assert!(x.message().contains("leave 10 for a plan costing 10.50"), "{}", x.message());
+        // The organization's budget caps even when the project's has room.
+        let mut org = budget(50.0, 45.0, 0.0);
+        org.level = "org".into();
+        assert_eq!(check(&[budget(100.0, 0.0, 0.0), org], 10.0).unwrap().level, "org");
+    }
+
+    #[test]
+    fn forecasts_extrapolate_the_days_rate() {
+        let b = budget(100.0, 30.0, 0.0);
+        // At 06:00, 30 spent in 6 h: 5/h for 18 more hours, plus the plan.
+        assert_eq!(forecast(&b, 5.0, t("2026-11-24T06:00:00Z")), 30.0 + 5.0 + 90.0);
+        // Early in the day the rate is measured over at least an hour.
+        let early = budget(100.0, 2.0, 0.0);
+        assert_eq!(forecast(&early, 0.0, t("2026-11-24T00:30:00Z")), 2.0 + 2.0 * 23.5);
+    }
+}

@@ -1,0 +1,98 @@
+//! Kill switches: which one is in force for a project, with a short-lived in-process cache.
+//!
+//! The executor asks before every step and while a handler runs, so the answer must be cheap
+//! and fresh: a process that changed a switch forgets its cache at once, and other processes
+//! sharing the database see the change within [`FRESH_FOR`].
+
+use std::collections::HashMap;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use praetor_entities::{OrgId, ProjectId, kill_switch};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
+
+use super::snapshot::KillInfo;
+use crate::auth::ActorRef;
+use crate::error::Result;
+
+/// How long a cached answer is trusted: well under the one second in which a switch must stop
+/// new steps everywhere.
+pub const FRESH_FOR: Duration = Duration::from_millis(250);
+
+pub fn scope_key(org: Option<OrgId>, project: Option<ProjectId>) -> String {
+    match (org, project) {
+        (_, Some(p)) => format!("project:{p}"),
+        (Some(o), None) => format!("org:{o}"),
+        (None, None) => "global".to_string(),
+    }
+}
+
+fn info(row: &kill_switch::Model) -> KillInfo {
+    let chain: Vec<ActorRef> = serde_json::from_str(&row.actor).unwrap_or_default();
+    KillInfo {
+        scope: row.scope.clone(),
+        reason: row.reason.clone(),
+        by: chain.last().map(|a| a.name.clone()).unwrap_or_else(|| "unknown".into()),
+        at: row.engaged_at,
+    }
+}
+
+/// The engaged switch that covers `project` (or the organization), broadest first: the
+/// instance's, then the organization's, then the project's.
+pub async fn in_force<C: ConnectionTrait>(db: &C, org: OrgId, project: Option<ProjectId>) -> Result<Option<KillInfo>> {
+    let mut keys = vec![scope_key(None, None), scope_key(Some(org), None)];
+    if let Some(p) = project {
+        keys.push(scope_key(Some(org), Some(p)));
+    }
+    let rows = kill_switch::Entity::find()
+        .filter(kill_switch::Column::ScopeKey.is_in(keys))
+        .filter(kill_switch::Column::Engaged.eq(true))
+        .all(db)
+        .await?;
+    let rank = |s: &str| match s {
+        "global" => 0,
+        "org" => 1,
+        _ => 2,
+    };
+    Ok(rows.iter().min_by_key(|r| rank(&r.scope)).map(info))
+}
+
+/// When an answer was read, and the answer.
+type Cached = (Instant, Option<KillInfo>);
+
+#[derive(Default)]
+pub struct Cache {
+    entries: Mutex<HashMap<(OrgId, Option<ProjectId>), Cached>>,
+}
+
+impl Cache {
+    /// The switch in force for `project`, at most [`FRESH_FOR`] old.
+    pub async fn get<C: ConnectionTrait>(
+        &self,
+        db: &C,
+        org: OrgId,
+        project: Option<ProjectId>,
+    ) -> Result<Option<KillInfo>> {
+        if let Ok(map) = self.entries.lock()
+            && let Some((at, hit)) = map.get(&(org, project))
+            && at.elapsed() < FRESH_FOR
+        {
+            return Ok(hit.clone());
+        }
+        let fresh = in_force(db, org, project).await?;
+        if let Ok(mut map) = self.entries.lock() {
+            if map.len() > 10_000 {
+                map.clear();
+            }
+            map.insert((org, project), (Instant::now(), fresh.clone()));
+        }
+        Ok(fresh)
+    }
+
+    /// Forgets everything (after this process changed a switch).
+    pub fn invalidate(&self) {
+        if let Ok(mut map) = self.entries.lock() {
+            map.clear();
+        }
+    }
+}

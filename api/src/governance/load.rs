@@ -1,0 +1,78 @@
+//! Reads the governance [`Snapshot`] a decision needs: the kill switch in force, the rate-limit
+//! hits of every limit the plan's steps count against, today's budgets, and autonomy inputs.
+
+use chrono::{DateTime, Duration, Utc};
+use praetor_entities::{OrgId, ProjectId, TenantScoped, plan, project};
+use praetor_policy::decide::Effective;
+use sea_orm::{ColumnTrait, ConnectionTrait, PaginatorTrait, QueryFilter};
+use serde_json::Value;
+
+use super::snapshot::{AutonomyState, Phase, Snapshot};
+use super::{autonomy, budget, kill, rate};
+use crate::engine::model::Step;
+use crate::error::Result;
+
+/// What to read the snapshot for.
+pub struct For<'a> {
+    pub org: OrgId,
+    pub project: ProjectId,
+    pub effective: &'a Effective,
+    pub principal: &'a Value,
+    pub steps: &'a [Step],
+    pub phase: Phase,
+    pub now: DateTime<Utc>,
+}
+
+/// Every rate-limit key the steps count against in this phase (sorted, distinct).
+pub fn rate_keys(f: &For<'_>) -> Vec<String> {
+    let mut keys: Vec<String> = f
+        .steps
+        .iter()
+        .flat_map(|s| rate::applicable(f.effective, &s.action, f.org, f.project, f.principal))
+        .map(|a| a.key(f.phase))
+        .collect();
+    keys.sort();
+    keys.dedup();
+    keys
+}
+
+/// Reads the snapshot. `kills` is the executor's cache (fresh within a fraction of a second);
+/// without it the switches are read from `db`.
+pub async fn snapshot<C: ConnectionTrait>(db: &C, kills: Option<&kill::Cache>, f: &For<'_>) -> Result<Snapshot> {
+    let kill = match kills {
+        Some(cache) => cache.get(db, f.org, Some(f.project)).await?,
+        None => kill::in_force(db, f.org, Some(f.project)).await?,
+    };
+    let rates = rate::load(db, &rate_keys(f), f.now).await?;
+    let mut snap = Snapshot { phase: f.phase, kill, rates, ..Default::default() };
+    if f.phase == Phase::Propose {
+        snap.budgets = budget::states(db, f.org, f.project, f.effective, f.now).await?;
+        let hour_ago = f.now - Duration::hours(1);
+        let since = |t: DateTime<Utc>| {
+            plan::Entity::find_in_org(f.org)
+                .filter(plan::Column::ProjectId.eq(f.project))
+                .filter(plan::Column::CreatedAt.gt(t))
+        };
+        let (_, day_start, _) = budget::local_day(
+            budget::specs(f.effective).0.or(budget::specs(f.effective).1).map(|s| s.tz).unwrap_or(chrono_tz::UTC),
+            f.now,
+        );
+        snap.plans_this_hour = since(hour_ago).count(db).await? as u32;
+        snap.plans_today = since(day_start).count(db).await? as u32;
+        let unattended = autonomy::unattended(f.principal);
+        let mut state = AutonomyState { unattended, ..Default::default() };
+        if unattended && f.effective.autonomy_configured() {
+            state.plans_this_hour = since(hour_ago).filter(plan::Column::Unattended.eq(true)).count(db).await? as u32;
+            let p = project::Entity::find_in_org(f.org).filter(project::Column::Id.eq(f.project)).one(db).await?;
+            state.paused = p.and_then(|p| p.autonomy_paused_at.and(p.autonomy_pause)).map(|raw| {
+                let v: Value = serde_json::from_str(&raw).unwrap_or(Value::Null);
+                (
+                    v.get("by").and_then(Value::as_str).unwrap_or("an approver").to_string(),
+                    v.get("reason").and_then(Value::as_str).unwrap_or("").to_string(),
+                )
+            });
+        }
+        snap.autonomy = state;
+    }
+    Ok(snap)
+}

@@ -1,0 +1,47 @@
+//! Human override of autonomous mode: an approver pauses a project's autonomy (unattended plans
+//! then wait for a person, whatever policy allows) and resumes it later. Both are audited.
+
+use praetor_entities::{ProjectId, project};
+use sea_orm::{ActiveModelTrait, Set};
+use serde_json::json;
+
+use crate::AppState;
+use crate::audit::{Entry, canonical_json};
+use crate::authz::{Domain, OrgAccess};
+use crate::error::{Error, Result};
+
+/// Pauses (`paused`) or resumes the project's autonomy. Needs `plan.approve` in the project:
+/// whoever may approve plans may take unattended running away.
+pub async fn set_paused(
+    app: &AppState,
+    access: &OrgAccess,
+    project: ProjectId,
+    paused: bool,
+    reason: &str,
+) -> Result<project::Model> {
+    let reason = super::validate::text("reason", reason, 2_000)?;
+    let p = super::projects::find_by_id(app, access, project).await?;
+    let permit = access.permit(Domain::Project(p.id), "plan.approve")?;
+    if paused && reason.trim().is_empty() {
+        return Err(Error::validation("reason", "say why autonomy is paused"));
+    }
+    if paused == p.autonomy_paused_at.is_some() {
+        let now = if paused { "already paused" } else { "not paused" };
+        return Err(Error::Conflict(format!("the project's autonomy is {now}")));
+    }
+    let actor = permit.principal().actor();
+    let mut w = app.write(permit.principal().chain()).await?;
+    let mut active: project::ActiveModel = p.into();
+    if paused {
+        active.autonomy_paused_at = Set(Some(w.now()));
+        active.autonomy_pause = Set(Some(canonical_json(&json!({"by": actor.name, "reason": reason}))));
+    } else {
+        active.autonomy_paused_at = Set(None);
+        active.autonomy_pause = Set(None);
+    }
+    let p = active.update(w.txn()).await?;
+    let kind = if paused { "autonomy.paused" } else { "autonomy.resumed" };
+    w.audit(p.org_id, Entry::new(kind, p.id, json!({"project": p.slug, "reason": reason}))).await?;
+    w.commit().await?;
+    Ok(p)
+}

@@ -1,0 +1,113 @@
+//! Read models of governance for dashboards: budgets, rate-limit usage, autonomy, execution
+//! windows and the kill switch in force. Each needs read access to the project (or org).
+
+use chrono::Duration;
+use praetor_entities::{ProjectId, TenantScoped, plan, project};
+use sea_orm::{ColumnTrait, PaginatorTrait, QueryFilter};
+use serde_json::Value;
+
+use crate::AppState;
+use crate::authz::{Domain, OrgAccess};
+use crate::error::Result;
+use crate::governance::snapshot::{KillInfo, Phase};
+use crate::governance::{budget, kill, rate};
+use crate::graphql::object::{AutonomyStatus, ExecutionWindow, RateLimitStatus};
+
+/// Today's budget of a project (`Some`) or of the organization.
+pub async fn budget(app: &AppState, access: &OrgAccess, project: Option<ProjectId>) -> Result<budget::Status> {
+    match project {
+        Some(p) => access.read_permit(Domain::Project(p), "project.read", "project")?,
+        None => access.read_permit(Domain::Org, "org.read", "organization")?,
+    };
+    let policy = app.policies.effective(&app.db, access.org_id(), project).await?;
+    budget::status(&app.db, access.org_id(), project, &policy.effective, app.clock.now()).await
+}
+
+/// The kill switch that stops work in the project (or the organization) now, if any.
+pub async fn kill_switch(app: &AppState, access: &OrgAccess, project: Option<ProjectId>) -> Result<Option<KillInfo>> {
+    match project {
+        Some(p) => access.read_permit(Domain::Project(p), "project.read", "project")?,
+        None => access.read_permit(Domain::Org, "org.read", "organization")?,
+    };
+    kill::in_force(&app.db, access.org_id(), project).await
+}
+
+pub async fn autonomy(app: &AppState, access: &OrgAccess, p: &project::Model) -> Result<AutonomyStatus> {
+    access.read_permit(Domain::Project(p.id), "project.read", "project")?;
+    let policy = app.policies.effective(&app.db, access.org_id(), Some(p.id)).await?;
+    let a = policy.effective.autonomy();
+    let pause: Value = p.autonomy_pause.as_deref().and_then(|s| serde_json::from_str(s).ok()).unwrap_or(Value::Null);
+    let recent = plan::Entity::find_in_org(access.org_id())
+        .filter(plan::Column::ProjectId.eq(p.id))
+        .filter(plan::Column::Unattended.eq(true))
+        .filter(plan::Column::CreatedAt.gt(app.clock.now() - Duration::hours(1)))
+        .count(&app.db)
+        .await?;
+    Ok(AutonomyStatus {
+        configured: policy.effective.autonomy_configured(),
+        mode: serde_json::to_value(a.mode).ok().and_then(|v| v.as_str().map(String::from)).unwrap_or_default(),
+        max_risk: a.max_risk.map(|r| r.as_str().to_string()),
+        max_cost_per_plan: a.max_cost_per_plan,
+        max_plans_per_hour: a.max_plans_per_hour,
+        paused: p.autonomy_paused_at.is_some(),
+        paused_by: pause.get("by").and_then(Value::as_str).map(String::from),
+        pause_reason: pause.get("reason").and_then(Value::as_str).map(String::from),
+        paused_at: p.autonomy_paused_at,
+        unattended_plans_last_hour: recent as u32,
+    })
+}
+
+/// Every rate limit of the project's effective policy, with how much of it is used now (limits
+/// per principal as they count for the caller).
+pub async fn rate_limits(app: &AppState, access: &OrgAccess, project: ProjectId) -> Result<Vec<RateLimitStatus>> {
+    access.read_permit(Domain::Project(project), "project.read", "project")?;
+    let policy = app.policies.effective(&app.db, access.org_id(), Some(project)).await?;
+    let principal = crate::governance::pipeline::principal_value(access.principal(), &[]);
+    let now = app.clock.now();
+    let limits = rate::all(&policy.effective, access.org_id(), project, &principal);
+    let keys: Vec<String> = limits.iter().flat_map(|(a, _)| [a.key(Phase::Propose), a.key(Phase::Execute)]).collect();
+    let hits = rate::load(&app.db, &keys, now).await?;
+    let used = |key: String, secs: i64| -> u32 {
+        hits.get(&key).map(|h| h.iter().filter(|t| now < **t + Duration::seconds(secs)).count() as u32).unwrap_or(0)
+    };
+    Ok(limits
+        .into_iter()
+        .map(|(a, actions)| RateLimitStatus {
+            scope: serde_json::to_value(a.scope).ok().and_then(|v| v.as_str().map(String::from)).unwrap_or_default(),
+            actions,
+            per_minute: a.per_minute,
+            per_hour: a.per_hour,
+            proposals_last_minute: used(a.key(Phase::Propose), 60),
+            proposals_last_hour: used(a.key(Phase::Propose), rate::LONGEST),
+            executions_last_minute: used(a.key(Phase::Execute), 60),
+            executions_last_hour: used(a.key(Phase::Execute), rate::LONGEST),
+            name: a.name,
+        })
+        .collect())
+}
+
+/// The execution windows of the project's effective policy, open or not right now.
+pub async fn windows(app: &AppState, access: &OrgAccess, project: ProjectId) -> Result<Vec<ExecutionWindow>> {
+    access.read_permit(Domain::Project(project), "project.read", "project")?;
+    let policy = app.policies.effective(&app.db, access.org_id(), Some(project)).await?;
+    let now = app.clock.now();
+    let mut out = Vec::new();
+    for l in policy.effective.layers() {
+        for p in &l.set.policies {
+            for (w, spec, _) in &p.windows {
+                out.push(ExecutionWindow {
+                    name: format!("{}/{}", p.name, w.name.clone().unwrap_or_else(|| "window".into())),
+                    level: l.level.as_str().into(),
+                    actions: w.actions.clone(),
+                    days: w.days.iter().map(|d| format!("{d:?}").to_lowercase()).collect(),
+                    from: w.from.clone(),
+                    to: w.to.clone(),
+                    timezone: w.timezone.clone(),
+                    open: spec.is_open(now),
+                    next_open: spec.next_open(now),
+                });
+            }
+        }
+    }
+    Ok(out)
+}

@@ -1,0 +1,338 @@
+//! Time-boxed role grants: just-in-time access that ends by itself.
+//!
+//! Someone who may bind roles in a scope (`role.bind`) grants a role to anyone for a bounded
+//! time; anyone in the organization may ask for a role for themselves. Policy (`grants:`) sets
+//! the longest duration and whether a grant needs a second person's approval; a request for
+//! oneself always does. The approver needs `role.bind` in the scope and is neither the requester
+//! nor the person who would get the role. A grant counts only between `valid_from` and
+//! `valid_until`: the organization's RBAC rules reload when one starts or ends, so expiry holds
+//! at the moment of every decision, not only when the cleanup sweep marks it expired.
+
+use chrono::{DateTime, Duration, Utc};
+use praetor_entities::{ProjectId, RoleGrantId, TenantScoped, group, project, role_grant, service_account};
+use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set};
+use serde_json::json;
+
+use super::roles::BindingSubject;
+use super::{users, validate};
+use crate::AppState;
+use crate::audit::{Entry, canonical_json};
+use crate::authz::{BUILTIN_ROLES, Domain, OrgAccess};
+use crate::error::{Error, Result};
+
+/// The longest grant when no policy says otherwise.
+pub const DEFAULT_MAX_HOURS: i64 = 24;
+/// How far ahead a grant may start.
+pub const MAX_LEAD_DAYS: i64 = 30;
+
+/// What a grant request asks for.
+pub struct Request {
+    pub subject: BindingSubject,
+    pub role: String,
+    pub project: Option<ProjectId>,
+    pub from: Option<DateTime<Utc>>,
+    pub until: DateTime<Utc>,
+    pub reason: String,
+}
+
+/// A grant's status as people see it: `pending`, `active` (and inside its interval),
+/// `scheduled` (approved, not started), `expired`, `rejected` or `revoked`.
+pub fn display_status(g: &role_grant::Model, now: DateTime<Utc>) -> &'static str {
+    match g.status.as_str() {
+        "pending" if g.valid_until <= now => "expired",
+        "pending" => "pending",
+        "active" | "expired" if g.valid_until <= now => "expired",
+        "active" if g.valid_from > now => "scheduled",
+        "active" => "active",
+        "rejected" => "rejected",
+        _ => "revoked",
+    }
+}
+
+fn domain_of(project: Option<ProjectId>) -> Domain {
+    project.map(Domain::Project).unwrap_or(Domain::Org)
+}
+
+/// Grants (or asks for) `req.role`. Returns the grant, `pending` when it needs approval.
+pub async fn grant(app: &AppState, access: &OrgAccess, req: Request) -> Result<role_grant::Model> {
+    if !BUILTIN_ROLES.contains(&req.role.as_str()) {
+        return Err(Error::validation(
+            "role",
+            format!("unknown role `{}`; known roles: {}", req.role, BUILTIN_ROLES.join(", ")),
+        ));
+    }
+    if req.project.is_some() && ["org_admin", "org_member"].contains(&req.role.as_str()) {
+        return Err(Error::validation("project", format!("`{}` can only be granted org-wide", req.role)));
+    }
+    if let Some(p) = req.project {
+        super::projects::find_by_id(app, access, p).await?;
+    }
+    let reason = validate::text("reason", &req.reason, 2_000)?;
+    if reason.trim().is_empty() {
+        return Err(Error::validation("reason", "say why the access is needed"));
+    }
+    let now = app.clock.now();
+    let from = req.from.unwrap_or(now);
+    if from < now - Duration::minutes(1) {
+        return Err(Error::validation("from", "a grant cannot start in the past"));
+    }
+    if from > now + Duration::days(MAX_LEAD_DAYS) {
+        return Err(Error::validation("from", format!("a grant starts within {MAX_LEAD_DAYS} days")));
+    }
+    if req.until <= from {
+        return Err(Error::validation("until", "must be after the start"));
+    }
+    let policy = app.policies.effective(&app.db, access.org_id(), req.project).await?;
+    let (max, policy_needs_approval) = policy.effective.grants().unwrap_or((Duration::hours(DEFAULT_MAX_HOURS), false));
+    if req.until - from > max {
+        return Err(Error::validation(
+            "until",
+            format!("a grant lasts at most {}h here (policy `grants.maxDuration`)", max.num_minutes() as f64 / 60.0),
+        ));
+    }
+    let domain = domain_of(req.project);
+    let may_bind = access.allows(domain, "role.bind");
+    let principal = access.principal();
+    let mut w = app.write(principal.chain()).await?;
+    let org = access.org_id();
+    let (kind, id, label) = match req.subject {
+        BindingSubject::UserEmail(email) => {
+            let email = validate::email("subject.userEmail", &email)?;
+            let is_me = principal.user().is_some_and(|u| u.email.eq_ignore_ascii_case(&email));
+            if !may_bind && !is_me {
+                return Err(Error::forbidden(format!(
+                    "without `role.bind` in {} you may only ask for access for yourself",
+                    if req.project.is_some() { "the project" } else { "the organization" }
+                )));
+            }
+            let u = users::find_or_provision(&mut w, org, &email).await?;
+            ("user", u.id.0, u.email)
+        }
+        other if !may_bind => {
+            drop(other);
+            return Err(Error::forbidden("granting to a group or service account needs `role.bind`"));
+        }
+        BindingSubject::Group(g) => {
+            let g = group::Entity::find_in_org(org)
+                .filter(group::Column::Id.eq(g))
+                .one(w.txn())
+                .await?
+                .ok_or_else(|| Error::not_found("group"))?;
+            ("group", g.id.0, g.name)
+        }
+        BindingSubject::ServiceAccount(sa) => {
+            let sa = service_account::Entity::find_in_org(org)
+                .filter(service_account::Column::Id.eq(sa))
+                .one(w.txn())
+                .await?
+                .ok_or_else(|| Error::not_found("service account"))?;
+            ("service_account", sa.id.0, sa.name)
+        }
+    };
+    let needs_approval = !may_bind || policy_needs_approval;
+    let status = if needs_approval { "pending" } else { "active" };
+    let grant = role_grant::ActiveModel {
+        id: Set(RoleGrantId::generate()),
+        org_id: Set(org),
+        subject_kind: Set(kind.into()),
+        subject_id: Set(id),
+        subject_label: Set(label.clone()),
+        role: Set(req.role.clone()),
+        domain: Set(req.project.map(|p| p.to_string()).unwrap_or_else(|| "*".into())),
+        project_id: Set(req.project),
+        valid_from: Set(from),
+        valid_until: Set(req.until),
+        reason: Set(reason.clone()),
+        status: Set(status.into()),
+        requested_by: Set(canonical_json(&serde_json::to_value(principal.chain()).map_err(Error::internal)?)),
+        requested_by_subject: Set(principal.rbac_subject()),
+        decided_by: Set(None),
+        decided_at: Set(None),
+        created_at: Set(w.now()),
+    }
+    .insert(w.txn())
+    .await?;
+    if !needs_approval {
+        w.bump_rbac_version(org).await?;
+    }
+    let kind_name = if needs_approval { "role.grant_requested" } else { "role.granted_temporarily" };
+    w.audit(
+        org,
+        Entry::new(
+            kind_name,
+            grant.id,
+            json!({
+                "subjectKind": kind, "subject": label, "role": req.role, "scope": grant.domain,
+                "from": from.to_rfc3339(), "until": req.until.to_rfc3339(), "reason": reason,
+            }),
+        ),
+    )
+    .await?;
+    w.commit().await?;
+    Ok(grant)
+}
+
+/// A grant the caller may see: their own, or any in a scope where they may read roles.
+pub async fn find(app: &AppState, access: &OrgAccess, id: RoleGrantId) -> Result<role_grant::Model> {
+    let g = role_grant::Entity::find_in_org(access.org_id())
+        .filter(role_grant::Column::Id.eq(id))
+        .one(&app.db)
+        .await?
+        .ok_or_else(|| Error::not_found("role grant"))?;
+    if g.requested_by_subject != access.principal().rbac_subject() {
+        access.read_permit(domain_of(g.project_id), "role.read", "role grant")?;
+    }
+    Ok(g)
+}
+
+/// Approves or rejects a pending grant. Needs `role.bind` in its scope; the requester and the
+/// person who would get the role cannot decide.
+pub async fn decide(
+    app: &AppState,
+    access: &OrgAccess,
+    id: RoleGrantId,
+    approve: bool,
+    comment: &str,
+) -> Result<role_grant::Model> {
+    let comment = validate::text("comment", comment, 2_000)?;
+    let g = find(app, access, id).await?;
+    let permit = access.permit(domain_of(g.project_id), "role.bind")?;
+    let principal = permit.principal();
+    let me = principal.rbac_subject();
+    if me == g.requested_by_subject {
+        return Err(Error::forbidden("the person who asked for a grant cannot decide on it"));
+    }
+    if g.subject_kind == "user" && principal.user().is_some_and(|u| u.id.0 == g.subject_id) {
+        return Err(Error::forbidden("you cannot approve access for yourself"));
+    }
+    if principal.user().is_none() {
+        return Err(Error::forbidden("only a person can approve access"));
+    }
+    let mut w = app.write(principal.chain()).await?;
+    let fresh = role_grant::Entity::find_in_org(g.org_id)
+        .filter(role_grant::Column::Id.eq(g.id))
+        .lock_exclusive()
+        .one(w.txn())
+        .await?
+        .ok_or_else(|| Error::not_found("role grant"))?;
+    if fresh.status != "pending" {
+        return Err(Error::Conflict(format!("the grant is {}, not waiting for a decision", fresh.status)));
+    }
+    if fresh.valid_until <= w.now() {
+        return Err(Error::Conflict("the grant's time is already over".into()));
+    }
+    let mut active: role_grant::ActiveModel = fresh.into();
+    active.status = Set(if approve { "active" } else { "rejected" }.into());
+    active.decided_by = Set(Some(canonical_json(&serde_json::to_value(principal.chain()).map_err(Error::internal)?)));
+    active.decided_at = Set(Some(w.now()));
+    let g = active.update(w.txn()).await?;
+    if approve {
+        w.bump_rbac_version(g.org_id).await?;
+    }
+    let kind = if approve { "role.grant_approved" } else { "role.grant_rejected" };
+    w.audit(
+        g.org_id,
+        Entry::new(
+            kind,
+            g.id,
+            json!({"subject": g.subject_label, "role": g.role, "scope": g.domain, "comment": comment}),
+        ),
+    )
+    .await?;
+    w.commit().await?;
+    Ok(g)
+}
+
+/// Ends a grant early. Needs `role.bind` in its scope.
+pub async fn revoke(app: &AppState, access: &OrgAccess, id: RoleGrantId, reason: &str) -> Result<role_grant::Model> {
+    let reason = validate::text("reason", reason, 2_000)?;
+    let g = find(app, access, id).await?;
+    let permit = access.permit(domain_of(g.project_id), "role.bind")?;
+    let mut w = app.write(permit.principal().chain()).await?;
+    if !matches!(g.status.as_str(), "active" | "pending") || g.valid_until <= w.now() {
+        return Err(Error::Conflict("the grant is already over".into()));
+    }
+    let mut active: role_grant::ActiveModel = g.into();
+    active.status = Set("revoked".into());
+    active.decided_by =
+        Set(Some(canonical_json(&serde_json::to_value(permit.principal().chain()).map_err(Error::internal)?)));
+    active.decided_at = Set(Some(w.now()));
+    let g = active.update(w.txn()).await?;
+    w.bump_rbac_version(g.org_id).await?;
+    w.audit(
+        g.org_id,
+        Entry::new("role.grant_revoked", g.id, json!({"subject": g.subject_label, "role": g.role, "reason": reason})),
+    )
+    .await?;
+    w.commit().await?;
+    Ok(g)
+}
+
+/// Grants the caller may see, newest first: every grant of the scopes where they may read
+/// roles, and their own requests. `open` keeps only pending, scheduled and active ones.
+pub async fn list(app: &AppState, access: &OrgAccess, open: bool, first: u64) -> Result<Vec<role_grant::Model>> {
+    let now = app.clock.now();
+    let mut q = role_grant::Entity::find_in_org(access.org_id()).order_by_desc(role_grant::Column::Id);
+    if open {
+        q = q
+            .filter(role_grant::Column::Status.is_in(["pending", "active"]))
+            .filter(role_grant::Column::ValidUntil.gt(now));
+    }
+    let me = access.principal().rbac_subject();
+    Ok(q.limit(1_000)
+        .all(&app.db)
+        .await?
+        .into_iter()
+        .filter(|g| g.requested_by_subject == me || access.allows(domain_of(g.project_id), "role.read"))
+        .take(first as usize)
+        .collect())
+}
+
+/// Marks grants whose time is over as expired, with an audit entry each (housekeeping: RBAC
+/// stopped counting them the moment they ended).
+pub async fn expire_due(app: &AppState) -> Result<u64> {
+    let now = app.clock.now();
+    // Engine housekeeping across organizations; each grant is then handled inside its own org.
+    let due = role_grant::Entity::find()
+        .filter(role_grant::Column::Status.eq("active"))
+        .filter(role_grant::Column::ValidUntil.lte(now))
+        .limit(100)
+        .all(&app.db)
+        .await?;
+    let mut n = 0;
+    for g in due {
+        let actor =
+            vec![crate::auth::ActorRef { kind: "system".into(), id: "engine".into(), name: "praetor engine".into() }];
+        let mut w = app.write(actor).await?;
+        let res = role_grant::Entity::update_many()
+            .col_expr(role_grant::Column::Status, sea_orm::sea_query::Expr::value("expired"))
+            .filter(role_grant::Column::Id.eq(g.id))
+            .filter(role_grant::Column::Status.eq("active"))
+            .exec(w.txn())
+            .await?;
+        if res.rows_affected == 0 {
+            continue;
+        }
+        w.bump_rbac_version(g.org_id).await?;
+        w.audit(
+            g.org_id,
+            Entry::new(
+                "role.grant_expired",
+                g.id,
+                json!({"subject": g.subject_label, "role": g.role, "scope": g.domain, "until": g.valid_until.to_rfc3339()}),
+            ),
+        )
+        .await?;
+        w.commit().await?;
+        n += 1;
+    }
+    Ok(n)
+}
+
+/// The project a grant applies to, if it exists (for display).
+pub async fn project_of(app: &AppState, g: &role_grant::Model) -> Result<Option<project::Model>> {
+    match g.project_id {
+        None => Ok(None),
+        Some(p) => Ok(project::Entity::find_in_org(g.org_id).filter(project::Column::Id.eq(p)).one(&app.db).await?),
+    }
+}

@@ -1,0 +1,243 @@
+//! Kill switches: engage and release, for one project, one organization or the whole instance.
+//!
+//! Engaging stops everything in scope: no new step starts (the executor asks before each step
+//! and while a handler runs), running plans are killed — the step in progress is cancelled and
+//! completed steps compensated where defined — and queued plans are held. Releasing either
+//! resumes the held plans or cancels them, as the releaser chooses. Who, why and when are in
+//! the audit chain of every organization concerned.
+
+use chrono::{DateTime, Utc};
+use praetor_entities::{KillSwitchId, OrgId, PlanId, ProjectId, TenantScoped, job, kill_switch, org, plan};
+use sea_orm::sea_query::Expr;
+use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QuerySelect, Set};
+use serde_json::json;
+
+use crate::AppState;
+use crate::audit::{Entry, canonical_json};
+use crate::auth::{ActorRef, Principal};
+use crate::authz::{Domain, InstanceAdmin, OrgAccess};
+use crate::engine::model::{PlanEvent, PlanStatus};
+use crate::engine::store;
+use crate::error::{Error, Result};
+use crate::governance::kill::scope_key;
+
+/// What a switch covers, with the proof that the caller may set it.
+pub enum Scope<'a> {
+    Global(&'a InstanceAdmin),
+    Org(&'a OrgAccess),
+    Project(&'a OrgAccess, ProjectId),
+}
+
+impl Scope<'_> {
+    fn ids(&self) -> (Option<OrgId>, Option<ProjectId>) {
+        match self {
+            Scope::Global(_) => (None, None),
+            Scope::Org(a) => (Some(a.org_id()), None),
+            Scope::Project(a, p) => (Some(a.org_id()), Some(*p)),
+        }
+    }
+
+    fn name(&self) -> &'static str {
+        match self {
+            Scope::Global(_) => "global",
+            Scope::Org(_) => "org",
+            Scope::Project(..) => "project",
+        }
+    }
+
+    fn principal(&self) -> &Principal {
+        match self {
+            Scope::Global(ia) => ia.principal(),
+            Scope::Org(a) | Scope::Project(a, _) => a.principal(),
+        }
+    }
+
+    /// Checks that the caller may set this switch (`killswitch.set` in the scope).
+    fn authorize(&self) -> Result<()> {
+        match self {
+            Scope::Global(_) => Ok(()),
+            Scope::Org(a) => a.permit(Domain::Org, "killswitch.set").map(|_| ()),
+            Scope::Project(a, p) => a.permit(Domain::Project(*p), "killswitch.set").map(|_| ()),
+        }
+    }
+}
+
+/// What happens to held plans on release.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OnRelease {
+    Resume,
+    Cancel,
+}
+
+impl OnRelease {
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            OnRelease::Resume => "resume",
+            OnRelease::Cancel => "cancel",
+        }
+    }
+}
+
+/// The outcome of setting a switch.
+pub struct Changed {
+    pub switch: kill_switch::Model,
+    /// Running plans woken to be killed (engage), or held plans resumed or cancelled (release).
+    pub plans: usize,
+}
+
+/// Organizations whose chains record a change of this scope.
+async fn orgs_of(app: &AppState, scope: &Scope<'_>) -> Result<Vec<OrgId>> {
+    match scope.ids() {
+        (Some(o), _) => Ok(vec![o]),
+        // The instance switch concerns every organization.
+        _ => Ok(org::Entity::find().select_only().column(org::Column::Id).into_tuple().all(&app.db).await?),
+    }
+}
+
+/// Plans in scope with `status` (the sweep spans organizations only for the instance switch).
+async fn plans_in(app: &AppState, scope: &Scope<'_>, status: PlanStatus) -> Result<Vec<(OrgId, PlanId)>> {
+    let mut q = plan::Entity::find()
+        .select_only()
+        .column(plan::Column::OrgId)
+        .column(plan::Column::Id)
+        .filter(plan::Column::Status.eq(status.as_str()));
+    match scope.ids() {
+        (Some(o), Some(p)) => q = q.filter(plan::Column::OrgId.eq(o)).filter(plan::Column::ProjectId.eq(p)),
+        (Some(o), None) => q = q.filter(plan::Column::OrgId.eq(o)),
+        _ => {}
+    }
+    Ok(q.into_tuple().all(&app.db).await?)
+}
+
+/// Moves the jobs of `plans` to run now and wakes the workers.
+async fn wake(app: &AppState, plans: &[(OrgId, PlanId)], now: DateTime<Utc>) -> Result<()> {
+    for chunk in plans.chunks(500) {
+        let ids: Vec<PlanId> = chunk.iter().map(|(_, p)| *p).collect();
+        job::Entity::update_many()
+            .col_expr(job::Column::RunAt, Expr::value(now))
+            .filter(job::Column::PlanId.is_in(ids))
+            .exec(&app.db)
+            .await?;
+    }
+    app.wakeup.notify_waiters();
+    app.wakeup.notify_one();
+    Ok(())
+}
+
+/// Engages (`engaged`) or releases the switch of `scope`.
+pub async fn set(
+    app: &AppState,
+    scope: Scope<'_>,
+    engaged: bool,
+    reason: &str,
+    on_release: OnRelease,
+) -> Result<Changed> {
+    scope.authorize()?;
+    let reason = super::validate::text("reason", reason, 2_000)?;
+    if engaged && reason.trim().is_empty() {
+        return Err(Error::validation("reason", "say why the kill switch is engaged"));
+    }
+    let key = {
+        let (o, p) = scope.ids();
+        scope_key(o, p)
+    };
+    let chain = scope.principal().chain();
+    let orgs = orgs_of(app, &scope).await?;
+    let mut w = app.write(chain.clone()).await?;
+    let now = w.now();
+    let existing =
+        kill_switch::Entity::find().filter(kill_switch::Column::ScopeKey.eq(key.as_str())).one(w.txn()).await?;
+    if !engaged && !existing.as_ref().is_some_and(|k| k.engaged) {
+        return Err(Error::Conflict("this kill switch is not engaged".into()));
+    }
+    let (o, p) = scope.ids();
+    let is_new = existing.is_none();
+    let mut active = match existing {
+        Some(row) => row.into(),
+        None => kill_switch::ActiveModel {
+            id: Set(KillSwitchId::generate()),
+            scope_key: Set(key.clone()),
+            scope: Set(scope.name().into()),
+            org_id: Set(o),
+            project_id: Set(p),
+            ..Default::default()
+        },
+    };
+    active.engaged = Set(engaged);
+    active.actor = Set(canonical_json(&serde_json::to_value(&chain).map_err(Error::internal)?));
+    active.updated_at = Set(now);
+    if engaged {
+        active.reason = Set(reason.clone());
+        active.engaged_at = Set(Some(now));
+        active.released_at = Set(None);
+        active.release_mode = Set(None);
+    } else {
+        active.released_at = Set(Some(now));
+        active.release_mode = Set(Some(on_release.as_str().into()));
+    }
+    let switch = if is_new { active.insert(w.txn()).await? } else { active.update(w.txn()).await? };
+    let kind = if engaged { "killswitch.engaged" } else { "killswitch.released" };
+    for org in &orgs {
+        let payload = json!({
+            "scope": scope.name(), "project": p.map(|p| p.to_string()), "reason": reason,
+            "onRelease": (!engaged).then(|| on_release.as_str()),
+        });
+        w.audit(*org, Entry::new(kind, switch.id, payload)).await?;
+    }
+    w.commit().await?;
+    app.kills.invalidate();
+
+    let plans = if engaged {
+        // Running plans are woken (a timer may hold them for hours) so the engine kills them now.
+        let running = plans_in(app, &scope, PlanStatus::Running).await?;
+        wake(app, &running, now).await?;
+        running.len()
+    } else {
+        let held = plans_in(app, &scope, PlanStatus::Queued).await?;
+        match on_release {
+            OnRelease::Resume => wake(app, &held, now).await?,
+            OnRelease::Cancel => {
+                let by = chain.last().cloned().unwrap_or_else(|| ActorRef {
+                    kind: "system".into(),
+                    id: "unknown".into(),
+                    name: "unknown".into(),
+                });
+                for (org, plan) in &held {
+                    cancel_held(app, *org, *plan, &by, &reason).await?;
+                }
+            }
+        }
+        held.len()
+    };
+    Ok(Changed { switch, plans })
+}
+
+/// Cancels one plan held by a released switch (its own transaction, in the plan's org).
+async fn cancel_held(app: &AppState, org: OrgId, id: PlanId, by: &ActorRef, reason: &str) -> Result<()> {
+    let mut w = app.write(vec![by.clone()]).await?;
+    let Some(mut p) =
+        plan::Entity::find_in_org(org).filter(plan::Column::Id.eq(id)).lock_exclusive().one(w.txn()).await?
+    else {
+        return Ok(());
+    };
+    let mut view = store::view(w.txn(), &p).await?;
+    if view.status != PlanStatus::Queued {
+        return Ok(());
+    }
+    let why =
+        if reason.is_empty() { "held by the kill switch, cancelled on release".to_string() } else { reason.into() };
+    store::append(&mut w, &mut p, &mut view, vec![PlanEvent::Cancelled { by: by.clone(), reason: why }]).await?;
+    w.commit().await
+}
+
+/// The switch row of a scope, engaged or not.
+pub async fn find(
+    app: &AppState,
+    org: Option<OrgId>,
+    project: Option<ProjectId>,
+) -> Result<Option<kill_switch::Model>> {
+    Ok(kill_switch::Entity::find()
+        .filter(kill_switch::Column::ScopeKey.eq(scope_key(org, project)))
+        .one(&app.db)
+        .await?)
+}
