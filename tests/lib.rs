@@ -57,6 +57,22 @@ pub struct SpawnOptions {
     pub signing_secret: Option<String>,
     /// Let actions reach loopback (test servers run there).
     pub allow_private_networks: bool,
+    /// A database of the test's own instead of the shared one (see [`own_database`]).
+    pub database_url: Option<String>,
+}
+
+/// A database no other test uses, for tests whose effects span the whole instance (a global
+/// kill switch): on PostgreSQL a fresh database beside the shared one (named after it, so the
+/// test script drops it too); on SQLite every test has its own file anyway (`None`).
+pub async fn own_database() -> Option<String> {
+    use sea_orm::ConnectionTrait;
+    let url = std::env::var("TEST_DATABASE_URL").ok().filter(|u| u.starts_with("postgres"))?;
+    let (base, shared) = url.rsplit_once('/').expect("a database name in TEST_DATABASE_URL");
+    let name = format!("{shared}_own_{}", &uuid::Uuid::new_v4().simple().to_string()[..8]);
+    let db = sea_orm::Database::connect(&url).await.expect("shared database");
+    db.execute_unprepared(&format!("CREATE DATABASE {name}")).await.expect("create database");
+    db.close().await.ok();
+    Some(format!("{base}/{name}"))
 }
 
 pub async fn spawn_app() -> TestApp {
@@ -64,8 +80,9 @@ pub async fn spawn_app() -> TestApp {
 }
 
 pub async fn spawn_with(opts: SpawnOptions) -> TestApp {
-    let (database_url, dir) = match std::env::var("TEST_DATABASE_URL") {
-        Ok(url) if url.starts_with("postgres") => (url, None),
+    let (database_url, dir) = match (opts.database_url.clone(), std::env::var("TEST_DATABASE_URL")) {
+        (Some(url), _) => (url, None),
+        (None, Ok(url)) if url.starts_with("postgres") => (url, None),
         _ => {
             let dir = tempfile::tempdir().expect("temp dir");
             (format!("sqlite://{}", dir.path().join("praetor.db").display()), Some(dir))
@@ -226,7 +243,7 @@ impl TestApp {
     pub async fn session_cookie(&self, email: &str) -> String {
         let user = praetor::services::users::find_by_email(&self.app.db, email).await.unwrap().expect("user exists");
         let s =
-            praetor::auth::session::create(&self.app.db, self.app.clock.as_ref(), user.id, 1).await.expect("session");
+            praetor::auth::session::create(&self.app.db, self.app.clock.as_ref(), user.id, 24).await.expect("session");
         format!("{}={}", praetor::auth::SESSION_COOKIE, s.token)
     }
 

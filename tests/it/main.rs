@@ -3,6 +3,8 @@
 mod audit;
 mod auth;
 mod engine;
+mod governance;
+mod governance_control;
 mod handlers;
 mod limits;
 mod mutations;
