@@ -1,0 +1,110 @@
+// The app shell: one GraphQL client per session, the signed-in check, and the routes.
+// Signed out, every path shows the sign-in page, so a deep link works after signing in.
+
+import { useCallback, useMemo, useState } from 'react';
+import { BrowserRouter, Navigate, Route, Routes, useNavigate } from 'react-router';
+import { Provider, useQuery } from 'urql';
+import { logout } from './api/auth';
+import { createApi, type Api } from './api/client';
+import { VIEWER } from './api/documents';
+import { isUnauthenticated } from './api/errors';
+import type { Viewer } from './api/types';
+import { Loading, ProblemNote } from './components/ProblemNote';
+import { OrgLayout } from './pages/OrgLayout';
+import { ApprovalsPage } from './pages/ApprovalsPage';
+import { AuditPage } from './pages/AuditPage';
+import { AdminPage } from './pages/admin/AdminPage';
+import { HomeRedirect, NotFound, OrgRedirect, PlanRedirect } from './pages/Redirects';
+import { PlanDetailPage } from './pages/PlanDetailPage';
+import { PlansPage } from './pages/PlansPage';
+import { GovernancePage } from './pages/governance/GovernancePage';
+import { PolicyPage } from './pages/policy/PolicyPage';
+import { SignInPage } from './pages/SignInPage';
+import { ApiContext, SessionContext, type SessionValue } from './session';
+
+export function App() {
+  const [api, setApi] = useState<Api>(() => createApi());
+  // A new session gets a new client: no cached data or socket outlives the previous one.
+  const renew = useCallback(() => {
+    api.ws.dispose();
+    setApi(createApi());
+  }, [api]);
+  return (
+    <ApiContext.Provider value={api}>
+      <Provider value={api.client}>
+        <BrowserRouter>
+          <Root renew={renew} />
+        </BrowserRouter>
+      </Provider>
+    </ApiContext.Provider>
+  );
+}
+
+function Root({ renew }: { renew: () => void }) {
+  const [{ data, error, fetching }, refetch] = useQuery<{ viewer: Viewer }>({ query: VIEWER, requestPolicy: 'network-only' });
+  const navigate = useNavigate();
+  const session = useMemo<SessionValue | null>(
+    () =>
+      data
+        ? {
+            viewer: data.viewer,
+            signOut: async () => {
+              await logout();
+              renew();
+              navigate('/', { replace: true });
+            },
+          }
+        : null,
+    [data, renew, navigate],
+  );
+
+  if (error && isUnauthenticated(error)) {
+    return (
+      <Routes>
+        <Route path="*" element={<SignInPage onSignedIn={renew} />} />
+      </Routes>
+    );
+  }
+  if (!session) {
+    if (error) {
+      return (
+        <main className="centered">
+          <ProblemNote error={error} title="Praetor is not answering" />
+          <button type="button" className="btn" onClick={() => refetch({ requestPolicy: 'network-only' })}>
+            Try again
+          </button>
+        </main>
+      );
+    }
+    return <main className="centered">{fetching ? <Loading what="your session" /> : null}</main>;
+  }
+  return (
+    <SessionContext.Provider value={session}>
+      <Routes>
+        <Route path="/" element={<HomeRedirect />} />
+        <Route path="/sign-in" element={<Navigate to="/" replace />} />
+        <Route path="/orgs/:org" element={<OrgLayout />}>
+          <Route index element={<OrgRedirect />} />
+          <Route path="projects/:project" element={<OrgRedirect />} />
+          <Route path="projects/:project/plans" element={<PlansPage />} />
+          <Route path="projects/:project/plans/:planId" element={<PlanDetailPage />} />
+          <Route path="projects/:project/policy" element={<PolicyPage />} />
+          <Route path="projects/:project/limits" element={<GovernancePage />} />
+          <Route path="plans/:planId" element={<PlanRedirect />} />
+          <Route path="approvals" element={<ApprovalsPage />} />
+          <Route path="audit" element={<AuditPage />} />
+          <Route path="admin" element={<AdminPage />} />
+          <Route path="*" element={<NotFound what="page" />} />
+        </Route>
+        <Route
+          path="*"
+          element={
+            <main id="main">
+              <NotFound what="page" />
+            </main>
+          }
+        />
+      </Routes>
+    </SessionContext.Provider>
+  );
+}

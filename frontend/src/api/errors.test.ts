@@ -1,0 +1,34 @@
+import { CombinedError } from 'urql';
+import { describe, expect, it } from 'vitest';
+import { isUnauthenticated, problemOf } from './errors';
+
+describe('problemOf', () => {
+  it('takes the code, message and policy diagnostics from the first GraphQL error', () => {
+    const error = new CombinedError({
+      graphQLErrors: [
+        {
+          message: 'policy documents are invalid',
+          extensions: { code: 'VALIDATION', diagnostics: [{ code: 'PV006', severity: 'error', message: 'bad', file: 'a.yaml', line: 3, column: 1, path: '' }] },
+        },
+      ],
+    });
+    const p = problemOf(error)!;
+    expect(p.code).toBe('VALIDATION');
+    expect(p.message).toBe('policy documents are invalid');
+    expect(p.diagnostics[0]!.line).toBe(3);
+  });
+
+  it('passes on retryAfterSeconds and recognises expired sessions', () => {
+    const limited = new CombinedError({ graphQLErrors: [{ message: 'slow down', extensions: { code: 'RATE_LIMITED', retryAfterSeconds: 12 } }] });
+    expect(problemOf(limited)!.retryAfterSeconds).toBe(12);
+    const anon = new CombinedError({ graphQLErrors: [{ message: 'sign in', extensions: { code: 'UNAUTHENTICATED' } }] });
+    expect(isUnauthenticated(anon)).toBe(true);
+    expect(isUnauthenticated(limited)).toBe(false);
+  });
+
+  it('explains network failures', () => {
+    const p = problemOf(new CombinedError({ networkError: new Error('Failed to fetch') }))!;
+    expect(p.code).toBe('NETWORK');
+    expect(problemOf(null)).toBeNull();
+  });
+});

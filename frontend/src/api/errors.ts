@@ -1,0 +1,37 @@
+// Turns GraphQL and network failures into what a person can act on: the server's message, its
+// stable `extensions.code`, and any policy diagnostics attached to a VALIDATION error.
+
+import type { CombinedError } from 'urql';
+import type { PolicyDiagnostic } from './types';
+
+export interface Problem {
+  code: string;
+  message: string;
+  diagnostics: PolicyDiagnostic[];
+  retryAfterSeconds?: number;
+}
+
+const FRIENDLY: Record<string, string> = {
+  UNAUTHENTICATED: 'Your session has ended. Sign in again.',
+  FORBIDDEN: 'You are not allowed to do this.',
+  NOT_FOUND: 'Not found, or not visible to you.',
+};
+
+export function problemOf(error: CombinedError | undefined | null): Problem | null {
+  if (!error) return null;
+  if (error.networkError && error.graphQLErrors.length === 0) {
+    return { code: 'NETWORK', message: 'The server cannot be reached. Check your connection and try again.', diagnostics: [] };
+  }
+  const first = error.graphQLErrors[0];
+  const ext = (first?.extensions ?? {}) as Record<string, unknown>;
+  const code = typeof ext.code === 'string' ? ext.code : 'ERROR';
+  const diagnostics = Array.isArray(ext.diagnostics) ? (ext.diagnostics as PolicyDiagnostic[]) : [];
+  const message = first?.message || FRIENDLY[code] || error.message;
+  const problem: Problem = { code, message, diagnostics };
+  if (typeof ext.retryAfterSeconds === 'number') problem.retryAfterSeconds = ext.retryAfterSeconds;
+  return problem;
+}
+
+export function isUnauthenticated(error: CombinedError | undefined | null): boolean {
+  return problemOf(error)?.code === 'UNAUTHENTICATED';
+}

@@ -1,0 +1,26 @@
+import { render, screen } from '@testing-library/react';
+import { describe, expect, it } from 'vitest';
+import { ApprovalStages } from './ApprovalStages';
+
+describe('ApprovalStages', () => {
+  it('marks satisfied stages and the one waiting now', () => {
+    render(
+      <ApprovalStages
+        status="pending_approval"
+        stages={[
+          { index: 0, name: 'sre-leads', groups: ['sre-leads'], count: 1, satisfied: true, approvals: [{ approver: 'carol@demo.test', decision: 'approve', comment: 'lgtm', createdAt: '2026-11-24T09:00:00Z' }] },
+          { index: 1, name: 'change-board', groups: ['change-board', 'cto-office'], count: 1, satisfied: false, approvals: [] },
+        ]}
+      />,
+    );
+    expect(screen.getByTestId('stage-0').textContent).toContain('satisfied');
+    expect(screen.getByTestId('stage-0').textContent).toContain('Approved by carol@demo.test');
+    expect(screen.getByTestId('stage-1').textContent).toContain('0 of 1 from change-board or cto-office');
+    expect(screen.getByTestId('stage-1').textContent).toContain('waiting');
+  });
+
+  it('says when no approval is needed', () => {
+    render(<ApprovalStages stages={[]} status="approved" />);
+    expect(screen.getByText('This plan needs no approval.')).toBeTruthy();
+  });
+});

@@ -1,0 +1,37 @@
+import { describe, expect, it } from 'vitest';
+import { isTerminal, planControls, verdictLabel } from './plans';
+
+const none = { eligibleToApprove: false, canReject: false, canExecute: false, canCancel: false };
+
+describe('planControls', () => {
+  it('offers approve only to an eligible viewer of a pending plan', () => {
+    expect(planControls({ ...none, status: 'pending_approval', eligibleToApprove: true })).toEqual({
+      approve: true,
+      reject: false,
+      run: false,
+      cancel: false,
+    });
+    expect(planControls({ ...none, status: 'approved', eligibleToApprove: true }).approve).toBe(false);
+  });
+
+  it('offers run for approved plans to those who may execute', () => {
+    expect(planControls({ ...none, status: 'approved', canExecute: true }).run).toBe(true);
+    expect(planControls({ ...none, status: 'pending_approval', canExecute: true }).run).toBe(false);
+    expect(planControls({ ...none, status: 'approved', canExecute: false }).run).toBe(false);
+  });
+
+  it('offers cancel until the plan has finished', () => {
+    expect(planControls({ ...none, status: 'running', canCancel: true }).cancel).toBe(true);
+    expect(planControls({ ...none, status: 'succeeded', canCancel: true }).cancel).toBe(false);
+    expect(planControls({ ...none, status: 'rejected', canCancel: true }).cancel).toBe(false);
+  });
+});
+
+describe('status words', () => {
+  it('knows final statuses and verdict labels', () => {
+    expect(isTerminal('succeeded')).toBe(true);
+    expect(isTerminal('queued')).toBe(false);
+    expect(verdictLabel('needs_approval')).toBe('Needs approval');
+    expect(verdictLabel('DENIED')).toBe('Denied');
+  });
+});

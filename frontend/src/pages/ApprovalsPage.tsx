@@ -1,0 +1,77 @@
+// The approvals inbox: plans of the org waiting for a stage this viewer can approve now, each
+// with its preview, stages and Approve / Reject. It refreshes with the org's activity.
+
+import { useEffect } from 'react';
+import { Link, useParams } from 'react-router';
+import { useQuery } from 'urql';
+import { APPROVAL_REQUESTS } from '../api/documents';
+import type { ApprovalStageStatus, PlanPreview, PlanStep, PlanSummary } from '../api/types';
+import { ApprovalStages } from '../components/ApprovalStages';
+import { PlanControls } from '../components/PlanControls';
+import { PlanPreviewCard } from '../components/PlanPreviewCard';
+import { Loading, ProblemNote } from '../components/ProblemNote';
+import { actorChain, formatTime, relativeTime } from '../lib/format';
+import { useWorkspace } from '../session';
+
+interface Request extends PlanSummary {
+  planHash: string;
+  expiresAt: string | null;
+  steps: PlanStep[];
+  preview: PlanPreview;
+  approvalStages: ApprovalStageStatus[];
+}
+
+export function ApprovalsPage() {
+  const { org = '' } = useParams();
+  const { activity } = useWorkspace();
+  const [{ data, error, fetching }, refetch] = useQuery<{ approvalRequests: Request[] }>({
+    query: APPROVAL_REQUESTS,
+    variables: { org },
+    requestPolicy: 'cache-and-network',
+  });
+  useEffect(() => {
+    if (activity > 0) refetch({ requestPolicy: 'network-only' });
+  }, [activity, refetch]);
+  const requests = data?.approvalRequests ?? [];
+  return (
+    <div className="page">
+      <div className="page-header">
+        <div>
+          <h1>Approvals</h1>
+          <p className="muted">Plans waiting for a stage you can approve now. Approving signs the plan hash shown.</p>
+        </div>
+      </div>
+      <ProblemNote error={error} />
+      {!data && fetching && <Loading what="approval requests" />}
+      {data && requests.length === 0 && (
+        <p className="card placeholder" data-testid="inbox-empty">
+          Nothing is waiting for you.
+        </p>
+      )}
+      <ul className="plain inbox">
+        {requests.map((p) => (
+          <li key={p.id} data-testid={`request-${p.id}`}>
+            <PlanPreviewCard title={p.title} preview={p.preview} steps={p.steps} planHash={p.planHash} compact>
+              <p className="muted">
+                <Link to={`/orgs/${org}/projects/${p.project.slug}/plans/${p.id}`}>Open plan</Link> · project {p.project.name} · proposed by{' '}
+                {actorChain(p.proposer)} <time dateTime={p.createdAt}>{relativeTime(p.createdAt)}</time>
+                {p.expiresAt && <> · expires {formatTime(p.expiresAt)}</>}
+              </p>
+              <ApprovalStages stages={p.approvalStages} status={p.status} />
+              <PlanControls
+                planId={p.id}
+                planHash={p.planHash}
+                status={p.status}
+                eligibleToApprove
+                canReject
+                canExecute={false}
+                canCancel={false}
+                onDone={() => refetch({ requestPolicy: 'network-only' })}
+              />
+            </PlanPreviewCard>
+          </li>
+        ))}
+      </ul>
+    </div>
+  );
+}

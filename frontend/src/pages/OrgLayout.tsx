@@ -1,0 +1,175 @@
+// The frame of every signed-in screen: header with org and project switchers, navigation,
+// the live-connection state, and the org workspace context (rights, activity, inbox count).
+
+import { useEffect, useMemo, useState } from 'react';
+import { NavLink, Outlet, useLocation, useMatch, useNavigate, useParams } from 'react-router';
+import { useQuery, useSubscription } from 'urql';
+import { APPROVAL_COUNT, AUDIT_EVENTS, KILL_SWITCHES, ORG_RIGHTS } from '../api/documents';
+import type { AuditEvent, KillSwitchInForce } from '../api/types';
+import { ConnectionBanner, LiveIndicator } from '../components/ConnectionBanner';
+import { NO_RIGHTS, useSession, WorkspaceContext, type Rights, type Workspace } from '../session';
+import { NotFound } from './Redirects';
+import { rememberedProject, rememberProject } from './projectMemory';
+
+export function OrgLayout() {
+  const { viewer, signOut } = useSession();
+  const { org: slug = '' } = useParams();
+  const projectMatch = useMatch('/orgs/:org/projects/:project/*');
+  const navigate = useNavigate();
+  const location = useLocation();
+  const org = viewer.orgs.find((o) => o.slug === slug);
+  const projectSlugs = useMemo(() => org?.projects.nodes.map((p) => p.slug) ?? [], [org]);
+  const urlProject = projectMatch?.params.project ?? null;
+  const project = urlProject ?? rememberedProject(slug, projectSlugs);
+
+  useEffect(() => {
+    if (urlProject && projectSlugs.includes(urlProject)) rememberProject(slug, urlProject);
+  }, [slug, urlProject, projectSlugs]);
+
+  const [rightsResult] = useQuery<{ org: Rights & { id: string } }>({
+    query: ORG_RIGHTS,
+    variables: { org: slug, project },
+    pause: !org,
+  });
+  const rights: Rights = rightsResult.data?.org ?? NO_RIGHTS;
+
+  // One audit stream per org: screens refresh when anything in the org changes.
+  const [activity, setActivity] = useState(0);
+  const [lastEvent, setLastEvent] = useState<AuditEvent | null>(null);
+  const [auditStream] = useSubscription<{ auditEvents: AuditEvent }>({
+    query: AUDIT_EVENTS,
+    variables: { org: slug },
+    pause: !org || !rights.auditRead,
+  });
+  useEffect(() => {
+    const e = auditStream.data?.auditEvents;
+    if (e) {
+      setLastEvent(e);
+      setActivity((n) => n + 1);
+    }
+  }, [auditStream.data]);
+
+  const [inbox, refetchInbox] = useQuery<{ approvalRequests: { id: string }[] }>({
+    query: APPROVAL_COUNT,
+    variables: { org: slug },
+    pause: !org,
+    requestPolicy: 'cache-and-network',
+  });
+  useEffect(() => {
+    if (activity > 0) refetchInbox({ requestPolicy: 'network-only' });
+  }, [activity, refetchInbox]);
+
+  // A kill switch in force is shown on every screen of the org.
+  const [kill, refetchKill] = useQuery<{ org: { killSwitch: KillSwitchInForce | null }; project?: { killSwitch: KillSwitchInForce | null } }>({
+    query: KILL_SWITCHES,
+    variables: { org: slug, project: project ?? '', withProject: !!project },
+    pause: !org,
+  });
+  useEffect(() => {
+    if (activity > 0) refetchKill({ requestPolicy: 'network-only' });
+  }, [activity, refetchKill]);
+  const killSwitch = kill.data?.project?.killSwitch ?? kill.data?.org.killSwitch ?? null;
+
+  const workspace = useMemo<Workspace | null>(
+    () =>
+      org
+        ? {
+            org,
+            project,
+            rights,
+            activity,
+            lastEvent,
+            approvalsWaiting: inbox.data?.approvalRequests.length ?? 0,
+          }
+        : null,
+    [org, project, rights, activity, lastEvent, inbox.data],
+  );
+
+  if (!org || !workspace) {
+    return (
+      <main id="main">
+        <NotFound what="organization" />
+      </main>
+    );
+  }
+
+  const switchProject = (next: string) => {
+    // Stay on the same kind of screen in the other project.
+    const screen = location.pathname.match(/\/projects\/[^/]+\/(plans|policy|limits)/)?.[1] ?? 'plans';
+    navigate(`/orgs/${slug}/projects/${next}/${screen}`);
+  };
+  const switchOrg = (next: string) => navigate(`/orgs/${next}`);
+  const base = `/orgs/${slug}`;
+  const waiting = workspace.approvalsWaiting;
+
+  return (
+    <WorkspaceContext.Provider value={workspace}>
+      <a className="skip-link" href="#main">
+        Skip to content
+      </a>
+      <header className="app-header">
+        <div className="brand">
+          <span className="brand-mark" aria-hidden="true">
+            P
+          </span>
+          <span className="brand-name">Praetor</span>
+        </div>
+        <div className="switchers">
+          <label className="switcher">
+            <span>Organization</span>
+            <select value={slug} onChange={(e) => switchOrg(e.target.value)}>
+              {viewer.orgs.map((o) => (
+                <option key={o.slug} value={o.slug}>
+                  {o.name}
+                </option>
+              ))}
+            </select>
+          </label>
+          <label className="switcher">
+            <span>Project</span>
+            <select value={project ?? ''} onChange={(e) => switchProject(e.target.value)} disabled={projectSlugs.length === 0}>
+              {org.projects.nodes.map((p) => (
+                <option key={p.slug} value={p.slug}>
+                  {p.name}
+                </option>
+              ))}
+            </select>
+          </label>
+        </div>
+        <nav className="app-nav" aria-label="Main">
+          {project && <NavLink to={`${base}/projects/${project}/plans`}>Plans</NavLink>}
+          <NavLink to={`${base}/approvals`}>
+            Approvals
+            {waiting > 0 && (
+              <span className="count" aria-label={`${waiting} waiting`} data-testid="inbox-count">
+                {waiting}
+              </span>
+            )}
+          </NavLink>
+          {rights.auditRead && <NavLink to={`${base}/audit`}>Audit</NavLink>}
+          {project && rights.policyRead && <NavLink to={`${base}/projects/${project}/policy`}>Policy</NavLink>}
+          {project && <NavLink to={`${base}/projects/${project}/limits`}>Limits</NavLink>}
+          <NavLink to={`${base}/admin`}>Admin</NavLink>
+        </nav>
+        <div className="user">
+          <LiveIndicator />
+          <span className="user-name" data-testid="viewer-name" title={viewer.user?.email ?? viewer.name}>
+            {viewer.user?.displayName || viewer.name}
+          </span>
+          <button type="button" className="btn btn-ghost" onClick={() => void signOut()}>
+            Sign out
+          </button>
+        </div>
+      </header>
+      <ConnectionBanner />
+      {killSwitch && (
+        <div className="banner tone-bad" role="alert" data-testid="kill-banner">
+          Kill switch engaged ({killSwitch.scope}) by {killSwitch.engagedBy}: {killSwitch.reason}. No new step starts.
+        </div>
+      )}
+      <main id="main" tabIndex={-1}>
+        <Outlet />
+      </main>
+    </WorkspaceContext.Provider>
+  );
+}

@@ -1,0 +1,213 @@
+// One plan: its frozen preview, approval stages, controls for the viewer, live step progress
+// and event timeline (the planEvents subscription resumes after the last event seen), and the
+// replay result once it has finished.
+
+import { useEffect, useMemo, useRef, useState } from 'react';
+import { Link, useParams } from 'react-router';
+import { useQuery, useSubscription } from 'urql';
+import { PLAN_DETAIL, PLAN_EVENTS, REPLAY_PLAN } from '../api/documents';
+import type { Plan, PlanEvent, ReplayReport } from '../api/types';
+import { ApprovalStages } from '../components/ApprovalStages';
+import { Badge, StatusBadge, VerdictBadge } from '../components/Badge';
+import { EventTimeline } from '../components/EventTimeline';
+import { PlanControls } from '../components/PlanControls';
+import { PlanPreviewCard } from '../components/PlanPreviewCard';
+import { Loading, ProblemNote } from '../components/ProblemNote';
+import { StepProgressList } from '../components/StepProgressList';
+import { mergeEvents } from '../lib/events';
+import { actorChain, formatTime, shortHash } from '../lib/format';
+import { isTerminal } from '../lib/plans';
+
+interface PlanUpdate {
+  planEvents: { planId: string; status: string; event: PlanEvent };
+}
+
+export function PlanDetailPage() {
+  const { planId = '' } = useParams();
+  // A fresh component per plan: the event list and the subscription cursor belong to one plan.
+  return <PlanDetail key={planId} />;
+}
+
+function PlanDetail() {
+  const { org = '', project = '', planId = '' } = useParams();
+  const [{ data, error, fetching }, refetch] = useQuery<{ plan: Plan; approvalRequests: { id: string }[] }>({
+    query: PLAN_DETAIL,
+    variables: { id: planId, org },
+    requestPolicy: 'cache-and-network',
+  });
+  const plan = data?.plan;
+  const [events, setEvents] = useState<PlanEvent[]>([]);
+  const [liveStatus, setLiveStatus] = useState<string | null>(null);
+
+  useEffect(() => {
+    if (plan) setEvents((known) => mergeEvents(known, plan.events.nodes));
+  }, [plan]);
+
+  // Subscribe from the last event the first load saw; the server replays anything missed.
+  const after = useRef<number | null>(null);
+  if (plan && after.current === null) after.current = plan.events.nodes.at(-1)?.seq ?? 0;
+  const finishedAtLoad = plan ? isTerminal(plan.status) : true;
+  const [stream] = useSubscription<PlanUpdate>({
+    query: PLAN_EVENTS,
+    variables: { planId, after: after.current ?? 0 },
+    pause: !plan || finishedAtLoad,
+  });
+  const refreshTimer = useRef<ReturnType<typeof setTimeout> | null>(null);
+  useEffect(() => {
+    const update = stream.data?.planEvents;
+    if (!update) return;
+    setEvents((known) => mergeEvents(known, [update.event]));
+    setLiveStatus(update.status);
+    // Progress and stages are folded by the server: fetch them again, at most every 150 ms.
+    if (refreshTimer.current) clearTimeout(refreshTimer.current);
+    refreshTimer.current = setTimeout(() => refetch({ requestPolicy: 'network-only' }), 150);
+  }, [stream.data, refetch]);
+  useEffect(() => () => {
+    if (refreshTimer.current) clearTimeout(refreshTimer.current);
+  }, []);
+
+  const status = liveStatus ?? plan?.status ?? '';
+  const finished = isTerminal(status);
+  const eligible = useMemo(() => !!data?.approvalRequests.some((p) => p.id === planId), [data, planId]);
+
+  if (error && !plan) return <ProblemNote error={error} title="Cannot load the plan" />;
+  if (!plan) return <Loading what="the plan" />;
+
+  return (
+    <div className="page">
+      <nav aria-label="Breadcrumb" className="breadcrumb">
+        <Link to={`/orgs/${org}/projects/${project}/plans`}>Plans</Link> <span aria-hidden="true">/</span> <span>{plan.title}</span>
+      </nav>
+      <div className="page-header">
+        <div>
+          <h1>{plan.title}</h1>
+          <p className="muted">
+            <code>{plan.id}</code> · proposed by {actorChain(plan.proposer)} · {formatTime(plan.createdAt)}
+            {plan.expiresAt && status === 'pending_approval' && <> · approval expires {formatTime(plan.expiresAt)}</>}
+          </p>
+        </div>
+        <div className="row" data-testid="plan-status">
+          <StatusBadge status={status} />
+          <VerdictBadge verdict={plan.verdict} prefix="Verdict" />
+          {plan.runWhenApproved && <Badge tone="info">runs when approved</Badge>}
+          {fetching && <span className="muted small">updating…</span>}
+        </div>
+      </div>
+
+      <PlanControls
+        planId={plan.id}
+        planHash={plan.planHash}
+        status={status}
+        eligibleToApprove={eligible}
+        canReject={plan.canReject}
+        canExecute={plan.canExecute}
+        canCancel={plan.canCancel}
+        onDone={() => refetch({ requestPolicy: 'network-only' })}
+      />
+
+      <div className="columns">
+        <div className="column">
+          <PlanPreviewCard title="Preview" preview={plan.preview} steps={plan.steps} planHash={plan.planHash} />
+          <section className="card" aria-labelledby="stages-title">
+            <h2 id="stages-title" className="card-title">
+              Approvals
+            </h2>
+            <ApprovalStages stages={plan.approvalStages} status={status} />
+          </section>
+        </div>
+        <div className="column">
+          <section className="card" aria-labelledby="progress-title">
+            <div className="card-header">
+              <h2 id="progress-title" className="card-title">
+                Progress
+              </h2>
+              {!finished && !finishedAtLoad && (
+                <span className={`live ${stream.error ? 'live-reconnecting' : 'live-connected'}`}>
+                  <span className="live-dot" aria-hidden="true" /> {stream.error ? 'interrupted' : 'following live'}
+                </span>
+              )}
+            </div>
+            <StepProgressList steps={plan.steps} progress={plan.progress} />
+            {plan.stateHash && (
+              <p className="muted small">
+                Final state <code title={plan.stateHash}>{shortHash(plan.stateHash)}</code>
+              </p>
+            )}
+          </section>
+          {finished && <ReplayCard planId={plan.id} eventCount={events.length} />}
+          <section className="card" aria-labelledby="timeline-title">
+            <h2 id="timeline-title" className="card-title">
+              Event timeline
+            </h2>
+            <EventTimeline events={events} />
+          </section>
+        </div>
+      </div>
+    </div>
+  );
+}
+
+function ReplayCard({ planId, eventCount }: { planId: string; eventCount: number }) {
+  const [{ data, error, fetching }, replay] = useQuery<{ replayPlan: ReplayReport }>({
+    query: REPLAY_PLAN,
+    variables: { id: planId },
+    requestPolicy: 'network-only',
+  });
+  // Replay again when more events arrive after the plan finished.
+  const seen = useRef(eventCount);
+  useEffect(() => {
+    if (eventCount !== seen.current) {
+      seen.current = eventCount;
+      replay({ requestPolicy: 'network-only' });
+    }
+  }, [eventCount, replay]);
+  const r = data?.replayPlan;
+  return (
+    <section className="card" aria-labelledby="replay-title" data-testid="replay">
+      <div className="card-header">
+        <h2 id="replay-title" className="card-title">
+          Replay
+        </h2>
+        <button type="button" className="btn btn-ghost" disabled={fetching} onClick={() => replay({ requestPolicy: 'network-only' })}>
+          Replay again
+        </button>
+      </div>
+      <ProblemNote error={error} />
+      {!r && fetching && <Loading what="the replay" />}
+      {r && (
+        <>
+          <p>
+            {r.identical ? <Badge tone="ok">identical</Badge> : <Badge tone="bad">diverged</Badge>}{' '}
+            {r.identical
+              ? `Folding the ${r.events} recorded events again reaches the same state; ${r.decisionsChecked} decision(s) re-checked.`
+              : `Diverged at event ${r.divergedAt}: ${r.reason}`}
+          </p>
+          <dl className="facts">
+            <div>
+              <dt>State hash</dt>
+              <dd>
+                <code title={r.stateHash ?? ''}>{shortHash(r.stateHash)}</code>
+              </dd>
+            </div>
+            {!r.identical && (
+              <>
+                <div>
+                  <dt>Recorded</dt>
+                  <dd>
+                    <code>{r.recorded}</code>
+                  </dd>
+                </div>
+                <div>
+                  <dt>Recomputed</dt>
+                  <dd>
+                    <code>{r.recomputed}</code>
+                  </dd>
+                </div>
+              </>
+            )}
+          </dl>
+        </>
+      )}
+    </section>
+  );
+}

@@ -1,0 +1,50 @@
+// Where "/" and "/orgs/:org" lead: the first project's plans, remembering the last project.
+
+import { Link, Navigate, useParams } from 'react-router';
+import { useQuery } from 'urql';
+import { PLAN_PROJECT } from '../api/documents';
+import { Loading, ProblemNote } from '../components/ProblemNote';
+import { useSession } from '../session';
+import { rememberedProject } from './projectMemory';
+
+export function HomeRedirect() {
+  const { viewer } = useSession();
+  const org = viewer.orgs[0];
+  if (!org) {
+    return (
+      <main className="centered">
+        <h1>No organization yet</h1>
+        <p>You are signed in as {viewer.name}, but you are not a member of any organization. Ask an administrator to add you.</p>
+      </main>
+    );
+  }
+  return <Navigate to={`/orgs/${org.slug}`} replace />;
+}
+
+export function OrgRedirect() {
+  const { viewer } = useSession();
+  const { org: slug, project } = useParams();
+  const org = viewer.orgs.find((o) => o.slug === slug);
+  const target = project ?? rememberedProject(slug ?? '', org?.projects.nodes.map((p) => p.slug) ?? []);
+  if (!target) return <Navigate to={`/orgs/${slug}/audit`} replace />;
+  return <Navigate to={`/orgs/${slug}/projects/${target}/plans`} replace />;
+}
+
+export function NotFound({ what }: { what: string }) {
+  return (
+    <div className="centered">
+      <h1>Not found</h1>
+      <p>This {what} does not exist, or you may not see it.</p>
+      <Link to="/">Go to the start page</Link>
+    </div>
+  );
+}
+
+/** `/orgs/:org/plans/:planId` (links from the audit log): finds the plan's project. */
+export function PlanRedirect() {
+  const { org, planId = '' } = useParams();
+  const [{ data, error }] = useQuery<{ plan: { project: { slug: string } } }>({ query: PLAN_PROJECT, variables: { id: planId } });
+  if (error) return <ProblemNote error={error} title="Cannot open the plan" />;
+  if (!data) return <Loading what="the plan" />;
+  return <Navigate to={`/orgs/${org}/projects/${data.plan.project.slug}/plans/${planId}`} replace />;
+}

@@ -1,0 +1,151 @@
+// Org administration: projects, groups and their members, role bindings, service accounts
+// and API keys. Forms show only where the viewer holds the right; lists show what they may read.
+
+import { useEffect, useState } from 'react';
+import { useQuery } from 'urql';
+import { useParams } from 'react-router';
+import { ADMIN, ADMIN_ACCESS, ADMIN_GROUPS } from '../../api/documents';
+import type { ApiKey, Group, ProjectSummary, RoleBinding, ServiceAccount } from '../../api/types';
+import { Loading, ProblemNote } from '../../components/ProblemNote';
+import { useSession } from '../../session';
+import { ApiKeysPanel } from './ApiKeysPanel';
+import { GroupsPanel } from './GroupsPanel';
+import { ProjectsPanel } from './ProjectsPanel';
+import { RolesPanel } from './RolesPanel';
+import { ServiceAccountsPanel } from './ServiceAccountsPanel';
+
+export interface AdminData {
+  id: string;
+  slug: string;
+  name: string;
+  projectCreate: boolean;
+  groupCreate: boolean;
+  groupManage: boolean;
+  roleBind: boolean;
+  saCreate: boolean;
+  keyCreate: boolean;
+  projects: { nodes: ProjectSummary[] };
+  groups: { nodes: Group[] };
+  serviceAccounts: { nodes: ServiceAccount[] };
+  apiKeys: { nodes: ApiKey[] };
+  roleBindings: { nodes: RoleBinding[] };
+  /** Lists the viewer may not read (the server leaves them out). */
+  hidden: Set<string>;
+}
+
+type Raw = Omit<AdminData, 'groups' | 'serviceAccounts' | 'apiKeys' | 'roleBindings' | 'projects' | 'hidden'> &
+  Partial<Pick<AdminData, 'groups' | 'serviceAccounts' | 'apiKeys' | 'roleBindings' | 'projects'>>;
+
+/** Fills lists the viewer may not read with empty ones, remembering which were left out. */
+export function normalize(raw: Raw): AdminData {
+  const hidden = new Set<string>();
+  const list = <T,>(key: string, v: { nodes: T[] } | null | undefined): { nodes: T[] } => {
+    if (!v) hidden.add(key);
+    return v ?? { nodes: [] };
+  };
+  return {
+    ...raw,
+    projects: list('projects', raw.projects),
+    groups: list('groups', raw.groups),
+    serviceAccounts: list('serviceAccounts', raw.serviceAccounts),
+    apiKeys: list('apiKeys', raw.apiKeys),
+    roleBindings: list('roleBindings', raw.roleBindings),
+    hidden,
+  };
+}
+
+/** Names for ids seen in bindings and keys: groups, service accounts, known users. */
+export function nameIndex(d: AdminData, viewer: { id: string; name: string }): Map<string, string> {
+  const m = new Map<string, string>([[viewer.id, viewer.name]]);
+  for (const g of d.groups.nodes) {
+    m.set(g.id, g.name);
+    for (const u of g.members) m.set(u.id, u.email);
+  }
+  for (const s of d.serviceAccounts.nodes) m.set(s.id, s.name);
+  return m;
+}
+
+export function AdminPage() {
+  const { org = '' } = useParams();
+  const { viewer } = useSession();
+  const [{ data, error, fetching }, refetch] = useQuery<{ org: Raw | null }>({
+    query: ADMIN,
+    variables: { org },
+    requestPolicy: 'cache-and-network',
+  });
+  const [access, refetchAccess] = useQuery<{ org: Partial<Pick<AdminData, 'apiKeys' | 'roleBindings'>> | null }>({
+    query: ADMIN_ACCESS,
+    variables: { org },
+    requestPolicy: 'cache-and-network',
+  });
+  const groups = useGroupPages(org);
+  const reload = () => {
+    refetch({ requestPolicy: 'network-only' });
+    refetchAccess({ requestPolicy: 'network-only' });
+    groups.reload();
+  };
+  // Lists the viewer may not read come back as errors beside the rest: show what is readable.
+  if (!data?.org || !access.data || !groups.loaded) {
+    const failed = error ?? access.error;
+    return failed ? <ProblemNote error={failed} /> : fetching || access.fetching ? <Loading what="administration" /> : <Loading what="groups" />;
+  }
+  const d = normalize({ ...data.org, ...(access.data.org ?? {}), groups: groups.visible ? { nodes: groups.nodes } : undefined });
+  const names = nameIndex(d, viewer);
+  return (
+    <div className="page">
+      <div className="page-header">
+        <div>
+          <h1>Administration</h1>
+          <p className="muted">
+            Organization <strong>{d.name}</strong> (<code>{d.slug}</code>)
+          </p>
+        </div>
+      </div>
+      <nav className="toc" aria-label="Sections">
+        <a href="#projects">Projects</a> <a href="#groups">Groups</a> <a href="#roles">Members and roles</a> <a href="#service-accounts">Service accounts</a>{' '}
+        <a href="#api-keys">API keys</a>
+      </nav>
+      <div className="columns">
+        <div className="column">
+          <ProjectsPanel org={d} onChanged={reload} />
+          <ServiceAccountsPanel org={d} onChanged={reload} />
+        </div>
+        <div className="column">
+          <GroupsPanel org={d} onChanged={reload} onMore={groups.more ?? undefined} />
+        </div>
+      </div>
+      <RolesPanel org={d} names={names} onChanged={reload} />
+      <ApiKeysPanel org={d} names={names} onChanged={reload} />
+    </div>
+  );
+}
+
+/** Groups page by page (small pages: member lists are costly), accumulated. */
+function useGroupPages(org: string) {
+  const [cursors, setCursors] = useState<(string | null)[]>([null]);
+  const [pages, setPages] = useState<Record<string, Group[]>>({});
+  const after = cursors[cursors.length - 1] ?? null;
+  const [{ data, error }, refetch] = useQuery<{ org: { groups?: { nodes: Group[]; pageInfo: { hasNextPage: boolean; endCursor: string | null } } } | null }>({
+    query: ADMIN_GROUPS,
+    variables: { org, after },
+    requestPolicy: 'cache-and-network',
+  });
+  useEffect(() => {
+    const g = data?.org?.groups;
+    if (g) setPages((p) => ({ ...p, [after ?? '']: g.nodes }));
+  }, [data, after]);
+  const info = data?.org?.groups?.pageInfo;
+  const nodes = cursors.flatMap((c) => pages[c ?? ''] ?? []);
+  return {
+    loaded: !!data || !!error,
+    // A viewer without `group.read` gets an error for the list and sees it as hidden.
+    visible: !!data?.org?.groups || nodes.length > 0,
+    nodes,
+    more: info?.hasNextPage && info.endCursor ? () => setCursors((c) => [...c, info.endCursor]) : null,
+    reload: () => {
+      setCursors([null]);
+      setPages({});
+      refetch({ requestPolicy: 'network-only' });
+    },
+  };
+}

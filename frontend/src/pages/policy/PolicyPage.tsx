@@ -1,0 +1,44 @@
+// Policy of a project: what is in force (rules with their origin, actions, runbooks,
+// governance limits), a draft editor that validates as you type and applies new versions,
+// and the version history with diffs and the impact of a change.
+
+import { Link, useParams, useSearchParams } from 'react-router';
+import { useWorkspace } from '../../session';
+import { DraftPanel } from './DraftPanel';
+import { EffectivePanel } from './EffectivePanel';
+import { HistoryPanel } from './HistoryPanel';
+
+const TABS = [
+  { id: 'current', label: 'In force' },
+  { id: 'draft', label: 'Draft editor' },
+  { id: 'history', label: 'History' },
+] as const;
+
+export function PolicyPage() {
+  const { org = '', project = '' } = useParams();
+  const { rights } = useWorkspace();
+  const [search] = useSearchParams();
+  const tab = TABS.find((t) => t.id === search.get('tab'))?.id ?? 'current';
+  return (
+    <div className="page">
+      <div className="page-header">
+        <div>
+          <h1>Policy</h1>
+          <p className="muted">
+            Rules, limits and approvals that decide every plan in <strong>{project}</strong>. Lower levels may only tighten higher ones.
+          </p>
+        </div>
+      </div>
+      <nav className="tabs" aria-label="Policy views">
+        {TABS.map((t) => (
+          <Link key={t.id} to={`?tab=${t.id}`} aria-current={tab === t.id ? 'page' : undefined} className={tab === t.id ? 'tab active' : 'tab'}>
+            {t.label}
+          </Link>
+        ))}
+      </nav>
+      {tab === 'current' && <EffectivePanel org={org} project={project} />}
+      {tab === 'draft' && <DraftPanel org={org} project={project} canWrite={rights.policyWrite} />}
+      {tab === 'history' && <HistoryPanel org={org} project={project} />}
+    </div>
+  );
+}
