@@ -1,0 +1,228 @@
+// The governed plan flow in a real browser against `praetor serve --demo`: an operator proposes
+// and runs plans, two approvers approve a production deploy from their own sessions while the
+// operator watches live, the run lands in the audit log, a denied plan shows why, and the app
+// shows and recovers from a dropped live connection.
+
+import type { Browser } from 'playwright-core';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { launch, overflowsHorizontally, shoot, signIn, unlabelledControls, visitor, type User } from './support';
+
+let browser: Browser;
+const users: User[] = [];
+const track = (u: User) => (users.push(u), u);
+
+beforeAll(async () => {
+  browser = await launch();
+});
+afterEach(async () => {
+  const errors = users.flatMap((u) => u.errors);
+  await Promise.all(users.splice(0).map((u) => u.context.close()));
+  expect(errors, 'console or page errors').toEqual([]);
+});
+afterAll(async () => {
+  await browser?.close();
+});
+
+/** Opens the composer on the current plans page and picks an action. */
+async function compose(u: User, action: string, fields: Record<string, string>) {
+  const { page } = u;
+  await page.getByRole('button', { name: 'New plan' }).click();
+  await page.getByLabel('Step 1: action').selectOption(action);
+  for (const [name, value] of Object.entries(fields)) {
+    const input = page.getByLabel(new RegExp(`^${name}( \\*)?$`));
+    if ((await input.evaluate((el) => el.tagName)) === 'SELECT') await input.selectOption(value);
+    else await input.fill(value);
+  }
+  return page.getByRole('article', { name: 'Plan preview: Preview' });
+}
+
+async function proposeAndOpen(u: User): Promise<string> {
+  await u.page.getByRole('button', { name: 'Propose plan' }).click();
+  await u.page.waitForURL(/\/plans\/pln_[0-9a-f]+$/);
+  return u.page.url().split('/').pop()!;
+}
+
+describe('plans', () => {
+  it('signs in with the keyboard, previews a staging deploy with every check, runs it and replays it', async () => {
+    const bob = track(await visitor(browser));
+    const { page } = bob;
+    await page.goto('/');
+    await page.getByRole('heading', { name: 'Sign in to Praetor' }).waitFor();
+    await shoot(page, 'sign-in');
+    // Demo users come first: Tab twice reaches bob, with a visible focus ring.
+    await page.keyboard.press('Tab');
+    await page.keyboard.press('Tab');
+    const focused = await page.evaluate(() => {
+      const el = document.activeElement as HTMLElement;
+      const style = getComputedStyle(el);
+      return { text: el.textContent ?? '', outline: style.outlineStyle, width: style.outlineWidth };
+    });
+    expect(focused.text).toContain('bob@demo.test');
+    expect(focused.outline).toBe('solid');
+    expect(focused.width).toBe('3px');
+    await page.keyboard.press('Enter');
+    await expect.poll(() => page.getByTestId('viewer-name').textContent()).toBe('bob');
+    await page.waitForURL(/\/orgs\/demo\/projects\/web\/plans$/);
+
+    // A new version each run, so the predicted state change is never a no-op.
+    const version = String(Date.now() % 1_000_000);
+    const preview = await compose(bob, 'deploy.web', { service: 'web', env: 'staging', version });
+    await expect.poll(() => preview.getByText('Allowed').first().isVisible()).toBe(true);
+    const checks = preview.getByRole('table', { name: 'Checks of step step-1' });
+    await expect.poll(() => checks.locator('tbody tr td:first-child').allTextContents()).toEqual(
+      expect.arrayContaining(['rbac', 'params', 'kill_switch', 'window', 'rate_limit', 'policy']),
+    );
+    expect(await checks.getByRole('row', { name: /^policy/ }).textContent()).toContain('staging-is-free (policies/examples/org.yaml:38)');
+    expect(await checks.getByRole('row', { name: /deploy-rate/ }).textContent()).toContain('has room');
+    // The plan as a whole is checked against today's budget.
+    expect(await preview.getByRole('region', { name: 'Plan checks' }).textContent()).toMatch(/budget.*the cost of 2 fits/);
+    const diff = preview.getByRole('table', { name: 'Predicted state changes' });
+    expect(await diff.textContent()).toContain('deployments.web-staging');
+    expect(await preview.getByTestId('preview-cost').textContent()).toBe('2 credits');
+    expect(await unlabelledControls(page)).toEqual([]);
+    await shoot(page, 'plan-composer');
+
+    const planId = await proposeAndOpen(bob);
+    await expect.poll(() => page.getByTestId('plan-status').textContent()).toContain('approved');
+    await page.getByRole('button', { name: 'Run' }).click();
+    await expect.poll(() => page.getByTestId('progress-step-1').textContent(), { timeout: 20_000 }).toContain('succeeded');
+    await expect.poll(() => page.getByTestId('plan-status').textContent()).toContain('succeeded');
+    await expect.poll(() => page.getByTestId('replay').textContent()).toContain('identical');
+    expect(await page.getByRole('list', { name: 'Event timeline' }).textContent()).toContain('Plan succeeded');
+
+    await page.getByRole('link', { name: 'Plans', exact: true }).first().click();
+    const row = page.getByRole('row', { name: new RegExp(planId) });
+    await expect.poll(() => row.textContent()).toContain('succeeded');
+    await shoot(page, 'plans');
+  });
+
+  it('a production deploy waits for sre-leads then change-board, approved in other sessions while the operator watches live', async () => {
+    const bob = track(await signIn(browser, 'bob@demo.test'));
+    await compose(bob, 'deploy.web', { service: 'web', env: 'prod' });
+    const preview = bob.page.getByRole('article', { name: 'Plan preview: Preview' });
+    await expect.poll(() => preview.getByTestId('preview-reasons').textContent()).toContain('Needs approval because');
+    expect(await preview.getByRole('region', { name: 'Approvals needed' }).textContent()).toContain('sre-leads: 1 of sre-leads');
+    await shoot(bob.page, 'plan-preview', false);
+    const planId = await proposeAndOpen(bob);
+    const planUrl = bob.page.url();
+    await expect.poll(() => bob.page.getByTestId('plan-status').textContent()).toContain('pending approval');
+    // The proposer may not approve his own plan: no Approve button for bob.
+    expect(await bob.page.getByRole('button', { name: 'Approve' }).count()).toBe(0);
+    expect(await bob.page.getByTestId('stage-0').textContent()).toContain('waiting');
+
+    const carol = track(await signIn(browser, 'carol@demo.test'));
+    await carol.page.getByRole('link', { name: /Approvals/ }).click();
+    const request = carol.page.getByTestId(`request-${planId}`);
+    await request.waitFor();
+    expect(await request.textContent()).toContain('deploy.web');
+    const waiting = await carol.page.locator('[data-testid^="request-"]').count();
+    await expect.poll(() => carol.page.getByTestId('inbox-count').textContent()).toBe(String(waiting));
+    await shoot(carol.page, 'approvals');
+    await request.getByLabel('Comment (optional)').fill('staging looked fine');
+    await request.getByRole('button', { name: 'Approve' }).click();
+    // Stage two needs change-board, which carol is not in: the plan leaves her inbox.
+    await request.waitFor({ state: 'detached' });
+
+    // Bob's page follows the plan live.
+    await expect.poll(() => bob.page.getByTestId('stage-0').textContent()).toContain('Approved by carol@demo.test');
+    expect(await bob.page.getByTestId('stage-0').textContent()).toContain('satisfied');
+
+    const alice = track(await signIn(browser, 'alice@demo.test'));
+    await alice.page.goto(planUrl);
+    await alice.page.getByRole('button', { name: 'Approve' }).click();
+    await expect.poll(() => alice.page.getByTestId('plan-status').textContent()).toContain('approved');
+
+    await expect.poll(() => bob.page.getByTestId('plan-status').textContent()).toContain('approved');
+    await bob.page.getByRole('button', { name: 'Run' }).click();
+    await expect.poll(() => bob.page.getByTestId('progress-step-1').textContent(), { timeout: 20_000 }).toContain('succeeded');
+    await expect.poll(() => bob.page.getByTestId('plan-status').textContent()).toContain('succeeded');
+    const timeline = await bob.page.getByRole('list', { name: 'Event timeline' }).textContent();
+    expect(timeline).toContain('Approved by carol@demo.test');
+    expect(timeline).toContain('Approved by alice@demo.test');
+    expect(timeline).toContain('Step step-1 succeeded');
+    await expect.poll(() => bob.page.getByTestId('replay').textContent()).toContain('identical');
+    await shoot(bob.page, 'plan-detail');
+
+    // The run is in the audit log, and the chain verifies.
+    await bob.page.getByRole('link', { name: 'Audit' }).click();
+    await expect.poll(() => bob.page.getByTestId('chain-status').textContent()).toContain('Chain verified');
+    await bob.page.getByLabel('Find in loaded entries').fill(planId);
+    const rows = bob.page.locator(`tr[data-subject="${planId}"]`);
+    await expect.poll(async () => (await rows.evaluateAll((trs) => trs.map((tr) => tr.getAttribute('data-kind')))).includes('plan.succeeded')).toBe(true);
+    expect(await rows.filter({ hasText: 'carol@demo.test' }).count()).toBeGreaterThan(0);
+    expect(await bob.page.locator('tbody tr').evaluateAll((trs) => trs.every((tr) => tr.getAttribute('data-subject') !== null))).toBe(true);
+    await shoot(bob.page, 'audit');
+  });
+
+  it('a denied plan says why: the project is frozen', async () => {
+    // A project of its own (made by the admin), so freezing it touches nothing else.
+    const slug = `frozen-${Date.now().toString(36)}`;
+    const alice = track(await signIn(browser, 'alice@demo.test'));
+    await alice.page.getByRole('link', { name: 'Admin' }).click();
+    await alice.page.getByLabel('Project slug').fill(slug);
+    await alice.page.getByLabel('Project name').fill(`Frozen ${slug}`);
+    await alice.page.getByRole('button', { name: 'Create project' }).click();
+    await alice.page.getByRole('link', { name: `Frozen ${slug}` }).waitFor();
+
+    const bob = track(await signIn(browser, 'bob@demo.test'));
+    const { page } = bob;
+    await page.getByLabel('Project').selectOption(slug);
+    await page.waitForURL(new RegExp(`/projects/${slug}/plans$`));
+    // Freeze the project (allowed), running it as soon as it is proposed.
+    const freeze = await compose(bob, 'state.set', { key: 'freeze', value: 'true' });
+    await expect.poll(() => freeze.getByRole('table', { name: 'Predicted state changes' }).textContent()).toContain('freeze');
+    await page.getByLabel('Run as soon as it is approved').check();
+    await proposeAndOpen(bob);
+    await expect.poll(() => page.getByTestId('plan-status').textContent(), { timeout: 20_000 }).toContain('succeeded');
+
+    await page.getByRole('link', { name: 'Plans', exact: true }).first().click();
+    // Not a deploy: deploys share an org-wide rate limit the other tests use.
+    const preview = await compose(bob, 'service.restart', { service: 'api' });
+    const reasons = preview.getByTestId('preview-reasons');
+    await expect.poll(() => reasons.textContent()).toContain('Denied because');
+    expect(await reasons.textContent()).toContain('The project is frozen (state.freeze)');
+    expect(await reasons.textContent()).toContain('change-freeze (policies/examples/org.yaml:18)');
+    await shoot(page, 'denied-preview');
+    await proposeAndOpen(bob);
+    await expect.poll(() => page.getByTestId('plan-status').textContent()).toContain('rejected');
+    expect(await page.getByTestId('plan-status').textContent()).toContain('Verdict: denied');
+    expect(await page.getByTestId('preview-reasons').textContent()).toContain('The project is frozen (state.freeze)');
+    expect(await page.getByRole('button', { name: 'Run' }).count()).toBe(0);
+    await shoot(page, 'denied-plan');
+  });
+
+  it('shows that live updates are reconnecting when the websocket drops, and recovers', async () => {
+    const bob = track(await visitor(browser));
+    const { page } = bob;
+    let refuse = false;
+    const sockets: { close: (o?: { code?: number; reason?: string }) => Promise<void> }[] = [];
+    await page.routeWebSocket(/\/graphql\/ws$/, (ws) => {
+      if (refuse) {
+        setTimeout(() => void ws.close({ code: 1013, reason: 'test: refused' }), 100);
+        return;
+      }
+      ws.connectToServer();
+      sockets.push(ws);
+    });
+    await page.goto('/');
+    await page.getByRole('button', { name: /bob@demo\.test/ }).click();
+    await page.getByText('Live', { exact: true }).waitFor();
+    expect(await page.getByTestId('reconnecting').count()).toBe(0);
+    refuse = true;
+    await Promise.all(sockets.map((s) => s.close({ code: 1012, reason: 'test: dropped' })));
+    await page.getByTestId('reconnecting').waitFor();
+    expect(await page.getByTestId('reconnecting').textContent()).toContain('reconnecting');
+    await shoot(page, 'reconnecting', false);
+    refuse = false;
+    await page.getByTestId('reconnecting').waitFor({ state: 'detached', timeout: 20_000 });
+    await page.getByText('Live', { exact: true }).waitFor();
+  });
+
+  it('fits a phone screen', async () => {
+    const bob = track(await signIn(browser, 'bob@demo.test', { width: 390, height: 844 }));
+    await bob.page.getByRole('heading', { name: 'Plans', exact: true }).waitFor();
+    await bob.page.getByRole('row').nth(1).waitFor();
+    expect(await overflowsHorizontally(bob.page)).toBe(false);
+    await shoot(bob.page, 'mobile-plans');
+  });
+});

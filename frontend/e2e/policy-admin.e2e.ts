@@ -1,0 +1,130 @@
+// Policy and administration in a real browser: the effective policy with rule origins, a draft
+// whose diagnostics appear at their lines, applying a new version and finding its diff in the
+// history; and an API key whose secret is shown exactly once.
+
+import type { Browser } from 'playwright-core';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { launch, shoot, signIn, unlabelledControls, type User } from './support';
+
+let browser: Browser;
+const users: User[] = [];
+const track = (u: User) => (users.push(u), u);
+
+beforeAll(async () => {
+  browser = await launch();
+});
+afterEach(async () => {
+  const errors = users.flatMap((u) => u.errors);
+  await Promise.all(users.splice(0).map((u) => u.context.close()));
+  expect(errors, 'console or page errors').toEqual([]);
+});
+afterAll(async () => {
+  await browser?.close();
+});
+
+describe('policy', () => {
+  it('shows the rules in force with their origin and the governance limits', async () => {
+    const bob = track(await signIn(browser, 'bob@demo.test'));
+    await bob.page.getByRole('link', { name: 'Policy' }).click();
+    await expect.poll(() => bob.page.getByTestId('policy-version').textContent()).toMatch(/^org@\d+$/);
+    const rule = bob.page.getByRole('row', { name: /prod-deploys-need-approval/ });
+    expect(await rule.textContent()).toContain('require approval');
+    expect(await rule.textContent()).toContain('policies/examples/org.yaml:');
+    expect(await rule.textContent()).toContain('sre-leads x1 → change-board|cto-office x1');
+    const gov = bob.page.getByRole('region', { name: 'Limits, budgets and windows' });
+    expect(await gov.textContent()).toContain('100 credits a day');
+    expect(await gov.textContent()).toContain('deploy-rate: 5/min, 60/h');
+    expect(await gov.getByRole('img', { name: /prod-hours: open mon, tue, wed, thu, fri from 08:00 to 20:00/ }).count()).toBe(1);
+    // An operator reads policy but has no editor to apply with.
+    await bob.page.getByRole('link', { name: 'Draft editor' }).click();
+    await bob.page.getByText('You may read policy but not change it').waitFor();
+    expect(await bob.page.getByRole('button', { name: 'Apply as new version' }).count()).toBe(0);
+    await bob.page.getByRole('link', { name: 'In force' }).click();
+    await shoot(bob.page, 'policy');
+  });
+
+  it('marks diagnostics at their lines, then applies a fix as a new version with its diff', async () => {
+    const alice = track(await signIn(browser, 'alice@demo.test'));
+    const { page } = alice;
+    await page.getByRole('link', { name: 'Policy' }).click();
+    await page.getByRole('link', { name: 'Draft editor' }).click();
+    await page.getByRole('button', { name: /^org\.yaml/ }).click();
+    const editor = page.getByLabel('Policy source policies/examples/org.yaml');
+    const original = await editor.inputValue();
+    await expect.poll(() => page.getByTestId('diagnostics').textContent()).toMatch(/Valid: 0 error\(s\)/);
+
+    const broken = original.replace('effect: require_approval', 'effect: maybe');
+    const line = broken.split('\n').findIndex((l) => l.includes('effect: maybe')) + 1;
+    await editor.fill(broken);
+    const diag = page.getByRole('button', { name: new RegExp(`^org\\.yaml:${line}:\\d+$`) });
+    await diag.waitFor();
+    expect(await page.getByTestId('diagnostics').textContent()).toContain('unknown variant `maybe`');
+    expect(await page.locator(`.layer-line.line-error[data-line="${line}"]`).count()).toBe(1);
+    expect(await page.locator('.layer-line.line-error').count()).toBe(1);
+    expect(await page.getByRole('button', { name: 'Apply as new version' }).isDisabled()).toBe(true);
+    await diag.click();
+    const caretLine = await editor.evaluate((el: HTMLTextAreaElement) => el.value.slice(0, el.selectionStart).split('\n').length);
+    expect(caretLine).toBe(line);
+    expect(await unlabelledControls(page)).toEqual([]);
+    await shoot(page, 'policy-draft');
+
+    const reason = `Production deploys are reviewed (${Date.now().toString(36)})`;
+    await editor.fill(original.replace('reason: Production deploys are reviewed', `reason: ${reason}`));
+    await expect.poll(() => page.getByTestId('diagnostics').textContent()).toMatch(/Valid: 0 error\(s\)/);
+    await page.getByLabel('Change comment').fill('clearer reason for prod deploys');
+    await page.getByRole('button', { name: 'Apply as new version' }).click();
+    // Every scope of the bundle gets a version; the org's is the one edited here.
+    const applied = page.getByText(/^Applied: org@\d+/);
+    await applied.waitFor();
+    const version = /org@\d+/.exec((await applied.textContent())!)![0];
+    // The editor stays on the file that was edited, now unchanged against the new version.
+    expect(await page.getByLabel('Policy source policies/examples/org.yaml').inputValue()).toContain(reason);
+
+    await page.getByRole('link', { name: 'History' }).click();
+    const entry = page.locator('.version', { hasText: version });
+    expect(await entry.textContent()).toContain('clearer reason for prod deploys');
+    expect(await entry.textContent()).toContain('alice@demo.test');
+    await entry.getByText(/Diff and files/).click();
+    const added = entry.locator('tr.diff-add', { hasText: reason });
+    expect(await added.count()).toBe(1);
+    expect(await entry.locator('tr.diff-del', { hasText: 'reason: Production deploys are reviewed' }).count()).toBe(1);
+    await shoot(page, 'policy-history');
+
+    // The rules in force now carry the new reason.
+    await page.getByRole('link', { name: 'In force' }).click();
+    await expect.poll(() => page.getByRole('row', { name: /prod-deploys-need-approval/ }).textContent()).toContain(reason);
+  });
+});
+
+describe('admin', () => {
+  it('shows groups and roles, and a new API key exactly once', async () => {
+    const alice = track(await signIn(browser, 'alice@demo.test'));
+    const { page } = alice;
+    await page.getByRole('link', { name: 'Admin' }).click();
+    await page.getByRole('heading', { name: 'Administration' }).waitFor();
+    expect(await page.getByTestId('group-sre-leads').textContent()).toContain('carol@demo.test');
+    expect(await page.getByRole('row', { name: /carol@demo\.test/ }).first().textContent()).toContain('approver');
+    expect(await unlabelledControls(page)).toEqual([]);
+
+    const name = `e2e key ${Date.now().toString(36)}`;
+    await page.getByLabel('Key name').fill(name);
+    await page.getByRole('button', { name: 'Create key' }).click();
+    const secret = (await page.getByTestId('new-key-secret').textContent())!;
+    expect(secret).toMatch(/^prk_/);
+    const row = page.getByRole('row', { name: new RegExp(name) });
+    await row.waitFor();
+    const prefix = (await row.locator('td').nth(1).textContent())!.replace('…', '');
+    expect(secret.startsWith(prefix)).toBe(true);
+    expect(prefix.length).toBeLessThan(secret.length);
+    await shoot(page, 'admin');
+    await page.getByRole('button', { name: 'I have stored it' }).click();
+    expect(await page.getByTestId('new-key').count()).toBe(0);
+    await page.reload();
+    await page.getByRole('row', { name: new RegExp(name) }).waitFor();
+    expect(await page.content()).not.toContain(secret);
+
+    // Revoking marks it revoked.
+    await page.getByRole('button', { name: `Revoke key ${name}` }).click();
+    await expect.poll(() => page.getByRole('row', { name: new RegExp(name) }).textContent()).toContain('revoked');
+  });
+});

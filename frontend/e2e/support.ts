@@ -1,0 +1,79 @@
+// Browser-test support: launches the system Chromium through playwright-core, signs demo
+// users in through the sign-in page (each in its own browser context), fails a test on any
+// console error or page error, and keeps screenshots under test-results/screenshots/.
+
+import { mkdirSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+
+export const BASE_URL = (process.env.PRAETOR_URL ?? '').replace(/\/$/, '');
+if (!BASE_URL) throw new Error('PRAETOR_URL is not set: start `praetor serve --demo` and point PRAETOR_URL at it (scripts/test-frontend does)');
+
+const here = dirname(fileURLToPath(import.meta.url));
+export const SCREENSHOTS = join(here, '..', 'test-results', 'screenshots');
+mkdirSync(SCREENSHOTS, { recursive: true });
+
+export async function launch(): Promise<Browser> {
+  return chromium.launch({
+    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+    headless: true,
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
+  });
+}
+
+export interface User {
+  context: BrowserContext;
+  page: Page;
+  /** Console errors and uncaught page errors seen so far. */
+  errors: string[];
+}
+
+/** A fresh browser context (own cookies) with error capture; not signed in. */
+export async function visitor(browser: Browser, viewport = { width: 1366, height: 900 }): Promise<User> {
+  const context = await browser.newContext({ baseURL: BASE_URL, viewport });
+  const page = await context.newPage();
+  page.setDefaultTimeout(15_000);
+  const errors: string[] = [];
+  page.on('console', (msg) => {
+    if (msg.type() === 'error') errors.push(`console: ${msg.text()}`);
+  });
+  page.on('pageerror', (err) => errors.push(`page error: ${err.message}`));
+  return { context, page, errors };
+}
+
+/** Signs a demo user in by clicking their entry on the sign-in page. */
+export async function signIn(browser: Browser, email: string, viewport?: { width: number; height: number }): Promise<User> {
+  const user = await visitor(browser, viewport);
+  await user.page.goto('/');
+  await user.page.getByRole('button', { name: new RegExp(email.replace('.', '\\.')) }).click();
+  await user.page.getByTestId('viewer-name').waitFor();
+  return user;
+}
+
+export async function shoot(page: Page, name: string, fullPage = true): Promise<void> {
+  await page.screenshot({ path: join(SCREENSHOTS, `${name}.png`), fullPage });
+}
+
+/** Every input, select and textarea on the page that has no accessible label. */
+export async function unlabelledControls(page: Page): Promise<string[]> {
+  return page.evaluate(() =>
+    [...document.querySelectorAll<HTMLInputElement | HTMLSelectElement | HTMLTextAreaElement>('input, select, textarea')]
+      .filter((el) => el.type !== 'hidden')
+      .filter((el) => (el.labels?.length ?? 0) === 0 && !el.getAttribute('aria-label') && !el.getAttribute('aria-labelledby'))
+      .map((el) => el.outerHTML.slice(0, 120)),
+  );
+}
+
+/** The page scrolls sideways (a layout that does not fit its viewport). */
+export async function overflowsHorizontally(page: Page): Promise<boolean> {
+  return page.evaluate(() => document.documentElement.scrollWidth > window.innerWidth + 1);
+}
