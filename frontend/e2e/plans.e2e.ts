@@ -5,7 +5,7 @@
 
 import type { Browser } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { launch, overflowsHorizontally, shoot, signIn, unlabelledControls, visitor, type User } from './support';
+import { launch, overflowsHorizontally, shoot, shootElement, signIn, unlabelledControls, visitor, type User } from './support';
 
 let browser: Browser;
 const users: User[] = [];
@@ -65,7 +65,7 @@ describe('plans', () => {
     await page.waitForURL(/\/orgs\/demo\/projects\/web\/plans$/);
 
     // A new version each run, so the predicted state change is never a no-op.
-    const version = String(Date.now() % 1_000_000);
+    const version = String((Math.floor(Date.now() / 1000) % 1000) + 1);
     const preview = await compose(bob, 'deploy.web', { service: 'web', env: 'staging', version });
     await expect.poll(() => preview.getByText('Allowed').first().isVisible()).toBe(true);
     const checks = preview.getByRole('table', { name: 'Checks of step step-1' });
@@ -98,11 +98,13 @@ describe('plans', () => {
 
   it('a production deploy waits for sre-leads then change-board, approved in other sessions while the operator watches live', async () => {
     const bob = track(await signIn(browser, 'bob@demo.test'));
-    await compose(bob, 'deploy.web', { service: 'web', env: 'prod' });
+    await compose(bob, 'deploy.web', { service: 'web', env: 'prod', version: String((Math.floor(Date.now() / 1000) % 1000) + 1) });
     const preview = bob.page.getByRole('article', { name: 'Plan preview: Preview' });
     await expect.poll(() => preview.getByTestId('preview-reasons').textContent()).toContain('Needs approval because');
     expect(await preview.getByRole('region', { name: 'Approvals needed' }).textContent()).toContain('sre-leads: 1 of sre-leads');
-    await shoot(bob.page, 'plan-preview', false);
+    await expect.poll(() => preview.getByRole('table', { name: 'Predicted state changes' }).textContent()).toContain('deployments.web-prod');
+    await bob.page.evaluate(() => (document.activeElement as HTMLElement | null)?.blur());
+    await shootElement(bob.page.locator('form.composer'), 'plan-preview');
     const planId = await proposeAndOpen(bob);
     const planUrl = bob.page.url();
     await expect.poll(() => bob.page.getByTestId('plan-status').textContent()).toContain('pending approval');

@@ -5,7 +5,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { chromium, type Browser, type BrowserContext, type Locator, type Page } from 'playwright-core';
 
 export const BASE_URL = (process.env.PRAETOR_URL ?? '').replace(/\/$/, '');
 if (!BASE_URL) throw new Error('PRAETOR_URL is not set: start `praetor serve --demo` and point PRAETOR_URL at it (scripts/test-frontend does)');
@@ -61,6 +61,11 @@ export async function signIn(browser: Browser, email: string, viewport?: { width
 
 export async function shoot(page: Page, name: string, fullPage = true): Promise<void> {
   await page.screenshot({ path: join(SCREENSHOTS, `${name}.png`), fullPage });
+}
+
+/** A screenshot of one element. */
+export async function shootElement(target: Locator, name: string): Promise<void> {
+  await target.screenshot({ path: join(SCREENSHOTS, `${name}.png`) });
 }
 
 /** Every input, select and textarea on the page that has no accessible label. */
