@@ -97,7 +97,7 @@ describe('policy', () => {
 });
 
 describe('admin', () => {
-  it('shows groups and roles, and a new API key exactly once', async () => {
+  it('shows groups and roles, grants time-boxed access, and shows a new API key exactly once', async () => {
     const alice = track(await signIn(browser, 'alice@demo.test'));
     const { page } = alice;
     await page.getByRole('link', { name: 'Admin' }).click();
@@ -105,6 +105,30 @@ describe('admin', () => {
     expect(await page.getByTestId('group-sre-leads').textContent()).toContain('carol@demo.test');
     expect(await page.getByRole('row', { name: /carol@demo\.test/ }).first().textContent()).toContain('approver');
     expect(await unlabelledControls(page)).toEqual([]);
+
+    // Temporary access: bob asks for himself, alice (another person) approves, then revokes.
+    const why = `e2e on call ${Date.now().toString(36)}`;
+    const bob = track(await signIn(browser, 'bob@demo.test'));
+    await bob.page.getByRole('link', { name: 'Admin' }).click();
+    const asked = bob.page.locator('#grants');
+    await asked.getByLabel('Role').selectOption('approver');
+    await asked.getByLabel('Scope').selectOption('web');
+    await asked.getByLabel('Reason').fill(why);
+    await asked.getByRole('button', { name: 'Ask for access' }).click();
+    await expect.poll(() => asked.getByRole('status').textContent()).toContain('bob@demo.test waits for a second person to approve');
+
+    const grants = page.locator('#grants');
+    await page.reload();
+    const grantRow = grants.getByRole('row', { name: new RegExp(why) });
+    await expect.poll(() => grantRow.textContent()).toContain('pending');
+    expect(await grantRow.textContent()).toContain('asked by bob@demo.test');
+    await grantRow.getByRole('button', { name: 'Approve' }).click();
+    await expect.poll(() => grantRow.textContent()).toContain('active');
+    expect(await grantRow.textContent()).toContain('by alice@demo.test');
+    await grantRow.getByRole('button', { name: 'Revoke' }).click();
+    await grantRow.waitFor({ state: 'detached' });
+    await grants.getByLabel('Show ended grants too').check();
+    await expect.poll(() => grants.getByRole('row', { name: new RegExp(why) }).textContent()).toContain('revoked');
 
     const name = `e2e key ${Date.now().toString(36)}`;
     await page.getByLabel('Key name').fill(name);

@@ -164,6 +164,7 @@ export const APPROVAL_REQUESTS = /* GraphQL */ `
       steps { id action params when onFailure }
       preview { ...PreviewFields }
       approvalStages { index name groups count satisfied approvals { approver decision comment createdAt } }
+      canReject: viewerCan(operation: "plan.reject")
     }
   }
   ${PLAN_SUMMARY_FIELDS}
@@ -361,4 +362,25 @@ export const PAUSE_AUTONOMY = /* GraphQL */ `
 
 export const RESUME_AUTONOMY = /* GraphQL */ `
   mutation ResumeAutonomy($input: AutonomyInput!) { resumeAutonomy(input: $input) { id autonomy { paused } } }
+`;
+
+const GRANT_FIELDS = 'id subjectKind subject role scope validFrom validUntil reason status requestedBy decidedBy decidedAt createdAt';
+
+export const ROLE_GRANTS = /* GraphQL */ `
+  query RoleGrants($org: String!, $open: Boolean!) {
+    org(slug: $org) { id roleGrants(open: $open, first: 50) { ${GRANT_FIELDS} } }
+  }
+`;
+
+export const GRANT_TEMPORARY_ROLE = /* GraphQL */ `
+  mutation GrantTemporaryRole($input: GrantTemporaryRoleInput!) { grantTemporaryRole(input: $input) { ${GRANT_FIELDS} } }
+`;
+export const APPROVE_ROLE_GRANT = /* GraphQL */ `
+  mutation ApproveRoleGrant($id: ID!) { approveRoleGrant(id: $id) { id status } }
+`;
+export const REJECT_ROLE_GRANT = /* GraphQL */ `
+  mutation RejectRoleGrant($id: ID!) { rejectRoleGrant(id: $id) { id status } }
+`;
+export const REVOKE_ROLE_GRANT = /* GraphQL */ `
+  mutation RevokeRoleGrant($id: ID!) { revokeRoleGrant(id: $id) { id status } }
 `;

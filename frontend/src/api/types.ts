@@ -388,3 +388,19 @@ export interface ExecutionWindow {
   open: boolean;
   nextOpen: string | null;
 }
+
+export interface RoleGrant {
+  id: string;
+  subjectKind: string;
+  subject: string;
+  role: string;
+  scope: string;
+  validFrom: string;
+  validUntil: string;
+  reason: string;
+  status: string;
+  requestedBy: string;
+  decidedBy: string | null;
+  decidedAt: string | null;
+  createdAt: string;
+}

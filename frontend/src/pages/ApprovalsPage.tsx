@@ -19,6 +19,7 @@ interface Request extends PlanSummary {
   steps: PlanStep[];
   preview: PlanPreview;
   approvalStages: ApprovalStageStatus[];
+  canReject: boolean;
 }
 
 export function ApprovalsPage() {
@@ -63,7 +64,7 @@ export function ApprovalsPage() {
                 planHash={p.planHash}
                 status={p.status}
                 eligibleToApprove
-                canReject
+                canReject={p.canReject}
                 canExecute={false}
                 canCancel={false}
                 onDone={() => refetch({ requestPolicy: 'network-only' })}

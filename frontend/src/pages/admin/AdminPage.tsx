@@ -9,6 +9,7 @@ import type { ApiKey, Group, ProjectSummary, RoleBinding, ServiceAccount } from 
 import { Loading, ProblemNote } from '../../components/ProblemNote';
 import { useSession } from '../../session';
 import { ApiKeysPanel } from './ApiKeysPanel';
+import { GrantsPanel } from './GrantsPanel';
 import { GroupsPanel } from './GroupsPanel';
 import { ProjectsPanel } from './ProjectsPanel';
 import { RolesPanel } from './RolesPanel';
@@ -102,7 +103,8 @@ export function AdminPage() {
         </div>
       </div>
       <nav className="toc" aria-label="Sections">
-        <a href="#projects">Projects</a> <a href="#groups">Groups</a> <a href="#roles">Members and roles</a> <a href="#service-accounts">Service accounts</a>{' '}
+        <a href="#projects">Projects</a> <a href="#groups">Groups</a> <a href="#roles">Members and roles</a> <a href="#grants">Temporary access</a>{' '}
+        <a href="#service-accounts">Service accounts</a>{' '}
         <a href="#api-keys">API keys</a>
       </nav>
       <div className="columns">
@@ -115,6 +117,7 @@ export function AdminPage() {
         </div>
       </div>
       <RolesPanel org={d} names={names} onChanged={reload} />
+      <GrantsPanel org={d} viewerEmail={viewer.user?.email ?? null} />
       <ApiKeysPanel org={d} names={names} onChanged={reload} />
     </div>
   );
