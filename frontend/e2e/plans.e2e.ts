@@ -135,6 +135,13 @@ describe('plans', () => {
     await expect.poll(() => alice.page.getByTestId('plan-status').textContent()).toContain('approved');
 
     await expect.poll(() => bob.page.getByTestId('plan-status').textContent()).toContain('approved');
+    // A second tab on the audit log: the run's entries must stream in without a reload.
+    const audit = await bob.context.newPage();
+    audit.on('console', (msg) => msg.type() === 'error' && bob.errors.push(`audit tab console: ${msg.text()}`));
+    audit.on('pageerror', (err) => bob.errors.push(`audit tab page error: ${err.message}`));
+    await audit.goto('/orgs/demo/audit');
+    await audit.getByTestId('chain-status').waitFor();
+    await audit.getByText('Live', { exact: true }).waitFor();
     await bob.page.getByRole('button', { name: 'Run' }).click();
     await expect.poll(() => bob.page.getByTestId('progress-step-1').textContent(), { timeout: 20_000 }).toContain('succeeded');
     await expect.poll(() => bob.page.getByTestId('plan-status').textContent()).toContain('succeeded');
@@ -144,6 +151,11 @@ describe('plans', () => {
     expect(timeline).toContain('Step step-1 succeeded');
     await expect.poll(() => bob.page.getByTestId('replay').textContent()).toContain('identical');
     await shoot(bob.page, 'plan-detail');
+    const streamed = audit.locator(`tr.row-fresh[data-subject="${planId}"]`);
+    await expect.poll(() => streamed.evaluateAll((trs) => trs.map((tr) => tr.getAttribute('data-kind')))).toEqual(
+      expect.arrayContaining(['plan.queued', 'plan.started', 'plan.step_succeeded', 'plan.succeeded']),
+    );
+    await audit.close();
 
     // The run is in the audit log, and the chain verifies.
     await bob.page.getByRole('link', { name: 'Audit' }).click();

@@ -56,7 +56,8 @@ export interface Workspace {
   rights: Rights;
   /** Increases with every audit entry streamed for the org. */
   activity: number;
-  lastEvent: AuditEvent | null;
+  /** The latest streamed audit entries (up to 200), oldest first. */
+  recentEvents: AuditEvent[];
   approvalsWaiting: number;
 }
 

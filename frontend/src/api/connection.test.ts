@@ -1,3 +1,5 @@
+// Tests of the live-connection state store.
+
 import { describe, expect, it, vi } from 'vitest';
 import { ConnectionStatus } from './connection';
 

@@ -1,3 +1,5 @@
+// Tests of turning GraphQL failures into problems people can act on.
+
 import { CombinedError } from 'urql';
 import { describe, expect, it } from 'vitest';
 import { isUnauthenticated, problemOf } from './errors';

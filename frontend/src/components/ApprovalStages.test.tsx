@@ -1,3 +1,5 @@
+// Tests of the approval stages list.
+
 import { render, screen } from '@testing-library/react';
 import { describe, expect, it } from 'vitest';
 import { ApprovalStages } from './ApprovalStages';

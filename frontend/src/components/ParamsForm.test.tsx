@@ -1,3 +1,5 @@
+// Tests of the generated parameter form and its JSON mode.
+
 import { fireEvent, render, screen } from '@testing-library/react';
 import { useState } from 'react';
 import { describe, expect, it } from 'vitest';

@@ -1,3 +1,5 @@
+// Tests that plan controls follow the viewer's rights and sign the plan hash.
+
 import { fireEvent, render, screen, waitFor } from '@testing-library/react';
 import { Provider } from 'urql';
 import { describe, expect, it, vi } from 'vitest';

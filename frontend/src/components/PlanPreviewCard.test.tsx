@@ -1,3 +1,5 @@
+// Tests of the plan preview card: reasons first, every check, state diff, approvals.
+
 import { render, screen, within } from '@testing-library/react';
 import { describe, expect, it } from 'vitest';
 import type { PlanPreview, PlanStep } from '../api/types';

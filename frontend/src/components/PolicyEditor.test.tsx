@@ -1,3 +1,5 @@
+// Tests of the policy editor's line marks and caret jumps.
+
 import { render, screen } from '@testing-library/react';
 import { createRef } from 'react';
 import { describe, expect, it } from 'vitest';

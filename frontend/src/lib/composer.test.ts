@@ -1,3 +1,5 @@
+// Tests of the plan composer's draft logic.
+
 import { describe, expect, it } from 'vitest';
 import type { ActionInfo } from '../api/types';
 import { actionFields, buildParams, buildSteps, freshParams, toggleMode } from './composer';

@@ -1,3 +1,5 @@
+// Tests of placing policy diagnostics on lines.
+
 import { describe, expect, it } from 'vitest';
 import type { PolicyDiagnostic } from '../api/types';
 import { byLine, countBySeverity, lineOffset, worstSeverity } from './diagnostics';

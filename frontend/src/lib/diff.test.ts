@@ -1,3 +1,5 @@
+// Tests of the unified diff parser.
+
 import { describe, expect, it } from 'vitest';
 import { diffStats, parseUnifiedDiff } from './diff';
 

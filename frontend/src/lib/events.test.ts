@@ -1,3 +1,5 @@
+// Tests of plan event wording and merging.
+
 import { describe, expect, it } from 'vitest';
 import { describeEvent, mergeEvents } from './events';
 

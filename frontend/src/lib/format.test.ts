@@ -1,3 +1,5 @@
+// Tests of the formatting helpers.
+
 import { describe, expect, it } from 'vitest';
 import { actorChain, compactJson, formatCost, relativeTime, shortHash } from './format';
 

@@ -1,3 +1,5 @@
+// Tests of the usage gauge arithmetic.
+
 import { describe, expect, it } from 'vitest';
 import { gaugeParts, percent } from './gauge';
 

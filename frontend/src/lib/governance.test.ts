@@ -1,3 +1,5 @@
+// Tests of reading governance JSON and laying windows on a week.
+
 import { describe, expect, it } from 'vitest';
 import { describeLimit, readGovernance, weekSegments } from './governance';
 

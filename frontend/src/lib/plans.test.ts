@@ -1,3 +1,5 @@
+// Tests of the plan status rules behind the controls.
+
 import { describe, expect, it } from 'vitest';
 import { isTerminal, planControls, verdictLabel } from './plans';
 

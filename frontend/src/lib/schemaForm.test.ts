@@ -1,3 +1,5 @@
+// Tests of generating fields from JSON Schema and reading them back.
+
 import { describe, expect, it } from 'vitest';
 import { fieldsOf, initialValues, parseParamsJson, toParams } from './schemaForm';
 

@@ -14,13 +14,12 @@ import { useWorkspace } from '../session';
 
 export function AuditPage() {
   const { org = '' } = useParams();
-  const { lastEvent, org: orgInfo } = useWorkspace();
+  const { recentEvents, org: orgInfo } = useWorkspace();
   const [search, setSearch] = useSearchParams();
   const kind = search.get('kind') ?? '';
   const text = search.get('q') ?? '';
   const [pages, setPages] = useState<(string | null)[]>([null]);
   const [kindDraft, setKindDraft] = useState(kind);
-  const [live, setLive] = useState<AuditEvent[]>([]);
   const [{ data, error, fetching }] = useQuery<{ org: { auditLog: Connection<AuditEvent> } }>({
     query: AUDIT_LOG,
     variables: { org, kind: kind || null, after: null },
@@ -31,16 +30,7 @@ export function AuditPage() {
     variables: { org },
     requestPolicy: 'network-only',
   });
-  useEffect(() => {
-    setLive([]);
-    setPages([null]);
-  }, [kind, org]);
-  // Entries streamed since the page loaded go on top (if they match the kind filter).
-  useEffect(() => {
-    if (lastEvent && (!kind || lastEvent.kind.startsWith(kind))) {
-      setLive((l) => (l.some((e) => e.id === lastEvent.id) ? l : [lastEvent, ...l]));
-    }
-  }, [lastEvent, kind]);
+  useEffect(() => setPages([null]), [kind, org]);
 
   const setParam = (key: string, value: string) => {
     const next = new URLSearchParams(search);
@@ -50,8 +40,12 @@ export function AuditPage() {
   };
 
   const first = data?.org.auditLog;
-  const known = new Set(first?.nodes.map((e) => e.id));
-  const fresh = live.filter((e) => !known.has(e.id));
+  // Entries streamed after the newest one loaded go on top, newest first (if of the kind asked).
+  const newestLoaded = first ? (first.nodes[0]?.seq ?? 0) : Number.POSITIVE_INFINITY;
+  const fresh = recentEvents
+    .filter((e) => e.seq > newestLoaded && (!kind || e.kind.startsWith(kind)))
+    .slice()
+    .reverse();
   const projectOf = useMemo(() => new Map(orgInfo.projects.nodes.map((p) => [p.id, p.slug])), [orgInfo]);
   const matches = (e: AuditEvent) => {
     if (!text) return true;

@@ -1,7 +1,7 @@
 // The frame of every signed-in screen: header with org and project switchers, navigation,
 // the live-connection state, and the org workspace context (rights, activity, inbox count).
 
-import { useEffect, useMemo, useState } from 'react';
+import { useEffect, useMemo } from 'react';
 import { NavLink, Outlet, useLocation, useMatch, useNavigate, useParams } from 'react-router';
 import { useQuery, useSubscription } from 'urql';
 import { APPROVAL_COUNT, AUDIT_EVENTS, KILL_SWITCHES, ORG_RIGHTS } from '../api/documents';
@@ -33,21 +33,14 @@ export function OrgLayout() {
   });
   const rights: Rights = rightsResult.data?.org ?? NO_RIGHTS;
 
-  // One audit stream per org: screens refresh when anything in the org changes.
-  const [activity, setActivity] = useState(0);
-  const [lastEvent, setLastEvent] = useState<AuditEvent | null>(null);
-  const [auditStream] = useSubscription<{ auditEvents: AuditEvent }>({
-    query: AUDIT_EVENTS,
-    variables: { org: slug },
-    pause: !org || !rights.auditRead,
-  });
-  useEffect(() => {
-    const e = auditStream.data?.auditEvents;
-    if (e) {
-      setLastEvent(e);
-      setActivity((n) => n + 1);
-    }
-  }, [auditStream.data]);
+  // One audit stream per org: screens refresh when anything in the org changes. Entries are
+  // accumulated here (not just the last one) because a burst can arrive within one render.
+  const [auditStream] = useSubscription<{ auditEvents: AuditEvent }, { count: number; events: AuditEvent[] }>(
+    { query: AUDIT_EVENTS, variables: { org: slug }, pause: !org || !rights.auditRead },
+    (prev = { count: 0, events: [] }, data) => ({ count: prev.count + 1, events: [...prev.events.slice(-199), data.auditEvents] }),
+  );
+  const activity = auditStream.data?.count ?? 0;
+  const recentEvents = useMemo(() => auditStream.data?.events ?? [], [auditStream.data]);
 
   const [inbox, refetchInbox] = useQuery<{ approvalRequests: { id: string }[] }>({
     query: APPROVAL_COUNT,
@@ -78,11 +71,11 @@ export function OrgLayout() {
             project,
             rights,
             activity,
-            lastEvent,
+            recentEvents,
             approvalsWaiting: inbox.data?.approvalRequests.length ?? 0,
           }
         : null,
-    [org, project, rights, activity, lastEvent, inbox.data],
+    [org, project, rights, activity, recentEvents, inbox.data],
   );
 
   if (!org || !workspace) {
