@@ -239,4 +239,19 @@ describe('plans', () => {
     expect(await overflowsHorizontally(bob.page)).toBe(false);
     await shoot(bob.page, 'mobile-plans');
   });
+
+  it('signs out, and a deep link opened while signed out lands on its page after signing in', async () => {
+    const bob = track(await signIn(browser, 'bob@demo.test'));
+    await bob.page.getByRole('button', { name: 'Sign out' }).click();
+    await bob.page.getByRole('heading', { name: 'Sign in to Praetor' }).waitFor();
+    // The server answers the app for any route; the app asks for a session first.
+    const response = await bob.page.goto('/orgs/demo/audit?q=plan.');
+    expect(response?.status()).toBe(200);
+    expect(response?.headers()['content-security-policy']).toContain("script-src 'self'");
+    await bob.page.getByRole('button', { name: /carol@demo\.test/ }).click();
+    await bob.page.getByRole('heading', { name: 'Audit log' }).waitFor();
+    expect(bob.page.url()).toMatch(/\/orgs\/demo\/audit\?q=plan\.$/);
+    expect(await bob.page.getByTestId('viewer-name').textContent()).toBe('carol');
+    expect(await bob.page.getByLabel('Find in loaded entries').inputValue()).toBe('plan.');
+  });
 });
