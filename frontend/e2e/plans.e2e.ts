@@ -230,6 +230,14 @@ describe('plans', () => {
     refuse = false;
     await page.getByTestId('reconnecting').waitFor({ state: 'detached', timeout: 20_000 });
     await page.getByText('Live', { exact: true }).waitFor();
+
+    // A close the client must not retry (internal error) is shown as stopped, with a reload.
+    await sockets[sockets.length - 1]!.close({ code: 1011, reason: 'test: internal error' });
+    await page.getByTestId('live-failed').waitFor();
+    expect(await page.getByTestId('reconnecting').count()).toBe(0);
+    await page.getByTestId('live-failed').getByRole('button', { name: 'Reload' }).click();
+    await page.getByText('Live', { exact: true }).waitFor();
+    expect(await page.getByTestId('live-failed').count()).toBe(0);
   });
 
   it('fits a phone screen', async () => {

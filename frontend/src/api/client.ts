@@ -4,7 +4,7 @@
 
 import { Client, cacheExchange, fetchExchange, subscriptionExchange } from 'urql';
 import { createClient as createWsClient, type Client as WsClient } from 'graphql-ws';
-import { ConnectionStatus } from './connection';
+import { ConnectionStatus, isCloseEvent } from './connection';
 
 export interface Api {
   client: Client;
@@ -51,7 +51,16 @@ export function createApi(): Api {
           const input = { ...request, query: request.query || '' };
           return {
             subscribe(sink) {
-              const unsubscribe = ws.subscribe(input, sink);
+              const unsubscribe = ws.subscribe(input, {
+                next: (value) => sink.next(value as Parameters<typeof sink.next>[0]),
+                complete: () => sink.complete(),
+                error: (err) => {
+                  // graphql-ws retries every close it can recover from; a close that reaches a
+                  // subscriber is final, so say so instead of "reconnecting" forever.
+                  if (isCloseEvent(err)) status.failed();
+                  sink.error(err);
+                },
+              });
               return { unsubscribe };
             },
           };

@@ -1,7 +1,7 @@
 // Tests of the live-connection state store.
 
 import { describe, expect, it, vi } from 'vitest';
-import { ConnectionStatus } from './connection';
+import { ConnectionStatus, isCloseEvent } from './connection';
 
 describe('ConnectionStatus', () => {
   it('reports reconnecting only after having been connected', () => {
@@ -26,5 +26,23 @@ describe('ConnectionStatus', () => {
     off();
     s.connected();
     expect(listener).not.toHaveBeenCalled();
+  });
+});
+
+describe('failure', () => {
+  it('stays failed when the socket then closes, until a connection is up again', () => {
+    const s = new ConnectionStatus();
+    s.connected();
+    s.failed();
+    s.closed();
+    expect(s.get()).toBe('failed');
+    s.connected();
+    expect(s.get()).toBe('connected');
+  });
+
+  it('tells close events from GraphQL errors', () => {
+    expect(isCloseEvent({ code: 1011, reason: 'internal' })).toBe(true);
+    expect(isCloseEvent([{ message: 'forbidden' }])).toBe(false);
+    expect(isCloseEvent(new Error('x'))).toBe(false);
   });
 });

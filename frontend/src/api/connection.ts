@@ -1,8 +1,8 @@
 // The live-connection state of the GraphQL websocket, as a tiny store React can subscribe to.
 // `reconnecting` is only reported after a connection has been up once, so the first connect of
-// a page does not flash a warning.
+// a page does not flash a warning; `failed` means the client gave up (a fatal close code).
 
-export type ConnectionState = 'idle' | 'connecting' | 'connected' | 'reconnecting';
+export type ConnectionState = 'idle' | 'connecting' | 'connected' | 'reconnecting' | 'failed';
 
 type Listener = () => void;
 
@@ -28,7 +28,13 @@ export class ConnectionStatus {
   }
 
   closed(): void {
+    if (this.state === 'failed') return;
     this.set(this.everConnected ? 'reconnecting' : 'idle');
+  }
+
+  /** The socket closed for good: no retry will come. */
+  failed(): void {
+    this.set('failed');
   }
 
   private set(next: ConnectionState): void {
@@ -36,4 +42,9 @@ export class ConnectionStatus {
     this.state = next;
     for (const l of this.listeners) l();
   }
+}
+
+/** A websocket close (as graphql-ws reports a connection that ended), not a GraphQL error. */
+export function isCloseEvent(e: unknown): e is { code: number; reason: string } {
+  return typeof e === 'object' && e !== null && typeof (e as { code?: unknown }).code === 'number' && 'reason' in e;
 }

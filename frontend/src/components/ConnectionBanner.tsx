@@ -6,6 +6,16 @@ import { useApi } from '../session';
 export function ConnectionBanner() {
   const { status } = useApi();
   const state = useSyncExternalStore(status.subscribe, status.get);
+  if (state === 'failed') {
+    return (
+      <div className="banner tone-bad" role="alert" data-testid="live-failed">
+        Live updates stopped: the server closed the connection.{' '}
+        <button type="button" className="btn btn-ghost" onClick={() => window.location.reload()}>
+          Reload
+        </button>
+      </div>
+    );
+  }
   if (state !== 'reconnecting') return null;
   return (
     <div className="banner tone-warn" role="status" data-testid="reconnecting">
@@ -17,7 +27,7 @@ export function ConnectionBanner() {
 export function LiveIndicator() {
   const { status } = useApi();
   const state = useSyncExternalStore(status.subscribe, status.get);
-  const label = state === 'connected' ? 'Live' : state === 'reconnecting' ? 'Reconnecting' : state === 'connecting' ? 'Connecting' : 'Idle';
+  const label = { connected: 'Live', reconnecting: 'Reconnecting', connecting: 'Connecting', failed: 'Offline', idle: 'Idle' }[state];
   return (
     <span className={`live live-${state}`} title="Live updates over the websocket">
       <span className="live-dot" aria-hidden="true" />
