@@ -38,6 +38,7 @@ it('shows budgets, rate limits and windows, and a kill switch stops work in its 
   const orgBudget = page.getByRole('meter', { name: 'Organization (caps all projects)' });
   expect(await orgBudget.getAttribute('aria-valuemax')).toBe('100');
   expect(await orgBudget.getAttribute('aria-valuetext')).toMatch(/^[\d.]+ credits of 100 credits/);
+  expect(await page.getByTestId('spend-web').getByRole('img').getAttribute('aria-label')).toMatch(/^Web: [\d.]+ credits spent, [\d.]+ held$/);
   const rate = page.getByTestId('rate-org:deploy-rate');
   expect(await rate.getByRole('meter', { name: 'Proposals in the last minute' }).getAttribute('aria-valuemax')).toBe('5');
   expect(await rate.getByRole('meter', { name: 'Proposals in the last hour' }).getAttribute('aria-valuemax')).toBe('60');

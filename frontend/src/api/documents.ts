@@ -384,3 +384,12 @@ export const REJECT_ROLE_GRANT = /* GraphQL */ `
 export const REVOKE_ROLE_GRANT = /* GraphQL */ `
   mutation RevokeRoleGrant($id: ID!) { revokeRoleGrant(id: $id) { id status } }
 `;
+
+export const ORG_SPEND = /* GraphQL */ `
+  query OrgSpend($org: String!) {
+    org(slug: $org) {
+      id
+      projects(first: 50) { nodes { id slug name budget { limit unit spent reserved } } }
+    }
+  }
+`;

@@ -15,6 +15,7 @@ import { formatTime, relativeTime } from '../../lib/format';
 import { useWorkspace } from '../../session';
 import { AutonomyCard } from './AutonomyCard';
 import { KillSwitchCard } from './KillSwitchCard';
+import { SpendChart } from './SpendChart';
 
 export interface GovernanceData {
   org: { id: string; budget: Budget; killSwitch: KillSwitchInForce | null; canKillOrg: boolean; canKillProject: boolean; canPause: boolean };
@@ -72,6 +73,7 @@ export function GovernancePage() {
             </h2>
             <BudgetGauge label={`Project ${p.name}`} budget={p.budget} />
             <BudgetGauge label="Organization (caps all projects)" budget={data.org.budget} />
+            <SpendChart org={org} orgLimit={data.org.budget.limit} unit={data.org.budget.unit} activity={activity} />
           </section>
           <AutonomyCard org={org} project={p.slug} autonomy={p.autonomy} canPause={data.org.canPause} onChanged={reload} />
         </div>
