@@ -12,7 +12,7 @@ import { Gauge } from '../../components/Gauge';
 import { Loading, ProblemNote } from '../../components/ProblemNote';
 import { WeekChart } from '../../components/WeekChart';
 import { formatTime, relativeTime } from '../../lib/format';
-import { useWorkspace } from '../../session';
+import { useSession, useWorkspace } from '../../session';
 import { AutonomyCard } from './AutonomyCard';
 import { KillSwitchCard } from './KillSwitchCard';
 import { SpendChart } from './SpendChart';
@@ -37,6 +37,7 @@ const REFRESH_MS = 15_000;
 export function GovernancePage() {
   const { org = '', project = '' } = useParams();
   const { activity } = useWorkspace();
+  const { viewer } = useSession();
   const [{ data, error, fetching }, refetch] = useQuery<GovernanceData>({
     query: GOVERNANCE,
     variables: { org, project },
@@ -64,7 +65,7 @@ export function GovernancePage() {
           </p>
         </div>
       </div>
-      <KillSwitchCard org={org} project={p.slug} data={data} onChanged={reload} />
+      <KillSwitchCard org={org} project={p.slug} data={data} instanceAdmin={viewer.instanceAdmin} onChanged={reload} />
       <div className="columns">
         <div className="column">
           <section className="card" aria-labelledby="budget-title">

@@ -12,7 +12,16 @@ import { formatTime } from '../../lib/format';
 import { useAction } from '../../hooks/useAction';
 import type { GovernanceData } from './GovernancePage';
 
-export function KillSwitchCard({ org, project, data, onChanged }: { org: string; project: string; data: GovernanceData; onChanged: () => void }) {
+interface CardProps {
+  org: string;
+  project: string;
+  data: GovernanceData;
+  /** Instance administrators also hold the switch of the whole instance. */
+  instanceAdmin: boolean;
+  onChanged: () => void;
+}
+
+export function KillSwitchCard({ org, project, data, instanceAdmin, onChanged }: CardProps) {
   const inForce = data.project.killSwitch;
   return (
     <section className={`card kill ${inForce ? 'kill-engaged' : ''}`} aria-labelledby="kill-title" data-testid="kill-switch">
@@ -35,6 +44,9 @@ export function KillSwitchCard({ org, project, data, onChanged }: { org: string;
         {data.org.canKillOrg && (
           <SwitchControl label={`organization ${org}`} engaged={data.org.killSwitch?.scope === 'org'} input={{ scope: 'ORG', org }} onChanged={onChanged} />
         )}
+        {instanceAdmin && (
+          <SwitchControl label="whole instance" engaged={data.org.killSwitch?.scope === 'global'} input={{ scope: 'GLOBAL' }} onChanged={onChanged} />
+        )}
       </div>
     </section>
   );
@@ -52,7 +64,7 @@ function InForce({ k }: { k: KillSwitchInForce }) {
 interface ControlProps {
   label: string;
   engaged: boolean;
-  input: { scope: 'PROJECT' | 'ORG'; org: string; project?: string };
+  input: { scope: 'PROJECT' | 'ORG' | 'GLOBAL'; org?: string; project?: string };
   onChanged: () => void;
 }
 
