@@ -246,6 +246,19 @@ describe('plans', () => {
     await bob.page.getByRole('row').nth(1).waitFor();
     expect(await overflowsHorizontally(bob.page)).toBe(false);
     await shoot(bob.page, 'mobile-plans');
+    // Every other screen fits too: wide tables scroll inside their cards, not the page.
+    for (const [path, ready] of [
+      ['/orgs/demo/approvals', 'Approvals'],
+      ['/orgs/demo/audit', 'Audit log'],
+      ['/orgs/demo/projects/web/policy?tab=draft', 'Policy'],
+      ['/orgs/demo/projects/web/limits', 'Limits'],
+      ['/orgs/demo/admin', 'Administration'],
+    ] as const) {
+      await bob.page.goto(path);
+      await bob.page.getByRole('heading', { name: ready, exact: true }).waitFor();
+      await bob.page.locator('.card').first().waitFor();
+      expect(await overflowsHorizontally(bob.page), path).toBe(false);
+    }
   });
 
   it('signs out, and a deep link opened while signed out lands on its page after signing in', async () => {
