@@ -273,6 +273,8 @@ describe('plans', () => {
     await bob.page.getByRole('heading', { name: 'Audit log' }).waitFor();
     expect(bob.page.url()).toMatch(/\/orgs\/demo\/audit\?q=plan\.$/);
     expect(await bob.page.getByTestId('viewer-name').textContent()).toBe('carol');
+    // The new session has its own live connection.
+    await bob.page.getByText('Live', { exact: true }).waitFor();
     expect(await bob.page.getByLabel('Find in loaded entries').inputValue()).toBe('plan.');
   });
 });

@@ -1,7 +1,7 @@
 // The app shell: one GraphQL client per session, the signed-in check, and the routes.
 // Signed out, every path shows the sign-in page, so a deep link works after signing in.
 
-import { useCallback, useMemo, useState } from 'react';
+import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { BrowserRouter, Navigate, Route, Routes, useNavigate } from 'react-router';
 import { Provider, useQuery } from 'urql';
 import { logout } from './api/auth';
@@ -25,9 +25,15 @@ import { ApiContext, SessionContext, type SessionValue } from './session';
 export function App() {
   const [api, setApi] = useState<Api>(() => createApi());
   // A new session gets a new client: no cached data or socket outlives the previous one.
-  const renew = useCallback(() => {
-    api.ws.dispose();
-    setApi(createApi());
+  const renew = useCallback(() => setApi(createApi()), []);
+  // The old socket goes once the screens using it have unsubscribed (their cleanups run before
+  // this effect). Not an effect cleanup: development's double-run would dispose the live client.
+  // Disposing while it is still connecting rejects with the close event: nothing to report.
+  const previous = useRef<Api | null>(null);
+  useEffect(() => {
+    const old = previous.current;
+    previous.current = api;
+    if (old && old !== api) void Promise.resolve(old.ws.dispose()).catch(() => undefined);
   }, [api]);
   return (
     <ApiContext.Provider value={api}>
