@@ -25,6 +25,8 @@ pub struct TestApp {
     pub org: String,
     pub admin_key: String,
     pub admin_email: String,
+    /// The organization's id (`org_…`).
+    pub org_id: String,
     pub database_url: String,
     shutdown: CancellationToken,
     _dir: Option<tempfile::TempDir>,
@@ -145,6 +147,7 @@ pub async fn spawn_with(opts: SpawnOptions) -> TestApp {
         org: boot.org.slug,
         admin_key: boot.api_key,
         admin_email,
+        org_id: boot.org.id.to_string(),
         database_url,
         shutdown,
         _dir: dir,
@@ -152,6 +155,32 @@ pub async fn spawn_with(opts: SpawnOptions) -> TestApp {
 }
 
 impl TestApp {
+    /// Starts another server process-equivalent (its own `run`, pool, caches and workers) on the
+    /// same database, serving the same organization: what a second node of a cluster is.
+    pub async fn spawn_peer(&self) -> String {
+        let mut config = Config { database_url: self.database_url.clone(), ..Config::default() };
+        config.database.max_connections = 5;
+        config.worker.poll_ms = 200;
+        config.worker.concurrency = 2;
+        config.worker.org_id = self.org_id.clone();
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let addr = listener.local_addr().expect("addr");
+        let token = self.shutdown.clone();
+        let clock = self.app.clock.clone();
+        tokio::spawn(async move {
+            if let Err(e) = praetor::run_with_clock(config, listener, token, clock).await {
+                eprintln!("peer server failed: {e}");
+            }
+        });
+        for _ in 0..100 {
+            if self.client.get(format!("http://{addr}/healthz")).send().await.is_ok() {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
+        format!("http://{addr}/graphql")
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("http://{}{}", self.addr, path)
     }

@@ -30,7 +30,7 @@ pub struct Figures {
     pub lines: Vec<String>,
 }
 
-fn percentile(sorted: &[Duration], p: f64) -> Duration {
+pub(crate) fn percentile(sorted: &[Duration], p: f64) -> Duration {
     if sorted.is_empty() {
         return Duration::ZERO;
     }
@@ -47,7 +47,7 @@ pub fn peak_rss_kib() -> Option<u64> {
         .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
 }
 
-async fn prepare(
+pub(crate) async fn prepare(
     target: &Target,
     workers: usize,
 ) -> Result<(Arc<AppState>, Option<tempfile::TempDir>, Option<(String, String)>)> {
@@ -81,7 +81,7 @@ async fn prepare(
     Ok((app, dir, drop_db))
 }
 
-async fn cleanup(drop_db: Option<(String, String)>) {
+pub(crate) async fn cleanup(drop_db: Option<(String, String)>) {
     if let Some((url, name)) = drop_db
         && let Ok(admin) = sea_orm::Database::connect(url.as_str()).await
     {

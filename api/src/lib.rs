@@ -50,6 +50,8 @@ pub struct AppState {
     pub signer: Option<actions::external::Signer>,
     /// Kill switches in force, cached for a fraction of a second.
     pub kills: governance::kill::Cache,
+    /// Rate-limit refusals that hold for a while: answered without the database.
+    pub refusals: governance::rate::Refusals,
 }
 
 /// Installs ring as the process's TLS crypto provider (sqlx and reqwest share rustls; without a
@@ -88,6 +90,7 @@ impl AppState {
             policies: governance::policy::PolicyStore::default(),
             signer,
             kills: governance::kill::Cache::default(),
+            refusals: governance::rate::Refusals::default(),
         })
     }
 }

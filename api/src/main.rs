@@ -87,6 +87,22 @@ enum BenchCommand {
         #[arg(long, default_value_t = 20000)]
         samples: usize,
     },
+    /// Admission decisions per second with rate limits, a budget, a window and CEL rules
+    /// active: in process, and through the database (SQLite, or PostgreSQL with --postgres).
+    Governance {
+        #[arg(long)]
+        postgres: Option<String>,
+        #[arg(long, default_value_t = 200)]
+        rules: usize,
+        /// Decisions made in process.
+        #[arg(long, default_value_t = 50000)]
+        decisions: usize,
+        /// Admissions through the database.
+        #[arg(long, default_value_t = 5000)]
+        db_decisions: usize,
+        #[arg(long, default_value_t = 16)]
+        concurrency: usize,
+    },
 }
 
 #[derive(Subcommand)]
@@ -222,6 +238,19 @@ async fn execute(command: Command, config: Config) -> praetor::error::Result<Exi
         }
         Command::Policy { command } => {
             praetor::cli_policy::run(command, async || AppState::init(config, Arc::new(SystemClock)).await).await
+        }
+        Command::Bench {
+            command: BenchCommand::Governance { postgres, rules, decisions, db_decisions, concurrency },
+        } => {
+            let target = match postgres {
+                Some(url) => praetor::bench::Target::Postgres(url),
+                None => praetor::bench::Target::Sqlite,
+            };
+            let figures = praetor::governance::bench::run(target, rules, decisions, db_decisions, concurrency).await?;
+            for line in figures.lines {
+                println!("{line}");
+            }
+            Ok(ExitCode::SUCCESS)
         }
         Command::Bench { command: BenchCommand::Policy { rules, bindings, samples } } => {
             for line in praetor::bench::policy(rules, bindings, samples).await?.lines {

@@ -47,6 +47,7 @@ impl MigrationTrait for Migration {
         )
         .await?;
         m.create_index(index("rate_hits", "key_at", &["key", "at"], false)).await?;
+        m.create_index(index("rate_hits", "at", &["at"], false)).await?;
 
         // One ledger row per budget scope (`org` or a project id) and local day.
         m.create_table(

@@ -104,6 +104,8 @@ pub struct Effective {
     /// Action name -> the rules whose globs match it, as (layer, policy, rule) positions:
     /// a decision looks only at the rules that can apply, however many the set has.
     index: Arc<std::sync::Mutex<HashMap<String, Positions>>>,
+    /// Whether any rule condition reads `usage` (computed once).
+    reads_usage: Arc<std::sync::OnceLock<bool>>,
 }
 
 /// Where a rule sits: (layer, policy, rule).
@@ -115,7 +117,7 @@ const INDEX_LIMIT: usize = 10_000;
 impl Effective {
     pub fn new(mut layers: Vec<Layer>) -> Self {
         layers.sort_by_key(|l| l.level);
-        Self { layers, index: Default::default() }
+        Self { layers, index: Default::default(), reads_usage: Default::default() }
     }
 
     pub fn empty() -> Self {
@@ -394,6 +396,18 @@ impl Effective {
             max_cost_per_plan: all.iter().filter_map(|a| a.max_cost_per_plan).reduce(f64::min),
             max_plans_per_hour: all.iter().filter_map(|a| a.max_plans_per_hour).min(),
         }
+    }
+
+    /// Whether any rule's condition reads `usage`: only then is it worth counting.
+    pub fn reads_usage(&self) -> bool {
+        *self.reads_usage.get_or_init(|| {
+            self.layers.iter().any(|l| {
+                l.set
+                    .policies
+                    .iter()
+                    .any(|p| p.rules.iter().any(|r| r.when.as_ref().is_some_and(|c| c.variables.contains("usage"))))
+            })
+        })
     }
 
     /// Whether any layer says anything about autonomy (without settings, autonomy does not

@@ -225,7 +225,7 @@ fn property_schema<'s>(schema: &'s Value, name: &str) -> Option<&'s Value> {
 
 const PRINCIPAL_FIELDS: &[&str] = &["id", "kind", "name", "groups", "chain"];
 const PLAN_FIELDS: &[&str] = &["cost", "risk", "steps", "title"];
-const USAGE_FIELDS: &[&str] = &["spentToday", "countToday", "plansToday", "plansThisHour"];
+const USAGE_FIELDS: &[&str] = &["spentToday", "plansToday", "plansThisHour"];
 
 impl Compiler<'_> {
     fn err(&mut self, p: &Parsed, code: &'static str, path: &str, msg: impl Into<String>) {

@@ -92,8 +92,12 @@ async fn rate_limits_refuse_at_exact_window_boundaries() {
     assert_eq!(code(&hourly), "RATE_LIMITED");
     assert_eq!(hourly["errors"][0]["extensions"]["retryAfterSeconds"], 30 * 60);
     assert!(hourly["errors"][0]["message"].as_str().unwrap().contains("5 per hour"));
+    // Known to this process until 11:00: answered from memory, with the time left.
     clock.set(utc("2026-11-24T10:59:59Z"));
-    assert_eq!(code(&app.gql(Some(&app.admin_key), PROPOSE, input.clone()).await), "RATE_LIMITED");
+    let cached = app.gql(Some(&app.admin_key), PROPOSE, input.clone()).await;
+    assert_eq!(code(&cached), "RATE_LIMITED");
+    assert_eq!(cached["errors"][0]["extensions"]["retryAfterSeconds"], 1);
+    assert!(cached["errors"][0]["message"].as_str().unwrap().ends_with("retry after 1s"), "{cached:#}");
     clock.set(utc("2026-11-24T11:00:00Z"));
     ok(app.gql(Some(&app.admin_key), PROPOSE, input.clone()).await);
     // The dashboard view: 10:00:00 has just stopped counting, 10:00:20 still counts.
@@ -411,4 +415,63 @@ async fn explanations_name_every_governance_check() {
         d["explainDecision"]["checks"].as_array().unwrap().iter().find(|c| c["name"] == "rate_limit").unwrap().clone();
     assert_eq!(rate["code"], "OK");
     assert!(rate["message"].as_str().unwrap().contains("org:sets"));
+}
+
+/// A GraphQL request to a given server.
+async fn gql_at(app: &TestApp, url: &str, query: &str, variables: Value) -> Value {
+    let req = app.client.post(url).bearer_auth(&app.admin_key).json(&json!({"query": query, "variables": variables}));
+    req.send().await.unwrap().json().await.unwrap()
+}
+
+#[tokio::test]
+async fn limits_and_budgets_hold_across_server_processes() {
+    let app = spawn_app().await;
+    app.project("web").await;
+    let small = BUDGET_POLICY.replace("daily: 100", "daily: 30");
+    apply(&app, &[("work.yaml", WORK), ("spend.yaml", small.as_str()), ("rates.yaml", RATE_POLICY)]).await;
+    let here = app.url("/graphql");
+    let peer = app.spawn_peer().await;
+    // Three state.set proposals a minute, whichever node takes them.
+    let set = json!({"in": {"org": app.org, "project": "web", "steps": [{"action": "state.set", "params": {"key": "a", "value": 1}}]}});
+    for url in [&here, &peer, &here] {
+        ok(gql_at(&app, url, PROPOSE, set.clone()).await);
+    }
+    assert_eq!(code(&gql_at(&app, &peer, PROPOSE, set.clone()).await), "RATE_LIMITED");
+    assert_eq!(code(&gql_at(&app, &here, PROPOSE, set.clone()).await), "RATE_LIMITED");
+
+    // Ten plans of 10 credits against a budget of 30, executed through both nodes at once.
+    let mut ids = Vec::new();
+    for _ in 0..10 {
+        ids.push(
+            propose(&app, &app.admin_key, "web", json!([{"action": "work.unit"}]), json!({})).await["id"]
+                .as_str()
+                .unwrap()
+                .to_string(),
+        );
+    }
+    let runs = ids.iter().enumerate().map(|(i, id)| {
+        let url = if i % 2 == 0 { here.clone() } else { peer.clone() };
+        let app = &app;
+        async move {
+            gql_at(app, &url, "mutation($id: ID!) { executePlan(planId: $id) { status } }", json!({"id": id})).await
+        }
+    });
+    let results = futures_util::future::join_all(runs).await;
+    let queued: Vec<&String> =
+        ids.iter().zip(&results).filter(|(_, r)| r.get("errors").is_none()).map(|(id, _)| id).collect();
+    assert_eq!(queued.len(), 3, "{results:#?}");
+    assert!(results.iter().filter(|r| r.get("errors").is_some()).all(|r| code(r) == "BUDGET_EXCEEDED"));
+    for id in queued {
+        wait_for_status(&app, &app.admin_key, id, "succeeded").await;
+    }
+    let b = app
+        .admin(
+            "query($o: String!) { project(org: $o, slug: \"web\") { budget { spent reserved } } }",
+            json!({"o": app.org}),
+        )
+        .await;
+    assert_eq!(
+        (b["project"]["budget"]["spent"].as_f64(), b["project"]["budget"]["reserved"].as_f64()),
+        (Some(30.0), Some(0.0))
+    );
 }

@@ -178,9 +178,34 @@ pub fn builtin(name: &str) -> Option<&'static BuiltinAction> {
 }
 
 /// Validates `params` against `schema`, naming the first offending parameter.
+/// Compiled parameter schemas, by their JSON text: compiling one costs far more than a
+/// decision, and an action's schema only changes with a new policy version (a new key).
+static VALIDATORS: std::sync::LazyLock<
+    std::sync::Mutex<std::collections::HashMap<String, std::sync::Arc<jsonschema::Validator>>>,
+> = std::sync::LazyLock::new(Default::default);
+
+fn validator(action: &str, schema: &Value) -> Result<std::sync::Arc<jsonschema::Validator>> {
+    let key = schema.to_string();
+    if let Ok(map) = VALIDATORS.lock()
+        && let Some(v) = map.get(&key)
+    {
+        return Ok(v.clone());
+    }
+    let compiled =
+        std::sync::Arc::new(jsonschema::validator_for(schema).map_err(|e| {
+            Error::validation("params", format!("action {action} has an invalid parameter schema: {e}"))
+        })?);
+    if let Ok(mut map) = VALIDATORS.lock() {
+        if map.len() >= 2_000 {
+            map.clear();
+        }
+        map.insert(key, compiled.clone());
+    }
+    Ok(compiled)
+}
+
 pub fn validate_params(action: &str, schema: &Value, params: &Value) -> Result<()> {
-    let validator = jsonschema::validator_for(schema)
-        .map_err(|e| Error::validation("params", format!("action {action} has an invalid parameter schema: {e}")))?;
+    let validator = validator(action, schema)?;
     let errors: Vec<_> = validator.iter_errors(params).take(5).collect();
     if let Some(first) = errors.first() {
         let path = |e: &jsonschema::ValidationError| {

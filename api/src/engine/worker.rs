@@ -49,6 +49,9 @@ fn spawn_one(app: Arc<AppState>, shutdown: CancellationToken) -> JoinHandle<()> 
                     if let Err(e) = crate::services::grants::expire_due(&app).await {
                         tracing::warn!("expiring role grants failed: {e}");
                     }
+                    if let Err(e) = crate::governance::rate::prune(&app.db, app.clock.now()).await {
+                        tracing::warn!("pruning rate-limit hits failed: {e}");
+                    }
                     continue;
                 }
             }

@@ -212,16 +212,23 @@ pub async fn states<C: ConnectionTrait>(
     now: DateTime<Utc>,
 ) -> Result<Vec<BudgetState>> {
     let (p, o) = specs(effective);
-    let mut out = Vec::new();
-    if let Some(spec) = &p {
-        let (day, _, _) = local_day(spec.tz, now);
-        out.push(state(spec, row(db, org, &scope_of(project), &day).await?.as_ref(), now));
+    let wanted: Vec<(&Spec, String, String)> = [(p.as_ref(), scope_of(project)), (o.as_ref(), ORG_SCOPE.to_string())]
+        .into_iter()
+        .filter_map(|(spec, scope)| spec.map(|s| (s, scope, local_day(s.tz, now).0)))
+        .collect();
+    if wanted.is_empty() {
+        return Ok(Vec::new());
     }
-    if let Some(spec) = &o {
-        let (day, _, _) = local_day(spec.tz, now);
-        out.push(state(spec, row(db, org, ORG_SCOPE, &day).await?.as_ref(), now));
-    }
-    Ok(out)
+    // Both ledgers in one query.
+    let rows = budget_day::Entity::find_in_org(org)
+        .filter(budget_day::Column::Scope.is_in(wanted.iter().map(|(_, s, _)| s.clone())))
+        .filter(budget_day::Column::Day.is_in(wanted.iter().map(|(_, _, d)| d.clone())))
+        .all(db)
+        .await?;
+    Ok(wanted
+        .iter()
+        .map(|(spec, scope, day)| state(spec, rows.iter().find(|r| &r.scope == scope && &r.day == day), now))
+        .collect())
 }
 
 /// A budget scope's day as shown to people: spending is tracked even without a limit.
@@ -298,21 +305,16 @@ pub async fn reserve(w: &mut Write<'_>, plan: &plan::Model, effective: &Effectiv
         return Ok(Reserved::Yes);
     }
     let now = w.now();
-    let (p, o) = specs(effective);
-    let (prow, orow) = lock_ledgers(w.txn(), plan.org_id, plan.project_id, effective, now).await?;
-    for (spec, r) in [(&p, &prow), (&o, &orow)] {
-        if let Some(spec) = spec
-            && let Some(x) = check(&[state(spec, Some(r), now)], cost)
-        {
-            return Ok(Reserved::No(x));
-        }
-    }
+    let held = match hold(w.txn(), plan.org_id, plan.project_id, effective, cost, now).await? {
+        Ok(held) => held,
+        Err(x) => return Ok(Reserved::No(x)),
+    };
     budget_reservation::ActiveModel {
         plan_id: Set(plan.id),
         org_id: Set(plan.org_id),
         project_id: Set(plan.project_id),
-        project_day: Set(prow.day.clone()),
-        org_day: Set(orow.day.clone()),
+        project_day: Set(held.project_day),
+        org_day: Set(held.org_day),
         amount: Set(cost),
         estimated: Set(cost),
         settled: Set(0.0),
@@ -320,22 +322,83 @@ pub async fn reserve(w: &mut Write<'_>, plan: &plan::Model, effective: &Effectiv
     }
     .insert(w.txn())
     .await?;
-    for (spec, r) in [(p, prow), (o, orow)] {
-        let (spent, reserved) = (r.spent, r.reserved + cost);
-        update(w, r, spent, reserved, spec.as_ref(), plan).await?;
+    for crossing in held.crossed {
+        audit_crossing(w, crossing, plan).await?;
     }
     Ok(Reserved::Yes)
 }
 
-/// Writes a ledger row's new figures and audits every alert threshold they cross.
-async fn update(
-    w: &mut Write<'_>,
+/// A threshold a ledger change crossed.
+pub struct Crossing {
+    spec: Spec,
+    org: OrgId,
+    scope: String,
+    day: String,
+    threshold: f64,
+    spent: f64,
+    reserved: f64,
+}
+
+/// What [`hold`] took.
+pub struct Held {
+    pub project_day: String,
+    pub org_day: String,
+    pub crossed: Vec<Crossing>,
+}
+
+/// Adds `cost` to today's reserved amount of the project's and the organization's ledgers if
+/// every budget has room (the admission half of a reservation, under the ledgers' row locks).
+pub async fn hold<C: ConnectionTrait>(
+    txn: &C,
+    org: OrgId,
+    project: ProjectId,
+    effective: &Effective,
+    cost: f64,
+    now: DateTime<Utc>,
+) -> Result<std::result::Result<Held, Exceeded>> {
+    let (p, o) = specs(effective);
+    let (prow, orow) = lock_ledgers(txn, org, project, effective, now).await?;
+    for (spec, r) in [(&p, &prow), (&o, &orow)] {
+        if let Some(spec) = spec
+            && let Some(x) = check(&[state(spec, Some(r), now)], cost)
+        {
+            return Ok(Err(x));
+        }
+    }
+    let mut held = Held { project_day: prow.day.clone(), org_day: orow.day.clone(), crossed: Vec::new() };
+    for (spec, r) in [(p, prow), (o, orow)] {
+        let (spent, reserved) = (r.spent, r.reserved + cost);
+        held.crossed.extend(update(txn, r, spent, reserved, spec.as_ref(), now).await?);
+    }
+    Ok(Ok(held))
+}
+
+async fn audit_crossing(w: &mut Write<'_>, c: Crossing, plan: &plan::Model) -> Result<()> {
+    let subject = if c.scope == ORG_SCOPE { c.org.to_string() } else { c.scope.clone() };
+    w.audit(
+        c.org,
+        Entry::new(
+            "budget.threshold_crossed",
+            subject,
+            json!({
+                "level": c.spec.level, "policy": c.spec.policy, "threshold": c.threshold, "limit": c.spec.limit,
+                "spent": c.spent, "reserved": c.reserved, "day": c.day, "unit": c.spec.unit,
+                "plan": plan.id.to_string(),
+            }),
+        ),
+    )
+    .await
+}
+
+/// Writes a ledger row's new figures; returns the alert thresholds they cross (once per day).
+async fn update<C: ConnectionTrait>(
+    txn: &C,
     r: budget_day::Model,
     spent: f64,
     reserved: f64,
     spec: Option<&Spec>,
-    plan: &plan::Model,
-) -> Result<()> {
+    now: DateTime<Utc>,
+) -> Result<Vec<Crossing>> {
     let mut raised: Vec<f64> = serde_json::from_str(&r.alerts).unwrap_or_default();
     let mut crossed = Vec::new();
     if let Some(spec) = spec {
@@ -343,37 +406,25 @@ async fn update(
             let committed = spent + reserved;
             if committed >= spec.limit * t - 1e-9 && !raised.iter().any(|x| (x - t).abs() < 1e-9) {
                 raised.push(*t);
-                crossed.push(*t);
+                crossed.push(Crossing {
+                    spec: spec.clone(),
+                    org: r.org_id,
+                    scope: r.scope.clone(),
+                    day: r.day.clone(),
+                    threshold: *t,
+                    spent,
+                    reserved,
+                });
             }
         }
     }
-    let org = r.org_id;
-    let day = r.day.clone();
-    let scope = r.scope.clone();
     let mut active: budget_day::ActiveModel = r.into();
     active.spent = Set(spent);
     active.reserved = Set(reserved.max(0.0));
     active.alerts = Set(serde_json::to_string(&raised).unwrap_or_else(|_| "[]".into()));
-    active.updated_at = Set(w.now());
-    active.update(w.txn()).await?;
-    if let Some(spec) = spec {
-        for t in crossed {
-            w.audit(
-                org,
-                Entry::new(
-                    "budget.threshold_crossed",
-                    if scope == ORG_SCOPE { org.to_string() } else { scope.clone() },
-                    json!({
-                        "level": spec.level, "policy": spec.policy, "threshold": t, "limit": spec.limit,
-                        "spent": spent, "reserved": reserved, "day": day, "unit": spec.unit,
-                        "plan": plan.id.to_string(),
-                    }),
-                ),
-            )
-            .await?;
-        }
-    }
-    Ok(())
+    active.updated_at = Set(now);
+    active.update(txn).await?;
+    Ok(crossed)
 }
 
 /// Settles a step's actual cost (`cost`) and, when `finished`, releases what the plan did not
@@ -398,10 +449,14 @@ pub async fn settle(w: &mut Write<'_>, plan: &plan::Model, cost: f64, finished: 
     let prow = lock_row(w.txn(), plan.org_id, &scope_of(plan.project_id), Some(plan.project_id), &res.project_day, now)
         .await?;
     let orow = lock_row(w.txn(), plan.org_id, ORG_SCOPE, None, &res.org_day, now).await?;
+    let mut crossed = Vec::new();
     for (spec, r) in [(p, prow), (o, orow)] {
         let spent = r.spent + cost.max(0.0);
         let reserved = r.reserved - take - release;
-        update(w, r, spent, reserved, spec.as_ref(), plan).await?;
+        crossed.extend(update(w.txn(), r, spent, reserved, spec.as_ref(), now).await?);
+    }
+    for c in crossed {
+        audit_crossing(w, c, plan).await?;
     }
     if finished {
         budget_reservation::Entity::delete_by_id(res.plan_id).exec(w.txn()).await?;

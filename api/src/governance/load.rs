@@ -53,12 +53,14 @@ pub async fn snapshot<C: ConnectionTrait>(db: &C, kills: Option<&kill::Cache>, f
                 .filter(plan::Column::ProjectId.eq(f.project))
                 .filter(plan::Column::CreatedAt.gt(t))
         };
-        let (_, day_start, _) = budget::local_day(
-            budget::specs(f.effective).0.or(budget::specs(f.effective).1).map(|s| s.tz).unwrap_or(chrono_tz::UTC),
-            f.now,
-        );
-        snap.plans_this_hour = since(hour_ago).count(db).await? as u32;
-        snap.plans_today = since(day_start).count(db).await? as u32;
+        // Counting plans costs two queries per decision: only when a condition reads `usage`.
+        if f.effective.reads_usage() {
+            let (p, o) = budget::specs(f.effective);
+            let tz = p.or(o).map(|s| s.tz).unwrap_or(chrono_tz::UTC);
+            let (_, day_start, _) = budget::local_day(tz, f.now);
+            snap.plans_this_hour = since(hour_ago).count(db).await? as u32;
+            snap.plans_today = since(day_start).count(db).await? as u32;
+        }
         let unattended = autonomy::unattended(f.principal);
         let mut state = AutonomyState { unattended, ..Default::default() };
         if unattended && f.effective.autonomy_configured() {

@@ -2,6 +2,7 @@
 //! the state it consults — kill switches, rate limits, budgets, autonomy.
 
 pub mod autonomy;
+pub mod bench;
 pub mod budget;
 pub mod kill;
 pub mod load;

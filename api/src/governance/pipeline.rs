@@ -7,7 +7,7 @@
 
 use std::sync::Arc;
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, Duration, Utc};
 use praetor_entities::ProjectId;
 use praetor_policy::decide::{DecisionInput, WindowStatus};
 use praetor_policy::document::Effect;
@@ -133,6 +133,9 @@ pub struct StepDecision {
     /// with the decision so replay can decide again; not part of the preview.
     #[serde(skip)]
     pub gov_input: Value,
+    /// Rate limits that refused this step on stored hits alone: (key, period, max, frees at).
+    #[serde(skip)]
+    pub rate_refusals: Vec<(String, &'static str, u32, DateTime<Utc>)>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -364,6 +367,7 @@ async fn decide_step(
         state_diff: Vec::new(),
         skipped: false,
         gov_input: Value::Null,
+        rate_refusals: Vec::new(),
     };
     let input = DecisionInput {
         action: &step.action,
@@ -461,7 +465,10 @@ async fn decide_step(
         let key = limit.key(ctx.gov.phase);
         let hits = ctx.gov.rates.get(&key).map(Vec::as_slice).unwrap_or(&[]);
         let before = pending.get(&key).copied().unwrap_or(0);
-        rate_inputs.insert(key.clone(), json!({"hits": hits, "pending": before}));
+        // What replay needs: how many hits counted in each period at this moment.
+        let minute = rate::in_window(hits, Duration::seconds(60), ctx.now);
+        let hour = rate::in_window(hits, Duration::seconds(rate::LONGEST), ctx.now);
+        rate_inputs.insert(key.clone(), json!({"minute": minute, "hour": hour, "pending": before}));
         let mut refused = None;
         for (period, length, max) in limit.periods() {
             let c = rate::count(hits, before, max, length, ctx.now);
@@ -473,6 +480,11 @@ async fn decide_step(
         match refused {
             None => checks.push(Check::pass("rate_limit", format!("`{}` has room", limit.name))),
             Some((period, c)) => {
+                if before == 0
+                    && let Some(t) = c.retry_at
+                {
+                    d.rate_refusals.push((key.clone(), period, c.max, t));
+                }
                 let when = match c.retry_at {
                     Some(t) => format!("; retry after {}s", rate::retry_after_seconds(t, ctx.now)),
                     None => "; this plan alone asks for more".into(),
@@ -646,10 +658,9 @@ pub fn redecide_recorded(
     for limit in rate::applicable(effective, &step.action, recorded.org_id, recorded.project_id, &principal) {
         let key = limit.key(phase);
         let rec = gov.get("rates").and_then(|r| r.get(&key));
-        let hits: Vec<DateTime<Utc>> =
-            rec.and_then(|r| r.get("hits")).and_then(|h| serde_json::from_value(h.clone()).ok()).unwrap_or_default();
-        let before = rec.and_then(|r| r.get("pending")).and_then(Value::as_u64).unwrap_or(0) as u32;
-        if limit.periods().into_iter().any(|(_, length, max)| !rate::count(&hits, before, max, length, at).admitted()) {
+        let field = |name: &str| rec.and_then(|r| r.get(name)).and_then(Value::as_u64).unwrap_or(0) as u32;
+        let before = field("pending");
+        if limit.periods().into_iter().any(|(period, _, max)| field(period) + before >= max) {
             verdict = verdict.max(Verdict::Denied);
         }
     }

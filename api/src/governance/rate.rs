@@ -142,18 +142,60 @@ impl Count {
     }
 }
 
+/// How many of `hits` count at `now` in a period of `length`.
+pub fn in_window(hits: &[DateTime<Utc>], length: Duration, now: DateTime<Utc>) -> u32 {
+    // Hits are oldest first: skip those that stopped counting.
+    let first = hits.partition_point(|t| *t + length <= now);
+    (hits.len() - first) as u32
+}
+
 /// Counts an invocation at `now` given the admitted `hits` (oldest first) and `pending` earlier
 /// invocations of the same decision. A hit counts for `[at, at + period)`.
 pub fn count(hits: &[DateTime<Utc>], pending: u32, max: u32, period: Duration, now: DateTime<Utc>) -> Count {
-    let in_window: Vec<&DateTime<Utc>> = hits.iter().filter(|t| now < **t + period).collect();
-    let used = in_window.len() as u32 + pending;
+    let first = hits.partition_point(|t| *t + period <= now);
+    let live = &hits[first..];
+    let used = live.len() as u32 + pending;
     if used < max {
         return Count { used, max, retry_at: None };
     }
     // Enough of the oldest hits must expire for one more to fit.
     let must_expire = (used + 1 - max) as usize;
-    let retry_at = in_window.get(must_expire - 1).map(|t| **t + period);
+    let retry_at = live.get(must_expire - 1).map(|t| *t + period);
     Count { used, max, retry_at }
+}
+
+/// Refusals this process has seen, by (key, period, max): until when they certainly hold. A
+/// refusal is certain until its `retry_at` — hits are only ever added before then, by any
+/// process — so a refused key answers from memory without a database round trip (the fast
+/// path under a flood). Raising a limit changes `max`, so a stale entry is never consulted.
+/// (key, period, max) of a refusal.
+type RefusalKey = (String, &'static str, u32);
+
+#[derive(Default)]
+pub struct Refusals {
+    until: std::sync::Mutex<std::collections::HashMap<RefusalKey, (DateTime<Utc>, String)>>,
+}
+
+impl Refusals {
+    pub fn remember(&self, key: &str, period: &'static str, max: u32, until: DateTime<Utc>, message: &str) {
+        if let Ok(mut map) = self.until.lock() {
+            if map.len() > 10_000 {
+                map.clear();
+            }
+            map.insert((key.to_string(), period, max), (until, message.to_string()));
+        }
+    }
+
+    /// A refusal still certain at `now` for any period of `limit` under `key`.
+    pub fn certain(&self, limit: &Applicable, key: &str, now: DateTime<Utc>) -> Option<(DateTime<Utc>, String)> {
+        let map = self.until.lock().ok()?;
+        limit
+            .periods()
+            .into_iter()
+            .filter_map(|(period, _, max)| map.get(&(key.to_string(), period, max)))
+            .find(|(until, _)| now < *until)
+            .cloned()
+    }
 }
 
 /// Seconds until `at`, rounded up (at least 1).
@@ -218,7 +260,18 @@ pub async fn lock<C: ConnectionTrait>(txn: &C, keys: &[String]) -> Result<()> {
     Ok(())
 }
 
-/// Records admitted hits (one row per key occurrence) and prunes what no period counts any more.
+/// Deletes the hits no period counts any more (housekeeping, run by the worker's sweep: reads
+/// never look past the longest period, so stale rows only cost space until then).
+pub async fn prune<C: ConnectionTrait>(db: &C, now: DateTime<Utc>) -> Result<u64> {
+    // Engine housekeeping across organizations: nothing is read, old rows are dropped.
+    let res = rate_hit::Entity::delete_many()
+        .filter(rate_hit::Column::At.lte(now - Duration::seconds(LONGEST)))
+        .exec(db)
+        .await?;
+    Ok(res.rows_affected)
+}
+
+/// Records admitted hits (one row per key occurrence).
 pub async fn record<C: ConnectionTrait>(txn: &C, org: OrgId, hits: &[String], now: DateTime<Utc>) -> Result<()> {
     if hits.is_empty() {
         return Ok(());
@@ -233,14 +286,6 @@ pub async fn record<C: ConnectionTrait>(txn: &C, org: OrgId, hits: &[String], no
         })
         .collect();
     rate_hit::Entity::insert_many(rows).exec_without_returning(txn).await?;
-    let mut keys: Vec<String> = hits.to_vec();
-    keys.sort();
-    keys.dedup();
-    rate_hit::Entity::delete_many()
-        .filter(rate_hit::Column::Key.is_in(keys))
-        .filter(rate_hit::Column::At.lte(now - Duration::seconds(LONGEST)))
-        .exec(txn)
-        .await?;
     Ok(())
 }
 

@@ -272,6 +272,26 @@ pub async fn simulate(
     Ok(inputs.decide(access, gov).await)
 }
 
+/// A rate-limit refusal known to hold now for one of the plan's steps.
+fn certain_refusal(app: &AppState, access: &OrgAccess, inputs: &Inputs) -> Option<Error> {
+    for step in &inputs.steps {
+        for limit in
+            rate::applicable(&inputs.policy.effective, &step.action, access.org_id(), inputs.project, &inputs.principal)
+        {
+            if let Some((until, message)) = app.refusals.certain(&limit, &limit.key(Phase::Propose), inputs.now) {
+                let base = message.strip_prefix("rate limited: ").unwrap_or(&message);
+                let base = base.split("; retry after").next().unwrap_or(base);
+                let after = rate::retry_after_seconds(until, inputs.now);
+                return Some(Error::RateLimited {
+                    message: format!("{base}; retry after {after}s"),
+                    retry_after_seconds: after,
+                });
+            }
+        }
+    }
+    None
+}
+
 /// Every rate-limit hit a proposal records: one per limit for each step that will not be
 /// skipped.
 fn proposal_hits(access: &OrgAccess, prepared: &Prepared, project: ProjectId) -> Vec<String> {
@@ -358,6 +378,11 @@ pub async fn propose(
         None => String::new(),
     };
     let inputs = inputs(app, access, project, input.steps, input.template.as_deref(), input.args.as_ref()).await?;
+    // A refusal this process saw recently still holds: answer without the database.
+    if let Some(err) = certain_refusal(app, access, &inputs) {
+        audit_refusal(app, access, project, &inputs.steps, &err).await;
+        return Err(err);
+    }
     // Rate-limit keys lock first, then the budget ledgers, then (when events are appended) the
     // audit chain: the same order as every other writer, so no two wait on each other.
     let mut w = app.write(principal.chain()).await?;
@@ -367,6 +392,9 @@ pub async fn propose(
     let prepared = inputs.decide(access, gov).await;
     if let Some(err) = prepared.decision.refusal(w.now()) {
         drop(w);
+        for (key, period, max, until) in prepared.decision.steps.iter().flat_map(|s| s.rate_refusals.iter()) {
+            app.refusals.remember(key, period, *max, *until, &err.to_string());
+        }
         audit_refusal(app, access, project, &prepared.steps, &err).await;
         return Err(err);
     }
