@@ -187,6 +187,7 @@ async fn engine_inner(app: &Arc<AppState>, plans_n: usize, concurrency: usize, p
                 args: None,
                 idempotency_key: None,
                 run_when_approved: true,
+                chat_session: None,
             };
             let p = plans::propose(&app, &access, project, input).await?;
             let finished = done.wait(p.id.to_string()).await;

@@ -47,6 +47,56 @@ pub struct Config {
     pub log: LogConfig,
     pub actions: ActionsConfig,
     pub worker: WorkerConfig,
+    pub llm: LlmSettings,
+}
+
+/// The model endpoint of the LLM planner (any OpenAI-compatible chat-completions API). Empty
+/// `base_url`: agents with an `llm` planner answer that no endpoint is configured.
+#[derive(Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct LlmSettings {
+    /// The API root, e.g. `https://api.openai.com/v1` (`/chat/completions` is appended).
+    pub base_url: String,
+    pub model: String,
+    /// Sent as a bearer token. Prefer `PRAETOR_LLM__API_KEY_FILE`; never logged or shown.
+    pub api_key: String,
+    /// The whole exchange with the endpoint must finish within this.
+    pub timeout_ms: u64,
+    /// Upper bound on the answer's tokens; 0 leaves it to the endpoint.
+    pub max_tokens: u32,
+}
+
+impl Default for LlmSettings {
+    fn default() -> Self {
+        Self { base_url: String::new(), model: String::new(), api_key: String::new(), timeout_ms: 60_000, max_tokens: 0 }
+    }
+}
+
+impl std::fmt::Debug for LlmSettings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("LlmSettings")
+            .field("base_url", &self.base_url)
+            .field("model", &self.model)
+            .field("api_key", &if self.api_key.is_empty() { "" } else { "[redacted]" })
+            .field("timeout_ms", &self.timeout_ms)
+            .field("max_tokens", &self.max_tokens)
+            .finish()
+    }
+}
+
+impl LlmSettings {
+    /// The planner's configuration, when an endpoint is configured.
+    pub fn planner_config(&self) -> Option<praetor_planner::LlmConfig> {
+        let url = self.base_url.trim();
+        if url.is_empty() {
+            return None;
+        }
+        let mut c = praetor_planner::LlmConfig::new(url.trim_end_matches('/'), self.model.trim());
+        c.api_key = (!self.api_key.is_empty()).then(|| praetor_planner::Secret::new(self.api_key.clone()));
+        c.timeout_ms = self.timeout_ms;
+        c.max_tokens = (self.max_tokens > 0).then_some(self.max_tokens);
+        Some(c)
+    }
 }
 
 #[derive(Clone, Serialize, Deserialize, Default)]
@@ -132,6 +182,7 @@ impl Default for Config {
             log: LogConfig::default(),
             actions: ActionsConfig::default(),
             worker: WorkerConfig::default(),
+            llm: LlmSettings::default(),
         }
     }
 }
@@ -268,6 +319,21 @@ impl Config {
         if self.worker.poll_ms == 0 || self.worker.poll_ms > 60_000 {
             return Err(ConfigError::Invalid { key: "worker.poll_ms", message: "must be between 1 and 60000".into() });
         }
+        let llm = self.llm.base_url.trim();
+        if !llm.is_empty() {
+            if !(llm.starts_with("http://") || llm.starts_with("https://")) {
+                return Err(ConfigError::Invalid { key: "llm.base_url", message: "must be an http(s) URL".into() });
+            }
+            if self.llm.model.trim().is_empty() {
+                return Err(ConfigError::Invalid {
+                    key: "llm.model",
+                    message: "must name the model when llm.base_url is set".into(),
+                });
+            }
+        }
+        if self.llm.timeout_ms == 0 || self.llm.timeout_ms > 600_000 {
+            return Err(ConfigError::Invalid { key: "llm.timeout_ms", message: "must be between 1 and 600000".into() });
+        }
         if self.production && (self.demo || self.dev_login) {
             return Err(ConfigError::Invalid {
                 key: "production",
@@ -393,6 +459,33 @@ mod tests {
         std::fs::write(&file, "[graphql]\nmax_dpeth = 3\n").unwrap();
         let e = Config::load_from(Some(&file), &[]).unwrap_err();
         assert!(e.to_string().contains("max_dpeth"), "{e}");
+    }
+
+    #[test]
+    fn llm_settings_read_the_key_from_a_file_and_never_show_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let key = dir.path().join("llm_key");
+        std::fs::write(&key, "sk-secret-123\n").unwrap();
+        let c = Config::load_from(
+            None,
+            &env(&[
+                ("PRAETOR_LLM__BASE_URL", "http://127.0.0.1:9/v1/"),
+                ("PRAETOR_LLM__MODEL", "gpt-test"),
+                ("PRAETOR_LLM__API_KEY_FILE", key.to_str().unwrap()),
+            ]),
+        )
+        .unwrap();
+        assert_eq!(c.llm.api_key, "sk-secret-123");
+        assert!(!format!("{c:?}").contains("sk-secret"));
+        let p = c.llm.planner_config().unwrap();
+        assert_eq!(p.base_url, "http://127.0.0.1:9/v1");
+        assert_eq!(p.api_key.unwrap().expose(), "sk-secret-123");
+        let e = Config::load_from(None, &env(&[("PRAETOR_LLM__BASE_URL", "http://x/v1")])).unwrap_err();
+        assert!(e.to_string().contains("llm.model"), "{e}");
+        let e = Config::load_from(None, &env(&[("PRAETOR_LLM__BASE_URL", "ftp://x"), ("PRAETOR_LLM__MODEL", "m")]))
+            .unwrap_err();
+        assert!(e.to_string().contains("llm.base_url"), "{e}");
+        assert!(Config::default().llm.planner_config().is_none());
     }
 
     #[test]

@@ -8,6 +8,7 @@ pub mod audit;
 pub mod auth;
 pub mod authz;
 pub mod bench;
+pub mod chat;
 pub mod cli_policy;
 pub mod clock;
 pub mod config;
@@ -52,6 +53,8 @@ pub struct AppState {
     pub kills: governance::kill::Cache,
     /// Rate-limit refusals that hold for a while: answered without the database.
     pub refusals: governance::rate::Refusals,
+    /// Chat: catalogs, planners, turn order per session, replies in progress.
+    pub chat: chat::Runtime,
 }
 
 /// Installs ring as the process's TLS crypto provider (sqlx and reqwest share rustls; without a
@@ -76,9 +79,12 @@ impl AppState {
     }
 
     pub fn with_db(config: Config, db: DatabaseConnection, clock: SharedClock) -> Arc<Self> {
+        // The LLM planner builds an HTTPS client, which needs the provider.
+        install_crypto_provider();
         let schema = graphql::build_schema(&config);
         let secret = config.actions.signing_secret.trim();
         let signer = (!secret.is_empty()).then(|| actions::external::Signer::new(secret.as_bytes()));
+        let chat = chat::Runtime::new(&config);
         Arc::new(Self {
             authz: Authz::new(db.clone(), clock.clone()),
             config: Arc::new(config),
@@ -91,6 +97,7 @@ impl AppState {
             signer,
             kills: governance::kill::Cache::default(),
             refusals: governance::rate::Refusals::default(),
+            chat,
         })
     }
 }
@@ -133,6 +140,7 @@ pub async fn run_with_clock(
     }
     tracing::info!(%addr, database = db::backend_name(&app.db), "Praetor listening");
     let worker = app.config.worker.enabled.then(|| engine::worker::spawn(app.clone(), shutdown.clone()));
+    let fanout = events::fanout::spawn(app.clone(), shutdown.clone());
     let router = http::router(app.clone());
     let stop = shutdown.clone();
     let served = axum::serve(listener, router)
@@ -141,6 +149,12 @@ pub async fn run_with_clock(
         .map_err(|e| Error::internal(format!("server error: {e}")));
     // However the server ended, the background tasks stop too, and are awaited.
     shutdown.cancel();
+    app.chat.drain(std::time::Duration::from_secs(10)).await;
+    if let Some(f) = fanout
+        && let Err(e) = f.await
+    {
+        tracing::error!("event fan-out ended abnormally: {e}");
+    }
     if let Some(w) = worker
         && let Err(e) = w.await
     {

@@ -159,6 +159,23 @@ typed_id!(
     RoleGrantId, "grt", "role grant"
 );
 
+typed_id!(
+    /// A chat session: one conversation in a project, with its memory.
+    ChatSessionId, "chs", "chat session"
+);
+typed_id!(
+    /// An event of a chat session's log (a message, a proposal, plan progress).
+    ChatEventId, "che", "chat event"
+);
+typed_id!(
+    /// A specialist agent: a planner identity with a role (the actions it may propose).
+    AgentId, "agt", "agent"
+);
+typed_id!(
+    /// One agent's proposal for one chat request, before arbitration picks one.
+    ChatProposalId, "cpr", "chat proposal"
+);
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -5,12 +5,16 @@
 
 pub mod ids;
 
+pub mod agent;
 pub mod api_key;
 pub mod approval;
 pub mod audit_event;
 pub mod audit_head;
 pub mod budget_day;
 pub mod budget_reservation;
+pub mod chat_event;
+pub mod chat_session;
+pub mod chat_setting;
 pub mod decision;
 pub mod group;
 pub mod group_member;
@@ -21,6 +25,7 @@ pub mod plan;
 pub mod plan_event;
 pub mod policy_version;
 pub mod project;
+pub mod project_agent;
 pub mod project_lease;
 pub mod project_state;
 pub mod rate_hit;
@@ -76,6 +81,11 @@ tenant_scoped!(
     budget_day => OrgId,
     budget_reservation => OrgId,
     role_grant => OrgId,
+    chat_session => OrgId,
+    chat_event => OrgId,
+    agent => OrgId,
+    project_agent => OrgId,
+    chat_setting => OrgId,
 );
 
 #[cfg(test)]
@@ -115,6 +125,11 @@ mod tests {
             ("budget_days", "org_id", sql::<budget_day::Entity>(org)),
             ("budget_reservations", "org_id", sql::<budget_reservation::Entity>(org)),
             ("role_grants", "org_id", sql::<role_grant::Entity>(org)),
+            ("chat_sessions", "org_id", sql::<chat_session::Entity>(org)),
+            ("chat_events", "org_id", sql::<chat_event::Entity>(org)),
+            ("agents", "org_id", sql::<agent::Entity>(org)),
+            ("project_agents", "org_id", sql::<project_agent::Entity>(org)),
+            ("chat_settings", "org_id", sql::<chat_setting::Entity>(org)),
         ];
         for (table, column, (pg, lite)) in cases {
             let filter = format!("WHERE \"{table}\".\"{column}\" = '{uuid}'");

@@ -55,6 +55,8 @@ pub struct Model {
     /// Proposed with no person in the principal chain (an agent or integration on its own):
     /// autonomy settings apply.
     pub unattended: bool,
+    /// The chat session the plan was proposed from: its progress is told there.
+    pub chat_session_id: Option<ChatSessionId>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -6,6 +6,7 @@ pub use sea_orm_migration::prelude::*;
 mod m20261124_000001_foundation;
 mod m20261124_000002_engine;
 mod m20261125_000003_governance;
+mod m20261126_000004_chat;
 mod util;
 
 pub struct Migrator;
@@ -17,6 +18,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261124_000001_foundation::Migration),
             Box::new(m20261124_000002_engine::Migration),
             Box::new(m20261125_000003_governance::Migration),
+            Box::new(m20261126_000004_chat::Migration),
         ]
     }
 }

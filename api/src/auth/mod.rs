@@ -7,7 +7,7 @@ pub mod session;
 
 use axum::http::HeaderMap;
 use axum::http::header::{AUTHORIZATION, COOKIE};
-use praetor_entities::{ApiKeyId, OrgId, service_account, user};
+use praetor_entities::{AgentId, ApiKeyId, OrgId, service_account, user};
 use sea_orm::DatabaseConnection;
 use serde::Serialize;
 
@@ -21,6 +21,41 @@ pub const SESSION_COOKIE: &str = "praetor_session";
 pub enum Subject {
     User(user::Model),
     ServiceAccount(service_account::Model),
+    /// A planner acting for the person (or service account) at the head of `on_behalf_of`.
+    /// Agents never authenticate: they only exist inside a request of the one they act for.
+    Agent(AgentIdentity),
+}
+
+/// An agent as a principal: its name and role (the action globs it may propose).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AgentIdentity {
+    /// `None` for the built-in alias agent that answers when a project chose no agents.
+    pub id: Option<AgentId>,
+    pub org_id: OrgId,
+    pub name: String,
+    pub role: Vec<String>,
+}
+
+/// The RBAC subject of the built-in agent.
+pub const BUILTIN_AGENT_SUBJECT: &str = "agent:builtin";
+
+impl AgentIdentity {
+    pub fn rbac_subject(&self) -> String {
+        match self.id {
+            Some(id) => format!("agent:{}", id.0.simple()),
+            None => BUILTIN_AGENT_SUBJECT.to_string(),
+        }
+    }
+
+    pub fn actor(&self) -> ActorRef {
+        let id = self.id.map(|i| i.to_string()).unwrap_or_else(|| "builtin".into());
+        ActorRef { kind: "agent".into(), id, name: self.name.clone() }
+    }
+
+    /// Whether the role lets the agent invoke `action`.
+    pub fn may_invoke(&self, action: &str) -> bool {
+        self.role.iter().any(|g| praetor_policy::glob::matches(g, action))
+    }
 }
 
 /// One link of a principal chain, as recorded in audit events.
@@ -49,11 +84,12 @@ impl Principal {
         Self { subject, key_org: None, via_key: None, on_behalf_of: Vec::new() }
     }
 
-    /// The subject as written in RBAC rules: `user:<uuid>` or `sa:<uuid>`.
+    /// The subject as written in RBAC rules: `user:<uuid>`, `sa:<uuid>` or `agent:<uuid>`.
     pub fn rbac_subject(&self) -> String {
         match &self.subject {
             Subject::User(u) => rbac_user(u.id.0),
             Subject::ServiceAccount(sa) => rbac_service_account(sa.id.0),
+            Subject::Agent(a) => a.rbac_subject(),
         }
     }
 
@@ -63,6 +99,14 @@ impl Principal {
             Subject::ServiceAccount(sa) => {
                 ActorRef { kind: "service_account".into(), id: sa.id.to_string(), name: sa.name.clone() }
             }
+            Subject::Agent(a) => a.actor(),
+        }
+    }
+
+    pub fn agent(&self) -> Option<&AgentIdentity> {
+        match &self.subject {
+            Subject::Agent(a) => Some(a),
+            _ => None,
         }
     }
 
@@ -76,7 +120,7 @@ impl Principal {
     pub fn user(&self) -> Option<&user::Model> {
         match &self.subject {
             Subject::User(u) => Some(u),
-            Subject::ServiceAccount(_) => None,
+            Subject::ServiceAccount(_) | Subject::Agent(_) => None,
         }
     }
 
@@ -91,6 +135,8 @@ impl Principal {
             (Subject::ServiceAccount(sa), _) => sa.org_id == org,
             (Subject::User(_), Some(key_org)) => key_org == org,
             (Subject::User(_), None) => true,
+            // An agent enters only through the access of the one it acts for.
+            (Subject::Agent(_), _) => false,
         }
     }
 }

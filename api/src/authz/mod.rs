@@ -21,7 +21,7 @@ use chrono::{DateTime, Utc};
 use praetor_entities::{OrgId, ProjectId, org};
 use sea_orm::DatabaseConnection;
 
-use crate::auth::Principal;
+use crate::auth::{AgentIdentity, Principal, Subject};
 use crate::clock::SharedClock;
 use crate::error::{Error, Result};
 
@@ -147,6 +147,7 @@ impl Authz {
     /// organizations are indistinguishable from ones that do not exist.
     pub async fn enter(&self, principal: &Principal, org: org::Model) -> Result<OrgAccess> {
         let not_found = || Error::not_found("organization");
+        // Agents enter through `OrgAccess::acting_as` on the access of whoever they act for.
         if !principal.may_enter(org.id) {
             return Err(not_found());
         }
@@ -155,7 +156,7 @@ impl Authz {
         if !rbac.is_member(&subject) {
             return Err(not_found());
         }
-        Ok(OrgAccess { org: Arc::new(org), principal: Arc::new(principal.clone()), rbac, subject })
+        Ok(OrgAccess { org: Arc::new(org), principal: Arc::new(principal.clone()), rbac, subject, agent: None })
     }
 }
 
@@ -165,10 +166,42 @@ pub struct OrgAccess {
     org: Arc<org::Model>,
     principal: Arc<Principal>,
     rbac: Arc<OrgRbac>,
+    /// The RBAC subject whose rights apply: for an agent, the one it acts for.
     subject: String,
+    /// An agent's role, narrowing those rights (see [`agent_allows`]).
+    agent: Option<Arc<AgentIdentity>>,
+}
+
+/// What an agent's role lets it do on top of the rights of whoever it acts for: read, propose,
+/// and invoke the actions its globs cover. Never approve, reject, execute, cancel or administer.
+pub fn agent_allows(agent: &AgentIdentity, op: &str) -> bool {
+    if let Some(action) = op.strip_prefix("action.invoke:") {
+        return agent.may_invoke(action);
+    }
+    op == "plan.propose" || op.ends_with(".read")
 }
 
 impl OrgAccess {
+    /// The same access with `agent` acting for this principal: the principal chain becomes
+    /// this principal's chain followed by the agent, and every check needs both this
+    /// principal's right and the agent's role.
+    pub fn acting_as(&self, agent: AgentIdentity) -> OrgAccess {
+        let human = self.principal.as_ref();
+        let principal = Principal {
+            subject: Subject::Agent(agent.clone()),
+            key_org: human.key_org,
+            via_key: human.via_key,
+            on_behalf_of: human.chain(),
+        };
+        OrgAccess {
+            org: self.org.clone(),
+            principal: Arc::new(principal),
+            rbac: self.rbac.clone(),
+            subject: self.subject.clone(),
+            agent: Some(Arc::new(agent)),
+        }
+    }
+
     pub fn org(&self) -> &org::Model {
         &self.org
     }
@@ -182,7 +215,7 @@ impl OrgAccess {
     }
 
     pub fn allows(&self, domain: Domain, op: &str) -> bool {
-        self.rbac.allows(&self.subject, &domain.rbac(), op)
+        self.rbac.allows(&self.subject, &domain.rbac(), op) && self.agent.as_ref().is_none_or(|a| agent_allows(a, op))
     }
 
     /// A permit for `op` in `domain`, or FORBIDDEN naming what was missing.

@@ -23,7 +23,7 @@ use super::reducer::{self, PlanView, StepStatus};
 use super::{queue, state, store};
 use crate::AppState;
 use crate::actions::{self, HandlerCtx, HandlerError, Outcome, ResolvedAction, net::Egress};
-use crate::auth::{ActorRef, principal_for_subject};
+use crate::auth::ActorRef;
 use crate::authz::OrgAccess;
 use crate::error::{Error, Result};
 use crate::governance::load;
@@ -125,14 +125,14 @@ impl<'a> Run<'a> {
         let steps = store::steps_of(&plan)?;
         let view = store::view(&app.db, &plan).await?;
         let (state, project_seq) = store::current_state_at(&app.db, plan.org_id, plan.project_id).await?;
-        let (access, principal) = match principal_for_subject(&app.db, &plan.proposer_subject).await? {
-            Some(p) => match crate::services::orgs::enter_by_id(app, &p, plan.org_id).await {
-                Ok(a) => {
-                    let groups = crate::services::plans::groups_of(app, &a, &p).await?;
-                    (Some(a), pipeline::principal_value(&p, &groups))
-                }
-                Err(_) => (None, Value::Null),
-            },
+        // The proposer's rights as they are now (for an agent's plan: the person it acted for,
+        // through the agent's current role).
+        let (access, principal) = match crate::services::agents::proposer_access(app, &plan).await? {
+            Some(a) => {
+                let groups = crate::services::plans::groups_of(app, &a, a.principal()).await?;
+                let value = pipeline::principal_value(a.principal(), &groups);
+                (Some(a), value)
+            }
             None => (None, Value::Null),
         };
         // Execution follows the policy in force now, not the one the plan was proposed under.
@@ -361,7 +361,9 @@ impl<'a> Run<'a> {
     /// The decision is recorded whatever it is.
     async fn decide(&mut self, step: &Step, now: DateTime<Utc>) -> Result<Decided> {
         let Some(access) = self.access.clone() else {
-            return Ok(Decided::Deny("the proposer no longer belongs to the organization".into()));
+            return Ok(Decided::Deny(
+                "the proposer no longer belongs to the organization (or its agent was disabled)".into(),
+            ));
         };
         let steps = std::slice::from_ref(step);
         let request = load::For {

@@ -137,8 +137,18 @@ pub async fn append(
     }
     let mut state_row: Option<(project_state::Model, Value)> = None;
     let mut rows = Vec::with_capacity(events.len());
+    // A plan proposed from a chat session is told there, event by event, in this transaction.
+    let chat_steps = match plan.chat_session_id {
+        Some(_) => Some(steps_of(plan)?),
+        None => None,
+    };
+    let mut chat = Vec::new();
     for event in events {
         reducer::apply(view, &event).map_err(|why| Error::Conflict(format!("plan {}: {why}", plan.id)))?;
+        if let Some(steps) = &chat_steps {
+            chat.extend(crate::chat::derive::echo(plan, steps, &event, view.status));
+            chat.extend(crate::chat::derive::posted(plan, steps, &event));
+        }
         let mut project_seq = None;
         let mut state_hash = None;
         if let PlanEvent::StateChanged { ops, state_hash: recorded, .. } = &event {
@@ -198,6 +208,10 @@ pub async fn append(
     }
     let actives: Vec<plan_event::ActiveModel> = rows.into_iter().map(Into::into).collect();
     plan_event::Entity::insert_many(actives).exec_without_returning(w.txn()).await?;
+    // After the audit entries above: the session row locks after the chain head.
+    if let (Some(session), false) = (plan.chat_session_id, chat.is_empty()) {
+        crate::chat::store::append(w, plan.org_id, session, chat, Default::default()).await?;
+    }
     let mut active: plan::ActiveModel = plan.clone().into();
     active.status = Set(view.status.as_str().to_string());
     active.next_step = Set(view.next_step as i32);

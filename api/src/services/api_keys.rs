@@ -46,6 +46,7 @@ pub async fn create(
                     "a service account must name the account the key is for",
                 ));
             }
+            Subject::Agent(_) => return Err(Error::forbidden("agents have no API keys")),
         },
         KeyOwner::ServiceAccount(id) => {
             access.permit(Domain::Org, "api_key.create")?;
@@ -91,6 +92,7 @@ fn is_own(access: &OrgAccess, key: &api_key::Model) -> bool {
     match &access.principal().subject {
         Subject::User(u) => key.owner_user_id == Some(u.id),
         Subject::ServiceAccount(sa) => key.owner_service_account_id == Some(sa.id),
+        Subject::Agent(_) => false,
     }
 }
 
@@ -137,6 +139,8 @@ pub async fn list(app: &AppState, access: &OrgAccess, args: PageArgs<ApiKeyId>) 
         q = q.filter(match &access.principal().subject {
             Subject::User(u) => Condition::all().add(api_key::Column::OwnerUserId.eq(u.id)),
             Subject::ServiceAccount(sa) => Condition::all().add(api_key::Column::OwnerServiceAccountId.eq(sa.id)),
+            // Matches nothing: an agent owns no keys.
+            Subject::Agent(_) => Condition::all().add(api_key::Column::Id.is_null()),
         });
     }
     if let Some(a) = args.after {

@@ -2,8 +2,10 @@
 //! [`crate::authz::Permit`] or proves membership itself) and its audit entries, all in that one
 //! transaction; resolvers and CLI commands stay thin.
 
+pub mod agents;
 pub mod api_keys;
 pub mod audit_log;
+pub mod chat;
 pub mod autonomy;
 pub mod governance;
 pub mod grants;
@@ -96,6 +98,8 @@ impl<'a> Write<'a> {
 
     pub async fn commit(mut self) -> Result<()> {
         self.chain.flush(&self.txn).await?;
+        // Other nodes learn of these events with the commit itself (PostgreSQL only).
+        crate::events::fanout::notify(&self.txn, self.app.bus.node(), &self.published).await?;
         self.txn.commit().await?;
         for event in self.published {
             self.app.bus.publish(event);

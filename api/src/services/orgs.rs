@@ -94,6 +94,7 @@ pub async fn list_for(app: &AppState, principal: &Principal) -> Result<Vec<OrgAc
         Subject::ServiceAccount(sa) => {
             ids.insert(sa.org_id);
         }
+        Subject::Agent(_) => {}
     }
     if let Some(key_org) = principal.key_org {
         ids.retain(|id| *id == key_org);

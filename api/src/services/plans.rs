@@ -40,6 +40,9 @@ pub struct ProposeInput {
     pub idempotency_key: Option<String>,
     /// Queue the plan as soon as it is approved (at once, when it needs no approval).
     pub run_when_approved: bool,
+    /// The chat session the plan is proposed from; its progress is told there.
+    #[serde(default)]
+    pub chat_session: Option<praetor_entities::ChatSessionId>,
 }
 
 /// Checks and normalises steps: ids default to `step-N` and must be unique.
@@ -436,6 +439,7 @@ pub async fn propose(
         created_at: Set(w.now()),
         updated_at: Set(w.now()),
         unattended: Set(decision.unattended),
+        chat_session_id: Set(input.chat_session),
     }
     .insert(w.txn())
     .await
@@ -546,13 +550,21 @@ fn stages_of(p: &plan::Model) -> Vec<Stage> {
     serde_json::from_str(&p.approval_stages).unwrap_or_default()
 }
 
-/// Group names the user belongs to in the plan's org.
+/// Group names the user belongs to in the plan's org (for an agent: the groups of the person
+/// it acts for, whose rights it borrows).
 pub async fn groups_of(app: &AppState, access: &OrgAccess, principal: &Principal) -> Result<Vec<String>> {
-    let Subject::User(u) = &principal.subject else {
-        return Ok(Vec::new());
+    let user = match &principal.subject {
+        Subject::User(u) => u.id,
+        Subject::Agent(_) => {
+            match principal.on_behalf_of.first().filter(|a| a.kind == "user").and_then(|a| a.id.parse().ok()) {
+                Some(id) => id,
+                None => return Ok(Vec::new()),
+            }
+        }
+        Subject::ServiceAccount(_) => return Ok(Vec::new()),
     };
     let ids: Vec<_> = group_member::Entity::find_in_org(access.org_id())
-        .filter(group_member::Column::UserId.eq(u.id))
+        .filter(group_member::Column::UserId.eq(user))
         .all(&app.db)
         .await?
         .into_iter()

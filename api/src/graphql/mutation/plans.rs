@@ -140,6 +140,7 @@ impl PlanMutation {
                 args: input.args.map(|j| j.0),
                 idempotency_key: input.idempotency_key,
                 run_when_approved: input.run_when_approved,
+                chat_session: None,
             },
         )
         .await?;

@@ -16,6 +16,7 @@ impl Viewer {
         match self.0.subject {
             Subject::User(_) => "user",
             Subject::ServiceAccount(_) => "service_account",
+            Subject::Agent(_) => "agent",
         }
     }
 

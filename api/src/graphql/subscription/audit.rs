@@ -34,7 +34,7 @@ impl AuditSubscription {
             async move {
                 loop {
                     match rx.recv().await {
-                        Ok(event) if event.org_id() == org_id => {
+                        Ok(event) if event.org_id() == Some(org_id) => {
                             let Event::Audit(e) = &*event else { continue };
                             // Permission is checked again for every event, against current rules.
                             let still_allowed = match orgs::enter_by_id(&app, &principal, org_id).await {

@@ -1,0 +1,129 @@
+//! A session's event log: appended under the session row's lock (which hands out the dense
+//! per-session sequence numbers), read back after a cursor.
+//!
+//! Lock order: the session row is locked *after* the org's audit chain head. Every writer
+//! audits before it appends here (the engine's plan events are audited before their chat
+//! echoes are written), so a chat writer and a plan worker never wait on each other in
+//! opposite orders.
+
+use praetor_entities::{ChatEventId, ChatSessionId, OrgId, PlanId, TenantScoped, chat_event, chat_session};
+use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set};
+
+use super::model::ChatEventData;
+use crate::error::{Error, Result};
+use crate::events::Event;
+use crate::services::Write;
+
+/// What else changes on the session with an append.
+#[derive(Debug, Default)]
+pub struct SessionChange {
+    /// The new memory (JSON), if it changed.
+    pub memory: Option<String>,
+    /// The ranking appended now waits for a person's choice.
+    pub await_choice: bool,
+    /// A pending choice is settled (made or dropped).
+    pub clear_choice: bool,
+    /// The plan commands refer to from now on (set anyway by a `PlanProposed` in the batch).
+    pub current_plan: Option<PlanId>,
+}
+
+/// Appends `events` to the session inside `w` and queues them for subscribers. The caller
+/// has audited the change already (see the lock order above).
+pub async fn append(
+    w: &mut Write<'_>,
+    org: OrgId,
+    session: ChatSessionId,
+    events: Vec<ChatEventData>,
+    change: SessionChange,
+) -> Result<Vec<chat_event::Model>> {
+    let row = chat_session::Entity::find_in_org(org)
+        .filter(chat_session::Column::Id.eq(session))
+        .lock_exclusive()
+        .one(w.txn())
+        .await?
+        .ok_or_else(|| Error::not_found("chat session"))?;
+    let now = w.now();
+    let mut seq = row.last_seq;
+    let mut rows = Vec::with_capacity(events.len());
+    let mut current_plan = change.current_plan;
+    let mut ranked_seq = None;
+    for data in events {
+        seq += 1;
+        if let ChatEventData::PlanProposed { plan_id, .. } = &data {
+            current_plan = Some(*plan_id);
+        }
+        if matches!(data, ChatEventData::ProposalsRanked { .. }) {
+            ranked_seq = Some(seq);
+        }
+        rows.push(chat_event::Model {
+            id: ChatEventId::generate(),
+            org_id: org,
+            session_id: session,
+            seq,
+            kind: data.kind().to_string(),
+            plan_id: data.plan_id(),
+            data: serde_json::to_string(&data).map_err(Error::internal)?,
+            created_at: now,
+        });
+    }
+    let mut active: chat_session::ActiveModel = row.clone().into();
+    active.last_seq = Set(seq);
+    active.updated_at = Set(now);
+    if let Some(m) = change.memory {
+        active.memory = Set(m);
+    }
+    if let Some(p) = current_plan {
+        active.current_plan_id = Set(Some(p));
+    }
+    if change.await_choice {
+        active.pending_choice_seq = Set(ranked_seq);
+    } else if change.clear_choice || current_plan.is_some() {
+        // A new plan supersedes proposals still waiting for a choice.
+        active.pending_choice_seq = Set(None);
+    }
+    active.update(w.txn()).await?;
+    if !rows.is_empty() {
+        let actives: Vec<chat_event::ActiveModel> = rows.iter().cloned().map(Into::into).collect();
+        chat_event::Entity::insert_many(actives).exec_without_returning(w.txn()).await?;
+    }
+    for r in &rows {
+        w.publish(Event::Chat(r.clone()));
+    }
+    Ok(rows)
+}
+
+/// Up to `limit` events after `after`, oldest first.
+pub async fn after<C: ConnectionTrait>(
+    db: &C,
+    org: OrgId,
+    session: ChatSessionId,
+    after: i64,
+    limit: u64,
+) -> Result<Vec<chat_event::Model>> {
+    Ok(chat_event::Entity::find_in_org(org)
+        .filter(chat_event::Column::SessionId.eq(session))
+        .filter(chat_event::Column::Seq.gt(after))
+        .order_by_asc(chat_event::Column::Seq)
+        .limit(limit)
+        .all(db)
+        .await?)
+}
+
+/// One event by its sequence number.
+pub async fn at<C: ConnectionTrait>(
+    db: &C,
+    org: OrgId,
+    session: ChatSessionId,
+    seq: i64,
+) -> Result<Option<chat_event::Model>> {
+    Ok(chat_event::Entity::find_in_org(org)
+        .filter(chat_event::Column::SessionId.eq(session))
+        .filter(chat_event::Column::Seq.eq(seq))
+        .one(db)
+        .await?)
+}
+
+pub fn decode(e: &chat_event::Model) -> Result<ChatEventData> {
+    serde_json::from_str(&e.data)
+        .map_err(|err| Error::internal(format!("chat event {} of {} is unreadable: {err}", e.seq, e.session_id)))
+}

@@ -1,0 +1,328 @@
+//! Agents: planner identities of an organization with a role (the action globs they may
+//! propose), and which of them take part in a project's chat with which arbitration strategy.
+//! Creating and changing agents needs `agent.manage` in the organization; choosing a project's
+//! agents needs `project.agents` in the project (org and project administrators).
+
+use praetor_entities::{
+    AgentId, OrgId, ProjectId, TenantScoped, UserId, agent, chat_setting, plan, project_agent,
+};
+use praetor_planner::Strategy;
+use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, Set};
+use serde_json::json;
+
+use super::validate;
+use crate::AppState;
+use crate::audit::Entry;
+use crate::auth::{ActorRef, AgentIdentity, principal_for_subject, rbac_service_account, rbac_user};
+use crate::authz::{Domain, OrgAccess};
+use crate::error::{Error, Result, conflict_means};
+
+pub const PLANNERS: &[&str] = &["alias", "llm"];
+const MAX_GLOBS: usize = 50;
+/// Agents taking part in one project: each request is planned and simulated by every one.
+pub const MAX_PROJECT_AGENTS: usize = 8;
+/// The name of the agent that answers in projects that chose none.
+pub const BUILTIN_NAME: &str = "alias";
+
+/// The built-in agent: the alias planner, limited only by the rights of whoever chats.
+pub fn builtin(org: OrgId) -> AgentIdentity {
+    AgentIdentity { id: None, org_id: org, name: BUILTIN_NAME.into(), role: vec!["**".into()] }
+}
+
+pub fn identity(a: &agent::Model) -> AgentIdentity {
+    AgentIdentity { id: Some(a.id), org_id: a.org_id, name: a.name.clone(), role: role_of(a) }
+}
+
+pub fn role_of(a: &agent::Model) -> Vec<String> {
+    serde_json::from_str(&a.role).unwrap_or_default()
+}
+
+/// The stored and shown form of a strategy: `first-valid`, `consensus:2`, …
+pub fn strategy_label(s: Strategy) -> String {
+    match s {
+        Strategy::FirstValid => "first-valid".into(),
+        Strategy::LowestCost => "lowest-cost".into(),
+        Strategy::LowestRisk => "lowest-risk".into(),
+        Strategy::Consensus(k) => format!("consensus:{k}"),
+        Strategy::HumanChoice => "human-choice".into(),
+    }
+}
+
+fn globs(field: &str, role: Vec<String>) -> Result<Vec<String>> {
+    let role: Vec<String> = role.into_iter().map(|g| g.trim().to_string()).collect();
+    if role.is_empty() || role.len() > MAX_GLOBS {
+        return Err(Error::validation(field, format!("give 1 to {MAX_GLOBS} action globs")));
+    }
+    for (i, g) in role.iter().enumerate() {
+        let ok = !g.is_empty()
+            && g.len() <= 100
+            && g.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-' | '*'));
+        if !ok {
+            return Err(Error::validation(
+                format!("{field}[{i}]"),
+                "an action glob: letters, digits, '.', '_', '-' and '*', at most 100",
+            ));
+        }
+    }
+    Ok(role)
+}
+
+fn planner_kind(value: &str) -> Result<String> {
+    let v = value.trim().to_ascii_lowercase();
+    if PLANNERS.contains(&v.as_str()) {
+        Ok(v)
+    } else {
+        Err(Error::validation("planner", format!("must be one of {}", PLANNERS.join(", "))))
+    }
+}
+
+/// What an agent is made of.
+pub struct AgentInput {
+    pub name: String,
+    pub description: String,
+    pub planner: String,
+    pub role: Vec<String>,
+    pub enabled: bool,
+}
+
+/// Creates an agent. Needs `agent.manage` in the organization.
+pub async fn create(app: &AppState, access: &OrgAccess, input: AgentInput) -> Result<agent::Model> {
+    let permit = access.permit(Domain::Org, "agent.manage")?;
+    let name = validate::slug("name", &input.name)?;
+    if name == BUILTIN_NAME {
+        return Err(Error::validation("name", "`alias` is the built-in agent's name"));
+    }
+    let description = validate::text("description", &input.description, 500)?;
+    let planner = planner_kind(&input.planner)?;
+    let role = globs("role", input.role)?;
+    let mut w = app.write(permit.principal().chain()).await?;
+    let now = w.now();
+    let a = agent::ActiveModel {
+        id: Set(AgentId::generate()),
+        org_id: Set(permit.org_id()),
+        name: Set(name),
+        description: Set(description),
+        planner: Set(planner),
+        role: Set(serde_json::to_string(&role).map_err(Error::internal)?),
+        enabled: Set(input.enabled),
+        created_at: Set(now),
+        updated_at: Set(now),
+    }
+    .insert(w.txn())
+    .await
+    .map_err(conflict_means("an agent with this name already exists in the organization"))?;
+    w.audit(
+        a.org_id,
+        Entry::new(
+            "agent.created",
+            a.id,
+            json!({"name": a.name, "planner": a.planner, "role": role, "enabled": a.enabled}),
+        ),
+    )
+    .await?;
+    w.commit().await?;
+    Ok(a)
+}
+
+/// What may change on an agent (its name is its identity in plans and audit: it stays).
+#[derive(Default)]
+pub struct AgentPatch {
+    pub description: Option<String>,
+    pub planner: Option<String>,
+    pub role: Option<Vec<String>>,
+    pub enabled: Option<bool>,
+}
+
+/// Changes an agent. Needs `agent.manage`. A disabled agent stops taking part, and plans it
+/// proposed stop at their next step (execution re-checks its role).
+pub async fn update(app: &AppState, access: &OrgAccess, id: AgentId, patch: AgentPatch) -> Result<agent::Model> {
+    let permit = access.permit(Domain::Org, "agent.manage")?;
+    let current = find(app, access, id).await?;
+    let mut active: agent::ActiveModel = current.clone().into();
+    if let Some(d) = &patch.description {
+        active.description = Set(validate::text("description", d, 500)?);
+    }
+    if let Some(p) = &patch.planner {
+        active.planner = Set(planner_kind(p)?);
+    }
+    if let Some(r) = patch.role {
+        active.role = Set(serde_json::to_string(&globs("role", r)?).map_err(Error::internal)?);
+    }
+    if let Some(e) = patch.enabled {
+        active.enabled = Set(e);
+    }
+    let mut w = app.write(permit.principal().chain()).await?;
+    active.updated_at = Set(w.now());
+    let a = active.update(w.txn()).await?;
+    w.audit(
+        a.org_id,
+        Entry::new(
+            "agent.updated",
+            a.id,
+            json!({"name": a.name, "planner": a.planner, "role": role_of(&a), "enabled": a.enabled}),
+        ),
+    )
+    .await?;
+    w.commit().await?;
+    Ok(a)
+}
+
+pub async fn find(app: &AppState, access: &OrgAccess, id: AgentId) -> Result<agent::Model> {
+    access.read_permit(Domain::Org, "org.read", "agent")?;
+    agent::Entity::find_in_org(access.org_id())
+        .filter(agent::Column::Id.eq(id))
+        .one(&app.db)
+        .await?
+        .ok_or_else(|| Error::not_found("agent"))
+}
+
+/// The organization's agents, by name. Members may read them.
+pub async fn list(app: &AppState, access: &OrgAccess) -> Result<Vec<agent::Model>> {
+    access.read_permit(Domain::Org, "org.read", "organization")?;
+    Ok(agent::Entity::find_in_org(access.org_id()).order_by_asc(agent::Column::Name).all(&app.db).await?)
+}
+
+/// The agents taking part in a project's chat, in order, and the strategy arbitrating them.
+pub async fn of_project(
+    app: &AppState,
+    access: &OrgAccess,
+    project: ProjectId,
+) -> Result<(Vec<agent::Model>, Strategy)> {
+    let links = project_agent::Entity::find_in_org(access.org_id())
+        .filter(project_agent::Column::ProjectId.eq(project))
+        .order_by_asc(project_agent::Column::Position)
+        .all(&app.db)
+        .await?;
+    let ids: Vec<AgentId> = links.iter().map(|l| l.agent_id).collect();
+    let rows = agent::Entity::find_in_org(access.org_id()).filter(agent::Column::Id.is_in(ids.clone())).all(&app.db).await?;
+    let agents = ids.iter().filter_map(|id| rows.iter().find(|a| a.id == *id).cloned()).collect();
+    let strategy = chat_setting::Entity::find_in_org(access.org_id())
+        .filter(chat_setting::Column::ProjectId.eq(project))
+        .one(&app.db)
+        .await?
+        .and_then(|s| Strategy::parse(&s.strategy))
+        .unwrap_or(Strategy::FirstValid);
+    Ok((agents, strategy))
+}
+
+/// Chooses which agents take part in a project's chat (in this order) and how their
+/// proposals are arbitrated. Needs `project.agents` in the project.
+pub async fn set_for_project(
+    app: &AppState,
+    access: &OrgAccess,
+    project: ProjectId,
+    names: &[String],
+    strategy: Strategy,
+) -> Result<Vec<agent::Model>> {
+    let permit = access.permit(Domain::Project(project), "project.agents")?;
+    if names.len() > MAX_PROJECT_AGENTS {
+        return Err(Error::validation("agents", format!("at most {MAX_PROJECT_AGENTS} agents take part")));
+    }
+    let all = list(app, access).await?;
+    let mut chosen: Vec<agent::Model> = Vec::new();
+    for (i, n) in names.iter().enumerate() {
+        let a = all
+            .iter()
+            .find(|a| a.name == n.trim())
+            .ok_or_else(|| Error::validation(format!("agents[{i}]"), format!("no agent named `{}`", n.trim())))?;
+        if chosen.iter().any(|c| c.id == a.id) {
+            return Err(Error::validation(format!("agents[{i}]"), format!("`{}` is listed twice", a.name)));
+        }
+        chosen.push(a.clone());
+    }
+    if let Strategy::Consensus(k) = strategy
+        && (k < 1 || k > chosen.len().max(1))
+    {
+        return Err(Error::validation("strategy", format!("consensus needs 1 to {} agents", chosen.len().max(1))));
+    }
+    let mut w = app.write(permit.principal().chain()).await?;
+    let org = permit.org_id();
+    project_agent::Entity::delete_many()
+        .filter(project_agent::Column::OrgId.eq(org))
+        .filter(project_agent::Column::ProjectId.eq(project))
+        .exec(w.txn())
+        .await?;
+    if !chosen.is_empty() {
+        let rows = chosen.iter().enumerate().map(|(i, a)| project_agent::ActiveModel {
+            project_id: Set(project),
+            agent_id: Set(a.id),
+            org_id: Set(org),
+            position: Set(i as i32),
+        });
+        project_agent::Entity::insert_many(rows).exec_without_returning(w.txn()).await?;
+    }
+    chat_setting::Entity::delete_many()
+        .filter(chat_setting::Column::OrgId.eq(org))
+        .filter(chat_setting::Column::ProjectId.eq(project))
+        .exec(w.txn())
+        .await?;
+    chat_setting::ActiveModel {
+        project_id: Set(project),
+        org_id: Set(org),
+        strategy: Set(strategy_label(strategy)),
+        updated_at: Set(w.now()),
+    }
+    .insert(w.txn())
+    .await?;
+    let names: Vec<&str> = chosen.iter().map(|a| a.name.as_str()).collect();
+    w.audit(
+        org,
+        Entry::new("project.agents_set", project, json!({"agents": names, "strategy": strategy_label(strategy)})),
+    )
+    .await?;
+    w.commit().await?;
+    Ok(chosen)
+}
+
+/// The access a plan's steps are decided with when it runs: its proposer's rights as they are
+/// now. For a plan an agent proposed, that is the person it acted for through the agent's
+/// current role; `None` when either is gone (the person left, the agent was disabled).
+pub async fn proposer_access(app: &AppState, plan: &plan::Model) -> Result<Option<OrgAccess>> {
+    let enter = |subject: String| async move {
+        let Some(p) = principal_for_subject(&app.db, &subject).await? else { return Ok::<_, Error>(None) };
+        Ok(super::orgs::enter_by_id(app, &p, plan.org_id).await.ok())
+    };
+    let Some(agent) = plan.proposer_subject.strip_prefix("agent:") else {
+        return enter(plan.proposer_subject.clone()).await;
+    };
+    let chain: Vec<ActorRef> = serde_json::from_str(&plan.proposer).unwrap_or_default();
+    let head = match chain.first() {
+        Some(a) if a.kind == "user" => a.id.parse::<UserId>().ok().map(|u| rbac_user(u.0)),
+        Some(a) if a.kind == "service_account" => {
+            a.id.parse::<praetor_entities::ServiceAccountId>().ok().map(|s| rbac_service_account(s.0))
+        }
+        _ => None,
+    };
+    let Some(head) = head else { return Ok(None) };
+    let Some(access) = enter(head).await? else { return Ok(None) };
+    let identity = if plan.proposer_subject == crate::auth::BUILTIN_AGENT_SUBJECT {
+        builtin(plan.org_id)
+    } else {
+        let Ok(uuid) = uuid::Uuid::try_parse(agent) else { return Ok(None) };
+        match agent::Entity::find_in_org(plan.org_id).filter(agent::Column::Id.eq(AgentId(uuid))).one(&app.db).await? {
+            Some(a) if a.enabled => identity(&a),
+            _ => return Ok(None),
+        }
+    };
+    Ok(Some(access.acting_as(identity)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn roles_and_strategies_are_checked() {
+        assert!(globs("role", vec![]).is_err());
+        assert_eq!(globs("role", vec![" deploy.* ".into()]).unwrap(), vec!["deploy.*".to_string()]);
+        assert_eq!(globs("role", vec!["ok".into(), "no spaces".into()]).unwrap_err().to_string(), "invalid role[1]: an action glob: letters, digits, '.', '_', '-' and '*', at most 100");
+        assert!(planner_kind("LLM").is_ok());
+        assert!(planner_kind("gpt").is_err());
+        for s in ["first-valid", "lowest-cost", "lowest-risk", "consensus:2", "human-choice"] {
+            assert_eq!(strategy_label(Strategy::parse(s).unwrap()), s);
+        }
+        let b = builtin(OrgId::generate());
+        assert!(b.may_invoke("deploy.web") && b.may_invoke("state.set"));
+        assert_eq!(b.actor().kind, "agent");
+    }
+}
