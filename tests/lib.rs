@@ -17,6 +17,10 @@ use praetor::config::Config;
 use serde_json::{Value, json};
 use tokio_util::sync::CancellationToken;
 
+pub mod chat;
+pub mod scripted;
+pub mod ws;
+
 pub struct TestApp {
     pub addr: SocketAddr,
     pub client: reqwest::Client,
@@ -28,7 +32,11 @@ pub struct TestApp {
     /// The organization's id (`org_…`).
     pub org_id: String,
     pub database_url: String,
+    /// The server's configuration, for starting it again or a second node beside it.
+    pub config: Config,
+    clock: praetor::clock::SharedClock,
     shutdown: CancellationToken,
+    server: Option<tokio::task::JoinHandle<()>>,
     _dir: Option<tempfile::TempDir>,
 }
 
@@ -61,6 +69,8 @@ pub struct SpawnOptions {
     pub allow_private_networks: bool,
     /// A database of the test's own instead of the shared one (see [`own_database`]).
     pub database_url: Option<String>,
+    /// An OpenAI-compatible endpoint for the LLM planner (`http://127.0.0.1:PORT/v1`).
+    pub llm_base_url: Option<String>,
 }
 
 /// A database no other test uses, for tests whose effects span the whole instance (a global
@@ -111,6 +121,12 @@ pub async fn spawn_with(opts: SpawnOptions) -> TestApp {
     config.actions.allow_private_networks = opts.allow_private_networks;
     config.worker.poll_ms = 200;
     config.worker.concurrency = 2;
+    if let Some(url) = &opts.llm_base_url {
+        config.llm.base_url = url.clone();
+        config.llm.model = "gpt-test".into();
+        config.llm.api_key = LLM_KEY.into();
+        config.llm.timeout_ms = 10_000;
+    }
     let clock: praetor::clock::SharedClock = match &opts.clock {
         Some(c) => c.clone(),
         None => Arc::new(SystemClock),
@@ -123,23 +139,8 @@ pub async fn spawn_with(opts: SpawnOptions) -> TestApp {
     // Tests share one PostgreSQL database: each server runs only its own org's plans, as its
     // configuration (egress, secrets, clock) is its own.
     config.worker.org_id = boot.org.id.to_string();
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
-    let addr = listener.local_addr().expect("addr");
-    let shutdown = CancellationToken::new();
-    let token = shutdown.clone();
-    tokio::spawn(async move {
-        if let Err(e) = praetor::run_with_clock(config, listener, token, clock).await {
-            eprintln!("server failed: {e}");
-        }
-    });
+    let (addr, shutdown, server) = start(config.clone(), clock.clone()).await;
     let client = reqwest::Client::builder().build().expect("client");
-    // Wait until the server answers.
-    for _ in 0..100 {
-        if client.get(format!("http://{addr}/healthz")).send().await.is_ok() {
-            break;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
-    }
     TestApp {
         addr,
         client,
@@ -149,8 +150,84 @@ pub async fn spawn_with(opts: SpawnOptions) -> TestApp {
         admin_email,
         org_id: boot.org.id.to_string(),
         database_url,
+        config,
+        clock,
         shutdown,
+        server: Some(server),
         _dir: dir,
+    }
+}
+
+/// The key the test servers send to a scripted model endpoint.
+pub const LLM_KEY: &str = "sk-test-chat-0123456789";
+
+/// Starts a server on a free port and waits until it answers.
+async fn start(
+    config: Config,
+    clock: praetor::clock::SharedClock,
+) -> (SocketAddr, CancellationToken, tokio::task::JoinHandle<()>) {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    let shutdown = CancellationToken::new();
+    let token = shutdown.clone();
+    let server = tokio::spawn(async move {
+        if let Err(e) = praetor::run_with_clock(config, listener, token, clock).await {
+            eprintln!("server failed: {e}");
+        }
+    });
+    let client = reqwest::Client::builder().build().expect("client");
+    for _ in 0..100 {
+        if client.get(format!("http://{addr}/healthz")).send().await.is_ok() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    (addr, shutdown, server)
+}
+
+/// A second server process on the same database (a node of a cluster).
+pub struct Peer {
+    pub addr: SocketAddr,
+    shutdown: CancellationToken,
+}
+
+impl Drop for Peer {
+    fn drop(&mut self) {
+        self.shutdown.cancel();
+    }
+}
+
+impl TestApp {
+    /// Stops the server and starts it again on the same database (on a new port).
+    pub async fn restart(&mut self) {
+        self.shutdown.cancel();
+        if let Some(s) = self.server.take() {
+            let _ = tokio::time::timeout(std::time::Duration::from_secs(20), s).await;
+        }
+        let (addr, shutdown, server) = start(self.config.clone(), self.clock.clone()).await;
+        self.addr = addr;
+        self.shutdown = shutdown;
+        self.server = Some(server);
+    }
+
+    /// Another server on the same database, with its own port, bus and workers.
+    pub async fn peer(&self) -> Peer {
+        let (addr, shutdown, _) = start(self.config.clone(), self.clock.clone()).await;
+        Peer { addr, shutdown }
+    }
+
+    /// A GraphQL request to another node.
+    pub async fn gql_at(&self, addr: SocketAddr, key: &str, query: &str, variables: Value) -> Value {
+        self.client
+            .post(format!("http://{addr}/graphql"))
+            .bearer_auth(key)
+            .json(&json!({"query": query, "variables": variables}))
+            .send()
+            .await
+            .expect("request")
+            .json()
+            .await
+            .expect("json body")
     }
 }
 

@@ -55,6 +55,8 @@ pub struct AppState {
     pub refusals: governance::rate::Refusals,
     /// Chat: catalogs, planners, turn order per session, replies in progress.
     pub chat: chat::Runtime,
+    /// Cancelled when the server stops: long-lived streams end instead of outliving it.
+    pub closing: CancellationToken,
 }
 
 /// Installs ring as the process's TLS crypto provider (sqlx and reqwest share rustls; without a
@@ -98,6 +100,7 @@ impl AppState {
             kills: governance::kill::Cache::default(),
             refusals: governance::rate::Refusals::default(),
             chat,
+            closing: CancellationToken::new(),
         })
     }
 }
@@ -149,6 +152,7 @@ pub async fn run_with_clock(
         .map_err(|e| Error::internal(format!("server error: {e}")));
     // However the server ended, the background tasks stop too, and are awaited.
     shutdown.cancel();
+    app.closing.cancel();
     app.chat.drain(std::time::Duration::from_secs(10)).await;
     if let Some(f) = fanout
         && let Err(e) = f.await

@@ -1,6 +1,7 @@
 //! The one integration test binary: the real server, spoken to over HTTP and websockets.
 
 mod audit;
+mod chat;
 mod auth;
 mod engine;
 mod governance;

@@ -9,8 +9,8 @@ use super::model::ChatEventData;
 use crate::auth::ActorRef;
 use crate::engine::model::{PlanEvent, PlanStatus, Step};
 
-/// What the session shows for `event`, which left the plan in `status`. State changes and
-/// stage bookkeeping are left out: the step's own progress says the same thing.
+/// What the session shows for `event`, which left the plan in `status`. State changes are left
+/// out: the step's own progress says the same thing.
 pub fn echo(plan: &plan::Model, steps: &[Step], event: &PlanEvent, status: PlanStatus) -> Option<ChatEventData> {
     let plan_id = plan.id;
     let action = |index: usize| steps.get(index).map(|s| s.action.clone()).unwrap_or_default();
@@ -101,7 +101,10 @@ pub fn echo(plan: &plan::Model, steps: &[Step], event: &PlanEvent, status: PlanS
             finished(plan_id, status, Some(format!("rejected{who} ({note})")))
         }
         PlanEvent::Expired => finished(plan_id, status, Some("the approval request expired".into())),
-        PlanEvent::StageSatisfied { .. } | PlanEvent::StateChanged { .. } => return None,
+        PlanEvent::StageSatisfied { stage } => {
+            plan_status("StageSatisfied", None, format!("approval stage {} is complete", stage + 1))
+        }
+        PlanEvent::StateChanged { .. } => return None,
     })
 }
 

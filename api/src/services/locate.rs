@@ -4,8 +4,9 @@
 //! the one unscoped read of tenant tables besides authentication.
 
 use praetor_entities::{
-    ApiKeyId, AuditEventId, GroupId, OrgId, PlanId, ProjectId, RoleBindingId, RoleGrantId, ServiceAccountId, api_key,
-    audit_event, group, plan, project, role_binding, role_grant, service_account,
+    AgentId, ApiKeyId, AuditEventId, ChatSessionId, GroupId, OrgId, PlanId, ProjectId, RoleBindingId, RoleGrantId,
+    ServiceAccountId, agent, api_key, audit_event, chat_session, group, plan, project, role_binding, role_grant,
+    service_account,
 };
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect};
 
@@ -38,6 +39,8 @@ pub enum NodeId {
     AuditEvent(AuditEventId),
     Plan(PlanId),
     RoleGrant(RoleGrantId),
+    ChatSession(ChatSessionId),
+    Agent(AgentId),
 }
 
 impl NodeId {
@@ -54,6 +57,8 @@ impl NodeId {
             "aud" => NodeId::AuditEvent(text.parse().map_err(|_| bad())?),
             "pln" => NodeId::Plan(text.parse().map_err(|_| bad())?),
             "grt" => NodeId::RoleGrant(text.parse().map_err(|_| bad())?),
+            "chs" => NodeId::ChatSession(text.parse().map_err(|_| bad())?),
+            "agt" => NodeId::Agent(text.parse().map_err(|_| bad())?),
             _ => return Err(bad()),
         })
     }
@@ -115,6 +120,19 @@ impl NodeId {
                     "role grant",
                 )
                 .await
+            }
+            NodeId::ChatSession(id) => {
+                org_of::<chat_session::Entity, _>(
+                    db,
+                    chat_session::Column::Id,
+                    chat_session::Column::OrgId,
+                    id.into(),
+                    "chat session",
+                )
+                .await
+            }
+            NodeId::Agent(id) => {
+                org_of::<agent::Entity, _>(db, agent::Column::Id, agent::Column::OrgId, id.into(), "agent").await
             }
         }
     }

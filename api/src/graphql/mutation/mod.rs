@@ -1,6 +1,8 @@
 //! Mutations, one file per domain, merged.
 
+mod agents;
 mod api_keys;
+mod chat;
 mod governance;
 mod groups;
 mod orgs;
@@ -21,4 +23,6 @@ pub struct Mutation(
     plans::PlanMutation,
     policies::PolicyMutation,
     governance::GovernanceMutation,
+    chat::ChatMutation,
+    agents::AgentMutation,
 );

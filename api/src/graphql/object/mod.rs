@@ -3,6 +3,7 @@
 
 mod api_key;
 mod audit_event;
+mod chat;
 mod governance;
 mod group;
 mod org;
@@ -19,6 +20,9 @@ use async_graphql::{Interface, OutputType};
 
 pub use api_key::{ApiKeyObject, CreatedApiKey};
 pub use audit_event::{AuditChainStatus, AuditEventObject};
+pub use chat::{
+    AgentObject, AgentPlanner, ArbitrationStrategy, ChatEventKind, ChatEventObject, ChatSessionObject, ProjectChatSettings,
+};
 pub use governance::{
     AutonomyStatus, Budget, ExecutionWindow, KillSwitchInForce, KillSwitchObject, KillSwitchScope, RateLimitStatus,
     RoleGrantObject,
@@ -54,6 +58,8 @@ pub enum Node {
     AuditEvent(AuditEventObject),
     Plan(PlanObject),
     RoleGrant(RoleGrantObject),
+    ChatSession(ChatSessionObject),
+    Agent(AgentObject),
 }
 
 /// Builds a Relay connection from a page.

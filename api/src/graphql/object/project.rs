@@ -3,14 +3,14 @@
 use async_graphql::connection::Connection;
 use async_graphql::{Context, ID, Json, Object, Result};
 use chrono::{DateTime, Utc};
-use praetor_entities::{PlanId, project};
+use praetor_entities::{ChatSessionId, PlanId, project};
 
 use super::{OrgObject, PlanObject, connection, page_complexity};
 use crate::authz::{Domain, OrgAccess};
 use crate::engine::store;
 use crate::graphql::app;
 use crate::services::page::PageArgs;
-use crate::services::{governance, plans};
+use crate::services::{agents, chat, governance, plans};
 
 pub struct ProjectObject {
     access: OrgAccess,
@@ -115,6 +115,32 @@ impl ProjectObject {
     /// The execution windows that apply in the project, and whether each is open now.
     async fn windows(&self, ctx: &Context<'_>) -> Result<Vec<super::ExecutionWindow>> {
         Ok(governance::windows(app(ctx)?, &self.access, self.model.id).await?)
+    }
+
+    /// Chat sessions of the project, newest first; `mine` keeps the caller's own. Needs
+    /// `chat.read`.
+    #[graphql(complexity = "page_complexity(first, child_complexity)")]
+    async fn chat_sessions(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+        #[graphql(default)] mine: bool,
+    ) -> Result<Connection<String, super::ChatSessionObject>> {
+        let args = PageArgs::<ChatSessionId>::parse(first, after.as_deref())?;
+        let page = chat::list(app(ctx)?, &self.access, self.model.id, mine, args).await?;
+        Ok(connection(
+            page,
+            args.after.is_some(),
+            |s| s.id.to_string(),
+            |s| super::ChatSessionObject::new(self.access.clone(), s),
+        ))
+    }
+
+    /// Which agents take part in the project's chat, and how their proposals are arbitrated.
+    async fn chat_settings(&self, ctx: &Context<'_>) -> Result<super::ProjectChatSettings> {
+        let (list, strategy) = agents::of_project(app(ctx)?, &self.access, self.model.id).await?;
+        Ok(super::ProjectChatSettings::new(list, strategy))
     }
 
     /// SHA-256 of the canonical state document. Needs `state.read`.

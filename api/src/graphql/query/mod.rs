@@ -1,5 +1,6 @@
 //! Queries, one file per domain, merged.
 
+mod chat;
 mod node;
 mod orgs;
 mod plans;
@@ -9,4 +10,11 @@ mod viewer;
 use async_graphql::MergedObject;
 
 #[derive(MergedObject, Default)]
-pub struct Query(viewer::ViewerQuery, orgs::OrgQuery, node::NodeQuery, plans::PlanQuery, policies::PolicyQuery);
+pub struct Query(
+    viewer::ViewerQuery,
+    orgs::OrgQuery,
+    node::NodeQuery,
+    plans::PlanQuery,
+    policies::PolicyQuery,
+    chat::ChatQuery,
+);

@@ -1,12 +1,14 @@
 //! `node(id)`: any object by its global id.
 
 use crate::graphql::object::{
-    ApiKeyObject, AuditEventObject, GroupObject, Node, OrgObject, PlanObject, ProjectObject, RoleBindingObject,
-    RoleGrantObject, ServiceAccountObject,
+    AgentObject, ApiKeyObject, AuditEventObject, ChatSessionObject, GroupObject, Node, OrgObject, PlanObject,
+    ProjectObject, RoleBindingObject, RoleGrantObject, ServiceAccountObject,
 };
 use crate::graphql::{app, principal};
 use crate::services::locate::NodeId;
-use crate::services::{api_keys, audit_log, grants, groups, orgs, plans, projects, roles, service_accounts};
+use crate::services::{
+    agents, api_keys, audit_log, chat, grants, groups, orgs, plans, projects, roles, service_accounts,
+};
 use async_graphql::{Context, ID, Object, Result};
 
 #[derive(Default)]
@@ -48,6 +50,11 @@ impl NodeQuery {
                 let project_slug = grants::project_of(app, &g).await?.map(|p| p.slug);
                 Node::RoleGrant(RoleGrantObject { model: g, now: app.clock.now(), project_slug })
             }
+            NodeId::ChatSession(id) => {
+                let s = chat::find(app, &access, id).await?;
+                Node::ChatSession(ChatSessionObject::new(access, s))
+            }
+            NodeId::Agent(id) => Node::Agent(AgentObject(agents::find(app, &access, id).await?)),
         })
     }
 }

@@ -1,9 +1,10 @@
 //! Subscriptions, one file per domain, merged.
 
 mod audit;
+mod chat;
 mod plans;
 
 use async_graphql::MergedSubscription;
 
 #[derive(MergedSubscription, Default)]
-pub struct Subscription(audit::AuditSubscription, plans::PlanSubscription);
+pub struct Subscription(audit::AuditSubscription, plans::PlanSubscription, chat::ChatSubscription);

@@ -1,0 +1,177 @@
+//! `chatEvents(sessionId, after)`: a conversation's events, first those after `after` from
+//! storage, then live; streamed text as it is produced. Nothing is lost on reconnect: a client
+//! resumes after the last `seq` it saw and gets every stored event once, in order.
+//!
+//! The live part listens on the session's own channel of the bus (fed from other nodes too, on
+//! PostgreSQL). A gap in the sequence, a lag on the channel, or a resync signal sends the
+//! subscriber back to storage for what it missed; none of them ends the stream. The right to
+//! read the session is checked again as events flow (at most once a second), and the stream
+//! ends when it is gone.
+
+use std::collections::VecDeque;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use async_graphql::{Context, ID, Result, Subscription};
+use futures_util::Stream;
+use praetor_entities::{ChatSessionId, OrgId, ProjectId, chat_event};
+use tokio::sync::broadcast::{self, error::RecvError};
+
+use crate::AppState;
+use crate::auth::Principal;
+use crate::authz::{Domain, OrgAccess};
+use crate::chat::store;
+use crate::error::Error;
+use crate::events::Event;
+use crate::graphql::object::ChatEventObject;
+use crate::graphql::{app, principal};
+use crate::services::locate::NodeId;
+use crate::services::{chat, orgs, validate};
+
+/// Events read from storage at a time while catching up.
+const PAGE: u64 = 200;
+/// How long a permission check is trusted while events flow.
+const RECHECK: Duration = Duration::from_secs(1);
+
+struct Feed {
+    app: Arc<AppState>,
+    principal: Principal,
+    org: OrgId,
+    project: ProjectId,
+    session: ChatSessionId,
+    rx: broadcast::Receiver<Arc<Event>>,
+    /// The last stored event delivered.
+    last: i64,
+    backlog: VecDeque<chat_event::Model>,
+    /// Storage holds nothing after `last` that the channel will not bring.
+    caught_up: bool,
+    access: OrgAccess,
+    checked: Instant,
+}
+
+impl Feed {
+    /// Whether the subscriber may still read the session (re-checked at most every second).
+    async fn allowed(&mut self) -> bool {
+        if self.checked.elapsed() < RECHECK {
+            return true;
+        }
+        match orgs::enter_by_id(&self.app, &self.principal, self.org).await {
+            Ok(a) if a.allows(Domain::Project(self.project), "chat.read") => {
+                self.access = a;
+                self.checked = Instant::now();
+                true
+            }
+            _ => false,
+        }
+    }
+
+    async fn next(&mut self) -> Option<ChatEventObject> {
+        loop {
+            if let Some(e) = self.backlog.pop_front() {
+                if e.seq <= self.last {
+                    continue;
+                }
+                if !self.allowed().await {
+                    return None;
+                }
+                self.last = e.seq;
+                return Some(ChatEventObject::stored(self.access.clone(), e));
+            }
+            if !self.caught_up {
+                match store::after(&self.app.db, self.org, self.session, self.last, PAGE).await {
+                    Ok(rows) => {
+                        self.caught_up = (rows.len() as u64) < PAGE;
+                        self.backlog.extend(rows);
+                    }
+                    Err(e) => {
+                        tracing::warn!(session = %self.session, "chat subscriber could not read storage: {e}");
+                        tokio::select! {
+                            _ = self.app.closing.cancelled() => return None,
+                            _ = tokio::time::sleep(Duration::from_secs(1)) => {}
+                        }
+                    }
+                }
+                continue;
+            }
+            let received = tokio::select! {
+                _ = self.app.closing.cancelled() => return None,
+                r = self.rx.recv() => r,
+            };
+            match received {
+                Ok(event) => match &*event {
+                    Event::Chat(e) if e.session_id == self.session => {
+                        if e.seq <= self.last {
+                            continue;
+                        }
+                        if e.seq > self.last + 1 {
+                            // Something in between went by unseen: storage has it.
+                            self.caught_up = false;
+                            continue;
+                        }
+                        if !self.allowed().await {
+                            return None;
+                        }
+                        self.last = e.seq;
+                        return Some(ChatEventObject::stored(self.access.clone(), e.clone()));
+                    }
+                    Event::ChatDelta(d) if d.session == self.session => {
+                        if !self.allowed().await {
+                            return None;
+                        }
+                        return Some(ChatEventObject::delta(self.access.clone(), d.clone(), self.app.clock.now()));
+                    }
+                    Event::Resync => self.caught_up = false,
+                    _ => {}
+                },
+                Err(RecvError::Lagged(n)) => {
+                    tracing::debug!(session = %self.session, skipped = n, "chat subscriber lagged; re-reading storage");
+                    self.caught_up = false;
+                }
+                Err(RecvError::Closed) => return None,
+            }
+        }
+    }
+}
+
+#[derive(Default)]
+pub struct ChatSubscription;
+
+#[Subscription]
+impl ChatSubscription {
+    /// A conversation's events after `after` (a `seq`; none: from the start), then live:
+    /// messages, streamed text (`TEXT_DELTA`, not stored), ranked proposals, the proposed plan
+    /// with its preview, approval requests, step progress, the plan's end. Needs `chat.read`
+    /// in the session's project.
+    async fn chat_events(
+        &self,
+        ctx: &Context<'_>,
+        session_id: ID,
+        after: Option<i64>,
+    ) -> Result<impl Stream<Item = ChatEventObject> + use<>> {
+        let app = app(ctx)?.clone();
+        let principal = principal(ctx)?.clone();
+        let id: ChatSessionId = validate::id("sessionId", &session_id)?;
+        if after.is_some_and(|a| a < 0) {
+            return Err(Error::validation("after", "a sequence number, 0 or more").into());
+        }
+        let org = NodeId::ChatSession(id).org(&app.db).await?;
+        let access = orgs::enter_by_id(&app, &principal, org).await?;
+        let session = chat::find(&app, &access, id).await?;
+        // Subscribe before reading storage, so nothing falls between the two.
+        let rx = app.bus.subscribe_chat(id);
+        let feed = Feed {
+            project: session.project_id,
+            app,
+            principal,
+            org,
+            session: id,
+            rx,
+            last: after.unwrap_or(0),
+            backlog: VecDeque::new(),
+            caught_up: false,
+            access,
+            checked: Instant::now(),
+        };
+        Ok(futures_util::stream::unfold(feed, |mut f| async move { f.next().await.map(|e| (e, f)) }))
+    }
+}
