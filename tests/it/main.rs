@@ -2,6 +2,9 @@
 
 mod audit;
 mod chat;
+mod chat_access;
+mod chat_agents;
+mod chat_delivery;
 mod auth;
 mod engine;
 mod governance;

@@ -218,7 +218,8 @@ pub async fn set_for_project(
     if names.len() > MAX_PROJECT_AGENTS {
         return Err(Error::validation("agents", format!("at most {MAX_PROJECT_AGENTS} agents take part")));
     }
-    let all = list(app, access).await?;
+    // The permit above is the check: a project administrator may not read the org's list.
+    let all = agent::Entity::find_in_org(access.org_id()).all(&app.db).await?;
     let mut chosen: Vec<agent::Model> = Vec::new();
     for (i, n) in names.iter().enumerate() {
         let a = all

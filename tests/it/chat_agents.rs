@@ -1,0 +1,271 @@
+//! Agents in chat: several agents propose, each proposal is simulated and ranked, a strategy
+//! (or the person) picks one; roles limit what an agent proposes and disabling an agent stops
+//! its plans; the LLM planner streams its text and a malformed tool call proposes nothing.
+
+use praetor_tests::chat::{ChatStream, last, one, say, session};
+use praetor_tests::scripted::{self, Scripted};
+use praetor_tests::*;
+use serde_json::{Value, json};
+
+/// Three actions answering the same words, at different costs and risks.
+fn cache_policy(org: &str) -> Value {
+    let action = |name: &str, cost: &str, risk: &str| {
+        format!(
+            "apiVersion: praetor.dev/v1\nkind: Action\nmetadata: {{ name: {name}, org: {org} }}\nspec:\n  description: {name} a service's cache\n  params:\n    type: object\n    required: [service]\n    properties:\n      service: {{ type: string }}\n  handler:\n    builtin: state.set\n    with: {{ key: \"caches.{{{{ params.service }}}}\", value: \"{name}\" }}\n  cost: {cost}\n  risk: {risk}\n  aliases: [\"clean {{service}}\"]\n"
+        )
+    };
+    let text = [action("cache.flush", "1", "low"), action("cache.rebuild", "5", "medium"), action("cache.purge", "0.5", "high")]
+        .join("---\n");
+    json!([{"name": "cache.yaml", "text": text}])
+}
+
+const CREATE_AGENT: &str = "mutation($in: CreateAgentInput!) { createAgent(input: $in) { id name planner role enabled } }";
+const SET_AGENTS: &str = "mutation($in: SetProjectAgentsInput!) { setProjectAgents(input: $in) { strategy strategyLabel consensus agents { name } } }";
+
+async fn agent(app: &TestApp, name: &str, planner: &str, role: &[&str]) -> String {
+    let d = app
+        .admin(CREATE_AGENT, json!({"in": {"org": app.org, "name": name, "planner": planner, "role": role}}))
+        .await;
+    assert_eq!(d["createAgent"]["name"], name);
+    d["createAgent"]["id"].as_str().unwrap().to_string()
+}
+
+async fn use_agents(app: &TestApp, project: &str, names: &[&str], strategy: &str, k: Option<i32>) -> Value {
+    let input = json!({"org": app.org, "project": project, "agents": names, "strategy": strategy, "consensus": k});
+    app.admin(SET_AGENTS, json!({"in": input})).await["setProjectAgents"].clone()
+}
+
+/// Asks `text` and returns (the ranking event, the proposed plan if any, the answer).
+async fn ask(app: &TestApp, key: &str, s: &str, chat: &mut ChatStream, text: &str) -> (Value, Option<Value>, Value) {
+    let asked = say(app, key, s, text).await;
+    let events = chat.answer(asked).await;
+    let ranked = one(&events, "PROPOSALS_RANKED").clone();
+    assert_eq!(ranked["arbitration"]["proposals"].as_array().unwrap().len(), ranked_count(&ranked));
+    (ranked, last(&events, "PLAN_PROPOSED").cloned(), events.last().unwrap().clone())
+}
+
+fn ranked_count(r: &Value) -> usize {
+    r["arbitration"]["proposals"].as_array().map_or(0, Vec::len)
+}
+
+fn agents_by_rank(r: &Value) -> Vec<String> {
+    r["arbitration"]["proposals"].as_array().unwrap().iter().map(|p| p["agent"].as_str().unwrap().to_string()).collect()
+}
+
+fn chosen_agent(r: &Value) -> Option<String> {
+    let id = r["arbitration"]["chosenProposalId"].as_str()?;
+    let p = r["arbitration"]["proposals"].as_array()?.iter().find(|p| p["id"] == id)?;
+    assert_eq!(p["chosen"], true);
+    p["agent"].as_str().map(str::to_string)
+}
+
+#[tokio::test]
+async fn every_strategy_picks_through_the_api_and_the_others_stay_visible() {
+    let app = spawn_app().await;
+    app.project("ops").await;
+    app.admin(APPLY, json!({"in": {"org": app.org, "sources": cache_policy(&app.org), "comment": "caches"}})).await;
+    for (name, role) in [("flusher", "cache.flush"), ("flusher2", "cache.flush"), ("rebuilder", "cache.rebuild"), ("purger", "cache.purge")] {
+        agent(&app, name, "ALIAS", &[role]).await;
+    }
+    let (bob, bob_email) = app.user_with_role("operator", None).await;
+    let s = session(&app, &bob, "ops").await;
+    let mut chat = ChatStream::open(app.addr, &bob, &s, None).await;
+
+    // lowest-cost: the purge (0.5) beats flush (1) and rebuild (5), whatever the agent order.
+    let set = use_agents(&app, "ops", &["rebuilder", "flusher", "purger"], "LOWEST_COST", None).await;
+    assert_eq!(set["strategyLabel"], "lowest-cost");
+    let (ranked, plan, answer) = ask(&app, &bob, &s, &mut chat, "clean web").await;
+    assert_eq!(ranked["arbitration"]["strategy"], "lowest-cost");
+    assert_eq!(agents_by_rank(&ranked), vec!["purger", "flusher", "rebuilder"]);
+    assert_eq!(chosen_agent(&ranked).as_deref(), Some("purger"));
+    let costs: Vec<f64> = ranked["arbitration"]["proposals"].as_array().unwrap().iter().map(|p| p["cost"].as_f64().unwrap()).collect();
+    assert_eq!(costs, vec![0.5, 1.0, 5.0]);
+    let first = &ranked["arbitration"]["proposals"][0];
+    assert_eq!((first["rank"].as_i64(), first["eligible"].as_bool()), (Some(1), Some(true)));
+    assert_eq!(first["blastRadius"], json!({"stateKeys": 1, "externalCalls": 0}));
+    assert_eq!(first["preview"]["verdict"], "ALLOWED");
+    let plan = plan.expect("the chosen plan is proposed");
+    assert_eq!(plan["steps"][0]["action"], "cache.purge");
+    assert_eq!(plan["proposer"], json!([{"kind": "user", "name": bob_email}, {"kind": "agent", "name": "purger"}]));
+    assert_eq!(answer["agent"], "purger");
+
+    // lowest-risk: the flush (low) beats purge (high) and rebuild (medium).
+    use_agents(&app, "ops", &["rebuilder", "flusher", "purger"], "LOWEST_RISK", None).await;
+    let (ranked, plan, _) = ask(&app, &bob, &s, &mut chat, "clean web").await;
+    assert_eq!(agents_by_rank(&ranked), vec!["flusher", "rebuilder", "purger"]);
+    assert_eq!(plan.unwrap()["steps"][0]["action"], "cache.flush");
+
+    // first-valid: agent order decides.
+    use_agents(&app, "ops", &["rebuilder", "flusher", "purger"], "FIRST_VALID", None).await;
+    let (ranked, plan, _) = ask(&app, &bob, &s, &mut chat, "clean web").await;
+    assert_eq!(chosen_agent(&ranked).as_deref(), Some("rebuilder"));
+    assert_eq!(plan.unwrap()["steps"][0]["action"], "cache.rebuild");
+
+    // consensus(2): two agents proposing the same steps win; the tie between them breaks by name.
+    let set = use_agents(&app, "ops", &["rebuilder", "flusher2", "flusher"], "CONSENSUS", Some(2)).await;
+    assert_eq!((set["strategyLabel"].as_str(), set["consensus"].as_i64()), (Some("consensus:2"), Some(2)));
+    let (ranked, plan, _) = ask(&app, &bob, &s, &mut chat, "clean api").await;
+    assert_eq!(chosen_agent(&ranked).as_deref(), Some("flusher"));
+    let support: Vec<i64> = ranked["arbitration"]["proposals"].as_array().unwrap().iter().map(|p| p["support"].as_i64().unwrap()).collect();
+    assert_eq!(support, vec![2, 2, 1]);
+    let p = &ranked["arbitration"]["proposals"];
+    assert_eq!(p[0]["contentHash"], p[1]["contentHash"]);
+    assert_ne!(p[0]["contentHash"], p[2]["contentHash"]);
+    assert_eq!(plan.unwrap()["proposer"][1]["name"], "flusher");
+    // Without two agents agreeing, nothing is proposed.
+    use_agents(&app, "ops", &["rebuilder", "flusher", "purger"], "CONSENSUS", Some(2)).await;
+    let (ranked, plan, answer) = ask(&app, &bob, &s, &mut chat, "clean api").await;
+    assert!(plan.is_none());
+    assert!(ranked["arbitration"]["chosenProposalId"].is_null());
+    assert_eq!(answer["code"], "NO_CONSENSUS");
+    assert!(answer["text"].as_str().unwrap().contains("no consensus"), "{answer}");
+
+    // human-choice: everything waits, ranked, until the owner chooses.
+    use_agents(&app, "ops", &["flusher", "rebuilder"], "HUMAN_CHOICE", None).await;
+    let (ranked, plan, answer) = ask(&app, &bob, &s, &mut chat, "clean db").await;
+    assert!(plan.is_none() && answer["code"].is_null());
+    assert!(answer["text"].as_str().unwrap().contains("Choose one"), "{answer}");
+    const PENDING: &str = "query($id: ID!) { chatSession(id: $id) { pendingChoice { strategy proposals { id agent eligible } } currentPlan { id } } }";
+    let pending = ok(app.gql(Some(&bob), PENDING, json!({"id": s})).await)["chatSession"]["pendingChoice"].clone();
+    assert_eq!(pending["strategy"], "human-choice");
+    assert_eq!(pending["proposals"], ranked["arbitration"]["proposals"].as_array().unwrap().iter().map(|p| json!({"id": p["id"], "agent": p["agent"], "eligible": true})).collect::<Value>());
+    let rebuild = pending["proposals"].as_array().unwrap().iter().find(|p| p["agent"] == "rebuilder").unwrap()["id"].clone();
+    const CHOOSE: &str = "mutation($s: ID!, $p: ID!) { chooseProposal(sessionId: $s, proposalId: $p) { id status proposer { kind name } steps { action } } }";
+    // Only the owner chooses.
+    let (carol, _) = app.user_with_role("operator", None).await;
+    assert_eq!(code(&app.gql(Some(&carol), CHOOSE, json!({"s": s, "p": rebuild})).await), "FORBIDDEN");
+    let chosen = ok(app.gql(Some(&bob), CHOOSE, json!({"s": s, "p": rebuild})).await)["chooseProposal"].clone();
+    assert_eq!(chosen["proposer"][1], json!({"kind": "agent", "name": "rebuilder"}));
+    assert_eq!(chosen["steps"][0]["action"], "cache.rebuild");
+    let events = chat.until(|e| e["kind"] == "MESSAGE_COMPLETED").await;
+    assert_eq!(one(&events, "PLAN_PROPOSED")["planId"], chosen["id"]);
+    let after = ok(app.gql(Some(&bob), PENDING, json!({"id": s})).await)["chatSession"].clone();
+    assert!(after["pendingChoice"].is_null());
+    assert_eq!(after["currentPlan"]["id"], chosen["id"]);
+    assert_eq!(code(&app.gql(Some(&bob), CHOOSE, json!({"s": s, "p": rebuild})).await), "CONFLICT");
+    // Choosing in words works too.
+    let (_, plan, _) = ask(&app, &bob, &s, &mut chat, "clean db").await;
+    assert!(plan.is_none());
+    let asked = say(&app, &bob, &s, "choose flusher").await;
+    let events = chat.answer(asked).await;
+    assert_eq!(one(&events, "PLAN_PROPOSED")["proposer"][1]["name"], "flusher");
+
+    // Every ranking is in the audit chain, with the proposals that lost.
+    let audit = app
+        .admin(
+            "query($o: String!) { org(slug: $o) { auditLog(first: 100) { edges { node { kind payload } } } } }",
+            json!({"o": app.org}),
+        )
+        .await;
+    let rankings: Vec<&Value> = audit["org"]["auditLog"]["edges"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["node"]["kind"] == "chat.arbitrated")
+        .collect();
+    assert_eq!(rankings.len(), 7);
+    let lowest_cost = &rankings.last().unwrap()["node"]["payload"];
+    assert_eq!(lowest_cost["strategy"], "lowest-cost");
+    assert_eq!(lowest_cost["proposals"].as_array().unwrap().len(), 3);
+}
+
+#[tokio::test]
+async fn roles_limit_proposals_and_a_disabled_agent_stops_its_plan() {
+    let app = spawn_app().await;
+    app.project("ops").await;
+    app.admin(APPLY, json!({"in": {"org": app.org, "sources": cache_policy(&app.org), "comment": "caches"}})).await;
+    let flusher = agent(&app, "flusher", "ALIAS", &["cache.flush"]).await;
+    use_agents(&app, "ops", &["flusher"], "FIRST_VALID", None).await;
+    let (bob, _) = app.user_with_role("operator", None).await;
+    let s = session(&app, &bob, "ops").await;
+    let mut chat = ChatStream::open(app.addr, &bob, &s, None).await;
+
+    // Outside its role the agent has nothing to offer: a question back, no plan.
+    let asked = say(&app, &bob, &s, "set mode to maintenance").await;
+    let events = chat.answer(asked).await;
+    assert!(events.iter().all(|e| e["kind"] != "PLAN_PROPOSED"), "{events:#?}");
+    assert_eq!(events.last().unwrap()["agent"], "flusher");
+
+    let asked = say(&app, &bob, &s, "clean web").await;
+    let events = chat.answer(asked).await;
+    assert_eq!(one(&events, "PLAN_PROPOSED")["steps"][0]["action"], "cache.flush");
+
+    // Disabled before it runs: execution re-checks the agent, and the step is refused.
+    let d = app
+        .admin(
+            "mutation($in: UpdateAgentInput!) { updateAgent(input: $in) { enabled role } }",
+            json!({"in": {"agentId": flusher, "enabled": false}}),
+        )
+        .await;
+    assert_eq!(d["updateAgent"], json!({"enabled": false, "role": ["cache.flush"]}));
+    say(&app, &bob, &s, "run it").await;
+    let events = chat.until(|e| e["kind"] == "PLAN_FINISHED").await;
+    let failed = last(&events, "STEP_PROGRESS").unwrap();
+    assert_eq!(failed["step"]["status"], "failed");
+    assert!(failed["step"]["error"].as_str().unwrap().contains("agent was disabled"), "{failed}");
+    assert_eq!(last(&events, "PLAN_FINISHED").unwrap()["status"], "failed");
+
+    // With no enabled agent the built-in alias agent answers again.
+    let asked = say(&app, &bob, &s, "set mode to maintenance").await;
+    let events = chat.answer(asked).await;
+    let p = one(&events, "PLAN_PROPOSED");
+    assert_eq!((p["steps"][0]["action"].as_str(), p["proposer"][1]["name"].as_str()), (Some("state.set"), Some("alias")));
+    assert_eq!(p["steps"][0]["params"], json!({"key": "mode", "value": "maintenance"}));
+}
+
+#[tokio::test]
+async fn the_llm_planner_streams_and_a_malformed_tool_call_proposes_nothing() {
+    let model = Scripted::start(|req| match scripted::said(req).as_str() {
+        "deploy web to staging" => vec![
+            scripted::text("Deploying web "),
+            scripted::text("to staging."),
+            scripted::call(0, Some("deploy_web"), "{\"serv"),
+            scripted::call(0, None, "ice\": \"web\"}"),
+            scripted::finish("tool_calls"),
+            scripted::DONE.into(),
+        ],
+        "break it" => vec![scripted::call(0, Some("deploy_web"), "{not json"), scripted::finish("tool_calls"), scripted::DONE.into()],
+        _ => vec![scripted::text("Hi! What should I deploy?"), scripted::finish("stop"), scripted::DONE.into()],
+    })
+    .await;
+    let app = spawn_with(SpawnOptions { llm_base_url: Some(model.base_url.clone()), ..Default::default() }).await;
+    app.with_example_policies().await;
+    agent(&app, "gpt", "LLM", &["deploy.*"]).await;
+    use_agents(&app, "web", &["gpt"], "FIRST_VALID", None).await;
+    let (bob, bob_email) = app.user_with_role("operator", None).await;
+    let s = session(&app, &bob, "web").await;
+    let mut chat = ChatStream::open(app.addr, &bob, &s, None).await;
+
+    let asked = say(&app, &bob, &s, "deploy web to staging").await;
+    let events = chat.answer(asked).await;
+    let streamed: String = chat.deltas.iter().map(|d| d["text"].as_str().unwrap()).collect();
+    assert_eq!(streamed, "Deploying web to staging.");
+    assert!(chat.deltas.iter().all(|d| d["kind"] == "TEXT_DELTA" && d["seq"] == asked && d["agent"] == "gpt" && d["id"].is_null()));
+    let p = one(&events, "PLAN_PROPOSED");
+    assert_eq!(p["steps"][0]["params"], json!({"service": "web", "env": "staging", "version": 1}));
+    assert_eq!(p["proposer"], json!([{"kind": "user", "name": bob_email}, {"kind": "agent", "name": "gpt"}]));
+    let answer = events.last().unwrap();
+    assert_eq!(answer["agent"], "gpt");
+    assert!(answer["text"].as_str().unwrap().contains("Deploying web to staging."), "{answer}");
+
+    let asked = say(&app, &bob, &s, "break it").await;
+    let events = chat.answer(asked).await;
+    assert!(events.iter().all(|e| e["kind"] != "PLAN_PROPOSED"), "{events:#?}");
+    let answer = events.last().unwrap();
+    assert_eq!(answer["code"], "PLANNER_ERROR");
+    let text = answer["text"].as_str().unwrap();
+    assert!(text.contains("malformed") && text.contains("deploy_web"), "{text}");
+    assert!(!text.contains(LLM_KEY));
+
+    let asked = say(&app, &bob, &s, "hello").await;
+    let answer = chat.answer(asked).await.pop().unwrap();
+    assert_eq!((answer["text"].as_str(), answer["code"].is_null()), (Some("Hi! What should I deploy?"), true));
+
+    // What the endpoint was sent: the key as a bearer token, only the agent's tools, memory.
+    let requests = model.requests();
+    assert_eq!(requests.len(), 3);
+    assert_eq!(requests[0].0["authorization"], format!("Bearer {LLM_KEY}"));
+    assert_eq!(scripted::tools(&requests[0].1), vec!["deploy_web", "template_release"]);
+    let system = requests[1].1["messages"][0]["content"].as_str().unwrap();
+    assert!(system.contains("Last plan: deploy.web"), "{system}");
+}
