@@ -68,7 +68,13 @@ pub struct LlmSettings {
 
 impl Default for LlmSettings {
     fn default() -> Self {
-        Self { base_url: String::new(), model: String::new(), api_key: String::new(), timeout_ms: 60_000, max_tokens: 0 }
+        Self {
+            base_url: String::new(),
+            model: String::new(),
+            api_key: String::new(),
+            timeout_ms: 60_000,
+            max_tokens: 0,
+        }
     }
 }
 

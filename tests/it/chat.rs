@@ -60,7 +60,8 @@ async fn a_request_is_proposed_previewed_run_and_followed_to_the_end() {
     let events = chat.until(|e| e["kind"] == "PLAN_FINISHED").await;
     let answer = events.iter().find(|e| e["kind"] == "MESSAGE_COMPLETED" && e["inReplyTo"] == asked).unwrap();
     assert!(answer["text"].as_str().unwrap().starts_with("Queued plan"), "{answer}");
-    let statuses: Vec<&str> = events.iter().filter(|e| e["kind"] == "PLAN_STATUS").map(|e| e["status"].as_str().unwrap()).collect();
+    let statuses: Vec<&str> =
+        events.iter().filter(|e| e["kind"] == "PLAN_STATUS").map(|e| e["status"].as_str().unwrap()).collect();
     assert!(statuses.contains(&"queued") && statuses.contains(&"running"), "{statuses:?}");
     let steps: Vec<(&str, &str)> = events
         .iter()
@@ -104,7 +105,10 @@ async fn a_request_is_proposed_previewed_run_and_followed_to_the_end() {
         assert!(kinds.contains(&k), "{k} missing from {kinds:?}");
     }
     let proposed = entries.iter().find(|e| e["node"]["kind"] == "plan.proposed").unwrap();
-    assert_eq!(proposed["node"]["actor"], json!([{"kind": "user", "name": bob_email}, {"kind": "agent", "name": "alias"}]));
+    assert_eq!(
+        proposed["node"]["actor"],
+        json!([{"kind": "user", "name": bob_email}, {"kind": "agent", "name": "alias"}])
+    );
 }
 
 #[tokio::test]
@@ -121,10 +125,16 @@ async fn approvals_keep_separation_of_duties_and_errors_become_answers() {
     let asked = say(&app, &bob, &s, "deploy api to prod").await;
     let events = chat.answer(asked).await;
     let proposed = one(&events, "PLAN_PROPOSED");
-    assert_eq!((proposed["verdict"].as_str(), proposed["status"].as_str()), (Some("needs_approval"), Some("pending_approval")));
+    assert_eq!(
+        (proposed["verdict"].as_str(), proposed["status"].as_str()),
+        (Some("needs_approval"), Some("pending_approval"))
+    );
     let stages: Vec<&serde_json::Value> = events.iter().filter(|e| e["kind"] == "APPROVAL_REQUESTED").collect();
     assert_eq!(stages.len(), 2);
-    assert_eq!(stages[0]["approval"], json!({"stage": 0, "name": stages[0]["approval"]["name"], "groups": ["sre-leads"], "count": 1}));
+    assert_eq!(
+        stages[0]["approval"],
+        json!({"stage": 0, "name": stages[0]["approval"]["name"], "groups": ["sre-leads"], "count": 1})
+    );
     assert!(events.last().unwrap()["text"].as_str().unwrap().contains("needs approval"));
     let plan_id = proposed["planId"].as_str().unwrap().to_string();
 
@@ -190,7 +200,10 @@ async fn memory_follows_the_conversation_survives_a_restart_and_can_be_cleared()
     let staging = plan_of("deploy api to staging", &mut chat).await;
     assert_eq!(staging["params"]["env"], "staging");
     let prod = plan_of("same but in prod", &mut chat).await;
-    assert_eq!((prod["action"].as_str(), &prod["params"]), (Some("deploy.web"), &json!({"service": "api", "env": "prod", "version": 1})));
+    assert_eq!(
+        (prod["action"].as_str(), &prod["params"]),
+        (Some("deploy.web"), &json!({"service": "api", "env": "prod", "version": 1}))
+    );
     chat.close().await;
 
     const MEMORY: &str = "query($id: ID!) { chatSession(id: $id) { memory { facts lastPlan empty summary } } }";
@@ -210,7 +223,11 @@ async fn memory_follows_the_conversation_survives_a_restart_and_can_be_cleared()
 
     // Clearing memory forgets; "again" then has nothing to repeat.
     let d = ok(app
-        .gql(Some(&bob), "mutation($s: ID!) { clearChatMemory(sessionId: $s) { memory { empty facts } } }", json!({"s": s}))
+        .gql(
+            Some(&bob),
+            "mutation($s: ID!) { clearChatMemory(sessionId: $s) { memory { empty facts } } }",
+            json!({"s": s}),
+        )
         .await);
     assert_eq!(d["clearChatMemory"]["memory"], json!({"empty": true, "facts": {}}));
     let note = chat.until(|e| e["kind"] == "SYSTEM_MESSAGE").await.pop().unwrap();
@@ -228,6 +245,7 @@ async fn memory_follows_the_conversation_survives_a_restart_and_can_be_cleared()
 }
 
 async fn after_seq(app: &TestApp, key: &str, session: &str) -> i64 {
-    let d = ok(app.gql(Some(key), "query($id: ID!) { chatSession(id: $id) { lastSeq } }", json!({"id": session})).await);
+    let d =
+        ok(app.gql(Some(key), "query($id: ID!) { chatSession(id: $id) { lastSeq } }", json!({"id": session})).await);
     d["chatSession"]["lastSeq"].as_i64().unwrap()
 }

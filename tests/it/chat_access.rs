@@ -38,18 +38,27 @@ async fn sessions_are_read_with_chat_read_and_written_by_their_owner_only() {
     assert_eq!(code(&new(&other_key, "web", "x").await), "NOT_FOUND");
     assert_eq!(code(&new(&bob, "nope", "x").await), "NOT_FOUND");
     let long = new(&bob, "web", &"t".repeat(101)).await;
-    assert_eq!((code(&long).as_str(), long["errors"][0]["extensions"]["field"].as_str()), ("VALIDATION", Some("title")));
-    let resp = app.gql(Some(&other_key), CREATE, json!({"in": {"org": other_org, "project": "web", "title": "x"}})).await;
+    assert_eq!(
+        (code(&long).as_str(), long["errors"][0]["extensions"]["field"].as_str()),
+        ("VALIDATION", Some("title"))
+    );
+    let resp =
+        app.gql(Some(&other_key), CREATE, json!({"in": {"org": other_org, "project": "web", "title": "x"}})).await;
     assert_eq!(code(&resp), "NOT_FOUND");
 
     // chatSession / node: chat.read in the project; other tenants and projects see nothing.
     let d = ok(app.gql(Some(&viewer), SESSION, json!({"id": s})).await);
-    assert_eq!((d["chatSession"]["viewerCanWrite"].as_bool(), d["chatSession"]["owner"]["name"].as_str()), (Some(false), Some(bob_email.as_str())));
+    assert_eq!(
+        (d["chatSession"]["viewerCanWrite"].as_bool(), d["chatSession"]["owner"]["name"].as_str()),
+        (Some(false), Some(bob_email.as_str()))
+    );
     assert_eq!(ok(app.gql(Some(&bob), SESSION, json!({"id": s})).await)["chatSession"]["viewerCanWrite"], true);
     assert_eq!(code(&app.gql(Some(&pay_op), SESSION, json!({"id": s})).await), "NOT_FOUND");
     assert_eq!(code(&app.gql(Some(&other_key), SESSION, json!({"id": s})).await), "NOT_FOUND");
     assert_eq!(code(&app.gql(Some(&bob), SESSION, json!({"id": "chs_nope"})).await), "VALIDATION");
-    let node = ok(app.gql(Some(&dan), "query($id: ID!) { node(id: $id) { id ... on ChatSession { title } } }", json!({"id": s})).await);
+    let node = ok(app
+        .gql(Some(&dan), "query($id: ID!) { node(id: $id) { id ... on ChatSession { title } } }", json!({"id": s}))
+        .await);
     assert_eq!(node["node"]["title"], "Test chat");
 
     // chatSessions on Project: everyone's with chat.read, or one's own.
@@ -72,7 +81,10 @@ async fn sessions_are_read_with_chat_read_and_written_by_their_owner_only() {
     assert_eq!(code(&send(&pay_op, &s, "hi".into()).await), "NOT_FOUND");
     assert_eq!(code(&send(&other_key, &s, "hi".into()).await), "NOT_FOUND");
     let empty = send(&bob, &s, "   ".into()).await;
-    assert_eq!((code(&empty).as_str(), empty["errors"][0]["extensions"]["field"].as_str()), ("VALIDATION", Some("text")));
+    assert_eq!(
+        (code(&empty).as_str(), empty["errors"][0]["extensions"]["field"].as_str()),
+        ("VALIDATION", Some("text"))
+    );
     assert_eq!(code(&send(&bob, &s, "x".repeat(4001)).await), "VALIDATION");
     assert_eq!(code(&send(&bob, &s, "bell\u{7}".into()).await), "VALIDATION");
     assert_eq!(code(&send(&bob, "pln_0192f5a8c0d87a4c9b5e2f4a1b2c3d4e", "hi".into()).await), "VALIDATION");
@@ -152,11 +164,15 @@ async fn agents_are_managed_by_administrators_of_their_own_organization() {
     assert_eq!(code(&update(&app.admin_key, json!({"agentId": "agt_nope"})).await), "VALIDATION");
 
     // Members read the org's agents; other tenants cannot.
-    let list = ok(app.gql(Some(&op), "query($o: String!) { agents(org: $o) { name role planner } }", json!({"o": app.org})).await);
+    let list = ok(app
+        .gql(Some(&op), "query($o: String!) { agents(org: $o) { name role planner } }", json!({"o": app.org}))
+        .await);
     assert_eq!(list["agents"], json!([{"name": "deployer", "role": ["deploy.*"], "planner": "ALIAS"}]));
-    let resp = app.gql(Some(&other_key), "query($o: String!) { agents(org: $o) { name } }", json!({"o": app.org})).await;
+    let resp =
+        app.gql(Some(&other_key), "query($o: String!) { agents(org: $o) { name } }", json!({"o": app.org})).await;
     assert_eq!(code(&resp), "NOT_FOUND");
-    let node = ok(app.gql(Some(&op), "query($id: ID!) { node(id: $id) { ... on Agent { name } } }", json!({"id": id})).await);
+    let node =
+        ok(app.gql(Some(&op), "query($id: ID!) { node(id: $id) { ... on Agent { name } } }", json!({"id": id})).await);
     assert_eq!(node["node"]["name"], "deployer");
 
     // setProjectAgents: project administrators; names must exist; consensus fits the agents.
@@ -173,10 +189,21 @@ async fn agents_are_managed_by_administrators_of_their_own_organization() {
     assert_eq!(unknown["errors"][0]["extensions"]["field"], "agents[0]");
     let twice = set(&padmin, json!({"org": app.org, "project": "web", "agents": ["deployer", "deployer"]})).await;
     assert_eq!(code(&twice), "VALIDATION");
-    let k = set(&padmin, json!({"org": app.org, "project": "web", "agents": ["deployer"], "strategy": "CONSENSUS", "consensus": 2})).await;
+    let k = set(
+        &padmin,
+        json!({"org": app.org, "project": "web", "agents": ["deployer"], "strategy": "CONSENSUS", "consensus": 2}),
+    )
+    .await;
     assert_eq!(code(&k), "VALIDATION");
     let settings = ok(app
-        .gql(Some(&op), "query($o: String!) { project(org: $o, slug: \"web\") { chatSettings { strategyLabel agents { name } } } }", json!({"o": app.org}))
+        .gql(
+            Some(&op),
+            "query($o: String!) { project(org: $o, slug: \"web\") { chatSettings { strategyLabel agents { name } } } }",
+            json!({"o": app.org}),
+        )
         .await);
-    assert_eq!(settings["project"]["chatSettings"], json!({"strategyLabel": "lowest-risk", "agents": [{"name": "deployer"}]}));
+    assert_eq!(
+        settings["project"]["chatSettings"],
+        json!({"strategyLabel": "lowest-risk", "agents": [{"name": "deployer"}]})
+    );
 }

@@ -14,18 +14,22 @@ fn cache_policy(org: &str) -> Value {
             "apiVersion: praetor.dev/v1\nkind: Action\nmetadata: {{ name: {name}, org: {org} }}\nspec:\n  description: {name} a service's cache\n  params:\n    type: object\n    required: [service]\n    properties:\n      service: {{ type: string }}\n  handler:\n    builtin: state.set\n    with: {{ key: \"caches.{{{{ params.service }}}}\", value: \"{name}\" }}\n  cost: {cost}\n  risk: {risk}\n  aliases: [\"clean {{service}}\"]\n"
         )
     };
-    let text = [action("cache.flush", "1", "low"), action("cache.rebuild", "5", "medium"), action("cache.purge", "0.5", "high")]
-        .join("---\n");
+    let text = [
+        action("cache.flush", "1", "low"),
+        action("cache.rebuild", "5", "medium"),
+        action("cache.purge", "0.5", "high"),
+    ]
+    .join("---\n");
     json!([{"name": "cache.yaml", "text": text}])
 }
 
-const CREATE_AGENT: &str = "mutation($in: CreateAgentInput!) { createAgent(input: $in) { id name planner role enabled } }";
+const CREATE_AGENT: &str =
+    "mutation($in: CreateAgentInput!) { createAgent(input: $in) { id name planner role enabled } }";
 const SET_AGENTS: &str = "mutation($in: SetProjectAgentsInput!) { setProjectAgents(input: $in) { strategy strategyLabel consensus agents { name } } }";
 
 async fn agent(app: &TestApp, name: &str, planner: &str, role: &[&str]) -> String {
-    let d = app
-        .admin(CREATE_AGENT, json!({"in": {"org": app.org, "name": name, "planner": planner, "role": role}}))
-        .await;
+    let d =
+        app.admin(CREATE_AGENT, json!({"in": {"org": app.org, "name": name, "planner": planner, "role": role}})).await;
     assert_eq!(d["createAgent"]["name"], name);
     d["createAgent"]["id"].as_str().unwrap().to_string()
 }
@@ -64,7 +68,12 @@ async fn every_strategy_picks_through_the_api_and_the_others_stay_visible() {
     let app = spawn_app().await;
     app.project("ops").await;
     app.admin(APPLY, json!({"in": {"org": app.org, "sources": cache_policy(&app.org), "comment": "caches"}})).await;
-    for (name, role) in [("flusher", "cache.flush"), ("flusher2", "cache.flush"), ("rebuilder", "cache.rebuild"), ("purger", "cache.purge")] {
+    for (name, role) in [
+        ("flusher", "cache.flush"),
+        ("flusher2", "cache.flush"),
+        ("rebuilder", "cache.rebuild"),
+        ("purger", "cache.purge"),
+    ] {
         agent(&app, name, "ALIAS", &[role]).await;
     }
     let (bob, bob_email) = app.user_with_role("operator", None).await;
@@ -78,7 +87,8 @@ async fn every_strategy_picks_through_the_api_and_the_others_stay_visible() {
     assert_eq!(ranked["arbitration"]["strategy"], "lowest-cost");
     assert_eq!(agents_by_rank(&ranked), vec!["purger", "flusher", "rebuilder"]);
     assert_eq!(chosen_agent(&ranked).as_deref(), Some("purger"));
-    let costs: Vec<f64> = ranked["arbitration"]["proposals"].as_array().unwrap().iter().map(|p| p["cost"].as_f64().unwrap()).collect();
+    let costs: Vec<f64> =
+        ranked["arbitration"]["proposals"].as_array().unwrap().iter().map(|p| p["cost"].as_f64().unwrap()).collect();
     assert_eq!(costs, vec![0.5, 1.0, 5.0]);
     let first = &ranked["arbitration"]["proposals"][0];
     assert_eq!((first["rank"].as_i64(), first["eligible"].as_bool()), (Some(1), Some(true)));
@@ -106,7 +116,8 @@ async fn every_strategy_picks_through_the_api_and_the_others_stay_visible() {
     assert_eq!((set["strategyLabel"].as_str(), set["consensus"].as_i64()), (Some("consensus:2"), Some(2)));
     let (ranked, plan, _) = ask(&app, &bob, &s, &mut chat, "clean api").await;
     assert_eq!(chosen_agent(&ranked).as_deref(), Some("flusher"));
-    let support: Vec<i64> = ranked["arbitration"]["proposals"].as_array().unwrap().iter().map(|p| p["support"].as_i64().unwrap()).collect();
+    let support: Vec<i64> =
+        ranked["arbitration"]["proposals"].as_array().unwrap().iter().map(|p| p["support"].as_i64().unwrap()).collect();
     assert_eq!(support, vec![2, 2, 1]);
     let p = &ranked["arbitration"]["proposals"];
     assert_eq!(p[0]["contentHash"], p[1]["contentHash"]);
@@ -128,8 +139,17 @@ async fn every_strategy_picks_through_the_api_and_the_others_stay_visible() {
     const PENDING: &str = "query($id: ID!) { chatSession(id: $id) { pendingChoice { strategy proposals { id agent eligible } } currentPlan { id } } }";
     let pending = ok(app.gql(Some(&bob), PENDING, json!({"id": s})).await)["chatSession"]["pendingChoice"].clone();
     assert_eq!(pending["strategy"], "human-choice");
-    assert_eq!(pending["proposals"], ranked["arbitration"]["proposals"].as_array().unwrap().iter().map(|p| json!({"id": p["id"], "agent": p["agent"], "eligible": true})).collect::<Value>());
-    let rebuild = pending["proposals"].as_array().unwrap().iter().find(|p| p["agent"] == "rebuilder").unwrap()["id"].clone();
+    assert_eq!(
+        pending["proposals"],
+        ranked["arbitration"]["proposals"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| json!({"id": p["id"], "agent": p["agent"], "eligible": true}))
+            .collect::<Value>()
+    );
+    let rebuild =
+        pending["proposals"].as_array().unwrap().iter().find(|p| p["agent"] == "rebuilder").unwrap()["id"].clone();
     const CHOOSE: &str = "mutation($s: ID!, $p: ID!) { chooseProposal(sessionId: $s, proposalId: $p) { id status proposer { kind name } steps { action } } }";
     // Only the owner chooses.
     let (carol, _) = app.user_with_role("operator", None).await;
@@ -209,7 +229,10 @@ async fn roles_limit_proposals_and_a_disabled_agent_stops_its_plan() {
     let asked = say(&app, &bob, &s, "set mode to maintenance").await;
     let events = chat.answer(asked).await;
     let p = one(&events, "PLAN_PROPOSED");
-    assert_eq!((p["steps"][0]["action"].as_str(), p["proposer"][1]["name"].as_str()), (Some("state.set"), Some("alias")));
+    assert_eq!(
+        (p["steps"][0]["action"].as_str(), p["proposer"][1]["name"].as_str()),
+        (Some("state.set"), Some("alias"))
+    );
     assert_eq!(p["steps"][0]["params"], json!({"key": "mode", "value": "maintenance"}));
 }
 
@@ -224,7 +247,11 @@ async fn the_llm_planner_streams_and_a_malformed_tool_call_proposes_nothing() {
             scripted::finish("tool_calls"),
             scripted::DONE.into(),
         ],
-        "break it" => vec![scripted::call(0, Some("deploy_web"), "{not json"), scripted::finish("tool_calls"), scripted::DONE.into()],
+        "break it" => vec![
+            scripted::call(0, Some("deploy_web"), "{not json"),
+            scripted::finish("tool_calls"),
+            scripted::DONE.into(),
+        ],
         _ => vec![scripted::text("Hi! What should I deploy?"), scripted::finish("stop"), scripted::DONE.into()],
     })
     .await;
@@ -240,7 +267,11 @@ async fn the_llm_planner_streams_and_a_malformed_tool_call_proposes_nothing() {
     let events = chat.answer(asked).await;
     let streamed: String = chat.deltas.iter().map(|d| d["text"].as_str().unwrap()).collect();
     assert_eq!(streamed, "Deploying web to staging.");
-    assert!(chat.deltas.iter().all(|d| d["kind"] == "TEXT_DELTA" && d["seq"] == asked && d["agent"] == "gpt" && d["id"].is_null()));
+    assert!(
+        chat.deltas
+            .iter()
+            .all(|d| d["kind"] == "TEXT_DELTA" && d["seq"] == asked && d["agent"] == "gpt" && d["id"].is_null())
+    );
     let p = one(&events, "PLAN_PROPOSED");
     assert_eq!(p["steps"][0]["params"], json!({"service": "web", "env": "staging", "version": 1}));
     assert_eq!(p["proposer"], json!([{"kind": "user", "name": bob_email}, {"kind": "agent", "name": "gpt"}]));

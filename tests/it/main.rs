@@ -1,11 +1,11 @@
 //! The one integration test binary: the real server, spoken to over HTTP and websockets.
 
 mod audit;
+mod auth;
 mod chat;
 mod chat_access;
 mod chat_agents;
 mod chat_delivery;
-mod auth;
 mod engine;
 mod governance;
 mod governance_control;

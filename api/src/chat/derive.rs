@@ -14,18 +14,19 @@ use crate::engine::model::{PlanEvent, PlanStatus, Step};
 pub fn echo(plan: &plan::Model, steps: &[Step], event: &PlanEvent, status: PlanStatus) -> Option<ChatEventData> {
     let plan_id = plan.id;
     let action = |index: usize| steps.get(index).map(|s| s.action.clone()).unwrap_or_default();
-    let progress = |index: usize, step: &str, status: &str, attempt: Option<u32>, output: Option<Value>, error: Option<String>| {
-        ChatEventData::StepProgress {
-            plan_id,
-            index,
-            step: step.to_string(),
-            action: action(index),
-            status: status.to_string(),
-            attempt,
-            output,
-            error,
-        }
-    };
+    let progress =
+        |index: usize, step: &str, status: &str, attempt: Option<u32>, output: Option<Value>, error: Option<String>| {
+            ChatEventData::StepProgress {
+                plan_id,
+                index,
+                step: step.to_string(),
+                action: action(index),
+                status: status.to_string(),
+                attempt,
+                output,
+                error,
+            }
+        };
     let plan_status = |event: &str, by: Option<ActorRef>, message: String| ChatEventData::PlanStatus {
         plan_id,
         status: status.as_str().to_string(),

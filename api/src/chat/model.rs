@@ -13,7 +13,10 @@ use crate::auth::ActorRef;
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum ChatEventData {
     /// What the person typed.
-    UserMessage { text: String, author: ActorRef },
+    UserMessage {
+        text: String,
+        author: ActorRef,
+    },
     /// The assistant's complete answer to the message `in_reply_to` (its text was streamed as
     /// deltas first when a model produced it).
     MessageCompleted {
@@ -59,7 +62,13 @@ pub enum ChatEventData {
         steps: Value,
         preview: Value,
     },
-    ApprovalRequested { plan_id: PlanId, stage: u32, name: String, groups: Vec<String>, count: u32 },
+    ApprovalRequested {
+        plan_id: PlanId,
+        stage: u32,
+        name: String,
+        groups: Vec<String>,
+        count: u32,
+    },
     /// An approval, the plan being queued or started, an approval gate opening.
     PlanStatus {
         plan_id: PlanId,

@@ -41,9 +41,13 @@ pub fn proposed(agent: &str, explanation: &str, plan: &plan::Model, decision: &P
     }
     let _ = write!(out, " Cost {}, risk {}.", decision.cost, decision.risk);
     match PlanStatus::parse(&plan.status) {
-        Some(PlanStatus::Queued | PlanStatus::Running) => out.push_str(" Policy lets it start by itself: it is queued."),
+        Some(PlanStatus::Queued | PlanStatus::Running) => {
+            out.push_str(" Policy lets it start by itself: it is queued.")
+        }
         _ => match decision.verdict {
-            Verdict::Allowed => out.push_str(" Policy allows it. Say \"run it\" to start it, or \"what will this do?\"."),
+            Verdict::Allowed => {
+                out.push_str(" Policy allows it. Say \"run it\" to start it, or \"what will this do?\".")
+            }
             Verdict::NeedsApproval => {
                 let _ = write!(
                     out,

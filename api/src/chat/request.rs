@@ -74,7 +74,8 @@ impl Deltas {
             agent: self.agent.clone(),
             text,
         });
-        if let Err(e) = crate::events::fanout::notify(&self.app.db, self.app.bus.node(), std::slice::from_ref(&event)).await
+        if let Err(e) =
+            crate::events::fanout::notify(&self.app.db, self.app.bus.node(), std::slice::from_ref(&event)).await
         {
             tracing::debug!("streamed text not announced to other nodes: {e}");
         }
@@ -218,7 +219,11 @@ pub async fn propose(turn: &mut Turn<'_>, text: &str, agent: AgentIdentity, p: &
 }
 
 /// One agent's answer, simulated when it is a plan.
-async fn record(turn: &Turn<'_>, agent: &AgentIdentity, outcome: &std::result::Result<Outcome, PlannerError>) -> ProposalRecord {
+async fn record(
+    turn: &Turn<'_>,
+    agent: &AgentIdentity,
+    outcome: &std::result::Result<Outcome, PlannerError>,
+) -> ProposalRecord {
     let mut r = ProposalRecord {
         id: ChatProposalId::generate(),
         agent_id: agent.id,
@@ -332,7 +337,8 @@ async fn arbitrate_and_propose(
         if let Some(i) = outcomes.iter().position(|o| matches!(o, Ok(Outcome::Clarify(_)))) {
             return Ok(not_a_plan(turn, text, &who[i].0.name, &outcomes[i]));
         }
-        let all: Vec<String> = records.iter().map(|r| format!("{}: {}", r.agent, r.error.clone().unwrap_or_default())).collect();
+        let all: Vec<String> =
+            records.iter().map(|r| format!("{}: {}", r.agent, r.error.clone().unwrap_or_default())).collect();
         turn.memory.note(text, "no agent proposed a plan");
         return Ok(Reply {
             code: Some("PLANNER_ERROR".into()),

@@ -103,7 +103,8 @@ impl Runtime {
             )
         });
         // Policy entries come last: one that redefines a name wins.
-        let catalog = Arc::new(Catalog::new(builtins.chain(Catalog::from_effective(&policy.effective).entries().cloned())));
+        let catalog =
+            Arc::new(Catalog::new(builtins.chain(Catalog::from_effective(&policy.effective).entries().cloned())));
         for p in catalog.problems() {
             tracing::warn!(policy = %policy.label, "chat catalog: {p}");
         }

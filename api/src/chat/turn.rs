@@ -107,13 +107,7 @@ async fn load(app: &AppState, access: &OrgAccess, session: ChatSessionId) -> Res
 }
 
 /// Stores the answer (and the memory it leaves) as the turn's last event.
-pub async fn finish(
-    app: &AppState,
-    access: &OrgAccess,
-    session: ChatSessionId,
-    seq: i64,
-    reply: Reply,
-) -> Result<()> {
+pub async fn finish(app: &AppState, access: &OrgAccess, session: ChatSessionId, seq: i64, reply: Reply) -> Result<()> {
     let memory = match &reply.memory {
         Some(m) => Some(serde_json::to_string(m).map_err(Error::internal)?),
         None => None,
@@ -200,9 +194,9 @@ async fn plan_command(turn: &Turn<'_>, command: Intent, p: plan::Model) -> Reply
         Intent::Run => plans::execute(app, access, id)
             .await
             .map(|_| format!("Queued plan {id}; it starts shortly and I will report each step here.")),
-        Intent::Cancel => plans::cancel(app, access, id, "cancelled in chat")
-            .await
-            .map(|_| format!("Cancelled plan {id}.")),
+        Intent::Cancel => {
+            plans::cancel(app, access, id, "cancelled in chat").await.map(|_| format!("Cancelled plan {id}."))
+        }
         Intent::Explain => describe(&p).map(|(steps, decision)| render::explain(&p, &steps, &decision)),
         Intent::Status => match (crate::engine::store::view(&app.db, &p).await, crate::engine::store::steps_of(&p)) {
             (Ok(view), Ok(steps)) => Ok(render::status(&p, &steps, &view)),

@@ -12,13 +12,9 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use praetor_entities::{
-    AuditEventId, ChatSessionId, OrgId, PlanId, TenantScoped, audit_event, chat_event, plan_event,
-};
+use praetor_entities::{AuditEventId, ChatSessionId, OrgId, PlanId, TenantScoped, audit_event, chat_event, plan_event};
 use sea_orm::sqlx::postgres::PgListener;
-use sea_orm::{
-    ColumnTrait, ConnectionTrait, DatabaseConnection, DbBackend, QueryFilter, QueryOrder, Statement,
-};
+use sea_orm::{ColumnTrait, ConnectionTrait, DatabaseConnection, DbBackend, QueryFilter, QueryOrder, Statement};
 use serde::{Deserialize, Serialize};
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;

@@ -3,9 +3,7 @@
 //! Creating and changing agents needs `agent.manage` in the organization; choosing a project's
 //! agents needs `project.agents` in the project (org and project administrators).
 
-use praetor_entities::{
-    AgentId, OrgId, ProjectId, TenantScoped, UserId, agent, chat_setting, plan, project_agent,
-};
+use praetor_entities::{AgentId, OrgId, ProjectId, TenantScoped, UserId, agent, chat_setting, plan, project_agent};
 use praetor_planner::Strategy;
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, Set};
 use serde_json::json;
@@ -194,7 +192,8 @@ pub async fn of_project(
         .all(&app.db)
         .await?;
     let ids: Vec<AgentId> = links.iter().map(|l| l.agent_id).collect();
-    let rows = agent::Entity::find_in_org(access.org_id()).filter(agent::Column::Id.is_in(ids.clone())).all(&app.db).await?;
+    let rows =
+        agent::Entity::find_in_org(access.org_id()).filter(agent::Column::Id.is_in(ids.clone())).all(&app.db).await?;
     let agents = ids.iter().filter_map(|id| rows.iter().find(|a| a.id == *id).cloned()).collect();
     let strategy = chat_setting::Entity::find_in_org(access.org_id())
         .filter(chat_setting::Column::ProjectId.eq(project))
@@ -316,7 +315,10 @@ mod tests {
     fn roles_and_strategies_are_checked() {
         assert!(globs("role", vec![]).is_err());
         assert_eq!(globs("role", vec![" deploy.* ".into()]).unwrap(), vec!["deploy.*".to_string()]);
-        assert_eq!(globs("role", vec!["ok".into(), "no spaces".into()]).unwrap_err().to_string(), "invalid role[1]: an action glob: letters, digits, '.', '_', '-' and '*', at most 100");
+        assert_eq!(
+            globs("role", vec!["ok".into(), "no spaces".into()]).unwrap_err().to_string(),
+            "invalid role[1]: an action glob: letters, digits, '.', '_', '-' and '*', at most 100"
+        );
         assert!(planner_kind("LLM").is_ok());
         assert!(planner_kind("gpt").is_err());
         for s in ["first-valid", "lowest-cost", "lowest-risk", "consensus:2", "human-choice"] {

@@ -68,8 +68,11 @@ pub async fn create(
     }
     .insert(w.txn())
     .await?;
-    w.audit(p.org_id, Entry::new("chat.session_created", session.id, json!({"project": p.id.to_string(), "title": session.title})))
-        .await?;
+    w.audit(
+        p.org_id,
+        Entry::new("chat.session_created", session.id, json!({"project": p.id.to_string(), "title": session.title})),
+    )
+    .await?;
     w.commit().await?;
     Ok(session)
 }
@@ -153,12 +156,7 @@ pub async fn event(app: &AppState, access: &OrgAccess, id: ChatEventId) -> Resul
 
 /// Stores what the owner typed and starts the answer in the background; returns the stored
 /// message at once. The answer streams over `chatEvents`.
-pub async fn send(
-    app: &Arc<AppState>,
-    access: &OrgAccess,
-    id: ChatSessionId,
-    text: &str,
-) -> Result<chat_event::Model> {
+pub async fn send(app: &Arc<AppState>, access: &OrgAccess, id: ChatSessionId, text: &str) -> Result<chat_event::Model> {
     let text = text.trim();
     if text.is_empty() {
         return Err(Error::validation("text", "say something"));

@@ -5,8 +5,8 @@
 pub mod agents;
 pub mod api_keys;
 pub mod audit_log;
-pub mod chat;
 pub mod autonomy;
+pub mod chat;
 pub mod governance;
 pub mod grants;
 pub mod groups;

@@ -230,7 +230,12 @@ pub struct ChatArbitration {
     pub proposals: Vec<ChatProposalObject>,
 }
 
-fn arbitration(strategy: &str, reason: &str, chosen: Option<praetor_entities::ChatProposalId>, records: &[ProposalRecord]) -> ChatArbitration {
+fn arbitration(
+    strategy: &str,
+    reason: &str,
+    chosen: Option<praetor_entities::ChatProposalId>,
+    records: &[ProposalRecord],
+) -> ChatArbitration {
     let mut list: Vec<&ProposalRecord> = records.iter().collect();
     list.sort_by_key(|r| if r.rank == 0 { u32::MAX } else { r.rank });
     ChatArbitration {
@@ -244,6 +249,8 @@ fn arbitration(strategy: &str, reason: &str, chosen: Option<praetor_entities::Ch
     }
 }
 
+// One per event sent, built and moved straight into the response: boxing buys nothing.
+#[allow(clippy::large_enum_variant)]
 enum Body {
     Stored { model: chat_event::Model, data: Option<ChatEventData> },
     Delta { delta: ChatDelta, at: DateTime<Utc> },
@@ -460,12 +467,9 @@ impl ChatEventObject {
 
     async fn approval(&self) -> Option<ChatApprovalRequest> {
         match self.parsed() {
-            Some(ChatEventData::ApprovalRequested { stage, name, groups, count, .. }) => Some(ChatApprovalRequest {
-                stage: *stage,
-                name: name.clone(),
-                groups: groups.clone(),
-                count: *count,
-            }),
+            Some(ChatEventData::ApprovalRequested { stage, name, groups, count, .. }) => {
+                Some(ChatApprovalRequest { stage: *stage, name: name.clone(), groups: groups.clone(), count: *count })
+            }
             _ => None,
         }
     }

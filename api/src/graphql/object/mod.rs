@@ -21,7 +21,8 @@ use async_graphql::{Interface, OutputType};
 pub use api_key::{ApiKeyObject, CreatedApiKey};
 pub use audit_event::{AuditChainStatus, AuditEventObject};
 pub use chat::{
-    AgentObject, AgentPlanner, ArbitrationStrategy, ChatEventKind, ChatEventObject, ChatSessionObject, ProjectChatSettings,
+    AgentObject, AgentPlanner, ArbitrationStrategy, ChatEventKind, ChatEventObject, ChatSessionObject,
+    ProjectChatSettings,
 };
 pub use governance::{
     AutonomyStatus, Budget, ExecutionWindow, KillSwitchInForce, KillSwitchObject, KillSwitchScope, RateLimitStatus,
