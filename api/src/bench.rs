@@ -18,6 +18,8 @@ use crate::error::{Error, Result};
 use crate::events::Event;
 use crate::services::{plans, projects, setup, users};
 
+pub mod chat;
+
 /// Where a benchmark runs.
 pub enum Target {
     /// A temporary SQLite file.

@@ -78,6 +78,17 @@ enum BenchCommand {
         #[arg(long, default_value_t = 4)]
         workers: usize,
     },
+    /// Chat fan-out: publish-to-delivery latency to many websocket subscribers of one
+    /// session, and memory per idle subscription.
+    Chat {
+        /// PostgreSQL server URL (a throwaway database is created on it); SQLite if omitted.
+        #[arg(long)]
+        postgres: Option<String>,
+        #[arg(long, default_value_t = 1000)]
+        subscribers: usize,
+        #[arg(long, default_value_t = 200)]
+        events: usize,
+    },
     /// Governance decisions per second: RBAC (cached and uncached) and policy rules.
     Policy {
         #[arg(long, default_value_t = 1000)]
@@ -248,6 +259,16 @@ async fn execute(command: Command, config: Config) -> praetor::error::Result<Exi
             };
             let figures = praetor::governance::bench::run(target, rules, decisions, db_decisions, concurrency).await?;
             for line in figures.lines {
+                println!("{line}");
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Bench { command: BenchCommand::Chat { postgres, subscribers, events } } => {
+            let target = match postgres {
+                Some(url) => praetor::bench::Target::Postgres(url),
+                None => praetor::bench::Target::Sqlite,
+            };
+            for line in praetor::bench::chat::chat(target, subscribers, events).await?.lines {
                 println!("{line}");
             }
             Ok(ExitCode::SUCCESS)

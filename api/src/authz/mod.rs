@@ -114,11 +114,46 @@ pub struct Authz {
     db: DatabaseConnection,
     clock: SharedClock,
     orgs: RwLock<HashMap<OrgId, Arc<OrgRbac>>>,
+    /// Org rows recently read for [`Authz::enter_recent`], with when they were read.
+    recent: Mutex<HashMap<OrgId, (org::Model, std::time::Instant)>>,
 }
 
 impl Authz {
     pub fn new(db: DatabaseConnection, clock: SharedClock) -> Self {
-        Self { db, clock, orgs: RwLock::new(HashMap::new()) }
+        Self { db, clock, orgs: RwLock::new(HashMap::new()), recent: Mutex::new(HashMap::new()) }
+    }
+
+    /// Like [`Authz::enter`] with the org row read at most `max_age` ago. For checks repeated
+    /// by many long-lived streams (every subscriber re-checks its right as events flow): one
+    /// read of the row per org and period instead of one per subscriber and event, so a changed
+    /// binding takes effect within `max_age`.
+    pub async fn enter_recent(
+        &self,
+        principal: &Principal,
+        org: OrgId,
+        max_age: std::time::Duration,
+    ) -> Result<OrgAccess> {
+        let cached = self
+            .recent
+            .lock()
+            .ok()
+            .and_then(|m| m.get(&org).filter(|(_, at)| at.elapsed() < max_age).map(|(row, _)| row.clone()));
+        let row = match cached {
+            Some(row) => row,
+            None => {
+                use sea_orm::EntityTrait;
+                let row =
+                    org::Entity::find_by_id(org).one(&self.db).await?.ok_or_else(|| Error::not_found("organization"))?;
+                if let Ok(mut m) = self.recent.lock() {
+                    if m.len() > 10_000 {
+                        m.clear();
+                    }
+                    m.insert(org, (row.clone(), std::time::Instant::now()));
+                }
+                row
+            }
+        };
+        self.enter(principal, row).await
     }
 
     /// The enforcer for `org` at the version recorded on the (freshly read) org row, reloaded

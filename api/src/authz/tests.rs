@@ -64,3 +64,54 @@ async fn wildcard_operations_do_not_leak_across_verbs() {
     assert!(!r.allows(BOB, "prj_x", "policy.write"));
     assert!(!r.allows(BOB, "prj_x", "action.invoke:state.set"));
 }
+
+#[tokio::test]
+async fn an_agent_has_what_both_its_person_and_its_role_allow() {
+    use praetor_entities::{UserId, user};
+    let bob = user::Model {
+        id: UserId::generate(),
+        email: "bob@x.test".into(),
+        display_name: "Bob".into(),
+        instance_admin: false,
+        created_at: chrono::DateTime::UNIX_EPOCH,
+    };
+    let subject = crate::auth::rbac_user(bob.id.0);
+    let rbac = Arc::new(rbac(&format!("g, {subject}, role:operator, *")).await);
+    let org = org::Model {
+        id: OrgId::generate(),
+        slug: "o".into(),
+        name: "O".into(),
+        rbac_version: 1,
+        created_at: chrono::DateTime::UNIX_EPOCH,
+    };
+    let person = OrgAccess {
+        org: Arc::new(org.clone()),
+        principal: Arc::new(Principal::new(Subject::User(bob.clone()))),
+        rbac,
+        subject,
+        agent: None,
+    };
+    let agent = AgentIdentity { id: None, org_id: org.id, name: "deployer".into(), role: vec!["deploy.*".into()] };
+    let acting = person.acting_as(agent);
+    let p = Domain::Project(praetor_entities::ProjectId::generate());
+
+    // The chain is the person, then the agent; the agent is the actor.
+    let chain = acting.principal().chain();
+    assert_eq!(chain.iter().map(|a| a.kind.as_str()).collect::<Vec<_>>(), vec!["user", "agent"]);
+    assert_eq!(chain[0].name, "bob@x.test");
+    assert_eq!(acting.principal().rbac_subject(), crate::auth::BUILTIN_AGENT_SUBJECT);
+    assert!(acting.principal().user().is_none());
+
+    // Both must allow: the role narrows the person's rights, and never widens them.
+    assert!(acting.allows(p, "plan.propose") && acting.allows(p, "plan.read"));
+    assert!(acting.allows(p, "action.invoke:deploy.web"));
+    assert!(person.allows(p, "action.invoke:service.restart"));
+    assert!(!acting.allows(p, "action.invoke:service.restart"));
+    assert!(person.allows(p, "plan.execute") && person.allows(p, "chat.write"));
+    for op in ["plan.execute", "plan.cancel", "plan.approve", "chat.write", "policy.write"] {
+        assert!(!acting.allows(p, op), "{op}");
+    }
+    assert!(!acting.allows(Domain::Org, "project.create"));
+    assert!(!person.allows(p, "plan.approve"));
+    assert!(!agent_allows(&AgentIdentity { role: vec!["**".into()], ..acting.principal().agent().unwrap().clone() }, "plan.approve"));
+}

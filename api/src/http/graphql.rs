@@ -144,6 +144,16 @@ pub async fn websocket(
 ) -> Response {
     let cookie_session =
         Credentials::from_headers(&headers).ok().and_then(|c| c.session).filter(|_| same_origin(&headers));
+    // Subscribers mostly sit idle and the server's frames are small: small buffers keep an
+    // idle connection cheap (the 128 KiB defaults would dominate its memory), and frames are
+    // written as they come rather than batched, for latency. A client's messages are GraphQL
+    // requests, bounded like request bodies.
+    let limit = app.config.max_body_bytes;
+    let upgrade = upgrade
+        .read_buffer_size(1024)
+        .write_buffer_size(0)
+        .max_message_size(limit)
+        .max_frame_size(limit);
     upgrade.protocols(async_graphql::http::ALL_WEBSOCKET_PROTOCOLS).on_upgrade(move |stream| {
         let schema = app.schema.clone();
         let app2 = app.clone();

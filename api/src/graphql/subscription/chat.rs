@@ -30,12 +30,12 @@ use crate::services::{chat, orgs, validate};
 
 /// Events read from storage at a time while catching up.
 const PAGE: u64 = 200;
-/// How long a permission check is trusted while events flow.
+/// How long a permission check is trusted while events flow (and how old the organization's
+/// row may be for it: a changed role binding reaches live streams within twice this).
 const RECHECK: Duration = Duration::from_secs(1);
 
 struct Feed {
     app: Arc<AppState>,
-    principal: Principal,
     org: OrgId,
     project: ProjectId,
     session: ChatSessionId,
@@ -55,7 +55,10 @@ impl Feed {
         if self.checked.elapsed() < RECHECK {
             return true;
         }
-        match orgs::enter_by_id(&self.app, &self.principal, self.org).await {
+        // Boxed: a subscription's future lives as long as the subscription, sized for its
+        // largest await; the database work must not make every idle subscriber that large.
+        let check = self.app.authz.enter_recent(self.access.principal(), self.org, RECHECK);
+        match Box::pin(check).await {
             Ok(a) if a.allows(Domain::Project(self.project), "chat.read") => {
                 self.access = a;
                 self.checked = Instant::now();
@@ -77,8 +80,12 @@ impl Feed {
                 self.last = e.seq;
                 return Some(ChatEventObject::stored(self.access.clone(), e));
             }
+            if self.backlog.capacity() > 0 {
+                // A replayed page must not stay allocated for the life of an idle subscriber.
+                self.backlog = VecDeque::new();
+            }
             if !self.caught_up {
-                match store::after(&self.app.db, self.org, self.session, self.last, PAGE).await {
+                match Box::pin(store::after(&self.app.db, self.org, self.session, self.last, PAGE)).await {
                     Ok(rows) => {
                         self.caught_up = (rows.len() as u64) < PAGE;
                         self.backlog.extend(rows);
@@ -133,6 +140,31 @@ impl Feed {
     }
 }
 
+/// Checks the subscriber may read the session and positions the feed after `after`.
+async fn open(app: Arc<AppState>, principal: Principal, session_id: ID, after: Option<i64>) -> Result<Feed> {
+    let id: ChatSessionId = validate::id("sessionId", &session_id)?;
+    if after.is_some_and(|a| a < 0) {
+        return Err(Error::validation("after", "a sequence number, 0 or more").into());
+    }
+    let org = NodeId::ChatSession(id).org(&app.db).await?;
+    let access = orgs::enter_by_id(&app, &principal, org).await?;
+    let session = chat::find(&app, &access, id).await?;
+    // Subscribe before reading storage, so nothing falls between the two.
+    let rx = app.bus.subscribe_chat(id);
+    Ok(Feed {
+        project: session.project_id,
+        app,
+        org,
+        session: id,
+        rx,
+        last: after.unwrap_or(0),
+        backlog: VecDeque::new(),
+        caught_up: false,
+        access,
+        checked: Instant::now(),
+    })
+}
+
 #[derive(Default)]
 pub struct ChatSubscription;
 
@@ -150,28 +182,9 @@ impl ChatSubscription {
     ) -> Result<impl Stream<Item = ChatEventObject> + use<>> {
         let app = app(ctx)?.clone();
         let principal = principal(ctx)?.clone();
-        let id: ChatSessionId = validate::id("sessionId", &session_id)?;
-        if after.is_some_and(|a| a < 0) {
-            return Err(Error::validation("after", "a sequence number, 0 or more").into());
-        }
-        let org = NodeId::ChatSession(id).org(&app.db).await?;
-        let access = orgs::enter_by_id(&app, &principal, org).await?;
-        let session = chat::find(&app, &access, id).await?;
-        // Subscribe before reading storage, so nothing falls between the two.
-        let rx = app.bus.subscribe_chat(id);
-        let feed = Feed {
-            project: session.project_id,
-            app,
-            principal,
-            org,
-            session: id,
-            rx,
-            last: after.unwrap_or(0),
-            backlog: VecDeque::new(),
-            caught_up: false,
-            access,
-            checked: Instant::now(),
-        };
+        // Boxed for the same reason as the database work in `Feed`: async-graphql keeps this
+        // future's space for as long as the subscription lives.
+        let feed = Box::pin(open(app, principal, session_id, after)).await?;
         Ok(futures_util::stream::unfold(feed, |mut f| async move { f.next().await.map(|e| (e, f)) }))
     }
 }
