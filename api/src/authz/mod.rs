@@ -142,8 +142,10 @@ impl Authz {
             Some(row) => row,
             None => {
                 use sea_orm::EntityTrait;
-                let row =
-                    org::Entity::find_by_id(org).one(&self.db).await?.ok_or_else(|| Error::not_found("organization"))?;
+                let row = org::Entity::find_by_id(org)
+                    .one(&self.db)
+                    .await?
+                    .ok_or_else(|| Error::not_found("organization"))?;
                 if let Ok(mut m) = self.recent.lock() {
                     if m.len() > 10_000 {
                         m.clear();

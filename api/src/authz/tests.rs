@@ -113,5 +113,8 @@ async fn an_agent_has_what_both_its_person_and_its_role_allow() {
     }
     assert!(!acting.allows(Domain::Org, "project.create"));
     assert!(!person.allows(p, "plan.approve"));
-    assert!(!agent_allows(&AgentIdentity { role: vec!["**".into()], ..acting.principal().agent().unwrap().clone() }, "plan.approve"));
+    assert!(!agent_allows(
+        &AgentIdentity { role: vec!["**".into()], ..acting.principal().agent().unwrap().clone() },
+        "plan.approve"
+    ));
 }

@@ -122,3 +122,122 @@ pub fn posted(plan: &plan::Model, steps: &[Step], event: &PlanEvent) -> Option<C
     let text = output.get("text")?.as_str()?.to_string();
     Some(ChatEventData::SystemMessage { text, plan_id: Some(plan.id) })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use praetor_entities::{ChatSessionId, OrgId, PlanId, ProjectId};
+    use serde_json::json;
+
+    fn plan(steps: &[Step]) -> plan::Model {
+        plan::Model {
+            id: PlanId::generate(),
+            org_id: OrgId::generate(),
+            project_id: ProjectId::generate(),
+            title: "deploy.web".into(),
+            status: "draft".into(),
+            verdict: "allowed".into(),
+            plan_hash: "h".into(),
+            policy_version: "org@1".into(),
+            steps: serde_json::to_string(steps).unwrap(),
+            preview: json!({"verdict": "allowed"}).to_string(),
+            approval_stages: "[]".into(),
+            current_stage: 0,
+            template: None,
+            template_args: None,
+            idempotency_key: None,
+            run_when_approved: false,
+            proposer: json!([{"kind": "user", "id": "usr_1", "name": "bob"}, {"kind": "agent", "id": "builtin", "name": "alias"}]).to_string(),
+            proposer_subject: "agent:builtin".into(),
+            on_behalf_of: Some("usr_1".into()),
+            cost: 2.0,
+            risk: "medium".into(),
+            expires_at: None,
+            state_hash: None,
+            error: None,
+            next_step: 0,
+            event_count: 0,
+            created_at: chrono::DateTime::UNIX_EPOCH,
+            updated_at: chrono::DateTime::UNIX_EPOCH,
+            unattended: false,
+            chat_session_id: Some(ChatSessionId::generate()),
+        }
+    }
+
+    fn step(id: &str, action: &str) -> Step {
+        Step { id: id.into(), action: action.into(), params: json!({}), when: None, on_failure: Default::default() }
+    }
+
+    #[test]
+    fn plan_events_are_told_in_the_session() {
+        let steps = [step("one", "deploy.web"), step("say", "chat.post")];
+        let p = plan(&steps);
+        let proposed = PlanEvent::Proposed {
+            plan_hash: "h".into(),
+            verdict: "allowed".into(),
+            policy_version: "v".into(),
+            steps: 2,
+        };
+        match echo(&p, &steps, &proposed, PlanStatus::Approved) {
+            Some(ChatEventData::PlanProposed { plan_id, status, proposer, preview, steps, .. }) => {
+                assert_eq!((plan_id, status.as_str()), (p.id, "approved"));
+                assert_eq!(proposer[1].kind, "agent");
+                assert_eq!(preview["verdict"], "allowed");
+                assert_eq!(steps[0]["action"], "deploy.web");
+            }
+            other => panic!("{other:?}"),
+        }
+        let failed =
+            PlanEvent::StepFailed { index: 0, step: "one".into(), attempt: 2, error: "boom".into(), retry_at: None };
+        assert_eq!(
+            echo(&p, &steps, &failed, PlanStatus::Running),
+            Some(ChatEventData::StepProgress {
+                plan_id: p.id,
+                index: 0,
+                step: "one".into(),
+                action: "deploy.web".into(),
+                status: "failed".into(),
+                attempt: Some(2),
+                output: None,
+                error: Some("boom".into()),
+            })
+        );
+        let retry = PlanEvent::StepFailed {
+            index: 0,
+            step: "one".into(),
+            attempt: 1,
+            error: "busy".into(),
+            retry_at: Some(chrono::DateTime::UNIX_EPOCH),
+        };
+        assert!(
+            matches!(echo(&p, &steps, &retry, PlanStatus::Running), Some(ChatEventData::StepProgress { status, .. }) if status == "retrying")
+        );
+        let state = PlanEvent::StateChanged { index: 0, step: "one".into(), ops: vec![], state_hash: "x".into() };
+        assert_eq!(echo(&p, &steps, &state, PlanStatus::Running), None);
+        let done = PlanEvent::Succeeded { state_hash: "x".into(), project_seq: 1 };
+        assert_eq!(
+            echo(&p, &steps, &done, PlanStatus::Succeeded),
+            Some(ChatEventData::PlanFinished { plan_id: p.id, status: "succeeded".into(), error: None })
+        );
+        let by = ActorRef { kind: "user".into(), id: "usr_2".into(), name: "carol".into() };
+        let rejected =
+            PlanEvent::Rejected { by: Some(by), reason: "rejected by an approver".into(), comment: "not today".into() };
+        match echo(&p, &steps, &rejected, PlanStatus::Rejected) {
+            Some(ChatEventData::PlanFinished { error: Some(e), status, .. }) => {
+                assert_eq!(status, "rejected");
+                assert!(e.contains("carol") && e.contains("not today"), "{e}");
+            }
+            other => panic!("{other:?}"),
+        }
+
+        // A chat.post step speaks in the session; other steps do not.
+        let said =
+            PlanEvent::StepSucceeded { index: 1, step: "say".into(), output: json!({"text": "deployed"}), cost: 0.0 };
+        assert_eq!(
+            posted(&p, &steps, &said),
+            Some(ChatEventData::SystemMessage { text: "deployed".into(), plan_id: Some(p.id) })
+        );
+        let other = PlanEvent::StepSucceeded { index: 0, step: "one".into(), output: json!({"text": "x"}), cost: 2.0 };
+        assert_eq!(posted(&p, &steps, &other), None);
+    }
+}
