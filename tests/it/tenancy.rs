@@ -1,7 +1,7 @@
 //! Tenants never see each other: every lookup across organizations answers NOT_FOUND.
 
 use praetor_tests::*;
-use serde_json::json;
+use serde_json::{Value, json};
 
 #[tokio::test]
 async fn other_tenants_are_invisible_everywhere() {
@@ -139,4 +139,74 @@ async fn pagination_is_bounded_and_complete() {
         )
         .await;
     assert_eq!(bad_cursor["errors"][0]["extensions"]["field"], "after");
+}
+
+#[tokio::test]
+async fn members_bindings_and_who_can_approve_now() {
+    let app = spawn_app().await;
+    app.project("web").await;
+    let (_, carol) = app.user_with_role("approver", None).await;
+    let (bob_key, bob) = app.user_with_role("operator", Some("web")).await;
+    app.group("leads", &[carol.as_str()]).await;
+    // Members: the admin, carol (a role and a group) and bob (a project role), by id.
+    let d = app
+        .admin("query($o: String!) { org(slug: $o) { members(first: 10) { edges { node { user { email } roles { role scope } groups } } } roleBindings(first: 20) { edges { node { role subject subjectKind } } } } }", json!({"o": app.org}))
+        .await;
+    let members: Vec<Value> =
+        d["org"]["members"]["edges"].as_array().unwrap().iter().map(|e| e["node"].clone()).collect();
+    assert_eq!(members.len(), 3);
+    let carol_m = members.iter().find(|m| m["user"]["email"] == carol.as_str()).unwrap();
+    assert_eq!(carol_m["groups"], json!(["leads"]));
+    assert_eq!(carol_m["roles"], json!([{"role": "approver", "scope": "org"}]));
+    let bob_m = members.iter().find(|m| m["user"]["email"] == bob.as_str()).unwrap();
+    assert!(bob_m["roles"][0]["scope"].as_str().unwrap().starts_with("prj_"));
+    let subjects: Vec<&str> = d["org"]["roleBindings"]["edges"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["node"]["subject"].as_str().unwrap())
+        .collect();
+    assert!(subjects.contains(&carol.as_str()) && subjects.contains(&app.admin_email.as_str()), "{subjects:?}");
+    // Members are not visible to another organization.
+    let (other, other_key) = other_org(&app).await;
+    let theirs = app
+        .gql(
+            Some(&other_key),
+            "query($o: String!) { org(slug: $o) { members { edges { cursor } } } }",
+            json!({"o": app.org}),
+        )
+        .await;
+    assert_eq!(code(&theirs), "NOT_FOUND");
+    let _ = other;
+
+    // A plan needing the leads: bob proposed it, so bob may not approve; carol may.
+    let policy = r#"
+apiVersion: praetor.dev/v1
+kind: Policy
+metadata: { name: reviewed, org: "ORG" }
+spec:
+  rules:
+    - { name: reviewed, actions: ["state.set"], effect: require_approval, approvals: [{ group: leads }] }
+"#
+    .replace("ORG", &app.org);
+    app.admin(APPLY, json!({"in": {"org": app.org, "sources": [{"name": "p.yaml", "text": policy}], "comment": "t"}}))
+        .await;
+    let p =
+        propose(&app, &bob_key, "web", json!([{"action": "state.set", "params": {"key": "a", "value": 1}}]), json!({}))
+            .await;
+    let q = "query($id: ID!) { plan(id: $id) { viewerCanApproveNow { can reason } } }";
+    let mine = ok(app.gql(Some(&bob_key), q, json!({"id": p["id"]})).await);
+    assert_eq!(mine["plan"]["viewerCanApproveNow"]["can"], false);
+    let carol_key = app.key_for(&carol).await;
+    let hers = ok(app.gql(Some(&carol_key), q, json!({"id": p["id"]})).await);
+    assert_eq!(hers["plan"]["viewerCanApproveNow"], json!({"can": true, "reason": null}));
+    let admin = app.admin(q, json!({"id": p["id"]})).await;
+    assert!(admin["plan"]["viewerCanApproveNow"]["reason"].as_str().unwrap().contains("leads"), "{admin}");
+    // The audit log filtered by the plan as subject: only its entries.
+    let log = app
+        .admin("query($o: String!, $s: String) { org(slug: $o) { auditLog(first: 50, subject: $s) { edges { node { kind subject } } } } }", json!({"o": app.org, "s": p["id"]}))
+        .await;
+    let entries = log["org"]["auditLog"]["edges"].as_array().unwrap();
+    assert!(!entries.is_empty());
+    assert!(entries.iter().all(|e| e["node"]["subject"] == p["id"]));
 }

@@ -15,6 +15,7 @@ pub async fn list(
     access: &OrgAccess,
     args: PageArgs<i64>,
     kind_prefix: Option<&str>,
+    subject: Option<&str>,
 ) -> Result<Page<audit_event::Model>> {
     access.permit(Domain::Org, "audit.read")?;
     let mut q = audit_event::Entity::find_in_org(access.org_id()).order_by_desc(audit_event::Column::Seq);
@@ -23,6 +24,9 @@ pub async fn list(
     }
     if let Some(prefix) = kind_prefix.filter(|p| !p.is_empty()) {
         q = q.filter(audit_event::Column::Kind.starts_with(prefix));
+    }
+    if let Some(subject) = subject.filter(|s| !s.is_empty()) {
+        q = q.filter(audit_event::Column::Subject.eq(subject));
     }
     let rows = q.limit(args.fetch_limit()).all(&app.db).await?;
     Ok(Page::from_overfetch(rows, args.first))

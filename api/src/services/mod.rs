@@ -4,6 +4,7 @@
 
 pub mod agents;
 pub mod api_keys;
+pub mod approvals;
 pub mod audit_log;
 pub mod autonomy;
 pub mod chat;
@@ -12,6 +13,7 @@ pub mod grants;
 pub mod groups;
 pub mod kill_switches;
 pub mod locate;
+pub mod members;
 pub mod orgs;
 pub mod page;
 pub mod plans;

@@ -5,9 +5,9 @@
 use std::sync::Arc;
 
 use chrono::Duration;
-use praetor_entities::{PlanId, ProjectId, TenantScoped, approval, group, group_member, plan, project};
+use praetor_entities::{PlanId, ProjectId, TenantScoped, group, group_member, plan, project};
 use praetor_policy::decide::Effective;
-use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set};
+use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set};
 use serde::Deserialize;
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
@@ -18,12 +18,14 @@ use crate::actions;
 use crate::audit::canonical_json;
 use crate::auth::{Principal, Subject};
 use crate::authz::{Domain, OrgAccess};
-use crate::engine::model::{PlanEvent, PlanStatus, Stage, Step};
+use crate::engine::model::{PlanEvent, PlanStatus, Step};
 use crate::engine::{queue, store};
 use crate::error::{Error, Result, conflict_means};
 use crate::governance::pipeline::{self, DecisionContext, PlanDecision, Verdict};
 use crate::governance::snapshot::{Phase, Snapshot};
-use crate::governance::{autonomy, budget, load, rate};
+use crate::governance::{budget, load, rate};
+
+pub use super::approvals::{approval_requests, approve, expire_due, reject};
 
 pub const MAX_STEPS: usize = 50;
 /// How long an approval request lives unless policy says otherwise.
@@ -530,7 +532,7 @@ pub async fn list(
 }
 
 /// Locks the plan row for a state change and returns it with its folded view.
-async fn lock(
+pub(super) async fn lock(
     w: &super::Write<'_>,
     access: &OrgAccess,
     id: PlanId,
@@ -544,10 +546,6 @@ async fn lock(
     access.read_permit(Domain::Project(p.project_id), "plan.read", "plan")?;
     let view = store::view(w.txn(), &p).await?;
     Ok((p, view))
-}
-
-fn stages_of(p: &plan::Model) -> Vec<Stage> {
-    serde_json::from_str(&p.approval_stages).unwrap_or_default()
 }
 
 /// Group names the user belongs to in the plan's org (for an agent: the groups of the person
@@ -577,145 +575,6 @@ pub async fn groups_of(app: &AppState, access: &OrgAccess, principal: &Principal
         .into_iter()
         .map(|g| g.name)
         .collect())
-}
-
-/// Why `principal` may not approve `p` (separation of duties), if it may not.
-fn separation_of_duties(principal: &Principal, p: &plan::Model) -> Option<&'static str> {
-    if principal.user().is_none() {
-        return Some("only a person can approve; service accounts and agents never do");
-    }
-    if !principal.on_behalf_of.is_empty() {
-        return Some("an approval cannot be given on someone else's behalf");
-    }
-    let me = principal.rbac_subject();
-    if me == p.proposer_subject {
-        return Some("the proposer of a plan cannot approve it");
-    }
-    if p.on_behalf_of.as_deref().is_some_and(|h| h == principal.actor().id) {
-        return Some("the person a plan was proposed for cannot approve it");
-    }
-    None
-}
-
-/// Approves the current stage of a plan. The approval signs `plan_hash`, which must be the
-/// plan's; the approver must be in one of the stage's groups and must not be the proposer (or
-/// whoever the proposer acted for). Needs `plan.approve`.
-pub async fn approve(
-    app: &AppState,
-    access: &OrgAccess,
-    id: PlanId,
-    signed_hash: &str,
-    comment: &str,
-) -> Result<plan::Model> {
-    decide_approval(app, access, id, signed_hash, comment, true).await
-}
-
-/// Rejects a plan waiting for approval; the plan ends. Needs `plan.reject`.
-pub async fn reject(app: &AppState, access: &OrgAccess, id: PlanId, comment: &str) -> Result<plan::Model> {
-    decide_approval(app, access, id, "", comment, false).await
-}
-
-async fn decide_approval(
-    app: &AppState,
-    access: &OrgAccess,
-    id: PlanId,
-    signed_hash: &str,
-    comment: &str,
-    approve: bool,
-) -> Result<plan::Model> {
-    let comment = super::validate::text("comment", comment, 2_000)?;
-    let principal = access.principal();
-    let my_groups = groups_of(app, access, principal).await?;
-    let mut w = app.write(principal.chain()).await?;
-    let (mut p, mut view) = lock(&w, access, id).await?;
-    let op = if approve { "plan.approve" } else { "plan.reject" };
-    access.permit(Domain::Project(p.project_id), op)?;
-    // This approval may queue the plan, reserving its budget: lock the ledgers before anything
-    // is audited (the lock order every writer follows).
-    let queues_itself = approve && p.run_when_approved && p.cost > 0.0;
-    let policy = app.policies.effective(w.txn(), p.org_id, Some(p.project_id)).await?;
-    if queues_itself {
-        budget::lock_ledgers(w.txn(), p.org_id, p.project_id, &policy.effective, w.now()).await?;
-    }
-    if view.status != PlanStatus::PendingApproval {
-        return Err(Error::Conflict(format!("the plan is {}, not waiting for approval", view.status.as_str())));
-    }
-    if p.expires_at.is_some_and(|t| t <= w.now()) && view.open_gate.is_none() {
-        return Err(Error::Conflict("the approval request has expired".into()));
-    }
-    if approve && signed_hash != p.plan_hash {
-        return Err(Error::Conflict(
-            "the plan changed since you looked at it: the hash you approved is not the plan's".into(),
-        ));
-    }
-    if let Some(why) = separation_of_duties(principal, &p) {
-        return Err(Error::forbidden(why));
-    }
-    let stage_no = view.stages_satisfied;
-    let stage =
-        stages_of(&p).get(stage_no as usize).cloned().ok_or_else(|| Error::internal("approval stage missing"))?;
-    if !stage.groups.iter().any(|g| g == autonomy::FALLBACK_GROUP || my_groups.contains(g)) {
-        return Err(Error::forbidden(format!(
-            "stage `{}` needs a member of {}",
-            stage.name,
-            stage.groups.join(" or ")
-        )));
-    }
-    approval::ActiveModel {
-        id: Set(praetor_entities::ApprovalId::generate()),
-        org_id: Set(p.org_id),
-        plan_id: Set(p.id),
-        stage: Set(stage_no as i32),
-        approver_subject: Set(principal.rbac_subject()),
-        approver_name: Set(principal.actor().name),
-        decision: Set(if approve { "approve" } else { "reject" }.into()),
-        comment: Set(comment.clone()),
-        plan_hash: Set(p.plan_hash.clone()),
-        created_at: Set(w.now()),
-    }
-    .insert(w.txn())
-    .await
-    .map_err(conflict_means("you already decided on this stage"))?;
-    let mut events = Vec::new();
-    if approve {
-        events.push(PlanEvent::Approved { stage: stage_no, approver: principal.actor(), comment });
-        let approvals = approval::Entity::find_in_org(p.org_id)
-            .filter(approval::Column::PlanId.eq(p.id))
-            .filter(approval::Column::Stage.eq(stage_no as i32))
-            .filter(approval::Column::Decision.eq("approve"))
-            .count(w.txn())
-            .await?;
-        if approvals >= u64::from(stage.count) {
-            events.push(PlanEvent::StageSatisfied { stage: stage_no });
-        }
-    } else {
-        events.push(PlanEvent::Rejected {
-            by: Some(principal.actor()),
-            reason: "rejected by an approver".into(),
-            comment,
-        });
-    }
-    let was_gate = view.open_gate.is_some();
-    store::append(&mut w, &mut p, &mut view, events).await?;
-    let now = w.now();
-    if view.status == PlanStatus::Queued && was_gate {
-        queue::enqueue(w.txn(), p.org_id, p.id, now, now).await?;
-    } else if view.status == PlanStatus::Approved && p.run_when_approved {
-        match budget::reserve(&mut w, &p, &policy.effective).await? {
-            budget::Reserved::Yes => {
-                store::append(&mut w, &mut p, &mut view, vec![PlanEvent::Queued { by: principal.actor() }]).await?;
-                queue::enqueue(w.txn(), p.org_id, p.id, now, now).await?;
-            }
-            // The approval stands; the plan waits, approved, until someone runs it.
-            budget::Reserved::No(x) => {
-                let body = serde_json::to_value(&x).map_err(Error::internal)?;
-                w.audit(p.org_id, crate::audit::Entry::new("plan.queue_refused", p.id, body)).await?;
-            }
-        }
-    }
-    w.commit().await?;
-    app.wakeup.notify_one();
-    Ok(p)
 }
 
 /// Queues an approved plan. Needs `plan.execute`.
@@ -764,61 +623,4 @@ pub async fn cancel(app: &AppState, access: &OrgAccess, id: PlanId, reason: &str
     store::append(&mut w, &mut p, &mut view, vec![PlanEvent::Cancelled { by: principal.actor(), reason }]).await?;
     w.commit().await?;
     Ok(p)
-}
-
-/// Expires approval requests past their TTL (run periodically by the worker).
-pub async fn expire_due(app: &AppState) -> Result<u64> {
-    let now = app.clock.now();
-    // The sweep spans organizations: it is the engine's own housekeeping, and every plan it
-    // touches is then handled inside its own org.
-    let due = plan::Entity::find()
-        .filter(plan::Column::Status.eq(PlanStatus::PendingApproval.as_str()))
-        .filter(plan::Column::ExpiresAt.lte(now))
-        .limit(100)
-        .all(&app.db)
-        .await?;
-    let mut n = 0;
-    for candidate in due {
-        let actor =
-            vec![crate::auth::ActorRef { kind: "system".into(), id: "engine".into(), name: "praetor engine".into() }];
-        let mut w = app.write(actor).await?;
-        let Some(mut p) = plan::Entity::find_in_org(candidate.org_id)
-            .filter(plan::Column::Id.eq(candidate.id))
-            .lock_exclusive()
-            .one(w.txn())
-            .await?
-        else {
-            continue;
-        };
-        let mut view = store::view(w.txn(), &p).await?;
-        if view.status != PlanStatus::PendingApproval || view.open_gate.is_some() {
-            continue;
-        }
-        store::append(&mut w, &mut p, &mut view, vec![PlanEvent::Expired]).await?;
-        w.commit().await?;
-        n += 1;
-    }
-    Ok(n)
-}
-
-/// Plans waiting for a stage the caller could approve now.
-pub async fn approval_requests(app: &AppState, access: &OrgAccess) -> Result<Vec<plan::Model>> {
-    let principal = access.principal();
-    let my_groups = groups_of(app, access, principal).await?;
-    let pending = plan::Entity::find_in_org(access.org_id())
-        .filter(plan::Column::Status.eq(PlanStatus::PendingApproval.as_str()))
-        .order_by_asc(plan::Column::Id)
-        .limit(200)
-        .all(&app.db)
-        .await?;
-    Ok(pending
-        .into_iter()
-        .filter(|p| access.allows(Domain::Project(p.project_id), "plan.approve"))
-        .filter(|p| separation_of_duties(principal, p).is_none())
-        .filter(|p| {
-            stages_of(p)
-                .get(p.current_stage as usize)
-                .is_some_and(|s| s.groups.iter().any(|g| g == autonomy::FALLBACK_GROUP || my_groups.contains(g)))
-        })
-        .collect())
 }

@@ -167,3 +167,26 @@ pub async fn list(
         .collect();
     Ok(Page::from_overfetch(rows, args.first))
 }
+
+/// How people know a binding's subject: a user's e-mail, a group's or service account's name.
+pub async fn subject_label(app: &AppState, access: &OrgAccess, b: &role_binding::Model) -> Result<String> {
+    let org = access.org_id();
+    let label = match b.subject_kind.as_str() {
+        // Users are global; this one is bound in the caller's organization.
+        "user" => praetor_entities::user::Entity::find_by_id(praetor_entities::UserId(b.subject_id))
+            .one(&app.db)
+            .await?
+            .map(|u| u.email),
+        "group" => group::Entity::find_in_org(org)
+            .filter(group::Column::Id.eq(GroupId(b.subject_id)))
+            .one(&app.db)
+            .await?
+            .map(|g| g.name),
+        _ => service_account::Entity::find_in_org(org)
+            .filter(service_account::Column::Id.eq(ServiceAccountId(b.subject_id)))
+            .one(&app.db)
+            .await?
+            .map(|sa| sa.name),
+    };
+    Ok(label.unwrap_or_else(|| "(removed)".into()))
+}

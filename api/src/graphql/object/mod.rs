@@ -38,7 +38,7 @@ pub use policy::{
 pub use project::ProjectObject;
 pub use role_binding::RoleBindingObject;
 pub use service_account::ServiceAccountObject;
-pub use user::UserObject;
+pub use user::{MemberRole, OrgMember, UserObject};
 pub use viewer::Viewer;
 
 use crate::services::page::Page;

@@ -47,6 +47,20 @@ impl OrgObject {
         Ok(self.0.allows(domain, &operation))
     }
 
+    /// People of the organization (a role binding or a group membership), by id, with their
+    /// direct roles and groups. Needs `org.read`.
+    #[graphql(complexity = "page_complexity(first, child_complexity)")]
+    async fn members(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> Result<Connection<String, super::OrgMember>> {
+        let args = PageArgs::<praetor_entities::UserId>::parse(first, after.as_deref())?;
+        let page = crate::services::members::list(app(ctx)?, &self.0, args).await?;
+        Ok(connection(page, args.after.is_some(), |m| m.user.id.to_string(), super::OrgMember::from))
+    }
+
     /// Today's budget of the organization (it caps the sum of its projects).
     async fn budget(&self, ctx: &Context<'_>) -> Result<super::Budget> {
         Ok(crate::services::governance::budget(app(ctx)?, &self.0, None).await?.into())
@@ -151,7 +165,7 @@ impl OrgObject {
     }
 
     /// The organization's audit chain, newest first. `kind` filters by event kind prefix
-    /// (e.g. `role.`). Needs `audit.read`.
+    /// (e.g. `role.`), `subject` by the exact subject (e.g. a plan's id). Needs `audit.read`.
     #[graphql(complexity = "page_complexity(first, child_complexity)")]
     async fn audit_log(
         &self,
@@ -159,10 +173,12 @@ impl OrgObject {
         first: Option<i32>,
         after: Option<String>,
         kind: Option<String>,
+        subject: Option<String>,
     ) -> Result<Connection<String, AuditEventObject>> {
         let args = PageArgs::<i64>::parse(first, after.as_deref())?;
         let kind = kind.map(|k| validate::text("kind", &k, 100)).transpose()?;
-        let page = audit_log::list(app(ctx)?, &self.0, args, kind.as_deref()).await?;
+        let subject = subject.map(|k| validate::text("subject", &k, 200)).transpose()?;
+        let page = audit_log::list(app(ctx)?, &self.0, args, kind.as_deref(), subject.as_deref()).await?;
         Ok(connection(page, args.after.is_some(), |e| e.seq.to_string(), AuditEventObject))
     }
 

@@ -236,6 +236,13 @@ pub struct ApprovalStageStatus {
     pub approvals: Vec<ApprovalGql>,
 }
 
+/// Whether the viewer may approve now, and why not.
+#[derive(SimpleObject)]
+pub struct ApprovalAbility {
+    pub can: bool,
+    pub reason: Option<String>,
+}
+
 /// An event of the plan's log.
 #[derive(SimpleObject)]
 pub struct PlanEventGql {
@@ -436,5 +443,12 @@ impl PlanObject {
     /// Whether the caller may perform `operation` on this plan's project (e.g. `plan.approve`).
     async fn viewer_can(&self, operation: String) -> bool {
         self.access.allows(Domain::Project(self.model.project_id), &operation)
+    }
+
+    /// Whether the caller could approve the current stage right now (rights, separation of
+    /// duties, the stage's groups, expiry), and if not, why.
+    async fn viewer_can_approve_now(&self, ctx: &Context<'_>) -> Result<ApprovalAbility> {
+        let (can, reason) = crate::services::approvals::ability(app(ctx)?, &self.access, &self.model).await?;
+        Ok(ApprovalAbility { can, reason })
     }
 }

@@ -45,6 +45,11 @@ impl RoleBindingObject {
         ID(format!("{prefix}_{}", self.model.subject_id.simple()))
     }
 
+    /// The subject as people know it: a user's e-mail, a group's or service account's name.
+    async fn subject(&self, ctx: &Context<'_>) -> Result<String> {
+        Ok(crate::services::roles::subject_label(app(ctx)?, &self.access, &self.model).await?)
+    }
+
     /// `org` for an org-wide binding, otherwise the project's id.
     async fn scope(&self) -> String {
         self.model.project_id.map(|p| p.to_string()).unwrap_or_else(|| "org".into())

@@ -1,0 +1,240 @@
+//! Approvals: approve or reject a plan's current stage (signing its hash, with separation of
+//! duties), the approver's inbox, what the viewer could approve now, and the expiry of requests
+//! past their TTL.
+
+use praetor_entities::{PlanId, TenantScoped, approval, plan};
+use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set};
+
+use super::plans::{groups_of, lock};
+use crate::AppState;
+use crate::auth::Principal;
+use crate::authz::{Domain, OrgAccess};
+use crate::engine::model::{PlanEvent, PlanStatus, Stage};
+use crate::engine::{queue, store};
+use crate::error::{Error, Result, conflict_means};
+use crate::governance::{autonomy, budget};
+
+fn stages_of(p: &plan::Model) -> Vec<Stage> {
+    serde_json::from_str(&p.approval_stages).unwrap_or_default()
+}
+
+/// Why `principal` may not approve `p` (separation of duties), if it may not.
+fn separation_of_duties(principal: &Principal, p: &plan::Model) -> Option<&'static str> {
+    if principal.user().is_none() {
+        return Some("only a person can approve; service accounts and agents never do");
+    }
+    if !principal.on_behalf_of.is_empty() {
+        return Some("an approval cannot be given on someone else's behalf");
+    }
+    let me = principal.rbac_subject();
+    if me == p.proposer_subject {
+        return Some("the proposer of a plan cannot approve it");
+    }
+    if p.on_behalf_of.as_deref().is_some_and(|h| h == principal.actor().id) {
+        return Some("the person a plan was proposed for cannot approve it");
+    }
+    None
+}
+
+/// Approves the current stage of a plan. The approval signs `plan_hash`, which must be the
+/// plan's; the approver must be in one of the stage's groups and must not be the proposer (or
+/// whoever the proposer acted for). Needs `plan.approve`.
+pub async fn approve(
+    app: &AppState,
+    access: &OrgAccess,
+    id: PlanId,
+    signed_hash: &str,
+    comment: &str,
+) -> Result<plan::Model> {
+    decide_approval(app, access, id, signed_hash, comment, true).await
+}
+
+/// Rejects a plan waiting for approval; the plan ends. Needs `plan.reject`.
+pub async fn reject(app: &AppState, access: &OrgAccess, id: PlanId, comment: &str) -> Result<plan::Model> {
+    decide_approval(app, access, id, "", comment, false).await
+}
+
+async fn decide_approval(
+    app: &AppState,
+    access: &OrgAccess,
+    id: PlanId,
+    signed_hash: &str,
+    comment: &str,
+    approve: bool,
+) -> Result<plan::Model> {
+    let comment = super::validate::text("comment", comment, 2_000)?;
+    let principal = access.principal();
+    let my_groups = groups_of(app, access, principal).await?;
+    let mut w = app.write(principal.chain()).await?;
+    let (mut p, mut view) = lock(&w, access, id).await?;
+    let op = if approve { "plan.approve" } else { "plan.reject" };
+    access.permit(Domain::Project(p.project_id), op)?;
+    // This approval may queue the plan, reserving its budget: lock the ledgers before anything
+    // is audited (the lock order every writer follows).
+    let queues_itself = approve && p.run_when_approved && p.cost > 0.0;
+    let policy = app.policies.effective(w.txn(), p.org_id, Some(p.project_id)).await?;
+    if queues_itself {
+        budget::lock_ledgers(w.txn(), p.org_id, p.project_id, &policy.effective, w.now()).await?;
+    }
+    if view.status != PlanStatus::PendingApproval {
+        return Err(Error::Conflict(format!("the plan is {}, not waiting for approval", view.status.as_str())));
+    }
+    if p.expires_at.is_some_and(|t| t <= w.now()) && view.open_gate.is_none() {
+        return Err(Error::Conflict("the approval request has expired".into()));
+    }
+    if approve && signed_hash != p.plan_hash {
+        return Err(Error::Conflict(
+            "the plan changed since you looked at it: the hash you approved is not the plan's".into(),
+        ));
+    }
+    if let Some(why) = separation_of_duties(principal, &p) {
+        return Err(Error::forbidden(why));
+    }
+    let stage_no = view.stages_satisfied;
+    let stage =
+        stages_of(&p).get(stage_no as usize).cloned().ok_or_else(|| Error::internal("approval stage missing"))?;
+    if !stage.groups.iter().any(|g| g == autonomy::FALLBACK_GROUP || my_groups.contains(g)) {
+        return Err(Error::forbidden(format!(
+            "stage `{}` needs a member of {}",
+            stage.name,
+            stage.groups.join(" or ")
+        )));
+    }
+    approval::ActiveModel {
+        id: Set(praetor_entities::ApprovalId::generate()),
+        org_id: Set(p.org_id),
+        plan_id: Set(p.id),
+        stage: Set(stage_no as i32),
+        approver_subject: Set(principal.rbac_subject()),
+        approver_name: Set(principal.actor().name),
+        decision: Set(if approve { "approve" } else { "reject" }.into()),
+        comment: Set(comment.clone()),
+        plan_hash: Set(p.plan_hash.clone()),
+        created_at: Set(w.now()),
+    }
+    .insert(w.txn())
+    .await
+    .map_err(conflict_means("you already decided on this stage"))?;
+    let mut events = Vec::new();
+    if approve {
+        events.push(PlanEvent::Approved { stage: stage_no, approver: principal.actor(), comment });
+        let approvals = approval::Entity::find_in_org(p.org_id)
+            .filter(approval::Column::PlanId.eq(p.id))
+            .filter(approval::Column::Stage.eq(stage_no as i32))
+            .filter(approval::Column::Decision.eq("approve"))
+            .count(w.txn())
+            .await?;
+        if approvals >= u64::from(stage.count) {
+            events.push(PlanEvent::StageSatisfied { stage: stage_no });
+        }
+    } else {
+        events.push(PlanEvent::Rejected {
+            by: Some(principal.actor()),
+            reason: "rejected by an approver".into(),
+            comment,
+        });
+    }
+    let was_gate = view.open_gate.is_some();
+    store::append(&mut w, &mut p, &mut view, events).await?;
+    let now = w.now();
+    if view.status == PlanStatus::Queued && was_gate {
+        queue::enqueue(w.txn(), p.org_id, p.id, now, now).await?;
+    } else if view.status == PlanStatus::Approved && p.run_when_approved {
+        match budget::reserve(&mut w, &p, &policy.effective).await? {
+            budget::Reserved::Yes => {
+                store::append(&mut w, &mut p, &mut view, vec![PlanEvent::Queued { by: principal.actor() }]).await?;
+                queue::enqueue(w.txn(), p.org_id, p.id, now, now).await?;
+            }
+            // The approval stands; the plan waits, approved, until someone runs it.
+            budget::Reserved::No(x) => {
+                let body = serde_json::to_value(&x).map_err(Error::internal)?;
+                w.audit(p.org_id, crate::audit::Entry::new("plan.queue_refused", p.id, body)).await?;
+            }
+        }
+    }
+    w.commit().await?;
+    app.wakeup.notify_one();
+    Ok(p)
+}
+
+/// Expires approval requests past their TTL (run periodically by the worker).
+pub async fn expire_due(app: &AppState) -> Result<u64> {
+    let now = app.clock.now();
+    // The sweep spans organizations: it is the engine's own housekeeping, and every plan it
+    // touches is then handled inside its own org.
+    let due = plan::Entity::find()
+        .filter(plan::Column::Status.eq(PlanStatus::PendingApproval.as_str()))
+        .filter(plan::Column::ExpiresAt.lte(now))
+        .limit(100)
+        .all(&app.db)
+        .await?;
+    let mut n = 0;
+    for candidate in due {
+        let actor =
+            vec![crate::auth::ActorRef { kind: "system".into(), id: "engine".into(), name: "praetor engine".into() }];
+        let mut w = app.write(actor).await?;
+        let Some(mut p) = plan::Entity::find_in_org(candidate.org_id)
+            .filter(plan::Column::Id.eq(candidate.id))
+            .lock_exclusive()
+            .one(w.txn())
+            .await?
+        else {
+            continue;
+        };
+        let mut view = store::view(w.txn(), &p).await?;
+        if view.status != PlanStatus::PendingApproval || view.open_gate.is_some() {
+            continue;
+        }
+        store::append(&mut w, &mut p, &mut view, vec![PlanEvent::Expired]).await?;
+        w.commit().await?;
+        n += 1;
+    }
+    Ok(n)
+}
+
+/// Plans waiting for a stage the caller could approve now.
+pub async fn approval_requests(app: &AppState, access: &OrgAccess) -> Result<Vec<plan::Model>> {
+    let principal = access.principal();
+    let my_groups = groups_of(app, access, principal).await?;
+    let pending = plan::Entity::find_in_org(access.org_id())
+        .filter(plan::Column::Status.eq(PlanStatus::PendingApproval.as_str()))
+        .order_by_asc(plan::Column::Id)
+        .limit(200)
+        .all(&app.db)
+        .await?;
+    Ok(pending
+        .into_iter()
+        .filter(|p| access.allows(Domain::Project(p.project_id), "plan.approve"))
+        .filter(|p| separation_of_duties(principal, p).is_none())
+        .filter(|p| {
+            stages_of(p)
+                .get(p.current_stage as usize)
+                .is_some_and(|s| s.groups.iter().any(|g| g == autonomy::FALLBACK_GROUP || my_groups.contains(g)))
+        })
+        .collect())
+}
+
+/// Whether the caller could approve the plan's current stage right now, and if not, why.
+pub async fn ability(app: &AppState, access: &OrgAccess, p: &plan::Model) -> Result<(bool, Option<String>)> {
+    let principal = access.principal();
+    if p.status != PlanStatus::PendingApproval.as_str() {
+        return Ok((false, Some(format!("the plan is {}, not waiting for approval", p.status))));
+    }
+    if p.expires_at.is_some_and(|t| t <= app.clock.now()) {
+        return Ok((false, Some("the approval request has expired".into())));
+    }
+    if !access.allows(Domain::Project(p.project_id), "plan.approve") {
+        return Ok((false, Some("missing permission `plan.approve` in the project".into())));
+    }
+    if let Some(why) = separation_of_duties(principal, p) {
+        return Ok((false, Some(why.into())));
+    }
+    let my_groups = groups_of(app, access, principal).await?;
+    let Some(stage) = stages_of(p).get(p.current_stage as usize).cloned() else {
+        return Ok((false, Some("no approval stage is open".into())));
+    };
+    if !stage.groups.iter().any(|g| g == autonomy::FALLBACK_GROUP || my_groups.contains(g)) {
+        return Ok((false, Some(format!("stage `{}` needs a member of {}", stage.name, stage.groups.join(" or ")))));
+    }
+    Ok((true, None))
+}
