@@ -17,6 +17,7 @@ import { AdminPage } from './pages/admin/AdminPage';
 import { HomeRedirect, NotFound, OrgRedirect, PlanRedirect } from './pages/Redirects';
 import { PlanDetailPage } from './pages/PlanDetailPage';
 import { PlansPage } from './pages/PlansPage';
+import { ChatPage } from './pages/chat/ChatPage';
 import { GovernancePage } from './pages/governance/GovernancePage';
 import { PolicyPage } from './pages/policy/PolicyPage';
 import { SignInPage } from './pages/SignInPage';
@@ -92,6 +93,8 @@ function Root({ renew }: { renew: () => void }) {
         <Route path="/orgs/:org" element={<OrgLayout />}>
           <Route index element={<OrgRedirect />} />
           <Route path="projects/:project" element={<OrgRedirect />} />
+          <Route path="projects/:project/chat" element={<ChatPage />} />
+          <Route path="projects/:project/chat/:sessionId" element={<ChatPage />} />
           <Route path="projects/:project/plans" element={<PlansPage />} />
           <Route path="projects/:project/plans/:planId" element={<PlanDetailPage />} />
           <Route path="projects/:project/policy" element={<PolicyPage />} />

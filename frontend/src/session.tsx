@@ -33,6 +33,8 @@ export interface Rights {
   policyWrite: boolean;
   propose: boolean;
   approve: boolean;
+  chatRead: boolean;
+  chatWrite: boolean;
   projectCreate: boolean;
   groupManage: boolean;
   roleBind: boolean;
@@ -44,6 +46,8 @@ export const NO_RIGHTS: Rights = {
   policyWrite: false,
   propose: false,
   approve: false,
+  chatRead: false,
+  chatWrite: false,
   projectCreate: false,
   groupManage: false,
   roleBind: false,

@@ -41,6 +41,8 @@ export const ORG_RIGHTS = /* GraphQL */ `
       policyRead: viewerCan(operation: "policy.read", project: $project)
       policyWrite: viewerCan(operation: "policy.write", project: $project)
       propose: viewerCan(operation: "plan.propose", project: $project)
+      chatRead: viewerCan(operation: "chat.read", project: $project)
+      chatWrite: viewerCan(operation: "chat.write", project: $project)
       approve: viewerCan(operation: "plan.approve", project: $project)
       projectCreate: viewerCan(operation: "project.create")
       groupManage: viewerCan(operation: "group.manage")
@@ -391,5 +393,116 @@ export const ORG_SPEND = /* GraphQL */ `
       id
       projects(first: 50) { nodes { id slug name budget { limit unit spent reserved } } }
     }
+  }
+`;
+
+// Chat. The session's log arrives over the subscription (history first, then live): a query for
+// many events with their previews would pass the server's complexity limit.
+
+const STEP_FIELDS = 'id action params when onFailure';
+
+export const CHAT_EVENT_FIELDS = /* GraphQL */ `
+  fragment ChatEventFields on ChatEvent {
+    id seq kind ephemeral createdAt role text agent code inReplyTo suggestions
+    author { kind id name }
+    planId status verdict detail planHash
+    by { kind id name }
+    proposer { kind id name }
+    preview { ...PreviewFields }
+    steps { ${STEP_FIELDS} }
+    approval { stage name groups count }
+    step { index stepId action status attempt output error }
+    arbitration {
+      strategy reason chosenProposalId
+      proposals {
+        id agent rank eligible chosen support verdict cost risk approvalsNeeded summary explanation error
+        blastRadius { stateKeys externalCalls }
+        steps { ${STEP_FIELDS} }
+        preview { ...PreviewFields }
+      }
+    }
+  }
+`;
+
+export const CHAT_EVENTS = /* GraphQL */ `
+  subscription ChatEvents($sessionId: ID!, $after: Int) {
+    chatEvents(sessionId: $sessionId, after: $after) { ...ChatEventFields }
+  }
+  ${CHAT_EVENT_FIELDS}
+  ${PREVIEW_FIELDS}
+`;
+
+const CHAT_SESSION_SUMMARY = 'id title createdAt updatedAt lastSeq owner { kind id name }';
+
+export const CHAT_SESSIONS = /* GraphQL */ `
+  query ChatSessions($org: String!, $project: String!, $mine: Boolean!, $after: String) {
+    project(org: $org, slug: $project) {
+      id
+      chatSessions(first: 30, after: $after, mine: $mine) {
+        nodes { ${CHAT_SESSION_SUMMARY} }
+        pageInfo { hasNextPage endCursor }
+      }
+    }
+  }
+`;
+
+export const CHAT_SESSION = /* GraphQL */ `
+  query ChatSession($id: ID!) {
+    chatSession(id: $id) {
+      ${CHAT_SESSION_SUMMARY}
+      viewerCanWrite
+      memory { facts lastPlan summary empty }
+      currentPlan { id status }
+      pendingChoice { strategy proposals { id agent eligible } }
+      project { id slug }
+    }
+  }
+`;
+
+export const CHAT_SETTINGS = /* GraphQL */ `
+  query ChatSettings($org: String!, $project: String!) {
+    project(org: $org, slug: $project) {
+      id
+      chatSettings { strategy strategyLabel consensus agents { id name planner description enabled } }
+    }
+  }
+`;
+
+/** What a plan card in chat needs beyond the session's log: the viewer's rights, the stages. */
+export const CHAT_PLAN = /* GraphQL */ `
+  query ChatPlan($id: ID!) {
+    plan(id: $id) {
+      id title status planHash
+      approvalStages { index name groups count satisfied approvals { approver decision comment createdAt } }
+      canReject: viewerCan(operation: "plan.reject")
+      canExecute: viewerCan(operation: "plan.execute")
+      canCancel: viewerCan(operation: "plan.cancel")
+    }
+  }
+`;
+
+export const CREATE_CHAT_SESSION = /* GraphQL */ `
+  mutation CreateChatSession($input: CreateChatSessionInput!) {
+    createChatSession(input: $input) { ${CHAT_SESSION_SUMMARY} }
+  }
+`;
+
+export const SEND_CHAT_MESSAGE = /* GraphQL */ `
+  mutation SendChatMessage($sessionId: ID!, $text: String!) {
+    sendChatMessage(sessionId: $sessionId, text: $text) { ...ChatEventFields }
+  }
+  ${CHAT_EVENT_FIELDS}
+  ${PREVIEW_FIELDS}
+`;
+
+export const CLEAR_CHAT_MEMORY = /* GraphQL */ `
+  mutation ClearChatMemory($sessionId: ID!) {
+    clearChatMemory(sessionId: $sessionId) { id memory { facts lastPlan summary empty } }
+  }
+`;
+
+export const CHOOSE_PROPOSAL = /* GraphQL */ `
+  mutation ChooseProposal($sessionId: ID!, $proposalId: ID!) {
+    chooseProposal(sessionId: $sessionId, proposalId: $proposalId) { id status }
   }
 `;

@@ -35,3 +35,12 @@ export function problemOf(error: CombinedError | undefined | null): Problem | nu
 export function isUnauthenticated(error: CombinedError | undefined | null): boolean {
   return problemOf(error)?.code === 'UNAUTHENTICATED';
 }
+
+/** A Problem from GraphQL errors that arrived outside urql (a subscription's error message). */
+export function problemFromErrors(errors: unknown): Problem {
+  const list = Array.isArray(errors) ? (errors as { message?: string; extensions?: Record<string, unknown> }[]) : [];
+  const first = list[0];
+  if (!first) return { code: 'NETWORK', message: 'Live updates stopped: the connection closed.', diagnostics: [] };
+  const code = typeof first.extensions?.code === 'string' ? first.extensions.code : 'ERROR';
+  return { code, message: first.message || FRIENDLY[code] || 'Something went wrong.', diagnostics: [] };
+}

@@ -404,3 +404,110 @@ export interface RoleGrant {
   decidedAt: string | null;
   createdAt: string;
 }
+
+// Chat (see ChatEvent, ChatSession in the schema).
+
+export type ChatEventKind =
+  | 'USER_MESSAGE'
+  | 'TEXT_DELTA'
+  | 'MESSAGE_COMPLETED'
+  | 'SYSTEM_MESSAGE'
+  | 'PROPOSALS_RANKED'
+  | 'PLAN_PROPOSED'
+  | 'APPROVAL_REQUESTED'
+  | 'PLAN_STATUS'
+  | 'STEP_PROGRESS'
+  | 'PLAN_FINISHED';
+
+export interface ChatStepProgress {
+  index: number;
+  stepId: string;
+  action: string;
+  status: string;
+  attempt: number | null;
+  output?: Json | null;
+  error: string | null;
+}
+
+export interface ChatProposal {
+  id: string;
+  agent: string;
+  rank: number;
+  eligible: boolean;
+  chosen: boolean;
+  support: number;
+  verdict: string | null;
+  cost: number;
+  risk: string;
+  approvalsNeeded: number;
+  blastRadius: { stateKeys: number; externalCalls: number };
+  summary: string | null;
+  explanation: string | null;
+  error: string | null;
+  steps: PlanStep[] | null;
+  preview: PlanPreview | null;
+}
+
+export interface ChatArbitration {
+  strategy: string;
+  reason: string;
+  chosenProposalId: string | null;
+  proposals: ChatProposal[];
+}
+
+export interface ChatEvent {
+  id: string | null;
+  seq: number;
+  kind: ChatEventKind;
+  ephemeral: boolean;
+  createdAt: string;
+  role: 'USER' | 'ASSISTANT' | 'SYSTEM' | null;
+  text: string | null;
+  author: Actor | null;
+  agent: string | null;
+  code: string | null;
+  inReplyTo: number | null;
+  suggestions: string[];
+  planId: string | null;
+  status: string | null;
+  verdict: string | null;
+  detail: string | null;
+  by: Actor | null;
+  planHash: string | null;
+  proposer: Actor[];
+  preview: PlanPreview | null;
+  steps: PlanStep[] | null;
+  approval: { stage: number; name: string; groups: string[]; count: number } | null;
+  step: ChatStepProgress | null;
+  arbitration: ChatArbitration | null;
+}
+
+export interface ChatMemory {
+  facts: Json;
+  lastPlan: string | null;
+  summary: string;
+  empty: boolean;
+}
+
+export interface ChatSessionSummary {
+  id: string;
+  title: string;
+  createdAt: string;
+  updatedAt: string;
+  owner: Actor;
+  lastSeq: number;
+}
+
+export interface ChatSession extends ChatSessionSummary {
+  viewerCanWrite: boolean;
+  memory: ChatMemory;
+  currentPlan: { id: string; status: string } | null;
+  pendingChoice: { strategy: string; proposals: { id: string; agent: string; eligible: boolean }[] } | null;
+}
+
+export interface ChatSettings {
+  strategy: string;
+  strategyLabel: string;
+  consensus: number | null;
+  agents: { id: string; name: string; planner: string; description: string; enabled: boolean }[];
+}

@@ -88,7 +88,7 @@ export function OrgLayout() {
 
   const switchProject = (next: string) => {
     // Stay on the same kind of screen in the other project.
-    const screen = location.pathname.match(/\/projects\/[^/]+\/(plans|policy|limits)/)?.[1] ?? 'plans';
+    const screen = location.pathname.match(/\/projects\/[^/]+\/(chat|plans|policy|limits)/)?.[1] ?? 'plans';
     navigate(`/orgs/${slug}/projects/${next}/${screen}`);
   };
   const switchOrg = (next: string) => navigate(`/orgs/${next}`);
@@ -130,6 +130,7 @@ export function OrgLayout() {
           </label>
         </div>
         <nav className="app-nav" aria-label="Main">
+          {project && rights.chatRead && <NavLink to={`${base}/projects/${project}/chat`}>Chat</NavLink>}
           {project && <NavLink to={`${base}/projects/${project}/plans`}>Plans</NavLink>}
           <NavLink to={`${base}/approvals`}>
             Approvals

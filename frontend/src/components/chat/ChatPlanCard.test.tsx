@@ -1,0 +1,89 @@
+// Tests of a plan card in chat: the live status and step progress come from the session's
+// events, the buttons from the viewer's rights on the plan and the inbox.
+
+import { render, screen, waitFor, within } from '@testing-library/react';
+import { MemoryRouter } from 'react-router';
+import { Provider } from 'urql';
+import { describe, expect, it } from 'vitest';
+import type { ChatPlanView } from '../../lib/chat';
+import { mockClient } from '../../test/mockClient';
+import { ChatPlanCard } from './ChatPlanCard';
+
+const base: ChatPlanView = {
+  planId: 'pln_1',
+  seq: 2,
+  status: 'pending_approval',
+  verdict: 'needs_approval',
+  planHash: 'hash-1',
+  preview: null,
+  steps: [{ id: 'step-1', action: 'deploy.web', params: { service: 'web', env: 'prod' }, when: null, onFailure: 'stop' }],
+  proposer: [
+    { kind: 'user', id: 'usr_1', name: 'bob@demo.test' },
+    { kind: 'agent', id: 'builtin', name: 'alias' },
+  ],
+  progress: [],
+  lastSeq: 4,
+  finished: null,
+};
+
+function renderCard(plan: Partial<ChatPlanView>, rights: { canReject?: boolean; canExecute?: boolean; canCancel?: boolean }, eligible = false) {
+  const mock = mockClient(() => ({
+    plan: {
+      __typename: 'Plan',
+      id: 'pln_1',
+      title: 'deploy.web',
+      status: plan.status ?? base.status,
+      planHash: 'hash-1',
+      approvalStages: [
+        { __typename: 'ApprovalStageStatus', index: 0, name: 'sre-leads', groups: ['sre-leads'], count: 1, satisfied: false, approvals: [] },
+      ],
+      canReject: false,
+      canExecute: false,
+      canCancel: false,
+      ...rights,
+    },
+  }));
+  render(
+    <MemoryRouter>
+      <Provider value={mock.client}>
+        <ChatPlanCard plan={{ ...base, ...plan }} org="demo" project="web" eligibleToApprove={eligible} />
+      </Provider>
+    </MemoryRouter>,
+  );
+  return mock;
+}
+
+describe('ChatPlanCard', () => {
+  it('offers Approve and Reject to an approver whose stage is waiting', async () => {
+    renderCard({}, { canReject: true }, true);
+    await screen.findByRole('button', { name: 'Approve' });
+    expect(screen.getAllByRole('button').map((b) => b.textContent)).toEqual(['Approve', 'Reject']);
+    expect(screen.getByTestId('chat-plan-status').textContent).toContain('pending approval');
+    expect(screen.getByTestId('chat-plan-status').textContent).toContain('alias (agent) for bob@demo.test');
+    expect(screen.getByTestId('stage-0').textContent).toContain('waiting');
+  });
+
+  it('offers nothing to approve to the proposer, who may only cancel', async () => {
+    renderCard({}, { canExecute: true, canCancel: true });
+    await screen.findByRole('button', { name: 'Cancel plan' });
+    expect(screen.queryByRole('button', { name: 'Approve' })).toBeNull();
+    expect(screen.queryByRole('button', { name: 'Run' })).toBeNull();
+  });
+
+  it('offers Run once approved, and shows the steps as the events report them', async () => {
+    renderCard({ status: 'running', progress: [{ id: 'step-1', status: 'running', attempts: 1, output: null, error: null }] }, { canExecute: true, canCancel: true });
+    await screen.findByRole('button', { name: 'Cancel plan' });
+    expect(screen.queryByRole('button', { name: 'Run' })).toBeNull();
+    expect(within(screen.getByRole('region', { name: 'Progress' })).getByTestId('progress-step-1').textContent).toContain('running');
+  });
+
+  it('has no buttons once the plan has finished', async () => {
+    const mock = renderCard(
+      { status: 'succeeded', progress: [{ id: 'step-1', status: 'succeeded', attempts: 1, output: null, error: null }], finished: { status: 'succeeded', detail: null } },
+      { canExecute: true, canCancel: true },
+    );
+    await waitFor(() => expect(mock.operations.length).toBeGreaterThan(0));
+    expect(screen.queryByRole('button')).toBeNull();
+    expect(screen.getByTestId('progress-step-1').textContent).toContain('succeeded');
+  });
+});

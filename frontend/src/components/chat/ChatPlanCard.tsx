@@ -1,0 +1,121 @@
+// A plan proposed in a conversation: the frozen preview (steps, every check with its verdict and
+// reason, cost, risk, approvals needed, predicted state diff), its status and step progress as
+// the session's events report them, the approval stages, and Approve / Reject / Run / Cancel for
+// this viewer (the plan's own rights, and the inbox for whether a stage is theirs to approve).
+
+import { useEffect, useRef } from 'react';
+import { Link } from 'react-router';
+import { useQuery } from 'urql';
+import { CHAT_PLAN } from '../../api/documents';
+import type { ApprovalStageStatus } from '../../api/types';
+import type { ChatPlanView } from '../../lib/chat';
+import { actorChain, shortHash } from '../../lib/format';
+import { isTerminal } from '../../lib/plans';
+import { ApprovalStages } from '../ApprovalStages';
+import { StatusBadge } from '../Badge';
+import { PlanControls } from '../PlanControls';
+import { PlanPreviewCard } from '../PlanPreviewCard';
+import { ProblemNote } from '../ProblemNote';
+import { StepProgressList } from '../StepProgressList';
+
+interface PlanRights {
+  id: string;
+  title: string;
+  status: string;
+  planHash: string;
+  approvalStages: ApprovalStageStatus[];
+  canReject: boolean;
+  canExecute: boolean;
+  canCancel: boolean;
+}
+
+interface Props {
+  plan: ChatPlanView;
+  org: string;
+  project: string;
+  /** The plan is waiting for a stage this viewer may approve now. */
+  eligibleToApprove: boolean;
+  /** Something changed that the inbox should know (an approval given here). */
+  onChanged?: () => void;
+}
+
+const REFRESH_MS = 150;
+
+export function ChatPlanCard({ plan, org, project, eligibleToApprove, onChanged }: Props) {
+  const [{ data, error }, refetch] = useQuery<{ plan: PlanRights }>({
+    query: CHAT_PLAN,
+    variables: { id: plan.planId },
+    requestPolicy: 'cache-and-network',
+  });
+  // New events about the plan: fetch its stages and rights again, once per burst.
+  const seen = useRef(plan.lastSeq);
+  useEffect(() => {
+    if (plan.lastSeq === seen.current) return;
+    seen.current = plan.lastSeq;
+    const t = setTimeout(() => refetch({ requestPolicy: 'network-only' }), REFRESH_MS);
+    return () => clearTimeout(t);
+  }, [plan.lastSeq, refetch]);
+
+  const rights = data?.plan;
+  const status = plan.status;
+  const title = rights?.title || plan.steps.map((s) => s.action).join(', ') || plan.planId;
+  const showProgress = plan.progress.length > 0 || ['queued', 'running'].includes(status) || isTerminal(status);
+  const stages = rights?.approvalStages ?? [];
+
+  const footer = (
+    <div className="stack">
+      <div className="row chat-plan-status" data-testid="chat-plan-status">
+        <StatusBadge status={status} />
+        <span className="muted small">
+          proposed by {actorChain(plan.proposer)} · <code title={plan.planId}>{shortHash(plan.planId, 16)}</code>
+        </span>
+        <Link className="small" to={`/orgs/${org}/projects/${project}/plans/${plan.planId}`}>
+          Open plan page
+        </Link>
+      </div>
+      {stages.length > 0 && (
+        <section aria-label="Approval stages">
+          <h4 className="section-title">Approvals</h4>
+          <ApprovalStages stages={stages} status={status} />
+        </section>
+      )}
+      {showProgress && (
+        <section aria-label="Progress">
+          <h4 className="section-title">Progress</h4>
+          <StepProgressList steps={plan.steps} progress={plan.progress} />
+          {plan.finished?.detail && <p className="muted small">{plan.finished.detail}</p>}
+        </section>
+      )}
+      <ProblemNote error={error} title="Cannot load your rights on this plan" />
+      {rights && !isTerminal(status) && (
+        <PlanControls
+          planId={plan.planId}
+          planHash={plan.planHash || rights.planHash}
+          status={status}
+          eligibleToApprove={eligibleToApprove}
+          canReject={rights.canReject}
+          canExecute={rights.canExecute}
+          canCancel={rights.canCancel}
+          onDone={() => {
+            refetch({ requestPolicy: 'network-only' });
+            onChanged?.();
+          }}
+        />
+      )}
+    </div>
+  );
+
+  return (
+    <div className="chat-plan" data-testid={`chat-plan-${plan.planId}`} data-status={status}>
+      {plan.preview ? (
+        <PlanPreviewCard title={title} preview={plan.preview} steps={plan.steps} planHash={plan.planHash} level={3}>
+          {footer}
+        </PlanPreviewCard>
+      ) : (
+        <section className="card" aria-label={`Plan ${title}`}>
+          {footer}
+        </section>
+      )}
+    </div>
+  );
+}

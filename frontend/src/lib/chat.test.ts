@@ -1,0 +1,251 @@
+// Tests of the chat log reducer and its views: streamed text replaced by the stored answer,
+// repeats from a resumed subscription dropped by seq, plans folded from their events, the
+// arbitration's choice, and the order the transcript shows things in.
+
+import { describe, expect, it } from 'vitest';
+import type { ChatEvent, ChatProposal } from '../api/types';
+import {
+  applyChatEvents,
+  awaitingReply,
+  chosenProposal,
+  describeActivity,
+  EMPTY_LOG,
+  exampleFromAlias,
+  foldPlans,
+  titleFrom,
+  transcript,
+} from './chat';
+
+function ev(seq: number, kind: ChatEvent['kind'], extra: Partial<ChatEvent> = {}): ChatEvent {
+  return {
+    id: kind === 'TEXT_DELTA' ? null : `che_${seq}`,
+    seq,
+    kind,
+    ephemeral: kind === 'TEXT_DELTA',
+    createdAt: '2026-11-24T10:00:00Z',
+    role: null,
+    text: null,
+    author: null,
+    agent: null,
+    code: null,
+    inReplyTo: null,
+    suggestions: [],
+    planId: null,
+    status: null,
+    verdict: null,
+    detail: null,
+    by: null,
+    planHash: null,
+    proposer: [],
+    preview: null,
+    steps: null,
+    approval: null,
+    step: null,
+    arbitration: null,
+    ...extra,
+  };
+}
+
+const user = (seq: number, text: string) => ev(seq, 'USER_MESSAGE', { role: 'USER', text });
+const delta = (after: number, agent: string, text: string) => ev(after, 'TEXT_DELTA', { role: 'ASSISTANT', agent, text });
+const answer = (seq: number, inReplyTo: number, text: string, extra: Partial<ChatEvent> = {}) =>
+  ev(seq, 'MESSAGE_COMPLETED', { role: 'ASSISTANT', text, inReplyTo, ...extra });
+const proposed = (seq: number, planId: string, status = 'pending_approval') =>
+  ev(seq, 'PLAN_PROPOSED', {
+    planId,
+    status,
+    verdict: status === 'pending_approval' ? 'needs_approval' : 'allowed',
+    planHash: `hash-${planId}`,
+    steps: [{ id: 'step-1', action: 'deploy.web', params: { service: 'web' }, when: null, onFailure: 'stop' }],
+    proposer: [
+      { kind: 'user', id: 'usr_1', name: 'bob@demo.test' },
+      { kind: 'agent', id: 'builtin', name: 'alias' },
+    ],
+  });
+const stepEvent = (seq: number, planId: string, status: string, attempt = 1, error: string | null = null) =>
+  ev(seq, 'STEP_PROGRESS', { planId, status, step: { index: 0, stepId: 'step-1', action: 'deploy.web', status, attempt, error } });
+
+function proposal(id: string, agent: string, extra: Partial<ChatProposal> = {}): ChatProposal {
+  return {
+    id,
+    agent,
+    rank: 1,
+    eligible: true,
+    chosen: false,
+    support: 1,
+    verdict: 'allowed',
+    cost: 1,
+    risk: 'low',
+    approvalsNeeded: 0,
+    blastRadius: { stateKeys: 1, externalCalls: 0 },
+    summary: null,
+    explanation: null,
+    error: null,
+    steps: null,
+    preview: null,
+    ...extra,
+  };
+}
+
+describe('applyChatEvents', () => {
+  it('streams text per agent, then the stored answer replaces it', () => {
+    let log = applyChatEvents(EMPTY_LOG, [user(1, 'deploy web to staging')]);
+    log = applyChatEvents(log, [delta(1, 'gpt', 'Deploying web '), delta(1, 'other', 'Hmm, '), delta(1, 'gpt', 'to staging.')]);
+    expect(log.streams).toEqual([
+      { agent: 'gpt', after: 1, text: 'Deploying web to staging.' },
+      { agent: 'other', after: 1, text: 'Hmm, ' },
+    ]);
+    expect(log.lastSeq).toBe(1);
+    expect(awaitingReply(log)).toBe(false);
+    log = applyChatEvents(log, [answer(2, 1, 'Deploying web to staging. Proposed plan …', { agent: 'gpt' })]);
+    expect(log.streams).toEqual([]);
+    expect(log.events.map((e) => e.seq)).toEqual([1, 2]);
+    // A delta of the answered turn that arrives late is not shown again.
+    log = applyChatEvents(log, [delta(1, 'gpt', ' (late)')]);
+    expect(log.streams).toEqual([]);
+  });
+
+  it('a ranking of several agents also ends what they streamed', () => {
+    let log = applyChatEvents(EMPTY_LOG, [user(1, 'restart api'), delta(1, 'gpt', 'Restarting api')]);
+    log = applyChatEvents(log, [ev(2, 'PROPOSALS_RANKED', { inReplyTo: 1, arbitration: { strategy: 'human-choice', reason: '', chosenProposalId: null, proposals: [] } })]);
+    expect(log.streams).toEqual([]);
+  });
+
+  it('keeps each stored event once, in seq order, however it arrives (resume, mutation answer)', () => {
+    let log = applyChatEvents(EMPTY_LOG, [user(1, 'a'), answer(2, 1, 'b')]);
+    // The answer of sendChatMessage comes before the subscription delivers it.
+    log = applyChatEvents(log, [user(5, 'e')]);
+    // A reconnect replays from an older cursor: 2 again, then 3 and 4, then 5 again.
+    log = applyChatEvents(log, [answer(2, 1, 'b'), ev(3, 'SYSTEM_MESSAGE', { text: 'c' }), ev(4, 'SYSTEM_MESSAGE', { text: 'd' }), user(5, 'e')]);
+    expect(log.events.map((e) => e.seq)).toEqual([1, 2, 3, 4, 5]);
+    expect(log.lastSeq).toBe(5);
+    expect(awaitingReply(log)).toBe(true);
+    // Nothing new: the same log object, so nothing re-renders.
+    expect(applyChatEvents(log, [user(1, 'a')])).toBe(log);
+  });
+
+  it('waits for an answer to the last message only', () => {
+    const log = applyChatEvents(EMPTY_LOG, [user(1, 'a'), answer(2, 1, 'b'), user(3, 'c')]);
+    expect(awaitingReply(log)).toBe(true);
+    expect(awaitingReply(applyChatEvents(log, [answer(4, 3, 'd')]))).toBe(false);
+  });
+});
+
+describe('foldPlans', () => {
+  it('follows a plan through approvals, its run and its end', () => {
+    const events = [
+      user(1, 'deploy web to prod'),
+      proposed(2, 'pln_1'),
+      ev(3, 'APPROVAL_REQUESTED', { planId: 'pln_1', approval: { stage: 0, name: 'sre-leads', groups: ['sre-leads'], count: 1 } }),
+      answer(4, 1, 'Proposed plan pln_1', { planId: 'pln_1' }),
+      ev(5, 'PLAN_STATUS', { planId: 'pln_1', status: 'approved', detail: 'alice@demo.test approved stage 2' }),
+      ev(6, 'PLAN_STATUS', { planId: 'pln_1', status: 'running', detail: 'started' }),
+      stepEvent(7, 'pln_1', 'running'),
+      stepEvent(8, 'pln_1', 'retrying', 1, 'timeout'),
+      stepEvent(9, 'pln_1', 'succeeded', 2),
+      ev(10, 'PLAN_FINISHED', { planId: 'pln_1', status: 'succeeded' }),
+    ];
+    const plan = foldPlans(events).get('pln_1')!;
+    expect(plan.status).toBe('succeeded');
+    expect(plan.planHash).toBe('hash-pln_1');
+    expect(plan.progress).toEqual([{ id: 'step-1', status: 'succeeded', attempts: 2, output: null, error: null }]);
+    expect(plan.finished).toEqual({ status: 'succeeded', detail: null });
+    expect(plan.lastSeq).toBe(10);
+    // Before the run, the status is the one the last status event gave.
+    expect(foldPlans(events.slice(0, 5)).get('pln_1')!.status).toBe('approved');
+  });
+});
+
+describe('chosenProposal', () => {
+  const ranking = ev(2, 'PROPOSALS_RANKED', {
+    inReplyTo: 1,
+    arbitration: {
+      strategy: 'human-choice',
+      reason: 'waiting for a person to choose',
+      chosenProposalId: null,
+      proposals: [proposal('cpr_a', 'aliasbot'), proposal('cpr_g', 'gpt', { rank: 2 })],
+    },
+  });
+
+  it("is the server's choice when the strategy chose", () => {
+    const chose = { ...ranking, arbitration: { ...ranking.arbitration!, chosenProposalId: 'cpr_a' } };
+    expect(chosenProposal(chose, [chose])).toBe('cpr_a');
+  });
+
+  it('is the proposal whose agent answered the ranking with a plan after a person chose', () => {
+    const events = [user(1, 'restart api'), ranking, answer(3, 1, 'waiting for you to choose')];
+    expect(chosenProposal(ranking, events)).toBeNull();
+    events.push(proposed(4, 'pln_2', 'approved'), answer(5, 2, 'Proposed plan pln_2 (gpt)', { agent: 'gpt', planId: 'pln_2' }));
+    expect(chosenProposal(ranking, events)).toBe('cpr_g');
+  });
+});
+
+describe('transcript', () => {
+  it("puts a plan's card after the answer that explains it, folds activity into lines, hides requests already on the card", () => {
+    const events = [
+      user(1, 'deploy web to prod'),
+      proposed(2, 'pln_1'),
+      ev(3, 'APPROVAL_REQUESTED', { planId: 'pln_1', approval: { stage: 0, name: 'sre-leads', groups: ['sre-leads'], count: 1 } }),
+      answer(4, 1, 'Proposed plan pln_1', { planId: 'pln_1' }),
+      ev(5, 'PLAN_STATUS', { planId: 'pln_1', status: 'pending_approval', detail: 'carol@demo.test approved stage 1' }),
+      ev(6, 'PLAN_STATUS', { planId: 'pln_1', status: 'approved', detail: 'approval stage 2 is complete' }),
+      user(7, 'run it'),
+      answer(8, 7, 'Queued plan pln_1'),
+      stepEvent(9, 'pln_1', 'succeeded'),
+      ev(10, 'PLAN_FINISHED', { planId: 'pln_1', status: 'succeeded' }),
+    ];
+    expect(transcript(events).map((i) => (i.type === 'activity' ? `activity:${i.events.map((e) => e.seq).join(',')}` : i.key))).toEqual([
+      'm1',
+      'm4',
+      'ppln_1',
+      'activity:5,6',
+      'm7',
+      'm8',
+      'activity:9,10',
+    ]);
+  });
+
+  it('shows a card at once when its answer has not arrived yet', () => {
+    const items = transcript([user(1, 'deploy web'), proposed(2, 'pln_1', 'approved')]);
+    expect(items.map((i) => i.key)).toEqual(['m1', 'ppln_1']);
+  });
+
+  it('carries the choice of a ranking', () => {
+    const ranking = ev(2, 'PROPOSALS_RANKED', {
+      arbitration: { strategy: 'lowest-cost', reason: 'cheapest', chosenProposalId: 'cpr_g', proposals: [proposal('cpr_g', 'gpt')] },
+    });
+    const [, item] = transcript([user(1, 'restart api'), ranking]);
+    expect(item).toMatchObject({ type: 'ranking', chosenId: 'cpr_g' });
+  });
+});
+
+describe('describeActivity', () => {
+  it('words plan activity for the conversation', () => {
+    expect(describeActivity(ev(5, 'PLAN_STATUS', { status: 'pending_approval', detail: 'carol@demo.test approved stage 1: lgtm' }), 'deploy.web')).toEqual({
+      text: 'deploy.web: carol@demo.test approved stage 1: lgtm',
+      tone: 'info',
+    });
+    expect(describeActivity(stepEvent(6, 'pln_1', 'failed', 3, 'timeout'), 'deploy.web')).toEqual({
+      text: 'deploy.web: step 1 deploy.web failed (attempt 3) — timeout',
+      tone: 'bad',
+    });
+    expect(describeActivity(ev(7, 'PLAN_FINISHED', { status: 'succeeded' }))).toEqual({ text: 'plan succeeded', tone: 'ok' });
+    expect(describeActivity(ev(8, 'APPROVAL_REQUESTED', { approval: { stage: 1, name: 'change-board', groups: ['change-board', 'cto-office'], count: 1 } })).text).toBe(
+      'waiting for change-board: 1 of change-board or cto-office',
+    );
+  });
+});
+
+describe('helpers', () => {
+  it('titles a conversation after its first message', () => {
+    expect(titleFrom('  deploy web\n to   staging ')).toBe('deploy web to staging');
+    expect(titleFrom('x'.repeat(100))).toHaveLength(80);
+  });
+
+  it('fills an alias with defaults and allowed values, or gives up', () => {
+    const params = { type: 'object', properties: { service: { type: 'string', enum: ['web', 'api'] }, version: { type: 'integer', default: 1 } } };
+    expect(exampleFromAlias('deploy {service} to {env=staging}', params)).toBe('deploy web to staging');
+    expect(exampleFromAlias('ship {service} v{version}', params)).toBe('ship web v1');
+    expect(exampleFromAlias('restart {name}', params)).toBeNull();
+  });
+});

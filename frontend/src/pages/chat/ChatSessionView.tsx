@@ -1,0 +1,254 @@
+// One conversation: its header (owner, live state, memory), the transcript streamed from the
+// session's log, and the message box for its owner. Others who may read it follow it live and
+// approve its plans from the cards; only the owner writes in it.
+
+import { useEffect, useLayoutEffect, useMemo, useRef, useState, useSyncExternalStore } from 'react';
+import { useLocation } from 'react-router';
+import { useMutation, useQuery } from 'urql';
+import { APPROVAL_COUNT, CHAT_SESSION, CLEAR_CHAT_MEMORY, SEND_CHAT_MESSAGE } from '../../api/documents';
+import { problemOf, type Problem } from '../../api/errors';
+import type { ChatEvent, ChatSession, Json } from '../../api/types';
+import { Badge } from '../../components/Badge';
+import { ChatComposer } from '../../components/chat/ChatComposer';
+import { ChatTranscript } from '../../components/chat/ChatTranscript';
+import { JsonInline } from '../../components/JsonView';
+import { Loading, ProblemNote } from '../../components/ProblemNote';
+import { useChatFeed } from '../../hooks/useChatFeed';
+import { awaitingReply } from '../../lib/chat';
+import { useApi } from '../../session';
+
+interface Props {
+  sessionId: string;
+  org: string;
+  project: string;
+}
+
+const REFRESH_MS = 200;
+/** Within this many pixels of the end, the view follows new messages. */
+const FOLLOW_SLACK = 160;
+
+function nearBottom(): boolean {
+  return window.innerHeight + window.scrollY >= document.documentElement.scrollHeight - FOLLOW_SLACK;
+}
+
+function scrollToEnd(): void {
+  window.scrollTo({ top: document.documentElement.scrollHeight });
+}
+
+export function ChatSessionView({ sessionId, org, project }: Props) {
+  const location = useLocation();
+  const unsent = (location.state as { unsent?: string } | null)?.unsent ?? '';
+  const { log, problem: streamProblem, add } = useChatFeed(sessionId);
+  const [{ data, error }, refetchSession] = useQuery<{ chatSession: ChatSession }>({
+    query: CHAT_SESSION,
+    variables: { id: sessionId },
+    requestPolicy: 'cache-and-network',
+  });
+  const [inbox, refetchInbox] = useQuery<{ approvalRequests: { id: string }[] }>({
+    query: APPROVAL_COUNT,
+    variables: { org },
+    requestPolicy: 'cache-and-network',
+  });
+  const session = data?.chatSession;
+
+  // Memory, the pending choice and the inbox change with the log: read them again per burst.
+  useEffect(() => {
+    if (log.lastSeq === 0) return;
+    const t = setTimeout(() => {
+      refetchSession({ requestPolicy: 'network-only' });
+      refetchInbox({ requestPolicy: 'network-only' });
+    }, REFRESH_MS);
+    return () => clearTimeout(t);
+  }, [log.lastSeq, refetchSession, refetchInbox]);
+
+  // The history is in once the stream has reached what the session held when it was opened.
+  const openedAt = useRef<number | null>(null);
+  if (session && openedAt.current === null) openedAt.current = session.lastSeq;
+  const loaded = openedAt.current !== null && log.lastSeq >= openedAt.current;
+
+  // Follow the conversation as it grows, unless the reader scrolled up to read.
+  const follow = useRef(true);
+  const [draft, setDraft] = useState(unsent);
+  const [sendProblem, setSendProblem] = useState<Problem | null>(
+    unsent ? { code: 'NOT_SENT', message: 'The first message was not sent. Send it again.', diagnostics: [] } : null,
+  );
+  const [sending, send] = useMutation<{ sendChatMessage: ChatEvent }>(SEND_CHAT_MESSAGE);
+  const box = useRef<HTMLTextAreaElement>(null);
+  const onSend = async (text: string) => {
+    setSendProblem(null);
+    const res = await send({ sessionId, text });
+    if (res.error || !res.data) {
+      setSendProblem(problemOf(res.error));
+      return;
+    }
+    add(res.data.sendChatMessage);
+    setDraft('');
+    follow.current = true;
+  };
+
+  useEffect(() => {
+    const onScroll = () => (follow.current = nearBottom());
+    window.addEventListener('scroll', onScroll, { passive: true });
+    return () => window.removeEventListener('scroll', onScroll);
+  }, []);
+  const streamed = log.streams.reduce((n, s) => n + s.text.length, 0);
+  useLayoutEffect(() => {
+    if (loaded && follow.current) scrollToEnd();
+  }, [loaded, log.events.length, streamed]);
+  // Cards grow after they render (their stages and rights load): keep following then too.
+  const logBox = useRef<HTMLDivElement>(null);
+  useEffect(() => {
+    const el = logBox.current;
+    if (!el || !loaded || typeof ResizeObserver === 'undefined') return;
+    const watch = new ResizeObserver(() => {
+      if (follow.current) scrollToEnd();
+    });
+    watch.observe(el);
+    return () => watch.disconnect();
+  }, [loaded]);
+
+  // The owner lands in the message box.
+  const writable = !!session?.viewerCanWrite;
+  useEffect(() => {
+    if (writable && loaded) box.current?.focus({ preventScroll: true });
+  }, [writable, loaded]);
+
+  const inboxIds = useMemo(() => new Set(inbox.data?.approvalRequests.map((r) => r.id) ?? []), [inbox.data]);
+  const choosable = useMemo(
+    () => new Set(writable ? (session?.pendingChoice?.proposals.map((p) => p.id) ?? []) : []),
+    [writable, session?.pendingChoice],
+  );
+  const waiting = loaded && awaitingReply(log);
+
+  if (error && !session) return <ProblemNote error={error} title="Cannot open the conversation" />;
+  if (!session) return <Loading what="the conversation" />;
+
+  const suggest = (text: string) => {
+    setDraft(text);
+    box.current?.focus();
+  };
+
+  return (
+    <div className="chat-session">
+      <div className="page-header chat-header">
+        <div>
+          <h1>{session.title}</h1>
+          <p className="muted small">
+            {session.owner.name}'s conversation {!writable && <Badge tone="neutral">read-only</Badge>}
+          </p>
+        </div>
+        <div className="row">
+          <ChatLiveState />
+          <MemoryPanel sessionId={sessionId} session={session} onCleared={() => refetchSession({ requestPolicy: 'network-only' })} />
+        </div>
+      </div>
+      <ProblemNote problem={streamProblem} title="Live updates of this conversation stopped" />
+      {!loaded && <Loading what="the conversation" />}
+      {loaded && log.events.length === 0 && (
+        <p className="muted">{writable ? 'Nothing said yet. Say what you want done, or "help".' : 'Nothing said yet.'}</p>
+      )}
+      <div ref={logBox}>
+        <ChatTranscript
+          sessionId={sessionId}
+          org={org}
+          project={project}
+          log={log}
+          waiting={waiting}
+          inbox={inboxIds}
+          choosable={choosable}
+          onSuggestion={writable ? suggest : undefined}
+          onPlanChanged={() => refetchInbox({ requestPolicy: 'network-only' })}
+        />
+      </div>
+      <div className="chat-dock">
+        {writable ? (
+          <>
+            <ProblemNote problem={sendProblem} title="Not sent" />
+            <ChatComposer
+              ref={box}
+              value={draft}
+              onChange={setDraft}
+              onSend={(t) => void onSend(t)}
+              busy={sending.fetching}
+              placeholder='Ask for something, or say "run it", "approve", "status", "help"'
+            />
+          </>
+        ) : (
+          <p className="notice tone-neutral" data-testid="read-only">
+            Only {session.owner.name} writes in this conversation. You can follow it live and approve or reject its plans from their cards.
+          </p>
+        )}
+      </div>
+    </div>
+  );
+}
+
+/** The conversation's live state, next to its title (the header says it for the whole app). */
+function ChatLiveState() {
+  const { status } = useApi();
+  const state = useSyncExternalStore(status.subscribe, status.get);
+  if (state === 'reconnecting' || state === 'failed') {
+    return (
+      <span className="live live-reconnecting" role="status" data-testid="chat-reconnecting">
+        <span className="live-dot" aria-hidden="true" /> {state === 'failed' ? 'Not following: connection closed' : 'Reconnecting — catching up when back'}
+      </span>
+    );
+  }
+  return (
+    <span className="live live-connected" data-testid="chat-live">
+      <span className="live-dot" aria-hidden="true" /> {state === 'connected' ? 'Following live' : 'Connecting…'}
+    </span>
+  );
+}
+
+function MemoryPanel({ sessionId, session, onCleared }: { sessionId: string; session: ChatSession; onCleared: () => void }) {
+  const [problem, setProblem] = useState<Problem | null>(null);
+  const [clearing, clear] = useMutation(CLEAR_CHAT_MEMORY);
+  const facts = Object.entries((session.memory.facts ?? {}) as Record<string, Json>);
+  return (
+    <details className="chat-memory">
+      <summary>Memory{session.memory.empty ? ' (empty)' : ` (${facts.length} fact${facts.length === 1 ? '' : 's'})`}</summary>
+      <div className="chat-memory-body card">
+        {session.memory.empty ? (
+          <p className="muted small">Nothing remembered yet. What you name (a service, an environment) is kept for "again" and "same but in prod".</p>
+        ) : (
+          <>
+            {facts.length > 0 && (
+              <dl className="facts">
+                {facts.map(([k, v]) => (
+                  <div key={k}>
+                    <dt>{k}</dt>
+                    <dd>
+                      <JsonInline value={v} />
+                    </dd>
+                  </div>
+                ))}
+              </dl>
+            )}
+            {session.memory.lastPlan && (
+              <p className="small">
+                Last plan <code>{session.memory.lastPlan}</code>
+              </p>
+            )}
+          </>
+        )}
+        {session.viewerCanWrite && !session.memory.empty && (
+          <button
+            type="button"
+            className="btn btn-ghost"
+            disabled={clearing.fetching}
+            onClick={() =>
+              void clear({ sessionId }).then((res) => {
+                if (res.error) setProblem(problemOf(res.error));
+                else onCleared();
+              })
+            }
+          >
+            Clear memory
+          </button>
+        )}
+        <ProblemNote problem={problem} title="Not cleared" />
+      </div>
+    </details>
+  );
+}
