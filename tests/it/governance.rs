@@ -102,13 +102,16 @@ async fn rate_limits_refuse_at_exact_window_boundaries() {
     ok(app.gql(Some(&app.admin_key), PROPOSE, input.clone()).await);
     // The dashboard view: 10:00:00 has just stopped counting, 10:00:20 still counts.
     let d = app
-        .admin("query($o: String!) { project(org: $o, slug: \"web\") { rateLimits { name scope proposalsLastMinute proposalsLastHour executionsLastHour perMinute perHour } } }", json!({"o": app.org}))
+        .admin("query($o: String!) { project(org: $o, slug: \"web\") { rateLimits { name scope proposalsLastMinute proposalsLastHour executionsLastHour proposalsFreeAt executionsFreeAt perMinute perHour } } }", json!({"o": app.org}))
         .await;
     let sets = d["project"]["rateLimits"].as_array().unwrap().iter().find(|l| l["name"] == "org:sets").unwrap().clone();
     assert_eq!(sets["scope"], "project");
     assert_eq!((sets["perMinute"].as_i64(), sets["perHour"].as_i64()), (Some(3), Some(5)));
     assert_eq!((sets["proposalsLastMinute"].as_i64(), sets["proposalsLastHour"].as_i64()), (Some(1), Some(5)));
     assert_eq!(sets["executionsLastHour"], 0);
+    assert_eq!(sets["executionsFreeAt"], Value::Null);
+    // Five this hour: the next proposal fits when 10:00:20 stops counting.
+    assert_eq!(sets["proposalsFreeAt"], "2026-11-24T11:00:20+00:00");
 
     // A plan that alone asks for more than the limit never fits.
     let four = json!([

@@ -68,7 +68,11 @@ pub async fn rate_limits(app: &AppState, access: &OrgAccess, project: ProjectId)
     let keys: Vec<String> = limits.iter().flat_map(|(a, _)| [a.key(Phase::Propose), a.key(Phase::Execute)]).collect();
     let hits = rate::load(&app.db, &keys, now).await?;
     let used = |key: String, secs: i64| -> u32 {
-        hits.get(&key).map(|h| h.iter().filter(|t| now < **t + Duration::seconds(secs)).count() as u32).unwrap_or(0)
+        hits.get(&key).map(|h| rate::in_window(h, Duration::seconds(secs), now)).unwrap_or(0)
+    };
+    let free_at = |a: &rate::Applicable, key: String| {
+        let mine = hits.get(&key).map(Vec::as_slice).unwrap_or(&[]);
+        a.periods().into_iter().filter_map(|(_, length, max)| rate::count(mine, 0, max, length, now).retry_at).max()
     };
     Ok(limits
         .into_iter()
@@ -81,6 +85,8 @@ pub async fn rate_limits(app: &AppState, access: &OrgAccess, project: ProjectId)
             proposals_last_hour: used(a.key(Phase::Propose), rate::LONGEST),
             executions_last_minute: used(a.key(Phase::Execute), 60),
             executions_last_hour: used(a.key(Phase::Execute), rate::LONGEST),
+            proposals_free_at: free_at(&a, a.key(Phase::Propose)),
+            executions_free_at: free_at(&a, a.key(Phase::Execute)),
             name: a.name,
         })
         .collect())

@@ -160,6 +160,10 @@ pub struct RateLimitStatus {
     pub proposals_last_hour: u32,
     pub executions_last_minute: u32,
     pub executions_last_hour: u32,
+    /// When the limit is full for proposals: when the next one fits (null: there is room).
+    pub proposals_free_at: Option<DateTime<Utc>>,
+    /// When the limit is full for executions: when the next one may start.
+    pub executions_free_at: Option<DateTime<Utc>>,
 }
 
 /// An execution window of the effective policy, and whether it is open now.
