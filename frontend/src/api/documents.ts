@@ -474,6 +474,7 @@ export const CHAT_PLAN = /* GraphQL */ `
     plan(id: $id) {
       id title status planHash
       approvalStages { index name groups count satisfied approvals { approver decision comment createdAt } }
+      viewerCanApproveNow { can reason }
       canReject: viewerCan(operation: "plan.reject")
       canExecute: viewerCan(operation: "plan.execute")
       canCancel: viewerCan(operation: "plan.cancel")

@@ -24,7 +24,7 @@ export function relativeTime(iso: string | null | undefined, now: Date = new Dat
   const seconds = Math.round((then - now.getTime()) / 1000);
   const abs = Math.abs(seconds);
   const say = (n: number, unit: string) => (seconds < 0 ? `${n} ${unit} ago` : `in ${n} ${unit}`);
-  if (abs < 45) return seconds < 0 ? 'just now' : 'in a moment';
+  if (abs < 45) return seconds <= 0 ? 'just now' : 'in a moment';
   if (abs < 3600) return say(Math.round(abs / 60), 'min');
   if (abs < 86400) return say(Math.round(abs / 3600), 'h');
   if (abs < 7 * 86400) return say(Math.round(abs / 86400), 'd');

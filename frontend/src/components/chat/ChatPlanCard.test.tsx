@@ -1,5 +1,5 @@
 // Tests of a plan card in chat: the live status and step progress come from the session's
-// events, the buttons from the viewer's rights on the plan and the inbox.
+// events, the buttons from the viewer's rights on the plan (and whether its stage is theirs).
 
 import { render, screen, waitFor, within } from '@testing-library/react';
 import { MemoryRouter } from 'react-router';
@@ -26,7 +26,7 @@ const base: ChatPlanView = {
   finished: null,
 };
 
-function renderCard(plan: Partial<ChatPlanView>, rights: { canReject?: boolean; canExecute?: boolean; canCancel?: boolean }, eligible = false) {
+function renderCard(plan: Partial<ChatPlanView>, rights: { canReject?: boolean; canExecute?: boolean; canCancel?: boolean }, approveNow: string | true = 'you proposed this plan') {
   const mock = mockClient(() => ({
     plan: {
       __typename: 'Plan',
@@ -37,6 +37,7 @@ function renderCard(plan: Partial<ChatPlanView>, rights: { canReject?: boolean; 
       approvalStages: [
         { __typename: 'ApprovalStageStatus', index: 0, name: 'sre-leads', groups: ['sre-leads'], count: 1, satisfied: false, approvals: [] },
       ],
+      viewerCanApproveNow: { __typename: 'ApprovalAbility', can: approveNow === true, reason: approveNow === true ? null : approveNow },
       canReject: false,
       canExecute: false,
       canCancel: false,
@@ -46,7 +47,7 @@ function renderCard(plan: Partial<ChatPlanView>, rights: { canReject?: boolean; 
   render(
     <MemoryRouter>
       <Provider value={mock.client}>
-        <ChatPlanCard plan={{ ...base, ...plan }} org="demo" project="web" eligibleToApprove={eligible} />
+        <ChatPlanCard plan={{ ...base, ...plan }} org="demo" project="web" />
       </Provider>
     </MemoryRouter>,
   );
@@ -57,15 +58,18 @@ describe('ChatPlanCard', () => {
   it('offers Approve and Reject to an approver whose stage is waiting', async () => {
     renderCard({}, { canReject: true }, true);
     await screen.findByRole('button', { name: 'Approve' });
+    expect(screen.queryByTestId('cannot-approve')).toBeNull();
+    await screen.findByRole('button', { name: 'Approve' });
     expect(screen.getAllByRole('button').map((b) => b.textContent)).toEqual(['Approve', 'Reject']);
     expect(screen.getByTestId('chat-plan-status').textContent).toContain('pending approval');
     expect(screen.getByTestId('chat-plan-status').textContent).toContain('alias (agent) for bob@demo.test');
     expect(screen.getByTestId('stage-0').textContent).toContain('waiting');
   });
 
-  it('offers nothing to approve to the proposer, who may only cancel', async () => {
+  it('offers nothing to approve to the proposer, and says why; he may only cancel', async () => {
     renderCard({}, { canExecute: true, canCancel: true });
     await screen.findByRole('button', { name: 'Cancel plan' });
+    expect(screen.getByTestId('cannot-approve').textContent).toBe('You cannot approve it now: you proposed this plan.');
     expect(screen.queryByRole('button', { name: 'Approve' })).toBeNull();
     expect(screen.queryByRole('button', { name: 'Run' })).toBeNull();
   });

@@ -1,7 +1,7 @@
 // A plan proposed in a conversation: the frozen preview (steps, every check with its verdict and
 // reason, cost, risk, approvals needed, predicted state diff), its status and step progress as
 // the session's events report them, the approval stages, and Approve / Reject / Run / Cancel for
-// this viewer (the plan's own rights, and the inbox for whether a stage is theirs to approve).
+// this viewer (the plan's rights, and whether its waiting stage is theirs to approve now).
 
 import { useEffect, useRef } from 'react';
 import { Link } from 'react-router';
@@ -14,7 +14,7 @@ import { isTerminal } from '../../lib/plans';
 import { ApprovalStages } from '../ApprovalStages';
 import { StatusBadge } from '../Badge';
 import { PlanControls } from '../PlanControls';
-import { PlanPreviewCard } from '../PlanPreviewCard';
+import { PlanPreviewCard, Ticks } from '../PlanPreviewCard';
 import { ProblemNote } from '../ProblemNote';
 import { StepProgressList } from '../StepProgressList';
 
@@ -24,6 +24,7 @@ interface PlanRights {
   status: string;
   planHash: string;
   approvalStages: ApprovalStageStatus[];
+  viewerCanApproveNow: { can: boolean; reason: string | null };
   canReject: boolean;
   canExecute: boolean;
   canCancel: boolean;
@@ -33,15 +34,11 @@ interface Props {
   plan: ChatPlanView;
   org: string;
   project: string;
-  /** The plan is waiting for a stage this viewer may approve now. */
-  eligibleToApprove: boolean;
-  /** Something changed that the inbox should know (an approval given here). */
-  onChanged?: () => void;
 }
 
 const REFRESH_MS = 150;
 
-export function ChatPlanCard({ plan, org, project, eligibleToApprove, onChanged }: Props) {
+export function ChatPlanCard({ plan, org, project }: Props) {
   const [{ data, error }, refetch] = useQuery<{ plan: PlanRights }>({
     query: CHAT_PLAN,
     variables: { id: plan.planId },
@@ -86,27 +83,29 @@ export function ChatPlanCard({ plan, org, project, eligibleToApprove, onChanged 
           {plan.finished?.detail && <p className="muted small">{plan.finished.detail}</p>}
         </section>
       )}
+      {rights && status === 'pending_approval' && !rights.viewerCanApproveNow.can && rights.viewerCanApproveNow.reason && (
+        <p className="muted small" data-testid="cannot-approve">
+          You cannot approve it now: <Ticks text={rights.viewerCanApproveNow.reason} />.
+        </p>
+      )}
       <ProblemNote error={error} title="Cannot load your rights on this plan" />
       {rights && !isTerminal(status) && (
         <PlanControls
           planId={plan.planId}
           planHash={plan.planHash || rights.planHash}
           status={status}
-          eligibleToApprove={eligibleToApprove}
+          eligibleToApprove={rights.viewerCanApproveNow.can}
           canReject={rights.canReject}
           canExecute={rights.canExecute}
           canCancel={rights.canCancel}
-          onDone={() => {
-            refetch({ requestPolicy: 'network-only' });
-            onChanged?.();
-          }}
+          onDone={() => refetch({ requestPolicy: 'network-only' })}
         />
       )}
     </div>
   );
 
   return (
-    <div className="chat-plan" data-testid={`chat-plan-${plan.planId}`} data-status={status}>
+    <div className="chat-plan" data-testid="chat-plan" data-plan-id={plan.planId} data-status={status}>
       {plan.preview ? (
         <PlanPreviewCard title={title} preview={plan.preview} steps={plan.steps} planHash={plan.planHash} level={3}>
           {footer}

@@ -17,12 +17,11 @@ interface Props {
   project: string;
   log: ChatLog;
   waiting: boolean;
-  /** Plans this viewer may approve now (the inbox). */
-  inbox: Set<string>;
   choosable: Set<string>;
   /** A suggestion was picked: put it in the message box. */
   onSuggestion?: (text: string) => void;
-  onPlanChanged?: () => void;
+  /** The viewer chose one of several proposals. */
+  onChosen?: () => void;
 }
 
 function planLabel(plan: ChatPlanView | undefined): string {
@@ -60,7 +59,7 @@ function Message({ event, onSuggestion }: { event: ChatEvent; onSuggestion?: (te
   );
 }
 
-export function ChatTranscript({ sessionId, org, project, log, waiting, inbox, choosable, onSuggestion, onPlanChanged }: Props) {
+export function ChatTranscript({ sessionId, org, project, log, waiting, choosable, onSuggestion, onChosen }: Props) {
   const items = useMemo(() => transcript(log.events), [log.events]);
   const plans = useMemo(() => foldPlans(log.events), [log.events]);
   return (
@@ -72,20 +71,18 @@ export function ChatTranscript({ sessionId, org, project, log, waiting, inbox, c
           case 'plan': {
             const plan = plans.get(item.planId);
             if (!plan) return null;
-            return (
-              <ChatPlanCard
-                key={item.key}
-                plan={plan}
-                org={org}
-                project={project}
-                eligibleToApprove={inbox.has(plan.planId)}
-                onChanged={onPlanChanged}
-              />
-            );
+            return <ChatPlanCard key={item.key} plan={plan} org={org} project={project} />;
           }
           case 'ranking':
             return (
-              <ProposalsBoard key={item.key} sessionId={sessionId} arbitration={item.event.arbitration} chosenId={item.chosenId} choosable={choosable} />
+              <ProposalsBoard
+                key={item.key}
+                sessionId={sessionId}
+                arbitration={item.event.arbitration}
+                chosenId={item.chosenId}
+                choosable={choosable}
+                onChosen={onChosen}
+              />
             );
           case 'activity':
             return (

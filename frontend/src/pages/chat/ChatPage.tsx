@@ -31,6 +31,12 @@ export function ChatPage() {
   );
 }
 
+/** "Now" for relative times: never before the server's own time (clocks drift a little). */
+function later(now: Date, iso: string): Date {
+  const t = new Date(iso);
+  return t > now ? t : now;
+}
+
 function ConversationList({ org, project, current, canWrite }: { org: string; project: string; current: string | null; canWrite: boolean }) {
   const id = useId();
   const { activity } = useWorkspace();
@@ -70,7 +76,7 @@ function ConversationList({ org, project, current, canWrite }: { org: string; pr
             <NavLink to={`${base}/${s.id}`} className="chat-session-link">
               <span className="chat-session-title">{s.title}</span>
               <span className="muted small">
-                {s.owner.name} · <time dateTime={s.updatedAt}>{relativeTime(s.updatedAt)}</time>
+                {s.owner.name} · <time dateTime={s.updatedAt}>{relativeTime(s.updatedAt, later(new Date(), s.updatedAt))}</time>
               </span>
             </NavLink>
           </li>

@@ -5,7 +5,7 @@
 import { useEffect, useLayoutEffect, useMemo, useRef, useState, useSyncExternalStore } from 'react';
 import { useLocation } from 'react-router';
 import { useMutation, useQuery } from 'urql';
-import { APPROVAL_COUNT, CHAT_SESSION, CLEAR_CHAT_MEMORY, SEND_CHAT_MESSAGE } from '../../api/documents';
+import { CHAT_SESSION, CLEAR_CHAT_MEMORY, SEND_CHAT_MESSAGE } from '../../api/documents';
 import { problemOf, type Problem } from '../../api/errors';
 import type { ChatEvent, ChatSession, Json } from '../../api/types';
 import { Badge } from '../../components/Badge';
@@ -44,22 +44,14 @@ export function ChatSessionView({ sessionId, org, project }: Props) {
     variables: { id: sessionId },
     requestPolicy: 'cache-and-network',
   });
-  const [inbox, refetchInbox] = useQuery<{ approvalRequests: { id: string }[] }>({
-    query: APPROVAL_COUNT,
-    variables: { org },
-    requestPolicy: 'cache-and-network',
-  });
   const session = data?.chatSession;
 
-  // Memory, the pending choice and the inbox change with the log: read them again per burst.
+  // Memory and the pending choice change with the log: read them again once per burst.
   useEffect(() => {
     if (log.lastSeq === 0) return;
-    const t = setTimeout(() => {
-      refetchSession({ requestPolicy: 'network-only' });
-      refetchInbox({ requestPolicy: 'network-only' });
-    }, REFRESH_MS);
+    const t = setTimeout(() => refetchSession({ requestPolicy: 'network-only' }), REFRESH_MS);
     return () => clearTimeout(t);
-  }, [log.lastSeq, refetchSession, refetchInbox]);
+  }, [log.lastSeq, refetchSession]);
 
   // The history is in once the stream has reached what the session held when it was opened.
   const openedAt = useRef<number | null>(null);
@@ -113,7 +105,6 @@ export function ChatSessionView({ sessionId, org, project }: Props) {
     if (writable && loaded) box.current?.focus({ preventScroll: true });
   }, [writable, loaded]);
 
-  const inboxIds = useMemo(() => new Set(inbox.data?.approvalRequests.map((r) => r.id) ?? []), [inbox.data]);
   const choosable = useMemo(
     () => new Set(writable ? (session?.pendingChoice?.proposals.map((p) => p.id) ?? []) : []),
     [writable, session?.pendingChoice],
@@ -154,13 +145,17 @@ export function ChatSessionView({ sessionId, org, project }: Props) {
           project={project}
           log={log}
           waiting={waiting}
-          inbox={inboxIds}
           choosable={choosable}
           onSuggestion={writable ? suggest : undefined}
-          onPlanChanged={() => refetchInbox({ requestPolicy: 'network-only' })}
+          onChosen={() => {
+            // The buttons go with the choice: the message box keeps the keyboard in the conversation.
+            follow.current = true;
+            box.current?.focus();
+          }}
         />
       </div>
       <div className="chat-dock">
+        <ReconnectingNotice />
         {writable ? (
           <>
             <ProblemNote problem={sendProblem} title="Not sent" />
@@ -183,21 +178,35 @@ export function ChatSessionView({ sessionId, org, project }: Props) {
   );
 }
 
-/** The conversation's live state, next to its title (the header says it for the whole app). */
+/** The conversation's live state, next to its title. */
 function ChatLiveState() {
   const { status } = useApi();
   const state = useSyncExternalStore(status.subscribe, status.get);
-  if (state === 'reconnecting' || state === 'failed') {
-    return (
-      <span className="live live-reconnecting" role="status" data-testid="chat-reconnecting">
-        <span className="live-dot" aria-hidden="true" /> {state === 'failed' ? 'Not following: connection closed' : 'Reconnecting — catching up when back'}
-      </span>
-    );
-  }
+  const down = state === 'reconnecting' || state === 'failed';
   return (
-    <span className="live live-connected" data-testid="chat-live">
-      <span className="live-dot" aria-hidden="true" /> {state === 'connected' ? 'Following live' : 'Connecting…'}
+    <span className={`live ${down ? 'live-reconnecting' : 'live-connected'}`} data-testid={down ? 'chat-live-down' : 'chat-live'}>
+      <span className="live-dot" aria-hidden="true" />{' '}
+      {state === 'failed' ? 'Not following' : state === 'reconnecting' ? 'Reconnecting' : state === 'connected' ? 'Following live' : 'Connecting…'}
     </span>
+  );
+}
+
+/** Next to the message box, where the eye is: live updates are interrupted, and what that means. */
+function ReconnectingNotice() {
+  const { status } = useApi();
+  const state = useSyncExternalStore(status.subscribe, status.get);
+  if (state !== 'reconnecting' && state !== 'failed') return null;
+  return (
+    <p className={`notice tone-${state === 'failed' ? 'bad' : 'warn'} chat-reconnecting`} role="status" data-testid="chat-reconnecting">
+      {state === 'failed' ? (
+        <>Live updates stopped: the server closed the connection. Reload the page to follow this conversation again.</>
+      ) : (
+        <>
+          <span className="spinner" aria-hidden="true" /> Reconnecting… What you send still goes out; answers and progress appear here as soon as
+          the connection is back.
+        </>
+      )}
+    </p>
   );
 }
 
@@ -207,7 +216,7 @@ function MemoryPanel({ sessionId, session, onCleared }: { sessionId: string; ses
   const facts = Object.entries((session.memory.facts ?? {}) as Record<string, Json>);
   return (
     <details className="chat-memory">
-      <summary>Memory{session.memory.empty ? ' (empty)' : ` (${facts.length} fact${facts.length === 1 ? '' : 's'})`}</summary>
+      <summary>Memory{session.memory.empty ? ' (empty)' : facts.length > 0 ? ` (${facts.length} fact${facts.length === 1 ? '' : 's'})` : ''}</summary>
       <div className="chat-memory-body card">
         {session.memory.empty ? (
           <p className="muted small">Nothing remembered yet. What you name (a service, an environment) is kept for "again" and "same but in prod".</p>
