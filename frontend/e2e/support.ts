@@ -1,8 +1,9 @@
 // Browser-test support: launches the system Chromium through playwright-core, signs demo
 // users in through the sign-in page (each in its own browser context), fails a test on any
-// console error or page error, and keeps screenshots under test-results/screenshots/.
+// console error or page error, and keeps screenshots under test-results/screenshots/ (and the
+// README's pictures under docs/ when UPDATE_DOCS=1).
 
-import { mkdirSync } from 'node:fs';
+import { copyFileSync, mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type BrowserContext, type Locator, type Page } from 'playwright-core';
@@ -61,6 +62,20 @@ export async function signIn(browser: Browser, email: string, viewport?: { width
 
 export async function shoot(page: Page, name: string, fullPage = true): Promise<void> {
   await page.screenshot({ path: join(SCREENSHOTS, `${name}.png`), fullPage });
+}
+
+/** A screenshot shown in the README: kept with the others, copied to docs/ when asked to. */
+export async function shootForDocs(page: Page, name: string): Promise<void> {
+  await shoot(page, name, false);
+  if (process.env.UPDATE_DOCS === '1') copyFileSync(join(SCREENSHOTS, `${name}.png`), join(here, '..', 'docs', `${name}.png`));
+}
+
+/** A GraphQL call as the signed-in user of `page` (for setting up what a test needs). */
+export async function gql<T>(page: Page, query: string, variables: Record<string, unknown> = {}): Promise<T> {
+  const res = await page.request.post('/graphql', { data: { query, variables } });
+  const body = (await res.json()) as { data?: T; errors?: unknown[] };
+  if (!res.ok() || body.errors?.length || !body.data) throw new Error(`GraphQL failed: ${JSON.stringify(body.errors ?? res.status())}`);
+  return body.data;
 }
 
 /** A screenshot of one element. */
