@@ -223,7 +223,7 @@ describe('chat', () => {
     "streams a model's reply, shows two agents' proposals side by side, and runs the one the owner chooses",
     async () => {
       // Two agents in a project of their own: the phrasebook (aliases) and a model (the
-      // scripted endpoint scripts/test-frontend starts), with the owner choosing.
+      // scripted endpoint scripts/test-frontend starts), the conversation's owner choosing.
       const id = unique();
       const slug = `chat-agents-${id}`;
       const [phrasebook, model] = [`phrasebook-${id}`, `model-${id}`];
@@ -231,17 +231,28 @@ describe('chat', () => {
       await gql(alice.page, 'mutation($input: CreateProjectInput!) { createProject(input: $input) { id } }', {
         input: { org: 'demo', slug, name: `Agents ${id}` },
       });
+      // Alice sets them up from the chat screen: two agents, then the project's arbitration.
+      await alice.page.goto(`/orgs/demo/projects/${slug}/chat`);
+      const panel = alice.page.locator('details.chat-agents');
+      await panel.locator('summary').click();
       for (const [name, planner] of [
         [phrasebook, 'ALIAS'],
         [model, 'LLM'],
-      ]) {
-        await gql(alice.page, 'mutation($input: CreateAgentInput!) { createAgent(input: $input) { id } }', {
-          input: { org: 'demo', name, planner, role: ['service.*'] },
-        });
+      ] as const) {
+        await panel.getByLabel('Agent name').fill(name);
+        await panel.getByLabel('Planner').selectOption(planner);
+        await panel.getByLabel('May propose (action globs, comma-separated)').fill('service.*');
+        await panel.getByRole('button', { name: 'Create agent' }).click();
+        await panel.getByRole('button', { name: `Turn ${name} off` }).waitFor();
       }
-      await gql(alice.page, 'mutation($input: SetProjectAgentsInput!) { setProjectAgents(input: $input) { strategy } }', {
-        input: { org: 'demo', project: slug, agents: [phrasebook, model], strategy: 'HUMAN_CHOICE' },
-      });
+      await panel.getByRole('checkbox', { name: new RegExp(`^${phrasebook}`) }).check();
+      await panel.getByRole('checkbox', { name: new RegExp(`^${model}`) }).check();
+      expect(await panel.getByTestId('agent-order').textContent()).toBe(`Order: ${phrasebook} → ${model}`);
+      await panel.getByLabel('Arbitration').selectOption('HUMAN_CHOICE');
+      await panel.getByRole('button', { name: 'Save agents' }).click();
+      await expect.poll(() => alice.page.getByRole('region', { name: 'New conversation' }).textContent()).toContain(`${model} (llm) · human-choice`);
+      expect(await unlabelledControls(alice.page)).toEqual([]);
+      await shoot(alice.page, 'chat-agents');
 
       const bob = track(await signIn(browser, 'bob@demo.test'));
       const { page } = bob;

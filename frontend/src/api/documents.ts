@@ -507,3 +507,34 @@ export const CHOOSE_PROPOSAL = /* GraphQL */ `
     chooseProposal(sessionId: $sessionId, proposalId: $proposalId) { id status }
   }
 `;
+
+const AGENT_FIELDS = 'id name description planner role enabled';
+
+export const CHAT_AGENTS = /* GraphQL */ `
+  query ChatAgents($org: String!, $project: String!) {
+    agents(org: $org) { ${AGENT_FIELDS} }
+    org(slug: $org) {
+      id
+      agentManage: viewerCan(operation: "agent.manage")
+      projectAgents: viewerCan(operation: "project.agents", project: $project)
+    }
+    project(org: $org, slug: $project) {
+      id
+      chatSettings { strategy strategyLabel consensus agents { ${AGENT_FIELDS} } }
+    }
+  }
+`;
+
+export const CREATE_AGENT = /* GraphQL */ `
+  mutation CreateAgent($input: CreateAgentInput!) { createAgent(input: $input) { ${AGENT_FIELDS} } }
+`;
+
+export const UPDATE_AGENT = /* GraphQL */ `
+  mutation UpdateAgent($input: UpdateAgentInput!) { updateAgent(input: $input) { ${AGENT_FIELDS} } }
+`;
+
+export const SET_PROJECT_AGENTS = /* GraphQL */ `
+  mutation SetProjectAgents($input: SetProjectAgentsInput!) {
+    setProjectAgents(input: $input) { strategy strategyLabel consensus agents { ${AGENT_FIELDS} } }
+  }
+`;

@@ -505,9 +505,18 @@ export interface ChatSession extends ChatSessionSummary {
   pendingChoice: { strategy: string; proposals: { id: string; agent: string; eligible: boolean }[] } | null;
 }
 
+export interface Agent {
+  id: string;
+  name: string;
+  description: string;
+  planner: 'ALIAS' | 'LLM';
+  role: string[];
+  enabled: boolean;
+}
+
 export interface ChatSettings {
   strategy: string;
   strategyLabel: string;
   consensus: number | null;
-  agents: { id: string; name: string; planner: string; description: string; enabled: boolean }[];
+  agents: Pick<Agent, 'id' | 'name' | 'planner' | 'description' | 'enabled'>[];
 }

@@ -12,6 +12,7 @@ import { Loading, ProblemNote } from '../../components/ProblemNote';
 import { exampleFromAlias, titleFrom } from '../../lib/chat';
 import { relativeTime } from '../../lib/format';
 import { useWorkspace } from '../../session';
+import { AgentsPanel } from './AgentsPanel';
 import { ChatSessionView } from './ChatSessionView';
 
 export function ChatPage() {
@@ -185,6 +186,7 @@ function NewConversation({ org, project, canWrite }: { org: string; project: str
       ) : (
         <p className="notice tone-neutral">You may read this project's conversations but not start one. Pick a conversation to follow it.</p>
       )}
+      <AgentsPanel org={org} project={project} />
     </div>
   );
 }
