@@ -42,11 +42,13 @@ function ConversationList({ org, project, current, canWrite }: { org: string; pr
   const id = useId();
   const { activity } = useWorkspace();
   const [mine, setMine] = useState(false);
+  const [after, setAfter] = useState<string | null>(null);
   const [{ data, error, fetching }, refetch] = useQuery<{ project: { chatSessions: Connection<ChatSessionSummary> } }>({
     query: CHAT_SESSIONS,
-    variables: { org, project, mine, after: null },
+    variables: { org, project, mine, after },
     requestPolicy: 'cache-and-network',
   });
+  useEffect(() => setAfter(null), [mine, project]);
   // New conversations (here or by colleagues) appear with the org's activity and on navigation.
   useEffect(() => {
     refetch({ requestPolicy: 'network-only' });
@@ -83,6 +85,16 @@ function ConversationList({ org, project, current, canWrite }: { org: string; pr
           </li>
         ))}
       </ul>
+      {data?.project.chatSessions.pageInfo.hasNextPage && (
+        <button type="button" className="btn btn-ghost" onClick={() => setAfter(data.project.chatSessions.pageInfo.endCursor)}>
+          Older conversations
+        </button>
+      )}
+      {after && (
+        <button type="button" className="btn btn-ghost" onClick={() => setAfter(null)}>
+          Back to newest
+        </button>
+      )}
     </nav>
   );
 }
