@@ -143,6 +143,27 @@ async fn plan_events_replay_what_was_missed_then_go_live() {
     }
     assert_eq!(last_status, "succeeded");
 
+    // Replayed from the start after it finished: each event carries the status right after it.
+    let mut ws3 = connect(&app).await;
+    init(&mut ws3, json!({"authorization": format!("Bearer {}", app.admin_key)})).await.unwrap();
+    let replay = json!({"id": "r", "type": "subscribe", "payload": {"query": "subscription($id: ID!) { planEvents(planId: $id) { status event { kind } } }", "variables": {"id": id}}});
+    ws3.send(Message::Text(replay.to_string().into())).await.unwrap();
+    let mut statuses = Vec::new();
+    loop {
+        let msg = next_json(&mut ws3).await.expect("replayed event");
+        let update = &msg["payload"]["data"]["planEvents"];
+        statuses.push((
+            update["event"]["kind"].as_str().unwrap().to_string(),
+            update["status"].as_str().unwrap().to_string(),
+        ));
+        if update["event"]["kind"] == "Succeeded" {
+            break;
+        }
+    }
+    assert_eq!(statuses[0].1, "approved", "{statuses:?}");
+    assert!(statuses.iter().any(|(k, s)| k == "GateOpened" && s == "pending_approval"), "{statuses:?}");
+    assert_eq!(statuses.last().unwrap().1, "succeeded");
+
     // Someone from another organization cannot subscribe to it.
     let (_, other) = other_org(&app).await;
     let mut ws2 = connect(&app).await;

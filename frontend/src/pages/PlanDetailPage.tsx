@@ -66,7 +66,9 @@ function PlanDetail() {
     if (refreshTimer.current) clearTimeout(refreshTimer.current);
   }, []);
 
-  const status = liveStatus ?? plan?.status ?? '';
+  // A finished status read from the server is final whatever the stream last said (a burst of
+  // events may reach the screen as its last-but-one).
+  const status = plan && isTerminal(plan.status) ? plan.status : (liveStatus ?? plan?.status ?? '');
   const finished = isTerminal(status);
   const eligible = useMemo(() => !!data?.approvalRequests.some((p) => p.id === planId), [data, planId]);
 

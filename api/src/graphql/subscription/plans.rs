@@ -43,15 +43,28 @@ impl PlanSubscription {
         let plan = plans::find(&app, &access, id).await?;
         // Subscribe before reading the backlog so nothing falls between the two.
         let rx = app.bus.subscribe();
-        let backlog: Vec<_> =
-            store::load(&app.db, org, id).await?.into_iter().filter(|e| after.is_none_or(|a| e.seq > a)).collect();
-        let status_now = plan.status.clone();
-        let last_seq = backlog.last().map(|e| e.seq).or(after).unwrap_or(0);
+        // Each replayed event carries the status right after it, folded from the log itself: the
+        // plan row read above may be older than the log (a run can commit in between), and a
+        // stale status on the last replayed event would stick, since live events up to it are
+        // skipped.
+        let rows = store::load(&app.db, org, id).await?;
+        let mut view = crate::engine::reducer::PlanView::new(store::steps_of(&plan)?.len());
+        let mut backlog_items = Vec::new();
+        let mut last_seq = after.unwrap_or(0);
+        for e in &rows {
+            let event = store::decode(e)?;
+            crate::engine::reducer::apply(&mut view, &event)
+                .map_err(|why| crate::error::Error::internal(format!("plan {id} log does not fold: {why}")))?;
+            if after.is_none_or(|a| e.seq > a) {
+                last_seq = e.seq;
+                backlog_items.push(PlanUpdate {
+                    plan_id: ID(id.to_string()),
+                    status: view.status.as_str().to_string(),
+                    event: e.into(),
+                });
+            }
+        }
         let project = plan.project_id;
-        let backlog_items: Vec<PlanUpdate> = backlog
-            .iter()
-            .map(|e| PlanUpdate { plan_id: ID(id.to_string()), status: status_now.clone(), event: e.into() })
-            .collect();
         let live = futures_util::stream::unfold((rx, last_seq), move |(mut rx, mut last)| {
             let app = app.clone();
             let principal = principal.clone();
