@@ -71,9 +71,14 @@ async fn decide_approval(
     access.permit(Domain::Project(p.project_id), op)?;
     // This approval may queue the plan, reserving its budget: lock the ledgers before anything
     // is audited (the lock order every writer follows).
-    let queues_itself = approve && p.run_when_approved && p.cost > 0.0;
-    let policy = app.policies.effective(w.txn(), p.org_id, Some(p.project_id)).await?;
-    if queues_itself {
+    // Only an approval of a plan that runs when approved needs the policy (its budgets).
+    let policy = match approve && p.run_when_approved {
+        true => Some(app.policies.effective(w.txn(), p.org_id, Some(p.project_id)).await?),
+        false => None,
+    };
+    if let Some(policy) = &policy
+        && p.cost > 0.0
+    {
         budget::lock_ledgers(w.txn(), p.org_id, p.project_id, &policy.effective, w.now()).await?;
     }
     if view.status != PlanStatus::PendingApproval {
@@ -139,7 +144,9 @@ async fn decide_approval(
     let now = w.now();
     if view.status == PlanStatus::Queued && was_gate {
         queue::enqueue(w.txn(), p.org_id, p.id, now, now).await?;
-    } else if view.status == PlanStatus::Approved && p.run_when_approved {
+    } else if view.status == PlanStatus::Approved
+        && let Some(policy) = &policy
+    {
         match budget::reserve(&mut w, &p, &policy.effective).await? {
             budget::Reserved::Yes => {
                 store::append(&mut w, &mut p, &mut view, vec![PlanEvent::Queued { by: principal.actor() }]).await?;

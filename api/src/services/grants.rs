@@ -9,15 +9,15 @@
 //! at the moment of every decision, not only when the cleanup sweep marks it expired.
 
 use chrono::{DateTime, Duration, Utc};
-use praetor_entities::{ProjectId, RoleGrantId, TenantScoped, group, project, role_grant, service_account};
+use praetor_entities::{ProjectId, RoleGrantId, TenantScoped, project, role_grant};
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set};
 use serde_json::json;
 
 use super::roles::BindingSubject;
-use super::{users, validate};
+use super::validate;
 use crate::AppState;
 use crate::audit::{Entry, canonical_json};
-use crate::authz::{BUILTIN_ROLES, Domain, OrgAccess};
+use crate::authz::{Domain, OrgAccess};
 use crate::error::{Error, Result};
 
 /// The longest grant when no policy says otherwise.
@@ -55,15 +55,7 @@ fn domain_of(project: Option<ProjectId>) -> Domain {
 
 /// Grants (or asks for) `req.role`. Returns the grant, `pending` when it needs approval.
 pub async fn grant(app: &AppState, access: &OrgAccess, req: Request) -> Result<role_grant::Model> {
-    if !BUILTIN_ROLES.contains(&req.role.as_str()) {
-        return Err(Error::validation(
-            "role",
-            format!("unknown role `{}`; known roles: {}", req.role, BUILTIN_ROLES.join(", ")),
-        ));
-    }
-    if req.project.is_some() && ["org_admin", "org_member"].contains(&req.role.as_str()) {
-        return Err(Error::validation("project", format!("`{}` can only be granted org-wide", req.role)));
-    }
+    super::roles::check_role(&req.role, req.project.is_some(), "granted org-wide")?;
     if let Some(p) = req.project {
         super::projects::find_by_id(app, access, p).await?;
     }
@@ -95,40 +87,23 @@ pub async fn grant(app: &AppState, access: &OrgAccess, req: Request) -> Result<r
     let principal = access.principal();
     let mut w = app.write(principal.chain()).await?;
     let org = access.org_id();
-    let (kind, id, label) = match req.subject {
-        BindingSubject::UserEmail(email) => {
-            let email = validate::email("subject.userEmail", &email)?;
-            let is_me = principal.user().is_some_and(|u| u.email.eq_ignore_ascii_case(&email));
-            if !may_bind && !is_me {
+    // Without `role.bind` one may only ask for oneself.
+    match &req.subject {
+        BindingSubject::UserEmail(email) if !may_bind => {
+            let email = validate::email("subject.userEmail", email)?;
+            if !principal.user().is_some_and(|u| u.email.eq_ignore_ascii_case(&email)) {
                 return Err(Error::forbidden(format!(
                     "without `role.bind` in {} you may only ask for access for yourself",
                     if req.project.is_some() { "the project" } else { "the organization" }
                 )));
             }
-            let u = users::find_or_provision(&mut w, org, &email).await?;
-            ("user", u.id.0, u.email)
         }
-        other if !may_bind => {
-            drop(other);
+        _ if !may_bind => {
             return Err(Error::forbidden("granting to a group or service account needs `role.bind`"));
         }
-        BindingSubject::Group(g) => {
-            let g = group::Entity::find_in_org(org)
-                .filter(group::Column::Id.eq(g))
-                .one(w.txn())
-                .await?
-                .ok_or_else(|| Error::not_found("group"))?;
-            ("group", g.id.0, g.name)
-        }
-        BindingSubject::ServiceAccount(sa) => {
-            let sa = service_account::Entity::find_in_org(org)
-                .filter(service_account::Column::Id.eq(sa))
-                .one(w.txn())
-                .await?
-                .ok_or_else(|| Error::not_found("service account"))?;
-            ("service_account", sa.id.0, sa.name)
-        }
-    };
+        _ => {}
+    }
+    let (kind, id, label) = super::roles::resolve_subject(&mut w, org, req.subject).await?;
     let needs_approval = !may_bind || policy_needs_approval;
     let status = if needs_approval { "pending" } else { "active" };
     let grant = role_grant::ActiveModel {

@@ -33,15 +33,7 @@ pub async fn bind(
     role: &str,
     project: Option<ProjectId>,
 ) -> Result<role_binding::Model> {
-    if !BUILTIN_ROLES.contains(&role) {
-        return Err(Error::validation(
-            "role",
-            format!("unknown role `{role}`; known roles: {}", BUILTIN_ROLES.join(", ")),
-        ));
-    }
-    if project.is_some() && ORG_ONLY_ROLES.contains(&role) {
-        return Err(Error::validation("project", format!("`{role}` can only be bound for the whole organization")));
-    }
+    check_role(role, project.is_some(), "bound for the whole organization")?;
     if let Some(p) = project {
         project::Entity::find_in_org(access.org_id())
             .filter(project::Column::Id.eq(p))
@@ -53,29 +45,7 @@ pub async fn bind(
     let permit = access.permit(domain, "role.bind")?;
     let mut w = app.write(permit.principal().chain()).await?;
     let org = permit.org_id();
-    let (kind, id, label) = match subject {
-        BindingSubject::UserEmail(email) => {
-            let email = validate::email("subject.userEmail", &email)?;
-            let u = users::find_or_provision(&mut w, org, &email).await?;
-            ("user", u.id.0, u.email)
-        }
-        BindingSubject::Group(g) => {
-            let g = group::Entity::find_in_org(org)
-                .filter(group::Column::Id.eq(g))
-                .one(w.txn())
-                .await?
-                .ok_or_else(|| Error::not_found("group"))?;
-            ("group", g.id.0, g.name)
-        }
-        BindingSubject::ServiceAccount(sa) => {
-            let sa = service_account::Entity::find_in_org(org)
-                .filter(service_account::Column::Id.eq(sa))
-                .one(w.txn())
-                .await?
-                .ok_or_else(|| Error::not_found("service account"))?;
-            ("service_account", sa.id.0, sa.name)
-        }
-    };
+    let (kind, id, label) = resolve_subject(&mut w, org, subject).await?;
     let binding = role_binding::ActiveModel {
         id: Set(RoleBindingId::generate()),
         org_id: Set(org),
@@ -101,6 +71,54 @@ pub async fn bind(
     .await?;
     w.commit().await?;
     Ok(binding)
+}
+
+/// Checks that `role` exists and, for a project scope, is not one that only applies to the whole
+/// organization (`org_only` completes "`role` can only be …").
+pub fn check_role(role: &str, in_project: bool, org_only: &str) -> Result<()> {
+    if !BUILTIN_ROLES.contains(&role) {
+        return Err(Error::validation(
+            "role",
+            format!("unknown role `{role}`; known roles: {}", BUILTIN_ROLES.join(", ")),
+        ));
+    }
+    if in_project && ORG_ONLY_ROLES.contains(&role) {
+        return Err(Error::validation("project", format!("`{role}` can only be {org_only}")));
+    }
+    Ok(())
+}
+
+/// The subject of a binding or grant in `org`: its kind, id and the name people know it by.
+/// A user is provisioned by e-mail if unknown; a group or service account of another
+/// organization is NOT_FOUND.
+pub async fn resolve_subject(
+    w: &mut super::Write<'_>,
+    org: praetor_entities::OrgId,
+    subject: BindingSubject,
+) -> Result<(&'static str, uuid::Uuid, String)> {
+    Ok(match subject {
+        BindingSubject::UserEmail(email) => {
+            let email = validate::email("subject.userEmail", &email)?;
+            let u = users::find_or_provision(w, org, &email).await?;
+            ("user", u.id.0, u.email)
+        }
+        BindingSubject::Group(g) => {
+            let g = group::Entity::find_in_org(org)
+                .filter(group::Column::Id.eq(g))
+                .one(w.txn())
+                .await?
+                .ok_or_else(|| Error::not_found("group"))?;
+            ("group", g.id.0, g.name)
+        }
+        BindingSubject::ServiceAccount(sa) => {
+            let sa = service_account::Entity::find_in_org(org)
+                .filter(service_account::Column::Id.eq(sa))
+                .one(w.txn())
+                .await?
+                .ok_or_else(|| Error::not_found("service account"))?;
+            ("service_account", sa.id.0, sa.name)
+        }
+    })
 }
 
 /// Removes a binding. Needs `role.bind` in the binding's scope. The organization's last
