@@ -21,26 +21,37 @@ type Answer = dyn Fn(&Value) -> Vec<String> + Send + Sync;
 struct Shared {
     answer: Arc<Answer>,
     requests: Arc<Mutex<Vec<(HeaderMap, Value)>>>,
+    gate: Arc<tokio::sync::Semaphore>,
 }
 
 pub struct Scripted {
     /// `http://127.0.0.1:PORT/v1`
     pub base_url: String,
     requests: Arc<Mutex<Vec<(HeaderMap, Value)>>>,
+    gate: Arc<tokio::sync::Semaphore>,
 }
+
+/// In a script, stops the stream there until [`Scripted::release`] (a model pausing mid-answer).
+pub const HOLD: &str = "(hold)";
 
 impl Scripted {
     /// A server answering each request with the server-sent events `answer` returns for it.
     pub async fn start(answer: impl Fn(&Value) -> Vec<String> + Send + Sync + 'static) -> Self {
         let requests = Arc::new(Mutex::new(Vec::new()));
-        let shared = Shared { answer: Arc::new(answer), requests: requests.clone() };
+        let gate = Arc::new(tokio::sync::Semaphore::new(0));
+        let shared = Shared { answer: Arc::new(answer), requests: requests.clone(), gate: gate.clone() };
         let app = Router::new().route("/v1/chat/completions", post(complete)).with_state(shared);
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
         tokio::spawn(async move {
             let _ = axum::serve(listener, app).await;
         });
-        Self { base_url: format!("http://{addr}/v1"), requests }
+        Self { base_url: format!("http://{addr}/v1"), requests, gate }
+    }
+
+    /// Lets one stream held at a [`HOLD`] go on.
+    pub fn release(&self) {
+        self.gate.add_permits(1);
     }
 
     pub fn requests(&self) -> Vec<(HeaderMap, Value)> {
@@ -52,10 +63,22 @@ async fn complete(State(shared): State<Shared>, headers: HeaderMap, body: String
     let body: Value = serde_json::from_str(&body).unwrap_or(Value::String(body));
     let events = (shared.answer)(&body);
     shared.requests.lock().unwrap().push((headers, body));
-    let stream = futures_util::stream::iter(events).then(|e| async move {
-        tokio::time::sleep(Duration::from_millis(5)).await;
-        Ok::<_, Infallible>(format!("data: {e}\n\n"))
-    });
+    let gate = shared.gate.clone();
+    let stream = futures_util::stream::iter(events)
+        .then(move |e| {
+            let gate = gate.clone();
+            async move {
+                if e == HOLD {
+                    if let Ok(permit) = gate.acquire().await {
+                        permit.forget();
+                    }
+                    return None;
+                }
+                tokio::time::sleep(Duration::from_millis(5)).await;
+                Some(Ok::<_, Infallible>(format!("data: {e}\n\n")))
+            }
+        })
+        .filter_map(std::future::ready);
     Response::builder().header(header::CONTENT_TYPE, "text/event-stream").body(Body::from_stream(stream)).unwrap()
 }
 

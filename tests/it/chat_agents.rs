@@ -1,6 +1,7 @@
 //! Agents in chat: several agents propose, each proposal is simulated and ranked, a strategy
 //! (or the person) picks one; roles limit what an agent proposes and disabling an agent stops
-//! its plans; the LLM planner streams its text and a malformed tool call proposes nothing.
+//! its plans; the LLM planner streams its text (from its start to someone who opens the
+//! conversation mid-answer) and a malformed tool call proposes nothing.
 
 use praetor_tests::chat::{ChatStream, last, one, say, session};
 use praetor_tests::scripted::{self, Scripted};
@@ -234,6 +235,59 @@ async fn roles_limit_proposals_and_a_disabled_agent_stops_its_plan() {
         (Some("state.set"), Some("alias"))
     );
     assert_eq!(p["steps"][0]["params"], json!({"key": "mode", "value": "maintenance"}));
+}
+
+#[tokio::test]
+async fn a_subscriber_arriving_mid_answer_sees_the_text_from_its_start() {
+    let model = Scripted::start(|_| {
+        vec![
+            scripted::text("Deploying web "),
+            scripted::text("to staging, "),
+            scripted::HOLD.into(),
+            scripted::text("then checking it."),
+            scripted::call(0, Some("deploy_web"), "{\"service\": \"web\"}"),
+            scripted::finish("tool_calls"),
+            scripted::DONE.into(),
+        ]
+    })
+    .await;
+    let app = spawn_with(SpawnOptions { llm_base_url: Some(model.base_url.clone()), ..Default::default() }).await;
+    app.with_example_policies().await;
+    agent(&app, "gpt", "LLM", &["deploy.*"]).await;
+    use_agents(&app, "web", &["gpt"], "FIRST_VALID", None).await;
+    let (bob, _) = app.user_with_role("operator", None).await;
+    let s = session(&app, &bob, "web").await;
+    let mut early = ChatStream::open(app.addr, &bob, &s, None).await;
+    let asked = say(&app, &bob, &s, "deploy web to staging").await;
+
+    // The model said something, then paused (composing its tool call): what it said is out,
+    // without waiting for more.
+    while early.next().await["kind"] != "TEXT_DELTA" {}
+    assert!(early.deltas[0]["text"].as_str().unwrap().starts_with("Deploying web "), "{:?}", early.deltas);
+
+    // Someone opening the conversation now gets that text first, then the rest live.
+    let mut late = ChatStream::open(app.addr, &bob, &s, None).await;
+    let first = late.next().await;
+    assert_eq!(first["kind"], "USER_MESSAGE");
+    let second = late.next().await;
+    assert_eq!((second["kind"].as_str(), second["seq"].as_i64()), (Some("TEXT_DELTA"), Some(asked)));
+    assert!(second["text"].as_str().unwrap().starts_with("Deploying web "), "{second}");
+    assert_eq!(second["fromStart"], true);
+    model.release();
+    let answer = late.answer(asked).await;
+    let streamed: String = late.deltas.iter().map(|d| d["text"].as_str().unwrap()).collect();
+    assert_eq!(streamed, "Deploying web to staging, then checking it.");
+    assert!(late.deltas[1..].iter().all(|d| d["fromStart"] == false), "{:?}", late.deltas);
+    one(&answer, "PLAN_PROPOSED");
+    early.answer(asked).await;
+    let streamed: String = early.deltas.iter().map(|d| d["text"].as_str().unwrap()).collect();
+    assert_eq!(streamed, "Deploying web to staging, then checking it.");
+
+    // Once the answer is stored it holds the text: a newcomer replays it and no streamed text.
+    let mut after = ChatStream::open(app.addr, &bob, &s, None).await;
+    let replayed = after.answer(asked).await;
+    assert!(after.deltas.is_empty(), "{:?}", after.deltas);
+    assert!(last(&replayed, "MESSAGE_COMPLETED").unwrap()["text"].as_str().unwrap().contains("then checking it."));
 }
 
 #[tokio::test]

@@ -5,7 +5,7 @@
 //! agents every proposal is kept in the session (and the audit log), chosen or not.
 
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use futures_util::future::join_all;
 use praetor_entities::{ChatProposalId, OrgId};
@@ -49,41 +49,66 @@ pub async fn catalog_for(turn: &Turn<'_>) -> Result<Catalog> {
 }
 
 /// Forwards a planner's streamed text to the session, a few hundred characters or 50 ms at a
-/// time (a token per notification would flood other nodes).
-struct Deltas {
+/// time (a token per notification would flood other nodes). Text never waits longer than that:
+/// a model that pauses mid-answer (composing a tool call) has what it said so far sent by a
+/// timer.
+#[derive(Clone)]
+struct Deltas(Arc<DeltasInner>);
+
+struct DeltasInner {
     app: Arc<AppState>,
     org: OrgId,
     session: praetor_entities::ChatSessionId,
     after_seq: i64,
     agent: String,
-    buffer: tokio::sync::Mutex<(String, Instant)>,
+    /// Text not sent yet, and whether a timer will send it. Held while sending, so what is
+    /// sent goes out in the order it was said.
+    buffer: tokio::sync::Mutex<Buffered>,
+}
+
+#[derive(Default)]
+struct Buffered {
+    text: String,
+    timer: bool,
 }
 
 const DELTA_CHARS: usize = 256;
 const DELTA_EVERY: Duration = Duration::from_millis(50);
 
 impl Deltas {
+    fn new(
+        app: Arc<AppState>,
+        org: OrgId,
+        session: praetor_entities::ChatSessionId,
+        after_seq: i64,
+        agent: String,
+    ) -> Self {
+        Self(Arc::new(DeltasInner { app, org, session, after_seq, agent, buffer: Default::default() }))
+    }
+
     async fn send(&self, text: String) {
         if text.is_empty() {
             return;
         }
+        let me = &self.0;
         let event = Event::ChatDelta(ChatDelta {
-            org: self.org,
-            session: self.session,
-            after_seq: self.after_seq,
-            agent: self.agent.clone(),
+            org: me.org,
+            session: me.session,
+            after_seq: me.after_seq,
+            agent: me.agent.clone(),
             text,
         });
-        if let Err(e) =
-            crate::events::fanout::notify(&self.app.db, self.app.bus.node(), std::slice::from_ref(&event)).await
+        if let Err(e) = crate::events::fanout::notify(&me.app.db, me.app.bus.node(), std::slice::from_ref(&event)).await
         {
             tracing::debug!("streamed text not announced to other nodes: {e}");
         }
-        self.app.bus.publish(event);
+        me.app.bus.publish(event);
     }
 
+    /// Sends what is buffered now.
     async fn flush(&self) {
-        let text = std::mem::take(&mut self.buffer.lock().await.0);
+        let mut b = self.0.buffer.lock().await;
+        let text = std::mem::take(&mut b.text);
         self.send(text).await;
     }
 }
@@ -91,18 +116,21 @@ impl Deltas {
 #[async_trait::async_trait]
 impl DeltaSink for Deltas {
     async fn delta(&self, text: &str) {
-        let ready = {
-            let mut b = self.buffer.lock().await;
-            b.0.push_str(text);
-            if b.0.len() >= DELTA_CHARS.min(crate::events::fanout::MAX_DELTA_BYTES) || b.1.elapsed() >= DELTA_EVERY {
-                b.1 = Instant::now();
-                Some(std::mem::take(&mut b.0))
-            } else {
-                None
-            }
-        };
-        if let Some(t) = ready {
-            self.send(t).await;
+        let mut b = self.0.buffer.lock().await;
+        b.text.push_str(text);
+        if b.text.len() >= DELTA_CHARS.min(crate::events::fanout::MAX_DELTA_BYTES) {
+            let text = std::mem::take(&mut b.text);
+            self.send(text).await;
+        } else if !b.timer {
+            b.timer = true;
+            let me = self.clone();
+            tokio::spawn(async move {
+                tokio::time::sleep(DELTA_EVERY).await;
+                let mut b = me.0.buffer.lock().await;
+                b.timer = false;
+                let text = std::mem::take(&mut b.text);
+                me.send(text).await;
+            });
         }
     }
 }
@@ -138,14 +166,8 @@ pub async fn plan(turn: &mut Turn<'_>, text: &str) -> Result<Reply> {
     let (who, strategy) = participants(turn).await?;
     let runs = who.iter().map(|(identity, kind)| {
         let agent = Agent::new(identity.name.clone(), identity.role.clone(), turn.app.chat.planner(kind));
-        let sink = Deltas {
-            app: turn.app.clone(),
-            org: turn.access.org_id(),
-            session: turn.session.id,
-            after_seq: turn.seq,
-            agent: identity.name.clone(),
-            buffer: tokio::sync::Mutex::new((String::new(), Instant::now())),
-        };
+        let sink =
+            Deltas::new(turn.app.clone(), turn.access.org_id(), turn.session.id, turn.seq, identity.name.clone());
         let (catalog, memory) = (&catalog, &turn.memory);
         async move {
             let outcome = agent.propose(text, catalog, memory, &sink).await;

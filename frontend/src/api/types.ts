@@ -460,6 +460,9 @@ export interface ChatEvent {
   seq: number;
   kind: ChatEventKind;
   ephemeral: boolean;
+  /** Streamed text that is all an agent has said so far in its answer (what a subscriber
+   * arriving mid-answer gets first): it replaces the stream rather than extending it. */
+  fromStart?: boolean;
   createdAt: string;
   role: 'USER' | 'ASSISTANT' | 'SYSTEM' | null;
   text: string | null;

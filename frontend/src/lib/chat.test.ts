@@ -105,6 +105,18 @@ describe('applyChatEvents', () => {
     expect(log.streams).toEqual([]);
   });
 
+  it('text from the start of an answer (sent again on reconnecting mid-answer) replaces what was held', () => {
+    let log = applyChatEvents(EMPTY_LOG, [user(1, 'restart api'), delta(1, 'gpt', 'Restarting api ')]);
+    log = applyChatEvents(log, [
+      ev(1, 'TEXT_DELTA', { role: 'ASSISTANT', agent: 'gpt', text: 'Restarting api together', fromStart: true }),
+      delta(1, 'gpt', ' with its worker'),
+    ]);
+    expect(log.streams).toEqual([{ agent: 'gpt', after: 1, text: 'Restarting api together with its worker' }]);
+    // First seen that way (opened mid-answer), it starts the stream.
+    const fresh = applyChatEvents(EMPTY_LOG, [user(1, 'restart api'), ev(1, 'TEXT_DELTA', { role: 'ASSISTANT', agent: 'gpt', text: 'Restarting', fromStart: true })]);
+    expect(fresh.streams).toEqual([{ agent: 'gpt', after: 1, text: 'Restarting' }]);
+  });
+
   it('a ranking of several agents also ends what they streamed', () => {
     let log = applyChatEvents(EMPTY_LOG, [user(1, 'restart api'), delta(1, 'gpt', 'Restarting api')]);
     log = applyChatEvents(log, [ev(2, 'PROPOSALS_RANKED', { inReplyTo: 1, arbitration: { strategy: 'human-choice', reason: '', chosenProposalId: null, proposals: [] } })]);

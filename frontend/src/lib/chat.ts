@@ -53,10 +53,12 @@ export function applyChatEvents(log: ChatLog, incoming: ChatEvent[]): ChatLog {
       if (events.some((x) => x.seq > e.seq && TURN_ENDS.has(x.kind))) continue;
       const agent = e.agent ?? 'assistant';
       const i = streams.findIndex((s) => s.agent === agent && s.after === e.seq);
+      // Text from the answer's start (sent on (re)subscribing mid-answer) replaces what is held.
+      const text = e.text;
       streams =
         i >= 0
-          ? streams.map((s, j) => (j === i ? { ...s, text: s.text + e.text } : s))
-          : [...streams, { agent, after: e.seq, text: e.text }];
+          ? streams.map((s, j) => (j === i ? { ...s, text: e.fromStart ? text : s.text + text } : s))
+          : [...streams, { agent, after: e.seq, text }];
       continue;
     }
     const before = events;

@@ -37,7 +37,8 @@ pub enum ChatEventKind {
     /// What the person typed.
     UserMessage,
     /// Part of an answer, streamed before it is complete; not stored (the completed message
-    /// carries the whole text), never replayed, and it does not advance the cursor.
+    /// carries the whole text) and it does not advance the cursor. Not replayed either, except
+    /// that a subscriber arriving while an answer streams first gets the text so far.
     TextDelta,
     /// The assistant's complete answer.
     MessageCompleted,
@@ -252,8 +253,16 @@ fn arbitration(
 // One per event sent, built and moved straight into the response: boxing buys nothing.
 #[allow(clippy::large_enum_variant)]
 enum Body {
-    Stored { model: chat_event::Model, data: Option<ChatEventData> },
-    Delta { delta: ChatDelta, at: DateTime<Utc> },
+    Stored {
+        model: chat_event::Model,
+        data: Option<ChatEventData>,
+    },
+    /// `whole`: the text streamed so far from the answer's start, not a continuation.
+    Delta {
+        delta: ChatDelta,
+        at: DateTime<Utc>,
+        whole: bool,
+    },
 }
 
 /// An event of a conversation: a stored event of its log, or streamed text.
@@ -269,7 +278,12 @@ impl ChatEventObject {
     }
 
     pub fn delta(access: OrgAccess, delta: ChatDelta, at: DateTime<Utc>) -> Self {
-        Self { access, body: Body::Delta { delta, at } }
+        Self { access, body: Body::Delta { delta, at, whole: false } }
+    }
+
+    /// The text an agent has streamed so far for an answer still coming, from its start.
+    pub fn delta_so_far(access: OrgAccess, delta: ChatDelta, at: DateTime<Utc>) -> Self {
+        Self { access, body: Body::Delta { delta, at, whole: true } }
     }
 
     fn parsed(&self) -> Option<&ChatEventData> {
@@ -307,9 +321,17 @@ impl ChatEventObject {
         }
     }
 
-    /// Streamed text is not stored: it is never replayed and does not advance the cursor.
+    /// Streamed text is not stored: it does not advance the cursor, and is not replayed once
+    /// the answer holding it is stored.
     async fn ephemeral(&self) -> bool {
         matches!(self.body, Body::Delta { .. })
+    }
+
+    /// For streamed text: whether `text` is all the agent has streamed for this answer, from
+    /// its start (what a subscriber arriving mid-answer gets first), so it replaces what the
+    /// client holds for the answer instead of extending it. False for other events.
+    async fn from_start(&self) -> bool {
+        matches!(self.body, Body::Delta { whole: true, .. })
     }
 
     async fn session_id(&self) -> ID {

@@ -1,5 +1,6 @@
 //! `chatEvents(sessionId, after)`: a conversation's events, first those after `after` from
-//! storage, then live; streamed text as it is produced. Nothing is lost on reconnect: a client
+//! storage, then the text streamed so far of an answer still coming, then live; streamed text
+//! as it is produced. Nothing is lost on reconnect: a client
 //! resumes after the last `seq` it saw and gets every stored event once, in order.
 //!
 //! The live part listens on the session's own channel of the bus (fed from other nodes too, on
@@ -22,7 +23,7 @@ use crate::auth::Principal;
 use crate::authz::{Domain, OrgAccess};
 use crate::chat::store;
 use crate::error::Error;
-use crate::events::Event;
+use crate::events::{ChatDelta, Event};
 use crate::graphql::object::ChatEventObject;
 use crate::graphql::{app, principal};
 use crate::services::locate::NodeId;
@@ -43,6 +44,11 @@ struct Feed {
     /// The last stored event delivered.
     last: i64,
     backlog: VecDeque<chat_event::Model>,
+    /// Text streamed before the subscription began for answers not yet stored, sent once
+    /// storage has been caught up with (if storage does not hold those answers by then).
+    so_far: Vec<ChatDelta>,
+    /// The seq of the last delivered event that ended a turn (an answer, a ranking).
+    turn_ended: i64,
     /// Storage holds nothing after `last` that the channel will not bring.
     caught_up: bool,
     access: OrgAccess,
@@ -68,6 +74,13 @@ impl Feed {
         }
     }
 
+    fn delivered(&mut self, e: &chat_event::Model) {
+        self.last = e.seq;
+        if crate::events::ends_turn(&e.kind) {
+            self.turn_ended = e.seq;
+        }
+    }
+
     async fn next(&mut self) -> Option<ChatEventObject> {
         loop {
             if let Some(e) = self.backlog.pop_front() {
@@ -77,7 +90,7 @@ impl Feed {
                 if !self.allowed().await {
                     return None;
                 }
-                self.last = e.seq;
+                self.delivered(&e);
                 return Some(ChatEventObject::stored(self.access.clone(), e));
             }
             if self.backlog.capacity() > 0 {
@@ -100,6 +113,20 @@ impl Feed {
                 }
                 continue;
             }
+            // Kept newest first: the oldest answer's text goes first.
+            while let Some(d) = self.so_far.pop() {
+                // An answer stored since (read from storage above) has the text already.
+                if d.after_seq < self.turn_ended {
+                    continue;
+                }
+                if !self.allowed().await {
+                    return None;
+                }
+                return Some(ChatEventObject::delta_so_far(self.access.clone(), d, self.app.clock.now()));
+            }
+            if self.so_far.capacity() > 0 {
+                self.so_far = Vec::new();
+            }
             let received = tokio::select! {
                 _ = self.app.closing.cancelled() => return None,
                 r = self.rx.recv() => r,
@@ -118,7 +145,7 @@ impl Feed {
                         if !self.allowed().await {
                             return None;
                         }
-                        self.last = e.seq;
+                        self.delivered(e);
                         return Some(ChatEventObject::stored(self.access.clone(), e.clone()));
                     }
                     Event::ChatDelta(d) if d.session == self.session => {
@@ -150,7 +177,8 @@ async fn open(app: Arc<AppState>, principal: Principal, session_id: ID, after: O
     let access = orgs::enter_by_id(&app, &principal, org).await?;
     let session = chat::find(&app, &access, id).await?;
     // Subscribe before reading storage, so nothing falls between the two.
-    let rx = app.bus.subscribe_chat(id);
+    let (rx, mut so_far) = app.bus.subscribe_chat(id);
+    so_far.reverse();
     Ok(Feed {
         project: session.project_id,
         app,
@@ -159,6 +187,8 @@ async fn open(app: Arc<AppState>, principal: Principal, session_id: ID, after: O
         rx,
         last: after.unwrap_or(0),
         backlog: VecDeque::new(),
+        so_far,
+        turn_ended: 0,
         caught_up: false,
         access,
         checked: Instant::now(),
@@ -171,7 +201,8 @@ pub struct ChatSubscription;
 #[Subscription]
 impl ChatSubscription {
     /// A conversation's events after `after` (a `seq`; none: from the start), then live:
-    /// messages, streamed text (`TEXT_DELTA`, not stored), ranked proposals, the proposed plan
+    /// messages, streamed text (`TEXT_DELTA`, not stored: a subscriber arriving mid-answer
+    /// first gets the text so far in one delta per agent), ranked proposals, the proposed plan
     /// with its preview, approval requests, step progress, the plan's end. Needs `chat.read`
     /// in the session's project.
     async fn chat_events(
