@@ -71,6 +71,8 @@ pub struct SpawnOptions {
     pub database_url: Option<String>,
     /// An OpenAI-compatible endpoint for the LLM planner (`http://127.0.0.1:PORT/v1`).
     pub llm_base_url: Option<String>,
+    /// How long a stopping server waits for chat answers (default: the server's).
+    pub shutdown_grace_ms: Option<u64>,
 }
 
 /// A database no other test uses, for tests whose effects span the whole instance (a global
@@ -112,6 +114,9 @@ pub async fn spawn_with(opts: SpawnOptions) -> TestApp {
     }
     if let Some(c) = opts.max_complexity {
         config.graphql.max_complexity = c;
+    }
+    if let Some(ms) = opts.shutdown_grace_ms {
+        config.shutdown_grace_ms = ms;
     }
     config.validate().expect("valid test config");
 

@@ -39,6 +39,9 @@ pub struct Config {
     pub max_body_bytes: usize,
     /// Lifetime of a browser session.
     pub session_ttl_hours: u32,
+    /// How long a stopping server waits for chat answers in progress before abandoning them
+    /// (another node, or this one once restarted, then ends them as interrupted).
+    pub shutdown_grace_ms: u64,
     /// A folder of instance-wide policy documents (a federation pack) applied to every
     /// organization, above the organizations' own policies. Empty: none.
     pub policy_pack: String,
@@ -182,6 +185,7 @@ impl Default for Config {
             production: false,
             max_body_bytes: 1024 * 1024,
             session_ttl_hours: 12,
+            shutdown_grace_ms: 10_000,
             policy_pack: String::new(),
             database: DatabaseConfig::default(),
             graphql: GraphqlConfig::default(),
@@ -291,6 +295,9 @@ impl Config {
                 key: "graphql",
                 message: "max_depth and max_complexity must be positive".into(),
             });
+        }
+        if self.shutdown_grace_ms > 600_000 {
+            return Err(ConfigError::Invalid { key: "shutdown_grace_ms", message: "must be at most 600000".into() });
         }
         if self.session_ttl_hours == 0 || self.session_ttl_hours > 24 * 30 {
             return Err(ConfigError::Invalid { key: "session_ttl_hours", message: "must be between 1 and 720".into() });

@@ -144,6 +144,7 @@ pub async fn run_with_clock(
     tracing::info!(%addr, database = db::backend_name(&app.db), "Praetor listening");
     let worker = app.config.worker.enabled.then(|| engine::worker::spawn(app.clone(), shutdown.clone()));
     let fanout = events::fanout::spawn(app.clone(), shutdown.clone());
+    let sweeper = chat::answers::spawn_sweeper(app.clone(), shutdown.clone());
     let router = http::router(app.clone());
     let stop = shutdown.clone();
     let served = axum::serve(listener, router)
@@ -153,7 +154,10 @@ pub async fn run_with_clock(
     // However the server ended, the background tasks stop too, and are awaited.
     shutdown.cancel();
     app.closing.cancel();
-    app.chat.drain(std::time::Duration::from_secs(10)).await;
+    app.chat.drain(std::time::Duration::from_millis(app.config.shutdown_grace_ms)).await;
+    if let Err(e) = sweeper.await {
+        tracing::error!("the chat sweeper ended abnormally: {e}");
+    }
     if let Some(f) = fanout
         && let Err(e) = f.await
     {

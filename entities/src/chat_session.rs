@@ -27,6 +27,11 @@ pub struct Model {
     pub pending_choice_seq: Option<i64>,
     /// The last sequence number given to an event of this session.
     pub last_seq: i64,
+    /// The last message still waiting for its answer, if any.
+    pub answering_seq: Option<i64>,
+    /// Until when the node answering holds the session's answers (renewed while it works);
+    /// once it lapses, any node ends the answers as interrupted.
+    pub answering_until: Option<DateTimeUtc>,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }

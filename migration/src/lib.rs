@@ -7,6 +7,7 @@ mod m20261124_000001_foundation;
 mod m20261124_000002_engine;
 mod m20261125_000003_governance;
 mod m20261126_000004_chat;
+mod m20261127_000005_chat_answers;
 mod util;
 
 pub struct Migrator;
@@ -19,6 +20,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261124_000002_engine::Migration),
             Box::new(m20261125_000003_governance::Migration),
             Box::new(m20261126_000004_chat::Migration),
+            Box::new(m20261127_000005_chat_answers::Migration),
         ]
     }
 }

@@ -1,8 +1,12 @@
 //! Agents in chat: several agents propose, each proposal is simulated and ranked, a strategy
 //! (or the person) picks one; roles limit what an agent proposes and disabling an agent stops
 //! its plans; the LLM planner streams its text (from its start to someone who opens the
-//! conversation mid-answer) and a malformed tool call proposes nothing.
+//! conversation mid-answer) and a malformed tool call proposes nothing; an answer cut off by a
+//! stopped server is ended as interrupted.
 
+use std::sync::Arc;
+
+use praetor::clock::ManualClock;
 use praetor_tests::chat::{ChatStream, last, one, say, session};
 use praetor_tests::scripted::{self, Scripted};
 use praetor_tests::*;
@@ -57,6 +61,13 @@ fn agents_by_rank(r: &Value) -> Vec<String> {
     r["arbitration"]["proposals"].as_array().unwrap().iter().map(|p| p["agent"].as_str().unwrap().to_string()).collect()
 }
 
+/// The flusher's proposal in the latest ranking the stream saw.
+fn ranked_flusher_id(chat: &ChatStream) -> String {
+    let ranking = chat.seen.iter().rev().find(|e| e["kind"] == "PROPOSALS_RANKED").unwrap();
+    let p = ranking["arbitration"]["proposals"].as_array().unwrap().iter().find(|p| p["agent"] == "flusher").unwrap();
+    p["id"].as_str().unwrap().to_string()
+}
+
 fn chosen_agent(r: &Value) -> Option<String> {
     let id = r["arbitration"]["chosenProposalId"].as_str()?;
     let p = r["arbitration"]["proposals"].as_array()?.iter().find(|p| p["id"] == id)?;
@@ -99,6 +110,7 @@ async fn every_strategy_picks_through_the_api_and_the_others_stay_visible() {
     assert_eq!(plan["steps"][0]["action"], "cache.purge");
     assert_eq!(plan["proposer"], json!([{"kind": "user", "name": bob_email}, {"kind": "agent", "name": "purger"}]));
     assert_eq!(answer["agent"], "purger");
+    assert_eq!(answer["proposalId"], ranked["arbitration"]["chosenProposalId"]);
 
     // lowest-risk: the flush (low) beats purge (high) and rebuild (medium).
     use_agents(&app, "ops", &["rebuilder", "flusher", "purger"], "LOWEST_RISK", None).await;
@@ -160,6 +172,11 @@ async fn every_strategy_picks_through_the_api_and_the_others_stay_visible() {
     assert_eq!(chosen["steps"][0]["action"], "cache.rebuild");
     let events = chat.until(|e| e["kind"] == "MESSAGE_COMPLETED").await;
     assert_eq!(one(&events, "PLAN_PROPOSED")["planId"], chosen["id"]);
+    // The answer names the proposal the person chose (the stored ranking is not rewritten).
+    assert_eq!(
+        (events.last().unwrap()["proposalId"].as_str(), events.last().unwrap()["planId"].as_str()),
+        (rebuild.as_str(), chosen["id"].as_str())
+    );
     let after = ok(app.gql(Some(&bob), PENDING, json!({"id": s})).await)["chatSession"].clone();
     assert!(after["pendingChoice"].is_null());
     assert_eq!(after["currentPlan"]["id"], chosen["id"]);
@@ -170,6 +187,8 @@ async fn every_strategy_picks_through_the_api_and_the_others_stay_visible() {
     let asked = say(&app, &bob, &s, "choose flusher").await;
     let events = chat.answer(asked).await;
     assert_eq!(one(&events, "PLAN_PROPOSED")["proposer"][1]["name"], "flusher");
+    let flush = ranked_flusher_id(&chat);
+    assert_eq!(events.last().unwrap()["proposalId"].as_str(), Some(flush.as_str()));
 
     // Every ranking is in the audit chain, with the proposals that lost.
     let audit = app
@@ -288,6 +307,80 @@ async fn a_subscriber_arriving_mid_answer_sees_the_text_from_its_start() {
     let replayed = after.answer(asked).await;
     assert!(after.deltas.is_empty(), "{:?}", after.deltas);
     assert!(last(&replayed, "MESSAGE_COMPLETED").unwrap()["text"].as_str().unwrap().contains("then checking it."));
+}
+
+#[tokio::test]
+async fn answers_cut_off_by_a_stopped_server_are_ended_as_interrupted() {
+    let model = Scripted::start(|req| match scripted::said(req).as_str() {
+        "deploy web to staging" => {
+            vec![
+                scripted::text("Deploying web "),
+                scripted::HOLD.into(),
+                scripted::finish("stop"),
+                scripted::DONE.into(),
+            ]
+        }
+        _ => vec![scripted::text("Hi!"), scripted::finish("stop"), scripted::DONE.into()],
+    })
+    .await;
+    let clock = Arc::new(ManualClock::new("2026-11-24T10:00:00Z".parse().unwrap()));
+    let mut app = spawn_with(SpawnOptions {
+        llm_base_url: Some(model.base_url.clone()),
+        clock: Some(clock.clone()),
+        shutdown_grace_ms: Some(200),
+        ..Default::default()
+    })
+    .await;
+    app.with_example_policies().await;
+    agent(&app, "gpt", "LLM", &["deploy.*"]).await;
+    use_agents(&app, "web", &["gpt"], "FIRST_VALID", None).await;
+    let (bob, bob_email) = app.user_with_role("operator", None).await;
+    let s = session(&app, &bob, "web").await;
+    let mut chat = ChatStream::open(app.addr, &bob, &s, None).await;
+    let first = say(&app, &bob, &s, "deploy web to staging").await;
+    // The second waits for the first to be answered.
+    let second = say(&app, &bob, &s, "hello").await;
+    while chat.next().await["kind"] != "TEXT_DELTA" {}
+    chat.close().await;
+
+    // The server stops while the model is still answering: past its grace period the answer is
+    // dropped, as a crash would drop it.
+    app.restart().await;
+    const AUDIT: &str = "query($o: String!) { org(slug: $o) { auditLog(first: 100) { edges { node { kind actor { kind name } payload } } } } }";
+    let interrupted = |audit: Value| -> Vec<Value> {
+        audit["org"]["auditLog"]["edges"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|e| e["node"]["kind"] == "chat.answer_interrupted")
+            .map(|e| e["node"].clone())
+            .collect()
+    };
+    // While the hold lasts nobody ends it (the node answering might still be at work).
+    tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
+    assert!(interrupted(app.admin(AUDIT, json!({"o": app.org})).await).is_empty());
+
+    // Once it lapses, the restarted server ends both messages, in order, with a clear answer.
+    clock.advance(chrono::Duration::seconds(61));
+    let mut chat = ChatStream::open(app.addr, &bob, &s, None).await;
+    let a1 = chat.answer(first).await.pop().unwrap();
+    assert_eq!(a1["code"], "INTERRUPTED");
+    assert!(a1["text"].as_str().unwrap().contains("interrupted"), "{a1}");
+    let a2 = chat.answer(second).await;
+    assert_eq!(a2.len(), 1, "nothing but the answer: {a2:#?}");
+    assert_eq!(a2[0]["code"], "INTERRUPTED");
+    let audit = interrupted(app.admin(AUDIT, json!({"o": app.org})).await);
+    assert_eq!(audit.len(), 1, "{audit:#?}");
+    assert_eq!(audit[0]["payload"]["messages"], json!([first, second]));
+    assert_eq!(
+        audit[0]["actor"],
+        json!([{"kind": "user", "name": bob_email}, {"kind": "system", "name": "praetor chat"}])
+    );
+
+    // The conversation goes on.
+    let third = say(&app, &bob, &s, "hello").await;
+    let a3 = chat.answer(third).await.pop().unwrap();
+    assert_eq!((a3["text"].as_str(), a3["code"].is_null()), (Some("Hi!"), true));
 }
 
 #[tokio::test]

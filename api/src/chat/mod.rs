@@ -10,10 +10,13 @@
 //!   by the project's agents, simulated, arbitrated and proposed through `services::plans`.
 //! - [`request`]: planning a request with the project's agents, arbitration, proposing.
 //! - [`render`]: the assistant's words.
+//! - [`answers`]: the hold on a session's answers in progress, and ending those whose node
+//!   stopped.
 //!
 //! Planning never bypasses governance: every proposal, from an alias or a model, is decided
 //! by the same pipeline as `proposePlan`, as the person who chatted acting through the agent.
 
+pub mod answers;
 pub mod derive;
 pub mod model;
 pub mod render;

@@ -31,6 +31,9 @@ pub enum ChatEventData {
         /// The plan the answer is about.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         plan_id: Option<PlanId>,
+        /// The ranked proposal that plan was proposed from (the strategy's or a person's choice).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        proposal_id: Option<ChatProposalId>,
         /// Phrasings or values the person may have meant.
         #[serde(default, skip_serializing_if = "Vec::is_empty")]
         suggestions: Vec<String>,
@@ -210,6 +213,7 @@ mod tests {
             agent: None,
             code: Some("RATE_LIMITED".into()),
             plan_id: None,
+            proposal_id: None,
             suggestions: vec![],
         };
         assert_eq!(m.text(), Some("hi"));

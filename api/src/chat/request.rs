@@ -414,6 +414,7 @@ async fn arbitrate_and_propose(
         let Some(plan) = plan else { return Err(Error::internal("the chosen proposal has no plan")) };
         let mut reply = propose(turn, text, agent.clone(), &plan).await;
         reply.text = format!("{overview}\n{}", reply.text);
+        reply.proposal_id = reply.plan_id.map(|_| records[i].id);
         return Ok(reply);
     }
     turn.memory.note(text, &result.reason);
@@ -460,6 +461,7 @@ pub async fn choose(turn: &mut Turn<'_>, id: ChatProposalId) -> Result<Reply> {
     let text = format!("choose {}", choice.agent);
     let mut reply = propose(turn, &text, agent, &plan).await;
     reply.clear_choice = true;
+    reply.proposal_id = reply.plan_id.map(|_| choice.id);
     Ok(reply)
 }
 

@@ -12,6 +12,7 @@ use std::time::Duration;
 use praetor_entities::ChatSessionId;
 use praetor_planner::{AliasPlanner, Catalog, CatalogEntry, LlmPlanner, Planner, PlannerError, Risk};
 use tokio::sync::Notify;
+use tokio_util::sync::CancellationToken;
 
 use crate::config::Config;
 use crate::governance::policy::Loaded;
@@ -30,6 +31,9 @@ const BUILTIN_PHRASES: &[(&str, &[&str])] = &[
 struct Inflight {
     count: AtomicUsize,
     idle: Notify,
+    /// Cancelled when a stopping server gives up waiting: what is still running is dropped,
+    /// as a crash would, and its hold on the session lapses (see [`super::answers`]).
+    abandon: CancellationToken,
 }
 
 pub struct Runtime {
@@ -133,14 +137,17 @@ impl Runtime {
         let inflight = self.inflight.clone();
         inflight.count.fetch_add(1, Ordering::SeqCst);
         tokio::spawn(async move {
-            work.await;
+            tokio::select! {
+                () = work => {}
+                () = inflight.abandon.cancelled() => {}
+            }
             if inflight.count.fetch_sub(1, Ordering::SeqCst) == 1 {
                 inflight.idle.notify_waiters();
             }
         });
     }
 
-    /// Waits (at most `limit`) for replies in progress, at shutdown.
+    /// Waits (at most `limit`) for replies in progress, at shutdown; then drops those left.
     pub async fn drain(&self, limit: Duration) {
         let wait = async {
             loop {
@@ -156,6 +163,7 @@ impl Runtime {
                 replies = self.inflight.count.load(Ordering::SeqCst),
                 "chat replies still running at shutdown were abandoned"
             );
+            self.inflight.abandon.cancel();
         }
     }
 }

@@ -25,6 +25,8 @@ pub struct SessionChange {
     pub clear_choice: bool,
     /// The plan commands refer to from now on (set anyway by a `PlanProposed` in the batch).
     pub current_plan: Option<PlanId>,
+    /// No message waits for an answer any more (set anyway by answering the last one).
+    pub release_answers: bool,
 }
 
 /// Appends `events` to the session inside `w` and queues them for subscribers. The caller
@@ -47,8 +49,17 @@ pub async fn append(
     let mut rows = Vec::with_capacity(events.len());
     let mut current_plan = change.current_plan;
     let mut ranked_seq = None;
+    // A message puts a hold on the session's answers; answering the last one releases it.
+    let mut answering = (row.answering_seq, row.answering_until);
     for data in events {
         seq += 1;
+        match &data {
+            ChatEventData::UserMessage { .. } => answering = (Some(seq), Some(super::answers::held_until(now))),
+            ChatEventData::MessageCompleted { in_reply_to, .. } if answering.0.is_some_and(|a| *in_reply_to >= a) => {
+                answering = (None, None)
+            }
+            _ => {}
+        }
         if let ChatEventData::PlanProposed { plan_id, .. } = &data {
             current_plan = Some(*plan_id);
         }
@@ -80,6 +91,13 @@ pub async fn append(
     } else if change.clear_choice || current_plan.is_some() {
         // A new plan supersedes proposals still waiting for a choice.
         active.pending_choice_seq = Set(None);
+    }
+    if change.release_answers {
+        answering = (None, None);
+    }
+    if answering != (row.answering_seq, row.answering_until) {
+        active.answering_seq = Set(answering.0);
+        active.answering_until = Set(answering.1);
     }
     active.update(w.txn()).await?;
     if !rows.is_empty() {

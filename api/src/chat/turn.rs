@@ -7,7 +7,7 @@
 
 use std::sync::Arc;
 
-use praetor_entities::{ChatSessionId, PlanId, TenantScoped, chat_session, plan};
+use praetor_entities::{ChatProposalId, ChatSessionId, PlanId, TenantScoped, chat_session, plan};
 use praetor_planner::{Intent, Memory, help_for, parse_intent};
 use sea_orm::{ColumnTrait, QueryFilter};
 use serde_json::json;
@@ -30,6 +30,8 @@ pub struct Reply {
     pub code: Option<String>,
     pub agent: Option<String>,
     pub plan_id: Option<PlanId>,
+    /// The ranked proposal the plan came from, when agents were arbitrated.
+    pub proposal_id: Option<ChatProposalId>,
     pub suggestions: Vec<String>,
     /// The session's memory after this turn, if it changed.
     pub memory: Option<Memory>,
@@ -80,6 +82,15 @@ pub struct Turn<'a> {
 /// Answers the message `seq` of `session`. Runs in the background; never fails: problems are
 /// told in the chat, and only a failure to write even that is logged.
 pub async fn respond(app: Arc<AppState>, access: OrgAccess, session: ChatSessionId, seq: i64, text: String) {
+    // The hold on the session's answers is renewed for as long as this node works on it.
+    tokio::select! {
+        () = respond_in_turn(&app, &access, session, seq, text) => {}
+        () = super::answers::keep_held(&app, access.org_id(), session) => {}
+    }
+}
+
+async fn respond_in_turn(app: &Arc<AppState>, access: &OrgAccess, session: ChatSessionId, seq: i64, text: String) {
+    let (app, access) = (app.clone(), access.clone());
     let lock = app.chat.turn_lock(session);
     let _in_order = lock.lock().await;
     let reply = match load(&app, &access, session).await {
@@ -128,6 +139,7 @@ pub async fn finish(app: &AppState, access: &OrgAccess, session: ChatSessionId, 
         agent: reply.agent,
         code: reply.code,
         plan_id: reply.plan_id,
+        proposal_id: reply.proposal_id,
         suggestions: reply.suggestions,
     };
     let change = SessionChange { memory, clear_choice: reply.clear_choice, ..Default::default() };

@@ -63,6 +63,8 @@ pub async fn create(
         current_plan_id: Set(None),
         pending_choice_seq: Set(None),
         last_seq: Set(0),
+        answering_seq: Set(None),
+        answering_until: Set(None),
         created_at: Set(now),
         updated_at: Set(now),
     }

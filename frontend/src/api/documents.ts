@@ -403,7 +403,7 @@ const STEP_FIELDS = 'id action params when onFailure';
 
 export const CHAT_EVENT_FIELDS = /* GraphQL */ `
   fragment ChatEventFields on ChatEvent {
-    id seq kind ephemeral fromStart createdAt role text agent code inReplyTo suggestions
+    id seq kind ephemeral fromStart createdAt role text agent code inReplyTo proposalId suggestions
     author { kind id name }
     planId status verdict detail planHash
     by { kind id name }

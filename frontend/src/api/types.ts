@@ -470,6 +470,8 @@ export interface ChatEvent {
   agent: string | null;
   code: string | null;
   inReplyTo: number | null;
+  /** On an answer proposing a plan after agents were ranked: the proposal it came from. */
+  proposalId: string | null;
   suggestions: string[];
   planId: string | null;
   status: string | null;

@@ -29,6 +29,7 @@ function ev(seq: number, kind: ChatEvent['kind'], extra: Partial<ChatEvent> = {}
     agent: null,
     code: null,
     inReplyTo: null,
+    proposalId: null,
     suggestions: [],
     planId: null,
     status: null,
@@ -184,10 +185,13 @@ describe('chosenProposal', () => {
     expect(chosenProposal(chose, [chose])).toBe('cpr_a');
   });
 
-  it('is the proposal whose agent answered the ranking with a plan after a person chose', () => {
+  it('is the proposal a later answer proposed its plan from, after a person chose', () => {
     const events = [user(1, 'restart api'), ranking, answer(3, 1, 'waiting for you to choose')];
     expect(chosenProposal(ranking, events)).toBeNull();
-    events.push(proposed(4, 'pln_2', 'approved'), answer(5, 2, 'Proposed plan pln_2 (gpt)', { agent: 'gpt', planId: 'pln_2' }));
+    // A plan proposed by another ranking's choice says nothing about this one.
+    events.push(answer(4, 3, 'Proposed plan pln_1 (gpt)', { agent: 'gpt', planId: 'pln_1', proposalId: 'cpr_other' }));
+    expect(chosenProposal(ranking, events)).toBeNull();
+    events.push(proposed(5, 'pln_2', 'approved'), answer(6, 2, 'Proposed plan pln_2 (gpt)', { agent: 'gpt', planId: 'pln_2', proposalId: 'cpr_g' }));
     expect(chosenProposal(ranking, events)).toBe('cpr_g');
   });
 });

@@ -143,16 +143,16 @@ export function foldPlans(events: ChatEvent[]): Map<string, ChatPlanView> {
 }
 
 /**
- * The proposal an arbitration chose: the server's choice, or (human choice) the one whose
- * agent answered the ranking with a plan — the stored ranking itself is not rewritten.
+ * The proposal an arbitration chose: the strategy's choice, or (human choice) the one a later
+ * answer proposed its plan from — the stored ranking itself is not rewritten.
  */
 export function chosenProposal(ranking: ChatEvent, events: ChatEvent[]): string | null {
   const a = ranking.arbitration;
   if (!a) return null;
   if (a.chosenProposalId) return a.chosenProposalId;
-  const answer = events.find((e) => e.seq > ranking.seq && e.kind === 'MESSAGE_COMPLETED' && e.inReplyTo === ranking.seq && e.planId);
-  if (!answer?.agent) return null;
-  return a.proposals.find((p) => p.agent === answer.agent && p.eligible)?.id ?? null;
+  const ids = new Set(a.proposals.map((p) => p.id));
+  const answer = events.find((e) => e.seq > ranking.seq && e.kind === 'MESSAGE_COMPLETED' && e.proposalId && ids.has(e.proposalId));
+  return answer?.proposalId ?? null;
 }
 
 export type TranscriptItem =

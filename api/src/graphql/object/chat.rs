@@ -401,6 +401,15 @@ impl ChatEventObject {
         }
     }
 
+    /// On an answer that proposed a plan after agents were ranked: the proposal it came from
+    /// (chosen by the strategy, or by a person when the strategy is human-choice).
+    async fn proposal_id(&self) -> Option<ID> {
+        match self.parsed() {
+            Some(ChatEventData::MessageCompleted { proposal_id: Some(p), .. }) => Some(ID(p.to_string())),
+            _ => None,
+        }
+    }
+
     /// Phrasings or values the person may have meant.
     async fn suggestions(&self) -> Vec<String> {
         match self.parsed() {

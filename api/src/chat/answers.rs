@@ -1,0 +1,178 @@
+//! Answers in progress survive the node answering them. Storing a person's message puts a hold
+//! on the session's answers (`answering_seq`, `answering_until`); the node answering renews it
+//! while it works, and the answer to the last waiting message releases it. If that node stops
+//! mid-answer (a crash, a shutdown past its grace period), the hold lapses and any node ends
+//! each unanswered message with an `INTERRUPTED` answer, audited, instead of leaving the person
+//! waiting for a reply that will never come. A plan proposed before the interruption stays in
+//! the conversation; nothing is planned again on anyone's behalf.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use praetor_entities::{ChatSessionId, OrgId, TenantScoped, chat_event, chat_session};
+use sea_orm::sea_query::Expr;
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+use serde_json::json;
+use tokio::task::JoinHandle;
+use tokio::time::MissedTickBehavior;
+use tokio_util::sync::CancellationToken;
+
+use super::model::ChatEventData;
+use super::store::{self, SessionChange};
+use crate::AppState;
+use crate::audit::Entry;
+use crate::auth::ActorRef;
+use crate::error::Result;
+
+/// How long a hold lasts without being renewed.
+pub const HOLD: chrono::TimeDelta = chrono::TimeDelta::seconds(60);
+/// How often the answering node renews it.
+const RENEW_EVERY: Duration = Duration::from_secs(15);
+/// Sessions ended per sweep, at most.
+const SWEEP_BATCH: u64 = 100;
+
+/// The code of an answer ended because its node stopped.
+pub const INTERRUPTED: &str = "INTERRUPTED";
+
+/// Until when a message stored at `now` holds the session's answers.
+pub fn held_until(now: DateTime<Utc>) -> DateTime<Utc> {
+    now + HOLD
+}
+
+/// Renews the session's hold every few seconds for as long as it is awaited (the answer's
+/// work runs beside it and drops it when done).
+pub async fn keep_held(app: &AppState, org: OrgId, session: ChatSessionId) {
+    loop {
+        tokio::time::sleep(RENEW_EVERY).await;
+        let until = held_until(app.clock.now());
+        let renewed = chat_session::Entity::update_many()
+            .col_expr(chat_session::Column::AnsweringUntil, Expr::value(until))
+            .filter(chat_session::Column::OrgId.eq(org))
+            .filter(chat_session::Column::Id.eq(session))
+            .filter(chat_session::Column::AnsweringSeq.is_not_null())
+            .exec(&app.db)
+            .await;
+        if let Err(e) = renewed {
+            tracing::warn!(%session, "could not renew the hold on the session's answers: {e}");
+        }
+    }
+}
+
+/// Ends the answers of sessions whose hold lapsed. Returns how many sessions it ended.
+pub async fn sweep(app: &Arc<AppState>) -> Result<usize> {
+    let now = app.clock.now();
+    // Across organizations (or the one this node's workers serve): which sessions to look at;
+    // each is then ended inside its own.
+    let mut lapsed = chat_session::Entity::find()
+        .select_only()
+        .column(chat_session::Column::OrgId)
+        .column(chat_session::Column::Id)
+        .filter(chat_session::Column::AnsweringUntil.lt(now));
+    if let Ok(org) = app.config.worker.org_id.parse::<OrgId>() {
+        lapsed = lapsed.filter(chat_session::Column::OrgId.eq(org));
+    }
+    let lapsed: Vec<(OrgId, ChatSessionId)> = lapsed.limit(SWEEP_BATCH).into_tuple().all(&app.db).await?;
+    let mut ended = 0;
+    for (org, session) in lapsed {
+        match end(app, org, session).await {
+            Ok(true) => ended += 1,
+            Ok(false) => {}
+            Err(e) => tracing::warn!(%session, "could not end an interrupted answer: {e}"),
+        }
+    }
+    Ok(ended)
+}
+
+/// Ends the unanswered messages of one session if its hold has lapsed (checked again under
+/// the session's lock: its node may have answered or renewed meanwhile).
+async fn end(app: &Arc<AppState>, org: OrgId, session: ChatSessionId) -> Result<bool> {
+    let Some(row) =
+        chat_session::Entity::find_in_org(org).filter(chat_session::Column::Id.eq(session)).one(&app.db).await?
+    else {
+        return Ok(false);
+    };
+    let mut chain: Vec<ActorRef> = serde_json::from_str(&row.created_by_actor).into_iter().collect();
+    chain.push(ActorRef { kind: "system".into(), id: "chat".into(), name: "praetor chat".into() });
+    let mut w = app.write(chain).await?;
+    let Some(row) = chat_session::Entity::find_in_org(org)
+        .filter(chat_session::Column::Id.eq(session))
+        .lock_exclusive()
+        .one(w.txn())
+        .await?
+    else {
+        return Ok(false);
+    };
+    let (Some(last), Some(until)) = (row.answering_seq, row.answering_until) else { return Ok(false) };
+    if until >= w.now() {
+        return Ok(false);
+    }
+    // Answers come in the order of the messages: those after the last answered are waiting.
+    let answered = match chat_event::Entity::find_in_org(org)
+        .filter(chat_event::Column::SessionId.eq(session))
+        .filter(chat_event::Column::Kind.eq("message_completed"))
+        .order_by_desc(chat_event::Column::Seq)
+        .one(w.txn())
+        .await?
+    {
+        Some(e) => match store::decode(&e)? {
+            ChatEventData::MessageCompleted { in_reply_to, .. } => in_reply_to,
+            _ => 0,
+        },
+        None => 0,
+    };
+    let waiting = chat_event::Entity::find_in_org(org)
+        .filter(chat_event::Column::SessionId.eq(session))
+        .filter(chat_event::Column::Kind.eq("user_message"))
+        .filter(chat_event::Column::Seq.gt(answered))
+        .filter(chat_event::Column::Seq.lte(last))
+        .order_by_asc(chat_event::Column::Seq)
+        .all(w.txn())
+        .await?;
+    let seqs: Vec<i64> = waiting.iter().map(|e| e.seq).collect();
+    if !seqs.is_empty() {
+        let data = json!({"messages": seqs, "heldUntil": until});
+        w.audit(org, Entry::new("chat.answer_interrupted", session, data)).await?;
+    }
+    let answers = seqs
+        .iter()
+        .map(|&seq| ChatEventData::MessageCompleted {
+            text: "The answer to this message was interrupted: the server working on it stopped. \
+                   Nothing more will come of it; send it again if you still want it."
+                .into(),
+            in_reply_to: seq,
+            agent: None,
+            code: Some(INTERRUPTED.into()),
+            plan_id: None,
+            proposal_id: None,
+            suggestions: Vec::new(),
+        })
+        .collect();
+    // Appending answers to the last waiting message releases the hold.
+    store::append(&mut w, org, session, answers, SessionChange { release_answers: true, ..Default::default() }).await?;
+    w.commit().await?;
+    if !seqs.is_empty() {
+        tracing::info!(%session, messages = ?seqs, "ended answers interrupted by a stopped node");
+    }
+    Ok(!seqs.is_empty())
+}
+
+/// Runs [`sweep`] every few polls of the plan worker (every node does, over the organizations
+/// its workers serve; ending is idempotent under the session's lock) until `shutdown`.
+pub fn spawn_sweeper(app: Arc<AppState>, shutdown: CancellationToken) -> JoinHandle<()> {
+    tokio::spawn(async move {
+        let every = Duration::from_millis(app.config.worker.poll_ms.saturating_mul(5));
+        let mut tick = tokio::time::interval(every);
+        tick.set_missed_tick_behavior(MissedTickBehavior::Skip);
+        loop {
+            tokio::select! {
+                () = shutdown.cancelled() => break,
+                _ = tick.tick() => {
+                    if let Err(e) = sweep(&app).await {
+                        tracing::warn!("looking for interrupted chat answers failed: {e}");
+                    }
+                }
+            }
+        }
+    })
+}
