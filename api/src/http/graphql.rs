@@ -149,7 +149,7 @@ pub async fn websocket(
     // written as they come rather than batched, for latency. A client's messages are GraphQL
     // requests, bounded like request bodies.
     let limit = app.config.max_body_bytes;
-    let upgrade = upgrade.read_buffer_size(1024).write_buffer_size(0).max_message_size(limit).max_frame_size(limit);
+    let upgrade = upgrade.read_buffer_size(256).write_buffer_size(0).max_message_size(limit).max_frame_size(limit);
     upgrade.protocols(async_graphql::http::ALL_WEBSOCKET_PROTOCOLS).on_upgrade(move |stream| {
         let schema = app.schema.clone();
         let app2 = app.clone();

@@ -83,13 +83,17 @@ impl Feed {
 
     async fn next(&mut self) -> Option<ChatEventObject> {
         loop {
-            if let Some(e) = self.backlog.pop_front() {
-                if e.seq <= self.last {
+            // (What is delivered is taken only after the awaits: an event held across them
+            // would make every idle subscriber's future that much larger.)
+            if let Some(front) = self.backlog.front() {
+                if front.seq <= self.last {
+                    self.backlog.pop_front();
                     continue;
                 }
                 if !self.allowed().await {
                     return None;
                 }
+                let Some(e) = self.backlog.pop_front() else { continue };
                 self.delivered(&e);
                 return Some(ChatEventObject::stored(self.access.clone(), e));
             }
@@ -107,21 +111,23 @@ impl Feed {
                         tracing::warn!(session = %self.session, "chat subscriber could not read storage: {e}");
                         tokio::select! {
                             _ = self.app.closing.cancelled() => return None,
-                            _ = tokio::time::sleep(Duration::from_secs(1)) => {}
+                            _ = Box::pin(tokio::time::sleep(Duration::from_secs(1))) => {}
                         }
                     }
                 }
                 continue;
             }
             // Kept newest first: the oldest answer's text goes first.
-            while let Some(d) = self.so_far.pop() {
+            while let Some(d) = self.so_far.last() {
                 // An answer stored since (read from storage above) has the text already.
                 if d.after_seq < self.turn_ended {
+                    self.so_far.pop();
                     continue;
                 }
                 if !self.allowed().await {
                     return None;
                 }
+                let Some(d) = self.so_far.pop() else { continue };
                 return Some(ChatEventObject::delta_so_far(self.access.clone(), d, self.app.clock.now()));
             }
             if self.so_far.capacity() > 0 {
