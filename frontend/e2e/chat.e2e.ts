@@ -2,7 +2,8 @@
 // and runs it; a production deploy proposed in chat is approved by carol and alice from their
 // own sessions while bob watches, then run by typing "run it" and found in the audit log; a
 // denied plan says why; two agents' proposals side by side with a model's reply streaming in;
-// a dropped connection shown and caught up; the screen on a phone.
+// a dropped connection shown and caught up; a long conversation opened on its latest messages;
+// the screen on a phone.
 
 import type { Browser, Locator, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -345,6 +346,40 @@ describe('chat', () => {
     expect(seqs).toEqual([...new Set(seqs)].sort((x, y) => x - y));
     expect(seqs).toHaveLength(4);
     expect(await page.getByTestId('thinking').count()).toBe(0);
+  });
+
+  it('opens a long conversation on its latest messages and shows earlier ones on request', async () => {
+    const bob = track(await signIn(browser, 'bob@demo.test'));
+    const { page } = bob;
+    const { createChatSession } = await gql<{ createChatSession: { id: string } }>(
+      page,
+      'mutation($input: CreateChatSessionInput!) { createChatSession(input: $input) { id } }',
+      { input: { org: 'demo', project: 'web', title: `Long ${unique()}` } },
+    );
+    const id = createChatSession.id;
+    // 28 questions and their answers: 56 events, more than a conversation opens with.
+    for (let i = 0; i < 28; i++) {
+      await gql(page, 'mutation($s: ID!, $t: String!) { sendChatMessage(sessionId: $s, text: $t) { seq } }', { s: id, t: 'status' });
+    }
+    const lastSeq = async () => (await gql<{ chatSession: { lastSeq: number } }>(page, 'query($id: ID!) { chatSession(id: $id) { lastSeq } }', { id })).chatSession.lastSeq;
+    await expect.poll(lastSeq, { timeout: 15_000 }).toBe(56);
+
+    await page.goto(`/orgs/demo/projects/web/chat/${id}`);
+    const conversation = page.getByRole('log', { name: 'Conversation' });
+    const asked = conversation.locator('[data-role="user"]');
+    await expect.poll(() => asked.count()).toBe(25);
+    expect(await page.getByTestId('msg-1').count()).toBe(0);
+    const earlier = page.getByTestId('chat-earlier');
+    expect(await earlier.textContent()).toBe('Show earlier messages');
+    expect(await page.locator('.chat-earlier').textContent()).toContain('6 earlier events');
+    await earlier.click();
+    await expect.poll(() => asked.count()).toBe(28);
+    await page.getByTestId('msg-1').waitFor();
+    expect(await earlier.count()).toBe(0);
+    // Still live after that: a new message and its answer arrive.
+    await say(page, 'status');
+    await expect.poll(() => asked.count()).toBe(29);
+    await page.getByTestId('msg-58').waitFor();
   });
 
   it('fits a phone screen', async () => {

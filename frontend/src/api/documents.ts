@@ -424,6 +424,18 @@ export const CHAT_EVENT_FIELDS = /* GraphQL */ `
   }
 `;
 
+/** A page of a session's stored events after `after` (a seq, as the connection's cursor). */
+export const CHAT_EVENTS_PAGE = /* GraphQL */ `
+  query ChatEventsPage($id: ID!, $first: Int!, $after: String) {
+    chatSession(id: $id) {
+      id
+      events(first: $first, after: $after) { edges { node { ...ChatEventFields } } }
+    }
+  }
+  ${CHAT_EVENT_FIELDS}
+  ${PREVIEW_FIELDS}
+`;
+
 export const CHAT_EVENTS = /* GraphQL */ `
   subscription ChatEvents($sessionId: ID!, $after: Int) {
     chatEvents(sessionId: $sessionId, after: $after) { ...ChatEventFields }

@@ -1,8 +1,8 @@
-// One chat session's log, live: the chatEvents subscription (history first, then new events,
-// resumed from the cursor after a reconnect) folded by the chat reducer. Events that arrive
+// One chat session's log, live: the chatEvents subscription (the latest history first, then new
+// events, resumed from the cursor after a reconnect) folded by the chat reducer. Events that arrive
 // together (a replayed history) are applied in one render.
 
-import { useCallback, useEffect, useReducer, useState } from 'react';
+import { useCallback, useEffect, useReducer, useRef, useState } from 'react';
 import { subscribeChat } from '../api/chatStream';
 import { isCloseEvent } from '../api/connection';
 import { problemFromErrors, type Problem } from '../api/errors';
@@ -12,12 +12,23 @@ import { useApi } from '../session';
 
 const BATCH_MS = 16;
 
-export function useChatFeed(sessionId: string): { log: ChatLog; problem: Problem | null; add: (e: ChatEvent) => void } {
+/**
+ * `from`: the stream starts after this seq (a long conversation opens on its latest events;
+ * earlier ones are added with `add`); null: not known yet, nothing is subscribed.
+ */
+export function useChatFeed(
+  sessionId: string,
+  from: number | null,
+): { log: ChatLog; problem: Problem | null; add: (events: ChatEvent[]) => void } {
   const api = useApi();
   const [log, dispatch] = useReducer(applyChatEvents, EMPTY_LOG);
   const [problem, setProblem] = useState<Problem | null>(null);
+  const started = from !== null;
+  const start = useRef(from);
+  start.current ??= from;
 
   useEffect(() => {
+    if (!started) return;
     let buffer: ChatEvent[] = [];
     let timer: ReturnType<typeof setTimeout> | null = null;
     const flush = () => {
@@ -36,13 +47,13 @@ export function useChatFeed(sessionId: string): { log: ChatLog; problem: Problem
         if (isCloseEvent(error)) api.status.failed();
         setProblem(problemFromErrors(error));
       },
-    });
+    }, start.current);
     return () => {
       stream.close();
       if (timer) clearTimeout(timer);
     };
-  }, [api, sessionId]);
+  }, [api, sessionId, started]);
 
-  const add = useCallback((event: ChatEvent) => dispatch([event]), []);
+  const add = useCallback((events: ChatEvent[]) => dispatch(events), []);
   return { log, problem, add };
 }

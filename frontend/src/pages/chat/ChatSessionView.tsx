@@ -4,8 +4,8 @@
 
 import { useEffect, useLayoutEffect, useMemo, useRef, useState, useSyncExternalStore } from 'react';
 import { useLocation } from 'react-router';
-import { useMutation, useQuery } from 'urql';
-import { CHAT_SESSION, CLEAR_CHAT_MEMORY, SEND_CHAT_MESSAGE } from '../../api/documents';
+import { useClient, useMutation, useQuery } from 'urql';
+import { CHAT_EVENTS_PAGE, CHAT_SESSION, CLEAR_CHAT_MEMORY, SEND_CHAT_MESSAGE } from '../../api/documents';
 import { problemOf, type Problem } from '../../api/errors';
 import type { ChatEvent, ChatSession, Json } from '../../api/types';
 import { Badge } from '../../components/Badge';
@@ -24,6 +24,9 @@ interface Props {
 }
 
 const REFRESH_MS = 200;
+/** Stored events a conversation opens with (the latest); earlier ones come a page at a time. */
+const OPEN_WINDOW = 50;
+const EARLIER_PAGE = 100;
 /** Within this many pixels of the end, the view follows new messages. */
 const FOLLOW_SLACK = 160;
 
@@ -38,13 +41,18 @@ function scrollToEnd(): void {
 export function ChatSessionView({ sessionId, org, project }: Props) {
   const location = useLocation();
   const unsent = (location.state as { unsent?: string } | null)?.unsent ?? '';
-  const { log, problem: streamProblem, add } = useChatFeed(sessionId);
   const [{ data, error }, refetchSession] = useQuery<{ chatSession: ChatSession }>({
     query: CHAT_SESSION,
     variables: { id: sessionId },
     requestPolicy: 'cache-and-network',
   });
   const session = data?.chatSession;
+  // A long conversation opens on its latest events; earlier ones load on request.
+  const openedAt = useRef<number | null>(null);
+  if (session && openedAt.current === null) openedAt.current = session.lastSeq;
+  const from = openedAt.current === null ? null : Math.max(0, openedAt.current - OPEN_WINDOW);
+  const { log, problem: streamProblem, add } = useChatFeed(sessionId, from);
+  const earlier = useEarlier(sessionId, from, add);
 
   // Memory and the pending choice change with the log: read them again once per burst.
   useEffect(() => {
@@ -54,8 +62,6 @@ export function ChatSessionView({ sessionId, org, project }: Props) {
   }, [log.lastSeq, refetchSession]);
 
   // The history is in once the stream has reached what the session held when it was opened.
-  const openedAt = useRef<number | null>(null);
-  if (session && openedAt.current === null) openedAt.current = session.lastSeq;
   const loaded = openedAt.current !== null && log.lastSeq >= openedAt.current;
 
   // Follow the conversation as it grows, unless the reader scrolled up to read.
@@ -73,7 +79,7 @@ export function ChatSessionView({ sessionId, org, project }: Props) {
       setSendProblem(problemOf(res.error));
       return;
     }
-    add(res.data.sendChatMessage);
+    add([res.data.sendChatMessage]);
     setDraft('');
     follow.current = true;
   };
@@ -137,6 +143,17 @@ export function ChatSessionView({ sessionId, org, project }: Props) {
       {!loaded && <Loading what="the conversation" />}
       {loaded && log.events.length === 0 && (
         <p className="muted">{writable ? 'Nothing said yet. Say what you want done, or "help".' : 'Nothing said yet.'}</p>
+      )}
+      {loaded && earlier.before > 0 && (
+        <div className="row chat-earlier">
+          <button type="button" className="btn btn-ghost" onClick={() => void earlier.load()} disabled={earlier.busy} data-testid="chat-earlier">
+            {earlier.busy ? 'Loading earlier messages…' : 'Show earlier messages'}
+          </button>
+          <span className="muted small">
+            {earlier.before} earlier event{earlier.before === 1 ? '' : 's'}
+          </span>
+          <ProblemNote problem={earlier.problem} title="Could not load earlier messages" />
+        </div>
       )}
       <div ref={logBox}>
         <ChatTranscript
@@ -260,4 +277,37 @@ function MemoryPanel({ sessionId, session, onCleared }: { sessionId: string; ses
       </div>
     </details>
   );
+}
+
+/**
+ * Earlier events of a conversation opened on its latest ones: `before` stored events precede
+ * what is shown; `load` adds the page before them.
+ */
+function useEarlier(sessionId: string, from: number | null, add: (events: ChatEvent[]) => void) {
+  const client = useClient();
+  const [loadedFrom, setLoadedFrom] = useState<number | null>(null);
+  const [busy, setBusy] = useState(false);
+  const [problem, setProblem] = useState<Problem | null>(null);
+  const before = loadedFrom ?? from ?? 0;
+  const load = async () => {
+    if (before <= 0 || busy) return;
+    const after = Math.max(0, before - EARLIER_PAGE);
+    setBusy(true);
+    setProblem(null);
+    const res = await client
+      .query<{ chatSession: { events: { edges: { node: ChatEvent }[] } } }>(
+        CHAT_EVENTS_PAGE,
+        { id: sessionId, first: before - after, after: after > 0 ? String(after) : null },
+        { requestPolicy: 'network-only' },
+      )
+      .toPromise();
+    setBusy(false);
+    if (res.error || !res.data) {
+      setProblem(problemOf(res.error));
+      return;
+    }
+    add(res.data.chatSession.events.edges.map((e) => e.node));
+    setLoadedFrom(after);
+  };
+  return { before, busy, problem, load };
 }
