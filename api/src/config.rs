@@ -138,8 +138,16 @@ pub struct WorkerConfig {
     /// Worker tasks per process (plans of different projects run in parallel).
     pub concurrency: usize,
     /// Only run plans of this organization (its `org_…` id): dedicated workers for a tenant.
-    /// Empty: every organization's.
+    /// Housekeeping (expiring approvals and grants, pruning rate-limit hits, ending
+    /// interrupted chat answers) then also keeps to it. Empty: every organization's.
     pub org_id: String,
+}
+
+impl WorkerConfig {
+    /// The one organization this node's workers and housekeeping serve, if restricted.
+    pub fn only_org(&self) -> Option<praetor_entities::OrgId> {
+        self.org_id.parse().ok()
+    }
 }
 
 impl Default for WorkerConfig {

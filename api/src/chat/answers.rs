@@ -69,7 +69,7 @@ pub async fn sweep(app: &Arc<AppState>) -> Result<usize> {
         .column(chat_session::Column::OrgId)
         .column(chat_session::Column::Id)
         .filter(chat_session::Column::AnsweringUntil.lt(now));
-    if let Ok(org) = app.config.worker.org_id.parse::<OrgId>() {
+    if let Some(org) = app.config.worker.only_org() {
         lapsed = lapsed.filter(chat_session::Column::OrgId.eq(org));
     }
     let lapsed: Vec<(OrgId, ChatSessionId)> = lapsed.limit(SWEEP_BATCH).into_tuple().all(&app.db).await?;

@@ -49,7 +49,7 @@ fn spawn_one(app: Arc<AppState>, shutdown: CancellationToken) -> JoinHandle<()> 
                     if let Err(e) = crate::services::grants::expire_due(&app).await {
                         tracing::warn!("expiring role grants failed: {e}");
                     }
-                    if let Err(e) = crate::governance::rate::prune(&app.db, app.clock.now()).await {
+                    if let Err(e) = crate::governance::rate::prune(&app.db, app.clock.now(), app.config.worker.only_org()).await {
                         tracing::warn!("pruning rate-limit hits failed: {e}");
                     }
                     continue;
@@ -77,7 +77,7 @@ fn spawn_one(app: Arc<AppState>, shutdown: CancellationToken) -> JoinHandle<()> 
 async fn drain(app: &Arc<AppState>, id: &str, shutdown: &CancellationToken) -> crate::error::Result<()> {
     while !shutdown.is_cancelled() {
         let now = app.clock.now();
-        let only_org = app.config.worker.org_id.parse().ok();
+        let only_org = app.config.worker.only_org();
         let Some(job) = queue::claim(&app.db, id, only_org, now).await? else {
             return Ok(());
         };

@@ -262,12 +262,14 @@ pub async fn lock<C: ConnectionTrait>(txn: &C, keys: &[String]) -> Result<()> {
 
 /// Deletes the hits no period counts any more (housekeeping, run by the worker's sweep: reads
 /// never look past the longest period, so stale rows only cost space until then).
-pub async fn prune<C: ConnectionTrait>(db: &C, now: DateTime<Utc>) -> Result<u64> {
+/// `only`: the one organization this node serves, if restricted (see `worker.org_id`).
+pub async fn prune<C: ConnectionTrait>(db: &C, now: DateTime<Utc>, only: Option<OrgId>) -> Result<u64> {
     // Engine housekeeping across organizations: nothing is read, old rows are dropped.
-    let res = rate_hit::Entity::delete_many()
-        .filter(rate_hit::Column::At.lte(now - Duration::seconds(LONGEST)))
-        .exec(db)
-        .await?;
+    let mut stale = rate_hit::Entity::delete_many().filter(rate_hit::Column::At.lte(now - Duration::seconds(LONGEST)));
+    if let Some(org) = only {
+        stale = stale.filter(rate_hit::Column::OrgId.eq(org));
+    }
+    let res = stale.exec(db).await?;
     Ok(res.rows_affected)
 }
 

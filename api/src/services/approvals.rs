@@ -169,12 +169,13 @@ pub async fn expire_due(app: &AppState) -> Result<u64> {
     let now = app.clock.now();
     // The sweep spans organizations: it is the engine's own housekeeping, and every plan it
     // touches is then handled inside its own org.
-    let due = plan::Entity::find()
+    let mut due = plan::Entity::find()
         .filter(plan::Column::Status.eq(PlanStatus::PendingApproval.as_str()))
-        .filter(plan::Column::ExpiresAt.lte(now))
-        .limit(100)
-        .all(&app.db)
-        .await?;
+        .filter(plan::Column::ExpiresAt.lte(now));
+    if let Some(org) = app.config.worker.only_org() {
+        due = due.filter(plan::Column::OrgId.eq(org));
+    }
+    let due = due.limit(100).all(&app.db).await?;
     let mut n = 0;
     for candidate in due {
         let actor =

@@ -268,12 +268,13 @@ pub async fn list(app: &AppState, access: &OrgAccess, open: bool, first: u64) ->
 pub async fn expire_due(app: &AppState) -> Result<u64> {
     let now = app.clock.now();
     // Engine housekeeping across organizations; each grant is then handled inside its own org.
-    let due = role_grant::Entity::find()
+    let mut due = role_grant::Entity::find()
         .filter(role_grant::Column::Status.eq("active"))
-        .filter(role_grant::Column::ValidUntil.lte(now))
-        .limit(100)
-        .all(&app.db)
-        .await?;
+        .filter(role_grant::Column::ValidUntil.lte(now));
+    if let Some(org) = app.config.worker.only_org() {
+        due = due.filter(role_grant::Column::OrgId.eq(org));
+    }
+    let due = due.limit(100).all(&app.db).await?;
     let mut n = 0;
     for g in due {
         let actor =
