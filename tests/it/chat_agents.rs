@@ -366,9 +366,11 @@ async fn answers_cut_off_by_a_stopped_server_are_ended_as_interrupted() {
     let a1 = chat.answer(first).await.pop().unwrap();
     assert_eq!(a1["code"], "INTERRUPTED");
     assert!(a1["text"].as_str().unwrap().contains("interrupted"), "{a1}");
+    // The message is offered again, to send with one click.
+    assert_eq!(a1["suggestions"], json!(["deploy web to staging"]));
     let a2 = chat.answer(second).await;
     assert_eq!(a2.len(), 1, "nothing but the answer: {a2:#?}");
-    assert_eq!(a2[0]["code"], "INTERRUPTED");
+    assert_eq!((a2[0]["code"].as_str(), &a2[0]["suggestions"]), (Some("INTERRUPTED"), &json!(["hello"])));
     let audit = interrupted(app.admin(AUDIT, json!({"o": app.org})).await);
     assert_eq!(audit.len(), 1, "{audit:#?}");
     assert_eq!(audit[0]["payload"]["messages"], json!([first, second]));

@@ -130,22 +130,27 @@ async fn end(app: &Arc<AppState>, org: OrgId, session: ChatSessionId) -> Result<
         .all(w.txn())
         .await?;
     let seqs: Vec<i64> = waiting.iter().map(|e| e.seq).collect();
+    // Each answer offers its message again, to send with one click.
+    let said = |e: &chat_event::Model| match store::decode(e) {
+        Ok(ChatEventData::UserMessage { text, .. }) => vec![text],
+        _ => Vec::new(),
+    };
     if !seqs.is_empty() {
         let data = json!({"messages": seqs, "heldUntil": until});
         w.audit(org, Entry::new("chat.answer_interrupted", session, data)).await?;
     }
-    let answers = seqs
+    let answers = waiting
         .iter()
-        .map(|&seq| ChatEventData::MessageCompleted {
+        .map(|e| ChatEventData::MessageCompleted {
             text: "The answer to this message was interrupted: the server working on it stopped. \
                    Nothing more will come of it; send it again if you still want it."
                 .into(),
-            in_reply_to: seq,
+            in_reply_to: e.seq,
             agent: None,
             code: Some(INTERRUPTED.into()),
             plan_id: None,
             proposal_id: None,
-            suggestions: Vec::new(),
+            suggestions: said(e),
         })
         .collect();
     // Appending answers to the last waiting message releases the hold.
