@@ -116,11 +116,20 @@ pub struct Authz {
     orgs: RwLock<HashMap<OrgId, Arc<OrgRbac>>>,
     /// Org rows recently read for [`Authz::enter_recent`], with when they were read.
     recent: Mutex<HashMap<OrgId, (org::Model, std::time::Instant)>>,
+    /// One reader at a time per org refreshes `recent`: a thousand subscribers whose check
+    /// falls due together wait for one read instead of queueing a thousand on the pool.
+    refreshing: Mutex<HashMap<OrgId, Arc<tokio::sync::Mutex<()>>>>,
 }
 
 impl Authz {
     pub fn new(db: DatabaseConnection, clock: SharedClock) -> Self {
-        Self { db, clock, orgs: RwLock::new(HashMap::new()), recent: Mutex::new(HashMap::new()) }
+        Self {
+            db,
+            clock,
+            orgs: RwLock::new(HashMap::new()),
+            recent: Mutex::new(HashMap::new()),
+            refreshing: Mutex::new(HashMap::new()),
+        }
     }
 
     /// Like [`Authz::enter`] with the org row read at most `max_age` ago. For checks repeated
@@ -133,12 +142,25 @@ impl Authz {
         org: OrgId,
         max_age: std::time::Duration,
     ) -> Result<OrgAccess> {
-        let cached = self
-            .recent
-            .lock()
-            .ok()
-            .and_then(|m| m.get(&org).filter(|(_, at)| at.elapsed() < max_age).map(|(row, _)| row.clone()));
-        let row = match cached {
+        let cached = || {
+            self.recent
+                .lock()
+                .ok()
+                .and_then(|m| m.get(&org).filter(|(_, at)| at.elapsed() < max_age).map(|(row, _)| row.clone()))
+        };
+        if let Some(row) = cached() {
+            return self.enter(principal, row).await;
+        }
+        let gate = match self.refreshing.lock() {
+            Ok(mut m) => {
+                m.retain(|_, g| Arc::strong_count(g) > 1);
+                m.entry(org).or_default().clone()
+            }
+            Err(_) => Arc::default(),
+        };
+        let one_reader = gate.lock().await;
+        let row = match cached() {
+            // Read by whoever held the gate before.
             Some(row) => row,
             None => {
                 use sea_orm::EntityTrait;
@@ -155,6 +177,7 @@ impl Authz {
                 row
             }
         };
+        drop(one_reader);
         self.enter(principal, row).await
     }
 

@@ -268,26 +268,28 @@ enum Body {
 /// An event of a conversation: a stored event of its log, or streamed text.
 pub struct ChatEventObject {
     access: OrgAccess,
-    body: Body,
+    /// Boxed: the object is held while a subscription resolves it, and every idle subscriber
+    /// reserves room for that.
+    body: Box<Body>,
 }
 
 impl ChatEventObject {
     pub fn stored(access: OrgAccess, model: chat_event::Model) -> Self {
         let data = crate::chat::store::decode(&model).ok();
-        Self { access, body: Body::Stored { model, data } }
+        Self { access, body: Box::new(Body::Stored { model, data }) }
     }
 
     pub fn delta(access: OrgAccess, delta: ChatDelta, at: DateTime<Utc>) -> Self {
-        Self { access, body: Body::Delta { delta, at, whole: false } }
+        Self { access, body: Box::new(Body::Delta { delta, at, whole: false }) }
     }
 
     /// The text an agent has streamed so far for an answer still coming, from its start.
     pub fn delta_so_far(access: OrgAccess, delta: ChatDelta, at: DateTime<Utc>) -> Self {
-        Self { access, body: Body::Delta { delta, at, whole: true } }
+        Self { access, body: Box::new(Body::Delta { delta, at, whole: true }) }
     }
 
     fn parsed(&self) -> Option<&ChatEventData> {
-        match &self.body {
+        match &*self.body {
             Body::Stored { data, .. } => data.as_ref(),
             Body::Delta { .. } => None,
         }
@@ -298,7 +300,7 @@ impl ChatEventObject {
 impl ChatEventObject {
     /// The stored event's id (`che_…`); none for streamed text.
     async fn id(&self) -> Option<ID> {
-        match &self.body {
+        match &*self.body {
             Body::Stored { model, .. } => Some(ID(model.id.to_string())),
             Body::Delta { .. } => None,
         }
@@ -307,14 +309,14 @@ impl ChatEventObject {
     /// Position in the session's log, from 1: the cursor to resume after. Streamed text
     /// carries the position of the last stored event.
     async fn seq(&self) -> i64 {
-        match &self.body {
+        match &*self.body {
             Body::Stored { model, .. } => model.seq,
             Body::Delta { delta, .. } => delta.after_seq,
         }
     }
 
     async fn kind(&self) -> ChatEventKind {
-        match (&self.body, self.parsed()) {
+        match (&*self.body, self.parsed()) {
             (Body::Delta { .. }, _) => ChatEventKind::TextDelta,
             (_, Some(d)) => ChatEventKind::of(d),
             (_, None) => ChatEventKind::SystemMessage,
@@ -324,25 +326,25 @@ impl ChatEventObject {
     /// Streamed text is not stored: it does not advance the cursor, and is not replayed once
     /// the answer holding it is stored.
     async fn ephemeral(&self) -> bool {
-        matches!(self.body, Body::Delta { .. })
+        matches!(*self.body, Body::Delta { .. })
     }
 
     /// For streamed text: whether `text` is all the agent has streamed for this answer, from
     /// its start (what a subscriber arriving mid-answer gets first), so it replaces what the
     /// client holds for the answer instead of extending it. False for other events.
     async fn from_start(&self) -> bool {
-        matches!(self.body, Body::Delta { whole: true, .. })
+        matches!(*self.body, Body::Delta { whole: true, .. })
     }
 
     async fn session_id(&self) -> ID {
-        ID(match &self.body {
+        ID(match &*self.body {
             Body::Stored { model, .. } => model.session_id.to_string(),
             Body::Delta { delta, .. } => delta.session.to_string(),
         })
     }
 
     async fn created_at(&self) -> DateTime<Utc> {
-        match &self.body {
+        match &*self.body {
             Body::Stored { model, .. } => model.created_at,
             Body::Delta { at, .. } => *at,
         }
@@ -350,7 +352,7 @@ impl ChatEventObject {
 
     /// Who speaks, for messages.
     async fn role(&self) -> Option<ChatRole> {
-        match (&self.body, self.parsed()) {
+        match (&*self.body, self.parsed()) {
             (Body::Delta { .. }, _) | (_, Some(ChatEventData::MessageCompleted { .. })) => Some(ChatRole::Assistant),
             (_, Some(ChatEventData::UserMessage { .. })) => Some(ChatRole::User),
             (_, Some(ChatEventData::SystemMessage { .. })) => Some(ChatRole::System),
@@ -360,7 +362,7 @@ impl ChatEventObject {
 
     /// The message (or the streamed piece of one).
     async fn text(&self) -> Option<String> {
-        match &self.body {
+        match &*self.body {
             Body::Delta { delta, .. } => Some(delta.text.clone()),
             Body::Stored { .. } => self.parsed().and_then(|d| d.text().map(str::to_string)),
         }
@@ -376,7 +378,7 @@ impl ChatEventObject {
 
     /// The agent that answered or is streaming.
     async fn agent(&self) -> Option<String> {
-        match (&self.body, self.parsed()) {
+        match (&*self.body, self.parsed()) {
             (Body::Delta { delta, .. }, _) => Some(delta.agent.clone()),
             (_, Some(ChatEventData::MessageCompleted { agent, .. })) => agent.clone(),
             _ => None,
@@ -534,7 +536,7 @@ impl ChatEventObject {
 
     /// The stored event data as JSON (its shape depends on `kind`).
     async fn data(&self) -> Json<Value> {
-        Json(match &self.body {
+        Json(match &*self.body {
             Body::Stored { model, .. } => serde_json::from_str(&model.data).unwrap_or(Value::Null),
             Body::Delta { delta, .. } => serde_json::json!({"text": delta.text, "agent": delta.agent}),
         })
