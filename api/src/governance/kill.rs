@@ -62,7 +62,15 @@ type Cached = (Instant, Option<KillInfo>);
 
 #[derive(Default)]
 pub struct Cache {
-    entries: Mutex<HashMap<(OrgId, Option<ProjectId>), Cached>>,
+    entries: Mutex<Entries>,
+}
+
+#[derive(Default)]
+struct Entries {
+    map: HashMap<(OrgId, Option<ProjectId>), Cached>,
+    /// Bumped by every invalidation: an answer read from the database while a switch changed
+    /// is not kept (it may predate the change and would otherwise be served as fresh).
+    generation: u64,
 }
 
 impl Cache {
@@ -73,26 +81,36 @@ impl Cache {
         org: OrgId,
         project: Option<ProjectId>,
     ) -> Result<Option<KillInfo>> {
-        if let Ok(map) = self.entries.lock()
-            && let Some((at, hit)) = map.get(&(org, project))
-            && at.elapsed() < FRESH_FOR
-        {
-            return Ok(hit.clone());
-        }
-        let fresh = in_force(db, org, project).await?;
-        if let Ok(mut map) = self.entries.lock() {
-            if map.len() > 10_000 {
-                map.clear();
+        let seen = {
+            let Ok(e) = self.entries.lock() else { return in_force(db, org, project).await };
+            match e.map.get(&(org, project)) {
+                Some((at, hit)) if at.elapsed() < FRESH_FOR => Ok(hit.clone()),
+                _ => Err(e.generation),
             }
-            map.insert((org, project), (Instant::now(), fresh.clone()));
+        };
+        let generation = match seen {
+            Ok(hit) => return Ok(hit),
+            Err(generation) => generation,
+        };
+        // Its age counts from before the read: the answer is at least that old.
+        let asked = Instant::now();
+        let fresh = in_force(db, org, project).await?;
+        if let Ok(mut e) = self.entries.lock()
+            && e.generation == generation
+        {
+            if e.map.len() > 10_000 {
+                e.map.clear();
+            }
+            e.map.insert((org, project), (asked, fresh.clone()));
         }
         Ok(fresh)
     }
 
     /// Forgets everything (after this process changed a switch).
     pub fn invalidate(&self) {
-        if let Ok(mut map) = self.entries.lock() {
-            map.clear();
+        if let Ok(mut e) = self.entries.lock() {
+            e.map.clear();
+            e.generation += 1;
         }
     }
 }

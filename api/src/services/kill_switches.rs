@@ -143,6 +143,23 @@ pub async fn set(
     };
     let chain = scope.principal().chain();
     let orgs = orgs_of(app, &scope).await?;
+    let by = chain.last().cloned().unwrap_or_else(|| ActorRef {
+        kind: "system".into(),
+        id: "unknown".into(),
+        name: "unknown".into(),
+    });
+    // Released cancelling: the held plans are cancelled while the switch still holds them, so
+    // no worker can start one in between (those queued meanwhile are cancelled after).
+    let mut cancelled = 0;
+    if !engaged && on_release == OnRelease::Cancel {
+        let row =
+            kill_switch::Entity::find().filter(kill_switch::Column::ScopeKey.eq(key.as_str())).one(&app.db).await?;
+        if row.is_some_and(|k| k.engaged) {
+            for (org, plan) in plans_in(app, &scope, PlanStatus::Queued).await? {
+                cancelled += usize::from(cancel_held(app, org, plan, &by, &reason).await?);
+            }
+        }
+    }
     let mut w = app.write(chain.clone()).await?;
     let now = w.now();
     let existing =
@@ -197,14 +214,10 @@ pub async fn set(
         match on_release {
             OnRelease::Resume => wake(app, &held, now).await?,
             OnRelease::Cancel => {
-                let by = chain.last().cloned().unwrap_or_else(|| ActorRef {
-                    kind: "system".into(),
-                    id: "unknown".into(),
-                    name: "unknown".into(),
-                });
                 for (org, plan) in &held {
-                    cancel_held(app, *org, *plan, &by, &reason).await?;
+                    cancelled += usize::from(cancel_held(app, *org, *plan, &by, &reason).await?);
                 }
+                return Ok(Changed { switch, plans: cancelled });
             }
         }
         held.len()
@@ -212,22 +225,24 @@ pub async fn set(
     Ok(Changed { switch, plans })
 }
 
-/// Cancels one plan held by a released switch (its own transaction, in the plan's org).
-async fn cancel_held(app: &AppState, org: OrgId, id: PlanId, by: &ActorRef, reason: &str) -> Result<()> {
+/// Cancels one plan held by a switch being released (its own transaction, in the plan's
+/// org). Whether it was still queued, and so cancelled.
+async fn cancel_held(app: &AppState, org: OrgId, id: PlanId, by: &ActorRef, reason: &str) -> Result<bool> {
     let mut w = app.write(vec![by.clone()]).await?;
     let Some(mut p) =
         plan::Entity::find_in_org(org).filter(plan::Column::Id.eq(id)).lock_exclusive().one(w.txn()).await?
     else {
-        return Ok(());
+        return Ok(false);
     };
     let mut view = store::view(w.txn(), &p).await?;
     if view.status != PlanStatus::Queued {
-        return Ok(());
+        return Ok(false);
     }
     let why =
         if reason.is_empty() { "held by the kill switch, cancelled on release".to_string() } else { reason.into() };
     store::append(&mut w, &mut p, &mut view, vec![PlanEvent::Cancelled { by: by.clone(), reason: why }]).await?;
-    w.commit().await
+    w.commit().await?;
+    Ok(true)
 }
 
 /// The switch row of a scope, engaged or not.
