@@ -83,6 +83,11 @@ impl ChatStream {
         self.until(|e| e["kind"] == "MESSAGE_COMPLETED" && e["inReplyTo"] == seq).await
     }
 
+    /// The streamed text seen so far, joined.
+    pub fn streamed(&self) -> String {
+        self.deltas.iter().map(|d| d["text"].as_str().unwrap()).collect()
+    }
+
     /// The first payload as is (for expected errors).
     pub async fn raw(&mut self) -> Option<Value> {
         self.sub.next().await

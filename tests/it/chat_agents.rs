@@ -53,6 +53,19 @@ async fn ask(app: &TestApp, key: &str, s: &str, chat: &mut ChatStream, text: &st
     (ranked, last(&events, "PLAN_PROPOSED").cloned(), events.last().unwrap().clone())
 }
 
+/// A server whose `web` project is answered by one LLM agent, `gpt` (the scripted `model`),
+/// and a conversation there of a new operator: the app, the operator's key and e-mail, and
+/// the session's id.
+async fn gpt_conversation(model: &Scripted, opts: SpawnOptions) -> (TestApp, String, String, String) {
+    let app = spawn_with(SpawnOptions { llm_base_url: Some(model.base_url.clone()), ..opts }).await;
+    app.with_example_policies().await;
+    agent(&app, "gpt", "LLM", &["deploy.*"]).await;
+    use_agents(&app, "web", &["gpt"], "FIRST_VALID", None).await;
+    let (bob, bob_email) = app.user_with_role("operator", None).await;
+    let s = session(&app, &bob, "web").await;
+    (app, bob, bob_email, s)
+}
+
 fn ranked_count(r: &Value) -> usize {
     r["arbitration"]["proposals"].as_array().map_or(0, Vec::len)
 }
@@ -270,12 +283,7 @@ async fn a_subscriber_arriving_mid_answer_sees_the_text_from_its_start() {
         ]
     })
     .await;
-    let app = spawn_with(SpawnOptions { llm_base_url: Some(model.base_url.clone()), ..Default::default() }).await;
-    app.with_example_policies().await;
-    agent(&app, "gpt", "LLM", &["deploy.*"]).await;
-    use_agents(&app, "web", &["gpt"], "FIRST_VALID", None).await;
-    let (bob, _) = app.user_with_role("operator", None).await;
-    let s = session(&app, &bob, "web").await;
+    let (app, bob, _, s) = gpt_conversation(&model, SpawnOptions::default()).await;
     let mut early = ChatStream::open(app.addr, &bob, &s, None).await;
     let asked = say(&app, &bob, &s, "deploy web to staging").await;
 
@@ -294,13 +302,11 @@ async fn a_subscriber_arriving_mid_answer_sees_the_text_from_its_start() {
     assert_eq!(second["fromStart"], true);
     model.release();
     let answer = late.answer(asked).await;
-    let streamed: String = late.deltas.iter().map(|d| d["text"].as_str().unwrap()).collect();
-    assert_eq!(streamed, "Deploying web to staging, then checking it.");
+    assert_eq!(late.streamed(), "Deploying web to staging, then checking it.");
     assert!(late.deltas[1..].iter().all(|d| d["fromStart"] == false), "{:?}", late.deltas);
     one(&answer, "PLAN_PROPOSED");
     early.answer(asked).await;
-    let streamed: String = early.deltas.iter().map(|d| d["text"].as_str().unwrap()).collect();
-    assert_eq!(streamed, "Deploying web to staging, then checking it.");
+    assert_eq!(early.streamed(), "Deploying web to staging, then checking it.");
 
     // Once the answer is stored it holds the text: a newcomer replays it and no streamed text.
     let mut after = ChatStream::open(app.addr, &bob, &s, None).await;
@@ -324,18 +330,8 @@ async fn answers_cut_off_by_a_stopped_server_are_ended_as_interrupted() {
     })
     .await;
     let clock = Arc::new(ManualClock::new("2026-11-24T10:00:00Z".parse().unwrap()));
-    let mut app = spawn_with(SpawnOptions {
-        llm_base_url: Some(model.base_url.clone()),
-        clock: Some(clock.clone()),
-        shutdown_grace_ms: Some(200),
-        ..Default::default()
-    })
-    .await;
-    app.with_example_policies().await;
-    agent(&app, "gpt", "LLM", &["deploy.*"]).await;
-    use_agents(&app, "web", &["gpt"], "FIRST_VALID", None).await;
-    let (bob, bob_email) = app.user_with_role("operator", None).await;
-    let s = session(&app, &bob, "web").await;
+    let opts = SpawnOptions { clock: Some(clock.clone()), shutdown_grace_ms: Some(200), ..Default::default() };
+    let (mut app, bob, bob_email, s) = gpt_conversation(&model, opts).await;
     let mut chat = ChatStream::open(app.addr, &bob, &s, None).await;
     let first = say(&app, &bob, &s, "deploy web to staging").await;
     // The second waits for the first to be answered.
@@ -404,18 +400,12 @@ async fn the_llm_planner_streams_and_a_malformed_tool_call_proposes_nothing() {
         _ => vec![scripted::text("Hi! What should I deploy?"), scripted::finish("stop"), scripted::DONE.into()],
     })
     .await;
-    let app = spawn_with(SpawnOptions { llm_base_url: Some(model.base_url.clone()), ..Default::default() }).await;
-    app.with_example_policies().await;
-    agent(&app, "gpt", "LLM", &["deploy.*"]).await;
-    use_agents(&app, "web", &["gpt"], "FIRST_VALID", None).await;
-    let (bob, bob_email) = app.user_with_role("operator", None).await;
-    let s = session(&app, &bob, "web").await;
+    let (app, bob, bob_email, s) = gpt_conversation(&model, SpawnOptions::default()).await;
     let mut chat = ChatStream::open(app.addr, &bob, &s, None).await;
 
     let asked = say(&app, &bob, &s, "deploy web to staging").await;
     let events = chat.answer(asked).await;
-    let streamed: String = chat.deltas.iter().map(|d| d["text"].as_str().unwrap()).collect();
-    assert_eq!(streamed, "Deploying web to staging.");
+    assert_eq!(chat.streamed(), "Deploying web to staging.");
     assert!(
         chat.deltas
             .iter()

@@ -81,16 +81,14 @@ impl Cache {
         org: OrgId,
         project: Option<ProjectId>,
     ) -> Result<Option<KillInfo>> {
-        let seen = {
+        let generation = {
             let Ok(e) = self.entries.lock() else { return in_force(db, org, project).await };
-            match e.map.get(&(org, project)) {
-                Some((at, hit)) if at.elapsed() < FRESH_FOR => Ok(hit.clone()),
-                _ => Err(e.generation),
+            if let Some((at, hit)) = e.map.get(&(org, project))
+                && at.elapsed() < FRESH_FOR
+            {
+                return Ok(hit.clone());
             }
-        };
-        let generation = match seen {
-            Ok(hit) => return Ok(hit),
-            Err(generation) => generation,
+            e.generation
         };
         // Its age counts from before the read: the answer is at least that old.
         let asked = Instant::now();

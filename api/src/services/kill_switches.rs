@@ -155,9 +155,8 @@ pub async fn set(
         let row =
             kill_switch::Entity::find().filter(kill_switch::Column::ScopeKey.eq(key.as_str())).one(&app.db).await?;
         if row.is_some_and(|k| k.engaged) {
-            for (org, plan) in plans_in(app, &scope, PlanStatus::Queued).await? {
-                cancelled += usize::from(cancel_held(app, org, plan, &by, &reason).await?);
-            }
+            let held = plans_in(app, &scope, PlanStatus::Queued).await?;
+            cancelled = cancel_held(app, &held, &by, &reason).await?;
         }
     }
     let mut w = app.write(chain.clone()).await?;
@@ -212,22 +211,28 @@ pub async fn set(
     } else {
         let held = plans_in(app, &scope, PlanStatus::Queued).await?;
         match on_release {
-            OnRelease::Resume => wake(app, &held, now).await?,
-            OnRelease::Cancel => {
-                for (org, plan) in &held {
-                    cancelled += usize::from(cancel_held(app, *org, *plan, &by, &reason).await?);
-                }
-                return Ok(Changed { switch, plans: cancelled });
+            OnRelease::Resume => {
+                wake(app, &held, now).await?;
+                held.len()
             }
+            OnRelease::Cancel => cancelled + cancel_held(app, &held, &by, &reason).await?,
         }
-        held.len()
     };
     Ok(Changed { switch, plans })
 }
 
-/// Cancels one plan held by a switch being released (its own transaction, in the plan's
-/// org). Whether it was still queued, and so cancelled.
-async fn cancel_held(app: &AppState, org: OrgId, id: PlanId, by: &ActorRef, reason: &str) -> Result<bool> {
+/// Cancels the plans held by a switch being released; how many were still queued, and so
+/// cancelled.
+async fn cancel_held(app: &AppState, held: &[(OrgId, PlanId)], by: &ActorRef, reason: &str) -> Result<usize> {
+    let mut cancelled = 0;
+    for (org, plan) in held {
+        cancelled += usize::from(cancel_one(app, *org, *plan, by, reason).await?);
+    }
+    Ok(cancelled)
+}
+
+/// Cancels one held plan (its own transaction, in the plan's org), if it is still queued.
+async fn cancel_one(app: &AppState, org: OrgId, id: PlanId, by: &ActorRef, reason: &str) -> Result<bool> {
     let mut w = app.write(vec![by.clone()]).await?;
     let Some(mut p) =
         plan::Entity::find_in_org(org).filter(plan::Column::Id.eq(id)).lock_exclusive().one(w.txn()).await?

@@ -2,7 +2,7 @@
 // events, resumed from the cursor after a reconnect) folded by the chat reducer. Events that arrive
 // together (a replayed history) are applied in one render.
 
-import { useCallback, useEffect, useReducer, useRef, useState } from 'react';
+import { useCallback, useEffect, useReducer, useState } from 'react';
 import { subscribeChat } from '../api/chatStream';
 import { isCloseEvent } from '../api/connection';
 import { problemFromErrors, type Problem } from '../api/errors';
@@ -14,7 +14,8 @@ const BATCH_MS = 16;
 
 /**
  * `from`: the stream starts after this seq (a long conversation opens on its latest events;
- * earlier ones are added with `add`); null: not known yet, nothing is subscribed.
+ * earlier ones are added with `add`); null: not known yet, nothing is subscribed. It is set
+ * once: a later change would subscribe again from there.
  */
 export function useChatFeed(
   sessionId: string,
@@ -23,12 +24,9 @@ export function useChatFeed(
   const api = useApi();
   const [log, dispatch] = useReducer(applyChatEvents, EMPTY_LOG);
   const [problem, setProblem] = useState<Problem | null>(null);
-  const started = from !== null;
-  const start = useRef(from);
-  start.current ??= from;
 
   useEffect(() => {
-    if (!started) return;
+    if (from === null) return;
     let buffer: ChatEvent[] = [];
     let timer: ReturnType<typeof setTimeout> | null = null;
     const flush = () => {
@@ -47,12 +45,12 @@ export function useChatFeed(
         if (isCloseEvent(error)) api.status.failed();
         setProblem(problemFromErrors(error));
       },
-    }, start.current);
+    }, from);
     return () => {
       stream.close();
       if (timer) clearTimeout(timer);
     };
-  }, [api, sessionId, started]);
+  }, [api, sessionId, from]);
 
   const add = useCallback((events: ChatEvent[]) => dispatch(events), []);
   return { log, problem, add };

@@ -54,7 +54,7 @@ export function applyChatEvents(log: ChatLog, incoming: ChatEvent[]): ChatLog {
       const agent = e.agent ?? 'assistant';
       const i = streams.findIndex((s) => s.agent === agent && s.after === e.seq);
       // Text from the answer's start (sent on (re)subscribing mid-answer) replaces what is held.
-      const text = e.text;
+      const text = e.text; // (narrowed to a string above; closures would lose that)
       streams =
         i >= 0
           ? streams.map((s, j) => (j === i ? { ...s, text: e.fromStart ? text : s.text + text } : s))

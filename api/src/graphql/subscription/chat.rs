@@ -1,7 +1,7 @@
 //! `chatEvents(sessionId, after)`: a conversation's events, first those after `after` from
 //! storage, then the text streamed so far of an answer still coming, then live; streamed text
-//! as it is produced. Nothing is lost on reconnect: a client
-//! resumes after the last `seq` it saw and gets every stored event once, in order.
+//! as it is produced. Nothing is lost on reconnect: a client resumes after the last `seq` it
+//! saw and gets every stored event once, in order.
 //!
 //! The live part listens on the session's own channel of the bus (fed from other nodes too, on
 //! PostgreSQL). A gap in the sequence, a lag on the channel, or a resync signal sends the
