@@ -119,8 +119,11 @@ pub fn is_public(ip: IpAddr) -> bool {
                 || o[0] >= 240)
         }
         IpAddr::V6(v6) => {
-            if let Some(v4) = v6.to_ipv4_mapped() {
-                return is_public(IpAddr::V4(v4));
+            let embedded = embedded_ipv4(v6);
+            if !embedded.is_empty() {
+                // An address that carries an IPv4 address reaches (or is translated to) that
+                // address: it is exactly as public as what it embeds.
+                return embedded.into_iter().all(|v4| is_public(IpAddr::V4(v4)));
             }
             let s = v6.segments();
             !(v6.is_loopback()
@@ -128,9 +131,45 @@ pub fn is_public(ip: IpAddr) -> bool {
                 || v6.is_multicast()
                 || (s[0] & 0xfe00) == 0xfc00 // unique local
                 || (s[0] & 0xffc0) == 0xfe80 // link local
+                || (s[0] & 0xffc0) == 0xfec0 // site local (deprecated, still routed by some)
+                || (s[0] == 0x0064 && s[1] == 0xff9b && s[2] == 0x0001) // 64:ff9b:1::/48, local-use NAT64
+                || (s[0] == 0x0100 && s[1] == 0 && s[2] == 0 && s[3] == 0) // 100::/64, discard only
+                || (s[0] == 0x2001 && s[1] < 0x0200) // 2001::/23, IETF protocol assignments
                 || (s[0] == 0x2001 && s[1] == 0x0db8)) // documentation
         }
     }
+}
+
+/// The IPv4 addresses an IPv6 address embeds, by every form that does: IPv4-compatible
+/// (`::a.b.c.d`, deprecated but still parsed), IPv4-mapped (`::ffff:a.b.c.d`), IPv4-translated
+/// (`::ffff:0:a.b.c.d`, SIIT), the well-known NAT64 prefix (`64:ff9b::a.b.c.d`), 6to4
+/// (`2002:AABB:CCDD::`) and Teredo (`2001:0::`, server and obfuscated client). Empty for a
+/// native IPv6 address.
+fn embedded_ipv4(v6: std::net::Ipv6Addr) -> Vec<std::net::Ipv4Addr> {
+    use std::net::Ipv4Addr;
+    let s = v6.segments();
+    let o = v6.octets();
+    let tail = Ipv4Addr::new(o[12], o[13], o[14], o[15]);
+    let zero = |range: std::ops::Range<usize>| s[range].iter().all(|x| *x == 0);
+    if zero(0..5) && (s[5] == 0 || s[5] == 0xffff) {
+        // `::` and `::1` land here too, as 0.0.0.0 and 0.0.0.1: neither is public.
+        return vec![tail];
+    }
+    if zero(0..4) && s[4] == 0xffff && s[5] == 0 {
+        return vec![tail];
+    }
+    if s[0] == 0x0064 && s[1] == 0xff9b && zero(2..6) {
+        return vec![tail];
+    }
+    if s[0] == 0x2002 {
+        return vec![Ipv4Addr::new(o[2], o[3], o[4], o[5])];
+    }
+    if s[0] == 0x2001 && s[1] == 0 {
+        let server = Ipv4Addr::new(o[4], o[5], o[6], o[7]);
+        let client = Ipv4Addr::new(!o[12], !o[13], !o[14], !o[15]);
+        return vec![server, client];
+    }
+    Vec::new()
 }
 
 /// Reads at most [`MAX_RESPONSE_BYTES`] of a response and turns it into JSON when it is JSON.
@@ -225,10 +264,34 @@ mod tests {
             "fd00::1",
             "::ffff:127.0.0.1",
             "::ffff:10.0.0.1",
+            "::127.0.0.1",
+            "::10.0.0.1",
+            "64:ff9b::7f00:1",
+            "64:ff9b::a9fe:a9fe",
+            "64:ff9b:1::1",
+            "::ffff:0:7f00:1",
+            "::ffff:0:c0a8:101",
+            "2002:7f00:1::1",
+            "2002:a00:1::",
+            "2001:0:4136:e378:8000:63bf:80ff:fffe", // Teredo whose client is 127.0.0.1
+            "2001:0:a00:1:8000:63bf:3fff:fdd2",     // Teredo whose server is 10.0.0.1
+            "fec0::1",
+            "100::1",
+            "2001:db8::1",
+            "::",
         ] {
             assert!(!is_public(ip.parse().unwrap()), "{ip}");
         }
-        for ip in ["1.1.1.1", "93.184.216.34", "2606:4700:4700::1111"] {
+        for ip in [
+            "1.1.1.1",
+            "93.184.216.34",
+            "2606:4700:4700::1111",
+            "::ffff:1.1.1.1",
+            "64:ff9b::101:101",
+            "::ffff:0:101:101",
+            "2002:101:101::1",
+            "2001:0:4136:e378:8000:63bf:fefe:fefe", // Teredo: public server, client 1.1.1.1
+        ] {
             assert!(is_public(ip.parse().unwrap()), "{ip}");
         }
     }
