@@ -1,7 +1,11 @@
 //! Finding which organization an object id belongs to, for `node(id)` and for mutations that
-//! take an id. Only the `org_id` column is read; the caller then enters that organization
-//! (NOT_FOUND for non-members) and reads the object through the tenant-scoped finder. This is
-//! the one unscoped read of tenant tables besides authentication.
+//! take an id. Only the `org_id` column is read; [`NodeId::enter`] then enters that
+//! organization and the caller reads the object through the tenant-scoped finder. This is the
+//! one unscoped read of tenant tables besides authentication.
+//!
+//! An object of an organization the caller cannot enter answers exactly what a missing one
+//! answers (`plan not found`, never `organization not found`), so an id cannot be probed for
+//! existence across tenants.
 
 use praetor_entities::{
     AgentId, ApiKeyId, AuditEventId, ChatSessionId, GroupId, OrgId, PlanId, ProjectId, RoleBindingId, RoleGrantId,
@@ -10,6 +14,9 @@ use praetor_entities::{
 };
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect};
 
+use crate::AppState;
+use crate::auth::Principal;
+use crate::authz::OrgAccess;
 use crate::error::{Error, Result};
 
 async fn org_of<E, C>(db: &C, id_col: E::Column, org_col: E::Column, id: sea_orm::Value, what: &str) -> Result<OrgId>
@@ -60,6 +67,34 @@ impl NodeId {
             "chs" => NodeId::ChatSession(text.parse().map_err(|_| bad())?),
             "agt" => NodeId::Agent(text.parse().map_err(|_| bad())?),
             _ => return Err(bad()),
+        })
+    }
+
+    /// What the object is called in a NOT_FOUND answer.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            NodeId::Org(_) => "organization",
+            NodeId::Project(_) => "project",
+            NodeId::Group(_) => "group",
+            NodeId::ServiceAccount(_) => "service account",
+            NodeId::ApiKey(_) => "API key",
+            NodeId::RoleBinding(_) => "role binding",
+            NodeId::AuditEvent(_) => "audit event",
+            NodeId::Plan(_) => "plan",
+            NodeId::RoleGrant(_) => "role grant",
+            NodeId::ChatSession(_) => "chat session",
+            NodeId::Agent(_) => "agent",
+        }
+    }
+
+    /// Enters the organization the object belongs to. Whether the object does not exist or
+    /// lives in an organization the principal cannot enter, the answer is the same NOT_FOUND
+    /// naming the object's kind.
+    pub async fn enter(&self, app: &AppState, principal: &Principal) -> Result<OrgAccess> {
+        let org = self.org(&app.db).await?;
+        super::orgs::enter_by_id(app, principal, org).await.map_err(|e| match e {
+            Error::NotFound(_) => Error::not_found(self.kind()),
+            other => other,
         })
     }
 

@@ -92,7 +92,7 @@ impl AgentMutation {
     async fn update_agent(&self, ctx: &Context<'_>, input: UpdateAgentInput) -> Result<AgentObject> {
         let app = app(ctx)?;
         let id: AgentId = validate::id("agentId", &input.agent_id)?;
-        let access = orgs::enter_by_id(app, principal(ctx)?, NodeId::Agent(id).org(&app.db).await?).await?;
+        let access = NodeId::Agent(id).enter(app, principal(ctx)?).await?;
         let patch = AgentPatch {
             description: input.description,
             planner: input.planner.map(|p| p.as_str().to_string()),

@@ -21,7 +21,7 @@ pub struct CreateChatSessionInput {
 async fn session_access(ctx: &Context<'_>, id: &ID) -> Result<(OrgAccess, ChatSessionId)> {
     let app = app(ctx)?;
     let id: ChatSessionId = validate::id("sessionId", id)?;
-    let access = orgs::enter_by_id(app, principal(ctx)?, NodeId::ChatSession(id).org(&app.db).await?).await?;
+    let access = NodeId::ChatSession(id).enter(app, principal(ctx)?).await?;
     Ok((access, id))
 }
 

@@ -68,7 +68,7 @@ pub struct GovernanceMutation;
 async fn grant_access(ctx: &Context<'_>, id: &ID) -> Result<(crate::authz::OrgAccess, RoleGrantId)> {
     let app = app(ctx)?;
     let id: RoleGrantId = validate::id("id", id)?;
-    let access = orgs::enter_by_id(app, principal(ctx)?, NodeId::RoleGrant(id).org(&app.db).await?).await?;
+    let access = NodeId::RoleGrant(id).enter(app, principal(ctx)?).await?;
     Ok((access, id))
 }
 

@@ -43,8 +43,7 @@ impl GroupMutation {
     async fn add_group_member(&self, ctx: &Context<'_>, input: GroupMemberInput) -> Result<GroupObject> {
         let app = app(ctx)?;
         let group_id: GroupId = validate::id("groupId", &input.group_id)?;
-        let org = NodeId::Group(group_id).org(&app.db).await?;
-        let access = orgs::enter_by_id(app, principal(ctx)?, org).await?;
+        let access = NodeId::Group(group_id).enter(app, principal(ctx)?).await?;
         let permit = access.permit(Domain::Org, "group.manage")?;
         let (g, _) = groups::add_member(app, &permit, group_id, &input.email).await?;
         Ok(GroupObject::new(access, g))
@@ -54,8 +53,7 @@ impl GroupMutation {
     async fn remove_group_member(&self, ctx: &Context<'_>, input: GroupMemberInput) -> Result<GroupObject> {
         let app = app(ctx)?;
         let group_id: GroupId = validate::id("groupId", &input.group_id)?;
-        let org = NodeId::Group(group_id).org(&app.db).await?;
-        let access = orgs::enter_by_id(app, principal(ctx)?, org).await?;
+        let access = NodeId::Group(group_id).enter(app, principal(ctx)?).await?;
         let permit = access.permit(Domain::Org, "group.manage")?;
         let g = groups::remove_member(app, &permit, group_id, &input.email).await?;
         Ok(GroupObject::new(access, g))

@@ -114,7 +114,7 @@ fn steps(input: Vec<StepInput>) -> Vec<Step> {
 async fn plan_access(ctx: &Context<'_>, id: &ID) -> Result<(OrgAccess, PlanId)> {
     let app = app(ctx)?;
     let id: PlanId = validate::id("planId", id)?;
-    let access = orgs::enter_by_id(app, principal(ctx)?, NodeId::Plan(id).org(&app.db).await?).await?;
+    let access = NodeId::Plan(id).enter(app, principal(ctx)?).await?;
     Ok((access, id))
 }
 

@@ -60,8 +60,7 @@ impl RoleMutation {
     async fn unbind_role(&self, ctx: &Context<'_>, id: ID) -> Result<RoleBindingObject> {
         let app = app(ctx)?;
         let id: RoleBindingId = validate::id("id", &id)?;
-        let org = NodeId::RoleBinding(id).org(&app.db).await?;
-        let access = orgs::enter_by_id(app, principal(ctx)?, org).await?;
+        let access = NodeId::RoleBinding(id).enter(app, principal(ctx)?).await?;
         let b = roles::unbind(app, &access, id).await?;
         Ok(RoleBindingObject::new(access, b))
     }

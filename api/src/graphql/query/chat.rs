@@ -18,7 +18,7 @@ impl ChatQuery {
     async fn chat_session(&self, ctx: &Context<'_>, id: ID) -> Result<ChatSessionObject> {
         let app = app(ctx)?;
         let id: ChatSessionId = validate::id("id", &id)?;
-        let access = orgs::enter_by_id(app, principal(ctx)?, NodeId::ChatSession(id).org(&app.db).await?).await?;
+        let access = NodeId::ChatSession(id).enter(app, principal(ctx)?).await?;
         let s = chat::find(app, &access, id).await?;
         Ok(ChatSessionObject::new(access, s))
     }

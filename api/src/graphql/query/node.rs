@@ -6,9 +6,7 @@ use crate::graphql::object::{
 };
 use crate::graphql::{app, principal};
 use crate::services::locate::NodeId;
-use crate::services::{
-    agents, api_keys, audit_log, chat, grants, groups, orgs, plans, projects, roles, service_accounts,
-};
+use crate::services::{agents, api_keys, audit_log, chat, grants, groups, plans, projects, roles, service_accounts};
 use async_graphql::{Context, ID, Object, Result};
 
 #[derive(Default)]
@@ -21,7 +19,7 @@ impl NodeQuery {
         let app = app(ctx)?;
         let principal = principal(ctx)?;
         let node = NodeId::parse(&id)?;
-        let access = orgs::enter_by_id(app, principal, node.org(&app.db).await?).await?;
+        let access = node.enter(app, principal).await?;
         Ok(match node {
             NodeId::Org(_) => Node::Org(OrgObject(access)),
             NodeId::Project(id) => {

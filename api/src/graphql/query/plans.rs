@@ -49,23 +49,25 @@ impl PlanQuery {
     async fn plan(&self, ctx: &Context<'_>, id: ID) -> Result<PlanObject> {
         let app = app(ctx)?;
         let id: PlanId = validate::id("id", &id)?;
-        let access = orgs::enter_by_id(app, principal(ctx)?, NodeId::Plan(id).org(&app.db).await?).await?;
+        let access = NodeId::Plan(id).enter(app, principal(ctx)?).await?;
         let p = plans::find(app, &access, id).await?;
         Ok(PlanObject::new(access, p))
     }
 
     /// Folds the plan's recorded events again (calling no handler), checks every state hash and
-    /// re-decides every executed step. Needs `plan.read`.
+    /// re-decides every executed step. Needs `plan.read`. Expensive: at most once per operation.
+    #[graphql(complexity = "100 + child_complexity")]
     async fn replay_plan(&self, ctx: &Context<'_>, id: ID) -> Result<ReplayReport> {
         let app = app(ctx)?;
         let id: PlanId = validate::id("id", &id)?;
-        let access = orgs::enter_by_id(app, principal(ctx)?, NodeId::Plan(id).org(&app.db).await?).await?;
+        let access = NodeId::Plan(id).enter(app, principal(ctx)?).await?;
         let p = plans::find(app, &access, id).await?;
         Ok(replay::replay_plan(&app.db, &app.policies, &p).await?.into())
     }
 
     /// Replays every state change of a project from empty state and compares with the stored
-    /// state. Needs `state.read`.
+    /// state. Needs `state.read`. Expensive: at most once per operation.
+    #[graphql(complexity = "1000 + child_complexity")]
     async fn replay_project(&self, ctx: &Context<'_>, org: String, slug: String) -> Result<ReplayReport> {
         let app = app(ctx)?;
         let access = orgs::enter_by_slug(app, principal(ctx)?, &org).await?;

@@ -27,7 +27,7 @@ use crate::events::{ChatDelta, Event};
 use crate::graphql::object::ChatEventObject;
 use crate::graphql::{app, principal};
 use crate::services::locate::NodeId;
-use crate::services::{chat, orgs, validate};
+use crate::services::{chat, validate};
 
 /// Events read from storage at a time while catching up.
 const PAGE: u64 = 200;
@@ -179,8 +179,8 @@ async fn open(app: Arc<AppState>, principal: Principal, session_id: ID, after: O
     if after.is_some_and(|a| a < 0) {
         return Err(Error::validation("after", "a sequence number, 0 or more").into());
     }
-    let org = NodeId::ChatSession(id).org(&app.db).await?;
-    let access = orgs::enter_by_id(&app, &principal, org).await?;
+    let access = NodeId::ChatSession(id).enter(&app, &principal).await?;
+    let org = access.org_id();
     let session = chat::find(&app, &access, id).await?;
     // Subscribe before reading storage, so nothing falls between the two.
     let (rx, mut so_far) = app.bus.subscribe_chat(id);

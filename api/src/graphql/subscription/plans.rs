@@ -38,8 +38,8 @@ impl PlanSubscription {
         let app = app(ctx)?.clone();
         let principal = principal(ctx)?.clone();
         let id: PlanId = validate::id("planId", &plan_id)?;
-        let org = NodeId::Plan(id).org(&app.db).await?;
-        let access = orgs::enter_by_id(&app, &principal, org).await?;
+        let access = NodeId::Plan(id).enter(&app, &principal).await?;
+        let org = access.org_id();
         let plan = plans::find(&app, &access, id).await?;
         // Subscribe before reading the backlog so nothing falls between the two.
         let rx = app.bus.subscribe();
