@@ -53,6 +53,9 @@ pub struct StageSpec {
     pub count: u32,
     /// `policy/rule` that asked for it.
     pub rule: String,
+    /// Someone who approved an earlier stage may approve this one too.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub allow_earlier_approvers: bool,
 }
 
 /// A rule consulted for a decision.
@@ -270,11 +273,14 @@ impl Effective {
                             groups: stage.groups(),
                             count: stage.count,
                             rule: format!("{}/{}", r.policy, r.rule.name),
+                            allow_earlier_approvers: stage.allow_earlier_approvers,
                         };
-                        if !approvals
-                            .iter()
-                            .any(|a| a.groups == spec.groups && a.count == spec.count && a.name == spec.name)
-                        {
+                        if !approvals.iter().any(|a| {
+                            a.groups == spec.groups
+                                && a.count == spec.count
+                                && a.name == spec.name
+                                && a.allow_earlier_approvers == spec.allow_earlier_approvers
+                        }) {
                             approvals.push(spec);
                         }
                     }

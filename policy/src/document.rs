@@ -150,6 +150,15 @@ pub struct ApprovalStage {
     /// Approvals needed from distinct people.
     #[serde(default = "one")]
     pub count: u32,
+    /// Whether someone who approved an earlier stage of the same plan may approve this one
+    /// too. Off by default: each person's approval counts for one stage, so two stages mean
+    /// two people.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub allow_earlier_approvers: bool,
+}
+
+fn is_false(b: &bool) -> bool {
+    !*b
 }
 
 fn one() -> u32 {

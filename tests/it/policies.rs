@@ -356,3 +356,74 @@ async fn policy_diff_re_decides_recorded_decisions() {
     assert_eq!(diff["impact"]["decisionsChecked"], 3);
     assert_eq!(diff["impact"]["newlyDenied"], 3);
 }
+
+#[tokio::test]
+async fn one_person_approves_one_stage_of_a_plan_unless_policy_allows_more() {
+    let app = spawn_app().await;
+    app.project("web").await;
+    let policy = format!(
+        r#"apiVersion: praetor.dev/v1
+kind: Policy
+metadata: {{ name: two-stages, org: {org} }}
+spec:
+  rules:
+    - name: counters-need-two-stages
+      actions: ["state.increment"]
+      effect: require_approval
+      approvals:
+        - {{ group: sre-leads, count: 1 }}
+        - {{ group: change-board, count: 1 }}
+    - name: flags-need-two-stages-from-anyone
+      actions: ["state.set"]
+      effect: require_approval
+      approvals:
+        - {{ group: sre-leads, count: 1 }}
+        - {{ group: change-board, count: 1, allowEarlierApprovers: true }}
+"#,
+        org = app.org
+    );
+    app.admin(
+        APPLY,
+        json!({"in": {"org": app.org, "sources": [{"name": "two.yaml", "text": policy}], "comment": "t"}}),
+    )
+    .await;
+    let (bob, _) = app.user_with_role("operator", None).await;
+    let (carol, carol_email) = app.user_with_role("approver", None).await;
+    let (dana, dana_email) = app.user_with_role("approver", None).await;
+    app.group("sre-leads", &[&carol_email]).await;
+    app.group("change-board", &[&carol_email, &dana_email]).await;
+
+    let plan =
+        propose(&app, &bob, "web", json!([{"action": "state.increment", "params": {"key": "n"}}]), json!({})).await;
+    let (id, hash) = (plan["id"].as_str().unwrap().to_string(), plan["planHash"].as_str().unwrap().to_string());
+    let approve = "mutation($in: ApprovePlanInput!) { approvePlan(input: $in) { status } }";
+    let can = "query($id: ID!) { plan(id: $id) { viewerCanApproveNow { can reason } approvalStages { allowEarlierApprovers approvals { approver } } } }";
+    let inbox = "query($o: String!) { approvalRequests(org: $o) { id } }";
+    ok(app.gql(Some(&carol), approve, json!({"in": {"planId": id, "planHash": hash}})).await);
+    // Carol is in both groups, but her approval counts for stage 1 only.
+    let again = app.gql(Some(&carol), approve, json!({"in": {"planId": id, "planHash": hash}})).await;
+    assert_eq!(code(&again), "FORBIDDEN", "{again:#}");
+    assert!(again["errors"][0]["message"].as_str().unwrap().contains("needs someone else"), "{again:#}");
+    let ability = ok(app.gql(Some(&carol), can, json!({"id": id})).await);
+    assert_eq!(ability["plan"]["viewerCanApproveNow"]["can"], false);
+    assert!(ability["plan"]["viewerCanApproveNow"]["reason"].as_str().unwrap().contains("stage 1"));
+    assert_eq!(ability["plan"]["approvalStages"][1]["allowEarlierApprovers"], false);
+    let carols = ok(app.gql(Some(&carol), inbox, json!({"o": app.org})).await);
+    assert!(carols["approvalRequests"].as_array().unwrap().iter().all(|p| p["id"] != id.as_str()));
+    let danas = ok(app.gql(Some(&dana), inbox, json!({"o": app.org})).await);
+    assert!(danas["approvalRequests"].as_array().unwrap().iter().any(|p| p["id"] == id.as_str()));
+    let done = ok(app.gql(Some(&dana), approve, json!({"in": {"planId": id, "planHash": hash}})).await);
+    assert_eq!(done["approvePlan"]["status"], "approved");
+
+    // Where policy says so explicitly, the same person may carry both stages.
+    let plan =
+        propose(&app, &bob, "web", json!([{"action": "state.set", "params": {"key": "f", "value": 1}}]), json!({}))
+            .await;
+    let (id, hash) = (plan["id"].as_str().unwrap().to_string(), plan["planHash"].as_str().unwrap().to_string());
+    ok(app.gql(Some(&carol), approve, json!({"in": {"planId": id, "planHash": hash}})).await);
+    let ability = ok(app.gql(Some(&carol), can, json!({"id": id})).await);
+    assert_eq!(ability["plan"]["viewerCanApproveNow"]["can"], true, "{ability:#}");
+    assert_eq!(ability["plan"]["approvalStages"][1]["allowEarlierApprovers"], true);
+    let done = ok(app.gql(Some(&carol), approve, json!({"in": {"planId": id, "planHash": hash}})).await);
+    assert_eq!(done["approvePlan"]["status"], "approved");
+}

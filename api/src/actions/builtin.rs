@@ -125,8 +125,15 @@ impl Handler for ApprovalGate {
         let group = str_param(params, "group")?.to_string();
         let count = params.get("count").and_then(Value::as_u64).unwrap_or(1).clamp(1, 20) as u32;
         let name = params.get("name").and_then(Value::as_str).unwrap_or(&group).to_string();
+        let allow_earlier_approvers = params.get("allowEarlierApprovers").and_then(Value::as_bool).unwrap_or(false);
         Ok(Outcome::Gate {
-            stage: Stage { name, groups: vec![group], count, rule: format!("approval.gate step {}", ctx.step) },
+            stage: Stage {
+                name,
+                groups: vec![group],
+                count,
+                rule: format!("approval.gate step {}", ctx.step),
+                allow_earlier_approvers,
+            },
         })
     }
 }

@@ -156,7 +156,7 @@ pub const BUILTINS: &[BuiltinAction] = &[
         schema: || {
             json!({"type": "object", "required": ["group"], "additionalProperties": false,
             "properties": {"group": {"type": "string", "minLength": 1}, "count": {"type": "integer", "minimum": 1, "maximum": 20, "default": 1},
-                "name": {"type": "string"}}})
+                "name": {"type": "string"}, "allowEarlierApprovers": {"type": "boolean", "default": false}}})
         },
         risk: "low",
         changes_state: false,

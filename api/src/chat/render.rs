@@ -93,7 +93,7 @@ pub fn explain(plan: &plan::Model, steps: &[Step], decision: &PlanDecision) -> S
 pub fn status(plan: &plan::Model, steps: &[Step], view: &PlanView) -> String {
     let mut out = format!("Plan {} ({}) is {}.", plan.id, plan.title, view.status.as_str().replace('_', " "));
     if view.status == PlanStatus::PendingApproval {
-        let stages: Vec<crate::engine::model::Stage> = serde_json::from_str(&plan.approval_stages).unwrap_or_default();
+        let stages = crate::engine::model::stages_of(plan).unwrap_or_default();
         if let Some(s) = stages.get(view.stages_satisfied as usize) {
             let _ = write!(out, " Waiting for {} approval(s) from {}.", s.count, s.groups.join(" or "));
         }

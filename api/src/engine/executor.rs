@@ -436,11 +436,17 @@ impl<'a> Run<'a> {
             )),
             // Approvals the plan did not get (policy tightened since) stop it here.
             Verdict::NeedsApproval => {
-                let granted: Vec<Stage> = serde_json::from_str(&self.plan.approval_stages).unwrap_or_default();
+                let granted = crate::engine::model::stages_of(&self.plan)?;
                 let missing: Vec<String> = sd
                     .approvals
                     .iter()
-                    .filter(|need| !granted.iter().any(|g| g.groups == need.groups && g.count >= need.count))
+                    .filter(|need| {
+                        !granted.iter().any(|g| {
+                            g.groups == need.groups
+                                && g.count >= need.count
+                                && (!g.allow_earlier_approvers || need.allow_earlier_approvers)
+                        })
+                    })
                     .map(|need| need.groups.join("|"))
                     .collect();
                 if missing.is_empty() {
@@ -634,7 +640,7 @@ impl<'a> Run<'a> {
         if !self.flush().await? {
             return Ok(());
         }
-        let mut stages: Vec<Stage> = serde_json::from_str(&self.plan.approval_stages).unwrap_or_default();
+        let mut stages = crate::engine::model::stages_of(&self.plan)?;
         stages.push(stage);
         let mut active: plan::ActiveModel = self.plan.clone().into();
         active.approval_stages =

@@ -114,6 +114,17 @@ pub struct Stage {
     pub count: u32,
     /// The rule that asked for this stage.
     pub rule: String,
+    /// Someone who approved an earlier stage of the plan may approve this one too (policy
+    /// says so explicitly); otherwise each person's approval counts for one stage.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub allow_earlier_approvers: bool,
+}
+
+/// The approval stages recorded on a plan. A stored value that does not parse is an error,
+/// never "no stages".
+pub fn stages_of(plan: &praetor_entities::plan::Model) -> crate::error::Result<Vec<Stage>> {
+    serde_json::from_str(&plan.approval_stages)
+        .map_err(|e| crate::error::Error::internal(format!("plan {} has unreadable approval stages: {e}", plan.id)))
 }
 
 /// An event of a plan's log. The log is the source of truth; status, progress and project

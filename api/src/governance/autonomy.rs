@@ -51,6 +51,7 @@ impl Outcome {
             groups: vec![FALLBACK_GROUP.into()],
             count: 1,
             rule: "autonomy".into(),
+            allow_earlier_approvers: false,
         }
     }
 }

@@ -522,7 +522,13 @@ async fn decide_step(
             d.approvals = decision
                 .approvals
                 .iter()
-                .map(|s| Stage { name: s.name.clone(), groups: s.groups.clone(), count: s.count, rule: s.rule.clone() })
+                .map(|s| Stage {
+                    name: s.name.clone(),
+                    groups: s.groups.clone(),
+                    count: s.count,
+                    rule: s.rule.clone(),
+                    allow_earlier_approvers: s.allow_earlier_approvers,
+                })
                 .collect();
             let names: Vec<String> =
                 d.approvals.iter().map(|s| format!("{} x{}", s.groups.join("|"), s.count)).collect();

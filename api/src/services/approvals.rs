@@ -9,13 +9,36 @@ use super::plans::{groups_of, lock};
 use crate::AppState;
 use crate::auth::Principal;
 use crate::authz::{Domain, OrgAccess};
-use crate::engine::model::{PlanEvent, PlanStatus, Stage};
+use crate::engine::model::{PlanEvent, PlanStatus, Stage, stages_of};
 use crate::engine::{queue, store};
 use crate::error::{Error, Result, conflict_means};
 use crate::governance::{autonomy, budget};
 
-fn stages_of(p: &plan::Model) -> Vec<Stage> {
-    serde_json::from_str(&p.approval_stages).unwrap_or_default()
+/// The earlier stages of `p` that `subject` approved, by number: a person's approval counts
+/// for one stage of a plan, so these bar them from a later stage unless it allows earlier
+/// approvers.
+async fn stages_approved_by<C: sea_orm::ConnectionTrait>(db: &C, p: &plan::Model, subject: &str) -> Result<Vec<i32>> {
+    Ok(approval::Entity::find_in_org(p.org_id)
+        .select_only()
+        .column(approval::Column::Stage)
+        .filter(approval::Column::PlanId.eq(p.id))
+        .filter(approval::Column::ApproverSubject.eq(subject))
+        .filter(approval::Column::Decision.eq("approve"))
+        .into_tuple::<i32>()
+        .all(db)
+        .await?)
+}
+
+/// Why someone who approved `approved` stages may not approve stage `stage_no`, if not.
+fn approved_earlier(stage: &Stage, stage_no: i32, approved: &[i32]) -> Option<String> {
+    let earlier = approved.iter().filter(|s| **s < stage_no).min()?;
+    (!stage.allow_earlier_approvers).then(|| {
+        format!(
+            "you approved stage {} of this plan; stage `{}` needs someone else (each person's approval counts for one stage)",
+            earlier + 1,
+            stage.name
+        )
+    })
 }
 
 /// Why `principal` may not approve `p` (separation of duties), if it may not.
@@ -97,13 +120,22 @@ async fn decide_approval(
     }
     let stage_no = view.stages_satisfied;
     let stage =
-        stages_of(&p).get(stage_no as usize).cloned().ok_or_else(|| Error::internal("approval stage missing"))?;
+        stages_of(&p)?.get(stage_no as usize).cloned().ok_or_else(|| Error::internal("approval stage missing"))?;
     if !stage.groups.iter().any(|g| g == autonomy::FALLBACK_GROUP || my_groups.contains(g)) {
         return Err(Error::forbidden(format!(
             "stage `{}` needs a member of {}",
             stage.name,
             stage.groups.join(" or ")
         )));
+    }
+    if approve
+        && let Some(why) = approved_earlier(
+            &stage,
+            stage_no as i32,
+            &stages_approved_by(w.txn(), &p, &principal.rbac_subject()).await?,
+        )
+    {
+        return Err(Error::forbidden(why));
     }
     approval::ActiveModel {
         id: Set(praetor_entities::ApprovalId::generate()),
@@ -210,15 +242,36 @@ pub async fn approval_requests(app: &AppState, access: &OrgAccess) -> Result<Vec
         .limit(200)
         .all(&app.db)
         .await?;
-    Ok(pending
+    let candidates: Vec<(plan::Model, Stage)> = pending
         .into_iter()
         .filter(|p| access.allows(Domain::Project(p.project_id), "plan.approve"))
         .filter(|p| separation_of_duties(principal, p).is_none())
-        .filter(|p| {
-            stages_of(p)
-                .get(p.current_stage as usize)
-                .is_some_and(|s| s.groups.iter().any(|g| g == autonomy::FALLBACK_GROUP || my_groups.contains(g)))
+        .map(|p| Ok(stages_of(&p)?.get(p.current_stage as usize).cloned().map(|s| (p, s))))
+        .filter_map(Result::transpose)
+        .filter(|r| {
+            r.as_ref()
+                .map_or(true, |(_, s)| s.groups.iter().any(|g| g == autonomy::FALLBACK_GROUP || my_groups.contains(g)))
         })
+        .collect::<Result<_>>()?;
+    // One read of what the caller approved on any of them.
+    let ids: Vec<PlanId> = candidates.iter().map(|(p, _)| p.id).collect();
+    let mine: Vec<(PlanId, i32)> = approval::Entity::find_in_org(access.org_id())
+        .select_only()
+        .column(approval::Column::PlanId)
+        .column(approval::Column::Stage)
+        .filter(approval::Column::PlanId.is_in(ids))
+        .filter(approval::Column::ApproverSubject.eq(principal.rbac_subject()))
+        .filter(approval::Column::Decision.eq("approve"))
+        .into_tuple()
+        .all(&app.db)
+        .await?;
+    Ok(candidates
+        .into_iter()
+        .filter(|(p, s)| {
+            let approved: Vec<i32> = mine.iter().filter(|(id, _)| *id == p.id).map(|(_, st)| *st).collect();
+            approved_earlier(s, p.current_stage, &approved).is_none()
+        })
+        .map(|(p, _)| p)
         .collect())
 }
 
@@ -238,11 +291,15 @@ pub async fn ability(app: &AppState, access: &OrgAccess, p: &plan::Model) -> Res
         return Ok((false, Some(why.into())));
     }
     let my_groups = groups_of(app, access, principal).await?;
-    let Some(stage) = stages_of(p).get(p.current_stage as usize).cloned() else {
+    let Some(stage) = stages_of(p)?.get(p.current_stage as usize).cloned() else {
         return Ok((false, Some("no approval stage is open".into())));
     };
     if !stage.groups.iter().any(|g| g == autonomy::FALLBACK_GROUP || my_groups.contains(g)) {
         return Ok((false, Some(format!("stage `{}` needs a member of {}", stage.name, stage.groups.join(" or ")))));
     }
-    Ok((true, None))
+    let approved = stages_approved_by(&app.db, p, &principal.rbac_subject()).await?;
+    Ok(match approved_earlier(&stage, p.current_stage, &approved) {
+        Some(why) => (false, Some(why)),
+        None => (true, None),
+    })
 }

@@ -232,6 +232,9 @@ pub struct ApprovalStageStatus {
     pub name: String,
     pub groups: Vec<String>,
     pub count: u32,
+    /// Whether someone who approved an earlier stage of this plan may approve this one too
+    /// (only when policy says so; otherwise each stage needs people of its own).
+    pub allow_earlier_approvers: bool,
     pub satisfied: bool,
     pub approvals: Vec<ApprovalGql>,
 }
@@ -280,8 +283,8 @@ impl PlanObject {
         serde_json::from_str(&self.model.preview).map_err(|e| Error::internal(format!("plan preview unreadable: {e}")))
     }
 
-    fn stages(&self) -> Vec<Stage> {
-        serde_json::from_str(&self.model.approval_stages).unwrap_or_default()
+    fn stages(&self) -> Result<Vec<Stage>, Error> {
+        crate::engine::model::stages_of(&self.model)
     }
 
     async fn view(&self, ctx: &Context<'_>) -> Result<PlanView> {
@@ -356,7 +359,7 @@ impl PlanObject {
             .all(&app(ctx)?.db)
             .await?;
         Ok(self
-            .stages()
+            .stages()?
             .iter()
             .enumerate()
             .map(|(i, s)| ApprovalStageStatus {
@@ -364,6 +367,7 @@ impl PlanObject {
                 name: s.name.clone(),
                 groups: s.groups.clone(),
                 count: s.count,
+                allow_earlier_approvers: s.allow_earlier_approvers,
                 satisfied: (i as i32) < self.model.current_stage,
                 approvals: rows
                     .iter()
