@@ -73,6 +73,8 @@ pub struct SpawnOptions {
     pub llm_base_url: Option<String>,
     /// How long a stopping server waits for chat answers (default: the server's).
     pub shutdown_grace_ms: Option<u64>,
+    /// Websocket limits (default: the server's).
+    pub websocket: Option<praetor::config::WebsocketConfig>,
 }
 
 /// A database no other test uses, for tests whose effects span the whole instance (a global
@@ -117,6 +119,9 @@ pub async fn spawn_with(opts: SpawnOptions) -> TestApp {
     }
     if let Some(ms) = opts.shutdown_grace_ms {
         config.shutdown_grace_ms = ms;
+    }
+    if let Some(ws) = opts.websocket.clone() {
+        config.websocket = ws;
     }
     config.validate().expect("valid test config");
 
@@ -467,4 +472,9 @@ impl TestApp {
         )
         .await;
     }
+}
+
+/// The time now, from the server's clock (the one real clock).
+pub fn now() -> chrono::DateTime<chrono::Utc> {
+    praetor::clock::Clock::now(&praetor::clock::SystemClock)
 }

@@ -69,3 +69,89 @@ impl Subscription {
         let _ = self.ws.close(None).await;
     }
 }
+
+/// A raw `graphql-transport-ws` connection, for tests of the socket itself (close codes,
+/// limits, operations sent on one socket over time).
+pub struct Socket {
+    ws: Ws,
+}
+
+/// What the server sent next on a [`Socket`].
+#[derive(Debug, PartialEq)]
+pub enum Frame {
+    Json(Value),
+    /// The server closed the connection with this code (1006 when it just went away).
+    Closed(u16, String),
+}
+
+impl Socket {
+    /// Opens a socket to `addr`, from `from` (a local address such as 127.0.0.2) when given.
+    /// An upgrade the server refuses answers its HTTP status.
+    pub async fn open(addr: SocketAddr, from: Option<&str>) -> Result<Socket, u16> {
+        let mut req = format!("ws://{addr}/graphql/ws").into_client_request().unwrap();
+        req.headers_mut().insert("sec-websocket-protocol", "graphql-transport-ws".parse().unwrap());
+        let socket = tokio::net::TcpSocket::new_v4().unwrap();
+        if let Some(local) = from {
+            socket.bind(format!("{local}:0").parse().unwrap()).unwrap();
+        }
+        let stream = socket.connect(addr).await.expect("tcp connect");
+        match tokio_tungstenite::client_async(req, tokio_tungstenite::MaybeTlsStream::Plain(stream)).await {
+            Ok((ws, _)) => Ok(Socket { ws }),
+            Err(tokio_tungstenite::tungstenite::Error::Http(resp)) => Err(resp.status().as_u16()),
+            Err(e) => panic!("websocket upgrade: {e}"),
+        }
+    }
+
+    /// Sends `connection_init` with `key` and returns what came back.
+    pub async fn init(&mut self, key: &str) -> Frame {
+        self.send(json!({"type": "connection_init", "payload": {"authorization": format!("Bearer {key}")}})).await;
+        self.recv().await
+    }
+
+    pub async fn send(&mut self, msg: Value) {
+        let _ = self.ws.send(Message::Text(msg.to_string().into())).await;
+    }
+
+    /// Sends an operation (`subscribe`) with `id`.
+    pub async fn operation(&mut self, id: &str, query: &str, variables: Value) {
+        self.send(json!({"id": id, "type": "subscribe", "payload": {"query": query, "variables": variables}})).await;
+    }
+
+    /// The next frame (pings answered), waiting at most [`WAIT`].
+    pub async fn recv(&mut self) -> Frame {
+        loop {
+            match tokio::time::timeout(WAIT, self.ws.next()).await.expect("the server answered in time") {
+                Some(Ok(Message::Text(t))) => return Frame::Json(serde_json::from_str(&t).unwrap()),
+                Some(Ok(Message::Ping(p))) => {
+                    let _ = self.ws.send(Message::Pong(p)).await;
+                }
+                Some(Ok(Message::Close(Some(f)))) => return Frame::Closed(f.code.into(), f.reason.to_string()),
+                Some(Ok(Message::Close(None))) | None | Some(Err(_)) => return Frame::Closed(1006, String::new()),
+                Some(Ok(_)) => {}
+            }
+        }
+    }
+
+    /// Reads frames until the server closes the socket; returns the close code and reason.
+    pub async fn closed(&mut self) -> (u16, String) {
+        loop {
+            if let Frame::Closed(code, reason) = self.recv().await {
+                return (code, reason);
+            }
+        }
+    }
+
+    /// The `next` payload of operation `id` (skipping other frames), or the close.
+    pub async fn result(&mut self, id: &str) -> Frame {
+        loop {
+            match self.recv().await {
+                Frame::Json(m) if m["id"] == id && m["type"] == "next" => return Frame::Json(m["payload"].clone()),
+                Frame::Json(m) if m["id"] == id && m["type"] == "error" => {
+                    return Frame::Json(json!({"errors": m["payload"]}));
+                }
+                Frame::Json(_) => {}
+                closed => return closed,
+            }
+        }
+    }
+}

@@ -51,6 +51,29 @@ pub struct Config {
     pub actions: ActionsConfig,
     pub worker: WorkerConfig,
     pub llm: LlmSettings,
+    pub websocket: WebsocketConfig,
+}
+
+/// Limits on GraphQL websockets (`/graphql/ws`).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct WebsocketConfig {
+    /// A socket that has not sent `connection_init` within this is closed with 4408.
+    pub init_timeout_ms: u64,
+    /// Open sockets in total; further upgrades answer 503. Never more than three quarters of
+    /// the process's open-file limit, so sockets cannot starve plain requests of descriptors.
+    pub max_connections: usize,
+    /// Open sockets from one client address; further upgrades answer 429.
+    pub max_per_address: usize,
+    /// How often an idle socket re-checks its credential. Revocation and sign-out close
+    /// sockets at once; this bounds how long a missed notice could go unnoticed.
+    pub recheck_secs: u64,
+}
+
+impl Default for WebsocketConfig {
+    fn default() -> Self {
+        Self { init_timeout_ms: 10_000, max_connections: 10_000, max_per_address: 256, recheck_secs: 30 }
+    }
 }
 
 /// The model endpoint of the LLM planner (any OpenAI-compatible chat-completions API). Empty
@@ -171,6 +194,8 @@ pub struct GraphqlConfig {
     pub max_complexity: usize,
     /// Serve GraphiQL on `GET /graphql` (always off in production).
     pub graphiql: bool,
+    /// A query or mutation still running after this is cancelled and answers `TIMEOUT`.
+    pub operation_timeout_ms: u64,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -201,6 +226,7 @@ impl Default for Config {
             actions: ActionsConfig::default(),
             worker: WorkerConfig::default(),
             llm: LlmSettings::default(),
+            websocket: WebsocketConfig::default(),
         }
     }
 }
@@ -213,7 +239,7 @@ impl Default for DatabaseConfig {
 
 impl Default for GraphqlConfig {
     fn default() -> Self {
-        Self { max_depth: 12, max_complexity: 2_000, graphiql: true }
+        Self { max_depth: 12, max_complexity: 2_000, graphiql: true, operation_timeout_ms: 10_000 }
     }
 }
 
@@ -298,10 +324,10 @@ impl Config {
                 message: format!("{} is outside 1024..=67108864", self.max_body_bytes),
             });
         }
-        if self.graphql.max_depth == 0 || self.graphql.max_complexity == 0 {
+        if self.graphql.max_depth == 0 || self.graphql.max_complexity == 0 || self.graphql.operation_timeout_ms == 0 {
             return Err(ConfigError::Invalid {
                 key: "graphql",
-                message: "max_depth and max_complexity must be positive".into(),
+                message: "max_depth, max_complexity and operation_timeout_ms must be positive".into(),
             });
         }
         if self.shutdown_grace_ms > 600_000 {
@@ -309,6 +335,13 @@ impl Config {
         }
         if self.session_ttl_hours == 0 || self.session_ttl_hours > 24 * 30 {
             return Err(ConfigError::Invalid { key: "session_ttl_hours", message: "must be between 1 and 720".into() });
+        }
+        let ws = &self.websocket;
+        if ws.init_timeout_ms == 0 || ws.max_connections == 0 || ws.max_per_address == 0 || ws.recheck_secs == 0 {
+            return Err(ConfigError::Invalid {
+                key: "websocket",
+                message: "init_timeout_ms, max_connections, max_per_address and recheck_secs must be positive".into(),
+            });
         }
         if self.database.max_connections == 0 {
             return Err(ConfigError::Invalid { key: "database.max_connections", message: "must be at least 1".into() });

@@ -33,6 +33,9 @@ pub enum Error {
     OutsideWindow(String),
     #[error("{}", .0.message())]
     KillSwitch(Box<crate::governance::snapshot::KillInfo>),
+    /// The operation ran past its time budget and was cancelled.
+    #[error("timed out: {0}")]
+    Timeout(String),
     #[error("internal error")]
     Internal { detail: String, location: &'static Location<'static> },
     /// Policy documents that do not compile or verify; every diagnostic is reported.
@@ -54,6 +57,7 @@ impl Error {
             Error::BudgetExceeded(_) => "BUDGET_EXCEEDED",
             Error::OutsideWindow(_) => "OUTSIDE_WINDOW",
             Error::KillSwitch(_) => "KILL_SWITCH",
+            Error::Timeout(_) => "TIMEOUT",
             Error::Internal { .. } => "INTERNAL",
             Error::PolicyInvalid(_) => "VALIDATION",
         }

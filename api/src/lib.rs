@@ -57,6 +57,12 @@ pub struct AppState {
     pub chat: chat::Runtime,
     /// Cancelled when the server stops: long-lived streams end instead of outliving it.
     pub closing: CancellationToken,
+    /// Credentials as they are now: the authentication cache and open sockets by credential.
+    pub live: auth::live::LiveCredentials,
+    /// Open websockets, capped in total and per client address.
+    pub sockets: http::ws::Slots,
+    /// Recent verifications of audit chains, built on by the next.
+    pub chain_checks: services::audit_log::ChainChecks,
 }
 
 /// Installs ring as the process's TLS crypto provider (sqlx and reqwest share rustls; without a
@@ -87,6 +93,10 @@ impl AppState {
         let secret = config.actions.signing_secret.trim();
         let signer = (!secret.is_empty()).then(|| actions::external::Signer::new(secret.as_bytes()));
         let chat = chat::Runtime::new(&config);
+        // One node on SQLite: it hears every ending. On PostgreSQL the fan-out listener says
+        // when it hears the other nodes.
+        let live = auth::live::LiveCredentials::new(db.get_database_backend() != sea_orm::DbBackend::Postgres);
+        let sockets = http::ws::Slots::new(&config.websocket);
         Arc::new(Self {
             authz: Authz::new(db.clone(), clock.clone()),
             config: Arc::new(config),
@@ -101,6 +111,9 @@ impl AppState {
             refusals: governance::rate::Refusals::default(),
             chat,
             closing: CancellationToken::new(),
+            live,
+            sockets,
+            chain_checks: Default::default(),
         })
     }
 }
@@ -147,7 +160,7 @@ pub async fn run_with_clock(
     let sweeper = chat::answers::spawn_sweeper(app.clone(), shutdown.clone());
     let router = http::router(app.clone());
     let stop = shutdown.clone();
-    let served = axum::serve(listener, router)
+    let served = axum::serve(listener, router.into_make_service_with_connect_info::<std::net::SocketAddr>())
         .with_graceful_shutdown(async move { stop.cancelled().await })
         .await
         .map_err(|e| Error::internal(format!("server error: {e}")));

@@ -24,6 +24,8 @@ pub struct Model {
     pub payload: String,
     pub prev_hash: String,
     pub hash: String,
+    /// Which preimage `hash` is over: 1 (before the entry id was covered) or 2.
+    pub hash_version: i32,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -13,6 +13,8 @@ pub struct Model {
     pub name: String,
     pub description: String,
     pub created_at: DateTimeUtc,
+    /// The longest a key of this account may live, in days; none: keys may live for ever.
+    pub max_key_lifetime_days: Option<i32>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -39,9 +39,50 @@ impl Entry {
     }
 }
 
-/// The hash of one entry given its fields as stored.
+/// The hash format new entries are written with: version 2 covers the entry's id too.
+pub const HASH_VERSION: i32 = 2;
+
+/// The hash of one entry given its fields as stored (format [`HASH_VERSION`]).
 #[allow(clippy::too_many_arguments)]
 pub fn entry_hash(
+    id: AuditEventId,
+    org: OrgId,
+    seq: i64,
+    occurred_at: DateTime<Utc>,
+    request_id: &str,
+    actor: &str,
+    kind: &str,
+    subject: &str,
+    payload: &str,
+    prev_hash: &str,
+) -> String {
+    let body = preimage_v1(org, seq, occurred_at, request_id, actor, kind, subject, payload, prev_hash);
+    let preimage = format!("praetor-audit-v2\n{id}\n{body}");
+    hex::encode(Sha256::digest(preimage.as_bytes()))
+}
+
+/// The hash of an entry written before the id was covered (format 1).
+#[allow(clippy::too_many_arguments)]
+pub fn entry_hash_v1(
+    org: OrgId,
+    seq: i64,
+    occurred_at: DateTime<Utc>,
+    request_id: &str,
+    actor: &str,
+    kind: &str,
+    subject: &str,
+    payload: &str,
+    prev_hash: &str,
+) -> String {
+    let preimage = format!(
+        "praetor-audit-v1\n{}",
+        preimage_v1(org, seq, occurred_at, request_id, actor, kind, subject, payload, prev_hash)
+    );
+    hex::encode(Sha256::digest(preimage.as_bytes()))
+}
+
+#[allow(clippy::too_many_arguments)]
+fn preimage_v1(
     org: OrgId,
     seq: i64,
     occurred_at: DateTime<Utc>,
@@ -55,18 +96,25 @@ pub fn entry_hash(
     let quote = |s: &str| serde_json::Value::String(s.to_string()).to_string();
     // Every variable-length text field is either JSON-quoted or canonical JSON, neither of which
     // can contain a raw newline, so the newline-joined preimage is unambiguous.
-    let preimage = format!(
-        "praetor-audit-v1\n{org}\n{seq}\n{}\n{}\n{actor}\n{}\n{}\n{payload}\n{prev_hash}",
+    format!(
+        "{org}\n{seq}\n{}\n{}\n{actor}\n{}\n{}\n{payload}\n{prev_hash}",
         occurred_at.to_rfc3339_opts(SecondsFormat::Micros, true),
         quote(request_id),
         quote(kind),
         quote(subject),
-    );
-    hex::encode(Sha256::digest(preimage.as_bytes()))
+    )
 }
 
+/// The hash a stored entry must carry, in the format it says it was written with. Any other
+/// format number is answered with a hash no entry can have, so it fails verification.
 pub fn model_hash(e: &audit_event::Model) -> String {
-    entry_hash(e.org_id, e.seq, e.occurred_at, &e.request_id, &e.actor, &e.kind, &e.subject, &e.payload, &e.prev_hash)
+    let fields = (e.org_id, e.seq, e.occurred_at, e.request_id.as_str(), e.actor.as_str(), e.kind.as_str());
+    let (org, seq, at, request_id, actor, kind) = fields;
+    match e.hash_version {
+        1 => entry_hash_v1(org, seq, at, request_id, actor, kind, &e.subject, &e.payload, &e.prev_hash),
+        2 => entry_hash(e.id, org, seq, at, request_id, actor, kind, &e.subject, &e.payload, &e.prev_hash),
+        other => format!("unknown hash format {other}"),
+    }
 }
 
 /// Appends to organizations' chains inside one transaction. The first entry for an org takes
@@ -112,10 +160,21 @@ impl ChainWriter {
         let prev_hash = head.hash.clone();
         let actor_json = canonical_json(&serde_json::to_value(actor).unwrap_or_default());
         let payload_json = canonical_json(&redact(entry.payload));
-        let hash =
-            entry_hash(org, seq, now, request_id, &actor_json, &entry.kind, &entry.subject, &payload_json, &prev_hash);
+        let id = AuditEventId::generate();
+        let hash = entry_hash(
+            id,
+            org,
+            seq,
+            now,
+            request_id,
+            &actor_json,
+            &entry.kind,
+            &entry.subject,
+            &payload_json,
+            &prev_hash,
+        );
         let model = audit_event::Model {
-            id: AuditEventId::generate(),
+            id,
             org_id: org,
             seq,
             occurred_at: now,
@@ -126,6 +185,7 @@ impl ChainWriter {
             payload: payload_json,
             prev_hash,
             hash: hash.clone(),
+            hash_version: HASH_VERSION,
         };
         head.seq = seq;
         head.hash = hash;
@@ -181,26 +241,58 @@ mod tests {
     #[test]
     fn hash_depends_on_every_field() {
         let org = OrgId::generate();
+        let id = AuditEventId::generate();
         let at = Utc.with_ymd_and_hms(2026, 11, 24, 10, 0, 0).unwrap();
-        let base = entry_hash(org, 1, at, "r", "[]", "k", "s", "{}", GENESIS);
+        let base = entry_hash(id, org, 1, at, "r", "[]", "k", "s", "{}", GENESIS);
         let variants = [
-            entry_hash(OrgId::generate(), 1, at, "r", "[]", "k", "s", "{}", GENESIS),
-            entry_hash(org, 2, at, "r", "[]", "k", "s", "{}", GENESIS),
-            entry_hash(org, 1, at + chrono::Duration::microseconds(1), "r", "[]", "k", "s", "{}", GENESIS),
-            entry_hash(org, 1, at, "r2", "[]", "k", "s", "{}", GENESIS),
-            entry_hash(org, 1, at, "r", "[1]", "k", "s", "{}", GENESIS),
-            entry_hash(org, 1, at, "r", "[]", "k2", "s", "{}", GENESIS),
-            entry_hash(org, 1, at, "r", "[]", "k", "s2", "{}", GENESIS),
-            entry_hash(org, 1, at, "r", "[]", "k", "s", "{\"a\":1}", GENESIS),
-            entry_hash(org, 1, at, "r", "[]", "k", "s", "{}", &"1".repeat(64)),
+            entry_hash(AuditEventId::generate(), org, 1, at, "r", "[]", "k", "s", "{}", GENESIS),
+            entry_hash(id, OrgId::generate(), 1, at, "r", "[]", "k", "s", "{}", GENESIS),
+            entry_hash(id, org, 2, at, "r", "[]", "k", "s", "{}", GENESIS),
+            entry_hash(id, org, 1, at + chrono::Duration::microseconds(1), "r", "[]", "k", "s", "{}", GENESIS),
+            entry_hash(id, org, 1, at, "r2", "[]", "k", "s", "{}", GENESIS),
+            entry_hash(id, org, 1, at, "r", "[1]", "k", "s", "{}", GENESIS),
+            entry_hash(id, org, 1, at, "r", "[]", "k2", "s", "{}", GENESIS),
+            entry_hash(id, org, 1, at, "r", "[]", "k", "s2", "{}", GENESIS),
+            entry_hash(id, org, 1, at, "r", "[]", "k", "s", "{\"a\":1}", GENESIS),
+            entry_hash(id, org, 1, at, "r", "[]", "k", "s", "{}", &"1".repeat(64)),
+            entry_hash_v1(org, 1, at, "r", "[]", "k", "s", "{}", GENESIS),
         ];
         for v in variants {
             assert_ne!(v, base);
         }
         // Field boundaries cannot be shifted: "k" + "s2" differs from "k\ns" + "2".
         assert_ne!(
-            entry_hash(org, 1, at, "r", "[]", "k", "s2", "{}", GENESIS),
-            entry_hash(org, 1, at, "r", "[]", "k\ns", "2", "{}", GENESIS)
+            entry_hash(id, org, 1, at, "r", "[]", "k", "s2", "{}", GENESIS),
+            entry_hash(id, org, 1, at, "r", "[]", "k\ns", "2", "{}", GENESIS)
         );
+    }
+
+    #[test]
+    fn entries_verify_in_the_format_they_were_written_with() {
+        let org = OrgId::generate();
+        let at = Utc.with_ymd_and_hms(2026, 11, 24, 10, 0, 0).unwrap();
+        let mut e = audit_event::Model {
+            id: AuditEventId::generate(),
+            org_id: org,
+            seq: 1,
+            occurred_at: at,
+            request_id: "r".into(),
+            actor: "[]".into(),
+            kind: "k".into(),
+            subject: "s".into(),
+            payload: "{}".into(),
+            prev_hash: GENESIS.into(),
+            hash: String::new(),
+            hash_version: 1,
+        };
+        assert_eq!(model_hash(&e), entry_hash_v1(org, 1, at, "r", "[]", "k", "s", "{}", GENESIS));
+        e.hash_version = 2;
+        let v2 = model_hash(&e);
+        assert_eq!(v2, entry_hash(e.id, org, 1, at, "r", "[]", "k", "s", "{}", GENESIS));
+        // A version 2 entry whose id was changed no longer matches its hash.
+        e.id = AuditEventId::generate();
+        assert_ne!(model_hash(&e), v2);
+        e.hash_version = 7;
+        assert_ne!(model_hash(&e).len(), 64, "an unknown format never verifies");
     }
 }

@@ -1,12 +1,21 @@
 //! Chain verification: recompute every hash of an org's chain in order and name the first entry
-//! that does not fit (edited, missing, reordered), then check the head matches the last entry.
+//! that does not fit (edited, missing, reordered), then check the head matches the last entry
+//! and that every plan event anchored in the chain is still what was anchored.
+//!
+//! Entries are read a page at a time; the hashing and comparing of a page runs on the blocking
+//! pool, never on the async threads, and the anchored plan events of a page are read in one
+//! query. [`verify_from`] continues a verification that ended cleanly at a known entry, so a
+//! caller that verified recently need only look at what was appended since.
 
-use praetor_entities::{OrgId, TenantScoped, audit_event, audit_head};
+use std::collections::HashMap;
+
+use praetor_entities::{OrgId, PlanId, TenantScoped, audit_event, audit_head, plan_event};
 use sea_orm::{ColumnTrait, ConnectionTrait, QueryFilter, QueryOrder, QuerySelect};
 use serde::Serialize;
+use serde_json::Value;
 
 use super::{GENESIS, model_hash};
-use crate::error::Result;
+use crate::error::{Error, Result};
 
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
 pub struct Broken {
@@ -30,44 +39,49 @@ impl Report {
     }
 }
 
+/// Where a clean verification ended: the last entry checked and its hash.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Verified {
+    pub seq: i64,
+    pub hash: String,
+}
+
 const PAGE: u64 = 1_000;
 
+/// Verifies an organization's whole chain.
 pub async fn verify_org<C: ConnectionTrait>(db: &C, org: OrgId) -> Result<Report> {
-    let mut expected_seq = 1i64;
-    let mut prev_hash = GENESIS.to_string();
+    Ok(verify_from(db, org, None).await?.0)
+}
+
+/// Verifies the entries after `from` (all of them without it). `entries` in the report counts
+/// the entries checked. Also returns where a clean run ended, to continue from later.
+pub async fn verify_from<C: ConnectionTrait>(
+    db: &C,
+    org: OrgId,
+    from: Option<Verified>,
+) -> Result<(Report, Option<Verified>)> {
+    let start = from.unwrap_or(Verified { seq: 0, hash: GENESIS.to_string() });
+    let mut last = start.clone();
     let mut entries = 0u64;
     let mut first_broken = None;
-    let mut last_seq = 0i64;
-    'pages: loop {
+    loop {
         let page = audit_event::Entity::find_in_org(org)
-            .filter(audit_event::Column::Seq.gte(last_seq + 1))
+            .filter(audit_event::Column::Seq.gt(last.seq))
             .order_by_asc(audit_event::Column::Seq)
             .limit(PAGE)
             .all(db)
             .await?;
         let n = page.len() as u64;
-        for e in page {
-            entries += 1;
-            last_seq = e.seq;
-            let problem = if e.seq != expected_seq {
-                Some(if e.seq > expected_seq {
-                    format!("expected entry {expected_seq} next but found {}: entries are missing", e.seq)
-                } else {
-                    format!("expected entry {expected_seq} next but found {}", e.seq)
-                })
-            } else if e.prev_hash != prev_hash {
-                Some("its previous-hash does not match the entry before it (reordered or replaced)".to_string())
-            } else if model_hash(&e) != e.hash {
-                Some("its content does not match its hash (edited)".to_string())
-            } else {
-                None
-            };
-            if let Some(reason) = problem {
-                first_broken = Some(Broken { seq: e.seq, id: e.id.to_string(), reason });
-                break 'pages;
-            }
-            prev_hash = e.hash.clone();
-            expected_seq += 1;
+        let anchored = anchored_events(db, org, &page).await?;
+        let from = last.clone();
+        let (checked, end, broken) = tokio::task::spawn_blocking(move || check_page(&page, from, &anchored))
+            .await
+            .map_err(|e| Error::internal(format!("audit verification task: {e}")))?;
+        entries += checked;
+        last = end;
+        if broken.is_some() {
+            first_broken = broken;
+            break;
         }
         if n < PAGE {
             break;
@@ -77,72 +91,106 @@ pub async fn verify_org<C: ConnectionTrait>(db: &C, org: OrgId) -> Result<Report
     let head_seq = head.as_ref().map(|h| h.seq).unwrap_or(0);
     if first_broken.is_none() {
         let head_hash = head.map(|h| h.hash).unwrap_or_else(|| GENESIS.to_string());
-        if head_seq != expected_seq - 1 || head_hash != prev_hash {
+        if head_seq != last.seq || head_hash != last.hash {
             first_broken = Some(Broken {
-                seq: expected_seq,
+                seq: last.seq + 1,
                 id: String::new(),
                 reason: format!(
                     "the chain head is at entry {head_seq} but the log ends at entry {}: trailing entries are missing",
-                    expected_seq - 1
+                    last.seq
                 ),
             });
         }
     }
-    if first_broken.is_none() {
-        first_broken = cross_check_plan_events(db, org).await?;
+    let resume = first_broken.is_none().then_some(last);
+    Ok((Report { org_id: org.to_string(), entries, head_seq, first_broken }, resume))
+}
+
+/// The plan events the `plan.*` entries of `page` anchor, by (plan, seq), read in one query.
+async fn anchored_events<C: ConnectionTrait>(
+    db: &C,
+    org: OrgId,
+    page: &[audit_event::Model],
+) -> Result<HashMap<(PlanId, i64), String>> {
+    let mut plans: Vec<PlanId> = page
+        .iter()
+        .filter(|e| e.kind.starts_with("plan."))
+        .filter_map(|e| anchor_of(e).map(|(plan, _, _)| plan))
+        .collect();
+    plans.sort();
+    plans.dedup();
+    let mut found = HashMap::new();
+    for chunk in plans.chunks(200) {
+        let rows = plan_event::Entity::find_in_org(org)
+            .select_only()
+            .column(plan_event::Column::PlanId)
+            .column(plan_event::Column::Seq)
+            .column(plan_event::Column::Data)
+            .filter(plan_event::Column::PlanId.is_in(chunk.to_vec()))
+            .into_tuple::<(PlanId, i64, String)>()
+            .all(db)
+            .await?;
+        for (plan, seq, data) in rows {
+            found.insert((plan, seq), data);
+        }
     }
-    Ok(Report { org_id: org.to_string(), entries, head_seq, first_broken })
+    Ok(found)
+}
+
+/// The plan event a `plan.*` entry anchors: (plan, seq, the anchored copy).
+fn anchor_of(entry: &audit_event::Model) -> Option<(PlanId, i64, Value)> {
+    if !entry.kind.starts_with("plan.") {
+        return None;
+    }
+    let payload: Value = serde_json::from_str(&entry.payload).ok()?;
+    let plan = payload.get("plan")?.as_str()?.parse::<PlanId>().ok()?;
+    let seq = payload.get("seq")?.as_i64()?;
+    Some((plan, seq, payload.get("event").cloned().unwrap_or(Value::Null)))
+}
+
+/// Checks one page in order after `from`: sequence, link, hash, anchored plan event. Returns
+/// how many entries were checked, the last good one, and the first problem.
+fn check_page(
+    page: &[audit_event::Model],
+    from: Verified,
+    anchored: &HashMap<(PlanId, i64), String>,
+) -> (u64, Verified, Option<Broken>) {
+    let mut last = from;
+    let mut checked = 0;
+    for e in page {
+        checked += 1;
+        let expected_seq = last.seq + 1;
+        let problem = if e.seq != expected_seq {
+            Some(if e.seq > expected_seq {
+                format!("expected entry {expected_seq} next but found {}: entries are missing", e.seq)
+            } else {
+                format!("expected entry {expected_seq} next but found {}", e.seq)
+            })
+        } else if e.prev_hash != last.hash {
+            Some("its previous-hash does not match the entry before it (reordered or replaced)".to_string())
+        } else if model_hash(e) != e.hash {
+            Some("its content does not match its hash (edited)".to_string())
+        } else {
+            anchor_problem(e, anchored)
+        };
+        if let Some(reason) = problem {
+            return (checked, last, Some(Broken { seq: e.seq, id: e.id.to_string(), reason }));
+        }
+        last = Verified { seq: e.seq, hash: e.hash.clone() };
+    }
+    (checked, last, None)
 }
 
 /// Plan events are anchored in the chain: every one was written with an audit entry carrying
 /// a copy of it. An event edited afterwards no longer matches its entry.
-async fn cross_check_plan_events<C: ConnectionTrait>(db: &C, org: OrgId) -> Result<Option<Broken>> {
-    use praetor_entities::plan_event;
-    use serde_json::Value;
-    let mut after = 0i64;
-    loop {
-        let page = audit_event::Entity::find_in_org(org)
-            .filter(audit_event::Column::Seq.gt(after))
-            .filter(audit_event::Column::Kind.starts_with("plan."))
-            .order_by_asc(audit_event::Column::Seq)
-            .limit(PAGE)
-            .all(db)
-            .await?;
-        let Some(last) = page.last() else {
-            return Ok(None);
-        };
-        after = last.seq;
-        for entry in &page {
-            let payload: Value = serde_json::from_str(&entry.payload).unwrap_or(Value::Null);
-            let (Some(plan), Some(seq)) =
-                (payload.get("plan").and_then(Value::as_str), payload.get("seq").and_then(Value::as_i64))
-            else {
-                continue;
-            };
-            let Ok(plan_id) = plan.parse::<praetor_entities::PlanId>() else {
-                continue;
-            };
-            let row = plan_event::Entity::find_in_org(org)
-                .filter(plan_event::Column::PlanId.eq(plan_id))
-                .filter(plan_event::Column::Seq.eq(seq))
-                .one(db)
-                .await?;
-            let problem = match row {
-                None => Some(format!("event {seq} of plan {plan} is missing from the plan's log")),
-                Some(r) => {
-                    let stored: Value = serde_json::from_str(&r.data).unwrap_or(Value::Null);
-                    let anchored = payload.get("event").cloned().unwrap_or(Value::Null);
-                    (super::canonical_json(&super::redact(stored)) != super::canonical_json(&anchored)).then(|| {
-                        format!("event {seq} of plan {plan} differs from the copy anchored in this entry (edited)")
-                    })
-                }
-            };
-            if let Some(reason) = problem {
-                return Ok(Some(Broken { seq: entry.seq, id: entry.id.to_string(), reason }));
-            }
-        }
-        if (page.len() as u64) < PAGE {
-            return Ok(None);
-        }
+fn anchor_problem(entry: &audit_event::Model, anchored: &HashMap<(PlanId, i64), String>) -> Option<String> {
+    let (plan, seq, copy) = anchor_of(entry)?;
+    match anchored.get(&(plan, seq)) {
+        None => Some(format!("event {seq} of plan {plan} is missing from the plan's log")),
+        Some(data) => match serde_json::from_str::<Value>(data) {
+            Err(_) => Some(format!("event {seq} of plan {plan} is not readable JSON (edited)")),
+            Ok(stored) => (super::canonical_json(&super::redact(stored)) != super::canonical_json(&copy))
+                .then(|| format!("event {seq} of plan {plan} differs from the copy anchored in this entry (edited)")),
+        },
     }
 }

@@ -7,7 +7,7 @@ use praetor_entities::{api_key, service_account, user};
 use sea_orm::sea_query::Expr;
 use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter};
 
-use super::{Principal, Subject, hash_secret, random_token};
+use super::{Credential, CredentialKind, Principal, Subject, hash_secret, random_token};
 use crate::clock::Clock;
 use crate::error::{Error, Result};
 
@@ -70,7 +70,9 @@ pub async fn authenticate(db: &DatabaseConnection, clock: &dyn Clock, token: &st
             .exec(db)
             .await?;
     }
-    Ok(Principal { subject, key_org: Some(key.org_id), via_key: Some(key.id), on_behalf_of: Vec::new() })
+    let credential =
+        Credential { kind: CredentialKind::ApiKey(key.id), hash: key.secret_hash, expires_at: key.expires_at };
+    Ok(Principal { subject, key_org: Some(key.org_id), credential: Some(credential), on_behalf_of: Vec::new() })
 }
 
 #[cfg(test)]

@@ -3,6 +3,7 @@
 //! [`Principal`], which also carries the chain of principals it acts for (human -> agent -> …).
 
 pub mod api_key;
+pub mod live;
 pub mod session;
 
 use axum::http::HeaderMap;
@@ -67,13 +68,30 @@ pub struct ActorRef {
     pub name: String,
 }
 
+/// What a request authenticated with: which credential, and when it ends by itself.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Credential {
+    pub kind: CredentialKind,
+    /// SHA-256 of the secret: how caches and revocation notices name the credential (the
+    /// secret itself is never kept).
+    pub hash: String,
+    pub expires_at: Option<chrono::DateTime<chrono::Utc>>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CredentialKind {
+    ApiKey(ApiKeyId),
+    Session,
+}
+
 #[derive(Debug, Clone)]
 pub struct Principal {
     pub subject: Subject,
     /// An API key is valid in exactly one organization; a browser session is not restricted.
     pub key_org: Option<OrgId>,
-    /// The key that authenticated this request, if any.
-    pub via_key: Option<ApiKeyId>,
+    /// The credential that authenticated this request (none for work done later on someone's
+    /// behalf, such as a queued plan re-checked against its proposer).
+    pub credential: Option<Credential>,
     /// Principals this one acts for, outermost first (a human, then agents). Empty when the
     /// subject acts for itself.
     pub on_behalf_of: Vec<ActorRef>,
@@ -81,7 +99,20 @@ pub struct Principal {
 
 impl Principal {
     pub fn new(subject: Subject) -> Self {
-        Self { subject, key_org: None, via_key: None, on_behalf_of: Vec::new() }
+        Self { subject, key_org: None, credential: None, on_behalf_of: Vec::new() }
+    }
+
+    /// The key that authenticated this request, if it was a key.
+    pub fn via_key(&self) -> Option<ApiKeyId> {
+        match self.credential.as_ref()?.kind {
+            CredentialKind::ApiKey(id) => Some(id),
+            CredentialKind::Session => None,
+        }
+    }
+
+    /// When the credential of this request ends by itself, if it does.
+    pub fn credential_expires_at(&self) -> Option<chrono::DateTime<chrono::Utc>> {
+        self.credential.as_ref().and_then(|c| c.expires_at)
     }
 
     /// The subject as written in RBAC rules: `user:<uuid>`, `sa:<uuid>` or `agent:<uuid>`.

@@ -6,7 +6,7 @@ use chrono::Duration;
 use praetor_entities::{UserId, user, user_session};
 use sea_orm::{ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, Set};
 
-use super::{Principal, Subject, hash_secret, random_token};
+use super::{Credential, CredentialKind, Principal, Subject, hash_secret, random_token};
 use crate::clock::Clock;
 use crate::error::Result;
 
@@ -33,19 +33,31 @@ pub async fn create(db: &DatabaseConnection, clock: &dyn Clock, user: UserId, tt
 }
 
 pub async fn authenticate(db: &DatabaseConnection, clock: &dyn Clock, token: &str) -> Result<Option<Principal>> {
-    let Some(session) = user_session::Entity::find_by_id(hash_secret(token)).one(db).await? else {
+    let hash = hash_secret(token);
+    let Some(session) = user_session::Entity::find_by_id(hash.clone()).one(db).await? else {
         return Ok(None);
     };
     if session.expires_at <= clock.now() {
         return Ok(None);
     }
     let user = user::Entity::find_by_id(session.user_id).one(db).await?;
-    Ok(user.map(|u| Principal::new(Subject::User(u))))
+    Ok(user.map(|u| Principal {
+        credential: Some(Credential { kind: CredentialKind::Session, hash, expires_at: Some(session.expires_at) }),
+        ..Principal::new(Subject::User(u))
+    }))
 }
 
-pub async fn destroy(db: &DatabaseConnection, token: &str) -> Result<()> {
-    user_session::Entity::delete_by_id(hash_secret(token)).exec(db).await?;
-    Ok(())
+/// Ends a session: its row goes, and every node stops honouring it at once (open websockets
+/// signed in with it are closed). Returns the session's hash when there was one.
+pub async fn destroy(app: &crate::AppState, token: &str) -> Result<Option<String>> {
+    let hash = hash_secret(token);
+    let mut w = app.write(Vec::new()).await?;
+    let gone = user_session::Entity::delete_by_id(hash.clone()).exec(w.txn()).await?.rows_affected > 0;
+    if gone {
+        w.publish(crate::events::Event::CredentialEnded { hash: hash.clone() });
+    }
+    w.commit().await?;
+    Ok(gone.then_some(hash))
 }
 
 /// The `Set-Cookie` value for a new session.

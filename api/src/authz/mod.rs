@@ -250,7 +250,7 @@ impl OrgAccess {
         let principal = Principal {
             subject: Subject::Agent(agent.clone()),
             key_org: human.key_org,
-            via_key: human.via_key,
+            credential: human.credential.clone(),
             on_behalf_of: human.chain(),
         };
         OrgAccess {

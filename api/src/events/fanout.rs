@@ -41,6 +41,9 @@ enum Pointer {
     Chat { o: OrgId, s: ChatSessionId, q: i64 },
     #[serde(rename = "d")]
     Delta { o: OrgId, s: ChatSessionId, q: i64, a: String, t: String },
+    /// A credential that ended, by the hash of its secret.
+    #[serde(rename = "x")]
+    Credential { h: String },
 }
 
 #[derive(Debug, Serialize, Deserialize)]
@@ -64,6 +67,7 @@ fn pointer(event: &Event) -> Option<Pointer> {
             a: d.agent.clone(),
             t: truncate(&d.text, MAX_DELTA_BYTES).to_string(),
         },
+        Event::CredentialEnded { hash } => Pointer::Credential { h: hash.clone() },
         Event::Resync => return None,
     })
 }
@@ -131,6 +135,7 @@ pub fn spawn(app: Arc<AppState>, shutdown: CancellationToken) -> Option<JoinHand
                 Ok(()) => break,
                 Err(e) => {
                     tracing::warn!("event fan-out listener failed, retrying in {backoff:?}: {e}");
+                    app.live.set_hearing(false);
                     app.bus.publish(Event::Resync);
                     tokio::select! {
                         _ = shutdown.cancelled() => break,
@@ -149,7 +154,9 @@ async fn listen(app: &Arc<AppState>, url: &str, shutdown: &CancellationToken) ->
     let fail = |e: sea_orm::sqlx::Error| crate::error::Error::Conflict(format!("LISTEN connection: {e}"));
     let mut listener = PgListener::connect(url).await.map_err(fail)?;
     listener.listen(CHANNEL).await.map_err(fail)?;
-    // Anything committed while this node was not listening can only be found in storage.
+    // Anything committed while this node was not listening can only be found in storage, and
+    // credentials that ended meanwhile must be read again.
+    app.live.set_hearing(true);
     app.bus.publish(Event::Resync);
     loop {
         let next = tokio::select! {
@@ -157,9 +164,9 @@ async fn listen(app: &Arc<AppState>, url: &str, shutdown: &CancellationToken) ->
             n = listener.try_recv() => n.map_err(fail)?,
         };
         let Some(notification) = next else {
-            tracing::warn!("event fan-out connection lost; reconnecting");
-            app.bus.publish(Event::Resync);
-            continue;
+            // What was sent while the connection was down is lost: listen again from scratch
+            // (and trust no cached credential until then).
+            return Err(crate::error::Error::Conflict("LISTEN connection lost".into()));
         };
         let Ok(envelope) = serde_json::from_str::<Envelope>(notification.payload()) else {
             tracing::warn!("ignoring an unreadable fan-out notification");
@@ -167,6 +174,11 @@ async fn listen(app: &Arc<AppState>, url: &str, shutdown: &CancellationToken) ->
         };
         if envelope.n == app.bus.node() {
             continue;
+        }
+        for p in &envelope.e {
+            if let Pointer::Credential { h } = p {
+                app.live.end(h);
+            }
         }
         if let Err(e) = deliver(&app.db, &app.bus, envelope.e).await {
             tracing::warn!("could not deliver events from another node: {e}");
@@ -187,7 +199,7 @@ async fn deliver(db: &DatabaseConnection, bus: &super::Bus, pointers: Vec<Pointe
             Pointer::Audit { o, i } => audits.entry(*o).or_default().push(*i),
             Pointer::Plan { o, p, q, .. } => plans.entry((*o, *p)).or_default().push(*q),
             Pointer::Chat { o, s, q } => chats.entry((*o, *s)).or_default().push(*q),
-            Pointer::Delta { .. } => {}
+            Pointer::Delta { .. } | Pointer::Credential { .. } => {}
         }
     }
     let mut audit_rows: HashMap<AuditEventId, audit_event::Model> = HashMap::new();
@@ -239,6 +251,8 @@ async fn deliver(db: &DatabaseConnection, bus: &super::Bus, pointers: Vec<Pointe
             Pointer::Delta { o, s, q, a, t } => {
                 bus.publish(Event::ChatDelta(ChatDelta { org: o, session: s, after_seq: q, agent: a, text: t }))
             }
+            // Handled by the listener before delivery.
+            Pointer::Credential { .. } => {}
         }
     }
     Ok(())

@@ -47,6 +47,11 @@ pub enum Event {
     /// Events from other nodes may have been missed (the fan-out connection dropped): every
     /// chat subscriber re-reads its session from storage.
     Resync,
+    /// A credential ended before its time (an API key revoked, a session signed out), named
+    /// by the hash of its secret: every node forgets it and closes the sockets it opened.
+    CredentialEnded {
+        hash: String,
+    },
 }
 
 impl Event {
@@ -56,7 +61,7 @@ impl Event {
             Event::Plan { org, .. } => Some(*org),
             Event::Chat(e) => Some(e.org_id),
             Event::ChatDelta(d) => Some(d.org),
-            Event::Resync => None,
+            Event::Resync | Event::CredentialEnded { .. } => None,
         }
     }
 }

@@ -3,6 +3,7 @@
 //! nested fields.
 
 mod errors;
+pub mod limits;
 pub mod mutation;
 pub mod object;
 pub mod query;
@@ -30,6 +31,9 @@ pub fn build_schema(config: &Config) -> PraetorSchema {
             .limit_depth(config.graphql.max_depth)
             .limit_complexity(config.graphql.max_complexity)
             .disable_suggestions()
+            .extension(limits::Limits {
+                timeout: std::time::Duration::from_millis(config.graphql.operation_timeout_ms),
+            })
             .extension(errors::ErrorCodes);
     if config.production {
         builder = builder.disable_introspection();

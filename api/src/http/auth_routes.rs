@@ -86,7 +86,7 @@ pub async fn dev_login(State(app): State<Arc<AppState>>, headers: HeaderMap, bod
 
 pub async fn logout(State(app): State<Arc<AppState>>, headers: HeaderMap) -> Response {
     if let Ok(Credentials { session: Some(token), .. }) = Credentials::from_headers(&headers)
-        && let Err(e) = session::destroy(&app.db, &token).await
+        && let Err(e) = session::destroy(&app, &token).await
     {
         return error_response(StatusCode::INTERNAL_SERVER_ERROR, e.code(), &e.to_string());
     }

@@ -3,16 +3,16 @@
 //! POST takes `application/json` only: a cross-site HTML form can send
 //! `application/x-www-form-urlencoded`, `multipart/form-data` or `text/plain` without a CORS
 //! preflight, so refusing those closes CSRF for cookie sessions. GET runs queries only, never
-//! mutations, and serves GraphiQL when enabled and no query is given.
+//! mutations, and serves GraphiQL when enabled and no query is given. Websockets are in
+//! [`super::ws`].
 
 use std::collections::HashMap;
 use std::sync::Arc;
 
+use async_graphql::Variables;
 use async_graphql::parser::types::OperationType;
-use async_graphql::{Data, Variables};
-use async_graphql_axum::{GraphQLProtocol, GraphQLWebSocket};
 use axum::body::Bytes;
-use axum::extract::{Query, State, WebSocketUpgrade};
+use axum::extract::{Query, State};
 use axum::http::header::{CONTENT_TYPE, HOST, ORIGIN};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{Html, IntoResponse, Response};
@@ -25,7 +25,7 @@ use crate::graphql::RequestAuth;
 
 /// For cookie-authenticated requests from a browser, the page must come from this server.
 /// (API keys are not sent by browsers on their own, so they need no such check.)
-fn same_origin(headers: &HeaderMap) -> bool {
+pub(super) fn same_origin(headers: &HeaderMap) -> bool {
     let Some(origin) = headers.get(ORIGIN).and_then(|v| v.to_str().ok()) else {
         // Non-browser clients send no Origin; SameSite=Strict already keeps the cookie from
         // cross-site requests.
@@ -43,7 +43,7 @@ async fn authenticate(app: &AppState, headers: &HeaderMap) -> Result<RequestAuth
     if creds.bearer.is_none() && creds.session.is_some() && !same_origin(headers) {
         creds.session = None;
     }
-    let principal = creds.authenticate(&app.db, app.clock.as_ref()).await.map_err(auth_err)?;
+    let principal = app.live.authenticate(&app.db, app.clock.as_ref(), &creds).await.map_err(auth_err)?;
     Ok(RequestAuth { principal })
 }
 
@@ -131,41 +131,4 @@ pub async fn get(
         Err(resp) => return resp,
     };
     axum::Json(app.schema.execute(request.data(auth).data(app.clone())).await).into_response()
-}
-
-/// Subscriptions over `graphql-transport-ws` (and the legacy `graphql-ws`). The client
-/// authenticates in `connection_init` with `{"authorization": "Bearer prk_…"}`; a browser on
-/// this origin may rely on its session cookie instead. Without either the connection is refused.
-pub async fn websocket(
-    State(app): State<Arc<AppState>>,
-    headers: HeaderMap,
-    protocol: GraphQLProtocol,
-    upgrade: WebSocketUpgrade,
-) -> Response {
-    let cookie_session =
-        Credentials::from_headers(&headers).ok().and_then(|c| c.session).filter(|_| same_origin(&headers));
-    // Subscribers mostly sit idle and the server's frames are small: small buffers keep an
-    // idle connection cheap (the 128 KiB defaults would dominate its memory), and frames are
-    // written as they come rather than batched, for latency. A client's messages are GraphQL
-    // requests, bounded like request bodies.
-    let limit = app.config.max_body_bytes;
-    let upgrade = upgrade.read_buffer_size(256).write_buffer_size(0).max_message_size(limit).max_frame_size(limit);
-    upgrade.protocols(async_graphql::http::ALL_WEBSOCKET_PROTOCOLS).on_upgrade(move |stream| {
-        let schema = app.schema.clone();
-        let app2 = app.clone();
-        GraphQLWebSocket::new(stream, schema, protocol)
-            .on_connection_init(move |payload| async move {
-                let bearer = Credentials::from_init_payload(&payload)?;
-                let creds = Credentials { session: if bearer.is_none() { cookie_session } else { None }, bearer };
-                let principal = creds
-                    .authenticate(&app2.db, app2.clock.as_ref())
-                    .await?
-                    .ok_or_else(|| Error::Unauthenticated("connection_init carried no valid credentials".into()))?;
-                let mut data = Data::default();
-                data.insert(RequestAuth { principal: Some(principal) });
-                data.insert(app2.clone());
-                Ok(data)
-            })
-            .serve()
-    })
 }

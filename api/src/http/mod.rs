@@ -7,6 +7,7 @@
 mod auth_routes;
 mod graphql;
 mod ui;
+pub mod ws;
 
 use std::sync::Arc;
 
@@ -28,7 +29,7 @@ pub fn router(app: Arc<AppState>) -> Router {
     let limit = app.config.max_body_bytes;
     Router::new()
         .route("/graphql", post(graphql::post).get(graphql::get))
-        .route("/graphql/ws", get(graphql::websocket))
+        .route("/graphql/ws", get(ws::upgrade))
         .route("/auth/config", get(auth_routes::config))
         .route("/auth/dev-login", post(auth_routes::dev_login))
         .route("/auth/logout", post(auth_routes::logout))

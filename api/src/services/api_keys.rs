@@ -1,5 +1,10 @@
 //! API keys. A user may mint personal keys for any organization they belong to; keys for a
 //! service account need `api_key.create`. The secret is returned once and never again.
+//!
+//! No key outlives what made it: a personal key expires no later than the credential (key or
+//! session) it was created with, and a service account's key follows the account's key policy
+//! (`maxKeyLifetimeDays`) and, when made with an expiring API key, that key's expiry too. An
+//! omitted expiry takes the latest one allowed; a later one is refused.
 
 use chrono::{DateTime, Utc};
 use praetor_entities::{ApiKeyId, ServiceAccountId, TenantScoped, api_key, service_account};
@@ -37,9 +42,21 @@ pub async fn create(
     {
         return Err(Error::validation("expiresAt", "must be in the future"));
     }
+    // The latest the new key may expire, and why.
+    let mut bound: Option<(DateTime<Utc>, String)> = None;
+    let mut tighten = |t: DateTime<Utc>, why: String| {
+        if bound.as_ref().is_none_or(|(b, _)| t < *b) {
+            bound = Some((t, why));
+        }
+    };
     let (user_owner, sa_owner, owner_label) = match owner {
         KeyOwner::Caller => match &principal.subject {
-            Subject::User(u) => (Some(u.id), None, u.email.clone()),
+            Subject::User(u) => {
+                if let Some(t) = principal.credential_expires_at() {
+                    tighten(t, "the credential you are signed in with expires then".into());
+                }
+                (Some(u.id), None, u.email.clone())
+            }
             Subject::ServiceAccount(_) => {
                 return Err(Error::validation(
                     "serviceAccountId",
@@ -55,8 +72,29 @@ pub async fn create(
                 .one(&app.db)
                 .await?
                 .ok_or_else(|| Error::not_found("service account"))?;
+            if let Some(days) = sa.max_key_lifetime_days {
+                tighten(
+                    now + chrono::Duration::days(i64::from(days)),
+                    format!("the service account's keys live at most {days} days"),
+                );
+            }
+            if principal.via_key().is_some()
+                && let Some(t) = principal.credential_expires_at()
+            {
+                tighten(t, "the API key you are using expires then".into());
+            }
             (None, Some(sa.id), sa.name)
         }
+    };
+    let expires_at = match (expires_at, bound) {
+        (None, Some((latest, _))) => Some(latest),
+        (Some(t), Some((latest, why))) if t > latest => {
+            return Err(Error::validation(
+                "expiresAt",
+                format!("must be no later than {} ({why})", latest.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)),
+            ));
+        }
+        (requested, _) => requested,
     };
     let key = mint();
     let mut w = app.write(principal.chain()).await?;
@@ -110,6 +148,8 @@ pub async fn revoke(app: &AppState, access: &OrgAccess, id: ApiKeyId) -> Result<
     let mut active: api_key::ActiveModel = key.into();
     active.revoked_at = Set(Some(w.now()));
     let key = active.update(w.txn()).await?;
+    // Every node stops honouring it with the commit; sockets opened with it are closed.
+    w.publish(crate::events::Event::CredentialEnded { hash: key.secret_hash.clone() });
     w.audit(
         access.org_id(),
         Entry::new("api_key.revoked", key.id, json!({"name": key.name, "prefix": key.display_prefix})),

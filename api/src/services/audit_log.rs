@@ -1,11 +1,15 @@
 //! Reading an organization's audit chain. Needs `audit.read` in the organization.
 
-use praetor_entities::{AuditEventId, TenantScoped, audit_event};
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use praetor_entities::{AuditEventId, OrgId, TenantScoped, audit_event};
 use sea_orm::{ColumnTrait, QueryFilter, QueryOrder, QuerySelect};
 
 use super::page::{Page, PageArgs};
 use crate::AppState;
-use crate::audit::verify::{self, Report};
+use crate::audit::verify::{self, Report, Verified};
 use crate::authz::{Domain, OrgAccess};
 use crate::error::{Error, Result};
 
@@ -41,7 +45,62 @@ pub async fn find(app: &AppState, access: &OrgAccess, id: AuditEventId) -> Resul
         .ok_or_else(|| Error::not_found("audit event"))
 }
 
+/// How long a full verification of a chain is built on: within it, [`verify`] checks only
+/// the entries appended since (a chain of any length then costs what was added, not its
+/// length). `praetor audit verify` always checks everything.
+pub const FULL_CHECK_EVERY: Duration = Duration::from_secs(60);
+
+/// The last clean verification of each organization's chain, and one verifier at a time per
+/// organization (concurrent requests wait for the one running and then build on it).
+#[derive(Default)]
+pub struct ChainChecks {
+    last: Mutex<HashMap<OrgId, Checked>>,
+    gates: Mutex<HashMap<OrgId, Arc<tokio::sync::Mutex<()>>>>,
+}
+
+#[derive(Clone)]
+struct Checked {
+    full_at: Instant,
+    entries: u64,
+    end: Verified,
+}
+
+impl ChainChecks {
+    fn gate(&self, org: OrgId) -> Arc<tokio::sync::Mutex<()>> {
+        match self.gates.lock() {
+            Ok(mut gates) => {
+                gates.retain(|_, g| Arc::strong_count(g) > 1);
+                gates.entry(org).or_default().clone()
+            }
+            Err(_) => Arc::default(),
+        }
+    }
+}
+
+/// Verifies the organization's chain (see [`FULL_CHECK_EVERY`]). Needs `audit.read`.
 pub async fn verify(app: &AppState, access: &OrgAccess) -> Result<Report> {
     access.permit(Domain::Org, "audit.read")?;
-    verify::verify_org(&app.db, access.org_id()).await
+    let org = access.org_id();
+    let checks = &app.chain_checks;
+    let gate = checks.gate(org);
+    let _one_at_a_time = gate.lock().await;
+    let prior =
+        checks.last.lock().ok().and_then(|m| m.get(&org).cloned()).filter(|c| c.full_at.elapsed() < FULL_CHECK_EVERY);
+    let (from, before, full_at) = match prior {
+        Some(c) => (Some(c.end), c.entries, c.full_at),
+        None => (None, 0, Instant::now()),
+    };
+    let (mut report, end) = verify::verify_from(&app.db, org, from).await?;
+    report.entries += before;
+    if let Ok(mut last) = checks.last.lock() {
+        match end {
+            Some(end) => {
+                last.insert(org, Checked { full_at, entries: report.entries, end });
+            }
+            None => {
+                last.remove(&org);
+            }
+        }
+    }
+    Ok(report)
 }

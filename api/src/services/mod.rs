@@ -104,6 +104,10 @@ impl<'a> Write<'a> {
         crate::events::fanout::notify(&self.txn, self.app.bus.node(), &self.published).await?;
         self.txn.commit().await?;
         for event in self.published {
+            if let Event::CredentialEnded { hash } = &event {
+                self.app.live.end(hash);
+                continue;
+            }
             self.app.bus.publish(event);
         }
         Ok(())

@@ -11,10 +11,30 @@ use crate::audit::Entry;
 use crate::authz::{Domain, OrgAccess, Permit};
 use crate::error::{Error, Result, conflict_means};
 
-/// Needs `service_account.create` in the organization.
-pub async fn create(app: &AppState, permit: &Permit, name: &str, description: &str) -> Result<service_account::Model> {
+/// The longest key lifetime an account's policy may name, in days (ten years).
+const MAX_KEY_LIFETIME_DAYS: i32 = 3650;
+
+fn key_lifetime(days: Option<i32>) -> Result<Option<i32>> {
+    match days {
+        Some(d) if !(1..=MAX_KEY_LIFETIME_DAYS).contains(&d) => {
+            Err(Error::validation("maxKeyLifetimeDays", format!("must be between 1 and {MAX_KEY_LIFETIME_DAYS}")))
+        }
+        other => Ok(other),
+    }
+}
+
+/// Needs `service_account.create` in the organization. `max_key_lifetime_days` is the
+/// account's key policy: its keys must expire within that many days of their creation.
+pub async fn create(
+    app: &AppState,
+    permit: &Permit,
+    name: &str,
+    description: &str,
+    max_key_lifetime_days: Option<i32>,
+) -> Result<service_account::Model> {
     let name = validate::slug("name", name)?;
     let description = validate::text("description", description, 2_000)?;
+    let max_key_lifetime_days = key_lifetime(max_key_lifetime_days)?;
     let mut w = app.write(permit.principal().chain()).await?;
     let sa = service_account::ActiveModel {
         id: Set(ServiceAccountId::generate()),
@@ -22,11 +42,53 @@ pub async fn create(app: &AppState, permit: &Permit, name: &str, description: &s
         name: Set(name),
         description: Set(description),
         created_at: Set(w.now()),
+        max_key_lifetime_days: Set(max_key_lifetime_days),
     }
     .insert(w.txn())
     .await
     .map_err(conflict_means("a service account with this name already exists"))?;
-    w.audit(permit.org_id(), Entry::new("service_account.created", sa.id, json!({"name": sa.name}))).await?;
+    w.audit(
+        permit.org_id(),
+        Entry::new(
+            "service_account.created",
+            sa.id,
+            json!({"name": sa.name, "maxKeyLifetimeDays": sa.max_key_lifetime_days}),
+        ),
+    )
+    .await?;
+    w.commit().await?;
+    Ok(sa)
+}
+
+/// Changes an account's key policy (`service_account.create` in the organization). Keys that
+/// exist keep their expiry; new keys follow the new policy.
+pub async fn set_key_policy(
+    app: &AppState,
+    permit: &Permit,
+    id: ServiceAccountId,
+    max_key_lifetime_days: Option<i32>,
+) -> Result<service_account::Model> {
+    let days = key_lifetime(max_key_lifetime_days)?;
+    let mut w = app.write(permit.principal().chain()).await?;
+    let sa = service_account::Entity::find_in_org(permit.org_id())
+        .filter(service_account::Column::Id.eq(id))
+        .lock_exclusive()
+        .one(w.txn())
+        .await?
+        .ok_or_else(|| Error::not_found("service account"))?;
+    let before = sa.max_key_lifetime_days;
+    let mut active: service_account::ActiveModel = sa.into();
+    active.max_key_lifetime_days = Set(days);
+    let sa = active.update(w.txn()).await?;
+    w.audit(
+        permit.org_id(),
+        Entry::new(
+            "service_account.key_policy_changed",
+            sa.id,
+            json!({"name": sa.name, "maxKeyLifetimeDays": {"before": before, "after": days}}),
+        ),
+    )
+    .await?;
     w.commit().await?;
     Ok(sa)
 }

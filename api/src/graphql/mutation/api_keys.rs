@@ -1,8 +1,8 @@
-//! `createServiceAccount`, `createApiKey`, `revokeApiKey`.
+//! `createServiceAccount`, `setServiceAccountKeyPolicy`, `createApiKey`, `revokeApiKey`.
 
 use async_graphql::{Context, ID, InputObject, Object, Result};
 use chrono::{DateTime, Utc};
-use praetor_entities::ApiKeyId;
+use praetor_entities::{ApiKeyId, ServiceAccountId};
 
 use crate::authz::Domain;
 use crate::graphql::object::{ApiKeyObject, CreatedApiKey, ServiceAccountObject};
@@ -17,6 +17,16 @@ pub struct CreateServiceAccountInput {
     pub name: String,
     #[graphql(default)]
     pub description: String,
+    /// The account's key policy: its keys expire within this many days of their creation
+    /// (1 to 3650). Omit to let its keys live until revoked.
+    pub max_key_lifetime_days: Option<i32>,
+}
+
+#[derive(InputObject)]
+pub struct SetServiceAccountKeyPolicyInput {
+    pub service_account_id: ID,
+    /// Null: keys may live until revoked.
+    pub max_key_lifetime_days: Option<i32>,
 }
 
 #[derive(InputObject)]
@@ -25,6 +35,8 @@ pub struct CreateApiKeyInput {
     pub name: String,
     /// The service account the key is for; omit for a personal key of the caller.
     pub service_account_id: Option<ID>,
+    /// No later than the credential you create it with (personal keys), or than the account's
+    /// key policy allows (service accounts). Omitted: the latest allowed, or never.
     pub expires_at: Option<DateTime<Utc>>,
 }
 
@@ -42,7 +54,23 @@ impl ApiKeyMutation {
         let app = app(ctx)?;
         let access = orgs::enter_by_slug(app, principal(ctx)?, &input.org).await?;
         let permit = access.permit(Domain::Org, "service_account.create")?;
-        Ok(ServiceAccountObject(service_accounts::create(app, &permit, &input.name, &input.description).await?))
+        let sa = service_accounts::create(app, &permit, &input.name, &input.description, input.max_key_lifetime_days)
+            .await?;
+        Ok(ServiceAccountObject(sa))
+    }
+
+    /// Sets the longest a service account's keys may live. Keys that exist keep their expiry.
+    /// Needs `service_account.manage` in the organization.
+    async fn set_service_account_key_policy(
+        &self,
+        ctx: &Context<'_>,
+        input: SetServiceAccountKeyPolicyInput,
+    ) -> Result<ServiceAccountObject> {
+        let app = app(ctx)?;
+        let id: ServiceAccountId = validate::id("serviceAccountId", &input.service_account_id)?;
+        let access = NodeId::ServiceAccount(id).enter(app, principal(ctx)?).await?;
+        let permit = access.permit(Domain::Org, "service_account.manage")?;
+        Ok(ServiceAccountObject(service_accounts::set_key_policy(app, &permit, id, input.max_key_lifetime_days).await?))
     }
 
     /// Creates an API key. The secret is in the answer and never shown again. A personal key
@@ -62,8 +90,7 @@ impl ApiKeyMutation {
     async fn revoke_api_key(&self, ctx: &Context<'_>, id: ID) -> Result<ApiKeyObject> {
         let app = app(ctx)?;
         let id: ApiKeyId = validate::id("id", &id)?;
-        let org = NodeId::ApiKey(id).org(&app.db).await?;
-        let access = orgs::enter_by_id(app, principal(ctx)?, org).await?;
+        let access = NodeId::ApiKey(id).enter(app, principal(ctx)?).await?;
         Ok(ApiKeyObject(api_keys::revoke(app, &access, id).await?))
     }
 }

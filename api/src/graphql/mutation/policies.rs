@@ -63,6 +63,7 @@ impl PolicyMutation {
     /// Validates, verifies and stores policy documents as new immutable versions. An invalid
     /// bundle is refused whole: VALIDATION with every diagnostic in `extensions.diagnostics`.
     /// Needs `policy.write` in the organization (or the project).
+    #[graphql(complexity = "200 + child_complexity")]
     async fn apply_policy(&self, ctx: &Context<'_>, input: ApplyPolicyInput) -> Result<AppliedPolicy> {
         let app = app(ctx)?;
         let access = orgs::enter_by_slug(app, principal(ctx)?, &input.org).await?;
@@ -78,7 +79,8 @@ impl PolicyMutation {
     }
 
     /// Validates and verifies documents without storing anything (for editors). Needs
-    /// `policy.read`.
+    /// `policy.read`. Limited per caller (see `RATE_LIMITED`).
+    #[graphql(complexity = "200 + child_complexity")]
     async fn validate_policy(&self, ctx: &Context<'_>, input: ApplyPolicyInput) -> Result<PolicyValidation> {
         let app = app(ctx)?;
         let access = orgs::enter_by_slug(app, principal(ctx)?, &input.org).await?;

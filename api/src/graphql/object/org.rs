@@ -202,6 +202,8 @@ impl OrgObject {
     }
 
     /// Recomputes the whole chain and reports the first broken entry, if any. Needs `audit.read`.
+    /// Expensive: at most once per operation.
+    #[graphql(complexity = "1000 + child_complexity")]
     async fn audit_chain(&self, ctx: &Context<'_>) -> Result<AuditChainStatus> {
         Ok(AuditChainStatus(audit_log::verify(app(ctx)?, &self.0).await?))
     }

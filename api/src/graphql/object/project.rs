@@ -64,7 +64,8 @@ impl ProjectObject {
     }
 
     /// The policy in force for this project (instance pack, organization, project), with the
-    /// origin of every rule. Needs `policy.read`.
+    /// origin of every rule. Needs `policy.read`. At most once per operation.
+    #[graphql(complexity = "50 + child_complexity")]
     async fn effective_policy(&self, ctx: &Context<'_>) -> Result<super::EffectivePolicy> {
         self.access.permit(Domain::Project(self.model.id), "policy.read")?;
         let app = app(ctx)?;

@@ -23,4 +23,10 @@ impl ServiceAccountObject {
     async fn created_at(&self) -> DateTime<Utc> {
         self.0.created_at
     }
+
+    /// The account's key policy: its keys expire within this many days of their creation
+    /// (null: they may live until revoked).
+    async fn max_key_lifetime_days(&self) -> Option<i32> {
+        self.0.max_key_lifetime_days
+    }
 }

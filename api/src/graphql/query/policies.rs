@@ -15,6 +15,7 @@ pub struct PolicyQuery;
 impl PolicyQuery {
     /// How `action` with `params` would be decided in the project now: the verdict, every
     /// check, every rule consulted and which one decided (file:line). Needs `policy.read`.
+    #[graphql(complexity = "50 + child_complexity")]
     async fn explain_decision(
         &self,
         ctx: &Context<'_>,
@@ -41,7 +42,8 @@ impl PolicyQuery {
 
     /// The rules that change between two versions of a scope (`to` defaults to the newest),
     /// and how the project's last `sample` recorded decisions would be decided under `to`.
-    /// Needs `policy.read`.
+    /// Needs `policy.read`. Costs more the larger `sample` is.
+    #[graphql(complexity = "100 + (sample.clamp(0, 5000) as usize) / 5 + child_complexity")]
     async fn policy_diff(
         &self,
         ctx: &Context<'_>,
