@@ -75,6 +75,8 @@ pub struct SpawnOptions {
     pub shutdown_grace_ms: Option<u64>,
     /// Websocket limits (default: the server's).
     pub websocket: Option<praetor::config::WebsocketConfig>,
+    /// The time budget of a query or mutation (default: the server's).
+    pub operation_timeout_ms: Option<u64>,
 }
 
 /// A database no other test uses, for tests whose effects span the whole instance (a global
@@ -122,6 +124,9 @@ pub async fn spawn_with(opts: SpawnOptions) -> TestApp {
     }
     if let Some(ws) = opts.websocket.clone() {
         config.websocket = ws;
+    }
+    if let Some(ms) = opts.operation_timeout_ms {
+        config.graphql.operation_timeout_ms = ms;
     }
     config.validate().expect("valid test config");
 

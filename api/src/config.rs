@@ -194,7 +194,8 @@ pub struct GraphqlConfig {
     pub max_complexity: usize,
     /// Serve GraphiQL on `GET /graphql` (always off in production).
     pub graphiql: bool,
-    /// A query or mutation still running after this is cancelled and answers `TIMEOUT`.
+    /// A query still running after this is cancelled and answers `TIMEOUT` (mutations run to
+    /// their end: see `graphql::limits`).
     pub operation_timeout_ms: u64,
 }
 

@@ -12,6 +12,7 @@ pub mod chat;
 pub mod cli_policy;
 pub mod clock;
 pub mod config;
+pub mod cpu;
 pub mod db;
 pub mod engine;
 pub mod error;
@@ -63,6 +64,10 @@ pub struct AppState {
     pub sockets: http::ws::Slots,
     /// Recent verifications of audit chains, built on by the next.
     pub chain_checks: services::audit_log::ChainChecks,
+    /// CPU-heavy work, off the async threads and a few at a time.
+    pub cpu: cpu::Cpu,
+    /// Policy validations per caller (each compiles and verifies a whole bundle).
+    pub validations: cpu::Throttle,
 }
 
 /// Installs ring as the process's TLS crypto provider (sqlx and reqwest share rustls; without a
@@ -114,6 +119,8 @@ impl AppState {
             live,
             sockets,
             chain_checks: Default::default(),
+            cpu: cpu::Cpu::default(),
+            validations: cpu::Throttle::new(60, std::time::Duration::from_secs(60)),
         })
     }
 }

@@ -113,6 +113,10 @@ impl PolicySet {
                 Err(d) => diags.extend(d),
             }
         }
+        let too_big = bundle_limits(&parsed);
+        if !too_big.is_empty() {
+            return Err(too_big);
+        }
         Self::compile_parsed(&parsed, hash_sources(sources), ctx, diags)
     }
 
@@ -156,6 +160,11 @@ impl Tree {
                 Err(d) => diags.extend(d),
             }
         }
+        let too_big =
+            bundle_limits(&base_docs.iter().chain(project_docs.values().flatten()).cloned().collect::<Vec<_>>());
+        if !too_big.is_empty() {
+            return Err(too_big);
+        }
         let hash = hash_sources(sources);
         let base = PolicySet::compile_parsed(&base_docs, hash.clone(), ctx, Vec::new());
         let mut all = diags;
@@ -188,6 +197,68 @@ impl Tree {
             _ => Err(all),
         }
     }
+}
+
+/// Most documents one bundle (one apply, one validation) may hold.
+pub const MAX_DOCUMENTS_PER_BUNDLE: usize = 1_000;
+/// Most rules one Policy document may hold.
+pub const MAX_RULES_PER_DOCUMENT: usize = 1_000;
+/// Most rules all Policy documents of one bundle may hold together.
+pub const MAX_RULES_PER_BUNDLE: usize = 5_000;
+/// Most rate limits, windows and blackouts one Policy document may hold (each kind).
+pub const MAX_LIMITS_PER_DOCUMENT: usize = 200;
+
+/// Size limits on a bundle, checked before anything is compiled (PV002 errors, with where).
+pub fn bundle_limits(parsed: &[Parsed]) -> Vec<Diagnostic> {
+    let mut out = Vec::new();
+    if let Some(first_over) = parsed.get(MAX_DOCUMENTS_PER_BUNDLE) {
+        out.push(first_over.diag(
+            Severity::Error,
+            "PV002",
+            "",
+            format!("the bundle has {} documents; the limit is {MAX_DOCUMENTS_PER_BUNDLE}", parsed.len()),
+        ));
+    }
+    let mut total = 0usize;
+    for p in parsed {
+        let Document::Policy(doc) = &p.document else { continue };
+        let spec = &doc.spec;
+        if spec.rules.len() > MAX_RULES_PER_DOCUMENT {
+            out.push(p.diag(
+                Severity::Error,
+                "PV002",
+                "spec.rules",
+                format!(
+                    "the policy has {} rules; the limit is {MAX_RULES_PER_DOCUMENT} per document",
+                    spec.rules.len()
+                ),
+            ));
+        }
+        for (what, n) in
+            [("limits", spec.limits.len()), ("windows", spec.windows.len()), ("blackouts", spec.blackouts.len())]
+        {
+            if n > MAX_LIMITS_PER_DOCUMENT {
+                out.push(p.diag(
+                    Severity::Error,
+                    "PV002",
+                    &format!("spec.{what}"),
+                    format!("the policy has {n} {what}; the limit is {MAX_LIMITS_PER_DOCUMENT} per document"),
+                ));
+            }
+        }
+        total += spec.rules.len();
+        if total > MAX_RULES_PER_BUNDLE && out.iter().all(|d| !d.message.contains("per bundle")) {
+            out.push(p.diag(
+                Severity::Error,
+                "PV002",
+                "spec.rules",
+                format!(
+                    "the bundle has more than {MAX_RULES_PER_BUNDLE} rules (the limit per bundle) by this document"
+                ),
+            ));
+        }
+    }
+    out
 }
 
 pub fn hash_sources(sources: &[Source]) -> String {

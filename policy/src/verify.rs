@@ -1,7 +1,11 @@
 //! Static verification: problems a set can have even when every document is well formed.
 //! Each finding has a severity, a stable code, a message and a location.
+//!
+//! Nothing here compares every rule with every other: rules are indexed by their action
+//! patterns (exact names in a hash map, globs by their first literal segment) and conflicts
+//! are found by grouping, so verifying a set costs about its size, not its size squared.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 use crate::diag::{Diagnostic, Location, Severity};
 use crate::document::Effect;
@@ -39,7 +43,19 @@ pub fn verify(set: &PolicySet, ctx: &VerifyContext) -> Vec<Diagnostic> {
     let mut out = Vec::new();
     let mut actions = ctx.actions.clone();
     actions.extend(set.actions.keys().cloned());
-    let matches_any = |g: &str| actions.iter().any(|a| glob::matches(g, a));
+    // Exact names are looked up; each distinct glob is matched against the actions once.
+    let mut glob_hits: HashMap<String, bool> = HashMap::new();
+    let mut matches_any = |g: &str| {
+        if !glob::is_glob(g) {
+            return actions.contains(g);
+        }
+        if let Some(hit) = glob_hits.get(g) {
+            return *hit;
+        }
+        let hit = actions.iter().any(|a| glob::matches(g, a));
+        glob_hits.insert(g.to_string(), hit);
+        hit
+    };
 
     for p in &set.policies {
         // PV101: globs that match nothing.
@@ -84,52 +100,53 @@ pub fn verify(set: &PolicySet, ctx: &VerifyContext) -> Vec<Diagnostic> {
         }
 
         // PV102: a rule made dead by an earlier, unconditional rule of higher precedence.
+        let mut shadows = ShadowIndex::default();
         for (j, later) in p.rules.iter().enumerate() {
-            for earlier in &p.rules[..j] {
-                let unconditional = earlier.rule.when.is_none();
-                let stronger = earlier.rule.effect > later.rule.effect;
-                let covered =
-                    later.rule.actions.iter().all(|b| earlier.rule.actions.iter().any(|a| glob::covers(a, b)));
-                if unconditional && stronger && covered {
-                    out.push(finding(
-                        Severity::Warning,
-                        "PV102",
-                        &later.origin,
-                        &later.origin.path,
-                        format!(
-                            "rule `{}` can never decide: `{}` ({}) always applies to the same actions first",
-                            later.rule.name,
-                            earlier.rule.name,
-                            earlier.rule.effect.as_str()
-                        ),
-                    ));
-                    break;
-                }
+            if let Some(i) = shadows.first_covering(&p.rules, &later.rule.actions, later.rule.effect) {
+                let earlier = &p.rules[i];
+                out.push(finding(
+                    Severity::Warning,
+                    "PV102",
+                    &later.origin,
+                    &later.origin.path,
+                    format!(
+                        "rule `{}` can never decide: `{}` ({}) always applies to the same actions first",
+                        later.rule.name,
+                        earlier.rule.name,
+                        earlier.rule.effect.as_str()
+                    ),
+                ));
+            }
+            if later.rule.when.is_none() {
+                shadows.add(j, &later.rule.actions, later.rule.effect);
             }
         }
 
-        // PV103: allow and deny on the same actions under the same condition.
+        // PV103: allow and deny on the same actions under the same condition (grouped by the
+        // set of actions and the condition; each rule is reported once, against the first).
+        let mut groups: HashMap<ConflictKey, [Option<usize>; 2]> = HashMap::new();
         for (j, b) in p.rules.iter().enumerate() {
-            for a in &p.rules[..j] {
-                let same_actions: BTreeSet<&String> = a.rule.actions.iter().collect::<BTreeSet<_>>();
-                let other: BTreeSet<&String> = b.rule.actions.iter().collect();
-                let opposite = matches!(
-                    (a.rule.effect, b.rule.effect),
-                    (Effect::Allow, Effect::Deny) | (Effect::Deny, Effect::Allow)
-                );
-                if opposite && same_actions == other && a.rule.when == b.rule.when {
-                    out.push(finding(
-                        Severity::Warning,
-                        "PV103",
-                        &b.origin,
-                        &b.origin.path,
-                        format!(
-                            "rules `{}` and `{}` allow and deny the same actions under the same condition (deny wins)",
-                            a.rule.name, b.rule.name
-                        ),
-                    ));
-                }
+            let side = match b.rule.effect {
+                Effect::Allow => 0,
+                Effect::Deny => 1,
+                Effect::RequireApproval => continue,
+            };
+            let key = (b.rule.actions.iter().collect::<BTreeSet<_>>(), b.rule.when.as_ref());
+            let seen = groups.entry(key).or_default();
+            if let Some(a) = seen[1 - side] {
+                let a = &p.rules[a];
+                out.push(finding(
+                    Severity::Warning,
+                    "PV103",
+                    &b.origin,
+                    &b.origin.path,
+                    format!(
+                        "rules `{}` and `{}` allow and deny the same actions under the same condition (deny wins)",
+                        a.rule.name, b.rule.name
+                    ),
+                ));
             }
+            seen[side].get_or_insert(j);
         }
 
         // PV104-PV106: approval stages that cannot be satisfied.
@@ -274,4 +291,81 @@ pub fn verify(set: &PolicySet, ctx: &VerifyContext) -> Vec<Diagnostic> {
     }
     out.sort_by(|a, b| (&a.location.file, a.location.line, a.code).cmp(&(&b.location.file, b.location.line, b.code)));
     out
+}
+
+/// Rules that conflict share their set of actions and their condition.
+type ConflictKey<'a> = (BTreeSet<&'a String>, Option<&'a String>);
+
+/// Unconditional rules seen so far, by action pattern: for each pattern, the first rule of
+/// each effect that lists it. Exact names are hashed; globs are bucketed by their first
+/// literal segment (globs whose first segment is itself a glob share one bucket).
+#[derive(Default)]
+struct ShadowIndex {
+    exact: HashMap<String, [Option<usize>; 3]>,
+    globs: HashMap<String, HashMap<String, [Option<usize>; 3]>>,
+}
+
+fn effect_slot(e: Effect) -> usize {
+    match e {
+        Effect::Allow => 0,
+        Effect::RequireApproval => 1,
+        Effect::Deny => 2,
+    }
+}
+
+fn bucket(pattern: &str) -> &str {
+    let first = pattern.split('.').next().unwrap_or_default();
+    if glob::is_glob(first) { "*" } else { first }
+}
+
+impl ShadowIndex {
+    fn add(&mut self, rule: usize, actions: &[String], effect: Effect) {
+        for a in actions {
+            let slots = if glob::is_glob(a) {
+                self.globs.entry(bucket(a).to_string()).or_default().entry(a.clone()).or_default()
+            } else {
+                self.exact.entry(a.clone()).or_default()
+            };
+            slots[effect_slot(effect)].get_or_insert(rule);
+        }
+    }
+
+    /// Rules indexed under a pattern that covers `b` and whose effect beats `effect`.
+    fn candidates(&self, b: &str, effect: Effect, out: &mut HashSet<usize>) {
+        let stronger = |slots: &[Option<usize>; 3], out: &mut HashSet<usize>| {
+            for (i, slot) in slots.iter().enumerate() {
+                if i > effect_slot(effect)
+                    && let Some(r) = slot
+                {
+                    out.insert(*r);
+                }
+            }
+        };
+        if let Some(slots) = self.exact.get(b) {
+            stronger(slots, out);
+        }
+        let buckets = [Some(bucket(b)), (bucket(b) != "*").then_some("*")];
+        for name in buckets.into_iter().flatten() {
+            for (a, slots) in self.globs.get(name).into_iter().flatten() {
+                if glob::covers(a, b) {
+                    stronger(slots, out);
+                }
+            }
+        }
+    }
+
+    /// The first earlier rule whose patterns cover every one of `actions` with an effect
+    /// stronger than `effect`.
+    fn first_covering(&self, rules: &[crate::set::RuleDef], actions: &[String], effect: Effect) -> Option<usize> {
+        let mut candidates = HashSet::new();
+        for b in actions {
+            self.candidates(b, effect, &mut candidates);
+        }
+        let mut found: Vec<usize> = candidates
+            .into_iter()
+            .filter(|r| actions.iter().all(|b| rules[*r].rule.actions.iter().any(|a| glob::covers(a, b))))
+            .collect();
+        found.sort_unstable();
+        found.first().copied()
+    }
 }

@@ -143,3 +143,48 @@ fn renderers_name_file_line_and_path() {
     let json: serde_json::Value = serde_json::from_str(&praetor_policy::diag::render_json(&diags)).unwrap();
     assert_eq!(json["diagnostics"][0]["location"]["path"], "spec.rules[0].when");
 }
+
+/// A policy document with `n` rules: `deploy.s<i>` denied unconditionally, then for every
+/// fifth one a later allow that can never decide (PV102), and a glob rule shadowing them all.
+fn many_rules(n: usize) -> String {
+    let mut text =
+        String::from("apiVersion: praetor.dev/v1\nkind: Policy\nmetadata: { name: big, org: demo }\nspec:\n  rules:\n");
+    for i in 0..n {
+        let (name, action, effect) = match i % 5 {
+            4 => (format!("late-{i}"), format!("deploy.s{}", i - 1), "allow"),
+            _ => (format!("r-{i}"), format!("deploy.s{i}"), "deny"),
+        };
+        text.push_str(&format!("    - {{ name: {name}, actions: [\"{action}\"], effect: {effect} }}\n"));
+    }
+    text
+}
+
+#[test]
+fn verification_indexes_rules_and_still_finds_every_shadowed_rule() {
+    let n = 1_000;
+    let sources = vec![Source::new("big.yaml", many_rules(n))];
+    let mut c = ctx();
+    c.builtins.extend((0..n).map(|i| (format!("deploy.s{i}"), serde_json::json!({"type": "object"}))));
+    let tree = Tree::compile(&sources, &c).unwrap();
+    let mut v = verify_ctx(&tree, false);
+    v.actions.extend((0..n).map(|i| format!("deploy.s{i}")));
+    let found = verify(&tree.base, &v);
+    let shadowed: Vec<&Diagnostic> = found.iter().filter(|d| d.code == "PV102").collect();
+    assert_eq!(shadowed.len(), n / 5, "{found:?}");
+    assert!(shadowed[0].message.contains("`r-3` (deny)"), "{}", shadowed[0].message);
+}
+
+#[test]
+fn oversized_bundles_are_refused_with_where() {
+    let sources = vec![Source::new("huge.yaml", many_rules(1_001))];
+    let err = Tree::compile(&sources, &ctx()).unwrap_err();
+    assert_eq!(err[0].code, "PV002", "{err:?}");
+    assert!(err[0].message.contains("1001 rules"), "{}", err[0].message);
+    assert_eq!(err[0].location.file, "huge.yaml");
+    // Six documents of 900 rules each: each fits, the bundle does not.
+    let six: Vec<Source> = (0..6)
+        .map(|i| Source::new(format!("p{i}.yaml"), many_rules(900).replace("name: big", &format!("name: big{i}"))))
+        .collect();
+    let err = Tree::compile(&six, &ctx()).unwrap_err();
+    assert!(err.iter().any(|d| d.code == "PV002" && d.message.contains("per bundle")), "{err:?}");
+}

@@ -6,6 +6,7 @@ mod chat;
 mod chat_access;
 mod chat_agents;
 mod chat_delivery;
+mod costs;
 mod engine;
 mod governance;
 mod governance_control;

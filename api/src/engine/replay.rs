@@ -124,6 +124,19 @@ fn fold_changes(rows: &[plan_event::Model]) -> std::result::Result<(Value, Vec<S
     Ok((s, hashes))
 }
 
+type Folded = std::result::Result<(Value, Vec<String>), FoldError>;
+
+/// [`fold_changes`] on the blocking pool: a fold costs CPU in proportion to the project's
+/// history, which must not stall the async threads. The rows come back with the result.
+async fn fold_blocking(changes: Vec<plan_event::Model>) -> Result<(Vec<plan_event::Model>, Folded)> {
+    tokio::task::spawn_blocking(move || {
+        let folded = fold_changes(&changes);
+        (changes, folded)
+    })
+    .await
+    .map_err(|e| Error::internal(format!("replay fold task: {e}")))
+}
+
 /// Replays one plan.
 pub async fn replay_plan<C: ConnectionTrait>(db: &C, policies: &PolicyStore, plan: &plan::Model) -> Result<Report> {
     replay_plan_with(db, policies, plan, None, None).await
@@ -206,7 +219,7 @@ async fn replay_plan_with<C: ConnectionTrait>(
             },
             None => {
                 let changes = project_changes(db, plan.org_id, plan.project_id, Some(until)).await?;
-                fold_changes(&changes).map(|(s, _)| state::hash(&s))
+                fold_blocking(changes).await?.1.map(|(s, _)| state::hash(&s))
             }
         };
         match fold {
@@ -253,7 +266,13 @@ async fn replay_plan_with<C: ConnectionTrait>(
     let states = match (changes, wanted.iter().max()) {
         (_, None) => HashMap::new(),
         (Some(all), Some(_)) => states_at(all, &wanted),
-        (None, Some(max)) => states_at(&project_changes(db, plan.org_id, plan.project_id, Some(*max)).await?, &wanted),
+        (None, Some(max)) => {
+            let changes = project_changes(db, plan.org_id, plan.project_id, Some(*max)).await?;
+            let wanted = wanted.clone();
+            tokio::task::spawn_blocking(move || states_at(&changes, &wanted))
+                .await
+                .map_err(|e| Error::internal(format!("replay fold task: {e}")))?
+        }
     };
     let mut checked = 0;
     for d in &recorded {
@@ -308,7 +327,8 @@ pub async fn replay_project<C: ConnectionTrait>(db: &C, org: OrgId, project: Pro
     let changes = project_changes(db, org, project, None).await?;
     let stored =
         project_state::Entity::find_in_org(org).filter(project_state::Column::ProjectId.eq(project)).one(db).await?;
-    match fold_changes(&changes).map(|(s, _)| s) {
+    let (changes, folded) = fold_blocking(changes).await?;
+    match folded.map(|(s, _)| s) {
         Err((at, plan, why, recorded, recomputed)) => {
             Ok(diverged(subject, changes.len(), at, format!("{why} (plan {plan})"), recorded, Some(recomputed)))
         }
@@ -345,7 +365,8 @@ pub async fn replay_project_plans<C: ConnectionTrait>(
         .await?;
     let changes = project_changes(db, org, project, None).await?;
     // If the project's own fold diverges, each plan folds for itself so the report names where.
-    let folded = fold_changes(&changes).ok().map(|(_, hashes)| hashes);
+    let (changes, folded) = fold_blocking(changes).await?;
+    let folded = folded.ok().map(|(_, hashes)| hashes);
     let mut out = Vec::with_capacity(plans.len() + 1);
     for p in &plans {
         out.push(replay_plan_with(db, policies, p, folded.as_deref(), Some(&changes)).await?);

@@ -34,6 +34,7 @@ pub fn sources_of(v: &policy_version::Model) -> Result<Vec<Source>> {
 }
 
 /// The effective policy of a project with its version label (`org@3+web@2`, or `none`).
+#[derive(Clone)]
 pub struct Loaded {
     pub effective: Effective,
     pub label: String,

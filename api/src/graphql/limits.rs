@@ -1,7 +1,11 @@
 //! What one operation may cost, beyond depth and complexity: fields whose work grows with the
 //! data behind them (a whole audit chain, a project's every plan, a policy diff) may appear at
-//! most once in an operation however they are aliased or spread, and every query or mutation
-//! runs under a time budget, after which it is cancelled and answers `TIMEOUT`.
+//! most once in an operation however they are aliased or spread, and every query runs under a
+//! time budget, after which it is cancelled and answers `TIMEOUT`.
+//!
+//! Mutations are not cut short: one stopped between its commit and its answer would report a
+//! failure for a change that was made. Their cost is bounded where it arises instead (size
+//! caps, the CPU pool, per-caller throttles).
 //!
 //! The complexity of each such field is set where it is declared (`#[graphql(complexity)]`),
 //! proportional to its work; this extension adds what complexity cannot express: a cap on how
@@ -37,18 +41,36 @@ pub const MAX_EXPENSIVE_PER_OPERATION: usize = 1;
 /// right after parsing, before validation).
 const MAX_SPREAD_DEPTH: usize = 32;
 
+/// Put in a request's data, it is set when the operation starts executing: errors of a
+/// request in which it is still unset came before (parse or validation), so nothing ran.
+#[derive(Default, Clone)]
+pub struct Executed(pub Arc<std::sync::atomic::AtomicBool>);
+
 pub struct Limits {
     pub timeout: Duration,
 }
 
 impl ExtensionFactory for Limits {
     fn create(&self) -> Arc<dyn Extension> {
-        Arc::new(LimitsExtension { timeout: self.timeout })
+        Arc::new(LimitsExtension { timeout: self.timeout, queries: Default::default() })
     }
 }
 
 struct LimitsExtension {
     timeout: Duration,
+    /// The names of the document's query operations (`None`: the anonymous one), as parsed.
+    queries: std::sync::Mutex<Vec<Option<String>>>,
+}
+
+impl LimitsExtension {
+    /// Whether the operation about to run is a query.
+    fn is_query(&self, operation_name: Option<&str>) -> bool {
+        let Ok(queries) = self.queries.lock() else { return true };
+        match operation_name {
+            Some(name) => queries.iter().any(|q| q.as_deref() == Some(name)),
+            None => !queries.is_empty(),
+        }
+    }
 }
 
 /// How often each expensive field appears in each operation of `doc`: the largest count of
@@ -99,6 +121,14 @@ impl Extension for LimitsExtension {
         next: NextParseQuery<'_>,
     ) -> ServerResult<ExecutableDocument> {
         let doc = next.run(ctx, query, variables).await?;
+        if let Ok(mut queries) = self.queries.lock() {
+            *queries = doc
+                .operations
+                .iter()
+                .filter(|(_, op)| op.node.ty == async_graphql::parser::types::OperationType::Query)
+                .map(|(name, _)| name.map(|n| n.to_string()))
+                .collect();
+        }
         let mut over: Vec<(&str, usize)> =
             expensive_counts(&doc).into_iter().filter(|(_, n)| *n > MAX_EXPENSIVE_PER_OPERATION).collect();
         over.sort();
@@ -120,6 +150,12 @@ impl Extension for LimitsExtension {
         operation_name: Option<&str>,
         next: NextExecute<'_>,
     ) -> Response {
+        if let Some(executed) = ctx.data_opt::<Executed>() {
+            executed.0.store(true, std::sync::atomic::Ordering::SeqCst);
+        }
+        if !self.is_query(operation_name) {
+            return next.run(ctx, operation_name).await;
+        }
         match tokio::time::timeout(self.timeout, next.run(ctx, operation_name)).await {
             Ok(response) => response,
             Err(_) => {

@@ -119,7 +119,8 @@ pub async fn check(
         ctx.known_actions = o.actions.iter().map(|(n, a)| (n.clone(), a.spec.params.clone())).collect();
         ctx.state_schema = o.policies.iter().find_map(|p| p.spec.state_schema.clone());
     }
-    let tree = Tree::compile(sources, &ctx).map_err(Error::PolicyInvalid)?;
+    let owned = sources.to_vec();
+    let tree = app.cpu.run(move || Tree::compile(&owned, &ctx)).await?.map_err(Error::PolicyInvalid)?;
     let mut problems = Vec::new();
     if let Some(p) = project {
         let has_base =
@@ -145,12 +146,21 @@ pub async fn check(
     let base_set = if project.is_some() { current_org.clone() } else { Some(Arc::new(tree.base.clone())) };
     let actions = action_names(base_set.as_deref());
     let vctx = verify_context(app, access, base_set.clone(), actions).await?;
-    if project.is_none() {
-        problems.extend(praetor_policy::verify(&tree.base, &vctx));
-    }
-    for set in tree.projects.values() {
-        problems.extend(praetor_policy::verify(set, &vctx));
-    }
+    let verify_base = project.is_none();
+    let (tree, found) = app
+        .cpu
+        .run(move || {
+            let mut found = Vec::new();
+            if verify_base {
+                found.extend(praetor_policy::verify(&tree.base, &vctx));
+            }
+            for set in tree.projects.values() {
+                found.extend(praetor_policy::verify(set, &vctx));
+            }
+            (tree, found)
+        })
+        .await?;
+    problems.extend(found);
     if problems.iter().any(|d| d.severity == Severity::Error) {
         return Err(Error::PolicyInvalid(problems));
     }
@@ -402,7 +412,6 @@ pub async fn impact(
     policy: &crate::governance::policy::Loaded,
     limit: u64,
 ) -> Result<Impact> {
-    use crate::governance::pipeline::Verdict;
     use praetor_entities::decision;
     let rows = decision::Entity::find_in_org(access.org_id())
         .filter(decision::Column::ProjectId.eq(project))
@@ -421,11 +430,25 @@ pub async fn impact(
         Some(max) => crate::engine::replay::project_changes(&app.db, access.org_id(), project, Some(*max)).await?,
         None => Vec::new(),
     };
-    let states = crate::engine::replay::states_at(&changes, &wanted);
+    let policy = policy.clone();
+    // Folding states and re-deciding is CPU work: off the async threads.
+    app.cpu.run(move || re_decide(&rows, &changes, &wanted, &policy, seq_of)).await?
+}
+
+fn re_decide(
+    rows: &[praetor_entities::decision::Model],
+    changes: &[praetor_entities::plan_event::Model],
+    wanted: &BTreeSet<i64>,
+    policy: &crate::governance::policy::Loaded,
+    seq_of: impl Fn(&praetor_entities::decision::Model) -> i64,
+) -> Result<Impact> {
+    use crate::governance::pipeline::Verdict;
+    let states = crate::engine::replay::states_at(changes, wanted);
     let mut out = Impact::default();
     let empty = crate::engine::state::empty();
-    for d in &rows {
-        let input: serde_json::Value = serde_json::from_str(&d.input).unwrap_or_default();
+    for d in rows {
+        let input: serde_json::Value = serde_json::from_str(&d.input)
+            .map_err(|e| Error::internal(format!("decision {} has an unreadable input: {e}", d.id)))?;
         let step = crate::engine::model::Step {
             id: d.step_id.clone(),
             action: d.action.clone(),

@@ -90,6 +90,8 @@ impl PolicyMutation {
         };
         let domain = project.as_ref().map(|p| crate::authz::Domain::Project(p.id)).unwrap_or(crate::authz::Domain::Org);
         access.permit(domain, "policy.read")?;
+        // Each validation compiles and verifies a whole bundle: a caller gets so many a minute.
+        app.validations.admit(&access.principal().rbac_subject(), "policy validations")?;
         match policies::check(app, &access, project.as_ref(), &sources(input.sources)?).await {
             Ok((_, warnings)) => {
                 Ok(PolicyValidation { ok: true, diagnostics: warnings.iter().map(Into::into).collect() })
