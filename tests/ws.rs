@@ -86,7 +86,7 @@ pub enum Frame {
 
 impl Socket {
     /// Opens a socket to `addr`, from `from` (a local address such as 127.0.0.2) when given.
-    /// An upgrade the server refuses answers its HTTP status.
+    /// An upgrade the server refuses answers its HTTP status (0: nothing listens there).
     pub async fn open(addr: SocketAddr, from: Option<&str>) -> Result<Socket, u16> {
         let mut req = format!("ws://{addr}/graphql/ws").into_client_request().unwrap();
         req.headers_mut().insert("sec-websocket-protocol", "graphql-transport-ws".parse().unwrap());
@@ -94,7 +94,9 @@ impl Socket {
         if let Some(local) = from {
             socket.bind(format!("{local}:0").parse().unwrap()).unwrap();
         }
-        let stream = socket.connect(addr).await.expect("tcp connect");
+        let Ok(stream) = socket.connect(addr).await else {
+            return Err(0);
+        };
         match tokio_tungstenite::client_async(req, tokio_tungstenite::MaybeTlsStream::Plain(stream)).await {
             Ok((ws, _)) => Ok(Socket { ws }),
             Err(tokio_tungstenite::tungstenite::Error::Http(resp)) => Err(resp.status().as_u16()),

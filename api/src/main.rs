@@ -158,9 +158,19 @@ enum AuditCommand {
     },
 }
 
+/// Targets that would log credentials at their most verbose: the websocket library writes
+/// every frame at trace level, `connection_init` with its bearer key included. They are capped
+/// at debug whatever the filter says.
+const CREDENTIAL_LEAKING_TARGETS: &[&str] = &["tungstenite", "tokio_tungstenite"];
+
 fn init_tracing(config: &Config) {
     use tracing_subscriber::EnvFilter;
-    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(&config.log.filter));
+    let mut filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(&config.log.filter));
+    for target in CREDENTIAL_LEAKING_TARGETS {
+        if let Ok(directive) = format!("{target}=debug").parse() {
+            filter = filter.add_directive(directive);
+        }
+    }
     let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
     if config.log.format == "json" {
         builder.json().init();

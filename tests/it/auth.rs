@@ -185,7 +185,67 @@ async fn dev_login_exists_only_in_demo_mode() {
     assert_eq!(data["viewer"]["name"], "bob@demo.test");
     assert_eq!(data["viewer"]["orgs"][0]["slug"], "demo");
 
-    let r = demo.client.post(demo.url("/auth/logout")).header("cookie", &cookie).send().await.unwrap();
+    // A cross-site form (any content type but JSON) or a page of another origin cannot sign
+    // anyone out.
+    let logout = || demo.client.post(demo.url("/auth/logout")).header("cookie", &cookie);
+    let form = logout().header("content-type", "text/plain").body("x").send().await.unwrap();
+    assert_eq!(form.status(), 415);
+    let cross = logout()
+        .header("content-type", "application/json")
+        .header("origin", "https://evil.example")
+        .body("{}")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(cross.status(), 403);
+    ok(demo.gql_cookie(&cookie, VIEWER, json!({})).await);
+
+    let r = logout().header("content-type", "application/json").body("{}").send().await.unwrap();
     assert_eq!(r.status(), 200);
     assert_eq!(code(&demo.gql_cookie(&cookie, VIEWER, json!({})).await), "UNAUTHENTICATED");
+}
+
+#[tokio::test]
+async fn production_tells_https_clients_to_stay_on_https() {
+    let prod = spawn_with(SpawnOptions { production: true, ..Default::default() }).await;
+    let hsts =
+        |r: &reqwest::Response| r.headers().get("strict-transport-security").map(|v| v.to_str().unwrap().to_string());
+    let via_proxy = prod.client.get(prod.url("/healthz")).header("x-forwarded-proto", "https").send().await.unwrap();
+    assert_eq!(hsts(&via_proxy).as_deref(), Some("max-age=31536000; includeSubDomains"));
+    let forwarded =
+        prod.client.get(prod.url("/healthz")).header("forwarded", "for=1.2.3.4;proto=https").send().await.unwrap();
+    assert!(hsts(&forwarded).is_some());
+    let plain = prod.client.get(prod.url("/healthz")).send().await.unwrap();
+    assert_eq!(hsts(&plain), None);
+    let dev = spawn_app().await;
+    let r = dev.client.get(dev.url("/healthz")).header("x-forwarded-proto", "https").send().await.unwrap();
+    assert_eq!(hsts(&r), None, "only production pins HTTPS");
+}
+
+#[tokio::test]
+async fn graphql_over_http_media_type_and_statuses() {
+    let app = spawn_app().await;
+    let post = |body: Value, accept: &str| {
+        app.client.post(app.url("/graphql")).bearer_auth(&app.admin_key).header("accept", accept).json(&body).send()
+    };
+    let media = "application/graphql-response+json";
+    // Executed: 200 in the new media type.
+    let r = post(json!({"query": VIEWER}), media).await.unwrap();
+    assert_eq!(r.status(), 200);
+    assert_eq!(r.headers()["content-type"], media);
+    // Never executed (does not parse, does not validate): 400, still GraphQL-shaped.
+    for bad in ["{ viewer { id ", "{ viewer { noSuchField } }"] {
+        let r = post(json!({"query": bad}), &format!("{media}, application/json;q=0.9")).await.unwrap();
+        assert_eq!(r.status(), 400, "{bad}");
+        assert_eq!(r.headers()["content-type"], media);
+        let body: Value = r.json().await.unwrap();
+        assert_eq!(body["errors"][0]["extensions"]["code"], "VALIDATION", "{body:#}");
+    }
+    // Executed with errors (a missing object): 200, the errors in the body.
+    let r = post(json!({"query": "{ org(slug: \"none\") { id } }"}), media).await.unwrap();
+    assert_eq!(r.status(), 200);
+    // Clients that only know application/json keep the old answer: 200 whatever happened.
+    let r = post(json!({"query": "{ viewer { noSuchField } }"}), "application/json").await.unwrap();
+    assert_eq!(r.status(), 200);
+    assert!(r.headers()["content-type"].to_str().unwrap().starts_with("application/json"));
 }

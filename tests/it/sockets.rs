@@ -268,3 +268,52 @@ async fn no_key_outlives_the_credential_that_made_it() {
         .await;
     assert_eq!(code(&denied), "FORBIDDEN");
 }
+
+#[tokio::test]
+async fn keys_never_reach_the_log_even_at_trace_level() {
+    // The real binary, with every target at trace, on the test's database.
+    let app = spawn_app().await;
+    let port = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        l.local_addr().unwrap().port()
+    };
+    let log = tempfile::NamedTempFile::new().unwrap();
+    let mut server = std::process::Command::new(praetor_bin())
+        .args(["serve", "--listen", &format!("127.0.0.1:{port}")])
+        .env("PRAETOR_DATABASE_URL", &app.database_url)
+        .env("PRAETOR_WORKER__ENABLED", "false")
+        .env("RUST_LOG", "trace")
+        .stdout(std::process::Stdio::null())
+        .stderr(log.reopen().unwrap())
+        .spawn()
+        .expect("start praetor");
+    let addr: std::net::SocketAddr = format!("127.0.0.1:{port}").parse().unwrap();
+    let mut socket = None;
+    for _ in 0..200 {
+        if let Ok(s) = Socket::open(addr, None).await {
+            socket = Some(s);
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    let mut socket = socket.expect("the server came up");
+    assert_eq!(data(socket.init(&app.admin_key).await)["type"], "connection_ack");
+    socket.operation("1", VIEWER, json!({})).await;
+    assert!(data(socket.result("1").await)["data"]["viewer"]["id"].is_string());
+    let plain = reqwest::Client::new()
+        .post(format!("http://{addr}/graphql"))
+        .bearer_auth(&app.admin_key)
+        .json(&json!({"query": VIEWER}))
+        .send()
+        .await
+        .unwrap();
+    assert!(plain.status().is_success());
+    drop(socket);
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    let _ = server.kill();
+    let _ = server.wait();
+    let written = std::fs::read_to_string(log.path()).unwrap();
+    assert!(written.contains("TRACE"), "the server logged at trace level");
+    let secret = app.admin_key.trim_start_matches("prk_");
+    assert!(!written.contains(secret), "the API key reached the log");
+}

@@ -252,6 +252,8 @@ async fn server_memory(
         .args(["serve", "--listen", &addr.to_string()])
         .env("PRAETOR_DATABASE_URL", app.config.effective_database_url())
         .env("PRAETOR_WORKER__ENABLED", "false")
+        // Every subscriber connects from this one address.
+        .env("PRAETOR_WEBSOCKET__MAX_PER_ADDRESS", (n + 16).to_string())
         .env("PRAETOR_LOG__FILTER", "warn")
         .stdout(std::process::Stdio::null())
         .kill_on_drop(true)

@@ -84,7 +84,19 @@ pub async fn dev_login(State(app): State<Arc<AppState>>, headers: HeaderMap, bod
     }
 }
 
+/// Signs out. Like every state change it takes only JSON from this origin: a cross-site
+/// form cannot end someone's session.
 pub async fn logout(State(app): State<Arc<AppState>>, headers: HeaderMap) -> Response {
+    if !json_only(&headers) {
+        return error_response(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "VALIDATION",
+            "send `Content-Type: application/json`",
+        );
+    }
+    if !super::graphql::same_origin(&headers) {
+        return error_response(StatusCode::FORBIDDEN, "FORBIDDEN", "sign out from a page of this server");
+    }
     if let Ok(Credentials { session: Some(token), .. }) = Credentials::from_headers(&headers)
         && let Err(e) = session::destroy(&app, &token).await
     {

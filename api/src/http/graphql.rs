@@ -8,12 +8,13 @@
 
 use std::collections::HashMap;
 use std::sync::Arc;
+use std::sync::atomic::Ordering;
 
 use async_graphql::Variables;
 use async_graphql::parser::types::OperationType;
 use axum::body::Bytes;
 use axum::extract::{Query, State};
-use axum::http::header::{CONTENT_TYPE, HOST, ORIGIN};
+use axum::http::header::{ACCEPT, CONTENT_TYPE, HOST, ORIGIN};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{Html, IntoResponse, Response};
 
@@ -22,6 +23,7 @@ use crate::AppState;
 use crate::auth::Credentials;
 use crate::error::Error;
 use crate::graphql::RequestAuth;
+use crate::graphql::limits::Executed;
 
 /// For cookie-authenticated requests from a browser, the page must come from this server.
 /// (API keys are not sent by browsers on their own, so they need no such check.)
@@ -47,6 +49,64 @@ async fn authenticate(app: &AppState, headers: &HeaderMap) -> Result<RequestAuth
     Ok(RequestAuth { principal })
 }
 
+/// The GraphQL-over-HTTP response media type. A client that accepts it gets it, and with it
+/// 4xx statuses for requests that never executed (unparsable, invalid); others get
+/// `application/json` with 200, as GraphQL servers always answered.
+pub const GRAPHQL_RESPONSE: &str = "application/graphql-response+json";
+
+fn wants_graphql_response(headers: &HeaderMap) -> bool {
+    headers.get_all(ACCEPT).iter().filter_map(|v| v.to_str().ok()).flat_map(|v| v.split(',')).any(|item| {
+        let mut parts = item.split(';');
+        let media = parts.next().unwrap_or("").trim();
+        let refused = parts.any(|p| p.trim().replace(' ', "") == "q=0");
+        media.eq_ignore_ascii_case(GRAPHQL_RESPONSE) && !refused
+    })
+}
+
+/// Runs a GraphQL request and answers in the media type the client asked for.
+async fn answer(
+    app: &Arc<AppState>,
+    request: async_graphql::Request,
+    auth: RequestAuth,
+    headers: &HeaderMap,
+) -> Response {
+    let executed = Executed::default();
+    let response = app.schema.execute(request.data(auth).data(app.clone()).data(executed.clone())).await;
+    if !wants_graphql_response(headers) {
+        return axum::Json(response).into_response();
+    }
+    let refused_whole = !response.errors.is_empty() && !executed.0.load(Ordering::SeqCst);
+    let status = if refused_whole { StatusCode::BAD_REQUEST } else { StatusCode::OK };
+    let mut body = match serde_json::to_value(&response) {
+        Ok(b) => b,
+        Err(e) => {
+            let e = Error::internal(format!("encoding a response: {e}"));
+            return error_response(StatusCode::INTERNAL_SERVER_ERROR, e.code(), &e.to_string());
+        }
+    };
+    // Nothing ran, so there is no data, not even null.
+    if refused_whole && let Some(obj) = body.as_object_mut() {
+        obj.remove("data");
+    }
+    (status, [(CONTENT_TYPE, GRAPHQL_RESPONSE)], axum::Json(body)).into_response()
+}
+
+/// The parameters of a GraphQL-over-HTTP request: `query` (a string) and optionally
+/// `operationName`, `variables` and `extensions`; anything else is a client's mistake.
+fn parse_request(body: &[u8]) -> Result<async_graphql::Request, String> {
+    let value: serde_json::Value = serde_json::from_slice(body).map_err(|e| e.to_string())?;
+    let obj = value.as_object().ok_or("the body must be a JSON object")?;
+    if let Some(unknown) =
+        obj.keys().find(|k| !["query", "operationName", "variables", "extensions"].contains(&k.as_str()))
+    {
+        return Err(format!("unknown parameter `{unknown}` (query, operationName, variables, extensions)"));
+    }
+    if !obj.get("query").is_some_and(serde_json::Value::is_string) {
+        return Err("`query` must be a string".into());
+    }
+    serde_json::from_value(value).map_err(|e| e.to_string())
+}
+
 pub async fn post(State(app): State<Arc<AppState>>, headers: HeaderMap, body: Bytes) -> Response {
     let content_type = headers.get(CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");
     let essence = content_type.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
@@ -57,22 +117,17 @@ pub async fn post(State(app): State<Arc<AppState>>, headers: HeaderMap, body: By
             "POST /graphql needs `Content-Type: application/json`",
         );
     }
-    let request: async_graphql::Request = match serde_json::from_slice(&body) {
+    let request = match parse_request(&body) {
         Ok(r) => r,
-        Err(e) => {
-            return error_response(
-                StatusCode::BAD_REQUEST,
-                "VALIDATION",
-                &format!("request body is not a GraphQL request: {e}"),
-            );
+        Err(why) => {
+            return error_response(StatusCode::BAD_REQUEST, "VALIDATION", &format!("not a GraphQL request: {why}"));
         }
     };
     let auth = match authenticate(&app, &headers).await {
         Ok(a) => a,
         Err(resp) => return resp,
     };
-    let response = app.schema.execute(request.data(auth).data(app.clone())).await;
-    axum::Json(response).into_response()
+    answer(&app, request, auth, &headers).await
 }
 
 pub async fn get(
@@ -130,5 +185,5 @@ pub async fn get(
         Ok(a) => a,
         Err(resp) => return resp,
     };
-    axum::Json(app.schema.execute(request.data(auth).data(app.clone())).await).into_response()
+    answer(&app, request, auth, &headers).await
 }

@@ -37,6 +37,7 @@ pub fn router(app: Arc<AppState>) -> Router {
         .route("/readyz", get(readyz))
         .fallback(get(ui::serve))
         .layer(DefaultBodyLimit::max(limit))
+        .layer(middleware::from_fn_with_state(app.clone(), strict_transport))
         .layer(middleware::from_fn(request_id))
         .layer(TraceLayer::new_for_http())
         .layer(SetResponseHeaderLayer::if_not_present(
@@ -66,6 +67,30 @@ async fn request_id(mut req: Request, next: Next) -> Response {
     let mut response = crate::request_id::scope(id.clone(), tracing::Instrument::instrument(next.run(req), span)).await;
     if let Ok(v) = HeaderValue::from_str(&id) {
         response.headers_mut().insert(REQUEST_ID_HEADER, v);
+    }
+    response
+}
+
+/// Whether the request reached us over HTTPS, as a proxy in front says (`X-Forwarded-Proto`
+/// or `Forwarded: proto=`). Praetor itself serves plain HTTP behind TLS termination.
+fn forwarded_https(headers: &axum::http::HeaderMap) -> bool {
+    let text = |name: &str| headers.get(name).and_then(|v| v.to_str().ok()).map(str::to_ascii_lowercase);
+    let xfp = text("x-forwarded-proto").is_some_and(|v| v.split(',').next().is_some_and(|p| p.trim() == "https"));
+    let forwarded = text("forwarded").is_some_and(|v| {
+        v.split(',').next().is_some_and(|first| first.split(';').any(|p| p.trim().trim_matches('"') == "proto=https"))
+    });
+    xfp || forwarded
+}
+
+/// In production, responses to HTTPS requests tell browsers to use HTTPS only from now on.
+async fn strict_transport(State(app): State<Arc<AppState>>, req: Request, next: Next) -> Response {
+    let https = app.config.production && forwarded_https(req.headers());
+    let mut response = next.run(req).await;
+    if https {
+        response.headers_mut().insert(
+            axum::http::header::STRICT_TRANSPORT_SECURITY,
+            HeaderValue::from_static("max-age=31536000; includeSubDomains"),
+        );
     }
     response
 }

@@ -43,6 +43,12 @@ export async function devLogin(email: string): Promise<void> {
 }
 
 export async function logout(): Promise<void> {
-  const res = await fetch('/auth/logout', { method: 'POST', credentials: 'same-origin' });
+  // JSON only, like every state change: a cross-site form cannot sign anyone out.
+  const res = await fetch('/auth/logout', {
+    method: 'POST',
+    credentials: 'same-origin',
+    headers: { 'content-type': 'application/json' },
+    body: '{}',
+  });
   if (!res.ok) throw await failure(res);
 }
