@@ -19,6 +19,7 @@ use crate::events::Event;
 use crate::services::{plans, projects, setup, users};
 
 pub mod chat;
+pub mod soak;
 
 /// Where a benchmark runs.
 pub enum Target {

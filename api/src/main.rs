@@ -89,6 +89,20 @@ enum BenchCommand {
         #[arg(long, default_value_t = 200)]
         events: usize,
     },
+    /// Mixed traffic (reads, deploys, two-stage approvals, chat with websocket followers)
+    /// against a child `praetor serve` for a while: requests, errors, latency and the server's
+    /// memory, minute by minute.
+    Soak {
+        /// PostgreSQL server URL (a throwaway database is created on it); SQLite if omitted.
+        #[arg(long)]
+        postgres: Option<String>,
+        #[arg(long, default_value_t = 10)]
+        minutes: u64,
+        #[arg(long, default_value_t = 8)]
+        concurrency: usize,
+        #[arg(long, default_value_t = 50)]
+        subscribers: usize,
+    },
     /// Governance decisions per second: RBAC (cached and uncached) and policy rules.
     Policy {
         #[arg(long, default_value_t = 1000)]
@@ -159,16 +173,19 @@ enum AuditCommand {
 }
 
 /// Targets that would log credentials at their most verbose: the websocket library writes
-/// every frame at trace level, `connection_init` with its bearer key included. They are capped
-/// at debug whatever the filter says.
+/// every frame at trace level, `connection_init` with its bearer key included. When the filter
+/// enables trace anywhere, they are held at debug.
 const CREDENTIAL_LEAKING_TARGETS: &[&str] = &["tungstenite", "tokio_tungstenite"];
 
 fn init_tracing(config: &Config) {
     use tracing_subscriber::EnvFilter;
+    use tracing_subscriber::filter::LevelFilter;
     let mut filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(&config.log.filter));
-    for target in CREDENTIAL_LEAKING_TARGETS {
-        if let Ok(directive) = format!("{target}=debug").parse() {
-            filter = filter.add_directive(directive);
+    if filter.max_level_hint().is_none_or(|max| max >= LevelFilter::TRACE) {
+        for target in CREDENTIAL_LEAKING_TARGETS {
+            if let Ok(directive) = format!("{target}=debug").parse() {
+                filter = filter.add_directive(directive);
+            }
         }
     }
     let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
@@ -279,6 +296,16 @@ async fn execute(command: Command, config: Config) -> praetor::error::Result<Exi
                 None => praetor::bench::Target::Sqlite,
             };
             for line in praetor::bench::chat::chat(target, subscribers, events).await?.lines {
+                println!("{line}");
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Bench { command: BenchCommand::Soak { postgres, minutes, concurrency, subscribers } } => {
+            let target = match postgres {
+                Some(url) => praetor::bench::Target::Postgres(url),
+                None => praetor::bench::Target::Sqlite,
+            };
+            for line in praetor::bench::soak::soak(target, minutes, concurrency, subscribers).await?.lines {
                 println!("{line}");
             }
             Ok(ExitCode::SUCCESS)

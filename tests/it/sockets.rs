@@ -317,3 +317,39 @@ async fn keys_never_reach_the_log_even_at_trace_level() {
     let secret = app.admin_key.trim_start_matches("prk_");
     assert!(!written.contains(secret), "the API key reached the log");
 }
+
+#[tokio::test]
+async fn a_key_revoked_on_one_node_closes_its_sockets_on_every_node() {
+    if !is_postgres() {
+        // Several nodes share a database only on PostgreSQL.
+        return;
+    }
+    let app = spawn_app().await;
+    let (key, _) = app.user_with_role("viewer", None).await;
+    let peer = app.peer().await;
+    // Once an audit entry written here reaches a subscriber there, the peer is listening.
+    let mut listening = Socket::open(peer.addr, None).await.unwrap();
+    assert_eq!(data(listening.init(&app.admin_key).await)["type"], "connection_ack");
+    listening
+        .operation("a", "subscription($o: String!) { auditEvents(org: $o) { kind } }", json!({"o": app.org}))
+        .await;
+    for _ in 0..50 {
+        app.project(&unique("p")).await;
+        if let Ok(Frame::Json(_)) =
+            tokio::time::timeout(std::time::Duration::from_millis(200), listening.result("a")).await
+        {
+            break;
+        }
+    }
+    let mut there = Socket::open(peer.addr, None).await.unwrap();
+    assert_eq!(data(there.init(&key).await)["type"], "connection_ack");
+    there.operation("1", VIEWER, json!({})).await;
+    assert!(data(there.result("1").await)["data"]["viewer"]["id"].is_string());
+    // The peer has the key's answer cached; the revocation on this node must reach it.
+    let r = app.gql_at(peer.addr, &key, VIEWER, json!({})).await;
+    assert!(r["data"]["viewer"]["id"].is_string(), "{r:#}");
+    revoke(&app, "test").await;
+    assert_eq!(there.closed().await.0, 4401);
+    let r = app.gql_at(peer.addr, &key, VIEWER, json!({})).await;
+    assert_eq!(code(&r), "UNAUTHENTICATED", "the other node forgot the revoked key at once");
+}

@@ -228,7 +228,39 @@ async fn subscriber(
     }))
 }
 
-fn rss_of(pid: u32) -> Option<u64> {
+/// Starts this binary as `praetor serve` on the bench database (workers off unless the bench
+/// needs them), waits until it answers, and returns it with its address and process id.
+/// Every client of a bench connects from 127.0.0.1: `per_address` sockets are allowed.
+pub(crate) async fn start_child(
+    app: &Arc<AppState>,
+    per_address: usize,
+    workers: bool,
+) -> Result<(tokio::process::Child, std::net::SocketAddr, u32)> {
+    let exe = std::env::current_exe().map_err(Error::internal)?;
+    let port = std::net::TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).map_err(Error::internal)?.port();
+    let addr = std::net::SocketAddr::from(([127, 0, 0, 1], port));
+    let child = tokio::process::Command::new(exe)
+        .args(["serve", "--listen", &addr.to_string()])
+        .env("PRAETOR_DATABASE_URL", app.config.effective_database_url())
+        .env("PRAETOR_WEBSOCKET__MAX_PER_ADDRESS", per_address.to_string())
+        .env("PRAETOR_WORKER__ENABLED", workers.to_string())
+        .env("PRAETOR_LOG__FILTER", "warn")
+        .stdout(std::process::Stdio::null())
+        .kill_on_drop(true)
+        .spawn()
+        .map_err(Error::internal)?;
+    let pid = child.id().ok_or_else(|| Error::internal("the child server has no process id"))?;
+    let http = reqwest::Client::new();
+    for _ in 0..200 {
+        if http.get(format!("http://{addr}/healthz")).send().await.is_ok_and(|r| r.status().is_success()) {
+            return Ok((child, addr, pid));
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    Err(Error::internal("the child server did not start"))
+}
+
+pub(crate) fn rss_of(pid: u32) -> Option<u64> {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
     status
         .lines()
@@ -245,33 +277,8 @@ async fn server_memory(
     session: &praetor_entities::chat_session::Model,
     n: usize,
 ) -> Result<Option<f64>> {
-    let exe = std::env::current_exe().map_err(Error::internal)?;
-    let port = std::net::TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).map_err(Error::internal)?.port();
-    let addr = std::net::SocketAddr::from(([127, 0, 0, 1], port));
-    let mut child = tokio::process::Command::new(exe)
-        .args(["serve", "--listen", &addr.to_string()])
-        .env("PRAETOR_DATABASE_URL", app.config.effective_database_url())
-        .env("PRAETOR_WORKER__ENABLED", "false")
-        // Every subscriber connects from this one address.
-        .env("PRAETOR_WEBSOCKET__MAX_PER_ADDRESS", (n + 16).to_string())
-        .env("PRAETOR_LOG__FILTER", "warn")
-        .stdout(std::process::Stdio::null())
-        .kill_on_drop(true)
-        .spawn()
-        .map_err(Error::internal)?;
-    let Some(pid) = child.id() else { return Ok(None) };
+    let (mut child, addr, pid) = start_child(app, n + 16, false).await?;
     let http = reqwest::Client::new();
-    let mut up = false;
-    for _ in 0..200 {
-        if http.get(format!("http://{addr}/healthz")).send().await.is_ok_and(|r| r.status().is_success()) {
-            up = true;
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    if !up {
-        return Err(Error::internal("the child server did not start"));
-    }
     let id = session.id.to_string();
     let last_seq = || async {
         use praetor_entities::{TenantScoped, chat_session};
