@@ -11,6 +11,7 @@ use tokio_util::sync::CancellationToken;
 
 use crate::AppState;
 use crate::auth::{Principal, Subject};
+use crate::authz::ops;
 use crate::clock::SystemClock;
 use crate::config::Config;
 use crate::engine::model::Step;
@@ -123,7 +124,7 @@ async fn engine_inner(app: &Arc<AppState>, plans_n: usize, concurrency: usize, p
     let access = app.authz.enter(&principal, boot.org.clone()).await?;
     let mut project_ids: Vec<ProjectId> = Vec::new();
     for i in 0..projects_n.max(1) {
-        let permit = access.permit(crate::authz::Domain::Org, "project.create")?;
+        let permit = access.permit::<ops::ProjectCreate>(crate::authz::Domain::Org)?;
         project_ids.push(projects::create(app, &permit, &format!("p{i}"), &format!("P{i}"), "").await?.id);
     }
     let shutdown = CancellationToken::new();

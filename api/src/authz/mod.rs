@@ -8,10 +8,12 @@
 //! correct without a separate invalidation channel. Decisions are cached per enforcer, so the
 //! cache dies with the version it was computed under.
 //!
-//! A successful check hands out a [`Permit`]; privileged service functions take one as an
-//! argument, so a path that skipped the check does not compile.
+//! A successful check hands out a [`Permit`] typed by its operation ([`ops`]); privileged
+//! service functions take one for the operation they perform, so a path that skipped the check
+//! — or checked another operation — does not compile.
 
 mod adapter;
+pub mod ops;
 
 use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex, RwLock};
@@ -274,23 +276,40 @@ impl OrgAccess {
         &self.principal
     }
 
-    pub fn allows(&self, domain: Domain, op: &str) -> bool {
+    fn allows(&self, domain: Domain, op: &str) -> bool {
         self.rbac.allows(&self.subject, &domain.rbac(), op) && self.agent.as_ref().is_none_or(|a| agent_allows(a, op))
     }
 
-    /// A permit for `op` in `domain`, or FORBIDDEN naming what was missing.
-    pub fn permit(&self, domain: Domain, op: &str) -> Result<Permit> {
-        if self.allows(domain, op) {
-            Ok(Permit { access: self.clone(), domain, op: op.to_string() })
+    /// Whether the caller may perform `O` in `domain` (for filtering what to show; a privileged
+    /// path takes a [`Permit`] instead).
+    pub fn may<O: ops::Operation>(&self, domain: Domain) -> bool {
+        self.allows(domain, O::NAME)
+    }
+
+    /// Whether the caller may invoke `action` in `domain` (`action.invoke:<action>`).
+    pub fn may_invoke(&self, domain: Domain, action: &str) -> bool {
+        self.allows(domain, &format!("action.invoke:{action}"))
+    }
+
+    /// Whether the caller may perform an operation named by a client (`viewerCan`), so a UI
+    /// shows only what will work. Never a gate for anything privileged.
+    pub fn may_named(&self, domain: Domain, op: &str) -> bool {
+        self.allows(domain, op)
+    }
+
+    /// A permit for `O` in `domain`, or FORBIDDEN naming what was missing.
+    pub fn permit<O: ops::Operation>(&self, domain: Domain) -> Result<Permit<O>> {
+        if self.may::<O>(domain) {
+            Ok(Permit { access: self.clone(), domain, op: std::marker::PhantomData })
         } else {
-            Err(Error::forbidden(format!("missing permission `{op}` in {}", domain_label(domain))))
+            Err(Error::forbidden(format!("missing permission `{}` in {}", O::NAME, domain_label(domain))))
         }
     }
 
     /// Like [`OrgAccess::permit`] for reads, where a missing permission answers NOT_FOUND so
     /// that what cannot be read is not revealed either.
-    pub fn read_permit(&self, domain: Domain, op: &str, what: &str) -> Result<Permit> {
-        self.permit(domain, op).map_err(|_| Error::not_found(what))
+    pub fn read_permit<O: ops::Operation>(&self, domain: Domain, what: &str) -> Result<Permit<O>> {
+        self.permit::<O>(domain).map_err(|_| Error::not_found(what))
     }
 }
 
@@ -301,15 +320,20 @@ fn domain_label(domain: Domain) -> String {
     }
 }
 
-/// A granted operation. Only [`OrgAccess::permit`] makes one.
-#[derive(Clone)]
-pub struct Permit {
+/// A granted operation `O`. Only [`OrgAccess::permit`] makes one.
+pub struct Permit<O: ops::Operation> {
     access: OrgAccess,
     domain: Domain,
-    op: String,
+    op: std::marker::PhantomData<fn() -> O>,
 }
 
-impl Permit {
+impl<O: ops::Operation> Clone for Permit<O> {
+    fn clone(&self) -> Self {
+        Self { access: self.access.clone(), domain: self.domain, op: std::marker::PhantomData }
+    }
+}
+
+impl<O: ops::Operation> Permit<O> {
     pub fn org_id(&self) -> OrgId {
         self.access.org_id()
     }
@@ -322,8 +346,9 @@ impl Permit {
         self.domain
     }
 
-    pub fn op(&self) -> &str {
-        &self.op
+    /// The operation granted, as RBAC names it.
+    pub fn op(&self) -> &'static str {
+        O::NAME
     }
 
     pub fn principal(&self) -> &Principal {

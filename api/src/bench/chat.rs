@@ -27,6 +27,7 @@ use super::{Figures, Target, cleanup, percentile, prepare};
 use crate::AppState;
 use crate::audit::Entry;
 use crate::auth::{Principal, Subject};
+use crate::authz::ops;
 use crate::chat::model::ChatEventData;
 use crate::chat::store::{self, SessionChange};
 use crate::error::{Error, Result};
@@ -67,7 +68,7 @@ async fn run(app: &Arc<AppState>, n: usize, m: usize) -> Result<Figures> {
     let user =
         users::find_by_email(&app.db, "bench@praetor.test").await?.ok_or_else(|| Error::internal("bench user"))?;
     let access = app.authz.enter(&Principal::new(Subject::User(user)), boot.org.clone()).await?;
-    let permit = access.permit(crate::authz::Domain::Org, "project.create")?;
+    let permit = access.permit::<ops::ProjectCreate>(crate::authz::Domain::Org)?;
     let project = projects::create(app, &permit, "chat", "Chat", "").await?;
     let session = chat::create(app, &access, project.id, Some("bench")).await?;
 

@@ -24,6 +24,7 @@ use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use super::{Figures, Target, cleanup, percentile, prepare};
 use crate::AppState;
 use crate::auth::{Principal, Subject};
+use crate::authz::ops;
 use crate::error::{Error, Result};
 use crate::services::api_keys::{self, KeyOwner};
 use crate::services::{groups, orgs, policies, projects, roles, setup, users};
@@ -140,14 +141,14 @@ async fn setup_org(app: &Arc<AppState>) -> Result<People> {
     let boot = setup::bootstrap(app, "soak", "alice@soak.test").await?;
     let admin = users::find_by_email(&app.db, "alice@soak.test").await?.ok_or_else(|| Error::internal("admin"))?;
     let admin_access = app.authz.enter(&Principal::new(Subject::User(admin)), boot.org.clone()).await?;
-    let permit = admin_access.permit(crate::authz::Domain::Org, "project.create")?;
+    let permit = admin_access.permit::<ops::ProjectCreate>(crate::authz::Domain::Org)?;
     let project = projects::create(app, &permit, "web", "Web", "").await?;
     for (email, role) in [("bob@soak.test", "operator"), ("carol@soak.test", "approver")] {
         let subject = roles::BindingSubject::UserEmail(email.to_string());
         roles::bind(app, &admin_access, subject, role, None).await?;
     }
-    let group_permit = admin_access.permit(crate::authz::Domain::Org, "group.create")?;
-    let member_permit = admin_access.permit(crate::authz::Domain::Org, "group.manage")?;
+    let group_permit = admin_access.permit::<ops::GroupCreate>(crate::authz::Domain::Org)?;
+    let member_permit = admin_access.permit::<ops::GroupManage>(crate::authz::Domain::Org)?;
     for (group, member) in [("sre-leads", "carol@soak.test"), ("change-board", "alice@soak.test")] {
         let g = groups::create(app, &group_permit, group, "").await?;
         groups::add_member(app, &member_permit, g.id, member).await?;

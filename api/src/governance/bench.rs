@@ -24,6 +24,7 @@ use super::snapshot::{Phase, Snapshot};
 use super::{budget, rate};
 use crate::AppState;
 use crate::authz::OrgAccess;
+use crate::authz::ops;
 use crate::bench::{Figures, Target, cleanup, percentile, prepare};
 use crate::engine::model::Step;
 use crate::error::{Error, Result};
@@ -123,7 +124,7 @@ async fn inner(
         users::find_by_email(&app.db, "bench@praetor.test").await?.ok_or_else(|| Error::internal("bench user"))?;
     let principal = crate::auth::Principal::new(crate::auth::Subject::User(user));
     let access = app.authz.enter(&principal, boot.org.clone()).await?;
-    let permit = access.permit(crate::authz::Domain::Org, "project.create")?;
+    let permit = access.permit::<ops::ProjectCreate>(crate::authz::Domain::Org)?;
     let project = projects::create(app, &permit, "bench", "Bench", "").await?.id;
     let effective = Arc::new(effective(rules)?);
     let policy = Arc::new(super::policy::Loaded { effective: (*effective).clone(), label: "org@1".into() });

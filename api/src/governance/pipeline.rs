@@ -409,7 +409,7 @@ async fn decide_step(
 
     // RBAC: may this principal invoke this action in this project at all?
     let op = format!("action.invoke:{}", step.action);
-    if ctx.access.allows(Domain::Project(ctx.project), &op) {
+    if ctx.access.may_invoke(Domain::Project(ctx.project), &step.action) {
         checks.push(Check::pass("rbac", format!("may `{op}` in the project")));
     } else {
         checks.push(Check::deny("rbac", "FORBIDDEN", format!("missing permission `{op}` in the project")));

@@ -12,6 +12,7 @@ use super::validate;
 use crate::AppState;
 use crate::audit::Entry;
 use crate::auth::{ActorRef, AgentIdentity, principal_for_subject, rbac_service_account, rbac_user};
+use crate::authz::ops;
 use crate::authz::{Domain, OrgAccess};
 use crate::error::{Error, Result, conflict_means};
 
@@ -85,7 +86,7 @@ pub struct AgentInput {
 
 /// Creates an agent. Needs `agent.manage` in the organization.
 pub async fn create(app: &AppState, access: &OrgAccess, input: AgentInput) -> Result<agent::Model> {
-    let permit = access.permit(Domain::Org, "agent.manage")?;
+    let permit = access.permit::<ops::AgentManage>(Domain::Org)?;
     let name = validate::slug("name", &input.name)?;
     if name == BUILTIN_NAME {
         return Err(Error::validation("name", "`alias` is the built-in agent's name"));
@@ -134,7 +135,7 @@ pub struct AgentPatch {
 /// Changes an agent. Needs `agent.manage`. A disabled agent stops taking part, and plans it
 /// proposed stop at their next step (execution re-checks its role).
 pub async fn update(app: &AppState, access: &OrgAccess, id: AgentId, patch: AgentPatch) -> Result<agent::Model> {
-    let permit = access.permit(Domain::Org, "agent.manage")?;
+    let permit = access.permit::<ops::AgentManage>(Domain::Org)?;
     let current = find(app, access, id).await?;
     let mut active: agent::ActiveModel = current.clone().into();
     if let Some(d) = &patch.description {
@@ -166,7 +167,7 @@ pub async fn update(app: &AppState, access: &OrgAccess, id: AgentId, patch: Agen
 }
 
 pub async fn find(app: &AppState, access: &OrgAccess, id: AgentId) -> Result<agent::Model> {
-    access.read_permit(Domain::Org, "org.read", "agent")?;
+    access.read_permit::<ops::OrgRead>(Domain::Org, "agent")?;
     agent::Entity::find_in_org(access.org_id())
         .filter(agent::Column::Id.eq(id))
         .one(&app.db)
@@ -176,7 +177,7 @@ pub async fn find(app: &AppState, access: &OrgAccess, id: AgentId) -> Result<age
 
 /// The organization's agents, by name. Members may read them.
 pub async fn list(app: &AppState, access: &OrgAccess) -> Result<Vec<agent::Model>> {
-    access.read_permit(Domain::Org, "org.read", "organization")?;
+    access.read_permit::<ops::OrgRead>(Domain::Org, "organization")?;
     Ok(agent::Entity::find_in_org(access.org_id()).order_by_asc(agent::Column::Name).all(&app.db).await?)
 }
 
@@ -213,7 +214,7 @@ pub async fn set_for_project(
     names: &[String],
     strategy: Strategy,
 ) -> Result<Vec<agent::Model>> {
-    let permit = access.permit(Domain::Project(project), "project.agents")?;
+    let permit = access.permit::<ops::ProjectAgents>(Domain::Project(project))?;
     if names.len() > MAX_PROJECT_AGENTS {
         return Err(Error::validation("agents", format!("at most {MAX_PROJECT_AGENTS} agents take part")));
     }

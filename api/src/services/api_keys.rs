@@ -16,6 +16,7 @@ use super::validate;
 use crate::AppState;
 use crate::audit::Entry;
 use crate::auth::{Subject, api_key::mint};
+use crate::authz::ops;
 use crate::authz::{Domain, OrgAccess};
 use crate::error::{Error, Result};
 
@@ -66,7 +67,7 @@ pub async fn create(
             Subject::Agent(_) => return Err(Error::forbidden("agents have no API keys")),
         },
         KeyOwner::ServiceAccount(id) => {
-            access.permit(Domain::Org, "api_key.create")?;
+            access.permit::<ops::ApiKeyCreate>(Domain::Org)?;
             let sa = service_account::Entity::find_in_org(access.org_id())
                 .filter(service_account::Column::Id.eq(id))
                 .one(&app.db)
@@ -139,7 +140,7 @@ fn is_own(access: &OrgAccess, key: &api_key::Model) -> bool {
 pub async fn revoke(app: &AppState, access: &OrgAccess, id: ApiKeyId) -> Result<api_key::Model> {
     let key = find(app, access, id).await?;
     if !is_own(access, &key) {
-        access.permit(Domain::Org, "api_key.revoke")?;
+        access.permit::<ops::ApiKeyRevoke>(Domain::Org)?;
     }
     if key.revoked_at.is_some() {
         return Ok(key);
@@ -167,7 +168,7 @@ pub async fn find(app: &AppState, access: &OrgAccess, id: ApiKeyId) -> Result<ap
         .await?
         .ok_or_else(|| Error::not_found("API key"))?;
     if !is_own(access, &key) {
-        access.read_permit(Domain::Org, "api_key.read", "API key")?;
+        access.read_permit::<ops::ApiKeyRead>(Domain::Org, "API key")?;
     }
     Ok(key)
 }
@@ -175,7 +176,7 @@ pub async fn find(app: &AppState, access: &OrgAccess, id: ApiKeyId) -> Result<ap
 /// Keys visible to the caller: all with `api_key.read`, otherwise the caller's own.
 pub async fn list(app: &AppState, access: &OrgAccess, args: PageArgs<ApiKeyId>) -> Result<Page<api_key::Model>> {
     let mut q = api_key::Entity::find_in_org(access.org_id()).order_by_asc(api_key::Column::Id);
-    if !access.allows(Domain::Org, "api_key.read") {
+    if !access.may::<ops::ApiKeyRead>(Domain::Org) {
         q = q.filter(match &access.principal().subject {
             Subject::User(u) => Condition::all().add(api_key::Column::OwnerUserId.eq(u.id)),
             Subject::ServiceAccount(sa) => Condition::all().add(api_key::Column::OwnerServiceAccountId.eq(sa.id)),

@@ -8,6 +8,7 @@ use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, PaginatorTrait, QueryF
 use super::plans::{groups_of, lock};
 use crate::AppState;
 use crate::auth::Principal;
+use crate::authz::ops;
 use crate::authz::{Domain, OrgAccess};
 use crate::engine::model::{PlanEvent, PlanStatus, Stage, stages_of};
 use crate::engine::{queue, store};
@@ -90,8 +91,12 @@ async fn decide_approval(
     let my_groups = groups_of(app, access, principal).await?;
     let mut w = app.write(principal.chain()).await?;
     let (mut p, mut view) = lock(&w, access, id).await?;
-    let op = if approve { "plan.approve" } else { "plan.reject" };
-    access.permit(Domain::Project(p.project_id), op)?;
+    let domain = Domain::Project(p.project_id);
+    if approve {
+        access.permit::<ops::PlanApprove>(domain)?;
+    } else {
+        access.permit::<ops::PlanReject>(domain)?;
+    }
     // This approval may queue the plan, reserving its budget: lock the ledgers before anything
     // is audited (the lock order every writer follows).
     // Only an approval of a plan that runs when approved needs the policy (its budgets).
@@ -244,7 +249,7 @@ pub async fn approval_requests(app: &AppState, access: &OrgAccess) -> Result<Vec
         .await?;
     let candidates: Vec<(plan::Model, Stage)> = pending
         .into_iter()
-        .filter(|p| access.allows(Domain::Project(p.project_id), "plan.approve"))
+        .filter(|p| access.may::<ops::PlanApprove>(Domain::Project(p.project_id)))
         .filter(|p| separation_of_duties(principal, p).is_none())
         .map(|p| Ok(stages_of(&p)?.get(p.current_stage as usize).cloned().map(|s| (p, s))))
         .filter_map(Result::transpose)
@@ -284,7 +289,7 @@ pub async fn ability(app: &AppState, access: &OrgAccess, p: &plan::Model) -> Res
     if p.expires_at.is_some_and(|t| t <= app.clock.now()) {
         return Ok((false, Some("the approval request has expired".into())));
     }
-    if !access.allows(Domain::Project(p.project_id), "plan.approve") {
+    if !access.may::<ops::PlanApprove>(Domain::Project(p.project_id)) {
         return Ok((false, Some("missing permission `plan.approve` in the project".into())));
     }
     if let Some(why) = separation_of_duties(principal, p) {

@@ -10,6 +10,7 @@ use sea_orm::{ColumnTrait, QueryFilter, QueryOrder, QuerySelect};
 use super::page::{Page, PageArgs};
 use crate::AppState;
 use crate::audit::verify::{self, Report, Verified};
+use crate::authz::ops;
 use crate::authz::{Domain, OrgAccess};
 use crate::error::{Error, Result};
 
@@ -21,7 +22,7 @@ pub async fn list(
     kind_prefix: Option<&str>,
     subject: Option<&str>,
 ) -> Result<Page<audit_event::Model>> {
-    access.permit(Domain::Org, "audit.read")?;
+    access.permit::<ops::AuditRead>(Domain::Org)?;
     let mut q = audit_event::Entity::find_in_org(access.org_id()).order_by_desc(audit_event::Column::Seq);
     if let Some(after) = args.after {
         q = q.filter(audit_event::Column::Seq.lt(after));
@@ -37,7 +38,7 @@ pub async fn list(
 }
 
 pub async fn find(app: &AppState, access: &OrgAccess, id: AuditEventId) -> Result<audit_event::Model> {
-    access.read_permit(Domain::Org, "audit.read", "audit event")?;
+    access.read_permit::<ops::AuditRead>(Domain::Org, "audit event")?;
     audit_event::Entity::find_in_org(access.org_id())
         .filter(audit_event::Column::Id.eq(id))
         .one(&app.db)
@@ -79,7 +80,7 @@ impl ChainChecks {
 
 /// Verifies the organization's chain (see [`FULL_CHECK_EVERY`]). Needs `audit.read`.
 pub async fn verify(app: &AppState, access: &OrgAccess) -> Result<Report> {
-    access.permit(Domain::Org, "audit.read")?;
+    access.permit::<ops::AuditRead>(Domain::Org)?;
     let org = access.org_id();
     let checks = &app.chain_checks;
     let gate = checks.gate(org);

@@ -7,6 +7,7 @@ use serde_json::json;
 
 use crate::AppState;
 use crate::audit::{Entry, canonical_json};
+use crate::authz::ops;
 use crate::authz::{Domain, OrgAccess};
 use crate::error::{Error, Result};
 
@@ -21,7 +22,7 @@ pub async fn set_paused(
 ) -> Result<project::Model> {
     let reason = super::validate::text("reason", reason, 2_000)?;
     let p = super::projects::find_by_id(app, access, project).await?;
-    let permit = access.permit(Domain::Project(p.id), "plan.approve")?;
+    let permit = access.permit::<ops::PlanApprove>(Domain::Project(p.id))?;
     if paused && reason.trim().is_empty() {
         return Err(Error::validation("reason", "say why autonomy is paused"));
     }

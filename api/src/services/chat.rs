@@ -22,6 +22,7 @@ use super::validate;
 use crate::AppState;
 use crate::audit::{Entry, canonical_json};
 use crate::auth::Subject;
+use crate::authz::ops;
 use crate::authz::{Domain, OrgAccess};
 use crate::chat::model::ChatEventData;
 use crate::chat::store::{self, SessionChange};
@@ -41,7 +42,7 @@ pub async fn create(
     title: Option<&str>,
 ) -> Result<chat_session::Model> {
     let p = super::projects::find_by_id(app, access, project).await?;
-    let permit = access.permit(Domain::Project(p.id), "chat.write")?;
+    let permit = access.permit::<ops::ChatWrite>(Domain::Project(p.id))?;
     if matches!(permit.principal().subject, Subject::Agent(_)) {
         return Err(Error::forbidden("agents do not own chat sessions"));
     }
@@ -86,14 +87,14 @@ pub async fn find(app: &AppState, access: &OrgAccess, id: ChatSessionId) -> Resu
         .one(&app.db)
         .await?
         .ok_or_else(|| Error::not_found("chat session"))?;
-    access.read_permit(Domain::Project(s.project_id), "chat.read", "chat session")?;
+    access.read_permit::<ops::ChatRead>(Domain::Project(s.project_id), "chat session")?;
     Ok(s)
 }
 
 /// Whether the caller may write into `session`: its owner, with `chat.write`.
 pub fn may_write(access: &OrgAccess, session: &chat_session::Model) -> bool {
     session.created_by == access.principal().rbac_subject()
-        && access.allows(Domain::Project(session.project_id), "chat.write")
+        && access.may::<ops::ChatWrite>(Domain::Project(session.project_id))
 }
 
 /// A session the caller owns and may write to: NOT_FOUND if they cannot even read it.
@@ -113,7 +114,7 @@ pub async fn list(
     mine: bool,
     args: PageArgs<ChatSessionId>,
 ) -> Result<Page<chat_session::Model>> {
-    access.read_permit(Domain::Project(project), "chat.read", "project")?;
+    access.read_permit::<ops::ChatRead>(Domain::Project(project), "project")?;
     let mut q = chat_session::Entity::find_in_org(access.org_id())
         .filter(chat_session::Column::ProjectId.eq(project))
         .order_by_desc(chat_session::Column::Id);

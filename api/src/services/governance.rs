@@ -7,6 +7,7 @@ use sea_orm::{ColumnTrait, PaginatorTrait, QueryFilter};
 use serde_json::Value;
 
 use crate::AppState;
+use crate::authz::ops;
 use crate::authz::{Domain, OrgAccess};
 use crate::error::Result;
 use crate::governance::snapshot::{KillInfo, Phase};
@@ -16,8 +17,8 @@ use crate::graphql::object::{AutonomyStatus, ExecutionWindow, RateLimitStatus};
 /// Today's budget of a project (`Some`) or of the organization.
 pub async fn budget(app: &AppState, access: &OrgAccess, project: Option<ProjectId>) -> Result<budget::Status> {
     match project {
-        Some(p) => access.read_permit(Domain::Project(p), "project.read", "project")?,
-        None => access.read_permit(Domain::Org, "org.read", "organization")?,
+        Some(p) => drop(access.read_permit::<ops::ProjectRead>(Domain::Project(p), "project")?),
+        None => drop(access.read_permit::<ops::OrgRead>(Domain::Org, "organization")?),
     };
     let policy = app.policies.effective(&app.db, access.org_id(), project).await?;
     budget::status(&app.db, access.org_id(), project, &policy.effective, app.clock.now()).await
@@ -26,14 +27,14 @@ pub async fn budget(app: &AppState, access: &OrgAccess, project: Option<ProjectI
 /// The kill switch that stops work in the project (or the organization) now, if any.
 pub async fn kill_switch(app: &AppState, access: &OrgAccess, project: Option<ProjectId>) -> Result<Option<KillInfo>> {
     match project {
-        Some(p) => access.read_permit(Domain::Project(p), "project.read", "project")?,
-        None => access.read_permit(Domain::Org, "org.read", "organization")?,
+        Some(p) => drop(access.read_permit::<ops::ProjectRead>(Domain::Project(p), "project")?),
+        None => drop(access.read_permit::<ops::OrgRead>(Domain::Org, "organization")?),
     };
     kill::in_force(&app.db, access.org_id(), project).await
 }
 
 pub async fn autonomy(app: &AppState, access: &OrgAccess, p: &project::Model) -> Result<AutonomyStatus> {
-    access.read_permit(Domain::Project(p.id), "project.read", "project")?;
+    access.read_permit::<ops::ProjectRead>(Domain::Project(p.id), "project")?;
     let policy = app.policies.effective(&app.db, access.org_id(), Some(p.id)).await?;
     let a = policy.effective.autonomy();
     let pause: Value = p.autonomy_pause.as_deref().and_then(|s| serde_json::from_str(s).ok()).unwrap_or(Value::Null);
@@ -60,7 +61,7 @@ pub async fn autonomy(app: &AppState, access: &OrgAccess, p: &project::Model) ->
 /// Every rate limit of the project's effective policy, with how much of it is used now (limits
 /// per principal as they count for the caller).
 pub async fn rate_limits(app: &AppState, access: &OrgAccess, project: ProjectId) -> Result<Vec<RateLimitStatus>> {
-    access.read_permit(Domain::Project(project), "project.read", "project")?;
+    access.read_permit::<ops::ProjectRead>(Domain::Project(project), "project")?;
     let policy = app.policies.effective(&app.db, access.org_id(), Some(project)).await?;
     let principal = crate::governance::pipeline::principal_value(access.principal(), &[]);
     let now = app.clock.now();
@@ -94,7 +95,7 @@ pub async fn rate_limits(app: &AppState, access: &OrgAccess, project: ProjectId)
 
 /// The execution windows of the project's effective policy, open or not right now.
 pub async fn windows(app: &AppState, access: &OrgAccess, project: ProjectId) -> Result<Vec<ExecutionWindow>> {
-    access.read_permit(Domain::Project(project), "project.read", "project")?;
+    access.read_permit::<ops::ProjectRead>(Domain::Project(project), "project")?;
     let policy = app.policies.effective(&app.db, access.org_id(), Some(project)).await?;
     let now = app.clock.now();
     let mut out = Vec::new();

@@ -17,6 +17,7 @@ use super::roles::BindingSubject;
 use super::validate;
 use crate::AppState;
 use crate::audit::{Entry, canonical_json};
+use crate::authz::ops;
 use crate::authz::{Domain, OrgAccess};
 use crate::error::{Error, Result};
 
@@ -83,7 +84,7 @@ pub async fn grant(app: &AppState, access: &OrgAccess, req: Request) -> Result<r
         ));
     }
     let domain = domain_of(req.project);
-    let may_bind = access.allows(domain, "role.bind");
+    let may_bind = access.may::<ops::RoleBind>(domain);
     let principal = access.principal();
     let mut w = app.write(principal.chain()).await?;
     let org = access.org_id();
@@ -155,7 +156,7 @@ pub async fn find(app: &AppState, access: &OrgAccess, id: RoleGrantId) -> Result
         .await?
         .ok_or_else(|| Error::not_found("role grant"))?;
     if g.requested_by_subject != access.principal().rbac_subject() {
-        access.read_permit(domain_of(g.project_id), "role.read", "role grant")?;
+        access.read_permit::<ops::RoleRead>(domain_of(g.project_id), "role grant")?;
     }
     Ok(g)
 }
@@ -171,7 +172,7 @@ pub async fn decide(
 ) -> Result<role_grant::Model> {
     let comment = validate::text("comment", comment, 2_000)?;
     let g = find(app, access, id).await?;
-    let permit = access.permit(domain_of(g.project_id), "role.bind")?;
+    let permit = access.permit::<ops::RoleBind>(domain_of(g.project_id))?;
     let principal = permit.principal();
     let me = principal.rbac_subject();
     if me == g.requested_by_subject {
@@ -222,7 +223,7 @@ pub async fn decide(
 pub async fn revoke(app: &AppState, access: &OrgAccess, id: RoleGrantId, reason: &str) -> Result<role_grant::Model> {
     let reason = validate::text("reason", reason, 2_000)?;
     let g = find(app, access, id).await?;
-    let permit = access.permit(domain_of(g.project_id), "role.bind")?;
+    let permit = access.permit::<ops::RoleBind>(domain_of(g.project_id))?;
     let mut w = app.write(permit.principal().chain()).await?;
     if !matches!(g.status.as_str(), "active" | "pending") || g.valid_until <= w.now() {
         return Err(Error::Conflict("the grant is already over".into()));
@@ -258,7 +259,7 @@ pub async fn list(app: &AppState, access: &OrgAccess, open: bool, first: u64) ->
         .all(&app.db)
         .await?
         .into_iter()
-        .filter(|g| g.requested_by_subject == me || access.allows(domain_of(g.project_id), "role.read"))
+        .filter(|g| g.requested_by_subject == me || access.may::<ops::RoleRead>(domain_of(g.project_id)))
         .take(first as usize)
         .collect())
 }

@@ -8,11 +8,17 @@ use super::page::{Page, PageArgs};
 use super::{users, validate};
 use crate::AppState;
 use crate::audit::Entry;
+use crate::authz::ops;
 use crate::authz::{Domain, OrgAccess, Permit};
 use crate::error::{Error, Result, conflict_means};
 
 /// Needs `group.create` in the organization.
-pub async fn create(app: &AppState, permit: &Permit, name: &str, description: &str) -> Result<group::Model> {
+pub async fn create(
+    app: &AppState,
+    permit: &Permit<ops::GroupCreate>,
+    name: &str,
+    description: &str,
+) -> Result<group::Model> {
     let name = validate::slug("name", name)?;
     let description = validate::text("description", description, 2_000)?;
     let mut w = app.write(permit.principal().chain()).await?;
@@ -32,7 +38,7 @@ pub async fn create(app: &AppState, permit: &Permit, name: &str, description: &s
 }
 
 pub async fn find(app: &AppState, access: &OrgAccess, id: GroupId) -> Result<group::Model> {
-    access.read_permit(Domain::Org, "group.read", "group")?;
+    access.read_permit::<ops::GroupRead>(Domain::Org, "group")?;
     group::Entity::find_in_org(access.org_id())
         .filter(group::Column::Id.eq(id))
         .one(&app.db)
@@ -43,7 +49,7 @@ pub async fn find(app: &AppState, access: &OrgAccess, id: GroupId) -> Result<gro
 /// Adds the user with `email` (provisioned if new) to the group. Needs `group.manage`.
 pub async fn add_member(
     app: &AppState,
-    permit: &Permit,
+    permit: &Permit<ops::GroupManage>,
     group_id: GroupId,
     email: &str,
 ) -> Result<(group::Model, user::Model)> {
@@ -75,7 +81,12 @@ pub async fn add_member(
 }
 
 /// Removes a member. Needs `group.manage`.
-pub async fn remove_member(app: &AppState, permit: &Permit, group_id: GroupId, email: &str) -> Result<group::Model> {
+pub async fn remove_member(
+    app: &AppState,
+    permit: &Permit<ops::GroupManage>,
+    group_id: GroupId,
+    email: &str,
+) -> Result<group::Model> {
     let email = validate::email("email", email)?;
     let mut w = app.write(permit.principal().chain()).await?;
     let g = group::Entity::find_in_org(permit.org_id())
@@ -104,7 +115,7 @@ pub async fn remove_member(app: &AppState, permit: &Permit, group_id: GroupId, e
 }
 
 pub async fn list(app: &AppState, access: &OrgAccess, args: PageArgs<GroupId>) -> Result<Page<group::Model>> {
-    access.read_permit(Domain::Org, "group.read", "group")?;
+    access.read_permit::<ops::GroupRead>(Domain::Org, "group")?;
     let mut q = group::Entity::find_in_org(access.org_id()).order_by_asc(group::Column::Id);
     if let Some(a) = args.after {
         q = q.filter(group::Column::Id.gt(a));

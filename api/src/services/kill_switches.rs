@@ -15,6 +15,7 @@ use serde_json::json;
 use crate::AppState;
 use crate::audit::{Entry, canonical_json};
 use crate::auth::{ActorRef, Principal};
+use crate::authz::ops;
 use crate::authz::{Domain, InstanceAdmin, OrgAccess};
 use crate::engine::model::{PlanEvent, PlanStatus};
 use crate::engine::store;
@@ -56,8 +57,8 @@ impl Scope<'_> {
     fn authorize(&self) -> Result<()> {
         match self {
             Scope::Global(_) => Ok(()),
-            Scope::Org(a) => a.permit(Domain::Org, "killswitch.set").map(|_| ()),
-            Scope::Project(a, p) => a.permit(Domain::Project(*p), "killswitch.set").map(|_| ()),
+            Scope::Org(a) => a.permit::<ops::KillSwitchSet>(Domain::Org).map(|_| ()),
+            Scope::Project(a, p) => a.permit::<ops::KillSwitchSet>(Domain::Project(*p)).map(|_| ()),
         }
     }
 }

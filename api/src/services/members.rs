@@ -8,6 +8,7 @@ use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 
 use super::page::{Page, PageArgs};
 use crate::AppState;
+use crate::authz::ops;
 use crate::authz::{Domain, OrgAccess};
 use crate::error::Result;
 
@@ -22,7 +23,7 @@ pub struct Member {
 
 /// Members of the organization, by user id. Needs `org.read`.
 pub async fn list(app: &AppState, access: &OrgAccess, args: PageArgs<UserId>) -> Result<Page<Member>> {
-    access.read_permit(Domain::Org, "org.read", "organization")?;
+    access.read_permit::<ops::OrgRead>(Domain::Org, "organization")?;
     let org = access.org_id();
     let bindings = role_binding::Entity::find_in_org(org)
         .filter(role_binding::Column::SubjectKind.eq("user"))

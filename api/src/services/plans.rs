@@ -17,6 +17,7 @@ use crate::AppState;
 use crate::actions;
 use crate::audit::canonical_json;
 use crate::auth::{Principal, Subject};
+use crate::authz::ops;
 use crate::authz::{Domain, OrgAccess};
 use crate::engine::model::{PlanEvent, PlanStatus, Step};
 use crate::engine::{queue, store};
@@ -253,7 +254,7 @@ async fn inputs(
     args: Option<&Value>,
 ) -> Result<Inputs> {
     let project = find_project(app, access, project).await?;
-    access.permit(Domain::Project(project.id), "plan.propose")?;
+    access.permit::<ops::PlanPropose>(Domain::Project(project.id))?;
     let policy = app.policies.effective(&app.db, access.org_id(), Some(project.id)).await?;
     let now = app.clock.now();
     let steps = prepare_steps(&policy.effective, steps, template, args, now)?;
@@ -361,7 +362,7 @@ pub async fn propose(
             .one(&app.db)
             .await?
         {
-            access.read_permit(Domain::Project(project), "plan.read", "plan")?;
+            access.read_permit::<ops::PlanRead>(Domain::Project(project), "plan")?;
             let policy = app.policies.effective(&app.db, access.org_id(), Some(project)).await?;
             let again = prepare_steps(
                 &policy.effective,
@@ -505,7 +506,7 @@ pub async fn find(app: &AppState, access: &OrgAccess, id: PlanId) -> Result<plan
         .one(&app.db)
         .await?
         .ok_or_else(|| Error::not_found("plan"))?;
-    access.read_permit(Domain::Project(p.project_id), "plan.read", "plan")?;
+    access.read_permit::<ops::PlanRead>(Domain::Project(p.project_id), "plan")?;
     Ok(p)
 }
 
@@ -517,7 +518,7 @@ pub async fn list(
     status: Option<&str>,
     args: PageArgs<PlanId>,
 ) -> Result<Page<plan::Model>> {
-    access.read_permit(Domain::Project(project), "plan.read", "project")?;
+    access.read_permit::<ops::PlanRead>(Domain::Project(project), "project")?;
     let mut q = plan::Entity::find_in_org(access.org_id())
         .filter(plan::Column::ProjectId.eq(project))
         .order_by_desc(plan::Column::Id);
@@ -543,7 +544,7 @@ pub(super) async fn lock(
         .one(w.txn())
         .await?
         .ok_or_else(|| Error::not_found("plan"))?;
-    access.read_permit(Domain::Project(p.project_id), "plan.read", "plan")?;
+    access.read_permit::<ops::PlanRead>(Domain::Project(p.project_id), "plan")?;
     let view = store::view(w.txn(), &p).await?;
     Ok((p, view))
 }
@@ -582,7 +583,7 @@ pub async fn execute(app: &AppState, access: &OrgAccess, id: PlanId) -> Result<p
     let principal = access.principal();
     let mut w = app.write(principal.chain()).await?;
     let (mut p, mut view) = lock(&w, access, id).await?;
-    access.permit(Domain::Project(p.project_id), "plan.execute")?;
+    access.permit::<ops::PlanExecute>(Domain::Project(p.project_id))?;
     if view.status != PlanStatus::Approved {
         let why = match view.status {
             PlanStatus::PendingApproval => "the plan is still waiting for approval".to_string(),
@@ -616,7 +617,7 @@ pub async fn cancel(app: &AppState, access: &OrgAccess, id: PlanId, reason: &str
     let principal = access.principal();
     let mut w = app.write(principal.chain()).await?;
     let (mut p, mut view) = lock(&w, access, id).await?;
-    access.permit(Domain::Project(p.project_id), "plan.cancel")?;
+    access.permit::<ops::PlanCancel>(Domain::Project(p.project_id))?;
     if view.status.is_terminal() {
         return Err(Error::Conflict(format!("the plan is already {}", view.status.as_str())));
     }

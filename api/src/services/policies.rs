@@ -17,6 +17,7 @@ use serde_json::json;
 use super::page::{Page, PageArgs};
 use crate::AppState;
 use crate::audit::Entry;
+use crate::authz::ops;
 use crate::authz::{Domain, OrgAccess};
 use crate::error::{Error, Result};
 use crate::governance::policy::{action_names, builtins, latest, role_permissions, sources_of};
@@ -188,7 +189,7 @@ pub async fn apply(
 ) -> Result<Applied> {
     let comment = super::validate::text("comment", comment, 2_000)?;
     let domain = project.map(|p| Domain::Project(p.id)).unwrap_or(Domain::Org);
-    let permit = access.permit(domain, "policy.write")?;
+    let permit = access.permit::<ops::PolicyWrite>(domain)?;
     let (tree, warnings) = check(app, access, project, &sources).await?;
     let org = permit.org_id();
     let projects: BTreeMap<String, ProjectId> =
@@ -273,7 +274,7 @@ pub async fn rollback(
     comment: &str,
 ) -> Result<policy_version::Model> {
     let domain = project.map(|p| Domain::Project(p.id)).unwrap_or(Domain::Org);
-    access.permit(domain, "policy.write")?;
+    access.permit::<ops::PolicyWrite>(domain)?;
     let target = crate::governance::policy::by_number(&app.db, access.org_id(), project.map(|p| p.id), n).await?;
     let sources = sources_of(&target)?;
     let note = if comment.trim().is_empty() {
@@ -297,7 +298,7 @@ pub async fn list(
     project: Option<ProjectId>,
     args: PageArgs<i64>,
 ) -> Result<Page<policy_version::Model>> {
-    access.read_permit(project.map(Domain::Project).unwrap_or(Domain::Org), "policy.read", "policy")?;
+    access.read_permit::<ops::PolicyRead>(project.map(Domain::Project).unwrap_or(Domain::Org), "policy")?;
     let scope = project.map(|p| p.to_string()).unwrap_or_else(|| "org".into());
     let mut q = policy_version::Entity::find_in_org(access.org_id())
         .filter(policy_version::Column::Scope.eq(scope))
@@ -332,7 +333,7 @@ pub async fn explain(
     params: serde_json::Value,
 ) -> Result<(Arc<crate::governance::policy::Loaded>, crate::governance::pipeline::StepDecision, praetor_policy::Decision)>
 {
-    access.read_permit(Domain::Project(project.id), "policy.read", "project")?;
+    access.read_permit::<ops::PolicyRead>(Domain::Project(project.id), "project")?;
     let policy = app.policies.effective(&app.db, access.org_id(), Some(project.id)).await?;
     let now = app.clock.now();
     let step = crate::engine::model::Step {

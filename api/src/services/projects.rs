@@ -8,13 +8,14 @@ use super::page::{Page, PageArgs};
 use super::validate;
 use crate::AppState;
 use crate::audit::Entry;
+use crate::authz::ops;
 use crate::authz::{Domain, OrgAccess, Permit};
 use crate::error::{Error, Result, conflict_means};
 
 /// Creates a project. Needs `project.create` in the organization.
 pub async fn create(
     app: &AppState,
-    permit: &Permit,
+    permit: &Permit<ops::ProjectCreate>,
     slug: &str,
     name: &str,
     description: &str,
@@ -48,7 +49,7 @@ pub async fn find_by_slug(app: &AppState, access: &OrgAccess, slug: &str) -> Res
         .one(&app.db)
         .await?
         .ok_or_else(|| Error::not_found("project"))?;
-    access.read_permit(Domain::Project(p.id), "project.read", "project")?;
+    access.read_permit::<ops::ProjectRead>(Domain::Project(p.id), "project")?;
     Ok(p)
 }
 
@@ -58,7 +59,7 @@ pub async fn find_by_id(app: &AppState, access: &OrgAccess, id: ProjectId) -> Re
         .one(&app.db)
         .await?
         .ok_or_else(|| Error::not_found("project"))?;
-    access.read_permit(Domain::Project(p.id), "project.read", "project")?;
+    access.read_permit::<ops::ProjectRead>(Domain::Project(p.id), "project")?;
     Ok(p)
 }
 
@@ -74,7 +75,7 @@ pub async fn list(app: &AppState, access: &OrgAccess, args: PageArgs<ProjectId>)
         let batch = q.limit(args.fetch_limit().max(50)).all(&app.db).await?;
         let exhausted = (batch.len() as u64) < args.fetch_limit().max(50);
         after = batch.last().map(|p| p.id);
-        out.extend(batch.into_iter().filter(|p| access.allows(Domain::Project(p.id), "project.read")));
+        out.extend(batch.into_iter().filter(|p| access.may::<ops::ProjectRead>(Domain::Project(p.id))));
         if exhausted || out.len() as u64 > args.first {
             break;
         }

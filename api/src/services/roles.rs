@@ -10,6 +10,7 @@ use super::page::{Page, PageArgs};
 use super::{users, validate};
 use crate::AppState;
 use crate::audit::Entry;
+use crate::authz::ops;
 use crate::authz::{BUILTIN_ROLES, Domain, OrgAccess};
 use crate::error::{Error, Result, conflict_means};
 
@@ -42,7 +43,7 @@ pub async fn bind(
             .ok_or_else(|| Error::not_found("project"))?;
     }
     let domain = project.map(Domain::Project).unwrap_or(Domain::Org);
-    let permit = access.permit(domain, "role.bind")?;
+    let permit = access.permit::<ops::RoleBind>(domain)?;
     let mut w = app.write(permit.principal().chain()).await?;
     let org = permit.org_id();
     let (kind, id, label) = resolve_subject(&mut w, org, subject).await?;
@@ -126,7 +127,7 @@ pub async fn resolve_subject(
 pub async fn unbind(app: &AppState, access: &OrgAccess, id: RoleBindingId) -> Result<role_binding::Model> {
     let binding = find(app, access, id).await?;
     let domain = binding.project_id.map(Domain::Project).unwrap_or(Domain::Org);
-    let permit = access.permit(domain, "role.bind")?;
+    let permit = access.permit::<ops::RoleBind>(domain)?;
     let mut w = app.write(permit.principal().chain()).await?;
     if binding.role == "org_admin" && binding.domain == "*" {
         let admins = role_binding::Entity::find_in_org(binding.org_id)
@@ -160,7 +161,7 @@ pub async fn find(app: &AppState, access: &OrgAccess, id: RoleBindingId) -> Resu
         .await?
         .ok_or_else(|| Error::not_found("role binding"))?;
     let domain = b.project_id.map(Domain::Project).unwrap_or(Domain::Org);
-    access.read_permit(domain, "role.read", "role binding")?;
+    access.read_permit::<ops::RoleRead>(domain, "role binding")?;
     Ok(b)
 }
 
@@ -180,7 +181,7 @@ pub async fn list(
         .all(&app.db)
         .await?
         .into_iter()
-        .filter(|b| access.allows(b.project_id.map(Domain::Project).unwrap_or(Domain::Org), "role.read"))
+        .filter(|b| access.may::<ops::RoleRead>(b.project_id.map(Domain::Project).unwrap_or(Domain::Org)))
         .take(args.fetch_limit() as usize)
         .collect();
     Ok(Page::from_overfetch(rows, args.first))

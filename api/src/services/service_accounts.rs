@@ -8,6 +8,7 @@ use super::page::{Page, PageArgs};
 use super::validate;
 use crate::AppState;
 use crate::audit::Entry;
+use crate::authz::ops;
 use crate::authz::{Domain, OrgAccess, Permit};
 use crate::error::{Error, Result, conflict_means};
 
@@ -27,7 +28,7 @@ fn key_lifetime(days: Option<i32>) -> Result<Option<i32>> {
 /// account's key policy: its keys must expire within that many days of their creation.
 pub async fn create(
     app: &AppState,
-    permit: &Permit,
+    permit: &Permit<ops::ServiceAccountCreate>,
     name: &str,
     description: &str,
     max_key_lifetime_days: Option<i32>,
@@ -64,7 +65,7 @@ pub async fn create(
 /// exist keep their expiry; new keys follow the new policy.
 pub async fn set_key_policy(
     app: &AppState,
-    permit: &Permit,
+    permit: &Permit<ops::ServiceAccountManage>,
     id: ServiceAccountId,
     max_key_lifetime_days: Option<i32>,
 ) -> Result<service_account::Model> {
@@ -94,7 +95,7 @@ pub async fn set_key_policy(
 }
 
 pub async fn find(app: &AppState, access: &OrgAccess, id: ServiceAccountId) -> Result<service_account::Model> {
-    access.read_permit(Domain::Org, "service_account.read", "service account")?;
+    access.read_permit::<ops::ServiceAccountRead>(Domain::Org, "service account")?;
     service_account::Entity::find_in_org(access.org_id())
         .filter(service_account::Column::Id.eq(id))
         .one(&app.db)
@@ -107,7 +108,7 @@ pub async fn list(
     access: &OrgAccess,
     args: PageArgs<ServiceAccountId>,
 ) -> Result<Page<service_account::Model>> {
-    access.read_permit(Domain::Org, "service_account.read", "service account")?;
+    access.read_permit::<ops::ServiceAccountRead>(Domain::Org, "service account")?;
     let mut q = service_account::Entity::find_in_org(access.org_id()).order_by_asc(service_account::Column::Id);
     if let Some(a) = args.after {
         q = q.filter(service_account::Column::Id.gt(a));

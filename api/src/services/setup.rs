@@ -8,6 +8,7 @@ use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set};
 use super::{api_keys, orgs, projects, roles, users};
 use crate::AppState;
 use crate::auth::{Principal, Subject};
+use crate::authz::ops;
 use crate::authz::{Domain, InstanceAdmin};
 use crate::error::{Error, Result};
 
@@ -109,7 +110,8 @@ pub async fn seed_demo(app: &AppState) -> Result<DemoInfo> {
         match projects::find_by_slug(app, &access, slug).await {
             Ok(_) => {}
             Err(Error::NotFound(_)) => {
-                projects::create(app, &access.permit(Domain::Org, "project.create")?, slug, name, description).await?;
+                projects::create(app, &access.permit::<ops::ProjectCreate>(Domain::Org)?, slug, name, description)
+                    .await?;
             }
             Err(e) => return Err(e),
         }
@@ -125,10 +127,12 @@ pub async fn seed_demo(app: &AppState) -> Result<DemoInfo> {
         let existing = super::groups::list(app, &access, super::page::PageArgs { first: 100, after: None }).await?;
         let group = match existing.items.into_iter().find(|g| g.name == *name) {
             Some(g) => g,
-            None => super::groups::create(app, &access.permit(Domain::Org, "group.create")?, name, "").await?,
+            None => super::groups::create(app, &access.permit::<ops::GroupCreate>(Domain::Org)?, name, "").await?,
         };
         for email in *members {
-            match super::groups::add_member(app, &access.permit(Domain::Org, "group.manage")?, group.id, email).await {
+            match super::groups::add_member(app, &access.permit::<ops::GroupManage>(Domain::Org)?, group.id, email)
+                .await
+            {
                 Ok(_) | Err(Error::Conflict(_)) => {}
                 Err(e) => return Err(e),
             }

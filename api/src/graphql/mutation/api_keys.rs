@@ -5,6 +5,7 @@ use chrono::{DateTime, Utc};
 use praetor_entities::{ApiKeyId, ServiceAccountId};
 
 use crate::authz::Domain;
+use crate::authz::ops;
 use crate::graphql::object::{ApiKeyObject, CreatedApiKey, ServiceAccountObject};
 use crate::graphql::{app, principal};
 use crate::services::api_keys::KeyOwner;
@@ -53,7 +54,7 @@ impl ApiKeyMutation {
     ) -> Result<ServiceAccountObject> {
         let app = app(ctx)?;
         let access = orgs::enter_by_slug(app, principal(ctx)?, &input.org).await?;
-        let permit = access.permit(Domain::Org, "service_account.create")?;
+        let permit = access.permit::<ops::ServiceAccountCreate>(Domain::Org)?;
         let sa = service_accounts::create(app, &permit, &input.name, &input.description, input.max_key_lifetime_days)
             .await?;
         Ok(ServiceAccountObject(sa))
@@ -69,7 +70,7 @@ impl ApiKeyMutation {
         let app = app(ctx)?;
         let id: ServiceAccountId = validate::id("serviceAccountId", &input.service_account_id)?;
         let access = NodeId::ServiceAccount(id).enter(app, principal(ctx)?).await?;
-        let permit = access.permit(Domain::Org, "service_account.manage")?;
+        let permit = access.permit::<ops::ServiceAccountManage>(Domain::Org)?;
         Ok(ServiceAccountObject(service_accounts::set_key_policy(app, &permit, id, input.max_key_lifetime_days).await?))
     }
 

@@ -4,6 +4,7 @@ use async_graphql::{Context, ID, InputObject, Object, Result};
 use praetor_entities::GroupId;
 
 use crate::authz::Domain;
+use crate::authz::ops;
 use crate::graphql::object::GroupObject;
 use crate::graphql::{app, principal};
 use crate::services::locate::NodeId;
@@ -34,7 +35,7 @@ impl GroupMutation {
     async fn create_group(&self, ctx: &Context<'_>, input: CreateGroupInput) -> Result<GroupObject> {
         let app = app(ctx)?;
         let access = orgs::enter_by_slug(app, principal(ctx)?, &input.org).await?;
-        let permit = access.permit(Domain::Org, "group.create")?;
+        let permit = access.permit::<ops::GroupCreate>(Domain::Org)?;
         let g = groups::create(app, &permit, &input.name, &input.description).await?;
         Ok(GroupObject::new(access, g))
     }
@@ -44,7 +45,7 @@ impl GroupMutation {
         let app = app(ctx)?;
         let group_id: GroupId = validate::id("groupId", &input.group_id)?;
         let access = NodeId::Group(group_id).enter(app, principal(ctx)?).await?;
-        let permit = access.permit(Domain::Org, "group.manage")?;
+        let permit = access.permit::<ops::GroupManage>(Domain::Org)?;
         let (g, _) = groups::add_member(app, &permit, group_id, &input.email).await?;
         Ok(GroupObject::new(access, g))
     }
@@ -54,7 +55,7 @@ impl GroupMutation {
         let app = app(ctx)?;
         let group_id: GroupId = validate::id("groupId", &input.group_id)?;
         let access = NodeId::Group(group_id).enter(app, principal(ctx)?).await?;
-        let permit = access.permit(Domain::Org, "group.manage")?;
+        let permit = access.permit::<ops::GroupManage>(Domain::Org)?;
         let g = groups::remove_member(app, &permit, group_id, &input.email).await?;
         Ok(GroupObject::new(access, g))
     }

@@ -2,6 +2,7 @@
 
 use async_graphql::{Context, InputObject, Object, Result, SimpleObject};
 
+use crate::authz::ops;
 use crate::graphql::object::{PolicyDiagnostic, PolicyVersionObject};
 use crate::graphql::{app, principal};
 use crate::services::{orgs, policies, projects};
@@ -89,7 +90,7 @@ impl PolicyMutation {
             None => None,
         };
         let domain = project.as_ref().map(|p| crate::authz::Domain::Project(p.id)).unwrap_or(crate::authz::Domain::Org);
-        access.permit(domain, "policy.read")?;
+        access.permit::<ops::PolicyRead>(domain)?;
         // Each validation compiles and verifies a whole bundle: a caller gets so many a minute.
         app.validations.admit(&access.principal().rbac_subject(), "policy validations")?;
         match policies::check(app, &access, project.as_ref(), &sources(input.sources)?).await {

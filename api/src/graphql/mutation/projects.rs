@@ -3,6 +3,7 @@
 use async_graphql::{Context, InputObject, Object, Result};
 
 use crate::authz::Domain;
+use crate::authz::ops;
 use crate::graphql::object::ProjectObject;
 use crate::graphql::{app, principal};
 use crate::services::{orgs, projects};
@@ -26,7 +27,7 @@ impl ProjectMutation {
     async fn create_project(&self, ctx: &Context<'_>, input: CreateProjectInput) -> Result<ProjectObject> {
         let app = app(ctx)?;
         let access = orgs::enter_by_slug(app, principal(ctx)?, &input.org).await?;
-        let permit = access.permit(Domain::Org, "project.create")?;
+        let permit = access.permit::<ops::ProjectCreate>(Domain::Org)?;
         let p = projects::create(app, &permit, &input.slug, &input.name, &input.description).await?;
         Ok(ProjectObject::new(access, p))
     }

@@ -44,7 +44,7 @@ impl OrgObject {
                 Err(_) => return Ok(false),
             },
         };
-        Ok(self.0.allows(domain, &operation))
+        Ok(self.0.may_named(domain, &operation))
     }
 
     /// People of the organization (a role binding or a group membership), by id, with their

@@ -446,7 +446,7 @@ impl PlanObject {
 
     /// Whether the caller may perform `operation` on this plan's project (e.g. `plan.approve`).
     async fn viewer_can(&self, operation: String) -> bool {
-        self.access.allows(Domain::Project(self.model.project_id), &operation)
+        self.access.may_named(Domain::Project(self.model.project_id), &operation)
     }
 
     /// Whether the caller could approve the current stage right now (rights, separation of

@@ -6,6 +6,7 @@ use chrono::{DateTime, Utc};
 use praetor_entities::{ChatSessionId, PlanId, project};
 
 use super::{OrgObject, PlanObject, connection, page_complexity};
+use crate::authz::ops;
 use crate::authz::{Domain, OrgAccess};
 use crate::engine::store;
 use crate::graphql::app;
@@ -67,7 +68,7 @@ impl ProjectObject {
     /// origin of every rule. Needs `policy.read`. At most once per operation.
     #[graphql(complexity = "50 + child_complexity")]
     async fn effective_policy(&self, ctx: &Context<'_>) -> Result<super::EffectivePolicy> {
-        self.access.permit(Domain::Project(self.model.id), "policy.read")?;
+        self.access.permit::<ops::PolicyRead>(Domain::Project(self.model.id))?;
         let app = app(ctx)?;
         Ok(super::EffectivePolicy(app.policies.effective(&app.db, self.model.org_id, Some(self.model.id)).await?))
     }
@@ -87,7 +88,7 @@ impl ProjectObject {
 
     /// The project's state document. Needs `state.read`.
     async fn state(&self, ctx: &Context<'_>) -> Result<Json<serde_json::Value>> {
-        self.access.permit(Domain::Project(self.model.id), "state.read")?;
+        self.access.permit::<ops::StateRead>(Domain::Project(self.model.id))?;
         Ok(Json(store::current_state(&app(ctx)?.db, self.model.org_id, self.model.id).await?))
     }
 
@@ -146,7 +147,7 @@ impl ProjectObject {
 
     /// SHA-256 of the canonical state document. Needs `state.read`.
     async fn state_hash(&self, ctx: &Context<'_>) -> Result<String> {
-        self.access.permit(Domain::Project(self.model.id), "state.read")?;
+        self.access.permit::<ops::StateRead>(Domain::Project(self.model.id))?;
         let s = store::current_state(&app(ctx)?.db, self.model.org_id, self.model.id).await?;
         Ok(crate::engine::state::hash(&s))
     }

@@ -4,6 +4,7 @@ use async_graphql::{Context, ID, Object, Result, SimpleObject};
 use praetor_entities::PlanId;
 
 use crate::authz::Domain;
+use crate::authz::ops;
 use crate::engine::replay;
 
 use crate::graphql::object::PlanObject;
@@ -72,7 +73,7 @@ impl PlanQuery {
         let app = app(ctx)?;
         let access = orgs::enter_by_slug(app, principal(ctx)?, &org).await?;
         let p = projects::find_by_slug(app, &access, &slug).await?;
-        access.permit(Domain::Project(p.id), "state.read")?;
+        access.permit::<ops::StateRead>(Domain::Project(p.id))?;
         Ok(replay::replay_project(&app.db, access.org_id(), p.id).await?.into())
     }
 

@@ -3,6 +3,7 @@
 use async_graphql::{Context, Json, Object, Result};
 use serde_json::Value;
 
+use crate::authz::ops;
 use crate::governance::policy::{Loaded, by_number, compile_stored, latest};
 use crate::graphql::object::{Explanation, PolicyChange, PolicyDiffResult, PolicyImpact, RuleTraceGql};
 use crate::graphql::{app, principal};
@@ -56,7 +57,7 @@ impl PolicyQuery {
         let app = app(ctx)?;
         let access = orgs::enter_by_slug(app, principal(ctx)?, &org).await?;
         let p = projects::find_by_slug(app, &access, &project).await?;
-        access.read_permit(crate::authz::Domain::Project(p.id), "policy.read", "project")?;
+        access.read_permit::<ops::PolicyRead>(crate::authz::Domain::Project(p.id), "project")?;
         if !(1..=5000).contains(&sample) {
             return Err(crate::error::Error::validation("sample", "between 1 and 5000").into());
         }

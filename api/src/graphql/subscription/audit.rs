@@ -5,6 +5,7 @@ use futures_util::Stream;
 use tokio::sync::broadcast::error::RecvError;
 
 use crate::authz::Domain;
+use crate::authz::ops;
 use crate::events::Event;
 use crate::graphql::object::AuditEventObject;
 use crate::graphql::{app, principal};
@@ -25,7 +26,7 @@ impl AuditSubscription {
         let app = app(ctx)?.clone();
         let principal = principal(ctx)?.clone();
         let access = orgs::enter_by_slug(&app, &principal, &org).await?;
-        access.permit(Domain::Org, "audit.read")?;
+        access.permit::<ops::AuditRead>(Domain::Org)?;
         let org_id = access.org_id();
         let rx = app.bus.subscribe();
         Ok(futures_util::stream::unfold(rx, move |mut rx| {
@@ -38,7 +39,7 @@ impl AuditSubscription {
                             let Event::Audit(e) = &*event else { continue };
                             // Permission is checked again for every event, against current rules.
                             let still_allowed = match orgs::enter_by_id(&app, &principal, org_id).await {
-                                Ok(access) => access.allows(Domain::Org, "audit.read"),
+                                Ok(access) => access.may::<ops::AuditRead>(Domain::Org),
                                 Err(_) => false,
                             };
                             if !still_allowed {

@@ -20,6 +20,7 @@ use tokio::sync::broadcast::{self, error::RecvError};
 
 use crate::AppState;
 use crate::auth::Principal;
+use crate::authz::ops;
 use crate::authz::{Domain, OrgAccess};
 use crate::chat::store;
 use crate::error::Error;
@@ -65,7 +66,7 @@ impl Feed {
         // largest await; the database work must not make every idle subscriber that large.
         let check = self.app.authz.enter_recent(self.access.principal(), self.org, RECHECK);
         match Box::pin(check).await {
-            Ok(a) if a.allows(Domain::Project(self.project), "chat.read") => {
+            Ok(a) if a.may::<ops::ChatRead>(Domain::Project(self.project)) => {
                 self.access = a;
                 self.checked = Instant::now();
                 true

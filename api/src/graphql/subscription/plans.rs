@@ -7,6 +7,7 @@ use praetor_entities::PlanId;
 use tokio::sync::broadcast::error::RecvError;
 
 use crate::authz::Domain;
+use crate::authz::ops;
 use crate::engine::store;
 use crate::events::Event;
 use crate::graphql::object::PlanEventGql;
@@ -79,7 +80,7 @@ impl PlanSubscription {
                                 continue;
                             }
                             let allowed = match orgs::enter_by_id(&app, &principal, org).await {
-                                Ok(a) => a.allows(Domain::Project(project), "plan.read"),
+                                Ok(a) => a.may::<ops::PlanRead>(Domain::Project(project)),
                                 Err(_) => false,
                             };
                             if !allowed {
