@@ -260,3 +260,45 @@ async fn a_server_killed_mid_plan_resumes_without_repeating_a_step() {
         .count();
     assert_eq!(started_first, 1);
 }
+
+#[tokio::test]
+async fn replay_makes_every_recorded_decision_again_from_its_recorded_inputs() {
+    let app = spawn_app().await;
+    app.project("web").await;
+    let plan = propose(
+        &app,
+        &app.admin_key,
+        "web",
+        json!([{"action": "state.set", "params": {"key": "version", "value": 3}}]),
+        json!({"runWhenApproved": true}),
+    )
+    .await;
+    let id = plan["id"].as_str().unwrap().to_string();
+    wait_for_status(&app, &app.admin_key, &id, "succeeded").await;
+    let replay =
+        "query($id: ID!) { replayPlan(id: $id) { identical decisionsChecked divergedAt reason recorded recomputed } }";
+    let clean = app.admin(replay, json!({"id": id})).await;
+    assert_eq!(clean["replayPlan"]["identical"], true, "{clean:#}");
+    assert_eq!(clean["replayPlan"]["decisionsChecked"], 1);
+
+    // Someone edits what the execution was decided on: a kill switch that was not engaged.
+    let db = &app.app.db;
+    let uuid = id.trim_start_matches("pln_");
+    let lit = if is_postgres() { format!("'{uuid}'::uuid") } else { format!("X'{uuid}'") };
+    let kill = r#"{"at":null,"by":"mallory","reason":"edited","scope":"org"}"#;
+    db.execute_raw(Statement::from_string(
+        db.get_database_backend(),
+        format!("UPDATE decisions SET input = REPLACE(input, '\"kill\":null', '\"kill\":{kill}') WHERE plan_id = {lit} AND phase = 'execute'"),
+    ))
+    .await
+    .unwrap();
+    let r = app.admin(replay, json!({"id": id})).await;
+    assert_eq!(r["replayPlan"]["identical"], false, "{r:#}");
+    assert!(r["replayPlan"]["reason"].as_str().unwrap().contains("decides differently"), "{r:#}");
+    assert_eq!(
+        (r["replayPlan"]["recorded"].as_str(), r["replayPlan"]["recomputed"].as_str()),
+        (Some("allowed"), Some("denied"))
+    );
+    // The StepStarted event of the step names where.
+    assert_eq!(r["replayPlan"]["divergedAt"], 4, "{r:#}");
+}

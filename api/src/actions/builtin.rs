@@ -21,74 +21,77 @@ fn key(params: &Value) -> Result<String, HandlerError> {
     Ok(k.to_string())
 }
 
-/// Ops plus the resulting size check, so no handler can grow state past its bound.
-fn done(ctx: &HandlerCtx<'_>, ops: Vec<StateOp>, output: Value) -> Result<Outcome, HandlerError> {
-    let mut next = ctx.state.clone();
-    state::apply(&mut next, &ops);
-    state::check_size(&next).map_err(|e| HandlerError::permanent(e.to_string()))?;
-    Ok(Outcome::Done { output, ops })
+/// What a built-in state action does to `state` with `params`: its output and its changes,
+/// computed without any I/O. The handlers run it, and the decision pipeline runs it to predict
+/// a step's changes exactly. `None` for actions that are not state changes.
+pub fn state_change(
+    action: &str,
+    state: &Value,
+    params: &Value,
+) -> Option<Result<(Value, Vec<StateOp>), HandlerError>> {
+    let result = match action {
+        "state.set" => state_set(state, params),
+        "state.patch" => state_patch(params),
+        "state.delete" => state_delete(state, params),
+        "state.increment" => state_increment(state, params),
+        _ => return None,
+    };
+    // No change may grow state past its bound.
+    Some(result.and_then(|(output, ops)| {
+        let mut next = state.clone();
+        state::apply(&mut next, &ops);
+        state::check_size(&next).map_err(|e| HandlerError::permanent(e.to_string()))?;
+        Ok((output, ops))
+    }))
 }
 
-pub struct StateSet;
-
-#[async_trait]
-impl Handler for StateSet {
-    async fn run(&self, ctx: &HandlerCtx<'_>, params: &Value) -> Result<Outcome, HandlerError> {
-        let key = key(params)?;
-        let value = params.get("value").cloned().unwrap_or(Value::Null);
-        let previous = state::get(ctx.state, &key).cloned();
-        done(
-            ctx,
-            vec![StateOp::Set { path: key.clone(), value: value.clone() }],
-            json!({"key": key, "value": value, "previous": previous}),
-        )
-    }
+fn state_set(state: &Value, params: &Value) -> Result<(Value, Vec<StateOp>), HandlerError> {
+    let key = key(params)?;
+    let value = params.get("value").cloned().unwrap_or(Value::Null);
+    let previous = state::get(state, &key).cloned();
+    let output = json!({"key": key, "value": value, "previous": previous});
+    Ok((output, vec![StateOp::Set { path: key, value }]))
 }
 
-pub struct StatePatch;
-
-#[async_trait]
-impl Handler for StatePatch {
-    async fn run(&self, ctx: &HandlerCtx<'_>, params: &Value) -> Result<Outcome, HandlerError> {
-        let prefix = match params.get("key") {
-            Some(_) => Some(key(params)?),
-            None => None,
-        };
-        let patch = params.get("patch").cloned().unwrap_or(Value::Null);
-        let mut ops = Vec::new();
-        state::merge_patch_ops(prefix.as_deref(), &patch, &mut ops)
-            .map_err(|e| HandlerError::permanent(e.to_string()))?;
-        let changed = ops.len();
-        done(ctx, ops, json!({"changed": changed}))
-    }
+fn state_patch(params: &Value) -> Result<(Value, Vec<StateOp>), HandlerError> {
+    let prefix = match params.get("key") {
+        Some(_) => Some(key(params)?),
+        None => None,
+    };
+    let patch = params.get("patch").cloned().unwrap_or(Value::Null);
+    let mut ops = Vec::new();
+    state::merge_patch_ops(prefix.as_deref(), &patch, &mut ops).map_err(|e| HandlerError::permanent(e.to_string()))?;
+    Ok((json!({"changed": ops.len()}), ops))
 }
 
-pub struct StateDelete;
-
-#[async_trait]
-impl Handler for StateDelete {
-    async fn run(&self, ctx: &HandlerCtx<'_>, params: &Value) -> Result<Outcome, HandlerError> {
-        let key = key(params)?;
-        let previous = state::get(ctx.state, &key).cloned();
-        done(ctx, vec![StateOp::Delete { path: key.clone() }], json!({"key": key, "previous": previous}))
-    }
+fn state_delete(state: &Value, params: &Value) -> Result<(Value, Vec<StateOp>), HandlerError> {
+    let key = key(params)?;
+    let previous = state::get(state, &key).cloned();
+    Ok((json!({"key": key, "previous": previous}), vec![StateOp::Delete { path: key }]))
 }
 
-pub struct StateIncrement;
+fn state_increment(state: &Value, params: &Value) -> Result<(Value, Vec<StateOp>), HandlerError> {
+    let key = key(params)?;
+    let by = params.get("by").and_then(Value::as_f64).unwrap_or(1.0);
+    let current = match state::get(state, &key) {
+        None | Some(Value::Null) => 0.0,
+        Some(v) => v.as_f64().ok_or_else(|| HandlerError::permanent(format!("state `{key}` is not a number")))?,
+    };
+    let sum = current + by;
+    // Whole numbers stay integers so `1 + 1` reads back as `2`, not `2.0`.
+    let value = if sum.fract() == 0.0 && sum.abs() < 9.0e15 { json!(sum as i64) } else { json!(sum) };
+    Ok((json!({"key": key, "value": value}), vec![StateOp::Set { path: key, value }]))
+}
+
+/// The handler of a built-in state action: [`state_change`], as a step.
+pub struct StateChange(pub &'static str);
 
 #[async_trait]
-impl Handler for StateIncrement {
+impl Handler for StateChange {
     async fn run(&self, ctx: &HandlerCtx<'_>, params: &Value) -> Result<Outcome, HandlerError> {
-        let key = key(params)?;
-        let by = params.get("by").and_then(Value::as_f64).unwrap_or(1.0);
-        let current = match state::get(ctx.state, &key) {
-            None | Some(Value::Null) => 0.0,
-            Some(v) => v.as_f64().ok_or_else(|| HandlerError::permanent(format!("state `{key}` is not a number")))?,
-        };
-        let sum = current + by;
-        // Whole numbers stay integers so `1 + 1` reads back as `2`, not `2.0`.
-        let value = if sum.fract() == 0.0 && sum.abs() < 9.0e15 { json!(sum as i64) } else { json!(sum) };
-        done(ctx, vec![StateOp::Set { path: key.clone(), value: value.clone() }], json!({"key": key, "value": value}))
+        let (output, ops) = state_change(self.0, ctx.state, params)
+            .unwrap_or_else(|| Err(HandlerError::permanent(format!("`{}` is not a state action", self.0))))?;
+        Ok(Outcome::Done { output, ops })
     }
 }
 
@@ -159,23 +162,27 @@ mod tests {
     async fn state_handlers_record_absolute_changes() {
         let s = json!({"counter": 41, "flags": {"a": true}});
         assert_eq!(
-            ops(&StateIncrement, &s, json!({"key": "counter"})).await,
+            ops(&StateChange("state.increment"), &s, json!({"key": "counter"})).await,
             vec![StateOp::Set { path: "counter".into(), value: json!(42) }]
         );
         assert_eq!(
-            ops(&StateIncrement, &s, json!({"key": "new", "by": 2.5})).await,
+            ops(&StateChange("state.increment"), &s, json!({"key": "new", "by": 2.5})).await,
             vec![StateOp::Set { path: "new".into(), value: json!(2.5) }]
         );
         assert_eq!(
-            ops(&StateDelete, &s, json!({"key": "flags.a"})).await,
+            ops(&StateChange("state.delete"), &s, json!({"key": "flags.a"})).await,
             vec![StateOp::Delete { path: "flags.a".into() }]
         );
-        let patch = ops(&StatePatch, &s, json!({"key": "flags", "patch": {"a": null, "b": 1}})).await;
+        let patch = ops(&StateChange("state.patch"), &s, json!({"key": "flags", "patch": {"a": null, "b": 1}})).await;
         assert_eq!(patch.len(), 2);
         let egress = Egress::deny_all();
-        let err = StateIncrement.run(&ctx(&json!({"s": "x"}), &egress), &json!({"key": "s"})).await.unwrap_err();
+        let err = StateChange("state.increment")
+            .run(&ctx(&json!({"s": "x"}), &egress), &json!({"key": "s"}))
+            .await
+            .unwrap_err();
         assert!(!err.retryable && err.message.contains("not a number"));
-        let err = StateSet.run(&ctx(&s, &egress), &json!({"key": "bad key", "value": 1})).await.unwrap_err();
+        let err =
+            StateChange("state.set").run(&ctx(&s, &egress), &json!({"key": "bad key", "value": 1})).await.unwrap_err();
         assert!(err.message.contains("not a state path"));
     }
 
@@ -183,8 +190,10 @@ mod tests {
     async fn state_cannot_grow_past_its_bound() {
         let egress = Egress::deny_all();
         let big = "x".repeat(state::MAX_STATE_BYTES);
-        let err =
-            StateSet.run(&ctx(&state::empty(), &egress), &json!({"key": "blob", "value": big})).await.unwrap_err();
+        let err = StateChange("state.set")
+            .run(&ctx(&state::empty(), &egress), &json!({"key": "blob", "value": big}))
+            .await
+            .unwrap_err();
         assert!(err.message.contains("limit"), "{}", err.message);
     }
 

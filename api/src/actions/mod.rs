@@ -221,10 +221,10 @@ pub fn validate_params(action: &str, schema: &Value, params: &Value) -> Result<(
 /// The handler of a built-in action.
 pub fn handler_for(name: &str) -> Option<Box<dyn Handler>> {
     Some(match name {
-        "state.set" => Box::new(builtin::StateSet),
-        "state.patch" => Box::new(builtin::StatePatch),
-        "state.delete" => Box::new(builtin::StateDelete),
-        "state.increment" => Box::new(builtin::StateIncrement),
+        "state.set" => Box::new(builtin::StateChange("state.set")),
+        "state.patch" => Box::new(builtin::StateChange("state.patch")),
+        "state.delete" => Box::new(builtin::StateChange("state.delete")),
+        "state.increment" => Box::new(builtin::StateChange("state.increment")),
         "http.request" => Box::new(net::HttpRequest),
         "chat.post" => Box::new(builtin::ChatPost),
         "delay" => Box::new(builtin::Delay),

@@ -376,32 +376,24 @@ impl<'a> Run<'a> {
             now,
         };
         let gov = load::snapshot(&self.app.db, Some(&self.app.kills), &request).await?;
+        let rights = pipeline::Rights::of(&access, self.plan.project_id, steps);
+        // Conditions on `plan.*` see the whole plan, as when it was proposed.
+        let plan_value = json!({"cost": self.plan.cost, "risk": self.plan.risk, "steps": self.steps.len()});
         let ctx = DecisionContext {
-            access: &access,
+            org: self.plan.org_id,
             project: self.plan.project_id,
             state: &self.state,
             now,
             policy: self.policy.clone(),
             principal: self.principal.clone(),
+            rights: &rights,
             gov: &gov,
+            plan: Some(plan_value.clone()),
         };
-        let d = pipeline::decide_plan(&ctx, steps).await;
+        let d = pipeline::decide_plan(&ctx, steps);
         let Some(sd) = d.steps.first() else { return Ok(Decided::Deny("no decision".into())) };
-        let plan_value = json!({"cost": self.plan.cost, "risk": self.plan.risk, "steps": self.steps.len()});
-        self.decisions.push(pipeline::decision_row(
-            self.plan.org_id,
-            self.plan.project_id,
-            Some(self.plan.id),
-            "execute",
-            step,
-            sd,
-            &self.principal,
-            &plan_value,
-            self.project_seq,
-            &self.policy.label,
-            now,
-            &gov.usage(),
-        ));
+        let row = pipeline::decision_row(&ctx, Some(self.plan.id), "execute", step, sd, &plan_value, self.project_seq)?;
+        self.decisions.push(row);
         if sd.skipped {
             return Ok(Decided::Skip(sd.checks.first().map(|c| c.message.clone()).unwrap_or_default()));
         }

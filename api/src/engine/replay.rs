@@ -17,6 +17,7 @@ use serde_json::Value;
 use super::model::PlanEvent;
 use super::{reducer, state, store};
 use crate::error::{Error, Result};
+use crate::governance::pipeline::{Recorded, Redecided, recorded_checks, redecide};
 use crate::governance::policy::PolicyStore;
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -256,13 +257,8 @@ async fn replay_plan_with<C: ConnectionTrait>(
         .order_by_asc(decision::Column::DecidedAt)
         .all(db)
         .await?;
-    let seq_of = |d: &decision::Model| {
-        serde_json::from_str::<Value>(&d.input)
-            .ok()
-            .and_then(|v| v.get("projectSeq").and_then(Value::as_i64))
-            .unwrap_or(0)
-    };
-    let wanted: std::collections::BTreeSet<i64> = recorded.iter().map(seq_of).collect();
+    let seqs = recorded.iter().map(recorded_seq).collect::<Result<Vec<_>>>()?;
+    let wanted: std::collections::BTreeSet<i64> = seqs.iter().flatten().copied().collect();
     let states = match (changes, wanted.iter().max()) {
         (_, None) => HashMap::new(),
         (Some(all), Some(_)) => states_at(all, &wanted),
@@ -275,30 +271,50 @@ async fn replay_plan_with<C: ConnectionTrait>(
         }
     };
     let mut checked = 0;
-    for d in &recorded {
-        let Some(step) = steps.iter().find(|s| s.id == d.step_id) else { continue };
+    let empty = state::empty();
+    for (d, seq) in recorded.iter().zip(&seqs) {
+        let (Some(step), Some(seq)) = (steps.iter().find(|s| s.id == d.step_id), seq) else { continue };
         let policy = policies.at_label(db, plan.org_id, plan.project_id, &d.policy_version).await?;
-        let empty = state::empty();
-        let at_state = states.get(&seq_of(d)).unwrap_or(&empty);
-        let again = crate::governance::pipeline::redecide_recorded(step, d, &policy, at_state);
+        let at_state = states.get(seq).unwrap_or(&empty);
+        let Redecided::Again(again) = redecide(d, policy, at_state)? else { continue };
         checked += 1;
-        if again.as_str() != d.verdict {
-            let at = rows
-                .iter()
-                .find(|r| r.kind == "StepStarted" && r.data.contains(&format!("\"step\":\"{}\"", step.id)))
-                .map(|r| r.seq)
-                .unwrap_or(0);
-            return Ok(diverged(
-                subject,
-                rows.len(),
-                at,
-                format!("step {} decides differently under policy version {}", step.id, d.policy_version),
-                Some(d.verdict.clone()),
-                Some(again.as_str().into()),
-            ));
+        let checks = recorded_checks(&again)?;
+        if again.verdict.as_str() == d.verdict && checks == d.reasons {
+            continue;
         }
+        let at = events
+            .iter()
+            .position(|e| matches!(e, PlanEvent::StepStarted { step: s, .. } if *s == step.id))
+            .map(|i| i as i64 + 1)
+            .unwrap_or(0);
+        let (reason, was, now) = if again.verdict.as_str() != d.verdict {
+            ("decides differently", d.verdict.clone(), again.verdict.as_str().to_string())
+        } else {
+            ("is decided with different checks", d.reasons.clone(), checks)
+        };
+        return Ok(diverged(
+            subject,
+            rows.len(),
+            at,
+            format!("step {} {reason} under policy version {}", step.id, d.policy_version),
+            Some(was),
+            Some(now),
+        ));
     }
     Ok(Report { subject, events: rows.len(), state_hash, decisions_checked: checked, divergence: None })
+}
+
+/// The number of state changes the project had when a decision was recorded: `None` for a
+/// record made before decisions carried their whole input (it cannot be made again).
+pub fn recorded_seq(d: &decision::Model) -> Result<Option<i64>> {
+    let input: Value = serde_json::from_str(&d.input)
+        .map_err(|e| Error::internal(format!("decision {} input is unreadable: {e}", d.id)))?;
+    if input.get("snapshot").is_none() {
+        return Ok(None);
+    }
+    let r: Recorded = serde_json::from_value(input)
+        .map_err(|e| Error::internal(format!("decision {} input is malformed: {e}", d.id)))?;
+    Ok(Some(r.project_seq))
 }
 
 /// The project state after each of the `wanted` numbers of changes (0 is the empty state).

@@ -235,9 +235,20 @@ async fn decide(
     gov: &Snapshot,
     step: &Step,
 ) -> pipeline::PlanDecision {
-    let ctx =
-        DecisionContext { access, project, state, now, policy: policy.clone(), principal: principal.clone(), gov };
-    pipeline::decide_plan(&ctx, std::slice::from_ref(step)).await
+    let steps = std::slice::from_ref(step);
+    let rights = pipeline::Rights::of(access, project, steps);
+    let ctx = DecisionContext {
+        org: access.org_id(),
+        project,
+        state,
+        now,
+        policy: policy.clone(),
+        principal: principal.clone(),
+        rights: &rights,
+        gov,
+        plan: None,
+    };
+    pipeline::decide_plan(&ctx, steps)
 }
 
 #[derive(Clone, Copy)]

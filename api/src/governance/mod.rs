@@ -7,6 +7,8 @@ pub mod budget;
 pub mod kill;
 pub mod load;
 pub mod pipeline;
+#[cfg(test)]
+mod pipeline_tests;
 pub mod policy;
 pub mod rate;
 pub mod snapshot;

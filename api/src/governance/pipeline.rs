@@ -1,14 +1,19 @@
 //! The decision pipeline. For a plan and each of its steps: RBAC -> action and parameters ->
 //! kill switch -> execution window -> rate limit -> preconditions -> approvals; then for the
-//! whole plan: budget -> autonomy -> verdict. Preview, simulation, execution and replay all call
-//! [`decide_plan`], so they can never disagree; every check records what decided it. Governance
-//! state (kill switches, rate-limit hits, budget ledgers) comes in as a [`Snapshot`] read before
-//! the decision, so the decision itself is a pure function of its inputs.
+//! whole plan: budget -> autonomy -> verdict.
+//!
+//! [`decide_plan`] is a pure function of a [`DecisionContext`]: the principal and what RBAC
+//! answered for it ([`Rights`]), the project state, the effective policy, the governance
+//! [`Snapshot`] (kill switch, rate-limit hits, budget ledgers, autonomy) and the instant. It
+//! does no I/O: callers read its inputs first. Preview, simulation, execution, policy impact
+//! and replay all call it — replay ([`redecide`]) with the inputs recorded beside each decision
+//! — so they can never disagree; every check records what decided it.
 
+use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use chrono::{DateTime, Duration, Utc};
-use praetor_entities::ProjectId;
+use chrono::{DateTime, Utc};
+use praetor_entities::{OrgId, ProjectId};
 use praetor_policy::decide::{DecisionInput, WindowStatus};
 use praetor_policy::document::Effect;
 use serde::{Deserialize, Serialize};
@@ -17,7 +22,7 @@ use serde_json::{Value, json};
 use super::policy::Loaded;
 use super::snapshot::{Phase, Snapshot};
 use super::{autonomy, budget, rate};
-use crate::actions::{self, HandlerCtx, Outcome, ResolvedAction, net::Egress};
+use crate::actions::{self, ResolvedAction};
 use crate::authz::{Domain, OrgAccess};
 use crate::engine::model::{Stage, Step};
 use crate::engine::state::{self, StateChange};
@@ -129,13 +134,13 @@ pub struct StepDecision {
     /// The step's `when` condition is false: it will be skipped.
     #[serde(default)]
     pub skipped: bool,
-    /// The governance state this step was decided on (kill switch, rate-limit hits), recorded
-    /// with the decision so replay can decide again; not part of the preview.
+    /// Every policy rule consulted and the one that decided (for explanations); not recorded.
     #[serde(skip)]
-    pub gov_input: Value,
-    /// Rate limits that refused this step on stored hits alone: (key, period, max, frees at).
+    pub rules: Option<praetor_policy::decide::Decision>,
+    /// Rate limits that refused this step on stored hits alone, each with its refusing check:
+    /// (key, period, max, check). Such a refusal holds until the check's `retry_at`.
     #[serde(skip)]
-    pub rate_refusals: Vec<(String, &'static str, u32, DateTime<Utc>)>,
+    pub rate_refusals: Vec<(String, &'static str, u32, Check)>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -180,24 +185,58 @@ impl PlanDecision {
             return Some(Error::KillSwitch(Box::new(k.clone())));
         }
         if let Some(c) = self.all_checks().find(|c| c.code == "RATE_LIMITED") {
-            let retry = c.retry_at.map(|t| rate::retry_after_seconds(t, now)).unwrap_or(3600);
-            return Some(Error::RateLimited { message: c.message.clone(), retry_after_seconds: retry });
+            return Some(rate_limited(c, now));
         }
         self.budget_exceeded.as_ref().map(|x| x.error())
     }
 }
 
+/// What RBAC answered for the principal: whether it may invoke each action of the plan
+/// (`action.invoke:<action>` in the project). Read before deciding and recorded with it.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Rights {
+    pub invoke: BTreeMap<String, bool>,
+}
+
+impl Rights {
+    /// Asks RBAC about every action of `steps`.
+    pub fn of(access: &OrgAccess, project: ProjectId, steps: &[Step]) -> Self {
+        let invoke =
+            steps.iter().map(|s| (s.action.clone(), access.may_invoke(Domain::Project(project), &s.action))).collect();
+        Self { invoke }
+    }
+
+    fn may_invoke(&self, action: &str) -> bool {
+        self.invoke.get(action).copied().unwrap_or(false)
+    }
+
+    /// The answer for one action, as recorded with that step's decision.
+    pub fn only(&self, action: &str) -> Rights {
+        Rights { invoke: BTreeMap::from([(action.to_string(), self.may_invoke(action))]) }
+    }
+}
+
+/// The error a refusing rate-limit check answers with at `now`.
+pub fn rate_limited(check: &Check, now: DateTime<Utc>) -> crate::error::Error {
+    let retry = check.retry_at.map(|t| rate::retry_after_seconds(t, now)).unwrap_or(3600);
+    crate::error::Error::RateLimited { message: check.message.clone(), retry_after_seconds: retry }
+}
+
 /// Everything a decision depends on. Nothing else may influence it.
 pub struct DecisionContext<'a> {
-    pub access: &'a OrgAccess,
+    pub org: OrgId,
     pub project: ProjectId,
     pub state: &'a Value,
     pub now: DateTime<Utc>,
     pub policy: Arc<Loaded>,
     /// `{id, kind, name, groups, chain}` of the principal the plan acts for.
     pub principal: Value,
+    pub rights: &'a Rights,
     /// Governance state read before deciding: kill switches, rate-limit hits, budgets, autonomy.
     pub gov: &'a Snapshot,
+    /// `{cost, risk, steps}` of the whole plan, as conditions see it (`plan.*`). `None`: the
+    /// steps decided are the whole plan, and it is computed from them.
+    pub plan: Option<Value>,
 }
 
 impl DecisionContext<'_> {
@@ -221,7 +260,7 @@ fn risk_rank(r: &str) -> usize {
 
 /// Decides a whole plan, step by step, simulating state changes in order so later steps are
 /// judged (and previewed) against the state earlier steps would leave.
-pub async fn decide_plan(ctx: &DecisionContext<'_>, steps: &[Step]) -> PlanDecision {
+pub fn decide_plan(ctx: &DecisionContext<'_>, steps: &[Step]) -> PlanDecision {
     let effective = &ctx.policy.effective;
     // Costs and risks first: conditions may look at the whole plan (`plan.cost`, `plan.risk`).
     let resolved: Vec<Option<ResolvedAction>> = steps.iter().map(|s| actions::resolve(&s.action, effective)).collect();
@@ -236,7 +275,7 @@ pub async fn decide_plan(ctx: &DecisionContext<'_>, steps: &[Step]) -> PlanDecis
     let total: f64 = costs.iter().filter_map(|c| c.as_ref().ok()).fold(0.0, |a, b| a + b);
     let risk =
         resolved.iter().flatten().map(|a| a.risk.as_str()).max_by_key(|r| risk_rank(r)).unwrap_or("low").to_string();
-    let plan_value = json!({"cost": total, "risk": risk, "steps": steps.len()});
+    let plan_value = ctx.plan.clone().unwrap_or_else(|| json!({"cost": total, "risk": risk, "steps": steps.len()}));
     let usage = ctx.usage();
 
     let mut sim_state = ctx.state.clone();
@@ -244,7 +283,7 @@ pub async fn decide_plan(ctx: &DecisionContext<'_>, steps: &[Step]) -> PlanDecis
     // Invocations earlier in this plan count against the same rate limits.
     let mut pending: std::collections::HashMap<String, u32> = std::collections::HashMap::new();
     for ((step, action), cost) in steps.iter().zip(&resolved).zip(&costs) {
-        let d = decide_step(ctx, &sim_state, step, action.as_ref(), cost, &plan_value, &usage, &mut pending).await;
+        let d = decide_step(ctx, &sim_state, step, action.as_ref(), cost, &plan_value, &usage, &mut pending);
         for change in &d.state_diff {
             match &change.after {
                 Some(v) => {
@@ -344,7 +383,7 @@ fn rule_ref(t: &praetor_policy::decide::RuleTrace) -> RuleRef {
 }
 
 #[allow(clippy::too_many_arguments)]
-async fn decide_step(
+fn decide_step(
     ctx: &DecisionContext<'_>,
     sim_state: &Value,
     step: &Step,
@@ -366,7 +405,7 @@ async fn decide_step(
         risk: action.map(|a| a.risk.clone()).unwrap_or_else(|| "low".into()),
         state_diff: Vec::new(),
         skipped: false,
-        gov_input: Value::Null,
+        rules: None,
         rate_refusals: Vec::new(),
     };
     let input = DecisionInput {
@@ -409,7 +448,7 @@ async fn decide_step(
 
     // RBAC: may this principal invoke this action in this project at all?
     let op = format!("action.invoke:{}", step.action);
-    if ctx.access.may_invoke(Domain::Project(ctx.project), &step.action) {
+    if ctx.rights.may_invoke(&step.action) {
         checks.push(Check::pass("rbac", format!("may `{op}` in the project")));
     } else {
         checks.push(Check::deny("rbac", "FORBIDDEN", format!("missing permission `{op}` in the project")));
@@ -460,15 +499,10 @@ async fn decide_step(
     }
 
     // Rate limits: each limit that counts this invocation, each of its periods.
-    let mut rate_inputs = serde_json::Map::new();
-    for limit in rate::applicable(effective, &step.action, ctx.access.org_id(), ctx.project, &ctx.principal) {
+    for limit in rate::applicable(effective, &step.action, ctx.org, ctx.project, &ctx.principal) {
         let key = limit.key(ctx.gov.phase);
         let hits = ctx.gov.rates.get(&key).map(Vec::as_slice).unwrap_or(&[]);
         let before = pending.get(&key).copied().unwrap_or(0);
-        // What replay needs: how many hits counted in each period at this moment.
-        let minute = rate::in_window(hits, Duration::seconds(60), ctx.now);
-        let hour = rate::in_window(hits, Duration::seconds(rate::LONGEST), ctx.now);
-        rate_inputs.insert(key.clone(), json!({"minute": minute, "hour": hour, "pending": before}));
         let mut refused = None;
         for (period, length, max) in limit.periods() {
             let c = rate::count(hits, before, max, length, ctx.now);
@@ -480,13 +514,10 @@ async fn decide_step(
         match refused {
             None => checks.push(Check::pass("rate_limit", format!("`{}` has room", limit.name))),
             Some((period, c)) => {
-                if before == 0
-                    && let Some(t) = c.retry_at
-                {
-                    d.rate_refusals.push((key.clone(), period, c.max, t));
-                }
+                // An absolute time: the message stays true for as long as the refusal holds,
+                // so a refusal answered again from memory repeats it word for word.
                 let when = match c.retry_at {
-                    Some(t) => format!("; retry after {}s", rate::retry_after_seconds(t, ctx.now)),
+                    Some(t) => format!("; room again at {}", t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)),
                     None => "; this plan alone asks for more".into(),
                 };
                 let mut check = Check::deny(
@@ -495,12 +526,14 @@ async fn decide_step(
                     format!("`{}` allows {} per {period}; {} already counted{when}", limit.name, c.max, c.used),
                 );
                 check.retry_at = c.retry_at;
+                if before == 0 && c.retry_at.is_some() {
+                    d.rate_refusals.push((key.clone(), period, c.max, check.clone()));
+                }
                 checks.push(check);
             }
         }
         *pending.entry(key).or_default() += 1;
     }
-    d.gov_input = json!({"phase": ctx.gov.phase, "kill": ctx.gov.kill, "rates": rate_inputs});
 
     // Preconditions and approvals from policy rules.
     let decision = effective.decide(&input);
@@ -539,149 +572,132 @@ async fn decide_step(
         }
     }
 
+    d.rules = Some(decision);
     if action.changes_state && checks.iter().all(|c| c.verdict != Verdict::Denied) {
-        d.state_diff = predict(action, sim_state, step, ctx).await;
+        d.state_diff = predict(action, sim_state, step, ctx);
     }
     d.verdict = checks.iter().fold(Verdict::Allowed, |v, c| v.max(c.verdict));
     d.checks = checks;
     d
 }
 
-/// Runs a built-in state handler against a copy of the state to predict its changes. State
-/// handlers are pure functions of state and parameters, so the prediction is exact; external
-/// handlers are not called (their changes are known only when they answer).
-async fn predict(
-    action: &ResolvedAction,
-    sim_state: &Value,
-    step: &Step,
-    ctx: &DecisionContext<'_>,
-) -> Vec<StateChange> {
+/// Predicts a step's changes to the project state. Built-in state actions are pure functions
+/// of state and parameters ([`actions::builtin::state_change`]), so the prediction is exact;
+/// other actions are not run (their changes are known only when they answer).
+fn predict(action: &ResolvedAction, sim_state: &Value, step: &Step, ctx: &DecisionContext<'_>) -> Vec<StateChange> {
     if action.reaches_outside() {
         return Vec::new();
     }
-    let Some(handler) = action.handler(None) else { return Vec::new() };
+    let crate::actions::HandlerSpec::Builtin { name, .. } = &action.handler else { return Vec::new() };
     let Ok(params) = action.handler_params(&step.params, &ctx.policy.effective, ctx.now) else { return Vec::new() };
-    let egress = Egress::deny_all();
-    let hctx = HandlerCtx {
-        state: sim_state,
-        now: ctx.now,
-        idempotency_key: "preview",
-        egress: &egress,
-        plan: "preview",
-        step: &step.id,
-    };
-    match handler.run(&hctx, &params).await {
-        Ok(Outcome::Done { ops, .. }) => state::diff(sim_state, &ops),
+    match actions::builtin::state_change(name, sim_state, &params) {
+        Some(Ok((_, ops))) => state::diff(sim_state, &ops),
         _ => Vec::new(),
     }
 }
 
-/// The row that records a step's decision (for replay and for re-deciding under a changed
-/// policy).
+/// Everything a step's decision was made on, recorded with it: replay feeds it back to
+/// [`decide_plan`] and must get the recorded decision again, byte for byte.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Recorded {
+    /// The step as decided: action, parameters, condition.
+    pub step: Step,
+    pub principal: Value,
+    pub plan: Value,
+    /// The project's state was the one after this many state changes.
+    #[serde(rename = "projectSeq")]
+    pub project_seq: i64,
+    pub at: DateTime<Utc>,
+    pub rights: Rights,
+    pub snapshot: Snapshot,
+}
+
+/// The row that records a step's decision and everything it was decided on.
 #[allow(clippy::too_many_arguments)]
 pub fn decision_row(
-    org: praetor_entities::OrgId,
-    project: ProjectId,
+    ctx: &DecisionContext<'_>,
     plan: Option<praetor_entities::PlanId>,
     phase: &str,
     step: &Step,
     decision: &StepDecision,
-    principal: &Value,
     plan_value: &Value,
     project_seq: i64,
-    policy_version: &str,
-    now: chrono::DateTime<chrono::Utc>,
-    usage: &Value,
-) -> praetor_entities::decision::ActiveModel {
+) -> crate::error::Result<praetor_entities::decision::ActiveModel> {
     use sea_orm::Set;
-    let input = serde_json::json!({
-        "params": step.params,
-        "principal": principal,
-        "plan": plan_value,
-        "projectSeq": project_seq,
-        "at": now.to_rfc3339_opts(chrono::SecondsFormat::Micros, true),
-        "governance": decision.gov_input,
-        "usage": usage,
-    });
-    praetor_entities::decision::ActiveModel {
+    let recorded = Recorded {
+        step: step.clone(),
+        principal: ctx.principal.clone(),
+        plan: plan_value.clone(),
+        project_seq,
+        at: ctx.now,
+        rights: ctx.rights.only(&step.action),
+        snapshot: ctx.gov.clone(),
+    };
+    let encode = |v: serde_json::Result<Value>| {
+        v.map(|v| crate::audit::canonical_json(&v)).map_err(crate::error::Error::internal)
+    };
+    Ok(praetor_entities::decision::ActiveModel {
         id: Set(praetor_entities::DecisionId::generate()),
-        org_id: Set(org),
-        project_id: Set(project),
+        org_id: Set(ctx.org),
+        project_id: Set(ctx.project),
         plan_id: Set(plan),
         step_id: Set(step.id.clone()),
         action: Set(step.action.clone()),
-        input: Set(crate::audit::canonical_json(&input)),
-        policy_version: Set(policy_version.to_string()),
+        input: Set(encode(serde_json::to_value(&recorded))?),
+        policy_version: Set(ctx.policy.label.clone()),
         phase: Set(phase.to_string()),
         verdict: Set(decision.verdict.as_str().to_string()),
-        reasons: Set(crate::audit::canonical_json(&serde_json::to_value(&decision.checks).unwrap_or_default())),
-        decided_at: Set(now),
-    }
+        reasons: Set(encode(serde_json::to_value(&decision.checks))?),
+        decided_at: Set(ctx.now),
+    })
 }
 
-/// Re-decides a recorded execution decision from what was recorded — the action, its
-/// parameters, the principal and the state as they were — under the policy version it was
-/// decided with. RBAC is taken as recorded (rights are not versioned; they are audited).
-pub fn redecide_recorded(
-    step: &Step,
+/// The canonical JSON of a step's checks, as recorded.
+pub fn recorded_checks(decision: &StepDecision) -> crate::error::Result<String> {
+    serde_json::to_value(&decision.checks)
+        .map(|v| crate::audit::canonical_json(&v))
+        .map_err(crate::error::Error::internal)
+}
+
+/// What re-deciding a recorded decision gave.
+pub enum Redecided {
+    /// The decision, made again from what was recorded (and `policy`).
+    Again(Box<StepDecision>),
+    /// Recorded before decisions carried their whole input: it cannot be made again.
+    Unrecorded,
+}
+
+/// Makes a recorded decision again: the same [`decide_plan`], fed the inputs recorded with it
+/// (principal, rights, plan, instant, governance snapshot) and `state`, the project state after
+/// the recorded number of changes, under `policy` — the recorded version for replay, another
+/// one for the impact of a policy change. A record that does not parse is an error.
+pub fn redecide(
     recorded: &praetor_entities::decision::Model,
-    policy: &Loaded,
+    policy: Arc<Loaded>,
     state: &Value,
-) -> Verdict {
-    let input: Value = serde_json::from_str(&recorded.input).unwrap_or(Value::Null);
-    let checks: Vec<Check> = serde_json::from_str(&recorded.reasons).unwrap_or_default();
-    if checks.iter().any(|c| c.code == "SKIPPED") {
-        return Verdict::Allowed;
+) -> crate::error::Result<Redecided> {
+    let input: Value = serde_json::from_str(&recorded.input)
+        .map_err(|e| crate::error::Error::internal(format!("decision {} input is unreadable: {e}", recorded.id)))?;
+    if input.get("snapshot").is_none() {
+        return Ok(Redecided::Unrecorded);
     }
-    let mut verdict = if checks.iter().any(|c| c.name == "rbac" && c.verdict == Verdict::Denied) {
-        Verdict::Denied
-    } else {
-        Verdict::Allowed
-    };
-    let effective = &policy.effective;
-    let Some(action) = actions::resolve(&step.action, effective) else { return Verdict::Denied };
-    if actions::validate_params(&step.action, &action.schema, &step.params).is_err() {
-        verdict = Verdict::Denied;
-    }
-    let at = input
-        .get("at")
-        .and_then(Value::as_str)
-        .and_then(|s| DateTime::parse_from_rfc3339(s).ok())
-        .map(|t| t.with_timezone(&Utc))
-        .unwrap_or(recorded.decided_at);
-    let principal = input.get("principal").cloned().unwrap_or(Value::Null);
-    let plan = input.get("plan").cloned().unwrap_or(Value::Null);
-    let usage = input.get("usage").cloned().unwrap_or(Value::Null);
-    if let WindowStatus::Closed { .. } = effective.window_status(&step.action, at) {
-        verdict = verdict.max(Verdict::Denied);
-    }
-    // Governance as it stood: an engaged kill switch, and the rate-limit hits counted then.
-    let gov = input.get("governance").cloned().unwrap_or(Value::Null);
-    if gov.get("kill").is_some_and(|k| !k.is_null()) {
-        verdict = verdict.max(Verdict::Denied);
-    }
-    let phase: Phase = gov.get("phase").and_then(|p| serde_json::from_value(p.clone()).ok()).unwrap_or_default();
-    for limit in rate::applicable(effective, &step.action, recorded.org_id, recorded.project_id, &principal) {
-        let key = limit.key(phase);
-        let rec = gov.get("rates").and_then(|r| r.get(&key));
-        let field = |name: &str| rec.and_then(|r| r.get(name)).and_then(Value::as_u64).unwrap_or(0) as u32;
-        let before = field("pending");
-        if limit.periods().into_iter().any(|(period, _, max)| field(period) + before >= max) {
-            verdict = verdict.max(Verdict::Denied);
-        }
-    }
-    let d = effective.decide(&DecisionInput {
-        action: &step.action,
-        params: &step.params,
+    let r: Recorded = serde_json::from_value(input)
+        .map_err(|e| crate::error::Error::internal(format!("decision {} input is malformed: {e}", recorded.id)))?;
+    let ctx = DecisionContext {
+        org: recorded.org_id,
+        project: recorded.project_id,
         state,
-        principal: &principal,
-        plan: &plan,
-        now: at,
-        usage: &usage,
-    });
-    verdict.max(match d.effect {
-        Effect::Allow => Verdict::Allowed,
-        Effect::RequireApproval => Verdict::NeedsApproval,
-        Effect::Deny => Verdict::Denied,
-    })
+        now: r.at,
+        policy,
+        principal: r.principal,
+        rights: &r.rights,
+        gov: &r.snapshot,
+        plan: Some(r.plan),
+    };
+    let d = decide_plan(&ctx, std::slice::from_ref(&r.step));
+    d.steps
+        .into_iter()
+        .next()
+        .map(|s| Redecided::Again(Box::new(s)))
+        .ok_or_else(|| crate::error::Error::internal("a decision of one step decided no step"))
 }

@@ -173,27 +173,33 @@ type RefusalKey = (String, &'static str, u32);
 
 #[derive(Default)]
 pub struct Refusals {
-    until: std::sync::Mutex<std::collections::HashMap<RefusalKey, (DateTime<Utc>, String)>>,
+    /// The refusing check of the pipeline, kept whole until its `retry_at`.
+    until: std::sync::Mutex<std::collections::HashMap<RefusalKey, super::pipeline::Check>>,
 }
 
 impl Refusals {
-    pub fn remember(&self, key: &str, period: &'static str, max: u32, until: DateTime<Utc>, message: &str) {
+    /// Keeps a refusal the pipeline made on stored hits alone: it holds until the check's
+    /// `retry_at` (hits are only ever added before then).
+    pub fn remember(&self, key: &str, period: &'static str, max: u32, check: &super::pipeline::Check) {
+        if check.retry_at.is_none() {
+            return;
+        }
         if let Ok(mut map) = self.until.lock() {
             if map.len() > 10_000 {
                 map.clear();
             }
-            map.insert((key.to_string(), period, max), (until, message.to_string()));
+            map.insert((key.to_string(), period, max), check.clone());
         }
     }
 
-    /// A refusal still certain at `now` for any period of `limit` under `key`.
-    pub fn certain(&self, limit: &Applicable, key: &str, now: DateTime<Utc>) -> Option<(DateTime<Utc>, String)> {
+    /// The refusing check still certain at `now` for any period of `limit` under `key`.
+    pub fn certain(&self, limit: &Applicable, key: &str, now: DateTime<Utc>) -> Option<super::pipeline::Check> {
         let map = self.until.lock().ok()?;
         limit
             .periods()
             .into_iter()
             .filter_map(|(period, _, max)| map.get(&(key.to_string(), period, max)))
-            .find(|(until, _)| now < *until)
+            .find(|c| c.retry_at.is_some_and(|until| now < until))
             .cloned()
     }
 }

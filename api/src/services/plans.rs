@@ -197,13 +197,34 @@ pub fn prepare_steps(
     normalize_steps(steps)
 }
 
-/// What a simulation or proposal decided, with what it was decided on.
+/// What a simulation or proposal decided, with everything it was decided on.
 pub struct Prepared {
     pub steps: Vec<Step>,
     pub decision: PlanDecision,
     pub principal: Value,
     pub policy: Arc<crate::governance::policy::Loaded>,
     pub gov: Snapshot,
+    pub rights: pipeline::Rights,
+    pub state: Value,
+    pub project: ProjectId,
+    pub now: chrono::DateTime<chrono::Utc>,
+}
+
+impl Prepared {
+    /// The context the decision was made in.
+    fn context(&self, org: praetor_entities::OrgId) -> DecisionContext<'_> {
+        DecisionContext {
+            org,
+            project: self.project,
+            state: &self.state,
+            now: self.now,
+            policy: self.policy.clone(),
+            principal: self.principal.clone(),
+            rights: &self.rights,
+            gov: &self.gov,
+            plan: None,
+        }
+    }
 }
 
 /// Everything a proposal is decided on except governance state: the policy in force, the
@@ -230,18 +251,31 @@ impl Inputs {
         }
     }
 
-    async fn decide(self, access: &OrgAccess, gov: Snapshot) -> Prepared {
+    fn decide(self, access: &OrgAccess, gov: Snapshot) -> Prepared {
+        let rights = pipeline::Rights::of(access, self.project, &self.steps);
         let ctx = DecisionContext {
-            access,
+            org: access.org_id(),
             project: self.project,
             state: &self.state,
             now: self.now,
             policy: self.policy.clone(),
             principal: self.principal.clone(),
+            rights: &rights,
             gov: &gov,
+            plan: None,
         };
-        let decision = pipeline::decide_plan(&ctx, &self.steps).await;
-        Prepared { steps: self.steps, decision, principal: self.principal, policy: self.policy, gov }
+        let decision = pipeline::decide_plan(&ctx, &self.steps);
+        Prepared {
+            steps: self.steps,
+            decision,
+            principal: self.principal,
+            policy: self.policy,
+            gov,
+            rights,
+            state: self.state,
+            project: self.project,
+            now: self.now,
+        }
     }
 }
 
@@ -275,27 +309,18 @@ pub async fn simulate(
 ) -> Result<Prepared> {
     let inputs = inputs(app, access, project, steps, template, args).await?;
     let gov = load::snapshot(&app.db, Some(&app.kills), &inputs.request(access)).await?;
-    Ok(inputs.decide(access, gov).await)
+    Ok(inputs.decide(access, gov))
 }
 
-/// A rate-limit refusal known to hold now for one of the plan's steps.
+/// A rate-limit refusal the pipeline made earlier and that still holds for one of the plan's
+/// steps: its check, answered again as the pipeline answered it.
 fn certain_refusal(app: &AppState, access: &OrgAccess, inputs: &Inputs) -> Option<Error> {
-    for step in &inputs.steps {
-        for limit in
-            rate::applicable(&inputs.policy.effective, &step.action, access.org_id(), inputs.project, &inputs.principal)
-        {
-            if let Some((until, message)) = app.refusals.certain(&limit, &limit.key(Phase::Propose), inputs.now) {
-                let base = message.strip_prefix("rate limited: ").unwrap_or(&message);
-                let base = base.split("; retry after").next().unwrap_or(base);
-                let after = rate::retry_after_seconds(until, inputs.now);
-                return Some(Error::RateLimited {
-                    message: format!("{base}; retry after {after}s"),
-                    retry_after_seconds: after,
-                });
-            }
-        }
-    }
-    None
+    inputs.steps.iter().find_map(|step| {
+        rate::applicable(&inputs.policy.effective, &step.action, access.org_id(), inputs.project, &inputs.principal)
+            .iter()
+            .find_map(|limit| app.refusals.certain(limit, &limit.key(Phase::Propose), inputs.now))
+            .map(|check| pipeline::rate_limited(&check, inputs.now))
+    })
 }
 
 /// Every rate-limit hit a proposal records: one per limit for each step that will not be
@@ -395,20 +420,19 @@ pub async fn propose(
     let keys = load::rate_keys(&inputs.request(access));
     rate::lock(w.txn(), &keys).await?;
     let gov = load::snapshot(w.txn(), None, &inputs.request(access)).await?;
-    let prepared = inputs.decide(access, gov).await;
+    let prepared = inputs.decide(access, gov);
     if let Some(err) = prepared.decision.refusal(w.now()) {
         drop(w);
-        for (key, period, max, until) in prepared.decision.steps.iter().flat_map(|s| s.rate_refusals.iter()) {
-            app.refusals.remember(key, period, *max, *until, &err.to_string());
+        for (key, period, max, check) in prepared.decision.steps.iter().flat_map(|s| s.rate_refusals.iter()) {
+            app.refusals.remember(key, period, *max, check);
         }
         audit_refusal(app, access, project, &prepared.steps, &err).await;
         return Err(err);
     }
     rate::record(w.txn(), access.org_id(), &proposal_hits(access, &prepared, project), w.now()).await?;
-    let Prepared { steps, decision, principal: principal_value, policy, gov } = prepared;
-    let usage = gov.usage();
-    let title = if title.is_empty() { title_for(&steps) } else { title };
-    let hash = plan_hash(&steps, &decision);
+    let (steps, decision, policy) = (&prepared.steps, &prepared.decision, prepared.policy.clone());
+    let title = if title.is_empty() { title_for(steps) } else { title };
+    let hash = plan_hash(steps, decision);
     let now = w.now();
     let on_behalf_of = principal.on_behalf_of.iter().find(|a| a.kind == "user").map(|a| a.id.clone());
     let mut model = plan::ActiveModel {
@@ -420,8 +444,8 @@ pub async fn propose(
         verdict: Set(decision.verdict.as_str().into()),
         plan_hash: Set(hash.clone()),
         policy_version: Set(decision.policy_version.clone()),
-        steps: Set(canonical_json(&serde_json::to_value(&steps).map_err(Error::internal)?)),
-        preview: Set(canonical_json(&serde_json::to_value(&decision).map_err(Error::internal)?)),
+        steps: Set(canonical_json(&serde_json::to_value(steps).map_err(Error::internal)?)),
+        preview: Set(canonical_json(&serde_json::to_value(decision).map_err(Error::internal)?)),
         approval_stages: Set(canonical_json(&serde_json::to_value(&decision.approvals).map_err(Error::internal)?)),
         current_stage: Set(0),
         template: Set(input.template.clone()),
@@ -462,26 +486,13 @@ pub async fn propose(
         });
     }
     let (_, project_seq) = store::current_state_at(w.txn(), model.org_id, project).await?;
-    let rows: Vec<_> = steps
+    let ctx = prepared.context(model.org_id);
+    let plan_value = json!({"cost": decision.cost, "risk": decision.risk, "steps": steps.len()});
+    let rows = steps
         .iter()
         .zip(decision.steps.iter())
-        .map(|(step, d)| {
-            pipeline::decision_row(
-                model.org_id,
-                project,
-                Some(model.id),
-                "preview",
-                step,
-                d,
-                &principal_value,
-                &json!({"cost": decision.cost, "risk": decision.risk, "steps": steps.len()}),
-                project_seq,
-                &decision.policy_version,
-                now,
-                &usage,
-            )
-        })
-        .collect();
+        .map(|(step, d)| pipeline::decision_row(&ctx, Some(model.id), "preview", step, d, &plan_value, project_seq))
+        .collect::<Result<Vec<_>>>()?;
     praetor_entities::decision::Entity::insert_many(rows).exec_without_returning(w.txn()).await?;
     let mut view = crate::engine::reducer::PlanView::new(steps.len());
     if (input.run_when_approved || decision.auto_run) && decision.verdict == Verdict::Allowed {

@@ -358,26 +358,25 @@ pub async fn explain(
         now,
     };
     let gov = crate::governance::load::snapshot(&app.db, Some(&app.kills), &request).await?;
+    let rights = crate::governance::pipeline::Rights::of(access, project.id, steps);
     let ctx = crate::governance::pipeline::DecisionContext {
-        access,
+        org: access.org_id(),
         project: project.id,
         state: &state,
         now,
         policy: policy.clone(),
         principal: principal.clone(),
+        rights: &rights,
         gov: &gov,
+        plan: None,
     };
-    let decision = crate::governance::pipeline::decide_plan(&ctx, steps).await;
-    let plan = json!({"cost": decision.cost, "risk": decision.risk, "steps": 1});
-    let usage = gov.usage();
-    let traces = policy.effective.decide(&praetor_policy::DecisionInput {
-        action,
-        params: &step.params,
-        state: &state,
-        principal: &principal,
-        plan: &plan,
-        now,
-        usage: &usage,
+    let decision = crate::governance::pipeline::decide_plan(&ctx, steps);
+    // The rules consulted come from the same decision: nothing is evaluated twice.
+    let traces = decision.steps.first().and_then(|s| s.rules.clone()).unwrap_or_else(|| praetor_policy::Decision {
+        effect: praetor_policy::document::Effect::Allow,
+        approvals: Vec::new(),
+        reasons: Vec::new(),
+        decided_by: None,
     });
     let plan_checks = decision.checks.clone();
     let plan_approvals = decision.approvals.clone();
@@ -420,48 +419,36 @@ pub async fn impact(
         .limit(limit)
         .all(&app.db)
         .await?;
-    let seq_of = |d: &decision::Model| {
-        serde_json::from_str::<serde_json::Value>(&d.input)
-            .ok()
-            .and_then(|v| v.get("projectSeq").and_then(serde_json::Value::as_i64))
-            .unwrap_or(0)
-    };
-    let wanted: BTreeSet<i64> = rows.iter().map(seq_of).collect();
+    let seqs = rows.iter().map(crate::engine::replay::recorded_seq).collect::<Result<Vec<_>>>()?;
+    let wanted: BTreeSet<i64> = seqs.iter().flatten().copied().collect();
     let changes = match wanted.iter().max() {
         Some(max) => crate::engine::replay::project_changes(&app.db, access.org_id(), project, Some(*max)).await?,
         None => Vec::new(),
     };
-    let policy = policy.clone();
+    let policy = Arc::new(policy.clone());
     // Folding states and re-deciding is CPU work: off the async threads.
-    app.cpu.run(move || re_decide(&rows, &changes, &wanted, &policy, seq_of)).await?
+    app.cpu.run(move || re_decide(&rows, &seqs, &changes, &wanted, policy)).await?
 }
 
+/// Each recorded decision made again under `policy`: the same pipeline, the recorded inputs.
 fn re_decide(
     rows: &[praetor_entities::decision::Model],
+    seqs: &[Option<i64>],
     changes: &[praetor_entities::plan_event::Model],
     wanted: &BTreeSet<i64>,
-    policy: &crate::governance::policy::Loaded,
-    seq_of: impl Fn(&praetor_entities::decision::Model) -> i64,
+    policy: Arc<crate::governance::policy::Loaded>,
 ) -> Result<Impact> {
-    use crate::governance::pipeline::Verdict;
+    use crate::governance::pipeline::{Redecided, Verdict, redecide};
     let states = crate::engine::replay::states_at(changes, wanted);
     let mut out = Impact::default();
     let empty = crate::engine::state::empty();
-    for d in rows {
-        let input: serde_json::Value = serde_json::from_str(&d.input)
-            .map_err(|e| Error::internal(format!("decision {} has an unreadable input: {e}", d.id)))?;
-        let step = crate::engine::model::Step {
-            id: d.step_id.clone(),
-            action: d.action.clone(),
-            params: input.get("params").cloned().unwrap_or_else(|| json!({})),
-            when: None,
-            on_failure: Default::default(),
-        };
-        let state = states.get(&seq_of(d)).unwrap_or(&empty);
-        let again = crate::governance::pipeline::redecide_recorded(&step, d, policy, state);
+    for (d, seq) in rows.iter().zip(seqs) {
+        let Some(seq) = seq else { continue };
+        let state = states.get(seq).unwrap_or(&empty);
+        let Redecided::Again(again) = redecide(d, policy.clone(), state)? else { continue };
         out.checked += 1;
         let before = d.verdict.as_str();
-        match (before, again) {
+        match (before, again.verdict) {
             (b, Verdict::Denied) if b != "denied" => out.newly_denied += 1,
             (b, Verdict::Allowed) if b != "allowed" => out.newly_allowed += 1,
             ("allowed", Verdict::NeedsApproval) => out.newly_needing_approval += 1,

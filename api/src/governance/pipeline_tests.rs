@@ -1,0 +1,256 @@
+//! The decision pipeline on its own: no server, no database. Every verdict and reason code,
+//! the order of the checks, and a recorded decision made again byte for byte.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use chrono::{DateTime, Duration, TimeZone, Utc};
+use praetor_entities::{OrgId, ProjectId};
+use praetor_policy::decide::{Effective, Layer, Level};
+use praetor_policy::{CompileContext, PolicySet, Source};
+use serde_json::{Value, json};
+
+use super::pipeline::*;
+use super::policy::Loaded;
+use super::snapshot::{BudgetState, KillInfo, Phase, Snapshot};
+use crate::engine::model::Step;
+
+const POLICY: &str = r#"apiVersion: praetor.dev/v1
+kind: Policy
+metadata: { name: p, org: t }
+spec:
+  rules:
+    - name: frozen
+      actions: ["**"]
+      when: 'has(state.freeze) && state.freeze == true'
+      effect: deny
+      reason: frozen
+    - name: big-needs-approval
+      actions: ["state.increment"]
+      when: 'params.by > 10'
+      effect: require_approval
+      approvals:
+        - { group: leads, count: 1 }
+  limits:
+    - { name: sets, actions: ["state.set"], perMinute: 2 }
+  windows:
+    - { name: office, actions: ["state.delete"], days: [mon, tue, wed, thu, fri], from: "09:00", to: "17:00", timezone: UTC }
+---
+apiVersion: praetor.dev/v1
+kind: Action
+metadata: { name: deploy.app, org: t }
+spec:
+  params: { type: object, properties: { version: { type: integer } } }
+  handler: { builtin: state.set, with: { key: "app", value: "{{ params.version }}" } }
+  cost: 5
+"#;
+
+fn loaded() -> Arc<Loaded> {
+    let ctx = CompileContext { builtins: super::policy::builtins(), org: Some("t".into()), ..Default::default() };
+    let set = PolicySet::compile(&[Source::new("p.yaml", POLICY)], &ctx).expect("the test policy compiles");
+    let effective = Effective::new(vec![Layer { level: Level::Org, set: Arc::new(set), version: "org@1".into() }]);
+    Arc::new(Loaded { effective, label: "org@1".into() })
+}
+
+/// Tuesday 2026-11-24 10:00 UTC: inside the office window.
+fn tuesday() -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 11, 24, 10, 0, 0).single().expect("a valid time")
+}
+
+fn step(action: &str, params: Value) -> Step {
+    Step { id: "s1".into(), action: action.into(), params, when: None, on_failure: Default::default() }
+}
+
+struct World {
+    org: OrgId,
+    project: ProjectId,
+    state: Value,
+    now: DateTime<Utc>,
+    rights: Rights,
+    gov: Snapshot,
+    policy: Arc<Loaded>,
+}
+
+impl World {
+    fn new() -> Self {
+        Self {
+            org: OrgId::generate(),
+            project: ProjectId::generate(),
+            state: json!({}),
+            now: tuesday(),
+            rights: Rights::default(),
+            gov: Snapshot::empty(Phase::Propose),
+            policy: loaded(),
+        }
+    }
+
+    /// May invoke every action named.
+    fn may(mut self, actions: &[&str]) -> Self {
+        self.rights = Rights { invoke: actions.iter().map(|a| (a.to_string(), true)).collect() };
+        self
+    }
+
+    fn ctx(&self) -> DecisionContext<'_> {
+        DecisionContext {
+            org: self.org,
+            project: self.project,
+            state: &self.state,
+            now: self.now,
+            policy: self.policy.clone(),
+            principal: json!({"id": "usr_1", "kind": "user", "name": "bob@t", "groups": [], "chain": []}),
+            rights: &self.rights,
+            gov: &self.gov,
+            plan: None,
+        }
+    }
+
+    fn decide(&self, steps: &[Step]) -> PlanDecision {
+        decide_plan(&self.ctx(), steps)
+    }
+}
+
+fn codes(d: &StepDecision) -> Vec<(String, String)> {
+    d.checks.iter().map(|c| (c.name.clone(), c.code.clone())).collect()
+}
+
+#[test]
+fn an_allowed_step_passes_every_check_in_order() {
+    let w = World::new().may(&["state.set"]);
+    let d = w.decide(&[step("state.set", json!({"key": "a", "value": 1}))]);
+    assert_eq!(d.verdict, Verdict::Allowed);
+    let names: Vec<&str> = d.steps[0].checks.iter().map(|c| c.name.as_str()).collect();
+    assert_eq!(names, ["rbac", "params", "kill_switch", "window", "rate_limit", "policy"]);
+    assert!(d.steps[0].checks.iter().all(|c| c.code == "OK"));
+    assert_eq!(d.steps[0].state_diff.len(), 1, "the change is predicted");
+    assert!(d.reason_codes.is_empty());
+}
+
+#[test]
+fn each_refusal_has_its_code() {
+    let set = |params: Value| step("state.set", params);
+    // RBAC: no right to invoke.
+    let d = World::new().decide(&[set(json!({"key": "a", "value": 1}))]);
+    assert_eq!(d.verdict, Verdict::Denied);
+    assert!(codes(&d.steps[0]).contains(&("rbac".into(), "FORBIDDEN".into())));
+    // An unknown action, and parameters against the schema.
+    let w = World::new().may(&["nope.nope", "state.set"]);
+    let d = w.decide(&[step("nope.nope", json!({}))]);
+    assert_eq!(codes(&d.steps[0]).last(), Some(&("action".into(), "VALIDATION".into())));
+    let d = w.decide(&[set(json!({"value": 1}))]);
+    assert!(codes(&d.steps[0]).contains(&("params".into(), "VALIDATION".into())));
+    // A kill switch.
+    let mut w = World::new().may(&["state.set"]);
+    w.gov.kill = Some(KillInfo { scope: "project".into(), reason: "incident".into(), by: "carol".into(), at: None });
+    let d = w.decide(&[set(json!({"key": "a", "value": 1}))]);
+    assert!(codes(&d.steps[0]).contains(&("kill_switch".into(), "KILL_SWITCH".into())));
+    assert!(d.kill_switch.is_some());
+    // A closed window names the next opening.
+    let mut w = World::new().may(&["state.delete"]);
+    w.now = tuesday() + Duration::hours(10);
+    let d = w.decide(&[step("state.delete", json!({"key": "a"}))]);
+    let window = d.steps[0].checks.iter().find(|c| c.name == "window").expect("a window check");
+    assert_eq!(window.code, "OUTSIDE_WINDOW");
+    assert_eq!(window.retry_at, Some(tuesday() + Duration::hours(23)));
+    // A full rate limit: refused until the oldest hit leaves the window, said in absolute time.
+    let mut w = World::new().may(&["state.set"]);
+    let hits = vec![tuesday() - Duration::seconds(50), tuesday() - Duration::seconds(10)];
+    let limits = super::rate::applicable(&w.policy.effective, "state.set", w.org, w.project, &json!({}));
+    assert_eq!(limits.len(), 1);
+    w.gov.rates = BTreeMap::from([(limits[0].key(Phase::Propose), hits)]);
+    let d = w.decide(&[set(json!({"key": "a", "value": 1}))]);
+    let rate = d.steps[0].checks.iter().find(|c| c.name == "rate_limit").expect("a rate check");
+    assert_eq!(rate.code, "RATE_LIMITED");
+    assert_eq!(rate.retry_at, Some(tuesday() + Duration::seconds(10)));
+    assert!(rate.message.ends_with("room again at 2026-11-24T10:00:10Z"), "{}", rate.message);
+    assert_eq!(d.refusal(tuesday()).map(|e| e.code()), Some("RATE_LIMITED"));
+    // Policy: denied by a rule, and an approval asked by another.
+    let mut w = World::new().may(&["state.increment"]);
+    w.state = json!({"freeze": true});
+    let d = w.decide(&[step("state.increment", json!({"key": "n"}))]);
+    assert!(codes(&d.steps[0]).contains(&("policy".into(), "POLICY_DENIED".into())));
+    let w = World::new().may(&["state.increment"]);
+    let d = w.decide(&[step("state.increment", json!({"key": "n", "by": 20}))]);
+    assert_eq!(d.verdict, Verdict::NeedsApproval);
+    assert_eq!(d.approvals.len(), 1);
+    assert_eq!(d.approvals[0].groups, ["leads"]);
+    assert_eq!(d.reason_codes, ["APPROVAL_REQUIRED"]);
+}
+
+#[test]
+fn the_budget_is_the_plans_and_a_false_condition_skips_a_step() {
+    let mut w = World::new().may(&["state.set"]);
+    w.gov.budgets = vec![BudgetState {
+        level: "project".into(),
+        policy: "p".into(),
+        limit: 1.0,
+        unit: "credits".into(),
+        timezone: "UTC".into(),
+        day: "2026-11-24".into(),
+        spent: 1.0,
+        reserved: 0.0,
+        alert_at: vec![],
+        day_start: tuesday() - Duration::hours(10),
+        resets_at: tuesday() + Duration::hours(14),
+    }];
+    w = w.may(&["state.set", "deploy.app"]);
+    // Built-in actions cost nothing: even a spent budget lets them through.
+    let d = w.decide(&[step("state.set", json!({"key": "a", "value": 1}))]);
+    assert_eq!(d.checks.iter().map(|c| c.code.as_str()).collect::<Vec<_>>(), ["OK"]);
+    // A deploy costs 5: the plan does not fit, and the refusal carries the ledger.
+    let d = w.decide(&[step("deploy.app", json!({"version": 3}))]);
+    assert_eq!(d.verdict, Verdict::Denied);
+    assert_eq!(d.checks[0].code, "BUDGET_EXCEEDED");
+    let x = d.budget_exceeded.as_ref().expect("the budget refused");
+    assert_eq!((x.limit, x.spent, x.cost), (1.0, 1.0, 5.0));
+    assert_eq!(d.steps[0].state_diff[0].after, Some(json!(3)), "templated parameters are predicted");
+    // At execution the budget was reserved already: it is not checked again.
+    w.gov.phase = Phase::Execute;
+    assert_eq!(w.decide(&[step("deploy.app", json!({"version": 3}))]).verdict, Verdict::Allowed);
+    let w = World::new().may(&["state.set"]);
+    let skipped = Step { when: Some("params.value > 5".into()), ..step("state.set", json!({"key": "a", "value": 1})) };
+    let d = w.decide(&[skipped]);
+    assert!(d.steps[0].skipped);
+    assert_eq!(codes(&d.steps[0]), [("condition".to_string(), "SKIPPED".to_string())]);
+}
+
+#[test]
+fn a_recorded_decision_is_made_again_byte_for_byte() {
+    let mut w = World::new().may(&["state.set"]);
+    w.gov.phase = Phase::Execute;
+    let s = step("state.set", json!({"key": "a", "value": 1}));
+    let plan_value = json!({"cost": 0.0, "risk": "low", "steps": 1});
+    let ctx = DecisionContext { plan: Some(plan_value.clone()), ..w.ctx() };
+    let d = decide_plan(&ctx, std::slice::from_ref(&s));
+    let row = decision_row(&ctx, None, "execute", &s, &d.steps[0], &plan_value, 0).expect("a row");
+    let model = praetor_entities::decision::Model {
+        id: praetor_entities::DecisionId::generate(),
+        org_id: w.org,
+        project_id: w.project,
+        plan_id: None,
+        step_id: s.id.clone(),
+        action: s.action.clone(),
+        input: row.input.clone().unwrap(),
+        policy_version: "org@1".into(),
+        phase: "execute".into(),
+        verdict: row.verdict.clone().unwrap(),
+        reasons: row.reasons.clone().unwrap(),
+        decided_at: w.now,
+    };
+    let Redecided::Again(again) = redecide(&model, w.policy.clone(), &w.state).expect("redecided") else {
+        panic!("a decision recorded with its inputs can be made again");
+    };
+    assert_eq!(again.verdict.as_str(), model.verdict);
+    assert_eq!(recorded_checks(&again).unwrap(), model.reasons);
+    // A kill switch edited into the record changes the decision: replay would report it.
+    let mut input: Value = serde_json::from_str(&model.input).unwrap();
+    input["snapshot"]["kill"] = json!({"scope": "org", "reason": "x", "by": "y", "at": null});
+    let edited = praetor_entities::decision::Model { input: input.to_string(), ..model.clone() };
+    let Redecided::Again(changed) = redecide(&edited, w.policy.clone(), &w.state).unwrap() else { panic!() };
+    assert_eq!(changed.verdict, Verdict::Denied);
+    // A record that does not parse is an error, never a default.
+    let corrupt = praetor_entities::decision::Model { input: "{".into(), ..model.clone() };
+    assert_eq!(redecide(&corrupt, w.policy.clone(), &w.state).err().map(|e| e.code()), Some("INTERNAL"));
+    // One made before decisions carried their inputs cannot be made again, and says so.
+    let old = praetor_entities::decision::Model { input: json!({"params": {}}).to_string(), ..model };
+    assert!(matches!(redecide(&old, w.policy.clone(), &w.state).unwrap(), Redecided::Unrecorded));
+}
