@@ -1,7 +1,8 @@
 //! CEL conditions and templates, bounded.
 //!
 //! The `cel` crate has no cost limit of its own, so bounds are enforced here, before and
-//! around evaluation: expressions are capped in length and nesting, at most one level of
+//! around evaluation: expressions are capped in length, nesting and chained operators (a chain
+//! nests the parse tree as deeply as brackets, and parsing recurses per level), at most one level of
 //! comprehension (`all`, `exists`, `map`, `filter`) is allowed so evaluation is linear in its
 //! inputs, and inputs come from documents that are themselves size-capped. Programs are
 //! compiled once (per policy set) and shared. An evaluation error is returned as an error value:
@@ -18,6 +19,8 @@ use serde_json::Value;
 pub const MAX_EXPR_CHARS: usize = 4096;
 pub const MAX_NESTING: usize = 32;
 pub const MAX_COMPREHENSIONS: usize = 4;
+/// Operators and member accesses (`a.b`, `x.size()`) in one expression.
+pub const MAX_OPERATORS: usize = 100;
 
 /// The variables a condition may use.
 pub const VARIABLES: &[&str] = &["params", "state", "principal", "plan", "now", "usage"];
@@ -39,12 +42,19 @@ impl std::fmt::Debug for Compiled {
     }
 }
 
-fn nesting(src: &str) -> usize {
+/// How deep `src` nests brackets, and how many operators and member accesses it chains
+/// outside string literals. The parser and the evaluator recurse once per level of the parse
+/// tree, and a chain (`1+1+…`, `a.b.c…`, `x.size().size()…`) nests it as deeply as brackets do:
+/// both are capped, so no expression can overflow a thread's stack.
+fn shape(src: &str) -> (usize, usize) {
     let mut depth = 0usize;
     let mut max = 0usize;
+    let mut operators = 0usize;
     let mut in_str: Option<char> = None;
     let mut escaped = false;
-    for c in src.chars() {
+    let mut word = String::new();
+    let mut chars = src.chars().peekable();
+    while let Some(c) = chars.next() {
         if let Some(q) = in_str {
             if escaped {
                 escaped = false;
@@ -55,6 +65,14 @@ fn nesting(src: &str) -> usize {
             }
             continue;
         }
+        if c.is_alphanumeric() || c == '_' {
+            word.push(c);
+            continue;
+        }
+        if word == "in" {
+            operators += 1;
+        }
+        word.clear();
         match c {
             '"' | '\'' => in_str = Some(c),
             '(' | '[' | '{' => {
@@ -62,10 +80,21 @@ fn nesting(src: &str) -> usize {
                 max = max.max(depth);
             }
             ')' | ']' | '}' => depth = depth.saturating_sub(1),
+            '.' | '+' | '-' | '*' | '/' | '%' | '?' | '!' | '<' | '>' => operators += 1,
+            '=' | '&' | '|' => {
+                // `==`, `&&`, `||` are one operator each.
+                if chars.peek() == Some(&c) {
+                    chars.next();
+                }
+                operators += 1;
+            }
             _ => {}
         }
     }
-    max
+    if word == "in" {
+        operators += 1;
+    }
+    (max, operators)
 }
 
 /// Compiles `src`, refusing what could make evaluation unbounded.
@@ -74,8 +103,14 @@ pub fn compile(src: &str) -> Result<Compiled, String> {
     if chars > MAX_EXPR_CHARS {
         return Err(format!("the expression has {chars} characters; the limit is {MAX_EXPR_CHARS}"));
     }
-    if nesting(src) > MAX_NESTING {
+    let (nesting, operators) = shape(src);
+    if nesting > MAX_NESTING {
         return Err(format!("the expression nests deeper than {MAX_NESTING} levels"));
+    }
+    if operators > MAX_OPERATORS {
+        return Err(format!(
+            "the expression chains {operators} operators and member accesses; the limit is {MAX_OPERATORS}"
+        ));
     }
     let program =
         Program::compile(src).map_err(|e| e.to_string().lines().next().unwrap_or("does not parse").to_string())?;

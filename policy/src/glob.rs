@@ -1,35 +1,60 @@
 //! Action-name globs: `*` matches within one dotted segment, `**` matches anything.
 
 /// Whether `name` matches `pattern`.
+///
+/// Dynamic programming over (pattern token, name position): the work is the product of the
+/// two lengths, whatever the stars. (Backtracking, which tries every split of the name for
+/// every star, grows like the name's length to the power of the number of stars.)
 pub fn matches(pattern: &str, name: &str) -> bool {
-    fn rec(p: &[u8], n: &[u8]) -> bool {
-        match p.first() {
-            None => n.is_empty(),
-            Some(b'*') if p.get(1) == Some(&b'*') => {
-                let rest = &p[2..];
-                (0..=n.len()).any(|i| rec(rest, &n[i..]))
-            }
-            Some(b'*') => {
-                let rest = &p[1..];
-                let mut i = 0;
-                loop {
-                    if rec(rest, &n[i..]) {
-                        return true;
-                    }
-                    if i >= n.len() || n[i] == b'.' {
-                        return false;
-                    }
-                    i += 1;
-                }
-            }
-            Some(c) => n.first() == Some(c) && rec(&p[1..], &n[1..]),
-        }
+    #[derive(Clone, Copy)]
+    enum Token {
+        Byte(u8),
+        /// `*`: any run of characters within one segment.
+        Star,
+        /// `**`: any run of characters, dots included.
+        AnyStar,
     }
-    // Patterns are short (validated names); the recursion is bounded by their length.
     if pattern.len() > 200 || name.len() > 200 {
         return false;
     }
-    rec(pattern.as_bytes(), name.as_bytes())
+    if !pattern.contains('*') {
+        return pattern == name;
+    }
+    let mut tokens = Vec::with_capacity(pattern.len());
+    let p = pattern.as_bytes();
+    let mut i = 0;
+    while i < p.len() {
+        match (p[i], p.get(i + 1)) {
+            (b'*', Some(b'*')) => {
+                tokens.push(Token::AnyStar);
+                i += 2;
+            }
+            (b'*', _) => {
+                tokens.push(Token::Star);
+                i += 1;
+            }
+            (b, _) => {
+                tokens.push(Token::Byte(b));
+                i += 1;
+            }
+        }
+    }
+    let n = name.as_bytes();
+    // `after[j]`: the tokens after the current one match `n[j..]`.
+    let mut after = vec![false; n.len() + 1];
+    after[n.len()] = true;
+    let mut here = vec![false; n.len() + 1];
+    for token in tokens.iter().rev() {
+        for j in (0..=n.len()).rev() {
+            here[j] = match token {
+                Token::Byte(b) => j < n.len() && n[j] == *b && after[j + 1],
+                Token::Star => after[j] || (j < n.len() && n[j] != b'.' && here[j + 1]),
+                Token::AnyStar => after[j] || (j < n.len() && here[j + 1]),
+            };
+        }
+        std::mem::swap(&mut after, &mut here);
+    }
+    after[0]
 }
 
 pub fn is_glob(pattern: &str) -> bool {

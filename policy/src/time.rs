@@ -18,10 +18,12 @@ pub fn parse_hhmm(s: &str) -> Result<NaiveTime, String> {
 pub fn parse_duration(s: &str) -> Result<Duration, String> {
     let bad = || format!("`{s}` is not a duration such as 30m, 24h or 7d");
     let s = s.trim();
-    if s.len() < 2 {
+    // The unit is the last character, whatever its width in bytes.
+    let Some(last) = s.chars().last() else { return Err(bad()) };
+    let (n, unit) = s.split_at(s.len() - last.len_utf8());
+    if n.is_empty() {
         return Err(bad());
     }
-    let (n, unit) = s.split_at(s.len() - 1);
     let n: i64 = n.parse().map_err(|_| bad())?;
     if n <= 0 || n > 100_000 {
         return Err(bad());
