@@ -104,6 +104,14 @@ impl Error {
     }
 }
 
+/// Reads JSON that Praetor stored. A stored value that does not parse is corrupt: an internal
+/// error naming what it was (logged with the caller's location), never a default value that
+/// would quietly change what the data says.
+#[track_caller]
+pub fn stored<T: serde::de::DeserializeOwned>(what: impl std::fmt::Display, text: &str) -> Result<T> {
+    serde_json::from_str(text).map_err(|e| Error::internal(format!("{what} is unreadable: {e}")))
+}
+
 /// Maps a database error, giving a unique-constraint conflict the caller's explanation
 /// (`project.insert(…).await.map_err(conflict_means("a project with this slug exists"))`).
 #[track_caller]

@@ -302,3 +302,41 @@ async fn replay_makes_every_recorded_decision_again_from_its_recorded_inputs() {
     // The StepStarted event of the step names where.
     assert_eq!(r["replayPlan"]["divergedAt"], 4, "{r:#}");
 }
+
+#[tokio::test]
+async fn corrupt_stored_json_is_an_error_with_a_code_never_a_default() {
+    let app = spawn_app().await;
+    app.project("web").await;
+    let plan = propose(
+        &app,
+        &app.admin_key,
+        "web",
+        json!([{"action": "state.set", "params": {"key": "k", "value": 1}}]),
+        json!({}),
+    )
+    .await;
+    let id = plan["id"].as_str().unwrap().to_string();
+    let db = &app.app.db;
+    let uuid = id.trim_start_matches("pln_");
+    let lit = if is_postgres() { format!("'{uuid}'::uuid") } else { format!("X'{uuid}'") };
+    db.execute_raw(Statement::from_string(
+        db.get_database_backend(),
+        format!("UPDATE plan_events SET data = '{{not json' WHERE plan_id = {lit} AND seq = 1"),
+    ))
+    .await
+    .unwrap();
+    let q = "query($id: ID!) { plan(id: $id) { events { edges { node { seq kind data } } } } }";
+    let r = app.gql(Some(&app.admin_key), q, json!({"id": id})).await;
+    assert_eq!(code(&r), "INTERNAL", "{r:#}");
+    // The detail stays in the server log; the client sees a request id.
+    assert!(r["errors"][0]["message"].as_str().unwrap().contains("request id"), "{r:#}");
+    // What is still readable reads as before.
+    let fine = app
+        .gql(
+            Some(&app.admin_key),
+            "query($id: ID!) { plan(id: $id) { events { edges { node { seq kind } } } } }",
+            json!({"id": id}),
+        )
+        .await;
+    assert_eq!(ok(fine)["plan"]["events"]["edges"][0]["node"]["kind"], "Proposed");
+}

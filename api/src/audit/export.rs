@@ -9,20 +9,24 @@ use serde_json::{Value, json};
 
 use crate::error::{Error, Result};
 
-pub fn entry_json(e: &audit_event::Model) -> Value {
-    json!({
+/// One entry as exported. Its actor and payload are the canonical JSON that was hashed; one
+/// that does not parse is an error naming the entry.
+pub fn entry_json(e: &audit_event::Model) -> crate::error::Result<Value> {
+    let actor: Value = crate::error::stored(format_args!("the actor of audit entry {}", e.seq), &e.actor)?;
+    let payload: Value = crate::error::stored(format_args!("the payload of audit entry {}", e.seq), &e.payload)?;
+    Ok(json!({
         "id": e.id.to_string(),
         "org_id": e.org_id.to_string(),
         "seq": e.seq,
         "occurred_at": e.occurred_at.to_rfc3339_opts(chrono::SecondsFormat::Micros, true),
         "request_id": e.request_id,
-        "actor": serde_json::from_str::<Value>(&e.actor).unwrap_or(Value::Null),
+        "actor": actor,
         "kind": e.kind,
         "subject": e.subject,
-        "payload": serde_json::from_str::<Value>(&e.payload).unwrap_or(Value::Null),
+        "payload": payload,
         "prev_hash": e.prev_hash,
         "hash": e.hash,
-    })
+    }))
 }
 
 /// Writes `org`'s entries to `out`, returning how many were written.
@@ -40,7 +44,8 @@ pub async fn export_org<C: ConnectionTrait>(db: &C, org: OrgId, out: &mut dyn Wr
             break;
         }
         for e in &page {
-            writeln!(out, "{}", entry_json(e)).map_err(|err| Error::internal(format!("export write failed: {err}")))?;
+            writeln!(out, "{}", entry_json(e)?)
+                .map_err(|err| Error::internal(format!("export write failed: {err}")))?;
             after = e.seq;
             count += 1;
         }

@@ -115,7 +115,7 @@ async fn anchored_events<C: ConnectionTrait>(
     let mut plans: Vec<PlanId> = page
         .iter()
         .filter(|e| e.kind.starts_with("plan."))
-        .filter_map(|e| anchor_of(e).map(|(plan, _, _)| plan))
+        .filter_map(|e| anchor_of(e).ok().flatten().map(|(plan, _, _)| plan))
         .collect();
     plans.sort();
     plans.dedup();
@@ -137,15 +137,20 @@ async fn anchored_events<C: ConnectionTrait>(
     Ok(found)
 }
 
-/// The plan event a `plan.*` entry anchors: (plan, seq, the anchored copy).
-fn anchor_of(entry: &audit_event::Model) -> Option<(PlanId, i64, Value)> {
+/// The plan event a `plan.*` entry anchors: (plan, seq, the anchored copy), if it anchors one.
+/// A payload that is not JSON is itself a problem.
+fn anchor_of(entry: &audit_event::Model) -> Result<Option<(PlanId, i64, Value)>, String> {
     if !entry.kind.starts_with("plan.") {
-        return None;
+        return Ok(None);
     }
-    let payload: Value = serde_json::from_str(&entry.payload).ok()?;
-    let plan = payload.get("plan")?.as_str()?.parse::<PlanId>().ok()?;
-    let seq = payload.get("seq")?.as_i64()?;
-    Some((plan, seq, payload.get("event").cloned().unwrap_or(Value::Null)))
+    let payload: Value =
+        serde_json::from_str(&entry.payload).map_err(|e| format!("its payload is not JSON (edited): {e}"))?;
+    let anchored = || {
+        let plan = payload.get("plan")?.as_str()?.parse::<PlanId>().ok()?;
+        let seq = payload.get("seq")?.as_i64()?;
+        Some((plan, seq, payload.get("event").cloned().unwrap_or(Value::Null)))
+    };
+    Ok(anchored())
 }
 
 /// Checks one page in order after `from`: sequence, link, hash, anchored plan event. Returns
@@ -184,7 +189,11 @@ fn check_page(
 /// Plan events are anchored in the chain: every one was written with an audit entry carrying
 /// a copy of it. An event edited afterwards no longer matches its entry.
 fn anchor_problem(entry: &audit_event::Model, anchored: &HashMap<(PlanId, i64), String>) -> Option<String> {
-    let (plan, seq, copy) = anchor_of(entry)?;
+    let (plan, seq, copy) = match anchor_of(entry) {
+        Err(problem) => return Some(problem),
+        Ok(None) => return None,
+        Ok(Some(anchor)) => anchor,
+    };
     match anchored.get(&(plan, seq)) {
         None => Some(format!("event {seq} of plan {plan} is missing from the plan's log")),
         Some(data) => match serde_json::from_str::<Value>(data) {

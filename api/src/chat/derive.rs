@@ -11,7 +11,12 @@ use crate::engine::model::{PlanEvent, PlanStatus, Step};
 
 /// What the session shows for `event`, which left the plan in `status`. State changes are left
 /// out: the step's own progress says the same thing.
-pub fn echo(plan: &plan::Model, steps: &[Step], event: &PlanEvent, status: PlanStatus) -> Option<ChatEventData> {
+pub fn echo(
+    plan: &plan::Model,
+    steps: &[Step],
+    event: &PlanEvent,
+    status: PlanStatus,
+) -> crate::error::Result<Option<ChatEventData>> {
     let plan_id = plan.id;
     let action = |index: usize| steps.get(index).map(|s| s.action.clone()).unwrap_or_default();
     let progress =
@@ -34,17 +39,22 @@ pub fn echo(plan: &plan::Model, steps: &[Step], event: &PlanEvent, status: PlanS
         by,
         message,
     };
-    Some(match event {
-        PlanEvent::Proposed { plan_hash, verdict, .. } => ChatEventData::PlanProposed {
+    if let PlanEvent::Proposed { plan_hash, verdict, .. } = event {
+        let stored =
+            |what: &str, text: &str| crate::error::stored::<Value>(format_args!("the {what} of plan {plan_id}"), text);
+        return Ok(Some(ChatEventData::PlanProposed {
             plan_id,
             title: plan.title.clone(),
             plan_hash: plan_hash.clone(),
             status: status.as_str().to_string(),
             verdict: verdict.clone(),
-            proposer: serde_json::from_str(&plan.proposer).unwrap_or_default(),
-            steps: serde_json::from_str(&plan.steps).unwrap_or(Value::Null),
-            preview: serde_json::from_str(&plan.preview).unwrap_or(Value::Null),
-        },
+            proposer: crate::error::stored(format_args!("the proposer of plan {plan_id}"), &plan.proposer)?,
+            steps: stored("steps", &plan.steps)?,
+            preview: stored("preview", &plan.preview)?,
+        }));
+    }
+    Ok(Some(match event {
+        PlanEvent::Proposed { .. } => return Ok(None),
         PlanEvent::ApprovalRequested { stage, name, groups, count } => ChatEventData::ApprovalRequested {
             plan_id,
             stage: *stage,
@@ -105,8 +115,8 @@ pub fn echo(plan: &plan::Model, steps: &[Step], event: &PlanEvent, status: PlanS
         PlanEvent::StageSatisfied { stage } => {
             plan_status("StageSatisfied", None, format!("approval stage {} is complete", stage + 1))
         }
-        PlanEvent::StateChanged { .. } => return None,
-    })
+        PlanEvent::StateChanged { .. } => return Ok(None),
+    }))
 }
 
 fn finished(plan_id: praetor_entities::PlanId, status: PlanStatus, error: Option<String>) -> ChatEventData {
@@ -178,7 +188,7 @@ mod tests {
             policy_version: "v".into(),
             steps: 2,
         };
-        match echo(&p, &steps, &proposed, PlanStatus::Approved) {
+        match echo(&p, &steps, &proposed, PlanStatus::Approved).unwrap() {
             Some(ChatEventData::PlanProposed { plan_id, status, proposer, preview, steps, .. }) => {
                 assert_eq!((plan_id, status.as_str()), (p.id, "approved"));
                 assert_eq!(proposer[1].kind, "agent");
@@ -190,7 +200,7 @@ mod tests {
         let failed =
             PlanEvent::StepFailed { index: 0, step: "one".into(), attempt: 2, error: "boom".into(), retry_at: None };
         assert_eq!(
-            echo(&p, &steps, &failed, PlanStatus::Running),
+            echo(&p, &steps, &failed, PlanStatus::Running).unwrap(),
             Some(ChatEventData::StepProgress {
                 plan_id: p.id,
                 index: 0,
@@ -210,19 +220,19 @@ mod tests {
             retry_at: Some(chrono::DateTime::UNIX_EPOCH),
         };
         assert!(
-            matches!(echo(&p, &steps, &retry, PlanStatus::Running), Some(ChatEventData::StepProgress { status, .. }) if status == "retrying")
+            matches!(echo(&p, &steps, &retry, PlanStatus::Running).unwrap(), Some(ChatEventData::StepProgress { status, .. }) if status == "retrying")
         );
         let state = PlanEvent::StateChanged { index: 0, step: "one".into(), ops: vec![], state_hash: "x".into() };
-        assert_eq!(echo(&p, &steps, &state, PlanStatus::Running), None);
+        assert_eq!(echo(&p, &steps, &state, PlanStatus::Running).unwrap(), None);
         let done = PlanEvent::Succeeded { state_hash: "x".into(), project_seq: 1 };
         assert_eq!(
-            echo(&p, &steps, &done, PlanStatus::Succeeded),
+            echo(&p, &steps, &done, PlanStatus::Succeeded).unwrap(),
             Some(ChatEventData::PlanFinished { plan_id: p.id, status: "succeeded".into(), error: None })
         );
         let by = ActorRef { kind: "user".into(), id: "usr_2".into(), name: "carol".into() };
         let rejected =
             PlanEvent::Rejected { by: Some(by), reason: "rejected by an approver".into(), comment: "not today".into() };
-        match echo(&p, &steps, &rejected, PlanStatus::Rejected) {
+        match echo(&p, &steps, &rejected, PlanStatus::Rejected).unwrap() {
             Some(ChatEventData::PlanFinished { error: Some(e), status, .. }) => {
                 assert_eq!(status, "rejected");
                 assert!(e.contains("carol") && e.contains("not today"), "{e}");

@@ -31,8 +31,11 @@ use crate::services::{agents, plans};
 /// Who takes part in the project's chat, with their planner kinds, and the strategy.
 pub async fn participants(turn: &Turn<'_>) -> Result<(Vec<(AgentIdentity, String)>, Strategy)> {
     let (rows, strategy) = agents::of_project(turn.app, turn.access, turn.session.project_id).await?;
-    let enabled: Vec<(AgentIdentity, String)> =
-        rows.iter().filter(|a| a.enabled).map(|a| (agents::identity(a), a.planner.clone())).collect();
+    let enabled: Vec<(AgentIdentity, String)> = rows
+        .iter()
+        .filter(|a| a.enabled)
+        .map(|a| Ok((agents::identity(a)?, a.planner.clone())))
+        .collect::<Result<_>>()?;
     if enabled.is_empty() {
         return Ok((vec![(agents::builtin(turn.access.org_id()), "alias".into())], Strategy::FirstValid));
     }
@@ -336,6 +339,7 @@ fn candidate(r: &ProposalRecord) -> Option<Candidate> {
         verdict: planner_verdict(verdict),
         approvals: r.approvals,
         cost: r.cost,
+        // An unknown risk is taken as the worst.
         risk: serde_json::from_value(Value::String(r.risk.clone())).unwrap_or(Risk::Critical),
         blast_radius: BlastRadius { state_keys: r.blast.state_keys, external_calls: r.blast.external_calls },
     })

@@ -93,9 +93,12 @@ async fn respond_in_turn(app: &Arc<AppState>, access: &OrgAccess, session: ChatS
     let (app, access) = (app.clone(), access.clone());
     let lock = app.chat.turn_lock(session);
     let _in_order = lock.lock().await;
-    let reply = match load(&app, &access, session).await {
-        Ok(row) => {
-            let memory = serde_json::from_str(&row.memory).unwrap_or_default();
+    let loaded = load(&app, &access, session).await.and_then(|row| {
+        let memory = crate::error::stored(format_args!("the memory of chat session {}", row.id), &row.memory)?;
+        Ok((row, memory))
+    });
+    let reply = match loaded {
+        Ok((row, memory)) => {
             let mut turn = Turn { app: &app, access: &access, session: row, seq, text, memory };
             match answer(&mut turn).await {
                 Ok(r) => r,

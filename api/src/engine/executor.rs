@@ -41,10 +41,11 @@ pub enum JobResult {
 
 /// The actor recorded for what the engine does on a plan's behalf: the proposer's chain, then
 /// the engine itself.
-fn engine_actor(plan: &plan::Model) -> Vec<ActorRef> {
-    let mut chain: Vec<ActorRef> = serde_json::from_str(&plan.proposer).unwrap_or_default();
+fn engine_actor(plan: &plan::Model) -> Result<Vec<ActorRef>> {
+    let mut chain: Vec<ActorRef> =
+        crate::error::stored(format_args!("the proposer of plan {}", plan.id), &plan.proposer)?;
     chain.push(ActorRef { kind: "system".into(), id: "engine".into(), name: "praetor engine".into() });
-    chain
+    Ok(chain)
 }
 
 /// Runs (or resumes) the plan of `job` until it finishes, waits, or must come back later.
@@ -182,7 +183,7 @@ impl<'a> Run<'a> {
         }
         let events = std::mem::take(&mut self.pending);
         let decisions = std::mem::take(&mut self.decisions);
-        let mut w = self.app.write(engine_actor(&self.plan)).await?;
+        let mut w = self.app.write(engine_actor(&self.plan)?).await?;
         let fresh = plan::Entity::find_in_org(self.plan.org_id)
             .filter(plan::Column::Id.eq(self.plan.id))
             .lock_exclusive()

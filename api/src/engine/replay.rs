@@ -261,13 +261,13 @@ async fn replay_plan_with<C: ConnectionTrait>(
     let wanted: std::collections::BTreeSet<i64> = seqs.iter().flatten().copied().collect();
     let states = match (changes, wanted.iter().max()) {
         (_, None) => HashMap::new(),
-        (Some(all), Some(_)) => states_at(all, &wanted),
+        (Some(all), Some(_)) => states_at(all, &wanted)?,
         (None, Some(max)) => {
             let changes = project_changes(db, plan.org_id, plan.project_id, Some(*max)).await?;
             let wanted = wanted.clone();
             tokio::task::spawn_blocking(move || states_at(&changes, &wanted))
                 .await
-                .map_err(|e| Error::internal(format!("replay fold task: {e}")))?
+                .map_err(|e| Error::internal(format!("replay fold task: {e}")))??
         }
     };
     let mut checked = 0;
@@ -317,23 +317,36 @@ pub fn recorded_seq(d: &decision::Model) -> Result<Option<i64>> {
     Ok(Some(r.project_seq))
 }
 
-/// The project state after each of the `wanted` numbers of changes (0 is the empty state).
-pub fn states_at(changes: &[plan_event::Model], wanted: &std::collections::BTreeSet<i64>) -> HashMap<i64, Value> {
+/// The project state after each of the `wanted` numbers of changes (0 is the empty state). A
+/// change that does not parse, or is not a state change, is an error.
+pub fn states_at(
+    changes: &[plan_event::Model],
+    wanted: &std::collections::BTreeSet<i64>,
+) -> Result<HashMap<i64, Value>> {
     let mut out = HashMap::new();
     let mut s = state::empty();
     if wanted.contains(&0) {
         out.insert(0, s.clone());
     }
-    for (i, row) in changes.iter().enumerate() {
-        if let Ok(PlanEvent::StateChanged { ops, .. }) = serde_json::from_str::<PlanEvent>(&row.data) {
-            state::apply(&mut s, &ops);
+    // Only as far as the last state wanted: later changes are not read.
+    let needed = wanted.iter().max().map_or(0, |m| (*m).max(0) as usize);
+    for (i, row) in changes.iter().take(needed).enumerate() {
+        match crate::error::stored(format_args!("event {} of plan {}", row.seq, row.plan_id), &row.data)? {
+            PlanEvent::StateChanged { ops, .. } => state::apply(&mut s, &ops),
+            other => {
+                return Err(Error::internal(format!(
+                    "state change {} of the project is a {} event",
+                    i + 1,
+                    other.kind()
+                )));
+            }
         }
         let n = i as i64 + 1;
         if wanted.contains(&n) {
             out.insert(n, s.clone());
         }
     }
-    out
+    Ok(out)
 }
 
 /// Replays every state change of a project from empty state and compares the result with the

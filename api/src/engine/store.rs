@@ -146,7 +146,7 @@ pub async fn append(
     for event in events {
         reducer::apply(view, &event).map_err(|why| Error::Conflict(format!("plan {}: {why}", plan.id)))?;
         if let Some(steps) = &chat_steps {
-            chat.extend(crate::chat::derive::echo(plan, steps, &event, view.status));
+            chat.extend(crate::chat::derive::echo(plan, steps, &event, view.status)?);
             chat.extend(crate::chat::derive::posted(plan, steps, &event));
         }
         let mut project_seq = None;

@@ -399,7 +399,7 @@ async fn update<C: ConnectionTrait>(
     spec: Option<&Spec>,
     now: DateTime<Utc>,
 ) -> Result<Vec<Crossing>> {
-    let mut raised: Vec<f64> = serde_json::from_str(&r.alerts).unwrap_or_default();
+    let mut raised: Vec<f64> = crate::error::stored("the alerts of a budget ledger", &r.alerts)?;
     let mut crossed = Vec::new();
     if let Some(spec) = spec {
         for t in &spec.alert_at {

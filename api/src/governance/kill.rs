@@ -27,14 +27,14 @@ pub fn scope_key(org: Option<OrgId>, project: Option<ProjectId>) -> String {
     }
 }
 
-fn info(row: &kill_switch::Model) -> KillInfo {
-    let chain: Vec<ActorRef> = serde_json::from_str(&row.actor).unwrap_or_default();
-    KillInfo {
+fn info(row: &kill_switch::Model) -> Result<KillInfo> {
+    let chain: Vec<ActorRef> = crate::error::stored("the actor of a kill switch", &row.actor)?;
+    Ok(KillInfo {
         scope: row.scope.clone(),
         reason: row.reason.clone(),
         by: chain.last().map(|a| a.name.clone()).unwrap_or_else(|| "unknown".into()),
         at: row.engaged_at,
-    }
+    })
 }
 
 /// The engaged switch that covers `project` (or the organization), broadest first: the
@@ -54,7 +54,7 @@ pub async fn in_force<C: ConnectionTrait>(db: &C, org: OrgId, project: Option<Pr
         "org" => 1,
         _ => 2,
     };
-    Ok(rows.iter().min_by_key(|r| rank(&r.scope)).map(info))
+    rows.iter().min_by_key(|r| rank(&r.scope)).map(info).transpose()
 }
 
 /// When an answer was read, and the answer.

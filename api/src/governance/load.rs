@@ -66,13 +66,16 @@ pub async fn snapshot<C: ConnectionTrait>(db: &C, kills: Option<&kill::Cache>, f
         if unattended && f.effective.autonomy_configured() {
             state.plans_this_hour = since(hour_ago).filter(plan::Column::Unattended.eq(true)).count(db).await? as u32;
             let p = project::Entity::find_in_org(f.org).filter(project::Column::Id.eq(f.project)).one(db).await?;
-            state.paused = p.and_then(|p| p.autonomy_paused_at.and(p.autonomy_pause)).map(|raw| {
-                let v: Value = serde_json::from_str(&raw).unwrap_or(Value::Null);
-                (
-                    v.get("by").and_then(Value::as_str).unwrap_or("an approver").to_string(),
-                    v.get("reason").and_then(Value::as_str).unwrap_or("").to_string(),
-                )
-            });
+            state.paused = match p.and_then(|p| p.autonomy_paused_at.and(p.autonomy_pause)) {
+                None => None,
+                Some(raw) => {
+                    let v: Value = crate::error::stored("a project's autonomy pause", &raw)?;
+                    Some((
+                        v.get("by").and_then(Value::as_str).unwrap_or("an approver").to_string(),
+                        v.get("reason").and_then(Value::as_str).unwrap_or("").to_string(),
+                    ))
+                }
+            };
         }
         snap.autonomy = state;
     }

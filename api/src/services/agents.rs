@@ -28,12 +28,12 @@ pub fn builtin(org: OrgId) -> AgentIdentity {
     AgentIdentity { id: None, org_id: org, name: BUILTIN_NAME.into(), role: vec!["**".into()] }
 }
 
-pub fn identity(a: &agent::Model) -> AgentIdentity {
-    AgentIdentity { id: Some(a.id), org_id: a.org_id, name: a.name.clone(), role: role_of(a) }
+pub fn identity(a: &agent::Model) -> Result<AgentIdentity> {
+    Ok(AgentIdentity { id: Some(a.id), org_id: a.org_id, name: a.name.clone(), role: role_of(a)? })
 }
 
-pub fn role_of(a: &agent::Model) -> Vec<String> {
-    serde_json::from_str(&a.role).unwrap_or_default()
+pub fn role_of(a: &agent::Model) -> Result<Vec<String>> {
+    crate::error::stored(format_args!("the role of agent {}", a.id), &a.role)
 }
 
 /// The stored and shown form of a strategy: `first-valid`, `consensus:2`, …
@@ -158,7 +158,7 @@ pub async fn update(app: &AppState, access: &OrgAccess, id: AgentId, patch: Agen
         Entry::new(
             "agent.updated",
             a.id,
-            json!({"name": a.name, "planner": a.planner, "role": role_of(&a), "enabled": a.enabled}),
+            json!({"name": a.name, "planner": a.planner, "role": role_of(&a)?, "enabled": a.enabled}),
         ),
     )
     .await?;
@@ -286,7 +286,7 @@ pub async fn proposer_access(app: &AppState, plan: &plan::Model) -> Result<Optio
     let Some(agent) = plan.proposer_subject.strip_prefix("agent:") else {
         return enter(plan.proposer_subject.clone()).await;
     };
-    let chain: Vec<ActorRef> = serde_json::from_str(&plan.proposer).unwrap_or_default();
+    let chain: Vec<ActorRef> = crate::error::stored(format_args!("the proposer of plan {}", plan.id), &plan.proposer)?;
     let head = match chain.first() {
         Some(a) if a.kind == "user" => a.id.parse::<UserId>().ok().map(|u| rbac_user(u.0)),
         Some(a) if a.kind == "service_account" => {
@@ -301,7 +301,7 @@ pub async fn proposer_access(app: &AppState, plan: &plan::Model) -> Result<Optio
     } else {
         let Ok(uuid) = uuid::Uuid::try_parse(agent) else { return Ok(None) };
         match agent::Entity::find_in_org(plan.org_id).filter(agent::Column::Id.eq(AgentId(uuid))).one(&app.db).await? {
-            Some(a) if a.enabled => identity(&a),
+            Some(a) if a.enabled => identity(&a)?,
             _ => return Ok(None),
         }
     };

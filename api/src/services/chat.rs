@@ -225,7 +225,7 @@ pub async fn choose(
     let Some(seq) = session.pending_choice_seq else {
         return Err(Error::Conflict("no proposals are waiting for a choice in this conversation".into()));
     };
-    let memory = serde_json::from_str(&session.memory).unwrap_or_default();
+    let memory = crate::error::stored(format_args!("the memory of chat session {}", session.id), &session.memory)?;
     let mut turn = Turn { app, access, session, seq, text: String::new(), memory };
     let mut reply = crate::chat::request::choose(&mut turn, proposal).await?;
     let (plan, refused) = (reply.plan_id, reply.refused.take());

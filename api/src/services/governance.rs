@@ -37,7 +37,10 @@ pub async fn autonomy(app: &AppState, access: &OrgAccess, p: &project::Model) ->
     access.read_permit::<ops::ProjectRead>(Domain::Project(p.id), "project")?;
     let policy = app.policies.effective(&app.db, access.org_id(), Some(p.id)).await?;
     let a = policy.effective.autonomy();
-    let pause: Value = p.autonomy_pause.as_deref().and_then(|s| serde_json::from_str(s).ok()).unwrap_or(Value::Null);
+    let pause: Value = match p.autonomy_pause.as_deref() {
+        Some(s) => crate::error::stored(format_args!("the autonomy pause of project {}", p.id), s)?,
+        None => Value::Null,
+    };
     let recent = plan::Entity::find_in_org(access.org_id())
         .filter(plan::Column::ProjectId.eq(p.id))
         .filter(plan::Column::Unattended.eq(true))

@@ -45,4 +45,12 @@ impl<T> Page<T> {
         items.truncate(first as usize);
         Self { items, has_next }
     }
+
+    /// The same page with every item converted, or the first conversion's error.
+    pub fn try_map<U, E>(self, f: impl FnMut(T) -> std::result::Result<U, E>) -> std::result::Result<Page<U>, E> {
+        Ok(Page {
+            items: self.items.into_iter().map(f).collect::<std::result::Result<_, _>>()?,
+            has_next: self.has_next,
+        })
+    }
 }

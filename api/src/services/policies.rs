@@ -439,7 +439,7 @@ fn re_decide(
     policy: Arc<crate::governance::policy::Loaded>,
 ) -> Result<Impact> {
     use crate::governance::pipeline::{Redecided, Verdict, redecide};
-    let states = crate::engine::replay::states_at(changes, wanted);
+    let states = crate::engine::replay::states_at(changes, wanted)?;
     let mut out = Impact::default();
     let empty = crate::engine::state::empty();
     for (d, seq) in rows.iter().zip(seqs) {

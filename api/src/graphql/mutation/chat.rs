@@ -44,7 +44,7 @@ impl ChatMutation {
     async fn send_chat_message(&self, ctx: &Context<'_>, session_id: ID, text: String) -> Result<ChatEventObject> {
         let (access, id) = session_access(ctx, &session_id).await?;
         let e = chat::send(app(ctx)?, &access, id, &text).await?;
-        Ok(ChatEventObject::stored(access, e))
+        Ok(ChatEventObject::stored(access, e)?)
     }
 
     /// Forgets what the conversation's planners remembered (facts, last plan, summary).

@@ -56,8 +56,8 @@ impl AuditEventObject {
     }
 
     /// Event details (secrets are redacted before they are written).
-    async fn payload(&self) -> Json<serde_json::Value> {
-        Json(serde_json::from_str(&self.0.payload).unwrap_or(serde_json::Value::Null))
+    async fn payload(&self) -> async_graphql::Result<Json<serde_json::Value>> {
+        Ok(Json(crate::error::stored(format_args!("audit entry {}", self.0.seq), &self.0.payload)?))
     }
 
     async fn hash(&self) -> &str {

@@ -14,6 +14,7 @@ use crate::auth::ActorRef;
 use crate::authz::OrgAccess;
 use crate::chat::model::{ChatEventData, ProposalRecord};
 use crate::engine::model::Step;
+use crate::error::Error;
 use crate::events::ChatDelta;
 use crate::governance::pipeline::PlanDecision;
 use crate::graphql::app;
@@ -24,12 +25,25 @@ fn actor(a: &ActorRef) -> Actor {
     Actor { kind: a.kind.clone(), id: a.id.clone(), name: a.name.clone() }
 }
 
-fn preview(v: &Value) -> Option<PlanPreview> {
-    serde_json::from_value::<PlanDecision>(v.clone()).ok().map(|d| (&d).into())
+/// A preview kept in a chat record (null when there was no plan). One that does not parse is
+/// corrupt: an error.
+fn preview(v: &Value) -> Result<Option<PlanPreview>> {
+    if v.is_null() {
+        return Ok(None);
+    }
+    let d = serde_json::from_value::<PlanDecision>(v.clone())
+        .map_err(|e| Error::internal(format!("a preview kept in a conversation is unreadable: {e}")))?;
+    Ok(Some((&d).into()))
 }
 
-fn steps(v: &Value) -> Option<Vec<PlanStep>> {
-    serde_json::from_value::<Vec<Step>>(v.clone()).ok().map(|s| s.iter().map(Into::into).collect())
+/// Steps kept in a chat record (null when there was no plan).
+fn steps(v: &Value) -> Result<Option<Vec<PlanStep>>> {
+    if v.is_null() {
+        return Ok(None);
+    }
+    let s = serde_json::from_value::<Vec<Step>>(v.clone())
+        .map_err(|e| Error::internal(format!("steps kept in a conversation are unreadable: {e}")))?;
+    Ok(Some(s.iter().map(Into::into).collect()))
 }
 
 #[derive(Enum, Copy, Clone, Eq, PartialEq)]
@@ -205,12 +219,12 @@ impl ChatProposalObject {
     }
 
     /// The simulated steps (templates expanded, defaults filled).
-    async fn steps(&self) -> Option<Vec<PlanStep>> {
+    async fn steps(&self) -> Result<Option<Vec<PlanStep>>> {
         steps(&self.record.steps)
     }
 
     /// The simulated preview: the same decision pipeline as `proposePlan`.
-    async fn preview(&self) -> Option<PlanPreview> {
+    async fn preview(&self) -> Result<Option<PlanPreview>> {
         preview(&self.record.preview)
     }
 
@@ -255,7 +269,7 @@ fn arbitration(
 enum Body {
     Stored {
         model: chat_event::Model,
-        data: Option<ChatEventData>,
+        data: ChatEventData,
     },
     /// `whole`: the text streamed so far from the answer's start, not a continuation.
     Delta {
@@ -274,9 +288,19 @@ pub struct ChatEventObject {
 }
 
 impl ChatEventObject {
-    pub fn stored(access: OrgAccess, model: chat_event::Model) -> Self {
-        let data = crate::chat::store::decode(&model).ok();
-        Self { access, body: Box::new(Body::Stored { model, data }) }
+    /// A stored event. One whose data does not parse is corrupt: an error, not an event
+    /// with its fields quietly empty.
+    pub fn stored(access: OrgAccess, model: chat_event::Model) -> Result<Self, crate::error::Error> {
+        let data = crate::chat::store::decode(&model)?;
+        Ok(Self { access, body: Box::new(Body::Stored { model, data }) })
+    }
+
+    /// The stored sequence number (a delta's is the event it follows).
+    pub fn seq_value(&self) -> i64 {
+        match &*self.body {
+            Body::Stored { model, .. } => model.seq,
+            Body::Delta { delta, .. } => delta.after_seq,
+        }
     }
 
     pub fn delta(access: OrgAccess, delta: ChatDelta, at: DateTime<Utc>) -> Self {
@@ -290,7 +314,7 @@ impl ChatEventObject {
 
     fn parsed(&self) -> Option<&ChatEventData> {
         match &*self.body {
-            Body::Stored { data, .. } => data.as_ref(),
+            Body::Stored { data, .. } => Some(data),
             Body::Delta { .. } => None,
         }
     }
@@ -431,18 +455,18 @@ impl ChatEventObject {
     }
 
     /// For a proposed plan: the preview frozen with it.
-    async fn preview(&self) -> Option<PlanPreview> {
+    async fn preview(&self) -> Result<Option<PlanPreview>> {
         match self.parsed() {
             Some(ChatEventData::PlanProposed { preview: p, .. }) => preview(p),
-            _ => None,
+            _ => Ok(None),
         }
     }
 
     /// For a proposed plan: its steps.
-    async fn steps(&self) -> Option<Vec<PlanStep>> {
+    async fn steps(&self) -> Result<Option<Vec<PlanStep>>> {
         match self.parsed() {
             Some(ChatEventData::PlanProposed { steps: s, .. }) => steps(s),
-            _ => None,
+            _ => Ok(None),
         }
     }
 
@@ -535,11 +559,11 @@ impl ChatEventObject {
     }
 
     /// The stored event data as JSON (its shape depends on `kind`).
-    async fn data(&self) -> Json<Value> {
-        Json(match &*self.body {
-            Body::Stored { model, .. } => serde_json::from_str(&model.data).unwrap_or(Value::Null),
+    async fn data(&self) -> Result<Json<Value>> {
+        Ok(Json(match &*self.body {
+            Body::Stored { model, .. } => crate::error::stored(format_args!("chat event {}", model.id), &model.data)?,
             Body::Delta { delta, .. } => serde_json::json!({"text": delta.text, "agent": delta.agent}),
-        })
+        }))
     }
 }
 
@@ -586,13 +610,12 @@ impl ChatSessionObject {
         self.model.updated_at
     }
 
-    async fn owner(&self) -> Actor {
-        let a: ActorRef = serde_json::from_str(&self.model.created_by_actor).unwrap_or(ActorRef {
-            kind: "user".into(),
-            id: String::new(),
-            name: String::new(),
-        });
-        actor(&a)
+    async fn owner(&self) -> Result<Actor> {
+        let a: ActorRef = crate::error::stored(
+            format_args!("the owner of chat session {}", self.model.id),
+            &self.model.created_by_actor,
+        )?;
+        Ok(actor(&a))
     }
 
     /// The caller may send messages here (its owner, with `chat.write`).
@@ -610,14 +633,15 @@ impl ChatSessionObject {
         self.model.last_seq
     }
 
-    async fn memory(&self) -> ChatMemoryGql {
-        let m: Memory = serde_json::from_str(&self.model.memory).unwrap_or_default();
-        ChatMemoryGql {
-            facts: Json(serde_json::to_value(&m.facts).unwrap_or(Value::Null)),
+    async fn memory(&self) -> Result<ChatMemoryGql> {
+        let m: Memory =
+            crate::error::stored(format_args!("the memory of chat session {}", self.model.id), &self.model.memory)?;
+        Ok(ChatMemoryGql {
+            facts: Json(serde_json::to_value(&m.facts).map_err(Error::internal)?),
             last_plan: m.last_plan.as_ref().map(|p| p.summary()),
             summary: m.summary(),
             empty: m.is_empty(),
-        }
+        })
     }
 
     /// The plan "approve", "run it" and "status" refer to.
@@ -652,12 +676,8 @@ impl ChatSessionObject {
         let args = PageArgs::<i64>::parse(first, after.as_deref())?;
         let kinds: Option<Vec<&str>> = kinds.map(|k| k.into_iter().filter_map(ChatEventKind::stored).collect());
         let page = chat::events(app(ctx)?, &self.model, kinds.as_deref(), args).await?;
-        Ok(connection(
-            page,
-            args.after.is_some(),
-            |e| e.seq.to_string(),
-            |e| ChatEventObject::stored(self.access.clone(), e),
-        ))
+        let page = page.try_map(|e| ChatEventObject::stored(self.access.clone(), e))?;
+        Ok(connection(page, args.after.is_some(), |e| e.seq_value().to_string(), |e| e))
     }
 
     /// The messages only (the person's, the assistant's, notices), oldest first.
@@ -670,12 +690,8 @@ impl ChatSessionObject {
     ) -> Result<Connection<String, ChatEventObject>> {
         let args = PageArgs::<i64>::parse(first, after.as_deref())?;
         let page = chat::events(app(ctx)?, &self.model, Some(MESSAGE_KINDS), args).await?;
-        Ok(connection(
-            page,
-            args.after.is_some(),
-            |e| e.seq.to_string(),
-            |e| ChatEventObject::stored(self.access.clone(), e),
-        ))
+        let page = page.try_map(|e| ChatEventObject::stored(self.access.clone(), e))?;
+        Ok(connection(page, args.after.is_some(), |e| e.seq_value().to_string(), |e| e))
     }
 }
 
@@ -717,8 +733,8 @@ impl AgentObject {
     }
 
     /// Action globs the agent may propose (its role); it never approves or runs anything.
-    async fn role(&self) -> Vec<String> {
-        agents::role_of(&self.0)
+    async fn role(&self) -> Result<Vec<String>> {
+        Ok(agents::role_of(&self.0)?)
     }
 
     async fn enabled(&self) -> bool {

@@ -88,9 +88,9 @@ impl KillSwitchObject {
     }
 
     /// Who last engaged or released it.
-    async fn changed_by(&self) -> String {
-        let chain: Vec<ActorRef> = serde_json::from_str(&self.model.actor).unwrap_or_default();
-        chain.last().map(|a| a.name.clone()).unwrap_or_default()
+    async fn changed_by(&self) -> async_graphql::Result<String> {
+        let chain: Vec<ActorRef> = crate::error::stored("the actor of a kill switch", &self.model.actor)?;
+        Ok(chain.last().map(|a| a.name.clone()).unwrap_or_default())
     }
 
     async fn engaged_at(&self) -> Option<DateTime<Utc>> {
@@ -230,14 +230,17 @@ impl RoleGrantObject {
         grants::display_status(&self.model, self.now)
     }
 
-    async fn requested_by(&self) -> String {
-        let chain: Vec<ActorRef> = serde_json::from_str(&self.model.requested_by).unwrap_or_default();
-        chain.last().map(|a| a.name.clone()).unwrap_or_default()
+    async fn requested_by(&self) -> async_graphql::Result<String> {
+        let chain: Vec<ActorRef> =
+            crate::error::stored(format_args!("the requester of grant {}", self.model.id), &self.model.requested_by)?;
+        Ok(chain.last().map(|a| a.name.clone()).unwrap_or_default())
     }
 
-    async fn decided_by(&self) -> Option<String> {
-        let chain: Vec<ActorRef> = serde_json::from_str(self.model.decided_by.as_deref()?).ok()?;
-        chain.last().map(|a| a.name.clone())
+    async fn decided_by(&self) -> async_graphql::Result<Option<String>> {
+        let Some(stored) = self.model.decided_by.as_deref() else { return Ok(None) };
+        let chain: Vec<ActorRef> =
+            crate::error::stored(format_args!("the decider of grant {}", self.model.id), stored)?;
+        Ok(chain.last().map(|a| a.name.clone()))
     }
 
     async fn decided_at(&self) -> Option<DateTime<Utc>> {

@@ -248,13 +248,25 @@ pub struct ApprovalAbility {
 
 /// An event of the plan's log.
 #[derive(SimpleObject)]
+#[graphql(complex)]
 pub struct PlanEventGql {
     pub seq: i64,
     pub kind: String,
-    pub data: Json<Value>,
+    /// The event as stored (read when `data` is asked for).
+    #[graphql(skip)]
+    pub stored: String,
     /// The project state hash after this event, for state changes.
     pub state_hash: Option<String>,
     pub occurred_at: DateTime<Utc>,
+}
+
+#[async_graphql::ComplexObject]
+impl PlanEventGql {
+    /// The event's data (its shape depends on `kind`). A stored event that does not parse is
+    /// an error, never null.
+    async fn data(&self) -> Result<Json<Value>> {
+        Ok(Json(crate::error::stored(format_args!("plan event {}", self.seq), &self.stored)?))
+    }
 }
 
 impl From<&plan_event::Model> for PlanEventGql {
@@ -262,7 +274,7 @@ impl From<&plan_event::Model> for PlanEventGql {
         Self {
             seq: e.seq,
             kind: e.kind.clone(),
-            data: Json(serde_json::from_str(&e.data).unwrap_or(Value::Null)),
+            stored: e.data.clone(),
             state_hash: e.state_hash.clone(),
             occurred_at: e.occurred_at,
         }

@@ -82,7 +82,9 @@ impl Feed {
         }
     }
 
-    async fn next(&mut self) -> Option<ChatEventObject> {
+    /// The next event for the subscriber; a stored event that does not parse is an error on
+    /// the stream (the subscription goes on).
+    async fn next(&mut self) -> Option<Result<ChatEventObject>> {
         loop {
             // (What is delivered is taken only after the awaits: an event held across them
             // would make every idle subscriber's future that much larger.)
@@ -96,7 +98,7 @@ impl Feed {
                 }
                 let Some(e) = self.backlog.pop_front() else { continue };
                 self.delivered(&e);
-                return Some(ChatEventObject::stored(self.access.clone(), e));
+                return Some(ChatEventObject::stored(self.access.clone(), e).map_err(Into::into));
             }
             if self.backlog.capacity() > 0 {
                 // A replayed page must not stay allocated for the life of an idle subscriber.
@@ -129,7 +131,7 @@ impl Feed {
                     return None;
                 }
                 let Some(d) = self.so_far.pop() else { continue };
-                return Some(ChatEventObject::delta_so_far(self.access.clone(), d, self.app.clock.now()));
+                return Some(Ok(ChatEventObject::delta_so_far(self.access.clone(), d, self.app.clock.now())));
             }
             if self.so_far.capacity() > 0 {
                 self.so_far = Vec::new();
@@ -153,13 +155,13 @@ impl Feed {
                             return None;
                         }
                         self.delivered(e);
-                        return Some(ChatEventObject::stored(self.access.clone(), e.clone()));
+                        return Some(ChatEventObject::stored(self.access.clone(), e.clone()).map_err(Into::into));
                     }
                     Event::ChatDelta(d) if d.session == self.session => {
                         if !self.allowed().await {
                             return None;
                         }
-                        return Some(ChatEventObject::delta(self.access.clone(), d.clone(), self.app.clock.now()));
+                        return Some(Ok(ChatEventObject::delta(self.access.clone(), d.clone(), self.app.clock.now())));
                     }
                     Event::Resync => self.caught_up = false,
                     _ => {}
@@ -217,7 +219,7 @@ impl ChatSubscription {
         ctx: &Context<'_>,
         session_id: ID,
         after: Option<i64>,
-    ) -> Result<impl Stream<Item = ChatEventObject> + use<>> {
+    ) -> Result<impl Stream<Item = Result<ChatEventObject>> + use<>> {
         let app = app(ctx)?.clone();
         let principal = principal(ctx)?.clone();
         // Boxed for the same reason as the database work in `Feed`: async-graphql keeps this

@@ -137,6 +137,11 @@ export function ApiKeysPanel({ org, names, onChanged }: { org: AdminData; names:
           Create key
         </button>
       </form>
+      <p className="muted small">
+        {owner
+          ? 'A service account key lives as long as the account allows.'
+          : 'A personal key expires no later than your sign-in; for an integration, make a service account key.'}
+      </p>
       <ProblemNote problem={action.problem} />
     </section>
   );
