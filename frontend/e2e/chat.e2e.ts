@@ -284,9 +284,11 @@ describe('chat', () => {
       expect(await right.textContent()).toContain('Restarting api together with its worker, so both pick up the new configuration.');
       expect(await right.textContent()).toContain('2 credits');
       expect(await right.textContent()).toContain('2 state keys, 0 external calls');
-      // Side by side: the same row, the phrasebook first.
-      const [a, b] = [await left.boundingBox(), await right.boundingBox()];
-      expect(Math.abs(a!.y - b!.y)).toBeLessThan(2);
+      // Side by side: the same row, the phrasebook first (once the board has laid out: the
+      // cards may still be filling in when it first appears).
+      const boxes = async () => [await left.boundingBox(), await right.boundingBox()];
+      await expect.poll(async () => { const [a, b] = await boxes(); return Math.abs(a!.y - b!.y); }).toBeLessThan(2);
+      const [a, b] = await boxes();
       expect(a!.x + a!.width).toBeLessThanOrEqual(b!.x);
       await shoot(page, 'chat-proposals', false);
 

@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use axum::Json;
 use axum::extract::State;
-use axum::http::header::{CONTENT_TYPE, SET_COOKIE};
+use axum::http::header::SET_COOKIE;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
@@ -19,13 +19,6 @@ use crate::services::{setup, users, validate};
 #[derive(Deserialize)]
 pub struct DevLogin {
     email: String,
-}
-
-fn json_only(headers: &HeaderMap) -> bool {
-    headers
-        .get(CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.split(';').next().unwrap_or("").trim().eq_ignore_ascii_case("application/json"))
 }
 
 /// What the sign-in page may offer.
@@ -46,7 +39,7 @@ pub async fn dev_login(State(app): State<Arc<AppState>>, headers: HeaderMap, bod
     if !app.config.dev_login_enabled() {
         return error_response(StatusCode::NOT_FOUND, "NOT_FOUND", "dev login is disabled");
     }
-    if !json_only(&headers) {
+    if !super::json_only(&headers) {
         return error_response(
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
             "VALIDATION",
@@ -87,7 +80,7 @@ pub async fn dev_login(State(app): State<Arc<AppState>>, headers: HeaderMap, bod
 /// Signs out. Like every state change it takes only JSON from this origin: a cross-site
 /// form cannot end someone's session.
 pub async fn logout(State(app): State<Arc<AppState>>, headers: HeaderMap) -> Response {
-    if !json_only(&headers) {
+    if !super::json_only(&headers) {
         return error_response(
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
             "VALIDATION",

@@ -108,9 +108,7 @@ fn parse_request(body: &[u8]) -> Result<async_graphql::Request, String> {
 }
 
 pub async fn post(State(app): State<Arc<AppState>>, headers: HeaderMap, body: Bytes) -> Response {
-    let content_type = headers.get(CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");
-    let essence = content_type.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
-    if essence != "application/json" {
+    if !super::json_only(&headers) {
         return error_response(
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
             "VALIDATION",

@@ -111,6 +111,15 @@ async fn readyz(State(app): State<Arc<AppState>>) -> Response {
     }
 }
 
+/// Whether the request body is declared JSON. State changes accept nothing else: an HTML form
+/// from another site can send other types without a CORS preflight, never this one.
+pub(crate) fn json_only(headers: &axum::http::HeaderMap) -> bool {
+    headers
+        .get(axum::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.split(';').next().unwrap_or("").trim().eq_ignore_ascii_case("application/json"))
+}
+
 /// A GraphQL-shaped error body for failures before the GraphQL engine runs.
 pub fn error_response(status: StatusCode, code: &str, message: &str) -> Response {
     (
