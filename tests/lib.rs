@@ -24,7 +24,10 @@ pub mod ws;
 pub struct TestApp {
     pub addr: SocketAddr,
     pub client: reqwest::Client,
+    /// State for setting up a test (its own pool on the same database).
     pub app: Arc<AppState>,
+    /// The running server's own state (for looking inside it: its query count, its caches).
+    pub serving: Arc<AppState>,
     /// The fresh organization's slug and its administrator's API key.
     pub org: String,
     pub admin_key: String,
@@ -77,6 +80,8 @@ pub struct SpawnOptions {
     pub websocket: Option<praetor::config::WebsocketConfig>,
     /// The time budget of a query or mutation (default: the server's).
     pub operation_timeout_ms: Option<u64>,
+    /// Run no plan workers (nothing in the background reads the database but housekeeping).
+    pub no_workers: bool,
 }
 
 /// A database no other test uses, for tests whose effects span the whole instance (a global
@@ -136,6 +141,7 @@ pub async fn spawn_with(opts: SpawnOptions) -> TestApp {
     config.actions.allow_private_networks = opts.allow_private_networks;
     config.worker.poll_ms = 200;
     config.worker.concurrency = 2;
+    config.worker.enabled = !opts.no_workers;
     if let Some(url) = &opts.llm_base_url {
         config.llm.base_url = url.clone();
         config.llm.model = "gpt-test".into();
@@ -154,9 +160,10 @@ pub async fn spawn_with(opts: SpawnOptions) -> TestApp {
     // Tests share one PostgreSQL database: each server runs only its own org's plans, as its
     // configuration (egress, secrets, clock) is its own.
     config.worker.org_id = boot.org.id.to_string();
-    let (addr, shutdown, server) = start(config.clone(), clock.clone()).await;
+    let (addr, shutdown, server, serving) = start(config.clone(), clock.clone()).await;
     let client = reqwest::Client::builder().build().expect("client");
     TestApp {
+        serving,
         addr,
         client,
         app,
@@ -180,13 +187,15 @@ pub const LLM_KEY: &str = "sk-test-chat-0123456789";
 async fn start(
     config: Config,
     clock: praetor::clock::SharedClock,
-) -> (SocketAddr, CancellationToken, tokio::task::JoinHandle<()>) {
+) -> (SocketAddr, CancellationToken, tokio::task::JoinHandle<()>, Arc<AppState>) {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
     let addr = listener.local_addr().expect("addr");
     let shutdown = CancellationToken::new();
     let token = shutdown.clone();
+    let state = AppState::init(config, clock).await.expect("the server's state");
+    let serving = state.clone();
     let server = tokio::spawn(async move {
-        if let Err(e) = praetor::run_with_clock(config, listener, token, clock).await {
+        if let Err(e) = praetor::serve(serving, listener, token).await {
             eprintln!("server failed: {e}");
         }
     });
@@ -197,7 +206,7 @@ async fn start(
         }
         tokio::time::sleep(std::time::Duration::from_millis(20)).await;
     }
-    (addr, shutdown, server)
+    (addr, shutdown, server, state)
 }
 
 /// A second server process on the same database (a node of a cluster).
@@ -219,15 +228,16 @@ impl TestApp {
         if let Some(s) = self.server.take() {
             let _ = tokio::time::timeout(std::time::Duration::from_secs(20), s).await;
         }
-        let (addr, shutdown, server) = start(self.config.clone(), self.clock.clone()).await;
+        let (addr, shutdown, server, serving) = start(self.config.clone(), self.clock.clone()).await;
         self.addr = addr;
         self.shutdown = shutdown;
         self.server = Some(server);
+        self.serving = serving;
     }
 
     /// Another server on the same database, with its own port, bus and workers.
     pub async fn peer(&self) -> Peer {
-        let (addr, shutdown, _) = start(self.config.clone(), self.clock.clone()).await;
+        let (addr, shutdown, _, _) = start(self.config.clone(), self.clock.clone()).await;
         Peer { addr, shutdown }
     }
 

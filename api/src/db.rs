@@ -16,6 +16,25 @@ use sea_orm::{
 use crate::config::Config;
 use crate::error::{Error, Result};
 
+/// Counts the statements a connection runs (for tests that count a request's queries, and
+/// for metrics).
+#[derive(Clone, Default)]
+pub struct QueryCount(std::sync::Arc<std::sync::atomic::AtomicU64>);
+
+impl QueryCount {
+    /// Counts every statement `db` runs from now on (transactions begun from it included).
+    pub fn attach(&self, db: &mut DatabaseConnection) {
+        let count = self.0.clone();
+        db.set_metric_callback(move |_| {
+            count.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        });
+    }
+
+    pub fn get(&self) -> u64 {
+        self.0.load(std::sync::atomic::Ordering::Relaxed)
+    }
+}
+
 /// Opens the configured database and applies pending migrations.
 pub async fn connect(config: &Config) -> Result<DatabaseConnection> {
     let url = config.effective_database_url();

@@ -68,6 +68,8 @@ pub struct AppState {
     pub cpu: cpu::Cpu,
     /// Policy validations per caller (each compiles and verifies a whole bundle).
     pub validations: cpu::Throttle,
+    /// Statements run on the database by this process.
+    pub queries: db::QueryCount,
 }
 
 /// Installs ring as the process's TLS crypto provider (sqlx and reqwest share rustls; without a
@@ -91,7 +93,9 @@ impl AppState {
         Ok(app)
     }
 
-    pub fn with_db(config: Config, db: DatabaseConnection, clock: SharedClock) -> Arc<Self> {
+    pub fn with_db(config: Config, mut db: DatabaseConnection, clock: SharedClock) -> Arc<Self> {
+        let queries = db::QueryCount::default();
+        queries.attach(&mut db);
         // The LLM planner builds an HTTPS client, which needs the provider.
         install_crypto_provider();
         let schema = graphql::build_schema(&config);
@@ -121,6 +125,7 @@ impl AppState {
             chain_checks: Default::default(),
             cpu: cpu::Cpu::default(),
             validations: cpu::Throttle::new(60, std::time::Duration::from_secs(60)),
+            queries,
         })
     }
 }
@@ -155,7 +160,12 @@ pub async fn run_with_clock(
     shutdown: CancellationToken,
     clock: SharedClock,
 ) -> Result<()> {
-    let app = AppState::init(config, clock).await?;
+    serve(AppState::init(config, clock).await?, listener, shutdown).await
+}
+
+/// Serves `app` (already connected) on `listener` until `shutdown`: what [`run`] does once the
+/// state is built. Tests that look inside the running server start it this way.
+pub async fn serve(app: Arc<AppState>, listener: TcpListener, shutdown: CancellationToken) -> Result<()> {
     let addr = listener.local_addr().map_err(Error::internal)?;
     if app.config.demo {
         let info = services::setup::seed_demo(&app).await?;

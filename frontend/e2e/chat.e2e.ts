@@ -359,12 +359,14 @@ describe('chat', () => {
       { input: { org: 'demo', project: 'web', title: `Long ${unique()}` } },
     );
     const id = createChatSession.id;
-    // 28 questions and their answers: 56 events, more than a conversation opens with.
+    // 28 questions and their answers: 56 events, more than a conversation opens with. Each
+    // question waits for its answer, so they alternate (a question sent while the previous
+    // answer is still being worked out would be stored before it).
+    const lastSeq = async () => (await gql<{ chatSession: { lastSeq: number } }>(page, 'query($id: ID!) { chatSession(id: $id) { lastSeq } }', { id })).chatSession.lastSeq;
     for (let i = 0; i < 28; i++) {
       await gql(page, 'mutation($s: ID!, $t: String!) { sendChatMessage(sessionId: $s, text: $t) { seq } }', { s: id, t: 'status' });
+      await expect.poll(lastSeq, { timeout: 15_000 }).toBe(2 * (i + 1));
     }
-    const lastSeq = async () => (await gql<{ chatSession: { lastSeq: number } }>(page, 'query($id: ID!) { chatSession(id: $id) { lastSeq } }', { id })).chatSession.lastSeq;
-    await expect.poll(lastSeq, { timeout: 15_000 }).toBe(56);
 
     await page.goto(`/orgs/demo/projects/web/chat/${id}`);
     const conversation = page.getByRole('log', { name: 'Conversation' });

@@ -336,3 +336,40 @@ async fn the_bootstrap_command_creates_an_admin_with_a_working_key() {
     let principal = praetor::auth::api_key::authenticate(&app.db, app.clock.as_ref(), &key).await.unwrap();
     assert!(principal.user().is_some_and(|u| u.email == "admin@acme.test" && u.instance_admin));
 }
+
+#[tokio::test]
+async fn a_list_of_plans_reads_nested_fields_in_batches_not_per_plan() {
+    // No workers: the count is of the whole server process, and they poll the queue.
+    let app = spawn_with(SpawnOptions { no_workers: true, ..Default::default() }).await;
+    app.project("web").await;
+    for i in 0..50 {
+        propose(
+            &app,
+            &app.admin_key,
+            "web",
+            json!([{"action": "state.set", "params": {"key": "k", "value": i}}]),
+            json!({}),
+        )
+        .await;
+    }
+    let q = "query($o: String!, $n: Int!) { project(org: $o, slug: \"web\") { plans(first: $n) { edges { node { id status progress { id status } approvalStages { name approvals { approver } } project { slug } } } } } }";
+    let count = |n: i64| {
+        let app = &app;
+        async move {
+            // Once to warm what is cached per process (the key, the org's rules), then counted.
+            ok(app.gql(Some(&app.admin_key), q, json!({"o": app.org, "n": n})).await);
+            let before = app.serving.queries.get();
+            let d = ok(app.gql(Some(&app.admin_key), q, json!({"o": app.org, "n": n})).await);
+            let after = app.serving.queries.get();
+            let edges = d["project"]["plans"]["edges"].as_array().unwrap().clone();
+            assert_eq!(edges.len() as i64, n);
+            assert!(edges.iter().all(|e| e["node"]["project"]["slug"] == "web" && e["node"]["progress"].is_array()));
+            after - before
+        }
+    };
+    let (five, fifty) = (count(5).await, count(50).await);
+    // Project, progress and approvals are each read once for the whole list: fifty plans cost
+    // what five do (one more allowed: a housekeeping sweep may fall inside the window).
+    assert!(fifty <= five + 1, "reading 50 plans took {fifty} statements, 5 took {five}");
+    assert!(fifty <= 12, "{fifty} statements for one page of plans");
+}

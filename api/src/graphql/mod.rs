@@ -4,6 +4,7 @@
 
 mod errors;
 pub mod limits;
+pub mod loader;
 pub mod mutation;
 pub mod object;
 pub mod query;

@@ -24,6 +24,7 @@ use crate::auth::Credentials;
 use crate::error::Error;
 use crate::graphql::RequestAuth;
 use crate::graphql::limits::Executed;
+use crate::graphql::loader::Loaders;
 
 /// For cookie-authenticated requests from a browser, the page must come from this server.
 /// (API keys are not sent by browsers on their own, so they need no such check.)
@@ -71,7 +72,8 @@ async fn answer(
     headers: &HeaderMap,
 ) -> Response {
     let executed = Executed::default();
-    let response = app.schema.execute(request.data(auth).data(app.clone()).data(executed.clone())).await;
+    let request = request.data(auth).data(app.clone()).data(executed.clone()).data(Loaders::default());
+    let response = app.schema.execute(request).await;
     if !wants_graphql_response(headers) {
         return axum::Json(response).into_response();
     }

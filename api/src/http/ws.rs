@@ -277,7 +277,10 @@ impl Executor for CheckedExecutor {
         futures_util::stream::once(async move {
             match conn.current(&app).await {
                 Ok(principal) => {
-                    let request = request.data(RequestAuth { principal: Some(principal) }).data(app.clone());
+                    let request = request
+                        .data(RequestAuth { principal: Some(principal) })
+                        .data(app.clone())
+                        .data(crate::graphql::loader::Loaders::default());
                     app.schema.execute_stream_with_session_data(request, session_data.unwrap_or_default())
                 }
                 Err(e) => {

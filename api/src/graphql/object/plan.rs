@@ -3,21 +3,20 @@
 use async_graphql::connection::Connection;
 use async_graphql::{Context, Enum, ID, Json, Object, Result, SimpleObject};
 use chrono::{DateTime, Utc};
-use praetor_entities::{TenantScoped, approval, plan, plan_event};
-use sea_orm::{ColumnTrait, QueryFilter, QueryOrder};
+use praetor_entities::{plan, plan_event};
 use serde_json::Value;
 
 use super::audit_event::Actor;
 use super::{ProjectObject, connection, page_complexity};
-use crate::authz::{Domain, OrgAccess};
+use crate::authz::{Domain, OrgAccess, ops};
 use crate::engine::model::{Stage, Step};
 use crate::engine::reducer::PlanView;
 use crate::engine::store;
 use crate::error::Error;
 use crate::governance::pipeline::{Check, PlanDecision, RuleRef, StepDecision, Verdict};
 use crate::graphql::app;
+use crate::graphql::loader::{self, ApprovalsKey, PlanViewKey, ProjectKey};
 use crate::services::page::{Page, PageArgs};
-use crate::services::projects;
 
 #[derive(Enum, Copy, Clone, Eq, PartialEq)]
 #[graphql(name = "Verdict")]
@@ -299,8 +298,10 @@ impl PlanObject {
         crate::engine::model::stages_of(&self.model)
     }
 
+    /// The plan's status and progress folded from its log (batched across a list of plans).
     async fn view(&self, ctx: &Context<'_>) -> Result<PlanView> {
-        Ok(store::view(&app(ctx)?.db, &self.model).await?)
+        let key = PlanViewKey(self.model.org_id, self.model.id, store::steps_of(&self.model)?.len());
+        Ok(loader::one(ctx, key).await?.ok_or_else(|| Error::internal(format!("plan {} has no log", self.model.id)))?)
     }
 }
 
@@ -365,11 +366,7 @@ impl PlanObject {
 
     /// The approval stages and the decisions given on each.
     async fn approval_stages(&self, ctx: &Context<'_>) -> Result<Vec<ApprovalStageStatus>> {
-        let rows = approval::Entity::find_in_org(self.model.org_id)
-            .filter(approval::Column::PlanId.eq(self.model.id))
-            .order_by_asc(approval::Column::CreatedAt)
-            .all(&app(ctx)?.db)
-            .await?;
+        let rows = loader::one(ctx, ApprovalsKey(self.model.org_id, self.model.id)).await?.unwrap_or_default();
         Ok(self
             .stages()?
             .iter()
@@ -452,7 +449,10 @@ impl PlanObject {
     }
 
     async fn project(&self, ctx: &Context<'_>) -> Result<ProjectObject> {
-        let p = projects::find_by_id(app(ctx)?, &self.access, self.model.project_id).await?;
+        let id = self.model.project_id;
+        self.access.read_permit::<ops::ProjectRead>(Domain::Project(id), "project")?;
+        let p =
+            loader::one(ctx, ProjectKey(self.model.org_id, id)).await?.ok_or_else(|| Error::not_found("project"))?;
         Ok(ProjectObject::new(self.access.clone(), p))
     }
 
