@@ -17,7 +17,7 @@ use serde_json::Value;
 use super::model::PlanEvent;
 use super::{reducer, state, store};
 use crate::error::{Error, Result};
-use crate::governance::pipeline::{Recorded, Redecided, recorded_checks, redecide};
+use crate::governance::pipeline::{Recorded, recorded_checks};
 use crate::governance::policy::PolicyStore;
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -257,8 +257,8 @@ async fn replay_plan_with<C: ConnectionTrait>(
         .order_by_asc(decision::Column::DecidedAt)
         .all(db)
         .await?;
-    let seqs = recorded.iter().map(recorded_seq).collect::<Result<Vec<_>>>()?;
-    let wanted: std::collections::BTreeSet<i64> = seqs.iter().flatten().copied().collect();
+    let inputs = recorded.iter().map(Recorded::read).collect::<Result<Vec<_>>>()?;
+    let wanted: std::collections::BTreeSet<i64> = inputs.iter().flatten().map(|r| r.project_seq).collect();
     let states = match (changes, wanted.iter().max()) {
         (_, None) => HashMap::new(),
         (Some(all), Some(_)) => states_at(all, &wanted)?,
@@ -272,11 +272,12 @@ async fn replay_plan_with<C: ConnectionTrait>(
     };
     let mut checked = 0;
     let empty = state::empty();
-    for (d, seq) in recorded.iter().zip(&seqs) {
-        let (Some(step), Some(seq)) = (steps.iter().find(|s| s.id == d.step_id), seq) else { continue };
+    for (d, input) in recorded.iter().zip(&inputs) {
+        // A decision recorded before decisions carried their inputs cannot be made again.
+        let (Some(step), Some(input)) = (steps.iter().find(|s| s.id == d.step_id), input) else { continue };
         let policy = policies.at_label(db, plan.org_id, plan.project_id, &d.policy_version).await?;
-        let at_state = states.get(seq).unwrap_or(&empty);
-        let Redecided::Again(again) = redecide(d, policy, at_state)? else { continue };
+        let at_state = states.get(&input.project_seq).unwrap_or(&empty);
+        let again = input.decide_again(d, policy, at_state)?;
         checked += 1;
         let checks = recorded_checks(&again)?;
         if again.verdict.as_str() == d.verdict && checks == d.reasons {
@@ -302,19 +303,6 @@ async fn replay_plan_with<C: ConnectionTrait>(
         ));
     }
     Ok(Report { subject, events: rows.len(), state_hash, decisions_checked: checked, divergence: None })
-}
-
-/// The number of state changes the project had when a decision was recorded: `None` for a
-/// record made before decisions carried their whole input (it cannot be made again).
-pub fn recorded_seq(d: &decision::Model) -> Result<Option<i64>> {
-    let input: Value = serde_json::from_str(&d.input)
-        .map_err(|e| Error::internal(format!("decision {} input is unreadable: {e}", d.id)))?;
-    if input.get("snapshot").is_none() {
-        return Ok(None);
-    }
-    let r: Recorded = serde_json::from_value(input)
-        .map_err(|e| Error::internal(format!("decision {} input is malformed: {e}", d.id)))?;
-    Ok(Some(r.project_seq))
 }
 
 /// The project state after each of the `wanted` numbers of changes (0 is the empty state). A

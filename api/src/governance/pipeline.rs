@@ -612,6 +612,20 @@ pub struct Recorded {
     pub snapshot: Snapshot,
 }
 
+impl Recorded {
+    /// What a decision row recorded: `None` for a row made before decisions carried their
+    /// whole input; an error for one that does not parse.
+    pub fn read(row: &praetor_entities::decision::Model) -> crate::error::Result<Option<Recorded>> {
+        let input: Value = crate::error::stored(format_args!("the input of decision {}", row.id), &row.input)?;
+        if input.get("snapshot").is_none() {
+            return Ok(None);
+        }
+        serde_json::from_value(input)
+            .map(Some)
+            .map_err(|e| crate::error::Error::internal(format!("decision {} input is malformed: {e}", row.id)))
+    }
+}
+
 /// The row that records a step's decision and everything it was decided on.
 #[allow(clippy::too_many_arguments)]
 pub fn decision_row(
@@ -676,28 +690,35 @@ pub fn redecide(
     policy: Arc<Loaded>,
     state: &Value,
 ) -> crate::error::Result<Redecided> {
-    let input: Value = serde_json::from_str(&recorded.input)
-        .map_err(|e| crate::error::Error::internal(format!("decision {} input is unreadable: {e}", recorded.id)))?;
-    if input.get("snapshot").is_none() {
-        return Ok(Redecided::Unrecorded);
+    match Recorded::read(recorded)? {
+        None => Ok(Redecided::Unrecorded),
+        Some(r) => Ok(Redecided::Again(Box::new(r.decide_again(recorded, policy, state)?))),
     }
-    let r: Recorded = serde_json::from_value(input)
-        .map_err(|e| crate::error::Error::internal(format!("decision {} input is malformed: {e}", recorded.id)))?;
-    let ctx = DecisionContext {
-        org: recorded.org_id,
-        project: recorded.project_id,
-        state,
-        now: r.at,
-        policy,
-        principal: r.principal,
-        rights: &r.rights,
-        gov: &r.snapshot,
-        plan: Some(r.plan),
-    };
-    let d = decide_plan(&ctx, std::slice::from_ref(&r.step));
-    d.steps
-        .into_iter()
-        .next()
-        .map(|s| Redecided::Again(Box::new(s)))
-        .ok_or_else(|| crate::error::Error::internal("a decision of one step decided no step"))
+}
+
+impl Recorded {
+    /// The decision made again from these recorded inputs (of `row`) under `policy` and `state`.
+    pub fn decide_again(
+        &self,
+        row: &praetor_entities::decision::Model,
+        policy: Arc<Loaded>,
+        state: &Value,
+    ) -> crate::error::Result<StepDecision> {
+        let ctx = DecisionContext {
+            org: row.org_id,
+            project: row.project_id,
+            state,
+            now: self.at,
+            policy,
+            principal: self.principal.clone(),
+            rights: &self.rights,
+            gov: &self.snapshot,
+            plan: Some(self.plan.clone()),
+        };
+        decide_plan(&ctx, std::slice::from_ref(&self.step))
+            .steps
+            .into_iter()
+            .next()
+            .ok_or_else(|| crate::error::Error::internal("a decision of one step decided no step"))
+    }
 }

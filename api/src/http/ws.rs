@@ -86,11 +86,6 @@ impl Slots {
         }
     }
 
-    /// The most sockets open at once (the configured cap, bounded by the open-file limit).
-    pub fn max_total(&self) -> usize {
-        self.inner.max_total
-    }
-
     /// Sockets open now.
     pub fn open(&self) -> usize {
         self.inner.total.load(Ordering::SeqCst)

@@ -419,33 +419,34 @@ pub async fn impact(
         .limit(limit)
         .all(&app.db)
         .await?;
-    let seqs = rows.iter().map(crate::engine::replay::recorded_seq).collect::<Result<Vec<_>>>()?;
-    let wanted: BTreeSet<i64> = seqs.iter().flatten().copied().collect();
+    let inputs = rows.iter().map(crate::governance::pipeline::Recorded::read).collect::<Result<Vec<_>>>()?;
+    let wanted: BTreeSet<i64> = inputs.iter().flatten().map(|r| r.project_seq).collect();
     let changes = match wanted.iter().max() {
         Some(max) => crate::engine::replay::project_changes(&app.db, access.org_id(), project, Some(*max)).await?,
         None => Vec::new(),
     };
     let policy = Arc::new(policy.clone());
     // Folding states and re-deciding is CPU work: off the async threads.
-    app.cpu.run(move || re_decide(&rows, &seqs, &changes, &wanted, policy)).await?
+    app.cpu.run(move || re_decide(&rows, &inputs, &changes, &wanted, policy)).await?
 }
 
 /// Each recorded decision made again under `policy`: the same pipeline, the recorded inputs.
 fn re_decide(
     rows: &[praetor_entities::decision::Model],
-    seqs: &[Option<i64>],
+    inputs: &[Option<crate::governance::pipeline::Recorded>],
     changes: &[praetor_entities::plan_event::Model],
     wanted: &BTreeSet<i64>,
     policy: Arc<crate::governance::policy::Loaded>,
 ) -> Result<Impact> {
-    use crate::governance::pipeline::{Redecided, Verdict, redecide};
+    use crate::governance::pipeline::Verdict;
     let states = crate::engine::replay::states_at(changes, wanted)?;
     let mut out = Impact::default();
     let empty = crate::engine::state::empty();
-    for (d, seq) in rows.iter().zip(seqs) {
-        let Some(seq) = seq else { continue };
-        let state = states.get(seq).unwrap_or(&empty);
-        let Redecided::Again(again) = redecide(d, policy.clone(), state)? else { continue };
+    for (d, input) in rows.iter().zip(inputs) {
+        // Recorded before decisions carried their inputs: it cannot be made again.
+        let Some(input) = input else { continue };
+        let state = states.get(&input.project_seq).unwrap_or(&empty);
+        let again = input.decide_again(d, policy.clone(), state)?;
         out.checked += 1;
         let before = d.verdict.as_str();
         match (before, again.verdict) {
