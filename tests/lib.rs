@@ -493,3 +493,21 @@ impl TestApp {
 pub fn now() -> chrono::DateTime<chrono::Utc> {
     praetor::clock::Clock::now(&praetor::clock::SystemClock)
 }
+
+/// A prefixed id (`pln_…`, `org_…`) as an SQL literal of its UUID, for tests that tamper with
+/// the database directly.
+pub fn uuid_literal(id: &str) -> String {
+    let uuid = id.split_once('_').map_or(id, |(_, u)| u);
+    if is_postgres() { format!("'{uuid}'::uuid") } else { format!("X'{uuid}'") }
+}
+
+impl TestApp {
+    /// Runs one SQL statement on the test's database (to tamper with what is stored).
+    pub async fn execute_sql(&self, sql: &str) {
+        use sea_orm::ConnectionTrait;
+        let db = &self.app.db;
+        db.execute_raw(sea_orm::Statement::from_string(db.get_database_backend(), sql.to_string()))
+            .await
+            .expect("the statement runs");
+    }
+}

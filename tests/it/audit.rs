@@ -2,7 +2,6 @@
 //! `praetor audit verify` names the first entry that was edited, deleted or reordered.
 
 use praetor_tests::*;
-use sea_orm::{ConnectionTrait, Statement};
 use serde_json::{Value, json};
 
 async fn entries(app: &TestApp) -> Vec<Value> {
@@ -55,11 +54,6 @@ fn verify_cli(app: &TestApp) -> (bool, String) {
     (out.status.success(), format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr)))
 }
 
-async fn exec(app: &TestApp, sql: &str) {
-    let db = &app.app.db;
-    db.execute_raw(Statement::from_string(db.get_database_backend(), sql.to_string())).await.unwrap();
-}
-
 async fn tampered_app() -> (TestApp, Vec<Value>, String) {
     let app = spawn_app().await;
     for i in 0..4 {
@@ -77,8 +71,7 @@ async fn tampered_app() -> (TestApp, Vec<Value>, String) {
         .as_str()
         .unwrap()
         .to_string();
-    let uuid = org_id.trim_start_matches("org_").to_string();
-    let lit = if is_postgres() { format!("'{uuid}'::uuid") } else { format!("X'{uuid}'") };
+    let lit = uuid_literal(&org_id);
     (app, log, lit)
 }
 
@@ -86,12 +79,9 @@ async fn tampered_app() -> (TestApp, Vec<Value>, String) {
 async fn verify_names_an_edited_entry() {
     let (app, _, org) = tampered_app().await;
     // One byte of the payload of entry 4 (project p0): "p0" becomes "q0".
-    exec(
-        &app,
-        &format!(
-            "UPDATE audit_events SET payload = REPLACE(payload, '\"p0\"', '\"q0\"') WHERE org_id = {org} AND seq = 4"
-        ),
-    )
+    app.execute_sql(&format!(
+        "UPDATE audit_events SET payload = REPLACE(payload, '\"p0\"', '\"q0\"') WHERE org_id = {org} AND seq = 4"
+    ))
     .await;
     let (good, out) = verify_cli(&app);
     assert!(!good);
@@ -105,7 +95,7 @@ async fn verify_names_an_edited_entry() {
 #[tokio::test]
 async fn verify_names_the_entry_after_a_deleted_one() {
     let (app, _, org) = tampered_app().await;
-    exec(&app, &format!("DELETE FROM audit_events WHERE org_id = {org} AND seq = 4")).await;
+    app.execute_sql(&format!("DELETE FROM audit_events WHERE org_id = {org} AND seq = 4")).await;
     let (good, out) = verify_cli(&app);
     assert!(!good);
     assert!(out.contains("BROKEN at entry 5") && out.contains("missing"), "{out}");
@@ -115,9 +105,9 @@ async fn verify_names_the_entry_after_a_deleted_one() {
 async fn verify_names_swapped_entries() {
     let (app, log, org) = tampered_app().await;
     // Swap entries 3 and 4 (through a free sequence number, to respect the unique index).
-    exec(&app, &format!("UPDATE audit_events SET seq = 1000 WHERE org_id = {org} AND seq = 3")).await;
-    exec(&app, &format!("UPDATE audit_events SET seq = 3 WHERE org_id = {org} AND seq = 4")).await;
-    exec(&app, &format!("UPDATE audit_events SET seq = 4 WHERE org_id = {org} AND seq = 1000")).await;
+    app.execute_sql(&format!("UPDATE audit_events SET seq = 1000 WHERE org_id = {org} AND seq = 3")).await;
+    app.execute_sql(&format!("UPDATE audit_events SET seq = 3 WHERE org_id = {org} AND seq = 4")).await;
+    app.execute_sql(&format!("UPDATE audit_events SET seq = 4 WHERE org_id = {org} AND seq = 1000")).await;
     let (good, out) = verify_cli(&app);
     assert!(!good);
     let moved = log.iter().find(|e| e["seq"] == 4).unwrap()["id"].as_str().unwrap().to_string();
@@ -144,7 +134,7 @@ async fn verify_notices_a_truncated_tail_and_export_writes_every_entry() {
     assert_eq!(lines[6]["payload"]["slug"], "p3");
     assert_eq!(lines[6]["prev_hash"], lines[5]["hash"]);
 
-    exec(&app, &format!("DELETE FROM audit_events WHERE org_id = {org} AND seq = 7")).await;
+    app.execute_sql(&format!("DELETE FROM audit_events WHERE org_id = {org} AND seq = 7")).await;
     let (good, out) = verify_cli(&app);
     assert!(!good);
     assert!(out.contains("trailing entries are missing"), "{out}");

@@ -2,7 +2,6 @@
 //! killed mid-plan resumes without repeating a completed step.
 
 use praetor_tests::*;
-use sea_orm::{ConnectionTrait, Statement};
 use serde_json::{Value, json};
 
 /// A small deterministic generator, so a failing case can be reproduced from its seed.
@@ -105,15 +104,11 @@ async fn a_tampered_event_is_caught_by_replay_and_by_audit_verify() {
     let replay = "query($id: ID!) { replayPlan(id: $id) { identical divergedAt reason } }";
     assert_eq!(app.admin(replay, json!({"id": id})).await["replayPlan"]["identical"], true);
 
-    let db = &app.app.db;
-    let uuid = id.trim_start_matches("pln_");
-    let lit = if is_postgres() { format!("'{uuid}'::uuid") } else { format!("X'{uuid}'") };
-    db.execute_raw(Statement::from_string(
-        db.get_database_backend(),
-        format!("UPDATE plan_events SET data = REPLACE(data, '\"value\":3', '\"value\":4') WHERE plan_id = {lit} AND kind = 'StateChanged'"),
+    let lit = uuid_literal(&id);
+    app.execute_sql(&format!(
+        "UPDATE plan_events SET data = REPLACE(data, '\"value\":3', '\"value\":4') WHERE plan_id = {lit} AND kind = 'StateChanged'"
     ))
-    .await
-    .unwrap();
+    .await;
 
     let r = app.admin(replay, json!({"id": id})).await;
     assert_eq!(r["replayPlan"]["identical"], false);
@@ -282,16 +277,12 @@ async fn replay_makes_every_recorded_decision_again_from_its_recorded_inputs() {
     assert_eq!(clean["replayPlan"]["decisionsChecked"], 1);
 
     // Someone edits what the execution was decided on: a kill switch that was not engaged.
-    let db = &app.app.db;
-    let uuid = id.trim_start_matches("pln_");
-    let lit = if is_postgres() { format!("'{uuid}'::uuid") } else { format!("X'{uuid}'") };
+    let lit = uuid_literal(&id);
     let kill = r#"{"at":null,"by":"mallory","reason":"edited","scope":"org"}"#;
-    db.execute_raw(Statement::from_string(
-        db.get_database_backend(),
-        format!("UPDATE decisions SET input = REPLACE(input, '\"kill\":null', '\"kill\":{kill}') WHERE plan_id = {lit} AND phase = 'execute'"),
+    app.execute_sql(&format!(
+        "UPDATE decisions SET input = REPLACE(input, '\"kill\":null', '\"kill\":{kill}') WHERE plan_id = {lit} AND phase = 'execute'"
     ))
-    .await
-    .unwrap();
+    .await;
     let r = app.admin(replay, json!({"id": id})).await;
     assert_eq!(r["replayPlan"]["identical"], false, "{r:#}");
     assert!(r["replayPlan"]["reason"].as_str().unwrap().contains("decides differently"), "{r:#}");
@@ -316,15 +307,8 @@ async fn corrupt_stored_json_is_an_error_with_a_code_never_a_default() {
     )
     .await;
     let id = plan["id"].as_str().unwrap().to_string();
-    let db = &app.app.db;
-    let uuid = id.trim_start_matches("pln_");
-    let lit = if is_postgres() { format!("'{uuid}'::uuid") } else { format!("X'{uuid}'") };
-    db.execute_raw(Statement::from_string(
-        db.get_database_backend(),
-        format!("UPDATE plan_events SET data = '{{not json' WHERE plan_id = {lit} AND seq = 1"),
-    ))
-    .await
-    .unwrap();
+    let lit = uuid_literal(&id);
+    app.execute_sql(&format!("UPDATE plan_events SET data = '{{not json' WHERE plan_id = {lit} AND seq = 1")).await;
     let q = "query($id: ID!) { plan(id: $id) { events { edges { node { seq kind data } } } } }";
     let r = app.gql(Some(&app.admin_key), q, json!({"id": id})).await;
     assert_eq!(code(&r), "INTERNAL", "{r:#}");

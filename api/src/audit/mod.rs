@@ -108,11 +108,10 @@ fn preimage_v1(
 /// The hash a stored entry must carry, in the format it says it was written with. Any other
 /// format number is answered with a hash no entry can have, so it fails verification.
 pub fn model_hash(e: &audit_event::Model) -> String {
-    let fields = (e.org_id, e.seq, e.occurred_at, e.request_id.as_str(), e.actor.as_str(), e.kind.as_str());
-    let (org, seq, at, request_id, actor, kind) = fields;
+    let (at, rid, actor, kind) = (e.occurred_at, &e.request_id, &e.actor, &e.kind);
     match e.hash_version {
-        1 => entry_hash_v1(org, seq, at, request_id, actor, kind, &e.subject, &e.payload, &e.prev_hash),
-        2 => entry_hash(e.id, org, seq, at, request_id, actor, kind, &e.subject, &e.payload, &e.prev_hash),
+        1 => entry_hash_v1(e.org_id, e.seq, at, rid, actor, kind, &e.subject, &e.payload, &e.prev_hash),
+        2 => entry_hash(e.id, e.org_id, e.seq, at, rid, actor, kind, &e.subject, &e.payload, &e.prev_hash),
         other => format!("unknown hash format {other}"),
     }
 }
