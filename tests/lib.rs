@@ -474,7 +474,7 @@ pub fn example_policies(org: &str) -> Value {
     )
 }
 
-pub const APPLY: &str = "mutation($in: ApplyPolicyInput!) { applyPolicy(input: $in) { versions { scope version hash diff } warnings { code message } } }";
+pub const APPLY: &str = "mutation($in: ApplyPolicyInput!) { applyPolicy(input: $in) { versions { scope project version hash diff } warnings { code message } } }";
 
 impl TestApp {
     /// Applies the example policies (projects `web` and `payments` are created first).

@@ -5,7 +5,8 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use praetor_entities::ProjectId;
+use praetor_domain::PlanStatus;
+use praetor_entities::{Housekeeping, ProjectId, Tenant};
 use serde_json::json;
 use tokio_util::sync::CancellationToken;
 
@@ -139,7 +140,7 @@ async fn engine_inner(app: &Arc<AppState>, plans_n: usize, concurrency: usize, p
             match rx.recv().await {
                 Ok(ev) => {
                     if let Event::Plan { plan, status, .. } = &*ev
-                        && (status == "succeeded" || status == "failed")
+                        && matches!(status, PlanStatus::Succeeded | PlanStatus::Failed)
                     {
                         done_listener.complete(plan.to_string(), Instant::now());
                     }
@@ -213,7 +214,14 @@ async fn engine_inner(app: &Arc<AppState>, plans_n: usize, concurrency: usize, p
     let replay_start = Instant::now();
     let mut events = 0usize;
     for p in &project_ids {
-        for r in crate::engine::replay::replay_project_plans(&app.db, &app.policies, boot.org.id, *p).await? {
+        for r in crate::engine::replay::replay_project_plans(
+            &app.db,
+            &app.policies,
+            Tenant::housekeeping(boot.org.id, Housekeeping::Setup),
+            *p,
+        )
+        .await?
+        {
             if !r.identical() {
                 return Err(Error::internal(format!("replay diverged during the benchmark: {r:?}")));
             }

@@ -287,16 +287,16 @@ async fn org_groups(
     app: &AppState,
     slug: &str,
 ) -> Result<(BTreeMap<String, std::collections::BTreeSet<String>>, std::collections::BTreeSet<String>)> {
-    use praetor_entities::{TenantScoped, group, group_member, org, user};
-    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
-    let o = org::Entity::find()
+    use praetor_entities::{Housekeeping, Owned, Shared, TenantScoped, group, group_member, org, user};
+    use sea_orm::{ColumnTrait, QueryFilter};
+    let o = org::Entity::find_across_orgs(Housekeeping::Cli)
         .filter(org::Column::Slug.eq(slug))
         .one(&app.db)
         .await?
         .ok_or_else(|| Error::not_found(format!("organization `{slug}`")))?;
-    let groups = group::Entity::find_in_org(o.id).all(&app.db).await?;
-    let members = group_member::Entity::find_in_org(o.id).all(&app.db).await?;
-    let users: BTreeMap<_, _> = user::Entity::find()
+    let groups = group::Entity::find_in_org(o.tenant()).all(&app.db).await?;
+    let members = group_member::Entity::find_in_org(o.tenant()).all(&app.db).await?;
+    let users: BTreeMap<_, _> = user::Entity::find_shared()
         .filter(user::Column::Id.is_in(members.iter().map(|m| m.user_id).collect::<Vec<_>>()))
         .all(&app.db)
         .await?

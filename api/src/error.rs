@@ -112,6 +112,13 @@ pub fn stored<T: serde::de::DeserializeOwned>(what: impl std::fmt::Display, text
     serde_json::from_str(text).map_err(|e| Error::internal(format!("{what} is unreadable: {e}")))
 }
 
+/// Reads a closed-set value (a status, verdict, risk, …) Praetor stored as text: an unknown
+/// spelling is corrupt data, an internal error naming what it was.
+#[track_caller]
+pub fn stored_value<T>(what: impl std::fmt::Display, text: &str, parse: fn(&str) -> Option<T>) -> Result<T> {
+    parse(text).ok_or_else(|| Error::internal(format!("{what} is unreadable: unknown value {text:?}")))
+}
+
 /// Maps a database error, giving a unique-constraint conflict the caller's explanation
 /// (`project.insert(…).await.map_err(conflict_means("a project with this slug exists"))`).
 #[track_caller]

@@ -324,10 +324,10 @@ async fn execute(command: Command, config: Config) -> praetor::error::Result<Exi
 }
 
 async fn audit_command(app: &AppState, command: AuditCommand) -> praetor::error::Result<ExitCode> {
-    use praetor_entities::org;
-    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
+    use praetor_entities::{Housekeeping, Owned, TenantScoped, org};
+    use sea_orm::{ColumnTrait, QueryFilter, QueryOrder};
     let find = |slug: String| async move {
-        org::Entity::find()
+        org::Entity::find_across_orgs(Housekeeping::Cli)
             .filter(org::Column::Slug.eq(slug.clone()))
             .one(&app.db)
             .await?
@@ -337,11 +337,16 @@ async fn audit_command(app: &AppState, command: AuditCommand) -> praetor::error:
         AuditCommand::Verify { org } => {
             let orgs = match org {
                 Some(slug) => vec![find(slug).await?],
-                None => org::Entity::find().order_by_asc(org::Column::Slug).all(&app.db).await?,
+                None => {
+                    org::Entity::find_across_orgs(Housekeeping::Cli)
+                        .order_by_asc(org::Column::Slug)
+                        .all(&app.db)
+                        .await?
+                }
             };
             let mut broken = 0;
             for o in orgs {
-                let report = audit::verify::verify_org(&app.db, o.id).await?;
+                let report = audit::verify::verify_org(&app.db, o.tenant()).await?;
                 match &report.first_broken {
                     None => println!("{}: ok ({} entries)", o.slug, report.entries),
                     Some(b) => {
@@ -360,7 +365,7 @@ async fn audit_command(app: &AppState, command: AuditCommand) -> praetor::error:
                 })?)),
                 None => Box::new(std::io::stdout().lock()),
             };
-            let n = audit::export::export_org(&app.db, o.id, &mut sink).await?;
+            let n = audit::export::export_org(&app.db, o.tenant(), &mut sink).await?;
             sink.flush().map_err(praetor::error::Error::internal)?;
             if out.is_some() {
                 eprintln!("exported {n} entries");
@@ -394,18 +399,23 @@ fn print_report(r: &praetor::engine::replay::Report) -> bool {
 
 async fn replay_command(app: &AppState, command: ReplayCommand) -> praetor::error::Result<ExitCode> {
     use praetor::engine::replay;
-    use praetor_entities::{PlanId, plan, project};
-    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+    use praetor_entities::{Housekeeping, Owned, PlanId, TenantScoped, plan, project};
+    use sea_orm::{ColumnTrait, QueryFilter};
     let reports = match command {
         ReplayCommand::Plan { id } => {
             let id: PlanId = praetor::services::validate::id("id", &id)?;
-            let p = plan::Entity::find_by_id(id).one(&app.db).await?.ok_or_else(replay::not_found)?;
+            let p = plan::Entity::find_across_orgs(Housekeeping::Cli)
+                .filter(plan::Column::Id.eq(id))
+                .one(&app.db)
+                .await?
+                .ok_or_else(replay::not_found)?;
             vec![replay::replay_plan(&app.db, &app.policies, &p).await?]
         }
         ReplayCommand::Project { slug, org } => {
-            let mut q = project::Entity::find().filter(project::Column::Slug.eq(slug.clone()));
+            let mut q =
+                project::Entity::find_across_orgs(Housekeeping::Cli).filter(project::Column::Slug.eq(slug.clone()));
             if let Some(o) = org {
-                let o = praetor_entities::org::Entity::find()
+                let o = praetor_entities::org::Entity::find_across_orgs(Housekeeping::Cli)
                     .filter(praetor_entities::org::Column::Slug.eq(o.clone()))
                     .one(&app.db)
                     .await?
@@ -425,7 +435,7 @@ async fn replay_command(app: &AppState, command: ReplayCommand) -> praetor::erro
                     ));
                 }
             };
-            replay::replay_project_plans(&app.db, &app.policies, p.org_id, p.id).await?
+            replay::replay_project_plans(&app.db, &app.policies, p.tenant(), p.id).await?
         }
     };
     let mut ok = true;

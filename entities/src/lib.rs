@@ -1,7 +1,16 @@
-//! Storage entities for Praetor, their typed IDs, and the tenant-scoped finders.
+//! Storage entities for Praetor, their typed IDs, and the only ways to query them.
 //!
-//! Tenant-owned entities are read through [`TenantScoped::find_in_org`]; services never call a bare
-//! `Entity::find()` on them, so a query cannot forget the tenant filter.
+//! Tenant scope is a capability, not a discipline. A tenant-owned table is read, updated and
+//! deleted only through [`TenantScoped`], whose queries all start from a [`Tenant`]: the
+//! capability to touch one organization's rows. A `Tenant` comes from authorization
+//! (`OrgAccess::tenant()` in the server, after the principal's access to the organization was
+//! established) or, for work the system does across organizations, from
+//! [`Tenant::housekeeping`] with a [`Housekeeping`] reason naming the job, so every such use
+//! is greppable and listed in one enum. A row read that way carries its tenant on ([`Owned`]). Tables that belong to no organization (people, their
+//! sessions, project leases, kill switches, which may be instance-wide) are queried through
+//! [`Shared`]. `clippy.toml` forbids sea-orm's raw `Entity::find()`, `find_by_id`,
+//! `update_many` and `delete_many` and `Tenant::authorized` everywhere else, so an unscoped
+//! query does not pass CI's `-D warnings`.
 
 pub mod ids;
 
@@ -37,7 +46,67 @@ pub mod user_session;
 
 pub use ids::*;
 
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, Select};
+use sea_orm::{ColumnTrait, DeleteMany, EntityTrait, QueryFilter, Select, UpdateMany};
+
+/// The capability to read and write one organization's rows. Copyable, and only made by
+/// authorization ([`Tenant::authorized`]) or named housekeeping ([`Tenant::housekeeping`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Tenant {
+    org: OrgId,
+}
+
+impl Tenant {
+    /// The organization whose rows this capability reaches.
+    pub fn org(self) -> OrgId {
+        self.org
+    }
+
+    /// Made by authorization once a principal's access to `org` is established (the server's
+    /// `OrgAccess::tenant()`). `clippy.toml` forbids calling it anywhere else.
+    pub fn authorized(org: OrgId) -> Tenant {
+        Tenant { org }
+    }
+
+    /// Work the system does for an organization without a principal asking for it: `why`
+    /// names the job.
+    pub fn housekeeping(org: OrgId, why: Housekeeping) -> Tenant {
+        let _ = why;
+        Tenant { org }
+    }
+}
+
+/// Every job that reaches organizations' rows without a principal's access to them. Each
+/// variant is a reason a reviewer can grep for (`Housekeeping::Engine`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Housekeeping {
+    /// The engine working a job it claimed from the shared queue: the job's organization.
+    Engine,
+    /// Timed sweeps: approvals and grants that expire, chat answers that lapse, stale rate hits.
+    Sweep,
+    /// Events one node committed, delivered to subscribers on the others.
+    Fanout,
+    /// The operator's command line on the database (`praetor audit|replay|policy|admin`).
+    Cli,
+    /// The demo organization created at first start, and benchmarks' own organizations.
+    Setup,
+    /// Authentication: finding the credential a request presents, before any access exists.
+    Authentication,
+    /// Kill switches engaged or released for a whole instance, touching every organization.
+    InstanceKill,
+    /// Finding which organization an id a caller names belongs to, before entering it with the
+    /// caller's own access (refused, without saying whether the id exists, when it has none).
+    Locate,
+    /// A principal's own memberships, across organizations: where it may enter.
+    Memberships,
+}
+
+/// A row of a tenant table. Holding one is holding its organization's capability: rows are
+/// only read through a [`Tenant`] (or a named housekeeping read), so the tenant of a row is
+/// one the holder was already given. Work on a plan's events, a job's plan, a grant's
+/// bindings follows its row this way instead of a bare id.
+pub trait Owned {
+    fn tenant(&self) -> Tenant;
+}
 
 /// An entity whose rows belong to one organization.
 pub trait TenantScoped: EntityTrait {
@@ -45,96 +114,187 @@ pub trait TenantScoped: EntityTrait {
     fn org_column() -> Self::Column;
 
     /// The only way to start a read of tenant data: every query is filtered by the org.
-    fn find_in_org(org: OrgId) -> Select<Self> {
-        Self::find().filter(Self::org_column().eq(org))
+    #[allow(clippy::disallowed_methods)]
+    fn find_in_org(tenant: Tenant) -> Select<Self> {
+        Self::find().filter(Self::org_column().eq(tenant.org))
+    }
+
+    /// An update of rows of this tenant only (add filters to narrow it).
+    #[allow(clippy::disallowed_methods)]
+    fn update_in_org(tenant: Tenant) -> UpdateMany<Self> {
+        Self::update_many().filter(Self::org_column().eq(tenant.org))
+    }
+
+    /// A delete of rows of this tenant only (add filters to narrow it).
+    #[allow(clippy::disallowed_methods)]
+    fn delete_in_org(tenant: Tenant) -> DeleteMany<Self> {
+        Self::delete_many().filter(Self::org_column().eq(tenant.org))
+    }
+
+    /// A read across every organization, for housekeeping that finds its work there (the rows
+    /// it finds name their organization; act on each through a housekeeping [`Tenant`]).
+    #[allow(clippy::disallowed_methods)]
+    fn find_across_orgs(why: Housekeeping) -> Select<Self> {
+        let _ = why;
+        Self::find()
+    }
+
+    /// An update across every organization (housekeeping: sweeps and instance-wide switches).
+    #[allow(clippy::disallowed_methods)]
+    fn update_across_orgs(why: Housekeeping) -> UpdateMany<Self> {
+        let _ = why;
+        Self::update_many()
+    }
+
+    /// A delete across every organization (housekeeping: sweeps of expired rows).
+    #[allow(clippy::disallowed_methods)]
+    fn delete_across_orgs(why: Housekeeping) -> DeleteMany<Self> {
+        let _ = why;
+        Self::delete_many()
     }
 }
 
+/// An entity whose rows belong to no one organization: people and their sessions, project
+/// leases (keyed by a project id the caller already holds), kill switches (instance-wide ones
+/// have no organization).
+pub trait Shared: EntityTrait {
+    #[allow(clippy::disallowed_methods)]
+    fn find_shared() -> Select<Self> {
+        Self::find()
+    }
+
+    #[allow(clippy::disallowed_methods)]
+    fn update_shared() -> UpdateMany<Self> {
+        Self::update_many()
+    }
+
+    #[allow(clippy::disallowed_methods)]
+    fn delete_shared() -> DeleteMany<Self> {
+        Self::delete_many()
+    }
+}
+
+macro_rules! shared {
+    ($($module:ident),* $(,)?) => {
+        $(impl Shared for $module::Entity {})*
+
+        /// The shared tables, by module name (for the test that every table is one or the other).
+        #[cfg(test)]
+        const SHARED: &[&str] = &[$(stringify!($module)),*];
+    };
+}
+
+shared!(user, user_session, project_lease, kill_switch);
+
 macro_rules! tenant_scoped {
-    ($($module:ident => $col:ident),* $(,)?) => {
+    ($($module:ident => $col:ident . $field:ident),* $(,)?) => {
         $(impl TenantScoped for $module::Entity {
             fn org_column() -> Self::Column {
                 $module::Column::$col
             }
+        }
+
+        impl Owned for $module::Model {
+            fn tenant(&self) -> Tenant {
+                Tenant { org: self.$field }
+            }
         })*
+
+        /// Every tenant table's scoped select, update and delete, built for both databases:
+        /// `(module, table, org column, statements)`.
+        #[cfg(test)]
+        fn scoped_statements(tenant: Tenant) -> Vec<(&'static str, String, String, Vec<String>)> {
+            use sea_orm::{DbBackend, EntityName, IdenStatic, QueryTrait};
+            let mut out = Vec::new();
+            $({
+                let mut statements = Vec::new();
+                for db in [DbBackend::Postgres, DbBackend::Sqlite] {
+                    statements.push($module::Entity::find_in_org(tenant).build(db).to_string());
+                    statements.push(
+                        $module::Entity::update_in_org(tenant)
+                            .col_expr($module::Column::$col, sea_orm::sea_query::Expr::value(tenant.org()))
+                            .build(db)
+                            .to_string(),
+                    );
+                    statements.push($module::Entity::delete_in_org(tenant).build(db).to_string());
+                }
+                let table = $module::Entity.table_name().to_string();
+                out.push((stringify!($module), table, $module::Column::$col.as_str().to_string(), statements));
+            })*
+            out
+        }
     };
 }
 
 tenant_scoped!(
-    org => Id,
-    project => OrgId,
-    group => OrgId,
-    group_member => OrgId,
-    service_account => OrgId,
-    api_key => OrgId,
-    role_binding => OrgId,
-    audit_event => OrgId,
-    audit_head => OrgId,
-    policy_version => OrgId,
-    plan => OrgId,
-    plan_event => OrgId,
-    approval => OrgId,
-    project_state => OrgId,
-    job => OrgId,
-    decision => OrgId,
-    rate_hit => OrgId,
-    budget_day => OrgId,
-    budget_reservation => OrgId,
-    role_grant => OrgId,
-    chat_session => OrgId,
-    chat_event => OrgId,
-    agent => OrgId,
-    project_agent => OrgId,
-    chat_setting => OrgId,
+    org => Id.id,
+    project => OrgId.org_id,
+    group => OrgId.org_id,
+    group_member => OrgId.org_id,
+    service_account => OrgId.org_id,
+    api_key => OrgId.org_id,
+    role_binding => OrgId.org_id,
+    audit_event => OrgId.org_id,
+    audit_head => OrgId.org_id,
+    policy_version => OrgId.org_id,
+    plan => OrgId.org_id,
+    plan_event => OrgId.org_id,
+    approval => OrgId.org_id,
+    project_state => OrgId.org_id,
+    job => OrgId.org_id,
+    decision => OrgId.org_id,
+    rate_hit => OrgId.org_id,
+    budget_day => OrgId.org_id,
+    budget_reservation => OrgId.org_id,
+    role_grant => OrgId.org_id,
+    chat_session => OrgId.org_id,
+    chat_event => OrgId.org_id,
+    agent => OrgId.org_id,
+    project_agent => OrgId.org_id,
+    chat_setting => OrgId.org_id,
 );
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use sea_orm::{DbBackend, QueryTrait};
 
-    fn sql<E: TenantScoped>(org: OrgId) -> (String, String) {
-        (
-            E::find_in_org(org).build(DbBackend::Postgres).to_string(),
-            E::find_in_org(org).build(DbBackend::Sqlite).to_string(),
-        )
+    /// Every statement a tenant table's scoped finders build filters by the tenant's org, on
+    /// both databases: reads, updates and deletes.
+    #[test]
+    fn scoped_queries_always_filter_by_org() {
+        let tenant = Tenant::housekeeping(OrgId::generate(), Housekeeping::Setup);
+        let uuid = tenant.org().as_uuid().to_string();
+        let all = scoped_statements(tenant);
+        assert_eq!(all.len(), 25, "tenant tables");
+        for (module, table, column, statements) in all {
+            for sql in statements {
+                let filter = format!("WHERE \"{table}\".\"{column}\" = ");
+                let (_, after) = sql.split_once(&filter).unwrap_or_else(|| panic!("{module}: no org filter in {sql}"));
+                // PostgreSQL renders the uuid literal; SQLite a blob of its bytes.
+                assert!(
+                    after.starts_with(&format!("'{uuid}'")) || after.starts_with("x'"),
+                    "{module}: filtered by something else: {sql}"
+                );
+            }
+        }
     }
 
+    /// Every entity module is a tenant table or a shared one: a new table must choose.
     #[test]
-    fn scoped_finders_always_filter_by_org() {
-        let org = OrgId::generate();
-        let uuid = org.as_uuid().to_string();
-        let cases = [
-            ("projects", "org_id", sql::<project::Entity>(org)),
-            ("groups", "org_id", sql::<group::Entity>(org)),
-            ("group_members", "org_id", sql::<group_member::Entity>(org)),
-            ("service_accounts", "org_id", sql::<service_account::Entity>(org)),
-            ("api_keys", "org_id", sql::<api_key::Entity>(org)),
-            ("role_bindings", "org_id", sql::<role_binding::Entity>(org)),
-            ("audit_events", "org_id", sql::<audit_event::Entity>(org)),
-            ("audit_heads", "org_id", sql::<audit_head::Entity>(org)),
-            ("orgs", "id", sql::<org::Entity>(org)),
-            ("plans", "org_id", sql::<plan::Entity>(org)),
-            ("plan_events", "org_id", sql::<plan_event::Entity>(org)),
-            ("approvals", "org_id", sql::<approval::Entity>(org)),
-            ("project_states", "org_id", sql::<project_state::Entity>(org)),
-            ("decisions", "org_id", sql::<decision::Entity>(org)),
-            ("policy_versions", "org_id", sql::<policy_version::Entity>(org)),
-            ("jobs", "org_id", sql::<job::Entity>(org)),
-            ("rate_hits", "org_id", sql::<rate_hit::Entity>(org)),
-            ("budget_days", "org_id", sql::<budget_day::Entity>(org)),
-            ("budget_reservations", "org_id", sql::<budget_reservation::Entity>(org)),
-            ("role_grants", "org_id", sql::<role_grant::Entity>(org)),
-            ("chat_sessions", "org_id", sql::<chat_session::Entity>(org)),
-            ("chat_events", "org_id", sql::<chat_event::Entity>(org)),
-            ("agents", "org_id", sql::<agent::Entity>(org)),
-            ("project_agents", "org_id", sql::<project_agent::Entity>(org)),
-            ("chat_settings", "org_id", sql::<chat_setting::Entity>(org)),
-        ];
-        for (table, column, (pg, lite)) in cases {
-            let filter = format!("WHERE \"{table}\".\"{column}\" = '{uuid}'");
-            assert!(pg.contains(&filter), "{table}: {pg}");
-            assert!(lite.contains(&format!("WHERE \"{table}\".\"{column}\" =")), "{table}: {lite}");
+    fn every_table_is_tenant_scoped_or_shared() {
+        let tenant = Tenant::housekeeping(OrgId::generate(), Housekeeping::Setup);
+        let scoped: Vec<&str> = scoped_statements(tenant).into_iter().map(|(m, ..)| m).collect();
+        let source = include_str!("lib.rs");
+        let modules: Vec<&str> = source
+            .lines()
+            .filter_map(|l| l.strip_prefix("pub mod ").and_then(|m| m.strip_suffix(';')))
+            .filter(|m| *m != "ids")
+            .collect();
+        assert!(modules.len() > 20, "{modules:?}");
+        for m in &modules {
+            let tenant = scoped.contains(m);
+            let shared = SHARED.contains(m);
+            assert!(tenant ^ shared, "{m}: tenant-scoped {tenant}, shared {shared}: exactly one must hold");
         }
     }
 }

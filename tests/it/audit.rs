@@ -30,7 +30,7 @@ async fn mutations_are_recorded_with_actor_and_request_id_and_without_secrets() 
     assert_eq!(newest["kind"], "api_key.created");
     assert_eq!(newest["requestId"], "it-audit-1");
     assert_eq!(newest["actor"][0]["name"], app.admin_email.as_str());
-    assert_eq!(newest["actor"][0]["kind"], "user");
+    assert_eq!(newest["actor"][0]["kind"], "USER");
     assert_eq!(newest["payload"]["name"], "deploy");
     let all = serde_json::to_string(&log).unwrap();
     assert!(!all.contains(&secret), "the secret must not be in the audit log");

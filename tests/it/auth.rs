@@ -29,7 +29,7 @@ async fn anonymous_and_unknown_keys_are_unauthenticated() {
 
     let me = ok(app.gql(Some(&app.admin_key), VIEWER, json!({})).await);
     assert_eq!(me["viewer"]["name"], app.admin_email.as_str());
-    assert_eq!(me["viewer"]["kind"], "user");
+    assert_eq!(me["viewer"]["kind"], "USER");
 }
 
 #[tokio::test]
@@ -121,7 +121,7 @@ async fn posts_that_a_cross_site_form_could_send_are_refused() {
         .json()
         .await
         .unwrap();
-    assert_eq!(ok(r)["viewer"]["kind"], "user");
+    assert_eq!(ok(r)["viewer"]["kind"], "USER");
 }
 
 #[tokio::test]

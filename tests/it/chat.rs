@@ -22,14 +22,14 @@ async fn a_request_is_proposed_previewed_run_and_followed_to_the_end() {
     let user = one(&events, "USER_MESSAGE");
     assert_eq!((user["role"].as_str(), user["author"]["name"].as_str()), (Some("USER"), Some(bob_email.as_str())));
     let proposed = one(&events, "PLAN_PROPOSED");
-    assert_eq!(proposed["verdict"], "allowed");
-    assert_eq!(proposed["status"], "approved");
+    assert_eq!(proposed["verdict"], "ALLOWED");
+    assert_eq!(proposed["status"], "APPROVED");
     assert_eq!(proposed["steps"][0]["action"], "deploy.web");
     assert_eq!(proposed["steps"][0]["params"], json!({"service": "web", "env": "staging", "version": 1}));
     let preview = &proposed["preview"];
     assert_eq!(preview["verdict"], "ALLOWED");
     assert_eq!(preview["cost"], 2.0);
-    assert_eq!(preview["risk"], "medium");
+    assert_eq!(preview["risk"], "MEDIUM");
     assert_eq!(
         preview["steps"][0]["stateDiff"],
         json!([{"path": "deployments.web-staging", "after": {"env": "staging", "service": "web", "version": 1}}])
@@ -37,7 +37,7 @@ async fn a_request_is_proposed_previewed_run_and_followed_to_the_end() {
     let rbac = preview["steps"][0]["checks"].as_array().unwrap().iter().find(|c| c["name"] == "rbac").unwrap();
     assert_eq!(rbac["code"], "OK");
     // The chain is the person who chatted, then the agent: no shared bot identity.
-    assert_eq!(proposed["proposer"], json!([{"kind": "user", "name": bob_email}, {"kind": "agent", "name": "alias"}]));
+    assert_eq!(proposed["proposer"], json!([{"kind": "USER", "name": bob_email}, {"kind": "AGENT", "name": "alias"}]));
     let answer = events.last().unwrap();
     assert_eq!(answer["role"], "ASSISTANT");
     assert_eq!(answer["agent"], "alias");
@@ -62,7 +62,7 @@ async fn a_request_is_proposed_previewed_run_and_followed_to_the_end() {
     assert!(answer["text"].as_str().unwrap().starts_with("Queued plan"), "{answer}");
     let statuses: Vec<&str> =
         events.iter().filter(|e| e["kind"] == "PLAN_STATUS").map(|e| e["status"].as_str().unwrap()).collect();
-    assert!(statuses.contains(&"queued") && statuses.contains(&"running"), "{statuses:?}");
+    assert!(statuses.contains(&"QUEUED") && statuses.contains(&"RUNNING"), "{statuses:?}");
     let steps: Vec<(&str, &str)> = events
         .iter()
         .filter(|e| e["kind"] == "STEP_PROGRESS")
@@ -70,7 +70,7 @@ async fn a_request_is_proposed_previewed_run_and_followed_to_the_end() {
         .collect();
     assert_eq!(steps, vec![("deploy.web", "running"), ("deploy.web", "succeeded")]);
     let done = last(&events, "PLAN_FINISHED").unwrap();
-    assert_eq!((done["status"].as_str(), done["planId"].as_str()), (Some("succeeded"), Some(plan_id.as_str())));
+    assert_eq!((done["status"].as_str(), done["planId"].as_str()), (Some("SUCCEEDED"), Some(plan_id.as_str())));
 
     // "status" reads the plan as it is now; the session remembers it as its current plan.
     let asked = say(&app, &bob, &s, "status").await;
@@ -85,8 +85,8 @@ async fn a_request_is_proposed_previewed_run_and_followed_to_the_end() {
         .await);
     let cs = &d["chatSession"];
     assert_eq!(cs["currentPlan"]["id"], plan_id.as_str());
-    assert_eq!(cs["currentPlan"]["status"], "succeeded");
-    assert_eq!(cs["currentPlan"]["proposer"][1]["kind"], "agent");
+    assert_eq!(cs["currentPlan"]["status"], "SUCCEEDED");
+    assert_eq!(cs["currentPlan"]["proposer"][1]["kind"], "AGENT");
     let roles: Vec<&str> =
         cs["messages"]["edges"].as_array().unwrap().iter().map(|e| e["node"]["role"].as_str().unwrap()).collect();
     assert_eq!(roles, vec!["USER", "ASSISTANT", "USER", "ASSISTANT", "USER", "ASSISTANT", "USER", "ASSISTANT"]);
@@ -107,7 +107,7 @@ async fn a_request_is_proposed_previewed_run_and_followed_to_the_end() {
     let proposed = entries.iter().find(|e| e["node"]["kind"] == "plan.proposed").unwrap();
     assert_eq!(
         proposed["node"]["actor"],
-        json!([{"kind": "user", "name": bob_email}, {"kind": "agent", "name": "alias"}])
+        json!([{"kind": "USER", "name": bob_email}, {"kind": "AGENT", "name": "alias"}])
     );
 }
 
@@ -127,7 +127,7 @@ async fn approvals_keep_separation_of_duties_and_errors_become_answers() {
     let proposed = one(&events, "PLAN_PROPOSED");
     assert_eq!(
         (proposed["verdict"].as_str(), proposed["status"].as_str()),
-        (Some("needs_approval"), Some("pending_approval"))
+        (Some("NEEDS_APPROVAL"), Some("PENDING_APPROVAL"))
     );
     let stages: Vec<&serde_json::Value> = events.iter().filter(|e| e["kind"] == "APPROVAL_REQUESTED").collect();
     assert_eq!(stages.len(), 2);
@@ -160,12 +160,12 @@ async fn approvals_keep_separation_of_duties_and_errors_become_answers() {
     assert_eq!(approved["by"]["name"], carol_email.as_str());
     assert!(approved["detail"].as_str().unwrap().contains("approved stage 1"), "{approved}");
     ok(app.gql(Some(&app.admin_key), APPROVE, json!({"in": {"planId": plan_id, "planHash": hash}})).await);
-    chat.until(|e| e["kind"] == "PLAN_STATUS" && e["status"] == "approved").await;
+    chat.until(|e| e["kind"] == "PLAN_STATUS" && e["status"] == "APPROVED").await;
 
     let asked = say(&app, &bob, &s, "go ahead").await;
     let events = chat.until(|e| e["kind"] == "PLAN_FINISHED").await;
     assert!(events.iter().any(|e| e["inReplyTo"] == asked && e["code"].is_null()));
-    assert_eq!(last(&events, "PLAN_FINISHED").unwrap()["status"], "succeeded");
+    assert_eq!(last(&events, "PLAN_FINISHED").unwrap()["status"], "SUCCEEDED");
 
     // Nonsense gets a question back with suggestions, not a plan; cancel of a finished plan says why.
     let asked = say(&app, &bob, &s, "deploy the moon").await;

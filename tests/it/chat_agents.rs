@@ -121,7 +121,7 @@ async fn every_strategy_picks_through_the_api_and_the_others_stay_visible() {
     assert_eq!(first["preview"]["verdict"], "ALLOWED");
     let plan = plan.expect("the chosen plan is proposed");
     assert_eq!(plan["steps"][0]["action"], "cache.purge");
-    assert_eq!(plan["proposer"], json!([{"kind": "user", "name": bob_email}, {"kind": "agent", "name": "purger"}]));
+    assert_eq!(plan["proposer"], json!([{"kind": "USER", "name": bob_email}, {"kind": "AGENT", "name": "purger"}]));
     assert_eq!(answer["agent"], "purger");
     assert_eq!(answer["proposalId"], ranked["arbitration"]["chosenProposalId"]);
 
@@ -181,7 +181,7 @@ async fn every_strategy_picks_through_the_api_and_the_others_stay_visible() {
     let (carol, _) = app.user_with_role("operator", None).await;
     assert_eq!(code(&app.gql(Some(&carol), CHOOSE, json!({"s": s, "p": rebuild})).await), "FORBIDDEN");
     let chosen = ok(app.gql(Some(&bob), CHOOSE, json!({"s": s, "p": rebuild})).await)["chooseProposal"].clone();
-    assert_eq!(chosen["proposer"][1], json!({"kind": "agent", "name": "rebuilder"}));
+    assert_eq!(chosen["proposer"][1], json!({"kind": "AGENT", "name": "rebuilder"}));
     assert_eq!(chosen["steps"][0]["action"], "cache.rebuild");
     let events = chat.until(|e| e["kind"] == "MESSAGE_COMPLETED").await;
     assert_eq!(one(&events, "PLAN_PROPOSED")["planId"], chosen["id"]);
@@ -256,7 +256,7 @@ async fn roles_limit_proposals_and_a_disabled_agent_stops_its_plan() {
     let failed = last(&events, "STEP_PROGRESS").unwrap();
     assert_eq!(failed["step"]["status"], "failed");
     assert!(failed["step"]["error"].as_str().unwrap().contains("agent was disabled"), "{failed}");
-    assert_eq!(last(&events, "PLAN_FINISHED").unwrap()["status"], "failed");
+    assert_eq!(last(&events, "PLAN_FINISHED").unwrap()["status"], "FAILED");
 
     // With no enabled agent the built-in alias agent answers again.
     let asked = say(&app, &bob, &s, "set mode to maintenance").await;
@@ -372,7 +372,7 @@ async fn answers_cut_off_by_a_stopped_server_are_ended_as_interrupted() {
     assert_eq!(audit[0]["payload"]["messages"], json!([first, second]));
     assert_eq!(
         audit[0]["actor"],
-        json!([{"kind": "user", "name": bob_email}, {"kind": "system", "name": "praetor chat"}])
+        json!([{"kind": "USER", "name": bob_email}, {"kind": "SYSTEM", "name": "praetor chat"}])
     );
 
     // The conversation goes on.
@@ -413,7 +413,7 @@ async fn the_llm_planner_streams_and_a_malformed_tool_call_proposes_nothing() {
     );
     let p = one(&events, "PLAN_PROPOSED");
     assert_eq!(p["steps"][0]["params"], json!({"service": "web", "env": "staging", "version": 1}));
-    assert_eq!(p["proposer"], json!([{"kind": "user", "name": bob_email}, {"kind": "agent", "name": "gpt"}]));
+    assert_eq!(p["proposer"], json!([{"kind": "USER", "name": bob_email}, {"kind": "AGENT", "name": "gpt"}]));
     let answer = events.last().unwrap();
     assert_eq!(answer["agent"], "gpt");
     assert!(answer["text"].as_str().unwrap().contains("Deploying web to staging."), "{answer}");

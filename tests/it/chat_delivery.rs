@@ -94,7 +94,7 @@ async fn two_servers_share_a_conversation_through_postgres() {
     assert_eq!(proposed["steps"][0]["action"], "deploy.web");
     say(&app, &bob, &s, "run it").await;
     let events = on_b.until(|e| e["kind"] == "PLAN_FINISHED").await;
-    assert_eq!(last(&events, "PLAN_FINISHED").unwrap()["status"], "succeeded");
+    assert_eq!(last(&events, "PLAN_FINISHED").unwrap()["status"], "SUCCEEDED");
     let seqs: Vec<i64> = on_b.seen.iter().map(|e| e["seq"].as_i64().unwrap()).collect();
     assert_eq!(seqs, (1..=seqs.len() as i64).collect::<Vec<_>>(), "in order, once each: {seqs:?}");
 

@@ -8,8 +8,10 @@ use serde_json::json;
 /// Appends `n` entries to the org's audit chain directly (what a busy organization's history
 /// looks like), in a few transactions.
 async fn long_chain(app: &TestApp, n: usize) {
+    use praetor_entities::{Housekeeping, Tenant};
     use sea_orm::TransactionTrait;
-    let org: praetor_entities::OrgId = app.org_id.parse().unwrap();
+    // Filling a chain is the operator's tooling, not a principal's request.
+    let org = Tenant::housekeeping(app.org_id.parse().unwrap(), Housekeeping::Cli);
     let actor = vec![praetor::auth::ActorRef { kind: "system".into(), id: "test".into(), name: "filler".into() }];
     for chunk in 0..n.div_ceil(2_000) {
         let txn = app.app.db.begin().await.unwrap();

@@ -55,7 +55,7 @@ async fn two_hundred_random_plans_replay_identically() {
         ids.push(plan["id"].as_str().unwrap().to_string());
     }
     // Wait for the engine to finish all of them.
-    let q = "query($o: String!) { project(org: $o, slug: \"fuzz\") { queued: plans(first: 1, status: \"queued\") { edges { cursor } } running: plans(first: 1, status: \"running\") { edges { cursor } } } }";
+    let q = "query($o: String!) { project(org: $o, slug: \"fuzz\") { queued: plans(first: 1, status: QUEUED) { edges { cursor } } running: plans(first: 1, status: RUNNING) { edges { cursor } } } }";
     for _ in 0..1200 {
         let d = app.admin(q, json!({"o": app.org})).await;
         if d["project"]["queued"]["edges"].as_array().unwrap().is_empty()
@@ -78,7 +78,7 @@ async fn two_hundred_random_plans_replay_identically() {
     let org = praetor::services::orgs::enter_by_slug(&app.app, &admin_principal(&app).await, &app.org)
         .await
         .unwrap()
-        .org_id();
+        .tenant();
     let reports =
         praetor::engine::replay::replay_project_plans(&app.app.db, &app.app.policies, org, project).await.unwrap();
     assert_eq!(reports.len(), 201, "200 plans and the project");
@@ -100,7 +100,7 @@ async fn a_tampered_event_is_caught_by_replay_and_by_audit_verify() {
     app.project("web").await;
     let plan = propose(&app, &app.admin_key, "web", json!([{"action": "state.set", "params": {"key": "version", "value": 3}}, {"action": "state.set", "params": {"key": "done", "value": true}}]), json!({"runWhenApproved": true})).await;
     let id = plan["id"].as_str().unwrap().to_string();
-    wait_for_status(&app, &app.admin_key, &id, "succeeded").await;
+    wait_for_status(&app, &app.admin_key, &id, "SUCCEEDED").await;
     let replay = "query($id: ID!) { replayPlan(id: $id) { identical divergedAt reason } }";
     assert_eq!(app.admin(replay, json!({"id": id})).await["replayPlan"]["identical"], true);
 
@@ -211,7 +211,7 @@ async fn a_server_killed_mid_plan_resumes_without_repeating_a_step() {
     let mut waiting = false;
     for _ in 0..200 {
         let p = gql_at(port, &app.admin_key, status, json!({"id": id})).await;
-        if p["data"]["plan"]["progress"][1]["status"] == "waiting" {
+        if p["data"]["plan"]["progress"][1]["status"] == "WAITING" {
             waiting = true;
             break;
         }
@@ -226,12 +226,12 @@ async fn a_server_killed_mid_plan_resumes_without_repeating_a_step() {
     let mut done = Value::Null;
     for _ in 0..400 {
         done = gql_at(port, &app.admin_key, status, json!({"id": id})).await;
-        if done["data"]["plan"]["status"] == "succeeded" {
+        if done["data"]["plan"]["status"] == "SUCCEEDED" {
             break;
         }
         tokio::time::sleep(std::time::Duration::from_millis(50)).await;
     }
-    assert_eq!(done["data"]["plan"]["status"], "succeeded", "{done}");
+    assert_eq!(done["data"]["plan"]["status"], "SUCCEEDED", "{done}");
     let state = gql_at(
         port,
         &app.admin_key,
@@ -269,7 +269,7 @@ async fn replay_makes_every_recorded_decision_again_from_its_recorded_inputs() {
     )
     .await;
     let id = plan["id"].as_str().unwrap().to_string();
-    wait_for_status(&app, &app.admin_key, &id, "succeeded").await;
+    wait_for_status(&app, &app.admin_key, &id, "SUCCEEDED").await;
     let replay =
         "query($id: ID!) { replayPlan(id: $id) { identical decisionsChecked divergedAt reason recorded recomputed } }";
     let clean = app.admin(replay, json!({"id": id})).await;

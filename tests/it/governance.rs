@@ -107,7 +107,7 @@ async fn rate_limits_refuse_at_exact_window_boundaries() {
         .admin("query($o: String!) { project(org: $o, slug: \"web\") { rateLimits { name scope proposalsLastMinute proposalsLastHour executionsLastHour proposalsFreeAt executionsFreeAt perMinute perHour } } }", json!({"o": app.org}))
         .await;
     let sets = d["project"]["rateLimits"].as_array().unwrap().iter().find(|l| l["name"] == "org:sets").unwrap().clone();
-    assert_eq!(sets["scope"], "project");
+    assert_eq!(sets["scope"], "PROJECT");
     assert_eq!((sets["perMinute"].as_i64(), sets["perHour"].as_i64()), (Some(3), Some(5)));
     assert_eq!((sets["proposalsLastMinute"].as_i64(), sets["proposalsLastHour"].as_i64()), (Some(1), Some(5)));
     assert_eq!(sets["executionsLastHour"], 0);
@@ -182,9 +182,9 @@ async fn executions_wait_for_their_window_and_their_rate_limit() {
     // Saturday: still waiting; Monday 09:00: it runs.
     clock.set(utc("2026-11-28T12:00:00Z"));
     tokio::time::sleep(std::time::Duration::from_millis(600)).await;
-    assert_eq!(plan_status(&app, id).await, "running");
+    assert_eq!(plan_status(&app, id).await, "RUNNING");
     clock.set(utc("2026-11-30T08:00:00Z"));
-    wait_for_status(&app, &app.admin_key, id, "succeeded").await;
+    wait_for_status(&app, &app.admin_key, id, "SUCCEEDED").await;
 
     // The first plan ticked at 08:00:00: another tick must wait for that minute to pass.
     let one = json!([{"action": "state.increment", "params": {"key": "ticks"}}]);
@@ -196,7 +196,7 @@ async fn executions_wait_for_their_window_and_their_rate_limit() {
     assert_eq!(d["code"], "RATE_LIMITED");
     assert_eq!(d["until"], "2026-11-30T08:01:00Z");
     clock.set(utc("2026-11-30T08:01:00Z"));
-    wait_for_status(&app, &app.admin_key, b, "succeeded").await;
+    wait_for_status(&app, &app.admin_key, b, "SUCCEEDED").await;
     let state =
         app.admin("query($o: String!) { project(org: $o, slug: \"web\") { state } }", json!({"o": app.org})).await;
     assert_eq!(state["project"]["state"]["ticks"], 2);
@@ -241,7 +241,7 @@ async fn fifty_plans_racing_never_overspend_a_budget() {
     let mut ids = Vec::new();
     for _ in 0..50 {
         let p = propose(&app, &app.admin_key, "web", json!([{"action": "work.unit"}]), json!({})).await;
-        assert_eq!(p["status"], "approved");
+        assert_eq!(p["status"], "APPROVED");
         ids.push(p["id"].as_str().unwrap().to_string());
     }
     let budget_q = "query($o: String!) { project(org: $o, slug: \"web\") { budget { limit spent reserved remaining unit timezone } } }";
@@ -297,7 +297,7 @@ async fn fifty_plans_racing_never_overspend_a_budget() {
         assert!(ext["spent"].as_f64().unwrap() + ext["reserved"].as_f64().unwrap() > 90.0, "{ext}");
     }
     for id in &queued {
-        wait_for_status(&app, &app.admin_key, id, "succeeded").await;
+        wait_for_status(&app, &app.admin_key, id, "SUCCEEDED").await;
     }
     let worst = watcher.await.unwrap();
     assert!(worst <= 100.0, "spent + reserved reached {worst}");
@@ -345,9 +345,9 @@ async fn the_org_budget_caps_its_projects_and_failed_plans_release() {
         }
     };
     let a = run("web").await;
-    wait_for_status(&app, &app.admin_key, a["id"].as_str().unwrap(), "succeeded").await;
+    wait_for_status(&app, &app.admin_key, a["id"].as_str().unwrap(), "SUCCEEDED").await;
     let b = run("api").await;
-    wait_for_status(&app, &app.admin_key, b["id"].as_str().unwrap(), "succeeded").await;
+    wait_for_status(&app, &app.admin_key, b["id"].as_str().unwrap(), "SUCCEEDED").await;
     // 20 of 25 spent across both projects: a third plan anywhere does not fit.
     let input = json!({"in": {"org": app.org, "project": "web", "steps": [{"action": "work.unit"}]}});
     let r = app.gql(Some(&app.admin_key), PROPOSE, input).await;
@@ -384,7 +384,7 @@ spec:
     .await;
     let id = failing["id"].as_str().unwrap();
     assert_eq!(failing["preview"]["cost"], 4.0);
-    wait_for_status(&app, &app.admin_key, id, "failed").await;
+    wait_for_status(&app, &app.admin_key, id, "FAILED").await;
     let d =
         app.admin("query($o: String!) { org(slug: $o) { budget { spent reserved } } }", json!({"o": app.org})).await;
     assert_eq!(
@@ -467,7 +467,7 @@ async fn limits_and_budgets_hold_across_server_processes() {
     assert_eq!(queued.len(), 3, "{results:#?}");
     assert!(results.iter().filter(|r| r.get("errors").is_some()).all(|r| code(r) == "BUDGET_EXCEEDED"));
     for id in queued {
-        wait_for_status(&app, &app.admin_key, id, "succeeded").await;
+        wait_for_status(&app, &app.admin_key, id, "SUCCEEDED").await;
     }
     let b = app
         .admin(

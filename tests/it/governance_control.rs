@@ -55,7 +55,7 @@ async fn reviewed_plan(app: &TestApp) -> String {
         json!({"runWhenApproved": true}),
     )
     .await;
-    assert_eq!(p["status"], "pending_approval");
+    assert_eq!(p["status"], "PENDING_APPROVAL");
     p["id"].as_str().unwrap().to_string()
 }
 
@@ -105,13 +105,13 @@ async fn a_kill_switch_stops_a_long_timer_compensates_and_holds_queued_plans() {
         .await;
     assert_eq!(engaged["setKillSwitch"]["engaged"], true);
     assert_eq!(engaged["setKillSwitch"]["plansAffected"], 1, "the running plan was woken");
-    let killed = wait_for_status(&app, &app.admin_key, id, "killed").await;
+    let killed = wait_for_status(&app, &app.admin_key, id, "KILLED").await;
     println!("kill switch to killed plan: {:?}", started.elapsed());
     let progress = killed["progress"].as_array().unwrap();
-    assert_eq!(progress[0]["status"], "compensated", "{progress:#?}");
-    assert_eq!(progress[1]["status"], "failed");
+    assert_eq!(progress[0]["status"], "COMPENSATED", "{progress:#?}");
+    assert_eq!(progress[1]["status"], "FAILED");
     assert!(progress[1]["error"].as_str().unwrap().contains("bad deploy spreading"));
-    assert_eq!(progress[2]["status"], "pending", "nothing starts after the switch");
+    assert_eq!(progress[2]["status"], "PENDING", "nothing starts after the switch");
     assert_eq!(state(&app).await["deployed"], json!({}), "the completed deploy was compensated");
 
     // While engaged: proposals are refused naming the scope and reason; approvals still work
@@ -130,9 +130,9 @@ async fn a_kill_switch_stops_a_long_timer_compensates_and_holds_queued_plans() {
     assert_eq!(d["project"]["killSwitch"]["reason"], "bad deploy spreading");
     assert_eq!(d["project"]["killSwitch"]["engagedBy"], app.admin_email.as_str());
 
-    assert_eq!(approve(&app, &carol, &held).await["data"]["approvePlan"]["status"], "queued");
+    assert_eq!(approve(&app, &carol, &held).await["data"]["approvePlan"]["status"], "QUEUED");
     tokio::time::sleep(std::time::Duration::from_millis(800)).await;
-    assert_eq!(plan_status(&app, &held).await, "queued", "held while the switch is engaged");
+    assert_eq!(plan_status(&app, &held).await, "QUEUED", "held while the switch is engaged");
 
     // Release, resuming: the held plan runs.
     let released = app
@@ -140,7 +140,7 @@ async fn a_kill_switch_stops_a_long_timer_compensates_and_holds_queued_plans() {
         .await;
     assert_eq!(released["setKillSwitch"]["releaseMode"], "resume");
     assert_eq!(released["setKillSwitch"]["plansAffected"], 1);
-    wait_for_status(&app, &app.admin_key, &held, "succeeded").await;
+    wait_for_status(&app, &app.admin_key, &held, "SUCCEEDED").await;
     assert_eq!(state(&app).await["count"], 1);
 
     // Engage again, hold one, release cancelling it.
@@ -152,7 +152,7 @@ async fn a_kill_switch_stops_a_long_timer_compensates_and_holds_queued_plans() {
         json!({"in": {"scope": "PROJECT", "org": app.org, "project": "web", "engaged": false, "onRelease": "CANCEL"}}),
     )
     .await;
-    wait_for_status(&app, &app.admin_key, &cancelled, "cancelled").await;
+    wait_for_status(&app, &app.admin_key, &cancelled, "CANCELLED").await;
     assert_eq!(state(&app).await["count"], 1);
     let d = app
         .admin("query($o: String!) { project(org: $o, slug: \"web\") { killSwitch { scope } } }", json!({"o": app.org}))
@@ -313,7 +313,7 @@ async fn unattended_plans_run_alone_inside_limits_and_fall_back_to_people() {
     assert_eq!(alone["preview"]["unattended"], true);
     assert_eq!(alone["preview"]["autoRun"], true);
     assert_eq!(autonomy_check(&alone)["code"], "OK");
-    wait_for_status(&app, &app.admin_key, alone["id"].as_str().unwrap(), "succeeded").await;
+    wait_for_status(&app, &app.admin_key, alone["id"].as_str().unwrap(), "SUCCEEDED").await;
 
     // People are not subject to autonomy: the admin spends 50 more today.
     for _ in 0..5 {
@@ -322,12 +322,12 @@ async fn unattended_plans_run_alone_inside_limits_and_fall_back_to_people() {
         assert_eq!(autonomy_check(&p), Value::Null);
         let id = p["id"].as_str().unwrap();
         app.admin("mutation($id: ID!) { executePlan(planId: $id) { status } }", json!({"id": id})).await;
-        wait_for_status(&app, &app.admin_key, id, "succeeded").await;
+        wait_for_status(&app, &app.admin_key, id, "SUCCEEDED").await;
     }
     // 60 spent by noon forecasts 60 more by midnight: with 10 more that is over 100, although
     // the plan itself fits the budget. It waits for a person.
     let forecast = propose_full(&app, &bot, unit.clone()).await;
-    assert_eq!(forecast["status"], "pending_approval");
+    assert_eq!(forecast["status"], "PENDING_APPROVAL");
     assert_eq!(autonomy_check(&forecast)["code"], "FORECAST_OVER_BUDGET");
     assert!(autonomy_check(&forecast)["message"].as_str().unwrap().contains("130.0"));
     let risky = propose_full(&app, &bot, json!([{"action": "work.risky"}])).await;
@@ -344,7 +344,7 @@ async fn unattended_plans_run_alone_inside_limits_and_fall_back_to_people() {
     // Any approver may answer a fallback; the robot never approves.
     assert_eq!(code(&approve(&app, &bot, risky["id"].as_str().unwrap()).await), "FORBIDDEN");
     let approved = approve(&app, &carol, risky["id"].as_str().unwrap()).await;
-    assert_eq!(approved["data"]["approvePlan"]["status"], "approved");
+    assert_eq!(approved["data"]["approvePlan"]["status"], "APPROVED");
 
     // An approver pauses autonomy: even a small plan in a new hour waits, until resumed.
     clock.set(utc("2026-11-24T23:30:00Z"));
@@ -370,7 +370,7 @@ async fn unattended_plans_run_alone_inside_limits_and_fall_back_to_people() {
         .await;
     assert_eq!(
         status["project"]["autonomy"],
-        json!({"configured": true, "mode": "autonomous", "maxRisk": "low", "maxPlansPerHour": 4, "paused": false, "unattendedPlansLastHour": 2})
+        json!({"configured": true, "mode": "AUTONOMOUS", "maxRisk": "LOW", "maxPlansPerHour": 4, "paused": false, "unattendedPlansLastHour": 2})
     );
     let log = audit_kinds(&app, "autonomy.").await;
     assert_eq!(
@@ -387,7 +387,7 @@ spec:
   grants: { maxDuration: 2h }
 "#;
 
-const GRANT: &str = "mutation($in: GrantTemporaryRoleInput!) { grantTemporaryRole(input: $in) { id status role scope validFrom validUntil requestedBy } }";
+const GRANT: &str = "mutation($in: GrantTemporaryRoleInput!) { grantTemporaryRole(input: $in) { id status role scope project validFrom validUntil requestedBy } }";
 
 #[tokio::test]
 async fn temporary_grants_end_by_themselves_mid_session() {
@@ -411,7 +411,10 @@ async fn temporary_grants_end_by_themselves_mid_session() {
     assert_eq!(code(&app.gql(Some(&app.admin_key), GRANT, grant("2026-11-24T09:00:00Z", None)).await), "VALIDATION");
 
     let g = app.admin(GRANT, grant("2026-11-24T11:00:00Z", None)).await["grantTemporaryRole"].clone();
-    assert_eq!((g["status"].as_str(), g["scope"].as_str()), (Some("active"), Some("web")));
+    assert_eq!(
+        (g["status"].as_str(), g["scope"].as_str(), g["project"].as_str()),
+        (Some("ACTIVE"), Some("PROJECT"), Some("web"))
+    );
     ok(app.gql_cookie(&session, PROPOSE, input.clone()).await);
     clock.set(utc("2026-11-24T10:59:59Z"));
     ok(app.gql_cookie(&session, PROPOSE, input.clone()).await);
@@ -424,12 +427,12 @@ async fn temporary_grants_end_by_themselves_mid_session() {
             json!({"o": app.org}),
         )
         .await;
-    assert_eq!(listed["org"]["roleGrants"][0]["status"], "expired");
+    assert_eq!(listed["org"]["roleGrants"][0]["status"], "EXPIRED");
     assert_eq!(listed["org"]["roleGrants"][0]["reason"], "incident 42");
 
     // A grant that starts later counts only from then.
     let later = app.admin(GRANT, grant("2026-11-24T13:00:00Z", Some("2026-11-24T12:00:00Z"))).await;
-    assert_eq!(later["grantTemporaryRole"]["status"], "scheduled");
+    assert_eq!(later["grantTemporaryRole"]["status"], "SCHEDULED");
     assert_eq!(code(&app.gql_cookie(&session, PROPOSE, input.clone()).await), "FORBIDDEN");
     clock.set(utc("2026-11-24T12:00:00Z"));
     ok(app.gql_cookie(&session, PROPOSE, input.clone()).await);
@@ -442,12 +445,12 @@ async fn temporary_grants_end_by_themselves_mid_session() {
     // Asking for oneself: pending until someone else with role.bind approves.
     let mine = app.gql_cookie(&session, GRANT, grant("2026-11-24T13:00:00Z", None)).await;
     let mine = ok(mine)["grantTemporaryRole"].clone();
-    assert_eq!((mine["status"].as_str(), mine["requestedBy"].as_str()), (Some("pending"), Some(dana.as_str())));
+    assert_eq!((mine["status"].as_str(), mine["requestedBy"].as_str()), (Some("PENDING"), Some(dana.as_str())));
     assert_eq!(code(&app.gql_cookie(&session, PROPOSE, input.clone()).await), "FORBIDDEN");
     let approve = "mutation($id: ID!) { approveRoleGrant(id: $id) { status decidedBy } }";
     assert_eq!(code(&app.gql_cookie(&session, approve, json!({"id": mine["id"]})).await), "FORBIDDEN");
     let approved = app.admin(approve, json!({"id": mine["id"]})).await;
-    assert_eq!(approved["approveRoleGrant"]["status"], "active");
+    assert_eq!(approved["approveRoleGrant"]["status"], "ACTIVE");
     ok(app.gql_cookie(&session, PROPOSE, input.clone()).await);
     assert_eq!(code(&app.gql(Some(&app.admin_key), approve, json!({"id": mine["id"]})).await), "CONFLICT");
 
@@ -479,9 +482,9 @@ async fn grants_that_policy_reviews_need_a_second_person() {
         .admin(GRANT, json!({"in": {"org": app.org, "role": "operator", "subject": {"userEmail": dana}, "until": until, "reason": "on call"}}))
         .await["grantTemporaryRole"]
         .clone();
-    assert_eq!(g["status"], "pending");
+    assert_eq!(g["status"], "PENDING");
     let approve = "mutation($id: ID!) { approveRoleGrant(id: $id) { status } }";
     assert_eq!(code(&app.gql(Some(&app.admin_key), approve, json!({"id": g["id"]})).await), "FORBIDDEN");
     let done = ok(app.gql(Some(&second_admin), approve, json!({"id": g["id"]})).await);
-    assert_eq!(done["approveRoleGrant"]["status"], "active");
+    assert_eq!(done["approveRoleGrant"]["status"], "ACTIVE");
 }

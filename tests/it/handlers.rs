@@ -63,13 +63,13 @@ async fn http_requests_reach_only_allowed_hosts() {
 
     // No egress policy: nothing is allowed.
     let p = propose(&app, &app.admin_key, "web", step.clone(), json!({"runWhenApproved": true})).await;
-    let failed = wait_for_status(&app, &app.admin_key, p["id"].as_str().unwrap(), "failed").await;
+    let failed = wait_for_status(&app, &app.admin_key, p["id"].as_str().unwrap(), "FAILED").await;
     assert!(failed["progress"][0]["error"].as_str().unwrap().contains("allowlist"), "{failed:#}");
     assert!(seen.lock().unwrap().requests.is_empty());
 
     app.admin(APPLY, json!({"in": {"org": app.org, "sources": egress_policy(&app.org, &["127.0.0.1"])}})).await;
     let p = propose(&app, &app.admin_key, "web", step, json!({"runWhenApproved": true})).await;
-    let done = wait_for_status(&app, &app.admin_key, p["id"].as_str().unwrap(), "succeeded").await;
+    let done = wait_for_status(&app, &app.admin_key, p["id"].as_str().unwrap(), "SUCCEEDED").await;
     assert_eq!(done["progress"][0]["output"]["status"], 200);
     assert_eq!(done["progress"][0]["output"]["body"]["output"]["ticket"], "T-1");
     let s = seen.lock().unwrap();
@@ -92,7 +92,7 @@ async fn private_addresses_are_refused_by_default() {
         json!({"runWhenApproved": true}),
     )
     .await;
-    let failed = wait_for_status(&app, &app.admin_key, p["id"].as_str().unwrap(), "failed").await;
+    let failed = wait_for_status(&app, &app.admin_key, p["id"].as_str().unwrap(), "FAILED").await;
     let error = failed["progress"][0]["error"].as_str().unwrap();
     assert!(error.contains("private, loopback or link-local"), "{error}");
     assert_eq!(failed["progress"][0]["attempts"], 1, "a refusal is not retried");
@@ -123,7 +123,7 @@ async fn external_handlers_get_signed_requests_and_a_stable_idempotency_key() {
     )
     .await;
     let id = p["id"].as_str().unwrap().to_string();
-    let done = wait_for_status(&app, &app.admin_key, &id, "succeeded").await;
+    let done = wait_for_status(&app, &app.admin_key, &id, "SUCCEEDED").await;
     assert_eq!(done["progress"][0]["output"], json!({"ticket": "T-1"}));
     assert_eq!(done["progress"][0]["attempts"], 2, "the 503 was retried");
     let state =

@@ -10,7 +10,8 @@ const CREATE_GROUP: &str = "mutation($in: CreateGroupInput!) { createGroup(input
 const ADD_MEMBER: &str = "mutation($in: GroupMemberInput!) { addGroupMember(input: $in) { id members { email } } }";
 const REMOVE_MEMBER: &str =
     "mutation($in: GroupMemberInput!) { removeGroupMember(input: $in) { id members { email } } }";
-const BIND: &str = "mutation($in: BindRoleInput!) { bindRole(input: $in) { id role scope subjectKind } }";
+const BIND: &str =
+    "mutation($in: BindRoleInput!) { bindRole(input: $in) { id role scope project { slug } subjectKind } }";
 const UNBIND: &str = "mutation($id: ID!) { unbindRole(id: $id) { id } }";
 const CREATE_SA: &str = "mutation($in: CreateServiceAccountInput!) { createServiceAccount(input: $in) { id name } }";
 const CREATE_KEY: &str =
@@ -177,7 +178,10 @@ async fn bind_and_unbind_roles() {
     app.admin(CREATE_PROJECT, json!({"in": {"org": app.org, "slug": "web", "name": "Web"}})).await;
     app.admin(CREATE_PROJECT, json!({"in": {"org": app.org, "slug": "pay", "name": "Pay"}})).await;
     let b = app.admin(BIND, json!({"in": {"org": app.org, "role": "project_admin", "subject": {"userEmail": "pa@it.test"}, "project": "web"}})).await;
-    assert_eq!(b["bindRole"]["scope"].as_str().unwrap().get(..4), Some("prj_"));
+    assert_eq!(
+        (b["bindRole"]["scope"].as_str(), b["bindRole"]["project"]["slug"].as_str()),
+        (Some("PROJECT"), Some("web"))
+    );
     let pa = app.key_for("pa@it.test").await;
 
     // A project admin grants roles in their project, not elsewhere and not org-wide.
@@ -264,12 +268,12 @@ async fn service_accounts_and_their_keys() {
     let sa_id = sa["createServiceAccount"]["id"].as_str().unwrap().to_string();
     assert!(sa_id.starts_with("sa_"));
     let key = app.admin(CREATE_KEY, json!({"in": {"org": app.org, "name": "ci", "serviceAccountId": sa_id}})).await;
-    assert_eq!(key["createApiKey"]["apiKey"]["ownerKind"], "service_account");
+    assert_eq!(key["createApiKey"]["apiKey"]["ownerKind"], "SERVICE_ACCOUNT");
     let secret = key["createApiKey"]["secret"].as_str().unwrap().to_string();
 
     // A service account with no role is not a member of anything it can read...
     let me = ok(app.gql(Some(&secret), "{ viewer { kind name orgs { slug } } }", json!({})).await);
-    assert_eq!(me["viewer"]["kind"], "service_account");
+    assert_eq!(me["viewer"]["kind"], "SERVICE_ACCOUNT");
     // ...until it is bound a role.
     app.admin(BIND, json!({"in": {"org": app.org, "role": "viewer", "subject": {"serviceAccountId": sa_id}}})).await;
     let me = ok(app.gql(Some(&secret), "{ viewer { orgs { slug } } }", json!({})).await);
@@ -329,7 +333,7 @@ async fn personal_keys_and_revocation_rights() {
     // Any member may mint a personal key...
     let own = ok(app.gql(Some(&operator), CREATE_KEY, json!({"in": {"org": app.org, "name": "laptop"}})).await);
     let own_id = own["createApiKey"]["apiKey"]["id"].as_str().unwrap().to_string();
-    assert_eq!(own["createApiKey"]["apiKey"]["ownerKind"], "user");
+    assert_eq!(own["createApiKey"]["apiKey"]["ownerKind"], "USER");
     // ...sees only their own keys...
     let listed = ok(app
         .gql(

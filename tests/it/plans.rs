@@ -21,8 +21,8 @@ async fn an_allowed_plan_previews_runs_and_replays_identically() {
     let app = spawn_app().await;
     app.project("web").await;
     let plan = propose(&app, &app.admin_key, "web", state_steps(), json!({})).await;
-    assert_eq!(plan["status"], "approved");
-    assert_eq!(plan["verdict"], "allowed");
+    assert_eq!(plan["status"], "APPROVED");
+    assert_eq!(plan["verdict"], "ALLOWED");
     let preview = &plan["preview"];
     assert_eq!(preview["verdict"], "ALLOWED");
     assert_eq!(
@@ -34,9 +34,9 @@ async fn an_allowed_plan_previews_runs_and_replays_identically() {
 
     let id = plan["id"].as_str().unwrap();
     let queued = ok(app.gql(Some(&app.admin_key), EXECUTE, json!({"id": id})).await);
-    assert_eq!(queued["executePlan"]["status"], "queued");
-    let done = wait_for_status(&app, &app.admin_key, id, "succeeded").await;
-    assert!(done["progress"].as_array().unwrap().iter().all(|s| s["status"] == "succeeded"));
+    assert_eq!(queued["executePlan"]["status"], "QUEUED");
+    let done = wait_for_status(&app, &app.admin_key, id, "SUCCEEDED").await;
+    assert!(done["progress"].as_array().unwrap().iter().all(|s| s["status"] == "SUCCEEDED"));
 
     let state = app
         .admin("query($o: String!) { project(org: $o, slug: \"web\") { state stateHash } }", json!({"o": app.org}))
@@ -83,7 +83,7 @@ async fn denied_plans_say_why_and_never_run() {
         json!({}),
     )
     .await;
-    assert_eq!(plan["status"], "rejected");
+    assert_eq!(plan["status"], "REJECTED");
     assert_eq!(plan["preview"]["verdict"], "DENIED");
     assert_eq!(plan["preview"]["reasonCodes"], json!(["VALIDATION"]));
     let checks = &plan["preview"]["steps"][1]["checks"];
@@ -119,7 +119,7 @@ async fn proposing_needs_the_right_role_and_tenant() {
 
     let (operator, _) = app.user_with_role("operator", Some("web")).await;
     let plan = propose(&app, &operator, "web", state_steps(), json!({})).await;
-    assert_eq!(plan["verdict"], "allowed");
+    assert_eq!(plan["verdict"], "ALLOWED");
     let resp = app
         .gql(Some(&operator), PROPOSE, json!({"in": {"org": app.org, "project": "pay", "steps": state_steps()}}))
         .await;
@@ -156,10 +156,10 @@ async fn a_gate_in_the_middle_waits_for_an_approver_with_separation_of_duties() 
     ]);
     let plan = propose(&app, &operator, "web", steps, json!({"runWhenApproved": true})).await;
     let id = plan["id"].as_str().unwrap().to_string();
-    let waiting = wait_for_status(&app, &operator, &id, "pending_approval").await;
+    let waiting = wait_for_status(&app, &operator, &id, "PENDING_APPROVAL").await;
     let hash = waiting["planHash"].as_str().unwrap().to_string();
-    assert_eq!(waiting["progress"][0]["status"], "succeeded");
-    assert_eq!(waiting["progress"][1]["status"], "waiting");
+    assert_eq!(waiting["progress"][0]["status"], "SUCCEEDED");
+    assert_eq!(waiting["progress"][1]["status"], "WAITING");
 
     // carol sees it in her inbox; the proposer does not, though in the group.
     let inbox = ok(app
@@ -183,8 +183,8 @@ async fn a_gate_in_the_middle_waits_for_an_approver_with_separation_of_duties() 
     assert_eq!(code(&app.gql(Some(&carol), APPROVE, approve(&"0".repeat(64))).await), "CONFLICT");
 
     ok(app.gql(Some(&carol), APPROVE, approve(&hash)).await);
-    let done = wait_for_status(&app, &operator, &id, "succeeded").await;
-    assert_eq!(done["progress"][1]["status"], "succeeded");
+    let done = wait_for_status(&app, &operator, &id, "SUCCEEDED").await;
+    assert_eq!(done["progress"][1]["status"], "SUCCEEDED");
     let stages = ok(app.gql(Some(&carol), "query($id: ID!) { plan(id: $id) { approvalStages { name satisfied approvals { approver comment decision } } } }", json!({"id": id})).await);
     assert_eq!(stages["plan"]["approvalStages"][0]["approvals"][0]["approver"], carol_email.as_str());
     assert_eq!(stages["plan"]["approvalStages"][0]["satisfied"], true);
@@ -204,7 +204,7 @@ async fn rejection_ends_the_plan_and_cancel_stops_it() {
     ]);
     let plan = propose(&app, &app.admin_key, "web", steps.clone(), json!({"runWhenApproved": true})).await;
     let id = plan["id"].as_str().unwrap().to_string();
-    wait_for_status(&app, &app.admin_key, &id, "pending_approval").await;
+    wait_for_status(&app, &app.admin_key, &id, "PENDING_APPROVAL").await;
     ok(app
         .gql(
             Some(&carol),
@@ -212,12 +212,12 @@ async fn rejection_ends_the_plan_and_cancel_stops_it() {
             json!({"id": id}),
         )
         .await);
-    let done = wait_for_status(&app, &app.admin_key, &id, "rejected").await;
-    assert_eq!(done["progress"][1]["status"], "pending");
+    let done = wait_for_status(&app, &app.admin_key, &id, "REJECTED").await;
+    assert_eq!(done["progress"][1]["status"], "PENDING");
 
     let plan = propose(&app, &app.admin_key, "web", json!([{"action": "delay", "params": {"seconds": 600}}, {"action": "state.set", "params": {"key": "y", "value": 1}}]), json!({"runWhenApproved": true})).await;
     let id = plan["id"].as_str().unwrap().to_string();
-    wait_for_status(&app, &app.admin_key, &id, "running").await;
+    wait_for_status(&app, &app.admin_key, &id, "RUNNING").await;
     ok(app
         .gql(
             Some(&app.admin_key),
@@ -225,7 +225,7 @@ async fn rejection_ends_the_plan_and_cancel_stops_it() {
             json!({"id": id}),
         )
         .await);
-    wait_for_status(&app, &app.admin_key, &id, "cancelled").await;
+    wait_for_status(&app, &app.admin_key, &id, "CANCELLED").await;
     let state =
         app.admin("query($o: String!) { project(org: $o, slug: \"web\") { state } }", json!({"o": app.org})).await;
     assert_eq!(state["project"]["state"], json!({}), "neither plan changed anything");
@@ -243,10 +243,10 @@ async fn failed_steps_stop_or_continue_and_everything_is_audited() {
     ]);
     let plan = propose(&app, &app.admin_key, "web", steps, json!({"runWhenApproved": true})).await;
     let id = plan["id"].as_str().unwrap().to_string();
-    let done = wait_for_status(&app, &app.admin_key, &id, "failed").await;
-    assert_eq!(done["progress"][1]["status"], "failed");
+    let done = wait_for_status(&app, &app.admin_key, &id, "FAILED").await;
+    assert_eq!(done["progress"][1]["status"], "FAILED");
     assert!(done["progress"][1]["error"].as_str().unwrap().contains("not a number"));
-    assert_eq!(done["progress"][2]["status"], "succeeded");
+    assert_eq!(done["progress"][2]["status"], "SUCCEEDED");
 
     let log = app.admin("query($o: String!) { org(slug: $o) { auditLog(first: 100, kind: \"plan.\") { edges { node { kind actor { kind name } } } } auditChain { ok } } }", json!({"o": app.org})).await;
     let kinds: Vec<&str> = log["org"]["auditLog"]["edges"]
@@ -267,7 +267,7 @@ async fn failed_steps_stop_or_continue_and_everything_is_audited() {
         .find(|e| e["node"]["kind"] == "plan.step_started")
         .unwrap();
     assert_eq!(engine_entry["node"]["actor"][0]["name"], app.admin_email.as_str());
-    assert_eq!(engine_entry["node"]["actor"][1]["kind"], "system");
+    assert_eq!(engine_entry["node"]["actor"][1]["kind"], "SYSTEM");
     assert_eq!(log["org"]["auditChain"]["ok"], true);
 }
 
@@ -289,7 +289,7 @@ async fn unanswered_approval_requests_expire_after_their_ttl() {
     )
     .await;
     let id = plan["id"].as_str().unwrap().to_string();
-    assert_eq!(plan["status"], "pending_approval");
+    assert_eq!(plan["status"], "PENDING_APPROVAL");
     // The example policy gives approval requests 24 hours.
     let expires =
         ok(app.gql(Some(&app.admin_key), "query($id: ID!) { plan(id: $id) { expiresAt } }", json!({"id": id})).await);
@@ -305,7 +305,7 @@ async fn unanswered_approval_requests_expire_after_their_ttl() {
         .await;
     assert_eq!(code(&late), "CONFLICT");
     // ...and the worker's sweep marks the plan expired.
-    wait_for_status(&app, &app.admin_key, &id, "expired").await;
+    wait_for_status(&app, &app.admin_key, &id, "EXPIRED").await;
 }
 
 #[tokio::test]

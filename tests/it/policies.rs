@@ -34,9 +34,13 @@ async fn apply_is_all_or_nothing_and_versioned() {
     let applied = app
         .admin(APPLY, json!({"in": {"org": app.org, "sources": example_policies(&app.org), "comment": "first"}}))
         .await;
-    let scopes: Vec<&str> =
-        applied["applyPolicy"]["versions"].as_array().unwrap().iter().map(|v| v["scope"].as_str().unwrap()).collect();
-    assert_eq!(scopes, ["org", "payments"]);
+    let scopes: Vec<(&str, Option<&str>)> = applied["applyPolicy"]["versions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| (v["scope"].as_str().unwrap(), v["project"].as_str()))
+        .collect();
+    assert_eq!(scopes, [("ORG", None), ("PROJECT", Some("payments"))]);
     // Applying the same documents again changes nothing.
     let again = app.admin(APPLY, json!({"in": {"org": app.org, "sources": example_policies(&app.org)}})).await;
     assert_eq!(again["applyPolicy"]["versions"], json!([]));
@@ -84,7 +88,7 @@ async fn apply_needs_policy_write_and_stays_in_its_tenant() {
         app.org
     );
     let ok_resp = app.gql(Some(&pa), APPLY, json!({"in": {"org": app.org, "project": "payments", "sources": [{"name": "tight.yaml", "text": tighten}]}})).await;
-    assert_eq!(ok(ok_resp)["applyPolicy"]["versions"][0]["scope"], "payments");
+    assert_eq!(ok(ok_resp)["applyPolicy"]["versions"][0]["project"], "payments");
 }
 
 #[tokio::test]
@@ -169,7 +173,7 @@ async fn the_effective_policy_and_explain_name_their_sources() {
     let restart = rules.iter().find(|r| r["rule"] == "restarts-need-a-lead").unwrap();
     assert_eq!(
         (restart["level"].as_str().unwrap(), restart["file"].as_str().unwrap()),
-        ("project", "examples/project-payments.yaml")
+        ("PROJECT", "examples/project-payments.yaml")
     );
     assert!(restart["line"].as_u64().unwrap() > 1);
     assert!(eff["actions"].as_array().unwrap().iter().any(|a| a["name"] == "deploy.web" && a["builtin"] == false));
@@ -205,7 +209,7 @@ async fn policy_drives_a_two_stage_approval_end_to_end() {
         json!({"runWhenApproved": true}),
     )
     .await;
-    assert_eq!(plan["status"], "pending_approval");
+    assert_eq!(plan["status"], "PENDING_APPROVAL");
     let id = plan["id"].as_str().unwrap().to_string();
     let hash = plan["planHash"].as_str().unwrap().to_string();
     let approve = "mutation($in: ApprovePlanInput!) { approvePlan(input: $in) { status } }";
@@ -214,9 +218,9 @@ async fn policy_drives_a_two_stage_approval_end_to_end() {
     assert_eq!(code(&early), "FORBIDDEN");
     let after_first =
         ok(app.gql(Some(&carol), approve, json!({"in": {"planId": id, "planHash": hash, "comment": "lgtm"}})).await);
-    assert_eq!(after_first["approvePlan"]["status"], "pending_approval");
+    assert_eq!(after_first["approvePlan"]["status"], "PENDING_APPROVAL");
     ok(app.gql(Some(&dana), approve, json!({"in": {"planId": id, "planHash": hash}})).await);
-    wait_for_status(&app, &bob, &id, "succeeded").await;
+    wait_for_status(&app, &bob, &id, "SUCCEEDED").await;
     let s = app.admin("query($o: String!) { project(org: $o, slug: \"web\") { state } }", json!({"o": app.org})).await;
     assert_eq!(
         s["project"]["state"]["deployments"]["web-prod"],
@@ -243,7 +247,7 @@ async fn conditions_templates_costs_and_windows() {
         json!({"runWhenApproved": true}),
     )
     .await;
-    wait_for_status(&app, &app.admin_key, p["id"].as_str().unwrap(), "succeeded").await;
+    wait_for_status(&app, &app.admin_key, p["id"].as_str().unwrap(), "SUCCEEDED").await;
     let frozen = propose(
         &app,
         &app.admin_key,
@@ -413,7 +417,7 @@ spec:
     let danas = ok(app.gql(Some(&dana), inbox, json!({"o": app.org})).await);
     assert!(danas["approvalRequests"].as_array().unwrap().iter().any(|p| p["id"] == id.as_str()));
     let done = ok(app.gql(Some(&dana), approve, json!({"in": {"planId": id, "planHash": hash}})).await);
-    assert_eq!(done["approvePlan"]["status"], "approved");
+    assert_eq!(done["approvePlan"]["status"], "APPROVED");
 
     // Where policy says so explicitly, the same person may carry both stages.
     let plan =
@@ -425,5 +429,5 @@ spec:
     assert_eq!(ability["plan"]["viewerCanApproveNow"]["can"], true, "{ability:#}");
     assert_eq!(ability["plan"]["approvalStages"][1]["allowEarlierApprovers"], true);
     let done = ok(app.gql(Some(&carol), approve, json!({"in": {"planId": id, "planHash": hash}})).await);
-    assert_eq!(done["approvePlan"]["status"], "approved");
+    assert_eq!(done["approvePlan"]["status"], "APPROVED");
 }

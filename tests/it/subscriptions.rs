@@ -104,7 +104,7 @@ async fn plan_events_replay_what_was_missed_then_go_live() {
     ]);
     let plan = propose(&app, &app.admin_key, "web", steps, json!({"runWhenApproved": true})).await;
     let id = plan["id"].as_str().unwrap().to_string();
-    let waiting = wait_for_status(&app, &app.admin_key, &id, "pending_approval").await;
+    let waiting = wait_for_status(&app, &app.admin_key, &id, "PENDING_APPROVAL").await;
 
     // A subscriber that saw events up to 3 reconnects with after: 3 and gets 4.. first.
     let mut ws = connect(&app).await;
@@ -141,7 +141,7 @@ async fn plan_events_replay_what_was_missed_then_go_live() {
             break;
         }
     }
-    assert_eq!(last_status, "succeeded");
+    assert_eq!(last_status, "SUCCEEDED");
 
     // Replayed from the start after it finished: each event carries the status right after it.
     let mut ws3 = connect(&app).await;
@@ -160,9 +160,9 @@ async fn plan_events_replay_what_was_missed_then_go_live() {
             break;
         }
     }
-    assert_eq!(statuses[0].1, "approved", "{statuses:?}");
-    assert!(statuses.iter().any(|(k, s)| k == "GateOpened" && s == "pending_approval"), "{statuses:?}");
-    assert_eq!(statuses.last().unwrap().1, "succeeded");
+    assert_eq!(statuses[0].1, "APPROVED", "{statuses:?}");
+    assert!(statuses.iter().any(|(k, s)| k == "GateOpened" && s == "PENDING_APPROVAL"), "{statuses:?}");
+    assert_eq!(statuses.last().unwrap().1, "SUCCEEDED");
 
     // Someone from another organization cannot subscribe to it.
     let (_, other) = other_org(&app).await;

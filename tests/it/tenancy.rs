@@ -150,16 +150,17 @@ async fn members_bindings_and_who_can_approve_now() {
     app.group("leads", &[carol.as_str()]).await;
     // Members: the admin, carol (a role and a group) and bob (a project role), by id.
     let d = app
-        .admin("query($o: String!) { org(slug: $o) { members(first: 10) { edges { node { user { email } roles { role scope } groups } } } roleBindings(first: 20) { edges { node { role subject subjectKind } } } } }", json!({"o": app.org}))
+        .admin("query($o: String!) { org(slug: $o) { members(first: 10) { edges { node { user { email } roles { role scope projectId } groups } } } roleBindings(first: 20) { edges { node { role subject subjectKind } } } } }", json!({"o": app.org}))
         .await;
     let members: Vec<Value> =
         d["org"]["members"]["edges"].as_array().unwrap().iter().map(|e| e["node"].clone()).collect();
     assert_eq!(members.len(), 3);
     let carol_m = members.iter().find(|m| m["user"]["email"] == carol.as_str()).unwrap();
     assert_eq!(carol_m["groups"], json!(["leads"]));
-    assert_eq!(carol_m["roles"], json!([{"role": "approver", "scope": "org"}]));
+    assert_eq!(carol_m["roles"], json!([{"role": "approver", "scope": "ORG", "projectId": null}]));
     let bob_m = members.iter().find(|m| m["user"]["email"] == bob.as_str()).unwrap();
-    assert!(bob_m["roles"][0]["scope"].as_str().unwrap().starts_with("prj_"));
+    assert_eq!(bob_m["roles"][0]["scope"], "PROJECT");
+    assert!(bob_m["roles"][0]["projectId"].as_str().unwrap().starts_with("prj_"));
     let subjects: Vec<&str> = d["org"]["roleBindings"]["edges"]
         .as_array()
         .unwrap()

@@ -14,6 +14,7 @@ use chrono::{DateTime, Utc};
 use serde_json::{Value, json};
 
 use praetor_policy::decide::Effective;
+use praetor_policy::document::Risk;
 
 use crate::engine::model::Stage;
 use crate::engine::state::StateOp;
@@ -69,7 +70,7 @@ pub struct BuiltinAction {
     pub name: &'static str,
     pub description: &'static str,
     pub schema: fn() -> Value,
-    pub risk: &'static str,
+    pub risk: Risk,
     /// Whether the handler changes project state (for previews).
     pub changes_state: bool,
 }
@@ -82,7 +83,7 @@ pub const BUILTINS: &[BuiltinAction] = &[
             json!({"type": "object", "required": ["key", "value"], "additionalProperties": false,
             "properties": {"key": {"type": "string", "minLength": 1, "maxLength": 512}, "value": {}}})
         },
-        risk: "low",
+        risk: Risk::Low,
         changes_state: true,
     },
     BuiltinAction {
@@ -92,7 +93,7 @@ pub const BUILTINS: &[BuiltinAction] = &[
             json!({"type": "object", "required": ["patch"], "additionalProperties": false,
             "properties": {"key": {"type": "string", "minLength": 1, "maxLength": 512}, "patch": {"type": "object"}}})
         },
-        risk: "low",
+        risk: Risk::Low,
         changes_state: true,
     },
     BuiltinAction {
@@ -102,7 +103,7 @@ pub const BUILTINS: &[BuiltinAction] = &[
             json!({"type": "object", "required": ["key"], "additionalProperties": false,
             "properties": {"key": {"type": "string", "minLength": 1, "maxLength": 512}}})
         },
-        risk: "low",
+        risk: Risk::Low,
         changes_state: true,
     },
     BuiltinAction {
@@ -112,7 +113,7 @@ pub const BUILTINS: &[BuiltinAction] = &[
             json!({"type": "object", "required": ["key"], "additionalProperties": false,
             "properties": {"key": {"type": "string", "minLength": 1, "maxLength": 512}, "by": {"type": "number", "default": 1}}})
         },
-        risk: "low",
+        risk: Risk::Low,
         changes_state: true,
     },
     BuiltinAction {
@@ -127,7 +128,7 @@ pub const BUILTINS: &[BuiltinAction] = &[
                 "body": {},
                 "timeoutSeconds": {"type": "integer", "minimum": 1, "maximum": 60, "default": 10}}})
         },
-        risk: "medium",
+        risk: Risk::Medium,
         changes_state: false,
     },
     BuiltinAction {
@@ -137,7 +138,7 @@ pub const BUILTINS: &[BuiltinAction] = &[
             json!({"type": "object", "required": ["text"], "additionalProperties": false,
             "properties": {"text": {"type": "string", "minLength": 1, "maxLength": 4000}}})
         },
-        risk: "low",
+        risk: Risk::Low,
         changes_state: false,
     },
     BuiltinAction {
@@ -147,7 +148,7 @@ pub const BUILTINS: &[BuiltinAction] = &[
             json!({"type": "object", "required": ["seconds"], "additionalProperties": false,
             "properties": {"seconds": {"type": "integer", "minimum": 0, "maximum": 604800}}})
         },
-        risk: "low",
+        risk: Risk::Low,
         changes_state: false,
     },
     BuiltinAction {
@@ -158,7 +159,7 @@ pub const BUILTINS: &[BuiltinAction] = &[
             "properties": {"group": {"type": "string", "minLength": 1}, "count": {"type": "integer", "minimum": 1, "maximum": 20, "default": 1},
                 "name": {"type": "string"}, "allowEarlierApprovers": {"type": "boolean", "default": false}}})
         },
-        risk: "low",
+        risk: Risk::Low,
         changes_state: false,
     },
     BuiltinAction {
@@ -168,7 +169,7 @@ pub const BUILTINS: &[BuiltinAction] = &[
             json!({"type": "object", "required": ["template"], "additionalProperties": false,
             "properties": {"template": {"type": "string", "minLength": 1}, "args": {"type": "object"}}})
         },
-        risk: "low",
+        risk: Risk::Low,
         changes_state: false,
     },
 ];
@@ -248,7 +249,7 @@ pub enum HandlerSpec {
 pub struct ResolvedAction {
     pub name: String,
     pub schema: Value,
-    pub risk: String,
+    pub risk: Risk,
     pub cost: praetor_policy::document::Cost,
     pub changes_state: bool,
     pub handler: HandlerSpec,
@@ -266,7 +267,7 @@ pub fn resolve(name: &str, effective: &Effective) -> Option<ResolvedAction> {
         return Some(ResolvedAction {
             name: b.name.to_string(),
             schema: (b.schema)(),
-            risk: b.risk.to_string(),
+            risk: b.risk,
             cost: praetor_policy::document::Cost::Fixed(0.0),
             changes_state: b.changes_state,
             handler: HandlerSpec::Builtin { name: b.name, with: None },
@@ -295,7 +296,7 @@ pub fn resolve(name: &str, effective: &Effective) -> Option<ResolvedAction> {
     Some(ResolvedAction {
         name: name.to_string(),
         schema: spec.params.clone(),
-        risk: spec.risk.as_str().to_string(),
+        risk: spec.risk,
         cost: spec.cost.clone(),
         changes_state,
         handler,

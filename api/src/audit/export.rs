@@ -3,7 +3,7 @@
 
 use std::io::Write;
 
-use praetor_entities::{OrgId, TenantScoped, audit_event};
+use praetor_entities::{Tenant, TenantScoped, audit_event};
 use sea_orm::{ColumnTrait, ConnectionTrait, QueryFilter, QueryOrder, QuerySelect};
 use serde_json::{Value, json};
 
@@ -30,11 +30,11 @@ pub fn entry_json(e: &audit_event::Model) -> crate::error::Result<Value> {
 }
 
 /// Writes `org`'s entries to `out`, returning how many were written.
-pub async fn export_org<C: ConnectionTrait>(db: &C, org: OrgId, out: &mut dyn Write) -> Result<u64> {
+pub async fn export_org<C: ConnectionTrait>(db: &C, tenant: Tenant, out: &mut dyn Write) -> Result<u64> {
     let mut after = 0i64;
     let mut count = 0u64;
     loop {
-        let page = audit_event::Entity::find_in_org(org)
+        let page = audit_event::Entity::find_in_org(tenant)
             .filter(audit_event::Column::Seq.gt(after))
             .order_by_asc(audit_event::Column::Seq)
             .limit(1_000)

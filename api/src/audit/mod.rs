@@ -11,7 +11,7 @@ pub mod export;
 pub mod verify;
 
 use chrono::{DateTime, SecondsFormat, Utc};
-use praetor_entities::{AuditEventId, OrgId, TenantScoped, audit_event, audit_head};
+use praetor_entities::{AuditEventId, OrgId, Tenant, TenantScoped, audit_event, audit_head};
 use std::collections::HashMap;
 
 use sea_orm::{ActiveModelTrait, ConnectionTrait, EntityTrait, QuerySelect, Set};
@@ -139,14 +139,15 @@ impl ChainWriter {
     pub async fn append<C: ConnectionTrait>(
         &mut self,
         txn: &C,
-        org: OrgId,
+        tenant: Tenant,
         actor: &[ActorRef],
         now: DateTime<Utc>,
         request_id: &str,
         entry: Entry,
     ) -> Result<audit_event::Model> {
+        let org = tenant.org();
         if let std::collections::hash_map::Entry::Vacant(slot) = self.heads.entry(org) {
-            let head = audit_head::Entity::find_in_org(org).lock_exclusive().one(txn).await?;
+            let head = audit_head::Entity::find_in_org(tenant).lock_exclusive().one(txn).await?;
             slot.insert(match head {
                 Some(h) => Head { existed: true, seq: h.seq, hash: h.hash, dirty: false },
                 None => Head { existed: false, seq: 0, hash: GENESIS.to_string(), dirty: false },
@@ -220,14 +221,14 @@ impl ChainWriter {
 /// Appends one entry to `org`'s chain inside the caller's transaction.
 pub async fn append<C: ConnectionTrait>(
     txn: &C,
-    org: OrgId,
+    tenant: Tenant,
     actor: &[ActorRef],
     now: DateTime<Utc>,
     request_id: &str,
     entry: Entry,
 ) -> Result<audit_event::Model> {
     let mut w = ChainWriter::default();
-    let model = w.append(txn, org, actor, now, request_id, entry).await?;
+    let model = w.append(txn, tenant, actor, now, request_id, entry).await?;
     w.flush(txn).await?;
     Ok(model)
 }

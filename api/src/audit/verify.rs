@@ -9,7 +9,7 @@
 
 use std::collections::HashMap;
 
-use praetor_entities::{OrgId, PlanId, TenantScoped, audit_event, audit_head, plan_event};
+use praetor_entities::{PlanId, Tenant, TenantScoped, audit_event, audit_head, plan_event};
 use sea_orm::{ColumnTrait, ConnectionTrait, QueryFilter, QueryOrder, QuerySelect};
 use serde::Serialize;
 use serde_json::Value;
@@ -49,30 +49,32 @@ pub struct Verified {
 const PAGE: u64 = 1_000;
 
 /// Verifies an organization's whole chain.
-pub async fn verify_org<C: ConnectionTrait>(db: &C, org: OrgId) -> Result<Report> {
-    Ok(verify_from(db, org, None).await?.0)
+pub async fn verify_org<C: ConnectionTrait>(db: &C, tenant: Tenant) -> Result<Report> {
+    let _org = tenant.org();
+    Ok(verify_from(db, tenant, None).await?.0)
 }
 
 /// Verifies the entries after `from` (all of them without it). `entries` in the report counts
 /// the entries checked. Also returns where a clean run ended, to continue from later.
 pub async fn verify_from<C: ConnectionTrait>(
     db: &C,
-    org: OrgId,
+    tenant: Tenant,
     from: Option<Verified>,
 ) -> Result<(Report, Option<Verified>)> {
+    let org = tenant.org();
     let start = from.unwrap_or(Verified { seq: 0, hash: GENESIS.to_string() });
     let mut last = start.clone();
     let mut entries = 0u64;
     let mut first_broken = None;
     loop {
-        let page = audit_event::Entity::find_in_org(org)
+        let page = audit_event::Entity::find_in_org(tenant)
             .filter(audit_event::Column::Seq.gt(last.seq))
             .order_by_asc(audit_event::Column::Seq)
             .limit(PAGE)
             .all(db)
             .await?;
         let n = page.len() as u64;
-        let anchored = anchored_events(db, org, &page).await?;
+        let anchored = anchored_events(db, tenant, &page).await?;
         let from = last.clone();
         let (checked, end, broken) = tokio::task::spawn_blocking(move || check_page(&page, from, &anchored))
             .await
@@ -87,7 +89,7 @@ pub async fn verify_from<C: ConnectionTrait>(
             break;
         }
     }
-    let head = audit_head::Entity::find_in_org(org).one(db).await?;
+    let head = audit_head::Entity::find_in_org(tenant).one(db).await?;
     let head_seq = head.as_ref().map(|h| h.seq).unwrap_or(0);
     if first_broken.is_none() {
         let head_hash = head.map(|h| h.hash).unwrap_or_else(|| GENESIS.to_string());
@@ -109,7 +111,7 @@ pub async fn verify_from<C: ConnectionTrait>(
 /// The plan events the `plan.*` entries of `page` anchor, by (plan, seq), read in one query.
 async fn anchored_events<C: ConnectionTrait>(
     db: &C,
-    org: OrgId,
+    tenant: Tenant,
     page: &[audit_event::Model],
 ) -> Result<HashMap<(PlanId, i64), String>> {
     let mut plans: Vec<PlanId> = page
@@ -121,7 +123,7 @@ async fn anchored_events<C: ConnectionTrait>(
     plans.dedup();
     let mut found = HashMap::new();
     for chunk in plans.chunks(200) {
-        let rows = plan_event::Entity::find_in_org(org)
+        let rows = plan_event::Entity::find_in_org(tenant)
             .select_only()
             .column(plan_event::Column::PlanId)
             .column(plan_event::Column::Seq)

@@ -262,8 +262,13 @@ pub fn random_token(bytes: usize) -> String {
 
 /// Rebuilds the principal named by an RBAC subject (`user:<uuid>` or `sa:<uuid>`), for work done
 /// later on someone's behalf (a queued plan is re-checked against its proposer's rights).
-pub async fn principal_for_subject(db: &DatabaseConnection, subject: &str) -> Result<Option<Principal>> {
-    use sea_orm::EntityTrait;
+pub async fn principal_for_subject(
+    db: &DatabaseConnection,
+    tenant: praetor_entities::Tenant,
+    subject: &str,
+) -> Result<Option<Principal>> {
+    use praetor_entities::{Shared, TenantScoped};
+    use sea_orm::{ColumnTrait, QueryFilter};
     let Some((kind, id)) = subject.split_once(':') else {
         return Ok(None);
     };
@@ -271,11 +276,13 @@ pub async fn principal_for_subject(db: &DatabaseConnection, subject: &str) -> Re
         return Ok(None);
     };
     Ok(match kind {
-        "user" => user::Entity::find_by_id(praetor_entities::UserId(uuid))
+        "user" => user::Entity::find_shared()
+            .filter(user::Column::Id.eq(praetor_entities::UserId(uuid)))
             .one(db)
             .await?
             .map(|u| Principal::new(Subject::User(u))),
-        "sa" => service_account::Entity::find_by_id(praetor_entities::ServiceAccountId(uuid))
+        "sa" => service_account::Entity::find_in_org(tenant)
+            .filter(service_account::Column::Id.eq(praetor_entities::ServiceAccountId(uuid)))
             .one(db)
             .await?
             .map(|sa| Principal::new(Subject::ServiceAccount(sa))),

@@ -3,7 +3,7 @@
 //! JSON bodies on POST (a cross-site form cannot send one without a CORS preflight).
 
 use chrono::Duration;
-use praetor_entities::{UserId, user, user_session};
+use praetor_entities::{Shared, UserId, user, user_session};
 use sea_orm::{ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, Set};
 
 use super::{Credential, CredentialKind, Principal, Subject, hash_secret, random_token};
@@ -28,19 +28,21 @@ pub async fn create(db: &DatabaseConnection, clock: &dyn Clock, user: UserId, tt
     .insert(db)
     .await?;
     // Sessions are few per user; expired ones are cleaned when a new one starts.
-    user_session::Entity::delete_many().filter(user_session::Column::ExpiresAt.lte(now)).exec(db).await?;
+    user_session::Entity::delete_shared().filter(user_session::Column::ExpiresAt.lte(now)).exec(db).await?;
     Ok(NewSession { token, expires_at })
 }
 
 pub async fn authenticate(db: &DatabaseConnection, clock: &dyn Clock, token: &str) -> Result<Option<Principal>> {
     let hash = hash_secret(token);
-    let Some(session) = user_session::Entity::find_by_id(hash.clone()).one(db).await? else {
+    let Some(session) =
+        user_session::Entity::find_shared().filter(user_session::Column::TokenHash.eq(hash.clone())).one(db).await?
+    else {
         return Ok(None);
     };
     if session.expires_at <= clock.now() {
         return Ok(None);
     }
-    let user = user::Entity::find_by_id(session.user_id).one(db).await?;
+    let user = user::Entity::find_shared().filter(user::Column::Id.eq(session.user_id)).one(db).await?;
     Ok(user.map(|u| Principal {
         credential: Some(Credential { kind: CredentialKind::Session, hash, expires_at: Some(session.expires_at) }),
         ..Principal::new(Subject::User(u))

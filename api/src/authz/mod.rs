@@ -20,7 +20,7 @@ use std::sync::{Arc, Mutex, RwLock};
 
 use casbin::{CoreApi, DefaultModel, Enforcer};
 use chrono::{DateTime, Utc};
-use praetor_entities::{OrgId, ProjectId, org};
+use praetor_entities::{OrgId, ProjectId, Tenant, TenantScoped, org};
 use sea_orm::DatabaseConnection;
 
 use crate::auth::{AgentIdentity, Principal, Subject};
@@ -165,8 +165,7 @@ impl Authz {
             // Read by whoever held the gate before.
             Some(row) => row,
             None => {
-                use sea_orm::EntityTrait;
-                let row = org::Entity::find_by_id(org)
+                let row = org::Entity::find_in_org(authorized(org))
                     .one(&self.db)
                     .await?
                     .ok_or_else(|| Error::not_found("organization"))?;
@@ -222,6 +221,14 @@ impl Authz {
     }
 }
 
+/// The one place a tenant capability is made from a bare organization id: authorization
+/// itself, which reads the organization and its role bindings to decide whether a principal
+/// has access at all, and hands the capability on only inside an [`OrgAccess`].
+#[allow(clippy::disallowed_methods)]
+pub(crate) fn authorized(org: OrgId) -> Tenant {
+    Tenant::authorized(org)
+}
+
 /// Proof that a principal belongs to an organization; the starting point of every tenant read.
 #[derive(Clone)]
 pub struct OrgAccess {
@@ -270,6 +277,11 @@ impl OrgAccess {
 
     pub fn org_id(&self) -> OrgId {
         self.org.id
+    }
+
+    /// The capability to query this organization's rows: held because this access exists.
+    pub fn tenant(&self) -> Tenant {
+        authorized(self.org.id)
     }
 
     pub fn principal(&self) -> &Principal {
@@ -336,6 +348,10 @@ impl<O: ops::Operation> Clone for Permit<O> {
 impl<O: ops::Operation> Permit<O> {
     pub fn org_id(&self) -> OrgId {
         self.access.org_id()
+    }
+
+    pub fn tenant(&self) -> Tenant {
+        self.access.tenant()
     }
 
     pub fn org(&self) -> &org::Model {

@@ -91,13 +91,13 @@ async fn run(app: &Arc<AppState>, n: usize, m: usize) -> Result<Figures> {
     });
     let publish = |i: usize| {
         let app = app.clone();
-        let (org, id) = (session.org_id, session.id);
+        let (tenant, id) = (access.tenant(), session.id);
         async move {
             let mut w = app.write(vec![]).await?;
-            w.audit(org, Entry::new("chat.bench", id, json!({"i": i}))).await?;
+            w.audit(tenant, Entry::new("chat.bench", id, json!({"i": i}))).await?;
             let text = format!("event {i}");
             let data = ChatEventData::SystemMessage { text, plan_id: None };
-            store::append(&mut w, org, id, vec![data], SessionChange::default()).await?;
+            store::append(&mut w, tenant, id, vec![data], SessionChange::default()).await?;
             let t0 = Instant::now();
             w.commit().await?;
             Ok::<(Instant, Duration), Error>((t0, t0.elapsed()))
@@ -282,9 +282,9 @@ async fn server_memory(
     let http = reqwest::Client::new();
     let id = session.id.to_string();
     let last_seq = || async {
-        use praetor_entities::{TenantScoped, chat_session};
+        use praetor_entities::{Owned, TenantScoped, chat_session};
         use sea_orm::{ColumnTrait, QueryFilter};
-        let row = chat_session::Entity::find_in_org(session.org_id)
+        let row = chat_session::Entity::find_in_org(session.tenant())
             .filter(chat_session::Column::Id.eq(session.id))
             .one(&app.db)
             .await?;

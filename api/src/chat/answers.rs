@@ -10,9 +10,9 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
-use praetor_entities::{ChatSessionId, OrgId, TenantScoped, chat_event, chat_session};
+use praetor_entities::{ChatSessionId, Housekeeping, OrgId, Tenant, TenantScoped, chat_event, chat_session};
 use sea_orm::sea_query::Expr;
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+use sea_orm::{ColumnTrait, QueryFilter, QueryOrder, QuerySelect};
 use serde_json::json;
 use tokio::task::JoinHandle;
 use tokio::time::MissedTickBehavior;
@@ -42,13 +42,12 @@ pub fn held_until(now: DateTime<Utc>) -> DateTime<Utc> {
 
 /// Renews the session's hold every few seconds for as long as it is awaited (the answer's
 /// work runs beside it and drops it when done).
-pub async fn keep_held(app: &AppState, org: OrgId, session: ChatSessionId) {
+pub async fn keep_held(app: &AppState, tenant: Tenant, session: ChatSessionId) {
     loop {
         tokio::time::sleep(RENEW_EVERY).await;
         let until = held_until(app.clock.now());
-        let renewed = chat_session::Entity::update_many()
+        let renewed = chat_session::Entity::update_in_org(tenant)
             .col_expr(chat_session::Column::AnsweringUntil, Expr::value(until))
-            .filter(chat_session::Column::OrgId.eq(org))
             .filter(chat_session::Column::Id.eq(session))
             .filter(chat_session::Column::AnsweringSeq.is_not_null())
             .exec(&app.db)
@@ -64,7 +63,7 @@ pub async fn sweep(app: &Arc<AppState>) -> Result<usize> {
     let now = app.clock.now();
     // Across organizations (or the one this node's workers serve): which sessions to look at;
     // each is then ended inside its own.
-    let mut lapsed = chat_session::Entity::find()
+    let mut lapsed = chat_session::Entity::find_across_orgs(Housekeeping::Sweep)
         .select_only()
         .column(chat_session::Column::OrgId)
         .column(chat_session::Column::Id)
@@ -75,7 +74,7 @@ pub async fn sweep(app: &Arc<AppState>) -> Result<usize> {
     let lapsed: Vec<(OrgId, ChatSessionId)> = lapsed.limit(SWEEP_BATCH).into_tuple().all(&app.db).await?;
     let mut ended = 0;
     for (org, session) in lapsed {
-        match end(app, org, session).await {
+        match end(app, Tenant::housekeeping(org, Housekeeping::Sweep), session).await {
             Ok(true) => ended += 1,
             Ok(false) => {}
             Err(e) => tracing::warn!(%session, "could not end an interrupted answer: {e}"),
@@ -86,16 +85,17 @@ pub async fn sweep(app: &Arc<AppState>) -> Result<usize> {
 
 /// Ends the unanswered messages of one session if its hold has lapsed (checked again under
 /// the session's lock: its node may have answered or renewed meanwhile).
-async fn end(app: &Arc<AppState>, org: OrgId, session: ChatSessionId) -> Result<bool> {
+async fn end(app: &Arc<AppState>, tenant: Tenant, session: ChatSessionId) -> Result<bool> {
+    let _org = tenant.org();
     let Some(row) =
-        chat_session::Entity::find_in_org(org).filter(chat_session::Column::Id.eq(session)).one(&app.db).await?
+        chat_session::Entity::find_in_org(tenant).filter(chat_session::Column::Id.eq(session)).one(&app.db).await?
     else {
         return Ok(false);
     };
     let mut chain: Vec<ActorRef> = serde_json::from_str(&row.created_by_actor).into_iter().collect();
     chain.push(ActorRef { kind: "system".into(), id: "chat".into(), name: "praetor chat".into() });
     let mut w = app.write(chain).await?;
-    let Some(row) = chat_session::Entity::find_in_org(org)
+    let Some(row) = chat_session::Entity::find_in_org(tenant)
         .filter(chat_session::Column::Id.eq(session))
         .lock_exclusive()
         .one(w.txn())
@@ -108,7 +108,7 @@ async fn end(app: &Arc<AppState>, org: OrgId, session: ChatSessionId) -> Result<
         return Ok(false);
     }
     // Answers come in the order of the messages: those after the last answered are waiting.
-    let answered = match chat_event::Entity::find_in_org(org)
+    let answered = match chat_event::Entity::find_in_org(tenant)
         .filter(chat_event::Column::SessionId.eq(session))
         .filter(chat_event::Column::Kind.eq("message_completed"))
         .order_by_desc(chat_event::Column::Seq)
@@ -121,7 +121,7 @@ async fn end(app: &Arc<AppState>, org: OrgId, session: ChatSessionId) -> Result<
         },
         None => 0,
     };
-    let waiting = chat_event::Entity::find_in_org(org)
+    let waiting = chat_event::Entity::find_in_org(tenant)
         .filter(chat_event::Column::SessionId.eq(session))
         .filter(chat_event::Column::Kind.eq("user_message"))
         .filter(chat_event::Column::Seq.gt(answered))
@@ -137,7 +137,7 @@ async fn end(app: &Arc<AppState>, org: OrgId, session: ChatSessionId) -> Result<
     };
     if !seqs.is_empty() {
         let data = json!({"messages": seqs, "heldUntil": until});
-        w.audit(org, Entry::new("chat.answer_interrupted", session, data)).await?;
+        w.audit(tenant, Entry::new("chat.answer_interrupted", session, data)).await?;
     }
     let answers = waiting
         .iter()
@@ -154,7 +154,8 @@ async fn end(app: &Arc<AppState>, org: OrgId, session: ChatSessionId) -> Result<
         })
         .collect();
     // Appending answers to the last waiting message releases the hold.
-    store::append(&mut w, org, session, answers, SessionChange { release_answers: true, ..Default::default() }).await?;
+    store::append(&mut w, tenant, session, answers, SessionChange { release_answers: true, ..Default::default() })
+        .await?;
     w.commit().await?;
     if !seqs.is_empty() {
         tracing::info!(%session, messages = ?seqs, "ended answers interrupted by a stopped node");

@@ -34,7 +34,7 @@ pub fn echo(
         };
     let plan_status = |event: &str, by: Option<ActorRef>, message: String| ChatEventData::PlanStatus {
         plan_id,
-        status: status.as_str().to_string(),
+        status,
         event: event.to_string(),
         by,
         message,
@@ -46,8 +46,8 @@ pub fn echo(
             plan_id,
             title: plan.title.clone(),
             plan_hash: plan_hash.clone(),
-            status: status.as_str().to_string(),
-            verdict: verdict.clone(),
+            status,
+            verdict: *verdict,
             proposer: crate::error::stored(format_args!("the proposer of plan {plan_id}"), &plan.proposer)?,
             steps: stored("steps", &plan.steps)?,
             preview: stored("preview", &plan.preview)?,
@@ -120,7 +120,7 @@ pub fn echo(
 }
 
 fn finished(plan_id: praetor_entities::PlanId, status: PlanStatus, error: Option<String>) -> ChatEventData {
-    ChatEventData::PlanFinished { plan_id, status: status.as_str().to_string(), error }
+    ChatEventData::PlanFinished { plan_id, status, error }
 }
 
 /// A `chat.post` step that succeeded says something in the session.
@@ -184,13 +184,13 @@ mod tests {
         let p = plan(&steps);
         let proposed = PlanEvent::Proposed {
             plan_hash: "h".into(),
-            verdict: "allowed".into(),
+            verdict: praetor_domain::Verdict::Allowed,
             policy_version: "v".into(),
             steps: 2,
         };
         match echo(&p, &steps, &proposed, PlanStatus::Approved).unwrap() {
             Some(ChatEventData::PlanProposed { plan_id, status, proposer, preview, steps, .. }) => {
-                assert_eq!((plan_id, status.as_str()), (p.id, "approved"));
+                assert_eq!((plan_id, status), (p.id, PlanStatus::Approved));
                 assert_eq!(proposer[1].kind, "agent");
                 assert_eq!(preview["verdict"], "allowed");
                 assert_eq!(steps[0]["action"], "deploy.web");
@@ -227,14 +227,14 @@ mod tests {
         let done = PlanEvent::Succeeded { state_hash: "x".into(), project_seq: 1 };
         assert_eq!(
             echo(&p, &steps, &done, PlanStatus::Succeeded).unwrap(),
-            Some(ChatEventData::PlanFinished { plan_id: p.id, status: "succeeded".into(), error: None })
+            Some(ChatEventData::PlanFinished { plan_id: p.id, status: PlanStatus::Succeeded, error: None })
         );
         let by = ActorRef { kind: "user".into(), id: "usr_2".into(), name: "carol".into() };
         let rejected =
             PlanEvent::Rejected { by: Some(by), reason: "rejected by an approver".into(), comment: "not today".into() };
         match echo(&p, &steps, &rejected, PlanStatus::Rejected).unwrap() {
             Some(ChatEventData::PlanFinished { error: Some(e), status, .. }) => {
-                assert_eq!(status, "rejected");
+                assert_eq!(status, PlanStatus::Rejected);
                 assert!(e.contains("carol") && e.contains("not today"), "{e}");
             }
             other => panic!("{other:?}"),

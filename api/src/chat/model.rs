@@ -2,12 +2,24 @@
 //! its own column). Plan events are told here for the plan the session proposed, so one log
 //! holds the whole conversation: a reconnecting client replays it from its cursor.
 
+use praetor_domain::{PlanStatus, Verdict};
 use praetor_entities::{AgentId, ChatProposalId, PlanId};
 use praetor_planner::ProposedPlan;
+use praetor_policy::document::Risk;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::auth::ActorRef;
+
+/// A proposal's risk: absent, `""` (no plan, as older records say) or a risk's name.
+fn risk_or_empty<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Risk>, D::Error> {
+    match Option::<String>::deserialize(d)?.as_deref() {
+        None | Some("") => Ok(None),
+        Some(name) => {
+            Risk::parse(name).map(Some).ok_or_else(|| serde::de::Error::custom(format!("unknown risk {name:?}")))
+        }
+    }
+}
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
@@ -58,8 +70,8 @@ pub enum ChatEventData {
         plan_id: PlanId,
         title: String,
         plan_hash: String,
-        status: String,
-        verdict: String,
+        status: PlanStatus,
+        verdict: Verdict,
         /// The principal chain, outermost first (the person, then the agent).
         proposer: Vec<ActorRef>,
         steps: Value,
@@ -75,7 +87,7 @@ pub enum ChatEventData {
     /// An approval, the plan being queued or started, an approval gate opening.
     PlanStatus {
         plan_id: PlanId,
-        status: String,
+        status: PlanStatus,
         event: String,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         by: Option<ActorRef>,
@@ -99,7 +111,7 @@ pub enum ChatEventData {
     /// The plan ended: succeeded, failed, cancelled, killed, rejected or expired.
     PlanFinished {
         plan_id: PlanId,
-        status: String,
+        status: PlanStatus,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         error: Option<String>,
     },
@@ -167,9 +179,11 @@ pub struct ProposalRecord {
     /// How many agents proposed the same steps (consensus).
     pub support: u32,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub verdict: Option<String>,
+    pub verdict: Option<Verdict>,
     pub cost: f64,
-    pub risk: String,
+    /// The plan's risk (none without a plan; records written before it was optional say `""`).
+    #[serde(default, deserialize_with = "risk_or_empty")]
+    pub risk: Option<Risk>,
     pub approvals: u32,
     pub blast: Blast,
     /// SHA-256 of the expanded steps: equal for agents that proposed the same thing.

@@ -129,9 +129,9 @@ pub fn ranking(records: &[ProposalRecord], reason: &str) -> String {
                     r.rank,
                     r.agent,
                     p.summary(),
-                    r.verdict.as_deref().unwrap_or("?").replace('_', " "),
+                    r.verdict.map(|v| v.as_str()).unwrap_or("?").replace('_', " "),
                     r.cost,
-                    r.risk,
+                    r.risk.map(|r| r.as_str()).unwrap_or("?"),
                     if r.eligible { "" } else { " (not eligible)" }
                 );
             }

@@ -8,9 +8,9 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use futures_util::future::join_all;
-use praetor_entities::{ChatProposalId, OrgId};
+use praetor_entities::{ChatProposalId, OrgId, Tenant};
 use praetor_planner::{
-    Agent, BlastRadius, Candidate, Catalog, DeltaSink, Outcome, PlannerError, ProposedPlan, Risk, Strategy, arbitrate,
+    Agent, BlastRadius, Candidate, Catalog, DeltaSink, Outcome, PlannerError, ProposedPlan, Strategy, arbitrate,
 };
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
@@ -44,7 +44,7 @@ pub async fn participants(turn: &Turn<'_>) -> Result<(Vec<(AgentIdentity, String
 
 /// What the project's agents could propose together (for "help").
 pub async fn catalog_for(turn: &Turn<'_>) -> Result<Catalog> {
-    let policy = turn.app.policies.effective(&turn.app.db, turn.access.org_id(), Some(turn.session.project_id)).await?;
+    let policy = turn.app.policies.effective(&turn.app.db, turn.access.tenant(), Some(turn.session.project_id)).await?;
     let catalog = turn.app.chat.catalog(&policy);
     let (who, _) = participants(turn).await?;
     let globs: Vec<String> = who.iter().flat_map(|(a, _)| a.role.clone()).collect();
@@ -81,11 +81,12 @@ const DELTA_EVERY: Duration = Duration::from_millis(50);
 impl Deltas {
     fn new(
         app: Arc<AppState>,
-        org: OrgId,
+        tenant: Tenant,
         session: praetor_entities::ChatSessionId,
         after_seq: i64,
         agent: String,
     ) -> Self {
+        let org = tenant.org();
         Self(Arc::new(DeltasInner { app, org, session, after_seq, agent, buffer: Default::default() }))
     }
 
@@ -164,13 +165,13 @@ pub async fn plan(turn: &mut Turn<'_>, text: &str) -> Result<Reply> {
     if let Some(reply) = choice_by_words(turn, text).await? {
         return Ok(reply);
     }
-    let policy = turn.app.policies.effective(&turn.app.db, turn.access.org_id(), Some(turn.session.project_id)).await?;
+    let policy = turn.app.policies.effective(&turn.app.db, turn.access.tenant(), Some(turn.session.project_id)).await?;
     let catalog = turn.app.chat.catalog(&policy);
     let (who, strategy) = participants(turn).await?;
     let runs = who.iter().map(|(identity, kind)| {
         let agent = Agent::new(identity.name.clone(), identity.role.clone(), turn.app.chat.planner(kind));
         let sink =
-            Deltas::new(turn.app.clone(), turn.access.org_id(), turn.session.id, turn.seq, identity.name.clone());
+            Deltas::new(turn.app.clone(), turn.access.tenant(), turn.session.id, turn.seq, identity.name.clone());
         let (catalog, memory) = (&catalog, &turn.memory);
         async move {
             let outcome = agent.propose(text, catalog, memory, &sink).await;
@@ -259,7 +260,7 @@ async fn record(
         support: 0,
         verdict: None,
         cost: 0.0,
-        risk: String::new(),
+        risk: None,
         approvals: 0,
         blast: Blast::default(),
         content_hash: String::new(),
@@ -312,9 +313,9 @@ async fn record(
                     crate::actions::resolve(&s.action, &prepared.policy.effective).is_some_and(|a| a.reaches_outside())
                 })
                 .count();
-            r.verdict = Some(d.verdict.as_str().to_string());
+            r.verdict = Some(d.verdict);
             r.cost = d.cost;
-            r.risk = d.risk.clone();
+            r.risk = Some(d.risk);
             r.approvals = d.approvals.len() as u32;
             r.blast = Blast { state_keys: keys.len() as u32, external_calls: external as u32 };
             let steps = serde_json::to_value(&prepared.steps).unwrap_or(Value::Null);
@@ -328,19 +329,14 @@ async fn record(
 }
 
 fn candidate(r: &ProposalRecord) -> Option<Candidate> {
-    let verdict = match r.verdict.as_deref()? {
-        "allowed" => Verdict::Allowed,
-        "needs_approval" => Verdict::NeedsApproval,
-        _ => Verdict::Denied,
-    };
+    let verdict = r.verdict?;
     Some(Candidate {
         agent: r.agent.clone(),
         plan_hash: r.content_hash.clone(),
         verdict: planner_verdict(verdict),
         approvals: r.approvals,
         cost: r.cost,
-        // An unknown risk is taken as the worst.
-        risk: serde_json::from_value(Value::String(r.risk.clone())).unwrap_or(Risk::Critical),
+        risk: r.risk?,
         blast_radius: BlastRadius { state_keys: r.blast.state_keys, external_calls: r.blast.external_calls },
     })
 }
@@ -395,7 +391,7 @@ async fn arbitrate_and_propose(
         .collect();
     let mut w = turn.app.write(turn.access.principal().chain()).await?;
     w.audit(
-        turn.access.org_id(),
+        turn.access.tenant(),
         Entry::new(
             "chat.arbitrated",
             turn.session.id,
@@ -405,7 +401,7 @@ async fn arbitrate_and_propose(
     .await?;
     store::append(
         &mut w,
-        turn.access.org_id(),
+        turn.access.tenant(),
         turn.session.id,
         vec![ranked],
         SessionChange { await_choice: waits, ..Default::default() },
@@ -435,11 +431,12 @@ async fn arbitrate_and_propose(
 /// The proposals waiting for a person's choice in this session, with the ranking's event.
 pub async fn pending(
     app: &AppState,
-    org: OrgId,
+    tenant: Tenant,
     session: &praetor_entities::chat_session::Model,
 ) -> Result<Option<(i64, Vec<ProposalRecord>)>> {
+    let _org = tenant.org();
     let Some(seq) = session.pending_choice_seq else { return Ok(None) };
-    let Some(event) = store::at(&app.db, org, session.id, seq).await? else { return Ok(None) };
+    let Some(event) = store::at(&app.db, tenant, session.id, seq).await? else { return Ok(None) };
     match store::decode(&event)? {
         ChatEventData::ProposalsRanked { proposals, .. } => Ok(Some((event.seq, proposals))),
         _ => Ok(None),
@@ -449,7 +446,7 @@ pub async fn pending(
 /// Proposes the waiting proposal `id`: the agent is looked up again (it must still take part
 /// and be enabled), and the plan goes through the pipeline again (time has passed).
 pub async fn choose(turn: &mut Turn<'_>, id: ChatProposalId) -> Result<Reply> {
-    let Some((_, proposals)) = pending(turn.app, turn.access.org_id(), &turn.session).await? else {
+    let Some((_, proposals)) = pending(turn.app, turn.access.tenant(), &turn.session).await? else {
         return Err(Error::Conflict("no proposals are waiting for a choice in this session".into()));
     };
     let Some(choice) = proposals.into_iter().find(|p| p.id == id) else {
@@ -474,7 +471,7 @@ async fn choice_by_words(turn: &mut Turn<'_>, text: &str) -> Result<Option<Reply
     if turn.session.pending_choice_seq.is_none() {
         return Ok(None);
     }
-    let Some((_, proposals)) = pending(turn.app, turn.access.org_id(), &turn.session).await? else { return Ok(None) };
+    let Some((_, proposals)) = pending(turn.app, turn.access.tenant(), &turn.session).await? else { return Ok(None) };
     let lower = text.trim().trim_end_matches(['.', '!']).to_lowercase();
     let word = ["choose ", "pick ", "use ", "take ", "go with "]
         .iter()

@@ -6,7 +6,7 @@
 //! echoes are written), so a chat writer and a plan worker never wait on each other in
 //! opposite orders.
 
-use praetor_entities::{ChatEventId, ChatSessionId, OrgId, PlanId, TenantScoped, chat_event, chat_session};
+use praetor_entities::{ChatEventId, ChatSessionId, PlanId, Tenant, TenantScoped, chat_event, chat_session};
 use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set};
 
 use super::model::ChatEventData;
@@ -33,12 +33,13 @@ pub struct SessionChange {
 /// has audited the change already (see the lock order above).
 pub async fn append(
     w: &mut Write<'_>,
-    org: OrgId,
+    tenant: Tenant,
     session: ChatSessionId,
     events: Vec<ChatEventData>,
     change: SessionChange,
 ) -> Result<Vec<chat_event::Model>> {
-    let row = chat_session::Entity::find_in_org(org)
+    let org = tenant.org();
+    let row = chat_session::Entity::find_in_org(tenant)
         .filter(chat_session::Column::Id.eq(session))
         .lock_exclusive()
         .one(w.txn())
@@ -113,12 +114,12 @@ pub async fn append(
 /// Up to `limit` events after `after`, oldest first.
 pub async fn after<C: ConnectionTrait>(
     db: &C,
-    org: OrgId,
+    tenant: Tenant,
     session: ChatSessionId,
     after: i64,
     limit: u64,
 ) -> Result<Vec<chat_event::Model>> {
-    Ok(chat_event::Entity::find_in_org(org)
+    Ok(chat_event::Entity::find_in_org(tenant)
         .filter(chat_event::Column::SessionId.eq(session))
         .filter(chat_event::Column::Seq.gt(after))
         .order_by_asc(chat_event::Column::Seq)
@@ -130,11 +131,11 @@ pub async fn after<C: ConnectionTrait>(
 /// One event by its sequence number.
 pub async fn at<C: ConnectionTrait>(
     db: &C,
-    org: OrgId,
+    tenant: Tenant,
     session: ChatSessionId,
     seq: i64,
 ) -> Result<Option<chat_event::Model>> {
-    Ok(chat_event::Entity::find_in_org(org)
+    Ok(chat_event::Entity::find_in_org(tenant)
         .filter(chat_event::Column::SessionId.eq(session))
         .filter(chat_event::Column::Seq.eq(seq))
         .one(db)

@@ -85,7 +85,7 @@ pub async fn respond(app: Arc<AppState>, access: OrgAccess, session: ChatSession
     // The hold on the session's answers is renewed for as long as this node works on it.
     tokio::select! {
         () = respond_in_turn(&app, &access, session, seq, text) => {}
-        () = super::answers::keep_held(&app, access.org_id(), session) => {}
+        () = super::answers::keep_held(&app, access.tenant(), session) => {}
     }
 }
 
@@ -113,7 +113,7 @@ async fn respond_in_turn(app: &Arc<AppState>, access: &OrgAccess, session: ChatS
 }
 
 async fn load(app: &AppState, access: &OrgAccess, session: ChatSessionId) -> Result<chat_session::Model> {
-    chat_session::Entity::find_in_org(access.org_id())
+    chat_session::Entity::find_in_org(access.tenant())
         .filter(chat_session::Column::Id.eq(session))
         .one(&app.db)
         .await?
@@ -127,8 +127,7 @@ pub async fn finish(app: &AppState, access: &OrgAccess, session: ChatSessionId, 
         None => None,
     };
     let mut w = app.write(access.principal().chain()).await?;
-    w.audit(
-        access.org_id(),
+    w.audit(access.tenant(),
         Entry::new(
             "chat.replied",
             session,
@@ -146,7 +145,7 @@ pub async fn finish(app: &AppState, access: &OrgAccess, session: ChatSessionId, 
         suggestions: reply.suggestions,
     };
     let change = SessionChange { memory, clear_choice: reply.clear_choice, ..Default::default() };
-    store::append(&mut w, access.org_id(), session, vec![event], change).await?;
+    store::append(&mut w, access.tenant(), session, vec![event], change).await?;
     w.commit().await
 }
 
@@ -236,7 +235,7 @@ fn describe(p: &plan::Model) -> Result<(Vec<crate::engine::model::Step>, PlanDec
 /// "What will this do?" while proposals wait for a choice: the ranking again.
 async fn pending_choice(turn: &Turn<'_>) -> Result<Reply> {
     let Some(seq) = turn.session.pending_choice_seq else { return Ok(Reply::text(render::NO_PLAN)) };
-    let event = store::at(&turn.app.db, turn.access.org_id(), turn.session.id, seq).await?;
+    let event = store::at(&turn.app.db, turn.access.tenant(), turn.session.id, seq).await?;
     match event.map(|e| store::decode(&e)).transpose()? {
         Some(ChatEventData::ProposalsRanked { proposals, reason, .. }) => Ok(Reply::text(format!(
             "{}\nChoose one by naming its agent, or say \"cancel\".",

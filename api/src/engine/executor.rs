@@ -14,7 +14,7 @@ use std::sync::Arc;
 use std::time::Duration as StdDuration;
 
 use chrono::{DateTime, Duration, Utc};
-use praetor_entities::{TenantScoped, decision, job, plan};
+use praetor_entities::{Owned, TenantScoped, decision, job, plan};
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QuerySelect, Set};
 use serde_json::{Value, json};
 
@@ -51,7 +51,7 @@ fn engine_actor(plan: &plan::Model) -> Result<Vec<ActorRef>> {
 /// Runs (or resumes) the plan of `job` until it finishes, waits, or must come back later.
 pub async fn run_job(app: &Arc<AppState>, job: &job::Model, worker: &str) -> Result<JobResult> {
     let Some(plan) =
-        plan::Entity::find_in_org(job.org_id).filter(plan::Column::Id.eq(job.plan_id)).one(&app.db).await?
+        plan::Entity::find_in_org(job.tenant()).filter(plan::Column::Id.eq(job.plan_id)).one(&app.db).await?
     else {
         return Ok(JobResult::Done);
     };
@@ -125,7 +125,7 @@ impl<'a> Run<'a> {
     async fn load(app: &'a Arc<AppState>, plan: plan::Model) -> Result<Self> {
         let steps = store::steps_of(&plan)?;
         let view = store::view(&app.db, &plan).await?;
-        let (state, project_seq) = store::current_state_at(&app.db, plan.org_id, plan.project_id).await?;
+        let (state, project_seq) = store::current_state_at(&app.db, plan.tenant(), plan.project_id).await?;
         // The proposer's rights as they are now (for an agent's plan: the person it acted for,
         // through the agent's current role).
         let (access, principal) = match crate::services::agents::proposer_access(app, &plan).await? {
@@ -137,7 +137,7 @@ impl<'a> Run<'a> {
             None => (None, Value::Null),
         };
         // Execution follows the policy in force now, not the one the plan was proposed under.
-        let policy = app.policies.effective(&app.db, plan.org_id, Some(plan.project_id)).await?;
+        let policy = app.policies.effective(&app.db, plan.tenant(), Some(plan.project_id)).await?;
         let egress = Egress::with_lists(policy.effective.egress_lists(), app.config.actions.allow_private_networks);
         Ok(Self {
             app,
@@ -184,7 +184,7 @@ impl<'a> Run<'a> {
         let events = std::mem::take(&mut self.pending);
         let decisions = std::mem::take(&mut self.decisions);
         let mut w = self.app.write(engine_actor(&self.plan)?).await?;
-        let fresh = plan::Entity::find_in_org(self.plan.org_id)
+        let fresh = plan::Entity::find_in_org(self.plan.tenant())
             .filter(plan::Column::Id.eq(self.plan.id))
             .lock_exclusive()
             .one(w.txn())
@@ -368,7 +368,7 @@ impl<'a> Run<'a> {
         };
         let steps = std::slice::from_ref(step);
         let request = load::For {
-            org: self.plan.org_id,
+            tenant: self.plan.tenant(),
             project: self.plan.project_id,
             effective: &self.policy.effective,
             principal: &self.principal,
@@ -464,7 +464,7 @@ impl<'a> Run<'a> {
         let keys: Vec<String> = limits.iter().map(|l| l.key(Phase::Execute)).collect();
         let txn = crate::db::begin_write(&self.app.db).await?;
         rate::lock(&txn, &keys).await?;
-        let hits = rate::load(&txn, &keys, now).await?;
+        let hits = rate::load(&txn, self.plan.tenant(), &keys, now).await?;
         for (limit, key) in limits.iter().zip(&keys) {
             let mine = hits.get(key).map(Vec::as_slice).unwrap_or(&[]);
             for (period, length, max) in limit.periods() {

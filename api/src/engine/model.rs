@@ -39,72 +39,8 @@ fn empty_object() -> Value {
     Value::Object(Default::default())
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum PlanStatus {
-    Draft,
-    Proposed,
-    PendingApproval,
-    Approved,
-    Rejected,
-    Expired,
-    Queued,
-    Running,
-    Succeeded,
-    Failed,
-    Cancelled,
-    Killed,
-}
-
-impl PlanStatus {
-    pub fn as_str(&self) -> &'static str {
-        match self {
-            PlanStatus::Draft => "draft",
-            PlanStatus::Proposed => "proposed",
-            PlanStatus::PendingApproval => "pending_approval",
-            PlanStatus::Approved => "approved",
-            PlanStatus::Rejected => "rejected",
-            PlanStatus::Expired => "expired",
-            PlanStatus::Queued => "queued",
-            PlanStatus::Running => "running",
-            PlanStatus::Succeeded => "succeeded",
-            PlanStatus::Failed => "failed",
-            PlanStatus::Cancelled => "cancelled",
-            PlanStatus::Killed => "killed",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Self> {
-        Some(match s {
-            "draft" => PlanStatus::Draft,
-            "proposed" => PlanStatus::Proposed,
-            "pending_approval" => PlanStatus::PendingApproval,
-            "approved" => PlanStatus::Approved,
-            "rejected" => PlanStatus::Rejected,
-            "expired" => PlanStatus::Expired,
-            "queued" => PlanStatus::Queued,
-            "running" => PlanStatus::Running,
-            "succeeded" => PlanStatus::Succeeded,
-            "failed" => PlanStatus::Failed,
-            "cancelled" => PlanStatus::Cancelled,
-            "killed" => PlanStatus::Killed,
-            _ => return None,
-        })
-    }
-
-    /// No further event can change a plan in a terminal status.
-    pub fn is_terminal(&self) -> bool {
-        matches!(
-            self,
-            PlanStatus::Rejected
-                | PlanStatus::Expired
-                | PlanStatus::Succeeded
-                | PlanStatus::Failed
-                | PlanStatus::Cancelled
-                | PlanStatus::Killed
-        )
-    }
-}
+pub use praetor_domain::PlanStatus;
+use praetor_domain::Verdict;
 
 /// One approval stage: `count` approvals from members of any of `groups`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -134,7 +70,7 @@ pub fn stages_of(plan: &praetor_entities::plan::Model) -> crate::error::Result<V
 pub enum PlanEvent {
     Proposed {
         plan_hash: String,
-        verdict: String,
+        verdict: Verdict,
         policy_version: String,
         steps: usize,
     },

@@ -8,7 +8,7 @@
 //! across all workers.
 
 use chrono::{DateTime, Duration, Utc};
-use praetor_entities::{JobId, OrgId, PlanId, ProjectId, job, project_lease};
+use praetor_entities::{Housekeeping, JobId, OrgId, PlanId, ProjectId, Shared, TenantScoped, job, project_lease};
 use sea_orm::sea_query::{Expr, LockBehavior, LockType, OnConflict};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
@@ -60,7 +60,8 @@ pub async fn claim(
     now: DateTime<Utc>,
 ) -> Result<Option<job::Model>> {
     let due = || {
-        let mut q = job::Entity::find()
+        // The shared queue: a worker finds its next job in any organization it serves.
+        let mut q = job::Entity::find_across_orgs(Housekeeping::Engine)
             .filter(job::Column::RunAt.lte(now))
             .filter(Condition::any().add(job::Column::LockedUntil.is_null()).add(job::Column::LockedUntil.lt(now)));
         if let Some(org) = only_org {
@@ -105,7 +106,7 @@ pub async fn reschedule<C: ConnectionTrait>(
     run_at: DateTime<Utc>,
     error: Option<String>,
 ) -> Result<()> {
-    job::Entity::update_many()
+    job::Entity::update_across_orgs(Housekeeping::Engine)
         .col_expr(job::Column::RunAt, Expr::value(run_at))
         .col_expr(job::Column::LockedBy, Expr::value(Option::<String>::None))
         .col_expr(job::Column::LockedUntil, Expr::value(Option::<DateTime<Utc>>::None))
@@ -118,7 +119,7 @@ pub async fn reschedule<C: ConnectionTrait>(
 
 /// Extends the claim on a job that is still being worked on.
 pub async fn renew<C: ConnectionTrait>(db: &C, job: JobId, worker: &str, now: DateTime<Utc>) -> Result<bool> {
-    let res = job::Entity::update_many()
+    let res = job::Entity::update_across_orgs(Housekeeping::Engine)
         .col_expr(job::Column::LockedUntil, Expr::value(Some(now + Duration::seconds(LOCK_SECS))))
         .filter(job::Column::Id.eq(job))
         .filter(job::Column::LockedBy.eq(worker))
@@ -136,7 +137,11 @@ pub async fn acquire_lease(
 ) -> Result<bool> {
     let txn = begin_write(db).await?;
     let until = now + Duration::seconds(LOCK_SECS);
-    let existing = project_lease::Entity::find_by_id(project).lock_exclusive().one(&txn).await?;
+    let existing = project_lease::Entity::find_shared()
+        .filter(project_lease::Column::ProjectId.eq(project))
+        .lock_exclusive()
+        .one(&txn)
+        .await?;
     let acquired = match existing {
         None => project_lease::ActiveModel {
             project_id: Set(project),
@@ -160,7 +165,7 @@ pub async fn acquire_lease(
 }
 
 pub async fn release_lease<C: ConnectionTrait>(db: &C, project: ProjectId, holder: &str) -> Result<()> {
-    project_lease::Entity::delete_many()
+    project_lease::Entity::delete_shared()
         .filter(project_lease::Column::ProjectId.eq(project))
         .filter(project_lease::Column::Holder.eq(holder))
         .exec(db)

@@ -10,17 +10,8 @@ use serde_json::Value;
 use super::model::{PlanEvent, PlanStatus};
 use super::state;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum StepStatus {
-    Pending,
-    Running,
-    Waiting,
-    Succeeded,
-    Failed,
-    Skipped,
-    Compensated,
-}
+pub use praetor_domain::StepStatus;
+use praetor_domain::Verdict;
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct StepProgress {
@@ -91,11 +82,10 @@ pub fn apply(view: &mut PlanView, event: &PlanEvent) -> Result<(), String> {
     match event {
         PlanEvent::Proposed { verdict, .. } => {
             view.expect(&[S::Draft], "Proposed")?;
-            view.status = match verdict.as_str() {
-                "allowed" => S::Approved,
-                "needs_approval" => S::PendingApproval,
-                "denied" => S::Rejected,
-                other => return Err(format!("unknown verdict {other}")),
+            view.status = match verdict {
+                Verdict::Allowed => S::Approved,
+                Verdict::NeedsApproval => S::PendingApproval,
+                Verdict::Denied => S::Rejected,
             };
         }
         PlanEvent::ApprovalRequested { stage, .. } => {
@@ -314,7 +304,7 @@ mod tests {
         let events = vec![
             PlanEvent::Proposed {
                 plan_hash: "h".into(),
-                verdict: "needs_approval".into(),
+                verdict: Verdict::NeedsApproval,
                 policy_version: "v".into(),
                 steps: 2,
             },
@@ -349,7 +339,7 @@ mod tests {
         let events = vec![
             PlanEvent::Proposed {
                 plan_hash: "h".into(),
-                verdict: "allowed".into(),
+                verdict: Verdict::Allowed,
                 policy_version: "v".into(),
                 steps: 1,
             },
@@ -362,7 +352,7 @@ mod tests {
         let skip_ahead = vec![
             PlanEvent::Proposed {
                 plan_hash: "h".into(),
-                verdict: "allowed".into(),
+                verdict: Verdict::Allowed,
                 policy_version: "v".into(),
                 steps: 2,
             },
@@ -378,7 +368,7 @@ mod tests {
         let events = vec![
             PlanEvent::Proposed {
                 plan_hash: "h".into(),
-                verdict: "denied".into(),
+                verdict: Verdict::Denied,
                 policy_version: "v".into(),
                 steps: 1,
             },

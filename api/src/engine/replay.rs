@@ -9,7 +9,7 @@
 
 use std::collections::HashMap;
 
-use praetor_entities::{OrgId, PlanId, ProjectId, TenantScoped, decision, plan, plan_event, project_state};
+use praetor_entities::{Owned, PlanId, ProjectId, Tenant, TenantScoped, decision, plan, plan_event, project_state};
 use sea_orm::{ColumnTrait, ConnectionTrait, QueryFilter, QueryOrder};
 use serde::Serialize;
 use serde_json::Value;
@@ -65,11 +65,11 @@ fn diverged(
 /// The project's state-changing events, in project order, up to and including `until`.
 pub async fn project_changes<C: ConnectionTrait>(
     db: &C,
-    org: OrgId,
+    tenant: Tenant,
     project: ProjectId,
     until: Option<i64>,
 ) -> Result<Vec<plan_event::Model>> {
-    let mut q = plan_event::Entity::find_in_org(org)
+    let mut q = plan_event::Entity::find_in_org(tenant)
         .filter(plan_event::Column::ProjectId.eq(project))
         .filter(plan_event::Column::ProjectSeq.is_not_null())
         .order_by_asc(plan_event::Column::ProjectSeq);
@@ -153,7 +153,7 @@ async fn replay_plan_with<C: ConnectionTrait>(
     changes: Option<&[plan_event::Model]>,
 ) -> Result<Report> {
     let subject = plan.id.to_string();
-    let rows = store::load(db, plan.org_id, plan.id).await?;
+    let rows = store::load(db, plan.tenant(), plan.id).await?;
     let mut events = Vec::with_capacity(rows.len());
     for (i, r) in rows.iter().enumerate() {
         if r.seq != i as i64 + 1 {
@@ -219,7 +219,7 @@ async fn replay_plan_with<C: ConnectionTrait>(
                 }
             },
             None => {
-                let changes = project_changes(db, plan.org_id, plan.project_id, Some(until)).await?;
+                let changes = project_changes(db, plan.tenant(), plan.project_id, Some(until)).await?;
                 fold_blocking(changes).await?.1.map(|(s, _)| state::hash(&s))
             }
         };
@@ -251,7 +251,7 @@ async fn replay_plan_with<C: ConnectionTrait>(
 
     // Re-decide what ran: every recorded execution decision must come out the same under
     // the policy version it names, with the principal, plan and state it recorded.
-    let recorded = decision::Entity::find_in_org(plan.org_id)
+    let recorded = decision::Entity::find_in_org(plan.tenant())
         .filter(decision::Column::PlanId.eq(plan.id))
         .filter(decision::Column::Phase.eq("execute"))
         .order_by_asc(decision::Column::DecidedAt)
@@ -263,7 +263,7 @@ async fn replay_plan_with<C: ConnectionTrait>(
         (_, None) => HashMap::new(),
         (Some(all), Some(_)) => states_at(all, &wanted)?,
         (None, Some(max)) => {
-            let changes = project_changes(db, plan.org_id, plan.project_id, Some(*max)).await?;
+            let changes = project_changes(db, plan.tenant(), plan.project_id, Some(*max)).await?;
             let wanted = wanted.clone();
             tokio::task::spawn_blocking(move || states_at(&changes, &wanted))
                 .await
@@ -275,7 +275,7 @@ async fn replay_plan_with<C: ConnectionTrait>(
     for (d, input) in recorded.iter().zip(&inputs) {
         // A decision recorded before decisions carried their inputs cannot be made again.
         let (Some(step), Some(input)) = (steps.iter().find(|s| s.id == d.step_id), input) else { continue };
-        let policy = policies.at_label(db, plan.org_id, plan.project_id, &d.policy_version).await?;
+        let policy = policies.at_label(db, plan.tenant(), plan.project_id, &d.policy_version).await?;
         let at_state = states.get(&input.project_seq).unwrap_or(&empty);
         let again = input.decide_again(d, policy, at_state)?;
         checked += 1;
@@ -339,11 +339,12 @@ pub fn states_at(
 
 /// Replays every state change of a project from empty state and compares the result with the
 /// stored state.
-pub async fn replay_project<C: ConnectionTrait>(db: &C, org: OrgId, project: ProjectId) -> Result<Report> {
+pub async fn replay_project<C: ConnectionTrait>(db: &C, tenant: Tenant, project: ProjectId) -> Result<Report> {
+    let _org = tenant.org();
     let subject = project.to_string();
-    let changes = project_changes(db, org, project, None).await?;
+    let changes = project_changes(db, tenant, project, None).await?;
     let stored =
-        project_state::Entity::find_in_org(org).filter(project_state::Column::ProjectId.eq(project)).one(db).await?;
+        project_state::Entity::find_in_org(tenant).filter(project_state::Column::ProjectId.eq(project)).one(db).await?;
     let (changes, folded) = fold_blocking(changes).await?;
     match folded.map(|(s, _)| s) {
         Err((at, plan, why, recorded, recomputed)) => {
@@ -372,15 +373,16 @@ pub async fn replay_project<C: ConnectionTrait>(db: &C, org: OrgId, project: Pro
 pub async fn replay_project_plans<C: ConnectionTrait>(
     db: &C,
     policies: &PolicyStore,
-    org: OrgId,
+    tenant: Tenant,
     project: ProjectId,
 ) -> Result<Vec<Report>> {
-    let plans = plan::Entity::find_in_org(org)
+    let _org = tenant.org();
+    let plans = plan::Entity::find_in_org(tenant)
         .filter(plan::Column::ProjectId.eq(project))
         .order_by_asc(plan::Column::Id)
         .all(db)
         .await?;
-    let changes = project_changes(db, org, project, None).await?;
+    let changes = project_changes(db, tenant, project, None).await?;
     // If the project's own fold diverges, each plan folds for itself so the report names where.
     let (changes, folded) = fold_blocking(changes).await?;
     let folded = folded.ok().map(|(_, hashes)| hashes);
@@ -388,7 +390,7 @@ pub async fn replay_project_plans<C: ConnectionTrait>(
     for p in &plans {
         out.push(replay_plan_with(db, policies, p, folded.as_deref(), Some(&changes)).await?);
     }
-    out.push(replay_project(db, org, project).await?);
+    out.push(replay_project(db, tenant, project).await?);
     Ok(out)
 }
 

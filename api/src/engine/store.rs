@@ -3,7 +3,7 @@
 //! updates the plan row's cached status and writes the audit entry, all in the caller's
 //! transaction. State-changing events also advance the project's state under its row lock.
 
-use praetor_entities::{OrgId, PlanEventId, PlanId, ProjectId, TenantScoped, plan, plan_event, project_state};
+use praetor_entities::{Owned, PlanEventId, PlanId, ProjectId, Tenant, TenantScoped, plan, plan_event, project_state};
 use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set};
 use serde_json::Value;
 
@@ -26,8 +26,8 @@ pub fn decode(e: &plan_event::Model) -> Result<PlanEvent> {
 }
 
 /// All events of a plan, in order.
-pub async fn load<C: ConnectionTrait>(db: &C, org: OrgId, plan: PlanId) -> Result<Vec<plan_event::Model>> {
-    Ok(plan_event::Entity::find_in_org(org)
+pub async fn load<C: ConnectionTrait>(db: &C, tenant: Tenant, plan: PlanId) -> Result<Vec<plan_event::Model>> {
+    Ok(plan_event::Entity::find_in_org(tenant)
         .filter(plan_event::Column::PlanId.eq(plan))
         .order_by_asc(plan_event::Column::Seq)
         .all(db)
@@ -36,7 +36,7 @@ pub async fn load<C: ConnectionTrait>(db: &C, org: OrgId, plan: PlanId) -> Resul
 
 /// The plan's current view, folded from its log.
 pub async fn view<C: ConnectionTrait>(db: &C, plan: &plan::Model) -> Result<PlanView> {
-    let rows = load(db, plan.org_id, plan.id).await?;
+    let rows = load(db, plan.tenant(), plan.id).await?;
     let events = rows.iter().map(decode).collect::<Result<Vec<_>>>()?;
     let steps = steps_of(plan)?.len();
     reducer::fold(steps, &events)
@@ -46,11 +46,11 @@ pub async fn view<C: ConnectionTrait>(db: &C, plan: &plan::Model) -> Result<Plan
 /// The project's state row, locked for update (created empty on first use).
 pub async fn lock_state<C: ConnectionTrait>(
     db: &C,
-    org: OrgId,
+    tenant: Tenant,
     project: ProjectId,
     now: chrono::DateTime<chrono::Utc>,
 ) -> Result<project_state::Model> {
-    if let Some(s) = project_state::Entity::find_in_org(org)
+    if let Some(s) = project_state::Entity::find_in_org(tenant)
         .filter(project_state::Column::ProjectId.eq(project))
         .lock_exclusive()
         .one(db)
@@ -61,7 +61,7 @@ pub async fn lock_state<C: ConnectionTrait>(
     let empty = state::empty();
     Ok(project_state::ActiveModel {
         project_id: Set(project),
-        org_id: Set(org),
+        org_id: Set(tenant.org()),
         state: Set(canonical_json(&empty)),
         state_hash: Set(state::hash(&empty)),
         project_seq: Set(0),
@@ -72,13 +72,17 @@ pub async fn lock_state<C: ConnectionTrait>(
 }
 
 /// The project's current state (empty if nothing ever changed it).
-pub async fn current_state<C: ConnectionTrait>(db: &C, org: OrgId, project: ProjectId) -> Result<Value> {
-    Ok(current_state_at(db, org, project).await?.0)
+pub async fn current_state<C: ConnectionTrait>(db: &C, tenant: Tenant, project: ProjectId) -> Result<Value> {
+    Ok(current_state_at(db, tenant, project).await?.0)
 }
 
 /// The project's current state and the number of state changes it folds.
-pub async fn current_state_at<C: ConnectionTrait>(db: &C, org: OrgId, project: ProjectId) -> Result<(Value, i64)> {
-    match project_state::Entity::find_in_org(org).filter(project_state::Column::ProjectId.eq(project)).one(db).await? {
+pub async fn current_state_at<C: ConnectionTrait>(db: &C, tenant: Tenant, project: ProjectId) -> Result<(Value, i64)> {
+    match project_state::Entity::find_in_org(tenant)
+        .filter(project_state::Column::ProjectId.eq(project))
+        .one(db)
+        .await?
+    {
         Some(s) => Ok((
             serde_json::from_str(&s.state).map_err(|e| Error::internal(format!("project state unreadable: {e}")))?,
             s.project_seq,
@@ -153,7 +157,7 @@ pub async fn append(
         let mut state_hash = None;
         if let PlanEvent::StateChanged { ops, state_hash: recorded, .. } = &event {
             if state_row.is_none() {
-                let row = lock_state(w.txn(), plan.org_id, plan.project_id, w.now()).await?;
+                let row = lock_state(w.txn(), plan.tenant(), plan.project_id, w.now()).await?;
                 let s: Value = serde_json::from_str(&row.state)
                     .map_err(|e| Error::internal(format!("project state unreadable: {e}")))?;
                 state_row = Some((row, s));
@@ -186,13 +190,13 @@ pub async fn append(
             occurred_at: w.now(),
         };
         let payload = serde_json::json!({"plan": plan.id.to_string(), "seq": seq, "event": serde_json::to_value(&event).unwrap_or(Value::Null)});
-        w.audit(plan.org_id, Entry::new(&audit_kind(&event), plan.id, payload)).await?;
+        w.audit(plan.tenant(), Entry::new(&audit_kind(&event), plan.id, payload)).await?;
         w.publish(Event::Plan {
             org: plan.org_id,
             project: plan.project_id,
             plan: plan.id,
             event: row.clone(),
-            status: view.status.as_str().to_string(),
+            status: view.status,
         });
         rows.push(row);
     }
@@ -210,7 +214,7 @@ pub async fn append(
     plan_event::Entity::insert_many(actives).exec_without_returning(w.txn()).await?;
     // After the audit entries above: the session row locks after the chain head.
     if let (Some(session), false) = (plan.chat_session_id, chat.is_empty()) {
-        crate::chat::store::append(w, plan.org_id, session, chat, Default::default()).await?;
+        crate::chat::store::append(w, plan.tenant(), session, chat, Default::default()).await?;
     }
     let mut active: plan::ActiveModel = plan.clone().into();
     active.status = Set(view.status.as_str().to_string());

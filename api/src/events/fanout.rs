@@ -12,7 +12,9 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use praetor_entities::{AuditEventId, ChatSessionId, OrgId, PlanId, TenantScoped, audit_event, chat_event, plan_event};
+use praetor_entities::{
+    AuditEventId, ChatSessionId, Housekeeping, OrgId, PlanId, Tenant, TenantScoped, audit_event, chat_event, plan_event,
+};
 use sea_orm::sqlx::postgres::PgListener;
 use sea_orm::{ColumnTrait, ConnectionTrait, DatabaseConnection, DbBackend, QueryFilter, QueryOrder, Statement};
 use serde::{Deserialize, Serialize};
@@ -36,7 +38,7 @@ enum Pointer {
     #[serde(rename = "a")]
     Audit { o: OrgId, i: AuditEventId },
     #[serde(rename = "p")]
-    Plan { o: OrgId, p: PlanId, q: i64, s: String },
+    Plan { o: OrgId, p: PlanId, q: i64, s: praetor_domain::PlanStatus },
     #[serde(rename = "c")]
     Chat { o: OrgId, s: ChatSessionId, q: i64 },
     #[serde(rename = "d")]
@@ -56,9 +58,7 @@ struct Envelope {
 fn pointer(event: &Event) -> Option<Pointer> {
     Some(match event {
         Event::Audit(e) => Pointer::Audit { o: e.org_id, i: e.id },
-        Event::Plan { org, plan, event, status, .. } => {
-            Pointer::Plan { o: *org, p: *plan, q: event.seq, s: status.clone() }
-        }
+        Event::Plan { org, plan, event, status, .. } => Pointer::Plan { o: *org, p: *plan, q: event.seq, s: *status },
         Event::Chat(e) => Pointer::Chat { o: e.org_id, s: e.session_id, q: e.seq },
         Event::ChatDelta(d) => Pointer::Delta {
             o: d.org,
@@ -204,13 +204,17 @@ async fn deliver(db: &DatabaseConnection, bus: &super::Bus, pointers: Vec<Pointe
     }
     let mut audit_rows: HashMap<AuditEventId, audit_event::Model> = HashMap::new();
     for (org, ids) in audits {
-        for e in audit_event::Entity::find_in_org(org).filter(audit_event::Column::Id.is_in(ids)).all(db).await? {
+        for e in audit_event::Entity::find_in_org(Tenant::housekeeping(org, Housekeeping::Fanout))
+            .filter(audit_event::Column::Id.is_in(ids))
+            .all(db)
+            .await?
+        {
             audit_rows.insert(e.id, e);
         }
     }
     let mut plan_rows: HashMap<(PlanId, i64), plan_event::Model> = HashMap::new();
     for ((org, plan), seqs) in plans {
-        for e in plan_event::Entity::find_in_org(org)
+        for e in plan_event::Entity::find_in_org(Tenant::housekeeping(org, Housekeeping::Fanout))
             .filter(plan_event::Column::PlanId.eq(plan))
             .filter(plan_event::Column::Seq.is_in(seqs))
             .all(db)
@@ -221,7 +225,7 @@ async fn deliver(db: &DatabaseConnection, bus: &super::Bus, pointers: Vec<Pointe
     }
     let mut chat_rows: HashMap<(ChatSessionId, i64), chat_event::Model> = HashMap::new();
     for ((org, session), seqs) in chats {
-        for e in chat_event::Entity::find_in_org(org)
+        for e in chat_event::Entity::find_in_org(Tenant::housekeeping(org, Housekeeping::Fanout))
             .filter(chat_event::Column::SessionId.eq(session))
             .filter(chat_event::Column::Seq.is_in(seqs))
             .order_by_asc(chat_event::Column::Seq)

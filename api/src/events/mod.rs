@@ -39,7 +39,7 @@ pub enum Event {
         project: ProjectId,
         plan: PlanId,
         event: plan_event::Model,
-        status: String,
+        status: praetor_domain::PlanStatus,
     },
     /// A committed event of a chat session's log.
     Chat(chat_event::Model),

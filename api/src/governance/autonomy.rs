@@ -62,7 +62,7 @@ pub fn decide(
     configured: bool,
     snap: &Snapshot,
     cost: f64,
-    risk: &str,
+    risk: Risk,
     now: DateTime<Utc>,
 ) -> Outcome {
     if !configured || !snap.autonomy.unattended {
@@ -75,9 +75,8 @@ pub fn decide(
     if settings.mode == AutonomyMode::Off {
         return fallback("AUTONOMY_OFF", "autonomy is off: unattended plans need a person's approval".into());
     }
-    let plan_risk = Risk::parse(risk).unwrap_or(Risk::Critical);
     if let Some(max) = settings.max_risk
-        && plan_risk > max
+        && risk > max
     {
         return fallback(
             "AUTONOMY_RISK",
@@ -154,9 +153,12 @@ mod tests {
         assert!(unattended(&bot));
         let mut s = snap();
         s.autonomy.unattended = false;
-        let o = decide(&settings(AutonomyMode::Off), true, &s, 1.0, "low", t(NOON));
+        let o = decide(&settings(AutonomyMode::Off), true, &s, 1.0, Risk::Low, t(NOON));
         assert_eq!(o, Outcome::NotApplicable);
-        assert_eq!(decide(&settings(AutonomyMode::Off), false, &snap(), 1.0, "low", t(NOON)), Outcome::NotApplicable);
+        assert_eq!(
+            decide(&settings(AutonomyMode::Off), false, &snap(), 1.0, Risk::Low, t(NOON)),
+            Outcome::NotApplicable
+        );
     }
 
     #[test]
@@ -166,17 +168,17 @@ mod tests {
             Outcome::Fallback { code, .. } => code,
             other => panic!("expected a fallback, got {other:?}"),
         };
-        assert!(matches!(decide(&auto, true, &snap(), 10.0, "medium", t(NOON)), Outcome::Within { run: true, .. }));
-        assert_eq!(code(decide(&auto, true, &snap(), 1.0, "high", t(NOON))), "AUTONOMY_RISK");
-        assert_eq!(code(decide(&auto, true, &snap(), 10.5, "low", t(NOON))), "AUTONOMY_COST");
+        assert!(matches!(decide(&auto, true, &snap(), 10.0, Risk::Medium, t(NOON)), Outcome::Within { run: true, .. }));
+        assert_eq!(code(decide(&auto, true, &snap(), 1.0, Risk::High, t(NOON))), "AUTONOMY_RISK");
+        assert_eq!(code(decide(&auto, true, &snap(), 10.5, Risk::Low, t(NOON))), "AUTONOMY_COST");
         let mut busy = snap();
         busy.autonomy.plans_this_hour = 3;
-        assert_eq!(code(decide(&auto, true, &busy, 1.0, "low", t(NOON))), "AUTONOMY_RATE");
+        assert_eq!(code(decide(&auto, true, &busy, 1.0, Risk::Low, t(NOON))), "AUTONOMY_RATE");
         let mut paused = snap();
         paused.autonomy.paused = Some(("carol".into(), "incident".into()));
-        assert_eq!(code(decide(&auto, true, &paused, 1.0, "low", t(NOON))), "AUTONOMY_PAUSED");
-        assert_eq!(code(decide(&settings(AutonomyMode::Off), true, &snap(), 1.0, "low", t(NOON))), "AUTONOMY_OFF");
-        let supervised = decide(&settings(AutonomyMode::Supervised), true, &snap(), 1.0, "low", t(NOON));
+        assert_eq!(code(decide(&auto, true, &paused, 1.0, Risk::Low, t(NOON))), "AUTONOMY_PAUSED");
+        assert_eq!(code(decide(&settings(AutonomyMode::Off), true, &snap(), 1.0, Risk::Low, t(NOON))), "AUTONOMY_OFF");
+        let supervised = decide(&settings(AutonomyMode::Supervised), true, &snap(), 1.0, Risk::Low, t(NOON));
         assert!(matches!(supervised, Outcome::Within { run: false, .. }));
     }
 
@@ -198,7 +200,7 @@ mod tests {
             resets_at: t("2026-11-25T00:00:00Z"),
         });
         // 50 in 12 hours: 50 more by midnight at that rate; with a plan of 1 that is 101.
-        match decide(&auto, true, &s, 1.0, "low", t(NOON)) {
+        match decide(&auto, true, &s, 1.0, Risk::Low, t(NOON)) {
             Outcome::Fallback { code, message } => {
                 assert_eq!(code, "FORECAST_OVER_BUDGET");
                 assert!(message.contains("101.0"), "{message}");
@@ -207,9 +209,9 @@ mod tests {
         }
         // Half that spend leaves room: 25 + 25 + 5.
         s.budgets[0].spent = 25.0;
-        assert!(matches!(decide(&auto, true, &s, 5.0, "low", t(NOON)), Outcome::Within { .. }));
+        assert!(matches!(decide(&auto, true, &s, 5.0, Risk::Low, t(NOON)), Outcome::Within { .. }));
         // A plan of 49 on top of 50 spent fits the budget itself but not the forecast.
         s.budgets[0].spent = 50.0;
-        assert!(matches!(decide(&auto, true, &s, 0.0, "low", t(NOON)), Outcome::Within { .. }));
+        assert!(matches!(decide(&auto, true, &s, 0.0, Risk::Low, t(NOON)), Outcome::Within { .. }));
     }
 }

@@ -287,7 +287,7 @@ async fn through_db(
     let steps = std::slice::from_ref(step);
     let phase = if matches!(mode, Mode::Admit) { Phase::Execute } else { Phase::Propose };
     let request =
-        load::For { org: access.org_id(), project, effective: &policy.effective, principal, steps, phase, now };
+        load::For { tenant: access.tenant(), project, effective: &policy.effective, principal, steps, phase, now };
     if matches!(mode, Mode::Decide) {
         let gov = load::snapshot(&app.db, Some(&app.kills), &request).await?;
         decide(access, project, &json!({}), now, policy, principal, &gov, step).await;
@@ -301,7 +301,7 @@ async fn through_db(
     if d.verdict == Verdict::Allowed {
         rate::record(&txn, access.org_id(), &keys, now).await?;
         if matches!(mode, Mode::AdmitAndHold)
-            && let Err(x) = budget::hold(&txn, access.org_id(), project, &policy.effective, d.cost, now).await?
+            && let Err(x) = budget::hold(&txn, access.tenant(), project, &policy.effective, d.cost, now).await?
         {
             return Err(x.error());
         }

@@ -15,7 +15,9 @@
 
 use chrono::{DateTime, Duration, NaiveTime, Utc};
 use chrono_tz::Tz;
-use praetor_entities::{BudgetDayId, OrgId, ProjectId, TenantScoped, budget_day, budget_reservation, plan};
+use praetor_entities::{
+    BudgetDayId, OrgId, Owned, ProjectId, Tenant, TenantScoped, budget_day, budget_reservation, plan,
+};
 use praetor_policy::decide::{Effective, Level};
 use praetor_policy::time::{local_instant, parse_tz};
 use sea_orm::sea_query::OnConflict;
@@ -139,8 +141,8 @@ fn scope_of(project: ProjectId) -> String {
     project.to_string()
 }
 
-async fn row<C: ConnectionTrait>(db: &C, org: OrgId, scope: &str, day: &str) -> Result<Option<budget_day::Model>> {
-    Ok(budget_day::Entity::find_in_org(org)
+async fn row<C: ConnectionTrait>(db: &C, tenant: Tenant, scope: &str, day: &str) -> Result<Option<budget_day::Model>> {
+    Ok(budget_day::Entity::find_in_org(tenant)
         .filter(budget_day::Column::Scope.eq(scope))
         .filter(budget_day::Column::Day.eq(day))
         .one(db)
@@ -150,12 +152,13 @@ async fn row<C: ConnectionTrait>(db: &C, org: OrgId, scope: &str, day: &str) -> 
 /// The ledger row of a scope and day, created if missing, locked until the transaction ends.
 async fn lock_row<C: ConnectionTrait>(
     txn: &C,
-    org: OrgId,
+    tenant: Tenant,
     scope: &str,
     project: Option<ProjectId>,
     day: &str,
     now: DateTime<Utc>,
 ) -> Result<budget_day::Model> {
+    let org = tenant.org();
     let fresh = budget_day::ActiveModel {
         id: Set(BudgetDayId::generate()),
         org_id: Set(org),
@@ -176,7 +179,7 @@ async fn lock_row<C: ConnectionTrait>(
         )
         .exec_without_returning(txn)
         .await?;
-    budget_day::Entity::find_in_org(org)
+    budget_day::Entity::find_in_org(tenant)
         .filter(budget_day::Column::Scope.eq(scope))
         .filter(budget_day::Column::Day.eq(day))
         .lock_exclusive()
@@ -206,7 +209,7 @@ fn state(spec: &Spec, r: Option<&budget_day::Model>, now: DateTime<Utc>) -> Budg
 /// project first.
 pub async fn states<C: ConnectionTrait>(
     db: &C,
-    org: OrgId,
+    tenant: Tenant,
     project: ProjectId,
     effective: &Effective,
     now: DateTime<Utc>,
@@ -220,7 +223,7 @@ pub async fn states<C: ConnectionTrait>(
         return Ok(Vec::new());
     }
     // Both ledgers in one query.
-    let rows = budget_day::Entity::find_in_org(org)
+    let rows = budget_day::Entity::find_in_org(tenant)
         .filter(budget_day::Column::Scope.is_in(wanted.iter().map(|(_, s, _)| s.clone())))
         .filter(budget_day::Column::Day.is_in(wanted.iter().map(|(_, _, d)| d.clone())))
         .all(db)
@@ -248,17 +251,18 @@ pub struct Status {
 /// The budget of a project (`Some`) or of the organization (`None`) today.
 pub async fn status<C: ConnectionTrait>(
     db: &C,
-    org: OrgId,
+    tenant: Tenant,
     project: Option<ProjectId>,
     effective: &Effective,
     now: DateTime<Utc>,
 ) -> Result<Status> {
+    let _org = tenant.org();
     let (p, o) = specs(effective);
     let spec = if project.is_some() { p } else { o };
     let tz = tz_of(spec.as_ref());
     let (day, _, next) = local_day(tz, now);
     let scope = project.map(scope_of).unwrap_or_else(|| ORG_SCOPE.to_string());
-    let r = row(db, org, &scope, &day).await?;
+    let r = row(db, tenant, &scope, &day).await?;
     Ok(Status {
         limit: spec.as_ref().map(|s| s.limit),
         unit: spec.as_ref().map(|s| s.unit.clone()).unwrap_or_else(|| "credits".into()),
@@ -276,16 +280,17 @@ pub async fn status<C: ConnectionTrait>(
 /// transaction that may reserve. Call before anything in the transaction is audited.
 pub async fn lock_ledgers<C: ConnectionTrait>(
     txn: &C,
-    org: OrgId,
+    tenant: Tenant,
     project: ProjectId,
     effective: &Effective,
     now: DateTime<Utc>,
 ) -> Result<(budget_day::Model, budget_day::Model)> {
+    let _org = tenant.org();
     let (p, o) = specs(effective);
     let (pday, _, _) = local_day(tz_of(p.as_ref()), now);
     let (oday, _, _) = local_day(tz_of(o.as_ref()), now);
-    let prow = lock_row(txn, org, &scope_of(project), Some(project), &pday, now).await?;
-    let orow = lock_row(txn, org, ORG_SCOPE, None, &oday, now).await?;
+    let prow = lock_row(txn, tenant, &scope_of(project), Some(project), &pday, now).await?;
+    let orow = lock_row(txn, tenant, ORG_SCOPE, None, &oday, now).await?;
     Ok((prow, orow))
 }
 
@@ -305,7 +310,7 @@ pub async fn reserve(w: &mut Write<'_>, plan: &plan::Model, effective: &Effectiv
         return Ok(Reserved::Yes);
     }
     let now = w.now();
-    let held = match hold(w.txn(), plan.org_id, plan.project_id, effective, cost, now).await? {
+    let held = match hold(w.txn(), plan.tenant(), plan.project_id, effective, cost, now).await? {
         Ok(held) => held,
         Err(x) => return Ok(Reserved::No(x)),
     };
@@ -350,14 +355,15 @@ pub struct Held {
 /// every budget has room (the admission half of a reservation, under the ledgers' row locks).
 pub async fn hold<C: ConnectionTrait>(
     txn: &C,
-    org: OrgId,
+    tenant: Tenant,
     project: ProjectId,
     effective: &Effective,
     cost: f64,
     now: DateTime<Utc>,
 ) -> Result<std::result::Result<Held, Exceeded>> {
+    let _org = tenant.org();
     let (p, o) = specs(effective);
-    let (prow, orow) = lock_ledgers(txn, org, project, effective, now).await?;
+    let (prow, orow) = lock_ledgers(txn, tenant, project, effective, now).await?;
     for (spec, r) in [(&p, &prow), (&o, &orow)] {
         if let Some(spec) = spec
             && let Some(x) = check(&[state(spec, Some(r), now)], cost)
@@ -376,7 +382,7 @@ pub async fn hold<C: ConnectionTrait>(
 async fn audit_crossing(w: &mut Write<'_>, c: Crossing, plan: &plan::Model) -> Result<()> {
     let subject = if c.scope == ORG_SCOPE { c.org.to_string() } else { c.scope.clone() };
     w.audit(
-        c.org,
+        plan.tenant(),
         Entry::new(
             "budget.threshold_crossed",
             subject,
@@ -431,7 +437,7 @@ async fn update<C: ConnectionTrait>(
 /// use. Plans that reserved nothing have nothing to settle. Runs before the transaction audits
 /// anything (see the lock order above).
 pub async fn settle(w: &mut Write<'_>, plan: &plan::Model, cost: f64, finished: bool) -> Result<()> {
-    let Some(res) = budget_reservation::Entity::find_in_org(plan.org_id)
+    let Some(res) = budget_reservation::Entity::find_in_org(plan.tenant())
         .filter(budget_reservation::Column::PlanId.eq(plan.id))
         .one(w.txn())
         .await?
@@ -444,11 +450,12 @@ pub async fn settle(w: &mut Write<'_>, plan: &plan::Model, cost: f64, finished: 
     let now = w.now();
     let take = cost.max(0.0).min(res.amount);
     let release = if finished { res.amount - take } else { 0.0 };
-    let policy = w.app().policies.effective(w.txn(), plan.org_id, Some(plan.project_id)).await?;
+    let policy = w.app().policies.effective(w.txn(), plan.tenant(), Some(plan.project_id)).await?;
     let (p, o) = specs(&policy.effective);
-    let prow = lock_row(w.txn(), plan.org_id, &scope_of(plan.project_id), Some(plan.project_id), &res.project_day, now)
-        .await?;
-    let orow = lock_row(w.txn(), plan.org_id, ORG_SCOPE, None, &res.org_day, now).await?;
+    let prow =
+        lock_row(w.txn(), plan.tenant(), &scope_of(plan.project_id), Some(plan.project_id), &res.project_day, now)
+            .await?;
+    let orow = lock_row(w.txn(), plan.tenant(), ORG_SCOPE, None, &res.org_day, now).await?;
     let mut crossed = Vec::new();
     for (spec, r) in [(p, prow), (o, orow)] {
         let spent = r.spent + cost.max(0.0);

@@ -8,12 +8,13 @@ use std::collections::HashMap;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-use praetor_entities::{OrgId, ProjectId, kill_switch};
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
+use praetor_entities::{OrgId, ProjectId, Shared, kill_switch};
+use sea_orm::{ColumnTrait, ConnectionTrait, QueryFilter};
 
 use super::snapshot::KillInfo;
 use crate::auth::ActorRef;
 use crate::error::Result;
+use praetor_domain::KillScope;
 
 /// How long a cached answer is trusted: well under the one second in which a switch must stop
 /// new steps everywhere.
@@ -30,7 +31,11 @@ pub fn scope_key(org: Option<OrgId>, project: Option<ProjectId>) -> String {
 fn info(row: &kill_switch::Model) -> Result<KillInfo> {
     let chain: Vec<ActorRef> = crate::error::stored("the actor of a kill switch", &row.actor)?;
     Ok(KillInfo {
-        scope: row.scope.clone(),
+        scope: crate::error::stored_value(
+            format_args!("the scope of kill switch {}", row.id),
+            &row.scope,
+            KillScope::parse,
+        )?,
         reason: row.reason.clone(),
         by: chain.last().map(|a| a.name.clone()).unwrap_or_else(|| "unknown".into()),
         at: row.engaged_at,
@@ -44,7 +49,7 @@ pub async fn in_force<C: ConnectionTrait>(db: &C, org: OrgId, project: Option<Pr
     if let Some(p) = project {
         keys.push(scope_key(Some(org), Some(p)));
     }
-    let rows = kill_switch::Entity::find()
+    let rows = kill_switch::Entity::find_shared()
         .filter(kill_switch::Column::ScopeKey.is_in(keys))
         .filter(kill_switch::Column::Engaged.eq(true))
         .all(db)

@@ -2,7 +2,7 @@
 //! hits of every limit the plan's steps count against, today's budgets, and autonomy inputs.
 
 use chrono::{DateTime, Duration, Utc};
-use praetor_entities::{OrgId, ProjectId, TenantScoped, plan, project};
+use praetor_entities::{ProjectId, Tenant, TenantScoped, plan, project};
 use praetor_policy::decide::Effective;
 use sea_orm::{ColumnTrait, ConnectionTrait, PaginatorTrait, QueryFilter};
 use serde_json::Value;
@@ -14,7 +14,7 @@ use crate::error::Result;
 
 /// What to read the snapshot for.
 pub struct For<'a> {
-    pub org: OrgId,
+    pub tenant: Tenant,
     pub project: ProjectId,
     pub effective: &'a Effective,
     pub principal: &'a Value,
@@ -28,7 +28,7 @@ pub fn rate_keys(f: &For<'_>) -> Vec<String> {
     let mut keys: Vec<String> = f
         .steps
         .iter()
-        .flat_map(|s| rate::applicable(f.effective, &s.action, f.org, f.project, f.principal))
+        .flat_map(|s| rate::applicable(f.effective, &s.action, f.tenant.org(), f.project, f.principal))
         .map(|a| a.key(f.phase))
         .collect();
     keys.sort();
@@ -40,16 +40,16 @@ pub fn rate_keys(f: &For<'_>) -> Vec<String> {
 /// without it the switches are read from `db`.
 pub async fn snapshot<C: ConnectionTrait>(db: &C, kills: Option<&kill::Cache>, f: &For<'_>) -> Result<Snapshot> {
     let kill = match kills {
-        Some(cache) => cache.get(db, f.org, Some(f.project)).await?,
-        None => kill::in_force(db, f.org, Some(f.project)).await?,
+        Some(cache) => cache.get(db, f.tenant.org(), Some(f.project)).await?,
+        None => kill::in_force(db, f.tenant.org(), Some(f.project)).await?,
     };
-    let rates = rate::load(db, &rate_keys(f), f.now).await?;
+    let rates = rate::load(db, f.tenant, &rate_keys(f), f.now).await?;
     let mut snap = Snapshot { phase: f.phase, kill, rates, ..Default::default() };
     if f.phase == Phase::Propose {
-        snap.budgets = budget::states(db, f.org, f.project, f.effective, f.now).await?;
+        snap.budgets = budget::states(db, f.tenant, f.project, f.effective, f.now).await?;
         let hour_ago = f.now - Duration::hours(1);
         let since = |t: DateTime<Utc>| {
-            plan::Entity::find_in_org(f.org)
+            plan::Entity::find_in_org(f.tenant)
                 .filter(plan::Column::ProjectId.eq(f.project))
                 .filter(plan::Column::CreatedAt.gt(t))
         };
@@ -65,7 +65,7 @@ pub async fn snapshot<C: ConnectionTrait>(db: &C, kills: Option<&kill::Cache>, f
         let mut state = AutonomyState { unattended, ..Default::default() };
         if unattended && f.effective.autonomy_configured() {
             state.plans_this_hour = since(hour_ago).filter(plan::Column::Unattended.eq(true)).count(db).await? as u32;
-            let p = project::Entity::find_in_org(f.org).filter(project::Column::Id.eq(f.project)).one(db).await?;
+            let p = project::Entity::find_in_org(f.tenant).filter(project::Column::Id.eq(f.project)).one(db).await?;
             state.paused = match p.and_then(|p| p.autonomy_paused_at.and(p.autonomy_pause)) {
                 None => None,
                 Some(raw) => {

@@ -14,8 +14,9 @@ use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 use praetor_entities::{OrgId, ProjectId};
+use praetor_policy::Level;
 use praetor_policy::decide::{DecisionInput, WindowStatus};
-use praetor_policy::document::Effect;
+use praetor_policy::document::{Effect, Risk};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
@@ -27,43 +28,14 @@ use crate::authz::{Domain, OrgAccess};
 use crate::engine::model::{Stage, Step};
 use crate::engine::state::{self, StateChange};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Verdict {
-    Allowed,
-    NeedsApproval,
-    Denied,
-}
-
-impl Verdict {
-    pub fn as_str(&self) -> &'static str {
-        match self {
-            Verdict::Allowed => "allowed",
-            Verdict::NeedsApproval => "needs_approval",
-            Verdict::Denied => "denied",
-        }
-    }
-
-    fn severity(&self) -> u8 {
-        match self {
-            Verdict::Allowed => 0,
-            Verdict::NeedsApproval => 1,
-            Verdict::Denied => 2,
-        }
-    }
-
-    /// The stricter of two verdicts.
-    pub fn max(self, other: Verdict) -> Verdict {
-        if other.severity() > self.severity() { other } else { self }
-    }
-}
+pub use praetor_domain::Verdict;
 
 /// Where a decision came from: a rule of a policy version, with its source location.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RuleRef {
     pub policy: String,
     pub rule: String,
-    pub level: String,
+    pub level: Level,
     pub version: String,
     pub file: String,
     pub line: u32,
@@ -128,7 +100,7 @@ pub struct StepDecision {
     pub checks: Vec<Check>,
     pub approvals: Vec<Stage>,
     pub cost: f64,
-    pub risk: String,
+    pub risk: Risk,
     /// Predicted changes to the project state (state-changing steps only).
     pub state_diff: Vec<StateChange>,
     /// The step's `when` condition is false: it will be skipped.
@@ -148,7 +120,7 @@ pub struct PlanDecision {
     pub verdict: Verdict,
     pub steps: Vec<StepDecision>,
     pub cost: f64,
-    pub risk: String,
+    pub risk: Risk,
     /// Every approval stage the plan needs, in order, without duplicates.
     pub approvals: Vec<Stage>,
     /// The codes of every check that did not pass.
@@ -252,12 +224,6 @@ pub fn principal_value(p: &crate::auth::Principal, groups: &[String]) -> Value {
     json!({"id": a.id, "kind": a.kind, "name": a.name, "groups": groups, "chain": p.chain()})
 }
 
-const RISKS: [&str; 4] = ["low", "medium", "high", "critical"];
-
-fn risk_rank(r: &str) -> usize {
-    RISKS.iter().position(|x| *x == r).unwrap_or(RISKS.len() - 1)
-}
-
 /// Decides a whole plan, step by step, simulating state changes in order so later steps are
 /// judged (and previewed) against the state earlier steps would leave.
 pub fn decide_plan(ctx: &DecisionContext<'_>, steps: &[Step]) -> PlanDecision {
@@ -273,8 +239,7 @@ pub fn decide_plan(ctx: &DecisionContext<'_>, steps: &[Step]) -> PlanDecision {
         })
         .collect();
     let total: f64 = costs.iter().filter_map(|c| c.as_ref().ok()).fold(0.0, |a, b| a + b);
-    let risk =
-        resolved.iter().flatten().map(|a| a.risk.as_str()).max_by_key(|r| risk_rank(r)).unwrap_or("low").to_string();
+    let risk = resolved.iter().flatten().map(|a| a.risk).max().unwrap_or(Risk::Low);
     let plan_value = ctx.plan.clone().unwrap_or_else(|| json!({"cost": total, "risk": risk, "steps": steps.len()}));
     let usage = ctx.usage();
 
@@ -328,7 +293,7 @@ pub fn decide_plan(ctx: &DecisionContext<'_>, steps: &[Step]) -> PlanDecision {
     let mut auto_run = false;
     if ctx.gov.phase == Phase::Propose {
         let settings = effective.autonomy();
-        match autonomy::decide(&settings, effective.autonomy_configured(), ctx.gov, total, &risk, ctx.now) {
+        match autonomy::decide(&settings, effective.autonomy_configured(), ctx.gov, total, risk, ctx.now) {
             autonomy::Outcome::NotApplicable => {}
             autonomy::Outcome::Within { run, message } => {
                 auto_run = run;
@@ -375,7 +340,7 @@ fn rule_ref(t: &praetor_policy::decide::RuleTrace) -> RuleRef {
     RuleRef {
         policy: t.policy.clone(),
         rule: t.rule.clone(),
-        level: t.level.as_str().to_string(),
+        level: t.level,
         version: t.version.clone(),
         file: t.file.clone(),
         line: t.line,
@@ -402,7 +367,7 @@ fn decide_step(
         checks: Vec::new(),
         approvals: Vec::new(),
         cost: *cost.as_ref().unwrap_or(&0.0),
-        risk: action.map(|a| a.risk.clone()).unwrap_or_else(|| "low".into()),
+        risk: action.map(|a| a.risk).unwrap_or(Risk::Low),
         state_diff: Vec::new(),
         skipped: false,
         rules: None,
@@ -486,14 +451,7 @@ fn decide_step(
                 .split_once('/')
                 .map(|(a, b)| (a.to_string(), b.to_string()))
                 .unwrap_or((rule.clone(), rule.clone()));
-            c.rule = Some(RuleRef {
-                policy,
-                rule: rule_name,
-                level: level.as_str().into(),
-                version: ctx.policy.label.clone(),
-                file,
-                line,
-            });
+            c.rule = Some(RuleRef { policy, rule: rule_name, level, version: ctx.policy.label.clone(), file, line });
             checks.push(c);
         }
     }

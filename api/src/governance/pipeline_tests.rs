@@ -140,7 +140,12 @@ fn each_refusal_has_its_code() {
     assert!(codes(&d.steps[0]).contains(&("params".into(), "VALIDATION".into())));
     // A kill switch.
     let mut w = World::new().may(&["state.set"]);
-    w.gov.kill = Some(KillInfo { scope: "project".into(), reason: "incident".into(), by: "carol".into(), at: None });
+    w.gov.kill = Some(KillInfo {
+        scope: praetor_domain::KillScope::Project,
+        reason: "incident".into(),
+        by: "carol".into(),
+        at: None,
+    });
     let d = w.decide(&[set(json!({"key": "a", "value": 1}))]);
     assert!(codes(&d.steps[0]).contains(&("kill_switch".into(), "KILL_SWITCH".into())));
     assert!(d.kill_switch.is_some());

@@ -8,7 +8,7 @@
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::{Arc, Mutex};
 
-use praetor_entities::{OrgId, ProjectId, TenantScoped, policy_version};
+use praetor_entities::{OrgId, ProjectId, Tenant, TenantScoped, policy_version};
 use praetor_policy::decide::{Effective, Layer, Level};
 use praetor_policy::{CompileContext, PolicySet, Source, Tree};
 use sea_orm::{ColumnTrait, ConnectionTrait, QueryFilter, QueryOrder};
@@ -67,8 +67,13 @@ impl PolicyStore {
         Ok(Self { federation, ..Default::default() })
     }
 
-    fn cached_set(&self, org: OrgId, v: &policy_version::Model, org_set: Option<&PolicySet>) -> Result<Arc<PolicySet>> {
-        let key = (org, v.scope.clone(), v.version);
+    fn cached_set(
+        &self,
+        tenant: Tenant,
+        v: &policy_version::Model,
+        org_set: Option<&PolicySet>,
+    ) -> Result<Arc<PolicySet>> {
+        let key = (tenant.org(), v.scope.clone(), v.version);
         if let Ok(map) = self.sets.lock()
             && let Some(s) = map.get(&key)
         {
@@ -85,12 +90,12 @@ impl PolicyStore {
     /// The version of each scope in force for `project`: (org version, project version).
     async fn versions<C: ConnectionTrait>(
         db: &C,
-        org: OrgId,
+        tenant: Tenant,
         project: Option<ProjectId>,
     ) -> Result<(Option<policy_version::Model>, Option<policy_version::Model>)> {
-        let org_v = latest(db, org, None).await?;
+        let org_v = latest(db, tenant, None).await?;
         let prj_v = match project {
-            Some(p) => latest(db, org, Some(p)).await?,
+            Some(p) => latest(db, tenant, Some(p)).await?,
             None => None,
         };
         Ok((org_v, prj_v))
@@ -100,18 +105,18 @@ impl PolicyStore {
     pub async fn effective<C: ConnectionTrait>(
         &self,
         db: &C,
-        org: OrgId,
+        tenant: Tenant,
         project: Option<ProjectId>,
     ) -> Result<Arc<Loaded>> {
-        let (org_v, prj_v) = Self::versions(db, org, project).await?;
-        self.assemble(org, project, org_v, prj_v)
+        let (org_v, prj_v) = Self::versions(db, tenant, project).await?;
+        self.assemble(tenant, project, org_v, prj_v)
     }
 
     /// The effective policy under a recorded label (`org@3+web@2`), for replay.
     pub async fn at_label<C: ConnectionTrait>(
         &self,
         db: &C,
-        org: OrgId,
+        tenant: Tenant,
         project: ProjectId,
         label: &str,
     ) -> Result<Arc<Loaded>> {
@@ -123,25 +128,25 @@ impl PolicyStore {
             if scope == "org" { org_n = Some(n) } else { prj_n = Some(n) }
         }
         let org_v = match org_n {
-            Some(n) => Some(by_number(db, org, None, n).await?),
+            Some(n) => Some(by_number(db, tenant, None, n).await?),
             None => None,
         };
         let prj_v = match prj_n {
-            Some(n) => Some(by_number(db, org, Some(project), n).await?),
+            Some(n) => Some(by_number(db, tenant, Some(project), n).await?),
             None => None,
         };
-        self.assemble(org, Some(project), org_v, prj_v)
+        self.assemble(tenant, Some(project), org_v, prj_v)
     }
 
     fn assemble(
         &self,
-        org: OrgId,
+        tenant: Tenant,
         project: Option<ProjectId>,
         org_v: Option<policy_version::Model>,
         prj_v: Option<policy_version::Model>,
     ) -> Result<Arc<Loaded>> {
         let key = (
-            org,
+            tenant.org(),
             project,
             org_v.as_ref().map(|v| v.version).unwrap_or(0),
             prj_v.as_ref().map(|v| v.version).unwrap_or(0),
@@ -158,7 +163,7 @@ impl PolicyStore {
         }
         let org_set = match &org_v {
             Some(v) => {
-                let s = self.cached_set(org, v, None)?;
+                let s = self.cached_set(tenant, v, None)?;
                 layers.push(Layer { level: Level::Org, set: s.clone(), version: format!("org@{}", v.version) });
                 label.push(format!("org@{}", v.version));
                 Some(s)
@@ -166,7 +171,7 @@ impl PolicyStore {
             None => None,
         };
         if let Some(v) = &prj_v {
-            let s = self.cached_set(org, v, org_set.as_deref())?;
+            let s = self.cached_set(tenant, v, org_set.as_deref())?;
             let name = project_label(v);
             layers.push(Layer { level: Level::Project, set: s, version: format!("{name}@{}", v.version) });
             label.push(format!("{name}@{}", v.version));
@@ -215,10 +220,10 @@ fn scope_of(project: Option<ProjectId>) -> String {
 
 pub async fn latest<C: ConnectionTrait>(
     db: &C,
-    org: OrgId,
+    tenant: Tenant,
     project: Option<ProjectId>,
 ) -> Result<Option<policy_version::Model>> {
-    Ok(policy_version::Entity::find_in_org(org)
+    Ok(policy_version::Entity::find_in_org(tenant)
         .filter(policy_version::Column::Scope.eq(scope_of(project)))
         .order_by_desc(policy_version::Column::Version)
         .one(db)
@@ -227,11 +232,11 @@ pub async fn latest<C: ConnectionTrait>(
 
 pub async fn by_number<C: ConnectionTrait>(
     db: &C,
-    org: OrgId,
+    tenant: Tenant,
     project: Option<ProjectId>,
     n: i64,
 ) -> Result<policy_version::Model> {
-    policy_version::Entity::find_in_org(org)
+    policy_version::Entity::find_in_org(tenant)
         .filter(policy_version::Column::Scope.eq(scope_of(project)))
         .filter(policy_version::Column::Version.eq(n))
         .one(db)
@@ -251,7 +256,7 @@ pub fn role_permissions() -> BTreeMap<String, Vec<String>> {
     out
 }
 
-/// Every action name the registry knows for an org set (built-ins plus the set's).
+/// Every action name the registry knows for an tenant set (built-ins plus the set's).
 pub fn action_names(set: Option<&PolicySet>) -> BTreeSet<String> {
     let mut names: BTreeSet<String> = crate::actions::BUILTINS.iter().map(|b| b.name.to_string()).collect();
     if let Some(s) = set {

@@ -12,7 +12,7 @@
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, Duration, Utc};
-use praetor_entities::{OrgId, ProjectId, RateHitId, rate_hit};
+use praetor_entities::{Housekeeping, OrgId, ProjectId, RateHitId, Tenant, TenantScoped, rate_hit};
 use praetor_policy::decide::{Effective, Level};
 use praetor_policy::document::{Limit, LimitScope};
 use sea_orm::{
@@ -213,6 +213,7 @@ pub fn retry_after_seconds(at: DateTime<Utc>, now: DateTime<Utc>) -> u64 {
 /// The admitted hits of `keys` within the longest period before `now`, oldest first.
 pub async fn load<C: ConnectionTrait>(
     db: &C,
+    tenant: Tenant,
     keys: &[String],
     now: DateTime<Utc>,
 ) -> Result<BTreeMap<String, Vec<DateTime<Utc>>>> {
@@ -220,8 +221,7 @@ pub async fn load<C: ConnectionTrait>(
     if keys.is_empty() {
         return Ok(out);
     }
-    // Hit keys embed the org id, so this read cannot reach another tenant's counters.
-    let rows: Vec<(String, DateTime<Utc>)> = rate_hit::Entity::find()
+    let rows: Vec<(String, DateTime<Utc>)> = rate_hit::Entity::find_in_org(tenant)
         .select_only()
         .column(rate_hit::Column::Key)
         .column(rate_hit::Column::At)
@@ -270,8 +270,9 @@ pub async fn lock<C: ConnectionTrait>(txn: &C, keys: &[String]) -> Result<()> {
 /// never look past the longest period, so stale rows only cost space until then).
 /// `only`: the one organization this node serves, if restricted (see `worker.org_id`).
 pub async fn prune<C: ConnectionTrait>(db: &C, now: DateTime<Utc>, only: Option<OrgId>) -> Result<u64> {
-    // Engine housekeeping across organizations: nothing is read, old rows are dropped.
-    let mut stale = rate_hit::Entity::delete_many().filter(rate_hit::Column::At.lte(now - Duration::seconds(LONGEST)));
+    // Across organizations: nothing is read, old rows are dropped.
+    let mut stale = rate_hit::Entity::delete_across_orgs(Housekeeping::Sweep)
+        .filter(rate_hit::Column::At.lte(now - Duration::seconds(LONGEST)));
     if let Some(org) = only {
         stale = stale.filter(rate_hit::Column::OrgId.eq(org));
     }

@@ -6,6 +6,7 @@
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
+use praetor_domain::KillScope;
 use serde::{Deserialize, Serialize};
 
 /// Where in a plan's life a decision is made. Some checks only apply at some phases: the budget
@@ -33,8 +34,7 @@ impl Phase {
 /// An engaged kill switch that covers the decision's project.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct KillInfo {
-    /// `global`, `org` or `project`.
-    pub scope: String,
+    pub scope: KillScope,
     pub reason: String,
     /// Who engaged it (the last actor of the chain).
     pub by: String,
@@ -43,10 +43,10 @@ pub struct KillInfo {
 
 impl KillInfo {
     pub fn message(&self) -> String {
-        let scope = match self.scope.as_str() {
-            "global" => "for the whole instance",
-            "org" => "for the organization",
-            _ => "for the project",
+        let scope = match self.scope {
+            KillScope::Global => "for the whole instance",
+            KillScope::Org => "for the organization",
+            KillScope::Project => "for the project",
         };
         format!("kill switch engaged {scope} by {}: {}", self.by, self.reason)
     }

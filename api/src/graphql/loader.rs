@@ -12,7 +12,7 @@ use std::sync::{Arc, OnceLock};
 
 use async_graphql::Context;
 use async_graphql::dataloader::{DataLoader, Loader};
-use praetor_entities::{OrgId, PlanId, ProjectId, TenantScoped, approval, plan_event, project};
+use praetor_entities::{PlanId, ProjectId, Tenant, TenantScoped, approval, plan_event, project};
 use sea_orm::{ColumnTrait, DatabaseConnection, QueryFilter, QueryOrder};
 
 use crate::engine::reducer::{self, PlanView};
@@ -21,23 +21,23 @@ use crate::error::Error;
 
 /// A project of an organization.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub struct ProjectKey(pub OrgId, pub ProjectId);
+pub struct ProjectKey(pub Tenant, pub ProjectId);
 
 /// A plan's status and progress, folded from its log (`steps`: how many steps it has).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub struct PlanViewKey(pub OrgId, pub PlanId, pub usize);
+pub struct PlanViewKey(pub Tenant, pub PlanId, pub usize);
 
 /// The approval decisions given on a plan.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub struct ApprovalsKey(pub OrgId, pub PlanId);
+pub struct ApprovalsKey(pub Tenant, pub PlanId);
 
 pub struct Reads {
     db: DatabaseConnection,
 }
 
 /// Groups keys by organization, so each batch is read inside one tenant.
-fn by_org<K, T: Ord + Copy>(keys: &[K], split: impl Fn(&K) -> (OrgId, T)) -> BTreeMap<OrgId, Vec<T>> {
-    let mut out: BTreeMap<OrgId, Vec<T>> = BTreeMap::new();
+fn by_org<K, T: Ord + Copy>(keys: &[K], split: impl Fn(&K) -> (Tenant, T)) -> BTreeMap<Tenant, Vec<T>> {
+    let mut out: BTreeMap<Tenant, Vec<T>> = BTreeMap::new();
     for k in keys {
         let (org, id) = split(k);
         out.entry(org).or_default().push(id);

@@ -3,7 +3,9 @@
 //! Creating and changing agents needs `agent.manage` in the organization; choosing a project's
 //! agents needs `project.agents` in the project (org and project administrators).
 
-use praetor_entities::{AgentId, OrgId, ProjectId, TenantScoped, UserId, agent, chat_setting, plan, project_agent};
+use praetor_entities::{
+    AgentId, OrgId, Owned, ProjectId, TenantScoped, UserId, agent, chat_setting, plan, project_agent,
+};
 use praetor_planner::Strategy;
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, Set};
 use serde_json::json;
@@ -111,7 +113,7 @@ pub async fn create(app: &AppState, access: &OrgAccess, input: AgentInput) -> Re
     .await
     .map_err(conflict_means("an agent with this name already exists in the organization"))?;
     w.audit(
-        a.org_id,
+        access.tenant(),
         Entry::new(
             "agent.created",
             a.id,
@@ -154,7 +156,7 @@ pub async fn update(app: &AppState, access: &OrgAccess, id: AgentId, patch: Agen
     active.updated_at = Set(w.now());
     let a = active.update(w.txn()).await?;
     w.audit(
-        a.org_id,
+        access.tenant(),
         Entry::new(
             "agent.updated",
             a.id,
@@ -168,7 +170,7 @@ pub async fn update(app: &AppState, access: &OrgAccess, id: AgentId, patch: Agen
 
 pub async fn find(app: &AppState, access: &OrgAccess, id: AgentId) -> Result<agent::Model> {
     access.read_permit::<ops::OrgRead>(Domain::Org, "agent")?;
-    agent::Entity::find_in_org(access.org_id())
+    agent::Entity::find_in_org(access.tenant())
         .filter(agent::Column::Id.eq(id))
         .one(&app.db)
         .await?
@@ -178,7 +180,7 @@ pub async fn find(app: &AppState, access: &OrgAccess, id: AgentId) -> Result<age
 /// The organization's agents, by name. Members may read them.
 pub async fn list(app: &AppState, access: &OrgAccess) -> Result<Vec<agent::Model>> {
     access.read_permit::<ops::OrgRead>(Domain::Org, "organization")?;
-    Ok(agent::Entity::find_in_org(access.org_id()).order_by_asc(agent::Column::Name).all(&app.db).await?)
+    Ok(agent::Entity::find_in_org(access.tenant()).order_by_asc(agent::Column::Name).all(&app.db).await?)
 }
 
 /// The agents taking part in a project's chat, in order, and the strategy arbitrating them.
@@ -187,16 +189,16 @@ pub async fn of_project(
     access: &OrgAccess,
     project: ProjectId,
 ) -> Result<(Vec<agent::Model>, Strategy)> {
-    let links = project_agent::Entity::find_in_org(access.org_id())
+    let links = project_agent::Entity::find_in_org(access.tenant())
         .filter(project_agent::Column::ProjectId.eq(project))
         .order_by_asc(project_agent::Column::Position)
         .all(&app.db)
         .await?;
     let ids: Vec<AgentId> = links.iter().map(|l| l.agent_id).collect();
     let rows =
-        agent::Entity::find_in_org(access.org_id()).filter(agent::Column::Id.is_in(ids.clone())).all(&app.db).await?;
+        agent::Entity::find_in_org(access.tenant()).filter(agent::Column::Id.is_in(ids.clone())).all(&app.db).await?;
     let agents = ids.iter().filter_map(|id| rows.iter().find(|a| a.id == *id).cloned()).collect();
-    let strategy = chat_setting::Entity::find_in_org(access.org_id())
+    let strategy = chat_setting::Entity::find_in_org(access.tenant())
         .filter(chat_setting::Column::ProjectId.eq(project))
         .one(&app.db)
         .await?
@@ -219,7 +221,7 @@ pub async fn set_for_project(
         return Err(Error::validation("agents", format!("at most {MAX_PROJECT_AGENTS} agents take part")));
     }
     // The permit above is the check: a project administrator may not read the org's list.
-    let all = agent::Entity::find_in_org(access.org_id()).all(&app.db).await?;
+    let all = agent::Entity::find_in_org(access.tenant()).all(&app.db).await?;
     let mut chosen: Vec<agent::Model> = Vec::new();
     for (i, n) in names.iter().enumerate() {
         let a = all
@@ -238,8 +240,7 @@ pub async fn set_for_project(
     }
     let mut w = app.write(permit.principal().chain()).await?;
     let org = permit.org_id();
-    project_agent::Entity::delete_many()
-        .filter(project_agent::Column::OrgId.eq(org))
+    project_agent::Entity::delete_in_org(permit.tenant())
         .filter(project_agent::Column::ProjectId.eq(project))
         .exec(w.txn())
         .await?;
@@ -252,8 +253,7 @@ pub async fn set_for_project(
         });
         project_agent::Entity::insert_many(rows).exec_without_returning(w.txn()).await?;
     }
-    chat_setting::Entity::delete_many()
-        .filter(chat_setting::Column::OrgId.eq(org))
+    chat_setting::Entity::delete_in_org(permit.tenant())
         .filter(chat_setting::Column::ProjectId.eq(project))
         .exec(w.txn())
         .await?;
@@ -267,7 +267,7 @@ pub async fn set_for_project(
     .await?;
     let names: Vec<&str> = chosen.iter().map(|a| a.name.as_str()).collect();
     w.audit(
-        org,
+        access.tenant(),
         Entry::new("project.agents_set", project, json!({"agents": names, "strategy": strategy_label(strategy)})),
     )
     .await?;
@@ -280,7 +280,9 @@ pub async fn set_for_project(
 /// current role; `None` when either is gone (the person left, the agent was disabled).
 pub async fn proposer_access(app: &AppState, plan: &plan::Model) -> Result<Option<OrgAccess>> {
     let enter = |subject: String| async move {
-        let Some(p) = principal_for_subject(&app.db, &subject).await? else { return Ok::<_, Error>(None) };
+        let Some(p) = principal_for_subject(&app.db, plan.tenant(), &subject).await? else {
+            return Ok::<_, Error>(None);
+        };
         Ok(super::orgs::enter_by_id(app, &p, plan.org_id).await.ok())
     };
     let Some(agent) = plan.proposer_subject.strip_prefix("agent:") else {
@@ -300,7 +302,8 @@ pub async fn proposer_access(app: &AppState, plan: &plan::Model) -> Result<Optio
         builtin(plan.org_id)
     } else {
         let Ok(uuid) = uuid::Uuid::try_parse(agent) else { return Ok(None) };
-        match agent::Entity::find_in_org(plan.org_id).filter(agent::Column::Id.eq(AgentId(uuid))).one(&app.db).await? {
+        match agent::Entity::find_in_org(plan.tenant()).filter(agent::Column::Id.eq(AgentId(uuid))).one(&app.db).await?
+        {
             Some(a) if a.enabled => identity(&a)?,
             _ => return Ok(None),
         }

@@ -68,7 +68,7 @@ pub async fn create(
         },
         KeyOwner::ServiceAccount(id) => {
             access.permit::<ops::ApiKeyCreate>(Domain::Org)?;
-            let sa = service_account::Entity::find_in_org(access.org_id())
+            let sa = service_account::Entity::find_in_org(access.tenant())
                 .filter(service_account::Column::Id.eq(id))
                 .one(&app.db)
                 .await?
@@ -115,7 +115,7 @@ pub async fn create(
     .insert(w.txn())
     .await?;
     w.audit(
-        access.org_id(),
+        access.tenant(),
         Entry::new(
             "api_key.created",
             model.id,
@@ -152,7 +152,7 @@ pub async fn revoke(app: &AppState, access: &OrgAccess, id: ApiKeyId) -> Result<
     // Every node stops honouring it with the commit; sockets opened with it are closed.
     w.publish(crate::events::Event::CredentialEnded { hash: key.secret_hash.clone() });
     w.audit(
-        access.org_id(),
+        access.tenant(),
         Entry::new("api_key.revoked", key.id, json!({"name": key.name, "prefix": key.display_prefix})),
     )
     .await?;
@@ -162,7 +162,7 @@ pub async fn revoke(app: &AppState, access: &OrgAccess, id: ApiKeyId) -> Result<
 
 /// A key the caller may see: its own, or any with `api_key.read`; NOT_FOUND otherwise.
 pub async fn find(app: &AppState, access: &OrgAccess, id: ApiKeyId) -> Result<api_key::Model> {
-    let key = api_key::Entity::find_in_org(access.org_id())
+    let key = api_key::Entity::find_in_org(access.tenant())
         .filter(api_key::Column::Id.eq(id))
         .one(&app.db)
         .await?
@@ -175,7 +175,7 @@ pub async fn find(app: &AppState, access: &OrgAccess, id: ApiKeyId) -> Result<ap
 
 /// Keys visible to the caller: all with `api_key.read`, otherwise the caller's own.
 pub async fn list(app: &AppState, access: &OrgAccess, args: PageArgs<ApiKeyId>) -> Result<Page<api_key::Model>> {
-    let mut q = api_key::Entity::find_in_org(access.org_id()).order_by_asc(api_key::Column::Id);
+    let mut q = api_key::Entity::find_in_org(access.tenant()).order_by_asc(api_key::Column::Id);
     if !access.may::<ops::ApiKeyRead>(Domain::Org) {
         q = q.filter(match &access.principal().subject {
             Subject::User(u) => Condition::all().add(api_key::Column::OwnerUserId.eq(u.id)),

@@ -2,8 +2,8 @@
 //! duties), the approver's inbox, what the viewer could approve now, and the expiry of requests
 //! past their TTL.
 
-use praetor_entities::{PlanId, TenantScoped, approval, plan};
-use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set};
+use praetor_entities::{Housekeeping, Owned, PlanId, TenantScoped, approval, plan};
+use sea_orm::{ActiveModelTrait, ColumnTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set};
 
 use super::plans::{groups_of, lock};
 use crate::AppState;
@@ -19,7 +19,7 @@ use crate::governance::{autonomy, budget};
 /// for one stage of a plan, so these bar them from a later stage unless it allows earlier
 /// approvers.
 async fn stages_approved_by<C: sea_orm::ConnectionTrait>(db: &C, p: &plan::Model, subject: &str) -> Result<Vec<i32>> {
-    Ok(approval::Entity::find_in_org(p.org_id)
+    Ok(approval::Entity::find_in_org(p.tenant())
         .select_only()
         .column(approval::Column::Stage)
         .filter(approval::Column::PlanId.eq(p.id))
@@ -101,13 +101,13 @@ async fn decide_approval(
     // is audited (the lock order every writer follows).
     // Only an approval of a plan that runs when approved needs the policy (its budgets).
     let policy = match approve && p.run_when_approved {
-        true => Some(app.policies.effective(w.txn(), p.org_id, Some(p.project_id)).await?),
+        true => Some(app.policies.effective(w.txn(), access.tenant(), Some(p.project_id)).await?),
         false => None,
     };
     if let Some(policy) = &policy
         && p.cost > 0.0
     {
-        budget::lock_ledgers(w.txn(), p.org_id, p.project_id, &policy.effective, w.now()).await?;
+        budget::lock_ledgers(w.txn(), access.tenant(), p.project_id, &policy.effective, w.now()).await?;
     }
     if view.status != PlanStatus::PendingApproval {
         return Err(Error::Conflict(format!("the plan is {}, not waiting for approval", view.status.as_str())));
@@ -160,7 +160,7 @@ async fn decide_approval(
     let mut events = Vec::new();
     if approve {
         events.push(PlanEvent::Approved { stage: stage_no, approver: principal.actor(), comment });
-        let approvals = approval::Entity::find_in_org(p.org_id)
+        let approvals = approval::Entity::find_in_org(access.tenant())
             .filter(approval::Column::PlanId.eq(p.id))
             .filter(approval::Column::Stage.eq(stage_no as i32))
             .filter(approval::Column::Decision.eq("approve"))
@@ -192,7 +192,7 @@ async fn decide_approval(
             // The approval stands; the plan waits, approved, until someone runs it.
             budget::Reserved::No(x) => {
                 let body = serde_json::to_value(&x).map_err(Error::internal)?;
-                w.audit(p.org_id, crate::audit::Entry::new("plan.queue_refused", p.id, body)).await?;
+                w.audit(access.tenant(), crate::audit::Entry::new("plan.queue_refused", p.id, body)).await?;
             }
         }
     }
@@ -204,9 +204,8 @@ async fn decide_approval(
 /// Expires approval requests past their TTL (run periodically by the worker).
 pub async fn expire_due(app: &AppState) -> Result<u64> {
     let now = app.clock.now();
-    // The sweep spans organizations: it is the engine's own housekeeping, and every plan it
-    // touches is then handled inside its own org.
-    let mut due = plan::Entity::find()
+    // The sweep spans organizations; every plan it touches is then handled inside its own.
+    let mut due = plan::Entity::find_across_orgs(Housekeeping::Sweep)
         .filter(plan::Column::Status.eq(PlanStatus::PendingApproval.as_str()))
         .filter(plan::Column::ExpiresAt.lte(now));
     if let Some(org) = app.config.worker.only_org() {
@@ -218,7 +217,7 @@ pub async fn expire_due(app: &AppState) -> Result<u64> {
         let actor =
             vec![crate::auth::ActorRef { kind: "system".into(), id: "engine".into(), name: "praetor engine".into() }];
         let mut w = app.write(actor).await?;
-        let Some(mut p) = plan::Entity::find_in_org(candidate.org_id)
+        let Some(mut p) = plan::Entity::find_in_org(candidate.tenant())
             .filter(plan::Column::Id.eq(candidate.id))
             .lock_exclusive()
             .one(w.txn())
@@ -241,7 +240,7 @@ pub async fn expire_due(app: &AppState) -> Result<u64> {
 pub async fn approval_requests(app: &AppState, access: &OrgAccess) -> Result<Vec<plan::Model>> {
     let principal = access.principal();
     let my_groups = groups_of(app, access, principal).await?;
-    let pending = plan::Entity::find_in_org(access.org_id())
+    let pending = plan::Entity::find_in_org(access.tenant())
         .filter(plan::Column::Status.eq(PlanStatus::PendingApproval.as_str()))
         .order_by_asc(plan::Column::Id)
         .limit(200)
@@ -260,7 +259,7 @@ pub async fn approval_requests(app: &AppState, access: &OrgAccess) -> Result<Vec
         .collect::<Result<_>>()?;
     // One read of what the caller approved on any of them.
     let ids: Vec<PlanId> = candidates.iter().map(|(p, _)| p.id).collect();
-    let mine: Vec<(PlanId, i32)> = approval::Entity::find_in_org(access.org_id())
+    let mine: Vec<(PlanId, i32)> = approval::Entity::find_in_org(access.tenant())
         .select_only()
         .column(approval::Column::PlanId)
         .column(approval::Column::Stage)

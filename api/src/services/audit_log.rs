@@ -23,7 +23,7 @@ pub async fn list(
     subject: Option<&str>,
 ) -> Result<Page<audit_event::Model>> {
     access.permit::<ops::AuditRead>(Domain::Org)?;
-    let mut q = audit_event::Entity::find_in_org(access.org_id()).order_by_desc(audit_event::Column::Seq);
+    let mut q = audit_event::Entity::find_in_org(access.tenant()).order_by_desc(audit_event::Column::Seq);
     if let Some(after) = args.after {
         q = q.filter(audit_event::Column::Seq.lt(after));
     }
@@ -39,7 +39,7 @@ pub async fn list(
 
 pub async fn find(app: &AppState, access: &OrgAccess, id: AuditEventId) -> Result<audit_event::Model> {
     access.read_permit::<ops::AuditRead>(Domain::Org, "audit event")?;
-    audit_event::Entity::find_in_org(access.org_id())
+    audit_event::Entity::find_in_org(access.tenant())
         .filter(audit_event::Column::Id.eq(id))
         .one(&app.db)
         .await?
@@ -91,7 +91,7 @@ pub async fn verify(app: &AppState, access: &OrgAccess) -> Result<Report> {
         Some(c) => (Some(c.end), c.entries, c.full_at),
         None => (None, 0, Instant::now()),
     };
-    let (mut report, end) = verify::verify_from(&app.db, org, from).await?;
+    let (mut report, end) = verify::verify_from(&app.db, access.tenant(), from).await?;
     report.entries += before;
     if let Ok(mut last) = checks.last.lock() {
         match end {

@@ -42,7 +42,7 @@ pub async fn set_paused(
     }
     let p = active.update(w.txn()).await?;
     let kind = if paused { "autonomy.paused" } else { "autonomy.resumed" };
-    w.audit(p.org_id, Entry::new(kind, p.id, json!({"project": p.slug, "reason": reason}))).await?;
+    w.audit(access.tenant(), Entry::new(kind, p.id, json!({"project": p.slug, "reason": reason}))).await?;
     w.commit().await?;
     Ok(p)
 }

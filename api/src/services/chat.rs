@@ -12,7 +12,7 @@ use std::sync::Arc;
 
 use chrono::Duration;
 use praetor_entities::{
-    ChatEventId, ChatProposalId, ChatSessionId, ProjectId, TenantScoped, chat_event, chat_session, plan,
+    ChatEventId, ChatProposalId, ChatSessionId, Owned, ProjectId, TenantScoped, chat_event, chat_session, plan,
 };
 use sea_orm::{ActiveModelTrait, ColumnTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set};
 use serde_json::json;
@@ -72,7 +72,7 @@ pub async fn create(
     .insert(w.txn())
     .await?;
     w.audit(
-        p.org_id,
+        access.tenant(),
         Entry::new("chat.session_created", session.id, json!({"project": p.id.to_string(), "title": session.title})),
     )
     .await?;
@@ -82,7 +82,7 @@ pub async fn create(
 
 /// A session the caller may read; NOT_FOUND otherwise.
 pub async fn find(app: &AppState, access: &OrgAccess, id: ChatSessionId) -> Result<chat_session::Model> {
-    let s = chat_session::Entity::find_in_org(access.org_id())
+    let s = chat_session::Entity::find_in_org(access.tenant())
         .filter(chat_session::Column::Id.eq(id))
         .one(&app.db)
         .await?
@@ -115,7 +115,7 @@ pub async fn list(
     args: PageArgs<ChatSessionId>,
 ) -> Result<Page<chat_session::Model>> {
     access.read_permit::<ops::ChatRead>(Domain::Project(project), "project")?;
-    let mut q = chat_session::Entity::find_in_org(access.org_id())
+    let mut q = chat_session::Entity::find_in_org(access.tenant())
         .filter(chat_session::Column::ProjectId.eq(project))
         .order_by_desc(chat_session::Column::Id);
     if mine {
@@ -135,7 +135,7 @@ pub async fn events(
     kinds: Option<&[&str]>,
     args: PageArgs<i64>,
 ) -> Result<Page<chat_event::Model>> {
-    let mut q = chat_event::Entity::find_in_org(session.org_id)
+    let mut q = chat_event::Entity::find_in_org(session.tenant())
         .filter(chat_event::Column::SessionId.eq(session.id))
         .filter(chat_event::Column::Seq.gt(args.after.unwrap_or(0)))
         .order_by_asc(chat_event::Column::Seq);
@@ -148,7 +148,7 @@ pub async fn events(
 
 /// One event of a session, by id.
 pub async fn event(app: &AppState, access: &OrgAccess, id: ChatEventId) -> Result<chat_event::Model> {
-    let e = chat_event::Entity::find_in_org(access.org_id())
+    let e = chat_event::Entity::find_in_org(access.tenant())
         .filter(chat_event::Column::Id.eq(id))
         .one(&app.db)
         .await?
@@ -172,7 +172,7 @@ pub async fn send(app: &Arc<AppState>, access: &OrgAccess, id: ChatSessionId, te
     }
     let session = find_own(app, access, id).await?;
     let now = app.clock.now();
-    let recent = chat_event::Entity::find_in_org(access.org_id())
+    let recent = chat_event::Entity::find_in_org(access.tenant())
         .filter(chat_event::Column::SessionId.eq(session.id))
         .filter(chat_event::Column::Kind.eq("user_message"))
         .filter(chat_event::Column::CreatedAt.gt(now - Duration::minutes(1)))
@@ -186,9 +186,9 @@ pub async fn send(app: &Arc<AppState>, access: &OrgAccess, id: ChatSessionId, te
     }
     let principal = access.principal();
     let mut w = app.write(principal.chain()).await?;
-    w.audit(access.org_id(), Entry::new("chat.message", session.id, json!({"text": text}))).await?;
+    w.audit(access.tenant(), Entry::new("chat.message", session.id, json!({"text": text}))).await?;
     let data = ChatEventData::UserMessage { text: text.to_string(), author: principal.actor() };
-    let stored = store::append(&mut w, access.org_id(), session.id, vec![data], SessionChange::default()).await?;
+    let stored = store::append(&mut w, access.tenant(), session.id, vec![data], SessionChange::default()).await?;
     w.commit().await?;
     let message = stored.into_iter().next().ok_or_else(|| Error::internal("the message was not stored"))?;
     let (app2, access2, seq, said) = (app.clone(), access.clone(), message.seq, text.to_string());
@@ -200,10 +200,10 @@ pub async fn send(app: &Arc<AppState>, access: &OrgAccess, id: ChatSessionId, te
 pub async fn clear_memory(app: &AppState, access: &OrgAccess, id: ChatSessionId) -> Result<chat_session::Model> {
     let session = find_own(app, access, id).await?;
     let mut w = app.write(access.principal().chain()).await?;
-    w.audit(access.org_id(), Entry::new("chat.memory_cleared", session.id, json!({}))).await?;
+    w.audit(access.tenant(), Entry::new("chat.memory_cleared", session.id, json!({}))).await?;
     let note = ChatEventData::SystemMessage { text: "Memory cleared.".into(), plan_id: None };
     let change = SessionChange { memory: Some("{}".into()), ..Default::default() };
-    store::append(&mut w, access.org_id(), session.id, vec![note], change).await?;
+    store::append(&mut w, access.tenant(), session.id, vec![note], change).await?;
     w.commit().await?;
     find(app, access, id).await
 }

@@ -12,7 +12,60 @@ use crate::authz::{Domain, OrgAccess};
 use crate::error::Result;
 use crate::governance::snapshot::{KillInfo, Phase};
 use crate::governance::{budget, kill, rate};
-use crate::graphql::object::{AutonomyStatus, ExecutionWindow, RateLimitStatus};
+use chrono::{DateTime, Utc};
+use praetor_policy::Level;
+use praetor_policy::document::{AutonomyMode, LimitScope, Risk};
+
+/// A project's autonomous mode and whether a person paused it.
+#[derive(Debug, Clone)]
+pub struct AutonomyStatus {
+    /// Whether any policy sets autonomy (without settings, autonomy restricts nothing).
+    pub configured: bool,
+    /// The strictest of all levels.
+    pub mode: AutonomyMode,
+    pub max_risk: Option<Risk>,
+    pub max_cost_per_plan: Option<f64>,
+    pub max_plans_per_hour: Option<u32>,
+    pub paused_by: Option<String>,
+    pub pause_reason: Option<String>,
+    pub paused_at: Option<DateTime<Utc>>,
+    /// Unattended plans proposed in the project in the last hour.
+    pub unattended_plans_last_hour: u32,
+}
+
+/// How much of a rate limit is used right now.
+#[derive(Debug, Clone)]
+pub struct RateLimitStatus {
+    /// `level:name`, e.g. `org:deploy-rate`.
+    pub name: String,
+    pub scope: LimitScope,
+    pub actions: Vec<String>,
+    pub per_minute: Option<u32>,
+    pub per_hour: Option<u32>,
+    pub proposals_last_minute: u32,
+    pub proposals_last_hour: u32,
+    pub executions_last_minute: u32,
+    pub executions_last_hour: u32,
+    /// When the limit is full for proposals: when the next one fits (`None`: there is room).
+    pub proposals_free_at: Option<DateTime<Utc>>,
+    /// When the limit is full for executions: when the next one may start.
+    pub executions_free_at: Option<DateTime<Utc>>,
+}
+
+/// An execution window of the effective policy, and whether it is open now.
+#[derive(Debug, Clone)]
+pub struct ExecutionWindow {
+    pub name: String,
+    pub level: Level,
+    pub actions: Vec<String>,
+    pub days: Vec<String>,
+    pub from: String,
+    pub to: String,
+    pub timezone: String,
+    pub open: bool,
+    /// The next opening (now, when open; `None` when it never opens).
+    pub next_open: Option<DateTime<Utc>>,
+}
 
 /// Today's budget of a project (`Some`) or of the organization.
 pub async fn budget(app: &AppState, access: &OrgAccess, project: Option<ProjectId>) -> Result<budget::Status> {
@@ -20,8 +73,8 @@ pub async fn budget(app: &AppState, access: &OrgAccess, project: Option<ProjectI
         Some(p) => drop(access.read_permit::<ops::ProjectRead>(Domain::Project(p), "project")?),
         None => drop(access.read_permit::<ops::OrgRead>(Domain::Org, "organization")?),
     };
-    let policy = app.policies.effective(&app.db, access.org_id(), project).await?;
-    budget::status(&app.db, access.org_id(), project, &policy.effective, app.clock.now()).await
+    let policy = app.policies.effective(&app.db, access.tenant(), project).await?;
+    budget::status(&app.db, access.tenant(), project, &policy.effective, app.clock.now()).await
 }
 
 /// The kill switch that stops work in the project (or the organization) now, if any.
@@ -35,13 +88,13 @@ pub async fn kill_switch(app: &AppState, access: &OrgAccess, project: Option<Pro
 
 pub async fn autonomy(app: &AppState, access: &OrgAccess, p: &project::Model) -> Result<AutonomyStatus> {
     access.read_permit::<ops::ProjectRead>(Domain::Project(p.id), "project")?;
-    let policy = app.policies.effective(&app.db, access.org_id(), Some(p.id)).await?;
+    let policy = app.policies.effective(&app.db, access.tenant(), Some(p.id)).await?;
     let a = policy.effective.autonomy();
     let pause: Value = match p.autonomy_pause.as_deref() {
         Some(s) => crate::error::stored(format_args!("the autonomy pause of project {}", p.id), s)?,
         None => Value::Null,
     };
-    let recent = plan::Entity::find_in_org(access.org_id())
+    let recent = plan::Entity::find_in_org(access.tenant())
         .filter(plan::Column::ProjectId.eq(p.id))
         .filter(plan::Column::Unattended.eq(true))
         .filter(plan::Column::CreatedAt.gt(app.clock.now() - Duration::hours(1)))
@@ -49,11 +102,10 @@ pub async fn autonomy(app: &AppState, access: &OrgAccess, p: &project::Model) ->
         .await?;
     Ok(AutonomyStatus {
         configured: policy.effective.autonomy_configured(),
-        mode: serde_json::to_value(a.mode).ok().and_then(|v| v.as_str().map(String::from)).unwrap_or_default(),
-        max_risk: a.max_risk.map(|r| r.as_str().to_string()),
+        mode: a.mode,
+        max_risk: a.max_risk,
         max_cost_per_plan: a.max_cost_per_plan,
         max_plans_per_hour: a.max_plans_per_hour,
-        paused: p.autonomy_paused_at.is_some(),
         paused_by: pause.get("by").and_then(Value::as_str).map(String::from),
         pause_reason: pause.get("reason").and_then(Value::as_str).map(String::from),
         paused_at: p.autonomy_paused_at,
@@ -65,12 +117,12 @@ pub async fn autonomy(app: &AppState, access: &OrgAccess, p: &project::Model) ->
 /// per principal as they count for the caller).
 pub async fn rate_limits(app: &AppState, access: &OrgAccess, project: ProjectId) -> Result<Vec<RateLimitStatus>> {
     access.read_permit::<ops::ProjectRead>(Domain::Project(project), "project")?;
-    let policy = app.policies.effective(&app.db, access.org_id(), Some(project)).await?;
+    let policy = app.policies.effective(&app.db, access.tenant(), Some(project)).await?;
     let principal = crate::governance::pipeline::principal_value(access.principal(), &[]);
     let now = app.clock.now();
     let limits = rate::all(&policy.effective, access.org_id(), project, &principal);
     let keys: Vec<String> = limits.iter().flat_map(|(a, _)| [a.key(Phase::Propose), a.key(Phase::Execute)]).collect();
-    let hits = rate::load(&app.db, &keys, now).await?;
+    let hits = rate::load(&app.db, access.tenant(), &keys, now).await?;
     let used = |key: String, secs: i64| -> u32 {
         hits.get(&key).map(|h| rate::in_window(h, Duration::seconds(secs), now)).unwrap_or(0)
     };
@@ -81,7 +133,7 @@ pub async fn rate_limits(app: &AppState, access: &OrgAccess, project: ProjectId)
     Ok(limits
         .into_iter()
         .map(|(a, actions)| RateLimitStatus {
-            scope: serde_json::to_value(a.scope).ok().and_then(|v| v.as_str().map(String::from)).unwrap_or_default(),
+            scope: a.scope,
             actions,
             per_minute: a.per_minute,
             per_hour: a.per_hour,
@@ -99,7 +151,7 @@ pub async fn rate_limits(app: &AppState, access: &OrgAccess, project: ProjectId)
 /// The execution windows of the project's effective policy, open or not right now.
 pub async fn windows(app: &AppState, access: &OrgAccess, project: ProjectId) -> Result<Vec<ExecutionWindow>> {
     access.read_permit::<ops::ProjectRead>(Domain::Project(project), "project")?;
-    let policy = app.policies.effective(&app.db, access.org_id(), Some(project)).await?;
+    let policy = app.policies.effective(&app.db, access.tenant(), Some(project)).await?;
     let now = app.clock.now();
     let mut out = Vec::new();
     for l in policy.effective.layers() {
@@ -107,7 +159,7 @@ pub async fn windows(app: &AppState, access: &OrgAccess, project: ProjectId) -> 
             for (w, spec, _) in &p.windows {
                 out.push(ExecutionWindow {
                     name: format!("{}/{}", p.name, w.name.clone().unwrap_or_else(|| "window".into())),
-                    level: l.level.as_str().into(),
+                    level: l.level,
                     actions: w.actions.clone(),
                     days: w.days.iter().map(|d| format!("{d:?}").to_lowercase()).collect(),
                     from: w.from.clone(),

@@ -9,8 +9,9 @@
 //! at the moment of every decision, not only when the cleanup sweep marks it expired.
 
 use chrono::{DateTime, Duration, Utc};
-use praetor_entities::{ProjectId, RoleGrantId, TenantScoped, project, role_grant};
-use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set};
+use praetor_domain::GrantStatus;
+use praetor_entities::{Housekeeping, Owned, ProjectId, RoleGrantId, TenantScoped, project, role_grant};
+use sea_orm::{ActiveModelTrait, ColumnTrait, QueryFilter, QueryOrder, QuerySelect, Set};
 use serde_json::json;
 
 use super::roles::BindingSubject;
@@ -38,15 +39,15 @@ pub struct Request {
 
 /// A grant's status as people see it: `pending`, `active` (and inside its interval),
 /// `scheduled` (approved, not started), `expired`, `rejected` or `revoked`.
-pub fn display_status(g: &role_grant::Model, now: DateTime<Utc>) -> &'static str {
+pub fn display_status(g: &role_grant::Model, now: DateTime<Utc>) -> GrantStatus {
     match g.status.as_str() {
-        "pending" if g.valid_until <= now => "expired",
-        "pending" => "pending",
-        "active" | "expired" if g.valid_until <= now => "expired",
-        "active" if g.valid_from > now => "scheduled",
-        "active" => "active",
-        "rejected" => "rejected",
-        _ => "revoked",
+        "pending" if g.valid_until <= now => GrantStatus::Expired,
+        "pending" => GrantStatus::Pending,
+        "active" | "expired" if g.valid_until <= now => GrantStatus::Expired,
+        "active" if g.valid_from > now => GrantStatus::Scheduled,
+        "active" => GrantStatus::Active,
+        "rejected" => GrantStatus::Rejected,
+        _ => GrantStatus::Revoked,
     }
 }
 
@@ -75,7 +76,7 @@ pub async fn grant(app: &AppState, access: &OrgAccess, req: Request) -> Result<r
     if req.until <= from {
         return Err(Error::validation("until", "must be after the start"));
     }
-    let policy = app.policies.effective(&app.db, access.org_id(), req.project).await?;
+    let policy = app.policies.effective(&app.db, access.tenant(), req.project).await?;
     let (max, policy_needs_approval) = policy.effective.grants().unwrap_or((Duration::hours(DEFAULT_MAX_HOURS), false));
     if req.until - from > max {
         return Err(Error::validation(
@@ -104,7 +105,7 @@ pub async fn grant(app: &AppState, access: &OrgAccess, req: Request) -> Result<r
         }
         _ => {}
     }
-    let (kind, id, label) = super::roles::resolve_subject(&mut w, org, req.subject).await?;
+    let (kind, id, label) = super::roles::resolve_subject(&mut w, access.tenant(), req.subject).await?;
     let needs_approval = !may_bind || policy_needs_approval;
     let status = if needs_approval { "pending" } else { "active" };
     let grant = role_grant::ActiveModel {
@@ -129,11 +130,11 @@ pub async fn grant(app: &AppState, access: &OrgAccess, req: Request) -> Result<r
     .insert(w.txn())
     .await?;
     if !needs_approval {
-        w.bump_rbac_version(org).await?;
+        w.bump_rbac_version(access.tenant()).await?;
     }
     let kind_name = if needs_approval { "role.grant_requested" } else { "role.granted_temporarily" };
     w.audit(
-        org,
+        access.tenant(),
         Entry::new(
             kind_name,
             grant.id,
@@ -150,7 +151,7 @@ pub async fn grant(app: &AppState, access: &OrgAccess, req: Request) -> Result<r
 
 /// A grant the caller may see: their own, or any in a scope where they may read roles.
 pub async fn find(app: &AppState, access: &OrgAccess, id: RoleGrantId) -> Result<role_grant::Model> {
-    let g = role_grant::Entity::find_in_org(access.org_id())
+    let g = role_grant::Entity::find_in_org(access.tenant())
         .filter(role_grant::Column::Id.eq(id))
         .one(&app.db)
         .await?
@@ -185,7 +186,7 @@ pub async fn decide(
         return Err(Error::forbidden("only a person can approve access"));
     }
     let mut w = app.write(principal.chain()).await?;
-    let fresh = role_grant::Entity::find_in_org(g.org_id)
+    let fresh = role_grant::Entity::find_in_org(access.tenant())
         .filter(role_grant::Column::Id.eq(g.id))
         .lock_exclusive()
         .one(w.txn())
@@ -203,11 +204,11 @@ pub async fn decide(
     active.decided_at = Set(Some(w.now()));
     let g = active.update(w.txn()).await?;
     if approve {
-        w.bump_rbac_version(g.org_id).await?;
+        w.bump_rbac_version(access.tenant()).await?;
     }
     let kind = if approve { "role.grant_approved" } else { "role.grant_rejected" };
     w.audit(
-        g.org_id,
+        access.tenant(),
         Entry::new(
             kind,
             g.id,
@@ -234,9 +235,9 @@ pub async fn revoke(app: &AppState, access: &OrgAccess, id: RoleGrantId, reason:
         Set(Some(canonical_json(&serde_json::to_value(permit.principal().chain()).map_err(Error::internal)?)));
     active.decided_at = Set(Some(w.now()));
     let g = active.update(w.txn()).await?;
-    w.bump_rbac_version(g.org_id).await?;
+    w.bump_rbac_version(access.tenant()).await?;
     w.audit(
-        g.org_id,
+        access.tenant(),
         Entry::new("role.grant_revoked", g.id, json!({"subject": g.subject_label, "role": g.role, "reason": reason})),
     )
     .await?;
@@ -248,7 +249,7 @@ pub async fn revoke(app: &AppState, access: &OrgAccess, id: RoleGrantId, reason:
 /// roles, and their own requests. `open` keeps only pending, scheduled and active ones.
 pub async fn list(app: &AppState, access: &OrgAccess, open: bool, first: u64) -> Result<Vec<role_grant::Model>> {
     let now = app.clock.now();
-    let mut q = role_grant::Entity::find_in_org(access.org_id()).order_by_desc(role_grant::Column::Id);
+    let mut q = role_grant::Entity::find_in_org(access.tenant()).order_by_desc(role_grant::Column::Id);
     if open {
         q = q
             .filter(role_grant::Column::Status.is_in(["pending", "active"]))
@@ -268,8 +269,8 @@ pub async fn list(app: &AppState, access: &OrgAccess, open: bool, first: u64) ->
 /// stopped counting them the moment they ended).
 pub async fn expire_due(app: &AppState) -> Result<u64> {
     let now = app.clock.now();
-    // Engine housekeeping across organizations; each grant is then handled inside its own org.
-    let mut due = role_grant::Entity::find()
+    // Across organizations; each grant is then handled inside its own.
+    let mut due = role_grant::Entity::find_across_orgs(Housekeeping::Sweep)
         .filter(role_grant::Column::Status.eq("active"))
         .filter(role_grant::Column::ValidUntil.lte(now));
     if let Some(org) = app.config.worker.only_org() {
@@ -281,7 +282,7 @@ pub async fn expire_due(app: &AppState) -> Result<u64> {
         let actor =
             vec![crate::auth::ActorRef { kind: "system".into(), id: "engine".into(), name: "praetor engine".into() }];
         let mut w = app.write(actor).await?;
-        let res = role_grant::Entity::update_many()
+        let res = role_grant::Entity::update_in_org(g.tenant())
             .col_expr(role_grant::Column::Status, sea_orm::sea_query::Expr::value("expired"))
             .filter(role_grant::Column::Id.eq(g.id))
             .filter(role_grant::Column::Status.eq("active"))
@@ -290,9 +291,9 @@ pub async fn expire_due(app: &AppState) -> Result<u64> {
         if res.rows_affected == 0 {
             continue;
         }
-        w.bump_rbac_version(g.org_id).await?;
+        w.bump_rbac_version(g.tenant()).await?;
         w.audit(
-            g.org_id,
+            g.tenant(),
             Entry::new(
                 "role.grant_expired",
                 g.id,
@@ -310,6 +311,6 @@ pub async fn expire_due(app: &AppState) -> Result<u64> {
 pub async fn project_of(app: &AppState, g: &role_grant::Model) -> Result<Option<project::Model>> {
     match g.project_id {
         None => Ok(None),
-        Some(p) => Ok(project::Entity::find_in_org(g.org_id).filter(project::Column::Id.eq(p)).one(&app.db).await?),
+        Some(p) => Ok(project::Entity::find_in_org(g.tenant()).filter(project::Column::Id.eq(p)).one(&app.db).await?),
     }
 }

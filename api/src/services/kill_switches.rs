@@ -7,9 +7,11 @@
 //! the audit chain of every organization concerned.
 
 use chrono::{DateTime, Utc};
-use praetor_entities::{KillSwitchId, OrgId, PlanId, ProjectId, TenantScoped, job, kill_switch, org, plan};
+use praetor_entities::{
+    Housekeeping, KillSwitchId, OrgId, PlanId, ProjectId, Shared, Tenant, TenantScoped, job, kill_switch, org, plan,
+};
 use sea_orm::sea_query::Expr;
-use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QuerySelect, Set};
+use sea_orm::{ActiveModelTrait, ColumnTrait, QueryFilter, QuerySelect, Set};
 use serde_json::json;
 
 use crate::AppState;
@@ -35,6 +37,14 @@ impl Scope<'_> {
             Scope::Global(_) => (None, None),
             Scope::Org(a) => (Some(a.org_id()), None),
             Scope::Project(a, p) => (Some(a.org_id()), Some(*p)),
+        }
+    }
+
+    /// The organization an org or project switch belongs to, as the caller's access reaches it.
+    fn tenant(&self) -> Option<Tenant> {
+        match self {
+            Scope::Global(_) => None,
+            Scope::Org(a) | Scope::Project(a, _) => Some(a.tenant()),
         }
     }
 
@@ -87,38 +97,53 @@ pub struct Changed {
 }
 
 /// Organizations whose chains record a change of this scope.
-async fn orgs_of(app: &AppState, scope: &Scope<'_>) -> Result<Vec<OrgId>> {
-    match scope.ids() {
-        (Some(o), _) => Ok(vec![o]),
+async fn orgs_of(app: &AppState, scope: &Scope<'_>) -> Result<Vec<Tenant>> {
+    match scope.tenant() {
+        Some(t) => Ok(vec![t]),
         // The instance switch concerns every organization.
-        _ => Ok(org::Entity::find().select_only().column(org::Column::Id).into_tuple().all(&app.db).await?),
+        None => {
+            let ids: Vec<OrgId> = org::Entity::find_across_orgs(Housekeeping::InstanceKill)
+                .select_only()
+                .column(org::Column::Id)
+                .into_tuple()
+                .all(&app.db)
+                .await?;
+            Ok(ids.into_iter().map(|o| Tenant::housekeeping(o, Housekeeping::InstanceKill)).collect())
+        }
     }
 }
 
 /// Plans in scope with `status` (the sweep spans organizations only for the instance switch).
-async fn plans_in(app: &AppState, scope: &Scope<'_>, status: PlanStatus) -> Result<Vec<(OrgId, PlanId)>> {
-    let mut q = plan::Entity::find()
-        .select_only()
-        .column(plan::Column::OrgId)
-        .column(plan::Column::Id)
-        .filter(plan::Column::Status.eq(status.as_str()));
-    match scope.ids() {
-        (Some(o), Some(p)) => q = q.filter(plan::Column::OrgId.eq(o)).filter(plan::Column::ProjectId.eq(p)),
-        (Some(o), None) => q = q.filter(plan::Column::OrgId.eq(o)),
-        _ => {}
+async fn plans_in(app: &AppState, scope: &Scope<'_>, status: PlanStatus) -> Result<Vec<(Tenant, PlanId)>> {
+    let mut q = match scope.tenant() {
+        Some(t) => plan::Entity::find_in_org(t),
+        None => plan::Entity::find_across_orgs(Housekeeping::InstanceKill),
     }
-    Ok(q.into_tuple().all(&app.db).await?)
+    .select_only()
+    .column(plan::Column::OrgId)
+    .column(plan::Column::Id)
+    .filter(plan::Column::Status.eq(status.as_str()));
+    if let (_, Some(p)) = scope.ids() {
+        q = q.filter(plan::Column::ProjectId.eq(p));
+    }
+    let rows: Vec<(OrgId, PlanId)> = q.into_tuple().all(&app.db).await?;
+    Ok(rows.into_iter().map(|(o, p)| (Tenant::housekeeping(o, Housekeeping::InstanceKill), p)).collect())
 }
 
 /// Moves the jobs of `plans` to run now and wakes the workers.
-async fn wake(app: &AppState, plans: &[(OrgId, PlanId)], now: DateTime<Utc>) -> Result<()> {
-    for chunk in plans.chunks(500) {
-        let ids: Vec<PlanId> = chunk.iter().map(|(_, p)| *p).collect();
-        job::Entity::update_many()
-            .col_expr(job::Column::RunAt, Expr::value(now))
-            .filter(job::Column::PlanId.is_in(ids))
-            .exec(&app.db)
-            .await?;
+async fn wake(app: &AppState, plans: &[(Tenant, PlanId)], now: DateTime<Utc>) -> Result<()> {
+    let mut by_tenant: std::collections::BTreeMap<OrgId, (Tenant, Vec<PlanId>)> = Default::default();
+    for (tenant, plan) in plans {
+        by_tenant.entry(tenant.org()).or_insert_with(|| (*tenant, Vec::new())).1.push(*plan);
+    }
+    for (tenant, ids) in by_tenant.into_values() {
+        for chunk in ids.chunks(500) {
+            job::Entity::update_in_org(tenant)
+                .col_expr(job::Column::RunAt, Expr::value(now))
+                .filter(job::Column::PlanId.is_in(chunk.iter().copied()))
+                .exec(&app.db)
+                .await?;
+        }
     }
     app.wakeup.notify_waiters();
     app.wakeup.notify_one();
@@ -153,8 +178,10 @@ pub async fn set(
     // no worker can start one in between (those queued meanwhile are cancelled after).
     let mut cancelled = 0;
     if !engaged && on_release == OnRelease::Cancel {
-        let row =
-            kill_switch::Entity::find().filter(kill_switch::Column::ScopeKey.eq(key.as_str())).one(&app.db).await?;
+        let row = kill_switch::Entity::find_shared()
+            .filter(kill_switch::Column::ScopeKey.eq(key.as_str()))
+            .one(&app.db)
+            .await?;
         if row.is_some_and(|k| k.engaged) {
             let held = plans_in(app, &scope, PlanStatus::Queued).await?;
             cancelled = cancel_held(app, &held, &by, &reason).await?;
@@ -163,7 +190,7 @@ pub async fn set(
     let mut w = app.write(chain.clone()).await?;
     let now = w.now();
     let existing =
-        kill_switch::Entity::find().filter(kill_switch::Column::ScopeKey.eq(key.as_str())).one(w.txn()).await?;
+        kill_switch::Entity::find_shared().filter(kill_switch::Column::ScopeKey.eq(key.as_str())).one(w.txn()).await?;
     if !engaged && !existing.as_ref().is_some_and(|k| k.engaged) {
         return Err(Error::Conflict("this kill switch is not engaged".into()));
     }
@@ -224,7 +251,7 @@ pub async fn set(
 
 /// Cancels the plans held by a switch being released; how many were still queued, and so
 /// cancelled.
-async fn cancel_held(app: &AppState, held: &[(OrgId, PlanId)], by: &ActorRef, reason: &str) -> Result<usize> {
+async fn cancel_held(app: &AppState, held: &[(Tenant, PlanId)], by: &ActorRef, reason: &str) -> Result<usize> {
     let mut cancelled = 0;
     for (org, plan) in held {
         cancelled += usize::from(cancel_one(app, *org, *plan, by, reason).await?);
@@ -233,10 +260,10 @@ async fn cancel_held(app: &AppState, held: &[(OrgId, PlanId)], by: &ActorRef, re
 }
 
 /// Cancels one held plan (its own transaction, in the plan's org), if it is still queued.
-async fn cancel_one(app: &AppState, org: OrgId, id: PlanId, by: &ActorRef, reason: &str) -> Result<bool> {
+async fn cancel_one(app: &AppState, tenant: Tenant, id: PlanId, by: &ActorRef, reason: &str) -> Result<bool> {
     let mut w = app.write(vec![by.clone()]).await?;
     let Some(mut p) =
-        plan::Entity::find_in_org(org).filter(plan::Column::Id.eq(id)).lock_exclusive().one(w.txn()).await?
+        plan::Entity::find_in_org(tenant).filter(plan::Column::Id.eq(id)).lock_exclusive().one(w.txn()).await?
     else {
         return Ok(false);
     };
@@ -257,7 +284,7 @@ pub async fn find(
     org: Option<OrgId>,
     project: Option<ProjectId>,
 ) -> Result<Option<kill_switch::Model>> {
-    Ok(kill_switch::Entity::find()
+    Ok(kill_switch::Entity::find_shared()
         .filter(kill_switch::Column::ScopeKey.eq(scope_key(org, project)))
         .one(&app.db)
         .await?)

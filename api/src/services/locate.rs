@@ -8,11 +8,11 @@
 //! existence across tenants.
 
 use praetor_entities::{
-    AgentId, ApiKeyId, AuditEventId, ChatSessionId, GroupId, OrgId, PlanId, ProjectId, RoleBindingId, RoleGrantId,
-    ServiceAccountId, agent, api_key, audit_event, chat_session, group, plan, project, role_binding, role_grant,
-    service_account,
+    AgentId, ApiKeyId, AuditEventId, ChatSessionId, GroupId, Housekeeping, OrgId, PlanId, ProjectId, RoleBindingId,
+    RoleGrantId, ServiceAccountId, TenantScoped, agent, api_key, audit_event, chat_session, group, plan, project,
+    role_binding, role_grant, service_account,
 };
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect};
+use sea_orm::{ColumnTrait, ConnectionTrait, QueryFilter, QuerySelect};
 
 use crate::AppState;
 use crate::auth::Principal;
@@ -21,10 +21,10 @@ use crate::error::{Error, Result};
 
 async fn org_of<E, C>(db: &C, id_col: E::Column, org_col: E::Column, id: sea_orm::Value, what: &str) -> Result<OrgId>
 where
-    E: EntityTrait,
+    E: TenantScoped,
     C: ConnectionTrait,
 {
-    E::find()
+    E::find_across_orgs(Housekeeping::Locate)
         .select_only()
         .column(org_col)
         .filter(id_col.eq(id))

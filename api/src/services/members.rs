@@ -3,8 +3,8 @@
 
 use std::collections::BTreeSet;
 
-use praetor_entities::{TenantScoped, UserId, group, group_member, role_binding, user};
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+use praetor_entities::{ProjectId, Shared, TenantScoped, UserId, group, group_member, role_binding, user};
+use sea_orm::{ColumnTrait, QueryFilter, QueryOrder, QuerySelect};
 
 use super::page::{Page, PageArgs};
 use crate::AppState;
@@ -16,7 +16,8 @@ use crate::error::Result;
 pub struct Member {
     pub user: user::Model,
     /// Direct bindings: (role, `org` or the project's id).
-    pub roles: Vec<(String, String)>,
+    /// Direct bindings: the role, and the project for a project binding.
+    pub roles: Vec<(String, Option<ProjectId>)>,
     /// Names of the groups they are in.
     pub groups: Vec<String>,
 }
@@ -24,31 +25,27 @@ pub struct Member {
 /// Members of the organization, by user id. Needs `org.read`.
 pub async fn list(app: &AppState, access: &OrgAccess, args: PageArgs<UserId>) -> Result<Page<Member>> {
     access.read_permit::<ops::OrgRead>(Domain::Org, "organization")?;
-    let org = access.org_id();
-    let bindings = role_binding::Entity::find_in_org(org)
+    let _org = access.org_id();
+    let bindings = role_binding::Entity::find_in_org(access.tenant())
         .filter(role_binding::Column::SubjectKind.eq("user"))
         .all(&app.db)
         .await?;
-    let memberships = group_member::Entity::find_in_org(org).all(&app.db).await?;
+    let memberships = group_member::Entity::find_in_org(access.tenant()).all(&app.db).await?;
     let mut ids: BTreeSet<UserId> = bindings.iter().map(|b| UserId(b.subject_id)).collect();
     ids.extend(memberships.iter().map(|m| m.user_id));
     // Users are global; the ids come from this organization's bindings and memberships only.
-    let mut q = user::Entity::find().filter(user::Column::Id.is_in(ids)).order_by_asc(user::Column::Id);
+    let mut q = user::Entity::find_shared().filter(user::Column::Id.is_in(ids)).order_by_asc(user::Column::Id);
     if let Some(a) = args.after {
         q = q.filter(user::Column::Id.gt(a));
     }
     let users = q.limit(args.fetch_limit()).all(&app.db).await?;
-    let groups = group::Entity::find_in_org(org).all(&app.db).await?;
+    let groups = group::Entity::find_in_org(access.tenant()).all(&app.db).await?;
     let page = Page::from_overfetch(users, args.first);
     let items = page
         .items
         .into_iter()
         .map(|u| Member {
-            roles: bindings
-                .iter()
-                .filter(|b| b.subject_id == u.id.0)
-                .map(|b| (b.role.clone(), b.project_id.map(|p| p.to_string()).unwrap_or_else(|| "org".into())))
-                .collect(),
+            roles: bindings.iter().filter(|b| b.subject_id == u.id.0).map(|b| (b.role.clone(), b.project_id)).collect(),
             groups: memberships
                 .iter()
                 .filter(|m| m.user_id == u.id)

@@ -26,9 +26,9 @@ pub mod users;
 pub mod validate;
 
 use chrono::{DateTime, Utc};
-use praetor_entities::{OrgId, org};
+use praetor_entities::{Tenant, TenantScoped, org};
+use sea_orm::DatabaseTransaction;
 use sea_orm::sea_query::{Expr, ExprTrait};
-use sea_orm::{ColumnTrait, DatabaseTransaction, EntityTrait, QueryFilter};
 
 use crate::AppState;
 use crate::audit::{self, Entry};
@@ -77,8 +77,9 @@ impl<'a> Write<'a> {
         self.now
     }
 
-    pub async fn audit(&mut self, org: OrgId, entry: Entry) -> Result<()> {
-        let event = self.chain.append(&self.txn, org, &self.actor, self.now, &self.request_id, entry).await?;
+    /// Appends `entry` to the tenant's audit chain, in this write's transaction.
+    pub async fn audit(&mut self, tenant: Tenant, entry: Entry) -> Result<()> {
+        let event = self.chain.append(&self.txn, tenant, &self.actor, self.now, &self.request_id, entry).await?;
         self.published.push(Event::Audit(event));
         Ok(())
     }
@@ -89,10 +90,9 @@ impl<'a> Write<'a> {
     }
 
     /// Marks the org's RBAC rules as changed so every node reloads its enforcer.
-    pub async fn bump_rbac_version(&self, org: OrgId) -> Result<()> {
-        org::Entity::update_many()
+    pub async fn bump_rbac_version(&self, tenant: Tenant) -> Result<()> {
+        org::Entity::update_in_org(tenant)
             .col_expr(org::Column::RbacVersion, Expr::col(org::Column::RbacVersion).add(1))
-            .filter(org::Column::Id.eq(org))
             .exec(&self.txn)
             .await?;
         Ok(())

@@ -2,8 +2,8 @@
 
 use std::collections::BTreeSet;
 
-use praetor_entities::{OrgId, RoleBindingId, group_member, org, role_binding};
-use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, Set};
+use praetor_entities::{Housekeeping, OrgId, Owned, RoleBindingId, TenantScoped, group_member, org, role_binding};
+use sea_orm::{ActiveModelTrait, ColumnTrait, QueryFilter, QueryOrder, Set};
 use serde_json::json;
 
 use super::validate;
@@ -27,7 +27,7 @@ pub async fn create(app: &AppState, admin: &InstanceAdmin, slug: &str, name: &st
     }
     .insert(w.txn())
     .await?;
-    w.audit(org.id, Entry::new("org.created", org.id, json!({"slug": org.slug, "name": org.name}))).await?;
+    w.audit(org.tenant(), Entry::new("org.created", org.id, json!({"slug": org.slug, "name": org.name}))).await?;
     // The creator administers the new organization.
     if let Subject::User(user) = &principal.subject {
         let binding = role_binding::ActiveModel {
@@ -43,7 +43,7 @@ pub async fn create(app: &AppState, admin: &InstanceAdmin, slug: &str, name: &st
         .insert(w.txn())
         .await?;
         w.audit(
-            org.id,
+            org.tenant(),
             Entry::new(
                 "role.bound",
                 binding.id,
@@ -59,7 +59,7 @@ pub async fn create(app: &AppState, admin: &InstanceAdmin, slug: &str, name: &st
 /// Enters the organization named `slug`; NOT_FOUND if it does not exist or the principal is
 /// not a member (the two are indistinguishable on purpose).
 pub async fn enter_by_slug(app: &AppState, principal: &Principal, slug: &str) -> Result<OrgAccess> {
-    let org = org::Entity::find()
+    let org = org::Entity::find_across_orgs(Housekeeping::Locate)
         .filter(org::Column::Slug.eq(slug.trim()))
         .one(&app.db)
         .await?
@@ -68,7 +68,11 @@ pub async fn enter_by_slug(app: &AppState, principal: &Principal, slug: &str) ->
 }
 
 pub async fn enter_by_id(app: &AppState, principal: &Principal, id: OrgId) -> Result<OrgAccess> {
-    let org = org::Entity::find_by_id(id).one(&app.db).await?.ok_or_else(|| Error::not_found("organization"))?;
+    let org = org::Entity::find_across_orgs(Housekeeping::Locate)
+        .filter(org::Column::Id.eq(id))
+        .one(&app.db)
+        .await?
+        .ok_or_else(|| Error::not_found("organization"))?;
     app.authz.enter(principal, org).await
 }
 
@@ -79,7 +83,7 @@ pub async fn list_for(app: &AppState, principal: &Principal) -> Result<Vec<OrgAc
     let mut ids = BTreeSet::new();
     match &principal.subject {
         Subject::User(u) => {
-            for b in role_binding::Entity::find()
+            for b in role_binding::Entity::find_across_orgs(Housekeeping::Memberships)
                 .filter(role_binding::Column::SubjectKind.eq("user"))
                 .filter(role_binding::Column::SubjectId.eq(u.id.0))
                 .all(&app.db)
@@ -87,7 +91,11 @@ pub async fn list_for(app: &AppState, principal: &Principal) -> Result<Vec<OrgAc
             {
                 ids.insert(b.org_id);
             }
-            for m in group_member::Entity::find().filter(group_member::Column::UserId.eq(u.id)).all(&app.db).await? {
+            for m in group_member::Entity::find_across_orgs(Housekeeping::Memberships)
+                .filter(group_member::Column::UserId.eq(u.id))
+                .all(&app.db)
+                .await?
+            {
                 ids.insert(m.org_id);
             }
         }
@@ -99,8 +107,11 @@ pub async fn list_for(app: &AppState, principal: &Principal) -> Result<Vec<OrgAc
     if let Some(key_org) = principal.key_org {
         ids.retain(|id| *id == key_org);
     }
-    let orgs =
-        org::Entity::find().filter(org::Column::Id.is_in(ids)).order_by_asc(org::Column::Slug).all(&app.db).await?;
+    let orgs = org::Entity::find_across_orgs(Housekeeping::Memberships)
+        .filter(org::Column::Id.is_in(ids))
+        .order_by_asc(org::Column::Slug)
+        .all(&app.db)
+        .await?;
     let mut out = Vec::with_capacity(orgs.len());
     for org in orgs {
         // Membership through a group whose only role was removed still lists the org; entering

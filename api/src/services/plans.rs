@@ -241,7 +241,7 @@ struct Inputs {
 impl Inputs {
     fn request(&self, access: &OrgAccess) -> load::For<'_> {
         load::For {
-            org: access.org_id(),
+            tenant: access.tenant(),
             project: self.project,
             effective: &self.policy.effective,
             principal: &self.principal,
@@ -289,10 +289,10 @@ async fn inputs(
 ) -> Result<Inputs> {
     let project = find_project(app, access, project).await?;
     access.permit::<ops::PlanPropose>(Domain::Project(project.id))?;
-    let policy = app.policies.effective(&app.db, access.org_id(), Some(project.id)).await?;
+    let policy = app.policies.effective(&app.db, access.tenant(), Some(project.id)).await?;
     let now = app.clock.now();
     let steps = prepare_steps(&policy.effective, steps, template, args, now)?;
-    let state = store::current_state(&app.db, access.org_id(), project.id).await?;
+    let state = store::current_state(&app.db, access.tenant(), project.id).await?;
     let groups = groups_of(app, access, access.principal()).await?;
     let principal = pipeline::principal_value(access.principal(), &groups);
     Ok(Inputs { project: project.id, policy, steps, state, principal, now })
@@ -345,7 +345,7 @@ async fn audit_refusal(app: &AppState, access: &OrgAccess, project: ProjectId, s
         let mut w = app.write(access.principal().chain()).await?;
         let actions: Vec<&str> = steps.iter().map(|s| s.action.as_str()).collect();
         w.audit(
-            access.org_id(),
+            access.tenant(),
             crate::audit::Entry::new(
                 "plan.refused",
                 project,
@@ -381,14 +381,14 @@ pub async fn propose(
         if key.is_empty() || key.len() > 200 {
             return Err(Error::validation("idempotencyKey", "must be 1-200 characters"));
         }
-        if let Some(existing) = plan::Entity::find_in_org(access.org_id())
+        if let Some(existing) = plan::Entity::find_in_org(access.tenant())
             .filter(plan::Column::ProjectId.eq(project))
             .filter(plan::Column::IdempotencyKey.eq(key.as_str()))
             .one(&app.db)
             .await?
         {
             access.read_permit::<ops::PlanRead>(Domain::Project(project), "plan")?;
-            let policy = app.policies.effective(&app.db, access.org_id(), Some(project)).await?;
+            let policy = app.policies.effective(&app.db, access.tenant(), Some(project)).await?;
             let again = prepare_steps(
                 &policy.effective,
                 input.steps.clone(),
@@ -456,7 +456,7 @@ pub async fn propose(
         proposer_subject: Set(principal.rbac_subject()),
         on_behalf_of: Set(on_behalf_of),
         cost: Set(decision.cost),
-        risk: Set(decision.risk.clone()),
+        risk: Set(decision.risk.as_str().to_string()),
         expires_at: Set((decision.verdict == Verdict::NeedsApproval)
             .then(|| now + policy.effective.approval_ttl(Duration::hours(DEFAULT_APPROVAL_TTL_HOURS)))),
         state_hash: Set(None),
@@ -473,7 +473,7 @@ pub async fn propose(
     .map_err(conflict_means("this idempotency key is being used by a concurrent proposal"))?;
     let mut events = vec![PlanEvent::Proposed {
         plan_hash: hash,
-        verdict: decision.verdict.as_str().into(),
+        verdict: decision.verdict,
         policy_version: decision.policy_version.clone(),
         steps: steps.len(),
     }];
@@ -485,7 +485,7 @@ pub async fn propose(
             count: stage.count,
         });
     }
-    let (_, project_seq) = store::current_state_at(w.txn(), model.org_id, project).await?;
+    let (_, project_seq) = store::current_state_at(w.txn(), access.tenant(), project).await?;
     let ctx = prepared.context(model.org_id);
     let plan_value = json!({"cost": decision.cost, "risk": decision.risk, "steps": steps.len()});
     let rows = steps
@@ -512,7 +512,7 @@ pub async fn propose(
 
 /// A plan the caller may read; NOT_FOUND otherwise.
 pub async fn find(app: &AppState, access: &OrgAccess, id: PlanId) -> Result<plan::Model> {
-    let p = plan::Entity::find_in_org(access.org_id())
+    let p = plan::Entity::find_in_org(access.tenant())
         .filter(plan::Column::Id.eq(id))
         .one(&app.db)
         .await?
@@ -526,15 +526,15 @@ pub async fn list(
     app: &AppState,
     access: &OrgAccess,
     project: ProjectId,
-    status: Option<&str>,
+    status: Option<PlanStatus>,
     args: PageArgs<PlanId>,
 ) -> Result<Page<plan::Model>> {
     access.read_permit::<ops::PlanRead>(Domain::Project(project), "project")?;
-    let mut q = plan::Entity::find_in_org(access.org_id())
+    let mut q = plan::Entity::find_in_org(access.tenant())
         .filter(plan::Column::ProjectId.eq(project))
         .order_by_desc(plan::Column::Id);
     if let Some(s) = status {
-        q = q.filter(plan::Column::Status.eq(s));
+        q = q.filter(plan::Column::Status.eq(s.as_str()));
     }
     if let Some(a) = args.after {
         q = q.filter(plan::Column::Id.lt(a));
@@ -549,7 +549,7 @@ pub(super) async fn lock(
     access: &OrgAccess,
     id: PlanId,
 ) -> Result<(plan::Model, crate::engine::reducer::PlanView)> {
-    let p = plan::Entity::find_in_org(access.org_id())
+    let p = plan::Entity::find_in_org(access.tenant())
         .filter(plan::Column::Id.eq(id))
         .lock_exclusive()
         .one(w.txn())
@@ -573,14 +573,14 @@ pub async fn groups_of(app: &AppState, access: &OrgAccess, principal: &Principal
         }
         Subject::ServiceAccount(_) => return Ok(Vec::new()),
     };
-    let ids: Vec<_> = group_member::Entity::find_in_org(access.org_id())
+    let ids: Vec<_> = group_member::Entity::find_in_org(access.tenant())
         .filter(group_member::Column::UserId.eq(user))
         .all(&app.db)
         .await?
         .into_iter()
         .map(|m| m.group_id)
         .collect();
-    Ok(group::Entity::find_in_org(access.org_id())
+    Ok(group::Entity::find_in_org(access.tenant())
         .filter(group::Column::Id.is_in(ids))
         .all(&app.db)
         .await?
@@ -609,7 +609,7 @@ pub async fn execute(app: &AppState, access: &OrgAccess, id: PlanId) -> Result<p
     if let Some(k) = crate::governance::kill::in_force(w.txn(), p.org_id, Some(p.project_id)).await? {
         return Err(Error::KillSwitch(Box::new(k)));
     }
-    let policy = app.policies.effective(w.txn(), p.org_id, Some(p.project_id)).await?;
+    let policy = app.policies.effective(w.txn(), access.tenant(), Some(p.project_id)).await?;
     if let budget::Reserved::No(x) = budget::reserve(&mut w, &p, &policy.effective).await? {
         return Err(x.error());
     }

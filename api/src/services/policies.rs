@@ -7,11 +7,11 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
 use praetor_entities::{
-    PolicyVersionId, ProjectId, TenantScoped, group, group_member, policy_version, project, role_binding, user,
+    PolicyVersionId, ProjectId, Shared, TenantScoped, group, group_member, policy_version, project, role_binding, user,
 };
 use praetor_policy::diag::Severity;
 use praetor_policy::{CompileContext, Diagnostic, PolicySet, Source, Tree, VerifyContext};
-use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set};
+use sea_orm::{ActiveModelTrait, ColumnTrait, QueryFilter, QueryOrder, QuerySelect, Set};
 use serde_json::json;
 
 use super::page::{Page, PageArgs};
@@ -40,16 +40,16 @@ async fn verify_context(
     org_set: Option<Arc<PolicySet>>,
     actions: BTreeSet<String>,
 ) -> Result<VerifyContext> {
-    let org = access.org_id();
-    let groups = group::Entity::find_in_org(org).all(&app.db).await?;
-    let members = group_member::Entity::find_in_org(org).all(&app.db).await?;
+    let _org = access.org_id();
+    let groups = group::Entity::find_in_org(access.tenant()).all(&app.db).await?;
+    let members = group_member::Entity::find_in_org(access.tenant()).all(&app.db).await?;
     let user_ids: Vec<_> = members.iter().map(|m| m.user_id).collect();
-    let bindings = role_binding::Entity::find_in_org(org).all(&app.db).await?;
+    let bindings = role_binding::Entity::find_in_org(access.tenant()).all(&app.db).await?;
     let bound_users: Vec<_> =
         bindings.iter().filter(|b| b.subject_kind == "user").map(|b| praetor_entities::UserId(b.subject_id)).collect();
     let mut all_ids = user_ids.clone();
     all_ids.extend(bound_users);
-    let users: BTreeMap<_, _> = user::Entity::find()
+    let users: BTreeMap<_, _> = user::Entity::find_shared()
         .filter(user::Column::Id.is_in(all_ids))
         .all(&app.db)
         .await?
@@ -106,7 +106,7 @@ pub async fn check(
     let current_org = match project {
         Some(_) => app
             .policies
-            .effective(&app.db, org.id, None)
+            .effective(&app.db, access.tenant(), None)
             .await?
             .effective
             .layers()
@@ -134,7 +134,7 @@ pub async fn check(
         }
     } else {
         let known: BTreeSet<String> =
-            project::Entity::find_in_org(org.id).all(&app.db).await?.into_iter().map(|p| p.slug).collect();
+            project::Entity::find_in_org(access.tenant()).all(&app.db).await?.into_iter().map(|p| p.slug).collect();
         for slug in tree.projects.keys() {
             if !known.contains(slug) {
                 return Err(Error::validation(
@@ -193,7 +193,7 @@ pub async fn apply(
     let (tree, warnings) = check(app, access, project, &sources).await?;
     let org = permit.org_id();
     let projects: BTreeMap<String, ProjectId> =
-        project::Entity::find_in_org(org).all(&app.db).await?.into_iter().map(|p| (p.slug, p.id)).collect();
+        project::Entity::find_in_org(access.tenant()).all(&app.db).await?.into_iter().map(|p| (p.slug, p.id)).collect();
     // The scopes this bundle sets: the org (when applied to the org) and each project it names.
     let mut scopes: Vec<(Option<ProjectId>, String)> = Vec::new();
     match project {
@@ -213,7 +213,7 @@ pub async fn apply(
     let mut w = app.write(permit.principal().chain()).await?;
     let mut versions = Vec::new();
     for (scope_project, label) in scopes {
-        let prev = latest(w.txn(), org, scope_project).await?;
+        let prev = latest(w.txn(), access.tenant(), scope_project).await?;
         if prev.as_ref().is_some_and(|p| p.hash == hash) {
             continue;
         }
@@ -251,7 +251,7 @@ pub async fn apply(
             other => other,
         })?;
         w.audit(
-            org,
+            access.tenant(),
             Entry::new(
                 "policy.applied",
                 v.id,
@@ -275,7 +275,7 @@ pub async fn rollback(
 ) -> Result<policy_version::Model> {
     let domain = project.map(|p| Domain::Project(p.id)).unwrap_or(Domain::Org);
     access.permit::<ops::PolicyWrite>(domain)?;
-    let target = crate::governance::policy::by_number(&app.db, access.org_id(), project.map(|p| p.id), n).await?;
+    let target = crate::governance::policy::by_number(&app.db, access.tenant(), project.map(|p| p.id), n).await?;
     let sources = sources_of(&target)?;
     let note = if comment.trim().is_empty() {
         format!("rollback to version {n}")
@@ -300,7 +300,7 @@ pub async fn list(
 ) -> Result<Page<policy_version::Model>> {
     access.read_permit::<ops::PolicyRead>(project.map(Domain::Project).unwrap_or(Domain::Org), "policy")?;
     let scope = project.map(|p| p.to_string()).unwrap_or_else(|| "org".into());
-    let mut q = policy_version::Entity::find_in_org(access.org_id())
+    let mut q = policy_version::Entity::find_in_org(access.tenant())
         .filter(policy_version::Column::Scope.eq(scope))
         .order_by_desc(policy_version::Column::Version);
     if let Some(a) = args.after {
@@ -334,7 +334,7 @@ pub async fn explain(
 ) -> Result<(Arc<crate::governance::policy::Loaded>, crate::governance::pipeline::StepDecision, praetor_policy::Decision)>
 {
     access.read_permit::<ops::PolicyRead>(Domain::Project(project.id), "project")?;
-    let policy = app.policies.effective(&app.db, access.org_id(), Some(project.id)).await?;
+    let policy = app.policies.effective(&app.db, access.tenant(), Some(project.id)).await?;
     let now = app.clock.now();
     let step = crate::engine::model::Step {
         id: "explain".into(),
@@ -344,12 +344,12 @@ pub async fn explain(
         on_failure: Default::default(),
     };
     let step = super::plans::prepare_steps(&policy.effective, vec![step], None, None, now)?.remove(0);
-    let state = crate::engine::store::current_state(&app.db, access.org_id(), project.id).await?;
+    let state = crate::engine::store::current_state(&app.db, access.tenant(), project.id).await?;
     let groups = super::plans::groups_of(app, access, access.principal()).await?;
     let principal = crate::governance::pipeline::principal_value(access.principal(), &groups);
     let steps = std::slice::from_ref(&step);
     let request = crate::governance::load::For {
-        org: access.org_id(),
+        tenant: access.tenant(),
         project: project.id,
         effective: &policy.effective,
         principal: &principal,
@@ -413,7 +413,7 @@ pub async fn impact(
     limit: u64,
 ) -> Result<Impact> {
     use praetor_entities::decision;
-    let rows = decision::Entity::find_in_org(access.org_id())
+    let rows = decision::Entity::find_in_org(access.tenant())
         .filter(decision::Column::ProjectId.eq(project))
         .order_by_desc(decision::Column::DecidedAt)
         .limit(limit)
@@ -422,7 +422,7 @@ pub async fn impact(
     let inputs = rows.iter().map(crate::governance::pipeline::Recorded::read).collect::<Result<Vec<_>>>()?;
     let wanted: BTreeSet<i64> = inputs.iter().flatten().map(|r| r.project_seq).collect();
     let changes = match wanted.iter().max() {
-        Some(max) => crate::engine::replay::project_changes(&app.db, access.org_id(), project, Some(*max)).await?,
+        Some(max) => crate::engine::replay::project_changes(&app.db, access.tenant(), project, Some(*max)).await?,
         None => Vec::new(),
     };
     let policy = Arc::new(policy.clone());

@@ -37,14 +37,14 @@ pub async fn create(
     .insert(w.txn())
     .await
     .map_err(conflict_means("a project with this slug already exists in the organization"))?;
-    w.audit(permit.org_id(), Entry::new("project.created", p.id, json!({"slug": p.slug, "name": p.name}))).await?;
+    w.audit(permit.tenant(), Entry::new("project.created", p.id, json!({"slug": p.slug, "name": p.name}))).await?;
     w.commit().await?;
     Ok(p)
 }
 
 /// A project the principal may read, by slug; NOT_FOUND otherwise.
 pub async fn find_by_slug(app: &AppState, access: &OrgAccess, slug: &str) -> Result<project::Model> {
-    let p = project::Entity::find_in_org(access.org_id())
+    let p = project::Entity::find_in_org(access.tenant())
         .filter(project::Column::Slug.eq(slug.trim()))
         .one(&app.db)
         .await?
@@ -54,7 +54,7 @@ pub async fn find_by_slug(app: &AppState, access: &OrgAccess, slug: &str) -> Res
 }
 
 pub async fn find_by_id(app: &AppState, access: &OrgAccess, id: ProjectId) -> Result<project::Model> {
-    let p = project::Entity::find_in_org(access.org_id())
+    let p = project::Entity::find_in_org(access.tenant())
         .filter(project::Column::Id.eq(id))
         .one(&app.db)
         .await?
@@ -68,7 +68,7 @@ pub async fn list(app: &AppState, access: &OrgAccess, args: PageArgs<ProjectId>)
     let mut out = Vec::new();
     let mut after = args.after;
     loop {
-        let mut q = project::Entity::find_in_org(access.org_id()).order_by_asc(project::Column::Id);
+        let mut q = project::Entity::find_in_org(access.tenant()).order_by_asc(project::Column::Id);
         if let Some(a) = after {
             q = q.filter(project::Column::Id.gt(a));
         }

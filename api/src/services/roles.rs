@@ -1,7 +1,8 @@
 //! Role bindings: a role for a user, group or service account, org-wide or in one project.
 
 use praetor_entities::{
-    GroupId, ProjectId, RoleBindingId, ServiceAccountId, TenantScoped, group, project, role_binding, service_account,
+    GroupId, ProjectId, RoleBindingId, ServiceAccountId, Shared, Tenant, TenantScoped, group, project, role_binding,
+    service_account,
 };
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, Set};
 use serde_json::json;
@@ -36,7 +37,7 @@ pub async fn bind(
 ) -> Result<role_binding::Model> {
     check_role(role, project.is_some(), "bound for the whole organization")?;
     if let Some(p) = project {
-        project::Entity::find_in_org(access.org_id())
+        project::Entity::find_in_org(access.tenant())
             .filter(project::Column::Id.eq(p))
             .one(&app.db)
             .await?
@@ -46,7 +47,7 @@ pub async fn bind(
     let permit = access.permit::<ops::RoleBind>(domain)?;
     let mut w = app.write(permit.principal().chain()).await?;
     let org = permit.org_id();
-    let (kind, id, label) = resolve_subject(&mut w, org, subject).await?;
+    let (kind, id, label) = resolve_subject(&mut w, access.tenant(), subject).await?;
     let binding = role_binding::ActiveModel {
         id: Set(RoleBindingId::generate()),
         org_id: Set(org),
@@ -60,9 +61,9 @@ pub async fn bind(
     .insert(w.txn())
     .await
     .map_err(conflict_means(&format!("{label} already has role {role} in this scope")))?;
-    w.bump_rbac_version(org).await?;
+    w.bump_rbac_version(access.tenant()).await?;
     w.audit(
-        org,
+        access.tenant(),
         Entry::new(
             "role.bound",
             binding.id,
@@ -94,17 +95,18 @@ pub fn check_role(role: &str, in_project: bool, org_only: &str) -> Result<()> {
 /// organization is NOT_FOUND.
 pub async fn resolve_subject(
     w: &mut super::Write<'_>,
-    org: praetor_entities::OrgId,
+    tenant: Tenant,
     subject: BindingSubject,
 ) -> Result<(&'static str, uuid::Uuid, String)> {
+    let _org = tenant.org();
     Ok(match subject {
         BindingSubject::UserEmail(email) => {
             let email = validate::email("subject.userEmail", &email)?;
-            let u = users::find_or_provision(w, org, &email).await?;
+            let u = users::find_or_provision(w, tenant, &email).await?;
             ("user", u.id.0, u.email)
         }
         BindingSubject::Group(g) => {
-            let g = group::Entity::find_in_org(org)
+            let g = group::Entity::find_in_org(tenant)
                 .filter(group::Column::Id.eq(g))
                 .one(w.txn())
                 .await?
@@ -112,7 +114,7 @@ pub async fn resolve_subject(
             ("group", g.id.0, g.name)
         }
         BindingSubject::ServiceAccount(sa) => {
-            let sa = service_account::Entity::find_in_org(org)
+            let sa = service_account::Entity::find_in_org(tenant)
                 .filter(service_account::Column::Id.eq(sa))
                 .one(w.txn())
                 .await?
@@ -130,7 +132,7 @@ pub async fn unbind(app: &AppState, access: &OrgAccess, id: RoleBindingId) -> Re
     let permit = access.permit::<ops::RoleBind>(domain)?;
     let mut w = app.write(permit.principal().chain()).await?;
     if binding.role == "org_admin" && binding.domain == "*" {
-        let admins = role_binding::Entity::find_in_org(binding.org_id)
+        let admins = role_binding::Entity::find_in_org(access.tenant())
             .filter(role_binding::Column::Role.eq("org_admin"))
             .filter(role_binding::Column::Domain.eq("*"))
             .count(w.txn())
@@ -140,9 +142,9 @@ pub async fn unbind(app: &AppState, access: &OrgAccess, id: RoleBindingId) -> Re
         }
     }
     role_binding::Entity::delete_by_id(binding.id).exec(w.txn()).await?;
-    w.bump_rbac_version(binding.org_id).await?;
+    w.bump_rbac_version(access.tenant()).await?;
     w.audit(
-        binding.org_id,
+        access.tenant(),
         Entry::new(
             "role.unbound",
             binding.id,
@@ -155,7 +157,7 @@ pub async fn unbind(app: &AppState, access: &OrgAccess, id: RoleBindingId) -> Re
 }
 
 pub async fn find(app: &AppState, access: &OrgAccess, id: RoleBindingId) -> Result<role_binding::Model> {
-    let b = role_binding::Entity::find_in_org(access.org_id())
+    let b = role_binding::Entity::find_in_org(access.tenant())
         .filter(role_binding::Column::Id.eq(id))
         .one(&app.db)
         .await?
@@ -172,7 +174,7 @@ pub async fn list(
     access: &OrgAccess,
     args: PageArgs<RoleBindingId>,
 ) -> Result<Page<role_binding::Model>> {
-    let mut q = role_binding::Entity::find_in_org(access.org_id()).order_by_asc(role_binding::Column::Id);
+    let mut q = role_binding::Entity::find_in_org(access.tenant()).order_by_asc(role_binding::Column::Id);
     if let Some(a) = args.after {
         q = q.filter(role_binding::Column::Id.gt(a));
     }
@@ -189,19 +191,19 @@ pub async fn list(
 
 /// How people know a binding's subject: a user's e-mail, a group's or service account's name.
 pub async fn subject_label(app: &AppState, access: &OrgAccess, b: &role_binding::Model) -> Result<String> {
-    let org = access.org_id();
     let label = match b.subject_kind.as_str() {
         // Users are global; this one is bound in the caller's organization.
-        "user" => praetor_entities::user::Entity::find_by_id(praetor_entities::UserId(b.subject_id))
+        "user" => praetor_entities::user::Entity::find_shared()
+            .filter(praetor_entities::user::Column::Id.eq(praetor_entities::UserId(b.subject_id)))
             .one(&app.db)
             .await?
             .map(|u| u.email),
-        "group" => group::Entity::find_in_org(org)
+        "group" => group::Entity::find_in_org(access.tenant())
             .filter(group::Column::Id.eq(GroupId(b.subject_id)))
             .one(&app.db)
             .await?
             .map(|g| g.name),
-        _ => service_account::Entity::find_in_org(org)
+        _ => service_account::Entity::find_in_org(access.tenant())
             .filter(service_account::Column::Id.eq(ServiceAccountId(b.subject_id)))
             .one(&app.db)
             .await?

@@ -49,7 +49,7 @@ pub async fn create(
     .await
     .map_err(conflict_means("a service account with this name already exists"))?;
     w.audit(
-        permit.org_id(),
+        permit.tenant(),
         Entry::new(
             "service_account.created",
             sa.id,
@@ -71,7 +71,7 @@ pub async fn set_key_policy(
 ) -> Result<service_account::Model> {
     let days = key_lifetime(max_key_lifetime_days)?;
     let mut w = app.write(permit.principal().chain()).await?;
-    let sa = service_account::Entity::find_in_org(permit.org_id())
+    let sa = service_account::Entity::find_in_org(permit.tenant())
         .filter(service_account::Column::Id.eq(id))
         .lock_exclusive()
         .one(w.txn())
@@ -82,7 +82,7 @@ pub async fn set_key_policy(
     active.max_key_lifetime_days = Set(days);
     let sa = active.update(w.txn()).await?;
     w.audit(
-        permit.org_id(),
+        permit.tenant(),
         Entry::new(
             "service_account.key_policy_changed",
             sa.id,
@@ -96,7 +96,7 @@ pub async fn set_key_policy(
 
 pub async fn find(app: &AppState, access: &OrgAccess, id: ServiceAccountId) -> Result<service_account::Model> {
     access.read_permit::<ops::ServiceAccountRead>(Domain::Org, "service account")?;
-    service_account::Entity::find_in_org(access.org_id())
+    service_account::Entity::find_in_org(access.tenant())
         .filter(service_account::Column::Id.eq(id))
         .one(&app.db)
         .await?
@@ -109,7 +109,7 @@ pub async fn list(
     args: PageArgs<ServiceAccountId>,
 ) -> Result<Page<service_account::Model>> {
     access.read_permit::<ops::ServiceAccountRead>(Domain::Org, "service account")?;
-    let mut q = service_account::Entity::find_in_org(access.org_id()).order_by_asc(service_account::Column::Id);
+    let mut q = service_account::Entity::find_in_org(access.tenant()).order_by_asc(service_account::Column::Id);
     if let Some(a) = args.after {
         q = q.filter(service_account::Column::Id.gt(a));
     }

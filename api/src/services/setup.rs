@@ -2,8 +2,8 @@
 //! demo seed of `praetor serve --demo`. Both go through the ordinary services, so what they
 //! create is authorized and audited like anything else.
 
-use praetor_entities::{TenantScoped, UserId, api_key, org, user};
-use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set};
+use praetor_entities::{Housekeeping, TenantScoped, UserId, api_key, org, user};
+use sea_orm::{ActiveModelTrait, ColumnTrait, QueryFilter, Set};
 
 use super::{api_keys, orgs, projects, roles, users};
 use crate::AppState;
@@ -100,7 +100,8 @@ pub async fn seed_demo(app: &AppState) -> Result<DemoInfo> {
     let (alice_email, _, _) = DEMO_USERS[0];
     let alice = ensure_instance_admin(app, alice_email).await?;
     let principal = Principal::new(Subject::User(alice));
-    let existing = org::Entity::find().filter(org::Column::Slug.eq(DEMO_ORG)).one(&app.db).await?;
+    let existing =
+        org::Entity::find_across_orgs(Housekeeping::Setup).filter(org::Column::Slug.eq(DEMO_ORG)).one(&app.db).await?;
     let org = match existing {
         Some(o) => o,
         None => orgs::create(app, &InstanceAdmin::check(&principal)?, DEMO_ORG, "Demo").await?,
@@ -140,13 +141,13 @@ pub async fn seed_demo(app: &AppState) -> Result<DemoInfo> {
     }
     // The example policies, once.
     let access = app.authz.enter(&principal, org.clone()).await?;
-    if crate::governance::policy::latest(&app.db, org.id, None).await?.is_none() {
+    if crate::governance::policy::latest(&app.db, access.tenant(), None).await?.is_none() {
         let sources = DEMO_POLICIES.iter().map(|(n, t)| praetor_policy::Source::new(*n, *t)).collect();
         super::policies::apply(app, &access, None, sources, "demo seed: policies/examples").await?;
     }
     // Rotate the demo CLI key so a key printed by an earlier run stops working.
     let access = app.authz.enter(&principal, org.clone()).await?;
-    let old = api_key::Entity::find_in_org(org.id)
+    let old = api_key::Entity::find_in_org(access.tenant())
         .filter(api_key::Column::Name.eq(DEMO_KEY_NAME))
         .filter(api_key::Column::RevokedAt.is_null())
         .all(&app.db)

@@ -1,8 +1,8 @@
 //! Users are global; an organization provisions them by e-mail (they sign in later through a
 //! session or OIDC). Provisioning is audited in the organization that asked for it.
 
-use praetor_entities::{UserId, user};
-use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set};
+use praetor_entities::{Shared, Tenant, UserId, user};
+use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, QueryFilter, Set};
 use serde_json::json;
 
 use super::Write;
@@ -10,7 +10,8 @@ use crate::audit::Entry;
 use crate::error::Result;
 
 /// The user with `email`, created if there is none yet. `email` must already be validated.
-pub async fn find_or_provision(w: &mut Write<'_>, org: praetor_entities::OrgId, email: &str) -> Result<user::Model> {
+pub async fn find_or_provision(w: &mut Write<'_>, tenant: Tenant, email: &str) -> Result<user::Model> {
+    let _org = tenant.org();
     if let Some(u) = find_by_email(w.txn(), email).await? {
         return Ok(u);
     }
@@ -24,10 +25,10 @@ pub async fn find_or_provision(w: &mut Write<'_>, org: praetor_entities::OrgId, 
     }
     .insert(w.txn())
     .await?;
-    w.audit(org, Entry::new("user.provisioned", u.id, json!({"email": u.email}))).await?;
+    w.audit(tenant, Entry::new("user.provisioned", u.id, json!({"email": u.email}))).await?;
     Ok(u)
 }
 
 pub async fn find_by_email<C: ConnectionTrait>(db: &C, email: &str) -> Result<Option<user::Model>> {
-    Ok(user::Entity::find().filter(user::Column::Email.eq(email)).one(db).await?)
+    Ok(user::Entity::find_shared().filter(user::Column::Email.eq(email)).one(db).await?)
 }

@@ -160,7 +160,7 @@ impl PlanMutation {
         Ok(Simulation {
             plan_hash: plans::plan_hash(&steps, &decision),
             steps: steps.iter().map(Into::into).collect(),
-            preview: (&decision).into(),
+            preview: PlanPreview::try_from(&decision)?,
         })
     }
 

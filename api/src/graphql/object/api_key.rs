@@ -4,6 +4,8 @@ use async_graphql::{ID, Object, SimpleObject};
 use chrono::{DateTime, Utc};
 use praetor_entities::api_key;
 
+use super::ActorKindGql;
+
 pub struct ApiKeyObject(pub api_key::Model);
 
 #[Object(name = "ApiKey")]
@@ -21,9 +23,9 @@ impl ApiKeyObject {
         &self.0.display_prefix
     }
 
-    /// `user` or `service_account`.
-    async fn owner_kind(&self) -> &str {
-        if self.0.owner_user_id.is_some() { "user" } else { "service_account" }
+    /// A person's key or a service account's.
+    async fn owner_kind(&self) -> ActorKindGql {
+        if self.0.owner_user_id.is_some() { ActorKindGql::User } else { ActorKindGql::ServiceAccount }
     }
 
     async fn owner_id(&self) -> ID {

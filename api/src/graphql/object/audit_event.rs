@@ -4,18 +4,33 @@ use async_graphql::{ID, Json, Object, SimpleObject};
 use chrono::{DateTime, Utc};
 use praetor_entities::audit_event;
 
+use super::ActorKindGql;
 use crate::audit::verify::Report;
 use crate::auth::ActorRef;
+use crate::error::{Error, stored_value};
+use praetor_domain::ActorKind;
 
 pub struct AuditEventObject(pub audit_event::Model);
 
 /// One link of a principal chain.
 #[derive(SimpleObject)]
 pub struct Actor {
-    /// `user`, `service_account` or `agent`.
-    pub kind: String,
+    pub kind: ActorKindGql,
     pub id: String,
     pub name: String,
+}
+
+impl Actor {
+    /// One stored link; an unknown kind is corrupt data.
+    pub fn of(a: &ActorRef) -> Result<Actor, Error> {
+        let kind = stored_value(format_args!("the kind of actor {}", a.id), &a.kind, ActorKind::parse)?;
+        Ok(Actor { kind: kind.into(), id: a.id.clone(), name: a.name.clone() })
+    }
+
+    /// A principal chain as stored (JSON), outermost first; `what` names it in the error.
+    pub fn chain(what: impl std::fmt::Display, stored: &str) -> Result<Vec<Actor>, Error> {
+        crate::error::stored::<Vec<ActorRef>>(what, stored)?.iter().map(Actor::of).collect()
+    }
 }
 
 #[Object(name = "AuditEvent")]
@@ -38,12 +53,8 @@ impl AuditEventObject {
     }
 
     /// Who did it: the principal chain, outermost first.
-    async fn actor(&self) -> Vec<Actor> {
-        serde_json::from_str::<Vec<ActorRef>>(&self.0.actor)
-            .unwrap_or_default()
-            .into_iter()
-            .map(|a| Actor { kind: a.kind, id: a.id, name: a.name })
-            .collect()
+    async fn actor(&self) -> Result<Vec<Actor>, Error> {
+        Actor::chain(format_args!("the actor of audit event {}", self.0.id), &self.0.actor)
     }
 
     async fn kind(&self) -> &str {

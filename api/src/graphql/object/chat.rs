@@ -9,7 +9,9 @@ use praetor_planner::Memory;
 use serde_json::Value;
 
 use super::audit_event::Actor;
-use super::{PlanObject, PlanPreview, PlanStep, ProjectObject, connection, page_complexity};
+use super::{
+    PlanObject, PlanPreview, PlanStatusGql, PlanStep, ProjectObject, RiskGql, VerdictGql, connection, page_complexity,
+};
 use crate::auth::ActorRef;
 use crate::authz::OrgAccess;
 use crate::chat::model::{ChatEventData, ProposalRecord};
@@ -21,10 +23,6 @@ use crate::graphql::app;
 use crate::services::page::PageArgs;
 use crate::services::{agents, chat, plans, projects};
 
-fn actor(a: &ActorRef) -> Actor {
-    Actor { kind: a.kind.clone(), id: a.id.clone(), name: a.name.clone() }
-}
-
 /// A preview kept in a chat record (null when there was no plan). One that does not parse is
 /// corrupt: an error.
 fn preview(v: &Value) -> Result<Option<PlanPreview>> {
@@ -33,7 +31,7 @@ fn preview(v: &Value) -> Result<Option<PlanPreview>> {
     }
     let d = serde_json::from_value::<PlanDecision>(v.clone())
         .map_err(|e| Error::internal(format!("a preview kept in a conversation is unreadable: {e}")))?;
-    Ok(Some((&d).into()))
+    Ok(Some(PlanPreview::try_from(&d)?))
 }
 
 /// Steps kept in a chat record (null when there was no plan).
@@ -181,17 +179,18 @@ impl ChatProposalObject {
         self.record.support
     }
 
-    /// allowed, needs_approval or denied (from the simulation); none without a plan.
-    async fn verdict(&self) -> Option<&str> {
-        self.record.verdict.as_deref()
+    /// The simulation's verdict; none without a plan.
+    async fn verdict(&self) -> Option<VerdictGql> {
+        self.record.verdict.map(Into::into)
     }
 
     async fn cost(&self) -> f64 {
         self.record.cost
     }
 
-    async fn risk(&self) -> &str {
-        &self.record.risk
+    /// The plan's risk; none without a plan.
+    async fn risk(&self) -> Option<RiskGql> {
+        self.record.risk.map(Into::into)
     }
 
     /// Approval stages the plan would need.
@@ -393,10 +392,10 @@ impl ChatEventObject {
     }
 
     /// Who typed a user message.
-    async fn author(&self) -> Option<Actor> {
+    async fn author(&self) -> Result<Option<Actor>> {
         match self.parsed() {
-            Some(ChatEventData::UserMessage { author, .. }) => Some(actor(author)),
-            _ => None,
+            Some(ChatEventData::UserMessage { author, .. }) => Ok(Some(Actor::of(author)?)),
+            _ => Ok(None),
         }
     }
 
@@ -479,28 +478,30 @@ impl ChatEventObject {
     }
 
     /// For a proposed plan: who proposed it, outermost first (the person, then the agent).
-    async fn proposer(&self) -> Vec<Actor> {
+    async fn proposer(&self) -> Result<Vec<Actor>> {
         match self.parsed() {
-            Some(ChatEventData::PlanProposed { proposer, .. }) => proposer.iter().map(actor).collect(),
-            _ => Vec::new(),
+            Some(ChatEventData::PlanProposed { proposer, .. }) => {
+                Ok(proposer.iter().map(Actor::of).collect::<Result<_, _>>()?)
+            }
+            _ => Ok(Vec::new()),
         }
     }
 
-    /// For plan events: the plan's status after the event.
-    async fn status(&self) -> Option<&str> {
+    /// For plan events (proposed, status, finished): the plan's status after the event. A step's
+    /// progress carries its own in `step.status`.
+    async fn status(&self) -> Option<PlanStatusGql> {
         match self.parsed() {
             Some(ChatEventData::PlanProposed { status, .. })
             | Some(ChatEventData::PlanStatus { status, .. })
-            | Some(ChatEventData::PlanFinished { status, .. }) => Some(status),
-            Some(ChatEventData::StepProgress { status, .. }) => Some(status),
+            | Some(ChatEventData::PlanFinished { status, .. }) => Some((*status).into()),
             _ => None,
         }
     }
 
-    /// For a proposed plan: allowed, needs_approval or denied.
-    async fn verdict(&self) -> Option<&str> {
+    /// For a proposed plan: the verdict it was proposed with.
+    async fn verdict(&self) -> Option<VerdictGql> {
         match self.parsed() {
-            Some(ChatEventData::PlanProposed { verdict, .. }) => Some(verdict),
+            Some(ChatEventData::PlanProposed { verdict, .. }) => Some((*verdict).into()),
             _ => None,
         }
     }
@@ -515,10 +516,10 @@ impl ChatEventObject {
     }
 
     /// Who caused a status change (an approver, whoever queued the plan).
-    async fn by(&self) -> Option<Actor> {
+    async fn by(&self) -> Result<Option<Actor>> {
         match self.parsed() {
-            Some(ChatEventData::PlanStatus { by: Some(b), .. }) => Some(actor(b)),
-            _ => None,
+            Some(ChatEventData::PlanStatus { by: Some(b), .. }) => Ok(Some(Actor::of(b)?)),
+            _ => Ok(None),
         }
     }
 
@@ -615,7 +616,7 @@ impl ChatSessionObject {
             format_args!("the owner of chat session {}", self.model.id),
             &self.model.created_by_actor,
         )?;
-        Ok(actor(&a))
+        Ok(Actor::of(&a)?)
     }
 
     /// The caller may send messages here (its owner, with `chat.write`).
@@ -654,7 +655,7 @@ impl ChatSessionObject {
     /// strategy is human-choice.
     async fn pending_choice(&self, ctx: &Context<'_>) -> Result<Option<ChatArbitration>> {
         let Some(seq) = self.model.pending_choice_seq else { return Ok(None) };
-        let event = crate::chat::store::at(&app(ctx)?.db, self.model.org_id, self.model.id, seq).await?;
+        let event = crate::chat::store::at(&app(ctx)?.db, self.access.tenant(), self.model.id, seq).await?;
         Ok(match event.and_then(|e| crate::chat::store::decode(&e).ok()) {
             Some(ChatEventData::ProposalsRanked { strategy, reason, chosen, proposals, .. }) => {
                 Some(arbitration(&strategy, &reason, chosen, &proposals))

@@ -5,10 +5,13 @@ use async_graphql::{Enum, ID, Object, SimpleObject};
 use chrono::{DateTime, Utc};
 use praetor_entities::{kill_switch, role_grant};
 
+use super::{AutonomyModeGql, GrantStatusGql, LimitScopeGql, PolicyLevelGql, RiskGql, ScopeGql};
 use crate::auth::ActorRef;
+use crate::error::stored_value;
 use crate::governance::budget;
 use crate::governance::snapshot::KillInfo;
-use crate::services::grants;
+use crate::services::{governance, grants};
+use praetor_domain::KillScope;
 
 /// A daily budget: its limit (when policy sets one) and today's ledger.
 #[derive(SimpleObject)]
@@ -51,6 +54,7 @@ impl From<budget::Status> for Budget {
 }
 
 #[derive(Enum, Copy, Clone, Eq, PartialEq)]
+#[graphql(remote = "praetor_domain::KillScope")]
 pub enum KillSwitchScope {
     Global,
     Org,
@@ -71,12 +75,9 @@ impl KillSwitchObject {
         ID(self.model.id.to_string())
     }
 
-    async fn scope(&self) -> KillSwitchScope {
-        match self.model.scope.as_str() {
-            "global" => KillSwitchScope::Global,
-            "org" => KillSwitchScope::Org,
-            _ => KillSwitchScope::Project,
-        }
+    async fn scope(&self) -> async_graphql::Result<KillSwitchScope> {
+        let what = format_args!("the scope of kill switch {}", self.model.id);
+        Ok(stored_value(what, &self.model.scope, KillScope::parse)?.into())
     }
 
     async fn engaged(&self) -> bool {
@@ -115,8 +116,8 @@ impl KillSwitchObject {
 /// The kill switch that stops work in a scope right now.
 #[derive(SimpleObject)]
 pub struct KillSwitchInForce {
-    /// global, org or project: where the switch that applies was engaged.
-    pub scope: String,
+    /// Where the switch that applies was engaged.
+    pub scope: KillSwitchScope,
     pub reason: String,
     pub engaged_by: String,
     pub engaged_at: Option<DateTime<Utc>>,
@@ -124,7 +125,58 @@ pub struct KillSwitchInForce {
 
 impl From<KillInfo> for KillSwitchInForce {
     fn from(k: KillInfo) -> Self {
-        Self { scope: k.scope, reason: k.reason, engaged_by: k.by, engaged_at: k.at }
+        Self { scope: k.scope.into(), reason: k.reason, engaged_by: k.by, engaged_at: k.at }
+    }
+}
+
+impl From<governance::AutonomyStatus> for AutonomyStatus {
+    fn from(a: governance::AutonomyStatus) -> Self {
+        Self {
+            configured: a.configured,
+            mode: a.mode.into(),
+            max_risk: a.max_risk.map(Into::into),
+            max_cost_per_plan: a.max_cost_per_plan,
+            max_plans_per_hour: a.max_plans_per_hour,
+            paused: a.paused_at.is_some(),
+            paused_by: a.paused_by,
+            pause_reason: a.pause_reason,
+            paused_at: a.paused_at,
+            unattended_plans_last_hour: a.unattended_plans_last_hour,
+        }
+    }
+}
+
+impl From<governance::RateLimitStatus> for RateLimitStatus {
+    fn from(r: governance::RateLimitStatus) -> Self {
+        Self {
+            name: r.name,
+            scope: r.scope.into(),
+            actions: r.actions,
+            per_minute: r.per_minute,
+            per_hour: r.per_hour,
+            proposals_last_minute: r.proposals_last_minute,
+            proposals_last_hour: r.proposals_last_hour,
+            executions_last_minute: r.executions_last_minute,
+            executions_last_hour: r.executions_last_hour,
+            proposals_free_at: r.proposals_free_at,
+            executions_free_at: r.executions_free_at,
+        }
+    }
+}
+
+impl From<governance::ExecutionWindow> for ExecutionWindow {
+    fn from(w: governance::ExecutionWindow) -> Self {
+        Self {
+            name: w.name,
+            level: w.level.into(),
+            actions: w.actions,
+            days: w.days,
+            from: w.from,
+            to: w.to,
+            timezone: w.timezone,
+            open: w.open,
+            next_open: w.next_open,
+        }
     }
 }
 
@@ -133,9 +185,9 @@ impl From<KillInfo> for KillSwitchInForce {
 pub struct AutonomyStatus {
     /// Whether any policy sets autonomy (without settings, autonomy restricts nothing).
     pub configured: bool,
-    /// off, supervised or autonomous (the strictest of all levels).
-    pub mode: String,
-    pub max_risk: Option<String>,
+    /// The strictest of all levels.
+    pub mode: AutonomyModeGql,
+    pub max_risk: Option<RiskGql>,
     pub max_cost_per_plan: Option<f64>,
     pub max_plans_per_hour: Option<u32>,
     pub paused: bool,
@@ -151,8 +203,7 @@ pub struct AutonomyStatus {
 pub struct RateLimitStatus {
     /// `level:name`, e.g. `org:deploy-rate`.
     pub name: String,
-    /// principal, project, org or agents.
-    pub scope: String,
+    pub scope: LimitScopeGql,
     pub actions: Vec<String>,
     pub per_minute: Option<u32>,
     pub per_hour: Option<u32>,
@@ -170,7 +221,7 @@ pub struct RateLimitStatus {
 #[derive(SimpleObject)]
 pub struct ExecutionWindow {
     pub name: String,
-    pub level: String,
+    pub level: PolicyLevelGql,
     pub actions: Vec<String>,
     pub days: Vec<String>,
     pub from: String,
@@ -208,9 +259,14 @@ impl RoleGrantObject {
         &self.model.role
     }
 
-    /// `org` for the whole organization, else the project's slug.
-    async fn scope(&self) -> String {
-        self.project_slug.clone().unwrap_or_else(|| "org".into())
+    /// The whole organization, or one project.
+    async fn scope(&self) -> ScopeGql {
+        if self.model.project_id.is_some() { ScopeGql::Project } else { ScopeGql::Org }
+    }
+
+    /// The project's slug, for a project grant.
+    async fn project(&self) -> Option<&str> {
+        self.project_slug.as_deref()
     }
 
     async fn valid_from(&self) -> DateTime<Utc> {
@@ -225,9 +281,8 @@ impl RoleGrantObject {
         &self.model.reason
     }
 
-    /// pending, scheduled, active, expired, rejected or revoked.
-    async fn status(&self) -> &'static str {
-        grants::display_status(&self.model, self.now)
+    async fn status(&self) -> GrantStatusGql {
+        grants::display_status(&self.model, self.now).into()
     }
 
     async fn requested_by(&self) -> async_graphql::Result<String> {

@@ -4,6 +4,7 @@
 mod api_key;
 mod audit_event;
 mod chat;
+mod enums;
 mod governance;
 mod group;
 mod org;
@@ -24,13 +25,17 @@ pub use chat::{
     AgentObject, AgentPlanner, ArbitrationStrategy, ChatEventKind, ChatEventObject, ChatSessionObject,
     ProjectChatSettings,
 };
+pub use enums::{
+    ActorKindGql, ApprovalDecisionGql, AutonomyModeGql, GrantStatusGql, LimitScopeGql, PlanStatusGql, PolicyEffectGql,
+    PolicyLevelGql, RiskGql, ScopeGql, SeverityGql, StepStatusGql, VerdictGql,
+};
 pub use governance::{
     AutonomyStatus, Budget, ExecutionWindow, KillSwitchInForce, KillSwitchObject, KillSwitchScope, RateLimitStatus,
     RoleGrantObject,
 };
 pub use group::GroupObject;
 pub use org::OrgObject;
-pub use plan::{ApprovalStageSpec, DecisionCheck, PlanEventGql, PlanObject, PlanPreview, PlanStep, VerdictGql};
+pub use plan::{ApprovalStageSpec, DecisionCheck, PlanEventGql, PlanObject, PlanPreview, PlanStep};
 pub use policy::{
     EffectivePolicy, Explanation, PolicyChange, PolicyDiagnostic, PolicyDiffResult, PolicyImpact, PolicySource,
     PolicyVersionObject, RuleTraceGql,

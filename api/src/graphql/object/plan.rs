@@ -1,47 +1,32 @@
 //! `Plan` with its preview, approvals, progress and event log.
 
 use async_graphql::connection::Connection;
-use async_graphql::{Context, Enum, ID, Json, Object, Result, SimpleObject};
+use async_graphql::{Context, ID, Json, Object, Result, SimpleObject};
 use chrono::{DateTime, Utc};
 use praetor_entities::{plan, plan_event};
 use serde_json::Value;
 
 use super::audit_event::Actor;
+use super::{ApprovalDecisionGql, PlanStatusGql, PolicyLevelGql, RiskGql, StepStatusGql, VerdictGql};
 use super::{ProjectObject, connection, page_complexity};
 use crate::authz::{Domain, OrgAccess, ops};
 use crate::engine::model::{Stage, Step};
 use crate::engine::reducer::PlanView;
 use crate::engine::store;
-use crate::error::Error;
-use crate::governance::pipeline::{Check, PlanDecision, RuleRef, StepDecision, Verdict};
+use crate::error::{Error, stored_value};
+use crate::governance::pipeline::{Check, PlanDecision, RuleRef, StepDecision};
 use crate::graphql::app;
 use crate::graphql::loader::{self, ApprovalsKey, PlanViewKey, ProjectKey};
 use crate::services::page::{Page, PageArgs};
-
-#[derive(Enum, Copy, Clone, Eq, PartialEq)]
-#[graphql(name = "Verdict")]
-pub enum VerdictGql {
-    Allowed,
-    NeedsApproval,
-    Denied,
-}
-
-impl From<Verdict> for VerdictGql {
-    fn from(v: Verdict) -> Self {
-        match v {
-            Verdict::Allowed => VerdictGql::Allowed,
-            Verdict::NeedsApproval => VerdictGql::NeedsApproval,
-            Verdict::Denied => VerdictGql::Denied,
-        }
-    }
-}
+use praetor_domain::{ApprovalDecision, PlanStatus, Verdict};
+use praetor_policy::document::Risk;
 
 /// Where a decision came from.
 #[derive(SimpleObject)]
 pub struct PolicyRuleRef {
     pub policy: String,
     pub rule: String,
-    pub level: String,
+    pub level: PolicyLevelGql,
     pub version: String,
     pub file: String,
     pub line: u32,
@@ -52,7 +37,7 @@ impl From<&RuleRef> for PolicyRuleRef {
         Self {
             policy: r.policy.clone(),
             rule: r.rule.clone(),
-            level: r.level.clone(),
+            level: r.level.into(),
             version: r.version.clone(),
             file: r.file.clone(),
             line: r.line,
@@ -119,20 +104,22 @@ pub struct StepPreview {
     pub checks: Vec<DecisionCheck>,
     pub approvals: Vec<ApprovalStageSpec>,
     pub cost: f64,
-    pub risk: String,
+    pub risk: RiskGql,
     pub state_diff: Vec<StateChangeGql>,
 }
 
-impl From<&StepDecision> for StepPreview {
-    fn from(s: &StepDecision) -> Self {
-        Self {
+impl TryFrom<&StepDecision> for StepPreview {
+    type Error = Error;
+
+    fn try_from(s: &StepDecision) -> Result<Self, Error> {
+        Ok(Self {
             id: s.id.clone(),
             action: s.action.clone(),
             verdict: s.verdict.into(),
             checks: s.checks.iter().map(Into::into).collect(),
             approvals: s.approvals.iter().map(Into::into).collect(),
             cost: s.cost,
-            risk: s.risk.clone(),
+            risk: s.risk.into(),
             state_diff: s
                 .state_diff
                 .iter()
@@ -142,7 +129,7 @@ impl From<&StepDecision> for StepPreview {
                     after: c.after.clone().map(Json),
                 })
                 .collect(),
-        }
+        })
     }
 }
 
@@ -151,7 +138,7 @@ impl From<&StepDecision> for StepPreview {
 pub struct PlanPreview {
     pub verdict: VerdictGql,
     pub cost: f64,
-    pub risk: String,
+    pub risk: RiskGql,
     pub reason_codes: Vec<String>,
     pub approvals: Vec<ApprovalStageSpec>,
     pub steps: Vec<StepPreview>,
@@ -164,20 +151,22 @@ pub struct PlanPreview {
     pub auto_run: bool,
 }
 
-impl From<&PlanDecision> for PlanPreview {
-    fn from(d: &PlanDecision) -> Self {
-        Self {
+impl TryFrom<&PlanDecision> for PlanPreview {
+    type Error = Error;
+
+    fn try_from(d: &PlanDecision) -> Result<Self, Error> {
+        Ok(Self {
             verdict: d.verdict.into(),
             cost: d.cost,
-            risk: d.risk.clone(),
+            risk: d.risk.into(),
             reason_codes: d.reason_codes.clone(),
             approvals: d.approvals.iter().map(Into::into).collect(),
-            steps: d.steps.iter().map(Into::into).collect(),
+            steps: d.steps.iter().map(TryInto::try_into).collect::<Result<_, _>>()?,
             policy_version: d.policy_version.clone(),
             checks: d.checks.iter().map(Into::into).collect(),
             unattended: d.unattended,
             auto_run: d.auto_run,
-        }
+        })
     }
 }
 
@@ -209,8 +198,7 @@ impl From<&Step> for PlanStep {
 #[derive(SimpleObject)]
 pub struct StepProgressGql {
     pub id: String,
-    /// pending, running, waiting, succeeded, failed, skipped, compensated.
-    pub status: String,
+    pub status: StepStatusGql,
     pub attempts: u32,
     pub output: Option<Json<Value>>,
     pub error: Option<String>,
@@ -219,8 +207,7 @@ pub struct StepProgressGql {
 #[derive(SimpleObject)]
 pub struct ApprovalGql {
     pub approver: String,
-    /// approve or reject.
-    pub decision: String,
+    pub decision: ApprovalDecisionGql,
     pub comment: String,
     pub created_at: DateTime<Utc>,
 }
@@ -300,7 +287,7 @@ impl PlanObject {
 
     /// The plan's status and progress folded from its log (batched across a list of plans).
     async fn view(&self, ctx: &Context<'_>) -> Result<PlanView> {
-        let key = PlanViewKey(self.model.org_id, self.model.id, store::steps_of(&self.model)?.len());
+        let key = PlanViewKey(self.access.tenant(), self.model.id, store::steps_of(&self.model)?.len());
         Ok(loader::one(ctx, key).await?.ok_or_else(|| Error::internal(format!("plan {} has no log", self.model.id)))?)
     }
 }
@@ -315,14 +302,14 @@ impl PlanObject {
         &self.model.title
     }
 
-    /// draft, proposed, pending_approval, approved, rejected, expired, queued, running,
-    /// succeeded, failed, cancelled, killed.
-    async fn status(&self) -> &str {
-        &self.model.status
+    async fn status(&self) -> Result<PlanStatusGql> {
+        Ok(stored_value(format_args!("the status of plan {}", self.model.id), &self.model.status, PlanStatus::parse)?
+            .into())
     }
 
-    async fn verdict(&self) -> &str {
-        &self.model.verdict
+    async fn verdict(&self) -> Result<VerdictGql> {
+        Ok(stored_value(format_args!("the verdict of plan {}", self.model.id), &self.model.verdict, Verdict::parse)?
+            .into())
     }
 
     /// What an approval signs. A changed plan is a new plan with a new hash.
@@ -338,8 +325,8 @@ impl PlanObject {
         self.model.cost
     }
 
-    async fn risk(&self) -> &str {
-        &self.model.risk
+    async fn risk(&self) -> Result<RiskGql> {
+        Ok(stored_value(format_args!("the risk of plan {}", self.model.id), &self.model.risk, Risk::parse)?.into())
     }
 
     async fn run_when_approved(&self) -> bool {
@@ -352,44 +339,49 @@ impl PlanObject {
 
     /// The preview frozen with the plan.
     async fn preview(&self) -> Result<PlanPreview> {
-        Ok((&self.decision()?).into())
+        Ok(PlanPreview::try_from(&self.decision()?)?)
     }
 
     /// Who proposed it: the principal chain, outermost first.
-    async fn proposer(&self) -> Vec<Actor> {
-        serde_json::from_str::<Vec<crate::auth::ActorRef>>(&self.model.proposer)
-            .unwrap_or_default()
-            .into_iter()
-            .map(|a| Actor { kind: a.kind, id: a.id, name: a.name })
-            .collect()
+    async fn proposer(&self) -> Result<Vec<Actor>> {
+        Ok(Actor::chain(format_args!("the proposer of plan {}", self.model.id), &self.model.proposer)?)
     }
 
     /// The approval stages and the decisions given on each.
     async fn approval_stages(&self, ctx: &Context<'_>) -> Result<Vec<ApprovalStageStatus>> {
-        let rows = loader::one(ctx, ApprovalsKey(self.model.org_id, self.model.id)).await?.unwrap_or_default();
+        let rows = loader::one(ctx, ApprovalsKey(self.access.tenant(), self.model.id)).await?.unwrap_or_default();
         Ok(self
             .stages()?
             .iter()
             .enumerate()
-            .map(|(i, s)| ApprovalStageStatus {
-                index: i as u32,
-                name: s.name.clone(),
-                groups: s.groups.clone(),
-                count: s.count,
-                allow_earlier_approvers: s.allow_earlier_approvers,
-                satisfied: (i as i32) < self.model.current_stage,
-                approvals: rows
-                    .iter()
-                    .filter(|a| a.stage == i as i32)
-                    .map(|a| ApprovalGql {
-                        approver: a.approver_name.clone(),
-                        decision: a.decision.clone(),
-                        comment: a.comment.clone(),
-                        created_at: a.created_at,
-                    })
-                    .collect(),
+            .map(|(i, s)| {
+                Ok(ApprovalStageStatus {
+                    index: i as u32,
+                    name: s.name.clone(),
+                    groups: s.groups.clone(),
+                    count: s.count,
+                    allow_earlier_approvers: s.allow_earlier_approvers,
+                    satisfied: (i as i32) < self.model.current_stage,
+                    approvals: rows
+                        .iter()
+                        .filter(|a| a.stage == i as i32)
+                        .map(|a| {
+                            Ok(ApprovalGql {
+                                approver: a.approver_name.clone(),
+                                decision: stored_value(
+                                    format_args!("an approval of plan {}", self.model.id),
+                                    &a.decision,
+                                    ApprovalDecision::parse,
+                                )?
+                                .into(),
+                                comment: a.comment.clone(),
+                                created_at: a.created_at,
+                            })
+                        })
+                        .collect::<Result<_, Error>>()?,
+                })
             })
-            .collect())
+            .collect::<Result<_, Error>>()?)
     }
 
     async fn expires_at(&self) -> Option<DateTime<Utc>> {
@@ -405,10 +397,7 @@ impl PlanObject {
             .zip(view.steps.iter())
             .map(|(s, p)| StepProgressGql {
                 id: s.id.clone(),
-                status: serde_json::to_value(p.status)
-                    .ok()
-                    .and_then(|v| v.as_str().map(str::to_string))
-                    .unwrap_or_default(),
+                status: p.status.into(),
                 attempts: p.attempts,
                 output: p.output.clone().map(Json),
                 error: p.error.clone(),
@@ -425,7 +414,7 @@ impl PlanObject {
         after: Option<String>,
     ) -> Result<Connection<String, PlanEventGql>> {
         let args = PageArgs::<i64>::parse(first, after.as_deref())?;
-        let all = store::load(&app(ctx)?.db, self.model.org_id, self.model.id).await?;
+        let all = store::load(&app(ctx)?.db, self.access.tenant(), self.model.id).await?;
         let rows: Vec<_> = all
             .into_iter()
             .filter(|e| args.after.is_none_or(|a| e.seq > a))
@@ -452,7 +441,7 @@ impl PlanObject {
         let id = self.model.project_id;
         self.access.read_permit::<ops::ProjectRead>(Domain::Project(id), "project")?;
         let p =
-            loader::one(ctx, ProjectKey(self.model.org_id, id)).await?.ok_or_else(|| Error::not_found("project"))?;
+            loader::one(ctx, ProjectKey(self.access.tenant(), id)).await?.ok_or_else(|| Error::not_found("project"))?;
         Ok(ProjectObject::new(self.access.clone(), p))
     }
 

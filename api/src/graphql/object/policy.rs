@@ -7,7 +7,7 @@ use praetor_policy::Diagnostic;
 use serde_json::Value;
 
 use super::audit_event::Actor;
-use crate::auth::ActorRef;
+use super::{PolicyEffectGql, PolicyLevelGql, RiskGql, ScopeGql, SeverityGql};
 use crate::governance::policy::Loaded;
 
 /// A problem found in policy documents.
@@ -15,8 +15,7 @@ use crate::governance::policy::Loaded;
 pub struct PolicyDiagnostic {
     /// A stable code such as PV006.
     pub code: String,
-    /// error, warning or info.
-    pub severity: String,
+    pub severity: SeverityGql,
     pub message: String,
     pub file: String,
     pub line: u32,
@@ -29,7 +28,7 @@ impl From<&Diagnostic> for PolicyDiagnostic {
     fn from(d: &Diagnostic) -> Self {
         Self {
             code: d.code.to_string(),
-            severity: d.severity.as_str().to_string(),
+            severity: d.severity.into(),
             message: d.message.clone(),
             file: d.location.file.clone(),
             line: d.location.line,
@@ -53,9 +52,14 @@ impl PolicyVersionObject {
         self.0.id.to_string()
     }
 
-    /// `org`, or the project's slug.
-    async fn scope(&self) -> &str {
-        &self.0.label
+    /// The whole organization's policy, or one project's.
+    async fn scope(&self) -> ScopeGql {
+        if self.0.project_id.is_some() { ScopeGql::Project } else { ScopeGql::Org }
+    }
+
+    /// The project's slug, for a project's policy.
+    async fn project(&self) -> Option<&str> {
+        self.0.project_id.map(|_| self.0.label.as_str())
     }
 
     async fn version(&self) -> i64 {
@@ -67,12 +71,8 @@ impl PolicyVersionObject {
         &self.0.hash
     }
 
-    async fn author(&self) -> Vec<Actor> {
-        serde_json::from_str::<Vec<ActorRef>>(&self.0.author)
-            .unwrap_or_default()
-            .into_iter()
-            .map(|a| Actor { kind: a.kind, id: a.id, name: a.name })
-            .collect()
+    async fn author(&self) -> async_graphql::Result<Vec<Actor>> {
+        Ok(Actor::chain(format_args!("the author of policy version {}", self.0.id), &self.0.author)?)
     }
 
     async fn comment(&self) -> &str {
@@ -102,14 +102,12 @@ impl PolicyVersionObject {
 pub struct EffectiveRule {
     pub policy: String,
     pub rule: String,
-    /// federation, org or project.
-    pub level: String,
+    pub level: PolicyLevelGql,
     pub version: String,
     pub file: String,
     pub line: u32,
     pub actions: Vec<String>,
-    /// allow, require_approval or deny.
-    pub effect: String,
+    pub effect: PolicyEffectGql,
     pub when: Option<String>,
     pub reason: Option<String>,
     /// Approval stages, as `group|group xN`.
@@ -120,7 +118,7 @@ pub struct EffectiveRule {
 pub struct ActionInfo {
     pub name: String,
     pub description: String,
-    pub risk: String,
+    pub risk: RiskGql,
     /// A number, or the CEL expression computing it.
     pub cost: String,
     pub aliases: Vec<String>,
@@ -155,12 +153,12 @@ impl EffectivePolicy {
             .map(|(level, version, r)| EffectiveRule {
                 policy: r.policy.clone(),
                 rule: r.rule.name.clone(),
-                level: level.as_str().to_string(),
+                level: level.into(),
                 version: version.to_string(),
                 file: r.origin.file.clone(),
                 line: r.origin.line,
                 actions: r.rule.actions.clone(),
-                effect: r.rule.effect.as_str().to_string(),
+                effect: r.rule.effect.into(),
                 when: r.rule.when.clone(),
                 reason: r.rule.reason.clone(),
                 approvals: r.rule.approvals.iter().map(|s| format!("{} x{}", s.groups().join("|"), s.count)).collect(),
@@ -175,7 +173,7 @@ impl EffectivePolicy {
             .map(|b| ActionInfo {
                 name: b.name.to_string(),
                 description: b.description.to_string(),
-                risk: b.risk.to_string(),
+                risk: b.risk.into(),
                 cost: "0".into(),
                 aliases: Vec::new(),
                 params: Json((b.schema)()),
@@ -185,7 +183,7 @@ impl EffectivePolicy {
         out.extend(self.0.effective.actions().into_iter().map(|a| ActionInfo {
             name: a.name.clone(),
             description: a.spec.description.clone(),
-            risk: a.spec.risk.as_str().to_string(),
+            risk: a.spec.risk.into(),
             cost: match &a.spec.cost {
                 praetor_policy::document::Cost::Fixed(c) => c.to_string(),
                 praetor_policy::document::Cost::Computed { expr } => expr.clone(),
@@ -251,11 +249,11 @@ impl EffectivePolicy {
 pub struct RuleTraceGql {
     pub policy: String,
     pub rule: String,
-    pub level: String,
+    pub level: PolicyLevelGql,
     pub version: String,
     pub file: String,
     pub line: u32,
-    pub effect: String,
+    pub effect: PolicyEffectGql,
     pub matched: bool,
     pub note: Option<String>,
 }
@@ -265,11 +263,11 @@ impl From<&praetor_policy::decide::RuleTrace> for RuleTraceGql {
         Self {
             policy: t.policy.clone(),
             rule: t.rule.clone(),
-            level: t.level.as_str().to_string(),
+            level: t.level.into(),
             version: t.version.clone(),
             file: t.file.clone(),
             line: t.line,
-            effect: t.effect.as_str().to_string(),
+            effect: t.effect.into(),
             matched: t.matched,
             note: t.note.clone(),
         }
@@ -281,7 +279,7 @@ impl From<&praetor_policy::decide::RuleTrace> for RuleTraceGql {
 pub struct Explanation {
     pub action: String,
     pub policy_version: String,
-    pub verdict: super::plan::VerdictGql,
+    pub verdict: super::VerdictGql,
     pub checks: Vec<super::plan::DecisionCheck>,
     pub rules: Vec<RuleTraceGql>,
     pub decided_by: Option<RuleTraceGql>,

@@ -57,10 +57,10 @@ impl ProjectObject {
         ctx: &Context<'_>,
         first: Option<i32>,
         after: Option<String>,
-        status: Option<String>,
+        status: Option<super::PlanStatusGql>,
     ) -> Result<Connection<String, PlanObject>> {
         let args = PageArgs::<PlanId>::parse(first, after.as_deref())?;
-        let page = plans::list(app(ctx)?, &self.access, self.model.id, status.as_deref(), args).await?;
+        let page = plans::list(app(ctx)?, &self.access, self.model.id, status.map(Into::into), args).await?;
         Ok(connection(page, args.after.is_some(), |p| p.id.to_string(), |p| PlanObject::new(self.access.clone(), p)))
     }
 
@@ -70,7 +70,7 @@ impl ProjectObject {
     async fn effective_policy(&self, ctx: &Context<'_>) -> Result<super::EffectivePolicy> {
         self.access.permit::<ops::PolicyRead>(Domain::Project(self.model.id))?;
         let app = app(ctx)?;
-        Ok(super::EffectivePolicy(app.policies.effective(&app.db, self.model.org_id, Some(self.model.id)).await?))
+        Ok(super::EffectivePolicy(app.policies.effective(&app.db, self.access.tenant(), Some(self.model.id)).await?))
     }
 
     /// The project's own policy versions, newest first. Needs `policy.read`.
@@ -89,7 +89,7 @@ impl ProjectObject {
     /// The project's state document. Needs `state.read`.
     async fn state(&self, ctx: &Context<'_>) -> Result<Json<serde_json::Value>> {
         self.access.permit::<ops::StateRead>(Domain::Project(self.model.id))?;
-        Ok(Json(store::current_state(&app(ctx)?.db, self.model.org_id, self.model.id).await?))
+        Ok(Json(store::current_state(&app(ctx)?.db, self.access.tenant(), self.model.id).await?))
     }
 
     /// Today's budget of the project: its limit (when policy sets one), spent, reserved and
@@ -106,17 +106,17 @@ impl ProjectObject {
 
     /// Autonomous mode for unattended plans, and whether an approver paused it.
     async fn autonomy(&self, ctx: &Context<'_>) -> Result<super::AutonomyStatus> {
-        Ok(governance::autonomy(app(ctx)?, &self.access, &self.model).await?)
+        Ok(governance::autonomy(app(ctx)?, &self.access, &self.model).await?.into())
     }
 
     /// Every rate limit that applies in the project, with its current use.
     async fn rate_limits(&self, ctx: &Context<'_>) -> Result<Vec<super::RateLimitStatus>> {
-        Ok(governance::rate_limits(app(ctx)?, &self.access, self.model.id).await?)
+        Ok(governance::rate_limits(app(ctx)?, &self.access, self.model.id).await?.into_iter().map(Into::into).collect())
     }
 
     /// The execution windows that apply in the project, and whether each is open now.
     async fn windows(&self, ctx: &Context<'_>) -> Result<Vec<super::ExecutionWindow>> {
-        Ok(governance::windows(app(ctx)?, &self.access, self.model.id).await?)
+        Ok(governance::windows(app(ctx)?, &self.access, self.model.id).await?.into_iter().map(Into::into).collect())
     }
 
     /// Chat sessions of the project, newest first; `mine` keeps the caller's own. Needs
@@ -148,7 +148,7 @@ impl ProjectObject {
     /// SHA-256 of the canonical state document. Needs `state.read`.
     async fn state_hash(&self, ctx: &Context<'_>) -> Result<String> {
         self.access.permit::<ops::StateRead>(Domain::Project(self.model.id))?;
-        let s = store::current_state(&app(ctx)?.db, self.model.org_id, self.model.id).await?;
+        let s = store::current_state(&app(ctx)?.db, self.access.tenant(), self.model.id).await?;
         Ok(crate::engine::state::hash(&s))
     }
 }

@@ -4,7 +4,7 @@ use async_graphql::{Context, ID, Object, Result};
 use chrono::{DateTime, Utc};
 use praetor_entities::role_binding;
 
-use super::ProjectObject;
+use super::{ProjectObject, ScopeGql};
 use crate::authz::OrgAccess;
 use crate::graphql::app;
 use crate::services::projects;
@@ -50,9 +50,9 @@ impl RoleBindingObject {
         Ok(crate::services::roles::subject_label(app(ctx)?, &self.access, &self.model).await?)
     }
 
-    /// `org` for an org-wide binding, otherwise the project's id.
-    async fn scope(&self) -> String {
-        self.model.project_id.map(|p| p.to_string()).unwrap_or_else(|| "org".into())
+    /// The whole organization, or one project (`project`).
+    async fn scope(&self) -> ScopeGql {
+        if self.model.project_id.is_some() { ScopeGql::Project } else { ScopeGql::Org }
     }
 
     /// The project of a project binding, if the caller may read it.

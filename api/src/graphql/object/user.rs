@@ -3,6 +3,8 @@
 use async_graphql::{ID, Object, SimpleObject};
 use praetor_entities::user;
 
+use super::ScopeGql;
+
 pub struct UserObject(pub user::Model);
 
 #[Object(name = "User")]
@@ -20,11 +22,13 @@ impl UserObject {
     }
 }
 
-/// A direct role binding of a member: the role and where (`org` or the project's id).
+/// A direct role binding of a member: the role and where.
 #[derive(SimpleObject)]
 pub struct MemberRole {
     pub role: String,
-    pub scope: String,
+    pub scope: ScopeGql,
+    /// The project of a project binding.
+    pub project_id: Option<ID>,
 }
 
 /// A person of an organization and how they belong to it.
@@ -40,7 +44,15 @@ impl From<crate::services::members::Member> for OrgMember {
     fn from(m: crate::services::members::Member) -> Self {
         Self {
             user: UserObject(m.user),
-            roles: m.roles.into_iter().map(|(role, scope)| MemberRole { role, scope }).collect(),
+            roles: m
+                .roles
+                .into_iter()
+                .map(|(role, project)| MemberRole {
+                    role,
+                    scope: if project.is_some() { ScopeGql::Project } else { ScopeGql::Org },
+                    project_id: project.map(|p| ID(p.to_string())),
+                })
+                .collect(),
             groups: m.groups,
         }
     }

@@ -2,7 +2,7 @@
 
 use async_graphql::{Context, ID, Object, Result};
 
-use super::{OrgObject, UserObject};
+use super::{ActorKindGql, OrgObject, UserObject};
 use crate::auth::{Principal, Subject};
 use crate::graphql::app;
 use crate::services::orgs;
@@ -11,12 +11,11 @@ pub struct Viewer(pub Principal);
 
 #[Object]
 impl Viewer {
-    /// `user` or `service_account`.
-    async fn kind(&self) -> &str {
+    async fn kind(&self) -> ActorKindGql {
         match self.0.subject {
-            Subject::User(_) => "user",
-            Subject::ServiceAccount(_) => "service_account",
-            Subject::Agent(_) => "agent",
+            Subject::User(_) => ActorKindGql::User,
+            Subject::ServiceAccount(_) => ActorKindGql::ServiceAccount,
+            Subject::Agent(_) => ActorKindGql::Agent,
         }
     }
 

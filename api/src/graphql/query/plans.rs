@@ -74,7 +74,7 @@ impl PlanQuery {
         let access = orgs::enter_by_slug(app, principal(ctx)?, &org).await?;
         let p = projects::find_by_slug(app, &access, &slug).await?;
         access.permit::<ops::StateRead>(Domain::Project(p.id))?;
-        Ok(replay::replay_project(&app.db, access.org_id(), p.id).await?.into())
+        Ok(replay::replay_project(&app.db, access.tenant(), p.id).await?.into())
     }
 
     /// Plans in `org` waiting for an approval stage the caller can give now.

@@ -62,16 +62,16 @@ impl PolicyQuery {
             return Err(crate::error::Error::validation("sample", "between 1 and 5000").into());
         }
         // The diff is of the project's own versions when it has any, else of the org's.
-        let project_scope = latest(&app.db, access.org_id(), Some(p.id)).await?.is_some();
+        let project_scope = latest(&app.db, access.tenant(), Some(p.id)).await?.is_some();
         let scope = project_scope.then_some(p.id);
-        let old = by_number(&app.db, access.org_id(), scope, from).await?;
+        let old = by_number(&app.db, access.tenant(), scope, from).await?;
         let new = match to {
-            Some(n) => by_number(&app.db, access.org_id(), scope, n).await?,
-            None => latest(&app.db, access.org_id(), scope)
+            Some(n) => by_number(&app.db, access.tenant(), scope, n).await?,
+            None => latest(&app.db, access.tenant(), scope)
                 .await?
                 .ok_or_else(|| crate::error::Error::not_found("policy version"))?,
         };
-        let current = app.policies.effective(&app.db, access.org_id(), Some(p.id)).await?;
+        let current = app.policies.effective(&app.db, access.tenant(), Some(p.id)).await?;
         let org_set =
             current.effective.layers().iter().find(|l| l.level == praetor_policy::Level::Org).map(|l| l.set.clone());
         let base = if project_scope { org_set.as_deref() } else { None };

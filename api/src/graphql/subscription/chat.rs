@@ -105,7 +105,7 @@ impl Feed {
                 self.backlog = VecDeque::new();
             }
             if !self.caught_up {
-                match Box::pin(store::after(&self.app.db, self.org, self.session, self.last, PAGE)).await {
+                match Box::pin(store::after(&self.app.db, self.access.tenant(), self.session, self.last, PAGE)).await {
                     Ok(rows) => {
                         self.caught_up = (rows.len() as u64) < PAGE;
                         self.backlog.extend(rows);

@@ -10,7 +10,7 @@ use crate::authz::Domain;
 use crate::authz::ops;
 use crate::engine::store;
 use crate::events::Event;
-use crate::graphql::object::PlanEventGql;
+use crate::graphql::object::{PlanEventGql, PlanStatusGql};
 use crate::graphql::{app, principal};
 use crate::services::locate::NodeId;
 use crate::services::{orgs, plans, validate};
@@ -19,7 +19,7 @@ use crate::services::{orgs, plans, validate};
 #[derive(SimpleObject)]
 pub struct PlanUpdate {
     pub plan_id: ID,
-    pub status: String,
+    pub status: PlanStatusGql,
     pub event: PlanEventGql,
 }
 
@@ -48,7 +48,7 @@ impl PlanSubscription {
         // plan row read above may be older than the log (a run can commit in between), and a
         // stale status on the last replayed event would stick, since live events up to it are
         // skipped.
-        let rows = store::load(&app.db, org, id).await?;
+        let rows = store::load(&app.db, access.tenant(), id).await?;
         let mut view = crate::engine::reducer::PlanView::new(store::steps_of(&plan)?.len());
         let mut backlog_items = Vec::new();
         let mut last_seq = after.unwrap_or(0);
@@ -60,7 +60,7 @@ impl PlanSubscription {
                 last_seq = e.seq;
                 backlog_items.push(PlanUpdate {
                     plan_id: ID(id.to_string()),
-                    status: view.status.as_str().to_string(),
+                    status: view.status.into(),
                     event: e.into(),
                 });
             }
@@ -88,7 +88,7 @@ impl PlanSubscription {
                             }
                             last = e.seq;
                             let update =
-                                PlanUpdate { plan_id: ID(id.to_string()), status: status.clone(), event: e.into() };
+                                PlanUpdate { plan_id: ID(id.to_string()), status: (*status).into(), event: e.into() };
                             return Some((update, (rx, last)));
                         }
                         Err(RecvError::Lagged(n)) => {
