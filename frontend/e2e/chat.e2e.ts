@@ -204,7 +204,7 @@ describe('chat', () => {
       .poll(async () => (await gql<{ plan: { status: string } }>(alice.page, 'query($id: ID!) { plan(id: $id) { status } }', { id: proposePlan.id })).plan.status, {
         timeout: 20_000,
       })
-      .toBe('succeeded');
+      .toBe('SUCCEEDED');
 
     const bob = track(await signIn(browser, 'bob@demo.test'));
     await startConversation(bob.page, slug, 'restart api');

@@ -8,7 +8,6 @@ import { logout } from './api/auth';
 import { createApi, type Api } from './api/client';
 import { VIEWER } from './api/documents';
 import { isUnauthenticated } from './api/errors';
-import type { Viewer } from './api/types';
 import { Loading, ProblemNote } from './components/ProblemNote';
 import { OrgLayout } from './pages/OrgLayout';
 import { ApprovalsPage } from './pages/ApprovalsPage';
@@ -48,7 +47,7 @@ export function App() {
 }
 
 function Root({ renew }: { renew: () => void }) {
-  const [{ data, error, fetching }, refetch] = useQuery<{ viewer: Viewer }>({ query: VIEWER, requestPolicy: 'network-only' });
+  const [{ data, error, fetching }, refetch] = useQuery({ query: VIEWER, requestPolicy: 'network-only' });
   const navigate = useNavigate();
   const session = useMemo<SessionValue | null>(
     () =>

@@ -4,6 +4,7 @@
 
 import { createContext, useContext } from 'react';
 import type { Api } from './api/client';
+import type { OrgRightsQuery } from './api/generated/graphql';
 import type { AuditEvent, OrgSummary, Viewer } from './api/types';
 
 export const ApiContext = createContext<Api | null>(null);
@@ -27,18 +28,8 @@ export function useSession(): SessionValue {
   return s;
 }
 
-export interface Rights {
-  auditRead: boolean;
-  policyRead: boolean;
-  policyWrite: boolean;
-  propose: boolean;
-  approve: boolean;
-  chatRead: boolean;
-  chatWrite: boolean;
-  projectCreate: boolean;
-  groupManage: boolean;
-  roleBind: boolean;
-}
+/** What the viewer may do in the org (and its selected project): the ORG_RIGHTS query. */
+export type Rights = Omit<OrgRightsQuery['org'], 'id'>;
 
 export const NO_RIGHTS: Rights = {
   auditRead: false,

@@ -6,8 +6,13 @@
 // dropped by seq in the reducer (lib/chat.ts).
 
 import type { Client as WsClient } from 'graphql-ws';
+import { stringifyDocument } from 'urql';
 import { CHAT_EVENTS } from './documents';
+import type { ChatEventsSubscription, ChatEventsSubscriptionVariables } from './generated/graphql';
 import type { ChatEvent } from './types';
+
+/** graphql-ws takes the query as text. */
+const QUERY = stringifyDocument(CHAT_EVENTS);
 
 export interface ChatStreamHandlers {
   next: (event: ChatEvent) => void;
@@ -22,9 +27,9 @@ export interface ChatStream {
 }
 
 export function subscribeChat(ws: Pick<WsClient, 'subscribe'>, sessionId: string, handlers: ChatStreamHandlers, after: number | null = null): ChatStream {
-  const variables: { sessionId: string; after: number | null } = { sessionId, after };
-  const payload = { query: CHAT_EVENTS, variables };
-  const close = ws.subscribe<{ chatEvents: ChatEvent }>(payload, {
+  const variables: ChatEventsSubscriptionVariables & { after: number | null } = { sessionId, after };
+  const payload = { query: QUERY, variables };
+  const close = ws.subscribe<ChatEventsSubscription>(payload, {
     next: (result) => {
       const event = result.data?.chatEvents;
       if (!event) {

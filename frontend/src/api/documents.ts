@@ -1,29 +1,132 @@
 // The GraphQL operations of the app, in one place so the contract with api/schema.graphql is
-// easy to review. Fragments are plain strings appended to the operations that use them.
+// easy to review. `npm run codegen` reads this file and generates, in ./generated, a typed
+// document for every `graphql(...)` call below and the TypeScript types of its variables and
+// result (named after the operation: `query ProjectPlans` gives `ProjectPlansQuery`), and one
+// type per fragment (`PreviewFields` gives `PreviewFieldsFragment`). An operation that spreads
+// a fragment carries the fragment's definition with it: nothing is appended by hand.
+//
+// The text of each call must be a plain literal (no `${}`): the generated code finds its
+// document by that exact text.
 
-export const PREVIEW_FIELDS = /* GraphQL */ `
+import { graphql } from './generated';
+
+// Fragments: selections several operations share, and the named types of ./types.ts.
+
+export const ACTOR_FIELDS = graphql(`
+  fragment ActorFields on Actor {
+    kind id name
+  }
+`);
+
+export const DECISION_CHECK_FIELDS = graphql(`
+  fragment DecisionCheckFields on DecisionCheck {
+    name verdict code message retryAt
+    rule { policy rule level version file line }
+  }
+`);
+
+export const PREVIEW_FIELDS = graphql(`
   fragment PreviewFields on PlanPreview {
     verdict cost risk reasonCodes policyVersion unattended autoRun
     approvals { name groups count rule }
-    checks { name verdict code message retryAt rule { policy rule level version file line } }
+    checks { ...DecisionCheckFields }
     steps {
       id action verdict cost risk
-      checks { name verdict code message retryAt rule { policy rule level version file line } }
+      checks { ...DecisionCheckFields }
       approvals { name groups count rule }
       stateDiff { path before after }
     }
   }
-`;
+`);
 
-export const PLAN_SUMMARY_FIELDS = /* GraphQL */ `
+export const PLAN_STEP_FIELDS = graphql(`
+  fragment PlanStepFields on PlanStep {
+    id action params when onFailure
+  }
+`);
+
+export const PLAN_SUMMARY_FIELDS = graphql(`
   fragment PlanSummaryFields on Plan {
     id title status verdict cost risk createdAt updatedAt
-    proposer { kind id name }
+    proposer { ...ActorFields }
     project { slug name }
   }
-`;
+`);
 
-export const VIEWER = /* GraphQL */ `
+export const APPROVAL_STAGE_FIELDS = graphql(`
+  fragment ApprovalStageFields on ApprovalStageStatus {
+    index name groups count satisfied
+    approvals { approver decision comment createdAt }
+  }
+`);
+
+export const PLAN_EVENT_FIELDS = graphql(`
+  fragment PlanEventFields on PlanEventGql {
+    seq kind data stateHash occurredAt
+  }
+`);
+
+export const ACTION_INFO_FIELDS = graphql(`
+  fragment ActionInfoFields on ActionInfo {
+    name description risk cost aliases params builtin
+  }
+`);
+
+export const TEMPLATE_INFO_FIELDS = graphql(`
+  fragment TemplateInfoFields on TemplateInfo {
+    name description aliases params steps
+  }
+`);
+
+export const AUDIT_EVENT_FIELDS = graphql(`
+  fragment AuditEventFields on AuditEvent {
+    id seq occurredAt requestId kind subject payload hash prevHash
+    actor { ...ActorFields }
+  }
+`);
+
+export const POLICY_VERSION_FIELDS = graphql(`
+  fragment PolicyVersionFields on PolicyVersion {
+    id scope project version hash comment diff createdAt
+    author { ...ActorFields }
+    sources { name text }
+  }
+`);
+
+export const POLICY_DIAGNOSTIC_FIELDS = graphql(`
+  fragment PolicyDiagnosticFields on PolicyDiagnostic {
+    code severity message file line column path
+  }
+`);
+
+export const BUDGET_FIELDS = graphql(`
+  fragment BudgetFields on Budget {
+    limit unit timezone policy day spent reserved remaining resetsAt alertAt
+  }
+`);
+
+export const KILL_SWITCH_FIELDS = graphql(`
+  fragment KillSwitchFields on KillSwitchInForce {
+    scope reason engagedBy engagedAt
+  }
+`);
+
+export const ROLE_GRANT_FIELDS = graphql(`
+  fragment RoleGrantFields on RoleGrant {
+    id subjectKind subject role scope project validFrom validUntil reason status requestedBy decidedBy decidedAt createdAt
+  }
+`);
+
+export const GROUP_FIELDS = graphql(`
+  fragment GroupFields on Group {
+    id name description createdAt
+    members { id email }
+  }
+`);
+
+// Plans
+
+export const VIEWER = graphql(`
   query Viewer {
     viewer {
       kind id name instanceAdmin
@@ -31,9 +134,9 @@ export const VIEWER = /* GraphQL */ `
       orgs { id slug name projects(first: 100) { nodes { id slug name description } } }
     }
   }
-`;
+`);
 
-export const ORG_RIGHTS = /* GraphQL */ `
+export const ORG_RIGHTS = graphql(`
   query OrgRights($org: String!, $project: String) {
     org(slug: $org) {
       id
@@ -49,10 +152,10 @@ export const ORG_RIGHTS = /* GraphQL */ `
       roleBind: viewerCan(operation: "role.bind")
     }
   }
-`;
+`);
 
-export const PROJECT_PLANS = /* GraphQL */ `
-  query ProjectPlans($org: String!, $project: String!, $status: String, $after: String) {
+export const PROJECT_PLANS = graphql(`
+  query ProjectPlans($org: String!, $project: String!, $status: PlanStatus, $after: String) {
     project(org: $org, slug: $project) {
       id slug name
       plans(first: 25, after: $after, status: $status) {
@@ -61,49 +164,47 @@ export const PROJECT_PLANS = /* GraphQL */ `
       }
     }
   }
-  ${PLAN_SUMMARY_FIELDS}
-`;
+`);
 
-export const PROJECT_ACTIONS = /* GraphQL */ `
+export const PROJECT_ACTIONS = graphql(`
   query ProjectActions($org: String!, $project: String!) {
     project(org: $org, slug: $project) {
       id
       effectivePolicy {
         version
-        actions { name description risk cost aliases params builtin }
-        templates { name description aliases params steps }
+        actions { ...ActionInfoFields }
+        templates { ...TemplateInfoFields }
       }
     }
   }
-`;
+`);
 
-export const SIMULATE_PLAN = /* GraphQL */ `
+export const SIMULATE_PLAN = graphql(`
   mutation SimulatePlan($input: SimulatePlanInput!) {
     simulatePlan(input: $input) {
       planHash
-      steps { id action params when onFailure }
+      steps { ...PlanStepFields }
       preview { ...PreviewFields }
     }
   }
-  ${PREVIEW_FIELDS}
-`;
+`);
 
-export const PROPOSE_PLAN = /* GraphQL */ `
+export const PROPOSE_PLAN = graphql(`
   mutation ProposePlan($input: ProposePlanInput!) {
     proposePlan(input: $input) { id status verdict }
   }
-`;
+`);
 
-export const PLAN_DETAIL = /* GraphQL */ `
+export const PLAN_DETAIL = graphql(`
   query PlanDetail($id: ID!, $org: String!) {
     plan(id: $id) {
       ...PlanSummaryFields
       planHash policyVersion runWhenApproved expiresAt stateHash
-      steps { id action params when onFailure }
+      steps { ...PlanStepFields }
       preview { ...PreviewFields }
-      approvalStages { index name groups count satisfied approvals { approver decision comment createdAt } }
+      approvalStages { ...ApprovalStageFields }
       progress { id status attempts output error }
-      events(first: 100) { nodes { seq kind data stateHash occurredAt } pageInfo { hasNextPage endCursor } }
+      events(first: 100) { nodes { ...PlanEventFields } pageInfo { hasNextPage endCursor } }
       canApprove: viewerCan(operation: "plan.approve")
       canReject: viewerCan(operation: "plan.reject")
       canExecute: viewerCan(operation: "plan.execute")
@@ -111,139 +212,135 @@ export const PLAN_DETAIL = /* GraphQL */ `
     }
     approvalRequests(org: $org) { id }
   }
-  ${PLAN_SUMMARY_FIELDS}
-  ${PREVIEW_FIELDS}
-`;
+`);
 
-export const PLAN_PROJECT = /* GraphQL */ `
+export const PLAN_PROJECT = graphql(`
   query PlanProject($id: ID!) { plan(id: $id) { id project { slug } } }
-`;
+`);
 
-export const PLAN_EVENTS = /* GraphQL */ `
+export const PLAN_EVENTS = graphql(`
   subscription PlanEvents($planId: ID!, $after: Int) {
     planEvents(planId: $planId, after: $after) {
       planId status
-      event { seq kind data stateHash occurredAt }
+      event { ...PlanEventFields }
     }
   }
-`;
+`);
 
-export const REPLAY_PLAN = /* GraphQL */ `
+export const REPLAY_PLAN = graphql(`
   query ReplayPlan($id: ID!) {
     replayPlan(id: $id) { identical events stateHash decisionsChecked divergedAt reason recorded recomputed }
   }
-`;
+`);
 
-export const APPROVE_PLAN = /* GraphQL */ `
+export const APPROVE_PLAN = graphql(`
   mutation ApprovePlan($input: ApprovePlanInput!) {
     approvePlan(input: $input) { id status }
   }
-`;
+`);
 
-export const REJECT_PLAN = /* GraphQL */ `
+export const REJECT_PLAN = graphql(`
   mutation RejectPlan($input: RejectPlanInput!) {
     rejectPlan(input: $input) { id status }
   }
-`;
+`);
 
-export const EXECUTE_PLAN = /* GraphQL */ `
+export const EXECUTE_PLAN = graphql(`
   mutation ExecutePlan($planId: ID!) {
     executePlan(planId: $planId) { id status }
   }
-`;
+`);
 
-export const CANCEL_PLAN = /* GraphQL */ `
+export const CANCEL_PLAN = graphql(`
   mutation CancelPlan($input: CancelPlanInput!) {
     cancelPlan(input: $input) { id status }
   }
-`;
+`);
 
-export const APPROVAL_REQUESTS = /* GraphQL */ `
+export const APPROVAL_REQUESTS = graphql(`
   query ApprovalRequests($org: String!) {
     approvalRequests(org: $org) {
       ...PlanSummaryFields
       planHash expiresAt
-      steps { id action params when onFailure }
+      steps { ...PlanStepFields }
       preview { ...PreviewFields }
-      approvalStages { index name groups count satisfied approvals { approver decision comment createdAt } }
+      approvalStages { ...ApprovalStageFields }
       canReject: viewerCan(operation: "plan.reject")
     }
   }
-  ${PLAN_SUMMARY_FIELDS}
-  ${PREVIEW_FIELDS}
-`;
+`);
 
-export const APPROVAL_COUNT = /* GraphQL */ `
+export const APPROVAL_COUNT = graphql(`
   query ApprovalCount($org: String!) {
     approvalRequests(org: $org) { id }
   }
-`;
+`);
 
-const AUDIT_FIELDS = 'id seq occurredAt requestId actor { kind id name } kind subject payload hash prevHash';
+// Audit
 
-export const AUDIT_CHAIN = /* GraphQL */ `
+export const AUDIT_CHAIN = graphql(`
   query AuditChain($org: String!) {
     org(slug: $org) { id auditChain { ok entries headSeq firstBrokenSeq firstBrokenId reason } }
   }
-`;
+`);
 
-export const AUDIT_LOG = /* GraphQL */ `
+export const AUDIT_LOG = graphql(`
   query AuditLog($org: String!, $kind: String, $after: String) {
     org(slug: $org) {
       id
       auditLog(first: 50, after: $after, kind: $kind) {
-        nodes { ${AUDIT_FIELDS} }
+        nodes { ...AuditEventFields }
         pageInfo { hasNextPage endCursor }
       }
     }
   }
-`;
+`);
 
-export const AUDIT_EVENTS = /* GraphQL */ `
+export const AUDIT_EVENTS = graphql(`
   subscription AuditEvents($org: String!) {
-    auditEvents(org: $org) { ${AUDIT_FIELDS} }
+    auditEvents(org: $org) { ...AuditEventFields }
   }
-`;
+`);
 
-export const EFFECTIVE_POLICY = /* GraphQL */ `
+// Policy
+
+export const EFFECTIVE_POLICY = graphql(`
   query EffectivePolicy($org: String!, $project: String!) {
     project(org: $org, slug: $project) {
       id slug
       effectivePolicy {
         version governance
         rules { policy rule level version file line actions effect when reason approvals }
-        actions { name description risk cost aliases params builtin }
-        templates { name description aliases params steps }
+        actions { ...ActionInfoFields }
+        templates { ...TemplateInfoFields }
       }
     }
   }
-`;
+`);
 
-const VERSION_FIELDS = 'id scope version hash comment diff createdAt author { kind id name } sources { name text }';
-
-export const POLICY_VERSIONS = /* GraphQL */ `
+export const POLICY_VERSIONS = graphql(`
   query PolicyVersions($org: String!, $project: String!) {
-    org(slug: $org) { id policyVersions(first: 50) { nodes { ${VERSION_FIELDS} } } }
-    project(org: $org, slug: $project) { id policyVersions(first: 50) { nodes { ${VERSION_FIELDS} } } }
+    org(slug: $org) { id policyVersions(first: 50) { nodes { ...PolicyVersionFields } } }
+    project(org: $org, slug: $project) { id policyVersions(first: 50) { nodes { ...PolicyVersionFields } } }
   }
-`;
+`);
 
-export const VALIDATE_POLICY = /* GraphQL */ `
+export const VALIDATE_POLICY = graphql(`
   mutation ValidatePolicy($input: ApplyPolicyInput!) {
-    validatePolicy(input: $input) { ok diagnostics { code severity message file line column path } }
+    validatePolicy(input: $input) { ok diagnostics { ...PolicyDiagnosticFields } }
   }
-`;
+`);
 
-export const APPLY_POLICY = /* GraphQL */ `
+export const APPLY_POLICY = graphql(`
   mutation ApplyPolicy($input: ApplyPolicyInput!) {
     applyPolicy(input: $input) {
-      versions { id scope version }
-      warnings { code severity message file line column path }
+      versions { id scope project version }
+      warnings { ...PolicyDiagnosticFields }
     }
   }
-`;
+`);
 
-export const POLICY_DIFF = /* GraphQL */ `
+export const POLICY_DIFF = graphql(`
   query PolicyDiff($org: String!, $project: String!, $from: Int!, $to: Int) {
     policyDiff(org: $org, project: $project, from: $from, to: $to) {
       fromVersion toVersion
@@ -251,11 +348,12 @@ export const POLICY_DIFF = /* GraphQL */ `
       impact { decisionsChecked newlyDenied newlyAllowed newlyNeedingApproval unchanged }
     }
   }
-`;
+`);
 
-// Several queries: together the lists would pass the server's complexity limit (a group's
-// member list alone counts 100 × its fields, hence small pages of groups).
-export const ADMIN = /* GraphQL */ `
+// Administration. Several queries: together the lists would pass the server's complexity limit
+// (a group's member list alone counts 100 × its fields, hence small pages of groups).
+
+export const ADMIN = graphql(`
   query Admin($org: String!) {
     org(slug: $org) {
       id slug name
@@ -269,21 +367,21 @@ export const ADMIN = /* GraphQL */ `
       serviceAccounts(first: 50) { nodes { id name description createdAt } }
     }
   }
-`;
+`);
 
-export const ADMIN_GROUPS = /* GraphQL */ `
+export const ADMIN_GROUPS = graphql(`
   query AdminGroups($org: String!, $after: String) {
     org(slug: $org) {
       id
       groups(first: 8, after: $after) {
-        nodes { id name description createdAt members { id email } }
+        nodes { ...GroupFields }
         pageInfo { hasNextPage endCursor }
       }
     }
   }
-`;
+`);
 
-export const ADMIN_ACCESS = /* GraphQL */ `
+export const ADMIN_ACCESS = graphql(`
   query AdminAccess($org: String!) {
     org(slug: $org) {
       id
@@ -291,125 +389,120 @@ export const ADMIN_ACCESS = /* GraphQL */ `
       roleBindings(first: 50) { nodes { id role subjectKind subjectId scope project { slug } createdAt } }
     }
   }
-`;
+`);
 
-export const CREATE_PROJECT = /* GraphQL */ `
+export const CREATE_PROJECT = graphql(`
   mutation CreateProject($input: CreateProjectInput!) { createProject(input: $input) { id slug } }
-`;
-export const CREATE_GROUP = /* GraphQL */ `
+`);
+export const CREATE_GROUP = graphql(`
   mutation CreateGroup($input: CreateGroupInput!) { createGroup(input: $input) { id name } }
-`;
-export const ADD_GROUP_MEMBER = /* GraphQL */ `
+`);
+export const ADD_GROUP_MEMBER = graphql(`
   mutation AddGroupMember($input: GroupMemberInput!) { addGroupMember(input: $input) { id members { id email } } }
-`;
-export const REMOVE_GROUP_MEMBER = /* GraphQL */ `
+`);
+export const REMOVE_GROUP_MEMBER = graphql(`
   mutation RemoveGroupMember($input: GroupMemberInput!) { removeGroupMember(input: $input) { id members { id email } } }
-`;
-export const BIND_ROLE = /* GraphQL */ `
+`);
+export const BIND_ROLE = graphql(`
   mutation BindRole($input: BindRoleInput!) { bindRole(input: $input) { id } }
-`;
-export const UNBIND_ROLE = /* GraphQL */ `
+`);
+export const UNBIND_ROLE = graphql(`
   mutation UnbindRole($id: ID!) { unbindRole(id: $id) { id } }
-`;
-export const CREATE_SERVICE_ACCOUNT = /* GraphQL */ `
+`);
+export const CREATE_SERVICE_ACCOUNT = graphql(`
   mutation CreateServiceAccount($input: CreateServiceAccountInput!) { createServiceAccount(input: $input) { id name } }
-`;
-export const CREATE_API_KEY = /* GraphQL */ `
+`);
+export const CREATE_API_KEY = graphql(`
   mutation CreateApiKey($input: CreateApiKeyInput!) { createApiKey(input: $input) { secret apiKey { id name prefix } } }
-`;
-export const REVOKE_API_KEY = /* GraphQL */ `
+`);
+export const REVOKE_API_KEY = graphql(`
   mutation RevokeApiKey($id: ID!) { revokeApiKey(id: $id) { id revokedAt } }
-`;
+`);
 
-const BUDGET_FIELDS = 'limit unit timezone policy day spent reserved remaining resetsAt alertAt';
-const KILL_FIELDS = 'scope reason engagedBy engagedAt';
-
-export const KILL_SWITCHES = /* GraphQL */ `
-  query KillSwitches($org: String!, $project: String!, $withProject: Boolean!) {
-    org(slug: $org) { id killSwitch { ${KILL_FIELDS} } }
-    project(org: $org, slug: $project) @include(if: $withProject) { id killSwitch { ${KILL_FIELDS} } }
+export const ROLE_GRANTS = graphql(`
+  query RoleGrants($org: String!, $open: Boolean!) {
+    org(slug: $org) { id roleGrants(open: $open, first: 50) { ...RoleGrantFields } }
   }
-`;
+`);
 
-export const GOVERNANCE = /* GraphQL */ `
+export const GRANT_TEMPORARY_ROLE = graphql(`
+  mutation GrantTemporaryRole($input: GrantTemporaryRoleInput!) { grantTemporaryRole(input: $input) { ...RoleGrantFields } }
+`);
+export const APPROVE_ROLE_GRANT = graphql(`
+  mutation ApproveRoleGrant($id: ID!) { approveRoleGrant(id: $id) { id status } }
+`);
+export const REJECT_ROLE_GRANT = graphql(`
+  mutation RejectRoleGrant($id: ID!) { rejectRoleGrant(id: $id) { id status } }
+`);
+export const REVOKE_ROLE_GRANT = graphql(`
+  mutation RevokeRoleGrant($id: ID!) { revokeRoleGrant(id: $id) { id status } }
+`);
+
+// Limits
+
+export const KILL_SWITCHES = graphql(`
+  query KillSwitches($org: String!, $project: String!, $withProject: Boolean!) {
+    org(slug: $org) { id killSwitch { ...KillSwitchFields } }
+    project(org: $org, slug: $project) @include(if: $withProject) { id killSwitch { ...KillSwitchFields } }
+  }
+`);
+
+export const GOVERNANCE = graphql(`
   query Governance($org: String!, $project: String!) {
     org(slug: $org) {
       id
-      budget { ${BUDGET_FIELDS} }
-      killSwitch { ${KILL_FIELDS} }
+      budget { ...BudgetFields }
+      killSwitch { ...KillSwitchFields }
       canKillOrg: viewerCan(operation: "killswitch.set")
       canKillProject: viewerCan(operation: "killswitch.set", project: $project)
       canPause: viewerCan(operation: "plan.approve", project: $project)
     }
     project(org: $org, slug: $project) {
       id slug name
-      budget { ${BUDGET_FIELDS} }
-      killSwitch { ${KILL_FIELDS} }
+      budget { ...BudgetFields }
+      killSwitch { ...KillSwitchFields }
       autonomy { configured mode maxRisk maxCostPerPlan maxPlansPerHour paused pausedBy pauseReason pausedAt unattendedPlansLastHour }
       rateLimits { name scope actions perMinute perHour proposalsLastMinute proposalsLastHour executionsLastMinute executionsLastHour }
       windows { name level actions days from to timezone open nextOpen }
     }
   }
-`;
+`);
 
-export const SET_KILL_SWITCH = /* GraphQL */ `
+export const SET_KILL_SWITCH = graphql(`
   mutation SetKillSwitch($input: SetKillSwitchInput!) {
     setKillSwitch(input: $input) { id scope engaged reason changedBy engagedAt releasedAt releaseMode plansAffected }
   }
-`;
+`);
 
-export const PAUSE_AUTONOMY = /* GraphQL */ `
+export const PAUSE_AUTONOMY = graphql(`
   mutation PauseAutonomy($input: AutonomyInput!) { pauseAutonomy(input: $input) { id autonomy { paused pausedBy pauseReason } } }
-`;
+`);
 
-export const RESUME_AUTONOMY = /* GraphQL */ `
+export const RESUME_AUTONOMY = graphql(`
   mutation ResumeAutonomy($input: AutonomyInput!) { resumeAutonomy(input: $input) { id autonomy { paused } } }
-`;
+`);
 
-const GRANT_FIELDS = 'id subjectKind subject role scope validFrom validUntil reason status requestedBy decidedBy decidedAt createdAt';
-
-export const ROLE_GRANTS = /* GraphQL */ `
-  query RoleGrants($org: String!, $open: Boolean!) {
-    org(slug: $org) { id roleGrants(open: $open, first: 50) { ${GRANT_FIELDS} } }
-  }
-`;
-
-export const GRANT_TEMPORARY_ROLE = /* GraphQL */ `
-  mutation GrantTemporaryRole($input: GrantTemporaryRoleInput!) { grantTemporaryRole(input: $input) { ${GRANT_FIELDS} } }
-`;
-export const APPROVE_ROLE_GRANT = /* GraphQL */ `
-  mutation ApproveRoleGrant($id: ID!) { approveRoleGrant(id: $id) { id status } }
-`;
-export const REJECT_ROLE_GRANT = /* GraphQL */ `
-  mutation RejectRoleGrant($id: ID!) { rejectRoleGrant(id: $id) { id status } }
-`;
-export const REVOKE_ROLE_GRANT = /* GraphQL */ `
-  mutation RevokeRoleGrant($id: ID!) { revokeRoleGrant(id: $id) { id status } }
-`;
-
-export const ORG_SPEND = /* GraphQL */ `
+export const ORG_SPEND = graphql(`
   query OrgSpend($org: String!) {
     org(slug: $org) {
       id
       projects(first: 50) { nodes { id slug name budget { limit unit spent reserved } } }
     }
   }
-`;
+`);
 
 // Chat. The session's log arrives over the subscription (history first, then live): a query for
 // many events with their previews would pass the server's complexity limit.
 
-const STEP_FIELDS = 'id action params when onFailure';
-
-export const CHAT_EVENT_FIELDS = /* GraphQL */ `
+export const CHAT_EVENT_FIELDS = graphql(`
   fragment ChatEventFields on ChatEvent {
     id seq kind ephemeral fromStart createdAt role text agent code inReplyTo proposalId suggestions
-    author { kind id name }
+    author { ...ActorFields }
     planId status verdict detail planHash
-    by { kind id name }
-    proposer { kind id name }
+    by { ...ActorFields }
+    proposer { ...ActorFields }
     preview { ...PreviewFields }
-    steps { ${STEP_FIELDS} }
+    steps { ...PlanStepFields }
     approval { stage name groups count }
     step { index stepId action status attempt output error }
     arbitration {
@@ -417,114 +510,123 @@ export const CHAT_EVENT_FIELDS = /* GraphQL */ `
       proposals {
         id agent rank eligible chosen support verdict cost risk approvalsNeeded summary explanation error
         blastRadius { stateKeys externalCalls }
-        steps { ${STEP_FIELDS} }
+        steps { ...PlanStepFields }
         preview { ...PreviewFields }
       }
     }
   }
-`;
+`);
 
 /** A page of a session's stored events after `after` (a seq, as the connection's cursor). */
-export const CHAT_EVENTS_PAGE = /* GraphQL */ `
+export const CHAT_EVENTS_PAGE = graphql(`
   query ChatEventsPage($id: ID!, $first: Int!, $after: String) {
     chatSession(id: $id) {
       id
       events(first: $first, after: $after) { edges { node { ...ChatEventFields } } }
     }
   }
-  ${CHAT_EVENT_FIELDS}
-  ${PREVIEW_FIELDS}
-`;
+`);
 
-export const CHAT_EVENTS = /* GraphQL */ `
+export const CHAT_EVENTS = graphql(`
   subscription ChatEvents($sessionId: ID!, $after: Int) {
     chatEvents(sessionId: $sessionId, after: $after) { ...ChatEventFields }
   }
-  ${CHAT_EVENT_FIELDS}
-  ${PREVIEW_FIELDS}
-`;
+`);
 
-const CHAT_SESSION_SUMMARY = 'id title createdAt updatedAt lastSeq owner { kind id name }';
+export const CHAT_SESSION_SUMMARY_FIELDS = graphql(`
+  fragment ChatSessionSummaryFields on ChatSession {
+    id title createdAt updatedAt lastSeq
+    owner { ...ActorFields }
+  }
+`);
 
-export const CHAT_SESSIONS = /* GraphQL */ `
+export const CHAT_MEMORY_FIELDS = graphql(`
+  fragment ChatMemoryFields on ChatMemoryGql {
+    facts lastPlan summary empty
+  }
+`);
+
+export const CHAT_SESSIONS = graphql(`
   query ChatSessions($org: String!, $project: String!, $mine: Boolean!, $after: String) {
     project(org: $org, slug: $project) {
       id
       chatSessions(first: 30, after: $after, mine: $mine) {
-        nodes { ${CHAT_SESSION_SUMMARY} }
+        nodes { ...ChatSessionSummaryFields }
         pageInfo { hasNextPage endCursor }
       }
     }
   }
-`;
+`);
 
-export const CHAT_SESSION = /* GraphQL */ `
+export const CHAT_SESSION = graphql(`
   query ChatSession($id: ID!) {
     chatSession(id: $id) {
-      ${CHAT_SESSION_SUMMARY}
+      ...ChatSessionSummaryFields
       viewerCanWrite
-      memory { facts lastPlan summary empty }
+      memory { ...ChatMemoryFields }
       currentPlan { id status }
       pendingChoice { strategy proposals { id agent eligible } }
       project { id slug }
     }
   }
-`;
+`);
 
-export const CHAT_SETTINGS = /* GraphQL */ `
+export const CHAT_SETTINGS = graphql(`
   query ChatSettings($org: String!, $project: String!) {
     project(org: $org, slug: $project) {
       id
       chatSettings { strategy strategyLabel consensus agents { id name planner description enabled } }
     }
   }
-`;
+`);
 
 /** What a plan card in chat needs beyond the session's log: the viewer's rights, the stages. */
-export const CHAT_PLAN = /* GraphQL */ `
+export const CHAT_PLAN = graphql(`
   query ChatPlan($id: ID!) {
     plan(id: $id) {
       id title status planHash
-      approvalStages { index name groups count satisfied approvals { approver decision comment createdAt } }
+      approvalStages { ...ApprovalStageFields }
       viewerCanApproveNow { can reason }
       canReject: viewerCan(operation: "plan.reject")
       canExecute: viewerCan(operation: "plan.execute")
       canCancel: viewerCan(operation: "plan.cancel")
     }
   }
-`;
+`);
 
-export const CREATE_CHAT_SESSION = /* GraphQL */ `
+export const CREATE_CHAT_SESSION = graphql(`
   mutation CreateChatSession($input: CreateChatSessionInput!) {
-    createChatSession(input: $input) { ${CHAT_SESSION_SUMMARY} }
+    createChatSession(input: $input) { ...ChatSessionSummaryFields }
   }
-`;
+`);
 
-export const SEND_CHAT_MESSAGE = /* GraphQL */ `
+export const SEND_CHAT_MESSAGE = graphql(`
   mutation SendChatMessage($sessionId: ID!, $text: String!) {
     sendChatMessage(sessionId: $sessionId, text: $text) { ...ChatEventFields }
   }
-  ${CHAT_EVENT_FIELDS}
-  ${PREVIEW_FIELDS}
-`;
+`);
 
-export const CLEAR_CHAT_MEMORY = /* GraphQL */ `
+export const CLEAR_CHAT_MEMORY = graphql(`
   mutation ClearChatMemory($sessionId: ID!) {
-    clearChatMemory(sessionId: $sessionId) { id memory { facts lastPlan summary empty } }
+    clearChatMemory(sessionId: $sessionId) { id memory { ...ChatMemoryFields } }
   }
-`;
+`);
 
-export const CHOOSE_PROPOSAL = /* GraphQL */ `
+export const CHOOSE_PROPOSAL = graphql(`
   mutation ChooseProposal($sessionId: ID!, $proposalId: ID!) {
     chooseProposal(sessionId: $sessionId, proposalId: $proposalId) { id status }
   }
-`;
+`);
 
-const AGENT_FIELDS = 'id name description planner role enabled';
+export const AGENT_FIELDS = graphql(`
+  fragment AgentFields on Agent {
+    id name description planner role enabled
+  }
+`);
 
-export const CHAT_AGENTS = /* GraphQL */ `
+export const CHAT_AGENTS = graphql(`
   query ChatAgents($org: String!, $project: String!) {
-    agents(org: $org) { ${AGENT_FIELDS} }
+    agents(org: $org) { ...AgentFields }
     org(slug: $org) {
       id
       agentManage: viewerCan(operation: "agent.manage")
@@ -532,21 +634,21 @@ export const CHAT_AGENTS = /* GraphQL */ `
     }
     project(org: $org, slug: $project) {
       id
-      chatSettings { strategy strategyLabel consensus agents { ${AGENT_FIELDS} } }
+      chatSettings { strategy strategyLabel consensus agents { ...AgentFields } }
     }
   }
-`;
+`);
 
-export const CREATE_AGENT = /* GraphQL */ `
-  mutation CreateAgent($input: CreateAgentInput!) { createAgent(input: $input) { ${AGENT_FIELDS} } }
-`;
+export const CREATE_AGENT = graphql(`
+  mutation CreateAgent($input: CreateAgentInput!) { createAgent(input: $input) { ...AgentFields } }
+`);
 
-export const UPDATE_AGENT = /* GraphQL */ `
-  mutation UpdateAgent($input: UpdateAgentInput!) { updateAgent(input: $input) { ${AGENT_FIELDS} } }
-`;
+export const UPDATE_AGENT = graphql(`
+  mutation UpdateAgent($input: UpdateAgentInput!) { updateAgent(input: $input) { ...AgentFields } }
+`);
 
-export const SET_PROJECT_AGENTS = /* GraphQL */ `
+export const SET_PROJECT_AGENTS = graphql(`
   mutation SetProjectAgents($input: SetProjectAgentsInput!) {
-    setProjectAgents(input: $input) { strategy strategyLabel consensus agents { ${AGENT_FIELDS} } }
+    setProjectAgents(input: $input) { strategy strategyLabel consensus agents { ...AgentFields } }
   }
-`;
+`);

@@ -18,6 +18,8 @@ describe('problemOf', () => {
     expect(p.code).toBe('VALIDATION');
     expect(p.message).toBe('policy documents are invalid');
     expect(p.diagnostics[0]!.line).toBe(3);
+    // The extension words severities as stored; the app reads them as the schema's enum.
+    expect(p.diagnostics[0]!.severity).toBe('ERROR');
   });
 
   it('passes on retryAfterSeconds and recognises expired sessions', () => {

@@ -2,7 +2,7 @@
 // stable `extensions.code`, and any policy diagnostics attached to a VALIDATION error.
 
 import type { CombinedError } from 'urql';
-import type { PolicyDiagnostic } from './types';
+import type { PolicyDiagnostic, Severity } from './types';
 
 export interface Problem {
   code: string;
@@ -17,6 +17,20 @@ const FRIENDLY: Record<string, string> = {
   NOT_FOUND: 'Not found, or not visible to you.',
 };
 
+/**
+ * The diagnostics of a VALIDATION error. The extension is plain JSON, not a schema type: its
+ * severities are the stored words (`error`, `warning`, `info`), read here as the schema's enum.
+ */
+function diagnosticsOf(value: unknown): PolicyDiagnostic[] {
+  if (!Array.isArray(value)) return [];
+  return (value as (Omit<PolicyDiagnostic, 'severity'> & { severity: string })[]).map((d) => ({ ...d, severity: severityOf(d.severity) }));
+}
+
+function severityOf(word: string): Severity {
+  const upper = word.toUpperCase();
+  return upper === 'WARNING' || upper === 'INFO' ? upper : 'ERROR';
+}
+
 export function problemOf(error: CombinedError | undefined | null): Problem | null {
   if (!error) return null;
   if (error.networkError && error.graphQLErrors.length === 0) {
@@ -25,7 +39,7 @@ export function problemOf(error: CombinedError | undefined | null): Problem | nu
   const first = error.graphQLErrors[0];
   const ext = (first?.extensions ?? {}) as Record<string, unknown>;
   const code = typeof ext.code === 'string' ? ext.code : 'ERROR';
-  const diagnostics = Array.isArray(ext.diagnostics) ? (ext.diagnostics as PolicyDiagnostic[]) : [];
+  const diagnostics = diagnosticsOf(ext.diagnostics);
   const message = first?.message || FRIENDLY[code] || error.message;
   const problem: Problem = { code, message, diagnostics };
   if (typeof ext.retryAfterSeconds === 'number') problem.retryAfterSeconds = ext.retryAfterSeconds;

@@ -8,9 +8,9 @@ describe('ApprovalStages', () => {
   it('marks satisfied stages and the one waiting now', () => {
     render(
       <ApprovalStages
-        status="pending_approval"
+        status="PENDING_APPROVAL"
         stages={[
-          { index: 0, name: 'sre-leads', groups: ['sre-leads'], count: 1, satisfied: true, approvals: [{ approver: 'carol@demo.test', decision: 'approve', comment: 'lgtm', createdAt: '2026-11-24T09:00:00Z' }] },
+          { index: 0, name: 'sre-leads', groups: ['sre-leads'], count: 1, satisfied: true, approvals: [{ approver: 'carol@demo.test', decision: 'APPROVE', comment: 'lgtm', createdAt: '2026-11-24T09:00:00Z' }] },
           { index: 1, name: 'change-board', groups: ['change-board', 'cto-office'], count: 1, satisfied: false, approvals: [] },
         ]}
       />,
@@ -22,7 +22,7 @@ describe('ApprovalStages', () => {
   });
 
   it('says when no approval is needed', () => {
-    render(<ApprovalStages stages={[]} status="approved" />);
+    render(<ApprovalStages stages={[]} status="APPROVED" />);
     expect(screen.getByText('This plan needs no approval.')).toBeTruthy();
   });
 });

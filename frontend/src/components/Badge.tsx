@@ -1,7 +1,9 @@
 // Status, verdict and risk badges. The word is always shown: colour only reinforces it.
 
 import type { ReactNode } from 'react';
-import { statusLabel, statusTone, verdictLabel, verdictTone, type Tone } from '../lib/plans';
+import type { PlanStatus, Risk, Verdict } from '../api/types';
+import { humanize } from '../lib/format';
+import { statusTone, verdictLabel, verdictTone, type Tone } from '../lib/plans';
 
 export function Badge({ tone, children, title }: { tone: Tone; children: ReactNode; title?: string }) {
   return (
@@ -11,7 +13,7 @@ export function Badge({ tone, children, title }: { tone: Tone; children: ReactNo
   );
 }
 
-export function VerdictBadge({ verdict, prefix }: { verdict: string; prefix?: string }) {
+export function VerdictBadge({ verdict, prefix }: { verdict: Verdict; prefix?: string }) {
   return (
     <Badge tone={verdictTone(verdict)} title="Policy verdict">
       {prefix ? `${prefix}: ${verdictLabel(verdict).toLowerCase()}` : verdictLabel(verdict)}
@@ -19,19 +21,19 @@ export function VerdictBadge({ verdict, prefix }: { verdict: string; prefix?: st
   );
 }
 
-export function StatusBadge({ status }: { status: string }) {
+export function StatusBadge({ status }: { status: PlanStatus }) {
   return (
     <Badge tone={statusTone(status)} title="Status">
-      {statusLabel(status)}
+      {humanize(status)}
     </Badge>
   );
 }
 
-export function RiskBadge({ risk }: { risk: string }) {
-  const tone: Tone = risk === 'high' || risk === 'critical' ? 'bad' : risk === 'medium' ? 'warn' : 'neutral';
+export function RiskBadge({ risk }: { risk: Risk }) {
+  const tone: Tone = risk === 'HIGH' || risk === 'CRITICAL' ? 'bad' : risk === 'MEDIUM' ? 'warn' : 'neutral';
   return (
     <Badge tone={tone} title="Risk">
-      {risk} risk
+      {humanize(risk)} risk
     </Badge>
   );
 }

@@ -6,7 +6,8 @@ import { useEffect, useId, useMemo, useRef, useState, type FormEvent } from 'rea
 import { useMutation } from 'urql';
 import { PROPOSE_PLAN, SIMULATE_PLAN } from '../api/documents';
 import { problemOf, type Problem } from '../api/errors';
-import type { ActionInfo, PlanPreview, PlanStep, TemplateInfo } from '../api/types';
+import type { SimulatePlanMutation } from '../api/generated/graphql';
+import type { ActionInfo, TemplateInfo } from '../api/types';
 import {
   actionFields,
   buildParams,
@@ -17,7 +18,7 @@ import {
   toggleMode,
   type DraftStep,
 } from '../lib/composer';
-import { formatCost } from '../lib/format';
+import { formatCost, humanize } from '../lib/format';
 import { ParamsForm, type ParamsState } from './ParamsForm';
 import { PlanPreviewCard } from './PlanPreviewCard';
 import { ProblemNote } from './ProblemNote';
@@ -30,11 +31,7 @@ interface Props {
   onProposed: (planId: string) => void;
 }
 
-interface Simulation {
-  planHash: string;
-  steps: PlanStep[];
-  preview: PlanPreview;
-}
+type Simulation = SimulatePlanMutation['simulatePlan'];
 
 const PREVIEW_DELAY_MS = 350;
 
@@ -53,8 +50,8 @@ export function PlanComposer({ org, project, actions, templates, onProposed }: P
   const [simulation, setSimulation] = useState<Simulation | null>(null);
   const [simProblem, setSimProblem] = useState<Problem | null>(null);
   const [proposeProblem, setProposeProblem] = useState<Problem | null>(null);
-  const [, simulate] = useMutation<{ simulatePlan: Simulation }>(SIMULATE_PLAN);
-  const [proposing, propose] = useMutation<{ proposePlan: { id: string } }>(PROPOSE_PLAN);
+  const [, simulate] = useMutation(SIMULATE_PLAN);
+  const [proposing, propose] = useMutation(PROPOSE_PLAN);
 
   const tFields = useMemo(() => templateFields(templates, template), [templates, template]);
   const templateBuilt = buildParams(tFields, templateArgs);
@@ -161,7 +158,7 @@ export function PlanComposer({ org, project, actions, templates, onProposed }: P
                   </select>
                   {info && (
                     <span className="hint">
-                      {info.description} · {info.risk} risk · cost {info.cost}
+                      {info.description} · {humanize(info.risk)} risk · cost {info.cost}
                       {info.aliases.length > 0 && <> · say “{info.aliases[0]}”</>}
                     </span>
                   )}

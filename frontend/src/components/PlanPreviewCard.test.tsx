@@ -10,7 +10,7 @@ const steps: PlanStep[] = [{ id: 'step-1', action: 'deploy.web', params: { servi
 const denied: PlanPreview = {
   verdict: 'DENIED',
   cost: 2,
-  risk: 'medium',
+  risk: 'MEDIUM',
   reasonCodes: ['POLICY_DENIED'],
   policyVersion: 'org@1',
   approvals: [],
@@ -23,16 +23,17 @@ const denied: PlanPreview = {
       action: 'deploy.web',
       verdict: 'DENIED',
       cost: 2,
-      risk: 'medium',
+      risk: 'MEDIUM',
       approvals: [],
       checks: [
-        { name: 'rbac', verdict: 'ALLOWED', code: 'OK', message: 'may invoke', rule: null },
+        { name: 'rbac', verdict: 'ALLOWED', code: 'OK', message: 'may invoke', rule: null, retryAt: null },
         {
           name: 'policy',
           verdict: 'DENIED',
           code: 'POLICY_DENIED',
           message: 'The project is frozen (state.freeze)',
-          rule: { policy: 'demo-baseline', rule: 'change-freeze', level: 'org', version: '1', file: 'policies/examples/org.yaml', line: 18 },
+          rule: { policy: 'demo-baseline', rule: 'change-freeze', level: 'ORG', version: '1', file: 'policies/examples/org.yaml', line: 18 },
+          retryAt: null,
         },
       ],
       stateDiff: [{ path: 'deployments.web-prod', before: null, after: { version: 1 } }],
@@ -84,7 +85,7 @@ describe('PlanPreviewCard', () => {
         { name: 'sre-leads', groups: ['sre-leads'], count: 1, rule: 'demo-baseline/prod-deploys-need-approval' },
         { name: 'change-board', groups: ['change-board', 'cto-office'], count: 1, rule: 'demo-baseline/prod-deploys-need-approval' },
       ],
-      steps: [{ ...denied.steps[0]!, verdict: 'NEEDS_APPROVAL', checks: [{ name: 'approval', verdict: 'NEEDS_APPROVAL', code: 'APPROVAL_REQUIRED', message: 'needs approval', rule: null }] }],
+      steps: [{ ...denied.steps[0]!, verdict: 'NEEDS_APPROVAL', checks: [{ name: 'approval', verdict: 'NEEDS_APPROVAL', code: 'APPROVAL_REQUIRED', message: 'needs approval', rule: null, retryAt: null }] }],
     };
     render(<PlanPreviewCard title="Deploy" preview={pending} steps={steps} />);
     const stages = screen.getByRole('region', { name: 'Approvals needed' });

@@ -4,7 +4,7 @@
 
 import type { ReactNode } from 'react';
 import type { DecisionCheck, PlanPreview, PlanStep } from '../api/types';
-import { formatCost, formatTime, shortHash } from '../lib/format';
+import { formatCost, formatTime, humanize, shortHash } from '../lib/format';
 import { RiskBadge, VerdictBadge } from './Badge';
 import { JsonInline } from './JsonView';
 
@@ -30,7 +30,7 @@ function RuleRef({ check }: { check: DecisionCheck }) {
   if (!check.rule) return <span className="muted">—</span>;
   const r = check.rule;
   return (
-    <span title={`${r.level} policy ${r.policy}, version ${r.version}`}>
+    <span title={`${humanize(r.level)} policy ${r.policy}, version ${r.version}`}>
       {r.rule} <span className="muted">({r.file}:{r.line})</span>
     </span>
   );

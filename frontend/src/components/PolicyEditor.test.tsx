@@ -7,7 +7,7 @@ import type { PolicyDiagnostic } from '../api/types';
 import { PolicyEditor, type PolicyEditorHandle } from './PolicyEditor';
 
 const text = 'apiVersion: praetor.dev/v1\nkind: Policy\nspec:\n  rules:\n    - name: x\n';
-const diag: PolicyDiagnostic = { code: 'PV006', severity: 'error', message: 'unknown field', file: 'org.yaml', line: 4, column: 3, path: 'spec.rules' };
+const diag: PolicyDiagnostic = { code: 'PV006', severity: 'ERROR', message: 'unknown field', file: 'org.yaml', line: 4, column: 3, path: 'spec.rules' };
 
 describe('PolicyEditor', () => {
   it('marks the lines that carry diagnostics of its file only', () => {

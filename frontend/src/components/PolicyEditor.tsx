@@ -61,7 +61,7 @@ export const PolicyEditor = forwardRef<PolicyEditorHandle, Props>(function Polic
         {lines.map((n) => {
           const list = marks.get(n);
           return (
-            <div key={n} className={list ? `gutter-line mark-${worstSeverity(list)}` : 'gutter-line'} title={list?.map((d) => `${d.code}: ${d.message}`).join('\n')}>
+            <div key={n} className={list ? `gutter-line mark-${worstSeverity(list).toLowerCase()}` : 'gutter-line'} title={list?.map((d) => `${d.code}: ${d.message}`).join('\n')}>
               {list ? '●' : ''}
               {n}
             </div>
@@ -72,7 +72,7 @@ export const PolicyEditor = forwardRef<PolicyEditorHandle, Props>(function Polic
         <div className="editor-layer" ref={layer} aria-hidden="true">
           {lines.map((n) => {
             const list = marks.get(n);
-            return <div key={n} className={list ? `layer-line line-${worstSeverity(list)}` : 'layer-line'} data-line={n} />;
+            return <div key={n} className={list ? `layer-line line-${worstSeverity(list).toLowerCase()}` : 'layer-line'} data-line={n} />;
           })}
         </div>
         <textarea

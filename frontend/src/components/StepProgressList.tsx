@@ -1,25 +1,26 @@
 // Live step progress of a plan: each step's status, attempts, output or error. The list is a
 // polite live region so screen readers hear steps finish.
 
-import type { PlanStep, StepProgress } from '../api/types';
-import { statusTone } from '../lib/plans';
+import type { PlanStep } from '../api/types';
+import { humanize } from '../lib/format';
+import { stepTone, type StepRow } from '../lib/plans';
 import { Badge } from './Badge';
 import { JsonInline } from './JsonView';
 
-export function StepProgressList({ steps, progress }: { steps: PlanStep[]; progress: StepProgress[] }) {
+export function StepProgressList({ steps, progress }: { steps: PlanStep[]; progress: StepRow[] }) {
   const byId = new Map(progress.map((p) => [p.id, p]));
   return (
     <ol className="progress-list" aria-live="polite" aria-label="Step progress">
       {steps.map((s, i) => {
         const p = byId.get(s.id);
-        const status = p?.status ?? 'pending';
+        const status = p?.status ?? 'PENDING';
         return (
-          <li key={s.id} className={`progress-item status-${status}`} data-testid={`progress-${s.id}`}>
-            <span className={`progress-dot tone-${statusTone(status)}`} aria-hidden="true" />
+          <li key={s.id} className={`progress-item status-${status.toLowerCase()}`} data-testid={`progress-${s.id}`}>
+            <span className={`progress-dot tone-${stepTone(status)}`} aria-hidden="true" />
             <span className="step-index">{i + 1}</span>
             <code>{s.action}</code>
             <span className="muted">{s.id}</span>
-            <Badge tone={statusTone(status)}>{status}</Badge>
+            <Badge tone={stepTone(status)}>{humanize(status)}</Badge>
             {p && p.attempts > 1 && <span className="muted">{p.attempts} attempts</span>}
             {p?.error && <span className="error-text">{p.error}</span>}
             {p?.output !== undefined && p?.output !== null && (

@@ -3,7 +3,7 @@
 // arbitration's choice, and the order the transcript shows things in.
 
 import { describe, expect, it } from 'vitest';
-import type { ChatEvent, ChatProposal } from '../api/types';
+import type { ChatEvent, ChatProposal, PlanStatus } from '../api/types';
 import {
   applyChatEvents,
   awaitingReply,
@@ -22,6 +22,7 @@ function ev(seq: number, kind: ChatEvent['kind'], extra: Partial<ChatEvent> = {}
     seq,
     kind,
     ephemeral: kind === 'TEXT_DELTA',
+    fromStart: false,
     createdAt: '2026-11-24T10:00:00Z',
     role: null,
     text: null,
@@ -51,20 +52,20 @@ const user = (seq: number, text: string) => ev(seq, 'USER_MESSAGE', { role: 'USE
 const delta = (after: number, agent: string, text: string) => ev(after, 'TEXT_DELTA', { role: 'ASSISTANT', agent, text });
 const answer = (seq: number, inReplyTo: number, text: string, extra: Partial<ChatEvent> = {}) =>
   ev(seq, 'MESSAGE_COMPLETED', { role: 'ASSISTANT', text, inReplyTo, ...extra });
-const proposed = (seq: number, planId: string, status = 'pending_approval') =>
+const proposed = (seq: number, planId: string, status: PlanStatus = 'PENDING_APPROVAL') =>
   ev(seq, 'PLAN_PROPOSED', {
     planId,
     status,
-    verdict: status === 'pending_approval' ? 'needs_approval' : 'allowed',
+    verdict: status === 'PENDING_APPROVAL' ? 'NEEDS_APPROVAL' : 'ALLOWED',
     planHash: `hash-${planId}`,
     steps: [{ id: 'step-1', action: 'deploy.web', params: { service: 'web' }, when: null, onFailure: 'stop' }],
     proposer: [
-      { kind: 'user', id: 'usr_1', name: 'bob@demo.test' },
-      { kind: 'agent', id: 'builtin', name: 'alias' },
+      { kind: 'USER', id: 'usr_1', name: 'bob@demo.test' },
+      { kind: 'AGENT', id: 'builtin', name: 'alias' },
     ],
   });
 const stepEvent = (seq: number, planId: string, status: string, attempt = 1, error: string | null = null) =>
-  ev(seq, 'STEP_PROGRESS', { planId, status, step: { index: 0, stepId: 'step-1', action: 'deploy.web', status, attempt, error } });
+  ev(seq, 'STEP_PROGRESS', { planId, step: { index: 0, stepId: 'step-1', action: 'deploy.web', status, attempt, output: null, error } });
 
 function proposal(id: string, agent: string, extra: Partial<ChatProposal> = {}): ChatProposal {
   return {
@@ -74,9 +75,9 @@ function proposal(id: string, agent: string, extra: Partial<ChatProposal> = {}):
     eligible: true,
     chosen: false,
     support: 1,
-    verdict: 'allowed',
+    verdict: 'ALLOWED',
     cost: 1,
-    risk: 'low',
+    risk: 'LOW',
     approvalsNeeded: 0,
     blastRadius: { stateKeys: 1, externalCalls: 0 },
     summary: null,
@@ -151,21 +152,21 @@ describe('foldPlans', () => {
       proposed(2, 'pln_1'),
       ev(3, 'APPROVAL_REQUESTED', { planId: 'pln_1', approval: { stage: 0, name: 'sre-leads', groups: ['sre-leads'], count: 1 } }),
       answer(4, 1, 'Proposed plan pln_1', { planId: 'pln_1' }),
-      ev(5, 'PLAN_STATUS', { planId: 'pln_1', status: 'approved', detail: 'alice@demo.test approved stage 2' }),
-      ev(6, 'PLAN_STATUS', { planId: 'pln_1', status: 'running', detail: 'started' }),
+      ev(5, 'PLAN_STATUS', { planId: 'pln_1', status: 'APPROVED', detail: 'alice@demo.test approved stage 2' }),
+      ev(6, 'PLAN_STATUS', { planId: 'pln_1', status: 'RUNNING', detail: 'started' }),
       stepEvent(7, 'pln_1', 'running'),
       stepEvent(8, 'pln_1', 'retrying', 1, 'timeout'),
       stepEvent(9, 'pln_1', 'succeeded', 2),
-      ev(10, 'PLAN_FINISHED', { planId: 'pln_1', status: 'succeeded' }),
+      ev(10, 'PLAN_FINISHED', { planId: 'pln_1', status: 'SUCCEEDED' }),
     ];
     const plan = foldPlans(events).get('pln_1')!;
-    expect(plan.status).toBe('succeeded');
+    expect(plan.status).toBe('SUCCEEDED');
     expect(plan.planHash).toBe('hash-pln_1');
     expect(plan.progress).toEqual([{ id: 'step-1', status: 'succeeded', attempts: 2, output: null, error: null }]);
-    expect(plan.finished).toEqual({ status: 'succeeded', detail: null });
+    expect(plan.finished).toEqual({ status: 'SUCCEEDED', detail: null });
     expect(plan.lastSeq).toBe(10);
     // Before the run, the status is the one the last status event gave.
-    expect(foldPlans(events.slice(0, 5)).get('pln_1')!.status).toBe('approved');
+    expect(foldPlans(events.slice(0, 5)).get('pln_1')!.status).toBe('APPROVED');
   });
 });
 
@@ -191,7 +192,7 @@ describe('chosenProposal', () => {
     // A plan proposed by another ranking's choice says nothing about this one.
     events.push(answer(4, 3, 'Proposed plan pln_1 (gpt)', { agent: 'gpt', planId: 'pln_1', proposalId: 'cpr_other' }));
     expect(chosenProposal(ranking, events)).toBeNull();
-    events.push(proposed(5, 'pln_2', 'approved'), answer(6, 2, 'Proposed plan pln_2 (gpt)', { agent: 'gpt', planId: 'pln_2', proposalId: 'cpr_g' }));
+    events.push(proposed(5, 'pln_2', 'APPROVED'), answer(6, 2, 'Proposed plan pln_2 (gpt)', { agent: 'gpt', planId: 'pln_2', proposalId: 'cpr_g' }));
     expect(chosenProposal(ranking, events)).toBe('cpr_g');
   });
 });
@@ -203,12 +204,12 @@ describe('transcript', () => {
       proposed(2, 'pln_1'),
       ev(3, 'APPROVAL_REQUESTED', { planId: 'pln_1', approval: { stage: 0, name: 'sre-leads', groups: ['sre-leads'], count: 1 } }),
       answer(4, 1, 'Proposed plan pln_1', { planId: 'pln_1' }),
-      ev(5, 'PLAN_STATUS', { planId: 'pln_1', status: 'pending_approval', detail: 'carol@demo.test approved stage 1' }),
-      ev(6, 'PLAN_STATUS', { planId: 'pln_1', status: 'approved', detail: 'approval stage 2 is complete' }),
+      ev(5, 'PLAN_STATUS', { planId: 'pln_1', status: 'PENDING_APPROVAL', detail: 'carol@demo.test approved stage 1' }),
+      ev(6, 'PLAN_STATUS', { planId: 'pln_1', status: 'APPROVED', detail: 'approval stage 2 is complete' }),
       user(7, 'run it'),
       answer(8, 7, 'Queued plan pln_1'),
       stepEvent(9, 'pln_1', 'succeeded'),
-      ev(10, 'PLAN_FINISHED', { planId: 'pln_1', status: 'succeeded' }),
+      ev(10, 'PLAN_FINISHED', { planId: 'pln_1', status: 'SUCCEEDED' }),
     ];
     expect(transcript(events).map((i) => (i.type === 'activity' ? `activity:${i.events.map((e) => e.seq).join(',')}` : i.key))).toEqual([
       'm1',
@@ -222,7 +223,7 @@ describe('transcript', () => {
   });
 
   it('shows a card at once when its answer has not arrived yet', () => {
-    const items = transcript([user(1, 'deploy web'), proposed(2, 'pln_1', 'approved')]);
+    const items = transcript([user(1, 'deploy web'), proposed(2, 'pln_1', 'APPROVED')]);
     expect(items.map((i) => i.key)).toEqual(['m1', 'ppln_1']);
   });
 
@@ -237,7 +238,7 @@ describe('transcript', () => {
 
 describe('describeActivity', () => {
   it('words plan activity for the conversation', () => {
-    expect(describeActivity(ev(5, 'PLAN_STATUS', { status: 'pending_approval', detail: 'carol@demo.test approved stage 1: lgtm' }), 'deploy.web')).toEqual({
+    expect(describeActivity(ev(5, 'PLAN_STATUS', { status: 'PENDING_APPROVAL', detail: 'carol@demo.test approved stage 1: lgtm' }), 'deploy.web')).toEqual({
       text: 'deploy.web: carol@demo.test approved stage 1: lgtm',
       tone: 'info',
     });
@@ -245,7 +246,7 @@ describe('describeActivity', () => {
       text: 'deploy.web: step 1 deploy.web failed (attempt 3) — timeout',
       tone: 'bad',
     });
-    expect(describeActivity(ev(7, 'PLAN_FINISHED', { status: 'succeeded' }))).toEqual({ text: 'plan succeeded', tone: 'ok' });
+    expect(describeActivity(ev(7, 'PLAN_FINISHED', { status: 'SUCCEEDED' }))).toEqual({ text: 'plan succeeded', tone: 'ok' });
     expect(describeActivity(ev(8, 'APPROVAL_REQUESTED', { approval: { stage: 1, name: 'change-board', groups: ['change-board', 'cto-office'], count: 1 } })).text).toBe(
       'waiting for change-board: 1 of change-board or cto-office',
     );

@@ -3,8 +3,9 @@
 // stored answer replaces it) and the views derived from it: the transcript, each plan's state
 // folded from its events, the arbitration's choice, whether an answer is still coming.
 
-import type { Actor, ChatArbitration, ChatEvent, ChatStepProgress, Json, PlanPreview, PlanStep, StepProgress } from '../api/types';
-import { statusLabel, type Tone } from './plans';
+import type { Actor, ChatArbitration, ChatEvent, ChatStepProgress, Json, PlanPreview, PlanStatus, PlanStep, Verdict } from '../api/types';
+import { humanize } from './format';
+import type { StepRow, Tone } from './plans';
 
 /** A reply being streamed by one agent (TEXT_DELTA events, never stored). */
 export interface Stream {
@@ -87,21 +88,21 @@ export interface ChatPlanView {
   planId: string;
   /** The PLAN_PROPOSED event's seq. */
   seq: number;
-  status: string;
-  verdict: string;
+  status: PlanStatus;
+  verdict: Verdict | null;
   planHash: string;
   preview: PlanPreview | null;
   steps: PlanStep[];
   proposer: Actor[];
-  /** Step progress in the shape the plan page's progress list shows. */
-  progress: StepProgress[];
+  /** Step progress in the shape the plan page's progress list shows (with the chat's status words). */
+  progress: StepRow[];
   /** The seq of the latest event about this plan (changes when something happened to it). */
   lastSeq: number;
   /** How it ended, once it has. */
-  finished: { status: string; detail: string | null } | null;
+  finished: { status: PlanStatus; detail: string | null } | null;
 }
 
-function progressOf(step: ChatStepProgress): StepProgress {
+function progressOf(step: ChatStepProgress): StepRow {
   return { id: step.stepId, status: step.status, attempts: step.attempt ?? 1, output: step.output ?? null, error: step.error };
 }
 
@@ -115,8 +116,8 @@ export function foldPlans(events: ChatEvent[]): Map<string, ChatPlanView> {
       p = {
         planId: e.planId,
         seq: e.seq,
-        status: e.status ?? 'proposed',
-        verdict: e.verdict ?? e.preview?.verdict ?? '',
+        status: e.status ?? 'PROPOSED',
+        verdict: e.verdict ?? e.preview?.verdict ?? null,
         planHash: e.planHash ?? '',
         preview: e.preview,
         steps: e.steps ?? [],
@@ -224,25 +225,25 @@ export function describeActivity(e: ChatEvent, planLabel?: string): { text: stri
   const prefix = planLabel ? `${planLabel}: ` : '';
   switch (e.kind) {
     case 'PLAN_STATUS':
-      return { text: prefix + (e.detail || statusLabel(e.status ?? '')), tone: e.status === 'approved' ? 'ok' : 'info' };
+      return { text: prefix + (e.detail || humanize(e.status ?? '')), tone: e.status === 'APPROVED' ? 'ok' : 'info' };
     case 'STEP_PROGRESS': {
       const s = e.step;
       if (!s) return { text: `${prefix}step progress`, tone: 'neutral' };
       const attempt = s.attempt && s.attempt > 1 ? ` (attempt ${s.attempt})` : '';
       const error = s.error ? ` — ${s.error}` : '';
       const tone: Tone = s.status === 'succeeded' ? 'ok' : s.status === 'failed' || s.status === 'compensation_failed' ? 'bad' : s.status === 'running' ? 'info' : 'warn';
-      return { text: `${prefix}step ${s.index + 1} ${s.action} ${statusLabel(s.status)}${attempt}${error}`, tone };
+      return { text: `${prefix}step ${s.index + 1} ${s.action} ${humanize(s.status)}${attempt}${error}`, tone };
     }
     case 'PLAN_FINISHED': {
-      const ok = e.status === 'succeeded';
-      return { text: `${prefix}plan ${statusLabel(e.status ?? 'finished')}${e.detail ? ` — ${e.detail}` : ''}`, tone: ok ? 'ok' : 'bad' };
+      const ok = e.status === 'SUCCEEDED';
+      return { text: `${prefix}plan ${humanize(e.status ?? 'finished')}${e.detail ? ` — ${e.detail}` : ''}`, tone: ok ? 'ok' : 'bad' };
     }
     case 'APPROVAL_REQUESTED': {
       const a = e.approval;
       return { text: a ? `${prefix}waiting for ${a.name}: ${a.count} of ${a.groups.join(' or ')}` : `${prefix}approval requested`, tone: 'warn' };
     }
     default:
-      return { text: prefix + e.kind.toLowerCase().replace(/_/g, ' '), tone: 'neutral' };
+      return { text: prefix + humanize(e.kind), tone: 'neutral' };
   }
 }
 

@@ -8,13 +8,13 @@ const actions: ActionInfo[] = [
   {
     name: 'deploy.web',
     description: 'Deploy',
-    risk: 'medium',
+    risk: 'MEDIUM',
     cost: '2',
     aliases: [],
     builtin: false,
     params: { type: 'object', required: ['service'], properties: { service: { type: 'string' }, env: { type: 'string', enum: ['staging', 'prod'], default: 'staging' } } },
   },
-  { name: 'chat.post', description: 'Post', risk: 'low', cost: '0', aliases: [], builtin: true, params: {} },
+  { name: 'chat.post', description: 'Post', risk: 'LOW', cost: '0', aliases: [], builtin: true, params: {} },
 ];
 
 describe('composer drafts', () => {

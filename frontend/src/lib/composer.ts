@@ -1,6 +1,7 @@
 // The plan composer's draft: steps (an action and its typed parameters) or a runbook template
 // with arguments, turned into the StepInput list `simulatePlan` / `proposePlan` take.
 
+import type { StepInput } from '../api/generated/graphql';
 import type { ActionInfo, Json, TemplateInfo } from '../api/types';
 import type { ParamsState } from '../components/ParamsForm';
 import { fieldsOf, initialValues, parseParamsJson, toParams, type Field } from './schemaForm';
@@ -9,11 +10,6 @@ export interface DraftStep {
   key: number;
   action: string;
   params: ParamsState;
-}
-
-export interface StepInput {
-  action: string;
-  params: Record<string, Json>;
 }
 
 export interface Built {

@@ -1,10 +1,10 @@
 // Tests of placing policy diagnostics on lines.
 
 import { describe, expect, it } from 'vitest';
-import type { PolicyDiagnostic } from '../api/types';
+import type { PolicyDiagnostic, Severity } from '../api/types';
 import { byLine, countBySeverity, lineOffset, worstSeverity } from './diagnostics';
 
-const d = (file: string, line: number, severity: string, code = 'PV001'): PolicyDiagnostic => ({
+const d = (file: string, line: number, severity: Severity, code = 'PV001'): PolicyDiagnostic => ({
   code,
   severity,
   message: `${severity} at ${line}`,
@@ -16,16 +16,16 @@ const d = (file: string, line: number, severity: string, code = 'PV001'): Policy
 
 describe('byLine', () => {
   it('groups one file by line with the worst first', () => {
-    const list = [d('a.yaml', 3, 'warning'), d('a.yaml', 3, 'error'), d('b.yaml', 3, 'error'), d('a.yaml', 9, 'info')];
+    const list = [d('a.yaml', 3, 'WARNING'), d('a.yaml', 3, 'ERROR'), d('b.yaml', 3, 'ERROR'), d('a.yaml', 9, 'INFO')];
     const map = byLine(list, 'a.yaml');
     expect([...map.keys()].sort()).toEqual([3, 9]);
-    expect(map.get(3)!.map((x) => x.severity)).toEqual(['error', 'warning']);
-    expect(worstSeverity(map.get(3)!)).toBe('error');
-    expect(worstSeverity(map.get(9)!)).toBe('info');
+    expect(map.get(3)!.map((x) => x.severity)).toEqual(['ERROR', 'WARNING']);
+    expect(worstSeverity(map.get(3)!)).toBe('ERROR');
+    expect(worstSeverity(map.get(9)!)).toBe('INFO');
   });
 
   it('counts by severity', () => {
-    expect(countBySeverity([d('a', 1, 'error'), d('a', 2, 'warning'), d('a', 2, 'warning'), d('a', 5, 'info')])).toEqual({
+    expect(countBySeverity([d('a', 1, 'ERROR'), d('a', 2, 'WARNING'), d('a', 2, 'WARNING'), d('a', 5, 'INFO')])).toEqual({
       errors: 1,
       warnings: 2,
       infos: 1,

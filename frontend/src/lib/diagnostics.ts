@@ -1,12 +1,12 @@
 // Policy diagnostics in an editor: which lines of which file carry findings, the worst
 // severity per line, and where a line starts so the caret can jump to it.
 
-import type { PolicyDiagnostic } from '../api/types';
+import type { PolicyDiagnostic, Severity } from '../api/types';
 
-const RANK: Record<string, number> = { error: 3, warning: 2, info: 1 };
+const RANK: Record<Severity, number> = { ERROR: 3, WARNING: 2, INFO: 1 };
 
-export function severityRank(severity: string): number {
-  return RANK[severity] ?? 0;
+export function severityRank(severity: Severity): number {
+  return RANK[severity];
 }
 
 /** Diagnostics of one file, by line (1-based), worst first within a line. */
@@ -23,8 +23,8 @@ export function byLine(diagnostics: PolicyDiagnostic[], file: string): Map<numbe
   return map;
 }
 
-export function worstSeverity(list: PolicyDiagnostic[]): string {
-  return list.reduce((worst, d) => (severityRank(d.severity) > severityRank(worst) ? d.severity : worst), 'info');
+export function worstSeverity(list: PolicyDiagnostic[]): Severity {
+  return list.reduce<Severity>((worst, d) => (severityRank(d.severity) > severityRank(worst) ? d.severity : worst), 'INFO');
 }
 
 /** The character offset where 1-based `line` begins in `text` (the end, past the last line). */
@@ -43,8 +43,8 @@ export function countBySeverity(diagnostics: PolicyDiagnostic[]): { errors: numb
   let warnings = 0;
   let infos = 0;
   for (const d of diagnostics) {
-    if (d.severity === 'error') errors++;
-    else if (d.severity === 'warning') warnings++;
+    if (d.severity === 'ERROR') errors++;
+    else if (d.severity === 'WARNING') warnings++;
     else infos++;
   }
   return { errors, warnings, infos };

@@ -1,17 +1,17 @@
 // Tests of the formatting helpers.
 
 import { describe, expect, it } from 'vitest';
-import { actorChain, compactJson, formatCost, relativeTime, shortHash } from './format';
+import { actorChain, compactJson, formatCost, humanize, policyScope, relativeTime, shortHash } from './format';
 
 describe('format', () => {
   it('names principal chains, outermost (the human) last', () => {
-    expect(actorChain([{ kind: 'user', id: 'u', name: 'bob@demo.test' }])).toBe('bob@demo.test');
+    expect(actorChain([{ kind: 'USER', id: 'u', name: 'bob@demo.test' }])).toBe('bob@demo.test');
     expect(
       actorChain([
-        { kind: 'user', id: 'u', name: 'bob@demo.test' },
-        { kind: 'system', id: 's', name: 'praetor engine' },
+        { kind: 'USER', id: 'u', name: 'bob@demo.test' },
+        { kind: 'SERVICE_ACCOUNT', id: 's', name: 'deploy-bot' },
       ]),
-    ).toBe('praetor engine (system) for bob@demo.test');
+    ).toBe('deploy-bot (service account) for bob@demo.test');
     expect(actorChain([])).toBe('system');
   });
 
@@ -22,6 +22,13 @@ describe('format', () => {
     expect(relativeTime('2026-11-24T11:30:00Z', now)).toBe('30 min ago');
     expect(relativeTime('2026-11-24T15:00:00Z', now)).toBe('in 3 h');
     expect(relativeTime('2026-11-22T12:00:00Z', now)).toBe('2 d ago');
+  });
+
+  it('words schema enum values and stored status words', () => {
+    expect(humanize('PENDING_APPROVAL')).toBe('pending approval');
+    expect(humanize('compensation_failed')).toBe('compensation failed');
+    expect(policyScope({ scope: 'ORG', project: null })).toBe('org');
+    expect(policyScope({ scope: 'PROJECT', project: 'web' })).toBe('web');
   });
 
   it('formats costs, hashes and JSON', () => {

@@ -1,6 +1,6 @@
-// Small formatting helpers shared by every screen: times, costs, hashes, principal chains.
+// Small formatting helpers shared by every screen: times, costs, hashes, principal chains, enum values.
 
-import type { Actor, Json } from '../api/types';
+import type { Actor, Json, Scope } from '../api/types';
 
 export function formatTime(iso: string | null | undefined): string {
   if (!iso) return '—';
@@ -45,7 +45,7 @@ export function shortHash(hash: string | null | undefined, length = 12): string 
 export function actorChain(chain: Actor[]): string {
   if (chain.length === 0) return 'system';
   const [outer, ...rest] = chain;
-  const name = (a: Actor) => (a.kind === 'user' ? a.name : `${a.name} (${a.kind.replace('_', ' ')})`);
+  const name = (a: Actor) => (a.kind === 'USER' ? a.name : `${a.name} (${humanize(a.kind)})`);
   if (rest.length === 0) return name(outer!);
   return `${rest.map(name).reverse().join(' via ')} for ${name(outer!)}`;
 }
@@ -56,6 +56,16 @@ export function compactJson(value: Json | undefined, max = 160): string {
   const text = JSON.stringify(value);
   if (text === undefined) return '';
   return text.length > max ? `${text.slice(0, max - 1)}…` : text;
+}
+
+/** A schema enum value (or a stored status word) in lower-case words: `PENDING_APPROVAL` → "pending approval". */
+export function humanize(value: string): string {
+  return value.toLowerCase().replace(/_/g, ' ');
+}
+
+/** Whose a policy version is, as versions are named (`org@3`, `web@2`): "org" or the project's slug. */
+export function policyScope(v: { scope: Scope; project: string | null }): string {
+  return v.scope === 'ORG' ? 'org' : (v.project ?? 'project');
 }
 
 export function titleCase(text: string): string {

@@ -5,7 +5,6 @@ import { useEffect } from 'react';
 import { Link, useParams } from 'react-router';
 import { useQuery } from 'urql';
 import { APPROVAL_REQUESTS } from '../api/documents';
-import type { ApprovalStageStatus, PlanPreview, PlanStep, PlanSummary } from '../api/types';
 import { ApprovalStages } from '../components/ApprovalStages';
 import { PlanControls } from '../components/PlanControls';
 import { PlanPreviewCard } from '../components/PlanPreviewCard';
@@ -13,19 +12,10 @@ import { Loading, ProblemNote } from '../components/ProblemNote';
 import { actorChain, formatTime, relativeTime } from '../lib/format';
 import { useWorkspace } from '../session';
 
-interface Request extends PlanSummary {
-  planHash: string;
-  expiresAt: string | null;
-  steps: PlanStep[];
-  preview: PlanPreview;
-  approvalStages: ApprovalStageStatus[];
-  canReject: boolean;
-}
-
 export function ApprovalsPage() {
   const { org = '' } = useParams();
   const { activity } = useWorkspace();
-  const [{ data, error, fetching }, refetch] = useQuery<{ approvalRequests: Request[] }>({
+  const [{ data, error, fetching }, refetch] = useQuery({
     query: APPROVAL_REQUESTS,
     variables: { org },
     requestPolicy: 'cache-and-network',

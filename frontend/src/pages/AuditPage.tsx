@@ -5,7 +5,8 @@ import { useEffect, useMemo, useState } from 'react';
 import { Link, useParams, useSearchParams } from 'react-router';
 import { useQuery } from 'urql';
 import { AUDIT_CHAIN, AUDIT_LOG } from '../api/documents';
-import type { AuditChainStatus, AuditEvent, Connection } from '../api/types';
+import type { AuditLogQuery } from '../api/generated/graphql';
+import type { AuditChainStatus, AuditEvent } from '../api/types';
 import { Badge } from '../components/Badge';
 import { JsonBlock } from '../components/JsonView';
 import { Loading, ProblemNote } from '../components/ProblemNote';
@@ -20,12 +21,12 @@ export function AuditPage() {
   const text = search.get('q') ?? '';
   const [pages, setPages] = useState<(string | null)[]>([null]);
   const [kindDraft, setKindDraft] = useState(kind);
-  const [{ data, error, fetching }] = useQuery<{ org: { auditLog: Connection<AuditEvent> } }>({
+  const [{ data, error, fetching }] = useQuery({
     query: AUDIT_LOG,
     variables: { org, kind: kind || null, after: null },
     requestPolicy: 'cache-and-network',
   });
-  const [chain, verify] = useQuery<{ org: { auditChain: AuditChainStatus } }>({
+  const [chain, verify] = useQuery({
     query: AUDIT_CHAIN,
     variables: { org },
     requestPolicy: 'network-only',
@@ -172,7 +173,7 @@ function AuditRow({ event: e, org, projectOf, fresh = false }: { event: AuditEve
 }
 
 function OlderPage(props: { org: string; kind: string; after: string; filter: (e: AuditEvent) => boolean; projectOf: Map<string, string> }) {
-  const [{ data }] = useQuery<{ org: { auditLog: Connection<AuditEvent> } }>({
+  const [{ data }] = useQuery({
     query: AUDIT_LOG,
     variables: { org: props.org, kind: props.kind || null, after: props.after },
   });
@@ -183,11 +184,11 @@ function MoreButton(props: {
   org: string;
   kind: string;
   pages: (string | null)[];
-  firstPage: Connection<AuditEvent> | undefined;
+  firstPage: AuditLogQuery['org']['auditLog'] | undefined;
   onMore: (cursor: string) => void;
 }) {
   const lastAfter = props.pages[props.pages.length - 1] ?? null;
-  const [{ data }] = useQuery<{ org: { auditLog: Connection<AuditEvent> } }>({
+  const [{ data }] = useQuery({
     query: AUDIT_LOG,
     variables: { org: props.org, kind: props.kind || null, after: lastAfter },
     pause: lastAfter === null,

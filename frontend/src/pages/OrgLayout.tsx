@@ -5,8 +5,9 @@ import { useEffect, useMemo } from 'react';
 import { NavLink, Outlet, useLocation, useMatch, useNavigate, useParams } from 'react-router';
 import { useQuery, useSubscription } from 'urql';
 import { APPROVAL_COUNT, AUDIT_EVENTS, KILL_SWITCHES, ORG_RIGHTS } from '../api/documents';
-import type { AuditEvent, KillSwitchInForce } from '../api/types';
+import type { AuditEvent } from '../api/types';
 import { ConnectionBanner, LiveIndicator } from '../components/ConnectionBanner';
+import { humanize } from '../lib/format';
 import { NO_RIGHTS, useSession, WorkspaceContext, type Rights, type Workspace } from '../session';
 import { NotFound } from './Redirects';
 import { rememberedProject, rememberProject } from './projectMemory';
@@ -26,7 +27,7 @@ export function OrgLayout() {
     if (urlProject && projectSlugs.includes(urlProject)) rememberProject(slug, urlProject);
   }, [slug, urlProject, projectSlugs]);
 
-  const [rightsResult] = useQuery<{ org: Rights & { id: string } }>({
+  const [rightsResult] = useQuery({
     query: ORG_RIGHTS,
     variables: { org: slug, project },
     pause: !org,
@@ -35,14 +36,17 @@ export function OrgLayout() {
 
   // One audit stream per org: screens refresh when anything in the org changes. Entries are
   // accumulated here (not just the last one) because a burst can arrive within one render.
-  const [auditStream] = useSubscription<{ auditEvents: AuditEvent }, { count: number; events: AuditEvent[] }>(
+  const [auditStream] = useSubscription(
     { query: AUDIT_EVENTS, variables: { org: slug }, pause: !org || !rights.auditRead },
-    (prev = { count: 0, events: [] }, data) => ({ count: prev.count + 1, events: [...prev.events.slice(-199), data.auditEvents] }),
+    (prev: { count: number; events: AuditEvent[] } = { count: 0, events: [] }, data) => ({
+      count: prev.count + 1,
+      events: [...prev.events.slice(-199), data.auditEvents],
+    }),
   );
   const activity = auditStream.data?.count ?? 0;
   const recentEvents = useMemo(() => auditStream.data?.events ?? [], [auditStream.data]);
 
-  const [inbox, refetchInbox] = useQuery<{ approvalRequests: { id: string }[] }>({
+  const [inbox, refetchInbox] = useQuery({
     query: APPROVAL_COUNT,
     variables: { org: slug },
     pause: !org,
@@ -53,7 +57,7 @@ export function OrgLayout() {
   }, [activity, refetchInbox]);
 
   // A kill switch in force is shown on every screen of the org.
-  const [kill, refetchKill] = useQuery<{ org: { killSwitch: KillSwitchInForce | null }; project?: { killSwitch: KillSwitchInForce | null } }>({
+  const [kill, refetchKill] = useQuery({
     query: KILL_SWITCHES,
     variables: { org: slug, project: project ?? '', withProject: !!project },
     pause: !org,
@@ -158,7 +162,7 @@ export function OrgLayout() {
       <ConnectionBanner />
       {killSwitch && (
         <div className="banner tone-bad" role="alert" data-testid="kill-banner">
-          Kill switch engaged ({killSwitch.scope}) by {killSwitch.engagedBy}: {killSwitch.reason}. No new step starts.
+          Kill switch engaged ({humanize(killSwitch.scope)}) by {killSwitch.engagedBy}: {killSwitch.reason}. No new step starts.
         </div>
       )}
       <main id="main" tabIndex={-1}>

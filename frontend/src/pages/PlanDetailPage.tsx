@@ -6,7 +6,7 @@ import { useEffect, useMemo, useRef, useState } from 'react';
 import { Link, useParams } from 'react-router';
 import { useQuery, useSubscription } from 'urql';
 import { PLAN_DETAIL, PLAN_EVENTS, REPLAY_PLAN } from '../api/documents';
-import type { Plan, PlanEvent, ReplayReport } from '../api/types';
+import type { PlanEvent, PlanStatus } from '../api/types';
 import { ApprovalStages } from '../components/ApprovalStages';
 import { Badge, StatusBadge, VerdictBadge } from '../components/Badge';
 import { EventTimeline } from '../components/EventTimeline';
@@ -18,10 +18,6 @@ import { mergeEvents } from '../lib/events';
 import { actorChain, formatTime, shortHash } from '../lib/format';
 import { isTerminal } from '../lib/plans';
 
-interface PlanUpdate {
-  planEvents: { planId: string; status: string; event: PlanEvent };
-}
-
 export function PlanDetailPage() {
   const { planId = '' } = useParams();
   // A fresh component per plan: the event list and the subscription cursor belong to one plan.
@@ -30,14 +26,14 @@ export function PlanDetailPage() {
 
 function PlanDetail() {
   const { org = '', project = '', planId = '' } = useParams();
-  const [{ data, error, fetching }, refetch] = useQuery<{ plan: Plan; approvalRequests: { id: string }[] }>({
+  const [{ data, error, fetching }, refetch] = useQuery({
     query: PLAN_DETAIL,
     variables: { id: planId, org },
     requestPolicy: 'cache-and-network',
   });
   const plan = data?.plan;
   const [events, setEvents] = useState<PlanEvent[]>([]);
-  const [liveStatus, setLiveStatus] = useState<string | null>(null);
+  const [liveStatus, setLiveStatus] = useState<PlanStatus | null>(null);
 
   useEffect(() => {
     if (plan) setEvents((known) => mergeEvents(known, plan.events.nodes));
@@ -47,7 +43,7 @@ function PlanDetail() {
   const after = useRef<number | null>(null);
   if (plan && after.current === null) after.current = plan.events.nodes.at(-1)?.seq ?? 0;
   const finishedAtLoad = plan ? isTerminal(plan.status) : true;
-  const [stream] = useSubscription<PlanUpdate>({
+  const [stream] = useSubscription({
     query: PLAN_EVENTS,
     variables: { planId, after: after.current ?? 0 },
     pause: !plan || finishedAtLoad,
@@ -66,14 +62,15 @@ function PlanDetail() {
     if (refreshTimer.current) clearTimeout(refreshTimer.current);
   }, []);
 
-  // A finished status read from the server is final whatever the stream last said (a burst of
-  // events may reach the screen as its last-but-one).
-  const status = plan && isTerminal(plan.status) ? plan.status : (liveStatus ?? plan?.status ?? '');
-  const finished = isTerminal(status);
   const eligible = useMemo(() => !!data?.approvalRequests.some((p) => p.id === planId), [data, planId]);
 
   if (error && !plan) return <ProblemNote error={error} title="Cannot load the plan" />;
   if (!plan) return <Loading what="the plan" />;
+
+  // A finished status read from the server is final whatever the stream last said (a burst of
+  // events may reach the screen as its last-but-one).
+  const status = isTerminal(plan.status) ? plan.status : (liveStatus ?? plan.status);
+  const finished = isTerminal(status);
 
   return (
     <div className="page">
@@ -85,7 +82,7 @@ function PlanDetail() {
           <h1>{plan.title}</h1>
           <p className="muted">
             <code>{plan.id}</code> · proposed by {actorChain(plan.proposer)} · {formatTime(plan.createdAt)}
-            {plan.expiresAt && status === 'pending_approval' && <> · approval expires {formatTime(plan.expiresAt)}</>}
+            {plan.expiresAt && status === 'PENDING_APPROVAL' && <> · approval expires {formatTime(plan.expiresAt)}</>}
           </p>
         </div>
         <div className="row" data-testid="plan-status">
@@ -150,7 +147,7 @@ function PlanDetail() {
 }
 
 function ReplayCard({ planId, eventCount }: { planId: string; eventCount: number }) {
-  const [{ data, error, fetching }, replay] = useQuery<{ replayPlan: ReplayReport }>({
+  const [{ data, error, fetching }, replay] = useQuery({
     query: REPLAY_PLAN,
     variables: { id: planId },
     requestPolicy: 'network-only',

@@ -5,28 +5,27 @@ import { useEffect, useState } from 'react';
 import { Link, useNavigate, useParams, useSearchParams } from 'react-router';
 import { useQuery } from 'urql';
 import { PROJECT_ACTIONS, PROJECT_PLANS } from '../api/documents';
-import type { ActionInfo, Connection, PlanSummary, TemplateInfo } from '../api/types';
+import type { PlanStatus } from '../api/types';
 import { StatusBadge, VerdictBadge } from '../components/Badge';
 import { PlanComposer } from '../components/PlanComposer';
 import { Loading, ProblemNote } from '../components/ProblemNote';
-import { actorChain, formatCost, formatTime, relativeTime } from '../lib/format';
+import { actorChain, formatCost, formatTime, humanize, relativeTime } from '../lib/format';
 import { useWorkspace } from '../session';
 
-const STATUSES = ['pending_approval', 'approved', 'queued', 'running', 'succeeded', 'failed', 'rejected', 'cancelled', 'expired'];
+const STATUSES: PlanStatus[] = ['PENDING_APPROVAL', 'APPROVED', 'QUEUED', 'RUNNING', 'SUCCEEDED', 'FAILED', 'REJECTED', 'CANCELLED', 'EXPIRED'];
 
 export function PlansPage() {
   const { org: orgSlug = '', project = '' } = useParams();
   const { rights, activity, org } = useWorkspace();
   const navigate = useNavigate();
   const [search, setSearch] = useSearchParams();
-  const status = search.get('status') ?? '';
+  // The filter is in the URL in lower case (`?status=pending_approval`).
+  const status = STATUSES.find((s) => s.toLowerCase() === search.get('status')) ?? null;
   const composing = search.get('new') === '1';
   const [after, setAfter] = useState<string | null>(null);
-  const [{ data, error, fetching }, refetch] = useQuery<{
-    project: { id: string; name: string; plans: Connection<PlanSummary> };
-  }>({
+  const [{ data, error, fetching }, refetch] = useQuery({
     query: PROJECT_PLANS,
-    variables: { org: orgSlug, project, status: status || null, after },
+    variables: { org: orgSlug, project, status, after },
     requestPolicy: 'cache-and-network',
   });
   useEffect(() => {
@@ -63,15 +62,15 @@ export function PlansPage() {
       <section className="card" aria-labelledby="plan-list-title">
         <div className="card-header">
           <h2 id="plan-list-title" className="card-title">
-            {status ? `Plans: ${status.replace(/_/g, ' ')}` : 'All plans'}
+            {status ? `Plans: ${humanize(status)}` : 'All plans'}
           </h2>
           <label className="inline-field">
             <span>Status</span>
-            <select value={status} onChange={(e) => setParam('status', e.target.value || null)}>
+            <select value={status?.toLowerCase() ?? ''} onChange={(e) => setParam('status', e.target.value || null)}>
               <option value="">any</option>
               {STATUSES.map((s) => (
-                <option key={s} value={s}>
-                  {s.replace(/_/g, ' ')}
+                <option key={s} value={s.toLowerCase()}>
+                  {humanize(s)}
                 </option>
               ))}
             </select>
@@ -137,9 +136,7 @@ export function PlansPage() {
 }
 
 function ComposerPanel({ org, project, onProposed }: { org: string; project: string; onProposed: (id: string) => void }) {
-  const [{ data, error }] = useQuery<{
-    project: { effectivePolicy: { version: string; actions: ActionInfo[]; templates: TemplateInfo[] } };
-  }>({ query: PROJECT_ACTIONS, variables: { org, project } });
+  const [{ data, error }] = useQuery({ query: PROJECT_ACTIONS, variables: { org, project } });
   if (error) return <ProblemNote error={error} title="Cannot load the project's actions" />;
   if (!data) return <Loading what="actions" />;
   const { actions, templates } = data.project.effectivePolicy;

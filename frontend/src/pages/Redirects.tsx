@@ -43,7 +43,7 @@ export function NotFound({ what }: { what: string }) {
 /** `/orgs/:org/plans/:planId` (links from the audit log): finds the plan's project. */
 export function PlanRedirect() {
   const { org, planId = '' } = useParams();
-  const [{ data, error }] = useQuery<{ plan: { project: { slug: string } } }>({ query: PLAN_PROJECT, variables: { id: planId } });
+  const [{ data, error }] = useQuery({ query: PLAN_PROJECT, variables: { id: planId } });
   if (error) return <ProblemNote error={error} title="Cannot open the plan" />;
   if (!data) return <Loading what="the plan" />;
   return <Navigate to={`/orgs/${org}/projects/${data.plan.project.slug}/plans/${planId}`} replace />;

@@ -7,7 +7,6 @@ import { useEffect, useRef } from 'react';
 import { Link } from 'react-router';
 import { useQuery } from 'urql';
 import { CHAT_PLAN } from '../../api/documents';
-import type { ApprovalStageStatus } from '../../api/types';
 import type { ChatPlanView } from '../../lib/chat';
 import { actorChain, shortHash } from '../../lib/format';
 import { isTerminal } from '../../lib/plans';
@@ -18,18 +17,6 @@ import { PlanPreviewCard, Ticks } from '../PlanPreviewCard';
 import { ProblemNote } from '../ProblemNote';
 import { StepProgressList } from '../StepProgressList';
 
-interface PlanRights {
-  id: string;
-  title: string;
-  status: string;
-  planHash: string;
-  approvalStages: ApprovalStageStatus[];
-  viewerCanApproveNow: { can: boolean; reason: string | null };
-  canReject: boolean;
-  canExecute: boolean;
-  canCancel: boolean;
-}
-
 interface Props {
   plan: ChatPlanView;
   org: string;
@@ -39,7 +26,7 @@ interface Props {
 const REFRESH_MS = 150;
 
 export function ChatPlanCard({ plan, org, project }: Props) {
-  const [{ data, error }, refetch] = useQuery<{ plan: PlanRights }>({
+  const [{ data, error }, refetch] = useQuery({
     query: CHAT_PLAN,
     variables: { id: plan.planId },
     requestPolicy: 'cache-and-network',
@@ -56,7 +43,7 @@ export function ChatPlanCard({ plan, org, project }: Props) {
   const rights = data?.plan;
   const status = plan.status;
   const title = rights?.title || plan.steps.map((s) => s.action).join(', ') || plan.planId;
-  const showProgress = plan.progress.length > 0 || ['queued', 'running'].includes(status) || isTerminal(status);
+  const showProgress = plan.progress.length > 0 || status === 'QUEUED' || status === 'RUNNING' || isTerminal(status);
   const stages = rights?.approvalStages ?? [];
 
   const footer = (
@@ -83,7 +70,7 @@ export function ChatPlanCard({ plan, org, project }: Props) {
           {plan.finished?.detail && <p className="muted small">{plan.finished.detail}</p>}
         </section>
       )}
-      {rights && status === 'pending_approval' && !rights.viewerCanApproveNow.can && rights.viewerCanApproveNow.reason && (
+      {rights && status === 'PENDING_APPROVAL' && !rights.viewerCanApproveNow.can && rights.viewerCanApproveNow.reason && (
         <p className="muted small" data-testid="cannot-approve">
           You cannot approve it now: <Ticks text={rights.viewerCanApproveNow.reason} />.
         </p>

@@ -16,9 +16,9 @@ function proposal(id: string, agent: string, extra: Partial<ChatProposal> = {}):
     eligible: true,
     chosen: false,
     support: 1,
-    verdict: 'allowed',
+    verdict: 'ALLOWED',
     cost: 1,
-    risk: 'low',
+    risk: 'LOW',
     approvalsNeeded: 0,
     blastRadius: { stateKeys: 1, externalCalls: 0 },
     summary: 'service.restart {service: "api"}',
@@ -42,7 +42,7 @@ const arbitration: ChatArbitration = {
 };
 
 function renderBoard(props: Partial<Parameters<typeof ProposalsBoard>[0]> = {}) {
-  const mock = mockClient(() => ({ chooseProposal: { id: 'pln_9', status: 'approved', __typename: 'Plan' } }));
+  const mock = mockClient(() => ({ chooseProposal: { id: 'pln_9', status: 'APPROVED', __typename: 'Plan' } }));
   render(
     <Provider value={mock.client}>
       <ProposalsBoard sessionId="chs_1" arbitration={arbitration} chosenId={null} choosable={new Set()} {...props} />

@@ -25,7 +25,7 @@ interface Props {
 
 export function ProposalsBoard({ sessionId, arbitration, chosenId, choosable, onChosen }: Props) {
   const [problem, setProblem] = useState<Problem | null>(null);
-  const [choosing, choose] = useMutation<{ chooseProposal: { id: string; status: string } }>(CHOOSE_PROPOSAL);
+  const [choosing, choose] = useMutation(CHOOSE_PROPOSAL);
   const pick = async (p: ChatProposal) => {
     setProblem(null);
     const res = await choose({ sessionId, proposalId: p.id });
@@ -87,9 +87,7 @@ export function ProposalsBoard({ sessionId, arbitration, chosenId, choosable, on
                   </div>
                   <div>
                     <dt>Risk</dt>
-                    <dd>
-                      <RiskBadge risk={p.risk} />
-                    </dd>
+                    <dd>{p.risk ? <RiskBadge risk={p.risk} /> : '—'}</dd>
                   </div>
                   <div>
                     <dt>Approvals</dt>

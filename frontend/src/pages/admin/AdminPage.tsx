@@ -5,7 +5,8 @@ import { useEffect, useState } from 'react';
 import { useQuery } from 'urql';
 import { useParams } from 'react-router';
 import { ADMIN, ADMIN_ACCESS, ADMIN_GROUPS } from '../../api/documents';
-import type { ApiKey, Group, ProjectSummary, RoleBinding, ServiceAccount } from '../../api/types';
+import type { AdminAccessQuery, AdminQuery } from '../../api/generated/graphql';
+import type { Group } from '../../api/types';
 import { Loading, ProblemNote } from '../../components/ProblemNote';
 import { useSession } from '../../session';
 import { ApiKeysPanel } from './ApiKeysPanel';
@@ -15,27 +16,17 @@ import { ProjectsPanel } from './ProjectsPanel';
 import { RolesPanel } from './RolesPanel';
 import { ServiceAccountsPanel } from './ServiceAccountsPanel';
 
-export interface AdminData {
-  id: string;
-  slug: string;
-  name: string;
-  projectCreate: boolean;
-  groupCreate: boolean;
-  groupManage: boolean;
-  roleBind: boolean;
-  saCreate: boolean;
-  keyCreate: boolean;
-  projects: { nodes: ProjectSummary[] };
-  groups: { nodes: Group[] };
-  serviceAccounts: { nodes: ServiceAccount[] };
-  apiKeys: { nodes: ApiKey[] };
-  roleBindings: { nodes: RoleBinding[] };
+/** The organization as the three admin queries tell it. */
+type Org = AdminQuery['org'] & Omit<AdminAccessQuery['org'], 'id'> & { groups: { nodes: Group[] } };
+
+type Lists = 'projects' | 'groups' | 'serviceAccounts' | 'apiKeys' | 'roleBindings';
+
+export type AdminData = Org & {
   /** Lists the viewer may not read (the server leaves them out). */
   hidden: Set<string>;
-}
+};
 
-type Raw = Omit<AdminData, 'groups' | 'serviceAccounts' | 'apiKeys' | 'roleBindings' | 'projects' | 'hidden'> &
-  Partial<Pick<AdminData, 'groups' | 'serviceAccounts' | 'apiKeys' | 'roleBindings' | 'projects'>>;
+type Raw = Omit<Org, Lists> & Partial<Pick<Org, Lists>>;
 
 /** Fills lists the viewer may not read with empty ones, remembering which were left out. */
 export function normalize(raw: Raw): AdminData {
@@ -69,12 +60,12 @@ export function nameIndex(d: AdminData, viewer: { id: string; name: string }): M
 export function AdminPage() {
   const { org = '' } = useParams();
   const { viewer } = useSession();
-  const [{ data, error, fetching }, refetch] = useQuery<{ org: Raw | null }>({
+  const [{ data, error, fetching }, refetch] = useQuery({
     query: ADMIN,
     variables: { org },
     requestPolicy: 'cache-and-network',
   });
-  const [access, refetchAccess] = useQuery<{ org: Partial<Pick<AdminData, 'apiKeys' | 'roleBindings'>> | null }>({
+  const [access, refetchAccess] = useQuery({
     query: ADMIN_ACCESS,
     variables: { org },
     requestPolicy: 'cache-and-network',
@@ -128,7 +119,7 @@ function useGroupPages(org: string) {
   const [cursors, setCursors] = useState<(string | null)[]>([null]);
   const [pages, setPages] = useState<Record<string, Group[]>>({});
   const after = cursors[cursors.length - 1] ?? null;
-  const [{ data, error }, refetch] = useQuery<{ org: { groups?: { nodes: Group[]; pageInfo: { hasNextPage: boolean; endCursor: string | null } } } | null }>({
+  const [{ data, error }, refetch] = useQuery({
     query: ADMIN_GROUPS,
     variables: { org, after },
     requestPolicy: 'cache-and-network',

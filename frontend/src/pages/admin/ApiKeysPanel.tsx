@@ -6,7 +6,7 @@ import { useMutation } from 'urql';
 import { CREATE_API_KEY, REVOKE_API_KEY } from '../../api/documents';
 import { Badge } from '../../components/Badge';
 import { ProblemNote } from '../../components/ProblemNote';
-import { formatTime, relativeTime } from '../../lib/format';
+import { formatTime, humanize, relativeTime } from '../../lib/format';
 import type { AdminData } from './AdminPage';
 import { useAction } from '../../hooks/useAction';
 
@@ -16,7 +16,7 @@ export function ApiKeysPanel({ org, names, onChanged }: { org: AdminData; names:
   const [expires, setExpires] = useState('');
   const [secret, setSecret] = useState<{ name: string; secret: string } | null>(null);
   const [copied, setCopied] = useState(false);
-  const [, create] = useMutation<{ createApiKey: { secret: string; apiKey: { name: string } } }>(CREATE_API_KEY);
+  const [, create] = useMutation(CREATE_API_KEY);
   const [, revoke] = useMutation(REVOKE_API_KEY);
   const action = useAction();
   const submit = async (e: FormEvent) => {
@@ -88,7 +88,7 @@ export function ApiKeysPanel({ org, names, onChanged }: { org: AdminData; names:
                   <code>{k.prefix}…</code>
                 </td>
                 <td>
-                  {names.get(k.ownerId) ?? k.ownerId} <span className="muted small">({k.ownerKind.replace('_', ' ')})</span>
+                  {names.get(k.ownerId) ?? k.ownerId} <span className="muted small">({humanize(k.ownerKind)})</span>
                 </td>
                 <td>{formatTime(k.createdAt)}</td>
                 <td>{k.expiresAt ? formatTime(k.expiresAt) : <span className="muted">never</span>}</td>

@@ -3,23 +3,23 @@
 // can be pending; admins approve, reject or revoke.
 
 import { useState, type FormEvent } from 'react';
-import { useMutation, useQuery } from 'urql';
+import { useMutation, useQuery, type OperationResult } from 'urql';
 import { APPROVE_ROLE_GRANT, GRANT_TEMPORARY_ROLE, REJECT_ROLE_GRANT, REVOKE_ROLE_GRANT, ROLE_GRANTS } from '../../api/documents';
-import type { RoleGrant } from '../../api/types';
+import type { GrantStatus, RoleGrant } from '../../api/types';
 import { Badge } from '../../components/Badge';
 import { ProblemNote } from '../../components/ProblemNote';
 import { useAction } from '../../hooks/useAction';
-import { formatTime, relativeTime } from '../../lib/format';
+import { formatTime, humanize, relativeTime } from '../../lib/format';
 import type { Tone } from '../../lib/plans';
 import type { AdminData } from './AdminPage';
 import { ROLES } from './RolesPanel';
 
-const TONE: Record<string, Tone> = { pending: 'warn', scheduled: 'info', active: 'ok', expired: 'neutral', rejected: 'bad', revoked: 'bad' };
+const TONE: Record<GrantStatus, Tone> = { PENDING: 'warn', SCHEDULED: 'info', ACTIVE: 'ok', EXPIRED: 'neutral', REJECTED: 'bad', REVOKED: 'bad' };
 const HOURS = [1, 2, 4, 8];
 
 export function GrantsPanel({ org, viewerEmail }: { org: AdminData; viewerEmail: string | null }) {
   const [showClosed, setShowClosed] = useState(false);
-  const [{ data, error }, refetch] = useQuery<{ org: { roleGrants: RoleGrant[] } }>({
+  const [{ data, error }, refetch] = useQuery({
     query: ROLE_GRANTS,
     variables: { org: org.slug, open: !showClosed },
     requestPolicy: 'cache-and-network',
@@ -31,7 +31,7 @@ export function GrantsPanel({ org, viewerEmail }: { org: AdminData; viewerEmail:
   const [hours, setHours] = useState(2);
   const [reason, setReason] = useState('');
   const [created, setCreated] = useState<RoleGrant | null>(null);
-  const [, grant] = useMutation<{ grantTemporaryRole: RoleGrant }>(GRANT_TEMPORARY_ROLE);
+  const [, grant] = useMutation(GRANT_TEMPORARY_ROLE);
   const [, approve] = useMutation(APPROVE_ROLE_GRANT);
   const [, reject] = useMutation(REJECT_ROLE_GRANT);
   const [, revoke] = useMutation(REVOKE_ROLE_GRANT);
@@ -51,7 +51,7 @@ export function GrantsPanel({ org, viewerEmail }: { org: AdminData; viewerEmail:
       reload();
     }
   };
-  const decide = (call: typeof approve, id: string) => void action.run(() => call({ id })).then((ok) => ok && reload());
+  const decide = (call: (variables: { id: string }) => Promise<OperationResult>, id: string) => void action.run(() => call({ id })).then((ok) => ok && reload());
   const grants = data?.org.roleGrants ?? [];
 
   return (
@@ -87,21 +87,21 @@ export function GrantsPanel({ org, viewerEmail }: { org: AdminData; viewerEmail:
                     {g.subject} <div className="muted small">asked by {g.requestedBy}</div>
                   </td>
                   <td>{g.role}</td>
-                  <td>{g.scope === 'org' ? 'whole organization' : g.scope}</td>
+                  <td>{g.scope === 'ORG' ? 'whole organization' : g.project}</td>
                   <td className="small">
                     {formatTime(g.validFrom)} → {formatTime(g.validUntil)}
                     <div className="muted">ends {relativeTime(g.validUntil)}</div>
                   </td>
                   <td>
-                    <Badge tone={TONE[g.status] ?? 'neutral'}>{g.status}</Badge>
+                    <Badge tone={TONE[g.status]}>{humanize(g.status)}</Badge>
                     {g.decidedBy && <div className="muted small">by {g.decidedBy}</div>}
                   </td>
                   <td>{g.reason}</td>
                   {org.roleBind && (
                     <td>
                       <div className="row">
-                        {g.status === 'pending' && g.requestedBy === viewerEmail && <span className="muted small">another administrator decides</span>}
-                        {g.status === 'pending' && g.requestedBy !== viewerEmail && (
+                        {g.status === 'PENDING' && g.requestedBy === viewerEmail && <span className="muted small">another administrator decides</span>}
+                        {g.status === 'PENDING' && g.requestedBy !== viewerEmail && (
                           <>
                             <button type="button" className="btn" onClick={() => decide(approve, g.id)}>
                               Approve
@@ -111,7 +111,7 @@ export function GrantsPanel({ org, viewerEmail }: { org: AdminData; viewerEmail:
                             </button>
                           </>
                         )}
-                        {(g.status === 'active' || g.status === 'scheduled') && (
+                        {(g.status === 'ACTIVE' || g.status === 'SCHEDULED') && (
                           <button type="button" className="btn btn-danger" onClick={() => decide(revoke, g.id)}>
                             Revoke
                           </button>
@@ -175,7 +175,7 @@ export function GrantsPanel({ org, viewerEmail }: { org: AdminData; viewerEmail:
       </form>
       {created && (
         <p className="muted small" role="status">
-          {created.subject} {created.status === 'pending' ? 'waits for a second person to approve' : `is ${created.status}`}: {created.role} until{' '}
+          {created.subject} {created.status === 'PENDING' ? 'waits for a second person to approve' : `is ${humanize(created.status)}`}: {created.role} until{' '}
           {formatTime(created.validUntil)}.
         </p>
       )}

@@ -58,7 +58,7 @@ export function RolesPanel({ org, names, onChanged }: { org: AdminData; names: M
                   <td>
                     <Badge tone="info">{b.role}</Badge>
                   </td>
-                  <td>{b.scope === 'org' ? 'whole organization' : (b.project?.slug ?? b.scope)}</td>
+                  <td>{b.scope === 'ORG' ? 'whole organization' : b.project?.slug}</td>
                   {org.roleBind && (
                     <td>
                       <button

@@ -5,27 +5,22 @@
 import { useEffect, useId, useState, type FormEvent } from 'react';
 import { useMutation, useQuery } from 'urql';
 import { CHAT_AGENTS, CREATE_AGENT, SET_PROJECT_AGENTS, UPDATE_AGENT } from '../../api/documents';
-import type { Agent, ChatSettings } from '../../api/types';
+import type { ChatAgentsQuery } from '../../api/generated/graphql';
+import type { Agent, AgentPlanner, ArbitrationStrategy } from '../../api/types';
 import { Badge } from '../../components/Badge';
 import { ProblemNote } from '../../components/ProblemNote';
 import { useAction } from '../../hooks/useAction';
 
-interface Data {
-  agents: Agent[];
-  org: { agentManage: boolean; projectAgents: boolean };
-  project: { chatSettings: ChatSettings };
-}
-
-const STRATEGIES = [
+const STRATEGIES: [ArbitrationStrategy, string][] = [
   ['FIRST_VALID', 'first valid (in this order)'],
   ['LOWEST_COST', 'lowest cost'],
   ['LOWEST_RISK', 'lowest risk'],
   ['CONSENSUS', 'consensus'],
   ['HUMAN_CHOICE', 'the owner chooses'],
-] as const;
+];
 
 export function AgentsPanel({ org, project }: { org: string; project: string }) {
-  const [{ data }, refetch] = useQuery<Data>({ query: CHAT_AGENTS, variables: { org, project }, requestPolicy: 'cache-and-network' });
+  const [{ data }, refetch] = useQuery({ query: CHAT_AGENTS, variables: { org, project }, requestPolicy: 'cache-and-network' });
   if (!data || (!data.org.projectAgents && !data.org.agentManage)) return null;
   const reload = () => refetch({ requestPolicy: 'network-only' });
   return (
@@ -39,7 +34,7 @@ export function AgentsPanel({ org, project }: { org: string; project: string }) 
   );
 }
 
-function ProjectAgents({ org, project, data, onSaved }: { org: string; project: string; data: Data; onSaved: () => void }) {
+function ProjectAgents({ org, project, data, onSaved }: { org: string; project: string; data: ChatAgentsQuery; onSaved: () => void }) {
   const id = useId();
   const settings = data.project.chatSettings;
   const [chosen, setChosen] = useState<string[]>(() => settings.agents.map((a) => a.name));
@@ -89,7 +84,7 @@ function ProjectAgents({ org, project, data, onSaved }: { org: string; project: 
       <div className="inline-form">
         <div className="field">
           <label htmlFor={`${id}-strategy`}>Arbitration</label>
-          <select id={`${id}-strategy`} value={strategy} onChange={(e) => setStrategy(e.target.value)}>
+          <select id={`${id}-strategy`} value={strategy} onChange={(e) => setStrategy(e.target.value as ArbitrationStrategy)}>
             {STRATEGIES.map(([value, label]) => (
               <option key={value} value={value}>
                 {label}
@@ -120,7 +115,7 @@ function ProjectAgents({ org, project, data, onSaved }: { org: string; project: 
 function ManageAgents({ org, agents, onChanged }: { org: string; agents: Agent[]; onChanged: () => void }) {
   const id = useId();
   const [name, setName] = useState('');
-  const [planner, setPlanner] = useState<'ALIAS' | 'LLM'>('ALIAS');
+  const [planner, setPlanner] = useState<AgentPlanner>('ALIAS');
   const [role, setRole] = useState('');
   const [description, setDescription] = useState('');
   const [, create] = useMutation(CREATE_AGENT);
@@ -170,7 +165,7 @@ function ManageAgents({ org, agents, onChanged }: { org: string; agents: Agent[]
         </div>
         <div className="field">
           <label htmlFor={`${id}-planner`}>Planner</label>
-          <select id={`${id}-planner`} value={planner} onChange={(e) => setPlanner(e.target.value as 'ALIAS' | 'LLM')}>
+          <select id={`${id}-planner`} value={planner} onChange={(e) => setPlanner(e.target.value as AgentPlanner)}>
             <option value="ALIAS">alias (the actions' phrases)</option>
             <option value="LLM">LLM (the configured model)</option>
           </select>

@@ -6,7 +6,6 @@ import { Link, NavLink, useNavigate, useParams } from 'react-router';
 import { useMutation, useQuery } from 'urql';
 import { CHAT_SESSIONS, CHAT_SETTINGS, CREATE_CHAT_SESSION, PROJECT_ACTIONS, SEND_CHAT_MESSAGE } from '../../api/documents';
 import { problemOf, type Problem } from '../../api/errors';
-import type { ActionInfo, ChatSessionSummary, ChatSettings, Connection, TemplateInfo } from '../../api/types';
 import { ChatComposer } from '../../components/chat/ChatComposer';
 import { Loading, ProblemNote } from '../../components/ProblemNote';
 import { exampleFromAlias, titleFrom } from '../../lib/chat';
@@ -43,7 +42,7 @@ function ConversationList({ org, project, current, canWrite }: { org: string; pr
   const { activity } = useWorkspace();
   const [mine, setMine] = useState(false);
   const [after, setAfter] = useState<string | null>(null);
-  const [{ data, error, fetching }, refetch] = useQuery<{ project: { chatSessions: Connection<ChatSessionSummary> } }>({
+  const [{ data, error, fetching }, refetch] = useQuery({
     query: CHAT_SESSIONS,
     variables: { org, project, mine, after },
     requestPolicy: 'cache-and-network',
@@ -104,12 +103,12 @@ function NewConversation({ org, project, canWrite }: { org: string; project: str
   const [draft, setDraft] = useState('');
   const [problem, setProblem] = useState<Problem | null>(null);
   const [busy, setBusy] = useState(false);
-  const [, create] = useMutation<{ createChatSession: ChatSessionSummary }>(CREATE_CHAT_SESSION);
+  const [, create] = useMutation(CREATE_CHAT_SESSION);
   const [, send] = useMutation(SEND_CHAT_MESSAGE);
   const box = useRef<HTMLTextAreaElement>(null);
-  const [{ data: settings }] = useQuery<{ project: { chatSettings: ChatSettings } }>({ query: CHAT_SETTINGS, variables: { org, project } });
+  const [{ data: settings }] = useQuery({ query: CHAT_SETTINGS, variables: { org, project } });
   const agents = settings?.project.chatSettings;
-  const [{ data: catalog }] = useQuery<{ project: { effectivePolicy: { actions: ActionInfo[]; templates: TemplateInfo[] } } }>({
+  const [{ data: catalog }] = useQuery({
     query: PROJECT_ACTIONS,
     variables: { org, project },
     pause: !canWrite,

@@ -41,7 +41,7 @@ function scrollToEnd(): void {
 export function ChatSessionView({ sessionId, org, project }: Props) {
   const location = useLocation();
   const unsent = (location.state as { unsent?: string } | null)?.unsent ?? '';
-  const [{ data, error }, refetchSession] = useQuery<{ chatSession: ChatSession }>({
+  const [{ data, error }, refetchSession] = useQuery({
     query: CHAT_SESSION,
     variables: { id: sessionId },
     requestPolicy: 'cache-and-network',
@@ -70,7 +70,7 @@ export function ChatSessionView({ sessionId, org, project }: Props) {
   const [sendProblem, setSendProblem] = useState<Problem | null>(
     unsent ? { code: 'NOT_SENT', message: 'The first message was not sent. Send it again.', diagnostics: [] } : null,
   );
-  const [sending, send] = useMutation<{ sendChatMessage: ChatEvent }>(SEND_CHAT_MESSAGE);
+  const [sending, send] = useMutation(SEND_CHAT_MESSAGE);
   const box = useRef<HTMLTextAreaElement>(null);
   const onSend = async (text: string) => {
     setSendProblem(null);

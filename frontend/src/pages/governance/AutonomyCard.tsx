@@ -2,13 +2,14 @@
 // hour against their cap, and pause / resume for approvers.
 
 import { useState } from 'react';
-import { useMutation } from 'urql';
+import { useMutation, type OperationResult } from 'urql';
 import { PAUSE_AUTONOMY, RESUME_AUTONOMY } from '../../api/documents';
+import type { AutonomyInput } from '../../api/generated/graphql';
 import type { AutonomyStatus } from '../../api/types';
 import { Badge } from '../../components/Badge';
 import { Gauge } from '../../components/Gauge';
 import { ProblemNote } from '../../components/ProblemNote';
-import { formatTime } from '../../lib/format';
+import { formatTime, humanize } from '../../lib/format';
 import { useAction } from '../../hooks/useAction';
 
 interface Props {
@@ -24,7 +25,7 @@ export function AutonomyCard({ org, project, autonomy: a, canPause, onChanged }:
   const [, pause] = useMutation(PAUSE_AUTONOMY);
   const [, resume] = useMutation(RESUME_AUTONOMY);
   const action = useAction();
-  const run = async (call: typeof pause) => {
+  const run = async (call: (variables: { input: AutonomyInput }) => Promise<OperationResult>) => {
     if (await action.run(() => call({ input: { org, project, reason } }))) {
       setReason('');
       onChanged();
@@ -36,7 +37,7 @@ export function AutonomyCard({ org, project, autonomy: a, canPause, onChanged }:
         <h2 id="autonomy-title" className="card-title">
           Agent autonomy
         </h2>
-        {a.paused ? <Badge tone="warn">paused</Badge> : <Badge tone={a.mode === 'off' ? 'neutral' : 'info'}>{a.mode}</Badge>}
+        {a.paused ? <Badge tone="warn">paused</Badge> : <Badge tone={a.mode === 'OFF' ? 'neutral' : 'info'}>{humanize(a.mode)}</Badge>}
       </div>
       {!a.configured ? (
         <p className="muted">No policy sets autonomy here: unattended plans are decided like any other.</p>
@@ -44,11 +45,11 @@ export function AutonomyCard({ org, project, autonomy: a, canPause, onChanged }:
         <dl className="facts">
           <div>
             <dt>Mode</dt>
-            <dd>{a.mode}</dd>
+            <dd>{humanize(a.mode)}</dd>
           </div>
           <div>
             <dt>Max risk</dt>
-            <dd>{a.maxRisk ?? '—'}</dd>
+            <dd>{a.maxRisk ? humanize(a.maxRisk) : '—'}</dd>
           </div>
           <div>
             <dt>Max cost per plan</dt>

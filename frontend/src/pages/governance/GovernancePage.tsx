@@ -6,30 +6,16 @@ import { useEffect } from 'react';
 import { useParams } from 'react-router';
 import { useQuery } from 'urql';
 import { GOVERNANCE } from '../../api/documents';
-import type { AutonomyStatus, Budget, ExecutionWindow, KillSwitchInForce, RateLimitStatus } from '../../api/types';
+import type { Budget, RateLimitStatus } from '../../api/types';
 import { Badge } from '../../components/Badge';
 import { Gauge } from '../../components/Gauge';
 import { Loading, ProblemNote } from '../../components/ProblemNote';
 import { WeekChart } from '../../components/WeekChart';
-import { formatTime, relativeTime } from '../../lib/format';
+import { formatTime, humanize, relativeTime } from '../../lib/format';
 import { useSession, useWorkspace } from '../../session';
 import { AutonomyCard } from './AutonomyCard';
 import { KillSwitchCard } from './KillSwitchCard';
 import { SpendChart } from './SpendChart';
-
-export interface GovernanceData {
-  org: { id: string; budget: Budget; killSwitch: KillSwitchInForce | null; canKillOrg: boolean; canKillProject: boolean; canPause: boolean };
-  project: {
-    id: string;
-    slug: string;
-    name: string;
-    budget: Budget;
-    killSwitch: KillSwitchInForce | null;
-    autonomy: AutonomyStatus;
-    rateLimits: RateLimitStatus[];
-    windows: ExecutionWindow[];
-  };
-}
 
 /** Rate-limit windows slide: look again this often even when nothing happens in the org. */
 const REFRESH_MS = 15_000;
@@ -38,7 +24,7 @@ export function GovernancePage() {
   const { org = '', project = '' } = useParams();
   const { activity } = useWorkspace();
   const { viewer } = useSession();
-  const [{ data, error, fetching }, refetch] = useQuery<GovernanceData>({
+  const [{ data, error, fetching }, refetch] = useQuery({
     query: GOVERNANCE,
     variables: { org, project },
     requestPolicy: 'cache-and-network',
@@ -140,7 +126,7 @@ function RateLimits({ limits }: { limits: RateLimitStatus[] }) {
           <li key={l.name} data-testid={`rate-${l.name}`}>
             <div className="row">
               <strong>{l.name}</strong>
-              <Badge tone="neutral">per {l.scope}</Badge>
+              <Badge tone="neutral">per {humanize(l.scope)}</Badge>
               <code className="small">{l.actions.join(', ')}</code>
             </div>
             {l.perMinute !== null && (

@@ -5,17 +5,17 @@
 import { useId, useState } from 'react';
 import { useMutation } from 'urql';
 import { SET_KILL_SWITCH } from '../../api/documents';
-import type { KillSwitchInForce } from '../../api/types';
+import type { GovernanceQuery, SetKillSwitchInput } from '../../api/generated/graphql';
+import type { KillSwitchInForce, ReleaseMode } from '../../api/types';
 import { Badge } from '../../components/Badge';
 import { ProblemNote } from '../../components/ProblemNote';
-import { formatTime } from '../../lib/format';
+import { formatTime, humanize } from '../../lib/format';
 import { useAction } from '../../hooks/useAction';
-import type { GovernanceData } from './GovernancePage';
 
 interface CardProps {
   org: string;
   project: string;
-  data: GovernanceData;
+  data: GovernanceQuery;
   /** Instance administrators also hold the switch of the whole instance. */
   instanceAdmin: boolean;
   onChanged: () => void;
@@ -29,23 +29,23 @@ export function KillSwitchCard({ org, project, data, instanceAdmin, onChanged }:
         <h2 id="kill-title" className="card-title">
           Kill switch
         </h2>
-        {inForce ? <Badge tone="bad">engaged ({inForce.scope})</Badge> : <Badge tone="ok">not engaged</Badge>}
+        {inForce ? <Badge tone="bad">engaged ({humanize(inForce.scope)})</Badge> : <Badge tone="ok">not engaged</Badge>}
       </div>
       {inForce ? <InForce k={inForce} /> : <p className="muted">Work runs normally. Engaging a switch stops new steps at once, kills running plans and holds queued ones.</p>}
       <div className="kill-controls">
         {data.org.canKillProject && (
           <SwitchControl
             label={`project ${project}`}
-            engaged={inForce?.scope === 'project'}
+            engaged={inForce?.scope === 'PROJECT'}
             input={{ scope: 'PROJECT', org, project }}
             onChanged={onChanged}
           />
         )}
         {data.org.canKillOrg && (
-          <SwitchControl label={`organization ${org}`} engaged={data.org.killSwitch?.scope === 'org'} input={{ scope: 'ORG', org }} onChanged={onChanged} />
+          <SwitchControl label={`organization ${org}`} engaged={data.org.killSwitch?.scope === 'ORG'} input={{ scope: 'ORG', org }} onChanged={onChanged} />
         )}
         {instanceAdmin && (
-          <SwitchControl label="whole instance" engaged={data.org.killSwitch?.scope === 'global'} input={{ scope: 'GLOBAL' }} onChanged={onChanged} />
+          <SwitchControl label="whole instance" engaged={data.org.killSwitch?.scope === 'GLOBAL'} input={{ scope: 'GLOBAL' }} onChanged={onChanged} />
         )}
       </div>
     </section>
@@ -55,7 +55,7 @@ export function KillSwitchCard({ org, project, data, instanceAdmin, onChanged }:
 function InForce({ k }: { k: KillSwitchInForce }) {
   return (
     <p className="notice tone-bad" role="status">
-      <strong>No new step starts</strong> — switch of the {k.scope} engaged by {k.engagedBy}
+      <strong>No new step starts</strong> — switch of the {humanize(k.scope)} engaged by {k.engagedBy}
       {k.engagedAt && <> on {formatTime(k.engagedAt)}</>}: {k.reason}
     </p>
   );
@@ -64,17 +64,17 @@ function InForce({ k }: { k: KillSwitchInForce }) {
 interface ControlProps {
   label: string;
   engaged: boolean;
-  input: { scope: 'PROJECT' | 'ORG' | 'GLOBAL'; org?: string; project?: string };
+  input: Pick<SetKillSwitchInput, 'scope' | 'org' | 'project'>;
   onChanged: () => void;
 }
 
 function SwitchControl({ label, engaged, input, onChanged }: ControlProps) {
   const id = useId();
   const [reason, setReason] = useState('');
-  const [onRelease, setOnRelease] = useState<'RESUME' | 'CANCEL'>('RESUME');
+  const [onRelease, setOnRelease] = useState<ReleaseMode>('RESUME');
   const [confirming, setConfirming] = useState(false);
   const [done, setDone] = useState<string | null>(null);
-  const [, setSwitch] = useMutation<{ setKillSwitch: { engaged: boolean; plansAffected: number | null } }>(SET_KILL_SWITCH);
+  const [, setSwitch] = useMutation(SET_KILL_SWITCH);
   const action = useAction();
   const submit = async (engage: boolean) => {
     const res = await action.run(() => setSwitch({ input: { ...input, engaged: engage, reason, onRelease } }));
@@ -93,7 +93,7 @@ function SwitchControl({ label, engaged, input, onChanged }: ControlProps) {
         <div className="inline-form">
           <div className="field">
             <label htmlFor={`${id}-mode`}>Held plans on release</label>
-            <select id={`${id}-mode`} value={onRelease} onChange={(e) => setOnRelease(e.target.value as 'RESUME' | 'CANCEL')}>
+            <select id={`${id}-mode`} value={onRelease} onChange={(e) => setOnRelease(e.target.value as ReleaseMode)}>
               <option value="RESUME">resume them</option>
               <option value="CANCEL">cancel them</option>
             </select>

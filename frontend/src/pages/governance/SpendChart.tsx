@@ -4,15 +4,10 @@
 import { useEffect } from 'react';
 import { useQuery } from 'urql';
 import { ORG_SPEND } from '../../api/documents';
-import type { Budget } from '../../api/types';
+import type { OrgSpendQuery } from '../../api/generated/graphql';
 import { ProblemNote } from '../../components/ProblemNote';
 
-interface Row {
-  id: string;
-  slug: string;
-  name: string;
-  budget: Pick<Budget, 'limit' | 'unit' | 'spent' | 'reserved'>;
-}
+type Row = OrgSpendQuery['org']['projects']['nodes'][number];
 
 /** Bar lengths in percent of a common scale: the org limit, or the largest bar. */
 export function spendScale(rows: Row[], orgLimit: number | null): number {
@@ -21,7 +16,7 @@ export function spendScale(rows: Row[], orgLimit: number | null): number {
 }
 
 export function SpendChart({ org, orgLimit, unit, activity }: { org: string; orgLimit: number | null; unit: string; activity: number }) {
-  const [{ data, error }, refetch] = useQuery<{ org: { projects: { nodes: Row[] } } }>({ query: ORG_SPEND, variables: { org } });
+  const [{ data, error }, refetch] = useQuery({ query: ORG_SPEND, variables: { org } });
   useEffect(() => {
     if (activity > 0) refetch({ requestPolicy: 'network-only' });
   }, [activity, refetch]);

@@ -6,15 +6,15 @@ import { useEffect, useMemo, useRef, useState } from 'react';
 import { useMutation, useQuery } from 'urql';
 import { APPLY_POLICY, POLICY_VERSIONS, VALIDATE_POLICY } from '../../api/documents';
 import { problemOf, type Problem } from '../../api/errors';
+import type { PolicySourceInput } from '../../api/generated/graphql';
 import type { PolicyDiagnostic, PolicyVersion } from '../../api/types';
 import { PolicyEditor, type PolicyEditorHandle } from '../../components/PolicyEditor';
 import { Loading, ProblemNote } from '../../components/ProblemNote';
 import { countBySeverity } from '../../lib/diagnostics';
+import { humanize, policyScope } from '../../lib/format';
 
-interface Source {
-  name: string;
-  text: string;
-}
+/** A file of the draft, as `applyPolicy` takes it; the editor always names its files. */
+type Source = Required<PolicySourceInput>;
 
 type Scope = 'org' | 'project';
 
@@ -30,10 +30,7 @@ function starter(org: string, project: string): Source[] {
 }
 
 export function DraftPanel({ org, project, canWrite }: { org: string; project: string; canWrite: boolean }) {
-  const [{ data, error }, refetch] = useQuery<{
-    org: { policyVersions: { nodes: PolicyVersion[] } };
-    project: { policyVersions: { nodes: PolicyVersion[] } };
-  }>({ query: POLICY_VERSIONS, variables: { org, project }, requestPolicy: 'cache-and-network' });
+  const [{ data, error }, refetch] = useQuery({ query: POLICY_VERSIONS, variables: { org, project }, requestPolicy: 'cache-and-network' });
   const [scope, setScope] = useState<Scope>('org');
   // Kept here: applying makes a new base version, which starts a fresh draft below.
   const [applied, setApplied] = useState<string | null>(null);
@@ -92,8 +89,8 @@ function Draft({ org, project, scope, onScope, base, canWrite, applied, activeFi
   const [problem, setProblem] = useState<Problem | null>(null);
   const [validateProblem, setValidateProblem] = useState<Problem | null>(null);
   const [comment, setComment] = useState('');
-  const [validateState, validate] = useMutation<{ validatePolicy: { ok: boolean; diagnostics: PolicyDiagnostic[] } }>(VALIDATE_POLICY);
-  const [applyState, apply] = useMutation<{ applyPolicy: { versions: { scope: string; version: number }[]; warnings: PolicyDiagnostic[] } }>(APPLY_POLICY);
+  const [validateState, validate] = useMutation(VALIDATE_POLICY);
+  const [applyState, apply] = useMutation(APPLY_POLICY);
   const editor = useRef<PolicyEditorHandle>(null);
   const dirty = JSON.stringify(sources) !== JSON.stringify(initial);
   const input = useMemo(
@@ -134,7 +131,7 @@ function Draft({ org, project, scope, onScope, base, canWrite, applied, activeFi
       return;
     }
     const versions = res.data?.applyPolicy.versions ?? [];
-    onApplied(versions.length === 0 ? 'Nothing changed: no new version.' : `Applied: ${versions.map((v) => `${v.scope}@${v.version}`).join(', ')}`);
+    onApplied(versions.length === 0 ? 'Nothing changed: no new version.' : `Applied: ${versions.map((v) => `${policyScope(v)}@${v.version}`).join(', ')}`);
   };
 
   const file = sources[active];
@@ -162,7 +159,7 @@ function Draft({ org, project, scope, onScope, base, canWrite, applied, activeFi
         </label>
       </div>
       <p className="muted small">
-        Based on {base ? `${base.scope} version ${base.version}` : 'no stored version (new policy)'}. {dirty ? 'Edited.' : 'Unchanged.'}
+        Based on {base ? `${policyScope(base)} version ${base.version}` : 'no stored version (new policy)'}. {dirty ? 'Edited.' : 'Unchanged.'}
       </p>
       {sources.length > 0 && (
         <div className="file-tabs" role="group" aria-label="Files">
@@ -202,11 +199,11 @@ function Draft({ org, project, scope, onScope, base, canWrite, applied, activeFi
         {diagnostics.length > 0 && (
           <ul className="plain diag-list">
             {diagnostics.map((d, i) => (
-              <li key={i} className={`diag diag-${d.severity}`}>
+              <li key={i} className={`diag diag-${d.severity.toLowerCase()}`}>
                 <button type="button" className="btn btn-link" onClick={() => goTo(d)}>
                   {d.file.split('/').pop()}:{d.line}:{d.column}
                 </button>{' '}
-                <span className={`sev sev-${d.severity}`}>{d.severity}</span> <code>{d.code}</code> {d.message}
+                <span className={`sev sev-${d.severity.toLowerCase()}`}>{humanize(d.severity)}</span> <code>{d.code}</code> {d.message}
                 {d.path && <span className="muted"> ({d.path})</span>}
               </li>
             ))}

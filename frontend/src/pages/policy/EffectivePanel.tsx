@@ -3,16 +3,17 @@
 
 import { useQuery } from 'urql';
 import { EFFECTIVE_POLICY } from '../../api/documents';
-import type { EffectivePolicy } from '../../api/types';
+import type { PolicyEffect } from '../../api/types';
 import { Badge } from '../../components/Badge';
 import { Loading, ProblemNote } from '../../components/ProblemNote';
+import { humanize } from '../../lib/format';
 import type { Tone } from '../../lib/plans';
 import { GovernancePanel } from './GovernancePanel';
 
-const EFFECT_TONE: Record<string, Tone> = { allow: 'ok', require_approval: 'warn', deny: 'bad' };
+const EFFECT_TONE: Record<PolicyEffect, Tone> = { ALLOW: 'ok', REQUIRE_APPROVAL: 'warn', DENY: 'bad' };
 
 export function EffectivePanel({ org, project }: { org: string; project: string }) {
-  const [{ data, error, fetching }] = useQuery<{ project: { effectivePolicy: EffectivePolicy } }>({
+  const [{ data, error, fetching }] = useQuery({
     query: EFFECTIVE_POLICY,
     variables: { org, project },
     requestPolicy: 'cache-and-network',
@@ -54,7 +55,7 @@ export function EffectivePanel({ org, project }: { org: string; project: string 
                       <div className="muted small">{r.reason}</div>
                     </td>
                     <td>
-                      <Badge tone={EFFECT_TONE[r.effect] ?? 'neutral'}>{r.effect.replace('_', ' ')}</Badge>
+                      <Badge tone={EFFECT_TONE[r.effect]}>{humanize(r.effect)}</Badge>
                     </td>
                     <td>
                       <code>{r.actions.join(', ')}</code>
@@ -62,7 +63,7 @@ export function EffectivePanel({ org, project }: { org: string; project: string 
                     <td>{r.when ? <code>{r.when}</code> : <span className="muted">always</span>}</td>
                     <td>{r.approvals.join(' → ') || <span className="muted">—</span>}</td>
                     <td className="small">
-                      {r.level} · {r.policy} · {r.version}
+                      {humanize(r.level)} · {r.policy} · {r.version}
                       <div className="muted">
                         {r.file}:{r.line}
                       </div>
@@ -97,7 +98,7 @@ export function EffectivePanel({ org, project }: { org: string; project: string 
                     <code>{a.name}</code> {a.builtin && <Badge tone="neutral">built-in</Badge>}
                   </td>
                   <td>{a.description}</td>
-                  <td>{a.risk}</td>
+                  <td>{humanize(a.risk)}</td>
                   <td>
                     <code>{a.cost}</code>
                   </td>

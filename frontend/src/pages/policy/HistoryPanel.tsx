@@ -5,17 +5,14 @@
 import { useState, type FormEvent } from 'react';
 import { useQuery } from 'urql';
 import { POLICY_DIFF, POLICY_VERSIONS } from '../../api/documents';
-import type { PolicyDiffResult, PolicyVersion } from '../../api/types';
+import type { PolicyVersion } from '../../api/types';
 import { Badge } from '../../components/Badge';
 import { Loading, ProblemNote } from '../../components/ProblemNote';
 import { UnifiedDiff } from '../../components/UnifiedDiff';
-import { actorChain, formatTime, shortHash } from '../../lib/format';
+import { actorChain, formatTime, policyScope, shortHash } from '../../lib/format';
 
 export function HistoryPanel({ org, project }: { org: string; project: string }) {
-  const [{ data, error }] = useQuery<{
-    org: { policyVersions: { nodes: PolicyVersion[] } };
-    project: { policyVersions: { nodes: PolicyVersion[] } };
-  }>({ query: POLICY_VERSIONS, variables: { org, project }, requestPolicy: 'cache-and-network' });
+  const [{ data, error }] = useQuery({ query: POLICY_VERSIONS, variables: { org, project }, requestPolicy: 'cache-and-network' });
   if (error) return <ProblemNote error={error} />;
   if (!data) return <Loading what="policy history" />;
   const orgVersions = data.org.policyVersions.nodes;
@@ -36,7 +33,7 @@ export function HistoryPanel({ org, project }: { org: string; project: string })
             <li key={v.id} className="version">
               <div className="row">
                 <Badge tone="info">
-                  {v.scope}@{v.version}
+                  {policyScope(v)}@{v.version}
                 </Badge>
                 <strong>{v.comment || 'no comment'}</strong>
                 <span className="muted">
@@ -47,7 +44,7 @@ export function HistoryPanel({ org, project }: { org: string; project: string })
                 <summary>
                   Diff and files ({v.sources.length} file{v.sources.length === 1 ? '' : 's'})
                 </summary>
-                <UnifiedDiff diff={v.diff} label={`Changes in ${v.scope}@${v.version}`} />
+                <UnifiedDiff diff={v.diff} label={`Changes in ${policyScope(v)}@${v.version}`} />
               </details>
             </li>
           ))}
@@ -62,7 +59,7 @@ function Compare({ org, project, versions }: { org: string; project: string; ver
   const [from, setFrom] = useState(numbers[numbers.length - 2] ?? numbers[0] ?? 1);
   const [to, setTo] = useState(numbers[numbers.length - 1] ?? 1);
   const [asked, setAsked] = useState<{ from: number; to: number } | null>(null);
-  const [{ data, error, fetching }] = useQuery<{ policyDiff: PolicyDiffResult }>({
+  const [{ data, error, fetching }] = useQuery({
     query: POLICY_DIFF,
     variables: { org, project, from: asked?.from ?? 0, to: asked?.to ?? 0 },
     pause: !asked,
@@ -75,7 +72,7 @@ function Compare({ org, project, versions }: { org: string; project: string; ver
   return (
     <section className="card" aria-labelledby="compare-title">
       <h2 id="compare-title" className="card-title">
-        Compare versions ({versions[0]?.scope})
+        Compare versions ({versions[0] && policyScope(versions[0])})
       </h2>
       <form className="row" onSubmit={submit}>
         <label className="inline-field">
