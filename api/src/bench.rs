@@ -15,12 +15,13 @@ use crate::auth::{Principal, Subject};
 use crate::authz::ops;
 use crate::clock::SystemClock;
 use crate::config::Config;
-use crate::engine::model::Step;
 use crate::error::{Error, Result};
 use crate::events::Event;
 use crate::services::{plans, projects, setup, users};
+use praetor_domain::plan::Step;
 
 pub mod chat;
+pub mod policy;
 pub mod soak;
 
 /// Where a benchmark runs.
@@ -129,7 +130,7 @@ async fn engine_inner(app: &Arc<AppState>, plans_n: usize, concurrency: usize, p
         project_ids.push(projects::create(app, &permit, &format!("p{i}"), &format!("P{i}"), "").await?.id);
     }
     let shutdown = CancellationToken::new();
-    let worker = crate::engine::worker::spawn(app.clone(), shutdown.clone());
+    let worker = crate::worker::spawn(app.clone(), shutdown.clone());
 
     // Completion times come from the event bus: the plan's Succeeded event.
     let mut rx = app.bus.subscribe();

@@ -28,11 +28,11 @@ pub enum Error {
     #[error("rate limited: {message}")]
     RateLimited { message: String, retry_after_seconds: u64 },
     #[error("budget exceeded: {}", .0.message())]
-    BudgetExceeded(Box<crate::governance::budget::Exceeded>),
+    BudgetExceeded(Box<praetor_domain::snapshot::Exceeded>),
     #[error("outside execution window: {0}")]
     OutsideWindow(String),
     #[error("{}", .0.message())]
-    KillSwitch(Box<crate::governance::snapshot::KillInfo>),
+    KillSwitch(Box<praetor_domain::snapshot::KillInfo>),
     /// The operation ran past its time budget and was cancelled.
     #[error("timed out: {0}")]
     Timeout(String),
@@ -126,6 +126,12 @@ pub fn conflict_means(message: &str) -> impl FnOnce(DbErr) -> Error + '_ {
     move |e| match Error::from_db(e) {
         Error::Conflict(_) => Error::Conflict(message.to_string()),
         other => other,
+    }
+}
+
+impl From<praetor_domain::snapshot::Exceeded> for Error {
+    fn from(x: praetor_domain::snapshot::Exceeded) -> Self {
+        Error::BudgetExceeded(Box::new(x))
     }
 }
 

@@ -9,6 +9,7 @@ pub mod auth;
 pub mod authz;
 pub mod bench;
 pub mod chat;
+pub mod chatlog;
 pub mod cli_policy;
 pub mod clock;
 pub mod config;
@@ -22,6 +23,11 @@ pub mod graphql;
 pub mod http;
 pub mod request_id;
 pub mod services;
+pub mod worker;
+pub mod write;
+
+#[cfg(test)]
+mod layers_test;
 
 use std::sync::Arc;
 
@@ -172,7 +178,7 @@ pub async fn serve(app: Arc<AppState>, listener: TcpListener, shutdown: Cancella
         announce_demo(addr, &info);
     }
     tracing::info!(%addr, database = db::backend_name(&app.db), "Praetor listening");
-    let worker = app.config.worker.enabled.then(|| engine::worker::spawn(app.clone(), shutdown.clone()));
+    let worker = app.config.worker.enabled.then(|| worker::spawn(app.clone(), shutdown.clone()));
     let fanout = events::fanout::spawn(app.clone(), shutdown.clone());
     let sweeper = chat::answers::spawn_sweeper(app.clone(), shutdown.clone());
     let router = http::router(app.clone());

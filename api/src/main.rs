@@ -284,7 +284,7 @@ async fn execute(command: Command, config: Config) -> praetor::error::Result<Exi
                 Some(url) => praetor::bench::Target::Postgres(url),
                 None => praetor::bench::Target::Sqlite,
             };
-            let figures = praetor::governance::bench::run(target, rules, decisions, db_decisions, concurrency).await?;
+            let figures = praetor::bench::policy::run(target, rules, decisions, db_decisions, concurrency).await?;
             for line in figures.lines {
                 println!("{line}");
             }

@@ -1,6 +1,8 @@
-//! Praetor's domain values: the closed sets of statuses, verdicts, kinds and scopes that the
-//! store keeps as text, the engine and the decision pipeline reason about, and the GraphQL
-//! schema declares as enums. This crate depends on nothing but serde, so every layer may use it.
+//! Praetor's domain, with no database and no I/O: the closed sets of statuses, verdicts, kinds
+//! and scopes that the store keeps as text and the GraphQL schema declares as enums; the plan
+//! model and the events of its log (`plan`); the pure reducer that folds a log into a plan's
+//! status, progress and project state (`reducer`, `state`), which replay folds again; and the
+//! canonical JSON every hash is taken over. Every layer above may use it; it uses none of them.
 //! (Risks, autonomy modes and policy levels are the policy language's own: `praetor_policy`.)
 //!
 //! Each value has one spelling in storage and JSON (`as_str`, serde's snake_case) and one
@@ -8,6 +10,16 @@
 //! unknown spelling is an error for the caller to report, never a default.
 
 use serde::{Deserialize, Serialize};
+
+pub mod actor;
+pub mod canonical;
+pub mod plan;
+pub mod reducer;
+pub mod snapshot;
+pub mod state;
+
+pub use actor::ActorRef;
+pub use canonical::canonical_json;
 
 /// Declares a closed set with its stored spelling, its parser and its `Display`.
 macro_rules! closed_set {

@@ -12,7 +12,7 @@ async fn long_chain(app: &TestApp, n: usize) {
     use sea_orm::TransactionTrait;
     // Filling a chain is the operator's tooling, not a principal's request.
     let org = Tenant::housekeeping(app.org_id.parse().unwrap(), Housekeeping::Cli);
-    let actor = vec![praetor::auth::ActorRef { kind: "system".into(), id: "test".into(), name: "filler".into() }];
+    let actor = vec![praetor::auth::ActorRef::system("test", "filler")];
     for chunk in 0..n.div_ceil(2_000) {
         let txn = app.app.db.begin().await.unwrap();
         let mut w = praetor::audit::ChainWriter::default();

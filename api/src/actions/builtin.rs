@@ -5,8 +5,8 @@ use chrono::Duration;
 use serde_json::{Value, json};
 
 use super::{Handler, HandlerCtx, HandlerError, Outcome};
-use crate::engine::model::Stage;
-use crate::engine::state::{self, StateOp};
+use praetor_domain::plan::Stage;
+use praetor_domain::state::{self, StateOp};
 
 fn str_param<'a>(params: &'a Value, name: &str) -> Result<&'a str, HandlerError> {
     params

@@ -17,7 +17,7 @@ use sha2::Sha256;
 
 use super::net::read_body;
 use super::{Handler, HandlerCtx, HandlerError, Outcome};
-use crate::engine::state;
+use praetor_domain::state;
 
 /// The secret that signs calls to external handlers.
 #[derive(Clone)]

@@ -16,9 +16,9 @@ use serde_json::{Value, json};
 use praetor_policy::decide::Effective;
 use praetor_policy::document::Risk;
 
-use crate::engine::model::Stage;
-use crate::engine::state::StateOp;
 use crate::error::{Error, Result};
+use praetor_domain::plan::Stage;
+use praetor_domain::state::StateOp;
 
 /// What running a handler produced.
 #[derive(Debug, Clone, PartialEq)]

@@ -1,4 +1,4 @@
-//! Canonical JSON (object keys sorted, no insignificant whitespace) and secret redaction.
+//! Secret redaction for audit payloads, and canonical JSON (defined in `praetor_domain`).
 
 use serde_json::Value;
 
@@ -8,44 +8,7 @@ const SECRET_MARKERS: &[&str] =
 
 pub const REDACTED: &str = "[redacted]";
 
-/// Encodes `value` with object keys sorted at every level, independent of map ordering features.
-pub fn canonical_json(value: &Value) -> String {
-    let mut out = String::new();
-    write(value, &mut out);
-    out
-}
-
-fn write(value: &Value, out: &mut String) {
-    match value {
-        Value::Object(map) => {
-            let mut keys: Vec<&String> = map.keys().collect();
-            keys.sort();
-            out.push('{');
-            for (i, k) in keys.iter().enumerate() {
-                if i > 0 {
-                    out.push(',');
-                }
-                out.push_str(&Value::String((*k).clone()).to_string());
-                out.push(':');
-                if let Some(v) = map.get(*k) {
-                    write(v, out);
-                }
-            }
-            out.push('}');
-        }
-        Value::Array(items) => {
-            out.push('[');
-            for (i, v) in items.iter().enumerate() {
-                if i > 0 {
-                    out.push(',');
-                }
-                write(v, out);
-            }
-            out.push(']');
-        }
-        other => out.push_str(&other.to_string()),
-    }
-}
+pub use praetor_domain::canonical::canonical_json;
 
 fn is_secret_key(key: &str) -> bool {
     let k = key.to_ascii_lowercase();

@@ -10,7 +10,6 @@ use axum::http::HeaderMap;
 use axum::http::header::{AUTHORIZATION, COOKIE};
 use praetor_entities::{AgentId, ApiKeyId, OrgId, service_account, user};
 use sea_orm::DatabaseConnection;
-use serde::Serialize;
 
 use crate::clock::Clock;
 use crate::error::{Error, Result};
@@ -50,7 +49,7 @@ impl AgentIdentity {
 
     pub fn actor(&self) -> ActorRef {
         let id = self.id.map(|i| i.to_string()).unwrap_or_else(|| "builtin".into());
-        ActorRef { kind: "agent".into(), id, name: self.name.clone() }
+        ActorRef { kind: praetor_domain::ActorKind::Agent, id, name: self.name.clone() }
     }
 
     /// Whether the role lets the agent invoke `action`.
@@ -59,14 +58,7 @@ impl AgentIdentity {
     }
 }
 
-/// One link of a principal chain, as recorded in audit events.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
-pub struct ActorRef {
-    /// `user`, `service_account` or `agent`.
-    pub kind: String,
-    pub id: String,
-    pub name: String,
-}
+pub use praetor_domain::actor::ActorRef;
 
 /// What a request authenticated with: which credential, and when it ends by itself.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -126,10 +118,14 @@ impl Principal {
 
     pub fn actor(&self) -> ActorRef {
         match &self.subject {
-            Subject::User(u) => ActorRef { kind: "user".into(), id: u.id.to_string(), name: u.email.clone() },
-            Subject::ServiceAccount(sa) => {
-                ActorRef { kind: "service_account".into(), id: sa.id.to_string(), name: sa.name.clone() }
+            Subject::User(u) => {
+                ActorRef { kind: praetor_domain::ActorKind::User, id: u.id.to_string(), name: u.email.clone() }
             }
+            Subject::ServiceAccount(sa) => ActorRef {
+                kind: praetor_domain::ActorKind::ServiceAccount,
+                id: sa.id.to_string(),
+                name: sa.name.clone(),
+            },
             Subject::Agent(a) => a.actor(),
         }
     }

@@ -14,6 +14,7 @@
 
 mod adapter;
 pub mod ops;
+pub mod proposer;
 
 use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex, RwLock};

@@ -28,10 +28,11 @@ use crate::AppState;
 use crate::audit::Entry;
 use crate::auth::{Principal, Subject};
 use crate::authz::ops;
-use crate::chat::model::ChatEventData;
-use crate::chat::store::{self, SessionChange};
+use crate::chat::sessions as chat;
+use crate::chatlog::model::ChatEventData;
+use crate::chatlog::store::{self, SessionChange};
 use crate::error::{Error, Result};
-use crate::services::{chat, projects, setup, users};
+use crate::services::{projects, setup, users};
 
 /// Current resident memory of this process, in KiB (Linux), if known.
 fn rss_kib() -> Option<u64> {

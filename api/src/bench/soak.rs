@@ -168,7 +168,7 @@ async fn setup_org(app: &Arc<AppState>) -> Result<People> {
     }
     let bob = users::find_by_email(&app.db, "bob@soak.test").await?.ok_or_else(|| Error::internal("bob"))?;
     let bob_access = orgs::enter_by_id(app, &Principal::new(Subject::User(bob)), boot.org.id).await?;
-    let session = crate::services::chat::create(app, &bob_access, project.id, Some("soak")).await?;
+    let session = crate::chat::sessions::create(app, &bob_access, project.id, Some("soak")).await?;
     let mut keys = keys.into_iter();
     let mut next = || keys.next().ok_or_else(|| Error::internal("keys"));
     Ok(People { bob: next()?, carol: next()?, alice: next()?, session: session.id.to_string() })

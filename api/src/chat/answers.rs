@@ -9,7 +9,6 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use chrono::{DateTime, Utc};
 use praetor_entities::{ChatSessionId, Housekeeping, OrgId, Tenant, TenantScoped, chat_event, chat_session};
 use sea_orm::sea_query::Expr;
 use sea_orm::{ColumnTrait, QueryFilter, QueryOrder, QuerySelect};
@@ -18,15 +17,13 @@ use tokio::task::JoinHandle;
 use tokio::time::MissedTickBehavior;
 use tokio_util::sync::CancellationToken;
 
-use super::model::ChatEventData;
-use super::store::{self, SessionChange};
 use crate::AppState;
 use crate::audit::Entry;
 use crate::auth::ActorRef;
+use crate::chatlog::model::ChatEventData;
+use crate::chatlog::store::{self, SessionChange};
 use crate::error::Result;
 
-/// How long a hold lasts without being renewed.
-pub const HOLD: chrono::TimeDelta = chrono::TimeDelta::seconds(60);
 /// How often the answering node renews it.
 const RENEW_EVERY: Duration = Duration::from_secs(15);
 /// Sessions ended per sweep, at most.
@@ -35,17 +32,12 @@ const SWEEP_BATCH: u64 = 100;
 /// The code of an answer ended because its node stopped.
 pub const INTERRUPTED: &str = "INTERRUPTED";
 
-/// Until when a message stored at `now` holds the session's answers.
-pub fn held_until(now: DateTime<Utc>) -> DateTime<Utc> {
-    now + HOLD
-}
-
 /// Renews the session's hold every few seconds for as long as it is awaited (the answer's
 /// work runs beside it and drops it when done).
 pub async fn keep_held(app: &AppState, tenant: Tenant, session: ChatSessionId) {
     loop {
         tokio::time::sleep(RENEW_EVERY).await;
-        let until = held_until(app.clock.now());
+        let until = crate::chatlog::store::held_until(app.clock.now());
         let renewed = chat_session::Entity::update_in_org(tenant)
             .col_expr(chat_session::Column::AnsweringUntil, Expr::value(until))
             .filter(chat_session::Column::Id.eq(session))
@@ -93,7 +85,7 @@ async fn end(app: &Arc<AppState>, tenant: Tenant, session: ChatSessionId) -> Res
         return Ok(false);
     };
     let mut chain: Vec<ActorRef> = serde_json::from_str(&row.created_by_actor).into_iter().collect();
-    chain.push(ActorRef { kind: "system".into(), id: "chat".into(), name: "praetor chat".into() });
+    chain.push(ActorRef::system("chat", "praetor chat"));
     let mut w = app.write(chain).await?;
     let Some(row) = chat_session::Entity::find_in_org(tenant)
         .filter(chat_session::Column::Id.eq(session))

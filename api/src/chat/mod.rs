@@ -1,9 +1,11 @@
 //! Chat: conversations in which people ask for work, see the proposed plan with its preview,
 //! approve it and watch it run.
 //!
-//! - [`model`]: the events of a session's log (messages, proposals, plan progress).
-//! - [`store`]: appending to that log (seq per session) and reading it back.
-//! - [`derive`]: plan events told in the session the plan came from, written with them.
+//! The session's log itself (its events, appending and reading them, plan events told in it)
+//! is `crate::chatlog`, which the engine writes to as well.
+//!
+//! - [`sessions`]: the use cases on sessions (start, post a message, choose a proposal, read
+//!   the log), each owning its transaction, check and audit entry like any service.
 //! - [`runtime`]: what the server keeps for chat (catalog cache, per-session turn order, the
 //!   planners, in-flight replies).
 //! - [`turn`]: answering one message: commands about the current plan, or a request planned
@@ -17,13 +19,11 @@
 //! by the same pipeline as `proposePlan`, as the person who chatted acting through the agent.
 
 pub mod answers;
-pub mod derive;
-pub mod model;
 pub mod render;
 pub mod request;
 pub mod runtime;
-pub mod store;
+pub mod sessions;
 pub mod turn;
 
-pub use model::{ChatEventData, ProposalRecord};
+pub use crate::chatlog::{ChatEventData, ProposalRecord};
 pub use runtime::Runtime;

@@ -6,10 +6,10 @@ use std::fmt::Write as _;
 
 use praetor_entities::plan;
 
-use super::model::ProposalRecord;
-use crate::engine::model::{PlanStatus, Step};
-use crate::engine::reducer::PlanView;
+use crate::chatlog::model::ProposalRecord;
 use crate::governance::pipeline::{Check, PlanDecision, Verdict};
+use praetor_domain::plan::{PlanStatus, Step};
+use praetor_domain::reducer::PlanView;
 
 /// The checks that did not pass, most serious first.
 fn failing(decision: &PlanDecision) -> Vec<&Check> {
@@ -93,7 +93,7 @@ pub fn explain(plan: &plan::Model, steps: &[Step], decision: &PlanDecision) -> S
 pub fn status(plan: &plan::Model, steps: &[Step], view: &PlanView) -> String {
     let mut out = format!("Plan {} ({}) is {}.", plan.id, plan.title, view.status.as_str().replace('_', " "));
     if view.status == PlanStatus::PendingApproval {
-        let stages = crate::engine::model::stages_of(plan).unwrap_or_default();
+        let stages = crate::engine::store::stages_of(plan).unwrap_or_default();
         if let Some(s) = stages.get(view.stages_satisfied as usize) {
             let _ = write!(out, " Waiting for {} approval(s) from {}.", s.count, s.groups.join(" or "));
         }

@@ -15,18 +15,18 @@ use praetor_planner::{
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 
-use super::model::{Blast, ChatEventData, ProposalRecord};
 use super::render;
-use super::store::{self, SessionChange};
 use super::turn::{Reply, Turn};
 use crate::AppState;
 use crate::audit::{Entry, canonical_json};
 use crate::auth::AgentIdentity;
-use crate::engine::model::Step;
+use crate::chatlog::model::{Blast, ChatEventData, ProposalRecord};
+use crate::chatlog::store::{self, SessionChange};
 use crate::error::{Error, Result};
 use crate::events::{ChatDelta, Event};
 use crate::governance::pipeline::{PlanDecision, Verdict};
 use crate::services::{agents, plans};
+use praetor_domain::plan::Step;
 
 /// Who takes part in the project's chat, with their planner kinds, and the strategy.
 pub async fn participants(turn: &Turn<'_>) -> Result<(Vec<(AgentIdentity, String)>, Strategy)> {

@@ -12,16 +12,16 @@ use praetor_planner::{Intent, Memory, help_for, parse_intent};
 use sea_orm::{ColumnTrait, QueryFilter};
 use serde_json::json;
 
-use super::model::ChatEventData;
-use super::store::{self, SessionChange};
 use super::{render, request};
 use crate::AppState;
 use crate::audit::Entry;
 use crate::authz::OrgAccess;
-use crate::engine::model::PlanStatus;
+use crate::chatlog::model::ChatEventData;
+use crate::chatlog::store::{self, SessionChange};
 use crate::error::{Error, Result};
 use crate::governance::pipeline::PlanDecision;
 use crate::services::plans;
+use praetor_domain::plan::PlanStatus;
 
 /// What the assistant answers, and what the answer changes on the session.
 #[derive(Debug, Default)]
@@ -225,7 +225,7 @@ async fn plan_command(turn: &Turn<'_>, command: Intent, p: plan::Model) -> Reply
     }
 }
 
-fn describe(p: &plan::Model) -> Result<(Vec<crate::engine::model::Step>, PlanDecision)> {
+fn describe(p: &plan::Model) -> Result<(Vec<praetor_domain::plan::Step>, PlanDecision)> {
     let steps = crate::engine::store::steps_of(p)?;
     let decision: PlanDecision =
         serde_json::from_str(&p.preview).map_err(|e| Error::internal(format!("plan preview unreadable: {e}")))?;

@@ -18,19 +18,21 @@ use praetor_entities::{Owned, TenantScoped, decision, job, plan};
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QuerySelect, Set};
 use serde_json::{Value, json};
 
-use super::model::{OnFailure, PlanEvent, PlanStatus, Stage, Step};
-use super::reducer::{self, PlanView, StepStatus};
-use super::{queue, state, store};
+use super::{queue, store};
 use crate::AppState;
 use crate::actions::{self, HandlerCtx, HandlerError, Outcome, ResolvedAction, net::Egress};
 use crate::auth::ActorRef;
 use crate::authz::OrgAccess;
+use crate::authz::proposer;
 use crate::error::{Error, Result};
 use crate::governance::load;
 use crate::governance::pipeline::{self, DecisionContext, Verdict};
 use crate::governance::policy::Loaded;
 use crate::governance::rate;
-use crate::governance::snapshot::{KillInfo, Phase};
+use praetor_domain::plan::{OnFailure, PlanEvent, PlanStatus, Stage, Step};
+use praetor_domain::reducer::{self, PlanView, StepStatus};
+use praetor_domain::snapshot::{KillInfo, Phase};
+use praetor_domain::state;
 
 /// What the worker should do with the job afterwards.
 #[derive(Debug, Clone, PartialEq)]
@@ -44,7 +46,7 @@ pub enum JobResult {
 fn engine_actor(plan: &plan::Model) -> Result<Vec<ActorRef>> {
     let mut chain: Vec<ActorRef> =
         crate::error::stored(format_args!("the proposer of plan {}", plan.id), &plan.proposer)?;
-    chain.push(ActorRef { kind: "system".into(), id: "engine".into(), name: "praetor engine".into() });
+    chain.push(ActorRef::engine());
     Ok(chain)
 }
 
@@ -128,9 +130,9 @@ impl<'a> Run<'a> {
         let (state, project_seq) = store::current_state_at(&app.db, plan.tenant(), plan.project_id).await?;
         // The proposer's rights as they are now (for an agent's plan: the person it acted for,
         // through the agent's current role).
-        let (access, principal) = match crate::services::agents::proposer_access(app, &plan).await? {
+        let (access, principal) = match proposer::proposer_access(&app.authz, &app.db, &plan).await? {
             Some(a) => {
-                let groups = crate::services::plans::groups_of(app, &a, a.principal()).await?;
+                let groups = proposer::groups_of(&app.db, &a, a.principal()).await?;
                 let value = pipeline::principal_value(a.principal(), &groups);
                 (Some(a), value)
             }
@@ -429,7 +431,7 @@ impl<'a> Run<'a> {
             )),
             // Approvals the plan did not get (policy tightened since) stop it here.
             Verdict::NeedsApproval => {
-                let granted = crate::engine::model::stages_of(&self.plan)?;
+                let granted = crate::engine::store::stages_of(&self.plan)?;
                 let missing: Vec<String> = sd
                     .approvals
                     .iter()
@@ -633,7 +635,7 @@ impl<'a> Run<'a> {
         if !self.flush().await? {
             return Ok(());
         }
-        let mut stages = crate::engine::model::stages_of(&self.plan)?;
+        let mut stages = crate::engine::store::stages_of(&self.plan)?;
         stages.push(stage);
         let mut active: plan::ActiveModel = self.plan.clone().into();
         active.approval_stages =

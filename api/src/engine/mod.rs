@@ -1,10 +1,7 @@
-//! The deterministic engine: plan model, pure reducer, state operations, executor and replay.
+//! The deterministic engine: the executor, the durable queue, the plan log store and replay. The
+//! plan model, its pure reducer and state operations are `praetor_domain`'s.
 
 pub mod executor;
-pub mod model;
 pub mod queue;
-pub mod reducer;
 pub mod replay;
-pub mod state;
 pub mod store;
-pub mod worker;

@@ -14,11 +14,12 @@ use sea_orm::{ColumnTrait, ConnectionTrait, QueryFilter, QueryOrder};
 use serde::Serialize;
 use serde_json::Value;
 
-use super::model::PlanEvent;
-use super::{reducer, state, store};
+use super::store;
 use crate::error::{Error, Result};
 use crate::governance::pipeline::{Recorded, recorded_checks};
 use crate::governance::policy::PolicyStore;
+use praetor_domain::plan::PlanEvent;
+use praetor_domain::{reducer, state};
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Divergence {

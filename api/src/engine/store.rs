@@ -7,15 +7,15 @@ use praetor_entities::{Owned, PlanEventId, PlanId, ProjectId, Tenant, TenantScop
 use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set};
 use serde_json::Value;
 
-use super::model::{PlanEvent, PlanStatus};
-use super::reducer::{self, PlanView};
-use super::state;
 use crate::audit::{Entry, canonical_json};
 use crate::error::{Error, Result};
 use crate::events::Event;
-use crate::services::Write;
+use crate::write::Write;
+use praetor_domain::plan::{PlanEvent, PlanStatus, Stage};
+use praetor_domain::reducer::{self, PlanView};
+use praetor_domain::state;
 
-pub fn steps_of(plan: &plan::Model) -> Result<Vec<super::model::Step>> {
+pub fn steps_of(plan: &plan::Model) -> Result<Vec<praetor_domain::plan::Step>> {
     serde_json::from_str(&plan.steps)
         .map_err(|e| Error::internal(format!("plan {} has unreadable steps: {e}", plan.id)))
 }
@@ -23,6 +23,13 @@ pub fn steps_of(plan: &plan::Model) -> Result<Vec<super::model::Step>> {
 pub fn decode(e: &plan_event::Model) -> Result<PlanEvent> {
     serde_json::from_str(&e.data)
         .map_err(|err| Error::internal(format!("event {} of plan {} is unreadable: {err}", e.seq, e.plan_id)))
+}
+
+/// The approval stages recorded on a plan. A stored value that does not parse is an error,
+/// never "no stages".
+pub fn stages_of(plan: &plan::Model) -> Result<Vec<Stage>> {
+    serde_json::from_str(&plan.approval_stages)
+        .map_err(|e| Error::internal(format!("plan {} has unreadable approval stages: {e}", plan.id)))
 }
 
 /// All events of a plan, in order.
@@ -150,8 +157,8 @@ pub async fn append(
     for event in events {
         reducer::apply(view, &event).map_err(|why| Error::Conflict(format!("plan {}: {why}", plan.id)))?;
         if let Some(steps) = &chat_steps {
-            chat.extend(crate::chat::derive::echo(plan, steps, &event, view.status)?);
-            chat.extend(crate::chat::derive::posted(plan, steps, &event));
+            chat.extend(crate::chatlog::derive::echo(plan, steps, &event, view.status)?);
+            chat.extend(crate::chatlog::derive::posted(plan, steps, &event));
         }
         let mut project_seq = None;
         let mut state_hash = None;
@@ -214,7 +221,7 @@ pub async fn append(
     plan_event::Entity::insert_many(actives).exec_without_returning(w.txn()).await?;
     // After the audit entries above: the session row locks after the chain head.
     if let (Some(session), false) = (plan.chat_session_id, chat.is_empty()) {
-        crate::chat::store::append(w, plan.tenant(), session, chat, Default::default()).await?;
+        crate::chatlog::store::append(w, plan.tenant(), session, chat, Default::default()).await?;
     }
     let mut active: plan::ActiveModel = plan.clone().into();
     active.status = Set(view.status.as_str().to_string());

@@ -15,6 +15,7 @@
 
 use chrono::{DateTime, Duration, NaiveTime, Utc};
 use chrono_tz::Tz;
+pub use praetor_domain::snapshot::Exceeded;
 use praetor_entities::{
     BudgetDayId, OrgId, Owned, ProjectId, Tenant, TenantScoped, budget_day, budget_reservation, plan,
 };
@@ -22,13 +23,12 @@ use praetor_policy::decide::{Effective, Level};
 use praetor_policy::time::{local_instant, parse_tz};
 use sea_orm::sea_query::OnConflict;
 use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect, Set};
-use serde::{Deserialize, Serialize};
 use serde_json::json;
 
-use super::snapshot::BudgetState;
 use crate::audit::Entry;
 use crate::error::{Error, Result};
-use crate::services::Write;
+use crate::write::Write;
+use praetor_domain::snapshot::BudgetState;
 
 /// The ledger scope of an organization's own row.
 pub const ORG_SCOPE: &str = "org";
@@ -77,42 +77,6 @@ pub fn local_day(tz: Tz, now: DateTime<Utc>) -> (String, DateTime<Utc>, DateTime
 
 fn tz_of(spec: Option<&Spec>) -> Tz {
     spec.map(|s| s.tz).unwrap_or(Tz::UTC)
-}
-
-/// Why a cost does not fit a budget (the body of `BUDGET_EXCEEDED`).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Exceeded {
-    pub level: String,
-    pub policy: String,
-    pub limit: f64,
-    pub spent: f64,
-    pub reserved: f64,
-    pub cost: f64,
-    pub unit: String,
-}
-
-impl Exceeded {
-    pub fn message(&self) -> String {
-        format!(
-            "the {} budget `{}` allows {} {unit} a day; {} spent and {} reserved leave {} for a plan costing {}",
-            self.level,
-            self.policy,
-            fmt(self.limit),
-            fmt(self.spent),
-            fmt(self.reserved),
-            fmt((self.limit - self.spent - self.reserved).max(0.0)),
-            fmt(self.cost),
-            unit = self.unit,
-        )
-    }
-
-    pub fn error(&self) -> Error {
-        Error::BudgetExceeded(Box::new(self.clone()))
-    }
-}
-
-fn fmt(x: f64) -> String {
-    if x.fract() == 0.0 { format!("{x:.0}") } else { format!("{x:.2}") }
 }
 
 /// The first budget `cost` does not fit, if any.

@@ -11,10 +11,10 @@ use std::time::{Duration, Instant};
 use praetor_entities::{OrgId, ProjectId, Shared, kill_switch};
 use sea_orm::{ColumnTrait, ConnectionTrait, QueryFilter};
 
-use super::snapshot::KillInfo;
 use crate::auth::ActorRef;
 use crate::error::Result;
 use praetor_domain::KillScope;
+use praetor_domain::snapshot::KillInfo;
 
 /// How long a cached answer is trusted: well under the one second in which a switch must stop
 /// new steps everywhere.

@@ -7,10 +7,10 @@ use praetor_policy::decide::Effective;
 use sea_orm::{ColumnTrait, ConnectionTrait, PaginatorTrait, QueryFilter};
 use serde_json::Value;
 
-use super::snapshot::{AutonomyState, Phase, Snapshot};
 use super::{autonomy, budget, kill, rate};
-use crate::engine::model::Step;
 use crate::error::Result;
+use praetor_domain::plan::Step;
+use praetor_domain::snapshot::{AutonomyState, Phase, Snapshot};
 
 /// What to read the snapshot for.
 pub struct For<'a> {

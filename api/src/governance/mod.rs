@@ -2,7 +2,6 @@
 //! the state it consults — kill switches, rate limits, budgets, autonomy.
 
 pub mod autonomy;
-pub mod bench;
 pub mod budget;
 pub mod kill;
 pub mod load;
@@ -11,4 +10,3 @@ pub mod pipeline;
 mod pipeline_tests;
 pub mod policy;
 pub mod rate;
-pub mod snapshot;

@@ -21,12 +21,12 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
 use super::policy::Loaded;
-use super::snapshot::{Phase, Snapshot};
 use super::{autonomy, budget, rate};
 use crate::actions::{self, ResolvedAction};
 use crate::authz::{Domain, OrgAccess};
-use crate::engine::model::{Stage, Step};
-use crate::engine::state::{self, StateChange};
+use praetor_domain::plan::{Stage, Step};
+use praetor_domain::snapshot::{Phase, Snapshot};
+use praetor_domain::state::{self, StateChange};
 
 pub use praetor_domain::Verdict;
 
@@ -140,7 +140,7 @@ pub struct PlanDecision {
     pub budget_exceeded: Option<budget::Exceeded>,
     /// The kill switch that stopped the plan, if one is engaged.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub kill_switch: Option<super::snapshot::KillInfo>,
+    pub kill_switch: Option<praetor_domain::snapshot::KillInfo>,
 }
 
 impl PlanDecision {
@@ -159,7 +159,7 @@ impl PlanDecision {
         if let Some(c) = self.all_checks().find(|c| c.code == "RATE_LIMITED") {
             return Some(rate_limited(c, now));
         }
-        self.budget_exceeded.as_ref().map(|x| x.error())
+        self.budget_exceeded.as_ref().map(|x| Error::from(x.clone()))
     }
 }
 

@@ -12,8 +12,8 @@ use serde_json::{Value, json};
 
 use super::pipeline::*;
 use super::policy::Loaded;
-use super::snapshot::{BudgetState, KillInfo, Phase, Snapshot};
-use crate::engine::model::Step;
+use praetor_domain::plan::Step;
+use praetor_domain::snapshot::{BudgetState, KillInfo, Phase, Snapshot};
 
 const POLICY: &str = r#"apiVersion: praetor.dev/v1
 kind: Policy

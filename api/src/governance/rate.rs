@@ -21,8 +21,8 @@ use sea_orm::{
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 
-use super::snapshot::Phase;
 use crate::error::Result;
+use praetor_domain::snapshot::Phase;
 
 /// The longest period a limit counts over; older hits are pruned.
 pub const LONGEST: i64 = 3600;

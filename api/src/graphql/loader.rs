@@ -15,9 +15,9 @@ use async_graphql::dataloader::{DataLoader, Loader};
 use praetor_entities::{PlanId, ProjectId, Tenant, TenantScoped, approval, plan_event, project};
 use sea_orm::{ColumnTrait, DatabaseConnection, QueryFilter, QueryOrder};
 
-use crate::engine::reducer::{self, PlanView};
 use crate::engine::store;
 use crate::error::Error;
+use praetor_domain::reducer::{self, PlanView};
 
 /// A project of an organization.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -78,7 +78,7 @@ impl Loader<PlanViewKey> for Reads {
                 .all(&self.db)
                 .await
                 .map_err(|e| Arc::new(Error::from(e)))?;
-            let mut logs: HashMap<PlanId, Vec<crate::engine::model::PlanEvent>> = HashMap::new();
+            let mut logs: HashMap<PlanId, Vec<praetor_domain::plan::PlanEvent>> = HashMap::new();
             for r in &rows {
                 logs.entry(r.plan_id).or_default().push(store::decode(r).map_err(Arc::new)?);
             }

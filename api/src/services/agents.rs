@@ -3,9 +3,7 @@
 //! Creating and changing agents needs `agent.manage` in the organization; choosing a project's
 //! agents needs `project.agents` in the project (org and project administrators).
 
-use praetor_entities::{
-    AgentId, OrgId, Owned, ProjectId, TenantScoped, UserId, agent, chat_setting, plan, project_agent,
-};
+use praetor_entities::{AgentId, ProjectId, TenantScoped, agent, chat_setting, project_agent};
 use praetor_planner::Strategy;
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, Set};
 use serde_json::json;
@@ -13,7 +11,6 @@ use serde_json::json;
 use super::validate;
 use crate::AppState;
 use crate::audit::Entry;
-use crate::auth::{ActorRef, AgentIdentity, principal_for_subject, rbac_service_account, rbac_user};
 use crate::authz::ops;
 use crate::authz::{Domain, OrgAccess};
 use crate::error::{Error, Result, conflict_means};
@@ -22,21 +19,9 @@ pub const PLANNERS: &[&str] = &["alias", "llm"];
 const MAX_GLOBS: usize = 50;
 /// Agents taking part in one project: each request is planned and simulated by every one.
 pub const MAX_PROJECT_AGENTS: usize = 8;
-/// The name of the agent that answers in projects that chose none.
-pub const BUILTIN_NAME: &str = "alias";
+pub use crate::authz::proposer::BUILTIN_AGENT_NAME as BUILTIN_NAME;
 
-/// The built-in agent: the alias planner, limited only by the rights of whoever chats.
-pub fn builtin(org: OrgId) -> AgentIdentity {
-    AgentIdentity { id: None, org_id: org, name: BUILTIN_NAME.into(), role: vec!["**".into()] }
-}
-
-pub fn identity(a: &agent::Model) -> Result<AgentIdentity> {
-    Ok(AgentIdentity { id: Some(a.id), org_id: a.org_id, name: a.name.clone(), role: role_of(a)? })
-}
-
-pub fn role_of(a: &agent::Model) -> Result<Vec<String>> {
-    crate::error::stored(format_args!("the role of agent {}", a.id), &a.role)
-}
+pub use crate::authz::proposer::{agent_identity as identity, agent_role as role_of, builtin_agent as builtin};
 
 /// The stored and shown form of a strategy: `first-valid`, `consensus:2`, …
 pub fn strategy_label(s: Strategy) -> String {
@@ -275,42 +260,6 @@ pub async fn set_for_project(
     Ok(chosen)
 }
 
-/// The access a plan's steps are decided with when it runs: its proposer's rights as they are
-/// now. For a plan an agent proposed, that is the person it acted for through the agent's
-/// current role; `None` when either is gone (the person left, the agent was disabled).
-pub async fn proposer_access(app: &AppState, plan: &plan::Model) -> Result<Option<OrgAccess>> {
-    let enter = |subject: String| async move {
-        let Some(p) = principal_for_subject(&app.db, plan.tenant(), &subject).await? else {
-            return Ok::<_, Error>(None);
-        };
-        Ok(super::orgs::enter_by_id(app, &p, plan.org_id).await.ok())
-    };
-    let Some(agent) = plan.proposer_subject.strip_prefix("agent:") else {
-        return enter(plan.proposer_subject.clone()).await;
-    };
-    let chain: Vec<ActorRef> = crate::error::stored(format_args!("the proposer of plan {}", plan.id), &plan.proposer)?;
-    let head = match chain.first() {
-        Some(a) if a.kind == "user" => a.id.parse::<UserId>().ok().map(|u| rbac_user(u.0)),
-        Some(a) if a.kind == "service_account" => {
-            a.id.parse::<praetor_entities::ServiceAccountId>().ok().map(|s| rbac_service_account(s.0))
-        }
-        _ => None,
-    };
-    let Some(head) = head else { return Ok(None) };
-    let Some(access) = enter(head).await? else { return Ok(None) };
-    let identity = if plan.proposer_subject == crate::auth::BUILTIN_AGENT_SUBJECT {
-        builtin(plan.org_id)
-    } else {
-        let Ok(uuid) = uuid::Uuid::try_parse(agent) else { return Ok(None) };
-        match agent::Entity::find_in_org(plan.tenant()).filter(agent::Column::Id.eq(AgentId(uuid))).one(&app.db).await?
-        {
-            Some(a) if a.enabled => identity(&a)?,
-            _ => return Ok(None),
-        }
-    };
-    Ok(Some(access.acting_as(identity)))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -328,8 +277,8 @@ mod tests {
         for s in ["first-valid", "lowest-cost", "lowest-risk", "consensus:2", "human-choice"] {
             assert_eq!(strategy_label(Strategy::parse(s).unwrap()), s);
         }
-        let b = builtin(OrgId::generate());
+        let b = builtin(praetor_entities::OrgId::generate());
         assert!(b.may_invoke("deploy.web") && b.may_invoke("state.set"));
-        assert_eq!(b.actor().kind, "agent");
+        assert_eq!(b.actor().kind, praetor_domain::ActorKind::Agent);
     }
 }

@@ -10,10 +10,11 @@ use crate::AppState;
 use crate::auth::Principal;
 use crate::authz::ops;
 use crate::authz::{Domain, OrgAccess};
-use crate::engine::model::{PlanEvent, PlanStatus, Stage, stages_of};
+use crate::engine::store::stages_of;
 use crate::engine::{queue, store};
 use crate::error::{Error, Result, conflict_means};
 use crate::governance::{autonomy, budget};
+use praetor_domain::plan::{PlanEvent, PlanStatus, Stage};
 
 /// The earlier stages of `p` that `subject` approved, by number: a person's approval counts
 /// for one stage of a plan, so these bar them from a later stage unless it allows earlier
@@ -214,8 +215,7 @@ pub async fn expire_due(app: &AppState) -> Result<u64> {
     let due = due.limit(100).all(&app.db).await?;
     let mut n = 0;
     for candidate in due {
-        let actor =
-            vec![crate::auth::ActorRef { kind: "system".into(), id: "engine".into(), name: "praetor engine".into() }];
+        let actor = vec![crate::auth::ActorRef::engine()];
         let mut w = app.write(actor).await?;
         let Some(mut p) = plan::Entity::find_in_org(candidate.tenant())
             .filter(plan::Column::Id.eq(candidate.id))

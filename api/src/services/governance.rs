@@ -10,9 +10,9 @@ use crate::AppState;
 use crate::authz::ops;
 use crate::authz::{Domain, OrgAccess};
 use crate::error::Result;
-use crate::governance::snapshot::{KillInfo, Phase};
 use crate::governance::{budget, kill, rate};
 use chrono::{DateTime, Utc};
+use praetor_domain::snapshot::{KillInfo, Phase};
 use praetor_policy::Level;
 use praetor_policy::document::{AutonomyMode, LimitScope, Risk};
 

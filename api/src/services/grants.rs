@@ -279,8 +279,7 @@ pub async fn expire_due(app: &AppState) -> Result<u64> {
     let due = due.limit(100).all(&app.db).await?;
     let mut n = 0;
     for g in due {
-        let actor =
-            vec![crate::auth::ActorRef { kind: "system".into(), id: "engine".into(), name: "praetor engine".into() }];
+        let actor = vec![crate::auth::ActorRef::engine()];
         let mut w = app.write(actor).await?;
         let res = role_grant::Entity::update_in_org(g.tenant())
             .col_expr(role_grant::Column::Status, sea_orm::sea_query::Expr::value("expired"))

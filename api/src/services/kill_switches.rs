@@ -19,10 +19,10 @@ use crate::audit::{Entry, canonical_json};
 use crate::auth::{ActorRef, Principal};
 use crate::authz::ops;
 use crate::authz::{Domain, InstanceAdmin, OrgAccess};
-use crate::engine::model::{PlanEvent, PlanStatus};
 use crate::engine::store;
 use crate::error::{Error, Result};
 use crate::governance::kill::scope_key;
+use praetor_domain::plan::{PlanEvent, PlanStatus};
 
 /// What a switch covers, with the proof that the caller may set it.
 pub enum Scope<'a> {
@@ -169,11 +169,7 @@ pub async fn set(
     };
     let chain = scope.principal().chain();
     let orgs = orgs_of(app, &scope).await?;
-    let by = chain.last().cloned().unwrap_or_else(|| ActorRef {
-        kind: "system".into(),
-        id: "unknown".into(),
-        name: "unknown".into(),
-    });
+    let by = chain.last().cloned().unwrap_or_else(|| ActorRef::system("unknown", "unknown"));
     // Released cancelling: the held plans are cancelled while the switch still holds them, so
     // no worker can start one in between (those queued meanwhile are cancelled after).
     let mut cancelled = 0;

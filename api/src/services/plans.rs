@@ -5,7 +5,7 @@
 use std::sync::Arc;
 
 use chrono::Duration;
-use praetor_entities::{PlanId, ProjectId, TenantScoped, group, group_member, plan, project};
+use praetor_entities::{PlanId, ProjectId, TenantScoped, plan, project};
 use praetor_policy::decide::Effective;
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set};
 use serde::Deserialize;
@@ -16,15 +16,15 @@ use super::page::{Page, PageArgs};
 use crate::AppState;
 use crate::actions;
 use crate::audit::canonical_json;
-use crate::auth::{Principal, Subject};
+use crate::auth::Principal;
 use crate::authz::ops;
 use crate::authz::{Domain, OrgAccess};
-use crate::engine::model::{PlanEvent, PlanStatus, Step};
 use crate::engine::{queue, store};
 use crate::error::{Error, Result, conflict_means};
 use crate::governance::pipeline::{self, DecisionContext, PlanDecision, Verdict};
-use crate::governance::snapshot::{Phase, Snapshot};
 use crate::governance::{budget, load, rate};
+use praetor_domain::plan::{PlanEvent, PlanStatus, Step};
+use praetor_domain::snapshot::{Phase, Snapshot};
 
 pub use super::approvals::{approval_requests, approve, expire_due, reject};
 
@@ -167,9 +167,9 @@ fn expand_template(
             praetor_policy::expr::render(&serde_json::to_value(&ts.params).map_err(Error::internal)?, &input, &lookup)
                 .map_err(|e| Error::validation(field, format!("template {name} step {}: {e}", ts.id)))?;
         let on_failure = match ts.on_failure {
-            praetor_policy::document::OnFailure::Stop => crate::engine::model::OnFailure::Stop,
-            praetor_policy::document::OnFailure::Continue => crate::engine::model::OnFailure::Continue,
-            praetor_policy::document::OnFailure::Compensate => crate::engine::model::OnFailure::Compensate,
+            praetor_policy::document::OnFailure::Stop => praetor_domain::plan::OnFailure::Stop,
+            praetor_policy::document::OnFailure::Continue => praetor_domain::plan::OnFailure::Continue,
+            praetor_policy::document::OnFailure::Compensate => praetor_domain::plan::OnFailure::Compensate,
         };
         out.push(Step { id: format!("{prefix}{}", ts.id), action: ts.action.clone(), params, when: None, on_failure });
     }
@@ -434,7 +434,8 @@ pub async fn propose(
     let title = if title.is_empty() { title_for(steps) } else { title };
     let hash = plan_hash(steps, decision);
     let now = w.now();
-    let on_behalf_of = principal.on_behalf_of.iter().find(|a| a.kind == "user").map(|a| a.id.clone());
+    let on_behalf_of =
+        principal.on_behalf_of.iter().find(|a| a.kind == praetor_domain::ActorKind::User).map(|a| a.id.clone());
     let mut model = plan::ActiveModel {
         id: Set(PlanId::generate()),
         org_id: Set(access.org_id()),
@@ -494,11 +495,11 @@ pub async fn propose(
         .map(|(step, d)| pipeline::decision_row(&ctx, Some(model.id), "preview", step, d, &plan_value, project_seq))
         .collect::<Result<Vec<_>>>()?;
     praetor_entities::decision::Entity::insert_many(rows).exec_without_returning(w.txn()).await?;
-    let mut view = crate::engine::reducer::PlanView::new(steps.len());
+    let mut view = praetor_domain::reducer::PlanView::new(steps.len());
     if (input.run_when_approved || decision.auto_run) && decision.verdict == Verdict::Allowed {
         match budget::reserve(&mut w, &model, &policy.effective).await? {
             budget::Reserved::Yes => events.push(PlanEvent::Queued { by: principal.actor() }),
-            budget::Reserved::No(x) => return Err(x.error()),
+            budget::Reserved::No(x) => return Err(x.into()),
         }
     }
     store::append(&mut w, &mut model, &mut view, events).await?;
@@ -545,10 +546,10 @@ pub async fn list(
 
 /// Locks the plan row for a state change and returns it with its folded view.
 pub(super) async fn lock(
-    w: &super::Write<'_>,
+    w: &crate::write::Write<'_>,
     access: &OrgAccess,
     id: PlanId,
-) -> Result<(plan::Model, crate::engine::reducer::PlanView)> {
+) -> Result<(plan::Model, praetor_domain::reducer::PlanView)> {
     let p = plan::Entity::find_in_org(access.tenant())
         .filter(plan::Column::Id.eq(id))
         .lock_exclusive()
@@ -560,33 +561,9 @@ pub(super) async fn lock(
     Ok((p, view))
 }
 
-/// Group names the user belongs to in the plan's org (for an agent: the groups of the person
-/// it acts for, whose rights it borrows).
+/// Group names the principal belongs to in the access's organization.
 pub async fn groups_of(app: &AppState, access: &OrgAccess, principal: &Principal) -> Result<Vec<String>> {
-    let user = match &principal.subject {
-        Subject::User(u) => u.id,
-        Subject::Agent(_) => {
-            match principal.on_behalf_of.first().filter(|a| a.kind == "user").and_then(|a| a.id.parse().ok()) {
-                Some(id) => id,
-                None => return Ok(Vec::new()),
-            }
-        }
-        Subject::ServiceAccount(_) => return Ok(Vec::new()),
-    };
-    let ids: Vec<_> = group_member::Entity::find_in_org(access.tenant())
-        .filter(group_member::Column::UserId.eq(user))
-        .all(&app.db)
-        .await?
-        .into_iter()
-        .map(|m| m.group_id)
-        .collect();
-    Ok(group::Entity::find_in_org(access.tenant())
-        .filter(group::Column::Id.is_in(ids))
-        .all(&app.db)
-        .await?
-        .into_iter()
-        .map(|g| g.name)
-        .collect())
+    crate::authz::proposer::groups_of(&app.db, access, principal).await
 }
 
 /// Queues an approved plan. Needs `plan.execute`.
@@ -611,7 +588,7 @@ pub async fn execute(app: &AppState, access: &OrgAccess, id: PlanId) -> Result<p
     }
     let policy = app.policies.effective(w.txn(), access.tenant(), Some(p.project_id)).await?;
     if let budget::Reserved::No(x) = budget::reserve(&mut w, &p, &policy.effective).await? {
-        return Err(x.error());
+        return Err(x.into());
     }
     store::append(&mut w, &mut p, &mut view, vec![PlanEvent::Queued { by: principal.actor() }]).await?;
     let now = w.now();

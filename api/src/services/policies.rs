@@ -336,7 +336,7 @@ pub async fn explain(
     access.read_permit::<ops::PolicyRead>(Domain::Project(project.id), "project")?;
     let policy = app.policies.effective(&app.db, access.tenant(), Some(project.id)).await?;
     let now = app.clock.now();
-    let step = crate::engine::model::Step {
+    let step = praetor_domain::plan::Step {
         id: "explain".into(),
         action: action.to_string(),
         params,
@@ -354,7 +354,7 @@ pub async fn explain(
         effective: &policy.effective,
         principal: &principal,
         steps,
-        phase: crate::governance::snapshot::Phase::Propose,
+        phase: praetor_domain::snapshot::Phase::Propose,
         now,
     };
     let gov = crate::governance::load::snapshot(&app.db, Some(&app.kills), &request).await?;
@@ -441,7 +441,7 @@ fn re_decide(
     use crate::governance::pipeline::Verdict;
     let states = crate::engine::replay::states_at(changes, wanted)?;
     let mut out = Impact::default();
-    let empty = crate::engine::state::empty();
+    let empty = praetor_domain::state::empty();
     for (d, input) in rows.iter().zip(inputs) {
         // Recorded before decisions carried their inputs: it cannot be made again.
         let Some(input) = input else { continue };

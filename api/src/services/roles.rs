@@ -94,7 +94,7 @@ pub fn check_role(role: &str, in_project: bool, org_only: &str) -> Result<()> {
 /// A user is provisioned by e-mail if unknown; a group or service account of another
 /// organization is NOT_FOUND.
 pub async fn resolve_subject(
-    w: &mut super::Write<'_>,
+    w: &mut crate::write::Write<'_>,
     tenant: Tenant,
     subject: BindingSubject,
 ) -> Result<(&'static str, uuid::Uuid, String)> {

@@ -5,9 +5,9 @@ use praetor_entities::{Shared, Tenant, UserId, user};
 use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, QueryFilter, Set};
 use serde_json::json;
 
-use super::Write;
 use crate::audit::Entry;
 use crate::error::Result;
+use crate::write::Write;
 
 /// The user with `email`, created if there is none yet. `email` must already be validated.
 pub async fn find_or_provision(w: &mut Write<'_>, tenant: Tenant, email: &str) -> Result<user::Model> {

@@ -4,10 +4,11 @@ use async_graphql::{Context, ID, InputObject, Object, Result};
 use praetor_entities::{ChatProposalId, ChatSessionId};
 
 use crate::authz::OrgAccess;
+use crate::chat::sessions as chat;
 use crate::graphql::object::{ChatEventObject, ChatSessionObject, PlanObject};
 use crate::graphql::{app, principal};
 use crate::services::locate::NodeId;
-use crate::services::{chat, orgs, projects, validate};
+use crate::services::{orgs, projects, validate};
 
 #[derive(InputObject)]
 pub struct CreateChatSessionInput {

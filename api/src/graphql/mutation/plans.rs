@@ -5,12 +5,12 @@ use praetor_entities::PlanId;
 use serde_json::Value;
 
 use crate::authz::OrgAccess;
-use crate::engine::model::{OnFailure, Step};
 use crate::graphql::object::{PlanObject, PlanPreview, PlanStep};
 use crate::graphql::{app, principal};
 use crate::services::locate::NodeId;
 use crate::services::plans::{self, ProposeInput};
 use crate::services::{orgs, projects, validate};
+use praetor_domain::plan::{OnFailure, Step};
 
 #[derive(Enum, Copy, Clone, Eq, PartialEq, Default)]
 pub enum OnFailureInput {

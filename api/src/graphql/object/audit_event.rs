@@ -7,8 +7,7 @@ use praetor_entities::audit_event;
 use super::ActorKindGql;
 use crate::audit::verify::Report;
 use crate::auth::ActorRef;
-use crate::error::{Error, stored_value};
-use praetor_domain::ActorKind;
+use crate::error::Error;
 
 pub struct AuditEventObject(pub audit_event::Model);
 
@@ -23,8 +22,7 @@ pub struct Actor {
 impl Actor {
     /// One stored link; an unknown kind is corrupt data.
     pub fn of(a: &ActorRef) -> Result<Actor, Error> {
-        let kind = stored_value(format_args!("the kind of actor {}", a.id), &a.kind, ActorKind::parse)?;
-        Ok(Actor { kind: kind.into(), id: a.id.clone(), name: a.name.clone() })
+        Ok(Actor { kind: a.kind.into(), id: a.id.clone(), name: a.name.clone() })
     }
 
     /// A principal chain as stored (JSON), outermost first; `what` names it in the error.

@@ -14,14 +14,15 @@ use super::{
 };
 use crate::auth::ActorRef;
 use crate::authz::OrgAccess;
-use crate::chat::model::{ChatEventData, ProposalRecord};
-use crate::engine::model::Step;
+use crate::chat::sessions as chat;
+use crate::chatlog::model::{ChatEventData, ProposalRecord};
 use crate::error::Error;
 use crate::events::ChatDelta;
 use crate::governance::pipeline::PlanDecision;
 use crate::graphql::app;
 use crate::services::page::PageArgs;
-use crate::services::{agents, chat, plans, projects};
+use crate::services::{agents, plans, projects};
+use praetor_domain::plan::Step;
 
 /// A preview kept in a chat record (null when there was no plan). One that does not parse is
 /// corrupt: an error.
@@ -290,7 +291,7 @@ impl ChatEventObject {
     /// A stored event. One whose data does not parse is corrupt: an error, not an event
     /// with its fields quietly empty.
     pub fn stored(access: OrgAccess, model: chat_event::Model) -> Result<Self, crate::error::Error> {
-        let data = crate::chat::store::decode(&model)?;
+        let data = crate::chatlog::store::decode(&model)?;
         Ok(Self { access, body: Box::new(Body::Stored { model, data }) })
     }
 
@@ -655,8 +656,8 @@ impl ChatSessionObject {
     /// strategy is human-choice.
     async fn pending_choice(&self, ctx: &Context<'_>) -> Result<Option<ChatArbitration>> {
         let Some(seq) = self.model.pending_choice_seq else { return Ok(None) };
-        let event = crate::chat::store::at(&app(ctx)?.db, self.access.tenant(), self.model.id, seq).await?;
-        Ok(match event.and_then(|e| crate::chat::store::decode(&e).ok()) {
+        let event = crate::chatlog::store::at(&app(ctx)?.db, self.access.tenant(), self.model.id, seq).await?;
+        Ok(match event.and_then(|e| crate::chatlog::store::decode(&e).ok()) {
             Some(ChatEventData::ProposalsRanked { strategy, reason, chosen, proposals, .. }) => {
                 Some(arbitration(&strategy, &reason, chosen, &proposals))
             }

@@ -9,9 +9,9 @@ use super::{AutonomyModeGql, GrantStatusGql, LimitScopeGql, PolicyLevelGql, Risk
 use crate::auth::ActorRef;
 use crate::error::stored_value;
 use crate::governance::budget;
-use crate::governance::snapshot::KillInfo;
 use crate::services::{governance, grants};
 use praetor_domain::KillScope;
+use praetor_domain::snapshot::KillInfo;
 
 /// A daily budget: its limit (when policy sets one) and today's ledger.
 #[derive(SimpleObject)]

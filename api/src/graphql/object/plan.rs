@@ -10,14 +10,14 @@ use super::audit_event::Actor;
 use super::{ApprovalDecisionGql, PlanStatusGql, PolicyLevelGql, RiskGql, StepStatusGql, VerdictGql};
 use super::{ProjectObject, connection, page_complexity};
 use crate::authz::{Domain, OrgAccess, ops};
-use crate::engine::model::{Stage, Step};
-use crate::engine::reducer::PlanView;
 use crate::engine::store;
 use crate::error::{Error, stored_value};
 use crate::governance::pipeline::{Check, PlanDecision, RuleRef, StepDecision};
 use crate::graphql::app;
 use crate::graphql::loader::{self, ApprovalsKey, PlanViewKey, ProjectKey};
 use crate::services::page::{Page, PageArgs};
+use praetor_domain::plan::{Stage, Step};
+use praetor_domain::reducer::PlanView;
 use praetor_domain::{ApprovalDecision, PlanStatus, Verdict};
 use praetor_policy::document::Risk;
 
@@ -282,7 +282,7 @@ impl PlanObject {
     }
 
     fn stages(&self) -> Result<Vec<Stage>, Error> {
-        crate::engine::model::stages_of(&self.model)
+        crate::engine::store::stages_of(&self.model)
     }
 
     /// The plan's status and progress folded from its log (batched across a list of plans).

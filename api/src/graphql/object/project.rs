@@ -8,10 +8,11 @@ use praetor_entities::{ChatSessionId, PlanId, project};
 use super::{OrgObject, PlanObject, connection, page_complexity};
 use crate::authz::ops;
 use crate::authz::{Domain, OrgAccess};
+use crate::chat::sessions as chat;
 use crate::engine::store;
 use crate::graphql::app;
 use crate::services::page::PageArgs;
-use crate::services::{agents, chat, governance, plans};
+use crate::services::{agents, governance, plans};
 
 pub struct ProjectObject {
     access: OrgAccess,
@@ -149,6 +150,6 @@ impl ProjectObject {
     async fn state_hash(&self, ctx: &Context<'_>) -> Result<String> {
         self.access.permit::<ops::StateRead>(Domain::Project(self.model.id))?;
         let s = store::current_state(&app(ctx)?.db, self.access.tenant(), self.model.id).await?;
-        Ok(crate::engine::state::hash(&s))
+        Ok(praetor_domain::state::hash(&s))
     }
 }

@@ -3,10 +3,11 @@
 use async_graphql::{Context, ID, Object, Result};
 use praetor_entities::ChatSessionId;
 
+use crate::chat::sessions as chat;
 use crate::graphql::object::{AgentObject, ChatSessionObject};
 use crate::graphql::{app, principal};
 use crate::services::locate::NodeId;
-use crate::services::{agents, chat, orgs, validate};
+use crate::services::{agents, orgs, validate};
 
 #[derive(Default)]
 pub struct ChatQuery;

@@ -1,12 +1,13 @@
 //! `node(id)`: any object by its global id.
 
+use crate::chat::sessions as chat;
 use crate::graphql::object::{
     AgentObject, ApiKeyObject, AuditEventObject, ChatSessionObject, GroupObject, Node, OrgObject, PlanObject,
     ProjectObject, RoleBindingObject, RoleGrantObject, ServiceAccountObject,
 };
 use crate::graphql::{app, principal};
 use crate::services::locate::NodeId;
-use crate::services::{agents, api_keys, audit_log, chat, grants, groups, plans, projects, roles, service_accounts};
+use crate::services::{agents, api_keys, audit_log, grants, groups, plans, projects, roles, service_accounts};
 use async_graphql::{Context, ID, Object, Result};
 
 #[derive(Default)]

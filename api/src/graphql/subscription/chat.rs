@@ -22,13 +22,14 @@ use crate::AppState;
 use crate::auth::Principal;
 use crate::authz::ops;
 use crate::authz::{Domain, OrgAccess};
-use crate::chat::store;
+use crate::chat::sessions as chat;
+use crate::chatlog::store;
 use crate::error::Error;
 use crate::events::{ChatDelta, Event};
 use crate::graphql::object::ChatEventObject;
 use crate::graphql::{app, principal};
 use crate::services::locate::NodeId;
-use crate::services::{chat, validate};
+use crate::services::validate;
 
 /// Events read from storage at a time while catching up.
 const PAGE: u64 = 200;

@@ -49,12 +49,12 @@ impl PlanSubscription {
         // stale status on the last replayed event would stick, since live events up to it are
         // skipped.
         let rows = store::load(&app.db, access.tenant(), id).await?;
-        let mut view = crate::engine::reducer::PlanView::new(store::steps_of(&plan)?.len());
+        let mut view = praetor_domain::reducer::PlanView::new(store::steps_of(&plan)?.len());
         let mut backlog_items = Vec::new();
         let mut last_seq = after.unwrap_or(0);
         for e in &rows {
             let event = store::decode(e)?;
-            crate::engine::reducer::apply(&mut view, &event)
+            praetor_domain::reducer::apply(&mut view, &event)
                 .map_err(|why| crate::error::Error::internal(format!("plan {id} log does not fold: {why}")))?;
             if after.is_none_or(|a| e.seq > a) {
                 last_seq = e.seq;

@@ -8,8 +8,30 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use sha2::{Digest, Sha256};
 
-use crate::audit::canonical_json;
-use crate::error::{Error, Result};
+use crate::canonical::canonical_json;
+
+/// A state path, patch or size that is not acceptable: which field, and why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Invalid {
+    pub field: String,
+    pub message: String,
+}
+
+impl Invalid {
+    fn new(field: impl Into<String>, message: impl Into<String>) -> Self {
+        Invalid { field: field.into(), message: message.into() }
+    }
+}
+
+impl std::fmt::Display for Invalid {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "invalid {}: {}", self.field, self.message)
+    }
+}
+
+impl std::error::Error for Invalid {}
+
+type Result<T> = std::result::Result<T, Invalid>;
 
 /// Longest dotted path accepted, in segments.
 pub const MAX_PATH_DEPTH: usize = 16;
@@ -47,7 +69,7 @@ pub fn parse_path(field: &str, path: &str) -> Result<Vec<String>> {
         !s.is_empty() && s.len() <= 64 && s.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
     };
     if segments.len() > MAX_PATH_DEPTH || !segments.iter().all(ok_segment) {
-        return Err(Error::validation(
+        return Err(Invalid::new(
             field,
             format!(
                 "`{path}` is not a state path: dot-separated names of letters, digits, '_' and '-', at most {MAX_PATH_DEPTH} deep"
@@ -135,7 +157,7 @@ pub fn merge_patch_ops(prefix: Option<&str>, patch: &Value, out: &mut Vec<StateO
             }
             Ok(())
         }
-        _ => Err(Error::validation("patch", "a merge patch must be a JSON object")),
+        _ => Err(Invalid::new("patch", "a merge patch must be a JSON object")),
     }
 }
 
@@ -161,7 +183,7 @@ pub fn diff(state: &Value, ops: &[StateOp]) -> Vec<StateChange> {
 pub fn check_size(state: &Value) -> Result<()> {
     let n = canonical_json(state).len();
     if n > MAX_STATE_BYTES {
-        return Err(Error::validation(
+        return Err(Invalid::new(
             "state",
             format!("the project state would grow to {n} bytes (limit {MAX_STATE_BYTES})"),
         ));

@@ -17,17 +17,17 @@ use praetor_entities::{
 use sea_orm::{ActiveModelTrait, ColumnTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set};
 use serde_json::json;
 
-use super::page::{Page, PageArgs};
-use super::validate;
+use super::turn::{self, Turn};
 use crate::AppState;
 use crate::audit::{Entry, canonical_json};
 use crate::auth::Subject;
 use crate::authz::ops;
 use crate::authz::{Domain, OrgAccess};
-use crate::chat::model::ChatEventData;
-use crate::chat::store::{self, SessionChange};
-use crate::chat::turn::{self, Turn};
+use crate::chatlog::model::ChatEventData;
+use crate::chatlog::store::{self, SessionChange};
 use crate::error::{Error, Result};
+use crate::services::page::{Page, PageArgs};
+use crate::services::validate;
 
 /// The longest message accepted, in characters.
 pub const MAX_MESSAGE_CHARS: usize = 4_000;
@@ -41,7 +41,7 @@ pub async fn create(
     project: ProjectId,
     title: Option<&str>,
 ) -> Result<chat_session::Model> {
-    let p = super::projects::find_by_id(app, access, project).await?;
+    let p = crate::services::projects::find_by_id(app, access, project).await?;
     let permit = access.permit::<ops::ChatWrite>(Domain::Project(p.id))?;
     if matches!(permit.principal().subject, Subject::Agent(_)) {
         return Err(Error::forbidden("agents do not own chat sessions"));
@@ -227,12 +227,12 @@ pub async fn choose(
     };
     let memory = crate::error::stored(format_args!("the memory of chat session {}", session.id), &session.memory)?;
     let mut turn = Turn { app, access, session, seq, text: String::new(), memory };
-    let mut reply = crate::chat::request::choose(&mut turn, proposal).await?;
+    let mut reply = super::request::choose(&mut turn, proposal).await?;
     let (plan, refused) = (reply.plan_id, reply.refused.take());
     turn::finish(app, access, id, seq, reply).await?;
     match (plan, refused) {
         (_, Some(e)) => Err(e),
-        (Some(p), None) => super::plans::find(app, access, p).await,
+        (Some(p), None) => crate::services::plans::find(app, access, p).await,
         (None, None) => Err(Error::internal("a chosen proposal ended without a plan")),
     }
 }

@@ -5,8 +5,8 @@
 
 use std::collections::BTreeMap;
 
+use crate::KillScope;
 use chrono::{DateTime, Utc};
-use praetor_domain::KillScope;
 use serde::{Deserialize, Serialize};
 
 /// Where in a plan's life a decision is made. Some checks only apply at some phases: the budget
@@ -119,4 +119,36 @@ impl Snapshot {
             "plansThisHour": self.plans_this_hour,
         })
     }
+}
+
+/// Why a cost does not fit a budget (the body of `BUDGET_EXCEEDED`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Exceeded {
+    pub level: String,
+    pub policy: String,
+    pub limit: f64,
+    pub spent: f64,
+    pub reserved: f64,
+    pub cost: f64,
+    pub unit: String,
+}
+
+impl Exceeded {
+    pub fn message(&self) -> String {
+        format!(
+            "the {} budget `{}` allows {} {unit} a day; {} spent and {} reserved leave {} for a plan costing {}",
+            self.level,
+            self.policy,
+            fmt(self.limit),
+            fmt(self.spent),
+            fmt(self.reserved),
+            fmt((self.limit - self.spent - self.reserved).max(0.0)),
+            fmt(self.cost),
+            unit = self.unit,
+        )
+    }
+}
+
+fn fmt(x: f64) -> String {
+    if x.fract() == 0.0 { format!("{x:.0}") } else { format!("{x:.2}") }
 }

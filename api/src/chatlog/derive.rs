@@ -7,7 +7,7 @@ use serde_json::Value;
 
 use super::model::ChatEventData;
 use crate::auth::ActorRef;
-use crate::engine::model::{PlanEvent, PlanStatus, Step};
+use praetor_domain::plan::{PlanEvent, PlanStatus, Step};
 
 /// What the session shows for `event`, which left the plan in `status`. State changes are left
 /// out: the step's own progress says the same thing.
@@ -191,7 +191,7 @@ mod tests {
         match echo(&p, &steps, &proposed, PlanStatus::Approved).unwrap() {
             Some(ChatEventData::PlanProposed { plan_id, status, proposer, preview, steps, .. }) => {
                 assert_eq!((plan_id, status), (p.id, PlanStatus::Approved));
-                assert_eq!(proposer[1].kind, "agent");
+                assert_eq!(proposer[1].kind, praetor_domain::ActorKind::Agent);
                 assert_eq!(preview["verdict"], "allowed");
                 assert_eq!(steps[0]["action"], "deploy.web");
             }
@@ -229,7 +229,7 @@ mod tests {
             echo(&p, &steps, &done, PlanStatus::Succeeded).unwrap(),
             Some(ChatEventData::PlanFinished { plan_id: p.id, status: PlanStatus::Succeeded, error: None })
         );
-        let by = ActorRef { kind: "user".into(), id: "usr_2".into(), name: "carol".into() };
+        let by = ActorRef { kind: praetor_domain::ActorKind::User, id: "usr_2".into(), name: "carol".into() };
         let rejected =
             PlanEvent::Rejected { by: Some(by), reason: "rejected by an approver".into(), comment: "not today".into() };
         match echo(&p, &steps, &rejected, PlanStatus::Rejected).unwrap() {

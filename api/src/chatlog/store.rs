@@ -12,7 +12,15 @@ use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, Query
 use super::model::ChatEventData;
 use crate::error::{Error, Result};
 use crate::events::Event;
-use crate::services::Write;
+use crate::write::Write;
+
+/// How long a hold on a session's answers lasts without being renewed.
+pub const HOLD: chrono::TimeDelta = chrono::TimeDelta::seconds(60);
+
+/// Until when a message stored at `now` holds the session's answers.
+pub fn held_until(now: chrono::DateTime<chrono::Utc>) -> chrono::DateTime<chrono::Utc> {
+    now + HOLD
+}
 
 /// What else changes on the session with an append.
 #[derive(Debug, Default)]
@@ -55,7 +63,7 @@ pub async fn append(
     for data in events {
         seq += 1;
         match &data {
-            ChatEventData::UserMessage { .. } => answering = (Some(seq), Some(super::answers::held_until(now))),
+            ChatEventData::UserMessage { .. } => answering = (Some(seq), Some(held_until(now))),
             ChatEventData::MessageCompleted { in_reply_to, .. } if answering.0.is_some_and(|a| *in_reply_to >= a) => {
                 answering = (None, None)
             }

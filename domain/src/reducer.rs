@@ -7,11 +7,11 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 use serde_json::Value;
 
-use super::model::{PlanEvent, PlanStatus};
-use super::state;
+use crate::plan::{PlanEvent, PlanStatus};
+use crate::state;
 
-pub use praetor_domain::StepStatus;
-use praetor_domain::Verdict;
+pub use crate::StepStatus;
+use crate::Verdict;
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct StepProgress {
@@ -283,12 +283,12 @@ pub fn fold_state(start: Value, events: &[PlanEvent]) -> Result<Value, (usize, S
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::auth::ActorRef;
-    use crate::engine::state::StateOp;
+    use crate::actor::ActorRef;
+    use crate::state::StateOp;
     use serde_json::json;
 
     fn actor() -> ActorRef {
-        ActorRef { kind: "user".into(), id: "usr_1".into(), name: "a@b.c".into() }
+        ActorRef { kind: crate::ActorKind::User, id: "usr_1".into(), name: "a@b.c".into() }
     }
 
     fn started(index: usize) -> PlanEvent {

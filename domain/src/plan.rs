@@ -4,8 +4,8 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use super::state::StateOp;
-use crate::auth::ActorRef;
+use crate::actor::ActorRef;
+use crate::state::StateOp;
 
 /// What to do when a step fails for good.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
@@ -39,8 +39,8 @@ fn empty_object() -> Value {
     Value::Object(Default::default())
 }
 
-pub use praetor_domain::PlanStatus;
-use praetor_domain::Verdict;
+pub use crate::PlanStatus;
+use crate::Verdict;
 
 /// One approval stage: `count` approvals from members of any of `groups`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -54,13 +54,6 @@ pub struct Stage {
     /// says so explicitly); otherwise each person's approval counts for one stage.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub allow_earlier_approvers: bool,
-}
-
-/// The approval stages recorded on a plan. A stored value that does not parse is an error,
-/// never "no stages".
-pub fn stages_of(plan: &praetor_entities::plan::Model) -> crate::error::Result<Vec<Stage>> {
-    serde_json::from_str(&plan.approval_stages)
-        .map_err(|e| crate::error::Error::internal(format!("plan {} has unreadable approval stages: {e}", plan.id)))
 }
 
 /// An event of a plan's log. The log is the source of truth; status, progress and project

@@ -10,9 +10,9 @@ use tokio::task::JoinHandle;
 use tokio::time::MissedTickBehavior;
 use tokio_util::sync::CancellationToken;
 
-use super::executor::{self, JobResult};
-use super::queue;
 use crate::AppState;
+use crate::engine::executor::{self, JobResult};
+use crate::engine::queue;
 
 /// Starts `worker.concurrency` workers, which stop when `shutdown` is cancelled (each finishing
 /// the step in hand). The returned handle finishes when all of them have.

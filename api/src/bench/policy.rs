@@ -18,17 +18,17 @@ use praetor_policy::decide::{Effective, Layer, Level};
 use praetor_policy::{CompileContext, PolicySet, Source};
 use serde_json::{Value, json};
 
-use super::load;
-use super::pipeline::{self, DecisionContext, Verdict};
-use super::snapshot::{Phase, Snapshot};
-use super::{budget, rate};
+use super::{Figures, Target, cleanup, percentile, prepare};
 use crate::AppState;
 use crate::authz::OrgAccess;
 use crate::authz::ops;
-use crate::bench::{Figures, Target, cleanup, percentile, prepare};
-use crate::engine::model::Step;
 use crate::error::{Error, Result};
+use crate::governance::load;
+use crate::governance::pipeline::{self, DecisionContext, Verdict};
+use crate::governance::{budget, rate};
 use crate::services::{projects, setup, users};
+use praetor_domain::plan::Step;
+use praetor_domain::snapshot::{Phase, Snapshot};
 
 /// How many action families the bench policy covers.
 const FAMILIES: usize = 20;
@@ -69,7 +69,11 @@ fn policy_yaml(rules: usize) -> String {
 }
 
 fn effective(rules: usize) -> Result<Effective> {
-    let ctx = CompileContext { builtins: super::policy::builtins(), org: Some("bench".into()), ..Default::default() };
+    let ctx = CompileContext {
+        builtins: crate::governance::policy::builtins(),
+        org: Some("bench".into()),
+        ..Default::default()
+    };
     let set = PolicySet::compile(&[Source::new("bench.yaml", policy_yaml(rules))], &ctx)
         .map_err(|d| Error::internal(praetor_policy::diag::render_human(&d)))?;
     Ok(Effective::new(vec![Layer { level: Level::Org, set: Arc::new(set), version: "org@1".into() }]))
@@ -127,7 +131,7 @@ async fn inner(
     let permit = access.permit::<ops::ProjectCreate>(crate::authz::Domain::Org)?;
     let project = projects::create(app, &permit, "bench", "Bench", "").await?.id;
     let effective = Arc::new(effective(rules)?);
-    let policy = Arc::new(super::policy::Loaded { effective: (*effective).clone(), label: "org@1".into() });
+    let policy = Arc::new(crate::governance::policy::Loaded { effective: (*effective).clone(), label: "org@1".into() });
     let principal_value = pipeline::principal_value(&principal, &[]);
     let mut out = vec![format!(
         "bench governance: {rules} rules (half CEL) over {FAMILIES} action families, a rate limit per family, \
@@ -205,11 +209,11 @@ async fn inner(
     Ok(Figures { lines: out })
 }
 
-fn ledger(effective: &Effective, spent: f64, now: DateTime<Utc>) -> super::snapshot::BudgetState {
+fn ledger(effective: &Effective, spent: f64, now: DateTime<Utc>) -> praetor_domain::snapshot::BudgetState {
     let (_, spec) = budget::specs(effective);
     let tz = spec.as_ref().map(|s| s.tz).unwrap_or(chrono_tz::UTC);
     let (day, start, next) = budget::local_day(tz, now);
-    super::snapshot::BudgetState {
+    praetor_domain::snapshot::BudgetState {
         level: "org".into(),
         policy: "bench".into(),
         limit: spec.map(|s| s.limit).unwrap_or(f64::MAX),
@@ -230,7 +234,7 @@ async fn decide(
     project: praetor_entities::ProjectId,
     state: &Value,
     now: DateTime<Utc>,
-    policy: &Arc<super::policy::Loaded>,
+    policy: &Arc<crate::governance::policy::Loaded>,
     principal: &Value,
     gov: &Snapshot,
     step: &Step,
@@ -278,7 +282,7 @@ async fn through_db(
     app: &AppState,
     access: &OrgAccess,
     project: praetor_entities::ProjectId,
-    policy: &Arc<super::policy::Loaded>,
+    policy: &Arc<crate::governance::policy::Loaded>,
     principal: &Value,
     step: &Step,
     mode: Mode,
@@ -303,7 +307,7 @@ async fn through_db(
         if matches!(mode, Mode::AdmitAndHold)
             && let Err(x) = budget::hold(&txn, access.tenant(), project, &policy.effective, d.cost, now).await?
         {
-            return Err(x.error());
+            return Err(x.into());
         }
     }
     txn.commit().await?;
