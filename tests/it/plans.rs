@@ -373,3 +373,56 @@ async fn a_list_of_plans_reads_nested_fields_in_batches_not_per_plan() {
     assert!(fifty <= five + 1, "reading 50 plans took {fifty} statements, 5 took {five}");
     assert!(fifty <= 12, "{fifty} statements for one page of plans");
 }
+
+#[tokio::test]
+async fn whether_the_viewer_can_approve_a_list_of_plans_is_read_in_batches() {
+    let app = spawn_with(SpawnOptions { no_workers: true, ..Default::default() }).await;
+    app.project("web").await;
+    let (carol, carol_email) = app.user_with_role("approver", None).await;
+    app.group("leads", &[&carol_email]).await;
+    let policy = r#"
+apiVersion: praetor.dev/v1
+kind: Policy
+metadata: { name: reviewed, org: "ORG" }
+spec:
+  rules:
+    - { name: reviewed, actions: ["state.set"], effect: require_approval, approvals: [{ group: leads }] }
+"#
+    .replace("ORG", &app.org);
+    app.admin(APPLY, json!({"in": {"org": app.org, "sources": [{"name": "p.yaml", "text": policy}], "comment": "t"}}))
+        .await;
+    for i in 0..50 {
+        let p = propose(
+            &app,
+            &app.admin_key,
+            "web",
+            json!([{"action": "state.set", "params": {"key": "k", "value": i}}]),
+            json!({}),
+        )
+        .await;
+        assert_eq!(p["status"], "PENDING_APPROVAL");
+    }
+    let q = "query($o: String!, $n: Int!) { project(org: $o, slug: \"web\") { plans(first: $n) { edges { node { id viewerCanApproveNow { can reason } } } } } }";
+    let count = |n: i64| {
+        let app = &app;
+        let carol = &carol;
+        async move {
+            ok(app.gql(Some(carol), q, json!({"o": app.org, "n": n})).await);
+            let before = app.serving.queries.get();
+            let d = ok(app.gql(Some(carol), q, json!({"o": app.org, "n": n})).await);
+            let after = app.serving.queries.get();
+            let edges = d["project"]["plans"]["edges"].as_array().unwrap().clone();
+            assert_eq!(edges.len() as i64, n);
+            // Carol leads and proposed none of them: she may approve every one.
+            assert!(edges.iter().all(|e| e["node"]["viewerCanApproveNow"] == json!({"can": true, "reason": null})));
+            after - before
+        }
+    };
+    let (five, fifty) = (count(5).await, count(50).await);
+    // Her groups are read once and the plans' decisions in one batch, however long the list.
+    assert!(fifty <= five + 1, "50 plans took {fifty} statements, 5 took {five}");
+    // The admin proposed them all: separation of duties answers without reading anything.
+    let admin = app.admin(q, json!({"o": app.org, "n": 5})).await;
+    let reason = admin["project"]["plans"]["edges"][0]["node"]["viewerCanApproveNow"]["reason"].as_str().unwrap();
+    assert!(reason.contains("proposer"), "{reason}");
+}

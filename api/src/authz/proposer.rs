@@ -30,24 +30,24 @@ pub fn agent_role(a: &agent::Model) -> Result<Vec<String>> {
     crate::error::stored(format_args!("the role of agent {}", a.id), &a.role)
 }
 
+/// Whose group memberships count for a principal: a person's own; an agent's are those of the
+/// person it acts for; a service account belongs to no group.
+pub fn group_member_of(principal: &Principal) -> Option<UserId> {
+    match &principal.subject {
+        Subject::User(u) => Some(u.id),
+        Subject::Agent(_) => principal
+            .on_behalf_of
+            .first()
+            .filter(|a| a.kind == praetor_domain::ActorKind::User)
+            .and_then(|a| a.id.parse().ok()),
+        Subject::ServiceAccount(_) => None,
+    }
+}
+
 /// Group names the user belongs to in the access's organization (for an agent: the groups of the
 /// person it acts for, whose rights it borrows).
 pub async fn groups_of<C: ConnectionTrait>(db: &C, access: &OrgAccess, principal: &Principal) -> Result<Vec<String>> {
-    let user = match &principal.subject {
-        Subject::User(u) => u.id,
-        Subject::Agent(_) => {
-            match principal
-                .on_behalf_of
-                .first()
-                .filter(|a| a.kind == praetor_domain::ActorKind::User)
-                .and_then(|a| a.id.parse().ok())
-            {
-                Some(id) => id,
-                None => return Ok(Vec::new()),
-            }
-        }
-        Subject::ServiceAccount(_) => return Ok(Vec::new()),
-    };
+    let Some(user) = group_member_of(principal) else { return Ok(Vec::new()) };
     let ids: Vec<_> = group_member::Entity::find_in_org(access.tenant())
         .filter(group_member::Column::UserId.eq(user))
         .all(db)

@@ -12,7 +12,9 @@ use std::sync::{Arc, OnceLock};
 
 use async_graphql::Context;
 use async_graphql::dataloader::{DataLoader, Loader};
-use praetor_entities::{PlanId, ProjectId, Tenant, TenantScoped, approval, plan_event, project};
+use praetor_entities::{
+    PlanId, ProjectId, Tenant, TenantScoped, UserId, approval, group, group_member, plan_event, project,
+};
 use sea_orm::{ColumnTrait, DatabaseConnection, QueryFilter, QueryOrder};
 
 use crate::engine::store;
@@ -26,6 +28,10 @@ pub struct ProjectKey(pub Tenant, pub ProjectId);
 /// A plan's status and progress, folded from its log (`steps`: how many steps it has).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct PlanViewKey(pub Tenant, pub PlanId, pub usize);
+
+/// The names of the groups a user belongs to in an organization.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct GroupsKey(pub Tenant, pub UserId);
 
 /// The approval decisions given on a plan.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -110,6 +116,38 @@ impl Loader<ApprovalsKey> for Reads {
                 .map_err(|e| Arc::new(Error::from(e)))?;
             for r in rows {
                 out.entry(ApprovalsKey(org, r.plan_id)).or_default().push(r);
+            }
+        }
+        Ok(out)
+    }
+}
+
+impl Loader<GroupsKey> for Reads {
+    type Value = Vec<String>;
+    type Error = Arc<Error>;
+
+    async fn load(&self, keys: &[GroupsKey]) -> Result<HashMap<GroupsKey, Vec<String>>, Arc<Error>> {
+        let mut out: HashMap<GroupsKey, Vec<String>> = keys.iter().map(|k| (*k, Vec::new())).collect();
+        for (org, users) in by_org(keys, |k| (k.0, k.1)) {
+            let db = |e| Arc::new(Error::from(e));
+            let memberships = group_member::Entity::find_in_org(org)
+                .filter(group_member::Column::UserId.is_in(users))
+                .all(&self.db)
+                .await
+                .map_err(db)?;
+            let ids: Vec<_> = memberships.iter().map(|m| m.group_id).collect();
+            let names: HashMap<_, _> = group::Entity::find_in_org(org)
+                .filter(group::Column::Id.is_in(ids))
+                .all(&self.db)
+                .await
+                .map_err(db)?
+                .into_iter()
+                .map(|g| (g.id, g.name))
+                .collect();
+            for m in memberships {
+                if let Some(name) = names.get(&m.group_id) {
+                    out.entry(GroupsKey(org, m.user_id)).or_default().push(name.clone());
+                }
             }
         }
         Ok(out)

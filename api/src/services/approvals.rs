@@ -14,6 +14,7 @@ use crate::engine::store::stages_of;
 use crate::engine::{queue, store};
 use crate::error::{Error, Result, conflict_means};
 use crate::governance::{autonomy, budget};
+use praetor_domain::ApprovalDecision;
 use praetor_domain::plan::{PlanEvent, PlanStatus, Stage};
 
 /// The earlier stages of `p` that `subject` approved, by number: a person's approval counts
@@ -25,7 +26,7 @@ async fn stages_approved_by<C: sea_orm::ConnectionTrait>(db: &C, p: &plan::Model
         .column(approval::Column::Stage)
         .filter(approval::Column::PlanId.eq(p.id))
         .filter(approval::Column::ApproverSubject.eq(subject))
-        .filter(approval::Column::Decision.eq("approve"))
+        .filter(approval::Column::Decision.eq(ApprovalDecision::Approve.as_str()))
         .into_tuple::<i32>()
         .all(db)
         .await?)
@@ -164,7 +165,7 @@ async fn decide_approval(
         let approvals = approval::Entity::find_in_org(access.tenant())
             .filter(approval::Column::PlanId.eq(p.id))
             .filter(approval::Column::Stage.eq(stage_no as i32))
-            .filter(approval::Column::Decision.eq("approve"))
+            .filter(approval::Column::Decision.eq(ApprovalDecision::Approve.as_str()))
             .count(w.txn())
             .await?;
         if approvals >= u64::from(stage.count) {
@@ -265,7 +266,7 @@ pub async fn approval_requests(app: &AppState, access: &OrgAccess) -> Result<Vec
         .column(approval::Column::Stage)
         .filter(approval::Column::PlanId.is_in(ids))
         .filter(approval::Column::ApproverSubject.eq(principal.rbac_subject()))
-        .filter(approval::Column::Decision.eq("approve"))
+        .filter(approval::Column::Decision.eq(ApprovalDecision::Approve.as_str()))
         .into_tuple()
         .all(&app.db)
         .await?;
@@ -281,11 +282,35 @@ pub async fn approval_requests(app: &AppState, access: &OrgAccess) -> Result<Vec
 
 /// Whether the caller could approve the plan's current stage right now, and if not, why.
 pub async fn ability(app: &AppState, access: &OrgAccess, p: &plan::Model) -> Result<(bool, Option<String>)> {
+    if !may_need_reads(p) {
+        return ability_with(app.clock.now(), access, p, &[], &[]);
+    }
+    let groups = groups_of(app, access, access.principal()).await?;
+    let approvals =
+        approval::Entity::find_in_org(p.tenant()).filter(approval::Column::PlanId.eq(p.id)).all(&app.db).await?;
+    ability_with(app.clock.now(), access, p, &groups, &approvals)
+}
+
+/// Whether answering [`ability_with`] may need the viewer's groups and the plan's approvals (a
+/// plan not waiting for approval is answered without them).
+pub fn may_need_reads(p: &plan::Model) -> bool {
+    p.status == PlanStatus::PendingApproval.as_str()
+}
+
+/// [`ability`] from what it reads: the viewer's group names in the plan's organization and the
+/// decisions given on the plan so far (read in batches for a list of plans).
+pub fn ability_with(
+    now: chrono::DateTime<chrono::Utc>,
+    access: &OrgAccess,
+    p: &plan::Model,
+    my_groups: &[String],
+    approvals: &[approval::Model],
+) -> Result<(bool, Option<String>)> {
     let principal = access.principal();
     if p.status != PlanStatus::PendingApproval.as_str() {
         return Ok((false, Some(format!("the plan is {}, not waiting for approval", p.status))));
     }
-    if p.expires_at.is_some_and(|t| t <= app.clock.now()) {
+    if p.expires_at.is_some_and(|t| t <= now) {
         return Ok((false, Some("the approval request has expired".into())));
     }
     if !access.may::<ops::PlanApprove>(Domain::Project(p.project_id)) {
@@ -294,14 +319,20 @@ pub async fn ability(app: &AppState, access: &OrgAccess, p: &plan::Model) -> Res
     if let Some(why) = separation_of_duties(principal, p) {
         return Ok((false, Some(why.into())));
     }
-    let my_groups = groups_of(app, access, principal).await?;
     let Some(stage) = stages_of(p)?.get(p.current_stage as usize).cloned() else {
         return Ok((false, Some("no approval stage is open".into())));
     };
     if !stage.groups.iter().any(|g| g == autonomy::FALLBACK_GROUP || my_groups.contains(g)) {
         return Ok((false, Some(format!("stage `{}` needs a member of {}", stage.name, stage.groups.join(" or ")))));
     }
-    let approved = stages_approved_by(&app.db, p, &principal.rbac_subject()).await?;
+    let subject = principal.rbac_subject();
+    let approved: Vec<i32> = approvals
+        .iter()
+        .filter(|a| {
+            a.plan_id == p.id && a.approver_subject == subject && a.decision == ApprovalDecision::Approve.as_str()
+        })
+        .map(|a| a.stage)
+        .collect();
     Ok(match approved_earlier(&stage, p.current_stage, &approved) {
         Some(why) => (false, Some(why)),
         None => (true, None),

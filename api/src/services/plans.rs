@@ -613,3 +613,42 @@ pub async fn cancel(app: &AppState, access: &OrgAccess, id: PlanId, reason: &str
     w.commit().await?;
     Ok(p)
 }
+
+/// The plan's log after `after` (all of it without), each event with the plan's status right
+/// after it, folded from the log itself (the plan row may be older than the log: a run can
+/// commit between the two reads). Needs `plan.read`.
+pub async fn events_with_status(
+    app: &AppState,
+    access: &OrgAccess,
+    plan: &plan::Model,
+    after: Option<i64>,
+) -> Result<Vec<(praetor_entities::plan_event::Model, PlanStatus)>> {
+    access.read_permit::<ops::PlanRead>(Domain::Project(plan.project_id), "plan")?;
+    let rows = store::load(&app.db, access.tenant(), plan.id).await?;
+    let mut view = praetor_domain::reducer::PlanView::new(store::steps_of(plan)?.len());
+    let mut out = Vec::new();
+    for e in rows {
+        let event = store::decode(&e)?;
+        praetor_domain::reducer::apply(&mut view, &event)
+            .map_err(|why| Error::internal(format!("plan {} log does not fold: {why}", plan.id)))?;
+        if after.is_none_or(|a| e.seq > a) {
+            out.push((e, view.status));
+        }
+    }
+    Ok(out)
+}
+
+/// Folds the plan's recorded events again (calling no handler), checks every state hash and
+/// decides every executed step again. Needs `plan.read`.
+pub async fn replay(app: &AppState, access: &OrgAccess, id: PlanId) -> Result<crate::engine::replay::Report> {
+    let p = find(app, access, id).await?;
+    crate::engine::replay::replay_plan(&app.db, &app.policies, &p).await
+}
+
+/// Replays every state change of a project from empty state and compares with the stored
+/// state. Needs `state.read` in the project.
+pub async fn replay_project(app: &AppState, access: &OrgAccess, slug: &str) -> Result<crate::engine::replay::Report> {
+    let p = super::projects::find_by_slug(app, access, slug).await?;
+    access.permit::<ops::StateRead>(Domain::Project(p.id))?;
+    crate::engine::replay::replay_project(&app.db, access.tenant(), p.id).await
+}

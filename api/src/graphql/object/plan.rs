@@ -14,7 +14,8 @@ use crate::engine::store;
 use crate::error::{Error, stored_value};
 use crate::governance::pipeline::{Check, PlanDecision, RuleRef, StepDecision};
 use crate::graphql::app;
-use crate::graphql::loader::{self, ApprovalsKey, PlanViewKey, ProjectKey};
+use crate::graphql::loader::{self, ApprovalsKey, GroupsKey, PlanViewKey, ProjectKey};
+use crate::services::approvals;
 use crate::services::page::{Page, PageArgs};
 use praetor_domain::plan::{Stage, Step};
 use praetor_domain::reducer::PlanView;
@@ -453,7 +454,17 @@ impl PlanObject {
     /// Whether the caller could approve the current stage right now (rights, separation of
     /// duties, the stage's groups, expiry), and if not, why.
     async fn viewer_can_approve_now(&self, ctx: &Context<'_>) -> Result<ApprovalAbility> {
-        let (can, reason) = crate::services::approvals::ability(app(ctx)?, &self.access, &self.model).await?;
+        // The viewer's groups and the plan's decisions come in batches for a list of plans.
+        let (mut groups, mut approvals) = (Vec::new(), Vec::new());
+        if approvals::may_need_reads(&self.model) {
+            let tenant = self.access.tenant();
+            if let Some(user) = crate::authz::proposer::group_member_of(self.access.principal()) {
+                groups = loader::one(ctx, GroupsKey(tenant, user)).await?.unwrap_or_default();
+            }
+            approvals = loader::one(ctx, ApprovalsKey(tenant, self.model.id)).await?.unwrap_or_default();
+        }
+        let now = app(ctx)?.clock.now();
+        let (can, reason) = approvals::ability_with(now, &self.access, &self.model, &groups, &approvals)?;
         Ok(ApprovalAbility { can, reason })
     }
 }

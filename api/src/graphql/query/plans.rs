@@ -3,14 +3,12 @@
 use async_graphql::{Context, ID, Object, Result, SimpleObject};
 use praetor_entities::PlanId;
 
-use crate::authz::Domain;
-use crate::authz::ops;
 use crate::engine::replay;
 
 use crate::graphql::object::PlanObject;
 use crate::graphql::{app, principal};
 use crate::services::locate::NodeId;
-use crate::services::{orgs, plans, projects, validate};
+use crate::services::{orgs, plans, validate};
 
 /// The result of a replay: identical, or where and how it diverged.
 #[derive(SimpleObject)]
@@ -62,8 +60,7 @@ impl PlanQuery {
         let app = app(ctx)?;
         let id: PlanId = validate::id("id", &id)?;
         let access = NodeId::Plan(id).enter(app, principal(ctx)?).await?;
-        let p = plans::find(app, &access, id).await?;
-        Ok(replay::replay_plan(&app.db, &app.policies, &p).await?.into())
+        Ok(plans::replay(app, &access, id).await?.into())
     }
 
     /// Replays every state change of a project from empty state and compares with the stored
@@ -72,9 +69,7 @@ impl PlanQuery {
     async fn replay_project(&self, ctx: &Context<'_>, org: String, slug: String) -> Result<ReplayReport> {
         let app = app(ctx)?;
         let access = orgs::enter_by_slug(app, principal(ctx)?, &org).await?;
-        let p = projects::find_by_slug(app, &access, &slug).await?;
-        access.permit::<ops::StateRead>(Domain::Project(p.id))?;
-        Ok(replay::replay_project(&app.db, access.tenant(), p.id).await?.into())
+        Ok(plans::replay_project(app, &access, &slug).await?.into())
     }
 
     /// Plans in `org` waiting for an approval stage the caller can give now.

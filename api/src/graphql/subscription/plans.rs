@@ -8,7 +8,6 @@ use tokio::sync::broadcast::error::RecvError;
 
 use crate::authz::Domain;
 use crate::authz::ops;
-use crate::engine::store;
 use crate::events::Event;
 use crate::graphql::object::{PlanEventGql, PlanStatusGql};
 use crate::graphql::{app, principal};
@@ -44,27 +43,15 @@ impl PlanSubscription {
         let plan = plans::find(&app, &access, id).await?;
         // Subscribe before reading the backlog so nothing falls between the two.
         let rx = app.bus.subscribe();
-        // Each replayed event carries the status right after it, folded from the log itself: the
-        // plan row read above may be older than the log (a run can commit in between), and a
+        // Each replayed event carries the status right after it, folded from the log itself (a
         // stale status on the last replayed event would stick, since live events up to it are
-        // skipped.
-        let rows = store::load(&app.db, access.tenant(), id).await?;
-        let mut view = praetor_domain::reducer::PlanView::new(store::steps_of(&plan)?.len());
-        let mut backlog_items = Vec::new();
-        let mut last_seq = after.unwrap_or(0);
-        for e in &rows {
-            let event = store::decode(e)?;
-            praetor_domain::reducer::apply(&mut view, &event)
-                .map_err(|why| crate::error::Error::internal(format!("plan {id} log does not fold: {why}")))?;
-            if after.is_none_or(|a| e.seq > a) {
-                last_seq = e.seq;
-                backlog_items.push(PlanUpdate {
-                    plan_id: ID(id.to_string()),
-                    status: view.status.into(),
-                    event: e.into(),
-                });
-            }
-        }
+        // skipped).
+        let backlog = plans::events_with_status(&app, &access, &plan, after).await?;
+        let last_seq = backlog.last().map(|(e, _)| e.seq).or(after).unwrap_or(0);
+        let backlog_items: Vec<PlanUpdate> = backlog
+            .iter()
+            .map(|(e, status)| PlanUpdate { plan_id: ID(id.to_string()), status: (*status).into(), event: e.into() })
+            .collect();
         let project = plan.project_id;
         let live = futures_util::stream::unfold((rx, last_seq), move |(mut rx, mut last)| {
             let app = app.clone();
