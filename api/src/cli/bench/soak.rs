@@ -22,12 +22,12 @@ use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 
 use super::{Figures, Target, cleanup, percentile, prepare};
-use crate::AppState;
-use crate::auth::{Principal, Subject};
-use crate::authz::ops;
-use crate::error::{Error, Result};
-use crate::services::api_keys::{self, KeyOwner};
-use crate::services::{groups, orgs, policies, projects, roles, setup, users};
+use praetor::AppState;
+use praetor::auth::{Principal, Subject};
+use praetor::authz::ops;
+use praetor::error::{Error, Result};
+use praetor::services::api_keys::{self, KeyOwner};
+use praetor::services::{groups, orgs, policies, projects, roles, setup, users};
 
 /// Every sample of one minute.
 #[derive(Default)]
@@ -141,19 +141,19 @@ async fn setup_org(app: &Arc<AppState>) -> Result<People> {
     let boot = setup::bootstrap(app, "soak", "alice@soak.test").await?;
     let admin = users::find_by_email(&app.db, "alice@soak.test").await?.ok_or_else(|| Error::internal("admin"))?;
     let admin_access = app.authz.enter(&Principal::new(Subject::User(admin)), boot.org.clone()).await?;
-    let permit = admin_access.permit::<ops::ProjectCreate>(crate::authz::Domain::Org)?;
+    let permit = admin_access.permit::<ops::ProjectCreate>(praetor::authz::Domain::Org)?;
     let project = projects::create(app, &permit, "web", "Web", "").await?;
     for (email, role) in [("bob@soak.test", "operator"), ("carol@soak.test", "approver")] {
         let subject = roles::BindingSubject::UserEmail(email.to_string());
         roles::bind(app, &admin_access, subject, role, None).await?;
     }
-    let group_permit = admin_access.permit::<ops::GroupCreate>(crate::authz::Domain::Org)?;
-    let member_permit = admin_access.permit::<ops::GroupManage>(crate::authz::Domain::Org)?;
+    let group_permit = admin_access.permit::<ops::GroupCreate>(praetor::authz::Domain::Org)?;
+    let member_permit = admin_access.permit::<ops::GroupManage>(praetor::authz::Domain::Org)?;
     for (group, member) in [("sre-leads", "carol@soak.test"), ("change-board", "alice@soak.test")] {
         let g = groups::create(app, &group_permit, group, "").await?;
         groups::add_member(app, &member_permit, g.id, member).await?;
     }
-    let actions = include_str!("../../../policies/examples/actions.yaml").replace("org: demo", "org: soak");
+    let actions = include_str!("../../../../policies/examples/actions.yaml").replace("org: demo", "org: soak");
     let sources = policies::named_sources(vec![
         ("actions.yaml".to_string(), actions),
         ("soak.yaml".to_string(), SOAK_POLICY.to_string()),
@@ -168,7 +168,7 @@ async fn setup_org(app: &Arc<AppState>) -> Result<People> {
     }
     let bob = users::find_by_email(&app.db, "bob@soak.test").await?.ok_or_else(|| Error::internal("bob"))?;
     let bob_access = orgs::enter_by_id(app, &Principal::new(Subject::User(bob)), boot.org.id).await?;
-    let session = crate::chat::sessions::create(app, &bob_access, project.id, Some("soak")).await?;
+    let session = praetor::chat::sessions::create(app, &bob_access, project.id, Some("soak")).await?;
     let mut keys = keys.into_iter();
     let mut next = || keys.next().ok_or_else(|| Error::internal("keys"));
     Ok(People { bob: next()?, carol: next()?, alice: next()?, session: session.id.to_string() })
@@ -233,7 +233,7 @@ async fn follower(addr: std::net::SocketAddr, key: String, session: String, load
 }
 
 async fn run(app: &Arc<AppState>, minutes: u64, concurrency: usize, subscribers: usize) -> Result<Figures> {
-    let backend = crate::db::backend_name(&app.db);
+    let backend = praetor::db::backend_name(&app.db);
     let people = setup_org(app).await?;
     let (mut child, addr, pid) = super::chat::start_child(app, subscribers + 16, true).await?;
     let http = reqwest::Client::new();

@@ -19,14 +19,14 @@ use praetor_policy::{CompileContext, PolicySet, Source};
 use serde_json::{Value, json};
 
 use super::{Figures, Target, cleanup, percentile, prepare};
-use crate::AppState;
-use crate::authz::OrgAccess;
-use crate::authz::ops;
-use crate::error::{Error, Result};
-use crate::governance::load;
-use crate::governance::pipeline::{self, DecisionContext, Verdict};
-use crate::governance::{budget, rate};
-use crate::services::{projects, setup, users};
+use praetor::AppState;
+use praetor::authz::OrgAccess;
+use praetor::authz::ops;
+use praetor::error::{Error, Result};
+use praetor::governance::load;
+use praetor::governance::pipeline::{self, DecisionContext, Verdict};
+use praetor::governance::{budget, rate};
+use praetor::services::{projects, setup, users};
 use praetor_domain::plan::Step;
 use praetor_domain::snapshot::{Phase, Snapshot};
 
@@ -70,7 +70,7 @@ fn policy_yaml(rules: usize) -> String {
 
 fn effective(rules: usize) -> Result<Effective> {
     let ctx = CompileContext {
-        builtins: crate::governance::policy::builtins(),
+        builtins: praetor::governance::policy::builtins(),
         org: Some("bench".into()),
         ..Default::default()
     };
@@ -122,16 +122,17 @@ async fn inner(
     db_decisions: usize,
     concurrency: usize,
 ) -> Result<Figures> {
-    let backend = crate::db::backend_name(&app.db);
+    let backend = praetor::db::backend_name(&app.db);
     let boot = setup::bootstrap(app, "bench", "bench@praetor.test").await?;
     let user =
         users::find_by_email(&app.db, "bench@praetor.test").await?.ok_or_else(|| Error::internal("bench user"))?;
-    let principal = crate::auth::Principal::new(crate::auth::Subject::User(user));
+    let principal = praetor::auth::Principal::new(praetor::auth::Subject::User(user));
     let access = app.authz.enter(&principal, boot.org.clone()).await?;
-    let permit = access.permit::<ops::ProjectCreate>(crate::authz::Domain::Org)?;
+    let permit = access.permit::<ops::ProjectCreate>(praetor::authz::Domain::Org)?;
     let project = projects::create(app, &permit, "bench", "Bench", "").await?.id;
     let effective = Arc::new(effective(rules)?);
-    let policy = Arc::new(crate::governance::policy::Loaded { effective: (*effective).clone(), label: "org@1".into() });
+    let policy =
+        Arc::new(praetor::governance::policy::Loaded { effective: (*effective).clone(), label: "org@1".into() });
     let principal_value = pipeline::principal_value(&principal, &[]);
     let mut out = vec![format!(
         "bench governance: {rules} rules (half CEL) over {FAMILIES} action families, a rate limit per family, \
@@ -234,7 +235,7 @@ async fn decide(
     project: praetor_entities::ProjectId,
     state: &Value,
     now: DateTime<Utc>,
-    policy: &Arc<crate::governance::policy::Loaded>,
+    policy: &Arc<praetor::governance::policy::Loaded>,
     principal: &Value,
     gov: &Snapshot,
     step: &Step,
@@ -282,7 +283,7 @@ async fn through_db(
     app: &AppState,
     access: &OrgAccess,
     project: praetor_entities::ProjectId,
-    policy: &Arc<crate::governance::policy::Loaded>,
+    policy: &Arc<praetor::governance::policy::Loaded>,
     principal: &Value,
     step: &Step,
     mode: Mode,
@@ -297,7 +298,7 @@ async fn through_db(
         decide(access, project, &json!({}), now, policy, principal, &gov, step).await;
         return Ok(());
     }
-    let txn = crate::db::begin_write(&app.db).await?;
+    let txn = praetor::db::begin_write(&app.db).await?;
     let keys = load::rate_keys(&request);
     rate::lock(&txn, &keys).await?;
     let gov = load::snapshot(&txn, Some(&app.kills), &request).await?;

@@ -1,5 +1,8 @@
 //! The `praetor` command line. Parsing only; the work is in the library.
 
+mod bench;
+mod policy;
+
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -48,7 +51,7 @@ enum Command {
     /// Policy documents: validate, verify, apply, explain, diff.
     Policy {
         #[command(subcommand)]
-        command: praetor::cli_policy::PolicyCommand,
+        command: policy::PolicyCommand,
     },
     /// Run a benchmark and print its figures.
     Bench {
@@ -265,26 +268,26 @@ async fn execute(command: Command, config: Config) -> praetor::error::Result<Exi
         }
         Command::Bench { command: BenchCommand::Engine { postgres, plans, concurrency, projects, workers } } => {
             let target = match postgres {
-                Some(url) => praetor::bench::Target::Postgres(url),
-                None => praetor::bench::Target::Sqlite,
+                Some(url) => bench::Target::Postgres(url),
+                None => bench::Target::Sqlite,
             };
-            let figures = praetor::bench::engine(target, plans, concurrency, projects, workers).await?;
+            let figures = bench::engine(target, plans, concurrency, projects, workers).await?;
             for line in figures.lines {
                 println!("{line}");
             }
             Ok(ExitCode::SUCCESS)
         }
         Command::Policy { command } => {
-            praetor::cli_policy::run(command, async || AppState::init(config, Arc::new(SystemClock)).await).await
+            policy::run(command, async || AppState::init(config, Arc::new(SystemClock)).await).await
         }
         Command::Bench {
             command: BenchCommand::Governance { postgres, rules, decisions, db_decisions, concurrency },
         } => {
             let target = match postgres {
-                Some(url) => praetor::bench::Target::Postgres(url),
-                None => praetor::bench::Target::Sqlite,
+                Some(url) => bench::Target::Postgres(url),
+                None => bench::Target::Sqlite,
             };
-            let figures = praetor::bench::policy::run(target, rules, decisions, db_decisions, concurrency).await?;
+            let figures = bench::policy::run(target, rules, decisions, db_decisions, concurrency).await?;
             for line in figures.lines {
                 println!("{line}");
             }
@@ -292,26 +295,26 @@ async fn execute(command: Command, config: Config) -> praetor::error::Result<Exi
         }
         Command::Bench { command: BenchCommand::Chat { postgres, subscribers, events } } => {
             let target = match postgres {
-                Some(url) => praetor::bench::Target::Postgres(url),
-                None => praetor::bench::Target::Sqlite,
+                Some(url) => bench::Target::Postgres(url),
+                None => bench::Target::Sqlite,
             };
-            for line in praetor::bench::chat::chat(target, subscribers, events).await?.lines {
+            for line in bench::chat::chat(target, subscribers, events).await?.lines {
                 println!("{line}");
             }
             Ok(ExitCode::SUCCESS)
         }
         Command::Bench { command: BenchCommand::Soak { postgres, minutes, concurrency, subscribers } } => {
             let target = match postgres {
-                Some(url) => praetor::bench::Target::Postgres(url),
-                None => praetor::bench::Target::Sqlite,
+                Some(url) => bench::Target::Postgres(url),
+                None => bench::Target::Sqlite,
             };
-            for line in praetor::bench::soak::soak(target, minutes, concurrency, subscribers).await?.lines {
+            for line in bench::soak::soak(target, minutes, concurrency, subscribers).await?.lines {
                 println!("{line}");
             }
             Ok(ExitCode::SUCCESS)
         }
         Command::Bench { command: BenchCommand::Policy { rules, bindings, samples } } => {
-            for line in praetor::bench::policy(rules, bindings, samples).await?.lines {
+            for line in bench::policy(rules, bindings, samples).await?.lines {
                 println!("{line}");
             }
             Ok(ExitCode::SUCCESS)

@@ -10,9 +10,9 @@ use clap::{Subcommand, ValueEnum};
 use praetor_policy::diag::{render_human, render_json, render_sarif};
 use praetor_policy::{CompileContext, Diagnostic, Tree, VerifyContext};
 
-use crate::AppState;
-use crate::error::{Error, Result};
-use crate::governance::policy::{action_names, builtins, role_permissions};
+use praetor::AppState;
+use praetor::error::{Error, Result};
+use praetor::governance::policy::{action_names, builtins, role_permissions};
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
 pub enum Format {
@@ -176,10 +176,10 @@ pub async fn run(command: PolicyCommand, open: impl AsyncFnOnce() -> Result<Arc<
             let app = open().await?;
             let access = enter_as(&app, &org, &actor).await?;
             let project = match &project {
-                Some(slug) => Some(crate::services::projects::find_by_slug(&app, &access, slug).await?),
+                Some(slug) => Some(praetor::services::projects::find_by_slug(&app, &access, slug).await?),
                 None => None,
             };
-            match crate::services::policies::apply(&app, &access, project.as_ref(), sources, &comment).await {
+            match praetor::services::policies::apply(&app, &access, project.as_ref(), sources, &comment).await {
                 Ok(applied) => {
                     for v in &applied.versions {
                         println!("applied {} version {} ({})", v.label, v.version, &v.hash[..12]);
@@ -204,8 +204,9 @@ pub async fn run(command: PolicyCommand, open: impl AsyncFnOnce() -> Result<Arc<
                 serde_json::from_str(&params).map_err(|e| Error::validation("params", e.to_string()))?;
             let app = open().await?;
             let access = enter_as(&app, &org, &actor).await?;
-            let p = crate::services::projects::find_by_slug(&app, &access, &project).await?;
-            let (policy, step, traces) = crate::services::policies::explain(&app, &access, &p, &action, params).await?;
+            let p = praetor::services::projects::find_by_slug(&app, &access, &project).await?;
+            let (policy, step, traces) =
+                praetor::services::policies::explain(&app, &access, &p, &action, params).await?;
             println!(
                 "{action} in {org}/{project} under policy {}: {}",
                 policy.label,
@@ -275,12 +276,12 @@ pub async fn run(command: PolicyCommand, open: impl AsyncFnOnce() -> Result<Arc<
     }
 }
 
-async fn enter_as(app: &AppState, org: &str, email: &str) -> Result<crate::authz::OrgAccess> {
-    let user = crate::services::users::find_by_email(&app.db, &email.to_ascii_lowercase())
+async fn enter_as(app: &AppState, org: &str, email: &str) -> Result<praetor::authz::OrgAccess> {
+    let user = praetor::services::users::find_by_email(&app.db, &email.to_ascii_lowercase())
         .await?
         .ok_or_else(|| Error::not_found(format!("user {email}")))?;
-    let principal = crate::auth::Principal::new(crate::auth::Subject::User(user));
-    crate::services::orgs::enter_by_slug(app, &principal, org).await
+    let principal = praetor::auth::Principal::new(praetor::auth::Subject::User(user));
+    praetor::services::orgs::enter_by_slug(app, &principal, org).await
 }
 
 async fn org_groups(

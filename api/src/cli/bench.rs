@@ -10,14 +10,14 @@ use praetor_entities::{Housekeeping, ProjectId, Tenant};
 use serde_json::json;
 use tokio_util::sync::CancellationToken;
 
-use crate::AppState;
-use crate::auth::{Principal, Subject};
-use crate::authz::ops;
-use crate::clock::SystemClock;
-use crate::config::Config;
-use crate::error::{Error, Result};
-use crate::events::Event;
-use crate::services::{plans, projects, setup, users};
+use praetor::AppState;
+use praetor::auth::{Principal, Subject};
+use praetor::authz::ops;
+use praetor::clock::SystemClock;
+use praetor::config::Config;
+use praetor::error::{Error, Result};
+use praetor::events::Event;
+use praetor::services::{plans, projects, setup, users};
 use praetor_domain::plan::Step;
 
 pub mod chat;
@@ -118,7 +118,7 @@ pub async fn engine(
 }
 
 async fn engine_inner(app: &Arc<AppState>, plans_n: usize, concurrency: usize, projects_n: usize) -> Result<Figures> {
-    let backend = crate::db::backend_name(&app.db);
+    let backend = praetor::db::backend_name(&app.db);
     let boot = setup::bootstrap(app, "bench", "bench@praetor.test").await?;
     let user =
         users::find_by_email(&app.db, "bench@praetor.test").await?.ok_or_else(|| Error::internal("bench user"))?;
@@ -126,11 +126,11 @@ async fn engine_inner(app: &Arc<AppState>, plans_n: usize, concurrency: usize, p
     let access = app.authz.enter(&principal, boot.org.clone()).await?;
     let mut project_ids: Vec<ProjectId> = Vec::new();
     for i in 0..projects_n.max(1) {
-        let permit = access.permit::<ops::ProjectCreate>(crate::authz::Domain::Org)?;
+        let permit = access.permit::<ops::ProjectCreate>(praetor::authz::Domain::Org)?;
         project_ids.push(projects::create(app, &permit, &format!("p{i}"), &format!("P{i}"), "").await?.id);
     }
     let shutdown = CancellationToken::new();
-    let worker = crate::worker::spawn(app.clone(), shutdown.clone());
+    let worker = praetor::worker::spawn(app.clone(), shutdown.clone());
 
     // Completion times come from the event bus: the plan's Succeeded event.
     let mut rx = app.bus.subscribe();
@@ -215,7 +215,7 @@ async fn engine_inner(app: &Arc<AppState>, plans_n: usize, concurrency: usize, p
     let replay_start = Instant::now();
     let mut events = 0usize;
     for p in &project_ids {
-        for r in crate::engine::replay::replay_project_plans(
+        for r in praetor::engine::replay::replay_project_plans(
             &app.db,
             &app.policies,
             Tenant::housekeeping(boot.org.id, Housekeeping::Setup),
@@ -324,7 +324,7 @@ pub async fn policy(rules: usize, bindings: usize, samples: usize) -> Result<Fig
         }
     }
     let ctx = CompileContext {
-        builtins: crate::governance::policy::builtins(),
+        builtins: praetor::governance::policy::builtins(),
         org: Some("bench".into()),
         ..Default::default()
     };
@@ -338,7 +338,7 @@ pub async fn policy(rules: usize, bindings: usize, samples: usize) -> Result<Fig
     for i in 0..bindings {
         lines.push_str(&format!("g, user:u{i}, role:{}, prj_p{}\n", roles[i % roles.len()], i % 100));
     }
-    let rbac = crate::authz::OrgRbac::from_adapter(crate::authz::OrgRuleAdapter::from_lines(&lines), 1).await?;
+    let rbac = praetor::authz::OrgRbac::from_adapter(praetor::authz::OrgRuleAdapter::from_lines(&lines), 1).await?;
 
     let params = serde_json::json!({"env": "prod", "replicas": 5});
     let empty = serde_json::json!({});

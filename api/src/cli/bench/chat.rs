@@ -24,15 +24,15 @@ use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
 use tokio_util::sync::CancellationToken;
 
 use super::{Figures, Target, cleanup, percentile, prepare};
-use crate::AppState;
-use crate::audit::Entry;
-use crate::auth::{Principal, Subject};
-use crate::authz::ops;
-use crate::chat::sessions as chat;
-use crate::chatlog::model::ChatEventData;
-use crate::chatlog::store::{self, SessionChange};
-use crate::error::{Error, Result};
-use crate::services::{projects, setup, users};
+use praetor::AppState;
+use praetor::audit::Entry;
+use praetor::auth::{Principal, Subject};
+use praetor::authz::ops;
+use praetor::chat::sessions as chat;
+use praetor::chatlog::model::ChatEventData;
+use praetor::chatlog::store::{self, SessionChange};
+use praetor::error::{Error, Result};
+use praetor::services::{projects, setup, users};
 
 /// Current resident memory of this process, in KiB (Linux), if known.
 fn rss_kib() -> Option<u64> {
@@ -64,12 +64,12 @@ pub async fn chat(target: Target, subscribers: usize, events: usize) -> Result<F
 }
 
 async fn run(app: &Arc<AppState>, n: usize, m: usize) -> Result<Figures> {
-    let backend = crate::db::backend_name(&app.db);
+    let backend = praetor::db::backend_name(&app.db);
     let boot = setup::bootstrap(app, "bench", "bench@praetor.test").await?;
     let user =
         users::find_by_email(&app.db, "bench@praetor.test").await?.ok_or_else(|| Error::internal("bench user"))?;
     let access = app.authz.enter(&Principal::new(Subject::User(user)), boot.org.clone()).await?;
-    let permit = access.permit::<ops::ProjectCreate>(crate::authz::Domain::Org)?;
+    let permit = access.permit::<ops::ProjectCreate>(praetor::authz::Domain::Org)?;
     let project = projects::create(app, &permit, "chat", "Chat", "").await?;
     let session = chat::create(app, &access, project.id, Some("bench")).await?;
 
@@ -77,7 +77,7 @@ async fn run(app: &Arc<AppState>, n: usize, m: usize) -> Result<Figures> {
     let addr = listener.local_addr().map_err(Error::internal)?;
     let stop = CancellationToken::new();
     let server = {
-        let (router, stop) = (crate::http::router(app.clone()), stop.clone());
+        let (router, stop) = (praetor::http::router(app.clone()), stop.clone());
         tokio::spawn(async move {
             let _ = axum::serve(listener, router).with_graceful_shutdown(async move { stop.cancelled().await }).await;
         })
