@@ -118,6 +118,7 @@ pub async fn spawn_with(opts: SpawnOptions) -> TestApp {
         ..Config::default()
     };
     config.database.max_connections = 5;
+    config.secrets.master_key = test_master_key();
     if let Some(d) = opts.max_depth {
         config.graphql.max_depth = d;
     }
@@ -262,6 +263,7 @@ impl TestApp {
     pub async fn spawn_peer(&self) -> String {
         let mut config = Config { database_url: self.database_url.clone(), ..Config::default() };
         config.database.max_connections = 5;
+        config.secrets.master_key = test_master_key();
         config.worker.poll_ms = 200;
         config.worker.concurrency = 2;
         config.worker.org_id = self.org_id.clone();
@@ -349,6 +351,24 @@ pub fn code(resp: &Value) -> String {
 }
 
 /// The `praetor` binary built from this workspace.
+/// The file of the master key every server and command of the tests uses (a fixture, for tests
+/// only), so nodes sharing a PostgreSQL database decrypt each other's secrets.
+pub fn test_master_key_file() -> String {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("fixtures/master.key").display().to_string()
+}
+
+/// The tests' master key itself (base64).
+pub fn test_master_key() -> String {
+    std::fs::read_to_string(test_master_key_file()).expect("tests/fixtures/master.key").trim().to_string()
+}
+
+/// The `praetor` binary as a command, with the tests' master key.
+pub fn praetor_command() -> std::process::Command {
+    let mut c = std::process::Command::new(praetor_bin());
+    c.env("PRAETOR_SECRETS__MASTER_KEY_FILE", test_master_key_file());
+    c
+}
+
 pub fn praetor_bin() -> PathBuf {
     if let Ok(p) = std::env::var("PRAETOR_BIN") {
         return PathBuf::from(p);

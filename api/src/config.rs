@@ -52,6 +52,30 @@ pub struct Config {
     pub worker: WorkerConfig,
     pub llm: LlmSettings,
     pub websocket: WebsocketConfig,
+    pub secrets: SecretsConfig,
+}
+
+/// The master keys (KEKs) that wrap every organization's data keys.
+#[derive(Clone, Serialize, Deserialize, Default)]
+#[serde(deny_unknown_fields, default)]
+pub struct SecretsConfig {
+    /// The newest master key: 32 random bytes, base64 (`openssl rand -base64 32`), best given
+    /// as a file with `PRAETOR_SECRETS__MASTER_KEY_FILE`. It wraps new data keys; rotation
+    /// rewraps older ones under it. Required in production; elsewhere, when empty, one is made
+    /// at `data_dir/master.key` on first start, with a warning.
+    pub master_key: String,
+    /// Earlier master keys (base64), still unwrapping what they wrapped until
+    /// `praetor secrets rotate` has rewrapped it under the newest.
+    pub previous_master_keys: Vec<String>,
+}
+
+impl std::fmt::Debug for SecretsConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SecretsConfig")
+            .field("master_key", &if self.master_key.is_empty() { "" } else { "[redacted]" })
+            .field("previous_master_keys", &format_args!("[{} redacted]", self.previous_master_keys.len()))
+            .finish()
+    }
 }
 
 /// Limits on GraphQL websockets (`/graphql/ws`).
@@ -228,6 +252,7 @@ impl Default for Config {
             worker: WorkerConfig::default(),
             llm: LlmSettings::default(),
             websocket: WebsocketConfig::default(),
+            secrets: SecretsConfig::default(),
         }
     }
 }
@@ -252,7 +277,9 @@ impl Default for LogConfig {
 
 const ENV_PREFIX: &str = "PRAETOR_";
 /// Environment variables with the prefix that are not settings.
-const ENV_NOT_SETTINGS: &[&str] = &["PRAETOR_CONFIG"];
+/// `PRAETOR_*` variables that are not settings: the config file's path, the build's switch
+/// for the web app, and where the tests find the binary.
+const ENV_NOT_SETTINGS: &[&str] = &["PRAETOR_CONFIG", "PRAETOR_SKIP_FRONTEND_BUILD", "PRAETOR_BIN"];
 
 impl Config {
     /// Defaults -> `file` (if given) -> environment, then [`Config::validate`].
@@ -317,6 +344,12 @@ impl Config {
             return Err(ConfigError::Invalid {
                 key: "database_url",
                 message: "must be empty (SQLite under data_dir), sqlite://PATH, or postgres://…".into(),
+            });
+        }
+        if self.production && self.secrets.master_key.trim().is_empty() {
+            return Err(ConfigError::Invalid {
+                key: "secrets.master_key",
+                message: "production needs a master key file (PRAETOR_SECRETS__MASTER_KEY_FILE)".into(),
             });
         }
         if self.max_body_bytes < 1024 || self.max_body_bytes > 64 * 1024 * 1024 {

@@ -13,7 +13,7 @@ const LAYERS: &[&[&str]] = &[
     &["request_id", "clock"],
     &["error"],
     &["config", "events", "actions", "cpu"],
-    &["db", "auth"],
+    &["db", "auth", "secrets"],
     &["audit", "authz"],
     // The unit of work: a transaction, its audit entries, its events.
     &["write"],

@@ -20,6 +20,7 @@ pub mod governance;
 pub mod graphql;
 pub mod http;
 pub mod request_id;
+pub mod secrets;
 pub mod services;
 pub mod worker;
 pub mod write;
@@ -72,6 +73,8 @@ pub struct AppState {
     pub cpu: cpu::Cpu,
     /// Policy validations per caller (each compiles and verifies a whole bundle).
     pub validations: cpu::Throttle,
+    /// The master keys that wrap every organization's data keys.
+    pub secrets: secrets::Keyring,
     /// Statements run on the database by this process.
     pub queries: db::QueryCount,
 }
@@ -91,6 +94,12 @@ impl AppState {
             governance::policy::PolicyStore::with_federation((!pack.is_empty()).then(|| std::path::Path::new(pack)))?;
         let db = db::connect(&config).await?;
         let mut app = Self::with_db(config, db, clock);
+        // A missing or unusable master key stops the server (and every command) at start,
+        // saying which file and why (never what it holds).
+        app.secrets.check().map_err(|e| match e {
+            Error::Internal { detail, .. } => Error::validation("secrets.master_key", detail),
+            other => other,
+        })?;
         if let Some(state) = Arc::get_mut(&mut app) {
             state.policies = policies;
         }
@@ -110,6 +119,7 @@ impl AppState {
         // when it hears the other nodes.
         let live = auth::live::LiveCredentials::new(db.get_database_backend() != sea_orm::DbBackend::Postgres);
         let sockets = http::ws::Slots::new(&config.websocket);
+        let secrets = secrets::Keyring::new(&config);
         Arc::new(Self {
             authz: Authz::new(db.clone(), clock.clone()),
             config: Arc::new(config),
@@ -129,6 +139,7 @@ impl AppState {
             chain_checks: Default::default(),
             cpu: cpu::Cpu::default(),
             validations: cpu::Throttle::new(60, std::time::Duration::from_secs(60)),
+            secrets,
             queries,
         })
     }

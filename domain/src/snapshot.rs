@@ -1,7 +1,8 @@
 //! What the decision pipeline knows about governance state when it decides: the kill switch in
 //! force, rate-limit hits, budget ledgers and autonomy. It is read from storage *before* the
 //! decision, so the decision itself stays a pure function of its inputs, and the parts that
-//! matter are recorded with it so replay decides the same way again.
+//! matter are recorded with it so replay decides the same way again. Also here: why a cost does
+//! not fit a budget ([`Exceeded`]), which the pipeline and the error codes both speak.
 
 use std::collections::BTreeMap;
 

@@ -175,6 +175,14 @@ typed_id!(
     /// One agent's proposal for one chat request, before arbitration picks one.
     ChatProposalId, "cpr", "chat proposal"
 );
+typed_id!(
+    /// An organization's data key, wrapped by the instance's master key.
+    DataKeyId, "dek", "data key"
+);
+typed_id!(
+    /// An organization's encrypted secret.
+    SecretId, "sec", "secret"
+);
 
 #[cfg(test)]
 mod tests {

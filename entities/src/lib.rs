@@ -24,6 +24,7 @@ pub mod budget_reservation;
 pub mod chat_event;
 pub mod chat_session;
 pub mod chat_setting;
+pub mod data_key;
 pub mod decision;
 pub mod group;
 pub mod group_member;
@@ -40,6 +41,7 @@ pub mod project_state;
 pub mod rate_hit;
 pub mod role_binding;
 pub mod role_grant;
+pub mod secret;
 pub mod service_account;
 pub mod user;
 pub mod user_session;
@@ -252,6 +254,8 @@ tenant_scoped!(
     agent => OrgId.org_id,
     project_agent => OrgId.org_id,
     chat_setting => OrgId.org_id,
+    data_key => OrgId.org_id,
+    secret => OrgId.org_id,
 );
 
 #[cfg(test)]
@@ -265,7 +269,7 @@ mod tests {
         let tenant = Tenant::housekeeping(OrgId::generate(), Housekeeping::Setup);
         let uuid = tenant.org().as_uuid().to_string();
         let all = scoped_statements(tenant);
-        assert_eq!(all.len(), 25, "tenant tables");
+        assert_eq!(all.len(), 27, "tenant tables");
         for (module, table, column, statements) in all {
             for sql in statements {
                 let filter = format!("WHERE \"{table}\".\"{column}\" = ");

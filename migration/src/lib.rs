@@ -9,6 +9,7 @@ mod m20261125_000003_governance;
 mod m20261126_000004_chat;
 mod m20261127_000005_chat_answers;
 mod m20261202_000006_security;
+mod m20261202_000007_secrets;
 mod util;
 
 pub struct Migrator;
@@ -23,6 +24,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261126_000004_chat::Migration),
             Box::new(m20261127_000005_chat_answers::Migration),
             Box::new(m20261202_000006_security::Migration),
+            Box::new(m20261202_000007_secrets::Migration),
         ]
     }
 }

@@ -13,7 +13,7 @@ use crate::error::PlannerError;
 use crate::memory::Memory;
 use crate::plan::Outcome;
 use crate::sink::{DeltaSink, Discard};
-use crate::{PlanRequest, Planner};
+use crate::{PlanRequest, Planner, Secret};
 
 #[derive(Clone)]
 pub struct Agent {
@@ -21,6 +21,8 @@ pub struct Agent {
     /// Action globs (`deploy.*`, `service.restart`): what this agent may propose.
     pub role: Vec<String>,
     pub planner: Arc<dyn Planner>,
+    /// The organization's own key for the model endpoint, if it set one.
+    pub api_key: Option<Secret>,
 }
 
 impl std::fmt::Debug for Agent {
@@ -39,7 +41,13 @@ impl Agent {
         role: impl IntoIterator<Item = impl Into<String>>,
         planner: Arc<dyn Planner>,
     ) -> Self {
-        Self { name: name.into(), role: role.into_iter().map(Into::into).collect(), planner }
+        Self { name: name.into(), role: role.into_iter().map(Into::into).collect(), planner, api_key: None }
+    }
+
+    /// The same agent sending `key` to the model endpoint instead of the configured one.
+    pub fn with_api_key(mut self, key: Option<Secret>) -> Self {
+        self.api_key = key;
+        self
     }
 
     /// Whether the role covers `action`.
@@ -61,7 +69,8 @@ impl Agent {
         sink: &dyn DeltaSink,
     ) -> Result<Outcome, PlannerError> {
         let own = self.catalog(catalog);
-        let outcome = self.planner.plan(PlanRequest { text, catalog: &own, memory }, sink).await?;
+        let request = PlanRequest { text, catalog: &own, memory, api_key: self.api_key.as_ref() };
+        let outcome = self.planner.plan(request, sink).await?;
         if let Outcome::Plan(plan) = &outcome {
             for (kind, name, _) in plan.targets() {
                 let allowed = match kind {

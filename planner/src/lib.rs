@@ -28,7 +28,7 @@
 //! let mut memory = Memory::new();
 //! for said in ["restart web", "restart it again"] {
 //!     let Intent::Request { text } = parse_intent(said) else { unreachable!() };
-//!     let request = PlanRequest { text: &text, catalog: &catalog, memory: &memory };
+//!     let request = PlanRequest { text: &text, catalog: &catalog, memory: &memory, api_key: None };
 //!     let outcome = AliasPlanner::new().plan(request, &Discard).await?;
 //!     assert_eq!(outcome.plan().unwrap().steps[0].params, json!({"service": "web"}));
 //!     memory.record(&text, &outcome);
@@ -81,6 +81,9 @@ pub struct PlanRequest<'a> {
     /// The session's memory. Planners only read it; the caller records the outcome with
     /// [`Memory::record`] once it knows which proposal goes forward.
     pub memory: &'a Memory,
+    /// The organization's own key for the model endpoint, used instead of the configured one
+    /// (planners that call no model ignore it).
+    pub api_key: Option<&'a Secret>,
 }
 
 /// Turns a request into an outcome. Text produced along the way (a model's tokens) goes to

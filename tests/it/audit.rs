@@ -45,7 +45,7 @@ async fn mutations_are_recorded_with_actor_and_request_id_and_without_secrets() 
 }
 
 fn verify_cli(app: &TestApp) -> (bool, String) {
-    let out = std::process::Command::new(praetor_bin())
+    let out = praetor_command()
         .args(["audit", "verify", "--org", &app.org])
         .env("PRAETOR_DATABASE_URL", &app.database_url)
         .env("RUST_LOG", "error")
@@ -119,7 +119,7 @@ async fn verify_notices_a_truncated_tail_and_export_writes_every_entry() {
     let (app, _, org) = tampered_app().await;
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("audit.jsonl");
-    let status = std::process::Command::new(praetor_bin())
+    let status = praetor_command()
         .args(["audit", "export", "--org", &app.org, "--out", file.to_str().unwrap()])
         .env("PRAETOR_DATABASE_URL", &app.database_url)
         .env("RUST_LOG", "error")

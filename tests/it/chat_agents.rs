@@ -438,4 +438,19 @@ async fn the_llm_planner_streams_and_a_malformed_tool_call_proposes_nothing() {
     assert_eq!(scripted::tools(&requests[0].1), vec!["deploy_web", "template_release"]);
     let system = requests[1].1["messages"][0]["content"].as_str().unwrap();
     assert!(system.contains("Last plan: deploy.web"), "{system}");
+
+    // An organization's own key, set by its administrator, is sent instead of the instance's;
+    // deleted, the instance's is sent again.
+    let org_key = format!("sk-org-{}", uuid::Uuid::new_v4().simple());
+    let set = "mutation($in: SetSecretInput!) { setSecret(input: $in) { name } }";
+    app.admin(set, json!({"in": {"org": app.org, "name": "llm.api_key", "value": org_key}})).await;
+    let asked = say(&app, &bob, &s, "hello").await;
+    let answer = chat.answer(asked).await.pop().unwrap();
+    assert!(!answer.to_string().contains(&org_key));
+    assert_eq!(model.requests()[3].0["authorization"], format!("Bearer {org_key}"));
+    let delete = "mutation($o: String!) { deleteSecret(org: $o, name: \"llm.api_key\") }";
+    app.admin(delete, json!({"o": app.org})).await;
+    let asked = say(&app, &bob, &s, "hello").await;
+    chat.answer(asked).await;
+    assert_eq!(model.requests()[4].0["authorization"], format!("Bearer {LLM_KEY}"));
 }

@@ -115,7 +115,7 @@ async fn a_tampered_event_is_caught_by_replay_and_by_audit_verify() {
     assert_eq!(r["replayPlan"]["divergedAt"], 5, "StateChanged is the 5th event: {r:#}");
     assert!(r["replayPlan"]["reason"].as_str().unwrap().contains("hash"), "{r:#}");
 
-    let out = std::process::Command::new(praetor_bin())
+    let out = praetor_command()
         .args(["audit", "verify", "--org", &app.org])
         .env("PRAETOR_DATABASE_URL", &app.database_url)
         .env("RUST_LOG", "error")
@@ -125,7 +125,7 @@ async fn a_tampered_event_is_caught_by_replay_and_by_audit_verify() {
     assert!(!out.status.success(), "{text}");
     assert!(text.contains("BROKEN") && text.contains("differs from the copy anchored"), "{text}");
 
-    let out = std::process::Command::new(praetor_bin())
+    let out = praetor_command()
         .args(["replay", "plan", &id])
         .env("PRAETOR_DATABASE_URL", &app.database_url)
         .env("RUST_LOG", "error")
@@ -151,7 +151,7 @@ impl Drop for Child {
 
 async fn start_server(database_url: &str, org_id: &str, port: u16) -> Child {
     let child = Child(
-        std::process::Command::new(praetor_bin())
+        praetor_command()
             .args(["serve", "--listen", &format!("127.0.0.1:{port}")])
             .env("PRAETOR_DATABASE_URL", database_url)
             .env("PRAETOR_WORKER__POLL_MS", "50")

@@ -16,6 +16,7 @@ mod mutations;
 mod oracle;
 mod plans;
 mod policies;
+mod secrets;
 mod sockets;
 mod subscriptions;
 mod tenancy;

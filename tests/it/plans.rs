@@ -312,7 +312,7 @@ async fn unanswered_approval_requests_expire_after_their_ttl() {
 async fn the_bootstrap_command_creates_an_admin_with_a_working_key() {
     let dir = tempfile::tempdir().unwrap();
     let url = format!("sqlite://{}", dir.path().join("boot.db").display());
-    let out = std::process::Command::new(praetor_bin())
+    let out = praetor_command()
         .args(["admin", "bootstrap", "--org", "acme", "--email", "admin@acme.test"])
         .env("PRAETOR_DATABASE_URL", &url)
         .env("RUST_LOG", "error")
@@ -322,7 +322,7 @@ async fn the_bootstrap_command_creates_an_admin_with_a_working_key() {
     let text = String::from_utf8_lossy(&out.stdout);
     let key = text.split_whitespace().find(|w| w.starts_with("prk_")).expect("a key is printed").to_string();
     // A second bootstrap of the same org is refused, naming the conflict.
-    let again = std::process::Command::new(praetor_bin())
+    let again = praetor_command()
         .args(["admin", "bootstrap", "--org", "acme", "--email", "admin@acme.test"])
         .env("PRAETOR_DATABASE_URL", &url)
         .env("RUST_LOG", "error")
@@ -331,7 +331,8 @@ async fn the_bootstrap_command_creates_an_admin_with_a_working_key() {
     assert!(!again.status.success());
     assert!(String::from_utf8_lossy(&again.stderr).contains("conflict"), "{}", String::from_utf8_lossy(&again.stderr));
     // The key works against a server on that database.
-    let config = praetor::config::Config { database_url: url, ..Default::default() };
+    let mut config = praetor::config::Config { database_url: url, ..Default::default() };
+    config.secrets.master_key = test_master_key();
     let app = praetor::AppState::init(config, std::sync::Arc::new(praetor::clock::SystemClock)).await.unwrap();
     let principal = praetor::auth::api_key::authenticate(&app.db, app.clock.as_ref(), &key).await.unwrap();
     assert!(principal.user().is_some_and(|u| u.email == "admin@acme.test" && u.instance_admin));

@@ -278,7 +278,7 @@ async fn keys_never_reach_the_log_even_at_trace_level() {
         l.local_addr().unwrap().port()
     };
     let log = tempfile::NamedTempFile::new().unwrap();
-    let mut server = std::process::Command::new(praetor_bin())
+    let mut server = praetor_command()
         .args(["serve", "--listen", &format!("127.0.0.1:{port}")])
         .env("PRAETOR_DATABASE_URL", &app.database_url)
         .env("PRAETOR_WORKER__ENABLED", "false")
@@ -308,6 +308,22 @@ async fn keys_never_reach_the_log_even_at_trace_level() {
         .await
         .unwrap();
     assert!(plain.status().is_success());
+    // A secret set through this server never reaches its log either.
+    let value = format!("sk-log-{}", uuid::Uuid::new_v4().simple());
+    let set = reqwest::Client::new()
+        .post(format!("http://{addr}/graphql"))
+        .bearer_auth(&app.admin_key)
+        .json(&json!({
+            "query": "mutation($in: SetSecretInput!) { setSecret(input: $in) { fingerprint } }",
+            "variables": {"in": {"org": app.org, "name": "log.check", "value": value}},
+        }))
+        .send()
+        .await
+        .unwrap()
+        .json::<Value>()
+        .await
+        .unwrap();
+    assert!(set["data"]["setSecret"]["fingerprint"].is_string(), "{set}");
     drop(socket);
     tokio::time::sleep(std::time::Duration::from_millis(300)).await;
     let _ = server.kill();
@@ -316,6 +332,7 @@ async fn keys_never_reach_the_log_even_at_trace_level() {
     assert!(written.contains("TRACE"), "the server logged at trace level");
     let secret = app.admin_key.trim_start_matches("prk_");
     assert!(!written.contains(secret), "the API key reached the log");
+    assert!(!written.contains(&value), "the secret's value reached the log");
 }
 
 #[tokio::test]

@@ -64,6 +64,9 @@ operations! {
     ApiKeyRead => "api_key.read",
     ApiKeyCreate => "api_key.create",
     ApiKeyRevoke => "api_key.revoke",
+    /// Set, replace and delete the organization's secrets, and see their names and
+    /// fingerprints (never their values).
+    SecretManage => "secret.manage",
     ServiceAccountRead => "service_account.read",
     ServiceAccountCreate => "service_account.create",
     /// Change a service account's key policy.

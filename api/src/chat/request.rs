@@ -25,7 +25,7 @@ use crate::chatlog::store::{self, SessionChange};
 use crate::error::{Error, Result};
 use crate::events::{ChatDelta, Event};
 use crate::governance::pipeline::{PlanDecision, Verdict};
-use crate::services::{agents, plans};
+use crate::services::{agents, plans, secrets};
 use praetor_domain::plan::Step;
 
 /// Who takes part in the project's chat, with their planner kinds, and the strategy.
@@ -168,8 +168,16 @@ pub async fn plan(turn: &mut Turn<'_>, text: &str) -> Result<Reply> {
     let policy = turn.app.policies.effective(&turn.app.db, turn.access.tenant(), Some(turn.session.project_id)).await?;
     let catalog = turn.app.chat.catalog(&policy);
     let (who, strategy) = participants(turn).await?;
+    // The organization's own model key, if it set one (the configured key otherwise).
+    let org_key = match who.iter().any(|(_, kind)| kind == "llm") {
+        true => crate::secrets::get(&turn.app.db, &turn.app.secrets, turn.access.tenant(), secrets::LLM_API_KEY)
+            .await?
+            .map(|v| praetor_planner::Secret::new(v.expose())),
+        false => None,
+    };
     let runs = who.iter().map(|(identity, kind)| {
-        let agent = Agent::new(identity.name.clone(), identity.role.clone(), turn.app.chat.planner(kind));
+        let agent = Agent::new(identity.name.clone(), identity.role.clone(), turn.app.chat.planner(kind))
+            .with_api_key(org_key.clone());
         let sink =
             Deltas::new(turn.app.clone(), turn.access.tenant(), turn.session.id, turn.seq, identity.name.clone());
         let (catalog, memory) = (&catalog, &turn.memory);

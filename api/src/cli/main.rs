@@ -63,6 +63,20 @@ enum Command {
         #[command(subcommand)]
         command: ReplayCommand,
     },
+    /// Encrypted secrets: verify they all decrypt, rotate to the newest master key.
+    Secrets {
+        #[command(subcommand)]
+        command: SecretsCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum SecretsCommand {
+    /// Decrypt every data key and secret; exit 1 naming each that does not (never a value).
+    Verify,
+    /// Rewrap every data key under the newest master key (secrets.master_key_file), each in its
+    /// own audited transaction; run again to finish an interrupted rotation.
+    Rotate,
 }
 
 #[derive(Subcommand)]
@@ -261,6 +275,24 @@ async fn execute(command: Command, config: Config) -> praetor::error::Result<Exi
             println!("created organization `{}` with administrator {}", done.org.slug, done.admin.email);
             println!("API key (shown once): {}", done.api_key);
             Ok(ExitCode::SUCCESS)
+        }
+        Command::Secrets { command } => {
+            let app = AppState::init(config, Arc::new(SystemClock)).await?;
+            let (what, report) = match command {
+                SecretsCommand::Verify => ("verified", praetor::secrets::verify(&app.db, &app.secrets).await?),
+                SecretsCommand::Rotate => ("rewrapped", services::secrets::rotate(&app).await?),
+            };
+            for failure in &report.failures {
+                println!("FAILED {failure}");
+            }
+            let done = if what == "verified" { report.data_keys + report.secrets } else { report.rewrapped };
+            println!(
+                "{} data keys, {} secrets; {done} {what}; {} failed",
+                report.data_keys,
+                report.secrets,
+                report.failures.len()
+            );
+            Ok(if report.failures.is_empty() { ExitCode::SUCCESS } else { ExitCode::FAILURE })
         }
         Command::Audit { command } => {
             let app = AppState::init(config, Arc::new(SystemClock)).await?;

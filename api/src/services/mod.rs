@@ -19,6 +19,7 @@ pub mod plans;
 pub mod policies;
 pub mod projects;
 pub mod roles;
+pub mod secrets;
 pub mod service_accounts;
 pub mod setup;
 pub mod users;

@@ -395,6 +395,15 @@ impl Planner for LlmPlanner {
     }
 
     async fn plan(&self, request: PlanRequest<'_>, sink: &dyn DeltaSink) -> Result<Outcome, PlannerError> {
+        if let Some(key) = request.api_key.filter(|k| self.config.api_key.as_ref() != Some(*k)) {
+            // The organization's own key: the same endpoint and client, that key sent (and
+            // scrubbed from whatever comes back).
+            let keyed = LlmPlanner {
+                config: LlmConfig { api_key: Some(key.clone()), ..self.config.clone() },
+                client: self.client.clone(),
+            };
+            return keyed.plan(PlanRequest { api_key: None, ..request }, sink).await;
+        }
         let tools = ToolMap::new(request.catalog);
         let limit = self.config.timeout();
         let assembly = tokio::time::timeout(limit, self.exchange(&request, &tools, sink))

@@ -210,7 +210,7 @@ async fn the_trait_gives_the_same_answer() {
     let memory = Memory::new();
     let planner = AliasPlanner::new();
     let got = planner
-        .plan(PlanRequest { text: "scale web to 80", catalog: &catalog, memory: &memory }, &Discard)
+        .plan(PlanRequest { text: "scale web to 80", catalog: &catalog, memory: &memory, api_key: None }, &Discard)
         .await
         .unwrap();
     assert_eq!(got, planner.plan_text("scale web to 80", &catalog, &memory));

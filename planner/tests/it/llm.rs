@@ -26,7 +26,9 @@ async fn run(replies: Vec<Reply>, text: &str) -> (Result<Outcome, PlannerError>,
     let server = Scripted::start(replies).await;
     let cat = catalog();
     let memory = Memory::new();
-    let got = planner(&server, 5_000).plan(PlanRequest { text, catalog: &cat, memory: &memory }, &Discard).await;
+    let got = planner(&server, 5_000)
+        .plan(PlanRequest { text, catalog: &cat, memory: &memory, api_key: None }, &Discard)
+        .await;
     (got, server)
 }
 
@@ -54,7 +56,10 @@ async fn a_streamed_tool_call_becomes_a_plan() {
     );
     let (tx, mut rx) = mpsc::channel(64);
     let got = planner(&server, 5_000)
-        .plan(PlanRequest { text: "deploy api to prod and restart it", catalog: &cat, memory: &memory }, &tx)
+        .plan(
+            PlanRequest { text: "deploy api to prod and restart it", catalog: &cat, memory: &memory, api_key: None },
+            &tx,
+        )
         .await
         .unwrap();
     drop(tx);
@@ -234,8 +239,9 @@ async fn a_slow_endpoint_times_out() {
     let cat = catalog();
     let memory = Memory::new();
     let started = Instant::now();
-    let got =
-        planner(&server, 300).plan(PlanRequest { text: "deploy web", catalog: &cat, memory: &memory }, &Discard).await;
+    let got = planner(&server, 300)
+        .plan(PlanRequest { text: "deploy web", catalog: &cat, memory: &memory, api_key: None }, &Discard)
+        .await;
     assert_eq!(got.unwrap_err(), PlannerError::Timeout(Duration::from_millis(300)));
     assert!(started.elapsed() < Duration::from_secs(2), "{:?}", started.elapsed());
 }
@@ -278,7 +284,7 @@ async fn an_unreachable_endpoint_is_a_transport_error() {
     let memory = Memory::new();
     let got = LlmPlanner::new(config)
         .unwrap()
-        .plan(PlanRequest { text: "x", catalog: &cat, memory: &memory }, &Discard)
+        .plan(PlanRequest { text: "x", catalog: &cat, memory: &memory, api_key: None }, &Discard)
         .await;
     let err = got.unwrap_err();
     assert!(matches!(&err, PlannerError::Transport(_)), "{err:?}");
@@ -290,7 +296,7 @@ async fn an_empty_catalog_offers_no_tools() {
     let server = Scripted::start(vec![Reply::Events(vec![text("Nothing to do."), DONE.into()])]).await;
     let memory = Memory::new();
     let got = planner(&server, 5_000)
-        .plan(PlanRequest { text: "hi", catalog: &Catalog::empty(), memory: &memory }, &Discard)
+        .plan(PlanRequest { text: "hi", catalog: &Catalog::empty(), memory: &memory, api_key: None }, &Discard)
         .await
         .unwrap();
     assert_eq!(got, Outcome::Reply { text: "Nothing to do.".into() });

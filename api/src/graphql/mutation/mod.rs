@@ -10,6 +10,7 @@ mod plans;
 mod policies;
 mod projects;
 mod roles;
+mod secrets;
 
 use async_graphql::MergedObject;
 
@@ -25,4 +26,5 @@ pub struct Mutation(
     governance::GovernanceMutation,
     chat::ChatMutation,
     agents::AgentMutation,
+    secrets::SecretMutation,
 );

@@ -59,3 +59,28 @@ pub struct CreatedApiKey {
     pub api_key: ApiKeyObject,
     pub secret: String,
 }
+
+/// An organization's secret as the API shows it: never its value.
+pub struct SecretObject(pub praetor_entities::secret::Model);
+
+#[Object(name = "Secret")]
+impl SecretObject {
+    async fn name(&self) -> &str {
+        &self.0.name
+    }
+
+    /// An HMAC of the value under the organization's data key: equal values, equal
+    /// fingerprints; nothing about the value can be learned from it.
+    async fn fingerprint(&self) -> &str {
+        &self.0.fingerprint
+    }
+
+    async fn set_at(&self) -> DateTime<Utc> {
+        self.0.set_at
+    }
+
+    /// Who set it: the principal chain, outermost first.
+    async fn set_by(&self) -> async_graphql::Result<Vec<super::audit_event::Actor>> {
+        Ok(super::audit_event::Actor::chain(format_args!("the setter of secret {}", self.0.id), &self.0.set_by)?)
+    }
+}

@@ -19,7 +19,7 @@ mod viewer;
 use async_graphql::connection::{Connection, Edge};
 use async_graphql::{Interface, OutputType};
 
-pub use api_key::{ApiKeyObject, CreatedApiKey};
+pub use api_key::{ApiKeyObject, CreatedApiKey, SecretObject};
 pub use audit_event::{AuditChainStatus, AuditEventObject};
 pub use chat::{
     AgentObject, AgentPlanner, ArbitrationStrategy, ChatEventKind, ChatEventObject, ChatSessionObject,

@@ -139,6 +139,12 @@ impl OrgObject {
         Ok(connection(page, args.after.is_some(), |s| s.id.to_string(), ServiceAccountObject))
     }
 
+    /// The organization's secrets: names and fingerprints, never values. Needs `secret.manage`.
+    async fn secrets(&self, ctx: &Context<'_>) -> Result<Vec<super::SecretObject>> {
+        let permit = self.0.permit::<crate::authz::ops::SecretManage>(crate::authz::Domain::Org)?;
+        Ok(crate::services::secrets::list(app(ctx)?, &permit).await?.into_iter().map(super::SecretObject).collect())
+    }
+
     /// All keys with `api_key.read`, otherwise the caller's own.
     #[graphql(complexity = "page_complexity(first, child_complexity)")]
     async fn api_keys(

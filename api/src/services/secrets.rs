@@ -1,0 +1,111 @@
+//! The organization's secrets: set (or replace), delete, and list by name and fingerprint.
+//! Values go in and never come out of the API; they are decrypted only where Praetor uses them
+//! (the LLM planner's key). Every change is audited with the name and fingerprint, never the
+//! value. Needs `secret.manage` (organization administrators).
+
+use praetor_entities::{TenantScoped, secret};
+use sea_orm::{ColumnTrait, QueryFilter, QueryOrder};
+use serde_json::json;
+
+use crate::AppState;
+use crate::audit::{Entry, canonical_json};
+use crate::authz::{Permit, ops};
+use crate::error::{Error, Result};
+use crate::secrets::{self, SecretValue};
+
+/// The secret the chat's LLM planner sends as its API key for this organization (the
+/// configured `llm.api_key` is the instance default for organizations without one).
+pub const LLM_API_KEY: &str = "llm.api_key";
+
+/// Longest value accepted, in bytes.
+const MAX_VALUE_BYTES: usize = 8 * 1024;
+
+fn name(name: &str) -> Result<String> {
+    let n = name.trim();
+    let ok = !n.is_empty()
+        && n.len() <= 64
+        && n.bytes().next().is_some_and(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
+        && n.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b"._-".contains(&b));
+    if ok {
+        Ok(n.to_string())
+    } else {
+        Err(Error::validation("name", "1 to 64 of a-z, 0-9, '.', '_' and '-', starting with a letter or digit"))
+    }
+}
+
+/// Sets secret `name` to `value`, replacing any earlier value.
+pub async fn set(
+    app: &AppState,
+    permit: &Permit<ops::SecretManage>,
+    name_: &str,
+    value: SecretValue,
+) -> Result<secret::Model> {
+    let name = name(name_)?;
+    if value.expose().is_empty() || value.expose().len() > MAX_VALUE_BYTES {
+        return Err(Error::validation("value", format!("give 1 to {MAX_VALUE_BYTES} bytes")));
+    }
+    let chain = permit.principal().chain();
+    let mut w = app.write(chain.clone()).await?;
+    let set_by = canonical_json(&serde_json::to_value(&chain).map_err(Error::internal)?);
+    let row = secrets::put(w.txn(), &app.secrets, permit.tenant(), &name, &value, set_by, w.now()).await?;
+    w.audit(
+        permit.tenant(),
+        Entry::new("secret.set", row.id, json!({"name": row.name, "fingerprint": row.fingerprint})),
+    )
+    .await?;
+    w.commit().await?;
+    Ok(row)
+}
+
+/// Deletes secret `name`; NOT_FOUND if it is not set.
+pub async fn delete(app: &AppState, permit: &Permit<ops::SecretManage>, name_: &str) -> Result<()> {
+    let name = name(name_)?;
+    let mut w = app.write(permit.principal().chain()).await?;
+    let row = secret::Entity::find_in_org(permit.tenant())
+        .filter(secret::Column::Name.eq(&name))
+        .one(w.txn())
+        .await?
+        .ok_or_else(|| Error::not_found("secret"))?;
+    secret::Entity::delete_in_org(permit.tenant()).filter(secret::Column::Id.eq(row.id)).exec(w.txn()).await?;
+    w.audit(
+        permit.tenant(),
+        Entry::new("secret.deleted", row.id, json!({"name": row.name, "fingerprint": row.fingerprint})),
+    )
+    .await?;
+    w.commit().await?;
+    Ok(())
+}
+
+/// The organization's secrets by name: names and fingerprints only.
+pub async fn list(app: &AppState, permit: &Permit<ops::SecretManage>) -> Result<Vec<secret::Model>> {
+    Ok(secret::Entity::find_in_org(permit.tenant()).order_by_asc(secret::Column::Name).all(&app.db).await?)
+}
+
+/// Rewraps every organization's data keys under the newest master key, each in its own
+/// transaction with its audit entry, so a rotation stopped half way is finished by running it
+/// again and the server keeps serving meanwhile. Keys that do not unwrap are reported, not
+/// fatal.
+pub async fn rotate(app: &AppState) -> Result<secrets::KeyReport> {
+    use praetor_entities::{Housekeeping, Owned, data_key};
+    let newest = secrets::newest_key_id(&app.secrets)?;
+    let mut report = secrets::KeyReport::default();
+    for row in data_key::Entity::find_across_orgs(Housekeeping::Cli).all(&app.db).await? {
+        report.data_keys += 1;
+        if row.kek_id == newest {
+            continue;
+        }
+        let (tenant, id, from) = (row.tenant(), row.id, row.kek_id.clone());
+        let mut w = app.write(vec![crate::auth::ActorRef::system("cli", "praetor secrets rotate")]).await?;
+        match secrets::rewrap(w.txn(), &app.secrets, row, w.now()).await {
+            Ok(true) => {
+                w.audit(tenant, Entry::new("secrets.data_key_rewrapped", id, json!({"from": from, "to": newest})))
+                    .await?;
+                w.commit().await?;
+                report.rewrapped += 1;
+            }
+            Ok(false) => {}
+            Err(e) => report.failures.push(format!("data key {id} of {}: {}", tenant.org(), secrets::describe(&e))),
+        }
+    }
+    Ok(report)
+}
