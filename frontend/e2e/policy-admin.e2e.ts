@@ -1,10 +1,11 @@
 // Policy and administration in a real browser: the effective policy with rule origins, a draft
 // whose diagnostics appear at their lines, applying a new version and finding its diff in the
-// history; and an API key whose secret is shown exactly once.
+// history; an API key whose secret is shown exactly once; and an organization secret that is
+// never shown at all, only its fingerprint.
 
 import type { Browser } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { launch, shoot, signIn, unlabelledControls, type User } from './support';
+import { launch, shoot, shootElement, signIn, unlabelledControls, type User } from './support';
 
 let browser: Browser;
 const users: User[] = [];
@@ -150,5 +151,52 @@ describe('admin', () => {
     // Revoking marks it revoked.
     await page.getByRole('button', { name: `Revoke key ${name}` }).click();
     await expect.poll(() => page.getByRole('row', { name: new RegExp(name) }).textContent()).toContain('revoked');
+  });
+
+  it('sets the LLM planner key as an organization secret and shows only its fingerprint, never the value', async () => {
+    const alice = track(await signIn(browser, 'alice@demo.test'));
+    const { page } = alice;
+    await page.getByRole('link', { name: 'Admin' }).click();
+    await page.getByRole('heading', { name: 'Administration' }).waitFor();
+    const secrets = page.getByRole('region', { name: 'Secrets', exact: true });
+    await secrets.waitFor();
+
+    const value = `sk-e2e-${Date.now().toString(36)}-never-shown`;
+    await secrets.getByLabel('Secret name').fill('llm.api_key');
+    await secrets.getByLabel('Secret value').fill(value);
+    await secrets.getByRole('button', { name: 'Set secret', exact: true }).click();
+    const done = secrets.getByRole('status');
+    await expect.poll(() => done.textContent()).toMatch(/^Set llm\.api_key \(fingerprint hmac:[0-9a-f]+\)$/);
+    const fingerprint = /hmac:[0-9a-f]+/.exec((await done.textContent())!)![0];
+    expect(await secrets.getByLabel('Secret value').inputValue()).toBe('');
+    const row = secrets.getByRole('row', { name: /llm\.api_key/ });
+    await expect.poll(() => row.textContent()).toContain(fingerprint);
+    expect(await row.textContent()).toContain('alice@demo.test');
+    expect(await page.content()).not.toContain(value);
+    expect(await unlabelledControls(page)).toEqual([]);
+    await shootElement(secrets, 'admin-secrets');
+
+    // Read again from the server: still the fingerprint, still no value.
+    await page.reload();
+    await expect.poll(() => page.getByRole('region', { name: 'Secrets', exact: true }).getByRole('row', { name: /llm\.api_key/ }).textContent()).toContain(fingerprint);
+    expect(await page.content()).not.toContain(value);
+
+    // On a phone the panel fits its card (the table scrolls inside it).
+    await page.setViewportSize({ width: 390, height: 844 });
+    expect(await secrets.evaluate((el) => el.scrollWidth <= el.clientWidth + 1)).toBe(true);
+    await page.setViewportSize({ width: 1366, height: 900 });
+
+    // Deleting takes a second click; afterwards the instance's own planner key is used again.
+    await secrets.getByRole('button', { name: 'Delete secret llm.api_key', exact: true }).click();
+    await secrets.getByRole('button', { name: 'Really delete secret llm.api_key' }).click();
+    await expect.poll(() => secrets.getByRole('status').textContent()).toBe('Deleted llm.api_key');
+    await secrets.getByRole('row', { name: /llm\.api_key/ }).waitFor({ state: 'detached' });
+
+    // Secrets are for those who may manage them: an operator does not see the panel.
+    const bob = track(await signIn(browser, 'bob@demo.test'));
+    await bob.page.getByRole('link', { name: 'Admin' }).click();
+    await bob.page.getByRole('heading', { name: 'Administration' }).waitFor();
+    await bob.page.locator('.card').first().waitFor();
+    expect(await bob.page.getByRole('region', { name: 'Secrets', exact: true }).count()).toBe(0);
   });
 });

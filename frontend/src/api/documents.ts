@@ -363,6 +363,7 @@ export const ADMIN = graphql(`
       roleBind: viewerCan(operation: "role.bind")
       saCreate: viewerCan(operation: "service_account.create")
       keyCreate: viewerCan(operation: "api_key.create")
+      secretManage: viewerCan(operation: "secret.manage")
       projects(first: 50) { nodes { id slug name description } }
       serviceAccounts(first: 50) { nodes { id name description createdAt } }
     }
@@ -417,6 +418,29 @@ export const CREATE_API_KEY = graphql(`
 `);
 export const REVOKE_API_KEY = graphql(`
   mutation RevokeApiKey($id: ID!) { revokeApiKey(id: $id) { id revokedAt } }
+`);
+
+// Secrets go in and never come out: the list and the answer to setting one carry the name and
+// the fingerprint (an HMAC of the value), never the value. The list needs `secret.manage`, so it
+// is its own query, asked only by those who hold that right.
+
+export const SECRET_FIELDS = graphql(`
+  fragment SecretFields on Secret {
+    name fingerprint setAt
+    setBy { ...ActorFields }
+  }
+`);
+
+export const ADMIN_SECRETS = graphql(`
+  query AdminSecrets($org: String!) {
+    org(slug: $org) { id secrets { ...SecretFields } }
+  }
+`);
+export const SET_SECRET = graphql(`
+  mutation SetSecret($input: SetSecretInput!) { setSecret(input: $input) { ...SecretFields } }
+`);
+export const DELETE_SECRET = graphql(`
+  mutation DeleteSecret($org: String!, $name: String!) { deleteSecret(org: $org, name: $name) }
 `);
 
 export const ROLE_GRANTS = graphql(`

@@ -30,6 +30,13 @@ describe('problemOf', () => {
     expect(isUnauthenticated(limited)).toBe(false);
   });
 
+  it('names the input field of a VALIDATION error', () => {
+    const invalid = new CombinedError({ graphQLErrors: [{ message: 'invalid name: 1 to 64 of a-z', extensions: { code: 'VALIDATION', field: 'name' } }] });
+    expect(problemOf(invalid)).toMatchObject({ code: 'VALIDATION', field: 'name', message: 'invalid name: 1 to 64 of a-z' });
+    const forbidden = new CombinedError({ graphQLErrors: [{ message: 'no', extensions: { code: 'FORBIDDEN' } }] });
+    expect(problemOf(forbidden)!.field).toBeUndefined();
+  });
+
   it('explains network failures', () => {
     const p = problemOf(new CombinedError({ networkError: new Error('Failed to fetch') }))!;
     expect(p.code).toBe('NETWORK');

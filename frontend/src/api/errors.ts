@@ -1,5 +1,6 @@
 // Turns GraphQL and network failures into what a person can act on: the server's message, its
-// stable `extensions.code`, and any policy diagnostics attached to a VALIDATION error.
+// stable `extensions.code`, the input field a VALIDATION error names (`extensions.field`), and
+// any policy diagnostics attached to a VALIDATION error.
 
 import type { CombinedError } from 'urql';
 import type { PolicyDiagnostic, Severity } from './types';
@@ -9,6 +10,8 @@ export interface Problem {
   message: string;
   diagnostics: PolicyDiagnostic[];
   retryAfterSeconds?: number;
+  /** The input field a VALIDATION error is about, for forms that show it beside that field. */
+  field?: string;
 }
 
 const FRIENDLY: Record<string, string> = {
@@ -43,6 +46,7 @@ export function problemOf(error: CombinedError | undefined | null): Problem | nu
   const message = first?.message || FRIENDLY[code] || error.message;
   const problem: Problem = { code, message, diagnostics };
   if (typeof ext.retryAfterSeconds === 'number') problem.retryAfterSeconds = ext.retryAfterSeconds;
+  if (typeof ext.field === 'string') problem.field = ext.field;
   return problem;
 }
 

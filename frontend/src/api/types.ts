@@ -46,6 +46,7 @@ export type Viewer = G.ViewerQuery['viewer'];
 export type OrgSummary = Viewer['orgs'][number];
 export type Group = G.GroupFieldsFragment;
 export type RoleGrant = G.RoleGrantFieldsFragment;
+export type Secret = G.SecretFieldsFragment;
 
 // Limits
 export type Budget = G.BudgetFieldsFragment;

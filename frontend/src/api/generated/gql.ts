@@ -55,7 +55,7 @@ type Documents = {
     "\n  mutation ValidatePolicy($input: ApplyPolicyInput!) {\n    validatePolicy(input: $input) { ok diagnostics { ...PolicyDiagnosticFields } }\n  }\n": typeof types.ValidatePolicyDocument,
     "\n  mutation ApplyPolicy($input: ApplyPolicyInput!) {\n    applyPolicy(input: $input) {\n      versions { id scope project version }\n      warnings { ...PolicyDiagnosticFields }\n    }\n  }\n": typeof types.ApplyPolicyDocument,
     "\n  query PolicyDiff($org: String!, $project: String!, $from: Int!, $to: Int) {\n    policyDiff(org: $org, project: $project, from: $from, to: $to) {\n      fromVersion toVersion\n      changes { kind policy rule actions when before after }\n      impact { decisionsChecked newlyDenied newlyAllowed newlyNeedingApproval unchanged }\n    }\n  }\n": typeof types.PolicyDiffDocument,
-    "\n  query Admin($org: String!) {\n    org(slug: $org) {\n      id slug name\n      projectCreate: viewerCan(operation: \"project.create\")\n      groupCreate: viewerCan(operation: \"group.create\")\n      groupManage: viewerCan(operation: \"group.manage\")\n      roleBind: viewerCan(operation: \"role.bind\")\n      saCreate: viewerCan(operation: \"service_account.create\")\n      keyCreate: viewerCan(operation: \"api_key.create\")\n      projects(first: 50) { nodes { id slug name description } }\n      serviceAccounts(first: 50) { nodes { id name description createdAt } }\n    }\n  }\n": typeof types.AdminDocument,
+    "\n  query Admin($org: String!) {\n    org(slug: $org) {\n      id slug name\n      projectCreate: viewerCan(operation: \"project.create\")\n      groupCreate: viewerCan(operation: \"group.create\")\n      groupManage: viewerCan(operation: \"group.manage\")\n      roleBind: viewerCan(operation: \"role.bind\")\n      saCreate: viewerCan(operation: \"service_account.create\")\n      keyCreate: viewerCan(operation: \"api_key.create\")\n      secretManage: viewerCan(operation: \"secret.manage\")\n      projects(first: 50) { nodes { id slug name description } }\n      serviceAccounts(first: 50) { nodes { id name description createdAt } }\n    }\n  }\n": typeof types.AdminDocument,
     "\n  query AdminGroups($org: String!, $after: String) {\n    org(slug: $org) {\n      id\n      groups(first: 8, after: $after) {\n        nodes { ...GroupFields }\n        pageInfo { hasNextPage endCursor }\n      }\n    }\n  }\n": typeof types.AdminGroupsDocument,
     "\n  query AdminAccess($org: String!) {\n    org(slug: $org) {\n      id\n      apiKeys(first: 50) { nodes { id name prefix ownerKind ownerId createdAt expiresAt lastUsedAt revokedAt } }\n      roleBindings(first: 50) { nodes { id role subjectKind subjectId scope project { slug } createdAt } }\n    }\n  }\n": typeof types.AdminAccessDocument,
     "\n  mutation CreateProject($input: CreateProjectInput!) { createProject(input: $input) { id slug } }\n": typeof types.CreateProjectDocument,
@@ -67,6 +67,10 @@ type Documents = {
     "\n  mutation CreateServiceAccount($input: CreateServiceAccountInput!) { createServiceAccount(input: $input) { id name } }\n": typeof types.CreateServiceAccountDocument,
     "\n  mutation CreateApiKey($input: CreateApiKeyInput!) { createApiKey(input: $input) { secret apiKey { id name prefix } } }\n": typeof types.CreateApiKeyDocument,
     "\n  mutation RevokeApiKey($id: ID!) { revokeApiKey(id: $id) { id revokedAt } }\n": typeof types.RevokeApiKeyDocument,
+    "\n  fragment SecretFields on Secret {\n    name fingerprint setAt\n    setBy { ...ActorFields }\n  }\n": typeof types.SecretFieldsFragmentDoc,
+    "\n  query AdminSecrets($org: String!) {\n    org(slug: $org) { id secrets { ...SecretFields } }\n  }\n": typeof types.AdminSecretsDocument,
+    "\n  mutation SetSecret($input: SetSecretInput!) { setSecret(input: $input) { ...SecretFields } }\n": typeof types.SetSecretDocument,
+    "\n  mutation DeleteSecret($org: String!, $name: String!) { deleteSecret(org: $org, name: $name) }\n": typeof types.DeleteSecretDocument,
     "\n  query RoleGrants($org: String!, $open: Boolean!) {\n    org(slug: $org) { id roleGrants(open: $open, first: 50) { ...RoleGrantFields } }\n  }\n": typeof types.RoleGrantsDocument,
     "\n  mutation GrantTemporaryRole($input: GrantTemporaryRoleInput!) { grantTemporaryRole(input: $input) { ...RoleGrantFields } }\n": typeof types.GrantTemporaryRoleDocument,
     "\n  mutation ApproveRoleGrant($id: ID!) { approveRoleGrant(id: $id) { id status } }\n": typeof types.ApproveRoleGrantDocument,
@@ -138,7 +142,7 @@ const documents: Documents = {
     "\n  mutation ValidatePolicy($input: ApplyPolicyInput!) {\n    validatePolicy(input: $input) { ok diagnostics { ...PolicyDiagnosticFields } }\n  }\n": types.ValidatePolicyDocument,
     "\n  mutation ApplyPolicy($input: ApplyPolicyInput!) {\n    applyPolicy(input: $input) {\n      versions { id scope project version }\n      warnings { ...PolicyDiagnosticFields }\n    }\n  }\n": types.ApplyPolicyDocument,
     "\n  query PolicyDiff($org: String!, $project: String!, $from: Int!, $to: Int) {\n    policyDiff(org: $org, project: $project, from: $from, to: $to) {\n      fromVersion toVersion\n      changes { kind policy rule actions when before after }\n      impact { decisionsChecked newlyDenied newlyAllowed newlyNeedingApproval unchanged }\n    }\n  }\n": types.PolicyDiffDocument,
-    "\n  query Admin($org: String!) {\n    org(slug: $org) {\n      id slug name\n      projectCreate: viewerCan(operation: \"project.create\")\n      groupCreate: viewerCan(operation: \"group.create\")\n      groupManage: viewerCan(operation: \"group.manage\")\n      roleBind: viewerCan(operation: \"role.bind\")\n      saCreate: viewerCan(operation: \"service_account.create\")\n      keyCreate: viewerCan(operation: \"api_key.create\")\n      projects(first: 50) { nodes { id slug name description } }\n      serviceAccounts(first: 50) { nodes { id name description createdAt } }\n    }\n  }\n": types.AdminDocument,
+    "\n  query Admin($org: String!) {\n    org(slug: $org) {\n      id slug name\n      projectCreate: viewerCan(operation: \"project.create\")\n      groupCreate: viewerCan(operation: \"group.create\")\n      groupManage: viewerCan(operation: \"group.manage\")\n      roleBind: viewerCan(operation: \"role.bind\")\n      saCreate: viewerCan(operation: \"service_account.create\")\n      keyCreate: viewerCan(operation: \"api_key.create\")\n      secretManage: viewerCan(operation: \"secret.manage\")\n      projects(first: 50) { nodes { id slug name description } }\n      serviceAccounts(first: 50) { nodes { id name description createdAt } }\n    }\n  }\n": types.AdminDocument,
     "\n  query AdminGroups($org: String!, $after: String) {\n    org(slug: $org) {\n      id\n      groups(first: 8, after: $after) {\n        nodes { ...GroupFields }\n        pageInfo { hasNextPage endCursor }\n      }\n    }\n  }\n": types.AdminGroupsDocument,
     "\n  query AdminAccess($org: String!) {\n    org(slug: $org) {\n      id\n      apiKeys(first: 50) { nodes { id name prefix ownerKind ownerId createdAt expiresAt lastUsedAt revokedAt } }\n      roleBindings(first: 50) { nodes { id role subjectKind subjectId scope project { slug } createdAt } }\n    }\n  }\n": types.AdminAccessDocument,
     "\n  mutation CreateProject($input: CreateProjectInput!) { createProject(input: $input) { id slug } }\n": types.CreateProjectDocument,
@@ -150,6 +154,10 @@ const documents: Documents = {
     "\n  mutation CreateServiceAccount($input: CreateServiceAccountInput!) { createServiceAccount(input: $input) { id name } }\n": types.CreateServiceAccountDocument,
     "\n  mutation CreateApiKey($input: CreateApiKeyInput!) { createApiKey(input: $input) { secret apiKey { id name prefix } } }\n": types.CreateApiKeyDocument,
     "\n  mutation RevokeApiKey($id: ID!) { revokeApiKey(id: $id) { id revokedAt } }\n": types.RevokeApiKeyDocument,
+    "\n  fragment SecretFields on Secret {\n    name fingerprint setAt\n    setBy { ...ActorFields }\n  }\n": types.SecretFieldsFragmentDoc,
+    "\n  query AdminSecrets($org: String!) {\n    org(slug: $org) { id secrets { ...SecretFields } }\n  }\n": types.AdminSecretsDocument,
+    "\n  mutation SetSecret($input: SetSecretInput!) { setSecret(input: $input) { ...SecretFields } }\n": types.SetSecretDocument,
+    "\n  mutation DeleteSecret($org: String!, $name: String!) { deleteSecret(org: $org, name: $name) }\n": types.DeleteSecretDocument,
     "\n  query RoleGrants($org: String!, $open: Boolean!) {\n    org(slug: $org) { id roleGrants(open: $open, first: 50) { ...RoleGrantFields } }\n  }\n": types.RoleGrantsDocument,
     "\n  mutation GrantTemporaryRole($input: GrantTemporaryRoleInput!) { grantTemporaryRole(input: $input) { ...RoleGrantFields } }\n": types.GrantTemporaryRoleDocument,
     "\n  mutation ApproveRoleGrant($id: ID!) { approveRoleGrant(id: $id) { id status } }\n": types.ApproveRoleGrantDocument,
@@ -358,7 +366,7 @@ export function graphql(source: "\n  query PolicyDiff($org: String!, $project: S
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
-export function graphql(source: "\n  query Admin($org: String!) {\n    org(slug: $org) {\n      id slug name\n      projectCreate: viewerCan(operation: \"project.create\")\n      groupCreate: viewerCan(operation: \"group.create\")\n      groupManage: viewerCan(operation: \"group.manage\")\n      roleBind: viewerCan(operation: \"role.bind\")\n      saCreate: viewerCan(operation: \"service_account.create\")\n      keyCreate: viewerCan(operation: \"api_key.create\")\n      projects(first: 50) { nodes { id slug name description } }\n      serviceAccounts(first: 50) { nodes { id name description createdAt } }\n    }\n  }\n"): (typeof documents)["\n  query Admin($org: String!) {\n    org(slug: $org) {\n      id slug name\n      projectCreate: viewerCan(operation: \"project.create\")\n      groupCreate: viewerCan(operation: \"group.create\")\n      groupManage: viewerCan(operation: \"group.manage\")\n      roleBind: viewerCan(operation: \"role.bind\")\n      saCreate: viewerCan(operation: \"service_account.create\")\n      keyCreate: viewerCan(operation: \"api_key.create\")\n      projects(first: 50) { nodes { id slug name description } }\n      serviceAccounts(first: 50) { nodes { id name description createdAt } }\n    }\n  }\n"];
+export function graphql(source: "\n  query Admin($org: String!) {\n    org(slug: $org) {\n      id slug name\n      projectCreate: viewerCan(operation: \"project.create\")\n      groupCreate: viewerCan(operation: \"group.create\")\n      groupManage: viewerCan(operation: \"group.manage\")\n      roleBind: viewerCan(operation: \"role.bind\")\n      saCreate: viewerCan(operation: \"service_account.create\")\n      keyCreate: viewerCan(operation: \"api_key.create\")\n      secretManage: viewerCan(operation: \"secret.manage\")\n      projects(first: 50) { nodes { id slug name description } }\n      serviceAccounts(first: 50) { nodes { id name description createdAt } }\n    }\n  }\n"): (typeof documents)["\n  query Admin($org: String!) {\n    org(slug: $org) {\n      id slug name\n      projectCreate: viewerCan(operation: \"project.create\")\n      groupCreate: viewerCan(operation: \"group.create\")\n      groupManage: viewerCan(operation: \"group.manage\")\n      roleBind: viewerCan(operation: \"role.bind\")\n      saCreate: viewerCan(operation: \"service_account.create\")\n      keyCreate: viewerCan(operation: \"api_key.create\")\n      secretManage: viewerCan(operation: \"secret.manage\")\n      projects(first: 50) { nodes { id slug name description } }\n      serviceAccounts(first: 50) { nodes { id name description createdAt } }\n    }\n  }\n"];
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
@@ -403,6 +411,22 @@ export function graphql(source: "\n  mutation CreateApiKey($input: CreateApiKeyI
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
 export function graphql(source: "\n  mutation RevokeApiKey($id: ID!) { revokeApiKey(id: $id) { id revokedAt } }\n"): (typeof documents)["\n  mutation RevokeApiKey($id: ID!) { revokeApiKey(id: $id) { id revokedAt } }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  fragment SecretFields on Secret {\n    name fingerprint setAt\n    setBy { ...ActorFields }\n  }\n"): (typeof documents)["\n  fragment SecretFields on Secret {\n    name fingerprint setAt\n    setBy { ...ActorFields }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query AdminSecrets($org: String!) {\n    org(slug: $org) { id secrets { ...SecretFields } }\n  }\n"): (typeof documents)["\n  query AdminSecrets($org: String!) {\n    org(slug: $org) { id secrets { ...SecretFields } }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation SetSecret($input: SetSecretInput!) { setSecret(input: $input) { ...SecretFields } }\n"): (typeof documents)["\n  mutation SetSecret($input: SetSecretInput!) { setSecret(input: $input) { ...SecretFields } }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation DeleteSecret($org: String!, $name: String!) { deleteSecret(org: $org, name: $name) }\n"): (typeof documents)["\n  mutation DeleteSecret($org: String!, $name: String!) { deleteSecret(org: $org, name: $name) }\n"];
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */

@@ -1,5 +1,6 @@
-// Org administration: projects, groups and their members, role bindings, service accounts
-// and API keys. Forms show only where the viewer holds the right; lists show what they may read.
+// Org administration: projects, groups and their members, role bindings, service accounts,
+// API keys and secrets. Forms show only where the viewer holds the right; lists show what they
+// may read. Secrets are shown only to those who may manage them (`secret.manage`).
 
 import { useEffect, useState } from 'react';
 import { useQuery } from 'urql';
@@ -14,6 +15,7 @@ import { GrantsPanel } from './GrantsPanel';
 import { GroupsPanel } from './GroupsPanel';
 import { ProjectsPanel } from './ProjectsPanel';
 import { RolesPanel } from './RolesPanel';
+import { SecretsPanel } from './SecretsPanel';
 import { ServiceAccountsPanel } from './ServiceAccountsPanel';
 
 /** The organization as the three admin queries tell it. */
@@ -97,6 +99,12 @@ export function AdminPage() {
         <a href="#projects">Projects</a> <a href="#groups">Groups</a> <a href="#roles">Members and roles</a> <a href="#grants">Temporary access</a>{' '}
         <a href="#service-accounts">Service accounts</a>{' '}
         <a href="#api-keys">API keys</a>
+        {d.secretManage && (
+          <>
+            {' '}
+            <a href="#secrets">Secrets</a>
+          </>
+        )}
       </nav>
       <div className="columns">
         <div className="column">
@@ -110,6 +118,7 @@ export function AdminPage() {
       <RolesPanel org={d} names={names} onChanged={reload} />
       <GrantsPanel org={d} viewerEmail={viewer.user?.email ?? null} />
       <ApiKeysPanel org={d} names={names} onChanged={reload} />
+      {d.secretManage && <SecretsPanel org={d} />}
     </div>
   );
 }
