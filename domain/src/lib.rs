@@ -109,6 +109,25 @@ closed_set!(
 );
 
 closed_set!(
+    /// What a plan's step did, as a chat session tells it: the step statuses plus the moments
+    /// between them (a retry coming, a step deferred by governance, compensation running).
+    ChatStepStatus {
+        Running => "running",
+        Succeeded => "succeeded",
+        Failed => "failed",
+        /// Failed; another attempt is scheduled.
+        Retrying => "retrying",
+        Skipped => "skipped",
+        Waiting => "waiting",
+        /// Held back by governance (a closed window, a rate limit) until it may run.
+        Deferred => "deferred",
+        Compensating => "compensating",
+        Compensated => "compensated",
+        CompensationFailed => "compensation_failed",
+    }
+);
+
+closed_set!(
     /// What the decision pipeline concluded for a step, a check or a plan.
     Verdict {
         Allowed => "allowed",
@@ -209,6 +228,7 @@ mod tests {
     fn every_closed_set_round_trips() {
         round_trips(PlanStatus::ALL, PlanStatus::as_str, PlanStatus::parse);
         round_trips(StepStatus::ALL, StepStatus::as_str, StepStatus::parse);
+        round_trips(ChatStepStatus::ALL, ChatStepStatus::as_str, ChatStepStatus::parse);
         round_trips(Verdict::ALL, Verdict::as_str, Verdict::parse);
         round_trips(ActorKind::ALL, ActorKind::as_str, ActorKind::parse);
         round_trips(ApprovalDecision::ALL, ApprovalDecision::as_str, ApprovalDecision::parse);

@@ -68,7 +68,7 @@ async fn a_request_is_proposed_previewed_run_and_followed_to_the_end() {
         .filter(|e| e["kind"] == "STEP_PROGRESS")
         .map(|e| (e["step"]["action"].as_str().unwrap(), e["step"]["status"].as_str().unwrap()))
         .collect();
-    assert_eq!(steps, vec![("deploy.web", "running"), ("deploy.web", "succeeded")]);
+    assert_eq!(steps, vec![("deploy.web", "RUNNING"), ("deploy.web", "SUCCEEDED")]);
     let done = last(&events, "PLAN_FINISHED").unwrap();
     assert_eq!((done["status"].as_str(), done["planId"].as_str()), (Some("SUCCEEDED"), Some(plan_id.as_str())));
 

@@ -254,7 +254,7 @@ async fn roles_limit_proposals_and_a_disabled_agent_stops_its_plan() {
     say(&app, &bob, &s, "run it").await;
     let events = chat.until(|e| e["kind"] == "PLAN_FINISHED").await;
     let failed = last(&events, "STEP_PROGRESS").unwrap();
-    assert_eq!(failed["step"]["status"], "failed");
+    assert_eq!(failed["step"]["status"], "FAILED");
     assert!(failed["step"]["error"].as_str().unwrap().contains("agent was disabled"), "{failed}");
     assert_eq!(last(&events, "PLAN_FINISHED").unwrap()["status"], "FAILED");
 

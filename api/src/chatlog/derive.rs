@@ -7,6 +7,7 @@ use serde_json::Value;
 
 use super::model::ChatEventData;
 use crate::auth::ActorRef;
+use praetor_domain::ChatStepStatus;
 use praetor_domain::plan::{PlanEvent, PlanStatus, Step};
 
 /// What the session shows for `event`, which left the plan in `status`. State changes are left
@@ -19,19 +20,23 @@ pub fn echo(
 ) -> crate::error::Result<Option<ChatEventData>> {
     let plan_id = plan.id;
     let action = |index: usize| steps.get(index).map(|s| s.action.clone()).unwrap_or_default();
-    let progress =
-        |index: usize, step: &str, status: &str, attempt: Option<u32>, output: Option<Value>, error: Option<String>| {
-            ChatEventData::StepProgress {
-                plan_id,
-                index,
-                step: step.to_string(),
-                action: action(index),
-                status: status.to_string(),
-                attempt,
-                output,
-                error,
-            }
-        };
+    let progress = |index: usize,
+                    step: &str,
+                    status: ChatStepStatus,
+                    attempt: Option<u32>,
+                    output: Option<Value>,
+                    error: Option<String>| {
+        ChatEventData::StepProgress {
+            plan_id,
+            index,
+            step: step.to_string(),
+            action: action(index),
+            status,
+            attempt,
+            output,
+            error,
+        }
+    };
     let plan_status = |event: &str, by: Option<ActorRef>, message: String| ChatEventData::PlanStatus {
         plan_id,
         status,
@@ -76,27 +81,29 @@ pub fn echo(
             plan_status("GateOpened", None, format!("step {step} waits for an approval"))
         }
         PlanEvent::StepStarted { index, step, attempt, .. } => {
-            progress(*index, step, "running", Some(*attempt), None, None)
+            progress(*index, step, ChatStepStatus::Running, Some(*attempt), None, None)
         }
         PlanEvent::StepSucceeded { index, step, output, .. } => {
-            progress(*index, step, "succeeded", None, Some(output.clone()), None)
+            progress(*index, step, ChatStepStatus::Succeeded, None, Some(output.clone()), None)
         }
         PlanEvent::StepFailed { index, step, attempt, error, retry_at } => {
-            let status = if retry_at.is_some() { "retrying" } else { "failed" };
+            let status = if retry_at.is_some() { ChatStepStatus::Retrying } else { ChatStepStatus::Failed };
             progress(*index, step, status, Some(*attempt), None, Some(error.clone()))
         }
         PlanEvent::StepSkipped { index, step, reason } => {
-            progress(*index, step, "skipped", None, None, Some(reason.clone()))
+            progress(*index, step, ChatStepStatus::Skipped, None, None, Some(reason.clone()))
         }
         PlanEvent::StepWaiting { index, step, until } => {
-            progress(*index, step, "waiting", None, Some(serde_json::json!({"until": until})), None)
+            progress(*index, step, ChatStepStatus::Waiting, None, Some(serde_json::json!({"until": until})), None)
         }
         PlanEvent::StepDeferred { index, step, code, reason, .. } => {
-            progress(*index, step, "deferred", None, None, Some(format!("{code}: {reason}")))
+            progress(*index, step, ChatStepStatus::Deferred, None, None, Some(format!("{code}: {reason}")))
         }
-        PlanEvent::CompensationStarted { index, step, .. } => progress(*index, step, "compensating", None, None, None),
+        PlanEvent::CompensationStarted { index, step, .. } => {
+            progress(*index, step, ChatStepStatus::Compensating, None, None, None)
+        }
         PlanEvent::CompensationFinished { index, step, ok, error } => {
-            let status = if *ok { "compensated" } else { "compensation_failed" };
+            let status = if *ok { ChatStepStatus::Compensated } else { ChatStepStatus::CompensationFailed };
             progress(*index, step, status, None, None, error.clone())
         }
         PlanEvent::Succeeded { .. } => finished(plan_id, status, None),
@@ -206,7 +213,7 @@ mod tests {
                 index: 0,
                 step: "one".into(),
                 action: "deploy.web".into(),
-                status: "failed".into(),
+                status: ChatStepStatus::Failed,
                 attempt: Some(2),
                 output: None,
                 error: Some("boom".into()),
@@ -220,7 +227,7 @@ mod tests {
             retry_at: Some(chrono::DateTime::UNIX_EPOCH),
         };
         assert!(
-            matches!(echo(&p, &steps, &retry, PlanStatus::Running).unwrap(), Some(ChatEventData::StepProgress { status, .. }) if status == "retrying")
+            matches!(echo(&p, &steps, &retry, PlanStatus::Running).unwrap(), Some(ChatEventData::StepProgress { status, .. }) if status == ChatStepStatus::Retrying)
         );
         let state = PlanEvent::StateChanged { index: 0, step: "one".into(), ops: vec![], state_hash: "x".into() };
         assert_eq!(echo(&p, &steps, &state, PlanStatus::Running).unwrap(), None);

@@ -2,7 +2,7 @@
 //! its own column). Plan events are told here for the plan the session proposed, so one log
 //! holds the whole conversation: a reconnecting client replays it from its cursor.
 
-use praetor_domain::{PlanStatus, Verdict};
+use praetor_domain::{ChatStepStatus, PlanStatus, Verdict};
 use praetor_entities::{AgentId, ChatProposalId, PlanId};
 use praetor_planner::ProposedPlan;
 use praetor_policy::document::Risk;
@@ -98,9 +98,7 @@ pub enum ChatEventData {
         index: usize,
         step: String,
         action: String,
-        /// running, succeeded, failed, retrying, skipped, waiting, deferred, compensating,
-        /// compensated.
-        status: String,
+        status: ChatStepStatus,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         attempt: Option<u32>,
         #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -210,7 +208,7 @@ mod tests {
             index: 0,
             step: "step-1".into(),
             action: "deploy.web".into(),
-            status: "succeeded".into(),
+            status: ChatStepStatus::Succeeded,
             attempt: Some(1),
             output: Some(json!({"ok": true})),
             error: None,

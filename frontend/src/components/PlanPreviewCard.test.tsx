@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import type { PlanPreview, PlanStep } from '../api/types';
 import { blockingChecks, PlanPreviewCard } from './PlanPreviewCard';
 
-const steps: PlanStep[] = [{ id: 'step-1', action: 'deploy.web', params: { service: 'web', env: 'prod' }, when: null, onFailure: 'stop' }];
+const steps: PlanStep[] = [{ id: 'step-1', action: 'deploy.web', params: { service: 'web', env: 'prod' }, when: null, onFailure: 'STOP' }];
 
 const denied: PlanPreview = {
   verdict: 'DENIED',

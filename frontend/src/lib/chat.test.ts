@@ -3,7 +3,7 @@
 // arbitration's choice, and the order the transcript shows things in.
 
 import { describe, expect, it } from 'vitest';
-import type { ChatEvent, ChatProposal, PlanStatus } from '../api/types';
+import type { ChatEvent, ChatProposal, ChatStepProgress, PlanStatus } from '../api/types';
 import {
   applyChatEvents,
   awaitingReply,
@@ -58,13 +58,13 @@ const proposed = (seq: number, planId: string, status: PlanStatus = 'PENDING_APP
     status,
     verdict: status === 'PENDING_APPROVAL' ? 'NEEDS_APPROVAL' : 'ALLOWED',
     planHash: `hash-${planId}`,
-    steps: [{ id: 'step-1', action: 'deploy.web', params: { service: 'web' }, when: null, onFailure: 'stop' }],
+    steps: [{ id: 'step-1', action: 'deploy.web', params: { service: 'web' }, when: null, onFailure: 'STOP' }],
     proposer: [
       { kind: 'USER', id: 'usr_1', name: 'bob@demo.test' },
       { kind: 'AGENT', id: 'builtin', name: 'alias' },
     ],
   });
-const stepEvent = (seq: number, planId: string, status: string, attempt = 1, error: string | null = null) =>
+const stepEvent = (seq: number, planId: string, status: ChatStepProgress['status'], attempt = 1, error: string | null = null) =>
   ev(seq, 'STEP_PROGRESS', { planId, step: { index: 0, stepId: 'step-1', action: 'deploy.web', status, attempt, output: null, error } });
 
 function proposal(id: string, agent: string, extra: Partial<ChatProposal> = {}): ChatProposal {
@@ -154,15 +154,15 @@ describe('foldPlans', () => {
       answer(4, 1, 'Proposed plan pln_1', { planId: 'pln_1' }),
       ev(5, 'PLAN_STATUS', { planId: 'pln_1', status: 'APPROVED', detail: 'alice@demo.test approved stage 2' }),
       ev(6, 'PLAN_STATUS', { planId: 'pln_1', status: 'RUNNING', detail: 'started' }),
-      stepEvent(7, 'pln_1', 'running'),
-      stepEvent(8, 'pln_1', 'retrying', 1, 'timeout'),
-      stepEvent(9, 'pln_1', 'succeeded', 2),
+      stepEvent(7, 'pln_1', 'RUNNING'),
+      stepEvent(8, 'pln_1', 'RETRYING', 1, 'timeout'),
+      stepEvent(9, 'pln_1', 'SUCCEEDED', 2),
       ev(10, 'PLAN_FINISHED', { planId: 'pln_1', status: 'SUCCEEDED' }),
     ];
     const plan = foldPlans(events).get('pln_1')!;
     expect(plan.status).toBe('SUCCEEDED');
     expect(plan.planHash).toBe('hash-pln_1');
-    expect(plan.progress).toEqual([{ id: 'step-1', status: 'succeeded', attempts: 2, output: null, error: null }]);
+    expect(plan.progress).toEqual([{ id: 'step-1', status: 'SUCCEEDED', attempts: 2, output: null, error: null }]);
     expect(plan.finished).toEqual({ status: 'SUCCEEDED', detail: null });
     expect(plan.lastSeq).toBe(10);
     // Before the run, the status is the one the last status event gave.
@@ -208,7 +208,7 @@ describe('transcript', () => {
       ev(6, 'PLAN_STATUS', { planId: 'pln_1', status: 'APPROVED', detail: 'approval stage 2 is complete' }),
       user(7, 'run it'),
       answer(8, 7, 'Queued plan pln_1'),
-      stepEvent(9, 'pln_1', 'succeeded'),
+      stepEvent(9, 'pln_1', 'SUCCEEDED'),
       ev(10, 'PLAN_FINISHED', { planId: 'pln_1', status: 'SUCCEEDED' }),
     ];
     expect(transcript(events).map((i) => (i.type === 'activity' ? `activity:${i.events.map((e) => e.seq).join(',')}` : i.key))).toEqual([
@@ -242,7 +242,7 @@ describe('describeActivity', () => {
       text: 'deploy.web: carol@demo.test approved stage 1: lgtm',
       tone: 'info',
     });
-    expect(describeActivity(stepEvent(6, 'pln_1', 'failed', 3, 'timeout'), 'deploy.web')).toEqual({
+    expect(describeActivity(stepEvent(6, 'pln_1', 'FAILED', 3, 'timeout'), 'deploy.web')).toEqual({
       text: 'deploy.web: step 1 deploy.web failed (attempt 3) — timeout',
       tone: 'bad',
     });

@@ -231,7 +231,7 @@ export function describeActivity(e: ChatEvent, planLabel?: string): { text: stri
       if (!s) return { text: `${prefix}step progress`, tone: 'neutral' };
       const attempt = s.attempt && s.attempt > 1 ? ` (attempt ${s.attempt})` : '';
       const error = s.error ? ` — ${s.error}` : '';
-      const tone: Tone = s.status === 'succeeded' ? 'ok' : s.status === 'failed' || s.status === 'compensation_failed' ? 'bad' : s.status === 'running' ? 'info' : 'warn';
+      const tone: Tone = s.status === 'SUCCEEDED' ? 'ok' : s.status === 'FAILED' || s.status === 'COMPENSATION_FAILED' ? 'bad' : s.status === 'RUNNING' ? 'info' : 'warn';
       return { text: `${prefix}step ${s.index + 1} ${s.action} ${humanize(s.status)}${attempt}${error}`, tone };
     }
     case 'PLAN_FINISHED': {

@@ -68,7 +68,7 @@ export type StepRow = Omit<StepProgress, 'status'> & { status: StepProgress['sta
 
 /** The tone of a step's status, either wording (hence compared as upper-case text). */
 export function stepTone(status: StepRow['status']): Tone {
-  switch (status.toUpperCase()) {
+  switch (status) {
     case 'SUCCEEDED':
       return 'ok';
     case 'WAITING':

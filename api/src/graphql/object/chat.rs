@@ -10,7 +10,8 @@ use serde_json::Value;
 
 use super::audit_event::Actor;
 use super::{
-    PlanObject, PlanPreview, PlanStatusGql, PlanStep, ProjectObject, RiskGql, VerdictGql, connection, page_complexity,
+    ChatStepStatusGql, PlanObject, PlanPreview, PlanStatusGql, PlanStep, ProjectObject, RiskGql, VerdictGql,
+    connection, page_complexity,
 };
 use crate::auth::ActorRef;
 use crate::authz::OrgAccess;
@@ -123,9 +124,7 @@ pub struct ChatStepProgress {
     pub index: u32,
     pub step_id: String,
     pub action: String,
-    /// running, succeeded, failed, retrying, skipped, waiting, deferred, compensating,
-    /// compensated, compensation_failed.
-    pub status: String,
+    pub status: ChatStepStatusGql,
     pub attempt: Option<u32>,
     pub output: Option<Json<Value>>,
     pub error: Option<String>,
@@ -540,7 +539,7 @@ impl ChatEventObject {
                     index: *index as u32,
                     step_id: step.clone(),
                     action: action.clone(),
-                    status: status.clone(),
+                    status: (*status).into(),
                     attempt: *attempt,
                     output: output.clone().map(Json),
                     error: error.clone(),

@@ -46,6 +46,36 @@ pub enum StepStatusGql {
     Compensated,
 }
 
+/// What a plan's step did, as a conversation tells it.
+#[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
+#[graphql(name = "ChatStepStatus", remote = "praetor_domain::ChatStepStatus")]
+pub enum ChatStepStatusGql {
+    Running,
+    Succeeded,
+    Failed,
+    /// Failed; another attempt is scheduled.
+    Retrying,
+    Skipped,
+    Waiting,
+    /// Held back by governance (a closed window, a rate limit) until it may run.
+    Deferred,
+    Compensating,
+    Compensated,
+    CompensationFailed,
+}
+
+/// What happens when a step fails for good.
+#[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
+#[graphql(name = "OnFailure", remote = "praetor_domain::plan::OnFailure")]
+pub enum OnFailureGql {
+    /// The plan fails; later steps do not run.
+    Stop,
+    /// Go on with the next step; the plan still ends as failed.
+    Continue,
+    /// Undo every completed step, newest first, then fail.
+    Compensate,
+}
+
 /// What the decision pipeline concluded.
 #[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
 #[graphql(name = "Verdict", remote = "praetor_domain::Verdict")]

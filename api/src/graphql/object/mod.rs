@@ -26,8 +26,8 @@ pub use chat::{
     ProjectChatSettings,
 };
 pub use enums::{
-    ActorKindGql, ApprovalDecisionGql, AutonomyModeGql, GrantStatusGql, LimitScopeGql, PlanStatusGql, PolicyEffectGql,
-    PolicyLevelGql, RiskGql, ScopeGql, SeverityGql, StepStatusGql, VerdictGql,
+    ActorKindGql, ApprovalDecisionGql, AutonomyModeGql, ChatStepStatusGql, GrantStatusGql, LimitScopeGql, OnFailureGql,
+    PlanStatusGql, PolicyEffectGql, PolicyLevelGql, RiskGql, ScopeGql, SeverityGql, StepStatusGql, VerdictGql,
 };
 pub use governance::{
     AutonomyStatus, Budget, ExecutionWindow, KillSwitchInForce, KillSwitchObject, KillSwitchScope, RateLimitStatus,

@@ -7,7 +7,7 @@ use praetor_entities::{plan, plan_event};
 use serde_json::Value;
 
 use super::audit_event::Actor;
-use super::{ApprovalDecisionGql, PlanStatusGql, PolicyLevelGql, RiskGql, StepStatusGql, VerdictGql};
+use super::{ApprovalDecisionGql, OnFailureGql, PlanStatusGql, PolicyLevelGql, RiskGql, StepStatusGql, VerdictGql};
 use super::{ProjectObject, connection, page_complexity};
 use crate::authz::{Domain, OrgAccess, ops};
 use crate::engine::store;
@@ -177,20 +177,17 @@ pub struct PlanStep {
     pub action: String,
     pub params: Json<Value>,
     pub when: Option<String>,
-    /// stop, continue or compensate.
-    pub on_failure: String,
+    pub on_failure: OnFailureGql,
 }
 
 impl From<&Step> for PlanStep {
     fn from(s: &Step) -> Self {
-        let on_failure =
-            serde_json::to_value(s.on_failure).ok().and_then(|v| v.as_str().map(str::to_string)).unwrap_or_default();
         Self {
             id: s.id.clone(),
             action: s.action.clone(),
             params: Json(s.params.clone()),
             when: s.when.clone(),
-            on_failure,
+            on_failure: s.on_failure.into(),
         }
     }
 }

@@ -16,7 +16,7 @@ const base: ChatPlanView = {
   verdict: 'NEEDS_APPROVAL',
   planHash: 'hash-1',
   preview: null,
-  steps: [{ id: 'step-1', action: 'deploy.web', params: { service: 'web', env: 'prod' }, when: null, onFailure: 'stop' }],
+  steps: [{ id: 'step-1', action: 'deploy.web', params: { service: 'web', env: 'prod' }, when: null, onFailure: 'STOP' }],
   proposer: [
     { kind: 'USER', id: 'usr_1', name: 'bob@demo.test' },
     { kind: 'AGENT', id: 'builtin', name: 'alias' },
@@ -75,7 +75,7 @@ describe('ChatPlanCard', () => {
   });
 
   it('offers Run once approved, and shows the steps as the events report them', async () => {
-    renderCard({ status: 'RUNNING', progress: [{ id: 'step-1', status: 'running', attempts: 1, output: null, error: null }] }, { canExecute: true, canCancel: true });
+    renderCard({ status: 'RUNNING', progress: [{ id: 'step-1', status: 'RUNNING', attempts: 1, output: null, error: null }] }, { canExecute: true, canCancel: true });
     await screen.findByRole('button', { name: 'Cancel plan' });
     expect(screen.queryByRole('button', { name: 'Run' })).toBeNull();
     expect(within(screen.getByRole('region', { name: 'Progress' })).getByTestId('progress-step-1').textContent).toContain('running');
@@ -83,7 +83,7 @@ describe('ChatPlanCard', () => {
 
   it('has no buttons once the plan has finished', async () => {
     const mock = renderCard(
-      { status: 'SUCCEEDED', progress: [{ id: 'step-1', status: 'succeeded', attempts: 1, output: null, error: null }], finished: { status: 'SUCCEEDED', detail: null } },
+      { status: 'SUCCEEDED', progress: [{ id: 'step-1', status: 'SUCCEEDED', attempts: 1, output: null, error: null }], finished: { status: 'SUCCEEDED', detail: null } },
       { canExecute: true, canCancel: true },
     );
     await waitFor(() => expect(mock.operations.length).toBeGreaterThan(0));
