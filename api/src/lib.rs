@@ -1,7 +1,8 @@
 //! Praetor: a governed execution control plane with a chat interface.
 //!
-//! [`run`] is the whole server; `main.rs` only parses the command line, and the integration
-//! tests start the real server through the same function.
+//! [`run`] is the whole server; the `praetor` binary (`cli/`) parses the command line and holds
+//! the commands, policy tooling and benchmarks, and the integration tests start the real server
+//! through the same function. `layers_test.rs` keeps the modules' layering.
 
 pub mod actions;
 pub mod audit;

@@ -1,6 +1,7 @@
-//! The plan worker that runs inside `serve`: claims due jobs and runs them, and expires approval
-//! requests that outlived their TTL. It never exits the process on error: it logs, backs off
-//! and tries again, until shutdown.
+//! The plan worker that runs inside `serve`: claims due jobs and runs them, and every few seconds
+//! sweeps what time ends (approval requests past their TTL, role grants past their end, rate-limit
+//! hits no period counts any more). It never exits the process on error: it logs, backs off and
+//! tries again, until shutdown.
 
 use std::sync::Arc;
 use std::time::Duration as StdDuration;

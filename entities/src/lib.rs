@@ -6,9 +6,9 @@
 //! (`OrgAccess::tenant()` in the server, after the principal's access to the organization was
 //! established) or, for work the system does across organizations, from
 //! [`Tenant::housekeeping`] with a [`Housekeeping`] reason naming the job, so every such use
-//! is greppable and listed in one enum. A row read that way carries its tenant on ([`Owned`]). Tables that belong to no organization (people, their
-//! sessions, project leases, kill switches, which may be instance-wide) are queried through
-//! [`Shared`]. `clippy.toml` forbids sea-orm's raw `Entity::find()`, `find_by_id`,
+//! is greppable and listed in one enum. A row read either way carries its tenant on
+//! ([`Owned`]). Tables that belong to no organization (people, their sessions, project leases,
+//! kill switches, which may be instance-wide) are queried through [`Shared`]. `clippy.toml` forbids sea-orm's raw `Entity::find()`, `find_by_id`,
 //! `update_many` and `delete_many` and `Tenant::authorized` everywhere else, so an unscoped
 //! query does not pass CI's `-D warnings`.
 

@@ -11,6 +11,10 @@
 //! A successful check hands out a [`Permit`] typed by its operation ([`ops`]); privileged
 //! service functions take one for the operation they perform, so a path that skipped the check
 //! — or checked another operation — does not compile.
+//!
+//! An [`OrgAccess`] is also where the tenant capability comes from (`OrgAccess::tenant()`,
+//! made only by [`authorized`]); [`proposer`] answers who a principal is beyond its bindings:
+//! its groups, an agent's identity, a plan's proposer's access now.
 
 mod adapter;
 pub mod ops;
