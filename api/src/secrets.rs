@@ -26,6 +26,14 @@ use sha2::{Digest, Sha256};
 use crate::config::Config;
 use crate::error::{Error, Result};
 
+/// The secret the chat's LLM planner sends as its API key for an organization (the configured
+/// `llm.api_key` is the instance default for organizations without one).
+pub const LLM_API_KEY: &str = "llm.api_key";
+
+/// The secret that signs an organization's calls to external action handlers (the configured
+/// `actions.signing_secret` is the instance default).
+pub const EXTERNAL_SIGNING_SECRET: &str = "actions.signing_secret";
+
 const KEY_LEN: usize = 32;
 const NONCE_LEN: usize = 12;
 

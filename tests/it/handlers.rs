@@ -145,4 +145,32 @@ async fn external_handlers_get_signed_requests_and_a_stable_idempotency_key() {
     assert_eq!(headers["webhook-signature"].to_str().unwrap(), expected);
     assert_eq!(body["params"], json!({"title": "disk full"}));
     assert_eq!(body["action"], "ticket.open");
+    drop(s);
+
+    // An organization's own signing secret (kept encrypted) signs its calls instead.
+    let set = "mutation($in: SetSecretInput!) { setSecret(input: $in) { fingerprint } }";
+    let short = json!({"in": {"org": app.org, "name": "actions.signing_secret", "value": "too short"}});
+    assert_eq!(code(&app.gql(Some(&app.admin_key), set, short).await), "VALIDATION");
+    let own = format!("org-signing-secret-{}", uuid::Uuid::new_v4().simple());
+    app.admin(set, json!({"in": {"org": app.org, "name": "actions.signing_secret", "value": own}})).await;
+    let p = propose(
+        &app,
+        &app.admin_key,
+        "web",
+        json!([{"id": "again", "action": "ticket.open", "params": {"title": "disk full again"}}]),
+        json!({"runWhenApproved": true}),
+    )
+    .await;
+    wait_for_status(&app, &app.admin_key, p["id"].as_str().unwrap(), "SUCCEEDED").await;
+    let s = seen.lock().unwrap();
+    let (headers, body) = s.requests.last().unwrap();
+    let (id, ts) = (headers["webhook-id"].to_str().unwrap(), headers["webhook-timestamp"].to_str().unwrap());
+    let sign = |secret: &str| {
+        let mut mac = <Hmac<sha2::Sha256> as KeyInit>::new_from_slice(secret.as_bytes()).unwrap();
+        mac.update(format!("{id}.{ts}.").as_bytes());
+        mac.update(&serde_json::to_vec(body).unwrap());
+        format!("v1,{}", base64::engine::general_purpose::STANDARD.encode(mac.finalize().into_bytes()))
+    };
+    assert_eq!(headers["webhook-signature"].to_str().unwrap(), sign(&own));
+    assert_ne!(sign(&own), sign(SECRET));
 }

@@ -511,8 +511,26 @@ impl<'a> Run<'a> {
         now: DateTime<Utc>,
         watch_kill: bool,
     ) -> std::result::Result<Outcome, HandlerError> {
+        // An organization's own signing secret signs its calls to external handlers; the
+        // instance's otherwise.
+        let org_signer = match &action.handler {
+            crate::actions::HandlerSpec::External { .. } => {
+                let secret = crate::secrets::get(
+                    &self.app.db,
+                    &self.app.secrets,
+                    self.plan.tenant(),
+                    crate::secrets::EXTERNAL_SIGNING_SECRET,
+                )
+                .await
+                .map_err(|e| {
+                    HandlerError::permanent(format!("the signing secret: {}", crate::secrets::describe(&e)))
+                })?;
+                secret.map(|s| crate::actions::external::Signer::new(s.expose().as_bytes()))
+            }
+            _ => None,
+        };
         let handler = action
-            .handler(self.app.signer.as_ref())
+            .handler(org_signer.as_ref().or(self.app.signer.as_ref()))
             .ok_or_else(|| HandlerError::permanent(format!("no handler for {}", step.action)))?;
         let params =
             action.handler_params(&step.params, &self.policy.effective, now).map_err(HandlerError::permanent)?;

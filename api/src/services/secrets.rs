@@ -13,9 +13,10 @@ use crate::authz::{Permit, ops};
 use crate::error::{Error, Result};
 use crate::secrets::{self, SecretValue};
 
-/// The secret the chat's LLM planner sends as its API key for this organization (the
-/// configured `llm.api_key` is the instance default for organizations without one).
-pub const LLM_API_KEY: &str = "llm.api_key";
+pub use crate::secrets::{EXTERNAL_SIGNING_SECRET, LLM_API_KEY};
+
+/// The shortest signing secret accepted (as for the instance's `actions.signing_secret`).
+const MIN_SIGNING_SECRET: usize = 32;
 
 /// Longest value accepted, in bytes.
 const MAX_VALUE_BYTES: usize = 8 * 1024;
@@ -43,6 +44,12 @@ pub async fn set(
     let name = name(name_)?;
     if value.expose().is_empty() || value.expose().len() > MAX_VALUE_BYTES {
         return Err(Error::validation("value", format!("give 1 to {MAX_VALUE_BYTES} bytes")));
+    }
+    if name == EXTERNAL_SIGNING_SECRET && value.expose().len() < MIN_SIGNING_SECRET {
+        return Err(Error::validation(
+            "value",
+            format!("a signing secret needs at least {MIN_SIGNING_SECRET} characters"),
+        ));
     }
     let chain = permit.principal().chain();
     let mut w = app.write(chain.clone()).await?;

@@ -40,8 +40,12 @@ describe('SecretsPanel', () => {
     expect(within(row).getByText('hmac:0123456789abcdef').tagName).toBe('CODE');
     expect(cells[3]).toBe('alice@demo.test');
     expect(screen.getAllByRole('row')).toHaveLength(3);
-    // The name field suggests the planner key.
-    expect([...document.querySelectorAll('#secret-names option')].map((o) => o.getAttribute('value'))).toEqual(['llm.api_key', 'webhook.token']);
+    // The name field suggests the names Praetor reads, then the organization's others.
+    expect([...document.querySelectorAll('#secret-names option')].map((o) => o.getAttribute('value'))).toEqual([
+      'llm.api_key',
+      'actions.signing_secret',
+      'webhook.token',
+    ]);
   });
 
   it('sends the typed value, then empties the field and shows only the fingerprint', async () => {

@@ -13,7 +13,10 @@ import { actorChain, formatTime } from '../../lib/format';
 import type { AdminData } from './AdminPage';
 
 /** Names Praetor itself reads, offered as suggestions with what they are for. */
-export const KNOWN_SECRETS: readonly { name: string; purpose: string }[] = [{ name: 'llm.api_key', purpose: 'API key of the chat’s LLM planner' }];
+export const KNOWN_SECRETS: readonly { name: string; purpose: string }[] = [
+  { name: 'llm.api_key', purpose: 'API key of the chat’s LLM planner' },
+  { name: 'actions.signing_secret', purpose: 'signs calls to external action handlers (32+ characters)' },
+];
 
 type Field = 'name' | 'value';
 
