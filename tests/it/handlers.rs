@@ -130,22 +130,23 @@ async fn external_handlers_get_signed_requests_and_a_stable_idempotency_key() {
         app.admin("query($o: String!) { project(org: $o, slug: \"web\") { state } }", json!({"o": app.org})).await;
     assert_eq!(state["project"]["state"]["tickets"], json!({"T-1": "open"}));
 
-    let s = seen.lock().unwrap();
-    assert_eq!(s.requests.len(), 2);
-    let ids: Vec<&str> = s.requests.iter().map(|(h, _)| h["webhook-id"].to_str().unwrap()).collect();
-    assert_eq!(ids, [format!("{id}:open"), format!("{id}:open")], "the same key on every attempt");
-    // The signature is Standard Webhooks: HMAC-SHA256 over id.timestamp.body, base64.
-    let (headers, body) = &s.requests[1];
-    let ts = headers["webhook-timestamp"].to_str().unwrap();
-    let raw = serde_json::to_vec(body).unwrap();
-    let mut mac = <Hmac<sha2::Sha256> as KeyInit>::new_from_slice(SECRET.as_bytes()).unwrap();
-    mac.update(format!("{}.{}.", ids[1], ts).as_bytes());
-    mac.update(&raw);
-    let expected = format!("v1,{}", base64::engine::general_purpose::STANDARD.encode(mac.finalize().into_bytes()));
-    assert_eq!(headers["webhook-signature"].to_str().unwrap(), expected);
-    assert_eq!(body["params"], json!({"title": "disk full"}));
-    assert_eq!(body["action"], "ticket.open");
-    drop(s);
+    {
+        let s = seen.lock().unwrap();
+        assert_eq!(s.requests.len(), 2);
+        let ids: Vec<&str> = s.requests.iter().map(|(h, _)| h["webhook-id"].to_str().unwrap()).collect();
+        assert_eq!(ids, [format!("{id}:open"), format!("{id}:open")], "the same key on every attempt");
+        // The signature is Standard Webhooks: HMAC-SHA256 over id.timestamp.body, base64.
+        let (headers, body) = &s.requests[1];
+        let ts = headers["webhook-timestamp"].to_str().unwrap();
+        let raw = serde_json::to_vec(body).unwrap();
+        let mut mac = <Hmac<sha2::Sha256> as KeyInit>::new_from_slice(SECRET.as_bytes()).unwrap();
+        mac.update(format!("{}.{}.", ids[1], ts).as_bytes());
+        mac.update(&raw);
+        let expected = format!("v1,{}", base64::engine::general_purpose::STANDARD.encode(mac.finalize().into_bytes()));
+        assert_eq!(headers["webhook-signature"].to_str().unwrap(), expected);
+        assert_eq!(body["params"], json!({"title": "disk full"}));
+        assert_eq!(body["action"], "ticket.open");
+    }
 
     // An organization's own signing secret (kept encrypted) signs its calls instead.
     let set = "mutation($in: SetSecretInput!) { setSecret(input: $in) { fingerprint } }";
