@@ -94,8 +94,7 @@ impl ProposedPlan {
             .map(|s| serde_json::json!({"id": s.id, "action": s.action, "params": s.params}))
             .collect();
         doc.insert("steps".into(), Value::Array(steps));
-        let mut text = String::new();
-        canonical(&Value::Object(doc), &mut text);
+        let text = praetor_domain::canonical_json(&Value::Object(doc));
         hex::encode(Sha256::digest(text.as_bytes()))
     }
 }
@@ -111,38 +110,6 @@ pub(crate) fn render_params(params: &Value) -> String {
             format!("{{{}}}", parts.join(", "))
         }
         other => other.to_string(),
-    }
-}
-
-/// JSON with object keys sorted, whatever map ordering serde_json was built with (another
-/// crate in the build may enable `preserve_order`).
-fn canonical(v: &Value, out: &mut String) {
-    match v {
-        Value::Object(map) => {
-            let mut keys: Vec<&String> = map.keys().collect();
-            keys.sort();
-            out.push('{');
-            for (i, k) in keys.iter().enumerate() {
-                if i > 0 {
-                    out.push(',');
-                }
-                out.push_str(&Value::String((*k).clone()).to_string());
-                out.push(':');
-                canonical(&map[k.as_str()], out);
-            }
-            out.push('}');
-        }
-        Value::Array(items) => {
-            out.push('[');
-            for (i, item) in items.iter().enumerate() {
-                if i > 0 {
-                    out.push(',');
-                }
-                canonical(item, out);
-            }
-            out.push(']');
-        }
-        other => out.push_str(&other.to_string()),
     }
 }
 
