@@ -2,7 +2,9 @@
 //! (approval stages and policy conditions name groups), the identity of an agent, and the access
 //! a plan's proposer has *now* — what the engine decides a queued plan's steps with.
 
-use praetor_entities::{AgentId, OrgId, Owned, TenantScoped, UserId, agent, group, group_member, org, plan};
+use std::collections::HashMap;
+
+use praetor_entities::{AgentId, OrgId, Owned, Tenant, TenantScoped, UserId, agent, group, group_member, org, plan};
 use sea_orm::{ColumnTrait, ConnectionTrait, DatabaseConnection, QueryFilter};
 
 use super::{Authz, OrgAccess};
@@ -48,20 +50,33 @@ pub fn group_member_of(principal: &Principal) -> Option<UserId> {
 /// person it acts for, whose rights it borrows).
 pub async fn groups_of<C: ConnectionTrait>(db: &C, access: &OrgAccess, principal: &Principal) -> Result<Vec<String>> {
     let Some(user) = group_member_of(principal) else { return Ok(Vec::new()) };
-    let ids: Vec<_> = group_member::Entity::find_in_org(access.tenant())
-        .filter(group_member::Column::UserId.eq(user))
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|m| m.group_id)
-        .collect();
-    Ok(group::Entity::find_in_org(access.tenant())
+    Ok(group_names(db, access.tenant(), vec![user]).await?.remove(&user).unwrap_or_default())
+}
+
+/// The names of the groups each of `users` belongs to in the tenant's organization, in two
+/// queries however many users (a user in no group is absent).
+pub async fn group_names<C: ConnectionTrait>(
+    db: &C,
+    tenant: Tenant,
+    users: Vec<UserId>,
+) -> Result<HashMap<UserId, Vec<String>>> {
+    let memberships =
+        group_member::Entity::find_in_org(tenant).filter(group_member::Column::UserId.is_in(users)).all(db).await?;
+    let ids: Vec<_> = memberships.iter().map(|m| m.group_id).collect();
+    let names: HashMap<_, _> = group::Entity::find_in_org(tenant)
         .filter(group::Column::Id.is_in(ids))
         .all(db)
         .await?
         .into_iter()
-        .map(|g| g.name)
-        .collect())
+        .map(|g| (g.id, g.name))
+        .collect();
+    let mut out: HashMap<UserId, Vec<String>> = HashMap::new();
+    for m in memberships {
+        if let Some(name) = names.get(&m.group_id) {
+            out.entry(m.user_id).or_default().push(name.clone());
+        }
+    }
+    Ok(out)
 }
 
 /// The access a plan's steps are decided with when it runs: its proposer's rights as they are

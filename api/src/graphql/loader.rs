@@ -12,9 +12,7 @@ use std::sync::{Arc, OnceLock};
 
 use async_graphql::Context;
 use async_graphql::dataloader::{DataLoader, Loader};
-use praetor_entities::{
-    PlanId, ProjectId, Tenant, TenantScoped, UserId, approval, group, group_member, plan_event, project,
-};
+use praetor_entities::{PlanId, ProjectId, Tenant, TenantScoped, UserId, approval, plan_event, project};
 use sea_orm::{ColumnTrait, DatabaseConnection, QueryFilter, QueryOrder};
 
 use crate::engine::store;
@@ -129,25 +127,9 @@ impl Loader<GroupsKey> for Reads {
     async fn load(&self, keys: &[GroupsKey]) -> Result<HashMap<GroupsKey, Vec<String>>, Arc<Error>> {
         let mut out: HashMap<GroupsKey, Vec<String>> = keys.iter().map(|k| (*k, Vec::new())).collect();
         for (org, users) in by_org(keys, |k| (k.0, k.1)) {
-            let db = |e| Arc::new(Error::from(e));
-            let memberships = group_member::Entity::find_in_org(org)
-                .filter(group_member::Column::UserId.is_in(users))
-                .all(&self.db)
-                .await
-                .map_err(db)?;
-            let ids: Vec<_> = memberships.iter().map(|m| m.group_id).collect();
-            let names: HashMap<_, _> = group::Entity::find_in_org(org)
-                .filter(group::Column::Id.is_in(ids))
-                .all(&self.db)
-                .await
-                .map_err(db)?
-                .into_iter()
-                .map(|g| (g.id, g.name))
-                .collect();
-            for m in memberships {
-                if let Some(name) = names.get(&m.group_id) {
-                    out.entry(GroupsKey(org, m.user_id)).or_default().push(name.clone());
-                }
+            let names = crate::authz::proposer::group_names(&self.db, org, users).await.map_err(Arc::new)?;
+            for (user, groups) in names {
+                out.insert(GroupsKey(org, user), groups);
             }
         }
         Ok(out)
