@@ -523,6 +523,22 @@ pub fn uuid_literal(id: &str) -> String {
 
 impl TestApp {
     /// Runs one SQL statement on the test's database (to tamper with what is stored).
+    /// Applies an org policy under which every `state.set` needs one approval from the group
+    /// `leads`.
+    pub async fn require_leads_for_state_set(&self) {
+        let policy = r#"
+apiVersion: praetor.dev/v1
+kind: Policy
+metadata: { name: reviewed, org: "ORG" }
+spec:
+  rules:
+    - { name: reviewed, actions: ["state.set"], effect: require_approval, approvals: [{ group: leads }] }
+"#
+        .replace("ORG", &self.org);
+        let sources = json!([{"name": "p.yaml", "text": policy}]);
+        self.admin(APPLY, json!({"in": {"org": self.org, "sources": sources, "comment": "t"}})).await;
+    }
+
     pub async fn execute_sql(&self, sql: &str) {
         use sea_orm::ConnectionTrait;
         let db = &self.app.db;

@@ -381,17 +381,7 @@ async fn whether_the_viewer_can_approve_a_list_of_plans_is_read_in_batches() {
     app.project("web").await;
     let (carol, carol_email) = app.user_with_role("approver", None).await;
     app.group("leads", &[&carol_email]).await;
-    let policy = r#"
-apiVersion: praetor.dev/v1
-kind: Policy
-metadata: { name: reviewed, org: "ORG" }
-spec:
-  rules:
-    - { name: reviewed, actions: ["state.set"], effect: require_approval, approvals: [{ group: leads }] }
-"#
-    .replace("ORG", &app.org);
-    app.admin(APPLY, json!({"in": {"org": app.org, "sources": [{"name": "p.yaml", "text": policy}], "comment": "t"}}))
-        .await;
+    app.require_leads_for_state_set().await;
     for i in 0..50 {
         let p = propose(
             &app,

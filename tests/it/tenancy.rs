@@ -181,17 +181,7 @@ async fn members_bindings_and_who_can_approve_now() {
     let _ = other;
 
     // A plan needing the leads: bob proposed it, so bob may not approve; carol may.
-    let policy = r#"
-apiVersion: praetor.dev/v1
-kind: Policy
-metadata: { name: reviewed, org: "ORG" }
-spec:
-  rules:
-    - { name: reviewed, actions: ["state.set"], effect: require_approval, approvals: [{ group: leads }] }
-"#
-    .replace("ORG", &app.org);
-    app.admin(APPLY, json!({"in": {"org": app.org, "sources": [{"name": "p.yaml", "text": policy}], "comment": "t"}}))
-        .await;
+    app.require_leads_for_state_set().await;
     let p =
         propose(&app, &bob_key, "web", json!([{"action": "state.set", "params": {"key": "a", "value": 1}}]), json!({}))
             .await;
