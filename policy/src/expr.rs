@@ -46,11 +46,18 @@ impl std::fmt::Debug for Compiled {
 /// outside string literals. The parser and the evaluator recurse once per level of the parse
 /// tree, and a chain (`1+1+…`, `a.b.c…`, `x.size().size()…`) nests it as deeply as brackets do:
 /// both are capped, so no expression can overflow a thread's stack.
+///
+/// A string literal is skipped only as far as cel's lexer would read it as one: a backslash
+/// that starts no CEL escape ends the scan of the literal there, since the lexer rejects the
+/// literal and the parser goes on over what follows as code (brackets hidden behind `'\{`
+/// would otherwise go uncounted).
 fn shape(src: &str) -> (usize, usize) {
     let mut depth = 0usize;
     let mut max = 0usize;
     let mut operators = 0usize;
     let mut in_str: Option<char> = None;
+    // A raw string (`r'…'`, `br'…'`) has no escapes: a backslash is just a character.
+    let mut raw = false;
     let mut escaped = false;
     let mut word = String::new();
     let mut chars = src.chars().peekable();
@@ -58,8 +65,11 @@ fn shape(src: &str) -> (usize, usize) {
         if let Some(q) = in_str {
             if escaped {
                 escaped = false;
-            } else if c == '\\' {
-                escaped = true;
+            } else if c == '\\' && !raw {
+                match chars.peek() {
+                    Some(&n) if is_escape(n) => escaped = true,
+                    _ => in_str = None,
+                }
             } else if c == q {
                 in_str = None;
             }
@@ -72,9 +82,12 @@ fn shape(src: &str) -> (usize, usize) {
         if word == "in" {
             operators += 1;
         }
-        word.clear();
+        let prefix = std::mem::take(&mut word);
         match c {
-            '"' | '\'' => in_str = Some(c),
+            '"' | '\'' => {
+                in_str = Some(c);
+                raw = matches!(prefix.to_ascii_lowercase().as_str(), "r" | "br" | "rb");
+            }
             '(' | '[' | '{' => {
                 depth += 1;
                 max = max.max(depth);
@@ -95,6 +108,12 @@ fn shape(src: &str) -> (usize, usize) {
         operators += 1;
     }
     (max, operators)
+}
+
+/// Whether `c` may follow a backslash in a CEL string literal (`\n`, `\x41`, `\u00e9`, `\101`, …).
+fn is_escape(c: char) -> bool {
+    matches!(c, '\\' | '?' | '"' | '\'' | '`' | 'a' | 'b' | 'f' | 'n' | 'r' | 't' | 'v' | 'x' | 'X' | 'u' | 'U')
+        || c.is_digit(8)
 }
 
 /// Compiles `src`, refusing what could make evaluation unbounded.

@@ -135,3 +135,31 @@ fn long_chains_are_refused_or_evaluated_without_overflowing() {
         }
     }
 }
+
+/// Found by the `cel` target (a stack overflow in cel's parser,
+/// `antlr4rust::prediction_context::PredictionContext::from_rule_context`):
+/// `\x['f\{{{…{{b>=1'y b=tes(2'x')` (fuzz/seeds/cel/finding-invalid-escape.cel). The nesting
+/// check skipped string literals, and took `\{` for an escape: the 130 `{` after it looked like
+/// the inside of a string. cel's lexer rejects `\{` (not a CEL escape), so the literal ends
+/// there and the parser recurses into every `{` that follows. The check now stops reading a
+/// literal where the lexer would: at a backslash that starts no escape (raw strings excepted).
+#[test]
+fn brackets_behind_an_invalid_escape_are_counted() {
+    let found = "\\x['f\\{".to_string() + &"{".repeat(130) + "b>=1'y b=tes(2'x')";
+    let deep = format!("'\\{}", "{".repeat(MAX_EXPR_CHARS - 2));
+    for (what, src) in [("as found", found), ("as deep as allowed", deep)] {
+        assert!(src.chars().count() <= MAX_EXPR_CHARS, "{what}: the test input is too long");
+        let refused = on_server_thread(Duration::from_secs(20), move || expr::compile(&src).err());
+        assert!(refused.as_deref().is_some_and(|e| e.contains("nests deeper")), "{what}: {refused:?}");
+    }
+    // What the lexer does read as a string still hides its brackets: escapes, raw strings.
+    let braces = "{".repeat(40);
+    for src in [
+        format!("'\\'{braces}' == 'x'"),
+        format!("'\\u00e9\\x41\\101\\n{braces}' == 'x'"),
+        format!("r'\\{braces}' == 'x'"),
+    ] {
+        let outcome = on_server_thread(Duration::from_secs(20), move || expr::compile(&src).map(|_| ()));
+        assert_eq!(outcome, Ok(()), "a valid literal was refused");
+    }
+}
