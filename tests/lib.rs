@@ -19,6 +19,7 @@ use tokio_util::sync::CancellationToken;
 
 pub mod chat;
 pub mod scripted;
+pub mod webhook_receiver;
 pub mod ws;
 
 pub struct TestApp {
@@ -82,6 +83,9 @@ pub struct SpawnOptions {
     pub operation_timeout_ms: Option<u64>,
     /// Run no plan workers (nothing in the background reads the database but housekeeping).
     pub no_workers: bool,
+    /// Webhook delivery settings (default: the server's, with retries compressed to
+    /// `[0, 1, 1, 1]` seconds and private networks allowed when `allow_private_networks`).
+    pub webhooks: Option<praetor::config::WebhooksConfig>,
 }
 
 /// A database no other test uses, for tests whose effects span the whole instance (a global
@@ -140,6 +144,12 @@ pub async fn spawn_with(opts: SpawnOptions) -> TestApp {
         config.actions.signing_secret = s.clone();
     }
     config.actions.allow_private_networks = opts.allow_private_networks;
+    config.webhooks = opts.webhooks.clone().unwrap_or_else(|| praetor::config::WebhooksConfig {
+        retry_schedule_seconds: vec![0, 1, 1, 1],
+        allow_private_networks: opts.allow_private_networks,
+        poll_ms: 200,
+        ..Default::default()
+    });
     config.worker.poll_ms = 200;
     config.worker.concurrency = 2;
     config.worker.enabled = !opts.no_workers;

@@ -53,6 +53,67 @@ pub struct Config {
     pub llm: LlmSettings,
     pub websocket: WebsocketConfig,
     pub secrets: SecretsConfig,
+    pub webhooks: WebhooksConfig,
+    pub triggers: TriggersConfig,
+}
+
+/// Outbound webhooks: how deliveries are retried and sent.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct WebhooksConfig {
+    /// Deliver at all from this node (a node that does not still writes the outbox).
+    pub enabled: bool,
+    /// Delay before each attempt, in seconds: the first is the first attempt's, and a delivery
+    /// that fails as many times as there are entries is given up. Each delay is jittered by up
+    /// to a fifth.
+    pub retry_schedule_seconds: Vec<u64>,
+    /// Let endpoints be private, loopback or link-local addresses (on-premises receivers).
+    pub allow_private_networks: bool,
+    /// How long one attempt may take, in milliseconds.
+    pub timeout_ms: u64,
+    /// Deliveries in flight per node.
+    pub concurrency: usize,
+    /// Deliveries in flight per endpoint per node.
+    pub endpoint_concurrency: usize,
+    /// An endpoint whose every attempt has failed for this long is disabled.
+    pub disable_after_hours: u64,
+    /// How long a rotated-out signing secret still signs alongside the new one.
+    pub previous_secret_hours: u64,
+    /// How often an idle node looks for due deliveries, in milliseconds (a node that commits
+    /// an event wakes its own deliverer at once).
+    pub poll_ms: u64,
+}
+
+impl Default for WebhooksConfig {
+    fn default() -> Self {
+        Self {
+            enabled: true,
+            retry_schedule_seconds: vec![0, 5, 300, 1800, 7200, 18000, 36000, 36000],
+            allow_private_networks: false,
+            timeout_ms: 15_000,
+            concurrency: 64,
+            endpoint_concurrency: 8,
+            disable_after_hours: 5 * 24,
+            previous_secret_hours: 24,
+            poll_ms: 1000,
+        }
+    }
+}
+
+/// Inbound triggers (`POST /hooks/<id>`).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct TriggersConfig {
+    /// Largest request body accepted, in bytes.
+    pub max_body_bytes: usize,
+    /// How far a request's `webhook-timestamp` may be from now, in seconds.
+    pub tolerance_seconds: i64,
+}
+
+impl Default for TriggersConfig {
+    fn default() -> Self {
+        Self { max_body_bytes: 256 * 1024, tolerance_seconds: 300 }
+    }
 }
 
 /// The master keys (KEKs) that wrap every organization's data keys.
@@ -253,6 +314,8 @@ impl Default for Config {
             llm: LlmSettings::default(),
             websocket: WebsocketConfig::default(),
             secrets: SecretsConfig::default(),
+            webhooks: WebhooksConfig::default(),
+            triggers: TriggersConfig::default(),
         }
     }
 }
@@ -362,6 +425,25 @@ impl Config {
             return Err(ConfigError::Invalid {
                 key: "graphql",
                 message: "max_depth, max_complexity and operation_timeout_ms must be positive".into(),
+            });
+        }
+        let wh = &self.webhooks;
+        if wh.retry_schedule_seconds.is_empty() || wh.retry_schedule_seconds.len() > 50 {
+            return Err(ConfigError::Invalid {
+                key: "webhooks.retry_schedule_seconds",
+                message: "give 1 to 50 delays in seconds, the first for the first attempt (e.g. [0, 5, 300])".into(),
+            });
+        }
+        if wh.timeout_ms == 0 || wh.concurrency == 0 || wh.endpoint_concurrency == 0 || wh.poll_ms == 0 {
+            return Err(ConfigError::Invalid {
+                key: "webhooks",
+                message: "timeout_ms, concurrency, endpoint_concurrency and poll_ms must be positive".into(),
+            });
+        }
+        if self.triggers.max_body_bytes == 0 || self.triggers.tolerance_seconds <= 0 {
+            return Err(ConfigError::Invalid {
+                key: "triggers",
+                message: "max_body_bytes and tolerance_seconds must be positive".into(),
             });
         }
         if self.shutdown_grace_ms > 600_000 {

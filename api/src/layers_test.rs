@@ -14,7 +14,7 @@ const LAYERS: &[&[&str]] = &[
     &["error"],
     &["config", "events", "actions", "cpu"],
     &["db", "auth", "secrets"],
-    &["audit", "authz"],
+    &["audit", "authz", "webhooks"],
     // The unit of work: a transaction, its audit entries, its events.
     &["write"],
     // A chat session's log; governance state and the pure decision pipeline.

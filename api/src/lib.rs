@@ -23,6 +23,7 @@ pub mod http;
 pub mod request_id;
 pub mod secrets;
 pub mod services;
+pub mod webhooks;
 pub mod worker;
 pub mod write;
 
@@ -76,6 +77,8 @@ pub struct AppState {
     pub validations: cpu::Throttle,
     /// The master keys that wrap every organization's data keys.
     pub secrets: secrets::Keyring,
+    /// Outbound webhooks: the deliverer's wake-up, clients and cached signing secrets.
+    pub webhooks: webhooks::Runtime,
     /// Statements run on the database by this process.
     pub queries: db::QueryCount,
 }
@@ -121,6 +124,7 @@ impl AppState {
         let live = auth::live::LiveCredentials::new(db.get_database_backend() != sea_orm::DbBackend::Postgres);
         let sockets = http::ws::Slots::new(&config.websocket);
         let secrets = secrets::Keyring::new(&config);
+        let webhooks = webhooks::Runtime::new(&config.webhooks);
         Arc::new(Self {
             authz: Authz::new(db.clone(), clock.clone()),
             config: Arc::new(config),
@@ -141,6 +145,7 @@ impl AppState {
             cpu: cpu::Cpu::default(),
             validations: cpu::Throttle::new(60, std::time::Duration::from_secs(60)),
             secrets,
+            webhooks,
             queries,
         })
     }
@@ -191,6 +196,8 @@ pub async fn serve(app: Arc<AppState>, listener: TcpListener, shutdown: Cancella
     let worker = app.config.worker.enabled.then(|| worker::spawn(app.clone(), shutdown.clone()));
     let fanout = events::fanout::spawn(app.clone(), shutdown.clone());
     let sweeper = chat::answers::spawn_sweeper(app.clone(), shutdown.clone());
+    let deliverer =
+        app.config.webhooks.enabled.then(|| services::webhook_delivery::spawn(app.clone(), shutdown.clone()));
     let router = http::router(app.clone());
     let stop = shutdown.clone();
     let served = axum::serve(listener, router.into_make_service_with_connect_info::<std::net::SocketAddr>())
@@ -203,6 +210,11 @@ pub async fn serve(app: Arc<AppState>, listener: TcpListener, shutdown: Cancella
     app.chat.drain(std::time::Duration::from_millis(app.config.shutdown_grace_ms)).await;
     if let Err(e) = sweeper.await {
         tracing::error!("the chat sweeper ended abnormally: {e}");
+    }
+    if let Some(d) = deliverer
+        && let Err(e) = d.await
+    {
+        tracing::error!("the webhook deliverer ended abnormally: {e}");
     }
     if let Some(f) = fanout
         && let Err(e) = f.await

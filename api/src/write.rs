@@ -12,6 +12,7 @@ use crate::audit::{self, Entry};
 use crate::auth::ActorRef;
 use crate::error::Result;
 use crate::events::Event;
+use crate::webhooks;
 
 /// A write in progress: one database transaction plus the audit entries it appends. Dropping it
 /// without [`Write::commit`] rolls everything back, audit entries included.
@@ -23,6 +24,7 @@ pub struct Write<'a> {
     now: DateTime<Utc>,
     published: Vec<Event>,
     chain: audit::ChainWriter,
+    outbox: webhooks::outbox::Outbox,
 }
 
 impl AppState {
@@ -36,6 +38,7 @@ impl AppState {
             now: self.clock.now(),
             published: Vec::new(),
             chain: audit::ChainWriter::default(),
+            outbox: Default::default(),
         })
     }
 }
@@ -54,9 +57,12 @@ impl<'a> Write<'a> {
         self.now
     }
 
-    /// Appends `entry` to the tenant's audit chain, in this write's transaction.
+    /// Appends `entry` to the tenant's audit chain, in this write's transaction; if it is an
+    /// event webhook endpoints subscribe to, their deliveries commit with it.
     pub async fn audit(&mut self, tenant: Tenant, entry: Entry) -> Result<()> {
+        let project = entry.project;
         let event = self.chain.append(&self.txn, tenant, &self.actor, self.now, &self.request_id, entry).await?;
+        self.outbox.add(tenant, project, &event);
         self.published.push(Event::Audit(event));
         Ok(())
     }
@@ -77,9 +83,13 @@ impl<'a> Write<'a> {
 
     pub async fn commit(mut self) -> Result<()> {
         self.chain.flush(&self.txn).await?;
+        let deliveries = self.outbox.stage(&self.txn, self.now).await?;
         // Other nodes learn of these events with the commit itself (PostgreSQL only).
         crate::events::fanout::notify(&self.txn, self.app.bus.node(), &self.published).await?;
         self.txn.commit().await?;
+        if deliveries > 0 {
+            self.app.webhooks.wakeup.notify_one();
+        }
         for event in self.published {
             if let Event::CredentialEnded { hash } = &event {
                 self.app.live.end(hash);

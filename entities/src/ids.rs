@@ -183,6 +183,22 @@ typed_id!(
     /// An organization's encrypted secret.
     SecretId, "sec", "secret"
 );
+typed_id!(
+    /// An endpoint subscribed to an organization's events.
+    WebhookEndpointId, "whe", "webhook endpoint"
+);
+typed_id!(
+    /// One event for one endpoint: the `webhook-id` its receiver sees.
+    WebhookDeliveryId, "msg", "webhook delivery"
+);
+typed_id!(
+    /// One attempt at sending a webhook delivery.
+    WebhookAttemptId, "wha", "webhook attempt"
+);
+typed_id!(
+    /// An inbound trigger (`/hooks/<id>`).
+    TriggerId, "trg", "trigger"
+);
 
 #[cfg(test)]
 mod tests {

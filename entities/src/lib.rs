@@ -43,8 +43,12 @@ pub mod role_binding;
 pub mod role_grant;
 pub mod secret;
 pub mod service_account;
+pub mod trigger;
 pub mod user;
 pub mod user_session;
+pub mod webhook_attempt;
+pub mod webhook_delivery;
+pub mod webhook_endpoint;
 
 pub use ids::*;
 
@@ -100,6 +104,11 @@ pub enum Housekeeping {
     Locate,
     /// A principal's own memberships, across organizations: where it may enter.
     Memberships,
+    /// Webhook deliveries due in any organization, claimed and sent by a worker.
+    Webhooks,
+    /// An inbound trigger's request, finding the trigger it names before its signature (the
+    /// only credential it carries) is checked.
+    Trigger,
 }
 
 /// A row of a tenant table. Holding one is holding its organization's capability: rows are
@@ -251,6 +260,10 @@ tenant_scoped!(
     chat_setting => OrgId.org_id,
     data_key => OrgId.org_id,
     secret => OrgId.org_id,
+    webhook_endpoint => OrgId.org_id,
+    webhook_delivery => OrgId.org_id,
+    webhook_attempt => OrgId.org_id,
+    trigger => OrgId.org_id,
 );
 
 #[cfg(test)]
@@ -264,7 +277,7 @@ mod tests {
         let tenant = Tenant::housekeeping(OrgId::generate(), Housekeeping::Setup);
         let uuid = tenant.org().as_uuid().to_string();
         let all = scoped_statements(tenant);
-        assert_eq!(all.len(), 27, "tenant tables");
+        assert_eq!(all.len(), 31, "tenant tables");
         for (module, table, column, statements) in all {
             for sql in statements {
                 let filter = format!("WHERE \"{table}\".\"{column}\" = ");

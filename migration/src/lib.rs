@@ -10,6 +10,7 @@ mod m20261126_000004_chat;
 mod m20261127_000005_chat_answers;
 mod m20261202_000006_security;
 mod m20261202_000007_secrets;
+mod m20261202_000008_webhooks;
 mod util;
 
 pub struct Migrator;
@@ -25,6 +26,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261127_000005_chat_answers::Migration),
             Box::new(m20261202_000006_security::Migration),
             Box::new(m20261202_000007_secrets::Migration),
+            Box::new(m20261202_000008_webhooks::Migration),
         ]
     }
 }

@@ -20,3 +20,4 @@ mod secrets;
 mod sockets;
 mod subscriptions;
 mod tenancy;
+mod webhooks;

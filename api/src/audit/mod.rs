@@ -11,7 +11,7 @@ pub mod export;
 pub mod verify;
 
 use chrono::{DateTime, SecondsFormat, Utc};
-use praetor_entities::{AuditEventId, OrgId, Tenant, TenantScoped, audit_event, audit_head};
+use praetor_entities::{AuditEventId, OrgId, ProjectId, Tenant, TenantScoped, audit_event, audit_head};
 use std::collections::HashMap;
 
 use sea_orm::{ActiveModelTrait, ConnectionTrait, EntityTrait, QuerySelect, Set};
@@ -31,11 +31,19 @@ pub struct Entry {
     pub kind: String,
     pub subject: String,
     pub payload: serde_json::Value,
+    /// The project it happened in, if any: which project's webhook endpoints hear of it.
+    pub project: Option<ProjectId>,
 }
 
 impl Entry {
     pub fn new(kind: &str, subject: impl ToString, payload: serde_json::Value) -> Self {
-        Self { kind: kind.to_string(), subject: subject.to_string(), payload }
+        Self { kind: kind.to_string(), subject: subject.to_string(), payload, project: None }
+    }
+
+    /// The entry happened in `project` (`None`: in the organization itself).
+    pub fn in_project(mut self, project: impl Into<Option<ProjectId>>) -> Self {
+        self.project = project.into();
+        self
     }
 }
 

@@ -72,6 +72,10 @@ operations! {
     /// Change a service account's key policy.
     ServiceAccountManage => "service_account.manage",
     AgentManage => "agent.manage",
+    /// Create, change and delete webhook endpoints, see their deliveries, redeliver.
+    WebhookManage => "webhook.manage",
+    /// Create, change and delete inbound triggers.
+    TriggerManage => "trigger.manage",
     KillSwitchSet => "killswitch.set",
 }
 

@@ -197,7 +197,7 @@ pub async fn append(
             occurred_at: w.now(),
         };
         let payload = serde_json::json!({"plan": plan.id.to_string(), "seq": seq, "event": serde_json::to_value(&event).unwrap_or(Value::Null)});
-        w.audit(plan.tenant(), Entry::new(&audit_kind(&event), plan.id, payload)).await?;
+        w.audit(plan.tenant(), Entry::new(&audit_kind(&event), plan.id, payload).in_project(plan.project_id)).await?;
         w.publish(Event::Plan {
             org: plan.org_id,
             project: plan.project_id,

@@ -355,7 +355,8 @@ async fn audit_crossing(w: &mut Write<'_>, c: Crossing, plan: &plan::Model) -> R
                 "spent": c.spent, "reserved": c.reserved, "day": c.day, "unit": c.spec.unit,
                 "plan": plan.id.to_string(),
             }),
-        ),
+        )
+        .in_project(plan.project_id),
     )
     .await
 }

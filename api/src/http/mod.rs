@@ -6,6 +6,7 @@
 
 mod auth_routes;
 mod graphql;
+mod hooks;
 mod ui;
 pub mod ws;
 
@@ -33,6 +34,7 @@ pub fn router(app: Arc<AppState>) -> Router {
         .route("/auth/config", get(auth_routes::config))
         .route("/auth/dev-login", post(auth_routes::dev_login))
         .route("/auth/logout", post(auth_routes::logout))
+        .route("/hooks/{id}", post(hooks::post))
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
         .fallback(get(ui::serve))

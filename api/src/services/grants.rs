@@ -142,7 +142,8 @@ pub async fn grant(app: &AppState, access: &OrgAccess, req: Request) -> Result<r
                 "subjectKind": kind, "subject": label, "role": req.role, "scope": grant.domain,
                 "from": from.to_rfc3339(), "until": req.until.to_rfc3339(), "reason": reason,
             }),
-        ),
+        )
+        .in_project(grant.project_id),
     )
     .await?;
     w.commit().await?;
@@ -213,7 +214,8 @@ pub async fn decide(
             kind,
             g.id,
             json!({"subject": g.subject_label, "role": g.role, "scope": g.domain, "comment": comment}),
-        ),
+        )
+        .in_project(g.project_id),
     )
     .await?;
     w.commit().await?;

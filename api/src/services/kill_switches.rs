@@ -222,7 +222,7 @@ pub async fn set(
             "scope": scope.name(), "project": p.map(|p| p.to_string()), "reason": reason,
             "onRelease": (!engaged).then(|| on_release.as_str()),
         });
-        w.audit(*org, Entry::new(kind, switch.id, payload)).await?;
+        w.audit(*org, Entry::new(kind, switch.id, payload).in_project(p)).await?;
     }
     w.commit().await?;
     app.kills.invalidate();

@@ -9,8 +9,9 @@
 
 use praetor_entities::{
     AgentId, ApiKeyId, AuditEventId, ChatSessionId, GroupId, Housekeeping, OrgId, PlanId, ProjectId, RoleBindingId,
-    RoleGrantId, ServiceAccountId, TenantScoped, agent, api_key, audit_event, chat_session, group, plan, project,
-    role_binding, role_grant, service_account,
+    RoleGrantId, ServiceAccountId, TenantScoped, TriggerId, WebhookDeliveryId, WebhookEndpointId, agent, api_key,
+    audit_event, chat_session, group, plan, project, role_binding, role_grant, service_account, trigger,
+    webhook_delivery, webhook_endpoint,
 };
 use sea_orm::{ColumnTrait, ConnectionTrait, QueryFilter, QuerySelect};
 
@@ -48,6 +49,9 @@ pub enum NodeId {
     RoleGrant(RoleGrantId),
     ChatSession(ChatSessionId),
     Agent(AgentId),
+    WebhookEndpoint(WebhookEndpointId),
+    WebhookDelivery(WebhookDeliveryId),
+    Trigger(TriggerId),
 }
 
 impl NodeId {
@@ -66,6 +70,9 @@ impl NodeId {
             "grt" => NodeId::RoleGrant(text.parse().map_err(|_| bad())?),
             "chs" => NodeId::ChatSession(text.parse().map_err(|_| bad())?),
             "agt" => NodeId::Agent(text.parse().map_err(|_| bad())?),
+            "whe" => NodeId::WebhookEndpoint(text.parse().map_err(|_| bad())?),
+            "msg" => NodeId::WebhookDelivery(text.parse().map_err(|_| bad())?),
+            "trg" => NodeId::Trigger(text.parse().map_err(|_| bad())?),
             _ => return Err(bad()),
         })
     }
@@ -84,6 +91,9 @@ impl NodeId {
             NodeId::RoleGrant(_) => "role grant",
             NodeId::ChatSession(_) => "chat session",
             NodeId::Agent(_) => "agent",
+            NodeId::WebhookEndpoint(_) => "webhook endpoint",
+            NodeId::WebhookDelivery(_) => "webhook delivery",
+            NodeId::Trigger(_) => "trigger",
         }
     }
 
@@ -168,6 +178,30 @@ impl NodeId {
             }
             NodeId::Agent(id) => {
                 org_of::<agent::Entity, _>(db, agent::Column::Id, agent::Column::OrgId, id.into(), "agent").await
+            }
+            NodeId::WebhookEndpoint(id) => {
+                org_of::<webhook_endpoint::Entity, _>(
+                    db,
+                    webhook_endpoint::Column::Id,
+                    webhook_endpoint::Column::OrgId,
+                    id.into(),
+                    "webhook endpoint",
+                )
+                .await
+            }
+            NodeId::WebhookDelivery(id) => {
+                org_of::<webhook_delivery::Entity, _>(
+                    db,
+                    webhook_delivery::Column::Id,
+                    webhook_delivery::Column::OrgId,
+                    id.into(),
+                    "webhook delivery",
+                )
+                .await
+            }
+            NodeId::Trigger(id) => {
+                org_of::<trigger::Entity, _>(db, trigger::Column::Id, trigger::Column::OrgId, id.into(), "trigger")
+                    .await
             }
         }
     }

@@ -22,5 +22,8 @@ pub mod roles;
 pub mod secrets;
 pub mod service_accounts;
 pub mod setup;
+pub mod triggers;
 pub mod users;
 pub mod validate;
+pub mod webhook_delivery;
+pub mod webhooks;

@@ -350,7 +350,8 @@ async fn audit_refusal(app: &AppState, access: &OrgAccess, project: ProjectId, s
                 "plan.refused",
                 project,
                 json!({"code": err.code(), "message": err.to_string(), "actions": actions}),
-            ),
+            )
+            .in_project(project),
         )
         .await?;
         w.commit().await

@@ -256,7 +256,8 @@ pub async fn apply(
                 "policy.applied",
                 v.id,
                 json!({"scope": label, "version": v.version, "hash": v.hash, "files": sources.iter().map(|s| s.name.clone()).collect::<Vec<_>>(), "warnings": warnings.len(), "comment": comment}),
-            ),
+            )
+            .in_project(scope_project),
         )
         .await?;
         versions.push(v);

@@ -21,8 +21,18 @@ const MIN_SIGNING_SECRET: usize = 32;
 /// Longest value accepted, in bytes.
 const MAX_VALUE_BYTES: usize = 8 * 1024;
 
+/// Name prefixes of secrets Praetor keeps for its own records (webhook endpoints' and
+/// triggers' signing secrets): managed with those records, never by name.
+const RESERVED: &[&str] = &["webhook.", "trigger."];
+
 fn name(name: &str) -> Result<String> {
     let n = name.trim();
+    if RESERVED.iter().any(|p| n.starts_with(p)) {
+        return Err(Error::validation(
+            "name",
+            "names starting with `webhook.` or `trigger.` belong to endpoints and triggers",
+        ));
+    }
     let ok = !n.is_empty()
         && n.len() <= 64
         && n.bytes().next().is_some_and(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
@@ -85,7 +95,8 @@ pub async fn delete(app: &AppState, permit: &Permit<ops::SecretManage>, name_: &
 
 /// The organization's secrets by name: names and fingerprints only.
 pub async fn list(app: &AppState, permit: &Permit<ops::SecretManage>) -> Result<Vec<secret::Model>> {
-    Ok(secret::Entity::find_in_org(permit.tenant()).order_by_asc(secret::Column::Name).all(&app.db).await?)
+    let all = secret::Entity::find_in_org(permit.tenant()).order_by_asc(secret::Column::Name).all(&app.db).await?;
+    Ok(all.into_iter().filter(|s| !RESERVED.iter().any(|p| s.name.starts_with(p))).collect())
 }
 
 /// Rewraps every organization's data keys under the newest master key, each in its own

@@ -11,6 +11,8 @@ mod policies;
 mod projects;
 mod roles;
 mod secrets;
+mod triggers;
+mod webhooks;
 
 use async_graphql::MergedObject;
 
@@ -27,4 +29,6 @@ pub struct Mutation(
     chat::ChatMutation,
     agents::AgentMutation,
     secrets::SecretMutation,
+    webhooks::WebhookMutation,
+    triggers::TriggerMutation,
 );

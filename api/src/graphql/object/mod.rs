@@ -13,8 +13,10 @@ mod policy;
 mod project;
 mod role_binding;
 mod service_account;
+mod trigger;
 mod user;
 mod viewer;
+mod webhook;
 
 use async_graphql::connection::{Connection, Edge};
 use async_graphql::{Interface, OutputType};
@@ -43,8 +45,13 @@ pub use policy::{
 pub use project::ProjectObject;
 pub use role_binding::RoleBindingObject;
 pub use service_account::ServiceAccountObject;
+pub use trigger::{TriggerObject, TriggerWithSecret};
 pub use user::{MemberRole, OrgMember, UserObject};
 pub use viewer::Viewer;
+pub use webhook::{
+    WebhookAttemptObject, WebhookDeliveryObject, WebhookDeliveryStatusGql, WebhookEndpointObject,
+    WebhookEndpointWithSecret, WebhookEventKind,
+};
 
 use crate::services::page::Page;
 
@@ -66,6 +73,9 @@ pub enum Node {
     RoleGrant(RoleGrantObject),
     ChatSession(ChatSessionObject),
     Agent(AgentObject),
+    WebhookEndpoint(WebhookEndpointObject),
+    WebhookDelivery(WebhookDeliveryObject),
+    Trigger(TriggerObject),
 }
 
 /// Builds a Relay connection from a page.

@@ -145,6 +145,31 @@ impl OrgObject {
         Ok(crate::services::secrets::list(app(ctx)?, &permit).await?.into_iter().map(super::SecretObject).collect())
     }
 
+    /// The organization's webhook endpoints. Needs `webhook.manage`.
+    async fn webhook_endpoints(&self, ctx: &Context<'_>) -> Result<Vec<super::WebhookEndpointObject>> {
+        let permit = self.0.permit::<crate::authz::ops::WebhookManage>(Domain::Org)?;
+        Ok(crate::services::webhooks::list(app(ctx)?, &permit)
+            .await?
+            .into_iter()
+            .map(|model| super::WebhookEndpointObject { access: self.0.clone(), model })
+            .collect())
+    }
+
+    /// The organization's inbound triggers. Needs `trigger.manage`.
+    async fn triggers(&self, ctx: &Context<'_>) -> Result<Vec<super::TriggerObject>> {
+        let permit = self.0.permit::<crate::authz::ops::TriggerManage>(Domain::Org)?;
+        Ok(crate::services::triggers::list(app(ctx)?, &permit)
+            .await?
+            .into_iter()
+            .map(|model| super::TriggerObject { access: self.0.clone(), model })
+            .collect())
+    }
+
+    /// The event kinds a webhook endpoint can subscribe to.
+    async fn webhook_event_kinds(&self) -> Vec<super::WebhookEventKind> {
+        super::WebhookEventKind::all()
+    }
+
     /// All keys with `api_key.read`, otherwise the caller's own.
     #[graphql(complexity = "page_complexity(first, child_complexity)")]
     async fn api_keys(

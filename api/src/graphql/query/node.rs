@@ -1,13 +1,17 @@
 //! `node(id)`: any object by its global id.
 
+use crate::authz::{Domain, ops};
 use crate::chat::sessions as chat;
 use crate::graphql::object::{
     AgentObject, ApiKeyObject, AuditEventObject, ChatSessionObject, GroupObject, Node, OrgObject, PlanObject,
-    ProjectObject, RoleBindingObject, RoleGrantObject, ServiceAccountObject,
+    ProjectObject, RoleBindingObject, RoleGrantObject, ServiceAccountObject, TriggerObject, WebhookDeliveryObject,
+    WebhookEndpointObject,
 };
 use crate::graphql::{app, principal};
 use crate::services::locate::NodeId;
-use crate::services::{agents, api_keys, audit_log, grants, groups, plans, projects, roles, service_accounts};
+use crate::services::{
+    agents, api_keys, audit_log, grants, groups, plans, projects, roles, service_accounts, triggers, webhooks,
+};
 use async_graphql::{Context, ID, Object, Result};
 
 #[derive(Default)]
@@ -54,6 +58,19 @@ impl NodeQuery {
                 Node::ChatSession(ChatSessionObject::new(access, s))
             }
             NodeId::Agent(id) => Node::Agent(AgentObject(agents::find(app, &access, id).await?)),
+            NodeId::WebhookEndpoint(id) => {
+                let permit = access.read_permit::<ops::WebhookManage>(Domain::Org, "webhook endpoint")?;
+                let model = webhooks::find(app, &permit, id).await?;
+                Node::WebhookEndpoint(WebhookEndpointObject { access, model })
+            }
+            NodeId::WebhookDelivery(id) => {
+                let permit = access.read_permit::<ops::WebhookManage>(Domain::Org, "webhook delivery")?;
+                Node::WebhookDelivery(WebhookDeliveryObject(webhooks::find_delivery(app, &permit, id).await?))
+            }
+            NodeId::Trigger(id) => {
+                let permit = access.read_permit::<ops::TriggerManage>(Domain::Org, "trigger")?;
+                Node::Trigger(TriggerObject { access, model: triggers::find(app, &permit, id).await? })
+            }
         })
     }
 }

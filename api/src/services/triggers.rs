@@ -1,0 +1,374 @@
+//! Inbound triggers: another system POSTs JSON to `/hooks/<trigger id>`, signed the Standard
+//! Webhooks way with the trigger's secret, and Praetor proposes a plan from the trigger's
+//! template, as its service account, through the one decision pipeline: policy, RBAC, budgets,
+//! rate limits, approvals and kill switches all apply as to any proposal.
+//!
+//! The request's `webhook-id` is the proposal's idempotency key, so a replayed request answers
+//! the plan the first one made. Every request is audited in the trigger's organization, the
+//! refused ones with why.
+
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD as B64;
+use hmac::{Hmac, KeyInit, Mac};
+use praetor_entities::{Housekeeping, Owned, TenantScoped, TriggerId, project, secret, service_account, trigger};
+use sea_orm::{ActiveModelTrait, ColumnTrait, QueryFilter, QueryOrder, Set};
+use serde_json::{Value, json};
+use sha2::Sha256;
+
+use super::plans::{self, ProposeInput};
+use super::validate;
+use crate::AppState;
+use crate::audit::{Entry, canonical_json};
+use crate::auth::{Principal, Subject};
+use crate::authz::{Permit, ops};
+use crate::error::{Error, Result, conflict_means};
+use crate::secrets::{self, SecretValue};
+use crate::webhooks;
+
+/// The name of the organization secret that signs requests to trigger `id`.
+pub fn secret_name(id: TriggerId) -> String {
+    format!("trigger.{id}")
+}
+
+/// Creates a trigger; answers it and its secret (shown this once).
+pub async fn create(
+    app: &AppState,
+    permit: &Permit<ops::TriggerManage>,
+    project: &project::Model,
+    name: &str,
+    template: &str,
+    args: Value,
+    service_account: &str,
+) -> Result<(trigger::Model, SecretValue)> {
+    let name = validate::slug("name", name)?;
+    let template = template.trim().to_string();
+    if !args.is_object() {
+        return Err(Error::validation("args", "must be a JSON object"));
+    }
+    let tenant = permit.tenant();
+    let policy = app.policies.effective(&app.db, tenant, Some(project.id)).await?;
+    if policy.effective.template(&template).is_none() {
+        return Err(Error::validation(
+            "template",
+            format!("project {} has no plan template named `{template}`", project.slug),
+        ));
+    }
+    let sa = service_account::Entity::find_in_org(tenant)
+        .filter(service_account::Column::Name.eq(service_account.trim()))
+        .one(&app.db)
+        .await?
+        .ok_or_else(|| Error::validation("serviceAccount", format!("no service account named `{service_account}`")))?;
+    let mut w = app.write(permit.principal().chain()).await?;
+    let t = trigger::ActiveModel {
+        id: Set(TriggerId::generate()),
+        org_id: Set(tenant.org()),
+        project_id: Set(project.id),
+        name: Set(name),
+        template: Set(template),
+        args: Set(canonical_json(&args)),
+        service_account_id: Set(sa.id),
+        enabled: Set(true),
+        created_at: Set(w.now()),
+    }
+    .insert(w.txn())
+    .await
+    .map_err(conflict_means("the project already has a trigger with this name"))?;
+    let secret = webhooks::new_signing_secret();
+    let set_by = canonical_json(&serde_json::to_value(permit.principal().chain()).map_err(Error::internal)?);
+    let stored = secrets::put(w.txn(), &app.secrets, tenant, &secret_name(t.id), &secret, set_by, w.now()).await?;
+    w.audit(
+        tenant,
+        Entry::new(
+            "trigger.created",
+            t.id,
+            json!({"name": t.name, "project": project.slug, "template": t.template, "serviceAccount": sa.name, "fingerprint": stored.fingerprint}),
+        )
+        .in_project(project.id),
+    )
+    .await?;
+    w.commit().await?;
+    Ok((t, secret))
+}
+
+pub async fn find(app: &AppState, permit: &Permit<ops::TriggerManage>, id: TriggerId) -> Result<trigger::Model> {
+    trigger::Entity::find_in_org(permit.tenant())
+        .filter(trigger::Column::Id.eq(id))
+        .one(&app.db)
+        .await?
+        .ok_or_else(|| Error::not_found("trigger"))
+}
+
+/// The organization's triggers, oldest first.
+pub async fn list(app: &AppState, permit: &Permit<ops::TriggerManage>) -> Result<Vec<trigger::Model>> {
+    Ok(trigger::Entity::find_in_org(permit.tenant()).order_by_asc(trigger::Column::Id).all(&app.db).await?)
+}
+
+/// The service account a trigger proposes as.
+pub async fn service_account_of(app: &AppState, t: &trigger::Model) -> Result<service_account::Model> {
+    service_account::Entity::find_in_org(t.tenant())
+        .filter(service_account::Column::Id.eq(t.service_account_id))
+        .one(&app.db)
+        .await?
+        .ok_or_else(|| Error::internal(format!("trigger {} names a missing service account", t.id)))
+}
+
+/// The fingerprint of the trigger's secret.
+pub async fn secret_fingerprint(app: &AppState, t: &trigger::Model) -> Result<Option<String>> {
+    Ok(secret::Entity::find_in_org(t.tenant())
+        .filter(secret::Column::Name.eq(secret_name(t.id)))
+        .one(&app.db)
+        .await?
+        .map(|s| s.fingerprint))
+}
+
+/// Enables or disables a trigger (a disabled one refuses every request).
+pub async fn set_enabled(
+    app: &AppState,
+    permit: &Permit<ops::TriggerManage>,
+    id: TriggerId,
+    enabled: bool,
+) -> Result<trigger::Model> {
+    let mut w = app.write(permit.principal().chain()).await?;
+    let t = trigger::Entity::find_in_org(permit.tenant())
+        .filter(trigger::Column::Id.eq(id))
+        .one(w.txn())
+        .await?
+        .ok_or_else(|| Error::not_found("trigger"))?;
+    let mut active: trigger::ActiveModel = t.into();
+    active.enabled = Set(enabled);
+    let t = active.update(w.txn()).await?;
+    let kind = if enabled { "trigger.enabled" } else { "trigger.disabled" };
+    w.audit(permit.tenant(), Entry::new(kind, t.id, json!({"name": t.name})).in_project(t.project_id)).await?;
+    w.commit().await?;
+    Ok(t)
+}
+
+/// A new secret for the trigger, shown this once; the old one stops working at once.
+pub async fn rotate_secret(
+    app: &AppState,
+    permit: &Permit<ops::TriggerManage>,
+    id: TriggerId,
+) -> Result<(trigger::Model, SecretValue)> {
+    let tenant = permit.tenant();
+    let mut w = app.write(permit.principal().chain()).await?;
+    let t = trigger::Entity::find_in_org(tenant)
+        .filter(trigger::Column::Id.eq(id))
+        .one(w.txn())
+        .await?
+        .ok_or_else(|| Error::not_found("trigger"))?;
+    let secret = webhooks::new_signing_secret();
+    let set_by = canonical_json(&serde_json::to_value(permit.principal().chain()).map_err(Error::internal)?);
+    let stored = secrets::put(w.txn(), &app.secrets, tenant, &secret_name(t.id), &secret, set_by, w.now()).await?;
+    w.audit(
+        tenant,
+        Entry::new("trigger.secret_rotated", t.id, json!({"fingerprint": stored.fingerprint})).in_project(t.project_id),
+    )
+    .await?;
+    w.commit().await?;
+    Ok((t, secret))
+}
+
+pub async fn delete(app: &AppState, permit: &Permit<ops::TriggerManage>, id: TriggerId) -> Result<()> {
+    let tenant = permit.tenant();
+    let mut w = app.write(permit.principal().chain()).await?;
+    let t = trigger::Entity::find_in_org(tenant)
+        .filter(trigger::Column::Id.eq(id))
+        .one(w.txn())
+        .await?
+        .ok_or_else(|| Error::not_found("trigger"))?;
+    secret::Entity::delete_in_org(tenant).filter(secret::Column::Name.eq(secret_name(id))).exec(w.txn()).await?;
+    trigger::Entity::delete_in_org(tenant).filter(trigger::Column::Id.eq(id)).exec(w.txn()).await?;
+    w.audit(tenant, Entry::new("trigger.deleted", id, json!({"name": t.name})).in_project(t.project_id)).await?;
+    w.commit().await?;
+    Ok(())
+}
+
+/// Why a trigger request was refused: the HTTP status, a code and a message for the caller.
+#[derive(Debug, Clone)]
+pub struct Refusal {
+    pub status: u16,
+    pub code: &'static str,
+    pub message: String,
+}
+
+impl Refusal {
+    fn new(status: u16, code: &'static str, message: impl Into<String>) -> Self {
+        Self { status, code, message: message.into() }
+    }
+}
+
+/// A request to a trigger as it arrived.
+pub struct Request<'a> {
+    pub webhook_id: Option<&'a str>,
+    pub timestamp: Option<&'a str>,
+    pub signature: Option<&'a str>,
+    /// `Err(())` when the body was larger than `triggers.max_body_bytes`.
+    pub body: std::result::Result<&'a [u8], ()>,
+}
+
+/// What an accepted request made.
+pub struct Fired {
+    pub plan: praetor_entities::plan::Model,
+}
+
+/// Finds the trigger a request names (before anything about the request is trusted).
+pub async fn locate(app: &AppState, id: &str) -> std::result::Result<trigger::Model, Refusal> {
+    let not_found = || Refusal::new(404, "NOT_FOUND", "no such trigger");
+    let id: TriggerId = id.parse().map_err(|_| not_found())?;
+    trigger::Entity::find_across_orgs(Housekeeping::Trigger)
+        .filter(trigger::Column::Id.eq(id))
+        .one(&app.db)
+        .await
+        .map_err(|e| {
+            Refusal::new(500, "INTERNAL", format!("looking up the trigger failed: {}", Error::from(e).code()))
+        })?
+        .ok_or_else(not_found)
+}
+
+/// Checks a request to trigger `t` and proposes its plan. Every outcome is audited.
+pub async fn fire(app: &AppState, t: &trigger::Model, req: Request<'_>) -> std::result::Result<Fired, Refusal> {
+    let result = check_and_propose(app, t, &req).await;
+    let webhook_id = req.webhook_id.unwrap_or_default().chars().take(200).collect::<String>();
+    let entry = match &result {
+        Ok(f) => Entry::new("trigger.fired", t.id, json!({"webhookId": webhook_id, "plan": f.plan.id.to_string()})),
+        Err(r) => Entry::new(
+            "trigger.request_refused",
+            t.id,
+            json!({"webhookId": webhook_id, "status": r.status, "code": r.code, "reason": r.message}),
+        ),
+    };
+    let recorded = async {
+        let sa = service_account_of(app, t).await?;
+        let mut w = app.write(vec![Principal::new(Subject::ServiceAccount(sa)).actor()]).await?;
+        w.audit(t.tenant(), entry.in_project(t.project_id)).await?;
+        w.commit().await
+    };
+    if let Err(e) = recorded.await {
+        tracing::warn!(trigger = %t.id, "could not audit a trigger request: {e}");
+    }
+    result
+}
+
+async fn check_and_propose(
+    app: &AppState,
+    t: &trigger::Model,
+    req: &Request<'_>,
+) -> std::result::Result<Fired, Refusal> {
+    let internal = |e: Error| Refusal::new(500, "INTERNAL", format!("the request could not be handled ({})", e.code()));
+    let (Some(id), Some(ts), Some(sig)) = (req.webhook_id, req.timestamp, req.signature) else {
+        return Err(Refusal::new(
+            400,
+            "MISSING_HEADERS",
+            "sign the request: webhook-id, webhook-timestamp and webhook-signature are required",
+        ));
+    };
+    if id.is_empty() || id.len() > 200 {
+        return Err(Refusal::new(400, "BAD_WEBHOOK_ID", "webhook-id must be 1 to 200 characters"));
+    }
+    let body = req.body.map_err(|_| {
+        Refusal::new(413, "PAYLOAD_TOO_LARGE", format!("the body is over {} bytes", app.config.triggers.max_body_bytes))
+    })?;
+    let timestamp: i64 =
+        ts.trim().parse().map_err(|_| Refusal::new(400, "BAD_TIMESTAMP", "webhook-timestamp must be Unix seconds"))?;
+    let now = app.clock.now().timestamp();
+    if (now - timestamp).abs() > app.config.triggers.tolerance_seconds {
+        return Err(Refusal::new(
+            401,
+            "STALE_TIMESTAMP",
+            format!("webhook-timestamp is more than {} seconds from now", app.config.triggers.tolerance_seconds),
+        ));
+    }
+    let secret = secrets::get(&app.db, &app.secrets, t.tenant(), &secret_name(t.id)).await.map_err(internal)?;
+    let Some(secret) = secret else {
+        return Err(Refusal::new(401, "BAD_SIGNATURE", "the signature does not match"));
+    };
+    if !verify(&secret, id, timestamp, body, sig) {
+        return Err(Refusal::new(401, "BAD_SIGNATURE", "the signature does not match"));
+    }
+    if !t.enabled {
+        return Err(Refusal::new(409, "DISABLED", "the trigger is disabled"));
+    }
+    let request: Value = serde_json::from_slice(body)
+        .map_err(|e| Refusal::new(400, "MALFORMED_JSON", format!("the body is not JSON: {e}")))?;
+    let Value::Object(request) = request else {
+        return Err(Refusal::new(400, "MALFORMED_JSON", "the body must be a JSON object (the template's arguments)"));
+    };
+    let mut args: serde_json::Map<String, Value> = serde_json::from_str(&t.args).unwrap_or_default();
+    args.extend(request);
+    let sa = service_account_of(app, t).await.map_err(internal)?;
+    let mut principal = Principal::new(Subject::ServiceAccount(sa));
+    principal.key_org = Some(t.org_id);
+    let access = super::orgs::enter_by_id(app, &principal, t.org_id).await.map_err(refusal_of)?;
+    let input = ProposeInput {
+        template: Some(t.template.clone()),
+        args: Some(Value::Object(args)),
+        idempotency_key: Some(format!("{}:{id}", t.id)),
+        run_when_approved: true,
+        ..Default::default()
+    };
+    let plan = plans::propose(app, &access, t.project_id, input).await.map_err(refusal_of)?;
+    Ok(Fired { plan })
+}
+
+/// A refused proposal as the caller sees it: the error's code and message, no internals.
+fn refusal_of(e: Error) -> Refusal {
+    let status = match &e {
+        Error::Validation { .. } => 422,
+        Error::Forbidden(_) | Error::Unauthenticated(_) => 403,
+        Error::NotFound(_) => 404,
+        Error::Conflict(_) => 409,
+        Error::Internal { .. } => 500,
+        _ => 422,
+    };
+    let message = match &e {
+        Error::Internal { .. } => "the request could not be handled".to_string(),
+        other => other.to_string(),
+    };
+    Refusal { status, code: e.code(), message }
+}
+
+/// Whether one of the `v1,` signatures in `header` is the HMAC of `id.timestamp.body` under
+/// the secret (compared in constant time).
+fn verify(secret: &SecretValue, id: &str, timestamp: i64, body: &[u8], header: &str) -> bool {
+    let text = secret.expose();
+    let Ok(key) = B64.decode(text.strip_prefix("whsec_").unwrap_or(text)) else {
+        return false;
+    };
+    let Ok(mut mac) = <Hmac<Sha256> as KeyInit>::new_from_slice(&key) else {
+        return false;
+    };
+    mac.update(id.as_bytes());
+    mac.update(b".");
+    mac.update(timestamp.to_string().as_bytes());
+    mac.update(b".");
+    mac.update(body);
+    header
+        .split(' ')
+        .filter_map(|s| s.strip_prefix("v1,"))
+        .filter_map(|s| B64.decode(s).ok())
+        .any(|sig| mac.clone().verify_slice(&sig).is_ok())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn verifies_standard_webhooks_signatures() {
+        let secret = SecretValue::new("whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw");
+        let body = br#"{"test": 2432232314}"#;
+        let good = "v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE=";
+        assert!(verify(&secret, "msg_p5jXN8AQM9LWM0D4loKWxJek", 1614265330, body, good));
+        assert!(verify(&secret, "msg_p5jXN8AQM9LWM0D4loKWxJek", 1614265330, body, &format!("v1,bm90IGl0 {good}")));
+        assert!(!verify(&secret, "msg_p5jXN8AQM9LWM0D4loKWxJek", 1614265331, body, good));
+        assert!(!verify(&secret, "msg_other", 1614265330, body, good));
+        assert!(!verify(&secret, "msg_p5jXN8AQM9LWM0D4loKWxJek", 1614265330, b"{}", good));
+        assert!(!verify(
+            &secret,
+            "msg_p5jXN8AQM9LWM0D4loKWxJek",
+            1614265330,
+            body,
+            "v2,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE="
+        ));
+    }
+}

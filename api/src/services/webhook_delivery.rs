@@ -1,0 +1,437 @@
+//! The deliverer that runs inside `serve` on every node: claims due deliveries (on PostgreSQL
+//! with `FOR UPDATE SKIP LOCKED`, so nodes never claim the same one), sends them concurrently
+//! (at most `webhooks.concurrency` per node and `webhooks.endpoint_concurrency` per endpoint),
+//! and records the attempts in batches. A claim lapses if its node dies, so another sends the
+//! delivery again: each delivery reaches its endpoint at least once, with the same
+//! `webhook-id` every time.
+//!
+//! After an attempt: 2xx delivers; 410 disables the endpoint; anything else is tried again
+//! after the next delay of `webhooks.retry_schedule_seconds` (jittered by up to a fifth), and
+//! given up once the schedule is spent. An endpoint whose every attempt has failed for
+//! `webhooks.disable_after_hours` is disabled, with the reason shown to its administrators.
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::{Arc, Mutex};
+use std::time::Duration as StdDuration;
+
+use chrono::{DateTime, Duration, Utc};
+use praetor_entities::{
+    Housekeeping, Owned, TenantScoped, WebhookAttemptId, WebhookEndpointId, secret, webhook_attempt, webhook_delivery,
+    webhook_endpoint,
+};
+use sea_orm::sea_query::{Expr, ExprTrait, LockBehavior, LockType};
+use sea_orm::{ActiveModelTrait, ColumnTrait, Condition, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set};
+use serde_json::json;
+use tokio::sync::{Semaphore, mpsc};
+use tokio::task::JoinHandle;
+use tokio_util::sync::CancellationToken;
+
+use crate::AppState;
+use crate::audit::Entry;
+use crate::auth::ActorRef;
+use crate::db::begin_write;
+use crate::error::Result;
+use crate::secrets::SecretValue;
+use crate::webhooks::outbox::{DELIVERED, FAILED, PENDING};
+use crate::webhooks::send::{Attempt, Outcome};
+use crate::webhooks::{previous_secret_name, secret_name};
+
+/// Deliveries claimed per statement.
+const CLAIM_BATCH: usize = 100;
+/// Attempt results recorded per transaction, at most.
+const RECORD_BATCH: usize = 500;
+
+struct Done {
+    delivery: webhook_delivery::Model,
+    endpoint: webhook_endpoint::Model,
+    attempt: Attempt,
+    at: DateTime<Utc>,
+}
+
+/// Starts the deliverer; it stops when `shutdown` is cancelled, after recording what it sent.
+pub fn spawn(app: Arc<AppState>, shutdown: CancellationToken) -> JoinHandle<()> {
+    let (tx, rx) = mpsc::channel::<Done>(4 * RECORD_BATCH);
+    let recorder = tokio::spawn(record_loop(app.clone(), rx));
+    tokio::spawn(async move {
+        claim_loop(app, tx, shutdown).await;
+        // The sender side is gone: the recorder drains what is left and ends.
+        if let Err(e) = recorder.await {
+            tracing::error!("the webhook recorder ended abnormally: {e}");
+        }
+    })
+}
+
+async fn claim_loop(app: Arc<AppState>, tx: mpsc::Sender<Done>, shutdown: CancellationToken) {
+    let cfg = app.config.webhooks.clone();
+    let slots = Arc::new(Semaphore::new(cfg.concurrency));
+    let in_flight: Arc<Mutex<HashMap<WebhookEndpointId, usize>>> = Arc::default();
+    let mut tick = tokio::time::interval(StdDuration::from_millis(cfg.poll_ms));
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+    let mut backoff = StdDuration::ZERO;
+    let mut tasks = tokio::task::JoinSet::new();
+    loop {
+        tokio::select! {
+            _ = shutdown.cancelled() => break,
+            _ = app.webhooks.wakeup.notified() => {}
+            _ = tick.tick() => {}
+            Some(_) = tasks.join_next(), if !tasks.is_empty() => continue,
+        }
+        if !backoff.is_zero() {
+            tokio::time::sleep(backoff).await;
+        }
+        match claim_and_send(&app, &tx, &slots, &in_flight, &mut tasks).await {
+            Ok(()) => backoff = StdDuration::ZERO,
+            Err(e) => {
+                backoff = (backoff * 2).clamp(StdDuration::from_millis(100), StdDuration::from_secs(5));
+                tracing::warn!("webhook deliverer: {e}; backing off {backoff:?}");
+            }
+        }
+    }
+    // Let the sends in progress finish (each is bounded by the timeout) so their attempts
+    // are recorded rather than repeated.
+    while tasks.join_next().await.is_some() {}
+}
+
+/// Claims and starts sends until nothing is due or every slot is taken.
+async fn claim_and_send(
+    app: &Arc<AppState>,
+    tx: &mpsc::Sender<Done>,
+    slots: &Arc<Semaphore>,
+    in_flight: &Arc<Mutex<HashMap<WebhookEndpointId, usize>>>,
+    tasks: &mut tokio::task::JoinSet<()>,
+) -> Result<()> {
+    let per_endpoint = app.config.webhooks.endpoint_concurrency;
+    loop {
+        let free = slots.available_permits().min(CLAIM_BATCH);
+        if free == 0 {
+            return Ok(());
+        }
+        let busy: Vec<WebhookEndpointId> = in_flight
+            .lock()
+            .map(|m| m.iter().filter(|(_, n)| **n >= per_endpoint).map(|(id, _)| *id).collect())
+            .unwrap_or_default();
+        let now = app.clock.now();
+        let claimed = claim(app, free, &busy, now).await?;
+        if claimed.is_empty() {
+            return Ok(());
+        }
+        let endpoints = endpoints_of(app, &claimed).await?;
+        let mut surplus = Vec::new();
+        for d in claimed {
+            let Some((endpoint, secrets)) = endpoints.get(&d.endpoint_id).cloned() else {
+                // Deleted meanwhile (its deliveries go with it) or disabled: nothing to send.
+                surplus.push(d.id);
+                continue;
+            };
+            let Ok(permit) = slots.clone().try_acquire_owned() else {
+                surplus.push(d.id);
+                continue;
+            };
+            let admitted = in_flight
+                .lock()
+                .map(|mut m| {
+                    let n = m.entry(d.endpoint_id).or_default();
+                    if *n >= per_endpoint {
+                        false
+                    } else {
+                        *n += 1;
+                        true
+                    }
+                })
+                .unwrap_or(false);
+            if !admitted {
+                drop(permit);
+                surplus.push(d.id);
+                continue;
+            }
+            let (app, tx, in_flight) = (app.clone(), tx.clone(), in_flight.clone());
+            tasks.spawn(async move {
+                let at = app.clock.now();
+                let attempt = app
+                    .webhooks
+                    .sender
+                    .send(&endpoint.url, &d.id.to_string(), at.timestamp(), &d.payload, &secrets)
+                    .await;
+                if let Ok(mut m) = in_flight.lock()
+                    && let Some(n) = m.get_mut(&d.endpoint_id)
+                {
+                    *n = n.saturating_sub(1);
+                    if *n == 0 {
+                        m.remove(&d.endpoint_id);
+                    }
+                }
+                drop(permit);
+                let _ = tx.send(Done { delivery: d, endpoint, attempt, at }).await;
+            });
+        }
+        if !surplus.is_empty() {
+            release(app, &surplus).await?;
+        }
+    }
+}
+
+fn due(
+    now: DateTime<Utc>,
+    busy: &[WebhookEndpointId],
+    only_org: Option<praetor_entities::OrgId>,
+) -> sea_orm::Select<webhook_delivery::Entity> {
+    let mut q = webhook_delivery::Entity::find_across_orgs(Housekeeping::Webhooks)
+        .filter(webhook_delivery::Column::Status.eq(PENDING))
+        .filter(webhook_delivery::Column::NextAttemptAt.lte(now))
+        .filter(
+            Condition::any()
+                .add(webhook_delivery::Column::LockedUntil.is_null())
+                .add(webhook_delivery::Column::LockedUntil.lt(now)),
+        );
+    if !busy.is_empty() {
+        q = q.filter(webhook_delivery::Column::EndpointId.is_not_in(busy.iter().copied()));
+    }
+    // A node dedicated to one organization (`worker.org_id`) delivers only its webhooks.
+    if let Some(org) = only_org {
+        q = q.filter(webhook_delivery::Column::OrgId.eq(org));
+    }
+    q
+}
+
+/// Claims up to `limit` due deliveries of endpoints not in `busy`.
+async fn claim(
+    app: &AppState,
+    limit: usize,
+    busy: &[WebhookEndpointId],
+    now: DateTime<Utc>,
+) -> Result<Vec<webhook_delivery::Model>> {
+    // A plain read first, so an idle node's polling costs no write transaction.
+    let only_org = app.config.worker.only_org();
+    if due(now, busy, only_org)
+        .select_only()
+        .column(webhook_delivery::Column::Id)
+        .into_tuple::<praetor_entities::WebhookDeliveryId>()
+        .one(&app.db)
+        .await?
+        .is_none()
+    {
+        return Ok(Vec::new());
+    }
+    let txn = begin_write(&app.db).await?;
+    let rows = due(now, busy, only_org)
+        .order_by_asc(webhook_delivery::Column::NextAttemptAt)
+        .limit(limit as u64)
+        .lock_with_behavior(LockType::Update, LockBehavior::SkipLocked)
+        .all(&txn)
+        .await?;
+    if !rows.is_empty() {
+        // Long enough for the attempt and its recording; a node that dies lets it lapse.
+        let lease = Duration::milliseconds(app.config.webhooks.timeout_ms as i64) + Duration::seconds(60);
+        webhook_delivery::Entity::update_across_orgs(Housekeeping::Webhooks)
+            .col_expr(webhook_delivery::Column::LockedUntil, Expr::value(Some(now + lease)))
+            .filter(webhook_delivery::Column::Id.is_in(rows.iter().map(|d| d.id)))
+            .exec(&txn)
+            .await?;
+    }
+    txn.commit().await?;
+    Ok(rows)
+}
+
+/// Gives claimed deliveries back without an attempt.
+async fn release(app: &AppState, ids: &[praetor_entities::WebhookDeliveryId]) -> Result<()> {
+    webhook_delivery::Entity::update_across_orgs(Housekeeping::Webhooks)
+        .col_expr(webhook_delivery::Column::LockedUntil, Expr::value(Option::<DateTime<Utc>>::None))
+        .filter(webhook_delivery::Column::Id.is_in(ids.iter().copied()))
+        .exec(&app.db)
+        .await?;
+    Ok(())
+}
+
+/// The enabled endpoints of `deliveries`, each with the secrets that sign for it now.
+async fn endpoints_of(
+    app: &AppState,
+    deliveries: &[webhook_delivery::Model],
+) -> Result<HashMap<WebhookEndpointId, (webhook_endpoint::Model, Vec<SecretValue>)>> {
+    let mut by_org: BTreeMap<praetor_entities::Tenant, Vec<WebhookEndpointId>> = BTreeMap::new();
+    for d in deliveries {
+        let ids = by_org.entry(d.tenant()).or_default();
+        if !ids.contains(&d.endpoint_id) {
+            ids.push(d.endpoint_id);
+        }
+    }
+    let now = app.clock.now();
+    let mut out = HashMap::new();
+    for (tenant, ids) in by_org {
+        let endpoints = webhook_endpoint::Entity::find_in_org(tenant)
+            .filter(webhook_endpoint::Column::Id.is_in(ids.iter().copied()))
+            .filter(webhook_endpoint::Column::Enabled.eq(true))
+            .all(&app.db)
+            .await?;
+        let mut names = Vec::new();
+        for e in &endpoints {
+            names.push(secret_name(&e.id.to_string()));
+            if e.previous_secret_until.is_some_and(|until| until > now) {
+                names.push(previous_secret_name(&e.id.to_string()));
+            }
+        }
+        let rows = secret::Entity::find_in_org(tenant).filter(secret::Column::Name.is_in(names)).all(&app.db).await?;
+        for e in endpoints {
+            let mut secrets = Vec::new();
+            for wanted in [secret_name(&e.id.to_string()), previous_secret_name(&e.id.to_string())] {
+                if let Some(row) = rows.iter().find(|r| r.name == wanted) {
+                    secrets.push(app.webhooks.secret(&app.db, &app.secrets, row).await?);
+                }
+            }
+            out.insert(e.id, (e, secrets));
+        }
+    }
+    Ok(out)
+}
+
+async fn record_loop(app: Arc<AppState>, mut rx: mpsc::Receiver<Done>) {
+    while let Some(first) = rx.recv().await {
+        let mut batch = vec![first];
+        while batch.len() < RECORD_BATCH {
+            match rx.try_recv() {
+                Ok(d) => batch.push(d),
+                Err(_) => break,
+            }
+        }
+        // A batch that cannot be recorded is sent again once its claims lapse: receivers see
+        // the same webhook-id twice, which they are built to expect.
+        if let Err(e) = record(&app, batch).await {
+            tracing::warn!("recording webhook attempts failed; they will be retried: {e}");
+        }
+    }
+}
+
+/// The delay before attempt `n + 1` after `n` failed attempts, or `None` when none is left.
+pub fn next_delay(schedule: &[u64], failed_attempts: usize) -> Option<Duration> {
+    let secs = *schedule.get(failed_attempts)?;
+    let jitter = if secs == 0 { 0.0 } else { (rand::random::<f64>() - 0.5) * 0.4 };
+    Some(Duration::milliseconds(((secs as f64) * (1.0 + jitter) * 1000.0) as i64))
+}
+
+/// Records attempts, moves deliveries on, and disables endpoints that asked or failed too long.
+async fn record(app: &AppState, batch: Vec<Done>) -> Result<()> {
+    let cfg = &app.config.webhooks;
+    let mut w = app.write(vec![ActorRef::system("webhooks", "webhook deliverer")]).await?;
+    let now = w.now();
+    let attempts: Vec<webhook_attempt::ActiveModel> = batch
+        .iter()
+        .map(|d| {
+            webhook_attempt::ActiveModel::from(webhook_attempt::Model {
+                id: WebhookAttemptId::generate(),
+                org_id: d.delivery.org_id,
+                delivery_id: d.delivery.id,
+                endpoint_id: d.delivery.endpoint_id,
+                attempted_at: d.at,
+                status_code: d.attempt.status.map(i32::from),
+                latency_ms: d.attempt.latency_ms,
+                response: d.attempt.response.clone(),
+                succeeded: d.attempt.outcome == Outcome::Delivered,
+            })
+        })
+        .collect();
+    for chunk in attempts.chunks(500) {
+        webhook_attempt::Entity::insert_many(chunk.to_vec()).exec_without_returning(w.txn()).await?;
+    }
+    let delivered: Vec<_> =
+        batch.iter().filter(|d| d.attempt.outcome == Outcome::Delivered).map(|d| d.delivery.id).collect();
+    if !delivered.is_empty() {
+        webhook_delivery::Entity::update_across_orgs(Housekeeping::Webhooks)
+            .col_expr(webhook_delivery::Column::Status, Expr::value(DELIVERED))
+            .col_expr(webhook_delivery::Column::Attempts, Expr::col(webhook_delivery::Column::Attempts).add(1))
+            .col_expr(webhook_delivery::Column::FinishedAt, Expr::value(Some(now)))
+            .col_expr(webhook_delivery::Column::LockedUntil, Expr::value(Option::<DateTime<Utc>>::None))
+            .filter(webhook_delivery::Column::Id.is_in(delivered))
+            .exec(w.txn())
+            .await?;
+        let recovered: Vec<_> = batch
+            .iter()
+            .filter(|d| d.attempt.outcome == Outcome::Delivered && d.endpoint.failing_since.is_some())
+            .map(|d| d.endpoint.id)
+            .collect();
+        if !recovered.is_empty() {
+            webhook_endpoint::Entity::update_across_orgs(Housekeeping::Webhooks)
+                .col_expr(webhook_endpoint::Column::FailingSince, Expr::value(Option::<DateTime<Utc>>::None))
+                .filter(webhook_endpoint::Column::Id.is_in(recovered))
+                .exec(w.txn())
+                .await?;
+        }
+    }
+    let mut disable: BTreeMap<WebhookEndpointId, (webhook_endpoint::Model, String)> = BTreeMap::new();
+    let disable_after = Duration::hours(cfg.disable_after_hours as i64);
+    for d in batch.iter().filter(|d| d.attempt.outcome != Outcome::Delivered) {
+        let failed = d.delivery.attempts as usize + 1;
+        let next =
+            if d.attempt.outcome == Outcome::Gone { None } else { next_delay(&cfg.retry_schedule_seconds, failed) };
+        let mut active: webhook_delivery::ActiveModel = d.delivery.clone().into();
+        active.attempts = Set(failed as i32);
+        active.locked_until = Set(None);
+        match next {
+            Some(delay) => active.next_attempt_at = Set(now + delay),
+            None => {
+                active.status = Set(FAILED.into());
+                active.finished_at = Set(Some(now));
+            }
+        }
+        active.update(w.txn()).await?;
+        let since = d.endpoint.failing_since.unwrap_or(d.at);
+        if d.attempt.outcome == Outcome::Gone {
+            disable.insert(d.endpoint.id, (d.endpoint.clone(), "the endpoint answered 410 Gone".into()));
+        } else if now - since >= disable_after {
+            let why = format!("every delivery attempt has failed since {}", since.to_rfc3339());
+            disable.entry(d.endpoint.id).or_insert((d.endpoint.clone(), why));
+        }
+    }
+    let newly_failing: Vec<_> = batch
+        .iter()
+        .filter(|d| d.attempt.outcome != Outcome::Delivered && d.endpoint.failing_since.is_none())
+        .map(|d| (d.endpoint.id, d.at))
+        .collect();
+    for (id, at) in newly_failing {
+        webhook_endpoint::Entity::update_across_orgs(Housekeeping::Webhooks)
+            .col_expr(webhook_endpoint::Column::FailingSince, Expr::value(Some(at)))
+            .filter(webhook_endpoint::Column::Id.eq(id))
+            .filter(webhook_endpoint::Column::FailingSince.is_null())
+            .exec(w.txn())
+            .await?;
+    }
+    for (endpoint, why) in disable.into_values() {
+        let res = webhook_endpoint::Entity::update_in_org(endpoint.tenant())
+            .col_expr(webhook_endpoint::Column::Enabled, Expr::value(false))
+            .col_expr(webhook_endpoint::Column::DisabledReason, Expr::value(Some(why.clone())))
+            .col_expr(webhook_endpoint::Column::UpdatedAt, Expr::value(now))
+            .filter(webhook_endpoint::Column::Id.eq(endpoint.id))
+            .filter(webhook_endpoint::Column::Enabled.eq(true))
+            .exec(w.txn())
+            .await?;
+        if res.rows_affected == 1 {
+            super::webhooks::fail_pending(&w, &endpoint).await?;
+            tracing::warn!(endpoint = %endpoint.id, "webhook endpoint disabled: {why}");
+            w.audit(
+                endpoint.tenant(),
+                Entry::new(
+                    "webhook.endpoint_disabled",
+                    endpoint.id,
+                    json!({"url": super::webhooks::redacted_url(&endpoint.url), "reason": why}),
+                )
+                .in_project(endpoint.project_id),
+            )
+            .await?;
+        }
+    }
+    w.commit().await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn retries_follow_the_schedule_with_bounded_jitter() {
+        let schedule = [0, 5, 300];
+        assert_eq!(next_delay(&schedule, 0), Some(Duration::zero()));
+        for _ in 0..100 {
+            let d = next_delay(&schedule, 2).unwrap().num_milliseconds();
+            assert!((240_000..=360_000).contains(&d), "{d}");
+        }
+        assert_eq!(next_delay(&schedule, 3), None);
+    }
+}

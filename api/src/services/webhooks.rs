@@ -1,0 +1,438 @@
+//! Outbound webhook endpoints: org administrators (`webhook.manage`) subscribe a URL to some of
+//! the organization's event kinds, for the whole organization or one project. The endpoint's
+//! signing secret is made here, kept encrypted with the organization's secrets and shown once;
+//! rotating it keeps the previous one signing alongside for `webhooks.previous_secret_hours`.
+//! Deliveries are written by the outbox (`webhooks::outbox`) and sent by
+//! [`super::webhook_delivery`].
+
+use chrono::Duration;
+use praetor_entities::{
+    Owned, TenantScoped, WebhookDeliveryId, WebhookEndpointId, project, secret, webhook_attempt, webhook_delivery,
+    webhook_endpoint,
+};
+use sea_orm::sea_query::Expr;
+use sea_orm::{ActiveModelTrait, ColumnTrait, QueryFilter, QueryOrder, QuerySelect, Set};
+use serde_json::json;
+
+use super::page::{Page, PageArgs};
+use super::validate;
+use crate::AppState;
+use crate::audit::{Entry, canonical_json};
+use crate::authz::{Permit, ops};
+use crate::error::{Error, Result};
+use crate::secrets::{self, SecretValue};
+use crate::webhooks::{self, outbox};
+
+/// Most endpoints an organization may have.
+const MAX_ENDPOINTS: usize = 50;
+
+/// What an endpoint is to receive.
+pub struct EndpointSpec {
+    pub url: String,
+    pub events: Vec<String>,
+    pub description: String,
+}
+
+fn events(list: &[String]) -> Result<Vec<String>> {
+    let mut out: Vec<String> = list.iter().map(|e| e.trim().to_string()).collect();
+    out.sort();
+    out.dedup();
+    if out.is_empty() {
+        return Err(Error::validation("events", "subscribe to at least one event kind"));
+    }
+    if let Some(bad) = out.iter().find(|e| !webhooks::is_event_type(e)) {
+        let known: Vec<&str> = webhooks::EVENT_TYPES.iter().map(|(n, _, _)| *n).collect();
+        return Err(Error::validation("events", format!("`{bad}` is not an event kind (known: {})", known.join(", "))));
+    }
+    Ok(out)
+}
+
+/// An endpoint URL as audit entries and logs show it: without query or credentials, which may
+/// carry a token.
+pub fn redacted_url(url: &str) -> String {
+    match reqwest::Url::parse(url) {
+        Ok(u) => format!("{}://{}{}", u.scheme(), u.host_str().unwrap_or_default(), u.path()),
+        Err(_) => "(unparsable)".into(),
+    }
+}
+
+async fn checked_url(app: &AppState, url: &str) -> Result<String> {
+    let url = url.trim();
+    if url.len() > 2_000 {
+        return Err(Error::validation("url", "at most 2000 characters"));
+    }
+    app.webhooks.sender.check(url).await.map_err(|why| Error::validation("url", why))?;
+    Ok(url.to_string())
+}
+
+/// Creates an endpoint; answers it and its signing secret (the only time the secret is shown).
+pub async fn create(
+    app: &AppState,
+    permit: &Permit<ops::WebhookManage>,
+    project: Option<&project::Model>,
+    spec: EndpointSpec,
+) -> Result<(webhook_endpoint::Model, SecretValue)> {
+    let events = events(&spec.events)?;
+    let description = validate::text("description", &spec.description, 500)?;
+    let url = checked_url(app, &spec.url).await?;
+    let tenant = permit.tenant();
+    let mut w = app.write(permit.principal().chain()).await?;
+    let count = webhook_endpoint::Entity::find_in_org(tenant)
+        .select_only()
+        .column(webhook_endpoint::Column::Id)
+        .into_tuple::<WebhookEndpointId>()
+        .all(w.txn())
+        .await?
+        .len();
+    if count >= MAX_ENDPOINTS {
+        return Err(Error::validation("org", format!("an organization has at most {MAX_ENDPOINTS} endpoints")));
+    }
+    let endpoint = webhook_endpoint::ActiveModel {
+        id: Set(WebhookEndpointId::generate()),
+        org_id: Set(tenant.org()),
+        project_id: Set(project.map(|p| p.id)),
+        url: Set(url),
+        description: Set(description),
+        events: Set(canonical_json(&json!(events))),
+        enabled: Set(true),
+        disabled_reason: Set(None),
+        failing_since: Set(None),
+        previous_secret_until: Set(None),
+        created_at: Set(w.now()),
+        updated_at: Set(w.now()),
+    }
+    .insert(w.txn())
+    .await?;
+    let secret = webhooks::new_signing_secret();
+    let set_by = canonical_json(&serde_json::to_value(permit.principal().chain()).map_err(Error::internal)?);
+    let stored = secrets::put(
+        w.txn(),
+        &app.secrets,
+        tenant,
+        &webhooks::secret_name(&endpoint.id.to_string()),
+        &secret,
+        set_by,
+        w.now(),
+    )
+    .await?;
+    w.audit(
+        tenant,
+        Entry::new(
+            "webhook.endpoint_created",
+            endpoint.id,
+            json!({"url": redacted_url(&endpoint.url), "events": events, "project": project.map(|p| p.slug.clone()), "fingerprint": stored.fingerprint}),
+        )
+        .in_project(endpoint.project_id),
+    )
+    .await?;
+    w.commit().await?;
+    Ok((endpoint, secret))
+}
+
+/// The organization's endpoint `id`; NOT_FOUND otherwise.
+pub async fn find(
+    app: &AppState,
+    permit: &Permit<ops::WebhookManage>,
+    id: WebhookEndpointId,
+) -> Result<webhook_endpoint::Model> {
+    webhook_endpoint::Entity::find_in_org(permit.tenant())
+        .filter(webhook_endpoint::Column::Id.eq(id))
+        .one(&app.db)
+        .await?
+        .ok_or_else(|| Error::not_found("webhook endpoint"))
+}
+
+/// The organization's delivery `id`; NOT_FOUND otherwise.
+pub async fn find_delivery(
+    app: &AppState,
+    permit: &Permit<ops::WebhookManage>,
+    id: WebhookDeliveryId,
+) -> Result<webhook_delivery::Model> {
+    webhook_delivery::Entity::find_in_org(permit.tenant())
+        .filter(webhook_delivery::Column::Id.eq(id))
+        .one(&app.db)
+        .await?
+        .ok_or_else(|| Error::not_found("webhook delivery"))
+}
+
+/// The organization's endpoints, oldest first.
+pub async fn list(app: &AppState, permit: &Permit<ops::WebhookManage>) -> Result<Vec<webhook_endpoint::Model>> {
+    Ok(webhook_endpoint::Entity::find_in_org(permit.tenant())
+        .order_by_asc(webhook_endpoint::Column::Id)
+        .all(&app.db)
+        .await?)
+}
+
+/// What an update changes (`None`: unchanged).
+#[derive(Default)]
+pub struct EndpointChange {
+    pub url: Option<String>,
+    pub events: Option<Vec<String>>,
+    pub description: Option<String>,
+    /// Re-enabling clears the reason it was disabled and its failure streak.
+    pub enabled: Option<bool>,
+}
+
+pub async fn update(
+    app: &AppState,
+    permit: &Permit<ops::WebhookManage>,
+    id: WebhookEndpointId,
+    change: EndpointChange,
+) -> Result<webhook_endpoint::Model> {
+    let url = match &change.url {
+        Some(u) => Some(checked_url(app, u).await?),
+        None => None,
+    };
+    let events = change.events.as_deref().map(events).transpose()?;
+    let description = change.description.as_deref().map(|d| validate::text("description", d, 500)).transpose()?;
+    let mut w = app.write(permit.principal().chain()).await?;
+    let current = webhook_endpoint::Entity::find_in_org(permit.tenant())
+        .filter(webhook_endpoint::Column::Id.eq(id))
+        .lock_exclusive()
+        .one(w.txn())
+        .await?
+        .ok_or_else(|| Error::not_found("webhook endpoint"))?;
+    let mut active: webhook_endpoint::ActiveModel = current.clone().into();
+    if let Some(u) = url {
+        active.url = Set(u);
+    }
+    if let Some(e) = &events {
+        active.events = Set(canonical_json(&json!(e)));
+    }
+    if let Some(d) = description {
+        active.description = Set(d);
+    }
+    match change.enabled {
+        Some(true) if !current.enabled => {
+            active.enabled = Set(true);
+            active.disabled_reason = Set(None);
+            active.failing_since = Set(None);
+        }
+        Some(false) if current.enabled => {
+            active.enabled = Set(false);
+            active.disabled_reason = Set(Some("disabled by an administrator".into()));
+        }
+        _ => {}
+    }
+    active.updated_at = Set(w.now());
+    let updated = active.update(w.txn()).await?;
+    if !updated.enabled && current.enabled {
+        fail_pending(&w, &updated).await?;
+    }
+    w.audit(
+        permit.tenant(),
+        Entry::new(
+            "webhook.endpoint_updated",
+            updated.id,
+            json!({"url": redacted_url(&updated.url), "events": outbox::events_of(&updated), "enabled": updated.enabled}),
+        )
+        .in_project(updated.project_id),
+    )
+    .await?;
+    w.commit().await?;
+    Ok(updated)
+}
+
+/// Gives up the endpoint's pending deliveries (it was disabled).
+pub(super) async fn fail_pending(w: &crate::write::Write<'_>, endpoint: &webhook_endpoint::Model) -> Result<()> {
+    webhook_delivery::Entity::update_in_org(endpoint.tenant())
+        .col_expr(webhook_delivery::Column::Status, Expr::value(outbox::FAILED))
+        .col_expr(webhook_delivery::Column::FinishedAt, Expr::value(Some(w.now())))
+        .col_expr(webhook_delivery::Column::LockedUntil, Expr::value(Option::<chrono::DateTime<chrono::Utc>>::None))
+        .filter(webhook_delivery::Column::EndpointId.eq(endpoint.id))
+        .filter(webhook_delivery::Column::Status.eq(outbox::PENDING))
+        .exec(w.txn())
+        .await?;
+    Ok(())
+}
+
+/// Deletes an endpoint with its deliveries and signing secrets.
+pub async fn delete(app: &AppState, permit: &Permit<ops::WebhookManage>, id: WebhookEndpointId) -> Result<()> {
+    let mut w = app.write(permit.principal().chain()).await?;
+    let tenant = permit.tenant();
+    let endpoint = webhook_endpoint::Entity::find_in_org(tenant)
+        .filter(webhook_endpoint::Column::Id.eq(id))
+        .one(w.txn())
+        .await?
+        .ok_or_else(|| Error::not_found("webhook endpoint"))?;
+    let names = [webhooks::secret_name(&id.to_string()), webhooks::previous_secret_name(&id.to_string())];
+    secret::Entity::delete_in_org(tenant).filter(secret::Column::Name.is_in(names)).exec(w.txn()).await?;
+    webhook_attempt::Entity::delete_in_org(tenant)
+        .filter(webhook_attempt::Column::EndpointId.eq(id))
+        .exec(w.txn())
+        .await?;
+    webhook_delivery::Entity::delete_in_org(tenant)
+        .filter(webhook_delivery::Column::EndpointId.eq(id))
+        .exec(w.txn())
+        .await?;
+    webhook_endpoint::Entity::delete_in_org(tenant).filter(webhook_endpoint::Column::Id.eq(id)).exec(w.txn()).await?;
+    w.audit(
+        tenant,
+        Entry::new("webhook.endpoint_deleted", id, json!({"url": redacted_url(&endpoint.url)}))
+            .in_project(endpoint.project_id),
+    )
+    .await?;
+    w.commit().await?;
+    Ok(())
+}
+
+/// A new signing secret for the endpoint, answered once; the previous one signs alongside it
+/// until `webhooks.previous_secret_hours` have passed, so receivers can switch without loss.
+pub async fn rotate_secret(
+    app: &AppState,
+    permit: &Permit<ops::WebhookManage>,
+    id: WebhookEndpointId,
+) -> Result<(webhook_endpoint::Model, SecretValue)> {
+    let tenant = permit.tenant();
+    let mut w = app.write(permit.principal().chain()).await?;
+    let endpoint = webhook_endpoint::Entity::find_in_org(tenant)
+        .filter(webhook_endpoint::Column::Id.eq(id))
+        .lock_exclusive()
+        .one(w.txn())
+        .await?
+        .ok_or_else(|| Error::not_found("webhook endpoint"))?;
+    let set_by = canonical_json(&serde_json::to_value(permit.principal().chain()).map_err(Error::internal)?);
+    let current = secrets::get(w.txn(), &app.secrets, tenant, &webhooks::secret_name(&id.to_string())).await?;
+    if let Some(old) = current {
+        secrets::put(
+            w.txn(),
+            &app.secrets,
+            tenant,
+            &webhooks::previous_secret_name(&id.to_string()),
+            &old,
+            set_by.clone(),
+            w.now(),
+        )
+        .await?;
+    }
+    let secret = webhooks::new_signing_secret();
+    let stored =
+        secrets::put(w.txn(), &app.secrets, tenant, &webhooks::secret_name(&id.to_string()), &secret, set_by, w.now())
+            .await?;
+    let until = w.now() + Duration::hours(app.config.webhooks.previous_secret_hours as i64);
+    let mut active: webhook_endpoint::ActiveModel = endpoint.into();
+    active.previous_secret_until = Set(Some(until));
+    active.updated_at = Set(w.now());
+    let updated = active.update(w.txn()).await?;
+    w.audit(
+        tenant,
+        Entry::new(
+            "webhook.secret_rotated",
+            id,
+            json!({"fingerprint": stored.fingerprint, "previousSignsUntil": until.to_rfc3339()}),
+        )
+        .in_project(updated.project_id),
+    )
+    .await?;
+    w.commit().await?;
+    Ok((updated, secret))
+}
+
+/// The fingerprint of the endpoint's current signing secret.
+pub async fn secret_fingerprint(app: &AppState, endpoint: &webhook_endpoint::Model) -> Result<Option<String>> {
+    Ok(secret::Entity::find_in_org(endpoint.tenant())
+        .filter(secret::Column::Name.eq(webhooks::secret_name(&endpoint.id.to_string())))
+        .one(&app.db)
+        .await?
+        .map(|s| s.fingerprint))
+}
+
+/// The endpoint's deliveries, newest first, optionally only those in `status`.
+pub async fn deliveries(
+    app: &AppState,
+    endpoint: &webhook_endpoint::Model,
+    status: Option<&str>,
+    args: PageArgs<WebhookDeliveryId>,
+) -> Result<Page<webhook_delivery::Model>> {
+    let mut q = webhook_delivery::Entity::find_in_org(endpoint.tenant())
+        .filter(webhook_delivery::Column::EndpointId.eq(endpoint.id))
+        .order_by_desc(webhook_delivery::Column::Id)
+        .limit(args.fetch_limit());
+    if let Some(s) = status {
+        q = q.filter(webhook_delivery::Column::Status.eq(s));
+    }
+    if let Some(after) = args.after {
+        q = q.filter(webhook_delivery::Column::Id.lt(after));
+    }
+    Ok(Page::from_overfetch(q.all(&app.db).await?, args.first))
+}
+
+/// A delivery's attempts, oldest first.
+pub async fn attempts(app: &AppState, delivery: &webhook_delivery::Model) -> Result<Vec<webhook_attempt::Model>> {
+    Ok(webhook_attempt::Entity::find_in_org(delivery.tenant())
+        .filter(webhook_attempt::Column::DeliveryId.eq(delivery.id))
+        .order_by_asc(webhook_attempt::Column::AttemptedAt)
+        .order_by_asc(webhook_attempt::Column::Id)
+        .all(&app.db)
+        .await?)
+}
+
+/// Sends a delivery again (same `webhook-id`), now, with a fresh set of retries.
+pub async fn redeliver(
+    app: &AppState,
+    permit: &Permit<ops::WebhookManage>,
+    id: WebhookDeliveryId,
+) -> Result<webhook_delivery::Model> {
+    let tenant = permit.tenant();
+    let mut w = app.write(permit.principal().chain()).await?;
+    let d = webhook_delivery::Entity::find_in_org(tenant)
+        .filter(webhook_delivery::Column::Id.eq(id))
+        .lock_exclusive()
+        .one(w.txn())
+        .await?
+        .ok_or_else(|| Error::not_found("webhook delivery"))?;
+    let endpoint = webhook_endpoint::Entity::find_in_org(tenant)
+        .filter(webhook_endpoint::Column::Id.eq(d.endpoint_id))
+        .one(w.txn())
+        .await?
+        .ok_or_else(|| Error::not_found("webhook endpoint"))?;
+    if !endpoint.enabled {
+        return Err(Error::Conflict("the endpoint is disabled: enable it first".into()));
+    }
+    let mut active: webhook_delivery::ActiveModel = d.into();
+    active.status = Set(outbox::PENDING.into());
+    active.attempts = Set(0);
+    active.next_attempt_at = Set(w.now());
+    active.locked_until = Set(None);
+    active.finished_at = Set(None);
+    let d = active.update(w.txn()).await?;
+    w.audit(
+        tenant,
+        Entry::new("webhook.redelivered", d.id, json!({"endpoint": d.endpoint_id.to_string(), "type": d.event_type}))
+            .in_project(endpoint.project_id),
+    )
+    .await?;
+    w.commit().await?;
+    app.webhooks.wakeup.notify_one();
+    Ok(d)
+}
+
+/// Queues a `webhook.test` event for the endpoint alone.
+pub async fn send_test(
+    app: &AppState,
+    permit: &Permit<ops::WebhookManage>,
+    id: WebhookEndpointId,
+) -> Result<webhook_delivery::Model> {
+    let tenant = permit.tenant();
+    let mut w = app.write(permit.principal().chain()).await?;
+    let endpoint = webhook_endpoint::Entity::find_in_org(tenant)
+        .filter(webhook_endpoint::Column::Id.eq(id))
+        .one(w.txn())
+        .await?
+        .ok_or_else(|| Error::not_found("webhook endpoint"))?;
+    let body = outbox::body(
+        webhooks::TEST_EVENT,
+        w.now(),
+        json!({"org": tenant.org().to_string(), "endpoint": id.to_string(), "message": "a test delivery from Praetor"}),
+    )?;
+    let row = outbox::delivery(&endpoint, webhooks::TEST_EVENT, body, w.now());
+    let d = webhook_delivery::ActiveModel::from(row).insert(w.txn()).await?;
+    w.audit(
+        tenant,
+        Entry::new("webhook.test_sent", id, json!({"delivery": d.id.to_string()})).in_project(endpoint.project_id),
+    )
+    .await?;
+    w.commit().await?;
+    app.webhooks.wakeup.notify_one();
+    Ok(d)
+}

@@ -1,0 +1,153 @@
+//! Outbound webhooks, below the services: which audit events endpoints can subscribe to, the
+//! transactional outbox ([`outbox`]: a write that records a subscribed event also records its
+//! deliveries, in the same transaction), and sending one delivery the Standard Webhooks way
+//! ([`send`]). Endpoints are managed, and deliveries claimed and recorded, by
+//! `services::webhooks`.
+
+pub mod outbox;
+pub mod send;
+
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD as B64;
+
+use crate::secrets::SecretValue;
+
+/// What this node keeps for delivering webhooks.
+pub struct Runtime {
+    /// Wakes this node's deliverer when a write commits deliveries.
+    pub wakeup: tokio::sync::Notify,
+    pub sender: send::Sender,
+    /// Decrypted signing secrets by secret row and the ciphertext they came from, so a
+    /// changed secret is never served from here.
+    secrets: std::sync::Mutex<std::collections::HashMap<praetor_entities::SecretId, (String, SecretValue)>>,
+}
+
+impl Runtime {
+    pub fn new(config: &crate::config::WebhooksConfig) -> Self {
+        Self {
+            wakeup: tokio::sync::Notify::new(),
+            sender: send::Sender::new(
+                config.allow_private_networks,
+                std::time::Duration::from_millis(config.timeout_ms),
+            ),
+            secrets: Default::default(),
+        }
+    }
+
+    /// The value of a stored secret row, decrypted once per ciphertext.
+    pub async fn secret<C: sea_orm::ConnectionTrait>(
+        &self,
+        db: &C,
+        keyring: &crate::secrets::Keyring,
+        row: &praetor_entities::secret::Model,
+    ) -> crate::error::Result<SecretValue> {
+        if let Some((ct, value)) = self.secrets.lock().ok().and_then(|m| m.get(&row.id).cloned())
+            && ct == row.ciphertext
+        {
+            return Ok(value);
+        }
+        let value = crate::secrets::reveal(db, keyring, row).await?;
+        if let Ok(mut m) = self.secrets.lock() {
+            if m.len() > 10_000 {
+                m.clear();
+            }
+            m.insert(row.id, (row.ciphertext.clone(), value.clone()));
+        }
+        Ok(value)
+    }
+}
+
+/// Every event kind an endpoint may subscribe to: its name, the audit kind it is made from,
+/// and what it means.
+pub const EVENT_TYPES: &[(&str, &str, &str)] = &[
+    ("plan.proposed", "plan.proposed", "a plan was proposed and passed its checks"),
+    ("plan.refused", "plan.refused", "a proposal was refused by policy, RBAC or a limit"),
+    ("plan.approval_requested", "plan.approval_requested", "a plan waits for an approval stage"),
+    ("plan.approved", "plan.approved", "someone approved a plan (one approval of a stage)"),
+    ("plan.rejected", "plan.rejected", "a plan was rejected"),
+    ("plan.expired", "plan.expired", "a plan's approval request expired"),
+    ("plan.started", "plan.started", "a plan started running"),
+    ("plan.succeeded", "plan.succeeded", "a plan ran to completion"),
+    ("plan.failed", "plan.failed", "a plan failed"),
+    ("plan.cancelled", "plan.cancelled", "a plan was cancelled"),
+    ("plan.killed", "plan.killed", "a kill switch stopped a plan"),
+    ("budget.threshold_crossed", "budget.threshold_crossed", "a budget crossed one of its alert thresholds"),
+    ("killswitch.engaged", "killswitch.engaged", "a kill switch was engaged"),
+    ("killswitch.released", "killswitch.released", "a kill switch was released"),
+    ("policy.applied", "policy.applied", "a new policy version was applied"),
+    ("grant.requested", "role.grant_requested", "someone asked for a time-boxed role"),
+    ("grant.approved", "role.grant_approved", "a time-boxed role was granted"),
+    ("grant.rejected", "role.grant_rejected", "a request for a time-boxed role was turned down"),
+];
+
+/// The event an endpoint's "send test" delivers (not subscribable: sent to one endpoint).
+pub const TEST_EVENT: &str = "webhook.test";
+
+/// The webhook event type an audit kind is delivered as, if any.
+pub fn event_type(audit_kind: &str) -> Option<&'static str> {
+    EVENT_TYPES.iter().find(|(_, kind, _)| *kind == audit_kind).map(|(name, _, _)| *name)
+}
+
+/// Whether `name` is an event type endpoints can subscribe to.
+pub fn is_event_type(name: &str) -> bool {
+    EVENT_TYPES.iter().any(|(n, _, _)| *n == name)
+}
+
+/// The name of the organization secret holding an endpoint's signing secret.
+pub fn secret_name(endpoint: &str) -> String {
+    format!("webhook.{endpoint}")
+}
+
+/// The name of the secret that still signs alongside for a while after a rotation.
+pub fn previous_secret_name(endpoint: &str) -> String {
+    format!("webhook.{endpoint}.previous")
+}
+
+/// A fresh signing secret: `whsec_` and 32 random bytes, base64 (the Standard Webhooks form).
+pub fn new_signing_secret() -> SecretValue {
+    let mut key = [0u8; 32];
+    rand::fill(&mut key[..]);
+    SecretValue::new(format!("whsec_{}", B64.encode(key)))
+}
+
+/// The HMAC key of a `whsec_…` secret: the bytes its base64 encodes.
+fn signing_key(secret: &SecretValue) -> Option<Vec<u8>> {
+    let text = secret.expose();
+    B64.decode(text.strip_prefix("whsec_").unwrap_or(text)).ok()
+}
+
+/// The `webhook-signature` header: `v1,<base64 HMAC-SHA256 of id.timestamp.body>` for each
+/// secret, space-separated (two while a rotated-out secret still signs).
+pub fn signature(id: &str, timestamp: i64, body: &[u8], secrets: &[SecretValue]) -> String {
+    secrets
+        .iter()
+        .filter_map(signing_key)
+        .map(|key| crate::actions::external::Signer::new(&key).sign(id, timestamp, body))
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn audit_kinds_map_to_event_types() {
+        assert_eq!(event_type("role.grant_requested"), Some("grant.requested"));
+        assert_eq!(event_type("plan.succeeded"), Some("plan.succeeded"));
+        assert_eq!(event_type("plan.step_started"), None);
+        assert!(is_event_type("killswitch.engaged") && !is_event_type(TEST_EVENT));
+    }
+
+    #[test]
+    fn signs_with_every_secret_by_its_decoded_key() {
+        // The Standard Webhooks specification's example secret and message.
+        let secret = SecretValue::new("whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw");
+        let body = br#"{"test": 2432232314}"#;
+        let sig = signature("msg_p5jXN8AQM9LWM0D4loKWxJek", 1614265330, body, std::slice::from_ref(&secret));
+        assert_eq!(sig, "v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE=");
+        let two = signature("msg_1", 1, b"{}", &[secret.clone(), new_signing_secret()]);
+        assert_eq!(two.split(' ').count(), 2);
+        assert!(new_signing_secret().expose().starts_with("whsec_"));
+    }
+}

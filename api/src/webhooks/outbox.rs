@@ -1,0 +1,143 @@
+//! The transactional outbox. A [`crate::write::Write`] hands every audit entry whose kind is a
+//! webhook event to [`Outbox::add`]; when the write commits, [`Outbox::stage`] writes one
+//! delivery row per subscribed endpoint in the same transaction, so an event that rolls back
+//! is never sent and one that commits is never lost (a worker on any node sends it later).
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, SecondsFormat, Utc};
+use praetor_entities::{
+    ProjectId, Tenant, TenantScoped, WebhookDeliveryId, audit_event, webhook_delivery, webhook_endpoint,
+};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
+use serde_json::{Map, Value, json};
+
+use crate::error::{Error, Result};
+
+/// Delivery states.
+pub const PENDING: &str = "pending";
+pub const DELIVERED: &str = "delivered";
+pub const FAILED: &str = "failed";
+
+struct Pending {
+    tenant: Tenant,
+    project: Option<ProjectId>,
+    event_type: &'static str,
+    event: audit_event::Model,
+}
+
+/// The webhook events of one write, waiting for it to commit.
+#[derive(Default)]
+pub struct Outbox {
+    pending: Vec<Pending>,
+}
+
+impl Outbox {
+    /// Keeps `event` for delivery if its kind is a webhook event.
+    pub fn add(&mut self, tenant: Tenant, project: Option<ProjectId>, event: &audit_event::Model) {
+        if let Some(event_type) = super::event_type(&event.kind) {
+            self.pending.push(Pending { tenant, project, event_type, event: event.clone() });
+        }
+    }
+
+    /// Writes a delivery for every enabled endpoint subscribed to each kept event, in `txn`.
+    /// Answers how many it wrote.
+    pub async fn stage<C: ConnectionTrait>(&mut self, txn: &C, now: DateTime<Utc>) -> Result<usize> {
+        if self.pending.is_empty() {
+            return Ok(0);
+        }
+        let mut by_org: BTreeMap<Tenant, Vec<Pending>> = BTreeMap::new();
+        for p in std::mem::take(&mut self.pending) {
+            by_org.entry(p.tenant).or_default().push(p);
+        }
+        let mut rows = Vec::new();
+        for (tenant, events) in by_org {
+            let endpoints = webhook_endpoint::Entity::find_in_org(tenant)
+                .filter(webhook_endpoint::Column::Enabled.eq(true))
+                .all(txn)
+                .await?;
+            if endpoints.is_empty() {
+                continue;
+            }
+            let subscribed: Vec<(&webhook_endpoint::Model, Vec<String>)> =
+                endpoints.iter().map(|e| (e, events_of(e))).collect();
+            for p in &events {
+                let mut body = None;
+                for (endpoint, kinds) in &subscribed {
+                    let project_matches = endpoint.project_id.is_none() || endpoint.project_id == p.project;
+                    if !project_matches || !kinds.iter().any(|k| k == p.event_type) {
+                        continue;
+                    }
+                    if body.is_none() {
+                        body = Some(event_body(p)?);
+                    }
+                    rows.push(delivery(endpoint, p.event_type, body.clone().unwrap_or_default(), now));
+                }
+            }
+        }
+        let n = rows.len();
+        for chunk in rows.chunks(500) {
+            webhook_delivery::Entity::insert_many(
+                chunk.iter().cloned().map(Into::<webhook_delivery::ActiveModel>::into),
+            )
+            .exec_without_returning(txn)
+            .await?;
+        }
+        Ok(n)
+    }
+}
+
+/// An endpoint's subscribed event types.
+pub fn events_of(endpoint: &webhook_endpoint::Model) -> Vec<String> {
+    serde_json::from_str(&endpoint.events).unwrap_or_default()
+}
+
+/// A new pending delivery of `body` to `endpoint`, due now.
+pub fn delivery(
+    endpoint: &webhook_endpoint::Model,
+    event_type: &str,
+    body: String,
+    now: DateTime<Utc>,
+) -> webhook_delivery::Model {
+    webhook_delivery::Model {
+        id: WebhookDeliveryId::generate(),
+        org_id: endpoint.org_id,
+        endpoint_id: endpoint.id,
+        event_type: event_type.to_string(),
+        payload: body,
+        status: PENDING.to_string(),
+        attempts: 0,
+        next_attempt_at: now,
+        locked_until: None,
+        created_at: now,
+        finished_at: None,
+    }
+}
+
+/// The body endpoints receive: `{"type", "timestamp", "data"}`, where `data` is the audit
+/// entry's payload (already free of secrets) with the organization, project, subject, actor
+/// and the audit entry's id beside it.
+fn event_body(p: &Pending) -> Result<String> {
+    let e = &p.event;
+    let mut data = match serde_json::from_str::<Value>(&e.payload) {
+        Ok(Value::Object(m)) => m,
+        Ok(other) => Map::from_iter([("value".to_string(), other)]),
+        Err(err) => return Err(Error::internal(format!("audit payload unreadable: {err}"))),
+    };
+    data.insert("org".into(), json!(e.org_id.to_string()));
+    data.insert("project".into(), json!(p.project.map(|p| p.to_string())));
+    data.insert("subject".into(), json!(e.subject));
+    data.insert("actor".into(), serde_json::from_str(&e.actor).unwrap_or(Value::Null));
+    data.insert("auditEventId".into(), json!(e.id.to_string()));
+    body(p.event_type, e.occurred_at, Value::Object(data))
+}
+
+/// A webhook body.
+pub fn body(event_type: &str, at: DateTime<Utc>, data: Value) -> Result<String> {
+    serde_json::to_string(&json!({
+        "type": event_type,
+        "timestamp": at.to_rfc3339_opts(SecondsFormat::Millis, true),
+        "data": data,
+    }))
+    .map_err(Error::internal)
+}
