@@ -20,4 +20,5 @@ mod secrets;
 mod sockets;
 mod subscriptions;
 mod tenancy;
+mod triggers;
 mod webhooks;
