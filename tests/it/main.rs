@@ -21,4 +21,5 @@ mod sockets;
 mod subscriptions;
 mod tenancy;
 mod triggers;
+mod webhook_outbox;
 mod webhooks;

@@ -221,7 +221,7 @@ async fn claim(
         .await?;
     if !rows.is_empty() {
         // Long enough for the attempt and its recording; a node that dies lets it lapse.
-        let lease = Duration::milliseconds(app.config.webhooks.timeout_ms as i64) + Duration::seconds(60);
+        let lease = Duration::milliseconds(app.config.webhooks.timeout_ms as i64) + Duration::seconds(15);
         webhook_delivery::Entity::update_across_orgs(Housekeeping::Webhooks)
             .col_expr(webhook_delivery::Column::LockedUntil, Expr::value(Some(now + lease)))
             .filter(webhook_delivery::Column::Id.is_in(rows.iter().map(|d| d.id)))
