@@ -23,6 +23,7 @@ use praetor_domain::plan::Step;
 pub mod chat;
 pub mod policy;
 pub mod soak;
+pub mod webhooks;
 
 /// Where a benchmark runs.
 pub enum Target {
@@ -57,7 +58,17 @@ pub(crate) async fn prepare(
     target: &Target,
     workers: usize,
 ) -> Result<(Arc<AppState>, Option<tempfile::TempDir>, Option<(String, String)>)> {
+    prepare_with(target, workers, |_| {}).await
+}
+
+/// [`prepare`] with the configuration changed by `tweak` first.
+pub(crate) async fn prepare_with(
+    target: &Target,
+    workers: usize,
+    tweak: impl FnOnce(&mut Config),
+) -> Result<(Arc<AppState>, Option<tempfile::TempDir>, Option<(String, String)>)> {
     let mut config = Config::default();
+    tweak(&mut config);
     config.worker.concurrency = workers;
     config.database.max_connections = (workers as u32 + 8).max(16);
     let (dir, drop_db) = match target {
@@ -111,13 +122,21 @@ pub async fn engine(
     workers: usize,
 ) -> Result<Figures> {
     let (app, _dir, drop_db) = prepare(&target, workers).await?;
-    let result = engine_inner(&app, plans_n, concurrency, projects_n).await;
+    let result = engine_inner(&app, plans_n, concurrency, projects_n, None).await;
     drop(app);
     cleanup(drop_db).await;
     result
 }
 
-async fn engine_inner(app: &Arc<AppState>, plans_n: usize, concurrency: usize, projects_n: usize) -> Result<Figures> {
+/// The engine benchmark on a prepared instance; with `webhook`, an endpoint at that URL first
+/// subscribes to every plan event kind, so each plan also writes and sends its deliveries.
+pub(crate) async fn engine_inner(
+    app: &Arc<AppState>,
+    plans_n: usize,
+    concurrency: usize,
+    projects_n: usize,
+    webhook: Option<String>,
+) -> Result<Figures> {
     let backend = praetor::db::backend_name(&app.db);
     let boot = setup::bootstrap(app, "bench", "bench@praetor.test").await?;
     let user =
@@ -128,6 +147,16 @@ async fn engine_inner(app: &Arc<AppState>, plans_n: usize, concurrency: usize, p
     for i in 0..projects_n.max(1) {
         let permit = access.permit::<ops::ProjectCreate>(praetor::authz::Domain::Org)?;
         project_ids.push(projects::create(app, &permit, &format!("p{i}"), &format!("P{i}"), "").await?.id);
+    }
+    if let Some(url) = webhook {
+        let permit = access.permit::<ops::WebhookManage>(praetor::authz::Domain::Org)?;
+        let events = praetor::webhooks::EVENT_TYPES
+            .iter()
+            .filter(|(name, _, _)| name.starts_with("plan."))
+            .map(|(name, _, _)| name.to_string())
+            .collect();
+        let spec = praetor::services::webhooks::EndpointSpec { url, events, description: "bench".into() };
+        praetor::services::webhooks::create(app, &permit, None, spec).await?;
     }
     let shutdown = CancellationToken::new();
     let worker = praetor::worker::spawn(app.clone(), shutdown.clone());

@@ -120,6 +120,21 @@ enum BenchCommand {
         #[arg(long, default_value_t = 50)]
         subscribers: usize,
     },
+    /// Outbound webhooks: deliveries per second to a local receiver, commit-to-delivery
+    /// latency, and the outbox's cost to the engine's plans per second.
+    Webhooks {
+        /// PostgreSQL server URL (a throwaway database is created on it); SQLite if omitted.
+        #[arg(long)]
+        postgres: Option<String>,
+        #[arg(long, default_value_t = 20000)]
+        deliveries: usize,
+        /// Events committed one by one (at 200/s) for the latency figure.
+        #[arg(long, default_value_t = 1000)]
+        latency_events: usize,
+        /// Plans for the engine comparison (each run on a fresh instance).
+        #[arg(long, default_value_t = 1000)]
+        plans: usize,
+    },
     /// Governance decisions per second: RBAC (cached and uncached) and policy rules.
     Policy {
         #[arg(long, default_value_t = 1000)]
@@ -321,6 +336,16 @@ async fn execute(command: Command, config: Config) -> praetor::error::Result<Exi
             };
             let figures = bench::policy::run(target, rules, decisions, db_decisions, concurrency).await?;
             for line in figures.lines {
+                println!("{line}");
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Bench { command: BenchCommand::Webhooks { postgres, deliveries, latency_events, plans } } => {
+            let target = match postgres {
+                Some(url) => bench::Target::Postgres(url),
+                None => bench::Target::Sqlite,
+            };
+            for line in bench::webhooks::run(target, deliveries, latency_events, plans).await?.lines {
                 println!("{line}");
             }
             Ok(ExitCode::SUCCESS)

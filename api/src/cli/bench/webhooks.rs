@@ -1,0 +1,217 @@
+//! `praetor bench webhooks`: outbound webhook deliveries per second to a local receiver, the
+//! time from an event's commit to its delivery, and what the outbox costs the engine.
+//!
+//! The receiver is an HTTP server in this process on 127.0.0.1 (private networks are allowed
+//! for the benchmark's instance); it answers 200 at once and notes when each delivery arrived.
+//! - Throughput: `deliveries` are written to the outbox with the deliverer stopped (synthetic
+//!   `policy.applied` audit entries, 100 to a transaction, each to 4 endpoints), then the
+//!   deliverer starts and the time until the receiver has them all is measured.
+//! - Latency: with the deliverer running, events are committed one per transaction at a steady
+//!   pace; each delivery's arrival minus its event's commit.
+//! - Cost: `bench engine`'s loop (propose, queue, 3 state steps) on a fresh instance without an
+//!   endpoint and on another with one subscribed to every plan event kind.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use axum::Router;
+use axum::routing::post;
+use praetor_entities::{Housekeeping, Tenant};
+use serde_json::{Value, json};
+use tokio_util::sync::CancellationToken;
+
+use super::{Figures, Target, cleanup, engine_inner, percentile, prepare_with};
+use praetor::AppState;
+use praetor::audit::Entry;
+use praetor::auth::{ActorRef, Principal, Subject};
+use praetor::authz::ops;
+use praetor::config::Config;
+use praetor::error::{Error, Result};
+use praetor::services::{setup, users, webhook_delivery, webhooks};
+
+#[derive(Default)]
+struct Arrivals {
+    /// `seq` of the event -> when each of its deliveries arrived.
+    at: Mutex<HashMap<u64, Vec<Instant>>>,
+    count: std::sync::atomic::AtomicUsize,
+}
+
+async fn receiver(arrivals: Arc<Arrivals>, stop: CancellationToken) -> Result<String> {
+    let router = Router::new().route(
+        "/{*path}",
+        post(move |body: axum::body::Bytes| {
+            let arrivals = arrivals.clone();
+            async move {
+                let now = Instant::now();
+                if let Ok(v) = serde_json::from_slice::<Value>(&body)
+                    && let Some(seq) = v["data"]["seq"].as_u64()
+                    && let Ok(mut m) = arrivals.at.lock()
+                {
+                    m.entry(seq).or_default().push(now);
+                }
+                arrivals.count.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                "ok"
+            }
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.map_err(Error::internal)?;
+    let addr = listener.local_addr().map_err(Error::internal)?;
+    tokio::spawn(async move {
+        let _ = axum::serve(listener, router).with_graceful_shutdown(async move { stop.cancelled().await }).await;
+    });
+    Ok(format!("http://{addr}"))
+}
+
+fn tweak(config: &mut Config) {
+    config.webhooks.allow_private_networks = true;
+    config.webhooks.concurrency = 64;
+    config.webhooks.endpoint_concurrency = 16;
+    config.webhooks.poll_ms = 100;
+}
+
+pub async fn run(target: Target, deliveries: usize, latency_events: usize, plans: usize) -> Result<Figures> {
+    let mut lines = Vec::new();
+    let (app, _dir, drop_db) = prepare_with(&target, 4, tweak).await?;
+    let result = deliveries_and_latency(&app, deliveries.max(4), latency_events.max(1)).await;
+    drop(app);
+    cleanup(drop_db).await;
+    lines.extend(result?);
+
+    // The engine without and with an endpoint, each on a fresh instance.
+    let mut rates = Vec::new();
+    for with in [false, true] {
+        let (app, _dir, drop_db) = prepare_with(&target, 4, tweak).await?;
+        let stop = CancellationToken::new();
+        let arrivals = Arc::new(Arrivals::default());
+        let url = receiver(arrivals.clone(), stop.clone()).await?;
+        let deliverer = webhook_delivery::spawn(app.clone(), stop.clone());
+        let figures = engine_inner(&app, plans, 64, 16, with.then(|| format!("{url}/engine"))).await;
+        stop.cancel();
+        let _ = deliverer.await;
+        drop(app);
+        cleanup(drop_db).await;
+        let figures = figures?;
+        let rate = figures
+            .lines
+            .iter()
+            .find_map(|l| l.trim().strip_prefix("throughput"))
+            .and_then(|l| l.split_whitespace().next())
+            .and_then(|n| n.parse::<f64>().ok())
+            .unwrap_or(0.0);
+        rates.push((rate, arrivals.count.load(std::sync::atomic::Ordering::SeqCst)));
+    }
+    let ((without, _), (with, sent)) = (rates[0], rates[1]);
+    lines.push(format!("  engine, {plans} plans (64 proposers, 16 projects, 4 workers):"));
+    lines.push(format!("    without an endpoint  {without:.1} plans/s"));
+    lines.push(format!(
+        "    with one (all plan events, {sent} deliveries sent during the run)  {with:.1} plans/s ({:+.1}%)",
+        (with / without - 1.0) * 100.0
+    ));
+    Ok(Figures { lines })
+}
+
+async fn deliveries_and_latency(app: &Arc<AppState>, n: usize, m: usize) -> Result<Vec<String>> {
+    let backend = praetor::db::backend_name(&app.db);
+    let boot = setup::bootstrap(app, "bench", "bench@praetor.test").await?;
+    let user =
+        users::find_by_email(&app.db, "bench@praetor.test").await?.ok_or_else(|| Error::internal("bench user"))?;
+    let access = app.authz.enter(&Principal::new(Subject::User(user)), boot.org.clone()).await?;
+    let permit = access.permit::<ops::WebhookManage>(praetor::authz::Domain::Org)?;
+    let stop = CancellationToken::new();
+    let arrivals = Arc::new(Arrivals::default());
+    let url = receiver(arrivals.clone(), stop.clone()).await?;
+    const ENDPOINTS: usize = 4;
+    for i in 0..ENDPOINTS {
+        let spec = webhooks::EndpointSpec {
+            url: format!("{url}/e{i}"),
+            events: vec!["policy.applied".into()],
+            description: format!("bench {i}"),
+        };
+        webhooks::create(app, &permit, None, spec).await?;
+    }
+    let tenant = Tenant::housekeeping(boot.org.id, Housekeeping::Setup);
+    let actor = vec![ActorRef::system("bench", "bench webhooks")];
+
+    // Throughput: fill the outbox, then let the deliverer drain it.
+    let events = n.div_ceil(ENDPOINTS);
+    let fill = Instant::now();
+    let mut seq = 0u64;
+    while (seq as usize) < events {
+        let mut w = app.write(actor.clone()).await?;
+        for _ in 0..100.min(events - seq as usize) {
+            seq += 1;
+            w.audit(tenant, Entry::new("policy.applied", "bench", json!({"seq": seq, "bench": "throughput"}))).await?;
+        }
+        w.commit().await?;
+    }
+    let fill_secs = fill.elapsed().as_secs_f64();
+    let total = events * ENDPOINTS;
+    let start = Instant::now();
+    let deliverer = webhook_delivery::spawn(app.clone(), stop.clone());
+    while arrivals.count.load(std::sync::atomic::Ordering::SeqCst) < total {
+        if start.elapsed() > Duration::from_secs(600) {
+            return Err(Error::internal("deliveries did not finish within 10 minutes"));
+        }
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    let drain = start.elapsed();
+    let mut lines = vec![
+        format!("bench webhooks on {backend}: {ENDPOINTS} endpoints on a local receiver"),
+        format!(
+            "  outbox write  {total} deliveries in {fill_secs:.2} s ({:.0}/s, {events} events in transactions of 100)",
+            total as f64 / fill_secs
+        ),
+        format!(
+            "  delivery      {:.0} deliveries/s ({total} in {:.2} s, concurrency {}, {} per endpoint)",
+            total as f64 / drain.as_secs_f64(),
+            drain.as_secs_f64(),
+            app.config.webhooks.concurrency,
+            app.config.webhooks.endpoint_concurrency
+        ),
+    ];
+
+    // Latency: one event per transaction, a steady 200 a second.
+    let mut committed: HashMap<u64, Instant> = HashMap::new();
+    let first = seq + 1;
+    let mut pace = tokio::time::interval(Duration::from_millis(5));
+    for _ in 0..m {
+        pace.tick().await;
+        seq += 1;
+        let mut w = app.write(actor.clone()).await?;
+        w.audit(tenant, Entry::new("policy.applied", "bench", json!({"seq": seq, "bench": "latency"}))).await?;
+        w.commit().await?;
+        committed.insert(seq, Instant::now());
+    }
+    let wait = Instant::now();
+    loop {
+        let have = arrivals
+            .at
+            .lock()
+            .map(|a| (first..=seq).filter(|s| a.get(s).is_some_and(|v| v.len() >= ENDPOINTS)).count())
+            .unwrap_or(0);
+        if have == m || wait.elapsed() > Duration::from_secs(120) {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    let mut latencies: Vec<Duration> = Vec::new();
+    if let Ok(a) = arrivals.at.lock() {
+        for s in first..=seq {
+            if let (Some(t0), Some(arrived)) = (committed.get(&s), a.get(&s)) {
+                latencies.extend(arrived.iter().map(|t| t.saturating_duration_since(*t0)));
+            }
+        }
+    }
+    latencies.sort();
+    lines.push(format!(
+        "  latency       commit -> delivered p50 {:.1} ms  p99 {:.1} ms  max {:.1} ms ({} deliveries of {m} events at 200/s)",
+        percentile(&latencies, 0.5).as_secs_f64() * 1e3,
+        percentile(&latencies, 0.99).as_secs_f64() * 1e3,
+        latencies.last().copied().unwrap_or_default().as_secs_f64() * 1e3,
+        latencies.len()
+    ));
+    stop.cancel();
+    let _ = deliverer.await;
+    Ok(lines)
+}
