@@ -36,7 +36,7 @@ pub async fn post(
             StatusCode::ACCEPTED,
             axum::Json(json!({
                 "plan": fired.plan.id.to_string(),
-                "status": fired.plan.status,
+                "status": fired.plan.status.to_ascii_uppercase(),
             })),
         )
             .into_response(),

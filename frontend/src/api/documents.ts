@@ -364,6 +364,8 @@ export const ADMIN = graphql(`
       saCreate: viewerCan(operation: "service_account.create")
       keyCreate: viewerCan(operation: "api_key.create")
       secretManage: viewerCan(operation: "secret.manage")
+      webhookManage: viewerCan(operation: "webhook.manage")
+      triggerManage: viewerCan(operation: "trigger.manage")
       projects(first: 50) { nodes { id slug name description } }
       serviceAccounts(first: 50) { nodes { id name description createdAt } }
     }
@@ -441,6 +443,104 @@ export const SET_SECRET = graphql(`
 `);
 export const DELETE_SECRET = graphql(`
   mutation DeleteSecret($org: String!, $name: String!) { deleteSecret(org: $org, name: $name) }
+`);
+
+// Outbound webhooks and inbound triggers. Their signing secrets come back only in the answer
+// to creating or rotating one (`secret`); lists carry a fingerprint. Each list needs its own
+// right (`webhook.manage`, `trigger.manage`), so each is its own query. An endpoint's delivery
+// log is asked for only when opened, through `node(id:)`.
+
+export const WEBHOOK_ENDPOINT_FIELDS = graphql(`
+  fragment WebhookEndpointFields on WebhookEndpoint {
+    id url description events projectSlug enabled disabledReason failingSince secretFingerprint previousSecretSignsUntil createdAt
+  }
+`);
+
+export const WEBHOOK_DELIVERY_FIELDS = graphql(`
+  fragment WebhookDeliveryFields on WebhookDelivery {
+    id eventType status attemptCount nextAttemptAt createdAt finishedAt payload
+    attempts { attemptedAt statusCode latencyMs response succeeded }
+  }
+`);
+
+export const ADMIN_WEBHOOKS = graphql(`
+  query AdminWebhooks($org: String!) {
+    org(slug: $org) {
+      id
+      webhookEndpoints { ...WebhookEndpointFields }
+      webhookEventKinds { name description }
+    }
+  }
+`);
+
+export const WEBHOOK_DELIVERIES = graphql(`
+  query WebhookDeliveries($id: ID!, $first: Int!, $after: String, $status: WebhookDeliveryStatus) {
+    node(id: $id) {
+      id
+      ... on WebhookEndpoint {
+        deliveries(first: $first, after: $after, status: $status) {
+          nodes { ...WebhookDeliveryFields }
+          pageInfo { hasNextPage endCursor }
+        }
+      }
+    }
+  }
+`);
+
+export const CREATE_WEBHOOK_ENDPOINT = graphql(`
+  mutation CreateWebhookEndpoint($input: CreateWebhookEndpointInput!) {
+    createWebhookEndpoint(input: $input) { secret endpoint { ...WebhookEndpointFields } }
+  }
+`);
+export const UPDATE_WEBHOOK_ENDPOINT = graphql(`
+  mutation UpdateWebhookEndpoint($input: UpdateWebhookEndpointInput!) { updateWebhookEndpoint(input: $input) { ...WebhookEndpointFields } }
+`);
+export const DELETE_WEBHOOK_ENDPOINT = graphql(`
+  mutation DeleteWebhookEndpoint($id: ID!) { deleteWebhookEndpoint(id: $id) }
+`);
+export const ROTATE_WEBHOOK_SECRET = graphql(`
+  mutation RotateWebhookSecret($id: ID!) { rotateWebhookSecret(id: $id) { secret endpoint { ...WebhookEndpointFields } } }
+`);
+export const SEND_TEST_WEBHOOK = graphql(`
+  mutation SendTestWebhook($id: ID!) { sendTestWebhook(id: $id) { ...WebhookDeliveryFields } }
+`);
+export const REDELIVER_WEBHOOK = graphql(`
+  mutation RedeliverWebhook($id: ID!) { redeliverWebhook(id: $id) { ...WebhookDeliveryFields } }
+`);
+
+export const TRIGGER_FIELDS = graphql(`
+  fragment TriggerFields on Trigger {
+    id name path projectSlug template args serviceAccount enabled secretFingerprint createdAt
+  }
+`);
+
+export const ADMIN_TRIGGERS = graphql(`
+  query AdminTriggers($org: String!) {
+    org(slug: $org) { id triggers { ...TriggerFields } }
+  }
+`);
+
+/** The plan templates a trigger in the project may propose from. */
+export const PROJECT_TEMPLATES = graphql(`
+  query ProjectTemplates($org: String!, $project: String!) {
+    project(org: $org, slug: $project) {
+      id
+      effectivePolicy { version templates { name description params } }
+    }
+  }
+`);
+
+export const CREATE_TRIGGER = graphql(`
+  mutation CreateTrigger($input: CreateTriggerInput!) { createTrigger(input: $input) { secret trigger { ...TriggerFields } } }
+`);
+export const SET_TRIGGER_ENABLED = graphql(`
+  mutation SetTriggerEnabled($id: ID!, $enabled: Boolean!) { setTriggerEnabled(id: $id, enabled: $enabled) { ...TriggerFields } }
+`);
+export const ROTATE_TRIGGER_SECRET = graphql(`
+  mutation RotateTriggerSecret($id: ID!) { rotateTriggerSecret(id: $id) { secret trigger { ...TriggerFields } } }
+`);
+export const DELETE_TRIGGER = graphql(`
+  mutation DeleteTrigger($id: ID!) { deleteTrigger(id: $id) }
 `);
 
 export const ROLE_GRANTS = graphql(`

@@ -2,7 +2,7 @@
 
 import { CombinedError } from 'urql';
 import { describe, expect, it } from 'vitest';
-import { isUnauthenticated, problemOf } from './errors';
+import { isUnauthenticated, problemOf, splitProblem, type Problem } from './errors';
 
 describe('problemOf', () => {
   it('takes the code, message and policy diagnostics from the first GraphQL error', () => {
@@ -41,5 +41,21 @@ describe('problemOf', () => {
     const p = problemOf(new CombinedError({ networkError: new Error('Failed to fetch') }))!;
     expect(p.code).toBe('NETWORK');
     expect(problemOf(null)).toBeNull();
+  });
+});
+
+describe('splitProblem', () => {
+  const invalid = (field?: string): Problem => ({ code: 'VALIDATION', message: 'private addresses are refused', diagnostics: [], field });
+
+  it('puts a VALIDATION error about one of the form's fields beside that field only', () => {
+    expect(splitProblem(invalid('url'), ['url', 'events'])).toEqual({ byField: { url: 'private addresses are refused' }, general: null });
+  });
+
+  it('shows any other problem for the whole form', () => {
+    const elsewhere = invalid('org');
+    expect(splitProblem(elsewhere, ['url', 'events'])).toEqual({ byField: {}, general: elsewhere });
+    const forbidden: Problem = { code: 'FORBIDDEN', message: 'no', diagnostics: [], field: 'url' };
+    expect(splitProblem(forbidden, ['url'])).toEqual({ byField: {}, general: forbidden });
+    expect(splitProblem(null, ['url'])).toEqual({ byField: {}, general: null });
   });
 });

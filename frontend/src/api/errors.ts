@@ -62,3 +62,16 @@ export function problemFromErrors(errors: unknown): Problem {
   const code = typeof first.extensions?.code === 'string' ? first.extensions.code : 'ERROR';
   return { code, message: first.message || FRIENDLY[code] || 'Something went wrong.', diagnostics: [] };
 }
+
+/**
+ * A form's problem split for showing: the message of a VALIDATION error about one of the form's
+ * `fields` goes beside that field; any other problem is shown once, for the whole form.
+ */
+export function splitProblem<F extends string>(
+  problem: Problem | null,
+  fields: readonly F[],
+): { byField: Partial<Record<F, string>>; general: Problem | null } {
+  const field = fields.find((f) => problem?.code === 'VALIDATION' && problem.field === f);
+  if (problem && field) return { byField: { [field]: problem.message } as Partial<Record<F, string>>, general: null };
+  return { byField: {}, general: problem };
+}

@@ -19,6 +19,7 @@ export type {
   Scope,
   Severity,
   Verdict,
+  WebhookDeliveryStatus,
 } from './generated/graphql';
 
 export type Actor = G.ActorFieldsFragment;
@@ -47,6 +48,13 @@ export type OrgSummary = Viewer['orgs'][number];
 export type Group = G.GroupFieldsFragment;
 export type RoleGrant = G.RoleGrantFieldsFragment;
 export type Secret = G.SecretFieldsFragment;
+
+// Webhooks and triggers
+export type WebhookEndpoint = G.WebhookEndpointFieldsFragment;
+export type WebhookDelivery = G.WebhookDeliveryFieldsFragment;
+export type WebhookAttempt = WebhookDelivery['attempts'][number];
+export type WebhookEventKind = G.AdminWebhooksQuery['org']['webhookEventKinds'][number];
+export type Trigger = G.TriggerFieldsFragment;
 
 // Limits
 export type Budget = G.BudgetFieldsFragment;

@@ -55,7 +55,7 @@ type Documents = {
     "\n  mutation ValidatePolicy($input: ApplyPolicyInput!) {\n    validatePolicy(input: $input) { ok diagnostics { ...PolicyDiagnosticFields } }\n  }\n": typeof types.ValidatePolicyDocument,
     "\n  mutation ApplyPolicy($input: ApplyPolicyInput!) {\n    applyPolicy(input: $input) {\n      versions { id scope project version }\n      warnings { ...PolicyDiagnosticFields }\n    }\n  }\n": typeof types.ApplyPolicyDocument,
     "\n  query PolicyDiff($org: String!, $project: String!, $from: Int!, $to: Int) {\n    policyDiff(org: $org, project: $project, from: $from, to: $to) {\n      fromVersion toVersion\n      changes { kind policy rule actions when before after }\n      impact { decisionsChecked newlyDenied newlyAllowed newlyNeedingApproval unchanged }\n    }\n  }\n": typeof types.PolicyDiffDocument,
-    "\n  query Admin($org: String!) {\n    org(slug: $org) {\n      id slug name\n      projectCreate: viewerCan(operation: \"project.create\")\n      groupCreate: viewerCan(operation: \"group.create\")\n      groupManage: viewerCan(operation: \"group.manage\")\n      roleBind: viewerCan(operation: \"role.bind\")\n      saCreate: viewerCan(operation: \"service_account.create\")\n      keyCreate: viewerCan(operation: \"api_key.create\")\n      secretManage: viewerCan(operation: \"secret.manage\")\n      projects(first: 50) { nodes { id slug name description } }\n      serviceAccounts(first: 50) { nodes { id name description createdAt } }\n    }\n  }\n": typeof types.AdminDocument,
+    "\n  query Admin($org: String!) {\n    org(slug: $org) {\n      id slug name\n      projectCreate: viewerCan(operation: \"project.create\")\n      groupCreate: viewerCan(operation: \"group.create\")\n      groupManage: viewerCan(operation: \"group.manage\")\n      roleBind: viewerCan(operation: \"role.bind\")\n      saCreate: viewerCan(operation: \"service_account.create\")\n      keyCreate: viewerCan(operation: \"api_key.create\")\n      secretManage: viewerCan(operation: \"secret.manage\")\n      webhookManage: viewerCan(operation: \"webhook.manage\")\n      triggerManage: viewerCan(operation: \"trigger.manage\")\n      projects(first: 50) { nodes { id slug name description } }\n      serviceAccounts(first: 50) { nodes { id name description createdAt } }\n    }\n  }\n": typeof types.AdminDocument,
     "\n  query AdminGroups($org: String!, $after: String) {\n    org(slug: $org) {\n      id\n      groups(first: 8, after: $after) {\n        nodes { ...GroupFields }\n        pageInfo { hasNextPage endCursor }\n      }\n    }\n  }\n": typeof types.AdminGroupsDocument,
     "\n  query AdminAccess($org: String!) {\n    org(slug: $org) {\n      id\n      apiKeys(first: 50) { nodes { id name prefix ownerKind ownerId createdAt expiresAt lastUsedAt revokedAt } }\n      roleBindings(first: 50) { nodes { id role subjectKind subjectId scope project { slug } createdAt } }\n    }\n  }\n": typeof types.AdminAccessDocument,
     "\n  mutation CreateProject($input: CreateProjectInput!) { createProject(input: $input) { id slug } }\n": typeof types.CreateProjectDocument,
@@ -71,6 +71,23 @@ type Documents = {
     "\n  query AdminSecrets($org: String!) {\n    org(slug: $org) { id secrets { ...SecretFields } }\n  }\n": typeof types.AdminSecretsDocument,
     "\n  mutation SetSecret($input: SetSecretInput!) { setSecret(input: $input) { ...SecretFields } }\n": typeof types.SetSecretDocument,
     "\n  mutation DeleteSecret($org: String!, $name: String!) { deleteSecret(org: $org, name: $name) }\n": typeof types.DeleteSecretDocument,
+    "\n  fragment WebhookEndpointFields on WebhookEndpoint {\n    id url description events projectSlug enabled disabledReason failingSince secretFingerprint previousSecretSignsUntil createdAt\n  }\n": typeof types.WebhookEndpointFieldsFragmentDoc,
+    "\n  fragment WebhookDeliveryFields on WebhookDelivery {\n    id eventType status attemptCount nextAttemptAt createdAt finishedAt payload\n    attempts { attemptedAt statusCode latencyMs response succeeded }\n  }\n": typeof types.WebhookDeliveryFieldsFragmentDoc,
+    "\n  query AdminWebhooks($org: String!) {\n    org(slug: $org) {\n      id\n      webhookEndpoints { ...WebhookEndpointFields }\n      webhookEventKinds { name description }\n    }\n  }\n": typeof types.AdminWebhooksDocument,
+    "\n  query WebhookDeliveries($id: ID!, $first: Int!, $after: String, $status: WebhookDeliveryStatus) {\n    node(id: $id) {\n      id\n      ... on WebhookEndpoint {\n        deliveries(first: $first, after: $after, status: $status) {\n          nodes { ...WebhookDeliveryFields }\n          pageInfo { hasNextPage endCursor }\n        }\n      }\n    }\n  }\n": typeof types.WebhookDeliveriesDocument,
+    "\n  mutation CreateWebhookEndpoint($input: CreateWebhookEndpointInput!) {\n    createWebhookEndpoint(input: $input) { secret endpoint { ...WebhookEndpointFields } }\n  }\n": typeof types.CreateWebhookEndpointDocument,
+    "\n  mutation UpdateWebhookEndpoint($input: UpdateWebhookEndpointInput!) { updateWebhookEndpoint(input: $input) { ...WebhookEndpointFields } }\n": typeof types.UpdateWebhookEndpointDocument,
+    "\n  mutation DeleteWebhookEndpoint($id: ID!) { deleteWebhookEndpoint(id: $id) }\n": typeof types.DeleteWebhookEndpointDocument,
+    "\n  mutation RotateWebhookSecret($id: ID!) { rotateWebhookSecret(id: $id) { secret endpoint { ...WebhookEndpointFields } } }\n": typeof types.RotateWebhookSecretDocument,
+    "\n  mutation SendTestWebhook($id: ID!) { sendTestWebhook(id: $id) { ...WebhookDeliveryFields } }\n": typeof types.SendTestWebhookDocument,
+    "\n  mutation RedeliverWebhook($id: ID!) { redeliverWebhook(id: $id) { ...WebhookDeliveryFields } }\n": typeof types.RedeliverWebhookDocument,
+    "\n  fragment TriggerFields on Trigger {\n    id name path projectSlug template args serviceAccount enabled secretFingerprint createdAt\n  }\n": typeof types.TriggerFieldsFragmentDoc,
+    "\n  query AdminTriggers($org: String!) {\n    org(slug: $org) { id triggers { ...TriggerFields } }\n  }\n": typeof types.AdminTriggersDocument,
+    "\n  query ProjectTemplates($org: String!, $project: String!) {\n    project(org: $org, slug: $project) {\n      id\n      effectivePolicy { version templates { name description params } }\n    }\n  }\n": typeof types.ProjectTemplatesDocument,
+    "\n  mutation CreateTrigger($input: CreateTriggerInput!) { createTrigger(input: $input) { secret trigger { ...TriggerFields } } }\n": typeof types.CreateTriggerDocument,
+    "\n  mutation SetTriggerEnabled($id: ID!, $enabled: Boolean!) { setTriggerEnabled(id: $id, enabled: $enabled) { ...TriggerFields } }\n": typeof types.SetTriggerEnabledDocument,
+    "\n  mutation RotateTriggerSecret($id: ID!) { rotateTriggerSecret(id: $id) { secret trigger { ...TriggerFields } } }\n": typeof types.RotateTriggerSecretDocument,
+    "\n  mutation DeleteTrigger($id: ID!) { deleteTrigger(id: $id) }\n": typeof types.DeleteTriggerDocument,
     "\n  query RoleGrants($org: String!, $open: Boolean!) {\n    org(slug: $org) { id roleGrants(open: $open, first: 50) { ...RoleGrantFields } }\n  }\n": typeof types.RoleGrantsDocument,
     "\n  mutation GrantTemporaryRole($input: GrantTemporaryRoleInput!) { grantTemporaryRole(input: $input) { ...RoleGrantFields } }\n": typeof types.GrantTemporaryRoleDocument,
     "\n  mutation ApproveRoleGrant($id: ID!) { approveRoleGrant(id: $id) { id status } }\n": typeof types.ApproveRoleGrantDocument,
@@ -142,7 +159,7 @@ const documents: Documents = {
     "\n  mutation ValidatePolicy($input: ApplyPolicyInput!) {\n    validatePolicy(input: $input) { ok diagnostics { ...PolicyDiagnosticFields } }\n  }\n": types.ValidatePolicyDocument,
     "\n  mutation ApplyPolicy($input: ApplyPolicyInput!) {\n    applyPolicy(input: $input) {\n      versions { id scope project version }\n      warnings { ...PolicyDiagnosticFields }\n    }\n  }\n": types.ApplyPolicyDocument,
     "\n  query PolicyDiff($org: String!, $project: String!, $from: Int!, $to: Int) {\n    policyDiff(org: $org, project: $project, from: $from, to: $to) {\n      fromVersion toVersion\n      changes { kind policy rule actions when before after }\n      impact { decisionsChecked newlyDenied newlyAllowed newlyNeedingApproval unchanged }\n    }\n  }\n": types.PolicyDiffDocument,
-    "\n  query Admin($org: String!) {\n    org(slug: $org) {\n      id slug name\n      projectCreate: viewerCan(operation: \"project.create\")\n      groupCreate: viewerCan(operation: \"group.create\")\n      groupManage: viewerCan(operation: \"group.manage\")\n      roleBind: viewerCan(operation: \"role.bind\")\n      saCreate: viewerCan(operation: \"service_account.create\")\n      keyCreate: viewerCan(operation: \"api_key.create\")\n      secretManage: viewerCan(operation: \"secret.manage\")\n      projects(first: 50) { nodes { id slug name description } }\n      serviceAccounts(first: 50) { nodes { id name description createdAt } }\n    }\n  }\n": types.AdminDocument,
+    "\n  query Admin($org: String!) {\n    org(slug: $org) {\n      id slug name\n      projectCreate: viewerCan(operation: \"project.create\")\n      groupCreate: viewerCan(operation: \"group.create\")\n      groupManage: viewerCan(operation: \"group.manage\")\n      roleBind: viewerCan(operation: \"role.bind\")\n      saCreate: viewerCan(operation: \"service_account.create\")\n      keyCreate: viewerCan(operation: \"api_key.create\")\n      secretManage: viewerCan(operation: \"secret.manage\")\n      webhookManage: viewerCan(operation: \"webhook.manage\")\n      triggerManage: viewerCan(operation: \"trigger.manage\")\n      projects(first: 50) { nodes { id slug name description } }\n      serviceAccounts(first: 50) { nodes { id name description createdAt } }\n    }\n  }\n": types.AdminDocument,
     "\n  query AdminGroups($org: String!, $after: String) {\n    org(slug: $org) {\n      id\n      groups(first: 8, after: $after) {\n        nodes { ...GroupFields }\n        pageInfo { hasNextPage endCursor }\n      }\n    }\n  }\n": types.AdminGroupsDocument,
     "\n  query AdminAccess($org: String!) {\n    org(slug: $org) {\n      id\n      apiKeys(first: 50) { nodes { id name prefix ownerKind ownerId createdAt expiresAt lastUsedAt revokedAt } }\n      roleBindings(first: 50) { nodes { id role subjectKind subjectId scope project { slug } createdAt } }\n    }\n  }\n": types.AdminAccessDocument,
     "\n  mutation CreateProject($input: CreateProjectInput!) { createProject(input: $input) { id slug } }\n": types.CreateProjectDocument,
@@ -158,6 +175,23 @@ const documents: Documents = {
     "\n  query AdminSecrets($org: String!) {\n    org(slug: $org) { id secrets { ...SecretFields } }\n  }\n": types.AdminSecretsDocument,
     "\n  mutation SetSecret($input: SetSecretInput!) { setSecret(input: $input) { ...SecretFields } }\n": types.SetSecretDocument,
     "\n  mutation DeleteSecret($org: String!, $name: String!) { deleteSecret(org: $org, name: $name) }\n": types.DeleteSecretDocument,
+    "\n  fragment WebhookEndpointFields on WebhookEndpoint {\n    id url description events projectSlug enabled disabledReason failingSince secretFingerprint previousSecretSignsUntil createdAt\n  }\n": types.WebhookEndpointFieldsFragmentDoc,
+    "\n  fragment WebhookDeliveryFields on WebhookDelivery {\n    id eventType status attemptCount nextAttemptAt createdAt finishedAt payload\n    attempts { attemptedAt statusCode latencyMs response succeeded }\n  }\n": types.WebhookDeliveryFieldsFragmentDoc,
+    "\n  query AdminWebhooks($org: String!) {\n    org(slug: $org) {\n      id\n      webhookEndpoints { ...WebhookEndpointFields }\n      webhookEventKinds { name description }\n    }\n  }\n": types.AdminWebhooksDocument,
+    "\n  query WebhookDeliveries($id: ID!, $first: Int!, $after: String, $status: WebhookDeliveryStatus) {\n    node(id: $id) {\n      id\n      ... on WebhookEndpoint {\n        deliveries(first: $first, after: $after, status: $status) {\n          nodes { ...WebhookDeliveryFields }\n          pageInfo { hasNextPage endCursor }\n        }\n      }\n    }\n  }\n": types.WebhookDeliveriesDocument,
+    "\n  mutation CreateWebhookEndpoint($input: CreateWebhookEndpointInput!) {\n    createWebhookEndpoint(input: $input) { secret endpoint { ...WebhookEndpointFields } }\n  }\n": types.CreateWebhookEndpointDocument,
+    "\n  mutation UpdateWebhookEndpoint($input: UpdateWebhookEndpointInput!) { updateWebhookEndpoint(input: $input) { ...WebhookEndpointFields } }\n": types.UpdateWebhookEndpointDocument,
+    "\n  mutation DeleteWebhookEndpoint($id: ID!) { deleteWebhookEndpoint(id: $id) }\n": types.DeleteWebhookEndpointDocument,
+    "\n  mutation RotateWebhookSecret($id: ID!) { rotateWebhookSecret(id: $id) { secret endpoint { ...WebhookEndpointFields } } }\n": types.RotateWebhookSecretDocument,
+    "\n  mutation SendTestWebhook($id: ID!) { sendTestWebhook(id: $id) { ...WebhookDeliveryFields } }\n": types.SendTestWebhookDocument,
+    "\n  mutation RedeliverWebhook($id: ID!) { redeliverWebhook(id: $id) { ...WebhookDeliveryFields } }\n": types.RedeliverWebhookDocument,
+    "\n  fragment TriggerFields on Trigger {\n    id name path projectSlug template args serviceAccount enabled secretFingerprint createdAt\n  }\n": types.TriggerFieldsFragmentDoc,
+    "\n  query AdminTriggers($org: String!) {\n    org(slug: $org) { id triggers { ...TriggerFields } }\n  }\n": types.AdminTriggersDocument,
+    "\n  query ProjectTemplates($org: String!, $project: String!) {\n    project(org: $org, slug: $project) {\n      id\n      effectivePolicy { version templates { name description params } }\n    }\n  }\n": types.ProjectTemplatesDocument,
+    "\n  mutation CreateTrigger($input: CreateTriggerInput!) { createTrigger(input: $input) { secret trigger { ...TriggerFields } } }\n": types.CreateTriggerDocument,
+    "\n  mutation SetTriggerEnabled($id: ID!, $enabled: Boolean!) { setTriggerEnabled(id: $id, enabled: $enabled) { ...TriggerFields } }\n": types.SetTriggerEnabledDocument,
+    "\n  mutation RotateTriggerSecret($id: ID!) { rotateTriggerSecret(id: $id) { secret trigger { ...TriggerFields } } }\n": types.RotateTriggerSecretDocument,
+    "\n  mutation DeleteTrigger($id: ID!) { deleteTrigger(id: $id) }\n": types.DeleteTriggerDocument,
     "\n  query RoleGrants($org: String!, $open: Boolean!) {\n    org(slug: $org) { id roleGrants(open: $open, first: 50) { ...RoleGrantFields } }\n  }\n": types.RoleGrantsDocument,
     "\n  mutation GrantTemporaryRole($input: GrantTemporaryRoleInput!) { grantTemporaryRole(input: $input) { ...RoleGrantFields } }\n": types.GrantTemporaryRoleDocument,
     "\n  mutation ApproveRoleGrant($id: ID!) { approveRoleGrant(id: $id) { id status } }\n": types.ApproveRoleGrantDocument,
@@ -366,7 +400,7 @@ export function graphql(source: "\n  query PolicyDiff($org: String!, $project: S
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
-export function graphql(source: "\n  query Admin($org: String!) {\n    org(slug: $org) {\n      id slug name\n      projectCreate: viewerCan(operation: \"project.create\")\n      groupCreate: viewerCan(operation: \"group.create\")\n      groupManage: viewerCan(operation: \"group.manage\")\n      roleBind: viewerCan(operation: \"role.bind\")\n      saCreate: viewerCan(operation: \"service_account.create\")\n      keyCreate: viewerCan(operation: \"api_key.create\")\n      secretManage: viewerCan(operation: \"secret.manage\")\n      projects(first: 50) { nodes { id slug name description } }\n      serviceAccounts(first: 50) { nodes { id name description createdAt } }\n    }\n  }\n"): (typeof documents)["\n  query Admin($org: String!) {\n    org(slug: $org) {\n      id slug name\n      projectCreate: viewerCan(operation: \"project.create\")\n      groupCreate: viewerCan(operation: \"group.create\")\n      groupManage: viewerCan(operation: \"group.manage\")\n      roleBind: viewerCan(operation: \"role.bind\")\n      saCreate: viewerCan(operation: \"service_account.create\")\n      keyCreate: viewerCan(operation: \"api_key.create\")\n      secretManage: viewerCan(operation: \"secret.manage\")\n      projects(first: 50) { nodes { id slug name description } }\n      serviceAccounts(first: 50) { nodes { id name description createdAt } }\n    }\n  }\n"];
+export function graphql(source: "\n  query Admin($org: String!) {\n    org(slug: $org) {\n      id slug name\n      projectCreate: viewerCan(operation: \"project.create\")\n      groupCreate: viewerCan(operation: \"group.create\")\n      groupManage: viewerCan(operation: \"group.manage\")\n      roleBind: viewerCan(operation: \"role.bind\")\n      saCreate: viewerCan(operation: \"service_account.create\")\n      keyCreate: viewerCan(operation: \"api_key.create\")\n      secretManage: viewerCan(operation: \"secret.manage\")\n      webhookManage: viewerCan(operation: \"webhook.manage\")\n      triggerManage: viewerCan(operation: \"trigger.manage\")\n      projects(first: 50) { nodes { id slug name description } }\n      serviceAccounts(first: 50) { nodes { id name description createdAt } }\n    }\n  }\n"): (typeof documents)["\n  query Admin($org: String!) {\n    org(slug: $org) {\n      id slug name\n      projectCreate: viewerCan(operation: \"project.create\")\n      groupCreate: viewerCan(operation: \"group.create\")\n      groupManage: viewerCan(operation: \"group.manage\")\n      roleBind: viewerCan(operation: \"role.bind\")\n      saCreate: viewerCan(operation: \"service_account.create\")\n      keyCreate: viewerCan(operation: \"api_key.create\")\n      secretManage: viewerCan(operation: \"secret.manage\")\n      webhookManage: viewerCan(operation: \"webhook.manage\")\n      triggerManage: viewerCan(operation: \"trigger.manage\")\n      projects(first: 50) { nodes { id slug name description } }\n      serviceAccounts(first: 50) { nodes { id name description createdAt } }\n    }\n  }\n"];
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
@@ -427,6 +461,74 @@ export function graphql(source: "\n  mutation SetSecret($input: SetSecretInput!)
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
 export function graphql(source: "\n  mutation DeleteSecret($org: String!, $name: String!) { deleteSecret(org: $org, name: $name) }\n"): (typeof documents)["\n  mutation DeleteSecret($org: String!, $name: String!) { deleteSecret(org: $org, name: $name) }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  fragment WebhookEndpointFields on WebhookEndpoint {\n    id url description events projectSlug enabled disabledReason failingSince secretFingerprint previousSecretSignsUntil createdAt\n  }\n"): (typeof documents)["\n  fragment WebhookEndpointFields on WebhookEndpoint {\n    id url description events projectSlug enabled disabledReason failingSince secretFingerprint previousSecretSignsUntil createdAt\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  fragment WebhookDeliveryFields on WebhookDelivery {\n    id eventType status attemptCount nextAttemptAt createdAt finishedAt payload\n    attempts { attemptedAt statusCode latencyMs response succeeded }\n  }\n"): (typeof documents)["\n  fragment WebhookDeliveryFields on WebhookDelivery {\n    id eventType status attemptCount nextAttemptAt createdAt finishedAt payload\n    attempts { attemptedAt statusCode latencyMs response succeeded }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query AdminWebhooks($org: String!) {\n    org(slug: $org) {\n      id\n      webhookEndpoints { ...WebhookEndpointFields }\n      webhookEventKinds { name description }\n    }\n  }\n"): (typeof documents)["\n  query AdminWebhooks($org: String!) {\n    org(slug: $org) {\n      id\n      webhookEndpoints { ...WebhookEndpointFields }\n      webhookEventKinds { name description }\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query WebhookDeliveries($id: ID!, $first: Int!, $after: String, $status: WebhookDeliveryStatus) {\n    node(id: $id) {\n      id\n      ... on WebhookEndpoint {\n        deliveries(first: $first, after: $after, status: $status) {\n          nodes { ...WebhookDeliveryFields }\n          pageInfo { hasNextPage endCursor }\n        }\n      }\n    }\n  }\n"): (typeof documents)["\n  query WebhookDeliveries($id: ID!, $first: Int!, $after: String, $status: WebhookDeliveryStatus) {\n    node(id: $id) {\n      id\n      ... on WebhookEndpoint {\n        deliveries(first: $first, after: $after, status: $status) {\n          nodes { ...WebhookDeliveryFields }\n          pageInfo { hasNextPage endCursor }\n        }\n      }\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation CreateWebhookEndpoint($input: CreateWebhookEndpointInput!) {\n    createWebhookEndpoint(input: $input) { secret endpoint { ...WebhookEndpointFields } }\n  }\n"): (typeof documents)["\n  mutation CreateWebhookEndpoint($input: CreateWebhookEndpointInput!) {\n    createWebhookEndpoint(input: $input) { secret endpoint { ...WebhookEndpointFields } }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation UpdateWebhookEndpoint($input: UpdateWebhookEndpointInput!) { updateWebhookEndpoint(input: $input) { ...WebhookEndpointFields } }\n"): (typeof documents)["\n  mutation UpdateWebhookEndpoint($input: UpdateWebhookEndpointInput!) { updateWebhookEndpoint(input: $input) { ...WebhookEndpointFields } }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation DeleteWebhookEndpoint($id: ID!) { deleteWebhookEndpoint(id: $id) }\n"): (typeof documents)["\n  mutation DeleteWebhookEndpoint($id: ID!) { deleteWebhookEndpoint(id: $id) }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation RotateWebhookSecret($id: ID!) { rotateWebhookSecret(id: $id) { secret endpoint { ...WebhookEndpointFields } } }\n"): (typeof documents)["\n  mutation RotateWebhookSecret($id: ID!) { rotateWebhookSecret(id: $id) { secret endpoint { ...WebhookEndpointFields } } }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation SendTestWebhook($id: ID!) { sendTestWebhook(id: $id) { ...WebhookDeliveryFields } }\n"): (typeof documents)["\n  mutation SendTestWebhook($id: ID!) { sendTestWebhook(id: $id) { ...WebhookDeliveryFields } }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation RedeliverWebhook($id: ID!) { redeliverWebhook(id: $id) { ...WebhookDeliveryFields } }\n"): (typeof documents)["\n  mutation RedeliverWebhook($id: ID!) { redeliverWebhook(id: $id) { ...WebhookDeliveryFields } }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  fragment TriggerFields on Trigger {\n    id name path projectSlug template args serviceAccount enabled secretFingerprint createdAt\n  }\n"): (typeof documents)["\n  fragment TriggerFields on Trigger {\n    id name path projectSlug template args serviceAccount enabled secretFingerprint createdAt\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query AdminTriggers($org: String!) {\n    org(slug: $org) { id triggers { ...TriggerFields } }\n  }\n"): (typeof documents)["\n  query AdminTriggers($org: String!) {\n    org(slug: $org) { id triggers { ...TriggerFields } }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query ProjectTemplates($org: String!, $project: String!) {\n    project(org: $org, slug: $project) {\n      id\n      effectivePolicy { version templates { name description params } }\n    }\n  }\n"): (typeof documents)["\n  query ProjectTemplates($org: String!, $project: String!) {\n    project(org: $org, slug: $project) {\n      id\n      effectivePolicy { version templates { name description params } }\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation CreateTrigger($input: CreateTriggerInput!) { createTrigger(input: $input) { secret trigger { ...TriggerFields } } }\n"): (typeof documents)["\n  mutation CreateTrigger($input: CreateTriggerInput!) { createTrigger(input: $input) { secret trigger { ...TriggerFields } } }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation SetTriggerEnabled($id: ID!, $enabled: Boolean!) { setTriggerEnabled(id: $id, enabled: $enabled) { ...TriggerFields } }\n"): (typeof documents)["\n  mutation SetTriggerEnabled($id: ID!, $enabled: Boolean!) { setTriggerEnabled(id: $id, enabled: $enabled) { ...TriggerFields } }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation RotateTriggerSecret($id: ID!) { rotateTriggerSecret(id: $id) { secret trigger { ...TriggerFields } } }\n"): (typeof documents)["\n  mutation RotateTriggerSecret($id: ID!) { rotateTriggerSecret(id: $id) { secret trigger { ...TriggerFields } } }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation DeleteTrigger($id: ID!) { deleteTrigger(id: $id) }\n"): (typeof documents)["\n  mutation DeleteTrigger($id: ID!) { deleteTrigger(id: $id) }\n"];
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */

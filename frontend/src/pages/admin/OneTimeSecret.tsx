@@ -1,0 +1,68 @@
+// A secret the server answers only once (a webhook endpoint's or a trigger's signing secret):
+// shown in a box to copy from, with the warning that it cannot be shown again. The parent holds
+// the value only while this is open and drops it on "I have stored it"; the mutation that
+// answered it is sent without a hook, so no hook state keeps a copy either.
+
+import { useEffect, useId, useRef, useState, type ReactNode } from 'react';
+
+interface Props {
+  title: string;
+  secret: string;
+  /** `data-testid` of the box; the value's is `<testId>-secret`. */
+  testId: string;
+  onDismiss: () => void;
+  /** What else to know: how long a rotated-out secret still works, how to sign with it. */
+  children?: ReactNode;
+}
+
+type Copy = 'idle' | 'copied' | 'selected';
+
+export function OneTimeSecret({ title, secret, testId, onDismiss, children }: Props) {
+  const id = useId();
+  const [copy, setCopy] = useState<Copy>('idle');
+  const valueRef = useRef<HTMLElement>(null);
+  const copyRef = useRef<HTMLButtonElement>(null);
+  // Focus comes here (and the box into view) so the one chance to copy is not missed.
+  useEffect(() => {
+    setCopy('idle');
+    copyRef.current?.focus();
+    copyRef.current?.scrollIntoView?.({ block: 'nearest' });
+  }, [secret]);
+
+  const copyIt = async () => {
+    try {
+      await navigator.clipboard.writeText(secret);
+      setCopy('copied');
+    } catch {
+      // No clipboard (a page served over plain http, or permission refused): select the value
+      // so a keyboard shortcut copies it.
+      const selection = window.getSelection();
+      if (selection && valueRef.current) selection.selectAllChildren(valueRef.current);
+      setCopy('selected');
+    }
+  };
+
+  return (
+    <div className="notice tone-warn secret" role="dialog" aria-labelledby={`${id}-title`} aria-describedby={`${id}-note`} data-testid={testId}>
+      <p id={`${id}-title`}>
+        <strong>{title}</strong>
+      </p>
+      <p id={`${id}-note`}>Store it now: it will not be shown again, and it cannot be recovered.</p>
+      <code className="secret-value secret-block" ref={valueRef} data-testid={`${testId}-secret`}>
+        {secret}
+      </code>
+      <div className="row">
+        <button type="button" className="btn" ref={copyRef} onClick={() => void copyIt()}>
+          {copy === 'copied' ? 'Copied' : 'Copy'}
+        </button>
+        <button type="button" className="btn btn-ghost" onClick={onDismiss}>
+          I have stored it
+        </button>
+        <span className="small" aria-live="polite">
+          {copy === 'copied' ? 'Copied to the clipboard.' : copy === 'selected' ? 'Selected: press Ctrl+C (⌘C on a Mac) to copy.' : ''}
+        </span>
+      </div>
+      {children}
+    </div>
+  );
+}
