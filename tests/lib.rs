@@ -557,3 +557,51 @@ spec:
             .expect("the statement runs");
     }
 }
+
+/// A free port on 127.0.0.1 (for a server process the test starts).
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0").expect("bind").local_addr().expect("addr").port()
+}
+
+/// A `praetor serve` process of its own, killed with SIGKILL when dropped (or by [`drop`]).
+pub struct ServeProcess(std::process::Child);
+
+impl Drop for ServeProcess {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+impl ServeProcess {
+    /// SIGKILL: no graceful shutdown; waits until the process is gone.
+    pub fn kill(&mut self) {
+        self.0.kill().expect("kill praetor");
+        self.0.wait().expect("reap praetor");
+    }
+
+    /// Starts `praetor serve` on `port` over `database_url`, running only `org_id`'s plans and
+    /// webhooks, with `envs` added, and waits until it is ready.
+    pub async fn start(database_url: &str, org_id: &str, port: u16, envs: &[(&str, String)]) -> ServeProcess {
+        let mut cmd = praetor_command();
+        cmd.args(["serve", "--listen", &format!("127.0.0.1:{port}")])
+            .env("PRAETOR_DATABASE_URL", database_url)
+            .env("PRAETOR_WORKER__POLL_MS", "50")
+            .env("PRAETOR_WORKER__ORG_ID", org_id)
+            .env("RUST_LOG", "error")
+            .stdout(std::process::Stdio::null());
+        for (k, v) in envs {
+            cmd.env(k, v);
+        }
+        let child = ServeProcess(cmd.spawn().expect("start praetor"));
+        let client = reqwest::Client::new();
+        for _ in 0..400 {
+            let ready = client.get(format!("http://127.0.0.1:{port}/readyz")).send().await;
+            if ready.is_ok_and(|r| r.status().is_success()) {
+                return child;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        panic!("praetor did not start on port {port}");
+    }
+}

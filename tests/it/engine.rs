@@ -136,39 +136,8 @@ async fn a_tampered_event_is_caught_by_replay_and_by_audit_verify() {
     assert!(text.contains("DIVERGED at event 5"), "{text}");
 }
 
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
-}
-
-struct Child(std::process::Child);
-
-impl Drop for Child {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-async fn start_server(database_url: &str, org_id: &str, port: u16) -> Child {
-    let child = Child(
-        praetor_command()
-            .args(["serve", "--listen", &format!("127.0.0.1:{port}")])
-            .env("PRAETOR_DATABASE_URL", database_url)
-            .env("PRAETOR_WORKER__POLL_MS", "50")
-            .env("PRAETOR_WORKER__ORG_ID", org_id)
-            .env("RUST_LOG", "warn")
-            .stdout(std::process::Stdio::null())
-            .spawn()
-            .expect("start praetor"),
-    );
-    let client = reqwest::Client::new();
-    for _ in 0..200 {
-        if client.get(format!("http://127.0.0.1:{port}/readyz")).send().await.is_ok_and(|r| r.status().is_success()) {
-            return child;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-    }
-    panic!("praetor did not start on port {port}");
+async fn start_server(database_url: &str, org_id: &str, port: u16) -> ServeProcess {
+    ServeProcess::start(database_url, org_id, port, &[]).await
 }
 
 async fn gql_at(port: u16, key: &str, query: &str, vars: Value) -> Value {
@@ -218,8 +187,7 @@ async fn a_server_killed_mid_plan_resumes_without_repeating_a_step() {
         tokio::time::sleep(std::time::Duration::from_millis(25)).await;
     }
     assert!(waiting, "the plan reached its delay step");
-    server.0.kill().unwrap(); // SIGKILL: no graceful shutdown
-    server.0.wait().unwrap();
+    server.kill(); // SIGKILL: no graceful shutdown
 
     let port = free_port();
     let _server = start_server(&app.database_url, &org_id, port).await;

@@ -170,3 +170,71 @@ async fn a_production_server_without_a_master_key_does_not_start() {
     assert!(!started && out.contains("secrets.master_key") && out.contains("32"), "{out}");
     assert!(!out.contains("c2hvcnQ="), "the key is never shown: {out}");
 }
+
+#[tokio::test]
+async fn rotation_under_load_fails_no_request() {
+    // Twenty-one organizations, each with a data key wrapped by the tests' master key.
+    let app = spawn_with(SpawnOptions { database_url: own_database().await, ..Default::default() }).await;
+    let mut orgs = vec![(app.org.clone(), app.admin_key.clone())];
+    for _ in 0..20 {
+        orgs.push(other_org(&app).await);
+    }
+    for (org, key) in &orgs {
+        ok(app.gql(Some(key), SET, set(org, "seed", &known_secret())).await);
+    }
+    // A server that has the new master key and still the old one, under steady writes of
+    // secrets (each unwraps its organization's data key) while every key is rewrapped.
+    let dir = tempfile::tempdir().unwrap();
+    let newer = dir.path().join("newer.key");
+    std::fs::write(&newer, "ZmVkY2JhOTg3NjU0MzIxMGZlZGNiYTk4NzY1NDMyMTA=").unwrap();
+    let rotated = vec![
+        ("PRAETOR_SECRETS__MASTER_KEY_FILE", newer.display().to_string()),
+        ("PRAETOR_SECRETS__PREVIOUS_MASTER_KEYS", format!("[\"{}\"]", test_master_key())),
+    ];
+    let port = free_port();
+    let server = ServeProcess::start(&app.database_url, &app.org_id, port, &rotated).await;
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let mut load = Vec::new();
+    for (i, (org, key)) in orgs.iter().cloned().enumerate() {
+        let stop = stop.clone();
+        load.push(tokio::spawn(async move {
+            let client = reqwest::Client::new();
+            let (mut sent, mut failures) = (0usize, Vec::new());
+            while !stop.load(std::sync::atomic::Ordering::SeqCst) || sent == 0 {
+                let resp: Value = client
+                    .post(format!("http://127.0.0.1:{port}/graphql"))
+                    .bearer_auth(&key)
+                    .json(&json!({"query": SET, "variables": set(&org, &format!("load-{i}"), &known_secret())}))
+                    .send()
+                    .await
+                    .unwrap()
+                    .json()
+                    .await
+                    .unwrap();
+                sent += 1;
+                if resp["errors"].is_array() {
+                    failures.push(resp);
+                }
+            }
+            (sent, failures)
+        }));
+    }
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    let (database_url, envs) = (app.database_url.clone(), rotated.clone());
+    let (done, out) =
+        tokio::task::spawn_blocking(move || run(&["secrets", "rotate"], &database_url, &envs)).await.unwrap();
+    stop.store(true, std::sync::atomic::Ordering::SeqCst);
+    assert!(done && out.contains("21 rewrapped"), "{out}");
+    let mut total = 0;
+    for task in load {
+        let (sent, failures) = task.await.unwrap();
+        assert!(failures.is_empty(), "writes failed during rotation: {failures:?}");
+        total += sent;
+    }
+    assert!(total > orgs.len(), "the load ran through the rotation ({total} writes)");
+    drop(server);
+    // Everything, including what was written during the rotation, opens with the new key alone.
+    let only_new = [("PRAETOR_SECRETS__MASTER_KEY_FILE", newer.display().to_string())];
+    let (clean, out) = run(&["secrets", "verify"], &app.database_url, &only_new);
+    assert!(clean && out.contains("21 data keys"), "{out}");
+}

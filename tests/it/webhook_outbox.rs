@@ -11,43 +11,19 @@ use std::time::Duration;
 use praetor_entities::{Housekeeping, Tenant, TenantScoped, plan};
 use praetor_tests::webhook_receiver::Receiver;
 use praetor_tests::*;
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+use sea_orm::{ColumnTrait, QueryFilter};
 use serde_json::{Value, json};
 
 const EVENTS: usize = 1_000;
 
-struct Child(std::process::Child);
-
-impl Drop for Child {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-async fn start(database_url: &str, org_id: &str, port: u16) -> Child {
-    let child = Child(
-        praetor_command()
-            .args(["serve", "--listen", &format!("127.0.0.1:{port}")])
-            .env("PRAETOR_DATABASE_URL", database_url)
-            .env("PRAETOR_WORKER__ORG_ID", org_id)
-            .env("PRAETOR_WEBHOOKS__ALLOW_PRIVATE_NETWORKS", "true")
-            .env("PRAETOR_WEBHOOKS__RETRY_SCHEDULE_SECONDS", "[0,1,1,1,1,1]")
-            .env("PRAETOR_WEBHOOKS__TIMEOUT_MS", "2000")
-            .env("PRAETOR_WEBHOOKS__POLL_MS", "100")
-            .env("RUST_LOG", "error")
-            .stdout(std::process::Stdio::null())
-            .spawn()
-            .expect("start praetor"),
-    );
-    let client = reqwest::Client::new();
-    for _ in 0..400 {
-        if client.get(format!("http://127.0.0.1:{port}/readyz")).send().await.is_ok_and(|r| r.status().is_success()) {
-            return child;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    panic!("praetor did not start on port {port}");
+async fn start(database_url: &str, org_id: &str, port: u16) -> ServeProcess {
+    let envs = [
+        ("PRAETOR_WEBHOOKS__ALLOW_PRIVATE_NETWORKS", "true".to_string()),
+        ("PRAETOR_WEBHOOKS__RETRY_SCHEDULE_SECONDS", "[0,1,1,1,1,1]".to_string()),
+        ("PRAETOR_WEBHOOKS__TIMEOUT_MS", "2000".to_string()),
+        ("PRAETOR_WEBHOOKS__POLL_MS", "100".to_string()),
+    ];
+    ServeProcess::start(database_url, org_id, port, &envs).await
 }
 
 #[tokio::test]
@@ -73,7 +49,7 @@ async fn every_committed_event_is_delivered_after_a_sigkill() {
         .await;
     rx.set_secrets("/ok-crash", &[made["createWebhookEndpoint"]["secret"].as_str().unwrap()]).await;
 
-    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let port = free_port();
     let mut server = Some(start(&app.database_url, &app.org_id, port).await);
     let done = Arc::new(AtomicUsize::new(0));
     let mut proposers = Vec::new();
