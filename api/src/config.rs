@@ -82,6 +82,8 @@ pub struct WebhooksConfig {
     /// How often an idle node looks for due deliveries, in milliseconds (a node that commits
     /// an event wakes its own deliverer at once).
     pub poll_ms: u64,
+    /// Finished deliveries (and attempts) older than this many days are deleted.
+    pub retention_days: u32,
 }
 
 impl Default for WebhooksConfig {
@@ -96,6 +98,7 @@ impl Default for WebhooksConfig {
             disable_after_hours: 5 * 24,
             previous_secret_hours: 24,
             poll_ms: 1000,
+            retention_days: 30,
         }
     }
 }
@@ -434,10 +437,16 @@ impl Config {
                 message: "give 1 to 50 delays in seconds, the first for the first attempt (e.g. [0, 5, 300])".into(),
             });
         }
-        if wh.timeout_ms == 0 || wh.concurrency == 0 || wh.endpoint_concurrency == 0 || wh.poll_ms == 0 {
+        if wh.timeout_ms == 0
+            || wh.concurrency == 0
+            || wh.endpoint_concurrency == 0
+            || wh.poll_ms == 0
+            || wh.retention_days == 0
+        {
             return Err(ConfigError::Invalid {
                 key: "webhooks",
-                message: "timeout_ms, concurrency, endpoint_concurrency and poll_ms must be positive".into(),
+                message: "timeout_ms, concurrency, endpoint_concurrency, poll_ms and retention_days must be positive"
+                    .into(),
             });
         }
         if self.triggers.max_body_bytes == 0 || self.triggers.tolerance_seconds <= 0 {

@@ -374,3 +374,19 @@ async fn endpoints_belong_to_their_organization_and_its_administrators() {
     let gone = app.gql(Some(&app.admin_key), DELIVERIES, json!({"id": id})).await;
     assert_eq!(code(&gone), "NOT_FOUND");
 }
+
+#[tokio::test]
+async fn finished_deliveries_are_pruned_after_the_retention_period() {
+    let clock = std::sync::Arc::new(praetor::clock::ManualClock::new(chrono::Utc::now()));
+    let app =
+        spawn_with(SpawnOptions { allow_private_networks: true, clock: Some(clock.clone()), ..Default::default() })
+            .await;
+    let rx = Receiver::start().await;
+    let (id, _) = endpoint(&app, &rx, "/ok-prune", &["plan.proposed"], None).await;
+    ok(app.gql(Some(&app.admin_key), TEST, json!({"id": id})).await);
+    wait_deliveries(&app, &id, |d| edges(d).first().is_some_and(|e| e["status"] == "DELIVERED")).await;
+    assert_eq!(praetor::services::webhook_delivery::prune(&app.serving).await.unwrap(), 0, "too young");
+    clock.advance(chrono::Duration::days(31));
+    assert_eq!(praetor::services::webhook_delivery::prune(&app.serving).await.unwrap(), 1);
+    assert!(edges(&deliveries(&app, &id).await).is_empty());
+}

@@ -69,11 +69,19 @@ async fn claim_loop(app: Arc<AppState>, tx: mpsc::Sender<Done>, shutdown: Cancel
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
     let mut backoff = StdDuration::ZERO;
     let mut tasks = tokio::task::JoinSet::new();
+    let mut housekeeping = tokio::time::interval(StdDuration::from_secs(600));
+    housekeeping.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
     loop {
         tokio::select! {
             _ = shutdown.cancelled() => break,
             _ = app.webhooks.wakeup.notified() => {}
             _ = tick.tick() => {}
+            _ = housekeeping.tick() => {
+                if let Err(e) = prune(&app).await {
+                    tracing::warn!("pruning old webhook deliveries failed: {e}");
+                }
+                continue;
+            }
             Some(_) = tasks.join_next(), if !tasks.is_empty() => continue,
         }
         if !backoff.is_zero() {
@@ -230,6 +238,24 @@ async fn claim(
     }
     txn.commit().await?;
     Ok(rows)
+}
+
+/// Deletes finished deliveries, and attempts, older than `webhooks.retention_days`. Answers
+/// how many deliveries went.
+pub async fn prune(app: &AppState) -> Result<u64> {
+    let cutoff = app.clock.now() - Duration::days(i64::from(app.config.webhooks.retention_days));
+    let only_org = app.config.worker.only_org();
+    let mut attempts = webhook_attempt::Entity::delete_across_orgs(Housekeeping::Webhooks)
+        .filter(webhook_attempt::Column::AttemptedAt.lt(cutoff));
+    let mut deliveries = webhook_delivery::Entity::delete_across_orgs(Housekeeping::Webhooks)
+        .filter(webhook_delivery::Column::Status.ne(PENDING))
+        .filter(webhook_delivery::Column::FinishedAt.lt(cutoff));
+    if let Some(org) = only_org {
+        attempts = attempts.filter(webhook_attempt::Column::OrgId.eq(org));
+        deliveries = deliveries.filter(webhook_delivery::Column::OrgId.eq(org));
+    }
+    attempts.exec(&app.db).await?;
+    Ok(deliveries.exec(&app.db).await?.rows_affected)
 }
 
 /// Gives claimed deliveries back without an attempt.

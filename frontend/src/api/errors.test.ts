@@ -47,7 +47,7 @@ describe('problemOf', () => {
 describe('splitProblem', () => {
   const invalid = (field?: string): Problem => ({ code: 'VALIDATION', message: 'private addresses are refused', diagnostics: [], field });
 
-  it('puts a VALIDATION error about one of the form's fields beside that field only', () => {
+  it('puts a VALIDATION error about one of the form’s fields beside that field only', () => {
     expect(splitProblem(invalid('url'), ['url', 'events'])).toEqual({ byField: { url: 'private addresses are refused' }, general: null });
   });
 

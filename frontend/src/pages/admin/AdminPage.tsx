@@ -1,6 +1,7 @@
 // Org administration: projects, groups and their members, role bindings, service accounts,
-// API keys and secrets. Forms show only where the viewer holds the right; lists show what they
-// may read. Secrets are shown only to those who may manage them (`secret.manage`).
+// API keys, secrets, webhook endpoints and inbound triggers. Forms show only where the viewer
+// holds the right; lists show what they may read. Secrets, webhooks and triggers are shown only
+// to those who may manage them (`secret.manage`, `webhook.manage`, `trigger.manage`).
 
 import { useEffect, useState } from 'react';
 import { useQuery } from 'urql';
@@ -17,6 +18,8 @@ import { ProjectsPanel } from './ProjectsPanel';
 import { RolesPanel } from './RolesPanel';
 import { SecretsPanel } from './SecretsPanel';
 import { ServiceAccountsPanel } from './ServiceAccountsPanel';
+import { TriggersPanel } from './TriggersPanel';
+import { WebhooksPanel } from './WebhooksPanel';
 
 /** The organization as the three admin queries tell it. */
 type Org = AdminQuery['org'] & Omit<AdminAccessQuery['org'], 'id'> & { groups: { nodes: Group[] } };
@@ -105,6 +108,18 @@ export function AdminPage() {
             <a href="#secrets">Secrets</a>
           </>
         )}
+        {d.webhookManage && (
+          <>
+            {' '}
+            <a href="#webhooks">Webhooks</a>
+          </>
+        )}
+        {d.triggerManage && (
+          <>
+            {' '}
+            <a href="#triggers">Inbound triggers</a>
+          </>
+        )}
       </nav>
       <div className="columns">
         <div className="column">
@@ -119,6 +134,8 @@ export function AdminPage() {
       <GrantsPanel org={d} viewerEmail={viewer.user?.email ?? null} />
       <ApiKeysPanel org={d} names={names} onChanged={reload} />
       {d.secretManage && <SecretsPanel org={d} />}
+      {d.webhookManage && <WebhooksPanel org={d} />}
+      {d.triggerManage && <TriggersPanel org={d} />}
     </div>
   );
 }

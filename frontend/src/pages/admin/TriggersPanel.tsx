@@ -1,0 +1,447 @@
+// Inbound triggers (`trigger.manage`): another system POSTs JSON to a trigger's URL, signed the
+// Standard Webhooks way with the trigger's secret, and Praetor proposes a plan from the
+// trigger's template as its service account, through the usual checks. Lists the triggers,
+// creates one (its secret shown once, with how to sign a request), and per trigger: enable or
+// disable, rotate the secret (the old one stops working at once) and delete, each of the last
+// two after a confirmation.
+//
+// Mutations that answer a secret go through the client directly, not `useMutation`, whose
+// state would keep the last answer (and so the secret) for as long as the panel is shown.
+
+import { useState, type FormEvent, type KeyboardEvent } from 'react';
+import { useClient, useMutation, useQuery } from 'urql';
+import { ADMIN_TRIGGERS, CREATE_TRIGGER, DELETE_TRIGGER, PROJECT_TEMPLATES, ROTATE_TRIGGER_SECRET, SET_TRIGGER_ENABLED } from '../../api/documents';
+import { splitProblem } from '../../api/errors';
+import type { Trigger } from '../../api/types';
+import { Badge } from '../../components/Badge';
+import { JsonBlock, JsonInline } from '../../components/JsonView';
+import { ProblemNote } from '../../components/ProblemNote';
+import { useAction } from '../../hooks/useAction';
+import { formatTime } from '../../lib/format';
+import { parseArgs, signingExample, triggerUrl } from '../../lib/webhooks';
+import { OneTimeSecret } from './OneTimeSecret';
+
+/** What the panel needs of the organization (the admin page's data has it). */
+export interface TriggersOrg {
+  slug: string;
+  projects: { nodes: { slug: string; name: string }[] };
+  serviceAccounts: { nodes: { name: string }[] };
+}
+
+/** A trigger's secret being shown, with the address to call. */
+interface Shown {
+  title: string;
+  secret: string;
+  url: string;
+  rotated: boolean;
+}
+
+const FIELDS = ['name', 'project', 'template', 'args', 'serviceAccount'] as const;
+type Field = (typeof FIELDS)[number];
+
+const urlOf = (t: Pick<Trigger, 'path'>) => triggerUrl(window.location.origin, t.path);
+
+export function TriggersPanel({ org }: { org: TriggersOrg }) {
+  const [{ data, error }, refetch] = useQuery({
+    query: ADMIN_TRIGGERS,
+    variables: { org: org.slug },
+    requestPolicy: 'cache-and-network',
+  });
+  const reload = () => refetch({ requestPolicy: 'network-only' });
+  const [shown, setShown] = useState<Shown | null>(null);
+  const [done, setDone] = useState<string | null>(null);
+  const triggers = data?.org.triggers ?? [];
+
+  return (
+    <section className="card" id="triggers" aria-labelledby="triggers-title">
+      <h2 id="triggers-title" className="card-title">
+        Inbound triggers
+      </h2>
+      <p className="muted small">
+        Another system POSTs a JSON object to a trigger’s URL, signed with the trigger’s secret; Praetor proposes a plan from the trigger’s template
+        with those arguments, as its service account. Policy, roles, budgets, limits and approvals apply as to any proposal.
+      </p>
+      <ProblemNote error={error} />
+      {shown && (
+        <OneTimeSecret title={shown.title} secret={shown.secret} testId="trigger-secret" onDismiss={() => setShown(null)}>
+          {shown.rotated && (
+            <p className="small">
+              <strong>The previous secret stopped working now:</strong> requests signed with it are refused until every caller uses this one.
+            </p>
+          )}
+          <SigningHelp url={shown.url} />
+        </OneTimeSecret>
+      )}
+      {done && (
+        <p className="notice tone-ok" role="status" data-testid="trigger-done">
+          {done}
+        </p>
+      )}
+      {data && triggers.length === 0 && <p className="muted">No triggers yet.</p>}
+      {triggers.length > 0 && (
+        <ul className="plain endpoints">
+          {triggers.map((t) => (
+            <li key={t.id}>
+              <TriggerItem
+                trigger={t}
+                onSecret={(s) => {
+                  setDone(null);
+                  setShown(s);
+                }}
+                onDone={(message) => {
+                  setDone(message);
+                  reload();
+                }}
+              />
+            </li>
+          ))}
+        </ul>
+      )}
+      <CreateTriggerForm
+        org={org}
+        onCreated={(t, secret) => {
+          setDone(null);
+          setShown({ title: `Secret of the new trigger ${t.name}`, secret, url: urlOf(t), rotated: false });
+          reload();
+        }}
+      />
+      {!shown && (
+        <details className="json-details">
+          <summary>How to sign a request</summary>
+          <SigningHelp url={urlOf({ path: '/hooks/<trigger id>' })} />
+        </details>
+      )}
+    </section>
+  );
+}
+
+/** The signing rule in a sentence, and a shell example that follows it. */
+function SigningHelp({ url }: { url: string }) {
+  return (
+    <div className="signing-help">
+      <p className="small">
+        POST to <code data-testid="trigger-url">{url}</code> with headers <code>webhook-id</code> (unique per request), <code>webhook-timestamp</code>{' '}
+        (Unix seconds) and <code>webhook-signature</code> = <code>v1,</code>base64(HMAC-SHA256(key, <code>id.timestamp.body</code>)), where the key
+        is the bytes of the base64 after <code>whsec_</code>.
+      </p>
+      <pre className="json-block code-block" aria-label="Example: sign and send a request with openssl and curl">
+        {signingExample(url)}
+      </pre>
+    </div>
+  );
+}
+
+function CreateTriggerForm({ org, onCreated }: { org: TriggersOrg; onCreated: (t: Trigger, secret: string) => void }) {
+  const client = useClient();
+  const action = useAction();
+  const [name, setName] = useState('');
+  const [project, setProject] = useState(org.projects.nodes[0]?.slug ?? '');
+  const [template, setTemplate] = useState('');
+  const [args, setArgs] = useState('{}');
+  const [argsChecked, setArgsChecked] = useState(false);
+  const accounts = org.serviceAccounts.nodes;
+  const [account, setAccount] = useState('');
+  const [{ data: policy, error: policyError }] = useQuery({
+    query: PROJECT_TEMPLATES,
+    variables: { org: org.slug, project },
+    pause: !project,
+  });
+  // Without `policy.read` (or while loading) the template is typed instead of chosen.
+  const templates = policyError ? null : (policy?.project.effectivePolicy.templates ?? null);
+  const chosen = templates?.find((t) => t.name === template) ?? null;
+  const parsed = parseArgs(args);
+  const { byField, general } = splitProblem<Field>(action.problem, FIELDS);
+  const errors = { ...byField, args: argsChecked && !parsed.ok ? parsed.error : byField.args };
+  const saAccount = account || accounts[0]?.name || '';
+
+  const submit = async (e: FormEvent) => {
+    e.preventDefault();
+    setArgsChecked(true);
+    // Arguments that are not a JSON object never leave the page.
+    if (!parsed.ok) {
+      action.clear();
+      return;
+    }
+    const input = { org: org.slug, project, name: name.trim(), template: template.trim(), args: parsed.value, serviceAccount: saAccount };
+    const created = await action.run(() => client.mutation(CREATE_TRIGGER, { input }).toPromise());
+    if (created) {
+      const { trigger, secret } = created.createTrigger;
+      setName('');
+      setArgs('{}');
+      setArgsChecked(false);
+      onCreated(trigger, secret);
+    }
+  };
+  const described = (field: Field, hint: boolean) => [hint && `trigger-${field}-hint`, errors[field] && `trigger-${field}-error`].filter(Boolean).join(' ') || undefined;
+  const fieldError = (field: Field) =>
+    errors[field] ? (
+      <span className="field-error" id={`trigger-${field}-error`}>
+        {errors[field]}
+      </span>
+    ) : null;
+
+  return (
+    <>
+      <h3 id="trigger-form-title" className="section-title">
+        Add a trigger
+      </h3>
+      <form className="stack" aria-labelledby="trigger-form-title" onSubmit={(e) => void submit(e)}>
+        <div className="field-grid">
+          <div className="field">
+            <label htmlFor="trigger-name">Trigger name</label>
+            <input
+              id="trigger-name"
+              className="mono"
+              required
+              maxLength={64}
+              autoComplete="off"
+              spellCheck={false}
+              placeholder="ci-release"
+              value={name}
+              onChange={(e) => setName(e.target.value)}
+              aria-invalid={errors.name ? true : undefined}
+              aria-describedby={described('name', true)}
+            />
+            <span className="hint" id="trigger-name-hint">
+              a-z, 0-9 and <code>-</code>; unique in the project
+            </span>
+            {fieldError('name')}
+          </div>
+          <div className="field">
+            <label htmlFor="trigger-project">Project</label>
+            <select
+              id="trigger-project"
+              required
+              value={project}
+              onChange={(e) => {
+                setProject(e.target.value);
+                setTemplate('');
+              }}
+              aria-invalid={errors.project ? true : undefined}
+              aria-describedby={described('project', false)}
+            >
+              {org.projects.nodes.map((p) => (
+                <option key={p.slug} value={p.slug}>
+                  {p.name}
+                </option>
+              ))}
+            </select>
+            {fieldError('project')}
+          </div>
+          <div className="field">
+            <label htmlFor="trigger-template">Plan template</label>
+            {templates && templates.length > 0 ? (
+              <select
+                id="trigger-template"
+                required
+                value={template}
+                onChange={(e) => setTemplate(e.target.value)}
+                aria-invalid={errors.template ? true : undefined}
+                aria-describedby={described('template', true)}
+              >
+                <option value="">Choose a template…</option>
+                {templates.map((t) => (
+                  <option key={t.name} value={t.name}>
+                    {t.name}
+                  </option>
+                ))}
+              </select>
+            ) : (
+              <input
+                id="trigger-template"
+                className="mono"
+                required
+                autoComplete="off"
+                spellCheck={false}
+                value={template}
+                onChange={(e) => setTemplate(e.target.value)}
+                aria-invalid={errors.template ? true : undefined}
+                aria-describedby={described('template', true)}
+              />
+            )}
+            <span className="hint" id="trigger-template-hint">
+              {chosen ? chosen.description || 'Each request proposes a plan from it.' : templates && templates.length === 0 ? 'The project’s policy has no plan templates.' : 'Each request proposes a plan from it.'}
+            </span>
+            {fieldError('template')}
+          </div>
+          <div className="field">
+            <label htmlFor="trigger-sa">Proposes as</label>
+            <select
+              id="trigger-sa"
+              required
+              value={saAccount}
+              onChange={(e) => setAccount(e.target.value)}
+              disabled={accounts.length === 0}
+              aria-invalid={errors.serviceAccount ? true : undefined}
+              aria-describedby={described('serviceAccount', true)}
+            >
+              {accounts.map((s) => (
+                <option key={s.name} value={s.name}>
+                  Service account {s.name}
+                </option>
+              ))}
+            </select>
+            <span className="hint" id="trigger-serviceAccount-hint">
+              {accounts.length === 0 ? (
+                <>
+                  No service account yet: <a href="#service-accounts">create one</a> first.
+                </>
+              ) : (
+                'Its roles decide what the trigger may propose.'
+              )}
+            </span>
+            {fieldError('serviceAccount')}
+          </div>
+        </div>
+        <div className="field">
+          <label htmlFor="trigger-args">Fixed arguments (JSON object)</label>
+          <textarea
+            id="trigger-args"
+            className="mono"
+            rows={3}
+            spellCheck={false}
+            value={args}
+            onChange={(e) => setArgs(e.target.value)}
+            onBlur={() => setArgsChecked(true)}
+            aria-invalid={errors.args ? true : undefined}
+            aria-describedby={described('args', true)}
+          />
+          <span className="hint" id="trigger-args-hint">
+            Each request’s JSON object is laid over these.
+          </span>
+          {fieldError('args')}
+        </div>
+        {chosen && <JsonBlock value={chosen.params} summary={`Parameters of ${chosen.name}`} />}
+        <div className="row">
+          <button type="submit" className="btn" disabled={action.busy || accounts.length === 0 || !project}>
+            Create trigger
+          </button>
+        </div>
+        <ProblemNote problem={general} />
+      </form>
+    </>
+  );
+}
+
+function TriggerItem({ trigger: t, onSecret, onDone }: { trigger: Trigger; onSecret: (s: Shown) => void; onDone: (message: string) => void }) {
+  const client = useClient();
+  const [, setEnabled] = useMutation(SET_TRIGGER_ENABLED);
+  const [, remove] = useMutation(DELETE_TRIGGER);
+  const action = useAction();
+  const [confirming, setConfirming] = useState<'rotate' | 'delete' | null>(null);
+  const nameId = `trigger-${t.id}-name`;
+  const url = urlOf(t);
+
+  const toggle = async () => {
+    const enabled = !t.enabled;
+    if (await action.run(() => setEnabled({ id: t.id, enabled }))) onDone(`${enabled ? 'Enabled' : 'Disabled'} the trigger ${t.name}.`);
+  };
+  const rotate = async () => {
+    const rotated = await action.run(() => client.mutation(ROTATE_TRIGGER_SECRET, { id: t.id }).toPromise());
+    setConfirming(null);
+    if (rotated) {
+      const { trigger, secret } = rotated.rotateTriggerSecret;
+      onSecret({ title: `New secret of the trigger ${trigger.name}`, secret, url: urlOf(trigger), rotated: true });
+    }
+  };
+  const destroy = async () => {
+    const gone = await action.run(() => remove({ id: t.id }));
+    setConfirming(null);
+    if (gone) onDone(`Deleted the trigger ${t.name}.`);
+  };
+  const escape = (k: KeyboardEvent) => {
+    if (k.key === 'Escape') setConfirming(null);
+  };
+
+  return (
+    <article className="endpoint" aria-labelledby={nameId}>
+      <div className="row">
+        <strong id={nameId}>{t.name}</strong>
+        {t.enabled ? <Badge tone="ok">enabled</Badge> : <Badge tone="bad">disabled</Badge>}
+      </div>
+      <code className="endpoint-url">{url}</code>
+      <dl className="facts">
+        <div>
+          <dt>Project</dt>
+          <dd>
+            <code>{t.projectSlug}</code>
+          </dd>
+        </div>
+        <div>
+          <dt>Template</dt>
+          <dd>
+            <code>{t.template}</code>
+          </dd>
+        </div>
+        <div>
+          <dt>Proposes as</dt>
+          <dd>{t.serviceAccount}</dd>
+        </div>
+        <div>
+          <dt>Secret</dt>
+          <dd>
+            <code>{t.secretFingerprint ?? '—'}</code>
+          </dd>
+        </div>
+        <div>
+          <dt>Created</dt>
+          <dd>
+            <time dateTime={t.createdAt}>{formatTime(t.createdAt)}</time>
+          </dd>
+        </div>
+        <div>
+          <dt>Fixed arguments</dt>
+          <dd>
+            <JsonInline value={t.args} />
+          </dd>
+        </div>
+      </dl>
+      <div className="row">
+        <button type="button" className="btn" disabled={action.busy} onClick={() => void toggle()}>
+          {t.enabled ? 'Disable' : 'Enable'}
+        </button>
+        <button type="button" className="btn btn-ghost" onClick={() => setConfirming('rotate')}>
+          Rotate secret…
+        </button>
+        <button type="button" className="btn btn-ghost" onClick={() => setConfirming('delete')}>
+          Delete…
+        </button>
+      </div>
+      {confirming && (
+        <div
+          className={`notice ${confirming === 'delete' ? 'tone-bad' : 'tone-warn'}`}
+          role="group"
+          aria-label={confirming === 'delete' ? `Confirm deleting trigger ${t.name}` : `Confirm rotating the secret of trigger ${t.name}`}
+          onKeyDown={escape}
+        >
+          {confirming === 'delete' ? (
+            <p>
+              Delete the trigger <strong>{t.name}</strong> (<code>{url}</code>)? Requests to it are refused from now on.
+            </p>
+          ) : (
+            <p>
+              Make a new secret for <strong>{t.name}</strong>? <strong>The current secret stops working at once:</strong> every caller needs the new
+              one.
+            </p>
+          )}
+          <div className="row">
+            <button
+              type="button"
+              className="btn btn-danger"
+              disabled={action.busy}
+              aria-label={confirming === 'delete' ? `Really delete trigger ${t.name}` : `Really rotate the secret of trigger ${t.name}`}
+              onClick={() => void (confirming === 'delete' ? destroy() : rotate())}
+            >
+              {confirming === 'delete' ? 'Really delete' : 'Really rotate'}
+            </button>
+            {/* Focus lands on the safe choice: Enter pressed twice changes nothing. */}
+            <button type="button" className="btn btn-ghost" autoFocus onClick={() => setConfirming(null)}>
+              Keep
+            </button>
+          </div>
+        </div>
+      )}
+      <ProblemNote problem={action.problem} />
+    </article>
+  );
+}
