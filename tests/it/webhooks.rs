@@ -143,6 +143,15 @@ async fn subscribed_events_arrive_signed_and_verified_by_the_reference_library()
         .await;
     assert!(audit.to_string().contains("webhook.endpoint_created"), "{audit}");
     assert!(!audit.to_string().contains(&secret));
+    // Nor in the database itself (on SQLite: the file and its write-ahead log), in any form.
+    let key_b64 = secret.trim_start_matches("whsec_");
+    if let Some(path) = app.database_url.strip_prefix("sqlite://") {
+        for file in [path.to_string(), format!("{path}-wal")] {
+            if let Ok(bytes) = std::fs::read(&file) {
+                assert!(!String::from_utf8_lossy(&bytes).contains(key_b64), "{file} holds the signing secret");
+            }
+        }
+    }
 }
 
 #[tokio::test]
