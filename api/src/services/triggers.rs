@@ -293,7 +293,8 @@ async fn check_and_propose(
     let Value::Object(request) = request else {
         return Err(Refusal::new(400, "MALFORMED_JSON", "the body must be a JSON object (the template's arguments)"));
     };
-    let mut args: serde_json::Map<String, Value> = serde_json::from_str(&t.args).unwrap_or_default();
+    let mut args: serde_json::Map<String, Value> =
+        crate::error::stored(format_args!("the arguments of trigger {}", t.id), &t.args).map_err(internal)?;
     args.extend(request);
     let sa = service_account_of(app, t).await.map_err(internal)?;
     let mut principal = Principal::new(Subject::ServiceAccount(sa));

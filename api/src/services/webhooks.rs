@@ -224,7 +224,7 @@ pub async fn update(
         Entry::new(
             "webhook.endpoint_updated",
             updated.id,
-            json!({"url": redacted_url(&updated.url), "events": outbox::events_of(&updated), "enabled": updated.enabled}),
+            json!({"url": redacted_url(&updated.url), "events": outbox::events_of(&updated)?, "enabled": updated.enabled}),
         )
         .in_project(updated.project_id),
     )

@@ -60,7 +60,7 @@ impl Outbox {
                 continue;
             }
             let subscribed: Vec<(&webhook_endpoint::Model, Vec<String>)> =
-                endpoints.iter().map(|e| (e, events_of(e))).collect();
+                endpoints.iter().map(|e| Ok((e, events_of(e)?))).collect::<Result<_>>()?;
             for p in &events {
                 let mut body = None;
                 for (endpoint, kinds) in &subscribed {
@@ -88,8 +88,8 @@ impl Outbox {
 }
 
 /// An endpoint's subscribed event types.
-pub fn events_of(endpoint: &webhook_endpoint::Model) -> Vec<String> {
-    serde_json::from_str(&endpoint.events).unwrap_or_default()
+pub fn events_of(endpoint: &webhook_endpoint::Model) -> Result<Vec<String>> {
+    crate::error::stored(format_args!("the events of webhook endpoint {}", endpoint.id), &endpoint.events)
 }
 
 /// A new pending delivery of `body` to `endpoint`, due now.
@@ -127,7 +127,10 @@ fn event_body(p: &Pending) -> Result<String> {
     data.insert("org".into(), json!(e.org_id.to_string()));
     data.insert("project".into(), json!(p.project.map(|p| p.to_string())));
     data.insert("subject".into(), json!(e.subject));
-    data.insert("actor".into(), serde_json::from_str(&e.actor).unwrap_or(Value::Null));
+    data.insert(
+        "actor".into(),
+        crate::error::stored::<Value>(format_args!("the actor of audit entry {}", e.id), &e.actor)?,
+    );
     data.insert("auditEventId".into(), json!(e.id.to_string()));
     body(p.event_type, e.occurred_at, Value::Object(data))
 }

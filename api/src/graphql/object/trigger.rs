@@ -38,8 +38,9 @@ impl TriggerObject {
     }
 
     /// Arguments given to the template; the request's JSON object is laid over them.
-    async fn args(&self) -> async_graphql::Json<serde_json::Value> {
-        async_graphql::Json(serde_json::from_str(&self.model.args).unwrap_or_default())
+    async fn args(&self) -> Result<async_graphql::Json<serde_json::Value>> {
+        let what = format_args!("the arguments of trigger {}", self.model.id);
+        Ok(async_graphql::Json(crate::error::stored(what, &self.model.args)?))
     }
 
     /// The service account that proposes (its roles decide what the trigger may do).

@@ -64,8 +64,8 @@ impl WebhookEndpointObject {
     }
 
     /// The event kinds it receives.
-    async fn events(&self) -> Vec<String> {
-        outbox::events_of(&self.model)
+    async fn events(&self) -> Result<Vec<String>> {
+        Ok(outbox::events_of(&self.model)?)
     }
 
     /// The project whose events it receives; null: the whole organization's.

@@ -100,7 +100,7 @@ function renderPanel(mutate: (op: Operation) => ExecutionResult = () => ({ data:
         data: {
           node: {
             __typename: 'WebhookEndpoint',
-            id: op.variables.id,
+            id: (op.variables as { id: string }).id,
             deliveries: { __typename: 'WebhookDeliveryConnection', nodes, pageInfo: { __typename: 'PageInfo', hasNextPage: false, endCursor: null } },
           },
         },
@@ -266,7 +266,7 @@ describe('WebhooksPanel', () => {
   });
 
   it('disables and enables an endpoint', async () => {
-    const { mutations } = renderPanel((op) => ({ data: { updateWebhookEndpoint: endpointOf({ ...orgWide, enabled: op.variables.input.enabled }) } }));
+    const { mutations } = renderPanel((op) => ({ data: { updateWebhookEndpoint: endpointOf({ ...orgWide, enabled: (op.variables as { input: { enabled: boolean } }).input.enabled }) } }));
     await screen.findByRole('article', { name: orgWide.url });
     fireEvent.click(within(endpoint(orgWide.url)).getByRole('button', { name: 'Disable' }));
     fireEvent.click(within(endpoint(paused.url)).getByRole('button', { name: 'Enable' }));
