@@ -1,7 +1,8 @@
 // Webhooks and inbound triggers in a real browser, as the demo administrator: a trigger made
-// for the demo's `release` template (proposing as a service account made here: the demo has
-// none) shows its secret once, and that secret, not another, signs requests the server takes;
-// rotating it stops the old one at once. A webhook endpoint at a private address is refused
+// for the demo's `release` template (proposing as a service account made here, the demo has
+// none, that may read but not propose) shows its secret once, and that secret, not another,
+// signs requests: they pass the signature check and reach the proposal, which RBAC refuses.
+// Disabling refuses them; rotating stops the old secret at once. A webhook endpoint at a private address is refused
 // beside the URL field (the demo server allows only public ones); one at a public IP literal is
 // made, its secret shown once, and "Send test" puts a `webhook.test` delivery in its log.
 // Nothing is really delivered there, so only what does not depend on the network is asserted.
@@ -9,7 +10,7 @@
 import { createHmac, randomBytes } from 'node:crypto';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { BASE_URL, launch, overflowsHorizontally, shoot, shootElement, signIn, unlabelledControls, type User } from './support';
+import { BASE_URL, gql, launch, overflowsHorizontally, shoot, shootElement, signIn, unlabelledControls, type User } from './support';
 
 let browser: Browser;
 const users: User[] = [];
@@ -62,6 +63,17 @@ describe('inbound triggers', () => {
     const triggers = page.getByRole('region', { name: 'Inbound triggers' });
     const proposesAs = triggers.getByLabel('Proposes as');
     await proposesAs.locator(`option[value="${account}"]`).waitFor({ state: 'attached' });
+    // It may read the project but not propose: a request that passes the signature check is
+    // then refused by RBAC, which tells it apart from one that does not.
+    const { org } = await gql<{ org: { serviceAccounts: { nodes: { id: string; name: string }[] } } }>(
+      page,
+      'query($org: String!) { org(slug: $org) { serviceAccounts(first: 100) { nodes { id name } } } }',
+      { org: 'demo' },
+    );
+    const accountId = org.serviceAccounts.nodes.find((s) => s.name === account)!.id;
+    await gql(page, 'mutation($input: BindRoleInput!) { bindRole(input: $input) { id } }', {
+      input: { org: 'demo', role: 'viewer', subject: { serviceAccountId: accountId }, project: 'web' },
+    });
     const name = `release-${suffix}`;
     await triggers.getByLabel('Trigger name').fill(name);
     await triggers.getByLabel('Project', { exact: true }).selectOption('web');
@@ -96,11 +108,9 @@ describe('inbound triggers', () => {
     await shootElement(triggers, 'admin-triggers');
 
     // The secret shown is the one the server checks: signed with it, a request gets past the
-    // signature (the new account holds no role, so the proposal itself is refused); signed
-    // with any other, it is refused as unsigned.
-    const accepted = await callTrigger(page, url, secret);
-    expect(accepted.code).not.toBe('BAD_SIGNATURE');
-    expect(accepted.status).not.toBe(401);
+    // signature to the proposal, which the account's role refuses; signed with any other, it
+    // is refused as unsigned.
+    expect(await callTrigger(page, url, secret)).toEqual({ status: 403, code: 'FORBIDDEN' });
     expect(await callTrigger(page, url, `whsec_${randomBytes(32).toString('base64')}`)).toEqual({ status: 401, code: 'BAD_SIGNATURE' });
 
     await box.getByRole('button', { name: 'I have stored it' }).click();
@@ -120,8 +130,15 @@ describe('inbound triggers', () => {
     expect(fresh).toMatch(/^whsec_/);
     expect(fresh).not.toBe(secret);
     expect(await callTrigger(page, url, secret)).toEqual({ status: 401, code: 'BAD_SIGNATURE' });
-    expect((await callTrigger(page, url, fresh)).code).not.toBe('BAD_SIGNATURE');
+    expect(await callTrigger(page, url, fresh)).toEqual({ status: 403, code: 'FORBIDDEN' });
     await rotated.getByRole('button', { name: 'I have stored it' }).click();
+
+    // A disabled trigger refuses even a well-signed request.
+    await item.getByRole('button', { name: 'Disable' }).click();
+    await expect.poll(() => item.locator('.badge').textContent()).toBe('disabled');
+    expect(await callTrigger(page, url, fresh)).toEqual({ status: 409, code: 'DISABLED' });
+    await item.getByRole('button', { name: 'Enable' }).click();
+    await expect.poll(() => item.locator('.badge').textContent()).toBe('enabled');
 
     // Deleting names the trigger; afterwards its URL answers 404.
     await item.getByRole('button', { name: 'Delete…' }).click();
@@ -129,7 +146,7 @@ describe('inbound triggers', () => {
     expect(await del.textContent()).toContain(`Delete the trigger ${name} (${url})?`);
     await del.getByRole('button', { name: `Really delete trigger ${name}` }).click();
     await triggers.getByRole('article', { name }).waitFor({ state: 'detached' });
-    expect((await callTrigger(page, url, fresh)).status).toBe(404);
+    expect(await callTrigger(page, url, fresh)).toEqual({ status: 404, code: 'NOT_FOUND' });
   });
 });
 

@@ -48,11 +48,12 @@ export function triggerUrl(origin: string, path: string): string {
  * not repeated here (nor typed into a shell history).
  */
 export function signingExample(url: string): string {
+  const commented = (code: string, comment: string) => `${code.padEnd(34)} # ${comment}`;
   return [
-    `secret="$PRAETOR_TRIGGER_SECRET"            # whsec_…, from where you stored it`,
-    `body='{}'                                    # arguments, laid over the trigger's own`,
-    `id="req-$(date +%s)-$RANDOM"                 # unique per request; a repeated id proposes nothing new`,
-    `ts=$(date +%s)                               # Unix seconds, within 5 minutes of the server's clock`,
+    commented(`secret="$PRAETOR_TRIGGER_SECRET"`, 'whsec_…, from where you stored it'),
+    commented(`body='{}'`, 'arguments, laid over the trigger’s own'),
+    commented(`id="req-$(date +%s)-$RANDOM"`, 'unique per request: a repeated id proposes nothing new'),
+    commented(`ts=$(date +%s)`, 'Unix seconds, within 5 minutes of the server’s clock'),
     `key=$(printf '%s' "\${secret#whsec_}" | base64 -d | od -An -v -tx1 | tr -d ' \\n')`,
     `sig=$(printf '%s.%s.%s' "$id" "$ts" "$body" | openssl dgst -sha256 -mac HMAC -macopt "hexkey:$key" -binary | base64)`,
     `curl -X POST '${url}' -H 'content-type: application/json' \\`,

@@ -172,7 +172,8 @@ function CreateTriggerForm({ org, onCreated }: { org: TriggersOrg; onCreated: (t
       onCreated(trigger, secret);
     }
   };
-  const described = (field: Field, hint: boolean) => [hint && `trigger-${field}-hint`, errors[field] && `trigger-${field}-error`].filter(Boolean).join(' ') || undefined;
+  const described = (field: Field, hint: boolean) =>
+    [hint && `trigger-${field}-hint`, errors[field] && `trigger-${field}-error`].filter(Boolean).join(' ') || undefined;
   const fieldError = (field: Field) =>
     errors[field] ? (
       <span className="field-error" id={`trigger-${field}-error`}>
@@ -260,7 +261,7 @@ function CreateTriggerForm({ org, onCreated }: { org: TriggersOrg; onCreated: (t
               />
             )}
             <span className="hint" id="trigger-template-hint">
-              {chosen ? chosen.description || 'Each request proposes a plan from it.' : templates && templates.length === 0 ? 'The project’s policy has no plan templates.' : 'Each request proposes a plan from it.'}
+              {templates?.length === 0 ? 'The project’s policy has no plan templates.' : chosen?.description || 'Each request proposes a plan from it.'}
             </span>
             {fieldError('template')}
           </div>
@@ -277,7 +278,7 @@ function CreateTriggerForm({ org, onCreated }: { org: TriggersOrg; onCreated: (t
             >
               {accounts.map((s) => (
                 <option key={s.name} value={s.name}>
-                  Service account {s.name}
+                  {s.name}
                 </option>
               ))}
             </select>
@@ -287,7 +288,7 @@ function CreateTriggerForm({ org, onCreated }: { org: TriggersOrg; onCreated: (t
                   No service account yet: <a href="#service-accounts">create one</a> first.
                 </>
               ) : (
-                'Its roles decide what the trigger may propose.'
+                'A service account: its roles decide what the trigger may propose.'
               )}
             </span>
             {fieldError('serviceAccount')}

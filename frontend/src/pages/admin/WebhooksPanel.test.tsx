@@ -266,7 +266,10 @@ describe('WebhooksPanel', () => {
   });
 
   it('disables and enables an endpoint', async () => {
-    const { mutations } = renderPanel((op) => ({ data: { updateWebhookEndpoint: endpointOf({ ...orgWide, enabled: (op.variables as { input: { enabled: boolean } }).input.enabled }) } }));
+    const { mutations } = renderPanel((op) => {
+      const { enabled } = (op.variables as { input: { enabled: boolean } }).input;
+      return { data: { updateWebhookEndpoint: endpointOf({ ...orgWide, enabled }) } };
+    });
     await screen.findByRole('article', { name: orgWide.url });
     fireEvent.click(within(endpoint(orgWide.url)).getByRole('button', { name: 'Disable' }));
     fireEvent.click(within(endpoint(paused.url)).getByRole('button', { name: 'Enable' }));

@@ -154,15 +154,25 @@ function CreateEndpointForm({ org, kinds, onCreated }: { org: WebhooksOrg; kinds
           <UrlField id="webhook-url" value={url} onChange={setUrl} error={errors.url} />
           <div className="field">
             <label htmlFor="webhook-project">Events of</label>
-            <select id="webhook-project" value={project} onChange={(e) => setProject(e.target.value)} aria-invalid={errors.project ? true : undefined}>
-              <option value="">The whole organization</option>
+            <select
+              id="webhook-project"
+              value={project}
+              onChange={(e) => setProject(e.target.value)}
+              aria-invalid={errors.project ? true : undefined}
+              aria-describedby={errors.project ? 'webhook-project-error' : undefined}
+            >
+              <option value="">Whole organization</option>
               {org.projects.nodes.map((p) => (
                 <option key={p.slug} value={p.slug}>
                   Project {p.name}
                 </option>
               ))}
             </select>
-            {errors.project && <span className="field-error">{errors.project}</span>}
+            {errors.project && (
+              <span className="field-error" id="webhook-project-error">
+                {errors.project}
+              </span>
+            )}
           </div>
           <DescriptionField id="webhook-description" value={description} onChange={setDescription} error={errors.description} />
         </div>
@@ -306,7 +316,13 @@ function EndpointItem({ endpoint: e, kinds, onSecret, onDone }: ItemProps) {
         <button type="button" className="btn btn-ghost" disabled={action.busy} onClick={() => void test()}>
           Send test
         </button>
-        <button type="button" className="btn btn-ghost" aria-expanded={logOpen} aria-controls={logOpen ? logId : undefined} onClick={() => setLogOpen((v) => !v)}>
+        <button
+          type="button"
+          className="btn btn-ghost"
+          aria-expanded={logOpen}
+          aria-controls={logOpen ? logId : undefined}
+          onClick={() => setLogOpen((v) => !v)}
+        >
           Delivery log
         </button>
         <button type="button" className="btn btn-ghost" onClick={() => setConfirming(true)}>
@@ -320,7 +336,13 @@ function EndpointItem({ endpoint: e, kinds, onSecret, onDone }: ItemProps) {
             Delete the endpoint <code>{e.url}</code>? It receives nothing more, and its delivery log and signing secrets are deleted with it.
           </p>
           <div className="row">
-            <button type="button" className="btn btn-danger" disabled={action.busy} aria-label={`Really delete endpoint ${e.url}`} onClick={() => void destroy()}>
+            <button
+              type="button"
+              className="btn btn-danger"
+              disabled={action.busy}
+              aria-label={`Really delete endpoint ${e.url}`}
+              onClick={() => void destroy()}
+            >
               Really delete
             </button>
             {/* Focus lands on the safe choice: Enter pressed twice does not delete. */}
@@ -347,7 +369,14 @@ function EndpointItem({ endpoint: e, kinds, onSecret, onDone }: ItemProps) {
   );
 }
 
-function EditEndpointForm({ endpoint: e, kinds, onSaved, onCancel }: { endpoint: WebhookEndpoint; kinds: WebhookEventKind[]; onSaved: () => void; onCancel: () => void }) {
+interface EditProps {
+  endpoint: WebhookEndpoint;
+  kinds: WebhookEventKind[];
+  onSaved: () => void;
+  onCancel: () => void;
+}
+
+function EditEndpointForm({ endpoint: e, kinds, onSaved, onCancel }: EditProps) {
   const [, update] = useMutation(UPDATE_WEBHOOK_ENDPOINT);
   const action = useAction();
   const [url, setUrl] = useState(e.url);
@@ -451,7 +480,9 @@ interface EventsProps {
 
 /** The event kinds to receive, one checkbox each with what it means. */
 function EventsField({ id, kinds, value, onChange, error }: EventsProps) {
-  const toggle = (name: string, on: boolean) => onChange(on ? kinds.map((k) => k.name).filter((n) => n === name || value.includes(n)) : value.filter((n) => n !== name));
+  // Kept in the order the server lists the kinds, whatever order they are ticked in.
+  const toggle = (name: string, on: boolean) =>
+    onChange(on ? kinds.map((k) => k.name).filter((n) => n === name || value.includes(n)) : value.filter((n) => n !== name));
   return (
     <fieldset aria-describedby={error ? `${id}-error` : undefined} aria-invalid={error ? true : undefined}>
       <legend>Events</legend>
@@ -469,7 +500,13 @@ function EventsField({ id, kinds, value, onChange, error }: EventsProps) {
           return (
             <li key={k.name}>
               <label className="check" htmlFor={box}>
-                <input id={box} type="checkbox" checked={value.includes(k.name)} onChange={(e) => toggle(k.name, e.target.checked)} aria-describedby={`${box}-about`} />
+                <input
+                  id={box}
+                  type="checkbox"
+                  checked={value.includes(k.name)}
+                  onChange={(e) => toggle(k.name, e.target.checked)}
+                  aria-describedby={`${box}-about`}
+                />
                 <code>{k.name}</code>
               </label>
               <span className="hint" id={`${box}-about`}>
