@@ -72,6 +72,12 @@ impl<'a> Write<'a> {
         self.published.push(event);
     }
 
+    /// Marks the organization's webhook endpoints as changed (after this write audited the
+    /// change), so every node's outbox reads them again.
+    pub fn webhooks_changed(&mut self, tenant: Tenant) -> Result<()> {
+        self.chain.webhooks_changed(tenant.org())
+    }
+
     /// Marks the org's RBAC rules as changed so every node reloads its enforcer.
     pub async fn bump_rbac_version(&self, tenant: Tenant) -> Result<()> {
         org::Entity::update_in_org(tenant)
@@ -83,7 +89,11 @@ impl<'a> Write<'a> {
 
     pub async fn commit(mut self) -> Result<()> {
         self.chain.flush(&self.txn).await?;
-        let deliveries = self.outbox.stage(&self.txn, self.now).await?;
+        let chain = &self.chain;
+        let deliveries = self
+            .outbox
+            .stage(&self.txn, self.now, |org| chain.webhooks_version(org), &self.app.webhooks.endpoints)
+            .await?;
         // Other nodes learn of these events with the commit itself (PostgreSQL only).
         crate::events::fanout::notify(&self.txn, self.app.bus.node(), &self.published).await?;
         self.txn.commit().await?;

@@ -10,6 +10,8 @@ pub struct Model {
     pub org_id: OrgId,
     pub seq: i64,
     pub hash: String,
+    /// Bumped with every change to the organization's webhook endpoints.
+    pub webhooks_version: i64,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -11,6 +11,13 @@ pub struct Migration;
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
     async fn up(&self, m: &SchemaManager) -> Result<(), DbErr> {
+        // Bumped with every change to an organization's endpoints, under the chain head's row
+        // lock that every audited write takes: writers learn whether their cached endpoints
+        // are current without reading the endpoints.
+        m.alter_table(
+            Table::alter().table("audit_heads").add_column(big_integer("webhooks_version").default(0)).take(),
+        )
+        .await?;
         m.create_table(
             Table::create()
                 .table("webhook_endpoints")
@@ -101,6 +108,7 @@ impl MigrationTrait for Migration {
         for t in ["triggers", "webhook_attempts", "webhook_deliveries", "webhook_endpoints"] {
             m.drop_table(Table::drop().table(t).take()).await?;
         }
+        m.alter_table(Table::alter().table("audit_heads").drop_column("webhooks_version").take()).await?;
         Ok(())
     }
 }

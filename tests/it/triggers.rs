@@ -68,7 +68,7 @@ async fn a_signed_request_proposes_the_template_and_a_replay_answers_the_same_pl
     let app = spawn_app().await;
     let hook = setup(&app).await;
     let rx = Receiver::start().await;
-    let now = chrono::Utc::now().timestamp();
+    let now = praetor_tests::now().timestamp();
     let body = r#"{"service":"api"}"#;
     let headers = signed(&rx, &hook.secret, "evt_1", now, body).await;
     let (status, first) = post(&app, &hook.path, &headers, body).await;
@@ -124,7 +124,7 @@ async fn bad_stale_unsigned_malformed_and_oversize_requests_propose_nothing() {
     let app = spawn_app().await;
     let hook = setup(&app).await;
     let rx = Receiver::start().await;
-    let now = chrono::Utc::now().timestamp();
+    let now = praetor_tests::now().timestamp();
     let body = r#"{"service":"api"}"#;
     let plans_before = plan_count(&app).await;
 
@@ -213,7 +213,7 @@ async fn triggers_belong_to_their_organization() {
         .gql(Some(&app.admin_key), "mutation($id: ID!) { rotateTriggerSecret(id: $id) { secret } }", json!({"id": id}))
         .await);
     let new = rotated["rotateTriggerSecret"]["secret"].as_str().unwrap();
-    let now = chrono::Utc::now().timestamp();
+    let now = praetor_tests::now().timestamp();
     let body = r#"{"service":"web"}"#;
     let (s, _) = post(&app, &hook.path, &signed(&rx, &hook.secret, "evt_old", now, body).await, body).await;
     assert_eq!(s, 401);

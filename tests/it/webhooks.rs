@@ -386,7 +386,7 @@ async fn endpoints_belong_to_their_organization_and_its_administrators() {
 
 #[tokio::test]
 async fn finished_deliveries_are_pruned_after_the_retention_period() {
-    let clock = std::sync::Arc::new(praetor::clock::ManualClock::new(chrono::Utc::now()));
+    let clock = std::sync::Arc::new(praetor::clock::ManualClock::new(now()));
     let app =
         spawn_with(SpawnOptions { allow_private_networks: true, clock: Some(clock.clone()), ..Default::default() })
             .await;
@@ -398,4 +398,33 @@ async fn finished_deliveries_are_pruned_after_the_retention_period() {
     clock.advance(chrono::Duration::days(31));
     assert_eq!(praetor::services::webhook_delivery::prune(&app.serving).await.unwrap(), 1);
     assert!(edges(&deliveries(&app, &id).await).is_empty());
+}
+
+#[tokio::test]
+async fn another_node_writes_deliveries_for_an_endpoint_made_after_it_cached_none() {
+    // Each node keeps an organization's endpoints by the version on its audit chain head; a
+    // change on one node must reach the next write on another.
+    let app = private_app().await;
+    app.project("web").await;
+    let rx = Receiver::start().await;
+    let peer = app.peer().await;
+    let engage = |on: bool| json!({"in": {"scope": "PROJECT", "org": app.org, "project": "web", "engaged": on, "reason": "node test", "onRelease": "RESUME"}});
+    // The peer writes a subscribable event while the organization has no endpoint.
+    ok(app.gql_at(peer.addr, &app.admin_key, KILL, engage(true)).await);
+    let (id, _) = endpoint(&app, &rx, "/ok-nodes", &["killswitch.released", "killswitch.engaged"], None).await;
+    ok(app.gql_at(peer.addr, &app.admin_key, KILL, engage(false)).await);
+    let log = rx.wait_for("/ok-nodes", 30, |l| !l.is_empty()).await;
+    assert!(log[0]["body"].as_str().unwrap().contains("killswitch.released"), "{log:?}");
+    // Disabled on the first node: the peer's next event writes no delivery.
+    ok(app
+        .gql(
+            Some(&app.admin_key),
+            "mutation($id: ID!) { updateWebhookEndpoint(input: {id: $id, enabled: false}) { enabled } }",
+            json!({"id": id}),
+        )
+        .await);
+    ok(app.gql_at(peer.addr, &app.admin_key, KILL, engage(true)).await);
+    tokio::time::sleep(Duration::from_millis(800)).await;
+    assert_eq!(edges(&deliveries(&app, &id).await).len(), 1);
+    assert_eq!(rx.log("/ok-nodes").await.len(), 1);
 }

@@ -140,6 +140,9 @@ struct Head {
     seq: i64,
     hash: String,
     dirty: bool,
+    webhooks_version: i64,
+    /// This transaction changed the organization's webhook endpoints.
+    webhooks_changed: bool,
 }
 
 impl ChainWriter {
@@ -157,8 +160,22 @@ impl ChainWriter {
         if let std::collections::hash_map::Entry::Vacant(slot) = self.heads.entry(org) {
             let head = audit_head::Entity::find_in_org(tenant).lock_exclusive().one(txn).await?;
             slot.insert(match head {
-                Some(h) => Head { existed: true, seq: h.seq, hash: h.hash, dirty: false },
-                None => Head { existed: false, seq: 0, hash: GENESIS.to_string(), dirty: false },
+                Some(h) => Head {
+                    existed: true,
+                    seq: h.seq,
+                    hash: h.hash,
+                    dirty: false,
+                    webhooks_version: h.webhooks_version,
+                    webhooks_changed: false,
+                },
+                None => Head {
+                    existed: false,
+                    seq: 0,
+                    hash: GENESIS.to_string(),
+                    dirty: false,
+                    webhooks_version: 0,
+                    webhooks_changed: false,
+                },
             });
         }
         let Some(head) = self.heads.get_mut(&org) else {
@@ -202,6 +219,27 @@ impl ChainWriter {
         Ok(model)
     }
 
+    /// The version of `org`'s webhook endpoints as this transaction sees them, with whether
+    /// this transaction changed them; `None` if it appended nothing to `org`'s chain.
+    pub fn webhooks_version(&self, org: OrgId) -> Option<(i64, bool)> {
+        self.heads.get(&org).map(|h| (h.webhooks_version, h.webhooks_changed))
+    }
+
+    /// Records that this transaction changes `org`'s webhook endpoints (after an entry was
+    /// appended to its chain, which holds the head's lock).
+    pub fn webhooks_changed(&mut self, org: OrgId) -> Result<()> {
+        let head = self
+            .heads
+            .get_mut(&org)
+            .ok_or_else(|| crate::error::Error::internal("webhook endpoints changed before their audit entry"))?;
+        if !head.webhooks_changed {
+            head.webhooks_version += 1;
+            head.webhooks_changed = true;
+            head.dirty = true;
+        }
+        Ok(())
+    }
+
     /// Writes the pending entries and heads. Call before committing.
     pub async fn flush<C: ConnectionTrait>(&mut self, txn: &C) -> Result<()> {
         let rows = std::mem::take(&mut self.rows);
@@ -212,8 +250,12 @@ impl ChainWriter {
             if !head.dirty {
                 continue;
             }
-            let active =
-                audit_head::ActiveModel { org_id: Set(*org), seq: Set(head.seq), hash: Set(head.hash.clone()) };
+            let active = audit_head::ActiveModel {
+                org_id: Set(*org),
+                seq: Set(head.seq),
+                hash: Set(head.hash.clone()),
+                webhooks_version: Set(head.webhooks_version),
+            };
             if head.existed {
                 active.update(txn).await?;
             } else {

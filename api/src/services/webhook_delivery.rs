@@ -124,11 +124,11 @@ async fn claim_and_send(
             return Ok(());
         }
         let endpoints = endpoints_of(app, &claimed).await?;
-        let mut surplus = Vec::new();
+        let (mut surplus, mut orphans) = (Vec::new(), Vec::new());
         for d in claimed {
             let Some((endpoint, secrets)) = endpoints.get(&d.endpoint_id).cloned() else {
-                // Deleted meanwhile (its deliveries go with it) or disabled: nothing to send.
-                surplus.push(d.id);
+                // Its endpoint was disabled (or deleted) after it was written: given up.
+                orphans.push(d.id);
                 continue;
             };
             let Ok(permit) = slots.clone().try_acquire_owned() else {
@@ -174,6 +174,15 @@ async fn claim_and_send(
         }
         if !surplus.is_empty() {
             release(app, &surplus).await?;
+        }
+        if !orphans.is_empty() {
+            webhook_delivery::Entity::update_across_orgs(Housekeeping::Webhooks)
+                .col_expr(webhook_delivery::Column::Status, Expr::value(FAILED))
+                .col_expr(webhook_delivery::Column::FinishedAt, Expr::value(Some(now)))
+                .col_expr(webhook_delivery::Column::LockedUntil, Expr::value(Option::<DateTime<Utc>>::None))
+                .filter(webhook_delivery::Column::Id.is_in(orphans))
+                .exec(&app.db)
+                .await?;
         }
     }
 }
@@ -441,6 +450,7 @@ async fn record(app: &AppState, batch: Vec<Done>) -> Result<()> {
                 .in_project(endpoint.project_id),
             )
             .await?;
+            w.webhooks_changed(endpoint.tenant())?;
         }
     }
     w.commit().await

@@ -125,6 +125,7 @@ pub async fn create(
         .in_project(endpoint.project_id),
     )
     .await?;
+    w.webhooks_changed(tenant)?;
     w.commit().await?;
     Ok((endpoint, secret))
 }
@@ -229,6 +230,7 @@ pub async fn update(
         .in_project(updated.project_id),
     )
     .await?;
+    w.webhooks_changed(permit.tenant())?;
     w.commit().await?;
     Ok(updated)
 }
@@ -272,6 +274,7 @@ pub async fn delete(app: &AppState, permit: &Permit<ops::WebhookManage>, id: Web
             .in_project(endpoint.project_id),
     )
     .await?;
+    w.webhooks_changed(tenant)?;
     w.commit().await?;
     Ok(())
 }

@@ -17,6 +17,8 @@ pub struct Runtime {
     /// Wakes this node's deliverer when a write commits deliveries.
     pub wakeup: tokio::sync::Notify,
     pub sender: send::Sender,
+    /// Each organization's enabled endpoints by version, for the outbox.
+    pub endpoints: outbox::EndpointCache,
     /// Decrypted signing secrets by secret row and the ciphertext they came from, so a
     /// changed secret is never served from here.
     secrets: std::sync::Mutex<std::collections::HashMap<praetor_entities::SecretId, (String, SecretValue)>>,
@@ -31,6 +33,7 @@ impl Runtime {
                 std::time::Duration::from_millis(config.timeout_ms),
             ),
             secrets: Default::default(),
+            endpoints: Default::default(),
         }
     }
 

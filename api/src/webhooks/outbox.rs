@@ -3,16 +3,42 @@
 //! delivery row per subscribed endpoint in the same transaction, so an event that rolls back
 //! is never sent and one that commits is never lost (a worker on any node sends it later).
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
+use std::sync::{Arc, Mutex};
 
 use chrono::{DateTime, SecondsFormat, Utc};
 use praetor_entities::{
-    ProjectId, Tenant, TenantScoped, WebhookDeliveryId, audit_event, webhook_delivery, webhook_endpoint,
+    OrgId, ProjectId, Tenant, TenantScoped, WebhookDeliveryId, audit_event, webhook_delivery, webhook_endpoint,
 };
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
 use serde_json::{Map, Value, json};
 
 use crate::error::{Error, Result};
+
+/// Each organization's enabled endpoints as of a version of them (`audit_heads`'
+/// `webhooks_version`), so a write whose organization has no endpoint, or the same ones as
+/// before, reads none.
+#[derive(Default)]
+pub struct EndpointCache(Mutex<HashMap<OrgId, (i64, Endpoints)>>);
+
+/// An organization's enabled endpoints, shared.
+type Endpoints = Arc<Vec<webhook_endpoint::Model>>;
+
+impl EndpointCache {
+    fn get(&self, org: OrgId, version: i64) -> Option<Endpoints> {
+        let map = self.0.lock().ok()?;
+        map.get(&org).filter(|(v, _)| *v == version).map(|(_, e)| e.clone())
+    }
+
+    fn put(&self, org: OrgId, version: i64, endpoints: Endpoints) {
+        if let Ok(mut map) = self.0.lock() {
+            if map.len() > 100_000 {
+                map.clear();
+            }
+            map.insert(org, (version, endpoints));
+        }
+    }
+}
 
 /// Delivery states.
 pub const PENDING: &str = "pending";
@@ -41,8 +67,16 @@ impl Outbox {
     }
 
     /// Writes a delivery for every enabled endpoint subscribed to each kept event, in `txn`.
-    /// Answers how many it wrote.
-    pub async fn stage<C: ConnectionTrait>(&mut self, txn: &C, now: DateTime<Utc>) -> Result<usize> {
+    /// Answers how many it wrote. `version` tells, per organization, the version of its
+    /// endpoints this transaction sees (read under the audit chain head's lock) and whether
+    /// the transaction changed them: endpoints of an unchanged version come from `cache`.
+    pub async fn stage<C: ConnectionTrait>(
+        &mut self,
+        txn: &C,
+        now: DateTime<Utc>,
+        version: impl Fn(OrgId) -> Option<(i64, bool)>,
+        cache: &EndpointCache,
+    ) -> Result<usize> {
         if self.pending.is_empty() {
             return Ok(0);
         }
@@ -52,10 +86,28 @@ impl Outbox {
         }
         let mut rows = Vec::new();
         for (tenant, events) in by_org {
-            let endpoints = webhook_endpoint::Entity::find_in_org(tenant)
-                .filter(webhook_endpoint::Column::Enabled.eq(true))
-                .all(txn)
-                .await?;
+            let seen = version(tenant.org());
+            let cached = match seen {
+                Some((v, false)) => cache.get(tenant.org(), v),
+                _ => None,
+            };
+            let endpoints = match cached {
+                Some(e) => e,
+                None => {
+                    let loaded = Arc::new(
+                        webhook_endpoint::Entity::find_in_org(tenant)
+                            .filter(webhook_endpoint::Column::Enabled.eq(true))
+                            .all(txn)
+                            .await?,
+                    );
+                    // Only a committed version is cached: one this transaction made may roll
+                    // back, and its number be used again for other endpoints.
+                    if let Some((v, false)) = seen {
+                        cache.put(tenant.org(), v, loaded.clone());
+                    }
+                    loaded
+                }
+            };
             if endpoints.is_empty() {
                 continue;
             }

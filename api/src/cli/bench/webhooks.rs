@@ -80,15 +80,19 @@ pub async fn run(target: Target, deliveries: usize, latency_events: usize, plans
 
     // The engine without and with an endpoint, each on a fresh instance.
     let mut rates = Vec::new();
-    for with in [false, true] {
+    // Without an endpoint; with one and the deliverer sending; with one and the deliverer
+    // stopped (what writing the outbox alone costs).
+    for (with, deliver) in [(false, true), (true, true), (true, false)] {
         let (app, _dir, drop_db) = prepare_with(&target, 4, tweak).await?;
         let stop = CancellationToken::new();
         let arrivals = Arc::new(Arrivals::default());
         let url = receiver(arrivals.clone(), stop.clone()).await?;
-        let deliverer = webhook_delivery::spawn(app.clone(), stop.clone());
+        let deliverer = deliver.then(|| webhook_delivery::spawn(app.clone(), stop.clone()));
         let figures = engine_inner(&app, plans, 64, 16, with.then(|| format!("{url}/engine"))).await;
         stop.cancel();
-        let _ = deliverer.await;
+        if let Some(d) = deliverer {
+            let _ = d.await;
+        }
         drop(app);
         cleanup(drop_db).await;
         let figures = figures?;
@@ -101,12 +105,16 @@ pub async fn run(target: Target, deliveries: usize, latency_events: usize, plans
             .unwrap_or(0.0);
         rates.push((rate, arrivals.count.load(std::sync::atomic::Ordering::SeqCst)));
     }
-    let ((without, _), (with, sent)) = (rates[0], rates[1]);
+    let ((without, _), (with, sent), (outbox_only, _)) = (rates[0], rates[1], rates[2]);
     lines.push(format!("  engine, {plans} plans (64 proposers, 16 projects, 4 workers):"));
     lines.push(format!("    without an endpoint  {without:.1} plans/s"));
     lines.push(format!(
         "    with one (all plan events, {sent} deliveries sent during the run)  {with:.1} plans/s ({:+.1}%)",
         (with / without - 1.0) * 100.0
+    ));
+    lines.push(format!(
+        "    with one, deliverer stopped (the outbox writes alone)  {outbox_only:.1} plans/s ({:+.1}%)",
+        (outbox_only / without - 1.0) * 100.0
     ));
     Ok(Figures { lines })
 }
