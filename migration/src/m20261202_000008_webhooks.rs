@@ -55,7 +55,11 @@ impl MigrationTrait for Migration {
                 .col(timestamp_with_time_zone("created_at"))
                 .col(timestamp_with_time_zone_null("finished_at"))
                 .foreign_key(&mut fk("webhook_deliveries", "org_id", "orgs"))
-                .foreign_key(&mut fk("webhook_deliveries", "endpoint_id", "webhook_endpoints"))
+                // No foreign key to the endpoint: every delivery row is written inside the
+                // transaction of the event it reports, and a key check would take a share lock
+                // on the endpoint's row in each of them (on PostgreSQL a multixact once two
+                // overlap), a hot row every audited write of the organization would line up
+                // on. Deleting an endpoint deletes its deliveries itself.
                 .take(),
         )
         .await?;

@@ -134,6 +134,9 @@ enum BenchCommand {
         /// Plans for the engine comparison (each run on a fresh instance).
         #[arg(long, default_value_t = 1000)]
         plans: usize,
+        /// Alternating runs of each engine variant; medians are compared.
+        #[arg(long, default_value_t = 3)]
+        rounds: usize,
     },
     /// Governance decisions per second: RBAC (cached and uncached) and policy rules.
     Policy {
@@ -340,12 +343,12 @@ async fn execute(command: Command, config: Config) -> praetor::error::Result<Exi
             }
             Ok(ExitCode::SUCCESS)
         }
-        Command::Bench { command: BenchCommand::Webhooks { postgres, deliveries, latency_events, plans } } => {
+        Command::Bench { command: BenchCommand::Webhooks { postgres, deliveries, latency_events, plans, rounds } } => {
             let target = match postgres {
                 Some(url) => bench::Target::Postgres(url),
                 None => bench::Target::Sqlite,
             };
-            for line in bench::webhooks::run(target, deliveries, latency_events, plans).await?.lines {
+            for line in bench::webhooks::run(target, deliveries, latency_events, plans, rounds).await?.lines {
                 println!("{line}");
             }
             Ok(ExitCode::SUCCESS)

@@ -40,6 +40,8 @@ use crate::webhooks::{previous_secret_name, secret_name};
 const CLAIM_BATCH: usize = 100;
 /// Attempt results recorded per transaction, at most.
 const RECORD_BATCH: usize = 500;
+/// How long a woken deliverer waits for more commits before claiming.
+const LINGER: StdDuration = StdDuration::from_millis(10);
 
 struct Done {
     delivery: webhook_delivery::Model,
@@ -74,7 +76,11 @@ async fn claim_loop(app: Arc<AppState>, tx: mpsc::Sender<Done>, shutdown: Cancel
     loop {
         tokio::select! {
             _ = shutdown.cancelled() => break,
-            _ = app.webhooks.wakeup.notified() => {}
+            _ = app.webhooks.wakeup.notified() => {
+                // Commits come in bursts: a moment's wait lets one claim and one record take
+                // many deliveries instead of one each.
+                tokio::time::sleep(LINGER).await;
+            }
             _ = tick.tick() => {}
             _ = housekeeping.tick() => {
                 if let Err(e) = prune(&app).await {
