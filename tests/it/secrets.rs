@@ -193,14 +193,18 @@ async fn rotation_under_load_fails_no_request() {
     ];
     let port = free_port();
     let server = ServeProcess::start(&app.database_url, &app.org_id, port, &rotated).await;
-    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+    let (rotated_flag, writes) = (Arc::new(AtomicBool::new(false)), Arc::new(AtomicUsize::new(0)));
     let mut load = Vec::new();
     for (i, (org, key)) in orgs.iter().cloned().enumerate() {
-        let stop = stop.clone();
+        let (rotated_flag, writes) = (rotated_flag.clone(), writes.clone());
         load.push(tokio::spawn(async move {
             let client = reqwest::Client::new();
-            let (mut sent, mut failures) = (0usize, Vec::new());
-            while !stop.load(std::sync::atomic::Ordering::SeqCst) || sent == 0 {
+            let mut failures = Vec::new();
+            // Writes until one has started after the rotation ended.
+            loop {
+                let after = rotated_flag.load(Ordering::SeqCst);
                 let resp: Value = client
                     .post(format!("http://127.0.0.1:{port}/graphql"))
                     .bearer_auth(&key)
@@ -211,27 +215,32 @@ async fn rotation_under_load_fails_no_request() {
                     .json()
                     .await
                     .unwrap();
-                sent += 1;
+                writes.fetch_add(1, Ordering::SeqCst);
                 if resp["errors"].is_array() {
                     failures.push(resp);
                 }
+                if after {
+                    return failures;
+                }
             }
-            (sent, failures)
         }));
     }
-    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    // The rotation starts once the writers are all under way (two writes each on average).
+    for _ in 0..600 {
+        if writes.load(Ordering::SeqCst) >= 2 * orgs.len() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
     let (database_url, envs) = (app.database_url.clone(), rotated.clone());
     let (done, out) =
         tokio::task::spawn_blocking(move || run(&["secrets", "rotate"], &database_url, &envs)).await.unwrap();
-    stop.store(true, std::sync::atomic::Ordering::SeqCst);
+    rotated_flag.store(true, Ordering::SeqCst);
     assert!(done && out.contains("21 rewrapped"), "{out}");
-    let mut total = 0;
     for task in load {
-        let (sent, failures) = task.await.unwrap();
-        assert!(failures.is_empty(), "writes failed during rotation: {failures:?}");
-        total += sent;
+        let failures = task.await.unwrap();
+        assert!(failures.is_empty(), "writes failed during or after the rotation: {failures:?}");
     }
-    assert!(total > orgs.len(), "the load ran through the rotation ({total} writes)");
     drop(server);
     // Everything, including what was written during the rotation, opens with the new key alone.
     let only_new = [("PRAETOR_SECRETS__MASTER_KEY_FILE", newer.display().to_string())];
