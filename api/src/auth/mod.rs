@@ -144,6 +144,13 @@ impl Principal {
         chain
     }
 
+    /// [`Principal::chain`] as the canonical JSON stored beside what it did (a plan's
+    /// proposer, a secret's setter, a grant's requester).
+    pub fn chain_json(&self) -> Result<String> {
+        let value = serde_json::to_value(self.chain()).map_err(Error::internal)?;
+        Ok(praetor_domain::canonical::canonical_json(&value))
+    }
+
     pub fn user(&self) -> Option<&user::Model> {
         match &self.subject {
             Subject::User(u) => Some(u),

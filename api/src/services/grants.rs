@@ -17,7 +17,7 @@ use serde_json::json;
 use super::roles::BindingSubject;
 use super::validate;
 use crate::AppState;
-use crate::audit::{Entry, canonical_json};
+use crate::audit::Entry;
 use crate::authz::ops;
 use crate::authz::{Domain, OrgAccess};
 use crate::error::{Error, Result};
@@ -121,7 +121,7 @@ pub async fn grant(app: &AppState, access: &OrgAccess, req: Request) -> Result<r
         valid_until: Set(req.until),
         reason: Set(reason.clone()),
         status: Set(status.into()),
-        requested_by: Set(canonical_json(&serde_json::to_value(principal.chain()).map_err(Error::internal)?)),
+        requested_by: Set(principal.chain_json()?),
         requested_by_subject: Set(principal.rbac_subject()),
         decided_by: Set(None),
         decided_at: Set(None),
@@ -201,7 +201,7 @@ pub async fn decide(
     }
     let mut active: role_grant::ActiveModel = fresh.into();
     active.status = Set(if approve { "active" } else { "rejected" }.into());
-    active.decided_by = Set(Some(canonical_json(&serde_json::to_value(principal.chain()).map_err(Error::internal)?)));
+    active.decided_by = Set(Some(principal.chain_json()?));
     active.decided_at = Set(Some(w.now()));
     let g = active.update(w.txn()).await?;
     if approve {
@@ -234,7 +234,7 @@ pub async fn revoke(app: &AppState, access: &OrgAccess, id: RoleGrantId, reason:
     let mut active: role_grant::ActiveModel = g.into();
     active.status = Set("revoked".into());
     active.decided_by =
-        Set(Some(canonical_json(&serde_json::to_value(permit.principal().chain()).map_err(Error::internal)?)));
+        Set(Some(permit.principal().chain_json()?));
     active.decided_at = Set(Some(w.now()));
     let g = active.update(w.txn()).await?;
     w.bump_rbac_version(access.tenant()).await?;

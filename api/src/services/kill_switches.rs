@@ -15,7 +15,7 @@ use sea_orm::{ActiveModelTrait, ColumnTrait, QueryFilter, QuerySelect, Set};
 use serde_json::json;
 
 use crate::AppState;
-use crate::audit::{Entry, canonical_json};
+use crate::audit::Entry;
 use crate::auth::{ActorRef, Principal};
 use crate::authz::ops;
 use crate::authz::{Domain, InstanceAdmin, OrgAccess};
@@ -204,7 +204,7 @@ pub async fn set(
         },
     };
     active.engaged = Set(engaged);
-    active.actor = Set(canonical_json(&serde_json::to_value(&chain).map_err(Error::internal)?));
+    active.actor = Set(scope.principal().chain_json()?);
     active.updated_at = Set(now);
     if engaged {
         active.reason = Set(reason.clone());

@@ -454,7 +454,7 @@ pub async fn propose(
         template_args: Set(input.args.as_ref().map(canonical_json)),
         idempotency_key: Set(input.idempotency_key.clone()),
         run_when_approved: Set(input.run_when_approved),
-        proposer: Set(canonical_json(&serde_json::to_value(principal.chain()).map_err(Error::internal)?)),
+        proposer: Set(principal.chain_json()?),
         proposer_subject: Set(principal.rbac_subject()),
         on_behalf_of: Set(on_behalf_of),
         cost: Set(decision.cost),

@@ -8,7 +8,7 @@ use sea_orm::{ColumnTrait, QueryFilter, QueryOrder};
 use serde_json::json;
 
 use crate::AppState;
-use crate::audit::{Entry, canonical_json};
+use crate::audit::Entry;
 use crate::authz::{Permit, ops};
 use crate::error::{Error, Result};
 use crate::secrets::{self, SecretValue};
@@ -61,9 +61,8 @@ pub async fn set(
             format!("a signing secret needs at least {MIN_SIGNING_SECRET} characters"),
         ));
     }
-    let chain = permit.principal().chain();
-    let mut w = app.write(chain.clone()).await?;
-    let set_by = canonical_json(&serde_json::to_value(&chain).map_err(Error::internal)?);
+    let mut w = app.write(permit.principal().chain()).await?;
+    let set_by = permit.principal().chain_json()?;
     let row = secrets::put(w.txn(), &app.secrets, permit.tenant(), &name, &value, set_by, w.now()).await?;
     w.audit(
         permit.tenant(),

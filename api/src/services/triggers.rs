@@ -74,7 +74,7 @@ pub async fn create(
     .await
     .map_err(conflict_means("the project already has a trigger with this name"))?;
     let secret = webhooks::new_signing_secret();
-    let set_by = canonical_json(&serde_json::to_value(permit.principal().chain()).map_err(Error::internal)?);
+    let set_by = permit.principal().chain_json()?;
     let stored = secrets::put(w.txn(), &app.secrets, tenant, &secret_name(t.id), &secret, set_by, w.now()).await?;
     w.audit(
         tenant,
@@ -157,7 +157,7 @@ pub async fn rotate_secret(
         .await?
         .ok_or_else(|| Error::not_found("trigger"))?;
     let secret = webhooks::new_signing_secret();
-    let set_by = canonical_json(&serde_json::to_value(permit.principal().chain()).map_err(Error::internal)?);
+    let set_by = permit.principal().chain_json()?;
     let stored = secrets::put(w.txn(), &app.secrets, tenant, &secret_name(t.id), &secret, set_by, w.now()).await?;
     w.audit(
         tenant,

@@ -104,7 +104,7 @@ pub async fn create(
     .insert(w.txn())
     .await?;
     let secret = webhooks::new_signing_secret();
-    let set_by = canonical_json(&serde_json::to_value(permit.principal().chain()).map_err(Error::internal)?);
+    let set_by = permit.principal().chain_json()?;
     let stored = secrets::put(
         w.txn(),
         &app.secrets,
@@ -294,7 +294,7 @@ pub async fn rotate_secret(
         .one(w.txn())
         .await?
         .ok_or_else(|| Error::not_found("webhook endpoint"))?;
-    let set_by = canonical_json(&serde_json::to_value(permit.principal().chain()).map_err(Error::internal)?);
+    let set_by = permit.principal().chain_json()?;
     let current = secrets::get(w.txn(), &app.secrets, tenant, &webhooks::secret_name(&id.to_string())).await?;
     if let Some(old) = current {
         secrets::put(
