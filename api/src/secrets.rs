@@ -277,6 +277,11 @@ pub async fn reveal<C: ConnectionTrait>(db: &C, keyring: &Keyring, row: &secret:
     String::from_utf8(bytes).map(SecretValue).map_err(|_| Error::internal(format!("secret {} is not text", row.id)))
 }
 
+/// The fingerprint of the organization's secret `name`, if it is set (nothing is decrypted).
+pub async fn fingerprint_of<C: ConnectionTrait>(db: &C, tenant: Tenant, name: &str) -> Result<Option<String>> {
+    Ok(secret::Entity::find_in_org(tenant).filter(secret::Column::Name.eq(name)).one(db).await?.map(|s| s.fingerprint))
+}
+
 /// The organization's secret `name`, decrypted, if it is set.
 pub async fn get<C: ConnectionTrait>(
     db: &C,

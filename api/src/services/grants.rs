@@ -233,8 +233,7 @@ pub async fn revoke(app: &AppState, access: &OrgAccess, id: RoleGrantId, reason:
     }
     let mut active: role_grant::ActiveModel = g.into();
     active.status = Set("revoked".into());
-    active.decided_by =
-        Set(Some(permit.principal().chain_json()?));
+    active.decided_by = Set(Some(permit.principal().chain_json()?));
     active.decided_at = Set(Some(w.now()));
     let g = active.update(w.txn()).await?;
     w.bump_rbac_version(access.tenant()).await?;

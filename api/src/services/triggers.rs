@@ -7,13 +7,11 @@
 //! the plan the first one made. Every request is audited in the trigger's organization, the
 //! refused ones with why.
 
-use base64::Engine;
-use base64::engine::general_purpose::STANDARD as B64;
-use hmac::{Hmac, KeyInit, Mac};
-use praetor_entities::{Housekeeping, Owned, TenantScoped, TriggerId, project, secret, service_account, trigger};
-use sea_orm::{ActiveModelTrait, ColumnTrait, QueryFilter, QueryOrder, Set};
+use praetor_entities::{
+    Housekeeping, Owned, Tenant, TenantScoped, TriggerId, project, secret, service_account, trigger,
+};
+use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, QueryFilter, QueryOrder, Set};
 use serde_json::{Value, json};
-use sha2::Sha256;
 
 use super::plans::{self, ProposeInput};
 use super::validate;
@@ -90,12 +88,17 @@ pub async fn create(
     Ok((t, secret))
 }
 
-pub async fn find(app: &AppState, permit: &Permit<ops::TriggerManage>, id: TriggerId) -> Result<trigger::Model> {
-    trigger::Entity::find_in_org(permit.tenant())
+/// The tenant's trigger `id` read in `db`; NOT_FOUND otherwise.
+async fn load_trigger<C: ConnectionTrait>(db: &C, tenant: Tenant, id: TriggerId) -> Result<trigger::Model> {
+    trigger::Entity::find_in_org(tenant)
         .filter(trigger::Column::Id.eq(id))
-        .one(&app.db)
+        .one(db)
         .await?
         .ok_or_else(|| Error::not_found("trigger"))
+}
+
+pub async fn find(app: &AppState, permit: &Permit<ops::TriggerManage>, id: TriggerId) -> Result<trigger::Model> {
+    load_trigger(&app.db, permit.tenant(), id).await
 }
 
 /// The organization's triggers, oldest first.
@@ -114,11 +117,7 @@ pub async fn service_account_of(app: &AppState, t: &trigger::Model) -> Result<se
 
 /// The fingerprint of the trigger's secret.
 pub async fn secret_fingerprint(app: &AppState, t: &trigger::Model) -> Result<Option<String>> {
-    Ok(secret::Entity::find_in_org(t.tenant())
-        .filter(secret::Column::Name.eq(secret_name(t.id)))
-        .one(&app.db)
-        .await?
-        .map(|s| s.fingerprint))
+    secrets::fingerprint_of(&app.db, t.tenant(), &secret_name(t.id)).await
 }
 
 /// Enables or disables a trigger (a disabled one refuses every request).
@@ -129,11 +128,7 @@ pub async fn set_enabled(
     enabled: bool,
 ) -> Result<trigger::Model> {
     let mut w = app.write(permit.principal().chain()).await?;
-    let t = trigger::Entity::find_in_org(permit.tenant())
-        .filter(trigger::Column::Id.eq(id))
-        .one(w.txn())
-        .await?
-        .ok_or_else(|| Error::not_found("trigger"))?;
+    let t = load_trigger(w.txn(), permit.tenant(), id).await?;
     let mut active: trigger::ActiveModel = t.into();
     active.enabled = Set(enabled);
     let t = active.update(w.txn()).await?;
@@ -151,11 +146,7 @@ pub async fn rotate_secret(
 ) -> Result<(trigger::Model, SecretValue)> {
     let tenant = permit.tenant();
     let mut w = app.write(permit.principal().chain()).await?;
-    let t = trigger::Entity::find_in_org(tenant)
-        .filter(trigger::Column::Id.eq(id))
-        .one(w.txn())
-        .await?
-        .ok_or_else(|| Error::not_found("trigger"))?;
+    let t = load_trigger(w.txn(), tenant, id).await?;
     let secret = webhooks::new_signing_secret();
     let set_by = permit.principal().chain_json()?;
     let stored = secrets::put(w.txn(), &app.secrets, tenant, &secret_name(t.id), &secret, set_by, w.now()).await?;
@@ -171,11 +162,7 @@ pub async fn rotate_secret(
 pub async fn delete(app: &AppState, permit: &Permit<ops::TriggerManage>, id: TriggerId) -> Result<()> {
     let tenant = permit.tenant();
     let mut w = app.write(permit.principal().chain()).await?;
-    let t = trigger::Entity::find_in_org(tenant)
-        .filter(trigger::Column::Id.eq(id))
-        .one(w.txn())
-        .await?
-        .ok_or_else(|| Error::not_found("trigger"))?;
+    let t = load_trigger(w.txn(), tenant, id).await?;
     secret::Entity::delete_in_org(tenant).filter(secret::Column::Name.eq(secret_name(id))).exec(w.txn()).await?;
     trigger::Entity::delete_in_org(tenant).filter(trigger::Column::Id.eq(id)).exec(w.txn()).await?;
     w.audit(tenant, Entry::new("trigger.deleted", id, json!({"name": t.name})).in_project(t.project_id)).await?;
@@ -227,7 +214,12 @@ pub async fn locate(app: &AppState, id: &str) -> std::result::Result<trigger::Mo
 
 /// Checks a request to trigger `t` and proposes its plan. Every outcome is audited.
 pub async fn fire(app: &AppState, t: &trigger::Model, req: Request<'_>) -> std::result::Result<Fired, Refusal> {
-    let result = check_and_propose(app, t, &req).await;
+    let sa = service_account_of(app, t)
+        .await
+        .map_err(|e| Refusal::new(500, "INTERNAL", format!("the request could not be handled ({})", e.code())))?;
+    let mut principal = Principal::new(Subject::ServiceAccount(sa));
+    principal.key_org = Some(t.org_id);
+    let result = check_and_propose(app, t, &principal, &req).await;
     let webhook_id = req.webhook_id.unwrap_or_default().chars().take(200).collect::<String>();
     let entry = match &result {
         Ok(f) => Entry::new("trigger.fired", t.id, json!({"webhookId": webhook_id, "plan": f.plan.id.to_string()})),
@@ -238,8 +230,7 @@ pub async fn fire(app: &AppState, t: &trigger::Model, req: Request<'_>) -> std::
         ),
     };
     let recorded = async {
-        let sa = service_account_of(app, t).await?;
-        let mut w = app.write(vec![Principal::new(Subject::ServiceAccount(sa)).actor()]).await?;
+        let mut w = app.write(vec![principal.actor()]).await?;
         w.audit(t.tenant(), entry.in_project(t.project_id)).await?;
         w.commit().await
     };
@@ -252,6 +243,7 @@ pub async fn fire(app: &AppState, t: &trigger::Model, req: Request<'_>) -> std::
 async fn check_and_propose(
     app: &AppState,
     t: &trigger::Model,
+    principal: &Principal,
     req: &Request<'_>,
 ) -> std::result::Result<Fired, Refusal> {
     let internal = |e: Error| Refusal::new(500, "INTERNAL", format!("the request could not be handled ({})", e.code()));
@@ -278,11 +270,17 @@ async fn check_and_propose(
             format!("webhook-timestamp is more than {} seconds from now", app.config.triggers.tolerance_seconds),
         ));
     }
-    let secret = secrets::get(&app.db, &app.secrets, t.tenant(), &secret_name(t.id)).await.map_err(internal)?;
-    let Some(secret) = secret else {
+    let row = secret::Entity::find_in_org(t.tenant())
+        .filter(secret::Column::Name.eq(secret_name(t.id)))
+        .one(&app.db)
+        .await
+        .map_err(|e| internal(e.into()))?;
+    let Some(row) = row else {
         return Err(Refusal::new(401, "BAD_SIGNATURE", "the signature does not match"));
     };
-    if !verify(&secret, id, timestamp, body, sig) {
+    // Decrypted once per value and kept (like endpoints' signing secrets), not per request.
+    let secret = app.webhooks.secret(&app.db, &app.secrets, &row).await.map_err(internal)?;
+    if !webhooks::signer(&secret).is_some_and(|s| s.verify(id, timestamp, body, sig)) {
         return Err(Refusal::new(401, "BAD_SIGNATURE", "the signature does not match"));
     }
     if !t.enabled {
@@ -296,10 +294,7 @@ async fn check_and_propose(
     let mut args: serde_json::Map<String, Value> =
         crate::error::stored(format_args!("the arguments of trigger {}", t.id), &t.args).map_err(internal)?;
     args.extend(request);
-    let sa = service_account_of(app, t).await.map_err(internal)?;
-    let mut principal = Principal::new(Subject::ServiceAccount(sa));
-    principal.key_org = Some(t.org_id);
-    let access = super::orgs::enter_by_id(app, &principal, t.org_id).await.map_err(refusal_of)?;
+    let access = super::orgs::enter_by_id(app, principal, t.org_id).await.map_err(refusal_of)?;
     let input = ProposeInput {
         template: Some(t.template.clone()),
         args: Some(Value::Object(args)),
@@ -328,44 +323,22 @@ fn refusal_of(e: Error) -> Refusal {
     Refusal { status, code: e.code(), message }
 }
 
-/// Whether one of the `v1,` signatures in `header` is the HMAC of `id.timestamp.body` under
-/// the secret (compared in constant time).
-fn verify(secret: &SecretValue, id: &str, timestamp: i64, body: &[u8], header: &str) -> bool {
-    let text = secret.expose();
-    let Ok(key) = B64.decode(text.strip_prefix("whsec_").unwrap_or(text)) else {
-        return false;
-    };
-    let Ok(mut mac) = <Hmac<Sha256> as KeyInit>::new_from_slice(&key) else {
-        return false;
-    };
-    mac.update(id.as_bytes());
-    mac.update(b".");
-    mac.update(timestamp.to_string().as_bytes());
-    mac.update(b".");
-    mac.update(body);
-    header
-        .split(' ')
-        .filter_map(|s| s.strip_prefix("v1,"))
-        .filter_map(|s| B64.decode(s).ok())
-        .any(|sig| mac.clone().verify_slice(&sig).is_ok())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
     fn verifies_standard_webhooks_signatures() {
-        let secret = SecretValue::new("whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw");
+        let signer = webhooks::signer(&SecretValue::new("whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw")).unwrap();
+        let verify = |id: &str, ts: i64, body: &[u8], header: &str| signer.verify(id, ts, body, header);
         let body = br#"{"test": 2432232314}"#;
         let good = "v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE=";
-        assert!(verify(&secret, "msg_p5jXN8AQM9LWM0D4loKWxJek", 1614265330, body, good));
-        assert!(verify(&secret, "msg_p5jXN8AQM9LWM0D4loKWxJek", 1614265330, body, &format!("v1,bm90IGl0 {good}")));
-        assert!(!verify(&secret, "msg_p5jXN8AQM9LWM0D4loKWxJek", 1614265331, body, good));
-        assert!(!verify(&secret, "msg_other", 1614265330, body, good));
-        assert!(!verify(&secret, "msg_p5jXN8AQM9LWM0D4loKWxJek", 1614265330, b"{}", good));
+        assert!(verify("msg_p5jXN8AQM9LWM0D4loKWxJek", 1614265330, body, good));
+        assert!(verify("msg_p5jXN8AQM9LWM0D4loKWxJek", 1614265330, body, &format!("v1,bm90IGl0 {good}")));
+        assert!(!verify("msg_p5jXN8AQM9LWM0D4loKWxJek", 1614265331, body, good));
+        assert!(!verify("msg_other", 1614265330, body, good));
+        assert!(!verify("msg_p5jXN8AQM9LWM0D4loKWxJek", 1614265330, b"{}", good));
         assert!(!verify(
-            &secret,
             "msg_p5jXN8AQM9LWM0D4loKWxJek",
             1614265330,
             body,

@@ -7,11 +7,13 @@
 
 use chrono::Duration;
 use praetor_entities::{
-    Owned, TenantScoped, WebhookDeliveryId, WebhookEndpointId, project, secret, webhook_attempt, webhook_delivery,
-    webhook_endpoint,
+    Owned, Tenant, TenantScoped, WebhookDeliveryId, WebhookEndpointId, project, secret, webhook_attempt,
+    webhook_delivery, webhook_endpoint,
 };
 use sea_orm::sea_query::Expr;
-use sea_orm::{ActiveModelTrait, ColumnTrait, QueryFilter, QueryOrder, QuerySelect, Set};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set,
+};
 use serde_json::json;
 
 use super::page::{Page, PageArgs};
@@ -77,14 +79,8 @@ pub async fn create(
     let url = checked_url(app, &spec.url).await?;
     let tenant = permit.tenant();
     let mut w = app.write(permit.principal().chain()).await?;
-    let count = webhook_endpoint::Entity::find_in_org(tenant)
-        .select_only()
-        .column(webhook_endpoint::Column::Id)
-        .into_tuple::<WebhookEndpointId>()
-        .all(w.txn())
-        .await?
-        .len();
-    if count >= MAX_ENDPOINTS {
+    let count = webhook_endpoint::Entity::find_in_org(tenant).count(w.txn()).await?;
+    if count >= MAX_ENDPOINTS as u64 {
         return Err(Error::validation("org", format!("an organization has at most {MAX_ENDPOINTS} endpoints")));
     }
     let endpoint = webhook_endpoint::ActiveModel {
@@ -130,17 +126,28 @@ pub async fn create(
     Ok((endpoint, secret))
 }
 
+/// The tenant's endpoint `id` read in `db`, row-locked for the transaction when `lock`;
+/// NOT_FOUND otherwise.
+async fn load_endpoint<C: ConnectionTrait>(
+    db: &C,
+    tenant: Tenant,
+    id: WebhookEndpointId,
+    lock: bool,
+) -> Result<webhook_endpoint::Model> {
+    let mut q = webhook_endpoint::Entity::find_in_org(tenant).filter(webhook_endpoint::Column::Id.eq(id));
+    if lock {
+        q = q.lock_exclusive();
+    }
+    q.one(db).await?.ok_or_else(|| Error::not_found("webhook endpoint"))
+}
+
 /// The organization's endpoint `id`; NOT_FOUND otherwise.
 pub async fn find(
     app: &AppState,
     permit: &Permit<ops::WebhookManage>,
     id: WebhookEndpointId,
 ) -> Result<webhook_endpoint::Model> {
-    webhook_endpoint::Entity::find_in_org(permit.tenant())
-        .filter(webhook_endpoint::Column::Id.eq(id))
-        .one(&app.db)
-        .await?
-        .ok_or_else(|| Error::not_found("webhook endpoint"))
+    load_endpoint(&app.db, permit.tenant(), id, false).await
 }
 
 /// The organization's delivery `id`; NOT_FOUND otherwise.
@@ -187,12 +194,7 @@ pub async fn update(
     let events = change.events.as_deref().map(events).transpose()?;
     let description = change.description.as_deref().map(|d| validate::text("description", d, 500)).transpose()?;
     let mut w = app.write(permit.principal().chain()).await?;
-    let current = webhook_endpoint::Entity::find_in_org(permit.tenant())
-        .filter(webhook_endpoint::Column::Id.eq(id))
-        .lock_exclusive()
-        .one(w.txn())
-        .await?
-        .ok_or_else(|| Error::not_found("webhook endpoint"))?;
+    let current = load_endpoint(w.txn(), permit.tenant(), id, true).await?;
     let mut active: webhook_endpoint::ActiveModel = current.clone().into();
     if let Some(u) = url {
         active.url = Set(u);
@@ -252,11 +254,7 @@ pub(super) async fn fail_pending(w: &crate::write::Write<'_>, endpoint: &webhook
 pub async fn delete(app: &AppState, permit: &Permit<ops::WebhookManage>, id: WebhookEndpointId) -> Result<()> {
     let mut w = app.write(permit.principal().chain()).await?;
     let tenant = permit.tenant();
-    let endpoint = webhook_endpoint::Entity::find_in_org(tenant)
-        .filter(webhook_endpoint::Column::Id.eq(id))
-        .one(w.txn())
-        .await?
-        .ok_or_else(|| Error::not_found("webhook endpoint"))?;
+    let endpoint = load_endpoint(w.txn(), tenant, id, false).await?;
     let names = [webhooks::secret_name(&id.to_string()), webhooks::previous_secret_name(&id.to_string())];
     secret::Entity::delete_in_org(tenant).filter(secret::Column::Name.is_in(names)).exec(w.txn()).await?;
     webhook_attempt::Entity::delete_in_org(tenant)
@@ -288,12 +286,7 @@ pub async fn rotate_secret(
 ) -> Result<(webhook_endpoint::Model, SecretValue)> {
     let tenant = permit.tenant();
     let mut w = app.write(permit.principal().chain()).await?;
-    let endpoint = webhook_endpoint::Entity::find_in_org(tenant)
-        .filter(webhook_endpoint::Column::Id.eq(id))
-        .lock_exclusive()
-        .one(w.txn())
-        .await?
-        .ok_or_else(|| Error::not_found("webhook endpoint"))?;
+    let endpoint = load_endpoint(w.txn(), tenant, id, true).await?;
     let set_by = permit.principal().chain_json()?;
     let current = secrets::get(w.txn(), &app.secrets, tenant, &webhooks::secret_name(&id.to_string())).await?;
     if let Some(old) = current {
@@ -333,11 +326,7 @@ pub async fn rotate_secret(
 
 /// The fingerprint of the endpoint's current signing secret.
 pub async fn secret_fingerprint(app: &AppState, endpoint: &webhook_endpoint::Model) -> Result<Option<String>> {
-    Ok(secret::Entity::find_in_org(endpoint.tenant())
-        .filter(secret::Column::Name.eq(webhooks::secret_name(&endpoint.id.to_string())))
-        .one(&app.db)
-        .await?
-        .map(|s| s.fingerprint))
+    secrets::fingerprint_of(&app.db, endpoint.tenant(), &webhooks::secret_name(&endpoint.id.to_string())).await
 }
 
 /// The endpoint's deliveries, newest first, optionally only those in `status`.
@@ -384,11 +373,7 @@ pub async fn redeliver(
         .one(w.txn())
         .await?
         .ok_or_else(|| Error::not_found("webhook delivery"))?;
-    let endpoint = webhook_endpoint::Entity::find_in_org(tenant)
-        .filter(webhook_endpoint::Column::Id.eq(d.endpoint_id))
-        .one(w.txn())
-        .await?
-        .ok_or_else(|| Error::not_found("webhook endpoint"))?;
+    let endpoint = load_endpoint(w.txn(), tenant, d.endpoint_id, false).await?;
     if !endpoint.enabled {
         return Err(Error::Conflict("the endpoint is disabled: enable it first".into()));
     }
@@ -418,11 +403,7 @@ pub async fn send_test(
 ) -> Result<webhook_delivery::Model> {
     let tenant = permit.tenant();
     let mut w = app.write(permit.principal().chain()).await?;
-    let endpoint = webhook_endpoint::Entity::find_in_org(tenant)
-        .filter(webhook_endpoint::Column::Id.eq(id))
-        .one(w.txn())
-        .await?
-        .ok_or_else(|| Error::not_found("webhook endpoint"))?;
+    let endpoint = load_endpoint(w.txn(), tenant, id, false).await?;
     let body = outbox::body(
         webhooks::TEST_EVENT,
         w.now(),

@@ -10,6 +10,7 @@ pub mod send;
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD as B64;
 
+use crate::actions::external::Signer;
 use crate::secrets::SecretValue;
 
 /// What this node keeps for delivering webhooks.
@@ -19,8 +20,8 @@ pub struct Runtime {
     pub sender: send::Sender,
     /// Each organization's enabled endpoints by version, for the outbox.
     pub endpoints: outbox::EndpointCache,
-    /// Decrypted signing secrets by secret row and the ciphertext they came from, so a
-    /// changed secret is never served from here.
+    /// Decrypted signing secrets (endpoints' and triggers') by secret row and the ciphertext
+    /// they came from, so a changed secret is never served from here.
     secrets: std::sync::Mutex<std::collections::HashMap<praetor_entities::SecretId, (String, SecretValue)>>,
 }
 
@@ -113,21 +114,16 @@ pub fn new_signing_secret() -> SecretValue {
     SecretValue::new(format!("whsec_{}", B64.encode(key)))
 }
 
-/// The HMAC key of a `whsec_…` secret: the bytes its base64 encodes.
-fn signing_key(secret: &SecretValue) -> Option<Vec<u8>> {
+/// The signer of a `whsec_…` secret: its key is the bytes the base64 encodes.
+pub fn signer(secret: &SecretValue) -> Option<Signer> {
     let text = secret.expose();
-    B64.decode(text.strip_prefix("whsec_").unwrap_or(text)).ok()
+    B64.decode(text.strip_prefix("whsec_").unwrap_or(text)).ok().map(|key| Signer::new(&key))
 }
 
 /// The `webhook-signature` header: `v1,<base64 HMAC-SHA256 of id.timestamp.body>` for each
 /// secret, space-separated (two while a rotated-out secret still signs).
 pub fn signature(id: &str, timestamp: i64, body: &[u8], secrets: &[SecretValue]) -> String {
-    secrets
-        .iter()
-        .filter_map(signing_key)
-        .map(|key| crate::actions::external::Signer::new(&key).sign(id, timestamp, body))
-        .collect::<Vec<_>>()
-        .join(" ")
+    secrets.iter().filter_map(signer).map(|s| s.sign(id, timestamp, body)).collect::<Vec<_>>().join(" ")
 }
 
 #[cfg(test)]
