@@ -5,25 +5,11 @@
 // a dropped connection shown and caught up; a long conversation opened on its latest messages;
 // the screen on a phone.
 
-import type { Browser, Locator, Page } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { gql, launch, overflowsHorizontally, shoot, shootForDocs, signIn, unlabelledControls, visitor, type User } from './support';
+import type { Locator, Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
+import { browserSession, gql, overflowsHorizontally, shoot, shootForDocs, signIn, unlabelledControls, visitor } from './support';
 
-let browser: Browser;
-const users: User[] = [];
-const track = (u: User) => (users.push(u), u);
-
-beforeAll(async () => {
-  browser = await launch();
-});
-afterEach(async () => {
-  const errors = users.flatMap((u) => u.errors);
-  await Promise.all(users.splice(0).map((u) => u.context.close()));
-  expect(errors, 'console or page errors').toEqual([]);
-});
-afterAll(async () => {
-  await browser?.close();
-});
+const session = browserSession();
 
 const unique = () => Date.now().toString(36);
 
@@ -76,7 +62,7 @@ async function expectDiff(scope: Locator, changes: boolean, path: string) {
 
 describe('chat', () => {
   it('asks for a staging deploy with the keyboard, sees every check of the preview, runs it and watches it succeed', async () => {
-    const bob = track(await signIn(browser, 'bob@demo.test'));
+    const bob = session.track(await signIn(session.browser, 'bob@demo.test'));
     const { page } = bob;
     const changes = await deployChanges(page, 'staging');
     await page.getByRole('link', { name: 'Chat', exact: true }).click();
@@ -117,7 +103,7 @@ describe('chat', () => {
   });
 
   it('a production deploy from chat is approved by carol then alice in their own sessions; bob says "run it" and finds it in the audit log', async () => {
-    const bob = track(await signIn(browser, 'bob@demo.test', { width: 1280, height: 1500 }));
+    const bob = session.track(await signIn(session.browser, 'bob@demo.test', { width: 1280, height: 1500 }));
     const changes = await deployChanges(bob.page, 'prod');
     const sessionId = await startConversation(bob.page, 'web', 'deploy web to prod');
     await expect.poll(() => assistantMessages(bob.page).last().textContent()).toContain('Proposed plan');
@@ -139,7 +125,7 @@ describe('chat', () => {
     await shootForDocs(bob.page, 'chat');
 
     // Carol finds bob's conversation in the project's list; she may read it, not write in it.
-    const carol = track(await signIn(browser, 'carol@demo.test'));
+    const carol = session.track(await signIn(session.browser, 'carol@demo.test'));
     await carol.page.getByRole('link', { name: 'Chat', exact: true }).click();
     await carol.page.locator(`a[href$="/chat/${sessionId}"]`).click();
     await carol.page.getByTestId('read-only').waitFor();
@@ -158,7 +144,7 @@ describe('chat', () => {
     );
     await expect.poll(() => card.getByTestId('stage-0').textContent()).toContain('satisfied');
 
-    const alice = track(await signIn(browser, 'alice@demo.test'));
+    const alice = session.track(await signIn(session.browser, 'alice@demo.test'));
     await alice.page.goto(`/orgs/demo/projects/web/chat/${sessionId}`);
     const aliceCard = alice.page.locator(`[data-plan-id="${planId}"]`);
     await aliceCard.getByRole('button', { name: 'Approve' }).click();
@@ -191,7 +177,7 @@ describe('chat', () => {
   it('a denied plan says why: the project is frozen', async () => {
     // A project of its own, frozen by the admin, so nothing else is touched.
     const slug = `chat-frozen-${unique()}`;
-    const alice = track(await signIn(browser, 'alice@demo.test'));
+    const alice = session.track(await signIn(session.browser, 'alice@demo.test'));
     await gql(alice.page, 'mutation($input: CreateProjectInput!) { createProject(input: $input) { id } }', {
       input: { org: 'demo', slug, name: `Frozen ${slug}` },
     });
@@ -206,7 +192,7 @@ describe('chat', () => {
       })
       .toBe('SUCCEEDED');
 
-    const bob = track(await signIn(browser, 'bob@demo.test'));
+    const bob = session.track(await signIn(session.browser, 'bob@demo.test'));
     await startConversation(bob.page, slug, 'restart api');
     const card = latestPlanCard(bob.page);
     await card.waitFor();
@@ -228,7 +214,7 @@ describe('chat', () => {
       const id = unique();
       const slug = `chat-agents-${id}`;
       const [phrasebook, model] = [`phrasebook-${id}`, `model-${id}`];
-      const alice = track(await signIn(browser, 'alice@demo.test'));
+      const alice = session.track(await signIn(session.browser, 'alice@demo.test'));
       await gql(alice.page, 'mutation($input: CreateProjectInput!) { createProject(input: $input) { id } }', {
         input: { org: 'demo', slug, name: `Agents ${id}` },
       });
@@ -255,7 +241,7 @@ describe('chat', () => {
       expect(await unlabelledControls(alice.page)).toEqual([]);
       await shoot(alice.page, 'chat-agents');
 
-      const bob = track(await signIn(browser, 'bob@demo.test'));
+      const bob = session.track(await signIn(session.browser, 'bob@demo.test'));
       const { page } = bob;
       await page.goto(`/orgs/demo/projects/${slug}/chat`);
       await expect.poll(() => page.getByRole('region', { name: 'New conversation' }).textContent()).toContain(`${model} (llm) · human-choice`);
@@ -306,7 +292,7 @@ describe('chat', () => {
   );
 
   it('shows the conversation reconnecting when the websocket drops, then catches up without repeats', async () => {
-    const bob = track(await visitor(browser));
+    const bob = session.track(await visitor(session.browser));
     const { page } = bob;
     let refuse = false;
     const sockets: { close: (o?: { code?: number; reason?: string }) => Promise<void> }[] = [];
@@ -351,7 +337,7 @@ describe('chat', () => {
   });
 
   it('opens a long conversation on its latest messages and shows earlier ones on request', async () => {
-    const bob = track(await signIn(browser, 'bob@demo.test'));
+    const bob = session.track(await signIn(session.browser, 'bob@demo.test'));
     const { page } = bob;
     const { createChatSession } = await gql<{ createChatSession: { id: string } }>(
       page,
@@ -387,7 +373,7 @@ describe('chat', () => {
   });
 
   it('fits a phone screen', async () => {
-    const bob = track(await signIn(browser, 'bob@demo.test', { width: 390, height: 844 }));
+    const bob = session.track(await signIn(session.browser, 'bob@demo.test', { width: 390, height: 844 }));
     await startConversation(bob.page, 'web', 'restart api');
     const card = latestPlanCard(bob.page);
     await card.waitFor();

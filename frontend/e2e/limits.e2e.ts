@@ -2,30 +2,15 @@
 // windows, and a kill switch drill — engaged by the admin, seen by an operator whose preview is
 // refused with KILL_SWITCH and on every screen, then released.
 
-import type { Browser } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
-import { launch, shoot, signIn, unlabelledControls, type User } from './support';
+import { expect, it } from 'vitest';
+import { browserSession, shoot, signIn, unlabelledControls } from './support';
 
-let browser: Browser;
-const users: User[] = [];
-const track = (u: User) => (users.push(u), u);
-
-beforeAll(async () => {
-  browser = await launch();
-});
-afterEach(async () => {
-  const errors = users.flatMap((u) => u.errors);
-  await Promise.all(users.splice(0).map((u) => u.context.close()));
-  expect(errors, 'console or page errors').toEqual([]);
-});
-afterAll(async () => {
-  await browser?.close();
-});
+const session = browserSession();
 
 it('shows budgets, rate limits and windows, and a kill switch stops work in its project until released', async () => {
   // A project of its own, so the drill stops nothing else.
   const slug = `drill-${Date.now().toString(36)}`;
-  const alice = track(await signIn(browser, 'alice@demo.test'));
+  const alice = session.track(await signIn(session.browser, 'alice@demo.test'));
   const { page } = alice;
   await page.getByRole('link', { name: 'Admin' }).click();
   await page.getByLabel('Project slug').fill(slug);
@@ -54,7 +39,7 @@ it('shows budgets, rate limits and windows, and a kill switch stops work in its 
   await expect.poll(() => page.getByTestId('kill-banner').textContent()).toContain('e2e drill');
   await expect.poll(() => page.getByTestId('kill-switch').textContent()).toContain('engaged (project)');
 
-  const bob = track(await signIn(browser, 'bob@demo.test'));
+  const bob = session.track(await signIn(session.browser, 'bob@demo.test'));
   await bob.page.goto(`/orgs/demo/projects/${slug}/plans`);
   await expect.poll(() => bob.page.getByTestId('kill-banner').textContent()).toContain('Kill switch engaged (project) by alice@demo.test: e2e drill');
   await bob.page.getByRole('button', { name: 'New plan' }).click();

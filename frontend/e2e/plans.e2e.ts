@@ -3,25 +3,10 @@
 // operator watches live, the run lands in the audit log, a denied plan shows why, and the app
 // shows and recovers from a dropped live connection.
 
-import type { Browser } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { launch, overflowsHorizontally, shoot, shootElement, signIn, unlabelledControls, visitor, type User } from './support';
+import { describe, expect, it } from 'vitest';
+import { browserSession, overflowsHorizontally, shoot, shootElement, signIn, unlabelledControls, type User, visitor } from './support';
 
-let browser: Browser;
-const users: User[] = [];
-const track = (u: User) => (users.push(u), u);
-
-beforeAll(async () => {
-  browser = await launch();
-});
-afterEach(async () => {
-  const errors = users.flatMap((u) => u.errors);
-  await Promise.all(users.splice(0).map((u) => u.context.close()));
-  expect(errors, 'console or page errors').toEqual([]);
-});
-afterAll(async () => {
-  await browser?.close();
-});
+const session = browserSession();
 
 /** Opens the composer on the current plans page and picks an action. */
 async function compose(u: User, action: string, fields: Record<string, string>) {
@@ -44,7 +29,7 @@ async function proposeAndOpen(u: User): Promise<string> {
 
 describe('plans', () => {
   it('signs in with the keyboard, previews a staging deploy with every check, runs it and replays it', async () => {
-    const bob = track(await visitor(browser));
+    const bob = session.track(await visitor(session.browser));
     const { page } = bob;
     await page.goto('/');
     await page.getByRole('heading', { name: 'Sign in to Praetor' }).waitFor();
@@ -97,7 +82,7 @@ describe('plans', () => {
   });
 
   it('a production deploy waits for sre-leads then change-board, approved in other sessions while the operator watches live', async () => {
-    const bob = track(await signIn(browser, 'bob@demo.test'));
+    const bob = session.track(await signIn(session.browser, 'bob@demo.test'));
     await compose(bob, 'deploy.web', { service: 'web', env: 'prod', version: String((Math.floor(Date.now() / 1000) % 1000) + 1) });
     const preview = bob.page.getByRole('article', { name: 'Plan preview: Preview' });
     await expect.poll(() => preview.getByTestId('preview-reasons').textContent()).toContain('Needs approval because');
@@ -112,7 +97,7 @@ describe('plans', () => {
     expect(await bob.page.getByRole('button', { name: 'Approve' }).count()).toBe(0);
     expect(await bob.page.getByTestId('stage-0').textContent()).toContain('waiting');
 
-    const carol = track(await signIn(browser, 'carol@demo.test'));
+    const carol = session.track(await signIn(session.browser, 'carol@demo.test'));
     await carol.page.getByRole('link', { name: /Approvals/ }).click();
     const request = carol.page.getByTestId(`request-${planId}`);
     await request.waitFor();
@@ -129,7 +114,7 @@ describe('plans', () => {
     await expect.poll(() => bob.page.getByTestId('stage-0').textContent()).toContain('Approved by carol@demo.test');
     expect(await bob.page.getByTestId('stage-0').textContent()).toContain('satisfied');
 
-    const alice = track(await signIn(browser, 'alice@demo.test'));
+    const alice = session.track(await signIn(session.browser, 'alice@demo.test'));
     await alice.page.goto(planUrl);
     await alice.page.getByRole('button', { name: 'Approve' }).click();
     await expect.poll(() => alice.page.getByTestId('plan-status').textContent()).toContain('approved');
@@ -171,14 +156,14 @@ describe('plans', () => {
   it('a denied plan says why: the project is frozen', async () => {
     // A project of its own (made by the admin), so freezing it touches nothing else.
     const slug = `frozen-${Date.now().toString(36)}`;
-    const alice = track(await signIn(browser, 'alice@demo.test'));
+    const alice = session.track(await signIn(session.browser, 'alice@demo.test'));
     await alice.page.getByRole('link', { name: 'Admin' }).click();
     await alice.page.getByLabel('Project slug').fill(slug);
     await alice.page.getByLabel('Project name').fill(`Frozen ${slug}`);
     await alice.page.getByRole('button', { name: 'Create project' }).click();
     await alice.page.getByRole('link', { name: `Frozen ${slug}` }).waitFor();
 
-    const bob = track(await signIn(browser, 'bob@demo.test'));
+    const bob = session.track(await signIn(session.browser, 'bob@demo.test'));
     const { page } = bob;
     await page.getByLabel('Project').selectOption(slug);
     await page.waitForURL(new RegExp(`/projects/${slug}/plans$`));
@@ -206,7 +191,7 @@ describe('plans', () => {
   });
 
   it('shows that live updates are reconnecting when the websocket drops, and recovers', async () => {
-    const bob = track(await visitor(browser));
+    const bob = session.track(await visitor(session.browser));
     const { page } = bob;
     let refuse = false;
     const sockets: { close: (o?: { code?: number; reason?: string }) => Promise<void> }[] = [];
@@ -241,7 +226,7 @@ describe('plans', () => {
   });
 
   it('fits a phone screen', async () => {
-    const bob = track(await signIn(browser, 'bob@demo.test', { width: 390, height: 844 }));
+    const bob = session.track(await signIn(session.browser, 'bob@demo.test', { width: 390, height: 844 }));
     await bob.page.getByRole('heading', { name: 'Plans', exact: true }).waitFor();
     await bob.page.getByRole('row').nth(1).waitFor();
     expect(await overflowsHorizontally(bob.page)).toBe(false);
@@ -262,7 +247,7 @@ describe('plans', () => {
   });
 
   it('signs out, and a deep link opened while signed out lands on its page after signing in', async () => {
-    const bob = track(await signIn(browser, 'bob@demo.test'));
+    const bob = session.track(await signIn(session.browser, 'bob@demo.test'));
     await bob.page.getByRole('button', { name: 'Sign out' }).click();
     await bob.page.getByRole('heading', { name: 'Sign in to Praetor' }).waitFor();
     // The server answers the app for any route; the app asks for a session first.

@@ -3,29 +3,14 @@
 // history; an API key whose secret is shown exactly once; and an organization secret that is
 // never shown at all, only its fingerprint.
 
-import type { Browser } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { launch, shoot, shootElement, signIn, unlabelledControls, type User } from './support';
+import { describe, expect, it } from 'vitest';
+import { browserSession, shoot, shootElement, signIn, unlabelledControls } from './support';
 
-let browser: Browser;
-const users: User[] = [];
-const track = (u: User) => (users.push(u), u);
-
-beforeAll(async () => {
-  browser = await launch();
-});
-afterEach(async () => {
-  const errors = users.flatMap((u) => u.errors);
-  await Promise.all(users.splice(0).map((u) => u.context.close()));
-  expect(errors, 'console or page errors').toEqual([]);
-});
-afterAll(async () => {
-  await browser?.close();
-});
+const session = browserSession();
 
 describe('policy', () => {
   it('shows the rules in force with their origin and the governance limits', async () => {
-    const bob = track(await signIn(browser, 'bob@demo.test'));
+    const bob = session.track(await signIn(session.browser, 'bob@demo.test'));
     await bob.page.getByRole('link', { name: 'Policy' }).click();
     await expect.poll(() => bob.page.getByTestId('policy-version').textContent()).toMatch(/^org@\d+$/);
     const rule = bob.page.getByRole('row', { name: /prod-deploys-need-approval/ });
@@ -45,7 +30,7 @@ describe('policy', () => {
   });
 
   it('marks diagnostics at their lines, then applies a fix as a new version with its diff', async () => {
-    const alice = track(await signIn(browser, 'alice@demo.test'));
+    const alice = session.track(await signIn(session.browser, 'alice@demo.test'));
     const { page } = alice;
     await page.getByRole('link', { name: 'Policy' }).click();
     await page.getByRole('link', { name: 'Draft editor' }).click();
@@ -99,7 +84,7 @@ describe('policy', () => {
 
 describe('admin', () => {
   it('shows groups and roles, grants time-boxed access, and shows a new API key exactly once', async () => {
-    const alice = track(await signIn(browser, 'alice@demo.test'));
+    const alice = session.track(await signIn(session.browser, 'alice@demo.test'));
     const { page } = alice;
     await page.getByRole('link', { name: 'Admin' }).click();
     await page.getByRole('heading', { name: 'Administration' }).waitFor();
@@ -109,7 +94,7 @@ describe('admin', () => {
 
     // Temporary access: bob asks for himself, alice (another person) approves, then revokes.
     const why = `e2e on call ${Date.now().toString(36)}`;
-    const bob = track(await signIn(browser, 'bob@demo.test'));
+    const bob = session.track(await signIn(session.browser, 'bob@demo.test'));
     await bob.page.getByRole('link', { name: 'Admin' }).click();
     const asked = bob.page.locator('#grants');
     await asked.getByLabel('Role').selectOption('approver');
@@ -154,7 +139,7 @@ describe('admin', () => {
   });
 
   it('sets the LLM planner key as an organization secret and shows only its fingerprint, never the value', async () => {
-    const alice = track(await signIn(browser, 'alice@demo.test'));
+    const alice = session.track(await signIn(session.browser, 'alice@demo.test'));
     const { page } = alice;
     await page.getByRole('link', { name: 'Admin' }).click();
     await page.getByRole('heading', { name: 'Administration' }).waitFor();
@@ -193,7 +178,7 @@ describe('admin', () => {
     await secrets.getByRole('row', { name: /llm\.api_key/ }).waitFor({ state: 'detached' });
 
     // Secrets are for those who may manage them: an operator does not see the panel.
-    const bob = track(await signIn(browser, 'bob@demo.test'));
+    const bob = session.track(await signIn(session.browser, 'bob@demo.test'));
     await bob.page.getByRole('link', { name: 'Admin' }).click();
     await bob.page.getByRole('heading', { name: 'Administration' }).waitFor();
     await bob.page.locator('.card').first().waitFor();

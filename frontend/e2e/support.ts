@@ -7,6 +7,7 @@ import { copyFileSync, mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type BrowserContext, type Locator, type Page } from 'playwright-core';
+import { afterAll, afterEach, beforeAll, expect } from 'vitest';
 
 export const BASE_URL = (process.env.PRAETOR_URL ?? '').replace(/\/$/, '');
 if (!BASE_URL) throw new Error('PRAETOR_URL is not set: start `praetor serve --demo` and point PRAETOR_URL at it (scripts/test-frontend does)');
@@ -36,6 +37,42 @@ export interface User {
   page: Page;
   /** Console errors and uncaught page errors seen so far. */
   errors: string[];
+}
+
+/** A test file's browser and the users its tests sign in. */
+export interface Session {
+  /** Launched before the file's first test. */
+  readonly browser: Browser;
+  /** Registers a user: its context is closed after the test, which fails on any error it saw. */
+  track: (u: User) => User;
+}
+
+/**
+ * One browser for the calling test file: launched before its tests, closed after them. After
+ * each test the users it tracked are closed, and the test fails if any saw a console or page
+ * error. Call once, at the top of the file.
+ */
+export function browserSession(): Session {
+  let browser: Browser | undefined;
+  const users: User[] = [];
+  beforeAll(async () => {
+    browser = await launch();
+  });
+  afterEach(async () => {
+    const errors = users.flatMap((u) => u.errors);
+    await Promise.all(users.splice(0).map((u) => u.context.close()));
+    expect(errors, 'console or page errors').toEqual([]);
+  });
+  afterAll(async () => {
+    await browser?.close();
+  });
+  return {
+    get browser() {
+      if (!browser) throw new Error('the browser is launched in beforeAll: use it inside a test');
+      return browser;
+    },
+    track: (u) => (users.push(u), u),
+  };
 }
 
 /** A fresh browser context (own cookies) with error capture; not signed in. */

@@ -8,25 +8,11 @@
 // Nothing is really delivered there, so only what does not depend on the network is asserted.
 
 import { createHmac, randomBytes } from 'node:crypto';
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { BASE_URL, gql, launch, overflowsHorizontally, shoot, shootElement, signIn, unlabelledControls, type User } from './support';
+import type { Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
+import { BASE_URL, browserSession, gql, overflowsHorizontally, shoot, shootElement, signIn, unlabelledControls } from './support';
 
-let browser: Browser;
-const users: User[] = [];
-const track = (u: User) => (users.push(u), u);
-
-beforeAll(async () => {
-  browser = await launch();
-});
-afterEach(async () => {
-  const errors = users.flatMap((u) => u.errors);
-  await Promise.all(users.splice(0).map((u) => u.context.close()));
-  expect(errors, 'console or page errors').toEqual([]);
-});
-afterAll(async () => {
-  await browser?.close();
-});
+const session = browserSession();
 
 /** POSTs `{}` to a trigger signed with `secret` the Standard Webhooks way; answers status and code. */
 async function callTrigger(page: Page, url: string, secret: string): Promise<{ status: number; code: string }> {
@@ -50,7 +36,7 @@ async function openAdmin(page: Page) {
 
 describe('inbound triggers', () => {
   it('makes a trigger for a demo template, shows its secret once, and the secret signs requests', async () => {
-    const alice = track(await signIn(browser, 'alice@demo.test'));
+    const alice = session.track(await signIn(session.browser, 'alice@demo.test'));
     const { page } = alice;
     await openAdmin(page);
     const suffix = Date.now().toString(36);
@@ -152,7 +138,7 @@ describe('inbound triggers', () => {
 
 describe('webhooks', () => {
   it('refuses a private address beside the URL field, and logs a test delivery to a public endpoint', async () => {
-    const alice = track(await signIn(browser, 'alice@demo.test'));
+    const alice = session.track(await signIn(session.browser, 'alice@demo.test'));
     const { page } = alice;
     await openAdmin(page);
     const hooks = page.getByRole('region', { name: 'Webhooks' });
