@@ -18,6 +18,7 @@ use serde_json::{Value, json};
 use tokio_util::sync::CancellationToken;
 
 pub mod chat;
+pub mod idp;
 pub mod scripted;
 pub mod webhook_receiver;
 pub mod ws;
@@ -86,6 +87,9 @@ pub struct SpawnOptions {
     /// Webhook delivery settings (default: the server's, with retries compressed to
     /// `[0, 1, 1, 1]` seconds and private networks allowed when `allow_private_networks`).
     pub webhooks: Option<praetor::config::WebhooksConfig>,
+    /// Identity settings; by default providers may be private addresses when
+    /// `allow_private_networks` is set, and keys are fetched again at most once a second.
+    pub identity: Option<praetor::config::IdentityConfig>,
 }
 
 /// A database no other test uses, for tests whose effects span the whole instance (a global
@@ -148,6 +152,11 @@ pub async fn spawn_with(opts: SpawnOptions) -> TestApp {
         retry_schedule_seconds: vec![0, 1, 1, 1],
         allow_private_networks: opts.allow_private_networks,
         poll_ms: 200,
+        ..Default::default()
+    });
+    config.identity = opts.identity.clone().unwrap_or_else(|| praetor::config::IdentityConfig {
+        allow_private_networks: opts.allow_private_networks,
+        jwks_refresh_min_seconds: 1,
         ..Default::default()
     });
     config.worker.poll_ms = 200;
@@ -403,8 +412,9 @@ impl TestApp {
     /// A browser session cookie (`praetor_session=…`) for an existing user.
     pub async fn session_cookie(&self, email: &str) -> String {
         let user = praetor::services::users::find_by_email(&self.app.db, email).await.unwrap().expect("user exists");
-        let s =
-            praetor::auth::session::create(&self.app.db, self.app.clock.as_ref(), user.id, 24).await.expect("session");
+        let s = praetor::auth::session::create(&self.app.db, self.app.clock.as_ref(), user.id, 24, None)
+            .await
+            .expect("session");
         format!("{}={}", praetor::auth::SESSION_COOKIE, s.token)
     }
 

@@ -55,6 +55,7 @@ pub struct Config {
     pub secrets: SecretsConfig,
     pub webhooks: WebhooksConfig,
     pub triggers: TriggersConfig,
+    pub identity: IdentityConfig,
 }
 
 /// Outbound webhooks: how deliveries are retried and sent.
@@ -116,6 +117,43 @@ pub struct TriggersConfig {
 impl Default for TriggersConfig {
     fn default() -> Self {
         Self { max_body_bytes: 256 * 1024, tolerance_seconds: 300 }
+    }
+}
+
+/// Sign-in at organizations' identity providers (OIDC) and their tokens on the API.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct IdentityConfig {
+    /// This server's address as browsers reach it (`https://praetor.example.com`): the
+    /// providers send people back to `<public_url>/auth/oidc/callback`. Empty outside
+    /// production: taken from the request's `Host`.
+    pub public_url: String,
+    /// Let providers live at private, loopback or link-local addresses (on-premises).
+    pub allow_private_networks: bool,
+    /// How long a request to a provider may take, in milliseconds.
+    pub timeout_ms: u64,
+    /// How far a token's times may be off this server's clock, in seconds.
+    pub clock_skew_seconds: i64,
+    /// How long a provider's discovery document and keys are kept, in seconds.
+    pub cache_seconds: u64,
+    /// A token signed with a key not in the cached set makes Praetor fetch the provider's keys
+    /// again, at most once per this many seconds per provider.
+    pub jwks_refresh_min_seconds: u64,
+    /// How long a sign-in may stay at the provider before its state lapses, in seconds.
+    pub login_ttl_seconds: i64,
+}
+
+impl Default for IdentityConfig {
+    fn default() -> Self {
+        Self {
+            public_url: String::new(),
+            allow_private_networks: false,
+            timeout_ms: 10_000,
+            clock_skew_seconds: 60,
+            cache_seconds: 3600,
+            jwks_refresh_min_seconds: 10,
+            login_ttl_seconds: 600,
+        }
     }
 }
 
@@ -319,6 +357,7 @@ impl Default for Config {
             secrets: SecretsConfig::default(),
             webhooks: WebhooksConfig::default(),
             triggers: TriggersConfig::default(),
+            identity: IdentityConfig::default(),
         }
     }
 }
@@ -453,6 +492,22 @@ impl Config {
             return Err(ConfigError::Invalid {
                 key: "triggers",
                 message: "max_body_bytes and tolerance_seconds must be positive".into(),
+            });
+        }
+        let id = &self.identity;
+        if id.timeout_ms == 0 || id.clock_skew_seconds < 0 || id.login_ttl_seconds <= 0 || id.cache_seconds == 0 {
+            return Err(ConfigError::Invalid {
+                key: "identity",
+                message:
+                    "timeout_ms, login_ttl_seconds and cache_seconds must be positive, clock_skew_seconds not negative"
+                        .into(),
+            });
+        }
+        let public = id.public_url.trim();
+        if !(public.is_empty() || public.starts_with("https://") || public.starts_with("http://")) {
+            return Err(ConfigError::Invalid {
+                key: "identity.public_url",
+                message: format!("`{public}` is not an http(s) URL"),
             });
         }
         if self.shutdown_grace_ms > 600_000 {

@@ -13,7 +13,7 @@ const LAYERS: &[&[&str]] = &[
     &["request_id", "clock"],
     &["error"],
     &["config", "events", "actions", "cpu"],
-    &["db", "auth", "secrets"],
+    &["db", "auth", "secrets", "oidc"],
     &["audit", "authz", "webhooks"],
     // The unit of work: a transaction, its audit entries, its events.
     &["write"],

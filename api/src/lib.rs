@@ -20,6 +20,7 @@ pub mod events;
 pub mod governance;
 pub mod graphql;
 pub mod http;
+pub mod oidc;
 pub mod request_id;
 pub mod secrets;
 pub mod services;
@@ -79,6 +80,8 @@ pub struct AppState {
     pub secrets: secrets::Keyring,
     /// Outbound webhooks: the deliverer's wake-up, clients and cached signing secrets.
     pub webhooks: webhooks::Runtime,
+    /// Organizations' identity providers: discovery documents and signing keys.
+    pub oidc: oidc::Oidc,
     /// Statements run on the database by this process.
     pub queries: db::QueryCount,
 }
@@ -125,6 +128,7 @@ impl AppState {
         let sockets = http::ws::Slots::new(&config.websocket);
         let secrets = secrets::Keyring::new(&config);
         let webhooks = webhooks::Runtime::new(&config.webhooks);
+        let oidc = oidc::Oidc::new(&config.identity);
         Arc::new(Self {
             authz: Authz::new(db.clone(), clock.clone()),
             config: Arc::new(config),
@@ -146,6 +150,7 @@ impl AppState {
             validations: cpu::Throttle::new(60, std::time::Duration::from_secs(60)),
             secrets,
             webhooks,
+            oidc,
             queries,
         })
     }

@@ -12,6 +12,8 @@ pub struct Model {
     #[sea_orm(primary_key, auto_increment = false)]
     pub user_id: UserId,
     pub org_id: OrgId,
+    /// The identity provider that synced this membership; none when an admin made it.
+    pub source: Option<IdentityProviderId>,
     pub created_at: DateTimeUtc,
 }
 

@@ -199,6 +199,10 @@ typed_id!(
     /// An inbound trigger (`/hooks/<id>`).
     TriggerId, "trg", "trigger"
 );
+typed_id!(
+    /// An organization's OpenID Connect identity provider.
+    IdentityProviderId, "idp", "identity provider"
+);
 
 #[cfg(test)]
 mod tests {

@@ -26,10 +26,15 @@ pub mod chat_session;
 pub mod chat_setting;
 pub mod data_key;
 pub mod decision;
+pub mod external_identity;
 pub mod group;
 pub mod group_member;
+pub mod identity_provider;
+pub mod idp_client_binding;
+pub mod idp_group_mapping;
 pub mod job;
 pub mod kill_switch;
+pub mod oidc_login;
 pub mod org;
 pub mod plan;
 pub mod plan_event;
@@ -109,6 +114,9 @@ pub enum Housekeeping {
     /// An inbound trigger's request, finding the trigger it names before its signature (the
     /// only credential it carries) is checked.
     Trigger,
+    /// Signing in at an organization's identity provider, or presenting its token: finding the
+    /// provider, the sign-in under way and the person it vouches for, before any access exists.
+    Identity,
 }
 
 /// A row of a tenant table. Holding one is holding its organization's capability: rows are
@@ -258,6 +266,11 @@ tenant_scoped!(
     agent => OrgId.org_id,
     project_agent => OrgId.org_id,
     chat_setting => OrgId.org_id,
+    identity_provider => OrgId.org_id,
+    oidc_login => OrgId.org_id,
+    external_identity => OrgId.org_id,
+    idp_group_mapping => OrgId.org_id,
+    idp_client_binding => OrgId.org_id,
     data_key => OrgId.org_id,
     secret => OrgId.org_id,
     webhook_endpoint => OrgId.org_id,
@@ -277,7 +290,7 @@ mod tests {
         let tenant = Tenant::housekeeping(OrgId::generate(), Housekeeping::Setup);
         let uuid = tenant.org().as_uuid().to_string();
         let all = scoped_statements(tenant);
-        assert_eq!(all.len(), 31, "tenant tables");
+        assert_eq!(all.len(), 36, "tenant tables");
         for (module, table, column, statements) in all {
             for sql in statements {
                 let filter = format!("WHERE \"{table}\".\"{column}\" = ");

@@ -13,6 +13,10 @@ pub struct Model {
     pub user_id: UserId,
     pub created_at: DateTimeUtc,
     pub expires_at: DateTimeUtc,
+    /// Set when the session began at an organization's identity provider: it enters that
+    /// organization only.
+    pub org_id: Option<OrgId>,
+    pub provider_id: Option<IdentityProviderId>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

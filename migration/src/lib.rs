@@ -11,6 +11,7 @@ mod m20261127_000005_chat_answers;
 mod m20261202_000006_security;
 mod m20261202_000007_secrets;
 mod m20261202_000008_webhooks;
+mod m20261202_000009_identity;
 mod util;
 
 pub struct Migrator;
@@ -27,6 +28,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_000006_security::Migration),
             Box::new(m20261202_000007_secrets::Migration),
             Box::new(m20261202_000008_webhooks::Migration),
+            Box::new(m20261202_000009_identity::Migration),
         ]
     }
 }

@@ -11,6 +11,7 @@ mod engine;
 mod governance;
 mod governance_control;
 mod handlers;
+mod identity;
 mod limits;
 mod mutations;
 mod oracle;

@@ -57,12 +57,14 @@ impl LiveCredentials {
         live
     }
 
-    /// Authenticates `creds`, from the cache when a fresh answer is there.
+    /// Authenticates `creds`, from the cache when a fresh answer is there. A bearer JWT goes to
+    /// `tokens` (organizations' identity providers, which live above this layer).
     pub async fn authenticate(
         &self,
         db: &DatabaseConnection,
         clock: &dyn Clock,
         creds: &Credentials,
+        tokens: &dyn super::ProviderTokens,
     ) -> Result<Option<Principal>> {
         let Some(token) = creds.bearer.as_ref().or(creds.session.as_ref()) else {
             return Ok(None);
@@ -75,7 +77,10 @@ impl LiveCredentials {
             return Ok(Some(p));
         }
         let epoch = self.inner.epoch.load(Ordering::SeqCst);
-        let principal = creds.authenticate(db, clock).await?;
+        let principal = match creds.bearer.as_deref() {
+            Some(token) if super::is_jwt(token) => Some(tokens.authenticate(token).await?),
+            _ => creds.authenticate(db, clock).await?,
+        };
         if let Some(p) = &principal {
             self.keep(hash, p.clone(), epoch);
         }

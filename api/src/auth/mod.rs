@@ -74,12 +74,15 @@ pub struct Credential {
 pub enum CredentialKind {
     ApiKey(ApiKeyId),
     Session,
+    /// A JWT from an organization's identity provider.
+    ProviderToken,
 }
 
 #[derive(Debug, Clone)]
 pub struct Principal {
     pub subject: Subject,
-    /// An API key is valid in exactly one organization; a browser session is not restricted.
+    /// The one organization the credential is valid in: an API key's, a provider token's, or
+    /// that of the identity provider a browser session began at. None for other sessions.
     pub key_org: Option<OrgId>,
     /// The credential that authenticated this request (none for work done later on someone's
     /// behalf, such as a queued plan re-checked against its proposer).
@@ -98,7 +101,7 @@ impl Principal {
     pub fn via_key(&self) -> Option<ApiKeyId> {
         match self.credential.as_ref()?.kind {
             CredentialKind::ApiKey(id) => Some(id),
-            CredentialKind::Session => None,
+            CredentialKind::Session | CredentialKind::ProviderToken => None,
         }
     }
 
@@ -250,6 +253,23 @@ impl Credentials {
     }
 }
 
+/// Checks bearer JWTs from organizations' identity providers (implemented above this layer,
+/// by `services::identity`).
+pub trait ProviderTokens: Send + Sync {
+    fn authenticate<'a>(
+        &'a self,
+        token: &'a str,
+    ) -> std::pin::Pin<Box<dyn std::future::Future<Output = Result<Principal>> + Send + 'a>>;
+}
+
+/// Whether a bearer token has the shape of a JWT (three base64url parts), not an API key.
+pub fn is_jwt(token: &str) -> bool {
+    let parts: Vec<&str> = token.split('.').collect();
+    parts.len() == 3
+        && parts[..2].iter().all(|p| !p.is_empty())
+        && parts.iter().all(|p| p.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_'))
+}
+
 /// SHA-256 of a secret, hex encoded: what is stored in place of keys and session tokens.
 pub fn hash_secret(secret: &str) -> String {
     use sha2::{Digest, Sha256};
@@ -313,6 +333,15 @@ mod tests {
         let mut h = HeaderMap::new();
         h.insert(AUTHORIZATION, HeaderValue::from_static("Basic Zm9vOmJhcg=="));
         assert_eq!(Credentials::from_headers(&h).unwrap_err().code(), "UNAUTHENTICATED");
+    }
+
+    #[test]
+    fn jwt_shape() {
+        assert!(is_jwt("eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJ4In0.c2ln"));
+        assert!(is_jwt("eyJhbGciOiJub25lIn0.eyJzdWIiOiJ4In0."));
+        assert!(!is_jwt("prk_0123456789abcdef"));
+        assert!(!is_jwt("a.b"));
+        assert!(!is_jwt("a.b.c d"));
     }
 
     #[test]

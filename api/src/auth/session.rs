@@ -3,7 +3,7 @@
 //! JSON bodies on POST (a cross-site form cannot send one without a CORS preflight).
 
 use chrono::Duration;
-use praetor_entities::{Shared, UserId, user, user_session};
+use praetor_entities::{IdentityProviderId, OrgId, Shared, UserId, user, user_session};
 use sea_orm::{ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, Set};
 
 use super::{Credential, CredentialKind, Principal, Subject, hash_secret, random_token};
@@ -15,7 +15,15 @@ pub struct NewSession {
     pub expires_at: chrono::DateTime<chrono::Utc>,
 }
 
-pub async fn create(db: &DatabaseConnection, clock: &dyn Clock, user: UserId, ttl_hours: u32) -> Result<NewSession> {
+/// Starts a session for `user`. `at_provider`: the organization and identity provider it
+/// began at, the one organization it may then enter.
+pub async fn create<C: sea_orm::ConnectionTrait>(
+    db: &C,
+    clock: &dyn Clock,
+    user: UserId,
+    ttl_hours: u32,
+    at_provider: Option<(OrgId, IdentityProviderId)>,
+) -> Result<NewSession> {
     let token = random_token(32);
     let now = clock.now();
     let expires_at = now + Duration::hours(i64::from(ttl_hours));
@@ -24,6 +32,8 @@ pub async fn create(db: &DatabaseConnection, clock: &dyn Clock, user: UserId, tt
         user_id: Set(user),
         created_at: Set(now),
         expires_at: Set(expires_at),
+        org_id: Set(at_provider.map(|(org, _)| org)),
+        provider_id: Set(at_provider.map(|(_, p)| p)),
     }
     .insert(db)
     .await?;
@@ -45,21 +55,26 @@ pub async fn authenticate(db: &DatabaseConnection, clock: &dyn Clock, token: &st
     let user = user::Entity::find_shared().filter(user::Column::Id.eq(session.user_id)).one(db).await?;
     Ok(user.map(|u| Principal {
         credential: Some(Credential { kind: CredentialKind::Session, hash, expires_at: Some(session.expires_at) }),
+        key_org: session.org_id,
         ..Principal::new(Subject::User(u))
     }))
 }
 
 /// Ends a session: its row goes, and every node stops honouring it at once (open websockets
-/// signed in with it are closed). Returns the session's hash when there was one.
-pub async fn destroy(app: &crate::AppState, token: &str) -> Result<Option<String>> {
+/// signed in with it are closed). Answers the session when there was one.
+pub async fn destroy(app: &crate::AppState, token: &str) -> Result<Option<user_session::Model>> {
     let hash = hash_secret(token);
     let mut w = app.write(Vec::new()).await?;
+    let found = user_session::Entity::find_shared()
+        .filter(user_session::Column::TokenHash.eq(hash.clone()))
+        .one(w.txn())
+        .await?;
     let gone = user_session::Entity::delete_by_id(hash.clone()).exec(w.txn()).await?.rows_affected > 0;
     if gone {
         w.publish(crate::events::Event::CredentialEnded { hash: hash.clone() });
     }
     w.commit().await?;
-    Ok(gone.then_some(hash))
+    Ok(found.filter(|_| gone))
 }
 
 /// The `Set-Cookie` value for a new session.

@@ -77,6 +77,8 @@ operations! {
     /// Create, change and delete inbound triggers.
     TriggerManage => "trigger.manage",
     KillSwitchSet => "killswitch.set",
+    /// Configure identity providers, their group mappings and client bindings.
+    IdentityManage => "identity.manage",
 }
 
 #[cfg(test)]

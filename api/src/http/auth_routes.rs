@@ -1,12 +1,15 @@
-//! Browser sign-in. Only the development login exists so far (enabled by `--demo` or
-//! `dev_login = true`); OIDC will sit beside it.
+//! Browser sign-in: at an organization's identity provider (OIDC, the authorization code flow
+//! with PKCE: `/auth/oidc/start` sends the browser to the provider, `/auth/oidc/callback`
+//! finishes), or by e-mail alone in development (`--demo` or `dev_login = true`). Signing out
+//! ends the session and, for a session begun at a provider that supports it, answers where to
+//! end the provider's session too.
 
 use std::sync::Arc;
 
 use axum::Json;
-use axum::extract::State;
-use axum::http::header::SET_COOKIE;
-use axum::http::{HeaderMap, StatusCode};
+use axum::extract::{Query, State};
+use axum::http::header::{LOCATION, SET_COOKIE};
+use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use serde_json::json;
@@ -14,7 +17,12 @@ use serde_json::json;
 use super::error_response;
 use crate::AppState;
 use crate::auth::{Credentials, session};
-use crate::services::{setup, users, validate};
+use crate::services::{identity, setup, users, validate};
+
+/// The cookie that binds a sign-in at a provider to the browser that started it. `Lax`, not
+/// `Strict`: the provider's redirect back is a cross-site navigation, and a `Strict` cookie
+/// would not come with it.
+const SIGN_IN_COOKIE: &str = "praetor_oidc";
 
 #[derive(Deserialize)]
 pub struct DevLogin {
@@ -63,7 +71,7 @@ pub async fn dev_login(State(app): State<Arc<AppState>>, headers: HeaderMap, bod
         }
     };
     let ttl = app.config.session_ttl_hours;
-    match session::create(&app.db, app.clock.as_ref(), user.id, ttl).await {
+    match session::create(&app.db, app.clock.as_ref(), user.id, ttl, None).await {
         Ok(s) => {
             tracing::info!(user = %user.email, "signed in with dev login");
             let cookie = session::cookie(&s.token, i64::from(ttl) * 3600, app.config.production);
@@ -90,10 +98,163 @@ pub async fn logout(State(app): State<Arc<AppState>>, headers: HeaderMap) -> Res
     if !super::graphql::same_origin(&headers) {
         return error_response(StatusCode::FORBIDDEN, "FORBIDDEN", "sign out from a page of this server");
     }
-    if let Ok(Credentials { session: Some(token), .. }) = Credentials::from_headers(&headers)
-        && let Err(e) = session::destroy(&app, &token).await
-    {
-        return error_response(StatusCode::INTERNAL_SERVER_ERROR, e.code(), &e.to_string());
+    let mut end_session_url = None;
+    if let Ok(Credentials { session: Some(token), .. }) = Credentials::from_headers(&headers) {
+        match session::destroy(&app, &token).await {
+            Ok(Some(ended)) => {
+                if let (Some(provider), Ok(base)) = (ended.provider_id, base_url(&app, &headers)) {
+                    // The provider may be unreachable: signing out here has happened anyway.
+                    end_session_url = identity::end_session_url(&app, provider, &base).await.ok().flatten();
+                }
+            }
+            Ok(None) => {}
+            Err(e) => return error_response(StatusCode::INTERNAL_SERVER_ERROR, e.code(), &e.to_string()),
+        }
     }
-    ([(SET_COOKIE, session::clear_cookie(app.config.production))], Json(json!({"ok": true}))).into_response()
+    (
+        [(SET_COOKIE, session::clear_cookie(app.config.production))],
+        Json(json!({"ok": true, "endSessionUrl": end_session_url})),
+    )
+        .into_response()
+}
+
+/// This server's address as browsers reach it: `identity.public_url`, or (outside production)
+/// the request's own host.
+fn base_url(app: &AppState, headers: &HeaderMap) -> Result<String, crate::error::Error> {
+    let configured = app.config.identity.public_url.trim().trim_end_matches('/');
+    if !configured.is_empty() {
+        return Ok(configured.to_string());
+    }
+    if app.config.production {
+        return Err(crate::error::Error::internal("identity.public_url must be set to sign in at a provider"));
+    }
+    let host = headers
+        .get(axum::http::header::HOST)
+        .and_then(|v| v.to_str().ok())
+        .filter(|h| h.bytes().all(|b| b.is_ascii_alphanumeric() || b".-:[]".contains(&b)))
+        .ok_or_else(|| crate::error::Error::validation("Host", "the request has no usable Host header"))?;
+    let scheme = if super::forwarded_https(headers) { "https" } else { "http" };
+    Ok(format!("{scheme}://{host}"))
+}
+
+#[derive(Deserialize)]
+pub struct ProvidersQuery {
+    org: String,
+}
+
+/// The identity providers people of organization `org` (its slug) may sign in with. An
+/// unknown organization answers like one without providers.
+pub async fn providers(State(app): State<Arc<AppState>>, Query(q): Query<ProvidersQuery>) -> Response {
+    match identity::sign_in_options(&app, &q.org).await {
+        Ok(list) => Json(json!({"providers": list.iter().map(|p| json!({"id": p.id.to_string(), "name": p.name})).collect::<Vec<_>>()}))
+            .into_response(),
+        Err(e) => error_response(StatusCode::INTERNAL_SERVER_ERROR, e.code(), &e.to_string()),
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct StartQuery {
+    provider: String,
+    return_to: Option<String>,
+}
+
+/// Sends the browser to the provider to sign in, with a cookie binding the sign-in to it.
+pub async fn oidc_start(State(app): State<Arc<AppState>>, headers: HeaderMap, Query(q): Query<StartQuery>) -> Response {
+    let started = async {
+        let id = validate::id("provider", &q.provider)?;
+        let base = base_url(&app, &headers)?;
+        identity::begin(&app, id, &base, q.return_to.as_deref()).await
+    }
+    .await;
+    match started {
+        Ok(s) => {
+            let cookie = format!(
+                "{SIGN_IN_COOKIE}={}; Path=/auth/oidc; HttpOnly; SameSite=Lax; Max-Age={}{}",
+                s.browser_token,
+                app.config.identity.login_ttl_seconds,
+                if app.config.production { "; Secure" } else { "" }
+            );
+            (StatusCode::SEE_OTHER, [(SET_COOKIE, cookie), (LOCATION, s.redirect_to)]).into_response()
+        }
+        Err(e) => sign_in_failed(&app, &e),
+    }
+}
+
+#[derive(Deserialize)]
+pub struct CallbackQuery {
+    code: Option<String>,
+    state: Option<String>,
+    error: Option<String>,
+    error_description: Option<String>,
+}
+
+/// The provider sends the browser back here: the sign-in is finished and a session begins
+/// (a new cookie, whatever session the browser had before), or the web app is told why not.
+pub async fn oidc_callback(
+    State(app): State<Arc<AppState>>,
+    headers: HeaderMap,
+    Query(q): Query<CallbackQuery>,
+) -> Response {
+    let browser = cookie_value(&headers, SIGN_IN_COOKIE);
+    let finished = async {
+        if let Some(error) = &q.error {
+            let detail = q.error_description.as_deref().unwrap_or(error);
+            return Err(crate::error::Error::Unauthenticated(format!("the provider refused the sign-in: {detail}")));
+        }
+        let (Some(code), Some(state)) = (q.code.as_deref(), q.state.as_deref()) else {
+            return Err(crate::error::Error::Unauthenticated("sign-in refused: the provider sent no code".into()));
+        };
+        let base = base_url(&app, &headers)?;
+        identity::finish(&app, state, code, browser.as_deref(), &base).await
+    }
+    .await;
+    match finished {
+        Ok(done) => {
+            tracing::info!(user = %done.user.email, "signed in at an identity provider");
+            let ttl = i64::from(app.config.session_ttl_hours) * 3600;
+            let mut response = (StatusCode::SEE_OTHER, [(LOCATION, done.return_to)]).into_response();
+            let h = response.headers_mut();
+            for c in [session::cookie(&done.session_token, ttl, app.config.production), clear_sign_in_cookie(&app)] {
+                if let Ok(v) = HeaderValue::from_str(&c) {
+                    h.append(SET_COOKIE, v);
+                }
+            }
+            response
+        }
+        Err(e) => sign_in_failed(&app, &e),
+    }
+}
+
+fn clear_sign_in_cookie(app: &AppState) -> String {
+    format!(
+        "{SIGN_IN_COOKIE}=; Path=/auth/oidc; HttpOnly; SameSite=Lax; Max-Age=0{}",
+        if app.config.production { "; Secure" } else { "" }
+    )
+}
+
+/// Back to the web app's sign-in page with why, for the person to read.
+fn sign_in_failed(app: &AppState, e: &crate::error::Error) -> Response {
+    tracing::info!(code = e.code(), reason = %e, "sign-in at an identity provider failed");
+    let message = e.to_string();
+    let query =
+        reqwest::Url::parse_with_params("http://localhost/", [("signInError", message.as_str()), ("code", e.code())])
+            .ok()
+            .and_then(|u| u.query().map(str::to_string))
+            .unwrap_or_else(|| "signInError=sign-in+failed".into());
+    let location = format!("/?{query}");
+    let mut response = (StatusCode::SEE_OTHER, [(LOCATION, location)]).into_response();
+    if let Ok(v) = HeaderValue::from_str(&clear_sign_in_cookie(app)) {
+        response.headers_mut().append(SET_COOKIE, v);
+    }
+    response
+}
+
+fn cookie_value(headers: &HeaderMap, name: &str) -> Option<String> {
+    headers.get_all(axum::http::header::COOKIE).iter().filter_map(|v| v.to_str().ok()).find_map(|text| {
+        text.split(';').find_map(|pair| {
+            let (n, v) = pair.trim().split_once('=')?;
+            (n == name && !v.is_empty()).then(|| v.to_string())
+        })
+    })
 }

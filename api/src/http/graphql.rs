@@ -25,6 +25,7 @@ use crate::error::Error;
 use crate::graphql::RequestAuth;
 use crate::graphql::limits::Executed;
 use crate::graphql::loader::Loaders;
+use crate::services::identity::ProviderTokens;
 
 /// For cookie-authenticated requests from a browser, the page must come from this server.
 /// (API keys are not sent by browsers on their own, so they need no such check.)
@@ -46,7 +47,8 @@ async fn authenticate(app: &AppState, headers: &HeaderMap) -> Result<RequestAuth
     if creds.bearer.is_none() && creds.session.is_some() && !same_origin(headers) {
         creds.session = None;
     }
-    let principal = app.live.authenticate(&app.db, app.clock.as_ref(), &creds).await.map_err(auth_err)?;
+    let principal =
+        app.live.authenticate(&app.db, app.clock.as_ref(), &creds, &ProviderTokens(app)).await.map_err(auth_err)?;
     Ok(RequestAuth { principal })
 }
 

@@ -34,6 +34,9 @@ pub fn router(app: Arc<AppState>) -> Router {
         .route("/auth/config", get(auth_routes::config))
         .route("/auth/dev-login", post(auth_routes::dev_login))
         .route("/auth/logout", post(auth_routes::logout))
+        .route("/auth/providers", get(auth_routes::providers))
+        .route("/auth/oidc/start", get(auth_routes::oidc_start))
+        .route("/auth/oidc/callback", get(auth_routes::oidc_callback))
         .route("/hooks/{id}", post(hooks::post))
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
@@ -75,7 +78,7 @@ async fn request_id(mut req: Request, next: Next) -> Response {
 
 /// Whether the request reached us over HTTPS, as a proxy in front says (`X-Forwarded-Proto`
 /// or `Forwarded: proto=`). Praetor itself serves plain HTTP behind TLS termination.
-fn forwarded_https(headers: &axum::http::HeaderMap) -> bool {
+pub(crate) fn forwarded_https(headers: &axum::http::HeaderMap) -> bool {
     let text = |name: &str| headers.get(name).and_then(|v| v.to_str().ok()).map(str::to_ascii_lowercase);
     let xfp = text("x-forwarded-proto").is_some_and(|v| v.split(',').next().is_some_and(|p| p.trim() == "https"));
     let forwarded = text("forwarded").is_some_and(|v| {

@@ -38,6 +38,7 @@ use crate::auth::live::SocketWatch;
 use crate::config::WebsocketConfig;
 use crate::error::Error;
 use crate::graphql::RequestAuth;
+use crate::services::identity::ProviderTokens;
 
 /// graphql-ws close codes.
 const CLOSE_UNAUTHORIZED: u16 = 4401;
@@ -212,7 +213,7 @@ impl Connection {
             let creds = Credentials { session: if bearer.is_none() { cookie_session } else { None }, bearer };
             let principal = app
                 .live
-                .authenticate(&app.db, app.clock.as_ref(), &creds)
+                .authenticate(&app.db, app.clock.as_ref(), &creds, &ProviderTokens(app))
                 .await?
                 .ok_or_else(|| Error::Unauthenticated("connection_init carried no valid credentials".into()))?;
             let credential = principal
@@ -244,7 +245,7 @@ impl Connection {
         if auth.watch.ended().is_cancelled() {
             return Err(ended("the credential of this connection was revoked or signed out"));
         }
-        match app.live.authenticate(&app.db, app.clock.as_ref(), &auth.creds).await {
+        match app.live.authenticate(&app.db, app.clock.as_ref(), &auth.creds, &ProviderTokens(app)).await {
             Ok(Some(p)) => Ok(p),
             Ok(None) => Err(ended("the session of this connection has ended")),
             Err(Error::Unauthenticated(_)) => Err(ended("the credential of this connection was revoked or expired")),

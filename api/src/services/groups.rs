@@ -65,6 +65,7 @@ pub async fn add_member(
         group_id: Set(g.id),
         user_id: Set(u.id),
         org_id: Set(permit.org_id()),
+        source: Set(None),
         created_at: Set(w.now()),
     }
     .insert(w.txn())

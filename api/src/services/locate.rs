@@ -8,10 +8,10 @@
 //! existence across tenants.
 
 use praetor_entities::{
-    AgentId, ApiKeyId, AuditEventId, ChatSessionId, GroupId, Housekeeping, OrgId, PlanId, ProjectId, RoleBindingId,
-    RoleGrantId, ServiceAccountId, TenantScoped, TriggerId, WebhookDeliveryId, WebhookEndpointId, agent, api_key,
-    audit_event, chat_session, group, plan, project, role_binding, role_grant, service_account, trigger,
-    webhook_delivery, webhook_endpoint,
+    AgentId, ApiKeyId, AuditEventId, ChatSessionId, GroupId, Housekeeping, IdentityProviderId, OrgId, PlanId,
+    ProjectId, RoleBindingId, RoleGrantId, ServiceAccountId, TenantScoped, TriggerId, WebhookDeliveryId,
+    WebhookEndpointId, agent, api_key, audit_event, chat_session, group, identity_provider, plan, project,
+    role_binding, role_grant, service_account, trigger, webhook_delivery, webhook_endpoint,
 };
 use sea_orm::{ColumnTrait, ConnectionTrait, QueryFilter, QuerySelect};
 
@@ -52,6 +52,7 @@ pub enum NodeId {
     WebhookEndpoint(WebhookEndpointId),
     WebhookDelivery(WebhookDeliveryId),
     Trigger(TriggerId),
+    IdentityProvider(IdentityProviderId),
 }
 
 impl NodeId {
@@ -73,6 +74,7 @@ impl NodeId {
             "whe" => NodeId::WebhookEndpoint(text.parse().map_err(|_| bad())?),
             "msg" => NodeId::WebhookDelivery(text.parse().map_err(|_| bad())?),
             "trg" => NodeId::Trigger(text.parse().map_err(|_| bad())?),
+            "idp" => NodeId::IdentityProvider(text.parse().map_err(|_| bad())?),
             _ => return Err(bad()),
         })
     }
@@ -94,6 +96,7 @@ impl NodeId {
             NodeId::WebhookEndpoint(_) => "webhook endpoint",
             NodeId::WebhookDelivery(_) => "webhook delivery",
             NodeId::Trigger(_) => "trigger",
+            NodeId::IdentityProvider(_) => "identity provider",
         }
     }
 
@@ -202,6 +205,16 @@ impl NodeId {
             NodeId::Trigger(id) => {
                 org_of::<trigger::Entity, _>(db, trigger::Column::Id, trigger::Column::OrgId, id.into(), "trigger")
                     .await
+            }
+            NodeId::IdentityProvider(id) => {
+                org_of::<identity_provider::Entity, _>(
+                    db,
+                    identity_provider::Column::Id,
+                    identity_provider::Column::OrgId,
+                    id.into(),
+                    "identity provider",
+                )
+                .await
             }
         }
     }

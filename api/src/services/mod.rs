@@ -10,6 +10,7 @@ pub mod autonomy;
 pub mod governance;
 pub mod grants;
 pub mod groups;
+pub mod identity;
 pub mod kill_switches;
 pub mod locate;
 pub mod members;

@@ -5,6 +5,7 @@ mod api_keys;
 mod chat;
 mod governance;
 mod groups;
+mod identity;
 mod orgs;
 mod plans;
 mod policies;
@@ -31,4 +32,5 @@ pub struct Mutation(
     secrets::SecretMutation,
     webhooks::WebhookMutation,
     triggers::TriggerMutation,
+    identity::IdentityMutation,
 );

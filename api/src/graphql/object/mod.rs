@@ -7,6 +7,7 @@ mod chat;
 mod enums;
 mod governance;
 mod group;
+mod identity_provider;
 mod org;
 mod plan;
 mod policy;
@@ -36,6 +37,7 @@ pub use governance::{
     RoleGrantObject,
 };
 pub use group::GroupObject;
+pub use identity_provider::{ClientBinding, GroupMapping, IdentityProviderObject};
 pub use org::OrgObject;
 pub use plan::{ApprovalStageSpec, DecisionCheck, PlanEventGql, PlanObject, PlanPreview, PlanStep};
 pub use policy::{
@@ -76,6 +78,7 @@ pub enum Node {
     WebhookEndpoint(WebhookEndpointObject),
     WebhookDelivery(WebhookDeliveryObject),
     Trigger(TriggerObject),
+    IdentityProvider(IdentityProviderObject),
 }
 
 /// Builds a Relay connection from a page.

@@ -165,6 +165,16 @@ impl OrgObject {
             .collect())
     }
 
+    /// The organization's identity providers. Needs `identity.manage`.
+    async fn identity_providers(&self, ctx: &Context<'_>) -> Result<Vec<super::IdentityProviderObject>> {
+        let permit = self.0.permit::<crate::authz::ops::IdentityManage>(Domain::Org)?;
+        Ok(crate::services::identity::list(app(ctx)?, &permit)
+            .await?
+            .into_iter()
+            .map(|model| super::IdentityProviderObject { access: self.0.clone(), model })
+            .collect())
+    }
+
     /// The event kinds a webhook endpoint can subscribe to.
     async fn webhook_event_kinds(&self) -> Vec<super::WebhookEventKind> {
         super::WebhookEventKind::all()

@@ -71,6 +71,13 @@ impl NodeQuery {
                 let permit = access.read_permit::<ops::TriggerManage>(Domain::Org, "trigger")?;
                 Node::Trigger(TriggerObject { access, model: triggers::find(app, &permit, id).await? })
             }
+            NodeId::IdentityProvider(id) => {
+                let permit = access.read_permit::<ops::IdentityManage>(Domain::Org, "identity provider")?;
+                Node::IdentityProvider(crate::graphql::object::IdentityProviderObject {
+                    access,
+                    model: crate::services::identity::find(app, &permit, id).await?,
+                })
+            }
         })
     }
 }
