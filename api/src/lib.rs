@@ -90,6 +90,7 @@ pub struct AppState {
 /// chosen provider, building an HTTPS client panics). Safe to call more than once.
 pub fn install_crypto_provider() {
     let _ = rustls::crypto::ring::default_provider().install_default();
+    oidc::ring_jwt::install();
 }
 
 impl AppState {

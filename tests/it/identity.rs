@@ -8,6 +8,7 @@
 //! anyone into another.
 
 use praetor_tests::idp::{self, Idp};
+use praetor_tests::ws::{Frame, Socket};
 use praetor_tests::*;
 use reqwest::header::{COOKIE, LOCATION, SET_COOKIE};
 use serde_json::{Value, json};
@@ -38,7 +39,11 @@ fn idp_config(app: &TestApp) -> (Value, String) {
 /// API tokens for `praetor-api`), and the IdP group `sre` mapped onto a group with the
 /// `operator` role.
 async fn world() -> World {
-    let app = spawn_with(SpawnOptions { allow_private_networks: true, ..Default::default() }).await;
+    world_with(SpawnOptions::default()).await
+}
+
+async fn world_with(opts: SpawnOptions) -> World {
+    let app = spawn_with(SpawnOptions { allow_private_networks: true, ..opts }).await;
     let (config, alice) = idp_config(&app);
     let idp = Idp::start(config).await;
     let group = app.group("sre-team", &[]).await;
@@ -523,4 +528,41 @@ async fn admins_get_clear_errors_and_the_client_secret_never_comes_back() {
         .await
         .unwrap();
     assert!(location(&start).contains("signInError"), "a deleted provider starts no sign-in");
+}
+
+#[tokio::test]
+async fn a_websocket_opened_with_a_provider_token_lasts_as_long_as_the_token() {
+    let clock = std::sync::Arc::new(praetor::clock::ManualClock::new(praetor_tests::now()));
+    let w = world_with(SpawnOptions { clock: Some(clock.clone()), ..Default::default() }).await;
+    let carol = format!("{}@idp.test", unique("carol"));
+    let exp = praetor_tests::now().timestamp() + 600;
+    let token = w
+        .idp
+        .mint(json!({"sub": "carol", "aud": idp::API_AUDIENCE, "email": carol, "groups": ["sre"], "exp": exp}), "rs256")
+        .await;
+    let mut socket = Socket::open(w.app.addr, None).await.unwrap();
+    match socket.init(&token).await {
+        Frame::Json(v) => assert_eq!(v["type"], "connection_ack", "{v}"),
+        other => panic!("refused: {other:?}"),
+    }
+    socket.operation("1", CAN_EXECUTE, json!({"o": w.app.org})).await;
+    let Frame::Json(answer) = socket.result("1").await else { panic!("closed") };
+    assert_eq!(answer["data"]["viewer"]["name"], json!(carol));
+    assert_eq!(answer["data"]["org"]["viewerCan"], true);
+
+    // The token expires (by the server's clock, past the allowed skew) while the socket is open.
+    clock.advance(chrono::Duration::hours(1));
+    socket.operation("2", CAN_EXECUTE, json!({"o": w.app.org})).await;
+    match socket.result("2").await {
+        Frame::Json(v) => {
+            assert_eq!(v["errors"][0]["extensions"]["code"], "UNAUTHENTICATED", "{v:#}");
+            assert_eq!(socket.closed().await.0, 4401);
+        }
+        closed => assert!(matches!(closed, Frame::Closed(4401, _)), "{closed:?}"),
+    }
+
+    // A forged token is refused at the door.
+    let forged = w.idp.mint(json!({"sub": "carol", "aud": idp::API_AUDIENCE, "email": carol}), "hs256-public").await;
+    let mut socket = Socket::open(w.app.addr, None).await.unwrap();
+    assert!(matches!(socket.init(&forged).await, Frame::Closed(4403, _)));
 }

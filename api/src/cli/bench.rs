@@ -23,6 +23,7 @@ use praetor_domain::plan::Step;
 pub mod chat;
 pub mod policy;
 pub mod soak;
+pub mod tokens;
 pub mod webhooks;
 
 /// Where a benchmark runs.

@@ -120,6 +120,15 @@ enum BenchCommand {
         #[arg(long, default_value_t = 50)]
         subscribers: usize,
     },
+    /// Identity-provider tokens: checks per second and latency with the provider's keys cached,
+    /// against the test identity provider (Node, `tests/idp`).
+    Tokens {
+        #[arg(long, default_value_t = 20000)]
+        tokens: usize,
+        /// Where the test identity provider's script is.
+        #[arg(long, default_value = "tests/idp")]
+        idp_dir: std::path::PathBuf,
+    },
     /// Outbound webhooks: deliveries per second to a local receiver, commit-to-delivery
     /// latency, and the outbox's cost to the engine's plans per second.
     Webhooks {
@@ -349,6 +358,12 @@ async fn execute(command: Command, config: Config) -> praetor::error::Result<Exi
                 None => bench::Target::Sqlite,
             };
             for line in bench::webhooks::run(target, deliveries, latency_events, plans, rounds).await?.lines {
+                println!("{line}");
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Bench { command: BenchCommand::Tokens { tokens, idp_dir } } => {
+            for line in bench::tokens::run(tokens, idp_dir).await?.lines {
                 println!("{line}");
             }
             Ok(ExitCode::SUCCESS)

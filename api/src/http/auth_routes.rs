@@ -236,7 +236,12 @@ fn clear_sign_in_cookie(app: &AppState) -> String {
 /// Back to the web app's sign-in page with why, for the person to read.
 fn sign_in_failed(app: &AppState, e: &crate::error::Error) -> Response {
     tracing::info!(code = e.code(), reason = %e, "sign-in at an identity provider failed");
-    let message = e.to_string();
+    // The person reads the reason itself, without the error kind's prefix.
+    let message = match e {
+        crate::error::Error::Unauthenticated(m) => m.clone(),
+        crate::error::Error::NotFound(_) => "this identity provider does not exist or is disabled".to_string(),
+        other => other.to_string(),
+    };
     let query =
         reqwest::Url::parse_with_params("http://localhost/", [("signInError", message.as_str()), ("code", e.code())])
             .ok()

@@ -24,6 +24,8 @@ use openidconnect::{
 use reqwest::Url;
 use serde_json::{Map, Value};
 
+pub mod ring_jwt;
+
 use crate::actions::net::Egress;
 use crate::config::IdentityConfig;
 use crate::error::{Error, Result};
@@ -96,6 +98,7 @@ pub struct FetchError(String);
 
 impl Oidc {
     pub fn new(config: &IdentityConfig) -> Self {
+        ring_jwt::install();
         Self {
             egress: Egress::new(vec!["*".into()], config.allow_private_networks),
             timeout: Duration::from_millis(config.timeout_ms),
@@ -144,9 +147,9 @@ impl Oidc {
             return Ok(p);
         }
         let issuer_url = IssuerUrl::new(issuer.to_string()).map_err(|e| Error::validation("issuer", e.to_string()))?;
-        let metadata = ProviderMetadataWithLogout::discover_async(issuer_url, &Fetcher(self))
-            .await
-            .map_err(|e| unreachable_provider(&format!("discovery at {issuer} failed: {}", error_chain(&e))))?;
+        let metadata = ProviderMetadataWithLogout::discover_async(issuer_url, &Fetcher(self)).await.map_err(|e| {
+            unreachable_provider(&format!("its discovery document could not be read: {}", innermost(&e)))
+        })?;
         let set = self.fetch_keys(&metadata).await?;
         let now = Instant::now();
         let provider = Arc::new(Provider { metadata, fetched: now, keys: Mutex::new(Keys { set, fetched: now }) });
@@ -361,7 +364,17 @@ impl<'c> openidconnect::AsyncHttpClient<'c> for Fetcher<'_> {
 
 fn unreachable_provider(detail: &str) -> Error {
     tracing::warn!(detail, "identity provider request failed");
-    Error::Unauthenticated(format!("the identity provider could not be reached or answered badly: {detail}"))
+    Error::Unauthenticated(format!("the identity provider could not be reached or answered badly ({detail})"))
+}
+
+/// The innermost cause of an error: the one that says what happened, without each layer
+/// repeating the URL.
+fn innermost(e: &(dyn std::error::Error + 'static)) -> String {
+    let mut last: &(dyn std::error::Error + 'static) = e;
+    while let Some(s) = last.source() {
+        last = s;
+    }
+    last.to_string()
 }
 
 fn error_chain(e: &dyn std::error::Error) -> String {

@@ -95,7 +95,10 @@ fn clean_issuer(issuer: &str) -> Result<String> {
 /// admin saves it rather than when people try to sign in.
 async fn check_discovery(app: &AppState, issuer: &str) -> Result<()> {
     app.oidc.forget(issuer);
-    app.oidc.provider(issuer).await.map(|_| ()).map_err(|e| Error::validation("issuer", e.to_string()))
+    app.oidc.provider(issuer).await.map(|_| ()).map_err(|e| match e {
+        Error::Unauthenticated(m) => Error::validation("issuer", m),
+        other => other,
+    })
 }
 
 /// Adds a provider to the organization.
@@ -443,11 +446,15 @@ pub async fn bind_client(
     let client_id = validate::name("clientId", client_id)?;
     let mut w = app.write(permit.principal().chain()).await?;
     let p = load(w.txn(), tenant, id).await?;
-    idp_client_binding::Entity::delete_in_org(tenant)
+    let unbound = idp_client_binding::Entity::delete_in_org(tenant)
         .filter(idp_client_binding::Column::ProviderId.eq(p.id))
         .filter(idp_client_binding::Column::ClientId.eq(client_id.clone()))
         .exec(w.txn())
-        .await?;
+        .await?
+        .rows_affected;
+    if service_account_name.is_none() && unbound == 0 {
+        return Err(Error::not_found("client binding"));
+    }
     let mut account_name = None;
     if let Some(name) = service_account_name {
         let sa = service_account::Entity::find_in_org(tenant)
@@ -859,7 +866,10 @@ pub async fn authenticate_token(app: &AppState, token: &str) -> Result<Principal
     };
     let audience = p.api_audience.clone().unwrap_or_default();
     let claims = app.oidc.verify(&p.issuer, token, &audience, None, app.clock.now()).await?;
-    let expires_at = claims.get("exp").and_then(Value::as_i64).and_then(|t| chrono::DateTime::from_timestamp(t, 0));
+    // The moment the check above would refuse the token: its expiry, give or take the skew.
+    let skew = app.config.identity.clock_skew_seconds;
+    let expires_at =
+        claims.get("exp").and_then(Value::as_i64).and_then(|t| chrono::DateTime::from_timestamp(t + skew, 0));
     let credential = Credential { kind: CredentialKind::ProviderToken, hash: hash_secret(token), expires_at };
     let client = claims.get("client_id").or_else(|| claims.get("azp")).and_then(Value::as_str);
     let subject = claims.get("sub").and_then(Value::as_str);

@@ -23,14 +23,14 @@ const MAX_VALUE_BYTES: usize = 8 * 1024;
 
 /// Name prefixes of secrets Praetor keeps for its own records (webhook endpoints' and
 /// triggers' signing secrets): managed with those records, never by name.
-const RESERVED: &[&str] = &["webhook.", "trigger."];
+const RESERVED: &[&str] = &["webhook.", "trigger.", "identity_provider."];
 
 fn name(name: &str) -> Result<String> {
     let n = name.trim();
     if RESERVED.iter().any(|p| n.starts_with(p)) {
         return Err(Error::validation(
             "name",
-            "names starting with `webhook.` or `trigger.` belong to endpoints and triggers",
+            "names starting with `webhook.`, `trigger.` or `identity_provider.` belong to endpoints, triggers and identity providers",
         ));
     }
     let ok = !n.is_empty()

@@ -68,6 +68,12 @@ impl IdentityProviderObject {
         identity::CALLBACK_PATH
     }
 
+    /// The path to register at the provider as where to come back to after signing out there
+    /// (RP-initiated logout), under this server's address.
+    async fn sign_out_return_path(&self) -> &'static str {
+        "/"
+    }
+
     async fn secret_fingerprint(&self, ctx: &Context<'_>) -> Result<Option<String>> {
         Ok(identity::secret_fingerprint(app(ctx)?, &self.model).await?)
     }
