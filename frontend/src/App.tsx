@@ -55,7 +55,13 @@ function Root({ renew }: { renew: () => void }) {
         ? {
             viewer: data.viewer,
             signOut: async () => {
-              await logout();
+              const { endSessionUrl } = await logout();
+              // A session begun at a provider ends there too: the provider sends the browser
+              // back to `/` afterwards. Leaving the page drops this client with it.
+              if (endSessionUrl) {
+                window.location.assign(endSessionUrl);
+                return;
+              }
               renew();
               navigate('/', { replace: true });
             },

@@ -366,6 +366,7 @@ export const ADMIN = graphql(`
       secretManage: viewerCan(operation: "secret.manage")
       webhookManage: viewerCan(operation: "webhook.manage")
       triggerManage: viewerCan(operation: "trigger.manage")
+      identityManage: viewerCan(operation: "identity.manage")
       projects(first: 50) { nodes { id slug name description } }
       serviceAccounts(first: 50) { nodes { id name description createdAt } }
     }
@@ -541,6 +542,60 @@ export const ROTATE_TRIGGER_SECRET = graphql(`
 `);
 export const DELETE_TRIGGER = graphql(`
   mutation DeleteTrigger($id: ID!) { deleteTrigger(id: $id) }
+`);
+
+// Identity providers (`identity.manage`): OIDC providers people of the organization sign in
+// at. The client secret goes in and never comes out (only its fingerprint). Group mappings and
+// client bindings name a Praetor group and service account by name, so the panel asks for the
+// names of all of them (not the admin page's small pages of groups with their members).
+
+export const IDENTITY_PROVIDER_FIELDS = graphql(`
+  fragment IdentityProviderFields on IdentityProvider {
+    id name issuer clientId scopes groupsClaim allowedDomains createUsers apiAudience enabled callbackPath secretFingerprint
+    createdAt updatedAt
+    groupMappings { claimValue group { id name } }
+    clientBindings { clientId serviceAccount { id name } }
+  }
+`);
+
+export const ADMIN_IDENTITY_PROVIDERS = graphql(`
+  query AdminIdentityProviders($org: String!) {
+    org(slug: $org) {
+      id
+      identityProviders { ...IdentityProviderFields }
+      groups(first: 100) { nodes { id name } }
+      serviceAccounts(first: 100) { nodes { id name } }
+    }
+  }
+`);
+
+export const CREATE_IDENTITY_PROVIDER = graphql(`
+  mutation CreateIdentityProvider($input: CreateIdentityProviderInput!) {
+    createIdentityProvider(input: $input) { ...IdentityProviderFields }
+  }
+`);
+export const UPDATE_IDENTITY_PROVIDER = graphql(`
+  mutation UpdateIdentityProvider($id: ID!, $input: UpdateIdentityProviderInput!) {
+    updateIdentityProvider(id: $id, input: $input) { ...IdentityProviderFields }
+  }
+`);
+export const DELETE_IDENTITY_PROVIDER = graphql(`
+  mutation DeleteIdentityProvider($id: ID!) { deleteIdentityProvider(id: $id) }
+`);
+export const MAP_IDENTITY_PROVIDER_GROUP = graphql(`
+  mutation MapIdentityProviderGroup($id: ID!, $claimValue: String!, $group: String!) {
+    mapIdentityProviderGroup(id: $id, claimValue: $claimValue, group: $group) { ...IdentityProviderFields }
+  }
+`);
+export const UNMAP_IDENTITY_PROVIDER_GROUP = graphql(`
+  mutation UnmapIdentityProviderGroup($id: ID!, $claimValue: String!, $group: String!) {
+    unmapIdentityProviderGroup(id: $id, claimValue: $claimValue, group: $group) { ...IdentityProviderFields }
+  }
+`);
+export const BIND_IDENTITY_PROVIDER_CLIENT = graphql(`
+  mutation BindIdentityProviderClient($id: ID!, $clientId: String!, $serviceAccount: String) {
+    bindIdentityProviderClient(id: $id, clientId: $clientId, serviceAccount: $serviceAccount) { ...IdentityProviderFields }
+  }
 `);
 
 export const ROLE_GRANTS = graphql(`

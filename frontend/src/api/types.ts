@@ -56,6 +56,9 @@ export type WebhookAttempt = WebhookDelivery['attempts'][number];
 export type WebhookEventKind = G.AdminWebhooksQuery['org']['webhookEventKinds'][number];
 export type Trigger = G.TriggerFieldsFragment;
 
+// Identity providers
+export type IdentityProvider = G.IdentityProviderFieldsFragment;
+
 // Limits
 export type Budget = G.BudgetFieldsFragment;
 export type KillSwitchInForce = G.KillSwitchFieldsFragment;

@@ -1,7 +1,8 @@
 // Org administration: projects, groups and their members, role bindings, service accounts,
-// API keys, secrets, webhook endpoints and inbound triggers. Forms show only where the viewer
-// holds the right; lists show what they may read. Secrets, webhooks and triggers are shown only
-// to those who may manage them (`secret.manage`, `webhook.manage`, `trigger.manage`).
+// API keys, secrets, webhook endpoints, inbound triggers and identity providers. Forms show only
+// where the viewer holds the right; lists show what they may read. Secrets, webhooks, triggers
+// and identity providers are shown only to those who may manage them (`secret.manage`,
+// `webhook.manage`, `trigger.manage`, `identity.manage`).
 
 import { useEffect, useState } from 'react';
 import { useQuery } from 'urql';
@@ -14,6 +15,7 @@ import { useSession } from '../../session';
 import { ApiKeysPanel } from './ApiKeysPanel';
 import { GrantsPanel } from './GrantsPanel';
 import { GroupsPanel } from './GroupsPanel';
+import { IdentityProvidersPanel } from './IdentityProvidersPanel';
 import { ProjectsPanel } from './ProjectsPanel';
 import { RolesPanel } from './RolesPanel';
 import { SecretsPanel } from './SecretsPanel';
@@ -120,6 +122,12 @@ export function AdminPage() {
             <a href="#triggers">Inbound triggers</a>
           </>
         )}
+        {d.identityManage && (
+          <>
+            {' '}
+            <a href="#identity-providers">Identity providers</a>
+          </>
+        )}
       </nav>
       <div className="columns">
         <div className="column">
@@ -136,6 +144,7 @@ export function AdminPage() {
       {d.secretManage && <SecretsPanel org={d} />}
       {d.webhookManage && <WebhooksPanel org={d} />}
       {d.triggerManage && <TriggersPanel org={d} />}
+      {d.identityManage && <IdentityProvidersPanel org={d} />}
     </div>
   );
 }

@@ -3,7 +3,8 @@
 // the value only while this is open and drops it on "I have stored it"; the mutation that
 // answered it is sent without a hook, so no hook state keeps a copy either.
 
-import { useEffect, useId, useRef, useState, type ReactNode } from 'react';
+import { useEffect, useId, useRef, type ReactNode } from 'react';
+import { useCopy } from '../../hooks/useCopy';
 
 interface Props {
   title: string;
@@ -15,32 +16,15 @@ interface Props {
   children?: ReactNode;
 }
 
-type Copy = 'idle' | 'copied' | 'selected';
-
 export function OneTimeSecret({ title, secret, testId, onDismiss, children }: Props) {
   const id = useId();
-  const [copy, setCopy] = useState<Copy>('idle');
-  const valueRef = useRef<HTMLElement>(null);
+  const copy = useCopy(secret);
   const copyRef = useRef<HTMLButtonElement>(null);
   // Focus comes here (and the box into view) so the one chance to copy is not missed.
   useEffect(() => {
-    setCopy('idle');
     copyRef.current?.focus();
     copyRef.current?.scrollIntoView?.({ block: 'nearest' });
   }, [secret]);
-
-  const copyIt = async () => {
-    try {
-      await navigator.clipboard.writeText(secret);
-      setCopy('copied');
-    } catch {
-      // No clipboard (a page served over plain http, or permission refused): select the value
-      // so a keyboard shortcut copies it.
-      const selection = window.getSelection();
-      if (selection && valueRef.current) selection.selectAllChildren(valueRef.current);
-      setCopy('selected');
-    }
-  };
 
   return (
     <div className="notice tone-warn secret" role="dialog" aria-labelledby={`${id}-title`} aria-describedby={`${id}-note`} data-testid={testId}>
@@ -48,18 +32,18 @@ export function OneTimeSecret({ title, secret, testId, onDismiss, children }: Pr
         <strong>{title}</strong>
       </p>
       <p id={`${id}-note`}>Store it now: it will not be shown again, and it cannot be recovered.</p>
-      <code className="secret-value secret-block" ref={valueRef} data-testid={`${testId}-secret`}>
+      <code className="secret-value secret-block" ref={copy.target} data-testid={`${testId}-secret`}>
         {secret}
       </code>
       <div className="row">
-        <button type="button" className="btn" ref={copyRef} onClick={() => void copyIt()}>
-          {copy === 'copied' ? 'Copied' : 'Copy'}
+        <button type="button" className="btn" ref={copyRef} onClick={() => void copy.copy()}>
+          {copy.state === 'copied' ? 'Copied' : 'Copy'}
         </button>
         <button type="button" className="btn btn-ghost" onClick={onDismiss}>
           I have stored it
         </button>
         <span className="small" aria-live="polite">
-          {copy === 'copied' ? 'Copied to the clipboard.' : copy === 'selected' ? 'Selected: press Ctrl+C (⌘C on a Mac) to copy.' : ''}
+          {copy.note}
         </span>
       </div>
       {children}
