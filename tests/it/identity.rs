@@ -203,6 +203,27 @@ async fn signing_in_at_the_provider_lands_in_its_org_with_the_roles_of_the_provi
     assert!(end.starts_with(&format!("{}/session/end", w.idp.issuer)), "{end}");
     assert!(end.contains(&format!("client_id={}", idp::CLIENT_ID)));
     assert_eq!(code(&viewer(&w.app, &again).await), "UNAUTHENTICATED", "the session is over");
+
+    // A provider disabled is trusted no more: its sessions end and it leaves the sign-in page.
+    let third = sign_in(&w, "alice", "alice-password").await;
+    ok(viewer(&w.app, &third).await);
+    w.app
+        .admin(
+            "mutation($id: ID!) { updateIdentityProvider(id: $id, input: {enabled: false}) { enabled } }",
+            json!({"id": w.provider}),
+        )
+        .await;
+    assert_eq!(code(&viewer(&w.app, &third).await), "UNAUTHENTICATED", "sessions begun at it ended");
+    let listed: Value = w
+        .http
+        .get(w.app.url(&format!("/auth/providers?org={}", w.app.org)))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(listed["providers"], json!([]));
 }
 
 #[tokio::test]

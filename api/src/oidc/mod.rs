@@ -53,6 +53,8 @@ pub struct Provider {
     pub metadata: ProviderMetadataWithLogout,
     fetched: Instant,
     keys: Mutex<Keys>,
+    /// Held while the keys are fetched again: requests that miss together wait for one fetch.
+    refreshing: tokio::sync::Mutex<()>,
 }
 
 struct Keys {
@@ -152,7 +154,12 @@ impl Oidc {
         })?;
         let set = self.fetch_keys(&metadata).await?;
         let now = Instant::now();
-        let provider = Arc::new(Provider { metadata, fetched: now, keys: Mutex::new(Keys { set, fetched: now }) });
+        let provider = Arc::new(Provider {
+            metadata,
+            fetched: now,
+            keys: Mutex::new(Keys { set, fetched: now }),
+            refreshing: tokio::sync::Mutex::new(()),
+        });
         if let Ok(mut map) = self.providers.lock() {
             map.insert(issuer.to_string(), provider.clone());
         }
@@ -185,11 +192,17 @@ impl Oidc {
             None if set.keys.len() == 1 => set.keys.first().cloned(),
             None => None,
         };
-        let (found, may_refresh) = {
+        let cached = |provider: &Provider| -> Result<(Option<jsonwebtoken::jwk::Jwk>, bool)> {
             let keys = provider.keys.lock().map_err(Error::internal)?;
             let stale = keys.fetched.elapsed() >= self.cache_for;
-            (lookup(&keys.set).filter(|_| !stale), stale || keys.fetched.elapsed() >= self.refresh_min)
+            Ok((lookup(&keys.set).filter(|_| !stale), stale || keys.fetched.elapsed() >= self.refresh_min))
         };
+        if let (Some(key), _) = cached(provider)? {
+            return Ok(key);
+        }
+        // One fetch at a time per provider; whoever waited looks at what it brought first.
+        let _refreshing = provider.refreshing.lock().await;
+        let (found, may_refresh) = cached(provider)?;
         if let Some(key) = found {
             return Ok(key);
         }

@@ -224,6 +224,7 @@ pub async fn update(
     if let Some(aud) = input.api_audience {
         a.api_audience = Set(aud.map(|v| validate::name("apiAudience", &v)).transpose()?);
     }
+    let disabling = input.enabled == Some(false);
     if let Some(e) = input.enabled {
         a.enabled = Set(e);
     }
@@ -241,7 +242,12 @@ pub async fn update(
         let stored = secrets::put(w.txn(), &app.secrets, tenant, &secret_name(p.id), &secret, set_by, w.now()).await?;
         fingerprint = Some(stored.fingerprint);
     }
-    w.audit(tenant, Entry::new("identity_provider.updated", p.id, describe(&p, fingerprint.as_deref()))).await?;
+    let mut details = describe(&p, fingerprint.as_deref());
+    if disabling {
+        // Disabled is no longer trusted: the sessions begun at it end now, everywhere.
+        details["sessionsEnded"] = json!(end_sessions(&mut w, p.id).await?);
+    }
+    w.audit(tenant, Entry::new("identity_provider.updated", p.id, details)).await?;
     w.commit().await?;
     app.oidc.forget(&old_issuer);
     Ok(p)
@@ -873,8 +879,9 @@ pub async fn authenticate_token(app: &AppState, token: &str) -> Result<Principal
     let credential = Credential { kind: CredentialKind::ProviderToken, hash: hash_secret(token), expires_at };
     let client = claims.get("client_id").or_else(|| claims.get("azp")).and_then(Value::as_str);
     let subject = claims.get("sub").and_then(Value::as_str);
-    // A client acting for itself: client credentials (its `sub` is the client).
-    if let Some(client) = client.filter(|c| subject == Some(*c) || !claims.contains_key("email")) {
+    // A client acting for itself: client credentials, whose `sub` is the client (RFC 9068).
+    // A person's token names its client too, with the person as `sub`.
+    if let Some(client) = client.filter(|c| subject == Some(*c)) {
         let binding = idp_client_binding::Entity::find_in_org(p.tenant())
             .filter(idp_client_binding::Column::ProviderId.eq(p.id))
             .filter(idp_client_binding::Column::ClientId.eq(client))
