@@ -27,6 +27,8 @@ const session = browserSession();
 
 const IDP_DIR = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'tests', 'idp');
 const CALLBACK = `${BASE_URL}/auth/oidc/callback`;
+/** Where the provider sends people back after signing out there: registered with it below. */
+const SIGNED_OUT = `${BASE_URL}/`;
 const CLIENT = { id: 'praetor-e2e', secret: 'praetor-e2e-client-secret-0123456789' };
 const DANA = { email: 'dana@example.com', name: 'Dana Scully', password: 'dana-password', group: 'platform-sre' };
 
@@ -46,7 +48,7 @@ async function startIdp(): Promise<Idp> {
         client_id: CLIENT.id,
         client_secret: CLIENT.secret,
         redirect_uris: [CALLBACK],
-        post_logout_redirect_uris: [`${BASE_URL}/`],
+        post_logout_redirect_uris: [SIGNED_OUT],
         grant_types: ['authorization_code', 'refresh_token'],
       },
     ],
@@ -171,7 +173,7 @@ describe('identity providers', () => {
     const item = panel.getByRole('article', { name });
     await item.waitFor();
     expect(await panel.getByTestId('idp-done').textContent()).toBe(
-      `Added the identity provider ${name}. Register its redirect URI, ${CALLBACK}, at the provider.`,
+      `Added the identity provider ${name}. Register its redirect URI, ${CALLBACK}, and its sign-out redirect URI, ${SIGNED_OUT}, at the provider.`,
     );
     expect(await issuer.inputValue()).toBe('');
     expect(await secret.inputValue()).toBe('');
@@ -192,6 +194,7 @@ describe('identity providers', () => {
     expect(facts['Client secret']).toMatch(/^hmac:[0-9a-f]{16}$/);
     expect(await item.locator('.badge').textContent()).toBe('enabled');
     expect(await item.getByTestId('idp-redirect-uri').textContent()).toBe(CALLBACK);
+    expect(await item.getByTestId('idp-sign-out-uri').textContent()).toBe(SIGNED_OUT);
     expect(await admin.content()).not.toContain(CLIENT.secret);
 
     // `platform-sre` at the provider is the group here.

@@ -20,6 +20,7 @@ const okta: IdentityProvider = {
   apiAudience: 'praetor-api',
   enabled: true,
   callbackPath: '/auth/oidc/callback',
+  signOutReturnPath: '/',
   secretFingerprint: 'hmac:0123456789abcdef',
   createdAt: '2025-03-01T10:00:00Z',
   updatedAt: '2025-03-01T10:00:00Z',
@@ -80,6 +81,10 @@ describe('redirectUri', () => {
   it('joins the origin and the callback path with one slash', () => {
     expect(redirectUri('https://praetor.example', '/auth/oidc/callback')).toBe('https://praetor.example/auth/oidc/callback');
     expect(redirectUri('http://127.0.0.1:8080/', 'auth/oidc/callback')).toBe('http://127.0.0.1:8080/auth/oidc/callback');
+  });
+
+  it('keeps the one slash of the sign-out return path', () => {
+    expect(redirectUri('https://praetor.example/', '/')).toBe('https://praetor.example/');
   });
 });
 

@@ -101,7 +101,10 @@ export function changedSettings(p: IdentityProvider, s: ProviderSettings): Updat
   return input;
 }
 
-/** The redirect URI to register at the provider: this server's address and the callback path. */
+/**
+ * An address to register at the provider: this server's address and one of its paths (the
+ * callback path for the redirect URI, the sign-out return path for the post-logout one).
+ */
 export function redirectUri(origin: string, callbackPath: string): string {
   return `${origin.replace(/\/$/, '')}${callbackPath.startsWith('/') ? '' : '/'}${callbackPath}`;
 }

@@ -8,14 +8,17 @@ import { useMutation } from 'urql';
 import { BIND_IDENTITY_PROVIDER_CLIENT, MAP_IDENTITY_PROVIDER_GROUP, UNMAP_IDENTITY_PROVIDER_GROUP } from '../../api/documents';
 import { splitProblem } from '../../api/errors';
 import type { IdentityProvider } from '../../api/types';
+import { SelectField, TextField } from '../../components/Field';
 import { ProblemNote } from '../../components/ProblemNote';
 import { useAction } from '../../hooks/useAction';
-import { TextField } from './IdentityProviderFields';
 
 interface Named {
   id: string;
   name: string;
 }
+
+/** Praetor groups or service accounts as a select's options: chosen by name. */
+const byName = (list: Named[]) => list.map((n) => ({ value: n.name, label: n.name }));
 
 const MAPPING_FIELDS = ['claimValue', 'group'] as const;
 const BINDING_FIELDS = ['clientId', 'serviceAccount'] as const;
@@ -59,42 +62,19 @@ export function GroupMappings({ provider: p, groups, onDone }: MappingsProps) {
         People whose <code>{p.groupsClaim}</code> claim lists a provider group become members of the Praetor group at each sign-in, and stop
         being members when it no longer does; the group’s roles apply to them.
       </p>
-      {p.groupMappings.length === 0 ? (
-        <p className="muted small">No mappings: people signing in here get no group from the provider.</p>
-      ) : (
-        <div className="table-scroll">
-          <table className="data" aria-label={`Group mappings of ${p.name}`}>
-            <thead>
-              <tr>
-                <th scope="col">Provider group</th>
-                <th scope="col">Praetor group</th>
-                <th scope="col">Remove</th>
-              </tr>
-            </thead>
-            <tbody>
-              {p.groupMappings.map((m) => (
-                <tr key={`${m.claimValue} ${m.group.id}`}>
-                  <td>
-                    <code>{m.claimValue}</code>
-                  </td>
-                  <td>{m.group.name}</td>
-                  <td>
-                    <button
-                      type="button"
-                      className="btn btn-ghost"
-                      disabled={action.busy}
-                      aria-label={`Remove the mapping ${m.claimValue} → ${m.group.name}`}
-                      onClick={() => void remove(m.claimValue, m.group.name)}
-                    >
-                      Remove
-                    </button>
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
-      )}
+      <LinkTable
+        label={`Group mappings of ${p.name}`}
+        columns={['Provider group', 'Praetor group']}
+        empty="No mappings: people signing in here get no group from the provider."
+        busy={action.busy}
+        links={p.groupMappings.map((m) => ({
+          key: `${m.claimValue} ${m.group.id}`,
+          value: m.claimValue,
+          name: m.group.name,
+          removeLabel: `Remove the mapping ${m.claimValue} → ${m.group.name}`,
+          onRemove: () => void remove(m.claimValue, m.group.name),
+        }))}
+      />
       <form className="inline-form" aria-label={`Map a group of ${p.name}`} onSubmit={(e) => void add(e)}>
         <TextField
           id={`${prefix}-claim`}
@@ -107,29 +87,16 @@ export function GroupMappings({ provider: p, groups, onDone }: MappingsProps) {
           onChange={setClaimValue}
           error={byField.claimValue}
         />
-        <div className="field">
-          <label htmlFor={`${prefix}-group`}>Praetor group</label>
-          <select
-            id={`${prefix}-group`}
-            required
-            value={group}
-            onChange={(e) => setChosen(e.target.value)}
-            disabled={groups.length === 0}
-            aria-invalid={byField.group ? true : undefined}
-            aria-describedby={byField.group ? `${prefix}-group-error` : undefined}
-          >
-            {groups.map((g) => (
-              <option key={g.id} value={g.name}>
-                {g.name}
-              </option>
-            ))}
-          </select>
-          {byField.group && (
-            <span className="field-error" id={`${prefix}-group-error`}>
-              {byField.group}
-            </span>
-          )}
-        </div>
+        <SelectField
+          id={`${prefix}-group`}
+          label="Praetor group"
+          required
+          disabled={groups.length === 0}
+          options={byName(groups)}
+          value={group}
+          onChange={setChosen}
+          error={byField.group}
+        />
         <button type="submit" className="btn" disabled={action.busy || groups.length === 0}>
           Map group
         </button>
@@ -185,42 +152,19 @@ export function ClientBindings({ provider: p, accounts, onDone }: BindingsProps)
       {!p.apiAudience && (
         <p className="notice tone-warn small">This provider accepts no API tokens: give it an API audience for its bindings to take effect.</p>
       )}
-      {p.clientBindings.length === 0 ? (
-        <p className="muted small">No bindings.</p>
-      ) : (
-        <div className="table-scroll">
-          <table className="data" aria-label={`Client bindings of ${p.name}`}>
-            <thead>
-              <tr>
-                <th scope="col">Client ID</th>
-                <th scope="col">Service account</th>
-                <th scope="col">Remove</th>
-              </tr>
-            </thead>
-            <tbody>
-              {p.clientBindings.map((b) => (
-                <tr key={b.clientId}>
-                  <td>
-                    <code>{b.clientId}</code>
-                  </td>
-                  <td>{b.serviceAccount.name}</td>
-                  <td>
-                    <button
-                      type="button"
-                      className="btn btn-ghost"
-                      disabled={action.busy}
-                      aria-label={`Remove the binding of client ${b.clientId}`}
-                      onClick={() => void remove(b.clientId)}
-                    >
-                      Remove
-                    </button>
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
-      )}
+      <LinkTable
+        label={`Client bindings of ${p.name}`}
+        columns={['Client ID', 'Service account']}
+        empty="No bindings."
+        busy={action.busy}
+        links={p.clientBindings.map((b) => ({
+          key: b.clientId,
+          value: b.clientId,
+          name: b.serviceAccount.name,
+          removeLabel: `Remove the binding of client ${b.clientId}`,
+          onRemove: () => void remove(b.clientId),
+        }))}
+      />
       <form className="inline-form" aria-label={`Bind a client of ${p.name}`} onSubmit={(e) => void add(e)}>
         <TextField
           id={`${prefix}-client`}
@@ -232,29 +176,16 @@ export function ClientBindings({ provider: p, accounts, onDone }: BindingsProps)
           onChange={setClientId}
           error={byField.clientId}
         />
-        <div className="field">
-          <label htmlFor={`${prefix}-account`}>Service account</label>
-          <select
-            id={`${prefix}-account`}
-            required
-            value={account}
-            onChange={(e) => setChosen(e.target.value)}
-            disabled={accounts.length === 0}
-            aria-invalid={byField.serviceAccount ? true : undefined}
-            aria-describedby={byField.serviceAccount ? `${prefix}-account-error` : undefined}
-          >
-            {accounts.map((s) => (
-              <option key={s.id} value={s.name}>
-                {s.name}
-              </option>
-            ))}
-          </select>
-          {byField.serviceAccount && (
-            <span className="field-error" id={`${prefix}-account-error`}>
-              {byField.serviceAccount}
-            </span>
-          )}
-        </div>
+        <SelectField
+          id={`${prefix}-account`}
+          label="Service account"
+          required
+          disabled={accounts.length === 0}
+          options={byName(accounts)}
+          value={account}
+          onChange={setChosen}
+          error={byField.serviceAccount}
+        />
         <button type="submit" className="btn" disabled={action.busy || accounts.length === 0}>
           Bind client
         </button>
@@ -266,5 +197,58 @@ export function ClientBindings({ provider: p, accounts, onDone }: BindingsProps)
         <ProblemNote problem={general} />
       </form>
     </section>
+  );
+}
+
+/** One link between the provider and Praetor: a groups-claim value or a client ID, and what it is here. */
+interface Link {
+  key: string;
+  /** The provider's side, shown as code. */
+  value: string;
+  /** The Praetor group or service account. */
+  name: string;
+  removeLabel: string;
+  onRemove: () => void;
+}
+
+interface LinkTableProps {
+  label: string;
+  /** Headings of the provider's side and of Praetor's. */
+  columns: [string, string];
+  /** Said instead of the table when there are no links. */
+  empty: string;
+  links: Link[];
+  busy: boolean;
+}
+
+function LinkTable({ label, columns, empty, links, busy }: LinkTableProps) {
+  if (links.length === 0) return <p className="muted small">{empty}</p>;
+  return (
+    <div className="table-scroll">
+      <table className="data" aria-label={label}>
+        <thead>
+          <tr>
+            <th scope="col">{columns[0]}</th>
+            <th scope="col">{columns[1]}</th>
+            <th scope="col">Remove</th>
+          </tr>
+        </thead>
+        <tbody>
+          {links.map((l) => (
+            <tr key={l.key}>
+              <td>
+                <code>{l.value}</code>
+              </td>
+              <td>{l.name}</td>
+              <td>
+                <button type="button" className="btn btn-ghost" disabled={busy} aria-label={l.removeLabel} onClick={l.onRemove}>
+                  Remove
+                </button>
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </div>
   );
 }

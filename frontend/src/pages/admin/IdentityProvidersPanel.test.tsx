@@ -1,5 +1,6 @@
 // Tests of the identity providers panel: each provider with its settings, secret fingerprint
-// and the redirect URI to register (this server's origin and the callback path); adding one
+// and the addresses to register (this server's origin and the callback path, and the origin and
+// the sign-out return path, each with a button that copies it); adding one
 // sends the lists parsed from the text fields, and the server's refusal of the issuer shows
 // beside that field; editing sends only what changed; a new client secret goes out once and is
 // answered by its fingerprint; a group mapping names the group chosen; a client binding names
@@ -9,7 +10,7 @@
 import { fireEvent, render, screen, waitFor, within } from '@testing-library/react';
 import { getOperationAST, GraphQLError, type ExecutionResult } from 'graphql';
 import { Provider, type Operation } from 'urql';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import type { IdentityProvider } from '../../api/types';
 import { mockServer } from '../../test/mockClient';
 import { IdentityProvidersPanel } from './IdentityProvidersPanel';
@@ -26,6 +27,7 @@ const okta: IdentityProvider = {
   apiAudience: null,
   enabled: true,
   callbackPath: '/auth/oidc/callback',
+  signOutReturnPath: '/',
   secretFingerprint: 'hmac:0123456789abcdef',
   createdAt: '2025-03-01T10:00:00Z',
   updatedAt: '2025-03-02T10:00:00Z',
@@ -92,8 +94,28 @@ describe('IdentityProvidersPanel', () => {
     });
     expect(within(item).getByText('enabled').className).toContain('tone-ok');
     expect(within(item).getByTestId('idp-redirect-uri').textContent).toBe(`${window.location.origin}/auth/oidc/callback`);
+    expect(within(item).getByTestId('idp-sign-out-uri').textContent).toBe(`${window.location.origin}/`);
     const rows = within(within(item).getByRole('table', { name: 'Group mappings of Okta' })).getAllByRole('row').slice(1);
     expect(rows.map((r) => r.textContent)).toEqual(['platform-sresre-leadsRemove']);
+  });
+
+  it('shows the sign-out redirect URI to register, made of the server’s path, and copies it', async () => {
+    const writeText = vi.fn(() => Promise.resolve());
+    Object.defineProperty(navigator, 'clipboard', { value: { writeText }, configurable: true });
+    try {
+      renderPanel(undefined, { ...okta, signOutReturnPath: '/signed-out' });
+      const item = await screen.findByRole('article', { name: 'Okta' });
+      const uri = within(item).getByLabelText('Sign-out redirect URI (post-logout redirect URI) to register at the provider');
+      expect(uri.textContent).toBe(`${window.location.origin}/signed-out`);
+      const copy = within(item).getByRole('button', { name: 'Copy the sign-out redirect URI of Okta' });
+      fireEvent.click(copy);
+      await waitFor(() => expect(copy.textContent).toBe('Copied'));
+      expect(writeText).toHaveBeenCalledWith(`${window.location.origin}/signed-out`);
+      // The redirect URI beside it is copied by its own button, still untouched.
+      expect(within(item).getByRole('button', { name: 'Copy the redirect URI of Okta' }).textContent).toBe('Copy');
+    } finally {
+      Reflect.deleteProperty(navigator, 'clipboard');
+    }
   });
 
   it('adds a provider with the lists parsed, and shows a refused issuer beside its field', async () => {
@@ -156,7 +178,9 @@ describe('IdentityProvidersPanel', () => {
     }
     fireEvent.click(f.getByRole('button', { name: 'Add identity provider' }));
     await waitFor(() => expect(screen.getByTestId('idp-done').textContent).toContain('Added the identity provider Entra ID'));
-    expect(screen.getByTestId('idp-done').textContent).toContain(`${window.location.origin}/auth/oidc/callback`);
+    expect(screen.getByTestId('idp-done').textContent).toBe(
+      `Added the identity provider Entra ID. Register its redirect URI, ${window.location.origin}/auth/oidc/callback, and its sign-out redirect URI, ${window.location.origin}/, at the provider.`,
+    );
     expect(f.getByLabelText<HTMLInputElement>('Client secret').value).toBe('');
     expect(f.getByLabelText<HTMLInputElement>('Name').value).toBe('');
     expect(document.body.innerHTML).not.toContain('shh-its-secret');

@@ -1,7 +1,8 @@
 // Identity providers (`identity.manage`): the OpenID Connect providers people of the
 // organization sign in at, from the sign-in page with the organization's short name. Lists each
-// with its settings, the fingerprint of its client secret and the redirect URI to register at
-// it; adds one (the server fetches the issuer's discovery document, so a wrong issuer is
+// with its settings, the fingerprint of its client secret and the two addresses to register at
+// it (the redirect URI, and the sign-out redirect URI it sends people back to after signing out
+// there); adds one (the server fetches the issuer's discovery document, so a wrong issuer is
 // refused beside its field). Per provider: enable or disable, edit its settings, replace its
 // client secret, delete it after a confirmation that says what goes with it, and its group
 // mappings and client bindings (./IdentityProviderLinks.tsx).
@@ -9,8 +10,8 @@
 // Mutations that carry the client secret go through the client directly, not `useMutation`,
 // whose state would keep the last operation (and so the secret) for as long as the panel shows.
 
-import { useState, type FormEvent, type KeyboardEvent, type ReactNode } from 'react';
-import { useClient, useMutation, useQuery } from 'urql';
+import { useState, type FormEvent, type ReactNode } from 'react';
+import { useClient, useMutation } from 'urql';
 import { ADMIN_IDENTITY_PROVIDERS, CREATE_IDENTITY_PROVIDER, DELETE_IDENTITY_PROVIDER, UPDATE_IDENTITY_PROVIDER } from '../../api/documents';
 import { splitProblem } from '../../api/errors';
 import type { IdentityProvider } from '../../api/types';
@@ -18,8 +19,10 @@ import { Badge } from '../../components/Badge';
 import { ProblemNote } from '../../components/ProblemNote';
 import { useAction } from '../../hooks/useAction';
 import { useCopy } from '../../hooks/useCopy';
+import { useOrgQuery } from '../../hooks/useOrgQuery';
 import { changedSettings, createInput, NEW_PROVIDER, redirectUri, settingsOf, type ProviderSettings } from '../../lib/identity';
 import { formatTime } from '../../lib/format';
+import { Confirmation } from './Confirmation';
 import { ProviderSettingsFields, SecretField, SETTINGS_FIELDS } from './IdentityProviderFields';
 import { ClientBindings, GroupMappings } from './IdentityProviderLinks';
 
@@ -31,14 +34,11 @@ export interface IdentityOrg {
 const CREATE_FIELDS = [...SETTINGS_FIELDS, 'clientSecret'] as const;
 
 const redirectOf = (p: Pick<IdentityProvider, 'callbackPath'>) => redirectUri(window.location.origin, p.callbackPath);
+/** Where the provider sends people back after they sign out there (its post-logout redirect URI). */
+const signOutReturnOf = (p: Pick<IdentityProvider, 'signOutReturnPath'>) => redirectUri(window.location.origin, p.signOutReturnPath);
 
 export function IdentityProvidersPanel({ org }: { org: IdentityOrg }) {
-  const [{ data, error }, refetch] = useQuery({
-    query: ADMIN_IDENTITY_PROVIDERS,
-    variables: { org: org.slug },
-    requestPolicy: 'cache-and-network',
-  });
-  const reload = () => refetch({ requestPolicy: 'network-only' });
+  const { data, error, reload } = useOrgQuery(ADMIN_IDENTITY_PROVIDERS, org.slug);
   const [done, setDone] = useState<string | null>(null);
   const providers = data?.org.identityProviders ?? [];
   const groups = data?.org.groups.nodes ?? [];
@@ -75,7 +75,11 @@ export function IdentityProvidersPanel({ org }: { org: IdentityOrg }) {
       )}
       <CreateProviderForm
         org={org}
-        onCreated={(p) => finished(`Added the identity provider ${p.name}. Register its redirect URI, ${redirectOf(p)}, at the provider.`)}
+        onCreated={(p) =>
+          finished(
+            `Added the identity provider ${p.name}. Register its redirect URI, ${redirectOf(p)}, and its sign-out redirect URI, ${signOutReturnOf(p)}, at the provider.`,
+          )
+        }
       />
     </section>
   );
@@ -154,9 +158,6 @@ function ProviderItem({ provider: p, groups, accounts, onDone }: ItemProps) {
     setOpen(null);
     if (gone) onDone(`Deleted the identity provider ${p.name}.`);
   };
-  const escape = (k: KeyboardEvent) => {
-    if (k.key === 'Escape') setOpen(null);
-  };
 
   return (
     <article className="endpoint idp" aria-labelledby={nameId}>
@@ -195,7 +196,21 @@ function ProviderItem({ provider: p, groups, accounts, onDone }: ItemProps) {
           <time dateTime={p.updatedAt}>{formatTime(p.updatedAt)}</time>
         </Fact>
       </dl>
-      <RedirectUri provider={p} />
+      <UriToRegister
+        id={`idp-${p.id}-redirect`}
+        term="Redirect URI"
+        uri={redirectOf(p)}
+        copyLabel={`Copy the redirect URI of ${p.name}`}
+        testId="idp-redirect-uri"
+      />
+      <UriToRegister
+        id={`idp-${p.id}-sign-out`}
+        term="Sign-out redirect URI"
+        aka="post-logout redirect URI"
+        uri={signOutReturnOf(p)}
+        copyLabel={`Copy the sign-out redirect URI of ${p.name}`}
+        testId="idp-sign-out-uri"
+      />
       <div className="row">
         <button type="button" className="btn" disabled={action.busy} onClick={() => void setEnabled(!p.enabled)}>
           {p.enabled ? 'Disable' : 'Enable'}
@@ -211,28 +226,20 @@ function ProviderItem({ provider: p, groups, accounts, onDone }: ItemProps) {
         </button>
       </div>
       {open === 'delete' && (
-        <div className="notice tone-bad" role="group" aria-label={`Confirm deleting identity provider ${p.name}`} onKeyDown={escape}>
+        <Confirmation
+          label={`Confirm deleting identity provider ${p.name}`}
+          action="Really delete"
+          actionLabel={`Really delete identity provider ${p.name}`}
+          busy={action.busy}
+          onConfirm={() => void destroy()}
+          onKeep={() => setOpen(null)}
+        >
           <p>
             Delete the identity provider <strong>{p.name}</strong> (<code>{p.issuer}</code>)? Nobody can sign in with it any more,{' '}
             <strong>sessions begun at it end now</strong>, and the group memberships synced from it are removed. Its group mappings and client
             bindings are deleted with it; the people stay.
           </p>
-          <div className="row">
-            <button
-              type="button"
-              className="btn btn-danger"
-              disabled={action.busy}
-              aria-label={`Really delete identity provider ${p.name}`}
-              onClick={() => void destroy()}
-            >
-              Really delete
-            </button>
-            {/* Focus lands on the safe choice: Enter pressed twice does not delete. */}
-            <button type="button" className="btn btn-ghost" autoFocus onClick={() => setOpen(null)}>
-              Keep
-            </button>
-          </div>
-        </div>
+        </Confirmation>
       )}
       <ProblemNote problem={action.problem} />
       {open === 'edit' && (
@@ -270,21 +277,31 @@ function Fact({ term, children }: { term: string; children: ReactNode }) {
   );
 }
 
-/** The redirect URI to register at the provider, with a button that copies it. */
-function RedirectUri({ provider: p }: { provider: IdentityProvider }) {
-  const uri = redirectOf(p);
+interface UriProps {
+  /** Prefix of the ids, unique on the page. */
+  id: string;
+  /** What the address is, and another name providers' settings give it. */
+  term: string;
+  aka?: string;
+  uri: string;
+  copyLabel: string;
+  testId: string;
+}
+
+/** An address to register at the provider, with a button that copies it. */
+function UriToRegister({ id, term, aka, uri, copyLabel, testId }: UriProps) {
   const copy = useCopy(uri);
-  const id = `idp-${p.id}-redirect`;
   return (
     <div className="field">
       <span className="small" id={`${id}-label`}>
-        <strong>Redirect URI</strong> to register at the provider
+        <strong>{term}</strong>
+        {aka && ` (${aka})`} to register at the provider
       </span>
       <div className="row">
-        <code className="endpoint-url" ref={copy.target} aria-labelledby={`${id}-label`} data-testid="idp-redirect-uri">
+        <code className="endpoint-url" ref={copy.target} aria-labelledby={`${id}-label`} data-testid={testId}>
           {uri}
         </code>
-        <button type="button" className="btn btn-ghost" aria-label={`Copy the redirect URI of ${p.name}`} onClick={() => void copy.copy()}>
+        <button type="button" className="btn btn-ghost" aria-label={copyLabel} onClick={() => void copy.copy()}>
           {copy.state === 'copied' ? 'Copied' : 'Copy'}
         </button>
         <span className="small" aria-live="polite">

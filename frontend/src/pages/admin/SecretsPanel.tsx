@@ -4,11 +4,12 @@
 // `value` attribute of the page's HTML, and the field is emptied as soon as the server has it.
 
 import { useRef, useState, type FormEvent, type KeyboardEvent } from 'react';
-import { useMutation, useQuery } from 'urql';
+import { useMutation } from 'urql';
 import { ADMIN_SECRETS, DELETE_SECRET, SET_SECRET } from '../../api/documents';
 import type { Secret } from '../../api/types';
 import { ProblemNote } from '../../components/ProblemNote';
 import { useAction } from '../../hooks/useAction';
+import { useOrgQuery } from '../../hooks/useOrgQuery';
 import { actorChain, formatTime } from '../../lib/format';
 import type { AdminData } from './AdminPage';
 
@@ -21,12 +22,7 @@ export const KNOWN_SECRETS: readonly { name: string; purpose: string }[] = [
 type Field = 'name' | 'value';
 
 export function SecretsPanel({ org }: { org: Pick<AdminData, 'slug'> }) {
-  const [{ data, error }, refetch] = useQuery({
-    query: ADMIN_SECRETS,
-    variables: { org: org.slug },
-    requestPolicy: 'cache-and-network',
-  });
-  const reload = () => refetch({ requestPolicy: 'network-only' });
+  const { data, error, reload } = useOrgQuery(ADMIN_SECRETS, org.slug);
   const [name, setName] = useState('');
   const valueRef = useRef<HTMLInputElement>(null);
   const [done, setDone] = useState<string | null>(null);

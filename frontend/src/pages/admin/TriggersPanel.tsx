@@ -8,17 +8,20 @@
 // Mutations that answer a secret go through the client directly, not `useMutation`, whose
 // state would keep the last answer (and so the secret) for as long as the panel is shown.
 
-import { useState, type FormEvent, type KeyboardEvent } from 'react';
+import { useState, type FormEvent } from 'react';
 import { useClient, useMutation, useQuery } from 'urql';
 import { ADMIN_TRIGGERS, CREATE_TRIGGER, DELETE_TRIGGER, PROJECT_TEMPLATES, ROTATE_TRIGGER_SECRET, SET_TRIGGER_ENABLED } from '../../api/documents';
 import { splitProblem } from '../../api/errors';
 import type { Trigger } from '../../api/types';
 import { Badge } from '../../components/Badge';
+import { SelectField, TextField } from '../../components/Field';
 import { JsonBlock, JsonInline } from '../../components/JsonView';
 import { ProblemNote } from '../../components/ProblemNote';
 import { useAction } from '../../hooks/useAction';
+import { useOrgQuery } from '../../hooks/useOrgQuery';
 import { formatTime } from '../../lib/format';
 import { parseArgs, signingExample, triggerUrl } from '../../lib/webhooks';
+import { Confirmation } from './Confirmation';
 import { OneTimeSecret } from './OneTimeSecret';
 
 /** What the panel needs of the organization (the admin page's data has it). */
@@ -42,12 +45,7 @@ type Field = (typeof FIELDS)[number];
 const urlOf = (t: Pick<Trigger, 'path'>) => triggerUrl(window.location.origin, t.path);
 
 export function TriggersPanel({ org }: { org: TriggersOrg }) {
-  const [{ data, error }, refetch] = useQuery({
-    query: ADMIN_TRIGGERS,
-    variables: { org: org.slug },
-    requestPolicy: 'cache-and-network',
-  });
-  const reload = () => refetch({ requestPolicy: 'network-only' });
+  const { data, error, reload } = useOrgQuery(ADMIN_TRIGGERS, org.slug);
   const [shown, setShown] = useState<Shown | null>(null);
   const [done, setDone] = useState<string | null>(null);
   const triggers = data?.org.triggers ?? [];
@@ -188,47 +186,34 @@ function CreateTriggerForm({ org, onCreated }: { org: TriggersOrg; onCreated: (t
       </h3>
       <form className="stack" aria-labelledby="trigger-form-title" onSubmit={(e) => void submit(e)}>
         <div className="field-grid">
-          <div className="field">
-            <label htmlFor="trigger-name">Trigger name</label>
-            <input
-              id="trigger-name"
-              className="mono"
-              required
-              maxLength={64}
-              autoComplete="off"
-              spellCheck={false}
-              placeholder="ci-release"
-              value={name}
-              onChange={(e) => setName(e.target.value)}
-              aria-invalid={errors.name ? true : undefined}
-              aria-describedby={described('name', true)}
-            />
-            <span className="hint" id="trigger-name-hint">
-              a-z, 0-9 and <code>-</code>; unique in the project
-            </span>
-            {fieldError('name')}
-          </div>
-          <div className="field">
-            <label htmlFor="trigger-project">Project</label>
-            <select
-              id="trigger-project"
-              required
-              value={project}
-              onChange={(e) => {
-                setProject(e.target.value);
-                setTemplate('');
-              }}
-              aria-invalid={errors.project ? true : undefined}
-              aria-describedby={described('project', false)}
-            >
-              {org.projects.nodes.map((p) => (
-                <option key={p.slug} value={p.slug}>
-                  {p.name}
-                </option>
-              ))}
-            </select>
-            {fieldError('project')}
-          </div>
+          <TextField
+            id="trigger-name"
+            label="Trigger name"
+            className="mono"
+            required
+            maxLength={64}
+            placeholder="ci-release"
+            value={name}
+            onChange={setName}
+            hint={
+              <>
+                a-z, 0-9 and <code>-</code>; unique in the project
+              </>
+            }
+            error={errors.name}
+          />
+          <SelectField
+            id="trigger-project"
+            label="Project"
+            required
+            options={org.projects.nodes.map((p) => ({ value: p.slug, label: p.name }))}
+            value={project}
+            onChange={(v) => {
+              setProject(v);
+              setTemplate('');
+            }}
+            error={errors.project}
+          />
           <div className="field">
             <label htmlFor="trigger-template">Plan template</label>
             {templates && templates.length > 0 ? (
@@ -265,34 +250,25 @@ function CreateTriggerForm({ org, onCreated }: { org: TriggersOrg; onCreated: (t
             </span>
             {fieldError('template')}
           </div>
-          <div className="field">
-            <label htmlFor="trigger-sa">Proposes as</label>
-            <select
-              id="trigger-sa"
-              required
-              value={saAccount}
-              onChange={(e) => setAccount(e.target.value)}
-              disabled={accounts.length === 0}
-              aria-invalid={errors.serviceAccount ? true : undefined}
-              aria-describedby={described('serviceAccount', true)}
-            >
-              {accounts.map((s) => (
-                <option key={s.name} value={s.name}>
-                  {s.name}
-                </option>
-              ))}
-            </select>
-            <span className="hint" id="trigger-serviceAccount-hint">
-              {accounts.length === 0 ? (
+          <SelectField
+            id="trigger-sa"
+            label="Proposes as"
+            required
+            disabled={accounts.length === 0}
+            options={accounts.map((s) => ({ value: s.name, label: s.name }))}
+            value={saAccount}
+            onChange={setAccount}
+            hint={
+              accounts.length === 0 ? (
                 <>
                   No service account yet: <a href="#service-accounts">create one</a> first.
                 </>
               ) : (
                 'A service account: its roles decide what the trigger may propose.'
-              )}
-            </span>
-            {fieldError('serviceAccount')}
-          </div>
+              )
+            }
+            error={errors.serviceAccount}
+          />
         </div>
         <div className="field">
           <label htmlFor="trigger-args">Fixed arguments (JSON object)</label>
@@ -350,9 +326,6 @@ function TriggerItem({ trigger: t, onSecret, onDone }: { trigger: Trigger; onSec
     setConfirming(null);
     if (gone) onDone(`Deleted the trigger ${t.name}.`);
   };
-  const escape = (k: KeyboardEvent) => {
-    if (k.key === 'Escape') setConfirming(null);
-  };
 
   return (
     <article className="endpoint" aria-labelledby={nameId}>
@@ -409,11 +382,14 @@ function TriggerItem({ trigger: t, onSecret, onDone }: { trigger: Trigger; onSec
         </button>
       </div>
       {confirming && (
-        <div
-          className={`notice ${confirming === 'delete' ? 'tone-bad' : 'tone-warn'}`}
-          role="group"
-          aria-label={confirming === 'delete' ? `Confirm deleting trigger ${t.name}` : `Confirm rotating the secret of trigger ${t.name}`}
-          onKeyDown={escape}
+        <Confirmation
+          tone={confirming === 'delete' ? 'bad' : 'warn'}
+          label={confirming === 'delete' ? `Confirm deleting trigger ${t.name}` : `Confirm rotating the secret of trigger ${t.name}`}
+          action={confirming === 'delete' ? 'Really delete' : 'Really rotate'}
+          actionLabel={confirming === 'delete' ? `Really delete trigger ${t.name}` : `Really rotate the secret of trigger ${t.name}`}
+          busy={action.busy}
+          onConfirm={() => void (confirming === 'delete' ? destroy() : rotate())}
+          onKeep={() => setConfirming(null)}
         >
           {confirming === 'delete' ? (
             <p>
@@ -425,22 +401,7 @@ function TriggerItem({ trigger: t, onSecret, onDone }: { trigger: Trigger; onSec
               one.
             </p>
           )}
-          <div className="row">
-            <button
-              type="button"
-              className="btn btn-danger"
-              disabled={action.busy}
-              aria-label={confirming === 'delete' ? `Really delete trigger ${t.name}` : `Really rotate the secret of trigger ${t.name}`}
-              onClick={() => void (confirming === 'delete' ? destroy() : rotate())}
-            >
-              {confirming === 'delete' ? 'Really delete' : 'Really rotate'}
-            </button>
-            {/* Focus lands on the safe choice: Enter pressed twice changes nothing. */}
-            <button type="button" className="btn btn-ghost" autoFocus onClick={() => setConfirming(null)}>
-              Keep
-            </button>
-          </div>
-        </div>
+        </Confirmation>
       )}
       <ProblemNote problem={action.problem} />
     </article>

@@ -6,8 +6,8 @@
 // Mutations that answer a secret go through the client directly, not `useMutation`, whose
 // state would keep the last answer (and so the secret) for as long as the panel is shown.
 
-import { useState, type FormEvent, type KeyboardEvent } from 'react';
-import { useClient, useMutation, useQuery } from 'urql';
+import { useState, type FormEvent } from 'react';
+import { useClient, useMutation } from 'urql';
 import {
   ADMIN_WEBHOOKS,
   CREATE_WEBHOOK_ENDPOINT,
@@ -19,9 +19,12 @@ import {
 import { splitProblem } from '../../api/errors';
 import type { WebhookEndpoint, WebhookEventKind } from '../../api/types';
 import { Badge } from '../../components/Badge';
+import { SelectField, TextField } from '../../components/Field';
 import { ProblemNote } from '../../components/ProblemNote';
 import { useAction } from '../../hooks/useAction';
+import { useOrgQuery } from '../../hooks/useOrgQuery';
 import { formatTime, relativeTime } from '../../lib/format';
+import { Confirmation } from './Confirmation';
 import { OneTimeSecret } from './OneTimeSecret';
 import { DeliveryLog } from './WebhookDeliveries';
 
@@ -42,12 +45,7 @@ const FIELDS = ['url', 'events', 'description', 'project'] as const;
 type Field = (typeof FIELDS)[number];
 
 export function WebhooksPanel({ org }: { org: WebhooksOrg }) {
-  const [{ data, error }, refetch] = useQuery({
-    query: ADMIN_WEBHOOKS,
-    variables: { org: org.slug },
-    requestPolicy: 'cache-and-network',
-  });
-  const reload = () => refetch({ requestPolicy: 'network-only' });
+  const { data, error, reload } = useOrgQuery(ADMIN_WEBHOOKS, org.slug);
   const [shown, setShown] = useState<Shown | null>(null);
   const [done, setDone] = useState<string | null>(null);
   const endpoints = data?.org.webhookEndpoints ?? [];
@@ -152,28 +150,14 @@ function CreateEndpointForm({ org, kinds, onCreated }: { org: WebhooksOrg; kinds
       <form className="stack" aria-labelledby="webhook-form-title" onSubmit={(e) => void submit(e)}>
         <div className="field-grid">
           <UrlField id="webhook-url" value={url} onChange={setUrl} error={errors.url} />
-          <div className="field">
-            <label htmlFor="webhook-project">Events of</label>
-            <select
-              id="webhook-project"
-              value={project}
-              onChange={(e) => setProject(e.target.value)}
-              aria-invalid={errors.project ? true : undefined}
-              aria-describedby={errors.project ? 'webhook-project-error' : undefined}
-            >
-              <option value="">Whole organization</option>
-              {org.projects.nodes.map((p) => (
-                <option key={p.slug} value={p.slug}>
-                  Project {p.name}
-                </option>
-              ))}
-            </select>
-            {errors.project && (
-              <span className="field-error" id="webhook-project-error">
-                {errors.project}
-              </span>
-            )}
-          </div>
+          <SelectField
+            id="webhook-project"
+            label="Events of"
+            options={[{ value: '', label: 'Whole organization' }, ...org.projects.nodes.map((p) => ({ value: p.slug, label: `Project ${p.name}` }))]}
+            value={project}
+            onChange={setProject}
+            error={errors.project}
+          />
           <DescriptionField id="webhook-description" value={description} onChange={setDescription} error={errors.description} />
         </div>
         <EventsField
@@ -239,9 +223,6 @@ function EndpointItem({ endpoint: e, kinds, onSecret, onDone }: ItemProps) {
     const gone = await action.run(() => remove({ id: e.id }));
     setConfirming(false);
     if (gone) onDone(`Deleted the endpoint ${e.url}.`);
-  };
-  const escape = (k: KeyboardEvent) => {
-    if (k.key === 'Escape') setConfirming(false);
   };
 
   return (
@@ -331,26 +312,18 @@ function EndpointItem({ endpoint: e, kinds, onSecret, onDone }: ItemProps) {
       </div>
       {e.enabled && <p className="hint">Disabling gives up its pending deliveries.</p>}
       {confirming && (
-        <div className="notice tone-bad" role="group" aria-label={`Confirm deleting endpoint ${e.url}`} onKeyDown={escape}>
+        <Confirmation
+          label={`Confirm deleting endpoint ${e.url}`}
+          action="Really delete"
+          actionLabel={`Really delete endpoint ${e.url}`}
+          busy={action.busy}
+          onConfirm={() => void destroy()}
+          onKeep={() => setConfirming(false)}
+        >
           <p>
             Delete the endpoint <code>{e.url}</code>? It receives nothing more, and its delivery log and signing secrets are deleted with it.
           </p>
-          <div className="row">
-            <button
-              type="button"
-              className="btn btn-danger"
-              disabled={action.busy}
-              aria-label={`Really delete endpoint ${e.url}`}
-              onClick={() => void destroy()}
-            >
-              Really delete
-            </button>
-            {/* Focus lands on the safe choice: Enter pressed twice does not delete. */}
-            <button type="button" className="btn btn-ghost" autoFocus onClick={() => setConfirming(false)}>
-              Keep
-            </button>
-          </div>
-        </div>
+        </Confirmation>
       )}
       <ProblemNote problem={action.problem} />
       {editing && (
@@ -418,34 +391,22 @@ interface FieldProps {
 
 /** The URL, with the server's reason beside it when refused (e.g. a private address). */
 function UrlField({ id, value, onChange, error }: FieldProps) {
-  const describedBy = [`${id}-hint`, error && `${id}-error`].filter(Boolean).join(' ');
   return (
-    <div className="field field-wide">
-      <label htmlFor={id}>Endpoint URL</label>
-      <input
-        id={id}
-        type="url"
-        inputMode="url"
-        className="mono"
-        required
-        maxLength={2000}
-        autoComplete="off"
-        spellCheck={false}
-        placeholder="https://example.com/praetor-events"
-        value={value}
-        onChange={(e) => onChange(e.target.value)}
-        aria-invalid={error ? true : undefined}
-        aria-describedby={describedBy}
-      />
-      <span className="hint" id={`${id}-hint`}>
-        http(s). Private, loopback and link-local addresses are refused.
-      </span>
-      {error && (
-        <span className="field-error" id={`${id}-error`}>
-          {error}
-        </span>
-      )}
-    </div>
+    <TextField
+      id={id}
+      label="Endpoint URL"
+      type="url"
+      inputMode="url"
+      className="mono"
+      required
+      wide
+      maxLength={2000}
+      placeholder="https://example.com/praetor-events"
+      value={value}
+      onChange={onChange}
+      hint="http(s). Private, loopback and link-local addresses are refused."
+      error={error}
+    />
   );
 }
 
