@@ -141,6 +141,14 @@ pub struct IdentityConfig {
     pub jwks_refresh_min_seconds: u64,
     /// How long a sign-in may stay at the provider before its state lapses, in seconds.
     pub login_ttl_seconds: i64,
+    /// Local accounts: how long an invitation or reset link works, in hours.
+    pub invitation_ttl_hours: u32,
+    /// Wrong passwords in a row that lock an account.
+    pub lockout_after: u32,
+    /// How long a locked account stays locked, in minutes (an admin can unlock it sooner).
+    pub lockout_minutes: u32,
+    /// Password sign-in attempts per client address in any 10 minutes.
+    pub attempts_per_address: usize,
 }
 
 impl Default for IdentityConfig {
@@ -153,6 +161,10 @@ impl Default for IdentityConfig {
             cache_seconds: 3600,
             jwks_refresh_min_seconds: 10,
             login_ttl_seconds: 600,
+            invitation_ttl_hours: 72,
+            lockout_after: 5,
+            lockout_minutes: 15,
+            attempts_per_address: 30,
         }
     }
 }
@@ -495,11 +507,18 @@ impl Config {
             });
         }
         let id = &self.identity;
-        if id.timeout_ms == 0 || id.clock_skew_seconds < 0 || id.login_ttl_seconds <= 0 || id.cache_seconds == 0 {
+        if id.timeout_ms == 0
+            || id.clock_skew_seconds < 0
+            || id.login_ttl_seconds <= 0
+            || id.cache_seconds == 0
+            || id.invitation_ttl_hours == 0
+            || id.lockout_after == 0
+            || id.attempts_per_address == 0
+        {
             return Err(ConfigError::Invalid {
                 key: "identity",
                 message:
-                    "timeout_ms, login_ttl_seconds and cache_seconds must be positive, clock_skew_seconds not negative"
+                    "timeout_ms, login_ttl_seconds, cache_seconds, invitation_ttl_hours, lockout_after and attempts_per_address must be positive, clock_skew_seconds not negative"
                         .into(),
             });
         }

@@ -82,6 +82,8 @@ pub struct AppState {
     pub webhooks: webhooks::Runtime,
     /// Organizations' identity providers: discovery documents and signing keys.
     pub oidc: oidc::Oidc,
+    /// Password sign-in attempts per client address.
+    pub password_attempts: cpu::Throttle,
     /// Statements run on the database by this process.
     pub queries: db::QueryCount,
 }
@@ -130,6 +132,8 @@ impl AppState {
         let secrets = secrets::Keyring::new(&config);
         let webhooks = webhooks::Runtime::new(&config.webhooks);
         let oidc = oidc::Oidc::new(&config.identity);
+        let password_attempts =
+            cpu::Throttle::new(config.identity.attempts_per_address, std::time::Duration::from_secs(600));
         Arc::new(Self {
             authz: Authz::new(db.clone(), clock.clone()),
             config: Arc::new(config),
@@ -152,6 +156,7 @@ impl AppState {
             secrets,
             webhooks,
             oidc,
+            password_attempts,
             queries,
         })
     }

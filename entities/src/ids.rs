@@ -203,6 +203,10 @@ typed_id!(
     /// An organization's OpenID Connect identity provider.
     IdentityProviderId, "idp", "identity provider"
 );
+typed_id!(
+    /// A link to join an organization or to set a new password.
+    InvitationId, "inv", "invitation"
+);
 
 #[cfg(test)]
 mod tests {

@@ -32,8 +32,10 @@ pub mod group_member;
 pub mod identity_provider;
 pub mod idp_client_binding;
 pub mod idp_group_mapping;
+pub mod invitation;
 pub mod job;
 pub mod kill_switch;
+pub mod local_credential;
 pub mod oidc_login;
 pub mod org;
 pub mod plan;
@@ -198,7 +200,7 @@ macro_rules! shared {
     };
 }
 
-shared!(user, user_session, project_lease, kill_switch);
+shared!(user, user_session, project_lease, kill_switch, local_credential);
 
 macro_rules! tenant_scoped {
     ($($module:ident => $col:ident . $field:ident),* $(,)?) => {
@@ -271,6 +273,7 @@ tenant_scoped!(
     external_identity => OrgId.org_id,
     idp_group_mapping => OrgId.org_id,
     idp_client_binding => OrgId.org_id,
+    invitation => OrgId.org_id,
     data_key => OrgId.org_id,
     secret => OrgId.org_id,
     webhook_endpoint => OrgId.org_id,
@@ -290,7 +293,7 @@ mod tests {
         let tenant = Tenant::housekeeping(OrgId::generate(), Housekeeping::Setup);
         let uuid = tenant.org().as_uuid().to_string();
         let all = scoped_statements(tenant);
-        assert_eq!(all.len(), 36, "tenant tables");
+        assert_eq!(all.len(), 37, "tenant tables");
         for (module, table, column, statements) in all {
             for sql in statements {
                 let filter = format!("WHERE \"{table}\".\"{column}\" = ");

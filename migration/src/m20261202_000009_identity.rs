@@ -1,7 +1,8 @@
 //! Sign-in through organizations' identity providers (OIDC): the providers, sign-ins under
 //! way, the identities they vouch for, their groups mapped onto Praetor groups, and the clients
 //! whose tokens act as service accounts. Memberships synced from a provider say so, and a
-//! session begun at an organization's provider is held to that organization.
+//! session begun at an organization's provider is held to that organization. Local accounts
+//! for installations without a provider: passwords (argon2id) and invitation links.
 
 use sea_orm_migration::{prelude::*, schema::*};
 
@@ -103,6 +104,39 @@ impl MigrationTrait for Migration {
                 .take(),
         )
         .await?;
+
+        m.create_table(
+            Table::create()
+                .table("local_credentials")
+                .col(uuid("user_id").primary_key())
+                .col(text("password_hash"))
+                .col(timestamp_with_time_zone("set_at"))
+                .col(integer("failed_count"))
+                .col(timestamp_with_time_zone_null("locked_until"))
+                .foreign_key(&mut fk("local_credentials", "user_id", "users"))
+                .take(),
+        )
+        .await?;
+        m.create_table(
+            Table::create()
+                .table("invitations")
+                .col(pk_uuid("id"))
+                .col(uuid("org_id"))
+                .col(string("email"))
+                .col(string("purpose"))
+                .col(string_null("role"))
+                .col(uuid_null("project_id"))
+                .col(string("token_hash"))
+                .col(text("created_by"))
+                .col(timestamp_with_time_zone("created_at"))
+                .col(timestamp_with_time_zone("expires_at"))
+                .col(timestamp_with_time_zone_null("used_at"))
+                .foreign_key(&mut fk("invitations", "org_id", "orgs"))
+                .foreign_key(&mut fk("invitations", "project_id", "projects"))
+                .take(),
+        )
+        .await?;
+        m.create_index(index("invitations", "token", &["token_hash"], true)).await?;
 
         // The provider a membership was synced from; none for one an admin made.
         m.alter_table(Table::alter().table("group_members").add_column(uuid_null("source")).take()).await?;

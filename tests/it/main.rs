@@ -1,5 +1,6 @@
 //! The one integration test binary: the real server, spoken to over HTTP and websockets.
 
+mod accounts;
 mod audit;
 mod auth;
 mod chat;

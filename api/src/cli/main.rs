@@ -301,6 +301,26 @@ async fn execute(command: Command, config: Config) -> praetor::error::Result<Exi
             let done = services::setup::bootstrap(&app, &org, &email).await?;
             println!("created organization `{}` with administrator {}", done.org.slug, done.admin.email);
             println!("API key (shown once): {}", done.api_key);
+            // A link on which the administrator chooses a password for the web app (a person
+            // who already belongs to other organizations keeps the password they have).
+            let principal = praetor::auth::Principal::new(praetor::auth::Subject::User(done.admin.clone()));
+            let access = app.authz.enter(&principal, done.org.clone()).await?;
+            let permit = access.permit::<praetor::authz::ops::IdentityManage>(praetor::authz::Domain::Org)?;
+            match services::accounts::reset_link(&app, &permit, &done.admin.email).await {
+                Ok(issued) => {
+                    let base = match app.config.identity.public_url.trim().trim_end_matches('/') {
+                        "" => format!("http://{}", app.config.listen),
+                        url => url.to_string(),
+                    };
+                    println!(
+                        "Choose a password (link valid {} hours, shown once): {base}{}{}",
+                        app.config.identity.invitation_ttl_hours,
+                        services::accounts::INVITATION_PATH,
+                        issued.token.expose()
+                    );
+                }
+                Err(e) => println!("no password link: {e}"),
+            }
             Ok(ExitCode::SUCCESS)
         }
         Command::Secrets { command } => {

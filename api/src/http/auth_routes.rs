@@ -17,7 +17,8 @@ use serde_json::json;
 use super::error_response;
 use crate::AppState;
 use crate::auth::{Credentials, session};
-use crate::services::{identity, setup, users, validate};
+use crate::secrets::SecretValue;
+use crate::services::{accounts, identity, setup, users, validate};
 
 /// The cookie that binds a sign-in at a provider to the browser that started it. `Lax`, not
 /// `Strict`: the provider's redirect back is a cross-site navigation, and a `Strict` cookie
@@ -39,7 +40,7 @@ pub async fn config(State(app): State<Arc<AppState>>) -> Response {
     } else {
         Vec::new()
     };
-    Json(json!({"devLogin": app.config.dev_login_enabled(), "demo": app.config.demo, "demoUsers": demo_users}))
+    Json(json!({"devLogin": app.config.dev_login_enabled(), "demo": app.config.demo, "demoUsers": demo_users, "passwordLogin": true}))
         .into_response()
 }
 
@@ -262,4 +263,176 @@ fn cookie_value(headers: &HeaderMap, name: &str) -> Option<String> {
             (n == name && !v.is_empty()).then(|| v.to_string())
         })
     })
+}
+
+/// Refuses a state-changing request that is not JSON from a page of this server.
+fn json_from_here(headers: &HeaderMap) -> Option<Response> {
+    if !super::json_only(headers) {
+        return Some(error_response(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "VALIDATION",
+            "send `Content-Type: application/json`",
+        ));
+    }
+    if !super::graphql::same_origin(headers) {
+        return Some(error_response(StatusCode::FORBIDDEN, "FORBIDDEN", "send this from a page of this server"));
+    }
+    None
+}
+
+fn session_response(app: &AppState, s: &session::NewSession, user: &praetor_entities::user::Model) -> Response {
+    let cookie = session::cookie(&s.token, i64::from(app.config.session_ttl_hours) * 3600, app.config.production);
+    (
+        [(SET_COOKIE, cookie)],
+        Json(json!({"user": {"id": user.id.to_string(), "email": user.email, "displayName": user.display_name}, "expiresAt": s.expires_at})),
+    )
+        .into_response()
+}
+
+fn failure(e: &crate::error::Error) -> Response {
+    use crate::error::Error;
+    let status = match e {
+        Error::Validation { .. } => StatusCode::BAD_REQUEST,
+        Error::Unauthenticated(_) => StatusCode::UNAUTHORIZED,
+        Error::Forbidden(_) => StatusCode::FORBIDDEN,
+        Error::NotFound(_) => StatusCode::NOT_FOUND,
+        Error::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
+        _ => StatusCode::INTERNAL_SERVER_ERROR,
+    };
+    let mut extensions = json!({"code": e.code(), "requestId": crate::request_id::current()});
+    if let Error::Validation { field, .. } = e {
+        extensions["field"] = json!(field);
+    }
+    (status, Json(json!({"errors": [{"message": e.to_string(), "extensions": extensions}]}))).into_response()
+}
+
+#[derive(Deserialize)]
+pub struct PasswordLogin {
+    email: String,
+    password: String,
+}
+
+/// Signs in with an e-mail address and password (local accounts). Throttled per client address;
+/// an account locks after repeated wrong passwords.
+pub async fn password_login(
+    State(app): State<Arc<AppState>>,
+    peer: Option<axum::Extension<axum::extract::ConnectInfo<std::net::SocketAddr>>>,
+    headers: HeaderMap,
+    body: axum::body::Bytes,
+) -> Response {
+    if let Some(refused) = json_from_here(&headers) {
+        return refused;
+    }
+    let address = peer.map(|axum::Extension(axum::extract::ConnectInfo(a))| a.ip().to_string()).unwrap_or_default();
+    if let Err(e) = app.password_attempts.admit(&address, "password sign-in attempts from this address") {
+        return failure(&e);
+    }
+    let Ok(input) = serde_json::from_slice::<PasswordLogin>(&body) else {
+        return error_response(
+            StatusCode::BAD_REQUEST,
+            "VALIDATION",
+            "expected {\"email\": \"…\", \"password\": \"…\"}",
+        );
+    };
+    match accounts::sign_in(&app, &input.email, &SecretValue::new(input.password)).await {
+        Ok((user, s)) => session_response(&app, &s, &user),
+        Err(accounts::Refused::Wrong) => {
+            error_response(StatusCode::UNAUTHORIZED, "UNAUTHENTICATED", &accounts::Refused::Wrong.to_string())
+        }
+        Err(locked @ accounts::Refused::Locked(_)) => {
+            error_response(StatusCode::FORBIDDEN, "ACCOUNT_LOCKED", &locked.to_string())
+        }
+        Err(accounts::Refused::Failed(e)) => failure(&e),
+    }
+}
+
+#[derive(Deserialize)]
+pub struct LinkQuery {
+    token: String,
+}
+
+/// What an invitation or reset link offers (for its page, before the person answers).
+pub async fn invitation_info(State(app): State<Arc<AppState>>, Query(q): Query<LinkQuery>) -> Response {
+    match accounts::describe_link(&app, &q.token).await {
+        Ok(info) => Json(json!({"email": info.email, "organization": info.org_name, "purpose": info.purpose, "setsPassword": info.sets_password}))
+            .into_response(),
+        Err(e) => failure(&e),
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AcceptInvitation {
+    token: String,
+    password: Option<String>,
+    display_name: Option<String>,
+}
+
+/// Answers an invitation or reset link: sets the password and signs in, or (signed in as the
+/// person it names) adds the invitation's role.
+pub async fn invitation_accept(
+    State(app): State<Arc<AppState>>,
+    headers: HeaderMap,
+    body: axum::body::Bytes,
+) -> Response {
+    if let Some(refused) = json_from_here(&headers) {
+        return refused;
+    }
+    let Ok(input) = serde_json::from_slice::<AcceptInvitation>(&body) else {
+        return error_response(
+            StatusCode::BAD_REQUEST,
+            "VALIDATION",
+            "expected {\"token\": \"…\", \"password\": \"…\"}",
+        );
+    };
+    let signed_in = match Credentials::from_headers(&headers) {
+        Ok(Credentials { session: Some(token), .. }) => {
+            session::authenticate(&app.db, app.clock.as_ref(), &token).await.ok().flatten()
+        }
+        _ => None,
+    };
+    let password = input.password.filter(|p| !p.is_empty()).map(SecretValue::new);
+    match accounts::accept(&app, &input.token, password, input.display_name.as_deref(), signed_in.as_ref()).await {
+        Ok(accounts::Accepted { user, session: Some(s) }) => session_response(&app, &s, &user),
+        Ok(accounts::Accepted { user, session: None }) => {
+            Json(json!({"user": {"id": user.id.to_string(), "email": user.email, "displayName": user.display_name}}))
+                .into_response()
+        }
+        Err(e) => failure(&e),
+    }
+}
+
+#[derive(Deserialize)]
+pub struct ChangePassword {
+    current: String,
+    new: String,
+}
+
+/// Changes the signed-in person's password.
+pub async fn change_password(
+    State(app): State<Arc<AppState>>,
+    headers: HeaderMap,
+    body: axum::body::Bytes,
+) -> Response {
+    if let Some(refused) = json_from_here(&headers) {
+        return refused;
+    }
+    let Ok(input) = serde_json::from_slice::<ChangePassword>(&body) else {
+        return error_response(StatusCode::BAD_REQUEST, "VALIDATION", "expected {\"current\": \"…\", \"new\": \"…\"}");
+    };
+    let principal = match Credentials::from_headers(&headers) {
+        Ok(Credentials { session: Some(token), .. }) => {
+            session::authenticate(&app.db, app.clock.as_ref(), &token).await.ok().flatten()
+        }
+        _ => None,
+    };
+    let Some(principal) = principal else {
+        return error_response(StatusCode::UNAUTHORIZED, "UNAUTHENTICATED", "sign in first");
+    };
+    match accounts::change_password(&app, &principal, &SecretValue::new(input.current), &SecretValue::new(input.new))
+        .await
+    {
+        Ok(()) => Json(json!({"ok": true})).into_response(),
+        Err(e) => failure(&e),
+    }
 }

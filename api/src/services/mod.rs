@@ -2,6 +2,7 @@
 //! [`crate::authz::Permit`] or proves membership itself) and its audit entries, all in that one
 //! transaction; resolvers and CLI commands stay thin.
 
+pub mod accounts;
 pub mod agents;
 pub mod api_keys;
 pub mod approvals;

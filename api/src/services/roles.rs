@@ -75,6 +75,51 @@ pub async fn bind(
     Ok(binding)
 }
 
+/// Binds `role` to `user` inside a unit of work already under way (an invitation accepted),
+/// unless they have it in that scope already. Audited like [`bind`].
+pub async fn bind_user_in(
+    w: &mut crate::write::Write<'_>,
+    tenant: Tenant,
+    role: &str,
+    project: Option<ProjectId>,
+    user: &praetor_entities::user::Model,
+) -> Result<()> {
+    let domain = project.map(|p| p.to_string()).unwrap_or_else(|| "*".into());
+    let existing = role_binding::Entity::find_in_org(tenant)
+        .filter(role_binding::Column::SubjectKind.eq("user"))
+        .filter(role_binding::Column::SubjectId.eq(user.id.0))
+        .filter(role_binding::Column::Role.eq(role))
+        .filter(role_binding::Column::Domain.eq(domain.clone()))
+        .count(w.txn())
+        .await?;
+    if existing > 0 {
+        return Ok(());
+    }
+    let binding = role_binding::ActiveModel {
+        id: Set(RoleBindingId::generate()),
+        org_id: Set(tenant.org()),
+        subject_kind: Set("user".into()),
+        subject_id: Set(user.id.0),
+        role: Set(role.into()),
+        domain: Set(domain),
+        project_id: Set(project),
+        created_at: Set(w.now()),
+    }
+    .insert(w.txn())
+    .await?;
+    w.bump_rbac_version(tenant).await?;
+    w.audit(
+        tenant,
+        Entry::new(
+            "role.bound",
+            binding.id,
+            json!({"subjectKind": "user", "subject": user.email, "role": role, "scope": binding.domain}),
+        ),
+    )
+    .await?;
+    Ok(())
+}
+
 /// Checks that `role` exists and, for a project scope, is not one that only applies to the whole
 /// organization (`org_only` completes "`role` can only be …").
 pub fn check_role(role: &str, in_project: bool, org_only: &str) -> Result<()> {

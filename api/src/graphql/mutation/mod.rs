@@ -1,5 +1,6 @@
 //! Mutations, one file per domain, merged.
 
+mod accounts;
 mod agents;
 mod api_keys;
 mod chat;
@@ -33,4 +34,5 @@ pub struct Mutation(
     webhooks::WebhookMutation,
     triggers::TriggerMutation,
     identity::IdentityMutation,
+    accounts::AccountMutation,
 );

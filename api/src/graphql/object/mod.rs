@@ -8,6 +8,7 @@ mod enums;
 mod governance;
 mod group;
 mod identity_provider;
+mod invitation;
 mod org;
 mod plan;
 mod policy;
@@ -38,6 +39,7 @@ pub use governance::{
 };
 pub use group::GroupObject;
 pub use identity_provider::{ClientBinding, GroupMapping, IdentityProviderObject};
+pub use invitation::InvitationObject;
 pub use org::OrgObject;
 pub use plan::{ApprovalStageSpec, DecisionCheck, PlanEventGql, PlanObject, PlanPreview, PlanStep};
 pub use policy::{

@@ -175,6 +175,16 @@ impl OrgObject {
             .collect())
     }
 
+    /// Invitations and reset links not yet used or expired, newest first. Needs `role.bind`.
+    async fn invitations(&self, ctx: &Context<'_>) -> Result<Vec<super::InvitationObject>> {
+        let permit = self.0.permit::<crate::authz::ops::RoleBind>(Domain::Org)?;
+        Ok(crate::services::accounts::pending(app(ctx)?, &permit)
+            .await?
+            .into_iter()
+            .map(super::InvitationObject)
+            .collect())
+    }
+
     /// The event kinds a webhook endpoint can subscribe to.
     async fn webhook_event_kinds(&self) -> Vec<super::WebhookEventKind> {
         super::WebhookEventKind::all()

@@ -1,0 +1,515 @@
+//! Local accounts, for installations without an identity provider: people join an organization
+//! by an invitation link (single use, expiring) on which they choose a password, and sign in
+//! with their e-mail address and that password. Passwords are hashed with argon2id on the CPU
+//! pool (never on the async threads); sign-in is throttled per client address, and an account
+//! whose password is given wrong `identity.lockout_after` times in a row is locked for
+//! `identity.lockout_minutes` (an org admin can lift it). An admin can also issue a reset link.
+//!
+//! Who may set a person's password: users are shared by every organization, so a link an
+//! organization's admin makes may set a password only for someone new, or someone who belongs
+//! to that organization and no other, and has no password yet (a reset: no other organization).
+//! Anyone else signs in as they are; an invitation then only adds the role, accepted while
+//! signed in as the person it names.
+
+use std::collections::BTreeSet;
+
+use argon2::password_hash::phc::PasswordHash;
+use argon2::password_hash::{PasswordHasher, PasswordVerifier};
+use chrono::Duration;
+use praetor_entities::{
+    Housekeeping, InvitationId, OrgId, Owned, ProjectId, Shared, TenantScoped, UserId, group_member, invitation,
+    local_credential, role_binding, user,
+};
+use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, QueryFilter, QueryOrder, Set};
+use serde_json::json;
+
+use super::{roles, users, validate};
+use crate::AppState;
+use crate::audit::Entry;
+use crate::auth::{ActorRef, Principal, hash_secret, random_token, session};
+use crate::authz::{Permit, ops};
+use crate::error::{Error, Result};
+use crate::secrets::SecretValue;
+use crate::write::Write;
+
+/// Where links point, under the server's address.
+pub const INVITATION_PATH: &str = "/invite/";
+
+const JOIN: &str = "join";
+const RESET: &str = "reset";
+
+/// What a person is told for any wrong e-mail/password pair: never which of the two was wrong.
+const WRONG: &str = "wrong e-mail address or password";
+
+/// A password as a person chose it: 12 to 256 characters, not their e-mail address.
+fn check_password(password: &SecretValue, email: &str) -> Result<()> {
+    let p = password.expose();
+    let n = p.chars().count();
+    if !(12..=256).contains(&n) {
+        return Err(Error::validation("password", "must be 12 to 256 characters"));
+    }
+    if p.trim().eq_ignore_ascii_case(email) {
+        return Err(Error::validation("password", "must not be your e-mail address"));
+    }
+    Ok(())
+}
+
+/// argon2id with the crate's recommended parameters, on the CPU pool.
+async fn hash_password(app: &AppState, password: &SecretValue) -> Result<String> {
+    let password = password.clone();
+    app.cpu
+        .run(move || {
+            argon2::Argon2::default()
+                .hash_password(password.expose().as_bytes())
+                .map(|h| h.to_string())
+                .map_err(|e| Error::internal(format!("hashing a password: {e}")))
+        })
+        .await?
+}
+
+/// Whether `password` matches the stored hash, on the CPU pool.
+async fn password_matches(app: &AppState, password: &SecretValue, stored: String) -> Result<bool> {
+    let password = password.clone();
+    app.cpu
+        .run(move || {
+            let Ok(parsed) = PasswordHash::new(&stored) else { return false };
+            argon2::Argon2::default().verify_password(password.expose().as_bytes(), &parsed).is_ok()
+        })
+        .await
+}
+
+/// A hash of nothing anyone knows, checked against when the account does not exist, so that
+/// the answer takes as long as for a wrong password.
+static DECOY: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+
+async fn decoy(app: &AppState) -> Result<String> {
+    if let Some(d) = DECOY.get() {
+        return Ok(d.clone());
+    }
+    let made = hash_password(app, &SecretValue::new(random_token(16))).await?;
+    Ok(DECOY.get_or_init(|| made).clone())
+}
+
+/// The organizations a user belongs to (role bindings and group memberships).
+async fn orgs_of<C: ConnectionTrait>(db: &C, user: UserId) -> Result<BTreeSet<OrgId>> {
+    let mut ids = BTreeSet::new();
+    for b in role_binding::Entity::find_across_orgs(Housekeeping::Memberships)
+        .filter(role_binding::Column::SubjectKind.eq("user"))
+        .filter(role_binding::Column::SubjectId.eq(user.0))
+        .all(db)
+        .await?
+    {
+        ids.insert(b.org_id);
+    }
+    for m in group_member::Entity::find_across_orgs(Housekeeping::Memberships)
+        .filter(group_member::Column::UserId.eq(user))
+        .all(db)
+        .await?
+    {
+        ids.insert(m.org_id);
+    }
+    Ok(ids)
+}
+
+async fn credential_of<C: ConnectionTrait>(db: &C, user: UserId) -> Result<Option<local_credential::Model>> {
+    Ok(local_credential::Entity::find_shared().filter(local_credential::Column::UserId.eq(user)).one(db).await?)
+}
+
+/// Whether `org` alone may set `user`'s password: they belong to it (or to nothing) and to no
+/// other organization.
+async fn only_in<C: ConnectionTrait>(db: &C, user: UserId, org: OrgId) -> Result<bool> {
+    Ok(orgs_of(db, user).await?.iter().all(|o| *o == org))
+}
+
+/// A link made: the invitation and its token (shown this once).
+pub struct Issued {
+    pub invitation: invitation::Model,
+    pub token: SecretValue,
+}
+
+async fn issue(
+    w: &mut Write<'_>,
+    app: &AppState,
+    tenant: praetor_entities::Tenant,
+    email: &str,
+    purpose: &str,
+    role: Option<(String, Option<ProjectId>)>,
+    created_by: String,
+) -> Result<Issued> {
+    let token = random_token(32);
+    let now = w.now();
+    let (role, project) = match role {
+        Some((r, p)) => (Some(r), p),
+        None => (None, None),
+    };
+    let inv = invitation::ActiveModel {
+        id: Set(InvitationId::generate()),
+        org_id: Set(tenant.org()),
+        email: Set(email.to_string()),
+        purpose: Set(purpose.to_string()),
+        role: Set(role),
+        project_id: Set(project),
+        token_hash: Set(hash_secret(&token)),
+        created_by: Set(created_by),
+        created_at: Set(now),
+        expires_at: Set(now + Duration::hours(i64::from(app.config.identity.invitation_ttl_hours))),
+        used_at: Set(None),
+    }
+    .insert(w.txn())
+    .await?;
+    Ok(Issued { invitation: inv, token: SecretValue::new(token) })
+}
+
+/// Invites `email` to the organization with `role` (org-wide, or in `project`). Needs
+/// `role.bind`: an invitation grants the role when accepted.
+pub async fn invite(
+    app: &AppState,
+    permit: &Permit<ops::RoleBind>,
+    email: &str,
+    role: &str,
+    project: Option<ProjectId>,
+) -> Result<Issued> {
+    let email = validate::email("email", email)?;
+    roles::check_role(role, project.is_some(), "bound for the whole organization")?;
+    let tenant = permit.tenant();
+    let mut w = app.write(permit.principal().chain()).await?;
+    let created_by = permit.principal().chain_json()?;
+    let issued = issue(&mut w, app, tenant, &email, JOIN, Some((role.to_string(), project)), created_by).await?;
+    let mut entry = Entry::new(
+        "invitation.created",
+        issued.invitation.id,
+        json!({"email": email, "role": role, "expiresAt": issued.invitation.expires_at}),
+    );
+    if let Some(p) = project {
+        entry = entry.in_project(p);
+    }
+    w.audit(tenant, entry).await?;
+    w.commit().await?;
+    Ok(issued)
+}
+
+/// The organization's invitations and reset links not yet used, newest first.
+pub async fn pending(app: &AppState, permit: &Permit<ops::RoleBind>) -> Result<Vec<invitation::Model>> {
+    Ok(invitation::Entity::find_in_org(permit.tenant())
+        .filter(invitation::Column::UsedAt.is_null())
+        .filter(invitation::Column::ExpiresAt.gt(app.clock.now()))
+        .order_by_desc(invitation::Column::Id)
+        .all(&app.db)
+        .await?)
+}
+
+/// Withdraws a link before it is used.
+pub async fn revoke(app: &AppState, permit: &Permit<ops::RoleBind>, id: InvitationId) -> Result<()> {
+    let tenant = permit.tenant();
+    let mut w = app.write(permit.principal().chain()).await?;
+    let gone = invitation::Entity::delete_in_org(tenant)
+        .filter(invitation::Column::Id.eq(id))
+        .filter(invitation::Column::UsedAt.is_null())
+        .exec(w.txn())
+        .await?
+        .rows_affected;
+    if gone == 0 {
+        return Err(Error::not_found("invitation"));
+    }
+    w.audit(tenant, Entry::new("invitation.revoked", id, json!({}))).await?;
+    w.commit().await?;
+    Ok(())
+}
+
+/// The member `email` of the organization whose password this organization alone may manage.
+async fn own_member(app: &AppState, org: OrgId, email: &str) -> Result<user::Model> {
+    let email = validate::email("email", email)?;
+    let u = users::find_by_email(&app.db, &email).await?.ok_or_else(|| Error::not_found("member"))?;
+    let orgs = orgs_of(&app.db, u.id).await?;
+    if !orgs.contains(&org) {
+        return Err(Error::not_found("member"));
+    }
+    if orgs.len() > 1 {
+        return Err(Error::forbidden(
+            "this person belongs to other organizations too: they change their password themselves, or an instance administrator resets it",
+        ));
+    }
+    Ok(u)
+}
+
+/// A link on which the member `email` sets a new password (the old one stays until then).
+/// Needs `identity.manage`, and the person must belong to this organization only.
+pub async fn reset_link(app: &AppState, permit: &Permit<ops::IdentityManage>, email: &str) -> Result<Issued> {
+    let tenant = permit.tenant();
+    let u = own_member(app, tenant.org(), email).await?;
+    let mut w = app.write(permit.principal().chain()).await?;
+    let created_by = permit.principal().chain_json()?;
+    let issued = issue(&mut w, app, tenant, &u.email, RESET, None, created_by).await?;
+    w.audit(tenant, Entry::new("password.reset_issued", u.id, json!({"email": u.email}))).await?;
+    w.commit().await?;
+    Ok(issued)
+}
+
+/// Lifts a lockout. Needs `identity.manage` in an organization the person belongs to.
+pub async fn unlock(app: &AppState, permit: &Permit<ops::IdentityManage>, email: &str) -> Result<()> {
+    let tenant = permit.tenant();
+    let email = validate::email("email", email)?;
+    let u = users::find_by_email(&app.db, &email).await?.ok_or_else(|| Error::not_found("member"))?;
+    if !orgs_of(&app.db, u.id).await?.contains(&tenant.org()) {
+        return Err(Error::not_found("member"));
+    }
+    let mut w = app.write(permit.principal().chain()).await?;
+    if let Some(c) = credential_of(w.txn(), u.id).await? {
+        let mut a: local_credential::ActiveModel = c.into();
+        a.failed_count = Set(0);
+        a.locked_until = Set(None);
+        a.update(w.txn()).await?;
+    }
+    w.audit(tenant, Entry::new("account.unlocked", u.id, json!({"email": u.email}))).await?;
+    w.commit().await?;
+    Ok(())
+}
+
+/// What a link offers, as its page shows it before the person answers.
+pub struct LinkInfo {
+    pub email: String,
+    pub org_name: String,
+    pub purpose: String,
+    /// Whether answering it sets a password (otherwise the person signs in first).
+    pub sets_password: bool,
+}
+
+async fn find_link(app: &AppState, token: &str) -> Result<invitation::Model> {
+    let inv = invitation::Entity::find_across_orgs(Housekeeping::Identity)
+        .filter(invitation::Column::TokenHash.eq(hash_secret(token)))
+        .one(&app.db)
+        .await?
+        .filter(|i| i.used_at.is_none() && i.expires_at > app.clock.now())
+        .ok_or_else(|| Error::not_found("invitation (it was used, withdrawn or has expired)"))?;
+    Ok(inv)
+}
+
+/// Whether accepting `inv` may set the password of the person it names (see the module's
+/// header): someone new, or someone of this organization alone who has no password yet (for a
+/// join) or any password (for a reset).
+async fn may_set_password<C: ConnectionTrait>(db: &C, inv: &invitation::Model) -> Result<bool> {
+    let Some(u) = users::find_by_email(db, &inv.email).await? else { return Ok(true) };
+    if !only_in(db, u.id, inv.org_id).await? {
+        return Ok(false);
+    }
+    Ok(inv.purpose == RESET || credential_of(db, u.id).await?.is_none())
+}
+
+pub async fn describe_link(app: &AppState, token: &str) -> Result<LinkInfo> {
+    let inv = find_link(app, token).await?;
+    let org = praetor_entities::org::Entity::find_in_org(inv.tenant())
+        .one(&app.db)
+        .await?
+        .ok_or_else(|| Error::not_found("organization"))?;
+    Ok(LinkInfo {
+        sets_password: may_set_password(&app.db, &inv).await?,
+        email: inv.email,
+        org_name: org.name,
+        purpose: inv.purpose,
+    })
+}
+
+/// A link answered: the session it began (none when the person was already signed in).
+pub struct Accepted {
+    pub user: user::Model,
+    pub session: Option<session::NewSession>,
+}
+
+/// Answers a link. With a password (when the link may set one, see [`describe_link`]) the
+/// password is set and a session begins; signed in as the person it names (`signed_in`), a
+/// join only grants its role. The link works once.
+pub async fn accept(
+    app: &AppState,
+    token: &str,
+    password: Option<SecretValue>,
+    display_name: Option<&str>,
+    signed_in: Option<&Principal>,
+) -> Result<Accepted> {
+    let inv = find_link(app, token).await?;
+    let tenant = inv.tenant();
+    let as_self = signed_in.and_then(Principal::user).filter(|u| u.email == inv.email).cloned();
+    let hashed = match (&as_self, &password) {
+        (Some(_), _) if inv.purpose == JOIN => None,
+        (_, Some(p)) => {
+            check_password(p, &inv.email)?;
+            if !may_set_password(&app.db, &inv).await? {
+                return Err(Error::forbidden(
+                    "an account with this e-mail address already exists: sign in as it, then open the link again",
+                ));
+            }
+            Some(hash_password(app, p).await?)
+        }
+        (_, None) => return Err(Error::validation("password", "choose a password")),
+    };
+    let existing = users::find_by_email(&app.db, &inv.email).await?;
+    let user_id = existing.as_ref().map(|u| u.id).unwrap_or_else(UserId::generate);
+    let actor = ActorRef { kind: praetor_domain::ActorKind::User, id: user_id.to_string(), name: inv.email.clone() };
+    let mut w = app.write(vec![actor]).await?;
+    let now = w.now();
+    // Used up first, conditionally: of two answers racing, one wins.
+    let taken = invitation::Entity::update_in_org(tenant)
+        .col_expr(invitation::Column::UsedAt, sea_orm::sea_query::Expr::value(now))
+        .filter(invitation::Column::Id.eq(inv.id))
+        .filter(invitation::Column::UsedAt.is_null())
+        .exec(w.txn())
+        .await?
+        .rows_affected;
+    if taken == 0 {
+        return Err(Error::not_found("invitation (it was used, withdrawn or has expired)"));
+    }
+    let user = match existing {
+        Some(u) => u,
+        None => {
+            let name = display_name
+                .map(|n| validate::name("displayName", n))
+                .transpose()?
+                .unwrap_or_else(|| inv.email.split('@').next().unwrap_or_default().to_string());
+            let u = user::ActiveModel {
+                id: Set(user_id),
+                email: Set(inv.email.clone()),
+                display_name: Set(name),
+                instance_admin: Set(false),
+                created_at: Set(now),
+            }
+            .insert(w.txn())
+            .await?;
+            w.audit(tenant, Entry::new("user.provisioned", u.id, json!({"email": u.email, "via": "invitation"})))
+                .await?;
+            u
+        }
+    };
+    if let Some(hash) = hashed {
+        local_credential::Entity::delete_shared()
+            .filter(local_credential::Column::UserId.eq(user.id))
+            .exec(w.txn())
+            .await?;
+        local_credential::ActiveModel {
+            user_id: Set(user.id),
+            password_hash: Set(hash),
+            set_at: Set(now),
+            failed_count: Set(0),
+            locked_until: Set(None),
+        }
+        .insert(w.txn())
+        .await?;
+        w.audit(tenant, Entry::new("password.set", user.id, json!({"email": user.email, "via": inv.purpose}))).await?;
+    }
+    if let (JOIN, Some(role)) = (inv.purpose.as_str(), &inv.role) {
+        roles::bind_user_in(&mut w, tenant, role, inv.project_id, &user).await?;
+    }
+    w.audit(tenant, Entry::new("invitation.accepted", inv.id, json!({"email": user.email, "purpose": inv.purpose})))
+        .await?;
+    w.commit().await?;
+    let session = match as_self {
+        Some(_) if inv.purpose == JOIN => None,
+        _ => Some(session::create(&app.db, app.clock.as_ref(), user.id, app.config.session_ttl_hours, None).await?),
+    };
+    Ok(Accepted { user, session })
+}
+
+/// Why a password sign-in was refused.
+#[derive(Debug)]
+pub enum Refused {
+    Wrong,
+    /// Too many wrong passwords in a row: locked until then.
+    Locked(chrono::DateTime<chrono::Utc>),
+    Failed(Error),
+}
+
+impl From<Error> for Refused {
+    fn from(e: Error) -> Self {
+        Refused::Failed(e)
+    }
+}
+
+impl std::fmt::Display for Refused {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Refused::Wrong => f.write_str(WRONG),
+            Refused::Locked(until) => write!(
+                f,
+                "too many wrong passwords: this account is locked until {} UTC (an organization admin can unlock it)",
+                until.format("%Y-%m-%d %H:%M")
+            ),
+            Refused::Failed(e) => write!(f, "{e}"),
+        }
+    }
+}
+
+/// Signs in with an e-mail address and password. The caller has throttled the client address.
+pub async fn sign_in(
+    app: &AppState,
+    email: &str,
+    password: &SecretValue,
+) -> std::result::Result<(user::Model, session::NewSession), Refused> {
+    let found = match validate::email("email", email) {
+        Ok(email) => users::find_by_email(&app.db, &email).await?,
+        Err(_) => None,
+    };
+    let credential = match &found {
+        Some(u) => credential_of(&app.db, u.id).await?,
+        None => None,
+    };
+    let (Some(user), Some(credential)) = (found, credential) else {
+        // The same work as a wrong password, so timing does not tell who has an account.
+        let _ = password_matches(app, password, decoy(app).await?).await?;
+        return Err(Refused::Wrong);
+    };
+    let now = app.clock.now();
+    if let Some(until) = credential.locked_until.filter(|u| *u > now) {
+        return Err(Refused::Locked(until));
+    }
+    if password_matches(app, password, credential.password_hash.clone()).await? {
+        if credential.failed_count > 0 || credential.locked_until.is_some() {
+            let mut a: local_credential::ActiveModel = credential.into();
+            a.failed_count = Set(0);
+            a.locked_until = Set(None);
+            a.update(&app.db).await.map_err(Error::from)?;
+        }
+        let s = session::create(&app.db, app.clock.as_ref(), user.id, app.config.session_ttl_hours, None).await?;
+        tracing::info!(user = %user.email, "signed in with a password");
+        return Ok((user, s));
+    }
+    let failed = credential.failed_count + 1;
+    let lock = failed >= app.config.identity.lockout_after as i32;
+    let until = now + Duration::minutes(i64::from(app.config.identity.lockout_minutes));
+    let mut a: local_credential::ActiveModel = credential.into();
+    a.failed_count = Set(if lock { 0 } else { failed });
+    if lock {
+        a.locked_until = Set(Some(until));
+        tracing::warn!(user = %user.email, "account locked after repeated wrong passwords");
+    }
+    a.update(&app.db).await.map_err(Error::from)?;
+    Err(if lock { Refused::Locked(until) } else { Refused::Wrong })
+}
+
+/// Changes the signed-in person's own password, given the current one.
+pub async fn change_password(
+    app: &AppState,
+    principal: &Principal,
+    current: &SecretValue,
+    new: &SecretValue,
+) -> Result<()> {
+    let user = principal.user().ok_or_else(|| Error::forbidden("only a person has a password"))?;
+    let credential = credential_of(&app.db, user.id).await?.ok_or_else(|| {
+        Error::validation("current", "this account has no password: it signs in at an identity provider")
+    })?;
+    if !password_matches(app, current, credential.password_hash.clone()).await? {
+        return Err(Error::validation("current", "is not your current password"));
+    }
+    check_password(new, &user.email)?;
+    let hash = hash_password(app, new).await?;
+    let orgs = orgs_of(&app.db, user.id).await?;
+    let mut w = app.write(principal.chain()).await?;
+    let mut a: local_credential::ActiveModel = credential.into();
+    a.password_hash = Set(hash);
+    a.set_at = Set(w.now());
+    a.update(w.txn()).await?;
+    // Recorded in each organization the person belongs to.
+    for org in orgs {
+        let tenant = praetor_entities::Tenant::housekeeping(org, Housekeeping::Identity);
+        w.audit(tenant, Entry::new("password.changed", user.id, json!({"email": user.email}))).await?;
+    }
+    w.commit().await?;
+    Ok(())
+}

@@ -1,0 +1,253 @@
+//! Local accounts: an invitation link (single use, expiring) on which a person chooses a
+//! password and joins with a role; password sign-in with a lockout an admin can lift and a
+//! throttle per client address; password change and reset links; and the rule that keeps an
+//! organization's admin from setting the password of someone who also belongs elsewhere.
+
+use praetor_entities::Shared;
+use praetor_tests::*;
+use reqwest::header::SET_COOKIE;
+use serde_json::{Value, json};
+
+const INVITE: &str = "mutation($in: InviteMemberInput!) { inviteMember(input: $in) { link invitation { id email purpose role expiresAt } } }";
+const PASSWORD: &str = "correct horse battery staple";
+
+/// POSTs JSON to one of the server's own `/auth/…` endpoints as its web app would.
+async fn post(app: &TestApp, path: &str, body: Value, cookie: Option<&str>) -> (u16, Value, Option<String>) {
+    let mut req = app
+        .client
+        .post(app.url(path))
+        .header("origin", format!("http://{}", app.addr))
+        .header("content-type", "application/json")
+        .body(body.to_string());
+    if let Some(c) = cookie {
+        req = req.header("cookie", c);
+    }
+    let resp = req.send().await.unwrap();
+    let status = resp.status().as_u16();
+    let cookie = resp.headers().get_all(SET_COOKIE).iter().filter_map(|v| v.to_str().ok()).find_map(|c| {
+        let (pair, _) = c.split_once(';')?;
+        pair.starts_with("praetor_session=").then(|| pair.to_string())
+    });
+    (status, resp.json().await.unwrap_or(Value::Null), cookie)
+}
+
+fn token_of(link: &Value) -> String {
+    link.as_str().unwrap().strip_prefix("/invite/").expect("a link under /invite/").to_string()
+}
+
+async fn invite(app: &TestApp, email: &str, role: &str) -> String {
+    let made = app.admin(INVITE, json!({"in": {"org": app.org, "email": email, "role": role}})).await;
+    assert_eq!(made["inviteMember"]["invitation"]["purpose"], "join");
+    token_of(&made["inviteMember"]["link"])
+}
+
+async fn orgs(app: &TestApp, cookie: &str) -> Value {
+    ok(app
+        .gql_cookie(cookie, "{ viewer { name orgs { slug viewerCan(operation: \"plan.execute\") } } }", json!({}))
+        .await)["viewer"]["orgs"]
+        .clone()
+}
+
+#[tokio::test]
+async fn an_invitation_lets_a_new_person_choose_a_password_and_join_with_its_role() {
+    let app = spawn_app().await;
+    let email = format!("{}@local.test", unique("erin"));
+    let token = invite(&app, &email, "operator").await;
+
+    let info: Value =
+        app.client.get(app.url(&format!("/auth/invitation?token={token}"))).send().await.unwrap().json().await.unwrap();
+    assert_eq!(info["email"], json!(email));
+    assert_eq!(info["setsPassword"], true);
+    assert_eq!(info["purpose"], "join");
+
+    let (status, body, _) = post(&app, "/auth/invitation", json!({"token": token, "password": "short"}), None).await;
+    assert_eq!((status, body["errors"][0]["extensions"]["field"].as_str()), (400, Some("password")), "{body}");
+
+    let (status, body, cookie) =
+        post(&app, "/auth/invitation", json!({"token": token, "password": PASSWORD, "displayName": "Erin"}), None)
+            .await;
+    assert_eq!(status, 200, "{body}");
+    let cookie = cookie.expect("signed in");
+    assert_eq!(orgs(&app, &cookie).await, json!([{"slug": app.org, "viewerCan": true}]));
+
+    // Once only.
+    let (status, body, _) = post(&app, "/auth/invitation", json!({"token": token, "password": PASSWORD}), None).await;
+    assert_eq!((status, body["errors"][0]["extensions"]["code"].as_str()), (404, Some("NOT_FOUND")));
+
+    // Signing in with the password; the hash is argon2id and the password is nowhere else.
+    let (status, _, cookie) = post(&app, "/auth/password", json!({"email": email, "password": PASSWORD}), None).await;
+    assert_eq!(status, 200);
+    assert!(cookie.is_some());
+    let audit = app
+        .admin(
+            "query($o: String!) { org(slug: $o) { auditLog(first: 30) { nodes { kind payload } } } }",
+            json!({"o": app.org}),
+        )
+        .await
+        .to_string();
+    for kind in ["invitation.created", "user.provisioned", "password.set", "role.bound", "invitation.accepted"] {
+        assert!(audit.contains(kind), "{kind} not audited");
+    }
+    assert!(!audit.contains(PASSWORD) && !audit.contains(&token));
+    let stored = praetor_entities::local_credential::Entity::find_shared()
+        .all(&app.app.db)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|c| c.password_hash)
+        .collect::<Vec<_>>();
+    assert!(stored.iter().all(|h| h.starts_with("$argon2id$") && !h.contains(PASSWORD)), "{stored:?}");
+}
+
+#[tokio::test]
+async fn wrong_passwords_lock_the_account_until_an_admin_unlocks_it() {
+    let app = spawn_app().await;
+    let email = format!("{}@local.test", unique("finn"));
+    let token = invite(&app, &email, "viewer").await;
+    assert_eq!(post(&app, "/auth/invitation", json!({"token": token, "password": PASSWORD}), None).await.0, 200);
+
+    let (status, body, cookie) =
+        post(&app, "/auth/password", json!({"email": email, "password": "not the password at all"}), None).await;
+    assert_eq!((status, cookie), (401, None));
+    let wrong = body["errors"][0]["message"].as_str().unwrap().to_string();
+    // An address nobody has answers exactly the same.
+    let (status, body, _) =
+        post(&app, "/auth/password", json!({"email": "nobody@local.test", "password": "whatever it is"}), None).await;
+    assert_eq!((status, body["errors"][0]["message"].as_str()), (401, Some(wrong.as_str())));
+
+    for _ in 0..4 {
+        post(&app, "/auth/password", json!({"email": email, "password": "still not it, sorry"}), None).await;
+    }
+    let (status, body, cookie) =
+        post(&app, "/auth/password", json!({"email": email, "password": PASSWORD}), None).await;
+    assert_eq!((status, body["errors"][0]["extensions"]["code"].as_str(), cookie), (403, Some("ACCOUNT_LOCKED"), None));
+
+    let done = app
+        .admin(
+            "mutation($o: String!, $e: String!) { unlockAccount(org: $o, email: $e) }",
+            json!({"o": app.org, "e": email}),
+        )
+        .await;
+    assert_eq!(done["unlockAccount"], true);
+    let (status, _, cookie) = post(&app, "/auth/password", json!({"email": email, "password": PASSWORD}), None).await;
+    assert_eq!(status, 200);
+
+    // Changing the password needs the current one; the old one stops working.
+    let cookie = cookie.unwrap();
+    let new = "a whole new passphrase 42";
+    let (status, body, _) =
+        post(&app, "/auth/password/change", json!({"current": "wrong guess here", "new": new}), Some(&cookie)).await;
+    assert_eq!((status, body["errors"][0]["extensions"]["field"].as_str()), (400, Some("current")));
+    let (status, _, _) =
+        post(&app, "/auth/password/change", json!({"current": PASSWORD, "new": new}), Some(&cookie)).await;
+    assert_eq!(status, 200);
+    assert_eq!(post(&app, "/auth/password", json!({"email": email, "password": PASSWORD}), None).await.0, 401);
+    assert_eq!(post(&app, "/auth/password", json!({"email": email, "password": new}), None).await.0, 200);
+
+    // A reset link from the admin: a new password without the old one.
+    let reset = app
+        .admin(
+            "mutation($o: String!, $e: String!) { issuePasswordReset(org: $o, email: $e) { link invitation { purpose } } }",
+            json!({"o": app.org, "e": email}),
+        )
+        .await;
+    assert_eq!(reset["issuePasswordReset"]["invitation"]["purpose"], "reset");
+    let token = token_of(&reset["issuePasswordReset"]["link"]);
+    let newest = "the newest passphrase 43";
+    assert_eq!(post(&app, "/auth/invitation", json!({"token": token, "password": newest}), None).await.0, 200);
+    assert_eq!(post(&app, "/auth/password", json!({"email": email, "password": newest}), None).await.0, 200);
+}
+
+#[tokio::test]
+async fn an_org_admin_cannot_set_the_password_of_someone_who_also_belongs_elsewhere() {
+    let app = spawn_app().await;
+    let (other, other_key) = other_org(&app).await;
+    let email = format!("{}@local.test", unique("gail"));
+    // Gail belongs to the other organization, which invited her and where she chose a password.
+    let made = app.gql(Some(&other_key), INVITE, json!({"in": {"org": other, "email": email, "role": "viewer"}})).await;
+    let theirs = token_of(&ok(made)["inviteMember"]["link"]);
+    let (status, _, cookie) =
+        post(&app, "/auth/invitation", json!({"token": theirs, "password": PASSWORD}), None).await;
+    assert_eq!(status, 200);
+    let cookie = cookie.unwrap();
+
+    // This organization invites her: its link cannot set her password (its admin holds it).
+    let ours = invite(&app, &email, "operator").await;
+    let info: Value =
+        app.client.get(app.url(&format!("/auth/invitation?token={ours}"))).send().await.unwrap().json().await.unwrap();
+    assert_eq!(info["setsPassword"], false);
+    let (status, body, _) =
+        post(&app, "/auth/invitation", json!({"token": ours, "password": "the admin's choice 1234"}), None).await;
+    assert_eq!((status, body["errors"][0]["extensions"]["code"].as_str()), (403, Some("FORBIDDEN")), "{body}");
+    assert_eq!(
+        post(&app, "/auth/password", json!({"email": email, "password": "the admin's choice 1234"}), None).await.0,
+        401
+    );
+
+    // Signed in as herself, she accepts it: the role is added, her password stays hers.
+    let (status, body, _) = post(&app, "/auth/invitation", json!({"token": ours}), Some(&cookie)).await;
+    assert_eq!(status, 200, "{body}");
+    let slugs: Vec<String> =
+        orgs(&app, &cookie).await.as_array().unwrap().iter().map(|o| o["slug"].as_str().unwrap().to_string()).collect();
+    assert!(slugs.contains(&app.org) && slugs.contains(&other), "{slugs:?}");
+    assert_eq!(post(&app, "/auth/password", json!({"email": email, "password": PASSWORD}), None).await.0, 200);
+
+    // Someone the other organization added by e-mail, who has no password yet: still not
+    // this organization's to set.
+    let henry = format!("{}@local.test", unique("henry"));
+    ok(app
+        .gql(
+            Some(&other_key),
+            "mutation($in: BindRoleInput!) { bindRole(input: $in) { id } }",
+            json!({"in": {"org": other, "role": "viewer", "subject": {"userEmail": henry}}}),
+        )
+        .await);
+    let for_henry = invite(&app, &henry, "operator").await;
+    let (status, _, cookie) =
+        post(&app, "/auth/invitation", json!({"token": for_henry, "password": "the admin's choice 1234"}), None).await;
+    assert_eq!((status, cookie), (403, None));
+
+    // Now in two organizations: neither admin may issue her a reset link.
+    let reset = app
+        .gql(
+            Some(&app.admin_key),
+            "mutation($o: String!, $e: String!) { issuePasswordReset(org: $o, email: $e) { link } }",
+            json!({"o": app.org, "e": email}),
+        )
+        .await;
+    assert_eq!(code(&reset), "FORBIDDEN");
+}
+
+#[tokio::test]
+async fn links_expire_and_sign_in_attempts_are_throttled_per_address() {
+    let clock = std::sync::Arc::new(praetor::clock::ManualClock::new(praetor_tests::now()));
+    let identity = praetor::config::IdentityConfig { attempts_per_address: 3, ..Default::default() };
+    let app =
+        spawn_with(SpawnOptions { clock: Some(clock.clone()), identity: Some(identity), ..Default::default() }).await;
+    let token = invite(&app, &format!("{}@local.test", unique("hal")), "viewer").await;
+    clock.advance(chrono::Duration::hours(73));
+    let (status, _, _) = post(&app, "/auth/invitation", json!({"token": token, "password": PASSWORD}), None).await;
+    assert_eq!(status, 404, "an invitation lasts 72 hours");
+
+    for _ in 0..3 {
+        assert_eq!(
+            post(&app, "/auth/password", json!({"email": "x@local.test", "password": "guessing again"}), None).await.0,
+            401
+        );
+    }
+    let (status, body, _) =
+        post(&app, "/auth/password", json!({"email": "x@local.test", "password": "guessing again"}), None).await;
+    assert_eq!((status, body["errors"][0]["extensions"]["code"].as_str()), (429, Some("RATE_LIMITED")));
+
+    // Another site's page cannot sign anyone in.
+    let resp = app
+        .client
+        .post(app.url("/auth/password"))
+        .header("origin", "https://evil.example")
+        .header("content-type", "application/json")
+        .body(json!({"email": "x@local.test", "password": "p"}).to_string())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 403);
+}
