@@ -15,8 +15,6 @@ use serde_json::{Value, json};
 use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::process::{Child, Command};
 
-static INSTALL: tokio::sync::Mutex<bool> = tokio::sync::Mutex::const_new(false);
-
 /// The client the IdP knows when the configuration names none (give your own redirect URI
 /// with [`default_config`]: a web client's redirect URI must match exactly, port included).
 pub const CLIENT_ID: &str = "praetor";
@@ -31,21 +29,9 @@ fn dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("idp")
 }
 
-/// Installs the IdP's packages (pinned by its lockfile) unless they are there.
+/// Installs the packages (pinned by the lockfile) unless they are there.
 async fn install() {
-    let mut done = INSTALL.lock().await;
-    if *done || dir().join("node_modules/oidc-provider/package.json").exists() {
-        *done = true;
-        return;
-    }
-    let out = Command::new("npm")
-        .args(["ci", "--no-audit", "--no-fund"])
-        .current_dir(dir())
-        .output()
-        .await
-        .expect("npm (Node.js) is needed for the test identity provider");
-    assert!(out.status.success(), "npm ci in tests/idp failed: {}", String::from_utf8_lossy(&out.stderr));
-    *done = true;
+    crate::npm_ci_once("idp", "oidc-provider").await;
 }
 
 /// The IdP's configuration with the default client (redirecting to `redirect_uri`, signing out to

@@ -200,6 +200,26 @@ pub async fn spawn_with(opts: SpawnOptions) -> TestApp {
     }
 }
 
+/// Installs the npm packages of a Node helper under `tests/<dir>` (pinned by its lockfile), once
+/// per test process, unless `<dir>/node_modules/<package>` shows they are there already.
+pub async fn npm_ci_once(dir: &str, package: &str) -> PathBuf {
+    static INSTALLED: tokio::sync::Mutex<Vec<String>> = tokio::sync::Mutex::const_new(Vec::new());
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(dir);
+    let mut installed = INSTALLED.lock().await;
+    if installed.iter().any(|d| d == dir) || path.join("node_modules").join(package).join("package.json").exists() {
+        return path;
+    }
+    let out = tokio::process::Command::new("npm")
+        .args(["ci", "--no-audit", "--no-fund"])
+        .current_dir(&path)
+        .output()
+        .await
+        .unwrap_or_else(|e| panic!("npm (Node.js) is needed for tests/{dir}: {e}"));
+    assert!(out.status.success(), "npm ci in tests/{dir} failed: {}", String::from_utf8_lossy(&out.stderr));
+    installed.push(dir.to_string());
+    path
+}
+
 /// The key the test servers send to a scripted model endpoint.
 pub const LLM_KEY: &str = "sk-test-chat-0123456789";
 

@@ -10,27 +10,13 @@ use serde_json::{Value, json};
 use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::process::{Child, Command};
 
-static INSTALL: tokio::sync::Mutex<bool> = tokio::sync::Mutex::const_new(false);
-
 fn dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("receiver")
 }
 
-/// Installs the receiver's packages (pinned by its lockfile) unless they are there.
+/// Installs the packages (pinned by the lockfile) unless they are there.
 async fn install() {
-    let mut done = INSTALL.lock().await;
-    if *done || dir().join("node_modules/standardwebhooks/package.json").exists() {
-        *done = true;
-        return;
-    }
-    let out = Command::new("npm")
-        .args(["ci", "--no-audit", "--no-fund"])
-        .current_dir(dir())
-        .output()
-        .await
-        .expect("npm (Node.js) is needed for the webhook receiver");
-    assert!(out.status.success(), "npm ci in tests/receiver failed: {}", String::from_utf8_lossy(&out.stderr));
-    *done = true;
+    crate::npm_ci_once("receiver", "standardwebhooks").await;
 }
 
 pub struct Receiver {

@@ -74,6 +74,11 @@ async fn world_with(opts: SpawnOptions) -> World {
     World { app, idp, provider, http, alice }
 }
 
+/// What the sign-in page lists for organization `org`.
+async fn providers(w: &World, org: &str) -> Value {
+    w.http.get(w.app.url(&format!("/auth/providers?org={org}"))).send().await.unwrap().json().await.unwrap()
+}
+
 fn cookie_of(resp: &reqwest::Response, name: &str) -> Option<String> {
     resp.headers().get_all(SET_COOKIE).iter().filter_map(|v| v.to_str().ok()).find_map(|c| {
         let (n, rest) = c.split_once('=')?;
@@ -132,18 +137,9 @@ async fn viewer(app: &TestApp, cookie: &str) -> Value {
 #[tokio::test]
 async fn signing_in_at_the_provider_lands_in_its_org_with_the_roles_of_the_provider_groups() {
     let w = world().await;
-    let listed: Value = w
-        .http
-        .get(w.app.url(&format!("/auth/providers?org={}", w.app.org)))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let listed = providers(&w, &w.app.org).await;
     assert_eq!(listed["providers"], json!([{"id": w.provider, "name": "Test IdP"}]));
-    let unknown: Value =
-        w.http.get(w.app.url("/auth/providers?org=no-such-org")).send().await.unwrap().json().await.unwrap();
+    let unknown = providers(&w, "no-such-org").await;
     assert_eq!(unknown["providers"], json!([]), "an unknown org answers like one without providers");
 
     let (authorize, _) = start(&w).await;
@@ -214,15 +210,7 @@ async fn signing_in_at_the_provider_lands_in_its_org_with_the_roles_of_the_provi
         )
         .await;
     assert_eq!(code(&viewer(&w.app, &third).await), "UNAUTHENTICATED", "sessions begun at it ended");
-    let listed: Value = w
-        .http
-        .get(w.app.url(&format!("/auth/providers?org={}", w.app.org)))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let listed = providers(&w, &w.app.org).await;
     assert_eq!(listed["providers"], json!([]));
 }
 

@@ -280,6 +280,29 @@ fn json_from_here(headers: &HeaderMap) -> Option<Response> {
     None
 }
 
+/// The JSON body of a state-changing request from a page of this server, or the refusal.
+fn json_body<T: serde::de::DeserializeOwned>(
+    headers: &HeaderMap,
+    body: &[u8],
+    expected: &str,
+) -> Result<T, Box<Response>> {
+    if let Some(refused) = json_from_here(headers) {
+        return Err(Box::new(refused));
+    }
+    serde_json::from_slice::<T>(body)
+        .map_err(|_| Box::new(error_response(StatusCode::BAD_REQUEST, "VALIDATION", &format!("expected {expected}"))))
+}
+
+/// The person whose session cookie came with the request, if it is valid.
+async fn session_principal(app: &AppState, headers: &HeaderMap) -> Option<crate::auth::Principal> {
+    match Credentials::from_headers(headers) {
+        Ok(Credentials { session: Some(token), .. }) => {
+            session::authenticate(&app.db, app.clock.as_ref(), &token).await.ok().flatten()
+        }
+        _ => None,
+    }
+}
+
 fn session_response(app: &AppState, s: &session::NewSession, user: &praetor_entities::user::Model) -> Response {
     let cookie = session::cookie(&s.token, i64::from(app.config.session_ttl_hours) * 3600, app.config.production);
     (
@@ -320,20 +343,14 @@ pub async fn password_login(
     headers: HeaderMap,
     body: axum::body::Bytes,
 ) -> Response {
-    if let Some(refused) = json_from_here(&headers) {
-        return refused;
-    }
+    let input: PasswordLogin = match json_body(&headers, &body, "{\"email\": \"…\", \"password\": \"…\"}") {
+        Ok(i) => i,
+        Err(refused) => return *refused,
+    };
     let address = peer.map(|axum::Extension(axum::extract::ConnectInfo(a))| a.ip().to_string()).unwrap_or_default();
     if let Err(e) = app.password_attempts.admit(&address, "password sign-in attempts from this address") {
         return failure(&e);
     }
-    let Ok(input) = serde_json::from_slice::<PasswordLogin>(&body) else {
-        return error_response(
-            StatusCode::BAD_REQUEST,
-            "VALIDATION",
-            "expected {\"email\": \"…\", \"password\": \"…\"}",
-        );
-    };
     match accounts::sign_in(&app, &input.email, &SecretValue::new(input.password)).await {
         Ok((user, s)) => session_response(&app, &s, &user),
         Err(accounts::Refused::Wrong) => {
@@ -375,22 +392,11 @@ pub async fn invitation_accept(
     headers: HeaderMap,
     body: axum::body::Bytes,
 ) -> Response {
-    if let Some(refused) = json_from_here(&headers) {
-        return refused;
-    }
-    let Ok(input) = serde_json::from_slice::<AcceptInvitation>(&body) else {
-        return error_response(
-            StatusCode::BAD_REQUEST,
-            "VALIDATION",
-            "expected {\"token\": \"…\", \"password\": \"…\"}",
-        );
+    let input: AcceptInvitation = match json_body(&headers, &body, "{\"token\": \"…\", \"password\": \"…\"}") {
+        Ok(i) => i,
+        Err(refused) => return *refused,
     };
-    let signed_in = match Credentials::from_headers(&headers) {
-        Ok(Credentials { session: Some(token), .. }) => {
-            session::authenticate(&app.db, app.clock.as_ref(), &token).await.ok().flatten()
-        }
-        _ => None,
-    };
+    let signed_in = session_principal(&app, &headers).await;
     let password = input.password.filter(|p| !p.is_empty()).map(SecretValue::new);
     match accounts::accept(&app, &input.token, password, input.display_name.as_deref(), signed_in.as_ref()).await {
         Ok(accounts::Accepted { user, session: Some(s) }) => session_response(&app, &s, &user),
@@ -414,19 +420,11 @@ pub async fn change_password(
     headers: HeaderMap,
     body: axum::body::Bytes,
 ) -> Response {
-    if let Some(refused) = json_from_here(&headers) {
-        return refused;
-    }
-    let Ok(input) = serde_json::from_slice::<ChangePassword>(&body) else {
-        return error_response(StatusCode::BAD_REQUEST, "VALIDATION", "expected {\"current\": \"…\", \"new\": \"…\"}");
+    let input: ChangePassword = match json_body(&headers, &body, "{\"current\": \"…\", \"new\": \"…\"}") {
+        Ok(i) => i,
+        Err(refused) => return *refused,
     };
-    let principal = match Credentials::from_headers(&headers) {
-        Ok(Credentials { session: Some(token), .. }) => {
-            session::authenticate(&app.db, app.clock.as_ref(), &token).await.ok().flatten()
-        }
-        _ => None,
-    };
-    let Some(principal) = principal else {
+    let Some(principal) = session_principal(&app, &headers).await else {
         return error_response(StatusCode::UNAUTHORIZED, "UNAUTHENTICATED", "sign in first");
     };
     match accounts::change_password(&app, &principal, &SecretValue::new(input.current), &SecretValue::new(input.new))
