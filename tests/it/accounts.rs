@@ -132,8 +132,12 @@ async fn wrong_passwords_lock_the_account_until_an_admin_unlocks_it() {
     let (status, _, cookie) = post(&app, "/auth/password", json!({"email": email, "password": PASSWORD}), None).await;
     assert_eq!(status, 200);
 
-    // Changing the password needs the current one; the old one stops working.
+    // Changing the password needs the current one; the old one stops working, and so do the
+    // person's other sessions.
     let cookie = cookie.unwrap();
+    let (_, _, elsewhere) = post(&app, "/auth/password", json!({"email": email, "password": PASSWORD}), None).await;
+    let elsewhere = elsewhere.unwrap();
+    ok(app.gql_cookie(&elsewhere, "{ viewer { name } }", json!({})).await);
     let new = "a whole new passphrase 42";
     let (status, body, _) =
         post(&app, "/auth/password/change", json!({"current": "wrong guess here", "new": new}), Some(&cookie)).await;
@@ -141,6 +145,8 @@ async fn wrong_passwords_lock_the_account_until_an_admin_unlocks_it() {
     let (status, _, _) =
         post(&app, "/auth/password/change", json!({"current": PASSWORD, "new": new}), Some(&cookie)).await;
     assert_eq!(status, 200);
+    assert_eq!(code(&app.gql_cookie(&elsewhere, "{ viewer { name } }", json!({})).await), "UNAUTHENTICATED");
+    ok(app.gql_cookie(&cookie, "{ viewer { name } }", json!({})).await);
     assert_eq!(post(&app, "/auth/password", json!({"email": email, "password": PASSWORD}), None).await.0, 401);
     assert_eq!(post(&app, "/auth/password", json!({"email": email, "password": new}), None).await.0, 200);
 

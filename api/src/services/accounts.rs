@@ -483,7 +483,7 @@ pub async fn sign_in(
     Err(if lock { Refused::Locked(until) } else { Refused::Wrong })
 }
 
-/// Changes the signed-in person's own password, given the current one.
+/// Changes the signed-in person's own password, given the current one; their other sessions end.
 pub async fn change_password(
     app: &AppState,
     principal: &Principal,
@@ -505,6 +505,23 @@ pub async fn change_password(
     a.password_hash = Set(hash);
     a.set_at = Set(w.now());
     a.update(w.txn()).await?;
+    // Every other session of the person ends, on every node: whoever knew the old password
+    // is signed out with it.
+    use praetor_entities::user_session;
+    let current = principal.credential.as_ref().map(|c| c.hash.clone()).unwrap_or_default();
+    let others = user_session::Entity::find_shared()
+        .filter(user_session::Column::UserId.eq(user.id))
+        .filter(user_session::Column::TokenHash.ne(current.clone()))
+        .all(w.txn())
+        .await?;
+    user_session::Entity::delete_shared()
+        .filter(user_session::Column::UserId.eq(user.id))
+        .filter(user_session::Column::TokenHash.ne(current))
+        .exec(w.txn())
+        .await?;
+    for s in others {
+        w.publish(crate::events::Event::CredentialEnded { hash: s.token_hash });
+    }
     // Recorded in each organization the person belongs to.
     for org in orgs {
         let tenant = praetor_entities::Tenant::housekeeping(org, Housekeeping::Identity);
