@@ -122,6 +122,13 @@ async fn wrong_passwords_lock_the_account_until_an_admin_unlocks_it() {
         post(&app, "/auth/password", json!({"email": email, "password": PASSWORD}), None).await;
     assert_eq!((status, body["errors"][0]["extensions"]["code"].as_str(), cookie), (403, Some("ACCOUNT_LOCKED"), None));
 
+    let audit = app
+        .admin(
+            "query($o: String!) { org(slug: $o) { auditLog(first: 5, kind: \"account.\") { nodes { kind } } } }",
+            json!({"o": app.org}),
+        )
+        .await;
+    assert_eq!(audit["org"]["auditLog"]["nodes"][0]["kind"], "account.locked", "the lockout is in the org's audit log");
     let done = app
         .admin(
             "mutation($o: String!, $e: String!) { unlockAccount(org: $o, email: $e) }",

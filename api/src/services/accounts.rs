@@ -475,12 +475,23 @@ pub async fn sign_in(
     let until = now + Duration::minutes(i64::from(app.config.identity.lockout_minutes));
     let mut a: local_credential::ActiveModel = credential.into();
     a.failed_count = Set(if lock { 0 } else { failed });
-    if lock {
-        a.locked_until = Set(Some(until));
-        tracing::warn!(user = %user.email, "account locked after repeated wrong passwords");
+    if !lock {
+        a.update(&app.db).await.map_err(Error::from)?;
+        return Err(Refused::Wrong);
     }
-    a.update(&app.db).await.map_err(Error::from)?;
-    Err(if lock { Refused::Locked(until) } else { Refused::Wrong })
+    a.locked_until = Set(Some(until));
+    tracing::warn!(user = %user.email, "account locked after repeated wrong passwords");
+    // A lockout is recorded in each organization the person belongs to: their admins see it.
+    let orgs = orgs_of(&app.db, user.id).await?;
+    let actor = ActorRef { kind: praetor_domain::ActorKind::User, id: user.id.to_string(), name: user.email.clone() };
+    let mut w = app.write(vec![actor]).await?;
+    a.update(w.txn()).await.map_err(Error::from)?;
+    for org in orgs {
+        let tenant = praetor_entities::Tenant::housekeeping(org, Housekeeping::Identity);
+        w.audit(tenant, Entry::new("account.locked", user.id, json!({"email": user.email, "until": until}))).await?;
+    }
+    w.commit().await?;
+    Err(Refused::Locked(until))
 }
 
 /// Changes the signed-in person's own password, given the current one; their other sessions end.
