@@ -1,8 +1,9 @@
 // The app shell: one GraphQL client per session, the signed-in check, and the routes.
-// Signed out, every path shows the sign-in page, so a deep link works after signing in.
+// Signed out, every path shows the sign-in page, so a deep link works after signing in, except
+// an invitation link's page, which is for people who may have no account yet.
 
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
-import { BrowserRouter, Navigate, Route, Routes, useNavigate } from 'react-router';
+import { BrowserRouter, Route, Routes, useNavigate } from 'react-router';
 import { Provider, useQuery } from 'urql';
 import { logout } from './api/auth';
 import { createApi, type Api } from './api/client';
@@ -13,7 +14,9 @@ import { OrgLayout } from './pages/OrgLayout';
 import { ApprovalsPage } from './pages/ApprovalsPage';
 import { AuditPage } from './pages/AuditPage';
 import { AdminPage } from './pages/admin/AdminPage';
-import { HomeRedirect, NotFound, OrgRedirect, PlanRedirect } from './pages/Redirects';
+import { AccountPage } from './pages/AccountPage';
+import { InvitePage } from './pages/InvitePage';
+import { HomeRedirect, NotFound, OrgRedirect, PlanRedirect, SignedInRedirect } from './pages/Redirects';
 import { PlanDetailPage } from './pages/PlanDetailPage';
 import { PlansPage } from './pages/PlansPage';
 import { ChatPage } from './pages/chat/ChatPage';
@@ -73,6 +76,7 @@ function Root({ renew }: { renew: () => void }) {
   if (error && isUnauthenticated(error)) {
     return (
       <Routes>
+        <Route path="/invite/:token" element={<InvitePage onSessionChanged={renew} />} />
         <Route path="*" element={<SignInPage onSignedIn={renew} />} />
       </Routes>
     );
@@ -94,7 +98,8 @@ function Root({ renew }: { renew: () => void }) {
     <SessionContext.Provider value={session}>
       <Routes>
         <Route path="/" element={<HomeRedirect />} />
-        <Route path="/sign-in" element={<Navigate to="/" replace />} />
+        <Route path="/sign-in" element={<SignedInRedirect />} />
+        <Route path="/invite/:token" element={<InvitePage onSessionChanged={renew} />} />
         <Route path="/orgs/:org" element={<OrgLayout />}>
           <Route index element={<OrgRedirect />} />
           <Route path="projects/:project" element={<OrgRedirect />} />
@@ -108,6 +113,7 @@ function Root({ renew }: { renew: () => void }) {
           <Route path="approvals" element={<ApprovalsPage />} />
           <Route path="audit" element={<AuditPage />} />
           <Route path="admin" element={<AdminPage />} />
+          <Route path="account" element={<AccountPage />} />
           <Route path="*" element={<NotFound what="page" />} />
         </Route>
         <Route

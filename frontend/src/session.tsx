@@ -28,6 +28,11 @@ export function useSession(): SessionValue {
   return s;
 }
 
+/** The session, or null on a page that is shown signed out too (an invitation link's). */
+export function useOptionalSession(): SessionValue | null {
+  return useContext(SessionContext);
+}
+
 /** What the viewer may do in the org (and its selected project): the ORG_RIGHTS query. */
 export type Rights = Omit<OrgRightsQuery['org'], 'id'>;
 

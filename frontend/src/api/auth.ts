@@ -1,6 +1,8 @@
 // Browser sign-in endpoints (outside GraphQL): what the server offers, an organization's
 // identity providers and where to start signing in at one, the development sign-in by e-mail
-// (demo mode), and sign-out. The session is an HttpOnly cookie.
+// (demo mode), signing in with a password, invitation and reset links (what one offers, and
+// answering it), changing one's password, and sign-out. The session is an HttpOnly cookie.
+// Every state change is JSON from this origin, as the server requires.
 
 export interface DemoUser {
   email: string;
@@ -12,6 +14,8 @@ export interface AuthConfig {
   devLogin: boolean;
   demo: boolean;
   demoUsers: DemoUser[];
+  /** Local accounts: signing in with an e-mail address and password. */
+  passwordLogin?: boolean;
 }
 
 /** An identity provider people of an organization may sign in with. */
@@ -20,15 +24,51 @@ export interface SignInProvider {
   name: string;
 }
 
-async function failure(res: Response): Promise<Error> {
+/**
+ * A refusal of an auth endpoint: the server's message, its `extensions.code` (`UNAUTHENTICATED`,
+ * `ACCOUNT_LOCKED`, `VALIDATION`, …) and, for a VALIDATION error, the input field it is about.
+ */
+export class AuthError extends Error {
+  constructor(
+    message: string,
+    readonly code: string,
+    readonly status: number,
+    readonly field?: string,
+  ) {
+    super(message);
+    this.name = 'AuthError';
+  }
+}
+
+async function failure(res: Response): Promise<AuthError> {
   try {
-    const body = (await res.json()) as { errors?: { message?: string }[] };
-    const message = body.errors?.[0]?.message;
-    if (message) return new Error(message);
+    const body = (await res.json()) as { errors?: { message?: string; extensions?: { code?: unknown; field?: unknown } }[] };
+    const first = body.errors?.[0];
+    if (first?.message) {
+      const ext = first.extensions ?? {};
+      return new AuthError(
+        first.message,
+        typeof ext.code === 'string' ? ext.code : 'ERROR',
+        res.status,
+        typeof ext.field === 'string' ? ext.field : undefined,
+      );
+    }
   } catch {
     // Not JSON: fall through to the status line.
   }
-  return new Error(`${res.status} ${res.statusText}`);
+  return new AuthError(`${res.status} ${res.statusText}`, 'ERROR', res.status);
+}
+
+/** A JSON POST to an auth endpoint of this server; its refusal thrown as an AuthError. */
+async function post(path: string, body: unknown): Promise<Response> {
+  const res = await fetch(path, {
+    method: 'POST',
+    credentials: 'same-origin',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
+  if (!res.ok) throw await failure(res);
+  return res;
 }
 
 export async function fetchAuthConfig(): Promise<AuthConfig> {
@@ -55,13 +95,51 @@ export function signInStartUrl(provider: string, returnTo: string): string {
 }
 
 export async function devLogin(email: string): Promise<void> {
-  const res = await fetch('/auth/dev-login', {
-    method: 'POST',
-    credentials: 'same-origin',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ email }),
-  });
+  await post('/auth/dev-login', { email });
+}
+
+/**
+ * Signs in with an e-mail address and password: the session cookie comes with the answer.
+ * Refused with UNAUTHENTICATED (wrong address or password: the server does not say which),
+ * ACCOUNT_LOCKED (its message says until when) or RATE_LIMITED.
+ */
+export async function passwordLogin(email: string, password: string): Promise<void> {
+  await post('/auth/password', { email, password });
+}
+
+/** What an invitation or reset link offers, before the person answers it. */
+export interface InvitationInfo {
+  email: string;
+  /** The organization's name (not its short name). */
+  organization: string;
+  purpose: 'join' | 'reset';
+  /**
+   * Whether answering it sets a password. When not, the person has an account already: they
+   * sign in as themselves first, then accept.
+   */
+  setsPassword: boolean;
+}
+
+/** The link's offer; NOT_FOUND (an AuthError) once it was used, withdrawn or has expired. */
+export async function fetchInvitation(token: string): Promise<InvitationInfo> {
+  const res = await fetch(`/auth/invitation?${new URLSearchParams({ token })}`, { credentials: 'same-origin' });
   if (!res.ok) throw await failure(res);
+  return (await res.json()) as InvitationInfo;
+}
+
+/**
+ * Answers a link. With a password it is set and a session begins (`signedIn`); without one
+ * (signed in as the person it names, on a join link) the role is added to the session there is.
+ */
+export async function acceptInvitation(token: string, answer: { password?: string; displayName?: string } = {}): Promise<{ signedIn: boolean }> {
+  const res = await post('/auth/invitation', { token, ...answer });
+  const body = (await res.json().catch(() => ({}))) as { expiresAt?: unknown };
+  return { signedIn: typeof body.expiresAt === 'string' };
+}
+
+/** Changes the signed-in person's password. VALIDATION names `current` or `password` (the new one). */
+export async function changePassword(current: string, next: string): Promise<void> {
+  await post('/auth/password/change', { current, new: next });
 }
 
 /**
@@ -70,13 +148,7 @@ export async function devLogin(email: string): Promise<void> {
  */
 export async function logout(): Promise<{ endSessionUrl: string | null }> {
   // JSON only, like every state change: a cross-site form cannot sign anyone out.
-  const res = await fetch('/auth/logout', {
-    method: 'POST',
-    credentials: 'same-origin',
-    headers: { 'content-type': 'application/json' },
-    body: '{}',
-  });
-  if (!res.ok) throw await failure(res);
+  const res = await post('/auth/logout', {});
   const body = (await res.json().catch(() => ({}))) as { endSessionUrl?: unknown };
   return { endSessionUrl: httpUrl(body.endSessionUrl) };
 }

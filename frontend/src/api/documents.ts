@@ -598,6 +598,48 @@ export const BIND_IDENTITY_PROVIDER_CLIENT = graphql(`
   }
 `);
 
+// Local accounts: invitation links (`role.bind`), reset links and unlocking (`identity.manage`).
+// A link comes back once, in the answer that made it: those mutations are sent without a hook,
+// like the signing secrets. The members' addresses are suggestions for the reset/unlock form.
+
+export const INVITATION_FIELDS = graphql(`
+  fragment InvitationFields on Invitation { id email purpose role createdAt expiresAt }
+`);
+
+export const ADMIN_INVITATIONS = graphql(`
+  query AdminInvitations($org: String!) {
+    org(slug: $org) { id invitations { ...InvitationFields } }
+  }
+`);
+
+export const ADMIN_MEMBER_EMAILS = graphql(`
+  query AdminMemberEmails($org: String!) {
+    org(slug: $org) { id members(first: 100) { nodes { user { id email displayName } } } }
+  }
+`);
+
+export const INVITE_MEMBER = graphql(`
+  mutation InviteMember($input: InviteMemberInput!) {
+    inviteMember(input: $input) { link invitation { ...InvitationFields } }
+  }
+`);
+export const REVOKE_INVITATION = graphql(`
+  mutation RevokeInvitation($org: String!, $id: ID!) { revokeInvitation(org: $org, id: $id) }
+`);
+export const ISSUE_PASSWORD_RESET = graphql(`
+  mutation IssuePasswordReset($org: String!, $email: String!) {
+    issuePasswordReset(org: $org, email: $email) { link invitation { ...InvitationFields } }
+  }
+`);
+export const UNLOCK_ACCOUNT = graphql(`
+  mutation UnlockAccount($org: String!, $email: String!) { unlockAccount(org: $org, email: $email) }
+`);
+
+/** The signed-in person's organizations, to find the one an accepted invitation named. */
+export const VIEWER_ORGS = graphql(`
+  query ViewerOrgs { viewer { id orgs { id slug name } } }
+`);
+
 export const ROLE_GRANTS = graphql(`
   query RoleGrants($org: String!, $open: Boolean!) {
     org(slug: $org) { id roleGrants(open: $open, first: 50) { ...RoleGrantFields } }

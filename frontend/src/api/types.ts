@@ -56,8 +56,9 @@ export type WebhookAttempt = WebhookDelivery['attempts'][number];
 export type WebhookEventKind = G.AdminWebhooksQuery['org']['webhookEventKinds'][number];
 export type Trigger = G.TriggerFieldsFragment;
 
-// Identity providers
+// Identity providers and local accounts
 export type IdentityProvider = G.IdentityProviderFieldsFragment;
+export type Invitation = G.InvitationFieldsFragment;
 
 // Limits
 export type Budget = G.BudgetFieldsFragment;

@@ -1,5 +1,6 @@
 // The frame of every signed-in screen: header with org and project switchers, navigation,
-// the live-connection state, and the org workspace context (rights, activity, inbox count).
+// the live-connection state, the signed-in person (a link to their account) and the org
+// workspace context (rights, activity, inbox count).
 
 import { useEffect, useMemo } from 'react';
 import { NavLink, Outlet, useLocation, useMatch, useNavigate, useParams } from 'react-router';
@@ -151,9 +152,10 @@ export function OrgLayout() {
         </nav>
         <div className="user">
           <LiveIndicator />
-          <span className="user-name" data-testid="viewer-name" title={viewer.user?.email ?? viewer.name}>
+          {/* The name leads to the person's own account (changing their password). */}
+          <NavLink className="user-name" to={`${base}/account`} data-testid="viewer-name" title={viewer.user?.email ?? viewer.name}>
             {viewer.user?.displayName || viewer.name}
-          </span>
+          </NavLink>
           <button type="button" className="btn btn-ghost" onClick={() => void signOut()}>
             Sign out
           </button>

@@ -1,9 +1,11 @@
 // Where "/" and "/orgs/:org" lead: the first project's plans, remembering the last project.
+// "/sign-in", once signed in, leads back to where it was asked to (an invitation page).
 
-import { Link, Navigate, useParams } from 'react-router';
+import { Link, Navigate, useLocation, useParams } from 'react-router';
 import { useQuery } from 'urql';
 import { PLAN_PROJECT } from '../api/documents';
 import { Loading, ProblemNote } from '../components/ProblemNote';
+import { signInRequest } from '../lib/accounts';
 import { useSession } from '../session';
 import { rememberedProject } from './projectMemory';
 
@@ -19,6 +21,12 @@ export function HomeRedirect() {
     );
   }
   return <Navigate to={`/orgs/${org.slug}`} replace />;
+}
+
+/** `/sign-in?returnTo=…` signed in: to `returnTo` (a path of this app), or the start. */
+export function SignedInRedirect() {
+  const location = useLocation();
+  return <Navigate to={signInRequest(location).returnTo ?? '/'} replace />;
 }
 
 export function OrgRedirect() {

@@ -1,10 +1,11 @@
-// Tests of the sign-in page's identity-provider part: the organization's short name looks up
-// its providers (one link each, to the server's start of the sign-in, coming back to the
-// address asked for), remembered for next time and looked up at once then; an organization
+// Tests of the sign-in page: the identity-provider part (the organization's short name looks up
+// its providers, one link each, to the server's start of the sign-in, coming back to the
+// address asked for, remembered for next time and looked up at once then; an organization
 // without providers says so; a sign-in error in the address is shown as an alert and taken out
-// of the address; the demo users stay.
+// of the address), signing in with a password (the server's refusal shown as an alert; from an
+// invitation page, the address filled in and the way back kept), and the demo users stay.
 
-import { fireEvent, render, screen, waitFor } from '@testing-library/react';
+import { fireEvent, render, screen, waitFor, within } from '@testing-library/react';
 import { MemoryRouter, Route, Routes, useLocation } from 'react-router';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { SignInPage } from './SignInPage';
@@ -12,20 +13,29 @@ import { SignInPage } from './SignInPage';
 const CONFIG = {
   devLogin: true,
   demo: true,
+  passwordLogin: true,
   demoUsers: [{ email: 'alice@demo.test', role: 'org_admin', about: 'organization administrator' }],
 };
 
-/** Answers the auth endpoints: `/auth/config`, and `/auth/providers` from `providers`. */
-function serve(providers: Record<string, { id: string; name: string }[]>) {
+/**
+ * Answers the auth endpoints: `/auth/config`, `/auth/providers` from `providers`, and a POST
+ * to `/auth/password` with `signIn` (200 unless told otherwise); records what was posted.
+ */
+function serve(providers: Record<string, { id: string; name: string }[]>, signIn: { status: number; body: unknown } = { status: 200, body: {} }) {
   const asked: string[] = [];
-  const fetchMock = vi.fn(async (input: RequestInfo | URL) => {
+  const posted: { path: string; body: unknown }[] = [];
+  const fetchMock = vi.fn(async (input: RequestInfo | URL, init?: RequestInit) => {
     const url = new URL(String(input), 'http://praetor.test');
+    if (init?.method === 'POST') {
+      posted.push({ path: url.pathname, body: JSON.parse(String(init.body)) });
+      return new Response(JSON.stringify(signIn.body), { status: signIn.status, headers: { 'content-type': 'application/json' } });
+    }
     asked.push(`${url.pathname}${url.search}`);
     const body = url.pathname === '/auth/config' ? CONFIG : { providers: providers[url.searchParams.get('org') ?? ''] ?? [] };
     return new Response(JSON.stringify(body), { status: 200, headers: { 'content-type': 'application/json' } });
   });
   vi.stubGlobal('fetch', fetchMock);
-  return { asked: () => asked.filter((a) => a.startsWith('/auth/providers')) };
+  return { asked: () => asked.filter((a) => a.startsWith('/auth/providers')), posted };
 }
 
 function Where() {
@@ -33,7 +43,7 @@ function Where() {
   return <output data-testid="where">{`${l.pathname}${l.search}`}</output>;
 }
 
-function renderAt(path: string) {
+function renderAt(path: string, onSignedIn: () => void = () => undefined) {
   return render(
     <MemoryRouter initialEntries={[path]}>
       <Routes>
@@ -41,7 +51,7 @@ function renderAt(path: string) {
           path="*"
           element={
             <>
-              <SignInPage onSignedIn={() => undefined} />
+              <SignInPage onSignedIn={onSignedIn} />
               <Where />
             </>
           }
@@ -108,5 +118,46 @@ describe('SignInPage', () => {
     // Still shown once the address no longer says it.
     expect(screen.getByTestId('sign-in-error').textContent).toContain('this e-mail domain may not sign in');
     await screen.findByText('alice@demo.test');
+  });
+
+  it('signs in with a password: sends the address and password, then tells the app', async () => {
+    const server = serve({});
+    const onSignedIn = vi.fn();
+    renderAt('/orgs/demo/approvals', onSignedIn);
+    const form = within(await screen.findByRole('form', { name: 'Sign in with a password' }));
+    fireEvent.change(form.getByLabelText('E-mail'), { target: { value: ' erin@example.com ' } });
+    fireEvent.change(form.getByLabelText('Password'), { target: { value: 'a long enough passphrase' } });
+    expect(form.getByLabelText('Password').getAttribute('autocomplete')).toBe('current-password');
+    fireEvent.click(form.getByRole('button', { name: 'Sign in' }));
+    await waitFor(() => expect(onSignedIn).toHaveBeenCalledTimes(1));
+    expect(server.posted).toEqual([{ path: '/auth/password', body: { email: 'erin@example.com', password: 'a long enough passphrase' } }]);
+    // The app shows the address asked for once signed in: the page does not move away from it.
+    expect(screen.getByTestId('where').textContent).toBe('/orgs/demo/approvals');
+  });
+
+  it('shows a refused password sign-in in the server’s words, and empties the password', async () => {
+    serve({}, { status: 403, body: { errors: [{ message: 'too many wrong passwords: this account is locked until 2030-01-01 10:00 UTC', extensions: { code: 'ACCOUNT_LOCKED' } }] } });
+    const onSignedIn = vi.fn();
+    renderAt('/', onSignedIn);
+    const form = within(await screen.findByRole('form', { name: 'Sign in with a password' }));
+    fireEvent.change(form.getByLabelText('E-mail'), { target: { value: 'erin@example.com' } });
+    fireEvent.change(form.getByLabelText('Password'), { target: { value: 'wrong wrong wrong' } });
+    fireEvent.click(form.getByRole('button', { name: 'Sign in' }));
+    const alert = await screen.findByTestId('password-error');
+    expect(alert.getAttribute('role')).toBe('alert');
+    expect(alert.textContent).toBe('too many wrong passwords: this account is locked until 2030-01-01 10:00 UTC');
+    expect(form.getByLabelText<HTMLInputElement>('Password').value).toBe('');
+    expect(form.getByLabelText<HTMLInputElement>('E-mail').value).toBe('erin@example.com');
+    expect(onSignedIn).not.toHaveBeenCalled();
+  });
+
+  it('from an invitation page: fills in the address, and the provider sign-in comes back to the invitation', async () => {
+    window.localStorage.setItem('praetor.signInOrg', 'acme');
+    serve({ acme: [{ id: 'idp_1', name: 'Okta' }] });
+    renderAt('/sign-in?returnTo=%2Finvite%2Ftok_1&email=erin%40example.com');
+    const form = within(await screen.findByRole('form', { name: 'Sign in with a password' }));
+    expect(form.getByLabelText<HTMLInputElement>('E-mail').value).toBe('erin@example.com');
+    const okta = await screen.findByRole('link', { name: 'Sign in with Okta' });
+    expect(new URL(okta.getAttribute('href')!, 'http://praetor.test').searchParams.get('returnTo')).toBe('/invite/tok_1');
   });
 });

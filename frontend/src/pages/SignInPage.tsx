@@ -1,13 +1,17 @@
-// Sign-in: at the organization's identity provider (the organization's short name looks up its
+// Sign-in: with an e-mail address and password (local accounts, made by an invitation link),
+// at the organization's identity provider (the organization's short name looks up its
 // providers, one "Sign in with …" each, and is remembered for next time), and on demo and
 // development servers by e-mail alone (demo mode lists the demo users first, as one-click
 // choices).
 // A sign-in that failed at or after the provider comes back here with the reason in the URL
 // (`?signInError=…&code=…`): it is shown, and taken out of the address.
+// Signed in, the app shows the address asked for; `/sign-in?returnTo=…&email=…` (from an
+// invitation page) comes back to `returnTo` instead, with the password form's address filled in.
 
 import { useEffect, useRef, useState, type FormEvent } from 'react';
 import { useLocation, useNavigate } from 'react-router';
-import { devLogin, fetchAuthConfig, fetchProviders, signInStartUrl, type AuthConfig, type SignInProvider } from '../api/auth';
+import { devLogin, fetchAuthConfig, fetchProviders, passwordLogin, signInStartUrl, type AuthConfig, type SignInProvider } from '../api/auth';
+import { signInRequest } from '../lib/accounts';
 import { rememberedOrg, rememberOrg, returnPath, takeSignInError, type SignInError } from '../lib/identity';
 
 export function SignInPage({ onSignedIn }: { onSignedIn: () => void }) {
@@ -20,6 +24,7 @@ export function SignInPage({ onSignedIn }: { onSignedIn: () => void }) {
   const [busy, setBusy] = useState(false);
   // Read once: the address loses the parameters just below, the message stays.
   const [signInError] = useState<SignInError | null>(() => takeSignInError(location.search).error);
+  const request = signInRequest(location);
 
   useEffect(() => {
     const { error: found, search } = takeSignInError(location.search);
@@ -91,8 +96,9 @@ export function SignInPage({ onSignedIn }: { onSignedIn: () => void }) {
             </ul>
           </section>
         )}
+        {config?.passwordLogin && <PasswordSignIn initialEmail={request.email} onSignedIn={onSignedIn} />}
         {/* Shown once the server has answered, so nothing moves under a pointer or a Tab. */}
-        {(config || loadError) && <ProviderSignIn returnTo={returnPath(location)} />}
+        {(config || loadError) && <ProviderSignIn returnTo={request.returnTo ?? returnPath(location)} />}
         {config?.devLogin && (
           <form onSubmit={submit} className="stack" aria-label="Development sign-in">
             <div className="field">
@@ -122,6 +128,74 @@ export function SignInPage({ onSignedIn }: { onSignedIn: () => void }) {
         )}
       </div>
     </main>
+  );
+}
+
+/**
+ * E-mail address and password. A refusal shows the server's words: it does not tell a wrong
+ * address from a wrong password, and says until when a locked account stays locked.
+ */
+function PasswordSignIn({ initialEmail, onSignedIn }: { initialEmail: string; onSignedIn: () => void }) {
+  const [email, setEmail] = useState(initialEmail);
+  const [password, setPassword] = useState('');
+  const [error, setError] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+
+  const submit = async (e: FormEvent) => {
+    e.preventDefault();
+    setBusy(true);
+    setError(null);
+    try {
+      await passwordLogin(email.trim(), password);
+      onSignedIn();
+    } catch (err) {
+      setError((err as Error).message);
+      setPassword('');
+      setBusy(false);
+    }
+  };
+
+  return (
+    <section aria-labelledby="password-sign-in" className="stack">
+      <h2 id="password-sign-in" className="section-title">
+        Sign in with a password
+      </h2>
+      <form className="stack" aria-labelledby="password-sign-in" onSubmit={(e) => void submit(e)}>
+        <div className="field">
+          <label htmlFor="password-email">E-mail</label>
+          <input
+            id="password-email"
+            type="email"
+            autoComplete="username"
+            autoCapitalize="none"
+            spellCheck={false}
+            required
+            value={email}
+            onChange={(e) => setEmail(e.target.value)}
+          />
+        </div>
+        <div className="field">
+          <label htmlFor="password-password">Password</label>
+          <input
+            id="password-password"
+            type="password"
+            autoComplete="current-password"
+            required
+            autoFocus={initialEmail !== ''}
+            value={password}
+            onChange={(e) => setPassword(e.target.value)}
+          />
+        </div>
+        <button type="submit" className="btn btn-primary" disabled={busy}>
+          Sign in
+        </button>
+        {error && (
+          <div className="notice tone-bad" role="alert" data-testid="password-error">
+            {error}
+          </div>
+        )}
+      </form>
+    </section>
   );
 }
 

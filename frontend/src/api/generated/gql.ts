@@ -96,6 +96,14 @@ type Documents = {
     "\n  mutation MapIdentityProviderGroup($id: ID!, $claimValue: String!, $group: String!) {\n    mapIdentityProviderGroup(id: $id, claimValue: $claimValue, group: $group) { ...IdentityProviderFields }\n  }\n": typeof types.MapIdentityProviderGroupDocument,
     "\n  mutation UnmapIdentityProviderGroup($id: ID!, $claimValue: String!, $group: String!) {\n    unmapIdentityProviderGroup(id: $id, claimValue: $claimValue, group: $group) { ...IdentityProviderFields }\n  }\n": typeof types.UnmapIdentityProviderGroupDocument,
     "\n  mutation BindIdentityProviderClient($id: ID!, $clientId: String!, $serviceAccount: String) {\n    bindIdentityProviderClient(id: $id, clientId: $clientId, serviceAccount: $serviceAccount) { ...IdentityProviderFields }\n  }\n": typeof types.BindIdentityProviderClientDocument,
+    "\n  fragment InvitationFields on Invitation { id email purpose role createdAt expiresAt }\n": typeof types.InvitationFieldsFragmentDoc,
+    "\n  query AdminInvitations($org: String!) {\n    org(slug: $org) { id invitations { ...InvitationFields } }\n  }\n": typeof types.AdminInvitationsDocument,
+    "\n  query AdminMemberEmails($org: String!) {\n    org(slug: $org) { id members(first: 100) { nodes { user { id email displayName } } } }\n  }\n": typeof types.AdminMemberEmailsDocument,
+    "\n  mutation InviteMember($input: InviteMemberInput!) {\n    inviteMember(input: $input) { link invitation { ...InvitationFields } }\n  }\n": typeof types.InviteMemberDocument,
+    "\n  mutation RevokeInvitation($org: String!, $id: ID!) { revokeInvitation(org: $org, id: $id) }\n": typeof types.RevokeInvitationDocument,
+    "\n  mutation IssuePasswordReset($org: String!, $email: String!) {\n    issuePasswordReset(org: $org, email: $email) { link invitation { ...InvitationFields } }\n  }\n": typeof types.IssuePasswordResetDocument,
+    "\n  mutation UnlockAccount($org: String!, $email: String!) { unlockAccount(org: $org, email: $email) }\n": typeof types.UnlockAccountDocument,
+    "\n  query ViewerOrgs { viewer { id orgs { id slug name } } }\n": typeof types.ViewerOrgsDocument,
     "\n  query RoleGrants($org: String!, $open: Boolean!) {\n    org(slug: $org) { id roleGrants(open: $open, first: 50) { ...RoleGrantFields } }\n  }\n": typeof types.RoleGrantsDocument,
     "\n  mutation GrantTemporaryRole($input: GrantTemporaryRoleInput!) { grantTemporaryRole(input: $input) { ...RoleGrantFields } }\n": typeof types.GrantTemporaryRoleDocument,
     "\n  mutation ApproveRoleGrant($id: ID!) { approveRoleGrant(id: $id) { id status } }\n": typeof types.ApproveRoleGrantDocument,
@@ -208,6 +216,14 @@ const documents: Documents = {
     "\n  mutation MapIdentityProviderGroup($id: ID!, $claimValue: String!, $group: String!) {\n    mapIdentityProviderGroup(id: $id, claimValue: $claimValue, group: $group) { ...IdentityProviderFields }\n  }\n": types.MapIdentityProviderGroupDocument,
     "\n  mutation UnmapIdentityProviderGroup($id: ID!, $claimValue: String!, $group: String!) {\n    unmapIdentityProviderGroup(id: $id, claimValue: $claimValue, group: $group) { ...IdentityProviderFields }\n  }\n": types.UnmapIdentityProviderGroupDocument,
     "\n  mutation BindIdentityProviderClient($id: ID!, $clientId: String!, $serviceAccount: String) {\n    bindIdentityProviderClient(id: $id, clientId: $clientId, serviceAccount: $serviceAccount) { ...IdentityProviderFields }\n  }\n": types.BindIdentityProviderClientDocument,
+    "\n  fragment InvitationFields on Invitation { id email purpose role createdAt expiresAt }\n": types.InvitationFieldsFragmentDoc,
+    "\n  query AdminInvitations($org: String!) {\n    org(slug: $org) { id invitations { ...InvitationFields } }\n  }\n": types.AdminInvitationsDocument,
+    "\n  query AdminMemberEmails($org: String!) {\n    org(slug: $org) { id members(first: 100) { nodes { user { id email displayName } } } }\n  }\n": types.AdminMemberEmailsDocument,
+    "\n  mutation InviteMember($input: InviteMemberInput!) {\n    inviteMember(input: $input) { link invitation { ...InvitationFields } }\n  }\n": types.InviteMemberDocument,
+    "\n  mutation RevokeInvitation($org: String!, $id: ID!) { revokeInvitation(org: $org, id: $id) }\n": types.RevokeInvitationDocument,
+    "\n  mutation IssuePasswordReset($org: String!, $email: String!) {\n    issuePasswordReset(org: $org, email: $email) { link invitation { ...InvitationFields } }\n  }\n": types.IssuePasswordResetDocument,
+    "\n  mutation UnlockAccount($org: String!, $email: String!) { unlockAccount(org: $org, email: $email) }\n": types.UnlockAccountDocument,
+    "\n  query ViewerOrgs { viewer { id orgs { id slug name } } }\n": types.ViewerOrgsDocument,
     "\n  query RoleGrants($org: String!, $open: Boolean!) {\n    org(slug: $org) { id roleGrants(open: $open, first: 50) { ...RoleGrantFields } }\n  }\n": types.RoleGrantsDocument,
     "\n  mutation GrantTemporaryRole($input: GrantTemporaryRoleInput!) { grantTemporaryRole(input: $input) { ...RoleGrantFields } }\n": types.GrantTemporaryRoleDocument,
     "\n  mutation ApproveRoleGrant($id: ID!) { approveRoleGrant(id: $id) { id status } }\n": types.ApproveRoleGrantDocument,
@@ -577,6 +593,38 @@ export function graphql(source: "\n  mutation UnmapIdentityProviderGroup($id: ID
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
 export function graphql(source: "\n  mutation BindIdentityProviderClient($id: ID!, $clientId: String!, $serviceAccount: String) {\n    bindIdentityProviderClient(id: $id, clientId: $clientId, serviceAccount: $serviceAccount) { ...IdentityProviderFields }\n  }\n"): (typeof documents)["\n  mutation BindIdentityProviderClient($id: ID!, $clientId: String!, $serviceAccount: String) {\n    bindIdentityProviderClient(id: $id, clientId: $clientId, serviceAccount: $serviceAccount) { ...IdentityProviderFields }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  fragment InvitationFields on Invitation { id email purpose role createdAt expiresAt }\n"): (typeof documents)["\n  fragment InvitationFields on Invitation { id email purpose role createdAt expiresAt }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query AdminInvitations($org: String!) {\n    org(slug: $org) { id invitations { ...InvitationFields } }\n  }\n"): (typeof documents)["\n  query AdminInvitations($org: String!) {\n    org(slug: $org) { id invitations { ...InvitationFields } }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query AdminMemberEmails($org: String!) {\n    org(slug: $org) { id members(first: 100) { nodes { user { id email displayName } } } }\n  }\n"): (typeof documents)["\n  query AdminMemberEmails($org: String!) {\n    org(slug: $org) { id members(first: 100) { nodes { user { id email displayName } } } }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation InviteMember($input: InviteMemberInput!) {\n    inviteMember(input: $input) { link invitation { ...InvitationFields } }\n  }\n"): (typeof documents)["\n  mutation InviteMember($input: InviteMemberInput!) {\n    inviteMember(input: $input) { link invitation { ...InvitationFields } }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation RevokeInvitation($org: String!, $id: ID!) { revokeInvitation(org: $org, id: $id) }\n"): (typeof documents)["\n  mutation RevokeInvitation($org: String!, $id: ID!) { revokeInvitation(org: $org, id: $id) }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation IssuePasswordReset($org: String!, $email: String!) {\n    issuePasswordReset(org: $org, email: $email) { link invitation { ...InvitationFields } }\n  }\n"): (typeof documents)["\n  mutation IssuePasswordReset($org: String!, $email: String!) {\n    issuePasswordReset(org: $org, email: $email) { link invitation { ...InvitationFields } }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation UnlockAccount($org: String!, $email: String!) { unlockAccount(org: $org, email: $email) }\n"): (typeof documents)["\n  mutation UnlockAccount($org: String!, $email: String!) { unlockAccount(org: $org, email: $email) }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query ViewerOrgs { viewer { id orgs { id slug name } } }\n"): (typeof documents)["\n  query ViewerOrgs { viewer { id orgs { id slug name } } }\n"];
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */

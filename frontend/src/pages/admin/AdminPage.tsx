@@ -1,8 +1,9 @@
-// Org administration: projects, groups and their members, role bindings, service accounts,
-// API keys, secrets, webhook endpoints, inbound triggers and identity providers. Forms show only
-// where the viewer holds the right; lists show what they may read. Secrets, webhooks, triggers
-// and identity providers are shown only to those who may manage them (`secret.manage`,
-// `webhook.manage`, `trigger.manage`, `identity.manage`).
+// Org administration: projects, groups and their members, role bindings, invitations and
+// members' passwords, service accounts, API keys, secrets, webhook endpoints, inbound triggers
+// and identity providers. Forms show only where the viewer holds the right; lists show what they
+// may read. Invitations need `role.bind` (reset links and unlocking `identity.manage`); secrets,
+// webhooks, triggers and identity providers are shown only to those who may manage them
+// (`secret.manage`, `webhook.manage`, `trigger.manage`, `identity.manage`).
 
 import { useEffect, useState } from 'react';
 import { useQuery } from 'urql';
@@ -16,6 +17,7 @@ import { ApiKeysPanel } from './ApiKeysPanel';
 import { GrantsPanel } from './GrantsPanel';
 import { GroupsPanel } from './GroupsPanel';
 import { IdentityProvidersPanel } from './IdentityProvidersPanel';
+import { InvitationsPanel } from './InvitationsPanel';
 import { ProjectsPanel } from './ProjectsPanel';
 import { RolesPanel } from './RolesPanel';
 import { SecretsPanel } from './SecretsPanel';
@@ -101,7 +103,13 @@ export function AdminPage() {
         </div>
       </div>
       <nav className="toc" aria-label="Sections">
-        <a href="#projects">Projects</a> <a href="#groups">Groups</a> <a href="#roles">Members and roles</a> <a href="#grants">Temporary access</a>{' '}
+        <a href="#projects">Projects</a> <a href="#groups">Groups</a> <a href="#roles">Members and roles</a>{' '}
+        {(d.roleBind || d.identityManage) && (
+          <>
+            <a href="#invitations">Invitations</a>{' '}
+          </>
+        )}
+        <a href="#grants">Temporary access</a>{' '}
         <a href="#service-accounts">Service accounts</a>{' '}
         <a href="#api-keys">API keys</a>
         {d.secretManage && (
@@ -139,6 +147,7 @@ export function AdminPage() {
         </div>
       </div>
       <RolesPanel org={d} names={names} onChanged={reload} />
+      {(d.roleBind || d.identityManage) && <InvitationsPanel org={d} />}
       <GrantsPanel org={d} viewerEmail={viewer.user?.email ?? null} />
       <ApiKeysPanel org={d} names={names} onChanged={reload} />
       {d.secretManage && <SecretsPanel org={d} />}

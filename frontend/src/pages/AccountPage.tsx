@@ -1,0 +1,130 @@
+// The signed-in person's own account: who they are signed in as, and changing their password
+// (for an account that signs in with one; people who sign in at their organization's identity
+// provider change it there, and the server says so beside the current password).
+
+import { useState, type FormEvent } from 'react';
+import { AuthError, changePassword } from '../api/auth';
+import { TextField } from '../components/Field';
+import { checkNewPassword, PASSWORD_MIN, type NewPasswordErrors } from '../lib/accounts';
+import { useSession } from '../session';
+
+export function AccountPage() {
+  const { viewer } = useSession();
+  const email = viewer.user?.email ?? null;
+  return (
+    <div className="page">
+      <div className="page-header">
+        <div>
+          <h1>Your account</h1>
+          <p className="muted">
+            Signed in as <strong>{viewer.user?.displayName || viewer.name}</strong>
+            {email && <> ({email})</>}
+          </p>
+        </div>
+      </div>
+      {email && (
+        <section className="card" aria-labelledby="change-password-title">
+          <h2 id="change-password-title" className="card-title">
+            Change your password
+          </h2>
+          <ChangePasswordForm email={email} />
+        </section>
+      )}
+    </div>
+  );
+}
+
+type Errors = NewPasswordErrors & { current?: string };
+
+/** Current password, new one and its repetition; the new one is checked here before it is sent. */
+export function ChangePasswordForm({ email }: { email: string }) {
+  const [current, setCurrent] = useState('');
+  const [next, setNext] = useState('');
+  const [repeat, setRepeat] = useState('');
+  const [errors, setErrors] = useState<Errors>({});
+  const [general, setGeneral] = useState<string | null>(null);
+  const [done, setDone] = useState(false);
+  const [busy, setBusy] = useState(false);
+
+  const submit = async (e: FormEvent) => {
+    e.preventDefault();
+    setGeneral(null);
+    setDone(false);
+    const found: Errors = { ...checkNewPassword(next, repeat, email) };
+    if (!current) found.current = 'Enter your current password.';
+    setErrors(found);
+    if (found.current || found.password || found.repeat) return;
+    setBusy(true);
+    try {
+      await changePassword(current, next);
+      setCurrent('');
+      setNext('');
+      setRepeat('');
+      setDone(true);
+    } catch (err) {
+      // The server names the current password (wrong, or the account has none) or the new one.
+      if (err instanceof AuthError && err.code === 'VALIDATION' && (err.field === 'current' || err.field === 'password')) {
+        setErrors({ [err.field]: err.message });
+      } else {
+        setGeneral((err as Error).message);
+      }
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  return (
+    <form className="stack" aria-labelledby="change-password-title" noValidate onSubmit={(e) => void submit(e)}>
+      {/* The address, for password managers to store the new password with. */}
+      <input type="email" autoComplete="username" value={email} readOnly hidden aria-label="E-mail" />
+      <div className="field-grid">
+        <TextField
+          id="password-current"
+          label="Current password"
+          type="password"
+          autoComplete="current-password"
+          required
+          value={current}
+          onChange={setCurrent}
+          error={errors.current}
+        />
+        <TextField
+          id="password-new"
+          label="New password"
+          type="password"
+          autoComplete="new-password"
+          hint={`At least ${PASSWORD_MIN} characters, not your e-mail address.`}
+          required
+          value={next}
+          onChange={setNext}
+          error={errors.password}
+        />
+        <TextField
+          id="password-repeat"
+          label="Repeat the new password"
+          type="password"
+          autoComplete="new-password"
+          required
+          value={repeat}
+          onChange={setRepeat}
+          error={errors.repeat}
+        />
+      </div>
+      <div className="row">
+        <button type="submit" className="btn" disabled={busy}>
+          Change password
+        </button>
+      </div>
+      {done && (
+        <p className="notice tone-ok" role="status">
+          Your password was changed. Use the new one the next time you sign in.
+        </p>
+      )}
+      {general && (
+        <p className="notice tone-bad" role="alert">
+          {general}
+        </p>
+      )}
+    </form>
+  );
+}
