@@ -168,6 +168,11 @@ async fn wrong_passwords_lock_the_account_until_an_admin_unlocks_it() {
     let token = token_of(&reset["issuePasswordReset"]["link"]);
     let newest = "the newest passphrase 43";
     assert_eq!(post(&app, "/auth/invitation", json!({"token": token, "password": newest}), None).await.0, 200);
+    assert_eq!(
+        code(&app.gql_cookie(&cookie, "{ viewer { name } }", json!({})).await),
+        "UNAUTHENTICATED",
+        "a reset ends the sessions begun before it"
+    );
     assert_eq!(post(&app, "/auth/password", json!({"email": email, "password": newest}), None).await.0, 200);
 }
 

@@ -393,6 +393,10 @@ pub async fn accept(
         .insert(w.txn())
         .await?;
         w.audit(tenant, Entry::new("password.set", user.id, json!({"email": user.email, "via": inv.purpose}))).await?;
+        if inv.purpose == RESET {
+            // A reset is for someone who lost control of their password: every session ends.
+            end_sessions(&mut w, user.id, None).await?;
+        }
     }
     if let (JOIN, Some(role)) = (inv.purpose.as_str(), &inv.role) {
         roles::bind_user_in(&mut w, tenant, role, inv.project_id, &user).await?;
@@ -494,6 +498,26 @@ pub async fn sign_in(
     Err(Refused::Locked(until))
 }
 
+/// Ends `user`'s sessions but `keep`, on every node.
+async fn end_sessions(w: &mut Write<'_>, user: UserId, keep: Option<String>) -> Result<()> {
+    use praetor_entities::user_session;
+    let keep = keep.unwrap_or_default();
+    let ending = user_session::Entity::find_shared()
+        .filter(user_session::Column::UserId.eq(user))
+        .filter(user_session::Column::TokenHash.ne(keep.clone()))
+        .all(w.txn())
+        .await?;
+    user_session::Entity::delete_shared()
+        .filter(user_session::Column::UserId.eq(user))
+        .filter(user_session::Column::TokenHash.ne(keep))
+        .exec(w.txn())
+        .await?;
+    for s in ending {
+        w.publish(crate::events::Event::CredentialEnded { hash: s.token_hash });
+    }
+    Ok(())
+}
+
 /// Changes the signed-in person's own password, given the current one; their other sessions end.
 pub async fn change_password(
     app: &AppState,
@@ -518,21 +542,8 @@ pub async fn change_password(
     a.update(w.txn()).await?;
     // Every other session of the person ends, on every node: whoever knew the old password
     // is signed out with it.
-    use praetor_entities::user_session;
-    let current = principal.credential.as_ref().map(|c| c.hash.clone()).unwrap_or_default();
-    let others = user_session::Entity::find_shared()
-        .filter(user_session::Column::UserId.eq(user.id))
-        .filter(user_session::Column::TokenHash.ne(current.clone()))
-        .all(w.txn())
-        .await?;
-    user_session::Entity::delete_shared()
-        .filter(user_session::Column::UserId.eq(user.id))
-        .filter(user_session::Column::TokenHash.ne(current))
-        .exec(w.txn())
-        .await?;
-    for s in others {
-        w.publish(crate::events::Event::CredentialEnded { hash: s.token_hash });
-    }
+    let current = principal.credential.as_ref().map(|c| c.hash.clone());
+    end_sessions(&mut w, user.id, current).await?;
     // Recorded in each organization the person belongs to.
     for org in orgs {
         let tenant = praetor_entities::Tenant::housekeeping(org, Housekeeping::Identity);
