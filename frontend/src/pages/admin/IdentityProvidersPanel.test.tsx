@@ -238,7 +238,10 @@ describe('IdentityProvidersPanel', () => {
     fireEvent.change(bind.getByLabelText('Client ID'), { target: { value: ' deploy-runner ' } });
     fireEvent.click(bind.getByRole('button', { name: 'Bind client' }));
     await waitFor(() => expect(mutations()).toHaveLength(1));
-    fireEvent.click(within(item).getByRole('button', { name: 'Remove the binding of client ci-runner' }));
+    // The panel is busy until the first change has been read back; its buttons wait for that.
+    const remove = within(item).getByRole('button', { name: 'Remove the binding of client ci-runner' }) as HTMLButtonElement;
+    await waitFor(() => expect(remove.disabled).toBe(false));
+    fireEvent.click(remove);
     await waitFor(() =>
       expect(mutations()).toEqual([
         ['BindIdentityProviderClient', { id: 'idp_1', clientId: 'deploy-runner', serviceAccount: 'ci-bot' }],
