@@ -368,7 +368,12 @@ async fn a_list_of_plans_reads_nested_fields_in_batches_not_per_plan() {
             after - before
         }
     };
-    let (five, fifty) = (count(5).await, count(50).await);
+    // The fewest of three tries each: a timed sweep (chat answers) may still land in one.
+    let (mut five, mut fifty) = (u64::MAX, u64::MAX);
+    for _ in 0..3 {
+        five = five.min(count(5).await);
+        fifty = fifty.min(count(50).await);
+    }
     // Project, progress and approvals are each read once for the whole list: fifty plans cost
     // what five do (one more allowed: a housekeeping sweep may fall inside the window).
     assert!(fifty <= five + 1, "reading 50 plans took {fifty} statements, 5 took {five}");
@@ -377,7 +382,10 @@ async fn a_list_of_plans_reads_nested_fields_in_batches_not_per_plan() {
 
 #[tokio::test]
 async fn whether_the_viewer_can_approve_a_list_of_plans_is_read_in_batches() {
-    let app = spawn_with(SpawnOptions { no_workers: true, ..Default::default() }).await;
+    // Nothing else of the server runs statements while they are counted: no plan workers and no
+    // webhook deliverer polling for due deliveries.
+    let webhooks = praetor::config::WebhooksConfig { enabled: false, ..Default::default() };
+    let app = spawn_with(SpawnOptions { no_workers: true, webhooks: Some(webhooks), ..Default::default() }).await;
     app.project("web").await;
     let (carol, carol_email) = app.user_with_role("approver", None).await;
     app.group("leads", &[&carol_email]).await;
@@ -409,7 +417,12 @@ async fn whether_the_viewer_can_approve_a_list_of_plans_is_read_in_batches() {
             after - before
         }
     };
-    let (five, fifty) = (count(5).await, count(50).await);
+    // The fewest of three tries each: a timed sweep (chat answers) may still land in one.
+    let (mut five, mut fifty) = (u64::MAX, u64::MAX);
+    for _ in 0..3 {
+        five = five.min(count(5).await);
+        fifty = fifty.min(count(50).await);
+    }
     // Her groups are read once and the plans' decisions in one batch, however long the list.
     assert!(fifty <= five + 1, "50 plans took {fifty} statements, 5 took {five}");
     // The admin proposed them all: separation of duties answers without reading anything.
