@@ -71,16 +71,10 @@ pub async fn dev_login(State(app): State<Arc<AppState>>, headers: HeaderMap, bod
             return error_response(StatusCode::INTERNAL_SERVER_ERROR, e.code(), &e.to_string());
         }
     };
-    let ttl = app.config.session_ttl_hours;
-    match session::create(&app.db, app.clock.as_ref(), user.id, ttl, None).await {
+    match session::create(&app.db, app.clock.as_ref(), user.id, app.config.session_ttl_hours, None).await {
         Ok(s) => {
             tracing::info!(user = %user.email, "signed in with dev login");
-            let cookie = session::cookie(&s.token, i64::from(ttl) * 3600, app.config.production);
-            (
-                [(SET_COOKIE, cookie)],
-                Json(json!({"user": {"id": user.id.to_string(), "email": user.email, "displayName": user.display_name}, "expiresAt": s.expires_at})),
-            )
-                .into_response()
+            session_response(&app, &s, &user)
         }
         Err(e) => error_response(StatusCode::INTERNAL_SERVER_ERROR, e.code(), &e.to_string()),
     }

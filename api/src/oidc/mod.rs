@@ -285,19 +285,18 @@ impl Oidc {
         now: DateTime<Utc>,
     ) -> Result<Claims> {
         let refuse = |why: &str| Error::Unauthenticated(format!("token refused: {why}"));
-        // The algorithm is read as text first: `none` and anything unknown are refused by name.
-        let (raw_header, _) = unverified_parts(token).ok_or_else(|| refuse("malformed"))?;
-        let alg = raw_header.get("alg").and_then(Value::as_str).unwrap_or_default();
-        let accepted =
-            serde_json::from_value::<Algorithm>(Value::String(alg.to_string())).ok().filter(|a| ALGORITHMS.contains(a));
-        if accepted.is_none() {
-            return Err(refuse(&format!("algorithm `{alg}` is not accepted")));
-        }
-        let header = jsonwebtoken::decode_header(token).map_err(|e| refuse(&format!("malformed ({e})")))?;
+        // The algorithm is read as text: `none` and anything unknown are refused by name.
+        let (header, _) = unverified_parts(token)?;
+        let alg_name = header.get("alg").and_then(Value::as_str).unwrap_or_default();
+        let alg = match serde_json::from_value::<Algorithm>(Value::String(alg_name.to_string())) {
+            Ok(alg) if ALGORITHMS.contains(&alg) => alg,
+            Ok(_) | Err(_) => return Err(refuse(&format!("algorithm `{alg_name}` is not accepted"))),
+        };
         let provider = self.provider(issuer).await?;
-        let jwk = self.key(&provider, header.kid.as_deref()).await?;
+        let kid = header.get("kid").and_then(Value::as_str);
+        let jwk = self.key(&provider, kid).await?;
         let key = DecodingKey::from_jwk(&jwk).map_err(|e| refuse(&format!("unusable provider key ({e})")))?;
-        let mut validation = Validation::new(header.alg);
+        let mut validation = Validation::new(alg);
         validation.set_issuer(&[issuer]);
         validation.set_audience(&[audience]);
         // Times are checked below against this server's clock (tests move it), not the OS's.
@@ -340,23 +339,21 @@ impl Oidc {
     }
 }
 
-/// The issuer a token claims, read without checking anything: only to pick the provider whose
-/// keys then check it.
-pub fn claimed_issuer(token: &str) -> Option<String> {
-    let (_, claims) = unverified_parts(token)?;
-    claims.get("iss").and_then(Value::as_str).map(str::to_string)
-}
-
-/// A token's header and claims as JSON, checked for nothing: for choosing how to check it.
-pub fn unverified_parts(token: &str) -> Option<(Map<String, Value>, Claims)> {
+/// A token's header and claims as JSON, checked for nothing: for choosing how to check it (the
+/// issuer picks the provider, the algorithm and key id the key). A token that is not three
+/// base64url parts of JSON is refused, saying which part is wrong.
+pub fn unverified_parts(token: &str) -> Result<(Map<String, Value>, Claims)> {
     use base64::Engine;
     let mut parts = token.split('.');
-    let mut part = || -> Option<Map<String, Value>> {
-        let bytes =
-            base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(parts.next()?.trim_end_matches('=')).ok()?;
-        serde_json::from_slice(&bytes).ok()
+    let mut part = |name: &str| -> Result<Map<String, Value>> {
+        let malformed = |why: String| Error::Unauthenticated(format!("token refused: malformed {name} ({why})"));
+        let text = parts.next().ok_or_else(|| malformed("missing".into()))?;
+        let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .decode(text.trim_end_matches('='))
+            .map_err(|e| malformed(e.to_string()))?;
+        serde_json::from_slice(&bytes).map_err(|e| malformed(e.to_string()))
     };
-    Some((part()?, part()?))
+    Ok((part("header")?, part("claims")?))
 }
 
 /// The protocol library's HTTP client: [`Oidc::send`], one boxed `Send` future per request.

@@ -11,14 +11,12 @@
 //! Anyone else signs in as they are; an invitation then only adds the role, accepted while
 //! signed in as the person it names.
 
-use std::collections::BTreeSet;
-
 use argon2::password_hash::phc::PasswordHash;
 use argon2::password_hash::{PasswordHasher, PasswordVerifier};
 use chrono::Duration;
 use praetor_entities::{
-    Housekeeping, InvitationId, OrgId, Owned, ProjectId, Shared, TenantScoped, UserId, group_member, invitation,
-    local_credential, role_binding, user,
+    Housekeeping, InvitationId, OrgId, Owned, ProjectId, Shared, TenantScoped, UserId, invitation, local_credential,
+    user, user_session,
 };
 use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, QueryFilter, QueryOrder, Set};
 use serde_json::json;
@@ -90,27 +88,6 @@ async fn decoy(app: &AppState) -> Result<String> {
     Ok(DECOY.get_or_init(|| made).clone())
 }
 
-/// The organizations a user belongs to (role bindings and group memberships).
-async fn orgs_of<C: ConnectionTrait>(db: &C, user: UserId) -> Result<BTreeSet<OrgId>> {
-    let mut ids = BTreeSet::new();
-    for b in role_binding::Entity::find_across_orgs(Housekeeping::Memberships)
-        .filter(role_binding::Column::SubjectKind.eq("user"))
-        .filter(role_binding::Column::SubjectId.eq(user.0))
-        .all(db)
-        .await?
-    {
-        ids.insert(b.org_id);
-    }
-    for m in group_member::Entity::find_across_orgs(Housekeeping::Memberships)
-        .filter(group_member::Column::UserId.eq(user))
-        .all(db)
-        .await?
-    {
-        ids.insert(m.org_id);
-    }
-    Ok(ids)
-}
-
 async fn credential_of<C: ConnectionTrait>(db: &C, user: UserId) -> Result<Option<local_credential::Model>> {
     Ok(local_credential::Entity::find_shared().filter(local_credential::Column::UserId.eq(user)).one(db).await?)
 }
@@ -118,7 +95,7 @@ async fn credential_of<C: ConnectionTrait>(db: &C, user: UserId) -> Result<Optio
 /// Whether `org` alone may set `user`'s password: they belong to it (or to nothing) and to no
 /// other organization.
 async fn only_in<C: ConnectionTrait>(db: &C, user: UserId, org: OrgId) -> Result<bool> {
-    Ok(orgs_of(db, user).await?.iter().all(|o| *o == org))
+    Ok(super::orgs::memberships(db, user).await?.iter().all(|o| *o == org))
 }
 
 /// A link made: the invitation and its token (shown this once).
@@ -220,7 +197,7 @@ pub async fn revoke(app: &AppState, permit: &Permit<ops::RoleBind>, id: Invitati
 async fn own_member(app: &AppState, org: OrgId, email: &str) -> Result<user::Model> {
     let email = validate::email("email", email)?;
     let u = users::find_by_email(&app.db, &email).await?.ok_or_else(|| Error::not_found("member"))?;
-    let orgs = orgs_of(&app.db, u.id).await?;
+    let orgs = super::orgs::memberships(&app.db, u.id).await?;
     if !orgs.contains(&org) {
         return Err(Error::not_found("member"));
     }
@@ -250,7 +227,7 @@ pub async fn unlock(app: &AppState, permit: &Permit<ops::IdentityManage>, email:
     let tenant = permit.tenant();
     let email = validate::email("email", email)?;
     let u = users::find_by_email(&app.db, &email).await?.ok_or_else(|| Error::not_found("member"))?;
-    if !orgs_of(&app.db, u.id).await?.contains(&tenant.org()) {
+    if !super::orgs::memberships(&app.db, u.id).await?.contains(&tenant.org()) {
         return Err(Error::not_found("member"));
     }
     let mut w = app.write(permit.principal().chain()).await?;
@@ -287,8 +264,12 @@ async fn find_link(app: &AppState, token: &str) -> Result<invitation::Model> {
 /// Whether accepting `inv` may set the password of the person it names (see the module's
 /// header): someone new, or someone of this organization alone who has no password yet (for a
 /// join) or any password (for a reset).
-async fn may_set_password<C: ConnectionTrait>(db: &C, inv: &invitation::Model) -> Result<bool> {
-    let Some(u) = users::find_by_email(db, &inv.email).await? else { return Ok(true) };
+async fn may_set_password<C: ConnectionTrait>(
+    db: &C,
+    inv: &invitation::Model,
+    person: Option<&user::Model>,
+) -> Result<bool> {
+    let Some(u) = person else { return Ok(true) };
     if !only_in(db, u.id, inv.org_id).await? {
         return Ok(false);
     }
@@ -301,8 +282,9 @@ pub async fn describe_link(app: &AppState, token: &str) -> Result<LinkInfo> {
         .one(&app.db)
         .await?
         .ok_or_else(|| Error::not_found("organization"))?;
+    let person = users::find_by_email(&app.db, &inv.email).await?;
     Ok(LinkInfo {
-        sets_password: may_set_password(&app.db, &inv).await?,
+        sets_password: may_set_password(&app.db, &inv, person.as_ref()).await?,
         email: inv.email,
         org_name: org.name,
         purpose: inv.purpose,
@@ -328,11 +310,12 @@ pub async fn accept(
     let inv = find_link(app, token).await?;
     let tenant = inv.tenant();
     let as_self = signed_in.and_then(Principal::user).filter(|u| u.email == inv.email).cloned();
+    let existing = users::find_by_email(&app.db, &inv.email).await?;
     let hashed = match (&as_self, &password) {
         (Some(_), _) if inv.purpose == JOIN => None,
         (_, Some(p)) => {
             check_password(p, &inv.email)?;
-            if !may_set_password(&app.db, &inv).await? {
+            if !may_set_password(&app.db, &inv, existing.as_ref()).await? {
                 return Err(Error::forbidden(
                     "an account with this e-mail address already exists: sign in as it, then open the link again",
                 ));
@@ -341,7 +324,6 @@ pub async fn accept(
         }
         (_, None) => return Err(Error::validation("password", "choose a password")),
     };
-    let existing = users::find_by_email(&app.db, &inv.email).await?;
     let user_id = existing.as_ref().map(|u| u.id).unwrap_or_else(UserId::generate);
     let actor = ActorRef { kind: praetor_domain::ActorKind::User, id: user_id.to_string(), name: inv.email.clone() };
     let mut w = app.write(vec![actor]).await?;
@@ -395,7 +377,7 @@ pub async fn accept(
         w.audit(tenant, Entry::new("password.set", user.id, json!({"email": user.email, "via": inv.purpose}))).await?;
         if inv.purpose == RESET {
             // A reset is for someone who lost control of their password: every session ends.
-            end_sessions(&mut w, user.id, None).await?;
+            users::end_sessions(&mut w, user_session::Column::UserId.eq(user.id)).await?;
         }
     }
     if let (JOIN, Some(role)) = (inv.purpose.as_str(), &inv.role) {
@@ -486,7 +468,7 @@ pub async fn sign_in(
     a.locked_until = Set(Some(until));
     tracing::warn!(user = %user.email, "account locked after repeated wrong passwords");
     // A lockout is recorded in each organization the person belongs to: their admins see it.
-    let orgs = orgs_of(&app.db, user.id).await?;
+    let orgs = super::orgs::memberships(&app.db, user.id).await?;
     let actor = ActorRef { kind: praetor_domain::ActorKind::User, id: user.id.to_string(), name: user.email.clone() };
     let mut w = app.write(vec![actor]).await?;
     a.update(w.txn()).await.map_err(Error::from)?;
@@ -496,26 +478,6 @@ pub async fn sign_in(
     }
     w.commit().await?;
     Err(Refused::Locked(until))
-}
-
-/// Ends `user`'s sessions but `keep`, on every node.
-async fn end_sessions(w: &mut Write<'_>, user: UserId, keep: Option<String>) -> Result<()> {
-    use praetor_entities::user_session;
-    let keep = keep.unwrap_or_default();
-    let ending = user_session::Entity::find_shared()
-        .filter(user_session::Column::UserId.eq(user))
-        .filter(user_session::Column::TokenHash.ne(keep.clone()))
-        .all(w.txn())
-        .await?;
-    user_session::Entity::delete_shared()
-        .filter(user_session::Column::UserId.eq(user))
-        .filter(user_session::Column::TokenHash.ne(keep))
-        .exec(w.txn())
-        .await?;
-    for s in ending {
-        w.publish(crate::events::Event::CredentialEnded { hash: s.token_hash });
-    }
-    Ok(())
 }
 
 /// Changes the signed-in person's own password, given the current one; their other sessions end.
@@ -534,7 +496,7 @@ pub async fn change_password(
     }
     check_password(new, &user.email)?;
     let hash = hash_password(app, new).await?;
-    let orgs = orgs_of(&app.db, user.id).await?;
+    let orgs = super::orgs::memberships(&app.db, user.id).await?;
     let mut w = app.write(principal.chain()).await?;
     let mut a: local_credential::ActiveModel = credential.into();
     a.password_hash = Set(hash);
@@ -542,8 +504,11 @@ pub async fn change_password(
     a.update(w.txn()).await?;
     // Every other session of the person ends, on every node: whoever knew the old password
     // is signed out with it.
-    let current = principal.credential.as_ref().map(|c| c.hash.clone());
-    end_sessions(&mut w, user.id, current).await?;
+    let current = principal.credential.as_ref().map(|c| c.hash.clone()).unwrap_or_default();
+    let others = sea_orm::Condition::all()
+        .add(user_session::Column::UserId.eq(user.id))
+        .add(user_session::Column::TokenHash.ne(current));
+    users::end_sessions(&mut w, others).await?;
     // Recorded in each organization the person belongs to.
     for org in orgs {
         let tenant = praetor_entities::Tenant::housekeeping(org, Housekeeping::Identity);

@@ -14,7 +14,7 @@ use std::collections::BTreeSet;
 use praetor_entities::{
     GroupId, Housekeeping, IdentityProviderId, Owned, ServiceAccountId, Shared, Tenant, TenantScoped, UserId,
     external_identity, group, group_member, identity_provider, idp_client_binding, idp_group_mapping, oidc_login, org,
-    secret, service_account, user,
+    secret, service_account, user, user_session,
 };
 use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, QueryFilter, QueryOrder, Set};
 use serde_json::{Value, json};
@@ -245,7 +245,8 @@ pub async fn update(
     let mut details = describe(&p, fingerprint.as_deref());
     if disabling {
         // Disabled is no longer trusted: the sessions begun at it end now, everywhere.
-        details["sessionsEnded"] = json!(end_sessions(&mut w, p.id).await?);
+        details["sessionsEnded"] =
+            json!(super::users::end_sessions(&mut w, user_session::Column::ProviderId.eq(p.id)).await?);
     }
     w.audit(tenant, Entry::new("identity_provider.updated", p.id, details)).await?;
     w.commit().await?;
@@ -267,7 +268,7 @@ pub async fn delete(app: &AppState, permit: &Permit<ops::IdentityManage>, id: Id
     if synced > 0 {
         w.bump_rbac_version(tenant).await?;
     }
-    let sessions = end_sessions(&mut w, id).await?;
+    let sessions = super::users::end_sessions(&mut w, user_session::Column::ProviderId.eq(id)).await?;
     oidc_login::Entity::delete_in_org(tenant).filter(oidc_login::Column::ProviderId.eq(id)).exec(w.txn()).await?;
     external_identity::Entity::delete_in_org(tenant)
         .filter(external_identity::Column::ProviderId.eq(id))
@@ -295,18 +296,6 @@ pub async fn delete(app: &AppState, permit: &Permit<ops::IdentityManage>, id: Id
     w.commit().await?;
     app.oidc.forget(&p.issuer);
     Ok(())
-}
-
-/// Ends every session begun at provider `id`, on every node.
-async fn end_sessions(w: &mut Write<'_>, id: IdentityProviderId) -> Result<usize> {
-    use praetor_entities::user_session;
-    let sessions =
-        user_session::Entity::find_shared().filter(user_session::Column::ProviderId.eq(id)).all(w.txn()).await?;
-    user_session::Entity::delete_shared().filter(user_session::Column::ProviderId.eq(id)).exec(w.txn()).await?;
-    for s in &sessions {
-        w.publish(crate::events::Event::CredentialEnded { hash: s.token_hash.clone() });
-    }
-    Ok(sessions.len())
 }
 
 /// The fingerprint of a provider's client secret.
@@ -848,9 +837,10 @@ pub async fn end_session_url(app: &AppState, id: IdentityProviderId, base_url: &
 /// principal may enter the provider's organization only.
 pub async fn authenticate_token(app: &AppState, token: &str) -> Result<Principal> {
     let refuse = |why: &str| Error::Unauthenticated(format!("token refused: {why}"));
-    let issuer = crate::oidc::claimed_issuer(token).ok_or_else(|| refuse("malformed (no issuer)"))?;
+    let (_, unverified) = crate::oidc::unverified_parts(token)?;
+    let issuer = unverified.get("iss").and_then(Value::as_str).ok_or_else(|| refuse("malformed (no issuer)"))?;
     let candidates = identity_provider::Entity::find_across_orgs(Housekeeping::Identity)
-        .filter(identity_provider::Column::Issuer.eq(issuer.clone()))
+        .filter(identity_provider::Column::Issuer.eq(issuer))
         .filter(identity_provider::Column::Enabled.eq(true))
         .filter(identity_provider::Column::ApiAudience.is_not_null())
         .all(&app.db)
@@ -858,7 +848,6 @@ pub async fn authenticate_token(app: &AppState, token: &str) -> Result<Principal
     if candidates.is_empty() {
         return Err(refuse("no organization accepts tokens from this issuer"));
     }
-    let (_, unverified) = crate::oidc::unverified_parts(token).ok_or_else(|| refuse("malformed"))?;
     let names = |aud: &str| match unverified.get("aud") {
         Some(Value::String(a)) => a == aud,
         Some(Value::Array(items)) => items.iter().any(|i| i.as_str() == Some(aud)),

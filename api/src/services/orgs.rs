@@ -76,34 +76,39 @@ pub async fn enter_by_id(app: &AppState, principal: &Principal, id: OrgId) -> Re
     app.authz.enter(principal, org).await
 }
 
+/// The organizations a person belongs to, by a role binding or a group membership.
+pub async fn memberships<C: sea_orm::ConnectionTrait>(
+    db: &C,
+    user: praetor_entities::UserId,
+) -> Result<BTreeSet<OrgId>> {
+    let mut ids = BTreeSet::new();
+    for b in role_binding::Entity::find_across_orgs(Housekeeping::Memberships)
+        .filter(role_binding::Column::SubjectKind.eq("user"))
+        .filter(role_binding::Column::SubjectId.eq(user.0))
+        .all(db)
+        .await?
+    {
+        ids.insert(b.org_id);
+    }
+    for m in group_member::Entity::find_across_orgs(Housekeeping::Memberships)
+        .filter(group_member::Column::UserId.eq(user))
+        .all(db)
+        .await?
+    {
+        ids.insert(m.org_id);
+    }
+    Ok(ids)
+}
+
 /// The organizations the principal belongs to, by slug.
 pub async fn list_for(app: &AppState, principal: &Principal) -> Result<Vec<OrgAccess>> {
     // A principal's own memberships are looked up by subject, across orgs: this is the one read
     // that must span tenants, and it only ever returns the caller's own.
-    let mut ids = BTreeSet::new();
-    match &principal.subject {
-        Subject::User(u) => {
-            for b in role_binding::Entity::find_across_orgs(Housekeeping::Memberships)
-                .filter(role_binding::Column::SubjectKind.eq("user"))
-                .filter(role_binding::Column::SubjectId.eq(u.id.0))
-                .all(&app.db)
-                .await?
-            {
-                ids.insert(b.org_id);
-            }
-            for m in group_member::Entity::find_across_orgs(Housekeeping::Memberships)
-                .filter(group_member::Column::UserId.eq(u.id))
-                .all(&app.db)
-                .await?
-            {
-                ids.insert(m.org_id);
-            }
-        }
-        Subject::ServiceAccount(sa) => {
-            ids.insert(sa.org_id);
-        }
-        Subject::Agent(_) => {}
-    }
+    let mut ids = match &principal.subject {
+        Subject::User(u) => memberships(&app.db, u.id).await?,
+        Subject::ServiceAccount(sa) => BTreeSet::from([sa.org_id]),
+        Subject::Agent(_) => BTreeSet::new(),
+    };
     if let Some(key_org) = principal.key_org {
         ids.retain(|id| *id == key_org);
     }

@@ -32,3 +32,16 @@ pub async fn find_or_provision(w: &mut Write<'_>, tenant: Tenant, email: &str) -
 pub async fn find_by_email<C: ConnectionTrait>(db: &C, email: &str) -> Result<Option<user::Model>> {
     Ok(user::Entity::find_shared().filter(user::Column::Email.eq(email)).one(db).await?)
 }
+
+/// Ends the sessions `which` selects, on every node (open websockets signed in with them close):
+/// a provider deleted or disabled, a password changed or reset.
+pub async fn end_sessions(w: &mut Write<'_>, which: impl sea_orm::sea_query::IntoCondition) -> Result<usize> {
+    use praetor_entities::user_session;
+    let which = which.into_condition();
+    let ending = user_session::Entity::find_shared().filter(which.clone()).all(w.txn()).await?;
+    user_session::Entity::delete_shared().filter(which).exec(w.txn()).await?;
+    for s in &ending {
+        w.publish(crate::events::Event::CredentialEnded { hash: s.token_hash.clone() });
+    }
+    Ok(ending.len())
+}
