@@ -408,6 +408,19 @@ pub fn praetor_command() -> std::process::Command {
     c
 }
 
+/// Runs a `praetor` command on `database_url` with `envs` set: whether it succeeded, and what
+/// it printed (both streams).
+pub fn run_praetor(args: &[&str], database_url: &str, envs: &[(&str, String)]) -> (bool, String) {
+    let mut cmd = praetor_command();
+    cmd.args(args).env("PRAETOR_DATABASE_URL", database_url).env("RUST_LOG", "error");
+    for (k, v) in envs {
+        cmd.env(k, v);
+    }
+    let out = cmd.output().expect("run praetor");
+    let text = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    (out.status.success(), text)
+}
+
 pub fn praetor_bin() -> PathBuf {
     if let Ok(p) = std::env::var("PRAETOR_BIN") {
         return PathBuf::from(p);
@@ -432,9 +445,15 @@ impl TestApp {
     /// A browser session cookie (`praetor_session=…`) for an existing user.
     pub async fn session_cookie(&self, email: &str) -> String {
         let user = praetor::services::users::find_by_email(&self.app.db, email).await.unwrap().expect("user exists");
-        let s = praetor::auth::session::create(&self.app.db, self.app.clock.as_ref(), user.id, 24, None)
-            .await
-            .expect("session");
+        let s = praetor::auth::session::create(
+            &self.app.db,
+            self.app.clock.as_ref(),
+            user.id,
+            24,
+            praetor::auth::session::Began::Demo,
+        )
+        .await
+        .expect("session");
         format!("{}={}", praetor::auth::SESSION_COOKIE, s.token)
     }
 

@@ -19,7 +19,9 @@ use base64::Engine;
 use base64::engine::general_purpose::STANDARD as B64;
 use chrono::{DateTime, Utc};
 use hmac::{Hmac, Mac};
-use praetor_entities::{DataKeyId, Housekeeping, Owned, SecretId, Tenant, TenantScoped, data_key, secret};
+use praetor_entities::{
+    DataKeyId, Housekeeping, Owned, SecretId, Shared, Tenant, TenantScoped, UserId, data_key, local_credential, secret,
+};
 use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, QueryFilter, QueryOrder, Set};
 use sha2::{Digest, Sha256};
 
@@ -295,6 +297,25 @@ pub async fn get<C: ConnectionTrait>(
     }
 }
 
+/// What a person's own secret (their authenticator app's) is bound to: the person and the
+/// field. People belong to no one organization, so these are sealed under a master key itself.
+fn personal_data(user: UserId, field: &str) -> Vec<u8> {
+    format!("praetor/v1|person|{user}|{field}").into_bytes()
+}
+
+/// Seals a person's secret under the newest master key: the key's id and the ciphertext.
+pub fn seal_personal(keyring: &Keyring, user: UserId, field: &str, value: &SecretValue) -> Result<(String, String)> {
+    let kek = keyring.newest_key()?;
+    Ok((kek.id.clone(), seal(&kek.key, &personal_data(user, field), value.0.as_bytes())?))
+}
+
+/// Opens what [`seal_personal`] sealed.
+pub fn open_personal(keyring: &Keyring, kek_id: &str, user: UserId, field: &str, sealed: &str) -> Result<SecretValue> {
+    let kek = keyring.by_id(kek_id)?;
+    let bytes = open(&kek.key, &personal_data(user, field), sealed, &format_args!("the {field} of person {user}"))?;
+    String::from_utf8(bytes).map(SecretValue).map_err(|_| Error::internal(format!("the {field} of {user} is not text")))
+}
+
 /// An error as an operator reads it: the internal detail (which never holds a secret).
 pub fn describe(e: &Error) -> String {
     match e {
@@ -308,7 +329,9 @@ pub fn describe(e: &Error) -> String {
 pub struct KeyReport {
     pub data_keys: u64,
     pub secrets: u64,
-    /// Data keys rewrapped under the newest master key.
+    /// People's authenticator secrets (sealed under a master key).
+    pub personal: u64,
+    /// Data keys (and people's secrets) rewrapped under the newest master key.
     pub rewrapped: u64,
     /// Records that do not decrypt: what they are and why, never a value.
     pub failures: Vec<String>,
@@ -329,7 +352,52 @@ pub async fn verify<C: ConnectionTrait>(db: &C, keyring: &Keyring) -> Result<Key
             report.failures.push(format!("secret {} ({}) of {}: {}", row.id, row.name, row.org_id, describe(&e)));
         }
     }
+    for row in sealed_personal(db).await? {
+        report.personal += 1;
+        if let Err(e) = open_credential(keyring, &row) {
+            report.failures.push(format!("the authenticator secret of person {}: {}", row.user_id, describe(&e)));
+        }
+    }
     Ok(report)
+}
+
+/// People's credentials holding a sealed authenticator secret.
+pub async fn sealed_personal<C: ConnectionTrait>(db: &C) -> Result<Vec<local_credential::Model>> {
+    Ok(local_credential::Entity::find_shared()
+        .filter(local_credential::Column::TotpSecret.is_not_null())
+        .all(db)
+        .await?)
+}
+
+/// The field a person's authenticator secret is sealed as.
+pub const TOTP_FIELD: &str = "totp";
+
+/// A person's authenticator secret, opened.
+pub fn open_credential(keyring: &Keyring, row: &local_credential::Model) -> Result<SecretValue> {
+    match (&row.totp_kek_id, &row.totp_secret) {
+        (Some(kek), Some(sealed)) => open_personal(keyring, kek, row.user_id, TOTP_FIELD, sealed),
+        _ => Err(Error::internal(format!("person {} has no authenticator secret", row.user_id))),
+    }
+}
+
+/// Reseals a person's authenticator secret under the newest master key, in the caller's
+/// transaction; `false` if it already was.
+pub async fn reseal_personal<C: ConnectionTrait>(
+    db: &C,
+    keyring: &Keyring,
+    row: local_credential::Model,
+) -> Result<bool> {
+    let newest = keyring.newest_key()?;
+    if row.totp_kek_id.as_deref() == Some(newest.id.as_str()) {
+        return Ok(false);
+    }
+    let value = open_credential(keyring, &row)?;
+    let (kek, sealed) = seal_personal(keyring, row.user_id, TOTP_FIELD, &value)?;
+    let mut active: local_credential::ActiveModel = row.into();
+    active.totp_kek_id = Set(Some(kek));
+    active.totp_secret = Set(Some(sealed));
+    active.update(db).await?;
+    Ok(true)
 }
 
 /// The id of the newest master key (what `rotate` rewraps under).

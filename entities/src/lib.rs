@@ -185,6 +185,11 @@ pub trait Shared: EntityTrait {
     }
 
     #[allow(clippy::disallowed_methods)]
+    fn update_shared() -> UpdateMany<Self> {
+        Self::update_many()
+    }
+
+    #[allow(clippy::disallowed_methods)]
     fn delete_shared() -> DeleteMany<Self> {
         Self::delete_many()
     }

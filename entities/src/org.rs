@@ -16,6 +16,9 @@ pub struct Model {
     /// tell that its cached enforcer for this org is stale.
     pub rbac_version: i64,
     pub created_at: DateTimeUtc,
+    /// Whether people may enter with a password (local accounts). Switched off once the
+    /// organization signs people in at its identity providers.
+    pub local_accounts: bool,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -17,6 +17,8 @@ pub struct Model {
     /// organization only.
     pub org_id: Option<OrgId>,
     pub provider_id: Option<IdentityProviderId>,
+    /// How it began: `password`, `provider` or `demo`.
+    pub method: String,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

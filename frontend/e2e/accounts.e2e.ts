@@ -13,7 +13,7 @@
 
 import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
-import { BASE_URL, browserSession, gql, overflowsHorizontally, shoot, shootElement, signIn, unlabelledControls, visitor, type User } from './support';
+import { BASE_URL, browserSession, forgiveRefusals, gql, overflowsHorizontally, shoot, shootElement, signIn, unlabelledControls, visitor } from './support';
 
 const session = browserSession();
 
@@ -21,15 +21,6 @@ async function openAdmin(page: Page) {
   await page.getByRole('link', { name: 'Admin' }).click();
   await page.getByRole('heading', { name: 'Administration' }).waitFor();
 }
-
-/** Drops the browser's log lines of refusals the test caused on purpose (`statuses`). */
-function forgiveRefusals(user: User, statuses: number[]) {
-  const expected = (e: string) => statuses.some((s) => e === `console: Failed to load resource: the server responded with a status of ${s} ${reason(s)}`);
-  const rest = user.errors.filter((e) => !expected(e));
-  user.errors.splice(0, user.errors.length, ...rest);
-}
-
-const reason = (status: number) => ({ 400: '(Bad Request)', 401: '(Unauthorized)', 404: '(Not Found)' })[status] ?? '';
 
 describe('local accounts', () => {
   it('an invited operator chooses a password, signs in with it, and the used link says so', async () => {

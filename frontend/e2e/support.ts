@@ -88,6 +88,18 @@ export async function visitor(browser: Browser, viewport = { width: 1366, height
   return { context, page, errors };
 }
 
+/**
+ * Drops the browser's log lines of refusals a test caused on purpose (`statuses`: a wrong
+ * password, a used link), which Chromium logs as "Failed to load resource" with the status.
+ */
+export function forgiveRefusals(user: User, statuses: number[]): void {
+  const expected = (e: string) => statuses.some((s) => e === `console: Failed to load resource: the server responded with a status of ${s} ${reason(s)}`);
+  const rest = user.errors.filter((e) => !expected(e));
+  user.errors.splice(0, user.errors.length, ...rest);
+}
+
+const reason = (status: number) => ({ 400: '(Bad Request)', 401: '(Unauthorized)', 403: '(Forbidden)', 404: '(Not Found)' })[status] ?? '';
+
 /** Signs a demo user in by clicking their entry on the sign-in page. */
 export async function signIn(browser: Browser, email: string, viewport?: { width: number; height: number }): Promise<User> {
   const user = await visitor(browser, viewport);

@@ -12,6 +12,7 @@ mod m20261202_000006_security;
 mod m20261202_000007_secrets;
 mod m20261202_000008_webhooks;
 mod m20261202_000009_identity;
+mod m20261202_000010_second_factor;
 mod util;
 
 pub struct Migrator;
@@ -29,6 +30,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_000007_secrets::Migration),
             Box::new(m20261202_000008_webhooks::Migration),
             Box::new(m20261202_000009_identity::Migration),
+            Box::new(m20261202_000010_second_factor::Migration),
         ]
     }
 }

@@ -269,3 +269,198 @@ async fn links_expire_and_sign_in_attempts_are_throttled_per_address() {
         .unwrap();
     assert_eq!(resp.status(), 403);
 }
+
+/// The current code of the authenticator app holding `secret` (base32), at `at`.
+fn code_at(secret: &str, at: chrono::DateTime<chrono::Utc>) -> String {
+    let secret = totp_rs::Secret::try_from_base32(secret).expect("a base32 secret");
+    let app = totp_rs::Builder::new().with_secret(secret).build().expect("an authenticator");
+    app.generate(at.timestamp() as u64).to_string()
+}
+
+fn error_code(body: &Value) -> Option<&str> {
+    body["errors"][0]["extensions"]["code"].as_str()
+}
+
+#[tokio::test]
+async fn a_second_factor_is_asked_for_at_every_sign_in_once_on_and_each_code_works_once() {
+    // Its own database: `secrets verify` and `rotate` at the end count every person's secret.
+    let clock = std::sync::Arc::new(praetor::clock::ManualClock::new(praetor_tests::now()));
+    let app = spawn_with(SpawnOptions {
+        clock: Some(clock.clone()),
+        database_url: own_database().await,
+        ..Default::default()
+    })
+    .await;
+    let email = format!("{}@local.test", unique("ida"));
+    let token = invite(&app, &email, "viewer").await;
+    let (_, _, cookie) = post(&app, "/auth/invitation", json!({"token": token, "password": PASSWORD}), None).await;
+    let cookie = cookie.unwrap();
+    let account = |cookie: String| {
+        let app = &app;
+        async move {
+            let resp = app.client.get(app.url("/auth/account")).header("cookie", cookie).send().await.unwrap();
+            resp.json::<Value>().await.unwrap()
+        }
+    };
+    assert_eq!(
+        account(cookie.clone()).await,
+        json!({"hasPassword": true, "secondFactor": false, "recoveryCodesLeft": 0})
+    );
+
+    // Enrolment needs the password, and is not in force until a first code confirms it.
+    let (status, body, _) = post(&app, "/auth/totp/setup", json!({"password": "not my password"}), Some(&cookie)).await;
+    assert_eq!((status, body["errors"][0]["extensions"]["field"].as_str()), (400, Some("password")), "{body}");
+    let (status, setup, _) = post(&app, "/auth/totp/setup", json!({"password": PASSWORD}), Some(&cookie)).await;
+    assert_eq!(status, 200, "{setup}");
+    let secret = setup["secret"].as_str().unwrap().to_string();
+    let uri = setup["uri"].as_str().unwrap();
+    assert!(uri.starts_with("otpauth://totp/Praetor:") && uri.contains(&format!("secret={secret}")), "{uri}");
+    assert_eq!(post(&app, "/auth/password", json!({"email": email, "password": PASSWORD}), None).await.0, 200);
+    let (status, body, _) = post(&app, "/auth/totp/enable", json!({"code": "000000"}), Some(&cookie)).await;
+    assert_eq!((status, body["errors"][0]["extensions"]["field"].as_str()), (400, Some("code")), "{body}");
+    let first = code_at(&secret, praetor::clock::Clock::now(clock.as_ref()));
+    let (status, enabled, _) = post(&app, "/auth/totp/enable", json!({"code": first}), Some(&cookie)).await;
+    assert_eq!(status, 200, "{enabled}");
+    let recovery: Vec<String> =
+        enabled["recoveryCodes"].as_array().unwrap().iter().map(|c| c.as_str().unwrap().to_string()).collect();
+    assert_eq!(recovery.len(), 10);
+    assert_eq!(account(cookie.clone()).await["recoveryCodesLeft"], 10);
+
+    // The password alone no longer signs in: the code is asked for, and no session begins.
+    let (status, body, session) =
+        post(&app, "/auth/password", json!({"email": email, "password": PASSWORD}), None).await;
+    assert_eq!((status, error_code(&body), session), (401, Some("SECOND_FACTOR_REQUIRED"), None));
+    // A wrong password with no code is still just a wrong password: nothing says a factor exists.
+    let (status, body, _) =
+        post(&app, "/auth/password", json!({"email": email, "password": "wrong again!"}), None).await;
+    assert_eq!((status, error_code(&body)), (401, Some("UNAUTHENTICATED")));
+    // The code that confirmed enrolment was used: not again.
+    let sign_in = |code: String| {
+        let (app, email) = (&app, email.clone());
+        async move { post(app, "/auth/password", json!({"email": email, "password": PASSWORD, "code": code}), None).await }
+    };
+    let (status, body, session) = sign_in(first.clone()).await;
+    assert_eq!((status, error_code(&body), session), (401, Some("SECOND_FACTOR_WRONG"), None), "a code is good once");
+    clock.advance(chrono::Duration::seconds(30));
+    let next = code_at(&secret, praetor::clock::Clock::now(clock.as_ref()));
+    let (status, _, session) = sign_in(next.clone()).await;
+    assert_eq!(status, 200);
+    assert!(session.is_some());
+    assert_eq!(sign_in(next).await.0, 401, "not twice in the same step");
+    // A code of two minutes ago is refused (one step of drift either side is allowed).
+    clock.advance(chrono::Duration::seconds(120));
+    let stale = code_at(&secret, praetor::clock::Clock::now(clock.as_ref()) - chrono::Duration::seconds(120));
+    assert_eq!(error_code(&sign_in(stale).await.1), Some("SECOND_FACTOR_WRONG"));
+    // Recovery codes, as printed or typed loosely, once each.
+    let (status, _, _) = sign_in(recovery[0].to_uppercase().replace('-', " ")).await;
+    assert_eq!(status, 200);
+    assert_eq!(error_code(&sign_in(recovery[0].clone()).await.1), Some("SECOND_FACTOR_WRONG"));
+    assert_eq!(account(cookie.clone()).await["recoveryCodesLeft"], 9);
+
+    // A reset link sets a new password and keeps the second factor.
+    let reset = app
+        .admin(
+            "mutation($o: String!, $e: String!) { issuePasswordReset(org: $o, email: $e) { link } }",
+            json!({"o": app.org, "e": email}),
+        )
+        .await;
+    let token = token_of(&reset["issuePasswordReset"]["link"]);
+    let newer = "a passphrase after the reset";
+    let (status, body, _) = post(&app, "/auth/invitation", json!({"token": token, "password": newer}), None).await;
+    assert_eq!(status, 200, "{body}");
+    let (status, body, _) = post(&app, "/auth/password", json!({"email": email, "password": newer}), None).await;
+    assert_eq!((status, error_code(&body)), (401, Some("SECOND_FACTOR_REQUIRED")));
+
+    // Wrong codes count towards the lockout like wrong passwords.
+    for _ in 0..4 {
+        let (_, body, _) =
+            post(&app, "/auth/password", json!({"email": email, "password": newer, "code": "123456"}), None).await;
+        assert_eq!(error_code(&body), Some("SECOND_FACTOR_WRONG"));
+    }
+    let (status, body, _) =
+        post(&app, "/auth/password", json!({"email": email, "password": newer, "code": "123456"}), None).await;
+    assert_eq!((status, error_code(&body)), (403, Some("ACCOUNT_LOCKED")));
+    app.admin(
+        "mutation($o: String!, $e: String!) { unlockAccount(org: $o, email: $e) }",
+        json!({"o": app.org, "e": email}),
+    )
+    .await;
+
+    // The secret is stored sealed, never as given; the audit log has the events, not the secret.
+    let row = praetor_entities::local_credential::Entity::find_shared().all(&app.app.db).await.unwrap();
+    let sealed = row.iter().find_map(|c| c.totp_secret.clone()).expect("a sealed secret");
+    assert!(!sealed.contains(&secret));
+    let audit = app
+        .admin(
+            "query($o: String!) { org(slug: $o) { auditLog(first: 50, kind: \"second_factor.\") { nodes { kind payload } } } }",
+            json!({"o": app.org}),
+        )
+        .await
+        .to_string();
+    assert!(audit.contains("second_factor.enrolment_started") && audit.contains("second_factor.enabled"), "{audit}");
+    assert!(!audit.contains(&secret) && !audit.contains(&recovery[1]));
+
+    // Off again: the password and a recovery code.
+    let (_, _, cookie) = post(
+        &app,
+        "/auth/password",
+        json!({"email": email, "password": newer, "code": code_at(&secret, praetor::clock::Clock::now(clock.as_ref()))}),
+        None,
+    )
+    .await;
+    let cookie = cookie.expect("signed in with the current code");
+    let (status, _, _) =
+        post(&app, "/auth/totp/disable", json!({"password": newer, "code": "000000"}), Some(&cookie)).await;
+    assert_eq!(status, 400);
+    let (status, body, _) =
+        post(&app, "/auth/totp/disable", json!({"password": newer, "code": recovery[1]}), Some(&cookie)).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(post(&app, "/auth/password", json!({"email": email, "password": newer}), None).await.0, 200);
+
+    // Enrolled again and lost: an admin of her only organization removes it.
+    let (_, setup, _) = post(&app, "/auth/totp/setup", json!({"password": newer}), Some(&cookie)).await;
+    let secret = setup["secret"].as_str().unwrap().to_string();
+    clock.advance(chrono::Duration::seconds(30));
+    let (status, _, _) = post(
+        &app,
+        "/auth/totp/enable",
+        json!({"code": code_at(&secret, praetor::clock::Clock::now(clock.as_ref()))}),
+        Some(&cookie),
+    )
+    .await;
+    assert_eq!(status, 200);
+    assert_eq!(post(&app, "/auth/password", json!({"email": email, "password": newer}), None).await.0, 401);
+
+    // Rotation reseals people's secrets under the newest master key, like data keys.
+    let (clean, out) = run_praetor(&["secrets", "verify"], &app.database_url, &[]);
+    assert!(clean && out.contains("1 authenticator secrets"), "{out}");
+    let dir = tempfile::tempdir().unwrap();
+    let newer_key = dir.path().join("newer.key");
+    std::fs::write(&newer_key, "ZmVkY2JhOTg3NjU0MzIxMGZlZGNiYTk4NzY1NDMyMTA=").unwrap();
+    let rotated = [
+        ("PRAETOR_SECRETS__MASTER_KEY_FILE", newer_key.display().to_string()),
+        ("PRAETOR_SECRETS__PREVIOUS_MASTER_KEYS", format!("[\"{}\"]", test_master_key())),
+    ];
+    let (done, out) = run_praetor(&["secrets", "rotate"], &app.database_url, &rotated);
+    assert!(done, "{out}");
+    let only_new = [("PRAETOR_SECRETS__MASTER_KEY_FILE", newer_key.display().to_string())];
+    let (clean, out) = run_praetor(&["secrets", "verify"], &app.database_url, &only_new);
+    assert!(clean, "{out}");
+
+    let removed = app
+        .admin(
+            "mutation($o: String!, $e: String!) { removeSecondFactor(org: $o, email: $e) }",
+            json!({"o": app.org, "e": email}),
+        )
+        .await;
+    assert_eq!(removed["removeSecondFactor"], true);
+    assert_eq!(post(&app, "/auth/password", json!({"email": email, "password": newer}), None).await.0, 200);
+    let again = app
+        .gql(
+            Some(&app.admin_key),
+            "mutation($o: String!, $e: String!) { removeSecondFactor(org: $o, email: $e) }",
+            json!({"o": app.org, "e": email}),
+        )
+        .await;
+    assert_eq!(code(&again), "VALIDATION", "nothing left to remove");
+}

@@ -575,3 +575,117 @@ async fn a_websocket_opened_with_a_provider_token_lasts_as_long_as_the_token() {
     let mut socket = Socket::open(w.app.addr, None).await.unwrap();
     assert!(matches!(socket.init(&forged).await, Frame::Closed(4403, _)));
 }
+
+/// POSTs JSON to one of the server's `/auth/…` endpoints as its web app would: the status, the
+/// body and the session cookie it set.
+async fn post_auth(w: &World, path: &str, body: Value, cookie: Option<&str>) -> (u16, Value, Option<String>) {
+    let mut req = w
+        .http
+        .post(w.app.url(path))
+        .header("origin", format!("http://{}", w.app.addr))
+        .header("content-type", "application/json")
+        .body(body.to_string());
+    if let Some(c) = cookie {
+        req = req.header(COOKIE, c);
+    }
+    let resp = req.send().await.unwrap();
+    let cookie = cookie_of(&resp, "praetor_session");
+    (resp.status().as_u16(), resp.json().await.unwrap_or(Value::Null), cookie)
+}
+
+#[tokio::test]
+async fn an_org_that_switches_local_accounts_off_admits_people_through_its_provider_only() {
+    let w = world().await;
+    let app = &w.app;
+    const SWITCH: &str =
+        "mutation($o: String!, $on: Boolean!) { setLocalAccounts(org: $o, enabled: $on) { slug localAccounts } }";
+    // Dana administers the organization with a password (an invitation link).
+    let dana = format!("{}@local.test", unique("dana"));
+    let link = app
+        .admin(
+            "mutation($in: InviteMemberInput!) { inviteMember(input: $in) { link } }",
+            json!({"in": {"org": app.org, "email": dana, "role": "org_admin"}}),
+        )
+        .await["inviteMember"]["link"]
+        .as_str()
+        .unwrap()
+        .trim_start_matches("/invite/")
+        .to_string();
+    let password = "dana's long passphrase";
+    let (status, _, cookie) =
+        post_auth(&w, "/auth/invitation", json!({"token": link, "password": password}), None).await;
+    assert_eq!(status, 200);
+    let dana_session = cookie.unwrap();
+    let seen = viewer(app, &dana_session).await;
+    assert_eq!(seen["data"]["viewer"]["orgs"][0]["slug"], json!(app.org), "{seen}");
+    assert_eq!(providers(&w, &app.org).await["passwords"], true);
+
+    // Not from a session begun with a password: it would lock its own admin out untried.
+    let from_password = app.gql_cookie(&dana_session, SWITCH, json!({"o": app.org, "on": false})).await;
+    assert_eq!(code(&from_password), "VALIDATION", "{from_password}");
+    // Alice, signed in at the provider, is made an admin and switches passwords off.
+    let alice_session = sign_in(&w, "alice", "alice-password").await;
+    app.admin(
+        "mutation($in: BindRoleInput!) { bindRole(input: $in) { id } }",
+        json!({"in": {"org": app.org, "role": "org_admin", "subject": {"userEmail": w.alice}}}),
+    )
+    .await;
+    let off = ok(app.gql_cookie(&alice_session, SWITCH, json!({"o": app.org, "on": false})).await);
+    assert_eq!(off["setLocalAccounts"], json!({"slug": app.org, "localAccounts": false}));
+    assert_eq!(providers(&w, &app.org).await["passwords"], false, "the sign-in page offers no password form");
+
+    // Dana's password session no longer enters it, and is told why; she is a member, so she
+    // learns nothing new by it.
+    assert_eq!(viewer(app, &dana_session).await["data"]["viewer"]["orgs"], json!([]));
+    let told =
+        app.gql_cookie(&dana_session, "query($o: String!) { org(slug: $o) { name } }", json!({"o": app.org})).await;
+    assert_eq!(code(&told), "FORBIDDEN");
+    assert!(told.to_string().contains("identity provider"), "{told}");
+    // A new password session neither.
+    let (status, _, again) = post_auth(&w, "/auth/password", json!({"email": dana, "password": password}), None).await;
+    assert_eq!(status, 200, "the password still signs in (other organizations may allow it)");
+    assert_eq!(viewer(app, &again.unwrap()).await["data"]["viewer"]["orgs"], json!([]));
+    // No links are issued; the provider session and the API keep working.
+    let invite = app
+        .gql(
+            Some(&app.admin_key),
+            "mutation($in: InviteMemberInput!) { inviteMember(input: $in) { link } }",
+            json!({"in": {"org": app.org, "email": format!("{}@local.test", unique("eve")), "role": "viewer"}}),
+        )
+        .await;
+    assert_eq!(code(&invite), "FORBIDDEN");
+    let reset = app
+        .gql(
+            Some(&app.admin_key),
+            "mutation($o: String!, $e: String!) { issuePasswordReset(org: $o, email: $e) { link } }",
+            json!({"o": app.org, "e": dana}),
+        )
+        .await;
+    assert_eq!(code(&reset), "FORBIDDEN");
+    assert_eq!(viewer(app, &alice_session).await["data"]["viewer"]["orgs"][0]["slug"], json!(app.org));
+
+    // The last enabled provider can be neither disabled nor removed while passwords are off.
+    let disable = app
+        .gql(
+            Some(&app.admin_key),
+            "mutation($id: ID!, $in: UpdateIdentityProviderInput!) { updateIdentityProvider(id: $id, input: $in) { enabled } }",
+            json!({"id": w.provider, "in": {"enabled": false}}),
+        )
+        .await;
+    assert_eq!(code(&disable), "VALIDATION", "{disable}");
+    let delete = app
+        .gql(Some(&app.admin_key), "mutation($id: ID!) { deleteIdentityProvider(id: $id) }", json!({"id": w.provider}))
+        .await;
+    assert_eq!(code(&delete), "VALIDATION", "{delete}");
+
+    // On again: Dana's session enters again. Every switch is audited.
+    ok(app.gql_cookie(&alice_session, SWITCH, json!({"o": app.org, "on": true})).await);
+    assert_eq!(viewer(app, &dana_session).await["data"]["viewer"]["orgs"][0]["slug"], json!(app.org));
+    let audit = app
+        .admin(
+            "query($o: String!) { org(slug: $o) { auditLog(first: 5, kind: \"org.local_accounts\") { nodes { payload } } } }",
+            json!({"o": app.org}),
+        )
+        .await;
+    assert_eq!(audit["org"]["auditLog"]["nodes"].as_array().unwrap().len(), 2, "{audit}");
+}

@@ -17,17 +17,6 @@ fn known_secret() -> String {
     format!("sk-test-{}", uuid::Uuid::new_v4().simple())
 }
 
-fn run(args: &[&str], database_url: &str, envs: &[(&str, String)]) -> (bool, String) {
-    let mut cmd = praetor_command();
-    cmd.args(args).env("PRAETOR_DATABASE_URL", database_url).env("RUST_LOG", "error");
-    for (k, v) in envs {
-        cmd.env(k, v);
-    }
-    let out = cmd.output().expect("run praetor");
-    let text = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
-    (out.status.success(), text)
-}
-
 #[tokio::test]
 async fn secrets_go_in_and_only_fingerprints_come_out() {
     let app = spawn_app().await;
@@ -80,7 +69,7 @@ async fn secrets_go_in_and_only_fingerprints_come_out() {
     let entries = log["org"]["auditLog"]["edges"].to_string();
     assert!(entries.contains("secret.set") && entries.contains("secret.deleted") && entries.contains(&fingerprint));
     assert!(!entries.contains(&value) && !entries.contains(&other_value));
-    let (ok_export, export) = run(&["audit", "export", "--org", &app.org], &app.database_url, &[]);
+    let (ok_export, export) = run_praetor(&["audit", "export", "--org", &app.org], &app.database_url, &[]);
     assert!(ok_export && export.contains("secret.set"), "{export}");
     assert!(!export.contains(&value) && !export.contains(&other_value));
     // Nor in the database itself (on SQLite: the file and its write-ahead log).
@@ -104,9 +93,9 @@ async fn a_ciphertext_moved_to_another_row_does_not_decrypt_and_rotation_rewraps
     let (other, other_admin) = other_org(&app).await;
     let theirs = ok(app.gql(Some(&other_admin), SET, set(&other, "theirs", &known_secret())).await);
     assert!(theirs["setSecret"]["fingerprint"].is_string());
-    let (clean, out) = run(&["secrets", "verify"], &app.database_url, &[]);
+    let (clean, out) = run_praetor(&["secrets", "verify"], &app.database_url, &[]);
     assert!(clean, "{out}");
-    assert!(out.contains("2 data keys, 3 secrets; 5 verified; 0 failed"), "{out}");
+    assert!(out.contains("2 data keys, 3 secrets, 0 authenticator secrets; 5 verified; 0 failed"), "{out}");
 
     // The first secret's ciphertext copied over the second's, and over the other org's.
     let org = uuid_literal(&app.org_id);
@@ -114,7 +103,7 @@ async fn a_ciphertext_moved_to_another_row_does_not_decrypt_and_rotation_rewraps
         "UPDATE secrets SET ciphertext = (SELECT ciphertext FROM secrets WHERE name = 'first' AND org_id = {org}) WHERE name IN ('second', 'theirs')"
     ))
     .await;
-    let (clean, out) = run(&["secrets", "verify"], &app.database_url, &[]);
+    let (clean, out) = run_praetor(&["secrets", "verify"], &app.database_url, &[]);
     assert!(!clean, "{out}");
     assert!(out.contains("(second)") && out.contains("(theirs)") && !out.contains("(first)"), "{out}");
     assert!(out.contains("does not decrypt") && !out.contains(&value), "{out}");
@@ -128,15 +117,15 @@ async fn a_ciphertext_moved_to_another_row_does_not_decrypt_and_rotation_rewraps
         ("PRAETOR_SECRETS__MASTER_KEY_FILE", newer.display().to_string()),
         ("PRAETOR_SECRETS__PREVIOUS_MASTER_KEYS", format!("[\"{}\"]", test_master_key())),
     ];
-    let (done, out) = run(&["secrets", "rotate"], &app.database_url, &rotated);
+    let (done, out) = run_praetor(&["secrets", "rotate"], &app.database_url, &rotated);
     assert!(done && out.contains("2 rewrapped"), "{out}");
-    let (done, out) = run(&["secrets", "rotate"], &app.database_url, &rotated);
+    let (done, out) = run_praetor(&["secrets", "rotate"], &app.database_url, &rotated);
     assert!(done && out.contains("0 rewrapped"), "run again: nothing left to rewrap: {out}");
     // The new key alone now opens everything; the old key alone opens nothing.
     let only_new = [("PRAETOR_SECRETS__MASTER_KEY_FILE", newer.display().to_string())];
-    let (clean, out) = run(&["secrets", "verify"], &app.database_url, &only_new);
+    let (clean, out) = run_praetor(&["secrets", "verify"], &app.database_url, &only_new);
     assert!(clean, "{out}");
-    let (clean, out) = run(&["secrets", "verify"], &app.database_url, &[]);
+    let (clean, out) = run_praetor(&["secrets", "verify"], &app.database_url, &[]);
     assert!(!clean && out.contains("is not configured"), "{out}");
     let rewraps = app
         .admin(
@@ -153,7 +142,7 @@ async fn a_production_server_without_a_master_key_does_not_start() {
     let dir = tempfile::tempdir().unwrap();
     let empty = dir.path().join("empty.key");
     std::fs::write(&empty, "").unwrap();
-    let (started, out) = run(
+    let (started, out) = run_praetor(
         &["audit", "verify"],
         &app.database_url,
         &[("PRAETOR_PRODUCTION", "true".into()), ("PRAETOR_SECRETS__MASTER_KEY_FILE", empty.display().to_string())],
@@ -162,7 +151,7 @@ async fn a_production_server_without_a_master_key_does_not_start() {
     assert!(out.contains("secrets.master_key"), "{out}");
     let short = dir.path().join("short.key");
     std::fs::write(&short, "c2hvcnQ=").unwrap();
-    let (started, out) = run(
+    let (started, out) = run_praetor(
         &["audit", "verify"],
         &app.database_url,
         &[("PRAETOR_SECRETS__MASTER_KEY_FILE", short.display().to_string())],
@@ -234,7 +223,7 @@ async fn rotation_under_load_fails_no_request() {
     }
     let (database_url, envs) = (app.database_url.clone(), rotated.clone());
     let (done, out) =
-        tokio::task::spawn_blocking(move || run(&["secrets", "rotate"], &database_url, &envs)).await.unwrap();
+        tokio::task::spawn_blocking(move || run_praetor(&["secrets", "rotate"], &database_url, &envs)).await.unwrap();
     rotated_flag.store(true, Ordering::SeqCst);
     assert!(done && out.contains("21 rewrapped"), "{out}");
     for task in load {
@@ -244,6 +233,6 @@ async fn rotation_under_load_fails_no_request() {
     drop(server);
     // Everything, including what was written during the rotation, opens with the new key alone.
     let only_new = [("PRAETOR_SECRETS__MASTER_KEY_FILE", newer.display().to_string())];
-    let (clean, out) = run(&["secrets", "verify"], &app.database_url, &only_new);
+    let (clean, out) = run_praetor(&["secrets", "verify"], &app.database_url, &only_new);
     assert!(clean && out.contains("21 data keys"), "{out}");
 }

@@ -73,7 +73,10 @@ pub struct Credential {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum CredentialKind {
     ApiKey(ApiKeyId),
+    /// A browser session begun at an identity provider or by the demo sign-in.
     Session,
+    /// A browser session begun with a password (local accounts).
+    PasswordSession,
     /// A JWT from an organization's identity provider.
     ProviderToken,
 }
@@ -101,8 +104,13 @@ impl Principal {
     pub fn via_key(&self) -> Option<ApiKeyId> {
         match self.credential.as_ref()?.kind {
             CredentialKind::ApiKey(id) => Some(id),
-            CredentialKind::Session | CredentialKind::ProviderToken => None,
+            CredentialKind::Session | CredentialKind::PasswordSession | CredentialKind::ProviderToken => None,
         }
+    }
+
+    /// Whether this request comes from a session begun with a password.
+    pub fn via_password(&self) -> bool {
+        self.credential.as_ref().is_some_and(|c| c.kind == CredentialKind::PasswordSession)
     }
 
     /// When the credential of this request ends by itself, if it does.

@@ -15,15 +15,40 @@ pub struct NewSession {
     pub expires_at: chrono::DateTime<chrono::Utc>,
 }
 
-/// Starts a session for `user`. `at_provider`: the organization and identity provider it
-/// began at, the one organization it may then enter.
+/// How a session began.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Began {
+    /// E-mail address and password (and the second factor, if the person has one): it may not
+    /// enter organizations that switched local accounts off.
+    Password,
+    /// At an organization's identity provider: it enters that organization only.
+    Provider(OrgId, IdentityProviderId),
+    /// The demo and development sign-in.
+    Demo,
+}
+
+impl Began {
+    fn method(self) -> &'static str {
+        match self {
+            Began::Password => "password",
+            Began::Provider(..) => "provider",
+            Began::Demo => "demo",
+        }
+    }
+}
+
+/// Starts a session for `user`, begun as `began` says.
 pub async fn create<C: sea_orm::ConnectionTrait>(
     db: &C,
     clock: &dyn Clock,
     user: UserId,
     ttl_hours: u32,
-    at_provider: Option<(OrgId, IdentityProviderId)>,
+    began: Began,
 ) -> Result<NewSession> {
+    let at_provider = match began {
+        Began::Provider(org, provider) => Some((org, provider)),
+        Began::Password | Began::Demo => None,
+    };
     let token = random_token(32);
     let now = clock.now();
     let expires_at = now + Duration::hours(i64::from(ttl_hours));
@@ -34,6 +59,7 @@ pub async fn create<C: sea_orm::ConnectionTrait>(
         expires_at: Set(expires_at),
         org_id: Set(at_provider.map(|(org, _)| org)),
         provider_id: Set(at_provider.map(|(_, p)| p)),
+        method: Set(began.method().into()),
     }
     .insert(db)
     .await?;
@@ -54,7 +80,15 @@ pub async fn authenticate(db: &DatabaseConnection, clock: &dyn Clock, token: &st
     }
     let user = user::Entity::find_shared().filter(user::Column::Id.eq(session.user_id)).one(db).await?;
     Ok(user.map(|u| Principal {
-        credential: Some(Credential { kind: CredentialKind::Session, hash, expires_at: Some(session.expires_at) }),
+        credential: Some(Credential {
+            kind: if session.method == Began::Password.method() {
+                CredentialKind::PasswordSession
+            } else {
+                CredentialKind::Session
+            },
+            hash,
+            expires_at: Some(session.expires_at),
+        }),
         key_org: session.org_id,
         ..Principal::new(Subject::User(u))
     }))

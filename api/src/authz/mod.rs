@@ -222,6 +222,13 @@ impl Authz {
         if !rbac.is_member(&subject) {
             return Err(not_found());
         }
+        // Told to members only: anyone else has learnt nothing above.
+        if principal.via_password() && !org.local_accounts {
+            return Err(Error::forbidden(format!(
+                "organization {} admits people through its identity provider, not by password: sign in there",
+                org.slug
+            )));
+        }
         Ok(OrgAccess { org: Arc::new(org), principal: Arc::new(principal.clone()), rbac, subject, agent: None })
     }
 }

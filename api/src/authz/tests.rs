@@ -83,6 +83,7 @@ async fn an_agent_has_what_both_its_person_and_its_role_allow() {
         name: "O".into(),
         rbac_version: 1,
         created_at: chrono::DateTime::UNIX_EPOCH,
+        local_accounts: true,
     };
     let person = OrgAccess {
         org: Arc::new(org.clone()),

@@ -140,11 +140,12 @@ enum BenchCommand {
         /// Events committed one by one (at 200/s) for the latency figure.
         #[arg(long, default_value_t = 1000)]
         latency_events: usize,
-        /// Plans for the engine comparison (each run on a fresh instance).
-        #[arg(long, default_value_t = 1000)]
+        /// Plans for the engine comparison (each run on a fresh instance; shorter runs vary
+        /// too much from one to the next to compare).
+        #[arg(long, default_value_t = 2000)]
         plans: usize,
         /// Alternating runs of each engine variant; medians are compared.
-        #[arg(long, default_value_t = 3)]
+        #[arg(long, default_value_t = 5)]
         rounds: usize,
     },
     /// Governance decisions per second: RBAC (cached and uncached) and policy rules.
@@ -332,11 +333,13 @@ async fn execute(command: Command, config: Config) -> praetor::error::Result<Exi
             for failure in &report.failures {
                 println!("FAILED {failure}");
             }
-            let done = if what == "verified" { report.data_keys + report.secrets } else { report.rewrapped };
+            let done =
+                if what == "verified" { report.data_keys + report.secrets + report.personal } else { report.rewrapped };
             println!(
-                "{} data keys, {} secrets; {done} {what}; {} failed",
+                "{} data keys, {} secrets, {} authenticator secrets; {done} {what}; {} failed",
                 report.data_keys,
                 report.secrets,
+                report.personal,
                 report.failures.len()
             );
             Ok(if report.failures.is_empty() { ExitCode::SUCCESS } else { ExitCode::FAILURE })

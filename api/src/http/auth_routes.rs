@@ -71,7 +71,9 @@ pub async fn dev_login(State(app): State<Arc<AppState>>, headers: HeaderMap, bod
             return error_response(StatusCode::INTERNAL_SERVER_ERROR, e.code(), &e.to_string());
         }
     };
-    match session::create(&app.db, app.clock.as_ref(), user.id, app.config.session_ttl_hours, None).await {
+    match session::create(&app.db, app.clock.as_ref(), user.id, app.config.session_ttl_hours, session::Began::Demo)
+        .await
+    {
         Ok(s) => {
             tracing::info!(user = %user.email, "signed in with dev login");
             session_response(&app, &s, &user)
@@ -141,8 +143,11 @@ pub struct ProvidersQuery {
 /// unknown organization answers like one without providers.
 pub async fn providers(State(app): State<Arc<AppState>>, Query(q): Query<ProvidersQuery>) -> Response {
     match identity::sign_in_options(&app, &q.org).await {
-        Ok(list) => Json(json!({"providers": list.iter().map(|p| json!({"id": p.id.to_string(), "name": p.name})).collect::<Vec<_>>()}))
-            .into_response(),
+        Ok(o) => Json(json!({
+            "providers": o.providers.iter().map(|p| json!({"id": p.id.to_string(), "name": p.name})).collect::<Vec<_>>(),
+            "passwords": o.passwords,
+        }))
+        .into_response(),
         Err(e) => error_response(StatusCode::INTERNAL_SERVER_ERROR, e.code(), &e.to_string()),
     }
 }
@@ -323,10 +328,21 @@ fn failure(e: &crate::error::Error) -> Response {
     (status, Json(json!({"errors": [{"message": e.to_string(), "extensions": extensions}]}))).into_response()
 }
 
+/// Counts a password check against the client address's budget.
+fn throttle(
+    app: &AppState,
+    peer: Option<axum::Extension<axum::extract::ConnectInfo<std::net::SocketAddr>>>,
+) -> Result<(), crate::error::Error> {
+    let address = peer.map(|axum::Extension(axum::extract::ConnectInfo(a))| a.ip().to_string()).unwrap_or_default();
+    app.password_attempts.admit(&address, "password checks from this address")
+}
+
 #[derive(Deserialize)]
 pub struct PasswordLogin {
     email: String,
     password: String,
+    /// The second factor's code, for a person who has one.
+    code: Option<String>,
 }
 
 /// Signs in with an e-mail address and password (local accounts). Throttled per client address;
@@ -341,14 +357,21 @@ pub async fn password_login(
         Ok(i) => i,
         Err(refused) => return *refused,
     };
-    let address = peer.map(|axum::Extension(axum::extract::ConnectInfo(a))| a.ip().to_string()).unwrap_or_default();
-    if let Err(e) = app.password_attempts.admit(&address, "password sign-in attempts from this address") {
+    if let Err(e) = throttle(&app, peer) {
         return failure(&e);
     }
-    match accounts::sign_in(&app, &input.email, &SecretValue::new(input.password)).await {
+    match accounts::sign_in(&app, &input.email, &SecretValue::new(input.password), input.code.as_deref()).await {
         Ok((user, s)) => session_response(&app, &s, &user),
         Err(accounts::Refused::Wrong) => {
             error_response(StatusCode::UNAUTHORIZED, "UNAUTHENTICATED", &accounts::Refused::Wrong.to_string())
+        }
+        Err(accounts::Refused::CodeNeeded) => error_response(
+            StatusCode::UNAUTHORIZED,
+            "SECOND_FACTOR_REQUIRED",
+            &accounts::Refused::CodeNeeded.to_string(),
+        ),
+        Err(accounts::Refused::WrongCode) => {
+            error_response(StatusCode::UNAUTHORIZED, "SECOND_FACTOR_WRONG", &accounts::Refused::WrongCode.to_string())
         }
         Err(locked @ accounts::Refused::Locked(_)) => {
             error_response(StatusCode::FORBIDDEN, "ACCOUNT_LOCKED", &locked.to_string())
@@ -411,6 +434,7 @@ pub struct ChangePassword {
 /// Changes the signed-in person's password.
 pub async fn change_password(
     State(app): State<Arc<AppState>>,
+    peer: Option<axum::Extension<axum::extract::ConnectInfo<std::net::SocketAddr>>>,
     headers: HeaderMap,
     body: axum::body::Bytes,
 ) -> Response {
@@ -421,9 +445,122 @@ pub async fn change_password(
     let Some(principal) = session_principal(&app, &headers).await else {
         return error_response(StatusCode::UNAUTHORIZED, "UNAUTHENTICATED", "sign in first");
     };
+    if let Err(e) = throttle(&app, peer) {
+        return failure(&e);
+    }
     match accounts::change_password(&app, &principal, &SecretValue::new(input.current), &SecretValue::new(input.new))
         .await
     {
+        Ok(()) => Json(json!({"ok": true})).into_response(),
+        Err(e) => failure(&e),
+    }
+}
+
+/// The signed-in person (by session cookie) behind a state-changing request, or the refusal.
+async fn signed_in_person(app: &AppState, headers: &HeaderMap) -> Result<crate::auth::Principal, Response> {
+    session_principal(app, headers)
+        .await
+        .ok_or_else(|| error_response(StatusCode::UNAUTHORIZED, "UNAUTHENTICATED", "sign in first"))
+}
+
+/// What the signed-in person's account page shows: whether they have a password and a second
+/// factor, and how many recovery codes are left.
+pub async fn account(State(app): State<Arc<AppState>>, headers: HeaderMap) -> Response {
+    let principal = match signed_in_person(&app, &headers).await {
+        Ok(p) => p,
+        Err(refused) => return refused,
+    };
+    match accounts::account(&app, &principal).await {
+        Ok(a) => Json(json!({
+            "hasPassword": a.has_password,
+            "secondFactor": a.second_factor,
+            "recoveryCodesLeft": a.recovery_codes_left,
+        }))
+        .into_response(),
+        Err(e) => failure(&e),
+    }
+}
+
+#[derive(Deserialize)]
+pub struct BeginSecondFactor {
+    password: String,
+}
+
+/// Begins enrolling an authenticator app: answers its secret and `otpauth://` URI, once.
+/// Throttled with password sign-ins (it checks the password).
+pub async fn totp_setup(
+    State(app): State<Arc<AppState>>,
+    peer: Option<axum::Extension<axum::extract::ConnectInfo<std::net::SocketAddr>>>,
+    headers: HeaderMap,
+    body: axum::body::Bytes,
+) -> Response {
+    let input: BeginSecondFactor = match json_body(&headers, &body, "{\"password\": \"…\"}") {
+        Ok(i) => i,
+        Err(refused) => return *refused,
+    };
+    let principal = match signed_in_person(&app, &headers).await {
+        Ok(p) => p,
+        Err(refused) => return refused,
+    };
+    if let Err(e) = throttle(&app, peer) {
+        return failure(&e);
+    }
+    match accounts::begin_second_factor(&app, &principal, &SecretValue::new(input.password)).await {
+        Ok(e) => Json(json!({"secret": e.secret.expose(), "uri": e.uri.expose()})).into_response(),
+        Err(e) => failure(&e),
+    }
+}
+
+#[derive(Deserialize)]
+pub struct EnableSecondFactor {
+    code: String,
+}
+
+/// Confirms enrolment with a first code: the second factor is on. Answers the recovery codes,
+/// once.
+pub async fn totp_enable(State(app): State<Arc<AppState>>, headers: HeaderMap, body: axum::body::Bytes) -> Response {
+    let input: EnableSecondFactor = match json_body(&headers, &body, "{\"code\": \"123456\"}") {
+        Ok(i) => i,
+        Err(refused) => return *refused,
+    };
+    let principal = match signed_in_person(&app, &headers).await {
+        Ok(p) => p,
+        Err(refused) => return refused,
+    };
+    match accounts::enable_second_factor(&app, &principal, &input.code).await {
+        Ok(codes) => {
+            Json(json!({"recoveryCodes": codes.iter().map(|c| c.expose()).collect::<Vec<_>>()})).into_response()
+        }
+        Err(e) => failure(&e),
+    }
+}
+
+#[derive(Deserialize)]
+pub struct DisableSecondFactor {
+    password: String,
+    #[serde(default)]
+    code: String,
+}
+
+/// Turns the second factor off, given the password and a current or recovery code.
+pub async fn totp_disable(
+    State(app): State<Arc<AppState>>,
+    peer: Option<axum::Extension<axum::extract::ConnectInfo<std::net::SocketAddr>>>,
+    headers: HeaderMap,
+    body: axum::body::Bytes,
+) -> Response {
+    let input: DisableSecondFactor = match json_body(&headers, &body, "{\"password\": \"…\", \"code\": \"…\"}") {
+        Ok(i) => i,
+        Err(refused) => return *refused,
+    };
+    let principal = match signed_in_person(&app, &headers).await {
+        Ok(p) => p,
+        Err(refused) => return refused,
+    };
+    if let Err(e) = throttle(&app, peer) {
+        return failure(&e);
+    }
+    match accounts::disable_second_factor(&app, &principal, &SecretValue::new(input.password), &input.code).await {
         Ok(()) => Json(json!({"ok": true})).into_response(),
         Err(e) => failure(&e),
     }

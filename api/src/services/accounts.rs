@@ -10,6 +10,15 @@
 //! to that organization and no other, and has no password yet (a reset: no other organization).
 //! Anyone else signs in as they are; an invitation then only adds the role, accepted while
 //! signed in as the person it names.
+//!
+//! A second factor (TOTP, RFC 6238, as authenticator apps compute it) is optional: a person
+//! enrols with their password, confirms with a first code and receives ten single-use recovery
+//! codes. Once on, sign-in needs a code as well; each code is good once, and wrong codes count
+//! towards the lockout like wrong passwords. A password reset keeps the second factor; an admin
+//! of the only organization a person belongs to may remove it.
+//!
+//! An organization that signs people in at its identity provider may switch local accounts
+//! off: it then issues no links, and sessions begun with a password do not enter it.
 
 use argon2::password_hash::phc::PasswordHash;
 use argon2::password_hash::{PasswordHasher, PasswordVerifier};
@@ -98,6 +107,17 @@ async fn only_in<C: ConnectionTrait>(db: &C, user: UserId, org: OrgId) -> Result
     Ok(super::orgs::memberships(db, user).await?.iter().all(|o| *o == org))
 }
 
+/// Refuses what only local accounts need when the organization has switched them off.
+fn local_accounts_on(org: &praetor_entities::org::Model) -> Result<()> {
+    if org.local_accounts {
+        return Ok(());
+    }
+    Err(Error::forbidden(format!(
+        "organization {} signs people in at its identity provider: local accounts are switched off",
+        org.slug
+    )))
+}
+
 /// A link made: the invitation and its token (shown this once).
 pub struct Issued {
     pub invitation: invitation::Model,
@@ -148,6 +168,7 @@ pub async fn invite(
 ) -> Result<Issued> {
     let email = validate::email("email", email)?;
     roles::check_role(role, project.is_some(), "bound for the whole organization")?;
+    local_accounts_on(permit.org())?;
     let tenant = permit.tenant();
     let mut w = app.write(permit.principal().chain()).await?;
     let created_by = permit.principal().chain_json()?;
@@ -212,6 +233,7 @@ async fn own_member(app: &AppState, org: OrgId, email: &str) -> Result<user::Mod
 /// A link on which the member `email` sets a new password (the old one stays until then).
 /// Needs `identity.manage`, and the person must belong to this organization only.
 pub async fn reset_link(app: &AppState, permit: &Permit<ops::IdentityManage>, email: &str) -> Result<Issued> {
+    local_accounts_on(permit.org())?;
     let tenant = permit.tenant();
     let u = own_member(app, tenant.org(), email).await?;
     let mut w = app.write(permit.principal().chain()).await?;
@@ -276,15 +298,19 @@ async fn may_set_password<C: ConnectionTrait>(
     Ok(inv.purpose == RESET || credential_of(db, u.id).await?.is_none())
 }
 
-pub async fn describe_link(app: &AppState, token: &str) -> Result<LinkInfo> {
-    let inv = find_link(app, token).await?;
-    let org = praetor_entities::org::Entity::find_in_org(inv.tenant())
+async fn org_of(app: &AppState, inv: &invitation::Model) -> Result<praetor_entities::org::Model> {
+    praetor_entities::org::Entity::find_in_org(inv.tenant())
         .one(&app.db)
         .await?
-        .ok_or_else(|| Error::not_found("organization"))?;
+        .ok_or_else(|| Error::not_found("organization"))
+}
+
+pub async fn describe_link(app: &AppState, token: &str) -> Result<LinkInfo> {
+    let inv = find_link(app, token).await?;
+    let org = org_of(app, &inv).await?;
     let person = users::find_by_email(&app.db, &inv.email).await?;
     Ok(LinkInfo {
-        sets_password: may_set_password(&app.db, &inv, person.as_ref()).await?,
+        sets_password: org.local_accounts && may_set_password(&app.db, &inv, person.as_ref()).await?,
         email: inv.email,
         org_name: org.name,
         purpose: inv.purpose,
@@ -314,6 +340,7 @@ pub async fn accept(
     let hashed = match (&as_self, &password) {
         (Some(_), _) if inv.purpose == JOIN => None,
         (_, Some(p)) => {
+            local_accounts_on(&org_of(app, &inv).await?)?;
             check_password(p, &inv.email)?;
             if !may_set_password(&app.db, &inv, existing.as_ref()).await? {
                 return Err(Error::forbidden(
@@ -361,19 +388,34 @@ pub async fn accept(
         }
     };
     if let Some(hash) = hashed {
-        local_credential::Entity::delete_shared()
-            .filter(local_credential::Column::UserId.eq(user.id))
-            .exec(w.txn())
-            .await?;
-        local_credential::ActiveModel {
-            user_id: Set(user.id),
-            password_hash: Set(hash),
-            set_at: Set(now),
-            failed_count: Set(0),
-            locked_until: Set(None),
+        // A reset replaces the password and keeps the second factor: a link never stands in
+        // for the person's authenticator.
+        match credential_of(w.txn(), user.id).await? {
+            Some(c) => {
+                let mut a: local_credential::ActiveModel = c.into();
+                a.password_hash = Set(hash);
+                a.set_at = Set(now);
+                a.failed_count = Set(0);
+                a.locked_until = Set(None);
+                a.update(w.txn()).await?;
+            }
+            None => {
+                local_credential::ActiveModel {
+                    user_id: Set(user.id),
+                    password_hash: Set(hash),
+                    set_at: Set(now),
+                    failed_count: Set(0),
+                    locked_until: Set(None),
+                    totp_kek_id: Set(None),
+                    totp_secret: Set(None),
+                    totp_enabled_at: Set(None),
+                    totp_last_step: Set(None),
+                    recovery_codes: Set(None),
+                }
+                .insert(w.txn())
+                .await?;
+            }
         }
-        .insert(w.txn())
-        .await?;
         w.audit(tenant, Entry::new("password.set", user.id, json!({"email": user.email, "via": inv.purpose}))).await?;
         if inv.purpose == RESET {
             // A reset is for someone who lost control of their password: every session ends.
@@ -388,7 +430,16 @@ pub async fn accept(
     w.commit().await?;
     let session = match as_self {
         Some(_) if inv.purpose == JOIN => None,
-        _ => Some(session::create(&app.db, app.clock.as_ref(), user.id, app.config.session_ttl_hours, None).await?),
+        _ => Some(
+            session::create(
+                &app.db,
+                app.clock.as_ref(),
+                user.id,
+                app.config.session_ttl_hours,
+                session::Began::Password,
+            )
+            .await?,
+        ),
     };
     Ok(Accepted { user, session })
 }
@@ -397,7 +448,11 @@ pub async fn accept(
 #[derive(Debug)]
 pub enum Refused {
     Wrong,
-    /// Too many wrong passwords in a row: locked until then.
+    /// The password was right and the person has a second factor: a code is needed too.
+    CodeNeeded,
+    /// The password was right and the code was not (it counts towards the lockout).
+    WrongCode,
+    /// Too many wrong passwords or codes in a row: locked until then.
     Locked(chrono::DateTime<chrono::Utc>),
     Failed(Error),
 }
@@ -412,9 +467,15 @@ impl std::fmt::Display for Refused {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             Refused::Wrong => f.write_str(WRONG),
+            Refused::CodeNeeded => {
+                f.write_str("enter the 6-digit code from your authenticator app (or a recovery code)")
+            }
+            Refused::WrongCode => f.write_str(
+                "wrong code: enter the current code from your authenticator app, or an unused recovery code",
+            ),
             Refused::Locked(until) => write!(
                 f,
-                "too many wrong passwords: this account is locked until {} UTC (an organization admin can unlock it)",
+                "too many wrong attempts: this account is locked until {} UTC (an organization admin can unlock it)",
                 until.format("%Y-%m-%d %H:%M")
             ),
             Refused::Failed(e) => write!(f, "{e}"),
@@ -422,11 +483,13 @@ impl std::fmt::Display for Refused {
     }
 }
 
-/// Signs in with an e-mail address and password. The caller has throttled the client address.
+/// Signs in with an e-mail address, password and, for a person with a second factor, a code.
+/// The caller has throttled the client address.
 pub async fn sign_in(
     app: &AppState,
     email: &str,
     password: &SecretValue,
+    code: Option<&str>,
 ) -> std::result::Result<(user::Model, session::NewSession), Refused> {
     let found = match validate::email("email", email) {
         Ok(email) => users::find_by_email(&app.db, &email).await?,
@@ -445,39 +508,309 @@ pub async fn sign_in(
     if let Some(until) = credential.locked_until.filter(|u| *u > now) {
         return Err(Refused::Locked(until));
     }
-    if password_matches(app, password, credential.password_hash.clone()).await? {
-        if credential.failed_count > 0 || credential.locked_until.is_some() {
-            let mut a: local_credential::ActiveModel = credential.into();
-            a.failed_count = Set(0);
-            a.locked_until = Set(None);
-            a.update(&app.db).await.map_err(Error::from)?;
-        }
-        let s = session::create(&app.db, app.clock.as_ref(), user.id, app.config.session_ttl_hours, None).await?;
-        tracing::info!(user = %user.email, "signed in with a password");
-        return Ok((user, s));
+    if !password_matches(app, password, credential.password_hash.clone()).await? {
+        return Err(failed(app, &user, credential, Refused::Wrong).await?);
     }
+    if credential.totp_enabled_at.is_some() {
+        let Some(code) = code.map(str::trim).filter(|c| !c.is_empty()) else {
+            return Err(Refused::CodeNeeded);
+        };
+        if !use_code(app, &app.db, &credential, code).await? {
+            return Err(failed(app, &user, credential, Refused::WrongCode).await?);
+        }
+    }
+    if credential.failed_count > 0 || credential.locked_until.is_some() {
+        let mut a: local_credential::ActiveModel = credential.into();
+        a.failed_count = Set(0);
+        a.locked_until = Set(None);
+        a.update(&app.db).await.map_err(Error::from)?;
+    }
+    let s =
+        session::create(&app.db, app.clock.as_ref(), user.id, app.config.session_ttl_hours, session::Began::Password)
+            .await?;
+    tracing::info!(user = %user.email, "signed in with a password");
+    Ok((user, s))
+}
+
+/// Counts a wrong password or code; locks the account at `identity.lockout_after` in a row.
+/// Answers the refusal to give.
+async fn failed(
+    app: &AppState,
+    user: &user::Model,
+    credential: local_credential::Model,
+    refusal: Refused,
+) -> Result<Refused> {
+    let now = app.clock.now();
     let failed = credential.failed_count + 1;
     let lock = failed >= app.config.identity.lockout_after as i32;
     let until = now + Duration::minutes(i64::from(app.config.identity.lockout_minutes));
     let mut a: local_credential::ActiveModel = credential.into();
     a.failed_count = Set(if lock { 0 } else { failed });
     if !lock {
-        a.update(&app.db).await.map_err(Error::from)?;
-        return Err(Refused::Wrong);
+        a.update(&app.db).await?;
+        return Ok(refusal);
     }
     a.locked_until = Set(Some(until));
-    tracing::warn!(user = %user.email, "account locked after repeated wrong passwords");
+    tracing::warn!(user = %user.email, "account locked after repeated wrong passwords or codes");
+    let mut w = app.write(vec![person(user)]).await?;
+    a.update(w.txn()).await?;
     // A lockout is recorded in each organization the person belongs to: their admins see it.
-    let orgs = super::orgs::memberships(&app.db, user.id).await?;
-    let actor = ActorRef { kind: praetor_domain::ActorKind::User, id: user.id.to_string(), name: user.email.clone() };
-    let mut w = app.write(vec![actor]).await?;
-    a.update(w.txn()).await.map_err(Error::from)?;
-    for org in orgs {
-        let tenant = praetor_entities::Tenant::housekeeping(org, Housekeeping::Identity);
-        w.audit(tenant, Entry::new("account.locked", user.id, json!({"email": user.email, "until": until}))).await?;
-    }
+    audit_person(&mut w, user, "account.locked", json!({"email": user.email, "until": until})).await?;
     w.commit().await?;
-    Err(Refused::Locked(until))
+    Ok(Refused::Locked(until))
+}
+
+/// The person as the actor of what they do to their own account.
+fn person(user: &user::Model) -> ActorRef {
+    ActorRef { kind: praetor_domain::ActorKind::User, id: user.id.to_string(), name: user.email.clone() }
+}
+
+/// Records a change to a person's own account in each organization they belong to (people are
+/// shared by all organizations, so there is no one chain for them).
+async fn audit_person(w: &mut Write<'_>, user: &user::Model, kind: &str, payload: serde_json::Value) -> Result<()> {
+    for org in super::orgs::memberships(w.txn(), user.id).await? {
+        let tenant = praetor_entities::Tenant::housekeeping(org, Housekeeping::Identity);
+        w.audit(tenant, Entry::new(kind, user.id, payload.clone())).await?;
+    }
+    Ok(())
+}
+
+/// TOTP as authenticator apps compute it (RFC 6238: HMAC-SHA-1, 6 digits, 30-second steps),
+/// with a step of clock drift accepted either side.
+fn authenticator(secret: &SecretValue, email: &str) -> Result<totp_rs::Totp> {
+    let bytes = totp_rs::Secret::try_from_base32(secret.expose())
+        .map_err(|e| Error::internal(format!("an authenticator secret is unreadable: {e}")))?;
+    totp_rs::Builder::new()
+        .with_secret(bytes)
+        .with_account_name(email)
+        .with_issuer(Some("Praetor"))
+        .build()
+        .map_err(|e| Error::internal(format!("an authenticator cannot be made: {e}")))
+}
+
+/// How many recovery codes a person receives, and the length of each (base32, dashed in two).
+const RECOVERY_CODES: usize = 10;
+const RECOVERY_CODE_LEN: usize = 10;
+
+/// A new recovery code: ten characters of an alphabet without look-alikes (50 bits), dashed
+/// in the middle.
+fn recovery_code() -> SecretValue {
+    const ALPHABET: &[u8; 32] = b"abcdefghijkmnpqrstuvwxyz23456789";
+    let mut raw = [0u8; RECOVERY_CODE_LEN];
+    rand::fill(&mut raw[..]);
+    let chars: String = raw.iter().map(|b| char::from(ALPHABET[usize::from(*b) % ALPHABET.len()])).collect();
+    let (a, b) = chars.split_at(RECOVERY_CODE_LEN / 2);
+    SecretValue::new(format!("{a}-{b}"))
+}
+
+/// A code as people type it: spaces and dashes dropped, lower case.
+fn normalized(code: &str) -> String {
+    code.chars().filter(|c| !c.is_whitespace() && *c != '-').flat_map(char::to_lowercase).collect()
+}
+
+fn recovery_hashes(credential: &local_credential::Model) -> Result<Vec<String>> {
+    match &credential.recovery_codes {
+        Some(text) => crate::error::stored(format_args!("the recovery codes of {}", credential.user_id), text),
+        None => Ok(Vec::new()),
+    }
+}
+
+/// Uses `code` if it is good for `credential`'s second factor: the current TOTP code, not
+/// used before, or an unused recovery code (then spent). Conditional updates, so of two
+/// sign-ins racing with the same code one wins.
+async fn use_code<C: ConnectionTrait>(
+    app: &AppState,
+    db: &C,
+    credential: &local_credential::Model,
+    code: &str,
+) -> Result<bool> {
+    let code = normalized(code);
+    if code.len() == 6 && code.chars().all(|c| c.is_ascii_digit()) {
+        let secret = crate::secrets::open_credential(&app.secrets, credential)?;
+        let now = app.clock.now().timestamp().max(0) as u64;
+        let Some(step) = authenticator(&secret, "-")?.check(&code, now) else { return Ok(false) };
+        let step = step as i64;
+        let used = local_credential::Entity::update_shared()
+            .col_expr(local_credential::Column::TotpLastStep, sea_orm::sea_query::Expr::value(Some(step)))
+            .filter(local_credential::Column::UserId.eq(credential.user_id))
+            .filter(
+                sea_orm::Condition::any()
+                    .add(local_credential::Column::TotpLastStep.is_null())
+                    .add(local_credential::Column::TotpLastStep.lt(step)),
+            )
+            .exec(db)
+            .await?
+            .rows_affected;
+        return Ok(used == 1);
+    }
+    let hashes = recovery_hashes(credential)?;
+    let hash = hash_secret(&code);
+    if !hashes.contains(&hash) {
+        return Ok(false);
+    }
+    let left: Vec<&String> = hashes.iter().filter(|h| **h != hash).collect();
+    let used = local_credential::Entity::update_shared()
+        .col_expr(
+            local_credential::Column::RecoveryCodes,
+            sea_orm::sea_query::Expr::value(Some(serde_json::to_string(&left).map_err(Error::internal)?)),
+        )
+        .filter(local_credential::Column::UserId.eq(credential.user_id))
+        .filter(local_credential::Column::RecoveryCodes.eq(credential.recovery_codes.clone()))
+        .exec(db)
+        .await?
+        .rows_affected;
+    if used == 1 {
+        tracing::info!(user = %credential.user_id, left = left.len(), "a recovery code was used");
+    }
+    Ok(used == 1)
+}
+
+/// The signed-in person's own credential, for changing it.
+async fn own_credential(app: &AppState, principal: &Principal) -> Result<(user::Model, local_credential::Model)> {
+    let user = principal.user().ok_or_else(|| Error::forbidden("only a person has a password"))?;
+    let credential = credential_of(&app.db, user.id).await?.ok_or_else(|| {
+        Error::validation("password", "this account has no password: it signs in at an identity provider")
+    })?;
+    Ok((user.clone(), credential))
+}
+
+/// What a person's account page shows of their local account.
+pub struct AccountInfo {
+    pub has_password: bool,
+    pub second_factor: bool,
+    pub recovery_codes_left: usize,
+}
+
+pub async fn account(app: &AppState, principal: &Principal) -> Result<AccountInfo> {
+    let user = principal.user().ok_or_else(|| Error::forbidden("only a person has an account page"))?;
+    let credential = credential_of(&app.db, user.id).await?;
+    Ok(AccountInfo {
+        has_password: credential.is_some(),
+        second_factor: credential.as_ref().is_some_and(|c| c.totp_enabled_at.is_some()),
+        recovery_codes_left: match &credential {
+            Some(c) if c.totp_enabled_at.is_some() => recovery_hashes(c)?.len(),
+            _ => 0,
+        },
+    })
+}
+
+/// An enrolment begun: the secret for the authenticator app, as text and as an `otpauth://`
+/// URI (what its QR code holds). Shown this once.
+pub struct Enrolment {
+    pub secret: SecretValue,
+    pub uri: SecretValue,
+}
+
+/// Begins enrolling a second factor, given the person's password: a new secret, kept sealed,
+/// not required at sign-in until [`enable_second_factor`] confirms it with a code.
+pub async fn begin_second_factor(app: &AppState, principal: &Principal, password: &SecretValue) -> Result<Enrolment> {
+    let (user, credential) = own_credential(app, principal).await?;
+    if credential.totp_enabled_at.is_some() {
+        return Err(Error::validation("secondFactor", "is already on: turn it off first to enrol another app"));
+    }
+    if !password_matches(app, password, credential.password_hash.clone()).await? {
+        return Err(Error::validation("password", "is not your password"));
+    }
+    let mut raw = [0u8; 20];
+    rand::fill(&mut raw[..]);
+    let secret = SecretValue::new(totp_rs::Secret::from(raw.to_vec()).to_base32());
+    let uri = authenticator(&secret, &user.email)?
+        .to_url()
+        .map_err(|e| Error::internal(format!("an authenticator URI cannot be made: {e}")))?;
+    let (kek, sealed) = crate::secrets::seal_personal(&app.secrets, user.id, crate::secrets::TOTP_FIELD, &secret)?;
+    let mut w = app.write(principal.chain()).await?;
+    let mut a: local_credential::ActiveModel = credential.into();
+    a.totp_kek_id = Set(Some(kek));
+    a.totp_secret = Set(Some(sealed));
+    a.totp_last_step = Set(None);
+    a.recovery_codes = Set(None);
+    a.update(w.txn()).await?;
+    audit_person(&mut w, &user, "second_factor.enrolment_started", json!({"email": user.email})).await?;
+    w.commit().await?;
+    Ok(Enrolment { secret, uri: SecretValue::new(uri) })
+}
+
+/// Turns the enrolled second factor on, given a first code from the app. Answers the recovery
+/// codes (shown this once; only their hashes are kept).
+pub async fn enable_second_factor(app: &AppState, principal: &Principal, code: &str) -> Result<Vec<SecretValue>> {
+    let (user, credential) = own_credential(app, principal).await?;
+    if credential.totp_enabled_at.is_some() {
+        return Err(Error::validation("secondFactor", "is already on"));
+    }
+    if credential.totp_secret.is_none() {
+        return Err(Error::validation("secondFactor", "no enrolment was begun: begin one first"));
+    }
+    let mut w = app.write(principal.chain()).await?;
+    if !use_code(app, w.txn(), &credential, code).await? {
+        return Err(Error::validation("code", "is not the current code of the app you enrolled"));
+    }
+    let codes: Vec<SecretValue> = (0..RECOVERY_CODES).map(|_| recovery_code()).collect();
+    let hashes: Vec<String> = codes.iter().map(|c| hash_secret(&normalized(c.expose()))).collect();
+    local_credential::Entity::update_shared()
+        .col_expr(local_credential::Column::TotpEnabledAt, sea_orm::sea_query::Expr::value(Some(w.now())))
+        .col_expr(
+            local_credential::Column::RecoveryCodes,
+            sea_orm::sea_query::Expr::value(Some(serde_json::to_string(&hashes).map_err(Error::internal)?)),
+        )
+        .filter(local_credential::Column::UserId.eq(user.id))
+        .exec(w.txn())
+        .await?;
+    audit_person(&mut w, &user, "second_factor.enabled", json!({"email": user.email})).await?;
+    w.commit().await?;
+    Ok(codes)
+}
+
+/// Turns the signed-in person's second factor off, given their password and a code (or a
+/// recovery code).
+pub async fn disable_second_factor(
+    app: &AppState,
+    principal: &Principal,
+    password: &SecretValue,
+    code: &str,
+) -> Result<()> {
+    let (user, credential) = own_credential(app, principal).await?;
+    if credential.totp_secret.is_none() {
+        return Err(Error::validation("secondFactor", "is not on"));
+    }
+    if !password_matches(app, password, credential.password_hash.clone()).await? {
+        return Err(Error::validation("password", "is not your password"));
+    }
+    let mut w = app.write(principal.chain()).await?;
+    if credential.totp_enabled_at.is_some() && !use_code(app, w.txn(), &credential, code).await? {
+        return Err(Error::validation("code", "is not a current or recovery code"));
+    }
+    clear_second_factor(w.txn(), user.id).await?;
+    audit_person(&mut w, &user, "second_factor.disabled", json!({"email": user.email})).await?;
+    w.commit().await
+}
+
+async fn clear_second_factor<C: ConnectionTrait>(db: &C, user: UserId) -> Result<()> {
+    use sea_orm::sea_query::Expr;
+    local_credential::Entity::update_shared()
+        .col_expr(local_credential::Column::TotpKekId, Expr::value(Option::<String>::None))
+        .col_expr(local_credential::Column::TotpSecret, Expr::value(Option::<String>::None))
+        .col_expr(local_credential::Column::TotpEnabledAt, Expr::value(Option::<chrono::DateTime<chrono::Utc>>::None))
+        .col_expr(local_credential::Column::TotpLastStep, Expr::value(Option::<i64>::None))
+        .col_expr(local_credential::Column::RecoveryCodes, Expr::value(Option::<String>::None))
+        .filter(local_credential::Column::UserId.eq(user))
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
+/// Removes the second factor of the member `email`, who lost their app and recovery codes.
+/// Needs `identity.manage`, and the person must belong to this organization only (like a
+/// reset link); they sign in with their password alone and may enrol again.
+pub async fn remove_second_factor(app: &AppState, permit: &Permit<ops::IdentityManage>, email: &str) -> Result<()> {
+    let tenant = permit.tenant();
+    let u = own_member(app, tenant.org(), email).await?;
+    let mut w = app.write(permit.principal().chain()).await?;
+    match credential_of(w.txn(), u.id).await? {
+        Some(c) if c.totp_secret.is_some() => clear_second_factor(w.txn(), u.id).await?,
+        _ => return Err(Error::validation("email", "this person has no second factor")),
+    }
+    w.audit(tenant, Entry::new("second_factor.removed", u.id, json!({"email": u.email}))).await?;
+    w.commit().await
 }
 
 /// Changes the signed-in person's own password, given the current one; their other sessions end.
@@ -496,7 +829,6 @@ pub async fn change_password(
     }
     check_password(new, &user.email)?;
     let hash = hash_password(app, new).await?;
-    let orgs = super::orgs::memberships(&app.db, user.id).await?;
     let mut w = app.write(principal.chain()).await?;
     let mut a: local_credential::ActiveModel = credential.into();
     a.password_hash = Set(hash);
@@ -509,11 +841,42 @@ pub async fn change_password(
         .add(user_session::Column::UserId.eq(user.id))
         .add(user_session::Column::TokenHash.ne(current));
     users::end_sessions(&mut w, others).await?;
-    // Recorded in each organization the person belongs to.
-    for org in orgs {
-        let tenant = praetor_entities::Tenant::housekeeping(org, Housekeeping::Identity);
-        w.audit(tenant, Entry::new("password.changed", user.id, json!({"email": user.email}))).await?;
-    }
+    audit_person(&mut w, user, "password.changed", json!({"email": user.email})).await?;
     w.commit().await?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes_are_those_of_rfc_6238() {
+        // RFC 6238, appendix B (SHA-1, the secret "12345678901234567890"), last six digits.
+        let secret = SecretValue::new("GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ");
+        let app = authenticator(&secret, "someone@example.com").unwrap();
+        for (t, code) in
+            [(59, "287082"), (1_111_111_109, "081804"), (1_234_567_890, "005924"), (2_000_000_000, "279037")]
+        {
+            assert_eq!(app.generate(t).to_string(), code, "at {t}");
+        }
+        // One step of drift either side, no more; the step that matched is answered.
+        assert_eq!(app.check("287082", 59 + 30), Some(1));
+        assert_eq!(app.check("287082", 59 + 60), None);
+    }
+
+    #[test]
+    fn recovery_codes_are_ten_unambiguous_characters() {
+        let code = recovery_code();
+        let c = code.expose();
+        assert_eq!((c.len(), &c[5..6]), (11, "-"), "{c:?}");
+        assert!(normalized(c).chars().all(|ch| "abcdefghijkmnpqrstuvwxyz23456789".contains(ch)), "{c:?}");
+        assert_ne!(recovery_code().expose(), c);
+    }
+
+    #[test]
+    fn codes_are_read_as_people_type_them() {
+        assert_eq!(normalized(" ABCDE-fghij "), "abcdefghij");
+        assert_eq!(normalized("123 456"), "123456");
+    }
 }

@@ -16,7 +16,8 @@ use praetor_entities::{
     external_identity, group, group_member, identity_provider, idp_client_binding, idp_group_mapping, oidc_login, org,
     secret, service_account, user, user_session,
 };
-use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, QueryFilter, QueryOrder, Set};
+use sea_orm::sea_query::Expr;
+use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, PaginatorTrait, QueryFilter, QueryOrder, Set};
 use serde_json::{Value, json};
 
 use super::validate;
@@ -225,6 +226,9 @@ pub async fn update(
         a.api_audience = Set(aud.map(|v| validate::name("apiAudience", &v)).transpose()?);
     }
     let disabling = input.enabled == Some(false);
+    if disabling {
+        keep_a_way_in(&w, tenant, id).await?;
+    }
     if let Some(e) = input.enabled {
         a.enabled = Set(e);
     }
@@ -254,12 +258,84 @@ pub async fn update(
     Ok(p)
 }
 
+/// Locks the organization's row for the rest of `w`, and reads it: the changes that must see
+/// each other (local accounts switched off, the last enabled provider disabled or removed)
+/// queue here instead of both passing their checks.
+async fn locked_org(w: &Write<'_>, tenant: Tenant) -> Result<org::Model> {
+    org::Entity::update_in_org(tenant)
+        .col_expr(org::Column::LocalAccounts, Expr::col(org::Column::LocalAccounts))
+        .exec(w.txn())
+        .await?;
+    org::Entity::find_in_org(tenant).one(w.txn()).await?.ok_or_else(|| Error::not_found("organization"))
+}
+
+/// Refuses to leave an organization with local accounts off and no enabled provider: nobody
+/// could sign in to it any more.
+async fn keep_a_way_in(w: &Write<'_>, tenant: Tenant, leaving: IdentityProviderId) -> Result<()> {
+    if locked_org(w, tenant).await?.local_accounts {
+        return Ok(());
+    }
+    let others = identity_provider::Entity::find_in_org(tenant)
+        .filter(identity_provider::Column::Enabled.eq(true))
+        .filter(identity_provider::Column::Id.ne(leaving))
+        .count(w.txn())
+        .await?;
+    if others == 0 {
+        return Err(Error::validation(
+            "enabled",
+            "this is the organization's last enabled identity provider and local accounts are off: switch local accounts on first",
+        ));
+    }
+    Ok(())
+}
+
+/// Switches the organization's local accounts (passwords) on or off. Off needs an enabled
+/// identity provider; from then on the organization issues no invitation or reset links and
+/// sessions begun with a password do not enter it (they keep working elsewhere).
+pub async fn set_local_accounts(
+    app: &AppState,
+    permit: &Permit<ops::IdentityManage>,
+    enabled: bool,
+) -> Result<org::Model> {
+    let tenant = permit.tenant();
+    let mut w = app.write(permit.principal().chain()).await?;
+    let org = locked_org(&w, tenant).await?;
+    if org.local_accounts == enabled {
+        return Ok(org);
+    }
+    if !enabled {
+        if permit.principal().via_password() {
+            return Err(Error::validation(
+                "enabled",
+                "sign in at the organization's identity provider first (so you know it works): a session begun with a password cannot switch passwords off",
+            ));
+        }
+        let providers = identity_provider::Entity::find_in_org(tenant)
+            .filter(identity_provider::Column::Enabled.eq(true))
+            .count(w.txn())
+            .await?;
+        if providers == 0 {
+            return Err(Error::validation(
+                "enabled",
+                "configure and enable an identity provider first: otherwise nobody could sign in",
+            ));
+        }
+    }
+    let mut a: org::ActiveModel = org.into();
+    a.local_accounts = Set(enabled);
+    let org = a.update(w.txn()).await?;
+    w.audit(tenant, Entry::new("org.local_accounts_changed", org.id, json!({"enabled": enabled}))).await?;
+    w.commit().await?;
+    Ok(org)
+}
+
 /// Removes a provider: its sessions end, its synced memberships go, its identities are
 /// forgotten (the people stay).
 pub async fn delete(app: &AppState, permit: &Permit<ops::IdentityManage>, id: IdentityProviderId) -> Result<()> {
     let tenant = permit.tenant();
     let mut w = app.write(permit.principal().chain()).await?;
     let p = load(w.txn(), tenant, id).await?;
+    keep_a_way_in(&w, tenant, id).await?;
     let synced = group_member::Entity::delete_in_org(tenant)
         .filter(group_member::Column::Source.eq(id))
         .exec(w.txn())
@@ -494,20 +570,31 @@ pub struct SignInOption {
 
 /// The enabled providers of the organization `slug`. An unknown organization answers the same
 /// as one without providers.
-pub async fn sign_in_options(app: &AppState, slug: &str) -> Result<Vec<SignInOption>> {
+/// How people of an organization may sign in: its enabled providers, and whether with a
+/// password too.
+pub struct SignInOptions {
+    pub providers: Vec<SignInOption>,
+    pub passwords: bool,
+}
+
+/// An unknown organization answers like one without providers that allows passwords.
+pub async fn sign_in_options(app: &AppState, slug: &str) -> Result<SignInOptions> {
     let Some(o) = org::Entity::find_across_orgs(Housekeeping::Identity)
         .filter(org::Column::Slug.eq(slug.trim()))
         .one(&app.db)
         .await?
     else {
-        return Ok(Vec::new());
+        return Ok(SignInOptions { providers: Vec::new(), passwords: true });
     };
     let providers = identity_provider::Entity::find_in_org(o.tenant())
         .filter(identity_provider::Column::Enabled.eq(true))
         .order_by_asc(identity_provider::Column::Name)
         .all(&app.db)
         .await?;
-    Ok(providers.into_iter().map(|p| SignInOption { id: p.id, name: p.name }).collect())
+    Ok(SignInOptions {
+        providers: providers.into_iter().map(|p| SignInOption { id: p.id, name: p.name }).collect(),
+        passwords: o.local_accounts,
+    })
 }
 
 /// A sign-in sent to the provider: where to send the browser, and the value of the cookie that
@@ -618,7 +705,8 @@ pub async fn finish(
     let claims = app.oidc.verify(&p.issuer, &id_token, &p.client_id, Some(&login.nonce), app.clock.now()).await?;
     let user = admit(app, &p, &claims, "browser").await?;
     let ttl = app.config.session_ttl_hours;
-    let s = session::create(&app.db, app.clock.as_ref(), user.id, ttl, Some((p.org_id, p.id))).await?;
+    let s =
+        session::create(&app.db, app.clock.as_ref(), user.id, ttl, session::Began::Provider(p.org_id, p.id)).await?;
     Ok(SignedIn { session_token: s.token, expires_at: s.expires_at, user, return_to: login.return_to })
 }
 

@@ -24,6 +24,7 @@ pub async fn create(app: &AppState, admin: &InstanceAdmin, slug: &str, name: &st
         name: Set(name),
         rbac_version: Set(0),
         created_at: Set(w.now()),
+        local_accounts: Set(true),
     }
     .insert(w.txn())
     .await?;

@@ -124,5 +124,21 @@ pub async fn rotate(app: &AppState) -> Result<secrets::KeyReport> {
             Err(e) => report.failures.push(format!("data key {id} of {}: {}", tenant.org(), secrets::describe(&e))),
         }
     }
+    // People's authenticator secrets, sealed under a master key itself. A person belongs to no
+    // one organization's chain, so these are logged rather than audited (never the value).
+    for row in secrets::sealed_personal(&app.db).await? {
+        report.personal += 1;
+        let user = row.user_id;
+        match secrets::reseal_personal(&app.db, &app.secrets, row).await {
+            Ok(true) => {
+                tracing::info!(%user, to = %newest, "resealed a person's authenticator secret");
+                report.rewrapped += 1;
+            }
+            Ok(false) => {}
+            Err(e) => {
+                report.failures.push(format!("the authenticator secret of person {user}: {}", secrets::describe(&e)))
+            }
+        }
+    }
     Ok(report)
 }

@@ -1,7 +1,8 @@
 // Browser sign-in endpoints (outside GraphQL): what the server offers, an organization's
 // identity providers and where to start signing in at one, the development sign-in by e-mail
-// (demo mode), signing in with a password, invitation and reset links (what one offers, and
-// answering it), changing one's password, and sign-out. The session is an HttpOnly cookie.
+// (demo mode), signing in with a password (and a second factor), invitation and reset links
+// (what one offers, and answering it), one's own account (changing the password, turning
+// two-step sign-in on and off), and sign-out. The session is an HttpOnly cookie.
 // Every state change is JSON from this origin, as the server requires.
 
 export interface DemoUser {
@@ -24,9 +25,17 @@ export interface SignInProvider {
   name: string;
 }
 
+/** What the sign-in page offers for an organization. */
+export interface OrgSignIn {
+  providers: SignInProvider[];
+  /** Whether its people may sign in with a password (local accounts); off, only at a provider. */
+  passwords: boolean;
+}
+
 /**
  * A refusal of an auth endpoint: the server's message, its `extensions.code` (`UNAUTHENTICATED`,
- * `ACCOUNT_LOCKED`, `VALIDATION`, …) and, for a VALIDATION error, the input field it is about.
+ * `ACCOUNT_LOCKED`, `SECOND_FACTOR_REQUIRED`, `VALIDATION`, …) and, for a VALIDATION error, the
+ * input field it is about.
  */
 export class AuthError extends Error {
   constructor(
@@ -77,12 +86,15 @@ export async function fetchAuthConfig(): Promise<AuthConfig> {
   return (await res.json()) as AuthConfig;
 }
 
-/** The enabled identity providers of the organization `org` (its slug); none for an unknown one. */
-export async function fetchProviders(org: string): Promise<SignInProvider[]> {
+/**
+ * The enabled identity providers of the organization `org` (its slug; none for an unknown one),
+ * and whether it takes passwords (taken as yes when the server does not say).
+ */
+export async function fetchProviders(org: string): Promise<OrgSignIn> {
   const res = await fetch(`/auth/providers?${new URLSearchParams({ org })}`, { credentials: 'same-origin' });
   if (!res.ok) throw await failure(res);
-  const body = (await res.json()) as { providers?: SignInProvider[] };
-  return body.providers ?? [];
+  const body = (await res.json()) as { providers?: SignInProvider[]; passwords?: unknown };
+  return { providers: body.providers ?? [], passwords: body.passwords !== false };
 }
 
 /**
@@ -99,12 +111,15 @@ export async function devLogin(email: string): Promise<void> {
 }
 
 /**
- * Signs in with an e-mail address and password: the session cookie comes with the answer.
- * Refused with UNAUTHENTICATED (wrong address or password: the server does not say which),
- * ACCOUNT_LOCKED (its message says until when) or RATE_LIMITED.
+ * Signs in with an e-mail address and password, and `code` (from an authenticator app, or a
+ * recovery code) for an account with a second factor: the session cookie comes with the answer.
+ * Refused (an AuthError) with UNAUTHENTICATED (wrong address or password: the server does not
+ * say which), SECOND_FACTOR_REQUIRED (the password is right: send it again with a code),
+ * SECOND_FACTOR_WRONG (counts towards the lockout), ACCOUNT_LOCKED (its message says until
+ * when) or RATE_LIMITED.
  */
-export async function passwordLogin(email: string, password: string): Promise<void> {
-  await post('/auth/password', { email, password });
+export async function passwordLogin(email: string, password: string, code?: string): Promise<void> {
+  await post('/auth/password', code === undefined ? { email, password } : { email, password, code });
 }
 
 /** What an invitation or reset link offers, before the person answers it. */
@@ -140,6 +155,61 @@ export async function acceptInvitation(token: string, answer: { password?: strin
 /** Changes the signed-in person's password. VALIDATION names `current` or `password` (the new one). */
 export async function changePassword(current: string, next: string): Promise<void> {
   await post('/auth/password/change', { current, new: next });
+}
+
+/** The signed-in person's sign-in methods. */
+export interface Account {
+  /** People who sign in at an identity provider have none. */
+  hasPassword: boolean;
+  /** Two-step sign-in: a code from an authenticator app after the password. */
+  secondFactor: boolean;
+  recoveryCodesLeft: number;
+}
+
+export async function fetchAccount(): Promise<Account> {
+  const res = await fetch('/auth/account', { credentials: 'same-origin' });
+  if (!res.ok) throw await failure(res);
+  return (await res.json()) as Account;
+}
+
+/** A new authenticator secret, answered once: its text and its `otpauth://` URI (for a QR code). */
+export interface TotpSetup {
+  secret: string;
+  uri: string;
+}
+
+/**
+ * The first step of turning two-step sign-in on; nothing changes until `enableTotp`. VALIDATION
+ * names `password` (not theirs) or `secondFactor` (already on).
+ */
+export async function setupTotp(password: string): Promise<TotpSetup> {
+  const res = await post('/auth/totp/setup', { password });
+  return (await res.json()) as TotpSetup;
+}
+
+/**
+ * Turns two-step sign-in on with a code the app shows for the new secret (VALIDATION names
+ * `code` when it is wrong). Answers the recovery codes, once.
+ */
+export async function enableTotp(code: string): Promise<string[]> {
+  const res = await post('/auth/totp/enable', { code });
+  const body = (await res.json()) as { recoveryCodes?: string[] };
+  return body.recoveryCodes ?? [];
+}
+
+/** Turns two-step sign-in off; `code` is from the app or a recovery code. */
+export async function disableTotp(password: string, code: string): Promise<void> {
+  await post('/auth/totp/disable', { password, code });
+}
+
+/**
+ * An auth endpoint's refusal split for a form, like `splitProblem` for GraphQL: a VALIDATION
+ * error about one of `fields` goes beside it, anything else is said for the whole form.
+ */
+export function splitAuthError<F extends string>(err: unknown, fields: readonly F[]): { byField: Partial<Record<F, string>>; general: string | null } {
+  const field = err instanceof AuthError && err.code === 'VALIDATION' ? fields.find((f) => f === err.field) : undefined;
+  if (field) return { byField: { [field]: (err as AuthError).message } as Partial<Record<F, string>>, general: null };
+  return { byField: {}, general: err instanceof Error ? err.message : String(err) };
 }
 
 /**

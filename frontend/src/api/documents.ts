@@ -562,6 +562,7 @@ export const ADMIN_IDENTITY_PROVIDERS = graphql(`
   query AdminIdentityProviders($org: String!) {
     org(slug: $org) {
       id
+      localAccounts
       identityProviders { ...IdentityProviderFields }
       groups(first: 100) { nodes { id name } }
       serviceAccounts(first: 100) { nodes { id name } }
@@ -582,6 +583,10 @@ export const UPDATE_IDENTITY_PROVIDER = graphql(`
 export const DELETE_IDENTITY_PROVIDER = graphql(`
   mutation DeleteIdentityProvider($id: ID!) { deleteIdentityProvider(id: $id) }
 `);
+/** Local accounts (passwords) on or off for the organization; off is refused without an enabled provider. */
+export const SET_LOCAL_ACCOUNTS = graphql(`
+  mutation SetLocalAccounts($org: String!, $enabled: Boolean!) { setLocalAccounts(org: $org, enabled: $enabled) { id localAccounts } }
+`);
 export const MAP_IDENTITY_PROVIDER_GROUP = graphql(`
   mutation MapIdentityProviderGroup($id: ID!, $claimValue: String!, $group: String!) {
     mapIdentityProviderGroup(id: $id, claimValue: $claimValue, group: $group) { ...IdentityProviderFields }
@@ -598,7 +603,8 @@ export const BIND_IDENTITY_PROVIDER_CLIENT = graphql(`
   }
 `);
 
-// Local accounts: invitation links (`role.bind`), reset links and unlocking (`identity.manage`).
+// Local accounts: invitation links (`role.bind`), reset links, unlocking and removing a lost
+// second factor (`identity.manage`).
 // A link comes back once, in the answer that made it: those mutations are sent without a hook,
 // like the signing secrets. The members' addresses are suggestions for the reset/unlock form.
 
@@ -633,6 +639,10 @@ export const ISSUE_PASSWORD_RESET = graphql(`
 `);
 export const UNLOCK_ACCOUNT = graphql(`
   mutation UnlockAccount($org: String!, $email: String!) { unlockAccount(org: $org, email: $email) }
+`);
+/** For a member who lost their authenticator app and recovery codes. */
+export const REMOVE_SECOND_FACTOR = graphql(`
+  mutation RemoveSecondFactor($org: String!, $email: String!) { removeSecondFactor(org: $org, email: $email) }
 `);
 
 /** The signed-in person's organizations, to find the one an accepted invitation named. */

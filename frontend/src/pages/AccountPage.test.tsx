@@ -1,11 +1,16 @@
-// Tests of changing one's password: the new one is checked before it is sent (the current one
-// given, 12+ characters, typed the same twice); the server's refusal of the current or the new
-// password is shown beside that field; any other refusal is an alert; a change empties the form
-// and says it is done.
+// Tests of the account page. Changing one's password: the new one is checked before it is sent
+// (the current one given, 12+ characters, typed the same twice); the server's refusal of the
+// current or the new password is shown beside that field; any other refusal is an alert; a
+// change empties the form and says it is done. The password form and two-step sign-in are
+// offered only to people with a password. Two-step sign-in: turned on with the password, then
+// the secret (as a QR code and as text) and a code from the app, answered by the recovery codes
+// shown once; turned off with the password and a code; refusals beside their fields.
 
-import { fireEvent, render, screen, waitFor } from '@testing-library/react';
+import { fireEvent, render, screen, waitFor, within } from '@testing-library/react';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { ChangePasswordForm } from './AccountPage';
+import type { Viewer } from '../api/types';
+import { SessionContext } from '../session';
+import { AccountPage, ChangePasswordForm } from './AccountPage';
 
 /** Answers `/auth/password/change` with `status` and `body`; records what was posted. */
 function serve(status = 200, body: unknown = { ok: true }) {
@@ -74,5 +79,158 @@ describe('ChangePasswordForm', () => {
     await waitFor(() => expect(screen.getByLabelText<HTMLInputElement>('New password').value).toBe(''));
     expect(screen.getByLabelText<HTMLInputElement>('Current password').value).toBe('');
     expect(screen.getByLabelText<HTMLInputElement>('Repeat the new password').value).toBe('');
+  });
+});
+
+/** An answer of the fake server: a status (200 unless told) and a JSON body. */
+interface Answer {
+  status?: number;
+  body: unknown;
+}
+
+/**
+ * Answers the auth endpoints from `routes` (`GET /auth/account`, `POST /auth/totp/setup`, …):
+ * a list is answered in turn, its last answer repeated. Records every request.
+ */
+function serveRoutes(routes: Record<string, Answer | Answer[]>) {
+  const requests: { route: string; body?: unknown }[] = [];
+  const served: Record<string, number> = {};
+  vi.stubGlobal(
+    'fetch',
+    vi.fn(async (input: RequestInfo | URL, init?: RequestInit) => {
+      const route = `${init?.method ?? 'GET'} ${new URL(String(input), 'http://praetor.test').pathname}`;
+      requests.push(init?.body === undefined ? { route } : { route, body: JSON.parse(String(init.body)) });
+      const answers = ([] as Answer[]).concat(routes[route] ?? { status: 404, body: refusal('no such route', 'NOT_FOUND') });
+      const n = served[route] ?? 0;
+      served[route] = n + 1;
+      const answer = answers[Math.min(n, answers.length - 1)]!;
+      return new Response(JSON.stringify(answer.body), { status: answer.status ?? 200, headers: { 'content-type': 'application/json' } });
+    }),
+  );
+  return { requests, posted: () => requests.filter((r) => r.route.startsWith('POST')) };
+}
+
+const account = (hasPassword: boolean, secondFactor = false, recoveryCodesLeft = 0): Answer => ({ body: { hasPassword, secondFactor, recoveryCodesLeft } });
+
+function renderAccountPage() {
+  const viewer = {
+    kind: 'USER',
+    id: 'usr_1',
+    name: 'Erin',
+    instanceAdmin: false,
+    user: { id: 'usr_1', email: 'erin@example.com', displayName: 'Erin' },
+    orgs: [],
+  } as unknown as Viewer;
+  return render(
+    <SessionContext.Provider value={{ viewer, signOut: async () => undefined }}>
+      <AccountPage />
+    </SessionContext.Provider>,
+  );
+}
+
+const twoStep = () => within(screen.getByRole('region', { name: 'Two-step sign-in' }));
+const CODES = Array.from({ length: 10 }, (_, i) => `code${i}-abcde`);
+const SETUP = { secret: 'JBSWY3DPEHPK3PXP', uri: 'otpauth://totp/Praetor:erin%40example.com?secret=JBSWY3DPEHPK3PXP&issuer=Praetor' };
+
+describe('AccountPage', () => {
+  it('offers the password form and two-step sign-in only to people with a password', async () => {
+    serveRoutes({ 'GET /auth/account': account(false) });
+    const { unmount } = renderAccountPage();
+    expect((await screen.findByTestId('no-password')).textContent).toContain('You sign in at your organization’s identity provider');
+    expect(screen.queryByRole('form', { name: 'Change your password' })).toBeNull();
+    expect(screen.queryByRole('region', { name: 'Two-step sign-in' })).toBeNull();
+    unmount();
+
+    serveRoutes({ 'GET /auth/account': account(true) });
+    renderAccountPage();
+    await screen.findByRole('form', { name: 'Change your password' });
+    expect(twoStep().getByTestId('second-factor-state').textContent).toBe('Off Signing in takes your password alone.');
+    expect(screen.queryByTestId('no-password')).toBeNull();
+  });
+
+  it('turns two-step sign-in on: password, then the QR code and key, then a code; shows the recovery codes once', async () => {
+    const server = serveRoutes({
+      'GET /auth/account': [account(true), account(true, true, 10)],
+      'POST /auth/totp/setup': [{ status: 400, body: refusal('invalid password: is not your password', 'VALIDATION', 'password') }, { body: SETUP }],
+      'POST /auth/totp/enable': [
+        { status: 400, body: refusal('invalid code: is not the current code', 'VALIDATION', 'code') },
+        { body: { recoveryCodes: CODES } },
+      ],
+    });
+    renderAccountPage();
+    await screen.findByTestId('second-factor-state');
+    fireEvent.click(twoStep().getByRole('button', { name: 'Turn on' }));
+
+    // The password: a wrong one is refused beside it.
+    const ask = within(twoStep().getByRole('form', { name: 'Turn on two-step sign-in' }));
+    fireEvent.change(ask.getByLabelText('Your password'), { target: { value: 'not it' } });
+    fireEvent.click(ask.getByRole('button', { name: 'Continue' }));
+    expect((await screen.findByText('invalid password: is not your password')).id).toBe('totp-setup-password-error');
+    fireEvent.change(ask.getByLabelText('Your password'), { target: { value: 'the right passphrase' } });
+    fireEvent.click(ask.getByRole('button', { name: 'Continue' }));
+
+    // The secret, as a QR code of its URI and as text.
+    const confirm = within(await twoStep().findByRole('form', { name: 'Confirm two-step sign-in' }));
+    const qr = confirm.getByTestId('totp-qr').querySelector('svg');
+    expect(qr).not.toBeNull();
+    expect(qr!.querySelector('title')?.textContent).toBe('QR code for your authenticator app');
+    expect(qr!.querySelectorAll('path').length).toBeGreaterThan(0);
+    expect(confirm.getByTestId('totp-secret').textContent).toBe('JBSWY3DPEHPK3PXP');
+    const code = confirm.getByLabelText('Code from the app');
+    expect(code.getAttribute('inputmode')).toBe('numeric');
+    expect(code.getAttribute('autocomplete')).toBe('one-time-code');
+
+    // A wrong code is refused beside its field; the right one turns it on.
+    fireEvent.change(code, { target: { value: '000000' } });
+    fireEvent.click(confirm.getByRole('button', { name: 'Turn on' }));
+    expect((await screen.findByText('invalid code: is not the current code')).id).toBe('totp-enable-code-error');
+    fireEvent.change(confirm.getByLabelText('Code from the app'), { target: { value: '123 456' } });
+    fireEvent.click(confirm.getByRole('button', { name: 'Turn on' }));
+
+    const box = await screen.findByTestId('recovery-codes');
+    expect(within(box).getByTestId('recovery-codes-secret').textContent).toBe(CODES.join('\n'));
+    expect(box.textContent).toContain('Your 10 recovery codes');
+    expect(box.textContent).toContain('it will not be shown again');
+    expect(server.posted()).toEqual([
+      { route: 'POST /auth/totp/setup', body: { password: 'not it' } },
+      { route: 'POST /auth/totp/setup', body: { password: 'the right passphrase' } },
+      { route: 'POST /auth/totp/enable', body: { code: '000000' } },
+      { route: 'POST /auth/totp/enable', body: { code: '123456' } },
+    ]);
+
+    fireEvent.click(within(box).getByRole('button', { name: 'Done' }));
+    expect(screen.queryByTestId('recovery-codes')).toBeNull();
+    expect(document.body.innerHTML).not.toContain('code0-abcde');
+    await waitFor(() => expect(twoStep().getByTestId('second-factor-state').textContent).toBe('On — 10 recovery codes left'));
+  });
+
+  it('turns two-step sign-in off with the password and a code; a wrong code is refused beside it', async () => {
+    const server = serveRoutes({
+      'GET /auth/account': [account(true, true, 3), account(true)],
+      'POST /auth/totp/disable': [
+        { status: 400, body: refusal('invalid code: is neither the current code nor a recovery code', 'VALIDATION', 'code') },
+        { body: { ok: true } },
+      ],
+    });
+    renderAccountPage();
+    await waitFor(() => expect(twoStep().getByTestId('second-factor-state').textContent).toBe('On — 3 recovery codes left'));
+    expect(twoStep().queryByRole('button', { name: 'Turn on' })).toBeNull();
+    fireEvent.click(twoStep().getByRole('button', { name: 'Turn off…' }));
+    const off = within(twoStep().getByRole('form', { name: 'Turn off two-step sign-in' }));
+    fireEvent.change(off.getByLabelText('Your password'), { target: { value: 'the right passphrase' } });
+    fireEvent.change(off.getByLabelText('Code from your authenticator app'), { target: { value: '111111' } });
+    fireEvent.click(off.getByRole('button', { name: 'Turn off' }));
+    expect((await screen.findByText('invalid code: is neither the current code nor a recovery code')).id).toBe('totp-disable-code-error');
+    expect(off.getByLabelText<HTMLInputElement>('Your password').value).toBe('the right passphrase');
+
+    fireEvent.change(off.getByLabelText('Code from your authenticator app'), { target: { value: ' abcde-fghij ' } });
+    fireEvent.click(off.getByRole('button', { name: 'Turn off' }));
+    expect((await twoStep().findByTestId('two-step-done')).textContent).toContain('Two-step sign-in is off');
+    await waitFor(() => expect(twoStep().getByTestId('second-factor-state').textContent).toBe('Off Signing in takes your password alone.'));
+    expect(server.posted()).toEqual([
+      { route: 'POST /auth/totp/disable', body: { password: 'the right passphrase', code: '111111' } },
+      { route: 'POST /auth/totp/disable', body: { password: 'the right passphrase', code: 'abcde-fghij' } },
+    ]);
+    expect(server.requests.filter((r) => r.route === 'GET /auth/account')).toHaveLength(2);
   });
 });

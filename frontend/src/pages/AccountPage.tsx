@@ -1,16 +1,40 @@
-// The signed-in person's own account: who they are signed in as, and changing their password
-// (for an account that signs in with one; people who sign in at their organization's identity
-// provider change it there, and the server says so beside the current password).
+// The signed-in person's own account: who they are signed in as and, for an account that signs
+// in with a password (the server says whether it has one), changing it and two-step sign-in
+// (./TwoStepSignIn.tsx). People who sign in at their organization's identity provider manage
+// both there.
 
-import { useState, type FormEvent } from 'react';
-import { AuthError, changePassword } from '../api/auth';
+import { useEffect, useState, type FormEvent } from 'react';
+import { changePassword, fetchAccount, splitAuthError, type Account } from '../api/auth';
 import { TextField } from '../components/Field';
 import { checkNewPassword, PASSWORD_MIN, type NewPasswordErrors } from '../lib/accounts';
 import { useSession } from '../session';
+import { TwoStepSignIn } from './TwoStepSignIn';
+
+/** The server's word on the person's sign-in methods, asked again by `reload`. */
+function useAccount() {
+  const [account, setAccount] = useState<Account | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const [asked, setAsked] = useState(0);
+  useEffect(() => {
+    let live = true;
+    fetchAccount()
+      .then((a) => {
+        if (!live) return;
+        setAccount(a);
+        setError(null);
+      })
+      .catch((e: Error) => live && setError(e.message));
+    return () => {
+      live = false;
+    };
+  }, [asked]);
+  return { account, error, reload: () => setAsked((n) => n + 1) };
+}
 
 export function AccountPage() {
   const { viewer } = useSession();
   const email = viewer.user?.email ?? null;
+  const { account, error, reload } = useAccount();
   return (
     <div className="page">
       <div className="page-header">
@@ -22,7 +46,17 @@ export function AccountPage() {
           </p>
         </div>
       </div>
-      {email && (
+      {error && (
+        <p className="notice tone-bad" role="alert">
+          Cannot load your sign-in methods: {error}
+        </p>
+      )}
+      {account && !account.hasPassword && (
+        <p className="muted" data-testid="no-password">
+          You sign in at your organization’s identity provider: your password and any second factor are managed there.
+        </p>
+      )}
+      {email && account?.hasPassword && (
         <section className="card" aria-labelledby="change-password-title">
           <h2 id="change-password-title" className="card-title">
             Change your password
@@ -30,6 +64,7 @@ export function AccountPage() {
           <ChangePasswordForm email={email} />
         </section>
       )}
+      {account?.hasPassword && <TwoStepSignIn account={account} onChanged={reload} />}
     </div>
   );
 }
@@ -63,11 +98,9 @@ export function ChangePasswordForm({ email }: { email: string }) {
       setDone(true);
     } catch (err) {
       // The server names the current password (wrong, or the account has none) or the new one.
-      if (err instanceof AuthError && err.code === 'VALIDATION' && (err.field === 'current' || err.field === 'password')) {
-        setErrors({ [err.field]: err.message });
-      } else {
-        setGeneral((err as Error).message);
-      }
+      const { byField, general: other } = splitAuthError(err, ['current', 'password'] as const);
+      setErrors(byField);
+      setGeneral(other);
     } finally {
       setBusy(false);
     }

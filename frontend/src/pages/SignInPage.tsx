@@ -1,8 +1,9 @@
 // Sign-in: with an e-mail address and password (local accounts, made by an invitation link),
-// at the organization's identity provider (the organization's short name looks up its
-// providers, one "Sign in with …" each, and is remembered for next time), and on demo and
-// development servers by e-mail alone (demo mode lists the demo users first, as one-click
-// choices).
+// then a code for an account with two-step sign-in; at the organization's identity provider
+// (the organization's short name looks up its providers, one "Sign in with …" each, and is
+// remembered for next time; an organization that takes no passwords hides the password form);
+// and on demo and development servers by e-mail alone (demo mode lists the demo users first,
+// as one-click choices).
 // A sign-in that failed at or after the provider comes back here with the reason in the URL
 // (`?signInError=…&code=…`): it is shown, and taken out of the address.
 // Signed in, the app shows the address asked for; `/sign-in?returnTo=…&email=…` (from an
@@ -10,7 +11,7 @@
 
 import { useEffect, useRef, useState, type FormEvent } from 'react';
 import { useLocation, useNavigate } from 'react-router';
-import { devLogin, fetchAuthConfig, fetchProviders, passwordLogin, signInStartUrl, type AuthConfig, type SignInProvider } from '../api/auth';
+import { AuthError, devLogin, fetchAuthConfig, fetchProviders, passwordLogin, signInStartUrl, type AuthConfig, type SignInProvider } from '../api/auth';
 import { signInRequest } from '../lib/accounts';
 import { rememberedOrg, rememberOrg, returnPath, takeSignInError, type SignInError } from '../lib/identity';
 
@@ -22,6 +23,8 @@ export function SignInPage({ onSignedIn }: { onSignedIn: () => void }) {
   const [email, setEmail] = useState('');
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
+  // The organization looked up below, when it takes no passwords.
+  const [noPasswords, setNoPasswords] = useState<string | null>(null);
   // Read once: the address loses the parameters just below, the message stays.
   const [signInError] = useState<SignInError | null>(() => takeSignInError(location.search).error);
   const request = signInRequest(location);
@@ -96,9 +99,14 @@ export function SignInPage({ onSignedIn }: { onSignedIn: () => void }) {
             </ul>
           </section>
         )}
-        {config?.passwordLogin && <PasswordSignIn initialEmail={request.email} onSignedIn={onSignedIn} />}
+        {config?.passwordLogin && !noPasswords && <PasswordSignIn initialEmail={request.email} onSignedIn={onSignedIn} />}
+        {config?.passwordLogin && noPasswords && (
+          <p className="notice tone-info" data-testid="no-passwords">
+            <code>{noPasswords}</code> signs in at its identity provider only: its people do not use a password in Praetor.
+          </p>
+        )}
         {/* Shown once the server has answered, so nothing moves under a pointer or a Tab. */}
-        {(config || loadError) && <ProviderSignIn returnTo={request.returnTo ?? returnPath(location)} />}
+        {(config || loadError) && <ProviderSignIn returnTo={request.returnTo ?? returnPath(location)} onNoPasswords={setNoPasswords} />}
         {config?.devLogin && (
           <form onSubmit={submit} className="stack" aria-label="Development sign-in">
             <div className="field">
@@ -133,11 +141,15 @@ export function SignInPage({ onSignedIn }: { onSignedIn: () => void }) {
 
 /**
  * E-mail address and password. A refusal shows the server's words: it does not tell a wrong
- * address from a wrong password, and says until when a locked account stays locked.
+ * address from a wrong password, and says until when a locked account stays locked. When the
+ * password is right and the account has a second factor, the server asks for a code: the
+ * address and password stay, a code field appears, and the three are sent again.
  */
 function PasswordSignIn({ initialEmail, onSignedIn }: { initialEmail: string; onSignedIn: () => void }) {
   const [email, setEmail] = useState(initialEmail);
   const [password, setPassword] = useState('');
+  // Null until the server asks for a code.
+  const [code, setCode] = useState<string | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
 
@@ -146,11 +158,21 @@ function PasswordSignIn({ initialEmail, onSignedIn }: { initialEmail: string; on
     setBusy(true);
     setError(null);
     try {
-      await passwordLogin(email.trim(), password);
+      await passwordLogin(email.trim(), password, code === null ? undefined : code.replace(/\s/g, ''));
       onSignedIn();
     } catch (err) {
-      setError((err as Error).message);
-      setPassword('');
+      const refusal = err instanceof AuthError ? err.code : null;
+      if (refusal === 'SECOND_FACTOR_REQUIRED') {
+        setCode('');
+      } else if (refusal === 'SECOND_FACTOR_WRONG') {
+        setError((err as Error).message);
+        setCode('');
+      } else {
+        // Wrong password, locked, …: start again from the password.
+        setError((err as Error).message);
+        setPassword('');
+        setCode(null);
+      }
       setBusy(false);
     }
   };
@@ -171,7 +193,10 @@ function PasswordSignIn({ initialEmail, onSignedIn }: { initialEmail: string; on
             spellCheck={false}
             required
             value={email}
-            onChange={(e) => setEmail(e.target.value)}
+            onChange={(e) => {
+              setEmail(e.target.value);
+              setCode(null);
+            }}
           />
         </div>
         <div className="field">
@@ -183,9 +208,32 @@ function PasswordSignIn({ initialEmail, onSignedIn }: { initialEmail: string; on
             required
             autoFocus={initialEmail !== ''}
             value={password}
-            onChange={(e) => setPassword(e.target.value)}
+            onChange={(e) => {
+              setPassword(e.target.value);
+              setCode(null);
+            }}
           />
         </div>
+        {code !== null && (
+          <div className="field">
+            <label htmlFor="password-code">Code from your authenticator app</label>
+            <input
+              id="password-code"
+              inputMode="text"
+              autoComplete="one-time-code"
+              autoCapitalize="none"
+              spellCheck={false}
+              required
+              autoFocus
+              value={code}
+              onChange={(e) => setCode(e.target.value)}
+              aria-describedby="password-code-hint"
+            />
+            <span className="hint" id="password-code-hint">
+              This account has two-step sign-in. Lost the app? Enter one of your recovery codes instead; each works once.
+            </span>
+          </div>
+        )}
         <button type="submit" className="btn btn-primary" disabled={busy}>
           Sign in
         </button>
@@ -203,27 +251,32 @@ function PasswordSignIn({ initialEmail, onSignedIn }: { initialEmail: string; on
 type Lookup =
   | { state: 'idle' }
   | { state: 'busy'; org: string }
-  | { state: 'done'; org: string; providers: SignInProvider[] }
+  | { state: 'done'; org: string; providers: SignInProvider[]; passwords: boolean }
   | { state: 'failed'; org: string; message: string };
 
 /**
  * The organization's short name, then its providers. The remembered organization is looked up
- * as the page opens, so someone coming back needs one click.
+ * as the page opens, so someone coming back needs one click. `onNoPasswords` hears the
+ * organization when the lookup says it takes no passwords, and null when that no longer holds.
  */
-function ProviderSignIn({ returnTo }: { returnTo: string }) {
+function ProviderSignIn({ returnTo, onNoPasswords }: { returnTo: string; onNoPasswords: (org: string | null) => void }) {
   const [org, setOrg] = useState(rememberedOrg);
   const [lookup, setLookup] = useState<Lookup>({ state: 'idle' });
   // Only the latest lookup may show its answer (an earlier one can come back later).
   const latest = useRef(0);
 
+  useEffect(() => {
+    onNoPasswords(lookup.state === 'done' && !lookup.passwords ? lookup.org : null);
+  }, [lookup, onNoPasswords]);
+
   const find = async (slug: string) => {
     const ticket = ++latest.current;
     setLookup({ state: 'busy', org: slug });
     try {
-      const providers = await fetchProviders(slug);
+      const { providers, passwords } = await fetchProviders(slug);
       if (ticket !== latest.current) return;
       if (providers.length > 0) rememberOrg(slug);
-      setLookup({ state: 'done', org: slug, providers });
+      setLookup({ state: 'done', org: slug, providers, passwords });
     } catch (e) {
       if (ticket === latest.current) setLookup({ state: 'failed', org: slug, message: (e as Error).message });
     }

@@ -1,11 +1,11 @@
 //! Local accounts: invitations by link (`role.bind`: they grant a role), reset links and
-//! unlocking (`identity.manage`). Links are shown once; Praetor keeps only their hashes.
+//! unlocking, removing a lost second factor and switching local accounts off (`identity.manage`). Links are shown once; Praetor keeps only their hashes.
 
 use async_graphql::{Context, ID, InputObject, Object, Result, SimpleObject};
 use praetor_entities::InvitationId;
 
 use crate::authz::{Domain, ops};
-use crate::graphql::object::InvitationObject;
+use crate::graphql::object::{InvitationObject, OrgObject};
 use crate::graphql::{app, principal};
 use crate::services::accounts::{self, INVITATION_PATH};
 use crate::services::{orgs, projects, validate};
@@ -68,6 +68,28 @@ impl AccountMutation {
             link: format!("{INVITATION_PATH}{}", issued.token.expose()),
             invitation: InvitationObject(issued.invitation),
         })
+    }
+
+    /// Removes the second factor (authenticator app and recovery codes) of a member of this
+    /// organization (and of no other) who lost it; they sign in with their password alone and
+    /// may enrol again.
+    async fn remove_second_factor(&self, ctx: &Context<'_>, org: String, email: String) -> Result<bool> {
+        let app = app(ctx)?;
+        let access = orgs::enter_by_slug(app, principal(ctx)?, &org).await?;
+        let permit = access.permit::<ops::IdentityManage>(Domain::Org)?;
+        accounts::remove_second_factor(app, &permit, &email).await?;
+        Ok(true)
+    }
+
+    /// Switches the organization's local accounts (passwords) on or off. Off needs an enabled
+    /// identity provider and a caller who did not sign in with a password; then no invitation
+    /// or reset links are issued and sessions begun with a password do not enter it.
+    async fn set_local_accounts(&self, ctx: &Context<'_>, org: String, enabled: bool) -> Result<OrgObject> {
+        let app = app(ctx)?;
+        let access = orgs::enter_by_slug(app, principal(ctx)?, &org).await?;
+        let permit = access.permit::<ops::IdentityManage>(Domain::Org)?;
+        crate::services::identity::set_local_accounts(app, &permit, enabled).await?;
+        Ok(OrgObject(orgs::enter_by_slug(app, principal(ctx)?, &org).await?))
     }
 
     /// Lifts the lockout of a member whose password was given wrong too often.

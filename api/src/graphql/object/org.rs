@@ -34,6 +34,12 @@ impl OrgObject {
         self.0.org().created_at
     }
 
+    /// Whether people may sign in to the organization with a password (local accounts); off
+    /// once it admits people through its identity providers only.
+    async fn local_accounts(&self) -> bool {
+        self.0.org().local_accounts
+    }
+
     /// Whether the caller may perform `operation` (e.g. `project.create`, `plan.approve`) in the
     /// organization, or in `project` (slug) when given. Lets a UI show only what will work.
     async fn viewer_can(&self, ctx: &Context<'_>, operation: String, project: Option<String>) -> Result<bool> {

@@ -89,10 +89,11 @@ type Documents = {
     "\n  mutation RotateTriggerSecret($id: ID!) { rotateTriggerSecret(id: $id) { secret trigger { ...TriggerFields } } }\n": typeof types.RotateTriggerSecretDocument,
     "\n  mutation DeleteTrigger($id: ID!) { deleteTrigger(id: $id) }\n": typeof types.DeleteTriggerDocument,
     "\n  fragment IdentityProviderFields on IdentityProvider {\n    id name issuer clientId scopes groupsClaim allowedDomains createUsers apiAudience enabled callbackPath signOutReturnPath secretFingerprint\n    createdAt updatedAt\n    groupMappings { claimValue group { id name } }\n    clientBindings { clientId serviceAccount { id name } }\n  }\n": typeof types.IdentityProviderFieldsFragmentDoc,
-    "\n  query AdminIdentityProviders($org: String!) {\n    org(slug: $org) {\n      id\n      identityProviders { ...IdentityProviderFields }\n      groups(first: 100) { nodes { id name } }\n      serviceAccounts(first: 100) { nodes { id name } }\n    }\n  }\n": typeof types.AdminIdentityProvidersDocument,
+    "\n  query AdminIdentityProviders($org: String!) {\n    org(slug: $org) {\n      id\n      localAccounts\n      identityProviders { ...IdentityProviderFields }\n      groups(first: 100) { nodes { id name } }\n      serviceAccounts(first: 100) { nodes { id name } }\n    }\n  }\n": typeof types.AdminIdentityProvidersDocument,
     "\n  mutation CreateIdentityProvider($input: CreateIdentityProviderInput!) {\n    createIdentityProvider(input: $input) { ...IdentityProviderFields }\n  }\n": typeof types.CreateIdentityProviderDocument,
     "\n  mutation UpdateIdentityProvider($id: ID!, $input: UpdateIdentityProviderInput!) {\n    updateIdentityProvider(id: $id, input: $input) { ...IdentityProviderFields }\n  }\n": typeof types.UpdateIdentityProviderDocument,
     "\n  mutation DeleteIdentityProvider($id: ID!) { deleteIdentityProvider(id: $id) }\n": typeof types.DeleteIdentityProviderDocument,
+    "\n  mutation SetLocalAccounts($org: String!, $enabled: Boolean!) { setLocalAccounts(org: $org, enabled: $enabled) { id localAccounts } }\n": typeof types.SetLocalAccountsDocument,
     "\n  mutation MapIdentityProviderGroup($id: ID!, $claimValue: String!, $group: String!) {\n    mapIdentityProviderGroup(id: $id, claimValue: $claimValue, group: $group) { ...IdentityProviderFields }\n  }\n": typeof types.MapIdentityProviderGroupDocument,
     "\n  mutation UnmapIdentityProviderGroup($id: ID!, $claimValue: String!, $group: String!) {\n    unmapIdentityProviderGroup(id: $id, claimValue: $claimValue, group: $group) { ...IdentityProviderFields }\n  }\n": typeof types.UnmapIdentityProviderGroupDocument,
     "\n  mutation BindIdentityProviderClient($id: ID!, $clientId: String!, $serviceAccount: String) {\n    bindIdentityProviderClient(id: $id, clientId: $clientId, serviceAccount: $serviceAccount) { ...IdentityProviderFields }\n  }\n": typeof types.BindIdentityProviderClientDocument,
@@ -103,6 +104,7 @@ type Documents = {
     "\n  mutation RevokeInvitation($org: String!, $id: ID!) { revokeInvitation(org: $org, id: $id) }\n": typeof types.RevokeInvitationDocument,
     "\n  mutation IssuePasswordReset($org: String!, $email: String!) {\n    issuePasswordReset(org: $org, email: $email) { link invitation { ...InvitationFields } }\n  }\n": typeof types.IssuePasswordResetDocument,
     "\n  mutation UnlockAccount($org: String!, $email: String!) { unlockAccount(org: $org, email: $email) }\n": typeof types.UnlockAccountDocument,
+    "\n  mutation RemoveSecondFactor($org: String!, $email: String!) { removeSecondFactor(org: $org, email: $email) }\n": typeof types.RemoveSecondFactorDocument,
     "\n  query ViewerOrgs { viewer { id orgs { id slug name } } }\n": typeof types.ViewerOrgsDocument,
     "\n  query RoleGrants($org: String!, $open: Boolean!) {\n    org(slug: $org) { id roleGrants(open: $open, first: 50) { ...RoleGrantFields } }\n  }\n": typeof types.RoleGrantsDocument,
     "\n  mutation GrantTemporaryRole($input: GrantTemporaryRoleInput!) { grantTemporaryRole(input: $input) { ...RoleGrantFields } }\n": typeof types.GrantTemporaryRoleDocument,
@@ -209,10 +211,11 @@ const documents: Documents = {
     "\n  mutation RotateTriggerSecret($id: ID!) { rotateTriggerSecret(id: $id) { secret trigger { ...TriggerFields } } }\n": types.RotateTriggerSecretDocument,
     "\n  mutation DeleteTrigger($id: ID!) { deleteTrigger(id: $id) }\n": types.DeleteTriggerDocument,
     "\n  fragment IdentityProviderFields on IdentityProvider {\n    id name issuer clientId scopes groupsClaim allowedDomains createUsers apiAudience enabled callbackPath signOutReturnPath secretFingerprint\n    createdAt updatedAt\n    groupMappings { claimValue group { id name } }\n    clientBindings { clientId serviceAccount { id name } }\n  }\n": types.IdentityProviderFieldsFragmentDoc,
-    "\n  query AdminIdentityProviders($org: String!) {\n    org(slug: $org) {\n      id\n      identityProviders { ...IdentityProviderFields }\n      groups(first: 100) { nodes { id name } }\n      serviceAccounts(first: 100) { nodes { id name } }\n    }\n  }\n": types.AdminIdentityProvidersDocument,
+    "\n  query AdminIdentityProviders($org: String!) {\n    org(slug: $org) {\n      id\n      localAccounts\n      identityProviders { ...IdentityProviderFields }\n      groups(first: 100) { nodes { id name } }\n      serviceAccounts(first: 100) { nodes { id name } }\n    }\n  }\n": types.AdminIdentityProvidersDocument,
     "\n  mutation CreateIdentityProvider($input: CreateIdentityProviderInput!) {\n    createIdentityProvider(input: $input) { ...IdentityProviderFields }\n  }\n": types.CreateIdentityProviderDocument,
     "\n  mutation UpdateIdentityProvider($id: ID!, $input: UpdateIdentityProviderInput!) {\n    updateIdentityProvider(id: $id, input: $input) { ...IdentityProviderFields }\n  }\n": types.UpdateIdentityProviderDocument,
     "\n  mutation DeleteIdentityProvider($id: ID!) { deleteIdentityProvider(id: $id) }\n": types.DeleteIdentityProviderDocument,
+    "\n  mutation SetLocalAccounts($org: String!, $enabled: Boolean!) { setLocalAccounts(org: $org, enabled: $enabled) { id localAccounts } }\n": types.SetLocalAccountsDocument,
     "\n  mutation MapIdentityProviderGroup($id: ID!, $claimValue: String!, $group: String!) {\n    mapIdentityProviderGroup(id: $id, claimValue: $claimValue, group: $group) { ...IdentityProviderFields }\n  }\n": types.MapIdentityProviderGroupDocument,
     "\n  mutation UnmapIdentityProviderGroup($id: ID!, $claimValue: String!, $group: String!) {\n    unmapIdentityProviderGroup(id: $id, claimValue: $claimValue, group: $group) { ...IdentityProviderFields }\n  }\n": types.UnmapIdentityProviderGroupDocument,
     "\n  mutation BindIdentityProviderClient($id: ID!, $clientId: String!, $serviceAccount: String) {\n    bindIdentityProviderClient(id: $id, clientId: $clientId, serviceAccount: $serviceAccount) { ...IdentityProviderFields }\n  }\n": types.BindIdentityProviderClientDocument,
@@ -223,6 +226,7 @@ const documents: Documents = {
     "\n  mutation RevokeInvitation($org: String!, $id: ID!) { revokeInvitation(org: $org, id: $id) }\n": types.RevokeInvitationDocument,
     "\n  mutation IssuePasswordReset($org: String!, $email: String!) {\n    issuePasswordReset(org: $org, email: $email) { link invitation { ...InvitationFields } }\n  }\n": types.IssuePasswordResetDocument,
     "\n  mutation UnlockAccount($org: String!, $email: String!) { unlockAccount(org: $org, email: $email) }\n": types.UnlockAccountDocument,
+    "\n  mutation RemoveSecondFactor($org: String!, $email: String!) { removeSecondFactor(org: $org, email: $email) }\n": types.RemoveSecondFactorDocument,
     "\n  query ViewerOrgs { viewer { id orgs { id slug name } } }\n": types.ViewerOrgsDocument,
     "\n  query RoleGrants($org: String!, $open: Boolean!) {\n    org(slug: $org) { id roleGrants(open: $open, first: 50) { ...RoleGrantFields } }\n  }\n": types.RoleGrantsDocument,
     "\n  mutation GrantTemporaryRole($input: GrantTemporaryRoleInput!) { grantTemporaryRole(input: $input) { ...RoleGrantFields } }\n": types.GrantTemporaryRoleDocument,
@@ -568,7 +572,7 @@ export function graphql(source: "\n  fragment IdentityProviderFields on Identity
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
-export function graphql(source: "\n  query AdminIdentityProviders($org: String!) {\n    org(slug: $org) {\n      id\n      identityProviders { ...IdentityProviderFields }\n      groups(first: 100) { nodes { id name } }\n      serviceAccounts(first: 100) { nodes { id name } }\n    }\n  }\n"): (typeof documents)["\n  query AdminIdentityProviders($org: String!) {\n    org(slug: $org) {\n      id\n      identityProviders { ...IdentityProviderFields }\n      groups(first: 100) { nodes { id name } }\n      serviceAccounts(first: 100) { nodes { id name } }\n    }\n  }\n"];
+export function graphql(source: "\n  query AdminIdentityProviders($org: String!) {\n    org(slug: $org) {\n      id\n      localAccounts\n      identityProviders { ...IdentityProviderFields }\n      groups(first: 100) { nodes { id name } }\n      serviceAccounts(first: 100) { nodes { id name } }\n    }\n  }\n"): (typeof documents)["\n  query AdminIdentityProviders($org: String!) {\n    org(slug: $org) {\n      id\n      localAccounts\n      identityProviders { ...IdentityProviderFields }\n      groups(first: 100) { nodes { id name } }\n      serviceAccounts(first: 100) { nodes { id name } }\n    }\n  }\n"];
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
@@ -581,6 +585,10 @@ export function graphql(source: "\n  mutation UpdateIdentityProvider($id: ID!, $
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
 export function graphql(source: "\n  mutation DeleteIdentityProvider($id: ID!) { deleteIdentityProvider(id: $id) }\n"): (typeof documents)["\n  mutation DeleteIdentityProvider($id: ID!) { deleteIdentityProvider(id: $id) }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation SetLocalAccounts($org: String!, $enabled: Boolean!) { setLocalAccounts(org: $org, enabled: $enabled) { id localAccounts } }\n"): (typeof documents)["\n  mutation SetLocalAccounts($org: String!, $enabled: Boolean!) { setLocalAccounts(org: $org, enabled: $enabled) { id localAccounts } }\n"];
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
@@ -621,6 +629,10 @@ export function graphql(source: "\n  mutation IssuePasswordReset($org: String!, 
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
 export function graphql(source: "\n  mutation UnlockAccount($org: String!, $email: String!) { unlockAccount(org: $org, email: $email) }\n"): (typeof documents)["\n  mutation UnlockAccount($org: String!, $email: String!) { unlockAccount(org: $org, email: $email) }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation RemoveSecondFactor($org: String!, $email: String!) { removeSecondFactor(org: $org, email: $email) }\n"): (typeof documents)["\n  mutation RemoveSecondFactor($org: String!, $email: String!) { removeSecondFactor(org: $org, email: $email) }\n"];
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */

@@ -5,7 +5,8 @@
 // beside that field; editing sends only what changed; a new client secret goes out once and is
 // answered by its fingerprint; a group mapping names the group chosen; a client binding names
 // the service account, and removing one sends none; deleting says what goes with the provider
-// and takes a second click.
+// and takes a second click. Local accounts: a switch, turned off only after a confirmation that
+// says who loses access (a refusal shown in the server's words), turned on at once.
 
 import { fireEvent, render, screen, waitFor, within } from '@testing-library/react';
 import { getOperationAST, GraphQLError, type ExecutionResult } from 'graphql';
@@ -47,7 +48,7 @@ const typed = (p: IdentityProvider) => ({
   })),
 });
 
-function renderPanel(mutate: (op: Operation) => ExecutionResult = () => ({ data: {} }), provider: IdentityProvider = okta) {
+function renderPanel(mutate: (op: Operation) => ExecutionResult = () => ({ data: {} }), provider: IdentityProvider = okta, localAccounts = true) {
   const mock = mockServer((op) => {
     if (name(op) === 'AdminIdentityProviders') {
       return {
@@ -55,6 +56,7 @@ function renderPanel(mutate: (op: Operation) => ExecutionResult = () => ({ data:
           org: {
             __typename: 'Org',
             id: 'org_1',
+            localAccounts,
             identityProviders: [typed(provider)],
             groups: {
               __typename: 'GroupConnection',
@@ -261,5 +263,49 @@ describe('IdentityProvidersPanel', () => {
     fireEvent.click(within(confirm).getByRole('button', { name: 'Really delete identity provider Okta' }));
     await waitFor(() => expect(screen.getByTestId('idp-done').textContent).toBe('Deleted the identity provider Okta.'));
     expect(mutations()).toEqual([['DeleteIdentityProvider', { id: 'idp_1' }]]);
+  });
+
+  it('turns local accounts off only after a confirmation that says who loses access', async () => {
+    const { mutations } = renderPanel(() => ({ data: { setLocalAccounts: { __typename: 'Org', id: 'org_1', localAccounts: false } } }));
+    const toggle = await screen.findByRole('switch', { name: 'Local accounts (passwords)' });
+    expect(toggle.getAttribute('aria-checked')).toBe('true');
+    fireEvent.click(toggle);
+    const confirm = screen.getByRole('group', { name: 'Confirm turning local accounts off' });
+    expect(confirm.textContent).toContain('People who signed in with a password lose access to this organization');
+    expect(confirm.textContent).toContain('invitation and reset links are no longer made');
+    expect(confirm.textContent).toContain('you must be signed in at one');
+    expect(mutations()).toEqual([]);
+    expect(document.activeElement).toBe(within(confirm).getByRole('button', { name: 'Keep' }));
+    fireEvent.click(within(confirm).getByRole('button', { name: 'Really turn local accounts off' }));
+    await waitFor(() =>
+      expect(screen.getByTestId('idp-done').textContent).toBe('Local accounts are off: people of this organization sign in at its identity providers only.'),
+    );
+    expect(mutations()).toEqual([['SetLocalAccounts', { org: 'demo', enabled: false }]]);
+    expect(screen.queryByRole('group', { name: 'Confirm turning local accounts off' })).toBeNull();
+  });
+
+  it('shows why turning local accounts off was refused, in the server’s words', async () => {
+    renderPanel(() => ({
+      errors: [
+        new GraphQLError('invalid localAccounts: you signed in with a password: sign in at an identity provider first', {
+          extensions: { code: 'VALIDATION', field: 'localAccounts' },
+        }),
+      ],
+    }));
+    fireEvent.click(await screen.findByRole('switch', { name: 'Local accounts (passwords)' }));
+    fireEvent.click(screen.getByRole('button', { name: 'Really turn local accounts off' }));
+    const alert = await within(screen.getByTestId('local-accounts')).findByRole('alert');
+    expect(alert.textContent).toBe('invalid localAccounts: you signed in with a password: sign in at an identity provider first VALIDATION');
+    expect(screen.queryByTestId('idp-done')).toBeNull();
+  });
+
+  it('turns local accounts on at once', async () => {
+    const { mutations } = renderPanel(() => ({ data: { setLocalAccounts: { __typename: 'Org', id: 'org_1', localAccounts: true } } }), okta, false);
+    const toggle = await screen.findByRole('switch', { name: 'Local accounts (passwords)' });
+    expect(toggle.getAttribute('aria-checked')).toBe('false');
+    fireEvent.click(toggle);
+    await waitFor(() => expect(screen.getByTestId('idp-done').textContent).toContain('Local accounts are on'));
+    expect(screen.queryByRole('group', { name: 'Confirm turning local accounts off' })).toBeNull();
+    expect(mutations()).toEqual([['SetLocalAccounts', { org: 'demo', enabled: true }]]);
   });
 });

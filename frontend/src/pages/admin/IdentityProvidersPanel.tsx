@@ -5,7 +5,8 @@
 // there); adds one (the server fetches the issuer's discovery document, so a wrong issuer is
 // refused beside its field). Per provider: enable or disable, edit its settings, replace its
 // client secret, delete it after a confirmation that says what goes with it, and its group
-// mappings and client bindings (./IdentityProviderLinks.tsx).
+// mappings and client bindings (./IdentityProviderLinks.tsx). Above them, whether the
+// organization takes passwords too (./LocalAccountsSetting.tsx).
 //
 // Mutations that carry the client secret go through the client directly, not `useMutation`,
 // whose state would keep the last operation (and so the secret) for as long as the panel shows.
@@ -23,6 +24,7 @@ import { useOrgQuery } from '../../hooks/useOrgQuery';
 import { changedSettings, createInput, NEW_PROVIDER, redirectUri, settingsOf, type ProviderSettings } from '../../lib/identity';
 import { formatTime } from '../../lib/format';
 import { Confirmation } from './Confirmation';
+import { LocalAccountsSetting } from './LocalAccountsSetting';
 import { ProviderSettingsFields, SecretField, SETTINGS_FIELDS } from './IdentityProviderFields';
 import { ClientBindings, GroupMappings } from './IdentityProviderLinks';
 
@@ -62,6 +64,14 @@ export function IdentityProvidersPanel({ org }: { org: IdentityOrg }) {
         <p className="notice tone-ok" role="status" data-testid="idp-done">
           {done}
         </p>
+      )}
+      {data && (
+        <LocalAccountsSetting
+          org={org.slug}
+          enabled={data.org.localAccounts}
+          enabledProviders={providers.filter((p) => p.enabled).length}
+          onDone={finished}
+        />
       )}
       {data && providers.length === 0 && <p className="muted">No identity providers yet.</p>}
       {providers.length > 0 && (

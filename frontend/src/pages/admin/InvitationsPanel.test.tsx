@@ -2,7 +2,8 @@
 // revoked after a confirmation; an invitation made with a role and scope shows its full address
 // once, to copy, and is gone from the page once stored; the server's refusal of a field shows
 // beside it; a reset link for a member is shown the same way, and a refusal (a member of other
-// organizations too) in the server's words; unlocking says it is done; and only what the viewer
+// organizations too) in the server's words; unlocking says it is done; removing a member's second
+// factor takes a confirmation and says it is done; and only what the viewer
 // may do is offered (`role.bind` for invitations, `identity.manage` for passwords).
 
 import { fireEvent, render, screen, waitFor, within } from '@testing-library/react';
@@ -184,6 +185,25 @@ describe('InvitationsPanel', () => {
       'Unlocked bob@demo.test: the wrong passwords given before no longer count, and they can sign in again.',
     );
     expect(mutations()).toEqual([['UnlockAccount', { org: 'demo', email: 'bob@demo.test' }]]);
+  });
+
+  it('removes a member’s second factor only after a confirmation, and says so', async () => {
+    const { mutations } = renderPanel(() => ({ data: { removeSecondFactor: true } }));
+    const remove = passwordsForm().getByRole('button', { name: 'Remove second factor…' });
+    expect(remove.hasAttribute('disabled')).toBe(true);
+    fireEvent.change(passwordsForm().getByLabelText('Member’s e-mail'), { target: { value: ' bob@demo.test ' } });
+    fireEvent.click(remove);
+    const confirm = passwordsForm().getByRole('group', { name: 'Confirm removing the second factor of bob@demo.test' });
+    expect(confirm.textContent).toContain('their password alone signs them in');
+    expect(mutations()).toEqual([]);
+    expect(document.activeElement).toBe(within(confirm).getByRole('button', { name: 'Keep' }));
+    fireEvent.click(within(confirm).getByRole('button', { name: 'Really remove the second factor of bob@demo.test' }));
+    expect((await screen.findByTestId('unlock-done')).textContent).toBe(
+      'Removed the second factor of bob@demo.test: they sign in with their password alone, and may turn two-step sign-in on again.',
+    );
+    expect(mutations()).toEqual([['RemoveSecondFactor', { org: 'demo', email: 'bob@demo.test' }]]);
+    expect(passwordsForm().queryByRole('group')).toBeNull();
+    expect(passwordsForm().getByLabelText<HTMLInputElement>('Member’s e-mail').value).toBe('');
   });
 
   it('offers only what the viewer may do', async () => {

@@ -1,8 +1,8 @@
 // Invitations and members' passwords (local accounts). With `role.bind`: invite someone by
 // e-mail with a built-in role (org-wide or in one project), and the pending links (invitations
 // and reset links not yet used or expired) with Revoke after a confirmation. With
-// `identity.manage`: a password reset link for a member, and lifting the lockout of one who gave
-// a wrong password too often. A link is shown once, as a full address to copy and hand over:
+// `identity.manage`: a password reset link for a member, lifting the lockout of one who gave
+// a wrong password too often, and removing the second factor of one who lost it. A link is shown once, as a full address to copy and hand over:
 // Praetor sends no e-mail, and keeps only the link's hash.
 //
 // The mutations that answer a link go through the client directly, not `useMutation`, whose
@@ -10,7 +10,15 @@
 
 import { useState, type FormEvent } from 'react';
 import { useClient, useMutation, useQuery, type CombinedError } from 'urql';
-import { ADMIN_INVITATIONS, ADMIN_MEMBER_EMAILS, INVITE_MEMBER, ISSUE_PASSWORD_RESET, REVOKE_INVITATION, UNLOCK_ACCOUNT } from '../../api/documents';
+import {
+  ADMIN_INVITATIONS,
+  ADMIN_MEMBER_EMAILS,
+  INVITE_MEMBER,
+  ISSUE_PASSWORD_RESET,
+  REMOVE_SECOND_FACTOR,
+  REVOKE_INVITATION,
+  UNLOCK_ACCOUNT,
+} from '../../api/documents';
 import { splitProblem } from '../../api/errors';
 import type { Invitation } from '../../api/types';
 import { Badge } from '../../components/Badge';
@@ -245,13 +253,18 @@ function PendingInvitations({ org, invitations, error, onChanged }: PendingProps
 
 const purposeLabel = (purpose: string) => (purpose === 'reset' ? 'password reset' : 'invitation');
 
-/** A member's password: a reset link, or lifting a lockout. By e-mail, members suggested. */
+/**
+ * A member's password: a reset link, lifting a lockout, or removing a lost second factor (after a
+ * confirmation). By e-mail, members suggested.
+ */
 function MemberPasswords({ org, onMade }: { org: InvitationsOrg; onMade: (m: Made) => void }) {
   const client = useClient();
   const [, unlock] = useMutation(UNLOCK_ACCOUNT);
+  const [, removeFactor] = useMutation(REMOVE_SECOND_FACTOR);
   const action = useAction();
   const [email, setEmail] = useState('');
   const [done, setDone] = useState<string | null>(null);
+  const [confirming, setConfirming] = useState(false);
   // Suggestions only: without them the field still takes any address.
   const { data } = useOrgQuery(ADMIN_MEMBER_EMAILS, org.slug);
   const members = data?.org.members.nodes.map((m) => m.user) ?? [];
@@ -274,6 +287,15 @@ function MemberPasswords({ org, onMade }: { org: InvitationsOrg; onMade: (m: Mad
       setDone(`Unlocked ${who}: the wrong passwords given before no longer count, and they can sign in again.`);
     }
   };
+  const removeSecondFactor = async () => {
+    setDone(null);
+    const removed = await action.run(() => removeFactor({ org: org.slug, email: who }));
+    setConfirming(false);
+    if (removed) {
+      setEmail('');
+      setDone(`Removed the second factor of ${who}: they sign in with their password alone, and may turn two-step sign-in on again.`);
+    }
+  };
 
   return (
     <>
@@ -282,7 +304,8 @@ function MemberPasswords({ org, onMade }: { org: InvitationsOrg; onMade: (m: Mad
       </h3>
       <p className="hint">
         A reset link lets a member of this organization (and of no other) choose a new password. An account locks for a while after repeated wrong
-        passwords; unlocking lets them try again now.
+        passwords; unlocking lets them try again now. A member who lost their authenticator app and recovery codes needs their second factor
+        removed.
       </p>
       <form className="stack" aria-labelledby="member-passwords-title" onSubmit={(e) => void reset(e)}>
         <div className="field-grid">
@@ -293,7 +316,10 @@ function MemberPasswords({ org, onMade }: { org: InvitationsOrg; onMade: (m: Mad
             required
             list="member-emails"
             value={email}
-            onChange={setEmail}
+            onChange={(value) => {
+              setEmail(value);
+              setConfirming(false);
+            }}
             error={byField.email}
           />
           <datalist id="member-emails">
@@ -311,7 +337,25 @@ function MemberPasswords({ org, onMade }: { org: InvitationsOrg; onMade: (m: Mad
           <button type="button" className="btn btn-ghost" disabled={action.busy || !who} onClick={() => void lift()}>
             Unlock
           </button>
+          <button type="button" className="btn btn-ghost" disabled={action.busy || !who} onClick={() => setConfirming(true)}>
+            Remove second factor…
+          </button>
         </div>
+        {confirming && who && (
+          <Confirmation
+            label={`Confirm removing the second factor of ${who}`}
+            action="Really remove"
+            actionLabel={`Really remove the second factor of ${who}`}
+            busy={action.busy}
+            onConfirm={() => void removeSecondFactor()}
+            onKeep={() => setConfirming(false)}
+          >
+            <p className="small">
+              Remove the authenticator app and recovery codes of <strong>{who}</strong>? Until they turn two-step sign-in on again, their password
+              alone signs them in. Make sure it is really them who asks.
+            </p>
+          </Confirmation>
+        )}
         {done && (
           <p className="notice tone-ok" role="status" data-testid="unlock-done">
             {done}

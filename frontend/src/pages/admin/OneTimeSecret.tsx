@@ -1,5 +1,5 @@
-// A secret the server answers only once (a webhook endpoint's or a trigger's signing secret):
-// shown in a box to copy from, with the warning that it cannot be shown again. The parent holds
+// A secret the server answers only once (a webhook endpoint's or a trigger's signing secret, a
+// person's recovery codes, one a line): shown in a box to copy from, with the warning that it cannot be shown again. The parent holds
 // the value only while this is open and drops it on "I have stored it"; the mutation that
 // answered it is sent without a hook, so no hook state keeps a copy either.
 
@@ -12,11 +12,13 @@ interface Props {
   /** `data-testid` of the box; the value's is `<testId>-secret`. */
   testId: string;
   onDismiss: () => void;
+  /** The text of the button that dismisses it. */
+  dismissLabel?: string;
   /** What else to know: how long a rotated-out secret still works, how to sign with it. */
   children?: ReactNode;
 }
 
-export function OneTimeSecret({ title, secret, testId, onDismiss, children }: Props) {
+export function OneTimeSecret({ title, secret, testId, onDismiss, dismissLabel = 'I have stored it', children }: Props) {
   const id = useId();
   const copy = useCopy(secret);
   const copyRef = useRef<HTMLButtonElement>(null);
@@ -40,7 +42,7 @@ export function OneTimeSecret({ title, secret, testId, onDismiss, children }: Pr
           {copy.state === 'copied' ? 'Copied' : 'Copy'}
         </button>
         <button type="button" className="btn btn-ghost" onClick={onDismiss}>
-          I have stored it
+          {dismissLabel}
         </button>
         <span className="small" aria-live="polite">
           {copy.note}
