@@ -40,8 +40,14 @@ use crate::webhooks::{previous_secret_name, secret_name};
 const CLAIM_BATCH: usize = 100;
 /// Attempt results recorded per transaction, at most.
 const RECORD_BATCH: usize = 500;
-/// How long a woken deliverer waits for more commits before claiming.
-const LINGER: StdDuration = StdDuration::from_millis(10);
+/// How long a woken deliverer waits for more commits before claiming: a moment when it has
+/// been idle (the first event after a quiet spell goes out at once), longer while commits keep
+/// coming, so that under load one claim, one read of the endpoints and one record take tens of
+/// deliveries instead of a few each (each round costs the database the same whatever it holds).
+const LINGER_IDLE: StdDuration = StdDuration::from_millis(2);
+const LINGER_BUSY: StdDuration = StdDuration::from_millis(50);
+/// The deliverer counts as busy while its last claim that found work is this recent.
+const BUSY_WITHIN: StdDuration = StdDuration::from_millis(250);
 
 struct Done {
     delivery: webhook_delivery::Model,
@@ -70,6 +76,7 @@ async fn claim_loop(app: Arc<AppState>, tx: mpsc::Sender<Done>, shutdown: Cancel
     let mut tick = tokio::time::interval(StdDuration::from_millis(cfg.poll_ms));
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
     let mut backoff = StdDuration::ZERO;
+    let mut last_work: Option<std::time::Instant> = None;
     let mut tasks = tokio::task::JoinSet::new();
     let mut housekeeping = tokio::time::interval(StdDuration::from_secs(600));
     housekeeping.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
@@ -77,9 +84,8 @@ async fn claim_loop(app: Arc<AppState>, tx: mpsc::Sender<Done>, shutdown: Cancel
         tokio::select! {
             _ = shutdown.cancelled() => break,
             _ = app.webhooks.wakeup.notified() => {
-                // Commits come in bursts: a moment's wait lets one claim and one record take
-                // many deliveries instead of one each.
-                tokio::time::sleep(LINGER).await;
+                let busy = last_work.is_some_and(|at| at.elapsed() < BUSY_WITHIN);
+                tokio::time::sleep(if busy { LINGER_BUSY } else { LINGER_IDLE }).await;
             }
             _ = tick.tick() => {}
             _ = housekeeping.tick() => {
@@ -94,7 +100,12 @@ async fn claim_loop(app: Arc<AppState>, tx: mpsc::Sender<Done>, shutdown: Cancel
             tokio::time::sleep(backoff).await;
         }
         match claim_and_send(&app, &tx, &slots, &in_flight, &mut tasks).await {
-            Ok(()) => backoff = StdDuration::ZERO,
+            Ok(claimed) => {
+                backoff = StdDuration::ZERO;
+                if claimed > 0 {
+                    last_work = Some(std::time::Instant::now());
+                }
+            }
             Err(e) => {
                 backoff = (backoff * 2).clamp(StdDuration::from_millis(100), StdDuration::from_secs(5));
                 tracing::warn!("webhook deliverer: {e}; backing off {backoff:?}");
@@ -106,19 +117,21 @@ async fn claim_loop(app: Arc<AppState>, tx: mpsc::Sender<Done>, shutdown: Cancel
     while tasks.join_next().await.is_some() {}
 }
 
-/// Claims and starts sends until nothing is due or every slot is taken.
+/// Claims and starts sends until nothing is due or every slot is taken. Answers how many
+/// deliveries it claimed.
 async fn claim_and_send(
     app: &Arc<AppState>,
     tx: &mpsc::Sender<Done>,
     slots: &Arc<Semaphore>,
     in_flight: &Arc<Mutex<HashMap<WebhookEndpointId, usize>>>,
     tasks: &mut tokio::task::JoinSet<()>,
-) -> Result<()> {
+) -> Result<usize> {
     let per_endpoint = app.config.webhooks.endpoint_concurrency;
+    let mut total = 0;
     loop {
         let free = slots.available_permits().min(CLAIM_BATCH);
         if free == 0 {
-            return Ok(());
+            return Ok(total);
         }
         let busy: Vec<WebhookEndpointId> = in_flight
             .lock()
@@ -127,8 +140,9 @@ async fn claim_and_send(
         let now = app.clock.now();
         let claimed = claim(app, free, &busy, now).await?;
         if claimed.is_empty() {
-            return Ok(());
+            return Ok(total);
         }
+        total += claimed.len();
         let endpoints = endpoints_of(app, &claimed).await?;
         let (mut surplus, mut orphans) = (Vec::new(), Vec::new());
         for d in claimed {
