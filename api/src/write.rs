@@ -101,11 +101,11 @@ impl<'a> Write<'a> {
             self.app.webhooks.wakeup.notify_one();
         }
         for event in self.published {
-            if let Event::CredentialEnded { hash } = &event {
-                self.app.live.end(hash);
-                continue;
+            match event {
+                Event::CredentialEnded { hash } => self.app.live.end(&hash),
+                Event::ProviderEnded { provider } => self.app.live.end_provider(provider),
+                other => self.app.bus.publish(other),
             }
-            self.app.bus.publish(event);
         }
         Ok(())
     }

@@ -570,6 +570,36 @@ async fn a_websocket_opened_with_a_provider_token_lasts_as_long_as_the_token() {
         closed => assert!(matches!(closed, Frame::Closed(4401, _)), "{closed:?}"),
     }
 
+    // The provider is disabled: its tokens end at once, on the API (though the answer for this
+    // one is cached) and on a socket opened with one.
+    let fresh = w
+        .idp
+        .mint(
+            json!({"sub": "carol", "aud": idp::API_AUDIENCE, "email": carol, "groups": ["sre"], "exp": exp + 3600}),
+            "rs256",
+        )
+        .await;
+    assert_eq!(with_token(&w.app, &fresh, "{ viewer { name } }").await.0, 200);
+    let mut socket = Socket::open(w.app.addr, None).await.unwrap();
+    assert!(matches!(socket.init(&fresh).await, Frame::Json(_)));
+    w.app
+        .admin(
+            "mutation($id: ID!) { updateIdentityProvider(id: $id, input: {enabled: false}) { enabled } }",
+            json!({"id": w.provider}),
+        )
+        .await;
+    let (status, body) = with_token(&w.app, &fresh, "{ viewer { name } }").await;
+    assert_eq!(status, 401, "not honoured from the cache: {body}");
+    socket.operation("3", CAN_EXECUTE, json!({"o": w.app.org})).await;
+    // Closed at once (or, had the operation come first, refused and then closed).
+    match socket.result("3").await {
+        Frame::Json(v) => {
+            assert_eq!(v["errors"][0]["extensions"]["code"], "UNAUTHENTICATED", "the socket still answers: {v:#}");
+            assert_eq!(socket.closed().await.0, 4401);
+        }
+        closed => assert!(matches!(closed, Frame::Closed(4401, _)), "{closed:?}"),
+    }
+
     // A forged token is refused at the door.
     let forged = w.idp.mint(json!({"sub": "carol", "aud": idp::API_AUDIENCE, "email": carol}), "hs256-public").await;
     let mut socket = Socket::open(w.app.addr, None).await.unwrap();

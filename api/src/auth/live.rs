@@ -21,7 +21,9 @@ use std::time::{Duration, Instant};
 use sea_orm::DatabaseConnection;
 use tokio_util::sync::CancellationToken;
 
-use super::{Credentials, Principal, hash_secret};
+use praetor_entities::IdentityProviderId;
+
+use super::{Credential, CredentialKind, Credentials, Principal, hash_secret};
 use crate::clock::Clock;
 use crate::error::Result;
 
@@ -34,12 +36,28 @@ const CACHE_SWEEP_AT: usize = 10_000;
 struct Inner {
     cache: Mutex<HashMap<String, (Principal, Instant)>>,
     /// Sockets by the hash of the credential they authenticated with.
-    sockets: Mutex<HashMap<String, Vec<(u64, CancellationToken)>>>,
+    sockets: Mutex<HashMap<String, Watched>>,
     next_socket: AtomicU64,
     /// Moves whenever a credential ends or the cache is dropped.
     epoch: AtomicU64,
     /// Whether endings on other nodes reach this one.
     hearing: AtomicBool,
+}
+
+/// The sockets open with one credential, and the identity provider that issued it (a
+/// provider's token), so that disabling the provider closes them.
+#[derive(Default)]
+struct Watched {
+    provider: Option<IdentityProviderId>,
+    sockets: Vec<(u64, CancellationToken)>,
+}
+
+/// The identity provider that issued a credential, if it is a provider's token.
+fn issuer_of(kind: CredentialKind) -> Option<IdentityProviderId> {
+    match kind {
+        CredentialKind::ProviderToken(p) => Some(p),
+        _ => None,
+    }
 }
 
 /// The credential cache and the registry of open sockets by credential.
@@ -116,9 +134,34 @@ impl LiveCredentials {
         if let Ok(mut cache) = self.inner.cache.lock() {
             cache.remove(hash);
         }
-        let sockets = self.inner.sockets.lock().ok().and_then(|mut s| s.remove(hash)).unwrap_or_default();
-        for (_, token) in sockets {
+        let watched = self.inner.sockets.lock().ok().and_then(|mut s| s.remove(hash)).unwrap_or_default();
+        for (_, token) in watched.sockets {
             token.cancel();
+        }
+    }
+
+    /// An identity provider was disabled or removed: every token it issued ends here, cached
+    /// answers and open sockets alike (its tokens are refused when checked again).
+    pub fn end_provider(&self, provider: IdentityProviderId) {
+        let mut hashes: Vec<String> = self
+            .inner
+            .cache
+            .lock()
+            .map(|cache| {
+                cache
+                    .iter()
+                    .filter(|(_, (p, _))| p.credential.as_ref().and_then(|c| issuer_of(c.kind)) == Some(provider))
+                    .map(|(h, _)| h.clone())
+                    .collect()
+            })
+            .unwrap_or_default();
+        if let Ok(sockets) = self.inner.sockets.lock() {
+            hashes.extend(sockets.iter().filter(|(_, w)| w.provider == Some(provider)).map(|(h, _)| h.clone()));
+        }
+        // Moves the epoch even when nothing is cached: an answer being read now is not kept.
+        self.inner.epoch.fetch_add(1, Ordering::SeqCst);
+        for hash in hashes {
+            self.end(&hash);
         }
     }
 
@@ -133,20 +176,23 @@ impl LiveCredentials {
         self.inner.hearing.store(hearing, Ordering::SeqCst);
     }
 
-    /// Registers a socket that authenticated with the credential `hash`; the token is
-    /// cancelled when the credential ends. Dropping the guard unregisters it.
-    pub fn watch(&self, hash: &str) -> SocketWatch {
+    /// Registers a socket that authenticated with `credential`; the token is cancelled when
+    /// the credential ends (or the provider that issued it is disabled). Dropping the guard
+    /// unregisters it.
+    pub fn watch(&self, credential: &Credential) -> SocketWatch {
         let id = self.inner.next_socket.fetch_add(1, Ordering::Relaxed);
         let token = CancellationToken::new();
         if let Ok(mut sockets) = self.inner.sockets.lock() {
-            sockets.entry(hash.to_string()).or_default().push((id, token.clone()));
+            let watched = sockets.entry(credential.hash.clone()).or_default();
+            watched.provider = issuer_of(credential.kind);
+            watched.sockets.push((id, token.clone()));
         }
-        SocketWatch { live: self.clone(), hash: hash.to_string(), id, token }
+        SocketWatch { live: self.clone(), hash: credential.hash.clone(), id, token }
     }
 
     /// How many sockets are registered (for tests and metrics).
     pub fn sockets(&self) -> usize {
-        self.inner.sockets.lock().map(|s| s.values().map(Vec::len).sum()).unwrap_or(0)
+        self.inner.sockets.lock().map(|s| s.values().map(|w| w.sockets.len()).sum()).unwrap_or(0)
     }
 }
 
@@ -168,10 +214,10 @@ impl SocketWatch {
 impl Drop for SocketWatch {
     fn drop(&mut self) {
         if let Ok(mut sockets) = self.live.inner.sockets.lock()
-            && let Some(list) = sockets.get_mut(&self.hash)
+            && let Some(watched) = sockets.get_mut(&self.hash)
         {
-            list.retain(|(id, _)| *id != self.id);
-            if list.is_empty() {
+            watched.sockets.retain(|(id, _)| *id != self.id);
+            if watched.sockets.is_empty() {
                 sockets.remove(&self.hash);
             }
         }
@@ -181,7 +227,7 @@ impl Drop for SocketWatch {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::auth::{Credential, CredentialKind, Subject};
+    use crate::auth::Subject;
     use praetor_entities::{ServiceAccountId, service_account};
 
     fn principal(expires_at: Option<chrono::DateTime<chrono::Utc>>) -> Principal {
@@ -209,9 +255,9 @@ mod tests {
         let epoch = live.inner.epoch.load(Ordering::SeqCst);
         live.keep("a".into(), principal(None), epoch);
         live.keep("b".into(), principal(None), epoch);
-        let a1 = live.watch("a");
-        let a2 = live.watch("a");
-        let b = live.watch("b");
+        let a1 = live.watch(&credential("a", CredentialKind::Session));
+        let a2 = live.watch(&credential("a", CredentialKind::Session));
+        let b = live.watch(&credential("b", CredentialKind::Session));
         assert_eq!(live.sockets(), 3);
         live.end("a");
         assert!(live.cached("a").is_none());
@@ -220,6 +266,33 @@ mod tests {
         assert!(!b.ended().is_cancelled());
         drop(b);
         assert_eq!(live.sockets(), 0);
+    }
+
+    fn credential(hash: &str, kind: CredentialKind) -> Credential {
+        Credential { kind, hash: hash.into(), expires_at: None }
+    }
+
+    #[test]
+    fn a_provider_ended_ends_its_tokens_only() {
+        let (ours, theirs) = (IdentityProviderId::generate(), IdentityProviderId::generate());
+        let live = LiveCredentials::new(true);
+        let epoch = live.inner.epoch.load(Ordering::SeqCst);
+        let token = |hash: &str, p| {
+            let mut principal = principal(None);
+            principal.credential = Some(credential(hash, CredentialKind::ProviderToken(p)));
+            principal
+        };
+        live.keep("cached".into(), token("cached", ours), epoch);
+        live.keep("other".into(), token("other", theirs), epoch);
+        live.keep("key".into(), principal(None), epoch);
+        // A socket whose answer left the cache long ago still closes.
+        let socket = live.watch(&credential("socket", CredentialKind::ProviderToken(ours)));
+        let elsewhere = live.watch(&credential("elsewhere", CredentialKind::ProviderToken(theirs)));
+        live.end_provider(ours);
+        assert!(live.cached("cached").is_none());
+        assert!(live.cached("other").is_some() && live.cached("key").is_some());
+        assert!(socket.ended().is_cancelled());
+        assert!(!elsewhere.ended().is_cancelled());
     }
 
     #[test]

@@ -8,7 +8,7 @@ pub mod session;
 
 use axum::http::HeaderMap;
 use axum::http::header::{AUTHORIZATION, COOKIE};
-use praetor_entities::{AgentId, ApiKeyId, OrgId, service_account, user};
+use praetor_entities::{AgentId, ApiKeyId, IdentityProviderId, OrgId, service_account, user};
 use sea_orm::DatabaseConnection;
 
 use crate::clock::Clock;
@@ -77,8 +77,8 @@ pub enum CredentialKind {
     Session,
     /// A browser session begun with a password (local accounts).
     PasswordSession,
-    /// A JWT from an organization's identity provider.
-    ProviderToken,
+    /// A JWT from an organization's identity provider (this one).
+    ProviderToken(IdentityProviderId),
 }
 
 #[derive(Debug, Clone)]
@@ -104,7 +104,7 @@ impl Principal {
     pub fn via_key(&self) -> Option<ApiKeyId> {
         match self.credential.as_ref()?.kind {
             CredentialKind::ApiKey(id) => Some(id),
-            CredentialKind::Session | CredentialKind::PasswordSession | CredentialKind::ProviderToken => None,
+            CredentialKind::Session | CredentialKind::PasswordSession | CredentialKind::ProviderToken(_) => None,
         }
     }
 

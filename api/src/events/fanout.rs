@@ -46,6 +46,9 @@ enum Pointer {
     /// A credential that ended, by the hash of its secret.
     #[serde(rename = "x")]
     Credential { h: String },
+    /// An identity provider whose tokens ended.
+    #[serde(rename = "i")]
+    Provider { p: praetor_entities::IdentityProviderId },
 }
 
 #[derive(Debug, Serialize, Deserialize)]
@@ -68,6 +71,7 @@ fn pointer(event: &Event) -> Option<Pointer> {
             t: truncate(&d.text, MAX_DELTA_BYTES).to_string(),
         },
         Event::CredentialEnded { hash } => Pointer::Credential { h: hash.clone() },
+        Event::ProviderEnded { provider } => Pointer::Provider { p: *provider },
         Event::Resync => return None,
     })
 }
@@ -176,8 +180,10 @@ async fn listen(app: &Arc<AppState>, url: &str, shutdown: &CancellationToken) ->
             continue;
         }
         for p in &envelope.e {
-            if let Pointer::Credential { h } = p {
-                app.live.end(h);
+            match p {
+                Pointer::Credential { h } => app.live.end(h),
+                Pointer::Provider { p } => app.live.end_provider(*p),
+                _ => {}
             }
         }
         if let Err(e) = deliver(&app.db, &app.bus, envelope.e).await {
@@ -199,7 +205,7 @@ async fn deliver(db: &DatabaseConnection, bus: &super::Bus, pointers: Vec<Pointe
             Pointer::Audit { o, i } => audits.entry(*o).or_default().push(*i),
             Pointer::Plan { o, p, q, .. } => plans.entry((*o, *p)).or_default().push(*q),
             Pointer::Chat { o, s, q } => chats.entry((*o, *s)).or_default().push(*q),
-            Pointer::Delta { .. } | Pointer::Credential { .. } => {}
+            Pointer::Delta { .. } | Pointer::Credential { .. } | Pointer::Provider { .. } => {}
         }
     }
     let mut audit_rows: HashMap<AuditEventId, audit_event::Model> = HashMap::new();
@@ -256,7 +262,7 @@ async fn deliver(db: &DatabaseConnection, bus: &super::Bus, pointers: Vec<Pointe
                 bus.publish(Event::ChatDelta(ChatDelta { org: o, session: s, after_seq: q, agent: a, text: t }))
             }
             // Handled by the listener before delivery.
-            Pointer::Credential { .. } => {}
+            Pointer::Credential { .. } | Pointer::Provider { .. } => {}
         }
     }
     Ok(())

@@ -52,6 +52,10 @@ pub enum Event {
     CredentialEnded {
         hash: String,
     },
+    /// An identity provider was disabled or removed: every node ends the tokens it issued.
+    ProviderEnded {
+        provider: praetor_entities::IdentityProviderId,
+    },
 }
 
 impl Event {
@@ -61,7 +65,7 @@ impl Event {
             Event::Plan { org, .. } => Some(*org),
             Event::Chat(e) => Some(e.org_id),
             Event::ChatDelta(d) => Some(d.org),
-            Event::Resync | Event::CredentialEnded { .. } => None,
+            Event::Resync | Event::CredentialEnded { .. } | Event::ProviderEnded { .. } => None,
         }
     }
 }

@@ -220,7 +220,7 @@ impl Connection {
                 .credential
                 .clone()
                 .ok_or_else(|| Error::internal("an authenticated socket without a credential"))?;
-            let watch = app.live.watch(&credential.hash);
+            let watch = app.live.watch(&credential);
             let _ = self.authenticated.set(Authenticated { creds, watch, expires_at: credential.expires_at });
             Ok(())
         }

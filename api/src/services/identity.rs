@@ -248,9 +248,11 @@ pub async fn update(
     }
     let mut details = describe(&p, fingerprint.as_deref());
     if disabling {
-        // Disabled is no longer trusted: the sessions begun at it end now, everywhere.
+        // Disabled is no longer trusted: the sessions begun at it and the tokens it issued
+        // end now, everywhere.
         details["sessionsEnded"] =
             json!(super::users::end_sessions(&mut w, user_session::Column::ProviderId.eq(p.id)).await?);
+        w.publish(crate::events::Event::ProviderEnded { provider: p.id });
     }
     w.audit(tenant, Entry::new("identity_provider.updated", p.id, details)).await?;
     w.commit().await?;
@@ -269,18 +271,22 @@ async fn locked_org(w: &Write<'_>, tenant: Tenant) -> Result<org::Model> {
     org::Entity::find_in_org(tenant).one(w.txn()).await?.ok_or_else(|| Error::not_found("organization"))
 }
 
+/// How many of the organization's providers are enabled, leaving out `except`.
+async fn enabled_providers(w: &Write<'_>, tenant: Tenant, except: Option<IdentityProviderId>) -> Result<u64> {
+    let mut q = identity_provider::Entity::find_in_org(tenant).filter(identity_provider::Column::Enabled.eq(true));
+    if let Some(id) = except {
+        q = q.filter(identity_provider::Column::Id.ne(id));
+    }
+    Ok(q.count(w.txn()).await?)
+}
+
 /// Refuses to leave an organization with local accounts off and no enabled provider: nobody
 /// could sign in to it any more.
 async fn keep_a_way_in(w: &Write<'_>, tenant: Tenant, leaving: IdentityProviderId) -> Result<()> {
     if locked_org(w, tenant).await?.local_accounts {
         return Ok(());
     }
-    let others = identity_provider::Entity::find_in_org(tenant)
-        .filter(identity_provider::Column::Enabled.eq(true))
-        .filter(identity_provider::Column::Id.ne(leaving))
-        .count(w.txn())
-        .await?;
-    if others == 0 {
+    if enabled_providers(w, tenant, Some(leaving)).await? == 0 {
         return Err(Error::validation(
             "enabled",
             "this is the organization's last enabled identity provider and local accounts are off: switch local accounts on first",
@@ -310,11 +316,7 @@ pub async fn set_local_accounts(
                 "sign in at the organization's identity provider first (so you know it works): a session begun with a password cannot switch passwords off",
             ));
         }
-        let providers = identity_provider::Entity::find_in_org(tenant)
-            .filter(identity_provider::Column::Enabled.eq(true))
-            .count(w.txn())
-            .await?;
-        if providers == 0 {
+        if enabled_providers(&w, tenant, None).await? == 0 {
             return Err(Error::validation(
                 "enabled",
                 "configure and enable an identity provider first: otherwise nobody could sign in",
@@ -345,6 +347,7 @@ pub async fn delete(app: &AppState, permit: &Permit<ops::IdentityManage>, id: Id
         w.bump_rbac_version(tenant).await?;
     }
     let sessions = super::users::end_sessions(&mut w, user_session::Column::ProviderId.eq(id)).await?;
+    w.publish(crate::events::Event::ProviderEnded { provider: id });
     oidc_login::Entity::delete_in_org(tenant).filter(oidc_login::Column::ProviderId.eq(id)).exec(w.txn()).await?;
     external_identity::Entity::delete_in_org(tenant)
         .filter(external_identity::Column::ProviderId.eq(id))
@@ -953,7 +956,7 @@ pub async fn authenticate_token(app: &AppState, token: &str) -> Result<Principal
     let skew = app.config.identity.clock_skew_seconds;
     let expires_at =
         claims.get("exp").and_then(Value::as_i64).and_then(|t| chrono::DateTime::from_timestamp(t + skew, 0));
-    let credential = Credential { kind: CredentialKind::ProviderToken, hash: hash_secret(token), expires_at };
+    let credential = Credential { kind: CredentialKind::ProviderToken(p.id), hash: hash_secret(token), expires_at };
     let client = claims.get("client_id").or_else(|| claims.get("azp")).and_then(Value::as_str);
     let subject = claims.get("sub").and_then(Value::as_str);
     // A client acting for itself: client credentials, whose `sub` is the client (RFC 9068).
