@@ -401,6 +401,41 @@ pub fn test_master_key() -> String {
     std::fs::read_to_string(test_master_key_file()).expect("tests/fixtures/master.key").trim().to_string()
 }
 
+/// A newer master key for rotation tests, in a file of its own (kept while this lives).
+pub struct NewerMasterKey {
+    _dir: tempfile::TempDir,
+    file: String,
+}
+
+impl NewerMasterKey {
+    pub fn new() -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("newer.key");
+        std::fs::write(&file, "ZmVkY2JhOTg3NjU0MzIxMGZlZGNiYTk4NzY1NDMyMTA=").unwrap();
+        Self { file: file.display().to_string(), _dir: dir }
+    }
+
+    /// The environment of a command rotating to it: the newer key in use, the tests' key kept
+    /// as the previous one.
+    pub fn rotating(&self) -> [(&'static str, String); 2] {
+        [
+            ("PRAETOR_SECRETS__MASTER_KEY_FILE", self.file.clone()),
+            ("PRAETOR_SECRETS__PREVIOUS_MASTER_KEYS", format!("[\"{}\"]", test_master_key())),
+        ]
+    }
+
+    /// The environment of a command that knows the newer key alone.
+    pub fn alone(&self) -> [(&'static str, String); 1] {
+        [("PRAETOR_SECRETS__MASTER_KEY_FILE", self.file.clone())]
+    }
+}
+
+impl Default for NewerMasterKey {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
 /// The `praetor` binary as a command, with the tests' master key.
 pub fn praetor_command() -> std::process::Command {
     let mut c = std::process::Command::new(praetor_bin());

@@ -434,17 +434,10 @@ async fn a_second_factor_is_asked_for_at_every_sign_in_once_on_and_each_code_wor
     // Rotation reseals people's secrets under the newest master key, like data keys.
     let (clean, out) = run_praetor(&["secrets", "verify"], &app.database_url, &[]);
     assert!(clean && out.contains("1 authenticator secrets"), "{out}");
-    let dir = tempfile::tempdir().unwrap();
-    let newer_key = dir.path().join("newer.key");
-    std::fs::write(&newer_key, "ZmVkY2JhOTg3NjU0MzIxMGZlZGNiYTk4NzY1NDMyMTA=").unwrap();
-    let rotated = [
-        ("PRAETOR_SECRETS__MASTER_KEY_FILE", newer_key.display().to_string()),
-        ("PRAETOR_SECRETS__PREVIOUS_MASTER_KEYS", format!("[\"{}\"]", test_master_key())),
-    ];
-    let (done, out) = run_praetor(&["secrets", "rotate"], &app.database_url, &rotated);
+    let newer_key = NewerMasterKey::new();
+    let (done, out) = run_praetor(&["secrets", "rotate"], &app.database_url, &newer_key.rotating());
     assert!(done, "{out}");
-    let only_new = [("PRAETOR_SECRETS__MASTER_KEY_FILE", newer_key.display().to_string())];
-    let (clean, out) = run_praetor(&["secrets", "verify"], &app.database_url, &only_new);
+    let (clean, out) = run_praetor(&["secrets", "verify"], &app.database_url, &newer_key.alone());
     assert!(clean, "{out}");
 
     let removed = app

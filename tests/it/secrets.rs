@@ -110,20 +110,14 @@ async fn a_ciphertext_moved_to_another_row_does_not_decrypt_and_rotation_rewraps
     app.execute_sql("DELETE FROM secrets WHERE name IN ('second', 'theirs')").await;
 
     // Rotation: a new master key, the old one kept as previous until everything is rewrapped.
-    let dir = tempfile::tempdir().unwrap();
-    let newer = dir.path().join("newer.key");
-    std::fs::write(&newer, "ZmVkY2JhOTg3NjU0MzIxMGZlZGNiYTk4NzY1NDMyMTA=").unwrap();
-    let rotated = [
-        ("PRAETOR_SECRETS__MASTER_KEY_FILE", newer.display().to_string()),
-        ("PRAETOR_SECRETS__PREVIOUS_MASTER_KEYS", format!("[\"{}\"]", test_master_key())),
-    ];
+    let newer = NewerMasterKey::new();
+    let rotated = newer.rotating();
     let (done, out) = run_praetor(&["secrets", "rotate"], &app.database_url, &rotated);
     assert!(done && out.contains("2 rewrapped"), "{out}");
     let (done, out) = run_praetor(&["secrets", "rotate"], &app.database_url, &rotated);
     assert!(done && out.contains("0 rewrapped"), "run again: nothing left to rewrap: {out}");
     // The new key alone now opens everything; the old key alone opens nothing.
-    let only_new = [("PRAETOR_SECRETS__MASTER_KEY_FILE", newer.display().to_string())];
-    let (clean, out) = run_praetor(&["secrets", "verify"], &app.database_url, &only_new);
+    let (clean, out) = run_praetor(&["secrets", "verify"], &app.database_url, &newer.alone());
     assert!(clean, "{out}");
     let (clean, out) = run_praetor(&["secrets", "verify"], &app.database_url, &[]);
     assert!(!clean && out.contains("is not configured"), "{out}");
@@ -173,13 +167,8 @@ async fn rotation_under_load_fails_no_request() {
     }
     // A server that has the new master key and still the old one, under steady writes of
     // secrets (each unwraps its organization's data key) while every key is rewrapped.
-    let dir = tempfile::tempdir().unwrap();
-    let newer = dir.path().join("newer.key");
-    std::fs::write(&newer, "ZmVkY2JhOTg3NjU0MzIxMGZlZGNiYTk4NzY1NDMyMTA=").unwrap();
-    let rotated = vec![
-        ("PRAETOR_SECRETS__MASTER_KEY_FILE", newer.display().to_string()),
-        ("PRAETOR_SECRETS__PREVIOUS_MASTER_KEYS", format!("[\"{}\"]", test_master_key())),
-    ];
+    let newer = NewerMasterKey::new();
+    let rotated = newer.rotating().to_vec();
     let port = free_port();
     let server = ServeProcess::start(&app.database_url, &app.org_id, port, &rotated).await;
     use std::sync::Arc;
@@ -232,7 +221,6 @@ async fn rotation_under_load_fails_no_request() {
     }
     drop(server);
     // Everything, including what was written during the rotation, opens with the new key alone.
-    let only_new = [("PRAETOR_SECRETS__MASTER_KEY_FILE", newer.display().to_string())];
-    let (clean, out) = run_praetor(&["secrets", "verify"], &app.database_url, &only_new);
+    let (clean, out) = run_praetor(&["secrets", "verify"], &app.database_url, &newer.alone());
     assert!(clean && out.contains("21 data keys"), "{out}");
 }

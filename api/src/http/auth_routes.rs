@@ -438,12 +438,16 @@ pub async fn change_password(
     headers: HeaderMap,
     body: axum::body::Bytes,
 ) -> Response {
-    let input: ChangePassword = match json_body(&headers, &body, "{\"current\": \"…\", \"new\": \"…\"}") {
-        Ok(i) => i,
-        Err(refused) => return *refused,
-    };
-    let Some(principal) = session_principal(&app, &headers).await else {
-        return error_response(StatusCode::UNAUTHORIZED, "UNAUTHENTICATED", "sign in first");
+    let (input, principal) = match own_account_request::<ChangePassword>(
+        &app,
+        &headers,
+        &body,
+        "{\"current\": \"…\", \"new\": \"…\"}",
+    )
+    .await
+    {
+        Ok(r) => r,
+        Err(refused) => return refused,
     };
     if let Err(e) = throttle(&app, peer) {
         return failure(&e);
@@ -456,11 +460,23 @@ pub async fn change_password(
     }
 }
 
-/// The signed-in person (by session cookie) behind a state-changing request, or the refusal.
+/// The person signed in (by session cookie), or the refusal.
 async fn signed_in_person(app: &AppState, headers: &HeaderMap) -> Result<crate::auth::Principal, Response> {
     session_principal(app, headers)
         .await
         .ok_or_else(|| error_response(StatusCode::UNAUTHORIZED, "UNAUTHENTICATED", "sign in first"))
+}
+
+/// A state-changing request of the signed-in person about their own account: its JSON body
+/// (from a page of this server) and who they are, or the refusal.
+async fn own_account_request<T: serde::de::DeserializeOwned>(
+    app: &AppState,
+    headers: &HeaderMap,
+    body: &[u8],
+    expected: &str,
+) -> Result<(T, crate::auth::Principal), Response> {
+    let input = json_body(headers, body, expected).map_err(|refused| *refused)?;
+    Ok((input, signed_in_person(app, headers).await?))
 }
 
 /// What the signed-in person's account page shows: whether they have a password and a second
@@ -494,14 +510,11 @@ pub async fn totp_setup(
     headers: HeaderMap,
     body: axum::body::Bytes,
 ) -> Response {
-    let input: BeginSecondFactor = match json_body(&headers, &body, "{\"password\": \"…\"}") {
-        Ok(i) => i,
-        Err(refused) => return *refused,
-    };
-    let principal = match signed_in_person(&app, &headers).await {
-        Ok(p) => p,
-        Err(refused) => return refused,
-    };
+    let (input, principal) =
+        match own_account_request::<BeginSecondFactor>(&app, &headers, &body, "{\"password\": \"…\"}").await {
+            Ok(r) => r,
+            Err(refused) => return refused,
+        };
     if let Err(e) = throttle(&app, peer) {
         return failure(&e);
     }
@@ -519,14 +532,11 @@ pub struct EnableSecondFactor {
 /// Confirms enrolment with a first code: the second factor is on. Answers the recovery codes,
 /// once.
 pub async fn totp_enable(State(app): State<Arc<AppState>>, headers: HeaderMap, body: axum::body::Bytes) -> Response {
-    let input: EnableSecondFactor = match json_body(&headers, &body, "{\"code\": \"123456\"}") {
-        Ok(i) => i,
-        Err(refused) => return *refused,
-    };
-    let principal = match signed_in_person(&app, &headers).await {
-        Ok(p) => p,
-        Err(refused) => return refused,
-    };
+    let (input, principal) =
+        match own_account_request::<EnableSecondFactor>(&app, &headers, &body, "{\"code\": \"123456\"}").await {
+            Ok(r) => r,
+            Err(refused) => return refused,
+        };
     match accounts::enable_second_factor(&app, &principal, &input.code).await {
         Ok(codes) => {
             Json(json!({"recoveryCodes": codes.iter().map(|c| c.expose()).collect::<Vec<_>>()})).into_response()
@@ -549,12 +559,15 @@ pub async fn totp_disable(
     headers: HeaderMap,
     body: axum::body::Bytes,
 ) -> Response {
-    let input: DisableSecondFactor = match json_body(&headers, &body, "{\"password\": \"…\", \"code\": \"…\"}") {
-        Ok(i) => i,
-        Err(refused) => return *refused,
-    };
-    let principal = match signed_in_person(&app, &headers).await {
-        Ok(p) => p,
+    let (input, principal) = match own_account_request::<DisableSecondFactor>(
+        &app,
+        &headers,
+        &body,
+        "{\"password\": \"…\", \"code\": \"…\"}",
+    )
+    .await
+    {
+        Ok(r) => r,
         Err(refused) => return refused,
     };
     if let Err(e) = throttle(&app, peer) {

@@ -4,8 +4,10 @@
 // both there.
 
 import { useEffect, useState, type FormEvent } from 'react';
-import { changePassword, fetchAccount, splitAuthError, type Account } from '../api/auth';
+import { changePassword, fetchAccount, type Account } from '../api/auth';
 import { TextField } from '../components/Field';
+import { FormActions } from '../components/FormActions';
+import { useAuthForm } from '../hooks/useAuthForm';
 import { checkNewPassword, PASSWORD_MIN, type NewPasswordErrors } from '../lib/accounts';
 import { useSession } from '../session';
 import { TwoStepSignIn } from './TwoStepSignIn';
@@ -76,38 +78,33 @@ export function ChangePasswordForm({ email }: { email: string }) {
   const [current, setCurrent] = useState('');
   const [next, setNext] = useState('');
   const [repeat, setRepeat] = useState('');
-  const [errors, setErrors] = useState<Errors>({});
-  const [general, setGeneral] = useState<string | null>(null);
   const [done, setDone] = useState(false);
-  const [busy, setBusy] = useState(false);
+  // The server names the current password (wrong, or the account has none) or the new one.
+  const { errors, general, busy, submit } = useAuthForm<keyof Errors>(['current', 'password']);
 
-  const submit = async (e: FormEvent) => {
-    e.preventDefault();
-    setGeneral(null);
-    setDone(false);
+  const check = (): Errors => {
     const found: Errors = { ...checkNewPassword(next, repeat, email) };
     if (!current) found.current = 'Enter your current password.';
-    setErrors(found);
-    if (found.current || found.password || found.repeat) return;
-    setBusy(true);
-    try {
-      await changePassword(current, next);
-      setCurrent('');
-      setNext('');
-      setRepeat('');
-      setDone(true);
-    } catch (err) {
-      // The server names the current password (wrong, or the account has none) or the new one.
-      const { byField, general: other } = splitAuthError(err, ['current', 'password'] as const);
-      setErrors(byField);
-      setGeneral(other);
-    } finally {
-      setBusy(false);
-    }
+    return found;
+  };
+
+  const onSubmit = (e: FormEvent) => {
+    e.preventDefault();
+    setDone(false);
+    void submit(
+      async () => {
+        await changePassword(current, next);
+        setCurrent('');
+        setNext('');
+        setRepeat('');
+        setDone(true);
+      },
+      { check },
+    );
   };
 
   return (
-    <form className="stack" aria-labelledby="change-password-title" noValidate onSubmit={(e) => void submit(e)}>
+    <form className="stack" aria-labelledby="change-password-title" noValidate onSubmit={onSubmit}>
       {/* The address, for password managers to store the new password with. */}
       <input type="email" autoComplete="username" value={email} readOnly hidden aria-label="E-mail" />
       <div className="field-grid">
@@ -143,21 +140,13 @@ export function ChangePasswordForm({ email }: { email: string }) {
           error={errors.repeat}
         />
       </div>
-      <div className="row">
-        <button type="submit" className="btn" disabled={busy}>
-          Change password
-        </button>
-      </div>
-      {done && (
-        <p className="notice tone-ok" role="status">
-          Your password was changed. Use the new one the next time you sign in.
-        </p>
-      )}
-      {general && (
-        <p className="notice tone-bad" role="alert">
-          {general}
-        </p>
-      )}
+      <FormActions submit="Change password" busy={busy} general={general}>
+        {done && (
+          <p className="notice tone-ok" role="status">
+            Your password was changed. Use the new one the next time you sign in.
+          </p>
+        )}
+      </FormActions>
     </form>
   );
 }

@@ -9,9 +9,11 @@
 
 import { QRCodeSVG } from 'qrcode.react';
 import { useState, type FormEvent } from 'react';
-import { disableTotp, enableTotp, setupTotp, splitAuthError, type Account, type TotpSetup } from '../api/auth';
+import { disableTotp, enableTotp, setupTotp, type Account, type TotpSetup } from '../api/auth';
 import { Badge } from '../components/Badge';
 import { TextField } from '../components/Field';
+import { FormActions } from '../components/FormActions';
+import { useAuthForm } from '../hooks/useAuthForm';
 import { OneTimeSecret } from './admin/OneTimeSecret';
 
 type Step = { at: 'start' } | { at: 'password' } | { at: 'confirm'; setup: TotpSetup } | { at: 'codes'; codes: string[] };
@@ -91,28 +93,15 @@ export function TwoStepSignIn({ account, onChanged }: { account: Account; onChan
 /** The first step: the password again, for the server to answer a new secret. */
 function PasswordStep({ onSetup, onCancel }: { onSetup: (setup: TotpSetup) => void; onCancel: () => void }) {
   const [password, setPassword] = useState('');
-  const [errors, setErrors] = useState<{ password?: string }>({});
-  const [general, setGeneral] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
+  const { errors, general, busy, submit } = useAuthForm(['password']);
 
-  const submit = async (e: FormEvent) => {
+  const onSubmit = (e: FormEvent) => {
     e.preventDefault();
-    setBusy(true);
-    setErrors({});
-    setGeneral(null);
-    try {
-      onSetup(await setupTotp(password));
-    } catch (err) {
-      const { byField, general: other } = splitAuthError(err, ['password'] as const);
-      setErrors(byField);
-      setGeneral(other);
-      setPassword('');
-      setBusy(false);
-    }
+    void submit(async () => onSetup(await setupTotp(password)), { onError: () => setPassword('') });
   };
 
   return (
-    <form className="stack" aria-label="Turn on two-step sign-in" onSubmit={(e) => void submit(e)}>
+    <form className="stack" aria-label="Turn on two-step sign-in" onSubmit={onSubmit}>
       <div className="field-grid">
         <TextField
           id="totp-setup-password"
@@ -127,19 +116,7 @@ function PasswordStep({ onSetup, onCancel }: { onSetup: (setup: TotpSetup) => vo
           error={errors.password}
         />
       </div>
-      <div className="row">
-        <button type="submit" className="btn" disabled={busy}>
-          Continue
-        </button>
-        <button type="button" className="btn btn-ghost" onClick={onCancel}>
-          Cancel
-        </button>
-      </div>
-      {general && (
-        <p className="notice tone-bad" role="alert">
-          {general}
-        </p>
-      )}
+      <FormActions submit="Continue" busy={busy} onCancel={onCancel} general={general} />
     </form>
   );
 }
@@ -147,28 +124,15 @@ function PasswordStep({ onSetup, onCancel }: { onSetup: (setup: TotpSetup) => vo
 /** The secret for the app (as a QR code, and as text to type), and a code from it to confirm. */
 function ConfirmStep({ setup, onEnabled, onCancel }: { setup: TotpSetup; onEnabled: (codes: string[]) => void; onCancel: () => void }) {
   const [code, setCode] = useState('');
-  const [errors, setErrors] = useState<{ code?: string }>({});
-  const [general, setGeneral] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
+  const { errors, general, busy, submit } = useAuthForm(['code']);
 
-  const submit = async (e: FormEvent) => {
+  const onSubmit = (e: FormEvent) => {
     e.preventDefault();
-    setBusy(true);
-    setErrors({});
-    setGeneral(null);
-    try {
-      onEnabled(await enableTotp(code.replace(/\s/g, '')));
-    } catch (err) {
-      const { byField, general: other } = splitAuthError(err, ['code'] as const);
-      setErrors(byField);
-      setGeneral(other);
-      setCode('');
-      setBusy(false);
-    }
+    void submit(async () => onEnabled(await enableTotp(code.replace(/\s/g, ''))), { onError: () => setCode('') });
   };
 
   return (
-    <form className="stack" aria-label="Confirm two-step sign-in" onSubmit={(e) => void submit(e)}>
+    <form className="stack" aria-label="Confirm two-step sign-in" onSubmit={onSubmit}>
       <p>Scan this QR code with your authenticator app (such as Aegis, Google Authenticator or 1Password):</p>
       <div className="qr" data-testid="totp-qr">
         <QRCodeSVG value={setup.uri} size={184} marginSize={2} title="QR code for your authenticator app" />
@@ -193,19 +157,7 @@ function ConfirmStep({ setup, onEnabled, onCancel }: { setup: TotpSetup; onEnabl
           error={errors.code}
         />
       </div>
-      <div className="row">
-        <button type="submit" className="btn btn-primary" disabled={busy}>
-          Turn on
-        </button>
-        <button type="button" className="btn btn-ghost" onClick={onCancel}>
-          Cancel
-        </button>
-      </div>
-      {general && (
-        <p className="notice tone-bad" role="alert">
-          {general}
-        </p>
-      )}
+      <FormActions submit="Turn on" tone="primary" busy={busy} onCancel={onCancel} general={general} />
     </form>
   );
 }
@@ -244,29 +196,22 @@ function SecondFactorOn({ codesLeft, onTurnedOff }: { codesLeft: number; onTurne
 function TurnOffForm({ onTurnedOff, onCancel }: { onTurnedOff: () => void; onCancel: () => void }) {
   const [password, setPassword] = useState('');
   const [code, setCode] = useState('');
-  const [errors, setErrors] = useState<{ password?: string; code?: string }>({});
-  const [general, setGeneral] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
+  const { errors, general, busy, submit } = useAuthForm(['password', 'code']);
 
-  const submit = async (e: FormEvent) => {
+  const onSubmit = (e: FormEvent) => {
     e.preventDefault();
-    setBusy(true);
-    setErrors({});
-    setGeneral(null);
-    try {
-      await disableTotp(password, code.trim());
-      onTurnedOff();
-    } catch (err) {
-      const { byField, general: other } = splitAuthError(err, ['password', 'code'] as const);
-      setErrors(byField);
-      setGeneral(other);
-      setCode('');
-      setBusy(false);
-    }
+    void submit(
+      async () => {
+        await disableTotp(password, code.trim());
+        onTurnedOff();
+      },
+      // The form stays up until the account, asked again, says two-step sign-in is off.
+      { onError: () => setCode(''), keepBusy: true },
+    );
   };
 
   return (
-    <form className="stack" aria-label="Turn off two-step sign-in" onSubmit={(e) => void submit(e)}>
+    <form className="stack" aria-label="Turn off two-step sign-in" onSubmit={onSubmit}>
       <div className="field-grid">
         <TextField
           id="totp-disable-password"
@@ -290,19 +235,7 @@ function TurnOffForm({ onTurnedOff, onCancel }: { onTurnedOff: () => void; onCan
           error={errors.code}
         />
       </div>
-      <div className="row">
-        <button type="submit" className="btn btn-danger" disabled={busy}>
-          Turn off
-        </button>
-        <button type="button" className="btn btn-ghost" onClick={onCancel}>
-          Cancel
-        </button>
-      </div>
-      {general && (
-        <p className="notice tone-bad" role="alert">
-          {general}
-        </p>
-      )}
+      <FormActions submit="Turn off" tone="danger" busy={busy} onCancel={onCancel} general={general} />
     </form>
   );
 }
