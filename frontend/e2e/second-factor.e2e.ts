@@ -116,7 +116,7 @@ describe('two-step sign-in', () => {
     const code = form.getByLabel('Code from your authenticator app');
     await code.waitFor();
     expect(await code.getAttribute('autocomplete')).toBe('one-time-code');
-    expect(await code.getAttribute('inputmode')).toBe('numeric');
+    expect(await code.getAttribute('inputmode')).toBe('text');
     expect(await form.getByLabel('Password').inputValue()).toBe(password);
     await shoot(page, 'sign-in-code-asked', false);
 

@@ -37,7 +37,7 @@ fn token_of(link: &Value) -> String {
 
 async fn invite(app: &TestApp, email: &str, role: &str) -> String {
     let made = app.admin(INVITE, json!({"in": {"org": app.org, "email": email, "role": role}})).await;
-    assert_eq!(made["inviteMember"]["invitation"]["purpose"], "join");
+    assert_eq!(made["inviteMember"]["invitation"]["purpose"], "JOIN");
     token_of(&made["inviteMember"]["link"])
 }
 
@@ -53,6 +53,18 @@ async fn an_invitation_lets_a_new_person_choose_a_password_and_join_with_its_rol
     let app = spawn_app().await;
     let email = format!("{}@local.test", unique("erin"));
     let token = invite(&app, &email, "operator").await;
+    // An invitation to a role in one project names it.
+    app.project("web").await;
+    let listed = app
+        .admin(
+            "mutation($in: InviteMemberInput!) { inviteMember(input: $in) { invitation { purpose role project { slug } } } }",
+            json!({"in": {"org": app.org, "email": format!("{}@local.test", unique("ezra")), "role": "operator", "project": "web"}}),
+        )
+        .await;
+    assert_eq!(
+        listed["inviteMember"]["invitation"],
+        json!({"purpose": "JOIN", "role": "operator", "project": {"slug": "web"}})
+    );
 
     let info: Value =
         app.client.get(app.url(&format!("/auth/invitation?token={token}"))).send().await.unwrap().json().await.unwrap();
@@ -164,7 +176,7 @@ async fn wrong_passwords_lock_the_account_until_an_admin_unlocks_it() {
             json!({"o": app.org, "e": email}),
         )
         .await;
-    assert_eq!(reset["issuePasswordReset"]["invitation"]["purpose"], "reset");
+    assert_eq!(reset["issuePasswordReset"]["invitation"]["purpose"], "RESET");
     let token = token_of(&reset["issuePasswordReset"]["link"]);
     let newest = "the newest passphrase 43";
     assert_eq!(post(&app, "/auth/invitation", json!({"token": token, "password": newest}), None).await.0, 200);

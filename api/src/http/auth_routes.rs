@@ -388,7 +388,7 @@ pub struct LinkQuery {
 /// What an invitation or reset link offers (for its page, before the person answers).
 pub async fn invitation_info(State(app): State<Arc<AppState>>, Query(q): Query<LinkQuery>) -> Response {
     match accounts::describe_link(&app, &q.token).await {
-        Ok(info) => Json(json!({"email": info.email, "organization": info.org_name, "purpose": info.purpose, "setsPassword": info.sets_password}))
+        Ok(info) => Json(json!({"email": info.email, "organization": info.org_name, "organizationSlug": info.org_slug, "purpose": info.purpose, "setsPassword": info.sets_password}))
             .into_response(),
         Err(e) => failure(&e),
     }

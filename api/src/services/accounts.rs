@@ -34,7 +34,7 @@ use super::{roles, users, validate};
 use crate::AppState;
 use crate::audit::Entry;
 use crate::auth::{ActorRef, Principal, hash_secret, random_token, session};
-use crate::authz::{Permit, ops};
+use crate::authz::{Domain, OrgAccess, Permit, ops};
 use crate::error::{Error, Result};
 use crate::secrets::SecretValue;
 use crate::write::Write;
@@ -186,9 +186,28 @@ pub async fn invite(
     Ok(issued)
 }
 
-/// The organization's invitations and reset links not yet used, newest first.
-pub async fn pending(app: &AppState, permit: &Permit<ops::RoleBind>) -> Result<Vec<invitation::Model>> {
-    Ok(invitation::Entity::find_in_org(permit.tenant())
+/// The purposes of the links the caller may see and withdraw: invitations with `role.bind`
+/// (they grant a role), reset links with `identity.manage` (who makes them).
+fn manageable(access: &OrgAccess) -> Result<Vec<&'static str>> {
+    let mut purposes = Vec::new();
+    if access.may::<ops::RoleBind>(Domain::Org) {
+        purposes.push(JOIN);
+    }
+    if access.may::<ops::IdentityManage>(Domain::Org) {
+        purposes.push(RESET);
+    }
+    if purposes.is_empty() {
+        // Names the permission of the commoner kind of link.
+        access.permit::<ops::RoleBind>(Domain::Org)?;
+    }
+    Ok(purposes)
+}
+
+/// The organization's invitations and reset links not yet used that the caller may withdraw,
+/// newest first.
+pub async fn pending(app: &AppState, access: &OrgAccess) -> Result<Vec<invitation::Model>> {
+    Ok(invitation::Entity::find_in_org(access.tenant())
+        .filter(invitation::Column::Purpose.is_in(manageable(access)?))
         .filter(invitation::Column::UsedAt.is_null())
         .filter(invitation::Column::ExpiresAt.gt(app.clock.now()))
         .order_by_desc(invitation::Column::Id)
@@ -196,12 +215,15 @@ pub async fn pending(app: &AppState, permit: &Permit<ops::RoleBind>) -> Result<V
         .await?)
 }
 
-/// Withdraws a link before it is used.
-pub async fn revoke(app: &AppState, permit: &Permit<ops::RoleBind>, id: InvitationId) -> Result<()> {
-    let tenant = permit.tenant();
-    let mut w = app.write(permit.principal().chain()).await?;
+/// Withdraws a link before it is used: an invitation with `role.bind`, a reset link with
+/// `identity.manage`.
+pub async fn revoke(app: &AppState, access: &OrgAccess, id: InvitationId) -> Result<()> {
+    let tenant = access.tenant();
+    let purposes = manageable(access)?;
+    let mut w = app.write(access.principal().chain()).await?;
     let gone = invitation::Entity::delete_in_org(tenant)
         .filter(invitation::Column::Id.eq(id))
+        .filter(invitation::Column::Purpose.is_in(purposes))
         .filter(invitation::Column::UsedAt.is_null())
         .exec(w.txn())
         .await?
@@ -268,6 +290,7 @@ pub async fn unlock(app: &AppState, permit: &Permit<ops::IdentityManage>, email:
 pub struct LinkInfo {
     pub email: String,
     pub org_name: String,
+    pub org_slug: String,
     pub purpose: String,
     /// Whether answering it sets a password (otherwise the person signs in first).
     pub sets_password: bool,
@@ -313,6 +336,7 @@ pub async fn describe_link(app: &AppState, token: &str) -> Result<LinkInfo> {
         sets_password: org.local_accounts && may_set_password(&app.db, &inv, person.as_ref()).await?,
         email: inv.email,
         org_name: org.name,
+        org_slug: org.slug,
         purpose: inv.purpose,
     })
 }

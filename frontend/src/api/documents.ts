@@ -609,7 +609,7 @@ export const BIND_IDENTITY_PROVIDER_CLIENT = graphql(`
 // like the signing secrets. The members' addresses are suggestions for the reset/unlock form.
 
 export const INVITATION_FIELDS = graphql(`
-  fragment InvitationFields on Invitation { id email purpose role createdAt expiresAt }
+  fragment InvitationFields on Invitation { id email purpose role project { slug name } createdAt expiresAt }
 `);
 
 export const ADMIN_INVITATIONS = graphql(`

@@ -12,6 +12,7 @@ export type {
   AgentPlanner,
   ArbitrationStrategy,
   GrantStatus,
+  InvitationPurpose,
   PlanStatus,
   PolicyEffect,
   ReleaseMode,

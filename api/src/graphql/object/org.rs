@@ -183,11 +183,10 @@ impl OrgObject {
 
     /// Invitations and reset links not yet used or expired, newest first. Needs `role.bind`.
     async fn invitations(&self, ctx: &Context<'_>) -> Result<Vec<super::InvitationObject>> {
-        let permit = self.0.permit::<crate::authz::ops::RoleBind>(Domain::Org)?;
-        Ok(crate::services::accounts::pending(app(ctx)?, &permit)
+        Ok(crate::services::accounts::pending(app(ctx)?, &self.0)
             .await?
             .into_iter()
-            .map(super::InvitationObject)
+            .map(|model| super::InvitationObject { access: self.0.clone(), model })
             .collect())
     }
 

@@ -97,7 +97,7 @@ type Documents = {
     "\n  mutation MapIdentityProviderGroup($id: ID!, $claimValue: String!, $group: String!) {\n    mapIdentityProviderGroup(id: $id, claimValue: $claimValue, group: $group) { ...IdentityProviderFields }\n  }\n": typeof types.MapIdentityProviderGroupDocument,
     "\n  mutation UnmapIdentityProviderGroup($id: ID!, $claimValue: String!, $group: String!) {\n    unmapIdentityProviderGroup(id: $id, claimValue: $claimValue, group: $group) { ...IdentityProviderFields }\n  }\n": typeof types.UnmapIdentityProviderGroupDocument,
     "\n  mutation BindIdentityProviderClient($id: ID!, $clientId: String!, $serviceAccount: String) {\n    bindIdentityProviderClient(id: $id, clientId: $clientId, serviceAccount: $serviceAccount) { ...IdentityProviderFields }\n  }\n": typeof types.BindIdentityProviderClientDocument,
-    "\n  fragment InvitationFields on Invitation { id email purpose role createdAt expiresAt }\n": typeof types.InvitationFieldsFragmentDoc,
+    "\n  fragment InvitationFields on Invitation { id email purpose role project { slug name } createdAt expiresAt }\n": typeof types.InvitationFieldsFragmentDoc,
     "\n  query AdminInvitations($org: String!) {\n    org(slug: $org) { id invitations { ...InvitationFields } }\n  }\n": typeof types.AdminInvitationsDocument,
     "\n  query AdminMemberEmails($org: String!) {\n    org(slug: $org) { id members(first: 100) { nodes { user { id email displayName } } } }\n  }\n": typeof types.AdminMemberEmailsDocument,
     "\n  mutation InviteMember($input: InviteMemberInput!) {\n    inviteMember(input: $input) { link invitation { ...InvitationFields } }\n  }\n": typeof types.InviteMemberDocument,
@@ -219,7 +219,7 @@ const documents: Documents = {
     "\n  mutation MapIdentityProviderGroup($id: ID!, $claimValue: String!, $group: String!) {\n    mapIdentityProviderGroup(id: $id, claimValue: $claimValue, group: $group) { ...IdentityProviderFields }\n  }\n": types.MapIdentityProviderGroupDocument,
     "\n  mutation UnmapIdentityProviderGroup($id: ID!, $claimValue: String!, $group: String!) {\n    unmapIdentityProviderGroup(id: $id, claimValue: $claimValue, group: $group) { ...IdentityProviderFields }\n  }\n": types.UnmapIdentityProviderGroupDocument,
     "\n  mutation BindIdentityProviderClient($id: ID!, $clientId: String!, $serviceAccount: String) {\n    bindIdentityProviderClient(id: $id, clientId: $clientId, serviceAccount: $serviceAccount) { ...IdentityProviderFields }\n  }\n": types.BindIdentityProviderClientDocument,
-    "\n  fragment InvitationFields on Invitation { id email purpose role createdAt expiresAt }\n": types.InvitationFieldsFragmentDoc,
+    "\n  fragment InvitationFields on Invitation { id email purpose role project { slug name } createdAt expiresAt }\n": types.InvitationFieldsFragmentDoc,
     "\n  query AdminInvitations($org: String!) {\n    org(slug: $org) { id invitations { ...InvitationFields } }\n  }\n": types.AdminInvitationsDocument,
     "\n  query AdminMemberEmails($org: String!) {\n    org(slug: $org) { id members(first: 100) { nodes { user { id email displayName } } } }\n  }\n": types.AdminMemberEmailsDocument,
     "\n  mutation InviteMember($input: InviteMemberInput!) {\n    inviteMember(input: $input) { link invitation { ...InvitationFields } }\n  }\n": types.InviteMemberDocument,
@@ -604,7 +604,7 @@ export function graphql(source: "\n  mutation BindIdentityProviderClient($id: ID
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
-export function graphql(source: "\n  fragment InvitationFields on Invitation { id email purpose role createdAt expiresAt }\n"): (typeof documents)["\n  fragment InvitationFields on Invitation { id email purpose role createdAt expiresAt }\n"];
+export function graphql(source: "\n  fragment InvitationFields on Invitation { id email purpose role project { slug name } createdAt expiresAt }\n"): (typeof documents)["\n  fragment InvitationFields on Invitation { id email purpose role project { slug name } createdAt expiresAt }\n"];
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */

@@ -20,7 +20,7 @@ import {
   UNLOCK_ACCOUNT,
 } from '../../api/documents';
 import { splitProblem } from '../../api/errors';
-import type { Invitation } from '../../api/types';
+import type { Invitation, InvitationPurpose } from '../../api/types';
 import { Badge } from '../../components/Badge';
 import { SelectField, TextField } from '../../components/Field';
 import { ProblemNote } from '../../components/ProblemNote';
@@ -52,7 +52,7 @@ export function InvitationsPanel({ org }: { org: InvitationsOrg }) {
   const [{ data, error }, refetch] = useQuery({
     query: ADMIN_INVITATIONS,
     variables: { org: org.slug },
-    pause: !org.roleBind,
+    pause: !org.roleBind && !org.identityManage,
     requestPolicy: 'cache-and-network',
   });
   const reload = () => refetch({ requestPolicy: 'network-only' });
@@ -61,7 +61,7 @@ export function InvitationsPanel({ org }: { org: InvitationsOrg }) {
     setMade(m);
     reload();
   };
-  const shown = (purpose: string) => (made?.invitation.purpose === purpose ? <MadeLink made={made} onDismiss={() => setMade(null)} /> : null);
+  const shown = (purpose: InvitationPurpose) => (made?.invitation.purpose === purpose ? <MadeLink made={made} onDismiss={() => setMade(null)} /> : null);
 
   return (
     <section className="card" id="invitations" aria-labelledby="invitations-title">
@@ -75,22 +75,23 @@ export function InvitationsPanel({ org }: { org: InvitationsOrg }) {
       {org.roleBind && (
         <>
           <InviteForm org={org} onMade={show} />
-          {shown('join')}
-          <PendingInvitations org={org} invitations={data?.org.invitations ?? null} error={error} onChanged={reload} />
+          {shown('JOIN')}
         </>
       )}
       {org.identityManage && (
         <>
           <MemberPasswords org={org} onMade={show} />
-          {shown('reset')}
+          {shown('RESET')}
         </>
       )}
+      {/* Invitations with role.bind, reset links with identity.manage: the server lists what the caller may revoke. */}
+      <PendingInvitations org={org} invitations={data?.org.invitations ?? null} error={error} onChanged={reload} />
     </section>
   );
 }
 
 function MadeLink({ made: { invitation: i, url }, onDismiss }: { made: Made; onDismiss: () => void }) {
-  const join = i.purpose === 'join';
+  const join = i.purpose === 'JOIN';
   return (
     <OneTimeSecret
       title={join ? `Invitation link for ${i.email}` : `Password reset link for ${i.email}`}
@@ -209,10 +210,13 @@ function PendingInvitations({ org, invitations, error, onChanged }: PendingProps
               {invitations.map((i) => (
                 <tr key={i.id} data-testid={`invitation-${i.id}`}>
                   <td>
-                    <Badge tone={i.purpose === 'join' ? 'info' : 'warn'}>{purposeLabel(i.purpose)}</Badge>
+                    <Badge tone={i.purpose === 'JOIN' ? 'info' : 'warn'}>{purposeLabel(i.purpose)}</Badge>
                   </td>
                   <td>{i.email}</td>
-                  <td>{i.role ?? '—'}</td>
+                  <td>
+                    {i.role ?? '—'}
+                    {i.project && <span className="muted"> in {i.project.name}</span>}
+                  </td>
                   <td className="small">
                     <time dateTime={i.expiresAt}>{formatTime(i.expiresAt)}</time>
                     <div className="muted">{relativeTime(i.expiresAt)}</div>
@@ -251,7 +255,7 @@ function PendingInvitations({ org, invitations, error, onChanged }: PendingProps
   );
 }
 
-const purposeLabel = (purpose: string) => (purpose === 'reset' ? 'password reset' : 'invitation');
+const purposeLabel = (purpose: InvitationPurpose) => (purpose === 'RESET' ? 'password reset' : 'invitation');
 
 /**
  * A member's password: a reset link, lifting a lockout, or removing a lost second factor (after a
