@@ -43,17 +43,25 @@ function PlanDetail() {
   const after = useRef<number | null>(null);
   if (plan && after.current === null) after.current = plan.events.nodes.at(-1)?.seq ?? 0;
   const finishedAtLoad = plan ? isTerminal(plan.status) : true;
-  const [stream] = useSubscription({
-    query: PLAN_EVENTS,
-    variables: { planId, after: after.current ?? 0 },
-    pause: !plan || finishedAtLoad,
-  });
+  // Every message goes through the handler: when several arrive in one render (a step's events
+  // come in a burst), reading only the latest result would drop the ones before it.
+  const [stream] = useSubscription(
+    {
+      query: PLAN_EVENTS,
+      variables: { planId, after: after.current ?? 0 },
+      pause: !plan || finishedAtLoad,
+    },
+    (prev: { events: PlanEvent[]; status: PlanStatus | null } = { events: [], status: null }, data) => ({
+      events: mergeEvents(prev.events, [data.planEvents.event]),
+      status: data.planEvents.status,
+    }),
+  );
   const refreshTimer = useRef<ReturnType<typeof setTimeout> | null>(null);
   useEffect(() => {
-    const update = stream.data?.planEvents;
-    if (!update) return;
-    setEvents((known) => mergeEvents(known, [update.event]));
-    setLiveStatus(update.status);
+    const streamed = stream.data;
+    if (!streamed || streamed.events.length === 0) return;
+    setEvents((known) => mergeEvents(known, streamed.events));
+    setLiveStatus(streamed.status);
     // Progress and stages are folded by the server: fetch them again, at most every 150 ms.
     if (refreshTimer.current) clearTimeout(refreshTimer.current);
     refreshTimer.current = setTimeout(() => refetch({ requestPolicy: 'network-only' }), 150);

@@ -1,0 +1,116 @@
+// Tests of a plan's page following it live: every event of the planEvents subscription reaches
+// the timeline even when several arrive at once (a step's StepSucceeded and the plan's Succeeded
+// come in one burst), and the status follows the last one.
+
+import { render, screen, waitFor } from '@testing-library/react';
+import { MemoryRouter, Route, Routes } from 'react-router';
+import { Client, makeResult, Provider, type Operation } from 'urql';
+import { describe, expect, it } from 'vitest';
+import { filter, fromArray, mergeMap, pipe } from 'wonka';
+import type { PlanEvent, PlanStatus } from '../api/types';
+import { PlanDetailPage } from './PlanDetailPage';
+
+const event = (seq: number, kind: string, data: Record<string, unknown>): PlanEvent => ({
+  seq,
+  kind,
+  data,
+  stateHash: null,
+  occurredAt: '2026-12-02T21:30:26Z',
+});
+
+const loaded = [event(1, 'Proposed', { verdict: 'allowed', steps: 1 }), event(2, 'Queued', { by: { name: 'bob@demo.test' } })];
+
+function plan(status: PlanStatus) {
+  return {
+    __typename: 'Plan',
+    id: 'pln_1',
+    title: 'deploy.web',
+    status,
+    verdict: 'ALLOWED',
+    cost: 1,
+    risk: 'LOW',
+    createdAt: '2026-12-02T21:30:23Z',
+    updatedAt: '2026-12-02T21:30:23Z',
+    proposer: [{ kind: 'USER', id: 'usr_1', name: 'bob@demo.test' }],
+    project: { slug: 'web', name: 'Web' },
+    planHash: 'abcdef0123456789',
+    policyVersion: 'org@1',
+    runWhenApproved: false,
+    expiresAt: null,
+    stateHash: null,
+    steps: [{ id: 'step-1', action: 'deploy.web', params: { service: 'web', env: 'prod' }, when: null, onFailure: 'STOP' }],
+    preview: {
+      verdict: 'ALLOWED',
+      cost: 1,
+      risk: 'LOW',
+      reasonCodes: [],
+      policyVersion: 'org@1',
+      unattended: false,
+      autoRun: false,
+      approvals: [],
+      checks: [],
+      steps: [],
+    },
+    approvalStages: [],
+    progress: [{ id: 'step-1', status: 'RUNNING', attempts: 1, output: null, error: null }],
+    // The page's queries never see the events after the first load: only the stream brings them.
+    events: { nodes: loaded, pageInfo: { hasNextPage: false, endCursor: null } },
+    canApprove: false,
+    canReject: false,
+    canExecute: false,
+    canCancel: false,
+  };
+}
+
+/** Answers queries with a running plan and the subscription with `burst`, all in one go. */
+function serve(burst: { status: PlanStatus; event: PlanEvent }[]) {
+  const subscribed: Operation[] = [];
+  const client = new Client({
+    url: 'http://test.invalid/graphql',
+    exchanges: [
+      () => (ops$) =>
+        pipe(
+          ops$,
+          filter((op) => op.kind !== 'teardown'),
+          mergeMap((op) => {
+            if (op.kind === 'subscription') {
+              subscribed.push(op);
+              return fromArray(burst.map((b) => makeResult(op, { data: { planEvents: { planId: 'pln_1', ...b } } })));
+            }
+            if (op.query.definitions.some((d) => d.kind === 'OperationDefinition' && d.name?.value === 'ReplayPlan')) {
+              return fromArray([makeResult(op, { data: { replayPlan: null } })]);
+            }
+            return fromArray([makeResult(op, { data: { plan: plan('RUNNING'), approvalRequests: [] } })]);
+          }),
+        ),
+    ],
+  });
+  render(
+    <MemoryRouter initialEntries={['/orgs/demo/projects/web/plans/pln_1']}>
+      <Provider value={client}>
+        <Routes>
+          <Route path="/orgs/:org/projects/:project/plans/:planId" element={<PlanDetailPage />} />
+        </Routes>
+      </Provider>
+    </MemoryRouter>,
+  );
+  return { subscribed };
+}
+
+describe('PlanDetailPage', () => {
+  it('keeps every event of a burst from the stream, not only the last', async () => {
+    const { subscribed } = serve([
+      { status: 'RUNNING', event: event(3, 'StepStarted', { step: 'step-1', attempt: 1 }) },
+      { status: 'RUNNING', event: event(4, 'StepSucceeded', { step: 'step-1', attempt: 1 }) },
+      { status: 'SUCCEEDED', event: event(5, 'Succeeded', { project_seq: 4 }) },
+    ]);
+    const timeline = await screen.findByRole('list', { name: 'Event timeline' });
+    await waitFor(() => expect(timeline.querySelectorAll('li')).toHaveLength(5));
+    expect(timeline.textContent).toContain('Step step-1 started');
+    expect(timeline.textContent).toContain('Step step-1 succeeded');
+    expect(timeline.textContent).toContain('Plan succeeded');
+    // It subscribed after the last event the first load saw, and shows the status the stream ended on.
+    expect(subscribed[0].variables).toMatchObject({ planId: 'pln_1', after: 2 });
+    expect(screen.getByTestId('plan-status').textContent).toContain('succeeded');
+  });
+});
