@@ -7,10 +7,10 @@ import { MemoryRouter, Route, Routes } from 'react-router';
 import { Client, makeResult, Provider, type Operation } from 'urql';
 import { describe, expect, it } from 'vitest';
 import { filter, fromArray, mergeMap, pipe } from 'wonka';
-import type { PlanEvent, PlanStatus } from '../api/types';
+import type { Json, PlanEvent, PlanStatus } from '../api/types';
 import { PlanDetailPage } from './PlanDetailPage';
 
-const event = (seq: number, kind: string, data: Record<string, unknown>): PlanEvent => ({
+const event = (seq: number, kind: string, data: { [key: string]: Json }): PlanEvent => ({
   seq,
   kind,
   data,
