@@ -191,57 +191,143 @@ impl Idp {
     /// a fresh browser: no IdP session is carried over. Fails the test if the IdP refuses the
     /// credentials or shows an error page.
     pub async fn sign_in(&self, authorize_url: &str, login: &str, password: &str) -> String {
-        let idp = Url::parse(&self.issuer).expect("the issuer is a URL").origin();
-        let mut cookies: BTreeMap<String, String> = BTreeMap::new();
+        let mut browser = Browser::new(self);
         let mut url = Url::parse(authorize_url).expect("an absolute authorization URL");
         let mut post: Option<String> = None;
         let mut submitted = false;
         for _ in 0..20 {
-            let cookie = cookies.iter().map(|(n, v)| format!("{n}={v}")).collect::<Vec<_>>().join("; ");
-            let req = match post.take() {
-                Some(body) => {
-                    self.client.post(url.clone()).header(CONTENT_TYPE, "application/x-www-form-urlencoded").body(body)
+            let body = match browser.fetch(&url, post.take()).await {
+                Fetched::Away(to) => return to.to_string(),
+                Fetched::Redirect(to) => {
+                    url = to;
+                    continue;
                 }
-                None => self.client.get(url.clone()),
+                Fetched::Page(body) => body,
             };
-            let resp = req.header(COOKIE, cookie).send().await.expect("request to the IdP");
-            for set in resp.headers().get_all(SET_COOKIE) {
-                let set = set.to_str().expect("a readable Set-Cookie");
-                let pair = set.split(';').next().unwrap_or_default();
-                let (name, value) = pair.split_once('=').unwrap_or((pair, ""));
-                // oidc-provider clears a cookie by setting it empty (and expired).
-                if value.is_empty() {
-                    cookies.remove(name.trim());
-                } else {
-                    cookies.insert(name.trim().to_string(), value.to_string());
-                }
-            }
-            let status = resp.status();
-            if status.is_redirection() {
-                let location = resp.headers().get(LOCATION).expect("a redirect has a Location");
-                let next = url.join(location.to_str().expect("a readable Location")).expect("a valid Location");
-                if next.origin() != idp {
-                    return next.to_string();
-                }
-                url = next;
-                continue;
-            }
-            let body = resp.text().await.expect("IdP page");
-            assert!(status.is_success(), "the IdP answered {status} at {url}: {body}");
             assert!(
                 body.contains("<title>Test IdP sign-in</title>"),
                 "expected the IdP's sign-in form at {url}: {body}"
             );
             assert!(!submitted, "the IdP refused {login}'s credentials: {body}");
-            let action = body
-                .split("action=\"")
-                .nth(1)
-                .and_then(|rest| rest.split('"').next())
-                .expect("the sign-in form has an action");
-            url = url.join(action).expect("a valid form action");
+            url = url.join(&form_action(&body)).expect("a valid form action");
             post = Some(form(&[("login", login), ("password", password)]));
             submitted = true;
         }
         panic!("the sign-in at {authorize_url} did not leave the IdP within 20 steps (last: {url})");
+    }
+
+    /// Does in a fresh browser what a person does with a device's code (RFC 8628): opens
+    /// `verification_uri_complete`, confirms the code (or, with `approve` false, aborts), signs
+    /// in with `login` and `password`, and reaches the IdP's closing page. Answers that page's
+    /// title: "Test IdP device done" once approved, "Test IdP device code" after an abort.
+    pub async fn answer_device(
+        &self,
+        verification_uri_complete: &str,
+        login: &str,
+        password: &str,
+        approve: bool,
+    ) -> String {
+        let mut browser = Browser::new(self);
+        let mut url = Url::parse(verification_uri_complete).expect("an absolute verification URI");
+        let mut post: Option<String> = None;
+        for _ in 0..20 {
+            let body = match browser.fetch(&url, post.take()).await {
+                Fetched::Away(to) => panic!("the device sign-in left the IdP for {to}"),
+                Fetched::Redirect(to) => {
+                    url = to;
+                    continue;
+                }
+                Fetched::Page(body) => body,
+            };
+            let title = body.split("<title>").nth(1).and_then(|t| t.split("</title>").next()).unwrap_or_default();
+            let mut fields = hidden_inputs(&body);
+            match title {
+                // The page that posts the code from the address on (a browser submits it itself).
+                "Submitting Callback" => {}
+                "Test IdP device confirm" if !approve => fields.push(("abort".into(), "yes".into())),
+                "Test IdP device confirm" => {}
+                "Test IdP sign-in" => {
+                    fields = vec![("login".into(), login.into()), ("password".into(), password.into())]
+                }
+                "Test IdP device done" | "Test IdP device code" => return title.to_string(),
+                _ => panic!("unexpected IdP page at {url}: {body}"),
+            }
+            url = url.join(&form_action(&body)).expect("a valid form action");
+            let pairs: Vec<(&str, &str)> = fields.iter().map(|(n, v)| (n.as_str(), v.as_str())).collect();
+            post = Some(form(&pairs));
+        }
+        panic!("the device sign-in at {verification_uri_complete} did not finish within 20 steps (last: {url})");
+    }
+}
+
+/// The `action` of the first form on `page`.
+fn form_action(page: &str) -> String {
+    page.split("action=\"").nth(1).and_then(|rest| rest.split('"').next()).expect("the page has a form").to_string()
+}
+
+/// `(name, value)` of every `<input type="hidden" name=… value=…>` on `page`, in order.
+fn hidden_inputs(page: &str) -> Vec<(String, String)> {
+    page.split("<input type=\"hidden\" name=\"")
+        .skip(1)
+        .filter_map(|rest| {
+            let (name, rest) = rest.split_once('"')?;
+            let value = rest.split("value=\"").nth(1)?.split('"').next()?;
+            Some((name.to_string(), value.to_string()))
+        })
+        .collect()
+}
+
+/// What one request of a [`Browser`] led to.
+enum Fetched {
+    /// A redirect within the IdP.
+    Redirect(Url),
+    /// A redirect away from it.
+    Away(Url),
+    /// A page (the test fails on any status but success).
+    Page(String),
+}
+
+/// A browser without one: its own cookies for the IdP, no redirects followed by itself.
+struct Browser<'a> {
+    idp: &'a Idp,
+    origin: reqwest::Url,
+    cookies: BTreeMap<String, String>,
+}
+
+impl<'a> Browser<'a> {
+    fn new(idp: &'a Idp) -> Self {
+        Self { idp, origin: Url::parse(&idp.issuer).expect("the issuer is a URL"), cookies: BTreeMap::new() }
+    }
+
+    /// GETs `url`, or POSTs the form `post` to it.
+    async fn fetch(&mut self, url: &Url, post: Option<String>) -> Fetched {
+        let cookie = self.cookies.iter().map(|(n, v)| format!("{n}={v}")).collect::<Vec<_>>().join("; ");
+        let req = match post {
+            Some(body) => {
+                self.idp.client.post(url.clone()).header(CONTENT_TYPE, "application/x-www-form-urlencoded").body(body)
+            }
+            None => self.idp.client.get(url.clone()),
+        };
+        let resp = req.header(COOKIE, cookie).send().await.expect("request to the IdP");
+        for set in resp.headers().get_all(SET_COOKIE) {
+            let set = set.to_str().expect("a readable Set-Cookie");
+            let pair = set.split(';').next().unwrap_or_default();
+            let (name, value) = pair.split_once('=').unwrap_or((pair, ""));
+            // oidc-provider clears a cookie by setting it empty (and expired).
+            if value.is_empty() {
+                self.cookies.remove(name.trim());
+            } else {
+                self.cookies.insert(name.trim().to_string(), value.to_string());
+            }
+        }
+        let status = resp.status();
+        if status.is_redirection() {
+            let location = resp.headers().get(LOCATION).expect("a redirect has a Location");
+            let next = url.join(location.to_str().expect("a readable Location")).expect("a valid Location");
+            return if next.origin() == self.origin.origin() { Fetched::Redirect(next) } else { Fetched::Away(next) };
+        }
+        let body = resp.text().await.expect("IdP page");
+        assert!(status.is_success(), "the IdP answered {status} at {url}: {body}");
+        Fetched::Page(body)
     }
 }

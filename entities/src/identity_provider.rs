@@ -32,6 +32,10 @@ pub struct Model {
     /// The audience API tokens from this provider must name; none accepts no API tokens.
     #[sea_orm(column_type = "Text", nullable)]
     pub api_audience: Option<String>,
+    /// A public client (no secret) at the provider allowed the device authorization grant, for
+    /// `praetor login`; none: the command line signs in with an API key instead.
+    #[sea_orm(column_type = "Text", nullable)]
+    pub device_client_id: Option<String>,
     pub enabled: bool,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,

@@ -13,6 +13,7 @@ mod m20261202_000007_secrets;
 mod m20261202_000008_webhooks;
 mod m20261202_000009_identity;
 mod m20261202_000010_second_factor;
+mod m20261202_000011_device_client;
 mod util;
 
 pub struct Migrator;
@@ -31,6 +32,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_000008_webhooks::Migration),
             Box::new(m20261202_000009_identity::Migration),
             Box::new(m20261202_000010_second_factor::Migration),
+            Box::new(m20261202_000011_device_client::Migration),
         ]
     }
 }

@@ -8,6 +8,10 @@
 //   /jwks            the signing keys, newest first
 //   /me              userinfo
 //   /session/end     RP-initiated logout (its confirm page submits itself in a browser)
+//   /device/auth     device authorization (RFC 8628), for clients allowed the device_code grant
+//   /device          where a person enters or confirms a device's user code ("Test IdP device
+//                    confirm": oidc-provider's form #op.deviceConfirmForm; send abort=yes to
+//                    refuse), then signs in; ends at "Test IdP device done"
 //   /interaction/:uid          the sign-in form (login = sub or email, password)
 //   /interaction/:uid/login    POST target of the form
 // Configuration: IDP_CONFIG (JSON) = {clients: [oidc-provider client metadata...],
@@ -180,7 +184,8 @@ function makeProvider(issuer) {
     clients: structuredClone(clients),
     jwks: { keys: keys.map((k) => k.jwk) },
     cookies: { keys: ["praetor-idp-test-cookie-key-0", "praetor-idp-test-cookie-key-1"] },
-    clientAuthMethods: ["client_secret_basic", "client_secret_post"],
+    // "none": public clients (the command line's device client).
+    clientAuthMethods: ["client_secret_basic", "client_secret_post", "none"],
     responseTypes: ["code"],
     pkce: { required: () => true },
     scopes: OIDC_SCOPES,
@@ -195,6 +200,23 @@ function makeProvider(issuer) {
     features: {
       devInteractions: { enabled: false },
       clientCredentials: { enabled: true },
+      deviceFlow: {
+        enabled: true,
+        userCodeInputSource: async (ctx, form, _out, err) => {
+          ctx.body = page("Test IdP device code", `${err ? `<p id="error">${esc(err.message)}</p>` : ""}${form}<button type="submit" form="op.deviceInputForm">Continue</button>`);
+        },
+        userCodeConfirmSource: async (ctx, form, client, _deviceInfo, userCode) => {
+          ctx.body = page(
+            "Test IdP device confirm",
+            `<p id="client">${esc(client.clientId)}</p><p id="user-code">${esc(userCode)}</p>${form}` +
+              `<button type="submit" form="op.deviceConfirmForm" id="confirm">Continue</button>` +
+              `<button type="submit" form="op.deviceConfirmForm" value="yes" name="abort" id="abort">Abort</button>`,
+          );
+        },
+        successSource: async (ctx) => {
+          ctx.body = page("Test IdP device done", "<p id=\"done\">Signed in; return to your device.</p>");
+        },
+      },
       rpInitiatedLogout: {
         enabled: true,
         logoutSource: async (ctx, form) => {
@@ -273,6 +295,7 @@ function makeProvider(issuer) {
       AccessToken: 3600,
       AuthorizationCode: 60,
       ClientCredentials: 600,
+      DeviceCode: 600,
       IdToken: 3600,
       Interaction: 3600,
       RefreshToken: 86400,

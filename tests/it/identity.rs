@@ -138,7 +138,8 @@ async fn viewer(app: &TestApp, cookie: &str) -> Value {
 async fn signing_in_at_the_provider_lands_in_its_org_with_the_roles_of_the_provider_groups() {
     let w = world().await;
     let listed = providers(&w, &w.app.org).await;
-    assert_eq!(listed["providers"], json!([{"id": w.provider, "name": "Test IdP"}]));
+    // No device client: nothing for the command line.
+    assert_eq!(listed["providers"], json!([{"id": w.provider, "name": "Test IdP", "device": null}]));
     let unknown = providers(&w, "no-such-org").await;
     assert_eq!(unknown["providers"], json!([]), "an unknown org answers like one without providers");
 

@@ -7,6 +7,7 @@ mod chat;
 mod chat_access;
 mod chat_agents;
 mod chat_delivery;
+mod cli_login;
 mod costs;
 mod engine;
 mod governance;

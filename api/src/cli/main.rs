@@ -1,7 +1,9 @@
 //! The `praetor` command line. Parsing only; the work is in the library.
 
 mod bench;
+mod contexts;
 mod policy;
+mod remote;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -19,6 +21,10 @@ struct Cli {
     /// A TOML configuration file (also PRAETOR_CONFIG).
     #[arg(long, global = true, env = "PRAETOR_CONFIG")]
     config: Option<PathBuf>,
+    /// The command line's contexts and credentials (also PRAETOR_CLIENT_CONFIG; default
+    /// ~/.config/praetor/client.yaml).
+    #[arg(long, global = true, env = "PRAETOR_CLIENT_CONFIG")]
+    client_config: Option<PathBuf>,
     #[command(subcommand)]
     command: Command,
 }
@@ -67,6 +73,26 @@ enum Command {
     Secrets {
         #[command(subcommand)]
         command: SecretsCommand,
+    },
+    /// Sign in to an organization on a server and keep it as the current context: at one of
+    /// its identity providers in a browser (device authorization grant), or with an API key.
+    #[command(after_help = "Examples:\n  praetor login --server https://praetor.example.com --org acme\n  \
+                            praetor login --server http://127.0.0.1:8080 --org demo --api-key-stdin < key.txt")]
+    Login(remote::LoginArgs),
+    /// Forget a context and its credential (default: the current one).
+    Logout {
+        #[arg(long)]
+        context: Option<String>,
+    },
+    /// Who the current context (or --context) signs in as, checked with its server.
+    Whoami {
+        #[arg(long)]
+        context: Option<String>,
+    },
+    /// The contexts `praetor login` keeps.
+    Context {
+        #[command(subcommand)]
+        command: remote::ContextCommand,
     },
 }
 
@@ -245,6 +271,15 @@ fn init_tracing(config: &Config) {
 async fn main() -> ExitCode {
     praetor::install_crypto_provider();
     let cli = Cli::parse();
+    // The client commands need no server configuration.
+    let client = cli.client_config;
+    let command = match cli.command {
+        Command::Login(args) => return finished(remote::login(client, args).await),
+        Command::Whoami { context } => return finished(remote::whoami(client, context).await),
+        Command::Logout { context } => return finished(remote::logout(client, context)),
+        Command::Context { command } => return finished(remote::context(client, command)),
+        other => other,
+    };
     let mut config = match Config::load(cli.config.as_deref()) {
         Ok(c) => c,
         Err(e) => {
@@ -252,7 +287,7 @@ async fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    if let Command::Serve { listen, demo } = &cli.command {
+    if let Command::Serve { listen, demo } = &command {
         if let Some(l) = listen {
             config.listen = *l;
         }
@@ -263,7 +298,7 @@ async fn main() -> ExitCode {
         }
     }
     init_tracing(&config);
-    match execute(cli.command, config).await {
+    match execute(command, config).await {
         Ok(code) => code,
         Err(e) => {
             eprintln!("error: {e}");
@@ -272,8 +307,21 @@ async fn main() -> ExitCode {
     }
 }
 
+fn finished(done: Result<(), remote::Failure>) -> ExitCode {
+    match done {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e}");
+            e.exit_code()
+        }
+    }
+}
+
 async fn execute(command: Command, config: Config) -> praetor::error::Result<ExitCode> {
     match command {
+        Command::Login(_) | Command::Logout { .. } | Command::Whoami { .. } | Command::Context { .. } => {
+            Err(praetor::error::Error::internal("client commands run before the server configuration is read"))
+        }
         Command::Schema => {
             print!("{}", praetor::graphql::sdl());
             Ok(ExitCode::SUCCESS)

@@ -139,12 +139,18 @@ pub struct ProvidersQuery {
     org: String,
 }
 
-/// The identity providers people of organization `org` (its slug) may sign in with. An
-/// unknown organization answers like one without providers.
+/// The identity providers people of organization `org` (its slug) may sign in with, each with
+/// what `praetor login` needs for the device grant where it is configured, and whether
+/// passwords are allowed. An unknown organization answers like one without providers.
 pub async fn providers(State(app): State<Arc<AppState>>, Query(q): Query<ProvidersQuery>) -> Response {
     match identity::sign_in_options(&app, &q.org).await {
         Ok(o) => Json(json!({
-            "providers": o.providers.iter().map(|p| json!({"id": p.id.to_string(), "name": p.name})).collect::<Vec<_>>(),
+            "providers": o.providers.iter().map(|p| {
+                let device = p.device.as_ref().map(|d| json!({
+                    "issuer": d.issuer, "clientId": d.client_id, "audience": d.audience, "scopes": d.scopes,
+                }));
+                json!({"id": p.id.to_string(), "name": p.name, "device": device})
+            }).collect::<Vec<_>>(),
             "passwords": o.passwords,
         }))
         .into_response(),

@@ -51,6 +51,8 @@ pub struct ProviderInput {
     pub create_users: Option<bool>,
     /// `Some(None)` clears it: no API tokens accepted.
     pub api_audience: Option<Option<String>>,
+    /// `Some(None)` clears it: `praetor login` signs in with an API key instead.
+    pub device_client_id: Option<Option<String>>,
     pub enabled: Option<bool>,
 }
 
@@ -120,6 +122,7 @@ pub async fn create(
     let domains = clean_list("allowedDomains", input.allowed_domains.unwrap_or_default(), true)?;
     let groups_claim = validate::name("groupsClaim", input.groups_claim.as_deref().unwrap_or("groups"))?;
     let audience = input.api_audience.flatten().map(|a| validate::name("apiAudience", &a)).transpose()?;
+    let device_client = input.device_client_id.flatten().map(|c| validate::name("deviceClientId", &c)).transpose()?;
     check_discovery(app, &issuer).await?;
     let mut w = app.write(permit.principal().chain()).await?;
     let now = w.now();
@@ -134,6 +137,7 @@ pub async fn create(
         allowed_domains: Set(serde_json::to_string(&domains).map_err(Error::internal)?),
         create_users: Set(input.create_users.unwrap_or(false)),
         api_audience: Set(audience),
+        device_client_id: Set(device_client),
         enabled: Set(input.enabled.unwrap_or(true)),
         created_at: Set(now),
         updated_at: Set(now),
@@ -152,7 +156,7 @@ fn describe(p: &identity_provider::Model, fingerprint: Option<&str>) -> Value {
     let mut v = json!({
         "name": p.name, "issuer": p.issuer, "clientId": p.client_id, "scopes": p.scopes,
         "groupsClaim": p.groups_claim, "allowedDomains": p.allowed_domains, "createUsers": p.create_users,
-        "apiAudience": p.api_audience, "enabled": p.enabled,
+        "apiAudience": p.api_audience, "deviceClientId": p.device_client_id, "enabled": p.enabled,
     });
     if let Some(f) = fingerprint {
         v["secretFingerprint"] = json!(f);
@@ -224,6 +228,9 @@ pub async fn update(
     }
     if let Some(aud) = input.api_audience {
         a.api_audience = Set(aud.map(|v| validate::name("apiAudience", &v)).transpose()?);
+    }
+    if let Some(c) = input.device_client_id {
+        a.device_client_id = Set(c.map(|v| validate::name("deviceClientId", &v)).transpose()?);
     }
     let disabling = input.enabled == Some(false);
     if disabling {
@@ -565,14 +572,26 @@ pub async fn bind_client(
 // ---------------------------------------------------------------------------------------------
 // Signing in
 
-/// A provider as the sign-in page lists it.
+/// A provider as the sign-in page and `praetor login` list it.
 pub struct SignInOption {
     pub id: IdentityProviderId,
     pub name: String,
+    /// How the command line signs in through it, when it can.
+    pub device: Option<DeviceSignIn>,
 }
 
-/// The enabled providers of the organization `slug`. An unknown organization answers the same
-/// as one without providers.
+/// What `praetor login` needs to sign a person in at a provider with the device authorization
+/// grant and use the access token on the API: all of it public (client ids are not secrets).
+pub struct DeviceSignIn {
+    pub issuer: String,
+    /// The provider's public client for the device grant.
+    pub client_id: String,
+    /// The audience the access token must name to be accepted here (asked for as the resource).
+    pub audience: String,
+    /// Scopes to ask for beside `openid` and `offline_access`.
+    pub scopes: Vec<String>,
+}
+
 /// How people of an organization may sign in: its enabled providers, and whether with a
 /// password too.
 pub struct SignInOptions {
@@ -580,7 +599,8 @@ pub struct SignInOptions {
     pub passwords: bool,
 }
 
-/// An unknown organization answers like one without providers that allows passwords.
+/// The sign-in options of the organization `slug`. An unknown organization answers like one
+/// without providers that allows passwords.
 pub async fn sign_in_options(app: &AppState, slug: &str) -> Result<SignInOptions> {
     let Some(o) = org::Entity::find_across_orgs(Housekeeping::Identity)
         .filter(org::Column::Slug.eq(slug.trim()))
@@ -594,10 +614,21 @@ pub async fn sign_in_options(app: &AppState, slug: &str) -> Result<SignInOptions
         .order_by_asc(identity_provider::Column::Name)
         .all(&app.db)
         .await?;
-    Ok(SignInOptions {
-        providers: providers.into_iter().map(|p| SignInOption { id: p.id, name: p.name }).collect(),
-        passwords: o.local_accounts,
-    })
+    let mut options = Vec::with_capacity(providers.len());
+    for p in providers {
+        // The device grant only helps when the provider's tokens are accepted on the API.
+        let device = match (&p.device_client_id, &p.api_audience) {
+            (Some(client_id), Some(audience)) => Some(DeviceSignIn {
+                issuer: p.issuer.clone(),
+                client_id: client_id.clone(),
+                audience: audience.clone(),
+                scopes: scopes(&p)?,
+            }),
+            _ => None,
+        };
+        options.push(SignInOption { id: p.id, name: p.name, device });
+    }
+    Ok(SignInOptions { providers: options, passwords: o.local_accounts })
 }
 
 /// A sign-in sent to the provider: where to send the browser, and the value of the cookie that

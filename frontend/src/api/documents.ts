@@ -551,7 +551,7 @@ export const DELETE_TRIGGER = graphql(`
 
 export const IDENTITY_PROVIDER_FIELDS = graphql(`
   fragment IdentityProviderFields on IdentityProvider {
-    id name issuer clientId scopes groupsClaim allowedDomains createUsers apiAudience enabled callbackPath signOutReturnPath secretFingerprint
+    id name issuer clientId scopes groupsClaim allowedDomains createUsers apiAudience deviceClientId enabled callbackPath signOutReturnPath secretFingerprint
     createdAt updatedAt
     groupMappings { claimValue group { id name } }
     clientBindings { clientId serviceAccount { id name } }

@@ -18,6 +18,7 @@ const okta: IdentityProvider = {
   allowedDomains: ['example.com'],
   createUsers: false,
   apiAudience: 'praetor-api',
+  deviceClientId: null,
   enabled: true,
   callbackPath: '/auth/oidc/callback',
   signOutReturnPath: '/',
@@ -54,6 +55,7 @@ describe('createInput', () => {
       allowedDomains: ['Example.com', 'example.org'],
       createUsers: false,
       apiAudience: null,
+      deviceClientId: null,
     });
   });
 });
@@ -70,6 +72,9 @@ describe('changedSettings', () => {
     expect(changedSettings({ ...okta, apiAudience: null }, { ...settingsOf(okta), apiAudience: 'api://praetor' })).toEqual({
       apiAudience: 'api://praetor',
     });
+    // The command line's client, set and then emptied.
+    expect(changedSettings(okta, { ...settingsOf(okta), deviceClientId: ' praetor-cli ' })).toEqual({ deviceClientId: 'praetor-cli' });
+    expect(changedSettings({ ...okta, deviceClientId: 'praetor-cli' }, { ...settingsOf(okta), deviceClientId: '' })).toEqual({ deviceClientId: '' });
     expect(changedSettings(okta, { ...settingsOf(okta), issuer: 'https://login.example.com/', allowedDomains: '' })).toEqual({
       issuer: 'https://login.example.com/',
       allowedDomains: [],

@@ -25,6 +25,7 @@ export interface ProviderSettings {
   allowedDomains: string;
   createUsers: boolean;
   apiAudience: string;
+  deviceClientId: string;
 }
 
 /** The add form's starting values: the server's own defaults, shown so they can be changed. */
@@ -37,6 +38,7 @@ export const NEW_PROVIDER: ProviderSettings = {
   allowedDomains: '',
   createUsers: false,
   apiAudience: '',
+  deviceClientId: '',
 };
 
 /** A provider's current settings, for the edit form. */
@@ -50,6 +52,7 @@ export function settingsOf(p: IdentityProvider): ProviderSettings {
     allowedDomains: p.allowedDomains.join(' '),
     createUsers: p.createUsers,
     apiAudience: p.apiAudience ?? '',
+    deviceClientId: p.deviceClientId ?? '',
   };
 }
 
@@ -66,6 +69,7 @@ export function createInput(org: string, s: ProviderSettings, clientSecret: stri
     allowedDomains: parseList(s.allowedDomains),
     createUsers: s.createUsers,
     apiAudience: s.apiAudience.trim() || null,
+    deviceClientId: s.deviceClientId.trim() || null,
   };
 }
 
@@ -79,7 +83,8 @@ function sameList(a: string[], b: string[]): boolean {
 /**
  * The settings of `p` that the form changes, and only those: a field left out stays as it is
  * on the server, and an unchanged issuer is not fetched again. Domains compare without case
- * (the server keeps them in lowercase); an API audience emptied stops accepting tokens.
+ * (the server keeps them in lowercase); an API audience emptied stops accepting tokens, a
+ * device client emptied stops offering the provider to `praetor login`.
  */
 export function changedSettings(p: IdentityProvider, s: ProviderSettings): UpdateIdentityProviderInput {
   const input: UpdateIdentityProviderInput = {};
@@ -98,6 +103,8 @@ export function changedSettings(p: IdentityProvider, s: ProviderSettings): Updat
   if (s.createUsers !== p.createUsers) input.createUsers = s.createUsers;
   const audience = s.apiAudience.trim();
   if (audience !== (p.apiAudience ?? '')) input.apiAudience = audience;
+  const device = s.deviceClientId.trim();
+  if (device !== (p.deviceClientId ?? '')) input.deviceClientId = device;
   return input;
 }
 

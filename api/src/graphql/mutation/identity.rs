@@ -33,6 +33,9 @@ pub struct CreateIdentityProviderInput {
     pub create_users: Option<bool>,
     /// Accept API tokens from this provider that name this audience (default: none accepted).
     pub api_audience: Option<String>,
+    /// A public client at the provider allowed the device authorization grant, for `praetor
+    /// login` (needs `apiAudience`; default: the command line signs in with an API key).
+    pub device_client_id: Option<String>,
 }
 
 /// Every field left out stays as it is.
@@ -49,6 +52,8 @@ pub struct UpdateIdentityProviderInput {
     pub create_users: Option<bool>,
     /// An empty string stops accepting API tokens.
     pub api_audience: Option<String>,
+    /// An empty string stops offering `praetor login` through this provider.
+    pub device_client_id: Option<String>,
     pub enabled: Option<bool>,
 }
 
@@ -89,6 +94,7 @@ impl IdentityMutation {
                 allowed_domains: input.allowed_domains,
                 create_users: input.create_users,
                 api_audience: Some(input.api_audience.filter(|a| !a.trim().is_empty())),
+                device_client_id: Some(input.device_client_id.filter(|c| !c.trim().is_empty())),
                 enabled: Some(true),
             },
         )
@@ -117,6 +123,7 @@ impl IdentityMutation {
                 allowed_domains: input.allowed_domains,
                 create_users: input.create_users,
                 api_audience: input.api_audience.map(|a| Some(a).filter(|a| !a.trim().is_empty())),
+                device_client_id: input.device_client_id.map(|c| Some(c).filter(|c| !c.trim().is_empty())),
                 enabled: input.enabled,
             },
         )

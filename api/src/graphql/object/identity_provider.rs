@@ -59,6 +59,11 @@ impl IdentityProviderObject {
         self.model.api_audience.as_deref()
     }
 
+    /// The public client `praetor login` signs in with (the device authorization grant).
+    async fn device_client_id(&self) -> Option<&str> {
+        self.model.device_client_id.as_deref()
+    }
+
     async fn enabled(&self) -> bool {
         self.model.enabled
     }

@@ -7,7 +7,7 @@ import { TextField } from '../../components/Field';
 import type { ProviderSettings } from '../../lib/identity';
 
 /** The settings fields, by the names the server gives them in VALIDATION errors. */
-export const SETTINGS_FIELDS = ['name', 'issuer', 'clientId', 'scopes', 'groupsClaim', 'allowedDomains', 'apiAudience'] as const;
+export const SETTINGS_FIELDS = ['name', 'issuer', 'clientId', 'scopes', 'groupsClaim', 'allowedDomains', 'apiAudience', 'deviceClientId'] as const;
 export type SettingsField = (typeof SETTINGS_FIELDS)[number];
 
 type Errors = Partial<Record<string, string>>;
@@ -111,6 +111,13 @@ export function ProviderSettingsFields({ prefix, value, onChange, errors, secret
           className="mono"
           maxLength={100}
           hint="Accept the provider’s access tokens on the API when they name this audience; empty: none accepted."
+        />
+        <TextField
+          {...bind('deviceClientId')}
+          label="Command-line client ID (optional)"
+          className="mono"
+          maxLength={100}
+          hint="A public client at the provider allowed the device authorization grant: praetor login signs in with it (needs the API audience); empty: the command line uses API keys."
         />
       </div>
       <div className="field">

@@ -202,6 +202,15 @@ function ProviderItem({ provider: p, groups, accounts, onDone }: ItemProps) {
             'not accepted'
           )}
         </Fact>
+        <Fact term="Command line">
+          {p.deviceClientId && p.apiAudience ? (
+            <>
+              praetor login through client <code>{p.deviceClientId}</code>
+            </>
+          ) : (
+            'API keys only'
+          )}
+        </Fact>
         <Fact term="Changed">
           <time dateTime={p.updatedAt}>{formatTime(p.updatedAt)}</time>
         </Fact>
