@@ -149,7 +149,7 @@ describe('identity providers', () => {
     const issuer = form.getByLabel('Issuer URL');
     const nowhere = `http://127.0.0.1:${await closedPort()}`;
     await issuer.fill(nowhere);
-    await form.getByLabel('Client ID').fill(CLIENT.id);
+    await form.getByLabel('Client ID', { exact: true }).fill(CLIENT.id);
     const secret = form.getByLabel('Client secret');
     await secret.fill(CLIENT.secret);
     // The test IdP sends the groups claim only when the `groups` scope is asked for.

@@ -114,7 +114,7 @@ export function ProviderSettingsFields({ prefix, value, onChange, errors, secret
         />
         <TextField
           {...bind('deviceClientId')}
-          label="Command-line client ID (optional)"
+          label="Command-line sign-in client (optional)"
           className="mono"
           maxLength={100}
           hint="A public client at the provider allowed the device authorization grant: praetor login signs in with it (needs the API audience); empty: the command line uses API keys."
