@@ -177,7 +177,8 @@ impl ErrorExtensions for Error {
                         .map(|d| {
                             async_graphql::Value::from_json(serde_json::json!({
                                 "code": d.code,
-                                "severity": d.severity.as_str(),
+                                // As the schema's Severity enum spells it, like validatePolicy.
+                                "severity": d.severity.as_str().to_ascii_uppercase(),
                                 "message": d.message,
                                 "file": d.location.file,
                                 "line": d.location.line,

@@ -26,6 +26,7 @@ async fn apply_is_all_or_nothing_and_versioned() {
     assert_eq!(code(&resp), "VALIDATION");
     let diags = resp["errors"][0]["extensions"]["diagnostics"].as_array().unwrap();
     assert_eq!(diags[0]["code"], "PV006");
+    assert_eq!(diags[0]["severity"], "ERROR", "spelled as the schema's Severity");
     assert_eq!((diags[0]["file"].as_str().unwrap(), diags[0]["line"].as_u64().unwrap()), ("bad.yaml", 8));
     assert_eq!(diags[0]["path"], "spec.rules[0].when");
     let none = app.admin(VERSIONS, json!({"o": app.org})).await;

@@ -10,7 +10,7 @@ describe('problemOf', () => {
       graphQLErrors: [
         {
           message: 'policy documents are invalid',
-          extensions: { code: 'VALIDATION', diagnostics: [{ code: 'PV006', severity: 'error', message: 'bad', file: 'a.yaml', line: 3, column: 1, path: '' }] },
+          extensions: { code: 'VALIDATION', diagnostics: [{ code: 'PV006', severity: 'ERROR', message: 'bad', file: 'a.yaml', line: 3, column: 1, path: '' }] },
         },
       ],
     });
@@ -18,8 +18,15 @@ describe('problemOf', () => {
     expect(p.code).toBe('VALIDATION');
     expect(p.message).toBe('policy documents are invalid');
     expect(p.diagnostics[0]!.line).toBe(3);
-    // The extension words severities as stored; the app reads them as the schema's enum.
     expect(p.diagnostics[0]!.severity).toBe('ERROR');
+  });
+
+  it('reads the severities as the schema spells them, anything unknown as an error', () => {
+    const diagnostic = (severity: string) => ({ code: 'PV001', severity, message: 'm', file: 'a.yaml', line: 1, column: 1, path: '' });
+    const error = new CombinedError({
+      graphQLErrors: [{ message: 'invalid', extensions: { code: 'VALIDATION', diagnostics: ['WARNING', 'INFO', 'warning', 'odd'].map(diagnostic) } }],
+    });
+    expect(problemOf(error)!.diagnostics.map((d) => d.severity)).toEqual(['WARNING', 'INFO', 'ERROR', 'ERROR']);
   });
 
   it('passes on retryAfterSeconds and recognises expired sessions', () => {

@@ -21,8 +21,8 @@ const FRIENDLY: Record<string, string> = {
 };
 
 /**
- * The diagnostics of a VALIDATION error. The extension is plain JSON, not a schema type: its
- * severities are the stored words (`error`, `warning`, `info`), read here as the schema's enum.
+ * The diagnostics of a VALIDATION error. The extension is plain JSON, not a schema type, though
+ * its severities are spelled as the schema's enum; anything else counts as an error.
  */
 function diagnosticsOf(value: unknown): PolicyDiagnostic[] {
   if (!Array.isArray(value)) return [];
@@ -30,8 +30,7 @@ function diagnosticsOf(value: unknown): PolicyDiagnostic[] {
 }
 
 function severityOf(word: string): Severity {
-  const upper = word.toUpperCase();
-  return upper === 'WARNING' || upper === 'INFO' ? upper : 'ERROR';
+  return word === 'WARNING' || word === 'INFO' ? word : 'ERROR';
 }
 
 export function problemOf(error: CombinedError | undefined | null): Problem | null {
