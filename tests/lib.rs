@@ -82,7 +82,7 @@ pub struct SpawnOptions {
     pub websocket: Option<praetor::config::WebsocketConfig>,
     /// The time budget of a query or mutation (default: the server's).
     pub operation_timeout_ms: Option<u64>,
-    /// Run no plan workers (nothing in the background reads the database but housekeeping).
+    /// Run no plan workers and no scheduled jobs (nothing in the background reads the database).
     pub no_workers: bool,
     /// Webhook delivery settings (default: the server's, with retries compressed to
     /// `[0, 1, 1, 1]` seconds and private networks allowed when `allow_private_networks`).
@@ -90,6 +90,8 @@ pub struct SpawnOptions {
     /// Identity settings; by default providers may be private addresses when
     /// `allow_private_networks` is set, and keys are fetched again at most once a second.
     pub identity: Option<praetor::config::IdentityConfig>,
+    /// Scheduler settings (default: the server's).
+    pub scheduler: Option<praetor::config::SchedulerConfig>,
 }
 
 /// A database no other test uses, for tests whose effects span the whole instance (a global
@@ -162,6 +164,10 @@ pub async fn spawn_with(opts: SpawnOptions) -> TestApp {
     config.worker.poll_ms = 200;
     config.worker.concurrency = 2;
     config.worker.enabled = !opts.no_workers;
+    if let Some(s) = opts.scheduler.clone() {
+        config.scheduler = s;
+    }
+    config.scheduler.enabled &= !opts.no_workers;
     if let Some(url) = &opts.llm_base_url {
         config.llm.base_url = url.clone();
         config.llm.model = "gpt-test".into();
@@ -306,6 +312,7 @@ impl TestApp {
         config.worker.poll_ms = 200;
         config.worker.concurrency = 2;
         config.worker.org_id = self.org_id.clone();
+        config.scheduler = self.config.scheduler.clone();
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
         let addr = listener.local_addr().expect("addr");
         let token = self.shutdown.clone();

@@ -56,6 +56,37 @@ pub struct Config {
     pub webhooks: WebhooksConfig,
     pub triggers: TriggersConfig,
     pub identity: IdentityConfig,
+    pub scheduler: SchedulerConfig,
+}
+
+/// The scheduler of timed jobs (`api/src/scheduler/`).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct SchedulerConfig {
+    /// Run the jobs on this node (every node may: each slot runs once among them).
+    pub enabled: bool,
+    /// Nodes on one database with the same namespace share each job's slots (one of them runs
+    /// it); give separate installations on one database different ones.
+    pub namespace: String,
+    /// A slot missed while every node was down still runs at start if it is at most this old;
+    /// an older one is recorded as skipped.
+    pub catch_up_seconds: u64,
+    /// How long a node holds a slot it claimed; if it dies, another takes the slot over after.
+    pub lease_seconds: u64,
+    /// Finished runs are kept this long (each job's last run always).
+    pub retention_hours: u64,
+}
+
+impl Default for SchedulerConfig {
+    fn default() -> Self {
+        Self {
+            enabled: true,
+            namespace: "praetor".into(),
+            catch_up_seconds: 3600,
+            lease_seconds: 300,
+            retention_hours: 24,
+        }
+    }
 }
 
 /// Outbound webhooks: how deliveries are retried and sent.
@@ -370,6 +401,7 @@ impl Default for Config {
             webhooks: WebhooksConfig::default(),
             triggers: TriggersConfig::default(),
             identity: IdentityConfig::default(),
+            scheduler: SchedulerConfig::default(),
         }
     }
 }
@@ -479,6 +511,13 @@ impl Config {
             return Err(ConfigError::Invalid {
                 key: "graphql",
                 message: "max_depth, max_complexity and operation_timeout_ms must be positive".into(),
+            });
+        }
+        let sc = &self.scheduler;
+        if sc.namespace.trim().is_empty() || sc.namespace.len() > 64 || sc.lease_seconds == 0 {
+            return Err(ConfigError::Invalid {
+                key: "scheduler",
+                message: "namespace must be 1-64 characters and lease_seconds positive".into(),
             });
         }
         let wh = &self.webhooks;

@@ -23,6 +23,7 @@ const LAYERS: &[&[&str]] = &[
     &["services"],
     // Conversations, built on the services.
     &["chat"],
+    &["scheduler"],
     &["graphql", "worker"],
     &["http"],
 ];

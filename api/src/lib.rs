@@ -22,6 +22,7 @@ pub mod graphql;
 pub mod http;
 pub mod oidc;
 pub mod request_id;
+pub mod scheduler;
 pub mod secrets;
 pub mod services;
 pub mod webhooks;
@@ -207,6 +208,7 @@ pub async fn serve(app: Arc<AppState>, listener: TcpListener, shutdown: Cancella
     let worker = app.config.worker.enabled.then(|| worker::spawn(app.clone(), shutdown.clone()));
     let fanout = events::fanout::spawn(app.clone(), shutdown.clone());
     let sweeper = chat::answers::spawn_sweeper(app.clone(), shutdown.clone());
+    let scheduler = app.config.scheduler.enabled.then(|| scheduler::spawn(app.clone(), shutdown.clone()));
     let deliverer =
         app.config.webhooks.enabled.then(|| services::webhook_delivery::spawn(app.clone(), shutdown.clone()));
     let router = http::router(app.clone());
@@ -221,6 +223,11 @@ pub async fn serve(app: Arc<AppState>, listener: TcpListener, shutdown: Cancella
     app.chat.drain(std::time::Duration::from_millis(app.config.shutdown_grace_ms)).await;
     if let Err(e) = sweeper.await {
         tracing::error!("the chat sweeper ended abnormally: {e}");
+    }
+    if let Some(s) = scheduler
+        && let Err(e) = s.await
+    {
+        tracing::error!("the scheduler ended abnormally: {e}");
     }
     if let Some(d) = deliverer
         && let Err(e) = d.await

@@ -1,7 +1,6 @@
-//! The plan worker that runs inside `serve`: claims due jobs and runs them, and every few seconds
-//! sweeps what time ends (approval requests past their TTL, role grants past their end, rate-limit
-//! hits no period counts any more). It never exits the process on error: it logs, backs off and
-//! tries again, until shutdown.
+//! The plan worker that runs inside `serve`: claims due jobs and runs them. (What time ends —
+//! approval requests past their TTL, role grants past their end — the scheduler sweeps.) It
+//! never exits the process on error: it logs, backs off and tries again, until shutdown.
 
 use std::sync::Arc;
 use std::time::Duration as StdDuration;
@@ -35,26 +34,12 @@ fn spawn_one(app: Arc<AppState>, shutdown: CancellationToken) -> JoinHandle<()> 
         tracing::info!(worker = %id, "plan worker started");
         let mut tick = tokio::time::interval(StdDuration::from_millis(app.config.worker.poll_ms));
         tick.set_missed_tick_behavior(MissedTickBehavior::Skip);
-        let mut sweep = tokio::time::interval(StdDuration::from_secs(5));
-        sweep.set_missed_tick_behavior(MissedTickBehavior::Skip);
         let mut backoff = StdDuration::from_millis(0);
         loop {
             tokio::select! {
                 _ = shutdown.cancelled() => break,
                 _ = app.wakeup.notified() => {}
                 _ = tick.tick() => {}
-                _ = sweep.tick() => {
-                    if let Err(e) = crate::services::plans::expire_due(&app).await {
-                        tracing::warn!("expiring approval requests failed: {e}");
-                    }
-                    if let Err(e) = crate::services::grants::expire_due(&app).await {
-                        tracing::warn!("expiring role grants failed: {e}");
-                    }
-                    if let Err(e) = crate::governance::rate::prune(&app.db, app.clock.now(), app.config.worker.only_org()).await {
-                        tracing::warn!("pruning rate-limit hits failed: {e}");
-                    }
-                    continue;
-                }
             }
             if !backoff.is_zero() {
                 tokio::select! {

@@ -196,6 +196,10 @@ typed_id!(
     WebhookAttemptId, "wha", "webhook attempt"
 );
 typed_id!(
+    /// One slot of a scheduled job: its run (or the record that it was skipped).
+    ScheduledRunId, "srn", "scheduled run"
+);
+typed_id!(
     /// An inbound trigger (`/hooks/<id>`).
     TriggerId, "trg", "trigger"
 );

@@ -48,6 +48,7 @@ pub mod project_state;
 pub mod rate_hit;
 pub mod role_binding;
 pub mod role_grant;
+pub mod scheduled_run;
 pub mod secret;
 pub mod service_account;
 pub mod trigger;
@@ -205,7 +206,7 @@ macro_rules! shared {
     };
 }
 
-shared!(user, user_session, project_lease, kill_switch, local_credential);
+shared!(user, user_session, project_lease, kill_switch, local_credential, scheduled_run);
 
 macro_rules! tenant_scoped {
     ($($module:ident => $col:ident . $field:ident),* $(,)?) => {

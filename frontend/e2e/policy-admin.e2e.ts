@@ -91,12 +91,18 @@ describe('admin', () => {
     expect(await page.getByTestId('group-sre-leads').textContent()).toContain('carol@demo.test');
     expect(await page.getByRole('row', { name: /carol@demo\.test/ }).first().textContent()).toContain('approver');
     expect(await unlabelledControls(page)).toEqual([]);
+    // Alice administers the instance too: its scheduled jobs, each run once among the nodes.
+    const expire = page.getByTestId('job-approvals.expire');
+    await expect.poll(() => expire.textContent()).toContain('succeeded');
+    expect(await expire.textContent()).toContain('plan(s) expired');
 
     // Temporary access: bob asks for himself, alice (another person) approves, then revokes.
     const why = `e2e on call ${Date.now().toString(36)}`;
     const bob = session.track(await signIn(session.browser, 'bob@demo.test'));
     await bob.page.getByRole('link', { name: 'Admin' }).click();
     const asked = bob.page.locator('#grants');
+    await asked.waitFor();
+    expect(await bob.page.locator('#scheduled-jobs').count()).toBe(0);
     await asked.getByLabel('Role').selectOption('approver');
     await asked.getByLabel('Scope').selectOption('web');
     await asked.getByLabel('Reason').fill(why);

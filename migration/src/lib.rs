@@ -14,6 +14,7 @@ mod m20261202_000008_webhooks;
 mod m20261202_000009_identity;
 mod m20261202_000010_second_factor;
 mod m20261202_000011_device_client;
+mod m20261202_000012_scheduler;
 mod util;
 
 pub struct Migrator;
@@ -33,6 +34,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_000009_identity::Migration),
             Box::new(m20261202_000010_second_factor::Migration),
             Box::new(m20261202_000011_device_client::Migration),
+            Box::new(m20261202_000012_scheduler::Migration),
         ]
     }
 }

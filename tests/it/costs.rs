@@ -9,12 +9,13 @@ use serde_json::json;
 /// looks like), in a few transactions.
 async fn long_chain(app: &TestApp, n: usize) {
     use praetor_entities::{Housekeeping, Tenant};
-    use sea_orm::TransactionTrait;
     // Filling a chain is the operator's tooling, not a principal's request.
     let org = Tenant::housekeeping(app.org_id.parse().unwrap(), Housekeeping::Cli);
     let actor = vec![praetor::auth::ActorRef::system("test", "filler")];
     for chunk in 0..n.div_ceil(2_000) {
-        let txn = app.app.db.begin().await.unwrap();
+        // A write transaction from the start (on SQLite `BEGIN IMMEDIATE`): the server's own
+        // writes (its scheduled jobs) may commit while it is open.
+        let txn = praetor::db::begin_write(&app.app.db).await.unwrap();
         let mut w = praetor::audit::ChainWriter::default();
         for i in 0..2_000.min(n - chunk * 2_000) {
             let entry = praetor::audit::Entry::new("test.filler", format!("e{i}"), json!({"i": i}));

@@ -19,6 +19,7 @@ mod mutations;
 mod oracle;
 mod plans;
 mod policies;
+mod scheduler;
 mod secrets;
 mod sockets;
 mod subscriptions;

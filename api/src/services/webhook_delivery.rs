@@ -78,8 +78,6 @@ async fn claim_loop(app: Arc<AppState>, tx: mpsc::Sender<Done>, shutdown: Cancel
     let mut backoff = StdDuration::ZERO;
     let mut last_work: Option<std::time::Instant> = None;
     let mut tasks = tokio::task::JoinSet::new();
-    let mut housekeeping = tokio::time::interval(StdDuration::from_secs(600));
-    housekeeping.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
     loop {
         tokio::select! {
             _ = shutdown.cancelled() => break,
@@ -88,12 +86,6 @@ async fn claim_loop(app: Arc<AppState>, tx: mpsc::Sender<Done>, shutdown: Cancel
                 tokio::time::sleep(if busy { LINGER_BUSY } else { LINGER_IDLE }).await;
             }
             _ = tick.tick() => {}
-            _ = housekeeping.tick() => {
-                if let Err(e) = prune(&app).await {
-                    tracing::warn!("pruning old webhook deliveries failed: {e}");
-                }
-                continue;
-            }
             Some(_) = tasks.join_next(), if !tasks.is_empty() => continue,
         }
         if !backoff.is_zero() {

@@ -883,3 +883,12 @@ export const SET_PROJECT_AGENTS = graphql(`
     setProjectAgents(input: $input) { strategy strategyLabel consensus agents { ...AgentFields } }
   }
 `);
+
+export const SCHEDULED_JOBS = graphql(`
+  query ScheduledJobs {
+    scheduledJobs {
+      name key schedule description nextRunAt recentFailures
+      lastRun { slot status node attempts missedSlots durationMs detail finishedAt }
+    }
+  }
+`);

@@ -14,6 +14,7 @@ mod plan;
 mod policy;
 mod project;
 mod role_binding;
+mod scheduler;
 mod service_account;
 mod trigger;
 mod user;
@@ -48,6 +49,7 @@ pub use policy::{
 };
 pub use project::ProjectObject;
 pub use role_binding::RoleBindingObject;
+pub use scheduler::{ScheduledJobObject, ScheduledRunObject, ScheduledRunStatusGql};
 pub use service_account::ServiceAccountObject;
 pub use trigger::{TriggerObject, TriggerWithSecret};
 pub use user::{MemberRole, OrgMember, UserObject};

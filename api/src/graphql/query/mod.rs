@@ -5,6 +5,7 @@ mod node;
 mod orgs;
 mod plans;
 mod policies;
+mod scheduler;
 mod viewer;
 
 use async_graphql::MergedObject;
@@ -17,4 +18,5 @@ pub struct Query(
     plans::PlanQuery,
     policies::PolicyQuery,
     chat::ChatQuery,
+    scheduler::SchedulerQuery,
 );

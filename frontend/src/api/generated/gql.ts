@@ -135,6 +135,7 @@ type Documents = {
     "\n  mutation CreateAgent($input: CreateAgentInput!) { createAgent(input: $input) { ...AgentFields } }\n": typeof types.CreateAgentDocument,
     "\n  mutation UpdateAgent($input: UpdateAgentInput!) { updateAgent(input: $input) { ...AgentFields } }\n": typeof types.UpdateAgentDocument,
     "\n  mutation SetProjectAgents($input: SetProjectAgentsInput!) {\n    setProjectAgents(input: $input) { strategy strategyLabel consensus agents { ...AgentFields } }\n  }\n": typeof types.SetProjectAgentsDocument,
+    "\n  query ScheduledJobs {\n    scheduledJobs {\n      name key schedule description nextRunAt recentFailures\n      lastRun { slot status node attempts missedSlots durationMs detail finishedAt }\n    }\n  }\n": typeof types.ScheduledJobsDocument,
 };
 const documents: Documents = {
     "\n  fragment ActorFields on Actor {\n    kind id name\n  }\n": types.ActorFieldsFragmentDoc,
@@ -257,6 +258,7 @@ const documents: Documents = {
     "\n  mutation CreateAgent($input: CreateAgentInput!) { createAgent(input: $input) { ...AgentFields } }\n": types.CreateAgentDocument,
     "\n  mutation UpdateAgent($input: UpdateAgentInput!) { updateAgent(input: $input) { ...AgentFields } }\n": types.UpdateAgentDocument,
     "\n  mutation SetProjectAgents($input: SetProjectAgentsInput!) {\n    setProjectAgents(input: $input) { strategy strategyLabel consensus agents { ...AgentFields } }\n  }\n": types.SetProjectAgentsDocument,
+    "\n  query ScheduledJobs {\n    scheduledJobs {\n      name key schedule description nextRunAt recentFailures\n      lastRun { slot status node attempts missedSlots durationMs detail finishedAt }\n    }\n  }\n": types.ScheduledJobsDocument,
 };
 
 /**
@@ -753,6 +755,10 @@ export function graphql(source: "\n  mutation UpdateAgent($input: UpdateAgentInp
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
 export function graphql(source: "\n  mutation SetProjectAgents($input: SetProjectAgentsInput!) {\n    setProjectAgents(input: $input) { strategy strategyLabel consensus agents { ...AgentFields } }\n  }\n"): (typeof documents)["\n  mutation SetProjectAgents($input: SetProjectAgentsInput!) {\n    setProjectAgents(input: $input) { strategy strategyLabel consensus agents { ...AgentFields } }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query ScheduledJobs {\n    scheduledJobs {\n      name key schedule description nextRunAt recentFailures\n      lastRun { slot status node attempts missedSlots durationMs detail finishedAt }\n    }\n  }\n"): (typeof documents)["\n  query ScheduledJobs {\n    scheduledJobs {\n      name key schedule description nextRunAt recentFailures\n      lastRun { slot status node attempts missedSlots durationMs detail finishedAt }\n    }\n  }\n"];
 
 export function graphql(source: string) {
   return (documents as any)[source] ?? {};

@@ -1,9 +1,10 @@
 // Org administration: projects, groups and their members, role bindings, invitations and
 // members' passwords, service accounts, API keys, secrets, webhook endpoints, inbound triggers
-// and identity providers. Forms show only where the viewer holds the right; lists show what they
-// may read. Invitations need `role.bind` (reset links and unlocking `identity.manage`); secrets,
-// webhooks, triggers and identity providers are shown only to those who may manage them
-// (`secret.manage`, `webhook.manage`, `trigger.manage`, `identity.manage`).
+// and identity providers; for instance administrators, the instance's scheduled jobs. Forms
+// show only where the viewer holds the right; lists show what they may read. Invitations need
+// `role.bind` (reset links and unlocking `identity.manage`); secrets, webhooks, triggers and
+// identity providers are shown only to those who may manage them (`secret.manage`,
+// `webhook.manage`, `trigger.manage`, `identity.manage`).
 
 import { useEffect, useState } from 'react';
 import { useQuery } from 'urql';
@@ -20,6 +21,7 @@ import { IdentityProvidersPanel } from './IdentityProvidersPanel';
 import { InvitationsPanel } from './InvitationsPanel';
 import { ProjectsPanel } from './ProjectsPanel';
 import { RolesPanel } from './RolesPanel';
+import { ScheduledJobsPanel } from './ScheduledJobsPanel';
 import { SecretsPanel } from './SecretsPanel';
 import { ServiceAccountsPanel } from './ServiceAccountsPanel';
 import { TriggersPanel } from './TriggersPanel';
@@ -136,6 +138,12 @@ export function AdminPage() {
             <a href="#identity-providers">Identity providers</a>
           </>
         )}
+        {viewer.instanceAdmin && (
+          <>
+            {' '}
+            <a href="#scheduled-jobs">Scheduled jobs</a>
+          </>
+        )}
       </nav>
       <div className="columns">
         <div className="column">
@@ -154,6 +162,7 @@ export function AdminPage() {
       {d.webhookManage && <WebhooksPanel org={d} />}
       {d.triggerManage && <TriggersPanel org={d} />}
       {d.identityManage && <IdentityProvidersPanel org={d} />}
+      {viewer.instanceAdmin && <ScheduledJobsPanel />}
     </div>
   );
 }

@@ -1,0 +1,79 @@
+//! The instance's own timed jobs: the housekeeping that time makes due. Each is idempotent and
+//! works on what is due when it runs, so one run covers any slots missed before it.
+
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+
+use crate::AppState;
+use crate::error::Result;
+
+type Run = fn(Arc<AppState>) -> Pin<Box<dyn Future<Output = Result<String>> + Send>>;
+
+/// A job: its name, its cron schedule (with seconds, in UTC), what it does, and the run itself
+/// (answering what it did, for the run's record).
+pub struct JobSpec {
+    pub name: &'static str,
+    pub cron: &'static str,
+    pub description: &'static str,
+    pub run: Run,
+}
+
+pub static JOBS: &[JobSpec] = &[
+    JobSpec {
+        name: "approvals.expire",
+        cron: "*/5 * * * * *",
+        description: "Plans whose approval requests have passed their time to live expire.",
+        run: |app| {
+            Box::pin(async move {
+                let n = crate::services::approvals::expire_due(&app).await?;
+                Ok(format!("{n} plan(s) expired"))
+            })
+        },
+    },
+    JobSpec {
+        name: "grants.expire",
+        cron: "*/5 * * * * *",
+        description: "Temporary role grants past their end are taken back.",
+        run: |app| {
+            Box::pin(async move {
+                let n = crate::services::grants::expire_due(&app).await?;
+                Ok(format!("{n} grant(s) ended"))
+            })
+        },
+    },
+    JobSpec {
+        name: "rate_limits.prune",
+        cron: "0 * * * * *",
+        description: "Rate-limit hits older than every period that counts them are deleted.",
+        run: |app| {
+            Box::pin(async move {
+                let only = app.config.worker.only_org();
+                let n = crate::governance::rate::prune(&app.db, app.clock.now(), only).await?;
+                Ok(format!("{n} hit(s) deleted"))
+            })
+        },
+    },
+    JobSpec {
+        name: "webhooks.prune",
+        cron: "0 */10 * * * *",
+        description: "Finished webhook deliveries and their attempts older than webhooks.retention_days are deleted.",
+        run: |app| {
+            Box::pin(async move {
+                let n = crate::services::webhook_delivery::prune(&app).await?;
+                Ok(format!("{n} deliveries deleted"))
+            })
+        },
+    },
+    JobSpec {
+        name: "scheduler.prune",
+        cron: "30 */10 * * * *",
+        description: "The scheduler's records of runs older than scheduler.retention_hours are deleted (each job's last stays).",
+        run: |app| {
+            Box::pin(async move {
+                let n = super::prune(&app).await?;
+                Ok(format!("{n} record(s) deleted"))
+            })
+        },
+    },
+];

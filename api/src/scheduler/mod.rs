@@ -1,0 +1,403 @@
+//! Timed jobs, each slot run once however many nodes are up. Every node's `tokio-cron-scheduler`
+//! says when a job is due; the slot it is due for (the instant its cron schedule names, so
+//! nodes whose ticks differ by a moment agree on it) is claimed with a row of `scheduled_runs`,
+//! unique on job and slot: the node whose insert lands runs it, the others see the row and
+//! leave it. The claim holds a lease (`scheduler.lease_seconds`); a node that dies mid-run lets
+//! it lapse, and the next node to find the slot still running past its lease takes it over.
+//!
+//! At start a node also looks at the slot due last: if no node ran it (all were down), it runs
+//! now when it is at most `scheduler.catch_up_seconds` old and is recorded as skipped when
+//! older. Every run records the slots before it that nobody ran (`missed_slots`): housekeeping
+//! done once covers them all.
+//!
+//! The jobs are in [`jobs`]; `scheduledJobs` in GraphQL shows each one's last run and next slot.
+
+pub mod jobs;
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Instant;
+
+use chrono::{DateTime, Duration, DurationRound, Utc};
+use croner::Cron;
+use croner::parser::{CronParser, Seconds};
+use praetor_entities::{ScheduledRunId, Shared, scheduled_run};
+use sea_orm::sea_query::{Expr, ExprTrait, OnConflict};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+use tokio::task::JoinHandle;
+use tokio_cron_scheduler::{Job, JobScheduler};
+use tokio_util::sync::CancellationToken;
+
+use crate::AppState;
+use crate::clock::Clock;
+use crate::error::{Error, Result};
+
+pub use jobs::{JOBS, JobSpec};
+
+pub const RUNNING: &str = "running";
+pub const SUCCEEDED: &str = "succeeded";
+pub const FAILED: &str = "failed";
+pub const SKIPPED: &str = "skipped";
+
+/// Most missed slots counted between two runs (a job every few seconds, down for days).
+const COUNT_AT_MOST: i64 = 100_000;
+
+/// The time slots are counted in: the wall clock that ticks them. (The jobs themselves decide
+/// what is due by the server's clock, which tests may move.)
+fn wall() -> DateTime<Utc> {
+    crate::clock::SystemClock.now()
+}
+
+/// A cron schedule with seconds (`sec min hour day-of-month month day-of-week`).
+pub fn parse(schedule: &str) -> Result<Cron> {
+    CronParser::builder()
+        .seconds(Seconds::Required)
+        .dom_and_dow(true)
+        .build()
+        .parse(schedule)
+        .map_err(|e| Error::validation("cron", format!("`{schedule}` is not a cron schedule with seconds: {e}")))
+}
+
+/// The slot due last at `now` (inclusive), in whole seconds (croner keeps the fraction of the
+/// instant it is given, and nodes ticking a moment apart must name the same slot).
+pub fn slot_at(cron: &Cron, now: DateTime<Utc>) -> Result<DateTime<Utc>> {
+    let second = now.duration_trunc(Duration::seconds(1)).map_err(Error::internal)?;
+    cron.find_previous_occurrence(&second, true).map_err(|e| Error::internal(format!("no slot before {now}: {e}")))
+}
+
+/// Slots strictly between `after` and `before`, at most [`COUNT_AT_MOST`].
+pub fn slots_between(cron: &Cron, after: DateTime<Utc>, before: DateTime<Utc>) -> i64 {
+    cron.iter_after(after).take_while(|t| *t < before).take(COUNT_AT_MOST as usize).count() as i64
+}
+
+/// A job's key in `scheduled_runs`: its name under the namespace, and the organization of a
+/// node dedicated to one (whose housekeeping keeps to it).
+pub fn key(app: &AppState, job: &JobSpec) -> String {
+    let namespace = &app.config.scheduler.namespace;
+    match app.config.worker.only_org() {
+        Some(org) => format!("{namespace}/{}@{org}", job.name),
+        None => format!("{namespace}/{}", job.name),
+    }
+}
+
+/// This node, as runs name it: host, process, and one scheduler of it.
+fn node_name() -> String {
+    let host = std::env::var("HOSTNAME").ok().filter(|h| !h.is_empty()).unwrap_or_else(|| "node".into());
+    format!("{host}-{}-{}", std::process::id(), &uuid::Uuid::new_v4().simple().to_string()[..6])
+}
+
+/// What a claim came to.
+#[derive(Debug, PartialEq, Eq)]
+enum Claim {
+    /// This node runs the slot.
+    Mine(ScheduledRunId),
+    /// Another node has it (or had it).
+    Taken,
+}
+
+/// Claims `slot` of `job`: a new row, or one whose lease lapsed on a running claim.
+async fn claim(
+    app: &AppState,
+    job: &str,
+    slot: DateTime<Utc>,
+    node: &str,
+    missed: i64,
+    status: &str,
+    detail: &str,
+) -> Result<Claim> {
+    let now = wall();
+    let lease = (status == RUNNING).then(|| now + Duration::seconds(app.config.scheduler.lease_seconds as i64));
+    let id = ScheduledRunId::generate();
+    let row = scheduled_run::ActiveModel::from(scheduled_run::Model {
+        id,
+        job: job.to_string(),
+        slot,
+        node: node.to_string(),
+        status: status.to_string(),
+        attempts: 1,
+        missed_slots: missed,
+        claimed_at: now,
+        lease_until: lease,
+        finished_at: (status != RUNNING).then_some(now),
+        duration_ms: None,
+        detail: detail.to_string(),
+    });
+    let inserted = scheduled_run::Entity::insert(row)
+        .on_conflict(
+            OnConflict::columns([scheduled_run::Column::Job, scheduled_run::Column::Slot]).do_nothing().to_owned(),
+        )
+        .exec_without_returning(&app.db)
+        .await?;
+    if inserted == 1 {
+        return Ok(Claim::Mine(id));
+    }
+    if status != RUNNING {
+        return Ok(Claim::Taken);
+    }
+    // Taken: by a node that may have died mid-run.
+    let lapsed = scheduled_run::Entity::update_shared()
+        .col_expr(scheduled_run::Column::Node, Expr::value(node))
+        .col_expr(scheduled_run::Column::Attempts, Expr::col(scheduled_run::Column::Attempts).add(1))
+        .col_expr(scheduled_run::Column::ClaimedAt, Expr::value(now))
+        .col_expr(scheduled_run::Column::LeaseUntil, Expr::value(lease))
+        .filter(scheduled_run::Column::Job.eq(job))
+        .filter(scheduled_run::Column::Slot.eq(slot))
+        .filter(scheduled_run::Column::Status.eq(RUNNING))
+        .filter(scheduled_run::Column::LeaseUntil.lt(now))
+        .exec(&app.db)
+        .await?;
+    if lapsed.rows_affected == 0 {
+        return Ok(Claim::Taken);
+    }
+    let row = scheduled_run::Entity::find_shared()
+        .filter(scheduled_run::Column::Job.eq(job))
+        .filter(scheduled_run::Column::Slot.eq(slot))
+        .one(&app.db)
+        .await?
+        .ok_or_else(|| Error::internal("a slot taken over is gone"))?;
+    tracing::warn!(job, %slot, attempt = row.attempts, "took over a scheduled slot whose node stopped holding it");
+    Ok(Claim::Mine(row.id))
+}
+
+/// The slot recorded last for `job` before `slot`.
+async fn previous_slot(app: &AppState, job: &str, slot: DateTime<Utc>) -> Result<Option<DateTime<Utc>>> {
+    Ok(scheduled_run::Entity::find_shared()
+        .select_only()
+        .column(scheduled_run::Column::Slot)
+        .filter(scheduled_run::Column::Job.eq(job))
+        .filter(scheduled_run::Column::Slot.lt(slot))
+        .order_by_desc(scheduled_run::Column::Slot)
+        .into_tuple::<DateTime<Utc>>()
+        .one(&app.db)
+        .await?)
+}
+
+/// Records how the run of `id` ended.
+async fn finish(app: &AppState, id: ScheduledRunId, outcome: &Result<String>, took: std::time::Duration) -> Result<()> {
+    let (status, detail) = match outcome {
+        Ok(d) => (SUCCEEDED, d.clone()),
+        Err(e) => (FAILED, e.to_string()),
+    };
+    scheduled_run::Entity::update_shared()
+        .col_expr(scheduled_run::Column::Status, Expr::value(status))
+        .col_expr(scheduled_run::Column::Detail, Expr::value(detail))
+        .col_expr(scheduled_run::Column::FinishedAt, Expr::value(Some(wall())))
+        .col_expr(scheduled_run::Column::DurationMs, Expr::value(Some(took.as_millis() as i64)))
+        .col_expr(scheduled_run::Column::LeaseUntil, Expr::value(Option::<DateTime<Utc>>::None))
+        .filter(scheduled_run::Column::Id.eq(id))
+        .exec(&app.db)
+        .await?;
+    Ok(())
+}
+
+/// One job on this node: its schedule, and whether a run of it is in hand here.
+struct Local {
+    spec: &'static JobSpec,
+    cron: Cron,
+    key: String,
+    busy: AtomicBool,
+}
+
+/// Runs the slot due last for `job`, unless another node has it. `starting`: the node has just
+/// come up, and a slot older than the catch-up window is recorded as skipped, not run.
+async fn tick(app: &Arc<AppState>, job: &Local, node: &str, starting: bool) -> Result<()> {
+    if job.busy.swap(true, Ordering::SeqCst) {
+        // The previous run here is still going: the next tick finds its slot.
+        return Ok(());
+    }
+    let outcome = tick_inner(app, job, node, starting).await;
+    job.busy.store(false, Ordering::SeqCst);
+    outcome
+}
+
+async fn tick_inner(app: &Arc<AppState>, job: &Local, node: &str, starting: bool) -> Result<()> {
+    let now = wall();
+    let slot = slot_at(&job.cron, now)?;
+    let previous = previous_slot(app, &job.key, slot).await?;
+    let missed = previous.map(|p| slots_between(&job.cron, p, slot)).unwrap_or(0);
+    let catch_up = Duration::seconds(app.config.scheduler.catch_up_seconds as i64);
+    // A job never run before runs at once; one that was runs a slot found at start only if it
+    // is recent enough.
+    if starting && previous.is_some() && now - slot > catch_up {
+        let detail = format!(
+            "due at {} while no node was running; older than the catch-up window ({} s), so not run",
+            slot.to_rfc3339(),
+            catch_up.num_seconds()
+        );
+        if claim(app, &job.key, slot, node, missed, SKIPPED, &detail).await? != Claim::Taken {
+            tracing::warn!(job = %job.key, %slot, "{detail}");
+        }
+        return Ok(());
+    }
+    let Claim::Mine(id) = claim(app, &job.key, slot, node, missed, RUNNING, "").await? else {
+        return Ok(());
+    };
+    let started = Instant::now();
+    let outcome = (job.spec.run)(app.clone()).await;
+    if let Err(e) = &outcome {
+        tracing::warn!(job = %job.key, %slot, "scheduled job failed: {e}");
+    }
+    finish(app, id, &outcome, started.elapsed()).await
+}
+
+/// Starts the scheduler on this node; it stops when `shutdown` is cancelled, after the runs in
+/// hand have finished.
+pub fn spawn(app: Arc<AppState>, shutdown: CancellationToken) -> JoinHandle<()> {
+    tokio::spawn(async move {
+        if let Err(e) = run(app, shutdown).await {
+            tracing::error!("the scheduler could not start: {e}");
+        }
+    })
+}
+
+async fn run(app: Arc<AppState>, shutdown: CancellationToken) -> Result<()> {
+    let node = node_name();
+    let mut locals = Vec::new();
+    for spec in JOBS {
+        locals.push(Arc::new(Local {
+            spec,
+            cron: parse(spec.cron)?,
+            key: key(&app, spec),
+            busy: AtomicBool::new(false),
+        }));
+    }
+    // Slots nobody ran while every node was down.
+    for job in &locals {
+        if let Err(e) = tick(&app, job, &node, true).await {
+            tracing::warn!(job = %job.key, "catching up failed: {e}");
+        }
+    }
+    let mut scheduler = JobScheduler::new().await.map_err(|e| Error::internal(format!("scheduler: {e}")))?;
+    for job in &locals {
+        let (name, cron) = (job.spec.name, job.spec.cron);
+        let (app, job, node, stop) = (app.clone(), job.clone(), node.clone(), shutdown.clone());
+        let timed = Job::new_async(cron, move |_, _| {
+            let (app, job, node, stop) = (app.clone(), job.clone(), node.clone(), stop.clone());
+            Box::pin(async move {
+                if stop.is_cancelled() {
+                    return;
+                }
+                if let Err(e) = tick(&app, &job, &node, false).await {
+                    tracing::warn!(job = %job.key, "scheduled job: {e}");
+                }
+            })
+        })
+        .map_err(|e| Error::internal(format!("scheduling {name}: {e}")))?;
+        scheduler.add(timed).await.map_err(|e| Error::internal(format!("scheduling {name}: {e}")))?;
+    }
+    scheduler.start().await.map_err(|e| Error::internal(format!("scheduler: {e}")))?;
+    shutdown.cancelled().await;
+    if let Err(e) = scheduler.shutdown().await {
+        tracing::warn!("stopping the scheduler: {e}");
+    }
+    // Runs in hand finish (their slots are recorded rather than left to a lease).
+    while locals.iter().any(|j| j.busy.load(Ordering::SeqCst)) {
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    Ok(())
+}
+
+/// A job as the admin view shows it.
+pub struct JobStatus {
+    pub spec: &'static JobSpec,
+    pub key: String,
+    pub last: Option<scheduled_run::Model>,
+    /// Runs in the retention window that failed.
+    pub recent_failures: u64,
+    pub next_slot: Option<DateTime<Utc>>,
+}
+
+/// Every job with its last run and next slot, as this node's configuration keys them.
+pub async fn status(app: &AppState) -> Result<Vec<JobStatus>> {
+    let now = wall();
+    let keys: Vec<String> = JOBS.iter().map(|j| key(app, j)).collect();
+    let mut failures: HashMap<String, u64> = HashMap::new();
+    for job in scheduled_run::Entity::find_shared()
+        .select_only()
+        .column(scheduled_run::Column::Job)
+        .filter(scheduled_run::Column::Job.is_in(keys.clone()))
+        .filter(scheduled_run::Column::Status.eq(FAILED))
+        .into_tuple::<String>()
+        .all(&app.db)
+        .await?
+    {
+        *failures.entry(job).or_default() += 1;
+    }
+    let mut out = Vec::new();
+    for (spec, key) in JOBS.iter().zip(keys) {
+        let last = scheduled_run::Entity::find_shared()
+            .filter(scheduled_run::Column::Job.eq(key.clone()))
+            .order_by_desc(scheduled_run::Column::Slot)
+            .one(&app.db)
+            .await?;
+        let second = now.duration_trunc(Duration::seconds(1)).map_err(Error::internal)?;
+        let next_slot = parse(spec.cron)?.find_next_occurrence(&second, false).ok();
+        out.push(JobStatus { spec, recent_failures: failures.get(&key).copied().unwrap_or(0), key, last, next_slot });
+    }
+    Ok(out)
+}
+
+/// Deletes finished runs older than `scheduler.retention_hours`, keeping each job's last.
+pub async fn prune(app: &AppState) -> Result<u64> {
+    let cutoff = wall() - Duration::hours(app.config.scheduler.retention_hours as i64);
+    let mut removed = 0;
+    for spec in JOBS {
+        let job = key(app, spec);
+        let Some(last) = scheduled_run::Entity::find_shared()
+            .select_only()
+            .column(scheduled_run::Column::Slot)
+            .filter(scheduled_run::Column::Job.eq(job.clone()))
+            .order_by_desc(scheduled_run::Column::Slot)
+            .into_tuple::<DateTime<Utc>>()
+            .one(&app.db)
+            .await?
+        else {
+            continue;
+        };
+        removed += scheduled_run::Entity::delete_shared()
+            .filter(scheduled_run::Column::Job.eq(job))
+            .filter(scheduled_run::Column::Status.ne(RUNNING))
+            .filter(scheduled_run::Column::Slot.lt(std::cmp::min(cutoff, last)))
+            .exec(&app.db)
+            .await?
+            .rows_affected;
+    }
+    Ok(removed)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn at(s: &str) -> DateTime<Utc> {
+        DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc)
+    }
+
+    #[test]
+    fn slots_are_the_instants_the_schedule_names() {
+        let every5 = parse("*/5 * * * * *").unwrap();
+        assert_eq!(slot_at(&every5, at("2026-12-02T10:00:07.300Z")).unwrap(), at("2026-12-02T10:00:05Z"));
+        assert_eq!(slot_at(&every5, at("2026-12-02T10:00:05Z")).unwrap(), at("2026-12-02T10:00:05Z"));
+        // Two nodes whose ticks differ by a moment agree on the slot.
+        assert_eq!(
+            slot_at(&every5, at("2026-12-02T10:00:09.999Z")).unwrap(),
+            slot_at(&every5, at("2026-12-02T10:00:05.001Z")).unwrap()
+        );
+        assert_eq!(slots_between(&every5, at("2026-12-02T10:00:00Z"), at("2026-12-02T10:01:00Z")), 11);
+        assert_eq!(slots_between(&every5, at("2026-12-02T10:00:00Z"), at("2026-12-02T10:00:05Z")), 0);
+        let ten_minutes = parse("0 */10 * * * *").unwrap();
+        assert_eq!(slots_between(&ten_minutes, at("2026-11-30T10:00:00Z"), at("2026-12-02T10:00:00Z")), 287);
+        assert!(parse("*/5 * * * *").is_err(), "seconds are required");
+        assert!(parse("every minute").is_err());
+    }
+
+    #[test]
+    fn every_job_has_a_valid_schedule_and_a_unique_name() {
+        let mut names = std::collections::BTreeSet::new();
+        for job in JOBS {
+            parse(job.cron).unwrap();
+            assert!(names.insert(job.name), "{} twice", job.name);
+        }
+    }
+}
