@@ -572,6 +572,22 @@ impl TestApp {
         }
         id
     }
+
+    /// A group `group` with the org-wide `role`, whose members are the people of identity
+    /// provider `provider` (its id) whose groups claim holds `claim`.
+    pub async fn provider_group_with_role(&self, provider: &str, claim: &str, group: &str, role: &str) {
+        let id = self.group(group, &[]).await;
+        self.admin(
+            "mutation($in: BindRoleInput!) { bindRole(input: $in) { id } }",
+            json!({"in": {"org": self.org, "role": role, "subject": {"groupId": id}}}),
+        )
+        .await;
+        self.admin(
+            "mutation($id: ID!, $claim: String!, $group: String!) { mapIdentityProviderGroup(id: $id, claimValue: $claim, group: $group) { id } }",
+            json!({"id": provider, "claim": claim, "group": group}),
+        )
+        .await;
+    }
 }
 
 /// The example policy bundle (`policies/examples/*.yaml`) rewritten for `org`, as

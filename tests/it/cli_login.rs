@@ -77,12 +77,6 @@ async fn world() -> World {
     }));
     config["api"] = json!({"resource": AUDIENCE, "audience": AUDIENCE});
     let idp = Idp::start(config).await;
-    let group = app.group("sre-team", &[]).await;
-    app.admin(
-        "mutation($in: BindRoleInput!) { bindRole(input: $in) { id } }",
-        json!({"in": {"org": app.org, "role": "operator", "subject": {"groupId": group}}}),
-    )
-    .await;
     let made = app
         .admin(
             "mutation($in: CreateIdentityProviderInput!) { createIdentityProvider(input: $in) { id deviceClientId } }",
@@ -93,11 +87,7 @@ async fn world() -> World {
         .await["createIdentityProvider"]
         .clone();
     assert_eq!(made["deviceClientId"], DEVICE_CLIENT);
-    app.admin(
-        "mutation($id: ID!) { mapIdentityProviderGroup(id: $id, claimValue: \"sre\", group: \"sre-team\") { id } }",
-        json!({"id": made["id"]}),
-    )
-    .await;
+    app.provider_group_with_role(made["id"].as_str().unwrap(), "sre", "sre-team", "operator").await;
     World { app, idp, alice, dir: tempfile::tempdir().unwrap() }
 }
 

@@ -46,12 +46,6 @@ async fn world_with(opts: SpawnOptions) -> World {
     let app = spawn_with(SpawnOptions { allow_private_networks: true, ..opts }).await;
     let (config, alice) = idp_config(&app);
     let idp = Idp::start(config).await;
-    let group = app.group("sre-team", &[]).await;
-    app.admin(
-        "mutation($in: BindRoleInput!) { bindRole(input: $in) { id } }",
-        json!({"in": {"org": app.org, "role": "operator", "subject": {"groupId": group}}}),
-    )
-    .await;
     let made = app
         .admin(
             CREATE,
@@ -65,11 +59,7 @@ async fn world_with(opts: SpawnOptions) -> World {
     assert_eq!(made["callbackPath"], "/auth/oidc/callback");
     assert!(made["secretFingerprint"].as_str().unwrap().starts_with("hmac:"), "{made}");
     let provider = made["id"].as_str().unwrap().to_string();
-    app.admin(
-        "mutation($id: ID!) { mapIdentityProviderGroup(id: $id, claimValue: \"sre\", group: \"sre-team\") { id } }",
-        json!({"id": provider}),
-    )
-    .await;
+    app.provider_group_with_role(&provider, "sre", "sre-team", "operator").await;
     let http = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
     World { app, idp, provider, http, alice }
 }

@@ -28,6 +28,7 @@ use openidconnect::{
     Scope,
 };
 use praetor::clock::{Clock, SystemClock};
+use praetor::oidc::error_chain;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
@@ -255,38 +256,14 @@ type DeviceProviderMetadata = ProviderMetadata<
 type ProviderClient =
     CoreClient<EndpointSet, EndpointNotSet, EndpointNotSet, EndpointNotSet, EndpointMaybeSet, EndpointMaybeSet>;
 
-/// An HTTP failure talking to the provider.
-#[derive(Debug)]
-struct ProviderHttp(String);
-
-impl fmt::Display for ProviderHttp {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
-    }
-}
-
-impl std::error::Error for ProviderHttp {}
+type Fetching =
+    std::pin::Pin<Box<dyn Future<Output = Result<openidconnect::HttpResponse, praetor::oidc::FetchError>> + Send>>;
 
 /// Sends one of the OAuth client's requests (no redirects followed).
-fn send(
-    http: &reqwest::Client,
-) -> impl Fn(
-    openidconnect::HttpRequest,
-) -> std::pin::Pin<Box<dyn Future<Output = Result<openidconnect::HttpResponse, ProviderHttp>> + Send>>
-+ '_ {
+fn send(http: &reqwest::Client) -> impl Fn(openidconnect::HttpRequest) -> Fetching + '_ {
     move |request| {
         let http = http.clone();
-        Box::pin(async move {
-            let url = request.uri().to_string();
-            let request = reqwest::Request::try_from(request).map_err(|e| ProviderHttp(format!("{url}: {e}")))?;
-            let response = http.execute(request).await.map_err(|e| ProviderHttp(format!("{url}: {e}")))?;
-            let mut out = openidconnect::http::Response::builder().status(response.status().as_u16());
-            for (name, value) in response.headers() {
-                out = out.header(name.as_str(), value.as_bytes());
-            }
-            let body = response.bytes().await.map_err(|e| ProviderHttp(format!("{url}: {e}")))?;
-            out.body(body.to_vec()).map_err(|e| ProviderHttp(e.to_string()))
-        })
+        Box::pin(async move { praetor::oidc::execute(&http, request).await })
     }
 }
 
@@ -301,21 +278,9 @@ async fn provider_client(
     let fetch = send(http);
     let metadata = DeviceProviderMetadata::discover_async(issuer_url, &fetch)
         .await
-        .map_err(|e| Failure::local(format!("cannot read the discovery document of {issuer}: {}", chain(&e))))?;
+        .map_err(|e| Failure::local(format!("cannot read the discovery document of {issuer}: {}", error_chain(&e))))?;
     let device = metadata.additional_metadata().device_authorization_endpoint.clone();
     Ok((CoreClient::from_provider_metadata(metadata, ClientId::new(client_id.to_string()), None), device))
-}
-
-/// An error and its causes on one line.
-fn chain(e: &dyn std::error::Error) -> String {
-    let mut text = e.to_string();
-    let mut cause = e.source();
-    while let Some(c) = cause {
-        text.push_str(": ");
-        text.push_str(&c.to_string());
-        cause = c.source();
-    }
-    text
 }
 
 /// The `resource` parameter (RFC 8707) naming the API, when the audience is an absolute URI;
@@ -354,7 +319,7 @@ async fn device_sign_in(
     }
     let details: CoreDeviceAuthorizationResponse = request.request_async(&fetch).await.map_err(|e| match e {
         RequestTokenError::ServerResponse(r) => Failure::local(format!("{name} refused to start a sign-in: {r}")),
-        other => Failure::local(format!("{name} could not start a sign-in: {}", chain(&other))),
+        other => Failure::local(format!("{name} could not start a sign-in: {}", error_chain(&other))),
     })?;
     let open = details
         .verification_uri_complete()
@@ -376,7 +341,7 @@ async fn device_sign_in(
             )),
             _ => Failure::local(format!("{name} refused the sign-in: {r}")),
         },
-        other => Failure::local(format!("the sign-in at {name} did not finish: {}", chain(&other))),
+        other => Failure::local(format!("the sign-in at {name} did not finish: {}", error_chain(&other))),
     })?;
     Ok(Credential::Provider {
         provider: name.to_string(),
@@ -417,7 +382,7 @@ async fn bearer(http: &reqwest::Client, credential: &mut Credential) -> Result<(
         RequestTokenError::ServerResponse(r) => {
             Failure::local(format!("{provider} would not renew the sign-in ({r}): {again}"))
         }
-        other => Failure::local(format!("cannot renew the sign-in at {provider}: {}", chain(&other))),
+        other => Failure::local(format!("cannot renew the sign-in at {provider}: {}", error_chain(&other))),
     })?;
     *access_token = token.access_token().secret().clone();
     if let Some(r) = token.refresh_token() {

@@ -119,14 +119,7 @@ impl Oidc {
         let url = Url::parse(&request.uri().to_string()).map_err(|e| FetchError(format!("bad URL: {e}")))?;
         let (host, addr) = self.egress.check(&url).await.map_err(|e| FetchError(e.message))?;
         let client = self.egress.pinned_client(&host, addr, self.timeout).map_err(|e| FetchError(e.message))?;
-        let request = reqwest::Request::try_from(request).map_err(|e| FetchError(e.to_string()))?;
-        let response = client.execute(request).await.map_err(|e| FetchError(format!("{url}: {e}")))?;
-        let mut out = openidconnect::http::Response::builder().status(response.status().as_u16());
-        for (name, value) in response.headers() {
-            out = out.header(name.as_str(), value.as_bytes());
-        }
-        let body = response.bytes().await.map_err(|e| FetchError(e.to_string()))?;
-        out.body(body.to_vec()).map_err(|e| FetchError(e.to_string()))
+        execute(&client, request).await
     }
 
     async fn get_json(&self, url: &str) -> Result<Value> {
@@ -356,6 +349,23 @@ pub fn unverified_parts(token: &str) -> Result<(Map<String, Value>, Claims)> {
     Ok((part("header")?, part("claims")?))
 }
 
+/// Sends one of the protocol library's requests with `client` (whose redirect policy and
+/// address pinning are the caller's) and answers the response as the library reads it.
+pub async fn execute(
+    client: &reqwest::Client,
+    request: openidconnect::HttpRequest,
+) -> std::result::Result<openidconnect::HttpResponse, FetchError> {
+    let url = request.uri().to_string();
+    let request = reqwest::Request::try_from(request).map_err(|e| FetchError(format!("{url}: {e}")))?;
+    let response = client.execute(request).await.map_err(|e| FetchError(format!("{url}: {e}")))?;
+    let mut out = openidconnect::http::Response::builder().status(response.status().as_u16());
+    for (name, value) in response.headers() {
+        out = out.header(name.as_str(), value.as_bytes());
+    }
+    let body = response.bytes().await.map_err(|e| FetchError(format!("{url}: {e}")))?;
+    out.body(body.to_vec()).map_err(|e| FetchError(e.to_string()))
+}
+
 /// The protocol library's HTTP client: [`Oidc::send`], one boxed `Send` future per request.
 struct Fetcher<'a>(&'a Oidc);
 
@@ -387,7 +397,8 @@ fn innermost(e: &(dyn std::error::Error + 'static)) -> String {
     last.to_string()
 }
 
-fn error_chain(e: &dyn std::error::Error) -> String {
+/// An error and its causes on one line.
+pub fn error_chain(e: &dyn std::error::Error) -> String {
     let mut text = e.to_string();
     let mut source = e.source();
     while let Some(s) = source {

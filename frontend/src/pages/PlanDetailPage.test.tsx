@@ -4,10 +4,11 @@
 
 import { render, screen, waitFor } from '@testing-library/react';
 import { MemoryRouter, Route, Routes } from 'react-router';
-import { Client, makeResult, Provider, type Operation } from 'urql';
+import { getOperationAST } from 'graphql';
+import { Provider } from 'urql';
 import { describe, expect, it } from 'vitest';
-import { filter, fromArray, mergeMap, pipe } from 'wonka';
 import type { Json, PlanEvent, PlanStatus } from '../api/types';
+import { mockResults } from '../test/mockClient';
 import { PlanDetailPage } from './PlanDetailPage';
 
 const event = (seq: number, kind: string, data: { [key: string]: Json }): PlanEvent => ({
@@ -64,27 +65,12 @@ function plan(status: PlanStatus) {
 
 /** Answers queries with a running plan and the subscription with `burst`, all in one go. */
 function serve(burst: { status: PlanStatus; event: PlanEvent }[]) {
-  const subscribed: Operation[] = [];
-  const client = new Client({
-    url: 'http://test.invalid/graphql',
-    exchanges: [
-      () => (ops$) =>
-        pipe(
-          ops$,
-          filter((op) => op.kind !== 'teardown'),
-          mergeMap((op) => {
-            if (op.kind === 'subscription') {
-              subscribed.push(op);
-              return fromArray(burst.map((b) => makeResult(op, { data: { planEvents: { planId: 'pln_1', ...b } } })));
-            }
-            if (op.query.definitions.some((d) => d.kind === 'OperationDefinition' && d.name?.value === 'ReplayPlan')) {
-              return fromArray([makeResult(op, { data: { replayPlan: null } })]);
-            }
-            return fromArray([makeResult(op, { data: { plan: plan('RUNNING'), approvalRequests: [] } })]);
-          }),
-        ),
-    ],
+  const { client, operations } = mockResults((op) => {
+    if (op.kind === 'subscription') return burst.map((b) => ({ data: { planEvents: { planId: 'pln_1', ...b } } }));
+    const name = getOperationAST(op.query)?.name?.value;
+    return [{ data: name === 'ReplayPlan' ? { replayPlan: null } : { plan: plan('RUNNING'), approvalRequests: [] } }];
   });
+  const subscribed = () => operations.filter((op) => op.kind === 'subscription');
   render(
     <MemoryRouter initialEntries={['/orgs/demo/projects/web/plans/pln_1']}>
       <Provider value={client}>
@@ -110,7 +96,7 @@ describe('PlanDetailPage', () => {
     expect(timeline.textContent).toContain('Step step-1 succeeded');
     expect(timeline.textContent).toContain('Plan succeeded');
     // It subscribed after the last event the first load saw, and shows the status the stream ended on.
-    expect(subscribed[0].variables).toMatchObject({ planId: 'pln_1', after: 2 });
+    expect(subscribed()[0]!.variables).toMatchObject({ planId: 'pln_1', after: 2 });
     expect(screen.getByTestId('plan-status').textContent).toContain('succeeded');
   });
 });
