@@ -6,10 +6,10 @@ import { render, screen, waitFor } from '@testing-library/react';
 import { MemoryRouter, Route, Routes } from 'react-router';
 import { getOperationAST } from 'graphql';
 import { Provider } from 'urql';
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { Json, PlanEvent, PlanStatus } from '../api/types';
 import { mockResults } from '../test/mockClient';
-import { PlanDetailPage } from './PlanDetailPage';
+import { PlanDetailPage, STALE_AFTER_MS } from './PlanDetailPage';
 
 const event = (seq: number, kind: string, data: { [key: string]: Json }): PlanEvent => ({
   seq,
@@ -63,12 +63,18 @@ function plan(status: PlanStatus) {
   };
 }
 
-/** Answers queries with a running plan and the subscription with `burst`, all in one go. */
-function serve(burst: { status: PlanStatus; event: PlanEvent }[]) {
+/**
+ * Answers the subscription with `burst`, all in one go, and the n-th read of the plan with
+ * `statuses[n]` (the last one again after that).
+ */
+function serve(burst: { status: PlanStatus; event: PlanEvent }[], statuses: PlanStatus[] = ['RUNNING']) {
+  let reads = 0;
   const { client, operations } = mockResults((op) => {
     if (op.kind === 'subscription') return burst.map((b) => ({ data: { planEvents: { planId: 'pln_1', ...b } } }));
     const name = getOperationAST(op.query)?.name?.value;
-    return [{ data: name === 'ReplayPlan' ? { replayPlan: null } : { plan: plan('RUNNING'), approvalRequests: [] } }];
+    if (name === 'ReplayPlan') return [{ data: { replayPlan: null } }];
+    const status = statuses[Math.min(reads++, statuses.length - 1)]!;
+    return [{ data: { plan: plan(status), approvalRequests: [] } }];
   });
   const subscribed = () => operations.filter((op) => op.kind === 'subscription');
   render(
@@ -82,6 +88,10 @@ function serve(burst: { status: PlanStatus; event: PlanEvent }[]) {
   );
   return { subscribed };
 }
+
+afterEach(() => {
+  vi.useRealTimers();
+});
 
 describe('PlanDetailPage', () => {
   it('keeps every event of a burst from the stream, not only the last', async () => {
@@ -98,5 +108,16 @@ describe('PlanDetailPage', () => {
     // It subscribed after the last event the first load saw, and shows the status the stream ended on.
     expect(subscribed()[0]!.variables).toMatchObject({ planId: 'pln_1', after: 2 });
     expect(screen.getByTestId('plan-status').textContent).toContain('succeeded');
+  });
+
+  it('reads an unfinished plan again now and then when its stream stays silent', async () => {
+    vi.useFakeTimers({ shouldAdvanceTime: true });
+    serve([], ['RUNNING', 'RUNNING', 'SUCCEEDED']);
+    const status = await screen.findByTestId('plan-status');
+    expect(status.textContent).toContain('running');
+    await vi.advanceTimersByTimeAsync(STALE_AFTER_MS);
+    expect(screen.getByTestId('plan-status').textContent).toContain('running');
+    await vi.advanceTimersByTimeAsync(STALE_AFTER_MS);
+    await waitFor(() => expect(screen.getByTestId('plan-status').textContent).toContain('succeeded'));
   });
 });

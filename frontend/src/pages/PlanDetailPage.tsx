@@ -1,6 +1,7 @@
 // One plan: its frozen preview, approval stages, controls for the viewer, live step progress
-// and event timeline (the planEvents subscription resumes after the last event seen), and the
-// replay result once it has finished.
+// and event timeline (the planEvents subscription resumes after the last event seen; an
+// unfinished plan is also read again every few seconds), and the replay result once it has
+// finished.
 
 import { useEffect, useMemo, useRef, useState } from 'react';
 import { Link, useParams } from 'react-router';
@@ -17,6 +18,9 @@ import { StepProgressList } from '../components/StepProgressList';
 import { mergeEvents } from '../lib/events';
 import { actorChain, formatTime, shortHash } from '../lib/format';
 import { isTerminal } from '../lib/plans';
+
+/** How often an unfinished plan is read again besides its event stream. */
+export const STALE_AFTER_MS = 5000;
 
 export function PlanDetailPage() {
   const { planId = '' } = useParams();
@@ -69,6 +73,14 @@ function PlanDetail() {
   useEffect(() => () => {
     if (refreshTimer.current) clearTimeout(refreshTimer.current);
   }, []);
+  // Until the plan is seen to finish, read it again now and then as well: a stream that stays
+  // silent (a socket that never came up, a proxy that swallows it) never leaves the page stale.
+  const settled = finishedAtLoad || (liveStatus !== null && isTerminal(liveStatus));
+  useEffect(() => {
+    if (settled) return;
+    const poll = setInterval(() => refetch({ requestPolicy: 'network-only' }), STALE_AFTER_MS);
+    return () => clearInterval(poll);
+  }, [settled, refetch]);
 
   const eligible = useMemo(() => !!data?.approvalRequests.some((p) => p.id === planId), [data, planId]);
 
