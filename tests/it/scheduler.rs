@@ -79,7 +79,9 @@ async fn every_slot_runs_once_across_three_nodes_and_none_is_lost() {
         assert!(r.detail.ends_with("plan(s) expired"), "{r:#?}");
     }
 
-    // Instance administrators see the jobs; nobody else does.
+    // Instance administrators see the jobs (failures counted); nobody else does.
+    let failed_slot = wall().duration_trunc(Duration::minutes(1)).unwrap() - Duration::days(1);
+    record(&app, "rate_limits.prune", failed_slot, "failed", None).await;
     let cookie = app.session_cookie(&app.admin_email).await;
     let jobs = app
         .gql_cookie(
@@ -96,6 +98,8 @@ async fn every_slot_runs_once_across_three_nodes_and_none_is_lost() {
     assert_eq!(expire["recentFailures"], 0);
     let next: DateTime<Utc> = expire["nextRunAt"].as_str().unwrap().parse().unwrap();
     assert!(next > wall() - Duration::seconds(1) && next <= wall() + Duration::seconds(5), "{expire}");
+    let prune = jobs.as_array().unwrap().iter().find(|j| j["name"] == "rate_limits.prune").expect("listed");
+    assert_eq!(prune["recentFailures"], 1, "{prune}");
     for name in ["grants.expire", "rate_limits.prune", "webhooks.prune", "scheduler.prune"] {
         assert!(jobs.as_array().unwrap().iter().any(|j| j["name"] == name), "{name} listed: {jobs}");
     }
