@@ -1,7 +1,7 @@
 //! The library's layers, lowest first, and a test that keeps them true: a module may use modules
 //! of lower layers only (never its own layer's others, never a higher one), so the module graph
 //! has no cycles and the folder tree reads bottom-up. Below all of them are the crates
-//! `praetor-domain` (values, plan model, reducer), `praetor-policy`, `praetor-planner` and
+//! `praetor-domain` (ids, values, plan model, reducer, the decision pipeline), `praetor-policy`, `praetor-planner` and
 //! `praetor-entities` (the store's tenant-scoped queries), which Cargo already keeps acyclic.
 //! Above all of them, outside the library, is the `praetor` binary (`src/cli/`): its commands,
 //! the policy tooling and the benchmarks, which use the library as any other program would.
@@ -17,7 +17,7 @@ const LAYERS: &[&[&str]] = &[
     &["audit", "authz", "webhooks"],
     // The unit of work: a transaction, its audit entries, its events.
     &["write"],
-    // A chat session's log; governance state and the pure decision pipeline.
+    // A chat session's log; the governance state the pipeline is fed, and its records.
     &["chatlog", "governance"],
     &["engine"],
     &["services"],

@@ -1,8 +1,12 @@
-//! Praetor's domain, with no database and no I/O: the closed sets of statuses, verdicts, kinds
+//! Praetor's domain, with no database and no I/O: typed ids (`ids`; with the `sea-orm` feature
+//! they are also column values for the store); the closed sets of statuses, verdicts, kinds
 //! and scopes that the store keeps as text and the GraphQL schema declares as enums; the plan
 //! model and the events of its log (`plan`); the pure reducer that folds a log into a plan's
-//! status, progress and project state (`reducer`, `state`), which replay folds again; and the
-//! canonical JSON every hash is taken over. Every layer above may use it; it uses none of them.
+//! status, progress and project state (`reducer`, `state`), which replay folds again; the one
+//! decision pipeline (`decide`) that preview, execution, simulation, policy impact and replay
+//! all call, with the action registry, rate-limit counting, budget arithmetic and autonomy it
+//! consults; and the canonical JSON every hash is taken over. Every layer above may use it; it
+//! uses none of them.
 //! (Risks, autonomy modes and policy levels are the policy language's own: `praetor_policy`.)
 //!
 //! Each value has one spelling in storage and JSON (`as_str`, serde's snake_case) and one
@@ -13,6 +17,8 @@ use serde::{Deserialize, Serialize};
 
 pub mod actor;
 pub mod canonical;
+pub mod decide;
+pub mod ids;
 pub mod plan;
 pub mod reducer;
 pub mod snapshot;

@@ -6,81 +6,20 @@ use serde_json::{Value, json};
 
 use super::{Handler, HandlerCtx, HandlerError, Outcome};
 use praetor_domain::plan::Stage;
-use praetor_domain::state::{self, StateOp};
+use praetor_domain::state::StateOp;
 
 fn str_param<'a>(params: &'a Value, name: &str) -> Result<&'a str, HandlerError> {
-    params
-        .get(name)
-        .and_then(Value::as_str)
-        .ok_or_else(|| HandlerError::permanent(format!("parameter `{name}` must be a string")))
+    praetor_domain::decide::actions::str_param(params, name).map_err(HandlerError::permanent)
 }
 
-fn key(params: &Value) -> Result<String, HandlerError> {
-    let k = str_param(params, "key")?;
-    state::parse_path("key", k).map_err(|e| HandlerError::permanent(e.to_string()))?;
-    Ok(k.to_string())
-}
-
-/// What a built-in state action does to `state` with `params`: its output and its changes,
-/// computed without any I/O. The handlers run it, and the decision pipeline runs it to predict
-/// a step's changes exactly. `None` for actions that are not state changes.
+/// What a built-in state action does (see [`praetor_domain::decide::actions::state_change`]),
+/// its failures permanent.
 pub fn state_change(
     action: &str,
     state: &Value,
     params: &Value,
 ) -> Option<Result<(Value, Vec<StateOp>), HandlerError>> {
-    let result = match action {
-        "state.set" => state_set(state, params),
-        "state.patch" => state_patch(params),
-        "state.delete" => state_delete(state, params),
-        "state.increment" => state_increment(state, params),
-        _ => return None,
-    };
-    // No change may grow state past its bound.
-    Some(result.and_then(|(output, ops)| {
-        let mut next = state.clone();
-        state::apply(&mut next, &ops);
-        state::check_size(&next).map_err(|e| HandlerError::permanent(e.to_string()))?;
-        Ok((output, ops))
-    }))
-}
-
-fn state_set(state: &Value, params: &Value) -> Result<(Value, Vec<StateOp>), HandlerError> {
-    let key = key(params)?;
-    let value = params.get("value").cloned().unwrap_or(Value::Null);
-    let previous = state::get(state, &key).cloned();
-    let output = json!({"key": key, "value": value, "previous": previous});
-    Ok((output, vec![StateOp::Set { path: key, value }]))
-}
-
-fn state_patch(params: &Value) -> Result<(Value, Vec<StateOp>), HandlerError> {
-    let prefix = match params.get("key") {
-        Some(_) => Some(key(params)?),
-        None => None,
-    };
-    let patch = params.get("patch").cloned().unwrap_or(Value::Null);
-    let mut ops = Vec::new();
-    state::merge_patch_ops(prefix.as_deref(), &patch, &mut ops).map_err(|e| HandlerError::permanent(e.to_string()))?;
-    Ok((json!({"changed": ops.len()}), ops))
-}
-
-fn state_delete(state: &Value, params: &Value) -> Result<(Value, Vec<StateOp>), HandlerError> {
-    let key = key(params)?;
-    let previous = state::get(state, &key).cloned();
-    Ok((json!({"key": key, "previous": previous}), vec![StateOp::Delete { path: key }]))
-}
-
-fn state_increment(state: &Value, params: &Value) -> Result<(Value, Vec<StateOp>), HandlerError> {
-    let key = key(params)?;
-    let by = params.get("by").and_then(Value::as_f64).unwrap_or(1.0);
-    let current = match state::get(state, &key) {
-        None | Some(Value::Null) => 0.0,
-        Some(v) => v.as_f64().ok_or_else(|| HandlerError::permanent(format!("state `{key}` is not a number")))?,
-    };
-    let sum = current + by;
-    // Whole numbers stay integers so `1 + 1` reads back as `2`, not `2.0`.
-    let value = if sum.fract() == 0.0 && sum.abs() < 9.0e15 { json!(sum as i64) } else { json!(sum) };
-    Ok((json!({"key": key, "value": value}), vec![StateOp::Set { path: key, value }]))
+    praetor_domain::decide::actions::state_change(action, state, params).map(|r| r.map_err(HandlerError::permanent))
 }
 
 /// The handler of a built-in state action: [`state_change`], as a step.
@@ -145,6 +84,7 @@ impl Handler for ApprovalGate {
 mod tests {
     use super::*;
     use crate::actions::net::Egress;
+    use praetor_domain::state;
 
     fn ctx<'a>(state: &'a Value, egress: &'a Egress) -> HandlerCtx<'a> {
         HandlerCtx { state, now: chrono::DateTime::UNIX_EPOCH, idempotency_key: "k", egress, plan: "p", step: "s" }

@@ -379,7 +379,7 @@ impl<'a> Run<'a> {
             now,
         };
         let gov = load::snapshot(&self.app.db, Some(&self.app.kills), &request).await?;
-        let rights = pipeline::Rights::of(&access, self.plan.project_id, steps);
+        let rights = pipeline::rights_of(&access, self.plan.project_id, steps);
         // Conditions on `plan.*` see the whole plan, as when it was proposed.
         let plan_value = json!({"cost": self.plan.cost, "risk": self.plan.risk, "steps": self.steps.len()});
         let ctx = DecisionContext {
@@ -529,8 +529,7 @@ impl<'a> Run<'a> {
             }
             _ => None,
         };
-        let handler = action
-            .handler(org_signer.as_ref().or(self.app.signer.as_ref()))
+        let handler = crate::actions::handler_of(action, org_signer.as_ref().or(self.app.signer.as_ref()))
             .ok_or_else(|| HandlerError::permanent(format!("no handler for {}", step.action)))?;
         let params =
             action.handler_params(&step.params, &self.policy.effective, now).map_err(HandlerError::permanent)?;

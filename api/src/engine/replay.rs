@@ -16,7 +16,7 @@ use serde_json::Value;
 
 use super::store;
 use crate::error::{Error, Result};
-use crate::governance::pipeline::{Recorded, recorded_checks};
+use crate::governance::pipeline::{read_recorded, recorded_checks};
 use crate::governance::policy::PolicyStore;
 use praetor_domain::plan::PlanEvent;
 use praetor_domain::{reducer, state};
@@ -258,7 +258,7 @@ async fn replay_plan_with<C: ConnectionTrait>(
         .order_by_asc(decision::Column::DecidedAt)
         .all(db)
         .await?;
-    let inputs = recorded.iter().map(Recorded::read).collect::<Result<Vec<_>>>()?;
+    let inputs = recorded.iter().map(read_recorded).collect::<Result<Vec<_>>>()?;
     let wanted: std::collections::BTreeSet<i64> = inputs.iter().flatten().map(|r| r.project_seq).collect();
     let states = match (changes, wanted.iter().max()) {
         (_, None) => HashMap::new(),
@@ -278,7 +278,7 @@ async fn replay_plan_with<C: ConnectionTrait>(
         let (Some(step), Some(input)) = (steps.iter().find(|s| s.id == d.step_id), input) else { continue };
         let policy = policies.at_label(db, plan.tenant(), plan.project_id, &d.policy_version).await?;
         let at_state = states.get(&input.project_seq).unwrap_or(&empty);
-        let again = input.decide_again(d, policy, at_state)?;
+        let again = input.decide_again(d.org_id, d.project_id, policy, at_state);
         checked += 1;
         let checks = recorded_checks(&again)?;
         if again.verdict.as_str() == d.verdict && checks == d.reasons {

@@ -17,9 +17,7 @@ use serde_json::Value;
 use crate::error::{Error, Result};
 
 /// Built-in actions as the policy compiler sees them.
-pub fn builtins() -> Vec<(String, Value)> {
-    crate::actions::BUILTINS.iter().map(|b| (b.name.to_string(), (b.schema)())).collect()
-}
+pub use praetor_domain::decide::actions::compiler_builtins as builtins;
 
 /// The stored sources of a version.
 pub fn sources_of(v: &policy_version::Model) -> Result<Vec<Source>> {
@@ -33,12 +31,7 @@ pub fn sources_of(v: &policy_version::Model) -> Result<Vec<Source>> {
     Ok(raw.into_iter().map(|(n, t)| Source::new(n, t)).collect())
 }
 
-/// The effective policy of a project with its version label (`org@3+web@2`, or `none`).
-#[derive(Clone)]
-pub struct Loaded {
-    pub effective: Effective,
-    pub label: String,
-}
+pub use praetor_domain::decide::Loaded;
 
 type Key = (OrgId, Option<ProjectId>, i64, i64);
 

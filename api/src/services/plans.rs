@@ -252,7 +252,7 @@ impl Inputs {
     }
 
     fn decide(self, access: &OrgAccess, gov: Snapshot) -> Prepared {
-        let rights = pipeline::Rights::of(access, self.project, &self.steps);
+        let rights = pipeline::rights_of(access, self.project, &self.steps);
         let ctx = DecisionContext {
             org: access.org_id(),
             project: self.project,
@@ -319,7 +319,7 @@ fn certain_refusal(app: &AppState, access: &OrgAccess, inputs: &Inputs) -> Optio
         rate::applicable(&inputs.policy.effective, &step.action, access.org_id(), inputs.project, &inputs.principal)
             .iter()
             .find_map(|limit| app.refusals.certain(limit, &limit.key(Phase::Propose), inputs.now))
-            .map(|check| pipeline::rate_limited(&check, inputs.now))
+            .map(|check| pipeline::rate_limited(&check, inputs.now).into())
     })
 }
 
@@ -422,7 +422,7 @@ pub async fn propose(
     rate::lock(w.txn(), &keys).await?;
     let gov = load::snapshot(w.txn(), None, &inputs.request(access)).await?;
     let prepared = inputs.decide(access, gov);
-    if let Some(err) = prepared.decision.refusal(w.now()) {
+    if let Some(err) = prepared.decision.refusal(w.now()).map(Error::from) {
         drop(w);
         for (key, period, max, check) in prepared.decision.steps.iter().flat_map(|s| s.rate_refusals.iter()) {
             app.refusals.remember(key, period, *max, check);

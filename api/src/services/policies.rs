@@ -359,7 +359,7 @@ pub async fn explain(
         now,
     };
     let gov = crate::governance::load::snapshot(&app.db, Some(&app.kills), &request).await?;
-    let rights = crate::governance::pipeline::Rights::of(access, project.id, steps);
+    let rights = crate::governance::pipeline::rights_of(access, project.id, steps);
     let ctx = crate::governance::pipeline::DecisionContext {
         org: access.org_id(),
         project: project.id,
@@ -420,7 +420,7 @@ pub async fn impact(
         .limit(limit)
         .all(&app.db)
         .await?;
-    let inputs = rows.iter().map(crate::governance::pipeline::Recorded::read).collect::<Result<Vec<_>>>()?;
+    let inputs = rows.iter().map(crate::governance::pipeline::read_recorded).collect::<Result<Vec<_>>>()?;
     let wanted: BTreeSet<i64> = inputs.iter().flatten().map(|r| r.project_seq).collect();
     let changes = match wanted.iter().max() {
         Some(max) => crate::engine::replay::project_changes(&app.db, access.tenant(), project, Some(*max)).await?,
@@ -447,7 +447,7 @@ fn re_decide(
         // Recorded before decisions carried their inputs: it cannot be made again.
         let Some(input) = input else { continue };
         let state = states.get(&input.project_seq).unwrap_or(&empty);
-        let again = input.decide_again(d, policy.clone(), state)?;
+        let again = input.decide_again(d.org_id, d.project_id, policy.clone(), state);
         out.checked += 1;
         let before = d.verdict.as_str();
         match (before, again.verdict) {

@@ -241,7 +241,7 @@ async fn decide(
     step: &Step,
 ) -> pipeline::PlanDecision {
     let steps = std::slice::from_ref(step);
-    let rights = pipeline::Rights::of(access, project, steps);
+    let rights = pipeline::rights_of(access, project, steps);
     let ctx = DecisionContext {
         org: access.org_id(),
         project,

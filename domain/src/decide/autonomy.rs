@@ -18,8 +18,8 @@ use praetor_policy::document::{Autonomy, AutonomyMode, Risk};
 use serde_json::Value;
 
 use super::budget;
-use praetor_domain::plan::Stage;
-use praetor_domain::snapshot::Snapshot;
+use crate::plan::Stage;
+use crate::snapshot::Snapshot;
 
 /// Who answers when autonomy falls back to asking: anyone who may approve in the project.
 pub const FALLBACK_GROUP: &str = "*";
@@ -126,7 +126,7 @@ pub fn decide(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use praetor_domain::snapshot::{AutonomyState, BudgetState};
+    use crate::snapshot::{AutonomyState, BudgetState};
 
     fn t(s: &str) -> DateTime<Utc> {
         DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc)

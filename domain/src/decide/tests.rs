@@ -5,15 +5,14 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use chrono::{DateTime, Duration, TimeZone, Utc};
-use praetor_entities::{OrgId, ProjectId};
 use praetor_policy::decide::{Effective, Layer, Level};
 use praetor_policy::{CompileContext, PolicySet, Source};
 use serde_json::{Value, json};
 
-use super::pipeline::*;
-use super::policy::Loaded;
-use praetor_domain::plan::Step;
-use praetor_domain::snapshot::{BudgetState, KillInfo, Phase, Snapshot};
+use super::*;
+use crate::ids::{OrgId, ProjectId};
+use crate::plan::Step;
+use crate::snapshot::{BudgetState, KillInfo, Phase, Snapshot};
 
 const POLICY: &str = r#"apiVersion: praetor.dev/v1
 kind: Policy
@@ -46,7 +45,7 @@ spec:
 "#;
 
 fn loaded() -> Arc<Loaded> {
-    let ctx = CompileContext { builtins: super::policy::builtins(), org: Some("t".into()), ..Default::default() };
+    let ctx = CompileContext { builtins: actions::compiler_builtins(), org: Some("t".into()), ..Default::default() };
     let set = PolicySet::compile(&[Source::new("p.yaml", POLICY)], &ctx).expect("the test policy compiles");
     let effective = Effective::new(vec![Layer { level: Level::Org, set: Arc::new(set), version: "org@1".into() }]);
     Arc::new(Loaded { effective, label: "org@1".into() })
@@ -140,12 +139,8 @@ fn each_refusal_has_its_code() {
     assert!(codes(&d.steps[0]).contains(&("params".into(), "VALIDATION".into())));
     // A kill switch.
     let mut w = World::new().may(&["state.set"]);
-    w.gov.kill = Some(KillInfo {
-        scope: praetor_domain::KillScope::Project,
-        reason: "incident".into(),
-        by: "carol".into(),
-        at: None,
-    });
+    w.gov.kill =
+        Some(KillInfo { scope: crate::KillScope::Project, reason: "incident".into(), by: "carol".into(), at: None });
     let d = w.decide(&[set(json!({"key": "a", "value": 1}))]);
     assert!(codes(&d.steps[0]).contains(&("kill_switch".into(), "KILL_SWITCH".into())));
     assert!(d.kill_switch.is_some());
@@ -159,7 +154,7 @@ fn each_refusal_has_its_code() {
     // A full rate limit: refused until the oldest hit leaves the window, said in absolute time.
     let mut w = World::new().may(&["state.set"]);
     let hits = vec![tuesday() - Duration::seconds(50), tuesday() - Duration::seconds(10)];
-    let limits = super::rate::applicable(&w.policy.effective, "state.set", w.org, w.project, &json!({}));
+    let limits = rate::applicable(&w.policy.effective, "state.set", w.org, w.project, &json!({}));
     assert_eq!(limits.len(), 1);
     w.gov.rates = BTreeMap::from([(limits[0].key(Phase::Propose), hits)]);
     let d = w.decide(&[set(json!({"key": "a", "value": 1}))]);
@@ -167,7 +162,7 @@ fn each_refusal_has_its_code() {
     assert_eq!(rate.code, "RATE_LIMITED");
     assert_eq!(rate.retry_at, Some(tuesday() + Duration::seconds(10)));
     assert!(rate.message.ends_with("room again at 2026-11-24T10:00:10Z"), "{}", rate.message);
-    assert_eq!(d.refusal(tuesday()).map(|e| e.code()), Some("RATE_LIMITED"));
+    assert_eq!(d.refusal(tuesday()).map(|r| r.code()), Some("RATE_LIMITED"));
     // Policy: denied by a rule, and an approval asked by another.
     let mut w = World::new().may(&["state.increment"]);
     w.state = json!({"freeze": true});
@@ -226,36 +221,25 @@ fn a_recorded_decision_is_made_again_byte_for_byte() {
     let plan_value = json!({"cost": 0.0, "risk": "low", "steps": 1});
     let ctx = DecisionContext { plan: Some(plan_value.clone()), ..w.ctx() };
     let d = decide_plan(&ctx, std::slice::from_ref(&s));
-    let row = decision_row(&ctx, None, "execute", &s, &d.steps[0], &plan_value, 0).expect("a row");
-    let model = praetor_entities::decision::Model {
-        id: praetor_entities::DecisionId::generate(),
-        org_id: w.org,
-        project_id: w.project,
-        plan_id: None,
-        step_id: s.id.clone(),
-        action: s.action.clone(),
-        input: row.input.clone().unwrap(),
-        policy_version: "org@1".into(),
-        phase: "execute".into(),
-        verdict: row.verdict.clone().unwrap(),
-        reasons: row.reasons.clone().unwrap(),
-        decided_at: w.now,
+    let recorded = Recorded {
+        step: s.clone(),
+        principal: ctx.principal.clone(),
+        plan: plan_value,
+        project_seq: 0,
+        at: ctx.now,
+        rights: w.rights.only("state.set"),
+        snapshot: w.gov.clone(),
     };
-    let Redecided::Again(again) = redecide(&model, w.policy.clone(), &w.state).expect("redecided") else {
-        panic!("a decision recorded with its inputs can be made again");
-    };
-    assert_eq!(again.verdict.as_str(), model.verdict);
-    assert_eq!(recorded_checks(&again).unwrap(), model.reasons);
+    // Through its stored form, as replay reads it.
+    let stored = crate::canonical_json(&serde_json::to_value(&recorded).unwrap());
+    let read: Recorded = serde_json::from_str(&stored).unwrap();
+    let again = read.decide_again(w.org, w.project, w.policy.clone(), &w.state);
+    let checks = |d: &StepDecision| crate::canonical_json(&serde_json::to_value(&d.checks).unwrap());
+    assert_eq!(again.verdict, d.steps[0].verdict);
+    assert_eq!(checks(&again), checks(&d.steps[0]));
     // A kill switch edited into the record changes the decision: replay would report it.
-    let mut input: Value = serde_json::from_str(&model.input).unwrap();
+    let mut input: Value = serde_json::from_str(&stored).unwrap();
     input["snapshot"]["kill"] = json!({"scope": "org", "reason": "x", "by": "y", "at": null});
-    let edited = praetor_entities::decision::Model { input: input.to_string(), ..model.clone() };
-    let Redecided::Again(changed) = redecide(&edited, w.policy.clone(), &w.state).unwrap() else { panic!() };
-    assert_eq!(changed.verdict, Verdict::Denied);
-    // A record that does not parse is an error, never a default.
-    let corrupt = praetor_entities::decision::Model { input: "{".into(), ..model.clone() };
-    assert_eq!(redecide(&corrupt, w.policy.clone(), &w.state).err().map(|e| e.code()), Some("INTERNAL"));
-    // One made before decisions carried their inputs cannot be made again, and says so.
-    let old = praetor_entities::decision::Model { input: json!({"params": {}}).to_string(), ..model };
-    assert!(matches!(redecide(&old, w.policy.clone(), &w.state).unwrap(), Redecided::Unrecorded));
+    let edited: Recorded = serde_json::from_value(input).unwrap();
+    assert_eq!(edited.decide_again(w.org, w.project, w.policy.clone(), &w.state).verdict, Verdict::Denied);
 }
