@@ -203,6 +203,10 @@ typed_id!(
     ScheduledRunId, "srn", "scheduled run"
 );
 typed_id!(
+    /// A plan template proposed on a cron schedule.
+    ScheduleId, "sch", "schedule"
+);
+typed_id!(
     /// An inbound trigger (`/hooks/<id>`).
     TriggerId, "trg", "trigger"
 );

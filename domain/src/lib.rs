@@ -21,6 +21,7 @@ pub mod decide;
 pub mod ids;
 pub mod plan;
 pub mod reducer;
+pub mod schedule;
 pub mod snapshot;
 pub mod state;
 
@@ -194,6 +195,18 @@ closed_set!(
 );
 
 closed_set!(
+    /// What a schedule's slot does while the plan of its last run is unfinished.
+    Overlap {
+        /// Nothing: the slot is recorded as skipped.
+        Skip => "skip",
+        /// Propose anyway; the new plan queues behind the unfinished one.
+        Queue => "queue",
+        /// Cancel the unfinished plan, then propose.
+        CancelPrevious => "cancel_previous",
+    }
+);
+
+closed_set!(
     /// Where a temporary role grant is in its life.
     GrantStatus {
         /// Requested, waiting for an approver.
@@ -241,6 +254,7 @@ mod tests {
         round_trips(Scope::ALL, Scope::as_str, Scope::parse);
         round_trips(KillScope::ALL, KillScope::as_str, KillScope::parse);
         round_trips(GrantStatus::ALL, GrantStatus::as_str, GrantStatus::parse);
+        round_trips(Overlap::ALL, Overlap::as_str, Overlap::parse);
     }
 
     #[test]

@@ -46,6 +46,7 @@ pub mod project_state;
 pub mod rate_hit;
 pub mod role_binding;
 pub mod role_grant;
+pub mod schedule;
 pub mod scheduled_run;
 pub mod secret;
 pub mod service_account;
@@ -115,6 +116,9 @@ pub enum Housekeeping {
     /// An inbound trigger's request, finding the trigger it names before its signature (the
     /// only credential it carries) is checked.
     Trigger,
+    /// Scheduled plans due in any organization, found by the scheduler and proposed as each
+    /// schedule's service account.
+    Schedules,
     /// Signing in at an organization's identity provider, or presenting its token: finding the
     /// provider, the sign-in under way and the person it vouches for, before any access exists.
     Identity,
@@ -284,6 +288,7 @@ tenant_scoped!(
     webhook_delivery => OrgId.org_id,
     webhook_attempt => OrgId.org_id,
     trigger => OrgId.org_id,
+    schedule => OrgId.org_id,
 );
 
 #[cfg(test)]
@@ -297,7 +302,7 @@ mod tests {
         let tenant = Tenant::housekeeping(OrgId::generate(), Housekeeping::Setup);
         let uuid = tenant.org().as_uuid().to_string();
         let all = scoped_statements(tenant);
-        assert_eq!(all.len(), 37, "tenant tables");
+        assert_eq!(all.len(), 38, "tenant tables");
         for (module, table, column, statements) in all {
             for sql in statements {
                 let filter = format!("WHERE \"{table}\".\"{column}\" = ");

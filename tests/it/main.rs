@@ -20,6 +20,7 @@ mod oracle;
 mod plans;
 mod policies;
 mod scheduler;
+mod schedules;
 mod secrets;
 mod sockets;
 mod subscriptions;

@@ -76,6 +76,9 @@ operations! {
     WebhookManage => "webhook.manage",
     /// Create, change and delete inbound triggers.
     TriggerManage => "trigger.manage",
+    /// Create, pause, resume and delete a project's scheduled plans (which propose as the
+    /// service account they name, so the built-in roles leave it to organization admins).
+    ScheduleManage => "schedule.manage",
     KillSwitchSet => "killswitch.set",
     /// Configure identity providers, their group mappings and client bindings.
     IdentityManage => "identity.manage",

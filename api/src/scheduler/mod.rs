@@ -11,8 +11,11 @@
 //! done once covers them all.
 //!
 //! The jobs are in [`jobs`]; `scheduledJobs` in GraphQL shows each one's last run and next slot.
+//! Scheduled plans ([`schedules`]) are claimed the same way, slot by slot, from a tick every
+//! second.
 
 pub mod jobs;
+pub mod schedules;
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -297,7 +300,28 @@ async fn run(app: Arc<AppState>, shutdown: CancellationToken) -> Result<()> {
         scheduler.add(timed).await.map_err(|e| Error::internal(format!("scheduling {name}: {e}")))?;
     }
     scheduler.start().await.map_err(|e| Error::internal(format!("scheduler: {e}")))?;
+    let plans = {
+        let (app, node, stop) = (app.clone(), node.clone(), shutdown.clone());
+        tokio::spawn(async move {
+            let mut every = tokio::time::interval(std::time::Duration::from_secs(1));
+            every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+            loop {
+                tokio::select! {
+                    _ = stop.cancelled() => break,
+                    _ = every.tick() => {
+                        if let Err(e) = schedules::tick(&app, &node).await {
+                            tracing::warn!("scheduled plans: {e}");
+                        }
+                    }
+                }
+            }
+        })
+    };
     shutdown.cancelled().await;
+    // The slot in hand finishes first (it is recorded rather than left to a lease).
+    if let Err(e) = plans.await {
+        tracing::warn!("scheduled plans stopped: {e}");
+    }
     if let Err(e) = scheduler.shutdown().await {
         tracing::warn!("stopping the scheduler: {e}");
     }
@@ -349,10 +373,17 @@ pub async fn status(app: &AppState) -> Result<Vec<JobStatus>> {
     Ok(out)
 }
 
-/// Deletes finished runs older than `scheduler.retention_hours`, keeping each job's last.
+/// Deletes finished runs older than `scheduler.retention_hours`, keeping each job's last (a
+/// schedule keeps what its last slot came to on its own row).
 pub async fn prune(app: &AppState) -> Result<u64> {
     let cutoff = wall() - Duration::hours(app.config.scheduler.retention_hours as i64);
-    let mut removed = 0;
+    let mut removed = scheduled_run::Entity::delete_shared()
+        .filter(scheduled_run::Column::Job.starts_with(schedules::prefix(app)))
+        .filter(scheduled_run::Column::Status.ne(RUNNING))
+        .filter(scheduled_run::Column::Slot.lt(cutoff))
+        .exec(&app.db)
+        .await?
+        .rows_affected;
     for spec in JOBS {
         let job = key(app, spec);
         let Some(last) = scheduled_run::Entity::find_shared()

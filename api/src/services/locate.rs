@@ -9,9 +9,9 @@
 
 use praetor_entities::{
     AgentId, ApiKeyId, AuditEventId, ChatSessionId, GroupId, Housekeeping, IdentityProviderId, OrgId, PlanId,
-    ProjectId, RoleBindingId, RoleGrantId, ServiceAccountId, TenantScoped, TriggerId, WebhookDeliveryId,
+    ProjectId, RoleBindingId, RoleGrantId, ScheduleId, ServiceAccountId, TenantScoped, TriggerId, WebhookDeliveryId,
     WebhookEndpointId, agent, api_key, audit_event, chat_session, group, identity_provider, plan, project,
-    role_binding, role_grant, service_account, trigger, webhook_delivery, webhook_endpoint,
+    role_binding, role_grant, schedule, service_account, trigger, webhook_delivery, webhook_endpoint,
 };
 use sea_orm::{ColumnTrait, ConnectionTrait, QueryFilter, QuerySelect};
 
@@ -52,6 +52,7 @@ pub enum NodeId {
     WebhookEndpoint(WebhookEndpointId),
     WebhookDelivery(WebhookDeliveryId),
     Trigger(TriggerId),
+    Schedule(ScheduleId),
     IdentityProvider(IdentityProviderId),
 }
 
@@ -74,6 +75,7 @@ impl NodeId {
             "whe" => NodeId::WebhookEndpoint(text.parse().map_err(|_| bad())?),
             "msg" => NodeId::WebhookDelivery(text.parse().map_err(|_| bad())?),
             "trg" => NodeId::Trigger(text.parse().map_err(|_| bad())?),
+            "sch" => NodeId::Schedule(text.parse().map_err(|_| bad())?),
             "idp" => NodeId::IdentityProvider(text.parse().map_err(|_| bad())?),
             _ => return Err(bad()),
         })
@@ -96,6 +98,7 @@ impl NodeId {
             NodeId::WebhookEndpoint(_) => "webhook endpoint",
             NodeId::WebhookDelivery(_) => "webhook delivery",
             NodeId::Trigger(_) => "trigger",
+            NodeId::Schedule(_) => "schedule",
             NodeId::IdentityProvider(_) => "identity provider",
         }
     }
@@ -204,6 +207,10 @@ impl NodeId {
             }
             NodeId::Trigger(id) => {
                 org_of::<trigger::Entity, _>(db, trigger::Column::Id, trigger::Column::OrgId, id.into(), "trigger")
+                    .await
+            }
+            NodeId::Schedule(id) => {
+                org_of::<schedule::Entity, _>(db, schedule::Column::Id, schedule::Column::OrgId, id.into(), "schedule")
                     .await
             }
             NodeId::IdentityProvider(id) => {

@@ -12,6 +12,7 @@ mod plans;
 mod policies;
 mod projects;
 mod roles;
+mod schedules;
 mod secrets;
 mod triggers;
 mod webhooks;
@@ -33,6 +34,7 @@ pub struct Mutation(
     secrets::SecretMutation,
     webhooks::WebhookMutation,
     triggers::TriggerMutation,
+    schedules::ScheduleMutation,
     identity::IdentityMutation,
     accounts::AccountMutation,
 );

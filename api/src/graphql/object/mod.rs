@@ -14,6 +14,7 @@ mod plan;
 mod policy;
 mod project;
 mod role_binding;
+mod schedule;
 mod scheduler;
 mod service_account;
 mod trigger;
@@ -49,6 +50,7 @@ pub use policy::{
 };
 pub use project::ProjectObject;
 pub use role_binding::RoleBindingObject;
+pub use schedule::{OverlapGql, ScheduleObject};
 pub use scheduler::{ScheduledJobObject, ScheduledRunObject, ScheduledRunStatusGql};
 pub use service_account::ServiceAccountObject;
 pub use trigger::{TriggerObject, TriggerWithSecret};
@@ -82,6 +84,7 @@ pub enum Node {
     WebhookEndpoint(WebhookEndpointObject),
     WebhookDelivery(WebhookDeliveryObject),
     Trigger(TriggerObject),
+    Schedule(ScheduleObject),
     IdentityProvider(IdentityProviderObject),
 }
 

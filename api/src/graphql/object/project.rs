@@ -65,6 +65,16 @@ impl ProjectObject {
         Ok(connection(page, args.after.is_some(), |p| p.id.to_string(), |p| PlanObject::new(self.access.clone(), p)))
     }
 
+    /// The project's scheduled plans, by name. Needs `plan.read`.
+    async fn schedules(&self, ctx: &Context<'_>) -> Result<Vec<super::ScheduleObject>> {
+        let permit = self.access.permit::<ops::PlanRead>(Domain::Project(self.model.id))?;
+        Ok(crate::services::schedules::list(app(ctx)?, &permit)
+            .await?
+            .into_iter()
+            .map(|model| super::ScheduleObject { access: self.access.clone(), model })
+            .collect())
+    }
+
     /// The policy in force for this project (instance pack, organization, project), with the
     /// origin of every rule. Needs `policy.read`. At most once per operation.
     #[graphql(complexity = "50 + child_complexity")]

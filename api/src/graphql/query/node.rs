@@ -71,6 +71,10 @@ impl NodeQuery {
                 let permit = access.read_permit::<ops::TriggerManage>(Domain::Org, "trigger")?;
                 Node::Trigger(TriggerObject { access, model: triggers::find(app, &permit, id).await? })
             }
+            NodeId::Schedule(id) => Node::Schedule(crate::graphql::object::ScheduleObject {
+                model: crate::services::schedules::find(app, &access, id).await?,
+                access,
+            }),
             NodeId::IdentityProvider(id) => {
                 let permit = access.read_permit::<ops::IdentityManage>(Domain::Org, "identity provider")?;
                 Node::IdentityProvider(crate::graphql::object::IdentityProviderObject {
