@@ -450,6 +450,32 @@ pub fn praetor_command() -> std::process::Command {
     c
 }
 
+/// `praetor` as a client (`login`, `schedule`, …) with `args`, the client configuration file
+/// `client_config` and `stdin` on its input: its exit status, standard output and standard error.
+pub async fn run_client(
+    client_config: &std::path::Path,
+    args: &[&str],
+    stdin: &str,
+) -> (std::process::ExitStatus, String, String) {
+    let mut child = tokio::process::Command::from(praetor_command())
+        .args(args)
+        .env("PRAETOR_CLIENT_CONFIG", client_config)
+        .env("RUST_LOG", "error")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("run praetor");
+    let mut input = child.stdin.take().expect("stdin");
+    tokio::io::AsyncWriteExt::write_all(&mut input, stdin.as_bytes()).await.expect("write stdin");
+    drop(input);
+    let out = tokio::time::timeout(std::time::Duration::from_secs(60), child.wait_with_output())
+        .await
+        .expect("praetor finished within a minute")
+        .expect("praetor ran");
+    (out.status, String::from_utf8_lossy(&out.stdout).into_owned(), String::from_utf8_lossy(&out.stderr).into_owned())
+}
+
 /// Runs a `praetor` command on `database_url` with `envs` set: whether it succeeded, and what
 /// it printed (both streams).
 pub fn run_praetor(args: &[&str], database_url: &str, envs: &[(&str, String)]) -> (bool, String) {

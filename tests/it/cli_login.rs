@@ -35,28 +35,8 @@ impl World {
     /// `praetor` with `args`, this world's client configuration, and `stdin` on its input:
     /// whether it succeeded, its standard output and its standard error.
     async fn praetor(&self, args: &[&str], stdin: &str) -> (ExitStatus, String, String) {
-        run(&self.client_config(), args, stdin).await
+        run_client(&self.client_config(), args, stdin).await
     }
-}
-
-async fn run(client_config: &Path, args: &[&str], stdin: &str) -> (ExitStatus, String, String) {
-    let mut child = tokio::process::Command::from(praetor_command())
-        .args(args)
-        .env("PRAETOR_CLIENT_CONFIG", client_config)
-        .env("RUST_LOG", "error")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("run praetor");
-    let mut input = child.stdin.take().expect("stdin");
-    tokio::io::AsyncWriteExt::write_all(&mut input, stdin.as_bytes()).await.expect("write stdin");
-    drop(input);
-    let out = tokio::time::timeout(Duration::from_secs(60), child.wait_with_output())
-        .await
-        .expect("praetor finished within a minute")
-        .expect("praetor ran");
-    (out.status, String::from_utf8_lossy(&out.stdout).into_owned(), String::from_utf8_lossy(&out.stderr).into_owned())
 }
 
 /// A server, the IdP with a public device client, and a provider of the server's organization
@@ -223,50 +203,52 @@ async fn api_keys_are_checked_before_they_are_kept_and_contexts_switch() {
     };
 
     // No provider offers the command line a sign-in: it says how to use a key instead.
-    let (status, _, stderr) = run(&path, &login(&[]), "").await;
+    let (status, _, stderr) = run_client(&path, &login(&[]), "").await;
     assert_eq!(status.code(), Some(1), "{stderr}");
     assert!(stderr.contains("no identity provider set up for signing in from the command line"), "{stderr}");
     assert!(stderr.contains("--api-key-stdin"), "{stderr}");
     // A wrong key is refused with the server's code, and nothing is written.
-    let (status, _, stderr) = run(&path, &login(&["--api-key-stdin"]), "prk_0000000000000000\n").await;
+    let (status, _, stderr) = run_client(&path, &login(&["--api-key-stdin"]), "prk_0000000000000000\n").await;
     assert_eq!(status.code(), Some(1), "{stderr}");
     assert!(stderr.contains("error: UNAUTHENTICATED"), "{stderr}");
     assert!(!path.exists());
     // A key of another organization does not sign in to this one.
     let (_, other_key) = other_org(&app).await;
-    let (status, _, stderr) = run(&path, &login(&["--api-key-stdin"]), &other_key).await;
+    let (status, _, stderr) = run_client(&path, &login(&["--api-key-stdin"]), &other_key).await;
     assert_eq!(status.code(), Some(1), "{stderr}");
     assert!(stderr.contains("does not belong to organization"), "{stderr}");
     assert!(!path.exists());
     // Usage errors exit 2.
-    let (status, _, stderr) = run(&path, &["login", "--server", "ftp://x", "--org", "a"], "").await;
+    let (status, _, stderr) = run_client(&path, &["login", "--server", "ftp://x", "--org", "a"], "").await;
     assert_eq!(status.code(), Some(2), "{stderr}");
     assert!(stderr.contains("must be an http or https address"), "{stderr}");
 
     // The administrator's key, then an operator's under a second name.
-    let (status, stdout, stderr) = run(&path, &login(&["--api-key-stdin"]), &format!("{}\n", app.admin_key)).await;
+    let (status, stdout, stderr) =
+        run_client(&path, &login(&["--api-key-stdin"]), &format!("{}\n", app.admin_key)).await;
     assert!(status.success(), "{stdout}{stderr}");
     assert_eq!(std::fs::metadata(&path).unwrap().permissions().mode() & 0o777, 0o600);
     let (operator_key, operator) = app.user_with_role("operator", None).await;
-    let (status, stdout, stderr) = run(&path, &login(&["--api-key-stdin", "--context", "ops"]), &operator_key).await;
+    let (status, stdout, stderr) =
+        run_client(&path, &login(&["--api-key-stdin", "--context", "ops"]), &operator_key).await;
     assert!(status.success(), "{stdout}{stderr}");
-    let (_, stdout, _) = run(&path, &["whoami"], "").await;
+    let (_, stdout, _) = run_client(&path, &["whoami"], "").await;
     assert!(stdout.starts_with(&operator), "the last sign-in is current: {stdout}");
-    let (_, stdout, _) = run(&path, &["context", "list"], "").await;
+    let (_, stdout, _) = run_client(&path, &["context", "list"], "").await;
     assert!(stdout.contains(&format!("  {}\t{server}\t{}\tAPI key", app.org, app.org)), "{stdout}");
     assert!(stdout.contains(&format!("* ops\t{server}")), "{stdout}");
-    let (status, _, _) = run(&path, &["context", "use", &app.org], "").await;
+    let (status, _, _) = run_client(&path, &["context", "use", &app.org], "").await;
     assert!(status.success());
-    let (_, stdout, _) = run(&path, &["whoami"], "").await;
+    let (_, stdout, _) = run_client(&path, &["whoami"], "").await;
     assert!(stdout.starts_with(&app.admin_email), "{stdout}");
-    let (_, stdout, _) = run(&path, &["whoami", "--context", "ops"], "").await;
+    let (_, stdout, _) = run_client(&path, &["whoami", "--context", "ops"], "").await;
     assert!(stdout.starts_with(&operator), "{stdout}");
     // Forgotten, a context is gone; the others stay.
-    let (status, stdout, _) = run(&path, &["logout", "--context", "ops"], "").await;
+    let (status, stdout, _) = run_client(&path, &["logout", "--context", "ops"], "").await;
     assert!(status.success() && stdout.contains("Forgot context `ops`"), "{stdout}");
-    let (status, _, stderr) = run(&path, &["whoami", "--context", "ops"], "").await;
+    let (status, _, stderr) = run_client(&path, &["whoami", "--context", "ops"], "").await;
     assert_eq!(status.code(), Some(1));
     assert!(stderr.contains(&format!("no context named `ops` (known: {})", app.org)), "{stderr}");
-    let (status, stdout, _) = run(&path, &["whoami"], "").await;
+    let (status, stdout, _) = run_client(&path, &["whoami"], "").await;
     assert!(status.success() && stdout.starts_with(&app.admin_email), "{stdout}");
 }

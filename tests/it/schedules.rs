@@ -302,3 +302,98 @@ async fn inputs_are_checked_and_schedules_belong_to_their_organization() {
         .await;
     assert_eq!(listed["project"]["schedules"][0]["name"], "nightly", "{listed}");
 }
+
+#[tokio::test]
+async fn the_command_line_lists_creates_pauses_and_deletes_schedules() {
+    let app = spawn_app().await;
+    setup(&app).await;
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("client.yaml");
+    let server = app.url("");
+    let login = ["login", "--server", server.trim_end_matches('/'), "--org", &app.org, "--api-key-stdin"];
+    let (status, _, stderr) = run_client(&config, &login, &format!("{}\n", app.admin_key)).await;
+    assert!(status.success(), "{stderr}");
+
+    // Piped, the answer is JSON; the schedule is made as asked.
+    let create = [
+        "schedule",
+        "create",
+        "nightly",
+        "--project",
+        "web",
+        "--template",
+        "tick",
+        "--cron",
+        "0 2 * * *",
+        "--timezone",
+        "Europe/Berlin",
+        "--overlap",
+        "cancel-previous",
+        "--service-account",
+        "cron",
+    ];
+    let (status, stdout, stderr) = run_client(&config, &create, "").await;
+    assert!(status.success(), "{stderr}");
+    let made: Value = serde_json::from_str(&stdout).expect("JSON when piped");
+    assert_eq!((made[0]["name"].as_str(), made[0]["overlap"].as_str()), (Some("nightly"), Some("CANCEL_PREVIOUS")));
+    assert_eq!(made[0]["timezone"], "Europe/Berlin");
+    let id = made[0]["id"].as_str().unwrap().to_string();
+
+    // Refused input: exit 1, the code and the field at fault on standard error; nothing made.
+    let bad = [
+        "schedule",
+        "create",
+        "broken",
+        "--project",
+        "web",
+        "--template",
+        "tick",
+        "--cron",
+        "61 * * * *",
+        "--service-account",
+        "cron",
+    ];
+    let (status, _, stderr) = run_client(&config, &bad, "").await;
+    assert_eq!(status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("VALIDATION: cron:"), "{stderr}");
+    let (status, _, stderr) = run_client(&config, &["schedule", "create", "x", "--project", "web"], "").await;
+    assert_eq!(status.code(), Some(2), "usage: {stderr}");
+    let (status, _, stderr) = run_client(
+        &config,
+        &[
+            "schedule",
+            "create",
+            "argsy",
+            "--project",
+            "web",
+            "--template",
+            "tick",
+            "--cron",
+            "0 2 * * *",
+            "--service-account",
+            "cron",
+            "--args",
+            "{oops",
+        ],
+        "",
+    )
+    .await;
+    assert_eq!(status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("--args is not JSON"), "{stderr}");
+
+    // A table on request; pause shows it paused.
+    let (status, stdout, _) = run_client(&config, &["schedule", "list", "--project", "web", "-o", "table"], "").await;
+    assert!(status.success());
+    assert!(stdout.lines().next().unwrap().starts_with("ID"), "{stdout}");
+    assert!(stdout.contains("nightly") && stdout.contains("0 2 * * * (Europe/Berlin)"), "{stdout}");
+    assert!(!stdout.contains("broken"), "{stdout}");
+    let (status, stdout, _) = run_client(&config, &["schedule", "pause", &id], "").await;
+    assert!(status.success());
+    let paused: Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(paused[0]["paused"], true, "{stdout}");
+    let (status, _, _) = run_client(&config, &["schedule", "delete", &id], "").await;
+    assert!(status.success());
+    let (status, _, stderr) = run_client(&config, &["schedule", "resume", &id], "").await;
+    assert_eq!(status.code(), Some(1));
+    assert!(stderr.contains("NOT_FOUND"), "{stderr}");
+}

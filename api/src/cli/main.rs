@@ -4,6 +4,7 @@ mod bench;
 mod contexts;
 mod policy;
 mod remote;
+mod schedule;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -94,6 +95,9 @@ enum Command {
         #[command(subcommand)]
         command: remote::ContextCommand,
     },
+    /// A project's scheduled plans on the server of the current context: list, create, pause,
+    /// resume, delete.
+    Schedule(schedule::ScheduleArgs),
 }
 
 #[derive(Subcommand)]
@@ -278,6 +282,7 @@ async fn main() -> ExitCode {
         Command::Whoami { context } => return finished(remote::whoami(client, context).await),
         Command::Logout { context } => return finished(remote::logout(client, context)),
         Command::Context { command } => return finished(remote::context(client, command)),
+        Command::Schedule(args) => return finished(schedule::run(client, args).await),
         other => other,
     };
     let mut config = match Config::load(cli.config.as_deref()) {
@@ -319,7 +324,11 @@ fn finished(done: Result<(), remote::Failure>) -> ExitCode {
 
 async fn execute(command: Command, config: Config) -> praetor::error::Result<ExitCode> {
     match command {
-        Command::Login(_) | Command::Logout { .. } | Command::Whoami { .. } | Command::Context { .. } => {
+        Command::Login(_)
+        | Command::Logout { .. }
+        | Command::Whoami { .. }
+        | Command::Context { .. }
+        | Command::Schedule(_) => {
             Err(praetor::error::Error::internal("client commands run before the server configuration is read"))
         }
         Command::Schema => {

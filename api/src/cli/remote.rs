@@ -125,13 +125,19 @@ fn clean_server(server: &str) -> Result<String, Failure> {
     Ok(url.as_str().trim_end_matches('/').to_string())
 }
 
-/// Sends `query` to the server's GraphQL endpoint with `bearer`; answers `data`, or the first
-/// error with its code.
-async fn graphql(http: &reqwest::Client, server: &str, bearer: &str, query: &str) -> Result<Value, Failure> {
+/// Sends `query` with `variables` to the server's GraphQL endpoint with `bearer`; answers
+/// `data`, or the first error with its code (and, for a VALIDATION error, the field at fault).
+async fn graphql(
+    http: &reqwest::Client,
+    server: &str,
+    bearer: &str,
+    query: &str,
+    variables: Value,
+) -> Result<Value, Failure> {
     let response = http
         .post(format!("{server}/graphql"))
         .bearer_auth(bearer)
-        .json(&json!({ "query": query }))
+        .json(&json!({ "query": query, "variables": variables }))
         .send()
         .await
         .map_err(|e| Failure::local(format!("cannot reach {server}: {e}")))?;
@@ -142,7 +148,11 @@ async fn graphql(http: &reqwest::Client, server: &str, bearer: &str, query: &str
         .map_err(|e| Failure::local(format!("{server} answered {status} with something other than JSON: {e}")))?;
     if let Some(error) = body["errors"].as_array().and_then(|e| e.first()) {
         let code = error["extensions"]["code"].as_str().unwrap_or("ERROR");
-        return Err(Failure::refused(code, error["message"].as_str().unwrap_or("refused")));
+        let message = error["message"].as_str().unwrap_or("refused");
+        return Err(match error["extensions"]["field"].as_str() {
+            Some(field) => Failure::refused(code, format!("{field}: {message}")),
+            None => Failure::refused(code, message),
+        });
     }
     Ok(body["data"].clone())
 }
@@ -151,7 +161,7 @@ const VIEWER: &str = "{ viewer { kind name orgs { slug name } } }";
 
 /// Who `bearer` is on `server`; fails unless it may enter organization `org`.
 async fn viewer_in(http: &reqwest::Client, server: &str, bearer: &str, org: &str) -> Result<Value, Failure> {
-    let data = graphql(http, server, bearer, VIEWER).await?;
+    let data = graphql(http, server, bearer, VIEWER, json!({})).await?;
     let viewer = data["viewer"].clone();
     let member = viewer["orgs"].as_array().is_some_and(|orgs| orgs.iter().any(|o| o["slug"] == org));
     if !member {
@@ -431,20 +441,43 @@ pub async fn login(file: Option<PathBuf>, args: LoginArgs) -> Result<(), Failure
     Ok(())
 }
 
+/// A context's server, organization and a bearer token good now: what every command that asks
+/// the server needs.
+pub struct Session {
+    pub name: String,
+    pub context: Context,
+    http: reqwest::Client,
+    token: String,
+}
+
+impl Session {
+    /// The current context (or `context`), its credential renewed first if it must be (and the
+    /// renewed tokens saved into the file as it is now).
+    pub async fn open(file: Option<PathBuf>, context: Option<String>) -> Result<Self, Failure> {
+        let path = contexts::path(file.as_deref())?;
+        let config = contexts::load(&path)?;
+        let (name, mut ctx) = config.pick(context.as_deref())?;
+        let http = http_client()?;
+        let (token, renewed) = bearer(&http, &mut ctx.credential).await?;
+        if renewed {
+            let mut latest = contexts::load(&path)?;
+            latest.contexts.insert(name.clone(), ctx.clone());
+            contexts::save(&path, &latest)?;
+        }
+        Ok(Self { name, context: ctx, http, token })
+    }
+
+    /// Sends `query` with `variables`; answers `data` or the server's refusal.
+    pub async fn graphql(&self, query: &str, variables: Value) -> Result<Value, Failure> {
+        graphql(&self.http, &self.context.server, &self.token, query, variables).await
+    }
+}
+
 /// `praetor whoami`: who the context's credential is on its server (renewing it if it must).
 pub async fn whoami(file: Option<PathBuf>, context: Option<String>) -> Result<(), Failure> {
-    let path = contexts::path(file.as_deref())?;
-    let config = contexts::load(&path)?;
-    let (name, mut ctx) = config.pick(context.as_deref())?;
-    let http = http_client()?;
-    let (token, renewed) = bearer(&http, &mut ctx.credential).await?;
-    if renewed {
-        // Save the renewed tokens into the file as it is now.
-        let mut latest = contexts::load(&path)?;
-        latest.contexts.insert(name.clone(), ctx.clone());
-        contexts::save(&path, &latest)?;
-    }
-    let viewer = viewer_in(&http, &ctx.server, &token, &ctx.org).await?;
+    let session = Session::open(file, context).await?;
+    let (name, ctx) = (&session.name, &session.context);
+    let viewer = viewer_in(&session.http, &ctx.server, &session.token, &ctx.org).await?;
     let org_name = viewer["orgs"]
         .as_array()
         .and_then(|orgs| orgs.iter().find(|o| o["slug"] == ctx.org.as_str()))
