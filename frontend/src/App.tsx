@@ -22,6 +22,7 @@ import { PlansPage } from './pages/PlansPage';
 import { ChatPage } from './pages/chat/ChatPage';
 import { GovernancePage } from './pages/governance/GovernancePage';
 import { PolicyPage } from './pages/policy/PolicyPage';
+import { SchedulesPage } from './pages/schedules/SchedulesPage';
 import { SignInPage } from './pages/SignInPage';
 import { ApiContext, SessionContext, type SessionValue } from './session';
 
@@ -109,6 +110,7 @@ function Root({ renew }: { renew: () => void }) {
           <Route path="projects/:project/plans/:planId" element={<PlanDetailPage />} />
           <Route path="projects/:project/policy" element={<PolicyPage />} />
           <Route path="projects/:project/limits" element={<GovernancePage />} />
+          <Route path="projects/:project/schedules" element={<SchedulesPage />} />
           <Route path="plans/:planId" element={<PlanRedirect />} />
           <Route path="approvals" element={<ApprovalsPage />} />
           <Route path="audit" element={<AuditPage />} />

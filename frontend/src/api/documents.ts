@@ -544,6 +544,44 @@ export const DELETE_TRIGGER = graphql(`
   mutation DeleteTrigger($id: ID!) { deleteTrigger(id: $id) }
 `);
 
+// Scheduled plans: a project's plan template proposed on a cron schedule, as a service account.
+// Listing needs `plan.read` in the project; creating, pausing, resuming and deleting need
+// `schedule.manage` there, and only those who hold it are asked for the form's service accounts.
+
+export const SCHEDULE_FIELDS = graphql(`
+  fragment ScheduleFields on Schedule {
+    id name projectSlug cron timezone template args overlap catchUp serviceAccount paused nextRunAt lastSlot lastOutcome lastPlanId createdAt
+    upcoming(count: 3)
+  }
+`);
+
+export const PROJECT_SCHEDULES = graphql(`
+  query ProjectSchedules($org: String!, $project: String!) {
+    org(slug: $org) { id canManage: viewerCan(operation: "schedule.manage", project: $project) }
+    project(org: $org, slug: $project) { id slug name schedules { ...ScheduleFields } }
+  }
+`);
+
+/** The service accounts a schedule may propose as. */
+export const SCHEDULE_SERVICE_ACCOUNTS = graphql(`
+  query ScheduleServiceAccounts($org: String!) {
+    org(slug: $org) { id serviceAccounts(first: 100) { nodes { id name } } }
+  }
+`);
+
+export const CREATE_SCHEDULE = graphql(`
+  mutation CreateSchedule($input: CreateScheduleInput!) { createSchedule(input: $input) { ...ScheduleFields } }
+`);
+export const PAUSE_SCHEDULE = graphql(`
+  mutation PauseSchedule($id: ID!) { pauseSchedule(id: $id) { ...ScheduleFields } }
+`);
+export const RESUME_SCHEDULE = graphql(`
+  mutation ResumeSchedule($id: ID!) { resumeSchedule(id: $id) { ...ScheduleFields } }
+`);
+export const DELETE_SCHEDULE = graphql(`
+  mutation DeleteSchedule($id: ID!) { deleteSchedule(id: $id) }
+`);
+
 // Identity providers (`identity.manage`): OIDC providers people of the organization sign in
 // at. The client secret goes in and never comes out (only its fingerprint). Group mappings and
 // client bindings name a Praetor group and service account by name, so the panel asks for the

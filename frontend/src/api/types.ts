@@ -17,6 +17,7 @@ export type {
   PolicyEffect,
   ReleaseMode,
   Risk,
+  ScheduleOverlap,
   Scope,
   Severity,
   Verdict,
@@ -56,6 +57,9 @@ export type WebhookDelivery = G.WebhookDeliveryFieldsFragment;
 export type WebhookAttempt = WebhookDelivery['attempts'][number];
 export type WebhookEventKind = G.AdminWebhooksQuery['org']['webhookEventKinds'][number];
 export type Trigger = G.TriggerFieldsFragment;
+
+// Scheduled plans
+export type Schedule = G.ScheduleFieldsFragment;
 
 // Identity providers and local accounts
 export type IdentityProvider = G.IdentityProviderFieldsFragment;

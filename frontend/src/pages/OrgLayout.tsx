@@ -93,7 +93,7 @@ export function OrgLayout() {
 
   const switchProject = (next: string) => {
     // Stay on the same kind of screen in the other project.
-    const screen = location.pathname.match(/\/projects\/[^/]+\/(chat|plans|policy|limits)/)?.[1] ?? 'plans';
+    const screen = location.pathname.match(/\/projects\/[^/]+\/(chat|plans|policy|limits|schedules)/)?.[1] ?? 'plans';
     navigate(`/orgs/${slug}/projects/${next}/${screen}`);
   };
   const switchOrg = (next: string) => navigate(`/orgs/${next}`);
@@ -148,6 +148,7 @@ export function OrgLayout() {
           {rights.auditRead && <NavLink to={`${base}/audit`}>Audit</NavLink>}
           {project && rights.policyRead && <NavLink to={`${base}/projects/${project}/policy`}>Policy</NavLink>}
           {project && <NavLink to={`${base}/projects/${project}/limits`}>Limits</NavLink>}
+          {project && <NavLink to={`${base}/projects/${project}/schedules`}>Schedules</NavLink>}
           <NavLink to={`${base}/admin`}>Admin</NavLink>
         </nav>
         <div className="user">

@@ -88,6 +88,13 @@ type Documents = {
     "\n  mutation SetTriggerEnabled($id: ID!, $enabled: Boolean!) { setTriggerEnabled(id: $id, enabled: $enabled) { ...TriggerFields } }\n": typeof types.SetTriggerEnabledDocument,
     "\n  mutation RotateTriggerSecret($id: ID!) { rotateTriggerSecret(id: $id) { secret trigger { ...TriggerFields } } }\n": typeof types.RotateTriggerSecretDocument,
     "\n  mutation DeleteTrigger($id: ID!) { deleteTrigger(id: $id) }\n": typeof types.DeleteTriggerDocument,
+    "\n  fragment ScheduleFields on Schedule {\n    id name projectSlug cron timezone template args overlap catchUp serviceAccount paused nextRunAt lastSlot lastOutcome lastPlanId createdAt\n    upcoming(count: 3)\n  }\n": typeof types.ScheduleFieldsFragmentDoc,
+    "\n  query ProjectSchedules($org: String!, $project: String!) {\n    org(slug: $org) { id canManage: viewerCan(operation: \"schedule.manage\", project: $project) }\n    project(org: $org, slug: $project) { id slug name schedules { ...ScheduleFields } }\n  }\n": typeof types.ProjectSchedulesDocument,
+    "\n  query ScheduleServiceAccounts($org: String!) {\n    org(slug: $org) { id serviceAccounts(first: 100) { nodes { id name } } }\n  }\n": typeof types.ScheduleServiceAccountsDocument,
+    "\n  mutation CreateSchedule($input: CreateScheduleInput!) { createSchedule(input: $input) { ...ScheduleFields } }\n": typeof types.CreateScheduleDocument,
+    "\n  mutation PauseSchedule($id: ID!) { pauseSchedule(id: $id) { ...ScheduleFields } }\n": typeof types.PauseScheduleDocument,
+    "\n  mutation ResumeSchedule($id: ID!) { resumeSchedule(id: $id) { ...ScheduleFields } }\n": typeof types.ResumeScheduleDocument,
+    "\n  mutation DeleteSchedule($id: ID!) { deleteSchedule(id: $id) }\n": typeof types.DeleteScheduleDocument,
     "\n  fragment IdentityProviderFields on IdentityProvider {\n    id name issuer clientId scopes groupsClaim allowedDomains createUsers apiAudience deviceClientId enabled callbackPath signOutReturnPath secretFingerprint\n    createdAt updatedAt\n    groupMappings { claimValue group { id name } }\n    clientBindings { clientId serviceAccount { id name } }\n  }\n": typeof types.IdentityProviderFieldsFragmentDoc,
     "\n  query AdminIdentityProviders($org: String!) {\n    org(slug: $org) {\n      id\n      localAccounts\n      identityProviders { ...IdentityProviderFields }\n      groups(first: 100) { nodes { id name } }\n      serviceAccounts(first: 100) { nodes { id name } }\n    }\n  }\n": typeof types.AdminIdentityProvidersDocument,
     "\n  mutation CreateIdentityProvider($input: CreateIdentityProviderInput!) {\n    createIdentityProvider(input: $input) { ...IdentityProviderFields }\n  }\n": typeof types.CreateIdentityProviderDocument,
@@ -211,6 +218,13 @@ const documents: Documents = {
     "\n  mutation SetTriggerEnabled($id: ID!, $enabled: Boolean!) { setTriggerEnabled(id: $id, enabled: $enabled) { ...TriggerFields } }\n": types.SetTriggerEnabledDocument,
     "\n  mutation RotateTriggerSecret($id: ID!) { rotateTriggerSecret(id: $id) { secret trigger { ...TriggerFields } } }\n": types.RotateTriggerSecretDocument,
     "\n  mutation DeleteTrigger($id: ID!) { deleteTrigger(id: $id) }\n": types.DeleteTriggerDocument,
+    "\n  fragment ScheduleFields on Schedule {\n    id name projectSlug cron timezone template args overlap catchUp serviceAccount paused nextRunAt lastSlot lastOutcome lastPlanId createdAt\n    upcoming(count: 3)\n  }\n": types.ScheduleFieldsFragmentDoc,
+    "\n  query ProjectSchedules($org: String!, $project: String!) {\n    org(slug: $org) { id canManage: viewerCan(operation: \"schedule.manage\", project: $project) }\n    project(org: $org, slug: $project) { id slug name schedules { ...ScheduleFields } }\n  }\n": types.ProjectSchedulesDocument,
+    "\n  query ScheduleServiceAccounts($org: String!) {\n    org(slug: $org) { id serviceAccounts(first: 100) { nodes { id name } } }\n  }\n": types.ScheduleServiceAccountsDocument,
+    "\n  mutation CreateSchedule($input: CreateScheduleInput!) { createSchedule(input: $input) { ...ScheduleFields } }\n": types.CreateScheduleDocument,
+    "\n  mutation PauseSchedule($id: ID!) { pauseSchedule(id: $id) { ...ScheduleFields } }\n": types.PauseScheduleDocument,
+    "\n  mutation ResumeSchedule($id: ID!) { resumeSchedule(id: $id) { ...ScheduleFields } }\n": types.ResumeScheduleDocument,
+    "\n  mutation DeleteSchedule($id: ID!) { deleteSchedule(id: $id) }\n": types.DeleteScheduleDocument,
     "\n  fragment IdentityProviderFields on IdentityProvider {\n    id name issuer clientId scopes groupsClaim allowedDomains createUsers apiAudience deviceClientId enabled callbackPath signOutReturnPath secretFingerprint\n    createdAt updatedAt\n    groupMappings { claimValue group { id name } }\n    clientBindings { clientId serviceAccount { id name } }\n  }\n": types.IdentityProviderFieldsFragmentDoc,
     "\n  query AdminIdentityProviders($org: String!) {\n    org(slug: $org) {\n      id\n      localAccounts\n      identityProviders { ...IdentityProviderFields }\n      groups(first: 100) { nodes { id name } }\n      serviceAccounts(first: 100) { nodes { id name } }\n    }\n  }\n": types.AdminIdentityProvidersDocument,
     "\n  mutation CreateIdentityProvider($input: CreateIdentityProviderInput!) {\n    createIdentityProvider(input: $input) { ...IdentityProviderFields }\n  }\n": types.CreateIdentityProviderDocument,
@@ -567,6 +581,34 @@ export function graphql(source: "\n  mutation RotateTriggerSecret($id: ID!) { ro
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
 export function graphql(source: "\n  mutation DeleteTrigger($id: ID!) { deleteTrigger(id: $id) }\n"): (typeof documents)["\n  mutation DeleteTrigger($id: ID!) { deleteTrigger(id: $id) }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  fragment ScheduleFields on Schedule {\n    id name projectSlug cron timezone template args overlap catchUp serviceAccount paused nextRunAt lastSlot lastOutcome lastPlanId createdAt\n    upcoming(count: 3)\n  }\n"): (typeof documents)["\n  fragment ScheduleFields on Schedule {\n    id name projectSlug cron timezone template args overlap catchUp serviceAccount paused nextRunAt lastSlot lastOutcome lastPlanId createdAt\n    upcoming(count: 3)\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query ProjectSchedules($org: String!, $project: String!) {\n    org(slug: $org) { id canManage: viewerCan(operation: \"schedule.manage\", project: $project) }\n    project(org: $org, slug: $project) { id slug name schedules { ...ScheduleFields } }\n  }\n"): (typeof documents)["\n  query ProjectSchedules($org: String!, $project: String!) {\n    org(slug: $org) { id canManage: viewerCan(operation: \"schedule.manage\", project: $project) }\n    project(org: $org, slug: $project) { id slug name schedules { ...ScheduleFields } }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query ScheduleServiceAccounts($org: String!) {\n    org(slug: $org) { id serviceAccounts(first: 100) { nodes { id name } } }\n  }\n"): (typeof documents)["\n  query ScheduleServiceAccounts($org: String!) {\n    org(slug: $org) { id serviceAccounts(first: 100) { nodes { id name } } }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation CreateSchedule($input: CreateScheduleInput!) { createSchedule(input: $input) { ...ScheduleFields } }\n"): (typeof documents)["\n  mutation CreateSchedule($input: CreateScheduleInput!) { createSchedule(input: $input) { ...ScheduleFields } }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation PauseSchedule($id: ID!) { pauseSchedule(id: $id) { ...ScheduleFields } }\n"): (typeof documents)["\n  mutation PauseSchedule($id: ID!) { pauseSchedule(id: $id) { ...ScheduleFields } }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation ResumeSchedule($id: ID!) { resumeSchedule(id: $id) { ...ScheduleFields } }\n"): (typeof documents)["\n  mutation ResumeSchedule($id: ID!) { resumeSchedule(id: $id) { ...ScheduleFields } }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation DeleteSchedule($id: ID!) { deleteSchedule(id: $id) }\n"): (typeof documents)["\n  mutation DeleteSchedule($id: ID!) { deleteSchedule(id: $id) }\n"];
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */

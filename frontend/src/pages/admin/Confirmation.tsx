@@ -1,6 +1,7 @@
-// The second step of something that cannot be undone (deleting a webhook endpoint, a trigger or
-// an identity provider; rotating a trigger's secret): what happens, a button that does it, and
-// "Keep", which has the focus, so Enter pressed twice changes nothing. Escape keeps too.
+// The second step of something that cannot be undone (deleting a webhook endpoint, a trigger, a
+// schedule or an identity provider; rotating a trigger's secret): what happens, a button that
+// does it, and "Keep", which has the focus, so Enter pressed twice changes nothing. Escape keeps
+// too.
 
 import type { KeyboardEvent, ReactNode } from 'react';
 
