@@ -207,6 +207,10 @@ typed_id!(
     ScheduleId, "sch", "schedule"
 );
 typed_id!(
+    /// One bucket of an organization's rollups.
+    RollupId, "rlp", "rollup"
+);
+typed_id!(
     /// An inbound trigger (`/hooks/<id>`).
     TriggerId, "trg", "trigger"
 );

@@ -21,6 +21,7 @@ pub mod decide;
 pub mod ids;
 pub mod plan;
 pub mod reducer;
+pub mod rollup;
 pub mod schedule;
 pub mod snapshot;
 pub mod state;

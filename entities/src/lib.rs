@@ -46,6 +46,8 @@ pub mod project_state;
 pub mod rate_hit;
 pub mod role_binding;
 pub mod role_grant;
+pub mod rollup;
+pub mod rollup_mark;
 pub mod schedule;
 pub mod scheduled_run;
 pub mod secret;
@@ -119,6 +121,9 @@ pub enum Housekeeping {
     /// Scheduled plans due in any organization, found by the scheduler and proposed as each
     /// schedule's service account.
     Schedules,
+    /// Rollups folded from each organization's audit chain by the scheduler, and rebuilt by
+    /// an operator.
+    Rollups,
     /// Signing in at an organization's identity provider, or presenting its token: finding the
     /// provider, the sign-in under way and the person it vouches for, before any access exists.
     Identity,
@@ -289,6 +294,8 @@ tenant_scoped!(
     webhook_attempt => OrgId.org_id,
     trigger => OrgId.org_id,
     schedule => OrgId.org_id,
+    rollup => OrgId.org_id,
+    rollup_mark => OrgId.org_id,
 );
 
 #[cfg(test)]
@@ -302,7 +309,7 @@ mod tests {
         let tenant = Tenant::housekeeping(OrgId::generate(), Housekeeping::Setup);
         let uuid = tenant.org().as_uuid().to_string();
         let all = scoped_statements(tenant);
-        assert_eq!(all.len(), 38, "tenant tables");
+        assert_eq!(all.len(), 40, "tenant tables");
         for (module, table, column, statements) in all {
             for sql in statements {
                 let filter = format!("WHERE \"{table}\".\"{column}\" = ");

@@ -16,6 +16,7 @@ mod m20261202_000010_second_factor;
 mod m20261202_000011_device_client;
 mod m20261202_000012_scheduler;
 mod m20261203_000013_schedules;
+mod m20261203_000014_rollups;
 mod util;
 
 pub struct Migrator;
@@ -37,6 +38,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_000011_device_client::Migration),
             Box::new(m20261202_000012_scheduler::Migration),
             Box::new(m20261203_000013_schedules::Migration),
+            Box::new(m20261203_000014_rollups::Migration),
         ]
     }
 }

@@ -19,6 +19,7 @@ mod mutations;
 mod oracle;
 mod plans;
 mod policies;
+mod rollups;
 mod scheduler;
 mod schedules;
 mod secrets;

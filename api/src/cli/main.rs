@@ -70,6 +70,11 @@ enum Command {
         #[command(subcommand)]
         command: ReplayCommand,
     },
+    /// Rollups: fold the audit chains again from a date.
+    Rollups {
+        #[command(subcommand)]
+        command: RollupsCommand,
+    },
     /// Encrypted secrets: verify they all decrypt, rotate to the newest master key.
     Secrets {
         #[command(subcommand)]
@@ -98,6 +103,21 @@ enum Command {
     /// A project's scheduled plans on the server of the current context: list, create, pause,
     /// resume, delete.
     Schedule(schedule::ScheduleArgs),
+}
+
+#[derive(Subcommand)]
+enum RollupsCommand {
+    /// Drop the rollups from a UTC day on and fold the audit chain again from there (after an
+    /// upgrade that counts something new, or to check them).
+    #[command(after_help = "Example:\n  praetor rollups rebuild --org acme --from 2026-11-01")]
+    Rebuild {
+        /// Only this organization (default: all).
+        #[arg(long)]
+        org: Option<String>,
+        /// The first UTC day to fold again (YYYY-MM-DD or an RFC 3339 instant).
+        #[arg(long)]
+        from: String,
+    },
 }
 
 #[derive(Subcommand)]
@@ -405,6 +425,16 @@ async fn execute(command: Command, config: Config) -> praetor::error::Result<Exi
             let app = AppState::init(config, Arc::new(SystemClock)).await?;
             audit_command(&app, command).await
         }
+        Command::Rollups { command: RollupsCommand::Rebuild { org, from } } => {
+            use praetor_entities::Owned;
+            let from = parse_day(&from)?;
+            let app = AppState::init(config, Arc::new(SystemClock)).await?;
+            for o in orgs_named(&app, org).await? {
+                let n = services::rollups::rebuild(&app, o.tenant(), from).await?;
+                println!("{}: {n} audit entries folded from {}", o.slug, from.format("%Y-%m-%d"));
+            }
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Bench { command: BenchCommand::Engine { postgres, plans, concurrency, projects, workers } } => {
             let target = match postgres {
                 Some(url) => bench::Target::Postgres(url),
@@ -481,9 +511,36 @@ async fn execute(command: Command, config: Config) -> praetor::error::Result<Exi
     }
 }
 
+/// `YYYY-MM-DD` (a UTC day) or an RFC 3339 instant.
+fn parse_day(text: &str) -> praetor::error::Result<chrono::DateTime<chrono::Utc>> {
+    let bad =
+        || praetor::error::Error::validation("from", format!("`{text}` is neither YYYY-MM-DD nor an RFC 3339 instant"));
+    if let Ok(day) = chrono::NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d") {
+        return Ok(day.and_hms_opt(0, 0, 0).ok_or_else(bad)?.and_utc());
+    }
+    chrono::DateTime::parse_from_rfc3339(text.trim()).map(|t| t.to_utc()).map_err(|_| bad())
+}
+
+/// The organization named `slug`, or every organization.
+async fn orgs_named(app: &AppState, slug: Option<String>) -> praetor::error::Result<Vec<praetor_entities::org::Model>> {
+    use praetor_entities::{Housekeeping, TenantScoped, org};
+    use sea_orm::{ColumnTrait, QueryFilter, QueryOrder};
+    let mut q = org::Entity::find_across_orgs(Housekeeping::Cli).order_by_asc(org::Column::Slug);
+    if let Some(slug) = &slug {
+        q = q.filter(org::Column::Slug.eq(slug.clone()));
+    }
+    let orgs = q.all(&app.db).await?;
+    if orgs.is_empty()
+        && let Some(slug) = slug
+    {
+        return Err(praetor::error::Error::not_found(format!("organization `{slug}`")));
+    }
+    Ok(orgs)
+}
+
 async fn audit_command(app: &AppState, command: AuditCommand) -> praetor::error::Result<ExitCode> {
     use praetor_entities::{Housekeeping, Owned, TenantScoped, org};
-    use sea_orm::{ColumnTrait, QueryFilter, QueryOrder};
+    use sea_orm::{ColumnTrait, QueryFilter};
     let find = |slug: String| async move {
         org::Entity::find_across_orgs(Housekeeping::Cli)
             .filter(org::Column::Slug.eq(slug.clone()))
@@ -493,15 +550,7 @@ async fn audit_command(app: &AppState, command: AuditCommand) -> praetor::error:
     };
     match command {
         AuditCommand::Verify { org } => {
-            let orgs = match org {
-                Some(slug) => vec![find(slug).await?],
-                None => {
-                    org::Entity::find_across_orgs(Housekeeping::Cli)
-                        .order_by_asc(org::Column::Slug)
-                        .all(&app.db)
-                        .await?
-                }
-            };
+            let orgs = orgs_named(app, org).await?;
             let mut broken = 0;
             for o in orgs {
                 let report = audit::verify::verify_org(&app.db, o.tenant()).await?;

@@ -66,6 +66,17 @@ pub static JOBS: &[JobSpec] = &[
         },
     },
     JobSpec {
+        name: "rollups.fold",
+        cron: "*/15 * * * * *",
+        description: "Each organization's new audit entries are added to its hourly and daily rollups.",
+        run: |app| {
+            Box::pin(async move {
+                let n = crate::services::rollups::fold_all(&app).await?;
+                Ok(format!("{n} audit entries folded"))
+            })
+        },
+    },
+    JobSpec {
         name: "scheduler.prune",
         cron: "30 */10 * * * *",
         description: "The scheduler's records of runs older than scheduler.retention_hours are deleted (each job's last stays).",

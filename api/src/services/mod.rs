@@ -21,6 +21,7 @@ pub mod plans;
 pub mod policies;
 pub mod projects;
 pub mod roles;
+pub mod rollups;
 pub mod schedules;
 pub mod secrets;
 pub mod service_accounts;

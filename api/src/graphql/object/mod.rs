@@ -14,6 +14,7 @@ mod plan;
 mod policy;
 mod project;
 mod role_binding;
+mod rollup;
 mod schedule;
 mod scheduler;
 mod service_account;
@@ -50,6 +51,7 @@ pub use policy::{
 };
 pub use project::ProjectObject;
 pub use role_binding::RoleBindingObject;
+pub use rollup::{GranularityGql, InstanceRollups, OrgRollup, ProjectRollup, RefusalCount, RollupPoint};
 pub use schedule::{OverlapGql, ScheduleObject};
 pub use scheduler::{ScheduledJobObject, ScheduledRunObject, ScheduledRunStatusGql};
 pub use service_account::ServiceAccountObject;
