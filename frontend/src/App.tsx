@@ -2,7 +2,7 @@
 // Signed out, every path shows the sign-in page, so a deep link works after signing in, except
 // an invitation link's page, which is for people who may have no account yet.
 
-import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
+import { lazy, Suspense, useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { BrowserRouter, Route, Routes, useNavigate } from 'react-router';
 import { Provider, useQuery } from 'urql';
 import { logout } from './api/auth';
@@ -25,6 +25,9 @@ import { PolicyPage } from './pages/policy/PolicyPage';
 import { SchedulesPage } from './pages/schedules/SchedulesPage';
 import { SignInPage } from './pages/SignInPage';
 import { ApiContext, SessionContext, type SessionValue } from './session';
+
+// The rollups dashboard brings the chart library: it loads when first opened, not with the app.
+const RollupsPage = lazy(() => import('./pages/rollups/RollupsPage').then((m) => ({ default: m.RollupsPage })));
 
 export function App() {
   const [api, setApi] = useState<Api>(() => createApi());
@@ -114,6 +117,14 @@ function Root({ renew }: { renew: () => void }) {
           <Route path="plans/:planId" element={<PlanRedirect />} />
           <Route path="approvals" element={<ApprovalsPage />} />
           <Route path="audit" element={<AuditPage />} />
+          <Route
+            path="rollups"
+            element={
+              <Suspense fallback={<Loading what="rollups" />}>
+                <RollupsPage />
+              </Suspense>
+            }
+          />
           <Route path="admin" element={<AdminPage />} />
           <Route path="account" element={<AccountPage />} />
           <Route path="*" element={<NotFound what="page" />} />

@@ -930,3 +930,47 @@ export const SCHEDULED_JOBS = graphql(`
     }
   }
 `);
+
+// Rollups: what an organization's activity added up to per hour or UTC day, folded from the
+// audit chain every 15 s (needs `audit.read`). The series and the per-project totals share a
+// range; budgets are their own query, so a budget the viewer cannot read leaves the charts be.
+// Every organization's rollups answer instance administrators only.
+
+export const ROLLUP_POINT_FIELDS = graphql(`
+  fragment RollupPointFields on RollupPoint {
+    start plansProposed plansSucceeded plansFailed plansCancelled plansRejected plansExpired plansKilled
+    byHumans byAgents byIntegrations stepsRun stepsFailed spend
+    refusals { code count }
+    approvals approvalLatencyP50Seconds approvalLatencyP95Seconds
+    chatMessages chatSessions killSwitchesEngaged killSwitchSeconds
+  }
+`);
+
+export const ORG_ROLLUPS = graphql(`
+  query OrgRollups($org: String!, $from: DateTime!, $to: DateTime!, $granularity: RollupGranularity!, $project: String) {
+    org(slug: $org) {
+      id
+      rollups(from: $from, to: $to, granularity: $granularity, project: $project) { ...RollupPointFields }
+      rollupsByProject(from: $from, to: $to) {
+        project { id slug name }
+        totals { ...RollupPointFields }
+      }
+    }
+  }
+`);
+
+export const ROLLUP_BUDGETS = graphql(`
+  query RollupBudgets($org: String!, $project: String!, $withProject: Boolean!) {
+    org(slug: $org) { id budget { limit unit } }
+    project(org: $org, slug: $project) @include(if: $withProject) { id budget { limit unit } }
+  }
+`);
+
+export const INSTANCE_ROLLUPS = graphql(`
+  query InstanceRollups($from: DateTime!, $to: DateTime!, $granularity: RollupGranularity!) {
+    instanceRollups(from: $from, to: $to, granularity: $granularity) {
+      points { ...RollupPointFields }
+      orgs { slug name totals { ...RollupPointFields } }
+    }
+  }
+`);

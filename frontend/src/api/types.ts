@@ -17,6 +17,7 @@ export type {
   PolicyEffect,
   ReleaseMode,
   Risk,
+  RollupGranularity,
   ScheduleOverlap,
   Scope,
   Severity,
@@ -78,3 +79,8 @@ export type ChatArbitration = NonNullable<ChatEvent['arbitration']>;
 export type ChatProposal = ChatArbitration['proposals'][number];
 export type ChatSession = G.ChatSessionQuery['chatSession'];
 export type Agent = G.AgentFieldsFragment;
+
+// Rollups
+export type RollupPoint = G.RollupPointFieldsFragment;
+export type ProjectRollup = G.OrgRollupsQuery['org']['rollupsByProject'][number];
+export type OrgRollup = G.InstanceRollupsQuery['instanceRollups']['orgs'][number];

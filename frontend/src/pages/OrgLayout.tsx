@@ -146,6 +146,7 @@ export function OrgLayout() {
             )}
           </NavLink>
           {rights.auditRead && <NavLink to={`${base}/audit`}>Audit</NavLink>}
+          {rights.auditRead && <NavLink to={`${base}/rollups`}>Rollups</NavLink>}
           {project && rights.policyRead && <NavLink to={`${base}/projects/${project}/policy`}>Policy</NavLink>}
           {project && <NavLink to={`${base}/projects/${project}/limits`}>Limits</NavLink>}
           {project && <NavLink to={`${base}/projects/${project}/schedules`}>Schedules</NavLink>}

@@ -143,6 +143,10 @@ type Documents = {
     "\n  mutation UpdateAgent($input: UpdateAgentInput!) { updateAgent(input: $input) { ...AgentFields } }\n": typeof types.UpdateAgentDocument,
     "\n  mutation SetProjectAgents($input: SetProjectAgentsInput!) {\n    setProjectAgents(input: $input) { strategy strategyLabel consensus agents { ...AgentFields } }\n  }\n": typeof types.SetProjectAgentsDocument,
     "\n  query ScheduledJobs {\n    scheduledJobs {\n      name key schedule description nextRunAt recentFailures\n      lastRun { slot status node attempts missedSlots durationMs detail finishedAt }\n    }\n  }\n": typeof types.ScheduledJobsDocument,
+    "\n  fragment RollupPointFields on RollupPoint {\n    start plansProposed plansSucceeded plansFailed plansCancelled plansRejected plansExpired plansKilled\n    byHumans byAgents byIntegrations stepsRun stepsFailed spend\n    refusals { code count }\n    approvals approvalLatencyP50Seconds approvalLatencyP95Seconds\n    chatMessages chatSessions killSwitchesEngaged killSwitchSeconds\n  }\n": typeof types.RollupPointFieldsFragmentDoc,
+    "\n  query OrgRollups($org: String!, $from: DateTime!, $to: DateTime!, $granularity: RollupGranularity!, $project: String) {\n    org(slug: $org) {\n      id\n      rollups(from: $from, to: $to, granularity: $granularity, project: $project) { ...RollupPointFields }\n      rollupsByProject(from: $from, to: $to) {\n        project { id slug name }\n        totals { ...RollupPointFields }\n      }\n    }\n  }\n": typeof types.OrgRollupsDocument,
+    "\n  query RollupBudgets($org: String!, $project: String!, $withProject: Boolean!) {\n    org(slug: $org) { id budget { limit unit } }\n    project(org: $org, slug: $project) @include(if: $withProject) { id budget { limit unit } }\n  }\n": typeof types.RollupBudgetsDocument,
+    "\n  query InstanceRollups($from: DateTime!, $to: DateTime!, $granularity: RollupGranularity!) {\n    instanceRollups(from: $from, to: $to, granularity: $granularity) {\n      points { ...RollupPointFields }\n      orgs { slug name totals { ...RollupPointFields } }\n    }\n  }\n": typeof types.InstanceRollupsDocument,
 };
 const documents: Documents = {
     "\n  fragment ActorFields on Actor {\n    kind id name\n  }\n": types.ActorFieldsFragmentDoc,
@@ -273,6 +277,10 @@ const documents: Documents = {
     "\n  mutation UpdateAgent($input: UpdateAgentInput!) { updateAgent(input: $input) { ...AgentFields } }\n": types.UpdateAgentDocument,
     "\n  mutation SetProjectAgents($input: SetProjectAgentsInput!) {\n    setProjectAgents(input: $input) { strategy strategyLabel consensus agents { ...AgentFields } }\n  }\n": types.SetProjectAgentsDocument,
     "\n  query ScheduledJobs {\n    scheduledJobs {\n      name key schedule description nextRunAt recentFailures\n      lastRun { slot status node attempts missedSlots durationMs detail finishedAt }\n    }\n  }\n": types.ScheduledJobsDocument,
+    "\n  fragment RollupPointFields on RollupPoint {\n    start plansProposed plansSucceeded plansFailed plansCancelled plansRejected plansExpired plansKilled\n    byHumans byAgents byIntegrations stepsRun stepsFailed spend\n    refusals { code count }\n    approvals approvalLatencyP50Seconds approvalLatencyP95Seconds\n    chatMessages chatSessions killSwitchesEngaged killSwitchSeconds\n  }\n": types.RollupPointFieldsFragmentDoc,
+    "\n  query OrgRollups($org: String!, $from: DateTime!, $to: DateTime!, $granularity: RollupGranularity!, $project: String) {\n    org(slug: $org) {\n      id\n      rollups(from: $from, to: $to, granularity: $granularity, project: $project) { ...RollupPointFields }\n      rollupsByProject(from: $from, to: $to) {\n        project { id slug name }\n        totals { ...RollupPointFields }\n      }\n    }\n  }\n": types.OrgRollupsDocument,
+    "\n  query RollupBudgets($org: String!, $project: String!, $withProject: Boolean!) {\n    org(slug: $org) { id budget { limit unit } }\n    project(org: $org, slug: $project) @include(if: $withProject) { id budget { limit unit } }\n  }\n": types.RollupBudgetsDocument,
+    "\n  query InstanceRollups($from: DateTime!, $to: DateTime!, $granularity: RollupGranularity!) {\n    instanceRollups(from: $from, to: $to, granularity: $granularity) {\n      points { ...RollupPointFields }\n      orgs { slug name totals { ...RollupPointFields } }\n    }\n  }\n": types.InstanceRollupsDocument,
 };
 
 /**
@@ -801,6 +809,22 @@ export function graphql(source: "\n  mutation SetProjectAgents($input: SetProjec
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
 export function graphql(source: "\n  query ScheduledJobs {\n    scheduledJobs {\n      name key schedule description nextRunAt recentFailures\n      lastRun { slot status node attempts missedSlots durationMs detail finishedAt }\n    }\n  }\n"): (typeof documents)["\n  query ScheduledJobs {\n    scheduledJobs {\n      name key schedule description nextRunAt recentFailures\n      lastRun { slot status node attempts missedSlots durationMs detail finishedAt }\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  fragment RollupPointFields on RollupPoint {\n    start plansProposed plansSucceeded plansFailed plansCancelled plansRejected plansExpired plansKilled\n    byHumans byAgents byIntegrations stepsRun stepsFailed spend\n    refusals { code count }\n    approvals approvalLatencyP50Seconds approvalLatencyP95Seconds\n    chatMessages chatSessions killSwitchesEngaged killSwitchSeconds\n  }\n"): (typeof documents)["\n  fragment RollupPointFields on RollupPoint {\n    start plansProposed plansSucceeded plansFailed plansCancelled plansRejected plansExpired plansKilled\n    byHumans byAgents byIntegrations stepsRun stepsFailed spend\n    refusals { code count }\n    approvals approvalLatencyP50Seconds approvalLatencyP95Seconds\n    chatMessages chatSessions killSwitchesEngaged killSwitchSeconds\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query OrgRollups($org: String!, $from: DateTime!, $to: DateTime!, $granularity: RollupGranularity!, $project: String) {\n    org(slug: $org) {\n      id\n      rollups(from: $from, to: $to, granularity: $granularity, project: $project) { ...RollupPointFields }\n      rollupsByProject(from: $from, to: $to) {\n        project { id slug name }\n        totals { ...RollupPointFields }\n      }\n    }\n  }\n"): (typeof documents)["\n  query OrgRollups($org: String!, $from: DateTime!, $to: DateTime!, $granularity: RollupGranularity!, $project: String) {\n    org(slug: $org) {\n      id\n      rollups(from: $from, to: $to, granularity: $granularity, project: $project) { ...RollupPointFields }\n      rollupsByProject(from: $from, to: $to) {\n        project { id slug name }\n        totals { ...RollupPointFields }\n      }\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query RollupBudgets($org: String!, $project: String!, $withProject: Boolean!) {\n    org(slug: $org) { id budget { limit unit } }\n    project(org: $org, slug: $project) @include(if: $withProject) { id budget { limit unit } }\n  }\n"): (typeof documents)["\n  query RollupBudgets($org: String!, $project: String!, $withProject: Boolean!) {\n    org(slug: $org) { id budget { limit unit } }\n    project(org: $org, slug: $project) @include(if: $withProject) { id budget { limit unit } }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query InstanceRollups($from: DateTime!, $to: DateTime!, $granularity: RollupGranularity!) {\n    instanceRollups(from: $from, to: $to, granularity: $granularity) {\n      points { ...RollupPointFields }\n      orgs { slug name totals { ...RollupPointFields } }\n    }\n  }\n"): (typeof documents)["\n  query InstanceRollups($from: DateTime!, $to: DateTime!, $granularity: RollupGranularity!) {\n    instanceRollups(from: $from, to: $to, granularity: $granularity) {\n      points { ...RollupPointFields }\n      orgs { slug name totals { ...RollupPointFields } }\n    }\n  }\n"];
 
 export function graphql(source: string) {
   return (documents as any)[source] ?? {};
