@@ -22,6 +22,7 @@ use praetor_domain::plan::Step;
 
 pub mod chat;
 pub mod policy;
+pub mod rollups;
 pub mod soak;
 pub mod tokens;
 pub mod webhooks;

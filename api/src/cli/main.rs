@@ -156,6 +156,19 @@ enum BenchCommand {
         #[arg(long, default_value_t = 200)]
         events: usize,
     },
+    /// Rollups: audit entries folded per second, and the dashboard's queries over a year of
+    /// daily buckets (p50, p99).
+    Rollups {
+        /// PostgreSQL server URL (a throwaway database is created on it); SQLite if omitted.
+        #[arg(long)]
+        postgres: Option<String>,
+        #[arg(long, default_value_t = 50000)]
+        entries: usize,
+        #[arg(long, default_value_t = 100)]
+        projects: usize,
+        #[arg(long, default_value_t = 200)]
+        samples: usize,
+    },
     /// Mixed traffic (reads, deploys, two-stage approvals, chat with websocket followers)
     /// against a child `praetor serve` for a while: requests, errors, latency and the server's
     /// memory, minute by minute.
@@ -474,6 +487,16 @@ async fn execute(command: Command, config: Config) -> praetor::error::Result<Exi
         }
         Command::Bench { command: BenchCommand::Tokens { tokens, idp_dir } } => {
             for line in bench::tokens::run(tokens, idp_dir).await?.lines {
+                println!("{line}");
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Bench { command: BenchCommand::Rollups { postgres, entries, projects, samples } } => {
+            let target = match postgres {
+                Some(url) => bench::Target::Postgres(url),
+                None => bench::Target::Sqlite,
+            };
+            for line in bench::rollups::run(target, entries, projects, samples).await?.lines {
                 println!("{line}");
             }
             Ok(ExitCode::SUCCESS)
