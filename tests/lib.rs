@@ -360,6 +360,23 @@ impl TestApp {
         (self.key_for(&email).await, email)
     }
 
+    /// Creates a service account `name` of the org with `role` in it; answers its id.
+    pub async fn service_account_with_role(&self, name: &str, role: &str) -> Value {
+        let sa = self
+            .admin(
+                "mutation($o: String!, $n: String!) { createServiceAccount(input: {org: $o, name: $n}) { id } }",
+                json!({"o": self.org, "n": name}),
+            )
+            .await["createServiceAccount"]["id"]
+            .clone();
+        self.admin(
+            "mutation($in: BindRoleInput!) { bindRole(input: $in) { id } }",
+            json!({"in": {"org": self.org, "role": role, "subject": {"serviceAccountId": sa}}}),
+        )
+        .await;
+        sa
+    }
+
     /// Mints a personal API key for an existing member of the org (through the service, as an
     /// operator would hand one out).
     pub async fn key_for(&self, email: &str) -> String {

@@ -278,37 +278,28 @@ pub fn fold<'a>(facts: impl IntoIterator<Item = (&'a str, DateTime<Utc>, &'a Fac
 mod tests {
     use super::*;
 
-    /// A small deterministic generator (xorshift), so the property test needs no dependency.
-    struct Gen(u64);
+    use rand::rngs::StdRng;
+    use rand::{RngExt, SeedableRng};
 
-    impl Gen {
-        fn next(&mut self) -> u64 {
-            self.0 ^= self.0 << 13;
-            self.0 ^= self.0 >> 7;
-            self.0 ^= self.0 << 17;
-            self.0
-        }
-
-        fn below(&mut self, n: u64) -> u64 {
-            self.next() % n
-        }
+    fn below(g: &mut StdRng, n: u64) -> u64 {
+        g.random_range(0..n)
     }
 
-    fn fact(g: &mut Gen) -> Fact {
-        match g.below(9) {
-            0 => Fact::Proposed { origin: [Origin::Human, Origin::Agent, Origin::Integration][g.below(3) as usize] },
+    fn fact(g: &mut StdRng) -> Fact {
+        match below(g, 9) {
+            0 => Fact::Proposed { origin: [Origin::Human, Origin::Agent, Origin::Integration][below(g, 3) as usize] },
             1 => Fact::Finished {
-                status: [PlanStatus::Succeeded, PlanStatus::Failed, PlanStatus::Rejected][g.below(3) as usize],
+                status: [PlanStatus::Succeeded, PlanStatus::Failed, PlanStatus::Rejected][below(g, 3) as usize],
             },
-            2 => Fact::Step { failed: g.below(4) == 0, cost: g.below(1000) as f64 / 7.0 },
-            3 => {
-                Fact::Refused { code: ["RATE_LIMITED", "BUDGET_EXCEEDED", "POLICY_DENIED"][g.below(3) as usize].into() }
-            }
-            4 => Fact::Approved { latency_seconds: (g.below(5) > 0).then(|| g.below(100_000) as f64) },
+            2 => Fact::Step { failed: below(g, 4) == 0, cost: below(g, 1000) as f64 / 7.0 },
+            3 => Fact::Refused {
+                code: ["RATE_LIMITED", "BUDGET_EXCEEDED", "POLICY_DENIED"][below(g, 3) as usize].into(),
+            },
+            4 => Fact::Approved { latency_seconds: (below(g, 5) > 0).then(|| below(g, 100_000) as f64) },
             5 => Fact::ChatMessage,
             6 => Fact::ChatSession,
             7 => Fact::KillSwitchEngaged,
-            _ => Fact::KillSwitchReleased { seconds: g.below(7200) as f64 },
+            _ => Fact::KillSwitchReleased { seconds: below(g, 7200) as f64 },
         }
     }
 
@@ -318,12 +309,12 @@ mod tests {
     fn incremental_folds_equal_a_full_recount() {
         let base = DateTime::parse_from_rfc3339("2026-11-30T22:00:00Z").unwrap().with_timezone(&Utc);
         for seed in 1..200u64 {
-            let mut g = Gen(seed.wrapping_mul(0x9E37_79B9_7F4A_7C15));
-            let n = 1 + g.below(300) as usize;
+            let mut g = StdRng::seed_from_u64(seed);
+            let n = 1 + below(&mut g, 300) as usize;
             let log: Vec<(String, DateTime<Utc>, Fact)> = (0..n)
                 .map(|_| {
-                    let scope = ["prj_a", "prj_b", ORG_ONLY][g.below(3) as usize].to_string();
-                    let at = base + Duration::seconds(g.below(3 * 86_400) as i64);
+                    let scope = ["prj_a", "prj_b", ORG_ONLY][below(&mut g, 3) as usize].to_string();
+                    let at = base + Duration::seconds(below(&mut g, 3 * 86_400) as i64);
                     (scope, at, fact(&mut g))
                 })
                 .collect();
@@ -331,7 +322,7 @@ mod tests {
             let mut stored: BTreeMap<Key, Bucket> = BTreeMap::new();
             let mut rest = &log[..];
             while !rest.is_empty() {
-                let take = 1 + g.below(40) as usize;
+                let take = 1 + below(&mut g, 40) as usize;
                 let (run, next) = rest.split_at(take.min(rest.len()));
                 for (key, bucket) in fold(run.iter().map(|(s, at, f)| (s.as_str(), *at, f))) {
                     stored.entry(key).or_default().merge(&bucket);

@@ -40,18 +40,7 @@ async fn setup(app: &TestApp) {
         json!({"in": {"org": app.org, "sources": [{"name": "schedules.yaml", "text": POLICY.replace("ORG", &app.org)}], "comment": "templates"}}),
     )
     .await;
-    let sa = app
-        .admin(
-            "mutation($o: String!) { createServiceAccount(input: {org: $o, name: \"cron\"}) { id } }",
-            json!({"o": app.org}),
-        )
-        .await["createServiceAccount"]["id"]
-        .clone();
-    app.admin(
-        "mutation($in: BindRoleInput!) { bindRole(input: $in) { id } }",
-        json!({"in": {"org": app.org, "role": "operator", "subject": {"serviceAccountId": sa}}}),
-    )
-    .await;
+    app.service_account_with_role("cron", "operator").await;
 }
 
 async fn create(app: &TestApp, name: &str, cron: &str, template: &str, extra: Value) -> Value {

@@ -17,18 +17,7 @@ struct Hook {
 
 async fn setup(app: &TestApp) -> Hook {
     app.with_example_policies().await;
-    let sa = app
-        .admin(
-            "mutation($o: String!) { createServiceAccount(input: {org: $o, name: \"ci\"}) { id } }",
-            json!({"o": app.org}),
-        )
-        .await["createServiceAccount"]["id"]
-        .clone();
-    app.admin(
-        "mutation($in: BindRoleInput!) { bindRole(input: $in) { id } }",
-        json!({"in": {"org": app.org, "role": "operator", "subject": {"serviceAccountId": sa}}}),
-    )
-    .await;
+    app.service_account_with_role("ci", "operator").await;
     let made = app
         .admin(
             CREATE,

@@ -62,25 +62,16 @@ pub async fn create(
     let cron = input.cron.split_whitespace().collect::<Vec<_>>().join(" ");
     let timezone = input.timezone.trim().to_string();
     let timing = Timing::parse(&cron, &timezone).map_err(|e| Error::validation(e.field, e.message))?;
-    let template = input.template.trim().to_string();
-    if !input.args.is_object() {
-        return Err(Error::validation("args", "must be a JSON object"));
-    }
     let tenant = permit.tenant();
-    let policy = app.policies.effective(&app.db, tenant, Some(project.id)).await?;
-    if policy.effective.template(&template).is_none() {
-        return Err(Error::validation(
-            "template",
-            format!("project {} has no plan template named `{template}`", project.slug),
-        ));
-    }
-    let sa = service_account::Entity::find_in_org(tenant)
-        .filter(service_account::Column::Name.eq(input.service_account.trim()))
-        .one(&app.db)
-        .await?
-        .ok_or_else(|| {
-            Error::validation("serviceAccount", format!("no service account named `{}`", input.service_account))
-        })?;
+    let (template, sa) = super::service_accounts::standing_proposal(
+        app,
+        tenant,
+        project,
+        &input.template,
+        &input.args,
+        &input.service_account,
+    )
+    .await?;
     let mut w = app.write(permit.principal().chain()).await?;
     let now = w.now();
     let s = schedule::ActiveModel {
@@ -132,11 +123,7 @@ async fn load<C: ConnectionTrait>(db: &C, tenant: Tenant, id: ScheduleId) -> Res
 
 /// The service account `s` proposes as.
 pub async fn service_account_of(app: &AppState, s: &schedule::Model) -> Result<service_account::Model> {
-    service_account::Entity::find_in_org(s.tenant())
-        .filter(service_account::Column::Id.eq(s.service_account_id))
-        .one(&app.db)
-        .await?
-        .ok_or_else(|| Error::internal(format!("schedule {} names a missing service account", s.id)))
+    super::service_accounts::proposing_as(app, s.tenant(), s.service_account_id, &format!("schedule {}", s.id)).await
 }
 
 /// Schedule `id`, for someone who may read its project's plans (NOT_FOUND otherwise).

@@ -12,6 +12,52 @@ use crate::authz::ops;
 use crate::authz::{Domain, OrgAccess, Permit};
 use crate::error::{Error, Result, conflict_means};
 
+/// What a trigger or a schedule proposes, checked when it is made: a plan template the
+/// project's policy has (its name trimmed), fixed arguments that are a JSON object, and the
+/// organization's service account it proposes as, by name. Answers the template's name and the
+/// account.
+pub async fn standing_proposal(
+    app: &AppState,
+    tenant: praetor_entities::Tenant,
+    project: &praetor_entities::project::Model,
+    template: &str,
+    args: &serde_json::Value,
+    service_account: &str,
+) -> Result<(String, service_account::Model)> {
+    let template = template.trim().to_string();
+    if !args.is_object() {
+        return Err(Error::validation("args", "must be a JSON object"));
+    }
+    let policy = app.policies.effective(&app.db, tenant, Some(project.id)).await?;
+    if policy.effective.template(&template).is_none() {
+        return Err(Error::validation(
+            "template",
+            format!("project {} has no plan template named `{template}`", project.slug),
+        ));
+    }
+    let sa = service_account::Entity::find_in_org(tenant)
+        .filter(service_account::Column::Name.eq(service_account.trim()))
+        .one(&app.db)
+        .await?
+        .ok_or_else(|| Error::validation("serviceAccount", format!("no service account named `{service_account}`")))?;
+    Ok((template, sa))
+}
+
+/// The service account `id` that `owner` (a trigger, a schedule) proposes as; its absence is an
+/// internal error (the account cannot be deleted from under its owner unnoticed).
+pub async fn proposing_as(
+    app: &AppState,
+    tenant: praetor_entities::Tenant,
+    id: ServiceAccountId,
+    owner: &str,
+) -> Result<service_account::Model> {
+    service_account::Entity::find_in_org(tenant)
+        .filter(service_account::Column::Id.eq(id))
+        .one(&app.db)
+        .await?
+        .ok_or_else(|| Error::internal(format!("{owner} names a missing service account")))
+}
+
 /// The longest key lifetime an account's policy may name, in days (ten years).
 const MAX_KEY_LIFETIME_DAYS: i32 = 3650;
 

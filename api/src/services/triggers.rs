@@ -39,23 +39,9 @@ pub async fn create(
     service_account: &str,
 ) -> Result<(trigger::Model, SecretValue)> {
     let name = validate::slug("name", name)?;
-    let template = template.trim().to_string();
-    if !args.is_object() {
-        return Err(Error::validation("args", "must be a JSON object"));
-    }
     let tenant = permit.tenant();
-    let policy = app.policies.effective(&app.db, tenant, Some(project.id)).await?;
-    if policy.effective.template(&template).is_none() {
-        return Err(Error::validation(
-            "template",
-            format!("project {} has no plan template named `{template}`", project.slug),
-        ));
-    }
-    let sa = service_account::Entity::find_in_org(tenant)
-        .filter(service_account::Column::Name.eq(service_account.trim()))
-        .one(&app.db)
-        .await?
-        .ok_or_else(|| Error::validation("serviceAccount", format!("no service account named `{service_account}`")))?;
+    let (template, sa) =
+        super::service_accounts::standing_proposal(app, tenant, project, template, &args, service_account).await?;
     let mut w = app.write(permit.principal().chain()).await?;
     let t = trigger::ActiveModel {
         id: Set(TriggerId::generate()),
@@ -108,11 +94,7 @@ pub async fn list(app: &AppState, permit: &Permit<ops::TriggerManage>) -> Result
 
 /// The service account a trigger proposes as.
 pub async fn service_account_of(app: &AppState, t: &trigger::Model) -> Result<service_account::Model> {
-    service_account::Entity::find_in_org(t.tenant())
-        .filter(service_account::Column::Id.eq(t.service_account_id))
-        .one(&app.db)
-        .await?
-        .ok_or_else(|| Error::internal(format!("trigger {} names a missing service account", t.id)))
+    super::service_accounts::proposing_as(app, t.tenant(), t.service_account_id, &format!("trigger {}", t.id)).await
 }
 
 /// The fingerprint of the trigger's secret.

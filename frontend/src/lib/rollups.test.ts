@@ -150,9 +150,9 @@ describe('rollupsCsv', () => {
     expect(lines[3]).toBe('');
     expect(lines[0]).toBe(`${CSV_FIELDS.join(',')},refusals_DENIED,refusals_RATE_LIMITED`);
     expect(lines[0]!.split(',')).toHaveLength(21 + 2);
-    expect(lines[1]).toBe('2026-12-01T00:00:00Z,2,0,0,0,0,0,0,0,0,0,0,0,1.5,1,60,300,0,0,0,0,0,2');
+    expect(lines[1]).toBe('2026-12-01T00:00:00Z,2,0,0,0,0,0,0,0,0,0,0,0,1.5,1,0,0,0,0,60,300,0,2');
     // No approvals: the latencies are empty cells.
-    expect(lines[2]).toBe('2026-12-02T00:00:00Z,0,0,0,0,0,0,0,0,0,0,0,0,0,0,,,0,0,0,30,1,0');
+    expect(lines[2]).toBe('2026-12-02T00:00:00Z,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,30,,,1,0');
   });
 
   it('quotes a cell with a comma or a quote', () => {

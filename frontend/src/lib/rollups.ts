@@ -214,26 +214,9 @@ export function sortProjects(rows: readonly ProjectRollup[], column: ProjectColu
 /** The columns of the CSV export, in order: every field of a point but the refusals. */
 export const CSV_FIELDS = [
   'start',
-  'plansProposed',
-  'plansSucceeded',
-  'plansFailed',
-  'plansCancelled',
-  'plansRejected',
-  'plansExpired',
-  'plansKilled',
-  'byHumans',
-  'byAgents',
-  'byIntegrations',
-  'stepsRun',
-  'stepsFailed',
-  'spend',
-  'approvals',
+  ...COUNTERS,
   'approvalLatencyP50Seconds',
   'approvalLatencyP95Seconds',
-  'chatMessages',
-  'chatSessions',
-  'killSwitchesEngaged',
-  'killSwitchSeconds',
 ] as const satisfies readonly Exclude<keyof RollupPoint, 'refusals'>[];
 
 /** A CSV cell (RFC 4180): quoted when it holds a comma, a quote or a line break. */

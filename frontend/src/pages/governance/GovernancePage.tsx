@@ -2,9 +2,7 @@
 // today's budgets of the project and the org as gauges, rate limits with their current use,
 // execution windows open or closed, and agent autonomy (pause and resume).
 
-import { useEffect } from 'react';
 import { useParams } from 'react-router';
-import { useQuery } from 'urql';
 import { GOVERNANCE } from '../../api/documents';
 import type { Budget, RateLimitStatus } from '../../api/types';
 import { Badge } from '../../components/Badge';
@@ -12,6 +10,7 @@ import { Gauge } from '../../components/Gauge';
 import { Loading, ProblemNote } from '../../components/ProblemNote';
 import { WeekChart } from '../../components/WeekChart';
 import { formatTime, humanize, relativeTime } from '../../lib/format';
+import { useLiveQuery } from '../../hooks/useLiveQuery';
 import { useSession, useWorkspace } from '../../session';
 import { AutonomyCard } from './AutonomyCard';
 import { KillSwitchCard } from './KillSwitchCard';
@@ -24,19 +23,7 @@ export function GovernancePage() {
   const { org = '', project = '' } = useParams();
   const { activity } = useWorkspace();
   const { viewer } = useSession();
-  const [{ data, error, fetching }, refetch] = useQuery({
-    query: GOVERNANCE,
-    variables: { org, project },
-    requestPolicy: 'cache-and-network',
-  });
-  useEffect(() => {
-    if (activity > 0) refetch({ requestPolicy: 'network-only' });
-  }, [activity, refetch]);
-  useEffect(() => {
-    const timer = setInterval(() => refetch({ requestPolicy: 'network-only' }), REFRESH_MS);
-    return () => clearInterval(timer);
-  }, [refetch]);
-  const reload = () => refetch({ requestPolicy: 'network-only' });
+  const { data, error, fetching, reload } = useLiveQuery(GOVERNANCE, { org, project }, REFRESH_MS);
 
   if (!data) return error ? <ProblemNote error={error} /> : fetching ? <Loading what="limits" /> : null;
   const p = data.project;

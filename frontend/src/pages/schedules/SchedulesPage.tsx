@@ -7,11 +7,10 @@
 
 import { useEffect, useState } from 'react';
 import { useParams } from 'react-router';
-import { useQuery } from 'urql';
 import { PROJECT_SCHEDULES } from '../../api/documents';
 import { Loading, ProblemNote } from '../../components/ProblemNote';
 import { formatTime } from '../../lib/format';
-import { useWorkspace } from '../../session';
+import { useLiveQuery } from '../../hooks/useLiveQuery';
 import { CreateScheduleForm } from './CreateScheduleForm';
 import { ScheduleItem } from './ScheduleItem';
 
@@ -20,22 +19,9 @@ const REFRESH_MS = 15_000;
 
 export function SchedulesPage() {
   const { org = '', project = '' } = useParams();
-  const { activity } = useWorkspace();
   const [done, setDone] = useState<string | null>(null);
-  const [{ data, error, fetching }, refetch] = useQuery({
-    query: PROJECT_SCHEDULES,
-    variables: { org, project },
-    requestPolicy: 'cache-and-network',
-  });
-  useEffect(() => {
-    if (activity > 0) refetch({ requestPolicy: 'network-only' });
-  }, [activity, refetch]);
-  useEffect(() => {
-    const timer = setInterval(() => refetch({ requestPolicy: 'network-only' }), REFRESH_MS);
-    return () => clearInterval(timer);
-  }, [refetch]);
+  const { data, error, fetching, reload } = useLiveQuery(PROJECT_SCHEDULES, { org, project }, REFRESH_MS);
   useEffect(() => setDone(null), [project]);
-  const reload = () => refetch({ requestPolicy: 'network-only' });
   const finished = (message: string) => {
     setDone(message);
     reload();
