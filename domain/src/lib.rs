@@ -18,6 +18,7 @@ use serde::{Deserialize, Serialize};
 pub mod actor;
 pub mod canonical;
 pub mod decide;
+pub mod forecast;
 pub mod ids;
 pub mod plan;
 pub mod reducer;

@@ -20,6 +20,9 @@ pub struct Model {
     /// JSON array of the alert thresholds already raised this day.
     #[sea_orm(column_type = "Text")]
     pub alerts: String,
+    /// Today's forecast alert: empty, `raised` (it runs out before the reset) or `cleared`
+    /// (it fell back since).
+    pub forecast_alert: String,
     pub updated_at: DateTimeUtc,
 }
 

@@ -17,6 +17,7 @@ mod m20261202_000011_device_client;
 mod m20261202_000012_scheduler;
 mod m20261203_000013_schedules;
 mod m20261203_000014_rollups;
+mod m20261203_000015_forecast_alerts;
 mod util;
 
 pub struct Migrator;
@@ -39,6 +40,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_000012_scheduler::Migration),
             Box::new(m20261203_000013_schedules::Migration),
             Box::new(m20261203_000014_rollups::Migration),
+            Box::new(m20261203_000015_forecast_alerts::Migration),
         ]
     }
 }

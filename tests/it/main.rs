@@ -10,6 +10,7 @@ mod chat_delivery;
 mod cli_login;
 mod costs;
 mod engine;
+mod forecasts;
 mod governance;
 mod governance_control;
 mod handlers;

@@ -7,9 +7,9 @@ use serde_json::{Value, json};
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 
-type Ws = tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
+pub(crate) type Ws = tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
 
-async fn connect(app: &TestApp) -> Ws {
+pub(crate) async fn connect(app: &TestApp) -> Ws {
     let mut req = format!("ws://{}/graphql/ws", app.addr).into_client_request().unwrap();
     req.headers_mut().insert("sec-websocket-protocol", "graphql-transport-ws".parse().unwrap());
     let (ws, resp) = tokio_tungstenite::connect_async(req).await.expect("websocket upgrade");
@@ -18,7 +18,7 @@ async fn connect(app: &TestApp) -> Ws {
 }
 
 /// The next text message as JSON, or `None` when the server closed the connection.
-async fn next_json(ws: &mut Ws) -> Option<Value> {
+pub(crate) async fn next_json(ws: &mut Ws) -> Option<Value> {
     let deadline = std::time::Duration::from_secs(10);
     loop {
         match tokio::time::timeout(deadline, ws.next()).await.expect("server answered in time") {
@@ -29,7 +29,7 @@ async fn next_json(ws: &mut Ws) -> Option<Value> {
     }
 }
 
-async fn init(ws: &mut Ws, payload: Value) -> Option<Value> {
+pub(crate) async fn init(ws: &mut Ws, payload: Value) -> Option<Value> {
     ws.send(Message::Text(json!({"type": "connection_init", "payload": payload}).to_string().into())).await.unwrap();
     next_json(ws).await
 }

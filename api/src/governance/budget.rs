@@ -57,6 +57,7 @@ async fn lock_row<C: ConnectionTrait>(
         spent: Set(0.0),
         reserved: Set(0.0),
         alerts: Set("[]".into()),
+        forecast_alert: Set(String::new()),
         updated_at: Set(now),
     };
     // Concurrent first writers of a day: one inserts, the others find the row.
@@ -133,6 +134,8 @@ pub struct Status {
     pub day: String,
     pub spent: f64,
     pub reserved: f64,
+    /// When today started.
+    pub day_start: DateTime<Utc>,
     pub resets_at: DateTime<Utc>,
     pub alert_at: Vec<f64>,
 }
@@ -149,7 +152,7 @@ pub async fn status<C: ConnectionTrait>(
     let (p, o) = specs(effective);
     let spec = if project.is_some() { p } else { o };
     let tz = tz_of(spec.as_ref());
-    let (day, _, next) = local_day(tz, now);
+    let (day, start, next) = local_day(tz, now);
     let scope = project.map(scope_of).unwrap_or_else(|| ORG_SCOPE.to_string());
     let r = row(db, tenant, &scope, &day).await?;
     Ok(Status {
@@ -160,6 +163,7 @@ pub async fn status<C: ConnectionTrait>(
         day,
         spent: r.as_ref().map(|r| r.spent).unwrap_or(0.0),
         reserved: r.as_ref().map(|r| r.reserved).unwrap_or(0.0),
+        day_start: start,
         resets_at: next,
         alert_at: spec.map(|s| s.alert_at).unwrap_or_default(),
     })

@@ -66,6 +66,17 @@ pub static JOBS: &[JobSpec] = &[
         },
     },
     JobSpec {
+        name: "budgets.forecast",
+        cron: "20 * * * * *",
+        description: "The forecast of every budget that spent today is checked; one running out before its reset raises an alert (once a day), one falling back clears it.",
+        run: |app| {
+            Box::pin(async move {
+                let n = crate::services::forecasts::alert(&app).await?;
+                Ok(format!("{n} forecast alert(s) raised or cleared"))
+            })
+        },
+    },
+    JobSpec {
         name: "rollups.fold",
         cron: "*/15 * * * * *",
         description: "Each organization's new audit entries are added to its hourly and daily rollups.",

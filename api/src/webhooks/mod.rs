@@ -76,6 +76,12 @@ pub const EVENT_TYPES: &[(&str, &str, &str)] = &[
     ("plan.cancelled", "plan.cancelled", "a plan was cancelled"),
     ("plan.killed", "plan.killed", "a kill switch stopped a plan"),
     ("budget.threshold_crossed", "budget.threshold_crossed", "a budget crossed one of its alert thresholds"),
+    (
+        "budget.forecast_exhaustion",
+        "budget.forecast_exhaustion",
+        "a budget's forecast runs out before its day resets (once a day)",
+    ),
+    ("budget.forecast_cleared", "budget.forecast_cleared", "a budget's forecast fell back within its limit"),
     ("killswitch.engaged", "killswitch.engaged", "a kill switch was engaged"),
     ("killswitch.released", "killswitch.released", "a kill switch was released"),
     ("policy.applied", "policy.applied", "a new policy version was applied"),

@@ -7,6 +7,8 @@
 //! - Queries: a year of daily buckets for every project and the organization's totals
 //!   (`projects` × 365 + 365 rows) written directly, then `Org.rollups` for the year across all
 //!   projects and `Org.rollupsByProject` for the year, `samples` times each: p50 and p99.
+//! - Forecasts: 10,000 budgets forecast from 14 days of hourly history each (the arithmetic
+//!   alone, as the alert sweep runs it after reading each budget's history).
 
 use std::time::{Duration, Instant};
 
@@ -151,7 +153,43 @@ async fn measure(
         std::hint::black_box(totals);
     }
     lines.push(format!("  {stored} daily buckets stored (a year of {} scopes)", scopes.len()));
+    lines.push(forecasts(today, now));
     lines.push(time("Org.rollups, a year by day, all projects", series));
     lines.push(time("Org.rollupsByProject, a year", by_project));
     Ok(Figures { lines })
+}
+
+/// 10,000 budget forecasts, each from 14 days of hourly history (varied per budget).
+fn forecasts(today: chrono::DateTime<chrono::Utc>, now: chrono::DateTime<chrono::Utc>) -> String {
+    use praetor_domain::forecast::{Today, forecast};
+    const BUDGETS: usize = 10_000;
+    let histories: Vec<Vec<(chrono::DateTime<chrono::Utc>, f64)>> = (0..BUDGETS)
+        .map(|b| {
+            (1..=14)
+                .flat_map(|k| {
+                    (0..24).map(move |h| (today - Span::days(k) + Span::hours(h), ((b + h as usize) % 7) as f64))
+                })
+                .collect()
+        })
+        .collect();
+    let started = Instant::now();
+    let mut exhausted = 0;
+    for (b, history) in histories.iter().enumerate() {
+        let t = Today {
+            limit: Some(100.0 + b as f64 % 50.0),
+            spent: 40.0,
+            reserved: 5.0,
+            day_start: today,
+            resets_at: today + Span::days(1),
+            now: now.max(today + Span::hours(1)),
+        };
+        if forecast(t, history).exhausts_at.is_some() {
+            exhausted += 1;
+        }
+    }
+    let took = started.elapsed();
+    format!(
+        "  forecasts: {BUDGETS} budgets (14 days of hourly history each) in {:.0} ms; {exhausted} run out before the reset",
+        took.as_secs_f64() * 1000.0
+    )
 }

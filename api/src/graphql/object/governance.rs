@@ -53,6 +53,58 @@ impl From<budget::Status> for Budget {
     }
 }
 
+/// How a budget's day is forecast.
+#[derive(Enum, Copy, Clone, Eq, PartialEq)]
+#[graphql(remote = "praetor_domain::forecast::Method")]
+pub enum ForecastMethod {
+    /// The mean spend of each hour of the day over the last 14 days, scaled by how today
+    /// compares with it so far (with at least 3 past days of activity).
+    Profile,
+    /// The rate spent so far, continued to the reset.
+    Linear,
+}
+
+/// Today's budget projected to its reset: how much will have been spent and reserved, and
+/// when (if) it runs out.
+#[derive(SimpleObject)]
+pub struct BudgetForecast {
+    pub budget: Budget,
+    /// Spent and reserved by the reset.
+    pub projected: f64,
+    /// When spent and reserved reach the limit, if before the reset (now, if they have).
+    pub exhausts_at: Option<DateTime<Utc>>,
+    /// 0 to 1: one minus the method's median error on past days, lowered while history is
+    /// short.
+    pub confidence: f64,
+    pub method: ForecastMethod,
+    /// Past days with activity the profile was made from (of the last 14).
+    pub history_days: i32,
+    /// The profile's median relative error on the past days, each predicted at this time of
+    /// day from the others (none for the linear method).
+    pub backtest_error: Option<f64>,
+    /// "exhausted at 15:40 UTC, 2 h 20 min before the reset", when it runs out before then.
+    pub message: Option<String>,
+}
+
+impl BudgetForecast {
+    pub fn new(status: budget::Status, f: praetor_domain::forecast::Forecast) -> Self {
+        let message = f
+            .exhausts_at
+            .filter(|at| *at < status.resets_at)
+            .map(|at| crate::services::forecasts::exhaustion_message(at, status.resets_at));
+        Self {
+            projected: f.projected,
+            exhausts_at: f.exhausts_at,
+            confidence: f.confidence,
+            method: f.method.into(),
+            history_days: f.history_days as i32,
+            backtest_error: f.backtest_error,
+            message,
+            budget: status.into(),
+        }
+    }
+}
+
 #[derive(Enum, Copy, Clone, Eq, PartialEq)]
 #[graphql(remote = "praetor_domain::KillScope")]
 pub enum KillSwitchScope {

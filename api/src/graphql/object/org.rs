@@ -72,6 +72,12 @@ impl OrgObject {
         Ok(crate::services::governance::budget(app(ctx)?, &self.0, None).await?.into())
     }
 
+    /// Today's budget of the organization projected to its reset, and when it runs out.
+    async fn budget_forecast(&self, ctx: &Context<'_>) -> Result<super::BudgetForecast> {
+        let (status, f) = crate::services::forecasts::budget_forecast(app(ctx)?, &self.0, None).await?;
+        Ok(super::BudgetForecast::new(status, f))
+    }
+
     /// The kill switch stopping work in the whole organization now (the instance's or its
     /// own), if any.
     async fn kill_switch(&self, ctx: &Context<'_>) -> Result<Option<super::KillSwitchInForce>> {

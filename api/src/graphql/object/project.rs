@@ -109,6 +109,13 @@ impl ProjectObject {
         Ok(governance::budget(app(ctx)?, &self.access, Some(self.model.id)).await?.into())
     }
 
+    /// Today's budget of the project projected to its reset, and when it runs out.
+    async fn budget_forecast(&self, ctx: &Context<'_>) -> Result<super::BudgetForecast> {
+        let (status, f) =
+            crate::services::forecasts::budget_forecast(app(ctx)?, &self.access, Some(self.model.id)).await?;
+        Ok(super::BudgetForecast::new(status, f))
+    }
+
     /// The kill switch stopping work in the project now (the instance's, the organization's
     /// or the project's own), if any.
     async fn kill_switch(&self, ctx: &Context<'_>) -> Result<Option<super::KillSwitchInForce>> {
