@@ -1,9 +1,11 @@
-//! The action registry: built-in handlers and how an action's definition reaches its handler.
+//! Running actions: the handlers behind them and what a handler may look at.
 //!
 //! Built-in actions (`state.set`, `http.request`, …) can be used in plans directly. Actions
 //! defined in policy documents map to a built-in handler with templated parameters, or to an
-//! external handler (a signed HTTP call to an integration). Parameters are validated against
-//! the action's JSON Schema before anything else happens.
+//! external handler (a signed HTTP call to an integration). The registry that resolves an
+//! action, its schema, cost and rendered parameters is the domain's
+//! (`praetor_domain::decide::actions`, re-exported here), so the decision pipeline and the
+//! executor read one definition; here are the handlers that run them.
 
 pub mod builtin;
 pub mod external;

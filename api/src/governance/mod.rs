@@ -1,5 +1,8 @@
-//! Governance: the one decision pipeline every preview, execution and replay goes through, and
-//! the state it consults — kill switches, rate limits, budgets, autonomy.
+//! Governance as the server keeps it: the state the one decision pipeline is fed — kill
+//! switches, rate-limit hits, budget ledgers, the effective policy — read into a snapshot
+//! (`load`), and the pipeline's records (`pipeline`). The pipeline itself, with the rate-limit
+//! counting, budget arithmetic and autonomy it consults, is `praetor_domain::decide`, pure and
+//! re-exported here.
 
 pub use praetor_domain::decide::autonomy;
 pub mod budget;

@@ -7,7 +7,9 @@
 //! runs, one execution slot). Hits live in the database, so limits hold across restarts and
 //! across every server process sharing it; admission takes a per-key lock (an advisory lock on
 //! PostgreSQL; SQLite's write transactions are already exclusive), counts, and records the hit
-//! in one transaction.
+//! in one transaction. Which limits count an invocation and how a period counts it are the
+//! domain's (`praetor_domain::decide::rate`, re-exported); here are the hits' storage and the
+//! process's memory of refusals that certainly hold.
 
 use std::collections::BTreeMap;
 
