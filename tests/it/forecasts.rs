@@ -120,6 +120,11 @@ async fn the_forecast_follows_the_days_profile_and_alerts_once_until_it_falls_ba
         "{o}"
     );
 
+    // Another organization learns nothing of this one's budget, not even that the project exists.
+    let (_, other_key) = other_org(&app).await;
+    let hidden = app.gql(Some(&other_key), FORECAST, json!({"o": app.org})).await;
+    assert_eq!(code(&hidden), "NOT_FOUND", "{hidden}");
+
     // Raised once however often the check runs (the scheduler's own run included), on the
     // server's own state, so its subscribers hear it.
     praetor::services::forecasts::alert(&app.serving).await.unwrap();
