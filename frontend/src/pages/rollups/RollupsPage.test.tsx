@@ -6,7 +6,7 @@
 // query say so; the "All organizations" section shows for instance administrators and hides
 // when the server answers FORBIDDEN.
 
-import { fireEvent, render, screen, waitFor, within } from '@testing-library/react';
+import { act, fireEvent, render, screen, waitFor, within } from '@testing-library/react';
 import { getOperationAST, GraphQLError, type ExecutionResult } from 'graphql';
 import { MemoryRouter, Route, Routes } from 'react-router';
 import { Provider, type Operation } from 'urql';
@@ -242,6 +242,16 @@ describe('RollupsPage', () => {
     fireEvent.change(screen.getByLabelText('Range'), { target: { value: '24h' } });
     await waitFor(() => expect(asked('OrgRollups').at(-1)).toMatchObject({ project: 'payments', granularity: 'HOUR' }));
     await waitFor(() => expect(chart('chart-spend').querySelector('.recharts-reference-line')).toBeNull());
+  });
+
+  it('two changes in a row both stand, a range then a project before the page renders again', async () => {
+    const { asked } = renderPage();
+    await screen.findByTestId('summary-plans');
+    act(() => {
+      fireEvent.change(screen.getByLabelText('Range'), { target: { value: '24h' } });
+      fireEvent.change(screen.getByLabelText('Projects'), { target: { value: 'payments' } });
+    });
+    await waitFor(() => expect(asked('OrgRollups').at(-1)).toMatchObject({ project: 'payments', granularity: 'HOUR' }));
   });
 
   it('reads the range and project from the URL', async () => {

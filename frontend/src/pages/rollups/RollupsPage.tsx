@@ -6,7 +6,7 @@
 // every organization. The server folds rollups from the audit chain every 15 s: the page asks
 // again as often.
 
-import { useCallback, useEffect, useMemo, useState } from 'react';
+import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { useParams, useSearchParams } from 'react-router';
 import { useQuery } from 'urql';
 import { ORG_ROLLUPS, ROLLUP_BUDGETS } from '../../api/documents';
@@ -77,12 +77,22 @@ export function RollupsPage() {
     return () => clearInterval(timer);
   }, [refresh]);
 
+  // Two changes in a row (a range, then a project) before the page renders again must build on
+  // each other: the router's setter reads the parameters of the last render, so the latest are
+  // kept here too.
+  const latest = useRef(search);
+  const rendered = useRef(search);
+  if (rendered.current !== search) {
+    rendered.current = search;
+    latest.current = search;
+  }
   const setParams = (changes: Record<string, string | null>) => {
-    const next = new URLSearchParams(search);
+    const next = new URLSearchParams(latest.current);
     for (const [key, value] of Object.entries(changes)) {
       if (value) next.set(key, value);
       else next.delete(key);
     }
+    latest.current = next;
     setSearch(next, { replace: true });
   };
   const choosePreset = (value: Preset) => {
