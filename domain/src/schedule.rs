@@ -87,8 +87,9 @@ impl Timing {
     }
 }
 
-/// `t` without its fraction of a second (slots are whole seconds).
-fn whole_second(t: DateTime<Utc>) -> DateTime<Utc> {
+/// `t` without its fraction of a second (slots are whole seconds): croner keeps the fraction of
+/// the instant it is given, and nodes ticking a moment apart must name the same slot.
+pub fn whole_second(t: DateTime<Utc>) -> DateTime<Utc> {
     t.duration_trunc(Duration::seconds(1)).unwrap_or(t)
 }
 

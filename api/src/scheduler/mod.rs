@@ -22,9 +22,10 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Instant;
 
-use chrono::{DateTime, Duration, DurationRound, Utc};
+use chrono::{DateTime, Duration, Utc};
 use croner::Cron;
 use croner::parser::{CronParser, Seconds};
+use praetor_domain::schedule::whole_second;
 use praetor_entities::{ScheduledRunId, Shared, scheduled_run};
 use sea_orm::sea_query::{Expr, ExprTrait, OnConflict};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
@@ -62,21 +63,15 @@ pub fn parse(schedule: &str) -> Result<Cron> {
         .map_err(|e| Error::validation("cron", format!("`{schedule}` is not a cron schedule with seconds: {e}")))
 }
 
-/// `now` in whole seconds: croner keeps the fraction of the instant it is given, and nodes
-/// ticking a moment apart must name the same slot.
-fn whole_second(now: DateTime<Utc>) -> Result<DateTime<Utc>> {
-    now.duration_trunc(Duration::seconds(1)).map_err(Error::internal)
-}
-
 /// The slot due last at `now` (inclusive).
 pub fn slot_at(cron: &Cron, now: DateTime<Utc>) -> Result<DateTime<Utc>> {
-    cron.find_previous_occurrence(&whole_second(now)?, true)
+    cron.find_previous_occurrence(&whole_second(now), true)
         .map_err(|e| Error::internal(format!("no slot before {now}: {e}")))
 }
 
 /// The slot due next after `now`.
 pub fn next_slot(cron: &Cron, now: DateTime<Utc>) -> Result<Option<DateTime<Utc>>> {
-    Ok(cron.find_next_occurrence(&whole_second(now)?, false).ok())
+    Ok(cron.find_next_occurrence(&whole_second(now), false).ok())
 }
 
 /// Slots strictly between `after` and `before`, at most [`COUNT_AT_MOST`].

@@ -225,20 +225,32 @@ fn scheduler_actor() -> crate::auth::ActorRef {
 
 /// Records a slot that was due but not run (too old, or the schedule does not catch up).
 pub async fn record_skip(app: &AppState, s: &schedule::Model, slot: DateTime<Utc>, reason: &str) -> Result<()> {
-    let mut w = app.write(vec![scheduler_actor()]).await?;
-    let outcome = format!("skipped: {reason}");
-    schedule::Entity::update_in_org(s.tenant())
-        .col_expr(schedule::Column::LastSlot, sea_orm::sea_query::Expr::value(Some(slot)))
-        .col_expr(schedule::Column::LastOutcome, sea_orm::sea_query::Expr::value(outcome))
-        .filter(schedule::Column::Id.eq(s.id))
-        .exec(w.txn())
-        .await?;
-    w.audit(
-        s.tenant(),
-        Entry::new("schedule.slot_skipped", s.id, json!({"name": s.name, "slot": slot, "reason": reason}))
-            .in_project(s.project_id),
-    )
-    .await?;
+    let entry = Entry::new("schedule.slot_skipped", s.id, json!({"name": s.name, "slot": slot, "reason": reason}));
+    record_slot(app, vec![scheduler_actor()], s, slot, &format!("skipped: {reason}"), None, entry).await
+}
+
+/// Keeps what slot `slot` of `s` came to on the schedule (and the plan it proposed, if any) and
+/// audits it, in one write by `actor`.
+async fn record_slot(
+    app: &AppState,
+    actor: Vec<crate::auth::ActorRef>,
+    s: &schedule::Model,
+    slot: DateTime<Utc>,
+    outcome: &str,
+    plan: Option<praetor_entities::PlanId>,
+    entry: Entry,
+) -> Result<()> {
+    use sea_orm::sea_query::Expr;
+    let mut w = app.write(actor).await?;
+    let mut update = schedule::Entity::update_in_org(s.tenant())
+        .col_expr(schedule::Column::LastSlot, Expr::value(Some(slot)))
+        .col_expr(schedule::Column::LastOutcome, Expr::value(outcome))
+        .filter(schedule::Column::Id.eq(s.id));
+    if let Some(plan) = plan {
+        update = update.col_expr(schedule::Column::LastPlanId, Expr::value(Some(plan)));
+    }
+    update.exec(w.txn()).await?;
+    w.audit(s.tenant(), entry.in_project(s.project_id)).await?;
     w.commit().await
 }
 
@@ -279,17 +291,7 @@ pub async fn fire(app: &AppState, s: &schedule::Model, slot: DateTime<Utc>) -> R
             ),
         ),
     };
-    let mut w = app.write(vec![principal.actor()]).await?;
-    let mut update = schedule::Entity::update_in_org(s.tenant())
-        .col_expr(schedule::Column::LastSlot, sea_orm::sea_query::Expr::value(Some(slot)))
-        .col_expr(schedule::Column::LastOutcome, sea_orm::sea_query::Expr::value(text.clone()))
-        .filter(schedule::Column::Id.eq(s.id));
-    if let Some(plan) = plan {
-        update = update.col_expr(schedule::Column::LastPlanId, sea_orm::sea_query::Expr::value(Some(plan)));
-    }
-    update.exec(w.txn()).await?;
-    w.audit(s.tenant(), entry.in_project(s.project_id)).await?;
-    w.commit().await?;
+    record_slot(app, vec![principal.actor()], s, slot, &text, plan, entry).await?;
     match outcome {
         Err(e @ Error::Internal { .. }) => Err(e),
         _ => Ok(text),
