@@ -92,6 +92,8 @@ pub struct SpawnOptions {
     pub identity: Option<praetor::config::IdentityConfig>,
     /// Scheduler settings (default: the server's).
     pub scheduler: Option<praetor::config::SchedulerConfig>,
+    /// Metrics settings (default: the server's).
+    pub metrics: Option<praetor::config::MetricsConfig>,
 }
 
 /// A database no other test uses, for tests whose effects span the whole instance (a global
@@ -168,6 +170,9 @@ pub async fn spawn_with(opts: SpawnOptions) -> TestApp {
         config.scheduler = s;
     }
     config.scheduler.enabled &= !opts.no_workers;
+    if let Some(m) = opts.metrics.clone() {
+        config.metrics = m;
+    }
     if let Some(url) = &opts.llm_base_url {
         config.llm.base_url = url.clone();
         config.llm.model = "gpt-test".into();

@@ -57,6 +57,40 @@ pub struct Config {
     pub triggers: TriggersConfig,
     pub identity: IdentityConfig,
     pub scheduler: SchedulerConfig,
+    pub metrics: MetricsConfig,
+}
+
+/// Prometheus metrics on `/metrics` (see `crate::metrics`).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct MetricsConfig {
+    /// Serve `/metrics` and record measurements at all.
+    pub enabled: bool,
+    /// Serve `/metrics` on this address instead of the main one (so it need not be public),
+    /// e.g. `0.0.0.0:9464`. Empty: on the main address.
+    pub listen: String,
+    /// Label the plan and budget gauges with organization and project ids (off by default:
+    /// each label set is a series Prometheus keeps).
+    pub tenant_labels: bool,
+    /// At most this many organization/project label sets per gauge; the rest are summed into
+    /// one series labelled `other`.
+    pub tenant_label_cap: usize,
+    /// The database-derived gauges (queue, plans, kill switches, pool) are read again at most
+    /// this often, however often `/metrics` is scraped.
+    pub refresh_ms: u64,
+}
+
+impl MetricsConfig {
+    /// The separate address of `/metrics`, if one is set (validated at load).
+    pub fn listen_addr(&self) -> Option<SocketAddr> {
+        self.listen.trim().parse().ok()
+    }
+}
+
+impl Default for MetricsConfig {
+    fn default() -> Self {
+        Self { enabled: true, listen: String::new(), tenant_labels: false, tenant_label_cap: 1_000, refresh_ms: 2_000 }
+    }
 }
 
 /// The scheduler of timed jobs (`api/src/scheduler/`).
@@ -402,6 +436,7 @@ impl Default for Config {
             triggers: TriggersConfig::default(),
             identity: IdentityConfig::default(),
             scheduler: SchedulerConfig::default(),
+            metrics: MetricsConfig::default(),
         }
     }
 }
@@ -512,6 +547,16 @@ impl Config {
                 key: "graphql",
                 message: "max_depth, max_complexity and operation_timeout_ms must be positive".into(),
             });
+        }
+        let listen = self.metrics.listen.trim();
+        if !listen.is_empty() && listen.parse::<SocketAddr>().is_err() {
+            return Err(ConfigError::Invalid {
+                key: "metrics.listen",
+                message: format!("`{listen}` is not an address and port such as 0.0.0.0:9464"),
+            });
+        }
+        if self.metrics.tenant_label_cap == 0 {
+            return Err(ConfigError::Invalid { key: "metrics.tenant_label_cap", message: "must be positive".into() });
         }
         let sc = &self.scheduler;
         if sc.namespace.trim().is_empty() || sc.namespace.len() > 64 || sc.lease_seconds == 0 {

@@ -22,11 +22,13 @@ use crate::error::{Error, Result};
 pub struct QueryCount(std::sync::Arc<std::sync::atomic::AtomicU64>);
 
 impl QueryCount {
-    /// Counts every statement `db` runs from now on (transactions begun from it included).
+    /// Counts every statement `db` runs from now on (transactions begun from it included),
+    /// and measures it for `/metrics`.
     pub fn attach(&self, db: &mut DatabaseConnection) {
         let count = self.0.clone();
-        db.set_metric_callback(move |_| {
+        db.set_metric_callback(move |info| {
             count.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            crate::metrics::db_query(info.failed, info.elapsed);
         });
     }
 
@@ -105,7 +107,10 @@ pub async fn open(url: &str, config: &Config) -> Result<DatabaseConnection> {
 pub async fn begin_write(db: &DatabaseConnection) -> Result<DatabaseTransaction> {
     let options =
         TransactionOptions { sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate), ..Default::default() };
-    Ok(db.begin_with_options(options).await?)
+    let started = std::time::Instant::now();
+    let txn = db.begin_with_options(options).await?;
+    crate::metrics::db_acquired(started.elapsed());
+    Ok(txn)
 }
 
 /// `true` when the database answers a trivial query.

@@ -12,7 +12,7 @@ use std::path::Path;
 const LAYERS: &[&[&str]] = &[
     &["request_id", "clock"],
     &["error"],
-    &["config", "events", "actions", "cpu"],
+    &["config", "events", "actions", "cpu", "metrics"],
     &["db", "auth", "secrets", "oidc"],
     &["audit", "authz", "webhooks"],
     // The unit of work: a transaction, its audit entries, its events.

@@ -20,6 +20,7 @@ pub mod events;
 pub mod governance;
 pub mod graphql;
 pub mod http;
+pub mod metrics;
 pub mod oidc;
 pub mod request_id;
 pub mod scheduler;
@@ -118,6 +119,7 @@ impl AppState {
     }
 
     pub fn with_db(config: Config, mut db: DatabaseConnection, clock: SharedClock) -> Arc<Self> {
+        metrics::set_enabled(config.metrics.enabled);
         let queries = db::QueryCount::default();
         queries.attach(&mut db);
         // The LLM planner builds an HTTPS client, which needs the provider.
@@ -205,6 +207,20 @@ pub async fn serve(app: Arc<AppState>, listener: TcpListener, shutdown: Cancella
         announce_demo(addr, &info);
     }
     tracing::info!(%addr, database = db::backend_name(&app.db), "Praetor listening");
+    let metrics_server = match app.config.metrics.listen_addr().filter(|_| app.config.metrics.enabled) {
+        Some(at) => {
+            let listener = TcpListener::bind(at)
+                .await
+                .map_err(|e| Error::validation("metrics.listen", format!("cannot listen on {at}: {e}")))?;
+            tracing::info!(addr = %at, "metrics on /metrics");
+            let stop = shutdown.clone();
+            let router = http::metrics_router(app.clone());
+            Some(tokio::spawn(async move {
+                axum::serve(listener, router).with_graceful_shutdown(async move { stop.cancelled().await }).await
+            }))
+        }
+        None => None,
+    };
     let worker = app.config.worker.enabled.then(|| worker::spawn(app.clone(), shutdown.clone()));
     let fanout = events::fanout::spawn(app.clone(), shutdown.clone());
     let sweeper = chat::answers::spawn_sweeper(app.clone(), shutdown.clone());
@@ -221,6 +237,11 @@ pub async fn serve(app: Arc<AppState>, listener: TcpListener, shutdown: Cancella
     shutdown.cancel();
     app.closing.cancel();
     app.chat.drain(std::time::Duration::from_millis(app.config.shutdown_grace_ms)).await;
+    if let Some(m) = metrics_server
+        && let Err(e) = m.await
+    {
+        tracing::error!("the metrics listener ended abnormally: {e}");
+    }
     if let Err(e) = sweeper.await {
         tracing::error!("the chat sweeper ended abnormally: {e}");
     }

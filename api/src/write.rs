@@ -61,7 +61,9 @@ impl<'a> Write<'a> {
     /// event webhook endpoints subscribe to, their deliveries commit with it.
     pub async fn audit(&mut self, tenant: Tenant, entry: Entry) -> Result<()> {
         let project = entry.project;
+        let started = std::time::Instant::now();
         let event = self.chain.append(&self.txn, tenant, &self.actor, self.now, &self.request_id, entry).await?;
+        crate::metrics::audit_append(started.elapsed());
         self.outbox.add(tenant, project, &event);
         self.published.push(Event::Audit(event));
         Ok(())
@@ -101,6 +103,15 @@ impl<'a> Write<'a> {
             self.app.webhooks.wakeup.notify_one();
         }
         for event in self.published {
+            match &event {
+                Event::Plan { event: e, status, .. }
+                    if status.is_terminal() && e.kind.eq_ignore_ascii_case(status.as_str()) =>
+                {
+                    crate::metrics::plan_finished(*status)
+                }
+                Event::Chat(e) => crate::metrics::chat_event(&e.kind),
+                _ => {}
+            }
             match event {
                 Event::CredentialEnded { hash } => self.app.live.end(&hash),
                 Event::ProviderEnded { provider } => self.app.live.end_provider(provider),

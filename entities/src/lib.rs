@@ -127,6 +127,9 @@ pub enum Housekeeping {
     /// Signing in at an organization's identity provider, or presenting its token: finding the
     /// provider, the sign-in under way and the person it vouches for, before any access exists.
     Identity,
+    /// Instance metrics: counts across organizations for `/metrics`, and the scheduled
+    /// verification of every organization's audit chain.
+    Metrics,
 }
 
 /// A row of a tenant table. Holding one is holding its organization's capability: rows are

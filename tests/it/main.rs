@@ -16,6 +16,7 @@ mod governance_control;
 mod handlers;
 mod identity;
 mod limits;
+mod metrics;
 mod mutations;
 mod oracle;
 mod plans;

@@ -83,8 +83,9 @@ pub struct Turn<'a> {
 /// told in the chat, and only a failure to write even that is logged.
 pub async fn respond(app: Arc<AppState>, access: OrgAccess, session: ChatSessionId, seq: i64, text: String) {
     // The hold on the session's answers is renewed for as long as this node works on it.
+    let started = std::time::Instant::now();
     tokio::select! {
-        () = respond_in_turn(&app, &access, session, seq, text) => {}
+        () = respond_in_turn(&app, &access, session, seq, text) => crate::metrics::chat_turn(started.elapsed()),
         () = super::answers::keep_held(&app, access.tenant(), session) => {}
     }
 }

@@ -320,7 +320,13 @@ impl<'a> Run<'a> {
             queue::renew(&self.app.db, job.id, worker, now).await?;
             queue::acquire_lease(&self.app.db, self.plan.project_id, worker, now).await?;
         }
+        let started = std::time::Instant::now();
         let outcome = self.call(&action, step, &key, now, true).await;
+        match &outcome {
+            Ok(Outcome::Done { .. }) => crate::metrics::step(&step.action, true, started.elapsed()),
+            Err(_) => crate::metrics::step(&step.action, false, started.elapsed()),
+            Ok(_) => {}
+        }
         if outcome.is_err()
             && let Some(k) = self.kill_switch().await?
         {
@@ -394,6 +400,7 @@ impl<'a> Run<'a> {
             plan: Some(plan_value.clone()),
         };
         let d = pipeline::decide_plan(&ctx, steps);
+        crate::metrics::decision(crate::metrics::Stage::Execution, &d, now);
         let Some(sd) = d.steps.first() else { return Ok(Decided::Deny("no decision".into())) };
         let row = pipeline::decision_row(&ctx, Some(self.plan.id), "execute", step, sd, &plan_value, self.project_seq)?;
         self.decisions.push(row);

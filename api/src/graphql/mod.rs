@@ -5,6 +5,7 @@
 mod errors;
 pub mod limits;
 pub mod loader;
+mod metrics;
 pub mod mutation;
 pub mod object;
 pub mod query;
@@ -32,6 +33,8 @@ pub fn build_schema(config: &Config) -> PraetorSchema {
             .limit_depth(config.graphql.max_depth)
             .limit_complexity(config.graphql.max_complexity)
             .disable_suggestions()
+            // First, so it measures the whole request and sees the codes the others give.
+            .extension(metrics::Metrics)
             .extension(limits::Limits {
                 timeout: std::time::Duration::from_millis(config.graphql.operation_timeout_ms),
             })

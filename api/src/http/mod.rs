@@ -13,7 +13,7 @@ pub mod ws;
 use std::sync::Arc;
 
 use axum::Router;
-use axum::extract::{DefaultBodyLimit, Request, State};
+use axum::extract::{DefaultBodyLimit, MatchedPath, Request, State};
 use axum::http::{HeaderName, HeaderValue, StatusCode};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
@@ -28,7 +28,12 @@ pub const REQUEST_ID_HEADER: &str = "x-request-id";
 
 pub fn router(app: Arc<AppState>) -> Router {
     let limit = app.config.max_body_bytes;
-    Router::new()
+    let metrics_here = app.config.metrics.enabled && app.config.metrics.listen_addr().is_none();
+    let mut routes = Router::new();
+    if metrics_here {
+        routes = routes.route("/metrics", get(metrics));
+    }
+    routes
         .route("/graphql", post(graphql::post).get(graphql::get))
         .route("/graphql/ws", get(ws::upgrade))
         .route("/auth/config", get(auth_routes::config))
@@ -50,6 +55,7 @@ pub fn router(app: Arc<AppState>) -> Router {
         .fallback(get(ui::serve))
         .layer(DefaultBodyLimit::max(limit))
         .layer(middleware::from_fn_with_state(app.clone(), strict_transport))
+        .layer(middleware::from_fn(measure))
         .layer(middleware::from_fn(request_id))
         .layer(TraceLayer::new_for_http())
         .layer(SetResponseHeaderLayer::if_not_present(
@@ -81,6 +87,33 @@ async fn request_id(mut req: Request, next: Next) -> Response {
         response.headers_mut().insert(REQUEST_ID_HEADER, v);
     }
     response
+}
+
+/// Counts and times each request by its route template (the web app's pages are `ui`).
+async fn measure(req: Request, next: Next) -> Response {
+    if !crate::metrics::enabled() {
+        return next.run(req).await;
+    }
+    let route = req.extensions().get::<MatchedPath>().map(|p| p.as_str().to_string()).unwrap_or_else(|| "ui".into());
+    let method = req.method().clone();
+    let started = std::time::Instant::now();
+    let response = next.run(req).await;
+    crate::metrics::http_request(&route, method.as_str(), response.status().as_u16(), started.elapsed());
+    response
+}
+
+/// `/metrics` alone, for `metrics.listen`: served apart from the API, so it need not be public.
+pub fn metrics_router(app: Arc<AppState>) -> Router {
+    Router::new().route("/metrics", get(metrics)).with_state(app)
+}
+
+/// The Prometheus text exposition, with the database-derived gauges read again if stale.
+async fn metrics(State(app): State<Arc<AppState>>) -> Response {
+    let text = match crate::metrics::gauges::scrape(&app).await {
+        Ok(text) => text,
+        Err(e) => return error_response(StatusCode::SERVICE_UNAVAILABLE, e.code(), &e.to_string()),
+    };
+    ([(axum::http::header::CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")], text).into_response()
 }
 
 /// Whether the request reached us over HTTPS, as a proxy in front says (`X-Forwarded-Proto`

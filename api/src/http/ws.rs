@@ -297,6 +297,7 @@ async fn serve(
     cookie_session: Option<String>,
     _slot: Slot,
 ) {
+    let _open = crate::metrics::Held::new(crate::metrics::websocket);
     let conn = Arc::new(Connection::default());
     let (mut sink, stream) = socket.split();
     let input = stream

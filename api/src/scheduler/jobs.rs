@@ -88,6 +88,17 @@ pub static JOBS: &[JobSpec] = &[
         },
     },
     JobSpec {
+        name: "audit.verify",
+        cron: "0 7 * * * *",
+        description: "Every organization's audit chain is verified (building on the last verification); a broken one is logged and shows on /metrics as praetor_audit_chains_broken.",
+        run: |app| {
+            Box::pin(async move {
+                let (broken, of) = crate::services::audit_log::verify_all(&app).await?;
+                Ok(format!("{broken} of {of} chain(s) broken"))
+            })
+        },
+    },
+    JobSpec {
         name: "scheduler.prune",
         cron: "30 */10 * * * *",
         description: "The scheduler's records of runs older than scheduler.retention_hours are deleted (each job's last stays).",

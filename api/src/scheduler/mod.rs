@@ -235,6 +235,7 @@ async fn tick_inner(app: &Arc<AppState>, job: &Local, node: &str, starting: bool
         );
         if claim(app, &job.key, slot, node, missed, SKIPPED, &detail).await? != Claim::Taken {
             tracing::warn!(job = %job.key, %slot, "{detail}");
+            crate::metrics::scheduler_slot(job.spec.name, "skipped", Some(lateness(now, slot)));
         }
         return Ok(());
     }
@@ -246,7 +247,14 @@ async fn tick_inner(app: &Arc<AppState>, job: &Local, node: &str, starting: bool
     if let Err(e) = &outcome {
         tracing::warn!(job = %job.key, %slot, "scheduled job failed: {e}");
     }
+    let ran = if outcome.is_ok() { "ran" } else { "failed" };
+    crate::metrics::scheduler_slot(job.spec.name, ran, previous.map(|_| lateness(now, slot)));
     finish(app, id, &outcome, started.elapsed()).await
+}
+
+/// How late a slot due at `slot` started at `now`.
+pub(crate) fn lateness(now: DateTime<Utc>, slot: DateTime<Utc>) -> std::time::Duration {
+    (now - slot).to_std().unwrap_or_default()
 }
 
 /// Starts the scheduler on this node; it stops when `shutdown` is cancelled, after the runs in

@@ -56,6 +56,7 @@ pub async fn tick(app: &Arc<AppState>, node: &str) -> Result<()> {
             Due::Skip { slot, missed, reason } => {
                 if let Claim::Mine(_) = claim(app, &key, slot, node, missed as i64, SKIPPED, &reason).await? {
                     tracing::warn!(schedule = %s.id, %slot, "{reason}");
+                    crate::metrics::scheduler_slot("schedule", "skipped", Some(super::lateness(now, slot)));
                     schedules::record_skip(app, &s, slot, &reason).await?;
                 }
                 schedules::advance(app, &s, slot, now).await?;
@@ -67,6 +68,8 @@ pub async fn tick(app: &Arc<AppState>, node: &str) -> Result<()> {
                     if let Err(e) = &outcome {
                         tracing::warn!(schedule = %s.id, %slot, "a scheduled plan failed: {e}");
                     }
+                    let ran = if outcome.is_ok() { "ran" } else { "failed" };
+                    crate::metrics::scheduler_slot("schedule", ran, Some(super::lateness(now, slot)));
                     finish(app, id, &outcome, started.elapsed()).await?;
                     schedules::advance(app, &s, slot, std::cmp::max(now, slot)).await?;
                 }

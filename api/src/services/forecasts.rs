@@ -4,7 +4,7 @@
 //! every minute by the scheduler for the budgets that spent today: when a forecast says the
 //! budget runs out before its reset, `budget.forecast_exhaustion` is audited (and so reaches
 //! webhooks and the `budgetAlerts` subscription) once that day; if the forecast falls back
-//! under the limit, `budget.forecast_cleared`.
+//! under the limit, `budget.forecast_cleared`. The same run gives `/metrics` its budget gauges.
 
 use chrono::{DateTime, Duration, Utc};
 use praetor_domain::forecast::{Forecast, MAX_DAYS, Today, forecast};
@@ -76,16 +76,26 @@ pub async fn alert(app: &AppState) -> Result<u64> {
         q = q.filter(budget_day::Column::OrgId.eq(org));
     }
     let mut changed = 0;
+    let mut figures = Vec::new();
     for row in q.all(&app.db).await? {
         let tenant = row.tenant();
         let policy = app.policies.effective(&app.db, tenant, row.project_id).await?;
         let status = budget::status(&app.db, tenant, row.project_id, &policy.effective, now).await?;
         // Yesterday's ledger, or a budget without a limit: nothing to say.
-        if status.day != row.day || status.limit.is_none() {
+        let Some(limit) = status.limit.filter(|_| status.day == row.day) else {
             continue;
-        }
+        };
         let f = of(app, tenant, row.project_id, &status).await?;
         let runs_out = f.exhausts_at.filter(|at| *at < status.resets_at);
+        figures.push(crate::metrics::gauges::Budget {
+            org: tenant.org(),
+            project: row.project_id,
+            unit: status.unit.clone(),
+            spent: status.spent,
+            limit,
+            projected: f.projected,
+            exhausting: runs_out.is_some(),
+        });
         let next = match (row.forecast_alert.as_str(), runs_out) {
             ("", Some(_)) => "raised",
             ("raised", None) => "cleared",
@@ -125,6 +135,7 @@ pub async fn alert(app: &AppState) -> Result<u64> {
         w.commit().await?;
         changed += 1;
     }
+    crate::metrics::gauges::set_budgets(app, figures);
     Ok(changed)
 }
 

@@ -251,7 +251,7 @@ impl Inputs {
         }
     }
 
-    fn decide(self, access: &OrgAccess, gov: Snapshot) -> Prepared {
+    fn decide(self, access: &OrgAccess, gov: Snapshot, stage: crate::metrics::Stage) -> Prepared {
         let rights = pipeline::rights_of(access, self.project, &self.steps);
         let ctx = DecisionContext {
             org: access.org_id(),
@@ -265,6 +265,7 @@ impl Inputs {
             plan: None,
         };
         let decision = pipeline::decide_plan(&ctx, &self.steps);
+        crate::metrics::decision(stage, &decision, self.now);
         Prepared {
             steps: self.steps,
             decision,
@@ -309,7 +310,7 @@ pub async fn simulate(
 ) -> Result<Prepared> {
     let inputs = inputs(app, access, project, steps, template, args).await?;
     let gov = load::snapshot(&app.db, Some(&app.kills), &inputs.request(access)).await?;
-    Ok(inputs.decide(access, gov))
+    Ok(inputs.decide(access, gov, crate::metrics::Stage::Preview))
 }
 
 /// A rate-limit refusal the pipeline made earlier and that still holds for one of the plan's
@@ -421,7 +422,7 @@ pub async fn propose(
     let keys = load::rate_keys(&inputs.request(access));
     rate::lock(w.txn(), &keys).await?;
     let gov = load::snapshot(w.txn(), None, &inputs.request(access)).await?;
-    let prepared = inputs.decide(access, gov);
+    let prepared = inputs.decide(access, gov, crate::metrics::Stage::Proposal);
     if let Some(err) = prepared.decision.refusal(w.now()).map(Error::from) {
         drop(w);
         for (key, period, max, check) in prepared.decision.steps.iter().flat_map(|s| s.rate_refusals.iter()) {

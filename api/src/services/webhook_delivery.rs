@@ -341,8 +341,14 @@ async fn record_loop(app: Arc<AppState>, mut rx: mpsc::Receiver<Done>) {
         }
         // A batch that cannot be recorded is sent again once its claims lapse: receivers see
         // the same webhook-id twice, which they are built to expect.
-        if let Err(e) = record(&app, batch).await {
-            tracing::warn!("recording webhook attempts failed; they will be retried: {e}");
+        match record(&app, batch).await {
+            Ok(outcomes) => {
+                for (ok, delivery) in outcomes {
+                    crate::metrics::webhook_attempt(ok);
+                    crate::metrics::webhook_delivery(delivery);
+                }
+            }
+            Err(e) => tracing::warn!("recording webhook attempts failed; they will be retried: {e}"),
         }
     }
 }
@@ -355,8 +361,10 @@ pub fn next_delay(schedule: &[u64], failed_attempts: usize) -> Option<Duration> 
 }
 
 /// Records attempts, moves deliveries on, and disables endpoints that asked or failed too long.
-async fn record(app: &AppState, batch: Vec<Done>) -> Result<()> {
+/// Answers each attempt's result and where its delivery went (for `/metrics`).
+async fn record(app: &AppState, batch: Vec<Done>) -> Result<Vec<(bool, &'static str)>> {
     let cfg = &app.config.webhooks;
+    let mut outcomes = Vec::with_capacity(batch.len());
     let mut w = app.write(vec![ActorRef::system("webhooks", "webhook deliverer")]).await?;
     let now = w.now();
     let attempts: Vec<webhook_attempt::ActiveModel> = batch
@@ -408,6 +416,7 @@ async fn record(app: &AppState, batch: Vec<Done>) -> Result<()> {
         let failed = d.delivery.attempts as usize + 1;
         let next =
             if d.attempt.outcome == Outcome::Gone { None } else { next_delay(&cfg.retry_schedule_seconds, failed) };
+        outcomes.push((false, if next.is_some() { "failed" } else { "gave_up" }));
         let mut active: webhook_delivery::ActiveModel = d.delivery.clone().into();
         active.attempts = Set(failed as i32);
         active.locked_until = Set(None);
@@ -465,7 +474,9 @@ async fn record(app: &AppState, batch: Vec<Done>) -> Result<()> {
             w.webhooks_changed(endpoint.tenant())?;
         }
     }
-    w.commit().await
+    w.commit().await?;
+    outcomes.extend(batch.iter().filter(|d| d.attempt.outcome == Outcome::Delivered).map(|_| (true, "delivered")));
+    Ok(outcomes)
 }
 
 #[cfg(test)]

@@ -1,0 +1,127 @@
+//! Measures each GraphQL operation for `/metrics`: its name (as the client gave it, capped),
+//! type and outcome (`ok` or the first error's code), and its latency; counts the
+//! subscriptions open. Requests refused before they run (unparsable, invalid) are counted too.
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Instant;
+
+use async_graphql::extensions::{
+    Extension, ExtensionContext, ExtensionFactory, NextExecute, NextParseQuery, NextRequest,
+};
+use async_graphql::parser::types::{DocumentOperations, ExecutableDocument, OperationType};
+use async_graphql::{Response, ServerResult, Variables};
+
+pub struct Metrics;
+
+impl ExtensionFactory for Metrics {
+    fn create(&self) -> Arc<dyn Extension> {
+        Arc::new(MetricsExtension::default())
+    }
+}
+
+/// One request's operations as parsed: (name, type).
+#[derive(Default)]
+struct MetricsExtension {
+    operations: Mutex<Vec<(Option<String>, &'static str)>>,
+    /// The operation ran (and was measured there).
+    measured: AtomicBool,
+    /// A subscription started: it ends when the request's extensions are dropped, which is when
+    /// its stream is.
+    subscribed: AtomicBool,
+}
+
+impl Drop for MetricsExtension {
+    fn drop(&mut self) {
+        if self.subscribed.load(Ordering::Relaxed) {
+            crate::metrics::subscription(-1);
+        }
+    }
+}
+
+fn type_name(ty: OperationType) -> &'static str {
+    match ty {
+        OperationType::Query => "query",
+        OperationType::Mutation => "mutation",
+        OperationType::Subscription => "subscription",
+    }
+}
+
+fn first_code(response: &Response) -> Option<String> {
+    let e = response.errors.first()?;
+    // Ours carry the code in their source until `errors::ErrorCodes` writes it out.
+    if let Some(ours) = e.source::<crate::error::Error>() {
+        return Some(ours.code().to_string());
+    }
+    let code = e.extensions.as_ref().and_then(|x| x.get("code")).map(|v| v.to_string().trim_matches('"').to_string());
+    Some(code.unwrap_or_else(|| "VALIDATION".into()))
+}
+
+impl MetricsExtension {
+    /// The named operation (or the only one) and its type.
+    fn operation(&self, name: Option<&str>) -> (Option<String>, &'static str) {
+        let Ok(ops) = self.operations.lock() else { return (name.map(str::to_string), "unknown") };
+        let found = match name {
+            Some(n) => ops.iter().find(|(o, _)| o.as_deref() == Some(n)),
+            None if ops.len() == 1 => ops.first(),
+            None => None,
+        };
+        match found {
+            Some((o, ty)) => (o.clone(), ty),
+            None => (name.map(str::to_string), "unknown"),
+        }
+    }
+}
+
+#[async_trait::async_trait]
+impl Extension for MetricsExtension {
+    async fn request(&self, ctx: &ExtensionContext<'_>, next: NextRequest<'_>) -> Response {
+        let started = Instant::now();
+        let response = next.run(ctx).await;
+        // Refused before it ran: parse, validation or limits.
+        if !self.measured.load(Ordering::Relaxed) {
+            let (name, ty) = self.operation(None);
+            crate::metrics::graphql_operation(name.as_deref(), ty, first_code(&response).as_deref(), started.elapsed());
+        }
+        response
+    }
+
+    async fn parse_query(
+        &self,
+        ctx: &ExtensionContext<'_>,
+        query: &str,
+        variables: &Variables,
+        next: NextParseQuery<'_>,
+    ) -> ServerResult<ExecutableDocument> {
+        let doc = next.run(ctx, query, variables).await?;
+        let ops: Vec<(Option<String>, &'static str)> = match &doc.operations {
+            DocumentOperations::Single(op) => vec![(None, type_name(op.node.ty))],
+            DocumentOperations::Multiple(map) => {
+                map.iter().map(|(name, op)| (Some(name.to_string()), type_name(op.node.ty))).collect()
+            }
+        };
+        if ops.iter().all(|(_, ty)| *ty == "subscription") && !self.subscribed.swap(true, Ordering::Relaxed) {
+            crate::metrics::subscription(1);
+        }
+        if let Ok(mut slot) = self.operations.lock() {
+            *slot = ops;
+        }
+        Ok(doc)
+    }
+
+    async fn execute(
+        &self,
+        ctx: &ExtensionContext<'_>,
+        operation_name: Option<&str>,
+        next: NextExecute<'_>,
+    ) -> Response {
+        let started = Instant::now();
+        let response = next.run(ctx, operation_name).await;
+        let (name, ty) = self.operation(operation_name);
+        if ty != "subscription" {
+            self.measured.store(true, Ordering::Relaxed);
+            crate::metrics::graphql_operation(name.as_deref(), ty, first_code(&response).as_deref(), started.elapsed());
+        }
+        response
+    }
+}

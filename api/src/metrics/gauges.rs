@@ -1,0 +1,367 @@
+//! Gauges: values of the moment, observed when `/metrics` is scraped.
+//!
+//! What the database holds (jobs waiting, plans by status, kill switches engaged) is read at
+//! [`scrape`] with a few aggregate queries, at most every `metrics.refresh_ms` however many
+//! scrapers ask; the pool is read from the pool. Budgets come from the scheduler's forecast job
+//! ([`set_budgets`]), which already computes every forecast once a minute, and are dropped when
+//! this node has not run it for a while (another node has, and says so). Every node of a
+//! cluster reports the same database-wide values: dashboards take their `max`.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use chrono::{DateTime, Utc};
+use opentelemetry::KeyValue;
+use opentelemetry::metrics::{Meter, ObservableGauge};
+use praetor_domain::PlanStatus;
+use praetor_entities::{Housekeeping, OrgId, ProjectId, Shared, TenantScoped, job, kill_switch, plan};
+use sea_orm::sea_query::{Expr, ExprTrait};
+use sea_orm::{ColumnTrait, DbBackend, QueryFilter, QuerySelect};
+
+use crate::AppState;
+use crate::error::Result;
+
+/// Budgets not refreshed by this node for this long are no longer reported by it.
+const BUDGETS_FRESH_FOR: Duration = Duration::from_secs(180);
+
+#[derive(Default)]
+struct Values {
+    plans: Vec<(Vec<KeyValue>, f64)>,
+    queue_depth: f64,
+    queue_oldest_age: f64,
+    kill_switches: f64,
+    chains_broken: f64,
+    pool: Option<Pool>,
+    worker_running: f64,
+    /// When the forecast job last ran here, its series, and how many budgets run out.
+    budgets: Option<(Instant, Vec<BudgetSeries>, usize)>,
+    /// Which server (its state's address) read them last, and when.
+    refreshed: Option<(usize, Instant)>,
+}
+
+#[derive(Clone, Copy)]
+struct Pool {
+    in_use: f64,
+    idle: f64,
+    max: f64,
+}
+
+/// One budget's figures today, as the forecast job found them.
+#[derive(Debug, Clone)]
+pub struct Budget {
+    pub org: OrgId,
+    pub project: Option<ProjectId>,
+    pub unit: String,
+    pub spent: f64,
+    pub limit: f64,
+    pub projected: f64,
+    /// The forecast runs out before the reset.
+    pub exhausting: bool,
+}
+
+struct BudgetSeries {
+    labels: Vec<KeyValue>,
+    spent: f64,
+    limit: f64,
+    projected: f64,
+}
+
+static VALUES: Mutex<Option<Values>> = Mutex::new(None);
+
+fn with<R>(f: impl FnOnce(&mut Values) -> R) -> Option<R> {
+    let mut guard = VALUES.lock().ok()?;
+    Some(f(guard.get_or_insert_with(Values::default)))
+}
+
+/// Registers every observable gauge on `meter`; each reads the latest values when collected.
+pub(super) fn register(meter: &Meter) -> Vec<ObservableGauge<f64>> {
+    type Read = fn(&Values, &mut Vec<(Vec<KeyValue>, f64)>);
+    let gauge = |name: &'static str, unit: Option<&'static str>, help: &'static str, read: Read| {
+        let mut b = meter.f64_observable_gauge(name).with_description(help);
+        if let Some(u) = unit {
+            b = b.with_unit(u);
+        }
+        b.with_callback(move |observer| {
+            let mut points = Vec::new();
+            with(|v| read(v, &mut points));
+            for (labels, value) in points {
+                observer.observe(value, &labels);
+            }
+        })
+        .build()
+    };
+    vec![
+        gauge("praetor_build_info", None, "The running build (always 1).", |_, out| {
+            out.push((vec![KeyValue::new("version", env!("CARGO_PKG_VERSION"))], 1.0));
+        }),
+        gauge("praetor_plans", None, "Plans not yet final, by status.", |v, out| {
+            out.extend(v.plans.iter().cloned());
+        }),
+        gauge("praetor_queue_depth", None, "Plan jobs due and waiting for a worker.", |v, out| {
+            out.push((Vec::new(), v.queue_depth));
+        }),
+        gauge("praetor_queue_oldest_age", Some("s"), "Age of the oldest job waiting (0 when none).", |v, out| {
+            out.push((Vec::new(), v.queue_oldest_age));
+        }),
+        gauge("praetor_kill_switches_engaged", None, "Kill switches in force.", |v, out| {
+            out.push((Vec::new(), v.kill_switches));
+        }),
+        gauge(
+            "praetor_audit_chains_broken",
+            None,
+            "Organizations whose audit chain failed the last scheduled verification on this node.",
+            |v, out| out.push((Vec::new(), v.chains_broken)),
+        ),
+        gauge("praetor_db_pool_connections", None, "Database pool connections by state.", |v, out| {
+            if let Some(p) = v.pool {
+                out.push((vec![KeyValue::new("state", "in_use")], p.in_use));
+                out.push((vec![KeyValue::new("state", "idle")], p.idle));
+            }
+        }),
+        gauge("praetor_db_pool_max_connections", None, "The database pool's size limit.", |v, out| {
+            if let Some(p) = v.pool {
+                out.push((Vec::new(), p.max));
+            }
+        }),
+        gauge("praetor_worker_running", None, "1 when this node runs the plan worker.", |v, out| {
+            out.push((Vec::new(), v.worker_running));
+        }),
+        gauge("praetor_budget_spent", None, "Spent today (sum over budgets without tenant labels).", |v, out| {
+            budget_points(v, out, |b| b.spent);
+        }),
+        gauge("praetor_budget_limit", None, "Daily limits (sum over budgets without tenant labels).", |v, out| {
+            budget_points(v, out, |b| b.limit);
+        }),
+        gauge("praetor_budget_forecast", None, "Forecast of the day's spend at the reset.", |v, out| {
+            budget_points(v, out, |b| b.projected);
+        }),
+        gauge(
+            "praetor_budgets_forecast_exhausting",
+            None,
+            "Budgets whose forecast runs out before their reset.",
+            |v, out| {
+                let n = v.budgets.as_ref().filter(|b| b.0.elapsed() < BUDGETS_FRESH_FOR).map(|b| b.2).unwrap_or(0);
+                out.push((Vec::new(), n as f64));
+            },
+        ),
+    ]
+}
+
+fn fresh(v: &Values) -> Option<&Vec<BudgetSeries>> {
+    v.budgets.as_ref().filter(|(at, _, _)| at.elapsed() < BUDGETS_FRESH_FOR).map(|(_, b, _)| b)
+}
+
+fn budget_points(v: &Values, out: &mut Vec<(Vec<KeyValue>, f64)>, value: fn(&BudgetSeries) -> f64) {
+    let Some(budgets) = fresh(v) else { return };
+    for b in budgets {
+        out.push((b.labels.clone(), value(b)));
+    }
+}
+
+/// Labels for an organization and project, while fewer than `cap` label sets are in use;
+/// past the cap, `other`.
+struct TenantLabels {
+    on: bool,
+    cap: usize,
+    seen: HashMap<(OrgId, Option<ProjectId>), bool>,
+}
+
+impl TenantLabels {
+    fn new(app: &AppState) -> Self {
+        Self { on: app.config.metrics.tenant_labels, cap: app.config.metrics.tenant_label_cap, seen: HashMap::new() }
+    }
+
+    fn labels(&mut self, org: OrgId, project: Option<ProjectId>) -> Vec<KeyValue> {
+        if !self.on {
+            return Vec::new();
+        }
+        let room = self.seen.len() < self.cap;
+        let kept = *self.seen.entry((org, project)).or_insert(room);
+        if !kept {
+            return vec![KeyValue::new("org", "other"), KeyValue::new("project", "other")];
+        }
+        let project = project.map(|p| p.to_string()).unwrap_or_else(|| "*".into());
+        vec![KeyValue::new("org", org.to_string()), KeyValue::new("project", project)]
+    }
+}
+
+/// Sums points with the same labels (budgets in one unit without tenant labels, tenants past
+/// the cap).
+fn merge(points: Vec<(Vec<KeyValue>, f64)>) -> Vec<(Vec<KeyValue>, f64)> {
+    let mut out: Vec<(Vec<KeyValue>, f64)> = Vec::new();
+    for (labels, value) in points {
+        match out.iter_mut().find(|(l, _)| *l == labels) {
+            Some((_, v)) => *v += value,
+            None => out.push((labels, value)),
+        }
+    }
+    out
+}
+
+/// Replaces the budget figures with what the forecast job found just now.
+pub fn set_budgets(app: &AppState, budgets: Vec<Budget>) {
+    let mut tenants = TenantLabels::new(app);
+    let mut series: Vec<BudgetSeries> = Vec::new();
+    let exhausting = budgets.iter().filter(|b| b.exhausting).count();
+    for b in budgets {
+        let mut labels = vec![KeyValue::new("unit", b.unit.clone())];
+        labels.extend(tenants.labels(b.org, b.project));
+        match series.iter_mut().find(|s| s.labels == labels) {
+            Some(s) => {
+                s.spent += b.spent;
+                s.limit += b.limit;
+                s.projected += b.projected;
+            }
+            None => series.push(BudgetSeries { labels, spent: b.spent, limit: b.limit, projected: b.projected }),
+        }
+    }
+    with(|v| v.budgets = Some((Instant::now(), series, exhausting)));
+}
+
+/// How many organizations' chains the last scheduled verification found broken.
+pub(super) fn set_chains_broken(n: usize) {
+    with(|v| v.chains_broken = n as f64);
+}
+
+/// One scrape at a time: its gauges are read and rendered together (a process running several
+/// servers, as the tests do, never mixes one server's values into another's scrape).
+static SCRAPING: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
+/// Everything on `/metrics` as `app` sees it: the database-derived gauges are read again unless
+/// this server read them within `metrics.refresh_ms`, then every metric is rendered (off the
+/// async threads).
+pub async fn scrape(app: &Arc<AppState>) -> Result<String> {
+    let _one = SCRAPING.lock().await;
+    if let Err(e) = refresh(app).await {
+        // The counters still answer; the gauges keep their last values.
+        tracing::warn!("metrics: reading the database's gauges failed: {e}");
+    }
+    app.cpu.run(super::render).await
+}
+
+async fn refresh(app: &Arc<AppState>) -> Result<()> {
+    let min = Duration::from_millis(app.config.metrics.refresh_ms);
+    let me = Arc::as_ptr(app) as usize;
+    if with(|v| v.refreshed.is_some_and(|(by, at)| by == me && at.elapsed() < min)).unwrap_or(false) {
+        return Ok(());
+    }
+    let now = app.clock.now();
+    let plans = plans_by_status(app).await?;
+    let (depth, oldest) = queue(app, now).await?;
+    let kills = kill_switch::Entity::find_shared()
+        .filter(kill_switch::Column::Engaged.eq(true))
+        .select_only()
+        .column_as(Expr::col(kill_switch::Column::Id).count(), "n")
+        .into_tuple::<i64>()
+        .one(&app.db)
+        .await?
+        .unwrap_or(0);
+    let pool = pool(app);
+    let worker = app.config.worker.enabled;
+    with(|v| {
+        v.plans = plans;
+        v.queue_depth = depth as f64;
+        v.queue_oldest_age = oldest;
+        v.kill_switches = kills as f64;
+        v.pool = pool;
+        v.worker_running = if worker { 1.0 } else { 0.0 };
+        v.refreshed = Some((me, Instant::now()));
+    });
+    Ok(())
+}
+
+/// Plans not yet final, by status (and organization and project with tenant labels). Every
+/// status that is not final appears, at 0 when no plan is in it.
+async fn plans_by_status(app: &AppState) -> Result<Vec<(Vec<KeyValue>, f64)>> {
+    let open: Vec<&str> = PlanStatus::ALL.iter().filter(|s| !s.is_terminal()).map(|s| s.as_str()).collect();
+    let mut points: Vec<(Vec<KeyValue>, f64)> = open.iter().map(|s| (vec![KeyValue::new("status", *s)], 0.0)).collect();
+    let q = plan::Entity::find_across_orgs(Housekeeping::Metrics)
+        .filter(plan::Column::Status.is_in(open.clone()))
+        .select_only()
+        .column(plan::Column::Status);
+    if app.config.metrics.tenant_labels {
+        let rows: Vec<(String, OrgId, ProjectId, i64)> = q
+            .column(plan::Column::OrgId)
+            .column(plan::Column::ProjectId)
+            .column_as(Expr::col(plan::Column::Id).count(), "n")
+            .group_by(plan::Column::Status)
+            .group_by(plan::Column::OrgId)
+            .group_by(plan::Column::ProjectId)
+            .into_tuple()
+            .all(&app.db)
+            .await?;
+        let mut tenants = TenantLabels::new(app);
+        for (status, org, project, n) in rows {
+            let mut labels = vec![KeyValue::new("status", status)];
+            labels.extend(tenants.labels(org, Some(project)));
+            points.push((labels, n as f64));
+        }
+    } else {
+        let rows: Vec<(String, i64)> = q
+            .column_as(Expr::col(plan::Column::Id).count(), "n")
+            .group_by(plan::Column::Status)
+            .into_tuple()
+            .all(&app.db)
+            .await?;
+        for (status, n) in rows {
+            points.push((vec![KeyValue::new("status", status)], n as f64));
+        }
+    }
+    Ok(merge(points))
+}
+
+/// Jobs due and not claimed by a live worker, and the age of the oldest, in seconds.
+async fn queue(app: &AppState, now: DateTime<Utc>) -> Result<(i64, f64)> {
+    let row: Option<(i64, Option<DateTime<Utc>>)> = job::Entity::find_across_orgs(Housekeeping::Metrics)
+        .filter(job::Column::RunAt.lte(now))
+        .filter(job::Column::LockedUntil.is_null().or(job::Column::LockedUntil.lt(now)))
+        .select_only()
+        .column_as(Expr::col(job::Column::Id).count(), "n")
+        .column_as(Expr::col(job::Column::RunAt).min(), "oldest")
+        .into_tuple()
+        .one(&app.db)
+        .await?;
+    let (n, oldest) = row.unwrap_or((0, None));
+    let age = oldest.map(|at| Ord::max((now - at).num_milliseconds(), 0) as f64 / 1000.0).unwrap_or(0.0);
+    Ok((n, age))
+}
+
+fn pool(app: &AppState) -> Option<Pool> {
+    let (size, idle, max) = match app.db.get_database_backend() {
+        DbBackend::Postgres => {
+            let p = app.db.get_postgres_connection_pool();
+            (p.size(), p.num_idle(), p.options().get_max_connections())
+        }
+        DbBackend::Sqlite => {
+            let p = app.db.get_sqlite_connection_pool();
+            (p.size(), p.num_idle(), p.options().get_max_connections())
+        }
+        _ => return None,
+    };
+    let idle = idle as f64;
+    Some(Pool { in_use: (size as f64 - idle).max(0.0), idle, max: max as f64 })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tenants_past_the_cap_are_other() {
+        let mut t = TenantLabels { on: true, cap: 1, seen: HashMap::new() };
+        let (a, b) = (OrgId::generate(), OrgId::generate());
+        assert_eq!(t.labels(a, None)[0], KeyValue::new("org", a.to_string()));
+        assert_eq!(t.labels(b, None)[0], KeyValue::new("org", "other"));
+        assert_eq!(t.labels(a, None)[0], KeyValue::new("org", a.to_string()));
+        let off = TenantLabels { on: false, cap: 1, seen: HashMap::new() }.labels(a, None);
+        assert!(off.is_empty());
+    }
+
+    #[test]
+    fn merged_points_sum_by_labels() {
+        let l = |s: &'static str| vec![KeyValue::new("status", s)];
+        let m = merge(vec![(l("running"), 1.0), (l("queued"), 2.0), (l("running"), 3.0)]);
+        assert_eq!(m, vec![(l("running"), 4.0), (l("queued"), 2.0)]);
+    }
+}
