@@ -211,6 +211,23 @@ enum BenchCommand {
         #[arg(long, default_value_t = 5)]
         rounds: usize,
     },
+    /// What metrics cost: plans per second and GraphQL reads per second with metrics on and
+    /// off (alternating runs, medians), and `/metrics` scrape time with many projects labelled.
+    Metrics {
+        /// PostgreSQL server URL (a throwaway database is created on it); SQLite if omitted.
+        #[arg(long)]
+        postgres: Option<String>,
+        #[arg(long, default_value_t = 2000)]
+        plans: usize,
+        #[arg(long, default_value_t = 20000)]
+        requests: usize,
+        /// Alternating runs of each mode; medians are compared.
+        #[arg(long, default_value_t = 3)]
+        rounds: usize,
+        /// Projects (each with a waiting plan and a budget) for the scrape figure.
+        #[arg(long, default_value_t = 1000)]
+        projects: usize,
+    },
     /// Governance decisions per second: RBAC (cached and uncached) and policy rules.
     Policy {
         #[arg(long, default_value_t = 1000)]
@@ -481,6 +498,16 @@ async fn execute(command: Command, config: Config) -> praetor::error::Result<Exi
                 None => bench::Target::Sqlite,
             };
             for line in bench::webhooks::run(target, deliveries, latency_events, plans, rounds).await?.lines {
+                println!("{line}");
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Bench { command: BenchCommand::Metrics { postgres, plans, requests, rounds, projects } } => {
+            let target = match postgres {
+                Some(url) => bench::Target::Postgres(url),
+                None => bench::Target::Sqlite,
+            };
+            for line in bench::metrics::run(target, plans, requests, rounds, projects).await?.lines {
                 println!("{line}");
             }
             Ok(ExitCode::SUCCESS)

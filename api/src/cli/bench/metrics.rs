@@ -1,0 +1,225 @@
+//! `praetor bench metrics`: what measuring costs. The engine's plans per second and a GraphQL
+//! read's requests per second with metrics on and off (each run on a fresh instance, the modes
+//! alternating, medians compared: one run of each varies by more than the difference), and how
+//! long `/metrics` takes to answer with 1,000 projects labelled (tenant labels on).
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use praetor::AppState;
+use praetor::auth::{Principal, Subject};
+use praetor::authz::ops;
+use praetor::config::Config;
+use praetor::error::{Error, Result};
+use praetor::metrics::gauges::{self, Budget};
+use praetor::services::{plans, projects, setup, users};
+use praetor_domain::plan::Step;
+use serde_json::json;
+use tokio_util::sync::CancellationToken;
+
+use super::{Figures, Target, cleanup, engine_inner, percentile, prepare_with};
+
+fn median(v: &[f64]) -> f64 {
+    let mut v = v.to_vec();
+    v.sort_by(f64::total_cmp);
+    v.get(v.len() / 2).copied().unwrap_or(0.0)
+}
+
+fn runs(v: &[f64]) -> String {
+    v.iter().map(|r| format!("{r:.0}")).collect::<Vec<_>>().join(", ")
+}
+
+fn metrics_on(on: bool) -> impl FnOnce(&mut Config) {
+    move |c: &mut Config| c.metrics.enabled = on
+}
+
+pub async fn run(target: Target, plans_n: usize, requests: usize, rounds: usize, projects_n: usize) -> Result<Figures> {
+    let mut lines =
+        vec![format!("bench metrics on {}", if matches!(target, Target::Sqlite) { "sqlite" } else { "postgres" })];
+    let rounds = rounds.max(1);
+
+    // The engine: 64 proposers, 16 projects, 4 workers.
+    let mut engine: [Vec<f64>; 2] = [Vec::new(), Vec::new()];
+    for on in [false, true].into_iter().cycle().take(2 * rounds) {
+        let (app, _dir, drop_db) = prepare_with(&target, 4, metrics_on(on)).await?;
+        let figures = engine_inner(&app, plans_n, 64, 16, None).await;
+        drop(app);
+        cleanup(drop_db).await;
+        let rate = figures?
+            .lines
+            .iter()
+            .find_map(|l| l.trim().strip_prefix("throughput"))
+            .and_then(|l| l.split_whitespace().next())
+            .and_then(|n| n.parse::<f64>().ok())
+            .unwrap_or(0.0);
+        engine[usize::from(on)].push(rate);
+    }
+    let (off, on) = (median(&engine[0]), median(&engine[1]));
+    lines.push(format!(
+        "  engine, {plans_n} plans (64 proposers, 16 projects, 4 workers), median of {rounds} alternating runs:"
+    ));
+    lines.push(format!("    metrics off  {off:.1} plans/s  (runs: {})", runs(&engine[0])));
+    lines.push(format!(
+        "    metrics on   {on:.1} plans/s ({:+.1}%)  (runs: {})",
+        (on / off - 1.0) * 100.0,
+        runs(&engine[1])
+    ));
+
+    // A GraphQL read over HTTP: an organization's first 20 projects, 32 connections.
+    let mut reads: [Vec<f64>; 2] = [Vec::new(), Vec::new()];
+    for on in [false, true].into_iter().cycle().take(2 * rounds) {
+        let (app, _dir, drop_db) = prepare_with(&target, 1, metrics_on(on)).await?;
+        let rate = graphql_reads(&app, requests.max(32)).await;
+        drop(app);
+        cleanup(drop_db).await;
+        reads[usize::from(on)].push(rate?);
+    }
+    let (off, on) = (median(&reads[0]), median(&reads[1]));
+    lines.push(format!(
+        "  GraphQL, {requests} reads of 20 projects over HTTP (32 connections), median of {rounds} alternating runs:"
+    ));
+    lines.push(format!("    metrics off  {off:.0} requests/s  (runs: {})", runs(&reads[0])));
+    lines.push(format!(
+        "    metrics on   {on:.0} requests/s ({:+.1}%)  (runs: {})",
+        (on / off - 1.0) * 100.0,
+        runs(&reads[1])
+    ));
+
+    // /metrics with every project labelled.
+    let tenant = |c: &mut Config| {
+        c.metrics.enabled = true;
+        c.metrics.tenant_labels = true;
+        c.metrics.tenant_label_cap = 100_000;
+        c.metrics.refresh_ms = 0;
+    };
+    let (app, _dir, drop_db) = prepare_with(&target, 1, tenant).await?;
+    let scraped = scrape_with_projects(&app, projects_n).await;
+    drop(app);
+    cleanup(drop_db).await;
+    lines.extend(scraped?);
+    Ok(Figures { lines })
+}
+
+/// Serves `app` on a local port and reads the first 20 projects `requests` times over 32
+/// connections; answers requests per second.
+async fn graphql_reads(app: &Arc<AppState>, requests: usize) -> Result<f64> {
+    let boot = setup::bootstrap(app, "bench", "bench@praetor.test").await?;
+    let user =
+        users::find_by_email(&app.db, "bench@praetor.test").await?.ok_or_else(|| Error::internal("bench user"))?;
+    let access = app.authz.enter(&Principal::new(Subject::User(user)), boot.org.clone()).await?;
+    for i in 0..20 {
+        let permit = access.permit::<ops::ProjectCreate>(praetor::authz::Domain::Org)?;
+        projects::create(app, &permit, &format!("p{i}"), &format!("P{i}"), "").await?;
+    }
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.map_err(Error::internal)?;
+    let addr = listener.local_addr().map_err(Error::internal)?;
+    let stop = CancellationToken::new();
+    let server = tokio::spawn(praetor::serve(app.clone(), listener, stop.clone()));
+    let client = reqwest::Client::builder().pool_max_idle_per_host(64).build().map_err(Error::internal)?;
+    let url = format!("http://{addr}/graphql");
+    let body = json!({"query": "query Projects { org(slug: \"bench\") { projects(first: 20) { edges { node { id slug name } } } } }"});
+    let key = boot.api_key.clone();
+    let one = move |client: reqwest::Client| {
+        let (url, body, key) = (url.clone(), body.clone(), key.clone());
+        async move {
+            let r = client.post(url).bearer_auth(key).json(&body).send().await.map_err(Error::internal)?;
+            let v: serde_json::Value = r.json().await.map_err(Error::internal)?;
+            if v.get("errors").is_some() {
+                return Err(Error::internal(format!("the read failed: {v}")));
+            }
+            Ok::<(), Error>(())
+        }
+    };
+    // Warm the connections and the caches.
+    for _ in 0..64 {
+        one(client.clone()).await?;
+    }
+    let left = Arc::new(std::sync::atomic::AtomicUsize::new(requests));
+    let started = Instant::now();
+    let mut tasks = Vec::new();
+    for _ in 0..32 {
+        let (client, left, one) = (client.clone(), left.clone(), one.clone());
+        tasks.push(tokio::spawn(async move {
+            while left
+                .fetch_update(std::sync::atomic::Ordering::SeqCst, std::sync::atomic::Ordering::SeqCst, |n| {
+                    n.checked_sub(1)
+                })
+                .is_ok()
+            {
+                one(client.clone()).await?;
+            }
+            Ok::<(), Error>(())
+        }));
+    }
+    for t in tasks {
+        t.await.map_err(Error::internal)??;
+    }
+    let rate = requests as f64 / started.elapsed().as_secs_f64();
+    stop.cancel();
+    let _ = server.await;
+    Ok(rate)
+}
+
+/// `projects_n` projects, each with a plan waiting to run and a budget; then `/metrics` as a
+/// scrape sees it (the gauges read from the database each time, then everything rendered).
+async fn scrape_with_projects(app: &Arc<AppState>, projects_n: usize) -> Result<Vec<String>> {
+    let boot = setup::bootstrap(app, "bench", "bench@praetor.test").await?;
+    let user =
+        users::find_by_email(&app.db, "bench@praetor.test").await?.ok_or_else(|| Error::internal("bench user"))?;
+    let access = app.authz.enter(&Principal::new(Subject::User(user)), boot.org.clone()).await?;
+    let mut budgets = Vec::with_capacity(projects_n);
+    for i in 0..projects_n {
+        let permit = access.permit::<ops::ProjectCreate>(praetor::authz::Domain::Org)?;
+        let project = projects::create(app, &permit, &format!("p{i}"), &format!("P{i}"), "").await?.id;
+        let step = Step {
+            id: "a".into(),
+            action: "state.set".into(),
+            params: json!({"key": "k", "value": i}),
+            when: None,
+            on_failure: Default::default(),
+        };
+        let input = plans::ProposeInput {
+            title: None,
+            steps: vec![step],
+            template: None,
+            args: None,
+            idempotency_key: None,
+            run_when_approved: false,
+            chat_session: None,
+        };
+        plans::propose(app, &access, project, input).await?;
+        // What the forecast job would leave for a budget per project.
+        budgets.push(Budget {
+            org: boot.org.id,
+            project: Some(project),
+            unit: "usd".into(),
+            spent: i as f64,
+            limit: 100.0,
+            projected: i as f64 * 1.5,
+            exhausting: i % 10 == 0,
+        });
+    }
+    gauges::set_budgets(app, budgets);
+    let mut times = Vec::new();
+    let mut size = (0, 0);
+    for _ in 0..50 {
+        let t0 = Instant::now();
+        let text = gauges::scrape(app).await?;
+        times.push(t0.elapsed());
+        size = (text.len(), text.lines().filter(|l| !l.starts_with('#')).count());
+    }
+    times.sort();
+    let ms = |d: Duration| d.as_secs_f64() * 1e3;
+    Ok(vec![
+        format!(
+            "  /metrics with {projects_n} projects labelled (a plan waiting and a budget each): {} series, {:.0} KiB",
+            size.1,
+            size.0 as f64 / 1024.0
+        ),
+        format!(
+            "    scrape (gauges read from the database, then rendered)  p50 {:.1} ms   p99 {:.1} ms",
+            ms(percentile(&times, 0.5)),
+            ms(percentile(&times, 0.99))
+        ),
+    ])
+}
