@@ -58,6 +58,28 @@ pub struct Config {
     pub identity: IdentityConfig,
     pub scheduler: SchedulerConfig,
     pub metrics: MetricsConfig,
+    pub traces: TracesConfig,
+}
+
+/// Traces exported over OTLP/HTTP (see `crate::traces`); off while `otlp_endpoint` is empty.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct TracesConfig {
+    /// The OTLP/HTTP collector, e.g. `http://otel-collector:4318` (`/v1/traces` is added when
+    /// the URL has no path). Empty: traces are not exported.
+    pub otlp_endpoint: String,
+    /// `service.name` of the exported spans.
+    pub service_name: String,
+    /// The share of new traces kept (0 to 1); a caller's sampled `traceparent` is followed.
+    pub sample_ratio: f64,
+    /// How long one export may take.
+    pub timeout_ms: u64,
+}
+
+impl Default for TracesConfig {
+    fn default() -> Self {
+        Self { otlp_endpoint: String::new(), service_name: "praetor".into(), sample_ratio: 1.0, timeout_ms: 10_000 }
+    }
 }
 
 /// Prometheus metrics on `/metrics` (see `crate::metrics`).
@@ -437,6 +459,7 @@ impl Default for Config {
             identity: IdentityConfig::default(),
             scheduler: SchedulerConfig::default(),
             metrics: MetricsConfig::default(),
+            traces: TracesConfig::default(),
         }
     }
 }
@@ -553,6 +576,20 @@ impl Config {
             return Err(ConfigError::Invalid {
                 key: "metrics.listen",
                 message: format!("`{listen}` is not an address and port such as 0.0.0.0:9464"),
+            });
+        }
+        let tr = &self.traces;
+        let endpoint = tr.otlp_endpoint.trim();
+        if !(endpoint.is_empty() || endpoint.starts_with("http://") || endpoint.starts_with("https://")) {
+            return Err(ConfigError::Invalid {
+                key: "traces.otlp_endpoint",
+                message: format!("`{endpoint}` must be an http:// or https:// URL (OTLP over HTTP)"),
+            });
+        }
+        if !(0.0..=1.0).contains(&tr.sample_ratio) || tr.timeout_ms == 0 || tr.service_name.trim().is_empty() {
+            return Err(ConfigError::Invalid {
+                key: "traces",
+                message: "sample_ratio must be within 0..=1, timeout_ms positive and service_name set".into(),
             });
         }
         if self.metrics.tenant_label_cap == 0 {

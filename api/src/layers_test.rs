@@ -13,7 +13,7 @@ const LAYERS: &[&[&str]] = &[
     &["request_id", "clock"],
     &["error"],
     &["config", "events", "actions", "cpu", "metrics"],
-    &["db", "auth", "secrets", "oidc"],
+    &["db", "auth", "secrets", "oidc", "traces"],
     &["audit", "authz", "webhooks"],
     // The unit of work: a transaction, its audit entries, its events.
     &["write"],

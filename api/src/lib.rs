@@ -26,6 +26,7 @@ pub mod request_id;
 pub mod scheduler;
 pub mod secrets;
 pub mod services;
+pub mod traces;
 pub mod webhooks;
 pub mod worker;
 pub mod write;

@@ -67,7 +67,8 @@ async fn drain(app: &Arc<AppState>, id: &str, shutdown: &CancellationToken) -> c
         let Some(job) = queue::claim(&app.db, id, only_org, now).await? else {
             return Ok(());
         };
-        let result = executor::run_job(app, &job, id).await;
+        let span = tracing::info_span!("plan.job", plan = %job.plan_id, org = %job.org_id);
+        let result = tracing::Instrument::instrument(executor::run_job(app, &job, id), span).await;
         match result {
             Ok(JobResult::Done) => queue::complete(&app.db, job.id).await?,
             Ok(JobResult::RunAt(t)) => queue::reschedule(&app.db, job.id, t, None).await?,

@@ -25,14 +25,34 @@ pub struct Write<'a> {
     published: Vec<Event>,
     chain: audit::ChainWriter,
     outbox: webhooks::outbox::Outbox,
+    /// The transaction's span: from its start to its commit, or its rollback when dropped.
+    span: TxnSpan,
+}
+
+/// A transaction's span, ending with `outcome` `commit` or, dropped without one, `rollback`.
+struct TxnSpan {
+    span: tracing::Span,
+    committed: bool,
+}
+
+impl Drop for TxnSpan {
+    fn drop(&mut self) {
+        self.span.record("outcome", if self.committed { "commit" } else { "rollback" });
+    }
 }
 
 impl AppState {
     /// Starts a write on behalf of `actor` (the principal chain recorded in audit entries).
     pub async fn write(&self, actor: Vec<ActorRef>) -> Result<Write<'_>> {
+        let span = tracing::info_span!(
+            "db.transaction",
+            db.system = crate::db::backend_name(&self.db),
+            outcome = tracing::field::Empty
+        );
         Ok(Write {
+            span: TxnSpan { span: span.clone(), committed: false },
             app: self,
-            txn: crate::db::begin_write(&self.db).await?,
+            txn: tracing::Instrument::instrument(crate::db::begin_write(&self.db), span).await?,
             actor,
             request_id: crate::request_id::current(),
             now: self.clock.now(),
@@ -98,7 +118,8 @@ impl<'a> Write<'a> {
             .await?;
         // Other nodes learn of these events with the commit itself (PostgreSQL only).
         crate::events::fanout::notify(&self.txn, self.app.bus.node(), &self.published).await?;
-        self.txn.commit().await?;
+        tracing::Instrument::instrument(self.txn.commit(), self.span.span.clone()).await?;
+        self.span.committed = true;
         if deliveries > 0 {
             self.app.webhooks.wakeup.notify_one();
         }

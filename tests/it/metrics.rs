@@ -229,7 +229,10 @@ impl Prometheus {
 #[tokio::test]
 async fn prometheus_scrapes_the_server_and_evaluates_the_alert_rules() {
     let Some(binary) = prometheus_binary() else {
-        assert!(std::env::var("CI").is_err(), "Prometheus is required under CI (the test command installs it)");
+        assert!(
+            std::env::var("CI").as_deref() != Ok("true"),
+            "Prometheus is required under CI (the test command installs it)"
+        );
         eprintln!("SKIPPED: no prometheus binary (apt-get install prometheus)");
         return;
     };

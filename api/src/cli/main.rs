@@ -124,7 +124,7 @@ enum RollupsCommand {
 enum SecretsCommand {
     /// Decrypt every data key and secret; exit 1 naming each that does not (never a value).
     Verify,
-    /// Rewrap every data key under the newest master key (secrets.master_key_file), each in its
+    /// Rewrap every data key under the newest master key (secrets.master_key, or PRAETOR_SECRETS__MASTER_KEY_FILE), each in its
     /// own audited transaction; run again to finish an interrupted rotation.
     Rotate,
 }
@@ -302,9 +302,14 @@ enum AuditCommand {
 /// enables trace anywhere, they are held at debug.
 const CREDENTIAL_LEAKING_TARGETS: &[&str] = &["tungstenite", "tokio_tungstenite"];
 
-fn init_tracing(config: &Config) {
+/// Logs to stderr (text or JSON); with `traces.otlp_endpoint`, spans are exported too and the
+/// provider is answered, to be shut down (sending the last batch) at exit. A traces setting that
+/// cannot be used stops the command with the reason.
+fn init_tracing(config: &Config) -> Result<Option<opentelemetry_sdk::trace::SdkTracerProvider>, String> {
     use tracing_subscriber::EnvFilter;
     use tracing_subscriber::filter::LevelFilter;
+    use tracing_subscriber::layer::SubscriberExt;
+    use tracing_subscriber::util::SubscriberInitExt;
     let mut filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(&config.log.filter));
     if filter.max_level_hint().is_none_or(|max| max >= LevelFilter::TRACE) {
         for target in CREDENTIAL_LEAKING_TARGETS {
@@ -313,12 +318,20 @@ fn init_tracing(config: &Config) {
             }
         }
     }
-    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    // The exporter's HTTP client runs its own runtime: it is built off this one.
+    let traces = config.traces.clone();
+    let provider = std::thread::spawn(move || praetor::traces::provider(&traces))
+        .join()
+        .map_err(|_| "starting the traces exporter failed".to_string())??;
+    let otel = provider.as_ref().map(praetor::traces::layer);
+    let registry = tracing_subscriber::registry().with(filter).with(otel);
+    let fmt = tracing_subscriber::fmt::layer().with_writer(std::io::stderr);
     if config.log.format == "json" {
-        builder.json().init();
+        registry.with(fmt.json()).init();
     } else {
-        builder.init();
+        registry.with(fmt).init();
     }
+    Ok(provider)
 }
 
 #[tokio::main]
@@ -352,14 +365,25 @@ async fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     }
-    init_tracing(&config);
-    match execute(command, config).await {
+    let traces = match init_tracing(&config) {
+        Ok(t) => t,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let code = match execute(command, config).await {
         Ok(code) => code,
         Err(e) => {
             eprintln!("error: {e}");
             ExitCode::FAILURE
         }
+    };
+    if let Some(provider) = traces {
+        // Sends the spans still batched (the exporter's client blocks: off the async threads).
+        let _ = tokio::task::spawn_blocking(move || provider.shutdown()).await;
     }
+    code
 }
 
 fn finished(done: Result<(), remote::Failure>) -> ExitCode {

@@ -244,7 +244,8 @@ impl<'a> Run<'a> {
                 self.flush().await?;
                 return Ok(JobResult::Done);
             };
-            match self.step(index, &step, job, worker).await? {
+            let span = tracing::info_span!("step", step = %step.id, action = %step.action, index);
+            match tracing::Instrument::instrument(self.step(index, &step, job, worker), span).await? {
                 Next::Continue => continue,
                 Next::Stop(result) => {
                     if !self.flush().await? {
@@ -321,7 +322,12 @@ impl<'a> Run<'a> {
             queue::acquire_lease(&self.app.db, self.plan.project_id, worker, now).await?;
         }
         let started = std::time::Instant::now();
-        let outcome = self.call(&action, step, &key, now, true).await;
+        let handler = match &action.handler {
+            crate::actions::HandlerSpec::Builtin { name, .. } => *name,
+            crate::actions::HandlerSpec::External { .. } => "external",
+        };
+        let span = tracing::info_span!("handler", action = %step.action, handler);
+        let outcome = tracing::Instrument::instrument(self.call(&action, step, &key, now, true), span).await;
         match &outcome {
             Ok(Outcome::Done { .. }) => crate::metrics::step(&step.action, true, started.elapsed()),
             Err(_) => crate::metrics::step(&step.action, false, started.elapsed()),
@@ -399,8 +405,7 @@ impl<'a> Run<'a> {
             gov: &gov,
             plan: Some(plan_value.clone()),
         };
-        let d = pipeline::decide_plan(&ctx, steps);
-        crate::metrics::decision(crate::metrics::Stage::Execution, &d, now);
+        let d = pipeline::decide(crate::metrics::Stage::Execution, &ctx, steps);
         let Some(sd) = d.steps.first() else { return Ok(Decided::Deny("no decision".into())) };
         let row = pipeline::decision_row(&ctx, Some(self.plan.id), "execute", step, sd, &plan_value, self.project_seq)?;
         self.decisions.push(row);

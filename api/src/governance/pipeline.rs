@@ -13,6 +13,17 @@ use serde_json::{Value, json};
 use crate::authz::{Domain, OrgAccess};
 use crate::error::{Error, Result};
 pub use praetor_domain::decide::*;
+
+/// [`decide_plan`] as the server runs it for `stage`: in a `decision` span (its verdict
+/// recorded) and counted on `/metrics`. Replay calls `decide_plan` itself: re-deciding a
+/// recorded decision is not a new one.
+pub fn decide(stage: crate::metrics::Stage, ctx: &DecisionContext<'_>, steps: &[Step]) -> PlanDecision {
+    let span = tracing::info_span!("decision", stage = stage.as_str(), verdict = tracing::field::Empty);
+    let d = span.in_scope(|| decide_plan(ctx, steps));
+    span.record("verdict", d.verdict.as_str());
+    crate::metrics::decision(stage, &d, ctx.now);
+    d
+}
 use praetor_domain::plan::Step;
 
 /// Asks RBAC about every action of `steps`: what the principal may invoke in `project`.

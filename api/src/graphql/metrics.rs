@@ -1,6 +1,7 @@
 //! Measures each GraphQL operation for `/metrics`: its name (as the client gave it, capped),
 //! type and outcome (`ok` or the first error's code), and its latency; counts the
 //! subscriptions open. Requests refused before they run (unparsable, invalid) are counted too.
+//! Each operation runs in a `graphql.operation` span (exported with traces).
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
@@ -116,8 +117,14 @@ impl Extension for MetricsExtension {
         next: NextExecute<'_>,
     ) -> Response {
         let started = Instant::now();
-        let response = next.run(ctx, operation_name).await;
         let (name, ty) = self.operation(operation_name);
+        let span = tracing::info_span!(
+            "graphql.operation",
+            otel.name = %format!("{ty} {}", name.as_deref().unwrap_or("anonymous")),
+            graphql.operation.name = name.as_deref().unwrap_or(""),
+            graphql.operation.type = ty,
+        );
+        let response = tracing::Instrument::instrument(next.run(ctx, operation_name), span).await;
         if ty != "subscription" {
             self.measured.store(true, Ordering::Relaxed);
             crate::metrics::graphql_operation(name.as_deref(), ty, first_code(&response).as_deref(), started.elapsed());

@@ -81,8 +81,31 @@ async fn request_id(mut req: Request, next: Next) -> Response {
         .and_then(crate::request_id::sanitize)
         .unwrap_or_else(crate::request_id::generate);
     req.extensions_mut().insert(RequestId(id.clone()));
-    let span = tracing::info_span!("request", request_id = %id);
-    let mut response = crate::request_id::scope(id.clone(), tracing::Instrument::instrument(next.run(req), span)).await;
+    let route = req.extensions().get::<MatchedPath>().map(|p| p.as_str().to_string()).unwrap_or_else(|| "ui".into());
+    let method = req.method().clone();
+    let span = tracing::info_span!(
+        "request",
+        request_id = %id,
+        trace_id = tracing::field::Empty,
+        otel.name = %format!("{method} {route}"),
+        http.request.method = %method,
+        http.route = %route,
+        http.response.status_code = tracing::field::Empty,
+    );
+    // Continues the caller's trace (W3C traceparent); every log line of the request names it.
+    crate::traces::continue_caller(&span, req.headers());
+    if let Some(trace) = crate::traces::trace_id(&span) {
+        span.record("trace_id", tracing::field::display(&trace));
+    }
+    let started = std::time::Instant::now();
+    let run = async {
+        let response = next.run(req).await;
+        let status = response.status().as_u16();
+        tracing::Span::current().record("http.response.status_code", status);
+        tracing::debug!(status, elapsed_ms = started.elapsed().as_millis() as u64, "request finished");
+        response
+    };
+    let mut response = crate::request_id::scope(id.clone(), tracing::Instrument::instrument(run, span)).await;
     if let Ok(v) = HeaderValue::from_str(&id) {
         response.headers_mut().insert(REQUEST_ID_HEADER, v);
     }

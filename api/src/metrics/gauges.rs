@@ -34,8 +34,11 @@ struct Values {
     chains_broken: f64,
     pool: Option<Pool>,
     worker_running: f64,
-    /// When the forecast job last ran here, its series, and how many budgets run out.
-    budgets: Option<(Instant, Vec<BudgetSeries>, usize)>,
+    /// Per server (its state's address): when the forecast job last ran there, its series, and
+    /// how many budgets run out. One server per process in production; the tests run several.
+    budgets: HashMap<usize, (Instant, Vec<BudgetSeries>, usize)>,
+    /// The server whose scrape is being rendered.
+    scraper: usize,
     /// Which server (its state's address) read them last, and when.
     refreshed: Option<(usize, Instant)>,
 }
@@ -127,12 +130,22 @@ pub(super) fn register(meter: &Meter) -> Vec<ObservableGauge<f64>> {
         gauge("praetor_worker_running", None, "1 when this node runs the plan worker.", |v, out| {
             out.push((Vec::new(), v.worker_running));
         }),
-        gauge("praetor_budget_spent", None, "Spent today (sum over budgets without tenant labels).", |v, out| {
-            budget_points(v, out, |b| b.spent);
-        }),
-        gauge("praetor_budget_limit", None, "Daily limits (sum over budgets without tenant labels).", |v, out| {
-            budget_points(v, out, |b| b.limit);
-        }),
+        gauge(
+            "praetor_budget_spent",
+            None,
+            "Spent today, by unit and level (org or project; summed over budgets without tenant labels).",
+            |v, out| {
+                budget_points(v, out, |b| b.spent);
+            },
+        ),
+        gauge(
+            "praetor_budget_limit",
+            None,
+            "Daily limits, by unit and level (summed over budgets without tenant labels).",
+            |v, out| {
+                budget_points(v, out, |b| b.limit);
+            },
+        ),
         gauge("praetor_budget_forecast", None, "Forecast of the day's spend at the reset.", |v, out| {
             budget_points(v, out, |b| b.projected);
         }),
@@ -141,7 +154,8 @@ pub(super) fn register(meter: &Meter) -> Vec<ObservableGauge<f64>> {
             None,
             "Budgets whose forecast runs out before their reset.",
             |v, out| {
-                let n = v.budgets.as_ref().filter(|b| b.0.elapsed() < BUDGETS_FRESH_FOR).map(|b| b.2).unwrap_or(0);
+                let n =
+                    v.budgets.get(&v.scraper).filter(|b| b.0.elapsed() < BUDGETS_FRESH_FOR).map(|b| b.2).unwrap_or(0);
                 out.push((Vec::new(), n as f64));
             },
         ),
@@ -149,7 +163,7 @@ pub(super) fn register(meter: &Meter) -> Vec<ObservableGauge<f64>> {
 }
 
 fn fresh(v: &Values) -> Option<&Vec<BudgetSeries>> {
-    v.budgets.as_ref().filter(|(at, _, _)| at.elapsed() < BUDGETS_FRESH_FOR).map(|(_, b, _)| b)
+    v.budgets.get(&v.scraper).filter(|(at, _, _)| at.elapsed() < BUDGETS_FRESH_FOR).map(|(_, b, _)| b)
 }
 
 fn budget_points(v: &Values, out: &mut Vec<(Vec<KeyValue>, f64)>, value: fn(&BudgetSeries) -> f64) {
@@ -205,7 +219,9 @@ pub fn set_budgets(app: &AppState, budgets: Vec<Budget>) {
     let mut series: Vec<BudgetSeries> = Vec::new();
     let exhausting = budgets.iter().filter(|b| b.exhausting).count();
     for b in budgets {
-        let mut labels = vec![KeyValue::new("unit", b.unit.clone())];
+        // An organization's budget and its projects' count the same spending: never summed.
+        let level = if b.project.is_some() { "project" } else { "org" };
+        let mut labels = vec![KeyValue::new("unit", b.unit.clone()), KeyValue::new("level", level)];
         labels.extend(tenants.labels(b.org, b.project));
         match series.iter_mut().find(|s| s.labels == labels) {
             Some(s) => {
@@ -216,7 +232,8 @@ pub fn set_budgets(app: &AppState, budgets: Vec<Budget>) {
             None => series.push(BudgetSeries { labels, spent: b.spent, limit: b.limit, projected: b.projected }),
         }
     }
-    with(|v| v.budgets = Some((Instant::now(), series, exhausting)));
+    let me = app as *const AppState as usize;
+    with(|v| v.budgets.insert(me, (Instant::now(), series, exhausting)));
 }
 
 /// How many organizations' chains the last scheduled verification found broken.
@@ -233,6 +250,7 @@ static SCRAPING: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
 /// async threads).
 pub async fn scrape(app: &Arc<AppState>) -> Result<String> {
     let _one = SCRAPING.lock().await;
+    with(|v| v.scraper = Arc::as_ptr(app) as usize);
     if let Err(e) = refresh(app).await {
         // The counters still answer; the gauges keep their last values.
         tracing::warn!("metrics: reading the database's gauges failed: {e}");

@@ -267,8 +267,8 @@ pub fn http_request(route: &str, method: &str, status: u16, elapsed: Duration) {
     m.http_duration.record(elapsed.as_secs_f64(), &[kv("route", route), kv("method", method)]);
 }
 
-/// The error codes an operation may end with (`Error::code`), as labels; anything else is
-/// `other`.
+/// The error codes an operation may end with (`Error::code`) and the codes of the pipeline's
+/// checks, as labels; anything else is `other`.
 const CODES: &[&str] = &[
     "UNAUTHENTICATED",
     "FORBIDDEN",
@@ -283,6 +283,13 @@ const CODES: &[&str] = &[
     "KILL_SWITCH",
     "TIMEOUT",
     "INTERNAL",
+    // Checks of the decision pipeline.
+    "AUTONOMY_COST",
+    "AUTONOMY_OFF",
+    "AUTONOMY_PAUSED",
+    "AUTONOMY_RATE",
+    "AUTONOMY_RISK",
+    "FORECAST_OVER_BUDGET",
 ];
 
 fn code_label(code: &str) -> String {
@@ -319,7 +326,7 @@ pub enum Stage {
 impl Stage {
     const ALL: [Stage; 4] = [Stage::Preview, Stage::Proposal, Stage::Execution, Stage::Explain];
 
-    fn as_str(self) -> &'static str {
+    pub fn as_str(self) -> &'static str {
         match self {
             Stage::Preview => "preview",
             Stage::Proposal => "proposal",
@@ -337,12 +344,35 @@ pub fn decision(stage: Stage, d: &praetor_domain::decide::PlanDecision, now: chr
         praetor_domain::Verdict::NeedsApproval => "needs_approval",
         praetor_domain::Verdict::Denied => "refused",
     };
-    let refusal = (verdict == "refused").then(|| d.refusal(now)).flatten();
-    let code = refusal.as_ref().map(|r| code_label(r.code())).unwrap_or_else(|| "none".into());
+    // The refusal's code (kill switch, rate limit, budget), else the first check that failed
+    // (a policy denial, RBAC, a window).
+    let code = match verdict {
+        "refused" => match d.refusal(now) {
+            Some(r) => code_label(r.code()),
+            None => d
+                .all_checks()
+                .find(|c| c.verdict == praetor_domain::Verdict::Denied)
+                .map(|c| code_label(&c.code))
+                .unwrap_or_else(|| "other".into()),
+        },
+        _ => "none".into(),
+    };
+    refused(m, stage, verdict, code);
+}
+
+fn refused(m: &Metrics, stage: Stage, verdict: &'static str, code: String) {
     if code == "rate_limited" {
         m.rate_limit_refusals.add(1, &[kv("stage", stage.as_str())]);
     }
     m.decisions.add(1, &[kv("stage", stage.as_str()), kv("verdict", verdict), kv("code", code)]);
+}
+
+/// A proposal refused from memory of an earlier refusal that still holds (a rate limit), without
+/// running the pipeline again: counted as the refusal it repeats.
+pub fn refused_again(stage: Stage, code: &str) {
+    if let Some(m) = get() {
+        refused(m, stage, "refused", code_label(code));
+    }
 }
 
 /// A plan reached a final status (counted once, after its event committed).

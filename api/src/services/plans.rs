@@ -264,8 +264,7 @@ impl Inputs {
             gov: &gov,
             plan: None,
         };
-        let decision = pipeline::decide_plan(&ctx, &self.steps);
-        crate::metrics::decision(stage, &decision, self.now);
+        let decision = pipeline::decide(stage, &ctx, &self.steps);
         Prepared {
             steps: self.steps,
             decision,
@@ -413,6 +412,8 @@ pub async fn propose(
     let inputs = inputs(app, access, project, input.steps, input.template.as_deref(), input.args.as_ref()).await?;
     // A refusal this process saw recently still holds: answer without the database.
     if let Some(err) = certain_refusal(app, access, &inputs) {
+        // Refused without deciding again: counted as the decision it repeats.
+        crate::metrics::refused_again(crate::metrics::Stage::Proposal, err.code());
         audit_refusal(app, access, project, &inputs.steps, &err).await;
         return Err(err);
     }

@@ -371,8 +371,7 @@ pub async fn explain(
         gov: &gov,
         plan: None,
     };
-    let decision = crate::governance::pipeline::decide_plan(&ctx, steps);
-    crate::metrics::decision(crate::metrics::Stage::Explain, &decision, now);
+    let decision = crate::governance::pipeline::decide(crate::metrics::Stage::Explain, &ctx, steps);
     // The rules consulted come from the same decision: nothing is evaluated twice.
     let traces = decision.steps.first().and_then(|s| s.rules.clone()).unwrap_or_else(|| praetor_policy::Decision {
         effect: praetor_policy::document::Effect::Allow,
