@@ -21,6 +21,7 @@ pub mod decide;
 pub mod forecast;
 pub mod ids;
 pub mod plan;
+pub mod recommend;
 pub mod reducer;
 pub mod rollup;
 pub mod schedule;

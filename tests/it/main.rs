@@ -3,6 +3,7 @@
 mod accounts;
 mod audit;
 mod auth;
+mod budget_advice;
 mod chat;
 mod chat_access;
 mod chat_agents;

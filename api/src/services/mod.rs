@@ -8,6 +8,7 @@ pub mod api_keys;
 pub mod approvals;
 pub mod audit_log;
 pub mod autonomy;
+pub mod budget_advice;
 pub mod forecasts;
 pub mod governance;
 pub mod grants;

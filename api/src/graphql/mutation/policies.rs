@@ -28,6 +28,17 @@ pub struct ApplyPolicyInput {
 }
 
 #[derive(InputObject)]
+pub struct ApplyBudgetRecommendationInput {
+    pub org: String,
+    /// The project's slug.
+    pub project: String,
+    /// The recommended daily limit, as the caller was shown it.
+    pub daily: f64,
+    #[graphql(default)]
+    pub comment: String,
+}
+
+#[derive(InputObject)]
 pub struct RollbackPolicyInput {
     pub org: String,
     pub project: Option<String>,
@@ -73,6 +84,26 @@ impl PolicyMutation {
             None => None,
         };
         let applied = policies::apply(app, &access, project.as_ref(), sources(input.sources)?, &input.comment).await?;
+        Ok(AppliedPolicy {
+            versions: applied.versions.into_iter().map(PolicyVersionObject).collect(),
+            warnings: applied.warnings.iter().map(Into::into).collect(),
+        })
+    }
+
+    /// Applies the project's budget recommendation: a new version of the project's policy with
+    /// the generated document `budget-recommendation.yaml` setting `daily`, which must be the
+    /// recommendation as it is now (`CONFLICT` otherwise, or when another document of the project
+    /// sets a lower limit, which would win). Needs `policy.write` in the project.
+    async fn apply_budget_recommendation(
+        &self,
+        ctx: &Context<'_>,
+        input: ApplyBudgetRecommendationInput,
+    ) -> Result<AppliedPolicy> {
+        let app = app(ctx)?;
+        let access = orgs::enter_by_slug(app, principal(ctx)?, &input.org).await?;
+        let project = projects::find_by_slug(app, &access, &input.project).await?;
+        let applied =
+            crate::services::budget_advice::apply(app, &access, &project, input.daily, &input.comment).await?;
         Ok(AppliedPolicy {
             versions: applied.versions.into_iter().map(PolicyVersionObject).collect(),
             warnings: applied.warnings.iter().map(Into::into).collect(),

@@ -105,6 +105,58 @@ impl BudgetForecast {
     }
 }
 
+/// One past day of a budget (its local day) and what it spent.
+#[derive(SimpleObject)]
+pub struct DailySpend {
+    /// `YYYY-MM-DD` in the budget's time zone.
+    pub day: String,
+    pub spent: f64,
+}
+
+/// A daily limit recommended from the project's spending, with the evidence: the 95th
+/// percentile of the last 30 whole days (from the first that spent; at least 14 needed) with
+/// headroom, rounded up to two significant figures, never above the organization's own limit.
+/// Applied only by `applyBudgetRecommendation`, by someone with `policy.write`.
+#[derive(SimpleObject)]
+pub struct BudgetRecommendation {
+    /// The project's budget today (its current limit, if any).
+    pub budget: Budget,
+    /// The recommended daily limit; none with too little history (see `reason`).
+    pub recommended: Option<f64>,
+    /// Why there is none, or what it is and what bounded it.
+    pub reason: String,
+    /// Whole past days the figures come from.
+    pub history_days: i32,
+    pub p50: f64,
+    pub p95: f64,
+    /// The largest day.
+    pub max: f64,
+    /// Added to the 95th percentile (0.2: 20%).
+    pub headroom: f64,
+    /// The organization's own daily limit, which bounds the recommendation.
+    pub org_limit: Option<f64>,
+    /// Each past day's spend, oldest first.
+    pub daily: Vec<DailySpend>,
+}
+
+impl From<crate::services::budget_advice::Advice> for BudgetRecommendation {
+    fn from(a: crate::services::budget_advice::Advice) -> Self {
+        let r = a.recommendation;
+        Self {
+            budget: a.status.into(),
+            recommended: r.recommended,
+            reason: r.reason,
+            history_days: r.days as i32,
+            p50: r.p50,
+            p95: r.p95,
+            max: r.max,
+            headroom: r.headroom,
+            org_limit: a.org_limit,
+            daily: a.daily.into_iter().map(|(day, spent)| DailySpend { day, spent }).collect(),
+        }
+    }
+}
+
 #[derive(Enum, Copy, Clone, Eq, PartialEq)]
 #[graphql(remote = "praetor_domain::KillScope")]
 pub enum KillSwitchScope {

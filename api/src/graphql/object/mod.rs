@@ -37,8 +37,8 @@ pub use enums::{
     PlanStatusGql, PolicyEffectGql, PolicyLevelGql, RiskGql, ScopeGql, SeverityGql, StepStatusGql, VerdictGql,
 };
 pub use governance::{
-    AutonomyStatus, Budget, BudgetForecast, ExecutionWindow, KillSwitchInForce, KillSwitchObject, KillSwitchScope,
-    RateLimitStatus, RoleGrantObject,
+    AutonomyStatus, Budget, BudgetForecast, BudgetRecommendation, DailySpend, ExecutionWindow, KillSwitchInForce,
+    KillSwitchObject, KillSwitchScope, RateLimitStatus, RoleGrantObject,
 };
 pub use group::GroupObject;
 pub use identity_provider::{ClientBinding, GroupMapping, IdentityProviderObject};

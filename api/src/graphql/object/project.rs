@@ -116,6 +116,12 @@ impl ProjectObject {
         Ok(super::BudgetForecast::new(status, f))
     }
 
+    /// A daily limit recommended from the project's spending, with the evidence. Needs
+    /// `project.read`; applying it needs `policy.write` (`applyBudgetRecommendation`).
+    async fn budget_recommendation(&self, ctx: &Context<'_>) -> Result<super::BudgetRecommendation> {
+        Ok(crate::services::budget_advice::of_project(app(ctx)?, &self.access, self.model.id).await?.into())
+    }
+
     /// The kill switch stopping work in the project now (the instance's, the organization's
     /// or the project's own), if any.
     async fn kill_switch(&self, ctx: &Context<'_>) -> Result<Option<super::KillSwitchInForce>> {
