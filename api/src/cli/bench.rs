@@ -40,6 +40,24 @@ pub struct Figures {
     pub lines: Vec<String>,
 }
 
+/// The plans per second an engine run printed (its `throughput` line).
+pub(crate) fn throughput(figures: &Figures) -> f64 {
+    figures
+        .lines
+        .iter()
+        .find_map(|l| l.trim().strip_prefix("throughput"))
+        .and_then(|l| l.split_whitespace().next())
+        .and_then(|n| n.parse::<f64>().ok())
+        .unwrap_or(0.0)
+}
+
+/// The median of runs' figures (the upper one of an even count).
+pub(crate) fn median(v: &[f64]) -> f64 {
+    let mut v = v.to_vec();
+    v.sort_by(f64::total_cmp);
+    v.get(v.len() / 2).copied().unwrap_or(0.0)
+}
+
 pub(crate) fn percentile(sorted: &[Duration], p: f64) -> Duration {
     if sorted.is_empty() {
         return Duration::ZERO;

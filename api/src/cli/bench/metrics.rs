@@ -17,13 +17,7 @@ use praetor_domain::plan::Step;
 use serde_json::json;
 use tokio_util::sync::CancellationToken;
 
-use super::{Figures, Target, cleanup, engine_inner, percentile, prepare_with};
-
-fn median(v: &[f64]) -> f64 {
-    let mut v = v.to_vec();
-    v.sort_by(f64::total_cmp);
-    v.get(v.len() / 2).copied().unwrap_or(0.0)
-}
+use super::{Figures, Target, cleanup, engine_inner, median, percentile, prepare_with, throughput};
 
 fn runs(v: &[f64]) -> String {
     v.iter().map(|r| format!("{r:.0}")).collect::<Vec<_>>().join(", ")
@@ -45,14 +39,7 @@ pub async fn run(target: Target, plans_n: usize, requests: usize, rounds: usize,
         let figures = engine_inner(&app, plans_n, 64, 16, None).await;
         drop(app);
         cleanup(drop_db).await;
-        let rate = figures?
-            .lines
-            .iter()
-            .find_map(|l| l.trim().strip_prefix("throughput"))
-            .and_then(|l| l.split_whitespace().next())
-            .and_then(|n| n.parse::<f64>().ok())
-            .unwrap_or(0.0);
-        engine[usize::from(on)].push(rate);
+        engine[usize::from(on)].push(throughput(&figures?));
     }
     let (off, on) = (median(&engine[0]), median(&engine[1]));
     lines.push(format!(

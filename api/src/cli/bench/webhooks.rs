@@ -21,7 +21,7 @@ use praetor_entities::{Housekeeping, Tenant};
 use serde_json::{Value, json};
 use tokio_util::sync::CancellationToken;
 
-use super::{Figures, Target, cleanup, engine_inner, percentile, prepare_with};
+use super::{Figures, Target, cleanup, engine_inner, median, percentile, prepare_with, throughput};
 use praetor::AppState;
 use praetor::audit::Entry;
 use praetor::auth::{ActorRef, Principal, Subject};
@@ -104,24 +104,11 @@ pub async fn run(
         }
         drop(app);
         cleanup(drop_db).await;
-        let figures = figures?;
-        let rate = figures
-            .lines
-            .iter()
-            .find_map(|l| l.trim().strip_prefix("throughput"))
-            .and_then(|l| l.split_whitespace().next())
-            .and_then(|n| n.parse::<f64>().ok())
-            .unwrap_or(0.0);
-        rates[mode].push(rate);
+        rates[mode].push(throughput(&figures?));
         if with && deliver {
             sent = arrivals.count.load(std::sync::atomic::Ordering::SeqCst);
         }
     }
-    let median = |v: &[f64]| {
-        let mut v = v.to_vec();
-        v.sort_by(f64::total_cmp);
-        v[v.len() / 2]
-    };
     let runs = |v: &[f64]| v.iter().map(|r| format!("{r:.1}")).collect::<Vec<_>>().join(", ");
     let without = median(&rates[0]);
     lines.push(format!(
