@@ -29,6 +29,8 @@ pub fn provider(config: &TracesConfig) -> Result<Option<SdkTracerProvider>, Stri
     if config.otlp_endpoint.trim().is_empty() {
         return Ok(None);
     }
+    // The exporter's HTTPS client needs the process's TLS provider (without one, it panics).
+    crate::install_crypto_provider();
     let exporter = opentelemetry_otlp::SpanExporter::builder()
         .with_http()
         .with_endpoint(traces_url(&config.otlp_endpoint))
@@ -92,6 +94,18 @@ pub fn trace_id(span: &tracing::Span) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_exporter_is_built_only_for_an_endpoint() {
+        let off = TracesConfig::default();
+        assert!(provider(&off).unwrap().is_none(), "off by default");
+        let on = TracesConfig { otlp_endpoint: "http://127.0.0.1:4318".into(), ..Default::default() };
+        let p = provider(&on).unwrap().expect("an exporter for the endpoint");
+        // Nothing listens there: shutting down sends nothing and must not hang or panic.
+        let _ = p.shutdown();
+        let bad = TracesConfig { otlp_endpoint: "http://[::1".into(), ..Default::default() };
+        assert!(provider(&bad).is_err(), "an endpoint that is not a URL is refused at start");
+    }
 
     #[test]
     fn the_collector_base_url_gets_the_traces_path() {
