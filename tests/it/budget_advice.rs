@@ -19,9 +19,14 @@ async fn org_budget(app: &TestApp, org_limit: f64) {
         "apiVersion: praetor.dev/v1\nkind: Policy\nmetadata: {{ name: org-budget, org: {} }}\nspec:\n  budget: {{ daily: {org_limit}, unit: usd, alertAt: [0.8] }}\n",
         app.org
     );
+    apply(app, None, "org.yaml", &doc).await;
+}
+
+/// Applies one document as the organization's policy, or as `project`'s.
+async fn apply(app: &TestApp, project: Option<&str>, name: &str, text: &str) {
     app.admin(
         "mutation($in: ApplyPolicyInput!) { applyPolicy(input: $in) { versions { version } } }",
-        json!({"in": {"org": app.org, "sources": [{"name": "org.yaml", "text": doc}]}}),
+        json!({"in": {"org": app.org, "project": project, "sources": [{"name": name, "text": text}]}}),
     )
     .await;
 }
@@ -73,11 +78,7 @@ async fn a_limit_is_recommended_from_thirty_days_with_the_evidence_and_applied_a
         "apiVersion: praetor.dev/v1\nkind: Policy\nmetadata: {{ name: notes, org: {}, project: web }}\nspec:\n  rules:\n    - {{ name: no-deletes, actions: [\"state.delete\"], effect: deny, reason: \"no deletes\" }}\n",
         app.org
     );
-    app.admin(
-        "mutation($in: ApplyPolicyInput!) { applyPolicy(input: $in) { versions { version } } }",
-        json!({"in": {"org": app.org, "project": "web", "sources": [{"name": "notes.yaml", "text": notes}]}}),
-    )
-    .await;
+    apply(&app, Some("web"), "notes.yaml", &notes).await;
 
     let d = ok(recommendation(&app, &app.admin_key, "web").await);
     let r = &d["project"]["budgetRecommendation"];
@@ -178,11 +179,7 @@ async fn the_organization_bounds_it_too_little_history_gives_none_and_a_stricter
         "apiVersion: praetor.dev/v1\nkind: Policy\nmetadata: {{ name: tight, org: {}, project: web }}\nspec:\n  budget: {{ daily: 50, unit: usd }}\n",
         app.org
     );
-    app.admin(
-        "mutation($in: ApplyPolicyInput!) { applyPolicy(input: $in) { versions { version } } }",
-        json!({"in": {"org": app.org, "project": "web", "sources": [{"name": "tight.yaml", "text": tight}]}}),
-    )
-    .await;
+    apply(&app, Some("web"), "tight.yaml", &tight).await;
     let refused =
         app.gql(Some(&app.admin_key), APPLY, json!({"in": {"org": app.org, "project": "web", "daily": 90.0}})).await;
     assert_eq!(code(&refused), "CONFLICT", "{refused}");
