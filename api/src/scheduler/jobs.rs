@@ -90,7 +90,7 @@ pub static JOBS: &[JobSpec] = &[
     JobSpec {
         name: "audit.verify",
         cron: "0 7 * * * *",
-        description: "Every organization's audit chain is verified (building on the last verification); a broken one is logged and shows on /metrics as praetor_audit_chains_broken.",
+        description: "Every organization's whole audit chain is verified from its first entry; a broken one is logged and shows on /metrics as praetor_audit_chains_broken.",
         run: |app| {
             Box::pin(async move {
                 let (broken, of) = crate::services::audit_log::verify_all(&app).await?;
