@@ -133,6 +133,15 @@ pub(crate) async fn cleanup(drop_db: Option<(String, String)>) {
     }
 }
 
+/// The benchmarks' organization `bench`, made on `app`, and its administrator's access to it.
+pub(crate) async fn bench_org(app: &Arc<AppState>) -> Result<(setup::Bootstrapped, praetor::authz::OrgAccess)> {
+    let boot = setup::bootstrap(app, "bench", "bench@praetor.test").await?;
+    let user =
+        users::find_by_email(&app.db, "bench@praetor.test").await?.ok_or_else(|| Error::internal("bench user"))?;
+    let access = app.authz.enter(&Principal::new(Subject::User(user)), boot.org.clone()).await?;
+    Ok((boot, access))
+}
+
 /// End-to-end governed plans: propose (decided, allowed) -> queued -> 3 state steps -> audited,
 /// `plans` of them with `concurrency` proposers, spread over `projects` projects.
 pub async fn engine(
@@ -159,11 +168,7 @@ pub(crate) async fn engine_inner(
     webhook: Option<String>,
 ) -> Result<Figures> {
     let backend = praetor::db::backend_name(&app.db);
-    let boot = setup::bootstrap(app, "bench", "bench@praetor.test").await?;
-    let user =
-        users::find_by_email(&app.db, "bench@praetor.test").await?.ok_or_else(|| Error::internal("bench user"))?;
-    let principal = Principal::new(Subject::User(user));
-    let access = app.authz.enter(&principal, boot.org.clone()).await?;
+    let (boot, access) = bench_org(app).await?;
     let mut project_ids: Vec<ProjectId> = Vec::new();
     for i in 0..projects_n.max(1) {
         let permit = access.permit::<ops::ProjectCreate>(praetor::authz::Domain::Org)?;

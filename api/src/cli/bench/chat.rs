@@ -26,13 +26,12 @@ use tokio_util::sync::CancellationToken;
 use super::{Figures, Target, cleanup, percentile, prepare};
 use praetor::AppState;
 use praetor::audit::Entry;
-use praetor::auth::{Principal, Subject};
 use praetor::authz::ops;
 use praetor::chat::sessions as chat;
 use praetor::chatlog::model::ChatEventData;
 use praetor::chatlog::store::{self, SessionChange};
 use praetor::error::{Error, Result};
-use praetor::services::{projects, setup, users};
+use praetor::services::projects;
 
 /// Current resident memory of this process, in KiB (Linux), if known.
 fn rss_kib() -> Option<u64> {
@@ -65,10 +64,7 @@ pub async fn chat(target: Target, subscribers: usize, events: usize) -> Result<F
 
 async fn run(app: &Arc<AppState>, n: usize, m: usize) -> Result<Figures> {
     let backend = praetor::db::backend_name(&app.db);
-    let boot = setup::bootstrap(app, "bench", "bench@praetor.test").await?;
-    let user =
-        users::find_by_email(&app.db, "bench@praetor.test").await?.ok_or_else(|| Error::internal("bench user"))?;
-    let access = app.authz.enter(&Principal::new(Subject::User(user)), boot.org.clone()).await?;
+    let (boot, access) = super::bench_org(app).await?;
     let permit = access.permit::<ops::ProjectCreate>(praetor::authz::Domain::Org)?;
     let project = projects::create(app, &permit, "chat", "Chat", "").await?;
     let session = chat::create(app, &access, project.id, Some("bench")).await?;

@@ -7,24 +7,45 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use praetor::AppState;
-use praetor::auth::{Principal, Subject};
 use praetor::authz::ops;
 use praetor::config::Config;
 use praetor::error::{Error, Result};
 use praetor::metrics::gauges::{self, Budget};
-use praetor::services::{plans, projects, setup, users};
+use praetor::services::{plans, projects};
 use praetor_domain::plan::Step;
 use serde_json::json;
 use tokio_util::sync::CancellationToken;
 
 use super::{Figures, Target, cleanup, engine_inner, median, percentile, prepare_with, throughput};
 
-fn runs(v: &[f64]) -> String {
-    v.iter().map(|r| format!("{r:.0}")).collect::<Vec<_>>().join(", ")
+/// `measure` on fresh instances with metrics off and on in turn, `rounds` times each: the
+/// figures of the runs without metrics, then of those with.
+async fn alternate(
+    target: &Target,
+    workers: usize,
+    rounds: usize,
+    measure: impl AsyncFn(&Arc<AppState>) -> Result<f64>,
+) -> Result<[Vec<f64>; 2]> {
+    let mut runs: [Vec<f64>; 2] = [Vec::new(), Vec::new()];
+    for on in [false, true].into_iter().cycle().take(2 * rounds) {
+        let (app, _dir, drop_db) = prepare_with(target, workers, |c: &mut Config| c.metrics.enabled = on).await?;
+        let figure = measure(&app).await;
+        drop(app);
+        cleanup(drop_db).await;
+        runs[usize::from(on)].push(figure?);
+    }
+    Ok(runs)
 }
 
-fn metrics_on(on: bool) -> impl FnOnce(&mut Config) {
-    move |c: &mut Config| c.metrics.enabled = on
+/// The medians of runs without and with metrics, and the difference.
+fn compared(title: &str, unit: &str, runs: &[Vec<f64>; 2]) -> Vec<String> {
+    let (off, on) = (median(&runs[0]), median(&runs[1]));
+    let each = |v: &[f64]| v.iter().map(|r| format!("{r:.1}")).collect::<Vec<_>>().join(", ");
+    vec![
+        format!("  {title}"),
+        format!("    metrics off  {off:.1} {unit}  (runs: {})", each(&runs[0])),
+        format!("    metrics on   {on:.1} {unit} ({:+.1}%)  (runs: {})", (on / off - 1.0) * 100.0, each(&runs[1])),
+    ]
 }
 
 pub async fn run(target: Target, plans_n: usize, requests: usize, rounds: usize, projects_n: usize) -> Result<Figures> {
@@ -33,43 +54,25 @@ pub async fn run(target: Target, plans_n: usize, requests: usize, rounds: usize,
     let rounds = rounds.max(1);
 
     // The engine: 64 proposers, 16 projects, 4 workers.
-    let mut engine: [Vec<f64>; 2] = [Vec::new(), Vec::new()];
-    for on in [false, true].into_iter().cycle().take(2 * rounds) {
-        let (app, _dir, drop_db) = prepare_with(&target, 4, metrics_on(on)).await?;
-        let figures = engine_inner(&app, plans_n, 64, 16, None).await;
-        drop(app);
-        cleanup(drop_db).await;
-        engine[usize::from(on)].push(throughput(&figures?));
-    }
-    let (off, on) = (median(&engine[0]), median(&engine[1]));
-    lines.push(format!(
-        "  engine, {plans_n} plans (64 proposers, 16 projects, 4 workers), median of {rounds} alternating runs:"
-    ));
-    lines.push(format!("    metrics off  {off:.1} plans/s  (runs: {})", runs(&engine[0])));
-    lines.push(format!(
-        "    metrics on   {on:.1} plans/s ({:+.1}%)  (runs: {})",
-        (on / off - 1.0) * 100.0,
-        runs(&engine[1])
+    let engine =
+        alternate(&target, 4, rounds, async |app| Ok(throughput(&engine_inner(app, plans_n, 64, 16, None).await?)))
+            .await?;
+    lines.extend(compared(
+        &format!(
+            "engine, {plans_n} plans (64 proposers, 16 projects, 4 workers), median of {rounds} alternating runs:"
+        ),
+        "plans/s",
+        &engine,
     ));
 
     // A GraphQL read over HTTP: an organization's first 20 projects, 32 connections.
-    let mut reads: [Vec<f64>; 2] = [Vec::new(), Vec::new()];
-    for on in [false, true].into_iter().cycle().take(2 * rounds) {
-        let (app, _dir, drop_db) = prepare_with(&target, 1, metrics_on(on)).await?;
-        let rate = graphql_reads(&app, requests.max(32)).await;
-        drop(app);
-        cleanup(drop_db).await;
-        reads[usize::from(on)].push(rate?);
-    }
-    let (off, on) = (median(&reads[0]), median(&reads[1]));
-    lines.push(format!(
-        "  GraphQL, {requests} reads of 20 projects over HTTP (32 connections), median of {rounds} alternating runs:"
-    ));
-    lines.push(format!("    metrics off  {off:.0} requests/s  (runs: {})", runs(&reads[0])));
-    lines.push(format!(
-        "    metrics on   {on:.0} requests/s ({:+.1}%)  (runs: {})",
-        (on / off - 1.0) * 100.0,
-        runs(&reads[1])
+    let reads = alternate(&target, 1, rounds, async |app| graphql_reads(app, requests.max(32)).await).await?;
+    lines.extend(compared(
+        &format!(
+            "GraphQL, {requests} reads of 20 projects over HTTP (32 connections), median of {rounds} alternating runs:"
+        ),
+        "requests/s",
+        &reads,
     ));
 
     // /metrics with every project labelled.
@@ -90,10 +93,7 @@ pub async fn run(target: Target, plans_n: usize, requests: usize, rounds: usize,
 /// Serves `app` on a local port and reads the first 20 projects `requests` times over 32
 /// connections; answers requests per second.
 async fn graphql_reads(app: &Arc<AppState>, requests: usize) -> Result<f64> {
-    let boot = setup::bootstrap(app, "bench", "bench@praetor.test").await?;
-    let user =
-        users::find_by_email(&app.db, "bench@praetor.test").await?.ok_or_else(|| Error::internal("bench user"))?;
-    let access = app.authz.enter(&Principal::new(Subject::User(user)), boot.org.clone()).await?;
+    let (boot, access) = super::bench_org(app).await?;
     for i in 0..20 {
         let permit = access.permit::<ops::ProjectCreate>(praetor::authz::Domain::Org)?;
         projects::create(app, &permit, &format!("p{i}"), &format!("P{i}"), "").await?;
@@ -150,10 +150,7 @@ async fn graphql_reads(app: &Arc<AppState>, requests: usize) -> Result<f64> {
 /// `projects_n` projects, each with a plan waiting to run and a budget; then `/metrics` as a
 /// scrape sees it (the gauges read from the database each time, then everything rendered).
 async fn scrape_with_projects(app: &Arc<AppState>, projects_n: usize) -> Result<Vec<String>> {
-    let boot = setup::bootstrap(app, "bench", "bench@praetor.test").await?;
-    let user =
-        users::find_by_email(&app.db, "bench@praetor.test").await?.ok_or_else(|| Error::internal("bench user"))?;
-    let access = app.authz.enter(&Principal::new(Subject::User(user)), boot.org.clone()).await?;
+    let (boot, access) = super::bench_org(app).await?;
     let mut budgets = Vec::with_capacity(projects_n);
     for i in 0..projects_n {
         let permit = access.permit::<ops::ProjectCreate>(praetor::authz::Domain::Org)?;

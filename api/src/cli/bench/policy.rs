@@ -26,7 +26,7 @@ use praetor::error::{Error, Result};
 use praetor::governance::load;
 use praetor::governance::pipeline::{self, DecisionContext, Verdict};
 use praetor::governance::{budget, rate};
-use praetor::services::{projects, setup, users};
+use praetor::services::projects;
 use praetor_domain::plan::Step;
 use praetor_domain::snapshot::{Phase, Snapshot};
 
@@ -123,17 +123,13 @@ async fn inner(
     concurrency: usize,
 ) -> Result<Figures> {
     let backend = praetor::db::backend_name(&app.db);
-    let boot = setup::bootstrap(app, "bench", "bench@praetor.test").await?;
-    let user =
-        users::find_by_email(&app.db, "bench@praetor.test").await?.ok_or_else(|| Error::internal("bench user"))?;
-    let principal = praetor::auth::Principal::new(praetor::auth::Subject::User(user));
-    let access = app.authz.enter(&principal, boot.org.clone()).await?;
+    let (_, access) = super::bench_org(app).await?;
     let permit = access.permit::<ops::ProjectCreate>(praetor::authz::Domain::Org)?;
     let project = projects::create(app, &permit, "bench", "Bench", "").await?.id;
     let effective = Arc::new(effective(rules)?);
     let policy =
         Arc::new(praetor::governance::policy::Loaded { effective: (*effective).clone(), label: "org@1".into() });
-    let principal_value = pipeline::principal_value(&principal, &[]);
+    let principal_value = pipeline::principal_value(access.principal(), &[]);
     let mut out = vec![format!(
         "bench governance: {rules} rules (half CEL) over {FAMILIES} action families, a rate limit per family, \
          an execution window, a blackout, a daily budget"

@@ -20,10 +20,10 @@ use serde_json::json;
 
 use super::{Figures, Target, cleanup, percentile, prepare};
 use praetor::audit::{Entry, canonical_json};
-use praetor::auth::{ActorRef, Principal, Subject};
+use praetor::auth::ActorRef;
 use praetor::authz::{Domain, ops};
 use praetor::error::{Error, Result};
-use praetor::services::{projects, rollups, setup, users};
+use praetor::services::{projects, rollups};
 
 pub async fn run(target: Target, entries: usize, projects_n: usize, samples: usize) -> Result<Figures> {
     let (app, _dir, drop_db) = prepare(&target, 1).await?;
@@ -40,10 +40,7 @@ async fn measure(
     samples: usize,
 ) -> Result<Figures> {
     let backend = praetor::db::backend_name(&app.db);
-    let boot = setup::bootstrap(app, "bench", "bench@praetor.test").await?;
-    let user =
-        users::find_by_email(&app.db, "bench@praetor.test").await?.ok_or_else(|| Error::internal("bench user"))?;
-    let access = app.authz.enter(&Principal::new(Subject::User(user)), boot.org.clone()).await?;
+    let (boot, access) = super::bench_org(app).await?;
     let create = access.permit::<ops::ProjectCreate>(Domain::Org)?;
     let mut ids = Vec::new();
     for i in 0..projects_n {

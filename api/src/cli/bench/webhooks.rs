@@ -24,11 +24,11 @@ use tokio_util::sync::CancellationToken;
 use super::{Figures, Target, cleanup, engine_inner, median, percentile, prepare_with, throughput};
 use praetor::AppState;
 use praetor::audit::Entry;
-use praetor::auth::{ActorRef, Principal, Subject};
+use praetor::auth::ActorRef;
 use praetor::authz::ops;
 use praetor::config::Config;
 use praetor::error::{Error, Result};
-use praetor::services::{setup, users, webhook_delivery, webhooks};
+use praetor::services::{webhook_delivery, webhooks};
 
 #[derive(Default)]
 struct Arrivals {
@@ -132,10 +132,7 @@ pub async fn run(
 
 async fn deliveries_and_latency(app: &Arc<AppState>, n: usize, m: usize) -> Result<Vec<String>> {
     let backend = praetor::db::backend_name(&app.db);
-    let boot = setup::bootstrap(app, "bench", "bench@praetor.test").await?;
-    let user =
-        users::find_by_email(&app.db, "bench@praetor.test").await?.ok_or_else(|| Error::internal("bench user"))?;
-    let access = app.authz.enter(&Principal::new(Subject::User(user)), boot.org.clone()).await?;
+    let (boot, access) = super::bench_org(app).await?;
     let permit = access.permit::<ops::WebhookManage>(praetor::authz::Domain::Org)?;
     let stop = CancellationToken::new();
     let arrivals = Arc::new(Arrivals::default());
