@@ -55,7 +55,6 @@ pub fn router(app: Arc<AppState>) -> Router {
         .fallback(get(ui::serve))
         .layer(DefaultBodyLimit::max(limit))
         .layer(middleware::from_fn_with_state(app.clone(), strict_transport))
-        .layer(middleware::from_fn(measure))
         .layer(middleware::from_fn(request_id))
         .layer(TraceLayer::new_for_http())
         .layer(SetResponseHeaderLayer::if_not_present(
@@ -102,26 +101,16 @@ async fn request_id(mut req: Request, next: Next) -> Response {
         let response = next.run(req).await;
         let status = response.status().as_u16();
         tracing::Span::current().record("http.response.status_code", status);
-        tracing::debug!(status, elapsed_ms = started.elapsed().as_millis() as u64, "request finished");
+        let elapsed = started.elapsed();
+        tracing::debug!(status, elapsed_ms = elapsed.as_millis() as u64, "request finished");
+        // Counted and timed by its route template (the web app's pages are `ui`).
+        crate::metrics::http_request(&route, method.as_str(), status, elapsed);
         response
     };
     let mut response = crate::request_id::scope(id.clone(), tracing::Instrument::instrument(run, span)).await;
     if let Ok(v) = HeaderValue::from_str(&id) {
         response.headers_mut().insert(REQUEST_ID_HEADER, v);
     }
-    response
-}
-
-/// Counts and times each request by its route template (the web app's pages are `ui`).
-async fn measure(req: Request, next: Next) -> Response {
-    if !crate::metrics::enabled() {
-        return next.run(req).await;
-    }
-    let route = req.extensions().get::<MatchedPath>().map(|p| p.as_str().to_string()).unwrap_or_else(|| "ui".into());
-    let method = req.method().clone();
-    let started = std::time::Instant::now();
-    let response = next.run(req).await;
-    crate::metrics::http_request(&route, method.as_str(), response.status().as_u16(), started.elapsed());
     response
 }
 
