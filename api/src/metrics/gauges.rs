@@ -25,18 +25,21 @@ use crate::error::Result;
 /// Budgets not refreshed by this node for this long are no longer reported by it.
 const BUDGETS_FRESH_FOR: Duration = Duration::from_secs(180);
 
+/// A gauge's points: each label set and its value.
+type Points = Vec<(Vec<KeyValue>, f64)>;
+
 #[derive(Default)]
 struct Values {
-    plans: Vec<(Vec<KeyValue>, f64)>,
+    plans: Points,
     queue_depth: f64,
     queue_oldest_age: f64,
     kill_switches: f64,
     chains_broken: f64,
     pool: Option<Pool>,
     worker_running: f64,
-    /// Per server (its state's address): when the forecast job last ran there, its series, and
-    /// how many budgets run out. One server per process in production; the tests run several.
-    budgets: HashMap<usize, (Instant, Vec<BudgetSeries>, usize)>,
+    /// Per server (its state's address): what the forecast job found when it last ran there.
+    /// One server per process in production; the tests run several.
+    budgets: HashMap<usize, Budgets>,
     /// The server whose scrape is being rendered.
     scraper: usize,
     /// Which server (its state's address) read them last, and when.
@@ -63,11 +66,14 @@ pub struct Budget {
     pub exhausting: bool,
 }
 
-struct BudgetSeries {
-    labels: Vec<KeyValue>,
-    spent: f64,
-    limit: f64,
-    projected: f64,
+/// The budget figures of one forecast run, as points (budgets with the same labels summed).
+struct Budgets {
+    at: Instant,
+    spent: Points,
+    limit: Points,
+    projected: Points,
+    /// Budgets (not series: several may be summed into one) that run out before their reset.
+    exhausting: usize,
 }
 
 static VALUES: Mutex<Option<Values>> = Mutex::new(None);
@@ -79,7 +85,7 @@ fn with<R>(f: impl FnOnce(&mut Values) -> R) -> Option<R> {
 
 /// Registers every observable gauge on `meter`; each reads the latest values when collected.
 pub(super) fn register(meter: &Meter) -> Vec<ObservableGauge<f64>> {
-    type Read = fn(&Values, &mut Vec<(Vec<KeyValue>, f64)>);
+    type Read = fn(&Values, &mut Points);
     let gauge = |name: &'static str, unit: Option<&'static str>, help: &'static str, read: Read| {
         let mut b = meter.f64_observable_gauge(name).with_description(help);
         if let Some(u) = unit {
@@ -135,7 +141,7 @@ pub(super) fn register(meter: &Meter) -> Vec<ObservableGauge<f64>> {
             None,
             "Spent today, by unit and level (org or project; summed over budgets without tenant labels).",
             |v, out| {
-                budget_points(v, out, |b| b.spent);
+                out.extend(fresh(v).into_iter().flat_map(|b| b.spent.iter().cloned()));
             },
         ),
         gauge(
@@ -143,34 +149,26 @@ pub(super) fn register(meter: &Meter) -> Vec<ObservableGauge<f64>> {
             None,
             "Daily limits, by unit and level (summed over budgets without tenant labels).",
             |v, out| {
-                budget_points(v, out, |b| b.limit);
+                out.extend(fresh(v).into_iter().flat_map(|b| b.limit.iter().cloned()));
             },
         ),
         gauge("praetor_budget_forecast", None, "Forecast of the day's spend at the reset.", |v, out| {
-            budget_points(v, out, |b| b.projected);
+            out.extend(fresh(v).into_iter().flat_map(|b| b.projected.iter().cloned()));
         }),
         gauge(
             "praetor_budgets_forecast_exhausting",
             None,
             "Budgets whose forecast runs out before their reset.",
             |v, out| {
-                let n =
-                    v.budgets.get(&v.scraper).filter(|b| b.0.elapsed() < BUDGETS_FRESH_FOR).map(|b| b.2).unwrap_or(0);
-                out.push((Vec::new(), n as f64));
+                out.push((Vec::new(), fresh(v).map(|b| b.exhausting).unwrap_or(0) as f64));
             },
         ),
     ]
 }
 
-fn fresh(v: &Values) -> Option<&Vec<BudgetSeries>> {
-    v.budgets.get(&v.scraper).filter(|(at, _, _)| at.elapsed() < BUDGETS_FRESH_FOR).map(|(_, b, _)| b)
-}
-
-fn budget_points(v: &Values, out: &mut Vec<(Vec<KeyValue>, f64)>, value: fn(&BudgetSeries) -> f64) {
-    let Some(budgets) = fresh(v) else { return };
-    for b in budgets {
-        out.push((b.labels.clone(), value(b)));
-    }
+/// The budgets of the server being scraped, unless it has not run the forecast job lately.
+fn fresh(v: &Values) -> Option<&Budgets> {
+    v.budgets.get(&v.scraper).filter(|b| b.at.elapsed() < BUDGETS_FRESH_FOR)
 }
 
 /// Labels for an organization and project, while fewer than `cap` label sets are in use;
@@ -202,8 +200,8 @@ impl TenantLabels {
 
 /// Sums points with the same labels (budgets in one unit without tenant labels, tenants past
 /// the cap).
-fn merge(points: Vec<(Vec<KeyValue>, f64)>) -> Vec<(Vec<KeyValue>, f64)> {
-    let mut out: Vec<(Vec<KeyValue>, f64)> = Vec::new();
+fn merge(points: Points) -> Points {
+    let mut out: Points = Vec::new();
     for (labels, value) in points {
         match out.iter_mut().find(|(l, _)| *l == labels) {
             Some((_, v)) => *v += value,
@@ -216,24 +214,26 @@ fn merge(points: Vec<(Vec<KeyValue>, f64)>) -> Vec<(Vec<KeyValue>, f64)> {
 /// Replaces the budget figures with what the forecast job found just now.
 pub fn set_budgets(app: &AppState, budgets: Vec<Budget>) {
     let mut tenants = TenantLabels::new(app);
-    let mut series: Vec<BudgetSeries> = Vec::new();
+    let (mut spent, mut limit, mut projected) = (Vec::new(), Vec::new(), Vec::new());
     let exhausting = budgets.iter().filter(|b| b.exhausting).count();
     for b in budgets {
         // An organization's budget and its projects' count the same spending: never summed.
         let level = if b.project.is_some() { "project" } else { "org" };
         let mut labels = vec![KeyValue::new("unit", b.unit.clone()), KeyValue::new("level", level)];
         labels.extend(tenants.labels(b.org, b.project));
-        match series.iter_mut().find(|s| s.labels == labels) {
-            Some(s) => {
-                s.spent += b.spent;
-                s.limit += b.limit;
-                s.projected += b.projected;
-            }
-            None => series.push(BudgetSeries { labels, spent: b.spent, limit: b.limit, projected: b.projected }),
-        }
+        spent.push((labels.clone(), b.spent));
+        limit.push((labels.clone(), b.limit));
+        projected.push((labels, b.projected));
     }
+    let figures = Budgets {
+        at: Instant::now(),
+        spent: merge(spent),
+        limit: merge(limit),
+        projected: merge(projected),
+        exhausting,
+    };
     let me = app as *const AppState as usize;
-    with(|v| v.budgets.insert(me, (Instant::now(), series, exhausting)));
+    with(|v| v.budgets.insert(me, figures));
 }
 
 /// How many organizations' chains the last scheduled verification found broken.
@@ -291,9 +291,9 @@ async fn refresh(app: &Arc<AppState>) -> Result<()> {
 
 /// Plans not yet final, by status (and organization and project with tenant labels). Every
 /// status that is not final appears, at 0 when no plan is in it.
-async fn plans_by_status(app: &AppState) -> Result<Vec<(Vec<KeyValue>, f64)>> {
+async fn plans_by_status(app: &AppState) -> Result<Points> {
     let open: Vec<&str> = PlanStatus::ALL.iter().filter(|s| !s.is_terminal()).map(|s| s.as_str()).collect();
-    let mut points: Vec<(Vec<KeyValue>, f64)> = open.iter().map(|s| (vec![KeyValue::new("status", *s)], 0.0)).collect();
+    let mut points: Points = open.iter().map(|s| (vec![KeyValue::new("status", *s)], 0.0)).collect();
     let q = plan::Entity::find_across_orgs(Housekeeping::Metrics)
         .filter(plan::Column::Status.is_in(open.clone()))
         .select_only()
