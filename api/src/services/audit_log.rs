@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use praetor_entities::{AuditEventId, Housekeeping, OrgId, Tenant, TenantScoped, audit_event, org};
+use praetor_entities::{AuditEventId, Housekeeping, OrgId, Tenant, TenantScoped, audit_event};
 use sea_orm::{ColumnTrait, QueryFilter, QueryOrder, QuerySelect};
 
 use super::page::{Page, PageArgs};
@@ -82,34 +82,7 @@ impl ChainChecks {
 /// Verifies the organization's chain (see [`FULL_CHECK_EVERY`]). Needs `audit.read`.
 pub async fn verify(app: &AppState, access: &OrgAccess) -> Result<Report> {
     access.permit::<ops::AuditRead>(Domain::Org)?;
-    verify_tenant(app, access.tenant()).await
-}
-
-/// Verifies every organization's whole chain (of the node's organization only, on a node
-/// dedicated to one): the scheduler's `audit.verify`. From the first entry each time, and apart
-/// from the verifications [`verify`] builds on, so an entry edited after it was checked is
-/// found at the next run. A broken chain is logged and counted on `/metrics`; answers how many
-/// were broken, of how many.
-pub async fn verify_all(app: &AppState) -> Result<(usize, usize)> {
-    let mut q = org::Entity::find_across_orgs(Housekeeping::Metrics).select_only().column(org::Column::Id);
-    if let Some(only) = app.config.worker.only_org() {
-        q = q.filter(org::Column::Id.eq(only));
-    }
-    let orgs: Vec<OrgId> = q.into_tuple().all(&app.db).await?;
-    let mut broken = 0;
-    for org in &orgs {
-        let report = verify::verify_org(&app.db, Tenant::housekeeping(*org, Housekeeping::Metrics)).await?;
-        if let Some(b) = &report.first_broken {
-            broken += 1;
-            tracing::error!(%org, seq = b.seq, "the audit chain is broken: {}", b.reason);
-        }
-    }
-    crate::metrics::audit_verified(broken);
-    Ok((broken, orgs.len()))
-}
-
-async fn verify_tenant(app: &AppState, tenant: Tenant) -> Result<Report> {
-    let org = tenant.org();
+    let org = access.org_id();
     let checks = &app.chain_checks;
     let gate = checks.gate(org);
     let _one_at_a_time = gate.lock().await;
@@ -119,7 +92,7 @@ async fn verify_tenant(app: &AppState, tenant: Tenant) -> Result<Report> {
         Some(c) => (Some(c.end), c.entries, c.full_at),
         None => (None, 0, Instant::now()),
     };
-    let (mut report, end) = verify::verify_from(&app.db, tenant, from).await?;
+    let (mut report, end) = verify::verify_from(&app.db, access.tenant(), from).await?;
     report.entries += before;
     if let Ok(mut last) = checks.last.lock() {
         match end {
@@ -132,4 +105,23 @@ async fn verify_tenant(app: &AppState, tenant: Tenant) -> Result<Report> {
         }
     }
     Ok(report)
+}
+
+/// Verifies every organization's whole chain (of the node's organization only, on a node
+/// dedicated to one): the scheduler's `audit.verify`. From the first entry each time, and apart
+/// from the verifications [`verify`] builds on, so an entry edited after it was checked is
+/// found at the next run. A broken chain is logged and counted on `/metrics`; answers how many
+/// were broken, of how many.
+pub async fn verify_all(app: &AppState) -> Result<(usize, usize)> {
+    let orgs = super::orgs::served_here(app, Housekeeping::Metrics).await?;
+    let mut broken = 0;
+    for org in &orgs {
+        let report = verify::verify_org(&app.db, Tenant::housekeeping(*org, Housekeeping::Metrics)).await?;
+        if let Some(b) = &report.first_broken {
+            broken += 1;
+            tracing::error!(%org, seq = b.seq, "the audit chain is broken: {}", b.reason);
+        }
+    }
+    crate::metrics::audit_verified(broken);
+    Ok((broken, orgs.len()))
 }

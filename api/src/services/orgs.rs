@@ -3,7 +3,7 @@
 use std::collections::BTreeSet;
 
 use praetor_entities::{Housekeeping, OrgId, Owned, RoleBindingId, TenantScoped, group_member, org, role_binding};
-use sea_orm::{ActiveModelTrait, ColumnTrait, QueryFilter, QueryOrder, Set};
+use sea_orm::{ActiveModelTrait, ColumnTrait, QueryFilter, QueryOrder, QuerySelect, Set};
 use serde_json::json;
 
 use super::validate;
@@ -59,6 +59,16 @@ pub async fn create(app: &AppState, admin: &InstanceAdmin, slug: &str, name: &st
 
 /// Enters the organization named `slug`; NOT_FOUND if it does not exist or the principal is
 /// not a member (the two are indistinguishable on purpose).
+/// The organizations a timed job of this node works on, as the housekeeping `why`: every one,
+/// or on a node dedicated to one organization (`worker.org_id`), that one.
+pub async fn served_here(app: &AppState, why: Housekeeping) -> Result<Vec<OrgId>> {
+    let mut q = org::Entity::find_across_orgs(why).select_only().column(org::Column::Id);
+    if let Some(only) = app.config.worker.only_org() {
+        q = q.filter(org::Column::Id.eq(only));
+    }
+    Ok(q.into_tuple().all(&app.db).await?)
+}
+
 pub async fn enter_by_slug(app: &AppState, principal: &Principal, slug: &str) -> Result<OrgAccess> {
     let org = org::Entity::find_across_orgs(Housekeeping::Locate)
         .filter(org::Column::Slug.eq(slug.trim()))

@@ -15,8 +15,8 @@ use chrono::{DateTime, Utc};
 use praetor_domain::rollup::{ALL_PROJECTS, Bucket, Fact, Granularity, Key, ORG_ONLY, Origin, fold};
 use praetor_domain::{ActorRef, PlanStatus};
 use praetor_entities::{
-    ChatSessionId, Housekeeping, OrgId, PlanId, ProjectId, RollupId, Tenant, TenantScoped, audit_event, chat_session,
-    org, plan, plan_event, rollup, rollup_mark,
+    ChatSessionId, Housekeeping, PlanId, ProjectId, RollupId, Tenant, TenantScoped, audit_event, chat_session, org,
+    plan, plan_event, rollup, rollup_mark,
 };
 use sea_orm::sea_query::{Expr, OnConflict};
 use sea_orm::{
@@ -36,11 +36,7 @@ const BATCH: u64 = 2_000;
 /// Folds every organization's new audit entries (those of the node's own organization only,
 /// on a node dedicated to one). Answers how many entries were folded.
 pub async fn fold_all(app: &AppState) -> Result<u64> {
-    let mut q = org::Entity::find_across_orgs(Housekeeping::Rollups).select_only().column(org::Column::Id);
-    if let Some(only) = app.config.worker.only_org() {
-        q = q.filter(org::Column::Id.eq(only));
-    }
-    let orgs: Vec<OrgId> = q.into_tuple().all(&app.db).await?;
+    let orgs = super::orgs::served_here(app, Housekeeping::Rollups).await?;
     let mut folded = 0;
     for id in orgs {
         folded += fold_org(app, Tenant::housekeeping(id, Housekeeping::Rollups)).await?;
