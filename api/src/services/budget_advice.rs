@@ -10,6 +10,8 @@
 //! project sets a lower daily budget, applying a higher one would change nothing: that is refused,
 //! naming the document to change instead.
 
+use std::sync::Arc;
+
 use chrono::{Duration, NaiveDate};
 use praetor_domain::decide::budget::{scope_of, specs};
 use praetor_domain::recommend::{DEFAULT_HEADROOM, Recommendation, WINDOW_DAYS, recommend};
@@ -24,7 +26,7 @@ use crate::authz::ops;
 use crate::authz::{Domain, OrgAccess};
 use crate::error::{Error, Result};
 use crate::governance::budget::{self, Status};
-use crate::governance::policy::{latest, sources_of};
+use crate::governance::policy::{Loaded, latest, sources_of};
 
 /// The name of the generated document.
 pub const DOCUMENT: &str = "budget-recommendation.yaml";
@@ -45,10 +47,11 @@ pub struct Advice {
 /// The recommendation for `project`. Needs `project.read`.
 pub async fn of_project(app: &AppState, access: &OrgAccess, project: ProjectId) -> Result<Advice> {
     access.read_permit::<ops::ProjectRead>(Domain::Project(project), "project")?;
-    advise(app, access, project).await
+    Ok(advise(app, access, project).await?.0)
 }
 
-async fn advise(app: &AppState, access: &OrgAccess, project: ProjectId) -> Result<Advice> {
+/// The advice, and the project's policy in force it was made under.
+async fn advise(app: &AppState, access: &OrgAccess, project: ProjectId) -> Result<(Advice, Arc<Loaded>)> {
     let policy = app.policies.effective(&app.db, access.tenant(), Some(project)).await?;
     let now = app.clock.now();
     let mut status = budget::status(&app.db, access.tenant(), Some(project), &policy.effective, now).await?;
@@ -84,7 +87,7 @@ async fn advise(app: &AppState, access: &OrgAccess, project: ProjectId) -> Resul
     }
     let spends: Vec<f64> = daily.iter().map(|(_, s)| *s).collect();
     let recommendation = recommend(&spends, DEFAULT_HEADROOM, org_limit);
-    Ok(Advice { status, recommendation, daily, org_limit })
+    Ok((Advice { status, recommendation, daily, org_limit }, policy))
 }
 
 /// The generated document setting `daily` as the project's budget, in the budget's unit, time
@@ -114,7 +117,7 @@ pub async fn apply(
     comment: &str,
 ) -> Result<Applied> {
     access.permit::<ops::PolicyWrite>(Domain::Project(project.id))?;
-    let advice = advise(app, access, project.id).await?;
+    let (advice, policy) = advise(app, access, project.id).await?;
     let Some(recommended) = advice.recommendation.recommended else {
         return Err(Error::Conflict(format!("no recommendation to apply: {}", advice.recommendation.reason)));
     };
@@ -124,7 +127,6 @@ pub async fn apply(
             unit = advice.status.unit
         )));
     }
-    let policy = app.policies.effective(&app.db, access.tenant(), Some(project.id)).await?;
     let stricter = policy
         .effective
         .budgets()
