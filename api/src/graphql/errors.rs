@@ -38,6 +38,16 @@ fn annotate(err: &mut ServerError) {
     }
 }
 
+/// The `extensions.code` the client is given for `err` (whether or not it was annotated yet).
+pub(super) fn code_of(err: &ServerError) -> String {
+    let mut annotated = err.clone();
+    annotate(&mut annotated);
+    match annotated.extensions.as_ref().and_then(|e| e.get("code")) {
+        Some(async_graphql::Value::String(code)) => code.clone(),
+        _ => "VALIDATION".into(),
+    }
+}
+
 fn annotate_response(mut response: Response) -> Response {
     for err in &mut response.errors {
         annotate(err);

@@ -10,7 +10,7 @@ use std::time::Instant;
 use async_graphql::extensions::{
     Extension, ExtensionContext, ExtensionFactory, NextExecute, NextParseQuery, NextRequest,
 };
-use async_graphql::parser::types::{DocumentOperations, ExecutableDocument, OperationType};
+use async_graphql::parser::types::{ExecutableDocument, OperationType};
 use async_graphql::{Response, ServerResult, Variables};
 
 pub struct Metrics;
@@ -49,13 +49,7 @@ fn type_name(ty: OperationType) -> &'static str {
 }
 
 fn first_code(response: &Response) -> Option<String> {
-    let e = response.errors.first()?;
-    // Ours carry the code in their source until `errors::ErrorCodes` writes it out.
-    if let Some(ours) = e.source::<crate::error::Error>() {
-        return Some(ours.code().to_string());
-    }
-    let code = e.extensions.as_ref().and_then(|x| x.get("code")).map(|v| v.to_string().trim_matches('"').to_string());
-    Some(code.unwrap_or_else(|| "VALIDATION".into()))
+    response.errors.first().map(super::errors::code_of)
 }
 
 impl MetricsExtension {
@@ -95,12 +89,8 @@ impl Extension for MetricsExtension {
         next: NextParseQuery<'_>,
     ) -> ServerResult<ExecutableDocument> {
         let doc = next.run(ctx, query, variables).await?;
-        let ops: Vec<(Option<String>, &'static str)> = match &doc.operations {
-            DocumentOperations::Single(op) => vec![(None, type_name(op.node.ty))],
-            DocumentOperations::Multiple(map) => {
-                map.iter().map(|(name, op)| (Some(name.to_string()), type_name(op.node.ty))).collect()
-            }
-        };
+        let ops: Vec<(Option<String>, &'static str)> =
+            doc.operations.iter().map(|(name, op)| (name.map(|n| n.to_string()), type_name(op.node.ty))).collect();
         if ops.iter().all(|(_, ty)| *ty == "subscription") && !self.subscribed.swap(true, Ordering::Relaxed) {
             crate::metrics::subscription(1);
         }
