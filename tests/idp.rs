@@ -83,7 +83,9 @@ impl Idp {
         let mut child = cmd.spawn().expect("start the test identity provider (node)");
         let stdout = child.stdout.take().expect("IdP stdout");
         let mut lines = BufReader::new(stdout).lines();
-        let port = tokio::time::timeout(Duration::from_secs(20), async {
+        // A liveness guard, not a timing check: a cold `node` loading oidc-provider on a busy
+        // two-core runner beside the rest of the suite has taken more than 20 s.
+        let port = tokio::time::timeout(Duration::from_secs(120), async {
             loop {
                 let line =
                     lines.next_line().await.expect("read the IdP's output").expect("the IdP says where it listens");
@@ -94,7 +96,7 @@ impl Idp {
             }
         })
         .await
-        .expect("the IdP starts within 20 s");
+        .expect("the IdP starts within 120 s");
         // Anything it prints later goes to the test's output rather than into a closed pipe.
         tokio::spawn(async move {
             while let Ok(Some(line)) = lines.next_line().await {

@@ -38,9 +38,10 @@ impl Receiver {
             .expect("start the webhook receiver (node)");
         let stdout = child.stdout.take().expect("receiver stdout");
         let mut lines = BufReader::new(stdout).lines();
-        let line = tokio::time::timeout(Duration::from_secs(20), lines.next_line())
+        // A liveness guard, not a timing check (a cold `node` on a busy runner can be slow).
+        let line = tokio::time::timeout(Duration::from_secs(120), lines.next_line())
             .await
-            .expect("the receiver starts within 20 s")
+            .expect("the receiver starts within 120 s")
             .expect("read the receiver's output")
             .expect("the receiver says where it listens");
         let port = line.strip_prefix("listening ").and_then(|p| p.trim().parse().ok()).expect("listening <port>");
