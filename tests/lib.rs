@@ -729,6 +729,11 @@ impl Drop for ServeProcess {
 }
 
 impl ServeProcess {
+    /// The process id.
+    pub fn pid(&self) -> u32 {
+        self.0.id()
+    }
+
     /// SIGKILL: no graceful shutdown; waits until the process is gone.
     pub fn kill(&mut self) {
         self.0.kill().expect("kill praetor");

@@ -1,5 +1,6 @@
 //! The scheduler: with three nodes on one database every slot of a job runs once and none is
-//! lost; a slot whose node stopped holding it is taken over after its lease; a slot missed
+//! lost; a slot whose node stopped holding it is taken over after its lease, also among server
+//! processes of their own with one killed in the middle of a job; a slot missed
 //! while no node ran is run at start within the catch-up window, and recorded as skipped
 //! beyond it; instance administrators see every job's last run and next slot.
 
@@ -168,4 +169,71 @@ async fn a_slot_missed_beyond_the_catch_up_window_is_recorded_as_skipped() {
     assert_eq!(run.status, "skipped", "{run:#?}");
     assert_eq!(run.missed_slots, 2 * 24 * 6 - 1);
     assert!(run.detail.contains("older than the catch-up window"), "{run:#?}");
+}
+
+#[tokio::test]
+async fn a_server_process_killed_mid_job_leaves_its_slot_to_another_after_its_lease() {
+    if !is_postgres() {
+        eprintln!("skipped: several server processes share a database only on PostgreSQL");
+        return;
+    }
+    use sea_orm::{ConnectionTrait, TransactionTrait};
+    // A database of its own: the test locks a table of it. This process only sets it up.
+    let url = own_database().await.expect("PostgreSQL");
+    let app =
+        spawn_with(SpawnOptions { database_url: Some(url.clone()), no_workers: true, ..Default::default() }).await;
+    let envs = [("PRAETOR_SCHEDULER__LEASE_SECONDS", "3".to_string())];
+    let mut nodes = Vec::new();
+    for _ in 0..3 {
+        nodes.push(Some(ServeProcess::start(&url, &app.org_id, free_port(), &envs).await));
+    }
+    // Every process is up: the next slot of `grants.expire` (every 5 s) is theirs.
+    let up = wall();
+    let first = up.duration_trunc(Duration::seconds(5)).unwrap() + Duration::seconds(5);
+    finished(&app, "grants.expire", first).await;
+
+    // The job reads `role_grants`: with the table locked, the node that claims the next slot
+    // is held in the middle of its run. It is killed there, and the lock let go.
+    let blocker = app.app.db.begin().await.unwrap();
+    blocker.execute_unprepared("LOCK TABLE role_grants IN ACCESS EXCLUSIVE MODE").await.unwrap();
+    let locked = wall();
+    let stuck = loop {
+        let running = runs(&app, "grants.expire").await.into_iter().find(|r| r.status == "running" && r.slot > first);
+        if let Some(r) = running {
+            break r;
+        }
+        assert!(
+            wall() - locked < Duration::seconds(30),
+            "no node claimed a slot: {:#?}",
+            runs(&app, "grants.expire").await
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    };
+    let victim = nodes
+        .iter()
+        .position(|n| n.as_ref().is_some_and(|n| stuck.node.contains(&format!("-{}-", n.pid()))))
+        .unwrap_or_else(|| panic!("the claiming node {} is one of the processes", stuck.node));
+    nodes[victim].as_mut().unwrap().kill();
+    nodes[victim] = None;
+    blocker.rollback().await.unwrap();
+
+    // After its lease, a surviving process runs the slot again and records it.
+    let again = finished(&app, "grants.expire", stuck.slot).await;
+    assert_eq!((again.status.as_str(), again.attempts), ("succeeded", 2), "taken over once: {again:#?}");
+    assert_ne!(again.node, stuck.node);
+    let survivors: Vec<u32> = nodes.iter().flatten().map(|n| n.pid()).collect();
+    assert!(survivors.iter().any(|pid| again.node.contains(&format!("-{pid}-"))), "{again:#?} by one of {survivors:?}");
+
+    // Each slot from the first to two after the stuck one is recorded once and run once (the
+    // stuck one twice, as said), none lost.
+    let last = stuck.slot + Duration::seconds(10);
+    finished(&app, "grants.expire", last).await;
+    let all = runs(&app, "grants.expire").await;
+    let window: Vec<_> = all.iter().filter(|r| r.slot >= first && r.slot <= last).collect();
+    let expected: Vec<_> = (0..).map(|k| first + Duration::seconds(5 * k)).take_while(|s| *s <= last).collect();
+    assert_eq!(window.iter().map(|r| r.slot).collect::<Vec<_>>(), expected, "every slot once: {all:#?}");
+    for r in window {
+        let attempts = if r.slot == stuck.slot { 2 } else { 1 };
+        assert_eq!((r.status.as_str(), r.attempts, r.missed_slots), ("succeeded", attempts, 0), "{r:#?}");
+    }
 }

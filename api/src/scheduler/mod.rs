@@ -3,7 +3,8 @@
 //! nodes whose ticks differ by a moment agree on it) is claimed with a row of `scheduled_runs`,
 //! unique on job and slot: the node whose insert lands runs it, the others see the row and
 //! leave it. The claim holds a lease (`scheduler.lease_seconds`); a node that dies mid-run lets
-//! it lapse, and the next node to find the slot still running past its lease takes it over.
+//! it lapse, and the next node to tick the job after that (a slot later, or the same slot's
+//! claim) finds the slot still running past its lease and takes it over: one attempt more.
 //!
 //! At start a node also looks at the slot due last: if no node ran it (all were down), it runs
 //! now when it is at most `scheduler.catch_up_seconds` old and is recorded as skipped when
@@ -144,11 +145,19 @@ async fn claim(
         return Ok(Claim::Taken);
     }
     // Taken: by a node that may have died mid-run.
+    take_over(app, job, slot, node).await
+}
+
+/// Takes `slot` of `job` over if it is still running past its lease (its node stopped holding
+/// it): the update that lands makes this node its runner, one attempt more.
+async fn take_over(app: &AppState, job: &str, slot: DateTime<Utc>, node: &str) -> Result<Claim> {
+    let now = wall();
+    let lease = now + Duration::seconds(app.config.scheduler.lease_seconds as i64);
     let lapsed = scheduled_run::Entity::update_shared()
         .col_expr(scheduled_run::Column::Node, Expr::value(node))
         .col_expr(scheduled_run::Column::Attempts, Expr::col(scheduled_run::Column::Attempts).add(1))
         .col_expr(scheduled_run::Column::ClaimedAt, Expr::value(now))
-        .col_expr(scheduled_run::Column::LeaseUntil, Expr::value(lease))
+        .col_expr(scheduled_run::Column::LeaseUntil, Expr::value(Some(lease)))
         .filter(scheduled_run::Column::Job.eq(job))
         .filter(scheduled_run::Column::Slot.eq(slot))
         .filter(scheduled_run::Column::Status.eq(RUNNING))
@@ -239,17 +248,54 @@ async fn tick_inner(app: &Arc<AppState>, job: &Local, node: &str, starting: bool
         }
         return Ok(());
     }
+    // An earlier slot whose node died mid-run is run again first (the current one is taken
+    // over in its claim).
+    if let Some(lapsed) = lapsed_slot(app, &job.key, slot).await?
+        && let Claim::Mine(id) = take_over(app, &job.key, lapsed, node).await?
+    {
+        run_slot(app, job, id, lapsed, Some(lateness(now, lapsed))).await?;
+    }
     let Claim::Mine(id) = claim(app, &job.key, slot, node, missed, RUNNING, "").await? else {
         return Ok(());
     };
+    run_slot(app, job, id, slot, previous.map(|_| lateness(now, slot))).await
+}
+
+/// Runs `job` for its claimed `slot` (record `id`) and records how it ended.
+async fn run_slot(
+    app: &Arc<AppState>,
+    job: &Local,
+    id: ScheduledRunId,
+    slot: DateTime<Utc>,
+    late: Option<std::time::Duration>,
+) -> Result<()> {
     let started = Instant::now();
     let outcome = (job.spec.run)(app.clone()).await;
     if let Err(e) = &outcome {
         tracing::warn!(job = %job.key, %slot, "scheduled job failed: {e}");
     }
     let ran = if outcome.is_ok() { "ran" } else { "failed" };
-    crate::metrics::scheduler_slot(job.spec.name, ran, previous.map(|_| lateness(now, slot)));
+    crate::metrics::scheduler_slot(job.spec.name, ran, late);
     finish(app, id, &outcome, started.elapsed()).await
+}
+
+/// The oldest slot of `job` before `slot` still running past its lease, within the catch-up
+/// window (an older one is left as it is: the runs since have done its work).
+async fn lapsed_slot(app: &AppState, job: &str, slot: DateTime<Utc>) -> Result<Option<DateTime<Utc>>> {
+    let now = wall();
+    let catch_up = Duration::seconds(app.config.scheduler.catch_up_seconds as i64);
+    Ok(scheduled_run::Entity::find_shared()
+        .select_only()
+        .column(scheduled_run::Column::Slot)
+        .filter(scheduled_run::Column::Job.eq(job))
+        .filter(scheduled_run::Column::Slot.lt(slot))
+        .filter(scheduled_run::Column::Slot.gte(now - catch_up))
+        .filter(scheduled_run::Column::Status.eq(RUNNING))
+        .filter(scheduled_run::Column::LeaseUntil.lt(now))
+        .order_by_asc(scheduled_run::Column::Slot)
+        .into_tuple::<DateTime<Utc>>()
+        .one(&app.db)
+        .await?)
 }
 
 /// How late a slot due at `slot` started at `now`.
