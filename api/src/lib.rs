@@ -89,6 +89,8 @@ pub struct AppState {
     pub password_attempts: cpu::Throttle,
     /// Statements run on the database by this process.
     pub queries: db::QueryCount,
+    /// Budgets reserved against since their forecasts were last looked at.
+    pub budgets_touched: events::BudgetsTouched,
 }
 
 /// Installs ring as the process's TLS crypto provider (sqlx and reqwest share rustls; without a
@@ -162,6 +164,7 @@ impl AppState {
             oidc,
             password_attempts,
             queries,
+            budgets_touched: Default::default(),
         })
     }
 }
@@ -225,6 +228,7 @@ pub async fn serve(app: Arc<AppState>, listener: TcpListener, shutdown: Cancella
     let worker = app.config.worker.enabled.then(|| worker::spawn(app.clone(), shutdown.clone()));
     let fanout = events::fanout::spawn(app.clone(), shutdown.clone());
     let sweeper = chat::answers::spawn_sweeper(app.clone(), shutdown.clone());
+    let forecasts = services::forecasts::watch(app.clone(), shutdown.clone());
     let scheduler = app.config.scheduler.enabled.then(|| scheduler::spawn(app.clone(), shutdown.clone()));
     let deliverer =
         app.config.webhooks.enabled.then(|| services::webhook_delivery::spawn(app.clone(), shutdown.clone()));
@@ -245,6 +249,9 @@ pub async fn serve(app: Arc<AppState>, listener: TcpListener, shutdown: Cancella
     }
     if let Err(e) = sweeper.await {
         tracing::error!("the chat sweeper ended abnormally: {e}");
+    }
+    if let Err(e) = forecasts.await {
+        tracing::error!("the forecast check ended abnormally: {e}");
     }
     if let Some(s) = scheduler
         && let Err(e) = s.await

@@ -3,7 +3,7 @@
 //! through a [`Write`], so a change and its audit entry commit together or not at all.
 
 use chrono::{DateTime, Utc};
-use praetor_entities::{Tenant, TenantScoped, org};
+use praetor_entities::{ProjectId, Tenant, TenantScoped, org};
 use sea_orm::DatabaseTransaction;
 use sea_orm::sea_query::{Expr, ExprTrait};
 
@@ -25,6 +25,8 @@ pub struct Write<'a> {
     published: Vec<Event>,
     chain: audit::ChainWriter,
     outbox: webhooks::outbox::Outbox,
+    /// Budgets reserved against, whose forecasts are looked at once it commits.
+    budgets: Vec<(Tenant, Option<ProjectId>)>,
     /// The transaction's span: from its start to its commit, or its rollback when dropped.
     span: TxnSpan,
 }
@@ -59,6 +61,7 @@ impl AppState {
             published: Vec::new(),
             chain: audit::ChainWriter::default(),
             outbox: Default::default(),
+            budgets: Vec::new(),
         })
     }
 }
@@ -100,6 +103,12 @@ impl<'a> Write<'a> {
         self.chain.webhooks_changed(tenant.org())
     }
 
+    /// Says this write reserved against `project`'s budget (`None`: the organization's): once
+    /// it commits, the budget's forecast is looked at again.
+    pub fn budget_reserved(&mut self, tenant: Tenant, project: Option<ProjectId>) {
+        self.budgets.push((tenant, project));
+    }
+
     /// Marks the org's RBAC rules as changed so every node reloads its enforcer.
     pub async fn bump_rbac_version(&self, tenant: Tenant) -> Result<()> {
         org::Entity::update_in_org(tenant)
@@ -122,6 +131,12 @@ impl<'a> Write<'a> {
         self.span.committed = true;
         if deliveries > 0 {
             self.app.webhooks.wakeup.notify_one();
+        }
+        if !self.budgets.is_empty() {
+            for (tenant, project) in self.budgets {
+                self.app.budgets_touched.mark(tenant, project);
+            }
+            self.app.budgets_touched.wakeup.notify_one();
         }
         for event in self.published {
             match &event {

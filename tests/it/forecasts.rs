@@ -63,7 +63,7 @@ async fn office_history(app: &TestApp, project: &str, today: DateTime<Utc>) {
 async fn alerts(app: &TestApp) -> Vec<Value> {
     let d = app
         .admin(
-            "query($o: String!) { org(slug: $o) { auditLog(first: 20, kind: \"budget.forecast\") { edges { node { kind payload } } } } }",
+            "query($o: String!) { org(slug: $o) { auditLog(first: 20, kind: \"budget.forecast\") { edges { node { kind payload actor { name } } } } } }",
             json!({"o": app.org}),
         )
         .await;
@@ -74,7 +74,10 @@ async fn alerts(app: &TestApp) -> Vec<Value> {
 async fn the_forecast_follows_the_days_profile_and_alerts_once_until_it_falls_back() {
     let today = DateTime::parse_from_rfc3339("2027-01-12T00:00:00Z").unwrap().with_timezone(&Utc);
     let clock = Arc::new(ManualClock::new(today + Duration::hours(13)));
-    let app = spawn_with(SpawnOptions { clock: Some(clock.clone()), ..Default::default() }).await;
+    // The scheduler's minute check is run by hand below, so what raises an alert is known.
+    let scheduler = praetor::config::SchedulerConfig { enabled: false, ..Default::default() };
+    let app =
+        spawn_with(SpawnOptions { clock: Some(clock.clone()), scheduler: Some(scheduler), ..Default::default() }).await;
     let web = app.project("web").await;
     apply(&app, 70).await;
     office_history(&app, &web, today).await;
@@ -125,14 +128,36 @@ async fn the_forecast_follows_the_days_profile_and_alerts_once_until_it_falls_ba
     let hidden = app.gql(Some(&other_key), FORECAST, json!({"o": app.org})).await;
     assert_eq!(code(&hidden), "NOT_FOUND", "{hidden}");
 
-    // Raised once however often the check runs (the scheduler's own run included), on the
-    // server's own state, so its subscribers hear it.
+    // The fourth plan's reservation made the forecast cross the limit: the check that follows
+    // each reservation raised the alert.
+    let mut raised = alerts(&app).await;
+    for _ in 0..100 {
+        if !raised.is_empty() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        raised = alerts(&app).await;
+    }
+    assert_eq!(raised.len(), 1, "raised after the reservation: {raised:?}");
+    assert_eq!(raised[0]["actor"][0]["name"], "praetor budget forecasts", "{raised:?}");
+
+    // Raised once however often the checks run (the scheduler's too), on the server's own
+    // state, so its subscribers hear it.
     praetor::services::forecasts::alert(&app.serving).await.unwrap();
     praetor::services::forecasts::alert(&app.serving).await.unwrap();
     let raised = alerts(&app).await;
     assert_eq!(raised.len(), 1, "{raised:?}");
     assert_eq!(raised[0]["kind"], "budget.forecast_exhaustion");
-    assert_eq!(raised[0]["payload"]["message"], "exhausted at 16:00 UTC, 8 h before the reset");
+    // Said as the forecast stood when the check ran: with the fourth plan still reserved (30
+    // spent, a day three quarters as busy as usual: 17:00), or already settled (40: 16:00).
+    let p = &raised[0]["payload"];
+    assert_eq!(p["spent"].as_f64().unwrap() + p["reserved"].as_f64().unwrap(), 40.0, "{p}");
+    let expected = if p["spent"] == 40.0 {
+        "exhausted at 16:00 UTC, 8 h before the reset"
+    } else {
+        "exhausted at 17:00 UTC, 7 h before the reset"
+    };
+    assert_eq!(p["message"], expected, "{p}");
     assert_eq!(raised[0]["payload"]["project"], web.as_str());
     let heard = crate::subscriptions::next_json(&mut ws).await.expect("an alert");
     assert_eq!(heard["payload"]["data"]["budgetAlerts"]["kind"], "budget.forecast_exhaustion", "{heard}");

@@ -223,6 +223,8 @@ pub async fn reserve(w: &mut Write<'_>, plan: &plan::Model, effective: &Effectiv
     for crossing in held.crossed {
         audit_crossing(w, crossing, plan).await?;
     }
+    w.budget_reserved(plan.tenant(), Some(plan.project_id));
+    w.budget_reserved(plan.tenant(), None);
     Ok(Reserved::Yes)
 }
 

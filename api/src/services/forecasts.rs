@@ -1,10 +1,14 @@
 //! Budget forecasts: each budget's day projected to its reset from what is spent and reserved and
 //! the hourly spend of its last 14 days in the rollups (the method is
-//! `praetor_domain::forecast`'s). Read by `Project.budgetForecast` / `Org.budgetForecast`, and
-//! every minute by the scheduler for the budgets that spent today: when a forecast says the
+//! `praetor_domain::forecast`'s). Read by `Project.budgetForecast` / `Org.budgetForecast`; checked
+//! after each reservation for the budgets it reserved against ([`watch`]), and every minute by the
+//! scheduler for every budget that spent today (what spending alone, or a new policy, changed):
+//! when a forecast says the
 //! budget runs out before its reset, `budget.forecast_exhaustion` is audited (and so reaches
 //! webhooks and the `budgetAlerts` subscription) once that day; if the forecast falls back
 //! under the limit, `budget.forecast_cleared`. The same run gives `/metrics` its budget gauges.
+
+use std::sync::Arc;
 
 use chrono::{DateTime, Duration, Utc};
 use praetor_domain::forecast::{Forecast, MAX_DAYS, Today, forecast};
@@ -13,6 +17,8 @@ use praetor_entities::{Housekeeping, Owned, ProjectId, Tenant, TenantScoped, bud
 use sea_orm::sea_query::Expr;
 use sea_orm::{ColumnTrait, QueryFilter};
 use serde_json::json;
+use tokio::task::JoinHandle;
+use tokio_util::sync::CancellationToken;
 
 use super::{governance, rollups};
 use crate::AppState;
@@ -78,65 +84,114 @@ pub async fn alert(app: &AppState) -> Result<u64> {
     let mut changed = 0;
     let mut figures = Vec::new();
     for row in q.all(&app.db).await? {
-        let tenant = row.tenant();
-        let policy = app.policies.effective(&app.db, tenant, row.project_id).await?;
-        let status = budget::status(&app.db, tenant, row.project_id, &policy.effective, now).await?;
-        // Yesterday's ledger, or a budget without a limit: nothing to say.
-        let Some(limit) = status.limit.filter(|_| status.day == row.day) else {
-            continue;
-        };
-        let f = of(app, tenant, row.project_id, &status).await?;
-        let runs_out = f.exhausts_at.filter(|at| *at < status.resets_at);
-        figures.push(crate::metrics::gauges::Budget {
-            org: tenant.org(),
-            project: row.project_id,
-            unit: status.unit.clone(),
-            spent: status.spent,
-            limit,
-            projected: f.projected,
-            exhausting: runs_out.is_some(),
-        });
-        let next = match (row.forecast_alert.as_str(), runs_out) {
-            ("", Some(_)) => "raised",
-            ("raised", None) => "cleared",
-            _ => continue,
-        };
-        let mut w = app.write(vec![ActorRef::system("scheduler", "praetor scheduler")]).await?;
-        // Another node may have said it first: only the one whose update lands speaks.
-        let updated = budget_day::Entity::update_in_org(tenant)
-            .col_expr(budget_day::Column::ForecastAlert, Expr::value(next))
-            .filter(budget_day::Column::Id.eq(row.id))
-            .filter(budget_day::Column::ForecastAlert.eq(row.forecast_alert.as_str()))
-            .exec(w.txn())
-            .await?;
-        if updated.rows_affected == 0 {
-            continue;
-        }
-        let level = if row.project_id.is_some() { "project" } else { "org" };
-        let mut payload = json!({
-            "level": level, "project": row.project_id.map(|p| p.to_string()), "day": status.day,
-            "limit": status.limit, "unit": status.unit, "spent": status.spent, "reserved": status.reserved,
-            "projected": f.projected, "resetsAt": status.resets_at, "confidence": f.confidence,
-            "method": f.method.as_str(),
-        });
-        let kind = match runs_out {
-            Some(at) => {
-                payload["exhaustsAt"] = json!(at);
-                payload["message"] = json!(exhaustion_message(at, status.resets_at));
-                "budget.forecast_exhaustion"
-            }
-            None => {
-                payload["message"] = json!("the forecast falls back within the limit");
-                "budget.forecast_cleared"
-            }
-        };
-        let subject = row.project_id.map(|p| p.to_string()).unwrap_or_else(|| tenant.org().to_string());
-        w.audit(tenant, Entry::new(kind, subject, payload).in_project(row.project_id)).await?;
-        w.commit().await?;
-        changed += 1;
+        let (figure, alerted) = check(app, &row, ActorRef::system("scheduler", "praetor scheduler")).await?;
+        figures.extend(figure);
+        changed += u64::from(alerted);
     }
     crate::metrics::gauges::set_budgets(app, figures);
     Ok(changed)
+}
+
+/// Looks at the budgets reserved against as they are touched, until `shutdown`: a short pause
+/// gathers a burst of reservations, then each budget touched is checked once.
+pub fn watch(app: Arc<AppState>, shutdown: CancellationToken) -> JoinHandle<()> {
+    tokio::spawn(async move {
+        loop {
+            tokio::select! {
+                _ = shutdown.cancelled() => return,
+                _ = app.budgets_touched.wakeup.notified() => {}
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(GATHER_MS)).await;
+            for (tenant, project) in app.budgets_touched.take() {
+                if let Err(e) = check_budget(&app, tenant, project).await {
+                    tracing::warn!(org = %tenant.org(), ?project, "checking a budget's forecast: {e}");
+                }
+            }
+        }
+    })
+}
+
+/// How long the forecast check waits for more reservations once woken.
+const GATHER_MS: u64 = 200;
+
+/// Checks the forecast of `project`'s budget today (`None`: the organization's).
+async fn check_budget(app: &AppState, tenant: Tenant, project: Option<ProjectId>) -> Result<()> {
+    let now = app.clock.now();
+    let q = budget_day::Entity::find_in_org(tenant).filter(budget_day::Column::UpdatedAt.gte(now - Duration::days(1)));
+    let q = match project {
+        Some(p) => q.filter(budget_day::Column::ProjectId.eq(p)),
+        None => q.filter(budget_day::Column::ProjectId.is_null()),
+    };
+    for row in q.all(&app.db).await? {
+        check(app, &row, ActorRef::system("forecasts", "praetor budget forecasts")).await?;
+    }
+    Ok(())
+}
+
+/// Checks the budget of ledger `row`: its figures for `/metrics` (none for yesterday's ledger or
+/// a budget without a limit), and whether `actor` raised or cleared its alert now.
+async fn check(
+    app: &AppState,
+    row: &budget_day::Model,
+    actor: ActorRef,
+) -> Result<(Option<crate::metrics::gauges::Budget>, bool)> {
+    let now = app.clock.now();
+    let tenant = row.tenant();
+    let policy = app.policies.effective(&app.db, tenant, row.project_id).await?;
+    let status = budget::status(&app.db, tenant, row.project_id, &policy.effective, now).await?;
+    // Yesterday's ledger, or a budget without a limit: nothing to say.
+    let Some(limit) = status.limit.filter(|_| status.day == row.day) else {
+        return Ok((None, false));
+    };
+    let f = of(app, tenant, row.project_id, &status).await?;
+    let runs_out = f.exhausts_at.filter(|at| *at < status.resets_at);
+    let figure = crate::metrics::gauges::Budget {
+        org: tenant.org(),
+        project: row.project_id,
+        unit: status.unit.clone(),
+        spent: status.spent,
+        limit,
+        projected: f.projected,
+        exhausting: runs_out.is_some(),
+    };
+    let next = match (row.forecast_alert.as_str(), runs_out) {
+        ("", Some(_)) => "raised",
+        ("raised", None) => "cleared",
+        _ => return Ok((Some(figure), false)),
+    };
+    let mut w = app.write(vec![actor]).await?;
+    // Another node (or check) may have said it first: only the one whose update lands speaks.
+    let updated = budget_day::Entity::update_in_org(tenant)
+        .col_expr(budget_day::Column::ForecastAlert, Expr::value(next))
+        .filter(budget_day::Column::Id.eq(row.id))
+        .filter(budget_day::Column::ForecastAlert.eq(row.forecast_alert.as_str()))
+        .exec(w.txn())
+        .await?;
+    if updated.rows_affected == 0 {
+        return Ok((Some(figure), false));
+    }
+    let level = if row.project_id.is_some() { "project" } else { "org" };
+    let mut payload = json!({
+        "level": level, "project": row.project_id.map(|p| p.to_string()), "day": status.day,
+        "limit": status.limit, "unit": status.unit, "spent": status.spent, "reserved": status.reserved,
+        "projected": f.projected, "resetsAt": status.resets_at, "confidence": f.confidence,
+        "method": f.method.as_str(),
+    });
+    let kind = match runs_out {
+        Some(at) => {
+            payload["exhaustsAt"] = json!(at);
+            payload["message"] = json!(exhaustion_message(at, status.resets_at));
+            "budget.forecast_exhaustion"
+        }
+        None => {
+            payload["message"] = json!("the forecast falls back within the limit");
+            "budget.forecast_cleared"
+        }
+    };
+    let subject = row.project_id.map(|p| p.to_string()).unwrap_or_else(|| tenant.org().to_string());
+    w.audit(tenant, Entry::new(kind, subject, payload).in_project(row.project_id)).await?;
+    w.commit().await?;
+    Ok((Some(figure), true))
 }
 
 #[cfg(test)]
