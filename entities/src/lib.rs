@@ -96,7 +96,8 @@ impl Tenant {
 pub enum Housekeeping {
     /// The engine working a job it claimed from the shared queue: the job's organization.
     Engine,
-    /// Timed sweeps: approvals and grants that expire, chat answers that lapse, stale rate hits.
+    /// Timed sweeps: approvals and grants that expire, chat answers that lapse, stale rate hits,
+    /// budget forecasts, and the budgets an organization's policy lets Praetor adapt.
     Sweep,
     /// Events one node committed, delivered to subscribers on the others.
     Fanout,

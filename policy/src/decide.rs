@@ -465,6 +465,29 @@ impl Effective {
         })
     }
 
+    /// Whether recommended budgets are applied by themselves here, and within which bounds:
+    /// only when the organization's own policy says `automatic` and every other layer that says
+    /// something agrees, between the highest `min` and the lowest `max` any of them sets.
+    /// `None`: applied by people only.
+    pub fn adaptive_budget(&self) -> Option<(f64, f64)> {
+        let all: Vec<(Level, &crate::document::AdaptiveBudget)> = self
+            .layers
+            .iter()
+            .flat_map(|l| {
+                l.set.policies.iter().filter_map(move |p| p.spec.adaptive_budget.as_ref().map(|a| (l.level, a)))
+            })
+            .collect();
+        let automatic = |a: &crate::document::AdaptiveBudget| a.apply == crate::document::AdaptiveApply::Automatic;
+        if !all.iter().any(|(level, a)| *level == Level::Org && automatic(a)) || !all.iter().all(|(_, a)| automatic(a))
+        {
+            return None;
+        }
+        let all: Vec<_> = all.into_iter().map(|(_, a)| a).collect();
+        let lo = all.iter().filter_map(|a| a.min).reduce(f64::max)?;
+        let hi = all.iter().filter_map(|a| a.max).reduce(f64::min)?;
+        (lo <= hi).then_some((lo, hi))
+    }
+
     /// The longest a temporary grant may last and whether it needs approval (strictest).
     pub fn grants(&self) -> Option<(Duration, bool)> {
         let all: Vec<(Duration, bool)> = self

@@ -82,6 +82,10 @@ pub struct PolicySpec {
     pub limits: Vec<Limit>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub budget: Option<Budget>,
+    /// Whether the daily limits Praetor recommends from each project's spending are applied by
+    /// themselves, and within which bounds.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub adaptive_budget: Option<AdaptiveBudget>,
     #[serde(default)]
     pub windows: Vec<Window>,
     #[serde(default)]
@@ -218,6 +222,31 @@ pub struct Budget {
     /// Fractions of the budget that raise an alert (e.g. 0.8).
     #[serde(default)]
     pub alert_at: Vec<f64>,
+}
+
+/// Adaptive budgets: a project's daily limit recommended from its past days' spending.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct AdaptiveBudget {
+    /// `manual` (the default): recommendations are shown and applied by people with
+    /// `policy.write`. `automatic`: Praetor applies each project's once a day, within `min`
+    /// and `max`.
+    #[serde(default)]
+    pub apply: AdaptiveApply,
+    /// The lowest daily limit applied automatically (a lower recommendation applies this).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub min: Option<f64>,
+    /// The highest daily limit applied automatically (a higher recommendation applies this).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max: Option<f64>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, JsonSchema, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum AdaptiveApply {
+    #[default]
+    Manual,
+    Automatic,
 }
 
 fn credits() -> String {

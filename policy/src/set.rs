@@ -729,6 +729,26 @@ impl Compiler<'_> {
                 }
             }
         }
+        if let Some(a) = &spec.adaptive_budget {
+            for (field, v) in [("min", a.min), ("max", a.max)] {
+                if v.is_some_and(|v| !(v > 0.0 && v.is_finite())) {
+                    self.err(p, "PV014", &format!("spec.adaptiveBudget.{field}"), "must be a positive number");
+                }
+            }
+            if let (Some(lo), Some(hi)) = (a.min, a.max)
+                && lo > hi
+            {
+                self.err(p, "PV014", "spec.adaptiveBudget", format!("min {lo} is above max {hi}"));
+            }
+            if a.apply == crate::document::AdaptiveApply::Automatic && (a.min.is_none() || a.max.is_none()) {
+                self.err(
+                    p,
+                    "PV014",
+                    "spec.adaptiveBudget",
+                    "automatic application needs the bounds it keeps to: give min and max",
+                );
+            }
+        }
         let mut windows = Vec::new();
         for (i, w) in spec.windows.iter().enumerate() {
             match WindowSpec::parse(w) {

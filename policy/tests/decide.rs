@@ -136,3 +136,46 @@ fn windows_blackouts_and_the_rest() {
     assert!(!e.egress_allows("evil.example.com"));
     assert_eq!(e.version(), "org@1+payments@1");
 }
+
+/// `spec.adaptiveBudget` as an org document (`org`) and a project's (`project`, if any).
+fn adaptive(org: &str, project: Option<&str>) -> Result<Effective, Vec<praetor_policy::Diagnostic>> {
+    let doc = |meta: &str, spec: &str| {
+        format!("apiVersion: praetor.dev/v1\nkind: Policy\nmetadata: {{ {meta} }}\nspec:\n  adaptiveBudget: {spec}\n")
+    };
+    let mut sources = vec![Source::new("org.yaml", doc("name: org, org: demo", org))];
+    if let Some(p) = project {
+        sources.push(Source::new("web.yaml", doc("name: web, org: demo, project: web", p)));
+    }
+    let tree = Tree::compile(&sources, &CompileContext { org: Some("demo".into()), ..Default::default() })?;
+    let mut layers = vec![Layer { level: Level::Org, set: Arc::new(tree.base.clone()), version: "org@1".into() }];
+    if let Some(set) = tree.projects.get("web") {
+        layers.push(Layer { level: Level::Project, set: Arc::new(set.clone()), version: "web@1".into() });
+    }
+    Ok(Effective::new(layers))
+}
+
+#[test]
+fn adaptive_budgets_apply_by_themselves_only_where_every_layer_says_so_within_the_narrowest_bounds() {
+    let auto = "{ apply: automatic, min: 10, max: 500 }";
+    assert_eq!(adaptive(auto, None).unwrap().adaptive_budget(), Some((10.0, 500.0)));
+    assert_eq!(adaptive("{ apply: manual }", None).unwrap().adaptive_budget(), None, "manual");
+    assert_eq!(adaptive("{ min: 10, max: 20 }", None).unwrap().adaptive_budget(), None, "manual by default");
+    // A project narrows the bounds, or keeps applying to people.
+    let narrowed = adaptive(auto, Some("{ apply: automatic, min: 50, max: 200 }")).unwrap();
+    assert_eq!(narrowed.adaptive_budget(), Some((50.0, 200.0)));
+    assert_eq!(adaptive(auto, Some("{ apply: manual }")).unwrap().adaptive_budget(), None);
+    // A project cannot turn it on when its organization has not.
+    assert_eq!(adaptive("{ apply: manual }", Some(auto)).unwrap().adaptive_budget(), None);
+    // Bounds that do not meet leave nothing to apply.
+    assert_eq!(adaptive(auto, Some("{ apply: automatic, min: 600, max: 700 }")).unwrap().adaptive_budget(), None);
+
+    // Automatic application needs both bounds; they are positive and in order.
+    for (spec, said) in [
+        ("{ apply: automatic, max: 500 }", "give min and max"),
+        ("{ apply: automatic, min: 0, max: 500 }", "must be a positive number"),
+        ("{ apply: automatic, min: 600, max: 500 }", "min 600 is above max 500"),
+    ] {
+        let diags = adaptive(spec, None).err().unwrap_or_else(|| panic!("{spec} refused"));
+        assert!(diags.iter().any(|d| d.code == "PV014" && d.message.contains(said)), "{spec}: {diags:?}");
+    }
+}

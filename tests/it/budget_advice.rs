@@ -2,7 +2,8 @@
 //! budget ledger, with the evidence; bounded by the organization's limit; nothing with too little
 //! history; applied only by someone with `policy.write`, only as shown, as a new policy version
 //! that takes effect and can be rolled back; refused when another document of the project sets a
-//! lower limit; and invisible to other organizations.
+//! lower limit; invisible to other organizations; and applied by Praetor itself only where the
+//! organization's policy says so, within its bounds.
 
 use chrono::Duration;
 use praetor_entities::{BudgetDayId, OrgId, ProjectId, budget_day};
@@ -189,4 +190,61 @@ async fn the_organization_bounds_it_too_little_history_gives_none_and_a_stricter
     let (_, other_key) = other_org(&app).await;
     let hidden = recommendation(&app, &other_key, "web").await;
     assert_eq!(code(&hidden), "NOT_FOUND", "{hidden}");
+}
+
+#[tokio::test]
+async fn where_the_organization_says_so_praetor_applies_it_by_itself_within_the_bounds() {
+    let app = spawn_app().await;
+    let web = app.project("web").await;
+    let api = app.project("api").await;
+    let young = app.project("young").await;
+    seed(&app, &web, &thirty_days()).await; // recommends 96
+    seed(&app, &api, &[10.0; 20]).await; // recommends 12
+    seed(&app, &young, &[5.0; 10]).await; // too little history
+    let adapt = || praetor::services::budget_advice::adapt_all(&app.serving);
+    let limit = |project: &'static str| {
+        let app = &app;
+        async move { ok(recommendation(app, &app.admin_key, project).await)["project"]["budget"]["limit"].clone() }
+    };
+
+    // Nothing is applied by itself unless the organization's policy says so.
+    org_budget(&app, 500.0).await;
+    assert_eq!(adapt().await.unwrap(), Default::default());
+    assert_eq!(limit("web").await, Value::Null);
+
+    let auto = format!(
+        "apiVersion: praetor.dev/v1\nkind: Policy\nmetadata: {{ name: org-budget, org: {} }}\nspec:\n  budget: {{ daily: 500, unit: usd }}\n  adaptiveBudget: {{ apply: automatic, min: 20, max: 80 }}\n",
+        app.org
+    );
+    apply(&app, None, "org.yaml", &auto).await;
+    let done = adapt().await.unwrap();
+    assert_eq!((done.applied, done.unchanged, done.failed), (2, 0, 0), "{done:?}");
+    assert_eq!(limit("web").await, 80.0, "96 recommended, kept to the bounds' top");
+    assert_eq!(limit("api").await, 20.0, "12 recommended, raised to the bounds' bottom");
+    assert_eq!(limit("young").await, Value::Null);
+    let audit = app
+        .admin(
+            "query($o: String!) { org(slug: $o) { auditLog(first: 2, kind: \"policy.applied\") { nodes { actor { name } payload } } } }",
+            json!({"o": app.org}),
+        )
+        .await;
+    for entry in audit["org"]["auditLog"]["nodes"].as_array().unwrap() {
+        assert_eq!(entry["actor"][0]["name"], "praetor adaptive budgets", "{entry}");
+        let comment = entry["payload"]["comment"].as_str().unwrap();
+        assert!(comment.contains("applied by itself, as the policy allows, within 20..80"), "{comment}");
+    }
+
+    // Once in force, a run again changes nothing.
+    let done = adapt().await.unwrap();
+    assert_eq!((done.applied, done.unchanged), (0, 2), "{done:?}");
+
+    // A project may keep it to people: its own documents say `manual`.
+    let manual = format!(
+        "apiVersion: praetor.dev/v1\nkind: Policy\nmetadata: {{ name: by-hand, org: {}, project: api }}\nspec:\n  adaptiveBudget: {{ apply: manual }}\n",
+        app.org
+    );
+    apply(&app, Some("api"), "by-hand.yaml", &manual).await;
+    let done = adapt().await.unwrap();
+    assert_eq!((done.applied, done.unchanged), (0, 1), "{done:?}");
+    assert_eq!(limit("api").await, Value::Null, "its bundle no longer has the generated document");
 }

@@ -77,6 +77,20 @@ pub static JOBS: &[JobSpec] = &[
         },
     },
     JobSpec {
+        name: "budgets.adapt",
+        cron: "0 30 0 * * *",
+        description: "Where an organization's policy says adaptiveBudget: { apply: automatic }, each project's recommended daily limit is applied within the policy's bounds.",
+        run: |app| {
+            Box::pin(async move {
+                let done = crate::services::budget_advice::adapt_all(&app).await?;
+                Ok(format!(
+                    "{} budget(s) applied, {} already in force, {} failed",
+                    done.applied, done.unchanged, done.failed
+                ))
+            })
+        },
+    },
+    JobSpec {
         name: "rollups.fold",
         cron: "*/15 * * * * *",
         description: "Each organization's new audit entries are added to its hourly and daily rollups.",

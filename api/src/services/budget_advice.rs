@@ -1,7 +1,9 @@
 //! Adaptive budgets: a project's daily limit recommended from its spending (the method is
-//! `praetor_domain::recommend`'s), shown with the evidence, and applied — only by someone with
-//! `policy.write` in the project — as a new version of the project's policy through the normal
-//! path (validation, verification, audit, rollback). Nothing is applied by itself.
+//! `praetor_domain::recommend`'s), shown with the evidence, and applied as a new version of the
+//! project's policy through the normal path (validation, verification, audit, rollback): by
+//! someone with `policy.write` in the project, or — only where the organization's policy says
+//! `adaptiveBudget: { apply: automatic, min, max }` — by Praetor once a day ([`adapt_all`], the
+//! `budgets.adapt` job), kept within those bounds.
 //!
 //! The history is the project's budget ledger: each local day of the budget's time zone, as the
 //! budget counts it (spending is tracked without a limit too). The recommendation is applied as
@@ -15,13 +17,14 @@ use std::sync::Arc;
 use chrono::{Duration, NaiveDate};
 use praetor_domain::decide::budget::{scope_of, specs};
 use praetor_domain::recommend::{DEFAULT_HEADROOM, Recommendation, WINDOW_DAYS, recommend};
-use praetor_entities::{ProjectId, TenantScoped, budget_day, project};
+use praetor_entities::{Housekeeping, ProjectId, Tenant, TenantScoped, budget_day, org, project};
 use praetor_policy::Source;
 use praetor_policy::decide::Level;
 use sea_orm::{ColumnTrait, QueryFilter, QueryOrder};
 
 use super::policies::{self, Applied};
 use crate::AppState;
+use crate::auth::ActorRef;
 use crate::authz::ops;
 use crate::authz::{Domain, OrgAccess};
 use crate::error::{Error, Result};
@@ -47,14 +50,14 @@ pub struct Advice {
 /// The recommendation for `project`. Needs `project.read`.
 pub async fn of_project(app: &AppState, access: &OrgAccess, project: ProjectId) -> Result<Advice> {
     access.read_permit::<ops::ProjectRead>(Domain::Project(project), "project")?;
-    Ok(advise(app, access, project).await?.0)
+    Ok(advise(app, access.tenant(), project).await?.0)
 }
 
 /// The advice, and the project's policy in force it was made under.
-async fn advise(app: &AppState, access: &OrgAccess, project: ProjectId) -> Result<(Advice, Arc<Loaded>)> {
-    let policy = app.policies.effective(&app.db, access.tenant(), Some(project)).await?;
+async fn advise(app: &AppState, tenant: Tenant, project: ProjectId) -> Result<(Advice, Arc<Loaded>)> {
+    let policy = app.policies.effective(&app.db, tenant, Some(project)).await?;
     let now = app.clock.now();
-    let mut status = budget::status(&app.db, access.tenant(), Some(project), &policy.effective, now).await?;
+    let mut status = budget::status(&app.db, tenant, Some(project), &policy.effective, now).await?;
     let (own, org) = specs(&policy.effective);
     let org_limit = org.as_ref().map(|o| o.limit);
     // A project without a budget of its own counts in its organization's unit and alerts.
@@ -66,7 +69,7 @@ async fn advise(app: &AppState, access: &OrgAccess, project: ProjectId) -> Resul
         .map_err(|e| Error::internal(format!("a budget day `{}` unreadable: {e}", status.day)))?;
     let first = today - Duration::days(WINDOW_DAYS);
     let day = |d: NaiveDate| d.format("%Y-%m-%d").to_string();
-    let rows = budget_day::Entity::find_in_org(access.tenant())
+    let rows = budget_day::Entity::find_in_org(tenant)
         .filter(budget_day::Column::Scope.eq(scope_of(project)))
         .filter(budget_day::Column::Day.gte(day(first)))
         .filter(budget_day::Column::Day.lt(status.day.clone()))
@@ -116,8 +119,8 @@ pub async fn apply(
     daily: f64,
     comment: &str,
 ) -> Result<Applied> {
-    access.permit::<ops::PolicyWrite>(Domain::Project(project.id))?;
-    let (advice, policy) = advise(app, access, project.id).await?;
+    let permit = access.permit::<ops::PolicyWrite>(Domain::Project(project.id))?;
+    let (advice, policy) = advise(app, access.tenant(), project.id).await?;
     let Some(recommended) = advice.recommendation.recommended else {
         return Err(Error::Conflict(format!("no recommendation to apply: {}", advice.recommendation.reason)));
     };
@@ -127,25 +130,34 @@ pub async fn apply(
             unit = advice.status.unit
         )));
     }
-    let stricter = policy
+    if let Some(conflict) = stricter(&policy, daily) {
+        return Err(Error::Conflict(conflict));
+    }
+    let note = note(&advice, daily, comment);
+    let author = permit.principal().chain();
+    write(app, access.org(), access.tenant(), author, project, daily, &advice, &note).await
+}
+
+/// Another document of the project setting a daily budget below `daily`: applying `daily`
+/// would change nothing (the strictest limit applies), so it is said which one to change.
+fn stricter(policy: &Loaded, daily: f64) -> Option<String> {
+    policy
         .effective
         .budgets()
         .into_iter()
         .find(|(level, name, b)| *level == Level::Project && name != POLICY_NAME && b.daily < daily)
-        .map(|(_, name, b)| (name, b.daily));
-    if let Some((name, limit)) = stricter {
-        return Err(Error::Conflict(format!(
-            "policy `{name}` of the project sets a daily budget of {limit}; the strictest limit applies, so change it there"
-        )));
-    }
-    let org = access.org().slug.clone();
-    let mut sources: Vec<Source> = match latest(&app.db, access.tenant(), Some(project.id)).await? {
-        Some(v) => sources_of(&v)?.into_iter().filter(|s| s.name != DOCUMENT).collect(),
-        None => Vec::new(),
-    };
-    sources.push(Source::new(DOCUMENT.to_string(), document(&org, &project.slug, daily, &advice.status)));
+        .map(|(_, name, b)| {
+            format!(
+                "policy `{name}` of the project sets a daily budget of {}; the strictest limit applies, so change it there",
+                b.daily
+            )
+        })
+}
+
+/// The version's comment: the figures the limit came from, and the applier's words.
+fn note(advice: &Advice, daily: f64, comment: &str) -> String {
     let r = &advice.recommendation;
-    let note = format!(
+    format!(
         "budget recommendation applied: {daily} {unit} a day (p50 {:.2}, p95 {:.2}, max {:.2} over {} days){}{}",
         r.p50,
         r.p95,
@@ -154,8 +166,98 @@ pub async fn apply(
         if comment.trim().is_empty() { "" } else { ": " },
         comment.trim(),
         unit = advice.status.unit,
-    );
-    policies::apply(app, access, Some(project), sources, &note).await
+    )
+}
+
+/// Stores the project's documents with the generated one setting `daily`, as `author`.
+#[allow(clippy::too_many_arguments)]
+async fn write(
+    app: &AppState,
+    org: &org::Model,
+    tenant: Tenant,
+    author: Vec<ActorRef>,
+    project: &project::Model,
+    daily: f64,
+    advice: &Advice,
+    note: &str,
+) -> Result<Applied> {
+    let mut sources: Vec<Source> = match latest(&app.db, tenant, Some(project.id)).await? {
+        Some(v) => sources_of(&v)?.into_iter().filter(|s| s.name != DOCUMENT).collect(),
+        None => Vec::new(),
+    };
+    sources.push(Source::new(DOCUMENT.to_string(), document(&org.slug, &project.slug, daily, &advice.status)));
+    policies::store(app, org, tenant, author, Some(project), sources, note).await
+}
+
+/// Praetor, as the versions it applies by itself name their author.
+fn adaptive_actor() -> ActorRef {
+    ActorRef::system("budgets", "praetor adaptive budgets")
+}
+
+/// What one run of [`adapt_all`] did.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct Adapted {
+    /// Projects whose limit was applied.
+    pub applied: u64,
+    /// Projects whose policy allows it and whose limit already was the recommendation.
+    pub unchanged: u64,
+    /// Projects it could not be done for (logged, each with why).
+    pub failed: u64,
+}
+
+/// In every organization served here, applies each project's recommendation where the policy
+/// in force says adaptive budgets apply by themselves, kept within its bounds. A project with no
+/// recommendation yet, or whose limit already is the one to apply, is left as it is; one with a
+/// stricter document of its own too (applying would change nothing).
+pub async fn adapt_all(app: &AppState) -> Result<Adapted> {
+    let mut done = Adapted::default();
+    for org_id in super::orgs::served_here(app, Housekeeping::Sweep).await? {
+        let tenant = Tenant::housekeeping(org_id, Housekeeping::Sweep);
+        let Some(org) = org::Entity::find_in_org(tenant).one(&app.db).await? else {
+            continue;
+        };
+        for project in project::Entity::find_in_org(tenant).all(&app.db).await? {
+            match adapt(app, &org, tenant, &project).await {
+                Ok(Some(true)) => done.applied += 1,
+                Ok(Some(false)) => done.unchanged += 1,
+                Ok(None) => {}
+                Err(e) => {
+                    tracing::warn!(org = %org.slug, project = %project.slug, "applying a budget recommendation: {e}");
+                    done.failed += 1;
+                }
+            }
+        }
+    }
+    Ok(done)
+}
+
+/// Applies `project`'s recommendation if its policy says so: `Some(true)` when a version was
+/// stored, `Some(false)` when the limit already was the one to apply, `None` when there was
+/// nothing to apply.
+async fn adapt(app: &AppState, org: &org::Model, tenant: Tenant, project: &project::Model) -> Result<Option<bool>> {
+    let (advice, policy) = advise(app, tenant, project.id).await?;
+    let (Some((lo, hi)), Some(recommended)) = (policy.effective.adaptive_budget(), advice.recommendation.recommended)
+    else {
+        return Ok(None);
+    };
+    let daily = recommended.clamp(lo, hi);
+    let in_force = policy
+        .effective
+        .budgets()
+        .into_iter()
+        .find(|(level, name, _)| *level == Level::Project && name == POLICY_NAME)
+        .map(|(_, _, b)| b.daily);
+    if in_force.is_some_and(|d| (d - daily).abs() < 1e-9) {
+        return Ok(Some(false));
+    }
+    if let Some(conflict) = stricter(&policy, daily) {
+        tracing::info!(org = %org.slug, project = %project.slug, "budget recommendation not applied: {conflict}");
+        return Ok(None);
+    }
+    let bounded = if daily == recommended { String::new() } else { format!(", recommended {recommended}") };
+    let comment = format!("applied by itself, as the policy allows, within {lo}..{hi}{bounded}");
+    write(app, org, tenant, vec![adaptive_actor()], project, daily, &advice, &note(&advice, daily, &comment)).await?;
+    Ok(Some(true))
 }
 
 #[cfg(test)]

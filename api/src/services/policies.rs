@@ -7,7 +7,8 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
 use praetor_entities::{
-    PolicyVersionId, ProjectId, Shared, TenantScoped, group, group_member, policy_version, project, role_binding, user,
+    PolicyVersionId, ProjectId, Shared, Tenant, TenantScoped, group, group_member, org, policy_version, project,
+    role_binding, user,
 };
 use praetor_policy::diag::Severity;
 use praetor_policy::{CompileContext, Diagnostic, PolicySet, Source, Tree, VerifyContext};
@@ -17,6 +18,7 @@ use serde_json::json;
 use super::page::{Page, PageArgs};
 use crate::AppState;
 use crate::audit::Entry;
+use crate::auth::ActorRef;
 use crate::authz::ops;
 use crate::authz::{Domain, OrgAccess};
 use crate::error::{Error, Result};
@@ -36,15 +38,14 @@ pub struct Applied {
 /// Groups of the org with their members' e-mails, and who may propose plans.
 async fn verify_context(
     app: &AppState,
-    access: &OrgAccess,
+    tenant: Tenant,
     org_set: Option<Arc<PolicySet>>,
     actions: BTreeSet<String>,
 ) -> Result<VerifyContext> {
-    let _org = access.org_id();
-    let groups = group::Entity::find_in_org(access.tenant()).all(&app.db).await?;
-    let members = group_member::Entity::find_in_org(access.tenant()).all(&app.db).await?;
+    let groups = group::Entity::find_in_org(tenant).all(&app.db).await?;
+    let members = group_member::Entity::find_in_org(tenant).all(&app.db).await?;
     let user_ids: Vec<_> = members.iter().map(|m| m.user_id).collect();
-    let bindings = role_binding::Entity::find_in_org(access.tenant()).all(&app.db).await?;
+    let bindings = role_binding::Entity::find_in_org(tenant).all(&app.db).await?;
     let bound_users: Vec<_> =
         bindings.iter().filter(|b| b.subject_kind == "user").map(|b| praetor_entities::UserId(b.subject_id)).collect();
     let mut all_ids = user_ids.clone();
@@ -92,6 +93,17 @@ pub async fn check(
     project: Option<&project::Model>,
     sources: &[Source],
 ) -> Result<(Tree, Vec<Diagnostic>)> {
+    check_in(app, access.org(), access.tenant(), project, sources).await
+}
+
+/// [`check`] in the organization `org`, whose capability is `tenant`.
+async fn check_in(
+    app: &AppState,
+    org: &org::Model,
+    tenant: Tenant,
+    project: Option<&project::Model>,
+    sources: &[Source],
+) -> Result<(Tree, Vec<Diagnostic>)> {
     let total: usize = sources.iter().map(|s| s.text.len()).sum();
     if sources.is_empty() {
         return Err(Error::validation("sources", "give at least one document"));
@@ -102,11 +114,10 @@ pub async fn check(
             format!("the bundle is {total} bytes; the limit is {MAX_BUNDLE_BYTES}"),
         ));
     }
-    let org = access.org();
     let current_org = match project {
         Some(_) => app
             .policies
-            .effective(&app.db, access.tenant(), None)
+            .effective(&app.db, tenant, None)
             .await?
             .effective
             .layers()
@@ -134,7 +145,7 @@ pub async fn check(
         }
     } else {
         let known: BTreeSet<String> =
-            project::Entity::find_in_org(access.tenant()).all(&app.db).await?.into_iter().map(|p| p.slug).collect();
+            project::Entity::find_in_org(tenant).all(&app.db).await?.into_iter().map(|p| p.slug).collect();
         for slug in tree.projects.keys() {
             if !known.contains(slug) {
                 return Err(Error::validation(
@@ -146,7 +157,7 @@ pub async fn check(
     }
     let base_set = if project.is_some() { current_org.clone() } else { Some(Arc::new(tree.base.clone())) };
     let actions = action_names(base_set.as_deref());
-    let vctx = verify_context(app, access, base_set.clone(), actions).await?;
+    let vctx = verify_context(app, tenant, base_set.clone(), actions).await?;
     let verify_base = project.is_none();
     let (tree, found) = app
         .cpu
@@ -187,13 +198,29 @@ pub async fn apply(
     sources: Vec<Source>,
     comment: &str,
 ) -> Result<Applied> {
-    let comment = super::validate::text("comment", comment, 2_000)?;
     let domain = project.map(|p| Domain::Project(p.id)).unwrap_or(Domain::Org);
     let permit = access.permit::<ops::PolicyWrite>(domain)?;
-    let (tree, warnings) = check(app, access, project, &sources).await?;
-    let org = permit.org_id();
+    store(app, access.org(), access.tenant(), permit.principal().chain(), project, sources, comment).await
+}
+
+/// Validates, verifies and stores `sources` as `author` (the principal chain recorded as the
+/// versions' author and in their audit entries). Only [`apply`], with a `policy.write` permit,
+/// and what the organization's own policy allows Praetor to apply by itself (adaptive budgets)
+/// come here.
+pub(super) async fn store(
+    app: &AppState,
+    org_model: &org::Model,
+    tenant: Tenant,
+    author: Vec<ActorRef>,
+    project: Option<&project::Model>,
+    sources: Vec<Source>,
+    comment: &str,
+) -> Result<Applied> {
+    let comment = super::validate::text("comment", comment, 2_000)?;
+    let (tree, warnings) = check_in(app, org_model, tenant, project, &sources).await?;
+    let org = tenant.org();
     let projects: BTreeMap<String, ProjectId> =
-        project::Entity::find_in_org(access.tenant()).all(&app.db).await?.into_iter().map(|p| (p.slug, p.id)).collect();
+        project::Entity::find_in_org(tenant).all(&app.db).await?.into_iter().map(|p| (p.slug, p.id)).collect();
     // The scopes this bundle sets: the org (when applied to the org) and each project it names.
     let mut scopes: Vec<(Option<ProjectId>, String)> = Vec::new();
     match project {
@@ -210,10 +237,11 @@ pub async fn apply(
     let hash = praetor_policy::set::hash_sources(&sources);
     let text = render_sources(&sources);
     let stored = sources_json(&sources);
-    let mut w = app.write(permit.principal().chain()).await?;
+    let author_json = crate::audit::canonical_json(&serde_json::to_value(&author).unwrap_or_default());
+    let mut w = app.write(author).await?;
     let mut versions = Vec::new();
     for (scope_project, label) in scopes {
-        let prev = latest(w.txn(), access.tenant(), scope_project).await?;
+        let prev = latest(w.txn(), tenant, scope_project).await?;
         if prev.as_ref().is_some_and(|p| p.hash == hash) {
             continue;
         }
@@ -235,9 +263,7 @@ pub async fn apply(
             version: Set(prev.as_ref().map(|p| p.version + 1).unwrap_or(1)),
             hash: Set(hash.clone()),
             sources: Set(stored.clone()),
-            author: Set(crate::audit::canonical_json(
-                &serde_json::to_value(permit.principal().chain()).unwrap_or_default(),
-            )),
+            author: Set(author_json.clone()),
             diff: Set(diff),
             comment: Set(comment.clone()),
             created_at: Set(w.now()),
@@ -251,7 +277,7 @@ pub async fn apply(
             other => other,
         })?;
         w.audit(
-            access.tenant(),
+            tenant,
             Entry::new(
                 "policy.applied",
                 v.id,
