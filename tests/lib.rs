@@ -184,6 +184,9 @@ pub async fn spawn_with(opts: SpawnOptions) -> TestApp {
         None => Arc::new(SystemClock),
     };
     let app = AppState::init(config.clone(), clock.clone()).await.expect("database ready");
+    // The test's own state is another node beside the server, one that hears none of its
+    // changes (no fan-out): it keeps no organization's row.
+    app.authz.rows.set_hearing(false);
     let admin_email = format!("{}@it.test", unique("admin"));
     let org = unique("t");
     let boot = praetor::services::setup::bootstrap(&app, &org, &admin_email).await.expect("bootstrap");
@@ -263,6 +266,8 @@ async fn start(
 /// A second server process on the same database (a node of a cluster).
 pub struct Peer {
     pub addr: SocketAddr,
+    /// The peer server's own state (to look inside it).
+    pub serving: Arc<AppState>,
     shutdown: CancellationToken,
 }
 
@@ -288,8 +293,8 @@ impl TestApp {
 
     /// Another server on the same database, with its own port, bus and workers.
     pub async fn peer(&self) -> Peer {
-        let (addr, shutdown, _, _) = start(self.config.clone(), self.clock.clone()).await;
-        Peer { addr, shutdown }
+        let (addr, shutdown, _, serving) = start(self.config.clone(), self.clock.clone()).await;
+        Peer { addr, serving, shutdown }
     }
 
     /// A GraphQL request to another node.

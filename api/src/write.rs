@@ -110,12 +110,22 @@ impl<'a> Write<'a> {
     }
 
     /// Marks the org's RBAC rules as changed so every node reloads its enforcer.
-    pub async fn bump_rbac_version(&self, tenant: Tenant) -> Result<()> {
+    pub async fn bump_rbac_version(&mut self, tenant: Tenant) -> Result<()> {
         org::Entity::update_in_org(tenant)
             .col_expr(org::Column::RbacVersion, Expr::col(org::Column::RbacVersion).add(1))
             .exec(&self.txn)
             .await?;
+        self.org_changed(tenant);
         Ok(())
+    }
+
+    /// Says this write changed the organization's row: once it commits, every node reads the
+    /// row again.
+    pub fn org_changed(&mut self, tenant: Tenant) {
+        let org = tenant.org();
+        if !self.published.iter().any(|e| matches!(e, Event::OrgChanged { org: o } if *o == org)) {
+            self.published.push(Event::OrgChanged { org });
+        }
     }
 
     pub async fn commit(mut self) -> Result<()> {
@@ -151,6 +161,7 @@ impl<'a> Write<'a> {
             match event {
                 Event::CredentialEnded { hash } => self.app.live.end(&hash),
                 Event::ProviderEnded { provider } => self.app.live.end_provider(provider),
+                Event::OrgChanged { org } => self.app.authz.rows.forget(org),
                 other => self.app.bus.publish(other),
             }
         }

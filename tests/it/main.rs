@@ -4,6 +4,7 @@ mod accounts;
 mod audit;
 mod auth;
 mod budget_advice;
+mod caches;
 mod chat;
 mod chat_access;
 mod chat_agents;

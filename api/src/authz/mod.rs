@@ -126,16 +126,22 @@ pub struct Authz {
     /// One reader at a time per org refreshes `recent`: a thousand subscribers whose check
     /// falls due together wait for one read instead of queueing a thousand on the pool.
     refreshing: Mutex<HashMap<OrgId, Arc<tokio::sync::Mutex<()>>>>,
+    /// Organizations' rows by slug, as of their last change.
+    pub rows: OrgRows,
 }
 
 impl Authz {
     pub fn new(db: DatabaseConnection, clock: SharedClock) -> Self {
+        // One node on SQLite: it sees every change. On PostgreSQL the fan-out listener says
+        // when it hears the other nodes.
+        let rows = OrgRows::new(db.get_database_backend() != sea_orm::DbBackend::Postgres);
         Self {
             db,
             clock,
             orgs: RwLock::new(HashMap::new()),
             recent: Mutex::new(HashMap::new()),
             refreshing: Mutex::new(HashMap::new()),
+            rows,
         }
     }
 
@@ -230,6 +236,84 @@ impl Authz {
             )));
         }
         Ok(OrgAccess { org: Arc::new(org), principal: Arc::new(principal.clone()), rbac, subject, agent: None })
+    }
+}
+
+/// Organizations' rows by slug, so entering one by its slug reads nothing from the database.
+/// Every write that changes an org row (its RBAC version, its settings) publishes
+/// `Event::OrgChanged`, which makes this node forget the row once the write commits and, through
+/// the fan-out, every other node. The rows are trusted only while this node hears the others
+/// (always on SQLite): when the fan-out's connection drops, everything is forgotten and nothing
+/// is kept until it listens again. A row is also read again once it is [`OrgRows::MAX_AGE`] old,
+/// which bounds what a change made where no notification is sent (another process on the same
+/// SQLite file, a hand-edited row) can go unseen.
+pub struct OrgRows {
+    inner: Mutex<RowsInner>,
+    hearing: std::sync::atomic::AtomicBool,
+}
+
+#[derive(Default)]
+struct RowsInner {
+    by_slug: HashMap<String, (org::Model, std::time::Instant)>,
+    /// Counts what was forgotten: a row read before a change committed is not kept after it.
+    epoch: u64,
+}
+
+/// When a read of an org row began, for [`OrgRows::keep`].
+#[derive(Clone, Copy)]
+pub struct RowsEpoch(u64);
+
+impl OrgRows {
+    /// The longest a row is used without reading it again.
+    pub const MAX_AGE: std::time::Duration = std::time::Duration::from_secs(5);
+
+    fn new(hearing: bool) -> Self {
+        Self { inner: Mutex::new(RowsInner::default()), hearing: std::sync::atomic::AtomicBool::new(hearing) }
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, RowsInner> {
+        self.inner.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// The row of the organization `slug` names, if known and trusted.
+    pub fn get(&self, slug: &str) -> Option<org::Model> {
+        if !self.hearing.load(std::sync::atomic::Ordering::SeqCst) {
+            return None;
+        }
+        self.lock().by_slug.get(slug).filter(|(_, at)| at.elapsed() < Self::MAX_AGE).map(|(row, _)| row.clone())
+    }
+
+    /// Taken before reading a row from the database, to [`OrgRows::keep`] it after.
+    pub fn epoch(&self) -> RowsEpoch {
+        RowsEpoch(self.lock().epoch)
+    }
+
+    /// Keeps `row`, read after `since`, unless a change was forgotten in between (the row may
+    /// predate it).
+    pub fn keep(&self, since: RowsEpoch, row: &org::Model) {
+        let mut inner = self.lock();
+        if inner.epoch != since.0 || !self.hearing.load(std::sync::atomic::Ordering::SeqCst) {
+            return;
+        }
+        if inner.by_slug.len() >= 10_000 {
+            inner.by_slug.clear();
+        }
+        inner.by_slug.insert(row.slug.clone(), (row.clone(), std::time::Instant::now()));
+    }
+
+    /// `org`'s row changed.
+    pub fn forget(&self, org: OrgId) {
+        let mut inner = self.lock();
+        inner.epoch += 1;
+        inner.by_slug.retain(|_, (r, _)| r.id != org);
+    }
+
+    /// Whether changes on other nodes are heard; either way, what was kept is forgotten.
+    pub fn set_hearing(&self, hearing: bool) {
+        let mut inner = self.lock();
+        inner.epoch += 1;
+        inner.by_slug.clear();
+        self.hearing.store(hearing, std::sync::atomic::Ordering::SeqCst);
     }
 }
 

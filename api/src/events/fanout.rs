@@ -49,6 +49,9 @@ enum Pointer {
     /// An identity provider whose tokens ended.
     #[serde(rename = "i")]
     Provider { p: praetor_entities::IdentityProviderId },
+    /// An organization whose row changed.
+    #[serde(rename = "o")]
+    Org { o: OrgId },
 }
 
 #[derive(Debug, Serialize, Deserialize)]
@@ -72,6 +75,7 @@ fn pointer(event: &Event) -> Option<Pointer> {
         },
         Event::CredentialEnded { hash } => Pointer::Credential { h: hash.clone() },
         Event::ProviderEnded { provider } => Pointer::Provider { p: *provider },
+        Event::OrgChanged { org } => Pointer::Org { o: *org },
         Event::Resync => return None,
     })
 }
@@ -140,6 +144,7 @@ pub fn spawn(app: Arc<AppState>, shutdown: CancellationToken) -> Option<JoinHand
                 Err(e) => {
                     tracing::warn!("event fan-out listener failed, retrying in {backoff:?}: {e}");
                     app.live.set_hearing(false);
+                    app.authz.rows.set_hearing(false);
                     app.bus.publish(Event::Resync);
                     tokio::select! {
                         _ = shutdown.cancelled() => break,
@@ -161,6 +166,7 @@ async fn listen(app: &Arc<AppState>, url: &str, shutdown: &CancellationToken) ->
     // Anything committed while this node was not listening can only be found in storage, and
     // credentials that ended meanwhile must be read again.
     app.live.set_hearing(true);
+    app.authz.rows.set_hearing(true);
     app.bus.publish(Event::Resync);
     loop {
         let next = tokio::select! {
@@ -183,6 +189,7 @@ async fn listen(app: &Arc<AppState>, url: &str, shutdown: &CancellationToken) ->
             match p {
                 Pointer::Credential { h } => app.live.end(h),
                 Pointer::Provider { p } => app.live.end_provider(*p),
+                Pointer::Org { o } => app.authz.rows.forget(*o),
                 _ => {}
             }
         }
@@ -205,7 +212,7 @@ async fn deliver(db: &DatabaseConnection, bus: &super::Bus, pointers: Vec<Pointe
             Pointer::Audit { o, i } => audits.entry(*o).or_default().push(*i),
             Pointer::Plan { o, p, q, .. } => plans.entry((*o, *p)).or_default().push(*q),
             Pointer::Chat { o, s, q } => chats.entry((*o, *s)).or_default().push(*q),
-            Pointer::Delta { .. } | Pointer::Credential { .. } | Pointer::Provider { .. } => {}
+            Pointer::Delta { .. } | Pointer::Credential { .. } | Pointer::Provider { .. } | Pointer::Org { .. } => {}
         }
     }
     let mut audit_rows: HashMap<AuditEventId, audit_event::Model> = HashMap::new();
@@ -262,7 +269,7 @@ async fn deliver(db: &DatabaseConnection, bus: &super::Bus, pointers: Vec<Pointe
                 bus.publish(Event::ChatDelta(ChatDelta { org: o, session: s, after_seq: q, agent: a, text: t }))
             }
             // Handled by the listener before delivery.
-            Pointer::Credential { .. } | Pointer::Provider { .. } => {}
+            Pointer::Credential { .. } | Pointer::Provider { .. } | Pointer::Org { .. } => {}
         }
     }
     Ok(())

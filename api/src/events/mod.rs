@@ -56,6 +56,11 @@ pub enum Event {
     ProviderEnded {
         provider: praetor_entities::IdentityProviderId,
     },
+    /// An organization's row changed (its RBAC version, its settings): every node reads it
+    /// again.
+    OrgChanged {
+        org: OrgId,
+    },
 }
 
 impl Event {
@@ -65,7 +70,9 @@ impl Event {
             Event::Plan { org, .. } => Some(*org),
             Event::Chat(e) => Some(e.org_id),
             Event::ChatDelta(d) => Some(d.org),
-            Event::Resync | Event::CredentialEnded { .. } | Event::ProviderEnded { .. } => None,
+            Event::Resync | Event::CredentialEnded { .. } | Event::ProviderEnded { .. } | Event::OrgChanged { .. } => {
+                None
+            }
         }
     }
 }

@@ -333,6 +333,7 @@ pub async fn set_local_accounts(
     let mut a: org::ActiveModel = org.into();
     a.local_accounts = Set(enabled);
     let org = a.update(w.txn()).await?;
+    w.org_changed(tenant);
     w.audit(tenant, Entry::new("org.local_accounts_changed", org.id, json!({"enabled": enabled}))).await?;
     w.commit().await?;
     Ok(org)

@@ -69,12 +69,22 @@ pub async fn served_here(app: &AppState, why: Housekeeping) -> Result<Vec<OrgId>
     Ok(q.into_tuple().all(&app.db).await?)
 }
 
+/// Enters the organization `slug` names (its row kept by `app.authz.rows` between changes).
 pub async fn enter_by_slug(app: &AppState, principal: &Principal, slug: &str) -> Result<OrgAccess> {
-    let org = org::Entity::find_across_orgs(Housekeeping::Locate)
-        .filter(org::Column::Slug.eq(slug.trim()))
-        .one(&app.db)
-        .await?
-        .ok_or_else(|| Error::not_found("organization"))?;
+    let slug = slug.trim();
+    let org = match app.authz.rows.get(slug) {
+        Some(org) => org,
+        None => {
+            let since = app.authz.rows.epoch();
+            let org = org::Entity::find_across_orgs(Housekeeping::Locate)
+                .filter(org::Column::Slug.eq(slug))
+                .one(&app.db)
+                .await?
+                .ok_or_else(|| Error::not_found("organization"))?;
+            app.authz.rows.keep(since, &org);
+            org
+        }
+    };
     app.authz.enter(principal, org).await
 }
 
