@@ -20,6 +20,7 @@ use praetor::events::Event;
 use praetor::services::{plans, projects, setup, users};
 use praetor_domain::plan::Step;
 
+pub mod api;
 pub mod chat;
 pub mod metrics;
 pub mod policy;
@@ -64,6 +65,51 @@ pub(crate) fn percentile(sorted: &[Duration], p: f64) -> Duration {
     }
     let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
     sorted[i.min(sorted.len() - 1)]
+}
+
+/// What [`load`] measured: requests per second and each request's latency, sorted.
+pub(crate) struct Load {
+    pub rate: f64,
+    pub latencies: Vec<Duration>,
+}
+
+/// Sends `requests` requests made by `one` over `connections` concurrent loops (each waits for
+/// its answer before the next), after 64 to warm connections and caches.
+pub(crate) async fn load<F, Fut>(connections: usize, requests: usize, one: F) -> Result<Load>
+where
+    F: Fn() -> Fut + Clone + Send + Sync + 'static,
+    Fut: std::future::Future<Output = Result<()>> + Send,
+{
+    for _ in 0..64 {
+        one().await?;
+    }
+    let left = Arc::new(std::sync::atomic::AtomicUsize::new(requests));
+    let started = Instant::now();
+    let mut tasks = Vec::new();
+    for _ in 0..connections.max(1) {
+        let (left, one) = (left.clone(), one.clone());
+        tasks.push(tokio::spawn(async move {
+            let mut took = Vec::new();
+            while left
+                .fetch_update(std::sync::atomic::Ordering::SeqCst, std::sync::atomic::Ordering::SeqCst, |n| {
+                    n.checked_sub(1)
+                })
+                .is_ok()
+            {
+                let t = Instant::now();
+                one().await?;
+                took.push(t.elapsed());
+            }
+            Ok::<_, Error>(took)
+        }));
+    }
+    let mut latencies = Vec::with_capacity(requests);
+    for t in tasks {
+        latencies.extend(t.await.map_err(Error::internal)??);
+    }
+    let rate = requests as f64 / started.elapsed().as_secs_f64();
+    latencies.sort();
+    Ok(Load { rate, latencies })
 }
 
 /// Peak resident memory of this process, in KiB (Linux), if known.

@@ -228,6 +228,22 @@ enum BenchCommand {
         #[arg(long, default_value_t = 1000)]
         projects: usize,
     },
+    /// The GraphQL read path over HTTP: /healthz and an organization's first 20 projects
+    /// with an API key, requests per second, p50/p99, and database statements per read.
+    Api {
+        /// PostgreSQL server URL (a throwaway database is created on it); SQLite if omitted.
+        #[arg(long)]
+        postgres: Option<String>,
+        /// Requests per round.
+        #[arg(long, default_value_t = 20000)]
+        requests: usize,
+        /// Concurrent connections, one run each (comma-separated).
+        #[arg(long, value_delimiter = ',', default_values_t = [32, 64])]
+        connections: Vec<usize>,
+        /// Alternating rounds of /healthz and the read; medians are printed.
+        #[arg(long, default_value_t = 3)]
+        rounds: usize,
+    },
     /// Governance decisions per second: RBAC (cached and uncached) and policy rules.
     Policy {
         #[arg(long, default_value_t = 1000)]
@@ -532,6 +548,16 @@ async fn execute(command: Command, config: Config) -> praetor::error::Result<Exi
                 None => bench::Target::Sqlite,
             };
             for line in bench::metrics::run(target, plans, requests, rounds, projects).await?.lines {
+                println!("{line}");
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Bench { command: BenchCommand::Api { postgres, requests, connections, rounds } } => {
+            let target = match postgres {
+                Some(url) => bench::Target::Postgres(url),
+                None => bench::Target::Sqlite,
+            };
+            for line in bench::api::run(target, requests, connections, rounds).await?.lines {
                 println!("{line}");
             }
             Ok(ExitCode::SUCCESS)

@@ -9,12 +9,11 @@ use std::time::{Duration, Instant};
 use praetor::AppState;
 use praetor::authz::ops;
 use praetor::config::Config;
-use praetor::error::{Error, Result};
+use praetor::error::Result;
 use praetor::metrics::gauges::{self, Budget};
 use praetor::services::{plans, projects};
 use praetor_domain::plan::Step;
 use serde_json::json;
-use tokio_util::sync::CancellationToken;
 
 use super::{Figures, Target, cleanup, engine_inner, median, percentile, prepare_with, throughput};
 
@@ -93,57 +92,9 @@ pub async fn run(target: Target, plans_n: usize, requests: usize, rounds: usize,
 /// Serves `app` on a local port and reads the first 20 projects `requests` times over 32
 /// connections; answers requests per second.
 async fn graphql_reads(app: &Arc<AppState>, requests: usize) -> Result<f64> {
-    let (boot, access) = super::bench_org(app).await?;
-    for i in 0..20 {
-        let permit = access.permit::<ops::ProjectCreate>(praetor::authz::Domain::Org)?;
-        projects::create(app, &permit, &format!("p{i}"), &format!("P{i}"), "").await?;
-    }
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.map_err(Error::internal)?;
-    let addr = listener.local_addr().map_err(Error::internal)?;
-    let stop = CancellationToken::new();
-    let server = tokio::spawn(praetor::serve(app.clone(), listener, stop.clone()));
-    let client = reqwest::Client::builder().pool_max_idle_per_host(64).build().map_err(Error::internal)?;
-    let url = format!("http://{addr}/graphql");
-    let body = json!({"query": "query Projects { org(slug: \"bench\") { projects(first: 20) { edges { node { id slug name } } } } }"});
-    let key = boot.api_key.clone();
-    let one = move |client: reqwest::Client| {
-        let (url, body, key) = (url.clone(), body.clone(), key.clone());
-        async move {
-            let r = client.post(url).bearer_auth(key).json(&body).send().await.map_err(Error::internal)?;
-            let v: serde_json::Value = r.json().await.map_err(Error::internal)?;
-            if v.get("errors").is_some() {
-                return Err(Error::internal(format!("the read failed: {v}")));
-            }
-            Ok::<(), Error>(())
-        }
-    };
-    // Warm the connections and the caches.
-    for _ in 0..64 {
-        one(client.clone()).await?;
-    }
-    let left = Arc::new(std::sync::atomic::AtomicUsize::new(requests));
-    let started = Instant::now();
-    let mut tasks = Vec::new();
-    for _ in 0..32 {
-        let (client, left, one) = (client.clone(), left.clone(), one.clone());
-        tasks.push(tokio::spawn(async move {
-            while left
-                .fetch_update(std::sync::atomic::Ordering::SeqCst, std::sync::atomic::Ordering::SeqCst, |n| {
-                    n.checked_sub(1)
-                })
-                .is_ok()
-            {
-                one(client.clone()).await?;
-            }
-            Ok::<(), Error>(())
-        }));
-    }
-    for t in tasks {
-        t.await.map_err(Error::internal)??;
-    }
-    let rate = requests as f64 / started.elapsed().as_secs_f64();
-    stop.cancel();
-    let _ = server.await;
+    let served = super::api::Served::start(app).await?;
+    let rate = super::load(32, requests, served.projects_read()).await?.rate;
+    served.stop().await;
     Ok(rate)
 }
 
