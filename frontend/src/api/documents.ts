@@ -716,11 +716,19 @@ export const KILL_SWITCHES = graphql(`
   }
 `);
 
+export const BUDGET_FORECAST_FIELDS = graphql(`
+  fragment BudgetForecastFields on BudgetForecast {
+    budget { ...BudgetFields }
+    projected exhaustsAt confidence method historyDays backtestError message
+  }
+`);
+
 export const GOVERNANCE = graphql(`
   query Governance($org: String!, $project: String!) {
     org(slug: $org) {
       id
       budget { ...BudgetFields }
+      budgetForecast { ...BudgetForecastFields }
       killSwitch { ...KillSwitchFields }
       canKillOrg: viewerCan(operation: "killswitch.set")
       canKillProject: viewerCan(operation: "killswitch.set", project: $project)
@@ -729,6 +737,7 @@ export const GOVERNANCE = graphql(`
     project(org: $org, slug: $project) {
       id slug name
       budget { ...BudgetFields }
+      budgetForecast { ...BudgetForecastFields }
       killSwitch { ...KillSwitchFields }
       autonomy { configured mode maxRisk maxCostPerPlan maxPlansPerHour paused pausedBy pauseReason pausedAt unattendedPlansLastHour }
       rateLimits { name scope actions perMinute perHour proposalsLastMinute proposalsLastHour executionsLastMinute executionsLastHour }
@@ -749,6 +758,37 @@ export const PAUSE_AUTONOMY = graphql(`
 
 export const RESUME_AUTONOMY = graphql(`
   mutation ResumeAutonomy($input: AutonomyInput!) { resumeAutonomy(input: $input) { id autonomy { paused } } }
+`);
+
+/**
+ * A project's recommended daily limit with its evidence. Its own query, not part of GOVERNANCE:
+ * it reads 30 days of the budget ledger and changes at most once a day, so it is not asked
+ * again on every refresh of the limits.
+ */
+export const BUDGET_RECOMMENDATION = graphql(`
+  query BudgetRecommendation($org: String!, $project: String!) {
+    org(slug: $org) {
+      id
+      canApply: viewerCan(operation: "policy.write", project: $project)
+    }
+    project(org: $org, slug: $project) {
+      id
+      budgetRecommendation {
+        budget { limit unit policy }
+        recommended reason historyDays p50 p95 max headroom orgLimit
+        daily { day spent }
+      }
+    }
+  }
+`);
+
+export const APPLY_BUDGET_RECOMMENDATION = graphql(`
+  mutation ApplyBudgetRecommendation($input: ApplyBudgetRecommendationInput!) {
+    applyBudgetRecommendation(input: $input) {
+      versions { id scope project version }
+      warnings { ...PolicyDiagnosticFields }
+    }
+  }
 `);
 
 export const ORG_SPEND = graphql(`

@@ -11,6 +11,7 @@ export type Json = null | boolean | number | string | Json[] | { [key: string]: 
 export type {
   AgentPlanner,
   ArbitrationStrategy,
+  ForecastMethod,
   GrantStatus,
   InvitationPurpose,
   PlanStatus,
@@ -71,6 +72,8 @@ export type Budget = G.BudgetFieldsFragment;
 export type KillSwitchInForce = G.KillSwitchFieldsFragment;
 export type AutonomyStatus = G.GovernanceQuery['project']['autonomy'];
 export type RateLimitStatus = G.GovernanceQuery['project']['rateLimits'][number];
+export type BudgetForecast = G.BudgetForecastFieldsFragment;
+export type BudgetRecommendation = G.BudgetRecommendationQuery['project']['budgetRecommendation'];
 
 // Chat
 export type ChatEvent = G.ChatEventFieldsFragment;

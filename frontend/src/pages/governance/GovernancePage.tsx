@@ -1,6 +1,7 @@
 // Limits of a project as they stand now: kill switches (and controls for those allowed),
-// today's budgets of the project and the org as gauges, rate limits with their current use,
-// execution windows open or closed, and agent autonomy (pause and resume).
+// today's budgets of the project and the org as gauges with the day's forecast, the daily limit
+// recommended from past spending (applied by those who may write policy), rate limits with
+// their current use, execution windows open or closed, and agent autonomy (pause and resume).
 
 import { useParams } from 'react-router';
 import { GOVERNANCE } from '../../api/documents';
@@ -13,6 +14,8 @@ import { formatTime, humanize, relativeTime } from '../../lib/format';
 import { useLiveQuery } from '../../hooks/useLiveQuery';
 import { useSession, useWorkspace } from '../../session';
 import { AutonomyCard } from './AutonomyCard';
+import { BudgetForecastCard } from './BudgetForecastCard';
+import { BudgetRecommendationCard } from './BudgetRecommendationCard';
 import { KillSwitchCard } from './KillSwitchCard';
 import { SpendChart } from './SpendChart';
 
@@ -52,9 +55,11 @@ export function GovernancePage() {
           <AutonomyCard org={org} project={p.slug} autonomy={p.autonomy} canPause={data.org.canPause} onChanged={reload} />
         </div>
         <div className="column">
+          <BudgetForecastCard projectName={p.name} project={p.budgetForecast} org={data.org.budgetForecast} />
           <RateLimits limits={p.rateLimits} />
         </div>
       </div>
+      <BudgetRecommendationCard org={org} project={p.slug} projectName={p.name} onChanged={reload} />
       <section className="card" aria-labelledby="windows-title">
         <h2 id="windows-title" className="card-title">
           Execution windows
