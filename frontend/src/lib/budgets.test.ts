@@ -4,36 +4,11 @@
 // forecast's outcome, method and confidence in words; a recommendation's chart in words.
 
 import { describe, expect, it } from 'vitest';
-import type { BudgetForecast, BudgetRecommendation } from '../api/types';
+import type { BudgetRecommendation } from '../api/types';
+import { forecast } from '../test/budgets';
 import { confidenceText, dailyBars, dayStartOf, forecastSeries, methodText, outcomeOf, projectedText, recommendationSummary } from './budgets';
 
 const ms = (iso: string) => Date.parse(iso);
-
-function forecast(over: Partial<BudgetForecast> = {}, budget: Partial<BudgetForecast['budget']> = {}): BudgetForecast {
-  return {
-    projected: 130,
-    exhaustsAt: '2026-12-03T16:00:00Z',
-    confidence: 0.72,
-    method: 'PROFILE',
-    historyDays: 12,
-    backtestError: 0.18,
-    message: 'exhausted at 16:00 UTC, 8 h before the reset',
-    ...over,
-    budget: {
-      limit: 100,
-      unit: 'credits',
-      timezone: 'UTC',
-      policy: 'org-budget',
-      day: '2026-12-03',
-      spent: 40,
-      reserved: 10,
-      remaining: 50,
-      resetsAt: '2026-12-04T00:00:00Z',
-      alertAt: [0.8],
-      ...budget,
-    },
-  };
-}
 
 describe('dayStartOf', () => {
   it('is 24 hours before the reset on an ordinary day', () => {

@@ -9,7 +9,7 @@ import type { BudgetForecast, BudgetRecommendation } from '../../api/types';
 import { dailyBars, dayLabel, forecastSeries } from '../../lib/budgets';
 import { formatTime } from '../../lib/format';
 import { roundSpend } from '../../lib/rollups';
-import { COLOURS, useWidth } from '../rollups/RollupCharts';
+import { COLOURS, levelLine, useWidth } from '../rollups/RollupCharts';
 
 /** Hours of the viewer's clock. */
 const clock = (ms: number) => new Date(ms).toLocaleTimeString(undefined, { hour: '2-digit', minute: '2-digit' });
@@ -31,35 +31,9 @@ export function ForecastChart({ f, now }: { f: BudgetForecast; now: number }) {
         <Line name={`Spent and held (${unit})`} dataKey="spent" stroke={COLOURS.spend} strokeWidth={2} isAnimationActive={false} />
         <Line name={`Forecast (${unit})`} dataKey="forecast" stroke={COLOURS.agents} strokeWidth={2} strokeDasharray="5 3" isAnimationActive={false} />
         <ReferenceLine x={s.now} stroke="#5b6675" strokeDasharray="2 2" label={{ value: 'now', position: 'insideTopLeft', fontSize: 12 }} />
-        {limit !== null && (
-          <ReferenceLine
-            y={limit}
-            stroke={COLOURS.limit}
-            strokeDasharray="6 4"
-            strokeWidth={2}
-            // The axis reaches the limit even when the forecast stays far under it.
-            ifOverflow="extendDomain"
-            label={{ value: `limit ${limit}`, position: 'insideBottomRight', fill: COLOURS.limit, fontSize: 12 }}
-          />
-        )}
+        {limit !== null && levelLine(limit, COLOURS.limit, 'limit', 'insideBottomRight', '6 4')}
       </LineChart>
     </div>
-  );
-}
-
-type Position = 'insideTopLeft' | 'insideTopRight' | 'insideBottomLeft';
-
-/** A dashed level across the bars, named on its label (positions differ so close ones stay legible). */
-function level(value: number, stroke: string, name: string, position: Position, dash: string) {
-  return (
-    <ReferenceLine
-      y={value}
-      stroke={stroke}
-      strokeDasharray={dash}
-      strokeWidth={2}
-      ifOverflow="extendDomain"
-      label={{ value: `${name} ${value}`, position, fill: stroke, fontSize: 12 }}
-    />
   );
 }
 
@@ -75,9 +49,9 @@ export function DailySpendChart({ r, recommended }: { r: BudgetRecommendation; r
         <Tooltip labelFormatter={(d) => dayLabel(String(d), true)} />
         <Legend />
         <Bar name={`Spent (${unit})`} dataKey="spent" fill={COLOURS.spend} isAnimationActive={false} />
-        {level(roundSpend(r.p95), COLOURS.refusals, 'p95', 'insideBottomLeft', '2 3')}
-        {level(recommended, COLOURS.succeeded, 'recommended', 'insideTopLeft', '6 3')}
-        {limit !== null && level(limit, COLOURS.limit, 'current limit', 'insideTopRight', '6 4')}
+        {levelLine(roundSpend(r.p95), COLOURS.refusals, 'p95', 'insideBottomLeft', '2 3')}
+        {levelLine(recommended, COLOURS.succeeded, 'recommended', 'insideTopLeft', '6 3')}
+        {limit !== null && levelLine(limit, COLOURS.limit, 'current limit', 'insideTopRight', '6 4')}
       </BarChart>
     </div>
   );

@@ -12,9 +12,10 @@ import { getOperationAST, GraphQLError, type ExecutionResult } from 'graphql';
 import { MemoryRouter, Route, Routes } from 'react-router';
 import { Provider, type Operation } from 'urql';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import type { Budget, BudgetForecast, BudgetRecommendation, Viewer } from '../../api/types';
+import type { BudgetForecast, BudgetRecommendation, Viewer } from '../../api/types';
 import { formatTime } from '../../lib/format';
 import { NO_RIGHTS, SessionContext, WorkspaceContext, type Workspace } from '../../session';
+import { budget, forecast } from '../../test/budgets';
 import { mockServer } from '../../test/mockClient';
 import { GovernancePage } from './GovernancePage';
 
@@ -29,31 +30,8 @@ const WORKSPACE: Workspace = {
   approvalsWaiting: 0,
 };
 
-const budget = (over: Partial<Budget> = {}): Budget => ({
-  limit: 100,
-  unit: 'credits',
-  timezone: 'UTC',
-  policy: 'web-budget',
-  day: '2026-12-03',
-  spent: 40,
-  reserved: 10,
-  remaining: 50,
-  resetsAt: '2026-12-04T00:00:00Z',
-  alertAt: [0.8, 0.95],
-  ...over,
-});
-
 /** The project's budget runs out at 16:00 UTC, 8 hours before its reset. */
-const RUNS_OUT: BudgetForecast = {
-  budget: budget(),
-  projected: 130,
-  exhaustsAt: '2026-12-03T16:00:00Z',
-  confidence: 0.72,
-  method: 'PROFILE',
-  historyDays: 12,
-  backtestError: 0.18,
-  message: 'exhausted at 16:00 UTC, 8 h before the reset',
-};
+const RUNS_OUT: BudgetForecast = forecast();
 
 const ORG_LASTS: BudgetForecast = {
   budget: budget({ limit: 500, policy: 'org-budget', spent: 120, reserved: 0, remaining: 380 }),

@@ -163,17 +163,7 @@ export function SpendChart({ points, granularity, unit, dailyLimit }: SeriesProp
         <AreaChart width={width} height={HEIGHT} data={data} title={title}>
           {timeAxes(granularity, { decimals: true })}
           <Area name={`Spend (${unit})`} dataKey="spend" stroke={COLOURS.spend} fill={COLOURS.spend} fillOpacity={0.18} strokeWidth={2} isAnimationActive={false} />
-          {limit !== null && (
-            <ReferenceLine
-              y={limit}
-              stroke={COLOURS.limit}
-              strokeDasharray="6 4"
-              strokeWidth={2}
-              // The axis reaches the limit even when spend stays far under it.
-              ifOverflow="extendDomain"
-              label={{ value: `daily limit ${limit}`, position: 'insideTopRight', fill: COLOURS.limit, fontSize: 12 }}
-            />
-          )}
+          {limit !== null && levelLine(limit, COLOURS.limit, 'daily limit', 'insideTopRight', '6 4')}
         </AreaChart>
       )}
     </ChartFigure>
@@ -240,5 +230,25 @@ export function OriginsChart({ points, granularity }: SeriesProps) {
         </BarChart>
       )}
     </ChartFigure>
+  );
+}
+
+type Position = 'insideTopLeft' | 'insideTopRight' | 'insideBottomLeft' | 'insideBottomRight';
+
+/**
+ * A dashed level across a chart (a limit, a percentile), labelled `name value`; the axis reaches
+ * it even when the data stays far under it. Called as a function: recharts reads its chart's
+ * children by type.
+ */
+export function levelLine(value: number, stroke: string, name: string, position: Position, dash: string) {
+  return (
+    <ReferenceLine
+      y={value}
+      stroke={stroke}
+      strokeDasharray={dash}
+      strokeWidth={2}
+      ifOverflow="extendDomain"
+      label={{ value: `${name} ${value}`, position, fill: stroke, fontSize: 12 }}
+    />
   );
 }
