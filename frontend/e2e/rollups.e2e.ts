@@ -52,7 +52,8 @@ describe('rollups', () => {
     await page.getByLabel('Range', { exact: true }).selectOption('24h');
     await page.getByLabel('Projects').selectOption(slug);
     await page.waitForURL((url) => url.searchParams.get('range') === '24h' && url.searchParams.get('project') === slug);
-    expect(await page.getByTestId('rollup-range').textContent()).toContain('by hour');
+    // The address changes before the page renders the new range: read its text until it does.
+    await expect.poll(() => page.getByTestId('rollup-range').textContent()).toContain('by hour');
     expect(await unlabelledControls(page)).toEqual([]);
 
     // Rollups are folded every 15 s: ask again until the plans are counted.
