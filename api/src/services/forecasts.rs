@@ -1,12 +1,12 @@
 //! Budget forecasts: each budget's day projected to its reset from what is spent and reserved and
 //! the hourly spend of its last 14 days in the rollups (the method is
-//! `praetor_domain::forecast`'s). Read by `Project.budgetForecast` / `Org.budgetForecast`; checked
-//! after each reservation for the budgets it reserved against ([`watch`]), and every minute by the
-//! scheduler for every budget that spent today (what spending alone, or a new policy, changed):
-//! when a forecast says the
-//! budget runs out before its reset, `budget.forecast_exhaustion` is audited (and so reaches
-//! webhooks and the `budgetAlerts` subscription) once that day; if the forecast falls back
-//! under the limit, `budget.forecast_cleared`. The same run gives `/metrics` its budget gauges.
+//! `praetor_domain::forecast`'s). Read by `Project.budgetForecast` / `Org.budgetForecast`;
+//! checked after each reservation for the budgets it reserved against ([`watch`]), and every
+//! minute by the scheduler for every budget that spent today (what spending alone, or a new
+//! policy, changed): when a forecast says the budget runs out before its reset,
+//! `budget.forecast_exhaustion` is audited (and so reaches webhooks and the `budgetAlerts`
+//! subscription) once that day; if the forecast falls back under the limit,
+//! `budget.forecast_cleared`. The minute's run also gives `/metrics` its budget gauges.
 
 use std::sync::Arc;
 

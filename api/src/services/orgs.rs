@@ -57,8 +57,6 @@ pub async fn create(app: &AppState, admin: &InstanceAdmin, slug: &str, name: &st
     Ok(org)
 }
 
-/// Enters the organization named `slug`; NOT_FOUND if it does not exist or the principal is
-/// not a member (the two are indistinguishable on purpose).
 /// The organizations a timed job of this node works on, as the housekeeping `why`: every one,
 /// or on a node dedicated to one organization (`worker.org_id`), that one.
 pub async fn served_here(app: &AppState, why: Housekeeping) -> Result<Vec<OrgId>> {
@@ -69,7 +67,9 @@ pub async fn served_here(app: &AppState, why: Housekeeping) -> Result<Vec<OrgId>
     Ok(q.into_tuple().all(&app.db).await?)
 }
 
-/// Enters the organization `slug` names (its row kept by `app.authz.rows` between changes).
+/// Enters the organization named `slug`; NOT_FOUND if it does not exist or the principal is
+/// not a member (the two are indistinguishable on purpose). Its row is kept by
+/// `app.authz.rows` between changes.
 pub async fn enter_by_slug(app: &AppState, principal: &Principal, slug: &str) -> Result<OrgAccess> {
     let slug = slug.trim();
     let org = match app.authz.rows.get(slug) {
