@@ -17,7 +17,7 @@ use std::sync::Arc;
 use chrono::{Duration, NaiveDate};
 use praetor_domain::decide::budget::{scope_of, specs};
 use praetor_domain::recommend::{DEFAULT_HEADROOM, Recommendation, WINDOW_DAYS, recommend};
-use praetor_entities::{Housekeeping, ProjectId, Tenant, TenantScoped, budget_day, org, project};
+use praetor_entities::{Housekeeping, Owned, ProjectId, Tenant, TenantScoped, budget_day, org, project};
 use praetor_policy::Source;
 use praetor_policy::decide::Level;
 use sea_orm::{ColumnTrait, QueryFilter, QueryOrder};
@@ -135,7 +135,7 @@ pub async fn apply(
     }
     let note = note(&advice, daily, comment);
     let author = permit.principal().chain();
-    write(app, access.org(), access.tenant(), author, project, daily, &advice, &note).await
+    write(app, access.org(), author, project, daily, &advice, &note).await
 }
 
 /// Another document of the project setting a daily budget below `daily`: applying `daily`
@@ -170,23 +170,21 @@ fn note(advice: &Advice, daily: f64, comment: &str) -> String {
 }
 
 /// Stores the project's documents with the generated one setting `daily`, as `author`.
-#[allow(clippy::too_many_arguments)]
 async fn write(
     app: &AppState,
     org: &org::Model,
-    tenant: Tenant,
     author: Vec<ActorRef>,
     project: &project::Model,
     daily: f64,
     advice: &Advice,
     note: &str,
 ) -> Result<Applied> {
-    let mut sources: Vec<Source> = match latest(&app.db, tenant, Some(project.id)).await? {
+    let mut sources: Vec<Source> = match latest(&app.db, org.tenant(), Some(project.id)).await? {
         Some(v) => sources_of(&v)?.into_iter().filter(|s| s.name != DOCUMENT).collect(),
         None => Vec::new(),
     };
     sources.push(Source::new(DOCUMENT.to_string(), document(&org.slug, &project.slug, daily, &advice.status)));
-    policies::store(app, org, tenant, author, Some(project), sources, note).await
+    policies::store(app, org, author, Some(project), sources, note).await
 }
 
 /// Praetor, as the versions it applies by itself name their author.
@@ -217,7 +215,7 @@ pub async fn adapt_all(app: &AppState) -> Result<Adapted> {
             continue;
         };
         for project in project::Entity::find_in_org(tenant).all(&app.db).await? {
-            match adapt(app, &org, tenant, &project).await {
+            match adapt(app, &org, &project).await {
                 Ok(Some(true)) => done.applied += 1,
                 Ok(Some(false)) => done.unchanged += 1,
                 Ok(None) => {}
@@ -234,8 +232,8 @@ pub async fn adapt_all(app: &AppState) -> Result<Adapted> {
 /// Applies `project`'s recommendation if its policy says so: `Some(true)` when a version was
 /// stored, `Some(false)` when the limit already was the one to apply, `None` when there was
 /// nothing to apply.
-async fn adapt(app: &AppState, org: &org::Model, tenant: Tenant, project: &project::Model) -> Result<Option<bool>> {
-    let (advice, policy) = advise(app, tenant, project.id).await?;
+async fn adapt(app: &AppState, org: &org::Model, project: &project::Model) -> Result<Option<bool>> {
+    let (advice, policy) = advise(app, org.tenant(), project.id).await?;
     let (Some((lo, hi)), Some(recommended)) = (policy.effective.adaptive_budget(), advice.recommendation.recommended)
     else {
         return Ok(None);
@@ -256,7 +254,7 @@ async fn adapt(app: &AppState, org: &org::Model, tenant: Tenant, project: &proje
     }
     let bounded = if daily == recommended { String::new() } else { format!(", recommended {recommended}") };
     let comment = format!("applied by itself, as the policy allows, within {lo}..{hi}{bounded}");
-    write(app, org, tenant, vec![adaptive_actor()], project, daily, &advice, &note(&advice, daily, &comment)).await?;
+    write(app, org, vec![adaptive_actor()], project, daily, &advice, &note(&advice, daily, &comment)).await?;
     Ok(Some(true))
 }
 

@@ -7,7 +7,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
 use praetor_entities::{
-    PolicyVersionId, ProjectId, Shared, Tenant, TenantScoped, group, group_member, org, policy_version, project,
+    Owned, PolicyVersionId, ProjectId, Shared, Tenant, TenantScoped, group, group_member, org, policy_version, project,
     role_binding, user,
 };
 use praetor_policy::diag::Severity;
@@ -93,17 +93,17 @@ pub async fn check(
     project: Option<&project::Model>,
     sources: &[Source],
 ) -> Result<(Tree, Vec<Diagnostic>)> {
-    check_in(app, access.org(), access.tenant(), project, sources).await
+    check_in(app, access.org(), project, sources).await
 }
 
-/// [`check`] in the organization `org`, whose capability is `tenant`.
+/// [`check`] in the organization `org` (a row read under its capability).
 async fn check_in(
     app: &AppState,
     org: &org::Model,
-    tenant: Tenant,
     project: Option<&project::Model>,
     sources: &[Source],
 ) -> Result<(Tree, Vec<Diagnostic>)> {
+    let tenant = org.tenant();
     let total: usize = sources.iter().map(|s| s.text.len()).sum();
     if sources.is_empty() {
         return Err(Error::validation("sources", "give at least one document"));
@@ -200,7 +200,7 @@ pub async fn apply(
 ) -> Result<Applied> {
     let domain = project.map(|p| Domain::Project(p.id)).unwrap_or(Domain::Org);
     let permit = access.permit::<ops::PolicyWrite>(domain)?;
-    store(app, access.org(), access.tenant(), permit.principal().chain(), project, sources, comment).await
+    store(app, access.org(), permit.principal().chain(), project, sources, comment).await
 }
 
 /// Validates, verifies and stores `sources` as `author` (the principal chain recorded as the
@@ -210,14 +210,14 @@ pub async fn apply(
 pub(super) async fn store(
     app: &AppState,
     org_model: &org::Model,
-    tenant: Tenant,
     author: Vec<ActorRef>,
     project: Option<&project::Model>,
     sources: Vec<Source>,
     comment: &str,
 ) -> Result<Applied> {
     let comment = super::validate::text("comment", comment, 2_000)?;
-    let (tree, warnings) = check_in(app, org_model, tenant, project, &sources).await?;
+    let (tree, warnings) = check_in(app, org_model, project, &sources).await?;
+    let tenant = org_model.tenant();
     let org = tenant.org();
     let projects: BTreeMap<String, ProjectId> =
         project::Entity::find_in_org(tenant).all(&app.db).await?.into_iter().map(|p| (p.slug, p.id)).collect();
