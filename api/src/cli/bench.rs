@@ -37,6 +37,20 @@ pub enum Target {
     Postgres(String),
 }
 
+impl Target {
+    /// PostgreSQL at `postgres` (the `--postgres` option) when given, else SQLite.
+    pub fn new(postgres: Option<String>) -> Self {
+        postgres.map_or(Target::Sqlite, Target::Postgres)
+    }
+
+    pub fn name(&self) -> &'static str {
+        match self {
+            Target::Sqlite => "sqlite",
+            Target::Postgres(_) => "postgres",
+        }
+    }
+}
+
 pub struct Figures {
     pub lines: Vec<String>,
 }

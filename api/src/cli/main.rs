@@ -506,10 +506,7 @@ async fn execute(command: Command, config: Config) -> praetor::error::Result<Exi
             Ok(ExitCode::SUCCESS)
         }
         Command::Bench { command: BenchCommand::Engine { postgres, plans, concurrency, projects, workers } } => {
-            let target = match postgres {
-                Some(url) => bench::Target::Postgres(url),
-                None => bench::Target::Sqlite,
-            };
+            let target = bench::Target::new(postgres);
             let figures = bench::engine(target, plans, concurrency, projects, workers).await?;
             for line in figures.lines {
                 println!("{line}");
@@ -522,10 +519,7 @@ async fn execute(command: Command, config: Config) -> praetor::error::Result<Exi
         Command::Bench {
             command: BenchCommand::Governance { postgres, rules, decisions, db_decisions, concurrency },
         } => {
-            let target = match postgres {
-                Some(url) => bench::Target::Postgres(url),
-                None => bench::Target::Sqlite,
-            };
+            let target = bench::Target::new(postgres);
             let figures = bench::policy::run(target, rules, decisions, db_decisions, concurrency).await?;
             for line in figures.lines {
                 println!("{line}");
@@ -533,30 +527,21 @@ async fn execute(command: Command, config: Config) -> praetor::error::Result<Exi
             Ok(ExitCode::SUCCESS)
         }
         Command::Bench { command: BenchCommand::Webhooks { postgres, deliveries, latency_events, plans, rounds } } => {
-            let target = match postgres {
-                Some(url) => bench::Target::Postgres(url),
-                None => bench::Target::Sqlite,
-            };
+            let target = bench::Target::new(postgres);
             for line in bench::webhooks::run(target, deliveries, latency_events, plans, rounds).await?.lines {
                 println!("{line}");
             }
             Ok(ExitCode::SUCCESS)
         }
         Command::Bench { command: BenchCommand::Metrics { postgres, plans, requests, rounds, projects } } => {
-            let target = match postgres {
-                Some(url) => bench::Target::Postgres(url),
-                None => bench::Target::Sqlite,
-            };
+            let target = bench::Target::new(postgres);
             for line in bench::metrics::run(target, plans, requests, rounds, projects).await?.lines {
                 println!("{line}");
             }
             Ok(ExitCode::SUCCESS)
         }
         Command::Bench { command: BenchCommand::Api { postgres, requests, connections, rounds } } => {
-            let target = match postgres {
-                Some(url) => bench::Target::Postgres(url),
-                None => bench::Target::Sqlite,
-            };
+            let target = bench::Target::new(postgres);
             for line in bench::api::run(target, requests, connections, rounds).await?.lines {
                 println!("{line}");
             }
@@ -569,30 +554,21 @@ async fn execute(command: Command, config: Config) -> praetor::error::Result<Exi
             Ok(ExitCode::SUCCESS)
         }
         Command::Bench { command: BenchCommand::Rollups { postgres, entries, projects, samples } } => {
-            let target = match postgres {
-                Some(url) => bench::Target::Postgres(url),
-                None => bench::Target::Sqlite,
-            };
+            let target = bench::Target::new(postgres);
             for line in bench::rollups::run(target, entries, projects, samples).await?.lines {
                 println!("{line}");
             }
             Ok(ExitCode::SUCCESS)
         }
         Command::Bench { command: BenchCommand::Chat { postgres, subscribers, events } } => {
-            let target = match postgres {
-                Some(url) => bench::Target::Postgres(url),
-                None => bench::Target::Sqlite,
-            };
+            let target = bench::Target::new(postgres);
             for line in bench::chat::chat(target, subscribers, events).await?.lines {
                 println!("{line}");
             }
             Ok(ExitCode::SUCCESS)
         }
         Command::Bench { command: BenchCommand::Soak { postgres, minutes, concurrency, subscribers } } => {
-            let target = match postgres {
-                Some(url) => bench::Target::Postgres(url),
-                None => bench::Target::Sqlite,
-            };
+            let target = bench::Target::new(postgres);
             for line in bench::soak::soak(target, minutes, concurrency, subscribers).await?.lines {
                 println!("{line}");
             }

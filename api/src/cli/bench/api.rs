@@ -101,7 +101,7 @@ fn line(what: &str, l: &Load) -> String {
 }
 
 pub async fn run(target: Target, requests: usize, connections: Vec<usize>, rounds: usize) -> Result<Figures> {
-    let backend = if matches!(target, Target::Sqlite) { "sqlite" } else { "postgres" };
+    let backend = target.name();
     let mut lines = vec![format!(
         "bench api on {backend}: {requests} requests per round, {rounds} alternating rounds of /healthz and the read, medians"
     )];

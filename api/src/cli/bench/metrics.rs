@@ -48,8 +48,7 @@ fn compared(title: &str, unit: &str, runs: &[Vec<f64>; 2]) -> Vec<String> {
 }
 
 pub async fn run(target: Target, plans_n: usize, requests: usize, rounds: usize, projects_n: usize) -> Result<Figures> {
-    let mut lines =
-        vec![format!("bench metrics on {}", if matches!(target, Target::Sqlite) { "sqlite" } else { "postgres" })];
+    let mut lines = vec![format!("bench metrics on {}", target.name())];
     let rounds = rounds.max(1);
 
     // The engine: 64 proposers, 16 projects, 4 workers.
