@@ -4,8 +4,7 @@
 // forecast's outcome, method and confidence in words; a recommendation's chart in words.
 
 import { describe, expect, it } from 'vitest';
-import type { BudgetRecommendation } from '../api/types';
-import { forecast } from '../test/budgets';
+import { forecast, recommendation } from '../test/budgets';
 import { confidenceText, dailyBars, dayStartOf, forecastSeries, methodText, outcomeOf, projectedText, recommendationSummary } from './budgets';
 
 const ms = (iso: string) => Date.parse(iso);
@@ -81,22 +80,16 @@ describe('words', () => {
 });
 
 describe('recommendation', () => {
-  const r: BudgetRecommendation = {
-    budget: { limit: 100, unit: 'credits', policy: 'web-budget' },
-    recommended: 96,
+  const r = recommendation({
     reason: 'the 95th percentile of 3 days with 20% headroom',
     historyDays: 3,
-    p50: 50,
-    p95: 79.5,
-    max: 80,
-    headroom: 0.2,
     orgLimit: null,
     daily: [
       { day: '2026-11-30', spent: 40.004 },
       { day: '2026-12-01', spent: 50 },
       { day: '2026-12-02', spent: 80 },
     ],
-  };
+  });
 
   it('draws each day to the hundredth', () => {
     expect(dailyBars(r)).toEqual([

@@ -14,21 +14,13 @@ import { Provider, type Operation } from 'urql';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { BudgetForecast, BudgetRecommendation, Viewer } from '../../api/types';
 import { formatTime } from '../../lib/format';
-import { NO_RIGHTS, SessionContext, WorkspaceContext, type Workspace } from '../../session';
-import { budget, forecast } from '../../test/budgets';
+import { SessionContext, WorkspaceContext } from '../../session';
+import { budget, days, forecast, recommendation } from '../../test/budgets';
 import { mockServer } from '../../test/mockClient';
+import { WORKSPACE } from '../../test/workspace';
 import { GovernancePage } from './GovernancePage';
 
 const NOW = new Date('2026-12-03T12:00:00Z');
-
-const WORKSPACE: Workspace = {
-  org: { id: 'org_1', slug: 'demo', name: 'Demo', projects: { nodes: [{ id: 'prj_1', slug: 'web', name: 'Web', description: '' }] } },
-  project: 'web',
-  rights: NO_RIGHTS,
-  activity: 0,
-  recentEvents: [],
-  approvalsWaiting: 0,
-};
 
 /** The project's budget runs out at 16:00 UTC, 8 hours before its reset. */
 const RUNS_OUT: BudgetForecast = forecast();
@@ -44,20 +36,7 @@ const ORG_LASTS: BudgetForecast = {
   message: null,
 };
 
-const days = (spent: number[]) => spent.map((s, i) => ({ day: `2026-11-${String(13 + i).padStart(2, '0')}`, spent: s }));
-
-const RECOMMENDATION: BudgetRecommendation = {
-  budget: { limit: 100, unit: 'credits', policy: 'web-budget' },
-  recommended: 96,
-  reason: 'the 95th percentile of 14 days with 20% headroom',
-  historyDays: 14,
-  p50: 50,
-  p95: 79.5,
-  max: 80,
-  headroom: 0.2,
-  orgLimit: 500,
-  daily: days([40, 45, 50, 55, 60, 50, 48, 52, 44, 80, 79, 51, 47, 49]),
-};
+const RECOMMENDATION = recommendation();
 
 const TOO_SHORT: BudgetRecommendation = {
   ...RECOMMENDATION,

@@ -12,8 +12,9 @@ import { Provider, type Operation } from 'urql';
 import { describe, expect, it } from 'vitest';
 import type { Schedule } from '../../api/types';
 import { formatTime } from '../../lib/format';
-import { NO_RIGHTS, WorkspaceContext, type Workspace } from '../../session';
+import { WorkspaceContext } from '../../session';
 import { mockServer } from '../../test/mockClient';
+import { WORKSPACE } from '../../test/workspace';
 import { SchedulesPage } from './SchedulesPage';
 
 const nightly: Schedule = {
@@ -66,15 +67,6 @@ const TEMPLATES = [
   },
   { name: 'restart', description: 'Restart a service', params: { type: 'object' } },
 ];
-
-const WORKSPACE: Workspace = {
-  org: { id: 'org_1', slug: 'demo', name: 'Demo', projects: { nodes: [{ id: 'prj_1', slug: 'web', name: 'Web', description: '' }] } },
-  project: 'web',
-  rights: NO_RIGHTS,
-  activity: 0,
-  recentEvents: [],
-  approvalsWaiting: 0,
-};
 
 const name = (op: Operation) => getOperationAST(op.query)?.name?.value ?? '';
 const scheduleOf = (s: Schedule) => ({ __typename: 'Schedule', ...s });
