@@ -234,6 +234,29 @@ impl Bus {
     }
 }
 
+/// Budgets that committed writes reserved against, for the forecast check to look at soon after
+/// (`services::forecasts::watch`): each reservation refreshes its budgets' forecasts and alerts
+/// without the writer waiting for it. A budget touched again before the check runs is looked at
+/// once.
+#[derive(Default)]
+pub struct BudgetsTouched {
+    due: Mutex<std::collections::BTreeSet<(Tenant, Option<ProjectId>)>>,
+    /// Woken after each commit that touched one.
+    pub wakeup: tokio::sync::Notify,
+}
+
+impl BudgetsTouched {
+    /// `project`'s budget (`None`: the organization's) was reserved against.
+    pub fn mark(&self, tenant: Tenant, project: Option<ProjectId>) {
+        self.due.lock().unwrap_or_else(|e| e.into_inner()).insert((tenant, project));
+    }
+
+    /// The budgets touched since the last take.
+    pub fn take(&self) -> Vec<(Tenant, Option<ProjectId>)> {
+        std::mem::take(&mut *self.due.lock().unwrap_or_else(|e| e.into_inner())).into_iter().collect()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -314,28 +337,5 @@ mod tests {
         assert_eq!(bus.chat_streaming(), 1, "session b still streams");
         bus.publish(stored(b, 10, "message_completed"));
         assert_eq!(bus.chat_streaming(), 0);
-    }
-}
-
-/// Budgets that committed writes reserved against, for the forecast check to look at soon after
-/// (`services::forecasts::watch`): each reservation refreshes its budgets' forecasts and alerts
-/// without the writer waiting for it. A budget touched again before the check runs is looked at
-/// once.
-#[derive(Default)]
-pub struct BudgetsTouched {
-    due: Mutex<std::collections::BTreeSet<(Tenant, Option<ProjectId>)>>,
-    /// Woken after each commit that touched one.
-    pub wakeup: tokio::sync::Notify,
-}
-
-impl BudgetsTouched {
-    /// `project`'s budget (`None`: the organization's) was reserved against.
-    pub fn mark(&self, tenant: Tenant, project: Option<ProjectId>) {
-        self.due.lock().unwrap_or_else(|e| e.into_inner()).insert((tenant, project));
-    }
-
-    /// The budgets touched since the last take.
-    pub fn take(&self) -> Vec<(Tenant, Option<ProjectId>)> {
-        std::mem::take(&mut *self.due.lock().unwrap_or_else(|e| e.into_inner())).into_iter().collect()
     }
 }
