@@ -19,7 +19,7 @@ use base64::Engine;
 use base64::engine::general_purpose::STANDARD as B64;
 use chrono::{DateTime, Utc};
 use hmac::{Hmac, Mac};
-use praetor_entities::{
+use praetor_store::{
     DataKeyId, Housekeeping, Owned, SecretId, Shared, Tenant, TenantScoped, UserId, data_key, local_credential, secret,
 };
 use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, QueryFilter, QueryOrder, Set};
@@ -431,7 +431,7 @@ pub async fn rewrap<C: ConnectionTrait>(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use praetor_entities::OrgId;
+    use praetor_store::OrgId;
 
     fn tenant() -> Tenant {
         Tenant::housekeeping(OrgId::generate(), Housekeeping::Setup)

@@ -3,7 +3,7 @@
 //! through a [`Write`], so a change and its audit entry commit together or not at all.
 
 use chrono::{DateTime, Utc};
-use praetor_entities::{ProjectId, Tenant, TenantScoped, org};
+use praetor_store::{ProjectId, Tenant, TenantScoped, org};
 use sea_orm::DatabaseTransaction;
 use sea_orm::sea_query::{Expr, ExprTrait};
 

@@ -3,7 +3,7 @@
 
 use std::io::Write;
 
-use praetor_entities::{Tenant, TenantScoped, audit_event};
+use praetor_store::{Tenant, TenantScoped, audit_event};
 use sea_orm::{ColumnTrait, ConnectionTrait, QueryFilter, QueryOrder, QuerySelect};
 use serde_json::{Value, json};
 

@@ -11,7 +11,7 @@ pub mod export;
 pub mod verify;
 
 use chrono::{DateTime, SecondsFormat, Utc};
-use praetor_entities::{AuditEventId, OrgId, ProjectId, Tenant, TenantScoped, audit_event, audit_head};
+use praetor_store::{AuditEventId, OrgId, ProjectId, Tenant, TenantScoped, audit_event, audit_head};
 use std::collections::HashMap;
 
 use sea_orm::{ActiveModelTrait, ConnectionTrait, EntityTrait, QuerySelect, Set};

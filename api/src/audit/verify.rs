@@ -9,7 +9,7 @@
 
 use std::collections::HashMap;
 
-use praetor_entities::{PlanId, Tenant, TenantScoped, audit_event, audit_head, plan_event};
+use praetor_store::{PlanId, Tenant, TenantScoped, audit_event, audit_head, plan_event};
 use sea_orm::{ColumnTrait, ConnectionTrait, QueryFilter, QueryOrder, QuerySelect};
 use serde::Serialize;
 use serde_json::Value;

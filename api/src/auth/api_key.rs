@@ -3,7 +3,7 @@
 //! every request). The key is shown once, at creation.
 
 use chrono::Duration;
-use praetor_entities::{Housekeeping, Owned, Shared, TenantScoped, api_key, service_account, user};
+use praetor_store::{Housekeeping, Owned, Shared, TenantScoped, api_key, service_account, user};
 use sea_orm::sea_query::Expr;
 use sea_orm::{ColumnTrait, DatabaseConnection, QueryFilter};
 

@@ -3,7 +3,7 @@
 //! JSON bodies on POST (a cross-site form cannot send one without a CORS preflight).
 
 use chrono::Duration;
-use praetor_entities::{IdentityProviderId, OrgId, Shared, UserId, user, user_session};
+use praetor_store::{IdentityProviderId, OrgId, Shared, UserId, user, user_session};
 use sea_orm::{ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, Set};
 
 use super::{Credential, CredentialKind, Principal, Subject, hash_secret, random_token};

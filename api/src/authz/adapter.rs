@@ -10,7 +10,7 @@ use async_trait::async_trait;
 use casbin::error::AdapterError;
 use casbin::{Adapter, Filter, Model};
 use chrono::{DateTime, Utc};
-use praetor_entities::{OrgId, TenantScoped, group_member, role_binding, role_grant};
+use praetor_store::{OrgId, TenantScoped, group_member, role_binding, role_grant};
 use sea_orm::{ColumnTrait, DatabaseConnection, QueryFilter};
 
 use super::BUILTIN_RULES;

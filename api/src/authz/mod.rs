@@ -25,7 +25,7 @@ use std::sync::{Arc, Mutex, RwLock};
 
 use casbin::{CoreApi, DefaultModel, Enforcer};
 use chrono::{DateTime, Utc};
-use praetor_entities::{OrgId, ProjectId, Tenant, TenantScoped, org};
+use praetor_store::{OrgId, ProjectId, Tenant, TenantScoped, org};
 use sea_orm::DatabaseConnection;
 
 use crate::auth::{AgentIdentity, Principal, Subject};

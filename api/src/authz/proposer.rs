@@ -4,7 +4,7 @@
 
 use std::collections::HashMap;
 
-use praetor_entities::{AgentId, OrgId, Owned, Tenant, TenantScoped, UserId, agent, group, group_member, org, plan};
+use praetor_store::{AgentId, OrgId, Owned, Tenant, TenantScoped, UserId, agent, group, group_member, org, plan};
 use sea_orm::{ColumnTrait, ConnectionTrait, DatabaseConnection, QueryFilter};
 
 use super::{Authz, OrgAccess};
@@ -97,7 +97,7 @@ pub async fn proposer_access(authz: &Authz, db: &DatabaseConnection, plan: &plan
     let head = match chain.first() {
         Some(a) if a.kind == praetor_domain::ActorKind::User => a.id.parse::<UserId>().ok().map(|u| rbac_user(u.0)),
         Some(a) if a.kind == praetor_domain::ActorKind::ServiceAccount => {
-            a.id.parse::<praetor_entities::ServiceAccountId>().ok().map(|s| rbac_service_account(s.0))
+            a.id.parse::<praetor_store::ServiceAccountId>().ok().map(|s| rbac_service_account(s.0))
         }
         _ => None,
     };

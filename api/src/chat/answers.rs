@@ -9,7 +9,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use praetor_entities::{ChatSessionId, Housekeeping, OrgId, Tenant, TenantScoped, chat_event, chat_session};
+use praetor_store::{ChatSessionId, Housekeeping, OrgId, Tenant, TenantScoped, chat_event, chat_session};
 use sea_orm::sea_query::Expr;
 use sea_orm::{ColumnTrait, QueryFilter, QueryOrder, QuerySelect};
 use serde_json::json;

@@ -9,7 +9,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use praetor_entities::ChatSessionId;
+use praetor_store::ChatSessionId;
 use praetor_planner::{AliasPlanner, Catalog, CatalogEntry, LlmPlanner, Planner, PlannerError, Risk};
 use tokio::sync::Notify;
 use tokio_util::sync::CancellationToken;

@@ -11,7 +11,7 @@
 use std::sync::Arc;
 
 use chrono::Duration;
-use praetor_entities::{
+use praetor_store::{
     ChatEventId, ChatProposalId, ChatSessionId, Owned, ProjectId, TenantScoped, chat_event, chat_session, plan,
 };
 use sea_orm::{ActiveModelTrait, ColumnTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set};

@@ -7,7 +7,7 @@
 
 use std::sync::Arc;
 
-use praetor_entities::{ChatProposalId, ChatSessionId, PlanId, TenantScoped, chat_session, plan};
+use praetor_store::{ChatProposalId, ChatSessionId, PlanId, TenantScoped, chat_session, plan};
 use praetor_planner::{Intent, Memory, help_for, parse_intent};
 use sea_orm::{ColumnTrait, QueryFilter};
 use serde_json::json;

@@ -3,7 +3,7 @@
 //! holds the whole conversation: a reconnecting client replays it from its cursor.
 
 use praetor_domain::{ChatStepStatus, PlanStatus, Verdict};
-use praetor_entities::{AgentId, ChatProposalId, PlanId};
+use praetor_store::{AgentId, ChatProposalId, PlanId};
 use praetor_planner::ProposedPlan;
 use praetor_policy::document::Risk;
 use serde::{Deserialize, Serialize};

@@ -6,7 +6,7 @@
 //! echoes are written), so a chat writer and a plan worker never wait on each other in
 //! opposite orders.
 
-use praetor_entities::{ChatEventId, ChatSessionId, PlanId, Tenant, TenantScoped, chat_event, chat_session};
+use praetor_store::{ChatEventId, ChatSessionId, PlanId, Tenant, TenantScoped, chat_event, chat_session};
 use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set};
 
 use super::model::ChatEventData;

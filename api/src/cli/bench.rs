@@ -6,7 +6,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use praetor_domain::PlanStatus;
-use praetor_entities::{Housekeeping, ProjectId, Tenant};
+use praetor_store::{Housekeeping, ProjectId, Tenant};
 use serde_json::json;
 use tokio_util::sync::CancellationToken;
 

@@ -496,7 +496,7 @@ async fn execute(command: Command, config: Config) -> praetor::error::Result<Exi
             audit_command(&app, command).await
         }
         Command::Rollups { command: RollupsCommand::Rebuild { org, from } } => {
-            use praetor_entities::Owned;
+            use praetor_store::Owned;
             let from = parse_day(&from)?;
             let app = AppState::init(config, Arc::new(SystemClock)).await?;
             for o in orgs_named(&app, org).await? {
@@ -598,8 +598,8 @@ fn parse_day(text: &str) -> praetor::error::Result<chrono::DateTime<chrono::Utc>
 }
 
 /// The organization named `slug`, or every organization.
-async fn orgs_named(app: &AppState, slug: Option<String>) -> praetor::error::Result<Vec<praetor_entities::org::Model>> {
-    use praetor_entities::{Housekeeping, TenantScoped, org};
+async fn orgs_named(app: &AppState, slug: Option<String>) -> praetor::error::Result<Vec<praetor_store::org::Model>> {
+    use praetor_store::{Housekeeping, TenantScoped, org};
     use sea_orm::{ColumnTrait, QueryFilter, QueryOrder};
     let mut q = org::Entity::find_across_orgs(Housekeeping::Cli).order_by_asc(org::Column::Slug);
     if let Some(slug) = &slug {
@@ -615,7 +615,7 @@ async fn orgs_named(app: &AppState, slug: Option<String>) -> praetor::error::Res
 }
 
 async fn audit_command(app: &AppState, command: AuditCommand) -> praetor::error::Result<ExitCode> {
-    use praetor_entities::{Housekeeping, Owned, TenantScoped, org};
+    use praetor_store::{Housekeeping, Owned, TenantScoped, org};
     use sea_orm::{ColumnTrait, QueryFilter};
     let find = |slug: String| async move {
         org::Entity::find_across_orgs(Housekeeping::Cli)
@@ -682,7 +682,7 @@ fn print_report(r: &praetor::engine::replay::Report) -> bool {
 
 async fn replay_command(app: &AppState, command: ReplayCommand) -> praetor::error::Result<ExitCode> {
     use praetor::engine::replay;
-    use praetor_entities::{Housekeeping, Owned, PlanId, TenantScoped, plan, project};
+    use praetor_store::{Housekeeping, Owned, PlanId, TenantScoped, plan, project};
     use sea_orm::{ColumnTrait, QueryFilter};
     let reports = match command {
         ReplayCommand::Plan { id } => {
@@ -698,8 +698,8 @@ async fn replay_command(app: &AppState, command: ReplayCommand) -> praetor::erro
             let mut q =
                 project::Entity::find_across_orgs(Housekeeping::Cli).filter(project::Column::Slug.eq(slug.clone()));
             if let Some(o) = org {
-                let o = praetor_entities::org::Entity::find_across_orgs(Housekeeping::Cli)
-                    .filter(praetor_entities::org::Column::Slug.eq(o.clone()))
+                let o = praetor_store::org::Entity::find_across_orgs(Housekeeping::Cli)
+                    .filter(praetor_store::org::Column::Slug.eq(o.clone()))
                     .one(&app.db)
                     .await?
                     .ok_or_else(|| praetor::error::Error::not_found(format!("organization `{o}`")))?;

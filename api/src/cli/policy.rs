@@ -288,7 +288,7 @@ async fn org_groups(
     app: &AppState,
     slug: &str,
 ) -> Result<(BTreeMap<String, std::collections::BTreeSet<String>>, std::collections::BTreeSet<String>)> {
-    use praetor_entities::{Housekeeping, Owned, Shared, TenantScoped, group, group_member, org, user};
+    use praetor_store::{Housekeeping, Owned, Shared, TenantScoped, group, group_member, org, user};
     use sea_orm::{ColumnTrait, QueryFilter};
     let o = org::Entity::find_across_orgs(Housekeeping::Cli)
         .filter(org::Column::Slug.eq(slug))

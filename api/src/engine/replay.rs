@@ -9,7 +9,7 @@
 
 use std::collections::HashMap;
 
-use praetor_entities::{Owned, PlanId, ProjectId, Tenant, TenantScoped, decision, plan, plan_event, project_state};
+use praetor_store::{Owned, PlanId, ProjectId, Tenant, TenantScoped, decision, plan, plan_event, project_state};
 use sea_orm::{ColumnTrait, ConnectionTrait, QueryFilter, QueryOrder};
 use serde::Serialize;
 use serde_json::Value;

@@ -3,7 +3,7 @@
 //! updates the plan row's cached status and writes the audit entry, all in the caller's
 //! transaction. State-changing events also advance the project's state under its row lock.
 
-use praetor_entities::{Owned, PlanEventId, PlanId, ProjectId, Tenant, TenantScoped, plan, plan_event, project_state};
+use praetor_store::{Owned, PlanEventId, PlanId, ProjectId, Tenant, TenantScoped, plan, plan_event, project_state};
 use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set};
 use serde_json::Value;
 

@@ -12,7 +12,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use praetor_entities::{
+use praetor_store::{
     AuditEventId, ChatSessionId, Housekeeping, OrgId, PlanId, Tenant, TenantScoped, audit_event, chat_event, plan_event,
 };
 use sea_orm::sqlx::postgres::PgListener;
@@ -48,7 +48,7 @@ enum Pointer {
     Credential { h: String },
     /// An identity provider whose tokens ended.
     #[serde(rename = "i")]
-    Provider { p: praetor_entities::IdentityProviderId },
+    Provider { p: praetor_store::IdentityProviderId },
     /// An organization whose row changed.
     #[serde(rename = "o")]
     Org { o: OrgId },

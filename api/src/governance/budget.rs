@@ -15,7 +15,7 @@
 
 use chrono::{DateTime, Utc};
 pub use praetor_domain::snapshot::Exceeded;
-use praetor_entities::{
+use praetor_store::{
     BudgetDayId, OrgId, Owned, ProjectId, Tenant, TenantScoped, budget_day, budget_reservation, plan,
 };
 use praetor_policy::decide::Effective;

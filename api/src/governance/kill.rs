@@ -8,7 +8,7 @@ use std::collections::HashMap;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-use praetor_entities::{OrgId, ProjectId, Shared, kill_switch};
+use praetor_store::{OrgId, ProjectId, Shared, kill_switch};
 use sea_orm::{ColumnTrait, ConnectionTrait, QueryFilter};
 
 use crate::auth::ActorRef;

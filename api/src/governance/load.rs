@@ -2,7 +2,7 @@
 //! hits of every limit the plan's steps count against, today's budgets, and autonomy inputs.
 
 use chrono::{DateTime, Duration, Utc};
-use praetor_entities::{ProjectId, Tenant, TenantScoped, plan, project};
+use praetor_store::{ProjectId, Tenant, TenantScoped, plan, project};
 use praetor_policy::decide::Effective;
 use sea_orm::{ColumnTrait, ConnectionTrait, PaginatorTrait, QueryFilter};
 use serde_json::Value;

@@ -7,7 +7,7 @@
 
 use std::sync::Arc;
 
-use praetor_entities::{DecisionId, PlanId, ProjectId, decision};
+use praetor_store::{DecisionId, PlanId, ProjectId, decision};
 use serde_json::{Value, json};
 
 use crate::authz::{Domain, OrgAccess};
@@ -129,7 +129,7 @@ mod tests {
     use super::*;
     use chrono::TimeZone;
     use praetor_domain::snapshot::{Phase, Snapshot};
-    use praetor_entities::OrgId;
+    use praetor_store::OrgId;
     use praetor_policy::decide::Effective;
 
     /// A decision recorded in a row is read back and made again to the same verdict and checks;

@@ -8,7 +8,7 @@
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::{Arc, Mutex};
 
-use praetor_entities::{OrgId, ProjectId, Tenant, TenantScoped, policy_version};
+use praetor_store::{OrgId, ProjectId, Tenant, TenantScoped, policy_version};
 use praetor_policy::decide::{Effective, Layer, Level};
 use praetor_policy::{CompileContext, PolicySet, Source, Tree};
 use sea_orm::{ColumnTrait, ConnectionTrait, QueryFilter, QueryOrder};

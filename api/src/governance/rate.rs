@@ -14,7 +14,7 @@
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, Duration, Utc};
-use praetor_entities::{Housekeeping, OrgId, RateHitId, Tenant, TenantScoped, rate_hit};
+use praetor_store::{Housekeeping, OrgId, RateHitId, Tenant, TenantScoped, rate_hit};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set, Statement,
 };

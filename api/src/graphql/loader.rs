@@ -12,7 +12,7 @@ use std::sync::{Arc, OnceLock};
 
 use async_graphql::Context;
 use async_graphql::dataloader::{DataLoader, Loader};
-use praetor_entities::{PlanId, ProjectId, Tenant, TenantScoped, UserId, approval, plan_event, project};
+use praetor_store::{PlanId, ProjectId, Tenant, TenantScoped, UserId, approval, plan_event, project};
 use sea_orm::{ColumnTrait, DatabaseConnection, QueryFilter, QueryOrder};
 
 use crate::engine::store;

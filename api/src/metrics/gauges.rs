@@ -15,7 +15,7 @@ use chrono::{DateTime, Utc};
 use opentelemetry::KeyValue;
 use opentelemetry::metrics::{Meter, ObservableGauge};
 use praetor_domain::PlanStatus;
-use praetor_entities::{Housekeeping, OrgId, ProjectId, Shared, TenantScoped, job, kill_switch, plan};
+use praetor_store::{Housekeeping, OrgId, ProjectId, Shared, TenantScoped, job, kill_switch, plan};
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{ColumnTrait, DbBackend, QueryFilter, QuerySelect};
 

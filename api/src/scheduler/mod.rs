@@ -27,7 +27,7 @@ use chrono::{DateTime, Duration, Utc};
 use croner::Cron;
 use croner::parser::{CronParser, Seconds};
 use praetor_domain::schedule::whole_second;
-use praetor_entities::{ScheduledRunId, Shared, scheduled_run};
+use praetor_store::{ScheduledRunId, Shared, scheduled_run};
 use sea_orm::sea_query::{Expr, ExprTrait, OnConflict};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 use tokio::task::JoinHandle;

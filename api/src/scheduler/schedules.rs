@@ -10,7 +10,7 @@ use std::time::Instant;
 
 use chrono::{DateTime, Duration, Utc};
 use praetor_domain::schedule::Due;
-use praetor_entities::{Shared, schedule, scheduled_run};
+use praetor_store::{Shared, schedule, scheduled_run};
 use sea_orm::{ColumnTrait, QueryFilter, QuerySelect};
 
 use super::{Claim, RUNNING, SKIPPED, claim, finish};

@@ -23,7 +23,7 @@
 use argon2::password_hash::phc::PasswordHash;
 use argon2::password_hash::{PasswordHasher, PasswordVerifier};
 use chrono::Duration;
-use praetor_entities::{
+use praetor_store::{
     Housekeeping, InvitationId, OrgId, Owned, ProjectId, Shared, TenantScoped, UserId, invitation, local_credential,
     user, user_session,
 };
@@ -108,7 +108,7 @@ async fn only_in<C: ConnectionTrait>(db: &C, user: UserId, org: OrgId) -> Result
 }
 
 /// Refuses what only local accounts need when the organization has switched them off.
-fn local_accounts_on(org: &praetor_entities::org::Model) -> Result<()> {
+fn local_accounts_on(org: &praetor_store::org::Model) -> Result<()> {
     if org.local_accounts {
         return Ok(());
     }
@@ -127,7 +127,7 @@ pub struct Issued {
 async fn issue(
     w: &mut Write<'_>,
     app: &AppState,
-    tenant: praetor_entities::Tenant,
+    tenant: praetor_store::Tenant,
     email: &str,
     purpose: &str,
     role: Option<(String, Option<ProjectId>)>,
@@ -321,8 +321,8 @@ async fn may_set_password<C: ConnectionTrait>(
     Ok(inv.purpose == RESET || credential_of(db, u.id).await?.is_none())
 }
 
-async fn org_of(app: &AppState, inv: &invitation::Model) -> Result<praetor_entities::org::Model> {
-    praetor_entities::org::Entity::find_in_org(inv.tenant())
+async fn org_of(app: &AppState, inv: &invitation::Model) -> Result<praetor_store::org::Model> {
+    praetor_store::org::Entity::find_in_org(inv.tenant())
         .one(&app.db)
         .await?
         .ok_or_else(|| Error::not_found("organization"))
@@ -593,7 +593,7 @@ fn person(user: &user::Model) -> ActorRef {
 /// shared by all organizations, so there is no one chain for them).
 async fn audit_person(w: &mut Write<'_>, user: &user::Model, kind: &str, payload: serde_json::Value) -> Result<()> {
     for org in super::orgs::memberships(w.txn(), user.id).await? {
-        let tenant = praetor_entities::Tenant::housekeeping(org, Housekeeping::Identity);
+        let tenant = praetor_store::Tenant::housekeeping(org, Housekeeping::Identity);
         w.audit(tenant, Entry::new(kind, user.id, payload.clone())).await?;
     }
     Ok(())

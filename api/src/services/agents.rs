@@ -3,7 +3,7 @@
 //! Creating and changing agents needs `agent.manage` in the organization; choosing a project's
 //! agents needs `project.agents` in the project (org and project administrators).
 
-use praetor_entities::{AgentId, ProjectId, TenantScoped, agent, chat_setting, project_agent};
+use praetor_store::{AgentId, ProjectId, TenantScoped, agent, chat_setting, project_agent};
 use praetor_planner::Strategy;
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, Set};
 use serde_json::json;
@@ -277,7 +277,7 @@ mod tests {
         for s in ["first-valid", "lowest-cost", "lowest-risk", "consensus:2", "human-choice"] {
             assert_eq!(strategy_label(Strategy::parse(s).unwrap()), s);
         }
-        let b = builtin(praetor_entities::OrgId::generate());
+        let b = builtin(praetor_store::OrgId::generate());
         assert!(b.may_invoke("deploy.web") && b.may_invoke("state.set"));
         assert_eq!(b.actor().kind, praetor_domain::ActorKind::Agent);
     }

@@ -7,7 +7,7 @@
 //! omitted expiry takes the latest one allowed; a later one is refused.
 
 use chrono::{DateTime, Utc};
-use praetor_entities::{ApiKeyId, ServiceAccountId, TenantScoped, api_key, service_account};
+use praetor_store::{ApiKeyId, ServiceAccountId, TenantScoped, api_key, service_account};
 use sea_orm::{ActiveModelTrait, ColumnTrait, Condition, QueryFilter, QueryOrder, QuerySelect, Set};
 use serde_json::json;
 

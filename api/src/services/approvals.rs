@@ -2,7 +2,7 @@
 //! duties), the approver's inbox, what the viewer could approve now, and the expiry of requests
 //! past their TTL.
 
-use praetor_entities::{Housekeeping, Owned, PlanId, TenantScoped, approval, plan};
+use praetor_store::{Housekeeping, Owned, PlanId, TenantScoped, approval, plan};
 use sea_orm::{ActiveModelTrait, ColumnTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set};
 
 use super::plans::{groups_of, lock};
@@ -145,7 +145,7 @@ async fn decide_approval(
         return Err(Error::forbidden(why));
     }
     approval::ActiveModel {
-        id: Set(praetor_entities::ApprovalId::generate()),
+        id: Set(praetor_store::ApprovalId::generate()),
         org_id: Set(p.org_id),
         plan_id: Set(p.id),
         stage: Set(stage_no as i32),

@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use praetor_entities::{AuditEventId, Housekeeping, OrgId, Tenant, TenantScoped, audit_event};
+use praetor_store::{AuditEventId, Housekeeping, OrgId, Tenant, TenantScoped, audit_event};
 use sea_orm::{ColumnTrait, QueryFilter, QueryOrder, QuerySelect};
 
 use super::page::{Page, PageArgs};

@@ -1,7 +1,7 @@
 //! Human override of autonomous mode: an approver pauses a project's autonomy (unattended plans
 //! then wait for a person, whatever policy allows) and resumes it later. Both are audited.
 
-use praetor_entities::{ProjectId, project};
+use praetor_store::{ProjectId, project};
 use sea_orm::{ActiveModelTrait, Set};
 use serde_json::json;
 

@@ -17,7 +17,7 @@ use std::sync::Arc;
 use chrono::{Duration, NaiveDate};
 use praetor_domain::decide::budget::{scope_of, specs};
 use praetor_domain::recommend::{DEFAULT_HEADROOM, Recommendation, WINDOW_DAYS, recommend};
-use praetor_entities::{Housekeeping, Owned, ProjectId, Tenant, TenantScoped, budget_day, org, project};
+use praetor_store::{Housekeeping, Owned, ProjectId, Tenant, TenantScoped, budget_day, org, project};
 use praetor_policy::Source;
 use praetor_policy::decide::Level;
 use sea_orm::{ColumnTrait, QueryFilter, QueryOrder};

@@ -13,7 +13,7 @@ use std::sync::Arc;
 use chrono::{DateTime, Duration, Utc};
 use praetor_domain::forecast::{Forecast, MAX_DAYS, Today, forecast};
 use praetor_domain::rollup::{ALL_PROJECTS, Granularity};
-use praetor_entities::{Housekeeping, Owned, ProjectId, Tenant, TenantScoped, budget_day};
+use praetor_store::{Housekeeping, Owned, ProjectId, Tenant, TenantScoped, budget_day};
 use sea_orm::sea_query::Expr;
 use sea_orm::{ColumnTrait, QueryFilter};
 use serde_json::json;

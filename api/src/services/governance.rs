@@ -2,7 +2,7 @@
 //! windows and the kill switch in force. Each needs read access to the project (or org).
 
 use chrono::Duration;
-use praetor_entities::{ProjectId, TenantScoped, plan, project};
+use praetor_store::{ProjectId, TenantScoped, plan, project};
 use sea_orm::{ColumnTrait, PaginatorTrait, QueryFilter};
 use serde_json::Value;
 

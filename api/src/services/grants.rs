@@ -10,7 +10,7 @@
 
 use chrono::{DateTime, Duration, Utc};
 use praetor_domain::GrantStatus;
-use praetor_entities::{Housekeeping, Owned, ProjectId, RoleGrantId, TenantScoped, project, role_grant};
+use praetor_store::{Housekeeping, Owned, ProjectId, RoleGrantId, TenantScoped, project, role_grant};
 use sea_orm::{ActiveModelTrait, ColumnTrait, QueryFilter, QueryOrder, QuerySelect, Set};
 use serde_json::json;
 

@@ -1,6 +1,6 @@
 //! Groups and their members. Roles bound to a group apply to its members.
 
-use praetor_entities::{GroupId, Shared, TenantScoped, group, group_member, user};
+use praetor_store::{GroupId, Shared, TenantScoped, group, group_member, user};
 use sea_orm::{ActiveModelTrait, ColumnTrait, QueryFilter, QueryOrder, QuerySelect, Set};
 use serde_json::json;
 

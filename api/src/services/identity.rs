@@ -11,7 +11,7 @@
 
 use std::collections::BTreeSet;
 
-use praetor_entities::{
+use praetor_store::{
     GroupId, Housekeeping, IdentityProviderId, Owned, ServiceAccountId, Shared, Tenant, TenantScoped, UserId,
     external_identity, group, group_member, identity_provider, idp_client_binding, idp_group_mapping, oidc_login, org,
     secret, service_account, user, user_session,

@@ -7,7 +7,7 @@
 //! the audit chain of every organization concerned.
 
 use chrono::{DateTime, Utc};
-use praetor_entities::{
+use praetor_store::{
     Housekeeping, KillSwitchId, OrgId, PlanId, ProjectId, Shared, Tenant, TenantScoped, job, kill_switch, org, plan,
 };
 use sea_orm::sea_query::Expr;

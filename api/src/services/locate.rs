@@ -7,7 +7,7 @@
 //! answers (`plan not found`, never `organization not found`), so an id cannot be probed for
 //! existence across tenants.
 
-use praetor_entities::{
+use praetor_store::{
     AgentId, ApiKeyId, AuditEventId, ChatSessionId, GroupId, Housekeeping, IdentityProviderId, OrgId, PlanId,
     ProjectId, RoleBindingId, RoleGrantId, ScheduleId, ServiceAccountId, TenantScoped, TriggerId, WebhookDeliveryId,
     WebhookEndpointId, agent, api_key, audit_event, chat_session, group, identity_provider, plan, project,

@@ -3,7 +3,7 @@
 
 use std::collections::BTreeSet;
 
-use praetor_entities::{ProjectId, Shared, TenantScoped, UserId, group, group_member, role_binding, user};
+use praetor_store::{ProjectId, Shared, TenantScoped, UserId, group, group_member, role_binding, user};
 use sea_orm::{ColumnTrait, QueryFilter, QueryOrder, QuerySelect};
 
 use super::page::{Page, PageArgs};

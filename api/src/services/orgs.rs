@@ -2,7 +2,7 @@
 
 use std::collections::BTreeSet;
 
-use praetor_entities::{Housekeeping, OrgId, Owned, RoleBindingId, TenantScoped, group_member, org, role_binding};
+use praetor_store::{Housekeeping, OrgId, Owned, RoleBindingId, TenantScoped, group_member, org, role_binding};
 use sea_orm::{ActiveModelTrait, ColumnTrait, QueryFilter, QueryOrder, QuerySelect, Set};
 use serde_json::json;
 
@@ -100,7 +100,7 @@ pub async fn enter_by_id(app: &AppState, principal: &Principal, id: OrgId) -> Re
 /// The organizations a person belongs to, by a role binding or a group membership.
 pub async fn memberships<C: sea_orm::ConnectionTrait>(
     db: &C,
-    user: praetor_entities::UserId,
+    user: praetor_store::UserId,
 ) -> Result<BTreeSet<OrgId>> {
     let mut ids = BTreeSet::new();
     for b in role_binding::Entity::find_across_orgs(Housekeeping::Memberships)

@@ -5,7 +5,7 @@
 use std::sync::Arc;
 
 use chrono::Duration;
-use praetor_entities::{PlanId, ProjectId, TenantScoped, plan, project};
+use praetor_store::{PlanId, ProjectId, TenantScoped, plan, project};
 use praetor_policy::decide::Effective;
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set};
 use serde::Deserialize;
@@ -45,7 +45,7 @@ pub struct ProposeInput {
     pub run_when_approved: bool,
     /// The chat session the plan is proposed from; its progress is told there.
     #[serde(default)]
-    pub chat_session: Option<praetor_entities::ChatSessionId>,
+    pub chat_session: Option<praetor_store::ChatSessionId>,
 }
 
 /// Checks and normalises steps: ids default to `step-N` and must be unique.
@@ -212,7 +212,7 @@ pub struct Prepared {
 
 impl Prepared {
     /// The context the decision was made in.
-    fn context(&self, org: praetor_entities::OrgId) -> DecisionContext<'_> {
+    fn context(&self, org: praetor_store::OrgId) -> DecisionContext<'_> {
         DecisionContext {
             org,
             project: self.project,
@@ -497,7 +497,7 @@ pub async fn propose(
         .zip(decision.steps.iter())
         .map(|(step, d)| pipeline::decision_row(&ctx, Some(model.id), "preview", step, d, &plan_value, project_seq))
         .collect::<Result<Vec<_>>>()?;
-    praetor_entities::decision::Entity::insert_many(rows).exec_without_returning(w.txn()).await?;
+    praetor_store::decision::Entity::insert_many(rows).exec_without_returning(w.txn()).await?;
     let mut view = praetor_domain::reducer::PlanView::new(steps.len());
     if (input.run_when_approved || decision.auto_run) && decision.verdict == Verdict::Allowed {
         match budget::reserve(&mut w, &model, &policy.effective).await? {
@@ -625,7 +625,7 @@ pub async fn events_with_status(
     access: &OrgAccess,
     plan: &plan::Model,
     after: Option<i64>,
-) -> Result<Vec<(praetor_entities::plan_event::Model, PlanStatus)>> {
+) -> Result<Vec<(praetor_store::plan_event::Model, PlanStatus)>> {
     access.read_permit::<ops::PlanRead>(Domain::Project(plan.project_id), "plan")?;
     let rows = store::load(&app.db, access.tenant(), plan.id).await?;
     let mut view = praetor_domain::reducer::PlanView::new(store::steps_of(plan)?.len());

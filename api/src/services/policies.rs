@@ -6,7 +6,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
-use praetor_entities::{
+use praetor_store::{
     Owned, PolicyVersionId, ProjectId, Shared, Tenant, TenantScoped, group, group_member, org, policy_version, project,
     role_binding, user,
 };
@@ -47,7 +47,7 @@ async fn verify_context(
     let user_ids: Vec<_> = members.iter().map(|m| m.user_id).collect();
     let bindings = role_binding::Entity::find_in_org(tenant).all(&app.db).await?;
     let bound_users: Vec<_> =
-        bindings.iter().filter(|b| b.subject_kind == "user").map(|b| praetor_entities::UserId(b.subject_id)).collect();
+        bindings.iter().filter(|b| b.subject_kind == "user").map(|b| praetor_store::UserId(b.subject_id)).collect();
     let mut all_ids = user_ids.clone();
     all_ids.extend(bound_users);
     let users: BTreeMap<_, _> = user::Entity::find_shared()
@@ -70,12 +70,12 @@ async fn verify_context(
     for b in bindings.iter().filter(|b| proposing_roles.contains(&b.role.as_str())) {
         match b.subject_kind.as_str() {
             "user" => {
-                if let Some(e) = users.get(&praetor_entities::UserId(b.subject_id)) {
+                if let Some(e) = users.get(&praetor_store::UserId(b.subject_id)) {
                     proposers.insert(e.clone());
                 }
             }
             "group" => {
-                if let Some(name) = group_names.get(&praetor_entities::GroupId(b.subject_id)) {
+                if let Some(name) = group_names.get(&praetor_store::GroupId(b.subject_id)) {
                     proposers.extend(by_group.get(name).cloned().unwrap_or_default());
                 }
             }
@@ -439,7 +439,7 @@ pub async fn impact(
     policy: &crate::governance::policy::Loaded,
     limit: u64,
 ) -> Result<Impact> {
-    use praetor_entities::decision;
+    use praetor_store::decision;
     let rows = decision::Entity::find_in_org(access.tenant())
         .filter(decision::Column::ProjectId.eq(project))
         .order_by_desc(decision::Column::DecidedAt)
@@ -459,9 +459,9 @@ pub async fn impact(
 
 /// Each recorded decision made again under `policy`: the same pipeline, the recorded inputs.
 fn re_decide(
-    rows: &[praetor_entities::decision::Model],
+    rows: &[praetor_store::decision::Model],
     inputs: &[Option<crate::governance::pipeline::Recorded>],
-    changes: &[praetor_entities::plan_event::Model],
+    changes: &[praetor_store::plan_event::Model],
     wanted: &BTreeSet<i64>,
     policy: Arc<crate::governance::policy::Loaded>,
 ) -> Result<Impact> {

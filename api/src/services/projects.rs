@@ -1,6 +1,6 @@
 //! Projects of an organization.
 
-use praetor_entities::{ProjectId, TenantScoped, project};
+use praetor_store::{ProjectId, TenantScoped, project};
 use sea_orm::{ActiveModelTrait, ColumnTrait, QueryFilter, QueryOrder, QuerySelect, Set};
 use serde_json::json;
 

@@ -1,6 +1,6 @@
 //! Role bindings: a role for a user, group or service account, org-wide or in one project.
 
-use praetor_entities::{
+use praetor_store::{
     GroupId, ProjectId, RoleBindingId, ServiceAccountId, Shared, Tenant, TenantScoped, group, project, role_binding,
     service_account,
 };
@@ -82,7 +82,7 @@ pub async fn bind_user_in(
     tenant: Tenant,
     role: &str,
     project: Option<ProjectId>,
-    user: &praetor_entities::user::Model,
+    user: &praetor_store::user::Model,
 ) -> Result<()> {
     let domain = project.map(|p| p.to_string()).unwrap_or_else(|| "*".into());
     let existing = role_binding::Entity::find_in_org(tenant)
@@ -238,8 +238,8 @@ pub async fn list(
 pub async fn subject_label(app: &AppState, access: &OrgAccess, b: &role_binding::Model) -> Result<String> {
     let label = match b.subject_kind.as_str() {
         // Users are global; this one is bound in the caller's organization.
-        "user" => praetor_entities::user::Entity::find_shared()
-            .filter(praetor_entities::user::Column::Id.eq(praetor_entities::UserId(b.subject_id)))
+        "user" => praetor_store::user::Entity::find_shared()
+            .filter(praetor_store::user::Column::Id.eq(praetor_store::UserId(b.subject_id)))
             .one(&app.db)
             .await?
             .map(|u| u.email),

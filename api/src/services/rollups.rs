@@ -14,7 +14,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use chrono::{DateTime, Utc};
 use praetor_domain::rollup::{ALL_PROJECTS, Bucket, Fact, Granularity, Key, ORG_ONLY, Origin, fold};
 use praetor_domain::{ActorRef, PlanStatus};
-use praetor_entities::{
+use praetor_store::{
     ChatSessionId, Housekeeping, PlanId, ProjectId, RollupId, Tenant, TenantScoped, audit_event, chat_session, org,
     plan, plan_event, rollup, rollup_mark,
 };

@@ -12,7 +12,7 @@
 use chrono::{DateTime, Utc};
 use praetor_domain::schedule::Timing;
 use praetor_domain::{Overlap, PlanStatus};
-use praetor_entities::{
+use praetor_store::{
     Housekeeping, Owned, ScheduleId, Tenant, TenantScoped, plan, project, schedule, service_account,
 };
 use sea_orm::{
@@ -237,7 +237,7 @@ async fn record_slot(
     s: &schedule::Model,
     slot: DateTime<Utc>,
     outcome: &str,
-    plan: Option<praetor_entities::PlanId>,
+    plan: Option<praetor_store::PlanId>,
     entry: Entry,
 ) -> Result<()> {
     use sea_orm::sea_query::Expr;
@@ -301,7 +301,7 @@ pub async fn fire(app: &AppState, s: &schedule::Model, slot: DateTime<Utc>) -> R
 enum Ran {
     Proposed(Box<plan::Model>),
     /// The previous run (its id and status) is unfinished and the schedule skips.
-    Overlapped(praetor_entities::PlanId, String),
+    Overlapped(praetor_store::PlanId, String),
 }
 
 async fn run_slot(app: &AppState, s: &schedule::Model, slot: DateTime<Utc>, principal: &Principal) -> Result<Ran> {

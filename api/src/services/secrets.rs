@@ -3,7 +3,7 @@
 //! (the LLM planner's key). Every change is audited with the name and fingerprint, never the
 //! value. Needs `secret.manage` (organization administrators).
 
-use praetor_entities::{TenantScoped, secret};
+use praetor_store::{TenantScoped, secret};
 use sea_orm::{ColumnTrait, QueryFilter, QueryOrder};
 use serde_json::json;
 
@@ -103,7 +103,7 @@ pub async fn list(app: &AppState, permit: &Permit<ops::SecretManage>) -> Result<
 /// again and the server keeps serving meanwhile. Keys that do not unwrap are reported, not
 /// fatal.
 pub async fn rotate(app: &AppState) -> Result<secrets::KeyReport> {
-    use praetor_entities::{Housekeeping, Owned, data_key};
+    use praetor_store::{Housekeeping, Owned, data_key};
     let newest = secrets::newest_key_id(&app.secrets)?;
     let mut report = secrets::KeyReport::default();
     for row in data_key::Entity::find_across_orgs(Housekeeping::Cli).all(&app.db).await? {

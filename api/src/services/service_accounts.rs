@@ -1,6 +1,6 @@
 //! Service accounts: the principals of integrations.
 
-use praetor_entities::{ServiceAccountId, TenantScoped, service_account};
+use praetor_store::{ServiceAccountId, TenantScoped, service_account};
 use sea_orm::{ActiveModelTrait, ColumnTrait, QueryFilter, QueryOrder, QuerySelect, Set};
 use serde_json::json;
 
@@ -18,8 +18,8 @@ use crate::error::{Error, Result, conflict_means};
 /// account.
 pub async fn standing_proposal(
     app: &AppState,
-    tenant: praetor_entities::Tenant,
-    project: &praetor_entities::project::Model,
+    tenant: praetor_store::Tenant,
+    project: &praetor_store::project::Model,
     template: &str,
     args: &serde_json::Value,
     service_account: &str,
@@ -47,7 +47,7 @@ pub async fn standing_proposal(
 /// internal error (the account cannot be deleted from under its owner unnoticed).
 pub async fn proposing_as(
     app: &AppState,
-    tenant: praetor_entities::Tenant,
+    tenant: praetor_store::Tenant,
     id: ServiceAccountId,
     owner: &str,
 ) -> Result<service_account::Model> {

@@ -2,7 +2,7 @@
 //! demo seed of `praetor serve --demo`. Both go through the ordinary services, so what they
 //! create is authorized and audited like anything else.
 
-use praetor_entities::{Housekeeping, TenantScoped, UserId, api_key, org, user};
+use praetor_store::{Housekeeping, TenantScoped, UserId, api_key, org, user};
 use sea_orm::{ActiveModelTrait, ColumnTrait, QueryFilter, Set};
 
 use super::{api_keys, orgs, projects, roles, users};

@@ -7,7 +7,7 @@
 //! the plan the first one made. Every request is audited in the trigger's organization, the
 //! refused ones with why.
 
-use praetor_entities::{
+use praetor_store::{
     Housekeeping, Owned, Tenant, TenantScoped, TriggerId, project, secret, service_account, trigger,
 };
 use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, QueryFilter, QueryOrder, Set};
@@ -177,7 +177,7 @@ pub struct Request<'a> {
 
 /// What an accepted request made.
 pub struct Fired {
-    pub plan: praetor_entities::plan::Model,
+    pub plan: praetor_store::plan::Model,
 }
 
 /// Finds the trigger a request names (before anything about the request is trusted).

@@ -1,7 +1,7 @@
 //! Users are global; an organization provisions them by e-mail (they sign in later through a
 //! session or OIDC). Provisioning is audited in the organization that asked for it.
 
-use praetor_entities::{Shared, Tenant, UserId, user};
+use praetor_store::{Shared, Tenant, UserId, user};
 use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, QueryFilter, Set};
 use serde_json::json;
 
@@ -36,7 +36,7 @@ pub async fn find_by_email<C: ConnectionTrait>(db: &C, email: &str) -> Result<Op
 /// Ends the sessions `which` selects, on every node (open websockets signed in with them close):
 /// a provider deleted or disabled, a password changed or reset.
 pub async fn end_sessions(w: &mut Write<'_>, which: impl sea_orm::sea_query::IntoCondition) -> Result<usize> {
-    use praetor_entities::user_session;
+    use praetor_store::user_session;
     let which = which.into_condition();
     let ending = user_session::Entity::find_shared().filter(which.clone()).all(w.txn()).await?;
     user_session::Entity::delete_shared().filter(which).exec(w.txn()).await?;

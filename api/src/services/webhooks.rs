@@ -6,7 +6,7 @@
 //! [`super::webhook_delivery`].
 
 use chrono::Duration;
-use praetor_entities::{
+use praetor_store::{
     Owned, Tenant, TenantScoped, WebhookDeliveryId, WebhookEndpointId, project, secret, webhook_attempt,
     webhook_delivery, webhook_endpoint,
 };

@@ -14,7 +14,7 @@ use std::time::{Duration, Instant};
 
 use chrono::{Duration as Span, DurationRound};
 use praetor_domain::rollup::{ALL_PROJECTS, Bucket, Fact, Granularity, Origin};
-use praetor_entities::{Housekeeping, PlanId, RollupId, Tenant, rollup};
+use praetor_store::{Housekeeping, PlanId, RollupId, Tenant, rollup};
 use sea_orm::{EntityTrait, Set};
 use serde_json::json;
 

@@ -1,7 +1,7 @@
 //! `createAgent`, `updateAgent`, `setProjectAgents`.
 
 use async_graphql::{Context, ID, InputObject, Object, Result};
-use praetor_entities::AgentId;
+use praetor_store::AgentId;
 use praetor_planner::Strategy;
 
 use crate::error::Error;

@@ -2,7 +2,7 @@
 
 use async_graphql::{Json, Object, SimpleObject};
 use chrono::{DateTime, Utc};
-use praetor_entities::policy_version;
+use praetor_store::policy_version;
 use praetor_policy::Diagnostic;
 use serde_json::Value;
 
