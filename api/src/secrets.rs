@@ -22,7 +22,7 @@ use hmac::{Hmac, Mac};
 use praetor_store::{
     DataKeyId, Housekeeping, Owned, SecretId, Shared, Tenant, TenantScoped, UserId, data_key, local_credential, secret,
 };
-use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, QueryFilter, QueryOrder, Set};
+use sea_orm::{ActiveModelTrait, ColumnTrait, QueryFilter, QueryOrder, Set};
 use sha2::{Digest, Sha256};
 
 use crate::config::Config;
@@ -208,7 +208,7 @@ fn unwrap_key(keyring: &Keyring, row: &data_key::Model) -> Result<[u8; KEY_LEN]>
 
 /// The organization's newest data key, made (and wrapped by the newest master key) on first
 /// use.
-async fn current_key<C: ConnectionTrait>(
+async fn current_key<C: praetor_store::Conn>(
     db: &C,
     keyring: &Keyring,
     tenant: Tenant,
@@ -223,22 +223,17 @@ async fn current_key<C: ConnectionTrait>(
     let id = DataKeyId::generate();
     let kek = keyring.newest_key()?;
     let wrapped = seal(&kek.key, &associated_data(tenant, "data_key", &id.to_string(), "key"), &key)?;
-    data_key::ActiveModel {
-        id: Set(id),
-        org_id: Set(tenant.org()),
-        kek_id: Set(kek.id.clone()),
-        wrapped: Set(wrapped),
-        created_at: Set(now),
-        wrapped_at: Set(now),
-    }
-    .insert(db)
+    praetor_store::insert(
+        db,
+        data_key::Model { id, org_id: tenant.org(), kek_id: kek.id.clone(), wrapped, created_at: now, wrapped_at: now },
+    )
     .await?;
     Ok((id, key))
 }
 
 /// Sets the organization's secret `name` to `value` (replacing any earlier value), in the
 /// caller's transaction. Returns the row: its fingerprint, never the value.
-pub async fn put<C: ConnectionTrait>(
+pub async fn put<C: praetor_store::Conn>(
     db: &C,
     keyring: &Keyring,
     tenant: Tenant,
@@ -267,7 +262,7 @@ pub async fn put<C: ConnectionTrait>(
 }
 
 /// Decrypts a stored secret row.
-pub async fn reveal<C: ConnectionTrait>(db: &C, keyring: &Keyring, row: &secret::Model) -> Result<SecretValue> {
+pub async fn reveal<C: praetor_store::Conn>(db: &C, keyring: &Keyring, row: &secret::Model) -> Result<SecretValue> {
     let key_row = data_key::Entity::find_in_org(row.tenant())
         .filter(data_key::Column::Id.eq(row.data_key_id))
         .one(db)
@@ -280,12 +275,12 @@ pub async fn reveal<C: ConnectionTrait>(db: &C, keyring: &Keyring, row: &secret:
 }
 
 /// The fingerprint of the organization's secret `name`, if it is set (nothing is decrypted).
-pub async fn fingerprint_of<C: ConnectionTrait>(db: &C, tenant: Tenant, name: &str) -> Result<Option<String>> {
+pub async fn fingerprint_of<C: praetor_store::Conn>(db: &C, tenant: Tenant, name: &str) -> Result<Option<String>> {
     Ok(secret::Entity::find_in_org(tenant).filter(secret::Column::Name.eq(name)).one(db).await?.map(|s| s.fingerprint))
 }
 
 /// The organization's secret `name`, decrypted, if it is set.
-pub async fn get<C: ConnectionTrait>(
+pub async fn get<C: praetor_store::Conn>(
     db: &C,
     keyring: &Keyring,
     tenant: Tenant,
@@ -338,7 +333,7 @@ pub struct KeyReport {
 }
 
 /// Decrypts every data key and every secret of every organization, reporting what fails.
-pub async fn verify<C: ConnectionTrait>(db: &C, keyring: &Keyring) -> Result<KeyReport> {
+pub async fn verify<C: praetor_store::Conn>(db: &C, keyring: &Keyring) -> Result<KeyReport> {
     let mut report = KeyReport::default();
     for row in data_key::Entity::find_across_orgs(Housekeeping::Cli).all(db).await? {
         report.data_keys += 1;
@@ -362,7 +357,7 @@ pub async fn verify<C: ConnectionTrait>(db: &C, keyring: &Keyring) -> Result<Key
 }
 
 /// People's credentials holding a sealed authenticator secret.
-pub async fn sealed_personal<C: ConnectionTrait>(db: &C) -> Result<Vec<local_credential::Model>> {
+pub async fn sealed_personal<C: praetor_store::Conn>(db: &C) -> Result<Vec<local_credential::Model>> {
     Ok(local_credential::Entity::find_shared()
         .filter(local_credential::Column::TotpSecret.is_not_null())
         .all(db)
@@ -382,7 +377,7 @@ pub fn open_credential(keyring: &Keyring, row: &local_credential::Model) -> Resu
 
 /// Reseals a person's authenticator secret under the newest master key, in the caller's
 /// transaction; `false` if it already was.
-pub async fn reseal_personal<C: ConnectionTrait>(
+pub async fn reseal_personal<C: praetor_store::Conn>(
     db: &C,
     keyring: &Keyring,
     row: local_credential::Model,
@@ -407,7 +402,7 @@ pub fn newest_key_id(keyring: &Keyring) -> Result<String> {
 
 /// Rewraps one data key under the newest master key, in the caller's transaction; `false` if
 /// it already was.
-pub async fn rewrap<C: ConnectionTrait>(
+pub async fn rewrap<C: praetor_store::Conn>(
     db: &C,
     keyring: &Keyring,
     row: data_key::Model,

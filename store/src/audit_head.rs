@@ -18,3 +18,30 @@ pub struct Model {
 pub enum Relation {}
 
 impl ActiveModelBehavior for ActiveModel {}
+
+// Queries.
+
+use crate::{Conn, Tenant, TenantScoped};
+use sea_orm::{IntoActiveModel, QuerySelect};
+
+/// The tenant's chain head.
+pub async fn of<C: Conn>(db: &C, tenant: Tenant) -> Result<Option<Model>, DbErr> {
+    Entity::find_in_org(tenant).one(db).await
+}
+
+/// The tenant's chain head, locked until the transaction `db` ends: appending to a chain
+/// holds it.
+pub async fn lock<C: Conn>(db: &C, tenant: Tenant) -> Result<Option<Model>, DbErr> {
+    Entity::find_in_org(tenant).lock_exclusive().one(db).await
+}
+
+/// Stores the head: a new row when there was none (`existed` false), else every column.
+pub async fn save<C: Conn>(db: &C, head: Model, existed: bool) -> Result<(), DbErr> {
+    let row = head.into_active_model().reset_all();
+    if existed {
+        row.update(db).await?;
+    } else {
+        row.insert(db).await?;
+    }
+    Ok(())
+}

@@ -40,3 +40,86 @@ pub struct Model {
 pub enum Relation {}
 
 impl ActiveModelBehavior for ActiveModel {}
+
+// Queries.
+
+use crate::{Conn, Housekeeping, Tenant, TenantScoped};
+use sea_orm::sea_query::Expr;
+use sea_orm::{QueryOrder, QuerySelect};
+
+/// The tenant's session with this id.
+pub async fn by_id<C: Conn>(db: &C, tenant: Tenant, id: ChatSessionId) -> Result<Option<Model>, DbErr> {
+    Entity::find_in_org(tenant).filter(Column::Id.eq(id)).one(db).await
+}
+
+/// The session, its row locked until the transaction `db` ends (it hands out the session's
+/// sequence numbers).
+pub async fn lock<C: Conn>(db: &C, tenant: Tenant, id: ChatSessionId) -> Result<Option<Model>, DbErr> {
+    Entity::find_in_org(tenant).filter(Column::Id.eq(id)).lock_exclusive().one(db).await
+}
+
+/// The project of each of these sessions.
+pub async fn projects_of<C: Conn>(
+    db: &C,
+    tenant: Tenant,
+    ids: impl IntoIterator<Item = ChatSessionId>,
+) -> Result<Vec<(ChatSessionId, ProjectId)>, DbErr> {
+    Entity::find_in_org(tenant)
+        .select_only()
+        .column(Column::Id)
+        .column(Column::ProjectId)
+        .filter(Column::Id.is_in(ids))
+        .into_tuple()
+        .all(db)
+        .await
+}
+
+/// Up to `limit` sessions of a project, newest first, before `before`; only those of
+/// `created_by` when given.
+pub async fn page<C: Conn>(
+    db: &C,
+    tenant: Tenant,
+    project: ProjectId,
+    created_by: Option<&str>,
+    before: Option<ChatSessionId>,
+    limit: u64,
+) -> Result<Vec<Model>, DbErr> {
+    let mut q = Entity::find_in_org(tenant).filter(Column::ProjectId.eq(project)).order_by_desc(Column::Id);
+    if let Some(owner) = created_by {
+        q = q.filter(Column::CreatedBy.eq(owner));
+    }
+    if let Some(b) = before {
+        q = q.filter(Column::Id.lt(b));
+    }
+    q.limit(limit).all(db).await
+}
+
+/// Moves the hold on the session's answers to `until`, if answers are still awaited.
+pub async fn renew_hold<C: Conn>(db: &C, tenant: Tenant, id: ChatSessionId, until: DateTimeUtc) -> Result<(), DbErr> {
+    Entity::update_in_org(tenant)
+        .col_expr(Column::AnsweringUntil, Expr::value(until))
+        .filter(Column::Id.eq(id))
+        .filter(Column::AnsweringSeq.is_not_null())
+        .exec(db)
+        .await
+        .map(|_| ())
+}
+
+/// Up to `limit` sessions, across organizations (or in `only` one), whose hold on their
+/// answers lapsed before `now` (housekeeping: the sweep ends their answers).
+pub async fn lapsed_holds<C: Conn>(
+    db: &C,
+    now: DateTimeUtc,
+    only: Option<OrgId>,
+    limit: u64,
+) -> Result<Vec<(OrgId, ChatSessionId)>, DbErr> {
+    let mut q = Entity::find_across_orgs(Housekeeping::Sweep)
+        .select_only()
+        .column(Column::OrgId)
+        .column(Column::Id)
+        .filter(Column::AnsweringUntil.lt(now));
+    if let Some(org) = only {
+        q = q.filter(Column::OrgId.eq(org));
+    }
+    q.limit(limit).into_tuple().all(db).await
+}

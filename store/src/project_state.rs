@@ -23,3 +23,23 @@ pub struct Model {
 pub enum Relation {}
 
 impl ActiveModelBehavior for ActiveModel {}
+
+// Queries.
+
+use crate::{Conn, Tenant, TenantScoped};
+use sea_orm::{IntoActiveModel, QuerySelect};
+
+/// The project's state row.
+pub async fn of<C: Conn>(db: &C, tenant: Tenant, project: ProjectId) -> Result<Option<Model>, DbErr> {
+    Entity::find_in_org(tenant).filter(Column::ProjectId.eq(project)).one(db).await
+}
+
+/// The project's state row, locked until the transaction `db` ends.
+pub async fn lock<C: Conn>(db: &C, tenant: Tenant, project: ProjectId) -> Result<Option<Model>, DbErr> {
+    Entity::find_in_org(tenant).filter(Column::ProjectId.eq(project)).lock_exclusive().one(db).await
+}
+
+/// Writes every column of a row locked by [`lock`].
+pub async fn save<C: Conn>(db: &C, row: Model) -> Result<Model, DbErr> {
+    row.into_active_model().reset_all().update(db).await
+}

@@ -18,7 +18,7 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use sea_orm::DatabaseConnection;
+use praetor_store::DatabaseConnection;
 use tokio_util::sync::CancellationToken;
 
 use praetor_store::IdentityProviderId;

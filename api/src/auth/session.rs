@@ -4,7 +4,7 @@
 
 use chrono::Duration;
 use praetor_store::{IdentityProviderId, OrgId, Shared, UserId, user, user_session};
-use sea_orm::{ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, Set};
+use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter};
 
 use super::{Credential, CredentialKind, Principal, Subject, hash_secret, random_token};
 use crate::clock::Clock;
@@ -38,7 +38,7 @@ impl Began {
 }
 
 /// Starts a session for `user`, begun as `began` says.
-pub async fn create<C: sea_orm::ConnectionTrait>(
+pub async fn create<C: praetor_store::Conn>(
     db: &C,
     clock: &dyn Clock,
     user: UserId,
@@ -52,16 +52,18 @@ pub async fn create<C: sea_orm::ConnectionTrait>(
     let token = random_token(32);
     let now = clock.now();
     let expires_at = now + Duration::hours(i64::from(ttl_hours));
-    user_session::ActiveModel {
-        token_hash: Set(hash_secret(&token)),
-        user_id: Set(user),
-        created_at: Set(now),
-        expires_at: Set(expires_at),
-        org_id: Set(at_provider.map(|(org, _)| org)),
-        provider_id: Set(at_provider.map(|(_, p)| p)),
-        method: Set(began.method().into()),
-    }
-    .insert(db)
+    praetor_store::insert(
+        db,
+        user_session::Model {
+            token_hash: hash_secret(&token),
+            user_id: user,
+            created_at: now,
+            expires_at,
+            org_id: at_provider.map(|(org, _)| org),
+            provider_id: at_provider.map(|(_, p)| p),
+            method: began.method().into(),
+        },
+    )
     .await?;
     // Sessions are few per user; expired ones are cleaned when a new one starts.
     user_session::Entity::delete_shared().filter(user_session::Column::ExpiresAt.lte(now)).exec(db).await?;

@@ -5,7 +5,7 @@
 use std::collections::HashMap;
 
 use praetor_store::{AgentId, OrgId, Owned, Tenant, TenantScoped, UserId, agent, group, group_member, org, plan};
-use sea_orm::{ColumnTrait, ConnectionTrait, DatabaseConnection, QueryFilter};
+use sea_orm::{ColumnTrait, DatabaseConnection, QueryFilter};
 
 use super::{Authz, OrgAccess};
 use crate::auth::{
@@ -48,14 +48,18 @@ pub fn group_member_of(principal: &Principal) -> Option<UserId> {
 
 /// Group names the user belongs to in the access's organization (for an agent: the groups of the
 /// person it acts for, whose rights it borrows).
-pub async fn groups_of<C: ConnectionTrait>(db: &C, access: &OrgAccess, principal: &Principal) -> Result<Vec<String>> {
+pub async fn groups_of<C: praetor_store::Conn>(
+    db: &C,
+    access: &OrgAccess,
+    principal: &Principal,
+) -> Result<Vec<String>> {
     let Some(user) = group_member_of(principal) else { return Ok(Vec::new()) };
     Ok(group_names(db, access.tenant(), vec![user]).await?.remove(&user).unwrap_or_default())
 }
 
 /// The names of the groups each of `users` belongs to in the tenant's organization, in two
 /// queries however many users (a user in no group is absent).
-pub async fn group_names<C: ConnectionTrait>(
+pub async fn group_names<C: praetor_store::Conn>(
     db: &C,
     tenant: Tenant,
     users: Vec<UserId>,

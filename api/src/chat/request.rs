@@ -8,10 +8,10 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use futures_util::future::join_all;
-use praetor_store::{ChatProposalId, OrgId, Tenant};
 use praetor_planner::{
     Agent, BlastRadius, Candidate, Catalog, DeltaSink, Outcome, PlannerError, ProposedPlan, Strategy, arbitrate,
 };
+use praetor_store::{ChatProposalId, OrgId, Tenant};
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 

@@ -13,10 +13,10 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use praetor_store::{
-    AuditEventId, ChatSessionId, Housekeeping, OrgId, PlanId, Tenant, TenantScoped, audit_event, chat_event, plan_event,
+    AuditEventId, ChatSessionId, Housekeeping, OrgId, PlanId, Tenant, audit_event, chat_event, plan_event,
 };
 use sea_orm::sqlx::postgres::PgListener;
-use sea_orm::{ColumnTrait, ConnectionTrait, DatabaseConnection, DbBackend, QueryFilter, QueryOrder, Statement};
+use sea_orm::{DatabaseConnection, DbBackend, Statement};
 use serde::{Deserialize, Serialize};
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
@@ -114,7 +114,7 @@ fn payloads(node: &str, events: &[Event]) -> Vec<String> {
 
 /// Sends the notifications for `events` on `db` (inside the caller's transaction when `db`
 /// is one). Nothing on SQLite: there is only ever one node.
-pub async fn notify<C: ConnectionTrait>(db: &C, node: &str, events: &[Event]) -> Result<()> {
+pub async fn notify<C: praetor_store::Conn>(db: &C, node: &str, events: &[Event]) -> Result<()> {
     if db.get_database_backend() != DbBackend::Postgres || events.is_empty() {
         return Ok(());
     }
@@ -217,34 +217,19 @@ async fn deliver(db: &DatabaseConnection, bus: &super::Bus, pointers: Vec<Pointe
     }
     let mut audit_rows: HashMap<AuditEventId, audit_event::Model> = HashMap::new();
     for (org, ids) in audits {
-        for e in audit_event::Entity::find_in_org(Tenant::housekeeping(org, Housekeeping::Fanout))
-            .filter(audit_event::Column::Id.is_in(ids))
-            .all(db)
-            .await?
-        {
+        for e in audit_event::by_ids(db, Tenant::housekeeping(org, Housekeeping::Fanout), ids).await? {
             audit_rows.insert(e.id, e);
         }
     }
     let mut plan_rows: HashMap<(PlanId, i64), plan_event::Model> = HashMap::new();
     for ((org, plan), seqs) in plans {
-        for e in plan_event::Entity::find_in_org(Tenant::housekeeping(org, Housekeeping::Fanout))
-            .filter(plan_event::Column::PlanId.eq(plan))
-            .filter(plan_event::Column::Seq.is_in(seqs))
-            .all(db)
-            .await?
-        {
+        for e in plan_event::at_seqs(db, Tenant::housekeeping(org, Housekeeping::Fanout), plan, seqs).await? {
             plan_rows.insert((plan, e.seq), e);
         }
     }
     let mut chat_rows: HashMap<(ChatSessionId, i64), chat_event::Model> = HashMap::new();
     for ((org, session), seqs) in chats {
-        for e in chat_event::Entity::find_in_org(Tenant::housekeeping(org, Housekeeping::Fanout))
-            .filter(chat_event::Column::SessionId.eq(session))
-            .filter(chat_event::Column::Seq.is_in(seqs))
-            .order_by_asc(chat_event::Column::Seq)
-            .all(db)
-            .await?
-        {
+        for e in chat_event::at_seqs(db, Tenant::housekeeping(org, Housekeeping::Fanout), session, seqs).await? {
             chat_rows.insert((session, e.seq), e);
         }
     }

@@ -15,12 +15,10 @@
 
 use chrono::{DateTime, Utc};
 pub use praetor_domain::snapshot::Exceeded;
-use praetor_store::{
-    BudgetDayId, OrgId, Owned, ProjectId, Tenant, TenantScoped, budget_day, budget_reservation, plan,
-};
 use praetor_policy::decide::Effective;
+use praetor_store::{BudgetDayId, OrgId, Owned, ProjectId, Tenant, TenantScoped, budget_day, budget_reservation, plan};
 use sea_orm::sea_query::OnConflict;
-use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect, Set};
+use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QuerySelect, Set};
 use serde_json::json;
 
 use crate::audit::Entry;
@@ -30,7 +28,12 @@ use praetor_domain::snapshot::BudgetState;
 
 pub use praetor_domain::decide::budget::*;
 
-async fn row<C: ConnectionTrait>(db: &C, tenant: Tenant, scope: &str, day: &str) -> Result<Option<budget_day::Model>> {
+async fn row<C: praetor_store::Conn>(
+    db: &C,
+    tenant: Tenant,
+    scope: &str,
+    day: &str,
+) -> Result<Option<budget_day::Model>> {
     Ok(budget_day::Entity::find_in_org(tenant)
         .filter(budget_day::Column::Scope.eq(scope))
         .filter(budget_day::Column::Day.eq(day))
@@ -39,7 +42,7 @@ async fn row<C: ConnectionTrait>(db: &C, tenant: Tenant, scope: &str, day: &str)
 }
 
 /// The ledger row of a scope and day, created if missing, locked until the transaction ends.
-async fn lock_row<C: ConnectionTrait>(
+async fn lock_row<C: praetor_store::Conn>(
     txn: &C,
     tenant: Tenant,
     scope: &str,
@@ -97,7 +100,7 @@ fn state(spec: &Spec, r: Option<&budget_day::Model>, now: DateTime<Utc>) -> Budg
 
 /// Today's state of the project's and the organization's budgets (those with a limit),
 /// project first.
-pub async fn states<C: ConnectionTrait>(
+pub async fn states<C: praetor_store::Conn>(
     db: &C,
     tenant: Tenant,
     project: ProjectId,
@@ -141,7 +144,7 @@ pub struct Status {
 }
 
 /// The budget of a project (`Some`) or of the organization (`None`) today.
-pub async fn status<C: ConnectionTrait>(
+pub async fn status<C: praetor_store::Conn>(
     db: &C,
     tenant: Tenant,
     project: Option<ProjectId>,
@@ -171,7 +174,7 @@ pub async fn status<C: ConnectionTrait>(
 
 /// Locks the project's and the organization's ledgers for today (in that order), for a
 /// transaction that may reserve. Call before anything in the transaction is audited.
-pub async fn lock_ledgers<C: ConnectionTrait>(
+pub async fn lock_ledgers<C: praetor_store::Conn>(
     txn: &C,
     tenant: Tenant,
     project: ProjectId,
@@ -207,18 +210,20 @@ pub async fn reserve(w: &mut Write<'_>, plan: &plan::Model, effective: &Effectiv
         Ok(held) => held,
         Err(x) => return Ok(Reserved::No(x)),
     };
-    budget_reservation::ActiveModel {
-        plan_id: Set(plan.id),
-        org_id: Set(plan.org_id),
-        project_id: Set(plan.project_id),
-        project_day: Set(held.project_day),
-        org_day: Set(held.org_day),
-        amount: Set(cost),
-        estimated: Set(cost),
-        settled: Set(0.0),
-        created_at: Set(now),
-    }
-    .insert(w.txn())
+    praetor_store::insert(
+        w.txn(),
+        budget_reservation::Model {
+            plan_id: plan.id,
+            org_id: plan.org_id,
+            project_id: plan.project_id,
+            project_day: held.project_day,
+            org_day: held.org_day,
+            amount: cost,
+            estimated: cost,
+            settled: 0.0,
+            created_at: now,
+        },
+    )
     .await?;
     for crossing in held.crossed {
         audit_crossing(w, crossing, plan).await?;
@@ -248,7 +253,7 @@ pub struct Held {
 
 /// Adds `cost` to today's reserved amount of the project's and the organization's ledgers if
 /// every budget has room (the admission half of a reservation, under the ledgers' row locks).
-pub async fn hold<C: ConnectionTrait>(
+pub async fn hold<C: praetor_store::Conn>(
     txn: &C,
     tenant: Tenant,
     project: ProjectId,
@@ -293,7 +298,7 @@ async fn audit_crossing(w: &mut Write<'_>, c: Crossing, plan: &plan::Model) -> R
 }
 
 /// Writes a ledger row's new figures; returns the alert thresholds they cross (once per day).
-async fn update<C: ConnectionTrait>(
+async fn update<C: praetor_store::Conn>(
     txn: &C,
     r: budget_day::Model,
     spent: f64,

@@ -2,9 +2,9 @@
 //! hits of every limit the plan's steps count against, today's budgets, and autonomy inputs.
 
 use chrono::{DateTime, Duration, Utc};
-use praetor_store::{ProjectId, Tenant, TenantScoped, plan, project};
 use praetor_policy::decide::Effective;
-use sea_orm::{ColumnTrait, ConnectionTrait, PaginatorTrait, QueryFilter};
+use praetor_store::{ProjectId, Tenant, TenantScoped, plan, project};
+use sea_orm::{ColumnTrait, PaginatorTrait, QueryFilter};
 use serde_json::Value;
 
 use super::{autonomy, budget, kill, rate};
@@ -38,7 +38,7 @@ pub fn rate_keys(f: &For<'_>) -> Vec<String> {
 
 /// Reads the snapshot. `kills` is the executor's cache (fresh within a fraction of a second);
 /// without it the switches are read from `db`.
-pub async fn snapshot<C: ConnectionTrait>(db: &C, kills: Option<&kill::Cache>, f: &For<'_>) -> Result<Snapshot> {
+pub async fn snapshot<C: praetor_store::Conn>(db: &C, kills: Option<&kill::Cache>, f: &For<'_>) -> Result<Snapshot> {
     let kill = match kills {
         Some(cache) => cache.get(db, f.tenant.org(), Some(f.project)).await?,
         None => kill::in_force(db, f.tenant.org(), Some(f.project)).await?,
@@ -65,7 +65,7 @@ pub async fn snapshot<C: ConnectionTrait>(db: &C, kills: Option<&kill::Cache>, f
         let mut state = AutonomyState { unattended, ..Default::default() };
         if unattended && f.effective.autonomy_configured() {
             state.plans_this_hour = since(hour_ago).filter(plan::Column::Unattended.eq(true)).count(db).await? as u32;
-            let p = project::Entity::find_in_org(f.tenant).filter(project::Column::Id.eq(f.project)).one(db).await?;
+            let p = project::by_id(db, f.tenant, f.project).await?;
             state.paused = match p.and_then(|p| p.autonomy_paused_at.and(p.autonomy_pause)) {
                 None => None,
                 Some(raw) => {

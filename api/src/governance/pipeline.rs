@@ -129,8 +129,8 @@ mod tests {
     use super::*;
     use chrono::TimeZone;
     use praetor_domain::snapshot::{Phase, Snapshot};
-    use praetor_store::OrgId;
     use praetor_policy::decide::Effective;
+    use praetor_store::OrgId;
 
     /// A decision recorded in a row is read back and made again to the same verdict and checks;
     /// a row that does not parse is an error, and one older than recorded inputs says so.

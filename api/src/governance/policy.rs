@@ -8,10 +8,10 @@
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::{Arc, Mutex};
 
-use praetor_store::{OrgId, ProjectId, Tenant, TenantScoped, policy_version};
 use praetor_policy::decide::{Effective, Layer, Level};
 use praetor_policy::{CompileContext, PolicySet, Source, Tree};
-use sea_orm::{ColumnTrait, ConnectionTrait, QueryFilter, QueryOrder};
+use praetor_store::{OrgId, ProjectId, Tenant, TenantScoped, policy_version};
+use sea_orm::{ColumnTrait, QueryFilter, QueryOrder};
 use serde_json::Value;
 
 use crate::error::{Error, Result};
@@ -81,7 +81,7 @@ impl PolicyStore {
     }
 
     /// The version of each scope in force for `project`: (org version, project version).
-    async fn versions<C: ConnectionTrait>(
+    async fn versions<C: praetor_store::Conn>(
         db: &C,
         tenant: Tenant,
         project: Option<ProjectId>,
@@ -95,7 +95,7 @@ impl PolicyStore {
     }
 
     /// The effective policy of `project` (or of the organization alone) as it is now.
-    pub async fn effective<C: ConnectionTrait>(
+    pub async fn effective<C: praetor_store::Conn>(
         &self,
         db: &C,
         tenant: Tenant,
@@ -106,7 +106,7 @@ impl PolicyStore {
     }
 
     /// The effective policy under a recorded label (`org@3+web@2`), for replay.
-    pub async fn at_label<C: ConnectionTrait>(
+    pub async fn at_label<C: praetor_store::Conn>(
         &self,
         db: &C,
         tenant: Tenant,
@@ -211,7 +211,7 @@ fn scope_of(project: Option<ProjectId>) -> String {
     project.map(|p| p.to_string()).unwrap_or_else(|| "org".into())
 }
 
-pub async fn latest<C: ConnectionTrait>(
+pub async fn latest<C: praetor_store::Conn>(
     db: &C,
     tenant: Tenant,
     project: Option<ProjectId>,
@@ -223,7 +223,7 @@ pub async fn latest<C: ConnectionTrait>(
         .await?)
 }
 
-pub async fn by_number<C: ConnectionTrait>(
+pub async fn by_number<C: praetor_store::Conn>(
     db: &C,
     tenant: Tenant,
     project: Option<ProjectId>,

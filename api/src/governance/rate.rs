@@ -15,9 +15,7 @@ use std::collections::BTreeMap;
 
 use chrono::{DateTime, Duration, Utc};
 use praetor_store::{Housekeeping, OrgId, RateHitId, Tenant, TenantScoped, rate_hit};
-use sea_orm::{
-    ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set, Statement,
-};
+use sea_orm::{ColumnTrait, DbBackend, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set, Statement};
 use sha2::{Digest, Sha256};
 
 use crate::error::Result;
@@ -65,7 +63,7 @@ impl Refusals {
 }
 
 /// The admitted hits of `keys` within the longest period before `now`, oldest first.
-pub async fn load<C: ConnectionTrait>(
+pub async fn load<C: praetor_store::Conn>(
     db: &C,
     tenant: Tenant,
     keys: &[String],
@@ -102,7 +100,7 @@ fn lock_id(key: &str) -> i64 {
 /// Serialises admissions of `keys` until the transaction ends. Keys are locked in sorted order
 /// so two transactions never wait on each other in a cycle. SQLite needs nothing: a write
 /// transaction already excludes every other writer.
-pub async fn lock<C: ConnectionTrait>(txn: &C, keys: &[String]) -> Result<()> {
+pub async fn lock<C: praetor_store::Conn>(txn: &C, keys: &[String]) -> Result<()> {
     if txn.get_database_backend() != DbBackend::Postgres {
         return Ok(());
     }
@@ -123,7 +121,7 @@ pub async fn lock<C: ConnectionTrait>(txn: &C, keys: &[String]) -> Result<()> {
 /// Deletes the hits no period counts any more (housekeeping, run by the worker's sweep: reads
 /// never look past the longest period, so stale rows only cost space until then).
 /// `only`: the one organization this node serves, if restricted (see `worker.org_id`).
-pub async fn prune<C: ConnectionTrait>(db: &C, now: DateTime<Utc>, only: Option<OrgId>) -> Result<u64> {
+pub async fn prune<C: praetor_store::Conn>(db: &C, now: DateTime<Utc>, only: Option<OrgId>) -> Result<u64> {
     // Across organizations: nothing is read, old rows are dropped.
     let mut stale = rate_hit::Entity::delete_across_orgs(Housekeeping::Sweep)
         .filter(rate_hit::Column::At.lte(now - Duration::seconds(LONGEST)));
@@ -135,7 +133,7 @@ pub async fn prune<C: ConnectionTrait>(db: &C, now: DateTime<Utc>, only: Option<
 }
 
 /// Records admitted hits (one row per key occurrence).
-pub async fn record<C: ConnectionTrait>(txn: &C, org: OrgId, hits: &[String], now: DateTime<Utc>) -> Result<()> {
+pub async fn record<C: praetor_store::Conn>(txn: &C, org: OrgId, hits: &[String], now: DateTime<Utc>) -> Result<()> {
     if hits.is_empty() {
         return Ok(());
     }

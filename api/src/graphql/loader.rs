@@ -56,11 +56,7 @@ impl Loader<ProjectKey> for Reads {
     async fn load(&self, keys: &[ProjectKey]) -> Result<HashMap<ProjectKey, project::Model>, Arc<Error>> {
         let mut out = HashMap::new();
         for (org, ids) in by_org(keys, |k| (k.0, k.1)) {
-            let rows = project::Entity::find_in_org(org)
-                .filter(project::Column::Id.is_in(ids))
-                .all(&self.db)
-                .await
-                .map_err(|e| Arc::new(Error::from(e)))?;
+            let rows = project::by_ids(&self.db, org, ids).await.map_err(|e| Arc::new(Error::from(e)))?;
             out.extend(rows.into_iter().map(|p| (ProjectKey(org, p.id), p)));
         }
         Ok(out)
@@ -75,13 +71,7 @@ impl Loader<PlanViewKey> for Reads {
         let steps: HashMap<PlanId, usize> = keys.iter().map(|k| (k.1, k.2)).collect();
         let mut out = HashMap::new();
         for (org, ids) in by_org(keys, |k| (k.0, k.1)) {
-            let rows = plan_event::Entity::find_in_org(org)
-                .filter(plan_event::Column::PlanId.is_in(ids.clone()))
-                .order_by_asc(plan_event::Column::PlanId)
-                .order_by_asc(plan_event::Column::Seq)
-                .all(&self.db)
-                .await
-                .map_err(|e| Arc::new(Error::from(e)))?;
+            let rows = plan_event::of_plans(&self.db, org, ids.clone()).await.map_err(|e| Arc::new(Error::from(e)))?;
             let mut logs: HashMap<PlanId, Vec<praetor_domain::plan::PlanEvent>> = HashMap::new();
             for r in &rows {
                 logs.entry(r.plan_id).or_default().push(store::decode(r).map_err(Arc::new)?);

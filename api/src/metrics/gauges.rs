@@ -15,7 +15,7 @@ use chrono::{DateTime, Utc};
 use opentelemetry::KeyValue;
 use opentelemetry::metrics::{Meter, ObservableGauge};
 use praetor_domain::PlanStatus;
-use praetor_store::{Housekeeping, OrgId, ProjectId, Shared, TenantScoped, job, kill_switch, plan};
+use praetor_store::{Housekeeping, OrgId, ProjectId, TenantScoped, job, kill_switch, plan};
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{ColumnTrait, DbBackend, QueryFilter, QuerySelect};
 
@@ -267,14 +267,7 @@ async fn refresh(app: &Arc<AppState>) -> Result<()> {
     let now = app.clock.now();
     let plans = plans_by_status(app).await?;
     let (depth, oldest) = queue(app, now).await?;
-    let kills = kill_switch::Entity::find_shared()
-        .filter(kill_switch::Column::Engaged.eq(true))
-        .select_only()
-        .column_as(Expr::col(kill_switch::Column::Id).count(), "n")
-        .into_tuple::<i64>()
-        .one(&app.db)
-        .await?
-        .unwrap_or(0);
+    let kills = kill_switch::count_engaged(&app.db).await?;
     let pool = pool(app);
     let worker = app.config.worker.enabled;
     with(|v| {

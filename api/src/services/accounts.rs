@@ -27,7 +27,7 @@ use praetor_store::{
     Housekeeping, InvitationId, OrgId, Owned, ProjectId, Shared, TenantScoped, UserId, invitation, local_credential,
     user, user_session,
 };
-use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, QueryFilter, QueryOrder, Set};
+use sea_orm::{ActiveModelTrait, ColumnTrait, QueryFilter, QueryOrder, Set};
 use serde_json::json;
 
 use super::{roles, users, validate};
@@ -97,13 +97,13 @@ async fn decoy(app: &AppState) -> Result<String> {
     Ok(DECOY.get_or_init(|| made).clone())
 }
 
-async fn credential_of<C: ConnectionTrait>(db: &C, user: UserId) -> Result<Option<local_credential::Model>> {
+async fn credential_of<C: praetor_store::Conn>(db: &C, user: UserId) -> Result<Option<local_credential::Model>> {
     Ok(local_credential::Entity::find_shared().filter(local_credential::Column::UserId.eq(user)).one(db).await?)
 }
 
 /// Whether `org` alone may set `user`'s password: they belong to it (or to nothing) and to no
 /// other organization.
-async fn only_in<C: ConnectionTrait>(db: &C, user: UserId, org: OrgId) -> Result<bool> {
+async fn only_in<C: praetor_store::Conn>(db: &C, user: UserId, org: OrgId) -> Result<bool> {
     Ok(super::orgs::memberships(db, user).await?.iter().all(|o| *o == org))
 }
 
@@ -139,20 +139,22 @@ async fn issue(
         Some((r, p)) => (Some(r), p),
         None => (None, None),
     };
-    let inv = invitation::ActiveModel {
-        id: Set(InvitationId::generate()),
-        org_id: Set(tenant.org()),
-        email: Set(email.to_string()),
-        purpose: Set(purpose.to_string()),
-        role: Set(role),
-        project_id: Set(project),
-        token_hash: Set(hash_secret(&token)),
-        created_by: Set(created_by),
-        created_at: Set(now),
-        expires_at: Set(now + Duration::hours(i64::from(app.config.identity.invitation_ttl_hours))),
-        used_at: Set(None),
-    }
-    .insert(w.txn())
+    let inv = praetor_store::insert(
+        w.txn(),
+        invitation::Model {
+            id: InvitationId::generate(),
+            org_id: tenant.org(),
+            email: email.to_string(),
+            purpose: purpose.to_string(),
+            role,
+            project_id: project,
+            token_hash: hash_secret(&token),
+            created_by,
+            created_at: now,
+            expires_at: now + Duration::hours(i64::from(app.config.identity.invitation_ttl_hours)),
+            used_at: None,
+        },
+    )
     .await?;
     Ok(Issued { invitation: inv, token: SecretValue::new(token) })
 }
@@ -309,7 +311,7 @@ async fn find_link(app: &AppState, token: &str) -> Result<invitation::Model> {
 /// Whether accepting `inv` may set the password of the person it names (see the module's
 /// header): someone new, or someone of this organization alone who has no password yet (for a
 /// join) or any password (for a reset).
-async fn may_set_password<C: ConnectionTrait>(
+async fn may_set_password<C: praetor_store::Conn>(
     db: &C,
     inv: &invitation::Model,
     person: Option<&user::Model>,
@@ -397,14 +399,16 @@ pub async fn accept(
                 .map(|n| validate::name("displayName", n))
                 .transpose()?
                 .unwrap_or_else(|| inv.email.split('@').next().unwrap_or_default().to_string());
-            let u = user::ActiveModel {
-                id: Set(user_id),
-                email: Set(inv.email.clone()),
-                display_name: Set(name),
-                instance_admin: Set(false),
-                created_at: Set(now),
-            }
-            .insert(w.txn())
+            let u = praetor_store::insert(
+                w.txn(),
+                user::Model {
+                    id: user_id,
+                    email: inv.email.clone(),
+                    display_name: name,
+                    instance_admin: false,
+                    created_at: now,
+                },
+            )
             .await?;
             w.audit(tenant, Entry::new("user.provisioned", u.id, json!({"email": u.email, "via": "invitation"})))
                 .await?;
@@ -424,19 +428,21 @@ pub async fn accept(
                 a.update(w.txn()).await?;
             }
             None => {
-                local_credential::ActiveModel {
-                    user_id: Set(user.id),
-                    password_hash: Set(hash),
-                    set_at: Set(now),
-                    failed_count: Set(0),
-                    locked_until: Set(None),
-                    totp_kek_id: Set(None),
-                    totp_secret: Set(None),
-                    totp_enabled_at: Set(None),
-                    totp_last_step: Set(None),
-                    recovery_codes: Set(None),
-                }
-                .insert(w.txn())
+                praetor_store::insert(
+                    w.txn(),
+                    local_credential::Model {
+                        user_id: user.id,
+                        password_hash: hash,
+                        set_at: now,
+                        failed_count: 0,
+                        locked_until: None,
+                        totp_kek_id: None,
+                        totp_secret: None,
+                        totp_enabled_at: None,
+                        totp_last_step: None,
+                        recovery_codes: None,
+                    },
+                )
                 .await?;
             }
         }
@@ -642,7 +648,7 @@ fn recovery_hashes(credential: &local_credential::Model) -> Result<Vec<String>> 
 /// Uses `code` if it is good for `credential`'s second factor: the current TOTP code, not
 /// used before, or an unused recovery code (then spent). Conditional updates, so of two
 /// sign-ins racing with the same code one wins.
-async fn use_code<C: ConnectionTrait>(
+async fn use_code<C: praetor_store::Conn>(
     app: &AppState,
     db: &C,
     credential: &local_credential::Model,
@@ -808,7 +814,7 @@ pub async fn disable_second_factor(
     w.commit().await
 }
 
-async fn clear_second_factor<C: ConnectionTrait>(db: &C, user: UserId) -> Result<()> {
+async fn clear_second_factor<C: praetor_store::Conn>(db: &C, user: UserId) -> Result<()> {
     use sea_orm::sea_query::Expr;
     local_credential::Entity::update_shared()
         .col_expr(local_credential::Column::TotpKekId, Expr::value(Option::<String>::None))

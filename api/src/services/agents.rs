@@ -3,8 +3,8 @@
 //! Creating and changing agents needs `agent.manage` in the organization; choosing a project's
 //! agents needs `project.agents` in the project (org and project administrators).
 
-use praetor_store::{AgentId, ProjectId, TenantScoped, agent, chat_setting, project_agent};
 use praetor_planner::Strategy;
+use praetor_store::{AgentId, ProjectId, TenantScoped, agent, chat_setting, project_agent};
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, Set};
 use serde_json::json;
 
@@ -83,18 +83,20 @@ pub async fn create(app: &AppState, access: &OrgAccess, input: AgentInput) -> Re
     let role = globs("role", input.role)?;
     let mut w = app.write(permit.principal().chain()).await?;
     let now = w.now();
-    let a = agent::ActiveModel {
-        id: Set(AgentId::generate()),
-        org_id: Set(permit.org_id()),
-        name: Set(name),
-        description: Set(description),
-        planner: Set(planner),
-        role: Set(serde_json::to_string(&role).map_err(Error::internal)?),
-        enabled: Set(input.enabled),
-        created_at: Set(now),
-        updated_at: Set(now),
-    }
-    .insert(w.txn())
+    let a = praetor_store::insert(
+        w.txn(),
+        agent::Model {
+            id: AgentId::generate(),
+            org_id: permit.org_id(),
+            name,
+            description,
+            planner,
+            role: serde_json::to_string(&role).map_err(Error::internal)?,
+            enabled: input.enabled,
+            created_at: now,
+            updated_at: now,
+        },
+    )
     .await
     .map_err(conflict_means("an agent with this name already exists in the organization"))?;
     w.audit(
@@ -242,13 +244,15 @@ pub async fn set_for_project(
         .filter(chat_setting::Column::ProjectId.eq(project))
         .exec(w.txn())
         .await?;
-    chat_setting::ActiveModel {
-        project_id: Set(project),
-        org_id: Set(org),
-        strategy: Set(strategy_label(strategy)),
-        updated_at: Set(w.now()),
-    }
-    .insert(w.txn())
+    praetor_store::insert(
+        w.txn(),
+        chat_setting::Model {
+            project_id: project,
+            org_id: org,
+            strategy: strategy_label(strategy),
+            updated_at: w.now(),
+        },
+    )
     .await?;
     let names: Vec<&str> = chosen.iter().map(|a| a.name.as_str()).collect();
     w.audit(

@@ -99,20 +99,22 @@ pub async fn create(
     };
     let key = mint();
     let mut w = app.write(principal.chain()).await?;
-    let model = api_key::ActiveModel {
-        id: Set(ApiKeyId::generate()),
-        org_id: Set(access.org_id()),
-        owner_user_id: Set(user_owner),
-        owner_service_account_id: Set(sa_owner),
-        name: Set(name),
-        display_prefix: Set(key.display_prefix.clone()),
-        secret_hash: Set(key.secret_hash),
-        created_at: Set(w.now()),
-        expires_at: Set(expires_at),
-        last_used_at: Set(None),
-        revoked_at: Set(None),
-    }
-    .insert(w.txn())
+    let model = praetor_store::insert(
+        w.txn(),
+        api_key::Model {
+            id: ApiKeyId::generate(),
+            org_id: access.org_id(),
+            owner_user_id: user_owner,
+            owner_service_account_id: sa_owner,
+            name,
+            display_prefix: key.display_prefix.clone(),
+            secret_hash: key.secret_hash,
+            created_at: w.now(),
+            expires_at,
+            last_used_at: None,
+            revoked_at: None,
+        },
+    )
     .await?;
     w.audit(
         access.tenant(),

@@ -3,7 +3,7 @@
 //! past their TTL.
 
 use praetor_store::{Housekeeping, Owned, PlanId, TenantScoped, approval, plan};
-use sea_orm::{ActiveModelTrait, ColumnTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set};
+use sea_orm::{ColumnTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect};
 
 use super::plans::{groups_of, lock};
 use crate::AppState;
@@ -20,7 +20,7 @@ use praetor_domain::plan::{PlanEvent, PlanStatus, Stage};
 /// The earlier stages of `p` that `subject` approved, by number: a person's approval counts
 /// for one stage of a plan, so these bar them from a later stage unless it allows earlier
 /// approvers.
-async fn stages_approved_by<C: sea_orm::ConnectionTrait>(db: &C, p: &plan::Model, subject: &str) -> Result<Vec<i32>> {
+async fn stages_approved_by<C: praetor_store::Conn>(db: &C, p: &plan::Model, subject: &str) -> Result<Vec<i32>> {
     Ok(approval::Entity::find_in_org(p.tenant())
         .select_only()
         .column(approval::Column::Stage)
@@ -144,19 +144,21 @@ async fn decide_approval(
     {
         return Err(Error::forbidden(why));
     }
-    approval::ActiveModel {
-        id: Set(praetor_store::ApprovalId::generate()),
-        org_id: Set(p.org_id),
-        plan_id: Set(p.id),
-        stage: Set(stage_no as i32),
-        approver_subject: Set(principal.rbac_subject()),
-        approver_name: Set(principal.actor().name),
-        decision: Set(if approve { "approve" } else { "reject" }.into()),
-        comment: Set(comment.clone()),
-        plan_hash: Set(p.plan_hash.clone()),
-        created_at: Set(w.now()),
-    }
-    .insert(w.txn())
+    praetor_store::insert(
+        w.txn(),
+        approval::Model {
+            id: praetor_store::ApprovalId::generate(),
+            org_id: p.org_id,
+            plan_id: p.id,
+            stage: stage_no as i32,
+            approver_subject: principal.rbac_subject(),
+            approver_name: principal.actor().name,
+            decision: if approve { "approve" } else { "reject" }.into(),
+            comment: comment.clone(),
+            plan_hash: p.plan_hash.clone(),
+            created_at: w.now(),
+        },
+    )
     .await
     .map_err(conflict_means("you already decided on this stage"))?;
     let mut events = Vec::new();

@@ -17,9 +17,9 @@ use std::sync::Arc;
 use chrono::{Duration, NaiveDate};
 use praetor_domain::decide::budget::{scope_of, specs};
 use praetor_domain::recommend::{DEFAULT_HEADROOM, Recommendation, WINDOW_DAYS, recommend};
-use praetor_store::{Housekeeping, Owned, ProjectId, Tenant, TenantScoped, budget_day, org, project};
 use praetor_policy::Source;
 use praetor_policy::decide::Level;
+use praetor_store::{Housekeeping, Owned, ProjectId, Tenant, TenantScoped, budget_day, org, project};
 use sea_orm::{ColumnTrait, QueryFilter, QueryOrder};
 
 use super::policies::{self, Applied};
@@ -214,7 +214,7 @@ pub async fn adapt_all(app: &AppState) -> Result<Adapted> {
         let Some(org) = org::Entity::find_in_org(tenant).one(&app.db).await? else {
             continue;
         };
-        for project in project::Entity::find_in_org(tenant).all(&app.db).await? {
+        for project in project::all(&app.db, tenant).await? {
             match adapt(app, &org, &project).await {
                 Ok(Some(true)) => done.applied += 1,
                 Ok(Some(false)) => done.unchanged += 1,

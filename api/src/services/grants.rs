@@ -108,26 +108,28 @@ pub async fn grant(app: &AppState, access: &OrgAccess, req: Request) -> Result<r
     let (kind, id, label) = super::roles::resolve_subject(&mut w, access.tenant(), req.subject).await?;
     let needs_approval = !may_bind || policy_needs_approval;
     let status = if needs_approval { "pending" } else { "active" };
-    let grant = role_grant::ActiveModel {
-        id: Set(RoleGrantId::generate()),
-        org_id: Set(org),
-        subject_kind: Set(kind.into()),
-        subject_id: Set(id),
-        subject_label: Set(label.clone()),
-        role: Set(req.role.clone()),
-        domain: Set(req.project.map(|p| p.to_string()).unwrap_or_else(|| "*".into())),
-        project_id: Set(req.project),
-        valid_from: Set(from),
-        valid_until: Set(req.until),
-        reason: Set(reason.clone()),
-        status: Set(status.into()),
-        requested_by: Set(principal.chain_json()?),
-        requested_by_subject: Set(principal.rbac_subject()),
-        decided_by: Set(None),
-        decided_at: Set(None),
-        created_at: Set(w.now()),
-    }
-    .insert(w.txn())
+    let grant = praetor_store::insert(
+        w.txn(),
+        role_grant::Model {
+            id: RoleGrantId::generate(),
+            org_id: org,
+            subject_kind: kind.into(),
+            subject_id: id,
+            subject_label: label.clone(),
+            role: req.role.clone(),
+            domain: req.project.map(|p| p.to_string()).unwrap_or_else(|| "*".into()),
+            project_id: req.project,
+            valid_from: from,
+            valid_until: req.until,
+            reason: reason.clone(),
+            status: status.into(),
+            requested_by: principal.chain_json()?,
+            requested_by_subject: principal.rbac_subject(),
+            decided_by: None,
+            decided_at: None,
+            created_at: w.now(),
+        },
+    )
     .await?;
     if !needs_approval {
         w.bump_rbac_version(access.tenant()).await?;
@@ -311,6 +313,6 @@ pub async fn expire_due(app: &AppState) -> Result<u64> {
 pub async fn project_of(app: &AppState, g: &role_grant::Model) -> Result<Option<project::Model>> {
     match g.project_id {
         None => Ok(None),
-        Some(p) => Ok(project::Entity::find_in_org(g.tenant()).filter(project::Column::Id.eq(p)).one(&app.db).await?),
+        Some(p) => Ok(project::by_id(&app.db, g.tenant(), p).await?),
     }
 }

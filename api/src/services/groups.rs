@@ -1,7 +1,7 @@
 //! Groups and their members. Roles bound to a group apply to its members.
 
 use praetor_store::{GroupId, Shared, TenantScoped, group, group_member, user};
-use sea_orm::{ActiveModelTrait, ColumnTrait, QueryFilter, QueryOrder, QuerySelect, Set};
+use sea_orm::{ColumnTrait, QueryFilter, QueryOrder, QuerySelect};
 use serde_json::json;
 
 use super::page::{Page, PageArgs};
@@ -22,14 +22,10 @@ pub async fn create(
     let name = validate::slug("name", name)?;
     let description = validate::text("description", description, 2_000)?;
     let mut w = app.write(permit.principal().chain()).await?;
-    let g = group::ActiveModel {
-        id: Set(GroupId::generate()),
-        org_id: Set(permit.org_id()),
-        name: Set(name),
-        description: Set(description),
-        created_at: Set(w.now()),
-    }
-    .insert(w.txn())
+    let g = praetor_store::insert(
+        w.txn(),
+        group::Model { id: GroupId::generate(), org_id: permit.org_id(), name, description, created_at: w.now() },
+    )
     .await
     .map_err(conflict_means("a group with this name already exists in the organization"))?;
     w.audit(permit.tenant(), Entry::new("group.created", g.id, json!({"name": g.name}))).await?;
@@ -61,14 +57,16 @@ pub async fn add_member(
         .await?
         .ok_or_else(|| Error::not_found("group"))?;
     let u = users::find_or_provision(&mut w, permit.tenant(), &email).await?;
-    group_member::ActiveModel {
-        group_id: Set(g.id),
-        user_id: Set(u.id),
-        org_id: Set(permit.org_id()),
-        source: Set(None),
-        created_at: Set(w.now()),
-    }
-    .insert(w.txn())
+    praetor_store::insert(
+        w.txn(),
+        group_member::Model {
+            group_id: g.id,
+            user_id: u.id,
+            org_id: permit.org_id(),
+            source: None,
+            created_at: w.now(),
+        },
+    )
     .await
     .map_err(conflict_means(&format!("{email} is already a member of {}", g.name)))?;
     w.bump_rbac_version(permit.tenant()).await?;

@@ -17,7 +17,7 @@ use praetor_store::{
     secret, service_account, user, user_session,
 };
 use sea_orm::sea_query::Expr;
-use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, PaginatorTrait, QueryFilter, QueryOrder, Set};
+use sea_orm::{ActiveModelTrait, ColumnTrait, PaginatorTrait, QueryFilter, QueryOrder, Set};
 use serde_json::{Value, json};
 
 use super::validate;
@@ -126,23 +126,25 @@ pub async fn create(
     check_discovery(app, &issuer).await?;
     let mut w = app.write(permit.principal().chain()).await?;
     let now = w.now();
-    let p = identity_provider::ActiveModel {
-        id: Set(IdentityProviderId::generate()),
-        org_id: Set(tenant.org()),
-        name: Set(name),
-        issuer: Set(issuer),
-        client_id: Set(client_id),
-        scopes: Set(serde_json::to_string(&scopes).map_err(Error::internal)?),
-        groups_claim: Set(groups_claim),
-        allowed_domains: Set(serde_json::to_string(&domains).map_err(Error::internal)?),
-        create_users: Set(input.create_users.unwrap_or(false)),
-        api_audience: Set(audience),
-        device_client_id: Set(device_client),
-        enabled: Set(input.enabled.unwrap_or(true)),
-        created_at: Set(now),
-        updated_at: Set(now),
-    }
-    .insert(w.txn())
+    let p = praetor_store::insert(
+        w.txn(),
+        identity_provider::Model {
+            id: IdentityProviderId::generate(),
+            org_id: tenant.org(),
+            name,
+            issuer,
+            client_id,
+            scopes: serde_json::to_string(&scopes).map_err(Error::internal)?,
+            groups_claim,
+            allowed_domains: serde_json::to_string(&domains).map_err(Error::internal)?,
+            create_users: input.create_users.unwrap_or(false),
+            api_audience: audience,
+            device_client_id: device_client,
+            enabled: input.enabled.unwrap_or(true),
+            created_at: now,
+            updated_at: now,
+        },
+    )
     .await
     .map_err(conflict_means("the organization already has an identity provider with this name"))?;
     let set_by = permit.principal().chain_json()?;
@@ -164,7 +166,11 @@ fn describe(p: &identity_provider::Model, fingerprint: Option<&str>) -> Value {
     v
 }
 
-async fn load<C: ConnectionTrait>(db: &C, tenant: Tenant, id: IdentityProviderId) -> Result<identity_provider::Model> {
+async fn load<C: praetor_store::Conn>(
+    db: &C,
+    tenant: Tenant,
+    id: IdentityProviderId,
+) -> Result<identity_provider::Model> {
     identity_provider::Entity::find_in_org(tenant)
         .filter(identity_provider::Column::Id.eq(id))
         .one(db)
@@ -412,7 +418,7 @@ pub async fn mappings(app: &AppState, p: &identity_provider::Model) -> Result<Ve
         .collect())
 }
 
-async fn group_by_name<C: ConnectionTrait>(db: &C, tenant: Tenant, name: &str) -> Result<group::Model> {
+async fn group_by_name<C: praetor_store::Conn>(db: &C, tenant: Tenant, name: &str) -> Result<group::Model> {
     group::Entity::find_in_org(tenant)
         .filter(group::Column::Name.eq(name.trim()))
         .one(db)
@@ -437,14 +443,16 @@ pub async fn map_group(
     let mut w = app.write(permit.principal().chain()).await?;
     let p = load(w.txn(), tenant, id).await?;
     let g = group_by_name(w.txn(), tenant, group_name).await?;
-    idp_group_mapping::ActiveModel {
-        provider_id: Set(p.id),
-        claim_value: Set(claim_value.clone()),
-        group_id: Set(g.id),
-        org_id: Set(tenant.org()),
-        created_at: Set(w.now()),
-    }
-    .insert(w.txn())
+    praetor_store::insert(
+        w.txn(),
+        idp_group_mapping::Model {
+            provider_id: p.id,
+            claim_value: claim_value.clone(),
+            group_id: g.id,
+            org_id: tenant.org(),
+            created_at: w.now(),
+        },
+    )
     .await
     .map_err(conflict_means("this provider group is already mapped onto that group"))?;
     w.audit(
@@ -546,14 +554,16 @@ pub async fn bind_client(
             .ok_or_else(|| {
                 Error::validation("serviceAccount", format!("no service account named `{}`", name.trim()))
             })?;
-        idp_client_binding::ActiveModel {
-            provider_id: Set(p.id),
-            client_id: Set(client_id.clone()),
-            org_id: Set(tenant.org()),
-            service_account_id: Set(sa.id),
-            created_at: Set(w.now()),
-        }
-        .insert(w.txn())
+        praetor_store::insert(
+            w.txn(),
+            idp_client_binding::Model {
+                provider_id: p.id,
+                client_id: client_id.clone(),
+                org_id: tenant.org(),
+                service_account_id: sa.id,
+                created_at: w.now(),
+            },
+        )
         .await?;
         account_name = Some(sa.name);
     }
@@ -672,18 +682,20 @@ pub async fn begin(app: &AppState, id: IdentityProviderId, base_url: &str, retur
         .filter(oidc_login::Column::ExpiresAt.lte(now))
         .exec(&app.db)
         .await?;
-    oidc_login::ActiveModel {
-        state_hash: Set(hash_secret(&auth.state)),
-        org_id: Set(p.org_id),
-        provider_id: Set(p.id),
-        nonce: Set(auth.nonce),
-        pkce_verifier: Set(auth.pkce_verifier),
-        browser_hash: Set(hash_secret(&browser_token)),
-        return_to: Set(safe_return(return_to)),
-        created_at: Set(now),
-        expires_at: Set(now + chrono::Duration::seconds(app.config.identity.login_ttl_seconds)),
-    }
-    .insert(&app.db)
+    praetor_store::insert(
+        &app.db,
+        oidc_login::Model {
+            state_hash: hash_secret(&auth.state),
+            org_id: p.org_id,
+            provider_id: p.id,
+            nonce: auth.nonce,
+            pkce_verifier: auth.pkce_verifier,
+            browser_hash: hash_secret(&browser_token),
+            return_to: safe_return(return_to),
+            created_at: now,
+            expires_at: now + chrono::Duration::seconds(app.config.identity.login_ttl_seconds),
+        },
+    )
     .await?;
     Ok(Started { redirect_to: auth.url.to_string(), browser_token })
 }
@@ -809,14 +821,16 @@ async fn admit(app: &AppState, p: &identity_provider::Model, claims: &Claims, vi
                 .filter(|n| validate::name("name", n).is_ok())
                 .map(|n| n.trim().to_string())
                 .unwrap_or_else(|| user_email.split('@').next().unwrap_or_default().to_string());
-            let u = user::ActiveModel {
-                id: Set(user_id),
-                email: Set(user_email.clone()),
-                display_name: Set(display),
-                instance_admin: Set(false),
-                created_at: Set(now),
-            }
-            .insert(w.txn())
+            let u = praetor_store::insert(
+                w.txn(),
+                user::Model {
+                    id: user_id,
+                    email: user_email.clone(),
+                    display_name: display,
+                    instance_admin: false,
+                    created_at: now,
+                },
+            )
             .await
             .map_err(conflict_means("this person was just created by another sign-in; sign in again"))?;
             w.audit(
@@ -834,15 +848,17 @@ async fn admit(app: &AppState, p: &identity_provider::Model, claims: &Claims, vi
             a.update(w.txn()).await?;
         }
         None => {
-            external_identity::ActiveModel {
-                provider_id: Set(p.id),
-                subject: Set(subject.clone()),
-                org_id: Set(tenant.org()),
-                user_id: Set(user.id),
-                created_at: Set(now),
-                last_seen_at: Set(now),
-            }
-            .insert(w.txn())
+            praetor_store::insert(
+                w.txn(),
+                external_identity::Model {
+                    provider_id: p.id,
+                    subject: subject.clone(),
+                    org_id: tenant.org(),
+                    user_id: user.id,
+                    created_at: now,
+                    last_seen_at: now,
+                },
+            )
             .await
             .map_err(conflict_means("this person was just linked by another sign-in; sign in again"))?;
             w.audit(
@@ -893,14 +909,16 @@ async fn sync_groups(
         if current.iter().any(|m| m.group_id == *gid) {
             continue;
         }
-        group_member::ActiveModel {
-            group_id: Set(*gid),
-            user_id: Set(user.id),
-            org_id: Set(tenant.org()),
-            source: Set(Some(p.id)),
-            created_at: Set(w.now()),
-        }
-        .insert(w.txn())
+        praetor_store::insert(
+            w.txn(),
+            group_member::Model {
+                group_id: *gid,
+                user_id: user.id,
+                org_id: tenant.org(),
+                source: Some(p.id),
+                created_at: w.now(),
+            },
+        )
         .await?;
         let name = name_of(*gid);
         w.audit(

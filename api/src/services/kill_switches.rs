@@ -8,10 +8,10 @@
 
 use chrono::{DateTime, Utc};
 use praetor_store::{
-    Housekeeping, KillSwitchId, OrgId, PlanId, ProjectId, Shared, Tenant, TenantScoped, job, kill_switch, org, plan,
+    Housekeeping, KillSwitchId, OrgId, PlanId, ProjectId, Tenant, TenantScoped, job, kill_switch, org, plan,
 };
 use sea_orm::sea_query::Expr;
-use sea_orm::{ActiveModelTrait, ColumnTrait, QueryFilter, QuerySelect, Set};
+use sea_orm::{ColumnTrait, QueryFilter, QuerySelect};
 use serde_json::json;
 
 use crate::AppState;
@@ -174,10 +174,7 @@ pub async fn set(
     // no worker can start one in between (those queued meanwhile are cancelled after).
     let mut cancelled = 0;
     if !engaged && on_release == OnRelease::Cancel {
-        let row = kill_switch::Entity::find_shared()
-            .filter(kill_switch::Column::ScopeKey.eq(key.as_str()))
-            .one(&app.db)
-            .await?;
+        let row = kill_switch::by_scope_key(&app.db, &key).await?;
         if row.is_some_and(|k| k.engaged) {
             let held = plans_in(app, &scope, PlanStatus::Queued).await?;
             cancelled = cancel_held(app, &held, &by, &reason).await?;
@@ -185,37 +182,42 @@ pub async fn set(
     }
     let mut w = app.write(chain.clone()).await?;
     let now = w.now();
-    let existing =
-        kill_switch::Entity::find_shared().filter(kill_switch::Column::ScopeKey.eq(key.as_str())).one(w.txn()).await?;
+    let existing = kill_switch::by_scope_key(w.txn(), &key).await?;
     if !engaged && !existing.as_ref().is_some_and(|k| k.engaged) {
         return Err(Error::Conflict("this kill switch is not engaged".into()));
     }
     let (o, p) = scope.ids();
-    let is_new = existing.is_none();
-    let mut active = match existing {
-        Some(row) => row.into(),
-        None => kill_switch::ActiveModel {
-            id: Set(KillSwitchId::generate()),
-            scope_key: Set(key.clone()),
-            scope: Set(scope.name().into()),
-            org_id: Set(o),
-            project_id: Set(p),
-            ..Default::default()
-        },
-    };
-    active.engaged = Set(engaged);
-    active.actor = Set(scope.principal().chain_json()?);
-    active.updated_at = Set(now);
+    let before = existing.clone().unwrap_or_else(|| kill_switch::Model {
+        id: KillSwitchId::generate(),
+        scope_key: key.clone(),
+        scope: scope.name().into(),
+        org_id: o,
+        project_id: p,
+        engaged: false,
+        reason: String::new(),
+        actor: String::new(),
+        engaged_at: None,
+        released_at: None,
+        release_mode: None,
+        updated_at: now,
+    });
+    let mut next = before.clone();
+    next.engaged = engaged;
+    next.actor = scope.principal().chain_json()?;
+    next.updated_at = now;
     if engaged {
-        active.reason = Set(reason.clone());
-        active.engaged_at = Set(Some(now));
-        active.released_at = Set(None);
-        active.release_mode = Set(None);
+        next.reason = reason.clone();
+        next.engaged_at = Some(now);
+        next.released_at = None;
+        next.release_mode = None;
     } else {
-        active.released_at = Set(Some(now));
-        active.release_mode = Set(Some(on_release.as_str().into()));
+        next.released_at = Some(now);
+        next.release_mode = Some(on_release.as_str().into());
     }
-    let switch = if is_new { active.insert(w.txn()).await? } else { active.update(w.txn()).await? };
+    let switch = match existing {
+        None => praetor_store::insert(w.txn(), next).await?,
+        Some(_) => praetor_store::update(w.txn(), &before, next).await?,
+    };
     let kind = if engaged { "killswitch.engaged" } else { "killswitch.released" };
     for org in &orgs {
         let payload = json!({
@@ -280,8 +282,5 @@ pub async fn find(
     org: Option<OrgId>,
     project: Option<ProjectId>,
 ) -> Result<Option<kill_switch::Model>> {
-    Ok(kill_switch::Entity::find_shared()
-        .filter(kill_switch::Column::ScopeKey.eq(scope_key(org, project)))
-        .one(&app.db)
-        .await?)
+    Ok(kill_switch::by_scope_key(&app.db, &scope_key(org, project)).await?)
 }

@@ -13,7 +13,7 @@ use praetor_store::{
     WebhookEndpointId, agent, api_key, audit_event, chat_session, group, identity_provider, plan, project,
     role_binding, role_grant, schedule, service_account, trigger, webhook_delivery, webhook_endpoint,
 };
-use sea_orm::{ColumnTrait, ConnectionTrait, QueryFilter, QuerySelect};
+use sea_orm::{ColumnTrait, QueryFilter, QuerySelect};
 
 use crate::AppState;
 use crate::auth::Principal;
@@ -23,7 +23,7 @@ use crate::error::{Error, Result};
 async fn org_of<E, C>(db: &C, id_col: E::Column, org_col: E::Column, id: sea_orm::Value, what: &str) -> Result<OrgId>
 where
     E: TenantScoped,
-    C: ConnectionTrait,
+    C: praetor_store::Conn,
 {
     E::find_across_orgs(Housekeeping::Locate)
         .select_only()
@@ -115,7 +115,7 @@ impl NodeId {
     }
 
     /// The organization the object belongs to, or NOT_FOUND.
-    pub async fn org<C: ConnectionTrait>(&self, db: &C) -> Result<OrgId> {
+    pub async fn org<C: praetor_store::Conn>(&self, db: &C) -> Result<OrgId> {
         match *self {
             NodeId::Org(id) => Ok(id),
             NodeId::Project(id) => {

@@ -3,7 +3,7 @@
 use std::collections::BTreeSet;
 
 use praetor_store::{Housekeeping, OrgId, Owned, RoleBindingId, TenantScoped, group_member, org, role_binding};
-use sea_orm::{ActiveModelTrait, ColumnTrait, QueryFilter, QueryOrder, QuerySelect, Set};
+use sea_orm::{ColumnTrait, QueryFilter, QueryOrder, QuerySelect};
 use serde_json::json;
 
 use super::validate;
@@ -18,30 +18,27 @@ pub async fn create(app: &AppState, admin: &InstanceAdmin, slug: &str, name: &st
     let name = validate::name("name", name)?;
     let principal = admin.principal();
     let mut w = app.write(principal.chain()).await?;
-    let org = org::ActiveModel {
-        id: Set(OrgId::generate()),
-        slug: Set(slug),
-        name: Set(name),
-        rbac_version: Set(0),
-        created_at: Set(w.now()),
-        local_accounts: Set(true),
-    }
-    .insert(w.txn())
+    let org = praetor_store::insert(
+        w.txn(),
+        org::Model { id: OrgId::generate(), slug, name, rbac_version: 0, created_at: w.now(), local_accounts: true },
+    )
     .await?;
     w.audit(org.tenant(), Entry::new("org.created", org.id, json!({"slug": org.slug, "name": org.name}))).await?;
     // The creator administers the new organization.
     if let Subject::User(user) = &principal.subject {
-        let binding = role_binding::ActiveModel {
-            id: Set(RoleBindingId::generate()),
-            org_id: Set(org.id),
-            subject_kind: Set("user".into()),
-            subject_id: Set(user.id.0),
-            role: Set("org_admin".into()),
-            domain: Set("*".into()),
-            project_id: Set(None),
-            created_at: Set(w.now()),
-        }
-        .insert(w.txn())
+        let binding = praetor_store::insert(
+            w.txn(),
+            role_binding::Model {
+                id: RoleBindingId::generate(),
+                org_id: org.id,
+                subject_kind: "user".into(),
+                subject_id: user.id.0,
+                role: "org_admin".into(),
+                domain: "*".into(),
+                project_id: None,
+                created_at: w.now(),
+            },
+        )
         .await?;
         w.audit(
             org.tenant(),
@@ -98,10 +95,7 @@ pub async fn enter_by_id(app: &AppState, principal: &Principal, id: OrgId) -> Re
 }
 
 /// The organizations a person belongs to, by a role binding or a group membership.
-pub async fn memberships<C: sea_orm::ConnectionTrait>(
-    db: &C,
-    user: praetor_store::UserId,
-) -> Result<BTreeSet<OrgId>> {
+pub async fn memberships<C: praetor_store::Conn>(db: &C, user: praetor_store::UserId) -> Result<BTreeSet<OrgId>> {
     let mut ids = BTreeSet::new();
     for b in role_binding::Entity::find_across_orgs(Housekeeping::Memberships)
         .filter(role_binding::Column::SubjectKind.eq("user"))

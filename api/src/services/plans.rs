@@ -5,9 +5,9 @@
 use std::sync::Arc;
 
 use chrono::Duration;
-use praetor_store::{PlanId, ProjectId, TenantScoped, plan, project};
 use praetor_policy::decide::Effective;
-use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set};
+use praetor_store::{PlanId, ProjectId, TenantScoped, plan, project};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 use serde::Deserialize;
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
@@ -439,40 +439,42 @@ pub async fn propose(
     let now = w.now();
     let on_behalf_of =
         principal.on_behalf_of.iter().find(|a| a.kind == praetor_domain::ActorKind::User).map(|a| a.id.clone());
-    let mut model = plan::ActiveModel {
-        id: Set(PlanId::generate()),
-        org_id: Set(access.org_id()),
-        project_id: Set(project),
-        title: Set(title),
-        status: Set(PlanStatus::Draft.as_str().into()),
-        verdict: Set(decision.verdict.as_str().into()),
-        plan_hash: Set(hash.clone()),
-        policy_version: Set(decision.policy_version.clone()),
-        steps: Set(canonical_json(&serde_json::to_value(steps).map_err(Error::internal)?)),
-        preview: Set(canonical_json(&serde_json::to_value(decision).map_err(Error::internal)?)),
-        approval_stages: Set(canonical_json(&serde_json::to_value(&decision.approvals).map_err(Error::internal)?)),
-        current_stage: Set(0),
-        template: Set(input.template.clone()),
-        template_args: Set(input.args.as_ref().map(canonical_json)),
-        idempotency_key: Set(input.idempotency_key.clone()),
-        run_when_approved: Set(input.run_when_approved),
-        proposer: Set(principal.chain_json()?),
-        proposer_subject: Set(principal.rbac_subject()),
-        on_behalf_of: Set(on_behalf_of),
-        cost: Set(decision.cost),
-        risk: Set(decision.risk.as_str().to_string()),
-        expires_at: Set((decision.verdict == Verdict::NeedsApproval)
-            .then(|| now + policy.effective.approval_ttl(Duration::hours(DEFAULT_APPROVAL_TTL_HOURS)))),
-        state_hash: Set(None),
-        error: Set(None),
-        next_step: Set(0),
-        event_count: Set(0),
-        created_at: Set(w.now()),
-        updated_at: Set(w.now()),
-        unattended: Set(decision.unattended),
-        chat_session_id: Set(input.chat_session),
-    }
-    .insert(w.txn())
+    let mut model = praetor_store::insert(
+        w.txn(),
+        plan::Model {
+            id: PlanId::generate(),
+            org_id: access.org_id(),
+            project_id: project,
+            title,
+            status: PlanStatus::Draft.as_str().into(),
+            verdict: decision.verdict.as_str().into(),
+            plan_hash: hash.clone(),
+            policy_version: decision.policy_version.clone(),
+            steps: canonical_json(&serde_json::to_value(steps).map_err(Error::internal)?),
+            preview: canonical_json(&serde_json::to_value(decision).map_err(Error::internal)?),
+            approval_stages: canonical_json(&serde_json::to_value(&decision.approvals).map_err(Error::internal)?),
+            current_stage: 0,
+            template: input.template.clone(),
+            template_args: input.args.as_ref().map(canonical_json),
+            idempotency_key: input.idempotency_key.clone(),
+            run_when_approved: input.run_when_approved,
+            proposer: principal.chain_json()?,
+            proposer_subject: principal.rbac_subject(),
+            on_behalf_of,
+            cost: decision.cost,
+            risk: decision.risk.as_str().to_string(),
+            expires_at: (decision.verdict == Verdict::NeedsApproval)
+                .then(|| now + policy.effective.approval_ttl(Duration::hours(DEFAULT_APPROVAL_TTL_HOURS))),
+            state_hash: None,
+            error: None,
+            next_step: 0,
+            event_count: 0,
+            created_at: w.now(),
+            updated_at: w.now(),
+            unattended: decision.unattended,
+            chat_session_id: input.chat_session,
+        },
+    )
     .await
     .map_err(conflict_means("this idempotency key is being used by a concurrent proposal"))?;
     let mut events = vec![PlanEvent::Proposed {

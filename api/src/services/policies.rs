@@ -6,13 +6,13 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
+use praetor_policy::diag::Severity;
+use praetor_policy::{CompileContext, Diagnostic, PolicySet, Source, Tree, VerifyContext};
 use praetor_store::{
     Owned, PolicyVersionId, ProjectId, Shared, Tenant, TenantScoped, group, group_member, org, policy_version, project,
     role_binding, user,
 };
-use praetor_policy::diag::Severity;
-use praetor_policy::{CompileContext, Diagnostic, PolicySet, Source, Tree, VerifyContext};
-use sea_orm::{ActiveModelTrait, ColumnTrait, QueryFilter, QueryOrder, QuerySelect, Set};
+use sea_orm::{ColumnTrait, QueryFilter, QueryOrder, QuerySelect};
 use serde_json::json;
 
 use super::page::{Page, PageArgs};
@@ -144,8 +144,7 @@ async fn check_in(
             ));
         }
     } else {
-        let known: BTreeSet<String> =
-            project::Entity::find_in_org(tenant).all(&app.db).await?.into_iter().map(|p| p.slug).collect();
+        let known: BTreeSet<String> = project::all(&app.db, tenant).await?.into_iter().map(|p| p.slug).collect();
         for slug in tree.projects.keys() {
             if !known.contains(slug) {
                 return Err(Error::validation(
@@ -220,7 +219,7 @@ pub(super) async fn store(
     let tenant = org_model.tenant();
     let org = tenant.org();
     let projects: BTreeMap<String, ProjectId> =
-        project::Entity::find_in_org(tenant).all(&app.db).await?.into_iter().map(|p| (p.slug, p.id)).collect();
+        project::all(&app.db, tenant).await?.into_iter().map(|p| (p.slug, p.id)).collect();
     // The scopes this bundle sets: the org (when applied to the org) and each project it names.
     let mut scopes: Vec<(Option<ProjectId>, String)> = Vec::new();
     match project {
@@ -254,21 +253,23 @@ pub(super) async fn store(
             .context_radius(3)
             .header("previous", "applied")
             .to_string();
-        let v = policy_version::ActiveModel {
-            id: Set(PolicyVersionId::generate()),
-            org_id: Set(org),
-            project_id: Set(scope_project),
-            scope: Set(scope_project.map(|p| p.to_string()).unwrap_or_else(|| "org".into())),
-            label: Set(label.clone()),
-            version: Set(prev.as_ref().map(|p| p.version + 1).unwrap_or(1)),
-            hash: Set(hash.clone()),
-            sources: Set(stored.clone()),
-            author: Set(author_json.clone()),
-            diff: Set(diff),
-            comment: Set(comment.clone()),
-            created_at: Set(w.now()),
-        }
-        .insert(w.txn())
+        let v = praetor_store::insert(
+            w.txn(),
+            policy_version::Model {
+                id: PolicyVersionId::generate(),
+                org_id: org,
+                project_id: scope_project,
+                scope: scope_project.map(|p| p.to_string()).unwrap_or_else(|| "org".into()),
+                label: label.clone(),
+                version: prev.as_ref().map(|p| p.version + 1).unwrap_or(1),
+                hash: hash.clone(),
+                sources: stored.clone(),
+                author: author_json.clone(),
+                diff,
+                comment: comment.clone(),
+                created_at: w.now(),
+            },
+        )
         .await
         .map_err(|e| match Error::from(e) {
             Error::Conflict(_) => {

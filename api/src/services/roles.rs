@@ -4,7 +4,7 @@ use praetor_store::{
     GroupId, ProjectId, RoleBindingId, ServiceAccountId, Shared, Tenant, TenantScoped, group, project, role_binding,
     service_account,
 };
-use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, Set};
+use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder};
 use serde_json::json;
 
 use super::page::{Page, PageArgs};
@@ -37,28 +37,26 @@ pub async fn bind(
 ) -> Result<role_binding::Model> {
     check_role(role, project.is_some(), "bound for the whole organization")?;
     if let Some(p) = project {
-        project::Entity::find_in_org(access.tenant())
-            .filter(project::Column::Id.eq(p))
-            .one(&app.db)
-            .await?
-            .ok_or_else(|| Error::not_found("project"))?;
+        project::by_id(&app.db, access.tenant(), p).await?.ok_or_else(|| Error::not_found("project"))?;
     }
     let domain = project.map(Domain::Project).unwrap_or(Domain::Org);
     let permit = access.permit::<ops::RoleBind>(domain)?;
     let mut w = app.write(permit.principal().chain()).await?;
     let org = permit.org_id();
     let (kind, id, label) = resolve_subject(&mut w, access.tenant(), subject).await?;
-    let binding = role_binding::ActiveModel {
-        id: Set(RoleBindingId::generate()),
-        org_id: Set(org),
-        subject_kind: Set(kind.into()),
-        subject_id: Set(id),
-        role: Set(role.into()),
-        domain: Set(project.map(|p| p.to_string()).unwrap_or_else(|| "*".into())),
-        project_id: Set(project),
-        created_at: Set(w.now()),
-    }
-    .insert(w.txn())
+    let binding = praetor_store::insert(
+        w.txn(),
+        role_binding::Model {
+            id: RoleBindingId::generate(),
+            org_id: org,
+            subject_kind: kind.into(),
+            subject_id: id,
+            role: role.into(),
+            domain: project.map(|p| p.to_string()).unwrap_or_else(|| "*".into()),
+            project_id: project,
+            created_at: w.now(),
+        },
+    )
     .await
     .map_err(conflict_means(&format!("{label} already has role {role} in this scope")))?;
     w.bump_rbac_version(access.tenant()).await?;
@@ -95,17 +93,19 @@ pub async fn bind_user_in(
     if existing > 0 {
         return Ok(());
     }
-    let binding = role_binding::ActiveModel {
-        id: Set(RoleBindingId::generate()),
-        org_id: Set(tenant.org()),
-        subject_kind: Set("user".into()),
-        subject_id: Set(user.id.0),
-        role: Set(role.into()),
-        domain: Set(domain),
-        project_id: Set(project),
-        created_at: Set(w.now()),
-    }
-    .insert(w.txn())
+    let binding = praetor_store::insert(
+        w.txn(),
+        role_binding::Model {
+            id: RoleBindingId::generate(),
+            org_id: tenant.org(),
+            subject_kind: "user".into(),
+            subject_id: user.id.0,
+            role: role.into(),
+            domain,
+            project_id: project,
+            created_at: w.now(),
+        },
+    )
     .await?;
     w.bump_rbac_version(tenant).await?;
     w.audit(

@@ -12,12 +12,8 @@
 use chrono::{DateTime, Utc};
 use praetor_domain::schedule::Timing;
 use praetor_domain::{Overlap, PlanStatus};
-use praetor_store::{
-    Housekeeping, Owned, ScheduleId, Tenant, TenantScoped, plan, project, schedule, service_account,
-};
-use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, IntoActiveModel, QueryFilter, QueryOrder, QuerySelect, Set,
-};
+use praetor_store::{Housekeeping, Owned, ScheduleId, Tenant, TenantScoped, plan, project, schedule, service_account};
+use sea_orm::{ActiveModelTrait, ColumnTrait, IntoActiveModel, QueryFilter, QueryOrder, QuerySelect, Set};
 use serde_json::{Value, json};
 
 use super::plans::{self, ProposeInput};
@@ -74,27 +70,29 @@ pub async fn create(
     .await?;
     let mut w = app.write(permit.principal().chain()).await?;
     let now = w.now();
-    let s = schedule::ActiveModel {
-        id: Set(ScheduleId::generate()),
-        org_id: Set(tenant.org()),
-        project_id: Set(project.id),
-        name: Set(name),
-        cron: Set(cron),
-        timezone: Set(timezone),
-        template: Set(template),
-        args: Set(canonical_json(&input.args)),
-        overlap: Set(input.overlap.as_str().to_string()),
-        catch_up: Set(input.catch_up),
-        service_account_id: Set(sa.id),
-        paused: Set(false),
-        next_run_at: Set(timing.next_after(now)),
-        last_slot: Set(None),
-        last_plan_id: Set(None),
-        last_outcome: Set(String::new()),
-        created_at: Set(now),
-        updated_at: Set(now),
-    }
-    .insert(w.txn())
+    let s = praetor_store::insert(
+        w.txn(),
+        schedule::Model {
+            id: ScheduleId::generate(),
+            org_id: tenant.org(),
+            project_id: project.id,
+            name,
+            cron,
+            timezone,
+            template,
+            args: canonical_json(&input.args),
+            overlap: input.overlap.as_str().to_string(),
+            catch_up: input.catch_up,
+            service_account_id: sa.id,
+            paused: false,
+            next_run_at: timing.next_after(now),
+            last_slot: None,
+            last_plan_id: None,
+            last_outcome: String::new(),
+            created_at: now,
+            updated_at: now,
+        },
+    )
     .await
     .map_err(conflict_means("the project already has a schedule with this name"))?;
     w.audit(
@@ -113,7 +111,7 @@ pub async fn create(
 }
 
 /// The tenant's schedule `id` read in `db`; NOT_FOUND otherwise.
-async fn load<C: ConnectionTrait>(db: &C, tenant: Tenant, id: ScheduleId) -> Result<schedule::Model> {
+async fn load<C: praetor_store::Conn>(db: &C, tenant: Tenant, id: ScheduleId) -> Result<schedule::Model> {
     schedule::Entity::find_in_org(tenant)
         .filter(schedule::Column::Id.eq(id))
         .one(db)

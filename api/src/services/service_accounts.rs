@@ -83,15 +83,17 @@ pub async fn create(
     let description = validate::text("description", description, 2_000)?;
     let max_key_lifetime_days = key_lifetime(max_key_lifetime_days)?;
     let mut w = app.write(permit.principal().chain()).await?;
-    let sa = service_account::ActiveModel {
-        id: Set(ServiceAccountId::generate()),
-        org_id: Set(permit.org_id()),
-        name: Set(name),
-        description: Set(description),
-        created_at: Set(w.now()),
-        max_key_lifetime_days: Set(max_key_lifetime_days),
-    }
-    .insert(w.txn())
+    let sa = praetor_store::insert(
+        w.txn(),
+        service_account::Model {
+            id: ServiceAccountId::generate(),
+            org_id: permit.org_id(),
+            name,
+            description,
+            created_at: w.now(),
+            max_key_lifetime_days,
+        },
+    )
     .await
     .map_err(conflict_means("a service account with this name already exists"))?;
     w.audit(

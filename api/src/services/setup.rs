@@ -42,14 +42,16 @@ async fn ensure_instance_admin(app: &AppState, email: &str) -> Result<user::Mode
         }
         None => {
             let display = email.split('@').next().unwrap_or(email).to_string();
-            Ok(user::ActiveModel {
-                id: Set(UserId::generate()),
-                email: Set(email.to_string()),
-                display_name: Set(capitalize(&display)),
-                instance_admin: Set(true),
-                created_at: Set(app.clock.now()),
-            }
-            .insert(&app.db)
+            Ok(praetor_store::insert(
+                &app.db,
+                user::Model {
+                    id: UserId::generate(),
+                    email: email.to_string(),
+                    display_name: capitalize(&display),
+                    instance_admin: true,
+                    created_at: app.clock.now(),
+                },
+            )
             .await?)
         }
     }

@@ -7,10 +7,8 @@
 //! the plan the first one made. Every request is audited in the trigger's organization, the
 //! refused ones with why.
 
-use praetor_store::{
-    Housekeeping, Owned, Tenant, TenantScoped, TriggerId, project, secret, service_account, trigger,
-};
-use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, QueryFilter, QueryOrder, Set};
+use praetor_store::{Housekeeping, Owned, Tenant, TenantScoped, TriggerId, project, secret, service_account, trigger};
+use sea_orm::{ActiveModelTrait, ColumnTrait, QueryFilter, QueryOrder, Set};
 use serde_json::{Value, json};
 
 use super::plans::{self, ProposeInput};
@@ -43,18 +41,20 @@ pub async fn create(
     let (template, sa) =
         super::service_accounts::standing_proposal(app, tenant, project, template, &args, service_account).await?;
     let mut w = app.write(permit.principal().chain()).await?;
-    let t = trigger::ActiveModel {
-        id: Set(TriggerId::generate()),
-        org_id: Set(tenant.org()),
-        project_id: Set(project.id),
-        name: Set(name),
-        template: Set(template),
-        args: Set(canonical_json(&args)),
-        service_account_id: Set(sa.id),
-        enabled: Set(true),
-        created_at: Set(w.now()),
-    }
-    .insert(w.txn())
+    let t = praetor_store::insert(
+        w.txn(),
+        trigger::Model {
+            id: TriggerId::generate(),
+            org_id: tenant.org(),
+            project_id: project.id,
+            name,
+            template,
+            args: canonical_json(&args),
+            service_account_id: sa.id,
+            enabled: true,
+            created_at: w.now(),
+        },
+    )
     .await
     .map_err(conflict_means("the project already has a trigger with this name"))?;
     let secret = webhooks::new_signing_secret();
@@ -75,7 +75,7 @@ pub async fn create(
 }
 
 /// The tenant's trigger `id` read in `db`; NOT_FOUND otherwise.
-async fn load_trigger<C: ConnectionTrait>(db: &C, tenant: Tenant, id: TriggerId) -> Result<trigger::Model> {
+async fn load_trigger<C: praetor_store::Conn>(db: &C, tenant: Tenant, id: TriggerId) -> Result<trigger::Model> {
     trigger::Entity::find_in_org(tenant)
         .filter(trigger::Column::Id.eq(id))
         .one(db)

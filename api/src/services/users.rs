@@ -2,7 +2,7 @@
 //! session or OIDC). Provisioning is audited in the organization that asked for it.
 
 use praetor_store::{Shared, Tenant, UserId, user};
-use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, QueryFilter, Set};
+use sea_orm::{ColumnTrait, QueryFilter};
 use serde_json::json;
 
 use crate::audit::Entry;
@@ -16,20 +16,22 @@ pub async fn find_or_provision(w: &mut Write<'_>, tenant: Tenant, email: &str) -
         return Ok(u);
     }
     let display = email.split('@').next().unwrap_or(email).to_string();
-    let u = user::ActiveModel {
-        id: Set(UserId::generate()),
-        email: Set(email.to_string()),
-        display_name: Set(display),
-        instance_admin: Set(false),
-        created_at: Set(w.now()),
-    }
-    .insert(w.txn())
+    let u = praetor_store::insert(
+        w.txn(),
+        user::Model {
+            id: UserId::generate(),
+            email: email.to_string(),
+            display_name: display,
+            instance_admin: false,
+            created_at: w.now(),
+        },
+    )
     .await?;
     w.audit(tenant, Entry::new("user.provisioned", u.id, json!({"email": u.email}))).await?;
     Ok(u)
 }
 
-pub async fn find_by_email<C: ConnectionTrait>(db: &C, email: &str) -> Result<Option<user::Model>> {
+pub async fn find_by_email<C: praetor_store::Conn>(db: &C, email: &str) -> Result<Option<user::Model>> {
     Ok(user::Entity::find_shared().filter(user::Column::Email.eq(email)).one(db).await?)
 }
 

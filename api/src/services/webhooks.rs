@@ -11,9 +11,7 @@ use praetor_store::{
     webhook_delivery, webhook_endpoint,
 };
 use sea_orm::sea_query::Expr;
-use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set,
-};
+use sea_orm::{ActiveModelTrait, ColumnTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set};
 use serde_json::json;
 
 use super::page::{Page, PageArgs};
@@ -83,21 +81,23 @@ pub async fn create(
     if count >= MAX_ENDPOINTS as u64 {
         return Err(Error::validation("org", format!("an organization has at most {MAX_ENDPOINTS} endpoints")));
     }
-    let endpoint = webhook_endpoint::ActiveModel {
-        id: Set(WebhookEndpointId::generate()),
-        org_id: Set(tenant.org()),
-        project_id: Set(project.map(|p| p.id)),
-        url: Set(url),
-        description: Set(description),
-        events: Set(canonical_json(&json!(events))),
-        enabled: Set(true),
-        disabled_reason: Set(None),
-        failing_since: Set(None),
-        previous_secret_until: Set(None),
-        created_at: Set(w.now()),
-        updated_at: Set(w.now()),
-    }
-    .insert(w.txn())
+    let endpoint = praetor_store::insert(
+        w.txn(),
+        webhook_endpoint::Model {
+            id: WebhookEndpointId::generate(),
+            org_id: tenant.org(),
+            project_id: project.map(|p| p.id),
+            url,
+            description,
+            events: canonical_json(&json!(events)),
+            enabled: true,
+            disabled_reason: None,
+            failing_since: None,
+            previous_secret_until: None,
+            created_at: w.now(),
+            updated_at: w.now(),
+        },
+    )
     .await?;
     let secret = webhooks::new_signing_secret();
     let set_by = permit.principal().chain_json()?;
@@ -128,7 +128,7 @@ pub async fn create(
 
 /// The tenant's endpoint `id` read in `db`, row-locked for the transaction when `lock`;
 /// NOT_FOUND otherwise.
-async fn load_endpoint<C: ConnectionTrait>(
+async fn load_endpoint<C: praetor_store::Conn>(
     db: &C,
     tenant: Tenant,
     id: WebhookEndpointId,

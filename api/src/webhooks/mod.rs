@@ -39,7 +39,7 @@ impl Runtime {
     }
 
     /// The value of a stored secret row, decrypted once per ciphertext.
-    pub async fn secret<C: sea_orm::ConnectionTrait>(
+    pub async fn secret<C: praetor_store::Conn>(
         &self,
         db: &C,
         keyring: &crate::secrets::Keyring,

@@ -10,7 +10,7 @@ use chrono::{DateTime, SecondsFormat, Utc};
 use praetor_store::{
     OrgId, ProjectId, Tenant, TenantScoped, WebhookDeliveryId, audit_event, webhook_delivery, webhook_endpoint,
 };
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use serde_json::{Map, Value, json};
 
 use crate::error::{Error, Result};
@@ -70,7 +70,7 @@ impl Outbox {
     /// Answers how many it wrote. `version` tells, per organization, the version of its
     /// endpoints this transaction sees (read under the audit chain head's lock) and whether
     /// the transaction changed them: endpoints of an unchanged version come from `cache`.
-    pub async fn stage<C: ConnectionTrait>(
+    pub async fn stage<C: praetor_store::Conn>(
         &mut self,
         txn: &C,
         now: DateTime<Utc>,

@@ -279,12 +279,8 @@ async fn server_memory(
     let http = reqwest::Client::new();
     let id = session.id.to_string();
     let last_seq = || async {
-        use praetor_store::{Owned, TenantScoped, chat_session};
-        use sea_orm::{ColumnTrait, QueryFilter};
-        let row = chat_session::Entity::find_in_org(session.tenant())
-            .filter(chat_session::Column::Id.eq(session.id))
-            .one(&app.db)
-            .await?;
+        use praetor_store::{Owned, chat_session};
+        let row = chat_session::by_id(&app.db, session.tenant(), session.id).await?;
         Ok::<i64, Error>(row.map_or(0, |r| r.last_seq))
     };
     // One message and its answer first, so what every server does once (pools, the catalog)
