@@ -21,6 +21,8 @@ export default defineConfig({
     },
   },
   server: {
+    // The policy editor imports the policy documents' JSON Schema from ../policies/schema.
+    fs: { allow: ['.', '../policies/schema'] },
     proxy: {
       '/graphql/ws': { target: backend.replace(/^http/, 'ws'), ws: true },
       '/graphql': backend,

@@ -1,12 +1,55 @@
 // Policy and administration in a real browser: the effective policy with rule origins, a draft
-// whose diagnostics appear at their lines, applying a new version and finding its diff in the
-// history; an API key whose secret is shown exactly once; and an organization secret that is
-// never shown at all, only its fingerprint.
+// whose diagnostics appear at their lines and columns in the editor (CodeMirror), applying a new
+// version and finding its diff in the history; completion of schema keys and action names as
+// one types, with the editor styled under the server's Content-Security-Policy and no violation
+// of it; rolling back to an earlier version after a confirmation; an API key whose secret is
+// shown exactly once; and an organization secret that is never shown at all, only its
+// fingerprint.
 
+import type { Locator, Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
-import { browserSession, shoot, shootElement, signIn, unlabelledControls } from './support';
+import { browserSession, gql, shoot, shootElement, signIn, unlabelledControls } from './support';
 
 const session = browserSession();
+
+interface OrgVersions {
+  org: { policyVersions: { nodes: { version: number; hash: string; sources: { name: string; text: string }[] }[] } };
+}
+
+/** The organization's newest policy version, read through the API as the page's user. */
+async function newestOrgVersion(page: Page) {
+  const data = await gql<OrgVersions>(page, 'query { org(slug: "demo") { policyVersions(first: 1) { nodes { version hash sources { name text } } } } }');
+  return data.org.policyVersions.nodes[0]!;
+}
+
+/**
+ * Replaces the editor's whole text as pasting does. (Playwright's `fill` edits the
+ * contenteditable through `execCommand`, which makes Chromium apply an inline style that the
+ * Content-Security-Policy refuses; typing and pasting, which CodeMirror handles itself, do not.)
+ */
+async function pasteAll(page: Page, editor: Locator, text: string): Promise<void> {
+  await editor.focus();
+  await page.keyboard.press('Control+A');
+  await editor.evaluate((el, t) => {
+    const data = new DataTransfer();
+    data.setData('text/plain', t);
+    el.dispatchEvent(new ClipboardEvent('paste', { clipboardData: data, bubbles: true, cancelable: true }));
+  }, text);
+}
+
+/** Starts recording Content-Security-Policy violations in the page (read with `violations`). */
+async function recordViolations(page: Page): Promise<() => Promise<string[]>> {
+  const logged: string[] = [];
+  page.on('console', (msg) => {
+    if (/Content Security Policy/i.test(msg.text())) logged.push(msg.text());
+  });
+  await page.evaluate(() => {
+    const w = window as unknown as { cspViolations: string[] };
+    w.cspViolations = [];
+    document.addEventListener('securitypolicyviolation', (e) => w.cspViolations.push(`${e.violatedDirective}: ${e.blockedURI}`));
+  });
+  return async () => [...logged, ...(await page.evaluate(() => (window as unknown as { cspViolations: string[] }).cspViolations))];
+}
 
 describe('policy', () => {
   it('shows the rules in force with their origin and the governance limits', async () => {
@@ -25,6 +68,9 @@ describe('policy', () => {
     await bob.page.getByRole('link', { name: 'Draft editor' }).click();
     await bob.page.getByText('You may read policy but not change it').waitFor();
     expect(await bob.page.getByRole('button', { name: 'Apply as new version' }).count()).toBe(0);
+    const readOnly = bob.page.getByRole('textbox', { name: /^Policy source / });
+    expect(await readOnly.getAttribute('contenteditable')).toBe('false');
+    expect(await readOnly.getAttribute('aria-readonly')).toBe('true');
     await bob.page.getByRole('link', { name: 'In force' }).click();
     await shoot(bob.page, 'policy');
   });
@@ -35,27 +81,34 @@ describe('policy', () => {
     await page.getByRole('link', { name: 'Policy' }).click();
     await page.getByRole('link', { name: 'Draft editor' }).click();
     await page.getByRole('button', { name: /^org\.yaml/ }).click();
-    const editor = page.getByLabel('Policy source policies/examples/org.yaml');
-    const original = await editor.inputValue();
+    const editor = page.getByRole('textbox', { name: 'Policy source policies/examples/org.yaml' });
+    await editor.waitFor();
+    const original = (await newestOrgVersion(page)).sources.find((s) => s.name === 'policies/examples/org.yaml')!.text;
     await expect.poll(() => page.getByTestId('diagnostics').textContent()).toMatch(/Valid: 0 error\(s\)/);
 
     const broken = original.replace('effect: require_approval', 'effect: maybe');
     const line = broken.split('\n').findIndex((l) => l.includes('effect: maybe')) + 1;
-    await editor.fill(broken);
+    await pasteAll(page, editor, broken);
     const diag = page.getByRole('button', { name: new RegExp(`^org\\.yaml:${line}:\\d+$`) });
     await diag.waitFor();
     expect(await page.getByTestId('diagnostics').textContent()).toContain('unknown variant `maybe`');
-    expect(await page.locator(`.layer-line.line-error[data-line="${line}"]`).count()).toBe(1);
-    expect(await page.locator('.layer-line.line-error').count()).toBe(1);
+    // Marked in the editor: the line, the word at the diagnostic's column, a gutter marker.
+    const marked = page.locator(`.cm-line.cm-diag-error[data-diag-line="${line}"]`);
+    await marked.waitFor();
+    expect(await page.locator('.cm-line.cm-diag-error').count()).toBe(1);
+    expect(await marked.locator('.cm-lintRange-error').textContent()).toBe('maybe');
+    expect(await page.locator('.cm-lint-marker-error').count()).toBe(1);
     expect(await page.getByRole('button', { name: 'Apply as new version' }).isDisabled()).toBe(true);
     await diag.click();
-    const caretLine = await editor.evaluate((el: HTMLTextAreaElement) => el.value.slice(0, el.selectionStart).split('\n').length);
-    expect(caretLine).toBe(line);
+    // The caret is on the diagnostic's line, in the focused editor.
+    await expect.poll(() => page.locator('.cm-activeLine').getAttribute('data-diag-line')).toBe(String(line));
+    expect(await editor.evaluate((el) => (el.getRootNode() as ShadowRoot).activeElement === el)).toBe(true);
     expect(await unlabelledControls(page)).toEqual([]);
     await shoot(page, 'policy-draft');
 
     const reason = `Production deploys are reviewed (${Date.now().toString(36)})`;
-    await editor.fill(original.replace('reason: Production deploys are reviewed', `reason: ${reason}`));
+    await pasteAll(page, editor, original.replace('reason: Production deploys are reviewed', `reason: ${reason}`));
+    await page.locator('.cm-diag-line').first().waitFor({ state: 'detached' });
     await expect.poll(() => page.getByTestId('diagnostics').textContent()).toMatch(/Valid: 0 error\(s\)/);
     await page.getByLabel('Change comment').fill('clearer reason for prod deploys');
     await page.getByRole('button', { name: 'Apply as new version' }).click();
@@ -64,7 +117,7 @@ describe('policy', () => {
     await applied.waitFor();
     const version = /org@\d+/.exec((await applied.textContent())!)![0];
     // The editor stays on the file that was edited, now unchanged against the new version.
-    expect(await page.getByLabel('Policy source policies/examples/org.yaml').inputValue()).toContain(reason);
+    await expect.poll(() => editor.textContent()).toContain(reason);
 
     await page.getByRole('link', { name: 'History' }).click();
     const entry = page.locator('.version', { hasText: version });
@@ -79,6 +132,102 @@ describe('policy', () => {
     // The rules in force now carry the new reason.
     await page.getByRole('link', { name: 'In force' }).click();
     await expect.poll(() => page.getByRole('row', { name: /prod-deploys-need-approval/ }).textContent()).toContain(reason);
+  });
+  it('completes schema keys and action names as one types, styled and within the Content-Security-Policy', async () => {
+    const alice = session.track(await signIn(session.browser, 'alice@demo.test'));
+    const { page } = alice;
+    const violations = await recordViolations(page);
+    await page.getByRole('link', { name: 'Policy' }).click();
+    await page.getByRole('link', { name: 'Draft editor' }).click();
+    await page.getByRole('button', { name: /^org\.yaml/ }).click();
+    const editor = page.getByRole('textbox', { name: 'Policy source policies/examples/org.yaml' });
+    await editor.waitFor();
+
+    // CodeMirror's own styles and the editor's both apply, as style sheets adopted by the
+    // editor's shadow root: no <style> element anywhere.
+    expect(await page.locator('.cm-editor').evaluate((el) => getComputedStyle(el).display)).toBe('flex');
+    expect(await page.locator('.cm-gutters').evaluate((el) => getComputedStyle(el).backgroundColor)).toBe('rgb(241, 244, 248)');
+    expect(await page.locator('.cm-editor').evaluate((el) => getComputedStyle(el).height)).toBe('448px');
+    expect(await page.getByTestId('policy-editor').evaluate((el) => el.shadowRoot!.adoptedStyleSheets.length)).toBe(2);
+    expect(await page.getByTestId('policy-editor').evaluate((el) => document.querySelectorAll('style').length + el.shadowRoot!.querySelectorAll('style').length)).toBe(0);
+
+    // A key of the mapping at the caret, from the schema: under `spec:`, `adaptiveBudget`.
+    await pasteAll(page, editor, 'apiVersion: praetor.dev/v1\nkind: Policy\nmetadata:\n  name: e2e-draft\n  org: demo\nspec:\n');
+    await page.keyboard.press('Control+End');
+    await page.keyboard.type('  adap');
+    const options = page.locator('.cm-tooltip-autocomplete li');
+    await expect.poll(() => options.allTextContents()).toEqual([expect.stringMatching(/^adaptiveBudget/)]);
+    await shoot(page, 'policy-completion');
+    // CodeMirror ignores Enter within 75 ms of the list changing (its interactionDelay).
+    await page.waitForTimeout(150);
+    await page.keyboard.press('Enter');
+    await expect.poll(() => page.locator('.cm-activeLine').textContent()).toBe('  adaptiveBudget: ');
+
+    // Action names where a rule lists its actions, from the project's registered actions.
+    await pasteAll(page, editor, 'kind: Policy\nspec:\n  rules:\n    - name: r\n      effect: deny\n      actions: [');
+    await page.keyboard.press('Control+End');
+    await page.keyboard.type('scal');
+    await expect.poll(() => options.allTextContents()).toContainEqual(expect.stringMatching(/^scale\.service/));
+    await options.filter({ hasText: /^scale\.service/ }).click();
+    await expect.poll(() => page.locator('.cm-activeLine').textContent()).toBe('      actions: [scale.service');
+
+    // An enum's values open by themselves after its key.
+    await page.keyboard.press('Escape');
+    // Replace the line's text after its indentation (Home stops at the indentation).
+    await page.keyboard.press('End');
+    await page.keyboard.press('Shift+Home');
+    await page.keyboard.type('effect: ');
+    await expect.poll(() => options.allTextContents()).toEqual([expect.stringMatching(/^allow/), expect.stringMatching(/^require_approval/), expect.stringMatching(/^deny/)]);
+    await page.keyboard.press('Escape');
+
+    // Hovering a key shows the schema's description of it.
+    await page.locator('.cm-line', { hasText: 'effect: deny' }).getByText('effect', { exact: true }).hover();
+    await expect.poll(() => page.locator('.policy-hover').textContent()).toBe('effect one of allow, require_approval, deny');
+
+    await page.getByRole('button', { name: 'Reset' }).click();
+    await expect.poll(() => editor.textContent()).toContain('demo-baseline');
+    expect(await violations()).toEqual([]);
+  });
+
+  it('rolls the organization back to an earlier version after a confirmation', async () => {
+    const alice = session.track(await signIn(session.browser, 'alice@demo.test'));
+    const { page } = alice;
+    // Two versions to choose between: the newest, and one more made here.
+    const before = await newestOrgVersion(page);
+    const marker = `e2e ${Date.now().toString(36)}`;
+    const sources = before.sources.map((s) => ({ name: s.name, text: s.text.replace('description: Organization-wide guard rails', `description: Organization-wide guard rails (${marker})`) }));
+    await gql(page, 'mutation($input: ApplyPolicyInput!) { applyPolicy(input: $input) { versions { version } } }', {
+      input: { org: 'demo', sources, comment: marker },
+    });
+    const made = await newestOrgVersion(page);
+    expect(made.version).toBe(before.version + 1);
+
+    await page.getByRole('link', { name: 'Policy' }).click();
+    await page.getByRole('link', { name: 'History' }).click();
+    const chosen = page.getByTestId(`policy-version-org-${before.version}`);
+    await chosen.getByRole('button', { name: `Roll back to org@${before.version}…` }).click();
+    const confirm = chosen.getByRole('group', { name: `Confirm rolling back to org@${before.version}` });
+    expect(await confirm.textContent()).toContain(`Make the documents of org@${before.version} the policy in force again, instead of org@${made.version}?`);
+    expect(await confirm.textContent()).toContain(`stored as a new version, org@${made.version + 1}`);
+    await confirm.getByLabel('Why (optional)').fill(`undo ${marker}`);
+    await shootElement(chosen, 'policy-rollback');
+    await confirm.getByRole('button', { name: `Really roll back to org@${before.version}` }).click();
+    await expect.poll(() => page.getByRole('status').textContent()).toBe(`Rolled back: org@${made.version + 1} has the documents of org@${before.version}.`);
+
+    // The new version is in force, with the chosen version's documents.
+    const rolled = page.getByTestId(`policy-version-org-${made.version + 1}`);
+    expect(await rolled.textContent()).toContain('in force');
+    expect(await rolled.textContent()).toContain(`rollback to version ${before.version}: undo ${marker}`);
+    expect(await rolled.locator('code[title]').getAttribute('title')).toBe(before.hash);
+    expect(await page.getByTestId(`policy-version-org-${made.version}`).textContent()).not.toContain('in force');
+    expect(await newestOrgVersion(page)).toEqual({ ...before, version: made.version + 1 });
+    // Its diff takes out the marker, numbered within org.yaml.
+    await rolled.getByText(/Diff and files/).click();
+    expect(await rolled.locator('tr.diff-file').first().textContent()).toBe('File policies/examples/org.yaml');
+    const removed = rolled.locator('tr.diff-del', { hasText: marker });
+    expect(await removed.locator('td.diff-num').first().textContent()).toBe(String(before.sources.find((s) => s.name === 'policies/examples/org.yaml')!.text.split('\n').findIndex((l) => l.includes('description: Organization-wide')) + 1));
+    await page.getByRole('link', { name: 'In force' }).click();
+    await expect.poll(() => page.getByTestId('policy-version').textContent()).toMatch(new RegExp(`^org@${made.version + 1}`));
   });
 });
 

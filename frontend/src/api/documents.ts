@@ -340,6 +340,21 @@ export const APPLY_POLICY = graphql(`
   }
 `);
 
+// Names the policy editor completes: the organization's groups (for approval stages). Actions
+// come from PROJECT_ACTIONS. Asked apart, since reading groups needs `group.read`, which someone
+// who may write a project's policy need not have: without it the editor just offers no groups.
+export const POLICY_GROUP_NAMES = graphql(`
+  query PolicyGroupNames($org: String!) {
+    org(slug: $org) { id groups(first: 100) { nodes { id name description } } }
+  }
+`);
+
+export const ROLLBACK_POLICY = graphql(`
+  mutation RollbackPolicy($input: RollbackPolicyInput!) {
+    rollbackPolicy(input: $input) { id scope project version }
+  }
+`);
+
 export const POLICY_DIFF = graphql(`
   query PolicyDiff($org: String!, $project: String!, $from: Int!, $to: Int) {
     policyDiff(org: $org, project: $project, from: $from, to: $to) {

@@ -1,5 +1,6 @@
 // Parses a unified diff (as stored with each policy version) into lines with their kind and
-// old/new line numbers, for side-by-side colouring.
+// old/new line numbers, for side-by-side colouring; and which file and line of a version's sources
+// each line of its rendering is, so a diff can be numbered per file.
 
 export type DiffLineKind = 'meta' | 'hunk' | 'add' | 'del' | 'ctx';
 
@@ -47,4 +48,30 @@ export function diffStats(lines: DiffLine[]): { added: number; removed: number }
     else if (l.kind === 'del') removed++;
   }
   return { added, removed };
+}
+
+/** A line of a version's rendered sources: which file, and which line of it (null: none of its own). */
+export interface FileLine {
+  file: string;
+  line: number | null;
+  /** The `# --- name` line that starts the file in the rendering. */
+  header: boolean;
+}
+
+/**
+ * The file and line of each line (index 0 is line 1) of sources rendered as the server renders
+ * a version for its diff: each file as `# --- name`, a newline and its text, files joined by a
+ * newline. A file whose text ends in a newline is followed by a blank line of no file's own.
+ */
+export function renderedLines(sources: { name: string; text: string }[]): FileLine[] {
+  const out: FileLine[] = [];
+  sources.forEach((s, i) => {
+    out.push({ file: s.name, line: null, header: true });
+    const parts = s.text.split('\n');
+    const endsInNewline = parts[parts.length - 1] === '';
+    if (endsInNewline) parts.pop();
+    parts.forEach((_, j) => out.push({ file: s.name, line: j + 1, header: false }));
+    if (endsInNewline && i < sources.length - 1) out.push({ file: s.name, line: null, header: false });
+  });
+  return out;
 }

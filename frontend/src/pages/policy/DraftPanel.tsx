@@ -1,17 +1,22 @@
 // The draft editor: starts from the newest version of the chosen scope (the organization or
-// this project), validates as you type with diagnostics at their lines, and applies the bundle
-// as new immutable versions (all or nothing) for those who may write policy.
+// this project), validates as you type with every diagnostic listed and marked at its line, and
+// applies the bundle as new immutable versions (all or nothing) for those who may write policy.
+// The editor completes the names of the project's actions and the organization's groups.
 
-import { useEffect, useMemo, useRef, useState } from 'react';
+import { lazy, Suspense, useEffect, useMemo, useRef, useState } from 'react';
 import { useMutation, useQuery } from 'urql';
-import { APPLY_POLICY, POLICY_VERSIONS, VALIDATE_POLICY } from '../../api/documents';
+import { APPLY_POLICY, POLICY_GROUP_NAMES, POLICY_VERSIONS, PROJECT_ACTIONS, VALIDATE_POLICY } from '../../api/documents';
 import { problemOf, type Problem } from '../../api/errors';
 import type { PolicySourceInput } from '../../api/generated/graphql';
 import type { PolicyDiagnostic, PolicyVersion } from '../../api/types';
-import { PolicyEditor, type PolicyEditorHandle } from '../../components/PolicyEditor';
+import type { PolicyEditorHandle } from '../../components/PolicyEditor';
+import type { EditorNames } from '../../components/policyEditorExtensions';
 import { Loading, ProblemNote } from '../../components/ProblemNote';
 import { countBySeverity } from '../../lib/diagnostics';
 import { humanize, policyScope } from '../../lib/format';
+
+// The editor (CodeMirror and the policy schema) is loaded with this tab, not with the app.
+const PolicyEditor = lazy(() => import('../../components/PolicyEditor').then((m) => ({ default: m.PolicyEditor })));
 
 /** A file of the draft, as `applyPolicy` takes it; the editor always names its files. */
 type Source = Required<PolicySourceInput>;
@@ -27,6 +32,23 @@ function starter(org: string, project: string): Source[] {
       text: `apiVersion: praetor.dev/v1\nkind: Policy\nmetadata:\n  name: ${project}-rules\n  org: ${org}\n  project: ${project}\nspec:\n  rules: []\n`,
     },
   ];
+}
+
+/**
+ * Action names (built-in and from policy documents in force for the project) and group names.
+ * Either may be missing (groups need `group.read`): the editor then completes what it has.
+ */
+function useEditorNames(org: string, project: string, canWrite: boolean): EditorNames {
+  // A read-only editor completes nothing: no need to ask.
+  const [actions] = useQuery({ query: PROJECT_ACTIONS, variables: { org, project }, pause: !canWrite });
+  const [groups] = useQuery({ query: POLICY_GROUP_NAMES, variables: { org }, pause: !canWrite });
+  return useMemo(
+    () => ({
+      actions: (actions.data?.project?.effectivePolicy.actions ?? []).map((a) => ({ name: a.name, detail: `${humanize(a.risk)} risk`, description: a.description })),
+      groups: (groups.data?.org?.groups.nodes ?? []).map((g) => ({ name: g.name, description: g.description })),
+    }),
+    [actions.data, groups.data],
+  );
 }
 
 export function DraftPanel({ org, project, canWrite }: { org: string; project: string; canWrite: boolean }) {
@@ -92,6 +114,7 @@ function Draft({ org, project, scope, onScope, base, canWrite, applied, activeFi
   const [validateState, validate] = useMutation(VALIDATE_POLICY);
   const [applyState, apply] = useMutation(APPLY_POLICY);
   const editor = useRef<PolicyEditorHandle>(null);
+  const names = useEditorNames(org, project, canWrite);
   const dirty = JSON.stringify(sources) !== JSON.stringify(initial);
   const input = useMemo(
     () => ({ org, project: scope === 'project' ? project : null, sources, comment }),
@@ -175,16 +198,19 @@ function Draft({ org, project, scope, onScope, base, canWrite, applied, activeFi
         </div>
       )}
       {file ? (
-        <PolicyEditor
-          ref={editor}
-          id="policy-editor"
-          label={`Policy source ${file.name}`}
-          file={file.name}
-          text={file.text}
-          diagnostics={diagnostics}
-          readOnly={!canWrite}
-          onChange={(text) => setSources((all) => all.map((s, i) => (i === active ? { ...s, text } : s)))}
-        />
+        <Suspense fallback={<Loading what="the editor" />}>
+          <PolicyEditor
+            ref={editor}
+            id="policy-editor"
+            label={`Policy source ${file.name}`}
+            file={file.name}
+            text={file.text}
+            diagnostics={diagnostics}
+            readOnly={!canWrite}
+            names={names}
+            onChange={(text) => setSources((all) => all.map((s, i) => (i === active ? { ...s, text } : s)))}
+          />
+        </Suspense>
       ) : (
         <p className="muted">No documents in this scope yet.</p>
       )}

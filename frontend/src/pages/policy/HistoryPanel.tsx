@@ -1,18 +1,23 @@
 // Policy history: every stored version of the organization and this project, with its
-// author, comment and diff; and a comparison of two versions (rule changes and how the
-// project's recorded decisions would be decided under the newer one).
+// author, comment and diff (numbered per file); rolling a scope back to an earlier version (after
+// a confirmation that says what happens) for those who may write policy; and a comparison of two
+// versions (rule changes and how the project's recorded decisions would be decided under the
+// newer one).
 
 import { useState, type FormEvent } from 'react';
-import { useQuery } from 'urql';
-import { POLICY_DIFF, POLICY_VERSIONS } from '../../api/documents';
+import { useMutation, useQuery } from 'urql';
+import { POLICY_DIFF, POLICY_VERSIONS, ROLLBACK_POLICY } from '../../api/documents';
+import { problemOf, type Problem } from '../../api/errors';
 import type { PolicyVersion } from '../../api/types';
 import { Badge } from '../../components/Badge';
 import { Loading, ProblemNote } from '../../components/ProblemNote';
 import { UnifiedDiff } from '../../components/UnifiedDiff';
 import { actorChain, formatTime, policyScope, shortHash } from '../../lib/format';
+import { Confirmation } from '../admin/Confirmation';
 
-export function HistoryPanel({ org, project }: { org: string; project: string }) {
-  const [{ data, error }] = useQuery({ query: POLICY_VERSIONS, variables: { org, project }, requestPolicy: 'cache-and-network' });
+export function HistoryPanel({ org, project, canWrite = false }: { org: string; project: string; canWrite?: boolean }) {
+  const [{ data, error }, refetch] = useQuery({ query: POLICY_VERSIONS, variables: { org, project }, requestPolicy: 'cache-and-network' });
+  const [done, setDone] = useState<string | null>(null);
   if (error) return <ProblemNote error={error} />;
   if (!data) return <Loading what="policy history" />;
   const orgVersions = data.org.policyVersions.nodes;
@@ -20,6 +25,12 @@ export function HistoryPanel({ org, project }: { org: string; project: string })
   const all = [...orgVersions, ...projectVersions].sort((a, b) => b.createdAt.localeCompare(a.createdAt));
   // policyDiff compares the project's own versions when it has any, else the organization's.
   const comparable = projectVersions.length > 0 ? projectVersions : orgVersions;
+  // Each list is newest first: its first entry is the scope's version in force.
+  const current = (v: PolicyVersion) => (v.scope === 'ORG' ? orgVersions : projectVersions)[0];
+  const previous = (v: PolicyVersion) => {
+    if (v.version === 1) return [];
+    return (v.scope === 'ORG' ? orgVersions : projectVersions).find((p) => p.version === v.version - 1)?.sources ?? null;
+  };
   return (
     <>
       {comparable.length > 1 && <Compare org={org} project={project} versions={comparable} />}
@@ -27,30 +38,105 @@ export function HistoryPanel({ org, project }: { org: string; project: string })
         <h2 id="history-title" className="card-title">
           Versions
         </h2>
+        {done && (
+          <p className="notice tone-ok" role="status">
+            {done}
+          </p>
+        )}
         {all.length === 0 && <p className="muted">No policy has been applied yet.</p>}
         <ol className="plain versions">
-          {all.map((v) => (
-            <li key={v.id} className="version">
-              <div className="row">
-                <Badge tone="info">
-                  {policyScope(v)}@{v.version}
-                </Badge>
-                <strong>{v.comment || 'no comment'}</strong>
-                <span className="muted">
-                  by {actorChain(v.author)} · {formatTime(v.createdAt)} · <code title={v.hash}>{shortHash(v.hash)}</code>
-                </span>
-              </div>
-              <details>
-                <summary>
-                  Diff and files ({v.sources.length} file{v.sources.length === 1 ? '' : 's'})
-                </summary>
-                <UnifiedDiff diff={v.diff} label={`Changes in ${policyScope(v)}@${v.version}`} />
-              </details>
-            </li>
-          ))}
+          {all.map((v) => {
+            const now = current(v);
+            return (
+              <li key={v.id} className="version" data-testid={`policy-version-${policyScope(v)}-${v.version}`}>
+                <div className="row">
+                  <Badge tone="info">
+                    {policyScope(v)}@{v.version}
+                  </Badge>
+                  {now?.id === v.id && <Badge tone="ok">in force</Badge>}
+                  <strong>{v.comment || 'no comment'}</strong>
+                  <span className="muted">
+                    by {actorChain(v.author)} · {formatTime(v.createdAt)} · <code title={v.hash}>{shortHash(v.hash)}</code>
+                  </span>
+                </div>
+                {canWrite && now && now.id !== v.id && (
+                  <Rollback
+                    org={org}
+                    version={v}
+                    current={now}
+                    onDone={(made) => {
+                      setDone(`Rolled back: ${policyScope(made)}@${made.version} has the documents of ${policyScope(v)}@${v.version}.`);
+                      refetch({ requestPolicy: 'network-only' });
+                    }}
+                  />
+                )}
+                <details>
+                  <summary>
+                    Diff and files ({v.sources.length} file{v.sources.length === 1 ? '' : 's'})
+                  </summary>
+                  <UnifiedDiff diff={v.diff} label={`Changes in ${policyScope(v)}@${v.version}`} oldSources={previous(v)} newSources={v.sources} />
+                </details>
+              </li>
+            );
+          })}
         </ol>
       </section>
     </>
+  );
+}
+
+/** Rolling a scope back to `version`: a button, then a confirmation saying what happens. */
+function Rollback({ org, version: v, current, onDone }: { org: string; version: PolicyVersion; current: PolicyVersion; onDone: (made: { scope: PolicyVersion['scope']; project: string | null; version: number }) => void }) {
+  const [confirming, setConfirming] = useState(false);
+  const [comment, setComment] = useState('');
+  const [problem, setProblem] = useState<Problem | null>(null);
+  const [state, rollback] = useMutation(ROLLBACK_POLICY);
+  const name = `${policyScope(v)}@${v.version}`;
+  // The server stores nothing when the documents are those in force already.
+  if (v.hash === current.hash) return <p className="muted small">Same documents as {policyScope(current)}@{current.version}, in force.</p>;
+  const run = async () => {
+    setProblem(null);
+    const res = await rollback({ input: { org, project: v.scope === 'ORG' ? null : v.project, version: v.version, comment } });
+    if (res.error) setProblem(problemOf(res.error));
+    else if (res.data) {
+      setConfirming(false);
+      onDone(res.data.rollbackPolicy);
+    }
+  };
+  const commentId = `rollback-comment-${v.id}`;
+  return (
+    <div className="rollback">
+      {!confirming && (
+        <button type="button" className="btn btn-ghost" aria-label={`Roll back to ${name}…`} onClick={() => setConfirming(true)}>
+          Roll back to this version…
+        </button>
+      )}
+      {confirming && (
+        <Confirmation
+          label={`Confirm rolling back to ${name}`}
+          action="Roll back"
+          actionLabel={`Really roll back to ${name}`}
+          tone="warn"
+          busy={state.fetching}
+          onConfirm={() => void run()}
+          onKeep={() => {
+            setConfirming(false);
+            setProblem(null);
+          }}
+        >
+          <p>
+            Make the documents of <strong>{name}</strong> the policy in force again, instead of {policyScope(current)}@{current.version}? They are
+            validated and verified again, then stored as a new version, {policyScope(current)}@{current.version + 1}; every version stays in the
+            history. Plans are decided by it from then on.
+          </p>
+          <div className="field">
+            <label htmlFor={commentId}>Why (optional)</label>
+            <input id={commentId} value={comment} onChange={(e) => setComment(e.target.value)} placeholder={`rollback to version ${v.version}`} />
+          </div>
+        </Confirmation>
+      )}
+      <ProblemNote problem={problem} title="Not rolled back" />
+    </div>
   );
 }
 

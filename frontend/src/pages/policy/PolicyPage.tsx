@@ -1,6 +1,6 @@
 // Policy of a project: what is in force (rules with their origin, actions, runbooks,
 // governance limits), a draft editor that validates as you type and applies new versions,
-// and the version history with diffs and the impact of a change.
+// and the version history with diffs, rollback and the impact of a change.
 
 import { Link, useParams, useSearchParams } from 'react-router';
 import { useWorkspace } from '../../session';
@@ -38,7 +38,7 @@ export function PolicyPage() {
       </nav>
       {tab === 'current' && <EffectivePanel org={org} project={project} />}
       {tab === 'draft' && <DraftPanel org={org} project={project} canWrite={rights.policyWrite} />}
-      {tab === 'history' && <HistoryPanel org={org} project={project} />}
+      {tab === 'history' && <HistoryPanel org={org} project={project} canWrite={rights.policyWrite} />}
     </div>
   );
 }
