@@ -263,9 +263,7 @@ pub async fn put<C: praetor_store::Conn>(
 
 /// Decrypts a stored secret row.
 pub async fn reveal<C: praetor_store::Conn>(db: &C, keyring: &Keyring, row: &secret::Model) -> Result<SecretValue> {
-    let key_row = data_key::Entity::find_in_org(row.tenant())
-        .filter(data_key::Column::Id.eq(row.data_key_id))
-        .one(db)
+    let key_row = data_key::by_id(db, row.tenant(), row.data_key_id)
         .await?
         .ok_or_else(|| Error::internal(format!("secret {} names a data key that does not exist", row.id)))?;
     let key = unwrap_key(keyring, &key_row)?;

@@ -4,7 +4,7 @@
 
 use chrono::{DateTime, Utc};
 use praetor_store::{ProjectId, Tenant, TenantScoped, org};
-use sea_orm::DatabaseTransaction;
+use praetor_store::DatabaseTransaction;
 use sea_orm::sea_query::{Expr, ExprTrait};
 
 use crate::AppState;

@@ -26,3 +26,60 @@ pub struct Model {
 pub enum Relation {}
 
 impl ActiveModelBehavior for ActiveModel {}
+
+keyed_by_id!(tenant ApprovalId);
+
+// Queries.
+
+use crate::{Conn, Tenant, TenantScoped};
+use sea_orm::{QueryOrder, QuerySelect};
+
+/// Every approval or rejection of a plan.
+pub async fn of_plan<C: Conn>(db: &C, tenant: Tenant, plan: PlanId) -> Result<Vec<Model>, DbErr> {
+    Entity::find_in_org(tenant).filter(Column::PlanId.eq(plan)).all(db).await
+}
+
+/// Every approval or rejection of these plans, oldest first.
+pub async fn of_plans<C: Conn>(
+    db: &C,
+    tenant: Tenant,
+    plans: impl IntoIterator<Item = PlanId>,
+) -> Result<Vec<Model>, DbErr> {
+    Entity::find_in_org(tenant).filter(Column::PlanId.is_in(plans)).order_by_asc(Column::CreatedAt).all(db).await
+}
+
+/// `(plan, stage)` of every `decision` given by `subject` on these plans.
+pub async fn stages_decided_by<C: Conn>(
+    db: &C,
+    tenant: Tenant,
+    plans: impl IntoIterator<Item = PlanId>,
+    subject: &str,
+    decision: &str,
+) -> Result<Vec<(PlanId, i32)>, DbErr> {
+    Entity::find_in_org(tenant)
+        .select_only()
+        .column(Column::PlanId)
+        .column(Column::Stage)
+        .filter(Column::PlanId.is_in(plans))
+        .filter(Column::ApproverSubject.eq(subject))
+        .filter(Column::Decision.eq(decision))
+        .into_tuple()
+        .all(db)
+        .await
+}
+
+/// How many `decision`s a plan's stage has.
+pub async fn count_at_stage<C: Conn>(
+    db: &C,
+    tenant: Tenant,
+    plan: PlanId,
+    stage: i32,
+    decision: &str,
+) -> Result<u64, DbErr> {
+    Entity::find_in_org(tenant)
+        .filter(Column::PlanId.eq(plan))
+        .filter(Column::Stage.eq(stage))
+        .filter(Column::Decision.eq(decision))
+        .count(db)
+        .await
+}

@@ -33,24 +33,12 @@ pub enum Relation {}
 
 impl ActiveModelBehavior for ActiveModel {}
 
+keyed_by_id!(tenant AuditEventId);
+
 // Queries.
 
 use crate::{Conn, Tenant, TenantScoped};
 use sea_orm::{QueryOrder, QuerySelect};
-
-/// The tenant's entry with this id.
-pub async fn by_id<C: Conn>(db: &C, tenant: Tenant, id: AuditEventId) -> Result<Option<Model>, DbErr> {
-    Entity::find_in_org(tenant).filter(Column::Id.eq(id)).one(db).await
-}
-
-/// The tenant's entries with these ids.
-pub async fn by_ids<C: Conn>(
-    db: &C,
-    tenant: Tenant,
-    ids: impl IntoIterator<Item = AuditEventId>,
-) -> Result<Vec<Model>, DbErr> {
-    Entity::find_in_org(tenant).filter(Column::Id.is_in(ids)).all(db).await
-}
 
 /// Up to `limit` entries of the chain after sequence number `after`, in chain order.
 pub async fn after<C: Conn>(db: &C, tenant: Tenant, after: i64, limit: u64) -> Result<Vec<Model>, DbErr> {

@@ -29,15 +29,12 @@ pub enum Relation {}
 
 impl ActiveModelBehavior for ActiveModel {}
 
+keyed_by_id!(tenant ChatEventId);
+
 // Queries.
 
 use crate::{Conn, Tenant, TenantScoped};
 use sea_orm::{QueryOrder, QuerySelect};
-
-/// The tenant's event with this id.
-pub async fn by_id<C: Conn>(db: &C, tenant: Tenant, id: ChatEventId) -> Result<Option<Model>, DbErr> {
-    Entity::find_in_org(tenant).filter(Column::Id.eq(id)).one(db).await
-}
 
 /// Up to `limit` of the session's events after sequence number `after`, oldest first; only
 /// those of `kinds` when given.

@@ -41,22 +41,13 @@ pub enum Relation {}
 
 impl ActiveModelBehavior for ActiveModel {}
 
+keyed_by_id!(tenant ChatSessionId);
+
 // Queries.
 
 use crate::{Conn, Housekeeping, Tenant, TenantScoped};
 use sea_orm::sea_query::Expr;
 use sea_orm::{QueryOrder, QuerySelect};
-
-/// The tenant's session with this id.
-pub async fn by_id<C: Conn>(db: &C, tenant: Tenant, id: ChatSessionId) -> Result<Option<Model>, DbErr> {
-    Entity::find_in_org(tenant).filter(Column::Id.eq(id)).one(db).await
-}
-
-/// The session, its row locked until the transaction `db` ends (it hands out the session's
-/// sequence numbers).
-pub async fn lock<C: Conn>(db: &C, tenant: Tenant, id: ChatSessionId) -> Result<Option<Model>, DbErr> {
-    Entity::find_in_org(tenant).filter(Column::Id.eq(id)).lock_exclusive().one(db).await
-}
 
 /// The project of each of these sessions.
 pub async fn projects_of<C: Conn>(

@@ -124,3 +124,42 @@ pub async fn postgres_admin(url: &str, sql: &str) -> Result<(), DbErr> {
     let _ = admin.close().await;
     result.map(|_| ())
 }
+
+/// Sends each payload on a PostgreSQL notification `channel` (inside the caller's transaction
+/// when `db` is one, so they go out with its commit). Nothing on SQLite.
+pub async fn notify<C: ConnectionTrait>(
+    db: &C,
+    channel: &str,
+    payloads: impl IntoIterator<Item = String>,
+) -> Result<(), DbErr> {
+    if !is_postgres(db) {
+        return Ok(());
+    }
+    for payload in payloads {
+        db.execute_raw(Statement::from_sql_and_values(
+            DbBackend::Postgres,
+            "SELECT pg_notify($1, $2)",
+            [channel.into(), payload.into()],
+        ))
+        .await?;
+    }
+    Ok(())
+}
+
+/// A connection of its own listening on a PostgreSQL notification channel.
+pub struct Listener(sea_orm::sqlx::postgres::PgListener);
+
+impl Listener {
+    /// Connects to `url` and listens on `channel`.
+    pub async fn listen(url: &str, channel: &str) -> Result<Listener, String> {
+        let mut l = sea_orm::sqlx::postgres::PgListener::connect(url).await.map_err(|e| e.to_string())?;
+        l.listen(channel).await.map_err(|e| e.to_string())?;
+        Ok(Listener(l))
+    }
+
+    /// The next notification's payload; `None` when the connection was lost (what was sent
+    /// meanwhile is lost with it).
+    pub async fn next(&mut self) -> Result<Option<String>, String> {
+        Ok(self.0.try_recv().await.map_err(|e| e.to_string())?.map(|n| n.payload().to_string()))
+    }
+}

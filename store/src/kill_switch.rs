@@ -35,6 +35,8 @@ pub enum Relation {}
 
 impl ActiveModelBehavior for ActiveModel {}
 
+keyed_by_id!(shared KillSwitchId);
+
 // Queries.
 
 use crate::{Conn, Shared};

@@ -12,6 +12,87 @@
 //! `update_many` and `delete_many` and `Tenant::authorized` everywhere else, so an unscoped
 //! query does not pass CI's `-D warnings`.
 
+/// The queries of a table keyed by an `id` column: one row, one locked until the
+/// transaction ends, several, every row (of a tenant, for tenant tables), and a delete.
+macro_rules! keyed_by_id {
+    (tenant $id:ty) => {
+        /// The tenant's row with this id.
+        pub async fn by_id<C: $crate::Conn>(db: &C, tenant: $crate::Tenant, id: $id) -> Result<Option<Model>, DbErr> {
+            use sea_orm::QueryFilter as _;
+            <Entity as $crate::TenantScoped>::find_in_org(tenant).filter(Column::Id.eq(id)).one(db).await
+        }
+
+        /// The tenant's row with this id, locked until the transaction `db` ends.
+        pub async fn lock<C: $crate::Conn>(db: &C, tenant: $crate::Tenant, id: $id) -> Result<Option<Model>, DbErr> {
+            use sea_orm::{QueryFilter as _, QuerySelect as _};
+            <Entity as $crate::TenantScoped>::find_in_org(tenant)
+                .filter(Column::Id.eq(id))
+                .lock_exclusive()
+                .one(db)
+                .await
+        }
+
+        /// The tenant's rows with these ids (those that exist), in id order.
+        pub async fn by_ids<C: $crate::Conn>(
+            db: &C,
+            tenant: $crate::Tenant,
+            ids: impl IntoIterator<Item = $id>,
+        ) -> Result<Vec<Model>, DbErr> {
+            use sea_orm::{QueryFilter as _, QueryOrder as _};
+            <Entity as $crate::TenantScoped>::find_in_org(tenant)
+                .filter(Column::Id.is_in(ids))
+                .order_by_asc(Column::Id)
+                .all(db)
+                .await
+        }
+
+        /// Every row of the tenant, in id order.
+        pub async fn all<C: $crate::Conn>(db: &C, tenant: $crate::Tenant) -> Result<Vec<Model>, DbErr> {
+            use sea_orm::QueryOrder as _;
+            <Entity as $crate::TenantScoped>::find_in_org(tenant).order_by_asc(Column::Id).all(db).await
+        }
+
+        /// Deletes the tenant's row with this id; answers how many rows went (0 or 1).
+        pub async fn delete<C: $crate::Conn>(db: &C, tenant: $crate::Tenant, id: $id) -> Result<u64, DbErr> {
+            use sea_orm::QueryFilter as _;
+            Ok(<Entity as $crate::TenantScoped>::delete_in_org(tenant)
+                .filter(Column::Id.eq(id))
+                .exec(db)
+                .await?
+                .rows_affected)
+        }
+    };
+    (shared $id:ty) => {
+        /// The row with this id.
+        pub async fn by_id<C: $crate::Conn>(db: &C, id: $id) -> Result<Option<Model>, DbErr> {
+            use sea_orm::QueryFilter as _;
+            <Entity as $crate::Shared>::find_shared().filter(Column::Id.eq(id)).one(db).await
+        }
+
+        /// The row with this id, locked until the transaction `db` ends.
+        pub async fn lock<C: $crate::Conn>(db: &C, id: $id) -> Result<Option<Model>, DbErr> {
+            use sea_orm::{QueryFilter as _, QuerySelect as _};
+            <Entity as $crate::Shared>::find_shared().filter(Column::Id.eq(id)).lock_exclusive().one(db).await
+        }
+
+        /// The rows with these ids (those that exist), in id order.
+        pub async fn by_ids<C: $crate::Conn>(db: &C, ids: impl IntoIterator<Item = $id>) -> Result<Vec<Model>, DbErr> {
+            use sea_orm::{QueryFilter as _, QueryOrder as _};
+            <Entity as $crate::Shared>::find_shared()
+                .filter(Column::Id.is_in(ids))
+                .order_by_asc(Column::Id)
+                .all(db)
+                .await
+        }
+
+        /// Deletes the row with this id; answers how many rows went (0 or 1).
+        pub async fn delete<C: $crate::Conn>(db: &C, id: $id) -> Result<u64, DbErr> {
+            use sea_orm::QueryFilter as _;
+            Ok(<Entity as $crate::Shared>::delete_shared().filter(Column::Id.eq(id)).exec(db).await?.rows_affected)
+        }
+    };
+}
+
 /// Modules of this crate that are not tables.
 #[cfg(test)]
 const NOT_TABLES: &[&str] = &["db"];

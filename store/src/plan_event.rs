@@ -30,6 +30,8 @@ pub enum Relation {}
 
 impl ActiveModelBehavior for ActiveModel {}
 
+keyed_by_id!(tenant PlanEventId);
+
 // Queries.
 
 use crate::{Conn, Tenant, TenantScoped};

@@ -26,33 +26,16 @@ pub enum Relation {}
 
 impl ActiveModelBehavior for ActiveModel {}
 
+keyed_by_id!(tenant ProjectId);
+
 // Queries.
 
 use crate::{Conn, Tenant, TenantScoped};
 use sea_orm::{QueryOrder, QuerySelect};
 
-/// The tenant's project with this id.
-pub async fn by_id<C: Conn>(db: &C, tenant: Tenant, id: ProjectId) -> Result<Option<Model>, DbErr> {
-    Entity::find_in_org(tenant).filter(Column::Id.eq(id)).one(db).await
-}
-
 /// The tenant's project with this slug.
 pub async fn by_slug<C: Conn>(db: &C, tenant: Tenant, slug: &str) -> Result<Option<Model>, DbErr> {
     Entity::find_in_org(tenant).filter(Column::Slug.eq(slug)).one(db).await
-}
-
-/// The tenant's projects with these ids (those that exist).
-pub async fn by_ids<C: Conn>(
-    db: &C,
-    tenant: Tenant,
-    ids: impl IntoIterator<Item = ProjectId>,
-) -> Result<Vec<Model>, DbErr> {
-    Entity::find_in_org(tenant).filter(Column::Id.is_in(ids)).all(db).await
-}
-
-/// Every project of the tenant.
-pub async fn all<C: Conn>(db: &C, tenant: Tenant) -> Result<Vec<Model>, DbErr> {
-    Entity::find_in_org(tenant).all(db).await
 }
 
 /// Up to `limit` of the tenant's projects after `after`, in creation (id) order.

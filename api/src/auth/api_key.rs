@@ -3,7 +3,7 @@
 //! every request). The key is shown once, at creation.
 
 use chrono::Duration;
-use praetor_store::{Housekeeping, Owned, Shared, TenantScoped, api_key, service_account, user};
+use praetor_store::{Housekeeping, Owned, TenantScoped, api_key, service_account, user};
 use sea_orm::sea_query::Expr;
 use sea_orm::{ColumnTrait, DatabaseConnection, QueryFilter};
 
@@ -55,16 +55,10 @@ pub async fn authenticate(db: &DatabaseConnection, clock: &dyn Clock, token: &st
         return Err(denied());
     }
     let subject = match (key.owner_user_id, key.owner_service_account_id) {
-        (Some(uid), None) => Subject::User(
-            user::Entity::find_shared().filter(user::Column::Id.eq(uid)).one(db).await?.ok_or_else(denied)?,
-        ),
-        (None, Some(said)) => Subject::ServiceAccount(
-            service_account::Entity::find_in_org(key.tenant())
-                .filter(service_account::Column::Id.eq(said))
-                .one(db)
-                .await?
-                .ok_or_else(denied)?,
-        ),
+        (Some(uid), None) => Subject::User(user::by_id(db, uid).await?.ok_or_else(denied)?),
+        (None, Some(said)) => {
+            Subject::ServiceAccount(service_account::by_id(db, key.tenant(), said).await?.ok_or_else(denied)?)
+        }
         _ => {
             return Err(Error::internal(format!("API key {} has no single owner", key.id)));
         }

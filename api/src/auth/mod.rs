@@ -9,7 +9,7 @@ pub mod session;
 use axum::http::HeaderMap;
 use axum::http::header::{AUTHORIZATION, COOKIE};
 use praetor_store::{AgentId, ApiKeyId, IdentityProviderId, OrgId, service_account, user};
-use sea_orm::DatabaseConnection;
+use praetor_store::DatabaseConnection;
 
 use crate::clock::Clock;
 use crate::error::{Error, Result};
@@ -298,8 +298,6 @@ pub async fn principal_for_subject(
     tenant: praetor_store::Tenant,
     subject: &str,
 ) -> Result<Option<Principal>> {
-    use praetor_store::{Shared, TenantScoped};
-    use sea_orm::{ColumnTrait, QueryFilter};
     let Some((kind, id)) = subject.split_once(':') else {
         return Ok(None);
     };
@@ -307,14 +305,8 @@ pub async fn principal_for_subject(
         return Ok(None);
     };
     Ok(match kind {
-        "user" => user::Entity::find_shared()
-            .filter(user::Column::Id.eq(praetor_store::UserId(uuid)))
-            .one(db)
-            .await?
-            .map(|u| Principal::new(Subject::User(u))),
-        "sa" => service_account::Entity::find_in_org(tenant)
-            .filter(service_account::Column::Id.eq(praetor_store::ServiceAccountId(uuid)))
-            .one(db)
+        "user" => user::by_id(db, praetor_store::UserId(uuid)).await?.map(|u| Principal::new(Subject::User(u))),
+        "sa" => service_account::by_id(db, tenant, praetor_store::ServiceAccountId(uuid))
             .await?
             .map(|sa| Principal::new(Subject::ServiceAccount(sa))),
         _ => None,

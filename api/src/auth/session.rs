@@ -80,7 +80,7 @@ pub async fn authenticate(db: &DatabaseConnection, clock: &dyn Clock, token: &st
     if session.expires_at <= clock.now() {
         return Ok(None);
     }
-    let user = user::Entity::find_shared().filter(user::Column::Id.eq(session.user_id)).one(db).await?;
+    let user = user::by_id(db, session.user_id).await?;
     Ok(user.map(|u| Principal {
         credential: Some(Credential {
             kind: if session.method == Began::Password.method() {

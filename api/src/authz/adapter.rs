@@ -88,7 +88,7 @@ pub struct PendingAdapter {
 impl PendingAdapter {
     pub async fn fetch(self) -> Result<OrgRuleAdapter> {
         let mut rules: Vec<Rule> = BUILTIN_RULES.lines().filter_map(parse_line).collect();
-        for b in role_binding::Entity::find_in_org(super::authorized(self.org)).all(&self.db).await? {
+        for b in role_binding::all(&self.db, super::authorized(self.org)).await? {
             let Some(subject) = binding_subject(&b.subject_kind, b.subject_id) else {
                 return Err(Error::internal(format!("role binding {} has subject kind {}", b.id, b.subject_kind)));
             };

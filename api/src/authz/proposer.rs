@@ -111,7 +111,7 @@ pub async fn proposer_access(authz: &Authz, db: &DatabaseConnection, plan: &plan
         builtin_agent(plan.org_id)
     } else {
         let Ok(uuid) = uuid::Uuid::try_parse(agent) else { return Ok(None) };
-        match agent::Entity::find_in_org(plan.tenant()).filter(agent::Column::Id.eq(AgentId(uuid))).one(db).await? {
+        match agent::by_id(db, plan.tenant(), AgentId(uuid)).await? {
             Some(a) if a.enabled => agent_identity(&a)?,
             _ => return Ok(None),
         }

@@ -295,7 +295,7 @@ async fn org_groups(
         .one(&app.db)
         .await?
         .ok_or_else(|| Error::not_found(format!("organization `{slug}`")))?;
-    let groups = group::Entity::find_in_org(o.tenant()).all(&app.db).await?;
+    let groups = group::all(&app.db, o.tenant()).await?;
     let members = group_member::Entity::find_in_org(o.tenant()).all(&app.db).await?;
     let users: BTreeMap<_, _> = user::Entity::find_shared()
         .filter(user::Column::Id.is_in(members.iter().map(|m| m.user_id).collect::<Vec<_>>()))

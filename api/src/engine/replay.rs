@@ -370,11 +370,7 @@ pub async fn replay_project_plans<C: praetor_store::Conn>(
     project: ProjectId,
 ) -> Result<Vec<Report>> {
     let _org = tenant.org();
-    let plans = plan::Entity::find_in_org(tenant)
-        .filter(plan::Column::ProjectId.eq(project))
-        .order_by_asc(plan::Column::Id)
-        .all(db)
-        .await?;
+    let plans = plan::of_project(db, tenant, project).await?;
     let changes = project_changes(db, tenant, project, None).await?;
     // If the project's own fold diverges, each plan folds for itself so the report names where.
     let (changes, folded) = fold_blocking(changes).await?;

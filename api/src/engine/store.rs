@@ -4,7 +4,6 @@
 //! transaction. State-changing events also advance the project's state under its row lock.
 
 use praetor_store::{Owned, PlanEventId, PlanId, ProjectId, Tenant, plan, plan_event, project_state};
-use sea_orm::{ActiveModelTrait, Set};
 use serde_json::Value;
 
 use crate::audit::{Entry, canonical_json};
@@ -210,16 +209,14 @@ pub async fn append(
     if let (Some(session), false) = (plan.chat_session_id, chat.is_empty()) {
         crate::chatlog::store::append(w, plan.tenant(), session, chat, Default::default()).await?;
     }
-    let mut active: plan::ActiveModel = plan.clone().into();
-    active.status = Set(view.status.as_str().to_string());
-    active.next_step = Set(view.next_step as i32);
-    active.current_stage = Set(view.stages_satisfied as i32);
-    active.event_count = Set(plan.event_count);
-    active.updated_at = Set(w.now());
+    plan.status = view.status.as_str().to_string();
+    plan.next_step = view.next_step as i32;
+    plan.current_stage = view.stages_satisfied as i32;
+    plan.updated_at = w.now();
     if view.status == PlanStatus::Succeeded {
-        active.state_hash = Set(view.state_hash.clone());
+        plan.state_hash = view.state_hash.clone();
     }
-    *plan = active.update(w.txn()).await?;
+    *plan = plan::save_progress(w.txn(), plan).await?;
     Ok(())
 }
 

@@ -12,11 +12,11 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use praetor_store::DatabaseConnection;
+use praetor_store::db::Listener;
 use praetor_store::{
     AuditEventId, ChatSessionId, Housekeeping, OrgId, PlanId, Tenant, audit_event, chat_event, plan_event,
 };
-use sea_orm::sqlx::postgres::PgListener;
-use sea_orm::{DatabaseConnection, DbBackend, Statement};
 use serde::{Deserialize, Serialize};
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
@@ -115,23 +115,15 @@ fn payloads(node: &str, events: &[Event]) -> Vec<String> {
 /// Sends the notifications for `events` on `db` (inside the caller's transaction when `db`
 /// is one). Nothing on SQLite: there is only ever one node.
 pub async fn notify<C: praetor_store::Conn>(db: &C, node: &str, events: &[Event]) -> Result<()> {
-    if db.get_database_backend() != DbBackend::Postgres || events.is_empty() {
+    if events.is_empty() || !praetor_store::db::is_postgres(db) {
         return Ok(());
     }
-    for payload in payloads(node, events) {
-        db.execute_raw(Statement::from_sql_and_values(
-            DbBackend::Postgres,
-            "SELECT pg_notify($1, $2)",
-            [CHANNEL.into(), payload.into()],
-        ))
-        .await?;
-    }
-    Ok(())
+    Ok(praetor_store::db::notify(db, CHANNEL, payloads(node, events)).await?)
 }
 
 /// Starts the listener when the database is PostgreSQL; it stops with `shutdown`.
 pub fn spawn(app: Arc<AppState>, shutdown: CancellationToken) -> Option<JoinHandle<()>> {
-    if app.db.get_database_backend() != DbBackend::Postgres {
+    if !praetor_store::db::is_postgres(&app.db) {
         return None;
     }
     let url = app.config.effective_database_url();
@@ -160,9 +152,8 @@ pub fn spawn(app: Arc<AppState>, shutdown: CancellationToken) -> Option<JoinHand
 
 /// Listens until shutdown (`Ok`) or a connection error (`Err`).
 async fn listen(app: &Arc<AppState>, url: &str, shutdown: &CancellationToken) -> Result<()> {
-    let fail = |e: sea_orm::sqlx::Error| crate::error::Error::Conflict(format!("LISTEN connection: {e}"));
-    let mut listener = PgListener::connect(url).await.map_err(fail)?;
-    listener.listen(CHANNEL).await.map_err(fail)?;
+    let fail = |e: String| crate::error::Error::Conflict(format!("LISTEN connection: {e}"));
+    let mut listener = Listener::listen(url, CHANNEL).await.map_err(fail)?;
     // Anything committed while this node was not listening can only be found in storage, and
     // credentials that ended meanwhile must be read again.
     app.live.set_hearing(true);
@@ -171,14 +162,14 @@ async fn listen(app: &Arc<AppState>, url: &str, shutdown: &CancellationToken) ->
     loop {
         let next = tokio::select! {
             _ = shutdown.cancelled() => return Ok(()),
-            n = listener.try_recv() => n.map_err(fail)?,
+            n = listener.next() => n.map_err(fail)?,
         };
         let Some(notification) = next else {
             // What was sent while the connection was down is lost: listen again from scratch
             // (and trust no cached credential until then).
             return Err(crate::error::Error::Conflict("LISTEN connection lost".into()));
         };
-        let Ok(envelope) = serde_json::from_str::<Envelope>(notification.payload()) else {
+        let Ok(envelope) = serde_json::from_str::<Envelope>(&notification) else {
             tracing::warn!("ignoring an unreadable fan-out notification");
             continue;
         };

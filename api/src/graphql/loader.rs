@@ -12,8 +12,8 @@ use std::sync::{Arc, OnceLock};
 
 use async_graphql::Context;
 use async_graphql::dataloader::{DataLoader, Loader};
-use praetor_store::{PlanId, ProjectId, Tenant, TenantScoped, UserId, approval, plan_event, project};
-use sea_orm::{ColumnTrait, DatabaseConnection, QueryFilter, QueryOrder};
+use praetor_store::{PlanId, ProjectId, Tenant, UserId, approval, plan_event, project};
+use praetor_store::DatabaseConnection;
 
 use crate::engine::store;
 use crate::error::Error;
@@ -96,12 +96,7 @@ impl Loader<ApprovalsKey> for Reads {
     async fn load(&self, keys: &[ApprovalsKey]) -> Result<HashMap<ApprovalsKey, Vec<approval::Model>>, Arc<Error>> {
         let mut out: HashMap<ApprovalsKey, Vec<approval::Model>> = keys.iter().map(|k| (*k, Vec::new())).collect();
         for (org, ids) in by_org(keys, |k| (k.0, k.1)) {
-            let rows = approval::Entity::find_in_org(org)
-                .filter(approval::Column::PlanId.is_in(ids))
-                .order_by_asc(approval::Column::CreatedAt)
-                .all(&self.db)
-                .await
-                .map_err(|e| Arc::new(Error::from(e)))?;
+            let rows = approval::of_plans(&self.db, org, ids).await.map_err(|e| Arc::new(Error::from(e)))?;
             for r in rows {
                 out.entry(ApprovalsKey(org, r.plan_id)).or_default().push(r);
             }

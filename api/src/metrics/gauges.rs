@@ -287,21 +287,8 @@ async fn refresh(app: &Arc<AppState>) -> Result<()> {
 async fn plans_by_status(app: &AppState) -> Result<Points> {
     let open: Vec<&str> = PlanStatus::ALL.iter().filter(|s| !s.is_terminal()).map(|s| s.as_str()).collect();
     let mut points: Points = open.iter().map(|s| (vec![KeyValue::new("status", *s)], 0.0)).collect();
-    let q = plan::Entity::find_across_orgs(Housekeeping::Metrics)
-        .filter(plan::Column::Status.is_in(open.clone()))
-        .select_only()
-        .column(plan::Column::Status);
     if app.config.metrics.tenant_labels {
-        let rows: Vec<(String, OrgId, ProjectId, i64)> = q
-            .column(plan::Column::OrgId)
-            .column(plan::Column::ProjectId)
-            .column_as(Expr::col(plan::Column::Id).count(), "n")
-            .group_by(plan::Column::Status)
-            .group_by(plan::Column::OrgId)
-            .group_by(plan::Column::ProjectId)
-            .into_tuple()
-            .all(&app.db)
-            .await?;
+        let rows = plan::count_by_status_and_project(&app.db, &open).await?;
         let mut tenants = TenantLabels::new(app);
         for (status, org, project, n) in rows {
             let mut labels = vec![KeyValue::new("status", status)];
@@ -309,13 +296,7 @@ async fn plans_by_status(app: &AppState) -> Result<Points> {
             points.push((labels, n as f64));
         }
     } else {
-        let rows: Vec<(String, i64)> = q
-            .column_as(Expr::col(plan::Column::Id).count(), "n")
-            .group_by(plan::Column::Status)
-            .into_tuple()
-            .all(&app.db)
-            .await?;
-        for (status, n) in rows {
+        for (status, n) in plan::count_by_status(&app.db, &open).await? {
             points.push((vec![KeyValue::new("status", status)], n as f64));
         }
     }

@@ -157,11 +157,7 @@ pub async fn update(app: &AppState, access: &OrgAccess, id: AgentId, patch: Agen
 
 pub async fn find(app: &AppState, access: &OrgAccess, id: AgentId) -> Result<agent::Model> {
     access.read_permit::<ops::OrgRead>(Domain::Org, "agent")?;
-    agent::Entity::find_in_org(access.tenant())
-        .filter(agent::Column::Id.eq(id))
-        .one(&app.db)
-        .await?
-        .ok_or_else(|| Error::not_found("agent"))
+    agent::by_id(&app.db, access.tenant(), id).await?.ok_or_else(|| Error::not_found("agent"))
 }
 
 /// The organization's agents, by name. Members may read them.
@@ -208,7 +204,7 @@ pub async fn set_for_project(
         return Err(Error::validation("agents", format!("at most {MAX_PROJECT_AGENTS} agents take part")));
     }
     // The permit above is the check: a project administrator may not read the org's list.
-    let all = agent::Entity::find_in_org(access.tenant()).all(&app.db).await?;
+    let all = agent::all(&app.db, access.tenant()).await?;
     let mut chosen: Vec<agent::Model> = Vec::new();
     for (i, n) in names.iter().enumerate() {
         let a = all

@@ -68,9 +68,7 @@ pub async fn create(
         },
         KeyOwner::ServiceAccount(id) => {
             access.permit::<ops::ApiKeyCreate>(Domain::Org)?;
-            let sa = service_account::Entity::find_in_org(access.tenant())
-                .filter(service_account::Column::Id.eq(id))
-                .one(&app.db)
+            let sa = service_account::by_id(&app.db, access.tenant(), id)
                 .await?
                 .ok_or_else(|| Error::not_found("service account"))?;
             if let Some(days) = sa.max_key_lifetime_days {
@@ -164,11 +162,7 @@ pub async fn revoke(app: &AppState, access: &OrgAccess, id: ApiKeyId) -> Result<
 
 /// A key the caller may see: its own, or any with `api_key.read`; NOT_FOUND otherwise.
 pub async fn find(app: &AppState, access: &OrgAccess, id: ApiKeyId) -> Result<api_key::Model> {
-    let key = api_key::Entity::find_in_org(access.tenant())
-        .filter(api_key::Column::Id.eq(id))
-        .one(&app.db)
-        .await?
-        .ok_or_else(|| Error::not_found("API key"))?;
+    let key = api_key::by_id(&app.db, access.tenant(), id).await?.ok_or_else(|| Error::not_found("API key"))?;
     if !is_own(access, &key) {
         access.read_permit::<ops::ApiKeyRead>(Domain::Org, "API key")?;
     }

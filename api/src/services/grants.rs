@@ -154,11 +154,7 @@ pub async fn grant(app: &AppState, access: &OrgAccess, req: Request) -> Result<r
 
 /// A grant the caller may see: their own, or any in a scope where they may read roles.
 pub async fn find(app: &AppState, access: &OrgAccess, id: RoleGrantId) -> Result<role_grant::Model> {
-    let g = role_grant::Entity::find_in_org(access.tenant())
-        .filter(role_grant::Column::Id.eq(id))
-        .one(&app.db)
-        .await?
-        .ok_or_else(|| Error::not_found("role grant"))?;
+    let g = role_grant::by_id(&app.db, access.tenant(), id).await?.ok_or_else(|| Error::not_found("role grant"))?;
     if g.requested_by_subject != access.principal().rbac_subject() {
         access.read_permit::<ops::RoleRead>(domain_of(g.project_id), "role grant")?;
     }
@@ -189,12 +185,8 @@ pub async fn decide(
         return Err(Error::forbidden("only a person can approve access"));
     }
     let mut w = app.write(principal.chain()).await?;
-    let fresh = role_grant::Entity::find_in_org(access.tenant())
-        .filter(role_grant::Column::Id.eq(g.id))
-        .lock_exclusive()
-        .one(w.txn())
-        .await?
-        .ok_or_else(|| Error::not_found("role grant"))?;
+    let fresh =
+        role_grant::lock(w.txn(), access.tenant(), g.id).await?.ok_or_else(|| Error::not_found("role grant"))?;
     if fresh.status != "pending" {
         return Err(Error::Conflict(format!("the grant is {}, not waiting for a decision", fresh.status)));
     }

@@ -35,11 +35,7 @@ pub async fn create(
 
 pub async fn find(app: &AppState, access: &OrgAccess, id: GroupId) -> Result<group::Model> {
     access.read_permit::<ops::GroupRead>(Domain::Org, "group")?;
-    group::Entity::find_in_org(access.tenant())
-        .filter(group::Column::Id.eq(id))
-        .one(&app.db)
-        .await?
-        .ok_or_else(|| Error::not_found("group"))
+    group::by_id(&app.db, access.tenant(), id).await?.ok_or_else(|| Error::not_found("group"))
 }
 
 /// Adds the user with `email` (provisioned if new) to the group. Needs `group.manage`.
@@ -51,11 +47,7 @@ pub async fn add_member(
 ) -> Result<(group::Model, user::Model)> {
     let email = validate::email("email", email)?;
     let mut w = app.write(permit.principal().chain()).await?;
-    let g = group::Entity::find_in_org(permit.tenant())
-        .filter(group::Column::Id.eq(group_id))
-        .one(w.txn())
-        .await?
-        .ok_or_else(|| Error::not_found("group"))?;
+    let g = group::by_id(w.txn(), permit.tenant(), group_id).await?.ok_or_else(|| Error::not_found("group"))?;
     let u = users::find_or_provision(&mut w, permit.tenant(), &email).await?;
     praetor_store::insert(
         w.txn(),
@@ -88,11 +80,7 @@ pub async fn remove_member(
 ) -> Result<group::Model> {
     let email = validate::email("email", email)?;
     let mut w = app.write(permit.principal().chain()).await?;
-    let g = group::Entity::find_in_org(permit.tenant())
-        .filter(group::Column::Id.eq(group_id))
-        .one(w.txn())
-        .await?
-        .ok_or_else(|| Error::not_found("group"))?;
+    let g = group::by_id(w.txn(), permit.tenant(), group_id).await?.ok_or_else(|| Error::not_found("group"))?;
     let u = users::find_by_email(w.txn(), &email).await?.ok_or_else(|| Error::not_found("group member"))?;
     let res = group_member::Entity::delete_in_org(permit.tenant())
         .filter(group_member::Column::GroupId.eq(g.id))

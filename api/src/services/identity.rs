@@ -12,7 +12,7 @@
 use std::collections::BTreeSet;
 
 use praetor_store::{
-    GroupId, Housekeeping, IdentityProviderId, Owned, ServiceAccountId, Shared, Tenant, TenantScoped, UserId,
+    GroupId, Housekeeping, IdentityProviderId, Owned, ServiceAccountId, Tenant, TenantScoped, UserId,
     external_identity, group, group_member, identity_provider, idp_client_binding, idp_group_mapping, oidc_login, org,
     secret, service_account, user, user_session,
 };
@@ -171,11 +171,7 @@ async fn load<C: praetor_store::Conn>(
     tenant: Tenant,
     id: IdentityProviderId,
 ) -> Result<identity_provider::Model> {
-    identity_provider::Entity::find_in_org(tenant)
-        .filter(identity_provider::Column::Id.eq(id))
-        .one(db)
-        .await?
-        .ok_or_else(|| Error::not_found("identity provider"))
+    identity_provider::by_id(db, tenant, id).await?.ok_or_else(|| Error::not_found("identity provider"))
 }
 
 pub async fn find(
@@ -409,7 +405,7 @@ pub async fn mappings(app: &AppState, p: &identity_provider::Model) -> Result<Ve
         .order_by_asc(idp_group_mapping::Column::ClaimValue)
         .all(&app.db)
         .await?;
-    let groups = group::Entity::find_in_org(p.tenant()).all(&app.db).await?;
+    let groups = group::all(&app.db, p.tenant()).await?;
     Ok(rows
         .into_iter()
         .filter_map(|m| {
@@ -511,7 +507,7 @@ pub async fn client_bindings(app: &AppState, p: &identity_provider::Model) -> Re
         .order_by_asc(idp_client_binding::Column::ClientId)
         .all(&app.db)
         .await?;
-    let accounts = service_account::Entity::find_in_org(p.tenant()).all(&app.db).await?;
+    let accounts = service_account::all(&app.db, p.tenant()).await?;
     Ok(rows
         .into_iter()
         .filter_map(|b| {
@@ -789,7 +785,7 @@ async fn admit(app: &AppState, p: &identity_provider::Model, claims: &Claims, vi
         }
     }
     let (existing, new_user): (Option<user::Model>, Option<UserId>) = match &linked {
-        Some(l) => (user::Entity::find_shared().filter(user::Column::Id.eq(l.user_id)).one(&app.db).await?, None),
+        Some(l) => (user::by_id(&app.db, l.user_id).await?, None),
         None => {
             let Some(email) = &email else {
                 return Err(refuse("the provider gave no e-mail address to know this person by".into()));
@@ -902,7 +898,7 @@ async fn sync_groups(
         mappings.iter().filter(|m| claimed.contains(&m.claim_value)).map(|m| m.group_id).collect();
     let current =
         group_member::Entity::find_in_org(tenant).filter(group_member::Column::UserId.eq(user.id)).all(w.txn()).await?;
-    let groups = group::Entity::find_in_org(tenant).all(w.txn()).await?;
+    let groups = group::all(w.txn(), tenant).await?;
     let name_of = |id: GroupId| groups.iter().find(|g| g.id == id).map(|g| g.name.clone()).unwrap_or_default();
     let (mut added, mut removed) = (Vec::new(), Vec::new());
     for gid in &wanted {
@@ -1042,9 +1038,7 @@ impl crate::auth::ProviderTokens for ProviderTokens<'_> {
 }
 
 async fn service_account_by_id(app: &AppState, tenant: Tenant, id: ServiceAccountId) -> Result<service_account::Model> {
-    service_account::Entity::find_in_org(tenant)
-        .filter(service_account::Column::Id.eq(id))
-        .one(&app.db)
+    service_account::by_id(&app.db, tenant, id)
         .await?
         .ok_or_else(|| Error::internal("a client binding names a missing service account"))
 }

@@ -115,18 +115,7 @@ async fn orgs_of(app: &AppState, scope: &Scope<'_>) -> Result<Vec<Tenant>> {
 
 /// Plans in scope with `status` (the sweep spans organizations only for the instance switch).
 async fn plans_in(app: &AppState, scope: &Scope<'_>, status: PlanStatus) -> Result<Vec<(Tenant, PlanId)>> {
-    let mut q = match scope.tenant() {
-        Some(t) => plan::Entity::find_in_org(t),
-        None => plan::Entity::find_across_orgs(Housekeeping::InstanceKill),
-    }
-    .select_only()
-    .column(plan::Column::OrgId)
-    .column(plan::Column::Id)
-    .filter(plan::Column::Status.eq(status.as_str()));
-    if let (_, Some(p)) = scope.ids() {
-        q = q.filter(plan::Column::ProjectId.eq(p));
-    }
-    let rows: Vec<(OrgId, PlanId)> = q.into_tuple().all(&app.db).await?;
+    let rows = plan::ids_with_status(&app.db, scope.tenant(), scope.ids().1, status.as_str()).await?;
     Ok(rows.into_iter().map(|(o, p)| (Tenant::housekeeping(o, Housekeeping::InstanceKill), p)).collect())
 }
 
@@ -260,9 +249,7 @@ async fn cancel_held(app: &AppState, held: &[(Tenant, PlanId)], by: &ActorRef, r
 /// Cancels one held plan (its own transaction, in the plan's org), if it is still queued.
 async fn cancel_one(app: &AppState, tenant: Tenant, id: PlanId, by: &ActorRef, reason: &str) -> Result<bool> {
     let mut w = app.write(vec![by.clone()]).await?;
-    let Some(mut p) =
-        plan::Entity::find_in_org(tenant).filter(plan::Column::Id.eq(id)).lock_exclusive().one(w.txn()).await?
-    else {
+    let Some(mut p) = plan::lock(w.txn(), tenant, id).await? else {
         return Ok(false);
     };
     let mut view = store::view(w.txn(), &p).await?;

@@ -39,7 +39,7 @@ pub async fn list(app: &AppState, access: &OrgAccess, args: PageArgs<UserId>) ->
         q = q.filter(user::Column::Id.gt(a));
     }
     let users = q.limit(args.fetch_limit()).all(&app.db).await?;
-    let groups = group::Entity::find_in_org(access.tenant()).all(&app.db).await?;
+    let groups = group::all(&app.db, access.tenant()).await?;
     let page = Page::from_overfetch(users, args.first);
     let items = page
         .items

@@ -6,8 +6,8 @@ use std::sync::Arc;
 
 use chrono::Duration;
 use praetor_policy::decide::Effective;
-use praetor_store::{PlanId, ProjectId, TenantScoped, plan, project};
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+use praetor_store::{PlanId, ProjectId, plan, project};
+use sea_orm::EntityTrait;
 use serde::Deserialize;
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
@@ -382,12 +382,7 @@ pub async fn propose(
         if key.is_empty() || key.len() > 200 {
             return Err(Error::validation("idempotencyKey", "must be 1-200 characters"));
         }
-        if let Some(existing) = plan::Entity::find_in_org(access.tenant())
-            .filter(plan::Column::ProjectId.eq(project))
-            .filter(plan::Column::IdempotencyKey.eq(key.as_str()))
-            .one(&app.db)
-            .await?
-        {
+        if let Some(existing) = plan::by_idempotency_key(&app.db, access.tenant(), project, &key).await? {
             access.read_permit::<ops::PlanRead>(Domain::Project(project), "plan")?;
             let policy = app.policies.effective(&app.db, access.tenant(), Some(project)).await?;
             let again = prepare_steps(
@@ -518,11 +513,7 @@ pub async fn propose(
 
 /// A plan the caller may read; NOT_FOUND otherwise.
 pub async fn find(app: &AppState, access: &OrgAccess, id: PlanId) -> Result<plan::Model> {
-    let p = plan::Entity::find_in_org(access.tenant())
-        .filter(plan::Column::Id.eq(id))
-        .one(&app.db)
-        .await?
-        .ok_or_else(|| Error::not_found("plan"))?;
+    let p = plan::by_id(&app.db, access.tenant(), id).await?.ok_or_else(|| Error::not_found("plan"))?;
     access.read_permit::<ops::PlanRead>(Domain::Project(p.project_id), "plan")?;
     Ok(p)
 }
@@ -536,16 +527,8 @@ pub async fn list(
     args: PageArgs<PlanId>,
 ) -> Result<Page<plan::Model>> {
     access.read_permit::<ops::PlanRead>(Domain::Project(project), "project")?;
-    let mut q = plan::Entity::find_in_org(access.tenant())
-        .filter(plan::Column::ProjectId.eq(project))
-        .order_by_desc(plan::Column::Id);
-    if let Some(s) = status {
-        q = q.filter(plan::Column::Status.eq(s.as_str()));
-    }
-    if let Some(a) = args.after {
-        q = q.filter(plan::Column::Id.lt(a));
-    }
-    let rows = q.limit(args.fetch_limit()).all(&app.db).await?;
+    let status = status.map(|s| s.as_str());
+    let rows = plan::page(&app.db, access.tenant(), project, status, args.after, args.fetch_limit()).await?;
     Ok(Page::from_overfetch(rows, args.first))
 }
 
@@ -555,12 +538,7 @@ pub(super) async fn lock(
     access: &OrgAccess,
     id: PlanId,
 ) -> Result<(plan::Model, praetor_domain::reducer::PlanView)> {
-    let p = plan::Entity::find_in_org(access.tenant())
-        .filter(plan::Column::Id.eq(id))
-        .lock_exclusive()
-        .one(w.txn())
-        .await?
-        .ok_or_else(|| Error::not_found("plan"))?;
+    let p = plan::lock(w.txn(), access.tenant(), id).await?.ok_or_else(|| Error::not_found("plan"))?;
     access.read_permit::<ops::PlanRead>(Domain::Project(p.project_id), "plan")?;
     let view = store::view(w.txn(), &p).await?;
     Ok((p, view))

@@ -42,10 +42,10 @@ async fn verify_context(
     org_set: Option<Arc<PolicySet>>,
     actions: BTreeSet<String>,
 ) -> Result<VerifyContext> {
-    let groups = group::Entity::find_in_org(tenant).all(&app.db).await?;
+    let groups = group::all(&app.db, tenant).await?;
     let members = group_member::Entity::find_in_org(tenant).all(&app.db).await?;
     let user_ids: Vec<_> = members.iter().map(|m| m.user_id).collect();
-    let bindings = role_binding::Entity::find_in_org(tenant).all(&app.db).await?;
+    let bindings = role_binding::all(&app.db, tenant).await?;
     let bound_users: Vec<_> =
         bindings.iter().filter(|b| b.subject_kind == "user").map(|b| praetor_store::UserId(b.subject_id)).collect();
     let mut all_ids = user_ids.clone();

@@ -151,17 +151,11 @@ pub async fn resolve_subject(
             ("user", u.id.0, u.email)
         }
         BindingSubject::Group(g) => {
-            let g = group::Entity::find_in_org(tenant)
-                .filter(group::Column::Id.eq(g))
-                .one(w.txn())
-                .await?
-                .ok_or_else(|| Error::not_found("group"))?;
+            let g = group::by_id(w.txn(), tenant, g).await?.ok_or_else(|| Error::not_found("group"))?;
             ("group", g.id.0, g.name)
         }
         BindingSubject::ServiceAccount(sa) => {
-            let sa = service_account::Entity::find_in_org(tenant)
-                .filter(service_account::Column::Id.eq(sa))
-                .one(w.txn())
+            let sa = service_account::by_id(w.txn(), tenant, sa)
                 .await?
                 .ok_or_else(|| Error::not_found("service account"))?;
             ("service_account", sa.id.0, sa.name)
@@ -202,11 +196,7 @@ pub async fn unbind(app: &AppState, access: &OrgAccess, id: RoleBindingId) -> Re
 }
 
 pub async fn find(app: &AppState, access: &OrgAccess, id: RoleBindingId) -> Result<role_binding::Model> {
-    let b = role_binding::Entity::find_in_org(access.tenant())
-        .filter(role_binding::Column::Id.eq(id))
-        .one(&app.db)
-        .await?
-        .ok_or_else(|| Error::not_found("role binding"))?;
+    let b = role_binding::by_id(&app.db, access.tenant(), id).await?.ok_or_else(|| Error::not_found("role binding"))?;
     let domain = b.project_id.map(Domain::Project).unwrap_or(Domain::Org);
     access.read_permit::<ops::RoleRead>(domain, "role binding")?;
     Ok(b)
@@ -243,16 +233,8 @@ pub async fn subject_label(app: &AppState, access: &OrgAccess, b: &role_binding:
             .one(&app.db)
             .await?
             .map(|u| u.email),
-        "group" => group::Entity::find_in_org(access.tenant())
-            .filter(group::Column::Id.eq(GroupId(b.subject_id)))
-            .one(&app.db)
-            .await?
-            .map(|g| g.name),
-        _ => service_account::Entity::find_in_org(access.tenant())
-            .filter(service_account::Column::Id.eq(ServiceAccountId(b.subject_id)))
-            .one(&app.db)
-            .await?
-            .map(|sa| sa.name),
+        "group" => group::by_id(&app.db, access.tenant(), GroupId(b.subject_id)).await?.map(|g| g.name),
+        _ => service_account::by_id(&app.db, access.tenant(), ServiceAccountId(b.subject_id)).await?.map(|sa| sa.name),
     };
     Ok(label.unwrap_or_else(|| "(removed)".into()))
 }

@@ -162,13 +162,7 @@ async fn facts_of(
     let plans: HashMap<PlanId, plan::Model> = if plan_ids.is_empty() {
         HashMap::new()
     } else {
-        plan::Entity::find_in_org(tenant)
-            .filter(plan::Column::Id.is_in(plan_ids.iter().copied()))
-            .all(txn)
-            .await?
-            .into_iter()
-            .map(|p| (p.id, p))
-            .collect()
+        plan::by_ids(txn, tenant, plan_ids.iter().copied()).await?.into_iter().map(|p| (p.id, p)).collect()
     };
     let sessions: BTreeSet<ChatSessionId> =
         entries.iter().filter(|e| e.kind == "chat.message").filter_map(|e| e.subject.parse().ok()).collect();

@@ -112,11 +112,7 @@ pub async fn create(
 
 /// The tenant's schedule `id` read in `db`; NOT_FOUND otherwise.
 async fn load<C: praetor_store::Conn>(db: &C, tenant: Tenant, id: ScheduleId) -> Result<schedule::Model> {
-    schedule::Entity::find_in_org(tenant)
-        .filter(schedule::Column::Id.eq(id))
-        .one(db)
-        .await?
-        .ok_or_else(|| Error::not_found("schedule"))
+    schedule::by_id(db, tenant, id).await?.ok_or_else(|| Error::not_found("schedule"))
 }
 
 /// The service account `s` proposes as.
@@ -305,13 +301,7 @@ enum Ran {
 async fn run_slot(app: &AppState, s: &schedule::Model, slot: DateTime<Utc>, principal: &Principal) -> Result<Ran> {
     let access = super::orgs::enter_by_id(app, principal, s.org_id).await?;
     if let Some(previous) = s.last_plan_id {
-        let status = plan::Entity::find_in_org(s.tenant())
-            .select_only()
-            .column(plan::Column::Status)
-            .filter(plan::Column::Id.eq(previous))
-            .into_tuple::<String>()
-            .one(&app.db)
-            .await?;
+        let status = plan::status_of(&app.db, s.tenant(), previous).await?;
         let unfinished = status.as_deref().and_then(PlanStatus::parse).is_some_and(|st| !st.is_terminal());
         if unfinished {
             let status = status.unwrap_or_default();

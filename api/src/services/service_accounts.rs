@@ -51,9 +51,7 @@ pub async fn proposing_as(
     id: ServiceAccountId,
     owner: &str,
 ) -> Result<service_account::Model> {
-    service_account::Entity::find_in_org(tenant)
-        .filter(service_account::Column::Id.eq(id))
-        .one(&app.db)
+    service_account::by_id(&app.db, tenant, id)
         .await?
         .ok_or_else(|| Error::internal(format!("{owner} names a missing service account")))
 }
@@ -119,10 +117,7 @@ pub async fn set_key_policy(
 ) -> Result<service_account::Model> {
     let days = key_lifetime(max_key_lifetime_days)?;
     let mut w = app.write(permit.principal().chain()).await?;
-    let sa = service_account::Entity::find_in_org(permit.tenant())
-        .filter(service_account::Column::Id.eq(id))
-        .lock_exclusive()
-        .one(w.txn())
+    let sa = service_account::lock(w.txn(), permit.tenant(), id)
         .await?
         .ok_or_else(|| Error::not_found("service account"))?;
     let before = sa.max_key_lifetime_days;
@@ -144,11 +139,7 @@ pub async fn set_key_policy(
 
 pub async fn find(app: &AppState, access: &OrgAccess, id: ServiceAccountId) -> Result<service_account::Model> {
     access.read_permit::<ops::ServiceAccountRead>(Domain::Org, "service account")?;
-    service_account::Entity::find_in_org(access.tenant())
-        .filter(service_account::Column::Id.eq(id))
-        .one(&app.db)
-        .await?
-        .ok_or_else(|| Error::not_found("service account"))
+    service_account::by_id(&app.db, access.tenant(), id).await?.ok_or_else(|| Error::not_found("service account"))
 }
 
 pub async fn list(

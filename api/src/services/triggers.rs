@@ -76,11 +76,7 @@ pub async fn create(
 
 /// The tenant's trigger `id` read in `db`; NOT_FOUND otherwise.
 async fn load_trigger<C: praetor_store::Conn>(db: &C, tenant: Tenant, id: TriggerId) -> Result<trigger::Model> {
-    trigger::Entity::find_in_org(tenant)
-        .filter(trigger::Column::Id.eq(id))
-        .one(db)
-        .await?
-        .ok_or_else(|| Error::not_found("trigger"))
+    trigger::by_id(db, tenant, id).await?.ok_or_else(|| Error::not_found("trigger"))
 }
 
 pub async fn find(app: &AppState, permit: &Permit<ops::TriggerManage>, id: TriggerId) -> Result<trigger::Model> {

@@ -156,11 +156,7 @@ pub async fn find_delivery(
     permit: &Permit<ops::WebhookManage>,
     id: WebhookDeliveryId,
 ) -> Result<webhook_delivery::Model> {
-    webhook_delivery::Entity::find_in_org(permit.tenant())
-        .filter(webhook_delivery::Column::Id.eq(id))
-        .one(&app.db)
-        .await?
-        .ok_or_else(|| Error::not_found("webhook delivery"))
+    webhook_delivery::by_id(&app.db, permit.tenant(), id).await?.ok_or_else(|| Error::not_found("webhook delivery"))
 }
 
 /// The organization's endpoints, oldest first.
@@ -367,12 +363,7 @@ pub async fn redeliver(
 ) -> Result<webhook_delivery::Model> {
     let tenant = permit.tenant();
     let mut w = app.write(permit.principal().chain()).await?;
-    let d = webhook_delivery::Entity::find_in_org(tenant)
-        .filter(webhook_delivery::Column::Id.eq(id))
-        .lock_exclusive()
-        .one(w.txn())
-        .await?
-        .ok_or_else(|| Error::not_found("webhook delivery"))?;
+    let d = webhook_delivery::lock(w.txn(), tenant, id).await?.ok_or_else(|| Error::not_found("webhook delivery"))?;
     let endpoint = load_endpoint(w.txn(), tenant, d.endpoint_id, false).await?;
     if !endpoint.enabled {
         return Err(Error::Conflict("the endpoint is disabled: enable it first".into()));
