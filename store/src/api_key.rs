@@ -31,3 +31,24 @@ pub enum Relation {}
 impl ActiveModelBehavior for ActiveModel {}
 
 keyed_by_id!(tenant ApiKeyId);
+
+// Queries.
+
+use crate::{Conn, Housekeeping, Tenant, TenantScoped};
+use sea_orm::sea_query::Expr;
+
+/// The key whose secret hashes to `hash`, in any organization (authentication: the key
+/// itself says which).
+pub async fn by_secret_hash<C: Conn>(db: &C, hash: &str) -> Result<Option<Model>, DbErr> {
+    Entity::find_across_orgs(Housekeeping::Authentication).filter(Column::SecretHash.eq(hash)).one(db).await
+}
+
+/// Records that the key was used at `now`.
+pub async fn touch<C: Conn>(db: &C, tenant: Tenant, id: ApiKeyId, now: DateTimeUtc) -> Result<(), DbErr> {
+    Entity::update_in_org(tenant)
+        .col_expr(Column::LastUsedAt, Expr::value(now))
+        .filter(Column::Id.eq(id))
+        .exec(db)
+        .await
+        .map(|_| ())
+}

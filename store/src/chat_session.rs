@@ -67,7 +67,7 @@ pub async fn projects_of<C: Conn>(
 
 /// Up to `limit` sessions of a project, newest first, before `before`; only those of
 /// `created_by` when given.
-pub async fn page<C: Conn>(
+pub async fn newest_of_project<C: Conn>(
     db: &C,
     tenant: Tenant,
     project: ProjectId,

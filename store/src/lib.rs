@@ -52,6 +52,21 @@ macro_rules! keyed_by_id {
             <Entity as $crate::TenantScoped>::find_in_org(tenant).order_by_asc(Column::Id).all(db).await
         }
 
+        /// Up to `limit` of the tenant's rows after `after`, in id (creation) order.
+        pub async fn page<C: $crate::Conn>(
+            db: &C,
+            tenant: $crate::Tenant,
+            after: Option<$id>,
+            limit: u64,
+        ) -> Result<Vec<Model>, DbErr> {
+            use sea_orm::{QueryFilter as _, QueryOrder as _, QuerySelect as _};
+            let mut q = <Entity as $crate::TenantScoped>::find_in_org(tenant).order_by_asc(Column::Id);
+            if let Some(a) = after {
+                q = q.filter(Column::Id.gt(a));
+            }
+            q.limit(limit).all(db).await
+        }
+
         /// Deletes the tenant's row with this id; answers how many rows went (0 or 1).
         pub async fn delete<C: $crate::Conn>(db: &C, tenant: $crate::Tenant, id: $id) -> Result<u64, DbErr> {
             use sea_orm::QueryFilter as _;

@@ -99,7 +99,7 @@ pub async fn status_of<C: Conn>(db: &C, tenant: Tenant, id: PlanId) -> Result<Op
 
 /// Up to `limit` plans of a project, newest first, before `before`; only those in `status`
 /// when given.
-pub async fn page<C: Conn>(
+pub async fn newest_of_project<C: Conn>(
     db: &C,
     tenant: Tenant,
     project: ProjectId,

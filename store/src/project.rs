@@ -31,18 +31,8 @@ keyed_by_id!(tenant ProjectId);
 // Queries.
 
 use crate::{Conn, Tenant, TenantScoped};
-use sea_orm::{QueryOrder, QuerySelect};
 
 /// The tenant's project with this slug.
 pub async fn by_slug<C: Conn>(db: &C, tenant: Tenant, slug: &str) -> Result<Option<Model>, DbErr> {
     Entity::find_in_org(tenant).filter(Column::Slug.eq(slug)).one(db).await
-}
-
-/// Up to `limit` of the tenant's projects after `after`, in creation (id) order.
-pub async fn page<C: Conn>(db: &C, tenant: Tenant, after: Option<ProjectId>, limit: u64) -> Result<Vec<Model>, DbErr> {
-    let mut q = Entity::find_in_org(tenant).order_by_asc(Column::Id);
-    if let Some(a) = after {
-        q = q.filter(Column::Id.gt(a));
-    }
-    q.limit(limit).all(db).await
 }

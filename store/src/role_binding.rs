@@ -26,3 +26,15 @@ pub enum Relation {}
 impl ActiveModelBehavior for ActiveModel {}
 
 keyed_by_id!(tenant RoleBindingId);
+
+// Queries.
+
+/// A person's direct bindings in every organization (housekeeping: where they may enter).
+pub async fn of_user_anywhere<C: crate::Conn>(db: &C, user: UserId) -> Result<Vec<Model>, DbErr> {
+    use crate::TenantScoped;
+    Entity::find_across_orgs(crate::Housekeeping::Memberships)
+        .filter(Column::SubjectKind.eq("user"))
+        .filter(Column::SubjectId.eq(user.0))
+        .all(db)
+        .await
+}

@@ -8,8 +8,8 @@ pub mod session;
 
 use axum::http::HeaderMap;
 use axum::http::header::{AUTHORIZATION, COOKIE};
-use praetor_store::{AgentId, ApiKeyId, IdentityProviderId, OrgId, service_account, user};
 use praetor_store::DatabaseConnection;
+use praetor_store::{AgentId, ApiKeyId, IdentityProviderId, OrgId, service_account, user};
 
 use crate::clock::Clock;
 use crate::error::{Error, Result};

@@ -3,8 +3,8 @@
 //! JSON bodies on POST (a cross-site form cannot send one without a CORS preflight).
 
 use chrono::Duration;
-use praetor_store::{IdentityProviderId, OrgId, Shared, UserId, user, user_session};
-use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter};
+use praetor_store::{IdentityProviderId, OrgId, UserId, user, user_session};
+use sea_orm::DatabaseConnection;
 
 use super::{Credential, CredentialKind, Principal, Subject, hash_secret, random_token};
 use crate::clock::Clock;
@@ -66,15 +66,13 @@ pub async fn create<C: praetor_store::Conn>(
     )
     .await?;
     // Sessions are few per user; expired ones are cleaned when a new one starts.
-    user_session::Entity::delete_shared().filter(user_session::Column::ExpiresAt.lte(now)).exec(db).await?;
+    user_session::delete_expired(db, now).await?;
     Ok(NewSession { token, expires_at })
 }
 
 pub async fn authenticate(db: &DatabaseConnection, clock: &dyn Clock, token: &str) -> Result<Option<Principal>> {
     let hash = hash_secret(token);
-    let Some(session) =
-        user_session::Entity::find_shared().filter(user_session::Column::TokenHash.eq(hash.clone())).one(db).await?
-    else {
+    let Some(session) = user_session::by_token_hash(db, &hash).await? else {
         return Ok(None);
     };
     if session.expires_at <= clock.now() {
@@ -101,11 +99,8 @@ pub async fn authenticate(db: &DatabaseConnection, clock: &dyn Clock, token: &st
 pub async fn destroy(app: &crate::AppState, token: &str) -> Result<Option<user_session::Model>> {
     let hash = hash_secret(token);
     let mut w = app.write(Vec::new()).await?;
-    let found = user_session::Entity::find_shared()
-        .filter(user_session::Column::TokenHash.eq(hash.clone()))
-        .one(w.txn())
-        .await?;
-    let gone = user_session::Entity::delete_by_id(hash.clone()).exec(w.txn()).await?.rows_affected > 0;
+    let found = user_session::by_token_hash(w.txn(), &hash).await?;
+    let gone = user_session::delete_by_token_hash(w.txn(), &hash).await?;
     if gone {
         w.publish(crate::events::Event::CredentialEnded { hash: hash.clone() });
     }

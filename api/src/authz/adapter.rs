@@ -94,7 +94,7 @@ impl PendingAdapter {
             };
             rules.push(Rule { ptype: "g".into(), fields: vec![subject, format!("role:{}", b.role), b.domain] });
         }
-        for m in group_member::Entity::find_in_org(super::authorized(self.org)).all(&self.db).await? {
+        for m in group_member::all(&self.db, super::authorized(self.org)).await? {
             rules.push(Rule {
                 ptype: "g".into(),
                 fields: vec![rbac_user(m.user_id.0), rbac_group(m.group_id.0), "*".into()],

@@ -26,7 +26,7 @@ use std::sync::{Arc, Mutex, RwLock};
 use casbin::{CoreApi, DefaultModel, Enforcer};
 use chrono::{DateTime, Utc};
 use praetor_store::DatabaseConnection;
-use praetor_store::{OrgId, ProjectId, Tenant, TenantScoped, org};
+use praetor_store::{OrgId, ProjectId, Tenant, org};
 
 use crate::auth::{AgentIdentity, Principal, Subject};
 use crate::clock::SharedClock;
@@ -176,10 +176,7 @@ impl Authz {
             // Read by whoever held the gate before.
             Some(row) => row,
             None => {
-                let row = org::Entity::find_in_org(authorized(org))
-                    .one(&self.db)
-                    .await?
-                    .ok_or_else(|| Error::not_found("organization"))?;
+                let row = org::of(&self.db, authorized(org)).await?.ok_or_else(|| Error::not_found("organization"))?;
                 if let Ok(mut m) = self.recent.lock() {
                     if m.len() > 10_000 {
                         m.clear();

@@ -4,8 +4,8 @@
 
 use std::collections::HashMap;
 
-use praetor_store::{AgentId, OrgId, Owned, Tenant, TenantScoped, UserId, agent, group, group_member, org, plan};
-use sea_orm::{ColumnTrait, DatabaseConnection, QueryFilter};
+use praetor_store::{AgentId, OrgId, Owned, Tenant, UserId, agent, group, group_member, org, plan};
+use sea_orm::DatabaseConnection;
 
 use super::{Authz, OrgAccess};
 use crate::auth::{
@@ -64,16 +64,9 @@ pub async fn group_names<C: praetor_store::Conn>(
     tenant: Tenant,
     users: Vec<UserId>,
 ) -> Result<HashMap<UserId, Vec<String>>> {
-    let memberships =
-        group_member::Entity::find_in_org(tenant).filter(group_member::Column::UserId.is_in(users)).all(db).await?;
+    let memberships = group_member::of_users(db, tenant, users).await?;
     let ids: Vec<_> = memberships.iter().map(|m| m.group_id).collect();
-    let names: HashMap<_, _> = group::Entity::find_in_org(tenant)
-        .filter(group::Column::Id.is_in(ids))
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|g| (g.id, g.name))
-        .collect();
+    let names: HashMap<_, _> = group::by_ids(db, tenant, ids).await?.into_iter().map(|g| (g.id, g.name)).collect();
     let mut out: HashMap<UserId, Vec<String>> = HashMap::new();
     for m in memberships {
         if let Some(name) = names.get(&m.group_id) {
@@ -91,7 +84,7 @@ pub async fn proposer_access(authz: &Authz, db: &DatabaseConnection, plan: &plan
         let Some(p) = principal_for_subject(db, plan.tenant(), &subject).await? else {
             return Ok::<_, crate::error::Error>(None);
         };
-        let Some(org) = org::Entity::find_in_org(plan.tenant()).one(db).await? else { return Ok(None) };
+        let Some(org) = org::of(db, plan.tenant()).await? else { return Ok(None) };
         Ok(authz.enter(&p, org).await.ok())
     };
     let Some(agent) = plan.proposer_subject.strip_prefix("agent:") else {

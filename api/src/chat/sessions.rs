@@ -111,8 +111,15 @@ pub async fn list(
 ) -> Result<Page<chat_session::Model>> {
     access.read_permit::<ops::ChatRead>(Domain::Project(project), "project")?;
     let owner = mine.then(|| access.principal().rbac_subject());
-    let rows =
-        chat_session::page(&app.db, access.tenant(), project, owner.as_deref(), args.after, args.fetch_limit()).await?;
+    let rows = chat_session::newest_of_project(
+        &app.db,
+        access.tenant(),
+        project,
+        owner.as_deref(),
+        args.after,
+        args.fetch_limit(),
+    )
+    .await?;
     Ok(Page::from_overfetch(rows, args.first))
 }
 

@@ -599,13 +599,8 @@ fn parse_day(text: &str) -> praetor::error::Result<chrono::DateTime<chrono::Utc>
 
 /// The organization named `slug`, or every organization.
 async fn orgs_named(app: &AppState, slug: Option<String>) -> praetor::error::Result<Vec<praetor_store::org::Model>> {
-    use praetor_store::{Housekeeping, TenantScoped, org};
-    use sea_orm::{ColumnTrait, QueryFilter, QueryOrder};
-    let mut q = org::Entity::find_across_orgs(Housekeeping::Cli).order_by_asc(org::Column::Slug);
-    if let Some(slug) = &slug {
-        q = q.filter(org::Column::Slug.eq(slug.clone()));
-    }
-    let orgs = q.all(&app.db).await?;
+    use praetor_store::{Housekeeping, org};
+    let orgs = org::listed(&app.db, Housekeeping::Cli, slug.as_deref()).await?;
     if orgs.is_empty()
         && let Some(slug) = slug
     {
@@ -615,12 +610,9 @@ async fn orgs_named(app: &AppState, slug: Option<String>) -> praetor::error::Res
 }
 
 async fn audit_command(app: &AppState, command: AuditCommand) -> praetor::error::Result<ExitCode> {
-    use praetor_store::{Housekeeping, Owned, TenantScoped, org};
-    use sea_orm::{ColumnTrait, QueryFilter};
+    use praetor_store::{Housekeeping, Owned, org};
     let find = |slug: String| async move {
-        org::Entity::find_across_orgs(Housekeeping::Cli)
-            .filter(org::Column::Slug.eq(slug.clone()))
-            .one(&app.db)
+        org::by_slug(&app.db, Housekeeping::Cli, &slug.clone())
             .await?
             .ok_or_else(|| praetor::error::Error::not_found(format!("organization `{slug}`")))
     };
@@ -698,9 +690,7 @@ async fn replay_command(app: &AppState, command: ReplayCommand) -> praetor::erro
             let mut q =
                 project::Entity::find_across_orgs(Housekeeping::Cli).filter(project::Column::Slug.eq(slug.clone()));
             if let Some(o) = org {
-                let o = praetor_store::org::Entity::find_across_orgs(Housekeeping::Cli)
-                    .filter(praetor_store::org::Column::Slug.eq(o.clone()))
-                    .one(&app.db)
+                let o = praetor_store::org::by_slug(&app.db, Housekeeping::Cli, &o.clone())
                     .await?
                     .ok_or_else(|| praetor::error::Error::not_found(format!("organization `{o}`")))?;
                 q = q.filter(project::Column::OrgId.eq(o.id));

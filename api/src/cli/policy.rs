@@ -288,15 +288,13 @@ async fn org_groups(
     app: &AppState,
     slug: &str,
 ) -> Result<(BTreeMap<String, std::collections::BTreeSet<String>>, std::collections::BTreeSet<String>)> {
-    use praetor_store::{Housekeeping, Owned, Shared, TenantScoped, group, group_member, org, user};
+    use praetor_store::{Housekeeping, Owned, Shared, group, group_member, org, user};
     use sea_orm::{ColumnTrait, QueryFilter};
-    let o = org::Entity::find_across_orgs(Housekeeping::Cli)
-        .filter(org::Column::Slug.eq(slug))
-        .one(&app.db)
+    let o = org::by_slug(&app.db, Housekeeping::Cli, &slug)
         .await?
         .ok_or_else(|| Error::not_found(format!("organization `{slug}`")))?;
     let groups = group::all(&app.db, o.tenant()).await?;
-    let members = group_member::Entity::find_in_org(o.tenant()).all(&app.db).await?;
+    let members = group_member::all(&app.db, o.tenant()).await?;
     let users: BTreeMap<_, _> = user::Entity::find_shared()
         .filter(user::Column::Id.is_in(members.iter().map(|m| m.user_id).collect::<Vec<_>>()))
         .all(&app.db)

@@ -12,8 +12,8 @@ use std::sync::{Arc, OnceLock};
 
 use async_graphql::Context;
 use async_graphql::dataloader::{DataLoader, Loader};
-use praetor_store::{PlanId, ProjectId, Tenant, UserId, approval, plan_event, project};
 use praetor_store::DatabaseConnection;
+use praetor_store::{PlanId, ProjectId, Tenant, UserId, approval, plan_event, project};
 
 use crate::engine::store;
 use crate::error::Error;

@@ -324,10 +324,7 @@ async fn may_set_password<C: praetor_store::Conn>(
 }
 
 async fn org_of(app: &AppState, inv: &invitation::Model) -> Result<praetor_store::org::Model> {
-    praetor_store::org::Entity::find_in_org(inv.tenant())
-        .one(&app.db)
-        .await?
-        .ok_or_else(|| Error::not_found("organization"))
+    praetor_store::org::of(&app.db, inv.tenant()).await?.ok_or_else(|| Error::not_found("organization"))
 }
 
 pub async fn describe_link(app: &AppState, token: &str) -> Result<LinkInfo> {
@@ -449,7 +446,7 @@ pub async fn accept(
         w.audit(tenant, Entry::new("password.set", user.id, json!({"email": user.email, "via": inv.purpose}))).await?;
         if inv.purpose == RESET {
             // A reset is for someone who lost control of their password: every session ends.
-            users::end_sessions(&mut w, user_session::Column::UserId.eq(user.id)).await?;
+            users::end_sessions(&mut w, user_session::Which::OfUser(user.id)).await?;
         }
     }
     if let (JOIN, Some(role)) = (inv.purpose.as_str(), &inv.role) {
@@ -867,10 +864,7 @@ pub async fn change_password(
     // Every other session of the person ends, on every node: whoever knew the old password
     // is signed out with it.
     let current = principal.credential.as_ref().map(|c| c.hash.clone()).unwrap_or_default();
-    let others = sea_orm::Condition::all()
-        .add(user_session::Column::UserId.eq(user.id))
-        .add(user_session::Column::TokenHash.ne(current));
-    users::end_sessions(&mut w, others).await?;
+    users::end_sessions(&mut w, user_session::Which::OfUserBut(user.id, current)).await?;
     audit_person(&mut w, user, "password.changed", json!({"email": user.email})).await?;
     w.commit().await?;
     Ok(())

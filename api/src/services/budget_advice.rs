@@ -211,7 +211,7 @@ pub async fn adapt_all(app: &AppState) -> Result<Adapted> {
     let mut done = Adapted::default();
     for org_id in super::orgs::served_here(app, Housekeeping::Sweep).await? {
         let tenant = Tenant::housekeeping(org_id, Housekeeping::Sweep);
-        let Some(org) = org::Entity::find_in_org(tenant).one(&app.db).await? else {
+        let Some(org) = org::of(&app.db, tenant).await? else {
             continue;
         };
         for project in project::all(&app.db, tenant).await? {

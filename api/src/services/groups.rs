@@ -1,7 +1,7 @@
 //! Groups and their members. Roles bound to a group apply to its members.
 
-use praetor_store::{GroupId, Shared, TenantScoped, group, group_member, user};
-use sea_orm::{ColumnTrait, QueryFilter, QueryOrder, QuerySelect};
+use praetor_store::{GroupId, Shared, group, group_member, user};
+use sea_orm::{ColumnTrait, QueryFilter, QueryOrder};
 use serde_json::json;
 
 use super::page::{Page, PageArgs};
@@ -82,12 +82,7 @@ pub async fn remove_member(
     let mut w = app.write(permit.principal().chain()).await?;
     let g = group::by_id(w.txn(), permit.tenant(), group_id).await?.ok_or_else(|| Error::not_found("group"))?;
     let u = users::find_by_email(w.txn(), &email).await?.ok_or_else(|| Error::not_found("group member"))?;
-    let res = group_member::Entity::delete_in_org(permit.tenant())
-        .filter(group_member::Column::GroupId.eq(g.id))
-        .filter(group_member::Column::UserId.eq(u.id))
-        .exec(w.txn())
-        .await?;
-    if res.rows_affected == 0 {
+    if group_member::remove(w.txn(), permit.tenant(), g.id, u.id).await? == 0 {
         return Err(Error::not_found("group member"));
     }
     w.bump_rbac_version(permit.tenant()).await?;
@@ -102,23 +97,14 @@ pub async fn remove_member(
 
 pub async fn list(app: &AppState, access: &OrgAccess, args: PageArgs<GroupId>) -> Result<Page<group::Model>> {
     access.read_permit::<ops::GroupRead>(Domain::Org, "group")?;
-    let mut q = group::Entity::find_in_org(access.tenant()).order_by_asc(group::Column::Id);
-    if let Some(a) = args.after {
-        q = q.filter(group::Column::Id.gt(a));
-    }
-    let rows = q.limit(args.fetch_limit()).all(&app.db).await?;
+    let rows = group::page(&app.db, access.tenant(), args.after, args.fetch_limit()).await?;
     Ok(Page::from_overfetch(rows, args.first))
 }
 
 /// Members of a group (the caller has already read the group).
 pub async fn members(app: &AppState, access: &OrgAccess, group: GroupId) -> Result<Vec<user::Model>> {
-    let ids: Vec<_> = group_member::Entity::find_in_org(access.tenant())
-        .filter(group_member::Column::GroupId.eq(group))
-        .all(&app.db)
-        .await?
-        .into_iter()
-        .map(|m| m.user_id)
-        .collect();
+    let ids: Vec<_> =
+        group_member::of_group(&app.db, access.tenant(), group).await?.into_iter().map(|m| m.user_id).collect();
     Ok(user::Entity::find_shared()
         .filter(user::Column::Id.is_in(ids))
         .order_by_asc(user::Column::Email)

@@ -16,7 +16,6 @@ use praetor_store::{
     external_identity, group, group_member, identity_provider, idp_client_binding, idp_group_mapping, oidc_login, org,
     secret, service_account, user, user_session,
 };
-use sea_orm::sea_query::Expr;
 use sea_orm::{ActiveModelTrait, ColumnTrait, PaginatorTrait, QueryFilter, QueryOrder, Set};
 use serde_json::{Value, json};
 
@@ -260,7 +259,7 @@ pub async fn update(
         // Disabled is no longer trusted: the sessions begun at it and the tokens it issued
         // end now, everywhere.
         details["sessionsEnded"] =
-            json!(super::users::end_sessions(&mut w, user_session::Column::ProviderId.eq(p.id)).await?);
+            json!(super::users::end_sessions(&mut w, user_session::Which::OfProvider(p.id)).await?);
         w.publish(crate::events::Event::ProviderEnded { provider: p.id });
     }
     w.audit(tenant, Entry::new("identity_provider.updated", p.id, details)).await?;
@@ -273,11 +272,7 @@ pub async fn update(
 /// each other (local accounts switched off, the last enabled provider disabled or removed)
 /// queue here instead of both passing their checks.
 async fn locked_org(w: &Write<'_>, tenant: Tenant) -> Result<org::Model> {
-    org::Entity::update_in_org(tenant)
-        .col_expr(org::Column::LocalAccounts, Expr::col(org::Column::LocalAccounts))
-        .exec(w.txn())
-        .await?;
-    org::Entity::find_in_org(tenant).one(w.txn()).await?.ok_or_else(|| Error::not_found("organization"))
+    org::lock_own(w.txn(), tenant).await?.ok_or_else(|| Error::not_found("organization"))
 }
 
 /// How many of the organization's providers are enabled, leaving out `except`.
@@ -348,15 +343,11 @@ pub async fn delete(app: &AppState, permit: &Permit<ops::IdentityManage>, id: Id
     let mut w = app.write(permit.principal().chain()).await?;
     let p = load(w.txn(), tenant, id).await?;
     keep_a_way_in(&w, tenant, id).await?;
-    let synced = group_member::Entity::delete_in_org(tenant)
-        .filter(group_member::Column::Source.eq(id))
-        .exec(w.txn())
-        .await?
-        .rows_affected;
+    let synced = group_member::remove_synced_by(w.txn(), tenant, id).await?;
     if synced > 0 {
         w.bump_rbac_version(tenant).await?;
     }
-    let sessions = super::users::end_sessions(&mut w, user_session::Column::ProviderId.eq(id)).await?;
+    let sessions = super::users::end_sessions(&mut w, user_session::Which::OfProvider(id)).await?;
     w.publish(crate::events::Event::ProviderEnded { provider: id });
     oidc_login::Entity::delete_in_org(tenant).filter(oidc_login::Column::ProviderId.eq(id)).exec(w.txn()).await?;
     external_identity::Entity::delete_in_org(tenant)
@@ -609,11 +600,7 @@ pub struct SignInOptions {
 /// The sign-in options of the organization `slug`. An unknown organization answers like one
 /// without providers that allows passwords.
 pub async fn sign_in_options(app: &AppState, slug: &str) -> Result<SignInOptions> {
-    let Some(o) = org::Entity::find_across_orgs(Housekeeping::Identity)
-        .filter(org::Column::Slug.eq(slug.trim()))
-        .one(&app.db)
-        .await?
-    else {
+    let Some(o) = org::by_slug(&app.db, Housekeeping::Identity, &slug.trim()).await? else {
         return Ok(SignInOptions { providers: Vec::new(), passwords: true });
     };
     let providers = identity_provider::Entity::find_in_org(o.tenant())
@@ -896,8 +883,7 @@ async fn sync_groups(
         .await?;
     let wanted: BTreeSet<GroupId> =
         mappings.iter().filter(|m| claimed.contains(&m.claim_value)).map(|m| m.group_id).collect();
-    let current =
-        group_member::Entity::find_in_org(tenant).filter(group_member::Column::UserId.eq(user.id)).all(w.txn()).await?;
+    let current = group_member::of_users(w.txn(), tenant, [user.id]).await?;
     let groups = group::all(w.txn(), tenant).await?;
     let name_of = |id: GroupId| groups.iter().find(|g| g.id == id).map(|g| g.name.clone()).unwrap_or_default();
     let (mut added, mut removed) = (Vec::new(), Vec::new());
@@ -929,11 +915,7 @@ async fn sync_groups(
         added.push(name);
     }
     for m in current.iter().filter(|m| m.source == Some(p.id) && !wanted.contains(&m.group_id)) {
-        group_member::Entity::delete_in_org(tenant)
-            .filter(group_member::Column::GroupId.eq(m.group_id))
-            .filter(group_member::Column::UserId.eq(user.id))
-            .exec(w.txn())
-            .await?;
+        group_member::remove(w.txn(), tenant, m.group_id, user.id).await?;
         let name = name_of(m.group_id);
         w.audit(
             tenant,

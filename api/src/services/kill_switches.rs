@@ -11,7 +11,7 @@ use praetor_store::{
     Housekeeping, KillSwitchId, OrgId, PlanId, ProjectId, Tenant, TenantScoped, job, kill_switch, org, plan,
 };
 use sea_orm::sea_query::Expr;
-use sea_orm::{ColumnTrait, QueryFilter, QuerySelect};
+use sea_orm::{ColumnTrait, QueryFilter};
 use serde_json::json;
 
 use crate::AppState;
@@ -102,12 +102,7 @@ async fn orgs_of(app: &AppState, scope: &Scope<'_>) -> Result<Vec<Tenant>> {
         Some(t) => Ok(vec![t]),
         // The instance switch concerns every organization.
         None => {
-            let ids: Vec<OrgId> = org::Entity::find_across_orgs(Housekeeping::InstanceKill)
-                .select_only()
-                .column(org::Column::Id)
-                .into_tuple()
-                .all(&app.db)
-                .await?;
+            let ids = org::ids(&app.db, Housekeeping::InstanceKill, None).await?;
             Ok(ids.into_iter().map(|o| Tenant::housekeeping(o, Housekeeping::InstanceKill)).collect())
         }
     }

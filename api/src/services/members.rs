@@ -30,7 +30,7 @@ pub async fn list(app: &AppState, access: &OrgAccess, args: PageArgs<UserId>) ->
         .filter(role_binding::Column::SubjectKind.eq("user"))
         .all(&app.db)
         .await?;
-    let memberships = group_member::Entity::find_in_org(access.tenant()).all(&app.db).await?;
+    let memberships = group_member::all(&app.db, access.tenant()).await?;
     let mut ids: BTreeSet<UserId> = bindings.iter().map(|b| UserId(b.subject_id)).collect();
     ids.extend(memberships.iter().map(|m| m.user_id));
     // Users are global; the ids come from this organization's bindings and memberships only.

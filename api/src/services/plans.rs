@@ -528,7 +528,8 @@ pub async fn list(
 ) -> Result<Page<plan::Model>> {
     access.read_permit::<ops::PlanRead>(Domain::Project(project), "project")?;
     let status = status.map(|s| s.as_str());
-    let rows = plan::page(&app.db, access.tenant(), project, status, args.after, args.fetch_limit()).await?;
+    let rows =
+        plan::newest_of_project(&app.db, access.tenant(), project, status, args.after, args.fetch_limit()).await?;
     Ok(Page::from_overfetch(rows, args.first))
 }
 

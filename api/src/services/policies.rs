@@ -43,7 +43,7 @@ async fn verify_context(
     actions: BTreeSet<String>,
 ) -> Result<VerifyContext> {
     let groups = group::all(&app.db, tenant).await?;
-    let members = group_member::Entity::find_in_org(tenant).all(&app.db).await?;
+    let members = group_member::all(&app.db, tenant).await?;
     let user_ids: Vec<_> = members.iter().map(|m| m.user_id).collect();
     let bindings = role_binding::all(&app.db, tenant).await?;
     let bound_users: Vec<_> =

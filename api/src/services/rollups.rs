@@ -377,7 +377,7 @@ pub async fn of_instance(
     to: DateTime<Utc>,
 ) -> Result<(Vec<(DateTime<Utc>, Bucket)>, Vec<(org::Model, Bucket)>)> {
     check_range(from, to, granularity)?;
-    let orgs = org::Entity::find_across_orgs(Housekeeping::Rollups).all(&app.db).await?;
+    let orgs = org::listed(&app.db, Housekeeping::Rollups, None).await?;
     let mut points: BTreeMap<DateTime<Utc>, Bucket> = BTreeMap::new();
     let mut per_org = Vec::new();
     for o in orgs {

@@ -1,7 +1,7 @@
 //! Service accounts: the principals of integrations.
 
 use praetor_store::{ServiceAccountId, TenantScoped, service_account};
-use sea_orm::{ActiveModelTrait, ColumnTrait, QueryFilter, QueryOrder, QuerySelect, Set};
+use sea_orm::{ActiveModelTrait, ColumnTrait, QueryFilter, Set};
 use serde_json::json;
 
 use super::page::{Page, PageArgs};
@@ -148,10 +148,6 @@ pub async fn list(
     args: PageArgs<ServiceAccountId>,
 ) -> Result<Page<service_account::Model>> {
     access.read_permit::<ops::ServiceAccountRead>(Domain::Org, "service account")?;
-    let mut q = service_account::Entity::find_in_org(access.tenant()).order_by_asc(service_account::Column::Id);
-    if let Some(a) = args.after {
-        q = q.filter(service_account::Column::Id.gt(a));
-    }
-    let rows = q.limit(args.fetch_limit()).all(&app.db).await?;
+    let rows = service_account::page(&app.db, access.tenant(), args.after, args.fetch_limit()).await?;
     Ok(Page::from_overfetch(rows, args.first))
 }

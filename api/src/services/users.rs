@@ -37,11 +37,8 @@ pub async fn find_by_email<C: praetor_store::Conn>(db: &C, email: &str) -> Resul
 
 /// Ends the sessions `which` selects, on every node (open websockets signed in with them close):
 /// a provider deleted or disabled, a password changed or reset.
-pub async fn end_sessions(w: &mut Write<'_>, which: impl sea_orm::sea_query::IntoCondition) -> Result<usize> {
-    use praetor_store::user_session;
-    let which = which.into_condition();
-    let ending = user_session::Entity::find_shared().filter(which.clone()).all(w.txn()).await?;
-    user_session::Entity::delete_shared().filter(which).exec(w.txn()).await?;
+pub async fn end_sessions(w: &mut Write<'_>, which: praetor_store::user_session::Which) -> Result<usize> {
+    let ending = praetor_store::user_session::delete_which(w.txn(), &which).await?;
     for s in &ending {
         w.publish(crate::events::Event::CredentialEnded { hash: s.token_hash.clone() });
     }
