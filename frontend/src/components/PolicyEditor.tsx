@@ -10,7 +10,7 @@
 // adopted there the same way. Its description for assistive technology is inside the shadow
 // root too, since `aria-describedby` does not reach across it.
 
-import { autocompletion, completionKeymap } from '@codemirror/autocomplete';
+import { autocompletion } from '@codemirror/autocomplete';
 import { defaultKeymap, history, historyKeymap, indentWithTab } from '@codemirror/commands';
 import { yaml } from '@codemirror/lang-yaml';
 import { defaultHighlightStyle, syntaxHighlighting } from '@codemirror/language';
@@ -34,7 +34,8 @@ function adoptStyles(root: ShadowRoot) {
     sheet = new CSSStyleSheet();
     sheet.replaceSync(EDITOR_CSS);
   }
-  root.adoptedStyleSheets = [...root.adoptedStyleSheets, sheet];
+  // (A remount, as React's strict mode does in development, finds it adopted already.)
+  if (!root.adoptedStyleSheets.includes(sheet)) root.adoptedStyleSheets = [...root.adoptedStyleSheets, sheet];
 }
 
 export interface PolicyEditorHandle {
@@ -87,7 +88,8 @@ export const PolicyEditor = forwardRef<PolicyEditorHandle, Props>(function Polic
         policyHover,
         lintGutter(),
         policyLint,
-        keymap.of([...completionKeymap, ...lintKeymap, ...defaultKeymap, ...historyKeymap, indentWithTab]),
+        // (autocompletion() brings its own keys, ahead of these.)
+        keymap.of([...lintKeymap, ...defaultKeymap, ...historyKeymap, indentWithTab]),
         access.current.of(accessExtension(readOnly)),
         labels.current.of(labelExtension(label)),
         EditorView.updateListener.of((u) => {

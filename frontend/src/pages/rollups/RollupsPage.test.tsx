@@ -226,7 +226,9 @@ describe('RollupsPage', () => {
     fireEvent.change(screen.getByLabelText('To'), { target: { value: '2026-11-30' } });
     expect((await screen.findByRole('alert')).textContent).toBe('The end date is before the start date.');
     expect(asked('OrgRollups')).toHaveLength(count);
-  });
+    // Five ranges, each drawing the page's charts again: on a machine busy with a Rust build
+    // this took longer than the default 5 s.
+  }, 20_000);
 
   it('the project filter asks for the project and draws its daily budget', async () => {
     const { asked } = renderPage();
