@@ -45,3 +45,12 @@ pub enum Relation {}
 impl ActiveModelBehavior for ActiveModel {}
 
 keyed_by_id!(tenant RoleGrantId);
+
+// Queries.
+
+use crate::{Conn, Tenant, TenantScoped};
+
+/// The tenant's approved grants that have not ended by `now` (some may not have begun).
+pub async fn in_force_after<C: Conn>(db: &C, tenant: Tenant, now: DateTimeUtc) -> Result<Vec<Model>, DbErr> {
+    Entity::find_in_org(tenant).filter(Column::Status.eq("active")).filter(Column::ValidUntil.gt(now)).all(db).await
+}

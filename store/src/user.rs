@@ -23,3 +23,11 @@ pub enum Relation {}
 impl ActiveModelBehavior for ActiveModel {}
 
 keyed_by_id!(shared UserId);
+
+// Queries.
+
+/// The person with this e-mail address.
+pub async fn by_email<C: crate::Conn>(db: &C, email: &str) -> Result<Option<Model>, DbErr> {
+    use crate::Shared;
+    Entity::find_shared().filter(Column::Email.eq(email)).one(db).await
+}

@@ -3,8 +3,8 @@
 //! every request). The key is shown once, at creation.
 
 use chrono::Duration;
+use praetor_store::DatabaseConnection;
 use praetor_store::{Owned, api_key, service_account, user};
-use sea_orm::DatabaseConnection;
 
 use super::{Credential, CredentialKind, Principal, Subject, hash_secret, random_token};
 use crate::clock::Clock;

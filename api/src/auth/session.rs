@@ -3,8 +3,8 @@
 //! JSON bodies on POST (a cross-site form cannot send one without a CORS preflight).
 
 use chrono::Duration;
+use praetor_store::DatabaseConnection;
 use praetor_store::{IdentityProviderId, OrgId, UserId, user, user_session};
-use sea_orm::DatabaseConnection;
 
 use super::{Credential, CredentialKind, Principal, Subject, hash_secret, random_token};
 use crate::clock::Clock;

@@ -10,8 +10,8 @@ use async_trait::async_trait;
 use casbin::error::AdapterError;
 use casbin::{Adapter, Filter, Model};
 use chrono::{DateTime, Utc};
-use praetor_store::{OrgId, TenantScoped, group_member, role_binding, role_grant};
-use sea_orm::{ColumnTrait, DatabaseConnection, QueryFilter};
+use praetor_store::{OrgId, group_member, role_binding, role_grant};
+use sea_orm::DatabaseConnection;
 
 use super::BUILTIN_RULES;
 use crate::auth::{rbac_group, rbac_service_account, rbac_user};
@@ -108,11 +108,7 @@ impl PendingAdapter {
                 valid_until = Some(t);
             }
         };
-        let grants = role_grant::Entity::find_in_org(super::authorized(self.org))
-            .filter(role_grant::Column::Status.eq("active"))
-            .filter(role_grant::Column::ValidUntil.gt(self.now))
-            .all(&self.db)
-            .await?;
+        let grants = role_grant::in_force_after(&self.db, super::authorized(self.org), self.now).await?;
         for g in grants {
             stale_at(g.valid_from);
             stale_at(g.valid_until);

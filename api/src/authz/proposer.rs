@@ -4,8 +4,8 @@
 
 use std::collections::HashMap;
 
+use praetor_store::DatabaseConnection;
 use praetor_store::{AgentId, OrgId, Owned, Tenant, UserId, agent, group, group_member, org, plan};
-use sea_orm::DatabaseConnection;
 
 use super::{Authz, OrgAccess};
 use crate::auth::{

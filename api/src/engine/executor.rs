@@ -15,7 +15,6 @@ use std::time::Duration as StdDuration;
 
 use chrono::{DateTime, Duration, Utc};
 use praetor_store::{Owned, decision, job, plan};
-use sea_orm::EntityTrait;
 use serde_json::{Value, json};
 
 use super::{queue, store};
@@ -87,7 +86,7 @@ struct Run<'a> {
     /// The project's state-change count including pending changes.
     project_seq: i64,
     pending: Vec<PlanEvent>,
-    decisions: Vec<decision::ActiveModel>,
+    decisions: Vec<decision::Model>,
     access: Option<OrgAccess>,
     /// The proposer as conditions see it.
     principal: Value,
@@ -192,7 +191,7 @@ impl<'a> Run<'a> {
         let mut committed = self.committed.clone();
         store::append(&mut w, &mut self.plan, &mut committed, events).await?;
         if !decisions.is_empty() {
-            decision::Entity::insert_many(decisions).exec_without_returning(w.txn()).await?;
+            praetor_store::insert_many(w.txn(), decisions).await?;
         }
         w.commit().await?;
         self.committed = committed;

@@ -1,7 +1,6 @@
 //! Groups and their members. Roles bound to a group apply to its members.
 
-use praetor_store::{GroupId, Shared, group, group_member, user};
-use sea_orm::{ColumnTrait, QueryFilter, QueryOrder};
+use praetor_store::{GroupId, group, group_member, user};
 use serde_json::json;
 
 use super::page::{Page, PageArgs};
@@ -105,9 +104,7 @@ pub async fn list(app: &AppState, access: &OrgAccess, args: PageArgs<GroupId>) -
 pub async fn members(app: &AppState, access: &OrgAccess, group: GroupId) -> Result<Vec<user::Model>> {
     let ids: Vec<_> =
         group_member::of_group(&app.db, access.tenant(), group).await?.into_iter().map(|m| m.user_id).collect();
-    Ok(user::Entity::find_shared()
-        .filter(user::Column::Id.is_in(ids))
-        .order_by_asc(user::Column::Email)
-        .all(&app.db)
-        .await?)
+    let mut users = user::by_ids(&app.db, ids).await?;
+    users.sort_by(|a, b| a.email.cmp(&b.email));
+    Ok(users)
 }

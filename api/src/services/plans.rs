@@ -7,7 +7,6 @@ use std::sync::Arc;
 use chrono::Duration;
 use praetor_policy::decide::Effective;
 use praetor_store::{PlanId, ProjectId, plan, project};
-use sea_orm::EntityTrait;
 use serde::Deserialize;
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
@@ -494,7 +493,7 @@ pub async fn propose(
         .zip(decision.steps.iter())
         .map(|(step, d)| pipeline::decision_row(&ctx, Some(model.id), "preview", step, d, &plan_value, project_seq))
         .collect::<Result<Vec<_>>>()?;
-    praetor_store::decision::Entity::insert_many(rows).exec_without_returning(w.txn()).await?;
+    praetor_store::insert_many(w.txn(), rows).await?;
     let mut view = praetor_domain::reducer::PlanView::new(steps.len());
     if (input.run_when_approved || decision.auto_run) && decision.verdict == Verdict::Allowed {
         match budget::reserve(&mut w, &model, &policy.effective).await? {

@@ -1,8 +1,7 @@
 //! Users are global; an organization provisions them by e-mail (they sign in later through a
 //! session or OIDC). Provisioning is audited in the organization that asked for it.
 
-use praetor_store::{Shared, Tenant, UserId, user};
-use sea_orm::{ColumnTrait, QueryFilter};
+use praetor_store::{Tenant, UserId, user};
 use serde_json::json;
 
 use crate::audit::Entry;
@@ -32,7 +31,7 @@ pub async fn find_or_provision(w: &mut Write<'_>, tenant: Tenant, email: &str) -
 }
 
 pub async fn find_by_email<C: praetor_store::Conn>(db: &C, email: &str) -> Result<Option<user::Model>> {
-    Ok(user::Entity::find_shared().filter(user::Column::Email.eq(email)).one(db).await?)
+    Ok(user::by_email(db, email).await?)
 }
 
 /// Ends the sessions `which` selects, on every node (open websockets signed in with them close):
