@@ -163,3 +163,57 @@ impl Listener {
         Ok(self.0.try_recv().await.map_err(|e| e.to_string())?.map(|n| n.payload().to_string()))
     }
 }
+
+/// What kind of failure a database error is, for the caller to answer it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Failure {
+    /// A unique constraint refused the write: the client's conflict.
+    Unique,
+    /// A foreign key refused the write: it names a row that does not exist.
+    ForeignKey,
+    /// A record that had to exist does not (what it was).
+    NotFound(String),
+    /// Anything else: the server's fault.
+    Other,
+}
+
+/// Classifies `err`.
+pub fn failure(err: &DbErr) -> Failure {
+    use sea_orm::SqlErr;
+    match err.sql_err() {
+        Some(SqlErr::UniqueConstraintViolation(_)) => Failure::Unique,
+        Some(SqlErr::ForeignKeyConstraintViolation(_)) => Failure::ForeignKey,
+        _ => match err {
+            DbErr::RecordNotFound(what) => Failure::NotFound(what.clone()),
+            _ => Failure::Other,
+        },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn database_errors_are_classified() {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}", dir.path().join("t.db").display());
+        let pool = PoolSize { max_connections: 1, acquire_timeout: Duration::from_secs(5) };
+        let db = open(&url, pool).await.unwrap();
+        let run = |sql: &'static str| db.execute_raw(Statement::from_string(DbBackend::Sqlite, sql));
+        for sql in [
+            "CREATE TABLE p (id INTEGER PRIMARY KEY, name TEXT UNIQUE)",
+            "CREATE TABLE c (id INTEGER PRIMARY KEY, p INTEGER NOT NULL REFERENCES p(id))",
+            "INSERT INTO p (id, name) VALUES (1, 'a')",
+        ] {
+            run(sql).await.unwrap();
+        }
+        let dup = run("INSERT INTO p (id, name) VALUES (2, 'a')").await.unwrap_err();
+        assert_eq!(failure(&dup), Failure::Unique);
+        let fk = run("INSERT INTO c (id, p) VALUES (1, 42)").await.unwrap_err();
+        assert_eq!(failure(&fk), Failure::ForeignKey);
+        assert_eq!(failure(&DbErr::RecordNotFound("plan".into())), Failure::NotFound("plan".into()));
+        let bad = run("SELECT * FROM missing").await.unwrap_err();
+        assert_eq!(failure(&bad), Failure::Other);
+    }
+}

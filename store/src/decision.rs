@@ -32,3 +32,33 @@ pub enum Relation {}
 impl ActiveModelBehavior for ActiveModel {}
 
 keyed_by_id!(tenant DecisionId);
+
+// Queries.
+
+use crate::{Conn, Tenant, TenantScoped};
+use sea_orm::{QueryOrder, QuerySelect};
+
+/// The decisions recorded for a plan in `phase`, in the order they were made.
+pub async fn of_plan_in_phase<C: Conn>(db: &C, tenant: Tenant, plan: PlanId, phase: &str) -> Result<Vec<Model>, DbErr> {
+    Entity::find_in_org(tenant)
+        .filter(Column::PlanId.eq(plan))
+        .filter(Column::Phase.eq(phase))
+        .order_by_asc(Column::DecidedAt)
+        .all(db)
+        .await
+}
+
+/// The project's latest `limit` decisions, newest first.
+pub async fn latest_of_project<C: Conn>(
+    db: &C,
+    tenant: Tenant,
+    project: ProjectId,
+    limit: u64,
+) -> Result<Vec<Model>, DbErr> {
+    Entity::find_in_org(tenant)
+        .filter(Column::ProjectId.eq(project))
+        .order_by_desc(Column::DecidedAt)
+        .limit(limit)
+        .all(db)
+        .await
+}

@@ -27,3 +27,22 @@ pub enum Relation {}
 impl ActiveModelBehavior for ActiveModel {}
 
 keyed_by_id!(tenant JobId);
+
+// Queries.
+
+/// Moves the jobs of these plans to run at `at` (a kill switch released, plans woken).
+pub async fn run_plans_at<C: crate::Conn>(
+    db: &C,
+    tenant: crate::Tenant,
+    plans: impl IntoIterator<Item = PlanId>,
+    at: DateTimeUtc,
+) -> Result<(), DbErr> {
+    use crate::TenantScoped;
+    use sea_orm::sea_query::Expr;
+    Entity::update_in_org(tenant)
+        .col_expr(Column::RunAt, Expr::value(at))
+        .filter(Column::PlanId.is_in(plans))
+        .exec(db)
+        .await
+        .map(|_| ())
+}

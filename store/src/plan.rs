@@ -238,3 +238,8 @@ pub async fn set_approval_stages<C: Conn>(db: &C, row: &Model, stages: String) -
     a.approval_stages = Set(stages);
     a.update(db).await
 }
+
+/// The plan with this id in any organization (housekeeping: the operator's command line).
+pub async fn find_anywhere<C: Conn>(db: &C, why: Housekeeping, id: PlanId) -> Result<Option<Model>, DbErr> {
+    Entity::find_across_orgs(why).filter(Column::Id.eq(id)).one(db).await
+}

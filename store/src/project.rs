@@ -36,3 +36,18 @@ use crate::{Conn, Tenant, TenantScoped};
 pub async fn by_slug<C: Conn>(db: &C, tenant: Tenant, slug: &str) -> Result<Option<Model>, DbErr> {
     Entity::find_in_org(tenant).filter(Column::Slug.eq(slug)).one(db).await
 }
+
+/// The projects named `slug` in any organization, or in `org` only (housekeeping: the
+/// operator's command line names a project by slug).
+pub async fn by_slug_anywhere<C: Conn>(
+    db: &C,
+    why: crate::Housekeeping,
+    slug: &str,
+    org: Option<OrgId>,
+) -> Result<Vec<Model>, DbErr> {
+    let mut q = Entity::find_across_orgs(why).filter(Column::Slug.eq(slug));
+    if let Some(o) = org {
+        q = q.filter(Column::OrgId.eq(o));
+    }
+    q.all(db).await
+}

@@ -38,3 +38,39 @@ pub async fn of_user_anywhere<C: crate::Conn>(db: &C, user: UserId) -> Result<Ve
         .all(db)
         .await
 }
+
+/// The tenant's bindings of people (not groups or service accounts).
+pub async fn of_users<C: crate::Conn>(db: &C, tenant: crate::Tenant) -> Result<Vec<Model>, DbErr> {
+    use crate::TenantScoped;
+    Entity::find_in_org(tenant).filter(Column::SubjectKind.eq("user")).all(db).await
+}
+
+/// How many bindings give `subject_kind`/`subject_id` the role `role` on `domain`.
+pub async fn count_of<C: crate::Conn>(
+    db: &C,
+    tenant: crate::Tenant,
+    subject_kind: &str,
+    subject_id: Uuid,
+    role: &str,
+    domain: &str,
+) -> Result<u64, DbErr> {
+    use crate::TenantScoped;
+    Entity::find_in_org(tenant)
+        .filter(Column::SubjectKind.eq(subject_kind))
+        .filter(Column::SubjectId.eq(subject_id))
+        .filter(Column::Role.eq(role))
+        .filter(Column::Domain.eq(domain))
+        .count(db)
+        .await
+}
+
+/// How many bindings give anyone the role `role` on `domain`.
+pub async fn count_with_role<C: crate::Conn>(
+    db: &C,
+    tenant: crate::Tenant,
+    role: &str,
+    domain: &str,
+) -> Result<u64, DbErr> {
+    use crate::TenantScoped;
+    Entity::find_in_org(tenant).filter(Column::Role.eq(role)).filter(Column::Domain.eq(domain)).count(db).await
+}

@@ -39,3 +39,11 @@ pub enum Relation {}
 impl ActiveModelBehavior for ActiveModel {}
 
 keyed_by_id!(tenant WebhookEndpointId);
+
+// Queries.
+
+/// The tenant's enabled endpoints.
+pub async fn enabled<C: crate::Conn>(db: &C, tenant: crate::Tenant) -> Result<Vec<Model>, DbErr> {
+    use crate::TenantScoped;
+    Entity::find_in_org(tenant).filter(Column::Enabled.eq(true)).all(db).await
+}

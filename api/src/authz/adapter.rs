@@ -10,8 +10,8 @@ use async_trait::async_trait;
 use casbin::error::AdapterError;
 use casbin::{Adapter, Filter, Model};
 use chrono::{DateTime, Utc};
+use praetor_store::DatabaseConnection;
 use praetor_store::{OrgId, group_member, role_binding, role_grant};
-use sea_orm::DatabaseConnection;
 
 use super::BUILTIN_RULES;
 use crate::auth::{rbac_group, rbac_service_account, rbac_user};

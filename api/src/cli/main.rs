@@ -674,28 +674,24 @@ fn print_report(r: &praetor::engine::replay::Report) -> bool {
 
 async fn replay_command(app: &AppState, command: ReplayCommand) -> praetor::error::Result<ExitCode> {
     use praetor::engine::replay;
-    use praetor_store::{Housekeeping, Owned, PlanId, TenantScoped, plan, project};
-    use sea_orm::{ColumnTrait, QueryFilter};
+    use praetor_store::{Housekeeping, Owned, PlanId, plan, project};
     let reports = match command {
         ReplayCommand::Plan { id } => {
             let id: PlanId = praetor::services::validate::id("id", &id)?;
-            let p = plan::Entity::find_across_orgs(Housekeeping::Cli)
-                .filter(plan::Column::Id.eq(id))
-                .one(&app.db)
-                .await?
-                .ok_or_else(replay::not_found)?;
+            let p = plan::find_anywhere(&app.db, Housekeeping::Cli, id).await?.ok_or_else(replay::not_found)?;
             vec![replay::replay_plan(&app.db, &app.policies, &p).await?]
         }
         ReplayCommand::Project { slug, org } => {
-            let mut q =
-                project::Entity::find_across_orgs(Housekeeping::Cli).filter(project::Column::Slug.eq(slug.clone()));
-            if let Some(o) = org {
-                let o = praetor_store::org::by_slug(&app.db, Housekeeping::Cli, &o.clone())
-                    .await?
-                    .ok_or_else(|| praetor::error::Error::not_found(format!("organization `{o}`")))?;
-                q = q.filter(project::Column::OrgId.eq(o.id));
-            }
-            let found = q.all(&app.db).await?;
+            let org = match org {
+                Some(o) => Some(
+                    praetor_store::org::by_slug(&app.db, Housekeeping::Cli, &o)
+                        .await?
+                        .ok_or_else(|| praetor::error::Error::not_found(format!("organization `{o}`")))?
+                        .id,
+                ),
+                None => None,
+            };
+            let found = project::by_slug_anywhere(&app.db, Housekeeping::Cli, &slug, org).await?;
             let p = match found.as_slice() {
                 [one] => one.clone(),
                 [] => {

@@ -9,8 +9,7 @@
 
 use std::collections::HashMap;
 
-use praetor_store::{Owned, PlanId, ProjectId, Tenant, TenantScoped, decision, plan, plan_event, project_state};
-use sea_orm::{ColumnTrait, QueryFilter, QueryOrder};
+use praetor_store::{Owned, PlanId, ProjectId, Tenant, decision, plan, plan_event, project_state};
 use serde::Serialize;
 use serde_json::Value;
 
@@ -245,12 +244,7 @@ async fn replay_plan_with<C: praetor_store::Conn>(
 
     // Re-decide what ran: every recorded execution decision must come out the same under
     // the policy version it names, with the principal, plan and state it recorded.
-    let recorded = decision::Entity::find_in_org(plan.tenant())
-        .filter(decision::Column::PlanId.eq(plan.id))
-        .filter(decision::Column::Phase.eq("execute"))
-        .order_by_asc(decision::Column::DecidedAt)
-        .all(db)
-        .await?;
+    let recorded = decision::of_plan_in_phase(db, plan.tenant(), plan.id, "execute").await?;
     let inputs = recorded.iter().map(read_recorded).collect::<Result<Vec<_>>>()?;
     let wanted: std::collections::BTreeSet<i64> = inputs.iter().flatten().map(|r| r.project_seq).collect();
     let states = match (changes, wanted.iter().max()) {

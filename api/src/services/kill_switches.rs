@@ -7,11 +7,7 @@
 //! the audit chain of every organization concerned.
 
 use chrono::{DateTime, Utc};
-use praetor_store::{
-    Housekeeping, KillSwitchId, OrgId, PlanId, ProjectId, Tenant, TenantScoped, job, kill_switch, org, plan,
-};
-use sea_orm::sea_query::Expr;
-use sea_orm::{ColumnTrait, QueryFilter};
+use praetor_store::{Housekeeping, KillSwitchId, OrgId, PlanId, ProjectId, Tenant, job, kill_switch, org, plan};
 use serde_json::json;
 
 use crate::AppState;
@@ -122,11 +118,7 @@ async fn wake(app: &AppState, plans: &[(Tenant, PlanId)], now: DateTime<Utc>) ->
     }
     for (tenant, ids) in by_tenant.into_values() {
         for chunk in ids.chunks(500) {
-            job::Entity::update_in_org(tenant)
-                .col_expr(job::Column::RunAt, Expr::value(now))
-                .filter(job::Column::PlanId.is_in(chunk.iter().copied()))
-                .exec(&app.db)
-                .await?;
+            job::run_plans_at(&app.db, tenant, chunk.iter().copied(), now).await?;
         }
     }
     app.wakeup.notify_waiters();

@@ -441,12 +441,7 @@ pub async fn impact(
     limit: u64,
 ) -> Result<Impact> {
     use praetor_store::decision;
-    let rows = decision::Entity::find_in_org(access.tenant())
-        .filter(decision::Column::ProjectId.eq(project))
-        .order_by_desc(decision::Column::DecidedAt)
-        .limit(limit)
-        .all(&app.db)
-        .await?;
+    let rows = decision::latest_of_project(&app.db, access.tenant(), project, limit).await?;
     let inputs = rows.iter().map(crate::governance::pipeline::read_recorded).collect::<Result<Vec<_>>>()?;
     let wanted: BTreeSet<i64> = inputs.iter().flatten().map(|r| r.project_seq).collect();
     let changes = match wanted.iter().max() {

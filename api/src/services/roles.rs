@@ -1,10 +1,9 @@
 //! Role bindings: a role for a user, group or service account, org-wide or in one project.
 
 use praetor_store::{
-    GroupId, ProjectId, RoleBindingId, ServiceAccountId, Shared, Tenant, TenantScoped, group, project, role_binding,
-    service_account,
+    GroupId, ProjectId, RoleBindingId, ServiceAccountId, Shared, Tenant, group, project, role_binding, service_account,
 };
-use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder};
+use sea_orm::{ColumnTrait, QueryFilter};
 use serde_json::json;
 
 use super::page::{Page, PageArgs};
@@ -83,13 +82,7 @@ pub async fn bind_user_in(
     user: &praetor_store::user::Model,
 ) -> Result<()> {
     let domain = project.map(|p| p.to_string()).unwrap_or_else(|| "*".into());
-    let existing = role_binding::Entity::find_in_org(tenant)
-        .filter(role_binding::Column::SubjectKind.eq("user"))
-        .filter(role_binding::Column::SubjectId.eq(user.id.0))
-        .filter(role_binding::Column::Role.eq(role))
-        .filter(role_binding::Column::Domain.eq(domain.clone()))
-        .count(w.txn())
-        .await?;
+    let existing = role_binding::count_of(w.txn(), tenant, "user", user.id.0, role, &domain).await?;
     if existing > 0 {
         return Ok(());
     }
@@ -171,16 +164,12 @@ pub async fn unbind(app: &AppState, access: &OrgAccess, id: RoleBindingId) -> Re
     let permit = access.permit::<ops::RoleBind>(domain)?;
     let mut w = app.write(permit.principal().chain()).await?;
     if binding.role == "org_admin" && binding.domain == "*" {
-        let admins = role_binding::Entity::find_in_org(access.tenant())
-            .filter(role_binding::Column::Role.eq("org_admin"))
-            .filter(role_binding::Column::Domain.eq("*"))
-            .count(w.txn())
-            .await?;
+        let admins = role_binding::count_with_role(w.txn(), access.tenant(), "org_admin", "*").await?;
         if admins <= 1 {
             return Err(Error::Conflict("this is the organization's last administrator binding".into()));
         }
     }
-    role_binding::Entity::delete_by_id(binding.id).exec(w.txn()).await?;
+    role_binding::delete(w.txn(), access.tenant(), binding.id).await?;
     w.bump_rbac_version(access.tenant()).await?;
     w.audit(
         access.tenant(),
@@ -209,15 +198,11 @@ pub async fn list(
     access: &OrgAccess,
     args: PageArgs<RoleBindingId>,
 ) -> Result<Page<role_binding::Model>> {
-    let mut q = role_binding::Entity::find_in_org(access.tenant()).order_by_asc(role_binding::Column::Id);
-    if let Some(a) = args.after {
-        q = q.filter(role_binding::Column::Id.gt(a));
-    }
     // Bindings are few per org; filtering after the read keeps the rule in one place.
-    let rows: Vec<_> = q
-        .all(&app.db)
+    let rows: Vec<_> = role_binding::all(&app.db, access.tenant())
         .await?
         .into_iter()
+        .filter(|b| args.after.is_none_or(|a| b.id > a))
         .filter(|b| access.may::<ops::RoleRead>(b.project_id.map(Domain::Project).unwrap_or(Domain::Org)))
         .take(args.fetch_limit() as usize)
         .collect();
