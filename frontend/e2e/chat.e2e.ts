@@ -7,7 +7,7 @@
 
 import type { Locator, Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
-import { browserSession, gql, overflowsHorizontally, shoot, shootForDocs, signIn, unlabelledControls, visitor } from './support';
+import { browserSession, expandChecks, gql, overflowsHorizontally, shoot, shootForDocs, signIn, unlabelledControls, visitor } from './support';
 
 const session = browserSession();
 
@@ -79,7 +79,9 @@ describe('chat', () => {
     const card = latestPlanCard(page);
     await card.waitFor();
     const preview = card.getByRole('article', { name: 'Plan preview: deploy.web' });
-    await expect.poll(() => preview.getByText('Allowed').first().isVisible()).toBe(true);
+    // A proposed plan's card leads with one line and folds its checks away.
+    await expect.poll(() => preview.getByTestId('plan-summary').textContent()).toMatch(/^\d+ checks passed · /);
+    await expandChecks(preview);
     const checks = preview.getByRole('table', { name: 'Checks of step step-1' });
     expect(await checks.locator('tbody tr td:first-child').allTextContents()).toEqual(
       expect.arrayContaining(['rbac', 'params', 'kill_switch', 'window', 'rate_limit', 'policy']),
@@ -110,10 +112,8 @@ describe('chat', () => {
     const card = latestPlanCard(bob.page);
     await card.waitFor();
     const planId = await planIdOf(card);
-    await expect.poll(() => card.getByTestId('preview-reasons').textContent()).toContain('Needs approval because');
-    const needed = await card.getByRole('region', { name: 'Approvals needed' }).textContent();
-    expect(needed).toContain('sre-leads: 1 of sre-leads');
-    expect(needed).toContain('change-board: 1 of change-board or cto-office');
+    await expect.poll(() => card.getByTestId('plan-summary').textContent()).toMatch(/checks passed · needs sre-leads then change-board$/);
+    await expandChecks(card);
     await expectDiff(card, changes, 'deployments.web-prod');
     await expect.poll(() => assistantMessages(bob.page).last().textContent()).toContain('It needs approval');
     // Bob proposed it: he may not approve it (the card says why), and it cannot run yet.
@@ -196,10 +196,11 @@ describe('chat', () => {
     await startConversation(bob.page, slug, 'restart api');
     const card = latestPlanCard(bob.page);
     await card.waitFor();
-    const reasons = card.getByTestId('preview-reasons');
-    await expect.poll(() => reasons.textContent()).toContain('Denied because');
-    expect(await reasons.textContent()).toContain('The project is frozen (state.freeze)');
-    expect(await reasons.textContent()).toContain('change-freeze (policies/examples/org.yaml:18)');
+    await expect.poll(() => card.getByTestId('plan-summary').textContent()).toBe('Refused: The project is frozen (state.freeze)');
+    await expandChecks(card);
+    expect(await card.getByRole('table', { name: 'Checks of step step-1' }).getByRole('row', { name: /^policy/ }).textContent()).toContain(
+      'change-freeze (policies/examples/org.yaml:18)',
+    );
     await expect.poll(() => card.getByTestId('chat-plan-status').textContent()).toContain('rejected');
     expect(await card.getByRole('button').count()).toBe(0);
     await expect.poll(() => assistantMessages(bob.page).last().textContent()).toContain('It cannot run: The project is frozen (state.freeze)');

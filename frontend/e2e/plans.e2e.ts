@@ -85,7 +85,7 @@ describe('plans', () => {
     const bob = session.track(await signIn(session.browser, 'bob@demo.test'));
     await compose(bob, 'deploy.web', { service: 'web', env: 'prod', version: String((Math.floor(Date.now() / 1000) % 1000) + 1) });
     const preview = bob.page.getByRole('article', { name: 'Plan preview: Preview' });
-    await expect.poll(() => preview.getByTestId('preview-reasons').textContent()).toContain('Needs approval because');
+    await expect.poll(() => preview.getByTestId('plan-summary').textContent()).toMatch(/checks passed · needs sre-leads then change-board$/);
     expect(await preview.getByRole('region', { name: 'Approvals needed' }).textContent()).toContain('sre-leads: 1 of sre-leads');
     await expect.poll(() => preview.getByRole('table', { name: 'Predicted state changes' }).textContent()).toContain('deployments.web-prod');
     await bob.page.evaluate(() => (document.activeElement as HTMLElement | null)?.blur());
@@ -177,15 +177,16 @@ describe('plans', () => {
     await page.getByRole('link', { name: 'Plans', exact: true }).first().click();
     // Not a deploy: deploys share an org-wide rate limit the other tests use.
     const preview = await compose(bob, 'service.restart', { service: 'api' });
-    const reasons = preview.getByTestId('preview-reasons');
-    await expect.poll(() => reasons.textContent()).toContain('Denied because');
-    expect(await reasons.textContent()).toContain('The project is frozen (state.freeze)');
-    expect(await reasons.textContent()).toContain('change-freeze (policies/examples/org.yaml:18)');
+    await expect.poll(() => preview.getByTestId('plan-summary').textContent()).toBe('Refused: The project is frozen (state.freeze)');
+    expect(await preview.getByRole('table', { name: 'Checks of step step-1' }).getByRole('row', { name: /^policy/ }).textContent()).toContain(
+      'change-freeze (policies/examples/org.yaml:18)',
+    );
     await shoot(page, 'denied-preview');
     await proposeAndOpen(bob);
     await expect.poll(() => page.getByTestId('plan-status').textContent()).toContain('rejected');
-    expect(await page.getByTestId('plan-status').textContent()).toContain('Verdict: denied');
-    expect(await page.getByTestId('preview-reasons').textContent()).toContain('The project is frozen (state.freeze)');
+    // A finished plan shows what happened: no verdict badge beside its status.
+    expect(await page.getByTestId('plan-status').textContent()).not.toContain('Verdict');
+    expect(await page.getByTestId('plan-summary').textContent()).toBe('Refused: The project is frozen (state.freeze)');
     expect(await page.getByRole('button', { name: 'Run' }).count()).toBe(0);
     await shoot(page, 'denied-plan');
   });

@@ -127,6 +127,12 @@ export async function gql<T>(page: Page, query: string, variables: Record<string
   return body.data;
 }
 
+/** Opens a plan card's folded list of checks and steps (a proposed plan's card starts folded). */
+export async function expandChecks(card: Locator): Promise<void> {
+  const details = card.locator('details.plan-checks');
+  if ((await details.getAttribute('open')) === null) await details.locator('> summary').click();
+}
+
 /** A screenshot of one element. */
 export async function shootElement(target: Locator, name: string): Promise<void> {
   await target.screenshot({ path: join(SCREENSHOTS, `${name}.png`) });

@@ -1,9 +1,9 @@
-// Tests of the plan preview card: reasons first, every check, state diff, approvals.
+// Tests of the plan preview card: the one-line summary first, every check once, state diff, approvals.
 
 import { render, screen, within } from '@testing-library/react';
 import { describe, expect, it } from 'vitest';
 import type { PlanPreview, PlanStep } from '../api/types';
-import { blockingChecks, PlanPreviewCard } from './PlanPreviewCard';
+import { PlanPreviewCard } from './PlanPreviewCard';
 
 const steps: PlanStep[] = [{ id: 'step-1', action: 'deploy.web', params: { service: 'web', env: 'prod' }, when: null, onFailure: 'STOP' }];
 
@@ -42,12 +42,11 @@ const denied: PlanPreview = {
 };
 
 describe('PlanPreviewCard', () => {
-  it('leads with why a plan is denied, naming the rule and its line', () => {
+  it('leads with why a plan is refused; the checks name the rule and its line', () => {
     render(<PlanPreviewCard title="Deploy" preview={denied} steps={steps} planHash="abcdef0123456789" />);
-    const reasons = screen.getByTestId('preview-reasons');
-    expect(reasons.textContent).toContain('Denied because');
-    expect(reasons.textContent).toContain('The project is frozen (state.freeze)');
-    expect(reasons.textContent).toContain('change-freeze (policies/examples/org.yaml:18)');
+    expect(screen.getByTestId('plan-summary').textContent).toBe('Refused: The project is frozen (state.freeze)');
+    const checks = screen.getByRole('table', { name: 'Checks of step step-1' });
+    expect(within(checks).getByRole('row', { name: /policy/ }).textContent).toContain('change-freeze (policies/examples/org.yaml:18)');
     expect(screen.getByTestId('preview-cost').textContent).toBe('2 credits');
     expect(screen.getByText('abcdef012345…')).toBeTruthy();
   });
@@ -57,24 +56,25 @@ describe('PlanPreviewCard', () => {
     const checks = screen.getByRole('table', { name: 'Checks of step step-1' });
     const rows = within(checks).getAllByRole('row').slice(1);
     expect(rows.map((r) => within(r).getAllByRole('cell')[0]!.textContent)).toEqual(['rbac', 'policy']);
+    // One badge per check: the verdict, no second tag for its code.
     expect(within(rows[1]!).getByText('Denied')).toBeTruthy();
+    expect(rows.map((r) => r.querySelectorAll('.badge, .code-tag').length)).toEqual([1, 1]);
     const diff = screen.getByRole('table', { name: 'Predicted state changes' });
     expect(within(diff).getByText('deployments.web-prod')).toBeTruthy();
     expect(within(diff).getByText('{"version":1}')).toBeTruthy();
   });
 
-  it('puts refusals of the whole plan first, with when they would pass', () => {
+  it('says when a refusal of the whole plan would pass, in words', () => {
     const limited: PlanPreview = {
       ...denied,
       checks: [{ name: 'rate_limit', verdict: 'DENIED', code: 'RATE_LIMITED', message: '5 per minute', rule: null, retryAt: '2026-11-24T10:01:00Z' }],
     };
     render(<PlanPreviewCard title="Deploy" preview={limited} steps={steps} />);
-    const items = screen.getByTestId('preview-reasons').querySelectorAll('li');
-    expect(items).toHaveLength(2);
-    expect(items[0]!.textContent).toContain('plan: 5 per minute');
-    expect(items[0]!.textContent).toContain('passes from');
-    expect(items[1]!.textContent).toContain('step-1: The project is frozen');
-    expect(screen.getByRole('region', { name: 'Plan checks' }).textContent).toContain('rate_limit');
+    expect(screen.getByTestId('plan-summary').textContent).toMatch(/^Refused: 5 per minute \(passes from .*\d\d:\d\d( [AP]M)?\)$/);
+    const planChecks = screen.getByRole('region', { name: 'Plan checks' }).textContent ?? '';
+    expect(planChecks).toContain('rate_limit');
+    expect(planChecks).toContain('passes from');
+    expect(document.body.textContent).not.toContain('2026-11-24T10:01');
   });
 
   it('shows the approval stages a plan needs', () => {
@@ -91,7 +91,27 @@ describe('PlanPreviewCard', () => {
     const stages = screen.getByRole('region', { name: 'Approvals needed' });
     expect(stages.textContent).toContain('sre-leads: 1 of sre-leads');
     expect(stages.textContent).toContain('change-board: 1 of change-board or cto-office');
-    expect(screen.getByTestId('preview-reasons').textContent).toContain('Needs approval because');
-    expect(blockingChecks(pending)).toHaveLength(1);
+    expect(screen.getByTestId('plan-summary').textContent).toBe('1 of 2 checks passed · needs sre-leads then change-board');
+  });
+
+  it('folds the checks away once proposed, and a finished plan drops what it waited for', () => {
+    const pending: PlanPreview = { ...denied, verdict: 'NEEDS_APPROVAL', approvals: [{ name: 'sre-leads', groups: ['sre-leads'], count: 1, rule: 'r' }], steps: [{ ...denied.steps[0]!, verdict: 'ALLOWED', checks: [denied.steps[0]!.checks[0]!] }] };
+    const { container } = render(
+      <PlanPreviewCard
+        title="Deploy"
+        preview={pending}
+        steps={steps}
+        status="SUCCEEDED"
+        stages={[{ index: 0, name: 'sre-leads', groups: ['sre-leads'], count: 1, satisfied: true, approvals: [{ approver: 'carol', decision: 'APPROVE', comment: '', createdAt: '2026-11-24T09:00:00Z' }] }]}
+        actions={<button type="button">Approve</button>}
+      />,
+    );
+    expect(screen.getByTestId('plan-summary').textContent).toBe('2 checks passed · approved by carol · succeeded');
+    expect(container.querySelector('details.plan-checks')?.hasAttribute('open')).toBe(false);
+    expect(screen.queryByRole('region', { name: 'Approvals needed' })).toBeNull();
+    // One badge in the header: the status, not a verdict beside it.
+    expect([...container.querySelectorAll('.card-header .badge')].map((b) => b.textContent)).toEqual(['succeeded']);
+    // The actions come right after the summary line.
+    expect(screen.getByTestId('plan-summary').nextElementSibling?.textContent).toBe('Approve');
   });
 });

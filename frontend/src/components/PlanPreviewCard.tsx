@@ -1,11 +1,15 @@
-// A plan preview: the verdict and why, cost, risk, approvals needed, and per step every check of
-// the decision pipeline with its verdict, reason and rule, plus the predicted state diff.
-// Used by the plan composer, plan detail and the approvals inbox (and by chat later).
+// A plan card: one line first (how the checks went and where the plan is: "7 checks passed ·
+// needs sre-leads then change-board", "Refused: …"), the viewer's actions right under it, cost
+// and risk, then, expandable, every check of the decision pipeline (each once, with one verdict
+// badge, its reason and rule) and each step with its predicted state diff. Used by the plan
+// composer, the plan page, the approvals inbox and chat.
 
 import type { ReactNode } from 'react';
-import type { DecisionCheck, PlanPreview, PlanStep } from '../api/types';
-import { formatCost, formatTime, humanize, shortHash } from '../lib/format';
-import { RiskBadge, VerdictBadge } from './Badge';
+import type { ApprovalStageStatus, DecisionCheck, PlanPreview, PlanStatus, PlanStep } from '../api/types';
+import { formatCost, humanize, shortHash } from '../lib/format';
+import { allChecks, planSummary } from '../lib/planSummary';
+import { formatWhen, wordTimesIn } from '../lib/time';
+import { RiskBadge, StatusBadge, VerdictBadge } from './Badge';
 import { JsonInline } from './JsonView';
 
 interface Props {
@@ -13,16 +17,22 @@ interface Props {
   preview: PlanPreview;
   steps: PlanStep[];
   planHash?: string;
+  /** The plan's status once proposed: the card then says where the plan is, not what it would need. */
+  status?: PlanStatus | null;
+  /** The approval stages as they stand (who approved, who rejected). */
+  stages?: ApprovalStageStatus[] | null;
   /** Heading level of the card title, to fit the page outline. */
   level?: 2 | 3;
+  /** The viewer's actions (Approve, Reject, …): placed right under the summary line, in reach. */
+  actions?: ReactNode;
+  /** Whether the checks start expanded; by default only before the plan is proposed. */
+  open?: boolean;
   children?: ReactNode;
-  /** Hide the per-step check tables (inbox rows); blocking reasons still show. */
-  compact?: boolean;
 }
 
-/** Server messages quote names in backticks; show those as code. */
+/** Server messages quote names in backticks; show those as code, and any instant in words. */
 export function Ticks({ text }: { text: string }) {
-  const parts = text.split(/`([^`]+)`/);
+  const parts = wordTimesIn(text).split(/`([^`]+)`/);
   return <>{parts.map((p, i) => (i % 2 === 1 ? <code key={i}>{p}</code> : p))}</>;
 }
 
@@ -36,17 +46,21 @@ function RuleRef({ check }: { check: DecisionCheck }) {
   );
 }
 
-/** Checks that did not pass, the plan's own first, then each step's: what a reader must see first. */
+/** Checks that did not pass, the plan's own first, then each step's. */
 export function blockingChecks(preview: PlanPreview): { step: string; check: DecisionCheck }[] {
   const plan = (preview.checks ?? []).filter((c) => c.verdict !== 'ALLOWED').map((check) => ({ step: 'plan', check }));
   const steps = preview.steps.flatMap((s) => s.checks.filter((c) => c.verdict !== 'ALLOWED').map((check) => ({ step: s.id, check })));
   return [...plan, ...steps];
 }
 
+/**
+ * One row per check, with one verdict badge. Cells carry their column's name (`data-label`) so
+ * that at phone width the rows stack as label/value lists instead of cutting the reason column.
+ */
 function ChecksTable({ checks, caption }: { checks: DecisionCheck[]; caption: string }) {
   return (
     <div className="table-scroll">
-      <table className="data checks">
+      <table className="data checks stack-narrow">
         <caption className="visually-hidden">{caption}</caption>
         <thead>
           <tr>
@@ -58,17 +72,16 @@ function ChecksTable({ checks, caption }: { checks: DecisionCheck[]; caption: st
         </thead>
         <tbody>
           {checks.map((c, j) => (
-            <tr key={`${c.name}-${j}`}>
-              <td>{c.name}</td>
-              <td>
+            <tr key={`${c.name}-${j}`} className={c.verdict === 'ALLOWED' ? undefined : 'check-blocking'}>
+              <td data-label="Check">{c.name}</td>
+              <td data-label="Verdict">
                 <VerdictBadge verdict={c.verdict} />
               </td>
-              <td>
-                {c.message ? <Ticks text={c.message} /> : <span className="muted">{c.code}</span>}
-                {c.message && <code className="code-tag">{c.code}</code>}
-                {c.retryAt && <div className="muted small">passes from {formatTime(c.retryAt)}</div>}
+              <td data-label="Reason" title={c.code}>
+                {c.message ? <Ticks text={c.message} /> : <span className="muted">{humanize(c.code)}</span>}
+                {c.retryAt && <div className="muted small">passes from {formatWhen(c.retryAt)}</div>}
               </td>
-              <td>
+              <td data-label="Rule">
                 <RuleRef check={c} />
               </td>
             </tr>
@@ -79,17 +92,24 @@ function ChecksTable({ checks, caption }: { checks: DecisionCheck[]; caption: st
   );
 }
 
-export function PlanPreviewCard({ title, preview, steps, planHash, level = 2, children, compact = false }: Props) {
+export function PlanPreviewCard({ title, preview, steps, planHash, status, stages, level = 2, actions, open, children }: Props) {
   const H = level === 2 ? 'h2' : 'h3';
   const SubH = level === 2 ? 'h3' : 'h4';
-  const blocking = blockingChecks(preview);
+  const summary = planSummary({ preview, status, stages });
+  const checkCount = allChecks(preview).length;
   const paramsOf = (id: string) => steps.find((s) => s.id === id)?.params;
+  const proposed = !!status;
   return (
     <article className={`card preview verdict-${preview.verdict.toLowerCase()}`} aria-label={`Plan preview: ${title}`}>
       <header className="card-header">
         <H className="card-title">{title}</H>
-        <VerdictBadge verdict={preview.verdict} />
+        {/* One badge: where the plan is once proposed, what the policy says before. */}
+        {status ? <StatusBadge status={status} /> : <VerdictBadge verdict={preview.verdict} />}
       </header>
+      <p className={`plan-summary tone-text-${summary.tone}`} data-testid="plan-summary">
+        <Ticks text={summary.text} />
+      </p>
+      {actions && <div className="card-actions">{actions}</div>}
       <dl className="facts">
         <div>
           <dt>Cost</dt>
@@ -117,94 +137,77 @@ export function PlanPreviewCard({ title, preview, steps, planHash, level = 2, ch
         )}
       </dl>
 
-      {blocking.length > 0 && (
-        <div className={`notice tone-${preview.verdict === 'DENIED' ? 'bad' : 'warn'}`} data-testid="preview-reasons">
-          <strong>{preview.verdict === 'DENIED' ? 'Denied because' : 'Needs approval because'}</strong>
-          <ul>
-            {blocking.map(({ step, check }, i) => (
-              <li key={`${step}-${check.name}-${i}`}>
-                <span className="muted">{step}:</span> <Ticks text={check.message || check.code} />{' '}
-                <code className="code-tag">{check.code}</code>
-                {check.rule && (
-                  <span className="muted">
-                    {' '}
-                    — rule {check.rule.rule} ({check.rule.file}:{check.rule.line})
-                  </span>
-                )}
-                {check.retryAt && <span className="muted"> — passes from {formatTime(check.retryAt)}</span>}
-              </li>
-            ))}
-          </ul>
-        </div>
-      )}
-
-      {preview.approvals.length > 0 && (
+      {/* Before proposing, which stages it would need; afterwards the stages themselves say. */}
+      {!proposed && preview.approvals.length > 0 && (
         <section aria-label="Approvals needed">
           <SubH className="section-title">Approvals needed</SubH>
           <ol className="stages">
             {preview.approvals.map((a, i) => (
               <li key={`${a.name}-${i}`}>
-                <strong>{a.name}</strong>: {a.count} of {a.groups.join(' or ')}{' '}
-                <span className="muted">(rule {a.rule})</span>
+                <strong>{a.name}</strong>: {a.count} of {a.groups.join(' or ')} <span className="muted">(rule {a.rule})</span>
               </li>
             ))}
           </ol>
         </section>
       )}
 
-      {!compact && preview.checks && preview.checks.length > 0 && (
-        <section aria-label="Plan checks">
-          <SubH className="section-title">Plan checks{preview.unattended ? ' (unattended: autonomy applies)' : ''}</SubH>
-          <ChecksTable checks={preview.checks} caption="Checks of the whole plan" />
-        </section>
-      )}
-      <ol className="steps">
-        {preview.steps.map((s, i) => (
-          <li key={s.id} className="step">
-            <div className="step-head">
-              <span className="step-index">{i + 1}</span>
-              <code className="step-action">{s.action}</code>
-              <span className="muted">{s.id}</span>
-              <VerdictBadge verdict={s.verdict} />
-              <span className="muted">{formatCost(s.cost)}</span>
-            </div>
-            <div className="step-params">
-              <span className="muted">params </span>
-              <JsonInline value={paramsOf(s.id)} />
-            </div>
-            {!compact && <ChecksTable checks={s.checks} caption={`Checks of step ${s.id}`} />}
-            {s.stateDiff.length > 0 && (
-              <div className="table-scroll">
-                <table className="data state-diff">
-                  <caption>Predicted state changes</caption>
-                  <thead>
-                    <tr>
-                      <th scope="col">Path</th>
-                      <th scope="col">Before</th>
-                      <th scope="col">After</th>
-                    </tr>
-                  </thead>
-                  <tbody>
-                    {s.stateDiff.map((d) => (
-                      <tr key={d.path}>
-                        <td>
-                          <code>{d.path}</code>
-                        </td>
-                        <td className="diff-del">
-                          <JsonInline value={d.before} />
-                        </td>
-                        <td className="diff-add">
-                          <JsonInline value={d.after} />
-                        </td>
-                      </tr>
-                    ))}
-                  </tbody>
-                </table>
+      <details className="plan-checks" open={open ?? !proposed}>
+        <summary>
+          The {checkCount} {checkCount === 1 ? 'check' : 'checks'} and {preview.steps.length} {preview.steps.length === 1 ? 'step' : 'steps'}
+        </summary>
+        {preview.checks && preview.checks.length > 0 && (
+          <section aria-label="Plan checks">
+            <SubH className="section-title">Plan checks{preview.unattended ? ' (unattended: autonomy applies)' : ''}</SubH>
+            <ChecksTable checks={preview.checks} caption="Checks of the whole plan" />
+          </section>
+        )}
+        <ol className="steps">
+          {preview.steps.map((s, i) => (
+            <li key={s.id} className="step">
+              <div className="step-head">
+                <span className="step-index">{i + 1}</span>
+                <code className="step-action">{s.action}</code>
+                <span className="muted">{s.id}</span>
+                <span className="muted">{formatCost(s.cost)}</span>
               </div>
-            )}
-          </li>
-        ))}
-      </ol>
+              <div className="step-params">
+                <span className="muted">params </span>
+                <JsonInline value={paramsOf(s.id)} />
+              </div>
+              <ChecksTable checks={s.checks} caption={`Checks of step ${s.id}`} />
+              {s.stateDiff.length > 0 && (
+                <div className="table-scroll">
+                  <table className="data state-diff">
+                    <caption>Predicted state changes</caption>
+                    <thead>
+                      <tr>
+                        <th scope="col">Path</th>
+                        <th scope="col">Before</th>
+                        <th scope="col">After</th>
+                      </tr>
+                    </thead>
+                    <tbody>
+                      {s.stateDiff.map((d) => (
+                        <tr key={d.path}>
+                          <td>
+                            <code>{d.path}</code>
+                          </td>
+                          <td className="diff-del">
+                            <JsonInline value={d.before} />
+                          </td>
+                          <td className="diff-add">
+                            <JsonInline value={d.after} />
+                          </td>
+                        </tr>
+                      ))}
+                    </tbody>
+                  </table>
+                </div>
+              )}
+            </li>
+          ))}
+        </ol>
+      </details>
       {children && <footer className="card-footer">{children}</footer>}
     </article>
   );

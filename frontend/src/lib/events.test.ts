@@ -1,7 +1,8 @@
 // Tests of plan event wording and merging.
 
 import { describe, expect, it } from 'vitest';
-import { describeEvent, mergeEvents } from './events';
+import { describeEvent, mergeEvents, waitingUntil } from './events';
+import { formatWhen } from './time';
 
 describe('describeEvent', () => {
   it('words the events of a plan run as the engine records them', () => {
@@ -16,8 +17,16 @@ describe('describeEvent', () => {
       tone: 'warn',
     });
     expect(describeEvent('StepFailed', { step: 'deploy', attempt: 2, error: 'timeout', retry_at: '2026-11-24T10:00:00Z' }).detail).toBe(
-      'timeout — retry at 2026-11-24T10:00:00Z',
+      `timeout — retry ${formatWhen('2026-11-24T10:00:00Z')}`,
     );
+    expect(describeEvent('StepWaiting', { step: 'pause', until: '2026-11-24T10:00:00Z' }).detail).not.toContain('2026-11-24T');
+    expect(
+      waitingUntil([
+        { kind: 'StepWaiting', data: { step: 'pause', until: '2026-11-24T10:00:00Z' } },
+        { kind: 'StepStarted', data: { step: 'other' } },
+        { kind: 'StepWaiting', data: { step: 'pause', until: '2026-11-24T10:05:00Z' } },
+      ]).get('pause'),
+    ).toBe('2026-11-24T10:05:00Z');
     expect(describeEvent('Succeeded', { state_hash: 'fef4c9d9f67bfdb44e3e', project_seq: 1 }).detail).toBe('state fef4c9d9f67b');
     expect(describeEvent('StepSucceeded', { step: 'step-1', cost: 2 })).toMatchObject({ title: 'Step step-1 succeeded', detail: 'cost 2' });
   });

@@ -2,6 +2,7 @@
 // Unknown kinds still show, with their kind name, so a newer server never breaks the page.
 
 import type { Json } from '../api/types';
+import { formatWhen } from './time';
 
 type Data = Record<string, Json>;
 
@@ -53,13 +54,13 @@ export function describeEvent(kind: string, raw: Json): DescribedEvent {
     case 'StepSkipped':
       return { title: `Step ${step} skipped`, detail: str(d.reason), tone: 'neutral' };
     case 'StepWaiting':
-      return { title: `Step ${step} waiting`, detail: `until ${str(d.until)}`, tone: 'warn' };
+      return { title: `Step ${step} waiting`, detail: `until ${formatWhen(str(d.until))}`, tone: 'warn' };
     case 'GateOpened':
       return { title: `Gate ${step} opened`, detail: stage ? `stage ${stage}` : '', tone: 'warn' };
     case 'StepSucceeded':
       return { title: `Step ${step} succeeded`, detail: typeof d.cost === 'number' && d.cost > 0 ? `cost ${d.cost}` : '', tone: 'ok' };
     case 'StepFailed':
-      return { title: `Step ${step} failed (attempt ${str(d.attempt)})`, detail: [str(d.error), d.retryAt ?? d.retry_at ? `retry at ${str(d.retryAt ?? d.retry_at)}` : ''].filter(Boolean).join(' — '), tone: 'bad' };
+      return { title: `Step ${step} failed (attempt ${str(d.attempt)})`, detail: [str(d.error), d.retryAt ?? d.retry_at ? `retry ${formatWhen(str(d.retryAt ?? d.retry_at))}` : ''].filter(Boolean).join(' — '), tone: 'bad' };
     case 'StateChanged':
       return { title: `State changed by ${step}`, detail: `${Array.isArray(d.ops) ? d.ops.length : 0} change(s)`, tone: 'info' };
     case 'CompensationStarted':
@@ -77,6 +78,16 @@ export function describeEvent(kind: string, raw: Json): DescribedEvent {
     default:
       return { title: kind, detail: '', tone: 'neutral' };
   }
+}
+
+/** Until when each step that waited last waits, from its latest StepWaiting event. */
+export function waitingUntil(events: { kind: string; data: Json }[]): Map<string, string> {
+  const until = new Map<string, string>();
+  for (const e of events) {
+    const d = obj(e.data);
+    if (e.kind === 'StepWaiting' && typeof d.step === 'string' && typeof d.until === 'string') until.set(d.step, d.until);
+  }
+  return until;
 }
 
 /** Merges events by sequence number, dropping repeats (a reconnect replays from `after`). */

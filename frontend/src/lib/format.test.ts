@@ -19,9 +19,9 @@ describe('format', () => {
     const now = new Date('2026-11-24T12:00:00Z');
     expect(relativeTime('2026-11-24T11:59:50Z', now)).toBe('just now');
     expect(relativeTime('2026-11-24T12:00:00Z', now)).toBe('just now');
-    expect(relativeTime('2026-11-24T11:30:00Z', now)).toBe('30 min ago');
-    expect(relativeTime('2026-11-24T15:00:00Z', now)).toBe('in 3 h');
-    expect(relativeTime('2026-11-22T12:00:00Z', now)).toBe('2 d ago');
+    expect(relativeTime('2026-11-24T11:30:00Z', now)).toBe('30 minutes ago');
+    expect(relativeTime('2026-11-24T15:00:00Z', now)).toBe('in 3 hours');
+    expect(relativeTime('2026-11-22T12:00:00Z', now)).toBe('2 days ago');
   });
 
   it('words schema enum values and stored status words', () => {

@@ -1,34 +1,16 @@
 // Small formatting helpers shared by every screen: times, costs, hashes, principal chains, enum values.
 
 import type { Actor, Json, Scope } from '../api/types';
+import { formatRelative, formatWhen } from './time';
 
+/** An instant in the viewer's zone, in words ("today 14:05", "Wed 08:00"): see lib/time. */
 export function formatTime(iso: string | null | undefined): string {
-  if (!iso) return '—';
-  const d = new Date(iso);
-  if (Number.isNaN(d.getTime())) return iso;
-  return d.toLocaleString(undefined, {
-    year: 'numeric',
-    month: 'short',
-    day: 'numeric',
-    hour: '2-digit',
-    minute: '2-digit',
-    second: '2-digit',
-  });
+  return formatWhen(iso);
 }
 
-/** "3 min ago", "in 2 h"; falls back to the date beyond a week. */
+/** "3 minutes ago", "in 2 hours"; the date beyond a week (see lib/time). */
 export function relativeTime(iso: string | null | undefined, now: Date = new Date()): string {
-  if (!iso) return '—';
-  const then = new Date(iso).getTime();
-  if (Number.isNaN(then)) return iso;
-  const seconds = Math.round((then - now.getTime()) / 1000);
-  const abs = Math.abs(seconds);
-  const say = (n: number, unit: string) => (seconds < 0 ? `${n} ${unit} ago` : `in ${n} ${unit}`);
-  if (abs < 45) return seconds <= 0 ? 'just now' : 'in a moment';
-  if (abs < 3600) return say(Math.round(abs / 60), 'min');
-  if (abs < 86400) return say(Math.round(abs / 3600), 'h');
-  if (abs < 7 * 86400) return say(Math.round(abs / 86400), 'd');
-  return formatTime(iso);
+  return formatRelative(iso, { now });
 }
 
 export function formatCost(cost: number, unit = 'credits'): string {

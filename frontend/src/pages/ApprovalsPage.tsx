@@ -1,5 +1,6 @@
 // The approvals inbox: plans of the org waiting for a stage this viewer can approve now, each
-// with its preview, stages and Approve / Reject. It refreshes with the org's activity.
+// with its one-line summary and Approve / Reject right under it (in reach on a phone), then its
+// stages and its checks folded away. It refreshes with the org's activity.
 
 import { useEffect } from 'react';
 import { Link, useParams } from 'react-router';
@@ -9,7 +10,8 @@ import { ApprovalStages } from '../components/ApprovalStages';
 import { PlanControls } from '../components/PlanControls';
 import { PlanPreviewCard } from '../components/PlanPreviewCard';
 import { Loading, ProblemNote } from '../components/ProblemNote';
-import { actorChain, formatTime, relativeTime } from '../lib/format';
+import { Time } from '../components/Time';
+import { actorChain } from '../lib/format';
 import { useWorkspace } from '../session';
 
 export function ApprovalsPage() {
@@ -42,23 +44,37 @@ export function ApprovalsPage() {
       <ul className="plain inbox">
         {requests.map((p) => (
           <li key={p.id} data-testid={`request-${p.id}`}>
-            <PlanPreviewCard title={p.title} preview={p.preview} steps={p.steps} planHash={p.planHash} compact>
+            <PlanPreviewCard
+              title={p.title}
+              preview={p.preview}
+              steps={p.steps}
+              planHash={p.planHash}
+              status={p.status}
+              stages={p.approvalStages}
+              actions={
+                <PlanControls
+                  planId={p.id}
+                  planHash={p.planHash}
+                  status={p.status}
+                  eligibleToApprove
+                  canReject={p.canReject}
+                  canExecute={false}
+                  canCancel={false}
+                  onDone={() => refetch({ requestPolicy: 'network-only' })}
+                />
+              }
+            >
               <p className="muted">
                 <Link to={`/orgs/${org}/projects/${p.project.slug}/plans/${p.id}`}>Open plan</Link> · project {p.project.name} · proposed by{' '}
-                {actorChain(p.proposer)} <time dateTime={p.createdAt}>{relativeTime(p.createdAt)}</time>
-                {p.expiresAt && <> · expires {formatTime(p.expiresAt)}</>}
+                {actorChain(p.proposer)} <Time iso={p.createdAt} relative />
+                {p.expiresAt && (
+                  <>
+                    {' '}
+                    · expires <Time iso={p.expiresAt} />
+                  </>
+                )}
               </p>
               <ApprovalStages stages={p.approvalStages} status={p.status} />
-              <PlanControls
-                planId={p.id}
-                planHash={p.planHash}
-                status={p.status}
-                eligibleToApprove
-                canReject={p.canReject}
-                canExecute={false}
-                canCancel={false}
-                onDone={() => refetch({ requestPolicy: 'network-only' })}
-              />
             </PlanPreviewCard>
           </li>
         ))}

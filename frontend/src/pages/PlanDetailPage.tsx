@@ -1,5 +1,5 @@
-// One plan: its frozen preview, approval stages, controls for the viewer, live step progress
-// and event timeline (the planEvents subscription resumes after the last event seen; an
+// One plan: its one-line summary and frozen preview, approval stages, controls for the viewer,
+// live step progress (a countdown while a delay waits) and event timeline (the planEvents subscription resumes after the last event seen; an
 // unfinished plan is also read again every few seconds), and the replay result once it has
 // finished.
 
@@ -9,14 +9,15 @@ import { useQuery, useSubscription } from 'urql';
 import { PLAN_DETAIL, PLAN_EVENTS, REPLAY_PLAN } from '../api/documents';
 import type { PlanEvent, PlanStatus } from '../api/types';
 import { ApprovalStages } from '../components/ApprovalStages';
-import { Badge, StatusBadge, VerdictBadge } from '../components/Badge';
+import { Badge, StatusBadge } from '../components/Badge';
 import { EventTimeline } from '../components/EventTimeline';
 import { PlanControls } from '../components/PlanControls';
 import { PlanPreviewCard } from '../components/PlanPreviewCard';
 import { Loading, ProblemNote } from '../components/ProblemNote';
 import { StepProgressList } from '../components/StepProgressList';
-import { mergeEvents } from '../lib/events';
-import { actorChain, formatTime, shortHash } from '../lib/format';
+import { mergeEvents, waitingUntil } from '../lib/events';
+import { Time } from '../components/Time';
+import { actorChain, shortHash } from '../lib/format';
 import { isTerminal } from '../lib/plans';
 
 /** How often an unfinished plan is read again besides its event stream. */
@@ -101,32 +102,46 @@ function PlanDetail() {
         <div>
           <h1>{plan.title}</h1>
           <p className="muted">
-            <code>{plan.id}</code> · proposed by {actorChain(plan.proposer)} · {formatTime(plan.createdAt)}
-            {plan.expiresAt && status === 'PENDING_APPROVAL' && <> · approval expires {formatTime(plan.expiresAt)}</>}
+            <code>{plan.id}</code> · proposed by {actorChain(plan.proposer)} · <Time iso={plan.createdAt} />
+            {plan.expiresAt && status === 'PENDING_APPROVAL' && (
+              <>
+                {' '}
+                · approval expires <Time iso={plan.expiresAt} />
+              </>
+            )}
           </p>
         </div>
+        {/* Where the plan is, and only what still applies: the preview's verdict is history once
+            it has been proposed, and "runs when approved" only while it is not yet approved. */}
         <div className="row" data-testid="plan-status">
           <StatusBadge status={status} />
-          <VerdictBadge verdict={plan.verdict} prefix="Verdict" />
-          {plan.runWhenApproved && <Badge tone="info">runs when approved</Badge>}
+          {plan.runWhenApproved && (status === 'PENDING_APPROVAL' || status === 'PROPOSED') && <Badge tone="info">runs when approved</Badge>}
           {fetching && <span className="muted small">updating…</span>}
         </div>
       </div>
 
-      <PlanControls
-        planId={plan.id}
-        planHash={plan.planHash}
-        status={status}
-        eligibleToApprove={eligible}
-        canReject={plan.canReject}
-        canExecute={plan.canExecute}
-        canCancel={plan.canCancel}
-        onDone={() => refetch({ requestPolicy: 'network-only' })}
-      />
-
       <div className="columns">
         <div className="column">
-          <PlanPreviewCard title="Preview" preview={plan.preview} steps={plan.steps} planHash={plan.planHash} />
+          <PlanPreviewCard
+            title="Preview"
+            preview={plan.preview}
+            steps={plan.steps}
+            planHash={plan.planHash}
+            status={status}
+            stages={plan.approvalStages}
+            actions={
+              <PlanControls
+                planId={plan.id}
+                planHash={plan.planHash}
+                status={status}
+                eligibleToApprove={eligible}
+                canReject={plan.canReject}
+                canExecute={plan.canExecute}
+                canCancel={plan.canCancel}
+                onDone={() => refetch({ requestPolicy: 'network-only' })}
+              />
+            }
+          />
           <section className="card" aria-labelledby="stages-title">
             <h2 id="stages-title" className="card-title">
               Approvals
@@ -146,7 +161,7 @@ function PlanDetail() {
                 </span>
               )}
             </div>
-            <StepProgressList steps={plan.steps} progress={plan.progress} />
+            <StepProgressList steps={plan.steps} progress={plan.progress} finished={finished} waitingUntil={waitingUntil(events)} />
             {plan.stateHash && (
               <p className="muted small">
                 Final state <code title={plan.stateHash}>{shortHash(plan.stateHash)}</code>

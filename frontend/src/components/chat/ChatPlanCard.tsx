@@ -1,5 +1,5 @@
-// A plan proposed in a conversation: the frozen preview (steps, every check with its verdict and
-// reason, cost, risk, approvals needed, predicted state diff), its status and step progress as
+// A plan proposed in a conversation: its one-line summary, then the frozen preview (steps, every
+// check with its verdict and reason, cost, risk, predicted state diff) folded away, its status and step progress as
 // the session's events report them, the approval stages, and Approve / Reject / Run / Cancel for
 // this viewer (the plan's rights, and whether its waiting stage is theirs to approve now).
 
@@ -8,10 +8,9 @@ import { Link } from 'react-router';
 import { useQuery } from 'urql';
 import { CHAT_PLAN } from '../../api/documents';
 import type { ChatPlanView } from '../../lib/chat';
-import { actorChain, shortHash } from '../../lib/format';
+import { actorChain, humanize, shortHash } from '../../lib/format';
 import { isTerminal } from '../../lib/plans';
 import { ApprovalStages } from '../ApprovalStages';
-import { StatusBadge } from '../Badge';
 import { PlanControls } from '../PlanControls';
 import { PlanPreviewCard, Ticks } from '../PlanPreviewCard';
 import { ProblemNote } from '../ProblemNote';
@@ -49,9 +48,8 @@ export function ChatPlanCard({ plan, org, project }: Props) {
   const footer = (
     <div className="stack">
       <div className="row chat-plan-status" data-testid="chat-plan-status">
-        <StatusBadge status={status} />
         <span className="muted small">
-          proposed by {actorChain(plan.proposer)} · <code title={plan.planId}>{shortHash(plan.planId, 16)}</code>
+          {humanize(status)} · proposed by {actorChain(plan.proposer)} · <code title={plan.planId}>{shortHash(plan.planId, 16)}</code>
         </span>
         <Link className="small" to={`/orgs/${org}/projects/${project}/plans/${plan.planId}`}>
           Open plan page
@@ -66,7 +64,7 @@ export function ChatPlanCard({ plan, org, project }: Props) {
       {showProgress && (
         <section aria-label="Progress">
           <h4 className="section-title">Progress</h4>
-          <StepProgressList steps={plan.steps} progress={plan.progress} />
+          <StepProgressList steps={plan.steps} progress={plan.progress} finished={isTerminal(status)} />
           {plan.finished?.detail && <p className="muted small">{plan.finished.detail}</p>}
         </section>
       )}
@@ -76,29 +74,39 @@ export function ChatPlanCard({ plan, org, project }: Props) {
         </p>
       )}
       <ProblemNote error={error} title="Cannot load your rights on this plan" />
-      {rights && !isTerminal(status) && (
-        <PlanControls
-          planId={plan.planId}
-          planHash={plan.planHash || rights.planHash}
-          status={status}
-          eligibleToApprove={rights.viewerCanApproveNow.can}
-          canReject={rights.canReject}
-          canExecute={rights.canExecute}
-          canCancel={rights.canCancel}
-          onDone={() => refetch({ requestPolicy: 'network-only' })}
-        />
-      )}
     </div>
+  );
+  const controls = rights && !isTerminal(status) && (
+    <PlanControls
+      planId={plan.planId}
+      planHash={plan.planHash || rights.planHash}
+      status={status}
+      eligibleToApprove={rights.viewerCanApproveNow.can}
+      canReject={rights.canReject}
+      canExecute={rights.canExecute}
+      canCancel={rights.canCancel}
+      onDone={() => refetch({ requestPolicy: 'network-only' })}
+    />
   );
 
   return (
     <div className="chat-plan" data-testid="chat-plan" data-plan-id={plan.planId} data-status={status}>
       {plan.preview ? (
-        <PlanPreviewCard title={title} preview={plan.preview} steps={plan.steps} planHash={plan.planHash} level={3}>
+        <PlanPreviewCard
+          title={title}
+          preview={plan.preview}
+          steps={plan.steps}
+          planHash={plan.planHash}
+          status={status}
+          stages={rights?.approvalStages ?? null}
+          level={3}
+          actions={controls || undefined}
+        >
           {footer}
         </PlanPreviewCard>
       ) : (
         <section className="card" aria-label={`Plan ${title}`}>
+          {controls}
           {footer}
         </section>
       )}

@@ -5,7 +5,7 @@
 import { useMemo } from 'react';
 import type { ChatEvent } from '../../api/types';
 import { describeActivity, foldPlans, transcript, type ChatLog, type ChatPlanView } from '../../lib/chat';
-import { formatTime } from '../../lib/format';
+import { Time } from '../Time';
 import { Badge } from '../Badge';
 import { Ticks } from '../PlanPreviewCard';
 import { ChatPlanCard } from './ChatPlanCard';
@@ -37,9 +37,9 @@ function Message({ event, onSuggestion }: { event: ChatEvent; onSuggestion?: (te
     <article className={`chat-msg chat-msg-${role}${event.code ? ' chat-msg-problem' : ''}`} data-testid={`msg-${event.seq}`} data-role={role}>
       <header className="chat-msg-head">
         <strong>{who}</strong>
-        <time className="muted small" dateTime={event.createdAt} title={formatTime(event.createdAt)}>
-          {new Date(event.createdAt).toLocaleTimeString(undefined, { hour: '2-digit', minute: '2-digit' })}
-        </time>
+        <span className="muted small">
+          <Time iso={event.createdAt} />
+        </span>
         {event.code && <Badge tone="bad">{event.code}</Badge>}
       </header>
       <div className="chat-msg-text">

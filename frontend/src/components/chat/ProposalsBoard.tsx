@@ -111,7 +111,7 @@ export function ProposalsBoard({ sessionId, arbitration, chosenId, choosable, on
               {p.preview && p.steps && (
                 <details className="proposal-preview">
                   <summary>Preview of {p.agent}'s plan</summary>
-                  <PlanPreviewCard title={`${p.agent}'s plan`} preview={p.preview} steps={p.steps} level={3} compact />
+                  <PlanPreviewCard title={`${p.agent}'s plan`} preview={p.preview} steps={p.steps} level={3} open={false} />
                 </details>
               )}
               {choosable.has(p.id) && p.eligible && (

@@ -6,7 +6,8 @@
 import { lazy, Suspense, useId } from 'react';
 import type { BudgetForecast } from '../../api/types';
 import { beforeReset, confidenceText, forecastSummary, methodText, outcomeOf, projectedText, type Outcome } from '../../lib/budgets';
-import { formatTime, relativeTime } from '../../lib/format';
+import { relativeTime } from '../../lib/format';
+import { Time } from '../../components/Time';
 
 // The chart library loads with the first chart, not with the app.
 const ForecastChart = lazy(() => import('./BudgetCharts').then((m) => ({ default: m.ForecastChart })));
@@ -57,7 +58,6 @@ function ForecastOf({ title, testId, f }: { title: string; testId: string; f: Bu
   );
 }
 
-const Time = ({ iso }: { iso: string }) => <time dateTime={iso}>{formatTime(iso)}</time>;
 
 function OutcomeNote({ outcome, f, testId }: { outcome: Outcome; f: BudgetForecast; testId: string }) {
   const reset = (

@@ -139,7 +139,7 @@ describe('Today’s forecast', () => {
     renderPage();
     const project = await screen.findByTestId('forecast-project');
     expect(within(project).getByRole('heading', { name: 'Project Web' })).toBeTruthy();
-    expect(text('forecast-project-outcome')).toBe(`Runs out at ${formatTime('2026-12-03T16:00:00Z')} (in 4 h), 8 h before the reset, if spending goes on as forecast.`);
+    expect(text('forecast-project-outcome')).toBe(`Runs out at ${formatTime('2026-12-03T16:00:00Z')} (in 4 hours), 8 h before the reset, if spending goes on as forecast.`);
     expect(text('forecast-project-projected')).toBe('130 of 100 credits (130 %)');
     expect(text('forecast-project-method')).toBe(
       'Method: Hour-of-day profile of the last 14 days (12 with activity), scaled by how today compares with it so far.',
@@ -173,7 +173,7 @@ describe('Today’s forecast', () => {
       orgForecast: { ...ORG_LASTS, budget: budget({ limit: null, remaining: null }) },
     });
     await screen.findByTestId('forecast-project');
-    expect(text('forecast-project-outcome')).toBe(`Does not run out before the reset ${formatTime('2026-12-04T00:00:00Z')} (in 12 h).`);
+    expect(text('forecast-project-outcome')).toBe(`Does not run out before the reset ${formatTime('2026-12-04T00:00:00Z')} (in 12 hours).`);
     expect(text('forecast-project-projected')).toBe('80 of 100 credits (80 %)');
     expect(text('forecast-project-method')).toBe(
       'Method: The rate spent so far today, continued to the reset (too little spending in the last 14 days for an hour-of-day profile).',
@@ -187,7 +187,7 @@ describe('Today’s forecast', () => {
     renderPage({ projectForecast: { ...RUNS_OUT, budget: budget({ spent: 92, reserved: 8, remaining: 0 }), exhaustsAt: NOW.toISOString(), projected: 140 } });
     await screen.findByTestId('forecast-project');
     expect(text('forecast-project-outcome')).toBe(
-      `Used up: spent and held reach the limit of 100 credits; plans that would spend more are refused until the reset ${formatTime('2026-12-04T00:00:00Z')} (in 12 h).`,
+      `Used up: spent and held reach the limit of 100 credits; plans that would spend more are refused until the reset ${formatTime('2026-12-04T00:00:00Z')} (in 12 hours).`,
     );
     expect(byTestId('forecast-project-chart').getAttribute('aria-label')).toContain('Spent and held so far today: 100 credits;');
   });

@@ -12,9 +12,10 @@ import { Badge } from '../../components/Badge';
 import { JsonInline } from '../../components/JsonView';
 import { ProblemNote } from '../../components/ProblemNote';
 import { useAction } from '../../hooks/useAction';
-import { formatTime, relativeTime } from '../../lib/format';
+import { relativeTime } from '../../lib/format';
 import { outcomeTone, overlapLabel } from '../../lib/schedules';
 import { Confirmation } from '../admin/Confirmation';
+import { Time } from '../../components/Time';
 
 interface Props {
   org: string;
@@ -23,7 +24,6 @@ interface Props {
   onDone: (message: string) => void;
 }
 
-const Time = ({ iso }: { iso: string }) => <time dateTime={iso}>{formatTime(iso)}</time>;
 
 export function ScheduleItem({ org, schedule: s, canManage, onDone }: Props) {
   const [, pause] = useMutation(PAUSE_SCHEDULE);
