@@ -386,10 +386,11 @@ pub async fn reseal_personal<C: praetor_store::Conn>(
     }
     let value = open_credential(keyring, &row)?;
     let (kek, sealed) = seal_personal(keyring, row.user_id, TOTP_FIELD, &value)?;
-    let mut active: local_credential::ActiveModel = row.into();
-    active.totp_kek_id = Set(Some(kek));
-    active.totp_secret = Set(Some(sealed));
-    active.update(db).await?;
+    let active_before = row.clone();
+    let mut active = row.clone();
+    active.totp_kek_id = Some(kek);
+    active.totp_secret = Some(sealed);
+    praetor_store::update(db, &active_before, active).await?;
     Ok(true)
 }
 
@@ -413,11 +414,12 @@ pub async fn rewrap<C: praetor_store::Conn>(
     let key = unwrap_key(keyring, &row)?;
     let aad = associated_data(row.tenant(), "data_key", &row.id.to_string(), "key");
     let wrapped = seal(&newest.key, &aad, &key)?;
-    let mut active: data_key::ActiveModel = row.into();
-    active.kek_id = Set(newest.id.clone());
-    active.wrapped = Set(wrapped);
-    active.wrapped_at = Set(now);
-    active.update(db).await?;
+    let active_before = row.clone();
+    let mut active = row.clone();
+    active.kek_id = newest.id.clone();
+    active.wrapped = wrapped;
+    active.wrapped_at = now;
+    praetor_store::update(db, &active_before, active).await?;
     Ok(true)
 }
 

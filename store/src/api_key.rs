@@ -52,3 +52,8 @@ pub async fn touch<C: Conn>(db: &C, tenant: Tenant, id: ApiKeyId, now: DateTimeU
         .await
         .map(|_| ())
 }
+
+/// The tenant's keys named `name` that are not revoked.
+pub async fn live_named<C: Conn>(db: &C, tenant: Tenant, name: &str) -> Result<Vec<Model>, DbErr> {
+    Entity::find_in_org(tenant).filter(Column::Name.eq(name)).filter(Column::RevokedAt.is_null()).all(db).await
+}

@@ -32,3 +32,24 @@ pub enum Relation {}
 impl ActiveModelBehavior for ActiveModel {}
 
 keyed_by_id!(tenant BudgetDayId);
+
+// Queries.
+
+/// The ledgers of `scope` for days `from..until` (days as `YYYY-MM-DD`), oldest first.
+pub async fn of_days<C: crate::Conn>(
+    db: &C,
+    tenant: crate::Tenant,
+    scope: &str,
+    from: &str,
+    until: &str,
+) -> Result<Vec<Model>, DbErr> {
+    use crate::TenantScoped;
+    use sea_orm::QueryOrder;
+    Entity::find_in_org(tenant)
+        .filter(Column::Scope.eq(scope))
+        .filter(Column::Day.gte(from))
+        .filter(Column::Day.lt(until))
+        .order_by_asc(Column::Day)
+        .all(db)
+        .await
+}

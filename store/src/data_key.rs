@@ -26,3 +26,11 @@ pub enum Relation {}
 impl ActiveModelBehavior for ActiveModel {}
 
 keyed_by_id!(tenant DataKeyId);
+
+// Queries.
+
+/// Every organization's data keys (housekeeping: rotating and verifying them all).
+pub async fn everywhere<C: crate::Conn>(db: &C, why: crate::Housekeeping) -> Result<Vec<Model>, DbErr> {
+    use crate::TenantScoped;
+    Entity::find_across_orgs(why).all(db).await
+}

@@ -217,3 +217,26 @@ mod tests {
         assert_eq!(failure(&bad), Failure::Other);
     }
 }
+
+/// A pool's connections: open, idle, and the most it opens.
+#[derive(Debug, Clone, Copy)]
+pub struct PoolUse {
+    pub size: u32,
+    pub idle: usize,
+    pub max: u32,
+}
+
+/// How `db`'s pool is used now.
+pub fn pool_use(db: &DatabaseConnection) -> Option<PoolUse> {
+    match db.get_database_backend() {
+        DbBackend::Postgres => {
+            let p = db.get_postgres_connection_pool();
+            Some(PoolUse { size: p.size(), idle: p.num_idle(), max: p.options().get_max_connections() })
+        }
+        DbBackend::Sqlite => {
+            let p = db.get_sqlite_connection_pool();
+            Some(PoolUse { size: p.size(), idle: p.num_idle(), max: p.options().get_max_connections() })
+        }
+        _ => None,
+    }
+}

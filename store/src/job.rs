@@ -46,3 +46,20 @@ pub async fn run_plans_at<C: crate::Conn>(
         .await
         .map(|_| ())
 }
+
+/// How many jobs are due by `now` and not held by a live worker, and since when the oldest
+/// is due (housekeeping: metrics).
+pub async fn due_stats<C: crate::Conn>(db: &C, now: DateTimeUtc) -> Result<Option<(i64, Option<DateTimeUtc>)>, DbErr> {
+    use crate::TenantScoped;
+    use sea_orm::QuerySelect;
+    use sea_orm::sea_query::{Expr, ExprTrait};
+    Entity::find_across_orgs(crate::Housekeeping::Metrics)
+        .filter(Column::RunAt.lte(now))
+        .filter(Column::LockedUntil.is_null().or(Column::LockedUntil.lt(now)))
+        .select_only()
+        .column_as(Expr::col(Column::Id).count(), "n")
+        .column_as(Expr::col(Column::RunAt).min(), "oldest")
+        .into_tuple()
+        .one(db)
+        .await
+}

@@ -38,3 +38,33 @@ pub enum Relation {}
 impl ActiveModelBehavior for ActiveModel {}
 
 keyed_by_id!(tenant PolicyVersionId);
+
+// Queries.
+
+use crate::{Conn, Tenant, TenantScoped};
+use sea_orm::{QueryOrder, QuerySelect};
+
+/// The newest version of `scope`.
+pub async fn newest<C: Conn>(db: &C, tenant: Tenant, scope: &str) -> Result<Option<Model>, DbErr> {
+    Entity::find_in_org(tenant).filter(Column::Scope.eq(scope)).order_by_desc(Column::Version).one(db).await
+}
+
+/// Version `n` of `scope`.
+pub async fn number<C: Conn>(db: &C, tenant: Tenant, scope: &str, n: i64) -> Result<Option<Model>, DbErr> {
+    Entity::find_in_org(tenant).filter(Column::Scope.eq(scope)).filter(Column::Version.eq(n)).one(db).await
+}
+
+/// Up to `limit` versions of `scope` before version `before`, newest first.
+pub async fn newest_first<C: Conn>(
+    db: &C,
+    tenant: Tenant,
+    scope: &str,
+    before: Option<i64>,
+    limit: u64,
+) -> Result<Vec<Model>, DbErr> {
+    let mut q = Entity::find_in_org(tenant).filter(Column::Scope.eq(scope)).order_by_desc(Column::Version);
+    if let Some(b) = before {
+        q = q.filter(Column::Version.lt(b));
+    }
+    q.limit(limit).all(db).await
+}

@@ -27,3 +27,18 @@ pub enum Relation {}
 impl ActiveModelBehavior for ActiveModel {}
 
 keyed_by_id!(tenant SecretId);
+
+// Queries.
+
+/// The tenant's secret named `name`.
+pub async fn by_name<C: crate::Conn>(db: &C, tenant: crate::Tenant, name: &str) -> Result<Option<Model>, DbErr> {
+    use crate::TenantScoped;
+    Entity::find_in_org(tenant).filter(Column::Name.eq(name)).one(db).await
+}
+
+/// Every secret of the tenant, by name.
+pub async fn by_names<C: crate::Conn>(db: &C, tenant: crate::Tenant) -> Result<Vec<Model>, DbErr> {
+    use crate::TenantScoped;
+    use sea_orm::QueryOrder;
+    Entity::find_in_org(tenant).order_by_asc(Column::Name).all(db).await
+}

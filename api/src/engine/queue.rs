@@ -10,10 +10,7 @@
 use chrono::{DateTime, Duration, Utc};
 use praetor_store::{Housekeeping, JobId, OrgId, PlanId, ProjectId, Shared, TenantScoped, job, project_lease};
 use sea_orm::sea_query::{Expr, LockBehavior, LockType, OnConflict};
-use sea_orm::{
-    ActiveModelTrait, ColumnTrait, Condition, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
-    Set,
-};
+use sea_orm::{ColumnTrait, Condition, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set};
 
 use crate::db::begin_write;
 use crate::error::Result;
@@ -84,11 +81,12 @@ pub async fn claim(
         txn.commit().await?;
         return Ok(None);
     };
-    let mut active: job::ActiveModel = job.into();
-    active.locked_by = Set(Some(worker.to_string()));
-    active.locked_until = Set(Some(now + Duration::seconds(LOCK_SECS)));
-    active.attempts = Set(active.attempts.as_ref() + 1);
-    let claimed = active.update(&txn).await?;
+    let active_before = job.clone();
+    let mut active = job.clone();
+    active.locked_by = Some(worker.to_string());
+    active.locked_until = Some(now + Duration::seconds(LOCK_SECS));
+    active.attempts += 1;
+    let claimed = praetor_store::update(&txn, &active_before, active).await?;
     txn.commit().await?;
     Ok(Some(claimed))
 }
@@ -150,10 +148,11 @@ pub async fn acquire_lease(
         .await
         .is_ok(),
         Some(lease) if lease.holder == holder || lease.expires_at < now => {
-            let mut active: project_lease::ActiveModel = lease.into();
-            active.holder = Set(holder.to_string());
-            active.expires_at = Set(until);
-            active.update(&txn).await?;
+            let active_before = lease.clone();
+            let mut active = lease.clone();
+            active.holder = holder.to_string();
+            active.expires_at = until;
+            praetor_store::update(&txn, &active_before, active).await?;
             true
         }
         Some(_) => false,

@@ -18,7 +18,7 @@ pub use praetor_domain::snapshot::Exceeded;
 use praetor_policy::decide::Effective;
 use praetor_store::{BudgetDayId, OrgId, Owned, ProjectId, Tenant, TenantScoped, budget_day, budget_reservation, plan};
 use sea_orm::sea_query::OnConflict;
-use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QuerySelect, Set};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QuerySelect, Set};
 use serde_json::json;
 
 use crate::audit::Entry;
@@ -325,12 +325,13 @@ async fn update<C: praetor_store::Conn>(
             }
         }
     }
-    let mut active: budget_day::ActiveModel = r.into();
-    active.spent = Set(spent);
-    active.reserved = Set(reserved.max(0.0));
-    active.alerts = Set(serde_json::to_string(&raised).unwrap_or_else(|_| "[]".into()));
-    active.updated_at = Set(now);
-    active.update(txn).await?;
+    let active_before = r.clone();
+    let mut active = r.clone();
+    active.spent = spent;
+    active.reserved = reserved.max(0.0);
+    active.alerts = serde_json::to_string(&raised).unwrap_or_else(|_| "[]".into());
+    active.updated_at = now;
+    praetor_store::update(txn, &active_before, active).await?;
     Ok(crossed)
 }
 
@@ -369,10 +370,11 @@ pub async fn settle(w: &mut Write<'_>, plan: &plan::Model, cost: f64, finished: 
     if finished {
         budget_reservation::Entity::delete_by_id(res.plan_id).exec(w.txn()).await?;
     } else {
-        let mut active: budget_reservation::ActiveModel = res.clone().into();
-        active.amount = Set(res.amount - take);
-        active.settled = Set(res.settled + cost.max(0.0));
-        active.update(w.txn()).await?;
+        let active_before = res.clone();
+        let mut active = res.clone();
+        active.amount = res.amount - take;
+        active.settled = res.settled + cost.max(0.0);
+        praetor_store::update(w.txn(), &active_before, active).await?;
     }
     Ok(())
 }

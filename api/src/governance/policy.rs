@@ -10,8 +10,7 @@ use std::sync::{Arc, Mutex};
 
 use praetor_policy::decide::{Effective, Layer, Level};
 use praetor_policy::{CompileContext, PolicySet, Source, Tree};
-use praetor_store::{OrgId, ProjectId, Tenant, TenantScoped, policy_version};
-use sea_orm::{ColumnTrait, QueryFilter, QueryOrder};
+use praetor_store::{OrgId, ProjectId, Tenant, policy_version};
 use serde_json::Value;
 
 use crate::error::{Error, Result};
@@ -216,11 +215,7 @@ pub async fn latest<C: praetor_store::Conn>(
     tenant: Tenant,
     project: Option<ProjectId>,
 ) -> Result<Option<policy_version::Model>> {
-    Ok(policy_version::Entity::find_in_org(tenant)
-        .filter(policy_version::Column::Scope.eq(scope_of(project)))
-        .order_by_desc(policy_version::Column::Version)
-        .one(db)
-        .await?)
+    Ok(policy_version::newest(db, tenant, &scope_of(project)).await?)
 }
 
 pub async fn by_number<C: praetor_store::Conn>(
@@ -229,10 +224,7 @@ pub async fn by_number<C: praetor_store::Conn>(
     project: Option<ProjectId>,
     n: i64,
 ) -> Result<policy_version::Model> {
-    policy_version::Entity::find_in_org(tenant)
-        .filter(policy_version::Column::Scope.eq(scope_of(project)))
-        .filter(policy_version::Column::Version.eq(n))
-        .one(db)
+    policy_version::number(db, tenant, &scope_of(project), n)
         .await?
         .ok_or_else(|| Error::not_found(format!("policy version {n}")))
 }

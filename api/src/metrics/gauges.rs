@@ -15,9 +15,7 @@ use chrono::{DateTime, Utc};
 use opentelemetry::KeyValue;
 use opentelemetry::metrics::{Meter, ObservableGauge};
 use praetor_domain::PlanStatus;
-use praetor_store::{Housekeeping, OrgId, ProjectId, TenantScoped, job, kill_switch, plan};
-use sea_orm::sea_query::{Expr, ExprTrait};
-use sea_orm::{ColumnTrait, DbBackend, QueryFilter, QuerySelect};
+use praetor_store::{OrgId, ProjectId, job, kill_switch, plan};
 
 use crate::AppState;
 use crate::error::Result;
@@ -305,32 +303,14 @@ async fn plans_by_status(app: &AppState) -> Result<Points> {
 
 /// Jobs due and not claimed by a live worker, and the age of the oldest, in seconds.
 async fn queue(app: &AppState, now: DateTime<Utc>) -> Result<(i64, f64)> {
-    let row: Option<(i64, Option<DateTime<Utc>>)> = job::Entity::find_across_orgs(Housekeeping::Metrics)
-        .filter(job::Column::RunAt.lte(now))
-        .filter(job::Column::LockedUntil.is_null().or(job::Column::LockedUntil.lt(now)))
-        .select_only()
-        .column_as(Expr::col(job::Column::Id).count(), "n")
-        .column_as(Expr::col(job::Column::RunAt).min(), "oldest")
-        .into_tuple()
-        .one(&app.db)
-        .await?;
+    let row = job::due_stats(&app.db, now).await?;
     let (n, oldest) = row.unwrap_or((0, None));
     let age = oldest.map(|at| Ord::max((now - at).num_milliseconds(), 0) as f64 / 1000.0).unwrap_or(0.0);
     Ok((n, age))
 }
 
 fn pool(app: &AppState) -> Option<Pool> {
-    let (size, idle, max) = match app.db.get_database_backend() {
-        DbBackend::Postgres => {
-            let p = app.db.get_postgres_connection_pool();
-            (p.size(), p.num_idle(), p.options().get_max_connections())
-        }
-        DbBackend::Sqlite => {
-            let p = app.db.get_sqlite_connection_pool();
-            (p.size(), p.num_idle(), p.options().get_max_connections())
-        }
-        _ => return None,
-    };
+    let praetor_store::db::PoolUse { size, idle, max } = praetor_store::db::pool_use(&app.db)?;
     let idle = idle as f64;
     Some(Pool { in_use: (size as f64 - idle).max(0.0), idle, max: max as f64 })
 }

@@ -27,7 +27,7 @@ use praetor_store::{
     Housekeeping, InvitationId, OrgId, Owned, ProjectId, Shared, TenantScoped, UserId, invitation, local_credential,
     user, user_session,
 };
-use sea_orm::{ActiveModelTrait, ColumnTrait, QueryFilter, QueryOrder, Set};
+use sea_orm::{ColumnTrait, QueryFilter, QueryOrder};
 use serde_json::json;
 
 use super::{roles, users, validate};
@@ -278,10 +278,11 @@ pub async fn unlock(app: &AppState, permit: &Permit<ops::IdentityManage>, email:
     }
     let mut w = app.write(permit.principal().chain()).await?;
     if let Some(c) = credential_of(w.txn(), u.id).await? {
-        let mut a: local_credential::ActiveModel = c.into();
-        a.failed_count = Set(0);
-        a.locked_until = Set(None);
-        a.update(w.txn()).await?;
+        let a_before = c.clone();
+        let mut a = c.clone();
+        a.failed_count = 0;
+        a.locked_until = None;
+        praetor_store::update(w.txn(), &a_before, a).await?;
     }
     w.audit(tenant, Entry::new("account.unlocked", u.id, json!({"email": u.email}))).await?;
     w.commit().await?;
@@ -417,12 +418,13 @@ pub async fn accept(
         // for the person's authenticator.
         match credential_of(w.txn(), user.id).await? {
             Some(c) => {
-                let mut a: local_credential::ActiveModel = c.into();
-                a.password_hash = Set(hash);
-                a.set_at = Set(now);
-                a.failed_count = Set(0);
-                a.locked_until = Set(None);
-                a.update(w.txn()).await?;
+                let a_before = c.clone();
+                let mut a = c.clone();
+                a.password_hash = hash;
+                a.set_at = now;
+                a.failed_count = 0;
+                a.locked_until = None;
+                praetor_store::update(w.txn(), &a_before, a).await?;
             }
             None => {
                 praetor_store::insert(
@@ -547,10 +549,11 @@ pub async fn sign_in(
         }
     }
     if credential.failed_count > 0 || credential.locked_until.is_some() {
-        let mut a: local_credential::ActiveModel = credential.into();
-        a.failed_count = Set(0);
-        a.locked_until = Set(None);
-        a.update(&app.db).await.map_err(Error::from)?;
+        let a_before = credential.clone();
+        let mut a = credential.clone();
+        a.failed_count = 0;
+        a.locked_until = None;
+        praetor_store::update(&app.db, &a_before, a).await.map_err(Error::from)?;
     }
     let s =
         session::create(&app.db, app.clock.as_ref(), user.id, app.config.session_ttl_hours, session::Began::Password)
@@ -571,16 +574,17 @@ async fn failed(
     let failed = credential.failed_count + 1;
     let lock = failed >= app.config.identity.lockout_after as i32;
     let until = now + Duration::minutes(i64::from(app.config.identity.lockout_minutes));
-    let mut a: local_credential::ActiveModel = credential.into();
-    a.failed_count = Set(if lock { 0 } else { failed });
+    let a_before = credential.clone();
+    let mut a = credential.clone();
+    a.failed_count = if lock { 0 } else { failed };
     if !lock {
-        a.update(&app.db).await?;
+        praetor_store::update(&app.db, &a_before, a).await?;
         return Ok(refusal);
     }
-    a.locked_until = Set(Some(until));
+    a.locked_until = Some(until);
     tracing::warn!(user = %user.email, "account locked after repeated wrong passwords or codes");
     let mut w = app.write(vec![person(user)]).await?;
-    a.update(w.txn()).await?;
+    praetor_store::update(w.txn(), &a_before, a).await?;
     // A lockout is recorded in each organization the person belongs to: their admins see it.
     audit_person(&mut w, user, "account.locked", json!({"email": user.email, "until": until})).await?;
     w.commit().await?;
@@ -746,12 +750,13 @@ pub async fn begin_second_factor(app: &AppState, principal: &Principal, password
         .map_err(|e| Error::internal(format!("an authenticator URI cannot be made: {e}")))?;
     let (kek, sealed) = crate::secrets::seal_personal(&app.secrets, user.id, crate::secrets::TOTP_FIELD, &secret)?;
     let mut w = app.write(principal.chain()).await?;
-    let mut a: local_credential::ActiveModel = credential.into();
-    a.totp_kek_id = Set(Some(kek));
-    a.totp_secret = Set(Some(sealed));
-    a.totp_last_step = Set(None);
-    a.recovery_codes = Set(None);
-    a.update(w.txn()).await?;
+    let a_before = credential.clone();
+    let mut a = credential.clone();
+    a.totp_kek_id = Some(kek);
+    a.totp_secret = Some(sealed);
+    a.totp_last_step = None;
+    a.recovery_codes = None;
+    praetor_store::update(w.txn(), &a_before, a).await?;
     audit_person(&mut w, &user, "second_factor.enrolment_started", json!({"email": user.email})).await?;
     w.commit().await?;
     Ok(Enrolment { secret, uri: SecretValue::new(uri) })
@@ -857,10 +862,11 @@ pub async fn change_password(
     check_password(new, &user.email)?;
     let hash = hash_password(app, new).await?;
     let mut w = app.write(principal.chain()).await?;
-    let mut a: local_credential::ActiveModel = credential.into();
-    a.password_hash = Set(hash);
-    a.set_at = Set(w.now());
-    a.update(w.txn()).await?;
+    let a_before = credential.clone();
+    let mut a = credential.clone();
+    a.password_hash = hash;
+    a.set_at = w.now();
+    praetor_store::update(w.txn(), &a_before, a).await?;
     // Every other session of the person ends, on every node: whoever knew the old password
     // is signed out with it.
     let current = principal.credential.as_ref().map(|c| c.hash.clone()).unwrap_or_default();

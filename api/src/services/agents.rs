@@ -5,7 +5,7 @@
 
 use praetor_planner::Strategy;
 use praetor_store::{AgentId, ProjectId, TenantScoped, agent, chat_setting, project_agent};
-use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, Set};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, Set};
 use serde_json::json;
 
 use super::validate;
@@ -126,22 +126,23 @@ pub struct AgentPatch {
 pub async fn update(app: &AppState, access: &OrgAccess, id: AgentId, patch: AgentPatch) -> Result<agent::Model> {
     let permit = access.permit::<ops::AgentManage>(Domain::Org)?;
     let current = find(app, access, id).await?;
-    let mut active: agent::ActiveModel = current.clone().into();
+    let active_before = current.clone();
+    let mut active = current.clone();
     if let Some(d) = &patch.description {
-        active.description = Set(validate::text("description", d, 500)?);
+        active.description = validate::text("description", d, 500)?;
     }
     if let Some(p) = &patch.planner {
-        active.planner = Set(planner_kind(p)?);
+        active.planner = planner_kind(p)?;
     }
     if let Some(r) = patch.role {
-        active.role = Set(serde_json::to_string(&globs("role", r)?).map_err(Error::internal)?);
+        active.role = serde_json::to_string(&globs("role", r)?).map_err(Error::internal)?;
     }
     if let Some(e) = patch.enabled {
-        active.enabled = Set(e);
+        active.enabled = e;
     }
     let mut w = app.write(permit.principal().chain()).await?;
-    active.updated_at = Set(w.now());
-    let a = active.update(w.txn()).await?;
+    active.updated_at = w.now();
+    let a = praetor_store::update(w.txn(), &active_before, active).await?;
     w.audit(
         access.tenant(),
         Entry::new(

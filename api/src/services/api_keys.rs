@@ -8,7 +8,7 @@
 
 use chrono::{DateTime, Utc};
 use praetor_store::{ApiKeyId, ServiceAccountId, TenantScoped, api_key, service_account};
-use sea_orm::{ActiveModelTrait, ColumnTrait, Condition, QueryFilter, QueryOrder, QuerySelect, Set};
+use sea_orm::{ColumnTrait, Condition, QueryFilter, QueryOrder, QuerySelect};
 use serde_json::json;
 
 use super::page::{Page, PageArgs};
@@ -146,9 +146,10 @@ pub async fn revoke(app: &AppState, access: &OrgAccess, id: ApiKeyId) -> Result<
         return Ok(key);
     }
     let mut w = app.write(access.principal().chain()).await?;
-    let mut active: api_key::ActiveModel = key.into();
-    active.revoked_at = Set(Some(w.now()));
-    let key = active.update(w.txn()).await?;
+    let active_before = key.clone();
+    let mut active = key.clone();
+    active.revoked_at = Some(w.now());
+    let key = praetor_store::update(w.txn(), &active_before, active).await?;
     // Every node stops honouring it with the commit; sockets opened with it are closed.
     w.publish(crate::events::Event::CredentialEnded { hash: key.secret_hash.clone() });
     w.audit(

@@ -11,7 +11,7 @@
 use chrono::{DateTime, Duration, Utc};
 use praetor_domain::GrantStatus;
 use praetor_store::{Housekeeping, Owned, ProjectId, RoleGrantId, TenantScoped, project, role_grant};
-use sea_orm::{ActiveModelTrait, ColumnTrait, QueryFilter, QueryOrder, QuerySelect, Set};
+use sea_orm::{ColumnTrait, QueryFilter, QueryOrder, QuerySelect};
 use serde_json::json;
 
 use super::roles::BindingSubject;
@@ -193,11 +193,12 @@ pub async fn decide(
     if fresh.valid_until <= w.now() {
         return Err(Error::Conflict("the grant's time is already over".into()));
     }
-    let mut active: role_grant::ActiveModel = fresh.into();
-    active.status = Set(if approve { "active" } else { "rejected" }.into());
-    active.decided_by = Set(Some(principal.chain_json()?));
-    active.decided_at = Set(Some(w.now()));
-    let g = active.update(w.txn()).await?;
+    let active_before = fresh.clone();
+    let mut active = fresh.clone();
+    active.status = if approve { "active" } else { "rejected" }.into();
+    active.decided_by = Some(principal.chain_json()?);
+    active.decided_at = Some(w.now());
+    let g = praetor_store::update(w.txn(), &active_before, active).await?;
     if approve {
         w.bump_rbac_version(access.tenant()).await?;
     }
@@ -225,11 +226,12 @@ pub async fn revoke(app: &AppState, access: &OrgAccess, id: RoleGrantId, reason:
     if !matches!(g.status.as_str(), "active" | "pending") || g.valid_until <= w.now() {
         return Err(Error::Conflict("the grant is already over".into()));
     }
-    let mut active: role_grant::ActiveModel = g.into();
-    active.status = Set("revoked".into());
-    active.decided_by = Set(Some(permit.principal().chain_json()?));
-    active.decided_at = Set(Some(w.now()));
-    let g = active.update(w.txn()).await?;
+    let active_before = g.clone();
+    let mut active = g.clone();
+    active.status = "revoked".into();
+    active.decided_by = Some(permit.principal().chain_json()?);
+    active.decided_at = Some(w.now());
+    let g = praetor_store::update(w.txn(), &active_before, active).await?;
     w.bump_rbac_version(access.tenant()).await?;
     w.audit(
         access.tenant(),

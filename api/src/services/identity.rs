@@ -327,9 +327,10 @@ pub async fn set_local_accounts(
             ));
         }
     }
-    let mut a: org::ActiveModel = org.into();
-    a.local_accounts = Set(enabled);
-    let org = a.update(w.txn()).await?;
+    let a_before = org.clone();
+    let mut a = org.clone();
+    a.local_accounts = enabled;
+    let org = praetor_store::update(w.txn(), &a_before, a).await?;
     w.org_changed(tenant);
     w.audit(tenant, Entry::new("org.local_accounts_changed", org.id, json!({"enabled": enabled}))).await?;
     w.commit().await?;
@@ -826,9 +827,10 @@ async fn admit(app: &AppState, p: &identity_provider::Model, claims: &Claims, vi
     };
     match linked {
         Some(l) => {
-            let mut a: external_identity::ActiveModel = l.into();
-            a.last_seen_at = Set(now);
-            a.update(w.txn()).await?;
+            let a_before = l.clone();
+            let mut a = l.clone();
+            a.last_seen_at = now;
+            praetor_store::update(w.txn(), &a_before, a).await?;
         }
         None => {
             praetor_store::insert(

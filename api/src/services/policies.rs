@@ -9,10 +9,8 @@ use std::sync::Arc;
 use praetor_policy::diag::Severity;
 use praetor_policy::{CompileContext, Diagnostic, PolicySet, Source, Tree, VerifyContext};
 use praetor_store::{
-    Owned, PolicyVersionId, ProjectId, Shared, Tenant, TenantScoped, group, group_member, org, policy_version, project,
-    role_binding, user,
+    Owned, PolicyVersionId, ProjectId, Tenant, group, group_member, org, policy_version, project, role_binding, user,
 };
-use sea_orm::{ColumnTrait, QueryFilter, QueryOrder, QuerySelect};
 use serde_json::json;
 
 use super::page::{Page, PageArgs};
@@ -50,13 +48,7 @@ async fn verify_context(
         bindings.iter().filter(|b| b.subject_kind == "user").map(|b| praetor_store::UserId(b.subject_id)).collect();
     let mut all_ids = user_ids.clone();
     all_ids.extend(bound_users);
-    let users: BTreeMap<_, _> = user::Entity::find_shared()
-        .filter(user::Column::Id.is_in(all_ids))
-        .all(&app.db)
-        .await?
-        .into_iter()
-        .map(|u| (u.id, u.email))
-        .collect();
+    let users: BTreeMap<_, _> = user::by_ids(&app.db, all_ids).await?.into_iter().map(|u| (u.id, u.email)).collect();
     let mut by_group: BTreeMap<String, BTreeSet<String>> =
         groups.iter().map(|g| (g.name.clone(), BTreeSet::new())).collect();
     let group_names: BTreeMap<_, _> = groups.iter().map(|g| (g.id, g.name.clone())).collect();
@@ -328,13 +320,7 @@ pub async fn list(
 ) -> Result<Page<policy_version::Model>> {
     access.read_permit::<ops::PolicyRead>(project.map(Domain::Project).unwrap_or(Domain::Org), "policy")?;
     let scope = project.map(|p| p.to_string()).unwrap_or_else(|| "org".into());
-    let mut q = policy_version::Entity::find_in_org(access.tenant())
-        .filter(policy_version::Column::Scope.eq(scope))
-        .order_by_desc(policy_version::Column::Version);
-    if let Some(a) = args.after {
-        q = q.filter(policy_version::Column::Version.lt(a));
-    }
-    let rows = q.limit(args.fetch_limit()).all(&app.db).await?;
+    let rows = policy_version::newest_first(&app.db, access.tenant(), &scope, args.after, args.fetch_limit()).await?;
     Ok(Page::from_overfetch(rows, args.first))
 }
 

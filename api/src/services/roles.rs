@@ -1,9 +1,8 @@
 //! Role bindings: a role for a user, group or service account, org-wide or in one project.
 
 use praetor_store::{
-    GroupId, ProjectId, RoleBindingId, ServiceAccountId, Shared, Tenant, group, project, role_binding, service_account,
+    GroupId, ProjectId, RoleBindingId, ServiceAccountId, Tenant, group, project, role_binding, service_account,
 };
-use sea_orm::{ColumnTrait, QueryFilter};
 use serde_json::json;
 
 use super::page::{Page, PageArgs};
@@ -213,11 +212,7 @@ pub async fn list(
 pub async fn subject_label(app: &AppState, access: &OrgAccess, b: &role_binding::Model) -> Result<String> {
     let label = match b.subject_kind.as_str() {
         // Users are global; this one is bound in the caller's organization.
-        "user" => praetor_store::user::Entity::find_shared()
-            .filter(praetor_store::user::Column::Id.eq(praetor_store::UserId(b.subject_id)))
-            .one(&app.db)
-            .await?
-            .map(|u| u.email),
+        "user" => praetor_store::user::by_id(&app.db, praetor_store::UserId(b.subject_id)).await?.map(|u| u.email),
         "group" => group::by_id(&app.db, access.tenant(), GroupId(b.subject_id)).await?.map(|g| g.name),
         _ => service_account::by_id(&app.db, access.tenant(), ServiceAccountId(b.subject_id)).await?.map(|sa| sa.name),
     };

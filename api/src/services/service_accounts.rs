@@ -1,7 +1,6 @@
 //! Service accounts: the principals of integrations.
 
-use praetor_store::{ServiceAccountId, TenantScoped, service_account};
-use sea_orm::{ActiveModelTrait, ColumnTrait, QueryFilter, Set};
+use praetor_store::{ServiceAccountId, service_account};
 use serde_json::json;
 
 use super::page::{Page, PageArgs};
@@ -35,9 +34,7 @@ pub async fn standing_proposal(
             format!("project {} has no plan template named `{template}`", project.slug),
         ));
     }
-    let sa = service_account::Entity::find_in_org(tenant)
-        .filter(service_account::Column::Name.eq(service_account.trim()))
-        .one(&app.db)
+    let sa = service_account::by_name(&app.db, tenant, service_account.trim())
         .await?
         .ok_or_else(|| Error::validation("serviceAccount", format!("no service account named `{service_account}`")))?;
     Ok((template, sa))
@@ -121,9 +118,10 @@ pub async fn set_key_policy(
         .await?
         .ok_or_else(|| Error::not_found("service account"))?;
     let before = sa.max_key_lifetime_days;
-    let mut active: service_account::ActiveModel = sa.into();
-    active.max_key_lifetime_days = Set(days);
-    let sa = active.update(w.txn()).await?;
+    let active_before = sa.clone();
+    let mut active = sa.clone();
+    active.max_key_lifetime_days = days;
+    let sa = praetor_store::update(w.txn(), &active_before, active).await?;
     w.audit(
         permit.tenant(),
         Entry::new(

@@ -8,7 +8,7 @@
 //! refused ones with why.
 
 use praetor_store::{Housekeeping, Owned, Tenant, TenantScoped, TriggerId, project, secret, service_account, trigger};
-use sea_orm::{ActiveModelTrait, ColumnTrait, QueryFilter, QueryOrder, Set};
+use sea_orm::{ColumnTrait, QueryFilter, QueryOrder};
 use serde_json::{Value, json};
 
 use super::plans::{self, ProposeInput};
@@ -107,9 +107,10 @@ pub async fn set_enabled(
 ) -> Result<trigger::Model> {
     let mut w = app.write(permit.principal().chain()).await?;
     let t = load_trigger(w.txn(), permit.tenant(), id).await?;
-    let mut active: trigger::ActiveModel = t.into();
-    active.enabled = Set(enabled);
-    let t = active.update(w.txn()).await?;
+    let active_before = t.clone();
+    let mut active = t.clone();
+    active.enabled = enabled;
+    let t = praetor_store::update(w.txn(), &active_before, active).await?;
     let kind = if enabled { "trigger.enabled" } else { "trigger.disabled" };
     w.audit(permit.tenant(), Entry::new(kind, t.id, json!({"name": t.name})).in_project(t.project_id)).await?;
     w.commit().await?;

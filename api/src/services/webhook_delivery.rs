@@ -20,7 +20,7 @@ use praetor_store::{
     webhook_endpoint,
 };
 use sea_orm::sea_query::{Expr, ExprTrait, LockBehavior, LockType};
-use sea_orm::{ActiveModelTrait, ColumnTrait, Condition, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set};
+use sea_orm::{ColumnTrait, Condition, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 use serde_json::json;
 use tokio::sync::{Semaphore, mpsc};
 use tokio::task::JoinHandle;
@@ -417,17 +417,18 @@ async fn record(app: &AppState, batch: Vec<Done>) -> Result<Vec<(bool, &'static 
         let next =
             if d.attempt.outcome == Outcome::Gone { None } else { next_delay(&cfg.retry_schedule_seconds, failed) };
         outcomes.push((false, if next.is_some() { "failed" } else { "gave_up" }));
-        let mut active: webhook_delivery::ActiveModel = d.delivery.clone().into();
-        active.attempts = Set(failed as i32);
-        active.locked_until = Set(None);
+        let active_before = d.delivery.clone();
+        let mut active = d.delivery.clone();
+        active.attempts = failed as i32;
+        active.locked_until = None;
         match next {
-            Some(delay) => active.next_attempt_at = Set(now + delay),
+            Some(delay) => active.next_attempt_at = now + delay,
             None => {
-                active.status = Set(FAILED.into());
-                active.finished_at = Set(Some(now));
+                active.status = FAILED.into();
+                active.finished_at = Some(now);
             }
         }
-        active.update(w.txn()).await?;
+        praetor_store::update(w.txn(), &active_before, active).await?;
         let since = d.endpoint.failing_since.unwrap_or(d.at);
         if d.attempt.outcome == Outcome::Gone {
             disable.insert(d.endpoint.id, (d.endpoint.clone(), "the endpoint answered 410 Gone".into()));

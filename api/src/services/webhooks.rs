@@ -11,7 +11,7 @@ use praetor_store::{
     webhook_delivery, webhook_endpoint,
 };
 use sea_orm::sea_query::Expr;
-use sea_orm::{ActiveModelTrait, ColumnTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set};
+use sea_orm::{ActiveModelTrait, ColumnTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect};
 use serde_json::json;
 
 use super::page::{Page, PageArgs};
@@ -191,30 +191,31 @@ pub async fn update(
     let description = change.description.as_deref().map(|d| validate::text("description", d, 500)).transpose()?;
     let mut w = app.write(permit.principal().chain()).await?;
     let current = load_endpoint(w.txn(), permit.tenant(), id, true).await?;
-    let mut active: webhook_endpoint::ActiveModel = current.clone().into();
+    let active_before = current.clone();
+    let mut active = current.clone();
     if let Some(u) = url {
-        active.url = Set(u);
+        active.url = u;
     }
     if let Some(e) = &events {
-        active.events = Set(canonical_json(&json!(e)));
+        active.events = canonical_json(&json!(e));
     }
     if let Some(d) = description {
-        active.description = Set(d);
+        active.description = d;
     }
     match change.enabled {
         Some(true) if !current.enabled => {
-            active.enabled = Set(true);
-            active.disabled_reason = Set(None);
-            active.failing_since = Set(None);
+            active.enabled = true;
+            active.disabled_reason = None;
+            active.failing_since = None;
         }
         Some(false) if current.enabled => {
-            active.enabled = Set(false);
-            active.disabled_reason = Set(Some("disabled by an administrator".into()));
+            active.enabled = false;
+            active.disabled_reason = Some("disabled by an administrator".into());
         }
         _ => {}
     }
-    active.updated_at = Set(w.now());
-    let updated = active.update(w.txn()).await?;
+    active.updated_at = w.now();
+    let updated = praetor_store::update(w.txn(), &active_before, active).await?;
     if !updated.enabled && current.enabled {
         fail_pending(&w, &updated).await?;
     }
@@ -302,10 +303,11 @@ pub async fn rotate_secret(
         secrets::put(w.txn(), &app.secrets, tenant, &webhooks::secret_name(&id.to_string()), &secret, set_by, w.now())
             .await?;
     let until = w.now() + Duration::hours(app.config.webhooks.previous_secret_hours as i64);
-    let mut active: webhook_endpoint::ActiveModel = endpoint.into();
-    active.previous_secret_until = Set(Some(until));
-    active.updated_at = Set(w.now());
-    let updated = active.update(w.txn()).await?;
+    let active_before = endpoint.clone();
+    let mut active = endpoint.clone();
+    active.previous_secret_until = Some(until);
+    active.updated_at = w.now();
+    let updated = praetor_store::update(w.txn(), &active_before, active).await?;
     w.audit(
         tenant,
         Entry::new(
@@ -368,13 +370,14 @@ pub async fn redeliver(
     if !endpoint.enabled {
         return Err(Error::Conflict("the endpoint is disabled: enable it first".into()));
     }
-    let mut active: webhook_delivery::ActiveModel = d.into();
-    active.status = Set(outbox::PENDING.into());
-    active.attempts = Set(0);
-    active.next_attempt_at = Set(w.now());
-    active.locked_until = Set(None);
-    active.finished_at = Set(None);
-    let d = active.update(w.txn()).await?;
+    let active_before = d.clone();
+    let mut active = d.clone();
+    active.status = outbox::PENDING.into();
+    active.attempts = 0;
+    active.next_attempt_at = w.now();
+    active.locked_until = None;
+    active.finished_at = None;
+    let d = praetor_store::update(w.txn(), &active_before, active).await?;
     w.audit(
         tenant,
         Entry::new("webhook.redelivered", d.id, json!({"endpoint": d.endpoint_id.to_string(), "type": d.event_type}))
