@@ -47,6 +47,9 @@ describe('plans', () => {
     expect(focused.width).toBe('3px');
     await page.keyboard.press('Enter');
     await expect.poll(() => page.getByTestId('viewer-name').textContent()).toBe('bob');
+    // Nothing waits for bob's approval: he lands in the project's chat, where his work starts.
+    await page.waitForURL(/\/orgs\/demo\/projects\/web\/chat$/);
+    await page.getByRole('link', { name: 'Plans', exact: true }).click();
     await page.waitForURL(/\/orgs\/demo\/projects\/web\/plans$/);
 
     // A new version each run, so the predicted state change is never a no-op.
@@ -83,6 +86,7 @@ describe('plans', () => {
 
   it('a production deploy waits for sre-leads then change-board, approved in other sessions while the operator watches live', async () => {
     const bob = session.track(await signIn(session.browser, 'bob@demo.test'));
+    await bob.page.goto('/orgs/demo/projects/web/plans');
     await compose(bob, 'deploy.web', { service: 'web', env: 'prod', version: String((Math.floor(Date.now() / 1000) % 1000) + 1) });
     const preview = bob.page.getByRole('article', { name: 'Plan preview: Preview' });
     await expect.poll(() => preview.getByTestId('plan-summary').textContent()).toMatch(/checks passed · needs sre-leads then change-board$/);
@@ -165,6 +169,7 @@ describe('plans', () => {
 
     const bob = session.track(await signIn(session.browser, 'bob@demo.test'));
     const { page } = bob;
+    await page.goto('/orgs/demo/projects/web/plans');
     await page.getByLabel('Project').selectOption(slug);
     await page.waitForURL(new RegExp(`/projects/${slug}/plans$`));
     // Freeze the project (allowed), running it as soon as it is proposed.
@@ -228,6 +233,7 @@ describe('plans', () => {
 
   it('fits a phone screen', async () => {
     const bob = session.track(await signIn(session.browser, 'bob@demo.test', { width: 390, height: 844 }));
+    await bob.page.goto('/orgs/demo/projects/web/plans');
     await bob.page.getByRole('heading', { name: 'Plans', exact: true }).waitFor();
     await bob.page.getByRole('row').nth(1).waitFor();
     expect(await overflowsHorizontally(bob.page)).toBe(false);

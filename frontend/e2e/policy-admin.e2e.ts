@@ -266,7 +266,15 @@ describe('admin', () => {
     await grantRow.getByRole('button', { name: 'Approve' }).click();
     await expect.poll(() => grantRow.textContent()).toContain('active');
     expect(await grantRow.textContent()).toContain('by alice@demo.test');
+    // Revoking asks first, saying what will happen; Cancel leaves the grant active.
     await grantRow.getByRole('button', { name: 'Revoke' }).click();
+    const ask = page.getByRole('dialog', { name: /^Revoke approver from / });
+    expect(await ask.textContent()).toContain('loses the role');
+    await ask.getByRole('button', { name: 'Cancel' }).click();
+    await ask.waitFor({ state: 'detached' });
+    expect(await grantRow.textContent()).toContain('active');
+    await grantRow.getByRole('button', { name: 'Revoke' }).click();
+    await page.getByRole('dialog').getByRole('button', { name: 'Revoke grant' }).click();
     await grantRow.waitFor({ state: 'detached' });
     await grants.getByLabel('Show ended grants too').check();
     await expect.poll(() => grants.getByRole('row', { name: new RegExp(why) }).textContent()).toContain('revoked');
@@ -290,6 +298,9 @@ describe('admin', () => {
 
     // Revoking marks it revoked.
     await page.getByRole('button', { name: `Revoke key ${name}` }).click();
+    const confirm = page.getByRole('dialog', { name: `Revoke the key ${name}?` });
+    expect(await confirm.textContent()).toContain('refused from now on');
+    await confirm.getByRole('button', { name: 'Revoke key' }).click();
     await expect.poll(() => page.getByRole('row', { name: new RegExp(name) }).textContent()).toContain('revoked');
   });
 

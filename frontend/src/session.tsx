@@ -59,6 +59,8 @@ export interface Workspace {
   /** The latest streamed audit entries (up to 200), oldest first. */
   recentEvents: AuditEvent[];
   approvalsWaiting: number;
+  /** The inbox count and the rights have been read once (where to land can be decided). */
+  settled: boolean;
 }
 
 export const WorkspaceContext = createContext<Workspace | null>(null);

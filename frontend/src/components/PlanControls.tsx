@@ -1,11 +1,13 @@
 // Approve / Reject / Run / Cancel for one plan, shown only when the viewer's rights and the
-// plan's status allow them. Approving signs the plan hash the viewer is looking at.
+// plan's status allow them. Approving signs the plan hash the viewer is looking at; rejecting
+// asks, in a dialog, for the reason (required: the proposer and the other approvers read it).
 
 import { useId, useState } from 'react';
 import { useMutation } from 'urql';
 import { APPROVE_PLAN, CANCEL_PLAN, EXECUTE_PLAN, REJECT_PLAN } from '../api/documents';
 import { problemOf, type Problem } from '../api/errors';
 import { planControls, type PlanRights } from '../lib/plans';
+import { ConfirmButton } from './ConfirmDialog';
 import { ProblemNote } from './ProblemNote';
 
 interface Props extends PlanRights {
@@ -58,9 +60,17 @@ export function PlanControls({ planId, planHash, onDone, ...rights }: Props) {
           </button>
         )}
         {controls.reject && (
-          <button type="button" className="btn btn-danger" disabled={busy} onClick={() => void run('rejected', () => reject({ input: { planId, comment } }))}>
+          <ConfirmButton
+            className="btn btn-danger"
+            disabled={busy}
+            title="Reject this plan?"
+            consequence={<p>The plan ends here: it will not run, and no further approval can revive it. The proposer sees your reason.</p>}
+            confirmLabel="Reject plan"
+            reason={{ label: 'Why', required: true, initial: comment }}
+            onConfirm={(reason) => void run('rejected', () => reject({ input: { planId, comment: reason } }))}
+          >
             Reject
-          </button>
+          </ConfirmButton>
         )}
         {controls.run && (
           <button type="button" className="btn btn-primary" disabled={busy} onClick={() => void run('queued', () => execute({ planId }))}>

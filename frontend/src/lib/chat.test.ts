@@ -12,6 +12,8 @@ import {
   EMPTY_LOG,
   exampleFromAlias,
   foldPlans,
+  MAX_MESSAGE_CHARS,
+  messageLength,
   titleFrom,
   transcript,
 } from './chat';
@@ -264,5 +266,18 @@ describe('helpers', () => {
     expect(exampleFromAlias('deploy {service} to {env=staging}', params)).toBe('deploy web to staging');
     expect(exampleFromAlias('ship {service} v{version}', params)).toBe('ship web v1');
     expect(exampleFromAlias('restart {name}', params)).toBeNull();
+  });
+});
+
+describe('messageLength', () => {
+  it('counts as the server does and shows the counter from 3,600 of 4,000', () => {
+    expect(MAX_MESSAGE_CHARS).toBe(4000);
+    expect(messageLength('a'.repeat(3599))).toEqual({ count: 3599, show: false, over: 0 });
+    expect(messageLength('a'.repeat(3600))).toEqual({ count: 3600, show: true, over: 0 });
+    expect(messageLength('a'.repeat(4000))).toEqual({ count: 4000, show: true, over: 0 });
+    expect(messageLength('a'.repeat(4001))).toEqual({ count: 4001, show: true, over: 1 });
+    // Code points, not UTF-16 units (an emoji is one character to the server), of the trimmed text.
+    expect(messageLength('🚀'.repeat(3999)).over).toBe(0);
+    expect(messageLength(`  ${'a'.repeat(4000)}  `).over).toBe(0);
   });
 });

@@ -276,3 +276,20 @@ export function exampleFromAlias(alias: string, params: Json): string | null {
   });
   return unknown ? null : text;
 }
+
+/** The server's limit on one message, in characters (api/src/chat: MAX_MESSAGE_CHARS). */
+export const MAX_MESSAGE_CHARS = 4000;
+
+export interface MessageLength {
+  /** Characters as the server counts them (code points, of the trimmed text it is sent). */
+  count: number;
+  /** Show the counter: the message is within a tenth of the limit, or over it. */
+  show: boolean;
+  /** Characters over the limit (0 when it fits): such a message is refused, not cut. */
+  over: number;
+}
+
+export function messageLength(value: string, max = MAX_MESSAGE_CHARS): MessageLength {
+  const count = [...value.trim()].length;
+  return { count, show: count >= max * 0.9, over: Math.max(0, count - max) };
+}

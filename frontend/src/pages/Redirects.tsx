@@ -1,4 +1,6 @@
-// Where "/" and "/orgs/:org" lead: the first project's plans, remembering the last project.
+// Where "/" and "/orgs/:org" lead: where the person's work is (lib/landing: the Approvals
+// inbox when plans wait for them, otherwise the last project's Chat); "/orgs/:org/projects/:p"
+// leads to that project's Chat (or plans).
 // "/sign-in", once signed in, leads back to where it was asked to (an invitation page).
 
 import { Link, Navigate, useLocation, useParams } from 'react-router';
@@ -6,7 +8,8 @@ import { useQuery } from 'urql';
 import { PLAN_PROJECT } from '../api/documents';
 import { Loading, ProblemNote } from '../components/ProblemNote';
 import { signInRequest } from '../lib/accounts';
-import { useSession } from '../session';
+import { landingPath } from '../lib/landing';
+import { useSession, useWorkspace } from '../session';
 import { rememberedProject } from './projectMemory';
 
 export function HomeRedirect() {
@@ -31,11 +34,13 @@ export function SignedInRedirect() {
 
 export function OrgRedirect() {
   const { viewer } = useSession();
-  const { org: slug, project } = useParams();
+  const { approvalsWaiting, rights, settled } = useWorkspace();
+  const { org: slug = '', project } = useParams();
   const org = viewer.orgs.find((o) => o.slug === slug);
-  const target = project ?? rememberedProject(slug ?? '', org?.projects.nodes.map((p) => p.slug) ?? []);
-  if (!target) return <Navigate to={`/orgs/${slug}/audit`} replace />;
-  return <Navigate to={`/orgs/${slug}/projects/${target}/plans`} replace />;
+  const target = project ?? rememberedProject(slug, org?.projects.nodes.map((p) => p.slug) ?? []);
+  if (!settled) return <Loading what="your work" />;
+  // A project named in the address opens that project; the org's own address opens the inbox first.
+  return <Navigate to={landingPath({ org: slug, project: target, approvalsWaiting: project ? 0 : approvalsWaiting, chatRead: rights.chatRead })} replace />;
 }
 
 export function NotFound({ what }: { what: string }) {

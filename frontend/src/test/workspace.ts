@@ -10,4 +10,5 @@ export const WORKSPACE: Workspace = {
   activity: 0,
   recentEvents: [],
   approvalsWaiting: 0,
+  settled: true,
 };

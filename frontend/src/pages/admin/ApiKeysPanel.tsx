@@ -5,6 +5,7 @@ import { useState, type FormEvent } from 'react';
 import { useMutation } from 'urql';
 import { CREATE_API_KEY, REVOKE_API_KEY } from '../../api/documents';
 import { Badge } from '../../components/Badge';
+import { ConfirmButton } from '../../components/ConfirmDialog';
 import { ProblemNote } from '../../components/ProblemNote';
 import { formatTime, humanize, relativeTime } from '../../lib/format';
 import type { AdminData } from './AdminPage';
@@ -97,14 +98,15 @@ export function ApiKeysPanel({ org, names, onChanged }: { org: AdminData; names:
                   {k.revokedAt ? (
                     <Badge tone="bad">revoked</Badge>
                   ) : (
-                    <button
-                      type="button"
-                      className="btn btn-ghost"
+                    <ConfirmButton
                       aria-label={`Revoke key ${k.name}`}
-                      onClick={() => void action.run(() => revoke({ id: k.id })).then((ok) => ok && onChanged())}
+                      title={`Revoke the key ${k.name}?`}
+                      consequence={<p>Anything that calls Praetor with this key is refused from now on. A revoked key cannot be restored: a new key has a new secret.</p>}
+                      confirmLabel="Revoke key"
+                      onConfirm={() => void action.run(() => revoke({ id: k.id })).then((ok) => ok && onChanged())}
                     >
                       Revoke
-                    </button>
+                    </ConfirmButton>
                   )}
                 </td>
               </tr>

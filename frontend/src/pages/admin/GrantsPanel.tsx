@@ -7,6 +7,7 @@ import { useMutation, useQuery, type OperationResult } from 'urql';
 import { APPROVE_ROLE_GRANT, GRANT_TEMPORARY_ROLE, REJECT_ROLE_GRANT, REVOKE_ROLE_GRANT, ROLE_GRANTS } from '../../api/documents';
 import type { GrantStatus, RoleGrant } from '../../api/types';
 import { Badge } from '../../components/Badge';
+import { ConfirmButton } from '../../components/ConfirmDialog';
 import { ProblemNote } from '../../components/ProblemNote';
 import { useAction } from '../../hooks/useAction';
 import { formatTime, humanize, relativeTime } from '../../lib/format';
@@ -112,9 +113,20 @@ export function GrantsPanel({ org, viewerEmail }: { org: AdminData; viewerEmail:
                           </>
                         )}
                         {(g.status === 'ACTIVE' || g.status === 'SCHEDULED') && (
-                          <button type="button" className="btn btn-danger" onClick={() => decide(revoke, g.id)}>
+                          <ConfirmButton
+                            className="btn btn-danger"
+                            title={`Revoke ${g.role} from ${g.subject}?`}
+                            consequence={
+                              <p>
+                                {g.subject} loses the role {g.role} now instead of at the end of its window; the grant shows as revoked. Asking again
+                                starts a new request.
+                              </p>
+                            }
+                            confirmLabel="Revoke grant"
+                            onConfirm={() => decide(revoke, g.id)}
+                          >
                             Revoke
-                          </button>
+                          </ConfirmButton>
                         )}
                       </div>
                     </td>

@@ -4,6 +4,7 @@ import { useState, type FormEvent } from 'react';
 import { useMutation } from 'urql';
 import { ADD_GROUP_MEMBER, CREATE_GROUP, REMOVE_GROUP_MEMBER } from '../../api/documents';
 import type { Group } from '../../api/types';
+import { ConfirmButton } from '../../components/ConfirmDialog';
 import { ProblemNote } from '../../components/ProblemNote';
 import type { AdminData } from './AdminPage';
 import { useAction } from '../../hooks/useAction';
@@ -86,14 +87,20 @@ function GroupItem({ group, canManage, onChanged }: { group: Group; canManage: b
           <li key={m.id} className="chip">
             {m.email}
             {canManage && (
-              <button
-                type="button"
+              <ConfirmButton
                 className="chip-remove"
                 aria-label={`Remove ${m.email} from ${group.name}`}
-                onClick={() => void action.run(() => remove({ input: { groupId: group.id, email: m.email } })).then((ok) => ok && onChanged())}
+                title={`Remove ${m.email} from ${group.name}?`}
+                consequence={
+                  <p>
+                    {m.email} no longer approves for {group.name} nor holds the roles bound to it; approvals they already gave stay recorded.
+                  </p>
+                }
+                confirmLabel="Remove member"
+                onConfirm={() => void action.run(() => remove({ input: { groupId: group.id, email: m.email } })).then((ok) => ok && onChanged())}
               >
                 ×
-              </button>
+              </ConfirmButton>
             )}
           </li>
         ))}

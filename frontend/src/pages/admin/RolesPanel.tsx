@@ -5,6 +5,7 @@ import { useState, type FormEvent } from 'react';
 import { useMutation } from 'urql';
 import { BIND_ROLE, UNBIND_ROLE } from '../../api/documents';
 import { Badge } from '../../components/Badge';
+import { ConfirmButton } from '../../components/ConfirmDialog';
 import { ProblemNote } from '../../components/ProblemNote';
 import type { AdminData } from './AdminPage';
 import { useAction } from '../../hooks/useAction';
@@ -61,14 +62,20 @@ export function RolesPanel({ org, names, onChanged }: { org: AdminData; names: M
                   <td>{b.scope === 'ORG' ? 'whole organization' : b.project?.slug}</td>
                   {org.roleBind && (
                     <td>
-                      <button
-                        type="button"
-                        className="btn btn-ghost"
+                      <ConfirmButton
                         aria-label={`Remove role ${b.role} from ${who}`}
-                        onClick={() => void action.run(() => unbind({ id: b.id })).then((ok) => ok && onChanged())}
+                        title={`Remove the role ${b.role} from ${who}?`}
+                        consequence={
+                          <p>
+                            {who} loses at once what the role {b.role} allowed in {b.scope === 'ORG' ? 'the whole organization' : `the project ${b.project?.slug}`}
+                            ; their sessions and API keys are checked against the change on their next request. Binding the role again gives it back.
+                          </p>
+                        }
+                        confirmLabel="Remove role"
+                        onConfirm={() => void action.run(() => unbind({ id: b.id })).then((ok) => ok && onChanged())}
                       >
                         Remove
-                      </button>
+                      </ConfirmButton>
                     </td>
                   )}
                 </tr>

@@ -30,12 +30,14 @@ const EARLIER_PAGE = 100;
 /** Within this many pixels of the end, the view follows new messages. */
 const FOLLOW_SLACK = 160;
 
-function nearBottom(): boolean {
-  return window.innerHeight + window.scrollY >= document.documentElement.scrollHeight - FOLLOW_SLACK;
+// Only the transcript scrolls (the page's header, banners and the message box stay in place):
+// following the conversation means keeping its own scroll box at the bottom.
+function nearBottom(el: HTMLElement | null): boolean {
+  return !el || el.clientHeight + el.scrollTop >= el.scrollHeight - FOLLOW_SLACK;
 }
 
-function scrollToEnd(): void {
-  window.scrollTo({ top: document.documentElement.scrollHeight });
+function scrollToEnd(el: HTMLElement | null): void {
+  if (el) el.scrollTop = el.scrollHeight;
 }
 
 export function ChatSessionView({ sessionId, org, project }: Props) {
@@ -84,14 +86,18 @@ export function ChatSessionView({ sessionId, org, project }: Props) {
     follow.current = true;
   };
 
+  const scrollBox = useRef<HTMLDivElement>(null);
+  const hasSession = !!session;
   useEffect(() => {
-    const onScroll = () => (follow.current = nearBottom());
-    window.addEventListener('scroll', onScroll, { passive: true });
-    return () => window.removeEventListener('scroll', onScroll);
-  }, []);
+    const el = scrollBox.current;
+    if (!el) return;
+    const onScroll = () => (follow.current = nearBottom(el));
+    el.addEventListener('scroll', onScroll, { passive: true });
+    return () => el.removeEventListener('scroll', onScroll);
+  }, [hasSession]);
   const streamed = log.streams.reduce((n, s) => n + s.text.length, 0);
   useLayoutEffect(() => {
-    if (loaded && follow.current) scrollToEnd();
+    if (loaded && follow.current) scrollToEnd(scrollBox.current);
   }, [loaded, log.events.length, streamed]);
   // Cards grow after they render (their stages and rights load): keep following then too.
   const logBox = useRef<HTMLDivElement>(null);
@@ -99,7 +105,7 @@ export function ChatSessionView({ sessionId, org, project }: Props) {
     const el = logBox.current;
     if (!el || !loaded || typeof ResizeObserver === 'undefined') return;
     const watch = new ResizeObserver(() => {
-      if (follow.current) scrollToEnd();
+      if (follow.current) scrollToEnd(scrollBox.current);
     });
     watch.observe(el);
     return () => watch.disconnect();
@@ -140,36 +146,38 @@ export function ChatSessionView({ sessionId, org, project }: Props) {
         </div>
       </div>
       <ProblemNote problem={streamProblem} title="Live updates of this conversation stopped" />
-      {!loaded && <Loading what="the conversation" />}
-      {loaded && log.events.length === 0 && (
-        <p className="muted">{writable ? 'Nothing said yet. Say what you want done, or "help".' : 'Nothing said yet.'}</p>
-      )}
-      {loaded && earlier.before > 0 && (
-        <div className="row chat-earlier">
-          <button type="button" className="btn btn-ghost" onClick={() => void earlier.load()} disabled={earlier.busy} data-testid="chat-earlier">
-            {earlier.busy ? 'Loading earlier messages…' : 'Show earlier messages'}
-          </button>
-          <span className="muted small">
-            {earlier.before} earlier event{earlier.before === 1 ? '' : 's'}
-          </span>
-          <ProblemNote problem={earlier.problem} title="Could not load earlier messages" />
+      <div className="chat-scroll" ref={scrollBox} data-testid="chat-scroll">
+        {!loaded && <Loading what="the conversation" />}
+        {loaded && log.events.length === 0 && (
+          <p className="muted">{writable ? 'Nothing said yet. Say what you want done, or "help".' : 'Nothing said yet.'}</p>
+        )}
+        {loaded && earlier.before > 0 && (
+          <div className="row chat-earlier">
+            <button type="button" className="btn btn-ghost" onClick={() => void earlier.load()} disabled={earlier.busy} data-testid="chat-earlier">
+              {earlier.busy ? 'Loading earlier messages…' : 'Show earlier messages'}
+            </button>
+            <span className="muted small">
+              {earlier.before} earlier event{earlier.before === 1 ? '' : 's'}
+            </span>
+            <ProblemNote problem={earlier.problem} title="Could not load earlier messages" />
+          </div>
+        )}
+        <div ref={logBox}>
+          <ChatTranscript
+            sessionId={sessionId}
+            org={org}
+            project={project}
+            log={log}
+            waiting={waiting}
+            choosable={choosable}
+            onSuggestion={writable ? suggest : undefined}
+            onChosen={() => {
+              // The buttons go with the choice: the message box keeps the keyboard in the conversation.
+              follow.current = true;
+              box.current?.focus();
+            }}
+          />
         </div>
-      )}
-      <div ref={logBox}>
-        <ChatTranscript
-          sessionId={sessionId}
-          org={org}
-          project={project}
-          log={log}
-          waiting={waiting}
-          choosable={choosable}
-          onSuggestion={writable ? suggest : undefined}
-          onChosen={() => {
-            // The buttons go with the choice: the message box keeps the keyboard in the conversation.
-            follow.current = true;
-            box.current?.focus();
-          }}
-        />
       </div>
       <div className="chat-dock">
         <ReconnectingNotice />

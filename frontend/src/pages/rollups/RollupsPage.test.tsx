@@ -36,6 +36,7 @@ const WORKSPACE: Workspace = {
   activity: 0,
   recentEvents: [],
   approvalsWaiting: 0,
+  settled: true,
 };
 
 const days = (n: number) => Array.from({ length: n }, (_, i) => new Date(Date.UTC(2026, 10, 27 + i)).toISOString().replace('.000Z', 'Z'));
