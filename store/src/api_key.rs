@@ -57,3 +57,38 @@ pub async fn touch<C: Conn>(db: &C, tenant: Tenant, id: ApiKeyId, now: DateTimeU
 pub async fn live_named<C: Conn>(db: &C, tenant: Tenant, name: &str) -> Result<Vec<Model>, DbErr> {
     Entity::find_in_org(tenant).filter(Column::Name.eq(name)).filter(Column::RevokedAt.is_null()).all(db).await
 }
+
+/// Whose keys a page holds.
+#[derive(Debug, Clone, Copy)]
+pub enum Owner {
+    /// Everyone's.
+    Anyone,
+    /// A person's own.
+    User(UserId),
+    /// A service account's own.
+    ServiceAccount(ServiceAccountId),
+    /// No one's (an agent owns no keys).
+    Nobody,
+}
+
+/// Up to `limit` of the tenant's keys of `owner` after `after`, in id order.
+pub async fn page_of<C: Conn>(
+    db: &C,
+    tenant: Tenant,
+    owner: Owner,
+    after: Option<ApiKeyId>,
+    limit: u64,
+) -> Result<Vec<Model>, DbErr> {
+    use sea_orm::{QueryOrder, QuerySelect};
+    let mut q = Entity::find_in_org(tenant).order_by_asc(Column::Id);
+    q = match owner {
+        Owner::Anyone => q,
+        Owner::User(u) => q.filter(Column::OwnerUserId.eq(u)),
+        Owner::ServiceAccount(sa) => q.filter(Column::OwnerServiceAccountId.eq(sa)),
+        Owner::Nobody => q.filter(Column::Id.is_null()),
+    };
+    if let Some(a) = after {
+        q = q.filter(Column::Id.gt(a));
+    }
+    q.limit(limit).all(db).await
+}

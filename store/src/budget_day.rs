@@ -53,3 +53,54 @@ pub async fn of_days<C: crate::Conn>(
         .all(db)
         .await
 }
+
+/// Which budgets' ledgers.
+#[derive(Debug, Clone, Copy)]
+pub enum Budgets {
+    /// Every budget of every organization, or of `only` one (housekeeping: the forecast sweep).
+    Everywhere { only: Option<OrgId> },
+    /// One project's (or, `None`, the organization's own).
+    Of(crate::Tenant, Option<ProjectId>),
+}
+
+/// The ledgers of `which` budgets updated since `since`.
+pub async fn updated_since<C: crate::Conn>(db: &C, which: Budgets, since: DateTimeUtc) -> Result<Vec<Model>, DbErr> {
+    use crate::TenantScoped;
+    let q = match which {
+        Budgets::Everywhere { only } => {
+            let q = Entity::find_across_orgs(crate::Housekeeping::Sweep);
+            match only {
+                Some(org) => q.filter(Column::OrgId.eq(org)),
+                None => q,
+            }
+        }
+        Budgets::Of(tenant, project) => {
+            let q = Entity::find_in_org(tenant);
+            match project {
+                Some(p) => q.filter(Column::ProjectId.eq(p)),
+                None => q.filter(Column::ProjectId.is_null()),
+            }
+        }
+    };
+    q.filter(Column::UpdatedAt.gte(since)).all(db).await
+}
+
+/// Sets the ledger's forecast alert to `next` if it is still `was`; answers whether it did
+/// (another node may have raised or cleared it first).
+pub async fn swap_forecast_alert<C: crate::Conn>(
+    db: &C,
+    tenant: crate::Tenant,
+    id: BudgetDayId,
+    was: &str,
+    next: &str,
+) -> Result<bool, DbErr> {
+    use crate::TenantScoped;
+    use sea_orm::sea_query::Expr;
+    let updated = Entity::update_in_org(tenant)
+        .col_expr(Column::ForecastAlert, Expr::value(next))
+        .filter(Column::Id.eq(id))
+        .filter(Column::ForecastAlert.eq(was))
+        .exec(db)
+        .await?;
+    Ok(updated.rows_affected > 0)
+}

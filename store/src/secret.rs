@@ -42,3 +42,9 @@ pub async fn by_names<C: crate::Conn>(db: &C, tenant: crate::Tenant) -> Result<V
     use sea_orm::QueryOrder;
     Entity::find_in_org(tenant).order_by_asc(Column::Name).all(db).await
 }
+
+/// Deletes the tenant's secret named `name`; answers how many went (0 or 1).
+pub async fn delete_named<C: crate::Conn>(db: &C, tenant: crate::Tenant, name: &str) -> Result<u64, DbErr> {
+    use crate::TenantScoped;
+    Ok(Entity::delete_in_org(tenant).filter(Column::Name.eq(name)).exec(db).await?.rows_affected)
+}

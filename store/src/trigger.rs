@@ -29,3 +29,12 @@ pub enum Relation {}
 impl ActiveModelBehavior for ActiveModel {}
 
 keyed_by_id!(tenant TriggerId);
+
+// Queries.
+
+/// The trigger with this id in any organization (housekeeping: an inbound request names it
+/// before its signature, the only credential it carries, is checked).
+pub async fn find_anywhere<C: crate::Conn>(db: &C, id: TriggerId) -> Result<Option<Model>, DbErr> {
+    use crate::TenantScoped;
+    Entity::find_across_orgs(crate::Housekeeping::Trigger).filter(Column::Id.eq(id)).one(db).await
+}

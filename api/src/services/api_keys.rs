@@ -7,8 +7,7 @@
 //! omitted expiry takes the latest one allowed; a later one is refused.
 
 use chrono::{DateTime, Utc};
-use praetor_store::{ApiKeyId, ServiceAccountId, TenantScoped, api_key, service_account};
-use sea_orm::{ColumnTrait, Condition, QueryFilter, QueryOrder, QuerySelect};
+use praetor_store::{ApiKeyId, ServiceAccountId, api_key, service_account};
 use serde_json::json;
 
 use super::page::{Page, PageArgs};
@@ -172,18 +171,15 @@ pub async fn find(app: &AppState, access: &OrgAccess, id: ApiKeyId) -> Result<ap
 
 /// Keys visible to the caller: all with `api_key.read`, otherwise the caller's own.
 pub async fn list(app: &AppState, access: &OrgAccess, args: PageArgs<ApiKeyId>) -> Result<Page<api_key::Model>> {
-    let mut q = api_key::Entity::find_in_org(access.tenant()).order_by_asc(api_key::Column::Id);
-    if !access.may::<ops::ApiKeyRead>(Domain::Org) {
-        q = q.filter(match &access.principal().subject {
-            Subject::User(u) => Condition::all().add(api_key::Column::OwnerUserId.eq(u.id)),
-            Subject::ServiceAccount(sa) => Condition::all().add(api_key::Column::OwnerServiceAccountId.eq(sa.id)),
-            // Matches nothing: an agent owns no keys.
-            Subject::Agent(_) => Condition::all().add(api_key::Column::Id.is_null()),
-        });
-    }
-    if let Some(a) = args.after {
-        q = q.filter(api_key::Column::Id.gt(a));
-    }
-    let rows = q.limit(args.fetch_limit()).all(&app.db).await?;
+    let owner = if access.may::<ops::ApiKeyRead>(Domain::Org) {
+        api_key::Owner::Anyone
+    } else {
+        match &access.principal().subject {
+            Subject::User(u) => api_key::Owner::User(u.id),
+            Subject::ServiceAccount(sa) => api_key::Owner::ServiceAccount(sa.id),
+            Subject::Agent(_) => api_key::Owner::Nobody,
+        }
+    };
+    let rows = api_key::page_of(&app.db, access.tenant(), owner, args.after, args.fetch_limit()).await?;
     Ok(Page::from_overfetch(rows, args.first))
 }

@@ -7,8 +7,7 @@
 //! the plan the first one made. Every request is audited in the trigger's organization, the
 //! refused ones with why.
 
-use praetor_store::{Housekeeping, Owned, Tenant, TenantScoped, TriggerId, project, secret, service_account, trigger};
-use sea_orm::{ColumnTrait, QueryFilter, QueryOrder};
+use praetor_store::{Owned, Tenant, TriggerId, project, secret, service_account, trigger};
 use serde_json::{Value, json};
 
 use super::plans::{self, ProposeInput};
@@ -85,7 +84,7 @@ pub async fn find(app: &AppState, permit: &Permit<ops::TriggerManage>, id: Trigg
 
 /// The organization's triggers, oldest first.
 pub async fn list(app: &AppState, permit: &Permit<ops::TriggerManage>) -> Result<Vec<trigger::Model>> {
-    Ok(trigger::Entity::find_in_org(permit.tenant()).order_by_asc(trigger::Column::Id).all(&app.db).await?)
+    Ok(trigger::all(&app.db, permit.tenant()).await?)
 }
 
 /// The service account a trigger proposes as.
@@ -142,8 +141,8 @@ pub async fn delete(app: &AppState, permit: &Permit<ops::TriggerManage>, id: Tri
     let tenant = permit.tenant();
     let mut w = app.write(permit.principal().chain()).await?;
     let t = load_trigger(w.txn(), tenant, id).await?;
-    secret::Entity::delete_in_org(tenant).filter(secret::Column::Name.eq(secret_name(id))).exec(w.txn()).await?;
-    trigger::Entity::delete_in_org(tenant).filter(trigger::Column::Id.eq(id)).exec(w.txn()).await?;
+    secret::delete_named(w.txn(), tenant, &secret_name(id)).await?;
+    trigger::delete(w.txn(), tenant, id).await?;
     w.audit(tenant, Entry::new("trigger.deleted", id, json!({"name": t.name})).in_project(t.project_id)).await?;
     w.commit().await?;
     Ok(())
@@ -181,9 +180,7 @@ pub struct Fired {
 pub async fn locate(app: &AppState, id: &str) -> std::result::Result<trigger::Model, Refusal> {
     let not_found = || Refusal::new(404, "NOT_FOUND", "no such trigger");
     let id: TriggerId = id.parse().map_err(|_| not_found())?;
-    trigger::Entity::find_across_orgs(Housekeeping::Trigger)
-        .filter(trigger::Column::Id.eq(id))
-        .one(&app.db)
+    trigger::find_anywhere(&app.db, id)
         .await
         .map_err(|e| {
             Refusal::new(500, "INTERNAL", format!("looking up the trigger failed: {}", Error::from(e).code()))
@@ -249,11 +246,7 @@ async fn check_and_propose(
             format!("webhook-timestamp is more than {} seconds from now", app.config.triggers.tolerance_seconds),
         ));
     }
-    let row = secret::Entity::find_in_org(t.tenant())
-        .filter(secret::Column::Name.eq(secret_name(t.id)))
-        .one(&app.db)
-        .await
-        .map_err(|e| internal(e.into()))?;
+    let row = secret::by_name(&app.db, t.tenant(), &secret_name(t.id)).await.map_err(|e| internal(e.into()))?;
     let Some(row) = row else {
         return Err(Refusal::new(401, "BAD_SIGNATURE", "the signature does not match"));
     };
