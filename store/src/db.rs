@@ -240,3 +240,21 @@ pub fn pool_use(db: &DatabaseConnection) -> Option<PoolUse> {
         _ => None,
     }
 }
+
+/// Takes PostgreSQL's transaction-scoped advisory locks `ids`, in the order given, until the
+/// transaction `db` ends. Nothing on SQLite, where a write transaction already excludes every
+/// other writer.
+pub async fn advisory_xact_locks<C: ConnectionTrait>(db: &C, ids: &[i64]) -> Result<(), DbErr> {
+    if !is_postgres(db) {
+        return Ok(());
+    }
+    for id in ids {
+        db.execute_raw(Statement::from_sql_and_values(
+            DbBackend::Postgres,
+            "SELECT pg_advisory_xact_lock($1)",
+            [(*id).into()],
+        ))
+        .await?;
+    }
+    Ok(())
+}

@@ -54,3 +54,50 @@ use crate::{Conn, Tenant, TenantScoped};
 pub async fn in_force_after<C: Conn>(db: &C, tenant: Tenant, now: DateTimeUtc) -> Result<Vec<Model>, DbErr> {
     Entity::find_in_org(tenant).filter(Column::Status.eq("active")).filter(Column::ValidUntil.gt(now)).all(db).await
 }
+
+/// Up to `limit` of the tenant's grants, newest first; only those pending or active and not
+/// ended by `now` when `open_at` is given.
+pub async fn newest<C: Conn>(
+    db: &C,
+    tenant: Tenant,
+    open_at: Option<DateTimeUtc>,
+    limit: u64,
+) -> Result<Vec<Model>, DbErr> {
+    use sea_orm::{QueryOrder, QuerySelect};
+    let mut q = Entity::find_in_org(tenant).order_by_desc(Column::Id);
+    if let Some(now) = open_at {
+        q = q.filter(Column::Status.is_in(["pending", "active"])).filter(Column::ValidUntil.gt(now));
+    }
+    q.limit(limit).all(db).await
+}
+
+/// Up to `limit` active grants that ended by `now`, across organizations or in `only` one
+/// (housekeeping: the expiry sweep).
+pub async fn ended<C: Conn>(db: &C, now: DateTimeUtc, only: Option<OrgId>, limit: u64) -> Result<Vec<Model>, DbErr> {
+    use sea_orm::QuerySelect;
+    let mut q = Entity::find_across_orgs(crate::Housekeeping::Sweep)
+        .filter(Column::Status.eq("active"))
+        .filter(Column::ValidUntil.lte(now));
+    if let Some(org) = only {
+        q = q.filter(Column::OrgId.eq(org));
+    }
+    q.limit(limit).all(db).await
+}
+
+/// Sets the grant's status to `next` if it is still `was`; answers whether it did.
+pub async fn swap_status<C: Conn>(
+    db: &C,
+    tenant: Tenant,
+    id: RoleGrantId,
+    was: &str,
+    next: &str,
+) -> Result<bool, DbErr> {
+    use sea_orm::sea_query::Expr;
+    let res = Entity::update_in_org(tenant)
+        .col_expr(Column::Status, Expr::value(next))
+        .filter(Column::Id.eq(id))
+        .filter(Column::Status.eq(was))
+        .exec(db)
+        .await?;
+    Ok(res.rows_affected > 0)
+}

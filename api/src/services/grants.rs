@@ -10,8 +10,7 @@
 
 use chrono::{DateTime, Duration, Utc};
 use praetor_domain::GrantStatus;
-use praetor_store::{Housekeeping, Owned, ProjectId, RoleGrantId, TenantScoped, project, role_grant};
-use sea_orm::{ColumnTrait, QueryFilter, QueryOrder, QuerySelect};
+use praetor_store::{Owned, ProjectId, RoleGrantId, project, role_grant};
 use serde_json::json;
 
 use super::roles::BindingSubject;
@@ -246,15 +245,8 @@ pub async fn revoke(app: &AppState, access: &OrgAccess, id: RoleGrantId, reason:
 /// roles, and their own requests. `open` keeps only pending, scheduled and active ones.
 pub async fn list(app: &AppState, access: &OrgAccess, open: bool, first: u64) -> Result<Vec<role_grant::Model>> {
     let now = app.clock.now();
-    let mut q = role_grant::Entity::find_in_org(access.tenant()).order_by_desc(role_grant::Column::Id);
-    if open {
-        q = q
-            .filter(role_grant::Column::Status.is_in(["pending", "active"]))
-            .filter(role_grant::Column::ValidUntil.gt(now));
-    }
     let me = access.principal().rbac_subject();
-    Ok(q.limit(1_000)
-        .all(&app.db)
+    Ok(role_grant::newest(&app.db, access.tenant(), open.then_some(now), 1_000)
         .await?
         .into_iter()
         .filter(|g| g.requested_by_subject == me || access.may::<ops::RoleRead>(domain_of(g.project_id)))
@@ -267,24 +259,12 @@ pub async fn list(app: &AppState, access: &OrgAccess, open: bool, first: u64) ->
 pub async fn expire_due(app: &AppState) -> Result<u64> {
     let now = app.clock.now();
     // Across organizations; each grant is then handled inside its own.
-    let mut due = role_grant::Entity::find_across_orgs(Housekeeping::Sweep)
-        .filter(role_grant::Column::Status.eq("active"))
-        .filter(role_grant::Column::ValidUntil.lte(now));
-    if let Some(org) = app.config.worker.only_org() {
-        due = due.filter(role_grant::Column::OrgId.eq(org));
-    }
-    let due = due.limit(100).all(&app.db).await?;
+    let due = role_grant::ended(&app.db, now, app.config.worker.only_org(), 100).await?;
     let mut n = 0;
     for g in due {
         let actor = vec![crate::auth::ActorRef::engine()];
         let mut w = app.write(actor).await?;
-        let res = role_grant::Entity::update_in_org(g.tenant())
-            .col_expr(role_grant::Column::Status, sea_orm::sea_query::Expr::value("expired"))
-            .filter(role_grant::Column::Id.eq(g.id))
-            .filter(role_grant::Column::Status.eq("active"))
-            .exec(w.txn())
-            .await?;
-        if res.rows_affected == 0 {
+        if !role_grant::swap_status(w.txn(), g.tenant(), g.id, "active", "expired").await? {
             continue;
         }
         w.bump_rbac_version(g.tenant()).await?;
