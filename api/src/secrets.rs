@@ -19,10 +19,7 @@ use base64::Engine;
 use base64::engine::general_purpose::STANDARD as B64;
 use chrono::{DateTime, Utc};
 use hmac::{Hmac, Mac};
-use praetor_store::{
-    DataKeyId, Housekeeping, Owned, SecretId, Shared, Tenant, TenantScoped, UserId, data_key, local_credential, secret,
-};
-use sea_orm::{ActiveModelTrait, ColumnTrait, QueryFilter, QueryOrder, Set};
+use praetor_store::{DataKeyId, Housekeeping, Owned, SecretId, Tenant, UserId, data_key, local_credential, secret};
 use sha2::{Digest, Sha256};
 
 use crate::config::Config;
@@ -214,7 +211,7 @@ async fn current_key<C: praetor_store::Conn>(
     tenant: Tenant,
     now: DateTime<Utc>,
 ) -> Result<(DataKeyId, [u8; KEY_LEN])> {
-    let newest = data_key::Entity::find_in_org(tenant).order_by_desc(data_key::Column::CreatedAt).one(db).await?;
+    let newest = data_key::newest(db, tenant).await?;
     if let Some(row) = newest {
         return Ok((row.id, unwrap_key(keyring, &row)?));
     }
@@ -243,22 +240,24 @@ pub async fn put<C: praetor_store::Conn>(
     now: DateTime<Utc>,
 ) -> Result<secret::Model> {
     let (key_id, key) = current_key(db, keyring, tenant, now).await?;
-    let existing = secret::Entity::find_in_org(tenant).filter(secret::Column::Name.eq(name)).one(db).await?;
+    let existing = secret::by_name(db, tenant, name).await?;
     let id = existing.as_ref().map(|s| s.id).unwrap_or_else(SecretId::generate);
     let ciphertext = seal(&key, &associated_data(tenant, "secret", &id.to_string(), "value"), value.0.as_bytes())?;
     let fingerprint = fingerprint(&key, &value.0)?;
-    let mut row: secret::ActiveModel = match existing {
-        Some(s) => s.into(),
-        None => {
-            secret::ActiveModel { id: Set(id), org_id: Set(tenant.org()), name: Set(name.into()), ..Default::default() }
-        }
+    let row = secret::Model {
+        id,
+        org_id: tenant.org(),
+        name: name.into(),
+        data_key_id: key_id,
+        ciphertext,
+        fingerprint,
+        set_at: now,
+        set_by,
     };
-    row.data_key_id = Set(key_id);
-    row.ciphertext = Set(ciphertext);
-    row.fingerprint = Set(fingerprint);
-    row.set_at = Set(now);
-    row.set_by = Set(set_by);
-    Ok(if row.id.is_unchanged() { row.update(db).await? } else { row.insert(db).await? })
+    Ok(match existing {
+        Some(before) => praetor_store::update(db, &before, row).await?,
+        None => praetor_store::insert(db, row).await?,
+    })
 }
 
 /// Decrypts a stored secret row.
@@ -274,7 +273,7 @@ pub async fn reveal<C: praetor_store::Conn>(db: &C, keyring: &Keyring, row: &sec
 
 /// The fingerprint of the organization's secret `name`, if it is set (nothing is decrypted).
 pub async fn fingerprint_of<C: praetor_store::Conn>(db: &C, tenant: Tenant, name: &str) -> Result<Option<String>> {
-    Ok(secret::Entity::find_in_org(tenant).filter(secret::Column::Name.eq(name)).one(db).await?.map(|s| s.fingerprint))
+    Ok(secret::by_name(db, tenant, name).await?.map(|s| s.fingerprint))
 }
 
 /// The organization's secret `name`, decrypted, if it is set.
@@ -284,7 +283,7 @@ pub async fn get<C: praetor_store::Conn>(
     tenant: Tenant,
     name: &str,
 ) -> Result<Option<SecretValue>> {
-    match secret::Entity::find_in_org(tenant).filter(secret::Column::Name.eq(name)).one(db).await? {
+    match secret::by_name(db, tenant, name).await? {
         Some(row) => Ok(Some(reveal(db, keyring, &row).await?)),
         None => Ok(None),
     }
@@ -333,13 +332,13 @@ pub struct KeyReport {
 /// Decrypts every data key and every secret of every organization, reporting what fails.
 pub async fn verify<C: praetor_store::Conn>(db: &C, keyring: &Keyring) -> Result<KeyReport> {
     let mut report = KeyReport::default();
-    for row in data_key::Entity::find_across_orgs(Housekeeping::Cli).all(db).await? {
+    for row in data_key::everywhere(db, Housekeeping::Cli).await? {
         report.data_keys += 1;
         if let Err(e) = unwrap_key(keyring, &row) {
             report.failures.push(format!("data key {} of {}: {}", row.id, row.org_id, describe(&e)));
         }
     }
-    for row in secret::Entity::find_across_orgs(Housekeeping::Cli).all(db).await? {
+    for row in secret::everywhere(db, Housekeeping::Cli).await? {
         report.secrets += 1;
         if let Err(e) = reveal(db, keyring, &row).await {
             report.failures.push(format!("secret {} ({}) of {}: {}", row.id, row.name, row.org_id, describe(&e)));
@@ -356,10 +355,7 @@ pub async fn verify<C: praetor_store::Conn>(db: &C, keyring: &Keyring) -> Result
 
 /// People's credentials holding a sealed authenticator secret.
 pub async fn sealed_personal<C: praetor_store::Conn>(db: &C) -> Result<Vec<local_credential::Model>> {
-    Ok(local_credential::Entity::find_shared()
-        .filter(local_credential::Column::TotpSecret.is_not_null())
-        .all(db)
-        .await?)
+    Ok(local_credential::with_totp(db).await?)
 }
 
 /// The field a person's authenticator secret is sealed as.

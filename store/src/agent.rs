@@ -30,3 +30,12 @@ pub enum Relation {}
 impl ActiveModelBehavior for ActiveModel {}
 
 keyed_by_id!(tenant AgentId);
+
+// Queries.
+
+/// Every agent of the tenant, by name.
+pub async fn by_names<C: crate::Conn>(db: &C, tenant: crate::Tenant) -> Result<Vec<Model>, DbErr> {
+    use crate::TenantScoped;
+    use sea_orm::QueryOrder;
+    Entity::find_in_org(tenant).order_by_asc(Column::Name).all(db).await
+}

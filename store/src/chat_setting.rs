@@ -19,3 +19,17 @@ pub struct Model {
 pub enum Relation {}
 
 impl ActiveModelBehavior for ActiveModel {}
+
+// Queries.
+
+use crate::{Conn, Tenant, TenantScoped};
+
+/// A project's chat settings.
+pub async fn of_project<C: Conn>(db: &C, tenant: Tenant, project: ProjectId) -> Result<Option<Model>, DbErr> {
+    Entity::find_in_org(tenant).filter(Column::ProjectId.eq(project)).one(db).await
+}
+
+/// Removes a project's chat settings.
+pub async fn clear<C: Conn>(db: &C, tenant: Tenant, project: ProjectId) -> Result<(), DbErr> {
+    Entity::delete_in_org(tenant).filter(Column::ProjectId.eq(project)).exec(db).await.map(|_| ())
+}

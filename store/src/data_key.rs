@@ -34,3 +34,10 @@ pub async fn everywhere<C: crate::Conn>(db: &C, why: crate::Housekeeping) -> Res
     use crate::TenantScoped;
     Entity::find_across_orgs(why).all(db).await
 }
+
+/// The tenant's newest data key.
+pub async fn newest<C: crate::Conn>(db: &C, tenant: crate::Tenant) -> Result<Option<Model>, DbErr> {
+    use crate::TenantScoped;
+    use sea_orm::QueryOrder;
+    Entity::find_in_org(tenant).order_by_desc(Column::CreatedAt).one(db).await
+}

@@ -67,6 +67,20 @@ macro_rules! keyed_by_id {
             q.limit(limit).all(db).await
         }
 
+        /// The organization the row with this id belongs to, whichever it is (housekeeping:
+        /// locating an id a caller names, before entering its organization with the caller's
+        /// own access).
+        pub async fn org_of<C: $crate::Conn>(db: &C, id: $id) -> Result<Option<OrgId>, DbErr> {
+            use sea_orm::{QueryFilter as _, QuerySelect as _};
+            <Entity as $crate::TenantScoped>::find_across_orgs($crate::Housekeeping::Locate)
+                .select_only()
+                .column(<Entity as $crate::TenantScoped>::org_column())
+                .filter(Column::Id.eq(id))
+                .into_tuple()
+                .one(db)
+                .await
+        }
+
         /// Deletes the tenant's row with this id; answers how many rows went (0 or 1).
         pub async fn delete<C: $crate::Conn>(db: &C, tenant: $crate::Tenant, id: $id) -> Result<u64, DbErr> {
             use sea_orm::QueryFilter as _;

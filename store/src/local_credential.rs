@@ -35,3 +35,11 @@ pub struct Model {
 pub enum Relation {}
 
 impl ActiveModelBehavior for ActiveModel {}
+
+// Queries.
+
+/// The credentials that hold a sealed authenticator secret.
+pub async fn with_totp<C: crate::Conn>(db: &C) -> Result<Vec<Model>, DbErr> {
+    use crate::Shared;
+    Entity::find_shared().filter(Column::TotpSecret.is_not_null()).all(db).await
+}

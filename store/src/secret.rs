@@ -48,3 +48,9 @@ pub async fn delete_named<C: crate::Conn>(db: &C, tenant: crate::Tenant, name: &
     use crate::TenantScoped;
     Ok(Entity::delete_in_org(tenant).filter(Column::Name.eq(name)).exec(db).await?.rows_affected)
 }
+
+/// Every organization's secrets (housekeeping: verifying they all decrypt).
+pub async fn everywhere<C: crate::Conn>(db: &C, why: crate::Housekeeping) -> Result<Vec<Model>, DbErr> {
+    use crate::TenantScoped;
+    Entity::find_across_orgs(why).all(db).await
+}

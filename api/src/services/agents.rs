@@ -4,8 +4,7 @@
 //! agents needs `project.agents` in the project (org and project administrators).
 
 use praetor_planner::Strategy;
-use praetor_store::{AgentId, ProjectId, TenantScoped, agent, chat_setting, project_agent};
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, Set};
+use praetor_store::{AgentId, ProjectId, agent, chat_setting, project_agent};
 use serde_json::json;
 
 use super::validate;
@@ -164,7 +163,7 @@ pub async fn find(app: &AppState, access: &OrgAccess, id: AgentId) -> Result<age
 /// The organization's agents, by name. Members may read them.
 pub async fn list(app: &AppState, access: &OrgAccess) -> Result<Vec<agent::Model>> {
     access.read_permit::<ops::OrgRead>(Domain::Org, "organization")?;
-    Ok(agent::Entity::find_in_org(access.tenant()).order_by_asc(agent::Column::Name).all(&app.db).await?)
+    Ok(agent::by_names(&app.db, access.tenant()).await?)
 }
 
 /// The agents taking part in a project's chat, in order, and the strategy arbitrating them.
@@ -173,18 +172,11 @@ pub async fn of_project(
     access: &OrgAccess,
     project: ProjectId,
 ) -> Result<(Vec<agent::Model>, Strategy)> {
-    let links = project_agent::Entity::find_in_org(access.tenant())
-        .filter(project_agent::Column::ProjectId.eq(project))
-        .order_by_asc(project_agent::Column::Position)
-        .all(&app.db)
-        .await?;
+    let links = project_agent::of_project(&app.db, access.tenant(), project).await?;
     let ids: Vec<AgentId> = links.iter().map(|l| l.agent_id).collect();
-    let rows =
-        agent::Entity::find_in_org(access.tenant()).filter(agent::Column::Id.is_in(ids.clone())).all(&app.db).await?;
+    let rows = agent::by_ids(&app.db, access.tenant(), ids.clone()).await?;
     let agents = ids.iter().filter_map(|id| rows.iter().find(|a| a.id == *id).cloned()).collect();
-    let strategy = chat_setting::Entity::find_in_org(access.tenant())
-        .filter(chat_setting::Column::ProjectId.eq(project))
-        .one(&app.db)
+    let strategy = chat_setting::of_project(&app.db, access.tenant(), project)
         .await?
         .and_then(|s| Strategy::parse(&s.strategy))
         .unwrap_or(Strategy::FirstValid);
@@ -224,23 +216,14 @@ pub async fn set_for_project(
     }
     let mut w = app.write(permit.principal().chain()).await?;
     let org = permit.org_id();
-    project_agent::Entity::delete_in_org(permit.tenant())
-        .filter(project_agent::Column::ProjectId.eq(project))
-        .exec(w.txn())
-        .await?;
-    if !chosen.is_empty() {
-        let rows = chosen.iter().enumerate().map(|(i, a)| project_agent::ActiveModel {
-            project_id: Set(project),
-            agent_id: Set(a.id),
-            org_id: Set(org),
-            position: Set(i as i32),
-        });
-        project_agent::Entity::insert_many(rows).exec_without_returning(w.txn()).await?;
-    }
-    chat_setting::Entity::delete_in_org(permit.tenant())
-        .filter(chat_setting::Column::ProjectId.eq(project))
-        .exec(w.txn())
-        .await?;
+    project_agent::clear(w.txn(), permit.tenant(), project).await?;
+    let rows = chosen
+        .iter()
+        .enumerate()
+        .map(|(i, a)| project_agent::Model { project_id: project, agent_id: a.id, org_id: org, position: i as i32 })
+        .collect();
+    praetor_store::insert_many(w.txn(), rows).await?;
+    chat_setting::clear(w.txn(), permit.tenant(), project).await?;
     praetor_store::insert(
         w.txn(),
         chat_setting::Model {
