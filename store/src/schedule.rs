@@ -44,3 +44,65 @@ pub enum Relation {}
 impl ActiveModelBehavior for ActiveModel {}
 
 keyed_by_id!(tenant ScheduleId);
+
+// Queries.
+
+use crate::{Conn, Housekeeping, Tenant, TenantScoped};
+use sea_orm::sea_query::Expr;
+use sea_orm::{QueryOrder, QuerySelect};
+
+/// A project's schedules, by name.
+pub async fn of_project<C: Conn>(db: &C, tenant: Tenant, project: ProjectId) -> Result<Vec<Model>, DbErr> {
+    Entity::find_in_org(tenant).filter(Column::ProjectId.eq(project)).order_by_asc(Column::Name).all(db).await
+}
+
+/// Up to `limit` unpaused schedules with a slot due at `now`, oldest slot first, across
+/// organizations or in `only` one (housekeeping: the scheduler).
+pub async fn due<C: Conn>(db: &C, now: DateTimeUtc, only: Option<OrgId>, limit: u64) -> Result<Vec<Model>, DbErr> {
+    let mut q = Entity::find_across_orgs(Housekeeping::Schedules)
+        .filter(Column::Paused.eq(false))
+        .filter(Column::NextRunAt.lte(now));
+    if let Some(org) = only {
+        q = q.filter(Column::OrgId.eq(org));
+    }
+    q.order_by_asc(Column::NextRunAt).limit(limit).all(db).await
+}
+
+/// Moves the schedule's next slot to `next` if it is unpaused and still due at `slot` or
+/// before (no one else moved it).
+pub async fn advance<C: Conn>(
+    db: &C,
+    tenant: Tenant,
+    id: ScheduleId,
+    slot: DateTimeUtc,
+    next: Option<DateTimeUtc>,
+) -> Result<(), DbErr> {
+    Entity::update_in_org(tenant)
+        .col_expr(Column::NextRunAt, Expr::value(next))
+        .filter(Column::Id.eq(id))
+        .filter(Column::Paused.eq(false))
+        .filter(Column::NextRunAt.lte(slot))
+        .exec(db)
+        .await
+        .map(|_| ())
+}
+
+/// Keeps what a slot came to on the schedule: the slot, its outcome and the plan it proposed
+/// (left as it was when `None`).
+pub async fn record_slot<C: Conn>(
+    db: &C,
+    tenant: Tenant,
+    id: ScheduleId,
+    slot: DateTimeUtc,
+    outcome: &str,
+    plan: Option<PlanId>,
+) -> Result<(), DbErr> {
+    let mut update = Entity::update_in_org(tenant)
+        .col_expr(Column::LastSlot, Expr::value(Some(slot)))
+        .col_expr(Column::LastOutcome, Expr::value(outcome))
+        .filter(Column::Id.eq(id));
+    if let Some(plan) = plan {
+        update = update.col_expr(Column::LastPlanId, Expr::value(Some(plan)));
+    }
+    update.exec(db).await.map(|_| ())
+}
