@@ -104,3 +104,44 @@ pub async fn swap_forecast_alert<C: crate::Conn>(
         .await?;
     Ok(updated.rows_affected > 0)
 }
+
+/// The ledger of `scope` on `day`.
+pub async fn of<C: crate::Conn>(db: &C, tenant: crate::Tenant, scope: &str, day: &str) -> Result<Option<Model>, DbErr> {
+    use crate::TenantScoped;
+    Entity::find_in_org(tenant).filter(Column::Scope.eq(scope)).filter(Column::Day.eq(day)).one(db).await
+}
+
+/// The ledgers of any of `scopes` on any of `days` (the caller picks the pairs it wants).
+pub async fn of_any<C: crate::Conn>(
+    db: &C,
+    tenant: crate::Tenant,
+    scopes: impl IntoIterator<Item = String>,
+    days: impl IntoIterator<Item = String>,
+) -> Result<Vec<Model>, DbErr> {
+    use crate::TenantScoped;
+    Entity::find_in_org(tenant).filter(Column::Scope.is_in(scopes)).filter(Column::Day.is_in(days)).all(db).await
+}
+
+/// The ledger of `fresh`'s scope and day, inserted as `fresh` if missing (concurrent first
+/// writers of a day: one inserts, the others find the row), locked until the transaction
+/// `db` ends.
+pub async fn lock_or_insert<C: crate::Conn>(
+    db: &C,
+    tenant: crate::Tenant,
+    fresh: Model,
+) -> Result<Option<Model>, DbErr> {
+    use crate::TenantScoped;
+    use sea_orm::sea_query::OnConflict;
+    use sea_orm::{IntoActiveModel, QuerySelect};
+    let (scope, day) = (fresh.scope.clone(), fresh.day.clone());
+    Entity::insert(fresh.into_active_model().reset_all())
+        .on_conflict(OnConflict::columns([Column::OrgId, Column::Scope, Column::Day]).do_nothing().to_owned())
+        .exec_without_returning(db)
+        .await?;
+    Entity::find_in_org(tenant)
+        .filter(Column::Scope.eq(scope))
+        .filter(Column::Day.eq(day))
+        .lock_exclusive()
+        .one(db)
+        .await
+}

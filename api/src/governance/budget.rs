@@ -16,9 +16,7 @@
 use chrono::{DateTime, Utc};
 pub use praetor_domain::snapshot::Exceeded;
 use praetor_policy::decide::Effective;
-use praetor_store::{BudgetDayId, OrgId, Owned, ProjectId, Tenant, TenantScoped, budget_day, budget_reservation, plan};
-use sea_orm::sea_query::OnConflict;
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QuerySelect, Set};
+use praetor_store::{BudgetDayId, OrgId, Owned, ProjectId, Tenant, budget_day, budget_reservation, plan};
 use serde_json::json;
 
 use crate::audit::Entry;
@@ -34,11 +32,7 @@ async fn row<C: praetor_store::Conn>(
     scope: &str,
     day: &str,
 ) -> Result<Option<budget_day::Model>> {
-    Ok(budget_day::Entity::find_in_org(tenant)
-        .filter(budget_day::Column::Scope.eq(scope))
-        .filter(budget_day::Column::Day.eq(day))
-        .one(db)
-        .await?)
+    Ok(budget_day::of(db, tenant, scope, day).await?)
 }
 
 /// The ledger row of a scope and day, created if missing, locked until the transaction ends.
@@ -51,34 +45,19 @@ async fn lock_row<C: praetor_store::Conn>(
     now: DateTime<Utc>,
 ) -> Result<budget_day::Model> {
     let org = tenant.org();
-    let fresh = budget_day::ActiveModel {
-        id: Set(BudgetDayId::generate()),
-        org_id: Set(org),
-        scope: Set(scope.to_string()),
-        project_id: Set(project),
-        day: Set(day.to_string()),
-        spent: Set(0.0),
-        reserved: Set(0.0),
-        alerts: Set("[]".into()),
-        forecast_alert: Set(String::new()),
-        updated_at: Set(now),
+    let fresh = budget_day::Model {
+        id: BudgetDayId::generate(),
+        org_id: org,
+        scope: scope.to_string(),
+        project_id: project,
+        day: day.to_string(),
+        spent: 0.0,
+        reserved: 0.0,
+        alerts: "[]".into(),
+        forecast_alert: String::new(),
+        updated_at: now,
     };
-    // Concurrent first writers of a day: one inserts, the others find the row.
-    budget_day::Entity::insert(fresh)
-        .on_conflict(
-            OnConflict::columns([budget_day::Column::OrgId, budget_day::Column::Scope, budget_day::Column::Day])
-                .do_nothing()
-                .to_owned(),
-        )
-        .exec_without_returning(txn)
-        .await?;
-    budget_day::Entity::find_in_org(tenant)
-        .filter(budget_day::Column::Scope.eq(scope))
-        .filter(budget_day::Column::Day.eq(day))
-        .lock_exclusive()
-        .one(txn)
-        .await?
-        .ok_or_else(|| Error::internal("budget ledger row vanished"))
+    budget_day::lock_or_insert(txn, tenant, fresh).await?.ok_or_else(|| Error::internal("budget ledger row vanished"))
 }
 
 fn state(spec: &Spec, r: Option<&budget_day::Model>, now: DateTime<Utc>) -> BudgetState {
@@ -116,11 +95,8 @@ pub async fn states<C: praetor_store::Conn>(
         return Ok(Vec::new());
     }
     // Both ledgers in one query.
-    let rows = budget_day::Entity::find_in_org(tenant)
-        .filter(budget_day::Column::Scope.is_in(wanted.iter().map(|(_, s, _)| s.clone())))
-        .filter(budget_day::Column::Day.is_in(wanted.iter().map(|(_, _, d)| d.clone())))
-        .all(db)
-        .await?;
+    let scopes = wanted.iter().map(|(_, s, _)| s.clone());
+    let rows = budget_day::of_any(db, tenant, scopes, wanted.iter().map(|(_, _, d)| d.clone())).await?;
     Ok(wanted
         .iter()
         .map(|(spec, scope, day)| state(spec, rows.iter().find(|r| &r.scope == scope && &r.day == day), now))
@@ -339,11 +315,7 @@ async fn update<C: praetor_store::Conn>(
 /// use. Plans that reserved nothing have nothing to settle. Runs before the transaction audits
 /// anything (see the lock order above).
 pub async fn settle(w: &mut Write<'_>, plan: &plan::Model, cost: f64, finished: bool) -> Result<()> {
-    let Some(res) = budget_reservation::Entity::find_in_org(plan.tenant())
-        .filter(budget_reservation::Column::PlanId.eq(plan.id))
-        .one(w.txn())
-        .await?
-    else {
+    let Some(res) = budget_reservation::of_plan(w.txn(), plan.tenant(), plan.id).await? else {
         return Ok(());
     };
     if cost <= 0.0 && !finished {
@@ -368,7 +340,7 @@ pub async fn settle(w: &mut Write<'_>, plan: &plan::Model, cost: f64, finished: 
         audit_crossing(w, c, plan).await?;
     }
     if finished {
-        budget_reservation::Entity::delete_by_id(res.plan_id).exec(w.txn()).await?;
+        budget_reservation::delete_of_plan(w.txn(), plan.tenant(), res.plan_id).await?;
     } else {
         let active_before = res.clone();
         let mut active = res.clone();
