@@ -79,9 +79,10 @@ describe('local accounts', () => {
     await accept.getByRole('button', { name: 'Join and sign in' }).click();
 
     // Signed in, in the organization, as themselves, with the operator's rights.
-    await page.waitForURL(/\/orgs\/demo\/projects\/[^/]+\/plans$/);
+    await page.waitForURL(/\/orgs\/demo\/projects\/[^/]+\/chat$/);
     await expect.poll(() => page.getByTestId('viewer-name').textContent()).toBe(displayName);
     expect(await page.getByTestId('viewer-name').getAttribute('title')).toBe(email);
+    await page.getByRole('link', { name: 'Plans', exact: true }).click();
     await page.getByRole('heading', { name: 'Plans', exact: true }).waitFor();
     await page.getByRole('button', { name: 'New plan' }).waitFor();
     const { org } = await gql<{ org: { propose: boolean; bind: boolean } }>(
@@ -116,7 +117,7 @@ describe('local accounts', () => {
     await signInForm.getByLabel('Password').fill(password);
     await signInForm.getByRole('button', { name: 'Sign in' }).click();
     await expect.poll(() => page.getByTestId('viewer-name').textContent()).toBe(displayName);
-    await page.waitForURL(/\/orgs\/demo\/projects\/[^/]+\/plans$/);
+    await page.waitForURL(/\/orgs\/demo\/projects\/[^/]+\/chat$/);
 
     // The account page, from the name: a wrong current password is refused beside it.
     await page.getByTestId('viewer-name').click();
@@ -184,7 +185,7 @@ describe('local accounts', () => {
     await form.getByLabel('New password').fill(password);
     await form.getByLabel('Repeat the password').fill(password);
     await form.getByRole('button', { name: 'Set the password and sign in' }).click();
-    await bob.page.waitForURL(/\/orgs\/demo\/projects\/[^/]+\/plans$/);
+    await bob.page.waitForURL(/\/orgs\/demo\/projects\/[^/]+\/chat$/);
     expect(await bob.page.getByTestId('viewer-name').getAttribute('title')).toBe('bob@demo.test');
     const attempt = await bob.page.request.post('/auth/password', { data: { email: 'bob@demo.test', password } });
     expect(attempt.status()).toBe(200);

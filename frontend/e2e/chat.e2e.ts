@@ -65,6 +65,8 @@ describe('chat', () => {
     const bob = session.track(await signIn(session.browser, 'bob@demo.test'));
     const { page } = bob;
     const changes = await deployChanges(page, 'staging');
+    // Opening Chat from another screen puts the keyboard in the message box.
+    await page.goto('/orgs/demo/projects/web/plans');
     await page.getByRole('link', { name: 'Chat', exact: true }).click();
     await page.getByRole('heading', { name: 'New conversation' }).waitFor();
     // The message box has the focus: just type, Enter sends.

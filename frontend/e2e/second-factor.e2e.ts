@@ -64,7 +64,7 @@ describe('two-step sign-in', () => {
     await accept.getByLabel('Password', { exact: true }).fill(password);
     await accept.getByLabel('Repeat the password').fill(password);
     await accept.getByRole('button', { name: 'Join and sign in' }).click();
-    await page.waitForURL(/\/orgs\/demo\/projects\/[^/]+\/plans$/);
+    await page.waitForURL(/\/orgs\/demo\/projects\/[^/]+\/chat$/);
 
     // On the account page, two-step sign-in is off; turning it on asks for the password first.
     await openAccount(page);
