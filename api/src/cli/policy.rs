@@ -289,7 +289,7 @@ async fn org_groups(
     slug: &str,
 ) -> Result<(BTreeMap<String, std::collections::BTreeSet<String>>, std::collections::BTreeSet<String>)> {
     use praetor_store::{Housekeeping, Owned, group, group_member, org, user};
-    let o = org::by_slug(&app.db, Housekeeping::Cli, &slug)
+    let o = org::by_slug(&app.db, Housekeeping::Cli, slug)
         .await?
         .ok_or_else(|| Error::not_found(format!("organization `{slug}`")))?;
     let groups = group::all(&app.db, o.tenant()).await?;

@@ -32,7 +32,7 @@ pub fn prefix(app: &AppState) -> String {
 
 /// Whether the slot's claim has finished (run, failed or skipped).
 async fn finished(app: &AppState, key: &str, slot: DateTime<Utc>) -> Result<bool> {
-    let status = scheduled_run::status_of(&app.db, &key, slot).await?;
+    let status = scheduled_run::status_of(&app.db, key, slot).await?;
     Ok(status.is_some_and(|s| s != RUNNING))
 }
 

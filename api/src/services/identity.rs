@@ -601,7 +601,7 @@ pub struct SignInOptions {
 /// The sign-in options of the organization `slug`. An unknown organization answers like one
 /// without providers that allows passwords.
 pub async fn sign_in_options(app: &AppState, slug: &str) -> Result<SignInOptions> {
-    let Some(o) = org::by_slug(&app.db, Housekeeping::Identity, &slug.trim()).await? else {
+    let Some(o) = org::by_slug(&app.db, Housekeeping::Identity, slug.trim()).await? else {
         return Ok(SignInOptions { providers: Vec::new(), passwords: true });
     };
     let providers = identity_provider::Entity::find_in_org(o.tenant())

@@ -68,7 +68,7 @@ pub async fn enter_by_slug(app: &AppState, principal: &Principal, slug: &str) ->
         Some(org) => org,
         None => {
             let since = app.authz.rows.epoch();
-            let org = org::by_slug(&app.db, Housekeeping::Locate, &slug)
+            let org = org::by_slug(&app.db, Housekeeping::Locate, slug)
                 .await?
                 .ok_or_else(|| Error::not_found("organization"))?;
             app.authz.rows.keep(since, &org);

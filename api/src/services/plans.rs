@@ -381,7 +381,7 @@ pub async fn propose(
         if key.is_empty() || key.len() > 200 {
             return Err(Error::validation("idempotencyKey", "must be 1-200 characters"));
         }
-        if let Some(existing) = plan::by_idempotency_key(&app.db, access.tenant(), project, &key).await? {
+        if let Some(existing) = plan::by_idempotency_key(&app.db, access.tenant(), project, key).await? {
             access.read_permit::<ops::PlanRead>(Domain::Project(project), "plan")?;
             let policy = app.policies.effective(&app.db, access.tenant(), Some(project)).await?;
             let again = prepare_steps(

@@ -102,7 +102,7 @@ pub async fn seed_demo(app: &AppState) -> Result<DemoInfo> {
     let (alice_email, _, _) = DEMO_USERS[0];
     let alice = ensure_instance_admin(app, alice_email).await?;
     let principal = Principal::new(Subject::User(alice));
-    let existing = org::by_slug(&app.db, Housekeeping::Setup, &DEMO_ORG).await?;
+    let existing = org::by_slug(&app.db, Housekeeping::Setup, DEMO_ORG).await?;
     let org = match existing {
         Some(o) => o,
         None => orgs::create(app, &InstanceAdmin::check(&principal)?, DEMO_ORG, "Demo").await?,
