@@ -3,6 +3,7 @@
 // leads to that project's Chat (or plans).
 // "/sign-in", once signed in, leads back to where it was asked to (an invitation page).
 
+import { useEffect, useState } from 'react';
 import { Link, Navigate, useLocation, useParams } from 'react-router';
 import { useQuery } from 'urql';
 import { PLAN_PROJECT } from '../api/documents';
@@ -32,13 +33,22 @@ export function SignedInRedirect() {
   return <Navigate to={signInRequest(location).returnTo ?? '/'} replace />;
 }
 
+/** How long landing waits for the inbox count and the rights before going with what it has. */
+const LANDING_WAIT_MS = 3000;
+
 export function OrgRedirect() {
   const { viewer } = useSession();
   const { approvalsWaiting, rights, settled } = useWorkspace();
   const { org: slug = '', project } = useParams();
   const org = viewer.orgs.find((o) => o.slug === slug);
   const target = project ?? rememberedProject(slug, org?.projects.nodes.map((p) => p.slug) ?? []);
-  if (!settled) return <Loading what="your work" />;
+  // Never keep a person on a spinner: after a moment, land with what is known by then.
+  const [waited, setWaited] = useState(false);
+  useEffect(() => {
+    const t = setTimeout(() => setWaited(true), LANDING_WAIT_MS);
+    return () => clearTimeout(t);
+  }, []);
+  if (!settled && !waited) return <Loading what="your work" />;
   // A project named in the address opens that project; the org's own address opens the inbox first.
   return <Navigate to={landingPath({ org: slug, project: target, approvalsWaiting: project ? 0 : approvalsWaiting, chatRead: rights.chatRead })} replace />;
 }
