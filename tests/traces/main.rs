@@ -104,7 +104,7 @@ async fn a_request_continues_its_callers_trace_through_decision_and_transaction(
 
     // The plan's job, in a trace of its own: its step, the execution decision and the handler.
     let job = spans.iter().find(|s| s.name == "plan.job" && attr(s, "plan").as_deref() == plan["id"].as_str());
-    let job = job.expect("the plan job's span");
+    let job = job.unwrap_or_else(|| panic!("the plan job's span: {all:#?}"));
     let in_job =
         |name: &str| spans.iter().any(|s| s.name == name && s.span_context.trace_id() == job.span_context.trace_id());
     assert!(in_job("step") && in_job("handler") && in_job("decision"), "{spans:#?}");
