@@ -19,7 +19,10 @@ use base64::Engine;
 use base64::engine::general_purpose::STANDARD as B64;
 use chrono::{DateTime, Utc};
 use hmac::{Hmac, Mac};
-use praetor_store::{DataKeyId, Housekeeping, Owned, SecretId, Tenant, UserId, data_key, local_credential, secret};
+use praetor_entities::{
+    DataKeyId, Housekeeping, Owned, SecretId, Shared, Tenant, TenantScoped, UserId, data_key, local_credential, secret,
+};
+use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, QueryFilter, QueryOrder, Set};
 use sha2::{Digest, Sha256};
 
 use crate::config::Config;
@@ -205,13 +208,13 @@ fn unwrap_key(keyring: &Keyring, row: &data_key::Model) -> Result<[u8; KEY_LEN]>
 
 /// The organization's newest data key, made (and wrapped by the newest master key) on first
 /// use.
-async fn current_key<C: praetor_store::Conn>(
+async fn current_key<C: ConnectionTrait>(
     db: &C,
     keyring: &Keyring,
     tenant: Tenant,
     now: DateTime<Utc>,
 ) -> Result<(DataKeyId, [u8; KEY_LEN])> {
-    let newest = data_key::newest(db, tenant).await?;
+    let newest = data_key::Entity::find_in_org(tenant).order_by_desc(data_key::Column::CreatedAt).one(db).await?;
     if let Some(row) = newest {
         return Ok((row.id, unwrap_key(keyring, &row)?));
     }
@@ -220,17 +223,22 @@ async fn current_key<C: praetor_store::Conn>(
     let id = DataKeyId::generate();
     let kek = keyring.newest_key()?;
     let wrapped = seal(&kek.key, &associated_data(tenant, "data_key", &id.to_string(), "key"), &key)?;
-    praetor_store::insert(
-        db,
-        data_key::Model { id, org_id: tenant.org(), kek_id: kek.id.clone(), wrapped, created_at: now, wrapped_at: now },
-    )
+    data_key::ActiveModel {
+        id: Set(id),
+        org_id: Set(tenant.org()),
+        kek_id: Set(kek.id.clone()),
+        wrapped: Set(wrapped),
+        created_at: Set(now),
+        wrapped_at: Set(now),
+    }
+    .insert(db)
     .await?;
     Ok((id, key))
 }
 
 /// Sets the organization's secret `name` to `value` (replacing any earlier value), in the
 /// caller's transaction. Returns the row: its fingerprint, never the value.
-pub async fn put<C: praetor_store::Conn>(
+pub async fn put<C: ConnectionTrait>(
     db: &C,
     keyring: &Keyring,
     tenant: Tenant,
@@ -240,29 +248,29 @@ pub async fn put<C: praetor_store::Conn>(
     now: DateTime<Utc>,
 ) -> Result<secret::Model> {
     let (key_id, key) = current_key(db, keyring, tenant, now).await?;
-    let existing = secret::by_name(db, tenant, name).await?;
+    let existing = secret::Entity::find_in_org(tenant).filter(secret::Column::Name.eq(name)).one(db).await?;
     let id = existing.as_ref().map(|s| s.id).unwrap_or_else(SecretId::generate);
     let ciphertext = seal(&key, &associated_data(tenant, "secret", &id.to_string(), "value"), value.0.as_bytes())?;
     let fingerprint = fingerprint(&key, &value.0)?;
-    let row = secret::Model {
-        id,
-        org_id: tenant.org(),
-        name: name.into(),
-        data_key_id: key_id,
-        ciphertext,
-        fingerprint,
-        set_at: now,
-        set_by,
+    let mut row: secret::ActiveModel = match existing {
+        Some(s) => s.into(),
+        None => {
+            secret::ActiveModel { id: Set(id), org_id: Set(tenant.org()), name: Set(name.into()), ..Default::default() }
+        }
     };
-    Ok(match existing {
-        Some(before) => praetor_store::update(db, &before, row).await?,
-        None => praetor_store::insert(db, row).await?,
-    })
+    row.data_key_id = Set(key_id);
+    row.ciphertext = Set(ciphertext);
+    row.fingerprint = Set(fingerprint);
+    row.set_at = Set(now);
+    row.set_by = Set(set_by);
+    Ok(if row.id.is_unchanged() { row.update(db).await? } else { row.insert(db).await? })
 }
 
 /// Decrypts a stored secret row.
-pub async fn reveal<C: praetor_store::Conn>(db: &C, keyring: &Keyring, row: &secret::Model) -> Result<SecretValue> {
-    let key_row = data_key::by_id(db, row.tenant(), row.data_key_id)
+pub async fn reveal<C: ConnectionTrait>(db: &C, keyring: &Keyring, row: &secret::Model) -> Result<SecretValue> {
+    let key_row = data_key::Entity::find_in_org(row.tenant())
+        .filter(data_key::Column::Id.eq(row.data_key_id))
+        .one(db)
         .await?
         .ok_or_else(|| Error::internal(format!("secret {} names a data key that does not exist", row.id)))?;
     let key = unwrap_key(keyring, &key_row)?;
@@ -272,18 +280,18 @@ pub async fn reveal<C: praetor_store::Conn>(db: &C, keyring: &Keyring, row: &sec
 }
 
 /// The fingerprint of the organization's secret `name`, if it is set (nothing is decrypted).
-pub async fn fingerprint_of<C: praetor_store::Conn>(db: &C, tenant: Tenant, name: &str) -> Result<Option<String>> {
-    Ok(secret::by_name(db, tenant, name).await?.map(|s| s.fingerprint))
+pub async fn fingerprint_of<C: ConnectionTrait>(db: &C, tenant: Tenant, name: &str) -> Result<Option<String>> {
+    Ok(secret::Entity::find_in_org(tenant).filter(secret::Column::Name.eq(name)).one(db).await?.map(|s| s.fingerprint))
 }
 
 /// The organization's secret `name`, decrypted, if it is set.
-pub async fn get<C: praetor_store::Conn>(
+pub async fn get<C: ConnectionTrait>(
     db: &C,
     keyring: &Keyring,
     tenant: Tenant,
     name: &str,
 ) -> Result<Option<SecretValue>> {
-    match secret::by_name(db, tenant, name).await? {
+    match secret::Entity::find_in_org(tenant).filter(secret::Column::Name.eq(name)).one(db).await? {
         Some(row) => Ok(Some(reveal(db, keyring, &row).await?)),
         None => Ok(None),
     }
@@ -330,15 +338,15 @@ pub struct KeyReport {
 }
 
 /// Decrypts every data key and every secret of every organization, reporting what fails.
-pub async fn verify<C: praetor_store::Conn>(db: &C, keyring: &Keyring) -> Result<KeyReport> {
+pub async fn verify<C: ConnectionTrait>(db: &C, keyring: &Keyring) -> Result<KeyReport> {
     let mut report = KeyReport::default();
-    for row in data_key::everywhere(db, Housekeeping::Cli).await? {
+    for row in data_key::Entity::find_across_orgs(Housekeeping::Cli).all(db).await? {
         report.data_keys += 1;
         if let Err(e) = unwrap_key(keyring, &row) {
             report.failures.push(format!("data key {} of {}: {}", row.id, row.org_id, describe(&e)));
         }
     }
-    for row in secret::everywhere(db, Housekeeping::Cli).await? {
+    for row in secret::Entity::find_across_orgs(Housekeeping::Cli).all(db).await? {
         report.secrets += 1;
         if let Err(e) = reveal(db, keyring, &row).await {
             report.failures.push(format!("secret {} ({}) of {}: {}", row.id, row.name, row.org_id, describe(&e)));
@@ -354,8 +362,11 @@ pub async fn verify<C: praetor_store::Conn>(db: &C, keyring: &Keyring) -> Result
 }
 
 /// People's credentials holding a sealed authenticator secret.
-pub async fn sealed_personal<C: praetor_store::Conn>(db: &C) -> Result<Vec<local_credential::Model>> {
-    Ok(local_credential::with_totp(db).await?)
+pub async fn sealed_personal<C: ConnectionTrait>(db: &C) -> Result<Vec<local_credential::Model>> {
+    Ok(local_credential::Entity::find_shared()
+        .filter(local_credential::Column::TotpSecret.is_not_null())
+        .all(db)
+        .await?)
 }
 
 /// The field a person's authenticator secret is sealed as.
@@ -371,7 +382,7 @@ pub fn open_credential(keyring: &Keyring, row: &local_credential::Model) -> Resu
 
 /// Reseals a person's authenticator secret under the newest master key, in the caller's
 /// transaction; `false` if it already was.
-pub async fn reseal_personal<C: praetor_store::Conn>(
+pub async fn reseal_personal<C: ConnectionTrait>(
     db: &C,
     keyring: &Keyring,
     row: local_credential::Model,
@@ -382,11 +393,10 @@ pub async fn reseal_personal<C: praetor_store::Conn>(
     }
     let value = open_credential(keyring, &row)?;
     let (kek, sealed) = seal_personal(keyring, row.user_id, TOTP_FIELD, &value)?;
-    let active_before = row.clone();
-    let mut active = row.clone();
-    active.totp_kek_id = Some(kek);
-    active.totp_secret = Some(sealed);
-    praetor_store::update(db, &active_before, active).await?;
+    let mut active: local_credential::ActiveModel = row.into();
+    active.totp_kek_id = Set(Some(kek));
+    active.totp_secret = Set(Some(sealed));
+    active.update(db).await?;
     Ok(true)
 }
 
@@ -397,7 +407,7 @@ pub fn newest_key_id(keyring: &Keyring) -> Result<String> {
 
 /// Rewraps one data key under the newest master key, in the caller's transaction; `false` if
 /// it already was.
-pub async fn rewrap<C: praetor_store::Conn>(
+pub async fn rewrap<C: ConnectionTrait>(
     db: &C,
     keyring: &Keyring,
     row: data_key::Model,
@@ -410,19 +420,18 @@ pub async fn rewrap<C: praetor_store::Conn>(
     let key = unwrap_key(keyring, &row)?;
     let aad = associated_data(row.tenant(), "data_key", &row.id.to_string(), "key");
     let wrapped = seal(&newest.key, &aad, &key)?;
-    let active_before = row.clone();
-    let mut active = row.clone();
-    active.kek_id = newest.id.clone();
-    active.wrapped = wrapped;
-    active.wrapped_at = now;
-    praetor_store::update(db, &active_before, active).await?;
+    let mut active: data_key::ActiveModel = row.into();
+    active.kek_id = Set(newest.id.clone());
+    active.wrapped = Set(wrapped);
+    active.wrapped_at = Set(now);
+    active.update(db).await?;
     Ok(true)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use praetor_store::OrgId;
+    use praetor_entities::OrgId;
 
     fn tenant() -> Tenant {
         Tenant::housekeeping(OrgId::generate(), Housekeeping::Setup)

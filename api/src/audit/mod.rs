@@ -11,9 +11,10 @@ pub mod export;
 pub mod verify;
 
 use chrono::{DateTime, SecondsFormat, Utc};
-use praetor_store::{AuditEventId, OrgId, ProjectId, Tenant, audit_event, audit_head};
+use praetor_entities::{AuditEventId, OrgId, ProjectId, Tenant, TenantScoped, audit_event, audit_head};
 use std::collections::HashMap;
 
+use sea_orm::{ActiveModelTrait, ConnectionTrait, EntityTrait, QuerySelect, Set};
 use sha2::{Digest, Sha256};
 
 pub use canonical::{canonical_json, redact};
@@ -131,7 +132,7 @@ pub fn model_hash(e: &audit_event::Model) -> String {
 #[derive(Default)]
 pub struct ChainWriter {
     heads: HashMap<OrgId, Head>,
-    rows: Vec<audit_event::Model>,
+    rows: Vec<audit_event::ActiveModel>,
 }
 
 struct Head {
@@ -146,7 +147,7 @@ struct Head {
 
 impl ChainWriter {
     /// Adds `entry` to `org`'s chain and returns the entry as it will be stored.
-    pub async fn append<C: praetor_store::Conn>(
+    pub async fn append<C: ConnectionTrait>(
         &mut self,
         txn: &C,
         tenant: Tenant,
@@ -157,7 +158,7 @@ impl ChainWriter {
     ) -> Result<audit_event::Model> {
         let org = tenant.org();
         if let std::collections::hash_map::Entry::Vacant(slot) = self.heads.entry(org) {
-            let head = audit_head::lock(txn, tenant).await?;
+            let head = audit_head::Entity::find_in_org(tenant).lock_exclusive().one(txn).await?;
             slot.insert(match head {
                 Some(h) => Head {
                     existed: true,
@@ -214,7 +215,7 @@ impl ChainWriter {
         head.seq = seq;
         head.hash = hash;
         head.dirty = true;
-        self.rows.push(model.clone());
+        self.rows.push(model.clone().into());
         Ok(model)
     }
 
@@ -240,23 +241,27 @@ impl ChainWriter {
     }
 
     /// Writes the pending entries and heads. Call before committing.
-    pub async fn flush<C: praetor_store::Conn>(&mut self, txn: &C) -> Result<()> {
+    pub async fn flush<C: ConnectionTrait>(&mut self, txn: &C) -> Result<()> {
         let rows = std::mem::take(&mut self.rows);
         for chunk in rows.chunks(500) {
-            praetor_store::insert_many(txn, chunk.to_vec()).await?;
+            audit_event::Entity::insert_many(chunk.to_vec()).exec_without_returning(txn).await?;
         }
         for (org, head) in &mut self.heads {
             if !head.dirty {
                 continue;
             }
-            let row = audit_head::Model {
-                org_id: *org,
-                seq: head.seq,
-                hash: head.hash.clone(),
-                webhooks_version: head.webhooks_version,
+            let active = audit_head::ActiveModel {
+                org_id: Set(*org),
+                seq: Set(head.seq),
+                hash: Set(head.hash.clone()),
+                webhooks_version: Set(head.webhooks_version),
             };
-            audit_head::save(txn, row, head.existed).await?;
-            head.existed = true;
+            if head.existed {
+                active.update(txn).await?;
+            } else {
+                active.insert(txn).await?;
+                head.existed = true;
+            }
             head.dirty = false;
         }
         Ok(())
@@ -264,7 +269,7 @@ impl ChainWriter {
 }
 
 /// Appends one entry to `org`'s chain inside the caller's transaction.
-pub async fn append<C: praetor_store::Conn>(
+pub async fn append<C: ConnectionTrait>(
     txn: &C,
     tenant: Tenant,
     actor: &[ActorRef],

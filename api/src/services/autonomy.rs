@@ -1,7 +1,8 @@
 //! Human override of autonomous mode: an approver pauses a project's autonomy (unattended plans
 //! then wait for a person, whatever policy allows) and resumes it later. Both are audited.
 
-use praetor_store::{ProjectId, project};
+use praetor_entities::{ProjectId, project};
+use sea_orm::{ActiveModelTrait, Set};
 use serde_json::json;
 
 use crate::AppState;
@@ -31,15 +32,15 @@ pub async fn set_paused(
     }
     let actor = permit.principal().actor();
     let mut w = app.write(permit.principal().chain()).await?;
-    let mut next = p.clone();
+    let mut active: project::ActiveModel = p.into();
     if paused {
-        next.autonomy_paused_at = Some(w.now());
-        next.autonomy_pause = Some(canonical_json(&json!({"by": actor.name, "reason": reason})));
+        active.autonomy_paused_at = Set(Some(w.now()));
+        active.autonomy_pause = Set(Some(canonical_json(&json!({"by": actor.name, "reason": reason}))));
     } else {
-        next.autonomy_paused_at = None;
-        next.autonomy_pause = None;
+        active.autonomy_paused_at = Set(None);
+        active.autonomy_pause = Set(None);
     }
-    let p = praetor_store::update(w.txn(), &p, next).await?;
+    let p = active.update(w.txn()).await?;
     let kind = if paused { "autonomy.paused" } else { "autonomy.resumed" };
     w.audit(access.tenant(), Entry::new(kind, p.id, json!({"project": p.slug, "reason": reason}))).await?;
     w.commit().await?;

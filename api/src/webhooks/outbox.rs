@@ -7,7 +7,10 @@ use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex};
 
 use chrono::{DateTime, SecondsFormat, Utc};
-use praetor_store::{OrgId, ProjectId, Tenant, WebhookDeliveryId, audit_event, webhook_delivery, webhook_endpoint};
+use praetor_entities::{
+    OrgId, ProjectId, Tenant, TenantScoped, WebhookDeliveryId, audit_event, webhook_delivery, webhook_endpoint,
+};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
 use serde_json::{Map, Value, json};
 
 use crate::error::{Error, Result};
@@ -67,7 +70,7 @@ impl Outbox {
     /// Answers how many it wrote. `version` tells, per organization, the version of its
     /// endpoints this transaction sees (read under the audit chain head's lock) and whether
     /// the transaction changed them: endpoints of an unchanged version come from `cache`.
-    pub async fn stage<C: praetor_store::Conn>(
+    pub async fn stage<C: ConnectionTrait>(
         &mut self,
         txn: &C,
         now: DateTime<Utc>,
@@ -91,7 +94,12 @@ impl Outbox {
             let endpoints = match cached {
                 Some(e) => e,
                 None => {
-                    let loaded = Arc::new(webhook_endpoint::enabled(txn, tenant).await?);
+                    let loaded = Arc::new(
+                        webhook_endpoint::Entity::find_in_org(tenant)
+                            .filter(webhook_endpoint::Column::Enabled.eq(true))
+                            .all(txn)
+                            .await?,
+                    );
                     // Only a committed version is cached: one this transaction made may roll
                     // back, and its number be used again for other endpoints.
                     if let Some((v, false)) = seen {
@@ -121,7 +129,11 @@ impl Outbox {
         }
         let n = rows.len();
         for chunk in rows.chunks(500) {
-            praetor_store::insert_many(txn, chunk.to_vec()).await?;
+            webhook_delivery::Entity::insert_many(
+                chunk.iter().cloned().map(Into::<webhook_delivery::ActiveModel>::into),
+            )
+            .exec_without_returning(txn)
+            .await?;
         }
         Ok(n)
     }

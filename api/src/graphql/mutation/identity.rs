@@ -3,7 +3,7 @@
 //! in the organization.
 
 use async_graphql::{Context, ID, InputObject, Object, Result};
-use praetor_store::IdentityProviderId;
+use praetor_entities::IdentityProviderId;
 
 use crate::authz::{Domain, OrgAccess, Permit, ops};
 use crate::graphql::object::IdentityProviderObject;

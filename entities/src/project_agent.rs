@@ -1,0 +1,21 @@
+//! Which agents take part in a project's chat, in order (the order `first-valid` follows).
+use sea_orm::entity::prelude::*;
+
+#[allow(unused_imports)]
+use crate::ids::*;
+
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "project_agents")]
+pub struct Model {
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub project_id: ProjectId,
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub agent_id: AgentId,
+    pub org_id: OrgId,
+    pub position: i32,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}

@@ -1,0 +1,29 @@
+//! An inbound trigger: a URL (`/hooks/<id>`) that another system POSTs to, signed with the
+//! trigger's secret (kept encrypted as `trigger.<id>`), to propose a plan from a template as
+//! the trigger's service account.
+use sea_orm::entity::prelude::*;
+
+#[allow(unused_imports)]
+use crate::ids::*;
+
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "triggers")]
+pub struct Model {
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub id: TriggerId,
+    pub org_id: OrgId,
+    pub project_id: ProjectId,
+    pub name: String,
+    pub template: String,
+    /// Arguments given to the template under the request's own (a JSON object).
+    #[sea_orm(column_type = "Text")]
+    pub args: String,
+    pub service_account_id: ServiceAccountId,
+    pub enabled: bool,
+    pub created_at: DateTimeUtc,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}
