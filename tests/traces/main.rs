@@ -37,9 +37,10 @@ fn attr(span: &SpanData, key: &str) -> Option<String> {
 
 const CALLER_TRACE: &str = "4bf92f3577b34da6a3ce929d0e0e4736";
 
-// One thread: the server's tasks run where the test's subscriber is the default. The only test
-// of this binary, so no other thread meets the server's spans before the subscriber is set.
-#[tokio::test(flavor = "current_thread")]
+// The subscriber is the process's global default, set before the server starts: the only test
+// of this binary, so every thread's spans (the server's tasks on any worker) reach it. Several
+// threads, so the blocking flushes below never hold up the server's tasks.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_request_continues_its_callers_trace_through_decision_and_transaction() {
     let exporter = InMemorySpanExporter::default();
     let provider = praetor::traces::build(
@@ -52,7 +53,7 @@ async fn a_request_continues_its_callers_trace_through_decision_and_transaction(
         .with(tracing_subscriber::EnvFilter::new("info,praetor=debug"))
         .with(praetor::traces::layer(&provider))
         .with(tracing_subscriber::fmt::layer().with_ansi(false).with_writer(move || writer.clone()));
-    let _default = tracing::subscriber::set_default(subscriber);
+    tracing::subscriber::set_global_default(subscriber).expect("the only subscriber of this test binary");
 
     let app = spawn_app().await;
     app.project("traced").await;
