@@ -393,7 +393,7 @@ pub struct WorkerConfig {
 
 impl WorkerConfig {
     /// The one organization this node's workers and housekeeping serve, if restricted.
-    pub fn only_org(&self) -> Option<praetor_entities::OrgId> {
+    pub fn only_org(&self) -> Option<praetor_store::OrgId> {
         self.org_id.parse().ok()
     }
 }
@@ -678,7 +678,7 @@ impl Config {
                 message: "must be at least 32 characters".into(),
             });
         }
-        if !self.worker.org_id.is_empty() && self.worker.org_id.parse::<praetor_entities::OrgId>().is_err() {
+        if !self.worker.org_id.is_empty() && self.worker.org_id.parse::<praetor_store::OrgId>().is_err() {
             return Err(ConfigError::Invalid {
                 key: "worker.org_id",
                 message: "must be an organization id (org_…)".into(),

@@ -2,7 +2,7 @@
 //! of lower layers only (never its own layer's others, never a higher one), so the module graph
 //! has no cycles and the folder tree reads bottom-up. Below all of them are the crates
 //! `praetor-domain` (ids, values, plan model, reducer, the decision pipeline), `praetor-policy`, `praetor-planner` and
-//! `praetor-entities` (the store's tenant-scoped queries), which Cargo already keeps acyclic.
+//! `praetor-store` (the store's tenant-scoped queries), which Cargo already keeps acyclic.
 //! Above all of them, outside the library, is the `praetor` binary (`src/cli/`): its commands,
 //! the policy tooling and the benchmarks, which use the library as any other program would.
 

@@ -36,7 +36,7 @@ mod layers_test;
 
 use std::sync::Arc;
 
-use sea_orm::DatabaseConnection;
+use praetor_store::DatabaseConnection;
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 
@@ -133,7 +133,7 @@ impl AppState {
         let chat = chat::Runtime::new(&config);
         // One node on SQLite: it hears every ending. On PostgreSQL the fan-out listener says
         // when it hears the other nodes.
-        let live = auth::live::LiveCredentials::new(db.get_database_backend() != sea_orm::DbBackend::Postgres);
+        let live = auth::live::LiveCredentials::new(!db::is_postgres(&db));
         let sockets = http::ws::Slots::new(&config.websocket);
         let secrets = secrets::Keyring::new(&config);
         let webhooks = webhooks::Runtime::new(&config.webhooks);

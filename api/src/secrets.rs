@@ -19,10 +19,7 @@ use base64::Engine;
 use base64::engine::general_purpose::STANDARD as B64;
 use chrono::{DateTime, Utc};
 use hmac::{Hmac, Mac};
-use praetor_entities::{
-    DataKeyId, Housekeeping, Owned, SecretId, Shared, Tenant, TenantScoped, UserId, data_key, local_credential, secret,
-};
-use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, QueryFilter, QueryOrder, Set};
+use praetor_store::{DataKeyId, Housekeeping, Owned, SecretId, Tenant, UserId, data_key, local_credential, secret};
 use sha2::{Digest, Sha256};
 
 use crate::config::Config;
@@ -208,13 +205,13 @@ fn unwrap_key(keyring: &Keyring, row: &data_key::Model) -> Result<[u8; KEY_LEN]>
 
 /// The organization's newest data key, made (and wrapped by the newest master key) on first
 /// use.
-async fn current_key<C: ConnectionTrait>(
+async fn current_key<C: praetor_store::Conn>(
     db: &C,
     keyring: &Keyring,
     tenant: Tenant,
     now: DateTime<Utc>,
 ) -> Result<(DataKeyId, [u8; KEY_LEN])> {
-    let newest = data_key::Entity::find_in_org(tenant).order_by_desc(data_key::Column::CreatedAt).one(db).await?;
+    let newest = data_key::newest(db, tenant).await?;
     if let Some(row) = newest {
         return Ok((row.id, unwrap_key(keyring, &row)?));
     }
@@ -223,22 +220,17 @@ async fn current_key<C: ConnectionTrait>(
     let id = DataKeyId::generate();
     let kek = keyring.newest_key()?;
     let wrapped = seal(&kek.key, &associated_data(tenant, "data_key", &id.to_string(), "key"), &key)?;
-    data_key::ActiveModel {
-        id: Set(id),
-        org_id: Set(tenant.org()),
-        kek_id: Set(kek.id.clone()),
-        wrapped: Set(wrapped),
-        created_at: Set(now),
-        wrapped_at: Set(now),
-    }
-    .insert(db)
+    praetor_store::insert(
+        db,
+        data_key::Model { id, org_id: tenant.org(), kek_id: kek.id.clone(), wrapped, created_at: now, wrapped_at: now },
+    )
     .await?;
     Ok((id, key))
 }
 
 /// Sets the organization's secret `name` to `value` (replacing any earlier value), in the
 /// caller's transaction. Returns the row: its fingerprint, never the value.
-pub async fn put<C: ConnectionTrait>(
+pub async fn put<C: praetor_store::Conn>(
     db: &C,
     keyring: &Keyring,
     tenant: Tenant,
@@ -248,29 +240,29 @@ pub async fn put<C: ConnectionTrait>(
     now: DateTime<Utc>,
 ) -> Result<secret::Model> {
     let (key_id, key) = current_key(db, keyring, tenant, now).await?;
-    let existing = secret::Entity::find_in_org(tenant).filter(secret::Column::Name.eq(name)).one(db).await?;
+    let existing = secret::by_name(db, tenant, name).await?;
     let id = existing.as_ref().map(|s| s.id).unwrap_or_else(SecretId::generate);
     let ciphertext = seal(&key, &associated_data(tenant, "secret", &id.to_string(), "value"), value.0.as_bytes())?;
     let fingerprint = fingerprint(&key, &value.0)?;
-    let mut row: secret::ActiveModel = match existing {
-        Some(s) => s.into(),
-        None => {
-            secret::ActiveModel { id: Set(id), org_id: Set(tenant.org()), name: Set(name.into()), ..Default::default() }
-        }
+    let row = secret::Model {
+        id,
+        org_id: tenant.org(),
+        name: name.into(),
+        data_key_id: key_id,
+        ciphertext,
+        fingerprint,
+        set_at: now,
+        set_by,
     };
-    row.data_key_id = Set(key_id);
-    row.ciphertext = Set(ciphertext);
-    row.fingerprint = Set(fingerprint);
-    row.set_at = Set(now);
-    row.set_by = Set(set_by);
-    Ok(if row.id.is_unchanged() { row.update(db).await? } else { row.insert(db).await? })
+    Ok(match existing {
+        Some(before) => praetor_store::update(db, &before, row).await?,
+        None => praetor_store::insert(db, row).await?,
+    })
 }
 
 /// Decrypts a stored secret row.
-pub async fn reveal<C: ConnectionTrait>(db: &C, keyring: &Keyring, row: &secret::Model) -> Result<SecretValue> {
-    let key_row = data_key::Entity::find_in_org(row.tenant())
-        .filter(data_key::Column::Id.eq(row.data_key_id))
-        .one(db)
+pub async fn reveal<C: praetor_store::Conn>(db: &C, keyring: &Keyring, row: &secret::Model) -> Result<SecretValue> {
+    let key_row = data_key::by_id(db, row.tenant(), row.data_key_id)
         .await?
         .ok_or_else(|| Error::internal(format!("secret {} names a data key that does not exist", row.id)))?;
     let key = unwrap_key(keyring, &key_row)?;
@@ -280,18 +272,18 @@ pub async fn reveal<C: ConnectionTrait>(db: &C, keyring: &Keyring, row: &secret:
 }
 
 /// The fingerprint of the organization's secret `name`, if it is set (nothing is decrypted).
-pub async fn fingerprint_of<C: ConnectionTrait>(db: &C, tenant: Tenant, name: &str) -> Result<Option<String>> {
-    Ok(secret::Entity::find_in_org(tenant).filter(secret::Column::Name.eq(name)).one(db).await?.map(|s| s.fingerprint))
+pub async fn fingerprint_of<C: praetor_store::Conn>(db: &C, tenant: Tenant, name: &str) -> Result<Option<String>> {
+    Ok(secret::by_name(db, tenant, name).await?.map(|s| s.fingerprint))
 }
 
 /// The organization's secret `name`, decrypted, if it is set.
-pub async fn get<C: ConnectionTrait>(
+pub async fn get<C: praetor_store::Conn>(
     db: &C,
     keyring: &Keyring,
     tenant: Tenant,
     name: &str,
 ) -> Result<Option<SecretValue>> {
-    match secret::Entity::find_in_org(tenant).filter(secret::Column::Name.eq(name)).one(db).await? {
+    match secret::by_name(db, tenant, name).await? {
         Some(row) => Ok(Some(reveal(db, keyring, &row).await?)),
         None => Ok(None),
     }
@@ -338,15 +330,15 @@ pub struct KeyReport {
 }
 
 /// Decrypts every data key and every secret of every organization, reporting what fails.
-pub async fn verify<C: ConnectionTrait>(db: &C, keyring: &Keyring) -> Result<KeyReport> {
+pub async fn verify<C: praetor_store::Conn>(db: &C, keyring: &Keyring) -> Result<KeyReport> {
     let mut report = KeyReport::default();
-    for row in data_key::Entity::find_across_orgs(Housekeeping::Cli).all(db).await? {
+    for row in data_key::everywhere(db, Housekeeping::Cli).await? {
         report.data_keys += 1;
         if let Err(e) = unwrap_key(keyring, &row) {
             report.failures.push(format!("data key {} of {}: {}", row.id, row.org_id, describe(&e)));
         }
     }
-    for row in secret::Entity::find_across_orgs(Housekeeping::Cli).all(db).await? {
+    for row in secret::everywhere(db, Housekeeping::Cli).await? {
         report.secrets += 1;
         if let Err(e) = reveal(db, keyring, &row).await {
             report.failures.push(format!("secret {} ({}) of {}: {}", row.id, row.name, row.org_id, describe(&e)));
@@ -362,11 +354,8 @@ pub async fn verify<C: ConnectionTrait>(db: &C, keyring: &Keyring) -> Result<Key
 }
 
 /// People's credentials holding a sealed authenticator secret.
-pub async fn sealed_personal<C: ConnectionTrait>(db: &C) -> Result<Vec<local_credential::Model>> {
-    Ok(local_credential::Entity::find_shared()
-        .filter(local_credential::Column::TotpSecret.is_not_null())
-        .all(db)
-        .await?)
+pub async fn sealed_personal<C: praetor_store::Conn>(db: &C) -> Result<Vec<local_credential::Model>> {
+    Ok(local_credential::with_totp(db).await?)
 }
 
 /// The field a person's authenticator secret is sealed as.
@@ -382,7 +371,7 @@ pub fn open_credential(keyring: &Keyring, row: &local_credential::Model) -> Resu
 
 /// Reseals a person's authenticator secret under the newest master key, in the caller's
 /// transaction; `false` if it already was.
-pub async fn reseal_personal<C: ConnectionTrait>(
+pub async fn reseal_personal<C: praetor_store::Conn>(
     db: &C,
     keyring: &Keyring,
     row: local_credential::Model,
@@ -393,10 +382,11 @@ pub async fn reseal_personal<C: ConnectionTrait>(
     }
     let value = open_credential(keyring, &row)?;
     let (kek, sealed) = seal_personal(keyring, row.user_id, TOTP_FIELD, &value)?;
-    let mut active: local_credential::ActiveModel = row.into();
-    active.totp_kek_id = Set(Some(kek));
-    active.totp_secret = Set(Some(sealed));
-    active.update(db).await?;
+    let active_before = row.clone();
+    let mut active = row.clone();
+    active.totp_kek_id = Some(kek);
+    active.totp_secret = Some(sealed);
+    praetor_store::update(db, &active_before, active).await?;
     Ok(true)
 }
 
@@ -407,7 +397,7 @@ pub fn newest_key_id(keyring: &Keyring) -> Result<String> {
 
 /// Rewraps one data key under the newest master key, in the caller's transaction; `false` if
 /// it already was.
-pub async fn rewrap<C: ConnectionTrait>(
+pub async fn rewrap<C: praetor_store::Conn>(
     db: &C,
     keyring: &Keyring,
     row: data_key::Model,
@@ -420,18 +410,19 @@ pub async fn rewrap<C: ConnectionTrait>(
     let key = unwrap_key(keyring, &row)?;
     let aad = associated_data(row.tenant(), "data_key", &row.id.to_string(), "key");
     let wrapped = seal(&newest.key, &aad, &key)?;
-    let mut active: data_key::ActiveModel = row.into();
-    active.kek_id = Set(newest.id.clone());
-    active.wrapped = Set(wrapped);
-    active.wrapped_at = Set(now);
-    active.update(db).await?;
+    let active_before = row.clone();
+    let mut active = row.clone();
+    active.kek_id = newest.id.clone();
+    active.wrapped = wrapped;
+    active.wrapped_at = now;
+    praetor_store::update(db, &active_before, active).await?;
     Ok(true)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use praetor_entities::OrgId;
+    use praetor_store::OrgId;
 
     fn tenant() -> Tenant {
         Tenant::housekeeping(OrgId::generate(), Housekeeping::Setup)

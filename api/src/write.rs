@@ -3,9 +3,8 @@
 //! through a [`Write`], so a change and its audit entry commit together or not at all.
 
 use chrono::{DateTime, Utc};
-use praetor_entities::{ProjectId, Tenant, TenantScoped, org};
-use sea_orm::DatabaseTransaction;
-use sea_orm::sea_query::{Expr, ExprTrait};
+use praetor_store::DatabaseTransaction;
+use praetor_store::{ProjectId, Tenant, org};
 
 use crate::AppState;
 use crate::audit::{self, Entry};
@@ -111,10 +110,7 @@ impl<'a> Write<'a> {
 
     /// Marks the org's RBAC rules as changed so every node reloads its enforcer.
     pub async fn bump_rbac_version(&mut self, tenant: Tenant) -> Result<()> {
-        org::Entity::update_in_org(tenant)
-            .col_expr(org::Column::RbacVersion, Expr::col(org::Column::RbacVersion).add(1))
-            .exec(&self.txn)
-            .await?;
+        org::bump_rbac_version(&self.txn, tenant).await?;
         self.org_changed(tenant);
         Ok(())
     }

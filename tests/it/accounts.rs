@@ -3,7 +3,7 @@
 //! throttle per client address; password change and reset links; and the rule that keeps an
 //! organization's admin from setting the password of someone who also belongs elsewhere.
 
-use praetor_entities::Shared;
+use praetor_store::Shared;
 use praetor_tests::*;
 use reqwest::header::SET_COOKIE;
 use serde_json::{Value, json};
@@ -101,7 +101,7 @@ async fn an_invitation_lets_a_new_person_choose_a_password_and_join_with_its_rol
         assert!(audit.contains(kind), "{kind} not audited");
     }
     assert!(!audit.contains(PASSWORD) && !audit.contains(&token));
-    let stored = praetor_entities::local_credential::Entity::find_shared()
+    let stored = praetor_store::local_credential::Entity::find_shared()
         .all(&app.app.db)
         .await
         .unwrap()
@@ -399,7 +399,7 @@ async fn a_second_factor_is_asked_for_at_every_sign_in_once_on_and_each_code_wor
     .await;
 
     // The secret is stored sealed, never as given; the audit log has the events, not the secret.
-    let row = praetor_entities::local_credential::Entity::find_shared().all(&app.app.db).await.unwrap();
+    let row = praetor_store::local_credential::Entity::find_shared().all(&app.app.db).await.unwrap();
     let sealed = row.iter().find_map(|c| c.totp_secret.clone()).expect("a sealed secret");
     assert!(!sealed.contains(&secret));
     let audit = app

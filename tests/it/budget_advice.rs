@@ -6,7 +6,7 @@
 //! organization's policy says so, within its bounds.
 
 use chrono::Duration;
-use praetor_entities::{BudgetDayId, OrgId, ProjectId, budget_day};
+use praetor_store::{BudgetDayId, OrgId, ProjectId, budget_day};
 use praetor_tests::*;
 use sea_orm::ActiveModelTrait;
 use serde_json::{Value, json};

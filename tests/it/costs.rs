@@ -8,7 +8,7 @@ use serde_json::json;
 /// Appends `n` entries to the org's audit chain directly (what a busy organization's history
 /// looks like), in a few transactions.
 async fn long_chain(app: &TestApp, n: usize) {
-    use praetor_entities::{Housekeeping, Tenant};
+    use praetor_store::{Housekeeping, Tenant};
     // Filling a chain is the operator's tooling, not a principal's request.
     let org = Tenant::housekeeping(app.org_id.parse().unwrap(), Housekeeping::Cli);
     let actor = vec![praetor::auth::ActorRef::system("test", "filler")];

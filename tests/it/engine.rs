@@ -66,7 +66,7 @@ async fn two_hundred_random_plans_replay_identically() {
         tokio::time::sleep(std::time::Duration::from_millis(100)).await;
     }
     let project =
-        praetor_entities::ProjectId(
+        praetor_store::ProjectId(
             uuid::Uuid::parse_str(
                 &app.admin("query($o: String!) { project(org: $o, slug: \"fuzz\") { id } }", json!({"o": app.org}))
                     .await["project"]["id"]

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use chrono::{DateTime, Duration, Utc};
 use praetor::clock::ManualClock;
 use praetor_domain::rollup::{Bucket, Fact, Granularity};
-use praetor_entities::{RollupId, rollup};
+use praetor_store::{RollupId, rollup};
 use praetor_tests::*;
 use sea_orm::{EntityTrait, Set};
 use serde_json::{Value, json};

@@ -2,7 +2,7 @@
 //! that exists in another organization answers byte for byte what an id that exists nowhere
 //! answers.
 
-use praetor_entities::{
+use praetor_store::{
     AgentId, ApiKeyId, AuditEventId, ChatSessionId, GroupId, PlanId, ProjectId, RoleBindingId, RoleGrantId,
     ServiceAccountId,
 };

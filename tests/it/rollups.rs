@@ -4,7 +4,7 @@
 //! nothing; other organizations and members without `audit.read` see none of it; instance
 //! administrators see every organization's totals.
 
-use praetor_entities::{Housekeeping, OrgId, Tenant};
+use praetor_store::{Housekeeping, OrgId, Tenant};
 use praetor_tests::*;
 use serde_json::{Value, json};
 

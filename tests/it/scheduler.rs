@@ -5,7 +5,7 @@
 //! beyond it; instance administrators see every job's last run and next slot.
 
 use chrono::{DateTime, Duration, DurationRound, Utc};
-use praetor_entities::{ScheduledRunId, Shared, scheduled_run};
+use praetor_store::{ScheduledRunId, Shared, scheduled_run};
 use praetor_tests::*;
 use sea_orm::{ActiveModelTrait, ColumnTrait, QueryFilter, QueryOrder};
 use serde_json::json;

@@ -5,7 +5,7 @@
 //! fault; schedules belong to their organization.
 
 use chrono::{DateTime, Duration, Timelike, Utc};
-use praetor_entities::{Housekeeping, OrgId, ScheduleId, Shared, Tenant, TenantScoped, schedule, scheduled_run};
+use praetor_store::{Housekeeping, OrgId, ScheduleId, Shared, Tenant, TenantScoped, schedule, scheduled_run};
 use praetor_tests::*;
 use sea_orm::sea_query::Expr;
 use sea_orm::{ColumnTrait, QueryFilter, QueryOrder};

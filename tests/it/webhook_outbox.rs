@@ -8,7 +8,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
-use praetor_entities::{Housekeeping, Tenant, TenantScoped, plan};
+use praetor_store::{Housekeeping, Tenant, TenantScoped, plan};
 use praetor_tests::webhook_receiver::Receiver;
 use praetor_tests::*;
 use sea_orm::{ColumnTrait, QueryFilter};

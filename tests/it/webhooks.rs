@@ -318,7 +318,7 @@ async fn a_rotated_secret_signs_beside_the_new_one() {
 #[tokio::test]
 async fn a_rolled_back_write_sends_nothing_and_a_committed_one_is_delivered() {
     use praetor::audit::Entry;
-    use praetor_entities::{Housekeeping, Tenant};
+    use praetor_store::{Housekeeping, Tenant};
     let app = private_app().await;
     let rx = Receiver::start().await;
     endpoint(&app, &rx, "/ok-outbox", &["policy.applied"], None).await;

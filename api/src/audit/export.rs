@@ -3,8 +3,7 @@
 
 use std::io::Write;
 
-use praetor_entities::{Tenant, TenantScoped, audit_event};
-use sea_orm::{ColumnTrait, ConnectionTrait, QueryFilter, QueryOrder, QuerySelect};
+use praetor_store::{Tenant, audit_event};
 use serde_json::{Value, json};
 
 use crate::error::{Error, Result};
@@ -30,16 +29,11 @@ pub fn entry_json(e: &audit_event::Model) -> crate::error::Result<Value> {
 }
 
 /// Writes `org`'s entries to `out`, returning how many were written.
-pub async fn export_org<C: ConnectionTrait>(db: &C, tenant: Tenant, out: &mut dyn Write) -> Result<u64> {
+pub async fn export_org<C: praetor_store::Conn>(db: &C, tenant: Tenant, out: &mut dyn Write) -> Result<u64> {
     let mut after = 0i64;
     let mut count = 0u64;
     loop {
-        let page = audit_event::Entity::find_in_org(tenant)
-            .filter(audit_event::Column::Seq.gt(after))
-            .order_by_asc(audit_event::Column::Seq)
-            .limit(1_000)
-            .all(db)
-            .await?;
+        let page = audit_event::after(db, tenant, after, 1_000).await?;
         if page.is_empty() {
             break;
         }

@@ -11,10 +11,9 @@ pub mod export;
 pub mod verify;
 
 use chrono::{DateTime, SecondsFormat, Utc};
-use praetor_entities::{AuditEventId, OrgId, ProjectId, Tenant, TenantScoped, audit_event, audit_head};
+use praetor_store::{AuditEventId, OrgId, ProjectId, Tenant, audit_event, audit_head};
 use std::collections::HashMap;
 
-use sea_orm::{ActiveModelTrait, ConnectionTrait, EntityTrait, QuerySelect, Set};
 use sha2::{Digest, Sha256};
 
 pub use canonical::{canonical_json, redact};
@@ -132,7 +131,7 @@ pub fn model_hash(e: &audit_event::Model) -> String {
 #[derive(Default)]
 pub struct ChainWriter {
     heads: HashMap<OrgId, Head>,
-    rows: Vec<audit_event::ActiveModel>,
+    rows: Vec<audit_event::Model>,
 }
 
 struct Head {
@@ -147,7 +146,7 @@ struct Head {
 
 impl ChainWriter {
     /// Adds `entry` to `org`'s chain and returns the entry as it will be stored.
-    pub async fn append<C: ConnectionTrait>(
+    pub async fn append<C: praetor_store::Conn>(
         &mut self,
         txn: &C,
         tenant: Tenant,
@@ -158,7 +157,7 @@ impl ChainWriter {
     ) -> Result<audit_event::Model> {
         let org = tenant.org();
         if let std::collections::hash_map::Entry::Vacant(slot) = self.heads.entry(org) {
-            let head = audit_head::Entity::find_in_org(tenant).lock_exclusive().one(txn).await?;
+            let head = audit_head::lock(txn, tenant).await?;
             slot.insert(match head {
                 Some(h) => Head {
                     existed: true,
@@ -215,7 +214,7 @@ impl ChainWriter {
         head.seq = seq;
         head.hash = hash;
         head.dirty = true;
-        self.rows.push(model.clone().into());
+        self.rows.push(model.clone());
         Ok(model)
     }
 
@@ -241,27 +240,23 @@ impl ChainWriter {
     }
 
     /// Writes the pending entries and heads. Call before committing.
-    pub async fn flush<C: ConnectionTrait>(&mut self, txn: &C) -> Result<()> {
+    pub async fn flush<C: praetor_store::Conn>(&mut self, txn: &C) -> Result<()> {
         let rows = std::mem::take(&mut self.rows);
         for chunk in rows.chunks(500) {
-            audit_event::Entity::insert_many(chunk.to_vec()).exec_without_returning(txn).await?;
+            praetor_store::insert_many(txn, chunk.to_vec()).await?;
         }
         for (org, head) in &mut self.heads {
             if !head.dirty {
                 continue;
             }
-            let active = audit_head::ActiveModel {
-                org_id: Set(*org),
-                seq: Set(head.seq),
-                hash: Set(head.hash.clone()),
-                webhooks_version: Set(head.webhooks_version),
+            let row = audit_head::Model {
+                org_id: *org,
+                seq: head.seq,
+                hash: head.hash.clone(),
+                webhooks_version: head.webhooks_version,
             };
-            if head.existed {
-                active.update(txn).await?;
-            } else {
-                active.insert(txn).await?;
-                head.existed = true;
-            }
+            audit_head::save(txn, row, head.existed).await?;
+            head.existed = true;
             head.dirty = false;
         }
         Ok(())
@@ -269,7 +264,7 @@ impl ChainWriter {
 }
 
 /// Appends one entry to `org`'s chain inside the caller's transaction.
-pub async fn append<C: ConnectionTrait>(
+pub async fn append<C: praetor_store::Conn>(
     txn: &C,
     tenant: Tenant,
     actor: &[ActorRef],

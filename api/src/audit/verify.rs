@@ -9,8 +9,7 @@
 
 use std::collections::HashMap;
 
-use praetor_entities::{PlanId, Tenant, TenantScoped, audit_event, audit_head, plan_event};
-use sea_orm::{ColumnTrait, ConnectionTrait, QueryFilter, QueryOrder, QuerySelect};
+use praetor_store::{PlanId, Tenant, audit_event, audit_head, plan_event};
 use serde::Serialize;
 use serde_json::Value;
 
@@ -49,14 +48,14 @@ pub struct Verified {
 const PAGE: u64 = 1_000;
 
 /// Verifies an organization's whole chain.
-pub async fn verify_org<C: ConnectionTrait>(db: &C, tenant: Tenant) -> Result<Report> {
+pub async fn verify_org<C: praetor_store::Conn>(db: &C, tenant: Tenant) -> Result<Report> {
     let _org = tenant.org();
     Ok(verify_from(db, tenant, None).await?.0)
 }
 
 /// Verifies the entries after `from` (all of them without it). `entries` in the report counts
 /// the entries checked. Also returns where a clean run ended, to continue from later.
-pub async fn verify_from<C: ConnectionTrait>(
+pub async fn verify_from<C: praetor_store::Conn>(
     db: &C,
     tenant: Tenant,
     from: Option<Verified>,
@@ -67,12 +66,7 @@ pub async fn verify_from<C: ConnectionTrait>(
     let mut entries = 0u64;
     let mut first_broken = None;
     loop {
-        let page = audit_event::Entity::find_in_org(tenant)
-            .filter(audit_event::Column::Seq.gt(last.seq))
-            .order_by_asc(audit_event::Column::Seq)
-            .limit(PAGE)
-            .all(db)
-            .await?;
+        let page = audit_event::after(db, tenant, last.seq, PAGE).await?;
         let n = page.len() as u64;
         let anchored = anchored_events(db, tenant, &page).await?;
         let from = last.clone();
@@ -89,7 +83,7 @@ pub async fn verify_from<C: ConnectionTrait>(
             break;
         }
     }
-    let head = audit_head::Entity::find_in_org(tenant).one(db).await?;
+    let head = audit_head::of(db, tenant).await?;
     let head_seq = head.as_ref().map(|h| h.seq).unwrap_or(0);
     if first_broken.is_none() {
         let head_hash = head.map(|h| h.hash).unwrap_or_else(|| GENESIS.to_string());
@@ -109,7 +103,7 @@ pub async fn verify_from<C: ConnectionTrait>(
 }
 
 /// The plan events the `plan.*` entries of `page` anchor, by (plan, seq), read in one query.
-async fn anchored_events<C: ConnectionTrait>(
+async fn anchored_events<C: praetor_store::Conn>(
     db: &C,
     tenant: Tenant,
     page: &[audit_event::Model],
@@ -123,15 +117,7 @@ async fn anchored_events<C: ConnectionTrait>(
     plans.dedup();
     let mut found = HashMap::new();
     for chunk in plans.chunks(200) {
-        let rows = plan_event::Entity::find_in_org(tenant)
-            .select_only()
-            .column(plan_event::Column::PlanId)
-            .column(plan_event::Column::Seq)
-            .column(plan_event::Column::Data)
-            .filter(plan_event::Column::PlanId.is_in(chunk.to_vec()))
-            .into_tuple::<(PlanId, i64, String)>()
-            .all(db)
-            .await?;
+        let rows = plan_event::data_of_plans(db, tenant, chunk.iter().copied()).await?;
         for (plan, seq, data) in rows {
             found.insert((plan, seq), data);
         }

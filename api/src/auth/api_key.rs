@@ -3,9 +3,8 @@
 //! every request). The key is shown once, at creation.
 
 use chrono::Duration;
-use praetor_entities::{Housekeeping, Owned, Shared, TenantScoped, api_key, service_account, user};
-use sea_orm::sea_query::Expr;
-use sea_orm::{ColumnTrait, DatabaseConnection, QueryFilter};
+use praetor_store::DatabaseConnection;
+use praetor_store::{Owned, api_key, service_account, user};
 
 use super::{Credential, CredentialKind, Principal, Subject, hash_secret, random_token};
 use crate::clock::Clock;
@@ -46,35 +45,21 @@ pub async fn authenticate(db: &DatabaseConnection, clock: &dyn Clock, token: &st
     }
     let now = clock.now();
     // Lookup by a unique hash of the secret: no tenant yet, the key names its own org.
-    let key = api_key::Entity::find_across_orgs(Housekeeping::Authentication)
-        .filter(api_key::Column::SecretHash.eq(hash_secret(token)))
-        .one(db)
-        .await?
-        .ok_or_else(denied)?;
+    let key = api_key::by_secret_hash(db, &hash_secret(token)).await?.ok_or_else(denied)?;
     if key.revoked_at.is_some() || key.expires_at.is_some_and(|t| t <= now) {
         return Err(denied());
     }
     let subject = match (key.owner_user_id, key.owner_service_account_id) {
-        (Some(uid), None) => Subject::User(
-            user::Entity::find_shared().filter(user::Column::Id.eq(uid)).one(db).await?.ok_or_else(denied)?,
-        ),
-        (None, Some(said)) => Subject::ServiceAccount(
-            service_account::Entity::find_in_org(key.tenant())
-                .filter(service_account::Column::Id.eq(said))
-                .one(db)
-                .await?
-                .ok_or_else(denied)?,
-        ),
+        (Some(uid), None) => Subject::User(user::by_id(db, uid).await?.ok_or_else(denied)?),
+        (None, Some(said)) => {
+            Subject::ServiceAccount(service_account::by_id(db, key.tenant(), said).await?.ok_or_else(denied)?)
+        }
         _ => {
             return Err(Error::internal(format!("API key {} has no single owner", key.id)));
         }
     };
     if key.last_used_at.is_none_or(|t| now - t > Duration::seconds(LAST_USED_GRANULARITY_SECS)) {
-        api_key::Entity::update_in_org(key.tenant())
-            .col_expr(api_key::Column::LastUsedAt, Expr::value(now))
-            .filter(api_key::Column::Id.eq(key.id))
-            .exec(db)
-            .await?;
+        api_key::touch(db, key.tenant(), key.id, now).await?;
     }
     let credential =
         Credential { kind: CredentialKind::ApiKey(key.id), hash: key.secret_hash, expires_at: key.expires_at };

@@ -18,10 +18,10 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use sea_orm::DatabaseConnection;
+use praetor_store::DatabaseConnection;
 use tokio_util::sync::CancellationToken;
 
-use praetor_entities::IdentityProviderId;
+use praetor_store::IdentityProviderId;
 
 use super::{Credential, CredentialKind, Credentials, Principal, hash_secret};
 use crate::clock::Clock;
@@ -228,12 +228,12 @@ impl Drop for SocketWatch {
 mod tests {
     use super::*;
     use crate::auth::Subject;
-    use praetor_entities::{ServiceAccountId, service_account};
+    use praetor_store::{ServiceAccountId, service_account};
 
     fn principal(expires_at: Option<chrono::DateTime<chrono::Utc>>) -> Principal {
         let sa = service_account::Model {
             id: ServiceAccountId::generate(),
-            org_id: praetor_entities::OrgId::generate(),
+            org_id: praetor_store::OrgId::generate(),
             name: "ci".into(),
             description: String::new(),
             created_at: chrono::DateTime::UNIX_EPOCH,
@@ -241,7 +241,7 @@ mod tests {
         };
         Principal {
             credential: Some(Credential {
-                kind: CredentialKind::ApiKey(praetor_entities::ApiKeyId::generate()),
+                kind: CredentialKind::ApiKey(praetor_store::ApiKeyId::generate()),
                 hash: "h".into(),
                 expires_at,
             }),

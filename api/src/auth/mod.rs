@@ -8,8 +8,8 @@ pub mod session;
 
 use axum::http::HeaderMap;
 use axum::http::header::{AUTHORIZATION, COOKIE};
-use praetor_entities::{AgentId, ApiKeyId, IdentityProviderId, OrgId, service_account, user};
-use sea_orm::DatabaseConnection;
+use praetor_store::DatabaseConnection;
+use praetor_store::{AgentId, ApiKeyId, IdentityProviderId, OrgId, service_account, user};
 
 use crate::clock::Clock;
 use crate::error::{Error, Result};
@@ -295,11 +295,9 @@ pub fn random_token(bytes: usize) -> String {
 /// later on someone's behalf (a queued plan is re-checked against its proposer's rights).
 pub async fn principal_for_subject(
     db: &DatabaseConnection,
-    tenant: praetor_entities::Tenant,
+    tenant: praetor_store::Tenant,
     subject: &str,
 ) -> Result<Option<Principal>> {
-    use praetor_entities::{Shared, TenantScoped};
-    use sea_orm::{ColumnTrait, QueryFilter};
     let Some((kind, id)) = subject.split_once(':') else {
         return Ok(None);
     };
@@ -307,14 +305,8 @@ pub async fn principal_for_subject(
         return Ok(None);
     };
     Ok(match kind {
-        "user" => user::Entity::find_shared()
-            .filter(user::Column::Id.eq(praetor_entities::UserId(uuid)))
-            .one(db)
-            .await?
-            .map(|u| Principal::new(Subject::User(u))),
-        "sa" => service_account::Entity::find_in_org(tenant)
-            .filter(service_account::Column::Id.eq(praetor_entities::ServiceAccountId(uuid)))
-            .one(db)
+        "user" => user::by_id(db, praetor_store::UserId(uuid)).await?.map(|u| Principal::new(Subject::User(u))),
+        "sa" => service_account::by_id(db, tenant, praetor_store::ServiceAccountId(uuid))
             .await?
             .map(|sa| Principal::new(Subject::ServiceAccount(sa))),
         _ => None,

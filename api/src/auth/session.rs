@@ -3,8 +3,8 @@
 //! JSON bodies on POST (a cross-site form cannot send one without a CORS preflight).
 
 use chrono::Duration;
-use praetor_entities::{IdentityProviderId, OrgId, Shared, UserId, user, user_session};
-use sea_orm::{ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, Set};
+use praetor_store::DatabaseConnection;
+use praetor_store::{IdentityProviderId, OrgId, UserId, user, user_session};
 
 use super::{Credential, CredentialKind, Principal, Subject, hash_secret, random_token};
 use crate::clock::Clock;
@@ -38,7 +38,7 @@ impl Began {
 }
 
 /// Starts a session for `user`, begun as `began` says.
-pub async fn create<C: sea_orm::ConnectionTrait>(
+pub async fn create<C: praetor_store::Conn>(
     db: &C,
     clock: &dyn Clock,
     user: UserId,
@@ -52,33 +52,33 @@ pub async fn create<C: sea_orm::ConnectionTrait>(
     let token = random_token(32);
     let now = clock.now();
     let expires_at = now + Duration::hours(i64::from(ttl_hours));
-    user_session::ActiveModel {
-        token_hash: Set(hash_secret(&token)),
-        user_id: Set(user),
-        created_at: Set(now),
-        expires_at: Set(expires_at),
-        org_id: Set(at_provider.map(|(org, _)| org)),
-        provider_id: Set(at_provider.map(|(_, p)| p)),
-        method: Set(began.method().into()),
-    }
-    .insert(db)
+    praetor_store::insert(
+        db,
+        user_session::Model {
+            token_hash: hash_secret(&token),
+            user_id: user,
+            created_at: now,
+            expires_at,
+            org_id: at_provider.map(|(org, _)| org),
+            provider_id: at_provider.map(|(_, p)| p),
+            method: began.method().into(),
+        },
+    )
     .await?;
     // Sessions are few per user; expired ones are cleaned when a new one starts.
-    user_session::Entity::delete_shared().filter(user_session::Column::ExpiresAt.lte(now)).exec(db).await?;
+    user_session::delete_expired(db, now).await?;
     Ok(NewSession { token, expires_at })
 }
 
 pub async fn authenticate(db: &DatabaseConnection, clock: &dyn Clock, token: &str) -> Result<Option<Principal>> {
     let hash = hash_secret(token);
-    let Some(session) =
-        user_session::Entity::find_shared().filter(user_session::Column::TokenHash.eq(hash.clone())).one(db).await?
-    else {
+    let Some(session) = user_session::by_token_hash(db, &hash).await? else {
         return Ok(None);
     };
     if session.expires_at <= clock.now() {
         return Ok(None);
     }
-    let user = user::Entity::find_shared().filter(user::Column::Id.eq(session.user_id)).one(db).await?;
+    let user = user::by_id(db, session.user_id).await?;
     Ok(user.map(|u| Principal {
         credential: Some(Credential {
             kind: if session.method == Began::Password.method() {
@@ -99,11 +99,8 @@ pub async fn authenticate(db: &DatabaseConnection, clock: &dyn Clock, token: &st
 pub async fn destroy(app: &crate::AppState, token: &str) -> Result<Option<user_session::Model>> {
     let hash = hash_secret(token);
     let mut w = app.write(Vec::new()).await?;
-    let found = user_session::Entity::find_shared()
-        .filter(user_session::Column::TokenHash.eq(hash.clone()))
-        .one(w.txn())
-        .await?;
-    let gone = user_session::Entity::delete_by_id(hash.clone()).exec(w.txn()).await?.rows_affected > 0;
+    let found = user_session::by_token_hash(w.txn(), &hash).await?;
+    let gone = user_session::delete_by_token_hash(w.txn(), &hash).await?;
     if gone {
         w.publish(crate::events::Event::CredentialEnded { hash: hash.clone() });
     }

@@ -10,8 +10,8 @@ use async_trait::async_trait;
 use casbin::error::AdapterError;
 use casbin::{Adapter, Filter, Model};
 use chrono::{DateTime, Utc};
-use praetor_entities::{OrgId, TenantScoped, group_member, role_binding, role_grant};
-use sea_orm::{ColumnTrait, DatabaseConnection, QueryFilter};
+use praetor_store::DatabaseConnection;
+use praetor_store::{OrgId, group_member, role_binding, role_grant};
 
 use super::BUILTIN_RULES;
 use crate::auth::{rbac_group, rbac_service_account, rbac_user};
@@ -88,13 +88,13 @@ pub struct PendingAdapter {
 impl PendingAdapter {
     pub async fn fetch(self) -> Result<OrgRuleAdapter> {
         let mut rules: Vec<Rule> = BUILTIN_RULES.lines().filter_map(parse_line).collect();
-        for b in role_binding::Entity::find_in_org(super::authorized(self.org)).all(&self.db).await? {
+        for b in role_binding::all(&self.db, super::authorized(self.org)).await? {
             let Some(subject) = binding_subject(&b.subject_kind, b.subject_id) else {
                 return Err(Error::internal(format!("role binding {} has subject kind {}", b.id, b.subject_kind)));
             };
             rules.push(Rule { ptype: "g".into(), fields: vec![subject, format!("role:{}", b.role), b.domain] });
         }
-        for m in group_member::Entity::find_in_org(super::authorized(self.org)).all(&self.db).await? {
+        for m in group_member::all(&self.db, super::authorized(self.org)).await? {
             rules.push(Rule {
                 ptype: "g".into(),
                 fields: vec![rbac_user(m.user_id.0), rbac_group(m.group_id.0), "*".into()],
@@ -108,11 +108,7 @@ impl PendingAdapter {
                 valid_until = Some(t);
             }
         };
-        let grants = role_grant::Entity::find_in_org(super::authorized(self.org))
-            .filter(role_grant::Column::Status.eq("active"))
-            .filter(role_grant::Column::ValidUntil.gt(self.now))
-            .all(&self.db)
-            .await?;
+        let grants = role_grant::in_force_after(&self.db, super::authorized(self.org), self.now).await?;
         for g in grants {
             stale_at(g.valid_from);
             stale_at(g.valid_until);

@@ -25,8 +25,8 @@ use std::sync::{Arc, Mutex, RwLock};
 
 use casbin::{CoreApi, DefaultModel, Enforcer};
 use chrono::{DateTime, Utc};
-use praetor_entities::{OrgId, ProjectId, Tenant, TenantScoped, org};
-use sea_orm::DatabaseConnection;
+use praetor_store::DatabaseConnection;
+use praetor_store::{OrgId, ProjectId, Tenant, org};
 
 use crate::auth::{AgentIdentity, Principal, Subject};
 use crate::clock::SharedClock;
@@ -134,7 +134,7 @@ impl Authz {
     pub fn new(db: DatabaseConnection, clock: SharedClock) -> Self {
         // One node on SQLite: it sees every change. On PostgreSQL the fan-out listener says
         // when it hears the other nodes.
-        let rows = OrgRows::new(db.get_database_backend() != sea_orm::DbBackend::Postgres);
+        let rows = OrgRows::new(!crate::db::is_postgres(&db));
         Self {
             db,
             clock,
@@ -176,10 +176,7 @@ impl Authz {
             // Read by whoever held the gate before.
             Some(row) => row,
             None => {
-                let row = org::Entity::find_in_org(authorized(org))
-                    .one(&self.db)
-                    .await?
-                    .ok_or_else(|| Error::not_found("organization"))?;
+                let row = org::of(&self.db, authorized(org)).await?.ok_or_else(|| Error::not_found("organization"))?;
                 if let Ok(mut m) = self.recent.lock() {
                     if m.len() > 10_000 {
                         m.clear();

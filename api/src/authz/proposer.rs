@@ -4,8 +4,8 @@
 
 use std::collections::HashMap;
 
-use praetor_entities::{AgentId, OrgId, Owned, Tenant, TenantScoped, UserId, agent, group, group_member, org, plan};
-use sea_orm::{ColumnTrait, ConnectionTrait, DatabaseConnection, QueryFilter};
+use praetor_store::DatabaseConnection;
+use praetor_store::{AgentId, OrgId, Owned, Tenant, UserId, agent, group, group_member, org, plan};
 
 use super::{Authz, OrgAccess};
 use crate::auth::{
@@ -48,28 +48,25 @@ pub fn group_member_of(principal: &Principal) -> Option<UserId> {
 
 /// Group names the user belongs to in the access's organization (for an agent: the groups of the
 /// person it acts for, whose rights it borrows).
-pub async fn groups_of<C: ConnectionTrait>(db: &C, access: &OrgAccess, principal: &Principal) -> Result<Vec<String>> {
+pub async fn groups_of<C: praetor_store::Conn>(
+    db: &C,
+    access: &OrgAccess,
+    principal: &Principal,
+) -> Result<Vec<String>> {
     let Some(user) = group_member_of(principal) else { return Ok(Vec::new()) };
     Ok(group_names(db, access.tenant(), vec![user]).await?.remove(&user).unwrap_or_default())
 }
 
 /// The names of the groups each of `users` belongs to in the tenant's organization, in two
 /// queries however many users (a user in no group is absent).
-pub async fn group_names<C: ConnectionTrait>(
+pub async fn group_names<C: praetor_store::Conn>(
     db: &C,
     tenant: Tenant,
     users: Vec<UserId>,
 ) -> Result<HashMap<UserId, Vec<String>>> {
-    let memberships =
-        group_member::Entity::find_in_org(tenant).filter(group_member::Column::UserId.is_in(users)).all(db).await?;
+    let memberships = group_member::of_users(db, tenant, users).await?;
     let ids: Vec<_> = memberships.iter().map(|m| m.group_id).collect();
-    let names: HashMap<_, _> = group::Entity::find_in_org(tenant)
-        .filter(group::Column::Id.is_in(ids))
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|g| (g.id, g.name))
-        .collect();
+    let names: HashMap<_, _> = group::by_ids(db, tenant, ids).await?.into_iter().map(|g| (g.id, g.name)).collect();
     let mut out: HashMap<UserId, Vec<String>> = HashMap::new();
     for m in memberships {
         if let Some(name) = names.get(&m.group_id) {
@@ -87,7 +84,7 @@ pub async fn proposer_access(authz: &Authz, db: &DatabaseConnection, plan: &plan
         let Some(p) = principal_for_subject(db, plan.tenant(), &subject).await? else {
             return Ok::<_, crate::error::Error>(None);
         };
-        let Some(org) = org::Entity::find_in_org(plan.tenant()).one(db).await? else { return Ok(None) };
+        let Some(org) = org::of(db, plan.tenant()).await? else { return Ok(None) };
         Ok(authz.enter(&p, org).await.ok())
     };
     let Some(agent) = plan.proposer_subject.strip_prefix("agent:") else {
@@ -97,7 +94,7 @@ pub async fn proposer_access(authz: &Authz, db: &DatabaseConnection, plan: &plan
     let head = match chain.first() {
         Some(a) if a.kind == praetor_domain::ActorKind::User => a.id.parse::<UserId>().ok().map(|u| rbac_user(u.0)),
         Some(a) if a.kind == praetor_domain::ActorKind::ServiceAccount => {
-            a.id.parse::<praetor_entities::ServiceAccountId>().ok().map(|s| rbac_service_account(s.0))
+            a.id.parse::<praetor_store::ServiceAccountId>().ok().map(|s| rbac_service_account(s.0))
         }
         _ => None,
     };
@@ -107,7 +104,7 @@ pub async fn proposer_access(authz: &Authz, db: &DatabaseConnection, plan: &plan
         builtin_agent(plan.org_id)
     } else {
         let Ok(uuid) = uuid::Uuid::try_parse(agent) else { return Ok(None) };
-        match agent::Entity::find_in_org(plan.tenant()).filter(agent::Column::Id.eq(AgentId(uuid))).one(db).await? {
+        match agent::by_id(db, plan.tenant(), AgentId(uuid)).await? {
             Some(a) if a.enabled => agent_identity(&a)?,
             _ => return Ok(None),
         }

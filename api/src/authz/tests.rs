@@ -67,7 +67,7 @@ async fn wildcard_operations_do_not_leak_across_verbs() {
 
 #[tokio::test]
 async fn an_agent_has_what_both_its_person_and_its_role_allow() {
-    use praetor_entities::{UserId, user};
+    use praetor_store::{UserId, user};
     let bob = user::Model {
         id: UserId::generate(),
         email: "bob@x.test".into(),
@@ -94,7 +94,7 @@ async fn an_agent_has_what_both_its_person_and_its_role_allow() {
     };
     let agent = AgentIdentity { id: None, org_id: org.id, name: "deployer".into(), role: vec!["deploy.*".into()] };
     let acting = person.acting_as(agent);
-    let p = Domain::Project(praetor_entities::ProjectId::generate());
+    let p = Domain::Project(praetor_store::ProjectId::generate());
 
     // The chain is the person, then the agent; the agent is the actor.
     let chain = acting.principal().chain();

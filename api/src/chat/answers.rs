@@ -9,9 +9,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use praetor_entities::{ChatSessionId, Housekeeping, OrgId, Tenant, TenantScoped, chat_event, chat_session};
-use sea_orm::sea_query::Expr;
-use sea_orm::{ColumnTrait, QueryFilter, QueryOrder, QuerySelect};
+use praetor_store::{ChatSessionId, Housekeeping, Tenant, chat_event, chat_session};
 use serde_json::json;
 use tokio::task::JoinHandle;
 use tokio::time::MissedTickBehavior;
@@ -38,12 +36,7 @@ pub async fn keep_held(app: &AppState, tenant: Tenant, session: ChatSessionId) {
     loop {
         tokio::time::sleep(RENEW_EVERY).await;
         let until = crate::chatlog::store::held_until(app.clock.now());
-        let renewed = chat_session::Entity::update_in_org(tenant)
-            .col_expr(chat_session::Column::AnsweringUntil, Expr::value(until))
-            .filter(chat_session::Column::Id.eq(session))
-            .filter(chat_session::Column::AnsweringSeq.is_not_null())
-            .exec(&app.db)
-            .await;
+        let renewed = chat_session::renew_hold(&app.db, tenant, session, until).await;
         if let Err(e) = renewed {
             tracing::warn!(%session, "could not renew the hold on the session's answers: {e}");
         }
@@ -55,15 +48,7 @@ pub async fn sweep(app: &Arc<AppState>) -> Result<usize> {
     let now = app.clock.now();
     // Across organizations (or the one this node's workers serve): which sessions to look at;
     // each is then ended inside its own.
-    let mut lapsed = chat_session::Entity::find_across_orgs(Housekeeping::Sweep)
-        .select_only()
-        .column(chat_session::Column::OrgId)
-        .column(chat_session::Column::Id)
-        .filter(chat_session::Column::AnsweringUntil.lt(now));
-    if let Some(org) = app.config.worker.only_org() {
-        lapsed = lapsed.filter(chat_session::Column::OrgId.eq(org));
-    }
-    let lapsed: Vec<(OrgId, ChatSessionId)> = lapsed.limit(SWEEP_BATCH).into_tuple().all(&app.db).await?;
+    let lapsed = chat_session::lapsed_holds(&app.db, now, app.config.worker.only_org(), SWEEP_BATCH).await?;
     let mut ended = 0;
     for (org, session) in lapsed {
         match end(app, Tenant::housekeeping(org, Housekeeping::Sweep), session).await {
@@ -79,20 +64,13 @@ pub async fn sweep(app: &Arc<AppState>) -> Result<usize> {
 /// the session's lock: its node may have answered or renewed meanwhile).
 async fn end(app: &Arc<AppState>, tenant: Tenant, session: ChatSessionId) -> Result<bool> {
     let _org = tenant.org();
-    let Some(row) =
-        chat_session::Entity::find_in_org(tenant).filter(chat_session::Column::Id.eq(session)).one(&app.db).await?
-    else {
+    let Some(row) = chat_session::by_id(&app.db, tenant, session).await? else {
         return Ok(false);
     };
     let mut chain: Vec<ActorRef> = serde_json::from_str(&row.created_by_actor).into_iter().collect();
     chain.push(ActorRef::system("chat", "praetor chat"));
     let mut w = app.write(chain).await?;
-    let Some(row) = chat_session::Entity::find_in_org(tenant)
-        .filter(chat_session::Column::Id.eq(session))
-        .lock_exclusive()
-        .one(w.txn())
-        .await?
-    else {
+    let Some(row) = chat_session::lock(w.txn(), tenant, session).await? else {
         return Ok(false);
     };
     let (Some(last), Some(until)) = (row.answering_seq, row.answering_until) else { return Ok(false) };
@@ -100,27 +78,14 @@ async fn end(app: &Arc<AppState>, tenant: Tenant, session: ChatSessionId) -> Res
         return Ok(false);
     }
     // Answers come in the order of the messages: those after the last answered are waiting.
-    let answered = match chat_event::Entity::find_in_org(tenant)
-        .filter(chat_event::Column::SessionId.eq(session))
-        .filter(chat_event::Column::Kind.eq("message_completed"))
-        .order_by_desc(chat_event::Column::Seq)
-        .one(w.txn())
-        .await?
-    {
+    let answered = match chat_event::last_of_kind(w.txn(), tenant, session, "message_completed").await? {
         Some(e) => match store::decode(&e)? {
             ChatEventData::MessageCompleted { in_reply_to, .. } => in_reply_to,
             _ => 0,
         },
         None => 0,
     };
-    let waiting = chat_event::Entity::find_in_org(tenant)
-        .filter(chat_event::Column::SessionId.eq(session))
-        .filter(chat_event::Column::Kind.eq("user_message"))
-        .filter(chat_event::Column::Seq.gt(answered))
-        .filter(chat_event::Column::Seq.lte(last))
-        .order_by_asc(chat_event::Column::Seq)
-        .all(w.txn())
-        .await?;
+    let waiting = chat_event::of_kind_between(w.txn(), tenant, session, "user_message", answered + 1, last).await?;
     let seqs: Vec<i64> = waiting.iter().map(|e| e.seq).collect();
     // Each answer offers its message again, to send with one click.
     let said = |e: &chat_event::Model| match store::decode(e) {

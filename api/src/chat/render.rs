@@ -4,7 +4,7 @@
 
 use std::fmt::Write as _;
 
-use praetor_entities::plan;
+use praetor_store::plan;
 
 use crate::chatlog::model::ProposalRecord;
 use crate::governance::pipeline::{Check, PlanDecision, Verdict};

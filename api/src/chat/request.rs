@@ -8,10 +8,10 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use futures_util::future::join_all;
-use praetor_entities::{ChatProposalId, OrgId, Tenant};
 use praetor_planner::{
     Agent, BlastRadius, Candidate, Catalog, DeltaSink, Outcome, PlannerError, ProposedPlan, Strategy, arbitrate,
 };
+use praetor_store::{ChatProposalId, OrgId, Tenant};
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 
@@ -61,7 +61,7 @@ struct Deltas(Arc<DeltasInner>);
 struct DeltasInner {
     app: Arc<AppState>,
     org: OrgId,
-    session: praetor_entities::ChatSessionId,
+    session: praetor_store::ChatSessionId,
     after_seq: i64,
     agent: String,
     /// Text not sent yet, and whether a timer will send it. Held while sending, so what is
@@ -82,7 +82,7 @@ impl Deltas {
     fn new(
         app: Arc<AppState>,
         tenant: Tenant,
-        session: praetor_entities::ChatSessionId,
+        session: praetor_store::ChatSessionId,
         after_seq: i64,
         agent: String,
     ) -> Self {
@@ -440,7 +440,7 @@ async fn arbitrate_and_propose(
 pub async fn pending(
     app: &AppState,
     tenant: Tenant,
-    session: &praetor_entities::chat_session::Model,
+    session: &praetor_store::chat_session::Model,
 ) -> Result<Option<(i64, Vec<ProposalRecord>)>> {
     let _org = tenant.org();
     let Some(seq) = session.pending_choice_seq else { return Ok(None) };

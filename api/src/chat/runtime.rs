@@ -9,8 +9,8 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use praetor_entities::ChatSessionId;
 use praetor_planner::{AliasPlanner, Catalog, CatalogEntry, LlmPlanner, Planner, PlannerError, Risk};
+use praetor_store::ChatSessionId;
 use tokio::sync::Notify;
 use tokio_util::sync::CancellationToken;
 

@@ -11,10 +11,7 @@
 use std::sync::Arc;
 
 use chrono::Duration;
-use praetor_entities::{
-    ChatEventId, ChatProposalId, ChatSessionId, Owned, ProjectId, TenantScoped, chat_event, chat_session, plan,
-};
-use sea_orm::{ActiveModelTrait, ColumnTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set};
+use praetor_store::{ChatEventId, ChatProposalId, ChatSessionId, Owned, ProjectId, chat_event, chat_session, plan};
 use serde_json::json;
 
 use super::turn::{self, Turn};
@@ -53,23 +50,25 @@ pub async fn create(
     let principal = permit.principal();
     let mut w = app.write(principal.chain()).await?;
     let now = w.now();
-    let session = chat_session::ActiveModel {
-        id: Set(ChatSessionId::generate()),
-        org_id: Set(p.org_id),
-        project_id: Set(p.id),
-        title: Set(title),
-        created_by: Set(principal.rbac_subject()),
-        created_by_actor: Set(canonical_json(&serde_json::to_value(principal.actor()).map_err(Error::internal)?)),
-        memory: Set("{}".into()),
-        current_plan_id: Set(None),
-        pending_choice_seq: Set(None),
-        last_seq: Set(0),
-        answering_seq: Set(None),
-        answering_until: Set(None),
-        created_at: Set(now),
-        updated_at: Set(now),
-    }
-    .insert(w.txn())
+    let session = praetor_store::insert(
+        w.txn(),
+        chat_session::Model {
+            id: ChatSessionId::generate(),
+            org_id: p.org_id,
+            project_id: p.id,
+            title,
+            created_by: principal.rbac_subject(),
+            created_by_actor: canonical_json(&serde_json::to_value(principal.actor()).map_err(Error::internal)?),
+            memory: "{}".into(),
+            current_plan_id: None,
+            pending_choice_seq: None,
+            last_seq: 0,
+            answering_seq: None,
+            answering_until: None,
+            created_at: now,
+            updated_at: now,
+        },
+    )
     .await?;
     w.audit(
         access.tenant(),
@@ -82,11 +81,7 @@ pub async fn create(
 
 /// A session the caller may read; NOT_FOUND otherwise.
 pub async fn find(app: &AppState, access: &OrgAccess, id: ChatSessionId) -> Result<chat_session::Model> {
-    let s = chat_session::Entity::find_in_org(access.tenant())
-        .filter(chat_session::Column::Id.eq(id))
-        .one(&app.db)
-        .await?
-        .ok_or_else(|| Error::not_found("chat session"))?;
+    let s = chat_session::by_id(&app.db, access.tenant(), id).await?.ok_or_else(|| Error::not_found("chat session"))?;
     access.read_permit::<ops::ChatRead>(Domain::Project(s.project_id), "chat session")?;
     Ok(s)
 }
@@ -115,16 +110,16 @@ pub async fn list(
     args: PageArgs<ChatSessionId>,
 ) -> Result<Page<chat_session::Model>> {
     access.read_permit::<ops::ChatRead>(Domain::Project(project), "project")?;
-    let mut q = chat_session::Entity::find_in_org(access.tenant())
-        .filter(chat_session::Column::ProjectId.eq(project))
-        .order_by_desc(chat_session::Column::Id);
-    if mine {
-        q = q.filter(chat_session::Column::CreatedBy.eq(access.principal().rbac_subject()));
-    }
-    if let Some(a) = args.after {
-        q = q.filter(chat_session::Column::Id.lt(a));
-    }
-    let rows = q.limit(args.fetch_limit()).all(&app.db).await?;
+    let owner = mine.then(|| access.principal().rbac_subject());
+    let rows = chat_session::newest_of_project(
+        &app.db,
+        access.tenant(),
+        project,
+        owner.as_deref(),
+        args.after,
+        args.fetch_limit(),
+    )
+    .await?;
     Ok(Page::from_overfetch(rows, args.first))
 }
 
@@ -135,24 +130,15 @@ pub async fn events(
     kinds: Option<&[&str]>,
     args: PageArgs<i64>,
 ) -> Result<Page<chat_event::Model>> {
-    let mut q = chat_event::Entity::find_in_org(session.tenant())
-        .filter(chat_event::Column::SessionId.eq(session.id))
-        .filter(chat_event::Column::Seq.gt(args.after.unwrap_or(0)))
-        .order_by_asc(chat_event::Column::Seq);
-    if let Some(k) = kinds {
-        q = q.filter(chat_event::Column::Kind.is_in(k.iter().copied()));
-    }
-    let rows = q.limit(args.fetch_limit()).all(&app.db).await?;
+    let rows =
+        chat_event::after(&app.db, session.tenant(), session.id, args.after.unwrap_or(0), kinds, args.fetch_limit())
+            .await?;
     Ok(Page::from_overfetch(rows, args.first))
 }
 
 /// One event of a session, by id.
 pub async fn event(app: &AppState, access: &OrgAccess, id: ChatEventId) -> Result<chat_event::Model> {
-    let e = chat_event::Entity::find_in_org(access.tenant())
-        .filter(chat_event::Column::Id.eq(id))
-        .one(&app.db)
-        .await?
-        .ok_or_else(|| Error::not_found("chat event"))?;
+    let e = chat_event::by_id(&app.db, access.tenant(), id).await?.ok_or_else(|| Error::not_found("chat event"))?;
     find(app, access, e.session_id).await?;
     Ok(e)
 }
@@ -172,12 +158,14 @@ pub async fn send(app: &Arc<AppState>, access: &OrgAccess, id: ChatSessionId, te
     }
     let session = find_own(app, access, id).await?;
     let now = app.clock.now();
-    let recent = chat_event::Entity::find_in_org(access.tenant())
-        .filter(chat_event::Column::SessionId.eq(session.id))
-        .filter(chat_event::Column::Kind.eq("user_message"))
-        .filter(chat_event::Column::CreatedAt.gt(now - Duration::minutes(1)))
-        .count(&app.db)
-        .await?;
+    let recent = chat_event::count_of_kind_since(
+        &app.db,
+        access.tenant(),
+        session.id,
+        "user_message",
+        now - Duration::minutes(1),
+    )
+    .await?;
     if recent >= MESSAGES_PER_MINUTE {
         return Err(Error::RateLimited {
             message: format!("a conversation takes at most {MESSAGES_PER_MINUTE} messages a minute"),

@@ -7,9 +7,8 @@
 
 use std::sync::Arc;
 
-use praetor_entities::{ChatProposalId, ChatSessionId, PlanId, TenantScoped, chat_session, plan};
 use praetor_planner::{Intent, Memory, help_for, parse_intent};
-use sea_orm::{ColumnTrait, QueryFilter};
+use praetor_store::{ChatProposalId, ChatSessionId, PlanId, chat_session, plan};
 use serde_json::json;
 
 use super::{render, request};
@@ -114,11 +113,7 @@ async fn respond_in_turn(app: &Arc<AppState>, access: &OrgAccess, session: ChatS
 }
 
 async fn load(app: &AppState, access: &OrgAccess, session: ChatSessionId) -> Result<chat_session::Model> {
-    chat_session::Entity::find_in_org(access.tenant())
-        .filter(chat_session::Column::Id.eq(session))
-        .one(&app.db)
-        .await?
-        .ok_or_else(|| Error::not_found("chat session"))
+    chat_session::by_id(&app.db, access.tenant(), session).await?.ok_or_else(|| Error::not_found("chat session"))
 }
 
 /// Stores the answer (and the memory it leaves) as the turn's last event.

@@ -2,7 +2,7 @@
 //! calls [`echo`] for every event it appends to such a plan and writes the result in the same
 //! transaction, so the session's log can never miss or invent a step, whichever node ran it.
 
-use praetor_entities::plan;
+use praetor_store::plan;
 use serde_json::Value;
 
 use super::model::ChatEventData;
@@ -126,7 +126,7 @@ pub fn echo(
     }))
 }
 
-fn finished(plan_id: praetor_entities::PlanId, status: PlanStatus, error: Option<String>) -> ChatEventData {
+fn finished(plan_id: praetor_store::PlanId, status: PlanStatus, error: Option<String>) -> ChatEventData {
     ChatEventData::PlanFinished { plan_id, status, error }
 }
 
@@ -143,7 +143,7 @@ pub fn posted(plan: &plan::Model, steps: &[Step], event: &PlanEvent) -> Option<C
 #[cfg(test)]
 mod tests {
     use super::*;
-    use praetor_entities::{ChatSessionId, OrgId, PlanId, ProjectId};
+    use praetor_store::{ChatSessionId, OrgId, PlanId, ProjectId};
     use serde_json::json;
 
     fn plan(steps: &[Step]) -> plan::Model {

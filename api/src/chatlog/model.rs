@@ -3,9 +3,9 @@
 //! holds the whole conversation: a reconnecting client replays it from its cursor.
 
 use praetor_domain::{ChatStepStatus, PlanStatus, Verdict};
-use praetor_entities::{AgentId, ChatProposalId, PlanId};
 use praetor_planner::ProposedPlan;
 use praetor_policy::document::Risk;
+use praetor_store::{AgentId, ChatProposalId, PlanId};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 

@@ -6,8 +6,7 @@
 //! echoes are written), so a chat writer and a plan worker never wait on each other in
 //! opposite orders.
 
-use praetor_entities::{ChatEventId, ChatSessionId, PlanId, Tenant, TenantScoped, chat_event, chat_session};
-use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set};
+use praetor_store::{ChatEventId, ChatSessionId, Conn, PlanId, Tenant, chat_event, chat_session};
 
 use super::model::ChatEventData;
 use crate::error::{Error, Result};
@@ -47,12 +46,7 @@ pub async fn append(
     change: SessionChange,
 ) -> Result<Vec<chat_event::Model>> {
     let org = tenant.org();
-    let row = chat_session::Entity::find_in_org(tenant)
-        .filter(chat_session::Column::Id.eq(session))
-        .lock_exclusive()
-        .one(w.txn())
-        .await?
-        .ok_or_else(|| Error::not_found("chat session"))?;
+    let row = chat_session::lock(w.txn(), tenant, session).await?.ok_or_else(|| Error::not_found("chat session"))?;
     let now = w.now();
     let mut seq = row.last_seq;
     let mut rows = Vec::with_capacity(events.len());
@@ -86,33 +80,27 @@ pub async fn append(
             created_at: now,
         });
     }
-    let mut active: chat_session::ActiveModel = row.clone().into();
-    active.last_seq = Set(seq);
-    active.updated_at = Set(now);
+    let mut next = row.clone();
+    next.last_seq = seq;
+    next.updated_at = now;
     if let Some(m) = change.memory {
-        active.memory = Set(m);
+        next.memory = m;
     }
     if let Some(p) = current_plan {
-        active.current_plan_id = Set(Some(p));
+        next.current_plan_id = Some(p);
     }
     if change.await_choice {
-        active.pending_choice_seq = Set(ranked_seq);
+        next.pending_choice_seq = ranked_seq;
     } else if change.clear_choice || current_plan.is_some() {
         // A new plan supersedes proposals still waiting for a choice.
-        active.pending_choice_seq = Set(None);
+        next.pending_choice_seq = None;
     }
     if change.release_answers {
         answering = (None, None);
     }
-    if answering != (row.answering_seq, row.answering_until) {
-        active.answering_seq = Set(answering.0);
-        active.answering_until = Set(answering.1);
-    }
-    active.update(w.txn()).await?;
-    if !rows.is_empty() {
-        let actives: Vec<chat_event::ActiveModel> = rows.iter().cloned().map(Into::into).collect();
-        chat_event::Entity::insert_many(actives).exec_without_returning(w.txn()).await?;
-    }
+    (next.answering_seq, next.answering_until) = answering;
+    praetor_store::update(w.txn(), &row, next).await?;
+    praetor_store::insert_many(w.txn(), rows.clone()).await?;
     for r in &rows {
         w.publish(Event::Chat(r.clone()));
     }
@@ -120,34 +108,24 @@ pub async fn append(
 }
 
 /// Up to `limit` events after `after`, oldest first.
-pub async fn after<C: ConnectionTrait>(
+pub async fn after<C: Conn>(
     db: &C,
     tenant: Tenant,
     session: ChatSessionId,
     after: i64,
     limit: u64,
 ) -> Result<Vec<chat_event::Model>> {
-    Ok(chat_event::Entity::find_in_org(tenant)
-        .filter(chat_event::Column::SessionId.eq(session))
-        .filter(chat_event::Column::Seq.gt(after))
-        .order_by_asc(chat_event::Column::Seq)
-        .limit(limit)
-        .all(db)
-        .await?)
+    Ok(chat_event::after(db, tenant, session, after, None, limit).await?)
 }
 
 /// One event by its sequence number.
-pub async fn at<C: ConnectionTrait>(
+pub async fn at<C: Conn>(
     db: &C,
     tenant: Tenant,
     session: ChatSessionId,
     seq: i64,
 ) -> Result<Option<chat_event::Model>> {
-    Ok(chat_event::Entity::find_in_org(tenant)
-        .filter(chat_event::Column::SessionId.eq(session))
-        .filter(chat_event::Column::Seq.eq(seq))
-        .one(db)
-        .await?)
+    Ok(chat_event::at(db, tenant, session, seq).await?)
 }
 
 pub fn decode(e: &chat_event::Model) -> Result<ChatEventData> {

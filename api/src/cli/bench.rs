@@ -6,7 +6,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use praetor_domain::PlanStatus;
-use praetor_entities::{Housekeeping, ProjectId, Tenant};
+use praetor_store::{Housekeeping, ProjectId, Tenant};
 use serde_json::json;
 use tokio_util::sync::CancellationToken;
 
@@ -160,16 +160,9 @@ pub(crate) async fn prepare_with(
         }
         Target::Postgres(url) => {
             let name = format!("praetor_bench_{}", uuid::Uuid::new_v4().simple());
-            let admin = sea_orm::Database::connect(url.as_str())
+            praetor_store::db::postgres_admin(url, &format!("CREATE DATABASE {name}"))
                 .await
                 .map_err(|e| Error::internal(format!("PostgreSQL: {e}")))?;
-            use sea_orm::ConnectionTrait;
-            admin
-                .execute_raw(sea_orm::Statement::from_string(
-                    sea_orm::DbBackend::Postgres,
-                    format!("CREATE DATABASE {name}"),
-                ))
-                .await?;
             let base = url.rsplit_once('/').map(|(b, _)| b.to_string()).unwrap_or_else(|| url.clone());
             config.database_url = format!("{base}/{name}");
             (None, Some((url.clone(), name)))
@@ -180,16 +173,8 @@ pub(crate) async fn prepare_with(
 }
 
 pub(crate) async fn cleanup(drop_db: Option<(String, String)>) {
-    if let Some((url, name)) = drop_db
-        && let Ok(admin) = sea_orm::Database::connect(url.as_str()).await
-    {
-        use sea_orm::ConnectionTrait;
-        let _ = admin
-            .execute_raw(sea_orm::Statement::from_string(
-                sea_orm::DbBackend::Postgres,
-                format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"),
-            ))
-            .await;
+    if let Some((url, name)) = drop_db {
+        let _ = praetor_store::db::postgres_admin(&url, &format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).await;
     }
 }
 

@@ -496,7 +496,7 @@ async fn execute(command: Command, config: Config) -> praetor::error::Result<Exi
             audit_command(&app, command).await
         }
         Command::Rollups { command: RollupsCommand::Rebuild { org, from } } => {
-            use praetor_entities::Owned;
+            use praetor_store::Owned;
             let from = parse_day(&from)?;
             let app = AppState::init(config, Arc::new(SystemClock)).await?;
             for o in orgs_named(&app, org).await? {
@@ -598,14 +598,9 @@ fn parse_day(text: &str) -> praetor::error::Result<chrono::DateTime<chrono::Utc>
 }
 
 /// The organization named `slug`, or every organization.
-async fn orgs_named(app: &AppState, slug: Option<String>) -> praetor::error::Result<Vec<praetor_entities::org::Model>> {
-    use praetor_entities::{Housekeeping, TenantScoped, org};
-    use sea_orm::{ColumnTrait, QueryFilter, QueryOrder};
-    let mut q = org::Entity::find_across_orgs(Housekeeping::Cli).order_by_asc(org::Column::Slug);
-    if let Some(slug) = &slug {
-        q = q.filter(org::Column::Slug.eq(slug.clone()));
-    }
-    let orgs = q.all(&app.db).await?;
+async fn orgs_named(app: &AppState, slug: Option<String>) -> praetor::error::Result<Vec<praetor_store::org::Model>> {
+    use praetor_store::{Housekeeping, org};
+    let orgs = org::listed(&app.db, Housekeeping::Cli, slug.as_deref()).await?;
     if orgs.is_empty()
         && let Some(slug) = slug
     {
@@ -615,12 +610,9 @@ async fn orgs_named(app: &AppState, slug: Option<String>) -> praetor::error::Res
 }
 
 async fn audit_command(app: &AppState, command: AuditCommand) -> praetor::error::Result<ExitCode> {
-    use praetor_entities::{Housekeeping, Owned, TenantScoped, org};
-    use sea_orm::{ColumnTrait, QueryFilter};
+    use praetor_store::{Housekeeping, Owned, org};
     let find = |slug: String| async move {
-        org::Entity::find_across_orgs(Housekeeping::Cli)
-            .filter(org::Column::Slug.eq(slug.clone()))
-            .one(&app.db)
+        org::by_slug(&app.db, Housekeeping::Cli, &slug.clone())
             .await?
             .ok_or_else(|| praetor::error::Error::not_found(format!("organization `{slug}`")))
     };
@@ -682,30 +674,24 @@ fn print_report(r: &praetor::engine::replay::Report) -> bool {
 
 async fn replay_command(app: &AppState, command: ReplayCommand) -> praetor::error::Result<ExitCode> {
     use praetor::engine::replay;
-    use praetor_entities::{Housekeeping, Owned, PlanId, TenantScoped, plan, project};
-    use sea_orm::{ColumnTrait, QueryFilter};
+    use praetor_store::{Housekeeping, Owned, PlanId, plan, project};
     let reports = match command {
         ReplayCommand::Plan { id } => {
             let id: PlanId = praetor::services::validate::id("id", &id)?;
-            let p = plan::Entity::find_across_orgs(Housekeeping::Cli)
-                .filter(plan::Column::Id.eq(id))
-                .one(&app.db)
-                .await?
-                .ok_or_else(replay::not_found)?;
+            let p = plan::find_anywhere(&app.db, Housekeeping::Cli, id).await?.ok_or_else(replay::not_found)?;
             vec![replay::replay_plan(&app.db, &app.policies, &p).await?]
         }
         ReplayCommand::Project { slug, org } => {
-            let mut q =
-                project::Entity::find_across_orgs(Housekeeping::Cli).filter(project::Column::Slug.eq(slug.clone()));
-            if let Some(o) = org {
-                let o = praetor_entities::org::Entity::find_across_orgs(Housekeeping::Cli)
-                    .filter(praetor_entities::org::Column::Slug.eq(o.clone()))
-                    .one(&app.db)
-                    .await?
-                    .ok_or_else(|| praetor::error::Error::not_found(format!("organization `{o}`")))?;
-                q = q.filter(project::Column::OrgId.eq(o.id));
-            }
-            let found = q.all(&app.db).await?;
+            let org = match org {
+                Some(o) => Some(
+                    praetor_store::org::by_slug(&app.db, Housekeeping::Cli, &o)
+                        .await?
+                        .ok_or_else(|| praetor::error::Error::not_found(format!("organization `{o}`")))?
+                        .id,
+                ),
+                None => None,
+            };
+            let found = project::by_slug_anywhere(&app.db, Housekeeping::Cli, &slug, org).await?;
             let p = match found.as_slice() {
                 [one] => one.clone(),
                 [] => {

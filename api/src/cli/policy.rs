@@ -288,22 +288,14 @@ async fn org_groups(
     app: &AppState,
     slug: &str,
 ) -> Result<(BTreeMap<String, std::collections::BTreeSet<String>>, std::collections::BTreeSet<String>)> {
-    use praetor_entities::{Housekeeping, Owned, Shared, TenantScoped, group, group_member, org, user};
-    use sea_orm::{ColumnTrait, QueryFilter};
-    let o = org::Entity::find_across_orgs(Housekeeping::Cli)
-        .filter(org::Column::Slug.eq(slug))
-        .one(&app.db)
+    use praetor_store::{Housekeeping, Owned, group, group_member, org, user};
+    let o = org::by_slug(&app.db, Housekeeping::Cli, slug)
         .await?
         .ok_or_else(|| Error::not_found(format!("organization `{slug}`")))?;
-    let groups = group::Entity::find_in_org(o.tenant()).all(&app.db).await?;
-    let members = group_member::Entity::find_in_org(o.tenant()).all(&app.db).await?;
-    let users: BTreeMap<_, _> = user::Entity::find_shared()
-        .filter(user::Column::Id.is_in(members.iter().map(|m| m.user_id).collect::<Vec<_>>()))
-        .all(&app.db)
-        .await?
-        .into_iter()
-        .map(|u| (u.id, u.email))
-        .collect();
+    let groups = group::all(&app.db, o.tenant()).await?;
+    let members = group_member::all(&app.db, o.tenant()).await?;
+    let users: BTreeMap<_, _> =
+        user::by_ids(&app.db, members.iter().map(|m| m.user_id)).await?.into_iter().map(|u| (u.id, u.email)).collect();
     let mut out: BTreeMap<String, std::collections::BTreeSet<String>> =
         groups.iter().map(|g| (g.name.clone(), Default::default())).collect();
     for m in members {

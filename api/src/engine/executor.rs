@@ -14,8 +14,7 @@ use std::sync::Arc;
 use std::time::Duration as StdDuration;
 
 use chrono::{DateTime, Duration, Utc};
-use praetor_entities::{Owned, TenantScoped, decision, job, plan};
-use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QuerySelect, Set};
+use praetor_store::{Owned, decision, job, plan};
 use serde_json::{Value, json};
 
 use super::{queue, store};
@@ -52,9 +51,7 @@ fn engine_actor(plan: &plan::Model) -> Result<Vec<ActorRef>> {
 
 /// Runs (or resumes) the plan of `job` until it finishes, waits, or must come back later.
 pub async fn run_job(app: &Arc<AppState>, job: &job::Model, worker: &str) -> Result<JobResult> {
-    let Some(plan) =
-        plan::Entity::find_in_org(job.tenant()).filter(plan::Column::Id.eq(job.plan_id)).one(&app.db).await?
-    else {
+    let Some(plan) = plan::by_id(&app.db, job.tenant(), job.plan_id).await? else {
         return Ok(JobResult::Done);
     };
     if PlanStatus::parse(&plan.status).is_none_or(|s| s.is_terminal()) {
@@ -89,7 +86,7 @@ struct Run<'a> {
     /// The project's state-change count including pending changes.
     project_seq: i64,
     pending: Vec<PlanEvent>,
-    decisions: Vec<decision::ActiveModel>,
+    decisions: Vec<decision::Model>,
     access: Option<OrgAccess>,
     /// The proposer as conditions see it.
     principal: Value,
@@ -186,19 +183,15 @@ impl<'a> Run<'a> {
         let events = std::mem::take(&mut self.pending);
         let decisions = std::mem::take(&mut self.decisions);
         let mut w = self.app.write(engine_actor(&self.plan)?).await?;
-        let fresh = plan::Entity::find_in_org(self.plan.tenant())
-            .filter(plan::Column::Id.eq(self.plan.id))
-            .lock_exclusive()
-            .one(w.txn())
-            .await?
-            .ok_or_else(|| Error::not_found("plan"))?;
+        let fresh =
+            plan::lock(w.txn(), self.plan.tenant(), self.plan.id).await?.ok_or_else(|| Error::not_found("plan"))?;
         if fresh.event_count != self.plan.event_count {
             return Ok(false);
         }
         let mut committed = self.committed.clone();
         store::append(&mut w, &mut self.plan, &mut committed, events).await?;
         if !decisions.is_empty() {
-            decision::Entity::insert_many(decisions).exec_without_returning(w.txn()).await?;
+            praetor_store::insert_many(w.txn(), decisions).await?;
         }
         w.commit().await?;
         self.committed = committed;
@@ -666,10 +659,8 @@ impl<'a> Run<'a> {
         }
         let mut stages = crate::engine::store::stages_of(&self.plan)?;
         stages.push(stage);
-        let mut active: plan::ActiveModel = self.plan.clone().into();
-        active.approval_stages =
-            Set(crate::audit::canonical_json(&serde_json::to_value(&stages).unwrap_or(Value::Null)));
-        self.plan = active.update(&self.app.db).await?;
+        let stages = crate::audit::canonical_json(&serde_json::to_value(&stages).map_err(Error::internal)?);
+        self.plan = plan::set_approval_stages(&self.app.db, &self.plan, stages).await?;
         Ok(())
     }
 }

@@ -8,12 +8,9 @@
 //! across all workers.
 
 use chrono::{DateTime, Duration, Utc};
-use praetor_entities::{Housekeeping, JobId, OrgId, PlanId, ProjectId, Shared, TenantScoped, job, project_lease};
+use praetor_store::{Housekeeping, JobId, OrgId, PlanId, ProjectId, Shared, TenantScoped, job, project_lease};
 use sea_orm::sea_query::{Expr, LockBehavior, LockType, OnConflict};
-use sea_orm::{
-    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
-    QueryOrder, QuerySelect, Set,
-};
+use sea_orm::{ColumnTrait, Condition, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set};
 
 use crate::db::begin_write;
 use crate::error::Result;
@@ -22,7 +19,7 @@ use crate::error::Result;
 pub const LOCK_SECS: i64 = 30;
 
 /// Queues `plan` to run at `run_at` (one job per plan: re-queuing moves it).
-pub async fn enqueue<C: ConnectionTrait>(
+pub async fn enqueue<C: praetor_store::Conn>(
     db: &C,
     org: OrgId,
     plan: PlanId,
@@ -84,23 +81,24 @@ pub async fn claim(
         txn.commit().await?;
         return Ok(None);
     };
-    let mut active: job::ActiveModel = job.into();
-    active.locked_by = Set(Some(worker.to_string()));
-    active.locked_until = Set(Some(now + Duration::seconds(LOCK_SECS)));
-    active.attempts = Set(active.attempts.as_ref() + 1);
-    let claimed = active.update(&txn).await?;
+    let active_before = job.clone();
+    let mut active = job.clone();
+    active.locked_by = Some(worker.to_string());
+    active.locked_until = Some(now + Duration::seconds(LOCK_SECS));
+    active.attempts += 1;
+    let claimed = praetor_store::update(&txn, &active_before, active).await?;
     txn.commit().await?;
     Ok(Some(claimed))
 }
 
 /// Finishes a job: the plan needs no more work.
-pub async fn complete<C: ConnectionTrait>(db: &C, job: JobId) -> Result<()> {
+pub async fn complete<C: praetor_store::Conn>(db: &C, job: JobId) -> Result<()> {
     job::Entity::delete_by_id(job).exec(db).await?;
     Ok(())
 }
 
 /// Releases a job to run again at `run_at`.
-pub async fn reschedule<C: ConnectionTrait>(
+pub async fn reschedule<C: praetor_store::Conn>(
     db: &C,
     job: JobId,
     run_at: DateTime<Utc>,
@@ -118,7 +116,7 @@ pub async fn reschedule<C: ConnectionTrait>(
 }
 
 /// Extends the claim on a job that is still being worked on.
-pub async fn renew<C: ConnectionTrait>(db: &C, job: JobId, worker: &str, now: DateTime<Utc>) -> Result<bool> {
+pub async fn renew<C: praetor_store::Conn>(db: &C, job: JobId, worker: &str, now: DateTime<Utc>) -> Result<bool> {
     let res = job::Entity::update_across_orgs(Housekeeping::Engine)
         .col_expr(job::Column::LockedUntil, Expr::value(Some(now + Duration::seconds(LOCK_SECS))))
         .filter(job::Column::Id.eq(job))
@@ -143,19 +141,18 @@ pub async fn acquire_lease(
         .one(&txn)
         .await?;
     let acquired = match existing {
-        None => project_lease::ActiveModel {
-            project_id: Set(project),
-            holder: Set(holder.to_string()),
-            expires_at: Set(until),
-        }
-        .insert(&txn)
+        None => praetor_store::insert(
+            &txn,
+            project_lease::Model { project_id: project, holder: holder.to_string(), expires_at: until },
+        )
         .await
         .is_ok(),
         Some(lease) if lease.holder == holder || lease.expires_at < now => {
-            let mut active: project_lease::ActiveModel = lease.into();
-            active.holder = Set(holder.to_string());
-            active.expires_at = Set(until);
-            active.update(&txn).await?;
+            let active_before = lease.clone();
+            let mut active = lease.clone();
+            active.holder = holder.to_string();
+            active.expires_at = until;
+            praetor_store::update(&txn, &active_before, active).await?;
             true
         }
         Some(_) => false,
@@ -164,7 +161,7 @@ pub async fn acquire_lease(
     Ok(acquired)
 }
 
-pub async fn release_lease<C: ConnectionTrait>(db: &C, project: ProjectId, holder: &str) -> Result<()> {
+pub async fn release_lease<C: praetor_store::Conn>(db: &C, project: ProjectId, holder: &str) -> Result<()> {
     project_lease::Entity::delete_shared()
         .filter(project_lease::Column::ProjectId.eq(project))
         .filter(project_lease::Column::Holder.eq(holder))

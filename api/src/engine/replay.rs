@@ -9,8 +9,7 @@
 
 use std::collections::HashMap;
 
-use praetor_entities::{Owned, PlanId, ProjectId, Tenant, TenantScoped, decision, plan, plan_event, project_state};
-use sea_orm::{ColumnTrait, ConnectionTrait, QueryFilter, QueryOrder};
+use praetor_store::{Owned, PlanId, ProjectId, Tenant, decision, plan, plan_event, project_state};
 use serde::Serialize;
 use serde_json::Value;
 
@@ -64,20 +63,13 @@ fn diverged(
 }
 
 /// The project's state-changing events, in project order, up to and including `until`.
-pub async fn project_changes<C: ConnectionTrait>(
+pub async fn project_changes<C: praetor_store::Conn>(
     db: &C,
     tenant: Tenant,
     project: ProjectId,
     until: Option<i64>,
 ) -> Result<Vec<plan_event::Model>> {
-    let mut q = plan_event::Entity::find_in_org(tenant)
-        .filter(plan_event::Column::ProjectId.eq(project))
-        .filter(plan_event::Column::ProjectSeq.is_not_null())
-        .order_by_asc(plan_event::Column::ProjectSeq);
-    if let Some(u) = until {
-        q = q.filter(plan_event::Column::ProjectSeq.lte(u));
-    }
-    Ok(q.all(db).await?)
+    Ok(plan_event::project_changes(db, tenant, project, until).await?)
 }
 
 type FoldError = (i64, PlanId, String, Option<String>, String);
@@ -140,13 +132,13 @@ async fn fold_blocking(changes: Vec<plan_event::Model>) -> Result<(Vec<plan_even
 }
 
 /// Replays one plan.
-pub async fn replay_plan<C: ConnectionTrait>(db: &C, policies: &PolicyStore, plan: &plan::Model) -> Result<Report> {
+pub async fn replay_plan<C: praetor_store::Conn>(db: &C, policies: &PolicyStore, plan: &plan::Model) -> Result<Report> {
     replay_plan_with(db, policies, plan, None, None).await
 }
 
 /// Replays one plan. `folded` is the project's already verified fold (the hash after each state
 /// change), so replaying every plan of a project folds the project's state once, not per plan.
-async fn replay_plan_with<C: ConnectionTrait>(
+async fn replay_plan_with<C: praetor_store::Conn>(
     db: &C,
     policies: &PolicyStore,
     plan: &plan::Model,
@@ -252,12 +244,7 @@ async fn replay_plan_with<C: ConnectionTrait>(
 
     // Re-decide what ran: every recorded execution decision must come out the same under
     // the policy version it names, with the principal, plan and state it recorded.
-    let recorded = decision::Entity::find_in_org(plan.tenant())
-        .filter(decision::Column::PlanId.eq(plan.id))
-        .filter(decision::Column::Phase.eq("execute"))
-        .order_by_asc(decision::Column::DecidedAt)
-        .all(db)
-        .await?;
+    let recorded = decision::of_plan_in_phase(db, plan.tenant(), plan.id, "execute").await?;
     let inputs = recorded.iter().map(read_recorded).collect::<Result<Vec<_>>>()?;
     let wanted: std::collections::BTreeSet<i64> = inputs.iter().flatten().map(|r| r.project_seq).collect();
     let states = match (changes, wanted.iter().max()) {
@@ -340,12 +327,11 @@ pub fn states_at(
 
 /// Replays every state change of a project from empty state and compares the result with the
 /// stored state.
-pub async fn replay_project<C: ConnectionTrait>(db: &C, tenant: Tenant, project: ProjectId) -> Result<Report> {
+pub async fn replay_project<C: praetor_store::Conn>(db: &C, tenant: Tenant, project: ProjectId) -> Result<Report> {
     let _org = tenant.org();
     let subject = project.to_string();
     let changes = project_changes(db, tenant, project, None).await?;
-    let stored =
-        project_state::Entity::find_in_org(tenant).filter(project_state::Column::ProjectId.eq(project)).one(db).await?;
+    let stored = project_state::of(db, tenant, project).await?;
     let (changes, folded) = fold_blocking(changes).await?;
     match folded.map(|(s, _)| s) {
         Err((at, plan, why, recorded, recomputed)) => {
@@ -371,18 +357,14 @@ pub async fn replay_project<C: ConnectionTrait>(db: &C, tenant: Tenant, project:
 }
 
 /// Every plan of a project, plus the project's state.
-pub async fn replay_project_plans<C: ConnectionTrait>(
+pub async fn replay_project_plans<C: praetor_store::Conn>(
     db: &C,
     policies: &PolicyStore,
     tenant: Tenant,
     project: ProjectId,
 ) -> Result<Vec<Report>> {
     let _org = tenant.org();
-    let plans = plan::Entity::find_in_org(tenant)
-        .filter(plan::Column::ProjectId.eq(project))
-        .order_by_asc(plan::Column::Id)
-        .all(db)
-        .await?;
+    let plans = plan::of_project(db, tenant, project).await?;
     let changes = project_changes(db, tenant, project, None).await?;
     // If the project's own fold diverges, each plan folds for itself so the report names where.
     let (changes, folded) = fold_blocking(changes).await?;

@@ -3,8 +3,7 @@
 //! updates the plan row's cached status and writes the audit entry, all in the caller's
 //! transaction. State-changing events also advance the project's state under its row lock.
 
-use praetor_entities::{Owned, PlanEventId, PlanId, ProjectId, Tenant, TenantScoped, plan, plan_event, project_state};
-use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set};
+use praetor_store::{Owned, PlanEventId, PlanId, ProjectId, Tenant, plan, plan_event, project_state};
 use serde_json::Value;
 
 use crate::audit::{Entry, canonical_json};
@@ -33,16 +32,12 @@ pub fn stages_of(plan: &plan::Model) -> Result<Vec<Stage>> {
 }
 
 /// All events of a plan, in order.
-pub async fn load<C: ConnectionTrait>(db: &C, tenant: Tenant, plan: PlanId) -> Result<Vec<plan_event::Model>> {
-    Ok(plan_event::Entity::find_in_org(tenant)
-        .filter(plan_event::Column::PlanId.eq(plan))
-        .order_by_asc(plan_event::Column::Seq)
-        .all(db)
-        .await?)
+pub async fn load<C: praetor_store::Conn>(db: &C, tenant: Tenant, plan: PlanId) -> Result<Vec<plan_event::Model>> {
+    Ok(plan_event::of_plan(db, tenant, plan).await?)
 }
 
 /// The plan's current view, folded from its log.
-pub async fn view<C: ConnectionTrait>(db: &C, plan: &plan::Model) -> Result<PlanView> {
+pub async fn view<C: praetor_store::Conn>(db: &C, plan: &plan::Model) -> Result<PlanView> {
     let rows = load(db, plan.tenant(), plan.id).await?;
     let events = rows.iter().map(decode).collect::<Result<Vec<_>>>()?;
     let steps = steps_of(plan)?.len();
@@ -51,45 +46,42 @@ pub async fn view<C: ConnectionTrait>(db: &C, plan: &plan::Model) -> Result<Plan
 }
 
 /// The project's state row, locked for update (created empty on first use).
-pub async fn lock_state<C: ConnectionTrait>(
+pub async fn lock_state<C: praetor_store::Conn>(
     db: &C,
     tenant: Tenant,
     project: ProjectId,
     now: chrono::DateTime<chrono::Utc>,
 ) -> Result<project_state::Model> {
-    if let Some(s) = project_state::Entity::find_in_org(tenant)
-        .filter(project_state::Column::ProjectId.eq(project))
-        .lock_exclusive()
-        .one(db)
-        .await?
-    {
+    if let Some(s) = project_state::lock(db, tenant, project).await? {
         return Ok(s);
     }
     let empty = state::empty();
-    Ok(project_state::ActiveModel {
-        project_id: Set(project),
-        org_id: Set(tenant.org()),
-        state: Set(canonical_json(&empty)),
-        state_hash: Set(state::hash(&empty)),
-        project_seq: Set(0),
-        updated_at: Set(now),
-    }
-    .insert(db)
+    Ok(praetor_store::insert(
+        db,
+        project_state::Model {
+            project_id: project,
+            org_id: tenant.org(),
+            state: canonical_json(&empty),
+            state_hash: state::hash(&empty),
+            project_seq: 0,
+            updated_at: now,
+        },
+    )
     .await?)
 }
 
 /// The project's current state (empty if nothing ever changed it).
-pub async fn current_state<C: ConnectionTrait>(db: &C, tenant: Tenant, project: ProjectId) -> Result<Value> {
+pub async fn current_state<C: praetor_store::Conn>(db: &C, tenant: Tenant, project: ProjectId) -> Result<Value> {
     Ok(current_state_at(db, tenant, project).await?.0)
 }
 
 /// The project's current state and the number of state changes it folds.
-pub async fn current_state_at<C: ConnectionTrait>(db: &C, tenant: Tenant, project: ProjectId) -> Result<(Value, i64)> {
-    match project_state::Entity::find_in_org(tenant)
-        .filter(project_state::Column::ProjectId.eq(project))
-        .one(db)
-        .await?
-    {
+pub async fn current_state_at<C: praetor_store::Conn>(
+    db: &C,
+    tenant: Tenant,
+    project: ProjectId,
+) -> Result<(Value, i64)> {
+    match project_state::of(db, tenant, project).await? {
         Some(s) => Ok((
             serde_json::from_str(&s.state).map_err(|e| Error::internal(format!("project state unreadable: {e}")))?,
             s.project_seq,
@@ -207,32 +199,24 @@ pub async fn append(
         });
         rows.push(row);
     }
-    if let Some((row, s)) = state_row {
-        let seq = row.project_seq;
-        let hash = row.state_hash.clone();
-        let mut active: project_state::ActiveModel = row.into();
-        active.state = Set(canonical_json(&s));
-        active.state_hash = Set(hash);
-        active.project_seq = Set(seq);
-        active.updated_at = Set(w.now());
-        active.update(w.txn()).await?;
+    if let Some((mut row, s)) = state_row {
+        row.state = canonical_json(&s);
+        row.updated_at = w.now();
+        project_state::save(w.txn(), row).await?;
     }
-    let actives: Vec<plan_event::ActiveModel> = rows.into_iter().map(Into::into).collect();
-    plan_event::Entity::insert_many(actives).exec_without_returning(w.txn()).await?;
+    praetor_store::insert_many(w.txn(), rows).await?;
     // After the audit entries above: the session row locks after the chain head.
     if let (Some(session), false) = (plan.chat_session_id, chat.is_empty()) {
         crate::chatlog::store::append(w, plan.tenant(), session, chat, Default::default()).await?;
     }
-    let mut active: plan::ActiveModel = plan.clone().into();
-    active.status = Set(view.status.as_str().to_string());
-    active.next_step = Set(view.next_step as i32);
-    active.current_stage = Set(view.stages_satisfied as i32);
-    active.event_count = Set(plan.event_count);
-    active.updated_at = Set(w.now());
+    plan.status = view.status.as_str().to_string();
+    plan.next_step = view.next_step as i32;
+    plan.current_stage = view.stages_satisfied as i32;
+    plan.updated_at = w.now();
     if view.status == PlanStatus::Succeeded {
-        active.state_hash = Set(view.state_hash.clone());
+        plan.state_hash = view.state_hash.clone();
     }
-    *plan = active.update(w.txn()).await?;
+    *plan = plan::save_progress(w.txn(), plan).await?;
     Ok(())
 }
 

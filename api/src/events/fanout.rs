@@ -12,11 +12,11 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use praetor_entities::{
-    AuditEventId, ChatSessionId, Housekeeping, OrgId, PlanId, Tenant, TenantScoped, audit_event, chat_event, plan_event,
+use praetor_store::DatabaseConnection;
+use praetor_store::db::Listener;
+use praetor_store::{
+    AuditEventId, ChatSessionId, Housekeeping, OrgId, PlanId, Tenant, audit_event, chat_event, plan_event,
 };
-use sea_orm::sqlx::postgres::PgListener;
-use sea_orm::{ColumnTrait, ConnectionTrait, DatabaseConnection, DbBackend, QueryFilter, QueryOrder, Statement};
 use serde::{Deserialize, Serialize};
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
@@ -48,7 +48,7 @@ enum Pointer {
     Credential { h: String },
     /// An identity provider whose tokens ended.
     #[serde(rename = "i")]
-    Provider { p: praetor_entities::IdentityProviderId },
+    Provider { p: praetor_store::IdentityProviderId },
     /// An organization whose row changed.
     #[serde(rename = "o")]
     Org { o: OrgId },
@@ -114,24 +114,16 @@ fn payloads(node: &str, events: &[Event]) -> Vec<String> {
 
 /// Sends the notifications for `events` on `db` (inside the caller's transaction when `db`
 /// is one). Nothing on SQLite: there is only ever one node.
-pub async fn notify<C: ConnectionTrait>(db: &C, node: &str, events: &[Event]) -> Result<()> {
-    if db.get_database_backend() != DbBackend::Postgres || events.is_empty() {
+pub async fn notify<C: praetor_store::Conn>(db: &C, node: &str, events: &[Event]) -> Result<()> {
+    if events.is_empty() || !praetor_store::db::is_postgres(db) {
         return Ok(());
     }
-    for payload in payloads(node, events) {
-        db.execute_raw(Statement::from_sql_and_values(
-            DbBackend::Postgres,
-            "SELECT pg_notify($1, $2)",
-            [CHANNEL.into(), payload.into()],
-        ))
-        .await?;
-    }
-    Ok(())
+    Ok(praetor_store::db::notify(db, CHANNEL, payloads(node, events)).await?)
 }
 
 /// Starts the listener when the database is PostgreSQL; it stops with `shutdown`.
 pub fn spawn(app: Arc<AppState>, shutdown: CancellationToken) -> Option<JoinHandle<()>> {
-    if app.db.get_database_backend() != DbBackend::Postgres {
+    if !praetor_store::db::is_postgres(&app.db) {
         return None;
     }
     let url = app.config.effective_database_url();
@@ -160,9 +152,8 @@ pub fn spawn(app: Arc<AppState>, shutdown: CancellationToken) -> Option<JoinHand
 
 /// Listens until shutdown (`Ok`) or a connection error (`Err`).
 async fn listen(app: &Arc<AppState>, url: &str, shutdown: &CancellationToken) -> Result<()> {
-    let fail = |e: sea_orm::sqlx::Error| crate::error::Error::Conflict(format!("LISTEN connection: {e}"));
-    let mut listener = PgListener::connect(url).await.map_err(fail)?;
-    listener.listen(CHANNEL).await.map_err(fail)?;
+    let fail = |e: String| crate::error::Error::Conflict(format!("LISTEN connection: {e}"));
+    let mut listener = Listener::listen(url, CHANNEL).await.map_err(fail)?;
     // Anything committed while this node was not listening can only be found in storage, and
     // credentials that ended meanwhile must be read again.
     app.live.set_hearing(true);
@@ -171,14 +162,14 @@ async fn listen(app: &Arc<AppState>, url: &str, shutdown: &CancellationToken) ->
     loop {
         let next = tokio::select! {
             _ = shutdown.cancelled() => return Ok(()),
-            n = listener.try_recv() => n.map_err(fail)?,
+            n = listener.next() => n.map_err(fail)?,
         };
         let Some(notification) = next else {
             // What was sent while the connection was down is lost: listen again from scratch
             // (and trust no cached credential until then).
             return Err(crate::error::Error::Conflict("LISTEN connection lost".into()));
         };
-        let Ok(envelope) = serde_json::from_str::<Envelope>(notification.payload()) else {
+        let Ok(envelope) = serde_json::from_str::<Envelope>(&notification) else {
             tracing::warn!("ignoring an unreadable fan-out notification");
             continue;
         };
@@ -217,34 +208,19 @@ async fn deliver(db: &DatabaseConnection, bus: &super::Bus, pointers: Vec<Pointe
     }
     let mut audit_rows: HashMap<AuditEventId, audit_event::Model> = HashMap::new();
     for (org, ids) in audits {
-        for e in audit_event::Entity::find_in_org(Tenant::housekeeping(org, Housekeeping::Fanout))
-            .filter(audit_event::Column::Id.is_in(ids))
-            .all(db)
-            .await?
-        {
+        for e in audit_event::by_ids(db, Tenant::housekeeping(org, Housekeeping::Fanout), ids).await? {
             audit_rows.insert(e.id, e);
         }
     }
     let mut plan_rows: HashMap<(PlanId, i64), plan_event::Model> = HashMap::new();
     for ((org, plan), seqs) in plans {
-        for e in plan_event::Entity::find_in_org(Tenant::housekeeping(org, Housekeeping::Fanout))
-            .filter(plan_event::Column::PlanId.eq(plan))
-            .filter(plan_event::Column::Seq.is_in(seqs))
-            .all(db)
-            .await?
-        {
+        for e in plan_event::at_seqs(db, Tenant::housekeeping(org, Housekeeping::Fanout), plan, seqs).await? {
             plan_rows.insert((plan, e.seq), e);
         }
     }
     let mut chat_rows: HashMap<(ChatSessionId, i64), chat_event::Model> = HashMap::new();
     for ((org, session), seqs) in chats {
-        for e in chat_event::Entity::find_in_org(Tenant::housekeeping(org, Housekeeping::Fanout))
-            .filter(chat_event::Column::SessionId.eq(session))
-            .filter(chat_event::Column::Seq.is_in(seqs))
-            .order_by_asc(chat_event::Column::Seq)
-            .all(db)
-            .await?
-        {
+        for e in chat_event::at_seqs(db, Tenant::housekeeping(org, Housekeeping::Fanout), session, seqs).await? {
             chat_rows.insert((session, e.seq), e);
         }
     }

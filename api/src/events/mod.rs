@@ -12,7 +12,7 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use praetor_entities::{ChatSessionId, OrgId, PlanId, ProjectId, Tenant, audit_event, chat_event, plan_event};
+use praetor_store::{ChatSessionId, OrgId, PlanId, ProjectId, Tenant, audit_event, chat_event, plan_event};
 use tokio::sync::broadcast;
 
 /// Text a planner streams before its answer is complete. Not stored: the completed message
@@ -54,7 +54,7 @@ pub enum Event {
     },
     /// An identity provider was disabled or removed: every node ends the tokens it issued.
     ProviderEnded {
-        provider: praetor_entities::IdentityProviderId,
+        provider: praetor_store::IdentityProviderId,
     },
     /// An organization's row changed (its RBAC version, its settings): every node reads it
     /// again.
@@ -267,7 +267,7 @@ mod tests {
 
     fn stored(session: ChatSessionId, seq: i64, kind: &str) -> Event {
         Event::Chat(chat_event::Model {
-            id: praetor_entities::ChatEventId::generate(),
+            id: praetor_store::ChatEventId::generate(),
             org_id: OrgId::generate(),
             session_id: session,
             seq,

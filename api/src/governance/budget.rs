@@ -15,12 +15,8 @@
 
 use chrono::{DateTime, Utc};
 pub use praetor_domain::snapshot::Exceeded;
-use praetor_entities::{
-    BudgetDayId, OrgId, Owned, ProjectId, Tenant, TenantScoped, budget_day, budget_reservation, plan,
-};
 use praetor_policy::decide::Effective;
-use sea_orm::sea_query::OnConflict;
-use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect, Set};
+use praetor_store::{BudgetDayId, OrgId, Owned, ProjectId, Tenant, budget_day, budget_reservation, plan};
 use serde_json::json;
 
 use crate::audit::Entry;
@@ -30,16 +26,17 @@ use praetor_domain::snapshot::BudgetState;
 
 pub use praetor_domain::decide::budget::*;
 
-async fn row<C: ConnectionTrait>(db: &C, tenant: Tenant, scope: &str, day: &str) -> Result<Option<budget_day::Model>> {
-    Ok(budget_day::Entity::find_in_org(tenant)
-        .filter(budget_day::Column::Scope.eq(scope))
-        .filter(budget_day::Column::Day.eq(day))
-        .one(db)
-        .await?)
+async fn row<C: praetor_store::Conn>(
+    db: &C,
+    tenant: Tenant,
+    scope: &str,
+    day: &str,
+) -> Result<Option<budget_day::Model>> {
+    Ok(budget_day::of(db, tenant, scope, day).await?)
 }
 
 /// The ledger row of a scope and day, created if missing, locked until the transaction ends.
-async fn lock_row<C: ConnectionTrait>(
+async fn lock_row<C: praetor_store::Conn>(
     txn: &C,
     tenant: Tenant,
     scope: &str,
@@ -48,34 +45,19 @@ async fn lock_row<C: ConnectionTrait>(
     now: DateTime<Utc>,
 ) -> Result<budget_day::Model> {
     let org = tenant.org();
-    let fresh = budget_day::ActiveModel {
-        id: Set(BudgetDayId::generate()),
-        org_id: Set(org),
-        scope: Set(scope.to_string()),
-        project_id: Set(project),
-        day: Set(day.to_string()),
-        spent: Set(0.0),
-        reserved: Set(0.0),
-        alerts: Set("[]".into()),
-        forecast_alert: Set(String::new()),
-        updated_at: Set(now),
+    let fresh = budget_day::Model {
+        id: BudgetDayId::generate(),
+        org_id: org,
+        scope: scope.to_string(),
+        project_id: project,
+        day: day.to_string(),
+        spent: 0.0,
+        reserved: 0.0,
+        alerts: "[]".into(),
+        forecast_alert: String::new(),
+        updated_at: now,
     };
-    // Concurrent first writers of a day: one inserts, the others find the row.
-    budget_day::Entity::insert(fresh)
-        .on_conflict(
-            OnConflict::columns([budget_day::Column::OrgId, budget_day::Column::Scope, budget_day::Column::Day])
-                .do_nothing()
-                .to_owned(),
-        )
-        .exec_without_returning(txn)
-        .await?;
-    budget_day::Entity::find_in_org(tenant)
-        .filter(budget_day::Column::Scope.eq(scope))
-        .filter(budget_day::Column::Day.eq(day))
-        .lock_exclusive()
-        .one(txn)
-        .await?
-        .ok_or_else(|| Error::internal("budget ledger row vanished"))
+    budget_day::lock_or_insert(txn, tenant, fresh).await?.ok_or_else(|| Error::internal("budget ledger row vanished"))
 }
 
 fn state(spec: &Spec, r: Option<&budget_day::Model>, now: DateTime<Utc>) -> BudgetState {
@@ -97,7 +79,7 @@ fn state(spec: &Spec, r: Option<&budget_day::Model>, now: DateTime<Utc>) -> Budg
 
 /// Today's state of the project's and the organization's budgets (those with a limit),
 /// project first.
-pub async fn states<C: ConnectionTrait>(
+pub async fn states<C: praetor_store::Conn>(
     db: &C,
     tenant: Tenant,
     project: ProjectId,
@@ -113,11 +95,8 @@ pub async fn states<C: ConnectionTrait>(
         return Ok(Vec::new());
     }
     // Both ledgers in one query.
-    let rows = budget_day::Entity::find_in_org(tenant)
-        .filter(budget_day::Column::Scope.is_in(wanted.iter().map(|(_, s, _)| s.clone())))
-        .filter(budget_day::Column::Day.is_in(wanted.iter().map(|(_, _, d)| d.clone())))
-        .all(db)
-        .await?;
+    let scopes = wanted.iter().map(|(_, s, _)| s.clone());
+    let rows = budget_day::of_any(db, tenant, scopes, wanted.iter().map(|(_, _, d)| d.clone())).await?;
     Ok(wanted
         .iter()
         .map(|(spec, scope, day)| state(spec, rows.iter().find(|r| &r.scope == scope && &r.day == day), now))
@@ -141,7 +120,7 @@ pub struct Status {
 }
 
 /// The budget of a project (`Some`) or of the organization (`None`) today.
-pub async fn status<C: ConnectionTrait>(
+pub async fn status<C: praetor_store::Conn>(
     db: &C,
     tenant: Tenant,
     project: Option<ProjectId>,
@@ -171,7 +150,7 @@ pub async fn status<C: ConnectionTrait>(
 
 /// Locks the project's and the organization's ledgers for today (in that order), for a
 /// transaction that may reserve. Call before anything in the transaction is audited.
-pub async fn lock_ledgers<C: ConnectionTrait>(
+pub async fn lock_ledgers<C: praetor_store::Conn>(
     txn: &C,
     tenant: Tenant,
     project: ProjectId,
@@ -207,18 +186,20 @@ pub async fn reserve(w: &mut Write<'_>, plan: &plan::Model, effective: &Effectiv
         Ok(held) => held,
         Err(x) => return Ok(Reserved::No(x)),
     };
-    budget_reservation::ActiveModel {
-        plan_id: Set(plan.id),
-        org_id: Set(plan.org_id),
-        project_id: Set(plan.project_id),
-        project_day: Set(held.project_day),
-        org_day: Set(held.org_day),
-        amount: Set(cost),
-        estimated: Set(cost),
-        settled: Set(0.0),
-        created_at: Set(now),
-    }
-    .insert(w.txn())
+    praetor_store::insert(
+        w.txn(),
+        budget_reservation::Model {
+            plan_id: plan.id,
+            org_id: plan.org_id,
+            project_id: plan.project_id,
+            project_day: held.project_day,
+            org_day: held.org_day,
+            amount: cost,
+            estimated: cost,
+            settled: 0.0,
+            created_at: now,
+        },
+    )
     .await?;
     for crossing in held.crossed {
         audit_crossing(w, crossing, plan).await?;
@@ -248,7 +229,7 @@ pub struct Held {
 
 /// Adds `cost` to today's reserved amount of the project's and the organization's ledgers if
 /// every budget has room (the admission half of a reservation, under the ledgers' row locks).
-pub async fn hold<C: ConnectionTrait>(
+pub async fn hold<C: praetor_store::Conn>(
     txn: &C,
     tenant: Tenant,
     project: ProjectId,
@@ -293,7 +274,7 @@ async fn audit_crossing(w: &mut Write<'_>, c: Crossing, plan: &plan::Model) -> R
 }
 
 /// Writes a ledger row's new figures; returns the alert thresholds they cross (once per day).
-async fn update<C: ConnectionTrait>(
+async fn update<C: praetor_store::Conn>(
     txn: &C,
     r: budget_day::Model,
     spent: f64,
@@ -320,12 +301,13 @@ async fn update<C: ConnectionTrait>(
             }
         }
     }
-    let mut active: budget_day::ActiveModel = r.into();
-    active.spent = Set(spent);
-    active.reserved = Set(reserved.max(0.0));
-    active.alerts = Set(serde_json::to_string(&raised).unwrap_or_else(|_| "[]".into()));
-    active.updated_at = Set(now);
-    active.update(txn).await?;
+    let active_before = r.clone();
+    let mut active = r.clone();
+    active.spent = spent;
+    active.reserved = reserved.max(0.0);
+    active.alerts = serde_json::to_string(&raised).unwrap_or_else(|_| "[]".into());
+    active.updated_at = now;
+    praetor_store::update(txn, &active_before, active).await?;
     Ok(crossed)
 }
 
@@ -333,11 +315,7 @@ async fn update<C: ConnectionTrait>(
 /// use. Plans that reserved nothing have nothing to settle. Runs before the transaction audits
 /// anything (see the lock order above).
 pub async fn settle(w: &mut Write<'_>, plan: &plan::Model, cost: f64, finished: bool) -> Result<()> {
-    let Some(res) = budget_reservation::Entity::find_in_org(plan.tenant())
-        .filter(budget_reservation::Column::PlanId.eq(plan.id))
-        .one(w.txn())
-        .await?
-    else {
+    let Some(res) = budget_reservation::of_plan(w.txn(), plan.tenant(), plan.id).await? else {
         return Ok(());
     };
     if cost <= 0.0 && !finished {
@@ -362,12 +340,13 @@ pub async fn settle(w: &mut Write<'_>, plan: &plan::Model, cost: f64, finished: 
         audit_crossing(w, c, plan).await?;
     }
     if finished {
-        budget_reservation::Entity::delete_by_id(res.plan_id).exec(w.txn()).await?;
+        budget_reservation::delete_of_plan(w.txn(), plan.tenant(), res.plan_id).await?;
     } else {
-        let mut active: budget_reservation::ActiveModel = res.clone().into();
-        active.amount = Set(res.amount - take);
-        active.settled = Set(res.settled + cost.max(0.0));
-        active.update(w.txn()).await?;
+        let active_before = res.clone();
+        let mut active = res.clone();
+        active.amount = res.amount - take;
+        active.settled = res.settled + cost.max(0.0);
+        praetor_store::update(w.txn(), &active_before, active).await?;
     }
     Ok(())
 }

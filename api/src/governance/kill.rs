@@ -8,8 +8,7 @@ use std::collections::HashMap;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-use praetor_entities::{OrgId, ProjectId, Shared, kill_switch};
-use sea_orm::{ColumnTrait, ConnectionTrait, QueryFilter};
+use praetor_store::{OrgId, ProjectId, kill_switch};
 
 use crate::auth::ActorRef;
 use crate::error::Result;
@@ -44,16 +43,16 @@ fn info(row: &kill_switch::Model) -> Result<KillInfo> {
 
 /// The engaged switch that covers `project` (or the organization), broadest first: the
 /// instance's, then the organization's, then the project's.
-pub async fn in_force<C: ConnectionTrait>(db: &C, org: OrgId, project: Option<ProjectId>) -> Result<Option<KillInfo>> {
+pub async fn in_force<C: praetor_store::Conn>(
+    db: &C,
+    org: OrgId,
+    project: Option<ProjectId>,
+) -> Result<Option<KillInfo>> {
     let mut keys = vec![scope_key(None, None), scope_key(Some(org), None)];
     if let Some(p) = project {
         keys.push(scope_key(Some(org), Some(p)));
     }
-    let rows = kill_switch::Entity::find_shared()
-        .filter(kill_switch::Column::ScopeKey.is_in(keys))
-        .filter(kill_switch::Column::Engaged.eq(true))
-        .all(db)
-        .await?;
+    let rows = kill_switch::engaged_among(db, keys).await?;
     let rank = |s: &str| match s {
         "global" => 0,
         "org" => 1,
@@ -80,7 +79,7 @@ struct Entries {
 
 impl Cache {
     /// The switch in force for `project`, at most [`FRESH_FOR`] old.
-    pub async fn get<C: ConnectionTrait>(
+    pub async fn get<C: praetor_store::Conn>(
         &self,
         db: &C,
         org: OrgId,

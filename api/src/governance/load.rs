@@ -2,9 +2,8 @@
 //! hits of every limit the plan's steps count against, today's budgets, and autonomy inputs.
 
 use chrono::{DateTime, Duration, Utc};
-use praetor_entities::{ProjectId, Tenant, TenantScoped, plan, project};
 use praetor_policy::decide::Effective;
-use sea_orm::{ColumnTrait, ConnectionTrait, PaginatorTrait, QueryFilter};
+use praetor_store::{ProjectId, Tenant, plan, project};
 use serde_json::Value;
 
 use super::{autonomy, budget, kill, rate};
@@ -38,7 +37,7 @@ pub fn rate_keys(f: &For<'_>) -> Vec<String> {
 
 /// Reads the snapshot. `kills` is the executor's cache (fresh within a fraction of a second);
 /// without it the switches are read from `db`.
-pub async fn snapshot<C: ConnectionTrait>(db: &C, kills: Option<&kill::Cache>, f: &For<'_>) -> Result<Snapshot> {
+pub async fn snapshot<C: praetor_store::Conn>(db: &C, kills: Option<&kill::Cache>, f: &For<'_>) -> Result<Snapshot> {
     let kill = match kills {
         Some(cache) => cache.get(db, f.tenant.org(), Some(f.project)).await?,
         None => kill::in_force(db, f.tenant.org(), Some(f.project)).await?,
@@ -48,24 +47,21 @@ pub async fn snapshot<C: ConnectionTrait>(db: &C, kills: Option<&kill::Cache>, f
     if f.phase == Phase::Propose {
         snap.budgets = budget::states(db, f.tenant, f.project, f.effective, f.now).await?;
         let hour_ago = f.now - Duration::hours(1);
-        let since = |t: DateTime<Utc>| {
-            plan::Entity::find_in_org(f.tenant)
-                .filter(plan::Column::ProjectId.eq(f.project))
-                .filter(plan::Column::CreatedAt.gt(t))
-        };
+        let since =
+            |t: DateTime<Utc>, unattended: bool| plan::count_created_since(db, f.tenant, f.project, t, unattended);
         // Counting plans costs two queries per decision: only when a condition reads `usage`.
         if f.effective.reads_usage() {
             let (p, o) = budget::specs(f.effective);
             let tz = p.or(o).map(|s| s.tz).unwrap_or(chrono_tz::UTC);
             let (_, day_start, _) = budget::local_day(tz, f.now);
-            snap.plans_this_hour = since(hour_ago).count(db).await? as u32;
-            snap.plans_today = since(day_start).count(db).await? as u32;
+            snap.plans_this_hour = since(hour_ago, false).await? as u32;
+            snap.plans_today = since(day_start, false).await? as u32;
         }
         let unattended = autonomy::unattended(f.principal);
         let mut state = AutonomyState { unattended, ..Default::default() };
         if unattended && f.effective.autonomy_configured() {
-            state.plans_this_hour = since(hour_ago).filter(plan::Column::Unattended.eq(true)).count(db).await? as u32;
-            let p = project::Entity::find_in_org(f.tenant).filter(project::Column::Id.eq(f.project)).one(db).await?;
+            state.plans_this_hour = since(hour_ago, true).await? as u32;
+            let p = project::by_id(db, f.tenant, f.project).await?;
             state.paused = match p.and_then(|p| p.autonomy_paused_at.and(p.autonomy_pause)) {
                 None => None,
                 Some(raw) => {

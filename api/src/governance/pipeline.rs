@@ -7,7 +7,7 @@
 
 use std::sync::Arc;
 
-use praetor_entities::{DecisionId, PlanId, ProjectId, decision};
+use praetor_store::{DecisionId, PlanId, ProjectId, decision};
 use serde_json::{Value, json};
 
 use crate::authz::{Domain, OrgAccess};
@@ -72,8 +72,7 @@ pub fn decision_row(
     decision: &StepDecision,
     plan_value: &Value,
     project_seq: i64,
-) -> Result<decision::ActiveModel> {
-    use sea_orm::Set;
+) -> Result<decision::Model> {
     let recorded = Recorded {
         step: step.clone(),
         principal: ctx.principal.clone(),
@@ -84,19 +83,19 @@ pub fn decision_row(
         snapshot: ctx.gov.clone(),
     };
     let encode = |v: serde_json::Result<Value>| v.map(|v| crate::audit::canonical_json(&v)).map_err(Error::internal);
-    Ok(decision::ActiveModel {
-        id: Set(DecisionId::generate()),
-        org_id: Set(ctx.org),
-        project_id: Set(ctx.project),
-        plan_id: Set(plan),
-        step_id: Set(step.id.clone()),
-        action: Set(step.action.clone()),
-        input: Set(encode(serde_json::to_value(&recorded))?),
-        policy_version: Set(ctx.policy.label.clone()),
-        phase: Set(phase.to_string()),
-        verdict: Set(decision.verdict.as_str().to_string()),
-        reasons: Set(encode(serde_json::to_value(&decision.checks))?),
-        decided_at: Set(ctx.now),
+    Ok(decision::Model {
+        id: DecisionId::generate(),
+        org_id: ctx.org,
+        project_id: ctx.project,
+        plan_id: plan,
+        step_id: step.id.clone(),
+        action: step.action.clone(),
+        input: encode(serde_json::to_value(&recorded))?,
+        policy_version: ctx.policy.label.clone(),
+        phase: phase.to_string(),
+        verdict: decision.verdict.as_str().to_string(),
+        reasons: encode(serde_json::to_value(&decision.checks))?,
+        decided_at: ctx.now,
     })
 }
 
@@ -129,8 +128,8 @@ mod tests {
     use super::*;
     use chrono::TimeZone;
     use praetor_domain::snapshot::{Phase, Snapshot};
-    use praetor_entities::OrgId;
     use praetor_policy::decide::Effective;
+    use praetor_store::OrgId;
 
     /// A decision recorded in a row is read back and made again to the same verdict and checks;
     /// a row that does not parse is an error, and one older than recorded inputs says so.
@@ -170,11 +169,11 @@ mod tests {
             plan_id: None,
             step_id: s.id.clone(),
             action: s.action.clone(),
-            input: row.input.clone().unwrap(),
+            input: row.input.clone(),
             policy_version: "none".into(),
             phase: "execute".into(),
-            verdict: row.verdict.clone().unwrap(),
-            reasons: row.reasons.clone().unwrap(),
+            verdict: row.verdict.clone(),
+            reasons: row.reasons.clone(),
             decided_at: now,
         };
         let Redecided::Again(again) = redecide(&model, policy.clone(), &state).expect("redecided") else {

@@ -8,10 +8,9 @@
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::{Arc, Mutex};
 
-use praetor_entities::{OrgId, ProjectId, Tenant, TenantScoped, policy_version};
 use praetor_policy::decide::{Effective, Layer, Level};
 use praetor_policy::{CompileContext, PolicySet, Source, Tree};
-use sea_orm::{ColumnTrait, ConnectionTrait, QueryFilter, QueryOrder};
+use praetor_store::{OrgId, ProjectId, Tenant, policy_version};
 use serde_json::Value;
 
 use crate::error::{Error, Result};
@@ -81,7 +80,7 @@ impl PolicyStore {
     }
 
     /// The version of each scope in force for `project`: (org version, project version).
-    async fn versions<C: ConnectionTrait>(
+    async fn versions<C: praetor_store::Conn>(
         db: &C,
         tenant: Tenant,
         project: Option<ProjectId>,
@@ -95,7 +94,7 @@ impl PolicyStore {
     }
 
     /// The effective policy of `project` (or of the organization alone) as it is now.
-    pub async fn effective<C: ConnectionTrait>(
+    pub async fn effective<C: praetor_store::Conn>(
         &self,
         db: &C,
         tenant: Tenant,
@@ -106,7 +105,7 @@ impl PolicyStore {
     }
 
     /// The effective policy under a recorded label (`org@3+web@2`), for replay.
-    pub async fn at_label<C: ConnectionTrait>(
+    pub async fn at_label<C: praetor_store::Conn>(
         &self,
         db: &C,
         tenant: Tenant,
@@ -211,28 +210,21 @@ fn scope_of(project: Option<ProjectId>) -> String {
     project.map(|p| p.to_string()).unwrap_or_else(|| "org".into())
 }
 
-pub async fn latest<C: ConnectionTrait>(
+pub async fn latest<C: praetor_store::Conn>(
     db: &C,
     tenant: Tenant,
     project: Option<ProjectId>,
 ) -> Result<Option<policy_version::Model>> {
-    Ok(policy_version::Entity::find_in_org(tenant)
-        .filter(policy_version::Column::Scope.eq(scope_of(project)))
-        .order_by_desc(policy_version::Column::Version)
-        .one(db)
-        .await?)
+    Ok(policy_version::newest(db, tenant, &scope_of(project)).await?)
 }
 
-pub async fn by_number<C: ConnectionTrait>(
+pub async fn by_number<C: praetor_store::Conn>(
     db: &C,
     tenant: Tenant,
     project: Option<ProjectId>,
     n: i64,
 ) -> Result<policy_version::Model> {
-    policy_version::Entity::find_in_org(tenant)
-        .filter(policy_version::Column::Scope.eq(scope_of(project)))
-        .filter(policy_version::Column::Version.eq(n))
-        .one(db)
+    policy_version::number(db, tenant, &scope_of(project), n)
         .await?
         .ok_or_else(|| Error::not_found(format!("policy version {n}")))
 }

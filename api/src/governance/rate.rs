@@ -14,10 +14,7 @@
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, Duration, Utc};
-use praetor_entities::{Housekeeping, OrgId, RateHitId, Tenant, TenantScoped, rate_hit};
-use sea_orm::{
-    ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set, Statement,
-};
+use praetor_store::{OrgId, RateHitId, Tenant, rate_hit};
 use sha2::{Digest, Sha256};
 
 use crate::error::Result;
@@ -65,7 +62,7 @@ impl Refusals {
 }
 
 /// The admitted hits of `keys` within the longest period before `now`, oldest first.
-pub async fn load<C: ConnectionTrait>(
+pub async fn load<C: praetor_store::Conn>(
     db: &C,
     tenant: Tenant,
     keys: &[String],
@@ -75,16 +72,7 @@ pub async fn load<C: ConnectionTrait>(
     if keys.is_empty() {
         return Ok(out);
     }
-    let rows: Vec<(String, DateTime<Utc>)> = rate_hit::Entity::find_in_org(tenant)
-        .select_only()
-        .column(rate_hit::Column::Key)
-        .column(rate_hit::Column::At)
-        .filter(rate_hit::Column::Key.is_in(keys.iter().cloned()))
-        .filter(rate_hit::Column::At.gt(now - Duration::seconds(LONGEST)))
-        .order_by_asc(rate_hit::Column::At)
-        .into_tuple()
-        .all(db)
-        .await?;
+    let rows = rate_hit::of_keys_since(db, tenant, keys, now - Duration::seconds(LONGEST)).await?;
     for (k, at) in rows {
         out.entry(k).or_default().push(at);
     }
@@ -102,53 +90,31 @@ fn lock_id(key: &str) -> i64 {
 /// Serialises admissions of `keys` until the transaction ends. Keys are locked in sorted order
 /// so two transactions never wait on each other in a cycle. SQLite needs nothing: a write
 /// transaction already excludes every other writer.
-pub async fn lock<C: ConnectionTrait>(txn: &C, keys: &[String]) -> Result<()> {
-    if txn.get_database_backend() != DbBackend::Postgres {
-        return Ok(());
-    }
+pub async fn lock<C: praetor_store::Conn>(txn: &C, keys: &[String]) -> Result<()> {
     let mut ids: Vec<i64> = keys.iter().map(|k| lock_id(k)).collect();
     ids.sort_unstable();
     ids.dedup();
-    for id in ids {
-        txn.execute_raw(Statement::from_sql_and_values(
-            DbBackend::Postgres,
-            "SELECT pg_advisory_xact_lock($1)",
-            [id.into()],
-        ))
-        .await?;
-    }
-    Ok(())
+    Ok(praetor_store::db::advisory_xact_locks(txn, &ids).await?)
 }
 
 /// Deletes the hits no period counts any more (housekeeping, run by the worker's sweep: reads
 /// never look past the longest period, so stale rows only cost space until then).
 /// `only`: the one organization this node serves, if restricted (see `worker.org_id`).
-pub async fn prune<C: ConnectionTrait>(db: &C, now: DateTime<Utc>, only: Option<OrgId>) -> Result<u64> {
+pub async fn prune<C: praetor_store::Conn>(db: &C, now: DateTime<Utc>, only: Option<OrgId>) -> Result<u64> {
     // Across organizations: nothing is read, old rows are dropped.
-    let mut stale = rate_hit::Entity::delete_across_orgs(Housekeeping::Sweep)
-        .filter(rate_hit::Column::At.lte(now - Duration::seconds(LONGEST)));
-    if let Some(org) = only {
-        stale = stale.filter(rate_hit::Column::OrgId.eq(org));
-    }
-    let res = stale.exec(db).await?;
-    Ok(res.rows_affected)
+    Ok(rate_hit::delete_until(db, now - Duration::seconds(LONGEST), only).await?)
 }
 
 /// Records admitted hits (one row per key occurrence).
-pub async fn record<C: ConnectionTrait>(txn: &C, org: OrgId, hits: &[String], now: DateTime<Utc>) -> Result<()> {
+pub async fn record<C: praetor_store::Conn>(txn: &C, org: OrgId, hits: &[String], now: DateTime<Utc>) -> Result<()> {
     if hits.is_empty() {
         return Ok(());
     }
-    let rows: Vec<rate_hit::ActiveModel> = hits
+    let rows: Vec<rate_hit::Model> = hits
         .iter()
-        .map(|k| rate_hit::ActiveModel {
-            id: Set(RateHitId::generate()),
-            org_id: Set(org),
-            key: Set(k.clone()),
-            at: Set(now),
-        })
+        .map(|k| rate_hit::Model { id: RateHitId::generate(), org_id: org, key: k.clone(), at: now })
         .collect();
-    rate_hit::Entity::insert_many(rows).exec_without_returning(txn).await?;
+    praetor_store::insert_many(txn, rows).await?;
     Ok(())
 }
 

@@ -12,8 +12,8 @@ use std::sync::{Arc, OnceLock};
 
 use async_graphql::Context;
 use async_graphql::dataloader::{DataLoader, Loader};
-use praetor_entities::{PlanId, ProjectId, Tenant, TenantScoped, UserId, approval, plan_event, project};
-use sea_orm::{ColumnTrait, DatabaseConnection, QueryFilter, QueryOrder};
+use praetor_store::DatabaseConnection;
+use praetor_store::{PlanId, ProjectId, Tenant, UserId, approval, plan_event, project};
 
 use crate::engine::store;
 use crate::error::Error;
@@ -56,11 +56,7 @@ impl Loader<ProjectKey> for Reads {
     async fn load(&self, keys: &[ProjectKey]) -> Result<HashMap<ProjectKey, project::Model>, Arc<Error>> {
         let mut out = HashMap::new();
         for (org, ids) in by_org(keys, |k| (k.0, k.1)) {
-            let rows = project::Entity::find_in_org(org)
-                .filter(project::Column::Id.is_in(ids))
-                .all(&self.db)
-                .await
-                .map_err(|e| Arc::new(Error::from(e)))?;
+            let rows = project::by_ids(&self.db, org, ids).await.map_err(|e| Arc::new(Error::from(e)))?;
             out.extend(rows.into_iter().map(|p| (ProjectKey(org, p.id), p)));
         }
         Ok(out)
@@ -75,13 +71,7 @@ impl Loader<PlanViewKey> for Reads {
         let steps: HashMap<PlanId, usize> = keys.iter().map(|k| (k.1, k.2)).collect();
         let mut out = HashMap::new();
         for (org, ids) in by_org(keys, |k| (k.0, k.1)) {
-            let rows = plan_event::Entity::find_in_org(org)
-                .filter(plan_event::Column::PlanId.is_in(ids.clone()))
-                .order_by_asc(plan_event::Column::PlanId)
-                .order_by_asc(plan_event::Column::Seq)
-                .all(&self.db)
-                .await
-                .map_err(|e| Arc::new(Error::from(e)))?;
+            let rows = plan_event::of_plans(&self.db, org, ids.clone()).await.map_err(|e| Arc::new(Error::from(e)))?;
             let mut logs: HashMap<PlanId, Vec<praetor_domain::plan::PlanEvent>> = HashMap::new();
             for r in &rows {
                 logs.entry(r.plan_id).or_default().push(store::decode(r).map_err(Arc::new)?);
@@ -106,12 +96,7 @@ impl Loader<ApprovalsKey> for Reads {
     async fn load(&self, keys: &[ApprovalsKey]) -> Result<HashMap<ApprovalsKey, Vec<approval::Model>>, Arc<Error>> {
         let mut out: HashMap<ApprovalsKey, Vec<approval::Model>> = keys.iter().map(|k| (*k, Vec::new())).collect();
         for (org, ids) in by_org(keys, |k| (k.0, k.1)) {
-            let rows = approval::Entity::find_in_org(org)
-                .filter(approval::Column::PlanId.is_in(ids))
-                .order_by_asc(approval::Column::CreatedAt)
-                .all(&self.db)
-                .await
-                .map_err(|e| Arc::new(Error::from(e)))?;
+            let rows = approval::of_plans(&self.db, org, ids).await.map_err(|e| Arc::new(Error::from(e)))?;
             for r in rows {
                 out.entry(ApprovalsKey(org, r.plan_id)).or_default().push(r);
             }

@@ -308,7 +308,7 @@ async fn session_principal(app: &AppState, headers: &HeaderMap) -> Option<crate:
     }
 }
 
-fn session_response(app: &AppState, s: &session::NewSession, user: &praetor_entities::user::Model) -> Response {
+fn session_response(app: &AppState, s: &session::NewSession, user: &praetor_store::user::Model) -> Response {
     let cookie = session::cookie(&s.token, i64::from(app.config.session_ttl_hours) * 3600, app.config.production);
     (
         [(SET_COOKIE, cookie)],

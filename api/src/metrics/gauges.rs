@@ -15,9 +15,7 @@ use chrono::{DateTime, Utc};
 use opentelemetry::KeyValue;
 use opentelemetry::metrics::{Meter, ObservableGauge};
 use praetor_domain::PlanStatus;
-use praetor_entities::{Housekeeping, OrgId, ProjectId, Shared, TenantScoped, job, kill_switch, plan};
-use sea_orm::sea_query::{Expr, ExprTrait};
-use sea_orm::{ColumnTrait, DbBackend, QueryFilter, QuerySelect};
+use praetor_store::{OrgId, ProjectId, job, kill_switch, plan};
 
 use crate::AppState;
 use crate::error::Result;
@@ -267,14 +265,7 @@ async fn refresh(app: &Arc<AppState>) -> Result<()> {
     let now = app.clock.now();
     let plans = plans_by_status(app).await?;
     let (depth, oldest) = queue(app, now).await?;
-    let kills = kill_switch::Entity::find_shared()
-        .filter(kill_switch::Column::Engaged.eq(true))
-        .select_only()
-        .column_as(Expr::col(kill_switch::Column::Id).count(), "n")
-        .into_tuple::<i64>()
-        .one(&app.db)
-        .await?
-        .unwrap_or(0);
+    let kills = kill_switch::count_engaged(&app.db).await?;
     let pool = pool(app);
     let worker = app.config.worker.enabled;
     with(|v| {
@@ -294,21 +285,8 @@ async fn refresh(app: &Arc<AppState>) -> Result<()> {
 async fn plans_by_status(app: &AppState) -> Result<Points> {
     let open: Vec<&str> = PlanStatus::ALL.iter().filter(|s| !s.is_terminal()).map(|s| s.as_str()).collect();
     let mut points: Points = open.iter().map(|s| (vec![KeyValue::new("status", *s)], 0.0)).collect();
-    let q = plan::Entity::find_across_orgs(Housekeeping::Metrics)
-        .filter(plan::Column::Status.is_in(open.clone()))
-        .select_only()
-        .column(plan::Column::Status);
     if app.config.metrics.tenant_labels {
-        let rows: Vec<(String, OrgId, ProjectId, i64)> = q
-            .column(plan::Column::OrgId)
-            .column(plan::Column::ProjectId)
-            .column_as(Expr::col(plan::Column::Id).count(), "n")
-            .group_by(plan::Column::Status)
-            .group_by(plan::Column::OrgId)
-            .group_by(plan::Column::ProjectId)
-            .into_tuple()
-            .all(&app.db)
-            .await?;
+        let rows = plan::count_by_status_and_project(&app.db, &open).await?;
         let mut tenants = TenantLabels::new(app);
         for (status, org, project, n) in rows {
             let mut labels = vec![KeyValue::new("status", status)];
@@ -316,13 +294,7 @@ async fn plans_by_status(app: &AppState) -> Result<Points> {
             points.push((labels, n as f64));
         }
     } else {
-        let rows: Vec<(String, i64)> = q
-            .column_as(Expr::col(plan::Column::Id).count(), "n")
-            .group_by(plan::Column::Status)
-            .into_tuple()
-            .all(&app.db)
-            .await?;
-        for (status, n) in rows {
+        for (status, n) in plan::count_by_status(&app.db, &open).await? {
             points.push((vec![KeyValue::new("status", status)], n as f64));
         }
     }
@@ -331,32 +303,14 @@ async fn plans_by_status(app: &AppState) -> Result<Points> {
 
 /// Jobs due and not claimed by a live worker, and the age of the oldest, in seconds.
 async fn queue(app: &AppState, now: DateTime<Utc>) -> Result<(i64, f64)> {
-    let row: Option<(i64, Option<DateTime<Utc>>)> = job::Entity::find_across_orgs(Housekeeping::Metrics)
-        .filter(job::Column::RunAt.lte(now))
-        .filter(job::Column::LockedUntil.is_null().or(job::Column::LockedUntil.lt(now)))
-        .select_only()
-        .column_as(Expr::col(job::Column::Id).count(), "n")
-        .column_as(Expr::col(job::Column::RunAt).min(), "oldest")
-        .into_tuple()
-        .one(&app.db)
-        .await?;
+    let row = job::due_stats(&app.db, now).await?;
     let (n, oldest) = row.unwrap_or((0, None));
     let age = oldest.map(|at| Ord::max((now - at).num_milliseconds(), 0) as f64 / 1000.0).unwrap_or(0.0);
     Ok((n, age))
 }
 
 fn pool(app: &AppState) -> Option<Pool> {
-    let (size, idle, max) = match app.db.get_database_backend() {
-        DbBackend::Postgres => {
-            let p = app.db.get_postgres_connection_pool();
-            (p.size(), p.num_idle(), p.options().get_max_connections())
-        }
-        DbBackend::Sqlite => {
-            let p = app.db.get_sqlite_connection_pool();
-            (p.size(), p.num_idle(), p.options().get_max_connections())
-        }
-        _ => return None,
-    };
+    let praetor_store::db::PoolUse { size, idle, max } = praetor_store::db::pool_use(&app.db)?;
     let idle = idle as f64;
     Some(Pool { in_use: (size as f64 - idle).max(0.0), idle, max: max as f64 })
 }

@@ -27,9 +27,7 @@ use chrono::{DateTime, Duration, Utc};
 use croner::Cron;
 use croner::parser::{CronParser, Seconds};
 use praetor_domain::schedule::whole_second;
-use praetor_entities::{ScheduledRunId, Shared, scheduled_run};
-use sea_orm::sea_query::{Expr, ExprTrait, OnConflict};
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+use praetor_store::{ScheduledRunId, scheduled_run};
 use tokio::task::JoinHandle;
 use tokio_cron_scheduler::{Job, JobScheduler};
 use tokio_util::sync::CancellationToken;
@@ -118,7 +116,7 @@ async fn claim(
     let now = wall();
     let lease = (status == RUNNING).then(|| now + Duration::seconds(app.config.scheduler.lease_seconds as i64));
     let id = ScheduledRunId::generate();
-    let row = scheduled_run::ActiveModel::from(scheduled_run::Model {
+    let row = scheduled_run::Model {
         id,
         job: job.to_string(),
         slot,
@@ -131,14 +129,8 @@ async fn claim(
         finished_at: (status != RUNNING).then_some(now),
         duration_ms: None,
         detail: detail.to_string(),
-    });
-    let inserted = scheduled_run::Entity::insert(row)
-        .on_conflict(
-            OnConflict::columns([scheduled_run::Column::Job, scheduled_run::Column::Slot]).do_nothing().to_owned(),
-        )
-        .exec_without_returning(&app.db)
-        .await?;
-    if inserted == 1 {
+    };
+    if scheduled_run::claim(&app.db, row).await? {
         return Ok(Claim::Mine(id));
     }
     if status != RUNNING {
@@ -153,41 +145,16 @@ async fn claim(
 async fn take_over(app: &AppState, job: &str, slot: DateTime<Utc>, node: &str) -> Result<Claim> {
     let now = wall();
     let lease = now + Duration::seconds(app.config.scheduler.lease_seconds as i64);
-    let lapsed = scheduled_run::Entity::update_shared()
-        .col_expr(scheduled_run::Column::Node, Expr::value(node))
-        .col_expr(scheduled_run::Column::Attempts, Expr::col(scheduled_run::Column::Attempts).add(1))
-        .col_expr(scheduled_run::Column::ClaimedAt, Expr::value(now))
-        .col_expr(scheduled_run::Column::LeaseUntil, Expr::value(Some(lease)))
-        .filter(scheduled_run::Column::Job.eq(job))
-        .filter(scheduled_run::Column::Slot.eq(slot))
-        .filter(scheduled_run::Column::Status.eq(RUNNING))
-        .filter(scheduled_run::Column::LeaseUntil.lt(now))
-        .exec(&app.db)
-        .await?;
-    if lapsed.rows_affected == 0 {
+    let Some(row) = scheduled_run::take_over(&app.db, job, slot, RUNNING, node, now, lease).await? else {
         return Ok(Claim::Taken);
-    }
-    let row = scheduled_run::Entity::find_shared()
-        .filter(scheduled_run::Column::Job.eq(job))
-        .filter(scheduled_run::Column::Slot.eq(slot))
-        .one(&app.db)
-        .await?
-        .ok_or_else(|| Error::internal("a slot taken over is gone"))?;
+    };
     tracing::warn!(job, %slot, attempt = row.attempts, "took over a scheduled slot whose node stopped holding it");
     Ok(Claim::Mine(row.id))
 }
 
 /// The slot recorded last for `job` before `slot`.
 async fn previous_slot(app: &AppState, job: &str, slot: DateTime<Utc>) -> Result<Option<DateTime<Utc>>> {
-    Ok(scheduled_run::Entity::find_shared()
-        .select_only()
-        .column(scheduled_run::Column::Slot)
-        .filter(scheduled_run::Column::Job.eq(job))
-        .filter(scheduled_run::Column::Slot.lt(slot))
-        .order_by_desc(scheduled_run::Column::Slot)
-        .into_tuple::<DateTime<Utc>>()
-        .one(&app.db)
-        .await?)
+    Ok(scheduled_run::last_slot(&app.db, job, Some(slot)).await?)
 }
 
 /// Records how the run of `id` ended.
@@ -196,15 +163,8 @@ async fn finish(app: &AppState, id: ScheduledRunId, outcome: &Result<String>, to
         Ok(d) => (SUCCEEDED, d.clone()),
         Err(e) => (FAILED, e.to_string()),
     };
-    scheduled_run::Entity::update_shared()
-        .col_expr(scheduled_run::Column::Status, Expr::value(status))
-        .col_expr(scheduled_run::Column::Detail, Expr::value(detail))
-        .col_expr(scheduled_run::Column::FinishedAt, Expr::value(Some(wall())))
-        .col_expr(scheduled_run::Column::DurationMs, Expr::value(Some(took.as_millis() as i64)))
-        .col_expr(scheduled_run::Column::LeaseUntil, Expr::value(Option::<DateTime<Utc>>::None))
-        .filter(scheduled_run::Column::Id.eq(id))
-        .exec(&app.db)
-        .await?;
+    let end = scheduled_run::Finished { status, detail, at: wall(), duration_ms: took.as_millis() as i64 };
+    scheduled_run::finish(&app.db, id, end).await?;
     Ok(())
 }
 
@@ -284,18 +244,7 @@ async fn run_slot(
 async fn lapsed_slot(app: &AppState, job: &str, slot: DateTime<Utc>) -> Result<Option<DateTime<Utc>>> {
     let now = wall();
     let catch_up = Duration::seconds(app.config.scheduler.catch_up_seconds as i64);
-    Ok(scheduled_run::Entity::find_shared()
-        .select_only()
-        .column(scheduled_run::Column::Slot)
-        .filter(scheduled_run::Column::Job.eq(job))
-        .filter(scheduled_run::Column::Slot.lt(slot))
-        .filter(scheduled_run::Column::Slot.gte(now - catch_up))
-        .filter(scheduled_run::Column::Status.eq(RUNNING))
-        .filter(scheduled_run::Column::LeaseUntil.lt(now))
-        .order_by_asc(scheduled_run::Column::Slot)
-        .into_tuple::<DateTime<Utc>>()
-        .one(&app.db)
-        .await?)
+    Ok(scheduled_run::oldest_lapsed(&app.db, job, now - catch_up, slot, RUNNING, now).await?)
 }
 
 /// How late a slot due at `slot` started at `now`.
@@ -396,25 +345,11 @@ pub async fn status(app: &AppState) -> Result<Vec<JobStatus>> {
     let now = wall();
     let keys: Vec<String> = JOBS.iter().map(|j| key(app, j)).collect();
     // Counted by the database: a job failing every 5 s leaves thousands of rows a day.
-    let failures: HashMap<String, i64> = scheduled_run::Entity::find_shared()
-        .select_only()
-        .column(scheduled_run::Column::Job)
-        .column_as(scheduled_run::Column::Id.count(), "failed")
-        .filter(scheduled_run::Column::Job.is_in(keys.clone()))
-        .filter(scheduled_run::Column::Status.eq(FAILED))
-        .group_by(scheduled_run::Column::Job)
-        .into_tuple::<(String, i64)>()
-        .all(&app.db)
-        .await?
-        .into_iter()
-        .collect();
+    let failures: HashMap<String, i64> =
+        scheduled_run::count_by_job(&app.db, &keys, FAILED).await?.into_iter().collect();
     let mut out = Vec::new();
     for (spec, key) in JOBS.iter().zip(keys) {
-        let last = scheduled_run::Entity::find_shared()
-            .filter(scheduled_run::Column::Job.eq(key.clone()))
-            .order_by_desc(scheduled_run::Column::Slot)
-            .one(&app.db)
-            .await?;
+        let last = scheduled_run::last_run(&app.db, &key).await?;
         let next_slot = next_slot(&parse(spec.cron)?, now)?;
         let recent_failures = u64::try_from(failures.get(&key).copied().unwrap_or(0)).unwrap_or(0);
         out.push(JobStatus { spec, recent_failures, key, last, next_slot });
@@ -426,33 +361,17 @@ pub async fn status(app: &AppState) -> Result<Vec<JobStatus>> {
 /// schedule keeps what its last slot came to on its own row).
 pub async fn prune(app: &AppState) -> Result<u64> {
     let cutoff = wall() - Duration::hours(app.config.scheduler.retention_hours as i64);
-    let mut removed = scheduled_run::Entity::delete_shared()
-        .filter(scheduled_run::Column::Job.starts_with(schedules::prefix(app)))
-        .filter(scheduled_run::Column::Status.ne(RUNNING))
-        .filter(scheduled_run::Column::Slot.lt(cutoff))
-        .exec(&app.db)
-        .await?
-        .rows_affected;
+    let prefix = schedules::prefix(app);
+    let mut removed =
+        scheduled_run::delete_before(&app.db, scheduled_run::JobsNamed::Prefix(&prefix), RUNNING, cutoff).await?;
     for spec in JOBS {
         let job = key(app, spec);
-        let Some(last) = scheduled_run::Entity::find_shared()
-            .select_only()
-            .column(scheduled_run::Column::Slot)
-            .filter(scheduled_run::Column::Job.eq(job.clone()))
-            .order_by_desc(scheduled_run::Column::Slot)
-            .into_tuple::<DateTime<Utc>>()
-            .one(&app.db)
-            .await?
-        else {
+        let Some(last) = scheduled_run::last_slot(&app.db, &job, None).await? else {
             continue;
         };
-        removed += scheduled_run::Entity::delete_shared()
-            .filter(scheduled_run::Column::Job.eq(job))
-            .filter(scheduled_run::Column::Status.ne(RUNNING))
-            .filter(scheduled_run::Column::Slot.lt(std::cmp::min(cutoff, last)))
-            .exec(&app.db)
-            .await?
-            .rows_affected;
+        let before = std::cmp::min(cutoff, last);
+        removed +=
+            scheduled_run::delete_before(&app.db, scheduled_run::JobsNamed::Exactly(&job), RUNNING, before).await?;
     }
     Ok(removed)
 }

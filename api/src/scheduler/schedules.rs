@@ -10,8 +10,7 @@ use std::time::Instant;
 
 use chrono::{DateTime, Duration, Utc};
 use praetor_domain::schedule::Due;
-use praetor_entities::{Shared, schedule, scheduled_run};
-use sea_orm::{ColumnTrait, QueryFilter, QuerySelect};
+use praetor_store::{schedule, scheduled_run};
 
 use super::{Claim, RUNNING, SKIPPED, claim, finish};
 use crate::AppState;
@@ -33,14 +32,7 @@ pub fn prefix(app: &AppState) -> String {
 
 /// Whether the slot's claim has finished (run, failed or skipped).
 async fn finished(app: &AppState, key: &str, slot: DateTime<Utc>) -> Result<bool> {
-    let status = scheduled_run::Entity::find_shared()
-        .select_only()
-        .column(scheduled_run::Column::Status)
-        .filter(scheduled_run::Column::Job.eq(key))
-        .filter(scheduled_run::Column::Slot.eq(slot))
-        .into_tuple::<String>()
-        .one(&app.db)
-        .await?;
+    let status = scheduled_run::status_of(&app.db, key, slot).await?;
     Ok(status.is_some_and(|s| s != RUNNING))
 }
 

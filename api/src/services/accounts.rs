@@ -23,11 +23,11 @@
 use argon2::password_hash::phc::PasswordHash;
 use argon2::password_hash::{PasswordHasher, PasswordVerifier};
 use chrono::Duration;
-use praetor_entities::{
+use praetor_store::{
     Housekeeping, InvitationId, OrgId, Owned, ProjectId, Shared, TenantScoped, UserId, invitation, local_credential,
     user, user_session,
 };
-use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, QueryFilter, QueryOrder, Set};
+use sea_orm::{ColumnTrait, QueryFilter, QueryOrder};
 use serde_json::json;
 
 use super::{roles, users, validate};
@@ -97,18 +97,18 @@ async fn decoy(app: &AppState) -> Result<String> {
     Ok(DECOY.get_or_init(|| made).clone())
 }
 
-async fn credential_of<C: ConnectionTrait>(db: &C, user: UserId) -> Result<Option<local_credential::Model>> {
+async fn credential_of<C: praetor_store::Conn>(db: &C, user: UserId) -> Result<Option<local_credential::Model>> {
     Ok(local_credential::Entity::find_shared().filter(local_credential::Column::UserId.eq(user)).one(db).await?)
 }
 
 /// Whether `org` alone may set `user`'s password: they belong to it (or to nothing) and to no
 /// other organization.
-async fn only_in<C: ConnectionTrait>(db: &C, user: UserId, org: OrgId) -> Result<bool> {
+async fn only_in<C: praetor_store::Conn>(db: &C, user: UserId, org: OrgId) -> Result<bool> {
     Ok(super::orgs::memberships(db, user).await?.iter().all(|o| *o == org))
 }
 
 /// Refuses what only local accounts need when the organization has switched them off.
-fn local_accounts_on(org: &praetor_entities::org::Model) -> Result<()> {
+fn local_accounts_on(org: &praetor_store::org::Model) -> Result<()> {
     if org.local_accounts {
         return Ok(());
     }
@@ -127,7 +127,7 @@ pub struct Issued {
 async fn issue(
     w: &mut Write<'_>,
     app: &AppState,
-    tenant: praetor_entities::Tenant,
+    tenant: praetor_store::Tenant,
     email: &str,
     purpose: &str,
     role: Option<(String, Option<ProjectId>)>,
@@ -139,20 +139,22 @@ async fn issue(
         Some((r, p)) => (Some(r), p),
         None => (None, None),
     };
-    let inv = invitation::ActiveModel {
-        id: Set(InvitationId::generate()),
-        org_id: Set(tenant.org()),
-        email: Set(email.to_string()),
-        purpose: Set(purpose.to_string()),
-        role: Set(role),
-        project_id: Set(project),
-        token_hash: Set(hash_secret(&token)),
-        created_by: Set(created_by),
-        created_at: Set(now),
-        expires_at: Set(now + Duration::hours(i64::from(app.config.identity.invitation_ttl_hours))),
-        used_at: Set(None),
-    }
-    .insert(w.txn())
+    let inv = praetor_store::insert(
+        w.txn(),
+        invitation::Model {
+            id: InvitationId::generate(),
+            org_id: tenant.org(),
+            email: email.to_string(),
+            purpose: purpose.to_string(),
+            role,
+            project_id: project,
+            token_hash: hash_secret(&token),
+            created_by,
+            created_at: now,
+            expires_at: now + Duration::hours(i64::from(app.config.identity.invitation_ttl_hours)),
+            used_at: None,
+        },
+    )
     .await?;
     Ok(Issued { invitation: inv, token: SecretValue::new(token) })
 }
@@ -276,10 +278,11 @@ pub async fn unlock(app: &AppState, permit: &Permit<ops::IdentityManage>, email:
     }
     let mut w = app.write(permit.principal().chain()).await?;
     if let Some(c) = credential_of(w.txn(), u.id).await? {
-        let mut a: local_credential::ActiveModel = c.into();
-        a.failed_count = Set(0);
-        a.locked_until = Set(None);
-        a.update(w.txn()).await?;
+        let a_before = c.clone();
+        let mut a = c.clone();
+        a.failed_count = 0;
+        a.locked_until = None;
+        praetor_store::update(w.txn(), &a_before, a).await?;
     }
     w.audit(tenant, Entry::new("account.unlocked", u.id, json!({"email": u.email}))).await?;
     w.commit().await?;
@@ -309,7 +312,7 @@ async fn find_link(app: &AppState, token: &str) -> Result<invitation::Model> {
 /// Whether accepting `inv` may set the password of the person it names (see the module's
 /// header): someone new, or someone of this organization alone who has no password yet (for a
 /// join) or any password (for a reset).
-async fn may_set_password<C: ConnectionTrait>(
+async fn may_set_password<C: praetor_store::Conn>(
     db: &C,
     inv: &invitation::Model,
     person: Option<&user::Model>,
@@ -321,11 +324,8 @@ async fn may_set_password<C: ConnectionTrait>(
     Ok(inv.purpose == RESET || credential_of(db, u.id).await?.is_none())
 }
 
-async fn org_of(app: &AppState, inv: &invitation::Model) -> Result<praetor_entities::org::Model> {
-    praetor_entities::org::Entity::find_in_org(inv.tenant())
-        .one(&app.db)
-        .await?
-        .ok_or_else(|| Error::not_found("organization"))
+async fn org_of(app: &AppState, inv: &invitation::Model) -> Result<praetor_store::org::Model> {
+    praetor_store::org::of(&app.db, inv.tenant()).await?.ok_or_else(|| Error::not_found("organization"))
 }
 
 pub async fn describe_link(app: &AppState, token: &str) -> Result<LinkInfo> {
@@ -397,14 +397,16 @@ pub async fn accept(
                 .map(|n| validate::name("displayName", n))
                 .transpose()?
                 .unwrap_or_else(|| inv.email.split('@').next().unwrap_or_default().to_string());
-            let u = user::ActiveModel {
-                id: Set(user_id),
-                email: Set(inv.email.clone()),
-                display_name: Set(name),
-                instance_admin: Set(false),
-                created_at: Set(now),
-            }
-            .insert(w.txn())
+            let u = praetor_store::insert(
+                w.txn(),
+                user::Model {
+                    id: user_id,
+                    email: inv.email.clone(),
+                    display_name: name,
+                    instance_admin: false,
+                    created_at: now,
+                },
+            )
             .await?;
             w.audit(tenant, Entry::new("user.provisioned", u.id, json!({"email": u.email, "via": "invitation"})))
                 .await?;
@@ -416,34 +418,37 @@ pub async fn accept(
         // for the person's authenticator.
         match credential_of(w.txn(), user.id).await? {
             Some(c) => {
-                let mut a: local_credential::ActiveModel = c.into();
-                a.password_hash = Set(hash);
-                a.set_at = Set(now);
-                a.failed_count = Set(0);
-                a.locked_until = Set(None);
-                a.update(w.txn()).await?;
+                let a_before = c.clone();
+                let mut a = c.clone();
+                a.password_hash = hash;
+                a.set_at = now;
+                a.failed_count = 0;
+                a.locked_until = None;
+                praetor_store::update(w.txn(), &a_before, a).await?;
             }
             None => {
-                local_credential::ActiveModel {
-                    user_id: Set(user.id),
-                    password_hash: Set(hash),
-                    set_at: Set(now),
-                    failed_count: Set(0),
-                    locked_until: Set(None),
-                    totp_kek_id: Set(None),
-                    totp_secret: Set(None),
-                    totp_enabled_at: Set(None),
-                    totp_last_step: Set(None),
-                    recovery_codes: Set(None),
-                }
-                .insert(w.txn())
+                praetor_store::insert(
+                    w.txn(),
+                    local_credential::Model {
+                        user_id: user.id,
+                        password_hash: hash,
+                        set_at: now,
+                        failed_count: 0,
+                        locked_until: None,
+                        totp_kek_id: None,
+                        totp_secret: None,
+                        totp_enabled_at: None,
+                        totp_last_step: None,
+                        recovery_codes: None,
+                    },
+                )
                 .await?;
             }
         }
         w.audit(tenant, Entry::new("password.set", user.id, json!({"email": user.email, "via": inv.purpose}))).await?;
         if inv.purpose == RESET {
             // A reset is for someone who lost control of their password: every session ends.
-            users::end_sessions(&mut w, user_session::Column::UserId.eq(user.id)).await?;
+            users::end_sessions(&mut w, user_session::Which::OfUser(user.id)).await?;
         }
     }
     if let (JOIN, Some(role)) = (inv.purpose.as_str(), &inv.role) {
@@ -544,10 +549,11 @@ pub async fn sign_in(
         }
     }
     if credential.failed_count > 0 || credential.locked_until.is_some() {
-        let mut a: local_credential::ActiveModel = credential.into();
-        a.failed_count = Set(0);
-        a.locked_until = Set(None);
-        a.update(&app.db).await.map_err(Error::from)?;
+        let a_before = credential.clone();
+        let mut a = credential.clone();
+        a.failed_count = 0;
+        a.locked_until = None;
+        praetor_store::update(&app.db, &a_before, a).await.map_err(Error::from)?;
     }
     let s =
         session::create(&app.db, app.clock.as_ref(), user.id, app.config.session_ttl_hours, session::Began::Password)
@@ -568,16 +574,17 @@ async fn failed(
     let failed = credential.failed_count + 1;
     let lock = failed >= app.config.identity.lockout_after as i32;
     let until = now + Duration::minutes(i64::from(app.config.identity.lockout_minutes));
-    let mut a: local_credential::ActiveModel = credential.into();
-    a.failed_count = Set(if lock { 0 } else { failed });
+    let a_before = credential.clone();
+    let mut a = credential.clone();
+    a.failed_count = if lock { 0 } else { failed };
     if !lock {
-        a.update(&app.db).await?;
+        praetor_store::update(&app.db, &a_before, a).await?;
         return Ok(refusal);
     }
-    a.locked_until = Set(Some(until));
+    a.locked_until = Some(until);
     tracing::warn!(user = %user.email, "account locked after repeated wrong passwords or codes");
     let mut w = app.write(vec![person(user)]).await?;
-    a.update(w.txn()).await?;
+    praetor_store::update(w.txn(), &a_before, a).await?;
     // A lockout is recorded in each organization the person belongs to: their admins see it.
     audit_person(&mut w, user, "account.locked", json!({"email": user.email, "until": until})).await?;
     w.commit().await?;
@@ -593,7 +600,7 @@ fn person(user: &user::Model) -> ActorRef {
 /// shared by all organizations, so there is no one chain for them).
 async fn audit_person(w: &mut Write<'_>, user: &user::Model, kind: &str, payload: serde_json::Value) -> Result<()> {
     for org in super::orgs::memberships(w.txn(), user.id).await? {
-        let tenant = praetor_entities::Tenant::housekeeping(org, Housekeeping::Identity);
+        let tenant = praetor_store::Tenant::housekeeping(org, Housekeeping::Identity);
         w.audit(tenant, Entry::new(kind, user.id, payload.clone())).await?;
     }
     Ok(())
@@ -642,7 +649,7 @@ fn recovery_hashes(credential: &local_credential::Model) -> Result<Vec<String>> 
 /// Uses `code` if it is good for `credential`'s second factor: the current TOTP code, not
 /// used before, or an unused recovery code (then spent). Conditional updates, so of two
 /// sign-ins racing with the same code one wins.
-async fn use_code<C: ConnectionTrait>(
+async fn use_code<C: praetor_store::Conn>(
     app: &AppState,
     db: &C,
     credential: &local_credential::Model,
@@ -743,12 +750,13 @@ pub async fn begin_second_factor(app: &AppState, principal: &Principal, password
         .map_err(|e| Error::internal(format!("an authenticator URI cannot be made: {e}")))?;
     let (kek, sealed) = crate::secrets::seal_personal(&app.secrets, user.id, crate::secrets::TOTP_FIELD, &secret)?;
     let mut w = app.write(principal.chain()).await?;
-    let mut a: local_credential::ActiveModel = credential.into();
-    a.totp_kek_id = Set(Some(kek));
-    a.totp_secret = Set(Some(sealed));
-    a.totp_last_step = Set(None);
-    a.recovery_codes = Set(None);
-    a.update(w.txn()).await?;
+    let a_before = credential.clone();
+    let mut a = credential.clone();
+    a.totp_kek_id = Some(kek);
+    a.totp_secret = Some(sealed);
+    a.totp_last_step = None;
+    a.recovery_codes = None;
+    praetor_store::update(w.txn(), &a_before, a).await?;
     audit_person(&mut w, &user, "second_factor.enrolment_started", json!({"email": user.email})).await?;
     w.commit().await?;
     Ok(Enrolment { secret, uri: SecretValue::new(uri) })
@@ -808,7 +816,7 @@ pub async fn disable_second_factor(
     w.commit().await
 }
 
-async fn clear_second_factor<C: ConnectionTrait>(db: &C, user: UserId) -> Result<()> {
+async fn clear_second_factor<C: praetor_store::Conn>(db: &C, user: UserId) -> Result<()> {
     use sea_orm::sea_query::Expr;
     local_credential::Entity::update_shared()
         .col_expr(local_credential::Column::TotpKekId, Expr::value(Option::<String>::None))
@@ -854,17 +862,15 @@ pub async fn change_password(
     check_password(new, &user.email)?;
     let hash = hash_password(app, new).await?;
     let mut w = app.write(principal.chain()).await?;
-    let mut a: local_credential::ActiveModel = credential.into();
-    a.password_hash = Set(hash);
-    a.set_at = Set(w.now());
-    a.update(w.txn()).await?;
+    let a_before = credential.clone();
+    let mut a = credential.clone();
+    a.password_hash = hash;
+    a.set_at = w.now();
+    praetor_store::update(w.txn(), &a_before, a).await?;
     // Every other session of the person ends, on every node: whoever knew the old password
     // is signed out with it.
     let current = principal.credential.as_ref().map(|c| c.hash.clone()).unwrap_or_default();
-    let others = sea_orm::Condition::all()
-        .add(user_session::Column::UserId.eq(user.id))
-        .add(user_session::Column::TokenHash.ne(current));
-    users::end_sessions(&mut w, others).await?;
+    users::end_sessions(&mut w, user_session::Which::OfUserBut(user.id, current)).await?;
     audit_person(&mut w, user, "password.changed", json!({"email": user.email})).await?;
     w.commit().await?;
     Ok(())

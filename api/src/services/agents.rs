@@ -3,9 +3,8 @@
 //! Creating and changing agents needs `agent.manage` in the organization; choosing a project's
 //! agents needs `project.agents` in the project (org and project administrators).
 
-use praetor_entities::{AgentId, ProjectId, TenantScoped, agent, chat_setting, project_agent};
 use praetor_planner::Strategy;
-use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, Set};
+use praetor_store::{AgentId, ProjectId, agent, chat_setting, project_agent};
 use serde_json::json;
 
 use super::validate;
@@ -83,18 +82,20 @@ pub async fn create(app: &AppState, access: &OrgAccess, input: AgentInput) -> Re
     let role = globs("role", input.role)?;
     let mut w = app.write(permit.principal().chain()).await?;
     let now = w.now();
-    let a = agent::ActiveModel {
-        id: Set(AgentId::generate()),
-        org_id: Set(permit.org_id()),
-        name: Set(name),
-        description: Set(description),
-        planner: Set(planner),
-        role: Set(serde_json::to_string(&role).map_err(Error::internal)?),
-        enabled: Set(input.enabled),
-        created_at: Set(now),
-        updated_at: Set(now),
-    }
-    .insert(w.txn())
+    let a = praetor_store::insert(
+        w.txn(),
+        agent::Model {
+            id: AgentId::generate(),
+            org_id: permit.org_id(),
+            name,
+            description,
+            planner,
+            role: serde_json::to_string(&role).map_err(Error::internal)?,
+            enabled: input.enabled,
+            created_at: now,
+            updated_at: now,
+        },
+    )
     .await
     .map_err(conflict_means("an agent with this name already exists in the organization"))?;
     w.audit(
@@ -124,22 +125,23 @@ pub struct AgentPatch {
 pub async fn update(app: &AppState, access: &OrgAccess, id: AgentId, patch: AgentPatch) -> Result<agent::Model> {
     let permit = access.permit::<ops::AgentManage>(Domain::Org)?;
     let current = find(app, access, id).await?;
-    let mut active: agent::ActiveModel = current.clone().into();
+    let active_before = current.clone();
+    let mut active = current.clone();
     if let Some(d) = &patch.description {
-        active.description = Set(validate::text("description", d, 500)?);
+        active.description = validate::text("description", d, 500)?;
     }
     if let Some(p) = &patch.planner {
-        active.planner = Set(planner_kind(p)?);
+        active.planner = planner_kind(p)?;
     }
     if let Some(r) = patch.role {
-        active.role = Set(serde_json::to_string(&globs("role", r)?).map_err(Error::internal)?);
+        active.role = serde_json::to_string(&globs("role", r)?).map_err(Error::internal)?;
     }
     if let Some(e) = patch.enabled {
-        active.enabled = Set(e);
+        active.enabled = e;
     }
     let mut w = app.write(permit.principal().chain()).await?;
-    active.updated_at = Set(w.now());
-    let a = active.update(w.txn()).await?;
+    active.updated_at = w.now();
+    let a = praetor_store::update(w.txn(), &active_before, active).await?;
     w.audit(
         access.tenant(),
         Entry::new(
@@ -155,17 +157,13 @@ pub async fn update(app: &AppState, access: &OrgAccess, id: AgentId, patch: Agen
 
 pub async fn find(app: &AppState, access: &OrgAccess, id: AgentId) -> Result<agent::Model> {
     access.read_permit::<ops::OrgRead>(Domain::Org, "agent")?;
-    agent::Entity::find_in_org(access.tenant())
-        .filter(agent::Column::Id.eq(id))
-        .one(&app.db)
-        .await?
-        .ok_or_else(|| Error::not_found("agent"))
+    agent::by_id(&app.db, access.tenant(), id).await?.ok_or_else(|| Error::not_found("agent"))
 }
 
 /// The organization's agents, by name. Members may read them.
 pub async fn list(app: &AppState, access: &OrgAccess) -> Result<Vec<agent::Model>> {
     access.read_permit::<ops::OrgRead>(Domain::Org, "organization")?;
-    Ok(agent::Entity::find_in_org(access.tenant()).order_by_asc(agent::Column::Name).all(&app.db).await?)
+    Ok(agent::by_names(&app.db, access.tenant()).await?)
 }
 
 /// The agents taking part in a project's chat, in order, and the strategy arbitrating them.
@@ -174,18 +172,11 @@ pub async fn of_project(
     access: &OrgAccess,
     project: ProjectId,
 ) -> Result<(Vec<agent::Model>, Strategy)> {
-    let links = project_agent::Entity::find_in_org(access.tenant())
-        .filter(project_agent::Column::ProjectId.eq(project))
-        .order_by_asc(project_agent::Column::Position)
-        .all(&app.db)
-        .await?;
+    let links = project_agent::of_project(&app.db, access.tenant(), project).await?;
     let ids: Vec<AgentId> = links.iter().map(|l| l.agent_id).collect();
-    let rows =
-        agent::Entity::find_in_org(access.tenant()).filter(agent::Column::Id.is_in(ids.clone())).all(&app.db).await?;
+    let rows = agent::by_ids(&app.db, access.tenant(), ids.clone()).await?;
     let agents = ids.iter().filter_map(|id| rows.iter().find(|a| a.id == *id).cloned()).collect();
-    let strategy = chat_setting::Entity::find_in_org(access.tenant())
-        .filter(chat_setting::Column::ProjectId.eq(project))
-        .one(&app.db)
+    let strategy = chat_setting::of_project(&app.db, access.tenant(), project)
         .await?
         .and_then(|s| Strategy::parse(&s.strategy))
         .unwrap_or(Strategy::FirstValid);
@@ -206,7 +197,7 @@ pub async fn set_for_project(
         return Err(Error::validation("agents", format!("at most {MAX_PROJECT_AGENTS} agents take part")));
     }
     // The permit above is the check: a project administrator may not read the org's list.
-    let all = agent::Entity::find_in_org(access.tenant()).all(&app.db).await?;
+    let all = agent::all(&app.db, access.tenant()).await?;
     let mut chosen: Vec<agent::Model> = Vec::new();
     for (i, n) in names.iter().enumerate() {
         let a = all
@@ -225,30 +216,23 @@ pub async fn set_for_project(
     }
     let mut w = app.write(permit.principal().chain()).await?;
     let org = permit.org_id();
-    project_agent::Entity::delete_in_org(permit.tenant())
-        .filter(project_agent::Column::ProjectId.eq(project))
-        .exec(w.txn())
-        .await?;
-    if !chosen.is_empty() {
-        let rows = chosen.iter().enumerate().map(|(i, a)| project_agent::ActiveModel {
-            project_id: Set(project),
-            agent_id: Set(a.id),
-            org_id: Set(org),
-            position: Set(i as i32),
-        });
-        project_agent::Entity::insert_many(rows).exec_without_returning(w.txn()).await?;
-    }
-    chat_setting::Entity::delete_in_org(permit.tenant())
-        .filter(chat_setting::Column::ProjectId.eq(project))
-        .exec(w.txn())
-        .await?;
-    chat_setting::ActiveModel {
-        project_id: Set(project),
-        org_id: Set(org),
-        strategy: Set(strategy_label(strategy)),
-        updated_at: Set(w.now()),
-    }
-    .insert(w.txn())
+    project_agent::clear(w.txn(), permit.tenant(), project).await?;
+    let rows = chosen
+        .iter()
+        .enumerate()
+        .map(|(i, a)| project_agent::Model { project_id: project, agent_id: a.id, org_id: org, position: i as i32 })
+        .collect();
+    praetor_store::insert_many(w.txn(), rows).await?;
+    chat_setting::clear(w.txn(), permit.tenant(), project).await?;
+    praetor_store::insert(
+        w.txn(),
+        chat_setting::Model {
+            project_id: project,
+            org_id: org,
+            strategy: strategy_label(strategy),
+            updated_at: w.now(),
+        },
+    )
     .await?;
     let names: Vec<&str> = chosen.iter().map(|a| a.name.as_str()).collect();
     w.audit(
@@ -277,7 +261,7 @@ mod tests {
         for s in ["first-valid", "lowest-cost", "lowest-risk", "consensus:2", "human-choice"] {
             assert_eq!(strategy_label(Strategy::parse(s).unwrap()), s);
         }
-        let b = builtin(praetor_entities::OrgId::generate());
+        let b = builtin(praetor_store::OrgId::generate());
         assert!(b.may_invoke("deploy.web") && b.may_invoke("state.set"));
         assert_eq!(b.actor().kind, praetor_domain::ActorKind::Agent);
     }

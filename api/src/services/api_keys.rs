@@ -7,8 +7,7 @@
 //! omitted expiry takes the latest one allowed; a later one is refused.
 
 use chrono::{DateTime, Utc};
-use praetor_entities::{ApiKeyId, ServiceAccountId, TenantScoped, api_key, service_account};
-use sea_orm::{ActiveModelTrait, ColumnTrait, Condition, QueryFilter, QueryOrder, QuerySelect, Set};
+use praetor_store::{ApiKeyId, ServiceAccountId, api_key, service_account};
 use serde_json::json;
 
 use super::page::{Page, PageArgs};
@@ -68,9 +67,7 @@ pub async fn create(
         },
         KeyOwner::ServiceAccount(id) => {
             access.permit::<ops::ApiKeyCreate>(Domain::Org)?;
-            let sa = service_account::Entity::find_in_org(access.tenant())
-                .filter(service_account::Column::Id.eq(id))
-                .one(&app.db)
+            let sa = service_account::by_id(&app.db, access.tenant(), id)
                 .await?
                 .ok_or_else(|| Error::not_found("service account"))?;
             if let Some(days) = sa.max_key_lifetime_days {
@@ -99,20 +96,22 @@ pub async fn create(
     };
     let key = mint();
     let mut w = app.write(principal.chain()).await?;
-    let model = api_key::ActiveModel {
-        id: Set(ApiKeyId::generate()),
-        org_id: Set(access.org_id()),
-        owner_user_id: Set(user_owner),
-        owner_service_account_id: Set(sa_owner),
-        name: Set(name),
-        display_prefix: Set(key.display_prefix.clone()),
-        secret_hash: Set(key.secret_hash),
-        created_at: Set(w.now()),
-        expires_at: Set(expires_at),
-        last_used_at: Set(None),
-        revoked_at: Set(None),
-    }
-    .insert(w.txn())
+    let model = praetor_store::insert(
+        w.txn(),
+        api_key::Model {
+            id: ApiKeyId::generate(),
+            org_id: access.org_id(),
+            owner_user_id: user_owner,
+            owner_service_account_id: sa_owner,
+            name,
+            display_prefix: key.display_prefix.clone(),
+            secret_hash: key.secret_hash,
+            created_at: w.now(),
+            expires_at,
+            last_used_at: None,
+            revoked_at: None,
+        },
+    )
     .await?;
     w.audit(
         access.tenant(),
@@ -146,9 +145,10 @@ pub async fn revoke(app: &AppState, access: &OrgAccess, id: ApiKeyId) -> Result<
         return Ok(key);
     }
     let mut w = app.write(access.principal().chain()).await?;
-    let mut active: api_key::ActiveModel = key.into();
-    active.revoked_at = Set(Some(w.now()));
-    let key = active.update(w.txn()).await?;
+    let active_before = key.clone();
+    let mut active = key.clone();
+    active.revoked_at = Some(w.now());
+    let key = praetor_store::update(w.txn(), &active_before, active).await?;
     // Every node stops honouring it with the commit; sockets opened with it are closed.
     w.publish(crate::events::Event::CredentialEnded { hash: key.secret_hash.clone() });
     w.audit(
@@ -162,11 +162,7 @@ pub async fn revoke(app: &AppState, access: &OrgAccess, id: ApiKeyId) -> Result<
 
 /// A key the caller may see: its own, or any with `api_key.read`; NOT_FOUND otherwise.
 pub async fn find(app: &AppState, access: &OrgAccess, id: ApiKeyId) -> Result<api_key::Model> {
-    let key = api_key::Entity::find_in_org(access.tenant())
-        .filter(api_key::Column::Id.eq(id))
-        .one(&app.db)
-        .await?
-        .ok_or_else(|| Error::not_found("API key"))?;
+    let key = api_key::by_id(&app.db, access.tenant(), id).await?.ok_or_else(|| Error::not_found("API key"))?;
     if !is_own(access, &key) {
         access.read_permit::<ops::ApiKeyRead>(Domain::Org, "API key")?;
     }
@@ -175,18 +171,15 @@ pub async fn find(app: &AppState, access: &OrgAccess, id: ApiKeyId) -> Result<ap
 
 /// Keys visible to the caller: all with `api_key.read`, otherwise the caller's own.
 pub async fn list(app: &AppState, access: &OrgAccess, args: PageArgs<ApiKeyId>) -> Result<Page<api_key::Model>> {
-    let mut q = api_key::Entity::find_in_org(access.tenant()).order_by_asc(api_key::Column::Id);
-    if !access.may::<ops::ApiKeyRead>(Domain::Org) {
-        q = q.filter(match &access.principal().subject {
-            Subject::User(u) => Condition::all().add(api_key::Column::OwnerUserId.eq(u.id)),
-            Subject::ServiceAccount(sa) => Condition::all().add(api_key::Column::OwnerServiceAccountId.eq(sa.id)),
-            // Matches nothing: an agent owns no keys.
-            Subject::Agent(_) => Condition::all().add(api_key::Column::Id.is_null()),
-        });
-    }
-    if let Some(a) = args.after {
-        q = q.filter(api_key::Column::Id.gt(a));
-    }
-    let rows = q.limit(args.fetch_limit()).all(&app.db).await?;
+    let owner = if access.may::<ops::ApiKeyRead>(Domain::Org) {
+        api_key::Owner::Anyone
+    } else {
+        match &access.principal().subject {
+            Subject::User(u) => api_key::Owner::User(u.id),
+            Subject::ServiceAccount(sa) => api_key::Owner::ServiceAccount(sa.id),
+            Subject::Agent(_) => api_key::Owner::Nobody,
+        }
+    };
+    let rows = api_key::page_of(&app.db, access.tenant(), owner, args.after, args.fetch_limit()).await?;
     Ok(Page::from_overfetch(rows, args.first))
 }

@@ -2,8 +2,7 @@
 //! duties), the approver's inbox, what the viewer could approve now, and the expiry of requests
 //! past their TTL.
 
-use praetor_entities::{Housekeeping, Owned, PlanId, TenantScoped, approval, plan};
-use sea_orm::{ActiveModelTrait, ColumnTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set};
+use praetor_store::{Owned, PlanId, approval, plan};
 
 use super::plans::{groups_of, lock};
 use crate::AppState;
@@ -20,16 +19,10 @@ use praetor_domain::plan::{PlanEvent, PlanStatus, Stage};
 /// The earlier stages of `p` that `subject` approved, by number: a person's approval counts
 /// for one stage of a plan, so these bar them from a later stage unless it allows earlier
 /// approvers.
-async fn stages_approved_by<C: sea_orm::ConnectionTrait>(db: &C, p: &plan::Model, subject: &str) -> Result<Vec<i32>> {
-    Ok(approval::Entity::find_in_org(p.tenant())
-        .select_only()
-        .column(approval::Column::Stage)
-        .filter(approval::Column::PlanId.eq(p.id))
-        .filter(approval::Column::ApproverSubject.eq(subject))
-        .filter(approval::Column::Decision.eq(ApprovalDecision::Approve.as_str()))
-        .into_tuple::<i32>()
-        .all(db)
-        .await?)
+async fn stages_approved_by<C: praetor_store::Conn>(db: &C, p: &plan::Model, subject: &str) -> Result<Vec<i32>> {
+    let decided =
+        approval::stages_decided_by(db, p.tenant(), [p.id], subject, ApprovalDecision::Approve.as_str()).await?;
+    Ok(decided.into_iter().map(|(_, stage)| stage).collect())
 }
 
 /// Why someone who approved `approved` stages may not approve stage `stage_no`, if not.
@@ -144,30 +137,34 @@ async fn decide_approval(
     {
         return Err(Error::forbidden(why));
     }
-    approval::ActiveModel {
-        id: Set(praetor_entities::ApprovalId::generate()),
-        org_id: Set(p.org_id),
-        plan_id: Set(p.id),
-        stage: Set(stage_no as i32),
-        approver_subject: Set(principal.rbac_subject()),
-        approver_name: Set(principal.actor().name),
-        decision: Set(if approve { "approve" } else { "reject" }.into()),
-        comment: Set(comment.clone()),
-        plan_hash: Set(p.plan_hash.clone()),
-        created_at: Set(w.now()),
-    }
-    .insert(w.txn())
+    praetor_store::insert(
+        w.txn(),
+        approval::Model {
+            id: praetor_store::ApprovalId::generate(),
+            org_id: p.org_id,
+            plan_id: p.id,
+            stage: stage_no as i32,
+            approver_subject: principal.rbac_subject(),
+            approver_name: principal.actor().name,
+            decision: if approve { "approve" } else { "reject" }.into(),
+            comment: comment.clone(),
+            plan_hash: p.plan_hash.clone(),
+            created_at: w.now(),
+        },
+    )
     .await
     .map_err(conflict_means("you already decided on this stage"))?;
     let mut events = Vec::new();
     if approve {
         events.push(PlanEvent::Approved { stage: stage_no, approver: principal.actor(), comment });
-        let approvals = approval::Entity::find_in_org(access.tenant())
-            .filter(approval::Column::PlanId.eq(p.id))
-            .filter(approval::Column::Stage.eq(stage_no as i32))
-            .filter(approval::Column::Decision.eq(ApprovalDecision::Approve.as_str()))
-            .count(w.txn())
-            .await?;
+        let approvals = approval::count_at_stage(
+            w.txn(),
+            access.tenant(),
+            p.id,
+            stage_no as i32,
+            ApprovalDecision::Approve.as_str(),
+        )
+        .await?;
         if approvals >= u64::from(stage.count) {
             events.push(PlanEvent::StageSatisfied { stage: stage_no });
         }
@@ -207,23 +204,13 @@ async fn decide_approval(
 pub async fn expire_due(app: &AppState) -> Result<u64> {
     let now = app.clock.now();
     // The sweep spans organizations; every plan it touches is then handled inside its own.
-    let mut due = plan::Entity::find_across_orgs(Housekeeping::Sweep)
-        .filter(plan::Column::Status.eq(PlanStatus::PendingApproval.as_str()))
-        .filter(plan::Column::ExpiresAt.lte(now));
-    if let Some(org) = app.config.worker.only_org() {
-        due = due.filter(plan::Column::OrgId.eq(org));
-    }
-    let due = due.limit(100).all(&app.db).await?;
+    let due =
+        plan::expired(&app.db, PlanStatus::PendingApproval.as_str(), now, app.config.worker.only_org(), 100).await?;
     let mut n = 0;
     for candidate in due {
         let actor = vec![crate::auth::ActorRef::engine()];
         let mut w = app.write(actor).await?;
-        let Some(mut p) = plan::Entity::find_in_org(candidate.tenant())
-            .filter(plan::Column::Id.eq(candidate.id))
-            .lock_exclusive()
-            .one(w.txn())
-            .await?
-        else {
+        let Some(mut p) = plan::lock(w.txn(), candidate.tenant(), candidate.id).await? else {
             continue;
         };
         let mut view = store::view(w.txn(), &p).await?;
@@ -241,12 +228,7 @@ pub async fn expire_due(app: &AppState) -> Result<u64> {
 pub async fn approval_requests(app: &AppState, access: &OrgAccess) -> Result<Vec<plan::Model>> {
     let principal = access.principal();
     let my_groups = groups_of(app, access, principal).await?;
-    let pending = plan::Entity::find_in_org(access.tenant())
-        .filter(plan::Column::Status.eq(PlanStatus::PendingApproval.as_str()))
-        .order_by_asc(plan::Column::Id)
-        .limit(200)
-        .all(&app.db)
-        .await?;
+    let pending = plan::with_status(&app.db, access.tenant(), PlanStatus::PendingApproval.as_str(), 200).await?;
     let candidates: Vec<(plan::Model, Stage)> = pending
         .into_iter()
         .filter(|p| access.may::<ops::PlanApprove>(Domain::Project(p.project_id)))
@@ -260,16 +242,14 @@ pub async fn approval_requests(app: &AppState, access: &OrgAccess) -> Result<Vec
         .collect::<Result<_>>()?;
     // One read of what the caller approved on any of them.
     let ids: Vec<PlanId> = candidates.iter().map(|(p, _)| p.id).collect();
-    let mine: Vec<(PlanId, i32)> = approval::Entity::find_in_org(access.tenant())
-        .select_only()
-        .column(approval::Column::PlanId)
-        .column(approval::Column::Stage)
-        .filter(approval::Column::PlanId.is_in(ids))
-        .filter(approval::Column::ApproverSubject.eq(principal.rbac_subject()))
-        .filter(approval::Column::Decision.eq(ApprovalDecision::Approve.as_str()))
-        .into_tuple()
-        .all(&app.db)
-        .await?;
+    let mine: Vec<(PlanId, i32)> = approval::stages_decided_by(
+        &app.db,
+        access.tenant(),
+        ids,
+        &principal.rbac_subject(),
+        ApprovalDecision::Approve.as_str(),
+    )
+    .await?;
     Ok(candidates
         .into_iter()
         .filter(|(p, s)| {
@@ -286,8 +266,7 @@ pub async fn ability(app: &AppState, access: &OrgAccess, p: &plan::Model) -> Res
         return ability_with(app.clock.now(), access, p, &[], &[]);
     }
     let groups = groups_of(app, access, access.principal()).await?;
-    let approvals =
-        approval::Entity::find_in_org(p.tenant()).filter(approval::Column::PlanId.eq(p.id)).all(&app.db).await?;
+    let approvals = approval::of_plan(&app.db, p.tenant(), p.id).await?;
     ability_with(app.clock.now(), access, p, &groups, &approvals)
 }
 

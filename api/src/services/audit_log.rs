@@ -5,8 +5,7 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use praetor_entities::{AuditEventId, Housekeeping, OrgId, Tenant, TenantScoped, audit_event};
-use sea_orm::{ColumnTrait, QueryFilter, QueryOrder, QuerySelect};
+use praetor_store::{AuditEventId, Housekeeping, OrgId, Tenant, audit_event};
 
 use super::page::{Page, PageArgs};
 use crate::AppState;
@@ -24,27 +23,18 @@ pub async fn list(
     subject: Option<&str>,
 ) -> Result<Page<audit_event::Model>> {
     access.permit::<ops::AuditRead>(Domain::Org)?;
-    let mut q = audit_event::Entity::find_in_org(access.tenant()).order_by_desc(audit_event::Column::Seq);
-    if let Some(after) = args.after {
-        q = q.filter(audit_event::Column::Seq.lt(after));
-    }
-    if let Some(prefix) = kind_prefix.filter(|p| !p.is_empty()) {
-        q = q.filter(audit_event::Column::Kind.starts_with(prefix));
-    }
-    if let Some(subject) = subject.filter(|s| !s.is_empty()) {
-        q = q.filter(audit_event::Column::Subject.eq(subject));
-    }
-    let rows = q.limit(args.fetch_limit()).all(&app.db).await?;
+    let filter = audit_event::Filter {
+        before: args.after,
+        kind_prefix: kind_prefix.filter(|p| !p.is_empty()),
+        subject: subject.filter(|s| !s.is_empty()),
+    };
+    let rows = audit_event::newest(&app.db, access.tenant(), filter, args.fetch_limit()).await?;
     Ok(Page::from_overfetch(rows, args.first))
 }
 
 pub async fn find(app: &AppState, access: &OrgAccess, id: AuditEventId) -> Result<audit_event::Model> {
     access.read_permit::<ops::AuditRead>(Domain::Org, "audit event")?;
-    audit_event::Entity::find_in_org(access.tenant())
-        .filter(audit_event::Column::Id.eq(id))
-        .one(&app.db)
-        .await?
-        .ok_or_else(|| Error::not_found("audit event"))
+    audit_event::by_id(&app.db, access.tenant(), id).await?.ok_or_else(|| Error::not_found("audit event"))
 }
 
 /// How long a full verification of a chain is built on: within it, [`verify`] checks only

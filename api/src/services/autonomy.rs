@@ -1,8 +1,7 @@
 //! Human override of autonomous mode: an approver pauses a project's autonomy (unattended plans
 //! then wait for a person, whatever policy allows) and resumes it later. Both are audited.
 
-use praetor_entities::{ProjectId, project};
-use sea_orm::{ActiveModelTrait, Set};
+use praetor_store::{ProjectId, project};
 use serde_json::json;
 
 use crate::AppState;
@@ -32,15 +31,15 @@ pub async fn set_paused(
     }
     let actor = permit.principal().actor();
     let mut w = app.write(permit.principal().chain()).await?;
-    let mut active: project::ActiveModel = p.into();
+    let mut next = p.clone();
     if paused {
-        active.autonomy_paused_at = Set(Some(w.now()));
-        active.autonomy_pause = Set(Some(canonical_json(&json!({"by": actor.name, "reason": reason}))));
+        next.autonomy_paused_at = Some(w.now());
+        next.autonomy_pause = Some(canonical_json(&json!({"by": actor.name, "reason": reason})));
     } else {
-        active.autonomy_paused_at = Set(None);
-        active.autonomy_pause = Set(None);
+        next.autonomy_paused_at = None;
+        next.autonomy_pause = None;
     }
-    let p = active.update(w.txn()).await?;
+    let p = praetor_store::update(w.txn(), &p, next).await?;
     let kind = if paused { "autonomy.paused" } else { "autonomy.resumed" };
     w.audit(access.tenant(), Entry::new(kind, p.id, json!({"project": p.slug, "reason": reason}))).await?;
     w.commit().await?;

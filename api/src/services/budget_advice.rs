@@ -17,10 +17,9 @@ use std::sync::Arc;
 use chrono::{Duration, NaiveDate};
 use praetor_domain::decide::budget::{scope_of, specs};
 use praetor_domain::recommend::{DEFAULT_HEADROOM, Recommendation, WINDOW_DAYS, recommend};
-use praetor_entities::{Housekeeping, Owned, ProjectId, Tenant, TenantScoped, budget_day, org, project};
 use praetor_policy::Source;
 use praetor_policy::decide::Level;
-use sea_orm::{ColumnTrait, QueryFilter, QueryOrder};
+use praetor_store::{Housekeeping, Owned, ProjectId, Tenant, budget_day, org, project};
 
 use super::policies::{self, Applied};
 use crate::AppState;
@@ -69,13 +68,7 @@ async fn advise(app: &AppState, tenant: Tenant, project: ProjectId) -> Result<(A
         .map_err(|e| Error::internal(format!("a budget day `{}` unreadable: {e}", status.day)))?;
     let first = today - Duration::days(WINDOW_DAYS);
     let day = |d: NaiveDate| d.format("%Y-%m-%d").to_string();
-    let rows = budget_day::Entity::find_in_org(tenant)
-        .filter(budget_day::Column::Scope.eq(scope_of(project)))
-        .filter(budget_day::Column::Day.gte(day(first)))
-        .filter(budget_day::Column::Day.lt(status.day.clone()))
-        .order_by_asc(budget_day::Column::Day)
-        .all(&app.db)
-        .await?;
+    let rows = budget_day::of_days(&app.db, tenant, &scope_of(project), &day(first), &status.day).await?;
     // From the first day that spent, every day (a day without a ledger row spent nothing).
     let mut daily = Vec::new();
     if let Some(start) = rows.iter().find(|r| r.spent > 0.0).map(|r| r.day.clone()) {
@@ -211,10 +204,10 @@ pub async fn adapt_all(app: &AppState) -> Result<Adapted> {
     let mut done = Adapted::default();
     for org_id in super::orgs::served_here(app, Housekeeping::Sweep).await? {
         let tenant = Tenant::housekeeping(org_id, Housekeeping::Sweep);
-        let Some(org) = org::Entity::find_in_org(tenant).one(&app.db).await? else {
+        let Some(org) = org::of(&app.db, tenant).await? else {
             continue;
         };
-        for project in project::Entity::find_in_org(tenant).all(&app.db).await? {
+        for project in project::all(&app.db, tenant).await? {
             match adapt(app, &org, &project).await {
                 Ok(Some(true)) => done.applied += 1,
                 Ok(Some(false)) => done.unchanged += 1,

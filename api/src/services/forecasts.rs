@@ -13,9 +13,7 @@ use std::sync::Arc;
 use chrono::{DateTime, Duration, Utc};
 use praetor_domain::forecast::{Forecast, MAX_DAYS, Today, forecast};
 use praetor_domain::rollup::{ALL_PROJECTS, Granularity};
-use praetor_entities::{Housekeeping, Owned, ProjectId, Tenant, TenantScoped, budget_day};
-use sea_orm::sea_query::Expr;
-use sea_orm::{ColumnTrait, QueryFilter};
+use praetor_store::{Owned, ProjectId, Tenant, budget_day};
 use serde_json::json;
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
@@ -76,14 +74,10 @@ pub fn exhaustion_message(at: DateTime<Utc>, resets_at: DateTime<Utc>) -> String
 pub async fn alert(app: &AppState) -> Result<u64> {
     let now = app.clock.now();
     // Ledgers touched in the last day: any budget spending today is among them.
-    let mut q = budget_day::Entity::find_across_orgs(Housekeeping::Sweep)
-        .filter(budget_day::Column::UpdatedAt.gte(now - Duration::days(1)));
-    if let Some(org) = app.config.worker.only_org() {
-        q = q.filter(budget_day::Column::OrgId.eq(org));
-    }
+    let everywhere = budget_day::Budgets::Everywhere { only: app.config.worker.only_org() };
     let mut changed = 0;
     let mut figures = Vec::new();
-    for row in q.all(&app.db).await? {
+    for row in budget_day::updated_since(&app.db, everywhere, now - Duration::days(1)).await? {
         let (figure, alerted) = check(app, &row, ActorRef::system("scheduler", "praetor scheduler")).await?;
         figures.extend(figure);
         changed += u64::from(alerted);
@@ -117,12 +111,8 @@ const GATHER_MS: u64 = 200;
 /// Checks the forecast of `project`'s budget today (`None`: the organization's).
 async fn check_budget(app: &AppState, tenant: Tenant, project: Option<ProjectId>) -> Result<()> {
     let now = app.clock.now();
-    let q = budget_day::Entity::find_in_org(tenant).filter(budget_day::Column::UpdatedAt.gte(now - Duration::days(1)));
-    let q = match project {
-        Some(p) => q.filter(budget_day::Column::ProjectId.eq(p)),
-        None => q.filter(budget_day::Column::ProjectId.is_null()),
-    };
-    for row in q.all(&app.db).await? {
+    let which = budget_day::Budgets::Of(tenant, project);
+    for row in budget_day::updated_since(&app.db, which, now - Duration::days(1)).await? {
         check(app, &row, ActorRef::system("forecasts", "praetor budget forecasts")).await?;
     }
     Ok(())
@@ -161,13 +151,7 @@ async fn check(
     };
     let mut w = app.write(vec![actor]).await?;
     // Another node (or check) may have said it first: only the one whose update lands speaks.
-    let updated = budget_day::Entity::update_in_org(tenant)
-        .col_expr(budget_day::Column::ForecastAlert, Expr::value(next))
-        .filter(budget_day::Column::Id.eq(row.id))
-        .filter(budget_day::Column::ForecastAlert.eq(row.forecast_alert.as_str()))
-        .exec(w.txn())
-        .await?;
-    if updated.rows_affected == 0 {
+    if !budget_day::swap_forecast_alert(w.txn(), tenant, row.id, &row.forecast_alert, next).await? {
         return Ok((Some(figure), false));
     }
     let level = if row.project_id.is_some() { "project" } else { "org" };

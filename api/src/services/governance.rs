@@ -2,8 +2,7 @@
 //! windows and the kill switch in force. Each needs read access to the project (or org).
 
 use chrono::Duration;
-use praetor_entities::{ProjectId, TenantScoped, plan, project};
-use sea_orm::{ColumnTrait, PaginatorTrait, QueryFilter};
+use praetor_store::{ProjectId, plan, project};
 use serde_json::Value;
 
 use crate::AppState;
@@ -94,12 +93,8 @@ pub async fn autonomy(app: &AppState, access: &OrgAccess, p: &project::Model) ->
         Some(s) => crate::error::stored(format_args!("the autonomy pause of project {}", p.id), s)?,
         None => Value::Null,
     };
-    let recent = plan::Entity::find_in_org(access.tenant())
-        .filter(plan::Column::ProjectId.eq(p.id))
-        .filter(plan::Column::Unattended.eq(true))
-        .filter(plan::Column::CreatedAt.gt(app.clock.now() - Duration::hours(1)))
-        .count(&app.db)
-        .await?;
+    let recent =
+        plan::count_created_since(&app.db, access.tenant(), p.id, app.clock.now() - Duration::hours(1), true).await?;
     Ok(AutonomyStatus {
         configured: policy.effective.autonomy_configured(),
         mode: a.mode,

@@ -10,8 +10,7 @@
 
 use chrono::{DateTime, Duration, Utc};
 use praetor_domain::GrantStatus;
-use praetor_entities::{Housekeeping, Owned, ProjectId, RoleGrantId, TenantScoped, project, role_grant};
-use sea_orm::{ActiveModelTrait, ColumnTrait, QueryFilter, QueryOrder, QuerySelect, Set};
+use praetor_store::{Owned, ProjectId, RoleGrantId, project, role_grant};
 use serde_json::json;
 
 use super::roles::BindingSubject;
@@ -108,26 +107,28 @@ pub async fn grant(app: &AppState, access: &OrgAccess, req: Request) -> Result<r
     let (kind, id, label) = super::roles::resolve_subject(&mut w, access.tenant(), req.subject).await?;
     let needs_approval = !may_bind || policy_needs_approval;
     let status = if needs_approval { "pending" } else { "active" };
-    let grant = role_grant::ActiveModel {
-        id: Set(RoleGrantId::generate()),
-        org_id: Set(org),
-        subject_kind: Set(kind.into()),
-        subject_id: Set(id),
-        subject_label: Set(label.clone()),
-        role: Set(req.role.clone()),
-        domain: Set(req.project.map(|p| p.to_string()).unwrap_or_else(|| "*".into())),
-        project_id: Set(req.project),
-        valid_from: Set(from),
-        valid_until: Set(req.until),
-        reason: Set(reason.clone()),
-        status: Set(status.into()),
-        requested_by: Set(principal.chain_json()?),
-        requested_by_subject: Set(principal.rbac_subject()),
-        decided_by: Set(None),
-        decided_at: Set(None),
-        created_at: Set(w.now()),
-    }
-    .insert(w.txn())
+    let grant = praetor_store::insert(
+        w.txn(),
+        role_grant::Model {
+            id: RoleGrantId::generate(),
+            org_id: org,
+            subject_kind: kind.into(),
+            subject_id: id,
+            subject_label: label.clone(),
+            role: req.role.clone(),
+            domain: req.project.map(|p| p.to_string()).unwrap_or_else(|| "*".into()),
+            project_id: req.project,
+            valid_from: from,
+            valid_until: req.until,
+            reason: reason.clone(),
+            status: status.into(),
+            requested_by: principal.chain_json()?,
+            requested_by_subject: principal.rbac_subject(),
+            decided_by: None,
+            decided_at: None,
+            created_at: w.now(),
+        },
+    )
     .await?;
     if !needs_approval {
         w.bump_rbac_version(access.tenant()).await?;
@@ -152,11 +153,7 @@ pub async fn grant(app: &AppState, access: &OrgAccess, req: Request) -> Result<r
 
 /// A grant the caller may see: their own, or any in a scope where they may read roles.
 pub async fn find(app: &AppState, access: &OrgAccess, id: RoleGrantId) -> Result<role_grant::Model> {
-    let g = role_grant::Entity::find_in_org(access.tenant())
-        .filter(role_grant::Column::Id.eq(id))
-        .one(&app.db)
-        .await?
-        .ok_or_else(|| Error::not_found("role grant"))?;
+    let g = role_grant::by_id(&app.db, access.tenant(), id).await?.ok_or_else(|| Error::not_found("role grant"))?;
     if g.requested_by_subject != access.principal().rbac_subject() {
         access.read_permit::<ops::RoleRead>(domain_of(g.project_id), "role grant")?;
     }
@@ -187,23 +184,20 @@ pub async fn decide(
         return Err(Error::forbidden("only a person can approve access"));
     }
     let mut w = app.write(principal.chain()).await?;
-    let fresh = role_grant::Entity::find_in_org(access.tenant())
-        .filter(role_grant::Column::Id.eq(g.id))
-        .lock_exclusive()
-        .one(w.txn())
-        .await?
-        .ok_or_else(|| Error::not_found("role grant"))?;
+    let fresh =
+        role_grant::lock(w.txn(), access.tenant(), g.id).await?.ok_or_else(|| Error::not_found("role grant"))?;
     if fresh.status != "pending" {
         return Err(Error::Conflict(format!("the grant is {}, not waiting for a decision", fresh.status)));
     }
     if fresh.valid_until <= w.now() {
         return Err(Error::Conflict("the grant's time is already over".into()));
     }
-    let mut active: role_grant::ActiveModel = fresh.into();
-    active.status = Set(if approve { "active" } else { "rejected" }.into());
-    active.decided_by = Set(Some(principal.chain_json()?));
-    active.decided_at = Set(Some(w.now()));
-    let g = active.update(w.txn()).await?;
+    let active_before = fresh.clone();
+    let mut active = fresh.clone();
+    active.status = if approve { "active" } else { "rejected" }.into();
+    active.decided_by = Some(principal.chain_json()?);
+    active.decided_at = Some(w.now());
+    let g = praetor_store::update(w.txn(), &active_before, active).await?;
     if approve {
         w.bump_rbac_version(access.tenant()).await?;
     }
@@ -231,11 +225,12 @@ pub async fn revoke(app: &AppState, access: &OrgAccess, id: RoleGrantId, reason:
     if !matches!(g.status.as_str(), "active" | "pending") || g.valid_until <= w.now() {
         return Err(Error::Conflict("the grant is already over".into()));
     }
-    let mut active: role_grant::ActiveModel = g.into();
-    active.status = Set("revoked".into());
-    active.decided_by = Set(Some(permit.principal().chain_json()?));
-    active.decided_at = Set(Some(w.now()));
-    let g = active.update(w.txn()).await?;
+    let active_before = g.clone();
+    let mut active = g.clone();
+    active.status = "revoked".into();
+    active.decided_by = Some(permit.principal().chain_json()?);
+    active.decided_at = Some(w.now());
+    let g = praetor_store::update(w.txn(), &active_before, active).await?;
     w.bump_rbac_version(access.tenant()).await?;
     w.audit(
         access.tenant(),
@@ -250,15 +245,8 @@ pub async fn revoke(app: &AppState, access: &OrgAccess, id: RoleGrantId, reason:
 /// roles, and their own requests. `open` keeps only pending, scheduled and active ones.
 pub async fn list(app: &AppState, access: &OrgAccess, open: bool, first: u64) -> Result<Vec<role_grant::Model>> {
     let now = app.clock.now();
-    let mut q = role_grant::Entity::find_in_org(access.tenant()).order_by_desc(role_grant::Column::Id);
-    if open {
-        q = q
-            .filter(role_grant::Column::Status.is_in(["pending", "active"]))
-            .filter(role_grant::Column::ValidUntil.gt(now));
-    }
     let me = access.principal().rbac_subject();
-    Ok(q.limit(1_000)
-        .all(&app.db)
+    Ok(role_grant::newest(&app.db, access.tenant(), open.then_some(now), 1_000)
         .await?
         .into_iter()
         .filter(|g| g.requested_by_subject == me || access.may::<ops::RoleRead>(domain_of(g.project_id)))
@@ -271,24 +259,12 @@ pub async fn list(app: &AppState, access: &OrgAccess, open: bool, first: u64) ->
 pub async fn expire_due(app: &AppState) -> Result<u64> {
     let now = app.clock.now();
     // Across organizations; each grant is then handled inside its own.
-    let mut due = role_grant::Entity::find_across_orgs(Housekeeping::Sweep)
-        .filter(role_grant::Column::Status.eq("active"))
-        .filter(role_grant::Column::ValidUntil.lte(now));
-    if let Some(org) = app.config.worker.only_org() {
-        due = due.filter(role_grant::Column::OrgId.eq(org));
-    }
-    let due = due.limit(100).all(&app.db).await?;
+    let due = role_grant::ended(&app.db, now, app.config.worker.only_org(), 100).await?;
     let mut n = 0;
     for g in due {
         let actor = vec![crate::auth::ActorRef::engine()];
         let mut w = app.write(actor).await?;
-        let res = role_grant::Entity::update_in_org(g.tenant())
-            .col_expr(role_grant::Column::Status, sea_orm::sea_query::Expr::value("expired"))
-            .filter(role_grant::Column::Id.eq(g.id))
-            .filter(role_grant::Column::Status.eq("active"))
-            .exec(w.txn())
-            .await?;
-        if res.rows_affected == 0 {
+        if !role_grant::swap_status(w.txn(), g.tenant(), g.id, "active", "expired").await? {
             continue;
         }
         w.bump_rbac_version(g.tenant()).await?;
@@ -311,6 +287,6 @@ pub async fn expire_due(app: &AppState) -> Result<u64> {
 pub async fn project_of(app: &AppState, g: &role_grant::Model) -> Result<Option<project::Model>> {
     match g.project_id {
         None => Ok(None),
-        Some(p) => Ok(project::Entity::find_in_org(g.tenant()).filter(project::Column::Id.eq(p)).one(&app.db).await?),
+        Some(p) => Ok(project::by_id(&app.db, g.tenant(), p).await?),
     }
 }

@@ -1,7 +1,6 @@
 //! Groups and their members. Roles bound to a group apply to its members.
 
-use praetor_entities::{GroupId, Shared, TenantScoped, group, group_member, user};
-use sea_orm::{ActiveModelTrait, ColumnTrait, QueryFilter, QueryOrder, QuerySelect, Set};
+use praetor_store::{GroupId, group, group_member, user};
 use serde_json::json;
 
 use super::page::{Page, PageArgs};
@@ -22,14 +21,10 @@ pub async fn create(
     let name = validate::slug("name", name)?;
     let description = validate::text("description", description, 2_000)?;
     let mut w = app.write(permit.principal().chain()).await?;
-    let g = group::ActiveModel {
-        id: Set(GroupId::generate()),
-        org_id: Set(permit.org_id()),
-        name: Set(name),
-        description: Set(description),
-        created_at: Set(w.now()),
-    }
-    .insert(w.txn())
+    let g = praetor_store::insert(
+        w.txn(),
+        group::Model { id: GroupId::generate(), org_id: permit.org_id(), name, description, created_at: w.now() },
+    )
     .await
     .map_err(conflict_means("a group with this name already exists in the organization"))?;
     w.audit(permit.tenant(), Entry::new("group.created", g.id, json!({"name": g.name}))).await?;
@@ -39,11 +34,7 @@ pub async fn create(
 
 pub async fn find(app: &AppState, access: &OrgAccess, id: GroupId) -> Result<group::Model> {
     access.read_permit::<ops::GroupRead>(Domain::Org, "group")?;
-    group::Entity::find_in_org(access.tenant())
-        .filter(group::Column::Id.eq(id))
-        .one(&app.db)
-        .await?
-        .ok_or_else(|| Error::not_found("group"))
+    group::by_id(&app.db, access.tenant(), id).await?.ok_or_else(|| Error::not_found("group"))
 }
 
 /// Adds the user with `email` (provisioned if new) to the group. Needs `group.manage`.
@@ -55,20 +46,18 @@ pub async fn add_member(
 ) -> Result<(group::Model, user::Model)> {
     let email = validate::email("email", email)?;
     let mut w = app.write(permit.principal().chain()).await?;
-    let g = group::Entity::find_in_org(permit.tenant())
-        .filter(group::Column::Id.eq(group_id))
-        .one(w.txn())
-        .await?
-        .ok_or_else(|| Error::not_found("group"))?;
+    let g = group::by_id(w.txn(), permit.tenant(), group_id).await?.ok_or_else(|| Error::not_found("group"))?;
     let u = users::find_or_provision(&mut w, permit.tenant(), &email).await?;
-    group_member::ActiveModel {
-        group_id: Set(g.id),
-        user_id: Set(u.id),
-        org_id: Set(permit.org_id()),
-        source: Set(None),
-        created_at: Set(w.now()),
-    }
-    .insert(w.txn())
+    praetor_store::insert(
+        w.txn(),
+        group_member::Model {
+            group_id: g.id,
+            user_id: u.id,
+            org_id: permit.org_id(),
+            source: None,
+            created_at: w.now(),
+        },
+    )
     .await
     .map_err(conflict_means(&format!("{email} is already a member of {}", g.name)))?;
     w.bump_rbac_version(permit.tenant()).await?;
@@ -90,18 +79,9 @@ pub async fn remove_member(
 ) -> Result<group::Model> {
     let email = validate::email("email", email)?;
     let mut w = app.write(permit.principal().chain()).await?;
-    let g = group::Entity::find_in_org(permit.tenant())
-        .filter(group::Column::Id.eq(group_id))
-        .one(w.txn())
-        .await?
-        .ok_or_else(|| Error::not_found("group"))?;
+    let g = group::by_id(w.txn(), permit.tenant(), group_id).await?.ok_or_else(|| Error::not_found("group"))?;
     let u = users::find_by_email(w.txn(), &email).await?.ok_or_else(|| Error::not_found("group member"))?;
-    let res = group_member::Entity::delete_in_org(permit.tenant())
-        .filter(group_member::Column::GroupId.eq(g.id))
-        .filter(group_member::Column::UserId.eq(u.id))
-        .exec(w.txn())
-        .await?;
-    if res.rows_affected == 0 {
+    if group_member::remove(w.txn(), permit.tenant(), g.id, u.id).await? == 0 {
         return Err(Error::not_found("group member"));
     }
     w.bump_rbac_version(permit.tenant()).await?;
@@ -116,26 +96,15 @@ pub async fn remove_member(
 
 pub async fn list(app: &AppState, access: &OrgAccess, args: PageArgs<GroupId>) -> Result<Page<group::Model>> {
     access.read_permit::<ops::GroupRead>(Domain::Org, "group")?;
-    let mut q = group::Entity::find_in_org(access.tenant()).order_by_asc(group::Column::Id);
-    if let Some(a) = args.after {
-        q = q.filter(group::Column::Id.gt(a));
-    }
-    let rows = q.limit(args.fetch_limit()).all(&app.db).await?;
+    let rows = group::page(&app.db, access.tenant(), args.after, args.fetch_limit()).await?;
     Ok(Page::from_overfetch(rows, args.first))
 }
 
 /// Members of a group (the caller has already read the group).
 pub async fn members(app: &AppState, access: &OrgAccess, group: GroupId) -> Result<Vec<user::Model>> {
-    let ids: Vec<_> = group_member::Entity::find_in_org(access.tenant())
-        .filter(group_member::Column::GroupId.eq(group))
-        .all(&app.db)
-        .await?
-        .into_iter()
-        .map(|m| m.user_id)
-        .collect();
-    Ok(user::Entity::find_shared()
-        .filter(user::Column::Id.is_in(ids))
-        .order_by_asc(user::Column::Email)
-        .all(&app.db)
-        .await?)
+    let ids: Vec<_> =
+        group_member::of_group(&app.db, access.tenant(), group).await?.into_iter().map(|m| m.user_id).collect();
+    let mut users = user::by_ids(&app.db, ids).await?;
+    users.sort_by(|a, b| a.email.cmp(&b.email));
+    Ok(users)
 }

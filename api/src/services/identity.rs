@@ -11,13 +11,12 @@
 
 use std::collections::BTreeSet;
 
-use praetor_entities::{
-    GroupId, Housekeeping, IdentityProviderId, Owned, ServiceAccountId, Shared, Tenant, TenantScoped, UserId,
+use praetor_store::{
+    GroupId, Housekeeping, IdentityProviderId, Owned, ServiceAccountId, Tenant, TenantScoped, UserId,
     external_identity, group, group_member, identity_provider, idp_client_binding, idp_group_mapping, oidc_login, org,
     secret, service_account, user, user_session,
 };
-use sea_orm::sea_query::Expr;
-use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, PaginatorTrait, QueryFilter, QueryOrder, Set};
+use sea_orm::{ActiveModelTrait, ColumnTrait, PaginatorTrait, QueryFilter, QueryOrder, Set};
 use serde_json::{Value, json};
 
 use super::validate;
@@ -126,23 +125,25 @@ pub async fn create(
     check_discovery(app, &issuer).await?;
     let mut w = app.write(permit.principal().chain()).await?;
     let now = w.now();
-    let p = identity_provider::ActiveModel {
-        id: Set(IdentityProviderId::generate()),
-        org_id: Set(tenant.org()),
-        name: Set(name),
-        issuer: Set(issuer),
-        client_id: Set(client_id),
-        scopes: Set(serde_json::to_string(&scopes).map_err(Error::internal)?),
-        groups_claim: Set(groups_claim),
-        allowed_domains: Set(serde_json::to_string(&domains).map_err(Error::internal)?),
-        create_users: Set(input.create_users.unwrap_or(false)),
-        api_audience: Set(audience),
-        device_client_id: Set(device_client),
-        enabled: Set(input.enabled.unwrap_or(true)),
-        created_at: Set(now),
-        updated_at: Set(now),
-    }
-    .insert(w.txn())
+    let p = praetor_store::insert(
+        w.txn(),
+        identity_provider::Model {
+            id: IdentityProviderId::generate(),
+            org_id: tenant.org(),
+            name,
+            issuer,
+            client_id,
+            scopes: serde_json::to_string(&scopes).map_err(Error::internal)?,
+            groups_claim,
+            allowed_domains: serde_json::to_string(&domains).map_err(Error::internal)?,
+            create_users: input.create_users.unwrap_or(false),
+            api_audience: audience,
+            device_client_id: device_client,
+            enabled: input.enabled.unwrap_or(true),
+            created_at: now,
+            updated_at: now,
+        },
+    )
     .await
     .map_err(conflict_means("the organization already has an identity provider with this name"))?;
     let set_by = permit.principal().chain_json()?;
@@ -164,12 +165,12 @@ fn describe(p: &identity_provider::Model, fingerprint: Option<&str>) -> Value {
     v
 }
 
-async fn load<C: ConnectionTrait>(db: &C, tenant: Tenant, id: IdentityProviderId) -> Result<identity_provider::Model> {
-    identity_provider::Entity::find_in_org(tenant)
-        .filter(identity_provider::Column::Id.eq(id))
-        .one(db)
-        .await?
-        .ok_or_else(|| Error::not_found("identity provider"))
+async fn load<C: praetor_store::Conn>(
+    db: &C,
+    tenant: Tenant,
+    id: IdentityProviderId,
+) -> Result<identity_provider::Model> {
+    identity_provider::by_id(db, tenant, id).await?.ok_or_else(|| Error::not_found("identity provider"))
 }
 
 pub async fn find(
@@ -258,7 +259,7 @@ pub async fn update(
         // Disabled is no longer trusted: the sessions begun at it and the tokens it issued
         // end now, everywhere.
         details["sessionsEnded"] =
-            json!(super::users::end_sessions(&mut w, user_session::Column::ProviderId.eq(p.id)).await?);
+            json!(super::users::end_sessions(&mut w, user_session::Which::OfProvider(p.id)).await?);
         w.publish(crate::events::Event::ProviderEnded { provider: p.id });
     }
     w.audit(tenant, Entry::new("identity_provider.updated", p.id, details)).await?;
@@ -271,11 +272,7 @@ pub async fn update(
 /// each other (local accounts switched off, the last enabled provider disabled or removed)
 /// queue here instead of both passing their checks.
 async fn locked_org(w: &Write<'_>, tenant: Tenant) -> Result<org::Model> {
-    org::Entity::update_in_org(tenant)
-        .col_expr(org::Column::LocalAccounts, Expr::col(org::Column::LocalAccounts))
-        .exec(w.txn())
-        .await?;
-    org::Entity::find_in_org(tenant).one(w.txn()).await?.ok_or_else(|| Error::not_found("organization"))
+    org::lock_own(w.txn(), tenant).await?.ok_or_else(|| Error::not_found("organization"))
 }
 
 /// How many of the organization's providers are enabled, leaving out `except`.
@@ -330,9 +327,10 @@ pub async fn set_local_accounts(
             ));
         }
     }
-    let mut a: org::ActiveModel = org.into();
-    a.local_accounts = Set(enabled);
-    let org = a.update(w.txn()).await?;
+    let a_before = org.clone();
+    let mut a = org.clone();
+    a.local_accounts = enabled;
+    let org = praetor_store::update(w.txn(), &a_before, a).await?;
     w.org_changed(tenant);
     w.audit(tenant, Entry::new("org.local_accounts_changed", org.id, json!({"enabled": enabled}))).await?;
     w.commit().await?;
@@ -346,15 +344,11 @@ pub async fn delete(app: &AppState, permit: &Permit<ops::IdentityManage>, id: Id
     let mut w = app.write(permit.principal().chain()).await?;
     let p = load(w.txn(), tenant, id).await?;
     keep_a_way_in(&w, tenant, id).await?;
-    let synced = group_member::Entity::delete_in_org(tenant)
-        .filter(group_member::Column::Source.eq(id))
-        .exec(w.txn())
-        .await?
-        .rows_affected;
+    let synced = group_member::remove_synced_by(w.txn(), tenant, id).await?;
     if synced > 0 {
         w.bump_rbac_version(tenant).await?;
     }
-    let sessions = super::users::end_sessions(&mut w, user_session::Column::ProviderId.eq(id)).await?;
+    let sessions = super::users::end_sessions(&mut w, user_session::Which::OfProvider(id)).await?;
     w.publish(crate::events::Event::ProviderEnded { provider: id });
     oidc_login::Entity::delete_in_org(tenant).filter(oidc_login::Column::ProviderId.eq(id)).exec(w.txn()).await?;
     external_identity::Entity::delete_in_org(tenant)
@@ -403,7 +397,7 @@ pub async fn mappings(app: &AppState, p: &identity_provider::Model) -> Result<Ve
         .order_by_asc(idp_group_mapping::Column::ClaimValue)
         .all(&app.db)
         .await?;
-    let groups = group::Entity::find_in_org(p.tenant()).all(&app.db).await?;
+    let groups = group::all(&app.db, p.tenant()).await?;
     Ok(rows
         .into_iter()
         .filter_map(|m| {
@@ -412,7 +406,7 @@ pub async fn mappings(app: &AppState, p: &identity_provider::Model) -> Result<Ve
         .collect())
 }
 
-async fn group_by_name<C: ConnectionTrait>(db: &C, tenant: Tenant, name: &str) -> Result<group::Model> {
+async fn group_by_name<C: praetor_store::Conn>(db: &C, tenant: Tenant, name: &str) -> Result<group::Model> {
     group::Entity::find_in_org(tenant)
         .filter(group::Column::Name.eq(name.trim()))
         .one(db)
@@ -437,14 +431,16 @@ pub async fn map_group(
     let mut w = app.write(permit.principal().chain()).await?;
     let p = load(w.txn(), tenant, id).await?;
     let g = group_by_name(w.txn(), tenant, group_name).await?;
-    idp_group_mapping::ActiveModel {
-        provider_id: Set(p.id),
-        claim_value: Set(claim_value.clone()),
-        group_id: Set(g.id),
-        org_id: Set(tenant.org()),
-        created_at: Set(w.now()),
-    }
-    .insert(w.txn())
+    praetor_store::insert(
+        w.txn(),
+        idp_group_mapping::Model {
+            provider_id: p.id,
+            claim_value: claim_value.clone(),
+            group_id: g.id,
+            org_id: tenant.org(),
+            created_at: w.now(),
+        },
+    )
     .await
     .map_err(conflict_means("this provider group is already mapped onto that group"))?;
     w.audit(
@@ -503,7 +499,7 @@ pub async fn client_bindings(app: &AppState, p: &identity_provider::Model) -> Re
         .order_by_asc(idp_client_binding::Column::ClientId)
         .all(&app.db)
         .await?;
-    let accounts = service_account::Entity::find_in_org(p.tenant()).all(&app.db).await?;
+    let accounts = service_account::all(&app.db, p.tenant()).await?;
     Ok(rows
         .into_iter()
         .filter_map(|b| {
@@ -546,14 +542,16 @@ pub async fn bind_client(
             .ok_or_else(|| {
                 Error::validation("serviceAccount", format!("no service account named `{}`", name.trim()))
             })?;
-        idp_client_binding::ActiveModel {
-            provider_id: Set(p.id),
-            client_id: Set(client_id.clone()),
-            org_id: Set(tenant.org()),
-            service_account_id: Set(sa.id),
-            created_at: Set(w.now()),
-        }
-        .insert(w.txn())
+        praetor_store::insert(
+            w.txn(),
+            idp_client_binding::Model {
+                provider_id: p.id,
+                client_id: client_id.clone(),
+                org_id: tenant.org(),
+                service_account_id: sa.id,
+                created_at: w.now(),
+            },
+        )
         .await?;
         account_name = Some(sa.name);
     }
@@ -603,11 +601,7 @@ pub struct SignInOptions {
 /// The sign-in options of the organization `slug`. An unknown organization answers like one
 /// without providers that allows passwords.
 pub async fn sign_in_options(app: &AppState, slug: &str) -> Result<SignInOptions> {
-    let Some(o) = org::Entity::find_across_orgs(Housekeeping::Identity)
-        .filter(org::Column::Slug.eq(slug.trim()))
-        .one(&app.db)
-        .await?
-    else {
+    let Some(o) = org::by_slug(&app.db, Housekeeping::Identity, slug.trim()).await? else {
         return Ok(SignInOptions { providers: Vec::new(), passwords: true });
     };
     let providers = identity_provider::Entity::find_in_org(o.tenant())
@@ -672,18 +666,20 @@ pub async fn begin(app: &AppState, id: IdentityProviderId, base_url: &str, retur
         .filter(oidc_login::Column::ExpiresAt.lte(now))
         .exec(&app.db)
         .await?;
-    oidc_login::ActiveModel {
-        state_hash: Set(hash_secret(&auth.state)),
-        org_id: Set(p.org_id),
-        provider_id: Set(p.id),
-        nonce: Set(auth.nonce),
-        pkce_verifier: Set(auth.pkce_verifier),
-        browser_hash: Set(hash_secret(&browser_token)),
-        return_to: Set(safe_return(return_to)),
-        created_at: Set(now),
-        expires_at: Set(now + chrono::Duration::seconds(app.config.identity.login_ttl_seconds)),
-    }
-    .insert(&app.db)
+    praetor_store::insert(
+        &app.db,
+        oidc_login::Model {
+            state_hash: hash_secret(&auth.state),
+            org_id: p.org_id,
+            provider_id: p.id,
+            nonce: auth.nonce,
+            pkce_verifier: auth.pkce_verifier,
+            browser_hash: hash_secret(&browser_token),
+            return_to: safe_return(return_to),
+            created_at: now,
+            expires_at: now + chrono::Duration::seconds(app.config.identity.login_ttl_seconds),
+        },
+    )
     .await?;
     Ok(Started { redirect_to: auth.url.to_string(), browser_token })
 }
@@ -777,7 +773,7 @@ async fn admit(app: &AppState, p: &identity_provider::Model, claims: &Claims, vi
         }
     }
     let (existing, new_user): (Option<user::Model>, Option<UserId>) = match &linked {
-        Some(l) => (user::Entity::find_shared().filter(user::Column::Id.eq(l.user_id)).one(&app.db).await?, None),
+        Some(l) => (user::by_id(&app.db, l.user_id).await?, None),
         None => {
             let Some(email) = &email else {
                 return Err(refuse("the provider gave no e-mail address to know this person by".into()));
@@ -809,14 +805,16 @@ async fn admit(app: &AppState, p: &identity_provider::Model, claims: &Claims, vi
                 .filter(|n| validate::name("name", n).is_ok())
                 .map(|n| n.trim().to_string())
                 .unwrap_or_else(|| user_email.split('@').next().unwrap_or_default().to_string());
-            let u = user::ActiveModel {
-                id: Set(user_id),
-                email: Set(user_email.clone()),
-                display_name: Set(display),
-                instance_admin: Set(false),
-                created_at: Set(now),
-            }
-            .insert(w.txn())
+            let u = praetor_store::insert(
+                w.txn(),
+                user::Model {
+                    id: user_id,
+                    email: user_email.clone(),
+                    display_name: display,
+                    instance_admin: false,
+                    created_at: now,
+                },
+            )
             .await
             .map_err(conflict_means("this person was just created by another sign-in; sign in again"))?;
             w.audit(
@@ -829,20 +827,23 @@ async fn admit(app: &AppState, p: &identity_provider::Model, claims: &Claims, vi
     };
     match linked {
         Some(l) => {
-            let mut a: external_identity::ActiveModel = l.into();
-            a.last_seen_at = Set(now);
-            a.update(w.txn()).await?;
+            let a_before = l.clone();
+            let mut a = l.clone();
+            a.last_seen_at = now;
+            praetor_store::update(w.txn(), &a_before, a).await?;
         }
         None => {
-            external_identity::ActiveModel {
-                provider_id: Set(p.id),
-                subject: Set(subject.clone()),
-                org_id: Set(tenant.org()),
-                user_id: Set(user.id),
-                created_at: Set(now),
-                last_seen_at: Set(now),
-            }
-            .insert(w.txn())
+            praetor_store::insert(
+                w.txn(),
+                external_identity::Model {
+                    provider_id: p.id,
+                    subject: subject.clone(),
+                    org_id: tenant.org(),
+                    user_id: user.id,
+                    created_at: now,
+                    last_seen_at: now,
+                },
+            )
             .await
             .map_err(conflict_means("this person was just linked by another sign-in; sign in again"))?;
             w.audit(
@@ -884,23 +885,24 @@ async fn sync_groups(
         .await?;
     let wanted: BTreeSet<GroupId> =
         mappings.iter().filter(|m| claimed.contains(&m.claim_value)).map(|m| m.group_id).collect();
-    let current =
-        group_member::Entity::find_in_org(tenant).filter(group_member::Column::UserId.eq(user.id)).all(w.txn()).await?;
-    let groups = group::Entity::find_in_org(tenant).all(w.txn()).await?;
+    let current = group_member::of_users(w.txn(), tenant, [user.id]).await?;
+    let groups = group::all(w.txn(), tenant).await?;
     let name_of = |id: GroupId| groups.iter().find(|g| g.id == id).map(|g| g.name.clone()).unwrap_or_default();
     let (mut added, mut removed) = (Vec::new(), Vec::new());
     for gid in &wanted {
         if current.iter().any(|m| m.group_id == *gid) {
             continue;
         }
-        group_member::ActiveModel {
-            group_id: Set(*gid),
-            user_id: Set(user.id),
-            org_id: Set(tenant.org()),
-            source: Set(Some(p.id)),
-            created_at: Set(w.now()),
-        }
-        .insert(w.txn())
+        praetor_store::insert(
+            w.txn(),
+            group_member::Model {
+                group_id: *gid,
+                user_id: user.id,
+                org_id: tenant.org(),
+                source: Some(p.id),
+                created_at: w.now(),
+            },
+        )
         .await?;
         let name = name_of(*gid);
         w.audit(
@@ -915,11 +917,7 @@ async fn sync_groups(
         added.push(name);
     }
     for m in current.iter().filter(|m| m.source == Some(p.id) && !wanted.contains(&m.group_id)) {
-        group_member::Entity::delete_in_org(tenant)
-            .filter(group_member::Column::GroupId.eq(m.group_id))
-            .filter(group_member::Column::UserId.eq(user.id))
-            .exec(w.txn())
-            .await?;
+        group_member::remove(w.txn(), tenant, m.group_id, user.id).await?;
         let name = name_of(m.group_id);
         w.audit(
             tenant,
@@ -1024,9 +1022,7 @@ impl crate::auth::ProviderTokens for ProviderTokens<'_> {
 }
 
 async fn service_account_by_id(app: &AppState, tenant: Tenant, id: ServiceAccountId) -> Result<service_account::Model> {
-    service_account::Entity::find_in_org(tenant)
-        .filter(service_account::Column::Id.eq(id))
-        .one(&app.db)
+    service_account::by_id(&app.db, tenant, id)
         .await?
         .ok_or_else(|| Error::internal("a client binding names a missing service account"))
 }

@@ -7,11 +7,7 @@
 //! the audit chain of every organization concerned.
 
 use chrono::{DateTime, Utc};
-use praetor_entities::{
-    Housekeeping, KillSwitchId, OrgId, PlanId, ProjectId, Shared, Tenant, TenantScoped, job, kill_switch, org, plan,
-};
-use sea_orm::sea_query::Expr;
-use sea_orm::{ActiveModelTrait, ColumnTrait, QueryFilter, QuerySelect, Set};
+use praetor_store::{Housekeeping, KillSwitchId, OrgId, PlanId, ProjectId, Tenant, job, kill_switch, org, plan};
 use serde_json::json;
 
 use crate::AppState;
@@ -102,12 +98,7 @@ async fn orgs_of(app: &AppState, scope: &Scope<'_>) -> Result<Vec<Tenant>> {
         Some(t) => Ok(vec![t]),
         // The instance switch concerns every organization.
         None => {
-            let ids: Vec<OrgId> = org::Entity::find_across_orgs(Housekeeping::InstanceKill)
-                .select_only()
-                .column(org::Column::Id)
-                .into_tuple()
-                .all(&app.db)
-                .await?;
+            let ids = org::ids(&app.db, Housekeeping::InstanceKill, None).await?;
             Ok(ids.into_iter().map(|o| Tenant::housekeeping(o, Housekeeping::InstanceKill)).collect())
         }
     }
@@ -115,18 +106,7 @@ async fn orgs_of(app: &AppState, scope: &Scope<'_>) -> Result<Vec<Tenant>> {
 
 /// Plans in scope with `status` (the sweep spans organizations only for the instance switch).
 async fn plans_in(app: &AppState, scope: &Scope<'_>, status: PlanStatus) -> Result<Vec<(Tenant, PlanId)>> {
-    let mut q = match scope.tenant() {
-        Some(t) => plan::Entity::find_in_org(t),
-        None => plan::Entity::find_across_orgs(Housekeeping::InstanceKill),
-    }
-    .select_only()
-    .column(plan::Column::OrgId)
-    .column(plan::Column::Id)
-    .filter(plan::Column::Status.eq(status.as_str()));
-    if let (_, Some(p)) = scope.ids() {
-        q = q.filter(plan::Column::ProjectId.eq(p));
-    }
-    let rows: Vec<(OrgId, PlanId)> = q.into_tuple().all(&app.db).await?;
+    let rows = plan::ids_with_status(&app.db, scope.tenant(), scope.ids().1, status.as_str()).await?;
     Ok(rows.into_iter().map(|(o, p)| (Tenant::housekeeping(o, Housekeeping::InstanceKill), p)).collect())
 }
 
@@ -138,11 +118,7 @@ async fn wake(app: &AppState, plans: &[(Tenant, PlanId)], now: DateTime<Utc>) ->
     }
     for (tenant, ids) in by_tenant.into_values() {
         for chunk in ids.chunks(500) {
-            job::Entity::update_in_org(tenant)
-                .col_expr(job::Column::RunAt, Expr::value(now))
-                .filter(job::Column::PlanId.is_in(chunk.iter().copied()))
-                .exec(&app.db)
-                .await?;
+            job::run_plans_at(&app.db, tenant, chunk.iter().copied(), now).await?;
         }
     }
     app.wakeup.notify_waiters();
@@ -174,10 +150,7 @@ pub async fn set(
     // no worker can start one in between (those queued meanwhile are cancelled after).
     let mut cancelled = 0;
     if !engaged && on_release == OnRelease::Cancel {
-        let row = kill_switch::Entity::find_shared()
-            .filter(kill_switch::Column::ScopeKey.eq(key.as_str()))
-            .one(&app.db)
-            .await?;
+        let row = kill_switch::by_scope_key(&app.db, &key).await?;
         if row.is_some_and(|k| k.engaged) {
             let held = plans_in(app, &scope, PlanStatus::Queued).await?;
             cancelled = cancel_held(app, &held, &by, &reason).await?;
@@ -185,37 +158,42 @@ pub async fn set(
     }
     let mut w = app.write(chain.clone()).await?;
     let now = w.now();
-    let existing =
-        kill_switch::Entity::find_shared().filter(kill_switch::Column::ScopeKey.eq(key.as_str())).one(w.txn()).await?;
+    let existing = kill_switch::by_scope_key(w.txn(), &key).await?;
     if !engaged && !existing.as_ref().is_some_and(|k| k.engaged) {
         return Err(Error::Conflict("this kill switch is not engaged".into()));
     }
     let (o, p) = scope.ids();
-    let is_new = existing.is_none();
-    let mut active = match existing {
-        Some(row) => row.into(),
-        None => kill_switch::ActiveModel {
-            id: Set(KillSwitchId::generate()),
-            scope_key: Set(key.clone()),
-            scope: Set(scope.name().into()),
-            org_id: Set(o),
-            project_id: Set(p),
-            ..Default::default()
-        },
-    };
-    active.engaged = Set(engaged);
-    active.actor = Set(scope.principal().chain_json()?);
-    active.updated_at = Set(now);
+    let before = existing.clone().unwrap_or_else(|| kill_switch::Model {
+        id: KillSwitchId::generate(),
+        scope_key: key.clone(),
+        scope: scope.name().into(),
+        org_id: o,
+        project_id: p,
+        engaged: false,
+        reason: String::new(),
+        actor: String::new(),
+        engaged_at: None,
+        released_at: None,
+        release_mode: None,
+        updated_at: now,
+    });
+    let mut next = before.clone();
+    next.engaged = engaged;
+    next.actor = scope.principal().chain_json()?;
+    next.updated_at = now;
     if engaged {
-        active.reason = Set(reason.clone());
-        active.engaged_at = Set(Some(now));
-        active.released_at = Set(None);
-        active.release_mode = Set(None);
+        next.reason = reason.clone();
+        next.engaged_at = Some(now);
+        next.released_at = None;
+        next.release_mode = None;
     } else {
-        active.released_at = Set(Some(now));
-        active.release_mode = Set(Some(on_release.as_str().into()));
+        next.released_at = Some(now);
+        next.release_mode = Some(on_release.as_str().into());
     }
-    let switch = if is_new { active.insert(w.txn()).await? } else { active.update(w.txn()).await? };
+    let switch = match existing {
+        None => praetor_store::insert(w.txn(), next).await?,
+        Some(_) => praetor_store::update(w.txn(), &before, next).await?,
+    };
     let kind = if engaged { "killswitch.engaged" } else { "killswitch.released" };
     for org in &orgs {
         let payload = json!({
@@ -258,9 +236,7 @@ async fn cancel_held(app: &AppState, held: &[(Tenant, PlanId)], by: &ActorRef, r
 /// Cancels one held plan (its own transaction, in the plan's org), if it is still queued.
 async fn cancel_one(app: &AppState, tenant: Tenant, id: PlanId, by: &ActorRef, reason: &str) -> Result<bool> {
     let mut w = app.write(vec![by.clone()]).await?;
-    let Some(mut p) =
-        plan::Entity::find_in_org(tenant).filter(plan::Column::Id.eq(id)).lock_exclusive().one(w.txn()).await?
-    else {
+    let Some(mut p) = plan::lock(w.txn(), tenant, id).await? else {
         return Ok(false);
     };
     let mut view = store::view(w.txn(), &p).await?;
@@ -280,8 +256,5 @@ pub async fn find(
     org: Option<OrgId>,
     project: Option<ProjectId>,
 ) -> Result<Option<kill_switch::Model>> {
-    Ok(kill_switch::Entity::find_shared()
-        .filter(kill_switch::Column::ScopeKey.eq(scope_key(org, project)))
-        .one(&app.db)
-        .await?)
+    Ok(kill_switch::by_scope_key(&app.db, &scope_key(org, project)).await?)
 }

@@ -7,32 +7,20 @@
 //! answers (`plan not found`, never `organization not found`), so an id cannot be probed for
 //! existence across tenants.
 
-use praetor_entities::{
-    AgentId, ApiKeyId, AuditEventId, ChatSessionId, GroupId, Housekeeping, IdentityProviderId, OrgId, PlanId,
-    ProjectId, RoleBindingId, RoleGrantId, ScheduleId, ServiceAccountId, TenantScoped, TriggerId, WebhookDeliveryId,
-    WebhookEndpointId, agent, api_key, audit_event, chat_session, group, identity_provider, plan, project,
-    role_binding, role_grant, schedule, service_account, trigger, webhook_delivery, webhook_endpoint,
+use praetor_store::{
+    AgentId, ApiKeyId, AuditEventId, ChatSessionId, GroupId, IdentityProviderId, OrgId, PlanId, ProjectId,
+    RoleBindingId, RoleGrantId, ScheduleId, ServiceAccountId, TriggerId, WebhookDeliveryId, WebhookEndpointId, agent,
+    api_key, audit_event, chat_session, group, identity_provider, plan, project, role_binding, role_grant, schedule,
+    service_account, trigger, webhook_delivery, webhook_endpoint,
 };
-use sea_orm::{ColumnTrait, ConnectionTrait, QueryFilter, QuerySelect};
 
 use crate::AppState;
 use crate::auth::Principal;
 use crate::authz::OrgAccess;
 use crate::error::{Error, Result};
 
-async fn org_of<E, C>(db: &C, id_col: E::Column, org_col: E::Column, id: sea_orm::Value, what: &str) -> Result<OrgId>
-where
-    E: TenantScoped,
-    C: ConnectionTrait,
-{
-    E::find_across_orgs(Housekeeping::Locate)
-        .select_only()
-        .column(org_col)
-        .filter(id_col.eq(id))
-        .into_tuple::<OrgId>()
-        .one(db)
-        .await?
-        .ok_or_else(|| Error::not_found(what))
+fn found(org: Option<OrgId>, what: &str) -> Result<OrgId> {
+    org.ok_or_else(|| Error::not_found(what))
 }
 
 /// The kinds of object `node(id)` understands, parsed from the id's prefix.
@@ -115,114 +103,24 @@ impl NodeId {
     }
 
     /// The organization the object belongs to, or NOT_FOUND.
-    pub async fn org<C: ConnectionTrait>(&self, db: &C) -> Result<OrgId> {
+    pub async fn org<C: praetor_store::Conn>(&self, db: &C) -> Result<OrgId> {
         match *self {
             NodeId::Org(id) => Ok(id),
-            NodeId::Project(id) => {
-                org_of::<project::Entity, _>(db, project::Column::Id, project::Column::OrgId, id.into(), "project")
-                    .await
-            }
-            NodeId::Group(id) => {
-                org_of::<group::Entity, _>(db, group::Column::Id, group::Column::OrgId, id.into(), "group").await
-            }
-            NodeId::ServiceAccount(id) => {
-                org_of::<service_account::Entity, _>(
-                    db,
-                    service_account::Column::Id,
-                    service_account::Column::OrgId,
-                    id.into(),
-                    "service account",
-                )
-                .await
-            }
-            NodeId::ApiKey(id) => {
-                org_of::<api_key::Entity, _>(db, api_key::Column::Id, api_key::Column::OrgId, id.into(), "API key")
-                    .await
-            }
-            NodeId::RoleBinding(id) => {
-                org_of::<role_binding::Entity, _>(
-                    db,
-                    role_binding::Column::Id,
-                    role_binding::Column::OrgId,
-                    id.into(),
-                    "role binding",
-                )
-                .await
-            }
-            NodeId::AuditEvent(id) => {
-                org_of::<audit_event::Entity, _>(
-                    db,
-                    audit_event::Column::Id,
-                    audit_event::Column::OrgId,
-                    id.into(),
-                    "audit event",
-                )
-                .await
-            }
-            NodeId::Plan(id) => {
-                org_of::<plan::Entity, _>(db, plan::Column::Id, plan::Column::OrgId, id.into(), "plan").await
-            }
-            NodeId::RoleGrant(id) => {
-                org_of::<role_grant::Entity, _>(
-                    db,
-                    role_grant::Column::Id,
-                    role_grant::Column::OrgId,
-                    id.into(),
-                    "role grant",
-                )
-                .await
-            }
-            NodeId::ChatSession(id) => {
-                org_of::<chat_session::Entity, _>(
-                    db,
-                    chat_session::Column::Id,
-                    chat_session::Column::OrgId,
-                    id.into(),
-                    "chat session",
-                )
-                .await
-            }
-            NodeId::Agent(id) => {
-                org_of::<agent::Entity, _>(db, agent::Column::Id, agent::Column::OrgId, id.into(), "agent").await
-            }
-            NodeId::WebhookEndpoint(id) => {
-                org_of::<webhook_endpoint::Entity, _>(
-                    db,
-                    webhook_endpoint::Column::Id,
-                    webhook_endpoint::Column::OrgId,
-                    id.into(),
-                    "webhook endpoint",
-                )
-                .await
-            }
-            NodeId::WebhookDelivery(id) => {
-                org_of::<webhook_delivery::Entity, _>(
-                    db,
-                    webhook_delivery::Column::Id,
-                    webhook_delivery::Column::OrgId,
-                    id.into(),
-                    "webhook delivery",
-                )
-                .await
-            }
-            NodeId::Trigger(id) => {
-                org_of::<trigger::Entity, _>(db, trigger::Column::Id, trigger::Column::OrgId, id.into(), "trigger")
-                    .await
-            }
-            NodeId::Schedule(id) => {
-                org_of::<schedule::Entity, _>(db, schedule::Column::Id, schedule::Column::OrgId, id.into(), "schedule")
-                    .await
-            }
-            NodeId::IdentityProvider(id) => {
-                org_of::<identity_provider::Entity, _>(
-                    db,
-                    identity_provider::Column::Id,
-                    identity_provider::Column::OrgId,
-                    id.into(),
-                    "identity provider",
-                )
-                .await
-            }
+            NodeId::Project(id) => found(project::org_of(db, id).await?, "project"),
+            NodeId::Group(id) => found(group::org_of(db, id).await?, "group"),
+            NodeId::ServiceAccount(id) => found(service_account::org_of(db, id).await?, "service account"),
+            NodeId::ApiKey(id) => found(api_key::org_of(db, id).await?, "API key"),
+            NodeId::RoleBinding(id) => found(role_binding::org_of(db, id).await?, "role binding"),
+            NodeId::AuditEvent(id) => found(audit_event::org_of(db, id).await?, "audit event"),
+            NodeId::Plan(id) => found(plan::org_of(db, id).await?, "plan"),
+            NodeId::RoleGrant(id) => found(role_grant::org_of(db, id).await?, "role grant"),
+            NodeId::ChatSession(id) => found(chat_session::org_of(db, id).await?, "chat session"),
+            NodeId::Agent(id) => found(agent::org_of(db, id).await?, "agent"),
+            NodeId::WebhookEndpoint(id) => found(webhook_endpoint::org_of(db, id).await?, "webhook endpoint"),
+            NodeId::WebhookDelivery(id) => found(webhook_delivery::org_of(db, id).await?, "webhook delivery"),
+            NodeId::Trigger(id) => found(trigger::org_of(db, id).await?, "trigger"),
+            NodeId::Schedule(id) => found(schedule::org_of(db, id).await?, "schedule"),
+            NodeId::IdentityProvider(id) => found(identity_provider::org_of(db, id).await?, "identity provider"),
         }
     }
 }

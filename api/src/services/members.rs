@@ -3,8 +3,7 @@
 
 use std::collections::BTreeSet;
 
-use praetor_entities::{ProjectId, Shared, TenantScoped, UserId, group, group_member, role_binding, user};
-use sea_orm::{ColumnTrait, QueryFilter, QueryOrder, QuerySelect};
+use praetor_store::{ProjectId, UserId, group, group_member, role_binding, user};
 
 use super::page::{Page, PageArgs};
 use crate::AppState;
@@ -26,20 +25,16 @@ pub struct Member {
 pub async fn list(app: &AppState, access: &OrgAccess, args: PageArgs<UserId>) -> Result<Page<Member>> {
     access.read_permit::<ops::OrgRead>(Domain::Org, "organization")?;
     let _org = access.org_id();
-    let bindings = role_binding::Entity::find_in_org(access.tenant())
-        .filter(role_binding::Column::SubjectKind.eq("user"))
-        .all(&app.db)
-        .await?;
-    let memberships = group_member::Entity::find_in_org(access.tenant()).all(&app.db).await?;
+    let bindings = role_binding::of_users(&app.db, access.tenant()).await?;
+    let memberships = group_member::all(&app.db, access.tenant()).await?;
     let mut ids: BTreeSet<UserId> = bindings.iter().map(|b| UserId(b.subject_id)).collect();
     ids.extend(memberships.iter().map(|m| m.user_id));
     // Users are global; the ids come from this organization's bindings and memberships only.
-    let mut q = user::Entity::find_shared().filter(user::Column::Id.is_in(ids)).order_by_asc(user::Column::Id);
-    if let Some(a) = args.after {
-        q = q.filter(user::Column::Id.gt(a));
-    }
-    let users = q.limit(args.fetch_limit()).all(&app.db).await?;
-    let groups = group::Entity::find_in_org(access.tenant()).all(&app.db).await?;
+    let after = args.after;
+    let ids: Vec<UserId> = ids.into_iter().filter(|id| after.is_none_or(|a| *id > a)).collect();
+    let mut users = user::by_ids(&app.db, ids).await?;
+    users.truncate(args.fetch_limit() as usize);
+    let groups = group::all(&app.db, access.tenant()).await?;
     let page = Page::from_overfetch(users, args.first);
     let items = page
         .items

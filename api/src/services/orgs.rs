@@ -2,8 +2,7 @@
 
 use std::collections::BTreeSet;
 
-use praetor_entities::{Housekeeping, OrgId, Owned, RoleBindingId, TenantScoped, group_member, org, role_binding};
-use sea_orm::{ActiveModelTrait, ColumnTrait, QueryFilter, QueryOrder, QuerySelect, Set};
+use praetor_store::{Housekeeping, OrgId, Owned, RoleBindingId, group_member, org, role_binding};
 use serde_json::json;
 
 use super::validate;
@@ -18,30 +17,27 @@ pub async fn create(app: &AppState, admin: &InstanceAdmin, slug: &str, name: &st
     let name = validate::name("name", name)?;
     let principal = admin.principal();
     let mut w = app.write(principal.chain()).await?;
-    let org = org::ActiveModel {
-        id: Set(OrgId::generate()),
-        slug: Set(slug),
-        name: Set(name),
-        rbac_version: Set(0),
-        created_at: Set(w.now()),
-        local_accounts: Set(true),
-    }
-    .insert(w.txn())
+    let org = praetor_store::insert(
+        w.txn(),
+        org::Model { id: OrgId::generate(), slug, name, rbac_version: 0, created_at: w.now(), local_accounts: true },
+    )
     .await?;
     w.audit(org.tenant(), Entry::new("org.created", org.id, json!({"slug": org.slug, "name": org.name}))).await?;
     // The creator administers the new organization.
     if let Subject::User(user) = &principal.subject {
-        let binding = role_binding::ActiveModel {
-            id: Set(RoleBindingId::generate()),
-            org_id: Set(org.id),
-            subject_kind: Set("user".into()),
-            subject_id: Set(user.id.0),
-            role: Set("org_admin".into()),
-            domain: Set("*".into()),
-            project_id: Set(None),
-            created_at: Set(w.now()),
-        }
-        .insert(w.txn())
+        let binding = praetor_store::insert(
+            w.txn(),
+            role_binding::Model {
+                id: RoleBindingId::generate(),
+                org_id: org.id,
+                subject_kind: "user".into(),
+                subject_id: user.id.0,
+                role: "org_admin".into(),
+                domain: "*".into(),
+                project_id: None,
+                created_at: w.now(),
+            },
+        )
         .await?;
         w.audit(
             org.tenant(),
@@ -60,11 +56,7 @@ pub async fn create(app: &AppState, admin: &InstanceAdmin, slug: &str, name: &st
 /// The organizations a timed job of this node works on, as the housekeeping `why`: every one,
 /// or on a node dedicated to one organization (`worker.org_id`), that one.
 pub async fn served_here(app: &AppState, why: Housekeeping) -> Result<Vec<OrgId>> {
-    let mut q = org::Entity::find_across_orgs(why).select_only().column(org::Column::Id);
-    if let Some(only) = app.config.worker.only_org() {
-        q = q.filter(org::Column::Id.eq(only));
-    }
-    Ok(q.into_tuple().all(&app.db).await?)
+    Ok(org::ids(&app.db, why, app.config.worker.only_org()).await?)
 }
 
 /// Enters the organization named `slug`; NOT_FOUND if it does not exist or the principal is
@@ -76,9 +68,7 @@ pub async fn enter_by_slug(app: &AppState, principal: &Principal, slug: &str) ->
         Some(org) => org,
         None => {
             let since = app.authz.rows.epoch();
-            let org = org::Entity::find_across_orgs(Housekeeping::Locate)
-                .filter(org::Column::Slug.eq(slug))
-                .one(&app.db)
+            let org = org::by_slug(&app.db, Housekeeping::Locate, slug)
                 .await?
                 .ok_or_else(|| Error::not_found("organization"))?;
             app.authz.rows.keep(since, &org);
@@ -89,33 +79,17 @@ pub async fn enter_by_slug(app: &AppState, principal: &Principal, slug: &str) ->
 }
 
 pub async fn enter_by_id(app: &AppState, principal: &Principal, id: OrgId) -> Result<OrgAccess> {
-    let org = org::Entity::find_across_orgs(Housekeeping::Locate)
-        .filter(org::Column::Id.eq(id))
-        .one(&app.db)
-        .await?
-        .ok_or_else(|| Error::not_found("organization"))?;
+    let org = org::find(&app.db, Housekeeping::Locate, id).await?.ok_or_else(|| Error::not_found("organization"))?;
     app.authz.enter(principal, org).await
 }
 
 /// The organizations a person belongs to, by a role binding or a group membership.
-pub async fn memberships<C: sea_orm::ConnectionTrait>(
-    db: &C,
-    user: praetor_entities::UserId,
-) -> Result<BTreeSet<OrgId>> {
+pub async fn memberships<C: praetor_store::Conn>(db: &C, user: praetor_store::UserId) -> Result<BTreeSet<OrgId>> {
     let mut ids = BTreeSet::new();
-    for b in role_binding::Entity::find_across_orgs(Housekeeping::Memberships)
-        .filter(role_binding::Column::SubjectKind.eq("user"))
-        .filter(role_binding::Column::SubjectId.eq(user.0))
-        .all(db)
-        .await?
-    {
+    for b in role_binding::of_user_anywhere(db, user).await? {
         ids.insert(b.org_id);
     }
-    for m in group_member::Entity::find_across_orgs(Housekeeping::Memberships)
-        .filter(group_member::Column::UserId.eq(user))
-        .all(db)
-        .await?
-    {
+    for m in group_member::of_user_anywhere(db, user).await? {
         ids.insert(m.org_id);
     }
     Ok(ids)
@@ -133,11 +107,7 @@ pub async fn list_for(app: &AppState, principal: &Principal) -> Result<Vec<OrgAc
     if let Some(key_org) = principal.key_org {
         ids.retain(|id| *id == key_org);
     }
-    let orgs = org::Entity::find_across_orgs(Housekeeping::Memberships)
-        .filter(org::Column::Id.is_in(ids))
-        .order_by_asc(org::Column::Slug)
-        .all(&app.db)
-        .await?;
+    let orgs = org::with_ids(&app.db, Housekeeping::Memberships, ids).await?;
     let mut out = Vec::with_capacity(orgs.len());
     for org in orgs {
         // Membership through a group whose only role was removed still lists the org; entering

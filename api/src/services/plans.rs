@@ -5,9 +5,8 @@
 use std::sync::Arc;
 
 use chrono::Duration;
-use praetor_entities::{PlanId, ProjectId, TenantScoped, plan, project};
 use praetor_policy::decide::Effective;
-use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set};
+use praetor_store::{PlanId, ProjectId, plan, project};
 use serde::Deserialize;
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
@@ -45,7 +44,7 @@ pub struct ProposeInput {
     pub run_when_approved: bool,
     /// The chat session the plan is proposed from; its progress is told there.
     #[serde(default)]
-    pub chat_session: Option<praetor_entities::ChatSessionId>,
+    pub chat_session: Option<praetor_store::ChatSessionId>,
 }
 
 /// Checks and normalises steps: ids default to `step-N` and must be unique.
@@ -212,7 +211,7 @@ pub struct Prepared {
 
 impl Prepared {
     /// The context the decision was made in.
-    fn context(&self, org: praetor_entities::OrgId) -> DecisionContext<'_> {
+    fn context(&self, org: praetor_store::OrgId) -> DecisionContext<'_> {
         DecisionContext {
             org,
             project: self.project,
@@ -382,12 +381,7 @@ pub async fn propose(
         if key.is_empty() || key.len() > 200 {
             return Err(Error::validation("idempotencyKey", "must be 1-200 characters"));
         }
-        if let Some(existing) = plan::Entity::find_in_org(access.tenant())
-            .filter(plan::Column::ProjectId.eq(project))
-            .filter(plan::Column::IdempotencyKey.eq(key.as_str()))
-            .one(&app.db)
-            .await?
-        {
+        if let Some(existing) = plan::by_idempotency_key(&app.db, access.tenant(), project, key).await? {
             access.read_permit::<ops::PlanRead>(Domain::Project(project), "plan")?;
             let policy = app.policies.effective(&app.db, access.tenant(), Some(project)).await?;
             let again = prepare_steps(
@@ -439,40 +433,42 @@ pub async fn propose(
     let now = w.now();
     let on_behalf_of =
         principal.on_behalf_of.iter().find(|a| a.kind == praetor_domain::ActorKind::User).map(|a| a.id.clone());
-    let mut model = plan::ActiveModel {
-        id: Set(PlanId::generate()),
-        org_id: Set(access.org_id()),
-        project_id: Set(project),
-        title: Set(title),
-        status: Set(PlanStatus::Draft.as_str().into()),
-        verdict: Set(decision.verdict.as_str().into()),
-        plan_hash: Set(hash.clone()),
-        policy_version: Set(decision.policy_version.clone()),
-        steps: Set(canonical_json(&serde_json::to_value(steps).map_err(Error::internal)?)),
-        preview: Set(canonical_json(&serde_json::to_value(decision).map_err(Error::internal)?)),
-        approval_stages: Set(canonical_json(&serde_json::to_value(&decision.approvals).map_err(Error::internal)?)),
-        current_stage: Set(0),
-        template: Set(input.template.clone()),
-        template_args: Set(input.args.as_ref().map(canonical_json)),
-        idempotency_key: Set(input.idempotency_key.clone()),
-        run_when_approved: Set(input.run_when_approved),
-        proposer: Set(principal.chain_json()?),
-        proposer_subject: Set(principal.rbac_subject()),
-        on_behalf_of: Set(on_behalf_of),
-        cost: Set(decision.cost),
-        risk: Set(decision.risk.as_str().to_string()),
-        expires_at: Set((decision.verdict == Verdict::NeedsApproval)
-            .then(|| now + policy.effective.approval_ttl(Duration::hours(DEFAULT_APPROVAL_TTL_HOURS)))),
-        state_hash: Set(None),
-        error: Set(None),
-        next_step: Set(0),
-        event_count: Set(0),
-        created_at: Set(w.now()),
-        updated_at: Set(w.now()),
-        unattended: Set(decision.unattended),
-        chat_session_id: Set(input.chat_session),
-    }
-    .insert(w.txn())
+    let mut model = praetor_store::insert(
+        w.txn(),
+        plan::Model {
+            id: PlanId::generate(),
+            org_id: access.org_id(),
+            project_id: project,
+            title,
+            status: PlanStatus::Draft.as_str().into(),
+            verdict: decision.verdict.as_str().into(),
+            plan_hash: hash.clone(),
+            policy_version: decision.policy_version.clone(),
+            steps: canonical_json(&serde_json::to_value(steps).map_err(Error::internal)?),
+            preview: canonical_json(&serde_json::to_value(decision).map_err(Error::internal)?),
+            approval_stages: canonical_json(&serde_json::to_value(&decision.approvals).map_err(Error::internal)?),
+            current_stage: 0,
+            template: input.template.clone(),
+            template_args: input.args.as_ref().map(canonical_json),
+            idempotency_key: input.idempotency_key.clone(),
+            run_when_approved: input.run_when_approved,
+            proposer: principal.chain_json()?,
+            proposer_subject: principal.rbac_subject(),
+            on_behalf_of,
+            cost: decision.cost,
+            risk: decision.risk.as_str().to_string(),
+            expires_at: (decision.verdict == Verdict::NeedsApproval)
+                .then(|| now + policy.effective.approval_ttl(Duration::hours(DEFAULT_APPROVAL_TTL_HOURS))),
+            state_hash: None,
+            error: None,
+            next_step: 0,
+            event_count: 0,
+            created_at: w.now(),
+            updated_at: w.now(),
+            unattended: decision.unattended,
+            chat_session_id: input.chat_session,
+        },
+    )
     .await
     .map_err(conflict_means("this idempotency key is being used by a concurrent proposal"))?;
     let mut events = vec![PlanEvent::Proposed {
@@ -497,7 +493,7 @@ pub async fn propose(
         .zip(decision.steps.iter())
         .map(|(step, d)| pipeline::decision_row(&ctx, Some(model.id), "preview", step, d, &plan_value, project_seq))
         .collect::<Result<Vec<_>>>()?;
-    praetor_entities::decision::Entity::insert_many(rows).exec_without_returning(w.txn()).await?;
+    praetor_store::insert_many(w.txn(), rows).await?;
     let mut view = praetor_domain::reducer::PlanView::new(steps.len());
     if (input.run_when_approved || decision.auto_run) && decision.verdict == Verdict::Allowed {
         match budget::reserve(&mut w, &model, &policy.effective).await? {
@@ -516,11 +512,7 @@ pub async fn propose(
 
 /// A plan the caller may read; NOT_FOUND otherwise.
 pub async fn find(app: &AppState, access: &OrgAccess, id: PlanId) -> Result<plan::Model> {
-    let p = plan::Entity::find_in_org(access.tenant())
-        .filter(plan::Column::Id.eq(id))
-        .one(&app.db)
-        .await?
-        .ok_or_else(|| Error::not_found("plan"))?;
+    let p = plan::by_id(&app.db, access.tenant(), id).await?.ok_or_else(|| Error::not_found("plan"))?;
     access.read_permit::<ops::PlanRead>(Domain::Project(p.project_id), "plan")?;
     Ok(p)
 }
@@ -534,16 +526,9 @@ pub async fn list(
     args: PageArgs<PlanId>,
 ) -> Result<Page<plan::Model>> {
     access.read_permit::<ops::PlanRead>(Domain::Project(project), "project")?;
-    let mut q = plan::Entity::find_in_org(access.tenant())
-        .filter(plan::Column::ProjectId.eq(project))
-        .order_by_desc(plan::Column::Id);
-    if let Some(s) = status {
-        q = q.filter(plan::Column::Status.eq(s.as_str()));
-    }
-    if let Some(a) = args.after {
-        q = q.filter(plan::Column::Id.lt(a));
-    }
-    let rows = q.limit(args.fetch_limit()).all(&app.db).await?;
+    let status = status.map(|s| s.as_str());
+    let rows =
+        plan::newest_of_project(&app.db, access.tenant(), project, status, args.after, args.fetch_limit()).await?;
     Ok(Page::from_overfetch(rows, args.first))
 }
 
@@ -553,12 +538,7 @@ pub(super) async fn lock(
     access: &OrgAccess,
     id: PlanId,
 ) -> Result<(plan::Model, praetor_domain::reducer::PlanView)> {
-    let p = plan::Entity::find_in_org(access.tenant())
-        .filter(plan::Column::Id.eq(id))
-        .lock_exclusive()
-        .one(w.txn())
-        .await?
-        .ok_or_else(|| Error::not_found("plan"))?;
+    let p = plan::lock(w.txn(), access.tenant(), id).await?.ok_or_else(|| Error::not_found("plan"))?;
     access.read_permit::<ops::PlanRead>(Domain::Project(p.project_id), "plan")?;
     let view = store::view(w.txn(), &p).await?;
     Ok((p, view))
@@ -625,7 +605,7 @@ pub async fn events_with_status(
     access: &OrgAccess,
     plan: &plan::Model,
     after: Option<i64>,
-) -> Result<Vec<(praetor_entities::plan_event::Model, PlanStatus)>> {
+) -> Result<Vec<(praetor_store::plan_event::Model, PlanStatus)>> {
     access.read_permit::<ops::PlanRead>(Domain::Project(plan.project_id), "plan")?;
     let rows = store::load(&app.db, access.tenant(), plan.id).await?;
     let mut view = praetor_domain::reducer::PlanView::new(store::steps_of(plan)?.len());

@@ -6,13 +6,11 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
-use praetor_entities::{
-    Owned, PolicyVersionId, ProjectId, Shared, Tenant, TenantScoped, group, group_member, org, policy_version, project,
-    role_binding, user,
-};
 use praetor_policy::diag::Severity;
 use praetor_policy::{CompileContext, Diagnostic, PolicySet, Source, Tree, VerifyContext};
-use sea_orm::{ActiveModelTrait, ColumnTrait, QueryFilter, QueryOrder, QuerySelect, Set};
+use praetor_store::{
+    Owned, PolicyVersionId, ProjectId, Tenant, group, group_member, org, policy_version, project, role_binding, user,
+};
 use serde_json::json;
 
 use super::page::{Page, PageArgs};
@@ -42,21 +40,15 @@ async fn verify_context(
     org_set: Option<Arc<PolicySet>>,
     actions: BTreeSet<String>,
 ) -> Result<VerifyContext> {
-    let groups = group::Entity::find_in_org(tenant).all(&app.db).await?;
-    let members = group_member::Entity::find_in_org(tenant).all(&app.db).await?;
+    let groups = group::all(&app.db, tenant).await?;
+    let members = group_member::all(&app.db, tenant).await?;
     let user_ids: Vec<_> = members.iter().map(|m| m.user_id).collect();
-    let bindings = role_binding::Entity::find_in_org(tenant).all(&app.db).await?;
+    let bindings = role_binding::all(&app.db, tenant).await?;
     let bound_users: Vec<_> =
-        bindings.iter().filter(|b| b.subject_kind == "user").map(|b| praetor_entities::UserId(b.subject_id)).collect();
+        bindings.iter().filter(|b| b.subject_kind == "user").map(|b| praetor_store::UserId(b.subject_id)).collect();
     let mut all_ids = user_ids.clone();
     all_ids.extend(bound_users);
-    let users: BTreeMap<_, _> = user::Entity::find_shared()
-        .filter(user::Column::Id.is_in(all_ids))
-        .all(&app.db)
-        .await?
-        .into_iter()
-        .map(|u| (u.id, u.email))
-        .collect();
+    let users: BTreeMap<_, _> = user::by_ids(&app.db, all_ids).await?.into_iter().map(|u| (u.id, u.email)).collect();
     let mut by_group: BTreeMap<String, BTreeSet<String>> =
         groups.iter().map(|g| (g.name.clone(), BTreeSet::new())).collect();
     let group_names: BTreeMap<_, _> = groups.iter().map(|g| (g.id, g.name.clone())).collect();
@@ -70,12 +62,12 @@ async fn verify_context(
     for b in bindings.iter().filter(|b| proposing_roles.contains(&b.role.as_str())) {
         match b.subject_kind.as_str() {
             "user" => {
-                if let Some(e) = users.get(&praetor_entities::UserId(b.subject_id)) {
+                if let Some(e) = users.get(&praetor_store::UserId(b.subject_id)) {
                     proposers.insert(e.clone());
                 }
             }
             "group" => {
-                if let Some(name) = group_names.get(&praetor_entities::GroupId(b.subject_id)) {
+                if let Some(name) = group_names.get(&praetor_store::GroupId(b.subject_id)) {
                     proposers.extend(by_group.get(name).cloned().unwrap_or_default());
                 }
             }
@@ -144,8 +136,7 @@ async fn check_in(
             ));
         }
     } else {
-        let known: BTreeSet<String> =
-            project::Entity::find_in_org(tenant).all(&app.db).await?.into_iter().map(|p| p.slug).collect();
+        let known: BTreeSet<String> = project::all(&app.db, tenant).await?.into_iter().map(|p| p.slug).collect();
         for slug in tree.projects.keys() {
             if !known.contains(slug) {
                 return Err(Error::validation(
@@ -220,7 +211,7 @@ pub(super) async fn store(
     let tenant = org_model.tenant();
     let org = tenant.org();
     let projects: BTreeMap<String, ProjectId> =
-        project::Entity::find_in_org(tenant).all(&app.db).await?.into_iter().map(|p| (p.slug, p.id)).collect();
+        project::all(&app.db, tenant).await?.into_iter().map(|p| (p.slug, p.id)).collect();
     // The scopes this bundle sets: the org (when applied to the org) and each project it names.
     let mut scopes: Vec<(Option<ProjectId>, String)> = Vec::new();
     match project {
@@ -254,21 +245,23 @@ pub(super) async fn store(
             .context_radius(3)
             .header("previous", "applied")
             .to_string();
-        let v = policy_version::ActiveModel {
-            id: Set(PolicyVersionId::generate()),
-            org_id: Set(org),
-            project_id: Set(scope_project),
-            scope: Set(scope_project.map(|p| p.to_string()).unwrap_or_else(|| "org".into())),
-            label: Set(label.clone()),
-            version: Set(prev.as_ref().map(|p| p.version + 1).unwrap_or(1)),
-            hash: Set(hash.clone()),
-            sources: Set(stored.clone()),
-            author: Set(author_json.clone()),
-            diff: Set(diff),
-            comment: Set(comment.clone()),
-            created_at: Set(w.now()),
-        }
-        .insert(w.txn())
+        let v = praetor_store::insert(
+            w.txn(),
+            policy_version::Model {
+                id: PolicyVersionId::generate(),
+                org_id: org,
+                project_id: scope_project,
+                scope: scope_project.map(|p| p.to_string()).unwrap_or_else(|| "org".into()),
+                label: label.clone(),
+                version: prev.as_ref().map(|p| p.version + 1).unwrap_or(1),
+                hash: hash.clone(),
+                sources: stored.clone(),
+                author: author_json.clone(),
+                diff,
+                comment: comment.clone(),
+                created_at: w.now(),
+            },
+        )
         .await
         .map_err(|e| match Error::from(e) {
             Error::Conflict(_) => {
@@ -327,13 +320,7 @@ pub async fn list(
 ) -> Result<Page<policy_version::Model>> {
     access.read_permit::<ops::PolicyRead>(project.map(Domain::Project).unwrap_or(Domain::Org), "policy")?;
     let scope = project.map(|p| p.to_string()).unwrap_or_else(|| "org".into());
-    let mut q = policy_version::Entity::find_in_org(access.tenant())
-        .filter(policy_version::Column::Scope.eq(scope))
-        .order_by_desc(policy_version::Column::Version);
-    if let Some(a) = args.after {
-        q = q.filter(policy_version::Column::Version.lt(a));
-    }
-    let rows = q.limit(args.fetch_limit()).all(&app.db).await?;
+    let rows = policy_version::newest_first(&app.db, access.tenant(), &scope, args.after, args.fetch_limit()).await?;
     Ok(Page::from_overfetch(rows, args.first))
 }
 
@@ -439,13 +426,8 @@ pub async fn impact(
     policy: &crate::governance::policy::Loaded,
     limit: u64,
 ) -> Result<Impact> {
-    use praetor_entities::decision;
-    let rows = decision::Entity::find_in_org(access.tenant())
-        .filter(decision::Column::ProjectId.eq(project))
-        .order_by_desc(decision::Column::DecidedAt)
-        .limit(limit)
-        .all(&app.db)
-        .await?;
+    use praetor_store::decision;
+    let rows = decision::latest_of_project(&app.db, access.tenant(), project, limit).await?;
     let inputs = rows.iter().map(crate::governance::pipeline::read_recorded).collect::<Result<Vec<_>>>()?;
     let wanted: BTreeSet<i64> = inputs.iter().flatten().map(|r| r.project_seq).collect();
     let changes = match wanted.iter().max() {
@@ -459,9 +441,9 @@ pub async fn impact(
 
 /// Each recorded decision made again under `policy`: the same pipeline, the recorded inputs.
 fn re_decide(
-    rows: &[praetor_entities::decision::Model],
+    rows: &[praetor_store::decision::Model],
     inputs: &[Option<crate::governance::pipeline::Recorded>],
-    changes: &[praetor_entities::plan_event::Model],
+    changes: &[praetor_store::plan_event::Model],
     wanted: &BTreeSet<i64>,
     policy: Arc<crate::governance::policy::Loaded>,
 ) -> Result<Impact> {

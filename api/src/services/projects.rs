@@ -1,7 +1,6 @@
 //! Projects of an organization.
 
-use praetor_entities::{ProjectId, TenantScoped, project};
-use sea_orm::{ActiveModelTrait, ColumnTrait, QueryFilter, QueryOrder, QuerySelect, Set};
+use praetor_store::{ProjectId, project};
 use serde_json::json;
 
 use super::page::{Page, PageArgs};
@@ -24,19 +23,19 @@ pub async fn create(
     let name = validate::name("name", name)?;
     let description = validate::text("description", description, 2_000)?;
     let mut w = app.write(permit.principal().chain()).await?;
-    let p = project::ActiveModel {
-        id: Set(ProjectId::generate()),
-        org_id: Set(permit.org_id()),
-        slug: Set(slug),
-        name: Set(name),
-        description: Set(description),
-        created_at: Set(w.now()),
-        autonomy_paused_at: Set(None),
-        autonomy_pause: Set(None),
-    }
-    .insert(w.txn())
-    .await
-    .map_err(conflict_means("a project with this slug already exists in the organization"))?;
+    let row = project::Model {
+        id: ProjectId::generate(),
+        org_id: permit.org_id(),
+        slug,
+        name,
+        description,
+        created_at: w.now(),
+        autonomy_paused_at: None,
+        autonomy_pause: None,
+    };
+    let p = praetor_store::insert(w.txn(), row)
+        .await
+        .map_err(conflict_means("a project with this slug already exists in the organization"))?;
     w.audit(permit.tenant(), Entry::new("project.created", p.id, json!({"slug": p.slug, "name": p.name}))).await?;
     w.commit().await?;
     Ok(p)
@@ -44,21 +43,14 @@ pub async fn create(
 
 /// A project the principal may read, by slug; NOT_FOUND otherwise.
 pub async fn find_by_slug(app: &AppState, access: &OrgAccess, slug: &str) -> Result<project::Model> {
-    let p = project::Entity::find_in_org(access.tenant())
-        .filter(project::Column::Slug.eq(slug.trim()))
-        .one(&app.db)
-        .await?
-        .ok_or_else(|| Error::not_found("project"))?;
+    let p =
+        project::by_slug(&app.db, access.tenant(), slug.trim()).await?.ok_or_else(|| Error::not_found("project"))?;
     access.read_permit::<ops::ProjectRead>(Domain::Project(p.id), "project")?;
     Ok(p)
 }
 
 pub async fn find_by_id(app: &AppState, access: &OrgAccess, id: ProjectId) -> Result<project::Model> {
-    let p = project::Entity::find_in_org(access.tenant())
-        .filter(project::Column::Id.eq(id))
-        .one(&app.db)
-        .await?
-        .ok_or_else(|| Error::not_found("project"))?;
+    let p = project::by_id(&app.db, access.tenant(), id).await?.ok_or_else(|| Error::not_found("project"))?;
     access.read_permit::<ops::ProjectRead>(Domain::Project(p.id), "project")?;
     Ok(p)
 }
@@ -68,11 +60,7 @@ pub async fn list(app: &AppState, access: &OrgAccess, args: PageArgs<ProjectId>)
     let mut out = Vec::new();
     let mut after = args.after;
     loop {
-        let mut q = project::Entity::find_in_org(access.tenant()).order_by_asc(project::Column::Id);
-        if let Some(a) = after {
-            q = q.filter(project::Column::Id.gt(a));
-        }
-        let batch = q.limit(args.fetch_limit().max(50)).all(&app.db).await?;
+        let batch = project::page(&app.db, access.tenant(), after, args.fetch_limit().max(50)).await?;
         let exhausted = (batch.len() as u64) < args.fetch_limit().max(50);
         after = batch.last().map(|p| p.id);
         out.extend(batch.into_iter().filter(|p| access.may::<ops::ProjectRead>(Domain::Project(p.id))));

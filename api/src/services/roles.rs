@@ -1,10 +1,8 @@
 //! Role bindings: a role for a user, group or service account, org-wide or in one project.
 
-use praetor_entities::{
-    GroupId, ProjectId, RoleBindingId, ServiceAccountId, Shared, Tenant, TenantScoped, group, project, role_binding,
-    service_account,
+use praetor_store::{
+    GroupId, ProjectId, RoleBindingId, ServiceAccountId, Tenant, group, project, role_binding, service_account,
 };
-use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, Set};
 use serde_json::json;
 
 use super::page::{Page, PageArgs};
@@ -37,28 +35,26 @@ pub async fn bind(
 ) -> Result<role_binding::Model> {
     check_role(role, project.is_some(), "bound for the whole organization")?;
     if let Some(p) = project {
-        project::Entity::find_in_org(access.tenant())
-            .filter(project::Column::Id.eq(p))
-            .one(&app.db)
-            .await?
-            .ok_or_else(|| Error::not_found("project"))?;
+        project::by_id(&app.db, access.tenant(), p).await?.ok_or_else(|| Error::not_found("project"))?;
     }
     let domain = project.map(Domain::Project).unwrap_or(Domain::Org);
     let permit = access.permit::<ops::RoleBind>(domain)?;
     let mut w = app.write(permit.principal().chain()).await?;
     let org = permit.org_id();
     let (kind, id, label) = resolve_subject(&mut w, access.tenant(), subject).await?;
-    let binding = role_binding::ActiveModel {
-        id: Set(RoleBindingId::generate()),
-        org_id: Set(org),
-        subject_kind: Set(kind.into()),
-        subject_id: Set(id),
-        role: Set(role.into()),
-        domain: Set(project.map(|p| p.to_string()).unwrap_or_else(|| "*".into())),
-        project_id: Set(project),
-        created_at: Set(w.now()),
-    }
-    .insert(w.txn())
+    let binding = praetor_store::insert(
+        w.txn(),
+        role_binding::Model {
+            id: RoleBindingId::generate(),
+            org_id: org,
+            subject_kind: kind.into(),
+            subject_id: id,
+            role: role.into(),
+            domain: project.map(|p| p.to_string()).unwrap_or_else(|| "*".into()),
+            project_id: project,
+            created_at: w.now(),
+        },
+    )
     .await
     .map_err(conflict_means(&format!("{label} already has role {role} in this scope")))?;
     w.bump_rbac_version(access.tenant()).await?;
@@ -82,30 +78,26 @@ pub async fn bind_user_in(
     tenant: Tenant,
     role: &str,
     project: Option<ProjectId>,
-    user: &praetor_entities::user::Model,
+    user: &praetor_store::user::Model,
 ) -> Result<()> {
     let domain = project.map(|p| p.to_string()).unwrap_or_else(|| "*".into());
-    let existing = role_binding::Entity::find_in_org(tenant)
-        .filter(role_binding::Column::SubjectKind.eq("user"))
-        .filter(role_binding::Column::SubjectId.eq(user.id.0))
-        .filter(role_binding::Column::Role.eq(role))
-        .filter(role_binding::Column::Domain.eq(domain.clone()))
-        .count(w.txn())
-        .await?;
+    let existing = role_binding::count_of(w.txn(), tenant, "user", user.id.0, role, &domain).await?;
     if existing > 0 {
         return Ok(());
     }
-    let binding = role_binding::ActiveModel {
-        id: Set(RoleBindingId::generate()),
-        org_id: Set(tenant.org()),
-        subject_kind: Set("user".into()),
-        subject_id: Set(user.id.0),
-        role: Set(role.into()),
-        domain: Set(domain),
-        project_id: Set(project),
-        created_at: Set(w.now()),
-    }
-    .insert(w.txn())
+    let binding = praetor_store::insert(
+        w.txn(),
+        role_binding::Model {
+            id: RoleBindingId::generate(),
+            org_id: tenant.org(),
+            subject_kind: "user".into(),
+            subject_id: user.id.0,
+            role: role.into(),
+            domain,
+            project_id: project,
+            created_at: w.now(),
+        },
+    )
     .await?;
     w.bump_rbac_version(tenant).await?;
     w.audit(
@@ -151,17 +143,11 @@ pub async fn resolve_subject(
             ("user", u.id.0, u.email)
         }
         BindingSubject::Group(g) => {
-            let g = group::Entity::find_in_org(tenant)
-                .filter(group::Column::Id.eq(g))
-                .one(w.txn())
-                .await?
-                .ok_or_else(|| Error::not_found("group"))?;
+            let g = group::by_id(w.txn(), tenant, g).await?.ok_or_else(|| Error::not_found("group"))?;
             ("group", g.id.0, g.name)
         }
         BindingSubject::ServiceAccount(sa) => {
-            let sa = service_account::Entity::find_in_org(tenant)
-                .filter(service_account::Column::Id.eq(sa))
-                .one(w.txn())
+            let sa = service_account::by_id(w.txn(), tenant, sa)
                 .await?
                 .ok_or_else(|| Error::not_found("service account"))?;
             ("service_account", sa.id.0, sa.name)
@@ -177,16 +163,12 @@ pub async fn unbind(app: &AppState, access: &OrgAccess, id: RoleBindingId) -> Re
     let permit = access.permit::<ops::RoleBind>(domain)?;
     let mut w = app.write(permit.principal().chain()).await?;
     if binding.role == "org_admin" && binding.domain == "*" {
-        let admins = role_binding::Entity::find_in_org(access.tenant())
-            .filter(role_binding::Column::Role.eq("org_admin"))
-            .filter(role_binding::Column::Domain.eq("*"))
-            .count(w.txn())
-            .await?;
+        let admins = role_binding::count_with_role(w.txn(), access.tenant(), "org_admin", "*").await?;
         if admins <= 1 {
             return Err(Error::Conflict("this is the organization's last administrator binding".into()));
         }
     }
-    role_binding::Entity::delete_by_id(binding.id).exec(w.txn()).await?;
+    role_binding::delete(w.txn(), access.tenant(), binding.id).await?;
     w.bump_rbac_version(access.tenant()).await?;
     w.audit(
         access.tenant(),
@@ -202,11 +184,7 @@ pub async fn unbind(app: &AppState, access: &OrgAccess, id: RoleBindingId) -> Re
 }
 
 pub async fn find(app: &AppState, access: &OrgAccess, id: RoleBindingId) -> Result<role_binding::Model> {
-    let b = role_binding::Entity::find_in_org(access.tenant())
-        .filter(role_binding::Column::Id.eq(id))
-        .one(&app.db)
-        .await?
-        .ok_or_else(|| Error::not_found("role binding"))?;
+    let b = role_binding::by_id(&app.db, access.tenant(), id).await?.ok_or_else(|| Error::not_found("role binding"))?;
     let domain = b.project_id.map(Domain::Project).unwrap_or(Domain::Org);
     access.read_permit::<ops::RoleRead>(domain, "role binding")?;
     Ok(b)
@@ -219,15 +197,11 @@ pub async fn list(
     access: &OrgAccess,
     args: PageArgs<RoleBindingId>,
 ) -> Result<Page<role_binding::Model>> {
-    let mut q = role_binding::Entity::find_in_org(access.tenant()).order_by_asc(role_binding::Column::Id);
-    if let Some(a) = args.after {
-        q = q.filter(role_binding::Column::Id.gt(a));
-    }
     // Bindings are few per org; filtering after the read keeps the rule in one place.
-    let rows: Vec<_> = q
-        .all(&app.db)
+    let rows: Vec<_> = role_binding::all(&app.db, access.tenant())
         .await?
         .into_iter()
+        .filter(|b| args.after.is_none_or(|a| b.id > a))
         .filter(|b| access.may::<ops::RoleRead>(b.project_id.map(Domain::Project).unwrap_or(Domain::Org)))
         .take(args.fetch_limit() as usize)
         .collect();
@@ -238,21 +212,9 @@ pub async fn list(
 pub async fn subject_label(app: &AppState, access: &OrgAccess, b: &role_binding::Model) -> Result<String> {
     let label = match b.subject_kind.as_str() {
         // Users are global; this one is bound in the caller's organization.
-        "user" => praetor_entities::user::Entity::find_shared()
-            .filter(praetor_entities::user::Column::Id.eq(praetor_entities::UserId(b.subject_id)))
-            .one(&app.db)
-            .await?
-            .map(|u| u.email),
-        "group" => group::Entity::find_in_org(access.tenant())
-            .filter(group::Column::Id.eq(GroupId(b.subject_id)))
-            .one(&app.db)
-            .await?
-            .map(|g| g.name),
-        _ => service_account::Entity::find_in_org(access.tenant())
-            .filter(service_account::Column::Id.eq(ServiceAccountId(b.subject_id)))
-            .one(&app.db)
-            .await?
-            .map(|sa| sa.name),
+        "user" => praetor_store::user::by_id(&app.db, praetor_store::UserId(b.subject_id)).await?.map(|u| u.email),
+        "group" => group::by_id(&app.db, access.tenant(), GroupId(b.subject_id)).await?.map(|g| g.name),
+        _ => service_account::by_id(&app.db, access.tenant(), ServiceAccountId(b.subject_id)).await?.map(|sa| sa.name),
     };
     Ok(label.unwrap_or_else(|| "(removed)".into()))
 }

@@ -14,15 +14,12 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use chrono::{DateTime, Utc};
 use praetor_domain::rollup::{ALL_PROJECTS, Bucket, Fact, Granularity, Key, ORG_ONLY, Origin, fold};
 use praetor_domain::{ActorRef, PlanStatus};
-use praetor_entities::{
+use praetor_store::{
     ChatSessionId, Housekeeping, PlanId, ProjectId, RollupId, Tenant, TenantScoped, audit_event, chat_session, org,
     plan, plan_event, rollup, rollup_mark,
 };
 use sea_orm::sea_query::{Expr, OnConflict};
-use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, QueryFilter, QueryOrder,
-    QuerySelect, Set,
-};
+use sea_orm::{ColumnTrait, DatabaseTransaction, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set};
 use serde_json::Value;
 
 use crate::AppState;
@@ -73,12 +70,7 @@ async fn fold_batch(app: &AppState, tenant: Tenant) -> Result<u64> {
         .one(&txn)
         .await?
         .ok_or_else(|| Error::internal("a rollup mark just made is gone"))?;
-    let entries = audit_event::Entity::find_in_org(tenant)
-        .filter(audit_event::Column::Seq.gt(mark.audit_seq))
-        .order_by_asc(audit_event::Column::Seq)
-        .limit(BATCH)
-        .all(&txn)
-        .await?;
+    let entries = audit_event::after(&txn, tenant, mark.audit_seq, BATCH).await?;
     let Some(last) = entries.last().map(|e| e.seq) else {
         txn.commit().await?;
         return Ok(0);
@@ -121,16 +113,18 @@ async fn add(
                     .await?;
             }
             None => {
-                rollup::ActiveModel {
-                    id: Set(RollupId::generate()),
-                    org_id: Set(tenant.org()),
-                    scope: Set(scope),
-                    granularity: Set(granularity.as_str().to_string()),
-                    bucket_start: Set(start),
-                    data: Set(encode(&bucket)?),
-                    updated_at: Set(now),
-                }
-                .insert(txn)
+                praetor_store::insert(
+                    txn,
+                    rollup::Model {
+                        id: RollupId::generate(),
+                        org_id: tenant.org(),
+                        scope,
+                        granularity: granularity.as_str().to_string(),
+                        bucket_start: start,
+                        data: encode(&bucket)?,
+                        updated_at: now,
+                    },
+                )
                 .await?;
             }
         }
@@ -168,29 +162,14 @@ async fn facts_of(
     let plans: HashMap<PlanId, plan::Model> = if plan_ids.is_empty() {
         HashMap::new()
     } else {
-        plan::Entity::find_in_org(tenant)
-            .filter(plan::Column::Id.is_in(plan_ids.iter().copied()))
-            .all(txn)
-            .await?
-            .into_iter()
-            .map(|p| (p.id, p))
-            .collect()
+        plan::by_ids(txn, tenant, plan_ids.iter().copied()).await?.into_iter().map(|p| (p.id, p)).collect()
     };
     let sessions: BTreeSet<ChatSessionId> =
         entries.iter().filter(|e| e.kind == "chat.message").filter_map(|e| e.subject.parse().ok()).collect();
     let session_projects: HashMap<ChatSessionId, ProjectId> = if sessions.is_empty() {
         HashMap::new()
     } else {
-        chat_session::Entity::find_in_org(tenant)
-            .select_only()
-            .column(chat_session::Column::Id)
-            .column(chat_session::Column::ProjectId)
-            .filter(chat_session::Column::Id.is_in(sessions))
-            .into_tuple::<(ChatSessionId, ProjectId)>()
-            .all(txn)
-            .await?
-            .into_iter()
-            .collect()
+        chat_session::projects_of(txn, tenant, sessions).await?.into_iter().collect()
     };
     let approved: BTreeSet<PlanId> = entries
         .iter()
@@ -200,16 +179,7 @@ async fn facts_of(
         .collect();
     let mut asked: HashMap<PlanId, Vec<DateTime<Utc>>> = HashMap::new();
     if !approved.is_empty() {
-        for (id, at) in plan_event::Entity::find_in_org(tenant)
-            .select_only()
-            .column(plan_event::Column::PlanId)
-            .column(plan_event::Column::OccurredAt)
-            .filter(plan_event::Column::PlanId.is_in(approved))
-            .filter(plan_event::Column::Kind.eq("ApprovalRequested"))
-            .into_tuple::<(PlanId, DateTime<Utc>)>()
-            .all(txn)
-            .await?
-        {
+        for (id, at) in plan_event::times_of_kind(txn, tenant, approved, "ApprovalRequested").await? {
             asked.entry(id).or_default().push(at);
         }
     }
@@ -274,16 +244,7 @@ async fn facts_of(
             "chat.session_created" => vec![(project_or_org(&p["project"]), Fact::ChatSession)],
             "killswitch.engaged" => vec![(project_or_org(&p["project"]), Fact::KillSwitchEngaged)],
             "killswitch.released" => {
-                let engaged = audit_event::Entity::find_in_org(tenant)
-                    .select_only()
-                    .column(audit_event::Column::OccurredAt)
-                    .filter(audit_event::Column::Kind.eq("killswitch.engaged"))
-                    .filter(audit_event::Column::Subject.eq(e.subject.as_str()))
-                    .filter(audit_event::Column::Seq.lt(e.seq))
-                    .order_by_desc(audit_event::Column::Seq)
-                    .into_tuple::<DateTime<Utc>>()
-                    .one(txn)
-                    .await?;
+                let engaged = audit_event::last_time_of(txn, tenant, "killswitch.engaged", &e.subject, e.seq).await?;
                 let seconds = engaged.map(|t| (e.occurred_at - t).num_seconds() as f64).unwrap_or(0.0);
                 vec![(project_or_org(&p["project"]), Fact::KillSwitchReleased { seconds })]
             }
@@ -315,14 +276,7 @@ fn denial_codes(plan: Option<&plan::Model>) -> Result<Vec<String>> {
 pub async fn rebuild(app: &AppState, tenant: Tenant, from: DateTime<Utc>) -> Result<u64> {
     let day = Granularity::Day.start(from);
     let txn = crate::db::begin_write(&app.db).await?;
-    let first = audit_event::Entity::find_in_org(tenant)
-        .select_only()
-        .column(audit_event::Column::Seq)
-        .filter(audit_event::Column::OccurredAt.gte(day))
-        .order_by_asc(audit_event::Column::Seq)
-        .into_tuple::<i64>()
-        .one(&txn)
-        .await?;
+    let first = audit_event::first_seq_since(&txn, tenant, day).await?;
     rollup::Entity::delete_in_org(tenant).filter(rollup::Column::BucketStart.gte(day)).exec(&txn).await?;
     if let Some(first) = first {
         rollup_mark::Entity::update_in_org(tenant)
@@ -335,7 +289,7 @@ pub async fn rebuild(app: &AppState, tenant: Tenant, from: DateTime<Utc>) -> Res
 }
 
 /// The sum of each bucket of a scope in `[from, to)`, oldest first, with each bucket's start.
-pub async fn series<C: ConnectionTrait>(
+pub async fn series<C: praetor_store::Conn>(
     db: &C,
     tenant: Tenant,
     scope: &str,
@@ -423,7 +377,7 @@ pub async fn of_instance(
     to: DateTime<Utc>,
 ) -> Result<(Vec<(DateTime<Utc>, Bucket)>, Vec<(org::Model, Bucket)>)> {
     check_range(from, to, granularity)?;
-    let orgs = org::Entity::find_across_orgs(Housekeeping::Rollups).all(&app.db).await?;
+    let orgs = org::listed(&app.db, Housekeeping::Rollups, None).await?;
     let mut points: BTreeMap<DateTime<Utc>, Bucket> = BTreeMap::new();
     let mut per_org = Vec::new();
     for o in orgs {

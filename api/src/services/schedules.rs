@@ -12,12 +12,7 @@
 use chrono::{DateTime, Utc};
 use praetor_domain::schedule::Timing;
 use praetor_domain::{Overlap, PlanStatus};
-use praetor_entities::{
-    Housekeeping, Owned, ScheduleId, Tenant, TenantScoped, plan, project, schedule, service_account,
-};
-use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, IntoActiveModel, QueryFilter, QueryOrder, QuerySelect, Set,
-};
+use praetor_store::{Owned, ScheduleId, Tenant, plan, project, schedule, service_account};
 use serde_json::{Value, json};
 
 use super::plans::{self, ProposeInput};
@@ -74,27 +69,29 @@ pub async fn create(
     .await?;
     let mut w = app.write(permit.principal().chain()).await?;
     let now = w.now();
-    let s = schedule::ActiveModel {
-        id: Set(ScheduleId::generate()),
-        org_id: Set(tenant.org()),
-        project_id: Set(project.id),
-        name: Set(name),
-        cron: Set(cron),
-        timezone: Set(timezone),
-        template: Set(template),
-        args: Set(canonical_json(&input.args)),
-        overlap: Set(input.overlap.as_str().to_string()),
-        catch_up: Set(input.catch_up),
-        service_account_id: Set(sa.id),
-        paused: Set(false),
-        next_run_at: Set(timing.next_after(now)),
-        last_slot: Set(None),
-        last_plan_id: Set(None),
-        last_outcome: Set(String::new()),
-        created_at: Set(now),
-        updated_at: Set(now),
-    }
-    .insert(w.txn())
+    let s = praetor_store::insert(
+        w.txn(),
+        schedule::Model {
+            id: ScheduleId::generate(),
+            org_id: tenant.org(),
+            project_id: project.id,
+            name,
+            cron,
+            timezone,
+            template,
+            args: canonical_json(&input.args),
+            overlap: input.overlap.as_str().to_string(),
+            catch_up: input.catch_up,
+            service_account_id: sa.id,
+            paused: false,
+            next_run_at: timing.next_after(now),
+            last_slot: None,
+            last_plan_id: None,
+            last_outcome: String::new(),
+            created_at: now,
+            updated_at: now,
+        },
+    )
     .await
     .map_err(conflict_means("the project already has a schedule with this name"))?;
     w.audit(
@@ -113,12 +110,8 @@ pub async fn create(
 }
 
 /// The tenant's schedule `id` read in `db`; NOT_FOUND otherwise.
-async fn load<C: ConnectionTrait>(db: &C, tenant: Tenant, id: ScheduleId) -> Result<schedule::Model> {
-    schedule::Entity::find_in_org(tenant)
-        .filter(schedule::Column::Id.eq(id))
-        .one(db)
-        .await?
-        .ok_or_else(|| Error::not_found("schedule"))
+async fn load<C: praetor_store::Conn>(db: &C, tenant: Tenant, id: ScheduleId) -> Result<schedule::Model> {
+    schedule::by_id(db, tenant, id).await?.ok_or_else(|| Error::not_found("schedule"))
 }
 
 /// The service account `s` proposes as.
@@ -138,11 +131,7 @@ pub async fn list(app: &AppState, permit: &Permit<ops::PlanRead>) -> Result<Vec<
     let Domain::Project(project) = permit.domain() else {
         return Err(Error::internal("schedules are listed per project"));
     };
-    Ok(schedule::Entity::find_in_org(permit.tenant())
-        .filter(schedule::Column::ProjectId.eq(project))
-        .order_by_asc(schedule::Column::Name)
-        .all(&app.db)
-        .await?)
+    Ok(schedule::of_project(&app.db, permit.tenant(), project).await?)
 }
 
 /// Schedule `id` with the permit to manage it (FORBIDDEN without one; NOT_FOUND when it is not
@@ -172,11 +161,11 @@ pub async fn set_paused(
     }
     let now = w.now();
     let next = if paused { None } else { timing(&s)?.next_after(now) };
-    let mut row = s.clone().into_active_model();
-    row.paused = Set(paused);
-    row.next_run_at = Set(next);
-    row.updated_at = Set(now);
-    let s = row.update(w.txn()).await?;
+    let mut row = s.clone();
+    row.paused = paused;
+    row.next_run_at = next;
+    row.updated_at = now;
+    let s = praetor_store::update(w.txn(), &s, row).await?;
     let kind = if paused { "schedule.paused" } else { "schedule.resumed" };
     w.audit(permit.tenant(), Entry::new(kind, s.id, json!({"name": s.name})).in_project(s.project_id)).await?;
     w.commit().await?;
@@ -186,7 +175,7 @@ pub async fn set_paused(
 pub async fn delete(app: &AppState, permit: &Permit<ops::ScheduleManage>, id: ScheduleId) -> Result<()> {
     let mut w = app.write(permit.principal().chain()).await?;
     let s = load(w.txn(), permit.tenant(), id).await?;
-    schedule::Entity::delete_in_org(permit.tenant()).filter(schedule::Column::Id.eq(s.id)).exec(w.txn()).await?;
+    schedule::delete(w.txn(), permit.tenant(), s.id).await?;
     w.audit(permit.tenant(), Entry::new("schedule.deleted", s.id, json!({"name": s.name})).in_project(s.project_id))
         .await?;
     w.commit().await?;
@@ -195,26 +184,14 @@ pub async fn delete(app: &AppState, permit: &Permit<ops::ScheduleManage>, id: Sc
 
 /// Schedules of every organization with a slot due at `now`, oldest slot first.
 pub async fn due(app: &AppState, now: DateTime<Utc>, at_most: u64) -> Result<Vec<schedule::Model>> {
-    let mut q = schedule::Entity::find_across_orgs(Housekeeping::Schedules)
-        .filter(schedule::Column::Paused.eq(false))
-        .filter(schedule::Column::NextRunAt.lte(now));
-    if let Some(org) = app.config.worker.only_org() {
-        q = q.filter(schedule::Column::OrgId.eq(org));
-    }
-    Ok(q.order_by_asc(schedule::Column::NextRunAt).limit(at_most).all(&app.db).await?)
+    Ok(schedule::due(&app.db, now, app.config.worker.only_org(), at_most).await?)
 }
 
 /// Moves a schedule's next slot on to the first after `after`, unless someone already did (or
 /// it was paused, or changed): only a row still due at `slot` or before moves.
 pub async fn advance(app: &AppState, s: &schedule::Model, slot: DateTime<Utc>, after: DateTime<Utc>) -> Result<()> {
     let next = timing(s)?.next_after(after);
-    schedule::Entity::update_in_org(s.tenant())
-        .col_expr(schedule::Column::NextRunAt, sea_orm::sea_query::Expr::value(next))
-        .filter(schedule::Column::Id.eq(s.id))
-        .filter(schedule::Column::Paused.eq(false))
-        .filter(schedule::Column::NextRunAt.lte(slot))
-        .exec(&app.db)
-        .await?;
+    schedule::advance(&app.db, s.tenant(), s.id, slot, next).await?;
     Ok(())
 }
 
@@ -237,19 +214,11 @@ async fn record_slot(
     s: &schedule::Model,
     slot: DateTime<Utc>,
     outcome: &str,
-    plan: Option<praetor_entities::PlanId>,
+    plan: Option<praetor_store::PlanId>,
     entry: Entry,
 ) -> Result<()> {
-    use sea_orm::sea_query::Expr;
     let mut w = app.write(actor).await?;
-    let mut update = schedule::Entity::update_in_org(s.tenant())
-        .col_expr(schedule::Column::LastSlot, Expr::value(Some(slot)))
-        .col_expr(schedule::Column::LastOutcome, Expr::value(outcome))
-        .filter(schedule::Column::Id.eq(s.id));
-    if let Some(plan) = plan {
-        update = update.col_expr(schedule::Column::LastPlanId, Expr::value(Some(plan)));
-    }
-    update.exec(w.txn()).await?;
+    schedule::record_slot(w.txn(), s.tenant(), s.id, slot, outcome, plan).await?;
     w.audit(s.tenant(), entry.in_project(s.project_id)).await?;
     w.commit().await
 }
@@ -301,19 +270,13 @@ pub async fn fire(app: &AppState, s: &schedule::Model, slot: DateTime<Utc>) -> R
 enum Ran {
     Proposed(Box<plan::Model>),
     /// The previous run (its id and status) is unfinished and the schedule skips.
-    Overlapped(praetor_entities::PlanId, String),
+    Overlapped(praetor_store::PlanId, String),
 }
 
 async fn run_slot(app: &AppState, s: &schedule::Model, slot: DateTime<Utc>, principal: &Principal) -> Result<Ran> {
     let access = super::orgs::enter_by_id(app, principal, s.org_id).await?;
     if let Some(previous) = s.last_plan_id {
-        let status = plan::Entity::find_in_org(s.tenant())
-            .select_only()
-            .column(plan::Column::Status)
-            .filter(plan::Column::Id.eq(previous))
-            .into_tuple::<String>()
-            .one(&app.db)
-            .await?;
+        let status = plan::status_of(&app.db, s.tenant(), previous).await?;
         let unfinished = status.as_deref().and_then(PlanStatus::parse).is_some_and(|st| !st.is_terminal());
         if unfinished {
             let status = status.unwrap_or_default();

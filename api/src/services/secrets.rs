@@ -3,8 +3,7 @@
 //! (the LLM planner's key). Every change is audited with the name and fingerprint, never the
 //! value. Needs `secret.manage` (organization administrators).
 
-use praetor_entities::{TenantScoped, secret};
-use sea_orm::{ColumnTrait, QueryFilter, QueryOrder};
+use praetor_store::secret;
 use serde_json::json;
 
 use crate::AppState;
@@ -77,12 +76,8 @@ pub async fn set(
 pub async fn delete(app: &AppState, permit: &Permit<ops::SecretManage>, name_: &str) -> Result<()> {
     let name = name(name_)?;
     let mut w = app.write(permit.principal().chain()).await?;
-    let row = secret::Entity::find_in_org(permit.tenant())
-        .filter(secret::Column::Name.eq(&name))
-        .one(w.txn())
-        .await?
-        .ok_or_else(|| Error::not_found("secret"))?;
-    secret::Entity::delete_in_org(permit.tenant()).filter(secret::Column::Id.eq(row.id)).exec(w.txn()).await?;
+    let row = secret::by_name(w.txn(), permit.tenant(), &name).await?.ok_or_else(|| Error::not_found("secret"))?;
+    secret::delete(w.txn(), permit.tenant(), row.id).await?;
     w.audit(
         permit.tenant(),
         Entry::new("secret.deleted", row.id, json!({"name": row.name, "fingerprint": row.fingerprint})),
@@ -94,7 +89,7 @@ pub async fn delete(app: &AppState, permit: &Permit<ops::SecretManage>, name_: &
 
 /// The organization's secrets by name: names and fingerprints only.
 pub async fn list(app: &AppState, permit: &Permit<ops::SecretManage>) -> Result<Vec<secret::Model>> {
-    let all = secret::Entity::find_in_org(permit.tenant()).order_by_asc(secret::Column::Name).all(&app.db).await?;
+    let all = secret::by_names(&app.db, permit.tenant()).await?;
     Ok(all.into_iter().filter(|s| !RESERVED.iter().any(|p| s.name.starts_with(p))).collect())
 }
 
@@ -103,10 +98,10 @@ pub async fn list(app: &AppState, permit: &Permit<ops::SecretManage>) -> Result<
 /// again and the server keeps serving meanwhile. Keys that do not unwrap are reported, not
 /// fatal.
 pub async fn rotate(app: &AppState) -> Result<secrets::KeyReport> {
-    use praetor_entities::{Housekeeping, Owned, data_key};
+    use praetor_store::{Housekeeping, Owned, data_key};
     let newest = secrets::newest_key_id(&app.secrets)?;
     let mut report = secrets::KeyReport::default();
-    for row in data_key::Entity::find_across_orgs(Housekeeping::Cli).all(&app.db).await? {
+    for row in data_key::everywhere(&app.db, Housekeeping::Cli).await? {
         report.data_keys += 1;
         if row.kek_id == newest {
             continue;

@@ -1,7 +1,6 @@
 //! Service accounts: the principals of integrations.
 
-use praetor_entities::{ServiceAccountId, TenantScoped, service_account};
-use sea_orm::{ActiveModelTrait, ColumnTrait, QueryFilter, QueryOrder, QuerySelect, Set};
+use praetor_store::{ServiceAccountId, service_account};
 use serde_json::json;
 
 use super::page::{Page, PageArgs};
@@ -18,8 +17,8 @@ use crate::error::{Error, Result, conflict_means};
 /// account.
 pub async fn standing_proposal(
     app: &AppState,
-    tenant: praetor_entities::Tenant,
-    project: &praetor_entities::project::Model,
+    tenant: praetor_store::Tenant,
+    project: &praetor_store::project::Model,
     template: &str,
     args: &serde_json::Value,
     service_account: &str,
@@ -35,9 +34,7 @@ pub async fn standing_proposal(
             format!("project {} has no plan template named `{template}`", project.slug),
         ));
     }
-    let sa = service_account::Entity::find_in_org(tenant)
-        .filter(service_account::Column::Name.eq(service_account.trim()))
-        .one(&app.db)
+    let sa = service_account::by_name(&app.db, tenant, service_account.trim())
         .await?
         .ok_or_else(|| Error::validation("serviceAccount", format!("no service account named `{service_account}`")))?;
     Ok((template, sa))
@@ -47,13 +44,11 @@ pub async fn standing_proposal(
 /// internal error (the account cannot be deleted from under its owner unnoticed).
 pub async fn proposing_as(
     app: &AppState,
-    tenant: praetor_entities::Tenant,
+    tenant: praetor_store::Tenant,
     id: ServiceAccountId,
     owner: &str,
 ) -> Result<service_account::Model> {
-    service_account::Entity::find_in_org(tenant)
-        .filter(service_account::Column::Id.eq(id))
-        .one(&app.db)
+    service_account::by_id(&app.db, tenant, id)
         .await?
         .ok_or_else(|| Error::internal(format!("{owner} names a missing service account")))
 }
@@ -83,15 +78,17 @@ pub async fn create(
     let description = validate::text("description", description, 2_000)?;
     let max_key_lifetime_days = key_lifetime(max_key_lifetime_days)?;
     let mut w = app.write(permit.principal().chain()).await?;
-    let sa = service_account::ActiveModel {
-        id: Set(ServiceAccountId::generate()),
-        org_id: Set(permit.org_id()),
-        name: Set(name),
-        description: Set(description),
-        created_at: Set(w.now()),
-        max_key_lifetime_days: Set(max_key_lifetime_days),
-    }
-    .insert(w.txn())
+    let sa = praetor_store::insert(
+        w.txn(),
+        service_account::Model {
+            id: ServiceAccountId::generate(),
+            org_id: permit.org_id(),
+            name,
+            description,
+            created_at: w.now(),
+            max_key_lifetime_days,
+        },
+    )
     .await
     .map_err(conflict_means("a service account with this name already exists"))?;
     w.audit(
@@ -117,16 +114,14 @@ pub async fn set_key_policy(
 ) -> Result<service_account::Model> {
     let days = key_lifetime(max_key_lifetime_days)?;
     let mut w = app.write(permit.principal().chain()).await?;
-    let sa = service_account::Entity::find_in_org(permit.tenant())
-        .filter(service_account::Column::Id.eq(id))
-        .lock_exclusive()
-        .one(w.txn())
+    let sa = service_account::lock(w.txn(), permit.tenant(), id)
         .await?
         .ok_or_else(|| Error::not_found("service account"))?;
     let before = sa.max_key_lifetime_days;
-    let mut active: service_account::ActiveModel = sa.into();
-    active.max_key_lifetime_days = Set(days);
-    let sa = active.update(w.txn()).await?;
+    let active_before = sa.clone();
+    let mut active = sa.clone();
+    active.max_key_lifetime_days = days;
+    let sa = praetor_store::update(w.txn(), &active_before, active).await?;
     w.audit(
         permit.tenant(),
         Entry::new(
@@ -142,11 +137,7 @@ pub async fn set_key_policy(
 
 pub async fn find(app: &AppState, access: &OrgAccess, id: ServiceAccountId) -> Result<service_account::Model> {
     access.read_permit::<ops::ServiceAccountRead>(Domain::Org, "service account")?;
-    service_account::Entity::find_in_org(access.tenant())
-        .filter(service_account::Column::Id.eq(id))
-        .one(&app.db)
-        .await?
-        .ok_or_else(|| Error::not_found("service account"))
+    service_account::by_id(&app.db, access.tenant(), id).await?.ok_or_else(|| Error::not_found("service account"))
 }
 
 pub async fn list(
@@ -155,10 +146,6 @@ pub async fn list(
     args: PageArgs<ServiceAccountId>,
 ) -> Result<Page<service_account::Model>> {
     access.read_permit::<ops::ServiceAccountRead>(Domain::Org, "service account")?;
-    let mut q = service_account::Entity::find_in_org(access.tenant()).order_by_asc(service_account::Column::Id);
-    if let Some(a) = args.after {
-        q = q.filter(service_account::Column::Id.gt(a));
-    }
-    let rows = q.limit(args.fetch_limit()).all(&app.db).await?;
+    let rows = service_account::page(&app.db, access.tenant(), args.after, args.fetch_limit()).await?;
     Ok(Page::from_overfetch(rows, args.first))
 }

@@ -2,8 +2,7 @@
 //! demo seed of `praetor serve --demo`. Both go through the ordinary services, so what they
 //! create is authorized and audited like anything else.
 
-use praetor_entities::{Housekeeping, TenantScoped, UserId, api_key, org, user};
-use sea_orm::{ActiveModelTrait, ColumnTrait, QueryFilter, Set};
+use praetor_store::{Housekeeping, UserId, api_key, org, user};
 
 use super::{api_keys, orgs, projects, roles, users};
 use crate::AppState;
@@ -36,20 +35,23 @@ async fn ensure_instance_admin(app: &AppState, email: &str) -> Result<user::Mode
     match users::find_by_email(&app.db, email).await? {
         Some(u) if u.instance_admin => Ok(u),
         Some(u) => {
-            let mut active: user::ActiveModel = u.into();
-            active.instance_admin = Set(true);
-            Ok(active.update(&app.db).await?)
+            let active_before = u.clone();
+            let mut active = u.clone();
+            active.instance_admin = true;
+            Ok(praetor_store::update(&app.db, &active_before, active).await?)
         }
         None => {
             let display = email.split('@').next().unwrap_or(email).to_string();
-            Ok(user::ActiveModel {
-                id: Set(UserId::generate()),
-                email: Set(email.to_string()),
-                display_name: Set(capitalize(&display)),
-                instance_admin: Set(true),
-                created_at: Set(app.clock.now()),
-            }
-            .insert(&app.db)
+            Ok(praetor_store::insert(
+                &app.db,
+                user::Model {
+                    id: UserId::generate(),
+                    email: email.to_string(),
+                    display_name: capitalize(&display),
+                    instance_admin: true,
+                    created_at: app.clock.now(),
+                },
+            )
             .await?)
         }
     }
@@ -100,8 +102,7 @@ pub async fn seed_demo(app: &AppState) -> Result<DemoInfo> {
     let (alice_email, _, _) = DEMO_USERS[0];
     let alice = ensure_instance_admin(app, alice_email).await?;
     let principal = Principal::new(Subject::User(alice));
-    let existing =
-        org::Entity::find_across_orgs(Housekeeping::Setup).filter(org::Column::Slug.eq(DEMO_ORG)).one(&app.db).await?;
+    let existing = org::by_slug(&app.db, Housekeeping::Setup, DEMO_ORG).await?;
     let org = match existing {
         Some(o) => o,
         None => orgs::create(app, &InstanceAdmin::check(&principal)?, DEMO_ORG, "Demo").await?,
@@ -147,11 +148,7 @@ pub async fn seed_demo(app: &AppState) -> Result<DemoInfo> {
     }
     // Rotate the demo CLI key so a key printed by an earlier run stops working.
     let access = app.authz.enter(&principal, org.clone()).await?;
-    let old = api_key::Entity::find_in_org(access.tenant())
-        .filter(api_key::Column::Name.eq(DEMO_KEY_NAME))
-        .filter(api_key::Column::RevokedAt.is_null())
-        .all(&app.db)
-        .await?;
+    let old = api_key::live_named(&app.db, access.tenant(), DEMO_KEY_NAME).await?;
     for k in old {
         api_keys::revoke(app, &access, k.id).await?;
     }

@@ -7,10 +7,7 @@
 //! the plan the first one made. Every request is audited in the trigger's organization, the
 //! refused ones with why.
 
-use praetor_entities::{
-    Housekeeping, Owned, Tenant, TenantScoped, TriggerId, project, secret, service_account, trigger,
-};
-use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, QueryFilter, QueryOrder, Set};
+use praetor_store::{Owned, Tenant, TriggerId, project, secret, service_account, trigger};
 use serde_json::{Value, json};
 
 use super::plans::{self, ProposeInput};
@@ -43,18 +40,20 @@ pub async fn create(
     let (template, sa) =
         super::service_accounts::standing_proposal(app, tenant, project, template, &args, service_account).await?;
     let mut w = app.write(permit.principal().chain()).await?;
-    let t = trigger::ActiveModel {
-        id: Set(TriggerId::generate()),
-        org_id: Set(tenant.org()),
-        project_id: Set(project.id),
-        name: Set(name),
-        template: Set(template),
-        args: Set(canonical_json(&args)),
-        service_account_id: Set(sa.id),
-        enabled: Set(true),
-        created_at: Set(w.now()),
-    }
-    .insert(w.txn())
+    let t = praetor_store::insert(
+        w.txn(),
+        trigger::Model {
+            id: TriggerId::generate(),
+            org_id: tenant.org(),
+            project_id: project.id,
+            name,
+            template,
+            args: canonical_json(&args),
+            service_account_id: sa.id,
+            enabled: true,
+            created_at: w.now(),
+        },
+    )
     .await
     .map_err(conflict_means("the project already has a trigger with this name"))?;
     let secret = webhooks::new_signing_secret();
@@ -75,12 +74,8 @@ pub async fn create(
 }
 
 /// The tenant's trigger `id` read in `db`; NOT_FOUND otherwise.
-async fn load_trigger<C: ConnectionTrait>(db: &C, tenant: Tenant, id: TriggerId) -> Result<trigger::Model> {
-    trigger::Entity::find_in_org(tenant)
-        .filter(trigger::Column::Id.eq(id))
-        .one(db)
-        .await?
-        .ok_or_else(|| Error::not_found("trigger"))
+async fn load_trigger<C: praetor_store::Conn>(db: &C, tenant: Tenant, id: TriggerId) -> Result<trigger::Model> {
+    trigger::by_id(db, tenant, id).await?.ok_or_else(|| Error::not_found("trigger"))
 }
 
 pub async fn find(app: &AppState, permit: &Permit<ops::TriggerManage>, id: TriggerId) -> Result<trigger::Model> {
@@ -89,7 +84,7 @@ pub async fn find(app: &AppState, permit: &Permit<ops::TriggerManage>, id: Trigg
 
 /// The organization's triggers, oldest first.
 pub async fn list(app: &AppState, permit: &Permit<ops::TriggerManage>) -> Result<Vec<trigger::Model>> {
-    Ok(trigger::Entity::find_in_org(permit.tenant()).order_by_asc(trigger::Column::Id).all(&app.db).await?)
+    Ok(trigger::all(&app.db, permit.tenant()).await?)
 }
 
 /// The service account a trigger proposes as.
@@ -111,9 +106,10 @@ pub async fn set_enabled(
 ) -> Result<trigger::Model> {
     let mut w = app.write(permit.principal().chain()).await?;
     let t = load_trigger(w.txn(), permit.tenant(), id).await?;
-    let mut active: trigger::ActiveModel = t.into();
-    active.enabled = Set(enabled);
-    let t = active.update(w.txn()).await?;
+    let active_before = t.clone();
+    let mut active = t.clone();
+    active.enabled = enabled;
+    let t = praetor_store::update(w.txn(), &active_before, active).await?;
     let kind = if enabled { "trigger.enabled" } else { "trigger.disabled" };
     w.audit(permit.tenant(), Entry::new(kind, t.id, json!({"name": t.name})).in_project(t.project_id)).await?;
     w.commit().await?;
@@ -145,8 +141,8 @@ pub async fn delete(app: &AppState, permit: &Permit<ops::TriggerManage>, id: Tri
     let tenant = permit.tenant();
     let mut w = app.write(permit.principal().chain()).await?;
     let t = load_trigger(w.txn(), tenant, id).await?;
-    secret::Entity::delete_in_org(tenant).filter(secret::Column::Name.eq(secret_name(id))).exec(w.txn()).await?;
-    trigger::Entity::delete_in_org(tenant).filter(trigger::Column::Id.eq(id)).exec(w.txn()).await?;
+    secret::delete_named(w.txn(), tenant, &secret_name(id)).await?;
+    trigger::delete(w.txn(), tenant, id).await?;
     w.audit(tenant, Entry::new("trigger.deleted", id, json!({"name": t.name})).in_project(t.project_id)).await?;
     w.commit().await?;
     Ok(())
@@ -177,16 +173,14 @@ pub struct Request<'a> {
 
 /// What an accepted request made.
 pub struct Fired {
-    pub plan: praetor_entities::plan::Model,
+    pub plan: praetor_store::plan::Model,
 }
 
 /// Finds the trigger a request names (before anything about the request is trusted).
 pub async fn locate(app: &AppState, id: &str) -> std::result::Result<trigger::Model, Refusal> {
     let not_found = || Refusal::new(404, "NOT_FOUND", "no such trigger");
     let id: TriggerId = id.parse().map_err(|_| not_found())?;
-    trigger::Entity::find_across_orgs(Housekeeping::Trigger)
-        .filter(trigger::Column::Id.eq(id))
-        .one(&app.db)
+    trigger::find_anywhere(&app.db, id)
         .await
         .map_err(|e| {
             Refusal::new(500, "INTERNAL", format!("looking up the trigger failed: {}", Error::from(e).code()))
@@ -252,11 +246,7 @@ async fn check_and_propose(
             format!("webhook-timestamp is more than {} seconds from now", app.config.triggers.tolerance_seconds),
         ));
     }
-    let row = secret::Entity::find_in_org(t.tenant())
-        .filter(secret::Column::Name.eq(secret_name(t.id)))
-        .one(&app.db)
-        .await
-        .map_err(|e| internal(e.into()))?;
+    let row = secret::by_name(&app.db, t.tenant(), &secret_name(t.id)).await.map_err(|e| internal(e.into()))?;
     let Some(row) = row else {
         return Err(Refusal::new(401, "BAD_SIGNATURE", "the signature does not match"));
     };

@@ -15,12 +15,12 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration as StdDuration;
 
 use chrono::{DateTime, Duration, Utc};
-use praetor_entities::{
+use praetor_store::{
     Housekeeping, Owned, TenantScoped, WebhookAttemptId, WebhookEndpointId, secret, webhook_attempt, webhook_delivery,
     webhook_endpoint,
 };
 use sea_orm::sea_query::{Expr, ExprTrait, LockBehavior, LockType};
-use sea_orm::{ActiveModelTrait, ColumnTrait, Condition, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set};
+use sea_orm::{ColumnTrait, Condition, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 use serde_json::json;
 use tokio::sync::{Semaphore, mpsc};
 use tokio::task::JoinHandle;
@@ -202,7 +202,7 @@ async fn claim_and_send(
 fn due(
     now: DateTime<Utc>,
     busy: &[WebhookEndpointId],
-    only_org: Option<praetor_entities::OrgId>,
+    only_org: Option<praetor_store::OrgId>,
 ) -> sea_orm::Select<webhook_delivery::Entity> {
     let mut q = webhook_delivery::Entity::find_across_orgs(Housekeeping::Webhooks)
         .filter(webhook_delivery::Column::Status.eq(PENDING))
@@ -234,7 +234,7 @@ async fn claim(
     if due(now, busy, only_org)
         .select_only()
         .column(webhook_delivery::Column::Id)
-        .into_tuple::<praetor_entities::WebhookDeliveryId>()
+        .into_tuple::<praetor_store::WebhookDeliveryId>()
         .one(&app.db)
         .await?
         .is_none()
@@ -280,7 +280,7 @@ pub async fn prune(app: &AppState) -> Result<u64> {
 }
 
 /// Gives claimed deliveries back without an attempt.
-async fn release(app: &AppState, ids: &[praetor_entities::WebhookDeliveryId]) -> Result<()> {
+async fn release(app: &AppState, ids: &[praetor_store::WebhookDeliveryId]) -> Result<()> {
     webhook_delivery::Entity::update_across_orgs(Housekeeping::Webhooks)
         .col_expr(webhook_delivery::Column::LockedUntil, Expr::value(Option::<DateTime<Utc>>::None))
         .filter(webhook_delivery::Column::Id.is_in(ids.iter().copied()))
@@ -294,7 +294,7 @@ async fn endpoints_of(
     app: &AppState,
     deliveries: &[webhook_delivery::Model],
 ) -> Result<HashMap<WebhookEndpointId, (webhook_endpoint::Model, Vec<SecretValue>)>> {
-    let mut by_org: BTreeMap<praetor_entities::Tenant, Vec<WebhookEndpointId>> = BTreeMap::new();
+    let mut by_org: BTreeMap<praetor_store::Tenant, Vec<WebhookEndpointId>> = BTreeMap::new();
     for d in deliveries {
         let ids = by_org.entry(d.tenant()).or_default();
         if !ids.contains(&d.endpoint_id) {
@@ -417,17 +417,18 @@ async fn record(app: &AppState, batch: Vec<Done>) -> Result<Vec<(bool, &'static 
         let next =
             if d.attempt.outcome == Outcome::Gone { None } else { next_delay(&cfg.retry_schedule_seconds, failed) };
         outcomes.push((false, if next.is_some() { "failed" } else { "gave_up" }));
-        let mut active: webhook_delivery::ActiveModel = d.delivery.clone().into();
-        active.attempts = Set(failed as i32);
-        active.locked_until = Set(None);
+        let active_before = d.delivery.clone();
+        let mut active = d.delivery.clone();
+        active.attempts = failed as i32;
+        active.locked_until = None;
         match next {
-            Some(delay) => active.next_attempt_at = Set(now + delay),
+            Some(delay) => active.next_attempt_at = now + delay,
             None => {
-                active.status = Set(FAILED.into());
-                active.finished_at = Set(Some(now));
+                active.status = FAILED.into();
+                active.finished_at = Some(now);
             }
         }
-        active.update(w.txn()).await?;
+        praetor_store::update(w.txn(), &active_before, active).await?;
         let since = d.endpoint.failing_since.unwrap_or(d.at);
         if d.attempt.outcome == Outcome::Gone {
             disable.insert(d.endpoint.id, (d.endpoint.clone(), "the endpoint answered 410 Gone".into()));

@@ -6,14 +6,12 @@
 //! [`super::webhook_delivery`].
 
 use chrono::Duration;
-use praetor_entities::{
+use praetor_store::{
     Owned, Tenant, TenantScoped, WebhookDeliveryId, WebhookEndpointId, project, secret, webhook_attempt,
     webhook_delivery, webhook_endpoint,
 };
 use sea_orm::sea_query::Expr;
-use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set,
-};
+use sea_orm::{ActiveModelTrait, ColumnTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect};
 use serde_json::json;
 
 use super::page::{Page, PageArgs};
@@ -83,21 +81,23 @@ pub async fn create(
     if count >= MAX_ENDPOINTS as u64 {
         return Err(Error::validation("org", format!("an organization has at most {MAX_ENDPOINTS} endpoints")));
     }
-    let endpoint = webhook_endpoint::ActiveModel {
-        id: Set(WebhookEndpointId::generate()),
-        org_id: Set(tenant.org()),
-        project_id: Set(project.map(|p| p.id)),
-        url: Set(url),
-        description: Set(description),
-        events: Set(canonical_json(&json!(events))),
-        enabled: Set(true),
-        disabled_reason: Set(None),
-        failing_since: Set(None),
-        previous_secret_until: Set(None),
-        created_at: Set(w.now()),
-        updated_at: Set(w.now()),
-    }
-    .insert(w.txn())
+    let endpoint = praetor_store::insert(
+        w.txn(),
+        webhook_endpoint::Model {
+            id: WebhookEndpointId::generate(),
+            org_id: tenant.org(),
+            project_id: project.map(|p| p.id),
+            url,
+            description,
+            events: canonical_json(&json!(events)),
+            enabled: true,
+            disabled_reason: None,
+            failing_since: None,
+            previous_secret_until: None,
+            created_at: w.now(),
+            updated_at: w.now(),
+        },
+    )
     .await?;
     let secret = webhooks::new_signing_secret();
     let set_by = permit.principal().chain_json()?;
@@ -128,7 +128,7 @@ pub async fn create(
 
 /// The tenant's endpoint `id` read in `db`, row-locked for the transaction when `lock`;
 /// NOT_FOUND otherwise.
-async fn load_endpoint<C: ConnectionTrait>(
+async fn load_endpoint<C: praetor_store::Conn>(
     db: &C,
     tenant: Tenant,
     id: WebhookEndpointId,
@@ -156,11 +156,7 @@ pub async fn find_delivery(
     permit: &Permit<ops::WebhookManage>,
     id: WebhookDeliveryId,
 ) -> Result<webhook_delivery::Model> {
-    webhook_delivery::Entity::find_in_org(permit.tenant())
-        .filter(webhook_delivery::Column::Id.eq(id))
-        .one(&app.db)
-        .await?
-        .ok_or_else(|| Error::not_found("webhook delivery"))
+    webhook_delivery::by_id(&app.db, permit.tenant(), id).await?.ok_or_else(|| Error::not_found("webhook delivery"))
 }
 
 /// The organization's endpoints, oldest first.
@@ -195,30 +191,31 @@ pub async fn update(
     let description = change.description.as_deref().map(|d| validate::text("description", d, 500)).transpose()?;
     let mut w = app.write(permit.principal().chain()).await?;
     let current = load_endpoint(w.txn(), permit.tenant(), id, true).await?;
-    let mut active: webhook_endpoint::ActiveModel = current.clone().into();
+    let active_before = current.clone();
+    let mut active = current.clone();
     if let Some(u) = url {
-        active.url = Set(u);
+        active.url = u;
     }
     if let Some(e) = &events {
-        active.events = Set(canonical_json(&json!(e)));
+        active.events = canonical_json(&json!(e));
     }
     if let Some(d) = description {
-        active.description = Set(d);
+        active.description = d;
     }
     match change.enabled {
         Some(true) if !current.enabled => {
-            active.enabled = Set(true);
-            active.disabled_reason = Set(None);
-            active.failing_since = Set(None);
+            active.enabled = true;
+            active.disabled_reason = None;
+            active.failing_since = None;
         }
         Some(false) if current.enabled => {
-            active.enabled = Set(false);
-            active.disabled_reason = Set(Some("disabled by an administrator".into()));
+            active.enabled = false;
+            active.disabled_reason = Some("disabled by an administrator".into());
         }
         _ => {}
     }
-    active.updated_at = Set(w.now());
-    let updated = active.update(w.txn()).await?;
+    active.updated_at = w.now();
+    let updated = praetor_store::update(w.txn(), &active_before, active).await?;
     if !updated.enabled && current.enabled {
         fail_pending(&w, &updated).await?;
     }
@@ -306,10 +303,11 @@ pub async fn rotate_secret(
         secrets::put(w.txn(), &app.secrets, tenant, &webhooks::secret_name(&id.to_string()), &secret, set_by, w.now())
             .await?;
     let until = w.now() + Duration::hours(app.config.webhooks.previous_secret_hours as i64);
-    let mut active: webhook_endpoint::ActiveModel = endpoint.into();
-    active.previous_secret_until = Set(Some(until));
-    active.updated_at = Set(w.now());
-    let updated = active.update(w.txn()).await?;
+    let active_before = endpoint.clone();
+    let mut active = endpoint.clone();
+    active.previous_secret_until = Some(until);
+    active.updated_at = w.now();
+    let updated = praetor_store::update(w.txn(), &active_before, active).await?;
     w.audit(
         tenant,
         Entry::new(
@@ -367,23 +365,19 @@ pub async fn redeliver(
 ) -> Result<webhook_delivery::Model> {
     let tenant = permit.tenant();
     let mut w = app.write(permit.principal().chain()).await?;
-    let d = webhook_delivery::Entity::find_in_org(tenant)
-        .filter(webhook_delivery::Column::Id.eq(id))
-        .lock_exclusive()
-        .one(w.txn())
-        .await?
-        .ok_or_else(|| Error::not_found("webhook delivery"))?;
+    let d = webhook_delivery::lock(w.txn(), tenant, id).await?.ok_or_else(|| Error::not_found("webhook delivery"))?;
     let endpoint = load_endpoint(w.txn(), tenant, d.endpoint_id, false).await?;
     if !endpoint.enabled {
         return Err(Error::Conflict("the endpoint is disabled: enable it first".into()));
     }
-    let mut active: webhook_delivery::ActiveModel = d.into();
-    active.status = Set(outbox::PENDING.into());
-    active.attempts = Set(0);
-    active.next_attempt_at = Set(w.now());
-    active.locked_until = Set(None);
-    active.finished_at = Set(None);
-    let d = active.update(w.txn()).await?;
+    let active_before = d.clone();
+    let mut active = d.clone();
+    active.status = outbox::PENDING.into();
+    active.attempts = 0;
+    active.next_attempt_at = w.now();
+    active.locked_until = None;
+    active.finished_at = None;
+    let d = praetor_store::update(w.txn(), &active_before, active).await?;
     w.audit(
         tenant,
         Entry::new("webhook.redelivered", d.id, json!({"endpoint": d.endpoint_id.to_string(), "type": d.event_type}))

@@ -22,7 +22,7 @@ pub struct Runtime {
     pub endpoints: outbox::EndpointCache,
     /// Decrypted signing secrets (endpoints' and triggers') by secret row and the ciphertext
     /// they came from, so a changed secret is never served from here.
-    secrets: std::sync::Mutex<std::collections::HashMap<praetor_entities::SecretId, (String, SecretValue)>>,
+    secrets: std::sync::Mutex<std::collections::HashMap<praetor_store::SecretId, (String, SecretValue)>>,
 }
 
 impl Runtime {
@@ -39,11 +39,11 @@ impl Runtime {
     }
 
     /// The value of a stored secret row, decrypted once per ciphertext.
-    pub async fn secret<C: sea_orm::ConnectionTrait>(
+    pub async fn secret<C: praetor_store::Conn>(
         &self,
         db: &C,
         keyring: &crate::secrets::Keyring,
-        row: &praetor_entities::secret::Model,
+        row: &praetor_store::secret::Model,
     ) -> crate::error::Result<SecretValue> {
         if let Some((ct, value)) = self.secrets.lock().ok().and_then(|m| m.get(&row.id).cloned())
             && ct == row.ciphertext

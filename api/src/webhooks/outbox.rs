@@ -7,10 +7,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex};
 
 use chrono::{DateTime, SecondsFormat, Utc};
-use praetor_entities::{
-    OrgId, ProjectId, Tenant, TenantScoped, WebhookDeliveryId, audit_event, webhook_delivery, webhook_endpoint,
-};
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
+use praetor_store::{OrgId, ProjectId, Tenant, WebhookDeliveryId, audit_event, webhook_delivery, webhook_endpoint};
 use serde_json::{Map, Value, json};
 
 use crate::error::{Error, Result};
@@ -70,7 +67,7 @@ impl Outbox {
     /// Answers how many it wrote. `version` tells, per organization, the version of its
     /// endpoints this transaction sees (read under the audit chain head's lock) and whether
     /// the transaction changed them: endpoints of an unchanged version come from `cache`.
-    pub async fn stage<C: ConnectionTrait>(
+    pub async fn stage<C: praetor_store::Conn>(
         &mut self,
         txn: &C,
         now: DateTime<Utc>,
@@ -94,12 +91,7 @@ impl Outbox {
             let endpoints = match cached {
                 Some(e) => e,
                 None => {
-                    let loaded = Arc::new(
-                        webhook_endpoint::Entity::find_in_org(tenant)
-                            .filter(webhook_endpoint::Column::Enabled.eq(true))
-                            .all(txn)
-                            .await?,
-                    );
+                    let loaded = Arc::new(webhook_endpoint::enabled(txn, tenant).await?);
                     // Only a committed version is cached: one this transaction made may roll
                     // back, and its number be used again for other endpoints.
                     if let Some((v, false)) = seen {
@@ -129,11 +121,7 @@ impl Outbox {
         }
         let n = rows.len();
         for chunk in rows.chunks(500) {
-            webhook_delivery::Entity::insert_many(
-                chunk.iter().cloned().map(Into::<webhook_delivery::ActiveModel>::into),
-            )
-            .exec_without_returning(txn)
-            .await?;
+            praetor_store::insert_many(txn, chunk.to_vec()).await?;
         }
         Ok(n)
     }

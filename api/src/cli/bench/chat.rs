@@ -272,19 +272,15 @@ pub(crate) fn rss_of(pid: u32) -> Option<u64> {
 async fn server_memory(
     app: &Arc<AppState>,
     key: &str,
-    session: &praetor_entities::chat_session::Model,
+    session: &praetor_store::chat_session::Model,
     n: usize,
 ) -> Result<Option<f64>> {
     let (mut child, addr, pid) = start_child(app, n + 16, false).await?;
     let http = reqwest::Client::new();
     let id = session.id.to_string();
     let last_seq = || async {
-        use praetor_entities::{Owned, TenantScoped, chat_session};
-        use sea_orm::{ColumnTrait, QueryFilter};
-        let row = chat_session::Entity::find_in_org(session.tenant())
-            .filter(chat_session::Column::Id.eq(session.id))
-            .one(&app.db)
-            .await?;
+        use praetor_store::{Owned, chat_session};
+        let row = chat_session::by_id(&app.db, session.tenant(), session.id).await?;
         Ok::<i64, Error>(row.map_or(0, |r| r.last_seq))
     };
     // One message and its answer first, so what every server does once (pools, the catalog)

@@ -228,7 +228,7 @@ fn ledger(effective: &Effective, spent: f64, now: DateTime<Utc>) -> praetor_doma
 #[allow(clippy::too_many_arguments)]
 async fn decide(
     access: &OrgAccess,
-    project: praetor_entities::ProjectId,
+    project: praetor_store::ProjectId,
     state: &Value,
     now: DateTime<Utc>,
     policy: &Arc<praetor::governance::policy::Loaded>,
@@ -278,7 +278,7 @@ impl Mode {
 async fn through_db(
     app: &AppState,
     access: &OrgAccess,
-    project: praetor_entities::ProjectId,
+    project: praetor_store::ProjectId,
     policy: &Arc<praetor::governance::policy::Loaded>,
     principal: &Value,
     step: &Step,

@@ -14,8 +14,7 @@ use std::time::{Duration, Instant};
 
 use chrono::{Duration as Span, DurationRound};
 use praetor_domain::rollup::{ALL_PROJECTS, Bucket, Fact, Granularity, Origin};
-use praetor_entities::{Housekeeping, PlanId, RollupId, Tenant, rollup};
-use sea_orm::{EntityTrait, Set};
+use praetor_store::{Housekeeping, PlanId, RollupId, Tenant, rollup};
 use serde_json::json;
 
 use super::{Figures, Target, cleanup, percentile, prepare};
@@ -109,20 +108,20 @@ async fn measure(
     let mut rows = Vec::new();
     for scope in &scopes {
         for d in 1..=365 {
-            rows.push(rollup::ActiveModel {
-                id: Set(RollupId::generate()),
-                org_id: Set(boot.org.id),
-                scope: Set(scope.clone()),
-                granularity: Set(Granularity::Day.as_str().to_string()),
-                bucket_start: Set(today - Span::days(d)),
-                data: Set(data.clone()),
-                updated_at: Set(now),
+            rows.push(rollup::Model {
+                id: RollupId::generate(),
+                org_id: boot.org.id,
+                scope: scope.clone(),
+                granularity: Granularity::Day.as_str().to_string(),
+                bucket_start: today - Span::days(d),
+                data: data.clone(),
+                updated_at: now,
             });
         }
     }
     let stored = rows.len();
     for chunk in rows.chunks(1_000) {
-        rollup::Entity::insert_many(chunk.to_vec()).exec_without_returning(&app.db).await?;
+        praetor_store::insert_many(&app.db, chunk.to_vec()).await?;
     }
     let read = access.permit::<ops::AuditRead>(Domain::Org)?;
     let (from, to) = (today - Span::days(365), today);

@@ -17,7 +17,7 @@ use std::time::{Duration, Instant};
 
 use axum::Router;
 use axum::routing::post;
-use praetor_entities::{Housekeeping, Tenant};
+use praetor_store::{Housekeeping, Tenant};
 use serde_json::{Value, json};
 use tokio_util::sync::CancellationToken;
 

@@ -2,7 +2,7 @@
 //! unlocking, removing a lost second factor and switching local accounts off (`identity.manage`). Links are shown once; Praetor keeps only their hashes.
 
 use async_graphql::{Context, ID, InputObject, Object, Result, SimpleObject};
-use praetor_entities::InvitationId;
+use praetor_store::InvitationId;
 
 use crate::authz::{Domain, ops};
 use crate::graphql::object::{InvitationObject, OrgObject};

@@ -1,8 +1,8 @@
 //! `createAgent`, `updateAgent`, `setProjectAgents`.
 
 use async_graphql::{Context, ID, InputObject, Object, Result};
-use praetor_entities::AgentId;
 use praetor_planner::Strategy;
+use praetor_store::AgentId;
 
 use crate::error::Error;
 use crate::graphql::object::{AgentObject, AgentPlanner, ArbitrationStrategy, ProjectChatSettings};

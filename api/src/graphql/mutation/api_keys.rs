@@ -2,7 +2,7 @@
 
 use async_graphql::{Context, ID, InputObject, Object, Result};
 use chrono::{DateTime, Utc};
-use praetor_entities::{ApiKeyId, ServiceAccountId};
+use praetor_store::{ApiKeyId, ServiceAccountId};
 
 use crate::authz::Domain;
 use crate::authz::ops;

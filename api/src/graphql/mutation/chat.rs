@@ -1,7 +1,7 @@
 //! `createChatSession`, `sendChatMessage`, `clearChatMemory`, `chooseProposal`.
 
 use async_graphql::{Context, ID, InputObject, Object, Result};
-use praetor_entities::{ChatProposalId, ChatSessionId};
+use praetor_store::{ChatProposalId, ChatSessionId};
 
 use crate::authz::OrgAccess;
 use crate::chat::sessions as chat;

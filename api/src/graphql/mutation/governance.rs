@@ -3,7 +3,7 @@
 
 use async_graphql::{Context, Enum, ID, InputObject, Object, Result};
 use chrono::{DateTime, Utc};
-use praetor_entities::RoleGrantId;
+use praetor_store::RoleGrantId;
 
 use super::roles::{SubjectInput, subject};
 use crate::authz::InstanceAdmin;
@@ -72,7 +72,7 @@ async fn grant_access(ctx: &Context<'_>, id: &ID) -> Result<(crate::authz::OrgAc
     Ok((access, id))
 }
 
-async fn grant_object(ctx: &Context<'_>, g: praetor_entities::role_grant::Model) -> Result<RoleGrantObject> {
+async fn grant_object(ctx: &Context<'_>, g: praetor_store::role_grant::Model) -> Result<RoleGrantObject> {
     let app = app(ctx)?;
     let project_slug = grants::project_of(app, &g).await?.map(|p| p.slug);
     Ok(RoleGrantObject { model: g, now: app.clock.now(), project_slug })

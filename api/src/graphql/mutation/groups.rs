@@ -1,7 +1,7 @@
 //! `createGroup`, `addGroupMember`, `removeGroupMember`.
 
 use async_graphql::{Context, ID, InputObject, Object, Result};
-use praetor_entities::GroupId;
+use praetor_store::GroupId;
 
 use crate::authz::Domain;
 use crate::authz::ops;

@@ -3,7 +3,7 @@
 //! in the organization.
 
 use async_graphql::{Context, ID, InputObject, Object, Result};
-use praetor_entities::IdentityProviderId;
+use praetor_store::IdentityProviderId;
 
 use crate::authz::{Domain, OrgAccess, Permit, ops};
 use crate::graphql::object::IdentityProviderObject;

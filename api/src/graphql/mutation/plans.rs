@@ -1,7 +1,7 @@
 //! `proposePlan`, `simulatePlan`, `approvePlan`, `rejectPlan`, `executePlan`, `cancelPlan`.
 
 use async_graphql::{Context, Enum, ID, InputObject, Json, Object, Result, SimpleObject};
-use praetor_entities::PlanId;
+use praetor_store::PlanId;
 use serde_json::Value;
 
 use crate::authz::OrgAccess;

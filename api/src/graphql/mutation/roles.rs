@@ -1,7 +1,7 @@
 //! `bindRole`, `unbindRole`.
 
 use async_graphql::{Context, ID, InputObject, Object, Result};
-use praetor_entities::RoleBindingId;
+use praetor_store::RoleBindingId;
 
 use crate::error::Error;
 use crate::graphql::object::RoleBindingObject;

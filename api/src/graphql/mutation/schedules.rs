@@ -1,7 +1,7 @@
 //! Scheduled plans: create, pause, resume, delete. All need `schedule.manage` in the project.
 
 use async_graphql::{Context, ID, InputObject, Json, Object, Result};
-use praetor_entities::ScheduleId;
+use praetor_store::ScheduleId;
 
 use crate::authz::{Domain, OrgAccess, Permit, ops};
 use crate::graphql::object::{OverlapGql, ScheduleObject};

@@ -2,7 +2,7 @@
 //! delete. All need `trigger.manage` in the organization.
 
 use async_graphql::{Context, ID, InputObject, Json, Object, Result};
-use praetor_entities::TriggerId;
+use praetor_store::TriggerId;
 
 use crate::authz::{Domain, OrgAccess, Permit, ops};
 use crate::graphql::object::{TriggerObject, TriggerWithSecret};

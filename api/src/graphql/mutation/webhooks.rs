@@ -2,7 +2,7 @@
 //! secret, send a test, redeliver. All need `webhook.manage` in the organization.
 
 use async_graphql::{Context, ID, InputObject, Object, Result};
-use praetor_entities::{WebhookDeliveryId, WebhookEndpointId};
+use praetor_store::{WebhookDeliveryId, WebhookEndpointId};
 
 use crate::authz::{Domain, OrgAccess, Permit, ops};
 use crate::graphql::object::{WebhookDeliveryObject, WebhookEndpointObject, WebhookEndpointWithSecret};

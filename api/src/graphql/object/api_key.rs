@@ -2,7 +2,7 @@
 
 use async_graphql::{ID, Object, SimpleObject};
 use chrono::{DateTime, Utc};
-use praetor_entities::api_key;
+use praetor_store::api_key;
 
 use super::ActorKindGql;
 
@@ -61,7 +61,7 @@ pub struct CreatedApiKey {
 }
 
 /// An organization's secret as the API shows it: never its value.
-pub struct SecretObject(pub praetor_entities::secret::Model);
+pub struct SecretObject(pub praetor_store::secret::Model);
 
 #[Object(name = "Secret")]
 impl SecretObject {

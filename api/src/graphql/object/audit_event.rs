@@ -2,7 +2,7 @@
 
 use async_graphql::{ID, Json, Object, SimpleObject};
 use chrono::{DateTime, Utc};
-use praetor_entities::audit_event;
+use praetor_store::audit_event;
 
 use super::ActorKindGql;
 use crate::audit::verify::Report;

@@ -4,8 +4,8 @@
 use async_graphql::connection::Connection;
 use async_graphql::{Context, Enum, ID, Json, Object, Result, SimpleObject};
 use chrono::{DateTime, Utc};
-use praetor_entities::{agent, chat_event, chat_session};
 use praetor_planner::Memory;
+use praetor_store::{agent, chat_event, chat_session};
 use serde_json::Value;
 
 use super::audit_event::Actor;
@@ -247,7 +247,7 @@ pub struct ChatArbitration {
 fn arbitration(
     strategy: &str,
     reason: &str,
-    chosen: Option<praetor_entities::ChatProposalId>,
+    chosen: Option<praetor_store::ChatProposalId>,
     records: &[ProposalRecord],
 ) -> ChatArbitration {
     let mut list: Vec<&ProposalRecord> = records.iter().collect();

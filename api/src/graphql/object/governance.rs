@@ -3,7 +3,7 @@
 
 use async_graphql::{Enum, ID, Object, SimpleObject};
 use chrono::{DateTime, Utc};
-use praetor_entities::{kill_switch, role_grant};
+use praetor_store::{kill_switch, role_grant};
 
 use super::{AutonomyModeGql, GrantStatusGql, LimitScopeGql, PolicyLevelGql, RiskGql, ScopeGql};
 use crate::auth::ActorRef;

@@ -2,7 +2,7 @@
 
 use async_graphql::{Context, ID, Object, Result};
 use chrono::{DateTime, Utc};
-use praetor_entities::group;
+use praetor_store::group;
 
 use super::UserObject;
 use crate::authz::OrgAccess;

@@ -3,7 +3,7 @@
 
 use async_graphql::{Context, ID, Object, Result, SimpleObject};
 use chrono::{DateTime, Utc};
-use praetor_entities::identity_provider;
+use praetor_store::identity_provider;
 
 use super::{GroupObject, ServiceAccountObject};
 use crate::authz::OrgAccess;

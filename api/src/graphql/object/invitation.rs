@@ -2,7 +2,7 @@
 
 use async_graphql::{Context, Enum, ID, Object, Result};
 use chrono::{DateTime, Utc};
-use praetor_entities::invitation;
+use praetor_store::invitation;
 
 use super::ProjectObject;
 use crate::authz::OrgAccess;

@@ -3,7 +3,7 @@
 use async_graphql::connection::Connection;
 use async_graphql::{Context, ID, Object, Result};
 use chrono::{DateTime, Utc};
-use praetor_entities::{ApiKeyId, AuditEventId, GroupId, ProjectId, RoleBindingId, ServiceAccountId};
+use praetor_store::{ApiKeyId, AuditEventId, GroupId, ProjectId, RoleBindingId, ServiceAccountId};
 
 use super::{
     ApiKeyObject, AuditChainStatus, AuditEventObject, GroupObject, ProjectObject, RoleBindingObject,
@@ -62,7 +62,7 @@ impl OrgObject {
         first: Option<i32>,
         after: Option<String>,
     ) -> Result<Connection<String, super::OrgMember>> {
-        let args = PageArgs::<praetor_entities::UserId>::parse(first, after.as_deref())?;
+        let args = PageArgs::<praetor_store::UserId>::parse(first, after.as_deref())?;
         let page = crate::services::members::list(app(ctx)?, &self.0, args).await?;
         Ok(connection(page, args.after.is_some(), |m| m.user.id.to_string(), super::OrgMember::from))
     }

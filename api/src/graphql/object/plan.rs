@@ -3,7 +3,7 @@
 use async_graphql::connection::Connection;
 use async_graphql::{Context, ID, Json, Object, Result, SimpleObject};
 use chrono::{DateTime, Utc};
-use praetor_entities::{plan, plan_event};
+use praetor_store::{plan, plan_event};
 use serde_json::Value;
 
 use super::audit_event::Actor;

@@ -2,8 +2,8 @@
 
 use async_graphql::{Json, Object, SimpleObject};
 use chrono::{DateTime, Utc};
-use praetor_entities::policy_version;
 use praetor_policy::Diagnostic;
+use praetor_store::policy_version;
 use serde_json::Value;
 
 use super::audit_event::Actor;

@@ -3,7 +3,7 @@
 use async_graphql::connection::Connection;
 use async_graphql::{Context, ID, Json, Object, Result};
 use chrono::{DateTime, Utc};
-use praetor_entities::{ChatSessionId, PlanId, project};
+use praetor_store::{ChatSessionId, PlanId, project};
 
 use super::{OrgObject, PlanObject, connection, page_complexity};
 use crate::authz::ops;

@@ -2,7 +2,7 @@
 
 use async_graphql::{Context, ID, Object, Result};
 use chrono::{DateTime, Utc};
-use praetor_entities::role_binding;
+use praetor_store::role_binding;
 
 use super::{ProjectObject, ScopeGql};
 use crate::authz::OrgAccess;

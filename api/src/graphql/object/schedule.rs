@@ -3,7 +3,7 @@
 
 use async_graphql::{Context, Enum, ID, Object, Result};
 use chrono::{DateTime, Utc};
-use praetor_entities::schedule;
+use praetor_store::schedule;
 
 use crate::authz::OrgAccess;
 use crate::graphql::app;

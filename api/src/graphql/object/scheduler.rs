@@ -2,7 +2,7 @@
 
 use async_graphql::{Enum, Object, SimpleObject};
 use chrono::{DateTime, Utc};
-use praetor_entities::scheduled_run;
+use praetor_store::scheduled_run;
 
 use crate::scheduler::{self, JobStatus};
 

@@ -2,7 +2,7 @@
 
 use async_graphql::{ID, Object};
 use chrono::{DateTime, Utc};
-use praetor_entities::service_account;
+use praetor_store::service_account;
 
 pub struct ServiceAccountObject(pub service_account::Model);
 

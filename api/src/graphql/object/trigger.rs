@@ -2,7 +2,7 @@
 
 use async_graphql::{Context, ID, Object, Result, SimpleObject};
 use chrono::{DateTime, Utc};
-use praetor_entities::trigger;
+use praetor_store::trigger;
 
 use crate::authz::OrgAccess;
 use crate::graphql::app;

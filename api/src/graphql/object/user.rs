@@ -1,7 +1,7 @@
 //! `User`.
 
 use async_graphql::{ID, Object, SimpleObject};
-use praetor_entities::user;
+use praetor_store::user;
 
 use super::ScopeGql;
 

@@ -4,7 +4,7 @@
 use async_graphql::connection::Connection;
 use async_graphql::{Context, Enum, ID, Object, Result, SimpleObject};
 use chrono::{DateTime, Utc};
-use praetor_entities::{WebhookDeliveryId, webhook_attempt, webhook_delivery, webhook_endpoint};
+use praetor_store::{WebhookDeliveryId, webhook_attempt, webhook_delivery, webhook_endpoint};
 
 use super::{connection, page_complexity};
 use crate::authz::OrgAccess;

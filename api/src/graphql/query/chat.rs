@@ -1,7 +1,7 @@
 //! `chatSession(id)` and `agents(org)`.
 
 use async_graphql::{Context, ID, Object, Result};
-use praetor_entities::ChatSessionId;
+use praetor_store::ChatSessionId;
 
 use crate::chat::sessions as chat;
 use crate::graphql::object::{AgentObject, ChatSessionObject};

@@ -1,7 +1,7 @@
 //! `plan(id)` and `approvalRequests(org)`.
 
 use async_graphql::{Context, ID, Object, Result, SimpleObject};
-use praetor_entities::PlanId;
+use praetor_store::PlanId;
 
 use crate::engine::replay;
 

@@ -15,7 +15,7 @@ use std::time::{Duration, Instant};
 
 use async_graphql::{Context, ID, Result, Subscription};
 use futures_util::Stream;
-use praetor_entities::{ChatSessionId, OrgId, ProjectId, chat_event};
+use praetor_store::{ChatSessionId, OrgId, ProjectId, chat_event};
 use tokio::sync::broadcast::{self, error::RecvError};
 
 use crate::AppState;

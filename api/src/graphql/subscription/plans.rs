@@ -3,7 +3,7 @@
 
 use async_graphql::{Context, ID, Result, SimpleObject, Subscription};
 use futures_util::Stream;
-use praetor_entities::PlanId;
+use praetor_store::PlanId;
 use tokio::sync::broadcast::error::RecvError;
 
 use crate::authz::Domain;

@@ -1,0 +1,23 @@
+//! A group of users in an organization; roles bound to it apply to its members.
+use sea_orm::entity::prelude::*;
+
+#[allow(unused_imports)]
+use crate::ids::*;
+
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "groups")]
+pub struct Model {
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub id: GroupId,
+    pub org_id: OrgId,
+    pub name: String,
+    pub description: String,
+    pub created_at: DateTimeUtc,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}
+
+keyed_by_id!(tenant GroupId);
