@@ -4,7 +4,7 @@
 // "/sign-in", once signed in, leads back to where it was asked to (an invitation page).
 
 import { useEffect, useState } from 'react';
-import { Link, Navigate, useLocation, useParams } from 'react-router';
+import { Link, Navigate, useLocation, useNavigate, useParams } from 'react-router';
 import { useQuery } from 'urql';
 import { PLAN_PROJECT } from '../api/documents';
 import { Loading, ProblemNote } from '../components/ProblemNote';
@@ -48,9 +48,19 @@ export function OrgRedirect() {
     const t = setTimeout(() => setWaited(true), LANDING_WAIT_MS);
     return () => clearTimeout(t);
   }, []);
-  if (!settled && !waited) return <Loading what="your work" />;
+  const ready = settled || waited;
   // A project named in the address opens that project; the org's own address opens the inbox first.
-  return <Navigate to={landingPath({ org: slug, project: target, approvalsWaiting: project ? 0 : approvalsWaiting, chatRead: rights.chatRead })} replace />;
+  const to = landingPath({ org: slug, project: target, approvalsWaiting: project ? 0 : approvalsWaiting, chatRead: rights.chatRead });
+  const navigate = useNavigate();
+  const here = useLocation().pathname;
+  useEffect(() => {
+    if (!ready) return;
+    // A person who already went somewhere (a header link clicked while this waited) stays there:
+    // the effect can run after that click's navigation, and must not take them back.
+    if (window.location.pathname !== here) return;
+    navigate(to, { replace: true });
+  }, [ready, to, here, navigate]);
+  return <Loading what="your work" />;
 }
 
 export function NotFound({ what }: { what: string }) {
