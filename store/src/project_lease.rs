@@ -17,3 +17,23 @@ pub struct Model {
 pub enum Relation {}
 
 impl ActiveModelBehavior for ActiveModel {}
+
+// Queries.
+
+/// The lease on `project`, locked until the transaction `db` ends.
+pub async fn lock<C: crate::Conn>(db: &C, project: ProjectId) -> Result<Option<Model>, DbErr> {
+    use crate::Shared;
+    use sea_orm::QuerySelect;
+    Entity::find_shared().filter(Column::ProjectId.eq(project)).lock_exclusive().one(db).await
+}
+
+/// Gives up `holder`'s lease on `project` (nothing when another holds it).
+pub async fn release<C: crate::Conn>(db: &C, project: ProjectId, holder: &str) -> Result<(), DbErr> {
+    use crate::Shared;
+    Entity::delete_shared()
+        .filter(Column::ProjectId.eq(project))
+        .filter(Column::Holder.eq(holder))
+        .exec(db)
+        .await
+        .map(|_| ())
+}

@@ -8,9 +8,7 @@
 //! across all workers.
 
 use chrono::{DateTime, Duration, Utc};
-use praetor_store::{Housekeeping, JobId, OrgId, PlanId, ProjectId, Shared, TenantScoped, job, project_lease};
-use sea_orm::sea_query::{Expr, LockBehavior, LockType, OnConflict};
-use sea_orm::{ColumnTrait, Condition, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set};
+use praetor_store::{DatabaseConnection, JobId, OrgId, PlanId, ProjectId, job, project_lease};
 
 use crate::db::begin_write;
 use crate::error::Result;
@@ -26,26 +24,19 @@ pub async fn enqueue<C: praetor_store::Conn>(
     run_at: DateTime<Utc>,
     now: DateTime<Utc>,
 ) -> Result<()> {
-    let job = job::ActiveModel {
-        id: Set(JobId::generate()),
-        org_id: Set(org),
-        plan_id: Set(plan),
-        kind: Set("plan.run".into()),
-        run_at: Set(run_at),
-        locked_by: Set(None),
-        locked_until: Set(None),
-        attempts: Set(0),
-        last_error: Set(None),
-        created_at: Set(now),
+    let row = job::Model {
+        id: JobId::generate(),
+        org_id: org,
+        plan_id: plan,
+        kind: "plan.run".into(),
+        run_at,
+        locked_by: None,
+        locked_until: None,
+        attempts: 0,
+        last_error: None,
+        created_at: now,
     };
-    job::Entity::insert(job)
-        .on_conflict(
-            OnConflict::column(job::Column::PlanId)
-                .update_columns([job::Column::RunAt, job::Column::LockedBy, job::Column::LockedUntil])
-                .to_owned(),
-        )
-        .exec_without_returning(db)
-        .await?;
+    job::put(db, row).await?;
     Ok(())
 }
 
@@ -56,44 +47,30 @@ pub async fn claim(
     only_org: Option<OrgId>,
     now: DateTime<Utc>,
 ) -> Result<Option<job::Model>> {
-    let due = || {
-        // The shared queue: a worker finds its next job in any organization it serves.
-        let mut q = job::Entity::find_across_orgs(Housekeeping::Engine)
-            .filter(job::Column::RunAt.lte(now))
-            .filter(Condition::any().add(job::Column::LockedUntil.is_null()).add(job::Column::LockedUntil.lt(now)));
-        if let Some(org) = only_org {
-            q = q.filter(job::Column::OrgId.eq(org));
-        }
-        q
-    };
     // An idle worker looks first with a plain read, so polling costs no write transaction
     // (and on SQLite no write lock) when there is nothing to do.
-    if due().one(db).await?.is_none() {
+    if !job::any_due(db, now, only_org).await? {
         return Ok(None);
     }
     let txn = begin_write(db).await?;
-    let candidate = due()
-        .order_by_asc(job::Column::RunAt)
-        .lock_with_behavior(LockType::Update, LockBehavior::SkipLocked)
-        .one(&txn)
-        .await?;
+    let candidate = job::lock_next_due(&txn, now, only_org).await?;
     let Some(job) = candidate else {
         txn.commit().await?;
         return Ok(None);
     };
-    let active_before = job.clone();
-    let mut active = job.clone();
-    active.locked_by = Some(worker.to_string());
-    active.locked_until = Some(now + Duration::seconds(LOCK_SECS));
-    active.attempts += 1;
-    let claimed = praetor_store::update(&txn, &active_before, active).await?;
+    let before = job.clone();
+    let mut next = job.clone();
+    next.locked_by = Some(worker.to_string());
+    next.locked_until = Some(now + Duration::seconds(LOCK_SECS));
+    next.attempts += 1;
+    let claimed = praetor_store::update(&txn, &before, next).await?;
     txn.commit().await?;
     Ok(Some(claimed))
 }
 
 /// Finishes a job: the plan needs no more work.
 pub async fn complete<C: praetor_store::Conn>(db: &C, job: JobId) -> Result<()> {
-    job::Entity::delete_by_id(job).exec(db).await?;
+    job::finish(db, job).await?;
     Ok(())
 }
 
@@ -104,26 +81,13 @@ pub async fn reschedule<C: praetor_store::Conn>(
     run_at: DateTime<Utc>,
     error: Option<String>,
 ) -> Result<()> {
-    job::Entity::update_across_orgs(Housekeeping::Engine)
-        .col_expr(job::Column::RunAt, Expr::value(run_at))
-        .col_expr(job::Column::LockedBy, Expr::value(Option::<String>::None))
-        .col_expr(job::Column::LockedUntil, Expr::value(Option::<DateTime<Utc>>::None))
-        .col_expr(job::Column::LastError, Expr::value(error))
-        .filter(job::Column::Id.eq(job))
-        .exec(db)
-        .await?;
+    job::release_until(db, job, run_at, error).await?;
     Ok(())
 }
 
 /// Extends the claim on a job that is still being worked on.
 pub async fn renew<C: praetor_store::Conn>(db: &C, job: JobId, worker: &str, now: DateTime<Utc>) -> Result<bool> {
-    let res = job::Entity::update_across_orgs(Housekeeping::Engine)
-        .col_expr(job::Column::LockedUntil, Expr::value(Some(now + Duration::seconds(LOCK_SECS))))
-        .filter(job::Column::Id.eq(job))
-        .filter(job::Column::LockedBy.eq(worker))
-        .exec(db)
-        .await?;
-    Ok(res.rows_affected == 1)
+    Ok(job::extend_claim(db, job, worker, now + Duration::seconds(LOCK_SECS)).await?)
 }
 
 /// Takes (or renews) the lease on `project` for `holder`. `false` if someone else holds it.
@@ -135,11 +99,7 @@ pub async fn acquire_lease(
 ) -> Result<bool> {
     let txn = begin_write(db).await?;
     let until = now + Duration::seconds(LOCK_SECS);
-    let existing = project_lease::Entity::find_shared()
-        .filter(project_lease::Column::ProjectId.eq(project))
-        .lock_exclusive()
-        .one(&txn)
-        .await?;
+    let existing = project_lease::lock(&txn, project).await?;
     let acquired = match existing {
         None => praetor_store::insert(
             &txn,
@@ -148,11 +108,11 @@ pub async fn acquire_lease(
         .await
         .is_ok(),
         Some(lease) if lease.holder == holder || lease.expires_at < now => {
-            let active_before = lease.clone();
-            let mut active = lease.clone();
-            active.holder = holder.to_string();
-            active.expires_at = until;
-            praetor_store::update(&txn, &active_before, active).await?;
+            let before = lease.clone();
+            let mut next = lease.clone();
+            next.holder = holder.to_string();
+            next.expires_at = until;
+            praetor_store::update(&txn, &before, next).await?;
             true
         }
         Some(_) => false,
@@ -162,10 +122,6 @@ pub async fn acquire_lease(
 }
 
 pub async fn release_lease<C: praetor_store::Conn>(db: &C, project: ProjectId, holder: &str) -> Result<()> {
-    project_lease::Entity::delete_shared()
-        .filter(project_lease::Column::ProjectId.eq(project))
-        .filter(project_lease::Column::Holder.eq(holder))
-        .exec(db)
-        .await?;
+    project_lease::release(db, project, holder).await?;
     Ok(())
 }

@@ -15,11 +15,9 @@ use chrono::{DateTime, Utc};
 use praetor_domain::rollup::{ALL_PROJECTS, Bucket, Fact, Granularity, Key, ORG_ONLY, Origin, fold};
 use praetor_domain::{ActorRef, PlanStatus};
 use praetor_store::{
-    ChatSessionId, Housekeeping, PlanId, ProjectId, RollupId, Tenant, TenantScoped, audit_event, chat_session, org,
-    plan, plan_event, rollup, rollup_mark,
+    ChatSessionId, DatabaseTransaction, Housekeeping, PlanId, ProjectId, RollupId, Tenant, audit_event, chat_session,
+    org, plan, plan_event, rollup, rollup_mark,
 };
-use sea_orm::sea_query::{Expr, OnConflict};
-use sea_orm::{ColumnTrait, DatabaseTransaction, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set};
 use serde_json::Value;
 
 use crate::AppState;
@@ -56,20 +54,8 @@ pub async fn fold_org(app: &AppState, tenant: Tenant) -> Result<u64> {
 async fn fold_batch(app: &AppState, tenant: Tenant) -> Result<u64> {
     let now = app.clock.now();
     let txn = crate::db::begin_write(&app.db).await?;
-    rollup_mark::Entity::insert(rollup_mark::ActiveModel {
-        org_id: Set(tenant.org()),
-        audit_seq: Set(0),
-        updated_at: Set(now),
-    })
-    .on_conflict(OnConflict::column(rollup_mark::Column::OrgId).do_nothing().to_owned())
-    .exec_without_returning(&txn)
-    .await?;
     // The mark's row lock makes folds of one organization take turns.
-    let mark = rollup_mark::Entity::find_in_org(tenant)
-        .lock_exclusive()
-        .one(&txn)
-        .await?
-        .ok_or_else(|| Error::internal("a rollup mark just made is gone"))?;
+    let mark = rollup_mark::lock_or_start(&txn, tenant, now).await?;
     let entries = audit_event::after(&txn, tenant, mark.audit_seq, BATCH).await?;
     let Some(last) = entries.last().map(|e| e.seq) else {
         txn.commit().await?;
@@ -78,11 +64,7 @@ async fn fold_batch(app: &AppState, tenant: Tenant) -> Result<u64> {
     let facts = facts_of(&txn, tenant, &entries).await?;
     let buckets = fold(facts.iter().map(|(s, at, f)| (s.as_str(), *at, f)));
     add(&txn, tenant, buckets, now).await?;
-    rollup_mark::Entity::update_in_org(tenant)
-        .col_expr(rollup_mark::Column::AuditSeq, Expr::value(last))
-        .col_expr(rollup_mark::Column::UpdatedAt, Expr::value(now))
-        .exec(&txn)
-        .await?;
+    rollup_mark::set(&txn, tenant, last, Some(now)).await?;
     txn.commit().await?;
     Ok(entries.len() as u64)
 }
@@ -95,22 +77,13 @@ async fn add(
     now: DateTime<Utc>,
 ) -> Result<()> {
     for ((scope, granularity, start), bucket) in buckets {
-        let existing = rollup::Entity::find_in_org(tenant)
-            .filter(rollup::Column::Scope.eq(scope.as_str()))
-            .filter(rollup::Column::Granularity.eq(granularity.as_str()))
-            .filter(rollup::Column::BucketStart.eq(start))
-            .one(txn)
-            .await?;
+        let existing = rollup::bucket(txn, tenant, &scope, granularity.as_str(), start).await?;
         match existing {
             Some(row) => {
                 let mut sum = read_bucket(&row)?;
                 sum.merge(&bucket);
-                rollup::Entity::update_in_org(tenant)
-                    .col_expr(rollup::Column::Data, Expr::value(encode(&sum)?))
-                    .col_expr(rollup::Column::UpdatedAt, Expr::value(now))
-                    .filter(rollup::Column::Id.eq(row.id))
-                    .exec(txn)
-                    .await?;
+                let next = rollup::Model { data: encode(&sum)?, updated_at: now, ..row.clone() };
+                praetor_store::update(txn, &row, next).await?;
             }
             None => {
                 praetor_store::insert(
@@ -277,12 +250,9 @@ pub async fn rebuild(app: &AppState, tenant: Tenant, from: DateTime<Utc>) -> Res
     let day = Granularity::Day.start(from);
     let txn = crate::db::begin_write(&app.db).await?;
     let first = audit_event::first_seq_since(&txn, tenant, day).await?;
-    rollup::Entity::delete_in_org(tenant).filter(rollup::Column::BucketStart.gte(day)).exec(&txn).await?;
+    rollup::drop_from(&txn, tenant, day).await?;
     if let Some(first) = first {
-        rollup_mark::Entity::update_in_org(tenant)
-            .col_expr(rollup_mark::Column::AuditSeq, Expr::value(first - 1))
-            .exec(&txn)
-            .await?;
+        rollup_mark::set(&txn, tenant, first - 1, None).await?;
     }
     txn.commit().await?;
     fold_org(app, tenant).await
@@ -297,13 +267,7 @@ pub async fn series<C: praetor_store::Conn>(
     from: DateTime<Utc>,
     to: DateTime<Utc>,
 ) -> Result<Vec<(DateTime<Utc>, Bucket)>> {
-    rollup::Entity::find_in_org(tenant)
-        .filter(rollup::Column::Scope.eq(scope))
-        .filter(rollup::Column::Granularity.eq(granularity.as_str()))
-        .filter(rollup::Column::BucketStart.gte(granularity.start(from)))
-        .filter(rollup::Column::BucketStart.lt(to))
-        .order_by_asc(rollup::Column::BucketStart)
-        .all(db)
+    rollup::series(db, tenant, scope, granularity.as_str(), granularity.start(from), to)
         .await?
         .iter()
         .map(|r| Ok((r.bucket_start, read_bucket(r)?)))
@@ -352,13 +316,8 @@ pub async fn by_project(
     to: DateTime<Utc>,
 ) -> Result<Vec<(Option<ProjectId>, Bucket)>> {
     check_range(from, to, Granularity::Day)?;
-    let rows = rollup::Entity::find_in_org(permit.tenant())
-        .filter(rollup::Column::Scope.ne(ALL_PROJECTS))
-        .filter(rollup::Column::Granularity.eq(Granularity::Day.as_str()))
-        .filter(rollup::Column::BucketStart.gte(Granularity::Day.start(from)))
-        .filter(rollup::Column::BucketStart.lt(to))
-        .all(&app.db)
-        .await?;
+    let day = Granularity::Day;
+    let rows = rollup::other_scopes(&app.db, permit.tenant(), ALL_PROJECTS, day.as_str(), day.start(from), to).await?;
     let mut sums: BTreeMap<String, Bucket> = BTreeMap::new();
     for r in &rows {
         sums.entry(r.scope.clone()).or_default().merge(&read_bucket(r)?);
