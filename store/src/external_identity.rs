@@ -21,3 +21,26 @@ pub struct Model {
 pub enum Relation {}
 
 impl ActiveModelBehavior for ActiveModel {}
+
+// Queries.
+
+use crate::{Conn, Tenant, TenantScoped};
+
+/// The person the provider knows as `subject`, as linked to their Praetor user.
+pub async fn by_subject<C: Conn>(
+    db: &C,
+    tenant: Tenant,
+    provider: IdentityProviderId,
+    subject: &str,
+) -> Result<Option<Model>, DbErr> {
+    Entity::find_in_org(tenant)
+        .filter(Column::ProviderId.eq(provider))
+        .filter(Column::Subject.eq(subject))
+        .one(db)
+        .await
+}
+
+/// Deletes every identity the provider vouched for (the people stay); answers how many went.
+pub async fn delete_of_provider<C: Conn>(db: &C, tenant: Tenant, provider: IdentityProviderId) -> Result<u64, DbErr> {
+    Ok(Entity::delete_in_org(tenant).filter(Column::ProviderId.eq(provider)).exec(db).await?.rows_affected)
+}

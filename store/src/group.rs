@@ -21,3 +21,11 @@ pub enum Relation {}
 impl ActiveModelBehavior for ActiveModel {}
 
 keyed_by_id!(tenant GroupId);
+
+// Queries.
+
+/// The tenant's group named `name` (names are unique in an organization).
+pub async fn by_name<C: crate::Conn>(db: &C, tenant: crate::Tenant, name: &str) -> Result<Option<Model>, DbErr> {
+    use crate::TenantScoped;
+    Entity::find_in_org(tenant).filter(Column::Name.eq(name)).one(db).await
+}

@@ -47,3 +47,49 @@ pub enum Relation {}
 impl ActiveModelBehavior for ActiveModel {}
 
 keyed_by_id!(tenant IdentityProviderId);
+
+// Queries.
+
+use crate::{Conn, Housekeeping, Tenant, TenantScoped};
+use sea_orm::QueryOrder;
+
+/// How many of the tenant's providers are enabled, leaving out `except`.
+pub async fn count_enabled<C: Conn>(db: &C, tenant: Tenant, except: Option<IdentityProviderId>) -> Result<u64, DbErr> {
+    let mut q = Entity::find_in_org(tenant).filter(Column::Enabled.eq(true));
+    if let Some(id) = except {
+        q = q.filter(Column::Id.ne(id));
+    }
+    q.count(db).await
+}
+
+/// The tenant's enabled providers, by name (what its sign-in page offers).
+pub async fn enabled_by_name<C: Conn>(db: &C, tenant: Tenant) -> Result<Vec<Model>, DbErr> {
+    Entity::find_in_org(tenant).filter(Column::Enabled.eq(true)).order_by_asc(Column::Name).all(db).await
+}
+
+/// The provider with this id, in whichever organization, enabled or not (housekeeping:
+/// signing out of a session begun at it).
+pub async fn find_anywhere<C: Conn>(db: &C, id: IdentityProviderId) -> Result<Option<Model>, DbErr> {
+    Entity::find_across_orgs(Housekeeping::Identity).filter(Column::Id.eq(id)).one(db).await
+}
+
+/// The provider with this id if it is enabled, in whichever organization (housekeeping:
+/// signing in at it, before any access exists).
+pub async fn enabled_anywhere<C: Conn>(db: &C, id: IdentityProviderId) -> Result<Option<Model>, DbErr> {
+    Entity::find_across_orgs(Housekeeping::Identity)
+        .filter(Column::Id.eq(id))
+        .filter(Column::Enabled.eq(true))
+        .one(db)
+        .await
+}
+
+/// The enabled providers of every organization with this issuer that accept API tokens
+/// (housekeeping: finding who vouches for a token presented before any access exists).
+pub async fn accepting_tokens_from<C: Conn>(db: &C, issuer: &str) -> Result<Vec<Model>, DbErr> {
+    Entity::find_across_orgs(Housekeeping::Identity)
+        .filter(Column::Issuer.eq(issuer))
+        .filter(Column::Enabled.eq(true))
+        .filter(Column::ApiAudience.is_not_null())
+        .all(db)
+        .await
+}

@@ -20,3 +20,47 @@ pub struct Model {
 pub enum Relation {}
 
 impl ActiveModelBehavior for ActiveModel {}
+
+// Queries.
+
+use crate::{Conn, Tenant, TenantScoped};
+use sea_orm::QueryOrder;
+
+/// The provider's client bindings, by client id.
+pub async fn of_provider<C: Conn>(db: &C, tenant: Tenant, provider: IdentityProviderId) -> Result<Vec<Model>, DbErr> {
+    Entity::find_in_org(tenant).filter(Column::ProviderId.eq(provider)).order_by_asc(Column::ClientId).all(db).await
+}
+
+/// The binding of the provider's client `client_id`: the service account its tokens act as.
+pub async fn of_client<C: Conn>(
+    db: &C,
+    tenant: Tenant,
+    provider: IdentityProviderId,
+    client_id: &str,
+) -> Result<Option<Model>, DbErr> {
+    Entity::find_in_org(tenant)
+        .filter(Column::ProviderId.eq(provider))
+        .filter(Column::ClientId.eq(client_id))
+        .one(db)
+        .await
+}
+
+/// Deletes the binding of the provider's client `client_id`; answers how many went (0 or 1).
+pub async fn unbind<C: Conn>(
+    db: &C,
+    tenant: Tenant,
+    provider: IdentityProviderId,
+    client_id: &str,
+) -> Result<u64, DbErr> {
+    Ok(Entity::delete_in_org(tenant)
+        .filter(Column::ProviderId.eq(provider))
+        .filter(Column::ClientId.eq(client_id))
+        .exec(db)
+        .await?
+        .rows_affected)
+}
+
+/// Deletes every client binding of the provider; answers how many went.
+pub async fn delete_of_provider<C: Conn>(db: &C, tenant: Tenant, provider: IdentityProviderId) -> Result<u64, DbErr> {
+    Ok(Entity::delete_in_org(tenant).filter(Column::ProviderId.eq(provider)).exec(db).await?.rows_affected)
+}

@@ -22,3 +22,36 @@ pub struct Model {
 pub enum Relation {}
 
 impl ActiveModelBehavior for ActiveModel {}
+
+// Queries.
+
+use crate::{Conn, Tenant, TenantScoped};
+use sea_orm::QueryOrder;
+
+/// The provider's group mappings, by claim value.
+pub async fn of_provider<C: Conn>(db: &C, tenant: Tenant, provider: IdentityProviderId) -> Result<Vec<Model>, DbErr> {
+    Entity::find_in_org(tenant).filter(Column::ProviderId.eq(provider)).order_by_asc(Column::ClaimValue).all(db).await
+}
+
+/// Deletes the mapping of the provider group `claim_value` onto `group`; answers how many went
+/// (0 or 1).
+pub async fn unmap<C: Conn>(
+    db: &C,
+    tenant: Tenant,
+    provider: IdentityProviderId,
+    claim_value: &str,
+    group: GroupId,
+) -> Result<u64, DbErr> {
+    Ok(Entity::delete_in_org(tenant)
+        .filter(Column::ProviderId.eq(provider))
+        .filter(Column::ClaimValue.eq(claim_value))
+        .filter(Column::GroupId.eq(group))
+        .exec(db)
+        .await?
+        .rows_affected)
+}
+
+/// Deletes every group mapping of the provider; answers how many went.
+pub async fn delete_of_provider<C: Conn>(db: &C, tenant: Tenant, provider: IdentityProviderId) -> Result<u64, DbErr> {
+    Ok(Entity::delete_in_org(tenant).filter(Column::ProviderId.eq(provider)).exec(db).await?.rows_affected)
+}

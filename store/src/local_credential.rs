@@ -38,8 +38,73 @@ impl ActiveModelBehavior for ActiveModel {}
 
 // Queries.
 
+use crate::{Conn, Shared};
+use sea_orm::Condition;
+use sea_orm::sea_query::Expr;
+
 /// The credentials that hold a sealed authenticator secret.
-pub async fn with_totp<C: crate::Conn>(db: &C) -> Result<Vec<Model>, DbErr> {
-    use crate::Shared;
+pub async fn with_totp<C: Conn>(db: &C) -> Result<Vec<Model>, DbErr> {
     Entity::find_shared().filter(Column::TotpSecret.is_not_null()).all(db).await
+}
+
+/// The person's password (and second factor), if they have one.
+pub async fn of_user<C: Conn>(db: &C, user: UserId) -> Result<Option<Model>, DbErr> {
+    Entity::find_shared().filter(Column::UserId.eq(user)).one(db).await
+}
+
+/// Records `step` as the last time step a code of the person's was accepted for, unless one as
+/// late already was: answers whether this call recorded it (of two racing with one code, one
+/// wins).
+pub async fn accept_step<C: Conn>(db: &C, user: UserId, step: i64) -> Result<bool, DbErr> {
+    let done = Entity::update_shared()
+        .col_expr(Column::TotpLastStep, Expr::value(Some(step)))
+        .filter(Column::UserId.eq(user))
+        .filter(Condition::any().add(Column::TotpLastStep.is_null()).add(Column::TotpLastStep.lt(step)))
+        .exec(db)
+        .await?;
+    Ok(done.rows_affected == 1)
+}
+
+/// Replaces the person's recovery codes (hashes, JSON) by `left` if they are still `was`: answers
+/// whether this call did (of two racing to spend one code, one wins).
+pub async fn spend_recovery_code<C: Conn>(
+    db: &C,
+    user: UserId,
+    was: Option<String>,
+    left: String,
+) -> Result<bool, DbErr> {
+    let done = Entity::update_shared()
+        .col_expr(Column::RecoveryCodes, Expr::value(Some(left)))
+        .filter(Column::UserId.eq(user))
+        .filter(Column::RecoveryCodes.eq(was))
+        .exec(db)
+        .await?;
+    Ok(done.rows_affected == 1)
+}
+
+/// Turns the person's enrolled second factor on from `at`, with the hashes of their recovery
+/// codes (JSON).
+pub async fn enable_totp<C: Conn>(db: &C, user: UserId, at: DateTimeUtc, recovery_codes: String) -> Result<(), DbErr> {
+    Entity::update_shared()
+        .col_expr(Column::TotpEnabledAt, Expr::value(Some(at)))
+        .col_expr(Column::RecoveryCodes, Expr::value(Some(recovery_codes)))
+        .filter(Column::UserId.eq(user))
+        .exec(db)
+        .await
+        .map(|_| ())
+}
+
+/// Forgets the person's second factor: its sealed secret, when it was turned on, the last step
+/// used and the recovery codes (the password stays).
+pub async fn clear_totp<C: Conn>(db: &C, user: UserId) -> Result<(), DbErr> {
+    Entity::update_shared()
+        .col_expr(Column::TotpKekId, Expr::value(Option::<String>::None))
+        .col_expr(Column::TotpSecret, Expr::value(Option::<String>::None))
+        .col_expr(Column::TotpEnabledAt, Expr::value(Option::<DateTimeUtc>::None))
+        .col_expr(Column::TotpLastStep, Expr::value(Option::<i64>::None))
+        .col_expr(Column::RecoveryCodes, Expr::value(Option::<String>::None))
+        .filter(Column::UserId.eq(user))
+        .exec(db)
+        .await
+        .map(|_| ())
 }

@@ -54,3 +54,23 @@ pub async fn everywhere<C: crate::Conn>(db: &C, why: crate::Housekeeping) -> Res
     use crate::TenantScoped;
     Entity::find_across_orgs(why).all(db).await
 }
+
+/// The tenant's secrets with these names (those that exist).
+pub async fn with_names<C: crate::Conn>(
+    db: &C,
+    tenant: crate::Tenant,
+    names: impl IntoIterator<Item = String>,
+) -> Result<Vec<Model>, DbErr> {
+    use crate::TenantScoped;
+    Entity::find_in_org(tenant).filter(Column::Name.is_in(names)).all(db).await
+}
+
+/// Deletes the tenant's secrets with these names; answers how many went.
+pub async fn delete_with_names<C: crate::Conn>(
+    db: &C,
+    tenant: crate::Tenant,
+    names: impl IntoIterator<Item = String>,
+) -> Result<u64, DbErr> {
+    use crate::TenantScoped;
+    Ok(Entity::delete_in_org(tenant).filter(Column::Name.is_in(names)).exec(db).await?.rows_affected)
+}

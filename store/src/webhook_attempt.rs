@@ -28,3 +28,33 @@ pub enum Relation {}
 impl ActiveModelBehavior for ActiveModel {}
 
 keyed_by_id!(tenant WebhookAttemptId);
+
+// Queries.
+
+use crate::{Conn, Housekeeping, Tenant, TenantScoped};
+
+/// A delivery's attempts, oldest first.
+pub async fn of_delivery<C: Conn>(db: &C, tenant: Tenant, delivery: WebhookDeliveryId) -> Result<Vec<Model>, DbErr> {
+    use sea_orm::QueryOrder;
+    Entity::find_in_org(tenant)
+        .filter(Column::DeliveryId.eq(delivery))
+        .order_by_asc(Column::AttemptedAt)
+        .order_by_asc(Column::Id)
+        .all(db)
+        .await
+}
+
+/// Deletes the attempts to deliver to an endpoint.
+pub async fn delete_of_endpoint<C: Conn>(db: &C, tenant: Tenant, endpoint: WebhookEndpointId) -> Result<(), DbErr> {
+    Entity::delete_in_org(tenant).filter(Column::EndpointId.eq(endpoint)).exec(db).await.map(|_| ())
+}
+
+/// Deletes the attempts made before `before`, across organizations or in `only` one
+/// (housekeeping: webhook retention); answers how many went.
+pub async fn delete_before<C: Conn>(db: &C, before: DateTimeUtc, only: Option<OrgId>) -> Result<u64, DbErr> {
+    let mut q = Entity::delete_across_orgs(Housekeeping::Webhooks).filter(Column::AttemptedAt.lt(before));
+    if let Some(org) = only {
+        q = q.filter(Column::OrgId.eq(org));
+    }
+    Ok(q.exec(db).await?.rows_affected)
+}

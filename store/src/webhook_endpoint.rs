@@ -47,3 +47,63 @@ pub async fn enabled<C: crate::Conn>(db: &C, tenant: crate::Tenant) -> Result<Ve
     use crate::TenantScoped;
     Entity::find_in_org(tenant).filter(Column::Enabled.eq(true)).all(db).await
 }
+
+use crate::{Conn, Housekeeping, Tenant, TenantScoped};
+use sea_orm::sea_query::Expr;
+
+/// How many endpoints the tenant has.
+pub async fn count<C: Conn>(db: &C, tenant: Tenant) -> Result<u64, DbErr> {
+    Entity::find_in_org(tenant).count(db).await
+}
+
+/// The tenant's endpoints among `ids` that are enabled.
+pub async fn enabled_of<C: Conn>(
+    db: &C,
+    tenant: Tenant,
+    ids: impl IntoIterator<Item = WebhookEndpointId>,
+) -> Result<Vec<Model>, DbErr> {
+    Entity::find_in_org(tenant).filter(Column::Id.is_in(ids)).filter(Column::Enabled.eq(true)).all(db).await
+}
+
+/// Ends the failure streak of these endpoints, in any organization (housekeeping: the
+/// deliverer, after a delivery to each succeeded).
+pub async fn clear_failing<C: Conn>(db: &C, ids: impl IntoIterator<Item = WebhookEndpointId>) -> Result<(), DbErr> {
+    Entity::update_across_orgs(Housekeeping::Webhooks)
+        .col_expr(Column::FailingSince, Expr::value(Option::<DateTimeUtc>::None))
+        .filter(Column::Id.is_in(ids))
+        .exec(db)
+        .await
+        .map(|_| ())
+}
+
+/// Notes the endpoint failing since `since`, in whichever organization, unless it already is
+/// (housekeeping: the deliverer, after an attempt failed).
+pub async fn start_failing<C: Conn>(db: &C, id: WebhookEndpointId, since: DateTimeUtc) -> Result<(), DbErr> {
+    Entity::update_across_orgs(Housekeeping::Webhooks)
+        .col_expr(Column::FailingSince, Expr::value(Some(since)))
+        .filter(Column::Id.eq(id))
+        .filter(Column::FailingSince.is_null())
+        .exec(db)
+        .await
+        .map(|_| ())
+}
+
+/// Disables the tenant's endpoint `id` for `reason` at `at`, if it is enabled; answers whether
+/// it was (so only one of concurrent disablers goes on to give up its deliveries).
+pub async fn disable<C: Conn>(
+    db: &C,
+    tenant: Tenant,
+    id: WebhookEndpointId,
+    reason: &str,
+    at: DateTimeUtc,
+) -> Result<bool, DbErr> {
+    let res = Entity::update_in_org(tenant)
+        .col_expr(Column::Enabled, Expr::value(false))
+        .col_expr(Column::DisabledReason, Expr::value(Some(reason.to_string())))
+        .col_expr(Column::UpdatedAt, Expr::value(at))
+        .filter(Column::Id.eq(id))
+        .filter(Column::Enabled.eq(true))
+        .exec(db)
+        .await?;
+    Ok(res.rows_affected == 1)
+}

@@ -24,10 +24,8 @@ use argon2::password_hash::phc::PasswordHash;
 use argon2::password_hash::{PasswordHasher, PasswordVerifier};
 use chrono::Duration;
 use praetor_store::{
-    Housekeeping, InvitationId, OrgId, Owned, ProjectId, Shared, TenantScoped, UserId, invitation, local_credential,
-    user, user_session,
+    Housekeeping, InvitationId, OrgId, Owned, ProjectId, UserId, invitation, local_credential, user, user_session,
 };
-use sea_orm::{ColumnTrait, QueryFilter, QueryOrder};
 use serde_json::json;
 
 use super::{roles, users, validate};
@@ -98,7 +96,7 @@ async fn decoy(app: &AppState) -> Result<String> {
 }
 
 async fn credential_of<C: praetor_store::Conn>(db: &C, user: UserId) -> Result<Option<local_credential::Model>> {
-    Ok(local_credential::Entity::find_shared().filter(local_credential::Column::UserId.eq(user)).one(db).await?)
+    Ok(local_credential::of_user(db, user).await?)
 }
 
 /// Whether `org` alone may set `user`'s password: they belong to it (or to nothing) and to no
@@ -208,13 +206,7 @@ fn manageable(access: &OrgAccess) -> Result<Vec<&'static str>> {
 /// The organization's invitations and reset links not yet used that the caller may withdraw,
 /// newest first.
 pub async fn pending(app: &AppState, access: &OrgAccess) -> Result<Vec<invitation::Model>> {
-    Ok(invitation::Entity::find_in_org(access.tenant())
-        .filter(invitation::Column::Purpose.is_in(manageable(access)?))
-        .filter(invitation::Column::UsedAt.is_null())
-        .filter(invitation::Column::ExpiresAt.gt(app.clock.now()))
-        .order_by_desc(invitation::Column::Id)
-        .all(&app.db)
-        .await?)
+    Ok(invitation::pending(&app.db, access.tenant(), &manageable(access)?, app.clock.now()).await?)
 }
 
 /// Withdraws a link before it is used: an invitation with `role.bind`, a reset link with
@@ -223,13 +215,7 @@ pub async fn revoke(app: &AppState, access: &OrgAccess, id: InvitationId) -> Res
     let tenant = access.tenant();
     let purposes = manageable(access)?;
     let mut w = app.write(access.principal().chain()).await?;
-    let gone = invitation::Entity::delete_in_org(tenant)
-        .filter(invitation::Column::Id.eq(id))
-        .filter(invitation::Column::Purpose.is_in(purposes))
-        .filter(invitation::Column::UsedAt.is_null())
-        .exec(w.txn())
-        .await?
-        .rows_affected;
+    let gone = invitation::withdraw(w.txn(), tenant, id, &purposes).await?;
     if gone == 0 {
         return Err(Error::not_found("invitation"));
     }
@@ -300,9 +286,7 @@ pub struct LinkInfo {
 }
 
 async fn find_link(app: &AppState, token: &str) -> Result<invitation::Model> {
-    let inv = invitation::Entity::find_across_orgs(Housekeeping::Identity)
-        .filter(invitation::Column::TokenHash.eq(hash_secret(token)))
-        .one(&app.db)
+    let inv = invitation::by_token_hash(&app.db, &hash_secret(token))
         .await?
         .filter(|i| i.used_at.is_none() && i.expires_at > app.clock.now())
         .ok_or_else(|| Error::not_found("invitation (it was used, withdrawn or has expired)"))?;
@@ -380,14 +364,7 @@ pub async fn accept(
     let mut w = app.write(vec![actor]).await?;
     let now = w.now();
     // Used up first, conditionally: of two answers racing, one wins.
-    let taken = invitation::Entity::update_in_org(tenant)
-        .col_expr(invitation::Column::UsedAt, sea_orm::sea_query::Expr::value(now))
-        .filter(invitation::Column::Id.eq(inv.id))
-        .filter(invitation::Column::UsedAt.is_null())
-        .exec(w.txn())
-        .await?
-        .rows_affected;
-    if taken == 0 {
+    if !invitation::use_up(w.txn(), tenant, inv.id, now).await? {
         return Err(Error::not_found("invitation (it was used, withdrawn or has expired)"));
     }
     let user = match existing {
@@ -661,18 +638,7 @@ async fn use_code<C: praetor_store::Conn>(
         let now = app.clock.now().timestamp().max(0) as u64;
         let Some(step) = authenticator(&secret, "-")?.check(&code, now) else { return Ok(false) };
         let step = step as i64;
-        let used = local_credential::Entity::update_shared()
-            .col_expr(local_credential::Column::TotpLastStep, sea_orm::sea_query::Expr::value(Some(step)))
-            .filter(local_credential::Column::UserId.eq(credential.user_id))
-            .filter(
-                sea_orm::Condition::any()
-                    .add(local_credential::Column::TotpLastStep.is_null())
-                    .add(local_credential::Column::TotpLastStep.lt(step)),
-            )
-            .exec(db)
-            .await?
-            .rows_affected;
-        return Ok(used == 1);
+        return Ok(local_credential::accept_step(db, credential.user_id, step).await?);
     }
     let hashes = recovery_hashes(credential)?;
     let hash = hash_secret(&code);
@@ -680,20 +646,14 @@ async fn use_code<C: praetor_store::Conn>(
         return Ok(false);
     }
     let left: Vec<&String> = hashes.iter().filter(|h| **h != hash).collect();
-    let used = local_credential::Entity::update_shared()
-        .col_expr(
-            local_credential::Column::RecoveryCodes,
-            sea_orm::sea_query::Expr::value(Some(serde_json::to_string(&left).map_err(Error::internal)?)),
-        )
-        .filter(local_credential::Column::UserId.eq(credential.user_id))
-        .filter(local_credential::Column::RecoveryCodes.eq(credential.recovery_codes.clone()))
-        .exec(db)
-        .await?
-        .rows_affected;
-    if used == 1 {
+    let left_json = serde_json::to_string(&left).map_err(Error::internal)?;
+    let used =
+        local_credential::spend_recovery_code(db, credential.user_id, credential.recovery_codes.clone(), left_json)
+            .await?;
+    if used {
         tracing::info!(user = %credential.user_id, left = left.len(), "a recovery code was used");
     }
-    Ok(used == 1)
+    Ok(used)
 }
 
 /// The signed-in person's own credential, for changing it.
@@ -778,15 +738,8 @@ pub async fn enable_second_factor(app: &AppState, principal: &Principal, code: &
     }
     let codes: Vec<SecretValue> = (0..RECOVERY_CODES).map(|_| recovery_code()).collect();
     let hashes: Vec<String> = codes.iter().map(|c| hash_secret(&normalized(c.expose()))).collect();
-    local_credential::Entity::update_shared()
-        .col_expr(local_credential::Column::TotpEnabledAt, sea_orm::sea_query::Expr::value(Some(w.now())))
-        .col_expr(
-            local_credential::Column::RecoveryCodes,
-            sea_orm::sea_query::Expr::value(Some(serde_json::to_string(&hashes).map_err(Error::internal)?)),
-        )
-        .filter(local_credential::Column::UserId.eq(user.id))
-        .exec(w.txn())
-        .await?;
+    let hashes = serde_json::to_string(&hashes).map_err(Error::internal)?;
+    local_credential::enable_totp(w.txn(), user.id, w.now(), hashes).await?;
     audit_person(&mut w, &user, "second_factor.enabled", json!({"email": user.email})).await?;
     w.commit().await?;
     Ok(codes)
@@ -817,17 +770,7 @@ pub async fn disable_second_factor(
 }
 
 async fn clear_second_factor<C: praetor_store::Conn>(db: &C, user: UserId) -> Result<()> {
-    use sea_orm::sea_query::Expr;
-    local_credential::Entity::update_shared()
-        .col_expr(local_credential::Column::TotpKekId, Expr::value(Option::<String>::None))
-        .col_expr(local_credential::Column::TotpSecret, Expr::value(Option::<String>::None))
-        .col_expr(local_credential::Column::TotpEnabledAt, Expr::value(Option::<chrono::DateTime<chrono::Utc>>::None))
-        .col_expr(local_credential::Column::TotpLastStep, Expr::value(Option::<i64>::None))
-        .col_expr(local_credential::Column::RecoveryCodes, Expr::value(Option::<String>::None))
-        .filter(local_credential::Column::UserId.eq(user))
-        .exec(db)
-        .await?;
-    Ok(())
+    Ok(local_credential::clear_totp(db, user).await?)
 }
 
 /// Removes the second factor of the member `email`, who lost their app and recovery codes.

@@ -12,11 +12,10 @@
 use std::collections::BTreeSet;
 
 use praetor_store::{
-    GroupId, Housekeeping, IdentityProviderId, Owned, ServiceAccountId, Tenant, TenantScoped, UserId,
-    external_identity, group, group_member, identity_provider, idp_client_binding, idp_group_mapping, oidc_login, org,
-    secret, service_account, user, user_session,
+    GroupId, Housekeeping, IdentityProviderId, Owned, ServiceAccountId, Tenant, UserId, external_identity, group,
+    group_member, identity_provider, idp_client_binding, idp_group_mapping, oidc_login, org, secret, service_account,
+    user, user_session,
 };
-use sea_orm::{ActiveModelTrait, ColumnTrait, PaginatorTrait, QueryFilter, QueryOrder, Set};
 use serde_json::{Value, json};
 
 use super::validate;
@@ -183,10 +182,7 @@ pub async fn find(
 
 /// The organization's providers, oldest first.
 pub async fn list(app: &AppState, permit: &Permit<ops::IdentityManage>) -> Result<Vec<identity_provider::Model>> {
-    Ok(identity_provider::Entity::find_in_org(permit.tenant())
-        .order_by_asc(identity_provider::Column::Id)
-        .all(&app.db)
-        .await?)
+    Ok(identity_provider::all(&app.db, permit.tenant()).await?)
 }
 
 /// Changes a provider's settings (and its client secret when one is given).
@@ -202,47 +198,45 @@ pub async fn update(
         check_discovery(app, issuer).await?;
     }
     let mut w = app.write(permit.principal().chain()).await?;
-    let p = load(w.txn(), tenant, id).await?;
-    let old_issuer = p.issuer.clone();
-    let mut a: identity_provider::ActiveModel = p.into();
+    let before = load(w.txn(), tenant, id).await?;
+    let old_issuer = before.issuer.clone();
+    let mut a = before.clone();
     if let Some(name) = &input.name {
-        a.name = Set(validate::name("name", name)?);
+        a.name = validate::name("name", name)?;
     }
     if let Some(issuer) = issuer {
-        a.issuer = Set(issuer);
+        a.issuer = issuer;
     }
     if let Some(c) = &input.client_id {
-        a.client_id = Set(validate::name("clientId", c)?);
+        a.client_id = validate::name("clientId", c)?;
     }
     if let Some(s) = input.scopes {
-        a.scopes = Set(serde_json::to_string(&clean_list("scopes", s, false)?).map_err(Error::internal)?);
+        a.scopes = serde_json::to_string(&clean_list("scopes", s, false)?).map_err(Error::internal)?;
     }
     if let Some(d) = input.allowed_domains {
-        a.allowed_domains =
-            Set(serde_json::to_string(&clean_list("allowedDomains", d, true)?).map_err(Error::internal)?);
+        a.allowed_domains = serde_json::to_string(&clean_list("allowedDomains", d, true)?).map_err(Error::internal)?;
     }
     if let Some(g) = &input.groups_claim {
-        a.groups_claim = Set(validate::name("groupsClaim", g)?);
+        a.groups_claim = validate::name("groupsClaim", g)?;
     }
     if let Some(c) = input.create_users {
-        a.create_users = Set(c);
+        a.create_users = c;
     }
     if let Some(aud) = input.api_audience {
-        a.api_audience = Set(aud.map(|v| validate::name("apiAudience", &v)).transpose()?);
+        a.api_audience = aud.map(|v| validate::name("apiAudience", &v)).transpose()?;
     }
     if let Some(c) = input.device_client_id {
-        a.device_client_id = Set(c.map(|v| validate::name("deviceClientId", &v)).transpose()?);
+        a.device_client_id = c.map(|v| validate::name("deviceClientId", &v)).transpose()?;
     }
     let disabling = input.enabled == Some(false);
     if disabling {
         keep_a_way_in(&w, tenant, id).await?;
     }
     if let Some(e) = input.enabled {
-        a.enabled = Set(e);
+        a.enabled = e;
     }
-    a.updated_at = Set(w.now());
-    let p = a
-        .update(w.txn())
+    a.updated_at = w.now();
+    let p = praetor_store::update(w.txn(), &before, a)
         .await
         .map_err(conflict_means("the organization already has an identity provider with this name"))?;
     let mut fingerprint = None;
@@ -277,11 +271,7 @@ async fn locked_org(w: &Write<'_>, tenant: Tenant) -> Result<org::Model> {
 
 /// How many of the organization's providers are enabled, leaving out `except`.
 async fn enabled_providers(w: &Write<'_>, tenant: Tenant, except: Option<IdentityProviderId>) -> Result<u64> {
-    let mut q = identity_provider::Entity::find_in_org(tenant).filter(identity_provider::Column::Enabled.eq(true));
-    if let Some(id) = except {
-        q = q.filter(identity_provider::Column::Id.ne(id));
-    }
-    Ok(q.count(w.txn()).await?)
+    Ok(identity_provider::count_enabled(w.txn(), tenant, except).await?)
 }
 
 /// Refuses to leave an organization with local accounts off and no enabled provider: nobody
@@ -350,21 +340,12 @@ pub async fn delete(app: &AppState, permit: &Permit<ops::IdentityManage>, id: Id
     }
     let sessions = super::users::end_sessions(&mut w, user_session::Which::OfProvider(id)).await?;
     w.publish(crate::events::Event::ProviderEnded { provider: id });
-    oidc_login::Entity::delete_in_org(tenant).filter(oidc_login::Column::ProviderId.eq(id)).exec(w.txn()).await?;
-    external_identity::Entity::delete_in_org(tenant)
-        .filter(external_identity::Column::ProviderId.eq(id))
-        .exec(w.txn())
-        .await?;
-    idp_group_mapping::Entity::delete_in_org(tenant)
-        .filter(idp_group_mapping::Column::ProviderId.eq(id))
-        .exec(w.txn())
-        .await?;
-    idp_client_binding::Entity::delete_in_org(tenant)
-        .filter(idp_client_binding::Column::ProviderId.eq(id))
-        .exec(w.txn())
-        .await?;
-    secret::Entity::delete_in_org(tenant).filter(secret::Column::Name.eq(secret_name(id))).exec(w.txn()).await?;
-    identity_provider::Entity::delete_in_org(tenant).filter(identity_provider::Column::Id.eq(id)).exec(w.txn()).await?;
+    oidc_login::delete_of_provider(w.txn(), tenant, id).await?;
+    external_identity::delete_of_provider(w.txn(), tenant, id).await?;
+    idp_group_mapping::delete_of_provider(w.txn(), tenant, id).await?;
+    idp_client_binding::delete_of_provider(w.txn(), tenant, id).await?;
+    secret::delete_named(w.txn(), tenant, &secret_name(id)).await?;
+    identity_provider::delete(w.txn(), tenant, id).await?;
     w.audit(
         tenant,
         Entry::new(
@@ -392,11 +373,7 @@ pub struct Mapping {
 
 /// A provider's group mappings, by claim value.
 pub async fn mappings(app: &AppState, p: &identity_provider::Model) -> Result<Vec<Mapping>> {
-    let rows = idp_group_mapping::Entity::find_in_org(p.tenant())
-        .filter(idp_group_mapping::Column::ProviderId.eq(p.id))
-        .order_by_asc(idp_group_mapping::Column::ClaimValue)
-        .all(&app.db)
-        .await?;
+    let rows = idp_group_mapping::of_provider(&app.db, p.tenant(), p.id).await?;
     let groups = group::all(&app.db, p.tenant()).await?;
     Ok(rows
         .into_iter()
@@ -407,9 +384,7 @@ pub async fn mappings(app: &AppState, p: &identity_provider::Model) -> Result<Ve
 }
 
 async fn group_by_name<C: praetor_store::Conn>(db: &C, tenant: Tenant, name: &str) -> Result<group::Model> {
-    group::Entity::find_in_org(tenant)
-        .filter(group::Column::Name.eq(name.trim()))
-        .one(db)
+    group::by_name(db, tenant, name.trim())
         .await?
         .ok_or_else(|| Error::validation("group", format!("no group named `{}`", name.trim())))
 }
@@ -464,13 +439,7 @@ pub async fn unmap_group(
     let mut w = app.write(permit.principal().chain()).await?;
     let p = load(w.txn(), tenant, id).await?;
     let g = group_by_name(w.txn(), tenant, group_name).await?;
-    let gone = idp_group_mapping::Entity::delete_in_org(tenant)
-        .filter(idp_group_mapping::Column::ProviderId.eq(p.id))
-        .filter(idp_group_mapping::Column::ClaimValue.eq(claim_value.trim()))
-        .filter(idp_group_mapping::Column::GroupId.eq(g.id))
-        .exec(w.txn())
-        .await?
-        .rows_affected;
+    let gone = idp_group_mapping::unmap(w.txn(), tenant, p.id, claim_value.trim(), g.id).await?;
     if gone == 0 {
         return Err(Error::not_found("group mapping"));
     }
@@ -494,11 +463,7 @@ pub struct ClientBinding {
 }
 
 pub async fn client_bindings(app: &AppState, p: &identity_provider::Model) -> Result<Vec<ClientBinding>> {
-    let rows = idp_client_binding::Entity::find_in_org(p.tenant())
-        .filter(idp_client_binding::Column::ProviderId.eq(p.id))
-        .order_by_asc(idp_client_binding::Column::ClientId)
-        .all(&app.db)
-        .await?;
+    let rows = idp_client_binding::of_provider(&app.db, p.tenant(), p.id).await?;
     let accounts = service_account::all(&app.db, p.tenant()).await?;
     Ok(rows
         .into_iter()
@@ -524,24 +489,15 @@ pub async fn bind_client(
     let client_id = validate::name("clientId", client_id)?;
     let mut w = app.write(permit.principal().chain()).await?;
     let p = load(w.txn(), tenant, id).await?;
-    let unbound = idp_client_binding::Entity::delete_in_org(tenant)
-        .filter(idp_client_binding::Column::ProviderId.eq(p.id))
-        .filter(idp_client_binding::Column::ClientId.eq(client_id.clone()))
-        .exec(w.txn())
-        .await?
-        .rows_affected;
+    let unbound = idp_client_binding::unbind(w.txn(), tenant, p.id, &client_id).await?;
     if service_account_name.is_none() && unbound == 0 {
         return Err(Error::not_found("client binding"));
     }
     let mut account_name = None;
     if let Some(name) = service_account_name {
-        let sa = service_account::Entity::find_in_org(tenant)
-            .filter(service_account::Column::Name.eq(name.trim()))
-            .one(w.txn())
-            .await?
-            .ok_or_else(|| {
-                Error::validation("serviceAccount", format!("no service account named `{}`", name.trim()))
-            })?;
+        let sa = service_account::by_name(w.txn(), tenant, name.trim()).await?.ok_or_else(|| {
+            Error::validation("serviceAccount", format!("no service account named `{}`", name.trim()))
+        })?;
         praetor_store::insert(
             w.txn(),
             idp_client_binding::Model {
@@ -604,11 +560,7 @@ pub async fn sign_in_options(app: &AppState, slug: &str) -> Result<SignInOptions
     let Some(o) = org::by_slug(&app.db, Housekeeping::Identity, slug.trim()).await? else {
         return Ok(SignInOptions { providers: Vec::new(), passwords: true });
     };
-    let providers = identity_provider::Entity::find_in_org(o.tenant())
-        .filter(identity_provider::Column::Enabled.eq(true))
-        .order_by_asc(identity_provider::Column::Name)
-        .all(&app.db)
-        .await?;
+    let providers = identity_provider::enabled_by_name(&app.db, o.tenant()).await?;
     let mut options = Vec::with_capacity(providers.len());
     for p in providers {
         // The device grant only helps when the provider's tokens are accepted on the API.
@@ -634,12 +586,7 @@ pub struct Started {
 }
 
 async fn enabled_provider(app: &AppState, id: IdentityProviderId) -> Result<identity_provider::Model> {
-    identity_provider::Entity::find_across_orgs(Housekeeping::Identity)
-        .filter(identity_provider::Column::Id.eq(id))
-        .filter(identity_provider::Column::Enabled.eq(true))
-        .one(&app.db)
-        .await?
-        .ok_or_else(|| Error::not_found("identity provider"))
+    identity_provider::enabled_anywhere(&app.db, id).await?.ok_or_else(|| Error::not_found("identity provider"))
 }
 
 /// Where to come back to after signing in: a path of this server, nothing else.
@@ -662,10 +609,7 @@ pub async fn begin(app: &AppState, id: IdentityProviderId, base_url: &str, retur
     let browser_token = random_token(32);
     let now = app.clock.now();
     // Sign-ins that were never finished lapse; this is where they are swept.
-    oidc_login::Entity::delete_across_orgs(Housekeeping::Identity)
-        .filter(oidc_login::Column::ExpiresAt.lte(now))
-        .exec(&app.db)
-        .await?;
+    oidc_login::sweep_expired(&app.db, now).await?;
     praetor_store::insert(
         &app.db,
         oidc_login::Model {
@@ -705,17 +649,11 @@ pub async fn finish(
 ) -> Result<SignedIn> {
     let refuse = |why: &str| Error::Unauthenticated(format!("sign-in refused: {why}"));
     let state_hash = hash_secret(state);
-    let login = oidc_login::Entity::find_across_orgs(Housekeeping::Identity)
-        .filter(oidc_login::Column::StateHash.eq(state_hash.clone()))
-        .one(&app.db)
+    let login = oidc_login::by_state_hash(&app.db, &state_hash)
         .await?
         .ok_or_else(|| refuse("this sign-in is unknown or was already used; start again"))?;
     // Taken before anything else: a state works once, whatever happens next.
-    let taken = oidc_login::Entity::delete_in_org(login.tenant())
-        .filter(oidc_login::Column::StateHash.eq(state_hash))
-        .exec(&app.db)
-        .await?
-        .rows_affected;
+    let taken = oidc_login::take(&app.db, login.tenant(), &state_hash).await?;
     if taken == 0 {
         return Err(refuse("this sign-in is unknown or was already used; start again"));
     }
@@ -759,11 +697,7 @@ async fn admit(app: &AppState, p: &identity_provider::Model, claims: &Claims, vi
     if subject.is_empty() {
         return Err(refuse("the provider named no subject".into()));
     }
-    let linked = external_identity::Entity::find_in_org(tenant)
-        .filter(external_identity::Column::ProviderId.eq(p.id))
-        .filter(external_identity::Column::Subject.eq(subject.clone()))
-        .one(&app.db)
-        .await?;
+    let linked = external_identity::by_subject(&app.db, tenant, p.id, &subject).await?;
     let email = claims.get("email").and_then(Value::as_str).map(|e| validate::email("email", e)).transpose()?;
     let domains = allowed_domains(p)?;
     if !domains.is_empty() {
@@ -879,10 +813,7 @@ async fn sync_groups(
     claimed: &BTreeSet<String>,
 ) -> Result<(Vec<String>, Vec<String>)> {
     let tenant = p.tenant();
-    let mappings = idp_group_mapping::Entity::find_in_org(tenant)
-        .filter(idp_group_mapping::Column::ProviderId.eq(p.id))
-        .all(w.txn())
-        .await?;
+    let mappings = idp_group_mapping::of_provider(w.txn(), tenant, p.id).await?;
     let wanted: BTreeSet<GroupId> =
         mappings.iter().filter(|m| claimed.contains(&m.claim_value)).map(|m| m.group_id).collect();
     let current = group_member::of_users(w.txn(), tenant, [user.id]).await?;
@@ -939,10 +870,7 @@ async fn sync_groups(
 /// Where someone signing out of a session begun at provider `id` may be sent to end their
 /// session at the provider too (RP-initiated logout), when it supports that.
 pub async fn end_session_url(app: &AppState, id: IdentityProviderId, base_url: &str) -> Result<Option<String>> {
-    let p = identity_provider::Entity::find_across_orgs(Housekeeping::Identity)
-        .filter(identity_provider::Column::Id.eq(id))
-        .one(&app.db)
-        .await?;
+    let p = identity_provider::find_anywhere(&app.db, id).await?;
     let Some(p) = p else { return Ok(None) };
     let provider = app.oidc.provider(&p.issuer).await?;
     Ok(provider.end_session_url(&p.client_id, &format!("{base_url}/")).map(|u| u.to_string()))
@@ -960,12 +888,7 @@ pub async fn authenticate_token(app: &AppState, token: &str) -> Result<Principal
     let refuse = |why: &str| Error::Unauthenticated(format!("token refused: {why}"));
     let (_, unverified) = crate::oidc::unverified_parts(token)?;
     let issuer = unverified.get("iss").and_then(Value::as_str).ok_or_else(|| refuse("malformed (no issuer)"))?;
-    let candidates = identity_provider::Entity::find_across_orgs(Housekeeping::Identity)
-        .filter(identity_provider::Column::Issuer.eq(issuer))
-        .filter(identity_provider::Column::Enabled.eq(true))
-        .filter(identity_provider::Column::ApiAudience.is_not_null())
-        .all(&app.db)
-        .await?;
+    let candidates = identity_provider::accepting_tokens_from(&app.db, issuer).await?;
     if candidates.is_empty() {
         return Err(refuse("no organization accepts tokens from this issuer"));
     }
@@ -992,10 +915,7 @@ pub async fn authenticate_token(app: &AppState, token: &str) -> Result<Principal
     // A client acting for itself: client credentials, whose `sub` is the client (RFC 9068).
     // A person's token names its client too, with the person as `sub`.
     if let Some(client) = client.filter(|c| subject == Some(*c)) {
-        let binding = idp_client_binding::Entity::find_in_org(p.tenant())
-            .filter(idp_client_binding::Column::ProviderId.eq(p.id))
-            .filter(idp_client_binding::Column::ClientId.eq(client))
-            .one(&app.db)
+        let binding = idp_client_binding::of_client(&app.db, p.tenant(), p.id, client)
             .await?
             .ok_or_else(|| refuse("this client is not bound to a service account of the organization"))?;
         let sa = service_account_by_id(app, p.tenant(), binding.service_account_id).await?;

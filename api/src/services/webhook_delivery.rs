@@ -16,11 +16,9 @@ use std::time::Duration as StdDuration;
 
 use chrono::{DateTime, Duration, Utc};
 use praetor_store::{
-    Housekeeping, Owned, TenantScoped, WebhookAttemptId, WebhookEndpointId, secret, webhook_attempt, webhook_delivery,
+    Owned, WebhookAttemptId, WebhookDeliveryId, WebhookEndpointId, secret, webhook_attempt, webhook_delivery,
     webhook_endpoint,
 };
-use sea_orm::sea_query::{Expr, ExprTrait, LockBehavior, LockType};
-use sea_orm::{ColumnTrait, Condition, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 use serde_json::json;
 use tokio::sync::{Semaphore, mpsc};
 use tokio::task::JoinHandle;
@@ -188,38 +186,9 @@ async fn claim_and_send(
             release(app, &surplus).await?;
         }
         if !orphans.is_empty() {
-            webhook_delivery::Entity::update_across_orgs(Housekeeping::Webhooks)
-                .col_expr(webhook_delivery::Column::Status, Expr::value(FAILED))
-                .col_expr(webhook_delivery::Column::FinishedAt, Expr::value(Some(now)))
-                .col_expr(webhook_delivery::Column::LockedUntil, Expr::value(Option::<DateTime<Utc>>::None))
-                .filter(webhook_delivery::Column::Id.is_in(orphans))
-                .exec(&app.db)
-                .await?;
+            webhook_delivery::give_up(&app.db, orphans, FAILED, now).await?;
         }
     }
-}
-
-fn due(
-    now: DateTime<Utc>,
-    busy: &[WebhookEndpointId],
-    only_org: Option<praetor_store::OrgId>,
-) -> sea_orm::Select<webhook_delivery::Entity> {
-    let mut q = webhook_delivery::Entity::find_across_orgs(Housekeeping::Webhooks)
-        .filter(webhook_delivery::Column::Status.eq(PENDING))
-        .filter(webhook_delivery::Column::NextAttemptAt.lte(now))
-        .filter(
-            Condition::any()
-                .add(webhook_delivery::Column::LockedUntil.is_null())
-                .add(webhook_delivery::Column::LockedUntil.lt(now)),
-        );
-    if !busy.is_empty() {
-        q = q.filter(webhook_delivery::Column::EndpointId.is_not_in(busy.iter().copied()));
-    }
-    // A node dedicated to one organization (`worker.org_id`) delivers only its webhooks.
-    if let Some(org) = only_org {
-        q = q.filter(webhook_delivery::Column::OrgId.eq(org));
-    }
-    q
 }
 
 /// Claims up to `limit` due deliveries of endpoints not in `busy`.
@@ -229,34 +198,16 @@ async fn claim(
     busy: &[WebhookEndpointId],
     now: DateTime<Utc>,
 ) -> Result<Vec<webhook_delivery::Model>> {
+    // A node dedicated to one organization (`worker.org_id`) delivers only its webhooks.
+    let due = webhook_delivery::Due { pending: PENDING, now, busy, only_org: app.config.worker.only_org() };
     // A plain read first, so an idle node's polling costs no write transaction.
-    let only_org = app.config.worker.only_org();
-    if due(now, busy, only_org)
-        .select_only()
-        .column(webhook_delivery::Column::Id)
-        .into_tuple::<praetor_store::WebhookDeliveryId>()
-        .one(&app.db)
-        .await?
-        .is_none()
-    {
+    if !webhook_delivery::any_due(&app.db, due).await? {
         return Ok(Vec::new());
     }
+    // Long enough for the attempt and its recording; a node that dies lets it lapse.
+    let lease = Duration::milliseconds(app.config.webhooks.timeout_ms as i64) + Duration::seconds(15);
     let txn = begin_write(&app.db).await?;
-    let rows = due(now, busy, only_org)
-        .order_by_asc(webhook_delivery::Column::NextAttemptAt)
-        .limit(limit as u64)
-        .lock_with_behavior(LockType::Update, LockBehavior::SkipLocked)
-        .all(&txn)
-        .await?;
-    if !rows.is_empty() {
-        // Long enough for the attempt and its recording; a node that dies lets it lapse.
-        let lease = Duration::milliseconds(app.config.webhooks.timeout_ms as i64) + Duration::seconds(15);
-        webhook_delivery::Entity::update_across_orgs(Housekeeping::Webhooks)
-            .col_expr(webhook_delivery::Column::LockedUntil, Expr::value(Some(now + lease)))
-            .filter(webhook_delivery::Column::Id.is_in(rows.iter().map(|d| d.id)))
-            .exec(&txn)
-            .await?;
-    }
+    let rows = webhook_delivery::claim(&txn, due, limit as u64, now + lease).await?;
     txn.commit().await?;
     Ok(rows)
 }
@@ -266,27 +217,13 @@ async fn claim(
 pub async fn prune(app: &AppState) -> Result<u64> {
     let cutoff = app.clock.now() - Duration::days(i64::from(app.config.webhooks.retention_days));
     let only_org = app.config.worker.only_org();
-    let mut attempts = webhook_attempt::Entity::delete_across_orgs(Housekeeping::Webhooks)
-        .filter(webhook_attempt::Column::AttemptedAt.lt(cutoff));
-    let mut deliveries = webhook_delivery::Entity::delete_across_orgs(Housekeeping::Webhooks)
-        .filter(webhook_delivery::Column::Status.ne(PENDING))
-        .filter(webhook_delivery::Column::FinishedAt.lt(cutoff));
-    if let Some(org) = only_org {
-        attempts = attempts.filter(webhook_attempt::Column::OrgId.eq(org));
-        deliveries = deliveries.filter(webhook_delivery::Column::OrgId.eq(org));
-    }
-    attempts.exec(&app.db).await?;
-    Ok(deliveries.exec(&app.db).await?.rows_affected)
+    webhook_attempt::delete_before(&app.db, cutoff, only_org).await?;
+    Ok(webhook_delivery::delete_finished_before(&app.db, PENDING, cutoff, only_org).await?)
 }
 
 /// Gives claimed deliveries back without an attempt.
-async fn release(app: &AppState, ids: &[praetor_store::WebhookDeliveryId]) -> Result<()> {
-    webhook_delivery::Entity::update_across_orgs(Housekeeping::Webhooks)
-        .col_expr(webhook_delivery::Column::LockedUntil, Expr::value(Option::<DateTime<Utc>>::None))
-        .filter(webhook_delivery::Column::Id.is_in(ids.iter().copied()))
-        .exec(&app.db)
-        .await?;
-    Ok(())
+async fn release(app: &AppState, ids: &[WebhookDeliveryId]) -> Result<()> {
+    Ok(webhook_delivery::release(&app.db, ids).await?)
 }
 
 /// The enabled endpoints of `deliveries`, each with the secrets that sign for it now.
@@ -304,11 +241,7 @@ async fn endpoints_of(
     let now = app.clock.now();
     let mut out = HashMap::new();
     for (tenant, ids) in by_org {
-        let endpoints = webhook_endpoint::Entity::find_in_org(tenant)
-            .filter(webhook_endpoint::Column::Id.is_in(ids.iter().copied()))
-            .filter(webhook_endpoint::Column::Enabled.eq(true))
-            .all(&app.db)
-            .await?;
+        let endpoints = webhook_endpoint::enabled_of(&app.db, tenant, ids).await?;
         let mut names = Vec::new();
         for e in &endpoints {
             names.push(secret_name(&e.id.to_string()));
@@ -316,7 +249,7 @@ async fn endpoints_of(
                 names.push(previous_secret_name(&e.id.to_string()));
             }
         }
-        let rows = secret::Entity::find_in_org(tenant).filter(secret::Column::Name.is_in(names)).all(&app.db).await?;
+        let rows = secret::with_names(&app.db, tenant, names).await?;
         for e in endpoints {
             let mut secrets = Vec::new();
             for wanted in [secret_name(&e.id.to_string()), previous_secret_name(&e.id.to_string())] {
@@ -367,47 +300,34 @@ async fn record(app: &AppState, batch: Vec<Done>) -> Result<Vec<(bool, &'static 
     let mut outcomes = Vec::with_capacity(batch.len());
     let mut w = app.write(vec![ActorRef::system("webhooks", "webhook deliverer")]).await?;
     let now = w.now();
-    let attempts: Vec<webhook_attempt::ActiveModel> = batch
+    let attempts: Vec<webhook_attempt::Model> = batch
         .iter()
-        .map(|d| {
-            webhook_attempt::ActiveModel::from(webhook_attempt::Model {
-                id: WebhookAttemptId::generate(),
-                org_id: d.delivery.org_id,
-                delivery_id: d.delivery.id,
-                endpoint_id: d.delivery.endpoint_id,
-                attempted_at: d.at,
-                status_code: d.attempt.status.map(i32::from),
-                latency_ms: d.attempt.latency_ms,
-                response: d.attempt.response.clone(),
-                succeeded: d.attempt.outcome == Outcome::Delivered,
-            })
+        .map(|d| webhook_attempt::Model {
+            id: WebhookAttemptId::generate(),
+            org_id: d.delivery.org_id,
+            delivery_id: d.delivery.id,
+            endpoint_id: d.delivery.endpoint_id,
+            attempted_at: d.at,
+            status_code: d.attempt.status.map(i32::from),
+            latency_ms: d.attempt.latency_ms,
+            response: d.attempt.response.clone(),
+            succeeded: d.attempt.outcome == Outcome::Delivered,
         })
         .collect();
     for chunk in attempts.chunks(500) {
-        webhook_attempt::Entity::insert_many(chunk.to_vec()).exec_without_returning(w.txn()).await?;
+        praetor_store::insert_many(w.txn(), chunk.to_vec()).await?;
     }
     let delivered: Vec<_> =
         batch.iter().filter(|d| d.attempt.outcome == Outcome::Delivered).map(|d| d.delivery.id).collect();
     if !delivered.is_empty() {
-        webhook_delivery::Entity::update_across_orgs(Housekeeping::Webhooks)
-            .col_expr(webhook_delivery::Column::Status, Expr::value(DELIVERED))
-            .col_expr(webhook_delivery::Column::Attempts, Expr::col(webhook_delivery::Column::Attempts).add(1))
-            .col_expr(webhook_delivery::Column::FinishedAt, Expr::value(Some(now)))
-            .col_expr(webhook_delivery::Column::LockedUntil, Expr::value(Option::<DateTime<Utc>>::None))
-            .filter(webhook_delivery::Column::Id.is_in(delivered))
-            .exec(w.txn())
-            .await?;
+        webhook_delivery::mark_delivered(w.txn(), delivered, DELIVERED, now).await?;
         let recovered: Vec<_> = batch
             .iter()
             .filter(|d| d.attempt.outcome == Outcome::Delivered && d.endpoint.failing_since.is_some())
             .map(|d| d.endpoint.id)
             .collect();
         if !recovered.is_empty() {
-            webhook_endpoint::Entity::update_across_orgs(Housekeeping::Webhooks)
-                .col_expr(webhook_endpoint::Column::FailingSince, Expr::value(Option::<DateTime<Utc>>::None))
-                .filter(webhook_endpoint::Column::Id.is_in(recovered))
-                .exec(w.txn())
-                .await?;
+            webhook_endpoint::clear_failing(w.txn(), recovered).await?;
         }
     }
     let mut disable: BTreeMap<WebhookEndpointId, (webhook_endpoint::Model, String)> = BTreeMap::new();
@@ -443,23 +363,10 @@ async fn record(app: &AppState, batch: Vec<Done>) -> Result<Vec<(bool, &'static 
         .map(|d| (d.endpoint.id, d.at))
         .collect();
     for (id, at) in newly_failing {
-        webhook_endpoint::Entity::update_across_orgs(Housekeeping::Webhooks)
-            .col_expr(webhook_endpoint::Column::FailingSince, Expr::value(Some(at)))
-            .filter(webhook_endpoint::Column::Id.eq(id))
-            .filter(webhook_endpoint::Column::FailingSince.is_null())
-            .exec(w.txn())
-            .await?;
+        webhook_endpoint::start_failing(w.txn(), id, at).await?;
     }
     for (endpoint, why) in disable.into_values() {
-        let res = webhook_endpoint::Entity::update_in_org(endpoint.tenant())
-            .col_expr(webhook_endpoint::Column::Enabled, Expr::value(false))
-            .col_expr(webhook_endpoint::Column::DisabledReason, Expr::value(Some(why.clone())))
-            .col_expr(webhook_endpoint::Column::UpdatedAt, Expr::value(now))
-            .filter(webhook_endpoint::Column::Id.eq(endpoint.id))
-            .filter(webhook_endpoint::Column::Enabled.eq(true))
-            .exec(w.txn())
-            .await?;
-        if res.rows_affected == 1 {
+        if webhook_endpoint::disable(w.txn(), endpoint.tenant(), endpoint.id, &why, now).await? {
             super::webhooks::fail_pending(&w, &endpoint).await?;
             tracing::warn!(endpoint = %endpoint.id, "webhook endpoint disabled: {why}");
             w.audit(

@@ -7,11 +7,9 @@
 
 use chrono::Duration;
 use praetor_store::{
-    Owned, Tenant, TenantScoped, WebhookDeliveryId, WebhookEndpointId, project, secret, webhook_attempt,
-    webhook_delivery, webhook_endpoint,
+    Owned, Tenant, WebhookDeliveryId, WebhookEndpointId, project, secret, webhook_attempt, webhook_delivery,
+    webhook_endpoint,
 };
-use sea_orm::sea_query::Expr;
-use sea_orm::{ActiveModelTrait, ColumnTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect};
 use serde_json::json;
 
 use super::page::{Page, PageArgs};
@@ -77,7 +75,7 @@ pub async fn create(
     let url = checked_url(app, &spec.url).await?;
     let tenant = permit.tenant();
     let mut w = app.write(permit.principal().chain()).await?;
-    let count = webhook_endpoint::Entity::find_in_org(tenant).count(w.txn()).await?;
+    let count = webhook_endpoint::count(w.txn(), tenant).await?;
     if count >= MAX_ENDPOINTS as u64 {
         return Err(Error::validation("org", format!("an organization has at most {MAX_ENDPOINTS} endpoints")));
     }
@@ -134,11 +132,12 @@ async fn load_endpoint<C: praetor_store::Conn>(
     id: WebhookEndpointId,
     lock: bool,
 ) -> Result<webhook_endpoint::Model> {
-    let mut q = webhook_endpoint::Entity::find_in_org(tenant).filter(webhook_endpoint::Column::Id.eq(id));
-    if lock {
-        q = q.lock_exclusive();
-    }
-    q.one(db).await?.ok_or_else(|| Error::not_found("webhook endpoint"))
+    let found = if lock {
+        webhook_endpoint::lock(db, tenant, id).await?
+    } else {
+        webhook_endpoint::by_id(db, tenant, id).await?
+    };
+    found.ok_or_else(|| Error::not_found("webhook endpoint"))
 }
 
 /// The organization's endpoint `id`; NOT_FOUND otherwise.
@@ -161,10 +160,7 @@ pub async fn find_delivery(
 
 /// The organization's endpoints, oldest first.
 pub async fn list(app: &AppState, permit: &Permit<ops::WebhookManage>) -> Result<Vec<webhook_endpoint::Model>> {
-    Ok(webhook_endpoint::Entity::find_in_org(permit.tenant())
-        .order_by_asc(webhook_endpoint::Column::Id)
-        .all(&app.db)
-        .await?)
+    Ok(webhook_endpoint::all(&app.db, permit.tenant()).await?)
 }
 
 /// What an update changes (`None`: unchanged).
@@ -236,14 +232,15 @@ pub async fn update(
 
 /// Gives up the endpoint's pending deliveries (it was disabled).
 pub(super) async fn fail_pending(w: &crate::write::Write<'_>, endpoint: &webhook_endpoint::Model) -> Result<()> {
-    webhook_delivery::Entity::update_in_org(endpoint.tenant())
-        .col_expr(webhook_delivery::Column::Status, Expr::value(outbox::FAILED))
-        .col_expr(webhook_delivery::Column::FinishedAt, Expr::value(Some(w.now())))
-        .col_expr(webhook_delivery::Column::LockedUntil, Expr::value(Option::<chrono::DateTime<chrono::Utc>>::None))
-        .filter(webhook_delivery::Column::EndpointId.eq(endpoint.id))
-        .filter(webhook_delivery::Column::Status.eq(outbox::PENDING))
-        .exec(w.txn())
-        .await?;
+    webhook_delivery::give_up_pending_of(
+        w.txn(),
+        endpoint.tenant(),
+        endpoint.id,
+        outbox::PENDING,
+        outbox::FAILED,
+        w.now(),
+    )
+    .await?;
     Ok(())
 }
 
@@ -253,16 +250,10 @@ pub async fn delete(app: &AppState, permit: &Permit<ops::WebhookManage>, id: Web
     let tenant = permit.tenant();
     let endpoint = load_endpoint(w.txn(), tenant, id, false).await?;
     let names = [webhooks::secret_name(&id.to_string()), webhooks::previous_secret_name(&id.to_string())];
-    secret::Entity::delete_in_org(tenant).filter(secret::Column::Name.is_in(names)).exec(w.txn()).await?;
-    webhook_attempt::Entity::delete_in_org(tenant)
-        .filter(webhook_attempt::Column::EndpointId.eq(id))
-        .exec(w.txn())
-        .await?;
-    webhook_delivery::Entity::delete_in_org(tenant)
-        .filter(webhook_delivery::Column::EndpointId.eq(id))
-        .exec(w.txn())
-        .await?;
-    webhook_endpoint::Entity::delete_in_org(tenant).filter(webhook_endpoint::Column::Id.eq(id)).exec(w.txn()).await?;
+    secret::delete_with_names(w.txn(), tenant, names).await?;
+    webhook_attempt::delete_of_endpoint(w.txn(), tenant, id).await?;
+    webhook_delivery::delete_of_endpoint(w.txn(), tenant, id).await?;
+    webhook_endpoint::delete(w.txn(), tenant, id).await?;
     w.audit(
         tenant,
         Entry::new("webhook.endpoint_deleted", id, json!({"url": redacted_url(&endpoint.url)}))
@@ -334,27 +325,22 @@ pub async fn deliveries(
     status: Option<&str>,
     args: PageArgs<WebhookDeliveryId>,
 ) -> Result<Page<webhook_delivery::Model>> {
-    let mut q = webhook_delivery::Entity::find_in_org(endpoint.tenant())
-        .filter(webhook_delivery::Column::EndpointId.eq(endpoint.id))
-        .order_by_desc(webhook_delivery::Column::Id)
-        .limit(args.fetch_limit());
-    if let Some(s) = status {
-        q = q.filter(webhook_delivery::Column::Status.eq(s));
-    }
-    if let Some(after) = args.after {
-        q = q.filter(webhook_delivery::Column::Id.lt(after));
-    }
-    Ok(Page::from_overfetch(q.all(&app.db).await?, args.first))
+    // Newest first: the page after `after` holds the older deliveries.
+    let rows = webhook_delivery::newest_of_endpoint(
+        &app.db,
+        endpoint.tenant(),
+        endpoint.id,
+        status,
+        args.after,
+        args.fetch_limit(),
+    )
+    .await?;
+    Ok(Page::from_overfetch(rows, args.first))
 }
 
 /// A delivery's attempts, oldest first.
 pub async fn attempts(app: &AppState, delivery: &webhook_delivery::Model) -> Result<Vec<webhook_attempt::Model>> {
-    Ok(webhook_attempt::Entity::find_in_org(delivery.tenant())
-        .filter(webhook_attempt::Column::DeliveryId.eq(delivery.id))
-        .order_by_asc(webhook_attempt::Column::AttemptedAt)
-        .order_by_asc(webhook_attempt::Column::Id)
-        .all(&app.db)
-        .await?)
+    Ok(webhook_attempt::of_delivery(&app.db, delivery.tenant(), delivery.id).await?)
 }
 
 /// Sends a delivery again (same `webhook-id`), now, with a fresh set of retries.
@@ -404,7 +390,7 @@ pub async fn send_test(
         json!({"org": tenant.org().to_string(), "endpoint": id.to_string(), "message": "a test delivery from Praetor"}),
     )?;
     let row = outbox::delivery(&endpoint, webhooks::TEST_EVENT, body, w.now());
-    let d = webhook_delivery::ActiveModel::from(row).insert(w.txn()).await?;
+    let d = praetor_store::insert(w.txn(), row).await?;
     w.audit(
         tenant,
         Entry::new("webhook.test_sent", id, json!({"delivery": d.id.to_string()})).in_project(endpoint.project_id),
