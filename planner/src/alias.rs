@@ -13,6 +13,12 @@
 //!
 //! Pronouns (`it`, `that`, `this`, `them`) in a placeholder take the session's last value for
 //! that parameter; "again", "same but in prod" and friends are in `memory_ref`.
+//!
+//! Requests in plain words: polite and filler words ("please", "could you", "the", "thanks")
+//! are passed over where a phrasing does not spell them (`plain`); a value may be one of its
+//! parameter's `x-synonyms` (`production` for `prod`) and is typed to the value it stands for
+//! (`typing`); enum values match ignoring case, and so does a free-text value the catalog lists
+//! for a parameter of the same name elsewhere ("Restart the API" restarts `api`).
 
 use async_trait::async_trait;
 use serde_json::{Map, Value};
@@ -23,6 +29,7 @@ use crate::intent::{Intent, parse_intent};
 use crate::memory::Memory;
 use crate::memory_ref::{self, Reference};
 use crate::pattern::{AliasPattern, Capture, Token, tokenize};
+use crate::plain::{self, mark_fillers};
 use crate::plan::{Clarification, ClarifyReason, Outcome, ProposedPlan, render_params};
 use crate::sink::DeltaSink;
 use crate::suggest::{closest, help_for};
@@ -58,7 +65,8 @@ impl AliasPlanner {
 
     /// The same as [`Planner::plan`], without the async wrapper.
     pub fn plan_text(&self, text: &str, catalog: &Catalog, memory: &Memory) -> Outcome {
-        let tokens = tokenize(text);
+        let mut tokens = tokenize(text);
+        mark_fillers(&mut tokens);
         if tokens.is_empty() {
             return Outcome::Clarify(Clarification::new(
                 ClarifyReason::Empty,
@@ -161,19 +169,28 @@ struct Attempt<'c> {
     result: Result<Value, Failure>,
 }
 
-fn evaluate(compiled: &Compiled, captures: &[Capture], memory: &Memory) -> Result<Value, Failure> {
+/// The word a capture stands for, before it is typed: a pronoun's remembered value, or the
+/// word as typed (a free-text word in the catalog's spelling, see [`Catalog::known_spelling`]).
+fn raw_value(cap: &Capture, compiled: &Compiled, catalog: &Catalog, memory: &Memory) -> Result<String, Failure> {
+    let lower = cap.raw.to_lowercase();
+    if !cap.quoted && !cap.from_default && PRONOUNS.contains(&lower.as_str()) {
+        return match memory.fact(&cap.name) {
+            Some(Value::String(s)) => Ok(s.clone()),
+            Some(v) => Ok(v.to_string()),
+            None => Err(Failure::Pronoun { param: cap.name.clone(), word: cap.raw.clone() }),
+        };
+    }
+    let free_text = compiled.entry.param_schema(&cap.name).is_none_or(|p| p.get("enum").is_none());
+    if !cap.quoted && free_text {
+        return Ok(catalog.known_spelling(&cap.name, &cap.raw).unwrap_or_else(|| cap.raw.clone()));
+    }
+    Ok(cap.raw.clone())
+}
+
+fn evaluate(compiled: &Compiled, captures: &[Capture], catalog: &Catalog, memory: &Memory) -> Result<Value, Failure> {
     let mut map = Map::new();
     for cap in captures {
-        let lower = cap.raw.to_lowercase();
-        let raw = if !cap.quoted && !cap.from_default && PRONOUNS.contains(&lower.as_str()) {
-            match memory.fact(&cap.name) {
-                Some(Value::String(s)) => s.clone(),
-                Some(v) => v.to_string(),
-                None => return Err(Failure::Pronoun { param: cap.name.clone(), word: cap.raw.clone() }),
-            }
-        } else {
-            cap.raw.clone()
-        };
+        let raw = raw_value(cap, compiled, catalog, memory)?;
         let value = type_value(&cap.name, compiled.entry.param_schema(&cap.name), &raw).map_err(Failure::Problem)?;
         map.insert(cap.name.clone(), value);
     }
@@ -194,7 +211,7 @@ pub(crate) fn match_tokens(tokens: &[Token], catalog: &Catalog, memory: &Memory)
             for &form in &pattern.forms {
                 order += 1;
                 if let Some(captures) = pattern.match_form(form, tokens) {
-                    let result = evaluate(compiled, &captures, memory);
+                    let result = evaluate(compiled, &captures, catalog, memory);
                     attempts.push(Attempt { compiled, pattern, form, words: pattern.words_in(form), order, result });
                 }
             }
@@ -263,25 +280,28 @@ fn near_miss(tokens: &[Token], text: &str, catalog: &Catalog) -> Outcome {
         for pattern in &compiled.patterns {
             order += 1;
             // The text is the start of a phrasing that needs more.
-            let (n, words) = pattern.prefix_match(tokens);
-            if n == tokens.len()
+            let prefix = pattern.prefix_match(tokens);
+            let n = prefix.segments;
+            if prefix.whole
                 && n < pattern.segments.len()
-                && words > 0
+                && prefix.words > 0
                 && !pattern.forms.contains(&n)
                 && let Some(slot) = pattern.slot_at_or_after(n)
             {
                 let problem = ParamProblem { param: slot.to_string(), message: String::new(), missing: true };
                 // A missing value ranks above leftover words covering as many literal words.
-                consider((words, n + 1, std::cmp::Reverse(order)), &|| {
+                consider((prefix.words, n + 1, std::cmp::Reverse(order)), &|| {
                     clarify_problem(entry, &problem, Some(&pattern.text))
                 });
             }
             // A phrasing that matches the start of the text, with words left over.
             for &form in &pattern.forms {
                 let words = pattern.words_in(form);
-                if form < tokens.len() && words > 0 && pattern.match_form(form, &tokens[..form]).is_some() {
-                    let understood = render_tokens(&tokens[..form]);
-                    let extra = render_tokens(&tokens[form..]);
+                if words > 0
+                    && let Some(used) = pattern.match_start(form, tokens)
+                {
+                    let understood = render_tokens(plain::trim(&tokens[..used]));
+                    let extra = render_tokens(plain::trim(&tokens[used..]));
                     consider((words, form, std::cmp::Reverse(order)), &|| {
                         Clarification::new(
                             ClarifyReason::UnexpectedWords { target: entry.label(), words: extra.clone() },

@@ -1,14 +1,15 @@
 //! What may be proposed: the actions and plan templates of a project's effective policy (name,
 //! description, parameter schema, chat aliases, risk, cost). Aliases and parameter schemas are
 //! compiled once, when the catalog is built, so planners only match and validate. An agent sees
-//! the catalog restricted to its role.
+//! the catalog restricted to its role. A parameter's `x-synonyms` (other words for its values,
+//! see [`praetor_policy::synonyms`]) are checked here too and reported with the problems.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use praetor_policy::Effective;
 use praetor_policy::document::{Cost, Risk};
-use praetor_policy::glob;
+use praetor_policy::{glob, synonyms};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
@@ -115,7 +116,8 @@ pub(crate) struct Compiled {
 }
 
 impl Compiled {
-    /// Fills schema defaults and validates. `Err` holds the problems, first the most useful.
+    /// Puts synonyms' values in place of the words (a model may say `production` too), fills
+    /// schema defaults and validates. `Err` holds the problems, first the most useful.
     pub fn complete(&self, params: Value) -> Result<Value, Vec<ParamProblem>> {
         let mut map = match params {
             Value::Object(m) => m,
@@ -127,6 +129,7 @@ impl Compiled {
                 )]);
             }
         };
+        validate::apply_synonyms(&self.entry.params, &mut map);
         validate::fill_defaults(&self.entry.params, &mut map);
         let value = Value::Object(map);
         match &self.validator {
@@ -182,6 +185,9 @@ impl Catalog {
                         }
                         Err(e) => problems.push(format!("{}: {e}", entry.label())),
                     }
+                }
+                for p in synonyms::problems(&entry.params) {
+                    problems.push(format!("{}: {}: {}", entry.label(), p.path, p.message));
                 }
                 let validator = jsonschema::validator_for(&entry.params).map(Arc::new).map_err(|e| e.to_string());
                 if let Err(e) = &validator {
@@ -327,6 +333,13 @@ impl Catalog {
         out.sort();
         out.dedup();
         out
+    }
+
+    /// How the catalog spells `word` as a value of a parameter named `param`, when one of its
+    /// known values (see [`Catalog::known_values`]) is `word` but for case: `API` is `api`.
+    pub fn known_spelling(&self, param: &str, word: &str) -> Option<String> {
+        let word = word.to_lowercase();
+        self.known_values(param).into_iter().find(|v| v.to_lowercase() == word)
     }
 
     pub(crate) fn compiled(&self, kind: EntryKind, name: &str) -> Option<&Compiled> {

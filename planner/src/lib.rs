@@ -5,8 +5,9 @@
 //!   built from a project's [`praetor_policy::Effective`] policy and restricted per agent.
 //! - [`parse_intent`]: conversational commands (approve, reject, run it, status, …) versus
 //!   requests for a plan.
-//! - [`Planner`]: the one trait; [`AliasPlanner`] (deterministic, the default) and
-//!   [`LlmPlanner`] (any OpenAI-compatible chat-completions endpoint).
+//! - [`Planner`]: the one trait; [`AliasPlanner`] (deterministic, the default; it passes over
+//!   polite words and articles, ignores case and punctuation, and knows the `x-synonyms` a
+//!   parameter declares) and [`LlmPlanner`] (any OpenAI-compatible chat-completions endpoint).
 //! - [`Memory`]: per-session facts and a rolling summary ("restart it again", "same but in
 //!   prod").
 //! - [`Agent`] and [`arbitrate`]: several agents propose, the caller simulates each proposal
@@ -53,6 +54,7 @@ pub mod validate;
 
 mod memory_ref;
 mod pattern;
+mod plain;
 mod typing;
 
 use async_trait::async_trait;

@@ -2,17 +2,20 @@
 //! "restart it again" (the text without "again", where "it" is the last value named for the
 //! parameter), "same but in prod" / "same in prod" / "now prod" / "same with replicas 10" (the
 //! last plan with parameters swapped). A bare value is given to the parameter whose enum, or
-//! whose values known anywhere in the catalog, contain it; a number to the only numeric
-//! parameter; `name value` and `name=value` set a parameter by name.
+//! whose values known anywhere in the catalog, or whose `x-synonyms`, contain it; a number to
+//! the only numeric parameter; `name value` and `name=value` set a parameter by name. Plain
+//! words ("please", "thanks") at either end are passed over.
 
 use std::collections::BTreeSet;
 
+use praetor_policy::synonyms;
 use serde_json::Value;
 
 use crate::alias::{clarify_problem, explain};
 use crate::catalog::{Catalog, Compiled};
 use crate::memory::Memory;
 use crate::pattern::Token;
+use crate::plain;
 use crate::plan::{Clarification, ClarifyReason, Outcome, ProposedPlan};
 use crate::typing::type_value;
 
@@ -58,31 +61,43 @@ const FILLERS: &[&str] = &[
     "instead", "it", "and", "as", "well", "then", "into",
 ];
 
+/// The words of `tokens` but plain ones ("please", "the"), lowercased; `None` when a value is
+/// quoted.
 fn phrase(tokens: &[Token]) -> Option<String> {
     if tokens.iter().any(|t| t.quoted) {
         return None;
     }
-    Some(tokens.iter().map(Token::lower).collect::<Vec<_>>().join(" "))
+    Some(tokens.iter().filter(|t| !t.filler).map(Token::lower).collect::<Vec<_>>().join(" "))
+}
+
+/// Whether `phrase` (without plain words) is one of `phrases` (without theirs).
+fn one_of(phrase: &str, phrases: &[&str]) -> bool {
+    phrases.iter().any(|p| plain::core_of(p) == phrase)
 }
 
 pub(crate) fn classify(tokens: &[Token]) -> Reference {
+    // Plain words at the ends refer to nothing: "please do it again", "same in prod, thanks".
+    let tokens = plain::trim(tokens);
     if let Some(p) = phrase(tokens)
-        && REPEAT.contains(&p.as_str())
+        && one_of(&p, REPEAT)
     {
         return Reference::Repeat;
     }
     for suffix in AGAIN_SUFFIXES {
         let n = suffix.split(' ').count();
         if tokens.len() > n && phrase(&tokens[tokens.len() - n..]).as_deref() == Some(*suffix) {
-            let rest = tokens[..tokens.len() - n].to_vec();
+            let rest = plain::trim(&tokens[..tokens.len() - n]).to_vec();
             return match phrase(&rest) {
-                Some(p) if REPEAT.contains(&p.as_str()) || p == "do it" || p == "do that" => Reference::Repeat,
+                Some(p) if one_of(&p, REPEAT) || one_of(&p, &["do it", "do that"]) => Reference::Repeat,
                 _ => Reference::Again(rest),
             };
         }
     }
     let mut i = 0;
-    while i < tokens.len() && !tokens[i].quoted && matches!(tokens[i].lower().as_str(), "and" | "the" | "ok" | "okay") {
+    while i < tokens.len()
+        && !tokens[i].quoted
+        && (tokens[i].filler || matches!(tokens[i].lower().as_str(), "and" | "the" | "ok" | "okay"))
+    {
         i += 1;
     }
     let lead = tokens.get(i).filter(|t| !t.quoted).map(Token::lower);
@@ -93,7 +108,7 @@ pub(crate) fn classify(tokens: &[Token]) -> Reference {
     };
     let rest = tokens[i + 1..].to_vec();
     let values: Vec<Token> =
-        rest.iter().filter(|t| t.quoted || !FILLERS.contains(&t.lower().as_str())).cloned().collect();
+        rest.iter().filter(|t| t.quoted || !(t.filler || FILLERS.contains(&t.lower().as_str()))).cloned().collect();
     if values.is_empty() {
         return if now { Reference::None } else { Reference::Repeat };
     }
@@ -183,13 +198,14 @@ fn owners(word: &str, entries: &[&Compiled], catalog: &Catalog) -> BTreeSet<Stri
     for c in entries {
         let Some(props) = c.entry.params.get("properties").and_then(Value::as_object) else { continue };
         for (name, prop) in props {
-            let fits = match prop.get("enum").and_then(Value::as_array) {
-                Some(options) => options.iter().any(|o| {
-                    o.as_str().is_some_and(|s| s.eq_ignore_ascii_case(word))
-                        || o.as_f64().zip(word.parse::<f64>().ok()).is_some_and(|(a, b)| a == b)
-                }),
-                None => catalog.known_values(name).iter().any(|v| v.eq_ignore_ascii_case(word)),
-            };
+            let fits = synonyms::lookup(prop, word).is_some()
+                || match prop.get("enum").and_then(Value::as_array) {
+                    Some(options) => options.iter().any(|o| {
+                        o.as_str().is_some_and(|s| s.eq_ignore_ascii_case(word))
+                            || o.as_f64().zip(word.parse::<f64>().ok()).is_some_and(|(a, b)| a == b)
+                    }),
+                    None => catalog.known_values(name).iter().any(|v| v.eq_ignore_ascii_case(word)),
+                };
             if fits {
                 by_value.insert(name.clone());
             }
@@ -278,7 +294,11 @@ pub(crate) fn swap(values: &[Token], catalog: &Catalog, memory: &Memory) -> Outc
         if let Value::Object(map) = &mut p {
             for (name, raw) in &changes {
                 let Some(prop) = c.entry.param_schema(name) else { continue };
-                match type_value(name, Some(prop), raw) {
+                let raw = match prop.get("enum") {
+                    None => catalog.known_spelling(name, raw).unwrap_or_else(|| raw.clone()),
+                    Some(_) => raw.clone(),
+                };
+                match type_value(name, Some(prop), &raw) {
                     Ok(v) => {
                         map.insert(name.clone(), v);
                     }

@@ -4,7 +4,8 @@
 //! A pattern is a sequence of whitespace-separated segments: literal words, matched
 //! case-insensitively, and placeholders `{name}` / `{name=default}`, each capturing one word or
 //! one quoted string (`"..."`, `'...'`, or typographic quotes). Whitespace between tokens is
-//! free.
+//! free, and so are plain words ("please", "the"; see `plain`): a segment passes over them
+//! unless it is a literal word that spells them.
 //!
 //! **Optional trailing segments.** Only the tail of a pattern can be left out, one group at a
 //! time from the end. A group is a placeholder with a default together with the literal words
@@ -50,6 +51,8 @@ pub(crate) struct Capture {
 pub(crate) struct Token {
     pub text: String,
     pub quoted: bool,
+    /// A plain word ("please", "the") that a phrasing may pass over; see `plain`.
+    pub filler: bool,
 }
 
 impl Token {
@@ -117,27 +120,12 @@ impl AliasPattern {
         self.segments.iter().take(len).filter(|s| matches!(s, Segment::Word(_))).count()
     }
 
-    /// Captures when `tokens` match the form of `len` segments exactly; the left-out tail
-    /// contributes its defaults.
+    /// Captures when `tokens` match the form of `len` segments, with nothing but plain words
+    /// left over; the left-out tail contributes its defaults.
     pub fn match_form(&self, len: usize, tokens: &[Token]) -> Option<Vec<Capture>> {
-        if tokens.len() != len || len > self.segments.len() {
+        let (mut captures, used) = self.walk(len, tokens)?;
+        if tokens[used..].iter().any(|t| !t.filler) {
             return None;
-        }
-        let mut captures = Vec::new();
-        for (seg, tok) in self.segments.iter().zip(tokens) {
-            match seg {
-                Segment::Word(w) => {
-                    if tok.quoted || tok.lower() != *w {
-                        return None;
-                    }
-                }
-                Segment::Slot { name, .. } => captures.push(Capture {
-                    name: name.clone(),
-                    raw: tok.text.clone(),
-                    quoted: tok.quoted,
-                    from_default: false,
-                }),
-            }
         }
         for seg in &self.segments[len..] {
             if let Segment::Slot { name, default: Some(d) } = seg {
@@ -147,20 +135,49 @@ impl AliasPattern {
         Some(captures)
     }
 
-    /// How many leading segments `tokens` match (stopping at the first mismatch or at the end of
-    /// either), counting literal words matched on the way.
-    pub fn prefix_match(&self, tokens: &[Token]) -> (usize, usize) {
-        let mut n = 0;
-        let mut words = 0;
-        for (seg, tok) in self.segments.iter().zip(tokens) {
-            match seg {
-                Segment::Word(w) if !tok.quoted && tok.lower() == *w => words += 1,
-                Segment::Word(_) => break,
-                Segment::Slot { .. } => {}
+    /// How many tokens the form of `len` segments takes from the start of `tokens`, when it
+    /// matches there and words other than plain ones are left over.
+    pub fn match_start(&self, len: usize, tokens: &[Token]) -> Option<usize> {
+        let (_, used) = self.walk(len, tokens)?;
+        tokens[used..].iter().any(|t| !t.filler).then_some(used)
+    }
+
+    /// How far `tokens` follow the pattern from its start, stopping at the first mismatch or at
+    /// the end of either.
+    pub fn prefix_match(&self, tokens: &[Token]) -> Prefix {
+        let mut at = 0;
+        let mut prefix = Prefix { segments: 0, words: 0, whole: false };
+        for seg in &self.segments {
+            let Some(next) = step(seg, tokens, at) else { break };
+            at = next;
+            prefix.segments += 1;
+            if matches!(seg, Segment::Word(_)) {
+                prefix.words += 1;
             }
-            n += 1;
         }
-        (n, words)
+        prefix.whole = tokens[at..].iter().all(|t| t.filler);
+        prefix
+    }
+
+    /// Matches the first `len` segments against the start of `tokens`: the captures, and how
+    /// many tokens were taken (plain words after the last segment are not).
+    fn walk(&self, len: usize, tokens: &[Token]) -> Option<(Vec<Capture>, usize)> {
+        let mut captures = Vec::new();
+        let mut at = 0;
+        for seg in self.segments.get(..len)? {
+            let next = step(seg, tokens, at)?;
+            if let Segment::Slot { name, .. } = seg {
+                let tok = &tokens[next - 1];
+                captures.push(Capture {
+                    name: name.clone(),
+                    raw: tok.text.clone(),
+                    quoted: tok.quoted,
+                    from_default: false,
+                });
+            }
+            at = next;
+        }
+        Some((captures, at))
     }
 
     /// The first placeholder at or after segment `from`.
@@ -169,6 +186,33 @@ impl AliasPattern {
             Segment::Slot { name, .. } => Some(name.as_str()),
             Segment::Word(_) => None,
         })
+    }
+}
+
+/// How far a text follows a pattern from its start.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Prefix {
+    /// Segments matched.
+    pub segments: usize,
+    /// Literal words among them.
+    pub words: usize,
+    /// Nothing but plain words is left of the text.
+    pub whole: bool,
+}
+
+/// One segment against the tokens from `at`: a literal word takes a token that spells it, a
+/// placeholder takes any token but a plain word, and plain words are passed over on the way.
+/// The index after the token taken; `None` at a word that is not the segment's, or when no
+/// tokens are left.
+fn step(seg: &Segment, tokens: &[Token], mut at: usize) -> Option<usize> {
+    loop {
+        let tok = tokens.get(at)?;
+        match seg {
+            Segment::Word(w) if !tok.quoted && tok.lower() == *w => return Some(at + 1),
+            _ if tok.filler => at += 1,
+            Segment::Word(_) => return None,
+            Segment::Slot { .. } => return Some(at + 1),
+        }
     }
 }
 
@@ -221,7 +265,7 @@ pub(crate) fn tokenize(input: &str) -> Vec<Token> {
             let end = chars[start..].iter().position(|&x| x == close).map(|p| start + p);
             let stop = end.unwrap_or(chars.len());
             let text: String = chars[start..stop].iter().collect();
-            tokens.push(Token { text: text.trim().to_string(), quoted: true });
+            tokens.push(Token { text: text.trim().to_string(), quoted: true, filler: false });
             i = end.map_or(chars.len(), |e| e + 1);
             continue;
         }
@@ -232,7 +276,7 @@ pub(crate) fn tokenize(input: &str) -> Vec<Token> {
         let word: String = chars[start..i].iter().collect();
         let word = word.trim_end_matches([',', ';']);
         if !word.is_empty() {
-            tokens.push(Token { text: word.to_string(), quoted: false });
+            tokens.push(Token { text: word.to_string(), quoted: false, filler: false });
         }
     }
     tokens
@@ -298,7 +342,8 @@ mod tests {
         assert_eq!((caps[1].name.as_str(), caps[1].raw.as_str(), caps[1].from_default), ("env", "staging", true));
         assert!(p.match_form(4, &tokenize("deploy web to")).is_none());
         assert!(p.match_form(4, &tokenize("deploy web \"to\" prod")).is_none());
-        assert_eq!(p.prefix_match(&tokenize("deploy web to")), (3, 2));
+        assert_eq!(p.prefix_match(&tokenize("deploy web to")), Prefix { segments: 3, words: 2, whole: true });
+        assert_eq!(p.prefix_match(&tokenize("deploy web at")), Prefix { segments: 2, words: 1, whole: false });
         assert_eq!(p.slot_at_or_after(3), Some("env"));
     }
 }

@@ -57,7 +57,7 @@ const THRESHOLD: f64 = 0.34;
 
 /// Up to `max` phrasings closest to `tokens`, best first.
 pub(crate) fn closest(catalog: &Catalog, tokens: &[Token], max: usize) -> Vec<String> {
-    let input: Vec<String> = tokens.iter().filter(|t| !t.quoted).map(Token::lower).collect();
+    let input: Vec<String> = tokens.iter().filter(|t| !t.quoted && !t.filler).map(Token::lower).collect();
     let mut scored: Vec<(f64, String)> = catalog
         .compiled_entries()
         .iter()

@@ -1,8 +1,12 @@
 //! Turns words taken from chat into typed parameter values, as the parameter's JSON Schema
 //! says: integers, numbers, booleans, enum members (matched case-insensitively and returned in
-//! their canonical spelling) and strings. Range, length and pattern checks are left to the
-//! schema validator, which reports them with the limits; this module only decides what a word
-//! *is*, and says precisely when it cannot be that.
+//! their canonical spelling) and strings. A word that is one of the parameter's `x-synonyms`
+//! ("production" where `env` declares `production: prod`) is typed as the value it stands for.
+//! Other strings keep their case: only enum members and synonyms are matched ignoring it. Range,
+//! length and pattern checks are left to the schema validator, which reports them with the
+//! limits; this module only decides what a word *is*, and says precisely when it cannot be that.
+
+use praetor_policy::synonyms;
 
 use serde_json::{Number, Value};
 
@@ -34,6 +38,12 @@ fn parse_bool(word: &str) -> Option<bool> {
         "false" | "no" | "off" | "disabled" | "disable" | "0" => Some(false),
         _ => None,
     }
+}
+
+/// `3` for `v3` (or `V3`): versions are written so. Only where a parameter cannot be text, so
+/// that a tag `v3` stays a tag.
+fn without_v(word: &str) -> &str {
+    word.strip_prefix(['v', 'V']).filter(|rest| rest.starts_with(|c: char| c.is_ascii_digit())).unwrap_or(word)
 }
 
 fn parse_integer(word: &str) -> Option<Value> {
@@ -102,14 +112,33 @@ fn enum_member<'a>(options: &'a [Value], word: &str) -> Option<&'a Value> {
 /// typed: `"5"` for an integer parameter is 5.
 pub(crate) fn type_value(param: &str, prop: Option<&Value>, raw: &str) -> Result<Value, ParamProblem> {
     let Some(prop) = prop else { return Ok(Value::String(raw.to_string())) };
+    match synonyms::lookup(prop, raw) {
+        // The value a synonym stands for is typed as if it had been said: it may still need its
+        // enum's spelling or a number's type; the validator checks it either way.
+        Some(Value::String(meant)) => type_word(param, prop, meant),
+        Some(meant) => Ok(meant.clone()),
+        None => type_word(param, prop, raw),
+    }
+}
+
+/// The enum names a near miss of `raw` is looked for among: the values and the synonyms.
+fn near_names(names: &[String], prop: &Value) -> Vec<String> {
+    let mut out = names.to_vec();
+    if let Some(map) = prop.get(synonyms::KEYWORD).and_then(Value::as_object) {
+        out.extend(map.keys().cloned());
+    }
+    out
+}
+
+fn type_word(param: &str, prop: &Value, raw: &str) -> Result<Value, ParamProblem> {
     if let Some(options) = prop.get("enum").and_then(Value::as_array) {
         if let Some(member) = enum_member(options, raw) {
             return Ok(member.clone());
         }
         let names: Vec<String> =
             options.iter().map(|o| o.as_str().map_or_else(|| o.to_string(), str::to_string)).collect();
-        let near = names
-            .iter()
+        let near = near_names(&names, prop)
+            .into_iter()
             .map(|n| (levenshtein(&n.to_lowercase(), &raw.to_lowercase()), n))
             .filter(|(d, n)| *d <= 2 && *d < n.chars().count())
             .min();
@@ -123,12 +152,13 @@ pub(crate) fn type_value(param: &str, prop: Option<&Value>, raw: &str) -> Result
     if ts.is_empty() {
         return Ok(Value::String(raw.to_string()));
     }
+    let number = if ts.contains(&"string") { raw } else { without_v(raw) };
     for t in &ts {
         let typed = match *t {
             "null" if raw.eq_ignore_ascii_case("null") => Some(Value::Null),
             "boolean" => parse_bool(raw).map(Value::Bool),
-            "integer" => parse_integer(raw),
-            "number" => parse_number(raw),
+            "integer" => parse_integer(number),
+            "number" => parse_number(number),
             "string" => Some(Value::String(raw.to_string())),
             _ => None,
         };
@@ -176,6 +206,44 @@ mod tests {
         assert_eq!(type_value("v", Some(&nullable), "7"), Ok(json!(7)));
         assert_eq!(type_value("v", Some(&nullable), "seven"), Ok(json!("seven")));
         assert_eq!(type_value("v", None, "7"), Ok(json!("7")));
+        // Text keeps its case.
+        assert_eq!(type_value("title", Some(&json!({"type": "string"})), "Disk Full"), Ok(json!("Disk Full")));
+    }
+
+    #[test]
+    fn versions_may_be_written_with_a_v() {
+        let int = json!({"type": "integer", "minimum": 1});
+        assert_eq!(type_value("version", Some(&int), "v3"), Ok(json!(3)));
+        assert_eq!(type_value("version", Some(&int), "V12"), Ok(json!(12)));
+        assert_eq!(type_value("x", Some(&json!({"type": "number"})), "v1.5"), Ok(json!(1.5)));
+        assert_eq!(
+            type_value("version", Some(&int), "v").unwrap_err().message,
+            "`version` must be an integer, got \"v\""
+        );
+        assert!(type_value("version", Some(&int), "vv3").is_err());
+        // Where text is allowed, `v1.2.3` is text, as typed.
+        let tag = json!({"type": ["integer", "string"]});
+        assert_eq!(type_value("version", Some(&tag), "v3"), Ok(json!("v3")));
+        assert_eq!(type_value("version", Some(&json!({"type": "string"})), "V1.2.3"), Ok(json!("V1.2.3")));
+    }
+
+    #[test]
+    fn synonyms_are_typed_as_their_values() {
+        let env = json!({"type": "string", "enum": ["staging", "prod"], "x-synonyms": {"production": "prod", "stage": "staging"}});
+        assert_eq!(type_value("env", Some(&env), "production"), Ok(json!("prod")));
+        assert_eq!(type_value("env", Some(&env), "PRODUCTION"), Ok(json!("prod")));
+        assert_eq!(type_value("env", Some(&env), "stage"), Ok(json!("staging")));
+        assert_eq!(type_value("env", Some(&env), "Prod"), Ok(json!("prod")));
+        assert_eq!(
+            type_value("env", Some(&env), "prodution").unwrap_err().message,
+            "`env` must be one of staging, prod; got \"prodution\" (did you mean `production`?)"
+        );
+        let n = json!({"type": "integer", "x-synonyms": {"max": 50, "few": "3"}});
+        assert_eq!(type_value("n", Some(&n), "MAX"), Ok(json!(50)));
+        assert_eq!(type_value("n", Some(&n), "few"), Ok(json!(3)));
+        let free = json!({"type": "string", "x-synonyms": {"production": "prod"}});
+        assert_eq!(type_value("env", Some(&free), "Production"), Ok(json!("prod")));
+        assert_eq!(type_value("env", Some(&free), "Prod"), Ok(json!("Prod")));
     }
 
     #[test]

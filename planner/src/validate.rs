@@ -115,6 +115,21 @@ fn char_len(v: &Value) -> usize {
     v.as_str().map_or(0, |s| s.chars().count())
 }
 
+/// Puts in place of a top-level string value the value it stands for, when it is one of the
+/// property's `x-synonyms` (ignoring case).
+pub(crate) fn apply_synonyms(schema: &Value, params: &mut Map<String, Value>) {
+    let Some(props) = schema.get("properties").and_then(Value::as_object) else { return };
+    for (name, value) in params.iter_mut() {
+        let meant = match (props.get(name), value.as_str()) {
+            (Some(prop), Some(word)) => praetor_policy::synonyms::lookup(prop, word),
+            _ => None,
+        };
+        if let Some(meant) = meant {
+            *value = meant.clone();
+        }
+    }
+}
+
 /// Fills top-level properties that are absent with the schema's `default`.
 pub(crate) fn fill_defaults(schema: &Value, params: &mut Map<String, Value>) {
     let Some(props) = schema.get("properties").and_then(Value::as_object) else { return };
@@ -169,6 +184,21 @@ mod tests {
         assert_eq!(p[0].message, "`flag` must match `^[a-z]+$`, got \"A!\"");
         let p = check(schema, json!({"service": "web", "replicas": 2, "title": "abcd"}));
         assert_eq!(p[0].message, "`title` must be at most 3 characters long, got 4 characters");
+    }
+
+    #[test]
+    fn synonyms_give_way_to_their_values() {
+        let schema = json!({"properties": {
+            "env": {"enum": ["staging", "prod"], "x-synonyms": {"production": "prod"}},
+            "n": {"type": "integer", "x-synonyms": {"one": 1}},
+            "title": {"type": "string"}
+        }});
+        let mut m = Map::new();
+        m.insert("env".into(), json!("Production"));
+        m.insert("n".into(), json!("one"));
+        m.insert("title".into(), json!("production"));
+        apply_synonyms(&schema, &mut m);
+        assert_eq!(Value::Object(m), json!({"env": "prod", "n": 1, "title": "production"}));
     }
 
     #[test]

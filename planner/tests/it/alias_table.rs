@@ -76,8 +76,8 @@ fn cases() -> Vec<(&'static str, Want)> {
         ("deploy web to", Missing("env", "deploy.web needs `env`: one of staging, prod.")),
         ("scale web to", Missing("replicas", "needs `replicas`: an integer from 1 to 50.")),
         (
-            "deploy web to prod now",
-            Unexpected("now", "I understood \"deploy web to prod\" (deploy.web) but not \"now\""),
+            "deploy web to prod tonight",
+            Unexpected("tonight", "I understood \"deploy web to prod\" (deploy.web) but not \"tonight\""),
         ),
         ("open a ticket disk is full", Unexpected("is full", "Put values that contain spaces in quotes")),
         // Unknown and ambiguous.

@@ -1,7 +1,29 @@
-//! A catalog shaped like `policies/examples`, plus what the tests need around it.
+//! A catalog shaped like `policies/examples`, the catalog of the example policies themselves,
+//! and what the tests need around them.
+
+use std::sync::Arc;
 
 use praetor_planner::{Catalog, CatalogEntry, Risk};
+use praetor_policy::{CompileContext, Effective, Layer, Level, PolicySet, Source};
 use serde_json::json;
+
+/// The catalog the demo organization's chat sees: `policies/examples/actions.yaml` and
+/// `templates.yaml`, compiled as the server compiles them.
+pub fn demo_catalog() -> Catalog {
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../policies/examples");
+    let sources: Vec<Source> = ["actions.yaml", "templates.yaml"]
+        .iter()
+        .map(|f| Source::new(*f, std::fs::read_to_string(format!("{dir}/{f}")).unwrap()))
+        .collect();
+    let builtins = ["state.set", "state.delete", "state.increment", "state.patch"]
+        .iter()
+        .map(|b| ((*b).to_string(), json!({"type": "object"})))
+        .collect();
+    let ctx = CompileContext { builtins, org: Some("demo".into()), ..Default::default() };
+    let set = PolicySet::compile(&sources, &ctx).unwrap_or_else(|d| panic!("{d:#?}"));
+    let layer = Layer { level: Level::Org, set: Arc::new(set), version: "org@1".into() };
+    Catalog::from_effective(&Effective::new(vec![layer]))
+}
 
 pub fn catalog() -> Catalog {
     Catalog::new([

@@ -1,5 +1,6 @@
 //! The planner crate's behaviour tests, one binary: the alias table, memory references, the
-//! LLM planner against a scripted local OpenAI-compatible server, agents and arbitration.
+//! LLM planner against a scripted local OpenAI-compatible server, agents and arbitration, and
+//! requests in plain words against the demo catalog.
 
 // Helpers outside `#[test]` functions (fixtures, the scripted server) may fail loudly too.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
@@ -10,6 +11,7 @@ mod arbitration;
 mod fixture;
 mod llm;
 mod memory;
+mod plain_words;
 mod scripted;
 
 /// Installs the TLS crypto provider the server installs, so building an HTTP client works
