@@ -77,10 +77,12 @@ describe('chat', () => {
     const log = page.getByRole('log', { name: 'Conversation' });
     await log.locator('[data-role="user"]', { hasText: 'deploy web to staging' }).waitFor();
     await expect.poll(() => assistantMessages(page).last().textContent()).toContain('Proposed plan');
+    // The request names the conversation.
+    await expect.poll(() => page.locator('h1').first().textContent()).toBe('deploy web to staging');
 
     const card = latestPlanCard(page);
     await card.waitFor();
-    const preview = card.getByRole('article', { name: 'Plan preview: deploy.web' });
+    const preview = card.getByRole('article', { name: /^Plan preview: Deploy web v\d+ to staging$/ });
     // A proposed plan's card leads with one line and folds its checks away.
     await expect.poll(() => preview.getByTestId('plan-summary').textContent()).toMatch(/^\d+ checks passed · /);
     await expandChecks(preview);

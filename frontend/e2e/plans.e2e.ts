@@ -105,7 +105,7 @@ describe('plans', () => {
     await carol.page.getByRole('link', { name: /Approvals/ }).click();
     const request = carol.page.getByTestId(`request-${planId}`);
     await request.waitFor();
-    expect(await request.textContent()).toContain('deploy.web');
+    expect(await request.textContent()).toMatch(/Deploy web v\d+ to prod/);
     const waiting = await carol.page.locator('[data-testid^="request-"]').count();
     await expect.poll(() => carol.page.getByTestId('inbox-count').textContent()).toBe(String(waiting));
     await shoot(carol.page, 'approvals');

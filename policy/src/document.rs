@@ -408,6 +408,10 @@ pub struct ActionDoc {
 pub struct ActionSpec {
     #[serde(default)]
     pub description: String,
+    /// What a plan of this action is called, with its parameters in braces:
+    /// `Deploy {service} v{version} to {env}`. Without one, the action's name in words.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub title: Option<String>,
     /// JSON Schema (an object schema) of the parameters.
     #[serde(default = "empty_object_schema")]
     pub params: Value,
@@ -504,6 +508,11 @@ pub struct TemplateDoc {
 pub struct TemplateSpec {
     #[serde(default)]
     pub description: String,
+    /// What a plan made from this template is called, with its parameters in braces:
+    /// `Release {service}` (the plan's title adds how many steps it has). Without one, the
+    /// template's name in words.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub title: Option<String>,
     #[serde(default = "empty_object_schema")]
     pub params: Value,
     #[serde(default)]

@@ -17,5 +17,7 @@ pub mod decide;
 pub use decide::{Decision, DecisionInput, Effective, Layer, Level, WindowStatus};
 pub mod diff;
 pub mod schema;
+pub mod synonyms;
+pub mod title;
 pub mod verify;
 pub use verify::{VerifyContext, verify};

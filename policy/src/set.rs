@@ -381,6 +381,9 @@ impl Compiler<'_> {
         if let Err(e) = jsonschema::validator_for(schema) {
             self.err(p, "PV008", path, format!("not a valid JSON Schema: {e}"));
         }
+        for s in crate::synonyms::problems(schema) {
+            self.err(p, "PV008", &format!("{path}.{}", s.path), s.message);
+        }
     }
 
     fn action_schema(&self, name: &str, local: &BTreeMap<String, ActionDef>) -> Option<Value> {
@@ -542,6 +545,7 @@ impl Compiler<'_> {
             self.err(p, "PV014", "spec.timeoutSeconds", "must be between 1 and 600");
         }
         self.check_aliases(p, "spec.aliases", &spec.aliases, &spec.params);
+        self.check_title(p, spec.title.as_deref(), &spec.params);
         if let Some(comp) = &spec.compensation {
             if !names.contains(&comp.action) {
                 self.err(p, "PV013", "spec.compensation.action", format!("no action named `{}`", comp.action));
@@ -580,6 +584,31 @@ impl Compiler<'_> {
         }
     }
 
+    /// A declared title's placeholders must name parameters (PV011, like an alias's).
+    fn check_title(&mut self, p: &Parsed, title: Option<&str>, params: &Value) {
+        let Some(title) = title else { return };
+        if title.trim().is_empty() || title.chars().count() > crate::title::MAX_TITLE_CHARS {
+            self.err(
+                p,
+                "PV011",
+                "spec.title",
+                format!("a title has 1 to {} characters", crate::title::MAX_TITLE_CHARS),
+            );
+            return;
+        }
+        let props = schema_properties(params);
+        match crate::title::placeholders(title) {
+            Err(why) => self.err(p, "PV011", "spec.title", why),
+            Ok(names) => {
+                for name in names {
+                    if props.as_ref().is_some_and(|ps| !ps.contains(name.as_str())) {
+                        self.err(p, "PV011", "spec.title", format!("placeholder `{{{name}}}` is not a parameter"));
+                    }
+                }
+            }
+        }
+    }
+
     fn check_template(
         &mut self,
         p: &Parsed,
@@ -589,6 +618,7 @@ impl Compiler<'_> {
     ) {
         self.check_schema(p, "spec.params", &spec.params);
         self.check_aliases(p, "spec.aliases", &spec.aliases, &spec.params);
+        self.check_title(p, spec.title.as_deref(), &spec.params);
         if spec.steps.is_empty() || spec.steps.len() > 50 {
             self.err(p, "PV014", "spec.steps", "a template has 1 to 50 steps");
         }

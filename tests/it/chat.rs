@@ -253,3 +253,40 @@ async fn after_seq(app: &TestApp, key: &str, session: &str) -> i64 {
         ok(app.gql(Some(key), "query($id: ID!) { chatSession(id: $id) { lastSeq } }", json!({"id": session})).await);
     d["chatSession"]["lastSeq"].as_i64().unwrap()
 }
+
+#[tokio::test]
+async fn a_conversation_is_named_by_its_first_real_request_not_by_help() {
+    let app = spawn_app().await;
+    app.with_example_policies().await;
+    let (bob, _) = app.user_with_role("operator", Some("web")).await;
+    let made = ok(app
+        .gql(
+            Some(&bob),
+            "mutation($in: CreateChatSessionInput!) { createChatSession(input: $in) { id title } }",
+            json!({"in": {"org": app.org, "project": "web"}}),
+        )
+        .await);
+    assert_eq!(made["createChatSession"]["title"], "New conversation");
+    let s = made["createChatSession"]["id"].as_str().unwrap().to_string();
+    let title = || async {
+        let q = "query($id: ID!) { node(id: $id) { ... on ChatSession { title } } }";
+        ok(app.gql(Some(&bob), q, json!({"id": s})).await)["node"]["title"].as_str().unwrap().to_string()
+    };
+    let mut chat = ChatStream::open(app.addr, &bob, &s, None).await;
+    let asked = say(&app, &bob, &s, "help").await;
+    chat.answer(asked).await;
+    assert_eq!(title().await, "New conversation", "help names nothing");
+    let asked = say(&app, &bob, &s, "please   deploy web to staging").await;
+    chat.answer(asked).await;
+    assert_eq!(title().await, "please deploy web to staging");
+    let asked = say(&app, &bob, &s, "restart api").await;
+    chat.answer(asked).await;
+    assert_eq!(title().await, "please deploy web to staging", "only the first request names it");
+    // A title given at the start is kept.
+    let named = session(&app, &bob, "web").await;
+    let mut chat = ChatStream::open(app.addr, &bob, &named, None).await;
+    let asked = say(&app, &bob, &named, "deploy web to staging").await;
+    chat.answer(asked).await;
+    let q = "query($id: ID!) { node(id: $id) { ... on ChatSession { title } } }";
+    assert_eq!(ok(app.gql(Some(&bob), q, json!({"id": named})).await)["node"]["title"], "Test chat");
+}

@@ -430,3 +430,35 @@ async fn whether_the_viewer_can_approve_a_list_of_plans_is_read_in_batches() {
     let reason = admin["project"]["plans"]["edges"][0]["node"]["viewerCanApproveNow"]["reason"].as_str().unwrap();
     assert!(reason.contains("proposer"), "{reason}");
 }
+
+#[tokio::test]
+async fn plans_are_titled_by_what_they_do() {
+    let app = spawn_app().await;
+    app.with_example_policies().await;
+    let title = |plan: &Value| plan["id"].as_str().unwrap().to_string();
+    let read = |id: String| {
+        let app = &app;
+        async move {
+            let q = "query($id: ID!) { plan(id: $id) { title } }";
+            ok(app.gql(Some(&app.admin_key), q, json!({"id": id})).await)["plan"]["title"].as_str().unwrap().to_string()
+        }
+    };
+    // The action's declared title, filled with the step's parameters (defaults included).
+    let deploy = json!([{"action": "deploy.web", "params": {"service": "api", "env": "staging"}}]);
+    let plan = propose(&app, &app.admin_key, "web", deploy, json!({})).await;
+    assert_eq!(read(title(&plan)).await, "Deploy api v1 to staging");
+    let restart = json!([{"action": "service.restart", "params": {"service": "api"}}]);
+    let plan = propose(&app, &app.admin_key, "web", restart, json!({})).await;
+    assert_eq!(read(title(&plan)).await, "Restart api");
+    // A template's title counts its steps.
+    let plan =
+        propose(&app, &app.admin_key, "web", json!([]), json!({"template": "release", "args": {"service": "web"}}))
+            .await;
+    assert_eq!(read(title(&plan)).await, "Release web (2 steps)");
+    // Without a declared title: the first action's name in words, and how many steps follow.
+    let plan = propose(&app, &app.admin_key, "web", state_steps(), json!({})).await;
+    assert_eq!(read(title(&plan)).await, "State set (+2 more)");
+    // A title the proposer gives is kept.
+    let plan = propose(&app, &app.admin_key, "web", state_steps(), json!({"title": "Nightly flags"})).await;
+    assert_eq!(read(title(&plan)).await, "Nightly flags");
+}

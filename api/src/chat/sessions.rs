@@ -31,6 +31,34 @@ pub const MAX_MESSAGE_CHARS: usize = 4_000;
 /// Messages one session accepts per minute (each may plan with several agents and a model).
 pub const MESSAGES_PER_MINUTE: u64 = 30;
 
+/// What a conversation is called until its first real request names it.
+pub const DEFAULT_TITLE: &str = "New conversation";
+
+/// The longest title a request gives a conversation (longer ones end with `…`).
+const REQUEST_TITLE_CHARS: usize = 80;
+
+/// A conversation's title from the request that started it: its words, cut at a word
+/// boundary near 80 characters.
+pub fn title_from_request(text: &str) -> String {
+    let words: Vec<&str> = text.split_whitespace().collect();
+    let mut out = String::new();
+    for w in words {
+        let needed = if out.is_empty() { w.chars().count() } else { out.chars().count() + 1 + w.chars().count() };
+        if needed > REQUEST_TITLE_CHARS {
+            if out.is_empty() {
+                out = w.chars().take(REQUEST_TITLE_CHARS - 1).collect();
+            }
+            out.push('…');
+            return out;
+        }
+        if !out.is_empty() {
+            out.push(' ');
+        }
+        out.push_str(w);
+    }
+    out
+}
+
 /// Starts a conversation in a project. Needs `chat.write` there; the caller owns it.
 pub async fn create(
     app: &AppState,
@@ -45,7 +73,7 @@ pub async fn create(
     }
     let title = match title.map(str::trim).filter(|t| !t.is_empty()) {
         Some(t) => validate::name("title", t)?,
-        None => "New conversation".to_string(),
+        None => DEFAULT_TITLE.to_string(),
     };
     let principal = permit.principal();
     let mut w = app.write(principal.chain()).await?;

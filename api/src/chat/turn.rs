@@ -37,6 +37,8 @@ pub struct Reply {
     pub clear_choice: bool,
     /// Why a proposal was refused, for callers that answer with an error as well.
     pub refused: Option<Error>,
+    /// The title the session takes if it has none of its own yet (a real request's).
+    pub title: Option<String>,
 }
 
 impl Reply {
@@ -123,11 +125,18 @@ pub async fn finish(app: &AppState, access: &OrgAccess, session: ChatSessionId, 
         None => None,
     };
     let mut w = app.write(access.principal().chain()).await?;
-    w.audit(access.tenant(),
+    w.audit(
+        access.tenant(),
         Entry::new(
             "chat.replied",
             session,
-            json!({"inReplyTo": seq, "code": reply.code, "plan": reply.plan_id.map(|p| p.to_string()), "agent": reply.agent}),
+            json!({
+                "inReplyTo": seq,
+                "code": reply.code,
+                "plan": reply.plan_id.map(|p| p.to_string()),
+                "agent": reply.agent,
+                "title": reply.title,
+            }),
         ),
     )
     .await?;
@@ -140,7 +149,12 @@ pub async fn finish(app: &AppState, access: &OrgAccess, session: ChatSessionId, 
         proposal_id: reply.proposal_id,
         suggestions: reply.suggestions,
     };
-    let change = SessionChange { memory, clear_choice: reply.clear_choice, ..Default::default() };
+    let change = SessionChange {
+        memory,
+        clear_choice: reply.clear_choice,
+        title_if_untitled: reply.title,
+        ..Default::default()
+    };
     store::append(&mut w, access.tenant(), session, vec![event], change).await?;
     w.commit().await
 }
@@ -149,7 +163,14 @@ async fn answer(turn: &mut Turn<'_>) -> Result<Reply> {
     let intent = parse_intent(&turn.text);
     let said = turn.text.clone();
     let mut reply = match intent {
-        Intent::Request { text } => return request::plan(turn, &text).await,
+        Intent::Request { text } => {
+            // Help, commands and greetings leave a conversation untitled; a request names it.
+            let mut reply = request::plan(turn, &text).await?;
+            if turn.session.title == super::sessions::DEFAULT_TITLE {
+                reply.title = Some(super::sessions::title_from_request(&text));
+            }
+            return Ok(reply);
+        }
         Intent::Help { topic } => {
             let catalog = request::catalog_for(turn).await?;
             Reply::text(help_for(&catalog, topic.as_deref()).text().trim_end().to_string())

@@ -34,6 +34,9 @@ pub struct SessionChange {
     pub current_plan: Option<PlanId>,
     /// No message waits for an answer any more (set anyway by answering the last one).
     pub release_answers: bool,
+    /// A title for a session that has none of its own yet (still the default): its first
+    /// real request names it.
+    pub title_if_untitled: Option<String>,
 }
 
 /// Appends `events` to the session inside `w` and queues them for subscribers. The caller
@@ -97,6 +100,11 @@ pub async fn append(
     }
     if change.release_answers {
         answering = (None, None);
+    }
+    if let Some(title) = change.title_if_untitled
+        && row.title == crate::chat::sessions::DEFAULT_TITLE
+    {
+        next.title = title;
     }
     (next.answering_seq, next.answering_until) = answering;
     praetor_store::update(w.txn(), &row, next).await?;

@@ -6,6 +6,7 @@ use std::sync::Arc;
 
 use chrono::Duration;
 use praetor_policy::decide::Effective;
+use praetor_policy::title::{Titled, plan_title};
 use praetor_store::{PlanId, ProjectId, plan, project};
 use serde::Deserialize;
 use serde_json::{Value, json};
@@ -360,14 +361,6 @@ async fn audit_refusal(app: &AppState, access: &OrgAccess, project: ProjectId, s
     }
 }
 
-fn title_for(steps: &[Step]) -> String {
-    match steps {
-        [only] => only.action.clone(),
-        [first, rest @ ..] => format!("{} (+{} more)", first.action, rest.len()),
-        [] => "empty plan".into(),
-    }
-}
-
 /// Freezes a plan with its preview. Needs `plan.propose` (and each step re-checks
 /// `action.invoke:<action>` in the pipeline). The same idempotency key returns the same plan.
 pub async fn propose(
@@ -428,7 +421,14 @@ pub async fn propose(
     }
     rate::record(w.txn(), access.org_id(), &proposal_hits(access, &prepared, project), w.now()).await?;
     let (steps, decision, policy) = (&prepared.steps, &prepared.decision, prepared.policy.clone());
-    let title = if title.is_empty() { title_for(steps) } else { title };
+    let title = if title.is_empty() {
+        let null = Value::Null;
+        let template = input.template.as_deref().map(|t| (t, input.args.as_ref().unwrap_or(&null)));
+        let titled: Vec<_> = steps.iter().map(|s| Titled { action: &s.action, params: &s.params }).collect();
+        plan_title(&policy.effective, template, &titled)
+    } else {
+        title
+    };
     let hash = plan_hash(steps, decision);
     let now = w.now();
     let on_behalf_of =

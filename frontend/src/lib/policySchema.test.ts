@@ -22,7 +22,7 @@ describe('policy schema', () => {
   it('chooses the spec by the document’s kind', () => {
     expect(names(keysAt(['spec'], 'Policy'))).toContain('rules');
     expect(names(keysAt(['spec'], 'Policy'))).not.toContain('handler');
-    expect(names(keysAt(['spec'], 'Action'))).toEqual(['handler', 'aliases', 'compensation', 'cost', 'description', 'params', 'retry', 'risk', 'timeoutSeconds']);
+    expect(names(keysAt(['spec'], 'Action'))).toEqual(['handler', 'aliases', 'compensation', 'cost', 'description', 'params', 'retry', 'risk', 'timeoutSeconds', 'title']);
     // No kind yet: every kind's keys are offered.
     expect(names(keysAt(['spec'], null))).toEqual(expect.arrayContaining(['rules', 'handler', 'steps']));
   });

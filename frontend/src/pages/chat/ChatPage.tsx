@@ -1,5 +1,5 @@
 // Chat: the project's conversations beside the open one (or a new one). A new conversation is
-// created with its first message, titled after it.
+// created with its first message; the server names it after its first real request.
 
 import { useEffect, useId, useMemo, useRef, useState } from 'react';
 import { Link, NavLink, useNavigate, useParams } from 'react-router';
@@ -8,7 +8,7 @@ import { CHAT_SESSIONS, CHAT_SETTINGS, CREATE_CHAT_SESSION, PROJECT_ACTIONS, SEN
 import { problemOf, type Problem } from '../../api/errors';
 import { ChatComposer } from '../../components/chat/ChatComposer';
 import { Loading, ProblemNote } from '../../components/ProblemNote';
-import { exampleFromAlias, titleFrom } from '../../lib/chat';
+import { exampleFromAlias } from '../../lib/chat';
 import { relativeTime } from '../../lib/format';
 import { useWorkspace } from '../../session';
 import { AgentsPanel } from './AgentsPanel';
@@ -130,7 +130,8 @@ function NewConversation({ org, project, canWrite }: { org: string; project: str
     setBusy(true);
     setProblem(null);
     try {
-      const made = await create({ input: { org, project, title: titleFrom(text) } });
+      // Untitled: the server names the conversation after its first real request (not "help").
+      const made = await create({ input: { org, project } });
       if (made.error || !made.data) {
         setProblem(problemOf(made.error));
         return;
