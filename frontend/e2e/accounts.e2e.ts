@@ -200,9 +200,9 @@ describe('local accounts', () => {
     const revokedLink = (await made.getByTestId('invitation-link-secret').textContent())!;
     await made.getByRole('button', { name: 'I have stored it' }).click();
     await panel.getByRole('button', { name: `Revoke the invitation for ${email}` }).click();
-    const confirm = panel.getByRole('group', { name: `Confirm revoking the invitation for ${email}` });
+    const confirm = panel.getByRole('dialog', { name: `Revoke the invitation for ${email}?` });
     await shootElement(confirm, 'admin-invitation-revoke');
-    await confirm.getByRole('button', { name: `Really revoke the invitation for ${email}` }).click();
+    await confirm.getByRole('button', { name: 'Revoke link' }).click();
     expect(await panel.getByTestId('invitation-done').textContent()).toBe(`Revoked the invitation for ${email}: its link no longer works.`);
     await expect.poll(() => panel.getByRole('row').filter({ hasText: email }).count()).toBe(0);
     const stranger = session.track(await visitor(session.browser));

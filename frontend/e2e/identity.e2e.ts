@@ -295,11 +295,11 @@ describe('identity providers', () => {
     // Off the app before its session is ended under it.
     await page.goto('about:blank');
     await item.getByRole('button', { name: 'Delete…' }).click();
-    const confirm = item.getByRole('group', { name: `Confirm deleting identity provider ${name}` });
+    const confirm = item.getByRole('dialog', { name: `Delete the identity provider ${name}?` });
     const warning = (await confirm.textContent())!;
     expect(warning).toContain('sessions begun at it end now');
     expect(warning).toContain('the group memberships synced from it are removed');
-    await confirm.getByRole('button', { name: `Really delete identity provider ${name}` }).click();
+    await confirm.getByRole('button', { name: 'Delete identity provider' }).click();
     await panel.getByRole('article', { name }).waitFor({ state: 'detached' });
     expect(await panel.getByTestId('idp-done').textContent()).toBe(`Deleted the identity provider ${name}.`);
     expect(await membersOf(admin, group)).toEqual([]);

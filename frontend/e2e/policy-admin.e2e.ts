@@ -206,12 +206,12 @@ describe('policy', () => {
     await page.getByRole('link', { name: 'History' }).click();
     const chosen = page.getByTestId(`policy-version-org-${before.version}`);
     await chosen.getByRole('button', { name: `Roll back to org@${before.version}…` }).click();
-    const confirm = chosen.getByRole('group', { name: `Confirm rolling back to org@${before.version}` });
-    expect(await confirm.textContent()).toContain(`Make the documents of org@${before.version} the policy in force again, instead of org@${made.version}?`);
+    const confirm = chosen.getByRole('dialog', { name: `Roll back to org@${before.version}?` });
+    expect(await confirm.textContent()).toContain(`The documents of org@${before.version} become the policy in force again, instead of org@${made.version}.`);
     expect(await confirm.textContent()).toContain(`stored as a new version, org@${made.version + 1}`);
     await confirm.getByLabel('Why (optional)').fill(`undo ${marker}`);
-    await shootElement(chosen, 'policy-rollback');
-    await confirm.getByRole('button', { name: `Really roll back to org@${before.version}` }).click();
+    await shootElement(confirm, 'policy-rollback');
+    await confirm.getByRole('button', { name: 'Roll back', exact: true }).click();
     await expect.poll(() => page.getByRole('status').textContent()).toBe(`Rolled back: org@${made.version + 1} has the documents of org@${before.version}.`);
 
     // The new version is in force, with the chosen version's documents.
@@ -339,7 +339,7 @@ describe('admin', () => {
 
     // Deleting takes a second click; afterwards the instance's own planner key is used again.
     await secrets.getByRole('button', { name: 'Delete secret llm.api_key', exact: true }).click();
-    await secrets.getByRole('button', { name: 'Really delete secret llm.api_key' }).click();
+    await secrets.getByRole('dialog', { name: 'Delete the secret llm.api_key?' }).getByRole('button', { name: 'Delete secret' }).click();
     await expect.poll(() => secrets.getByRole('status').textContent()).toBe('Deleted llm.api_key');
     await secrets.getByRole('row', { name: /llm\.api_key/ }).waitFor({ state: 'detached' });
 

@@ -111,9 +111,9 @@ describe('scheduled plans', () => {
 
     // Deleting names the schedule and takes a second click.
     await item.getByRole('button', { name: 'Delete…' }).click();
-    const confirm = item.getByRole('group', { name: `Confirm deleting schedule ${name}` });
-    expect(await confirm.textContent()).toContain(`Delete the schedule ${name} (* * * * * * in Europe/Berlin)?`);
-    await confirm.getByRole('button', { name: `Really delete schedule ${name}` }).click();
+    const confirm = item.getByRole('dialog', { name: `Delete the schedule ${name}?` });
+    expect(await confirm.textContent()).toContain('No slot of it (* * * * * * in Europe/Berlin) runs from now on');
+    await confirm.getByRole('button', { name: 'Delete schedule' }).click();
     await item.waitFor({ state: 'detached' });
     await expect.poll(() => page.getByTestId('schedule-done').textContent()).toBe(`Deleted the schedule ${name}.`);
 

@@ -108,9 +108,9 @@ describe('inbound triggers', () => {
 
     // Rotating takes a confirmation that says the old secret stops at once, and it does.
     await item.getByRole('button', { name: 'Rotate secret…' }).click();
-    const confirm = item.getByRole('group', { name: `Confirm rotating the secret of trigger ${name}` });
+    const confirm = item.getByRole('dialog', { name: `Rotate the secret of trigger ${name}?` });
     expect(await confirm.textContent()).toContain('The current secret stops working at once');
-    await confirm.getByRole('button', { name: `Really rotate the secret of trigger ${name}` }).click();
+    await confirm.getByRole('button', { name: 'Rotate secret' }).click();
     const rotated = triggers.getByRole('dialog', { name: `New secret of the trigger ${name}` });
     const fresh = (await rotated.getByTestId('trigger-secret-secret').textContent())!;
     expect(fresh).toMatch(/^whsec_/);
@@ -128,9 +128,9 @@ describe('inbound triggers', () => {
 
     // Deleting names the trigger; afterwards its URL answers 404.
     await item.getByRole('button', { name: 'Delete…' }).click();
-    const del = item.getByRole('group', { name: `Confirm deleting trigger ${name}` });
-    expect(await del.textContent()).toContain(`Delete the trigger ${name} (${url})?`);
-    await del.getByRole('button', { name: `Really delete trigger ${name}` }).click();
+    const del = item.getByRole('dialog', { name: `Delete the trigger ${name}?` });
+    expect(await del.textContent()).toContain(`Requests to ${url} are refused from now on.`);
+    await del.getByRole('button', { name: 'Delete trigger' }).click();
     await triggers.getByRole('article', { name }).waitFor({ state: 'detached' });
     expect(await callTrigger(page, url, fresh)).toEqual({ status: 404, code: 'NOT_FOUND' });
   });
@@ -198,9 +198,9 @@ describe('webhooks', () => {
 
     // Deleting names the URL and takes a second click.
     await item.getByRole('button', { name: 'Delete…' }).click();
-    const confirm = item.getByRole('group', { name: `Confirm deleting endpoint ${url}` });
+    const confirm = item.getByRole('dialog', { name: `Delete the endpoint ${url}?` });
     expect(await confirm.textContent()).toContain(`Delete the endpoint ${url}?`);
-    await confirm.getByRole('button', { name: `Really delete endpoint ${url}` }).click();
+    await confirm.getByRole('button', { name: 'Delete endpoint' }).click();
     await hooks.getByRole('article', { name: url }).waitFor({ state: 'detached' });
     await expect.poll(() => done.textContent()).toBe(`Deleted the endpoint ${url}.`);
   });

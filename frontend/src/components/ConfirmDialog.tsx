@@ -1,9 +1,13 @@
 // Asking before something that cannot be taken back (rejecting a plan, removing a role
 // binding, revoking a key, deleting anything): a native modal <dialog> that says what will
 // happen, optionally asks for a reason (and refuses an empty one when it is required), and
-// does the thing only on the explicit button. Escape and Cancel leave everything as it was.
+// does the thing only on the explicit button. Escape and Cancel leave everything as it was;
+// Cancel has the focus when there is no reason to type, so Enter pressed twice changes nothing.
+//
+// The dialog holds no <form> of its own: it is often rendered inside one (the members'
+// passwords form), and a nested form would submit the outer one too.
 
-import { useEffect, useId, useRef, useState, type FormEvent, type ReactNode } from 'react';
+import { useEffect, useId, useRef, useState, type ReactNode } from 'react';
 
 export interface ConfirmOptions {
   /** The question: "Revoke the key ci-deploy?" */
@@ -34,8 +38,7 @@ export function ConfirmDialog({ title, consequence, confirmLabel, reason, onConf
     if (typeof d.showModal === 'function') d.showModal();
     else d.setAttribute('open', '');
   }, []);
-  const submit = (e: FormEvent) => {
-    e.preventDefault();
+  const confirm = () => {
     if (reason?.required && text.trim() === '') {
       setRefused(true);
       return;
@@ -54,7 +57,7 @@ export function ConfirmDialog({ title, consequence, confirmLabel, reason, onConf
       }}
       data-testid="confirm-dialog"
     >
-      <form onSubmit={submit} noValidate>
+      <div className="confirm-body">
         <h2 id={`${id}-title`} className="card-title">
           {title}
         </h2>
@@ -91,11 +94,11 @@ export function ConfirmDialog({ title, consequence, confirmLabel, reason, onConf
           <button type="button" className="btn btn-ghost" onClick={onCancel} autoFocus={!reason}>
             Cancel
           </button>
-          <button type="submit" className="btn btn-danger">
+          <button type="button" className="btn btn-danger" onClick={confirm}>
             {confirmLabel}
           </button>
         </div>
-      </form>
+      </div>
     </dialog>
   );
 }

@@ -3,7 +3,7 @@
 // arbitration's choice, and the order the transcript shows things in.
 
 import { describe, expect, it } from 'vitest';
-import type { ChatEvent, ChatProposal, ChatStepProgress, PlanStatus } from '../api/types';
+import type { ChatEvent, ChatProposal, ChatStepProgress, Json, PlanStatus } from '../api/types';
 import {
   applyChatEvents,
   awaitingReply,
@@ -14,9 +14,9 @@ import {
   foldPlans,
   MAX_MESSAGE_CHARS,
   messageLength,
-  titleFrom,
   transcript,
 } from './chat';
+import { formatWhen } from './time';
 
 function ev(seq: number, kind: ChatEvent['kind'], extra: Partial<ChatEvent> = {}): ChatEvent {
   return {
@@ -170,6 +170,20 @@ describe('foldPlans', () => {
     // Before the run, the status is the one the last status event gave.
     expect(foldPlans(events.slice(0, 5)).get('pln_1')!.status).toBe('APPROVED');
   });
+
+  it('keeps until when a delay step waits, for the countdown, not as its output', () => {
+    const until = '2026-03-04T08:00:00Z';
+    const waits = (seq: number, status: ChatStepProgress['status'], output: Json) =>
+      ev(seq, 'STEP_PROGRESS', { planId: 'pln_1', step: { index: 0, stepId: 'wait', action: 'delay', status, attempt: null, output, error: null } });
+    const events = [proposed(1, 'pln_1'), waits(2, 'WAITING', { until })];
+    const plan = foldPlans(events).get('pln_1')!;
+    expect([...plan.waitingUntil]).toEqual([['wait', until]]);
+    expect(plan.progress).toEqual([{ id: 'wait', status: 'WAITING', attempts: 1, output: null, error: null }]);
+    // Once it has run, its output is the step's own again.
+    const done = foldPlans([...events, waits(3, 'SUCCEEDED', { waited: 300 })]).get('pln_1')!;
+    expect(done.progress[0]!.output).toEqual({ waited: 300 });
+    expect(foldPlans([proposed(1, 'pln_1')]).get('pln_1')!.waitingUntil.size).toBe(0);
+  });
 });
 
 describe('chosenProposal', () => {
@@ -252,15 +266,14 @@ describe('describeActivity', () => {
     expect(describeActivity(ev(8, 'APPROVAL_REQUESTED', { approval: { stage: 1, name: 'change-board', groups: ['change-board', 'cto-office'], count: 1 } })).text).toBe(
       'waiting for change-board: 1 of change-board or cto-office',
     );
+    // A waiting delay says until when, in words, never the raw instant.
+    const until = '2026-03-04T08:00:00Z';
+    const waiting = ev(9, 'STEP_PROGRESS', { step: { index: 1, stepId: 'wait', action: 'delay', status: 'WAITING', attempt: null, output: { until }, error: null } });
+    expect(describeActivity(waiting).text).toBe(`step 2 delay waiting until ${formatWhen(until)}`);
   });
 });
 
 describe('helpers', () => {
-  it('titles a conversation after its first message', () => {
-    expect(titleFrom('  deploy web\n to   staging ')).toBe('deploy web to staging');
-    expect(titleFrom('x'.repeat(100))).toHaveLength(80);
-  });
-
   it('fills an alias with defaults and allowed values, or gives up', () => {
     const params = { type: 'object', properties: { service: { type: 'string', enum: ['web', 'api'] }, version: { type: 'integer', default: 1 } } };
     expect(exampleFromAlias('deploy {service} to {env=staging}', params)).toBe('deploy web to staging');

@@ -4,7 +4,9 @@
 // folded from its events, the arbitration's choice, whether an answer is still coming.
 
 import type { Actor, ChatArbitration, ChatEvent, ChatStepProgress, Json, PlanPreview, PlanStatus, PlanStep, Verdict } from '../api/types';
+import { untilOf } from './events';
 import { humanize } from './format';
+import { formatWhen } from './time';
 import type { StepRow, Tone } from './plans';
 
 /** A reply being streamed by one agent (TEXT_DELTA events, never stored). */
@@ -96,14 +98,18 @@ export interface ChatPlanView {
   proposer: Actor[];
   /** Step progress in the shape the plan page's progress list shows (with the chat's status words). */
   progress: StepRow[];
+  /** Until when each waiting step (a `delay`) waits, for the progress list's countdown. */
+  waitingUntil: Map<string, string>;
   /** The seq of the latest event about this plan (changes when something happened to it). */
   lastSeq: number;
   /** How it ended, once it has. */
   finished: { status: PlanStatus; detail: string | null } | null;
 }
 
+/** A WAITING step's output is not a result but `{ until }`: the countdown shows it, not the output. */
 function progressOf(step: ChatStepProgress): StepRow {
-  return { id: step.stepId, status: step.status, attempts: step.attempt ?? 1, output: step.output ?? null, error: step.error };
+  const output = step.status === 'WAITING' ? null : (step.output ?? null);
+  return { id: step.stepId, status: step.status, attempts: step.attempt ?? 1, output, error: step.error };
 }
 
 /** Every plan of the conversation, folded from its events. */
@@ -123,6 +129,7 @@ export function foldPlans(events: ChatEvent[]): Map<string, ChatPlanView> {
         steps: e.steps ?? [],
         proposer: e.proposer,
         progress: [],
+        waitingUntil: new Map(),
         lastSeq: e.seq,
         finished: null,
       };
@@ -137,6 +144,8 @@ export function foldPlans(events: ChatEvent[]): Map<string, ChatPlanView> {
       const next = progressOf(e.step);
       const known = p.progress.findIndex((s) => s.id === next.id);
       p.progress = known >= 0 ? p.progress.map((s, i) => (i === known ? next : s)) : [...p.progress, next];
+      const until = e.step.status === 'WAITING' ? untilOf(e.step.output) : null;
+      if (until) p.waitingUntil = new Map(p.waitingUntil).set(next.id, until);
     }
     plans.set(e.planId, p);
   }
@@ -231,8 +240,10 @@ export function describeActivity(e: ChatEvent, planLabel?: string): { text: stri
       if (!s) return { text: `${prefix}step progress`, tone: 'neutral' };
       const attempt = s.attempt && s.attempt > 1 ? ` (attempt ${s.attempt})` : '';
       const error = s.error ? ` — ${s.error}` : '';
+      const until = s.status === 'WAITING' ? untilOf(s.output) : null;
+      const wait = until ? ` until ${formatWhen(until)}` : '';
       const tone: Tone = s.status === 'SUCCEEDED' ? 'ok' : s.status === 'FAILED' || s.status === 'COMPENSATION_FAILED' ? 'bad' : s.status === 'RUNNING' ? 'info' : 'warn';
-      return { text: `${prefix}step ${s.index + 1} ${s.action} ${humanize(s.status)}${attempt}${error}`, tone };
+      return { text: `${prefix}step ${s.index + 1} ${s.action} ${humanize(s.status)}${wait}${attempt}${error}`, tone };
     }
     case 'PLAN_FINISHED': {
       const ok = e.status === 'SUCCEEDED';
@@ -245,12 +256,6 @@ export function describeActivity(e: ChatEvent, planLabel?: string): { text: stri
     default:
       return { text: prefix + humanize(e.kind), tone: 'neutral' };
   }
-}
-
-/** A conversation's title from its first message: one line, at most 80 characters. */
-export function titleFrom(text: string): string {
-  const line = text.replace(/\s+/g, ' ').trim();
-  return line.length > 80 ? `${line.slice(0, 79)}…` : line;
 }
 
 /**

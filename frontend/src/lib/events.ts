@@ -80,12 +80,22 @@ export function describeEvent(kind: string, raw: Json): DescribedEvent {
   }
 }
 
+/**
+ * The instant a waiting step waits until, from data that carries it as `until`: a StepWaiting
+ * event's data on the plan page, a WAITING step's output in a conversation.
+ */
+export function untilOf(data: Json | undefined): string | null {
+  const until = obj(data ?? null).until;
+  return typeof until === 'string' ? until : null;
+}
+
 /** Until when each step that waited last waits, from its latest StepWaiting event. */
 export function waitingUntil(events: { kind: string; data: Json }[]): Map<string, string> {
   const until = new Map<string, string>();
   for (const e of events) {
-    const d = obj(e.data);
-    if (e.kind === 'StepWaiting' && typeof d.step === 'string' && typeof d.until === 'string') until.set(d.step, d.until);
+    const step = obj(e.data).step;
+    const when = untilOf(e.data);
+    if (e.kind === 'StepWaiting' && typeof step === 'string' && when) until.set(step, when);
   }
   return until;
 }

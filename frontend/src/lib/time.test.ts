@@ -2,7 +2,7 @@
 // on the machine's zone.
 
 import { describe, expect, it } from 'vitest';
-import { formatCountdown, formatFull, formatRelative, formatWhen, wordTimesIn } from './time';
+import { formatCountdown, formatFull, formatRelative, formatWhen, splitJsonTimes, wordTimesIn } from './time';
 
 // Wednesday 2 December 2026, 12:00 UTC: 13:00 in Berlin, 07:00 in New York, 21:00 in Tokyo.
 const now = new Date('2026-12-02T12:00:00Z');
@@ -65,5 +65,29 @@ describe('wordTimesIn', () => {
     );
     expect(wordTimesIn('version 2026-12 of 12:00', gb('UTC'))).toBe('version 2026-12 of 12:00');
     expect(wordTimesIn('until 2026-12-02T12:30:00.123+00:00.', gb('UTC'))).toBe('until today 12:30.');
+  });
+});
+
+describe('splitJsonTimes', () => {
+  it('finds the RFC 3339 values of serialized JSON and keeps everything else as text', () => {
+    const text = JSON.stringify({ until: '2026-12-02T13:05:00Z', at: '2026-12-02T14:05:09.123+01:00', step: 'wait' }, null, 2);
+    const pieces = splitJsonTimes(text);
+    expect(pieces.filter((p) => typeof p !== 'string')).toEqual([
+      { iso: '2026-12-02T13:05:00Z', literal: '"2026-12-02T13:05:00Z"' },
+      { iso: '2026-12-02T14:05:09.123+01:00', literal: '"2026-12-02T14:05:09.123+01:00"' },
+    ]);
+    // Put back together, it is the JSON exactly.
+    expect(pieces.map((p) => (typeof p === 'string' ? p : p.literal)).join('')).toBe(text);
+  });
+
+  it('leaves keys, dates without a time, timestamps inside longer strings and impossible instants alone', () => {
+    const text = JSON.stringify({
+      '2026-12-02T13:05:00Z': 1,
+      day: '2026-12-02',
+      note: 'opens 2026-12-02T13:05:00Z',
+      bad: '2026-13-45T99:00:00Z',
+    });
+    expect(splitJsonTimes(text)).toEqual([text]);
+    expect(splitJsonTimes('')).toEqual([]);
   });
 });

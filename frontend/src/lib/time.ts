@@ -1,7 +1,8 @@
 // Times as people read them, in the viewer's time zone (or an explicit one, for tests): "today
 // 14:05", "Wed 08:00", "in 3 minutes", a live countdown "2:05". Built on Intl.DateTimeFormat and
 // Intl.RelativeTimeFormat only. Every screen shows times through here, so no raw ISO string
-// reaches the page, not even inside a server's message (see `wordTimesIn`).
+// reaches the page, not even inside a server's message (see `wordTimesIn`) or a JSON value
+// (see `splitJsonTimes`).
 
 export interface TimeOptions {
   /** The instant "today" and "in 3 minutes" are measured from; the clock when omitted. */
@@ -112,4 +113,28 @@ const ISO_IN_TEXT = /\b\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z
 /** A server's message with any ISO instant in it worded as `formatWhen` words it. */
 export function wordTimesIn(text: string, o: TimeOptions = {}): string {
   return text.replace(ISO_IN_TEXT, (m) => (parse(m.replace(' ', 'T')) ? formatWhen(m.replace(' ', 'T'), o) : m));
+}
+
+/**
+ * A JSON string value that is an RFC 3339 instant, quotes included; not a key (followed by `:`).
+ * A timestamp inside a longer string stays as it is: only whole values are instants.
+ */
+const TIME_IN_JSON = /"(\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:[Zz]|[+-]\d{2}:\d{2}))"(?!\s*:)/g;
+
+/** A piece of serialized JSON: plain text, or an instant (`literal` is its exact text, quotes included). */
+export type JsonPiece = string | { iso: string; literal: string };
+
+/** Serialized JSON cut into its text and the instants in it, so a view can word them. */
+export function splitJsonTimes(text: string): JsonPiece[] {
+  const pieces: JsonPiece[] = [];
+  let from = 0;
+  for (const m of text.matchAll(TIME_IN_JSON)) {
+    const iso = m[1]!;
+    if (!parse(iso)) continue;
+    if (m.index > from) pieces.push(text.slice(from, m.index));
+    pieces.push({ iso, literal: m[0] });
+    from = m.index + m[0].length;
+  }
+  if (from < text.length) pieces.push(text.slice(from));
+  return pieces;
 }

@@ -1,7 +1,7 @@
 // Tests of a plan card in chat: the live status and step progress come from the session's
 // events, the buttons from the viewer's rights on the plan (and whether its stage is theirs).
 
-import { render, screen, waitFor, within } from '@testing-library/react';
+import { cleanup, render, screen, waitFor, within } from '@testing-library/react';
 import { MemoryRouter } from 'react-router';
 import { Provider } from 'urql';
 import { describe, expect, it } from 'vitest';
@@ -22,6 +22,7 @@ const base: ChatPlanView = {
     { kind: 'AGENT', id: 'builtin', name: 'alias' },
   ],
   progress: [],
+  waitingUntil: new Map(),
   lastSeq: 4,
   finished: null,
 };
@@ -89,5 +90,26 @@ describe('ChatPlanCard', () => {
     await waitFor(() => expect(mock.operations.length).toBeGreaterThan(0));
     expect(screen.queryByRole('button')).toBeNull();
     expect(screen.getByTestId('progress-step-1').textContent).toContain('succeeded');
+  });
+
+  it('counts down a waiting delay step as the plan page does, and not once the plan has ended', async () => {
+    const until = new Date(Date.now() + 125_000).toISOString();
+    const waiting = {
+      status: 'RUNNING' as const,
+      steps: [{ id: 'wait', action: 'delay', params: { seconds: 300 }, when: null, onFailure: 'STOP' as const }],
+      progress: [{ id: 'wait', status: 'WAITING' as const, attempts: 1, output: null, error: null }],
+      waitingUntil: new Map([['wait', until]]),
+    };
+    const first = renderCard(waiting, { canCancel: true });
+    await waitFor(() => expect(first.operations.length).toBeGreaterThan(0));
+    const row = within(screen.getByRole('region', { name: 'Progress' })).getByTestId('progress-wait');
+    const countdown = within(row).getByTestId('countdown');
+    expect(countdown.textContent).toMatch(/^2:0[0-5] left \(until /);
+    expect(countdown.querySelector('time')!.getAttribute('dateTime')).toBe(until);
+    expect(row.textContent).not.toContain(until);
+    cleanup();
+
+    renderCard({ ...waiting, status: 'CANCELLED', finished: { status: 'CANCELLED', detail: null } }, {});
+    expect(screen.queryByTestId('countdown')).toBeNull();
   });
 });

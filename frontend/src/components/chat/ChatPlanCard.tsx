@@ -1,7 +1,8 @@
 // A plan proposed in a conversation: its one-line summary, then the frozen preview (steps, every
-// check with its verdict and reason, cost, risk, predicted state diff) folded away, its status and step progress as
-// the session's events report them, the approval stages, and Approve / Reject / Run / Cancel for
-// this viewer (the plan's rights, and whether its waiting stage is theirs to approve now).
+// check with its verdict and reason, cost, risk, predicted state diff) folded away, its status and
+// step progress as the session's events report them (with the plan page's countdown while a
+// `delay` step waits), the approval stages, and Approve / Reject / Run / Cancel for this viewer
+// (the plan's rights, and whether its waiting stage is theirs to approve now).
 
 import { useEffect, useRef } from 'react';
 import { Link } from 'react-router';
@@ -64,7 +65,7 @@ export function ChatPlanCard({ plan, org, project }: Props) {
       {showProgress && (
         <section aria-label="Progress">
           <h4 className="section-title">Progress</h4>
-          <StepProgressList steps={plan.steps} progress={plan.progress} finished={isTerminal(status)} />
+          <StepProgressList steps={plan.steps} progress={plan.progress} finished={isTerminal(status)} waitingUntil={plan.waitingUntil} />
           {plan.finished?.detail && <p className="muted small">{plan.finished.detail}</p>}
         </section>
       )}

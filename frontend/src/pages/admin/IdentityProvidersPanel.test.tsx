@@ -258,11 +258,11 @@ describe('IdentityProvidersPanel', () => {
     const { mutations } = renderPanel(() => ({ data: { deleteIdentityProvider: true } }));
     const item = await screen.findByRole('article', { name: 'Okta' });
     fireEvent.click(within(item).getByRole('button', { name: 'Delete…' }));
-    const confirm = within(item).getByRole('group', { name: 'Confirm deleting identity provider Okta' });
+    const confirm = within(item).getByRole('dialog', { name: 'Delete the identity provider Okta?' });
     expect(confirm.textContent).toContain('sessions begun at it end now');
     expect(confirm.textContent).toContain('the group memberships synced from it are removed');
     expect(mutations()).toEqual([]);
-    fireEvent.click(within(confirm).getByRole('button', { name: 'Really delete identity provider Okta' }));
+    fireEvent.click(within(confirm).getByRole('button', { name: 'Delete identity provider' }));
     await waitFor(() => expect(screen.getByTestId('idp-done').textContent).toBe('Deleted the identity provider Okta.'));
     expect(mutations()).toEqual([['DeleteIdentityProvider', { id: 'idp_1' }]]);
   });
@@ -272,18 +272,18 @@ describe('IdentityProvidersPanel', () => {
     const toggle = await screen.findByRole('switch', { name: 'Local accounts (passwords)' });
     expect(toggle.getAttribute('aria-checked')).toBe('true');
     fireEvent.click(toggle);
-    const confirm = screen.getByRole('group', { name: 'Confirm turning local accounts off' });
+    const confirm = screen.getByRole('dialog', { name: 'Turn local accounts off?' });
     expect(confirm.textContent).toContain('People who signed in with a password lose access to this organization');
     expect(confirm.textContent).toContain('invitation and reset links are no longer made');
     expect(confirm.textContent).toContain('you must be signed in at one');
     expect(mutations()).toEqual([]);
-    expect(document.activeElement).toBe(within(confirm).getByRole('button', { name: 'Keep' }));
-    fireEvent.click(within(confirm).getByRole('button', { name: 'Really turn local accounts off' }));
+    expect(document.activeElement).toBe(within(confirm).getByRole('button', { name: 'Cancel' }));
+    fireEvent.click(within(confirm).getByRole('button', { name: 'Turn local accounts off' }));
     await waitFor(() =>
       expect(screen.getByTestId('idp-done').textContent).toBe('Local accounts are off: people of this organization sign in at its identity providers only.'),
     );
     expect(mutations()).toEqual([['SetLocalAccounts', { org: 'demo', enabled: false }]]);
-    expect(screen.queryByRole('group', { name: 'Confirm turning local accounts off' })).toBeNull();
+    expect(screen.queryByRole('dialog', { name: 'Turn local accounts off?' })).toBeNull();
   });
 
   it('shows why turning local accounts off was refused, in the server’s words', async () => {
@@ -295,7 +295,7 @@ describe('IdentityProvidersPanel', () => {
       ],
     }));
     fireEvent.click(await screen.findByRole('switch', { name: 'Local accounts (passwords)' }));
-    fireEvent.click(screen.getByRole('button', { name: 'Really turn local accounts off' }));
+    fireEvent.click(screen.getByRole('button', { name: 'Turn local accounts off' }));
     const alert = await within(screen.getByTestId('local-accounts')).findByRole('alert');
     expect(alert.textContent).toBe('invalid localAccounts: you signed in with a password: sign in at an identity provider first VALIDATION');
     expect(screen.queryByTestId('idp-done')).toBeNull();
@@ -307,7 +307,7 @@ describe('IdentityProvidersPanel', () => {
     expect(toggle.getAttribute('aria-checked')).toBe('false');
     fireEvent.click(toggle);
     await waitFor(() => expect(screen.getByTestId('idp-done').textContent).toContain('Local accounts are on'));
-    expect(screen.queryByRole('group', { name: 'Confirm turning local accounts off' })).toBeNull();
+    expect(screen.queryByRole('dialog', { name: 'Turn local accounts off?' })).toBeNull();
     expect(mutations()).toEqual([['SetLocalAccounts', { org: 'demo', enabled: true }]]);
   });
 });

@@ -17,13 +17,13 @@ import { ADMIN_IDENTITY_PROVIDERS, CREATE_IDENTITY_PROVIDER, DELETE_IDENTITY_PRO
 import { splitProblem } from '../../api/errors';
 import type { IdentityProvider } from '../../api/types';
 import { Badge } from '../../components/Badge';
+import { ConfirmButton } from '../../components/ConfirmDialog';
 import { ProblemNote } from '../../components/ProblemNote';
 import { useAction } from '../../hooks/useAction';
 import { useCopy } from '../../hooks/useCopy';
 import { useOrgQuery } from '../../hooks/useOrgQuery';
 import { changedSettings, createInput, NEW_PROVIDER, redirectUri, settingsOf, type ProviderSettings } from '../../lib/identity';
 import { formatTime } from '../../lib/format';
-import { Confirmation } from './Confirmation';
 import { LocalAccountsSetting } from './LocalAccountsSetting';
 import { ProviderSettingsFields, SecretField, SETTINGS_FIELDS } from './IdentityProviderFields';
 import { ClientBindings, GroupMappings } from './IdentityProviderLinks';
@@ -148,7 +148,7 @@ interface ItemProps {
   onDone: (message: string) => void;
 }
 
-type Open = 'edit' | 'secret' | 'delete' | null;
+type Open = 'edit' | 'secret' | null;
 
 function ProviderItem({ provider: p, groups, accounts, onDone }: ItemProps) {
   const [, update] = useMutation(UPDATE_IDENTITY_PROVIDER);
@@ -165,7 +165,6 @@ function ProviderItem({ provider: p, groups, accounts, onDone }: ItemProps) {
   };
   const destroy = async () => {
     const gone = await action.run(() => remove({ id: p.id }));
-    setOpen(null);
     if (gone) onDone(`Deleted the identity provider ${p.name}.`);
   };
 
@@ -240,26 +239,24 @@ function ProviderItem({ provider: p, groups, accounts, onDone }: ItemProps) {
         <button type="button" className="btn btn-ghost" aria-expanded={open === 'secret'} onClick={() => toggle('secret')}>
           Replace client secret
         </button>
-        <button type="button" className="btn btn-ghost" onClick={() => setOpen('delete')}>
-          Delete…
-        </button>
-      </div>
-      {open === 'delete' && (
-        <Confirmation
-          label={`Confirm deleting identity provider ${p.name}`}
-          action="Really delete"
-          actionLabel={`Really delete identity provider ${p.name}`}
-          busy={action.busy}
-          onConfirm={() => void destroy()}
-          onKeep={() => setOpen(null)}
+        <ConfirmButton
+          disabled={action.busy}
+          title={`Delete the identity provider ${p.name}?`}
+          consequence={
+            <p>
+              Nobody can sign in at <code>{p.issuer}</code> any more, <strong>sessions begun at it end now</strong>, and the group memberships
+              synced from it are removed. Its group mappings and client bindings are deleted with it; the people stay.
+            </p>
+          }
+          confirmLabel="Delete identity provider"
+          onConfirm={() => {
+            setOpen(null);
+            void destroy();
+          }}
         >
-          <p>
-            Delete the identity provider <strong>{p.name}</strong> (<code>{p.issuer}</code>)? Nobody can sign in with it any more,{' '}
-            <strong>sessions begun at it end now</strong>, and the group memberships synced from it are removed. Its group mappings and client
-            bindings are deleted with it; the people stay.
-          </p>
-        </Confirmation>
-      )}
+          Delete…
+        </ConfirmButton>
+      </div>
       <ProblemNote problem={action.problem} />
       {open === 'edit' && (
         <EditProviderForm

@@ -81,11 +81,12 @@ describe('InvitationsPanel', () => {
   it('revokes a link only after a confirmation', async () => {
     const { mutations, asked } = renderPanel(() => ({ data: { revokeInvitation: true } }));
     fireEvent.click(await screen.findByRole('button', { name: 'Revoke the invitation for erin@example.com' }));
-    const confirm = screen.getByRole('group', { name: 'Confirm revoking the invitation for erin@example.com' });
+    const confirm = screen.getByRole('dialog', { name: 'Revoke the invitation for erin@example.com?' });
+    expect(confirm.textContent).toContain('Its link stops working now');
     expect(mutations()).toEqual([]);
-    // "Keep" has the focus: Enter pressed twice changes nothing.
-    expect(document.activeElement).toBe(within(confirm).getByRole('button', { name: 'Keep' }));
-    fireEvent.click(within(confirm).getByRole('button', { name: 'Really revoke the invitation for erin@example.com' }));
+    // "Cancel" has the focus: Enter pressed twice changes nothing.
+    expect(document.activeElement).toBe(within(confirm).getByRole('button', { name: 'Cancel' }));
+    fireEvent.click(within(confirm).getByRole('button', { name: 'Revoke link' }));
     expect((await screen.findByTestId('invitation-done')).textContent).toBe('Revoked the invitation for erin@example.com: its link no longer works.');
     expect(mutations()).toEqual([['RevokeInvitation', { org: 'demo', id: 'inv_2' }]]);
     await waitFor(() => expect(asked().filter((n) => n === 'AdminInvitations').length).toBeGreaterThan(1));
@@ -193,16 +194,16 @@ describe('InvitationsPanel', () => {
     expect(remove.hasAttribute('disabled')).toBe(true);
     fireEvent.change(passwordsForm().getByLabelText('Member’s e-mail'), { target: { value: ' bob@demo.test ' } });
     fireEvent.click(remove);
-    const confirm = passwordsForm().getByRole('group', { name: 'Confirm removing the second factor of bob@demo.test' });
+    const confirm = passwordsForm().getByRole('dialog', { name: 'Remove the second factor of bob@demo.test?' });
     expect(confirm.textContent).toContain('their password alone signs them in');
     expect(mutations()).toEqual([]);
-    expect(document.activeElement).toBe(within(confirm).getByRole('button', { name: 'Keep' }));
-    fireEvent.click(within(confirm).getByRole('button', { name: 'Really remove the second factor of bob@demo.test' }));
+    expect(document.activeElement).toBe(within(confirm).getByRole('button', { name: 'Cancel' }));
+    fireEvent.click(within(confirm).getByRole('button', { name: 'Remove second factor' }));
     expect((await screen.findByTestId('unlock-done')).textContent).toBe(
       'Removed the second factor of bob@demo.test: they sign in with their password alone, and may turn two-step sign-in on again.',
     );
     expect(mutations()).toEqual([['RemoveSecondFactor', { org: 'demo', email: 'bob@demo.test' }]]);
-    expect(passwordsForm().queryByRole('group')).toBeNull();
+    expect(passwordsForm().queryByRole('dialog')).toBeNull();
     expect(passwordsForm().getByLabelText<HTMLInputElement>('Member’s e-mail').value).toBe('');
   });
 

@@ -22,13 +22,13 @@ import {
 import { splitProblem } from '../../api/errors';
 import type { Invitation, InvitationPurpose } from '../../api/types';
 import { Badge } from '../../components/Badge';
+import { ConfirmButton } from '../../components/ConfirmDialog';
 import { SelectField, TextField } from '../../components/Field';
 import { ProblemNote } from '../../components/ProblemNote';
 import { useAction } from '../../hooks/useAction';
 import { useOrgQuery } from '../../hooks/useOrgQuery';
 import { invitationUrl } from '../../lib/accounts';
 import { formatTime, relativeTime } from '../../lib/format';
-import { Confirmation } from './Confirmation';
 import { OneTimeSecret } from './OneTimeSecret';
 import { ROLES } from './RolesPanel';
 
@@ -169,13 +169,11 @@ interface PendingProps {
 function PendingInvitations({ org, invitations, error, onChanged }: PendingProps) {
   const [, revoke] = useMutation(REVOKE_INVITATION);
   const action = useAction();
-  const [confirming, setConfirming] = useState<string | null>(null);
   const [done, setDone] = useState<string | null>(null);
 
   const withdraw = async (i: Invitation) => {
     setDone(null);
     const ok = await action.run(() => revoke({ org: org.slug, id: i.id }));
-    setConfirming(null);
     if (ok) {
       setDone(`Revoked the ${purposeLabel(i.purpose)} for ${i.email}: its link no longer works.`);
       onChanged();
@@ -222,27 +220,16 @@ function PendingInvitations({ org, invitations, error, onChanged }: PendingProps
                     <div className="muted">{relativeTime(i.expiresAt)}</div>
                   </td>
                   <td>
-                    {confirming === i.id ? (
-                      <Confirmation
-                        label={`Confirm revoking the ${purposeLabel(i.purpose)} for ${i.email}`}
-                        action="Really revoke"
-                        actionLabel={`Really revoke the ${purposeLabel(i.purpose)} for ${i.email}`}
-                        busy={action.busy}
-                        onConfirm={() => void withdraw(i)}
-                        onKeep={() => setConfirming(null)}
-                      >
-                        <p className="small">Its link stops working now.</p>
-                      </Confirmation>
-                    ) : (
-                      <button
-                        type="button"
-                        className="btn btn-ghost"
-                        aria-label={`Revoke the ${purposeLabel(i.purpose)} for ${i.email}`}
-                        onClick={() => setConfirming(i.id)}
-                      >
-                        Revoke…
-                      </button>
-                    )}
+                    <ConfirmButton
+                      aria-label={`Revoke the ${purposeLabel(i.purpose)} for ${i.email}`}
+                      disabled={action.busy}
+                      title={`Revoke the ${purposeLabel(i.purpose)} for ${i.email}?`}
+                      consequence={<p>Its link stops working now; a new link can be made later.</p>}
+                      confirmLabel="Revoke link"
+                      onConfirm={() => void withdraw(i)}
+                    >
+                      Revoke…
+                    </ConfirmButton>
                   </td>
                 </tr>
               ))}
@@ -268,7 +255,6 @@ function MemberPasswords({ org, onMade }: { org: InvitationsOrg; onMade: (m: Mad
   const action = useAction();
   const [email, setEmail] = useState('');
   const [done, setDone] = useState<string | null>(null);
-  const [confirming, setConfirming] = useState(false);
   // Suggestions only: without them the field still takes any address.
   const { data } = useOrgQuery(ADMIN_MEMBER_EMAILS, org.slug);
   const members = data?.org.members.nodes.map((m) => m.user) ?? [];
@@ -294,7 +280,6 @@ function MemberPasswords({ org, onMade }: { org: InvitationsOrg; onMade: (m: Mad
   const removeSecondFactor = async () => {
     setDone(null);
     const removed = await action.run(() => removeFactor({ org: org.slug, email: who }));
-    setConfirming(false);
     if (removed) {
       setEmail('');
       setDone(`Removed the second factor of ${who}: they sign in with their password alone, and may turn two-step sign-in on again.`);
@@ -320,10 +305,7 @@ function MemberPasswords({ org, onMade }: { org: InvitationsOrg; onMade: (m: Mad
             required
             list="member-emails"
             value={email}
-            onChange={(value) => {
-              setEmail(value);
-              setConfirming(false);
-            }}
+            onChange={setEmail}
             error={byField.email}
           />
           <datalist id="member-emails">
@@ -341,25 +323,21 @@ function MemberPasswords({ org, onMade }: { org: InvitationsOrg; onMade: (m: Mad
           <button type="button" className="btn btn-ghost" disabled={action.busy || !who} onClick={() => void lift()}>
             Unlock
           </button>
-          <button type="button" className="btn btn-ghost" disabled={action.busy || !who} onClick={() => setConfirming(true)}>
-            Remove second factor…
-          </button>
-        </div>
-        {confirming && who && (
-          <Confirmation
-            label={`Confirm removing the second factor of ${who}`}
-            action="Really remove"
-            actionLabel={`Really remove the second factor of ${who}`}
-            busy={action.busy}
+          <ConfirmButton
+            disabled={action.busy || !who}
+            title={`Remove the second factor of ${who}?`}
+            consequence={
+              <p>
+                Their authenticator app and recovery codes are removed: until they turn two-step sign-in on again, their password alone signs them
+                in. Make sure it is really them who asks.
+              </p>
+            }
+            confirmLabel="Remove second factor"
             onConfirm={() => void removeSecondFactor()}
-            onKeep={() => setConfirming(false)}
           >
-            <p className="small">
-              Remove the authenticator app and recovery codes of <strong>{who}</strong>? Until they turn two-step sign-in on again, their password
-              alone signs them in. Make sure it is really them who asks.
-            </p>
-          </Confirmation>
-        )}
+            Remove second factor…
+          </ConfirmButton>
+        </div>
         {done && (
           <p className="notice tone-ok" role="status" data-testid="unlock-done">
             {done}

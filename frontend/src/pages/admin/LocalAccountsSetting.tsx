@@ -8,9 +8,9 @@ import { useState } from 'react';
 import { useMutation } from 'urql';
 import { SET_LOCAL_ACCOUNTS } from '../../api/documents';
 import { Badge } from '../../components/Badge';
+import { ConfirmDialog } from '../../components/ConfirmDialog';
 import { ProblemNote } from '../../components/ProblemNote';
 import { useAction } from '../../hooks/useAction';
-import { Confirmation } from './Confirmation';
 
 interface Props {
   org: string;
@@ -26,8 +26,8 @@ export function LocalAccountsSetting({ org, enabled, enabledProviders, onDone }:
   const [confirming, setConfirming] = useState(false);
 
   const change = async (on: boolean) => {
-    const saved = await action.run(() => set({ org, enabled: on }));
     setConfirming(false);
+    const saved = await action.run(() => set({ org, enabled: on }));
     if (saved) {
       onDone(
         on
@@ -61,23 +61,24 @@ export function LocalAccountsSetting({ org, enabled, enabledProviders, onDone }:
         providers only.
       </p>
       {confirming && (
-        <Confirmation
-          label="Confirm turning local accounts off"
-          action="Really turn off"
-          actionLabel="Really turn local accounts off"
-          busy={action.busy}
+        <ConfirmDialog
+          title="Turn local accounts off?"
+          consequence={
+            <>
+              <p>
+                <strong>People who signed in with a password lose access to this organization</strong>, their sessions included; invitation and
+                reset links are no longer made, and those not yet used stop working.
+              </p>
+              <p className="small">
+                It needs an enabled identity provider{enabledProviders === 0 ? ' (there is none yet)' : ''}, and you must be signed in at one, not with
+                a password, so that you keep access.
+              </p>
+            </>
+          }
+          confirmLabel="Turn local accounts off"
           onConfirm={() => void change(false)}
-          onKeep={() => setConfirming(false)}
-        >
-          <p>
-            Turn off local accounts? <strong>People who signed in with a password lose access to this organization</strong>, their sessions
-            included; invitation and reset links are no longer made, and those not yet used stop working.
-          </p>
-          <p className="small">
-            It needs an enabled identity provider{enabledProviders === 0 ? ' (there is none yet)' : ''}, and you must be signed in at one, not with a
-            password, so that you keep access.
-          </p>
-        </Confirmation>
+          onCancel={() => setConfirming(false)}
+        />
       )}
       <ProblemNote problem={action.problem} />
     </div>

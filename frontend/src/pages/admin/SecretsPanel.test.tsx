@@ -92,16 +92,18 @@ describe('SecretsPanel', () => {
     expect(screen.queryByRole('status')).toBeNull();
   });
 
-  it('deletes only after a second, explicit click', async () => {
+  it('deletes only after a confirmation that says the value goes', async () => {
     const { mutations } = renderPanel(() => ({ data: { deleteSecret: true } }));
     fireEvent.click(await screen.findByRole('button', { name: 'Delete secret webhook.token' }));
     expect(mutations()).toHaveLength(0);
-    expect(document.activeElement).toBe(screen.getByRole('button', { name: 'Keep secret webhook.token' }));
-    fireEvent.click(screen.getByRole('button', { name: 'Keep secret webhook.token' }));
-    expect(screen.queryByRole('button', { name: 'Really delete secret webhook.token' })).toBeNull();
+    const confirm = screen.getByRole('dialog', { name: 'Delete the secret webhook.token?' });
+    expect(confirm.textContent).toContain('Its value is deleted for good');
+    expect(document.activeElement).toBe(within(confirm).getByRole('button', { name: 'Cancel' }));
+    fireEvent.click(within(confirm).getByRole('button', { name: 'Cancel' }));
+    expect(screen.queryByRole('dialog')).toBeNull();
 
     fireEvent.click(screen.getByRole('button', { name: 'Delete secret webhook.token' }));
-    fireEvent.click(screen.getByRole('button', { name: 'Really delete secret webhook.token' }));
+    fireEvent.click(within(screen.getByRole('dialog')).getByRole('button', { name: 'Delete secret' }));
     expect((await screen.findByRole('status')).textContent).toBe('Deleted webhook.token');
     expect(mutations().map((op) => op.variables)).toEqual([{ org: 'demo', name: 'webhook.token' }]);
   });

@@ -3,10 +3,11 @@
 // uncontrolled: the value is never React state, so it is never re-rendered or mirrored into a
 // `value` attribute of the page's HTML, and the field is emptied as soon as the server has it.
 
-import { useRef, useState, type FormEvent, type KeyboardEvent } from 'react';
+import { useRef, useState, type FormEvent } from 'react';
 import { useMutation } from 'urql';
 import { ADMIN_SECRETS, DELETE_SECRET, SET_SECRET } from '../../api/documents';
 import type { Secret } from '../../api/types';
+import { ConfirmButton } from '../../components/ConfirmDialog';
 import { ProblemNote } from '../../components/ProblemNote';
 import { useAction } from '../../hooks/useAction';
 import { useOrgQuery } from '../../hooks/useOrgQuery';
@@ -26,7 +27,6 @@ export function SecretsPanel({ org }: { org: Pick<AdminData, 'slug'> }) {
   const [name, setName] = useState('');
   const valueRef = useRef<HTMLInputElement>(null);
   const [done, setDone] = useState<string | null>(null);
-  const [confirming, setConfirming] = useState<string | null>(null);
   const [, setSecret] = useMutation(SET_SECRET);
   const [, deleteSecret] = useMutation(DELETE_SECRET);
   const action = useAction();
@@ -46,7 +46,6 @@ export function SecretsPanel({ org }: { org: Pick<AdminData, 'slug'> }) {
     const field = valueRef.current;
     if (!field) return;
     setDone(null);
-    setConfirming(null);
     const set = await action.run(() => setSecret({ input: { org: org.slug, name: name.trim(), value: field.value } }));
     if (set) {
       field.value = '';
@@ -58,7 +57,6 @@ export function SecretsPanel({ org }: { org: Pick<AdminData, 'slug'> }) {
   const remove = async (secret: string) => {
     setDone(null);
     const ok = await action.run(() => deleteSecret({ org: org.slug, name: secret }));
-    setConfirming(null);
     if (ok) {
       setDone(`Deleted ${secret}`);
       reload();
@@ -87,15 +85,7 @@ export function SecretsPanel({ org }: { org: Pick<AdminData, 'slug'> }) {
             </thead>
             <tbody>
               {secrets.map((s) => (
-                <SecretRow
-                  key={s.name}
-                  secret={s}
-                  confirming={confirming === s.name}
-                  busy={action.busy}
-                  onAsk={() => setConfirming(s.name)}
-                  onKeep={() => setConfirming(null)}
-                  onDelete={() => void remove(s.name)}
-                />
+                <SecretRow key={s.name} secret={s} busy={action.busy} onDelete={() => void remove(s.name)} />
               ))}
             </tbody>
           </table>
@@ -181,18 +171,12 @@ export function SecretsPanel({ org }: { org: Pick<AdminData, 'slug'> }) {
 
 interface RowProps {
   secret: Secret;
-  confirming: boolean;
   busy: boolean;
-  onAsk: () => void;
-  onKeep: () => void;
   onDelete: () => void;
 }
 
-/** One secret; deleting it takes a second, explicit click (Escape or "Keep" backs out). */
-function SecretRow({ secret: s, confirming, busy, onAsk, onKeep, onDelete }: RowProps) {
-  const escape = (e: KeyboardEvent) => {
-    if (e.key === 'Escape') onKeep();
-  };
+/** One secret; deleting it asks first (Escape or Cancel backs out). */
+function SecretRow({ secret: s, busy, onDelete }: RowProps) {
   return (
     <tr>
       <td>
@@ -206,21 +190,20 @@ function SecretRow({ secret: s, confirming, busy, onAsk, onKeep, onDelete }: Row
       </td>
       <td>{actorChain(s.setBy)}</td>
       <td>
-        {confirming ? (
-          <span className="row" role="group" aria-label={`Confirm deleting secret ${s.name}`} onKeyDown={escape}>
-            <button type="button" className="btn btn-danger" disabled={busy} aria-label={`Really delete secret ${s.name}`} onClick={onDelete}>
-              Really delete
-            </button>
-            {/* Focus lands on the safe choice: Enter pressed twice does not delete. */}
-            <button type="button" className="btn btn-ghost" autoFocus aria-label={`Keep secret ${s.name}`} onClick={onKeep}>
-              Keep
-            </button>
-          </span>
-        ) : (
-          <button type="button" className="btn btn-ghost" aria-label={`Delete secret ${s.name}`} onClick={onAsk}>
-            Delete…
-          </button>
-        )}
+        <ConfirmButton
+          aria-label={`Delete secret ${s.name}`}
+          disabled={busy}
+          title={`Delete the secret ${s.name}?`}
+          consequence={
+            <p>
+              Its value is deleted for good: whatever reads <code>{s.name}</code> no longer finds it. Setting it again needs the value.
+            </p>
+          }
+          confirmLabel="Delete secret"
+          onConfirm={onDelete}
+        >
+          Delete…
+        </ConfirmButton>
       </td>
     </tr>
   );

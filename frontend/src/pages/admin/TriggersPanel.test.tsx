@@ -175,11 +175,11 @@ describe('TriggersPanel', () => {
     }));
     const item = await screen.findByRole('article', { name: 'ci-release' });
     fireEvent.click(within(item).getByRole('button', { name: 'Rotate secret…' }));
-    const confirm = screen.getByRole('group', { name: 'Confirm rotating the secret of trigger ci-release' });
+    const confirm = screen.getByRole('dialog', { name: 'Rotate the secret of trigger ci-release?' });
     expect(confirm.textContent).toContain('The current secret stops working at once');
-    expect(document.activeElement).toBe(within(confirm).getByRole('button', { name: 'Keep' }));
+    expect(document.activeElement).toBe(within(confirm).getByRole('button', { name: 'Cancel' }));
     expect(mutations()).toHaveLength(0);
-    fireEvent.click(within(confirm).getByRole('button', { name: 'Really rotate the secret of trigger ci-release' }));
+    fireEvent.click(within(confirm).getByRole('button', { name: 'Rotate secret' }));
 
     const box = await screen.findByRole('dialog', { name: 'New secret of the trigger ci-release' });
     expect(box.textContent).toContain('The previous secret stopped working now');
@@ -198,9 +198,9 @@ describe('TriggersPanel', () => {
     expect((await screen.findByTestId('trigger-done')).textContent).toBe('Disabled the trigger ci-release.');
 
     fireEvent.click(within(item).getByRole('button', { name: 'Delete…' }));
-    const confirm = screen.getByRole('group', { name: 'Confirm deleting trigger ci-release' });
-    expect(confirm.textContent).toContain(`Delete the trigger ci-release (${window.location.origin}/hooks/trg_1)?`);
-    fireEvent.click(within(confirm).getByRole('button', { name: 'Really delete trigger ci-release' }));
+    const confirm = screen.getByRole('dialog', { name: 'Delete the trigger ci-release?' });
+    expect(confirm.textContent).toContain(`Requests to ${window.location.origin}/hooks/trg_1 are refused from now on.`);
+    fireEvent.click(within(confirm).getByRole('button', { name: 'Delete trigger' }));
     await waitFor(() => expect(screen.getByTestId('trigger-done').textContent).toBe('Deleted the trigger ci-release.'));
     expect(mutations().map((op) => [name(op), op.variables])).toEqual([
       ['SetTriggerEnabled', { id: 'trg_1', enabled: false }],

@@ -14,6 +14,7 @@ import { ADMIN_TRIGGERS, CREATE_TRIGGER, DELETE_TRIGGER, PROJECT_TEMPLATES, ROTA
 import { splitProblem } from '../../api/errors';
 import type { Trigger } from '../../api/types';
 import { Badge } from '../../components/Badge';
+import { ConfirmButton } from '../../components/ConfirmDialog';
 import { SelectField, TextField } from '../../components/Field';
 import { JsonBlock, JsonInline } from '../../components/JsonView';
 import { ProblemNote } from '../../components/ProblemNote';
@@ -21,7 +22,6 @@ import { useAction } from '../../hooks/useAction';
 import { useOrgQuery } from '../../hooks/useOrgQuery';
 import { formatTime } from '../../lib/format';
 import { parseArgs, signingExample, triggerUrl } from '../../lib/webhooks';
-import { Confirmation } from './Confirmation';
 import { OneTimeSecret } from './OneTimeSecret';
 
 /** What the panel needs of the organization (the admin page's data has it). */
@@ -305,7 +305,6 @@ function TriggerItem({ trigger: t, onSecret, onDone }: { trigger: Trigger; onSec
   const [, setEnabled] = useMutation(SET_TRIGGER_ENABLED);
   const [, remove] = useMutation(DELETE_TRIGGER);
   const action = useAction();
-  const [confirming, setConfirming] = useState<'rotate' | 'delete' | null>(null);
   const nameId = `trigger-${t.id}-name`;
   const url = urlOf(t);
 
@@ -315,7 +314,6 @@ function TriggerItem({ trigger: t, onSecret, onDone }: { trigger: Trigger; onSec
   };
   const rotate = async () => {
     const rotated = await action.run(() => client.mutation(ROTATE_TRIGGER_SECRET, { id: t.id }).toPromise());
-    setConfirming(null);
     if (rotated) {
       const { trigger, secret } = rotated.rotateTriggerSecret;
       onSecret({ title: `New secret of the trigger ${trigger.name}`, secret, url: urlOf(trigger), rotated: true });
@@ -323,7 +321,6 @@ function TriggerItem({ trigger: t, onSecret, onDone }: { trigger: Trigger; onSec
   };
   const destroy = async () => {
     const gone = await action.run(() => remove({ id: t.id }));
-    setConfirming(null);
     if (gone) onDone(`Deleted the trigger ${t.name}.`);
   };
 
@@ -374,35 +371,33 @@ function TriggerItem({ trigger: t, onSecret, onDone }: { trigger: Trigger; onSec
         <button type="button" className="btn" disabled={action.busy} onClick={() => void toggle()}>
           {t.enabled ? 'Disable' : 'Enable'}
         </button>
-        <button type="button" className="btn btn-ghost" onClick={() => setConfirming('rotate')}>
-          Rotate secret…
-        </button>
-        <button type="button" className="btn btn-ghost" onClick={() => setConfirming('delete')}>
-          Delete…
-        </button>
-      </div>
-      {confirming && (
-        <Confirmation
-          tone={confirming === 'delete' ? 'bad' : 'warn'}
-          label={confirming === 'delete' ? `Confirm deleting trigger ${t.name}` : `Confirm rotating the secret of trigger ${t.name}`}
-          action={confirming === 'delete' ? 'Really delete' : 'Really rotate'}
-          actionLabel={confirming === 'delete' ? `Really delete trigger ${t.name}` : `Really rotate the secret of trigger ${t.name}`}
-          busy={action.busy}
-          onConfirm={() => void (confirming === 'delete' ? destroy() : rotate())}
-          onKeep={() => setConfirming(null)}
+        <ConfirmButton
+          disabled={action.busy}
+          title={`Rotate the secret of trigger ${t.name}?`}
+          consequence={
+            <p>
+              A new secret is made and shown once. <strong>The current secret stops working at once:</strong> every caller needs the new one.
+            </p>
+          }
+          confirmLabel="Rotate secret"
+          onConfirm={() => void rotate()}
         >
-          {confirming === 'delete' ? (
+          Rotate secret…
+        </ConfirmButton>
+        <ConfirmButton
+          disabled={action.busy}
+          title={`Delete the trigger ${t.name}?`}
+          consequence={
             <p>
-              Delete the trigger <strong>{t.name}</strong> (<code>{url}</code>)? Requests to it are refused from now on.
+              Requests to <code>{url}</code> are refused from now on.
             </p>
-          ) : (
-            <p>
-              Make a new secret for <strong>{t.name}</strong>? <strong>The current secret stops working at once:</strong> every caller needs the new
-              one.
-            </p>
-          )}
-        </Confirmation>
-      )}
+          }
+          confirmLabel="Delete trigger"
+          onConfirm={() => void destroy()}
+        >
+          Delete…
+        </ConfirmButton>
+      </div>
       <ProblemNote problem={action.problem} />
     </article>
   );

@@ -1,7 +1,7 @@
 // An endpoint's delivery log, newest first: each delivery's id (also its `webhook-id` header),
 // event type, status and attempt count, opening to every attempt (when, the HTTP status or "no
-// answer", latency, the start of the response) and the payload sent; "Redeliver" sends it
-// again with the same id. Older deliveries load page by page; the log polls while a delivery
+// answer", latency, the start of the response) and the payload sent (its values as sent: an
+// instant in it is worded only on hover); "Redeliver" sends it again with the same id. Older deliveries load page by page; the log polls while a delivery
 // it shows is still pending.
 
 import { useEffect, useRef, useState } from 'react';
@@ -240,7 +240,7 @@ function DeliveryItem({ delivery: d, endpointEnabled, onChanged }: { delivery: W
           <p className="small">
             <strong>Payload</strong>
           </p>
-          {payload === undefined ? <pre className="json-block">{d.payload}</pre> : <JsonBlock value={payload} />}
+          {payload === undefined ? <pre className="json-block">{d.payload}</pre> : <JsonBlock value={payload} exact />}
         </div>
       )}
     </li>

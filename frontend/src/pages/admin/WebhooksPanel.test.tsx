@@ -302,11 +302,11 @@ describe('WebhooksPanel', () => {
     const { mutations } = renderPanel(() => ({ data: { deleteWebhookEndpoint: true } }));
     await screen.findByRole('article', { name: orgWide.url });
     fireEvent.click(within(endpoint(paused.url)).getByRole('button', { name: 'Delete…' }));
-    const confirm = screen.getByRole('group', { name: `Confirm deleting endpoint ${paused.url}` });
-    expect(confirm.textContent).toContain(`Delete the endpoint ${paused.url}?`);
-    expect(document.activeElement).toBe(within(confirm).getByRole('button', { name: 'Keep' }));
+    const confirm = screen.getByRole('dialog', { name: `Delete the endpoint ${paused.url}?` });
+    expect(confirm.textContent).toContain('its delivery log and signing secrets are deleted with it');
+    expect(document.activeElement).toBe(within(confirm).getByRole('button', { name: 'Cancel' }));
     expect(mutations()).toHaveLength(0);
-    fireEvent.click(within(confirm).getByRole('button', { name: `Really delete endpoint ${paused.url}` }));
+    fireEvent.click(within(confirm).getByRole('button', { name: 'Delete endpoint' }));
     expect((await screen.findByTestId('webhook-done')).textContent).toBe(`Deleted the endpoint ${paused.url}.`);
     expect(mutations().map((op) => op.variables)).toEqual([{ id: 'whe_2' }]);
   });

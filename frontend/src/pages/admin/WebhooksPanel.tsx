@@ -19,12 +19,12 @@ import {
 import { splitProblem } from '../../api/errors';
 import type { WebhookEndpoint, WebhookEventKind } from '../../api/types';
 import { Badge } from '../../components/Badge';
+import { ConfirmButton } from '../../components/ConfirmDialog';
 import { SelectField, TextField } from '../../components/Field';
 import { ProblemNote } from '../../components/ProblemNote';
 import { useAction } from '../../hooks/useAction';
 import { useOrgQuery } from '../../hooks/useOrgQuery';
 import { formatTime, relativeTime } from '../../lib/format';
-import { Confirmation } from './Confirmation';
 import { OneTimeSecret } from './OneTimeSecret';
 import { DeliveryLog } from './WebhookDeliveries';
 
@@ -195,7 +195,6 @@ function EndpointItem({ endpoint: e, kinds, onSecret, onDone }: ItemProps) {
   const [, remove] = useMutation(DELETE_WEBHOOK_ENDPOINT);
   const action = useAction();
   const [editing, setEditing] = useState(false);
-  const [confirming, setConfirming] = useState(false);
   const [logOpen, setLogOpen] = useState(false);
   const [logRefresh, setLogRefresh] = useState(0);
   const urlId = `endpoint-${e.id}-url`;
@@ -221,7 +220,6 @@ function EndpointItem({ endpoint: e, kinds, onSecret, onDone }: ItemProps) {
   };
   const destroy = async () => {
     const gone = await action.run(() => remove({ id: e.id }));
-    setConfirming(false);
     if (gone) onDone(`Deleted the endpoint ${e.url}.`);
   };
 
@@ -306,25 +304,17 @@ function EndpointItem({ endpoint: e, kinds, onSecret, onDone }: ItemProps) {
         >
           Delivery log
         </button>
-        <button type="button" className="btn btn-ghost" onClick={() => setConfirming(true)}>
+        <ConfirmButton
+          disabled={action.busy}
+          title={`Delete the endpoint ${e.url}?`}
+          consequence={<p>It receives nothing more, and its delivery log and signing secrets are deleted with it.</p>}
+          confirmLabel="Delete endpoint"
+          onConfirm={() => void destroy()}
+        >
           Delete…
-        </button>
+        </ConfirmButton>
       </div>
       {e.enabled && <p className="hint">Disabling gives up its pending deliveries.</p>}
-      {confirming && (
-        <Confirmation
-          label={`Confirm deleting endpoint ${e.url}`}
-          action="Really delete"
-          actionLabel={`Really delete endpoint ${e.url}`}
-          busy={action.busy}
-          onConfirm={() => void destroy()}
-          onKeep={() => setConfirming(false)}
-        >
-          <p>
-            Delete the endpoint <code>{e.url}</code>? It receives nothing more, and its delivery log and signing secrets are deleted with it.
-          </p>
-        </Confirmation>
-      )}
       <ProblemNote problem={action.problem} />
       {editing && (
         <EditEndpointForm

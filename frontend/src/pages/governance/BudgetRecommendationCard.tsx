@@ -9,12 +9,12 @@ import { lazy, Suspense, useId, useState } from 'react';
 import { useMutation, useQuery } from 'urql';
 import { APPLY_BUDGET_RECOMMENDATION, BUDGET_RECOMMENDATION } from '../../api/documents';
 import type { BudgetRecommendation } from '../../api/types';
+import { ConfirmDialog } from '../../components/ConfirmDialog';
 import { Loading, ProblemNote } from '../../components/ProblemNote';
 import { useAction } from '../../hooks/useAction';
 import { headroomText, recommendationSummary } from '../../lib/budgets';
 import { policyScope } from '../../lib/format';
 import { roundSpend } from '../../lib/rollups';
-import { Confirmation } from '../admin/Confirmation';
 
 // The chart library loads with the first chart, not with the app.
 const DailySpendChart = lazy(() => import('./BudgetCharts').then((m) => ({ default: m.DailySpendChart })));
@@ -166,8 +166,8 @@ function ApplyControl({ org, project, projectName, recommended, r, onStart, onAp
   const action = useAction();
   const { unit, limit } = r.budget;
   const submit = async (daily: number) => {
-    const res = await action.run(() => apply({ input: { org, project, daily, comment: comment.trim() } }));
     setConfirming(null);
+    const res = await action.run(() => apply({ input: { org, project, daily, comment: comment.trim() } }));
     if (res) {
       const versions = res.applyBudgetRecommendation.versions.map((v) => `${policyScope(v)}@${v.version}`);
       const warnings = res.applyBudgetRecommendation.warnings.length;
@@ -200,21 +200,19 @@ function ApplyControl({ org, project, projectName, recommended, r, onStart, onAp
         </button>
       </div>
       {confirming !== null && (
-        <Confirmation
-          label="Confirm applying the recommended daily limit"
-          action={`Set ${confirming} ${unit} a day`}
-          actionLabel={`Set the daily limit of project ${projectName} to ${confirming} ${unit}`}
-          tone="warn"
-          busy={action.busy}
+        <ConfirmDialog
+          title={`Set the daily limit of ${projectName} to ${confirming} ${unit}?`}
+          consequence={
+            <p>
+              {limit === null ? 'It has no limit of its own now. ' : `It is ${limit} ${unit} now. `}
+              The new limit is stored as a new version of the project's policy, in the generated document <code>budget-recommendation.yaml</code>;
+              plans that would take the day's spend over it are refused.
+            </p>
+          }
+          confirmLabel={`Set ${confirming} ${unit} a day`}
           onConfirm={() => void submit(confirming)}
-          onKeep={() => setConfirming(null)}
-        >
-          <p>
-            Set the daily limit of <strong>{projectName}</strong> to <strong>{confirming} {unit}</strong>
-            {limit === null ? ' (it has no limit of its own now)' : ` (now ${limit} ${unit})`}? It is stored as a new version of the project's policy,
-            in the generated document <code>budget-recommendation.yaml</code>; plans that would take the day's spend over it are refused.
-          </p>
-        </Confirmation>
+          onCancel={() => setConfirming(null)}
+        />
       )}
       <ProblemNote problem={action.problem} />
     </div>

@@ -263,13 +263,13 @@ describe('Recommended daily limit', () => {
     const card = await screen.findByTestId('budget-recommendation');
     fireEvent.change(await within(card).findByLabelText('Comment (optional)'), { target: { value: '  after the launch ' } });
     fireEvent.click(within(card).getByRole('button', { name: 'Apply…' }));
-    const confirm = within(card).getByRole('group', { name: 'Confirm applying the recommended daily limit' });
-    expect(confirm.textContent).toContain('Set the daily limit of Web to 96 credits (now 100 credits)?');
+    const confirm = within(card).getByRole('dialog', { name: 'Set the daily limit of Web to 96 credits?' });
+    expect(confirm.textContent).toContain('It is 100 credits now.');
     // Nothing is sent before the confirmation.
     expect(sent('ApplyBudgetRecommendation')).toHaveLength(0);
     const governanceAsked = sent('Governance').length;
     const recommendationAsked = sent('BudgetRecommendation').length;
-    fireEvent.click(within(confirm).getByRole('button', { name: 'Set the daily limit of project Web to 96 credits' }));
+    fireEvent.click(within(confirm).getByRole('button', { name: 'Set 96 credits a day' }));
     await waitFor(() => expect(sent('ApplyBudgetRecommendation')).toHaveLength(1));
     expect(sent('ApplyBudgetRecommendation')[0]!.variables).toEqual({ input: { org: 'demo', project: 'web', daily: 96, comment: 'after the launch' } });
     expect((await within(card).findByRole('status')).textContent).toBe('Applied: the daily limit of Web is now 96 credits (policy version web@4).');
@@ -283,8 +283,8 @@ describe('Recommended daily limit', () => {
     const { sent } = renderPage();
     const card = await screen.findByTestId('budget-recommendation');
     fireEvent.click(await within(card).findByRole('button', { name: 'Apply…' }));
-    fireEvent.click(within(card).getByRole('button', { name: 'Keep' }));
-    expect(within(card).queryByRole('group')).toBeNull();
+    fireEvent.click(within(card).getByRole('button', { name: 'Cancel' }));
+    expect(within(card).queryByRole('dialog')).toBeNull();
     expect(sent('ApplyBudgetRecommendation')).toHaveLength(0);
   });
 
@@ -295,7 +295,7 @@ describe('Recommended daily limit', () => {
     const { sent } = renderPage({ apply: () => refused(code, message) });
     const card = await screen.findByTestId('budget-recommendation');
     fireEvent.click(await within(card).findByRole('button', { name: 'Apply…' }));
-    fireEvent.click(within(card).getByRole('button', { name: 'Set the daily limit of project Web to 96 credits' }));
+    fireEvent.click(within(card).getByRole('button', { name: 'Set 96 credits a day' }));
     expect((await within(card).findByRole('alert')).textContent).toBe(`${message} ${code}`);
     expect(sent('ApplyBudgetRecommendation')[0]!.variables).toEqual({ input: { org: 'demo', project: 'web', daily: 96, comment: '' } });
     expect(within(card).queryByRole('status')).toBeNull();

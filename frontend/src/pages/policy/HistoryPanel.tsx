@@ -10,10 +10,10 @@ import { POLICY_DIFF, POLICY_VERSIONS, ROLLBACK_POLICY } from '../../api/documen
 import { problemOf, type Problem } from '../../api/errors';
 import type { PolicyVersion } from '../../api/types';
 import { Badge } from '../../components/Badge';
+import { ConfirmButton } from '../../components/ConfirmDialog';
 import { Loading, ProblemNote } from '../../components/ProblemNote';
 import { UnifiedDiff } from '../../components/UnifiedDiff';
 import { actorChain, formatTime, policyScope, shortHash } from '../../lib/format';
-import { Confirmation } from '../admin/Confirmation';
 
 export function HistoryPanel({ org, project, canWrite = false }: { org: string; project: string; canWrite?: boolean }) {
   const [{ data, error }, refetch] = useQuery({ query: POLICY_VERSIONS, variables: { org, project }, requestPolicy: 'cache-and-network' });
@@ -87,54 +87,36 @@ export function HistoryPanel({ org, project, canWrite = false }: { org: string; 
 
 /** Rolling a scope back to `version`: a button, then a confirmation saying what happens. */
 function Rollback({ org, version: v, current, onDone }: { org: string; version: PolicyVersion; current: PolicyVersion; onDone: (made: { scope: PolicyVersion['scope']; project: string | null; version: number }) => void }) {
-  const [confirming, setConfirming] = useState(false);
-  const [comment, setComment] = useState('');
   const [problem, setProblem] = useState<Problem | null>(null);
   const [state, rollback] = useMutation(ROLLBACK_POLICY);
   const name = `${policyScope(v)}@${v.version}`;
   // The server stores nothing when the documents are those in force already.
   if (v.hash === current.hash) return <p className="muted small">Same documents as {policyScope(current)}@{current.version}, in force.</p>;
-  const run = async () => {
+  const run = async (comment: string) => {
     setProblem(null);
     const res = await rollback({ input: { org, project: v.scope === 'ORG' ? null : v.project, version: v.version, comment } });
     if (res.error) setProblem(problemOf(res.error));
-    else if (res.data) {
-      setConfirming(false);
-      onDone(res.data.rollbackPolicy);
-    }
+    else if (res.data) onDone(res.data.rollbackPolicy);
   };
-  const commentId = `rollback-comment-${v.id}`;
   return (
     <div className="rollback">
-      {!confirming && (
-        <button type="button" className="btn btn-ghost" aria-label={`Roll back to ${name}…`} onClick={() => setConfirming(true)}>
-          Roll back to this version…
-        </button>
-      )}
-      {confirming && (
-        <Confirmation
-          label={`Confirm rolling back to ${name}`}
-          action="Roll back"
-          actionLabel={`Really roll back to ${name}`}
-          tone="warn"
-          busy={state.fetching}
-          onConfirm={() => void run()}
-          onKeep={() => {
-            setConfirming(false);
-            setProblem(null);
-          }}
-        >
+      <ConfirmButton
+        aria-label={`Roll back to ${name}…`}
+        disabled={state.fetching}
+        title={`Roll back to ${name}?`}
+        consequence={
           <p>
-            Make the documents of <strong>{name}</strong> the policy in force again, instead of {policyScope(current)}@{current.version}? They are
+            The documents of <strong>{name}</strong> become the policy in force again, instead of {policyScope(current)}@{current.version}. They are
             validated and verified again, then stored as a new version, {policyScope(current)}@{current.version + 1}; every version stays in the
             history. Plans are decided by it from then on.
           </p>
-          <div className="field">
-            <label htmlFor={commentId}>Why (optional)</label>
-            <input id={commentId} value={comment} onChange={(e) => setComment(e.target.value)} placeholder={`rollback to version ${v.version}`} />
-          </div>
-        </Confirmation>
-      )}
+        }
+        confirmLabel="Roll back"
+        reason={{ label: 'Why' }}
+        onConfirm={(comment) => void run(comment)}
+      >
+        Roll back to this version…
+      </ConfirmButton>
       <ProblemNote problem={problem} title="Not rolled back" />
     </div>
   );

@@ -89,19 +89,19 @@ describe('HistoryPanel', () => {
     const before = queries();
 
     fireEvent.click(within(v1).getByRole('button', { name: 'Roll back to org@1…' }));
-    const confirm = within(v1).getByRole('group', { name: 'Confirm rolling back to org@1' });
-    expect(confirm.textContent).toContain('Make the documents of org@1 the policy in force again, instead of org@2?');
+    const confirm = within(v1).getByRole('dialog', { name: 'Roll back to org@1?' });
+    expect(confirm.textContent).toContain('The documents of org@1 become the policy in force again, instead of org@2.');
     expect(confirm.textContent).toContain('stored as a new version, org@3; every version stays in the history');
     // Nothing is sent before the confirmation.
     expect(mock.operations.filter((op) => op.kind === 'mutation')).toHaveLength(0);
     fireEvent.change(within(confirm).getByLabelText('Why (optional)'), { target: { value: 'bad rule' } });
-    fireEvent.click(within(confirm).getByRole('button', { name: 'Really roll back to org@1' }));
+    fireEvent.click(within(confirm).getByRole('button', { name: 'Roll back' }));
 
     expect((await screen.findByRole('status')).textContent).toBe('Rolled back: org@3 has the documents of org@1.');
     const sent = mock.operations.filter((op) => op.kind === 'mutation');
     expect(sent.map((op) => [name(op), op.variables])).toEqual([['RollbackPolicy', { input: { org: 'demo', project: null, version: 1, comment: 'bad rule' } }]]);
     await waitFor(() => expect(queries()).toBeGreaterThan(before));
-    expect(within(v1).queryByRole('group', { name: /^Confirm/ })).toBeNull();
+    expect(within(v1).queryByRole('dialog')).toBeNull();
   });
 
   it('keeps the versions on Keep, and shows the server’s refusal', async () => {
@@ -110,10 +110,10 @@ describe('HistoryPanel', () => {
     }));
     const v1 = await screen.findByTestId('policy-version-org-1');
     fireEvent.click(within(v1).getByRole('button', { name: 'Roll back to org@1…' }));
-    fireEvent.click(within(v1).getByRole('button', { name: 'Keep' }));
-    expect(within(v1).queryByRole('group', { name: /^Confirm/ })).toBeNull();
+    fireEvent.click(within(v1).getByRole('button', { name: 'Cancel' }));
+    expect(within(v1).queryByRole('dialog')).toBeNull();
     fireEvent.click(within(v1).getByRole('button', { name: 'Roll back to org@1…' }));
-    fireEvent.click(within(v1).getByRole('button', { name: 'Really roll back to org@1' }));
+    fireEvent.click(within(v1).getByRole('button', { name: 'Roll back' }));
     expect((await within(v1).findByRole('alert')).textContent).toBe('Not rolled back: version 1 no longer verifies VALIDATION');
   });
 

@@ -3,18 +3,17 @@
 // came to with a link to the plan that slot proposed. Those who may manage it pause or resume
 // it, and delete it after a confirmation.
 
-import { useState } from 'react';
 import { Link } from 'react-router';
 import { useMutation } from 'urql';
 import { DELETE_SCHEDULE, PAUSE_SCHEDULE, RESUME_SCHEDULE } from '../../api/documents';
 import type { Schedule } from '../../api/types';
 import { Badge } from '../../components/Badge';
+import { ConfirmButton } from '../../components/ConfirmDialog';
 import { JsonInline } from '../../components/JsonView';
 import { ProblemNote } from '../../components/ProblemNote';
 import { useAction } from '../../hooks/useAction';
 import { relativeTime } from '../../lib/format';
 import { outcomeTone, overlapLabel } from '../../lib/schedules';
-import { Confirmation } from '../admin/Confirmation';
 import { Time } from '../../components/Time';
 
 interface Props {
@@ -30,7 +29,6 @@ export function ScheduleItem({ org, schedule: s, canManage, onDone }: Props) {
   const [, resume] = useMutation(RESUME_SCHEDULE);
   const [, remove] = useMutation(DELETE_SCHEDULE);
   const action = useAction();
-  const [confirming, setConfirming] = useState(false);
   const nameId = `schedule-${s.id}-name`;
   // A schedule that never came to a slot has an empty outcome.
   const outcome = s.lastOutcome || null;
@@ -41,7 +39,6 @@ export function ScheduleItem({ org, schedule: s, canManage, onDone }: Props) {
   };
   const destroy = async () => {
     const gone = await action.run(() => remove({ id: s.id }));
-    setConfirming(false);
     if (gone) onDone(`Deleted the schedule ${s.name}.`);
   };
 
@@ -146,25 +143,20 @@ export function ScheduleItem({ org, schedule: s, canManage, onDone }: Props) {
           <button type="button" className="btn" disabled={action.busy} onClick={() => void toggle()}>
             {s.paused ? 'Resume' : 'Pause'}
           </button>
-          <button type="button" className="btn btn-ghost" onClick={() => setConfirming(true)}>
+          <ConfirmButton
+            disabled={action.busy}
+            title={`Delete the schedule ${s.name}?`}
+            consequence={
+              <p>
+                No slot of it (<code>{s.cron}</code> in {s.timezone}) runs from now on; plans it already proposed stay as they are.
+              </p>
+            }
+            confirmLabel="Delete schedule"
+            onConfirm={() => void destroy()}
+          >
             Delete…
-          </button>
+          </ConfirmButton>
         </div>
-      )}
-      {confirming && (
-        <Confirmation
-          label={`Confirm deleting schedule ${s.name}`}
-          action="Really delete"
-          actionLabel={`Really delete schedule ${s.name}`}
-          busy={action.busy}
-          onConfirm={() => void destroy()}
-          onKeep={() => setConfirming(false)}
-        >
-          <p>
-            Delete the schedule <strong>{s.name}</strong> (<code>{s.cron}</code> in {s.timezone})? No slot of it runs from now on; plans it already
-            proposed stay as they are.
-          </p>
-        </Confirmation>
       )}
       <ProblemNote problem={action.problem} />
     </article>

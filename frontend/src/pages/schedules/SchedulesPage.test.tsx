@@ -198,11 +198,11 @@ describe('SchedulesPage', () => {
     const { mutations } = renderPage(() => ({ data: { deleteSchedule: true } }));
     const item = await screen.findByRole('article', { name: 'nightly-release' });
     fireEvent.click(within(item).getByRole('button', { name: 'Delete…' }));
-    const confirm = screen.getByRole('group', { name: 'Confirm deleting schedule nightly-release' });
-    expect(confirm.textContent).toContain('Delete the schedule nightly-release (0 2 * * * in Europe/Berlin)?');
-    expect(document.activeElement).toBe(within(confirm).getByRole('button', { name: 'Keep' }));
+    const confirm = within(item).getByRole('dialog', { name: 'Delete the schedule nightly-release?' });
+    expect(confirm.textContent).toContain('No slot of it (0 2 * * * in Europe/Berlin) runs from now on');
+    expect(document.activeElement).toBe(within(confirm).getByRole('button', { name: 'Cancel' }));
     expect(mutations()).toEqual([]);
-    fireEvent.click(within(confirm).getByRole('button', { name: 'Really delete schedule nightly-release' }));
+    fireEvent.click(within(confirm).getByRole('button', { name: 'Delete schedule' }));
     await waitFor(() => expect(screen.getByTestId('schedule-done').textContent).toBe('Deleted the schedule nightly-release.'));
     expect(mutations()).toEqual([['DeleteSchedule', { id: 'sch_1' }]]);
   });
