@@ -25,6 +25,7 @@ use serde_json::{Map, Value};
 
 use crate::catalog::{Catalog, CatalogEntry, Compiled, EntryKind};
 use crate::error::PlannerError;
+use crate::example::{self, Given};
 use crate::intent::{Intent, parse_intent};
 use crate::memory::Memory;
 use crate::memory_ref::{self, Reference};
@@ -63,8 +64,19 @@ impl AliasPlanner {
         Self
     }
 
-    /// The same as [`Planner::plan`], without the async wrapper.
+    /// The same as [`Planner::plan`], without the async wrapper. A question's chips are
+    /// whole requests that plan on their own as they stand; any other is left out.
     pub fn plan_text(&self, text: &str, catalog: &Catalog, memory: &Memory) -> Outcome {
+        match self.answer(text, catalog, memory) {
+            Outcome::Clarify(mut c) => {
+                c.suggestions.retain(|chip| self.answer(chip, catalog, memory).plan().is_some());
+                Outcome::Clarify(c)
+            }
+            other => other,
+        }
+    }
+
+    fn answer(&self, text: &str, catalog: &Catalog, memory: &Memory) -> Outcome {
         let mut tokens = tokenize(text);
         mark_fillers(&mut tokens);
         if tokens.is_empty() {
@@ -121,18 +133,26 @@ pub(crate) fn plan_for(entry: &CatalogEntry, params: Value, explanation: String)
     }
 }
 
-/// A question about a parameter problem of `entry`.
-pub(crate) fn clarify_problem(entry: &CatalogEntry, problem: &ParamProblem, alias: Option<&str>) -> Clarification {
+/// A question about a parameter problem of `entry`. Its chips are whole requests: `pattern`
+/// said with the values `given` and, for a parameter that lists its values, each of them.
+pub(crate) fn clarify_problem(
+    entry: &CatalogEntry,
+    problem: &ParamProblem,
+    pattern: Option<&AliasPattern>,
+    given: &Given,
+) -> Clarification {
     let label = entry.label();
     let prop = entry.param_schema(&problem.param);
-    let mut suggestions: Vec<String> = prop
-        .and_then(|p| p.get("enum"))
-        .and_then(Value::as_array)
-        .map(|opts| opts.iter().map(|o| o.as_str().map_or_else(|| o.to_string(), str::to_string)).collect())
-        .unwrap_or_default();
-    if suggestions.is_empty() {
-        suggestions.extend(alias.map(str::to_string));
-    }
+    let suggestions = match pattern {
+        Some(pattern) => {
+            // The value in question is replaced, never kept: it is missing or wrong.
+            let mut others = given.clone();
+            others.remove(&problem.param);
+            let each = example::with_each_value(pattern, entry, &others, &problem.param);
+            if each.is_empty() { example::say(pattern, entry, &others).into_iter().collect() } else { each }
+        }
+        None => Vec::new(),
+    };
     if problem.missing {
         let message = format!("{label} needs `{}`: {}.", problem.param, describe_param(prop));
         Clarification::new(ClarifyReason::MissingParam { target: label, param: problem.param.clone() }, message)
@@ -166,6 +186,8 @@ struct Attempt<'c> {
     form: usize,
     words: usize,
     order: usize,
+    /// The values the text named, as typed (for the chips of a question).
+    given: Given,
     result: Result<Value, Failure>,
 }
 
@@ -212,7 +234,9 @@ pub(crate) fn match_tokens(tokens: &[Token], catalog: &Catalog, memory: &Memory)
                 order += 1;
                 if let Some(captures) = pattern.match_form(form, tokens) {
                     let result = evaluate(compiled, &captures, catalog, memory);
-                    attempts.push(Attempt { compiled, pattern, form, words: pattern.words_in(form), order, result });
+                    let given = example::given_from(&captures);
+                    let words = pattern.words_in(form);
+                    attempts.push(Attempt { compiled, pattern, form, words, order, given, result });
                 }
             }
         }
@@ -234,10 +258,8 @@ pub(crate) fn match_tokens(tokens: &[Token], catalog: &Catalog, memory: &Memory)
             let mut candidates: Vec<String> = tied.iter().map(|a| a.compiled.entry.label()).collect();
             candidates.sort();
             let message = format!("\"{text}\" could mean {}. Which one?", candidates.join(" or "));
-            let suggestions = tied.iter().map(|a| a.pattern.text.clone()).collect();
-            return Outcome::Clarify(
-                Clarification::new(ClarifyReason::Ambiguous { candidates }, message).with_suggestions(suggestions),
-            );
+            // No chips: each would send the same words again.
+            return Outcome::Clarify(Clarification::new(ClarifyReason::Ambiguous { candidates }, message));
         }
         if let Ok(params) = &best.result {
             let entry = &best.compiled.entry;
@@ -247,15 +269,20 @@ pub(crate) fn match_tokens(tokens: &[Token], catalog: &Catalog, memory: &Memory)
     if let Some(first) = attempts.first() {
         let entry = &first.compiled.entry;
         return Outcome::Clarify(match &first.result {
-            Err(Failure::Problem(p)) => clarify_problem(entry, p, Some(&first.pattern.text)),
-            Err(Failure::Pronoun { param, word }) => Clarification::new(
-                ClarifyReason::NothingToRepeat,
-                format!(
-                    "I don't know which {param} \"{word}\" means: none has been named yet. Name it, as in \"{}\".",
-                    first.pattern.text
-                ),
-            )
-            .with_suggestions(vec![first.pattern.text.clone()]),
+            Err(Failure::Problem(p)) => clarify_problem(entry, p, Some(first.pattern), &first.given),
+            Err(Failure::Pronoun { param, word }) => {
+                let mut named = first.given.clone();
+                named.remove(param);
+                let example = example::say(first.pattern, entry, &named);
+                Clarification::new(
+                    ClarifyReason::NothingToRepeat,
+                    format!(
+                        "I don't know which {param} \"{word}\" means: none has been named yet. Name it, as in \"{}\".",
+                        example.clone().unwrap_or_else(|| example::shape(first.pattern))
+                    ),
+                )
+                .with_suggestions(example.into_iter().collect())
+            }
             // Valid attempts were handled above.
             Ok(_) => Clarification::new(ClarifyReason::NoMatch, "I could not work that out."),
         });
@@ -291,7 +318,8 @@ fn near_miss(tokens: &[Token], text: &str, catalog: &Catalog) -> Outcome {
                 let problem = ParamProblem { param: slot.to_string(), message: String::new(), missing: true };
                 // A missing value ranks above leftover words covering as many literal words.
                 consider((prefix.words, n + 1, std::cmp::Reverse(order)), &|| {
-                    clarify_problem(entry, &problem, Some(&pattern.text))
+                    let given = example::given_from(&pattern.prefix_captures(n, tokens));
+                    clarify_problem(entry, &problem, Some(pattern), &given)
                 });
             }
             // A phrasing that matches the start of the text, with words left over.
@@ -310,7 +338,8 @@ fn near_miss(tokens: &[Token], text: &str, catalog: &Catalog) -> Outcome {
                                 entry.label()
                             ),
                         )
-                        .with_suggestions(vec![pattern.text.clone()])
+                        // The chip sends what was understood, without the words that were not.
+                        .with_suggestions(vec![understood.clone()])
                     });
                 }
             }

@@ -400,12 +400,16 @@ mod tests {
         assert_eq!(plan.plan().unwrap().steps[0].params, json!({"title": "disk full", "priority": "low"}));
         let plan = planner.plan_text("release worker", &cat, &memory);
         assert_eq!(plan.plan().unwrap().template.as_ref().unwrap().args, json!({"service": "worker", "version": 1}));
-        // `enable {flag}` says nothing about `enabled`, which the schema requires: the planner
-        // asks rather than guessing (`enable {flag} {enabled=true}` would answer it).
-        let ask = planner.plan_text("enable dark-mode", &cat, &memory);
+        // `enable {flag} {enabled=true}`: the phrasing itself says what `enabled` is.
+        let plan = planner.plan_text("enable dark-mode", &cat, &memory);
+        assert_eq!(plan.plan().unwrap().steps[0].params, json!({"flag": "dark-mode", "enabled": true}));
+        let plan = planner.plan_text("turn off dark-mode", &cat, &memory);
+        assert_eq!(plan.plan().unwrap().steps[0].params, json!({"flag": "dark-mode", "enabled": false}));
+        // A value the schema requires and no phrasing gives is asked for, not guessed.
+        let ask = planner.plan_text("scale web to", &cat, &memory);
         assert_eq!(
             ask.clarification().unwrap().reason,
-            ClarifyReason::MissingParam { target: "flag.set".into(), param: "enabled".into() }
+            ClarifyReason::MissingParam { target: "scale.service".into(), param: "replicas".into() }
         );
     }
 

@@ -52,6 +52,7 @@ pub mod sink;
 pub mod suggest;
 pub mod validate;
 
+mod example;
 mod memory_ref;
 mod pattern;
 mod plain;

@@ -13,6 +13,7 @@ use serde_json::Value;
 
 use crate::alias::{clarify_problem, explain};
 use crate::catalog::{Catalog, Compiled};
+use crate::example;
 use crate::memory::Memory;
 use crate::pattern::Token;
 use crate::plain;
@@ -148,6 +149,7 @@ fn rebuild(last: &ProposedPlan, entries: &[&Compiled], params: Vec<Value>, prefi
     let mut explanations = Vec::new();
     let mut completed = Vec::new();
     for (entry, p) in entries.iter().zip(params) {
+        let given = example::given_from_params(&p);
         match entry.complete(p) {
             Ok(v) => {
                 explanations.push(explain(&entry.entry, &v));
@@ -156,11 +158,7 @@ fn rebuild(last: &ProposedPlan, entries: &[&Compiled], params: Vec<Value>, prefi
             Err(problems) => {
                 let first = problems.iter().find(|p| !p.missing).or(problems.first());
                 if let Some(problem) = first {
-                    return Outcome::Clarify(clarify_problem(
-                        &entry.entry,
-                        problem,
-                        entry.entry.aliases.first().map(String::as_str),
-                    ));
+                    return Outcome::Clarify(clarify_problem(&entry.entry, problem, entry.patterns.first(), &given));
                 }
             }
         }
@@ -280,9 +278,11 @@ pub(crate) fn swap(values: &[Token], catalog: &Catalog, memory: &Memory) -> Outc
                     names.first().map_or("name", String::as_str),
                     t.text
                 );
+                // Each chip is the whole request with one parameter named.
+                let chips = names.iter().map(|n| format!("same with {n} {}", t.text)).collect();
                 return Outcome::Clarify(
                     Clarification::new(ClarifyReason::UnknownReference { word: t.text.clone() }, message)
-                        .with_suggestions(names),
+                        .with_suggestions(chips),
                 );
             }
         }
@@ -302,7 +302,10 @@ pub(crate) fn swap(values: &[Token], catalog: &Catalog, memory: &Memory) -> Outc
                     Ok(v) => {
                         map.insert(name.clone(), v);
                     }
-                    Err(problem) => return Outcome::Clarify(clarify_problem(&c.entry, &problem, None)),
+                    Err(problem) => {
+                        let given = example::given_from_params(&Value::Object(map.clone()));
+                        return Outcome::Clarify(clarify_problem(&c.entry, &problem, c.patterns.first(), &given));
+                    }
                 }
             }
         }

@@ -159,6 +159,12 @@ impl AliasPattern {
         prefix
     }
 
+    /// The values the first `len` segments take from the start of `tokens` (a prefix as far as
+    /// [`Self::prefix_match`] found it); none when they do not match there.
+    pub fn prefix_captures(&self, len: usize, tokens: &[Token]) -> Vec<Capture> {
+        self.walk(len, tokens).map(|(c, _)| c).unwrap_or_default()
+    }
+
     /// Matches the first `len` segments against the start of `tokens`: the captures, and how
     /// many tokens were taken (plain words after the last segment are not).
     fn walk(&self, len: usize, tokens: &[Token]) -> Option<(Vec<Capture>, usize)> {

@@ -164,7 +164,12 @@ pub struct HelpEntry {
     pub kind: EntryKind,
     pub name: String,
     pub description: String,
+    /// The phrasings as declared (`deploy {service} to {env=staging}`).
     pub phrasings: Vec<String>,
+    /// Each phrasing said with example values ("deploy web to staging"), or with `<name>` where
+    /// no value can be guessed.
+    #[serde(default)]
+    pub examples: Vec<String>,
 }
 
 /// What is available: the catalog's phrasings and the conversational commands.
@@ -189,7 +194,7 @@ impl Help {
                 let what =
                     if e.description.is_empty() { e.name.clone() } else { format!("{} ({})", e.name, e.description) };
                 let _ = writeln!(out, "- {what}");
-                for p in &e.phrasings {
+                for p in &e.examples {
                     let _ = writeln!(out, "    \"{p}\"");
                 }
             }

@@ -3,7 +3,8 @@
 //! distance), and the list of what can be asked. Deterministic: ties sort by phrasing text.
 
 use crate::catalog::{Catalog, CatalogEntry};
-use crate::pattern::Token;
+use crate::example::{Given, say, shape};
+use crate::pattern::{AliasPattern, Segment, Token};
 use crate::plan::{Help, HelpEntry};
 
 /// Edit distance (insertions, deletions, substitutions) over characters.
@@ -55,14 +56,31 @@ fn score(words: &[&str], input: &[String]) -> f64 {
 /// Suggestions below this score are noise.
 const THRESHOLD: f64 = 0.34;
 
-/// Up to `max` phrasings closest to `tokens`, best first.
+/// Up to `max` requests closest to `tokens`, best first: phrasings said with example values
+/// (a phrasing with a value nobody can guess is left out: a chip must be a whole request).
 pub(crate) fn closest(catalog: &Catalog, tokens: &[Token], max: usize) -> Vec<String> {
     let input: Vec<String> = tokens.iter().filter(|t| !t.quoted && !t.filler).map(Token::lower).collect();
+    let typed: Vec<&Token> = tokens.iter().filter(|t| !t.filler).collect();
+    // A phrasing as long as the text takes the typed words for its values ("scael web to 3"
+    // -> "scale web to 3"); others are said with example values.
+    let given_for = |p: &AliasPattern| -> Given {
+        if typed.len() != p.segments.len() {
+            return Given::new();
+        }
+        p.segments
+            .iter()
+            .zip(&typed)
+            .filter_map(|(s, t)| match s {
+                Segment::Slot { name, .. } => Some((name.clone(), t.text.clone())),
+                Segment::Word(_) => None,
+            })
+            .collect()
+    };
     let mut scored: Vec<(f64, String)> = catalog
         .compiled_entries()
         .iter()
-        .flat_map(|c| c.patterns.iter())
-        .map(|p| (score(&p.words().collect::<Vec<_>>(), &input), p.text.clone()))
+        .flat_map(|c| c.patterns.iter().map(move |p| (c, p)))
+        .filter_map(|(c, p)| Some((score(&p.words().collect::<Vec<_>>(), &input), say(p, &c.entry, &given_for(p))?)))
         .filter(|(s, _)| *s >= THRESHOLD)
         .collect();
     scored.sort_by(|a, b| b.0.total_cmp(&a.0).then_with(|| a.1.cmp(&b.1)));
@@ -93,7 +111,25 @@ pub const COMMANDS: &[&str] = &[
 ];
 
 fn entry_help(e: &CatalogEntry) -> HelpEntry {
-    HelpEntry { kind: e.kind, name: e.name.clone(), description: e.description.clone(), phrasings: e.aliases.clone() }
+    let none = Given::new();
+    let examples = e
+        .aliases
+        .iter()
+        .filter_map(|a| AliasPattern::compile(a).ok())
+        .map(|p| say(&p, e, &none).unwrap_or_else(|| shape(&p)))
+        .fold(Vec::new(), |mut out, s| {
+            if !out.contains(&s) {
+                out.push(s);
+            }
+            out
+        });
+    HelpEntry {
+        kind: e.kind,
+        name: e.name.clone(),
+        description: e.description.clone(),
+        phrasings: e.aliases.clone(),
+        examples,
+    }
 }
 
 /// What can be asked: everything, or the entries whose name, description or phrasings mention

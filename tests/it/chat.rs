@@ -178,12 +178,20 @@ async fn approvals_keep_separation_of_duties_and_errors_become_answers() {
     let answer = events.last().unwrap();
     assert!(answer["code"].is_null());
     assert!(!answer["text"].as_str().unwrap().is_empty());
+    // Its chips are whole requests, one for each service there is, never a bare value.
+    let chips: Vec<&str> = answer["suggestions"].as_array().unwrap().iter().map(|c| c.as_str().unwrap()).collect();
+    assert_eq!(chips.len(), 3, "{answer}");
+    for (chip, service) in chips.iter().zip(["web", "api", "worker"]) {
+        assert!(chip.starts_with(&format!("deploy {service}")) && !chip.contains('{'), "{answer}");
+    }
     let asked = say(&app, &bob, &s, "cancel").await;
     let answer = chat.answer(asked).await.pop().unwrap();
     assert_eq!(answer["code"], "CONFLICT", "{answer}");
     let asked = say(&app, &bob, &s, "help deploy").await;
     let answer = chat.answer(asked).await.pop().unwrap();
-    assert!(answer["text"].as_str().unwrap().contains("deploy {service} to {env=staging}"), "{answer}");
+    // Help says what to say, with values.
+    assert!(answer["text"].as_str().unwrap().contains("\"deploy web to staging\""), "{answer}");
+    assert!(!answer["text"].as_str().unwrap().contains('{'), "{answer}");
 }
 
 #[tokio::test]

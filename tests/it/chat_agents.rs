@@ -382,7 +382,7 @@ async fn answers_cut_off_by_a_stopped_server_are_ended_as_interrupted() {
 }
 
 #[tokio::test]
-async fn the_llm_planner_streams_and_a_malformed_tool_call_proposes_nothing() {
+async fn the_llm_planner_streams_and_when_it_fails_the_built_in_planner_answers_and_says_so() {
     let model = Scripted::start(|req| match scripted::said(req).as_str() {
         "deploy web to staging" => vec![
             scripted::text("Deploying web "),
@@ -392,7 +392,7 @@ async fn the_llm_planner_streams_and_a_malformed_tool_call_proposes_nothing() {
             scripted::finish("tool_calls"),
             scripted::DONE.into(),
         ],
-        "break it" => vec![
+        "break it" | "deploy worker to staging" => vec![
             scripted::call(0, Some("deploy_web"), "{not json"),
             scripted::finish("tool_calls"),
             scripted::DONE.into(),
@@ -425,6 +425,7 @@ async fn the_llm_planner_streams_and_a_malformed_tool_call_proposes_nothing() {
     assert_eq!(answer["code"], "PLANNER_ERROR");
     let text = answer["text"].as_str().unwrap();
     assert!(text.contains("malformed") && text.contains("deploy_web"), "{text}");
+    assert!(text.contains("gpt could not answer") && text.contains("the built-in planner answered instead"), "{text}");
     assert!(!text.contains(LLM_KEY));
 
     let asked = say(&app, &bob, &s, "hello").await;
@@ -453,4 +454,36 @@ async fn the_llm_planner_streams_and_a_malformed_tool_call_proposes_nothing() {
     let asked = say(&app, &bob, &s, "hello").await;
     chat.answer(asked).await;
     assert_eq!(model.requests()[4].0["authorization"], format!("Bearer {LLM_KEY}"));
+
+    // A request the model fails on is still planned: by the built-in agent, and the reply says so.
+    let asked = say(&app, &bob, &s, "deploy worker to staging").await;
+    let events = chat.answer(asked).await;
+    let p = one(&events, "PLAN_PROPOSED");
+    assert_eq!(p["steps"][0]["params"], json!({"service": "worker", "env": "staging", "version": 1}));
+    assert_eq!(p["proposer"], json!([{"kind": "USER", "name": bob_email}, {"kind": "AGENT", "name": "alias"}]));
+    let answer = events.last().unwrap();
+    assert_eq!((answer["agent"].as_str(), answer["code"].as_str()), (Some("alias"), Some("PLANNER_ERROR")));
+    assert!(answer["text"].as_str().unwrap().starts_with("gpt could not answer"), "{answer}");
+}
+
+#[tokio::test]
+async fn an_llm_agent_cannot_be_switched_on_without_a_model() {
+    let app = spawn_app().await;
+    let made = app
+        .gql(
+            Some(&app.admin_key),
+            CREATE_AGENT,
+            json!({"in": {"org": app.org, "name": "gpt", "planner": "LLM", "role": ["deploy.*"]}}),
+        )
+        .await;
+    assert_eq!(code(&made), "VALIDATION", "{made}");
+    assert!(made.to_string().contains("no model is configured"), "{made}");
+    // Switched off, it may be kept (for when a model is configured), but not switched on.
+    let off = json!({"in": {"org": app.org, "name": "gpt", "planner": "LLM", "role": ["deploy.*"], "enabled": false}});
+    let id = app.admin(CREATE_AGENT, off).await["createAgent"]["id"].as_str().unwrap().to_string();
+    let on = "mutation($in: UpdateAgentInput!) { updateAgent(input: $in) { enabled } }";
+    let refused = app.gql(Some(&app.admin_key), on, json!({"in": {"agentId": id, "enabled": true}})).await;
+    assert_eq!(code(&refused), "VALIDATION", "{refused}");
+    // The built-in alias planner needs no model.
+    agent(&app, "helper", "ALIAS", &["deploy.*"]).await;
 }

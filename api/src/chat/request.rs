@@ -189,13 +189,37 @@ pub async fn plan(turn: &mut Turn<'_>, text: &str) -> Result<Reply> {
     });
     let outcomes: Vec<std::result::Result<Outcome, PlannerError>> = join_all(runs).await;
     if who.len() == 1 {
-        let ((identity, _), outcome) = (&who[0], &outcomes[0]);
+        let ((identity, kind), outcome) = (&who[0], &outcomes[0]);
+        if let (Err(e), "llm") = (outcome, kind.as_str()) {
+            return Ok(instead_of_the_model(turn, text, &identity.name, e, &catalog).await);
+        }
         return Ok(match outcome {
             Ok(Outcome::Plan(p)) => propose(turn, text, identity.clone(), p).await,
             other => not_a_plan(turn, text, &identity.name, other),
         });
     }
     arbitrate_and_propose(turn, text, &who, outcomes, strategy).await
+}
+
+/// A model that failed is answered for by the built-in alias agent, and the reply says so: the
+/// person still gets a plan or a question, with the model's error (code `PLANNER_ERROR`).
+async fn instead_of_the_model(
+    turn: &mut Turn<'_>,
+    text: &str,
+    agent: &str,
+    e: &PlannerError,
+    catalog: &Catalog,
+) -> Reply {
+    let builtin = agents::builtin(turn.access.org_id());
+    let alias = Agent::new(builtin.name.clone(), builtin.role.clone(), turn.app.chat.planner("alias"));
+    let outcome = alias.propose(text, catalog, &turn.memory, &praetor_planner::Discard).await;
+    let mut reply = match &outcome {
+        Ok(Outcome::Plan(p)) => propose(turn, text, builtin, p).await,
+        other => not_a_plan(turn, text, &builtin.name, other),
+    };
+    reply.text = format!("{agent} could not answer ({e}); the built-in planner answered instead.\n{}", reply.text);
+    reply.code.get_or_insert_with(|| "PLANNER_ERROR".into());
+    reply
 }
 
 /// An answer without a plan: a question back, help, prose, or the planner's error.

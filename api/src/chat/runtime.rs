@@ -41,6 +41,8 @@ pub struct Runtime {
     turns: Mutex<HashMap<ChatSessionId, Arc<tokio::sync::Mutex<()>>>>,
     alias: Arc<dyn Planner>,
     llm: Arc<dyn Planner>,
+    /// A model endpoint is configured (an `llm` agent can be switched on).
+    llm_configured: bool,
     inflight: Arc<Inflight>,
 }
 
@@ -65,6 +67,7 @@ impl Planner for Unconfigured {
 
 impl Runtime {
     pub fn new(config: &Config) -> Self {
+        let llm_configured = config.llm.planner_config().is_some();
         let llm: Arc<dyn Planner> = match config.llm.planner_config() {
             None => Arc::new(Unconfigured),
             Some(c) => match LlmPlanner::new(c) {
@@ -80,8 +83,14 @@ impl Runtime {
             turns: Mutex::default(),
             alias: Arc::new(AliasPlanner::new()),
             llm,
+            llm_configured,
             inflight: Arc::default(),
         }
+    }
+
+    /// Whether a model endpoint is configured for the `llm` planner.
+    pub fn llm_configured(&self) -> bool {
+        self.llm_configured
     }
 
     /// The planner of an agent's kind (`alias` or `llm`).

@@ -31,8 +31,7 @@ pub const MAX_MESSAGE_CHARS: usize = 4_000;
 /// Messages one session accepts per minute (each may plan with several agents and a model).
 pub const MESSAGES_PER_MINUTE: u64 = 30;
 
-/// What a conversation is called until its first real request names it.
-pub const DEFAULT_TITLE: &str = "New conversation";
+pub use crate::chatlog::store::DEFAULT_TITLE;
 
 /// The longest title a request gives a conversation (longer ones end with `…`).
 const REQUEST_TITLE_CHARS: usize = 80;

@@ -21,6 +21,9 @@ pub fn held_until(now: chrono::DateTime<chrono::Utc>) -> chrono::DateTime<chrono
     now + HOLD
 }
 
+/// What a conversation is called until its first real request names it.
+pub const DEFAULT_TITLE: &str = "New conversation";
+
 /// What else changes on the session with an append.
 #[derive(Debug, Default)]
 pub struct SessionChange {
@@ -102,7 +105,7 @@ pub async fn append(
         answering = (None, None);
     }
     if let Some(title) = change.title_if_untitled
-        && row.title == crate::chat::sessions::DEFAULT_TITLE
+        && row.title == DEFAULT_TITLE
     {
         next.title = title;
     }

@@ -61,6 +61,17 @@ fn planner_kind(value: &str) -> Result<String> {
     }
 }
 
+/// An enabled `llm` agent needs a model: refused, with what to configure, when there is none.
+fn check_model(app: &AppState, planner: &str, enabled: bool) -> Result<()> {
+    if planner == "llm" && enabled && !app.chat.llm_configured() {
+        return Err(Error::validation(
+            "planner",
+            "no model is configured for this instance (llm.base_url and llm.model): an llm agent cannot be switched on",
+        ));
+    }
+    Ok(())
+}
+
 /// What an agent is made of.
 pub struct AgentInput {
     pub name: String,
@@ -79,6 +90,7 @@ pub async fn create(app: &AppState, access: &OrgAccess, input: AgentInput) -> Re
     }
     let description = validate::text("description", &input.description, 500)?;
     let planner = planner_kind(&input.planner)?;
+    check_model(app, &planner, input.enabled)?;
     let role = globs("role", input.role)?;
     let mut w = app.write(permit.principal().chain()).await?;
     let now = w.now();
@@ -138,6 +150,9 @@ pub async fn update(app: &AppState, access: &OrgAccess, id: AgentId, patch: Agen
     }
     if let Some(e) = patch.enabled {
         active.enabled = e;
+    }
+    if patch.planner.is_some() || patch.enabled == Some(true) {
+        check_model(app, &active.planner, active.enabled)?;
     }
     let mut w = app.write(permit.principal().chain()).await?;
     active.updated_at = w.now();

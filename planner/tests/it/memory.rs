@@ -125,7 +125,11 @@ fn same_but_uses_values_known_elsewhere_and_numbers() {
     );
     let o = say("same but in qa", &cat, &mut m);
     assert_eq!(reason(&o), ClarifyReason::UnknownReference { word: "qa".into() });
-    assert_eq!(o.clarification().unwrap().suggestions, vec!["replicas".to_string(), "service".into()]);
+    assert_eq!(
+        o.clarification().unwrap().suggestions,
+        vec!["same with service qa".to_string()],
+        "replicas takes a number: \"same with replicas qa\" would not plan"
+    );
 }
 
 #[test]

@@ -138,8 +138,9 @@ fn cases() -> Vec<(&'static str, Want)> {
         ("deploy the web v1 to", Missing("env")),
         ("could you upgrade billing, thanks", Missing("version")),
         ("upgrade the billing to", Missing("version")),
-        ("enable the dark-mode please", Missing("enabled")),
-        ("turn on beta now", Missing("enabled")),
+        ("enable the dark-mode please", Plan("flag.set", json!({"flag": "dark-mode", "enabled": true}))),
+        ("turn on beta now", Plan("flag.set", json!({"flag": "beta", "enabled": true}))),
+        ("please turn off the beta", Plan("flag.set", json!({"flag": "beta", "enabled": false}))),
         // Still asked: something is wrong.
         ("deploy web to qa please", Invalid("env", "one of staging, prod; got \"qa\"")),
         ("deploy web to prodution", Invalid("env", "(did you mean `production`?)")),
@@ -207,7 +208,21 @@ fn plain_words_table() {
         };
         let got = AliasPlanner::new().plan_text(&request, &catalog, &memory);
         check(text, &got, want);
+        // A question's chips resend the whole corrected request: each plans on its own.
+        for chip in got.clarification().map(|c| c.suggestions.clone()).unwrap_or_default() {
+            assert!(!chip.contains('{'), "{text:?}: chip {chip:?}");
+            let again = AliasPlanner::new().plan_text(&chip, &catalog, &memory);
+            assert!(again.plan().is_some(), "{text:?}: chip {chip:?} gave {again:#?}");
+        }
     }
+}
+
+#[test]
+fn a_missing_value_is_asked_for_with_the_whole_request_on_each_chip() {
+    let catalog = catalog();
+    let got = AliasPlanner::new().plan_text("please deploy api to", &catalog, &Memory::new());
+    let c = got.clarification().unwrap_or_else(|| panic!("{got:#?}"));
+    assert_eq!(c.suggestions, ["deploy api to staging", "deploy api to prod"]);
 }
 
 #[test]
