@@ -38,6 +38,9 @@ async function planIdOf(card: Locator): Promise<string> {
   return (await card.getAttribute('data-plan-id'))!;
 }
 
+/** How long a test waits for an answer: it is worked out in the background after the message is stored. */
+const ANSWER = { timeout: 15_000 };
+
 function assistantMessages(page: Page): Locator {
   return page.getByRole('log', { name: 'Conversation' }).locator('[data-role="assistant"]');
 }
@@ -76,9 +79,9 @@ describe('chat', () => {
     await page.waitForURL(/\/chat\/chs_[0-9a-f]+$/);
     const log = page.getByRole('log', { name: 'Conversation' });
     await log.locator('[data-role="user"]', { hasText: 'deploy web to staging' }).waitFor();
-    await expect.poll(() => assistantMessages(page).last().textContent()).toContain('Proposed plan');
+    await expect.poll(() => assistantMessages(page).last().textContent(), ANSWER).toContain('Proposed plan');
     // The request names the conversation.
-    await expect.poll(() => page.locator('h1').first().textContent()).toBe('deploy web to staging');
+    await expect.poll(() => page.locator('h1').first().textContent(), ANSWER).toBe('deploy web to staging');
 
     const card = latestPlanCard(page);
     await card.waitFor();
@@ -112,14 +115,14 @@ describe('chat', () => {
     const bob = session.track(await signIn(session.browser, 'bob@demo.test', { width: 1280, height: 1500 }));
     const changes = await deployChanges(bob.page, 'prod');
     const sessionId = await startConversation(bob.page, 'web', 'deploy web to prod');
-    await expect.poll(() => assistantMessages(bob.page).last().textContent()).toContain('Proposed plan');
+    await expect.poll(() => assistantMessages(bob.page).last().textContent(), ANSWER).toContain('Proposed plan');
     const card = latestPlanCard(bob.page);
     await card.waitFor();
     const planId = await planIdOf(card);
     await expect.poll(() => card.getByTestId('plan-summary').textContent()).toMatch(/checks passed · needs sre-leads then change-board$/);
     await expandChecks(card);
     await expectDiff(card, changes, 'deployments.web-prod');
-    await expect.poll(() => assistantMessages(bob.page).last().textContent()).toContain('It needs approval');
+    await expect.poll(() => assistantMessages(bob.page).last().textContent(), ANSWER).toContain('It needs approval');
     // Bob proposed it: he may not approve it (the card says why), and it cannot run yet.
     await expect.poll(() => card.getByTestId('cannot-approve').textContent()).toContain('You cannot approve it now');
     expect(await card.getByRole('button', { name: 'Approve' }).count()).toBe(0);
@@ -157,7 +160,7 @@ describe('chat', () => {
     await expect.poll(() => card.getByTestId('chat-plan-status').textContent()).toContain('approved');
     await card.getByRole('button', { name: 'Run' }).waitFor();
     await say(bob.page, 'run it');
-    await expect.poll(() => assistantMessages(bob.page).last().textContent()).toContain(`Queued plan ${planId}`);
+    await expect.poll(() => assistantMessages(bob.page).last().textContent(), ANSWER).toContain(`Queued plan ${planId}`);
     await expect.poll(() => card.getByTestId('progress-step-1').textContent(), { timeout: 20_000 }).toContain('succeeded');
     await expect.poll(() => card.getByTestId('chat-plan-status').textContent()).toContain('succeeded');
     const activity = (await bob.page.getByRole('list', { name: 'Plan activity' }).allTextContents()).join('\n');
@@ -207,7 +210,7 @@ describe('chat', () => {
     );
     await expect.poll(() => card.getByTestId('chat-plan-status').textContent()).toContain('rejected');
     expect(await card.getByRole('button').count()).toBe(0);
-    await expect.poll(() => assistantMessages(bob.page).last().textContent()).toContain('It cannot run: The project is frozen (state.freeze)');
+    await expect.poll(() => assistantMessages(bob.page).last().textContent(), ANSWER).toContain('It cannot run: The project is frozen (state.freeze)');
     await shoot(bob.page, 'chat-denied');
   });
 

@@ -59,11 +59,11 @@ describe('everyday use', () => {
     const log = page.getByRole('log', { name: 'Conversation' });
     // Enough of a conversation to overflow the window.
     for (let i = 2; i <= 4; i++) {
-      await expect.poll(() => log.locator('[data-role="assistant"]').count()).toBe(i - 1);
+      await expect.poll(() => log.locator('[data-role="assistant"]').count(), { timeout: 15_000 }).toBe(i - 1);
       await box.fill('help');
       await box.press('Enter');
     }
-    await expect.poll(() => log.locator('[data-role="assistant"]').count()).toBe(4);
+    await expect.poll(() => log.locator('[data-role="assistant"]').count(), { timeout: 15_000 }).toBe(4);
     const scroller = page.getByTestId('chat-scroll');
     const metrics = () =>
       scroller.evaluate((el) => ({

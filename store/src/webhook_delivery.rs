@@ -127,6 +127,13 @@ pub async fn release<C: Conn>(db: &C, ids: &[WebhookDeliveryId]) -> Result<(), D
         .map(|_| ())
 }
 
+/// An update that leaves deliveries `failed` at `at`, unclaimed.
+fn given_up(q: sea_orm::UpdateMany<Entity>, failed: &str, at: DateTimeUtc) -> sea_orm::UpdateMany<Entity> {
+    q.col_expr(Column::Status, Expr::value(failed))
+        .col_expr(Column::FinishedAt, Expr::value(Some(at)))
+        .col_expr(Column::LockedUntil, Expr::value(Option::<DateTimeUtc>::None))
+}
+
 /// Gives up these deliveries, in any organization, at `at`: status `failed`, unclaimed
 /// (housekeeping: the deliverer, for deliveries whose endpoint is gone or disabled).
 pub async fn give_up<C: Conn>(
@@ -135,10 +142,7 @@ pub async fn give_up<C: Conn>(
     failed: &str,
     at: DateTimeUtc,
 ) -> Result<(), DbErr> {
-    Entity::update_across_orgs(Housekeeping::Webhooks)
-        .col_expr(Column::Status, Expr::value(failed))
-        .col_expr(Column::FinishedAt, Expr::value(Some(at)))
-        .col_expr(Column::LockedUntil, Expr::value(Option::<DateTimeUtc>::None))
+    given_up(Entity::update_across_orgs(Housekeeping::Webhooks), failed, at)
         .filter(Column::Id.is_in(ids))
         .exec(db)
         .await
@@ -154,10 +158,7 @@ pub async fn give_up_pending_of<C: Conn>(
     failed: &str,
     at: DateTimeUtc,
 ) -> Result<(), DbErr> {
-    Entity::update_in_org(tenant)
-        .col_expr(Column::Status, Expr::value(failed))
-        .col_expr(Column::FinishedAt, Expr::value(Some(at)))
-        .col_expr(Column::LockedUntil, Expr::value(Option::<DateTimeUtc>::None))
+    given_up(Entity::update_in_org(tenant), failed, at)
         .filter(Column::EndpointId.eq(endpoint))
         .filter(Column::Status.eq(pending))
         .exec(db)
