@@ -5,6 +5,7 @@
 
 use std::collections::BTreeMap;
 
+use praetor_policy::title::value_text as typed;
 use serde_json::Value;
 
 use crate::catalog::CatalogEntry;
@@ -21,17 +22,6 @@ pub(crate) fn given_from(captures: &[Capture]) -> Given {
 /// The values of a plan's parameters, as they would be typed.
 pub(crate) fn given_from_params(params: &Value) -> Given {
     params.as_object().map(|m| m.iter().filter_map(|(k, v)| Some((k.clone(), typed(v)?))).collect()).unwrap_or_default()
-}
-
-/// A value as a person would type it: strings as they are, numbers and booleans in digits and
-/// words; objects and arrays cannot be typed in a phrasing.
-fn typed(v: &Value) -> Option<String> {
-    match v {
-        Value::String(s) => Some(s.clone()),
-        Value::Number(n) => Some(n.to_string()),
-        Value::Bool(b) => Some(b.to_string()),
-        _ => None,
-    }
 }
 
 /// What an example shows for a parameter nobody named: its default, else its first allowed value.

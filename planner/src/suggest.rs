@@ -2,7 +2,7 @@
 //! how many of a phrasing's literal words appear in the text (typos forgiven within a small edit
 //! distance), and the list of what can be asked. Deterministic: ties sort by phrasing text.
 
-use crate::catalog::{Catalog, CatalogEntry};
+use crate::catalog::{Catalog, Compiled};
 use crate::example::{Given, say, shape};
 use crate::pattern::{AliasPattern, Segment, Token};
 use crate::plan::{Help, HelpEntry};
@@ -110,14 +110,10 @@ pub const COMMANDS: &[&str] = &[
     "help",
 ];
 
-fn entry_help(e: &CatalogEntry) -> HelpEntry {
-    let none = Given::new();
-    let examples = e
-        .aliases
-        .iter()
-        .filter_map(|a| AliasPattern::compile(a).ok())
-        .map(|p| say(&p, e, &none).unwrap_or_else(|| shape(&p)))
-        .fold(Vec::new(), |mut out, s| {
+fn entry_help(c: &Compiled) -> HelpEntry {
+    let (e, none) = (&c.entry, Given::new());
+    let examples =
+        c.patterns.iter().map(|p| say(p, e, &none).unwrap_or_else(|| shape(p))).fold(Vec::new(), |mut out, s| {
             if !out.contains(&s) {
                 out.push(s);
             }
@@ -135,7 +131,7 @@ fn entry_help(e: &CatalogEntry) -> HelpEntry {
 /// What can be asked: everything, or the entries whose name, description or phrasings mention
 /// every word of `topic` (all of them when nothing does).
 pub fn help_for(catalog: &Catalog, topic: Option<&str>) -> Help {
-    let all: Vec<HelpEntry> = catalog.entries().map(entry_help).collect();
+    let all: Vec<HelpEntry> = catalog.compiled_entries().iter().map(entry_help).collect();
     let commands = COMMANDS.iter().map(|c| (*c).to_string()).collect();
     let topic = topic.map(str::trim).filter(|t| !t.is_empty()).map(str::to_lowercase);
     if let Some(t) = topic {

@@ -83,7 +83,9 @@ pub fn placeholders(pattern: &str) -> Result<Vec<String>, String> {
     Ok(names)
 }
 
-fn value_text(v: &Value) -> Option<String> {
+/// A parameter's value as a person would type it: strings as they are, numbers and booleans
+/// in digits and words; objects and arrays have no such form.
+pub fn value_text(v: &Value) -> Option<String> {
     match v {
         Value::String(s) => Some(s.clone()),
         Value::Number(n) => Some(n.to_string()),
