@@ -80,7 +80,7 @@ impl<'a> Write<'a> {
     }
 
     /// Appends `entry` to the tenant's audit chain, in this write's transaction; if it is an
-    /// event webhook endpoints subscribe to, their deliveries commit with it.
+    /// event webhook endpoints subscribe to, the deliverer reads it there once it commits.
     pub async fn audit(&mut self, tenant: Tenant, entry: Entry) -> Result<()> {
         let project = entry.project;
         let started = std::time::Instant::now();
@@ -94,6 +94,11 @@ impl<'a> Write<'a> {
     /// Queues an event for subscribers, delivered only if the transaction commits.
     pub fn publish(&mut self, event: Event) {
         self.published.push(event);
+    }
+
+    /// The sequence number of the last entry this write appended to the tenant's chain.
+    pub fn audit_seq(&self, tenant: Tenant) -> Option<i64> {
+        self.chain.seq(tenant.org())
     }
 
     /// Marks the organization's webhook endpoints as changed (after this write audited the
@@ -127,15 +132,13 @@ impl<'a> Write<'a> {
     pub async fn commit(mut self) -> Result<()> {
         self.chain.flush(&self.txn).await?;
         let chain = &self.chain;
-        let deliveries = self
-            .outbox
-            .stage(&self.txn, self.now, |org| chain.webhooks_version(org), &self.app.webhooks.endpoints)
-            .await?;
+        let heard =
+            self.outbox.wanted(&self.txn, |org| chain.webhooks_version(org), &self.app.webhooks.endpoints).await?;
         // Other nodes learn of these events with the commit itself (PostgreSQL only).
         crate::events::fanout::notify(&self.txn, self.app.bus.node(), &self.published).await?;
         tracing::Instrument::instrument(self.txn.commit(), self.span.span.clone()).await?;
         self.span.committed = true;
-        if deliveries > 0 {
+        if heard {
             self.app.webhooks.wakeup.notify_one();
         }
         if !self.budgets.is_empty() {

@@ -18,6 +18,7 @@ mod m20261202_000012_scheduler;
 mod m20261203_000013_schedules;
 mod m20261203_000014_rollups;
 mod m20261203_000015_forecast_alerts;
+mod m20261203_000016_webhook_cursors;
 mod util;
 
 pub struct Migrator;
@@ -41,6 +42,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261203_000013_schedules::Migration),
             Box::new(m20261203_000014_rollups::Migration),
             Box::new(m20261203_000015_forecast_alerts::Migration),
+            Box::new(m20261203_000016_webhook_cursors::Migration),
         ]
     }
 }

@@ -26,6 +26,9 @@ pub struct Model {
     pub hash: String,
     /// Which preimage `hash` is over: 1 (before the entry id was covered) or 2.
     pub hash_version: i32,
+    /// The project it happened in, if any (which project-scoped webhook endpoints hear of it).
+    /// Not covered by the hash: entries written before it was kept have none.
+    pub project_id: Option<ProjectId>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

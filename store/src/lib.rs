@@ -172,6 +172,7 @@ pub mod trigger;
 pub mod user;
 pub mod user_session;
 pub mod webhook_attempt;
+pub mod webhook_cursor;
 pub mod webhook_delivery;
 pub mod webhook_endpoint;
 
@@ -471,6 +472,7 @@ tenant_scoped!(
     webhook_endpoint => OrgId.org_id,
     webhook_delivery => OrgId.org_id,
     webhook_attempt => OrgId.org_id,
+    webhook_cursor => OrgId.org_id,
     trigger => OrgId.org_id,
     schedule => OrgId.org_id,
     rollup => OrgId.org_id,
@@ -488,7 +490,7 @@ mod tests {
         let tenant = Tenant::housekeeping(OrgId::generate(), Housekeeping::Setup);
         let uuid = tenant.org().as_uuid().to_string();
         let all = scoped_statements(tenant);
-        assert_eq!(all.len(), 40, "tenant tables");
+        assert_eq!(all.len(), 41, "tenant tables");
         for (module, table, column, statements) in all {
             for sql in statements {
                 let filter = format!("WHERE \"{table}\".\"{column}\" = ");

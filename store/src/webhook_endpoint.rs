@@ -31,6 +31,9 @@ pub struct Model {
     pub previous_secret_until: Option<DateTimeUtc>,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
+    /// The organization's audit chain position it was made or last enabled at: it hears of
+    /// the entries after it only.
+    pub from_seq: i64,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
@@ -63,6 +66,17 @@ pub async fn enabled_of<C: Conn>(
     ids: impl IntoIterator<Item = WebhookEndpointId>,
 ) -> Result<Vec<Model>, DbErr> {
     Entity::find_in_org(tenant).filter(Column::Id.is_in(ids)).filter(Column::Enabled.eq(true)).all(db).await
+}
+
+/// Says the tenant's endpoint `id` hears of the entries after `seq` only (it was made or
+/// enabled there).
+pub async fn start_at<C: Conn>(db: &C, tenant: Tenant, id: WebhookEndpointId, seq: i64) -> Result<(), DbErr> {
+    Entity::update_in_org(tenant)
+        .col_expr(Column::FromSeq, Expr::value(seq))
+        .filter(Column::Id.eq(id))
+        .exec(db)
+        .await
+        .map(|_| ())
 }
 
 /// Ends the failure streak of these endpoints, in any organization (housekeeping: the

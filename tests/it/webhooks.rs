@@ -428,3 +428,66 @@ async fn another_node_writes_deliveries_for_an_endpoint_made_after_it_cached_non
     assert_eq!(edges(&deliveries(&app, &id).await).len(), 1);
     assert_eq!(rx.log("/ok-nodes").await.len(), 1);
 }
+
+#[tokio::test]
+async fn the_deliverer_reads_each_event_once_and_an_endpoint_hears_only_what_came_after_it() {
+    // No deliverer runs: the chain is read by calling the stage directly, so what it writes
+    // does not depend on when a background task woke.
+    let app = spawn_with(SpawnOptions {
+        allow_private_networks: true,
+        webhooks: Some(praetor::config::WebhooksConfig {
+            enabled: false,
+            allow_private_networks: true,
+            ..Default::default()
+        }),
+        ..Default::default()
+    })
+    .await;
+    let web = app.project("web").await;
+    let api = app.project("api").await;
+    let rx = Receiver::start().await;
+    let (all, _) = endpoint(&app, &rx, "/ok-all", &["killswitch.engaged"], None).await;
+    let (late, _) = endpoint(&app, &rx, "/ok-late", &["killswitch.engaged"], None).await;
+    let (api_only, _) = endpoint(&app, &rx, "/ok-api", &["killswitch.engaged"], Some("api")).await;
+    let set_enabled = |id: &str, on: bool| {
+        app.admin(
+            "mutation($id: ID!, $on: Boolean!) { updateWebhookEndpoint(input: {id: $id, enabled: $on}) { enabled } }",
+            json!({"id": id, "on": on}),
+        )
+    };
+    set_enabled(&late, false).await;
+    engage(&app, "web", true).await;
+    engage(&app, "web", false).await;
+    set_enabled(&late, true).await;
+    engage(&app, "api", true).await;
+    let stage =
+        || praetor::webhooks::outbox::stage(&app.app.db, chrono::Utc::now(), chrono::Utc::now(), None, 500, |_| false);
+    assert!(stage().await.unwrap().is_empty(), "nothing claimed when the caller takes nothing");
+    let subjects = |d: &Value| -> Vec<String> {
+        edges(d)
+            .iter()
+            .map(|n| {
+                let body: Value = serde_json::from_str(n["payload"].as_str().unwrap()).unwrap();
+                format!("{} {}", n["status"].as_str().unwrap(), body["data"]["project"].as_str().unwrap_or("-"))
+            })
+            .collect()
+    };
+    // Newest first. The endpoint enabled again hears nothing from while it was off; the
+    // project's endpoint hears its project only.
+    assert_eq!(subjects(&deliveries(&app, &all).await), [format!("PENDING {api}"), format!("PENDING {web}")]);
+    assert_eq!(subjects(&deliveries(&app, &late).await), [format!("PENDING {api}")]);
+    assert_eq!(subjects(&deliveries(&app, &api_only).await), [format!("PENDING {api}")]);
+    // Read once: a second stage finds nothing new.
+    stage().await.unwrap();
+    assert_eq!(edges(&deliveries(&app, &all).await).len(), 2);
+    // A claimed delivery comes back claimed, and only the one the caller took.
+    engage(&app, "api", false).await;
+    engage(&app, "web", true).await;
+    let mut first = true;
+    let now = chrono::Utc::now();
+    let claimed = praetor::webhooks::outbox::stage(&app.app.db, now, now, None, 500, |_| std::mem::take(&mut first))
+        .await
+        .unwrap();
+    assert_eq!(claimed.len(), 1, "{claimed:?}");
+    assert_eq!(edges(&deliveries(&app, &all).await).len(), 3);
+}

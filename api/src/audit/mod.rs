@@ -210,12 +210,18 @@ impl ChainWriter {
             prev_hash,
             hash: hash.clone(),
             hash_version: HASH_VERSION,
+            project_id: entry.project,
         };
         head.seq = seq;
         head.hash = hash;
         head.dirty = true;
         self.rows.push(model.clone());
         Ok(model)
+    }
+
+    /// The sequence number of the last entry this transaction appended to `org`'s chain.
+    pub fn seq(&self, org: OrgId) -> Option<i64> {
+        self.heads.get(&org).map(|h| h.seq)
     }
 
     /// The version of `org`'s webhook endpoints as this transaction sees them, with whether
@@ -329,6 +335,7 @@ mod tests {
             prev_hash: GENESIS.into(),
             hash: String::new(),
             hash_version: 1,
+            project_id: None,
         };
         assert_eq!(model_hash(&e), entry_hash_v1(org, 1, at, "r", "[]", "k", "s", "{}", GENESIS));
         e.hash_version = 2;

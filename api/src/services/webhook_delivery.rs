@@ -1,5 +1,7 @@
-//! The deliverer that runs inside `serve` on every node: claims due deliveries (on PostgreSQL
-//! with `FOR UPDATE SKIP LOCKED`, so nodes never claim the same one), sends them concurrently
+//! The deliverer that runs inside `serve` on every node: writes the deliveries of new events
+//! from each organization's audit chain ([`outbox::stage`]) and claims due ones (on
+//! PostgreSQL with `FOR UPDATE SKIP LOCKED`, so nodes never claim the same one; new
+//! deliveries are written claimed), sends them concurrently
 //! (at most `webhooks.concurrency` per node and `webhooks.endpoint_concurrency` per endpoint),
 //! and records the attempts in batches. A claim lapses if its node dies, so another sends the
 //! delivery again: each delivery reaches its endpoint at least once, with the same
@@ -30,7 +32,7 @@ use crate::auth::ActorRef;
 use crate::db::begin_write;
 use crate::error::Result;
 use crate::secrets::SecretValue;
-use crate::webhooks::outbox::{DELIVERED, FAILED, PENDING};
+use crate::webhooks::outbox::{self, DELIVERED, FAILED, PENDING};
 use crate::webhooks::send::{Attempt, Outcome};
 use crate::webhooks::{previous_secret_name, secret_name};
 
@@ -107,8 +109,11 @@ async fn claim_loop(app: Arc<AppState>, tx: mpsc::Sender<Done>, shutdown: Cancel
     while tasks.join_next().await.is_some() {}
 }
 
-/// Claims and starts sends until nothing is due or every slot is taken. Answers how many
-/// deliveries it claimed.
+/// Entries read from one organization's audit chain per stage.
+const STAGE_ENTRIES: u64 = 500;
+
+/// Writes the deliveries of new events and claims due ones, and starts their sends, until
+/// nothing is new or due or every slot is taken. Answers how many deliveries it claimed.
 async fn claim_and_send(
     app: &Arc<AppState>,
     tx: &mpsc::Sender<Done>,
@@ -123,72 +128,102 @@ async fn claim_and_send(
         if free == 0 {
             return Ok(total);
         }
-        let busy: Vec<WebhookEndpointId> = in_flight
-            .lock()
-            .map(|m| m.iter().filter(|(_, n)| **n >= per_endpoint).map(|(id, _)| *id).collect())
-            .unwrap_or_default();
         let now = app.clock.now();
-        let claimed = claim(app, free, &busy, now).await?;
+        // Long enough for the attempt and its recording; a node that dies lets it lapse.
+        let until = now + Duration::milliseconds(app.config.webhooks.timeout_ms as i64) + Duration::seconds(15);
+        // New events first: their deliveries are written already claimed, as many as there is
+        // room for (in all and per endpoint); the rest are left due.
+        let sending: HashMap<WebhookEndpointId, usize> = in_flight.lock().map(|m| m.clone()).unwrap_or_default();
+        let mut room: HashMap<WebhookEndpointId, usize> = HashMap::new();
+        let mut taken = 0;
+        let staged = outbox::stage(&app.db, now, until, app.config.worker.only_org(), STAGE_ENTRIES, |d| {
+            let n = room.entry(d.endpoint_id).or_insert_with(|| sending.get(&d.endpoint_id).copied().unwrap_or(0));
+            if taken >= free || *n >= per_endpoint {
+                return false;
+            }
+            *n += 1;
+            taken += 1;
+            true
+        })
+        .await?;
+        let claimed = if staged.is_empty() {
+            let busy: Vec<WebhookEndpointId> =
+                sending.iter().filter(|(_, n)| **n >= per_endpoint).map(|(id, _)| *id).collect();
+            claim(app, free, &busy, now, until).await?
+        } else {
+            staged
+        };
         if claimed.is_empty() {
             return Ok(total);
         }
         total += claimed.len();
-        let endpoints = endpoints_of(app, &claimed).await?;
-        let (mut surplus, mut orphans) = (Vec::new(), Vec::new());
-        for d in claimed {
-            let Some((endpoint, secrets)) = endpoints.get(&d.endpoint_id).cloned() else {
-                // Its endpoint was disabled (or deleted) after it was written: given up.
-                orphans.push(d.id);
-                continue;
-            };
-            let Ok(permit) = slots.clone().try_acquire_owned() else {
-                surplus.push(d.id);
-                continue;
-            };
-            let admitted = in_flight
-                .lock()
-                .map(|mut m| {
-                    let n = m.entry(d.endpoint_id).or_default();
-                    if *n >= per_endpoint {
-                        false
-                    } else {
-                        *n += 1;
-                        true
-                    }
-                })
-                .unwrap_or(false);
-            if !admitted {
-                drop(permit);
-                surplus.push(d.id);
-                continue;
-            }
-            let (app, tx, in_flight) = (app.clone(), tx.clone(), in_flight.clone());
-            tasks.spawn(async move {
-                let at = app.clock.now();
-                let attempt = app
-                    .webhooks
-                    .sender
-                    .send(&endpoint.url, &d.id.to_string(), at.timestamp(), &d.payload, &secrets)
-                    .await;
-                if let Ok(mut m) = in_flight.lock()
-                    && let Some(n) = m.get_mut(&d.endpoint_id)
-                {
-                    *n = n.saturating_sub(1);
-                    if *n == 0 {
-                        m.remove(&d.endpoint_id);
-                    }
-                }
-                drop(permit);
-                let _ = tx.send(Done { delivery: d, endpoint, attempt, at }).await;
-            });
-        }
-        if !surplus.is_empty() {
-            release(app, &surplus).await?;
-        }
-        if !orphans.is_empty() {
-            webhook_delivery::give_up(&app.db, orphans, FAILED, now).await?;
-        }
+        send_all(app, claimed, tx, slots, in_flight, tasks).await?;
     }
+}
+
+/// Starts the sends of claimed deliveries, giving back those there is no room for.
+async fn send_all(
+    app: &Arc<AppState>,
+    claimed: Vec<webhook_delivery::Model>,
+    tx: &mpsc::Sender<Done>,
+    slots: &Arc<Semaphore>,
+    in_flight: &Arc<Mutex<HashMap<WebhookEndpointId, usize>>>,
+    tasks: &mut tokio::task::JoinSet<()>,
+) -> Result<()> {
+    let per_endpoint = app.config.webhooks.endpoint_concurrency;
+    let endpoints = endpoints_of(app, &claimed).await?;
+    let (mut surplus, mut orphans) = (Vec::new(), Vec::new());
+    for d in claimed {
+        let Some((endpoint, secrets)) = endpoints.get(&d.endpoint_id).cloned() else {
+            // Its endpoint was disabled (or deleted) after it was written: given up.
+            orphans.push(d.id);
+            continue;
+        };
+        let Ok(permit) = slots.clone().try_acquire_owned() else {
+            surplus.push(d.id);
+            continue;
+        };
+        let admitted = in_flight
+            .lock()
+            .map(|mut m| {
+                let n = m.entry(d.endpoint_id).or_default();
+                if *n >= per_endpoint {
+                    false
+                } else {
+                    *n += 1;
+                    true
+                }
+            })
+            .unwrap_or(false);
+        if !admitted {
+            drop(permit);
+            surplus.push(d.id);
+            continue;
+        }
+        let (app, tx, in_flight) = (app.clone(), tx.clone(), in_flight.clone());
+        tasks.spawn(async move {
+            let at = app.clock.now();
+            let attempt =
+                app.webhooks.sender.send(&endpoint.url, &d.id.to_string(), at.timestamp(), &d.payload, &secrets).await;
+            if let Ok(mut m) = in_flight.lock()
+                && let Some(n) = m.get_mut(&d.endpoint_id)
+            {
+                *n = n.saturating_sub(1);
+                if *n == 0 {
+                    m.remove(&d.endpoint_id);
+                }
+            }
+            drop(permit);
+            let _ = tx.send(Done { delivery: d, endpoint, attempt, at }).await;
+        });
+    }
+    if !surplus.is_empty() {
+        release(app, &surplus).await?;
+    }
+    if !orphans.is_empty() {
+        webhook_delivery::give_up(&app.db, orphans, FAILED, app.clock.now()).await?;
+    }
+    Ok(())
 }
 
 /// Claims up to `limit` due deliveries of endpoints not in `busy`.
@@ -197,6 +232,7 @@ async fn claim(
     limit: usize,
     busy: &[WebhookEndpointId],
     now: DateTime<Utc>,
+    until: DateTime<Utc>,
 ) -> Result<Vec<webhook_delivery::Model>> {
     // A node dedicated to one organization (`worker.org_id`) delivers only its webhooks.
     let due = webhook_delivery::Due { pending: PENDING, now, busy, only_org: app.config.worker.only_org() };
@@ -204,10 +240,8 @@ async fn claim(
     if !webhook_delivery::any_due(&app.db, due).await? {
         return Ok(Vec::new());
     }
-    // Long enough for the attempt and its recording; a node that dies lets it lapse.
-    let lease = Duration::milliseconds(app.config.webhooks.timeout_ms as i64) + Duration::seconds(15);
     let txn = begin_write(&app.db).await?;
-    let rows = webhook_delivery::claim(&txn, due, limit as u64, now + lease).await?;
+    let rows = webhook_delivery::claim(&txn, due, limit as u64, until).await?;
     txn.commit().await?;
     Ok(rows)
 }

@@ -2,13 +2,13 @@
 //! the organization's event kinds, for the whole organization or one project. The endpoint's
 //! signing secret is made here, kept encrypted with the organization's secrets and shown once;
 //! rotating it keeps the previous one signing alongside for `webhooks.previous_secret_hours`.
-//! Deliveries are written by the outbox (`webhooks::outbox`) and sent by
-//! [`super::webhook_delivery`].
+//! Deliveries are written from the organization's audit chain (`webhooks::outbox`) and sent
+//! by [`super::webhook_delivery`].
 
 use chrono::Duration;
 use praetor_store::{
-    Owned, Tenant, WebhookDeliveryId, WebhookEndpointId, project, secret, webhook_attempt, webhook_delivery,
-    webhook_endpoint,
+    Owned, Tenant, WebhookDeliveryId, WebhookEndpointId, project, secret, webhook_attempt, webhook_cursor,
+    webhook_delivery, webhook_endpoint,
 };
 use serde_json::json;
 
@@ -94,6 +94,7 @@ pub async fn create(
             previous_secret_until: None,
             created_at: w.now(),
             updated_at: w.now(),
+            from_seq: 0,
         },
     )
     .await?;
@@ -119,6 +120,7 @@ pub async fn create(
         .in_project(endpoint.project_id),
     )
     .await?;
+    let endpoint = hears_from_here(&mut w, endpoint).await?;
     w.webhooks_changed(tenant)?;
     w.commit().await?;
     Ok((endpoint, secret))
@@ -225,9 +227,24 @@ pub async fn update(
         .in_project(updated.project_id),
     )
     .await?;
+    let updated = if updated.enabled && !current.enabled { hears_from_here(&mut w, updated).await? } else { updated };
     w.webhooks_changed(permit.tenant())?;
     w.commit().await?;
     Ok(updated)
+}
+
+/// Says `endpoint`, just made or enabled by `w`, hears of the events after `w`'s audit entry
+/// only, and makes its organization's webhook cursor there if it has none yet.
+async fn hears_from_here(
+    w: &mut crate::write::Write<'_>,
+    mut endpoint: webhook_endpoint::Model,
+) -> Result<webhook_endpoint::Model> {
+    let tenant = endpoint.tenant();
+    let seq = w.audit_seq(tenant).ok_or_else(|| Error::internal("an endpoint enabled before its audit entry"))?;
+    webhook_endpoint::start_at(w.txn(), tenant, endpoint.id, seq).await?;
+    webhook_cursor::start(w.txn(), tenant, seq).await?;
+    endpoint.from_seq = seq;
+    Ok(endpoint)
 }
 
 /// Gives up the endpoint's pending deliveries (it was disabled).

@@ -1,13 +1,18 @@
-//! The transactional outbox. A [`crate::write::Write`] hands every audit entry whose kind is a
-//! webhook event to [`Outbox::add`]; when the write commits, [`Outbox::stage`] writes one
-//! delivery row per subscribed endpoint in the same transaction, so an event that rolls back
-//! is never sent and one that commits is never lost (a worker on any node sends it later).
+//! The outbox is each organization's audit chain. A write's webhook events are entries of it,
+//! committed with the change they report; the deliverer reads each chain from a cursor of its
+//! own ([`stage`]) and writes the deliveries in batches, so the events' transactions write
+//! nothing for webhooks. An event that rolls back is never sent and one that commits is never
+//! lost: the cursor moves in the transaction that writes its deliveries. A write only tells
+//! its node's deliverer, once it commits, that an endpoint listens ([`Outbox::wanted`]).
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex};
 
 use chrono::{DateTime, SecondsFormat, Utc};
-use praetor_store::{OrgId, ProjectId, Tenant, WebhookDeliveryId, audit_event, webhook_delivery, webhook_endpoint};
+use praetor_store::{
+    Housekeeping, OrgId, ProjectId, Tenant, WebhookDeliveryId, audit_event, audit_head, webhook_cursor,
+    webhook_delivery, webhook_endpoint,
+};
 use serde_json::{Map, Value, json};
 
 use crate::error::{Error, Result};
@@ -46,42 +51,40 @@ struct Pending {
     tenant: Tenant,
     project: Option<ProjectId>,
     event_type: &'static str,
-    event: audit_event::Model,
 }
 
-/// The webhook events of one write, waiting for it to commit.
+/// The webhook events of one write, waiting for it to commit: once it has, the deliverer is
+/// woken if an endpoint listens for one of them.
 #[derive(Default)]
 pub struct Outbox {
     pending: Vec<Pending>,
 }
 
 impl Outbox {
-    /// Keeps `event` for delivery if its kind is a webhook event.
+    /// Keeps `event` if its kind is a webhook event.
     pub fn add(&mut self, tenant: Tenant, project: Option<ProjectId>, event: &audit_event::Model) {
         if let Some(event_type) = super::event_type(&event.kind) {
-            self.pending.push(Pending { tenant, project, event_type, event: event.clone() });
+            self.pending.push(Pending { tenant, project, event_type });
         }
     }
 
-    /// Writes a delivery for every enabled endpoint subscribed to each kept event, in `txn`.
-    /// Answers how many it wrote. `version` tells, per organization, the version of its
-    /// endpoints this transaction sees (read under the audit chain head's lock) and whether
-    /// the transaction changed them: endpoints of an unchanged version come from `cache`.
-    pub async fn stage<C: praetor_store::Conn>(
+    /// Whether an enabled endpoint subscribes to one of the kept events. `version` tells, per
+    /// organization, the version of its endpoints this transaction sees (read under the audit
+    /// chain head's lock) and whether the transaction changed them: endpoints of an unchanged
+    /// version come from `cache`, so a write whose organization has none reads nothing.
+    pub async fn wanted<C: praetor_store::Conn>(
         &mut self,
         txn: &C,
-        now: DateTime<Utc>,
         version: impl Fn(OrgId) -> Option<(i64, bool)>,
         cache: &EndpointCache,
-    ) -> Result<usize> {
+    ) -> Result<bool> {
         if self.pending.is_empty() {
-            return Ok(0);
+            return Ok(false);
         }
         let mut by_org: BTreeMap<Tenant, Vec<Pending>> = BTreeMap::new();
         for p in std::mem::take(&mut self.pending) {
             by_org.entry(p.tenant).or_default().push(p);
         }
-        let mut rows = Vec::new();
         for (tenant, events) in by_org {
             let seen = version(tenant.org());
             let cached = match seen {
@@ -100,31 +103,96 @@ impl Outbox {
                     loaded
                 }
             };
-            if endpoints.is_empty() {
-                continue;
-            }
-            let subscribed: Vec<(&webhook_endpoint::Model, Vec<String>)> =
-                endpoints.iter().map(|e| Ok((e, events_of(e)?))).collect::<Result<_>>()?;
-            for p in &events {
-                let mut body = None;
-                for (endpoint, kinds) in &subscribed {
-                    let project_matches = endpoint.project_id.is_none() || endpoint.project_id == p.project;
-                    if !project_matches || !kinds.iter().any(|k| k == p.event_type) {
-                        continue;
-                    }
-                    if body.is_none() {
-                        body = Some(event_body(p)?);
-                    }
-                    rows.push(delivery(endpoint, p.event_type, body.clone().unwrap_or_default(), now));
+            for endpoint in endpoints.iter() {
+                let kinds = events_of(endpoint)?;
+                let heard = events.iter().any(|p| {
+                    (endpoint.project_id.is_none() || endpoint.project_id == p.project)
+                        && kinds.iter().any(|k| k == p.event_type)
+                });
+                if heard {
+                    return Ok(true);
                 }
             }
         }
-        let n = rows.len();
-        for chunk in rows.chunks(500) {
-            praetor_store::insert_many(txn, chunk.to_vec()).await?;
-        }
-        Ok(n)
+        Ok(false)
     }
+}
+
+/// Organizations whose chains one [`stage`] reads, at most.
+const ORGS_PER_STAGE: u64 = 16;
+
+/// Reads the audit chains that moved past their cursors (up to `entries` entries of each, of
+/// up to [`ORGS_PER_STAGE`] organizations; only `only_org`'s when given), writes a delivery for
+/// each event to each enabled endpoint subscribed to it, and moves the cursors past what was
+/// read, in one transaction. The deliveries `claim` takes (it is asked in order) are written
+/// claimed by the caller until `until` and answered; the others are left due for any node.
+///
+/// Each organization's chain is appended in commit order under its head's row lock, so the
+/// entries after a cursor are exactly the committed ones not yet read: an event that rolled
+/// back is never read, and one that committed is read once. A cursor is held (`SKIP LOCKED`)
+/// by one node at a time.
+pub async fn stage(
+    db: &praetor_store::DatabaseConnection,
+    now: DateTime<Utc>,
+    until: DateTime<Utc>,
+    only_org: Option<OrgId>,
+    entries: u64,
+    mut claim: impl FnMut(&webhook_delivery::Model) -> bool,
+) -> Result<Vec<webhook_delivery::Model>> {
+    // A plain read first, so an idle node's polling costs no write transaction.
+    if !webhook_cursor::any_behind(db, only_org).await? {
+        return Ok(Vec::new());
+    }
+    let txn = crate::db::begin_write(db).await?;
+    let cursors = webhook_cursor::lock_behind(&txn, only_org, ORGS_PER_STAGE).await?;
+    let mut rows = Vec::new();
+    for cursor in cursors {
+        let tenant = Tenant::housekeeping(cursor.org_id, Housekeeping::Webhooks);
+        let endpoints = webhook_endpoint::enabled(&txn, tenant).await?;
+        let to = if endpoints.is_empty() {
+            // Nobody listens: nothing before the head will ever be sent.
+            match audit_head::of(&txn, tenant).await? {
+                Some(head) => head.seq,
+                None => continue,
+            }
+        } else {
+            let read = audit_event::after(&txn, tenant, cursor.audit_seq, entries.max(1)).await?;
+            let subscribed: Vec<(&webhook_endpoint::Model, Vec<String>)> =
+                endpoints.iter().map(|e| Ok((e, events_of(e)?))).collect::<Result<_>>()?;
+            for entry in &read {
+                let Some(event_type) = super::event_type(&entry.kind) else {
+                    continue;
+                };
+                let mut body = None;
+                for (endpoint, kinds) in &subscribed {
+                    let hears = entry.seq > endpoint.from_seq
+                        && (endpoint.project_id.is_none() || endpoint.project_id == entry.project_id)
+                        && kinds.iter().any(|k| k == event_type);
+                    if !hears {
+                        continue;
+                    }
+                    if body.is_none() {
+                        body = Some(event_body(entry, event_type)?);
+                    }
+                    let mut row = delivery(endpoint, event_type, body.clone().unwrap_or_default(), now);
+                    if claim(&row) {
+                        row.locked_until = Some(until);
+                    }
+                    rows.push(row);
+                }
+            }
+            match read.last() {
+                Some(last) => last.seq,
+                None => continue,
+            }
+        };
+        webhook_cursor::set(&txn, tenant, to).await?;
+    }
+    for chunk in rows.chunks(500) {
+        praetor_store::insert_many(&txn, chunk.to_vec()).await?;
+    }
+    txn.commit().await?;
+    Ok(rows.into_iter().filter(|r| r.locked_until.is_some()).collect())
 }
 
 /// An endpoint's subscribed event types.
@@ -157,22 +225,21 @@ pub fn delivery(
 /// The body endpoints receive: `{"type", "timestamp", "data"}`, where `data` is the audit
 /// entry's payload (already free of secrets) with the organization, project, subject, actor
 /// and the audit entry's id beside it.
-fn event_body(p: &Pending) -> Result<String> {
-    let e = &p.event;
+fn event_body(e: &audit_event::Model, event_type: &str) -> Result<String> {
     let mut data = match serde_json::from_str::<Value>(&e.payload) {
         Ok(Value::Object(m)) => m,
         Ok(other) => Map::from_iter([("value".to_string(), other)]),
         Err(err) => return Err(Error::internal(format!("audit payload unreadable: {err}"))),
     };
     data.insert("org".into(), json!(e.org_id.to_string()));
-    data.insert("project".into(), json!(p.project.map(|p| p.to_string())));
+    data.insert("project".into(), json!(e.project_id.map(|p| p.to_string())));
     data.insert("subject".into(), json!(e.subject));
     data.insert(
         "actor".into(),
         crate::error::stored::<Value>(format_args!("the actor of audit entry {}", e.id), &e.actor)?,
     );
     data.insert("auditEventId".into(), json!(e.id.to_string()));
-    body(p.event_type, e.occurred_at, Value::Object(data))
+    body(event_type, e.occurred_at, Value::Object(data))
 }
 
 /// A webhook body.
