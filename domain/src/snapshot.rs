@@ -103,7 +103,16 @@ pub struct Snapshot {
     /// Plans proposed in the project today and in the last hour (for `usage` in conditions).
     pub plans_today: u32,
     pub plans_this_hour: u32,
+    /// Who could give an approval: for each group the policy's approval stages name, its
+    /// members' ids and names. `None`: not read (execution, replay), and no stage is judged
+    /// unsatisfiable. Not recorded with decisions: only the plan as a whole is judged against
+    /// it, and replay decides steps again.
+    #[serde(skip)]
+    pub approvers: Option<Approvers>,
 }
+
+/// Group name -> member id -> member name.
+pub type Approvers = BTreeMap<String, BTreeMap<String, String>>;
 
 impl Snapshot {
     /// A snapshot for a decision that has no governance state to consult (nothing limits it).

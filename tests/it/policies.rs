@@ -432,3 +432,68 @@ spec:
     let done = ok(app.gql(Some(&carol), approve, json!({"in": {"planId": id, "planHash": hash}})).await);
     assert_eq!(done["approvePlan"]["status"], "APPROVED");
 }
+
+#[tokio::test]
+async fn a_plan_nobody_can_approve_says_so_at_preview_and_proposal() {
+    let app = spawn_app().await;
+    app.project("web").await;
+    let policy = format!(
+        r#"apiVersion: praetor.dev/v1
+kind: Policy
+metadata: {{ name: leads, org: {org} }}
+spec:
+  rules:
+    - name: counters-need-a-lead
+      actions: ["state.increment"]
+      effect: require_approval
+      approvals:
+        - {{ group: sre-leads, count: 1 }}
+"#,
+        org = app.org
+    );
+    app.admin(
+        APPLY,
+        json!({"in": {"org": app.org, "sources": [{"name": "leads.yaml", "text": policy}], "comment": "t"}}),
+    )
+    .await;
+    let (carol, carol_email) = app.user_with_role("operator", None).await;
+    let leads = app.group("sre-leads", &[&carol_email]).await;
+    let steps = json!([{"action": "state.increment", "params": {"key": "n"}}]);
+    let simulate = "mutation($in: SimulatePlanInput!) { simulatePlan(input: $in) { preview { verdict reasonCodes checks { name verdict code message } } } }";
+    let input = json!({"in": {"org": app.org, "project": "web", "steps": steps}});
+
+    // Carol is the only lead: nobody can approve her plan. The preview says so, and so does
+    // the proposal, instead of leaving it to wait silently until the request expires.
+    let preview = ok(app.gql(Some(&carol), simulate, input.clone()).await)["simulatePlan"]["preview"].clone();
+    assert_eq!(preview["verdict"], "NEEDS_APPROVAL", "{preview:#}");
+    let check = preview["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["code"] == "APPROVAL_UNSATISFIABLE")
+        .cloned()
+        .unwrap_or_else(|| panic!("{preview:#}"));
+    let message = check["message"].as_str().unwrap();
+    assert!(
+        message.contains("stage `sre-leads` needs 1 approval from sre-leads, but nobody can give one"),
+        "{message}"
+    );
+    let plan = propose(&app, &carol, "web", steps.clone(), json!({})).await;
+    assert_eq!(plan["status"], "PENDING_APPROVAL", "{plan:#}");
+    assert!(plan["preview"]["reasonCodes"].as_array().unwrap().iter().any(|c| c == "APPROVAL_UNSATISFIABLE"));
+
+    // Someone else proposes: carol can approve, and nothing is said.
+    let (bob, _) = app.user_with_role("operator", None).await;
+    let plan = propose(&app, &bob, "web", steps.clone(), json!({})).await;
+    assert_eq!(plan["status"], "PENDING_APPROVAL", "{plan:#}");
+    assert_eq!(plan["preview"]["reasonCodes"], json!(["APPROVAL_REQUIRED"]), "{plan:#}");
+    // A second lead makes carol's own plan approvable.
+    let (_, dana_email) = app.user_with_role("approver", None).await;
+    app.admin(
+        "mutation($g: ID!, $e: String!) { addGroupMember(input: {groupId: $g, email: $e}) { id } }",
+        json!({"g": leads, "e": dana_email}),
+    )
+    .await;
+    let preview = ok(app.gql(Some(&carol), simulate, input).await)["simulatePlan"]["preview"].clone();
+    assert_eq!(preview["reasonCodes"], json!(["APPROVAL_REQUIRED"]), "{preview:#}");
+}

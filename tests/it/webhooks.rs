@@ -460,8 +460,9 @@ async fn the_deliverer_reads_each_event_once_and_an_endpoint_hears_only_what_cam
     engage(&app, "web", false).await;
     set_enabled(&late, true).await;
     engage(&app, "api", true).await;
-    let stage =
-        || praetor::webhooks::outbox::stage(&app.app.db, chrono::Utc::now(), chrono::Utc::now(), None, 500, |_| false);
+    let stage = || {
+        praetor::webhooks::outbox::stage(&app.app.db, app.app.clock.now(), app.app.clock.now(), None, 500, |_| false)
+    };
     assert!(stage().await.unwrap().is_empty(), "nothing claimed when the caller takes nothing");
     let subjects = |d: &Value| -> Vec<String> {
         edges(d)
@@ -484,7 +485,7 @@ async fn the_deliverer_reads_each_event_once_and_an_endpoint_hears_only_what_cam
     engage(&app, "api", false).await;
     engage(&app, "web", true).await;
     let mut first = true;
-    let now = chrono::Utc::now();
+    let now = app.app.clock.now();
     let claimed = praetor::webhooks::outbox::stage(&app.app.db, now, now, None, 500, |_| std::mem::take(&mut first))
         .await
         .unwrap();

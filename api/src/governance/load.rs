@@ -3,13 +3,15 @@
 
 use chrono::{DateTime, Duration, Utc};
 use praetor_policy::decide::Effective;
-use praetor_store::{ProjectId, Tenant, plan, project};
+use std::collections::{BTreeMap, BTreeSet};
+
+use praetor_store::{ProjectId, Tenant, group, group_member, plan, project, user};
 use serde_json::Value;
 
 use super::{autonomy, budget, kill, rate};
 use crate::error::Result;
 use praetor_domain::plan::Step;
-use praetor_domain::snapshot::{AutonomyState, Phase, Snapshot};
+use praetor_domain::snapshot::{Approvers, AutonomyState, Phase, Snapshot};
 
 /// What to read the snapshot for.
 pub struct For<'a> {
@@ -74,6 +76,36 @@ pub async fn snapshot<C: praetor_store::Conn>(db: &C, kills: Option<&kill::Cache
             };
         }
         snap.autonomy = state;
+        snap.approvers = approvers(db, f.tenant, f.effective).await?;
     }
     Ok(snap)
+}
+
+/// The members of every group the policy's approval stages name, by group (`None` when no
+/// stage names one): who could approve, for judging whether a plan's stages ever can be.
+async fn approvers<C: praetor_store::Conn>(db: &C, tenant: Tenant, effective: &Effective) -> Result<Option<Approvers>> {
+    let named: BTreeSet<String> = effective
+        .rules()
+        .into_iter()
+        .flat_map(|(_, _, r)| r.rule.approvals.iter().flat_map(|stage| stage.groups()))
+        .collect();
+    if named.is_empty() {
+        return Ok(None);
+    }
+    let groups: BTreeMap<_, _> =
+        group::all(db, tenant).await?.into_iter().filter(|g| named.contains(&g.name)).map(|g| (g.id, g.name)).collect();
+    let members: Vec<_> =
+        group_member::all(db, tenant).await?.into_iter().filter(|m| groups.contains_key(&m.group_id)).collect();
+    let people: BTreeMap<_, _> = user::by_ids(db, members.iter().map(|m| m.user_id))
+        .await?
+        .into_iter()
+        .map(|u| (u.id, if u.display_name.is_empty() { u.email } else { u.display_name }))
+        .collect();
+    let mut out: Approvers = named.into_iter().map(|g| (g, BTreeMap::new())).collect();
+    for m in members {
+        if let (Some(group), Some(name)) = (groups.get(&m.group_id), people.get(&m.user_id)) {
+            out.entry(group.clone()).or_default().insert(m.user_id.to_string(), name.clone());
+        }
+    }
+    Ok(Some(out))
 }

@@ -285,8 +285,16 @@ pub fn decide_plan(ctx: &DecisionContext<'_>, steps: &[Step]) -> PlanDecision {
         }
     }
 
-    // The plan as a whole: its cost against the budgets, then autonomy.
+    // The plan as a whole: whether its approvals can be given, its cost against the budgets,
+    // then autonomy.
     let mut plan_checks = Vec::new();
+    if ctx.gov.phase == Phase::Propose
+        && verdict != Verdict::Denied
+        && let Some(approvers) = &ctx.gov.approvers
+        && let Some(why) = unsatisfiable(&approvals, approvers, &ctx.principal)
+    {
+        plan_checks.push(Check::ask("approval", "APPROVAL_UNSATISFIABLE", why));
+    }
     let mut budget_exceeded = None;
     if ctx.gov.phase == Phase::Propose && !ctx.gov.budgets.is_empty() {
         match budget::check(&ctx.gov.budgets, total) {
@@ -350,6 +358,76 @@ pub fn decide_plan(ctx: &DecisionContext<'_>, steps: &[Step]) -> PlanDecision {
         budget_exceeded,
         kill_switch: ctx.gov.kill.clone(),
     }
+}
+
+/// Why the approval stages cannot all be given with the groups as they are, if they cannot
+/// (PV106 for one plan; a warning: the plan still waits, and approvers added to the groups
+/// before its request expires can approve it): a
+/// stage whose groups have fewer members than it needs once the person proposing (or the
+/// person an agent proposes for) is left out, since nobody approves their own plan; or stages
+/// that each need different people (a person's approval counts for one stage unless the policy
+/// lets earlier approvers approve again) needing more people than they have together. Stages
+/// anyone who may approve can give (autonomy's fallback) are never unsatisfiable.
+fn unsatisfiable(stages: &[Stage], approvers: &crate::snapshot::Approvers, principal: &Value) -> Option<String> {
+    let mut own: Vec<&str> = Vec::new();
+    if principal["kind"] == "user"
+        && let Some(id) = principal["id"].as_str()
+    {
+        own.push(id);
+    }
+    for a in principal["chain"].as_array().into_iter().flatten() {
+        if a["kind"] == "user"
+            && let Some(id) = a["id"].as_str()
+        {
+            own.push(id);
+        }
+    }
+    let names = |people: &BTreeMap<&String, &String>| -> String {
+        let names: Vec<&str> = people.values().map(|n| n.as_str()).collect();
+        match names.as_slice() {
+            [] => "nobody".to_string(),
+            [one] => one.to_string(),
+            [init @ .., last] => format!("{} and {last}", init.join(", ")),
+        }
+    };
+    let mut needed = 0u32;
+    let mut pool: BTreeMap<&String, &String> = BTreeMap::new();
+    for stage in stages {
+        if stage.groups.iter().any(|g| g == autonomy::FALLBACK_GROUP) {
+            continue;
+        }
+        let members: BTreeMap<&String, &String> =
+            stage.groups.iter().filter_map(|g| approvers.get(g)).flatten().collect();
+        let eligible: BTreeMap<&String, &String> =
+            members.iter().filter(|(id, _)| !own.contains(&id.as_str())).map(|(id, n)| (*id, *n)).collect();
+        if (eligible.len() as u32) < stage.count {
+            let only = if eligible.is_empty() { String::new() } else { "only ".to_string() };
+            let own_left_out = if eligible.len() < members.len() {
+                " (nobody approves a plan proposed by them or for them)"
+            } else {
+                ""
+            };
+            return Some(format!(
+                "stage `{}` needs {} approval{} from {}, but {only}{} can give one{own_left_out}: nobody can approve this plan unless an administrator adds approvers to the group before its request expires",
+                stage.name,
+                stage.count,
+                if stage.count == 1 { "" } else { "s" },
+                stage.groups.join(" or "),
+                names(&eligible),
+            ));
+        }
+        if !stage.allow_earlier_approvers {
+            needed += stage.count;
+            pool.extend(eligible);
+        }
+    }
+    (needed as usize > pool.len()).then(|| {
+        format!(
+            "the approval stages need {needed} different people (each person's approval counts for one stage), but only {} can approve ({}): nobody can approve this plan unless an administrator adds approvers to the groups before its request expires",
+            pool.len(),
+            names(&pool)
+        )
+    })
 }
 
 fn rule_ref(t: &praetor_policy::decide::RuleTrace) -> RuleRef {

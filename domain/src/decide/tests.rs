@@ -243,3 +243,74 @@ fn a_recorded_decision_is_made_again_byte_for_byte() {
     let edited: Recorded = serde_json::from_value(input).unwrap();
     assert_eq!(edited.decide_again(w.org, w.project, w.policy.clone(), &w.state).verdict, Verdict::Denied);
 }
+
+fn approvers(groups: &[(&str, &[(&str, &str)])]) -> crate::snapshot::Approvers {
+    groups
+        .iter()
+        .map(|(g, people)| (g.to_string(), people.iter().map(|(id, n)| (id.to_string(), n.to_string())).collect()))
+        .collect()
+}
+
+#[test]
+fn a_stage_nobody_but_the_proposer_can_approve_is_said_at_proposal() {
+    let big = step("state.increment", json!({"key": "n", "by": 11}));
+    let mut w = World::new().may(&["state.increment"]);
+    // Not read (execution, replay): no judgement.
+    assert_eq!(w.decide(std::slice::from_ref(&big)).verdict, Verdict::NeedsApproval);
+    // bob (usr_1) proposes and is the only lead.
+    w.gov.approvers = Some(approvers(&[("leads", &[("usr_1", "bob@t")])]));
+    let d = w.decide(std::slice::from_ref(&big));
+    assert_eq!(d.verdict, Verdict::NeedsApproval, "a warning: the plan still waits");
+    let c = d.checks.iter().find(|c| c.code == "APPROVAL_UNSATISFIABLE").expect("the plan-wide check");
+    assert!(c.message.contains("stage `leads` needs 1 approval from leads, but nobody can give one"), "{}", c.message);
+    assert!(c.message.contains("proposed by them or for them"), "{}", c.message);
+    assert_eq!(c.verdict, Verdict::NeedsApproval);
+    assert!(d.reason_codes.contains(&"APPROVAL_UNSATISFIABLE".to_string()));
+    // Another lead: satisfiable again, and the check says nothing.
+    w.gov.approvers = Some(approvers(&[("leads", &[("usr_1", "bob@t"), ("usr_2", "carol@t")])]));
+    let d = w.decide(std::slice::from_ref(&big));
+    assert_eq!(d.verdict, Verdict::NeedsApproval);
+    assert!(d.checks.iter().all(|c| c.code != "APPROVAL_UNSATISFIABLE"));
+    // An agent proposing for carol, the only lead: carol is left out just the same.
+    w.gov.approvers = Some(approvers(&[("leads", &[("usr_2", "carol@t")])]));
+    let agent = json!({"id": "agt_1", "kind": "agent", "name": "helper", "groups": [], "chain": [{"id": "usr_2", "kind": "user", "name": "carol@t"}, {"id": "agt_1", "kind": "agent", "name": "helper"}]});
+    let mut ctx = w.ctx();
+    ctx.principal = agent;
+    let d = decide_plan(&ctx, std::slice::from_ref(&big));
+    assert!(d.checks.iter().any(|c| c.code == "APPROVAL_UNSATISFIABLE"), "{:?}", d.checks);
+    // Executing never judges it.
+    w.gov.phase = Phase::Execute;
+    w.gov.approvers = Some(approvers(&[("leads", &[])]));
+    assert!(w.decide(std::slice::from_ref(&big)).checks.iter().all(|c| c.code != "APPROVAL_UNSATISFIABLE"));
+}
+
+#[test]
+fn stages_needing_different_people_count_them_together() {
+    let stages = |earlier: bool| {
+        vec![
+            Stage {
+                name: "a".into(),
+                groups: vec!["sre".into()],
+                count: 1,
+                rule: "r".into(),
+                allow_earlier_approvers: false,
+            },
+            Stage {
+                name: "b".into(),
+                groups: vec!["sre".into(), "board".into()],
+                count: 1,
+                rule: "r".into(),
+                allow_earlier_approvers: earlier,
+            },
+        ]
+    };
+    let one = approvers(&[("sre", &[("usr_9", "carol@t")]), ("board", &[])]);
+    let bob = json!({"id": "usr_1", "kind": "user", "chain": []});
+    let why = unsatisfiable(&stages(false), &one, &bob).expect("carol cannot give both");
+    assert!(why.contains("need 2 different people") && why.contains("only 1 can approve (carol@t)"), "{why}");
+    assert_eq!(unsatisfiable(&stages(true), &one, &bob), None, "the policy lets carol approve again");
+    let two = approvers(&[("sre", &[("usr_9", "carol@t")]), ("board", &[("usr_8", "alice@t")])]);
+    assert_eq!(unsatisfiable(&stages(false), &two, &bob), None);
+    let fallback = vec![autonomy::Outcome::stage()];
+    assert_eq!(unsatisfiable(&fallback, &approvers(&[]), &bob), None, "anyone who may approve");
+}

@@ -144,7 +144,7 @@ pub struct PlanPreview {
     pub approvals: Vec<ApprovalStageSpec>,
     pub steps: Vec<StepPreview>,
     pub policy_version: String,
-    /// Checks of the plan as a whole: budget, autonomy.
+    /// Checks of the plan as a whole: whether its approvals can ever be given, budget, autonomy.
     pub checks: Vec<DecisionCheck>,
     /// Proposed with no person in the principal chain (autonomy applies).
     pub unattended: bool,
