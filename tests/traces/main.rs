@@ -93,6 +93,15 @@ async fn a_request_continues_its_callers_trace_through_decision_and_transaction(
     let request = named("POST /graphql").unwrap_or_else(|| panic!("the request's span: {all:#?}"));
     assert_eq!(attr(request, "request_id").as_deref(), Some(request_id.as_str()));
     assert_eq!(attr(request, "http.response.status_code").as_deref(), Some("200"));
+    assert!(
+        request
+            .attributes
+            .iter()
+            .any(|kv| kv.key.as_str() == "http.response.status_code" && kv.value == Value::I64(200)),
+        "the status is a number: {:?}",
+        request.attributes
+    );
+    assert_eq!(request.span_kind, opentelemetry::trace::SpanKind::Server);
     assert!(request.parent_span_is_remote, "a child of the caller's span");
     let operation = in_caller.iter().find(|s| s.name.starts_with("mutation")).expect("the operation's span");
     assert_eq!(operation.parent_span_id, request.span_context.span_id());

@@ -87,6 +87,7 @@ async fn request_id(mut req: Request, next: Next) -> Response {
         request_id = %id,
         trace_id = tracing::field::Empty,
         otel.name = %format!("{method} {route}"),
+        otel.kind = "server",
         http.request.method = %method,
         http.route = %route,
         http.response.status_code = tracing::field::Empty,
@@ -100,7 +101,8 @@ async fn request_id(mut req: Request, next: Next) -> Response {
     let run = async {
         let response = next.run(req).await;
         let status = response.status().as_u16();
-        tracing::Span::current().record("http.response.status_code", status);
+        // As an integer: tracing's bridge to OpenTelemetry writes a u16 as text.
+        tracing::Span::current().record("http.response.status_code", i64::from(status));
         let elapsed = started.elapsed();
         tracing::debug!(status, elapsed_ms = elapsed.as_millis() as u64, "request finished");
         // Counted and timed by its route template (the web app's pages are `ui`).
