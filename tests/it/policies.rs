@@ -448,6 +448,10 @@ spec:
       effect: require_approval
       approvals:
         - {{ group: sre-leads, count: 1 }}
+    - name: no-deletes
+      actions: ["state.delete"]
+      effect: deny
+      reason: nothing is deleted here
 "#,
         org = app.org
     );
@@ -496,4 +500,9 @@ spec:
     .await;
     let preview = ok(app.gql(Some(&carol), simulate, input).await)["simulatePlan"]["preview"].clone();
     assert_eq!(preview["reasonCodes"], json!(["APPROVAL_REQUIRED"]), "{preview:#}");
+
+    // A plan refused by one step asks nobody to approve another: it is stored refused.
+    let both = json!([{"action": "state.increment", "params": {"key": "n"}}, {"action": "state.delete", "params": {"key": "n"}}]);
+    let plan = propose(&app, &bob, "web", both, json!({})).await;
+    assert_eq!((&plan["status"], &plan["verdict"]), (&json!("REJECTED"), &json!("DENIED")), "{plan:#}");
 }

@@ -477,7 +477,9 @@ pub async fn propose(
         policy_version: decision.policy_version.clone(),
         steps: steps.len(),
     }];
-    for (i, stage) in decision.approvals.iter().enumerate() {
+    // A refused plan asks nobody, though some of its steps alone would need approval.
+    let stages = if decision.verdict == Verdict::NeedsApproval { decision.approvals.as_slice() } else { &[] };
+    for (i, stage) in stages.iter().enumerate() {
         events.push(PlanEvent::ApprovalRequested {
             stage: i as u32,
             name: stage.name.clone(),
