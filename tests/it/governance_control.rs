@@ -447,19 +447,25 @@ async fn temporary_grants_end_by_themselves_mid_session() {
     let mine = ok(mine)["grantTemporaryRole"].clone();
     assert_eq!((mine["status"].as_str(), mine["requestedBy"].as_str()), (Some("PENDING"), Some(dana.as_str())));
     assert_eq!(code(&app.gql_cookie(&session, PROPOSE, input.clone()).await), "FORBIDDEN");
-    let approve = "mutation($id: ID!) { approveRoleGrant(id: $id) { status decidedBy } }";
+    let approve = "mutation($id: ID!) { approveRoleGrant(id: $id) { status decidedBy validFrom validUntil } }";
     assert_eq!(code(&app.gql_cookie(&session, approve, json!({"id": mine["id"]})).await), "FORBIDDEN");
+    // Approved 20 minutes after it was asked for: the hour starts now, not when it was asked.
+    clock.set(utc("2026-11-24T12:20:00Z"));
     let approved = app.admin(approve, json!({"id": mine["id"]})).await;
     assert_eq!(approved["approveRoleGrant"]["status"], "ACTIVE");
+    let window = (&approved["approveRoleGrant"]["validFrom"], &approved["approveRoleGrant"]["validUntil"]);
+    assert_eq!(window, (&json!("2026-11-24T12:20:00+00:00"), &json!("2026-11-24T13:20:00+00:00")), "{approved:#}");
+    ok(app.gql_cookie(&session, PROPOSE, input.clone()).await);
+    clock.set(utc("2026-11-24T13:10:00Z"));
     ok(app.gql_cookie(&session, PROPOSE, input.clone()).await);
     assert_eq!(code(&app.gql(Some(&app.admin_key), approve, json!({"id": mine["id"]})).await), "CONFLICT");
 
     // Asking for someone else without role.bind is refused; other tenants see nothing.
-    let for_admin = json!({"in": {"org": app.org, "role": "operator", "subject": {"userEmail": app.admin_email}, "until": "2026-11-24T13:00:00Z", "reason": "x"}});
+    let for_admin = json!({"in": {"org": app.org, "role": "operator", "subject": {"userEmail": app.admin_email}, "until": "2026-11-24T14:00:00Z", "reason": "x"}});
     assert_eq!(code(&app.gql_cookie(&session, GRANT, for_admin).await), "FORBIDDEN");
     let (_, other_key) = other_org(&app).await;
     assert_eq!(code(&app.gql(Some(&other_key), approve, json!({"id": mine["id"]})).await), "NOT_FOUND");
-    let bad_role = json!({"in": {"org": app.org, "role": "root", "subject": {"userEmail": dana}, "until": "2026-11-24T13:00:00Z", "reason": "x"}});
+    let bad_role = json!({"in": {"org": app.org, "role": "root", "subject": {"userEmail": dana}, "until": "2026-11-24T14:00:00Z", "reason": "x"}});
     assert_eq!(code(&app.gql(Some(&app.admin_key), GRANT, bad_role).await), "VALIDATION");
 
     let log = audit_kinds(&app, "role.grant").await;

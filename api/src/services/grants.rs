@@ -197,6 +197,12 @@ pub async fn decide(
     active.status = if approve { "active" } else { "rejected" }.into();
     active.decided_by = Some(principal.chain_json()?);
     active.decided_at = Some(w.now());
+    // The access starts when it is approved, for as long as was asked, unless the request
+    // asked for a start still to come: time spent waiting for an approver is not taken off it.
+    if approve && fresh.valid_from < w.now() {
+        active.valid_from = w.now();
+        active.valid_until = w.now() + (fresh.valid_until - fresh.valid_from);
+    }
     let g = praetor_store::update(w.txn(), &active_before, active).await?;
     if approve {
         w.bump_rbac_version(access.tenant()).await?;
@@ -207,7 +213,8 @@ pub async fn decide(
         Entry::new(
             kind,
             g.id,
-            json!({"subject": g.subject_label, "role": g.role, "scope": g.domain, "comment": comment}),
+            json!({"subject": g.subject_label, "role": g.role, "scope": g.domain, "comment": comment,
+                   "from": g.valid_from.to_rfc3339(), "until": g.valid_until.to_rfc3339()}),
         )
         .in_project(g.project_id),
     )
