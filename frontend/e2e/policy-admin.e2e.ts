@@ -3,8 +3,8 @@
 // version and finding its diff in the history; completion of schema keys and action names as
 // one types, with the editor styled under the server's Content-Security-Policy and no violation
 // of it; rolling back to an earlier version after a confirmation; an API key whose secret is
-// shown exactly once; and an organization secret that is never shown at all, only its
-// fingerprint.
+// shown exactly once; a role binding removed after a confirmation and put back with Undo; and
+// an organization secret that is never shown at all, only its fingerprint.
 
 import type { Locator, Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
@@ -302,6 +302,68 @@ describe('admin', () => {
     expect(await confirm.textContent()).toContain('refused from now on');
     await confirm.getByRole('button', { name: 'Revoke key' }).click();
     await expect.poll(() => page.getByRole('row', { name: new RegExp(name) }).textContent()).toContain('revoked');
+  });
+
+  it('removes a role binding after a confirmation, and Undo puts the same binding back', async () => {
+    const alice = session.track(await signIn(session.browser, 'alice@demo.test'));
+    const { page } = alice;
+    await page.getByRole('link', { name: 'Admin' }).click();
+    await page.getByRole('heading', { name: 'Administration' }).waitFor();
+    // A group of its own, viewer in the project web, so no other test's access changes.
+    const group = `undo-${Date.now().toString(36)}`;
+    await page.getByLabel('New group').fill(group);
+    await page.getByRole('button', { name: 'Create group' }).click();
+    await page.getByTestId(`group-${group}`).waitFor();
+    const roles = page.getByRole('region', { name: 'Members and roles' });
+    await roles.getByLabel('Role', { exact: true }).selectOption('viewer');
+    await roles.getByLabel('Subject', { exact: true }).selectOption('group');
+    await roles.getByLabel('Group', { exact: true }).selectOption({ label: group });
+    await roles.getByLabel('Scope', { exact: true }).selectOption('web');
+    await roles.getByRole('button', { name: 'Bind role' }).click();
+    const binding = roles.getByRole('row').filter({ hasText: `${group} (group)` });
+    await binding.waitFor();
+    const cells = [`${group} (group)`, 'viewer', 'web', 'Remove'];
+    expect(await binding.locator('td').allTextContents()).toEqual(cells);
+    /** The group's bindings as the server has them. */
+    const bound = async () => {
+      const { org } = await gql<{ org: { roleBindings: { nodes: { id: string; role: string; subject: string; scope: string; project: { slug: string } | null }[] } } }>(
+        page,
+        'query { org(slug: "demo") { roleBindings(first: 50) { nodes { id role subject scope project { slug } } } } }',
+      );
+      return org.roleBindings.nodes.filter((b) => b.subject === group);
+    };
+    const [before] = await bound();
+
+    await binding.getByRole('button', { name: `Remove role viewer from ${group}` }).click();
+    const ask = page.getByRole('dialog', { name: `Remove the role viewer from ${group}?` });
+    expect(await ask.textContent()).toContain('For a minute afterwards, Undo binds it again.');
+    await ask.getByRole('button', { name: 'Remove role' }).click();
+    const notice = roles.getByTestId('role-undo');
+    await expect.poll(() => notice.textContent(), { timeout: 10_000 }).toContain(`Removed viewer from ${group} in the project web.`);
+    expect(await notice.getAttribute('role')).toBe('status');
+    expect(await notice.getByTestId('role-undo-left').textContent()).toMatch(/^(1:00|0:5\d) left to undo$/);
+    await binding.waitFor({ state: 'detached' });
+    expect(await bound()).toEqual([]);
+
+    // Undo has the keyboard's focus (the removed row's button is gone): Enter puts it back.
+    const undo = notice.getByRole('button', { name: 'Undo' });
+    expect(await undo.evaluate((el) => el === document.activeElement)).toBe(true);
+    await shootElement(roles, 'admin-role-undo');
+    await page.keyboard.press('Enter');
+    await expect.poll(() => roles.getByTestId('role-restored').textContent(), { timeout: 10_000 }).toBe(`Restored viewer to ${group} in the project web.`);
+    expect(await notice.count()).toBe(0);
+    await binding.waitFor();
+    expect(await binding.locator('td').allTextContents()).toEqual(cells);
+    // The same binding, made again (a new one, with its own audit entry).
+    const after = await bound();
+    expect(after.map(({ role, scope, project }) => ({ role, scope, project }))).toEqual([{ role: 'viewer', scope: 'PROJECT', project: { slug: 'web' } }]);
+    expect(after[0]!.id).not.toBe(before!.id);
+
+    // Still there after a reload; the notice is not.
+    await page.reload();
+    await binding.waitFor();
+    expect(await binding.locator('td').allTextContents()).toEqual(cells);
+    expect(await roles.getByTestId('role-restored').count()).toBe(0);
   });
 
   it('sets the LLM planner key as an organization secret and shows only its fingerprint, never the value', async () => {

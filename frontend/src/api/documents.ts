@@ -425,8 +425,9 @@ export const REMOVE_GROUP_MEMBER = graphql(`
 export const BIND_ROLE = graphql(`
   mutation BindRole($input: BindRoleInput!) { bindRole(input: $input) { id } }
 `);
+// The removed binding as the server had it: enough to bind it again (Undo, for a minute).
 export const UNBIND_ROLE = graphql(`
-  mutation UnbindRole($id: ID!) { unbindRole(id: $id) { id } }
+  mutation UnbindRole($id: ID!) { unbindRole(id: $id) { id role subjectKind subjectId subject scope project { slug } } }
 `);
 export const CREATE_SERVICE_ACCOUNT = graphql(`
   mutation CreateServiceAccount($input: CreateServiceAccountInput!) { createServiceAccount(input: $input) { id name } }

@@ -65,7 +65,7 @@ type Documents = {
     "\n  mutation AddGroupMember($input: GroupMemberInput!) { addGroupMember(input: $input) { id members { id email } } }\n": typeof types.AddGroupMemberDocument,
     "\n  mutation RemoveGroupMember($input: GroupMemberInput!) { removeGroupMember(input: $input) { id members { id email } } }\n": typeof types.RemoveGroupMemberDocument,
     "\n  mutation BindRole($input: BindRoleInput!) { bindRole(input: $input) { id } }\n": typeof types.BindRoleDocument,
-    "\n  mutation UnbindRole($id: ID!) { unbindRole(id: $id) { id } }\n": typeof types.UnbindRoleDocument,
+    "\n  mutation UnbindRole($id: ID!) { unbindRole(id: $id) { id role subjectKind subjectId subject scope project { slug } } }\n": typeof types.UnbindRoleDocument,
     "\n  mutation CreateServiceAccount($input: CreateServiceAccountInput!) { createServiceAccount(input: $input) { id name } }\n": typeof types.CreateServiceAccountDocument,
     "\n  mutation CreateApiKey($input: CreateApiKeyInput!) { createApiKey(input: $input) { secret apiKey { id name prefix } } }\n": typeof types.CreateApiKeyDocument,
     "\n  mutation RevokeApiKey($id: ID!) { revokeApiKey(id: $id) { id revokedAt } }\n": typeof types.RevokeApiKeyDocument,
@@ -204,7 +204,7 @@ const documents: Documents = {
     "\n  mutation AddGroupMember($input: GroupMemberInput!) { addGroupMember(input: $input) { id members { id email } } }\n": types.AddGroupMemberDocument,
     "\n  mutation RemoveGroupMember($input: GroupMemberInput!) { removeGroupMember(input: $input) { id members { id email } } }\n": types.RemoveGroupMemberDocument,
     "\n  mutation BindRole($input: BindRoleInput!) { bindRole(input: $input) { id } }\n": types.BindRoleDocument,
-    "\n  mutation UnbindRole($id: ID!) { unbindRole(id: $id) { id } }\n": types.UnbindRoleDocument,
+    "\n  mutation UnbindRole($id: ID!) { unbindRole(id: $id) { id role subjectKind subjectId subject scope project { slug } } }\n": types.UnbindRoleDocument,
     "\n  mutation CreateServiceAccount($input: CreateServiceAccountInput!) { createServiceAccount(input: $input) { id name } }\n": types.CreateServiceAccountDocument,
     "\n  mutation CreateApiKey($input: CreateApiKeyInput!) { createApiKey(input: $input) { secret apiKey { id name prefix } } }\n": types.CreateApiKeyDocument,
     "\n  mutation RevokeApiKey($id: ID!) { revokeApiKey(id: $id) { id revokedAt } }\n": types.RevokeApiKeyDocument,
@@ -510,7 +510,7 @@ export function graphql(source: "\n  mutation BindRole($input: BindRoleInput!) {
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
-export function graphql(source: "\n  mutation UnbindRole($id: ID!) { unbindRole(id: $id) { id } }\n"): (typeof documents)["\n  mutation UnbindRole($id: ID!) { unbindRole(id: $id) { id } }\n"];
+export function graphql(source: "\n  mutation UnbindRole($id: ID!) { unbindRole(id: $id) { id role subjectKind subjectId subject scope project { slug } } }\n"): (typeof documents)["\n  mutation UnbindRole($id: ID!) { unbindRole(id: $id) { id role subjectKind subjectId subject scope project { slug } } }\n"];
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
