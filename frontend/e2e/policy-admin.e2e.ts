@@ -258,13 +258,24 @@ describe('admin', () => {
     await asked.getByRole('button', { name: 'Ask for access' }).click();
     await expect.poll(() => asked.getByRole('status').textContent()).toContain('bob@demo.test waits for a second person to approve');
 
+    // The request waits in alice's inbox beside plans, counted in the header's badge, and she
+    // approves it there; bob, who asked, is told another administrator decides.
+    await page.getByRole('link', { name: /^Approvals/ }).click();
+    const request = page.getByTestId(/^access-request-/).filter({ hasText: why });
+    await request.waitFor({ timeout: 15_000 });
+    expect(await request.textContent()).toContain('bob@demo.test asks to be approver in the project web for 2 hours');
+    expect(Number(await page.getByTestId('inbox-count').textContent())).toBeGreaterThanOrEqual(1);
+    const mine = bob.page.locator('#grants').getByRole('row', { name: new RegExp(why) });
+    await bob.page.reload();
+    await expect.poll(() => mine.textContent(), { timeout: 15_000 }).toContain('another administrator decides');
+    await request.getByRole('button', { name: 'Approve' }).click();
+    await request.waitFor({ state: 'detached', timeout: 15_000 });
+
     const grants = page.locator('#grants');
-    await page.reload();
+    await page.getByRole('link', { name: 'Admin' }).click();
     const grantRow = grants.getByRole('row', { name: new RegExp(why) });
-    await expect.poll(() => grantRow.textContent()).toContain('pending');
+    await expect.poll(() => grantRow.textContent(), { timeout: 15_000 }).toContain('active');
     expect(await grantRow.textContent()).toContain('asked by bob@demo.test');
-    await grantRow.getByRole('button', { name: 'Approve' }).click();
-    await expect.poll(() => grantRow.textContent()).toContain('active');
     expect(await grantRow.textContent()).toContain('by alice@demo.test');
     // Revoking asks first, saying what will happen; Cancel leaves the grant active.
     await grantRow.getByRole('button', { name: 'Revoke' }).click();

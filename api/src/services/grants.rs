@@ -160,6 +160,28 @@ pub async fn find(app: &AppState, access: &OrgAccess, id: RoleGrantId) -> Result
     Ok(g)
 }
 
+/// Why `principal` may not decide on `g` though it may bind roles, if it may not.
+fn separation_of_duties(principal: &crate::auth::Principal, g: &role_grant::Model) -> Option<&'static str> {
+    if principal.rbac_subject() == g.requested_by_subject {
+        return Some("the person who asked for a grant cannot decide on it");
+    }
+    if g.subject_kind == "user" && principal.user().is_some_and(|u| u.id.0 == g.subject_id) {
+        return Some("you cannot approve access for yourself");
+    }
+    if principal.user().is_none() {
+        return Some("only a person can approve access");
+    }
+    None
+}
+
+/// Whether the caller may approve or reject `g` now: it waits for a decision, the caller may
+/// bind roles in its scope, and is neither its requester nor its grantee.
+pub fn may_decide(access: &OrgAccess, g: &role_grant::Model, now: DateTime<Utc>) -> bool {
+    display_status(g, now) == GrantStatus::Pending
+        && access.may::<ops::RoleBind>(domain_of(g.project_id))
+        && separation_of_duties(access.principal(), g).is_none()
+}
+
 /// Approves or rejects a pending grant. Needs `role.bind` in its scope; the requester and the
 /// person who would get the role cannot decide.
 pub async fn decide(
@@ -173,15 +195,8 @@ pub async fn decide(
     let g = find(app, access, id).await?;
     let permit = access.permit::<ops::RoleBind>(domain_of(g.project_id))?;
     let principal = permit.principal();
-    let me = principal.rbac_subject();
-    if me == g.requested_by_subject {
-        return Err(Error::forbidden("the person who asked for a grant cannot decide on it"));
-    }
-    if g.subject_kind == "user" && principal.user().is_some_and(|u| u.id.0 == g.subject_id) {
-        return Err(Error::forbidden("you cannot approve access for yourself"));
-    }
-    if principal.user().is_none() {
-        return Err(Error::forbidden("only a person can approve access"));
+    if let Some(why) = separation_of_duties(principal, &g) {
+        return Err(Error::forbidden(why));
     }
     let mut w = app.write(principal.chain()).await?;
     let fresh =

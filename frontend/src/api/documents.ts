@@ -113,7 +113,7 @@ export const KILL_SWITCH_FIELDS = graphql(`
 
 export const ROLE_GRANT_FIELDS = graphql(`
   fragment RoleGrantFields on RoleGrant {
-    id subjectKind subject role scope project validFrom validUntil reason status requestedBy decidedBy decidedAt createdAt
+    id subjectKind subject role scope project validFrom validUntil reason status requestedBy decidedBy decidedAt createdAt viewerCanDecide
   }
 `);
 
@@ -267,12 +267,15 @@ export const APPROVAL_REQUESTS = graphql(`
       approvalStages { ...ApprovalStageFields }
       canReject: viewerCan(operation: "plan.reject")
     }
+    org(slug: $org) { id roleGrants(open: true, first: 50) { ...RoleGrantFields } }
   }
 `);
 
+/** What waits for the viewer: plans at a stage they can approve, access requests they can decide. */
 export const APPROVAL_COUNT = graphql(`
   query ApprovalCount($org: String!) {
     approvalRequests(org: $org) { id }
+    org(slug: $org) { id roleGrants(open: true, first: 50) { id viewerCanDecide } }
   }
 `);
 

@@ -11,6 +11,7 @@ import { APPROVAL_COUNT, AUDIT_EVENTS, KILL_SWITCHES, ORG_RIGHTS } from '../api/
 import type { AuditEvent } from '../api/types';
 import { ConnectionBanner, LiveIndicator } from '../components/ConnectionBanner';
 import { humanize } from '../lib/format';
+import { waitingFor } from '../lib/inbox';
 import { NO_RIGHTS, useSession, WorkspaceContext, type Rights, type Workspace } from '../session';
 import { NotFound } from './Redirects';
 import { rememberedProject, rememberProject } from './projectMemory';
@@ -85,7 +86,7 @@ export function OrgLayout() {
             rights,
             activity,
             recentEvents,
-            approvalsWaiting: inbox.data?.approvalRequests.length ?? 0,
+            approvalsWaiting: waitingFor(inbox.data),
             settled: (!!inbox.data || !!inbox.error) && (!!rightsResult.data || !!rightsResult.error),
           }
         : null,

@@ -72,10 +72,14 @@ async fn grant_access(ctx: &Context<'_>, id: &ID) -> Result<(crate::authz::OrgAc
     Ok((access, id))
 }
 
-async fn grant_object(ctx: &Context<'_>, g: praetor_store::role_grant::Model) -> Result<RoleGrantObject> {
+async fn grant_object(
+    ctx: &Context<'_>,
+    access: &crate::authz::OrgAccess,
+    g: praetor_store::role_grant::Model,
+) -> Result<RoleGrantObject> {
     let app = app(ctx)?;
     let project_slug = grants::project_of(app, &g).await?.map(|p| p.slug);
-    Ok(RoleGrantObject { model: g, now: app.clock.now(), project_slug })
+    Ok(RoleGrantObject::new(access, g, app.clock.now(), project_slug))
 }
 
 #[Object]
@@ -139,7 +143,7 @@ impl GovernanceMutation {
             },
         )
         .await?;
-        grant_object(ctx, g).await
+        grant_object(ctx, &access, g).await
     }
 
     /// Approves a pending grant. Needs `role.bind` in its scope; not the requester nor the
@@ -152,7 +156,7 @@ impl GovernanceMutation {
     ) -> Result<RoleGrantObject> {
         let (access, id) = grant_access(ctx, &id).await?;
         let g = grants::decide(app(ctx)?, &access, id, true, &comment).await?;
-        grant_object(ctx, g).await
+        grant_object(ctx, &access, g).await
     }
 
     /// Rejects a pending grant. Needs `role.bind` in its scope.
@@ -164,7 +168,7 @@ impl GovernanceMutation {
     ) -> Result<RoleGrantObject> {
         let (access, id) = grant_access(ctx, &id).await?;
         let g = grants::decide(app(ctx)?, &access, id, false, &comment).await?;
-        grant_object(ctx, g).await
+        grant_object(ctx, &access, g).await
     }
 
     /// Ends a grant before its time. Needs `role.bind` in its scope.
@@ -176,7 +180,7 @@ impl GovernanceMutation {
     ) -> Result<RoleGrantObject> {
         let (access, id) = grant_access(ctx, &id).await?;
         let g = grants::revoke(app(ctx)?, &access, id, &reason).await?;
-        grant_object(ctx, g).await
+        grant_object(ctx, &access, g).await
     }
 
     /// Pauses the project's autonomy: unattended plans wait for a person whatever policy

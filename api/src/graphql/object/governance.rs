@@ -341,6 +341,21 @@ pub struct RoleGrantObject {
     pub model: role_grant::Model,
     pub now: DateTime<Utc>,
     pub project_slug: Option<String>,
+    /// The viewer may approve or reject it now.
+    pub viewer_can_decide: bool,
+}
+
+impl RoleGrantObject {
+    /// The grant as `access`'s principal sees it at `now`.
+    pub fn new(
+        access: &crate::authz::OrgAccess,
+        model: role_grant::Model,
+        now: DateTime<Utc>,
+        project_slug: Option<String>,
+    ) -> Self {
+        let viewer_can_decide = crate::services::grants::may_decide(access, &model, now);
+        Self { model, now, project_slug, viewer_can_decide }
+    }
 }
 
 #[Object(name = "RoleGrant")]
@@ -408,5 +423,11 @@ impl RoleGrantObject {
 
     async fn created_at(&self) -> DateTime<Utc> {
         self.model.created_at
+    }
+
+    /// The viewer may approve or reject it now: it waits for a decision, the viewer may bind
+    /// roles in its scope and is a person other than its requester and its grantee.
+    async fn viewer_can_decide(&self) -> bool {
+        self.viewer_can_decide
     }
 }

@@ -100,7 +100,7 @@ impl OrgObject {
         let mut out = Vec::with_capacity(rows.len());
         for g in rows {
             let project_slug = crate::services::grants::project_of(app, &g).await?.map(|p| p.slug);
-            out.push(super::RoleGrantObject { model: g, now: app.clock.now(), project_slug });
+            out.push(super::RoleGrantObject::new(&self.0, g, app.clock.now(), project_slug));
         }
         Ok(out)
     }

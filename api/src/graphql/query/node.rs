@@ -51,7 +51,7 @@ impl NodeQuery {
             NodeId::RoleGrant(id) => {
                 let g = grants::find(app, &access, id).await?;
                 let project_slug = grants::project_of(app, &g).await?.map(|p| p.slug);
-                Node::RoleGrant(RoleGrantObject { model: g, now: app.clock.now(), project_slug })
+                Node::RoleGrant(RoleGrantObject::new(&access, g, app.clock.now(), project_slug))
             }
             NodeId::ChatSession(id) => {
                 let s = chat::find(app, &access, id).await?;

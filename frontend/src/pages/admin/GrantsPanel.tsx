@@ -101,8 +101,8 @@ export function GrantsPanel({ org, viewerEmail }: { org: AdminData; viewerEmail:
                   {org.roleBind && (
                     <td>
                       <div className="row">
-                        {g.status === 'PENDING' && g.requestedBy === viewerEmail && <span className="muted small">another administrator decides</span>}
-                        {g.status === 'PENDING' && g.requestedBy !== viewerEmail && (
+                        {g.status === 'PENDING' && !g.viewerCanDecide && <span className="muted small">another administrator decides</span>}
+                        {g.status === 'PENDING' && g.viewerCanDecide && (
                           <>
                             <button type="button" className="btn" onClick={() => decide(approve, g.id)}>
                               Approve
