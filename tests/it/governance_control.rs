@@ -447,6 +447,14 @@ async fn temporary_grants_end_by_themselves_mid_session() {
     let mine = ok(mine)["grantTemporaryRole"].clone();
     assert_eq!((mine["status"].as_str(), mine["requestedBy"].as_str()), (Some("PENDING"), Some(dana.as_str())));
     assert_eq!(code(&app.gql_cookie(&session, PROPOSE, input.clone()).await), "FORBIDDEN");
+    // The admin's inbox holds it; dana's does not (she asked for it).
+    let open = "query($o: String!) { org(slug: $o) { roleGrants(open: true) { id viewerCanDecide } } }";
+    let can_decide = |listed: Value| {
+        listed["org"]["roleGrants"].as_array().unwrap().iter().find(|g| g["id"] == mine["id"]).unwrap()["viewerCanDecide"]
+            .clone()
+    };
+    assert_eq!(can_decide(app.admin(open, json!({"o": app.org})).await), true);
+    assert_eq!(can_decide(ok(app.gql_cookie(&session, open, json!({"o": app.org})).await)), false);
     let approve = "mutation($id: ID!) { approveRoleGrant(id: $id) { status decidedBy validFrom validUntil } }";
     assert_eq!(code(&app.gql_cookie(&session, approve, json!({"id": mine["id"]})).await), "FORBIDDEN");
     // Approved 20 minutes after it was asked for: the hour starts now, not when it was asked.

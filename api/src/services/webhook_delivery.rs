@@ -131,28 +131,32 @@ async fn claim_and_send(
         let now = app.clock.now();
         // Long enough for the attempt and its recording; a node that dies lets it lapse.
         let until = now + Duration::milliseconds(app.config.webhooks.timeout_ms as i64) + Duration::seconds(15);
-        // New events first: their deliveries are written already claimed, as many as there is
-        // room for (in all and per endpoint); the rest are left due.
         let sending: HashMap<WebhookEndpointId, usize> = in_flight.lock().map(|m| m.clone()).unwrap_or_default();
-        let mut room: HashMap<WebhookEndpointId, usize> = HashMap::new();
-        let mut taken = 0;
-        let staged = outbox::stage(&app.db, now, until, app.config.worker.only_org(), STAGE_ENTRIES, |d| {
-            let n = room.entry(d.endpoint_id).or_insert_with(|| sending.get(&d.endpoint_id).copied().unwrap_or(0));
-            if taken >= free || *n >= per_endpoint {
-                return false;
-            }
-            *n += 1;
-            taken += 1;
-            true
-        })
-        .await?;
-        let claimed = if staged.is_empty() {
-            let busy: Vec<WebhookEndpointId> =
-                sending.iter().filter(|(_, n)| **n >= per_endpoint).map(|(id, _)| *id).collect();
-            claim(app, free, &busy, now, until).await?
-        } else {
-            staged
-        };
+        // Deliveries already due first (retries, and those a stage had no room for), oldest
+        // first, so a steady stream of new events never starves them.
+        let busy: Vec<WebhookEndpointId> =
+            sending.iter().filter(|(_, n)| **n >= per_endpoint).map(|(id, _)| *id).collect();
+        let mut claimed = claim(app, free, &busy, now, until).await?;
+        // Then new events: their deliveries are written already claimed, as many as there is
+        // room left for (in all and per endpoint); the rest are left due.
+        let mut room: HashMap<WebhookEndpointId, usize> = sending;
+        for d in &claimed {
+            *room.entry(d.endpoint_id).or_default() += 1;
+        }
+        let mut taken = claimed.len();
+        if taken < free {
+            let staged = outbox::stage(&app.db, now, until, app.config.worker.only_org(), STAGE_ENTRIES, |d| {
+                let n = room.entry(d.endpoint_id).or_default();
+                if taken >= free || *n >= per_endpoint {
+                    return false;
+                }
+                *n += 1;
+                taken += 1;
+                true
+            })
+            .await?;
+            claimed.extend(staged);
+        }
         if claimed.is_empty() {
             return Ok(total);
         }
