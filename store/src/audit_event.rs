@@ -48,6 +48,26 @@ pub async fn after<C: Conn>(db: &C, tenant: Tenant, after: i64, limit: u64) -> R
     Entity::find_in_org(tenant).filter(Column::Seq.gt(after)).order_by_asc(Column::Seq).limit(limit).all(db).await
 }
 
+/// Up to `limit` entries of the chain after sequence number `after` and up to `upto` whose kind
+/// is one of `kinds`, in chain order.
+pub async fn of_kinds_between<C: Conn>(
+    db: &C,
+    tenant: Tenant,
+    after: i64,
+    upto: i64,
+    kinds: impl IntoIterator<Item = String>,
+    limit: u64,
+) -> Result<Vec<Model>, DbErr> {
+    Entity::find_in_org(tenant)
+        .filter(Column::Seq.gt(after))
+        .filter(Column::Seq.lte(upto))
+        .filter(Column::Kind.is_in(kinds))
+        .order_by_asc(Column::Seq)
+        .limit(limit)
+        .all(db)
+        .await
+}
+
 /// What a page of the log, newest first, is narrowed to.
 #[derive(Debug, Default, Clone, Copy)]
 pub struct Filter<'a> {

@@ -461,7 +461,15 @@ async fn the_deliverer_reads_each_event_once_and_an_endpoint_hears_only_what_cam
     set_enabled(&late, true).await;
     engage(&app, "api", true).await;
     let stage = || {
-        praetor::webhooks::outbox::stage(&app.app.db, app.app.clock.now(), app.app.clock.now(), None, 500, |_| false)
+        praetor::webhooks::outbox::stage(
+            &app.app.db,
+            &app.app.webhooks.endpoints,
+            app.app.clock.now(),
+            app.app.clock.now(),
+            None,
+            500,
+            |_| false,
+        )
     };
     assert!(stage().await.unwrap().is_empty(), "nothing claimed when the caller takes nothing");
     let subjects = |d: &Value| -> Vec<String> {
@@ -486,7 +494,10 @@ async fn the_deliverer_reads_each_event_once_and_an_endpoint_hears_only_what_cam
     engage(&app, "web", true).await;
     let mut first = true;
     let now = app.app.clock.now();
-    let claimed = praetor::webhooks::outbox::stage(&app.app.db, now, now, None, 500, |_| std::mem::take(&mut first))
+    let claimed =
+        praetor::webhooks::outbox::stage(&app.app.db, &app.app.webhooks.endpoints, now, now, None, 500, |_| {
+            std::mem::take(&mut first)
+        })
         .await
         .unwrap();
     assert_eq!(claimed.len(), 1, "{claimed:?}");

@@ -145,7 +145,8 @@ async fn claim_and_send(
         }
         let mut taken = claimed.len();
         if taken < free {
-            let staged = outbox::stage(&app.db, now, until, app.config.worker.only_org(), STAGE_ENTRIES, |d| {
+            let only = app.config.worker.only_org();
+            let staged = outbox::stage(&app.db, &app.webhooks.endpoints, now, until, only, STAGE_ENTRIES, |d| {
                 let n = room.entry(d.endpoint_id).or_default();
                 if taken >= free || *n >= per_endpoint {
                     return false;

@@ -1,6 +1,6 @@
 //! Outbound webhooks, below the services: which audit events endpoints can subscribe to, the
-//! transactional outbox ([`outbox`]: a write that records a subscribed event also records its
-//! deliveries, in the same transaction), and sending one delivery the Standard Webhooks way
+//! outbox ([`outbox`]: each organization's audit chain, read from a cursor by the deliverer,
+//! which writes the deliveries), and sending one delivery the Standard Webhooks way
 //! ([`send`]). Endpoints are managed, and deliveries claimed and recorded, by
 //! `services::webhooks`.
 
@@ -15,10 +15,10 @@ use crate::secrets::SecretValue;
 
 /// What this node keeps for delivering webhooks.
 pub struct Runtime {
-    /// Wakes this node's deliverer when a write commits deliveries.
+    /// Wakes this node's deliverer when a write commits an event an endpoint listens for.
     pub wakeup: tokio::sync::Notify,
     pub sender: send::Sender,
-    /// Each organization's enabled endpoints by version, for the outbox.
+    /// Each organization's enabled endpoints by version, for writes and the deliverer.
     pub endpoints: outbox::EndpointCache,
     /// Decrypted signing secrets (endpoints' and triggers') by secret row and the ciphertext
     /// they came from, so a changed secret is never served from here.
@@ -96,6 +96,11 @@ pub const TEST_EVENT: &str = "webhook.test";
 /// The webhook event type an audit kind is delivered as, if any.
 pub fn event_type(audit_kind: &str) -> Option<&'static str> {
     EVENT_TYPES.iter().find(|(_, kind, _)| *kind == audit_kind).map(|(name, _, _)| *name)
+}
+
+/// The audit kind the event type `name` is made from.
+pub fn audit_kind(name: &str) -> Option<&'static str> {
+    EVENT_TYPES.iter().find(|(n, _, _)| *n == name).map(|(_, kind, _)| *kind)
 }
 
 /// Whether `name` is an event type endpoints can subscribe to.

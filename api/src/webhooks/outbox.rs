@@ -133,6 +133,7 @@ const ORGS_PER_STAGE: u64 = 16;
 /// by one node at a time.
 pub async fn stage(
     db: &praetor_store::DatabaseConnection,
+    cache: &EndpointCache,
     now: DateTime<Utc>,
     until: DateTime<Utc>,
     only_org: Option<OrgId>,
@@ -143,48 +144,60 @@ pub async fn stage(
     if !webhook_cursor::any_behind(db, only_org).await? {
         return Ok(Vec::new());
     }
+    let entries = entries.max(1);
     let txn = crate::db::begin_write(db).await?;
     let cursors = webhook_cursor::lock_behind(&txn, only_org, ORGS_PER_STAGE).await?;
     let mut rows = Vec::new();
     for cursor in cursors {
         let tenant = Tenant::housekeeping(cursor.org_id, Housekeeping::Webhooks);
-        let endpoints = webhook_endpoint::enabled(&txn, tenant).await?;
-        let to = if endpoints.is_empty() {
-            // Nobody listens: nothing before the head will ever be sent.
-            match audit_head::of(&txn, tenant).await? {
-                Some(head) => head.seq,
-                None => continue,
+        let Some(head) = audit_head::of(&txn, tenant).await? else { continue };
+        // The endpoints as of the head's version (writes keep them the same way).
+        let endpoints = match cache.get(tenant.org(), head.webhooks_version) {
+            Some(e) => e,
+            None => {
+                let loaded = Arc::new(webhook_endpoint::enabled(&txn, tenant).await?);
+                cache.put(tenant.org(), head.webhooks_version, loaded.clone());
+                loaded
             }
+        };
+        let subscribed: Vec<(&webhook_endpoint::Model, Vec<String>)> =
+            endpoints.iter().map(|e| Ok((e, events_of(e)?))).collect::<Result<_>>()?;
+        // Only the kinds someone listens for are read; the cursor moves past the rest.
+        let kinds: std::collections::BTreeSet<String> = subscribed
+            .iter()
+            .flat_map(|(_, names)| names.iter().filter_map(|n| super::audit_kind(n)).map(str::to_string))
+            .collect();
+        let read = if kinds.is_empty() {
+            Vec::new()
         } else {
-            let read = audit_event::after(&txn, tenant, cursor.audit_seq, entries.max(1)).await?;
-            let subscribed: Vec<(&webhook_endpoint::Model, Vec<String>)> =
-                endpoints.iter().map(|e| Ok((e, events_of(e)?))).collect::<Result<_>>()?;
-            for entry in &read {
-                let Some(event_type) = super::event_type(&entry.kind) else {
+            audit_event::of_kinds_between(&txn, tenant, cursor.audit_seq, head.seq, kinds, entries).await?
+        };
+        for entry in &read {
+            let Some(event_type) = super::event_type(&entry.kind) else {
+                continue;
+            };
+            let mut body = None;
+            for (endpoint, kinds) in &subscribed {
+                let hears = entry.seq > endpoint.from_seq
+                    && (endpoint.project_id.is_none() || endpoint.project_id == entry.project_id)
+                    && kinds.iter().any(|k| k == event_type);
+                if !hears {
                     continue;
-                };
-                let mut body = None;
-                for (endpoint, kinds) in &subscribed {
-                    let hears = entry.seq > endpoint.from_seq
-                        && (endpoint.project_id.is_none() || endpoint.project_id == entry.project_id)
-                        && kinds.iter().any(|k| k == event_type);
-                    if !hears {
-                        continue;
-                    }
-                    if body.is_none() {
-                        body = Some(event_body(entry, event_type)?);
-                    }
-                    let mut row = delivery(endpoint, event_type, body.clone().unwrap_or_default(), now);
-                    if claim(&row) {
-                        row.locked_until = Some(until);
-                    }
-                    rows.push(row);
                 }
+                if body.is_none() {
+                    body = Some(event_body(entry, event_type)?);
+                }
+                let mut row = delivery(endpoint, event_type, body.clone().unwrap_or_default(), now);
+                if claim(&row) {
+                    row.locked_until = Some(until);
+                }
+                rows.push(row);
             }
-            match read.last() {
-                Some(last) => last.seq,
-                None => continue,
-            }
+        }
+        // A full read stops at its last entry; a shorter one read everything up to the head.
+        let to = match read.last() {
+            Some(last) if read.len() as u64 == entries => last.seq,
+            _ => head.seq,
         };
         webhook_cursor::set(&txn, tenant, to).await?;
     }

@@ -6,7 +6,7 @@
 // The Undo button takes the focus when the notice appears: what had it (the removed row's
 // button) is gone with the row, and undoing is the one thing a keyboard user may want next.
 
-import { useEffect, useRef, type ReactNode } from 'react';
+import { type ReactNode, useEffect, useLayoutEffect, useRef } from 'react';
 import { formatCountdown } from '../lib/time';
 import { useNow } from './Time';
 
@@ -33,7 +33,9 @@ export function UndoNotice({
   const left = formatCountdown(until, now);
   const expired = left === 'done';
   const button = useRef<HTMLButtonElement>(null);
-  useEffect(() => button.current?.focus(), []);
+  // In the commit that shows it, not after: a passive effect runs later, and a test (or a
+  // quick keyboard user) could find the focus still on the page's body.
+  useLayoutEffect(() => button.current?.focus(), []);
   useEffect(() => {
     if (expired) onExpired();
   }, [expired, onExpired]);
