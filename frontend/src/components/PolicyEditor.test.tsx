@@ -129,7 +129,9 @@ describe('PolicyEditor', () => {
     cm.dispatch({ changes: { from: cm.state.doc.length, insert: 'eff' }, selection: { anchor: cm.state.doc.length + 3 }, userEvent: 'input.type' });
     startCompletion(cm);
     await waitFor(() => expect(currentCompletions(cm.state).map((c) => c.label)).toEqual(['effect']));
-    acceptCompletion(cm);
+    // CodeMirror refuses to accept within its interaction delay (75 ms) of the list opening,
+    // which a loaded machine can reach before the list is older than that: ask until it takes.
+    await waitFor(() => expect(acceptCompletion(cm)).toBe(true));
     expect(cm.state.doc.toString()).toBe(`${text}      effect: `);
     expect(onChange).toHaveBeenLastCalledWith(`${text}      effect: `);
   });
