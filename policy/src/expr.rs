@@ -66,8 +66,9 @@ fn shape(src: &str) -> (usize, usize) {
             if escaped {
                 escaped = false;
             } else if c == '\\' && !raw {
-                match chars.peek() {
-                    Some(&n) if is_escape(n) => escaped = true,
+                let next = chars.peek().copied();
+                match next {
+                    Some(n) if is_escape(n) && hex_follows(n, &chars) => escaped = true,
                     _ => in_str = None,
                 }
             } else if c == q {
@@ -111,6 +112,21 @@ fn shape(src: &str) -> (usize, usize) {
 }
 
 /// Whether `c` may follow a backslash in a CEL string literal (`\n`, `\x41`, `\u00e9`, `\101`, …).
+/// Whether the escape that `n` starts (the iterator is at `n`) has the hex digits it needs:
+/// four after `u`, eight after `U`, two after `x`/`X`, none after the others. cel's lexer
+/// rejects `\u{…` and the like, and reads what follows as code.
+fn hex_follows(n: char, chars: &std::iter::Peekable<std::str::Chars<'_>>) -> bool {
+    let digits = match n {
+        'u' => 4,
+        'U' => 8,
+        'x' | 'X' => 2,
+        _ => return true,
+    };
+    let mut ahead = chars.clone();
+    ahead.next();
+    ahead.take(digits).filter(|c| c.is_ascii_hexdigit()).count() == digits
+}
+
 fn is_escape(c: char) -> bool {
     matches!(c, '\\' | '?' | '"' | '\'' | '`' | 'a' | 'b' | 'f' | 'n' | 'r' | 't' | 'v' | 'x' | 'X' | 'u' | 'U')
         || c.is_digit(8)
@@ -432,6 +448,12 @@ mod tests {
         assert!(compile("params.xs.all(x, params.ys.exists(y, x == y))").unwrap_err().contains("nested"));
         assert!(compile("params.xs.all(x, x > 0)").is_ok());
         assert!(compile("params.env ==").is_err());
+        // A `\u` without its four hex digits ends the literal for cel's lexer, and the brackets
+        // after it are code (the fuzzer overflowed the parser's stack this way).
+        let hidden = format!("'\\u{}00e9' + r'x'", "{".repeat(200));
+        assert!(compile(&hidden).unwrap_err().contains("nests"), "{hidden}");
+        assert!(compile("'caf\\u00e9' == params.env").is_ok());
+        assert!(compile("'\\x41\\U0001F600' == params.env").is_ok());
     }
 
     #[test]
