@@ -105,10 +105,7 @@ impl Outbox {
             };
             for endpoint in endpoints.iter() {
                 let kinds = events_of(endpoint)?;
-                let heard = events.iter().any(|p| {
-                    (endpoint.project_id.is_none() || endpoint.project_id == p.project)
-                        && kinds.iter().any(|k| k == p.event_type)
-                });
+                let heard = events.iter().any(|p| hears(endpoint, &kinds, p.project, p.event_type));
                 if heard {
                     return Ok(true);
                 }
@@ -178,10 +175,7 @@ pub async fn stage(
             };
             let mut body = None;
             for (endpoint, kinds) in &subscribed {
-                let hears = entry.seq > endpoint.from_seq
-                    && (endpoint.project_id.is_none() || endpoint.project_id == entry.project_id)
-                    && kinds.iter().any(|k| k == event_type);
-                if !hears {
+                if entry.seq <= endpoint.from_seq || !hears(endpoint, kinds, entry.project_id, event_type) {
                     continue;
                 }
                 if body.is_none() {
@@ -206,6 +200,12 @@ pub async fn stage(
     }
     txn.commit().await?;
     Ok(rows.into_iter().filter(|r| r.locked_until.is_some()).collect())
+}
+
+/// Whether `endpoint`, subscribed to `kinds`, hears an event of `event_type` in `project`
+/// (`None`: the organization's own): its project's or, with none, any.
+fn hears(endpoint: &webhook_endpoint::Model, kinds: &[String], project: Option<ProjectId>, event_type: &str) -> bool {
+    (endpoint.project_id.is_none() || endpoint.project_id == project) && kinds.iter().any(|k| k == event_type)
 }
 
 /// An endpoint's subscribed event types.
