@@ -96,6 +96,21 @@ pub struct SpawnOptions {
     pub metrics: Option<praetor::config::MetricsConfig>,
 }
 
+/// A server that may reach loopback and runs no webhook deliverer: a test reads the chain or
+/// starts a deliverer of its own.
+pub async fn spawn_without_deliverer() -> TestApp {
+    spawn_with(SpawnOptions {
+        allow_private_networks: true,
+        webhooks: Some(praetor::config::WebhooksConfig {
+            enabled: false,
+            allow_private_networks: true,
+            ..Default::default()
+        }),
+        ..Default::default()
+    })
+    .await
+}
+
 /// A database no other test uses, for tests whose effects span the whole instance (a global
 /// kill switch): on PostgreSQL a fresh database beside the shared one (named after it, so the
 /// test script drops it too); on SQLite every test has its own file anyway (`None`).

@@ -29,16 +29,7 @@ async fn start(database_url: &str, org_id: &str, port: u16) -> ServeProcess {
 #[tokio::test]
 async fn every_committed_event_is_delivered_after_a_sigkill() {
     // The in-process server only sets the organization up; it delivers nothing itself.
-    let app = spawn_with(SpawnOptions {
-        allow_private_networks: true,
-        webhooks: Some(praetor::config::WebhooksConfig {
-            enabled: false,
-            allow_private_networks: true,
-            ..Default::default()
-        }),
-        ..Default::default()
-    })
-    .await;
+    let app = spawn_without_deliverer().await;
     app.project("web").await;
     let rx = Receiver::start().await;
     let made = app

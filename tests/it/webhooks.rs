@@ -433,16 +433,7 @@ async fn another_node_writes_deliveries_for_an_endpoint_made_after_it_cached_non
 async fn the_deliverer_reads_each_event_once_and_an_endpoint_hears_only_what_came_after_it() {
     // No deliverer runs: the chain is read by calling the stage directly, so what it writes
     // does not depend on when a background task woke.
-    let app = spawn_with(SpawnOptions {
-        allow_private_networks: true,
-        webhooks: Some(praetor::config::WebhooksConfig {
-            enabled: false,
-            allow_private_networks: true,
-            ..Default::default()
-        }),
-        ..Default::default()
-    })
-    .await;
+    let app = spawn_without_deliverer().await;
     let web = app.project("web").await;
     let api = app.project("api").await;
     let rx = Receiver::start().await;
