@@ -94,6 +94,8 @@ pub struct SpawnOptions {
     pub scheduler: Option<praetor::config::SchedulerConfig>,
     /// Metrics settings (default: the server's).
     pub metrics: Option<praetor::config::MetricsConfig>,
+    /// Notification settings (default: the server's, polling every 200 ms, no e-mail).
+    pub notifications: Option<praetor::config::NotificationsConfig>,
 }
 
 /// A server that may reach loopback and runs no webhook deliverer: a test reads the chain or
@@ -188,6 +190,10 @@ pub async fn spawn_with(opts: SpawnOptions) -> TestApp {
     if let Some(m) = opts.metrics.clone() {
         config.metrics = m;
     }
+    config.notifications = opts
+        .notifications
+        .clone()
+        .unwrap_or_else(|| praetor::config::NotificationsConfig { poll_ms: 200, ..Default::default() });
     if let Some(url) = &opts.llm_base_url {
         config.llm.base_url = url.clone();
         config.llm.model = "gpt-test".into();

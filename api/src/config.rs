@@ -59,6 +59,75 @@ pub struct Config {
     pub scheduler: SchedulerConfig,
     pub metrics: MetricsConfig,
     pub traces: TracesConfig,
+    pub notifications: NotificationsConfig,
+}
+
+/// Notifications: the notifier that tells people what concerns them, in the app and (with an
+/// SMTP server configured) by e-mail.
+#[derive(Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct NotificationsConfig {
+    /// Write notifications and send e-mail from this node (any node may; each organization's
+    /// chain is read by one at a time).
+    pub enabled: bool,
+    /// How often an idle node looks for new entries and due e-mails, in milliseconds (a node
+    /// that commits an entry that may notify someone wakes its own notifier at once).
+    pub poll_ms: u64,
+    /// The SMTP server e-mail goes through: `smtp://host:25` (in the clear, for a relay on
+    /// the same host or network), `smtp://host:587?tls=required` (STARTTLS), `smtps://host:465`.
+    /// Empty: no e-mail, in-app notifications only.
+    pub smtp_url: String,
+    pub smtp_username: String,
+    /// Best given as a file with `PRAETOR_NOTIFICATIONS__SMTP_PASSWORD_FILE`; never logged.
+    pub smtp_password: String,
+    /// How long one SMTP conversation may take, in milliseconds.
+    pub smtp_timeout_ms: u64,
+    /// The sender: `Praetor <praetor@example.com>`.
+    pub from: String,
+    /// Where people reach the web app (`https://praetor.example.com`): e-mails link there.
+    /// Empty: `identity.public_url`.
+    pub public_url: String,
+    /// Delay before each attempt at an e-mail, in seconds; given up once spent.
+    pub retry_schedule_seconds: Vec<u64>,
+    /// Read notifications older than this many days, and unread ones four times as old, are
+    /// deleted, with sent e-mails.
+    pub retention_days: u32,
+}
+
+impl Default for NotificationsConfig {
+    fn default() -> Self {
+        Self {
+            enabled: true,
+            poll_ms: 1000,
+            smtp_url: String::new(),
+            smtp_username: String::new(),
+            smtp_password: String::new(),
+            smtp_timeout_ms: 15_000,
+            from: "Praetor <praetor@localhost>".into(),
+            public_url: String::new(),
+            retry_schedule_seconds: vec![0, 30, 300, 1800, 7200],
+            retention_days: 30,
+        }
+    }
+}
+
+impl std::fmt::Debug for NotificationsConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let redacted = |v: &str| if v.is_empty() { "" } else { "[redacted]" };
+        f.debug_struct("NotificationsConfig")
+            .field("enabled", &self.enabled)
+            .field("poll_ms", &self.poll_ms)
+            // The URL may carry credentials too.
+            .field("smtp_url", &redacted(&self.smtp_url))
+            .field("smtp_username", &self.smtp_username)
+            .field("smtp_password", &redacted(&self.smtp_password))
+            .field("smtp_timeout_ms", &self.smtp_timeout_ms)
+            .field("from", &self.from)
+            .field("public_url", &self.public_url)
+            .field("retry_schedule_seconds", &self.retry_schedule_seconds)
+            .field("retention_days", &self.retention_days)
+            .finish()
+    }
 }
 
 /// Traces exported over OTLP/HTTP (see `crate::traces`); off while `otlp_endpoint` is empty.
@@ -460,6 +529,7 @@ impl Default for Config {
             scheduler: SchedulerConfig::default(),
             metrics: MetricsConfig::default(),
             traces: TracesConfig::default(),
+            notifications: NotificationsConfig::default(),
         }
     }
 }
@@ -620,6 +690,36 @@ impl Config {
                 message: "timeout_ms, concurrency, endpoint_concurrency, poll_ms and retention_days must be positive"
                     .into(),
             });
+        }
+        let nt = &self.notifications;
+        if nt.poll_ms == 0 || nt.smtp_timeout_ms == 0 || nt.retention_days == 0 {
+            return Err(ConfigError::Invalid {
+                key: "notifications",
+                message: "poll_ms, smtp_timeout_ms and retention_days must be positive".into(),
+            });
+        }
+        if nt.retry_schedule_seconds.is_empty() || nt.retry_schedule_seconds.len() > 20 {
+            return Err(ConfigError::Invalid {
+                key: "notifications.retry_schedule_seconds",
+                message: "give 1 to 20 delays in seconds, the first for the first attempt (e.g. [0, 30, 300])".into(),
+            });
+        }
+        let smtp = nt.smtp_url.trim();
+        if !smtp.is_empty() {
+            use lettre::{AsyncSmtpTransport, Tokio1Executor};
+            if let Err(e) = AsyncSmtpTransport::<Tokio1Executor>::from_url(smtp) {
+                // Not the URL itself: it may hold a password.
+                return Err(ConfigError::Invalid {
+                    key: "notifications.smtp_url",
+                    message: format!("not an SMTP URL such as smtp://host:25 or smtps://host:465 ({e})"),
+                });
+            }
+            if let Err(e) = nt.from.parse::<lettre::message::Mailbox>() {
+                return Err(ConfigError::Invalid {
+                    key: "notifications.from",
+                    message: format!("`{}` is not a sender such as Praetor <praetor@example.com> ({e})", nt.from),
+                });
+            }
         }
         if self.triggers.max_body_bytes == 0 || self.triggers.tolerance_seconds <= 0 {
             return Err(ConfigError::Invalid {

@@ -14,7 +14,7 @@ const LAYERS: &[&[&str]] = &[
     &["error"],
     &["config", "events", "actions", "cpu", "metrics"],
     &["db", "auth", "secrets", "oidc", "traces"],
-    &["audit", "authz", "webhooks"],
+    &["audit", "authz", "webhooks", "notifications"],
     // The unit of work: a transaction, its audit entries, its events.
     &["write"],
     // A chat session's log; the governance state the pipeline is fed, and its records.

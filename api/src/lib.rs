@@ -21,6 +21,7 @@ pub mod governance;
 pub mod graphql;
 pub mod http;
 pub mod metrics;
+pub mod notifications;
 pub mod oidc;
 pub mod request_id;
 pub mod scheduler;
@@ -91,6 +92,8 @@ pub struct AppState {
     pub queries: db::QueryCount,
     /// Budgets reserved against since their forecasts were last looked at.
     pub budgets_touched: events::BudgetsTouched,
+    /// The notifier's and mailer's wake-ups, and the SMTP server.
+    pub notifications: notifications::Runtime,
 }
 
 /// Installs ring as the process's TLS crypto provider (sqlx and reqwest share rustls; without a
@@ -138,6 +141,7 @@ impl AppState {
         let secrets = secrets::Keyring::new(&config);
         let webhooks = webhooks::Runtime::new(&config.webhooks);
         let oidc = oidc::Oidc::new(&config.identity);
+        let notifications = notifications::Runtime::new(&config.notifications);
         let password_attempts =
             cpu::Throttle::new(config.identity.attempts_per_address, std::time::Duration::from_secs(600));
         Arc::new(Self {
@@ -165,6 +169,7 @@ impl AppState {
             password_attempts,
             queries,
             budgets_touched: Default::default(),
+            notifications,
         })
     }
 }
@@ -232,6 +237,8 @@ pub async fn serve(app: Arc<AppState>, listener: TcpListener, shutdown: Cancella
     let scheduler = app.config.scheduler.enabled.then(|| scheduler::spawn(app.clone(), shutdown.clone()));
     let deliverer =
         app.config.webhooks.enabled.then(|| services::webhook_delivery::spawn(app.clone(), shutdown.clone()));
+    let notifier =
+        app.config.notifications.enabled.then(|| services::notifications::spawn(app.clone(), shutdown.clone()));
     let router = http::router(app.clone());
     let stop = shutdown.clone();
     let served = axum::serve(listener, router.into_make_service_with_connect_info::<std::net::SocketAddr>())
@@ -262,6 +269,11 @@ pub async fn serve(app: Arc<AppState>, listener: TcpListener, shutdown: Cancella
         && let Err(e) = d.await
     {
         tracing::error!("the webhook deliverer ended abnormally: {e}");
+    }
+    if let Some(n) = notifier
+        && let Err(e) = n.await
+    {
+        tracing::error!("the notifier ended abnormally: {e}");
     }
     if let Some(f) = fanout
         && let Err(e) = f.await

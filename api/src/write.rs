@@ -141,6 +141,9 @@ impl<'a> Write<'a> {
         if heard {
             self.app.webhooks.wakeup.notify_one();
         }
+        if self.published.iter().any(|e| matches!(e, Event::Audit(a) if crate::notifications::notifies(&a.kind))) {
+            self.app.notifications.wakeup.notify_one();
+        }
         if !self.budgets.is_empty() {
             for (tenant, project) in self.budgets {
                 self.app.budgets_touched.mark(tenant, project);

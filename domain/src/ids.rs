@@ -222,6 +222,14 @@ typed_id!(
     /// A link to join an organization or to set a new password.
     InvitationId, "inv", "invitation"
 );
+typed_id!(
+    /// Something a person is told of, in the app (and by e-mail if they chose it).
+    NotificationId, "ntf", "notification"
+);
+typed_id!(
+    /// An e-mail to send to one person about one notification.
+    EmailId, "eml", "e-mail"
+);
 
 #[cfg(test)]
 mod tests {

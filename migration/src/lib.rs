@@ -19,6 +19,7 @@ mod m20261203_000013_schedules;
 mod m20261203_000014_rollups;
 mod m20261203_000015_forecast_alerts;
 mod m20261203_000016_webhook_cursors;
+mod m20261204_000017_notifications;
 mod util;
 
 pub struct Migrator;
@@ -43,6 +44,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261203_000014_rollups::Migration),
             Box::new(m20261203_000015_forecast_alerts::Migration),
             Box::new(m20261203_000016_webhook_cursors::Migration),
+            Box::new(m20261204_000017_notifications::Migration),
         ]
     }
 }

@@ -140,6 +140,7 @@ pub mod chat_session;
 pub mod chat_setting;
 pub mod data_key;
 pub mod decision;
+pub mod email;
 pub mod external_identity;
 pub mod group;
 pub mod group_member;
@@ -150,6 +151,9 @@ pub mod invitation;
 pub mod job;
 pub mod kill_switch;
 pub mod local_credential;
+pub mod notification;
+pub mod notification_cursor;
+pub mod notification_setting;
 pub mod oidc_login;
 pub mod org;
 pub mod plan;
@@ -307,6 +311,10 @@ pub enum Housekeeping {
     /// Instance metrics: counts across organizations for `/metrics`, and the scheduled
     /// verification of every organization's audit chain.
     Metrics,
+    /// Notifications: the notifier reading every organization's audit chain, the mailer
+    /// sending e-mails due in any, and a person's own notifications across the organizations
+    /// they belong to (narrowed to those by the caller).
+    Notifications,
 }
 
 /// A row of a tenant table. Holding one is holding its organization's capability: rows are
@@ -393,7 +401,7 @@ macro_rules! shared {
     };
 }
 
-shared!(user, user_session, project_lease, kill_switch, local_credential, scheduled_run);
+shared!(user, user_session, project_lease, kill_switch, local_credential, scheduled_run, notification_setting);
 
 macro_rules! tenant_scoped {
     ($($module:ident => $col:ident . $field:ident),* $(,)?) => {
@@ -477,6 +485,9 @@ tenant_scoped!(
     schedule => OrgId.org_id,
     rollup => OrgId.org_id,
     rollup_mark => OrgId.org_id,
+    notification => OrgId.org_id,
+    notification_cursor => OrgId.org_id,
+    email => OrgId.org_id,
 );
 
 #[cfg(test)]
@@ -490,7 +501,7 @@ mod tests {
         let tenant = Tenant::housekeeping(OrgId::generate(), Housekeeping::Setup);
         let uuid = tenant.org().as_uuid().to_string();
         let all = scoped_statements(tenant);
-        assert_eq!(all.len(), 41, "tenant tables");
+        assert_eq!(all.len(), 44, "tenant tables");
         for (module, table, column, statements) in all {
             for sql in statements {
                 let filter = format!("WHERE \"{table}\".\"{column}\" = ");

@@ -20,6 +20,7 @@ mod identity;
 mod limits;
 mod metrics;
 mod mutations;
+mod notifications;
 mod oracle;
 mod plans;
 mod policies;

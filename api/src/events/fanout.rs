@@ -52,6 +52,9 @@ enum Pointer {
     /// An organization whose row changed.
     #[serde(rename = "o")]
     Org { o: OrgId },
+    /// A person whose notifications changed.
+    #[serde(rename = "n")]
+    Notified { o: OrgId, u: praetor_store::UserId },
 }
 
 #[derive(Debug, Serialize, Deserialize)]
@@ -76,6 +79,7 @@ fn pointer(event: &Event) -> Option<Pointer> {
         Event::CredentialEnded { hash } => Pointer::Credential { h: hash.clone() },
         Event::ProviderEnded { provider } => Pointer::Provider { p: *provider },
         Event::OrgChanged { org } => Pointer::Org { o: *org },
+        Event::Notified { org, user } => Pointer::Notified { o: *org, u: *user },
         Event::Resync => return None,
     })
 }
@@ -203,7 +207,11 @@ async fn deliver(db: &DatabaseConnection, bus: &super::Bus, pointers: Vec<Pointe
             Pointer::Audit { o, i } => audits.entry(*o).or_default().push(*i),
             Pointer::Plan { o, p, q, .. } => plans.entry((*o, *p)).or_default().push(*q),
             Pointer::Chat { o, s, q } => chats.entry((*o, *s)).or_default().push(*q),
-            Pointer::Delta { .. } | Pointer::Credential { .. } | Pointer::Provider { .. } | Pointer::Org { .. } => {}
+            Pointer::Delta { .. }
+            | Pointer::Credential { .. }
+            | Pointer::Provider { .. }
+            | Pointer::Org { .. }
+            | Pointer::Notified { .. } => {}
         }
     }
     let mut audit_rows: HashMap<AuditEventId, audit_event::Model> = HashMap::new();
@@ -244,6 +252,7 @@ async fn deliver(db: &DatabaseConnection, bus: &super::Bus, pointers: Vec<Pointe
             Pointer::Delta { o, s, q, a, t } => {
                 bus.publish(Event::ChatDelta(ChatDelta { org: o, session: s, after_seq: q, agent: a, text: t }))
             }
+            Pointer::Notified { o, u } => bus.publish(Event::Notified { org: o, user: u }),
             // Handled by the listener before delivery.
             Pointer::Credential { .. } | Pointer::Provider { .. } | Pointer::Org { .. } => {}
         }

@@ -61,6 +61,11 @@ pub enum Event {
     OrgChanged {
         org: OrgId,
     },
+    /// A person was notified, or marked notifications read: their unread count changed.
+    Notified {
+        org: OrgId,
+        user: praetor_store::UserId,
+    },
 }
 
 impl Event {
@@ -70,6 +75,7 @@ impl Event {
             Event::Plan { org, .. } => Some(*org),
             Event::Chat(e) => Some(e.org_id),
             Event::ChatDelta(d) => Some(d.org),
+            Event::Notified { org, .. } => Some(*org),
             Event::Resync | Event::CredentialEnded { .. } | Event::ProviderEnded { .. } | Event::OrgChanged { .. } => {
                 None
             }

@@ -17,6 +17,7 @@ pub mod identity;
 pub mod kill_switches;
 pub mod locate;
 pub mod members;
+pub mod notifications;
 pub mod orgs;
 pub mod page;
 pub mod plans;

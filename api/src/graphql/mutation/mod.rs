@@ -7,6 +7,7 @@ mod chat;
 mod governance;
 mod groups;
 mod identity;
+mod notifications;
 mod orgs;
 mod plans;
 mod policies;
@@ -37,4 +38,5 @@ pub struct Mutation(
     schedules::ScheduleMutation,
     identity::IdentityMutation,
     accounts::AccountMutation,
+    notifications::NotificationMutation,
 );

@@ -9,6 +9,7 @@ mod governance;
 mod group;
 mod identity_provider;
 mod invitation;
+mod notification;
 mod org;
 mod plan;
 mod policy;
@@ -43,6 +44,7 @@ pub use governance::{
 pub use group::GroupObject;
 pub use identity_provider::{ClientBinding, GroupMapping, IdentityProviderObject};
 pub use invitation::InvitationObject;
+pub use notification::{NotificationCategoryGql, NotificationObject, NotificationSettingObject};
 pub use org::OrgObject;
 pub use plan::{ApprovalStageSpec, DecisionCheck, PlanEventGql, PlanObject, PlanPreview, PlanStep};
 pub use policy::{
