@@ -1033,3 +1033,53 @@ export const INSTANCE_ROLLUPS = graphql(`
     }
   }
 `);
+
+// Notifications: the viewer's own, across their organizations. The unread count comes first from
+// the subscription and then with every change; the list is read when the panel opens.
+
+export const NOTIFICATION_FIELDS = graphql(`
+  fragment NotificationFields on Notification {
+    id kind category org title body link createdAt readAt
+  }
+`);
+
+/** The newest `first` notifications, read or not, and the unread count. */
+export const NOTIFICATIONS = graphql(`
+  query Notifications($first: Int!) {
+    viewer {
+      id unreadNotifications
+      notifications(first: $first) { nodes { ...NotificationFields } }
+    }
+  }
+`);
+
+/** The unread count now, then again with each new notification (given) or read mark (none). */
+export const NOTIFICATION_UPDATES = graphql(`
+  subscription NotificationUpdates {
+    notifications { unread notification { ...NotificationFields } }
+  }
+`);
+
+export const MARK_NOTIFICATIONS_READ = graphql(`
+  mutation MarkNotificationsRead($input: MarkNotificationsReadInput!) {
+    markNotificationsRead(input: $input)
+  }
+`);
+
+export const NOTIFICATION_SETTING_FIELDS = graphql(`
+  fragment NotificationSettingFields on NotificationSetting {
+    category label email
+  }
+`);
+
+export const NOTIFICATION_SETTINGS = graphql(`
+  query NotificationSettings {
+    viewer { id emailNotifications notificationSettings { ...NotificationSettingFields } }
+  }
+`);
+
+export const SET_NOTIFICATION_EMAIL = graphql(`
+  mutation SetNotificationEmail($input: SetNotificationEmailInput!) {
+    setNotificationEmail(input: $input) { ...NotificationSettingFields }
+  }
+`);

@@ -14,6 +14,8 @@ export type {
   ForecastMethod,
   GrantStatus,
   InvitationPurpose,
+  NotificationCategory,
+  NotificationKind,
   PlanStatus,
   PolicyEffect,
   ReleaseMode,
@@ -87,3 +89,7 @@ export type Agent = G.AgentFieldsFragment;
 export type RollupPoint = G.RollupPointFieldsFragment;
 export type ProjectRollup = G.OrgRollupsQuery['org']['rollupsByProject'][number];
 export type OrgRollup = G.InstanceRollupsQuery['instanceRollups']['orgs'][number];
+
+// Notifications (named so, not `Notification`, which is the browser's own)
+export type NotificationItem = G.NotificationFieldsFragment;
+export type NotificationSetting = G.NotificationSettingFieldsFragment;

@@ -152,6 +152,13 @@ type Documents = {
     "\n  query OrgRollups($org: String!, $from: DateTime!, $to: DateTime!, $granularity: RollupGranularity!, $project: String) {\n    org(slug: $org) {\n      id\n      rollups(from: $from, to: $to, granularity: $granularity, project: $project) { ...RollupPointFields }\n      rollupsByProject(from: $from, to: $to) {\n        project { id slug name }\n        totals { ...RollupPointFields }\n      }\n    }\n  }\n": typeof types.OrgRollupsDocument,
     "\n  query RollupBudgets($org: String!, $project: String!, $withProject: Boolean!) {\n    org(slug: $org) { id budget { limit unit } }\n    project(org: $org, slug: $project) @include(if: $withProject) { id budget { limit unit } }\n  }\n": typeof types.RollupBudgetsDocument,
     "\n  query InstanceRollups($from: DateTime!, $to: DateTime!, $granularity: RollupGranularity!) {\n    instanceRollups(from: $from, to: $to, granularity: $granularity) {\n      points { ...RollupPointFields }\n      orgs { slug name totals { ...RollupPointFields } }\n    }\n  }\n": typeof types.InstanceRollupsDocument,
+    "\n  fragment NotificationFields on Notification {\n    id kind category org title body link createdAt readAt\n  }\n": typeof types.NotificationFieldsFragmentDoc,
+    "\n  query Notifications($first: Int!) {\n    viewer {\n      id unreadNotifications\n      notifications(first: $first) { nodes { ...NotificationFields } }\n    }\n  }\n": typeof types.NotificationsDocument,
+    "\n  subscription NotificationUpdates {\n    notifications { unread notification { ...NotificationFields } }\n  }\n": typeof types.NotificationUpdatesDocument,
+    "\n  mutation MarkNotificationsRead($input: MarkNotificationsReadInput!) {\n    markNotificationsRead(input: $input)\n  }\n": typeof types.MarkNotificationsReadDocument,
+    "\n  fragment NotificationSettingFields on NotificationSetting {\n    category label email\n  }\n": typeof types.NotificationSettingFieldsFragmentDoc,
+    "\n  query NotificationSettings {\n    viewer { id emailNotifications notificationSettings { ...NotificationSettingFields } }\n  }\n": typeof types.NotificationSettingsDocument,
+    "\n  mutation SetNotificationEmail($input: SetNotificationEmailInput!) {\n    setNotificationEmail(input: $input) { ...NotificationSettingFields }\n  }\n": typeof types.SetNotificationEmailDocument,
 };
 const documents: Documents = {
     "\n  fragment ActorFields on Actor {\n    kind id name\n  }\n": types.ActorFieldsFragmentDoc,
@@ -291,6 +298,13 @@ const documents: Documents = {
     "\n  query OrgRollups($org: String!, $from: DateTime!, $to: DateTime!, $granularity: RollupGranularity!, $project: String) {\n    org(slug: $org) {\n      id\n      rollups(from: $from, to: $to, granularity: $granularity, project: $project) { ...RollupPointFields }\n      rollupsByProject(from: $from, to: $to) {\n        project { id slug name }\n        totals { ...RollupPointFields }\n      }\n    }\n  }\n": types.OrgRollupsDocument,
     "\n  query RollupBudgets($org: String!, $project: String!, $withProject: Boolean!) {\n    org(slug: $org) { id budget { limit unit } }\n    project(org: $org, slug: $project) @include(if: $withProject) { id budget { limit unit } }\n  }\n": types.RollupBudgetsDocument,
     "\n  query InstanceRollups($from: DateTime!, $to: DateTime!, $granularity: RollupGranularity!) {\n    instanceRollups(from: $from, to: $to, granularity: $granularity) {\n      points { ...RollupPointFields }\n      orgs { slug name totals { ...RollupPointFields } }\n    }\n  }\n": types.InstanceRollupsDocument,
+    "\n  fragment NotificationFields on Notification {\n    id kind category org title body link createdAt readAt\n  }\n": types.NotificationFieldsFragmentDoc,
+    "\n  query Notifications($first: Int!) {\n    viewer {\n      id unreadNotifications\n      notifications(first: $first) { nodes { ...NotificationFields } }\n    }\n  }\n": types.NotificationsDocument,
+    "\n  subscription NotificationUpdates {\n    notifications { unread notification { ...NotificationFields } }\n  }\n": types.NotificationUpdatesDocument,
+    "\n  mutation MarkNotificationsRead($input: MarkNotificationsReadInput!) {\n    markNotificationsRead(input: $input)\n  }\n": types.MarkNotificationsReadDocument,
+    "\n  fragment NotificationSettingFields on NotificationSetting {\n    category label email\n  }\n": types.NotificationSettingFieldsFragmentDoc,
+    "\n  query NotificationSettings {\n    viewer { id emailNotifications notificationSettings { ...NotificationSettingFields } }\n  }\n": types.NotificationSettingsDocument,
+    "\n  mutation SetNotificationEmail($input: SetNotificationEmailInput!) {\n    setNotificationEmail(input: $input) { ...NotificationSettingFields }\n  }\n": types.SetNotificationEmailDocument,
 };
 
 /**
@@ -855,6 +869,34 @@ export function graphql(source: "\n  query RollupBudgets($org: String!, $project
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
 export function graphql(source: "\n  query InstanceRollups($from: DateTime!, $to: DateTime!, $granularity: RollupGranularity!) {\n    instanceRollups(from: $from, to: $to, granularity: $granularity) {\n      points { ...RollupPointFields }\n      orgs { slug name totals { ...RollupPointFields } }\n    }\n  }\n"): (typeof documents)["\n  query InstanceRollups($from: DateTime!, $to: DateTime!, $granularity: RollupGranularity!) {\n    instanceRollups(from: $from, to: $to, granularity: $granularity) {\n      points { ...RollupPointFields }\n      orgs { slug name totals { ...RollupPointFields } }\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  fragment NotificationFields on Notification {\n    id kind category org title body link createdAt readAt\n  }\n"): (typeof documents)["\n  fragment NotificationFields on Notification {\n    id kind category org title body link createdAt readAt\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query Notifications($first: Int!) {\n    viewer {\n      id unreadNotifications\n      notifications(first: $first) { nodes { ...NotificationFields } }\n    }\n  }\n"): (typeof documents)["\n  query Notifications($first: Int!) {\n    viewer {\n      id unreadNotifications\n      notifications(first: $first) { nodes { ...NotificationFields } }\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  subscription NotificationUpdates {\n    notifications { unread notification { ...NotificationFields } }\n  }\n"): (typeof documents)["\n  subscription NotificationUpdates {\n    notifications { unread notification { ...NotificationFields } }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation MarkNotificationsRead($input: MarkNotificationsReadInput!) {\n    markNotificationsRead(input: $input)\n  }\n"): (typeof documents)["\n  mutation MarkNotificationsRead($input: MarkNotificationsReadInput!) {\n    markNotificationsRead(input: $input)\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  fragment NotificationSettingFields on NotificationSetting {\n    category label email\n  }\n"): (typeof documents)["\n  fragment NotificationSettingFields on NotificationSetting {\n    category label email\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query NotificationSettings {\n    viewer { id emailNotifications notificationSettings { ...NotificationSettingFields } }\n  }\n"): (typeof documents)["\n  query NotificationSettings {\n    viewer { id emailNotifications notificationSettings { ...NotificationSettingFields } }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation SetNotificationEmail($input: SetNotificationEmailInput!) {\n    setNotificationEmail(input: $input) { ...NotificationSettingFields }\n  }\n"): (typeof documents)["\n  mutation SetNotificationEmail($input: SetNotificationEmailInput!) {\n    setNotificationEmail(input: $input) { ...NotificationSettingFields }\n  }\n"];
 
 export function graphql(source: string) {
   return (documents as any)[source] ?? {};
