@@ -1,8 +1,8 @@
 // The frame of every signed-in screen: header with org and project switchers, navigation,
-// the live-connection state, the signed-in person (a link to their account) and the org
-// workspace context (rights, activity, inbox count). On a phone the header is one row (the
-// mark, the inbox with its count, the person, a Menu button) and the switchers, every
-// navigation link and Sign out open from the menu.
+// the live-connection state, the notification bell, the signed-in person (a link to their
+// account) and the org workspace context (rights, activity, inbox count). On a phone the header
+// is one row (the mark, the inbox with its count, the bell, the person, a Menu button) and the
+// switchers, every navigation link and Sign out open from the menu.
 
 import { useEffect, useId, useMemo, useState } from 'react';
 import { NavLink, Outlet, useLocation, useMatch, useNavigate, useParams } from 'react-router';
@@ -10,6 +10,7 @@ import { useQuery, useSubscription } from 'urql';
 import { APPROVAL_COUNT, AUDIT_EVENTS, KILL_SWITCHES, ORG_RIGHTS } from '../api/documents';
 import type { AuditEvent } from '../api/types';
 import { ConnectionBanner, LiveIndicator } from '../components/ConnectionBanner';
+import { NotificationBell } from '../components/NotificationBell';
 import { humanize } from '../lib/format';
 import { waitingFor } from '../lib/inbox';
 import { NO_RIGHTS, useSession, WorkspaceContext, type Rights, type Workspace } from '../session';
@@ -178,6 +179,7 @@ export function OrgLayout() {
           </nav>
           <div className="user">
             <LiveIndicator />
+            <NotificationBell org={slug} />
             {/* The name leads to the person's own account (changing their password). */}
             <NavLink className="user-name" to={`${base}/account`} data-testid="viewer-name" title={viewer.user?.email ?? viewer.name}>
               {viewer.user?.displayName || viewer.name}
