@@ -2,14 +2,18 @@
 // (the current one given, 12+ characters, typed the same twice); the server's refusal of the
 // current or the new password is shown beside that field; any other refusal is an alert; a
 // change empties the form and says it is done. The password form and two-step sign-in are
-// offered only to people with a password. Two-step sign-in: turned on with the password, then
-// the secret (as a QR code and as text) and a code from the app, answered by the recovery codes
-// shown once; turned off with the password and a code; refusals beside their fields.
+// offered only to people with a password; the notification settings to everyone (their own
+// tests are in ./NotificationSettings.test.tsx). Two-step sign-in: turned on with the password,
+// then the secret (as a QR code and as text) and a code from the app, answered by the recovery
+// codes shown once; turned off with the password and a code; refusals beside their fields.
 
 import { fireEvent, render, screen, waitFor, within } from '@testing-library/react';
+import { Provider } from 'urql';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { Viewer } from '../api/types';
 import { SessionContext } from '../session';
+import { mockClient } from '../test/mockClient';
+import { settingsData } from '../test/notifications';
 import { AccountPage, ChangePasswordForm } from './AccountPage';
 
 /** Answers `/auth/password/change` with `status` and `body`; records what was posted. */
@@ -121,10 +125,14 @@ function renderAccountPage() {
     user: { id: 'usr_1', email: 'erin@example.com', displayName: 'Erin' },
     orgs: [],
   } as unknown as Viewer;
+  // GraphQL (the notification settings) goes through urql, not the stubbed fetch.
+  const { client } = mockClient(() => settingsData());
   return render(
-    <SessionContext.Provider value={{ viewer, signOut: async () => undefined }}>
-      <AccountPage />
-    </SessionContext.Provider>,
+    <Provider value={client}>
+      <SessionContext.Provider value={{ viewer, signOut: async () => undefined }}>
+        <AccountPage />
+      </SessionContext.Provider>
+    </Provider>,
   );
 }
 
@@ -139,6 +147,8 @@ describe('AccountPage', () => {
     expect((await screen.findByTestId('no-password')).textContent).toContain('You sign in at your organization’s identity provider');
     expect(screen.queryByRole('form', { name: 'Change your password' })).toBeNull();
     expect(screen.queryByRole('region', { name: 'Two-step sign-in' })).toBeNull();
+    // What to be told by e-mail is everyone's choice, however they sign in.
+    expect(await screen.findByRole('checkbox', { name: 'E-mail me about plans waiting for my approval' })).toBeTruthy();
     unmount();
 
     serveRoutes({ 'GET /auth/account': account(true) });

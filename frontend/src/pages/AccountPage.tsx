@@ -1,7 +1,7 @@
-// The signed-in person's own account: who they are signed in as and, for an account that signs
-// in with a password (the server says whether it has one), changing it and two-step sign-in
-// (./TwoStepSignIn.tsx). People who sign in at their organization's identity provider manage
-// both there.
+// The signed-in person's own account: who they are signed in as, what they are told by e-mail
+// (./NotificationSettings.tsx) and, for an account that signs in with a password (the server
+// says whether it has one), changing it and two-step sign-in (./TwoStepSignIn.tsx). People who
+// sign in at their organization's identity provider manage both there.
 
 import { useEffect, useState, type FormEvent } from 'react';
 import { changePassword, fetchAccount, type Account } from '../api/auth';
@@ -10,6 +10,7 @@ import { FormActions } from '../components/FormActions';
 import { useAuthForm } from '../hooks/useAuthForm';
 import { checkNewPassword, PASSWORD_MIN, type NewPasswordErrors } from '../lib/accounts';
 import { useSession } from '../session';
+import { NotificationSettings } from './NotificationSettings';
 import { TwoStepSignIn } from './TwoStepSignIn';
 
 /** The server's word on the person's sign-in methods, asked again by `reload`. */
@@ -67,6 +68,7 @@ export function AccountPage() {
         </section>
       )}
       {account?.hasPassword && <TwoStepSignIn account={account} onChanged={reload} />}
+      <NotificationSettings email={email} />
     </div>
   );
 }
