@@ -72,6 +72,8 @@ struct Metrics {
     db_query_duration: Histogram<f64>,
     webhook_deliveries: Counter<u64>,
     webhook_attempts: Counter<u64>,
+    notifications: Counter<u64>,
+    emails: Counter<u64>,
     scheduler_slots: Counter<u64>,
     slot_lateness: Histogram<f64>,
     operations: Capped,
@@ -153,6 +155,8 @@ impl Metrics {
                 "Webhook deliveries finished, by outcome (delivered, failed, gave_up).",
             ),
             webhook_attempts: counter("praetor_webhook_attempts", "Webhook HTTP attempts by outcome (ok, error)."),
+            notifications: counter("praetor_notifications", "Notifications written, by category."),
+            emails: counter("praetor_emails", "E-mail attempts by outcome (sent, retry, failed)."),
             scheduler_slots: counter(
                 "praetor_scheduler_slots",
                 "Scheduler slots by task (the job's name; `job` is Prometheus's own label) and outcome (ran, failed, skipped).",
@@ -189,6 +193,12 @@ impl Metrics {
         }
         for outcome in ["ok", "broken"] {
             self.audit_verify_runs.add(0, &[kv("outcome", outcome)]);
+        }
+        for category in NOTIFICATION_CATEGORIES {
+            self.notifications.add(0, &[kv("category", category)]);
+        }
+        for outcome in ["sent", "retry", "failed"] {
+            self.emails.add(0, &[kv("outcome", outcome)]);
         }
         for role in ["user", "assistant"] {
             self.chat_messages.add(0, &[kv("role", role)]);
@@ -471,6 +481,24 @@ pub fn db_query(failed: bool, elapsed: Duration) {
 pub fn webhook_delivery(outcome: &'static str) {
     if let Some(m) = get() {
         m.webhook_deliveries.add(1, &[kv("outcome", outcome)]);
+    }
+}
+
+/// The categories of notifications (`notifications::Category`, whose test keeps the two the
+/// same), each a series from the start.
+pub const NOTIFICATION_CATEGORIES: [&str; 4] = ["approvals", "my_plans", "access_requests", "kill_switches"];
+
+/// Notifications written in `category`.
+pub fn notified(category: &'static str, n: u64) {
+    if let Some(m) = get() {
+        m.notifications.add(n, &[kv("category", category)]);
+    }
+}
+
+/// One attempt at an e-mail: `sent`, `retry` (to be tried again) or `failed` (given up).
+pub fn email(outcome: &'static str) {
+    if let Some(m) = get() {
+        m.emails.add(1, &[kv("outcome", outcome)]);
     }
 }
 

@@ -172,6 +172,7 @@ mod tests {
             assert!(Kind::ALL.iter().any(|k| k.category() == c), "{c:?} has no kind");
         }
         assert_eq!(Kind::parse("plan_started"), None);
+        assert_eq!(Category::ALL.map(Category::as_str), crate::metrics::NOTIFICATION_CATEGORIES);
         assert!(notifies("plan.failed") && !notifies("plan.step_started"));
     }
 }

@@ -210,6 +210,9 @@ async fn read_chain(app: &AppState, cursor: notification_cursor::Model) -> Resul
     for event in told {
         app.bus.publish(event);
     }
+    for (_, note) in &notes {
+        crate::metrics::notified(note.kind.category().as_str(), 1);
+    }
     if !mails.is_empty() {
         app.notifications.mail_wakeup.notify_one();
     }
@@ -641,6 +644,11 @@ pub async fn send_due(app: &AppState) -> Result<usize> {
                 None => ("failed", at, Some(why)),
             },
         };
+        crate::metrics::email(match status {
+            "pending" => "retry",
+            "sent" => "sent",
+            _ => "failed",
+        });
         if status != "sent" {
             tracing::warn!(email = %m.id, attempts = m.attempts + 1, status, "an e-mail was not sent: {}", error.as_deref().unwrap_or(""));
         }
