@@ -3,13 +3,31 @@
 // waiting: …" and leads to the plan, read; she approves, and bob's bell, in his own session,
 // says it was approved. On a phone the panel fits the screen. Carol's e-mail choices on her
 // account page are kept across a reload (or, on an instance without SMTP, shown disabled with
-// the reason).
+// the reason). With the test script's SMTP server (aiosmtpd, whose Maildir is E2E_MAILDIR), the
+// approval request also reaches carol by e-mail.
 
+import { readFileSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
 import { browserSession, gql, overflowsHorizontally, shoot, signIn } from './support';
 
 const session = browserSession();
+
+/** Where the test script's SMTP server keeps what it receives (unset: no SMTP server). */
+const MAILDIR = process.env.E2E_MAILDIR;
+
+/** The messages the SMTP server received for `to`, as text. */
+function mailTo(to: string): string[] {
+  if (!MAILDIR) return [];
+  let files: string[] = [];
+  try {
+    files = readdirSync(join(MAILDIR, 'new'));
+  } catch {
+    return [];
+  }
+  return files.map((f) => readFileSync(join(MAILDIR, 'new', f), 'utf8')).filter((m) => m.split('\n').includes(`To: ${to}`));
+}
 
 /** Notifications arrive within a second or so of what they tell of. */
 const LIVE = { timeout: 15_000, interval: 200 };
@@ -56,6 +74,14 @@ describe('notifications', () => {
     await expect.poll(() => badge(carol.page), LIVE).toBe('1');
     expect(await bellLabel(carol.page)).toBe('Notifications, 1 unread');
     expect(await carol.page.evaluate(() => (window as { notReloaded?: boolean }).notReloaded)).toBe(true);
+
+    if (MAILDIR) {
+      // And by e-mail, through the SMTP server, with a link to the plan.
+      const subject = `Subject: Approval waiting: ${plan.title}`;
+      await expect.poll(() => mailTo('carol@demo.test').find((m) => m.includes(subject)), LIVE).toBeDefined();
+      const mail = mailTo('carol@demo.test').find((m) => m.includes(subject))!;
+      expect(mail.replace(/=\r?\n/g, '')).toContain(`/orgs/demo/plans/${plan.id}`);
+    }
 
     await bell(carol.page).click();
     const panel = carol.page.getByRole('dialog', { name: 'Notifications' });
@@ -111,6 +137,8 @@ describe('notifications', () => {
     expect(await section.getByRole('checkbox').count()).toBe(viewer.notificationSettings.length);
     expect(await box.isChecked()).toBe(first.email);
 
+    // The test script runs an SMTP server when it can (always under CI).
+    expect(viewer.emailNotifications).toBe(Boolean(MAILDIR));
     if (!viewer.emailNotifications) {
       // No SMTP server: the choices are shown, disabled, with the reason.
       expect(await section.textContent()).toContain('This instance sends no e-mail (no SMTP server is configured).');
