@@ -82,7 +82,8 @@ pub struct SpawnOptions {
     pub websocket: Option<praetor::config::WebsocketConfig>,
     /// The time budget of a query or mutation (default: the server's).
     pub operation_timeout_ms: Option<u64>,
-    /// Run no plan workers and no scheduled jobs (nothing in the background reads the database).
+    /// Run no plan workers, scheduled jobs or notifier (nothing in the background reads the
+    /// database).
     pub no_workers: bool,
     /// Webhook delivery settings (default: the server's, with retries compressed to
     /// `[0, 1, 1, 1]` seconds and private networks allowed when `allow_private_networks`).
@@ -194,6 +195,7 @@ pub async fn spawn_with(opts: SpawnOptions) -> TestApp {
         .notifications
         .clone()
         .unwrap_or_else(|| praetor::config::NotificationsConfig { poll_ms: 200, ..Default::default() });
+    config.notifications.enabled &= !opts.no_workers;
     if let Some(url) = &opts.llm_base_url {
         config.llm.base_url = url.clone();
         config.llm.model = "gpt-test".into();
