@@ -1,9 +1,9 @@
 // The approvals inbox: plans of the org waiting for a stage this viewer can approve now, each
 // with its one-line summary and Approve / Reject right under it (in reach on a phone), then its
 // stages and its checks folded away; then the access requests (time-boxed role grants) this
-// viewer can decide. It refreshes with the org's activity.
+// viewer can decide. It is read again after audit entries of plans, roles, grants, groups and
+// policy (once per burst; a hidden tab when it is shown again).
 
-import { useEffect } from 'react';
 import { Link, useParams } from 'react-router';
 import { useMutation, useQuery, type OperationResult } from 'urql';
 import { APPROVAL_REQUESTS, APPROVE_ROLE_GRANT, REJECT_ROLE_GRANT } from '../api/documents';
@@ -14,24 +14,22 @@ import { PlanPreviewCard } from '../components/PlanPreviewCard';
 import { Loading, ProblemNote } from '../components/ProblemNote';
 import { Time } from '../components/Time';
 import { useAction } from '../hooks/useAction';
+import { useRefreshOnActivity } from '../hooks/useActivityRefresh';
 import { actorChain } from '../lib/format';
 import { accessRequests } from '../lib/inbox';
-import { useWorkspace } from '../session';
+import { INBOX_EVENTS } from '../lib/refresh';
 
 export function ApprovalsPage() {
   const { org = '' } = useParams();
-  const { activity } = useWorkspace();
   const [{ data, error, fetching }, refetch] = useQuery({
     query: APPROVAL_REQUESTS,
     variables: { org },
     requestPolicy: 'cache-and-network',
   });
-  useEffect(() => {
-    if (activity > 0) refetch({ requestPolicy: 'network-only' });
-  }, [activity, refetch]);
+  const reload = () => refetch({ requestPolicy: 'network-only' });
+  useRefreshOnActivity(INBOX_EVENTS, reload);
   const requests = data?.approvalRequests ?? [];
   const access = accessRequests(data?.org.roleGrants ?? []);
-  const reload = () => refetch({ requestPolicy: 'network-only' });
   return (
     <div className="page">
       <div className="page-header">

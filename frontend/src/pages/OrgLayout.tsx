@@ -11,8 +11,10 @@ import { APPROVAL_COUNT, AUDIT_EVENTS, KILL_SWITCHES, ORG_RIGHTS } from '../api/
 import type { AuditEvent } from '../api/types';
 import { ConnectionBanner, LiveIndicator } from '../components/ConnectionBanner';
 import { NotificationBell } from '../components/NotificationBell';
+import { useRefreshOnEvents } from '../hooks/useActivityRefresh';
 import { humanize } from '../lib/format';
 import { waitingFor } from '../lib/inbox';
+import { INBOX_EVENTS, KILL_SWITCH_EVENTS } from '../lib/refresh';
 import { NO_RIGHTS, useSession, WorkspaceContext, type Rights, type Workspace } from '../session';
 import { NotFound } from './Redirects';
 import { rememberedProject, rememberProject } from './projectMemory';
@@ -45,8 +47,9 @@ export function OrgLayout() {
   });
   const rights: Rights = rightsResult.data?.org ?? NO_RIGHTS;
 
-  // One audit stream per org: screens refresh when anything in the org changes. Entries are
-  // accumulated here (not just the last one) because a burst can arrive within one render.
+  // One audit stream per org: screens read again what its entries can change (lib/refresh.ts).
+  // Entries are accumulated here (not just the last one) because a burst can arrive within one
+  // render.
   const [auditStream] = useSubscription(
     { query: AUDIT_EVENTS, variables: { org: slug }, pause: !org || !rights.auditRead },
     (prev: { count: number; events: AuditEvent[] } = { count: 0, events: [] }, data) => ({
@@ -63,9 +66,7 @@ export function OrgLayout() {
     pause: !org,
     requestPolicy: 'cache-and-network',
   });
-  useEffect(() => {
-    if (activity > 0) refetchInbox({ requestPolicy: 'network-only' });
-  }, [activity, refetchInbox]);
+  useRefreshOnEvents(activity, recentEvents, INBOX_EVENTS, () => refetchInbox({ requestPolicy: 'network-only' }));
 
   // A kill switch in force is shown on every screen of the org.
   const [kill, refetchKill] = useQuery({
@@ -73,9 +74,7 @@ export function OrgLayout() {
     variables: { org: slug, project: project ?? '', withProject: !!project },
     pause: !org,
   });
-  useEffect(() => {
-    if (activity > 0) refetchKill({ requestPolicy: 'network-only' });
-  }, [activity, refetchKill]);
+  useRefreshOnEvents(activity, recentEvents, KILL_SWITCH_EVENTS, () => refetchKill({ requestPolicy: 'network-only' }));
   const killSwitch = kill.data?.project?.killSwitch ?? kill.data?.org.killSwitch ?? null;
 
   const workspace = useMemo<Workspace | null>(

@@ -1,5 +1,6 @@
 // A project's plans, newest first, with a status filter, and the "New plan" composer for
-// those who may propose. The list refreshes when the org's audit stream reports activity.
+// those who may propose. The list is read again when the org's audit stream reports plan
+// activity (once per burst; a hidden tab when it is shown again).
 
 import { useEffect, useState } from 'react';
 import { Link, useNavigate, useParams, useSearchParams } from 'react-router';
@@ -9,14 +10,16 @@ import type { PlanStatus } from '../api/types';
 import { StatusBadge, VerdictBadge } from '../components/Badge';
 import { PlanComposer } from '../components/PlanComposer';
 import { Loading, ProblemNote } from '../components/ProblemNote';
+import { useRefreshOnActivity } from '../hooks/useActivityRefresh';
 import { actorChain, formatCost, formatTime, humanize, relativeTime } from '../lib/format';
+import { PLAN_EVENTS } from '../lib/refresh';
 import { useWorkspace } from '../session';
 
 const STATUSES: PlanStatus[] = ['PENDING_APPROVAL', 'APPROVED', 'QUEUED', 'RUNNING', 'SUCCEEDED', 'FAILED', 'REJECTED', 'CANCELLED', 'EXPIRED'];
 
 export function PlansPage() {
   const { org: orgSlug = '', project = '' } = useParams();
-  const { rights, activity, org } = useWorkspace();
+  const { rights, org } = useWorkspace();
   const navigate = useNavigate();
   const [search, setSearch] = useSearchParams();
   // The filter is in the URL in lower case (`?status=pending_approval`).
@@ -28,9 +31,7 @@ export function PlansPage() {
     variables: { org: orgSlug, project, status, after },
     requestPolicy: 'cache-and-network',
   });
-  useEffect(() => {
-    if (activity > 0) refetch({ requestPolicy: 'network-only' });
-  }, [activity, refetch]);
+  useRefreshOnActivity(PLAN_EVENTS, () => refetch({ requestPolicy: 'network-only' }));
   useEffect(() => setAfter(null), [status, project]);
 
   const projectName = org.projects.nodes.find((p) => p.slug === project)?.name ?? project;

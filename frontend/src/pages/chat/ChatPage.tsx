@@ -8,8 +8,10 @@ import { CHAT_SESSIONS, CHAT_SETTINGS, CREATE_CHAT_SESSION, PROJECT_ACTIONS, SEN
 import { problemOf, type Problem } from '../../api/errors';
 import { ChatComposer } from '../../components/chat/ChatComposer';
 import { Loading, ProblemNote } from '../../components/ProblemNote';
+import { useRefreshOnActivity } from '../../hooks/useActivityRefresh';
 import { exampleFromAlias } from '../../lib/chat';
 import { relativeTime } from '../../lib/format';
+import { CHAT_EVENTS } from '../../lib/refresh';
 import { useWorkspace } from '../../session';
 import { AgentsPanel } from './AgentsPanel';
 import { ChatSessionView } from './ChatSessionView';
@@ -39,7 +41,6 @@ function later(now: Date, iso: string): Date {
 
 function ConversationList({ org, project, current, canWrite }: { org: string; project: string; current: string | null; canWrite: boolean }) {
   const id = useId();
-  const { activity } = useWorkspace();
   const [mine, setMine] = useState(false);
   const [after, setAfter] = useState<string | null>(null);
   const [{ data, error, fetching }, refetch] = useQuery({
@@ -48,10 +49,11 @@ function ConversationList({ org, project, current, canWrite }: { org: string; pr
     requestPolicy: 'cache-and-network',
   });
   useEffect(() => setAfter(null), [mine, project]);
-  // New conversations (here or by colleagues) appear with the org's activity and on navigation.
+  // New conversations (here or by colleagues) appear with the org's chat activity and on navigation.
+  useRefreshOnActivity(CHAT_EVENTS, () => refetch({ requestPolicy: 'network-only' }));
   useEffect(() => {
     refetch({ requestPolicy: 'network-only' });
-  }, [activity, current, refetch]);
+  }, [current, refetch]);
   const sessions = data?.project.chatSessions.nodes ?? [];
   const base = `/orgs/${org}/projects/${project}/chat`;
   return (

@@ -12,7 +12,8 @@ import { Loading, ProblemNote } from '../../components/ProblemNote';
 import { WeekChart } from '../../components/WeekChart';
 import { formatTime, humanize, relativeTime } from '../../lib/format';
 import { useLiveQuery } from '../../hooks/useLiveQuery';
-import { useSession, useWorkspace } from '../../session';
+import { LIMITS_EVENTS } from '../../lib/refresh';
+import { useSession } from '../../session';
 import { AutonomyCard } from './AutonomyCard';
 import { BudgetForecastCard } from './BudgetForecastCard';
 import { BudgetRecommendationCard } from './BudgetRecommendationCard';
@@ -24,9 +25,8 @@ const REFRESH_MS = 15_000;
 
 export function GovernancePage() {
   const { org = '', project = '' } = useParams();
-  const { activity } = useWorkspace();
   const { viewer } = useSession();
-  const { data, error, fetching, reload } = useLiveQuery(GOVERNANCE, { org, project }, REFRESH_MS);
+  const { data, error, fetching, reload } = useLiveQuery(GOVERNANCE, { org, project }, REFRESH_MS, LIMITS_EVENTS);
 
   if (!data) return error ? <ProblemNote error={error} /> : fetching ? <Loading what="limits" /> : null;
   const p = data.project;
@@ -50,7 +50,7 @@ export function GovernancePage() {
             </h2>
             <BudgetGauge label={`Project ${p.name}`} budget={p.budget} />
             <BudgetGauge label="Organization (caps all projects)" budget={data.org.budget} />
-            <SpendChart org={org} orgLimit={data.org.budget.limit} unit={data.org.budget.unit} activity={activity} />
+            <SpendChart org={org} orgLimit={data.org.budget.limit} unit={data.org.budget.unit} />
           </section>
           <AutonomyCard org={org} project={p.slug} autonomy={p.autonomy} canPause={data.org.canPause} onChanged={reload} />
         </div>

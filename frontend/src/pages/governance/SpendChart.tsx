@@ -1,11 +1,13 @@
 // Today's spend of every project of the org, as bars on one scale (the org's daily limit when
-// it has one), spent and held drawn apart, with each project's own limit marked.
+// it has one), spent and held drawn apart, with each project's own limit marked. Read again with
+// the limits page (after plan and budget activity, see lib/refresh.ts).
 
-import { useEffect } from 'react';
 import { useQuery } from 'urql';
 import { ORG_SPEND } from '../../api/documents';
 import type { OrgSpendQuery } from '../../api/generated/graphql';
 import { ProblemNote } from '../../components/ProblemNote';
+import { useRefreshOnActivity } from '../../hooks/useActivityRefresh';
+import { LIMITS_EVENTS } from '../../lib/refresh';
 
 type Row = OrgSpendQuery['org']['projects']['nodes'][number];
 
@@ -15,11 +17,9 @@ export function spendScale(rows: Row[], orgLimit: number | null): number {
   return Math.max(orgLimit ?? 0, largest, 1);
 }
 
-export function SpendChart({ org, orgLimit, unit, activity }: { org: string; orgLimit: number | null; unit: string; activity: number }) {
+export function SpendChart({ org, orgLimit, unit }: { org: string; orgLimit: number | null; unit: string }) {
   const [{ data, error }, refetch] = useQuery({ query: ORG_SPEND, variables: { org } });
-  useEffect(() => {
-    if (activity > 0) refetch({ requestPolicy: 'network-only' });
-  }, [activity, refetch]);
+  useRefreshOnActivity(LIMITS_EVENTS, () => refetch({ requestPolicy: 'network-only' }));
   if (error) return <ProblemNote error={error} />;
   const rows = data?.org.projects.nodes ?? [];
   const scale = spendScale(rows, orgLimit);

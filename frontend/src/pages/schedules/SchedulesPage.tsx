@@ -1,15 +1,16 @@
 // A project's scheduled plans: each one a plan template proposed on a cron schedule, in a time
 // zone, as a service account, through the same checks as any proposal. Lists them with their
 // next slots and what the last slot came to (needs `plan.read`); those with `schedule.manage`
-// pause, resume and delete them, and schedule new ones. The list is read again on every audit
-// entry of the org (a slot that fired is one) and every few seconds, for those without the
-// audit stream.
+// pause, resume and delete them, and schedule new ones. The list is read again after audit
+// entries of schedules and plans (a slot that fired writes them) and every few seconds, for
+// those without the audit stream.
 
 import { useEffect, useState } from 'react';
 import { useParams } from 'react-router';
 import { PROJECT_SCHEDULES } from '../../api/documents';
 import { Loading, ProblemNote } from '../../components/ProblemNote';
 import { formatTime } from '../../lib/format';
+import { SCHEDULE_EVENTS } from '../../lib/refresh';
 import { useLiveQuery } from '../../hooks/useLiveQuery';
 import { CreateScheduleForm } from './CreateScheduleForm';
 import { ScheduleItem } from './ScheduleItem';
@@ -20,7 +21,7 @@ const REFRESH_MS = 15_000;
 export function SchedulesPage() {
   const { org = '', project = '' } = useParams();
   const [done, setDone] = useState<string | null>(null);
-  const { data, error, fetching, reload } = useLiveQuery(PROJECT_SCHEDULES, { org, project }, REFRESH_MS);
+  const { data, error, fetching, reload } = useLiveQuery(PROJECT_SCHEDULES, { org, project }, REFRESH_MS, SCHEDULE_EVENTS);
   useEffect(() => setDone(null), [project]);
   const finished = (message: string) => {
     setDone(message);
