@@ -56,12 +56,23 @@ export function ChatSessionView({ sessionId, org, project }: Props) {
   const { log, problem: streamProblem, add } = useChatFeed(sessionId, from);
   const earlier = useEarlier(sessionId, from, add);
 
-  // Memory and the pending choice change with the log: read them again once per burst.
+  // Memory, the title and the pending choice change with the answers: read them again once per
+  // burst. A message on its own changes none of them (what it asks for comes with the answer).
+  // (What the session said when it was opened already covers the events up to then.)
+  const readAt = useRef(0);
   useEffect(() => {
-    if (log.lastSeq === 0) return;
-    const t = setTimeout(() => refetchSession({ requestPolicy: 'network-only' }), REFRESH_MS);
+    readAt.current = Math.max(readAt.current, openedAt.current ?? 0);
+    if (log.lastSeq <= readAt.current) return;
+    if (!answeredSince(log.events, readAt.current)) {
+      readAt.current = log.lastSeq;
+      return;
+    }
+    const t = setTimeout(() => {
+      readAt.current = log.lastSeq;
+      refetchSession({ requestPolicy: 'network-only' });
+    }, REFRESH_MS);
     return () => clearTimeout(t);
-  }, [log.lastSeq, refetchSession]);
+  }, [log.lastSeq, log.events, refetchSession]);
 
   // The history is in once the stream has reached what the session held when it was opened.
   const loaded = openedAt.current !== null && log.lastSeq >= openedAt.current;
@@ -201,6 +212,14 @@ export function ChatSessionView({ sessionId, org, project }: Props) {
       </div>
     </div>
   );
+}
+
+/** Whether a stored event after `seq` is something other than a person's message. */
+function answeredSince(events: ChatEvent[], seq: number): boolean {
+  for (let i = events.length - 1; i >= 0 && events[i]!.seq > seq; i--) {
+    if (events[i]!.kind !== 'USER_MESSAGE') return true;
+  }
+  return false;
 }
 
 /** The conversation's live state, next to its title. */
