@@ -230,6 +230,10 @@ typed_id!(
     /// An e-mail to send to one person about one notification.
     EmailId, "eml", "e-mail"
 );
+typed_id!(
+    /// A change to policy waiting for a second person's approval.
+    PolicyChangeId, "pch", "policy change"
+);
 
 #[cfg(test)]
 mod tests {

@@ -20,6 +20,7 @@ mod m20261203_000014_rollups;
 mod m20261203_000015_forecast_alerts;
 mod m20261203_000016_webhook_cursors;
 mod m20261204_000017_notifications;
+mod m20261204_000018_policy_changes;
 mod util;
 
 pub struct Migrator;
@@ -45,6 +46,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261203_000015_forecast_alerts::Migration),
             Box::new(m20261203_000016_webhook_cursors::Migration),
             Box::new(m20261204_000017_notifications::Migration),
+            Box::new(m20261204_000018_policy_changes::Migration),
         ]
     }
 }

@@ -488,6 +488,14 @@ impl Effective {
         (lo <= hi).then_some((lo, hi))
     }
 
+    /// Whether a change to policy waits for a second person's approval (any layer asks for it).
+    pub fn policy_changes_need_approval(&self) -> bool {
+        self.layers
+            .iter()
+            .flat_map(|l| l.set.policies.iter().filter_map(|p| p.spec.policy_changes.as_ref()))
+            .any(|c| c.require_approval)
+    }
+
     /// The longest a temporary grant may last and whether it needs approval (strictest).
     pub fn grants(&self) -> Option<(Duration, bool)> {
         let all: Vec<(Duration, bool)> = self

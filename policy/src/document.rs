@@ -96,6 +96,9 @@ pub struct PolicySpec {
     pub approval: Option<ApprovalSettings>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub grants: Option<Grants>,
+    /// How changes to policy itself are made.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub policy_changes: Option<PolicyChanges>,
     /// Hosts `http.request` and external handlers may reach (`api.example.com`,
     /// `*.example.com`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -385,6 +388,16 @@ pub struct ApprovalSettings {
 pub struct Grants {
     /// The longest a temporary role grant may last: `8h`.
     pub max_duration: String,
+    #[serde(default)]
+    pub require_approval: bool,
+}
+
+/// How changes to policy itself are made.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct PolicyChanges {
+    /// A change (an apply or a rollback) waits for a second person with `policy.write` to
+    /// approve it before it takes effect.
     #[serde(default)]
     pub require_approval: bool,
 }

@@ -158,6 +158,7 @@ pub mod oidc_login;
 pub mod org;
 pub mod plan;
 pub mod plan_event;
+pub mod policy_change;
 pub mod policy_version;
 pub mod project;
 pub mod project_agent;
@@ -488,6 +489,7 @@ tenant_scoped!(
     notification => OrgId.org_id,
     notification_cursor => OrgId.org_id,
     email => OrgId.org_id,
+    policy_change => OrgId.org_id,
 );
 
 #[cfg(test)]
@@ -501,7 +503,7 @@ mod tests {
         let tenant = Tenant::housekeeping(OrgId::generate(), Housekeeping::Setup);
         let uuid = tenant.org().as_uuid().to_string();
         let all = scoped_statements(tenant);
-        assert_eq!(all.len(), 44, "tenant tables");
+        assert_eq!(all.len(), 45, "tenant tables");
         for (module, table, column, statements) in all {
             for sql in statements {
                 let filter = format!("WHERE \"{table}\".\"{column}\" = ");

@@ -24,6 +24,7 @@ mod notifications;
 mod oracle;
 mod plans;
 mod policies;
+mod policy_proposals;
 mod rollups;
 mod scheduler;
 mod schedules;

@@ -127,8 +127,7 @@ pub async fn apply(
         return Err(Error::Conflict(conflict));
     }
     let note = note(&advice, daily, comment);
-    let author = permit.principal().chain();
-    write(app, access.org(), author, project, daily, &advice, &note).await
+    write(app, access.org(), Some(permit.principal()), project, daily, &advice, &note).await
 }
 
 /// Another document of the project setting a daily budget below `daily`: applying `daily`
@@ -162,11 +161,13 @@ fn note(advice: &Advice, daily: f64, comment: &str) -> String {
     )
 }
 
-/// Stores the project's documents with the generated one setting `daily`, as `author`.
+/// Stores the project's documents with the generated one setting `daily`: a person's change
+/// (`by`), which waits for a second person when the policy asks for that, or Praetor's own
+/// (none), which the policy allowed.
 async fn write(
     app: &AppState,
     org: &org::Model,
-    author: Vec<ActorRef>,
+    by: Option<&crate::auth::Principal>,
     project: &project::Model,
     daily: f64,
     advice: &Advice,
@@ -177,7 +178,10 @@ async fn write(
         None => Vec::new(),
     };
     sources.push(Source::new(DOCUMENT.to_string(), document(&org.slug, &project.slug, daily, &advice.status)));
-    policies::store(app, org, author, Some(project), sources, note).await
+    match by {
+        Some(person) => policies::change(app, org, person, Some(project), sources, note).await,
+        None => policies::store(app, org, vec![adaptive_actor()], Some(project), sources, note).await,
+    }
 }
 
 /// Praetor, as the versions it applies by itself name their author.
@@ -247,7 +251,7 @@ async fn adapt(app: &AppState, org: &org::Model, project: &project::Model) -> Re
     }
     let bounded = if daily == recommended { String::new() } else { format!(", recommended {recommended}") };
     let comment = format!("applied by itself, as the policy allows, within {lo}..{hi}{bounded}");
-    write(app, org, vec![adaptive_actor()], project, daily, &advice, &note(&advice, daily, &comment)).await?;
+    write(app, org, None, project, daily, &advice, &note(&advice, daily, &comment)).await?;
     Ok(Some(true))
 }
 

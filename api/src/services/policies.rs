@@ -2,6 +2,11 @@
 //! version per scope it changes (the organization and/or its projects), all in one
 //! transaction. An invalid bundle is refused whole, with every diagnostic; nothing is partly
 //! applied. Rollback stores an earlier version's documents as a new version.
+//!
+//! When the policy in force asks for it (`spec.policyChanges.requireApproval`), a person's
+//! change is validated the same way and kept as a pending policy change instead; someone else
+//! with `policy.write` in its scope approves it (it is then stored as above, in the transaction
+//! that marks it applied) or rejects it, and the proposer may withdraw it.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
@@ -9,14 +14,15 @@ use std::sync::Arc;
 use praetor_policy::diag::Severity;
 use praetor_policy::{CompileContext, Diagnostic, PolicySet, Source, Tree, VerifyContext};
 use praetor_store::{
-    Owned, PolicyVersionId, ProjectId, Tenant, group, group_member, org, policy_version, project, role_binding, user,
+    Owned, PolicyChangeId, PolicyVersionId, ProjectId, Tenant, group, group_member, org, policy_change, policy_version,
+    project, role_binding, user,
 };
 use serde_json::json;
 
 use super::page::{Page, PageArgs};
 use crate::AppState;
 use crate::audit::Entry;
-use crate::auth::ActorRef;
+use crate::auth::{ActorRef, Principal};
 use crate::authz::ops;
 use crate::authz::{Domain, OrgAccess};
 use crate::error::{Error, Result};
@@ -31,6 +37,9 @@ pub struct Applied {
     pub versions: Vec<policy_version::Model>,
     /// Findings of verification that do not block (warnings).
     pub warnings: Vec<Diagnostic>,
+    /// The change kept for a second person's approval, when the policy in force asks for one
+    /// (then no version is stored yet).
+    pub pending: Option<policy_change::Model>,
 }
 
 /// Groups of the org with their members' e-mails, and who may propose plans.
@@ -191,7 +200,218 @@ pub async fn apply(
 ) -> Result<Applied> {
     let domain = project.map(|p| Domain::Project(p.id)).unwrap_or(Domain::Org);
     let permit = access.permit::<ops::PolicyWrite>(domain)?;
-    store(app, access.org(), permit.principal().chain(), project, sources, comment).await
+    change(app, access.org(), permit.principal(), project, sources, comment).await
+}
+
+/// A person's change to policy (they hold `policy.write` in its scope): stored at once, or,
+/// when the policy in force asks for a second person's approval, validated and kept pending.
+pub(super) async fn change(
+    app: &AppState,
+    org_model: &org::Model,
+    principal: &Principal,
+    project: Option<&project::Model>,
+    sources: Vec<Source>,
+    comment: &str,
+) -> Result<Applied> {
+    if !needs_approval(app, org_model.tenant(), project).await? {
+        return store(app, org_model, principal.chain(), project, sources, comment).await;
+    }
+    let comment = super::validate::text("comment", comment, 2_000)?;
+    let (_, warnings) = check_in(app, org_model, project, &sources).await?;
+    let tenant = org_model.tenant();
+    let scope = project.map(|p| p.id);
+    let prev = latest(&app.db, tenant, scope).await?;
+    let hash = praetor_policy::set::hash_sources(&sources);
+    if prev.as_ref().is_some_and(|p| p.hash == hash) {
+        // Nothing would change.
+        return Ok(Applied { versions: Vec::new(), warnings, pending: None });
+    }
+    let mut w = app.write(principal.chain()).await?;
+    let row = praetor_store::insert(
+        w.txn(),
+        policy_change::Model {
+            id: PolicyChangeId::generate(),
+            org_id: tenant.org(),
+            project_id: scope,
+            sources: sources_json(&sources),
+            hash: hash.clone(),
+            comment: comment.clone(),
+            base_version: prev.as_ref().map(|p| p.version).unwrap_or(0),
+            proposed_by: principal.chain_json()?,
+            proposed_by_subject: principal.rbac_subject(),
+            status: "pending".into(),
+            decided_by: None,
+            decision_comment: String::new(),
+            decided_at: None,
+            created_at: w.now(),
+        },
+    )
+    .await?;
+    w.audit(
+        tenant,
+        Entry::new(
+            "policy.change_proposed",
+            row.id,
+            json!({"scope": scope_label(project), "hash": hash, "files": sources.iter().map(|s| s.name.clone()).collect::<Vec<_>>(), "comment": comment}),
+        )
+        .in_project(scope),
+    )
+    .await?;
+    w.commit().await?;
+    Ok(Applied { versions: Vec::new(), warnings, pending: Some(row) })
+}
+
+/// Whether the policy in force for the scope asks for a second person's approval of changes.
+async fn needs_approval(app: &AppState, tenant: Tenant, project: Option<&project::Model>) -> Result<bool> {
+    Ok(app.policies.effective(&app.db, tenant, project.map(|p| p.id)).await?.effective.policy_changes_need_approval())
+}
+
+fn scope_label(project: Option<&project::Model>) -> String {
+    project.map(|p| p.slug.clone()).unwrap_or_else(|| "org".into())
+}
+
+/// Enters the organization of a policy change; the same NOT_FOUND whether it does not exist or
+/// lives in an organization the principal cannot enter.
+pub async fn enter_change(app: &AppState, principal: &Principal, id: PolicyChangeId) -> Result<OrgAccess> {
+    let not_found = || Error::not_found("policy change");
+    let org = policy_change::org_of(&app.db, id).await?.ok_or_else(not_found)?;
+    super::orgs::enter_by_id(app, principal, org).await.map_err(|e| match e {
+        Error::NotFound(_) => not_found(),
+        other => other,
+    })
+}
+
+/// A pending change the caller may see (`policy.read` in its scope); NOT_FOUND otherwise.
+pub async fn find_change(app: &AppState, access: &OrgAccess, id: PolicyChangeId) -> Result<policy_change::Model> {
+    let c =
+        policy_change::by_id(&app.db, access.tenant(), id).await?.ok_or_else(|| Error::not_found("policy change"))?;
+    access.read_permit::<ops::PolicyRead>(c.project_id.map(Domain::Project).unwrap_or(Domain::Org), "policy change")?;
+    Ok(c)
+}
+
+/// The organization's policy changes the caller may read, newest first (only pending ones when
+/// `pending_only`).
+pub async fn changes(app: &AppState, access: &OrgAccess, pending_only: bool) -> Result<Vec<policy_change::Model>> {
+    Ok(policy_change::newest(&app.db, access.tenant(), pending_only, 200)
+        .await?
+        .into_iter()
+        .filter(|c| access.may::<ops::PolicyRead>(c.project_id.map(Domain::Project).unwrap_or(Domain::Org)))
+        .collect())
+}
+
+/// Why the caller may not decide the change now, if they may not: it is not pending, they
+/// lack `policy.write` in its scope, or they proposed it (they may only withdraw it).
+pub fn may_not_decide(access: &OrgAccess, c: &policy_change::Model, approve: bool) -> Option<String> {
+    if c.status == "superseded" {
+        return Some("the change was superseded by a later change to this policy: propose it again".into());
+    }
+    if c.status != "pending" {
+        return Some(format!("the change is {}, not pending", c.status));
+    }
+    if !access.may::<ops::PolicyWrite>(c.project_id.map(Domain::Project).unwrap_or(Domain::Org)) {
+        return Some("missing permission `policy.write` for this policy".into());
+    }
+    if approve && access.principal().rbac_subject() == c.proposed_by_subject {
+        return Some("You cannot approve your own policy change: someone else with policy.write must".into());
+    }
+    None
+}
+
+/// Approves a pending change: its documents are stored as new versions, in the transaction
+/// that marks it applied. Refused (CONFLICT) when another change landed in its scope since it
+/// was proposed, so nobody approves a change against a policy they did not see.
+pub async fn approve_change(
+    app: &AppState,
+    access: &OrgAccess,
+    id: PolicyChangeId,
+    comment: &str,
+) -> Result<(policy_change::Model, Applied)> {
+    let comment = super::validate::text("comment", comment, 2_000)?;
+    let c = find_change(app, access, id).await?;
+    if let Some(why) = may_not_decide(access, &c, true) {
+        return Err(if c.status != "pending" { Error::Conflict(why) } else { Error::forbidden(why) });
+    }
+    let project = match c.project_id {
+        Some(p) => Some(project::by_id(&app.db, access.tenant(), p).await?.ok_or_else(|| Error::not_found("project"))?),
+        None => None,
+    };
+    let sources = sources_of_change(&c)?;
+    let author: Vec<ActorRef> =
+        crate::error::stored(format_args!("the proposer of policy change {}", c.id), &c.proposed_by)?;
+    let decision = Decision { change: &c, approver: access.principal().chain(), comment: &comment };
+    let applied = store_as(app, access.org(), author, project.as_ref(), sources, &c.comment, Some(decision)).await?;
+    let done =
+        policy_change::by_id(&app.db, access.tenant(), id).await?.ok_or_else(|| Error::not_found("policy change"))?;
+    Ok((done, applied))
+}
+
+/// Rejects a pending change (or, by its proposer, withdraws it).
+pub async fn reject_change(
+    app: &AppState,
+    access: &OrgAccess,
+    id: PolicyChangeId,
+    comment: &str,
+) -> Result<policy_change::Model> {
+    let comment = super::validate::text("comment", comment, 2_000)?;
+    let c = find_change(app, access, id).await?;
+    if let Some(why) = may_not_decide(access, &c, false) {
+        return Err(if c.status != "pending" { Error::Conflict(why) } else { Error::forbidden(why) });
+    }
+    let principal = access.principal();
+    let withdrawn = principal.rbac_subject() == c.proposed_by_subject;
+    let mut w = app.write(principal.chain()).await?;
+    let fresh =
+        policy_change::lock(w.txn(), access.tenant(), id).await?.ok_or_else(|| Error::not_found("policy change"))?;
+    if fresh.status != "pending" {
+        return Err(Error::Conflict(format!("the change is {}, not pending", fresh.status)));
+    }
+    let mut next = fresh.clone();
+    next.status = if withdrawn { "withdrawn" } else { "rejected" }.into();
+    next.decided_by = Some(principal.chain_json()?);
+    next.decision_comment = comment.clone();
+    next.decided_at = Some(w.now());
+    let row = praetor_store::update(w.txn(), &fresh, next).await?;
+    let kind = if withdrawn { "policy.change_withdrawn" } else { "policy.change_rejected" };
+    w.audit(
+        access.tenant(),
+        Entry::new(kind, id, json!({"hash": row.hash, "comment": comment})).in_project(row.project_id),
+    )
+    .await?;
+    w.commit().await?;
+    Ok(row)
+}
+
+/// The documents of a change, as proposed.
+pub fn sources_of_change(c: &policy_change::Model) -> Result<Vec<Source>> {
+    let items: Vec<(String, String)> =
+        crate::error::stored::<Vec<serde_json::Value>>(format_args!("policy change {}", c.id), &c.sources)?
+            .into_iter()
+            .map(|v| {
+                (v["name"].as_str().unwrap_or_default().to_string(), v["text"].as_str().unwrap_or_default().to_string())
+            })
+            .collect();
+    named_sources(items)
+}
+
+/// What changes against the scope's newest version, as a unified diff.
+pub async fn change_diff(app: &AppState, c: &policy_change::Model) -> Result<String> {
+    let old = match latest(&app.db, c.tenant(), c.project_id).await? {
+        Some(v) => render_sources(&sources_of(&v)?),
+        None => String::new(),
+    };
+    let new = render_sources(&sources_of_change(c)?);
+    Ok(similar::TextDiff::from_lines(&old, &new)
+        .unified_diff()
+        .context_radius(3)
+        .header("in force", "proposed")
+        .to_string())
+}
+
+/// The approval a store completes: the change, who approves it and what they said.
+pub(super) struct Decision<'a> {
+    change: &'a policy_change::Model,
+    approver: Vec<ActorRef>,
+    comment: &'a str,
 }
 
 /// Validates, verifies and stores `sources` as `author` (the principal chain recorded as the
@@ -205,6 +425,20 @@ pub(super) async fn store(
     project: Option<&project::Model>,
     sources: Vec<Source>,
     comment: &str,
+) -> Result<Applied> {
+    store_as(app, org_model, author, project, sources, comment, None).await
+}
+
+/// [`store`], completing `decision` (an approved change) in the same transaction: the write is
+/// the approver's, the versions' author the proposer.
+async fn store_as(
+    app: &AppState,
+    org_model: &org::Model,
+    author: Vec<ActorRef>,
+    project: Option<&project::Model>,
+    sources: Vec<Source>,
+    comment: &str,
+    decision: Option<Decision<'_>>,
 ) -> Result<Applied> {
     let comment = super::validate::text("comment", comment, 2_000)?;
     let (tree, warnings) = check_in(app, org_model, project, &sources).await?;
@@ -229,7 +463,37 @@ pub(super) async fn store(
     let text = render_sources(&sources);
     let stored = sources_json(&sources);
     let author_json = crate::audit::canonical_json(&serde_json::to_value(&author).unwrap_or_default());
-    let mut w = app.write(author).await?;
+    let mut w = match &decision {
+        Some(d) => app.write(d.approver.clone()).await?,
+        None => app.write(author).await?,
+    };
+    if let Some(d) = &decision {
+        let fresh = policy_change::lock(w.txn(), tenant, d.change.id)
+            .await?
+            .ok_or_else(|| Error::not_found("policy change"))?;
+        if fresh.status != "pending" {
+            return Err(Error::Conflict(format!("the change is {}, not pending", fresh.status)));
+        }
+        let now_version = latest(w.txn(), tenant, fresh.project_id).await?.map(|v| v.version).unwrap_or(0);
+        if now_version != fresh.base_version {
+            return Err(Error::Conflict(format!(
+                "the policy changed since this change was proposed (version {now_version}, not {}): propose it again",
+                fresh.base_version
+            )));
+        }
+        let mut next = fresh.clone();
+        next.status = "applied".into();
+        next.decided_by = Some(crate::audit::canonical_json(&serde_json::to_value(&d.approver).unwrap_or_default()));
+        next.decision_comment = d.comment.to_string();
+        next.decided_at = Some(w.now());
+        praetor_store::update(w.txn(), &fresh, next).await?;
+        w.audit(
+            tenant,
+            Entry::new("policy.change_approved", fresh.id, json!({"hash": fresh.hash, "comment": d.comment}))
+                .in_project(fresh.project_id),
+        )
+        .await?;
+    }
     let mut versions = Vec::new();
     for (scope_project, label) in scopes {
         let prev = latest(w.txn(), tenant, scope_project).await?;
@@ -281,8 +545,27 @@ pub(super) async fn store(
         .await?;
         versions.push(v);
     }
+    // Proposals against what was in force before are superseded: none can be approved now.
+    let decided = decision.as_ref().map(|d| d.change.id);
+    for v in &versions {
+        for stale in policy_change::pending_of_scope(w.txn(), tenant, v.project_id).await? {
+            if Some(stale.id) == decided {
+                continue;
+            }
+            let mut next = stale.clone();
+            next.status = "superseded".into();
+            next.decided_at = Some(w.now());
+            praetor_store::update(w.txn(), &stale, next).await?;
+            w.audit(
+                tenant,
+                Entry::new("policy.change_superseded", stale.id, json!({"hash": stale.hash, "by": v.id.to_string()}))
+                    .in_project(stale.project_id),
+            )
+            .await?;
+        }
+    }
     w.commit().await?;
-    Ok(Applied { versions, warnings })
+    Ok(Applied { versions, warnings, pending: None })
 }
 
 /// Stores version `n` of a scope's documents again, as its newest version.
@@ -303,6 +586,13 @@ pub async fn rollback(
         format!("rollback to version {n}: {comment}")
     };
     let applied = apply(app, access, project, sources, &note).await?;
+    if let Some(pending) = applied.pending {
+        // Nothing is in force yet: the rollback waits like any other change.
+        return Err(Error::ApprovalRequired(format!(
+            "policy changes here need a second person's approval: the rollback to version {n} is pending as {}",
+            pending.id
+        )));
+    }
     let label = project.map(|p| p.slug.clone()).unwrap_or_else(|| "org".into());
     applied
         .versions

@@ -3,7 +3,7 @@
 use async_graphql::{Context, InputObject, Object, Result, SimpleObject};
 
 use crate::authz::ops;
-use crate::graphql::object::{PolicyDiagnostic, PolicyVersionObject};
+use crate::graphql::object::{PolicyDiagnostic, PolicyProposalObject, PolicyVersionObject};
 use crate::graphql::{app, principal};
 use crate::services::{orgs, policies, projects};
 
@@ -50,10 +50,31 @@ pub struct RollbackPolicyInput {
 
 #[derive(SimpleObject)]
 pub struct AppliedPolicy {
-    /// New versions, one per scope whose documents changed (none if nothing changed).
+    /// New versions, one per scope whose documents changed (none if nothing changed, or while
+    /// the change waits for approval).
     pub versions: Vec<PolicyVersionObject>,
     /// Verification findings that do not block (warnings).
     pub warnings: Vec<PolicyDiagnostic>,
+    /// The change, kept for a second person's approval when the policy in force asks for one
+    /// (`spec.policyChanges.requireApproval`); nothing is in force until it is approved.
+    pub pending_proposal: Option<PolicyProposalObject>,
+}
+
+impl AppliedPolicy {
+    fn new(access: &crate::authz::OrgAccess, applied: policies::Applied) -> Self {
+        Self {
+            versions: applied.versions.into_iter().map(PolicyVersionObject).collect(),
+            warnings: applied.warnings.iter().map(Into::into).collect(),
+            pending_proposal: applied.pending.map(|model| PolicyProposalObject { access: access.clone(), model }),
+        }
+    }
+}
+
+/// A decided proposal, and the versions its approval stored.
+#[derive(SimpleObject)]
+pub struct DecidedPolicyProposal {
+    pub proposal: PolicyProposalObject,
+    pub versions: Vec<PolicyVersionObject>,
 }
 
 #[derive(SimpleObject)]
@@ -84,10 +105,7 @@ impl PolicyMutation {
             None => None,
         };
         let applied = policies::apply(app, &access, project.as_ref(), sources(input.sources)?, &input.comment).await?;
-        Ok(AppliedPolicy {
-            versions: applied.versions.into_iter().map(PolicyVersionObject).collect(),
-            warnings: applied.warnings.iter().map(Into::into).collect(),
-        })
+        Ok(AppliedPolicy::new(&access, applied))
     }
 
     /// Applies the project's budget recommendation: a new version of the project's policy with
@@ -104,10 +122,7 @@ impl PolicyMutation {
         let project = projects::find_by_slug(app, &access, &input.project).await?;
         let applied =
             crate::services::budget_advice::apply(app, &access, &project, input.daily, &input.comment).await?;
-        Ok(AppliedPolicy {
-            versions: applied.versions.into_iter().map(PolicyVersionObject).collect(),
-            warnings: applied.warnings.iter().map(Into::into).collect(),
-        })
+        Ok(AppliedPolicy::new(&access, applied))
     }
 
     /// Validates and verifies documents without storing anything (for editors). Needs
@@ -135,7 +150,44 @@ impl PolicyMutation {
         }
     }
 
-    /// Makes an earlier version's documents the newest version. Needs `policy.write`.
+    /// Approves a pending policy proposal: its documents are stored as new versions, in the
+    /// transaction that marks it applied. Needs `policy.write` in its scope; its proposer
+    /// cannot approve it (FORBIDDEN). CONFLICT when it is no longer pending, or when another
+    /// change landed in its scope since it was proposed (propose it again).
+    async fn approve_policy_proposal(
+        &self,
+        ctx: &Context<'_>,
+        id: async_graphql::ID,
+        #[graphql(default)] comment: String,
+    ) -> Result<DecidedPolicyProposal> {
+        let app = app(ctx)?;
+        let id: praetor_store::PolicyChangeId = crate::services::validate::id("id", &id)?;
+        let access = policies::enter_change(app, principal(ctx)?, id).await?;
+        let (model, applied) = policies::approve_change(app, &access, id, &comment).await?;
+        Ok(DecidedPolicyProposal {
+            versions: applied.versions.into_iter().map(PolicyVersionObject).collect(),
+            proposal: PolicyProposalObject { access, model },
+        })
+    }
+
+    /// Rejects a pending policy proposal; its proposer withdraws it the same way. Needs
+    /// `policy.write` in its scope.
+    async fn reject_policy_proposal(
+        &self,
+        ctx: &Context<'_>,
+        id: async_graphql::ID,
+        #[graphql(default)] comment: String,
+    ) -> Result<PolicyProposalObject> {
+        let app = app(ctx)?;
+        let id: praetor_store::PolicyChangeId = crate::services::validate::id("id", &id)?;
+        let access = policies::enter_change(app, principal(ctx)?, id).await?;
+        let model = policies::reject_change(app, &access, id, &comment).await?;
+        Ok(PolicyProposalObject { access, model })
+    }
+
+    /// Makes an earlier version's documents the newest version. Needs `policy.write`. Where
+    /// policy changes need a second person's approval, the rollback is kept as a pending
+    /// proposal and the answer is APPROVAL_REQUIRED naming it.
     async fn rollback_policy(&self, ctx: &Context<'_>, input: RollbackPolicyInput) -> Result<PolicyVersionObject> {
         let app = app(ctx)?;
         let access = orgs::enter_by_slug(app, principal(ctx)?, &input.org).await?;

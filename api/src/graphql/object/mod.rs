@@ -48,8 +48,8 @@ pub use notification::{NotificationCategoryGql, NotificationObject, Notification
 pub use org::OrgObject;
 pub use plan::{ApprovalStageSpec, DecisionCheck, PlanEventGql, PlanObject, PlanPreview, PlanStep};
 pub use policy::{
-    EffectivePolicy, Explanation, PolicyChange, PolicyDiagnostic, PolicyDiffResult, PolicyImpact, PolicySource,
-    PolicyVersionObject, RuleTraceGql,
+    EffectivePolicy, Explanation, PolicyChange, PolicyDiagnostic, PolicyDiffResult, PolicyImpact, PolicyProposalObject,
+    PolicySource, PolicyVersionObject, RuleTraceGql,
 };
 pub use project::ProjectObject;
 pub use role_binding::RoleBindingObject;

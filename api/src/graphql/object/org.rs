@@ -300,6 +300,22 @@ impl OrgObject {
         Ok(connection(page, args.after.is_some(), |v| v.version.to_string(), super::PolicyVersionObject))
     }
 
+    /// Changes to the organization's and its projects' policy proposed for a second person's
+    /// approval (when the policy in force asks for one), newest first: only pending ones unless
+    /// `pendingOnly` is false. Those of scopes the caller may not read (`policy.read`) are left
+    /// out.
+    async fn policy_proposals(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(default = true)] pending_only: bool,
+    ) -> Result<Vec<super::PolicyProposalObject>> {
+        Ok(crate::services::policies::changes(app(ctx)?, &self.0, pending_only)
+            .await?
+            .into_iter()
+            .map(|model| super::PolicyProposalObject { access: self.0.clone(), model })
+            .collect())
+    }
+
     /// One audit entry by id. Needs `audit.read`.
     async fn audit_event(&self, ctx: &Context<'_>, id: ID) -> Result<AuditEventObject> {
         let id: AuditEventId = validate::id("id", &id)?;

@@ -316,3 +316,97 @@ pub struct PolicyDiffResult {
     pub changes: Vec<PolicyChange>,
     pub impact: PolicyImpact,
 }
+
+/// A change to policy proposed for a second person's approval, when the policy in force asks
+/// for one (`spec.policyChanges.requireApproval`): pending, or as it was decided.
+pub struct PolicyProposalObject {
+    pub access: crate::authz::OrgAccess,
+    pub model: praetor_store::policy_change::Model,
+}
+
+#[Object(name = "PolicyProposal")]
+impl PolicyProposalObject {
+    async fn id(&self) -> String {
+        self.model.id.to_string()
+    }
+
+    /// The whole organization's policy, or one project's.
+    async fn scope(&self) -> ScopeGql {
+        if self.model.project_id.is_some() { ScopeGql::Project } else { ScopeGql::Org }
+    }
+
+    /// The project's slug, for a project's policy.
+    async fn project(&self, ctx: &async_graphql::Context<'_>) -> async_graphql::Result<Option<String>> {
+        let Some(id) = self.model.project_id else { return Ok(None) };
+        let app = crate::graphql::app(ctx)?;
+        Ok(praetor_store::project::by_id(&app.db, self.access.tenant(), id)
+            .await
+            .map_err(crate::error::Error::from)?
+            .map(|p| p.slug))
+    }
+
+    /// `PENDING`, `APPLIED`, `REJECTED`, `WITHDRAWN` or `SUPERSEDED` (another change to its
+    /// policy was stored first).
+    async fn status(&self) -> String {
+        self.model.status.to_ascii_uppercase()
+    }
+
+    /// SHA-256 of the proposed sources.
+    async fn hash(&self) -> &str {
+        &self.model.hash
+    }
+
+    async fn comment(&self) -> &str {
+        &self.model.comment
+    }
+
+    async fn proposed_by(&self) -> async_graphql::Result<Vec<Actor>> {
+        Ok(Actor::chain(format_args!("the proposer of policy change {}", self.model.id), &self.model.proposed_by)?)
+    }
+
+    async fn created_at(&self) -> DateTime<Utc> {
+        self.model.created_at
+    }
+
+    /// Who approved, rejected or withdrew it.
+    async fn decided_by(&self) -> async_graphql::Result<Option<Vec<Actor>>> {
+        match &self.model.decided_by {
+            Some(chain) => {
+                Ok(Some(Actor::chain(format_args!("the decider of policy change {}", self.model.id), chain)?))
+            }
+            None => Ok(None),
+        }
+    }
+
+    async fn decided_at(&self) -> Option<DateTime<Utc>> {
+        self.model.decided_at
+    }
+
+    async fn decision_comment(&self) -> &str {
+        &self.model.decision_comment
+    }
+
+    /// The YAML files as proposed.
+    async fn sources(&self) -> async_graphql::Result<Vec<PolicySource>> {
+        Ok(crate::services::policies::sources_of_change(&self.model)?
+            .into_iter()
+            .map(|s| PolicySource { name: s.name, text: s.text })
+            .collect())
+    }
+
+    /// Unified diff of the proposed documents against the scope's version in force now.
+    async fn diff(&self, ctx: &async_graphql::Context<'_>) -> async_graphql::Result<String> {
+        Ok(crate::services::policies::change_diff(crate::graphql::app(ctx)?, &self.model).await?)
+    }
+
+    /// Whether the viewer may approve it now (someone other than its proposer, with
+    /// `policy.write` in its scope), and if not, why.
+    async fn viewer_can_approve(&self) -> bool {
+        crate::services::policies::may_not_decide(&self.access, &self.model, true).is_none()
+    }
+
+    /// Why the viewer may not approve it, when they may not.
+    async fn viewer_cannot_approve_reason(&self) -> Option<String> {
+        crate::services::policies::may_not_decide(&self.access, &self.model, true)
+    }
+}
