@@ -66,6 +66,14 @@ async fn propose_reviewed(app: &TestApp, key: &str) -> Value {
     p
 }
 
+/// `approver` approves the plan (which runs when approved) and it succeeds, as `owner` sees.
+async fn approve_and_run(app: &TestApp, approver: &str, owner: &str, plan: &Value) {
+    let id = plan["id"].as_str().unwrap();
+    let approve = "mutation($in: ApprovePlanInput!) { approvePlan(input: $in) { status } }";
+    ok(app.gql(Some(approver), approve, json!({"in": {"planId": id, "planHash": plan["planHash"]}})).await);
+    wait_for_status(app, owner, id, "SUCCEEDED").await;
+}
+
 #[tokio::test]
 async fn approvers_owners_reviewers_and_workers_are_told() {
     let app = spawn_app().await;
@@ -103,15 +111,7 @@ async fn approvers_owners_reviewers_and_workers_are_told() {
 
     // Carol approves: bob hears his plan was approved, and then that it succeeded (it runs
     // when approved); carol is not told of her own approval.
-    let hash = plan["planHash"].clone();
-    ok(app
-        .gql(
-            Some(&carol),
-            "mutation($in: ApprovePlanInput!) { approvePlan(input: $in) { status } }",
-            json!({"in": {"planId": id, "planHash": hash}}),
-        )
-        .await);
-    wait_for_status(&app, &bob, id, "SUCCEEDED").await;
+    approve_and_run(&app, &carol, &bob, &plan).await;
     let told = notes(&app, &bob, 2).await;
     assert_eq!(kinds(&told), ["PLAN_SUCCEEDED", "PLAN_APPROVED"], "{told:?}");
     assert_eq!(told[1]["title"], format!("Approved: {title}"));
@@ -355,15 +355,7 @@ async fn e_mail_goes_through_a_real_smtp_server_per_each_persons_choice() {
 
     // The SMTP server goes away: the e-mail waits and is retried, and arrives once it is back.
     smtp.stop();
-    let hash = plan["planHash"].clone();
-    ok(app
-        .gql(
-            Some(&carol),
-            "mutation($in: ApprovePlanInput!) { approvePlan(input: $in) { status } }",
-            json!({"in": {"planId": id, "planHash": hash}}),
-        )
-        .await);
-    wait_for_status(&app, &bob, id, "SUCCEEDED").await;
+    approve_and_run(&app, &carol, &bob, &plan).await;
     let attempted = "SELECT COUNT(*) AS n FROM emails WHERE status = 'pending' AND attempts > 0";
     let mut waited = false;
     for _ in 0..100 {
