@@ -339,6 +339,7 @@ export const APPLY_POLICY = graphql(`
     applyPolicy(input: $input) {
       versions { id scope project version }
       warnings { ...PolicyDiagnosticFields }
+      pendingProposal { ...PolicyProposalFields }
     }
   }
 `);
@@ -355,6 +356,35 @@ export const POLICY_GROUP_NAMES = graphql(`
 export const ROLLBACK_POLICY = graphql(`
   mutation RollbackPolicy($input: RollbackPolicyInput!) {
     rollbackPolicy(input: $input) { id scope project version }
+  }
+`);
+
+// Changes kept for a second person's approval (`spec.policyChanges.requireApproval`).
+export const POLICY_PROPOSAL_FIELDS = graphql(`
+  fragment PolicyProposalFields on PolicyProposal {
+    id status scope project comment diff createdAt viewerCanApprove viewerCannotApproveReason
+    proposedBy { ...ActorFields }
+  }
+`);
+
+export const POLICY_PROPOSALS = graphql(`
+  query PolicyProposals($org: String!) {
+    org(slug: $org) { id policyProposals { ...PolicyProposalFields } }
+  }
+`);
+
+export const APPROVE_POLICY_PROPOSAL = graphql(`
+  mutation ApprovePolicyProposal($id: ID!, $comment: String!) {
+    approvePolicyProposal(id: $id, comment: $comment) {
+      proposal { ...PolicyProposalFields }
+      versions { id scope project version }
+    }
+  }
+`);
+
+export const REJECT_POLICY_PROPOSAL = graphql(`
+  mutation RejectPolicyProposal($id: ID!, $comment: String!) {
+    rejectPolicyProposal(id: $id, comment: $comment) { ...PolicyProposalFields }
   }
 `);
 

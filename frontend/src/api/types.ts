@@ -47,6 +47,7 @@ export type AuditChainStatus = G.AuditChainQuery['org']['auditChain'];
 // Policy
 export type PolicyDiagnostic = G.PolicyDiagnosticFieldsFragment;
 export type PolicyVersion = G.PolicyVersionFieldsFragment;
+export type PolicyProposal = G.PolicyProposalFieldsFragment;
 
 // The viewer and administration
 export type Viewer = G.ViewerQuery['viewer'];

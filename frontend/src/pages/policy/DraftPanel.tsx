@@ -1,6 +1,8 @@
 // The draft editor: starts from the newest version of the chosen scope (the organization or
 // this project), validates as you type with every diagnostic listed and marked at its line, and
 // applies the bundle as new immutable versions (all or nothing) for those who may write policy.
+// Where the policy in force asks for a second person's approval, applying only proposes the
+// change: the panel says so, and the proposal waits in "Proposed changes".
 // The editor completes the names of the project's actions and the organization's groups.
 
 import { lazy, Suspense, useEffect, useMemo, useRef, useState } from 'react';
@@ -51,7 +53,7 @@ function useEditorNames(org: string, project: string, canWrite: boolean): Editor
   );
 }
 
-export function DraftPanel({ org, project, canWrite }: { org: string; project: string; canWrite: boolean }) {
+export function DraftPanel({ org, project, canWrite, onProposed }: { org: string; project: string; canWrite: boolean; onProposed?: () => void }) {
   const [{ data, error }, refetch] = useQuery({ query: POLICY_VERSIONS, variables: { org, project }, requestPolicy: 'cache-and-network' });
   const [scope, setScope] = useState<Scope>('org');
   // Kept here: applying makes a new base version, which starts a fresh draft below.
@@ -76,6 +78,7 @@ export function DraftPanel({ org, project, canWrite }: { org: string; project: s
         setApplied(message);
         refetch({ requestPolicy: 'network-only' });
       }}
+      onProposed={onProposed}
     />
   );
 }
@@ -91,9 +94,10 @@ interface DraftProps {
   activeFile: string | null;
   onActiveFile: (name: string) => void;
   onApplied: (message: string) => void;
+  onProposed?: () => void;
 }
 
-function Draft({ org, project, scope, onScope, base, canWrite, applied, activeFile, onActiveFile, onApplied }: DraftProps) {
+function Draft({ org, project, scope, onScope, base, canWrite, applied, activeFile, onActiveFile, onApplied, onProposed }: DraftProps) {
   // Only name and text: the cached sources also carry `__typename`, which the input refuses.
   const initial = useMemo(
     () => (base ? base.sources.map((s) => ({ name: s.name, text: s.text })) : scope === 'project' ? starter(org, project) : []),
@@ -111,6 +115,8 @@ function Draft({ org, project, scope, onScope, base, canWrite, applied, activeFi
   const [problem, setProblem] = useState<Problem | null>(null);
   const [validateProblem, setValidateProblem] = useState<Problem | null>(null);
   const [comment, setComment] = useState('');
+  // The sources (as JSON) last sent for approval: the notice stays while the draft is those.
+  const [proposed, setProposed] = useState<string | null>(null);
   const [validateState, validate] = useMutation(VALIDATE_POLICY);
   const [applyState, apply] = useMutation(APPLY_POLICY);
   const editor = useRef<PolicyEditorHandle>(null);
@@ -151,6 +157,11 @@ function Draft({ org, project, scope, onScope, base, canWrite, applied, activeFi
       const p = problemOf(res.error);
       setProblem(p);
       if (p && p.diagnostics.length > 0) setDiagnostics(p.diagnostics);
+      return;
+    }
+    if (res.data?.applyPolicy.pendingProposal) {
+      setProposed(JSON.stringify(sources));
+      onProposed?.();
       return;
     }
     const versions = res.data?.applyPolicy.versions ?? [];
@@ -239,6 +250,12 @@ function Draft({ org, project, scope, onScope, base, canWrite, applied, activeFi
 
       <ProblemNote problem={validateProblem} title="Cannot validate" />
       <ProblemNote problem={problem} title="Not applied" />
+      {proposed === sourcesKey && (
+        <p className="notice tone-warn" role="status">
+          Waiting for a second person’s approval — nothing is in force until someone else with policy.write approves it. The change is listed under
+          “Proposed changes”.
+        </p>
+      )}
       {applied && !dirty && (
         <p className="notice tone-ok" role="status">
           {applied}
@@ -250,7 +267,7 @@ function Draft({ org, project, scope, onScope, base, canWrite, applied, activeFi
             <label htmlFor="policy-comment">Change comment</label>
             <input id="policy-comment" value={comment} onChange={(e) => setComment(e.target.value)} placeholder="Why this change?" />
           </div>
-          <button type="button" className="btn btn-primary" disabled={!dirty || applyState.fetching || validated?.ok === false} onClick={() => void doApply()}>
+          <button type="button" className="btn btn-primary" disabled={!dirty || applyState.fetching || validated?.ok === false || proposed === sourcesKey} onClick={() => void doApply()}>
             {applyState.fetching ? 'Applying…' : 'Apply as new version'}
           </button>
           <button type="button" className="btn btn-ghost" disabled={!dirty} onClick={() => setSources(initial)}>

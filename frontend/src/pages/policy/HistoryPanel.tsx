@@ -2,7 +2,8 @@
 // author, comment and diff (numbered per file); rolling a scope back to an earlier version (after
 // a confirmation that says what happens) for those who may write policy; and a comparison of two
 // versions (rule changes and how the project's recorded decisions would be decided under the
-// newer one).
+// newer one). Where policy changes need a second person's approval, a rollback is kept as a
+// proposal (the server answers APPROVAL_REQUIRED): that is said as a notice, not as a failure.
 
 import { useState, type FormEvent } from 'react';
 import { useMutation, useQuery } from 'urql';
@@ -15,7 +16,7 @@ import { Loading, ProblemNote } from '../../components/ProblemNote';
 import { UnifiedDiff } from '../../components/UnifiedDiff';
 import { actorChain, formatTime, policyScope, shortHash } from '../../lib/format';
 
-export function HistoryPanel({ org, project, canWrite = false }: { org: string; project: string; canWrite?: boolean }) {
+export function HistoryPanel({ org, project, canWrite = false, onProposed }: { org: string; project: string; canWrite?: boolean; onProposed?: () => void }) {
   const [{ data, error }, refetch] = useQuery({ query: POLICY_VERSIONS, variables: { org, project }, requestPolicy: 'cache-and-network' });
   const [done, setDone] = useState<string | null>(null);
   if (error) return <ProblemNote error={error} />;
@@ -68,6 +69,7 @@ export function HistoryPanel({ org, project, canWrite = false }: { org: string; 
                       setDone(`Rolled back: ${policyScope(made)}@${made.version} has the documents of ${policyScope(v)}@${v.version}.`);
                       refetch({ requestPolicy: 'network-only' });
                     }}
+                    onProposed={onProposed}
                   />
                 )}
                 <details>
@@ -86,16 +88,35 @@ export function HistoryPanel({ org, project, canWrite = false }: { org: string; 
 }
 
 /** Rolling a scope back to `version`: a button, then a confirmation saying what happens. */
-function Rollback({ org, version: v, current, onDone }: { org: string; version: PolicyVersion; current: PolicyVersion; onDone: (made: { scope: PolicyVersion['scope']; project: string | null; version: number }) => void }) {
+function Rollback({
+  org,
+  version: v,
+  current,
+  onDone,
+  onProposed,
+}: {
+  org: string;
+  version: PolicyVersion;
+  current: PolicyVersion;
+  onDone: (made: { scope: PolicyVersion['scope']; project: string | null; version: number }) => void;
+  onProposed?: () => void;
+}) {
   const [problem, setProblem] = useState<Problem | null>(null);
+  // The server's words when the rollback waits for a second person's approval.
+  const [waiting, setWaiting] = useState<string | null>(null);
   const [state, rollback] = useMutation(ROLLBACK_POLICY);
   const name = `${policyScope(v)}@${v.version}`;
   // The server stores nothing when the documents are those in force already.
   if (v.hash === current.hash) return <p className="muted small">Same documents as {policyScope(current)}@{current.version}, in force.</p>;
   const run = async (comment: string) => {
     setProblem(null);
+    setWaiting(null);
     const res = await rollback({ input: { org, project: v.scope === 'ORG' ? null : v.project, version: v.version, comment } });
-    if (res.error) setProblem(problemOf(res.error));
+    const p = problemOf(res.error);
+    if (p?.code === 'APPROVAL_REQUIRED') {
+      setWaiting(p.message);
+      onProposed?.();
+    } else if (p) setProblem(p);
     else if (res.data) onDone(res.data.rollbackPolicy);
   };
   return (
@@ -118,6 +139,11 @@ function Rollback({ org, version: v, current, onDone }: { org: string; version: 
         Roll back to this version…
       </ConfirmButton>
       <ProblemNote problem={problem} title="Not rolled back" />
+      {waiting && (
+        <p className="notice tone-warn" role="status">
+          Waiting for a second person’s approval: {waiting}
+        </p>
+      )}
     </div>
   );
 }

@@ -1,12 +1,20 @@
 // Policy of a project: what is in force (rules with their origin, actions, runbooks,
 // governance limits), a draft editor that validates as you type and applies new versions,
-// and the version history with diffs, rollback and the impact of a change.
+// and the version history with diffs, rollback and the impact of a change. Above them, changes
+// that wait for a second person's approval, on every tab.
 
+import { useState } from 'react';
 import { Link, useParams, useSearchParams } from 'react-router';
-import { useWorkspace } from '../../session';
+import { useRefreshOnActivity } from '../../hooks/useActivityRefresh';
+import { kindIn } from '../../lib/refresh';
+import { useSession, useWorkspace } from '../../session';
 import { DraftPanel } from './DraftPanel';
 import { EffectivePanel } from './EffectivePanel';
 import { HistoryPanel } from './HistoryPanel';
+import { ProposalsPanel } from './ProposalsPanel';
+
+// Proposals are made, approved, rejected and withdrawn as policy entries in the audit stream.
+const POLICY_EVENTS = kindIn('policy.');
 
 const TABS = [
   { id: 'current', label: 'In force' },
@@ -17,7 +25,12 @@ const TABS = [
 export function PolicyPage() {
   const { org = '', project = '' } = useParams();
   const { rights } = useWorkspace();
+  const { viewer } = useSession();
   const [search] = useSearchParams();
+  // Bumped when the proposals may have changed (here, or by someone else).
+  const [proposals, setProposals] = useState(0);
+  const proposalsChanged = () => setProposals((n) => n + 1);
+  useRefreshOnActivity(POLICY_EVENTS, proposalsChanged);
   const tab = TABS.find((t) => t.id === search.get('tab'))?.id ?? 'current';
   return (
     <div className="page">
@@ -29,6 +42,7 @@ export function PolicyPage() {
           </p>
         </div>
       </div>
+      {rights.policyRead && <ProposalsPanel org={org} project={project} viewerId={viewer.id} refreshKey={proposals} />}
       <nav className="tabs" aria-label="Policy views">
         {TABS.map((t) => (
           <Link key={t.id} to={`?tab=${t.id}`} aria-current={tab === t.id ? 'page' : undefined} className={tab === t.id ? 'tab active' : 'tab'}>
@@ -37,8 +51,8 @@ export function PolicyPage() {
         ))}
       </nav>
       {tab === 'current' && <EffectivePanel org={org} project={project} />}
-      {tab === 'draft' && <DraftPanel org={org} project={project} canWrite={rights.policyWrite} />}
-      {tab === 'history' && <HistoryPanel org={org} project={project} canWrite={rights.policyWrite} />}
+      {tab === 'draft' && <DraftPanel org={org} project={project} canWrite={rights.policyWrite} onProposed={proposalsChanged} />}
+      {tab === 'history' && <HistoryPanel org={org} project={project} canWrite={rights.policyWrite} onProposed={proposalsChanged} />}
     </div>
   );
 }

@@ -3,13 +3,15 @@
 // number with the comment, then reloads the versions; a version with the documents in force
 // offers none; the server's refusal is shown; diffs are numbered within each file. Draft: every
 // diagnostic of a validation is listed and marked in the editor, not just the first, and the
-// editor is given the project's action names and the organization's group names.
+// editor is given the project's action names and the organization's group names. Where policy
+// changes need a second person's approval, an apply that answers a pending proposal and a
+// rollback refused with APPROVAL_REQUIRED say that it waits, as a notice, not as a failure.
 
 import { currentCompletions, startCompletion } from '@codemirror/autocomplete';
 import { fireEvent, render, screen, waitFor, within } from '@testing-library/react';
 import { getOperationAST, GraphQLError, type ExecutionResult } from 'graphql';
 import { Provider, type Operation } from 'urql';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import type { PolicyVersion } from '../../api/types';
 import { editorRoot, viewOf } from '../../test/codemirror';
 import { mockServer } from '../../test/mockClient';
@@ -57,7 +59,7 @@ const VERSIONS = [version(3, V2_TEXT, 'h2'), version(2, V2_TEXT, 'h2', DIFF_2), 
 
 const name = (op: Operation) => getOperationAST(op.query)?.name?.value;
 
-function renderHistory(versions: PolicyVersion[], mutate: (op: Operation) => ExecutionResult = () => ({ data: {} }), canWrite = true) {
+function renderHistory(versions: PolicyVersion[], mutate: (op: Operation) => ExecutionResult = () => ({ data: {} }), canWrite = true, onProposed?: () => void) {
   const mock = mockServer((op) =>
     op.kind === 'query'
       ? {
@@ -70,7 +72,7 @@ function renderHistory(versions: PolicyVersion[], mutate: (op: Operation) => Exe
   );
   const view = render(
     <Provider value={mock.client}>
-      <HistoryPanel org="demo" project="web" canWrite={canWrite} />
+      <HistoryPanel org="demo" project="web" canWrite={canWrite} onProposed={onProposed} />
     </Provider>,
   );
   return { ...mock, unmount: view.unmount };
@@ -115,6 +117,26 @@ describe('HistoryPanel', () => {
     fireEvent.click(within(v1).getByRole('button', { name: 'Roll back to org@1…' }));
     fireEvent.click(within(v1).getByRole('button', { name: 'Roll back' }));
     expect((await within(v1).findByRole('alert')).textContent).toBe('Not rolled back: version 1 no longer verifies VALIDATION');
+  });
+
+  it('says a rollback waits for a second person’s approval, as a notice', async () => {
+    const onProposed = vi.fn();
+    renderHistory(
+      [version(2, V2_TEXT, 'h2'), version(1, V1_TEXT, 'h1')],
+      () => ({
+        errors: [new GraphQLError('This change waits for a second person’s approval (proposal ppr_7).', { extensions: { code: 'APPROVAL_REQUIRED' } })],
+      }),
+      true,
+      onProposed,
+    );
+    const v1 = await screen.findByTestId('policy-version-org-1');
+    fireEvent.click(within(v1).getByRole('button', { name: 'Roll back to org@1…' }));
+    fireEvent.click(within(v1).getByRole('button', { name: 'Roll back' }));
+    expect((await within(v1).findByRole('status')).textContent).toBe(
+      'Waiting for a second person’s approval: This change waits for a second person’s approval (proposal ppr_7).',
+    );
+    expect(within(v1).queryByRole('alert')).toBeNull();
+    expect(onProposed).toHaveBeenCalledTimes(1);
   });
 
   it('offers no rollback to a version with the documents in force, nor without policy.write', async () => {
@@ -208,5 +230,62 @@ describe('DraftPanel', () => {
     cm.dispatch({ changes: { from: end, insert: typed }, selection: { anchor: end + typed.length }, userEvent: 'input.type' });
     startCompletion(cm);
     await waitFor(() => expect(currentCompletions(cm.state).map((c) => [c.label, c.detail])).toEqual([['deploy.service', 'high risk']]));
+  });
+});
+
+describe('DraftPanel where changes need a second person', () => {
+  it('says an applied draft waits for approval instead of calling it applied', async () => {
+    const onProposed = vi.fn();
+    const pending = {
+      __typename: 'PolicyProposal',
+      id: 'ppr_1',
+      status: 'PENDING',
+      scope: 'ORG',
+      project: null,
+      comment: 'more rules',
+      diff: '',
+      createdAt: '2026-12-04T10:00:00Z',
+      viewerCanApprove: false,
+      viewerCannotApproveReason: 'You cannot approve your own policy change.',
+      proposedBy: [alice],
+    };
+    const mock = mockServer((op) => {
+      switch (name(op)) {
+        case 'PolicyVersions':
+          return {
+            data: {
+              org: { __typename: 'Org', id: 'org_1', policyVersions: { __typename: 'PolicyVersionConnection', nodes: [{ __typename: 'PolicyVersion', ...version(1, V1_TEXT, 'h1') }] } },
+              project: { __typename: 'Project', id: 'prj_1', policyVersions: { __typename: 'PolicyVersionConnection', nodes: [] } },
+            },
+          };
+        case 'ValidatePolicy':
+          return { data: { validatePolicy: { __typename: 'PolicyValidation', ok: true, diagnostics: [] } } };
+        case 'ApplyPolicy':
+          return { data: { applyPolicy: { __typename: 'AppliedPolicy', versions: [], warnings: [], pendingProposal: pending } } };
+        default:
+          return { data: {} };
+      }
+    });
+    const { container } = render(
+      <Provider value={mock.client}>
+        <DraftPanel org="demo" project="web" canWrite onProposed={onProposed} />
+      </Provider>,
+    );
+    await waitFor(() => expect(editorRoot(container).querySelector('.cm-content')).toBeTruthy());
+    const cm = viewOf(container);
+    cm.dispatch({ changes: { from: cm.state.doc.length, insert: '# more\n' } });
+    const apply = screen.getByRole('button', { name: 'Apply as new version' }) as HTMLButtonElement;
+    await waitFor(() => expect(apply.disabled).toBe(false));
+    fireEvent.click(apply);
+    const notice = await screen.findByRole('status');
+    expect(notice.textContent).toContain('Waiting for a second person’s approval — nothing is in force until someone else with policy.write approves it.');
+    expect(notice.className).toContain('tone-warn');
+    expect(screen.queryByText(/Applied:|Nothing changed/)).toBeNull();
+    expect(onProposed).toHaveBeenCalledTimes(1);
+    // The same draft is not proposed twice.
+    expect(apply.disabled).toBe(true);
+    const applies = mock.operations.filter((op) => name(op) === 'ApplyPolicy');
+    expect(applies).toHaveLength(1);
+    expect(applies[0]!.variables).toMatchObject({ input: { org: 'demo', project: null, sources: [{ name: 'org.yaml', text: `${V1_TEXT}# more\n` }, { name: 'actions.yaml', text: 'kind: Action\n' }] } });
   });
 });
