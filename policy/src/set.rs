@@ -84,6 +84,19 @@ pub struct PolicySet {
 }
 
 impl PolicySet {
+    /// SHA-256 over what the set itself holds — each action, template and policy document as
+    /// written and where — rather than over the whole bundle it came from (`hash`): two sets
+    /// compiled from bundles that differ only in other scopes' documents have the same one.
+    pub fn content_hash(&self) -> String {
+        let at = |o: &Origin| serde_json::json!([o.file, o.line, o.path]);
+        let doc = serde_json::json!({
+            "actions": self.actions.iter().map(|(n, a)| (n.clone(), serde_json::json!([serde_json::to_value(&a.spec).unwrap_or(Value::Null), at(&a.origin)]))).collect::<BTreeMap<_, _>>(),
+            "templates": self.templates.iter().map(|(n, t)| (n.clone(), serde_json::json!([serde_json::to_value(&t.spec).unwrap_or(Value::Null), at(&t.origin)]))).collect::<BTreeMap<_, _>>(),
+            "policies": self.policies.iter().map(|p| serde_json::json!([p.name, p.org, p.project, serde_json::to_value(&p.spec).unwrap_or(Value::Null), at(&p.origin)])).collect::<Vec<_>>(),
+        });
+        hex::encode(Sha256::digest(doc.to_string().as_bytes()))
+    }
+
     /// A set with nothing in it.
     pub fn empty() -> Self {
         Self {

@@ -188,3 +188,31 @@ fn oversized_bundles_are_refused_with_where() {
     let err = Tree::compile(&six, &ctx()).unwrap_err();
     assert!(err.iter().any(|d| d.code == "PV002" && d.message.contains("per bundle")), "{err:?}");
 }
+
+/// A project's set is known by its own documents: a bundle that changes only the organization's
+/// documents leaves its content hash alone; changing the project's document changes it.
+#[test]
+fn a_project_sets_content_hash_follows_its_own_documents() {
+    let bundle = |daily: u32, rule: &str| {
+        vec![
+            Source::new(
+                "base.yaml",
+                format!(
+                    "apiVersion: praetor.dev/v1\nkind: Policy\nmetadata: {{ name: base, org: demo }}\nspec:\n  budget: {{ daily: {daily}, unit: USD }}\n"
+                ),
+            ),
+            Source::new(
+                "web.yaml",
+                format!(
+                    "apiVersion: praetor.dev/v1\nkind: Policy\nmetadata: {{ name: w, org: demo, project: web }}\nspec:\n  rules:\n    - {{ name: {rule}, actions: [\"state.set\"], effect: allow }}\n"
+                ),
+            ),
+        ]
+    };
+    let web = |daily, rule| Tree::compile(&bundle(daily, rule), &ctx()).unwrap().projects["web"].content_hash();
+    let base = |daily, rule| Tree::compile(&bundle(daily, rule), &ctx()).unwrap().base.content_hash();
+    assert_eq!(web(100, "open"), web(200, "open"));
+    assert_ne!(web(100, "open"), web(100, "shut"));
+    assert_ne!(base(100, "open"), base(200, "open"));
+    assert_eq!(base(100, "open"), base(100, "shut"));
+}

@@ -506,3 +506,55 @@ spec:
     let plan = propose(&app, &bob, "web", both, json!({})).await;
     assert_eq!((&plan["status"], &plan["verdict"]), (&json!("REJECTED"), &json!("DENIED")), "{plan:#}");
 }
+
+/// An organization's bundle with a budget of `daily` and, for project `web`, a rule whose name
+/// is `rule` (in a second file).
+fn org_and_web(org: &str, daily: u32, rule: &str) -> Value {
+    let base = format!(
+        "apiVersion: praetor.dev/v1\nkind: Policy\nmetadata: {{ name: base, org: \"{org}\" }}\nspec:\n  budget: {{ daily: {daily}, unit: USD }}\n"
+    );
+    let web = format!(
+        "apiVersion: praetor.dev/v1\nkind: Policy\nmetadata: {{ name: web-rules, org: \"{org}\", project: web }}\nspec:\n  rules:\n    - {{ name: {rule}, actions: [\"state.set\"], effect: allow }}\n"
+    );
+    json!([{"name": "base.yaml", "text": base}, {"name": "web.yaml", "text": web}])
+}
+
+#[tokio::test]
+async fn an_organization_change_leaves_unchanged_projects_at_their_version() {
+    let app = spawn_app().await;
+    app.project("web").await;
+    let apply = |sources: Value| {
+        let app = &app;
+        async move {
+            let d = app.admin(APPLY, json!({"in": {"org": app.org, "sources": sources, "comment": "t"}})).await;
+            let mut got: Vec<(String, i64)> = d["applyPolicy"]["versions"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|v| (v["project"].as_str().unwrap_or("org").to_string(), v["version"].as_i64().unwrap()))
+                .collect();
+            got.sort();
+            got
+        }
+    };
+    let v = |s: &str, n: i64| (s.to_string(), n);
+    assert_eq!(apply(org_and_web(&app.org, 100, "open")).await, [v("org", 1), v("web", 1)]);
+    // Only the organization's budget changed: web keeps version 1.
+    assert_eq!(apply(org_and_web(&app.org, 200, "open")).await, [v("org", 2)]);
+    // Web's rule changed: web gets version 2.
+    assert_eq!(apply(org_and_web(&app.org, 200, "renamed")).await, [v("org", 3), v("web", 2)]);
+    // And the project's policy in force is its own, with the organization's newest budget.
+    let eff = app
+        .admin(
+            "query($o: String!) { project(org: $o, slug: \"web\") { effectivePolicy { rules { rule } } } }",
+            json!({"o": app.org}),
+        )
+        .await;
+    let rules: Vec<&str> = eff["project"]["effectivePolicy"]["rules"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["rule"].as_str().unwrap())
+        .collect();
+    assert!(rules.contains(&"renamed") && !rules.contains(&"open"), "{rules:?}");
+}

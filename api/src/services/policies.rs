@@ -460,6 +460,17 @@ async fn store_as(
         }
     }
     let hash = praetor_policy::set::hash_sources(&sources);
+    // A project named by an organization's bundle whose own documents did not change keeps
+    // its version: the bundle changed elsewhere.
+    if project.is_none() {
+        let mut kept = Vec::new();
+        for (scope_project, label) in &scopes {
+            if scope_project.is_some() && same_part(app, tenant, *scope_project, &tree, label).await? {
+                kept.push(label.clone());
+            }
+        }
+        scopes.retain(|(_, label)| !kept.contains(label));
+    }
     let text = render_sources(&sources);
     let stored = sources_json(&sources);
     let author_json = crate::audit::canonical_json(&serde_json::to_value(&author).unwrap_or_default());
@@ -566,6 +577,26 @@ async fn store_as(
     }
     w.commit().await?;
     Ok(Applied { versions, warnings, pending: None })
+}
+
+/// Whether the project's own part of `tree` is what its newest version holds, compiled
+/// against the organization's documents of `tree` (as it will be once they are in force).
+async fn same_part(
+    app: &AppState,
+    tenant: Tenant,
+    project: Option<ProjectId>,
+    tree: &Tree,
+    label: &str,
+) -> Result<bool> {
+    let Some(prev) = latest(&app.db, tenant, project).await? else { return Ok(false) };
+    let Some(new) = tree.projects.get(label).map(PolicySet::content_hash) else { return Ok(false) };
+    let base = tree.base.clone();
+    let old = app
+        .cpu
+        .run(move || crate::governance::policy::compile_stored(&prev, Some(&base)).map(|s| s.content_hash()))
+        .await?;
+    // A stored version that no longer compiles is replaced.
+    Ok(old.is_ok_and(|h| h == new))
 }
 
 /// Stores version `n` of a scope's documents again, as its newest version.
