@@ -5,7 +5,7 @@
 // newer one). Where policy changes need a second person's approval, a rollback is kept as a
 // proposal (the server answers APPROVAL_REQUIRED): that is said as a notice, not as a failure.
 
-import { useState, type FormEvent } from 'react';
+import { useEffect, useState, type FormEvent } from 'react';
 import { useMutation, useQuery } from 'urql';
 import { POLICY_DIFF, POLICY_VERSIONS, ROLLBACK_POLICY } from '../../api/documents';
 import { problemOf, type Problem } from '../../api/errors';
@@ -16,8 +16,25 @@ import { Loading, ProblemNote } from '../../components/ProblemNote';
 import { UnifiedDiff } from '../../components/UnifiedDiff';
 import { actorChain, formatTime, policyScope, shortHash } from '../../lib/format';
 
-export function HistoryPanel({ org, project, canWrite = false, onProposed }: { org: string; project: string; canWrite?: boolean; onProposed?: () => void }) {
+interface HistoryProps {
+  org: string;
+  project: string;
+  canWrite?: boolean;
+  /** A rollback was kept as a proposal for a second person's approval. */
+  onProposed?: () => void;
+  /** Changes when versions may have been stored elsewhere (someone approved a proposal). */
+  refreshKey?: number;
+}
+
+export function HistoryPanel({ org, project, canWrite = false, onProposed, refreshKey = 0 }: HistoryProps) {
   const [{ data, error }, refetch] = useQuery({ query: POLICY_VERSIONS, variables: { org, project }, requestPolicy: 'cache-and-network' });
+  // The first key is what the query above reads; later ones ask again.
+  const [seenKey, setSeenKey] = useState(refreshKey);
+  useEffect(() => {
+    if (refreshKey === seenKey) return;
+    setSeenKey(refreshKey);
+    refetch({ requestPolicy: 'network-only' });
+  }, [refreshKey, seenKey, refetch]);
   const [done, setDone] = useState<string | null>(null);
   if (error) return <ProblemNote error={error} />;
   if (!data) return <Loading what="policy history" />;

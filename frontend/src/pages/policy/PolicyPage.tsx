@@ -27,7 +27,8 @@ export function PolicyPage() {
   const { rights } = useWorkspace();
   const { viewer } = useSession();
   const [search] = useSearchParams();
-  // Bumped when the proposals may have changed (here, or by someone else).
+  // Bumped when the proposals may have changed (here, or by someone else), and with them the
+  // versions (an approval stores them). The draft is not read again: that would drop its edits.
   const [proposals, setProposals] = useState(0);
   const proposalsChanged = () => setProposals((n) => n + 1);
   useRefreshOnActivity(POLICY_EVENTS, proposalsChanged);
@@ -52,7 +53,7 @@ export function PolicyPage() {
       </nav>
       {tab === 'current' && <EffectivePanel org={org} project={project} />}
       {tab === 'draft' && <DraftPanel org={org} project={project} canWrite={rights.policyWrite} onProposed={proposalsChanged} />}
-      {tab === 'history' && <HistoryPanel org={org} project={project} canWrite={rights.policyWrite} onProposed={proposalsChanged} />}
+      {tab === 'history' && <HistoryPanel org={org} project={project} canWrite={rights.policyWrite} onProposed={proposalsChanged} refreshKey={proposals} />}
     </div>
   );
 }

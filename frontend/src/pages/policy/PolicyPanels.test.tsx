@@ -139,6 +139,29 @@ describe('HistoryPanel', () => {
     expect(onProposed).toHaveBeenCalledTimes(1);
   });
 
+  it('reads the versions again when told (someone approved a proposal elsewhere)', async () => {
+    const mock = mockServer(() => ({
+      data: {
+        org: { __typename: 'Org', id: 'org_1', policyVersions: { __typename: 'PolicyVersionConnection', nodes: [{ __typename: 'PolicyVersion', ...version(1, V1_TEXT, 'h1') }] } },
+        project: { __typename: 'Project', id: 'prj_1', policyVersions: { __typename: 'PolicyVersionConnection', nodes: [] } },
+      },
+    }));
+    const queries = () => mock.operations.filter((op) => name(op) === 'PolicyVersions').length;
+    const view = render(
+      <Provider value={mock.client}>
+        <HistoryPanel org="demo" project="web" refreshKey={0} />
+      </Provider>,
+    );
+    await screen.findByTestId('policy-version-org-1');
+    const before = queries();
+    view.rerender(
+      <Provider value={mock.client}>
+        <HistoryPanel org="demo" project="web" refreshKey={1} />
+      </Provider>,
+    );
+    await waitFor(() => expect(queries()).toBe(before + 1));
+  });
+
   it('offers no rollback to a version with the documents in force, nor without policy.write', async () => {
     const first = renderHistory(VERSIONS);
     const v2 = await screen.findByTestId('policy-version-org-2');
