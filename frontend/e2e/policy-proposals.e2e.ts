@@ -3,7 +3,7 @@
 // approval of policy changes, alice applies a change in the draft editor and is told it waits;
 // she cannot approve her own change (the button is off, with the server's reason) but may
 // withdraw it; carol, a second admin there, approves it and the new version is in force in the
-// history.
+// history. A rollback then waits for approval the same way.
 
 import type { Locator, Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
@@ -106,5 +106,17 @@ describe('policy changes that need a second person', () => {
     // alice's page hears of it: the proposal is gone and version 2 is in her history.
     await page.getByTestId('policy-version-org-2').waitFor();
     await expect.poll(() => page.getByRole('region', { name: 'Proposed changes' }).count()).toBe(0);
+
+    // A rollback waits the same way: said as a notice, not a failure, and listed.
+    const v1 = page.getByTestId('policy-version-org-1');
+    await v1.getByRole('button', { name: 'Roll back to org@1…' }).click();
+    const dialog = v1.getByRole('dialog', { name: 'Roll back to org@1?' });
+    await dialog.getByLabel('Why (optional)').fill('back to the old budget');
+    await dialog.getByRole('button', { name: 'Roll back' }).click();
+    const notice = v1.getByRole('status').filter({ hasText: 'Waiting for a second person’s approval' });
+    await notice.waitFor();
+    expect(await v1.getByRole('alert').count()).toBe(0);
+    await page.getByRole('region', { name: 'Proposed changes' }).locator('.version', { hasText: 'back to the old budget' }).waitFor();
+    expect(await page.getByTestId('policy-version-org-3').count()).toBe(0);
   });
 });
