@@ -836,6 +836,7 @@ export const APPLY_BUDGET_RECOMMENDATION = graphql(`
     applyBudgetRecommendation(input: $input) {
       versions { id scope project version }
       warnings { ...PolicyDiagnosticFields }
+      pendingProposal { id }
     }
   }
 `);

@@ -168,7 +168,14 @@ function ApplyControl({ org, project, projectName, recommended, r, onStart, onAp
   const submit = async (daily: number) => {
     setConfirming(null);
     const res = await action.run(() => apply({ input: { org, project, daily, comment: comment.trim() } }));
-    if (res) {
+    if (res?.applyBudgetRecommendation.pendingProposal) {
+      // The organization's policy asks a second person to approve policy changes.
+      setComment('');
+      onApplied(
+        `Proposed: the daily limit of ${projectName} becomes ${daily} ${unit} once someone else with policy.write ` +
+          'approves it (the Policy page lists it under “Proposed changes”).',
+      );
+    } else if (res) {
       const versions = res.applyBudgetRecommendation.versions.map((v) => `${policyScope(v)}@${v.version}`);
       const warnings = res.applyBudgetRecommendation.warnings.length;
       setComment('');

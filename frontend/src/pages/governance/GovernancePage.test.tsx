@@ -279,6 +279,19 @@ describe('Recommended daily limit', () => {
     expect(within(card).queryByRole('alert')).toBeNull();
   });
 
+  it('says the change waits for a second person when the organization’s policy asks for one', async () => {
+    renderPage({
+      apply: () => ({ data: { applyBudgetRecommendation: { versions: [], warnings: [], pendingProposal: { id: 'pch_1' } } } }),
+    });
+    const card = await screen.findByTestId('budget-recommendation');
+    fireEvent.click(await within(card).findByRole('button', { name: 'Apply…' }));
+    const confirm = within(card).getByRole('dialog', { name: 'Set the daily limit of Web to 96 credits?' });
+    fireEvent.click(within(confirm).getByRole('button', { name: 'Set 96 credits a day' }));
+    expect((await within(card).findByRole('status')).textContent).toBe(
+      'Proposed: the daily limit of Web becomes 96 credits once someone else with policy.write approves it (the Policy page lists it under “Proposed changes”).',
+    );
+  });
+
   it('keeps as it was when the confirmation is declined', async () => {
     const { sent } = renderPage();
     const card = await screen.findByTestId('budget-recommendation');
