@@ -312,7 +312,9 @@ pub fn may_not_decide(access: &OrgAccess, c: &policy_change::Model, approve: boo
         return Some("missing permission `policy.write` for this policy".into());
     }
     if approve && access.principal().rbac_subject() == c.proposed_by_subject {
-        return Some("You cannot approve your own policy change: someone else with policy.write must approve it".into());
+        return Some(
+            "You cannot approve your own policy change: someone else with policy.write must approve it".into(),
+        );
     }
     None
 }
