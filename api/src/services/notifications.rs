@@ -224,8 +224,8 @@ async fn e_mail_wanted(app: &AppState, users: &BTreeSet<UserId>) -> Result<HashM
     let settings: HashMap<UserId, BTreeSet<Category>> = notification_setting::of_users(&app.db, users.iter().copied())
         .await?
         .into_iter()
-        .map(|s| (s.user_id, email_off(&s)))
-        .collect();
+        .map(|s| Ok((s.user_id, email_off(&s)?)))
+        .collect::<Result<_>>()?;
     let mut out = HashMap::new();
     for u in user::by_ids(&app.db, users.iter().copied()).await? {
         if !u.email.contains('@') {
@@ -241,12 +241,12 @@ async fn e_mail_wanted(app: &AppState, users: &BTreeSet<UserId>) -> Result<HashM
     Ok(out)
 }
 
-fn email_off(s: &notification_setting::Model) -> BTreeSet<Category> {
-    serde_json::from_str::<Vec<String>>(&s.email_off)
-        .unwrap_or_default()
-        .iter()
-        .filter_map(|c| Category::parse(c))
-        .collect()
+/// The categories a person turned e-mail off for (a stored value that does not read is an
+/// INTERNAL error naming it).
+fn email_off(s: &notification_setting::Model) -> Result<BTreeSet<Category>> {
+    let names: Vec<String> =
+        crate::error::stored(format_args!("the notification settings of {}", s.user_id), &s.email_off)?;
+    Ok(names.iter().filter_map(|c| Category::parse(c)).collect())
 }
 
 /// Where e-mails link to: `notifications.public_url`, else `identity.public_url`.
@@ -276,11 +276,12 @@ struct People<'a> {
     users: HashMap<UserId, Option<user::Model>>,
     access: HashMap<UserId, Option<OrgAccess>>,
     members: Option<BTreeSet<UserId>>,
+    group_members: Option<Vec<group_member::Model>>,
 }
 
 impl<'a> People<'a> {
     fn new(app: &'a AppState, org: &'a org::Model) -> Self {
-        Self { app, org, users: HashMap::new(), access: HashMap::new(), members: None }
+        Self { app, org, users: HashMap::new(), access: HashMap::new(), members: None, group_members: None }
     }
 
     fn tenant(&self) -> Tenant {
@@ -302,7 +303,7 @@ impl<'a> People<'a> {
             return Ok(a.clone());
         }
         let access = match self.user(id).await? {
-            Some(u) => match super::orgs::enter_by_id(self.app, &Principal::new(Subject::User(u)), self.org.id).await {
+            Some(u) => match self.app.authz.enter(&Principal::new(Subject::User(u)), self.org.clone()).await {
                 Ok(a) => Some(a),
                 Err(Error::NotFound(_)) | Err(Error::Forbidden(_)) => None,
                 Err(e) => return Err(e),
@@ -318,29 +319,38 @@ impl<'a> People<'a> {
         Ok(self.access(id).await?.is_some_and(|a| a.may::<O>(domain)))
     }
 
+    /// The organization's group memberships, read once per pass.
+    async fn group_members(&mut self) -> Result<Vec<group_member::Model>> {
+        if let Some(m) = &self.group_members {
+            return Ok(m.clone());
+        }
+        let m = group_member::all(&self.app.db, self.tenant()).await?;
+        self.group_members = Some(m.clone());
+        Ok(m)
+    }
+
     /// Everyone with a role binding or a group membership in the organization.
     async fn members(&mut self) -> Result<BTreeSet<UserId>> {
         if let Some(m) = &self.members {
             return Ok(m.clone());
         }
-        let tenant = self.tenant();
         let mut ids: BTreeSet<UserId> =
-            role_binding::of_users(&self.app.db, tenant).await?.iter().map(|b| UserId(b.subject_id)).collect();
-        ids.extend(group_member::all(&self.app.db, tenant).await?.iter().map(|m| m.user_id));
+            role_binding::of_users(&self.app.db, self.tenant()).await?.iter().map(|b| UserId(b.subject_id)).collect();
+        ids.extend(self.group_members().await?.iter().map(|m| m.user_id));
         self.members = Some(ids.clone());
         Ok(ids)
     }
 
     /// The members of the groups named `names`.
     async fn in_groups(&mut self, names: &[String]) -> Result<BTreeSet<UserId>> {
-        let tenant = self.tenant();
-        let groups: BTreeSet<_> = group::all(&self.app.db, tenant)
+        let groups: BTreeSet<_> = group::all(&self.app.db, self.tenant())
             .await?
             .into_iter()
             .filter(|g| names.contains(&g.name))
             .map(|g| g.id)
             .collect();
-        Ok(group_member::all(&self.app.db, tenant)
+        Ok(self
+            .group_members()
             .await?
             .into_iter()
             .filter(|m| groups.contains(&m.group_id))
@@ -366,18 +376,20 @@ fn owner_of(p: &plan::Model) -> Option<UserId> {
     p.on_behalf_of.as_deref().and_then(user_of).or_else(|| user_of(&p.proposer_subject))
 }
 
-/// The people who did what an entry records (the chain's humans), who are not told of it.
-fn doers(entry: &audit_event::Model) -> (BTreeSet<UserId>, String) {
-    let chain: Vec<ActorRef> = serde_json::from_str(&entry.actor).unwrap_or_default();
+/// The people who did what an entry records (the chain's humans), who are not told of it, and
+/// the name of who did it.
+fn doers(entry: &audit_event::Model) -> Result<(BTreeSet<UserId>, String)> {
+    let chain: Vec<ActorRef> =
+        crate::error::stored(format_args!("the actor of audit entry {}", entry.seq), &entry.actor)?;
     let users = chain.iter().filter(|a| a.kind == ActorKind::User).filter_map(|a| a.id.parse().ok()).collect();
     let name = chain.first().map(|a| a.name.clone()).unwrap_or_else(|| "Praetor".into());
-    (users, name)
+    Ok((users, name))
 }
 
 /// What one audit entry tells, and whom.
 async fn tell(people: &mut People<'_>, entry: &audit_event::Model) -> Result<Vec<Note>> {
-    let payload: Value = serde_json::from_str(&entry.payload).unwrap_or(Value::Null);
-    let (doers, actor) = doers(entry);
+    let payload: Value = crate::error::stored(format_args!("audit entry {}", entry.seq), &entry.payload)?;
+    let (doers, actor) = doers(entry)?;
     let notes = if entry.kind.starts_with("plan.") {
         tell_plan(people, entry, &payload, &actor).await?
     } else if entry.kind.starts_with("role.grant_") {
@@ -696,6 +708,18 @@ pub async fn list(
     Ok(Page::from_overfetch(rows, args.first))
 }
 
+/// How many of the person's notifications are unread, and their newest one with its
+/// organization's slug (what a live update says), from one read of their memberships.
+pub async fn latest(app: &AppState, user: UserId) -> Result<(u64, Option<(notification::Model, String)>)> {
+    let orgs = orgs_of(app, user).await?;
+    let unread = notification::unread(&app.db, user, &orgs).await?;
+    let Some(newest) = notification::newest(&app.db, user, &orgs, false, None, 1).await?.into_iter().next() else {
+        return Ok((unread, None));
+    };
+    let slug = org_slugs(app, [newest.org_id]).await?.remove(&newest.org_id).unwrap_or_default();
+    Ok((unread, Some((newest, slug))))
+}
+
 /// The slugs of these organizations.
 pub async fn org_slugs(app: &AppState, ids: impl IntoIterator<Item = OrgId>) -> Result<BTreeMap<OrgId, String>> {
     let ids: BTreeSet<OrgId> = ids.into_iter().collect();
@@ -726,7 +750,7 @@ pub async fn mark_read(app: &AppState, user: UserId, ids: Option<Vec<Notificatio
 
 /// The person's e-mail choice for each category.
 pub async fn settings(app: &AppState, user: UserId) -> Result<Vec<(Category, bool)>> {
-    let off = notification_setting::of(&app.db, user).await?.map(|s| email_off(&s)).unwrap_or_default();
+    let off = notification_setting::of(&app.db, user).await?.map(|s| email_off(&s)).transpose()?.unwrap_or_default();
     Ok(Category::ALL.into_iter().map(|c| (c, !off.contains(&c))).collect())
 }
 
@@ -739,7 +763,8 @@ pub async fn set_email(
 ) -> Result<(Category, bool)> {
     let user = principal.user().ok_or_else(|| Error::forbidden("only people have notification settings"))?;
     let mut w = app.write(principal.chain()).await?;
-    let mut off = notification_setting::of(w.txn(), user.id).await?.map(|s| email_off(&s)).unwrap_or_default();
+    let mut off =
+        notification_setting::of(w.txn(), user.id).await?.map(|s| email_off(&s)).transpose()?.unwrap_or_default();
     if on {
         off.remove(&category);
     } else {

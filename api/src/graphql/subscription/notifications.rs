@@ -12,7 +12,6 @@ use crate::events::Event;
 use crate::graphql::object::NotificationObject;
 use crate::graphql::{app, principal};
 use crate::services::notifications;
-use crate::services::page::PageArgs;
 
 /// The viewer's unread count, and the notification that changed it (null when it went down:
 /// marked read, here or in another tab).
@@ -76,9 +75,8 @@ async fn update(
     seen: Option<NotificationId>,
     first: bool,
 ) -> crate::error::Result<(NotificationUpdate, Option<NotificationId>)> {
-    let unread = notifications::unread(app, user).await? as i64;
-    let page = notifications::list(app, user, false, PageArgs { first: 1, after: None }).await?;
-    let newest = page.items.into_iter().next();
+    let (unread, newest) = notifications::latest(app, user).await?;
+    let unread = unread as i64;
     let newest_id = newest.as_ref().map(|(n, _)| n.id).or(seen);
     let notification = match newest {
         Some((model, org)) if !first && seen.is_none_or(|s| model.id > s) => Some(NotificationObject { model, org }),
