@@ -20,8 +20,14 @@ pub use praetor_domain::decide::actions::compiler_builtins as builtins;
 
 /// The stored sources of a version.
 pub fn sources_of(v: &policy_version::Model) -> Result<Vec<Source>> {
-    let raw: Vec<(String, String)> = serde_json::from_str::<Vec<Value>>(&v.sources)
-        .map_err(|e| Error::internal(format!("policy version {} unreadable: {e}", v.id)))?
+    stored_sources(format_args!("policy version {}", v.id), &v.sources)
+}
+
+/// Sources stored as JSON `[{name, text}]` (a version's, a proposed change's); `what` names the
+/// record in the INTERNAL error when they do not read.
+pub fn stored_sources(what: impl std::fmt::Display, text: &str) -> Result<Vec<Source>> {
+    let raw: Vec<(String, String)> = serde_json::from_str::<Vec<Value>>(text)
+        .map_err(|e| Error::internal(format!("{what} unreadable: {e}")))?
         .into_iter()
         .map(|s| {
             (s["name"].as_str().unwrap_or_default().to_string(), s["text"].as_str().unwrap_or_default().to_string())

@@ -319,6 +319,16 @@ pub fn may_not_decide(access: &OrgAccess, c: &policy_change::Model, approve: boo
     None
 }
 
+/// [`may_not_decide`] as the error a decision answers: CONFLICT when the change is no longer
+/// pending, FORBIDDEN when the caller may not decide it.
+fn decidable(access: &OrgAccess, c: &policy_change::Model, approve: bool) -> Result<()> {
+    match may_not_decide(access, c, approve) {
+        None => Ok(()),
+        Some(why) if c.status != "pending" => Err(Error::Conflict(why)),
+        Some(why) => Err(Error::forbidden(why)),
+    }
+}
+
 /// Approves a pending change: its documents are stored as new versions, in the transaction
 /// that marks it applied. Refused (CONFLICT) when another change landed in its scope since it
 /// was proposed, so nobody approves a change against a policy they did not see.
@@ -330,9 +340,7 @@ pub async fn approve_change(
 ) -> Result<(policy_change::Model, Applied)> {
     let comment = super::validate::text("comment", comment, 2_000)?;
     let c = find_change(app, access, id).await?;
-    if let Some(why) = may_not_decide(access, &c, true) {
-        return Err(if c.status != "pending" { Error::Conflict(why) } else { Error::forbidden(why) });
-    }
+    decidable(access, &c, true)?;
     let project = match c.project_id {
         Some(p) => Some(project::by_id(&app.db, access.tenant(), p).await?.ok_or_else(|| Error::not_found("project"))?),
         None => None,
@@ -356,9 +364,7 @@ pub async fn reject_change(
 ) -> Result<policy_change::Model> {
     let comment = super::validate::text("comment", comment, 2_000)?;
     let c = find_change(app, access, id).await?;
-    if let Some(why) = may_not_decide(access, &c, false) {
-        return Err(if c.status != "pending" { Error::Conflict(why) } else { Error::forbidden(why) });
-    }
+    decidable(access, &c, false)?;
     let principal = access.principal();
     let withdrawn = principal.rbac_subject() == c.proposed_by_subject;
     let mut w = app.write(principal.chain()).await?;
@@ -385,14 +391,7 @@ pub async fn reject_change(
 
 /// The documents of a change, as proposed.
 pub fn sources_of_change(c: &policy_change::Model) -> Result<Vec<Source>> {
-    let items: Vec<(String, String)> =
-        crate::error::stored::<Vec<serde_json::Value>>(format_args!("policy change {}", c.id), &c.sources)?
-            .into_iter()
-            .map(|v| {
-                (v["name"].as_str().unwrap_or_default().to_string(), v["text"].as_str().unwrap_or_default().to_string())
-            })
-            .collect();
-    named_sources(items)
+    crate::governance::policy::stored_sources(format_args!("policy change {}", c.id), &c.sources)
 }
 
 /// What changes against the scope's newest version, as a unified diff.
@@ -402,11 +401,12 @@ pub async fn change_diff(app: &AppState, c: &policy_change::Model) -> Result<Str
         None => String::new(),
     };
     let new = render_sources(&sources_of_change(c)?);
-    Ok(similar::TextDiff::from_lines(&old, &new)
-        .unified_diff()
-        .context_radius(3)
-        .header("in force", "proposed")
-        .to_string())
+    Ok(unified_diff(&old, &new, "in force", "proposed"))
+}
+
+/// A unified diff of two renderings of a scope's documents, with three lines of context.
+fn unified_diff(old: &str, new: &str, from: &str, to: &str) -> String {
+    similar::TextDiff::from_lines(old, new).unified_diff().context_radius(3).header(from, to).to_string()
 }
 
 /// The approval a store completes: the change, who approves it and what they said.
@@ -517,11 +517,7 @@ async fn store_as(
             Some(p) => render_sources(&sources_of(p)?),
             None => String::new(),
         };
-        let diff = similar::TextDiff::from_lines(&old_text, &text)
-            .unified_diff()
-            .context_radius(3)
-            .header("previous", "applied")
-            .to_string();
+        let diff = unified_diff(&old_text, &text, "previous", "applied");
         let v = praetor_store::insert(
             w.txn(),
             policy_version::Model {
