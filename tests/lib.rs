@@ -114,6 +114,20 @@ pub async fn spawn_without_deliverer() -> TestApp {
     .await
 }
 
+/// A server whose background work runs no statements while a test counts them: no plan
+/// workers, scheduler, notifier or webhook deliverer; and on PostgreSQL a database of its own,
+/// so other test servers' commits do not reach it through the cross-node fan-out (whose reads
+/// would be counted too).
+pub async fn spawn_quiet() -> TestApp {
+    spawn_with(SpawnOptions {
+        no_workers: true,
+        webhooks: Some(praetor::config::WebhooksConfig { enabled: false, ..Default::default() }),
+        database_url: own_database().await,
+        ..Default::default()
+    })
+    .await
+}
+
 /// A database no other test uses, for tests whose effects span the whole instance (a global
 /// kill switch): on PostgreSQL a fresh database beside the shared one (named after it, so the
 /// test script drops it too); on SQLite every test has its own file anyway (`None`).

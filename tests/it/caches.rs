@@ -9,15 +9,9 @@ use serde_json::{Value, json};
 const PROJECTS: &str =
     "query($o: String!) { org(slug: $o) { projects(first: 20) { edges { node { id slug name } } } } }";
 
-/// A server whose background work runs no statements while they are counted.
-async fn quiet() -> TestApp {
-    let webhooks = praetor::config::WebhooksConfig { enabled: false, ..Default::default() };
-    spawn_with(SpawnOptions { no_workers: true, webhooks: Some(webhooks), ..Default::default() }).await
-}
-
 #[tokio::test]
 async fn once_warm_a_read_of_twenty_projects_is_one_statement() {
-    let app = quiet().await;
+    let app = spawn_quiet().await;
     for i in 0..20 {
         app.project(&format!("p{i}")).await;
     }
@@ -79,7 +73,7 @@ async fn unbind(app: &TestApp, email: &str) {
 
 #[tokio::test]
 async fn a_role_taken_away_is_refused_on_the_next_request() {
-    let app = quiet().await;
+    let app = spawn_quiet().await;
     app.project("web").await;
     let (key, email) = app.user_with_role("viewer", None).await;
     warm(&app, None, &key).await;
@@ -95,7 +89,7 @@ async fn a_role_taken_away_on_one_node_is_refused_on_another() {
         eprintln!("skipped: several servers share a database only on PostgreSQL");
         return;
     }
-    let app = quiet().await;
+    let app = spawn_quiet().await;
     app.project("web").await;
     let (key, email) = app.user_with_role("viewer", None).await;
     let peer = app.peer().await;

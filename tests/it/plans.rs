@@ -340,8 +340,8 @@ async fn the_bootstrap_command_creates_an_admin_with_a_working_key() {
 
 #[tokio::test]
 async fn a_list_of_plans_reads_nested_fields_in_batches_not_per_plan() {
-    // No workers: the count is of the whole server process, and they poll the queue.
-    let app = spawn_with(SpawnOptions { no_workers: true, ..Default::default() }).await;
+    // The count is of the whole server process: nothing in the background may run statements.
+    let app = spawn_quiet().await;
     app.project("web").await;
     for i in 0..50 {
         propose(
@@ -382,10 +382,8 @@ async fn a_list_of_plans_reads_nested_fields_in_batches_not_per_plan() {
 
 #[tokio::test]
 async fn whether_the_viewer_can_approve_a_list_of_plans_is_read_in_batches() {
-    // Nothing else of the server runs statements while they are counted: no plan workers and no
-    // webhook deliverer polling for due deliveries.
-    let webhooks = praetor::config::WebhooksConfig { enabled: false, ..Default::default() };
-    let app = spawn_with(SpawnOptions { no_workers: true, webhooks: Some(webhooks), ..Default::default() }).await;
+    // Nothing else of the server runs statements while they are counted.
+    let app = spawn_quiet().await;
     app.project("web").await;
     let (carol, carol_email) = app.user_with_role("approver", None).await;
     app.group("leads", &[&carol_email]).await;
