@@ -23,6 +23,8 @@ pub enum ConfigError {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct Config {
+    /// What this process does: `all` (the default), `api` or `worker` (see [`Role`]).
+    pub role: Role,
     /// Address the HTTP server binds.
     pub listen: SocketAddr,
     /// `sqlite://path` or `postgres://…`. Empty means a SQLite file under `data_dir`.
@@ -445,6 +447,56 @@ impl std::fmt::Debug for ActionsConfig {
     }
 }
 
+/// What a `praetor serve` process does. Many processes share one PostgreSQL database; each
+/// role's work is shared out among the processes that have it.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub enum Role {
+    /// Both of the others: one process does everything (the default, and SQLite's only way).
+    #[default]
+    All,
+    /// Serves the API, the web app and subscriptions, and runs chat answers; runs no plan
+    /// step and no background work (the plan worker, scheduler, webhook deliverer and
+    /// notifier stay off whatever their own settings say).
+    Api,
+    /// Runs plans and the background work; its address serves only `/healthz`, `/readyz`
+    /// and `/metrics`.
+    Worker,
+}
+
+impl Role {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::All => "all",
+            Role::Api => "api",
+            Role::Worker => "worker",
+        }
+    }
+
+    /// Serves the API (GraphQL, the web app, sign-in, triggers).
+    pub fn serves_api(self) -> bool {
+        self != Role::Worker
+    }
+
+    /// Runs plans and the background work.
+    pub fn runs_work(self) -> bool {
+        self != Role::Api
+    }
+}
+
+/// How a worker chooses among the organizations with due jobs.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Fairness {
+    /// Each claim goes to the next organization (in id order, after the one this process
+    /// served last) that has a due job, its oldest first: one busy organization cannot make
+    /// the others wait behind its backlog.
+    #[default]
+    RoundRobin,
+    /// The job due longest, whichever its organization.
+    OldestFirst,
+}
+
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct WorkerConfig {
@@ -454,6 +506,11 @@ pub struct WorkerConfig {
     pub poll_ms: u64,
     /// Worker tasks per process (plans of different projects run in parallel).
     pub concurrency: usize,
+    /// How long a claim on a job, and the lease on its project, last without renewal, in
+    /// seconds: a worker that dies leaves its plan to another after this.
+    pub lease_seconds: u32,
+    /// Which organization's due job a worker claims next: `round_robin` or `oldest_first`.
+    pub fairness: Fairness,
     /// Only run plans of this organization (its `org_…` id): dedicated workers for a tenant.
     /// Housekeeping (expiring approvals and grants, pruning rate-limit hits, ending
     /// interrupted chat answers) then also keeps to it. Empty: every organization's.
@@ -469,7 +526,14 @@ impl WorkerConfig {
 
 impl Default for WorkerConfig {
     fn default() -> Self {
-        Self { enabled: true, poll_ms: 1000, concurrency: 4, org_id: String::new() }
+        Self {
+            enabled: true,
+            poll_ms: 1000,
+            concurrency: 4,
+            lease_seconds: 30,
+            fairness: Fairness::RoundRobin,
+            org_id: String::new(),
+        }
     }
 }
 
@@ -505,6 +569,7 @@ pub struct LogConfig {
 impl Default for Config {
     fn default() -> Self {
         Self {
+            role: Role::All,
             listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
             database_url: String::new(),
             data_dir: PathBuf::from("data"),
@@ -621,6 +686,21 @@ impl Config {
             return Err(ConfigError::Invalid {
                 key: "database_url",
                 message: "must be empty (SQLite under data_dir), sqlite://PATH, or postgres://…".into(),
+            });
+        }
+        if self.role != Role::All && !(url.starts_with("postgres://") || url.starts_with("postgresql://")) {
+            return Err(ConfigError::Invalid {
+                key: "role",
+                message: format!(
+                    "`{}` shares the work with other processes over one PostgreSQL database; with SQLite run `all`",
+                    self.role.as_str()
+                ),
+            });
+        }
+        if self.worker.lease_seconds < 5 || self.worker.concurrency == 0 {
+            return Err(ConfigError::Invalid {
+                key: "worker",
+                message: "lease_seconds must be at least 5 and concurrency at least 1".into(),
             });
         }
         if self.production && self.secrets.master_key.trim().is_empty() {

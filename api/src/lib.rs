@@ -56,8 +56,10 @@ pub struct AppState {
     pub authz: Authz,
     pub bus: Bus,
     pub schema: PraetorSchema,
-    /// Wakes the plan worker when a job is queued.
+    /// Wakes the plan worker when a job is queued (here, or on another node: the fan-out).
     pub wakeup: tokio::sync::Notify,
+    /// The organization this process's workers served last, for the next claim's turn.
+    pub queue: engine::queue::Rotation,
     /// Stored policy versions, compiled and cached.
     pub policies: governance::policy::PolicyStore,
     /// Signs calls to external action handlers (none without `actions.signing_secret`).
@@ -152,6 +154,7 @@ impl AppState {
             bus: Bus::default(),
             schema,
             wakeup: tokio::sync::Notify::new(),
+            queue: engine::queue::Rotation::default(),
             policies: governance::policy::PolicyStore::default(),
             signer,
             kills: governance::kill::Cache::default(),
@@ -211,11 +214,12 @@ pub async fn run_with_clock(
 /// state is built. Tests that look inside the running server start it this way.
 pub async fn serve(app: Arc<AppState>, listener: TcpListener, shutdown: CancellationToken) -> Result<()> {
     let addr = listener.local_addr().map_err(Error::internal)?;
-    if app.config.demo {
+    let role = app.config.role;
+    if app.config.demo && role.serves_api() {
         let info = services::setup::seed_demo(&app).await?;
         announce_demo(addr, &info);
     }
-    tracing::info!(%addr, database = db::backend_name(&app.db), "Praetor listening");
+    tracing::info!(%addr, database = db::backend_name(&app.db), role = role.as_str(), "Praetor listening");
     let metrics_server = match app.config.metrics.listen_addr().filter(|_| app.config.metrics.enabled) {
         Some(at) => {
             let listener = TcpListener::bind(at)
@@ -230,15 +234,16 @@ pub async fn serve(app: Arc<AppState>, listener: TcpListener, shutdown: Cancella
         }
         None => None,
     };
-    let worker = app.config.worker.enabled.then(|| worker::spawn(app.clone(), shutdown.clone()));
+    // An API node runs no plan and no background work; a worker serves no API.
+    let work = role.runs_work();
+    let worker = (work && app.config.worker.enabled).then(|| worker::spawn(app.clone(), shutdown.clone()));
     let fanout = events::fanout::spawn(app.clone(), shutdown.clone());
-    let sweeper = chat::answers::spawn_sweeper(app.clone(), shutdown.clone());
     let forecasts = services::forecasts::watch(app.clone(), shutdown.clone());
-    let scheduler = app.config.scheduler.enabled.then(|| scheduler::spawn(app.clone(), shutdown.clone()));
+    let scheduler = (work && app.config.scheduler.enabled).then(|| scheduler::spawn(app.clone(), shutdown.clone()));
     let deliverer =
-        app.config.webhooks.enabled.then(|| services::webhook_delivery::spawn(app.clone(), shutdown.clone()));
-    let notifier =
-        app.config.notifications.enabled.then(|| services::notifications::spawn(app.clone(), shutdown.clone()));
+        (work && app.config.webhooks.enabled).then(|| services::webhook_delivery::spawn(app.clone(), shutdown.clone()));
+    let notifier = (work && app.config.notifications.enabled)
+        .then(|| services::notifications::spawn(app.clone(), shutdown.clone()));
     let router = http::router(app.clone());
     let stop = shutdown.clone();
     let served = axum::serve(listener, router.into_make_service_with_connect_info::<std::net::SocketAddr>())
@@ -253,9 +258,6 @@ pub async fn serve(app: Arc<AppState>, listener: TcpListener, shutdown: Cancella
         && let Err(e) = m.await
     {
         tracing::error!("the metrics listener ended abnormally: {e}");
-    }
-    if let Err(e) = sweeper.await {
-        tracing::error!("the chat sweeper ended abnormally: {e}");
     }
     if let Err(e) = forecasts.await {
         tracing::error!("the forecast check ended abnormally: {e}");

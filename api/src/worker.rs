@@ -29,7 +29,8 @@ pub fn spawn(app: Arc<AppState>, shutdown: CancellationToken) -> JoinHandle<()> 
 }
 
 fn spawn_one(app: Arc<AppState>, shutdown: CancellationToken) -> JoinHandle<()> {
-    let id = format!("worker-{}", uuid::Uuid::new_v4().simple());
+    // Host and process first: a job's `locked_by` tells which process holds it.
+    let id = format!("worker-{}", crate::scheduler::node_name());
     tokio::spawn(async move {
         tracing::info!(worker = %id, "plan worker started");
         let mut tick = tokio::time::interval(StdDuration::from_millis(app.config.worker.poll_ms));
@@ -63,8 +64,7 @@ fn spawn_one(app: Arc<AppState>, shutdown: CancellationToken) -> JoinHandle<()> 
 async fn drain(app: &Arc<AppState>, id: &str, shutdown: &CancellationToken) -> crate::error::Result<()> {
     while !shutdown.is_cancelled() {
         let now = app.clock.now();
-        let only_org = app.config.worker.only_org();
-        let Some(job) = queue::claim(&app.db, id, only_org, now).await? else {
+        let Some(job) = queue::claim(app, id, now).await? else {
             return Ok(());
         };
         let span = tracing::info_span!("plan.job", plan = %job.plan_id, org = %job.org_id);

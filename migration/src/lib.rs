@@ -21,6 +21,7 @@ mod m20261203_000015_forecast_alerts;
 mod m20261203_000016_webhook_cursors;
 mod m20261204_000017_notifications;
 mod m20261204_000018_policy_changes;
+mod m20261205_000019_job_turns;
 mod util;
 
 pub struct Migrator;
@@ -47,6 +48,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261203_000016_webhook_cursors::Migration),
             Box::new(m20261204_000017_notifications::Migration),
             Box::new(m20261204_000018_policy_changes::Migration),
+            Box::new(m20261205_000019_job_turns::Migration),
         ]
     }
 }

@@ -114,6 +114,28 @@ pub async fn lock_next_due<C: crate::Conn>(
         .await
 }
 
+/// The oldest due job of the first organization, in id order after `after` (from the first
+/// when `None`), that has one, locked for the transaction `db` (`SKIP LOCKED` as in
+/// [`lock_next_due`]): a claim that goes round the organizations in turn.
+pub async fn lock_next_due_after<C: crate::Conn>(
+    db: &C,
+    now: DateTimeUtc,
+    only_org: Option<OrgId>,
+    after: Option<OrgId>,
+) -> Result<Option<Model>, DbErr> {
+    use sea_orm::sea_query::{LockBehavior, LockType};
+    use sea_orm::{QueryOrder, QuerySelect};
+    let mut q = due(now, only_org);
+    if let Some(org) = after {
+        q = q.filter(Column::OrgId.gt(org));
+    }
+    q.order_by_asc(Column::OrgId)
+        .order_by_asc(Column::RunAt)
+        .lock_with_behavior(LockType::Update, LockBehavior::SkipLocked)
+        .one(db)
+        .await
+}
+
 /// Finishes a job (engine: the job it claimed).
 pub async fn finish<C: crate::Conn>(db: &C, id: JobId) -> Result<(), DbErr> {
     use crate::TenantScoped;

@@ -11,9 +11,6 @@ use std::time::Duration;
 
 use praetor_store::{ChatSessionId, Housekeeping, Tenant, chat_event, chat_session};
 use serde_json::json;
-use tokio::task::JoinHandle;
-use tokio::time::MissedTickBehavior;
-use tokio_util::sync::CancellationToken;
 
 use crate::AppState;
 use crate::audit::Entry;
@@ -43,7 +40,9 @@ pub async fn keep_held(app: &AppState, tenant: Tenant, session: ChatSessionId) {
     }
 }
 
-/// Ends the answers of sessions whose hold lapsed. Returns how many sessions it ended.
+/// Ends the answers of sessions whose hold lapsed (the scheduler's `chat.sweep`, every few
+/// seconds on one node; ending is idempotent under the session's lock). Returns how many
+/// sessions it ended.
 pub async fn sweep(app: &Arc<AppState>) -> Result<usize> {
     let now = app.clock.now();
     // Across organizations (or the one this node's workers serve): which sessions to look at;
@@ -118,24 +117,4 @@ async fn end(app: &Arc<AppState>, tenant: Tenant, session: ChatSessionId) -> Res
         tracing::info!(%session, messages = ?seqs, "ended answers interrupted by a stopped node");
     }
     Ok(!seqs.is_empty())
-}
-
-/// Runs [`sweep`] every few polls of the plan worker (every node does, over the organizations
-/// its workers serve; ending is idempotent under the session's lock) until `shutdown`.
-pub fn spawn_sweeper(app: Arc<AppState>, shutdown: CancellationToken) -> JoinHandle<()> {
-    tokio::spawn(async move {
-        let every = Duration::from_millis(app.config.worker.poll_ms.saturating_mul(5));
-        let mut tick = tokio::time::interval(every);
-        tick.set_missed_tick_behavior(MissedTickBehavior::Skip);
-        loop {
-            tokio::select! {
-                () = shutdown.cancelled() => break,
-                _ = tick.tick() => {
-                    if let Err(e) = sweep(&app).await {
-                        tracing::warn!("looking for interrupted chat answers failed: {e}");
-                    }
-                }
-            }
-        }
-    })
 }

@@ -33,6 +33,10 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     /// Run the server.
+    #[command(after_help = "Roles (many processes over one PostgreSQL database):\n  \
+                            praetor serve                 the API and the work in one process (the default)\n  \
+                            praetor serve --role api      the API, the web app and chat; no plan runs here\n  \
+                            praetor serve --role worker   plans and background work; serves /healthz, /readyz, /metrics")]
     Serve {
         /// Address to listen on (overrides the configuration).
         #[arg(long)]
@@ -40,6 +44,19 @@ enum Command {
         /// Seed the demo organization and users, enable dev sign-in.
         #[arg(long)]
         demo: bool,
+        /// What this process does (overrides `role` in the configuration).
+        #[arg(long, value_enum)]
+        role: Option<praetor::config::Role>,
+    },
+    /// Run plans and background work only: `praetor serve --role worker`. Its address serves
+    /// `/healthz`, `/readyz` and `/metrics`.
+    #[command(
+        after_help = "Example:\n  PRAETOR_DATABASE_URL=postgres://praetor@db/praetor praetor worker --listen 0.0.0.0:8081"
+    )]
+    Worker {
+        /// Address of the health checks and metrics (overrides the configuration).
+        #[arg(long)]
+        listen: Option<std::net::SocketAddr>,
     },
     /// Apply database migrations and exit.
     Migrate,
@@ -371,11 +388,18 @@ async fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    if let Command::Serve { listen, demo } = &command {
+    let command = match command {
+        Command::Worker { listen } => Command::Serve { listen, demo: false, role: Some(praetor::config::Role::Worker) },
+        other => other,
+    };
+    if let Command::Serve { listen, demo, role } = &command {
         if let Some(l) = listen {
             config.listen = *l;
         }
         config.demo |= *demo;
+        if let Some(r) = role {
+            config.role = *r;
+        }
         if let Err(e) = config.validate() {
             eprintln!("error: {e}");
             return ExitCode::from(2);
@@ -421,6 +445,7 @@ async fn execute(command: Command, config: Config) -> praetor::error::Result<Exi
         | Command::Schedule(_) => {
             Err(praetor::error::Error::internal("client commands run before the server configuration is read"))
         }
+        Command::Worker { .. } => Err(praetor::error::Error::internal("`worker` runs as `serve --role worker`")),
         Command::Schema => {
             print!("{}", praetor::graphql::sdl());
             Ok(ExitCode::SUCCESS)

@@ -58,7 +58,7 @@ pub async fn run_job(app: &Arc<AppState>, job: &job::Model, worker: &str) -> Res
         return Ok(JobResult::Done);
     }
     let now = app.clock.now();
-    if !queue::acquire_lease(&app.db, plan.project_id, worker, now).await? {
+    if !queue::acquire_lease(app, plan.project_id, worker, now).await? {
         return Ok(JobResult::RunAt(now + Duration::milliseconds(250)));
     }
     let project = plan.project_id;
@@ -311,8 +311,8 @@ impl<'a> Run<'a> {
             if !self.flush().await? {
                 return Ok(Next::Stop(JobResult::Done));
             }
-            queue::renew(&self.app.db, job.id, worker, now).await?;
-            queue::acquire_lease(&self.app.db, self.plan.project_id, worker, now).await?;
+            queue::renew(self.app, job.id, worker, now).await?;
+            queue::acquire_lease(self.app, self.plan.project_id, worker, now).await?;
         }
         let started = std::time::Instant::now();
         let handler = match &action.handler {

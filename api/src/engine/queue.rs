@@ -5,16 +5,41 @@
 //! same job; on SQLite the write transaction is exclusive anyway. A claim is a lock with an
 //! expiry, so the job of a worker that died is claimed again once the lock lapses: that is how
 //! a plan resumes after a crash. The project lease serialises state changes of one project
-//! across all workers.
+//! across all workers. Claims and leases last `worker.lease_seconds` without renewal.
+//!
+//! Which job comes next is fair between organizations (`worker.fairness = "round_robin"`, the
+//! default): each claim takes the oldest due job of the next organization, in id order after
+//! the one this process served last, that has one. An organization with a thousand jobs
+//! waiting delays another's next job by one job per worker, not by its backlog.
+
+use std::sync::Mutex;
 
 use chrono::{DateTime, Duration, Utc};
-use praetor_store::{DatabaseConnection, JobId, OrgId, PlanId, ProjectId, job, project_lease};
+use praetor_store::{JobId, OrgId, PlanId, ProjectId, job, project_lease};
 
+use crate::AppState;
+use crate::config::Fairness;
 use crate::db::begin_write;
 use crate::error::Result;
 
-/// How long a claim or a lease lasts without renewal.
-pub const LOCK_SECS: i64 = 30;
+/// The organization this process's workers claimed a job of last (round-robin fairness).
+#[derive(Default)]
+pub struct Rotation(Mutex<Option<OrgId>>);
+
+impl Rotation {
+    fn last(&self) -> Option<OrgId> {
+        *self.0.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn served(&self, org: OrgId) {
+        *self.0.lock().unwrap_or_else(|e| e.into_inner()) = Some(org);
+    }
+}
+
+/// How long a claim or a lease lasts without renewal (`worker.lease_seconds`).
+pub fn lease(app: &AppState) -> Duration {
+    Duration::seconds(i64::from(app.config.worker.lease_seconds))
+}
 
 /// Queues `plan` to run at `run_at` (one job per plan: re-queuing moves it).
 pub async fn enqueue<C: praetor_store::Conn>(
@@ -40,20 +65,28 @@ pub async fn enqueue<C: praetor_store::Conn>(
     Ok(())
 }
 
-/// Claims the next due job for `worker`, if any.
-pub async fn claim(
-    db: &DatabaseConnection,
-    worker: &str,
-    only_org: Option<OrgId>,
-    now: DateTime<Utc>,
-) -> Result<Option<job::Model>> {
+/// Claims the next due job for `worker`, if any (only of `worker.org_id`'s organization when
+/// set), in the order `worker.fairness` says.
+pub async fn claim(app: &AppState, worker: &str, now: DateTime<Utc>) -> Result<Option<job::Model>> {
+    let db = &app.db;
+    let only_org = app.config.worker.only_org();
     // An idle worker looks first with a plain read, so polling costs no write transaction
     // (and on SQLite no write lock) when there is nothing to do.
     if !job::any_due(db, now, only_org).await? {
         return Ok(None);
     }
     let txn = begin_write(db).await?;
-    let candidate = job::lock_next_due(&txn, now, only_org).await?;
+    let candidate = match app.config.worker.fairness {
+        Fairness::OldestFirst => job::lock_next_due(&txn, now, only_org).await?,
+        Fairness::RoundRobin => {
+            let after = app.queue.last();
+            match job::lock_next_due_after(&txn, now, only_org, after).await? {
+                // Past the last organization in id order: round again from the first.
+                None if after.is_some() => job::lock_next_due_after(&txn, now, only_org, None).await?,
+                found => found,
+            }
+        }
+    };
     let Some(job) = candidate else {
         txn.commit().await?;
         return Ok(None);
@@ -61,10 +94,11 @@ pub async fn claim(
     let before = job.clone();
     let mut next = job.clone();
     next.locked_by = Some(worker.to_string());
-    next.locked_until = Some(now + Duration::seconds(LOCK_SECS));
+    next.locked_until = Some(now + lease(app));
     next.attempts += 1;
     let claimed = praetor_store::update(&txn, &before, next).await?;
     txn.commit().await?;
+    app.queue.served(claimed.org_id);
     Ok(Some(claimed))
 }
 
@@ -86,19 +120,14 @@ pub async fn reschedule<C: praetor_store::Conn>(
 }
 
 /// Extends the claim on a job that is still being worked on.
-pub async fn renew<C: praetor_store::Conn>(db: &C, job: JobId, worker: &str, now: DateTime<Utc>) -> Result<bool> {
-    Ok(job::extend_claim(db, job, worker, now + Duration::seconds(LOCK_SECS)).await?)
+pub async fn renew(app: &AppState, job: JobId, worker: &str, now: DateTime<Utc>) -> Result<bool> {
+    Ok(job::extend_claim(&app.db, job, worker, now + lease(app)).await?)
 }
 
 /// Takes (or renews) the lease on `project` for `holder`. `false` if someone else holds it.
-pub async fn acquire_lease(
-    db: &DatabaseConnection,
-    project: ProjectId,
-    holder: &str,
-    now: DateTime<Utc>,
-) -> Result<bool> {
-    let txn = begin_write(db).await?;
-    let until = now + Duration::seconds(LOCK_SECS);
+pub async fn acquire_lease(app: &AppState, project: ProjectId, holder: &str, now: DateTime<Utc>) -> Result<bool> {
+    let txn = begin_write(&app.db).await?;
+    let until = now + lease(app);
     let existing = project_lease::lock(&txn, project).await?;
     let acquired = match existing {
         None => praetor_store::insert(

@@ -185,10 +185,22 @@ async fn listen(app: &Arc<AppState>, url: &str, shutdown: &CancellationToken) ->
                 Pointer::Credential { h } => app.live.end(h),
                 Pointer::Provider { p } => app.live.end_provider(*p),
                 Pointer::Org { o } => app.authz.rows.forget(*o),
+                // A plan queued on another node: this node's workers may take it now.
+                Pointer::Plan { s: praetor_domain::PlanStatus::Queued, .. } => app.wakeup.notify_one(),
                 _ => {}
             }
         }
-        if let Err(e) = deliver(&app.db, &app.bus, envelope.e).await {
+        // Nobody here to publish to (a worker, an API node without subscriptions): the rows
+        // are not read (a subscription that starts later reads storage first). Streamed text
+        // is kept all the same, for whoever subscribes while the answer is under way.
+        let mut pointers = envelope.e;
+        if !app.bus.heard() {
+            pointers.retain(|p| matches!(p, Pointer::Delta { .. }));
+            if pointers.is_empty() {
+                continue;
+            }
+        }
+        if let Err(e) = deliver(&app.db, &app.bus, pointers).await {
             tracing::warn!("could not deliver events from another node: {e}");
             app.bus.publish(Event::Resync);
         }

@@ -229,6 +229,17 @@ impl Bus {
         }
     }
 
+    /// Whether anything in this process would receive an event now: a subscriber, or an answer
+    /// streaming (whose end must be seen to stop offering its text to new subscribers).
+    pub fn heard(&self) -> bool {
+        if self.tx.receiver_count() > 0 {
+            return true;
+        }
+        self.chat
+            .lock()
+            .map_or(true, |c| !c.streaming.is_empty() || c.senders.values().any(|tx| tx.receiver_count() > 0))
+    }
+
     /// Sessions with live subscribers in this process.
     pub fn chat_channels(&self) -> usize {
         self.chat.lock().map(|c| c.senders.values().filter(|tx| tx.receiver_count() > 0).count()).unwrap_or(0)

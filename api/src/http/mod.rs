@@ -26,6 +26,8 @@ use crate::AppState;
 
 pub const REQUEST_ID_HEADER: &str = "x-request-id";
 
+/// The routes of this process's address. A worker (`role = "worker"`) serves only its health
+/// checks and (unless `metrics.listen` moves it) `/metrics`: nothing else answers there.
 pub fn router(app: Arc<AppState>) -> Router {
     let limit = app.config.max_body_bytes;
     let metrics_here = app.config.metrics.enabled && app.config.metrics.listen_addr().is_none();
@@ -33,26 +35,11 @@ pub fn router(app: Arc<AppState>) -> Router {
     if metrics_here {
         routes = routes.route("/metrics", get(metrics));
     }
+    routes = routes.route("/healthz", get(healthz)).route("/readyz", get(readyz));
+    if app.config.role.serves_api() {
+        routes = api_routes(routes);
+    }
     routes
-        .route("/graphql", post(graphql::post).get(graphql::get))
-        .route("/graphql/ws", get(ws::upgrade))
-        .route("/auth/config", get(auth_routes::config))
-        .route("/auth/dev-login", post(auth_routes::dev_login))
-        .route("/auth/logout", post(auth_routes::logout))
-        .route("/auth/providers", get(auth_routes::providers))
-        .route("/auth/password", post(auth_routes::password_login))
-        .route("/auth/password/change", post(auth_routes::change_password))
-        .route("/auth/account", get(auth_routes::account))
-        .route("/auth/totp/setup", post(auth_routes::totp_setup))
-        .route("/auth/totp/enable", post(auth_routes::totp_enable))
-        .route("/auth/totp/disable", post(auth_routes::totp_disable))
-        .route("/auth/invitation", get(auth_routes::invitation_info).post(auth_routes::invitation_accept))
-        .route("/auth/oidc/start", get(auth_routes::oidc_start))
-        .route("/auth/oidc/callback", get(auth_routes::oidc_callback))
-        .route("/hooks/{id}", post(hooks::post))
-        .route("/healthz", get(healthz))
-        .route("/readyz", get(readyz))
-        .fallback(get(ui::serve))
         .layer(DefaultBodyLimit::max(limit))
         .layer(middleware::from_fn_with_state(app.clone(), strict_transport))
         .layer(middleware::from_fn(request_id))
@@ -70,6 +57,28 @@ pub fn router(app: Arc<AppState>) -> Router {
             HeaderValue::from_static("no-referrer"),
         ))
         .with_state(app)
+}
+
+/// The API, sign-in, inbound triggers and the web app.
+fn api_routes(routes: Router<Arc<AppState>>) -> Router<Arc<AppState>> {
+    routes
+        .route("/graphql", post(graphql::post).get(graphql::get))
+        .route("/graphql/ws", get(ws::upgrade))
+        .route("/auth/config", get(auth_routes::config))
+        .route("/auth/dev-login", post(auth_routes::dev_login))
+        .route("/auth/logout", post(auth_routes::logout))
+        .route("/auth/providers", get(auth_routes::providers))
+        .route("/auth/password", post(auth_routes::password_login))
+        .route("/auth/password/change", post(auth_routes::change_password))
+        .route("/auth/account", get(auth_routes::account))
+        .route("/auth/totp/setup", post(auth_routes::totp_setup))
+        .route("/auth/totp/enable", post(auth_routes::totp_enable))
+        .route("/auth/totp/disable", post(auth_routes::totp_disable))
+        .route("/auth/invitation", get(auth_routes::invitation_info).post(auth_routes::invitation_accept))
+        .route("/auth/oidc/start", get(auth_routes::oidc_start))
+        .route("/auth/oidc/callback", get(auth_routes::oidc_callback))
+        .route("/hooks/{id}", post(hooks::post))
+        .fallback(get(ui::serve))
 }
 
 async fn request_id(mut req: Request, next: Next) -> Response {
@@ -164,7 +173,8 @@ async fn healthz() -> &'static str {
 
 async fn readyz(State(app): State<Arc<AppState>>) -> Response {
     if crate::db::ping(&app.db).await {
-        axum::Json(json!({"status": "ready", "database": crate::db::backend_name(&app.db)})).into_response()
+        let (database, role) = (crate::db::backend_name(&app.db), app.config.role.as_str());
+        axum::Json(json!({"status": "ready", "database": database, "role": role})).into_response()
     } else {
         (StatusCode::SERVICE_UNAVAILABLE, axum::Json(json!({"status": "database unreachable"}))).into_response()
     }

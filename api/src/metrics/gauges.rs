@@ -267,7 +267,7 @@ async fn refresh(app: &Arc<AppState>) -> Result<()> {
     let (depth, oldest) = queue(app, now).await?;
     let kills = kill_switch::count_engaged(&app.db).await?;
     let pool = pool(app);
-    let worker = app.config.worker.enabled;
+    let worker = app.config.role.runs_work() && app.config.worker.enabled;
     with(|v| {
         v.plans = plans;
         v.queue_depth = depth as f64;

@@ -55,6 +55,28 @@ pub static JOBS: &[JobSpec] = &[
         },
     },
     JobSpec {
+        name: "chat.sweep",
+        cron: "*/5 * * * * *",
+        description: "Answers interrupted by a stopped node (their session's hold lapsed) are ended with an INTERRUPTED answer, audited.",
+        run: |app| {
+            Box::pin(async move {
+                let n = crate::chat::answers::sweep(&app).await?;
+                Ok(format!("{n} session(s) ended"))
+            })
+        },
+    },
+    JobSpec {
+        name: "notifications.prune",
+        cron: "40 */10 * * * *",
+        description: "Notifications past notifications.retention_days (unread ones four times that) and finished e-mails are deleted.",
+        run: |app| {
+            Box::pin(async move {
+                let (n, m) = crate::services::notifications::prune(&app).await?;
+                Ok(format!("{n} notification(s) and {m} e-mail(s) deleted"))
+            })
+        },
+    },
+    JobSpec {
         name: "webhooks.prune",
         cron: "0 */10 * * * *",
         description: "Finished webhook deliveries and their attempts older than webhooks.retention_days are deleted.",

@@ -88,8 +88,8 @@ pub fn key(app: &AppState, job: &JobSpec) -> String {
     }
 }
 
-/// This node, as runs name it: host, process, and one scheduler of it.
-fn node_name() -> String {
+/// This node, as runs and job claims name it: host, process, and one scheduler or worker of it.
+pub fn node_name() -> String {
     let host = std::env::var("HOSTNAME").ok().filter(|h| !h.is_empty()).unwrap_or_else(|| "node".into());
     format!("{host}-{}-{}", std::process::id(), &uuid::Uuid::new_v4().simple().to_string()[..6])
 }

@@ -22,7 +22,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::Arc;
 use std::time::Duration as StdDuration;
 
-use chrono::{DateTime, Duration, Utc};
+use chrono::Duration;
 use praetor_domain::plan::PlanEvent;
 use praetor_domain::{ActorKind, PlanStatus};
 use praetor_store::{
@@ -68,7 +68,6 @@ pub fn spawn(app: Arc<AppState>, shutdown: CancellationToken) -> JoinHandle<()> 
         let mut tick = tokio::time::interval(StdDuration::from_millis(app.config.notifications.poll_ms));
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
         let mut backoff = StdDuration::ZERO;
-        let mut swept: Option<DateTime<Utc>> = None;
         loop {
             tokio::select! {
                 _ = shutdown.cancelled() => break,
@@ -85,11 +84,6 @@ pub fn spawn(app: Arc<AppState>, shutdown: CancellationToken) -> JoinHandle<()> 
             let result = async {
                 while pass(&app).await? > 0 && !shutdown.is_cancelled() {}
                 while send_due(&app).await? > 0 && !shutdown.is_cancelled() {}
-                let now = app.clock.now();
-                if swept.is_none_or(|at| now - at > Duration::hours(1)) {
-                    sweep(&app, now).await?;
-                    swept = Some(now);
-                }
                 Ok::<_, Error>(())
             }
             .await;
@@ -669,15 +663,15 @@ pub async fn send_due(app: &AppState) -> Result<usize> {
     Ok(due.len())
 }
 
-/// Deletes old notifications and finished e-mails.
-async fn sweep(app: &AppState, now: DateTime<Utc>) -> Result<()> {
+/// Deletes read notifications older than `notifications.retention_days`, unread ones four
+/// times as old, and finished e-mails (the scheduler's `notifications.prune`). Answers how
+/// many notifications and e-mails went.
+pub async fn prune(app: &AppState) -> Result<(u64, u64)> {
+    let now = app.clock.now();
     let days = i64::from(app.config.notifications.retention_days);
     let read = notification::delete_old(&app.db, now - Duration::days(days), now - Duration::days(4 * days)).await?;
     let mails = email::delete_finished_before(&app.db, now - Duration::days(days)).await?;
-    if read + mails > 0 {
-        tracing::info!(notifications = read, emails = mails, "deleted old notifications");
-    }
-    Ok(())
+    Ok((read, mails))
 }
 
 // A person's own notifications and choices.
