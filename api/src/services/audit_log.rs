@@ -37,6 +37,27 @@ pub async fn find(app: &AppState, access: &OrgAccess, id: AuditEventId) -> Resul
     audit_event::by_id(&app.db, access.tenant(), id).await?.ok_or_else(|| Error::not_found("audit event"))
 }
 
+/// The sequence number of the organization's newest entry (0 before the first).
+pub async fn head_seq(app: &AppState, access: &OrgAccess) -> Result<i64> {
+    access.permit::<ops::AuditRead>(Domain::Org)?;
+    Ok(praetor_store::audit_head::of(&app.db, access.tenant()).await?.map_or(0, |h| h.seq))
+}
+
+/// The entries after `after` up to `upto`, in chain order (at most `limit` of them): what a
+/// live reader missed, read back. The chain is appended in commit order, so when entry
+/// `upto` is committed every one before it is too.
+pub async fn between(
+    app: &AppState,
+    access: &OrgAccess,
+    after: i64,
+    upto: i64,
+    limit: u64,
+) -> Result<Vec<audit_event::Model>> {
+    access.permit::<ops::AuditRead>(Domain::Org)?;
+    let rows = audit_event::after(&app.db, access.tenant(), after, limit).await?;
+    Ok(rows.into_iter().filter(|e| e.seq <= upto).collect())
+}
+
 /// How long a full verification of a chain is built on: within it, [`verify`] checks only
 /// the entries appended since (a chain of any length then costs what was added, not its
 /// length). `praetor audit verify` always checks everything.

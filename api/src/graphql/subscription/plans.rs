@@ -1,5 +1,6 @@
 //! `planEvents(planId, after)`: a plan's events, first those after `after` from storage, then
-//! live. Nothing is lost on reconnect: a client resumes from the last sequence it saw.
+//! live, in the log's order with none missing (a gap in what arrives live is read back from
+//! storage). Nothing is lost on reconnect: a client resumes from the last sequence it saw.
 
 use async_graphql::{Context, ID, Result, SimpleObject, Subscription};
 use futures_util::Stream;
@@ -53,11 +54,31 @@ impl PlanSubscription {
             .map(|(e, status)| PlanUpdate { plan_id: ID(id.to_string()), status: (*status).into(), event: e.into() })
             .collect();
         let project = plan.project_id;
-        let live = futures_util::stream::unfold((rx, last_seq), move |(mut rx, mut last)| {
+        let update = move |e: &praetor_store::plan_event::Model, status: praetor_domain::PlanStatus| PlanUpdate {
+            plan_id: ID(id.to_string()),
+            status: status.into(),
+            event: e.into(),
+        };
+        // Events reach a node in the order they are published, which is not always the log's
+        // (this node's commits are published at once, other nodes' a moment later through the
+        // fan-out): an event past the next one expected is preceded by those missing, read
+        // back from storage; anything seen already is skipped.
+        let start = (rx, last_seq, std::collections::VecDeque::<PlanUpdate>::new());
+        let live = futures_util::stream::unfold(start, move |(mut rx, mut last, mut ready)| {
             let app = app.clone();
             let principal = principal.clone();
             async move {
                 loop {
+                    if let Some(next) = ready.pop_front() {
+                        let allowed = match orgs::enter_by_id(&app, &principal, org).await {
+                            Ok(a) => a.may::<ops::PlanRead>(Domain::Project(project)),
+                            Err(_) => false,
+                        };
+                        if !allowed {
+                            return None;
+                        }
+                        return Some((next, (rx, last, ready)));
+                    }
                     match rx.recv().await {
                         Ok(event) => {
                             let Event::Plan { plan, event: e, status, .. } = &*event else {
@@ -66,20 +87,32 @@ impl PlanSubscription {
                             if *plan != id || e.seq <= last {
                                 continue;
                             }
-                            let allowed = match orgs::enter_by_id(&app, &principal, org).await {
-                                Ok(a) => a.may::<ops::PlanRead>(Domain::Project(project)),
-                                Err(_) => false,
-                            };
-                            if !allowed {
-                                return None;
+                            if e.seq == last + 1 {
+                                last = e.seq;
+                                ready.push_back(update(e, *status));
+                                continue;
                             }
-                            last = e.seq;
-                            let update =
-                                PlanUpdate { plan_id: ID(id.to_string()), status: (*status).into(), event: e.into() };
-                            return Some((update, (rx, last)));
+                            let Ok(access) = orgs::enter_by_id(&app, &principal, org).await else { return None };
+                            let read = match plans::find(&app, &access, id).await {
+                                Ok(p) => plans::events_with_status(&app, &access, &p, Some(last)).await,
+                                Err(err) => Err(err),
+                            };
+                            match read {
+                                Ok(rows) => {
+                                    for (e, status) in rows {
+                                        last = e.seq;
+                                        ready.push_back(update(&e, status));
+                                    }
+                                }
+                                Err(err) => {
+                                    tracing::warn!(plan = %id, "a plan subscriber could not read back missed events: {err}");
+                                    return None;
+                                }
+                            }
                         }
+                        // A slow subscriber's next event is past a gap: it is read back then.
                         Err(RecvError::Lagged(n)) => {
-                            tracing::warn!(skipped = n, "plan subscriber lagged")
+                            tracing::debug!(skipped = n, "plan subscriber lagged; reading back from storage")
                         }
                         Err(RecvError::Closed) => return None,
                     }
