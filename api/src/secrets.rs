@@ -308,6 +308,45 @@ pub fn open_personal(keyring: &Keyring, kek_id: &str, user: UserId, field: &str,
     String::from_utf8(bytes).map(SecretValue).map_err(|_| Error::internal(format!("the {field} of {user} is not text")))
 }
 
+/// What an instance key is bound to: its name. Instance keys belong to no organization, so
+/// they are sealed under a master key itself.
+fn instance_data(name: &str) -> Vec<u8> {
+    format!("praetor/v1|instance|{name}").into_bytes()
+}
+
+/// Seals an instance key under the newest master key: the key's id and the ciphertext.
+pub fn seal_instance(keyring: &Keyring, name: &str, key: &[u8]) -> Result<(String, String)> {
+    let kek = keyring.newest_key()?;
+    Ok((kek.id.clone(), seal(&kek.key, &instance_data(name), key)?))
+}
+
+/// Opens what [`seal_instance`] sealed.
+pub fn open_instance(keyring: &Keyring, kek_id: &str, name: &str, sealed: &str) -> Result<Vec<u8>> {
+    let kek = keyring.by_id(kek_id)?;
+    open(&kek.key, &instance_data(name), sealed, &format_args!("the instance key {name}"))
+}
+
+/// Reseals an instance key under the newest master key, in the caller's transaction; `false`
+/// if it already was.
+pub async fn reseal_instance<C: praetor_store::Conn>(
+    db: &C,
+    keyring: &Keyring,
+    row: praetor_store::instance_key::Model,
+) -> Result<bool> {
+    let newest = keyring.newest_key()?;
+    if row.kek_id == newest.id {
+        return Ok(false);
+    }
+    let key = open_instance(keyring, &row.kek_id, &row.name, &row.sealed)?;
+    let (kek, sealed) = seal_instance(keyring, &row.name, &key)?;
+    let active_before = row.clone();
+    let mut active = row.clone();
+    active.kek_id = kek;
+    active.sealed = sealed;
+    praetor_store::update(db, &active_before, active).await?;
+    Ok(true)
+}
+
 /// An error as an operator reads it: the internal detail (which never holds a secret).
 pub fn describe(e: &Error) -> String {
     match e {
@@ -323,6 +362,10 @@ pub struct KeyReport {
     pub secrets: u64,
     /// People's authenticator secrets (sealed under a master key).
     pub personal: u64,
+    /// The instance's own keys (sealed under a master key): the audit checkpoint key.
+    pub instance: u64,
+    /// Instance keys resealed under the newest master key.
+    pub instance_resealed: u64,
     /// Data keys (and people's secrets) rewrapped under the newest master key.
     pub rewrapped: u64,
     /// Records that do not decrypt: what they are and why, never a value.
@@ -348,6 +391,12 @@ pub async fn verify<C: praetor_store::Conn>(db: &C, keyring: &Keyring) -> Result
         report.personal += 1;
         if let Err(e) = open_credential(keyring, &row) {
             report.failures.push(format!("the authenticator secret of person {}: {}", row.user_id, describe(&e)));
+        }
+    }
+    for row in praetor_store::instance_key::all(db).await? {
+        report.instance += 1;
+        if let Err(e) = open_instance(keyring, &row.kek_id, &row.name, &row.sealed) {
+            report.failures.push(format!("the instance key {}: {}", row.name, describe(&e)));
         }
     }
     Ok(report)

@@ -20,6 +20,7 @@ pub mod canonical;
 pub mod decide;
 pub mod forecast;
 pub mod ids;
+pub mod merkle;
 pub mod plan;
 pub mod recommend;
 pub mod reducer;

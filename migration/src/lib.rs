@@ -22,6 +22,7 @@ mod m20261203_000016_webhook_cursors;
 mod m20261204_000017_notifications;
 mod m20261204_000018_policy_changes;
 mod m20261205_000019_job_turns;
+mod m20261205_000020_audit_checkpoints;
 mod util;
 
 pub struct Migrator;
@@ -49,6 +50,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261204_000017_notifications::Migration),
             Box::new(m20261204_000018_policy_changes::Migration),
             Box::new(m20261205_000019_job_turns::Migration),
+            Box::new(m20261205_000020_audit_checkpoints::Migration),
         ]
     }
 }

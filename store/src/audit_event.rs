@@ -125,3 +125,23 @@ pub async fn first_seq_since<C: Conn>(db: &C, tenant: Tenant, at: DateTimeUtc) -
         .one(db)
         .await
 }
+
+/// The chain hashes of entries `from..=upto` (`(seq, hash)`, in chain order): the leaves of a
+/// checkpoint's Merkle tree.
+pub async fn hashes<C: Conn>(db: &C, tenant: Tenant, from: i64, upto: i64) -> Result<Vec<(i64, String)>, DbErr> {
+    Entity::find_in_org(tenant)
+        .select_only()
+        .column(Column::Seq)
+        .column(Column::Hash)
+        .filter(Column::Seq.gte(from))
+        .filter(Column::Seq.lte(upto))
+        .order_by_asc(Column::Seq)
+        .into_tuple()
+        .all(db)
+        .await
+}
+
+/// The tenant's entry at `seq`.
+pub async fn at_seq<C: Conn>(db: &C, tenant: Tenant, seq: i64) -> Result<Option<Model>, DbErr> {
+    Entity::find_in_org(tenant).filter(Column::Seq.eq(seq)).one(db).await
+}

@@ -131,6 +131,7 @@ pub mod db;
 pub mod agent;
 pub mod api_key;
 pub mod approval;
+pub mod audit_checkpoint;
 pub mod audit_event;
 pub mod audit_head;
 pub mod budget_day;
@@ -147,6 +148,7 @@ pub mod group_member;
 pub mod identity_provider;
 pub mod idp_client_binding;
 pub mod idp_group_mapping;
+pub mod instance_key;
 pub mod invitation;
 pub mod job;
 pub mod kill_switch;
@@ -316,6 +318,9 @@ pub enum Housekeeping {
     /// sending e-mails due in any, and a person's own notifications across the organizations
     /// they belong to (narrowed to those by the caller).
     Notifications,
+    /// Signed checkpoints of every organization's audit chain, made by the scheduler and by
+    /// `praetor audit checkpoint`, and checked by `praetor audit verify --checkpoints`.
+    Checkpoints,
 }
 
 /// A row of a tenant table. Holding one is holding its organization's capability: rows are
@@ -402,7 +407,16 @@ macro_rules! shared {
     };
 }
 
-shared!(user, user_session, project_lease, kill_switch, local_credential, scheduled_run, notification_setting);
+shared!(
+    user,
+    user_session,
+    project_lease,
+    kill_switch,
+    local_credential,
+    scheduled_run,
+    notification_setting,
+    instance_key
+);
 
 macro_rules! tenant_scoped {
     ($($module:ident => $col:ident . $field:ident),* $(,)?) => {
@@ -490,6 +504,7 @@ tenant_scoped!(
     notification_cursor => OrgId.org_id,
     email => OrgId.org_id,
     policy_change => OrgId.org_id,
+    audit_checkpoint => OrgId.org_id,
 );
 
 #[cfg(test)]
@@ -503,7 +518,7 @@ mod tests {
         let tenant = Tenant::housekeeping(OrgId::generate(), Housekeeping::Setup);
         let uuid = tenant.org().as_uuid().to_string();
         let all = scoped_statements(tenant);
-        assert_eq!(all.len(), 45, "tenant tables");
+        assert_eq!(all.len(), 46, "tenant tables");
         for (module, table, column, statements) in all {
             for sql in statements {
                 let filter = format!("WHERE \"{table}\".\"{column}\" = ");

@@ -9,6 +9,7 @@ mod chat;
 mod chat_access;
 mod chat_agents;
 mod chat_delivery;
+mod checkpoints;
 mod cli_login;
 mod cluster;
 mod costs;

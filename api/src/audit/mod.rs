@@ -7,6 +7,7 @@
 //! was hashed, so verification never depends on how a database re-encodes JSON.
 
 mod canonical;
+pub mod checkpoint;
 pub mod export;
 pub mod verify;
 

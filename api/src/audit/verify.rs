@@ -102,6 +102,44 @@ pub async fn verify_from<C: praetor_store::Conn>(
     Ok((Report { org_id: org.to_string(), entries, head_seq, first_broken }, resume))
 }
 
+/// Verifies the entries after `from` up to entry `upto`, which must end the run with the hash
+/// `upto_hash` (the head as read before: entries appended since are not looked at). The first
+/// problem, if any.
+pub async fn verify_upto<C: praetor_store::Conn>(
+    db: &C,
+    tenant: Tenant,
+    from: Verified,
+    upto: i64,
+    upto_hash: &str,
+) -> Result<Option<Broken>> {
+    let mut last = from;
+    while last.seq < upto {
+        let want = (upto - last.seq).clamp(1, PAGE as i64) as u64;
+        let page: Vec<audit_event::Model> =
+            audit_event::after(db, tenant, last.seq, want).await?.into_iter().filter(|e| e.seq <= upto).collect();
+        if page.is_empty() {
+            break;
+        }
+        let anchored = anchored_events(db, tenant, &page).await?;
+        let start = last.clone();
+        let (_, end, broken) = tokio::task::spawn_blocking(move || check_page(&page, start, &anchored))
+            .await
+            .map_err(|e| Error::internal(format!("audit verification task: {e}")))?;
+        if broken.is_some() {
+            return Ok(broken);
+        }
+        last = end;
+    }
+    if last.seq != upto || last.hash != upto_hash {
+        return Ok(Some(Broken {
+            seq: last.seq + 1,
+            id: String::new(),
+            reason: format!("the chain head is at entry {upto} but the log ends at entry {}", last.seq),
+        }));
+    }
+    Ok(None)
+}
+
 /// The plan events the `plan.*` entries of `page` anchor, by (plan, seq), read in one query.
 async fn anchored_events<C: praetor_store::Conn>(
     db: &C,

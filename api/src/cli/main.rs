@@ -1,5 +1,6 @@
 //! The `praetor` command line. Parsing only; the work is in the library.
 
+mod audit;
 mod bench;
 mod contexts;
 mod policy;
@@ -13,7 +14,7 @@ use std::sync::Arc;
 use clap::{Parser, Subcommand};
 use praetor::clock::SystemClock;
 use praetor::config::Config;
-use praetor::{AppState, audit, services};
+use praetor::{AppState, services};
 use tokio_util::sync::CancellationToken;
 
 #[derive(Parser)]
@@ -70,7 +71,7 @@ enum Command {
     /// The audit log.
     Audit {
         #[command(subcommand)]
-        command: AuditCommand,
+        command: audit::AuditCommand,
     },
     /// Policy documents: validate, verify, apply, explain, diff.
     Policy {
@@ -312,24 +313,6 @@ enum AdminCommand {
     },
 }
 
-#[derive(Subcommand)]
-enum AuditCommand {
-    /// Verify audit hash chains; exits 1 and names the first broken entry if one is.
-    Verify {
-        /// Only this organization (default: all).
-        #[arg(long)]
-        org: Option<String>,
-    },
-    /// Write an organization's audit log as JSON Lines.
-    Export {
-        #[arg(long)]
-        org: String,
-        /// Output file (default: standard output).
-        #[arg(long)]
-        out: Option<PathBuf>,
-    },
-}
-
 /// Targets that would log credentials at their most verbose: the websocket library writes
 /// every frame at trace level, `connection_init` with its bearer key included. When the filter
 /// enables trace anywhere, they are held at debug.
@@ -514,11 +497,15 @@ async fn execute(command: Command, config: Config) -> praetor::error::Result<Exi
                 report.personal,
                 report.failures.len()
             );
+            if report.instance > 0 {
+                let done = if what == "verified" { report.instance } else { report.instance_resealed };
+                println!("{} instance key(s) (the audit checkpoint key); {done} {what}", report.instance);
+            }
             Ok(if report.failures.is_empty() { ExitCode::SUCCESS } else { ExitCode::FAILURE })
         }
         Command::Audit { command } => {
             let app = AppState::init(config, Arc::new(SystemClock)).await?;
-            audit_command(&app, command).await
+            audit::run(&app, command).await
         }
         Command::Rollups { command: RollupsCommand::Rebuild { org, from } } => {
             use praetor_store::Owned;
@@ -623,7 +610,10 @@ fn parse_day(text: &str) -> praetor::error::Result<chrono::DateTime<chrono::Utc>
 }
 
 /// The organization named `slug`, or every organization.
-async fn orgs_named(app: &AppState, slug: Option<String>) -> praetor::error::Result<Vec<praetor_store::org::Model>> {
+pub(crate) async fn orgs_named(
+    app: &AppState,
+    slug: Option<String>,
+) -> praetor::error::Result<Vec<praetor_store::org::Model>> {
     use praetor_store::{Housekeeping, org};
     let orgs = org::listed(&app.db, Housekeeping::Cli, slug.as_deref()).await?;
     if orgs.is_empty()
@@ -632,47 +622,6 @@ async fn orgs_named(app: &AppState, slug: Option<String>) -> praetor::error::Res
         return Err(praetor::error::Error::not_found(format!("organization `{slug}`")));
     }
     Ok(orgs)
-}
-
-async fn audit_command(app: &AppState, command: AuditCommand) -> praetor::error::Result<ExitCode> {
-    use praetor_store::{Housekeeping, Owned, org};
-    let find = |slug: String| async move {
-        org::by_slug(&app.db, Housekeeping::Cli, &slug.clone())
-            .await?
-            .ok_or_else(|| praetor::error::Error::not_found(format!("organization `{slug}`")))
-    };
-    match command {
-        AuditCommand::Verify { org } => {
-            let orgs = orgs_named(app, org).await?;
-            let mut broken = 0;
-            for o in orgs {
-                let report = audit::verify::verify_org(&app.db, o.tenant()).await?;
-                match &report.first_broken {
-                    None => println!("{}: ok ({} entries)", o.slug, report.entries),
-                    Some(b) => {
-                        broken += 1;
-                        println!("{}: BROKEN at entry {} {}: {}", o.slug, b.seq, b.id, b.reason);
-                    }
-                }
-            }
-            Ok(if broken == 0 { ExitCode::SUCCESS } else { ExitCode::FAILURE })
-        }
-        AuditCommand::Export { org, out } => {
-            let o = find(org).await?;
-            let mut sink: Box<dyn std::io::Write> = match &out {
-                Some(path) => Box::new(std::io::BufWriter::new(std::fs::File::create(path).map_err(|e| {
-                    praetor::error::Error::validation("out", format!("cannot create {}: {e}", path.display()))
-                })?)),
-                None => Box::new(std::io::stdout().lock()),
-            };
-            let n = audit::export::export_org(&app.db, o.tenant(), &mut sink).await?;
-            sink.flush().map_err(praetor::error::Error::internal)?;
-            if out.is_some() {
-                eprintln!("exported {n} entries");
-            }
-            Ok(ExitCode::SUCCESS)
-        }
-    }
 }
 
 fn print_report(r: &praetor::engine::replay::Report) -> bool {

@@ -25,6 +25,8 @@ use crate::error::Error;
 /// Fields whose cost grows with stored data or with their arguments.
 pub const EXPENSIVE: &[&str] = &[
     "auditChain",
+    "auditInclusionProof",
+    "createAuditCheckpoint",
     "replayPlan",
     "replayProject",
     "policyDiff",

@@ -135,6 +135,17 @@ pub static JOBS: &[JobSpec] = &[
         },
     },
     JobSpec {
+        name: "audit.checkpoint",
+        cron: "0 17 * * * *",
+        description: "Every organization's audit chain that moved since its last checkpoint is verified since then and checkpointed: its head and Merkle root signed with the instance's Ed25519 key.",
+        run: |app| {
+            Box::pin(async move {
+                let (signed, refused) = crate::services::checkpoints::create_all(&app).await?;
+                Ok(format!("{signed} checkpoint(s) signed, {refused} chain(s) refused"))
+            })
+        },
+    },
+    JobSpec {
         name: "scheduler.prune",
         cron: "30 */10 * * * *",
         description: "The scheduler's records of runs older than scheduler.retention_hours are deleted (each job's last stays).",

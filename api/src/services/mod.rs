@@ -9,6 +9,7 @@ pub mod approvals;
 pub mod audit_log;
 pub mod autonomy;
 pub mod budget_advice;
+pub mod checkpoints;
 pub mod forecasts;
 pub mod governance;
 pub mod grants;

@@ -135,5 +135,18 @@ pub async fn rotate(app: &AppState) -> Result<secrets::KeyReport> {
             }
         }
     }
+    // The instance's own keys (the audit checkpoint signing key), sealed under a master key.
+    for row in praetor_store::instance_key::all(&app.db).await? {
+        report.instance += 1;
+        let name = row.name.clone();
+        match secrets::reseal_instance(&app.db, &app.secrets, row).await {
+            Ok(true) => {
+                tracing::info!(key = %name, to = %newest, "resealed an instance key");
+                report.instance_resealed += 1;
+            }
+            Ok(false) => {}
+            Err(e) => report.failures.push(format!("the instance key {name}: {}", secrets::describe(&e))),
+        }
+    }
     Ok(report)
 }

@@ -1,9 +1,9 @@
-//! `createOrg`.
+//! `createOrg`, `createAuditCheckpoint`.
 
 use async_graphql::{Context, InputObject, Object, Result};
 
 use crate::authz::InstanceAdmin;
-use crate::graphql::object::OrgObject;
+use crate::graphql::object::{AuditCheckpointObject, OrgObject};
 use crate::graphql::{app, principal};
 use crate::services::orgs;
 
@@ -26,5 +26,16 @@ impl OrgMutation {
         let admin = InstanceAdmin::check(principal)?;
         let org = orgs::create(app, &admin, &input.slug, &input.name).await?;
         Ok(OrgObject(app.authz.enter(principal, org).await?))
+    }
+
+    /// Signs a checkpoint of the organization's audit chain at its head now (the scheduler
+    /// makes one every hour): the newest one when nothing happened since it; `null` for an
+    /// empty chain. The entries since the last checkpoint are verified first: a broken chain
+    /// is refused with `CONFLICT`. Needs `audit.read`. Expensive: at most once per operation.
+    async fn create_audit_checkpoint(&self, ctx: &Context<'_>, org: String) -> Result<Option<AuditCheckpointObject>> {
+        let app = app(ctx)?;
+        let access = orgs::enter_by_slug(app, principal(ctx)?, &org).await?;
+        let made = crate::services::checkpoints::create(app, &access).await?;
+        Ok(made.map(AuditCheckpointObject))
     }
 }

@@ -28,7 +28,7 @@ use async_graphql::connection::{Connection, Edge};
 use async_graphql::{Interface, OutputType};
 
 pub use api_key::{ApiKeyObject, CreatedApiKey, SecretObject};
-pub use audit_event::{AuditChainStatus, AuditEventObject};
+pub use audit_event::{AuditChainStatus, AuditCheckpointObject, AuditEventObject, AuditInclusionProofObject};
 pub use chat::{
     AgentObject, AgentPlanner, ArbitrationStrategy, ChatEventKind, ChatEventObject, ChatSessionObject,
     ProjectChatSettings,

@@ -328,4 +328,35 @@ impl OrgObject {
     async fn audit_chain(&self, ctx: &Context<'_>) -> Result<AuditChainStatus> {
         Ok(AuditChainStatus(audit_log::verify(app(ctx)?, &self.0).await?))
     }
+
+    /// The signed checkpoints of the audit chain, newest first (below entry `before` if given;
+    /// at most `first`, 20 by default and 100 at most). Needs `audit.read`.
+    async fn audit_checkpoints(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        before: Option<i64>,
+    ) -> Result<Vec<super::AuditCheckpointObject>> {
+        let first = match first {
+            None => 20,
+            Some(n @ 1..=100) => n as u64,
+            Some(_) => return Err(crate::error::Error::validation("first", "between 1 and 100").into()),
+        };
+        let rows = crate::services::checkpoints::list(app(ctx)?, &self.0, before, first).await?;
+        Ok(rows.into_iter().map(super::AuditCheckpointObject).collect())
+    }
+
+    /// The proof that entry `seq` is among the entries checkpoint `checkpoint` (the entry it
+    /// ends at) signed; without `checkpoint`, the first that covers the entry. Needs
+    /// `audit.read`. Expensive: at most once per operation.
+    #[graphql(complexity = "1000 + child_complexity")]
+    async fn audit_inclusion_proof(
+        &self,
+        ctx: &Context<'_>,
+        seq: i64,
+        checkpoint: Option<i64>,
+    ) -> Result<super::AuditInclusionProofObject> {
+        let proof = crate::services::checkpoints::proof(app(ctx)?, &self.0, seq, checkpoint).await?;
+        Ok(super::AuditInclusionProofObject(proof))
+    }
 }
