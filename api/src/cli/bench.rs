@@ -21,6 +21,7 @@ use praetor::services::{plans, projects, setup, users};
 use praetor_domain::plan::Step;
 
 pub mod api;
+pub mod audit;
 pub mod chat;
 pub mod metrics;
 pub mod policy;

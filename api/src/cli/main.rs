@@ -174,6 +174,17 @@ enum BenchCommand {
         #[arg(long, default_value_t = 200)]
         events: usize,
     },
+    /// The audit chain: verification speed (read and checked, and the hashing alone), the
+    /// Merkle root, a signed checkpoint and an inclusion proof over `entries` entries.
+    Audit {
+        /// PostgreSQL server URL (a throwaway database is created on it); SQLite if omitted.
+        #[arg(long)]
+        postgres: Option<String>,
+        #[arg(long, default_value_t = 200000)]
+        entries: usize,
+        #[arg(long, default_value_t = 50)]
+        samples: usize,
+    },
     /// Rollups: audit entries folded per second, and the dashboard's queries over a year of
     /// daily buckets (p50, p99).
     Rollups {
@@ -561,6 +572,13 @@ async fn execute(command: Command, config: Config) -> praetor::error::Result<Exi
         }
         Command::Bench { command: BenchCommand::Tokens { tokens, idp_dir } } => {
             for line in bench::tokens::run(tokens, idp_dir).await?.lines {
+                println!("{line}");
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Bench { command: BenchCommand::Audit { postgres, entries, samples } } => {
+            let target = bench::Target::new(postgres);
+            for line in bench::audit::run(target, entries, samples).await?.lines {
                 println!("{line}");
             }
             Ok(ExitCode::SUCCESS)
