@@ -189,16 +189,26 @@ pub(crate) async fn bench_org(app: &Arc<AppState>) -> Result<(setup::Bootstrappe
 }
 
 /// End-to-end governed plans: propose (decided, allowed) -> queued -> 3 state steps -> audited,
-/// `plans` of them with `concurrency` proposers, spread over `projects` projects.
+/// `plans` of them with `concurrency` proposers, spread over `projects` projects. The plans run
+/// in this process (`workers` tasks) or, with `processes` > 0 (PostgreSQL only), in that many
+/// child `praetor worker` processes of `workers` tasks each, this process only proposing and
+/// hearing their events through the fan-out.
 pub async fn engine(
     target: Target,
     plans_n: usize,
     concurrency: usize,
     projects_n: usize,
     workers: usize,
+    processes: usize,
 ) -> Result<Figures> {
+    if processes > 0 && matches!(target, Target::Sqlite) {
+        return Err(Error::validation(
+            "worker-processes",
+            "worker processes share a PostgreSQL database: give --postgres",
+        ));
+    }
     let (app, _dir, drop_db) = prepare(&target, workers).await?;
-    let result = engine_inner(&app, plans_n, concurrency, projects_n, None).await;
+    let result = engine_inner(&app, plans_n, concurrency, projects_n, None, processes).await;
     drop(app);
     cleanup(drop_db).await;
     result
@@ -212,6 +222,7 @@ pub(crate) async fn engine_inner(
     concurrency: usize,
     projects_n: usize,
     webhook: Option<String>,
+    processes: usize,
 ) -> Result<Figures> {
     let backend = praetor::db::backend_name(&app.db);
     let (boot, access) = bench_org(app).await?;
@@ -231,7 +242,12 @@ pub(crate) async fn engine_inner(
         praetor::services::webhooks::create(app, &permit, None, spec).await?;
     }
     let shutdown = CancellationToken::new();
-    let worker = praetor::worker::spawn(app.clone(), shutdown.clone());
+    let (worker, fanout, children) = if processes == 0 {
+        (Some(praetor::worker::spawn(app.clone(), shutdown.clone())), None, Vec::new())
+    } else {
+        let fanout = praetor::events::fanout::spawn(app.clone(), shutdown.clone());
+        (None, fanout, worker_processes(app, processes).await?)
+    };
 
     // Completion times come from the event bus: the plan's Succeeded event.
     let mut rx = app.bus.subscribe();
@@ -309,7 +325,13 @@ pub(crate) async fn engine_inner(
     let elapsed = start.elapsed();
     latencies.sort();
     shutdown.cancel();
-    let _ = worker.await;
+    if let Some(w) = worker {
+        let _ = w.await;
+    }
+    if let Some(f) = fanout {
+        let _ = f.await;
+    }
+    drop(children);
     listener.abort();
 
     // Replay speed: fold every recorded event again.
@@ -333,9 +355,10 @@ pub(crate) async fn engine_inner(
     let replay_elapsed = replay_start.elapsed();
     let mut lines = vec![
         format!(
-            "bench engine on {backend}: {plans_n} plans (3 state steps each), {concurrency} concurrent proposers, {} projects, {} workers",
+            "bench engine on {backend}: {plans_n} plans (3 state steps each), {concurrency} concurrent proposers, {} projects, {} workers{}",
             project_ids.len(),
-            app.config.worker.concurrency
+            app.config.worker.concurrency,
+            if processes > 0 { format!(" in each of {processes} worker processes") } else { String::new() }
         ),
         format!(
             "  throughput   {:.1} plans/s ({:.2} s total)",
@@ -357,6 +380,44 @@ pub(crate) async fn engine_inner(
         lines.push(format!("  peak memory  {:.1} MiB (process high-water mark)", kib as f64 / 1024.0));
     }
     Ok(Figures { lines })
+}
+
+/// Starts `n` child `praetor worker` processes on `app`'s database, with its worker
+/// concurrency and data folder (so its master key), and waits until each is ready. They are
+/// killed when the returned handles drop.
+async fn worker_processes(app: &AppState, n: usize) -> Result<Vec<tokio::process::Child>> {
+    let exe = std::env::current_exe().map_err(Error::internal)?;
+    let data_dir = std::fs::canonicalize(&app.config.data_dir).map_err(Error::internal)?;
+    let mut children = Vec::new();
+    for _ in 0..n {
+        let port =
+            std::net::TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).map_err(Error::internal)?.port();
+        let child = tokio::process::Command::new(&exe)
+            .args(["worker", "--listen", &format!("127.0.0.1:{port}")])
+            .env("PRAETOR_DATABASE_URL", &app.config.database_url)
+            .env("PRAETOR_DATA_DIR", &data_dir)
+            .env("PRAETOR_WORKER__CONCURRENCY", app.config.worker.concurrency.to_string())
+            .env("PRAETOR_METRICS__ENABLED", "false")
+            .env("RUST_LOG", "warn")
+            .stdout(std::process::Stdio::null())
+            .kill_on_drop(true)
+            .spawn()
+            .map_err(|e| Error::internal(format!("cannot start a worker process: {e}")))?;
+        children.push(child);
+        let ready = format!("http://127.0.0.1:{port}/readyz");
+        let mut up = false;
+        for _ in 0..600 {
+            if reqwest::get(&ready).await.is_ok_and(|r| r.status().is_success()) {
+                up = true;
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        if !up {
+            return Err(Error::internal(format!("a worker process did not become ready on port {port}")));
+        }
+    }
+    Ok(children)
 }
 
 /// A tiny completion map: waiters park until their key completes.

@@ -162,6 +162,10 @@ enum BenchCommand {
         projects: usize,
         #[arg(long, default_value_t = 4)]
         workers: usize,
+        /// Run the plans in this many child `praetor worker` processes (`workers` tasks each)
+        /// instead of this process (PostgreSQL only).
+        #[arg(long, default_value_t = 0)]
+        worker_processes: usize,
     },
     /// Chat fan-out: publish-to-delivery latency to many websocket subscribers of one
     /// session, and memory per idle subscription.
@@ -528,9 +532,11 @@ async fn execute(command: Command, config: Config) -> praetor::error::Result<Exi
             }
             Ok(ExitCode::SUCCESS)
         }
-        Command::Bench { command: BenchCommand::Engine { postgres, plans, concurrency, projects, workers } } => {
+        Command::Bench {
+            command: BenchCommand::Engine { postgres, plans, concurrency, projects, workers, worker_processes },
+        } => {
             let target = bench::Target::new(postgres);
-            let figures = bench::engine(target, plans, concurrency, projects, workers).await?;
+            let figures = bench::engine(target, plans, concurrency, projects, workers, worker_processes).await?;
             for line in figures.lines {
                 println!("{line}");
             }

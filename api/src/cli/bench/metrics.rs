@@ -53,7 +53,7 @@ pub async fn run(target: Target, plans_n: usize, requests: usize, rounds: usize,
 
     // The engine: 64 proposers, 16 projects, 4 workers.
     let engine =
-        alternate(&target, 4, rounds, async |app| Ok(throughput(&engine_inner(app, plans_n, 64, 16, None).await?)))
+        alternate(&target, 4, rounds, async |app| Ok(throughput(&engine_inner(app, plans_n, 64, 16, None, 0).await?)))
             .await?;
     lines.extend(compared(
         &format!(

@@ -99,7 +99,7 @@ pub async fn run(
         let arrivals = Arc::new(Arrivals::default());
         let url = receiver(arrivals.clone(), stop.clone()).await?;
         let deliverer = deliver.then(|| webhook_delivery::spawn(app.clone(), stop.clone()));
-        let figures = engine_inner(&app, plans, 64, 16, with.then(|| format!("{url}/engine"))).await;
+        let figures = engine_inner(&app, plans, 64, 16, with.then(|| format!("{url}/engine")), 0).await;
         stop.cancel();
         if let Some(d) = deliverer {
             let _ = d.await;
