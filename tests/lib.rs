@@ -142,6 +142,21 @@ pub async fn own_database() -> Option<String> {
     Some(format!("{base}/{name}"))
 }
 
+/// For tests of server processes of their own, which share a database only on PostgreSQL: a
+/// database of the test's own and, on it, a server that only sets things up (no workers,
+/// scheduler or notifier of its own). `None` on SQLite, where one process owns the file (the
+/// test then has nothing to do, and says so).
+pub async fn setup_for_processes() -> Option<(String, TestApp)> {
+    if !is_postgres() {
+        eprintln!("skipped: several server processes share a database only on PostgreSQL");
+        return None;
+    }
+    let url = own_database().await.expect("PostgreSQL");
+    let app =
+        spawn_with(SpawnOptions { database_url: Some(url.clone()), no_workers: true, ..Default::default() }).await;
+    Some((url, app))
+}
+
 pub async fn spawn_app() -> TestApp {
     spawn_with(SpawnOptions::default()).await
 }

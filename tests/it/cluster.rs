@@ -157,14 +157,7 @@ fn collect(mut sub: Subscription, pick: fn(&Value) -> Option<(i64, String)>) -> 
 
 #[tokio::test]
 async fn three_api_and_two_worker_processes_lose_and_repeat_nothing_when_killed() {
-    if !is_postgres() {
-        eprintln!("skipped: several server processes share a database only on PostgreSQL");
-        return;
-    }
-    let url = own_database().await.expect("PostgreSQL");
-    // This process sets up only (no workers of its own).
-    let app =
-        spawn_with(SpawnOptions { database_url: Some(url.clone()), no_workers: true, ..Default::default() }).await;
+    let Some((url, app)) = setup_for_processes().await else { return };
     // The first organization asks its leads to approve every state.set.
     app.require_leads_for_state_set().await;
     let (carol, carol_email) = app.user_with_role("approver", None).await;

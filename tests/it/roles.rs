@@ -32,10 +32,7 @@ async fn an_api_process_runs_no_plan_and_a_worker_process_serves_no_api() {
         assert!(!started && out.contains("`worker` shares the work"), "{out}");
         return;
     }
-    let url = own_database().await.expect("PostgreSQL");
-    // This process only sets up (no workers of its own).
-    let app =
-        spawn_with(SpawnOptions { database_url: Some(url.clone()), no_workers: true, ..Default::default() }).await;
+    let Some((url, app)) = setup_for_processes().await else { return };
     app.project("web").await;
     let role = |r: &str| [("PRAETOR_ROLE", r.to_string())];
     let api_port = free_port();

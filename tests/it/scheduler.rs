@@ -173,15 +173,9 @@ async fn a_slot_missed_beyond_the_catch_up_window_is_recorded_as_skipped() {
 
 #[tokio::test]
 async fn a_server_process_killed_mid_job_leaves_its_slot_to_another_after_its_lease() {
-    if !is_postgres() {
-        eprintln!("skipped: several server processes share a database only on PostgreSQL");
-        return;
-    }
     use sea_orm::{ConnectionTrait, TransactionTrait};
-    // A database of its own: the test locks a table of it. This process only sets it up.
-    let url = own_database().await.expect("PostgreSQL");
-    let app =
-        spawn_with(SpawnOptions { database_url: Some(url.clone()), no_workers: true, ..Default::default() }).await;
+    // A database of its own: the test locks a table of it.
+    let Some((url, app)) = setup_for_processes().await else { return };
     let envs = [("PRAETOR_SCHEDULER__LEASE_SECONDS", "3".to_string())];
     let mut nodes = Vec::new();
     for _ in 0..3 {
