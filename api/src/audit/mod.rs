@@ -11,7 +11,9 @@ pub mod checkpoint;
 pub mod export;
 pub mod verify;
 
-use chrono::{DateTime, SecondsFormat, Utc};
+use std::fmt::Write as _;
+
+use chrono::{DateTime, Utc};
 use praetor_store::{AuditEventId, OrgId, ProjectId, Tenant, audit_event, audit_head};
 use std::collections::HashMap;
 
@@ -64,9 +66,10 @@ pub fn entry_hash(
     payload: &str,
     prev_hash: &str,
 ) -> String {
-    let body = preimage_v1(org, seq, occurred_at, request_id, actor, kind, subject, payload, prev_hash);
-    let preimage = format!("praetor-audit-v2\n{id}\n{body}");
-    hex::encode(Sha256::digest(preimage.as_bytes()))
+    let mut h = Hashing(Sha256::new());
+    let _ = write!(h, "praetor-audit-v2\n{id}\n");
+    preimage_v1(&mut h, org, seq, occurred_at, request_id, actor, kind, subject, payload, prev_hash);
+    hex::encode(h.0.finalize())
 }
 
 /// The hash of an entry written before the id was covered (format 1).
@@ -82,15 +85,38 @@ pub fn entry_hash_v1(
     payload: &str,
     prev_hash: &str,
 ) -> String {
-    let preimage = format!(
-        "praetor-audit-v1\n{}",
-        preimage_v1(org, seq, occurred_at, request_id, actor, kind, subject, payload, prev_hash)
-    );
-    hex::encode(Sha256::digest(preimage.as_bytes()))
+    let mut h = Hashing(Sha256::new());
+    let _ = write!(h, "praetor-audit-v1\n");
+    preimage_v1(&mut h, org, seq, occurred_at, request_id, actor, kind, subject, payload, prev_hash);
+    hex::encode(h.0.finalize())
+}
+
+/// A preimage written straight into the hash, piece by piece (the bytes hashed are those of
+/// the preimage as one string; nothing is put together in memory first, which made the
+/// allocations most of an entry's cost).
+struct Hashing(Sha256);
+
+impl std::fmt::Write for Hashing {
+    fn write_str(&mut self, s: &str) -> std::fmt::Result {
+        self.0.update(s.as_bytes());
+        Ok(())
+    }
+}
+
+impl std::io::Write for Hashing {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.update(buf);
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
 }
 
 #[allow(clippy::too_many_arguments)]
 fn preimage_v1(
+    h: &mut Hashing,
     org: OrgId,
     seq: i64,
     occurred_at: DateTime<Utc>,
@@ -100,17 +126,26 @@ fn preimage_v1(
     subject: &str,
     payload: &str,
     prev_hash: &str,
-) -> String {
-    let quote = |s: &str| serde_json::Value::String(s.to_string()).to_string();
+) {
     // Every variable-length text field is either JSON-quoted or canonical JSON, neither of which
     // can contain a raw newline, so the newline-joined preimage is unambiguous.
-    format!(
-        "{org}\n{seq}\n{}\n{}\n{actor}\n{}\n{}\n{payload}\n{prev_hash}",
-        occurred_at.to_rfc3339_opts(SecondsFormat::Micros, true),
-        quote(request_id),
-        quote(kind),
-        quote(subject),
-    )
+    let quote = |h: &mut Hashing, s: &str| {
+        // A string always serializes.
+        let _ = serde_json::to_writer(&mut *h, s);
+        h.0.update(b"\n");
+    };
+    // RFC 3339 in UTC with microseconds (`to_rfc3339_opts(Micros, true)`), the format parsed
+    // once rather than for every entry.
+    static MICROS: std::sync::LazyLock<Vec<chrono::format::Item<'static>>> = std::sync::LazyLock::new(|| {
+        chrono::format::StrftimeItems::new("%Y-%m-%dT%H:%M:%S%.6fZ").parse_to_owned().unwrap_or_default()
+    });
+    let at = occurred_at.format_with_items(MICROS.iter());
+    let _ = write!(h, "{org}\n{seq}\n{at}\n");
+    quote(h, request_id);
+    let _ = write!(h, "{actor}\n");
+    quote(h, kind);
+    quote(h, subject);
+    let _ = write!(h, "{payload}\n{prev_hash}");
 }
 
 /// The hash a stored entry must carry, in the format it says it was written with. Any other
@@ -288,7 +323,64 @@ pub async fn append<C: praetor_store::Conn>(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use chrono::TimeZone;
+    use chrono::{SecondsFormat, TimeZone};
+
+    /// The preimage as one string, as the hash was first written: the streamed hash must hash
+    /// exactly these bytes, or every stored entry would stop verifying.
+    #[allow(clippy::too_many_arguments)]
+    fn as_one_string(
+        version: &str,
+        id: Option<AuditEventId>,
+        org: OrgId,
+        seq: i64,
+        at: DateTime<Utc>,
+        rid: &str,
+        actor: &str,
+        kind: &str,
+        subject: &str,
+        payload: &str,
+        prev: &str,
+    ) -> String {
+        let quote = |s: &str| serde_json::Value::String(s.to_string()).to_string();
+        let body = format!(
+            "{org}\n{seq}\n{}\n{}\n{actor}\n{}\n{}\n{payload}\n{prev}",
+            at.to_rfc3339_opts(SecondsFormat::Micros, true),
+            quote(rid),
+            quote(kind),
+            quote(subject),
+        );
+        let preimage = match id {
+            Some(id) => format!("{version}\n{id}\n{body}"),
+            None => format!("{version}\n{body}"),
+        };
+        hex::encode(Sha256::digest(preimage.as_bytes()))
+    }
+
+    #[test]
+    fn the_streamed_hash_is_the_hash_of_the_whole_preimage() {
+        let org = OrgId::generate();
+        let id = AuditEventId::generate();
+        let times = [
+            Utc.with_ymd_and_hms(2026, 11, 24, 10, 0, 0).unwrap(),
+            Utc.timestamp_opt(1_764_000_000, 123_456_789).unwrap(),
+            Utc.timestamp_opt(1_764_000_001, 1_000).unwrap(),
+        ];
+        let texts = ["r", "", "quote \" back\\slash \u{7} tab\t é 漢 \u{1F600}", "line\nbreak"];
+        for at in times {
+            for t in texts {
+                let (actor, payload) = (r#"[{"id":"u","kind":"user"}]"#, r#"{"a":"é"}"#);
+                assert_eq!(
+                    entry_hash(id, org, 7, at, t, actor, t, t, payload, GENESIS),
+                    as_one_string("praetor-audit-v2", Some(id), org, 7, at, t, actor, t, t, payload, GENESIS),
+                    "{at} {t:?}"
+                );
+                assert_eq!(
+                    entry_hash_v1(org, 7, at, t, actor, t, t, payload, GENESIS),
+                    as_one_string("praetor-audit-v1", None, org, 7, at, t, actor, t, t, payload, GENESIS),
+                );
+            }
+        }
+    }
 
     #[test]
     fn hash_depends_on_every_field() {
