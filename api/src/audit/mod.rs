@@ -86,7 +86,7 @@ pub fn entry_hash_v1(
     prev_hash: &str,
 ) -> String {
     let mut h = Hashing(Sha256::new());
-    let _ = write!(h, "praetor-audit-v1\n");
+    h.0.update(b"praetor-audit-v1\n");
     preimage_v1(&mut h, org, seq, occurred_at, request_id, actor, kind, subject, payload, prev_hash);
     hex::encode(h.0.finalize())
 }
@@ -142,7 +142,8 @@ fn preimage_v1(
     let at = occurred_at.format_with_items(MICROS.iter());
     let _ = write!(h, "{org}\n{seq}\n{at}\n");
     quote(h, request_id);
-    let _ = write!(h, "{actor}\n");
+    h.0.update(actor.as_bytes());
+    h.0.update(b"\n");
     quote(h, kind);
     quote(h, subject);
     let _ = write!(h, "{payload}\n{prev_hash}");
