@@ -2,7 +2,9 @@
 
 mod audit;
 mod bench;
+mod client;
 mod contexts;
+mod output;
 mod policy;
 mod remote;
 mod schedule;

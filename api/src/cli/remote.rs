@@ -17,6 +17,7 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
+use graphql_client::GraphQLQuery;
 use openidconnect::core::{
     CoreAuthDisplay, CoreClaimName, CoreClaimType, CoreClient, CoreClientAuthMethod, CoreDeviceAuthorizationResponse,
     CoreGrantType, CoreJsonWebKey, CoreJweContentEncryptionAlgorithm, CoreJweKeyManagementAlgorithm, CoreResponseMode,
@@ -30,8 +31,9 @@ use openidconnect::{
 use praetor::clock::{Clock, SystemClock};
 use praetor::oidc::error_chain;
 use serde::{Deserialize, Serialize};
-use serde_json::{Value, json};
+use serde_json::Value;
 
+use super::client;
 use super::contexts::{self, ClientConfig, Context, Credential};
 
 /// Why a command did not do what was asked: the server's error code when it refused.
@@ -54,7 +56,7 @@ impl Failure {
     }
 
     /// The server refused, saying why with `code` (exit 1).
-    fn refused(code: impl Into<String>, message: impl Into<String>) -> Self {
+    pub fn refused(code: impl Into<String>, message: impl Into<String>) -> Self {
         Self { code: Some(code.into()), message: message.into(), usage: false }
     }
 
@@ -125,19 +127,14 @@ fn clean_server(server: &str) -> Result<String, Failure> {
     Ok(url.as_str().trim_end_matches('/').to_string())
 }
 
-/// Sends `query` with `variables` to the server's GraphQL endpoint with `bearer`; answers
-/// `data`, or the first error with its code (and, for a VALIDATION error, the field at fault).
-async fn graphql(
-    http: &reqwest::Client,
-    server: &str,
-    bearer: &str,
-    query: &str,
-    variables: Value,
-) -> Result<Value, Failure> {
+/// Sends a GraphQL request `body` to the server's endpoint with `bearer`; answers `data`, or
+/// the first error with its code (and, for a VALIDATION error, the field at fault and any
+/// policy diagnostics, `file:line:column` as `praetor policy validate` prints them).
+async fn post(http: &reqwest::Client, server: &str, bearer: &str, body: &impl Serialize) -> Result<Value, Failure> {
     let response = http
         .post(format!("{server}/graphql"))
         .bearer_auth(bearer)
-        .json(&json!({ "query": query, "variables": variables }))
+        .json(body)
         .send()
         .await
         .map_err(|e| Failure::local(format!("cannot reach {server}: {e}")))?;
@@ -146,31 +143,60 @@ async fn graphql(
         .json()
         .await
         .map_err(|e| Failure::local(format!("{server} answered {status} with something other than JSON: {e}")))?;
-    if let Some(error) = body["errors"].as_array().and_then(|e| e.first()) {
-        let code = error["extensions"]["code"].as_str().unwrap_or("ERROR");
-        let message = error["message"].as_str().unwrap_or("refused");
-        return Err(match error["extensions"]["field"].as_str() {
-            Some(field) => Failure::refused(code, format!("{field}: {message}")),
-            None => Failure::refused(code, message),
-        });
+    match body["errors"].as_array().and_then(|e| e.first()) {
+        Some(error) => Err(refusal(error)),
+        None => Ok(body["data"].clone()),
     }
-    Ok(body["data"].clone())
 }
 
-const VIEWER: &str = "{ viewer { kind name orgs { slug name } } }";
+/// A GraphQL error as a [`Failure`].
+pub fn refusal(error: &Value) -> Failure {
+    let code = error["extensions"]["code"].as_str().unwrap_or("ERROR");
+    let message = error["message"].as_str().unwrap_or("refused");
+    let mut message = match error["extensions"]["field"].as_str() {
+        Some(field) => format!("{field}: {message}"),
+        None => message.to_string(),
+    };
+    for d in error["extensions"]["diagnostics"].as_array().into_iter().flatten() {
+        let at = d["path"].as_str().filter(|p| !p.is_empty()).map(|p| format!(" (at {p})")).unwrap_or_default();
+        message.push_str(&format!(
+            "\n{}:{}:{}: {}[{}]: {}{at}",
+            d["file"].as_str().unwrap_or("?"),
+            d["line"],
+            d["column"],
+            d["severity"].as_str().unwrap_or("error").to_lowercase(),
+            d["code"].as_str().unwrap_or("?"),
+            d["message"].as_str().unwrap_or("")
+        ));
+    }
+    Failure::refused(code, message)
+}
+
+/// Sends operation `Q` with `variables`; answers its typed `data`.
+async fn run<Q: GraphQLQuery>(
+    http: &reqwest::Client,
+    server: &str,
+    bearer: &str,
+    variables: Q::Variables,
+) -> Result<Q::ResponseData, Failure> {
+    let data = post(http, server, bearer, &Q::build_query(variables)).await?;
+    serde_json::from_value(data).map_err(|e| {
+        Failure::local(format!("{server} answered in a shape this command line does not know (another version?): {e}"))
+    })
+}
 
 /// Who `bearer` is on `server`; fails unless it may enter organization `org`.
-async fn viewer_in(http: &reqwest::Client, server: &str, bearer: &str, org: &str) -> Result<Value, Failure> {
-    let data = graphql(http, server, bearer, VIEWER, json!({})).await?;
-    let viewer = data["viewer"].clone();
-    let member = viewer["orgs"].as_array().is_some_and(|orgs| orgs.iter().any(|o| o["slug"] == org));
-    if !member {
+async fn viewer_in(
+    http: &reqwest::Client,
+    server: &str,
+    bearer: &str,
+    org: &str,
+) -> Result<client::viewer::ViewerViewer, Failure> {
+    let viewer = run::<client::Viewer>(http, server, bearer, client::viewer::Variables).await?.viewer;
+    if !viewer.orgs.iter().any(|o| o.slug == org) {
         return Err(Failure::refused(
             "FORBIDDEN",
-            format!(
-                "{} does not belong to organization `{org}` on {server}",
-                viewer["name"].as_str().unwrap_or("this credential")
-            ),
+            format!("{} does not belong to organization `{org}` on {server}", viewer.name),
         ));
     }
     Ok(viewer)
@@ -435,7 +461,7 @@ pub async fn login(file: Option<PathBuf>, args: LoginArgs) -> Result<(), Failure
     contexts::save(&path, &config)?;
     println!(
         "Signed in to {server} as {} in organization {org}; context `{name}` is current ({}).",
-        viewer["name"].as_str().unwrap_or("?"),
+        viewer.name,
         path.display()
     );
     Ok(())
@@ -467,9 +493,10 @@ impl Session {
         Ok(Self { name, context: ctx, http, token })
     }
 
-    /// Sends `query` with `variables`; answers `data` or the server's refusal.
-    pub async fn graphql(&self, query: &str, variables: Value) -> Result<Value, Failure> {
-        graphql(&self.http, &self.context.server, &self.token, query, variables).await
+    /// Sends operation `Q` (see [`client`]) with `variables`; answers its typed `data` or the
+    /// server's refusal.
+    pub async fn run<Q: GraphQLQuery>(&self, variables: Q::Variables) -> Result<Q::ResponseData, Failure> {
+        run::<Q>(&self.http, &self.context.server, &self.token, variables).await
     }
 }
 
@@ -478,14 +505,11 @@ pub async fn whoami(file: Option<PathBuf>, context: Option<String>) -> Result<()
     let session = Session::open(file, context).await?;
     let (name, ctx) = (&session.name, &session.context);
     let viewer = viewer_in(&session.http, &ctx.server, &session.token, &ctx.org).await?;
-    let org_name = viewer["orgs"]
-        .as_array()
-        .and_then(|orgs| orgs.iter().find(|o| o["slug"] == ctx.org.as_str()))
-        .and_then(|o| o["name"].as_str())
-        .unwrap_or(&ctx.org)
-        .to_string();
-    println!("{}", viewer["name"].as_str().unwrap_or("?"));
-    println!("  kind:         {}", viewer["kind"].as_str().unwrap_or("?").to_lowercase().replace('_', " "));
+    let org_name =
+        viewer.orgs.iter().find(|o| o.slug == ctx.org).map(|o| o.name.clone()).unwrap_or_else(|| ctx.org.clone());
+    let kind = serde_json::to_value(&viewer.kind).ok().and_then(|k| k.as_str().map(str::to_string)).unwrap_or_default();
+    println!("{}", viewer.name);
+    println!("  kind:         {}", kind.to_lowercase().replace('_', " "));
     println!("  organization: {} ({org_name})", ctx.org);
     println!("  server:       {}", ctx.server);
     println!("  context:      {name} ({})", ctx.credential.describe());

@@ -3,20 +3,13 @@
 //! (`-o` chooses); exit codes as for every client command: 0 done, 1 refused (the server's
 //! error code printed first), 2 usage.
 
-use std::io::IsTerminal as _;
 use std::path::PathBuf;
 
 use serde_json::{Value, json};
 
+use super::client::{self, create_schedule, delete_schedule, pause_schedule, project_schedules, resume_schedule};
+use super::output::{self, Output, Tabular, or_dash};
 use super::remote::{Failure, Session};
-
-const FIELDS: &str = "id name projectSlug cron timezone template args overlap catchUp serviceAccount paused nextRunAt lastSlot lastOutcome lastPlanId";
-
-#[derive(clap::ValueEnum, Clone, Copy, PartialEq, Eq)]
-pub enum Output {
-    Table,
-    Json,
-}
 
 #[derive(clap::ValueEnum, Clone, Copy)]
 pub enum Overlap {
@@ -29,11 +22,11 @@ pub enum Overlap {
 }
 
 impl Overlap {
-    fn gql(self) -> &'static str {
+    fn gql(self) -> create_schedule::ScheduleOverlap {
         match self {
-            Overlap::Skip => "SKIP",
-            Overlap::Queue => "QUEUE",
-            Overlap::CancelPrevious => "CANCEL_PREVIOUS",
+            Overlap::Skip => create_schedule::ScheduleOverlap::SKIP,
+            Overlap::Queue => create_schedule::ScheduleOverlap::QUEUE,
+            Overlap::CancelPrevious => create_schedule::ScheduleOverlap::CANCEL_PREVIOUS,
         }
     }
 }
@@ -43,8 +36,8 @@ pub struct ScheduleArgs {
     /// The context to use (default: the current one).
     #[arg(long, global = true)]
     context: Option<String>,
-    /// table or json (default: table on a terminal, json otherwise).
-    #[arg(short, long, global = true)]
+    /// table, json or yaml (default: table on a terminal, json otherwise).
+    #[arg(short, long, global = true, value_enum)]
     output: Option<Output>,
     #[command(subcommand)]
     command: ScheduleCommand,
@@ -100,20 +93,14 @@ pub enum ScheduleCommand {
 }
 
 pub async fn run(file: Option<PathBuf>, args: ScheduleArgs) -> Result<(), Failure> {
-    let output = args.output.unwrap_or(if std::io::stdout().is_terminal() { Output::Table } else { Output::Json });
+    let output = Output::pick(args.output);
     let session = Session::open(file, args.context).await?;
     let org = session.context.org.clone();
-    let one = |data: Value, field: &str| data[field].clone();
     match args.command {
         ScheduleCommand::List { project } => {
-            let q = format!(
-                "query($o: String!, $p: String!) {{ project(org: $o, slug: $p) {{ schedules {{ {FIELDS} }} }} }}"
-            );
-            let data = session.graphql(&q, json!({"o": org, "p": project})).await?;
-            if data["project"].is_null() {
-                return Err(Failure::local(format!("no project `{project}` in organization {org}")));
-            }
-            print_schedules(output, &data["project"]["schedules"]);
+            let vars = project_schedules::Variables { org, project };
+            let data = session.run::<client::ProjectSchedules>(vars).await?;
+            output::list(output, &data.project.schedules, "No schedules.")?;
         }
         ScheduleCommand::Create {
             name,
@@ -132,75 +119,63 @@ pub async fn run(file: Option<PathBuf>, args: ScheduleArgs) -> Result<(), Failur
                     Failure::usage(format!("--args is not JSON: {e} (at line {}, column {})", e.line(), e.column()))
                 })?,
             };
-            let input = json!({"org": org, "project": project, "name": name, "cron": cron, "timezone": timezone,
-                "template": template, "args": args, "overlap": overlap.gql(), "catchUp": !no_catch_up,
-                "serviceAccount": service_account});
-            let q = format!("mutation($in: CreateScheduleInput!) {{ createSchedule(input: $in) {{ {FIELDS} }} }}");
-            let made = one(session.graphql(&q, json!({"in": input})).await?, "createSchedule");
-            print_schedules(output, &json!([made]));
+            let input = create_schedule::CreateScheduleInput {
+                org,
+                project,
+                name,
+                cron,
+                timezone,
+                template,
+                args: Some(args),
+                overlap: overlap.gql(),
+                catch_up: !no_catch_up,
+                service_account,
+            };
+            let made = session.run::<client::CreateSchedule>(create_schedule::Variables { input }).await?;
+            output::list(output, &[made.create_schedule], "")?;
         }
         ScheduleCommand::Pause { id } => {
-            let q = format!("mutation($id: ID!) {{ pauseSchedule(id: $id) {{ {FIELDS} }} }}");
-            print_schedules(output, &json!([one(session.graphql(&q, json!({"id": id})).await?, "pauseSchedule")]));
+            let done = session.run::<client::PauseSchedule>(pause_schedule::Variables { id }).await?;
+            output::list(output, &[done.pause_schedule], "")?;
         }
         ScheduleCommand::Resume { id } => {
-            let q = format!("mutation($id: ID!) {{ resumeSchedule(id: $id) {{ {FIELDS} }} }}");
-            print_schedules(output, &json!([one(session.graphql(&q, json!({"id": id})).await?, "resumeSchedule")]));
+            let done = session.run::<client::ResumeSchedule>(resume_schedule::Variables { id }).await?;
+            output::list(output, &[done.resume_schedule], "")?;
         }
         ScheduleCommand::Delete { id } => {
-            session.graphql("mutation($id: ID!) { deleteSchedule(id: $id) }", json!({"id": id})).await?;
+            session.run::<client::DeleteSchedule>(delete_schedule::Variables { id: id.clone() }).await?;
             match output {
-                Output::Json => println!("{}", json!({"deleted": id})),
                 Output::Table => println!("Deleted schedule {id}."),
+                other => println!("{}", output::document(other, &json!({"deleted": id}))?.trim_end()),
             }
         }
     }
     Ok(())
 }
 
-fn print_schedules(output: Output, list: &Value) {
-    let empty = Vec::new();
-    let rows = list.as_array().unwrap_or(&empty);
-    if output == Output::Json {
-        println!("{}", serde_json::to_string_pretty(list).unwrap_or_default());
-        return;
-    }
-    if rows.is_empty() {
-        println!("No schedules.");
-        return;
-    }
-    let text = |v: &Value| match v {
-        Value::String(s) => s.clone(),
-        Value::Null => "-".into(),
-        other => other.to_string(),
-    };
-    let table: Vec<[String; 7]> = rows
-        .iter()
-        .map(|s| {
-            [
-                text(&s["id"]),
-                text(&s["name"]),
-                format!("{} ({})", text(&s["cron"]), text(&s["timezone"])),
-                text(&s["template"]),
-                if s["paused"] == true { "paused".into() } else { "active".into() },
-                text(&s["nextRunAt"]),
-                text(&s["lastOutcome"]),
-            ]
-        })
-        .collect();
-    let header = ["ID", "NAME", "CRON", "TEMPLATE", "STATE", "NEXT RUN", "LAST OUTCOME"];
-    let mut widths = header.map(str::len);
-    for row in &table {
-        for (w, cell) in widths.iter_mut().zip(row) {
-            *w = (*w).max(cell.chars().count());
+/// The same selection (`ScheduleFields`) comes back as a type of each operation's own.
+macro_rules! schedule_rows {
+    ($($t:ty),*) => {$(
+        impl Tabular for $t {
+            const HEADER: &'static [&'static str] = &["ID", "NAME", "CRON", "TEMPLATE", "STATE", "NEXT RUN", "LAST OUTCOME"];
+            fn cells(&self) -> Vec<String> {
+                vec![
+                    self.id.clone(),
+                    self.name.clone(),
+                    format!("{} ({})", self.cron, self.timezone),
+                    self.template.clone(),
+                    if self.paused { "paused".into() } else { "active".into() },
+                    or_dash(self.next_run_at.as_deref()),
+                    or_dash(self.last_outcome.as_deref()),
+                ]
+            }
         }
-    }
-    let line = |cells: Vec<&str>| {
-        let padded: Vec<String> = cells.iter().zip(widths).map(|(c, w)| format!("{c:<w$}")).collect();
-        println!("{}", padded.join("  ").trim_end());
-    };
-    line(header.to_vec());
-    for row in &table {
-        line(row.iter().map(String::as_str).collect());
-    }
+    )*};
 }
+
+schedule_rows!(
+    project_schedules::ScheduleFields,
+    create_schedule::ScheduleFields,
+    pause_schedule::ScheduleFields,
+    resume_schedule::ScheduleFields
+);
