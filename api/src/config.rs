@@ -47,6 +47,10 @@ pub struct Config {
     /// A folder of instance-wide policy documents (a federation pack) applied to every
     /// organization, above the organizations' own policies. Empty: none.
     pub policy_pack: String,
+    /// How long before a new policy pack version takes effect for the organizations that
+    /// follow the pack's latest version, at least (and by default): the time their
+    /// administrators have to see its impact. 0 lets a publisher make a version effective at once.
+    pub policy_pack_notice_seconds: u64,
     pub database: DatabaseConfig,
     pub graphql: GraphqlConfig,
     pub log: LogConfig,
@@ -580,6 +584,7 @@ impl Default for Config {
             session_ttl_hours: 12,
             shutdown_grace_ms: 10_000,
             policy_pack: String::new(),
+            policy_pack_notice_seconds: 86_400,
             database: DatabaseConfig::default(),
             graphql: GraphqlConfig::default(),
             log: LogConfig::default(),

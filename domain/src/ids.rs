@@ -234,6 +234,15 @@ typed_id!(
     /// A change to policy waiting for a second person's approval.
     PolicyChangeId, "pch", "policy change"
 );
+typed_id!(
+    /// A policy pack: versioned policy documents published by the instance's administrators
+    /// (or a parent organization) for organizations to subscribe to.
+    PolicyPackId, "ppk", "policy pack"
+);
+typed_id!(
+    /// One published version of a policy pack.
+    PolicyPackVersionId, "ppv", "policy pack version"
+);
 
 #[cfg(test)]
 mod tests {

@@ -23,6 +23,7 @@ mod m20261204_000017_notifications;
 mod m20261204_000018_policy_changes;
 mod m20261205_000019_job_turns;
 mod m20261205_000020_audit_checkpoints;
+mod m20261206_000021_policy_packs;
 mod util;
 
 pub struct Migrator;
@@ -51,6 +52,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261204_000018_policy_changes::Migration),
             Box::new(m20261205_000019_job_turns::Migration),
             Box::new(m20261205_000020_audit_checkpoints::Migration),
+            Box::new(m20261206_000021_policy_packs::Migration),
         ]
     }
 }

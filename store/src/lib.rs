@@ -158,9 +158,13 @@ pub mod notification_cursor;
 pub mod notification_setting;
 pub mod oidc_login;
 pub mod org;
+pub mod org_parent;
 pub mod plan;
 pub mod plan_event;
 pub mod policy_change;
+pub mod policy_pack;
+pub mod policy_pack_subscription;
+pub mod policy_pack_version;
 pub mod policy_version;
 pub mod project;
 pub mod project_agent;
@@ -321,6 +325,9 @@ pub enum Housekeeping {
     /// Signed checkpoints of every organization's audit chain, made by the scheduler and by
     /// `praetor audit checkpoint`, and checked by `praetor audit verify --checkpoints`.
     Checkpoints,
+    /// Policy packs: a new version told to every subscribing organization, followers moved on
+    /// to it when it takes effect, and the parent links between organizations.
+    PolicyPacks,
 }
 
 /// A row of a tenant table. Holding one is holding its organization's capability: rows are
@@ -415,7 +422,9 @@ shared!(
     local_credential,
     scheduled_run,
     notification_setting,
-    instance_key
+    instance_key,
+    policy_pack,
+    policy_pack_version
 );
 
 macro_rules! tenant_scoped {
@@ -505,6 +514,8 @@ tenant_scoped!(
     email => OrgId.org_id,
     policy_change => OrgId.org_id,
     audit_checkpoint => OrgId.org_id,
+    policy_pack_subscription => OrgId.org_id,
+    org_parent => OrgId.org_id,
 );
 
 #[cfg(test)]
@@ -518,7 +529,7 @@ mod tests {
         let tenant = Tenant::housekeeping(OrgId::generate(), Housekeeping::Setup);
         let uuid = tenant.org().as_uuid().to_string();
         let all = scoped_statements(tenant);
-        assert_eq!(all.len(), 46, "tenant tables");
+        assert_eq!(all.len(), 48, "tenant tables");
         for (module, table, column, statements) in all {
             for sql in statements {
                 let filter = format!("WHERE \"{table}\".\"{column}\" = ");

@@ -26,6 +26,7 @@ mod notifications;
 mod oracle;
 mod plans;
 mod policies;
+mod policy_packs;
 mod policy_proposals;
 mod roles;
 mod rollups;

@@ -74,6 +74,38 @@ pub enum PolicyCommand {
     },
     /// Which rule verdicts change between two sets of documents.
     Diff { old: PathBuf, new: PathBuf },
+    /// Policy packs the instance publishes for every organization: publish a version, list
+    /// the packs, show a pack's versions.
+    Pack {
+        #[command(subcommand)]
+        command: PackCommand,
+    },
+}
+
+#[derive(Subcommand)]
+pub enum PackCommand {
+    /// Publish the documents (files or folders) as the next version of the pack NAME (created
+    /// with its first version), for every organization. Followers move on to it at
+    /// `--effective-at` (default and earliest: `policy_pack_notice_seconds` from now).
+    ///
+    /// Example: praetor policy pack publish baseline packs/baseline --notes "deny prod deletes"
+    Publish {
+        name: String,
+        paths: Vec<PathBuf>,
+        #[arg(long, default_value = "")]
+        title: String,
+        #[arg(long, default_value = "")]
+        description: String,
+        #[arg(long, default_value = "")]
+        notes: String,
+        /// RFC 3339 time, e.g. 2026-12-24T00:00:00Z.
+        #[arg(long)]
+        effective_at: Option<String>,
+    },
+    /// Every pack on the instance: publisher, newest version, subscribing organizations.
+    List,
+    /// A pack's versions, newest first.
+    Versions { name: String },
 }
 
 fn print(diags: &[Diagnostic], format: Format) {
@@ -237,6 +269,7 @@ pub async fn run(command: PolicyCommand, open: impl AsyncFnOnce() -> Result<Arc<
             }
             Ok(ExitCode::SUCCESS)
         }
+        PolicyCommand::Pack { command } => pack(command, open).await,
         PolicyCommand::Diff { old, new } => {
             let a = compile(&[old], None);
             let b = compile(&[new], None);
@@ -272,6 +305,91 @@ pub async fn run(command: PolicyCommand, open: impl AsyncFnOnce() -> Result<Arc<
                 );
             }
             Ok(if changes.is_empty() { ExitCode::SUCCESS } else { ExitCode::FAILURE })
+        }
+    }
+}
+
+async fn pack(command: PackCommand, open: impl AsyncFnOnce() -> Result<Arc<AppState>>) -> Result<ExitCode> {
+    use praetor::services::policy_packs;
+    use praetor_store::{policy_pack, policy_pack_subscription, policy_pack_version};
+    match command {
+        PackCommand::Publish { name, paths, title, description, notes, effective_at } => {
+            let (sources, diags) = praetor_policy::load::load_paths(&paths);
+            if !diags.is_empty() {
+                print(&diags, Format::Human);
+                return Ok(exit_for(&diags));
+            }
+            let effective_at = match effective_at {
+                Some(t) => Some(
+                    chrono::DateTime::parse_from_rfc3339(&t)
+                        .map_err(|e| {
+                            Error::validation(
+                                "--effective-at",
+                                format!("{t}: {e} (RFC 3339, e.g. 2026-12-24T00:00:00Z)"),
+                            )
+                        })?
+                        .with_timezone(&chrono::Utc),
+                ),
+                None => None,
+            };
+            let app = open().await?;
+            let input = policy_packs::Publish { name, title, description, sources, notes, effective_at };
+            match policy_packs::publish(&app, policy_packs::Publisher::Operator, input).await {
+                Ok(p) => {
+                    let subscribers = policy_pack_subscription::of_pack(&app.db, p.pack.id).await?.len();
+                    println!(
+                        "published {} version {} ({}); followers move on to it at {}; {subscribers} subscribing organization(s) told",
+                        p.pack.name,
+                        p.version.version,
+                        &p.version.hash[..12],
+                        p.version.effective_at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+                    );
+                    Ok(ExitCode::SUCCESS)
+                }
+                Err(Error::PolicyInvalid(d)) => {
+                    print(&d, Format::Human);
+                    Ok(ExitCode::FAILURE)
+                }
+                Err(e) => Err(e),
+            }
+        }
+        PackCommand::List => {
+            let app = open().await?;
+            println!("{:<32} {:<20} {:>7} {:>11}", "NAME", "PUBLISHER", "LATEST", "SUBSCRIBERS");
+            for p in policy_pack::every(&app.db).await? {
+                let latest = policy_pack_version::newest(&app.db, p.id).await?.map(|v| v.version).unwrap_or(0);
+                let subscribers = policy_pack_subscription::of_pack(&app.db, p.id).await?.len();
+                let publisher = match p.owner_org_id {
+                    None => "instance".to_string(),
+                    Some(o) => praetor_store::org::of(
+                        &app.db,
+                        praetor_store::Tenant::housekeeping(o, praetor_store::Housekeeping::Cli),
+                    )
+                    .await?
+                    .map(|o| o.slug)
+                    .unwrap_or_default(),
+                };
+                println!("{:<32} {publisher:<20} {latest:>7} {subscribers:>11}", p.name);
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        PackCommand::Versions { name } => {
+            let app = open().await?;
+            let p = policy_pack::by_name(&app.db, &name)
+                .await?
+                .ok_or_else(|| Error::not_found(format!("policy pack {name}")))?;
+            println!("{:>7}  {:<12}  {:<20}  {:<20}  NOTES", "VERSION", "HASH", "PUBLISHED", "EFFECTIVE");
+            for v in policy_pack_version::newest_first(&app.db, p.id, 1000).await? {
+                println!(
+                    "{:>7}  {:<12}  {:<20}  {:<20}  {}",
+                    v.version,
+                    &v.hash[..12],
+                    v.published_at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+                    v.effective_at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+                    v.notes
+                );
+            }
+            Ok(ExitCode::SUCCESS)
         }
     }
 }

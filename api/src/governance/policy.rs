@@ -10,7 +10,9 @@ use std::sync::{Arc, Mutex};
 
 use praetor_policy::decide::{Effective, Layer, Level};
 use praetor_policy::{CompileContext, PolicySet, Source, Tree};
-use praetor_store::{OrgId, ProjectId, Tenant, policy_version};
+use praetor_store::{
+    OrgId, PolicyPackId, ProjectId, Tenant, policy_pack, policy_pack_subscription, policy_pack_version, policy_version,
+};
 use serde_json::Value;
 
 use crate::error::{Error, Result};
@@ -38,12 +40,16 @@ pub fn stored_sources(what: impl std::fmt::Display, text: &str) -> Result<Vec<So
 
 pub use praetor_domain::decide::Loaded;
 
-type Key = (OrgId, Option<ProjectId>, i64, i64);
+/// A pack layer: the pack, its name and the version of it in force.
+pub type PackRef = (PolicyPackId, String, i64);
+
+type Key = (OrgId, Option<ProjectId>, i64, i64, Vec<(PolicyPackId, i64)>);
 
 #[derive(Default)]
 pub struct PolicyStore {
     federation: Option<Arc<PolicySet>>,
     sets: Mutex<HashMap<(OrgId, String, i64), Arc<PolicySet>>>,
+    packs: Mutex<HashMap<(PolicyPackId, i64), Arc<PolicySet>>>,
     effective: Mutex<HashMap<Key, Arc<Loaded>>>,
 }
 
@@ -85,18 +91,41 @@ impl PolicyStore {
         Ok(set)
     }
 
-    /// The version of each scope in force for `project`: (org version, project version).
+    /// The compiled documents of version `n` of a pack (read and compiled once per version).
+    pub async fn pack_set<C: praetor_store::Conn>(&self, db: &C, pack: PolicyPackId, n: i64) -> Result<Arc<PolicySet>> {
+        if let Ok(map) = self.packs.lock()
+            && let Some(s) = map.get(&(pack, n))
+        {
+            return Ok(s.clone());
+        }
+        let v = policy_pack_version::number(db, pack, n)
+            .await?
+            .ok_or_else(|| Error::internal(format!("policy pack {pack} has no version {n}")))?;
+        let set = Arc::new(compile_pack(&v)?);
+        if let Ok(mut map) = self.packs.lock() {
+            map.insert((pack, n), set.clone());
+        }
+        Ok(set)
+    }
+
+    /// The version of each scope in force for `project`: (org version, project version), and
+    /// the packs the organization subscribes to with the version of each in force.
     async fn versions<C: praetor_store::Conn>(
         db: &C,
         tenant: Tenant,
         project: Option<ProjectId>,
-    ) -> Result<(Option<policy_version::Model>, Option<policy_version::Model>)> {
+    ) -> Result<(Option<policy_version::Model>, Option<policy_version::Model>, Vec<PackRef>)> {
         let org_v = latest(db, tenant, None).await?;
         let prj_v = match project {
             Some(p) => latest(db, tenant, Some(p)).await?,
             None => None,
         };
-        Ok((org_v, prj_v))
+        let packs = policy_pack_subscription::of_org(db, tenant)
+            .await?
+            .into_iter()
+            .map(|s| (s.pack_id, s.pack_name, s.version_in_force))
+            .collect();
+        Ok((org_v, prj_v, packs))
     }
 
     /// The effective policy of `project` (or of the organization alone) as it is now.
@@ -106,11 +135,28 @@ impl PolicyStore {
         tenant: Tenant,
         project: Option<ProjectId>,
     ) -> Result<Arc<Loaded>> {
-        let (org_v, prj_v) = Self::versions(db, tenant, project).await?;
-        self.assemble(tenant, project, org_v, prj_v)
+        let (org_v, prj_v, packs) = Self::versions(db, tenant, project).await?;
+        self.assemble(db, tenant, project, packs, org_v, prj_v).await
     }
 
-    /// The effective policy under a recorded label (`org@3+web@2`), for replay.
+    /// The effective policy of `project` as it would be with version `n` of `pack` in force
+    /// (in place of the version the organization has now, or added when it does not subscribe):
+    /// what a new pack version would change, before it takes effect.
+    pub async fn effective_with_pack<C: praetor_store::Conn>(
+        &self,
+        db: &C,
+        tenant: Tenant,
+        project: Option<ProjectId>,
+        pack: PackRef,
+    ) -> Result<Arc<Loaded>> {
+        let (org_v, prj_v, mut packs) = Self::versions(db, tenant, project).await?;
+        packs.retain(|p| p.0 != pack.0);
+        packs.push(pack);
+        packs.sort_by(|a, b| a.1.cmp(&b.1));
+        self.assemble(db, tenant, project, packs, org_v, prj_v).await
+    }
+
+    /// The effective policy under a recorded label (`pack:baseline@2+org@3+web@2`), for replay.
     pub async fn at_label<C: praetor_store::Conn>(
         &self,
         db: &C,
@@ -120,10 +166,20 @@ impl PolicyStore {
     ) -> Result<Arc<Loaded>> {
         let mut org_n = None;
         let mut prj_n = None;
+        let mut packs = Vec::new();
         for part in label.split('+') {
             let Some((scope, n)) = part.rsplit_once('@') else { continue };
             let Ok(n) = n.parse::<i64>() else { continue };
-            if scope == "org" { org_n = Some(n) } else { prj_n = Some(n) }
+            if let Some(name) = scope.strip_prefix("pack:") {
+                let pack = policy_pack::by_name(db, name)
+                    .await?
+                    .ok_or_else(|| Error::internal(format!("the recorded policy pack {name} no longer exists")))?;
+                packs.push((pack.id, pack.name, n));
+            } else if scope == "org" {
+                org_n = Some(n)
+            } else {
+                prj_n = Some(n)
+            }
         }
         let org_v = match org_n {
             Some(n) => Some(by_number(db, tenant, None, n).await?),
@@ -133,13 +189,15 @@ impl PolicyStore {
             Some(n) => Some(by_number(db, tenant, Some(project), n).await?),
             None => None,
         };
-        self.assemble(tenant, Some(project), org_v, prj_v)
+        self.assemble(db, tenant, Some(project), packs, org_v, prj_v).await
     }
 
-    fn assemble(
+    async fn assemble<C: praetor_store::Conn>(
         &self,
+        db: &C,
         tenant: Tenant,
         project: Option<ProjectId>,
+        packs: Vec<PackRef>,
         org_v: Option<policy_version::Model>,
         prj_v: Option<policy_version::Model>,
     ) -> Result<Arc<Loaded>> {
@@ -148,6 +206,7 @@ impl PolicyStore {
             project,
             org_v.as_ref().map(|v| v.version).unwrap_or(0),
             prj_v.as_ref().map(|v| v.version).unwrap_or(0),
+            packs.iter().map(|(id, _, n)| (*id, *n)).collect::<Vec<_>>(),
         );
         if let Ok(map) = self.effective.lock()
             && let Some(l) = map.get(&key)
@@ -158,6 +217,12 @@ impl PolicyStore {
         let mut label = Vec::new();
         if let Some(f) = &self.federation {
             layers.push(Layer { level: Level::Federation, set: f.clone(), version: "pack".into() });
+        }
+        for (id, name, n) in &packs {
+            let set = self.pack_set(db, *id, *n).await?;
+            let version = format!("pack:{name}@{n}");
+            layers.push(Layer { level: Level::Federation, set, version: version.clone() });
+            label.push(version);
         }
         let org_set = match &org_v {
             Some(v) => {
@@ -186,6 +251,15 @@ impl PolicyStore {
         }
         Ok(loaded)
     }
+}
+
+/// Compiles a pack version's documents (as the instance-wide layer: no organization).
+pub fn compile_pack(v: &policy_pack_version::Model) -> Result<PolicySet> {
+    let sources = stored_sources(format_args!("policy pack version {}", v.id), &v.sources)?;
+    let ctx = CompileContext { builtins: builtins(), ..Default::default() };
+    PolicySet::compile(&sources, &ctx).map_err(|d| {
+        Error::internal(format!("stored policy pack no longer compiles: {}", praetor_policy::diag::render_human(&d)))
+    })
 }
 
 /// The name a project version carries in labels: the project's slug.

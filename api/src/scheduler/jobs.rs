@@ -146,6 +146,17 @@ pub static JOBS: &[JobSpec] = &[
         },
     },
     JobSpec {
+        name: "policy_packs.advance",
+        cron: "20 * * * * *",
+        description: "Organizations that follow a policy pack's latest version move on to a newer version once it takes effect (each move audited in the organization).",
+        run: |app| {
+            Box::pin(async move {
+                let n = crate::services::policy_packs::advance(&app).await?;
+                Ok(format!("{n} subscription(s) moved to a newer pack version"))
+            })
+        },
+    },
+    JobSpec {
         name: "scheduler.prune",
         cron: "30 */10 * * * *",
         description: "The scheduler's records of runs older than scheduler.retention_hours are deleted (each job's last stays).",

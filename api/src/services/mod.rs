@@ -23,6 +23,7 @@ pub mod orgs;
 pub mod page;
 pub mod plans;
 pub mod policies;
+pub mod policy_packs;
 pub mod projects;
 pub mod roles;
 pub mod rollups;

@@ -11,6 +11,7 @@ mod notifications;
 mod orgs;
 mod plans;
 mod policies;
+mod policy_packs;
 mod projects;
 mod roles;
 mod schedules;
@@ -29,6 +30,7 @@ pub struct Mutation(
     api_keys::ApiKeyMutation,
     plans::PlanMutation,
     policies::PolicyMutation,
+    policy_packs::PolicyPackMutation,
     governance::GovernanceMutation,
     chat::ChatMutation,
     agents::AgentMutation,

@@ -13,6 +13,7 @@ mod notification;
 mod org;
 mod plan;
 mod policy;
+mod policy_pack;
 mod project;
 mod role_binding;
 mod rollup;
@@ -51,6 +52,7 @@ pub use policy::{
     EffectivePolicy, Explanation, PolicyChange, PolicyDiagnostic, PolicyDiffResult, PolicyImpact, PolicyProposalObject,
     PolicySource, PolicyVersionObject, RuleTraceGql,
 };
+pub use policy_pack::{PolicyPackObject, PolicyPackSubscriptionObject, PolicyPackVersionObject};
 pub use project::ProjectObject;
 pub use role_binding::RoleBindingObject;
 pub use rollup::{GranularityGql, InstanceRollups, OrgRollup, ProjectRollup, RefusalCount, RollupPoint};

@@ -300,6 +300,26 @@ impl OrgObject {
         Ok(connection(page, args.after.is_some(), |v| v.version.to_string(), super::PolicyVersionObject))
     }
 
+    /// The policy packs the organization may use (the instance's, its parent's, its own) and
+    /// those it subscribes to, by name, each with the organization's subscription. Needs
+    /// `policy.read`.
+    async fn policy_packs(&self, ctx: &Context<'_>) -> Result<Vec<super::PolicyPackObject>> {
+        Ok(crate::services::policy_packs::visible(app(ctx)?, &self.0)
+            .await?
+            .into_iter()
+            .map(|pack| super::PolicyPackObject { access: Some(self.0.clone()), pack })
+            .collect())
+    }
+
+    /// One policy pack the organization may use or subscribes to. Needs `policy.read`.
+    async fn policy_pack(&self, ctx: &Context<'_>, id: async_graphql::ID) -> Result<super::PolicyPackObject> {
+        let app = app(ctx)?;
+        self.0.read_permit::<crate::authz::ops::PolicyRead>(crate::authz::Domain::Org, "org")?;
+        let id: praetor_store::PolicyPackId = crate::services::validate::id("id", &id)?;
+        let pack = crate::services::policy_packs::find_visible(app, &self.0, id).await?;
+        Ok(super::PolicyPackObject { access: Some(self.0.clone()), pack })
+    }
+
     /// Changes to the organization's and its projects' policy proposed for a second person's
     /// approval (when the policy in force asks for one), newest first: only pending ones unless
     /// `pendingOnly` is false. Those of scopes the caller may not read (`policy.read`) are left
