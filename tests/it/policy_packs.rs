@@ -189,6 +189,10 @@ async fn a_new_version_shows_its_impact_before_it_takes_effect_and_pinned_organi
         assert_eq!(p["verdict"], "ALLOWED", "{p}");
     }
 
+    // Those who may change the organization's policy are told; a viewer is not.
+    let (second_admin, _) = app.user_with_role("org_admin", None).await;
+    let (viewer, _) = app.user_with_role("viewer", None).await;
+
     // Version 2 also guards `staging`. It cannot take effect before the notice (a day).
     let early = (clock_now(&clock) + chrono::Duration::hours(1)).to_rfc3339();
     let v2_in = |at: Option<String>| json!({"in": {"name": name, "sources": pack_denying(&["prod", "staging"]), "notes": "staging too", "effectiveAt": at}});
@@ -230,6 +234,13 @@ async fn a_new_version_shows_its_impact_before_it_takes_effect_and_pinned_organi
         );
     }
 
+    let told = notes(&app, &second_admin, 1).await;
+    assert_eq!(told[0]["kind"], "POLICY_PACK_PUBLISHED");
+    assert_eq!(told[0]["category"], "POLICY_PACKS");
+    assert_eq!(told[0]["title"], format!("Policy pack {name} version 2 published"));
+    assert!(told[0]["body"].as_str().unwrap().contains("takes effect here at"), "{told:?}");
+    assert_eq!(told[0]["link"], format!("/orgs/{}/admin#policy-packs", app.org));
+
     // Nothing moves before the version takes effect.
     clock.advance(chrono::Duration::hours(23));
     assert_eq!(praetor::services::policy_packs::advance(&app.app).await.unwrap(), 0);
@@ -252,6 +263,10 @@ async fn a_new_version_shows_its_impact_before_it_takes_effect_and_pinned_organi
     );
     assert_eq!(explain(&app, &pinned_key, &pinned_org, "staging").await["verdict"], "ALLOWED");
     assert!(kinds(&app, &pinned_key, &pinned_org, "policy_pack.version_in_force").await.is_empty());
+    let told = notes(&app, &second_admin, 2).await;
+    assert_eq!(told[0]["kind"], "POLICY_PACK_IN_FORCE", "{told:?}");
+    let none = ok(app.gql(Some(&viewer), NOTES, json!({})).await);
+    assert_eq!(none["viewer"]["notifications"]["nodes"], json!([]), "a viewer changes no policy");
 
     // The pinned organization adopts version 2 when it chooses to.
     let repin =
@@ -264,6 +279,23 @@ async fn a_new_version_shows_its_impact_before_it_takes_effect_and_pinned_organi
     assert!(replayed, "{out}");
     let (verified, out) = run_praetor(&["audit", "verify", "--org", &app.org], &app.database_url, &[]);
     assert!(verified, "{out}");
+}
+
+const NOTES: &str = "query { viewer { notifications(first: 20) { nodes { kind category title body link } } } }";
+
+/// The person's notifications once `want` have arrived (the notifier works after the commit).
+async fn notes(app: &TestApp, key: &str, want: usize) -> Vec<Value> {
+    let mut last = Value::Null;
+    for _ in 0..200 {
+        let d = ok(app.gql(Some(key), NOTES, json!({})).await);
+        let nodes = d["viewer"]["notifications"]["nodes"].as_array().cloned().unwrap_or_default();
+        if nodes.len() >= want {
+            return nodes;
+        }
+        last = d;
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    panic!("{want} notifications did not arrive within 10 s: {last:#}");
 }
 
 fn clock_now(clock: &praetor::clock::ManualClock) -> chrono::DateTime<chrono::Utc> {

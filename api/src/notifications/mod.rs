@@ -19,11 +19,19 @@ pub enum Category {
     AccessRequests,
     /// Kill switches engaged where the person works.
     KillSwitches,
+    /// Policy packs the organizations where the person changes policy subscribe to: a new
+    /// version published (and when it will take effect), and a version in force.
+    PolicyPacks,
 }
 
 impl Category {
-    pub const ALL: [Category; 4] =
-        [Category::Approvals, Category::MyPlans, Category::AccessRequests, Category::KillSwitches];
+    pub const ALL: [Category; 5] = [
+        Category::Approvals,
+        Category::MyPlans,
+        Category::AccessRequests,
+        Category::KillSwitches,
+        Category::PolicyPacks,
+    ];
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -31,6 +39,7 @@ impl Category {
             Category::MyPlans => "my_plans",
             Category::AccessRequests => "access_requests",
             Category::KillSwitches => "kill_switches",
+            Category::PolicyPacks => "policy_packs",
         }
     }
 
@@ -45,6 +54,7 @@ impl Category {
             Category::MyPlans => "My plans approved, rejected, expired, finished or failed",
             Category::AccessRequests => "Access requests to review, and my own requests decided",
             Category::KillSwitches => "Kill switches engaged where I work",
+            Category::PolicyPacks => "Policy pack versions coming into force where I change policy",
         }
     }
 }
@@ -63,10 +73,12 @@ pub enum Kind {
     AccessGranted,
     AccessDenied,
     KillSwitchEngaged,
+    PolicyPackPublished,
+    PolicyPackInForce,
 }
 
 impl Kind {
-    pub const ALL: [Kind; 11] = [
+    pub const ALL: [Kind; 13] = [
         Kind::ApprovalWaiting,
         Kind::PlanApproved,
         Kind::PlanRejected,
@@ -78,6 +90,8 @@ impl Kind {
         Kind::AccessGranted,
         Kind::AccessDenied,
         Kind::KillSwitchEngaged,
+        Kind::PolicyPackPublished,
+        Kind::PolicyPackInForce,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -93,6 +107,8 @@ impl Kind {
             Kind::AccessGranted => "access_granted",
             Kind::AccessDenied => "access_denied",
             Kind::KillSwitchEngaged => "kill_switch_engaged",
+            Kind::PolicyPackPublished => "policy_pack_published",
+            Kind::PolicyPackInForce => "policy_pack_in_force",
         }
     }
 
@@ -111,6 +127,7 @@ impl Kind {
             | Kind::PlanKilled => Category::MyPlans,
             Kind::AccessRequested | Kind::AccessGranted | Kind::AccessDenied => Category::AccessRequests,
             Kind::KillSwitchEngaged => Category::KillSwitches,
+            Kind::PolicyPackPublished | Kind::PolicyPackInForce => Category::PolicyPacks,
         }
     }
 }
@@ -129,6 +146,8 @@ pub const AUDIT_KINDS: &[&str] = &[
     "role.grant_approved",
     "role.grant_rejected",
     "killswitch.engaged",
+    "policy_pack.published",
+    "policy_pack.version_in_force",
 ];
 
 /// Whether an audit entry of this kind may notify someone.

@@ -390,6 +390,8 @@ async fn tell(people: &mut People<'_>, entry: &audit_event::Model) -> Result<Vec
         tell_grant(people, entry, &payload, &actor).await?
     } else if entry.kind == "killswitch.engaged" {
         tell_kill(people, entry, &payload, &actor).await?
+    } else if entry.kind.starts_with("policy_pack.") {
+        tell_pack(people, entry, &payload).await?
     } else {
         Vec::new()
     };
@@ -591,6 +593,50 @@ async fn tell_grant(
         }
         _ => Ok(Vec::new()),
     }
+}
+
+/// A pack version published for the organization, or in force in it: told to the members who
+/// may change its policy (`policy.write` in the organization).
+async fn tell_pack(people: &mut People<'_>, entry: &audit_event::Model, payload: &Value) -> Result<Vec<Note>> {
+    let pack = payload["pack"].as_str().unwrap_or_default();
+    let version = payload["version"].as_i64().unwrap_or_default();
+    let (kind, title, body) = match &entry.kind[..] {
+        "policy_pack.published" => {
+            let at = payload["effective_at"]
+                .as_str()
+                .and_then(|t| chrono::DateTime::parse_from_rfc3339(t).ok())
+                .map(|t| t.with_timezone(&chrono::Utc).format("%Y-%m-%d %H:%M UTC").to_string())
+                .unwrap_or_default();
+            let notes =
+                payload["notes"].as_str().filter(|n| !n.is_empty()).map(|n| format!(" Notes: {n}")).unwrap_or_default();
+            let body = match payload["follows_latest"].as_bool() {
+                Some(true) => format!(
+                    "It takes effect here at {at}. Look at what it changes and how it would decide your recorded decisions before then.{notes}"
+                ),
+                Some(false) => format!("You stay on the version you pinned until you choose this one.{notes}"),
+                None => format!("It takes effect for organizations following the pack at {at}.{notes}"),
+            };
+            (Kind::PolicyPackPublished, format!("Policy pack {pack} version {version} published"), body)
+        }
+        "policy_pack.version_in_force" => (
+            Kind::PolicyPackInForce,
+            format!("Policy pack {pack} version {version} in force"),
+            format!(
+                "Decisions here are now made under version {version} (it was version {}).",
+                payload["previous_version"].as_i64().unwrap_or_default()
+            ),
+        ),
+        _ => return Ok(Vec::new()),
+    };
+    let link = format!("/orgs/{}/admin#policy-packs", people.org.slug);
+    let mut out = Vec::new();
+    for user in people.members().await? {
+        if !people.may::<ops::PolicyWrite>(user, Domain::Org).await? {
+            continue;
+        }
+        out.push(Note { user, kind, title: title.clone(), body: body.clone(), link: link.clone() });
+    }
+    Ok(out)
 }
 
 async fn tell_kill(

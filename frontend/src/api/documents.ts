@@ -415,6 +415,8 @@ export const ADMIN = graphql(`
       webhookManage: viewerCan(operation: "webhook.manage")
       triggerManage: viewerCan(operation: "trigger.manage")
       identityManage: viewerCan(operation: "identity.manage")
+      policyRead: viewerCan(operation: "policy.read")
+      policyWrite: viewerCan(operation: "policy.write")
       projects(first: 50) { nodes { id slug name description } }
       serviceAccounts(first: 50) { nodes { id name description createdAt } }
     }
@@ -1113,4 +1115,41 @@ export const SET_NOTIFICATION_EMAIL = graphql(`
   mutation SetNotificationEmail($input: SetNotificationEmailInput!) {
     setNotificationEmail(input: $input) { ...NotificationSettingFields }
   }
+`);
+
+export const POLICY_PACKS = graphql(`
+  query PolicyPacks($org: String!) {
+    org(slug: $org) {
+      id
+      policyPacks {
+        id name title description publisher latestVersion
+        subscription {
+          followsLatest pinnedVersion versionInForce
+          pending { id version effectiveAt notes changes { kind policy rule actions } }
+        }
+      }
+    }
+  }
+`);
+export const POLICY_PACK_IMPACT = graphql(`
+  query PolicyPackImpact($org: String!, $id: ID!, $version: Int!, $project: String!) {
+    org(slug: $org) {
+      id
+      policyPack(id: $id) {
+        id
+        version(version: $version) {
+          id
+          impact(project: $project) { decisionsChecked newlyDenied newlyAllowed newlyNeedingApproval unchanged }
+        }
+      }
+    }
+  }
+`);
+export const SUBSCRIBE_POLICY_PACK = graphql(`
+  mutation SubscribePolicyPack($input: SubscribePolicyPackInput!) {
+    subscribePolicyPack(input: $input) { followsLatest pinnedVersion versionInForce }
+  }
+`);
+export const UNSUBSCRIBE_POLICY_PACK = graphql(`
+  mutation UnsubscribePolicyPack($org: String!, $pack: ID!) { unsubscribePolicyPack(org: $org, pack: $pack) }
 `);

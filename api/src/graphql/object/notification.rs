@@ -19,6 +19,9 @@ pub enum NotificationCategoryGql {
     AccessRequests,
     /// Kill switches engaged where the viewer works.
     KillSwitches,
+    /// Policy pack versions published for, and coming into force in, organizations where the
+    /// viewer changes policy.
+    PolicyPacks,
 }
 
 /// What happened.
@@ -36,6 +39,8 @@ pub enum NotificationKindGql {
     AccessGranted,
     AccessDenied,
     KillSwitchEngaged,
+    PolicyPackPublished,
+    PolicyPackInForce,
 }
 
 /// Something that happened that the viewer should know of.

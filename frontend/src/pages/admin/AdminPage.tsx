@@ -1,6 +1,6 @@
 // Org administration: projects, groups and their members, role bindings, invitations and
 // members' passwords, service accounts, API keys, secrets, webhook endpoints, inbound triggers
-// and identity providers; for instance administrators, the instance's scheduled jobs. Forms
+// and identity providers, the policy packs offered to the organization; for instance administrators, the instance's scheduled jobs. Forms
 // show only where the viewer holds the right; lists show what they may read. Invitations need
 // `role.bind` (reset links and unlocking `identity.manage`); secrets, webhooks, triggers and
 // identity providers are shown only to those who may manage them (`secret.manage`,
@@ -19,6 +19,7 @@ import { GrantsPanel } from './GrantsPanel';
 import { GroupsPanel } from './GroupsPanel';
 import { IdentityProvidersPanel } from './IdentityProvidersPanel';
 import { InvitationsPanel } from './InvitationsPanel';
+import { PolicyPacksPanel } from './PolicyPacksPanel';
 import { ProjectsPanel } from './ProjectsPanel';
 import { RolesPanel } from './RolesPanel';
 import { ScheduledJobsPanel } from './ScheduledJobsPanel';
@@ -138,6 +139,12 @@ export function AdminPage() {
             <a href="#identity-providers">Identity providers</a>
           </>
         )}
+        {d.policyRead && (
+          <>
+            {' '}
+            <a href="#policy-packs">Policy packs</a>
+          </>
+        )}
         {viewer.instanceAdmin && (
           <>
             {' '}
@@ -162,6 +169,7 @@ export function AdminPage() {
       {d.webhookManage && <WebhooksPanel org={d} />}
       {d.triggerManage && <TriggersPanel org={d} />}
       {d.identityManage && <IdentityProvidersPanel org={d} />}
+      {d.policyRead && <PolicyPacksPanel org={d} />}
       {viewer.instanceAdmin && <ScheduledJobsPanel />}
     </div>
   );
