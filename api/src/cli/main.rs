@@ -5,15 +5,20 @@ mod bench;
 mod client;
 mod contexts;
 mod output;
+mod plans;
 mod policy;
+mod projects;
 mod remote;
+mod remote_audit;
+mod remote_policy;
 mod schedule;
+mod subscribe;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
 
-use clap::{Parser, Subcommand};
+use clap::{CommandFactory as _, Parser, Subcommand};
 use praetor::clock::SystemClock;
 use praetor::config::Config;
 use praetor::{AppState, services};
@@ -70,15 +75,17 @@ enum Command {
         #[command(subcommand)]
         command: AdminCommand,
     },
-    /// The audit log.
+    /// The audit log: verify, export and checkpoints on the database; `tail` on the server of
+    /// the current context.
     Audit {
         #[command(subcommand)]
-        command: audit::AuditCommand,
+        command: remote_audit::AuditGroup,
     },
-    /// Policy documents: validate, verify, apply, explain, diff.
+    /// Policy documents: validate, verify, apply, explain, diff on the database; `remote`
+    /// apply, diff, versions on the server of the current context.
     Policy {
         #[command(subcommand)]
-        command: policy::PolicyCommand,
+        command: remote_policy::PolicyGroup,
     },
     /// Run a benchmark and print its figures.
     Bench {
@@ -123,6 +130,25 @@ enum Command {
     /// A project's scheduled plans on the server of the current context: list, create, pause,
     /// resume, delete.
     Schedule(schedule::ScheduleArgs),
+    /// The organization's projects on the server of the current context: list, create.
+    Project(projects::ProjectArgs),
+    /// Plans on the server of the current context: propose, preview, approve, reject, run,
+    /// cancel, get, list, watch.
+    Plan(plans::PlanArgs),
+    /// Plans waiting for an approval you can give now, on the server of the current context.
+    #[command(after_help = "Examples:\n  praetor approvals\n  \
+                            praetor approvals -o json | jq -r '.[].id' | xargs -n1 praetor plan get")]
+    Approvals(plans::ApprovalsArgs),
+    /// Print a shell completion script.
+    #[command(
+        after_help = "Examples:\n  praetor completions bash > ~/.local/share/bash-completion/completions/praetor\n  \
+                            praetor completions zsh > \"${fpath[1]}/_praetor\"\n  \
+                            praetor completions fish > ~/.config/fish/completions/praetor.fish"
+    )]
+    Completions {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
 }
 
 #[derive(Subcommand)]
@@ -379,6 +405,19 @@ async fn main() -> ExitCode {
         Command::Logout { context } => return finished(remote::logout(client, context)),
         Command::Context { command } => return finished(remote::context(client, command)),
         Command::Schedule(args) => return finished(schedule::run(client, args).await),
+        Command::Project(args) => return finished(projects::run(client, args).await),
+        Command::Plan(args) => return finished(plans::run(client, args).await),
+        Command::Approvals(args) => return finished(plans::approvals(client, args).await),
+        Command::Policy { command: remote_policy::PolicyGroup::Remote(args) } => {
+            return finished(remote_policy::run(client, args).await);
+        }
+        Command::Audit { command: remote_audit::AuditGroup::Tail(args) } => {
+            return finished(remote_audit::tail(client, args).await);
+        }
+        Command::Completions { shell } => {
+            clap_complete::generate(shell, &mut Cli::command(), "praetor", &mut std::io::stdout());
+            return ExitCode::SUCCESS;
+        }
         other => other,
     };
     let mut config = match Config::load(cli.config.as_deref()) {
@@ -442,7 +481,13 @@ async fn execute(command: Command, config: Config) -> praetor::error::Result<Exi
         | Command::Logout { .. }
         | Command::Whoami { .. }
         | Command::Context { .. }
-        | Command::Schedule(_) => {
+        | Command::Schedule(_)
+        | Command::Project(_)
+        | Command::Plan(_)
+        | Command::Approvals(_)
+        | Command::Completions { .. }
+        | Command::Policy { command: remote_policy::PolicyGroup::Remote(_) }
+        | Command::Audit { command: remote_audit::AuditGroup::Tail(_) } => {
             Err(praetor::error::Error::internal("client commands run before the server configuration is read"))
         }
         Command::Worker { .. } => Err(praetor::error::Error::internal("`worker` runs as `serve --role worker`")),
@@ -520,7 +565,7 @@ async fn execute(command: Command, config: Config) -> praetor::error::Result<Exi
             }
             Ok(if report.failures.is_empty() { ExitCode::SUCCESS } else { ExitCode::FAILURE })
         }
-        Command::Audit { command } => {
+        Command::Audit { command: remote_audit::AuditGroup::Local(command) } => {
             let app = AppState::init(config, Arc::new(SystemClock)).await?;
             audit::run(&app, command).await
         }
@@ -544,7 +589,7 @@ async fn execute(command: Command, config: Config) -> praetor::error::Result<Exi
             }
             Ok(ExitCode::SUCCESS)
         }
-        Command::Policy { command } => {
+        Command::Policy { command: remote_policy::PolicyGroup::Local(command) } => {
             policy::run(command, async || AppState::init(config, Arc::new(SystemClock)).await).await
         }
         Command::Bench {

@@ -23,10 +23,31 @@ impl Output {
     }
 }
 
+/// The common flags of the remote commands.
+#[derive(clap::Args, Clone)]
+pub struct RemoteFlags {
+    /// The context to use (default: the current one; see `praetor context list`).
+    #[arg(long, global = true)]
+    pub context: Option<String>,
+    /// table, json or yaml (default: table on a terminal, json when piped).
+    #[arg(short, long, global = true, value_enum)]
+    pub output: Option<Output>,
+}
+
 /// Rows of a table: a header, then one line per item, columns padded to their widest cell.
 pub trait Tabular {
     const HEADER: &'static [&'static str];
     fn cells(&self) -> Vec<String>;
+}
+
+/// An enum of the schema (or anything serialized as a string) as the API spells it.
+pub fn name<T: Serialize>(value: &T) -> String {
+    match serde_json::to_value(value) {
+        Ok(Value::String(s)) => s,
+        Ok(Value::Null) => "-".into(),
+        Ok(other) => other.to_string(),
+        Err(_) => "?".into(),
+    }
 }
 
 /// An optional cell: `-` when absent.
@@ -53,6 +74,15 @@ pub fn list<T: Serialize + Tabular>(output: Output, items: &[T], empty: &str) ->
         return Ok(());
     }
     print!("{}", table(T::HEADER, items.iter().map(Tabular::cells).collect()));
+    Ok(())
+}
+
+/// Prints one `item`: a table of one row, or the object as JSON or YAML.
+pub fn one<T: Serialize + Tabular>(output: Output, item: &T) -> Result<(), Failure> {
+    match output {
+        Output::Table => print!("{}", table(T::HEADER, vec![item.cells()])),
+        other => println!("{}", document(other, item)?.trim_end()),
+    }
     Ok(())
 }
 
@@ -88,9 +118,11 @@ mod tests {
 
     #[test]
     fn yaml_and_json_carry_the_same_fields() {
-        let v = serde_json::json!({"slug": "web", "n": 2});
-        assert_eq!(document(Output::Json, &v).unwrap(), "{\n  \"n\": 2,\n  \"slug\": \"web\"\n}");
+        let v = serde_json::json!({"slug": "web", "count": 2});
+        assert_eq!(document(Output::Json, &v).unwrap(), "{\n  \"count\": 2,\n  \"slug\": \"web\"\n}");
         let yaml = document(Output::Yaml, &v).unwrap();
-        assert!(yaml.contains("slug: web") && yaml.contains("n: 2"), "{yaml}");
+        assert_eq!(yaml.trim_end(), "count: 2\nslug: web");
+        let back: serde_json::Value = serde_saphyr::from_str(&yaml).unwrap();
+        assert_eq!(back, v);
     }
 }

@@ -179,9 +179,19 @@ async fn run<Q: GraphQLQuery>(
     bearer: &str,
     variables: Q::Variables,
 ) -> Result<Q::ResponseData, Failure> {
-    let data = post(http, server, bearer, &Q::build_query(variables)).await?;
+    let data = post(http, server, bearer, &request_body::<Q>(variables)).await?;
     serde_json::from_value(data).map_err(|e| {
         Failure::local(format!("{server} answered in a shape this command line does not know (another version?): {e}"))
+    })
+}
+
+/// The request of operation `Q`: only its own part of the document it is written in.
+pub fn request_body<Q: GraphQLQuery>(variables: Q::Variables) -> Value {
+    let body = Q::build_query(variables);
+    serde_json::json!({
+        "query": client::operation_document(body.query, body.operation_name),
+        "operationName": body.operation_name,
+        "variables": serde_json::to_value(&body.variables).unwrap_or_default(),
     })
 }
 
@@ -497,6 +507,11 @@ impl Session {
     /// server's refusal.
     pub async fn run<Q: GraphQLQuery>(&self, variables: Q::Variables) -> Result<Q::ResponseData, Failure> {
         run::<Q>(&self.http, &self.context.server, &self.token, variables).await
+    }
+
+    /// The bearer token, for the websocket of a subscription (never printed).
+    pub fn bearer(&self) -> &str {
+        &self.token
     }
 }
 

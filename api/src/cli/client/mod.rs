@@ -24,12 +24,12 @@ macro_rules! operation {
     ($name:ident, $file:tt) => {
         #[derive(GraphQLQuery)]
         #[graphql(
-                                                    schema_path = "schema.graphql",
-                                                    query_path = $file,
-                                                    custom_scalars_module = "crate::client::scalars",
-                                                    response_derives = "Debug, Clone, PartialEq, Serialize",
-                                                    variables_derives = "Debug, Clone"
-                                                )]
+                                                            schema_path = "schema.graphql",
+                                                            query_path = $file,
+                                                            custom_scalars_module = "crate::client::scalars",
+                                                            response_derives = "Debug, Clone, PartialEq, Serialize",
+                                                            variables_derives = "Debug, Clone"
+                                                        )]
         pub struct $name;
     };
 }
@@ -41,3 +41,118 @@ operation!(CreateSchedule, "src/cli/client/schedules.graphql");
 operation!(PauseSchedule, "src/cli/client/schedules.graphql");
 operation!(ResumeSchedule, "src/cli/client/schedules.graphql");
 operation!(DeleteSchedule, "src/cli/client/schedules.graphql");
+
+operation!(ListProjects, "src/cli/client/projects.graphql");
+operation!(CreateProject, "src/cli/client/projects.graphql");
+
+operation!(ApplyPolicy, "src/cli/client/policies.graphql");
+operation!(PolicyDiff, "src/cli/client/policies.graphql");
+operation!(OrgPolicyVersions, "src/cli/client/policies.graphql");
+operation!(ProjectPolicyVersions, "src/cli/client/policies.graphql");
+
+operation!(GetPlan, "src/cli/client/plans.graphql");
+operation!(ListPlans, "src/cli/client/plans.graphql");
+operation!(ApprovalRequests, "src/cli/client/plans.graphql");
+operation!(ProposePlan, "src/cli/client/plans.graphql");
+operation!(SimulatePlan, "src/cli/client/plans.graphql");
+operation!(PlanHash, "src/cli/client/plans.graphql");
+operation!(ApprovePlan, "src/cli/client/plans.graphql");
+operation!(RejectPlan, "src/cli/client/plans.graphql");
+operation!(ExecutePlan, "src/cli/client/plans.graphql");
+operation!(CancelPlan, "src/cli/client/plans.graphql");
+operation!(PlanEvents, "src/cli/client/plans.graphql");
+
+operation!(AuditLog, "src/cli/client/audit.graphql");
+operation!(AuditEvents, "src/cli/client/audit.graphql");
+
+/// The part of a document that operation `operation` needs: its definition and the fragments
+/// it spreads (transitively). A document holds several operations; the server evaluates the
+/// complexity of every operation it is sent with the variables of the one it runs, so the
+/// others' variables would be missing.
+pub fn operation_document(document: &str, operation: &str) -> String {
+    let definitions = definitions(document);
+    let header = |d: &str| {
+        let mut words = d.split(|c: char| c.is_whitespace() || c == '(' || c == '{').filter(|w| !w.is_empty());
+        (words.next().unwrap_or_default().to_string(), words.next().unwrap_or_default().to_string())
+    };
+    let mut wanted: Vec<String> = Vec::new();
+    let mut out: Vec<&str> = Vec::new();
+    if let Some(op) = definitions.iter().find(|d| {
+        let (kind, name) = header(d);
+        kind != "fragment" && name == operation
+    }) {
+        out.push(op);
+        wanted.extend(spreads(op));
+    }
+    let mut seen: Vec<String> = Vec::new();
+    while let Some(name) = wanted.pop() {
+        if seen.contains(&name) {
+            continue;
+        }
+        if let Some(f) = definitions.iter().find(|d| header(d) == ("fragment".to_string(), name.clone())) {
+            out.push(f);
+            wanted.extend(spreads(f));
+        }
+        seen.push(name);
+    }
+    out.join("\n\n")
+}
+
+/// The top-level definitions of a document, comments left out.
+fn definitions(document: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut current = String::new();
+    let mut depth = 0usize;
+    for line in document.lines() {
+        let line = line.split('#').next().unwrap_or_default();
+        for c in line.chars() {
+            current.push(c);
+            match c {
+                '{' => depth += 1,
+                '}' => {
+                    depth = depth.saturating_sub(1);
+                    if depth == 0 {
+                        out.push(current.trim().to_string());
+                        current.clear();
+                    }
+                }
+                _ => {}
+            }
+        }
+        current.push('\n');
+    }
+    out
+}
+
+/// The fragments a definition spreads (`...Name`, not inline `... on Type`).
+fn spreads(definition: &str) -> Vec<String> {
+    definition
+        .split("...")
+        .skip(1)
+        .filter_map(|rest| {
+            let name: String = rest.chars().take_while(|c| c.is_alphanumeric() || *c == '_').collect();
+            (!name.is_empty() && name != "on").then_some(name)
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_operation_is_sent_with_the_fragments_it_spreads_only() {
+        let doc = "# comment {\nfragment A on T { x ...B }\nfragment B on T { y }\nfragment C on T { z }\n\
+                   query One($a: Int) { t(a: $a) { ...A ... on T { w } } }\nmutation Two($b: Int!) { u(b: $b) { ...C } }\n";
+        let one = operation_document(doc, "One");
+        assert!(one.starts_with("query One($a: Int)"), "{one}");
+        assert!(one.contains("fragment A on T") && one.contains("fragment B on T"), "{one}");
+        assert!(!one.contains("fragment C") && !one.contains("Two") && !one.contains("comment"), "{one}");
+        let two = operation_document(doc, "Two");
+        assert!(two.contains("mutation Two") && two.contains("fragment C") && !two.contains("fragment A"), "{two}");
+        // Every operation of the command line's documents is found with its fragments.
+        let plans = operation_document(get_plan::QUERY, "GetPlan");
+        assert!(plans.starts_with("query GetPlan") && plans.contains("fragment PlanFields"), "{plans}");
+        assert!(!plans.contains("PlanRow") && !plans.contains("subscription"), "{plans}");
+    }
+}

@@ -1,0 +1,206 @@
+//! `praetor policy remote apply|diff|versions`: policy documents on the server of the current
+//! context, beside the local `praetor policy …` commands (which work on the database directly).
+//! A refused bundle prints its diagnostics as `file:line:column`, as `praetor policy validate`
+//! does.
+
+use std::path::PathBuf;
+
+use super::client::{self, apply_policy, org_policy_versions, policy_diff, project_policy_versions};
+use super::output::{self, Output, RemoteFlags, Tabular, name, or_dash, table};
+use super::policy::PolicyCommand;
+use super::remote::{Failure, Session};
+
+/// `praetor policy …`: the local commands, and `remote` ones.
+#[derive(clap::Subcommand)]
+pub enum PolicyGroup {
+    #[command(flatten)]
+    Local(PolicyCommand),
+    /// Policies on the server of the current context: apply, diff, versions.
+    Remote(RemotePolicyArgs),
+}
+
+#[derive(clap::Args)]
+pub struct RemotePolicyArgs {
+    #[command(flatten)]
+    flags: RemoteFlags,
+    #[command(subcommand)]
+    command: RemotePolicyCommand,
+}
+
+#[derive(clap::Subcommand)]
+pub enum RemotePolicyCommand {
+    /// Validate, verify and store documents (files or folders) as new policy versions (needs
+    /// `policy.write`). With --project, they are that project's policy. Without, they are the
+    /// organization's whole bundle: its own documents and each project's they contain, each
+    /// scope a new version, so organization documents left out are removed. Where policy
+    /// changes need a second person, the change is kept as a proposal.
+    #[command(
+        after_help = "Examples:\n  praetor policy remote apply web.yaml --project web --comment 'reviews for web'\n  \
+                            praetor policy remote apply policies/ --comment 'the whole bundle'"
+    )]
+    Apply {
+        #[arg(required = true)]
+        paths: Vec<PathBuf>,
+        /// Apply to this project only.
+        #[arg(long)]
+        project: Option<String>,
+        #[arg(long, default_value = "")]
+        comment: String,
+    },
+    /// The rules that change between two versions of a project's policy, and how its recent
+    /// recorded decisions would be decided under the newer one.
+    #[command(after_help = "Examples:\n  praetor policy remote diff --project web --from 1\n  \
+                            praetor policy remote diff --project web --from 2 --to 3 --sample 1000")]
+    Diff {
+        #[arg(long)]
+        project: String,
+        #[arg(long)]
+        from: i64,
+        /// Default: the newest version.
+        #[arg(long)]
+        to: Option<i64>,
+        /// How many recorded decisions to decide again.
+        #[arg(long, default_value_t = 500)]
+        sample: i64,
+    },
+    /// Policy versions, newest first: the organization's, or a project's own.
+    #[command(after_help = "Examples:\n  praetor policy remote versions\n  \
+                            praetor policy remote versions --project web -o yaml")]
+    Versions {
+        #[arg(long)]
+        project: Option<String>,
+        #[arg(long, default_value_t = 20)]
+        first: i64,
+    },
+}
+
+pub async fn run(file: Option<PathBuf>, args: RemotePolicyArgs) -> Result<(), Failure> {
+    let output = Output::pick(args.flags.output);
+    match args.command {
+        RemotePolicyCommand::Apply { paths, project, comment } => {
+            // Read before signing in: a missing file is a usage error whatever the server says.
+            let (sources, unreadable) = praetor_policy::load::load_paths(&paths);
+            if !unreadable.is_empty() {
+                return Err(Failure::usage(praetor_policy::diag::render_human(&unreadable).trim_end().to_string()));
+            }
+            if sources.is_empty() {
+                return Err(Failure::usage("no policy documents (*.yaml, *.yml) found there"));
+            }
+            let session = Session::open(file, args.flags.context).await?;
+            let sources =
+                sources.into_iter().map(|s| apply_policy::PolicySourceInput { name: s.name, text: s.text }).collect();
+            let input = apply_policy::ApplyPolicyInput { org: session.context.org.clone(), project, sources, comment };
+            let applied = session.run::<client::ApplyPolicy>(apply_policy::Variables { input }).await?.apply_policy;
+            if output != Output::Table {
+                println!("{}", output::document(output, &applied)?.trim_end());
+                return Ok(());
+            }
+            for w in &applied.warnings {
+                let at = if w.path.is_empty() { String::new() } else { format!(" (at {})", w.path) };
+                println!(
+                    "{}:{}:{}: {}[{}]: {}{at}",
+                    w.file,
+                    w.line,
+                    w.column,
+                    name(&w.severity).to_lowercase(),
+                    w.code,
+                    w.message
+                );
+            }
+            for v in &applied.versions {
+                let scope = match &v.project {
+                    Some(p) => format!("project {p}"),
+                    None => "the organization".into(),
+                };
+                println!("Applied version {} of {scope}'s policy ({}).", v.version, short(&v.hash));
+            }
+            if let Some(p) = &applied.pending_proposal {
+                println!(
+                    "Kept for a second person's approval: proposal {} ({}); nothing is in force until it is approved.",
+                    p.id,
+                    p.project.as_deref().map_or("the organization".to_string(), |p| format!("project {p}"))
+                );
+            }
+            if applied.versions.is_empty() && applied.pending_proposal.is_none() {
+                println!("Nothing changed.");
+            }
+        }
+        RemotePolicyCommand::Diff { project, from, to, sample } => {
+            let session = Session::open(file, args.flags.context).await?;
+            let vars = policy_diff::Variables { org: session.context.org.clone(), project, from, to, sample };
+            let diff = session.run::<client::PolicyDiff>(vars).await?.policy_diff;
+            if output != Output::Table {
+                println!("{}", output::document(output, &diff)?.trim_end());
+                return Ok(());
+            }
+            println!("From {} to {}:", diff.from_version, diff.to_version);
+            if diff.changes.is_empty() {
+                println!("No rule changes.");
+            } else {
+                let rows = diff
+                    .changes
+                    .iter()
+                    .map(|c| {
+                        vec![
+                            c.kind.clone(),
+                            c.policy.clone(),
+                            c.rule.clone(),
+                            c.actions.join(", "),
+                            or_dash(c.before.as_deref()),
+                            or_dash(c.after.as_deref()),
+                        ]
+                    })
+                    .collect();
+                print!("{}", table(&["CHANGE", "POLICY", "RULE", "ACTIONS", "BEFORE", "AFTER"], rows));
+            }
+            let i = &diff.impact;
+            println!(
+                "{} recorded decisions decided again: {} newly denied, {} newly allowed, {} newly needing approval, {} unchanged.",
+                i.decisions_checked, i.newly_denied, i.newly_allowed, i.newly_needing_approval, i.unchanged
+            );
+        }
+        RemotePolicyCommand::Versions { project, first } => {
+            let session = Session::open(file, args.flags.context).await?;
+            let org = session.context.org.clone();
+            match project {
+                None => {
+                    let vars = org_policy_versions::Variables { org, first: Some(first) };
+                    let data = session.run::<client::OrgPolicyVersions>(vars).await?;
+                    output::list(output, &data.org.policy_versions.nodes, "No policy versions.")?;
+                }
+                Some(project) => {
+                    let vars = project_policy_versions::Variables { org, project, first: Some(first) };
+                    let data = session.run::<client::ProjectPolicyVersions>(vars).await?;
+                    output::list(output, &data.project.policy_versions.nodes, "No policy versions.")?;
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+fn short(hash: &str) -> String {
+    hash.chars().take(12).collect()
+}
+
+macro_rules! version_rows {
+    ($($t:ty),*) => {$(
+        impl Tabular for $t {
+            const HEADER: &'static [&'static str] = &["VERSION", "SCOPE", "PROJECT", "HASH", "AUTHOR", "CREATED", "COMMENT"];
+            fn cells(&self) -> Vec<String> {
+                let author: Vec<&str> = self.author.iter().map(|a| a.name.as_str()).collect();
+                vec![
+                    self.version.to_string(),
+                    name(&self.scope),
+                    or_dash(self.project.as_deref()),
+                    short(&self.hash),
+                    author.join(" via "),
+                    self.created_at.clone(),
+                    or_dash(Some(self.comment.as_str())),
+                ]
+            }
+        }
+    )*};
+}
+
+version_rows!(org_policy_versions::VersionFields, project_policy_versions::VersionFields);
