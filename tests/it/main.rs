@@ -28,6 +28,7 @@ mod plans;
 mod policies;
 mod policy_packs;
 mod policy_proposals;
+mod remote_cli;
 mod roles;
 mod rollups;
 mod scheduler;
