@@ -186,8 +186,51 @@ async fn projects_and_policies_from_the_terminal() {
     let (_, table, _) = term.run(&["policy", "remote", "diff", "--project", "web", "--from", "1", "-o", "table"]).await;
     assert!(table.contains("no-deletes") && table.contains("recorded decisions decided again"), "{table}");
 
+    // Explained: the verdict and the rule that decided, at its file and line.
+    let set = ["policy", "remote", "explain", "--project", "web", "--action", "state.set", "--params"];
+    let explained = term.json(&[&set[..], &[r#"{"key": "x", "value": 1}"#]].concat()).await;
+    assert_eq!(explained["verdict"], "NEEDS_APPROVAL", "{explained}");
+    assert_eq!(
+        (explained["decidedBy"]["rule"].as_str(), explained["decidedBy"]["line"].as_i64()),
+        (Some("reviewed"), Some(6))
+    );
+    let delete = [
+        "policy",
+        "remote",
+        "explain",
+        "--project",
+        "web",
+        "--action",
+        "state.delete",
+        "--params",
+        r#"{"key": "x"}"#,
+        "--context",
+        "viewer",
+    ];
+    let (code, table, stderr) = term.run(&[&delete[..], &["-o", "table"]].concat()).await;
+    assert_eq!(code, 0, "{stderr}");
+    assert!(table.starts_with("state.delete: DENIED"), "{table}");
+    assert!(table.contains(&format!("Decided by web-reviewed/no-deletes (DENY) at {policy}:7")), "{table}");
+    // Rolled back to version 1: a third version with its documents; deletes are decided by no
+    // rule again (the administrator may invoke them).
+    let (code, _, stderr) =
+        term.run(&["policy", "remote", "rollback", "--to", "1", "--project", "web", "--context", "viewer"]).await;
+    assert_eq!(code, 1);
+    assert!(stderr.starts_with("error: FORBIDDEN"), "{stderr}");
+    let back = term.json(&["policy", "remote", "rollback", "--to", "1", "--project", "web", "--comment", "undo"]).await;
+    assert_eq!(
+        (back["version"].as_i64(), back["comment"].as_str()),
+        (Some(3), Some("rollback to version 1: undo")),
+        "{back}"
+    );
+    assert_eq!(back["hash"], versions[1]["hash"], "version 1's documents");
+    let after = term.json(&delete[..delete.len() - 2]).await;
+    assert_eq!((after["verdict"].as_str(), &after["decidedBy"]), (Some("ALLOWED"), &Value::Null), "{after}");
+
     // Usage errors exit 2, before anything is sent.
     for args in [
+        &["policy", "remote", "explain", "--project", "web", "--action", "state.set", "--params", "{oops"][..],
+        &["policy", "remote", "rollback", "--project", "web"],
         &["policy", "remote", "apply", "/nonexistent/policy.yaml"][..],
         &["policy", "remote", "apply"],
         &["project", "list", "-o", "xml"],
@@ -410,6 +453,8 @@ async fn audit_tail_follows_new_entries_and_every_command_has_an_example() {
         &["policy", "remote", "apply"],
         &["policy", "remote", "diff"],
         &["policy", "remote", "versions"],
+        &["policy", "remote", "rollback"],
+        &["policy", "remote", "explain"],
         &["schedule", "list"],
         &["completions"],
         &["login"],

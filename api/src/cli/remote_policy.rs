@@ -1,11 +1,13 @@
-//! `praetor policy remote apply|diff|versions`: policy documents on the server of the current
+//! `praetor policy remote apply|diff|versions|rollback|explain`: policy documents on the server of the current
 //! context, beside the local `praetor policy …` commands (which work on the database directly).
 //! A refused bundle prints its diagnostics as `file:line:column`, as `praetor policy validate`
 //! does.
 
 use std::path::PathBuf;
 
-use super::client::{self, apply_policy, org_policy_versions, policy_diff, project_policy_versions};
+use super::client::{
+    self, apply_policy, explain_decision, org_policy_versions, policy_diff, project_policy_versions, rollback_policy,
+};
 use super::output::{self, Output, RemoteFlags, Tabular, name, or_dash, table};
 use super::policy::PolicyCommand;
 use super::remote::{Failure, Session};
@@ -15,7 +17,7 @@ use super::remote::{Failure, Session};
 pub enum PolicyGroup {
     #[command(flatten)]
     Local(PolicyCommand),
-    /// Policies on the server of the current context: apply, diff, versions.
+    /// Policies on the server of the current context: apply, diff, versions, rollback, explain.
     Remote(RemotePolicyArgs),
 }
 
@@ -71,6 +73,36 @@ pub enum RemotePolicyCommand {
         project: Option<String>,
         #[arg(long, default_value_t = 20)]
         first: i64,
+    },
+    /// Make an earlier version's documents the newest version (needs `policy.write`); where
+    /// policy changes need a second person, the rollback waits as a proposal (exit 1,
+    /// APPROVAL_REQUIRED naming it).
+    #[command(
+        after_help = "Examples:\n  praetor policy remote rollback --to 1 --project web --comment 'back to reviews only'\n  \
+                            praetor policy remote rollback --to 3"
+    )]
+    Rollback {
+        /// The version to go back to.
+        #[arg(long)]
+        to: i64,
+        /// A project's policy (default: the organization's).
+        #[arg(long)]
+        project: Option<String>,
+        #[arg(long, default_value = "")]
+        comment: String,
+    },
+    /// How an action would be decided in a project now, for you: the verdict, every check and
+    /// every rule consulted, with the one that decided at its file and line.
+    #[command(after_help = "Examples:\n  praetor policy remote explain --project web --action state.set\n  \
+                            praetor policy remote explain --project web --action deploy.web --params '{\"env\": \"prod\"}'")]
+    Explain {
+        #[arg(long)]
+        project: String,
+        #[arg(long)]
+        action: String,
+        /// The action's parameters, a JSON object.
+        #[arg(long)]
+        params: Option<String>,
     },
 }
 
@@ -158,6 +190,77 @@ pub async fn run(file: Option<PathBuf>, args: RemotePolicyArgs) -> Result<(), Fa
                 "{} recorded decisions decided again: {} newly denied, {} newly allowed, {} newly needing approval, {} unchanged.",
                 i.decisions_checked, i.newly_denied, i.newly_allowed, i.newly_needing_approval, i.unchanged
             );
+        }
+        RemotePolicyCommand::Rollback { to, project, comment } => {
+            let session = Session::open(file, args.flags.context).await?;
+            let input = rollback_policy::RollbackPolicyInput {
+                org: session.context.org.clone(),
+                project,
+                version: to,
+                comment,
+            };
+            let made = session.run::<client::RollbackPolicy>(rollback_policy::Variables { input }).await?;
+            let v = made.rollback_policy;
+            match output {
+                Output::Table => println!(
+                    "Version {} of {} has the documents of version {to} ({}).",
+                    v.version,
+                    v.project
+                        .as_deref()
+                        .map_or("the organization's policy".to_string(), |p| format!("project {p}'s policy")),
+                    short(&v.hash)
+                ),
+                other => println!("{}", output::document(other, &v)?.trim_end()),
+            }
+        }
+        RemotePolicyCommand::Explain { project, action, params } => {
+            let params = match params {
+                None => None,
+                Some(text) => Some(serde_json::from_str(&text).map_err(|e| {
+                    Failure::usage(format!("--params is not JSON: {e} (at line {}, column {})", e.line(), e.column()))
+                })?),
+            };
+            let session = Session::open(file, args.flags.context).await?;
+            let vars = explain_decision::Variables { org: session.context.org.clone(), project, action, params };
+            let e = session.run::<client::ExplainDecision>(vars).await?.explain_decision;
+            if output != Output::Table {
+                println!("{}", output::document(output, &e)?.trim_end());
+                return Ok(());
+            }
+            println!("{}: {} (policy {})", e.action, name(&e.verdict), e.policy_version);
+            match &e.decided_by {
+                Some(d) => {
+                    println!("Decided by {}/{} ({}) at {}:{}", d.policy, d.rule, name(&d.effect), d.file, d.line)
+                }
+                None => println!("No rule decided it."),
+            }
+            let rows = e
+                .checks
+                .iter()
+                .map(|c| vec![c.name.clone(), name(&c.verdict), c.code.clone(), c.message.clone()])
+                .collect();
+            print!("{}", table(&["CHECK", "VERDICT", "CODE", "MESSAGE"], rows));
+            if !e.rules.is_empty() {
+                let rows = e
+                    .rules
+                    .iter()
+                    .map(|r| {
+                        vec![
+                            format!("{}/{}", r.policy, r.rule),
+                            name(&r.level),
+                            name(&r.effect),
+                            if r.matched { "yes".into() } else { "no".into() },
+                            format!("{}:{}", r.file, r.line),
+                            or_dash(r.note.as_deref()),
+                        ]
+                    })
+                    .collect();
+                println!();
+                print!("{}", table(&["RULE", "LEVEL", "EFFECT", "MATCHED", "AT", "NOTE"], rows));
+            }
+            for a in &e.approvals {
+                println!("Needs approval: {} ({} of {})", a.name, a.count, a.groups.join(", "));
+            }
         }
         RemotePolicyCommand::Versions { project, first } => {
             let session = Session::open(file, args.flags.context).await?;

@@ -49,6 +49,8 @@ operation!(ApplyPolicy, "src/cli/client/policies.graphql");
 operation!(PolicyDiff, "src/cli/client/policies.graphql");
 operation!(OrgPolicyVersions, "src/cli/client/policies.graphql");
 operation!(ProjectPolicyVersions, "src/cli/client/policies.graphql");
+operation!(RollbackPolicy, "src/cli/client/policies.graphql");
+operation!(ExplainDecision, "src/cli/client/policies.graphql");
 
 operation!(GetPlan, "src/cli/client/plans.graphql");
 operation!(ListPlans, "src/cli/client/plans.graphql");
