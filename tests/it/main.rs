@@ -31,6 +31,7 @@ mod policy_proposals;
 mod remote_cli;
 mod roles;
 mod rollups;
+mod scaffold;
 mod scheduler;
 mod schedules;
 mod secrets;

@@ -11,6 +11,7 @@ mod projects;
 mod remote;
 mod remote_audit;
 mod remote_policy;
+mod scaffold;
 mod schedule;
 mod subscribe;
 
@@ -148,6 +149,12 @@ enum Command {
     Completions {
         #[arg(value_enum)]
         shell: clap_complete::Shell,
+    },
+    /// Starting points that validate as generated: an action, a policy, a plan template, a
+    /// project's policy folder with CI, an external handler (Python or Node.js) with its tests.
+    Scaffold {
+        #[command(subcommand)]
+        command: scaffold::ScaffoldCommand,
     },
 }
 
@@ -418,6 +425,7 @@ async fn main() -> ExitCode {
             clap_complete::generate(shell, &mut Cli::command(), "praetor", &mut std::io::stdout());
             return ExitCode::SUCCESS;
         }
+        Command::Scaffold { command } => return scaffold::run(command),
         other => other,
     };
     let mut config = match Config::load(cli.config.as_deref()) {
@@ -486,6 +494,7 @@ async fn execute(command: Command, config: Config) -> praetor::error::Result<Exi
         | Command::Plan(_)
         | Command::Approvals(_)
         | Command::Completions { .. }
+        | Command::Scaffold { .. }
         | Command::Policy { command: remote_policy::PolicyGroup::Remote(_) }
         | Command::Audit { command: remote_audit::AuditGroup::Tail(_) } => {
             Err(praetor::error::Error::internal("client commands run before the server configuration is read"))

@@ -486,7 +486,8 @@ pub fn webhook_delivery(outcome: &'static str) {
 
 /// The categories of notifications (`notifications::Category`, whose test keeps the two the
 /// same), each a series from the start.
-pub const NOTIFICATION_CATEGORIES: [&str; 4] = ["approvals", "my_plans", "access_requests", "kill_switches"];
+pub const NOTIFICATION_CATEGORIES: [&str; 5] =
+    ["approvals", "my_plans", "access_requests", "kill_switches", "policy_packs"];
 
 /// Notifications written in `category`.
 pub fn notified(category: &'static str, n: u64) {
