@@ -1,5 +1,5 @@
 //! `praetor scaffold`: every kind generated into a temporary folder validates and verifies
-//! clean as generated; the handlers' own tests pass (Python and Node.js); a real plan runs
+//! clean as generated; the handlers' own tests pass (Python, Node.js and Rust); a real plan runs
 //! through the generated Python handler; nothing is overwritten without `--force`.
 
 use std::path::Path;
@@ -42,6 +42,7 @@ fn every_kind_validates_and_verifies_as_generated() {
         vec!["project", "web", "--org", "acme"],
         vec!["handler", "tickets.open", "--lang", "python", "--org", "acme"],
         vec!["handler", "alerts.page", "--lang", "node", "--org", "acme"],
+        vec!["handler", "builds.start", "--lang", "rust", "--org", "acme"],
     ] {
         let (code, out, err) = scaffold(dir, &args);
         assert_eq!(code, 0, "{args:?}: {out}{err}");
@@ -54,6 +55,7 @@ fn every_kind_validates_and_verifies_as_generated() {
         "web/policies",
         "tickets-open-handler/action.yaml",
         "alerts-page-handler/action.yaml",
+        "builds-start-handler/action.yaml",
     ] {
         for what in ["validate", "verify"] {
             let (clean, out) = check(dir, what, path, (what == "validate").then_some("acme"));
@@ -84,6 +86,19 @@ fn every_kind_validates_and_verifies_as_generated() {
     for f in ["Dockerfile", "README.md", "package.json", "handler.mjs"] {
         assert!(dir.join("alerts-page-handler").join(f).exists(), "{f}");
     }
+    let rust = Command::new("cargo")
+        .args(["test", "--quiet"])
+        .current_dir(dir.join("builds-start-handler"))
+        .env("CARGO_TARGET_DIR", dir.join("rust-target"))
+        .env_remove("RUSTFLAGS")
+        .output()
+        .expect("cargo");
+    let rust_out = String::from_utf8_lossy(&rust.stdout);
+    assert!(
+        rust.status.success() && rust_out.contains("4 passed"),
+        "{rust_out}{}",
+        String::from_utf8_lossy(&rust.stderr)
+    );
 }
 
 #[test]

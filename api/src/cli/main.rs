@@ -151,7 +151,7 @@ enum Command {
         shell: clap_complete::Shell,
     },
     /// Starting points that validate as generated: an action, a policy, a plan template, a
-    /// project's policy folder with CI, an external handler (Python or Node.js) with its tests.
+    /// project's policy folder with CI, an external handler (Python, Node.js or Rust) with its tests.
     Scaffold {
         #[command(subcommand)]
         command: scaffold::ScaffoldCommand,

@@ -45,7 +45,8 @@ pub enum ScaffoldCommand {
     },
     /// A folder with an external action handler: it verifies Praetor's signature, checks the
     /// parameters against the action's schema and answers JSON; with its tests, a Dockerfile,
-    /// a README and the Action document that calls it.
+    /// a README and the Action document that calls it. Python and Node.js need no package;
+    /// Rust uses hmac, sha2, base64 and serde_json.
     #[command(
         after_help = "Example:\n  praetor scaffold handler tickets.open --lang python --org acme --url http://tickets:8080/"
     )]
@@ -82,6 +83,7 @@ pub struct Common {
 pub enum Lang {
     Python,
     Node,
+    Rust,
 }
 
 const ACTION: &str = include_str!("scaffold/action.yaml");
@@ -98,6 +100,9 @@ const NODE_HANDLER: &str = include_str!("scaffold/handler.mjs");
 const NODE_TEST: &str = include_str!("scaffold/handler.test.mjs");
 const NODE_PACKAGE: &str = include_str!("scaffold/package.json");
 const NODE_DOCKERFILE: &str = include_str!("scaffold/node.Dockerfile");
+const RUST_MANIFEST: &str = include_str!("scaffold/Cargo.toml.tmpl");
+const RUST_MAIN: &str = include_str!("scaffold/main.rs.tmpl");
+const RUST_DOCKERFILE: &str = include_str!("scaffold/rust.Dockerfile");
 
 const BUILTIN_HANDLER: &str = "  handler:\n    builtin: state.set\n    with:\n      key: \"__SNAKE__.{{ params.item }}\"\n      value: \"{{ params.count }}\"";
 
@@ -197,6 +202,7 @@ fn files(command: &ScaffoldCommand) -> Result<(Vec<File>, &Common), String> {
             let (test, run, lang_name) = match lang {
                 Lang::Python => ("python3 -m unittest", "python3 handler.py", "Python"),
                 Lang::Node => ("npm test", "node handler.mjs", "Node.js"),
+                Lang::Rust => ("cargo test", "cargo run --release", "Rust"),
             };
             let readme =
                 HANDLER_README.replace("__TEST__", test).replace("__RUN__", run).replace("__LANG__", lang_name);
@@ -216,6 +222,9 @@ fn files(command: &ScaffoldCommand) -> Result<(Vec<File>, &Common), String> {
                     ("package.json", NODE_PACKAGE),
                     ("Dockerfile", NODE_DOCKERFILE),
                 ],
+                Lang::Rust => {
+                    &[("Cargo.toml", RUST_MANIFEST), ("src/main.rs", RUST_MAIN), ("Dockerfile", RUST_DOCKERFILE)]
+                }
             };
             out.extend(code.iter().map(|(f, t)| (dir.join(f), n.fill(t, f))));
             (out, common)
