@@ -1,6 +1,6 @@
 //! The remote command line run as the real binary against a running server: projects,
 //! policies (`policy remote …`), plans from a file through approval by another person to a
-//! watched run, the approvals inbox, `audit tail -f`; JSON (the default when piped), tables
+//! watched run, the approvals inbox, `audit tail -f`, kill switches and budgets; JSON (the default when piped), tables
 //! and YAML; exit codes 0 done, 1 refused with the server's code first, 2 usage; examples in
 //! every command's help; completion scripts.
 
@@ -458,6 +458,10 @@ async fn audit_tail_follows_new_entries_and_every_command_has_an_example() {
         &["schedule", "list"],
         &["completions"],
         &["login"],
+        &["killswitch", "status"],
+        &["killswitch", "engage"],
+        &["killswitch", "release"],
+        &["budget"],
     ] {
         let mut args = command.to_vec();
         args.push("--help");
@@ -470,4 +474,76 @@ async fn audit_tail_follows_new_entries_and_every_command_has_an_example() {
     let (code, help, _) = term.run(&["policy", "--help"]).await;
     assert_eq!(code, 0);
     assert!(help.contains("validate") && help.contains("remote"), "{help}");
+}
+
+#[tokio::test]
+async fn kill_switches_and_budgets_from_the_terminal() {
+    let app = spawn_app().await;
+    app.project("web").await;
+    let (viewer_key, _) = app.user_with_role("viewer", None).await;
+    let term = Terminal::new();
+    term.login(&app, "viewer", &viewer_key).await;
+    term.login(&app, "admin", &app.admin_key).await;
+
+    let (code, stdout, _) = term.run(&["killswitch", "status", "--project", "web", "-o", "table"]).await;
+    assert_eq!((code, stdout.trim()), (0, "No kill switch is engaged."));
+    assert_eq!(term.json(&["killswitch", "status"]).await, Value::Null);
+    // Engaging needs killswitch.set: the viewer is refused, exit 1 with the code first.
+    let (code, _, stderr) =
+        term.run(&["killswitch", "engage", "--project", "web", "--reason", "x", "--context", "viewer"]).await;
+    assert_eq!(code, 1, "{stderr}");
+    assert!(stderr.starts_with("error: FORBIDDEN"), "{stderr}");
+    let (code, _, stderr) = term.run(&["killswitch", "engage", "--project", "web", "--reason", " "]).await;
+    assert_eq!(code, 2, "a reason is required: {stderr}");
+
+    let engaged = term.json(&["killswitch", "engage", "--project", "web", "--reason", "bad deploy"]).await;
+    assert_eq!((engaged["engaged"].as_bool(), engaged["scope"].as_str()), (Some(true), Some("PROJECT")), "{engaged}");
+    let status = term.json(&["killswitch", "status", "--project", "web", "--context", "viewer"]).await;
+    assert_eq!(
+        (status["scope"].as_str(), status["reason"].as_str()),
+        (Some("PROJECT"), Some("bad deploy")),
+        "{status}"
+    );
+    assert_eq!(status["engagedBy"], app.admin_email.as_str());
+    assert_eq!(term.json(&["killswitch", "status"]).await, Value::Null, "the organization's own is not engaged");
+    // While it is engaged, a plan's preview says so.
+    let file = term.file("plan.yaml", &plan_file("Set x", SET_X, false));
+    let preview = term.json(&["plan", "preview", "-f", &file]).await;
+    let checks = preview["preview"]["steps"][0]["checks"].as_array().unwrap();
+    let kill = checks.iter().find(|c| c["name"] == "kill_switch").unwrap();
+    assert_ne!(kill["verdict"], "ALLOWED", "{preview}");
+    let (code, stdout, _) = term.run(&["killswitch", "release", "--project", "web", "-o", "table"]).await;
+    assert_eq!(code, 0);
+    assert!(stdout.starts_with("Kill switch released in project web; held plans: resume"), "{stdout}");
+    assert_eq!(term.json(&["killswitch", "status", "--project", "web"]).await, Value::Null);
+    // The organization's switch covers its projects.
+    let engaged = term.json(&["killswitch", "engage", "--reason", "incident 42"]).await;
+    assert_eq!(engaged["scope"], "ORG", "{engaged}");
+    let (_, stdout, _) = term.run(&["killswitch", "status", "--project", "web", "-o", "table"]).await;
+    assert!(stdout.starts_with("Engaged (org switch) by") && stdout.contains("incident 42"), "{stdout}");
+    let released = term.json(&["killswitch", "release", "--cancel-held"]).await;
+    assert_eq!(
+        (released["engaged"].as_bool(), released["releaseMode"].as_str()),
+        (Some(false), Some("cancel")),
+        "{released}"
+    );
+
+    // Budgets: none set, then the project's policy sets one.
+    let budget = term.json(&["budget", "--project", "web"]).await;
+    assert_eq!((budget["limit"].clone(), budget["spent"].as_f64()), (Value::Null, Some(0.0)), "{budget}");
+    let policy = format!(
+        "apiVersion: praetor.dev/v1\nkind: Policy\nmetadata: {{ name: web-budget, org: {}, project: web }}\n\
+         spec:\n  budget: {{ daily: 40, unit: credits, timezone: Europe/Berlin }}\n",
+        app.org
+    );
+    term.json(&["policy", "remote", "apply", &term.file("budget.yaml", &policy), "--project", "web"]).await;
+    let budget = term.json(&["budget", "--project", "web", "--context", "viewer"]).await;
+    assert_eq!((budget["limit"].as_f64(), budget["unit"].as_str()), (Some(40.0), Some("credits")), "{budget}");
+    assert_eq!((budget["remaining"].as_f64(), budget["timezone"].as_str()), (Some(40.0), Some("Europe/Berlin")));
+    let (code, table, _) = term.run(&["budget", "--project", "web", "-o", "table"]).await;
+    assert_eq!(code, 0);
+    assert!(table.contains("limit:     40 credits (policy") && table.contains("remaining: 40 credits"), "{table}");
+    let (code, yaml, _) = term.run(&["budget", "-o", "yaml"]).await;
+    assert_eq!(code, 0);
+    assert!(yaml.contains("spent: 0"), "the organization's: {yaml}");
 }

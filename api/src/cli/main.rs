@@ -4,6 +4,7 @@ mod audit;
 mod bench;
 mod client;
 mod contexts;
+mod controls;
 mod output;
 mod plans;
 mod policy;
@@ -150,6 +151,12 @@ enum Command {
         #[arg(value_enum)]
         shell: clap_complete::Shell,
     },
+    /// The emergency stop of a project or the organization on the server of the current
+    /// context: status, engage, release.
+    Killswitch(controls::KillSwitchArgs),
+    /// Today's budget of the organization or a project on the server of the current context.
+    #[command(after_help = "Examples:\n  praetor budget\n  praetor budget --project web -o json")]
+    Budget(controls::BudgetArgs),
     /// Starting points that validate as generated: an action, a policy, a plan template, a
     /// project's policy folder with CI, an external handler (Python, Node.js or Rust) with its tests.
     Scaffold {
@@ -415,6 +422,8 @@ async fn main() -> ExitCode {
         Command::Project(args) => return finished(projects::run(client, args).await),
         Command::Plan(args) => return finished(plans::run(client, args).await),
         Command::Approvals(args) => return finished(plans::approvals(client, args).await),
+        Command::Killswitch(args) => return finished(controls::killswitch(client, args).await),
+        Command::Budget(args) => return finished(controls::budget(client, args).await),
         Command::Policy { command: remote_policy::PolicyGroup::Remote(args) } => {
             return finished(remote_policy::run(client, args).await);
         }
@@ -493,6 +502,8 @@ async fn execute(command: Command, config: Config) -> praetor::error::Result<Exi
         | Command::Project(_)
         | Command::Plan(_)
         | Command::Approvals(_)
+        | Command::Killswitch(_)
+        | Command::Budget(_)
         | Command::Completions { .. }
         | Command::Scaffold { .. }
         | Command::Policy { command: remote_policy::PolicyGroup::Remote(_) }

@@ -64,6 +64,10 @@ operation!(ExecutePlan, "src/cli/client/plans.graphql");
 operation!(CancelPlan, "src/cli/client/plans.graphql");
 operation!(PlanEvents, "src/cli/client/plans.graphql");
 
+operation!(OrgControls, "src/cli/client/controls.graphql");
+operation!(ProjectControls, "src/cli/client/controls.graphql");
+operation!(SetKillSwitch, "src/cli/client/controls.graphql");
+
 operation!(AuditLog, "src/cli/client/audit.graphql");
 operation!(AuditEvents, "src/cli/client/audit.graphql");
 
