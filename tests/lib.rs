@@ -74,6 +74,9 @@ pub struct SpawnOptions {
     pub allow_private_networks: bool,
     /// A database of the test's own instead of the shared one (see [`own_database`]).
     pub database_url: Option<String>,
+    /// The tables' owner for migrations (`database.migration_url`), `database_url` then
+    /// signing in as a role that owns nothing.
+    pub migration_url: Option<String>,
     /// An OpenAI-compatible endpoint for the LLM planner (`http://127.0.0.1:PORT/v1`).
     pub llm_base_url: Option<String>,
     /// How long a stopping server waits for chat answers (default: the server's).
@@ -177,6 +180,9 @@ pub async fn spawn_with(opts: SpawnOptions) -> TestApp {
         ..Config::default()
     };
     config.database.max_connections = 5;
+    if let Some(owner) = &opts.migration_url {
+        config.database.migration_url = owner.clone();
+    }
     config.secrets.master_key = test_master_key();
     if let Some(d) = opts.max_depth {
         config.graphql.max_depth = d;

@@ -541,9 +541,23 @@ impl Default for WorkerConfig {
     }
 }
 
+/// The role a `postgres://ROLE[:password]@host/db` URL signs in as, if it names one made of
+/// letters, digits and `_` (what may be quoted into a GRANT).
+pub fn runtime_role(url: &str) -> Option<String> {
+    let parsed = reqwest::Url::parse(url).ok()?;
+    let role = parsed.username();
+    (!role.is_empty() && role.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')).then(|| role.to_string())
+}
+
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct DatabaseConfig {
+    /// PostgreSQL: the owner of the tables, for migrations only (`postgres://owner@…`). With it,
+    /// the server's own `database_url` can be a role that owns nothing: the migrations run as
+    /// the owner, which then grants that role rows to read and write, and only appending to the
+    /// audit chain, its checkpoints and the plans' event logs. Empty: the server migrates with
+    /// its own connection.
+    pub migration_url: String,
     pub max_connections: u32,
     /// Seconds to wait for a connection from the pool.
     pub acquire_timeout_secs: u64,
@@ -606,7 +620,7 @@ impl Default for Config {
 
 impl Default for DatabaseConfig {
     fn default() -> Self {
-        Self { max_connections: 16, acquire_timeout_secs: 10 }
+        Self { migration_url: String::new(), max_connections: 16, acquire_timeout_secs: 10 }
     }
 }
 
@@ -691,6 +705,22 @@ impl Config {
             return Err(ConfigError::Invalid {
                 key: "database_url",
                 message: "must be empty (SQLite under data_dir), sqlite://PATH, or postgres://…".into(),
+            });
+        }
+        let owner = self.database.migration_url.trim();
+        let postgres = |u: &str| u.starts_with("postgres://") || u.starts_with("postgresql://");
+        if !(owner.is_empty() || postgres(owner) && postgres(url)) {
+            return Err(ConfigError::Invalid {
+                key: "database.migration_url",
+                message: "a postgres://… URL of the tables' owner, with a PostgreSQL database_url".into(),
+            });
+        }
+        if !owner.is_empty() && runtime_role(url).is_none() {
+            return Err(ConfigError::Invalid {
+                key: "database_url",
+                message: "with database.migration_url, name the server's role in it (postgres://ROLE@host/db); \
+                          a role name of letters, digits and _"
+                    .into(),
             });
         }
         if self.role != Role::All && !(url.starts_with("postgres://") || url.starts_with("postgresql://")) {
@@ -903,6 +933,11 @@ impl Config {
     }
 
     /// The database URL to connect to, defaulting to `data_dir/praetor.db`.
+    /// The tables' owner for migrations, when it is not the server's own role.
+    pub fn migration_url(&self) -> Option<&str> {
+        Some(self.database.migration_url.trim()).filter(|u| !u.is_empty())
+    }
+
     pub fn effective_database_url(&self) -> String {
         if self.database_url.trim().is_empty() {
             format!("sqlite://{}", self.data_dir.join("praetor.db").display())
@@ -1000,6 +1035,23 @@ mod tests {
         assert_eq!(c.graphql.max_depth, 7);
         assert_eq!(c.graphql.max_complexity, 99);
         assert_eq!(c.database_url, "postgres://u@h/db");
+    }
+
+    #[test]
+    fn a_migration_owner_needs_postgres_and_a_named_server_role() {
+        let with = |url: &str, owner: &str| {
+            let mut c = Config { database_url: url.into(), ..Config::default() };
+            c.database.migration_url = owner.into();
+            c.validate()
+        };
+        assert!(with("postgres://praetor_app@db/p", "postgres://owner:pw@db/p").is_ok());
+        let e = with("sqlite:///tmp/p.db", "postgres://owner@db/p").unwrap_err();
+        assert!(e.to_string().contains("database.migration_url"), "{e}");
+        let e = with("postgres://db/p", "postgres://owner@db/p").unwrap_err();
+        assert!(e.to_string().contains("name the server's role"), "{e}");
+        let e = with("postgres://bad%22role@db/p", "postgres://owner@db/p").unwrap_err();
+        assert!(e.to_string().contains("database_url"), "{e}");
+        assert_eq!(runtime_role("postgres://praetor_app:secret@db:5432/p").as_deref(), Some("praetor_app"));
     }
 
     #[test]

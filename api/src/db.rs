@@ -31,17 +31,44 @@ impl QueryCount {
     }
 }
 
-/// Opens the configured database and applies pending migrations.
+/// Opens the configured database and applies pending migrations: with
+/// `database.migration_url`, as the tables' owner, which then grants the server's role what it
+/// needs (see `praetor_store::db::grant_runtime`).
 pub async fn connect(config: &Config) -> Result<DatabaseConnection> {
     let url = config.effective_database_url();
     let db = open(&url, config).await?;
-    migrate(&db, &url).await?;
+    match config.migration_url() {
+        None => migrate(&db, &url).await?,
+        Some(owner_url) => {
+            let owner = open(owner_url, config).await?;
+            let done = migrate_as_owner(&owner, owner_url, &url).await;
+            let _ = owner.close().await;
+            done?;
+        }
+    }
+    if is_postgres(&db) && praetor_store::db::is_superuser(&db).await.unwrap_or(false) {
+        tracing::warn!(
+            "the server signs in to PostgreSQL as a superuser: no grant binds it; give it a role that owns nothing \
+             (database_url) and the owner to migrate (database.migration_url)"
+        );
+    }
     Ok(db)
+}
+
+/// Migrates as the owner, then grants the server's role (named in `url`) its rights, unless
+/// the two are one role.
+async fn migrate_as_owner(owner: &DatabaseConnection, owner_url: &str, url: &str) -> Result<()> {
+    let role = crate::config::runtime_role(url)
+        .ok_or_else(|| Error::validation("database_url", "name the server's role in it (postgres://ROLE@host/db)"))?;
+    let grant = (crate::config::runtime_role(owner_url).as_deref() != Some(role.as_str())).then_some(role.as_str());
+    praetor_store::db::migrate(owner, owner_url, grant)
+        .await
+        .map_err(|e| Error::internal(format!("migrations (as the owner) failed: {e}")))
 }
 
 /// Applies pending migrations (on PostgreSQL, one node at a time).
 async fn migrate(db: &DatabaseConnection, url: &str) -> Result<()> {
-    praetor_store::db::migrate(db, url).await.map_err(|e| Error::internal(format!("migrations failed: {e}")))
+    praetor_store::db::migrate(db, url, None).await.map_err(|e| Error::internal(format!("migrations failed: {e}")))
 }
 
 /// Opens without migrating.

@@ -66,22 +66,72 @@ const MIGRATION_LOCK: i64 = 0x5052_4145_544f_5201; // "PRAETOR" + 1
 
 /// Applies pending migrations. On PostgreSQL several nodes may start at once: they queue on an
 /// advisory lock held on a connection of its own (to `url`), so exactly one migrates and the
-/// rest find nothing left to do.
-pub async fn migrate(db: &DatabaseConnection, url: &str) -> Result<(), DbErr> {
+/// rest find nothing left to do. With `grant`, `db` is the tables' owner and, under the same
+/// lock (concurrent grants on one table conflict), gives that role its rights
+/// ([`grant_runtime`]).
+pub async fn migrate(db: &DatabaseConnection, url: &str, grant: Option<&str>) -> Result<(), DbErr> {
     if db.get_database_backend() != DbBackend::Postgres {
         return Migrator::up(db, None).await;
+    }
+    // Nothing to do: no lock, and nothing a role that may not create tables cannot do.
+    if grant.is_none() && !migrations_pending(db).await {
+        return Ok(());
     }
     let mut opts = ConnectOptions::new(url.to_string());
     opts.max_connections(1).min_connections(1).sqlx_logging(false);
     let lock = Database::connect(opts).await?;
     let sql = |s: String| Statement::from_string(DbBackend::Postgres, s);
     lock.execute_raw(sql(format!("SELECT pg_advisory_lock({MIGRATION_LOCK})"))).await?;
-    let result = Migrator::up(db, None).await;
+    let mut result = Migrator::up(db, None).await;
+    if let (Ok(()), Some(role)) = (&result, grant) {
+        result = grant_runtime(db, role).await;
+    }
     let unlocked = lock.execute_raw(sql(format!("SELECT pg_advisory_unlock({MIGRATION_LOCK})"))).await;
     let _ = lock.close().await;
     result?;
     unlocked?;
     Ok(())
+}
+
+/// Whether migrations are waiting to be applied: a read of the migrations table only (which a
+/// role without the right to create tables may do); a database without one has them all.
+pub async fn migrations_pending(db: &DatabaseConnection) -> bool {
+    Migrator::get_pending_migrations_read_only(db).await.map_or(true, |p| !p.is_empty())
+}
+
+/// Tables the server appends to and never changes: the audit chain, its signed checkpoints and
+/// the plans' event logs. The server's own role may not update, delete or truncate them.
+pub const APPEND_ONLY: [&str; 3] = ["audit_events", "audit_checkpoints", "plan_events"];
+
+/// Gives `role` (the server's, not the owner of the tables) what the server needs on every
+/// table the migrations made, run by the owner after migrating: rows read and written, the
+/// append-only tables appended to only, the migrations table read only. Nothing of the schema
+/// itself (creating, altering, dropping) is given. `role` is a PostgreSQL identifier the caller
+/// checked (letters, digits, `_`).
+pub async fn grant_runtime(owner: &DatabaseConnection, role: &str) -> Result<(), DbErr> {
+    let role = format!("\"{role}\"");
+    let append_only = APPEND_ONLY.join(", ");
+    for sql in [
+        format!("GRANT USAGE ON SCHEMA public TO {role}"),
+        format!("GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO {role}"),
+        format!("REVOKE UPDATE, DELETE, TRUNCATE ON {append_only} FROM {role}"),
+        format!("REVOKE INSERT, UPDATE, DELETE, TRUNCATE ON seaql_migrations FROM {role}"),
+        format!("GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO {role}"),
+    ] {
+        owner.execute_raw(Statement::from_string(DbBackend::Postgres, sql)).await?;
+    }
+    Ok(())
+}
+
+/// Whether the connection's role is a PostgreSQL superuser (grants do not bind one).
+pub async fn is_superuser(db: &DatabaseConnection) -> Result<bool, DbErr> {
+    let row = db
+        .query_one_raw(Statement::from_string(
+            DbBackend::Postgres,
+            "SELECT rolsuper FROM pg_roles WHERE rolname = current_user",
+        ))
+        .await?;
+    Ok(row.map(|r| r.try_get_by_index::<bool>(0)).transpose()?.unwrap_or(false))
 }
 
 /// Calls `each(failed, elapsed)` after every statement `db` runs from now on (transactions

@@ -13,6 +13,7 @@ mod checkpoints;
 mod cli_login;
 mod cluster;
 mod costs;
+mod db_roles;
 mod engine;
 mod forecasts;
 mod governance;
