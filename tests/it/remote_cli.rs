@@ -1,6 +1,7 @@
 //! The remote command line run as the real binary against a running server: projects,
 //! policies (`policy remote …`), plans from a file through approval by another person to a
-//! watched run, the approvals inbox, `audit tail -f`, kill switches and budgets; JSON (the default when piped), tables
+//! watched run, the approvals inbox, `audit tail -f`, kill switches and budgets, members,
+//! groups, role bindings and service accounts; JSON (the default when piped), tables
 //! and YAML; exit codes 0 done, 1 refused with the server's code first, 2 usage; examples in
 //! every command's help; completion scripts.
 
@@ -458,6 +459,16 @@ async fn audit_tail_follows_new_entries_and_every_command_has_an_example() {
         &["schedule", "list"],
         &["completions"],
         &["login"],
+        &["member", "list"],
+        &["group", "list"],
+        &["group", "create"],
+        &["group", "add"],
+        &["group", "remove"],
+        &["role", "list"],
+        &["role", "bind"],
+        &["role", "unbind"],
+        &["service-account", "list"],
+        &["service-account", "create"],
         &["killswitch", "status"],
         &["killswitch", "engage"],
         &["killswitch", "release"],
@@ -546,4 +557,75 @@ async fn kill_switches_and_budgets_from_the_terminal() {
     let (code, yaml, _) = term.run(&["budget", "-o", "yaml"]).await;
     assert_eq!(code, 0);
     assert!(yaml.contains("spent: 0"), "the organization's: {yaml}");
+}
+
+#[tokio::test]
+async fn groups_roles_and_service_accounts_from_the_terminal() {
+    let app = spawn_app().await;
+    app.project("web").await;
+    let (viewer_key, viewer) = app.user_with_role("viewer", None).await;
+    let term = Terminal::new();
+    term.login(&app, "viewer", &viewer_key).await;
+    term.login(&app, "admin", &app.admin_key).await;
+    let carol = format!("{}@it.test", unique("carol"));
+    let dave = format!("{}@it.test", unique("dave"));
+
+    let group = term.json(&["group", "create", "sre-leads", "--description", "Approve production"]).await;
+    assert_eq!(
+        (group["name"].as_str(), group["description"].as_str()),
+        (Some("sre-leads"), Some("Approve production"))
+    );
+    let group = term.json(&["group", "add", "sre-leads", &carol]).await;
+    assert_eq!(group["members"], serde_json::json!([{"email": carol}]), "{group}");
+    let (code, table, _) = term.run(&["group", "list", "-o", "table"]).await;
+    assert_eq!(code, 0);
+    assert!(table.starts_with("ID") && table.lines().any(|l| l.contains("sre-leads") && l.contains(&carol)), "{table}");
+    let (code, _, stderr) = term.run(&["group", "add", "nosuch", &carol]).await;
+    assert_eq!(code, 1);
+    assert!(stderr.starts_with("error: NOT_FOUND: no group `nosuch`"), "{stderr}");
+
+    let account = term.json(&["service-account", "create", "deploy-bot", "--max-key-lifetime-days", "90"]).await;
+    assert_eq!((account["name"].as_str(), account["maxKeyLifetimeDays"].as_i64()), (Some("deploy-bot"), Some(90)));
+    let (_, yaml, _) = term.run(&["service-account", "list", "-o", "yaml"]).await;
+    let listed: Value = serde_saphyr::from_str(&yaml).unwrap();
+    assert_eq!(listed[0]["name"], "deploy-bot", "{yaml}");
+
+    // Bindings for a group in a project, a service account and a person org-wide.
+    let to_group = term.json(&["role", "bind", "approver", "--group", "sre-leads", "--project", "web"]).await;
+    assert_eq!((to_group["subject"].as_str(), to_group["project"]["slug"].as_str()), (Some("sre-leads"), Some("web")));
+    assert_eq!(to_group["subjectKind"], "group");
+    let to_bot = term.json(&["role", "bind", "operator", "--service-account", "deploy-bot"]).await;
+    assert_eq!((to_bot["subjectKind"].as_str(), to_bot["scope"].as_str()), (Some("service_account"), Some("ORG")));
+    let to_dave = term.json(&["role", "bind", "viewer", "--user", &dave]).await;
+    assert_eq!(to_dave["subject"], dave.as_str());
+    // The viewer may not bind; no subject, or two, is a usage error.
+    let (code, _, stderr) = term.run(&["role", "bind", "org_admin", "--user", &viewer, "--context", "viewer"]).await;
+    assert_eq!(code, 1);
+    assert!(stderr.starts_with("error: FORBIDDEN"), "{stderr}");
+    for args in
+        [&["role", "bind", "viewer"][..], &["role", "bind", "viewer", "--user", "a@b.c", "--group", "sre-leads"]]
+    {
+        let (code, _, stderr) = term.run(args).await;
+        assert_eq!(code, 2, "praetor {args:?}: {stderr}");
+    }
+
+    let members = term.json(&["member", "list", "--context", "viewer"]).await;
+    let member = |email: &str| members.as_array().unwrap().iter().find(|m| m["user"]["email"] == email).cloned();
+    assert_eq!(member(&dave).map(|m| m["roles"][0]["role"].clone()), Some("viewer".into()), "{members}");
+    assert_eq!(member(&carol).map(|m| m["groups"].clone()), Some(serde_json::json!(["sre-leads"])), "{members}");
+    let (_, table, _) = term.run(&["member", "list", "-o", "table"]).await;
+    assert!(table.lines().any(|l| l.contains(&carol) && l.contains("sre-leads")), "{table}");
+
+    let (_, table, _) = term.run(&["role", "list", "-o", "table"]).await;
+    assert!(
+        table.lines().any(|l| l.contains("approver") && l.contains("sre-leads") && l.contains("project web")),
+        "{table}"
+    );
+    let id = to_dave["id"].as_str().unwrap();
+    term.json(&["role", "unbind", id]).await;
+    let bindings = term.json(&["role", "list"]).await;
+    assert!(bindings.as_array().unwrap().iter().all(|b| b["id"] != id), "{bindings}");
+    assert_eq!(bindings.as_array().unwrap().iter().filter(|b| b["subject"] == "deploy-bot").count(), 1, "{bindings}");
+    let group = term.json(&["group", "remove", "sre-leads", &carol]).await;
+    assert_eq!(group["members"], serde_json::json!([]), "{group}");
 }

@@ -1,5 +1,6 @@
 //! The `praetor` command line. Parsing only; the work is in the library.
 
+mod access;
 mod audit;
 mod bench;
 mod client;
@@ -157,6 +158,16 @@ enum Command {
     /// Today's budget of the organization or a project on the server of the current context.
     #[command(after_help = "Examples:\n  praetor budget\n  praetor budget --project web -o json")]
     Budget(controls::BudgetArgs),
+    /// The organization's people, with their direct roles and groups, on the server of the
+    /// current context.
+    Member(access::MemberArgs),
+    /// The organization's groups on the server of the current context: list, create, add,
+    /// remove.
+    Group(access::GroupArgs),
+    /// Role bindings on the server of the current context: list, bind, unbind.
+    Role(access::RoleArgs),
+    /// Service accounts on the server of the current context: list, create.
+    ServiceAccount(access::ServiceAccountArgs),
     /// Starting points that validate as generated: an action, a policy, a plan template, a
     /// project's policy folder with CI, an external handler (Python, Node.js or Rust) with its tests.
     Scaffold {
@@ -424,6 +435,10 @@ async fn main() -> ExitCode {
         Command::Approvals(args) => return finished(plans::approvals(client, args).await),
         Command::Killswitch(args) => return finished(controls::killswitch(client, args).await),
         Command::Budget(args) => return finished(controls::budget(client, args).await),
+        Command::Member(args) => return finished(access::member(client, args).await),
+        Command::Group(args) => return finished(access::group(client, args).await),
+        Command::Role(args) => return finished(access::role(client, args).await),
+        Command::ServiceAccount(args) => return finished(access::service_account(client, args).await),
         Command::Policy { command: remote_policy::PolicyGroup::Remote(args) } => {
             return finished(remote_policy::run(client, args).await);
         }
@@ -504,6 +519,10 @@ async fn execute(command: Command, config: Config) -> praetor::error::Result<Exi
         | Command::Approvals(_)
         | Command::Killswitch(_)
         | Command::Budget(_)
+        | Command::Member(_)
+        | Command::Group(_)
+        | Command::Role(_)
+        | Command::ServiceAccount(_)
         | Command::Completions { .. }
         | Command::Scaffold { .. }
         | Command::Policy { command: remote_policy::PolicyGroup::Remote(_) }

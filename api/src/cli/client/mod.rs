@@ -68,6 +68,18 @@ operation!(OrgControls, "src/cli/client/controls.graphql");
 operation!(ProjectControls, "src/cli/client/controls.graphql");
 operation!(SetKillSwitch, "src/cli/client/controls.graphql");
 
+operation!(Members, "src/cli/client/access.graphql");
+operation!(Groups, "src/cli/client/access.graphql");
+operation!(GroupNames, "src/cli/client/access.graphql");
+operation!(CreateGroup, "src/cli/client/access.graphql");
+operation!(AddGroupMember, "src/cli/client/access.graphql");
+operation!(RemoveGroupMember, "src/cli/client/access.graphql");
+operation!(RoleBindings, "src/cli/client/access.graphql");
+operation!(BindRole, "src/cli/client/access.graphql");
+operation!(UnbindRole, "src/cli/client/access.graphql");
+operation!(ServiceAccounts, "src/cli/client/access.graphql");
+operation!(CreateServiceAccount, "src/cli/client/access.graphql");
+
 operation!(AuditLog, "src/cli/client/audit.graphql");
 operation!(AuditEvents, "src/cli/client/audit.graphql");
 
