@@ -116,11 +116,13 @@ enum Command {
                             praetor login --server http://127.0.0.1:8080 --org demo --api-key-stdin < key.txt")]
     Login(remote::LoginArgs),
     /// Forget a context and its credential (default: the current one).
+    #[command(after_help = "Examples:\n  praetor logout\n  praetor logout --context ops")]
     Logout {
         #[arg(long)]
         context: Option<String>,
     },
     /// Who the current context (or --context) signs in as, checked with its server.
+    #[command(after_help = "Examples:\n  praetor whoami\n  praetor whoami --context ops")]
     Whoami {
         #[arg(long)]
         context: Option<String>,

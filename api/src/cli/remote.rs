@@ -99,8 +99,10 @@ pub struct LoginArgs {
 #[derive(clap::Subcommand)]
 pub enum ContextCommand {
     /// The contexts, the current one marked with `*`.
+    #[command(after_help = "Example:\n  praetor context list")]
     List,
     /// Make a context the current one.
+    #[command(after_help = "Example:\n  praetor context use acme")]
     Use { name: String },
 }
 

@@ -85,10 +85,13 @@ pub enum ScheduleCommand {
         service_account: String,
     },
     /// Stop a schedule's slots until it is resumed.
+    #[command(after_help = "Example:\n  praetor schedule pause sch_0190…")]
     Pause { id: String },
     /// Resume a schedule from its next slot after now.
+    #[command(after_help = "Example:\n  praetor schedule resume sch_0190…")]
     Resume { id: String },
     /// Delete a schedule (its plans stay).
+    #[command(after_help = "Example:\n  praetor schedule delete sch_0190…")]
     Delete { id: String },
 }
 
