@@ -828,3 +828,22 @@ impl ServeProcess {
         panic!("praetor did not start on port {port}");
     }
 }
+
+/// A person's notifications, newest first, with how many are unread.
+pub const NOTIFICATIONS: &str = "query { viewer { unreadNotifications notifications(first: 20) { nodes { id kind category org title body link readAt } } } }";
+
+/// The person's notifications once `want` of them have arrived (the notifier works after the
+/// events commit), newest first.
+pub async fn wait_for_notes(app: &TestApp, key: &str, want: usize) -> Vec<Value> {
+    let mut last = Value::Null;
+    for _ in 0..200 {
+        let d = ok(app.gql(Some(key), NOTIFICATIONS, json!({})).await);
+        let nodes = d["viewer"]["notifications"]["nodes"].as_array().cloned().unwrap_or_default();
+        if nodes.len() >= want {
+            return nodes;
+        }
+        last = d;
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    panic!("{want} notifications did not arrive within 10 s: {last:#}");
+}

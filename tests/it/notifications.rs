@@ -8,27 +8,10 @@ use praetor_tests::ws::Subscription;
 use praetor_tests::*;
 use serde_json::{Value, json};
 
-const NOTES: &str = "query { viewer { unreadNotifications notifications(first: 20) { nodes { id kind category org title body link readAt } } } }";
 const MARK: &str = "mutation($in: MarkNotificationsReadInput!) { markNotificationsRead(input: $in) }";
 
-/// The person's notifications once `want` of them have arrived (the notifier works after the
-/// events commit), newest first.
-async fn notes(app: &TestApp, key: &str, want: usize) -> Vec<Value> {
-    let mut last = Value::Null;
-    for _ in 0..200 {
-        let d = ok(app.gql(Some(key), NOTES, json!({})).await);
-        let nodes = d["viewer"]["notifications"]["nodes"].as_array().cloned().unwrap_or_default();
-        if nodes.len() >= want {
-            return nodes;
-        }
-        last = d;
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    panic!("{want} notifications did not arrive within 10 s: {last:#}");
-}
-
 async fn unread(app: &TestApp, key: &str) -> i64 {
-    ok(app.gql(Some(key), NOTES, json!({})).await)["viewer"]["unreadNotifications"].as_i64().unwrap()
+    ok(app.gql(Some(key), NOTIFICATIONS, json!({})).await)["viewer"]["unreadNotifications"].as_i64().unwrap()
 }
 
 fn kinds(notes: &[Value]) -> Vec<&str> {
@@ -100,7 +83,7 @@ async fn approvers_owners_reviewers_and_workers_are_told() {
     assert_eq!(pushed["unread"], 1);
     assert_eq!(pushed["notification"]["kind"], "APPROVAL_WAITING");
     for key in [&carol, &dave] {
-        let n = notes(&app, key, 1).await;
+        let n = wait_for_notes(&app, key, 1).await;
         assert_eq!(kinds(&n), ["APPROVAL_WAITING"]);
         assert_eq!(n[0]["title"], format!("Approval waiting: {title}"));
         assert_eq!(n[0]["link"], format!("/orgs/{}/plans/{id}", app.org));
@@ -112,7 +95,7 @@ async fn approvers_owners_reviewers_and_workers_are_told() {
     // Carol approves: bob hears his plan was approved, and then that it succeeded (it runs
     // when approved); carol is not told of her own approval.
     approve_and_run(&app, &carol, &bob, &plan).await;
-    let told = notes(&app, &bob, 2).await;
+    let told = wait_for_notes(&app, &bob, 2).await;
     assert_eq!(kinds(&told), ["PLAN_SUCCEEDED", "PLAN_APPROVED"], "{told:?}");
     assert_eq!(told[1]["title"], format!("Approved: {title}"));
     assert_eq!(told[0]["title"], format!("Succeeded: {title}"));
@@ -120,16 +103,16 @@ async fn approvers_owners_reviewers_and_workers_are_told() {
     // A rejected plan: its proposer is told why.
     let rejected = propose_reviewed(&app, &bob).await;
     // (An approval nobody waits for any more by the time the notifier reads it is not told.)
-    notes(&app, &carol, 2).await;
+    wait_for_notes(&app, &carol, 2).await;
     let reject = "mutation($id: ID!) { rejectPlan(input: {planId: $id, comment: \"not today\"}) { status } }";
     ok(app.gql(Some(&dave), reject, json!({"id": rejected["id"]})).await);
-    let told = notes(&app, &bob, 3).await;
+    let told = wait_for_notes(&app, &bob, 3).await;
     assert_eq!(told[0]["kind"], "PLAN_REJECTED");
     assert!(told[0]["body"].as_str().unwrap().ends_with("rejected it: not today"), "{:#}", told[0]);
 
     // Reading: one's own only. Carol's ids do nothing to dave's, nor dave's to carol's.
-    let carols = notes(&app, &carol, 2).await;
-    let daves = notes(&app, &dave, 2).await;
+    let carols = wait_for_notes(&app, &carol, 2).await;
+    let daves = wait_for_notes(&app, &dave, 2).await;
     assert_eq!(
         ok(app.gql(Some(&carol), MARK, json!({"in": {"ids": [daves[0]["id"]]}})).await)["markNotificationsRead"],
         2
@@ -169,34 +152,34 @@ async fn approvers_owners_reviewers_and_workers_are_told() {
         .await)["grantTemporaryRole"]
         .clone();
     assert_eq!(asked["status"], "PENDING");
-    let admin_told = notes(&app, &app.admin_key, 1).await;
+    let admin_told = wait_for_notes(&app, &app.admin_key, 1).await;
     let request = admin_told.iter().find(|n| n["kind"] == "ACCESS_REQUESTED").expect("the admin is told");
     assert_eq!(request["title"], format!("Access requested: operator for {}", erin_email.as_str().unwrap()));
     assert!(request["body"].as_str().unwrap().ends_with(": incident 42"), "{request:#}");
     assert_eq!(request["link"], format!("/orgs/{}/approvals", app.org));
     app.admin("mutation($id: ID!) { approveRoleGrant(id: $id) { status } }", json!({"id": asked["id"]})).await;
-    let erin_told = notes(&app, &erin, 1).await;
+    let erin_told = wait_for_notes(&app, &erin, 1).await;
     assert_eq!(erin_told[0]["kind"], "ACCESS_GRANTED");
     assert_eq!(erin_told[0]["title"], "Access granted: operator");
 
     // A kill switch on the project: everyone who works there is told, not who engaged it.
-    let before = notes(&app, &carol, 2).await.len();
+    let before = wait_for_notes(&app, &carol, 2).await.len();
     app.admin(
         "mutation($in: SetKillSwitchInput!) { setKillSwitch(input: $in) { engaged } }",
         json!({"in": {"scope": "PROJECT", "org": app.org, "project": "web", "engaged": true, "reason": "bad deploy"}}),
     )
     .await;
-    let told = notes(&app, &carol, before + 1).await;
+    let told = wait_for_notes(&app, &carol, before + 1).await;
     assert_eq!(told[0]["kind"], "KILL_SWITCH_ENGAGED");
     assert_eq!(told[0]["title"], "Kill switch engaged: project web");
     assert_eq!(told[0]["link"], format!("/orgs/{}/projects/web/limits", app.org));
-    assert!(notes(&app, &bob, 4).await.iter().any(|n| n["kind"] == "KILL_SWITCH_ENGAGED"));
-    let admin_kinds = kinds(&notes(&app, &app.admin_key, 1).await).join(",");
+    assert!(wait_for_notes(&app, &bob, 4).await.iter().any(|n| n["kind"] == "KILL_SWITCH_ENGAGED"));
+    let admin_kinds = kinds(&wait_for_notes(&app, &app.admin_key, 1).await).join(",");
     assert!(!admin_kinds.contains("KILL_SWITCH"), "{admin_kinds}");
 
     // Another organization's member sees none of it.
     let (_, other) = other_org(&app).await;
-    assert_eq!(ok(app.gql(Some(&other), NOTES, json!({})).await)["viewer"]["unreadNotifications"], 0);
+    assert_eq!(ok(app.gql(Some(&other), NOTIFICATIONS, json!({})).await)["viewer"]["unreadNotifications"], 0);
 }
 
 /// A local SMTP server (aiosmtpd) that keeps what it receives in a Maildir.
@@ -349,7 +332,7 @@ async fn e_mail_goes_through_a_real_smtp_server_per_each_persons_choice() {
     assert!(text.contains(&format!("Open it: https://praetor.example.com/orgs/{}/plans/{id}", app.org)), "{text}");
     assert!(text.contains("You get this e-mail for \"Plans waiting for my approval\""), "{text}");
     // Dave is told in the app all the same, and nobody else was mailed.
-    assert_eq!(kinds(&notes(&app, &dave, 1).await), ["APPROVAL_WAITING"]);
+    assert_eq!(kinds(&wait_for_notes(&app, &dave, 1).await), ["APPROVAL_WAITING"]);
     tokio::time::sleep(Duration::from_millis(600)).await;
     assert_eq!(smtp.messages().len(), 1);
 

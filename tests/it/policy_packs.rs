@@ -234,7 +234,7 @@ async fn a_new_version_shows_its_impact_before_it_takes_effect_and_pinned_organi
         );
     }
 
-    let told = notes(&app, &second_admin, 1).await;
+    let told = wait_for_notes(&app, &second_admin, 1).await;
     assert_eq!(told[0]["kind"], "POLICY_PACK_PUBLISHED");
     assert_eq!(told[0]["category"], "POLICY_PACKS");
     assert_eq!(told[0]["title"], format!("Policy pack {name} version 2 published"));
@@ -263,9 +263,9 @@ async fn a_new_version_shows_its_impact_before_it_takes_effect_and_pinned_organi
     );
     assert_eq!(explain(&app, &pinned_key, &pinned_org, "staging").await["verdict"], "ALLOWED");
     assert!(kinds(&app, &pinned_key, &pinned_org, "policy_pack.version_in_force").await.is_empty());
-    let told = notes(&app, &second_admin, 2).await;
+    let told = wait_for_notes(&app, &second_admin, 2).await;
     assert_eq!(told[0]["kind"], "POLICY_PACK_IN_FORCE", "{told:?}");
-    let none = ok(app.gql(Some(&viewer), NOTES, json!({})).await);
+    let none = ok(app.gql(Some(&viewer), NOTIFICATIONS, json!({})).await);
     assert_eq!(none["viewer"]["notifications"]["nodes"], json!([]), "a viewer changes no policy");
 
     // The pinned organization adopts version 2 when it chooses to.
@@ -279,23 +279,6 @@ async fn a_new_version_shows_its_impact_before_it_takes_effect_and_pinned_organi
     assert!(replayed, "{out}");
     let (verified, out) = run_praetor(&["audit", "verify", "--org", &app.org], &app.database_url, &[]);
     assert!(verified, "{out}");
-}
-
-const NOTES: &str = "query { viewer { notifications(first: 20) { nodes { kind category title body link } } } }";
-
-/// The person's notifications once `want` have arrived (the notifier works after the commit).
-async fn notes(app: &TestApp, key: &str, want: usize) -> Vec<Value> {
-    let mut last = Value::Null;
-    for _ in 0..200 {
-        let d = ok(app.gql(Some(key), NOTES, json!({})).await);
-        let nodes = d["viewer"]["notifications"]["nodes"].as_array().cloned().unwrap_or_default();
-        if nodes.len() >= want {
-            return nodes;
-        }
-        last = d;
-        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-    }
-    panic!("{want} notifications did not arrive within 10 s: {last:#}");
 }
 
 fn clock_now(clock: &praetor::clock::ManualClock) -> chrono::DateTime<chrono::Utc> {

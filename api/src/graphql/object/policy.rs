@@ -299,6 +299,20 @@ pub struct PolicyChange {
     pub after: Option<String>,
 }
 
+impl From<praetor_policy::diff::Change> for PolicyChange {
+    fn from(c: praetor_policy::diff::Change) -> Self {
+        Self {
+            kind: c.kind.to_string(),
+            policy: c.policy,
+            rule: c.rule,
+            actions: c.actions,
+            when: c.when,
+            before: c.before,
+            after: c.after,
+        }
+    }
+}
+
 /// What a policy change would have changed in recorded decisions.
 #[derive(SimpleObject)]
 pub struct PolicyImpact {

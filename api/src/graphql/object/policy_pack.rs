@@ -216,15 +216,7 @@ impl PolicyPackVersionObject {
         let new = policy_packs::set_of(app, self.pack.id, self.version.version).await?;
         Ok(praetor_policy::diff::diff(old.as_deref().unwrap_or(&empty), &new)
             .into_iter()
-            .map(|c| PolicyChange {
-                kind: c.kind.to_string(),
-                policy: c.policy,
-                rule: c.rule,
-                actions: c.actions,
-                when: c.when,
-                before: c.before,
-                after: c.after,
-            })
+            .map(PolicyChange::from)
             .collect())
     }
 

@@ -77,18 +77,7 @@ impl PolicyQuery {
         let base = if project_scope { org_set.as_deref() } else { None };
         let old_set = compile_stored(&old, base)?;
         let new_set = std::sync::Arc::new(compile_stored(&new, base)?);
-        let changes = praetor_policy::diff::diff(&old_set, &new_set)
-            .into_iter()
-            .map(|c| PolicyChange {
-                kind: c.kind.to_string(),
-                policy: c.policy,
-                rule: c.rule,
-                actions: c.actions,
-                when: c.when,
-                before: c.before,
-                after: c.after,
-            })
-            .collect();
+        let changes = praetor_policy::diff::diff(&old_set, &new_set).into_iter().map(PolicyChange::from).collect();
         // The effective policy with `to` in place of the scope's current version.
         let mut layers: Vec<praetor_policy::Layer> = current.effective.layers().to_vec();
         let level = if project_scope { praetor_policy::Level::Project } else { praetor_policy::Level::Org };
