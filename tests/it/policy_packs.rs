@@ -428,3 +428,96 @@ async fn the_operator_publishes_packs_from_the_command_line() {
     let seen = app.admin(PACKS, json!({"o": app.org})).await;
     assert!(seen["org"]["policyPacks"].as_array().unwrap().iter().any(|p| p["name"] == name.as_str()), "{seen}");
 }
+
+/// `praetor args` as a client with the configuration `cfg`: exit code, stdout, stderr.
+async fn terminal(cfg: &std::path::Path, args: &[&str]) -> (i32, String, String) {
+    let (status, out, err) = run_client(cfg, args, "").await;
+    (status.code().unwrap_or(-1), out, err)
+}
+
+#[tokio::test]
+async fn an_organization_manages_its_subscriptions_from_the_terminal() {
+    let app = spawn_app().await;
+    app.project("web").await;
+    let instance = app.session_cookie(&app.admin_email).await;
+    let name = unique("term");
+    let v1 =
+        ok(app.gql_cookie(&instance, PUBLISH, json!({"in": {"name": name, "sources": pack_denying(&["prod"])}})).await);
+    let id = v1["publishPolicyPack"]["pack"]["id"].as_str().unwrap().to_string();
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = dir.path().join("client.yaml");
+    let (viewer, _) = app.user_with_role("viewer", None).await;
+    for (context, key) in [("viewer", &viewer), ("admin", &app.admin_key)] {
+        let server = app.url("");
+        let args = [
+            "login",
+            "--server",
+            server.trim_end_matches('/'),
+            "--org",
+            &app.org,
+            "--api-key-stdin",
+            "--context",
+            context,
+        ];
+        let (status, out, err) = run_client(&cfg, &args, &format!("{key}\n")).await;
+        assert!(status.success(), "{out}{err}");
+    }
+
+    let (code, out, err) = terminal(&cfg, &["pack", "list", "-o", "json"]).await;
+    assert_eq!(code, 0, "{out}{err}");
+    let listed: Value = serde_json::from_str(&out).unwrap();
+    let mine = listed.as_array().unwrap().iter().find(|p| p["name"] == name.as_str()).unwrap().clone();
+    assert_eq!((mine["id"].as_str(), mine["subscribed"].as_bool()), (Some(id.as_str()), Some(false)));
+
+    // A viewer may look but not subscribe: the server's code, exit 1.
+    let (code, _, err) = terminal(&cfg, &["pack", "subscribe", &id, "--context", "viewer"]).await;
+    assert_eq!(code, 1, "{err}");
+    assert!(err.contains("FORBIDDEN"), "{err}");
+    let (code, out, err) = terminal(&cfg, &["pack", "subscribe", &id, "-o", "table"]).await;
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(out.trim(), format!("{name}: following the latest version, version 1 in force"));
+
+    // A decision recorded under version 1, then version 2 published: pending, with its impact.
+    let p = propose(
+        &app,
+        &app.admin_key,
+        "web",
+        json!([{"action": "state.set", "params": {"key": "staging", "value": 1}}]),
+        json!({}),
+    )
+    .await;
+    assert_eq!(p["verdict"], "ALLOWED");
+    ok(app
+        .gql_cookie(&instance, PUBLISH, json!({"in": {"name": name, "sources": pack_denying(&["prod", "staging"])}}))
+        .await);
+    let (code, out, _) = terminal(&cfg, &["pack", "list", "-o", "table"]).await;
+    assert_eq!(code, 0);
+    let row = out.lines().find(|l| l.contains(&name)).unwrap_or_default().to_string();
+    assert!(row.contains("following, 1 in force") && row.contains("2 at "), "{out}");
+    let (code, out, err) =
+        terminal(&cfg, &["pack", "impact", &id, "--version", "2", "--project", "web", "-o", "json"]).await;
+    assert_eq!(code, 0, "{err}");
+    let impact: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(
+        (impact["impact"]["decisionsChecked"].as_i64(), impact["impact"]["newlyDenied"].as_i64()),
+        (Some(1), Some(1)),
+        "{impact}"
+    );
+    let (code, out, _) =
+        terminal(&cfg, &["pack", "impact", &id, "--version", "2", "--project", "web", "-o", "table"]).await;
+    assert_eq!(code, 0);
+    assert!(out.contains("Of the last 1 recorded decisions in web: 1 would be denied"), "{out}");
+    assert_eq!(
+        terminal(&cfg, &["pack", "impact", &id, "--version", "2", "--project", "web", "--sample", "0"]).await.0,
+        2
+    );
+
+    // Pinned, then unsubscribed.
+    let (code, out, _) = terminal(&cfg, &["pack", "subscribe", &id, "--version", "1", "-o", "table"]).await;
+    assert_eq!((code, out.trim()), (0, format!("{name}: pinned to version 1").as_str()));
+    let (code, out, _) = terminal(&cfg, &["pack", "unsubscribe", &id, "-o", "table"]).await;
+    assert_eq!((code, out.trim()), (0, format!("unsubscribed from {id}").as_str()));
+    let (code, _, err) = terminal(&cfg, &["pack", "unsubscribe", &id]).await;
+    assert_eq!(code, 1);
+    assert!(err.contains("NOT_FOUND"), "{err}");
+}

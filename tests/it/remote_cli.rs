@@ -481,6 +481,13 @@ async fn audit_tail_follows_new_entries_and_every_command_has_an_example() {
         &["killswitch", "engage"],
         &["killswitch", "release"],
         &["budget"],
+        &["key", "list"],
+        &["key", "create"],
+        &["key", "revoke"],
+        &["pack", "list"],
+        &["pack", "subscribe"],
+        &["pack", "unsubscribe"],
+        &["pack", "impact"],
     ] {
         let mut args = command.to_vec();
         args.push("--help");
@@ -636,4 +643,33 @@ async fn groups_roles_and_service_accounts_from_the_terminal() {
     assert_eq!(bindings.as_array().unwrap().iter().filter(|b| b["subject"] == "deploy-bot").count(), 1, "{bindings}");
     let group = term.json(&["group", "remove", "sre-leads", &carol]).await;
     assert_eq!(group["members"], serde_json::json!([]), "{group}");
+
+    // The bot's key: its secret printed once (on a terminal table, alone on stdout), and it
+    // signs in; listed with its prefix, never its secret; revoked, it stops working.
+    let (code, secret, note) =
+        term.run(&["key", "create", "bot-key", "--service-account", "deploy-bot", "-o", "table"]).await;
+    assert_eq!(code, 0, "{note}");
+    let secret = secret.trim().to_string();
+    assert!(secret.starts_with("prk_") && note.contains("shown once"), "{note}");
+    let who = app.gql(Some(&secret), "{ viewer { name } }", serde_json::json!({})).await;
+    assert_eq!(ok(who)["viewer"]["name"], "deploy-bot");
+    let keys = term.json(&["key", "list"]).await;
+    let bot = keys.as_array().unwrap().iter().find(|k| k["name"] == "bot-key").cloned().expect("listed");
+    assert!(!keys.to_string().contains(&secret), "a secret is never listed");
+    assert_eq!(bot["ownerKind"], "SERVICE_ACCOUNT");
+    // A viewer, who may not read others' keys, is told no more than that there is none.
+    let (code, _, stderr) = term.run(&["key", "revoke", bot["id"].as_str().unwrap(), "--context", "viewer"]).await;
+    assert_eq!(code, 1);
+    assert!(stderr.starts_with("error: NOT_FOUND"), "{stderr}");
+    let revoked = term.json(&["key", "revoke", bot["id"].as_str().unwrap()]).await;
+    assert!(revoked["revokedAt"].is_string(), "{revoked}");
+    let refused = app.gql(Some(&secret), "{ viewer { name } }", serde_json::json!({})).await;
+    assert_eq!(code_of(&refused), "UNAUTHENTICATED", "{refused}");
+    let (code, _, stderr) = term.run(&["key", "create", "x", "--service-account", "nobody"]).await;
+    assert_eq!(code, 1);
+    assert!(stderr.starts_with("error: NOT_FOUND"), "{stderr}");
+}
+
+fn code_of(resp: &Value) -> String {
+    resp["errors"][0]["extensions"]["code"].as_str().unwrap_or_default().to_string()
 }

@@ -175,7 +175,8 @@ async fn group_id(session: &Session, name: &str) -> Result<String, Failure> {
     }
 }
 
-async fn service_account_id(session: &Session, name: &str) -> Result<String, Failure> {
+/// The id of the context's organization's service account called `name`.
+pub async fn service_account_id(session: &Session, name: &str) -> Result<String, Failure> {
     let mut after = None;
     loop {
         let vars = service_accounts::Variables { org: session.context.org.clone(), after };

@@ -12,6 +12,8 @@ mod policy;
 mod projects;
 mod remote;
 mod remote_audit;
+mod remote_keys;
+mod remote_packs;
 mod remote_policy;
 mod scaffold;
 mod schedule;
@@ -160,6 +162,12 @@ enum Command {
     /// Today's budget of the organization or a project on the server of the current context.
     #[command(after_help = "Examples:\n  praetor budget\n  praetor budget --project web -o json")]
     Budget(controls::BudgetArgs),
+    /// The policy packs the organization of the current context may use: list, subscribe (pinned
+    /// or following the latest), unsubscribe, and a version's impact before it takes effect.
+    Pack(remote_packs::PackArgs),
+    /// The organization's API keys on the server of the current context: list, create (the
+    /// secret printed once), revoke.
+    Key(remote_keys::KeyArgs),
     /// The organization's people, with their direct roles and groups, on the server of the
     /// current context.
     Member(access::MemberArgs),
@@ -437,6 +445,8 @@ async fn main() -> ExitCode {
         Command::Approvals(args) => return finished(plans::approvals(client, args).await),
         Command::Killswitch(args) => return finished(controls::killswitch(client, args).await),
         Command::Budget(args) => return finished(controls::budget(client, args).await),
+        Command::Pack(args) => return finished(remote_packs::run(client, args).await),
+        Command::Key(args) => return finished(remote_keys::run(client, args).await),
         Command::Member(args) => return finished(access::member(client, args).await),
         Command::Group(args) => return finished(access::group(client, args).await),
         Command::Role(args) => return finished(access::role(client, args).await),
@@ -521,6 +531,8 @@ async fn execute(command: Command, config: Config) -> praetor::error::Result<Exi
         | Command::Approvals(_)
         | Command::Killswitch(_)
         | Command::Budget(_)
+        | Command::Pack(_)
+        | Command::Key(_)
         | Command::Member(_)
         | Command::Group(_)
         | Command::Role(_)

@@ -78,6 +78,15 @@ operation!(RoleBindings, "src/cli/client/access.graphql");
 operation!(BindRole, "src/cli/client/access.graphql");
 operation!(UnbindRole, "src/cli/client/access.graphql");
 operation!(ServiceAccounts, "src/cli/client/access.graphql");
+
+operation!(OrgPolicyPacks, "src/cli/client/packs.graphql");
+operation!(PolicyPackVersionImpact, "src/cli/client/packs.graphql");
+operation!(SubscribeToPolicyPack, "src/cli/client/packs.graphql");
+operation!(UnsubscribeFromPolicyPack, "src/cli/client/packs.graphql");
+
+operation!(ApiKeys, "src/cli/client/keys.graphql");
+operation!(CreateApiKey, "src/cli/client/keys.graphql");
+operation!(RevokeApiKey, "src/cli/client/keys.graphql");
 operation!(CreateServiceAccount, "src/cli/client/access.graphql");
 
 operation!(AuditLog, "src/cli/client/audit.graphql");
