@@ -451,14 +451,22 @@ impl PlanObject {
     /// Whether the caller could approve the current stage right now (rights, separation of
     /// duties, the stage's groups, expiry), and if not, why.
     async fn viewer_can_approve_now(&self, ctx: &Context<'_>) -> Result<ApprovalAbility> {
-        // The viewer's groups and the plan's decisions come in batches for a list of plans.
+        // The viewer's groups and the plan's decisions come in batches for a list of plans:
+        // both asked for in the same poll, so every plan of the list joins the same two
+        // batches however busy the machine is.
         let (mut groups, mut approvals) = (Vec::new(), Vec::new());
         if approvals::may_need_reads(&self.model) {
             let tenant = self.access.tenant();
-            if let Some(user) = crate::authz::proposer::group_member_of(self.access.principal()) {
-                groups = loader::one(ctx, GroupsKey(tenant, user)).await?.unwrap_or_default();
-            }
-            approvals = loader::one(ctx, ApprovalsKey(tenant, self.model.id)).await?.unwrap_or_default();
+            let member = crate::authz::proposer::group_member_of(self.access.principal());
+            let groups_of = async {
+                match member {
+                    Some(user) => loader::one(ctx, GroupsKey(tenant, user)).await,
+                    None => Ok(None),
+                }
+            };
+            let (g, a) = tokio::try_join!(groups_of, loader::one(ctx, ApprovalsKey(tenant, self.model.id)))?;
+            groups = g.unwrap_or_default();
+            approvals = a.unwrap_or_default();
         }
         let now = app(ctx)?.clock.now();
         let (can, reason) = approvals::ability_with(now, &self.access, &self.model, &groups, &approvals)?;
