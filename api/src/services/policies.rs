@@ -183,7 +183,9 @@ fn render_sources(sources: &[Source]) -> String {
     sources.iter().map(|s| format!("# --- {}\n{}", s.name, s.text)).collect::<Vec<_>>().join("\n")
 }
 
-fn sources_json(sources: &[Source]) -> String {
+/// Sources as stored (a version's, a proposed change's, a pack version's): canonical JSON
+/// `[{name, text}]`.
+pub(super) fn sources_json(sources: &[Source]) -> String {
     crate::audit::canonical_json(&serde_json::Value::Array(
         sources.iter().map(|s| json!({"name": s.name, "text": s.text})).collect(),
     ))

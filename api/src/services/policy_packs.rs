@@ -145,7 +145,7 @@ pub async fn publish(app: &AppState, publisher: Publisher<'_>, input: Publish) -
             pack_id: pack.id,
             version: number,
             hash: hash.clone(),
-            sources: sources_json(&sources),
+            sources: super::policies::sources_json(&sources),
             notes: notes.clone(),
             published_by: publisher_json,
             published_at: w.now(),
@@ -221,12 +221,6 @@ async fn checked_sources(app: &AppState, sources: Vec<Source>) -> Result<Vec<Sou
         ));
     }
     Ok(sources)
-}
-
-fn sources_json(sources: &[Source]) -> String {
-    crate::audit::canonical_json(&serde_json::Value::Array(
-        sources.iter().map(|s| json!({"name": s.name, "text": s.text})).collect(),
-    ))
 }
 
 /// The organizations whose packs `tenant` may use: its own and its parent's.
