@@ -37,6 +37,9 @@ pub struct TestApp {
     /// The organization's id (`org_…`).
     pub org_id: String,
     pub database_url: String,
+    /// The database as its tables' owner (on PostgreSQL the test suite's own role, to which
+    /// row-level security does not apply): for tests that play someone with database access.
+    pub owner_url: String,
     /// The server's configuration, for starting it again or a second node beside it.
     pub config: Config,
     clock: praetor::clock::SharedClock,
@@ -160,6 +163,31 @@ pub async fn setup_for_processes() -> Option<(String, TestApp)> {
     Some((url, app))
 }
 
+/// The role the test servers sign in as on PostgreSQL (made once; it owns nothing, and each
+/// server's migration grants it its rights), and `owner_url` signed in as it.
+pub const RUNTIME_ROLE: &str = "praetor_it";
+
+async fn runtime_url(owner_url: &str) -> String {
+    use sea_orm::ConnectionTrait;
+    static MADE: tokio::sync::OnceCell<()> = tokio::sync::OnceCell::const_new();
+    MADE.get_or_init(|| async {
+        let db = sea_orm::Database::connect(owner_url).await.expect("PostgreSQL as the owner");
+        // Test processes may race to make it: whichever loses finds it made.
+        let _ = db
+            .execute_unprepared(&format!(
+                "DO $$ BEGIN CREATE ROLE {RUNTIME_ROLE} LOGIN NOSUPERUSER NOBYPASSRLS; \
+                 EXCEPTION WHEN OTHERS THEN NULL; END $$"
+            ))
+            .await;
+        db.close().await.ok();
+    })
+    .await;
+    let mut url = reqwest::Url::parse(owner_url).expect("a PostgreSQL URL");
+    url.set_username(RUNTIME_ROLE).expect("a user name");
+    url.set_password(None).expect("no password");
+    url.to_string()
+}
+
 pub async fn spawn_app() -> TestApp {
     spawn_with(SpawnOptions::default()).await
 }
@@ -173,6 +201,13 @@ pub async fn spawn_with(opts: SpawnOptions) -> TestApp {
             (format!("sqlite://{}", dir.path().join("praetor.db").display()), Some(dir))
         }
     };
+    // On PostgreSQL the server signs in as a role that owns nothing, bound by row-level
+    // security, and migrates as the owner: as an operator runs it.
+    let owner_url = opts.migration_url.clone().unwrap_or_else(|| database_url.clone());
+    let (database_url, migration_url) = match &opts.migration_url {
+        None if database_url.starts_with("postgres") => (runtime_url(&database_url).await, Some(database_url)),
+        other => (database_url, other.clone()),
+    };
     let mut config = Config {
         database_url: database_url.clone(),
         demo: opts.demo,
@@ -180,8 +215,8 @@ pub async fn spawn_with(opts: SpawnOptions) -> TestApp {
         ..Config::default()
     };
     config.database.max_connections = 5;
-    if let Some(owner) = &opts.migration_url {
-        config.database.migration_url = owner.clone();
+    if let Some(owner) = migration_url {
+        config.database.migration_url = owner;
     }
     config.secrets.master_key = test_master_key();
     if let Some(d) = opts.max_depth {
@@ -264,6 +299,7 @@ pub async fn spawn_with(opts: SpawnOptions) -> TestApp {
         admin_email,
         org_id: boot.org.id.to_string(),
         database_url,
+        owner_url,
         config,
         clock,
         shutdown,
@@ -767,12 +803,19 @@ spec:
         self.admin(APPLY, json!({"in": {"org": self.org, "sources": sources, "comment": "t"}})).await;
     }
 
+    /// Runs `sql` as the tables' owner (someone with database access, past row security).
     pub async fn execute_sql(&self, sql: &str) {
         use sea_orm::ConnectionTrait;
-        let db = &self.app.db;
+        let db = self.owner().await;
         db.execute_raw(sea_orm::Statement::from_string(db.get_database_backend(), sql.to_string()))
             .await
             .expect("the statement runs");
+        db.close().await.ok();
+    }
+
+    /// A connection to the database as its tables' owner.
+    pub async fn owner(&self) -> sea_orm::DatabaseConnection {
+        sea_orm::Database::connect(&self.owner_url).await.expect("the database as its owner")
     }
 }
 

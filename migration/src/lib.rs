@@ -24,6 +24,7 @@ mod m20261204_000018_policy_changes;
 mod m20261205_000019_job_turns;
 mod m20261205_000020_audit_checkpoints;
 mod m20261206_000021_policy_packs;
+pub mod m20261207_000022_row_level_security;
 mod util;
 
 pub struct Migrator;
@@ -53,6 +54,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261205_000019_job_turns::Migration),
             Box::new(m20261205_000020_audit_checkpoints::Migration),
             Box::new(m20261206_000021_policy_packs::Migration),
+            Box::new(m20261207_000022_row_level_security::Migration),
         ]
     }
 }

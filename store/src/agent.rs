@@ -37,5 +37,5 @@ keyed_by_id!(tenant AgentId);
 pub async fn by_names<C: crate::Conn>(db: &C, tenant: crate::Tenant) -> Result<Vec<Model>, DbErr> {
     use crate::TenantScoped;
     use sea_orm::QueryOrder;
-    Entity::find_in_org(tenant).order_by_asc(Column::Name).all(db).await
+    Entity::find_in_org(tenant).order_by_asc(Column::Name).all(&tenant.on(db)).await
 }

@@ -40,7 +40,10 @@ use sea_orm::sea_query::Expr;
 /// The key whose secret hashes to `hash`, in any organization (authentication: the key
 /// itself says which).
 pub async fn by_secret_hash<C: Conn>(db: &C, hash: &str) -> Result<Option<Model>, DbErr> {
-    Entity::find_across_orgs(Housekeeping::Authentication).filter(Column::SecretHash.eq(hash)).one(db).await
+    Entity::find_across_orgs(Housekeeping::Authentication)
+        .filter(Column::SecretHash.eq(hash))
+        .one(&Housekeeping::Authentication.on(db))
+        .await
 }
 
 /// Records that the key was used at `now`.
@@ -48,14 +51,18 @@ pub async fn touch<C: Conn>(db: &C, tenant: Tenant, id: ApiKeyId, now: DateTimeU
     Entity::update_in_org(tenant)
         .col_expr(Column::LastUsedAt, Expr::value(now))
         .filter(Column::Id.eq(id))
-        .exec(db)
+        .exec(&tenant.on(db))
         .await
         .map(|_| ())
 }
 
 /// The tenant's keys named `name` that are not revoked.
 pub async fn live_named<C: Conn>(db: &C, tenant: Tenant, name: &str) -> Result<Vec<Model>, DbErr> {
-    Entity::find_in_org(tenant).filter(Column::Name.eq(name)).filter(Column::RevokedAt.is_null()).all(db).await
+    Entity::find_in_org(tenant)
+        .filter(Column::Name.eq(name))
+        .filter(Column::RevokedAt.is_null())
+        .all(&tenant.on(db))
+        .await
 }
 
 /// Whose keys a page holds.
@@ -90,5 +97,5 @@ pub async fn page_of<C: Conn>(
     if let Some(a) = after {
         q = q.filter(Column::Id.gt(a));
     }
-    q.limit(limit).all(db).await
+    q.limit(limit).all(&tenant.on(db)).await
 }

@@ -36,7 +36,7 @@ use sea_orm::{QueryOrder, QuerySelect};
 
 /// Every approval or rejection of a plan.
 pub async fn of_plan<C: Conn>(db: &C, tenant: Tenant, plan: PlanId) -> Result<Vec<Model>, DbErr> {
-    Entity::find_in_org(tenant).filter(Column::PlanId.eq(plan)).all(db).await
+    Entity::find_in_org(tenant).filter(Column::PlanId.eq(plan)).all(&tenant.on(db)).await
 }
 
 /// Every approval or rejection of these plans, oldest first.
@@ -45,7 +45,11 @@ pub async fn of_plans<C: Conn>(
     tenant: Tenant,
     plans: impl IntoIterator<Item = PlanId>,
 ) -> Result<Vec<Model>, DbErr> {
-    Entity::find_in_org(tenant).filter(Column::PlanId.is_in(plans)).order_by_asc(Column::CreatedAt).all(db).await
+    Entity::find_in_org(tenant)
+        .filter(Column::PlanId.is_in(plans))
+        .order_by_asc(Column::CreatedAt)
+        .all(&tenant.on(db))
+        .await
 }
 
 /// `(plan, stage)` of every `decision` given by `subject` on these plans.
@@ -64,7 +68,7 @@ pub async fn stages_decided_by<C: Conn>(
         .filter(Column::ApproverSubject.eq(subject))
         .filter(Column::Decision.eq(decision))
         .into_tuple()
-        .all(db)
+        .all(&tenant.on(db))
         .await
 }
 
@@ -80,6 +84,6 @@ pub async fn count_at_stage<C: Conn>(
         .filter(Column::PlanId.eq(plan))
         .filter(Column::Stage.eq(stage))
         .filter(Column::Decision.eq(decision))
-        .count(db)
+        .count(&tenant.on(db))
         .await
 }

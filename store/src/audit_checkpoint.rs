@@ -39,7 +39,7 @@ use sea_orm::{QueryOrder, QuerySelect};
 
 /// The tenant's newest checkpoint.
 pub async fn newest<C: Conn>(db: &C, tenant: Tenant) -> Result<Option<Model>, DbErr> {
-    Entity::find_in_org(tenant).order_by_desc(Column::Seq).one(db).await
+    Entity::find_in_org(tenant).order_by_desc(Column::Seq).one(&tenant.on(db)).await
 }
 
 /// Up to `limit` of the tenant's checkpoints below `before` (all when `None`), newest first.
@@ -48,15 +48,15 @@ pub async fn page<C: Conn>(db: &C, tenant: Tenant, before: Option<i64>, limit: u
     if let Some(b) = before {
         q = q.filter(Column::Seq.lt(b));
     }
-    q.order_by_desc(Column::Seq).limit(limit).all(db).await
+    q.order_by_desc(Column::Seq).limit(limit).all(&tenant.on(db)).await
 }
 
 /// The tenant's checkpoint covering `seq`: the first at or after it.
 pub async fn covering<C: Conn>(db: &C, tenant: Tenant, seq: i64) -> Result<Option<Model>, DbErr> {
-    Entity::find_in_org(tenant).filter(Column::Seq.gte(seq)).order_by_asc(Column::Seq).one(db).await
+    Entity::find_in_org(tenant).filter(Column::Seq.gte(seq)).order_by_asc(Column::Seq).one(&tenant.on(db)).await
 }
 
 /// The tenant's checkpoint at exactly `seq`.
 pub async fn at<C: Conn>(db: &C, tenant: Tenant, seq: i64) -> Result<Option<Model>, DbErr> {
-    Entity::find_in_org(tenant).filter(Column::Seq.eq(seq)).one(db).await
+    Entity::find_in_org(tenant).filter(Column::Seq.eq(seq)).one(&tenant.on(db)).await
 }

@@ -45,7 +45,12 @@ use sea_orm::{QueryOrder, QuerySelect};
 
 /// Up to `limit` entries of the chain after sequence number `after`, in chain order.
 pub async fn after<C: Conn>(db: &C, tenant: Tenant, after: i64, limit: u64) -> Result<Vec<Model>, DbErr> {
-    Entity::find_in_org(tenant).filter(Column::Seq.gt(after)).order_by_asc(Column::Seq).limit(limit).all(db).await
+    Entity::find_in_org(tenant)
+        .filter(Column::Seq.gt(after))
+        .order_by_asc(Column::Seq)
+        .limit(limit)
+        .all(&tenant.on(db))
+        .await
 }
 
 /// Up to `limit` entries of the chain after sequence number `after` and up to `upto` whose kind
@@ -64,7 +69,7 @@ pub async fn of_kinds_between<C: Conn>(
         .filter(Column::Kind.is_in(kinds))
         .order_by_asc(Column::Seq)
         .limit(limit)
-        .all(db)
+        .all(&tenant.on(db))
         .await
 }
 
@@ -91,7 +96,7 @@ pub async fn newest<C: Conn>(db: &C, tenant: Tenant, filter: Filter<'_>, limit: 
     if let Some(subject) = filter.subject {
         q = q.filter(Column::Subject.eq(subject));
     }
-    q.limit(limit).all(db).await
+    q.limit(limit).all(&tenant.on(db)).await
 }
 
 /// When the latest entry of `kind` about `subject` before sequence number `before` happened.
@@ -110,7 +115,7 @@ pub async fn last_time_of<C: Conn>(
         .filter(Column::Seq.lt(before))
         .order_by_desc(Column::Seq)
         .into_tuple()
-        .one(db)
+        .one(&tenant.on(db))
         .await
 }
 
@@ -122,7 +127,7 @@ pub async fn first_seq_since<C: Conn>(db: &C, tenant: Tenant, at: DateTimeUtc) -
         .filter(Column::OccurredAt.gte(at))
         .order_by_asc(Column::Seq)
         .into_tuple()
-        .one(db)
+        .one(&tenant.on(db))
         .await
 }
 
@@ -137,11 +142,11 @@ pub async fn hashes<C: Conn>(db: &C, tenant: Tenant, from: i64, upto: i64) -> Re
         .filter(Column::Seq.lte(upto))
         .order_by_asc(Column::Seq)
         .into_tuple()
-        .all(db)
+        .all(&tenant.on(db))
         .await
 }
 
 /// The tenant's entry at `seq`.
 pub async fn at_seq<C: Conn>(db: &C, tenant: Tenant, seq: i64) -> Result<Option<Model>, DbErr> {
-    Entity::find_in_org(tenant).filter(Column::Seq.eq(seq)).one(db).await
+    Entity::find_in_org(tenant).filter(Column::Seq.eq(seq)).one(&tenant.on(db)).await
 }

@@ -26,22 +26,23 @@ use sea_orm::{IntoActiveModel, QuerySelect};
 
 /// The tenant's chain head.
 pub async fn of<C: Conn>(db: &C, tenant: Tenant) -> Result<Option<Model>, DbErr> {
-    Entity::find_in_org(tenant).one(db).await
+    Entity::find_in_org(tenant).one(&tenant.on(db)).await
 }
 
 /// The tenant's chain head, locked until the transaction `db` ends: appending to a chain
 /// holds it.
 pub async fn lock<C: Conn>(db: &C, tenant: Tenant) -> Result<Option<Model>, DbErr> {
-    Entity::find_in_org(tenant).lock_exclusive().one(db).await
+    Entity::find_in_org(tenant).lock_exclusive().one(&tenant.on(db)).await
 }
 
 /// Stores the head: a new row when there was none (`existed` false), else every column.
 pub async fn save<C: Conn>(db: &C, head: Model, existed: bool) -> Result<(), DbErr> {
+    let on = crate::on_row(db, &head);
     let row = head.into_active_model().reset_all();
     if existed {
-        row.update(db).await?;
+        row.update(&on).await?;
     } else {
-        row.insert(db).await?;
+        row.insert(&on).await?;
     }
     Ok(())
 }

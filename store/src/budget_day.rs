@@ -50,7 +50,7 @@ pub async fn of_days<C: crate::Conn>(
         .filter(Column::Day.gte(from))
         .filter(Column::Day.lt(until))
         .order_by_asc(Column::Day)
-        .all(db)
+        .all(&tenant.on(db))
         .await
 }
 
@@ -66,23 +66,25 @@ pub enum Budgets {
 /// The ledgers of `which` budgets updated since `since`.
 pub async fn updated_since<C: crate::Conn>(db: &C, which: Budgets, since: DateTimeUtc) -> Result<Vec<Model>, DbErr> {
     use crate::TenantScoped;
-    let q = match which {
+    let (q, on) = match which {
         Budgets::Everywhere { only } => {
             let q = Entity::find_across_orgs(crate::Housekeeping::Sweep);
-            match only {
+            let q = match only {
                 Some(org) => q.filter(Column::OrgId.eq(org)),
                 None => q,
-            }
+            };
+            (q, crate::Housekeeping::Sweep.on(db))
         }
         Budgets::Of(tenant, project) => {
             let q = Entity::find_in_org(tenant);
-            match project {
+            let q = match project {
                 Some(p) => q.filter(Column::ProjectId.eq(p)),
                 None => q.filter(Column::ProjectId.is_null()),
-            }
+            };
+            (q, tenant.on(db))
         }
     };
-    q.filter(Column::UpdatedAt.gte(since)).all(db).await
+    q.filter(Column::UpdatedAt.gte(since)).all(&on).await
 }
 
 /// Sets the ledger's forecast alert to `next` if it is still `was`; answers whether it did
@@ -100,7 +102,7 @@ pub async fn swap_forecast_alert<C: crate::Conn>(
         .col_expr(Column::ForecastAlert, Expr::value(next))
         .filter(Column::Id.eq(id))
         .filter(Column::ForecastAlert.eq(was))
-        .exec(db)
+        .exec(&tenant.on(db))
         .await?;
     Ok(updated.rows_affected > 0)
 }
@@ -108,7 +110,7 @@ pub async fn swap_forecast_alert<C: crate::Conn>(
 /// The ledger of `scope` on `day`.
 pub async fn of<C: crate::Conn>(db: &C, tenant: crate::Tenant, scope: &str, day: &str) -> Result<Option<Model>, DbErr> {
     use crate::TenantScoped;
-    Entity::find_in_org(tenant).filter(Column::Scope.eq(scope)).filter(Column::Day.eq(day)).one(db).await
+    Entity::find_in_org(tenant).filter(Column::Scope.eq(scope)).filter(Column::Day.eq(day)).one(&tenant.on(db)).await
 }
 
 /// The ledgers of any of `scopes` on any of `days` (the caller picks the pairs it wants).
@@ -119,7 +121,11 @@ pub async fn of_any<C: crate::Conn>(
     days: impl IntoIterator<Item = String>,
 ) -> Result<Vec<Model>, DbErr> {
     use crate::TenantScoped;
-    Entity::find_in_org(tenant).filter(Column::Scope.is_in(scopes)).filter(Column::Day.is_in(days)).all(db).await
+    Entity::find_in_org(tenant)
+        .filter(Column::Scope.is_in(scopes))
+        .filter(Column::Day.is_in(days))
+        .all(&tenant.on(db))
+        .await
 }
 
 /// The ledger of `fresh`'s scope and day, inserted as `fresh` if missing (concurrent first
@@ -136,12 +142,12 @@ pub async fn lock_or_insert<C: crate::Conn>(
     let (scope, day) = (fresh.scope.clone(), fresh.day.clone());
     Entity::insert(fresh.into_active_model().reset_all())
         .on_conflict(OnConflict::columns([Column::OrgId, Column::Scope, Column::Day]).do_nothing().to_owned())
-        .exec_without_returning(db)
+        .exec_without_returning(&tenant.on(db))
         .await?;
     Entity::find_in_org(tenant)
         .filter(Column::Scope.eq(scope))
         .filter(Column::Day.eq(day))
         .lock_exclusive()
-        .one(db)
+        .one(&tenant.on(db))
         .await
 }

@@ -34,10 +34,10 @@ use crate::{Conn, Tenant, TenantScoped};
 
 /// The plan's reservation.
 pub async fn of_plan<C: Conn>(db: &C, tenant: Tenant, plan: PlanId) -> Result<Option<Model>, DbErr> {
-    Entity::find_in_org(tenant).filter(Column::PlanId.eq(plan)).one(db).await
+    Entity::find_in_org(tenant).filter(Column::PlanId.eq(plan)).one(&tenant.on(db)).await
 }
 
 /// Deletes the plan's reservation.
 pub async fn delete_of_plan<C: Conn>(db: &C, tenant: Tenant, plan: PlanId) -> Result<(), DbErr> {
-    Entity::delete_in_org(tenant).filter(Column::PlanId.eq(plan)).exec(db).await.map(|_| ())
+    Entity::delete_in_org(tenant).filter(Column::PlanId.eq(plan)).exec(&tenant.on(db)).await.map(|_| ())
 }

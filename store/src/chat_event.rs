@@ -53,7 +53,7 @@ pub async fn after<C: Conn>(
     if let Some(k) = kinds {
         q = q.filter(Column::Kind.is_in(k.iter().copied()));
     }
-    q.limit(limit).all(db).await
+    q.limit(limit).all(&tenant.on(db)).await
 }
 
 /// The session's events with these sequence numbers, oldest first.
@@ -67,13 +67,17 @@ pub async fn at_seqs<C: Conn>(
         .filter(Column::SessionId.eq(session))
         .filter(Column::Seq.is_in(seqs))
         .order_by_asc(Column::Seq)
-        .all(db)
+        .all(&tenant.on(db))
         .await
 }
 
 /// The session's event with this sequence number.
 pub async fn at<C: Conn>(db: &C, tenant: Tenant, session: ChatSessionId, seq: i64) -> Result<Option<Model>, DbErr> {
-    Entity::find_in_org(tenant).filter(Column::SessionId.eq(session)).filter(Column::Seq.eq(seq)).one(db).await
+    Entity::find_in_org(tenant)
+        .filter(Column::SessionId.eq(session))
+        .filter(Column::Seq.eq(seq))
+        .one(&tenant.on(db))
+        .await
 }
 
 /// The session's latest event of `kind`.
@@ -87,7 +91,7 @@ pub async fn last_of_kind<C: Conn>(
         .filter(Column::SessionId.eq(session))
         .filter(Column::Kind.eq(kind))
         .order_by_desc(Column::Seq)
-        .one(db)
+        .one(&tenant.on(db))
         .await
 }
 
@@ -106,7 +110,7 @@ pub async fn of_kind_between<C: Conn>(
         .filter(Column::Seq.gte(from))
         .filter(Column::Seq.lte(to))
         .order_by_asc(Column::Seq)
-        .all(db)
+        .all(&tenant.on(db))
         .await
 }
 
@@ -122,6 +126,6 @@ pub async fn count_of_kind_since<C: Conn>(
         .filter(Column::SessionId.eq(session))
         .filter(Column::Kind.eq(kind))
         .filter(Column::CreatedAt.gt(since))
-        .count(db)
+        .count(&tenant.on(db))
         .await
 }

@@ -61,7 +61,7 @@ pub async fn projects_of<C: Conn>(
         .column(Column::ProjectId)
         .filter(Column::Id.is_in(ids))
         .into_tuple()
-        .all(db)
+        .all(&tenant.on(db))
         .await
 }
 
@@ -82,7 +82,7 @@ pub async fn newest_of_project<C: Conn>(
     if let Some(b) = before {
         q = q.filter(Column::Id.lt(b));
     }
-    q.limit(limit).all(db).await
+    q.limit(limit).all(&tenant.on(db)).await
 }
 
 /// Moves the hold on the session's answers to `until`, if answers are still awaited.
@@ -91,7 +91,7 @@ pub async fn renew_hold<C: Conn>(db: &C, tenant: Tenant, id: ChatSessionId, unti
         .col_expr(Column::AnsweringUntil, Expr::value(until))
         .filter(Column::Id.eq(id))
         .filter(Column::AnsweringSeq.is_not_null())
-        .exec(db)
+        .exec(&tenant.on(db))
         .await
         .map(|_| ())
 }
@@ -112,5 +112,5 @@ pub async fn lapsed_holds<C: Conn>(
     if let Some(org) = only {
         q = q.filter(Column::OrgId.eq(org));
     }
-    q.limit(limit).into_tuple().all(db).await
+    q.limit(limit).into_tuple().all(&Housekeeping::Sweep.on(db)).await
 }

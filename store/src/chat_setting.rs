@@ -26,10 +26,10 @@ use crate::{Conn, Tenant, TenantScoped};
 
 /// A project's chat settings.
 pub async fn of_project<C: Conn>(db: &C, tenant: Tenant, project: ProjectId) -> Result<Option<Model>, DbErr> {
-    Entity::find_in_org(tenant).filter(Column::ProjectId.eq(project)).one(db).await
+    Entity::find_in_org(tenant).filter(Column::ProjectId.eq(project)).one(&tenant.on(db)).await
 }
 
 /// Removes a project's chat settings.
 pub async fn clear<C: Conn>(db: &C, tenant: Tenant, project: ProjectId) -> Result<(), DbErr> {
-    Entity::delete_in_org(tenant).filter(Column::ProjectId.eq(project)).exec(db).await.map(|_| ())
+    Entity::delete_in_org(tenant).filter(Column::ProjectId.eq(project)).exec(&tenant.on(db)).await.map(|_| ())
 }

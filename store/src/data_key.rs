@@ -32,12 +32,12 @@ keyed_by_id!(tenant DataKeyId);
 /// Every organization's data keys (housekeeping: rotating and verifying them all).
 pub async fn everywhere<C: crate::Conn>(db: &C, why: crate::Housekeeping) -> Result<Vec<Model>, DbErr> {
     use crate::TenantScoped;
-    Entity::find_across_orgs(why).all(db).await
+    Entity::find_across_orgs(why).all(&why.on(db)).await
 }
 
 /// The tenant's newest data key.
 pub async fn newest<C: crate::Conn>(db: &C, tenant: crate::Tenant) -> Result<Option<Model>, DbErr> {
     use crate::TenantScoped;
     use sea_orm::QueryOrder;
-    Entity::find_in_org(tenant).order_by_desc(Column::CreatedAt).one(db).await
+    Entity::find_in_org(tenant).order_by_desc(Column::CreatedAt).one(&tenant.on(db)).await
 }

@@ -154,12 +154,12 @@ pub async fn ping(db: &DatabaseConnection) -> bool {
 }
 
 /// `true` on PostgreSQL (SQLite otherwise).
-pub fn is_postgres<C: ConnectionTrait>(db: &C) -> bool {
-    db.get_database_backend() == DbBackend::Postgres
+pub fn is_postgres<C: crate::Conn + ?Sized>(db: &C) -> bool {
+    crate::shared(db).get_database_backend() == DbBackend::Postgres
 }
 
-pub fn backend_name<C: ConnectionTrait>(db: &C) -> &'static str {
-    match db.get_database_backend() {
+pub fn backend_name<C: crate::Conn + ?Sized>(db: &C) -> &'static str {
+    match crate::shared(db).get_database_backend() {
         DbBackend::Postgres => "postgres",
         DbBackend::Sqlite => "sqlite",
         _ => "other",
@@ -177,7 +177,7 @@ pub async fn postgres_admin(url: &str, sql: &str) -> Result<(), DbErr> {
 
 /// Sends each payload on a PostgreSQL notification `channel` (inside the caller's transaction
 /// when `db` is one, so they go out with its commit). Nothing on SQLite.
-pub async fn notify<C: ConnectionTrait>(
+pub async fn notify<C: crate::Conn + ?Sized>(
     db: &C,
     channel: &str,
     payloads: impl IntoIterator<Item = String>,
@@ -185,6 +185,7 @@ pub async fn notify<C: ConnectionTrait>(
     if !is_postgres(db) {
         return Ok(());
     }
+    let db = crate::shared(db);
     for payload in payloads {
         db.execute_raw(Statement::from_sql_and_values(
             DbBackend::Postgres,
@@ -294,10 +295,11 @@ pub fn pool_use(db: &DatabaseConnection) -> Option<PoolUse> {
 /// Takes PostgreSQL's transaction-scoped advisory locks `ids`, in the order given, until the
 /// transaction `db` ends. Nothing on SQLite, where a write transaction already excludes every
 /// other writer.
-pub async fn advisory_xact_locks<C: ConnectionTrait>(db: &C, ids: &[i64]) -> Result<(), DbErr> {
+pub async fn advisory_xact_locks<C: crate::Conn + ?Sized>(db: &C, ids: &[i64]) -> Result<(), DbErr> {
     if !is_postgres(db) {
         return Ok(());
     }
+    let db = crate::shared(db);
     for id in ids {
         db.execute_raw(Statement::from_sql_and_values(
             DbBackend::Postgres,

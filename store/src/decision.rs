@@ -44,7 +44,7 @@ pub async fn of_plan_in_phase<C: Conn>(db: &C, tenant: Tenant, plan: PlanId, pha
         .filter(Column::PlanId.eq(plan))
         .filter(Column::Phase.eq(phase))
         .order_by_asc(Column::DecidedAt)
-        .all(db)
+        .all(&tenant.on(db))
         .await
 }
 
@@ -59,6 +59,6 @@ pub async fn latest_of_project<C: Conn>(
         .filter(Column::ProjectId.eq(project))
         .order_by_desc(Column::DecidedAt)
         .limit(limit)
-        .all(db)
+        .all(&tenant.on(db))
         .await
 }

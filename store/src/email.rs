@@ -65,12 +65,15 @@ pub async fn claim_due<C: Conn>(
     if let Some(org) = only_org {
         q = q.filter(Column::OrgId.eq(org));
     }
-    let rows = q.lock_with_behavior(LockType::Update, LockBehavior::SkipLocked).all(db).await?;
+    let rows = q
+        .lock_with_behavior(LockType::Update, LockBehavior::SkipLocked)
+        .all(&Housekeeping::Notifications.on(db))
+        .await?;
     if !rows.is_empty() {
         Entity::update_across_orgs(Housekeeping::Notifications)
             .col_expr(Column::LockedUntil, Expr::value(until))
             .filter(Column::Id.is_in(rows.iter().map(|r| r.id)))
-            .exec(db)
+            .exec(&Housekeeping::Notifications.on(db))
             .await?;
     }
     Ok(rows)
@@ -94,7 +97,7 @@ pub async fn record<C: Conn>(
         .col_expr(Column::LastError, Expr::value(error))
         .col_expr(Column::FinishedAt, Expr::value(finished))
         .filter(Column::Id.eq(row.id))
-        .exec(db)
+        .exec(&(crate::Owned::tenant(row)).on(db))
         .await
         .map(|_| ())
 }
@@ -104,7 +107,7 @@ pub async fn delete_finished_before<C: Conn>(db: &C, cutoff: DateTimeUtc) -> Res
     Ok(Entity::delete_across_orgs(Housekeeping::Notifications)
         .filter(Column::Status.ne("pending"))
         .filter(Column::FinishedAt.lt(cutoff))
-        .exec(db)
+        .exec(&Housekeeping::Notifications.on(db))
         .await?
         .rows_affected)
 }

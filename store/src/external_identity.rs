@@ -36,11 +36,11 @@ pub async fn by_subject<C: Conn>(
     Entity::find_in_org(tenant)
         .filter(Column::ProviderId.eq(provider))
         .filter(Column::Subject.eq(subject))
-        .one(db)
+        .one(&tenant.on(db))
         .await
 }
 
 /// Deletes every identity the provider vouched for (the people stay); answers how many went.
 pub async fn delete_of_provider<C: Conn>(db: &C, tenant: Tenant, provider: IdentityProviderId) -> Result<u64, DbErr> {
-    Ok(Entity::delete_in_org(tenant).filter(Column::ProviderId.eq(provider)).exec(db).await?.rows_affected)
+    Ok(Entity::delete_in_org(tenant).filter(Column::ProviderId.eq(provider)).exec(&tenant.on(db)).await?.rows_affected)
 }

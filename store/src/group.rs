@@ -27,5 +27,5 @@ keyed_by_id!(tenant GroupId);
 /// The tenant's group named `name` (names are unique in an organization).
 pub async fn by_name<C: crate::Conn>(db: &C, tenant: crate::Tenant, name: &str) -> Result<Option<Model>, DbErr> {
     use crate::TenantScoped;
-    Entity::find_in_org(tenant).filter(Column::Name.eq(name)).one(db).await
+    Entity::find_in_org(tenant).filter(Column::Name.eq(name)).one(&tenant.on(db)).await
 }

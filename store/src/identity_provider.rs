@@ -59,18 +59,18 @@ pub async fn count_enabled<C: Conn>(db: &C, tenant: Tenant, except: Option<Ident
     if let Some(id) = except {
         q = q.filter(Column::Id.ne(id));
     }
-    q.count(db).await
+    q.count(&tenant.on(db)).await
 }
 
 /// The tenant's enabled providers, by name (what its sign-in page offers).
 pub async fn enabled_by_name<C: Conn>(db: &C, tenant: Tenant) -> Result<Vec<Model>, DbErr> {
-    Entity::find_in_org(tenant).filter(Column::Enabled.eq(true)).order_by_asc(Column::Name).all(db).await
+    Entity::find_in_org(tenant).filter(Column::Enabled.eq(true)).order_by_asc(Column::Name).all(&tenant.on(db)).await
 }
 
 /// The provider with this id, in whichever organization, enabled or not (housekeeping:
 /// signing out of a session begun at it).
 pub async fn find_anywhere<C: Conn>(db: &C, id: IdentityProviderId) -> Result<Option<Model>, DbErr> {
-    Entity::find_across_orgs(Housekeeping::Identity).filter(Column::Id.eq(id)).one(db).await
+    Entity::find_across_orgs(Housekeeping::Identity).filter(Column::Id.eq(id)).one(&Housekeeping::Identity.on(db)).await
 }
 
 /// The provider with this id if it is enabled, in whichever organization (housekeeping:
@@ -79,7 +79,7 @@ pub async fn enabled_anywhere<C: Conn>(db: &C, id: IdentityProviderId) -> Result
     Entity::find_across_orgs(Housekeeping::Identity)
         .filter(Column::Id.eq(id))
         .filter(Column::Enabled.eq(true))
-        .one(db)
+        .one(&Housekeeping::Identity.on(db))
         .await
 }
 
@@ -90,6 +90,6 @@ pub async fn accepting_tokens_from<C: Conn>(db: &C, issuer: &str) -> Result<Vec<
         .filter(Column::Issuer.eq(issuer))
         .filter(Column::Enabled.eq(true))
         .filter(Column::ApiAudience.is_not_null())
-        .all(db)
+        .all(&Housekeeping::Identity.on(db))
         .await
 }

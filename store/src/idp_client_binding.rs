@@ -28,7 +28,11 @@ use sea_orm::QueryOrder;
 
 /// The provider's client bindings, by client id.
 pub async fn of_provider<C: Conn>(db: &C, tenant: Tenant, provider: IdentityProviderId) -> Result<Vec<Model>, DbErr> {
-    Entity::find_in_org(tenant).filter(Column::ProviderId.eq(provider)).order_by_asc(Column::ClientId).all(db).await
+    Entity::find_in_org(tenant)
+        .filter(Column::ProviderId.eq(provider))
+        .order_by_asc(Column::ClientId)
+        .all(&tenant.on(db))
+        .await
 }
 
 /// The binding of the provider's client `client_id`: the service account its tokens act as.
@@ -41,7 +45,7 @@ pub async fn of_client<C: Conn>(
     Entity::find_in_org(tenant)
         .filter(Column::ProviderId.eq(provider))
         .filter(Column::ClientId.eq(client_id))
-        .one(db)
+        .one(&tenant.on(db))
         .await
 }
 
@@ -55,12 +59,12 @@ pub async fn unbind<C: Conn>(
     Ok(Entity::delete_in_org(tenant)
         .filter(Column::ProviderId.eq(provider))
         .filter(Column::ClientId.eq(client_id))
-        .exec(db)
+        .exec(&tenant.on(db))
         .await?
         .rows_affected)
 }
 
 /// Deletes every client binding of the provider; answers how many went.
 pub async fn delete_of_provider<C: Conn>(db: &C, tenant: Tenant, provider: IdentityProviderId) -> Result<u64, DbErr> {
-    Ok(Entity::delete_in_org(tenant).filter(Column::ProviderId.eq(provider)).exec(db).await?.rows_affected)
+    Ok(Entity::delete_in_org(tenant).filter(Column::ProviderId.eq(provider)).exec(&tenant.on(db)).await?.rows_affected)
 }

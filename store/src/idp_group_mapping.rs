@@ -30,7 +30,11 @@ use sea_orm::QueryOrder;
 
 /// The provider's group mappings, by claim value.
 pub async fn of_provider<C: Conn>(db: &C, tenant: Tenant, provider: IdentityProviderId) -> Result<Vec<Model>, DbErr> {
-    Entity::find_in_org(tenant).filter(Column::ProviderId.eq(provider)).order_by_asc(Column::ClaimValue).all(db).await
+    Entity::find_in_org(tenant)
+        .filter(Column::ProviderId.eq(provider))
+        .order_by_asc(Column::ClaimValue)
+        .all(&tenant.on(db))
+        .await
 }
 
 /// Deletes the mapping of the provider group `claim_value` onto `group`; answers how many went
@@ -46,12 +50,12 @@ pub async fn unmap<C: Conn>(
         .filter(Column::ProviderId.eq(provider))
         .filter(Column::ClaimValue.eq(claim_value))
         .filter(Column::GroupId.eq(group))
-        .exec(db)
+        .exec(&tenant.on(db))
         .await?
         .rows_affected)
 }
 
 /// Deletes every group mapping of the provider; answers how many went.
 pub async fn delete_of_provider<C: Conn>(db: &C, tenant: Tenant, provider: IdentityProviderId) -> Result<u64, DbErr> {
-    Ok(Entity::delete_in_org(tenant).filter(Column::ProviderId.eq(provider)).exec(db).await?.rows_affected)
+    Ok(Entity::delete_in_org(tenant).filter(Column::ProviderId.eq(provider)).exec(&tenant.on(db)).await?.rows_affected)
 }

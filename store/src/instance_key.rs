@@ -30,12 +30,12 @@ use crate::{Conn, Shared};
 
 /// The key called `name`.
 pub async fn by_name<C: Conn>(db: &C, name: &str) -> Result<Option<Model>, DbErr> {
-    Entity::find_shared().filter(Column::Name.eq(name)).one(db).await
+    Entity::find_shared().filter(Column::Name.eq(name)).one(&crate::shared(db)).await
 }
 
 /// Every instance key (to reseal under a new master key).
 pub async fn all<C: Conn>(db: &C) -> Result<Vec<Model>, DbErr> {
-    Entity::find_shared().all(db).await
+    Entity::find_shared().all(&crate::shared(db)).await
 }
 
 /// Stores `row` unless a key of its name exists already (another node made it first); answers
@@ -45,7 +45,7 @@ pub async fn create<C: Conn>(db: &C, row: Model) -> Result<bool, DbErr> {
     use sea_orm::sea_query::OnConflict;
     let inserted = Entity::insert(row.into_active_model().reset_all())
         .on_conflict(OnConflict::column(Column::Name).do_nothing().to_owned())
-        .exec_without_returning(db)
+        .exec_without_returning(&crate::shared(db))
         .await?;
     Ok(inserted == 1)
 }

@@ -53,7 +53,7 @@ pub async fn pending<C: Conn>(
         .filter(Column::UsedAt.is_null())
         .filter(Column::ExpiresAt.gt(now))
         .order_by_desc(Column::Id)
-        .all(db)
+        .all(&tenant.on(db))
         .await
 }
 
@@ -64,7 +64,7 @@ pub async fn withdraw<C: Conn>(db: &C, tenant: Tenant, id: InvitationId, purpose
         .filter(Column::Id.eq(id))
         .filter(Column::Purpose.is_in(purposes.iter().copied()))
         .filter(Column::UsedAt.is_null())
-        .exec(db)
+        .exec(&tenant.on(db))
         .await?
         .rows_affected)
 }
@@ -72,7 +72,10 @@ pub async fn withdraw<C: Conn>(db: &C, tenant: Tenant, id: InvitationId, purpose
 /// The link whose token hashes to `token_hash`, in whichever organization (housekeeping: a
 /// link is opened before any access exists), used or not.
 pub async fn by_token_hash<C: Conn>(db: &C, token_hash: &str) -> Result<Option<Model>, DbErr> {
-    Entity::find_across_orgs(Housekeeping::Identity).filter(Column::TokenHash.eq(token_hash)).one(db).await
+    Entity::find_across_orgs(Housekeeping::Identity)
+        .filter(Column::TokenHash.eq(token_hash))
+        .one(&Housekeeping::Identity.on(db))
+        .await
 }
 
 /// Marks the tenant's link with this id used at `at`, unless it already is: answers whether
@@ -82,7 +85,7 @@ pub async fn use_up<C: Conn>(db: &C, tenant: Tenant, id: InvitationId, at: DateT
         .col_expr(Column::UsedAt, Expr::value(at))
         .filter(Column::Id.eq(id))
         .filter(Column::UsedAt.is_null())
-        .exec(db)
+        .exec(&tenant.on(db))
         .await?;
     Ok(done.rows_affected != 0)
 }

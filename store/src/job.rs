@@ -42,7 +42,7 @@ pub async fn run_plans_at<C: crate::Conn>(
     Entity::update_in_org(tenant)
         .col_expr(Column::RunAt, Expr::value(at))
         .filter(Column::PlanId.is_in(plans))
-        .exec(db)
+        .exec(&tenant.on(db))
         .await
         .map(|_| ())
 }
@@ -60,7 +60,7 @@ pub async fn due_stats<C: crate::Conn>(db: &C, now: DateTimeUtc) -> Result<Optio
         .column_as(Expr::col(Column::Id).count(), "n")
         .column_as(Expr::col(Column::RunAt).min(), "oldest")
         .into_tuple()
-        .one(db)
+        .one(&crate::Housekeeping::Metrics.on(db))
         .await
 }
 
@@ -69,13 +69,14 @@ pub async fn due_stats<C: crate::Conn>(db: &C, now: DateTimeUtc) -> Result<Optio
 pub async fn put<C: crate::Conn>(db: &C, row: Model) -> Result<(), DbErr> {
     use sea_orm::IntoActiveModel;
     use sea_orm::sea_query::OnConflict;
+    let on = crate::on_row(db, &row);
     Entity::insert(row.into_active_model().reset_all())
         .on_conflict(
             OnConflict::column(Column::PlanId)
                 .update_columns([Column::RunAt, Column::LockedBy, Column::LockedUntil])
                 .to_owned(),
         )
-        .exec_without_returning(db)
+        .exec_without_returning(&on)
         .await
         .map(|_| ())
 }
@@ -95,7 +96,7 @@ fn due(now: DateTimeUtc, only_org: Option<OrgId>) -> sea_orm::Select<Entity> {
 
 /// Whether any job is due (a plain read: an idle worker's poll takes no write lock).
 pub async fn any_due<C: crate::Conn>(db: &C, now: DateTimeUtc, only_org: Option<OrgId>) -> Result<bool, DbErr> {
-    Ok(due(now, only_org).one(db).await?.is_some())
+    Ok(due(now, only_org).one(&crate::Housekeeping::Engine.on(db)).await?.is_some())
 }
 
 /// The due job that has waited longest, locked for the transaction `db`; jobs other workers
@@ -110,7 +111,7 @@ pub async fn lock_next_due<C: crate::Conn>(
     due(now, only_org)
         .order_by_asc(Column::RunAt)
         .lock_with_behavior(LockType::Update, LockBehavior::SkipLocked)
-        .one(db)
+        .one(&crate::Housekeeping::Engine.on(db))
         .await
 }
 
@@ -132,14 +133,18 @@ pub async fn lock_next_due_after<C: crate::Conn>(
     q.order_by_asc(Column::OrgId)
         .order_by_asc(Column::RunAt)
         .lock_with_behavior(LockType::Update, LockBehavior::SkipLocked)
-        .one(db)
+        .one(&crate::Housekeeping::Engine.on(db))
         .await
 }
 
 /// Finishes a job (engine: the job it claimed).
 pub async fn finish<C: crate::Conn>(db: &C, id: JobId) -> Result<(), DbErr> {
     use crate::TenantScoped;
-    Entity::delete_across_orgs(crate::Housekeeping::Engine).filter(Column::Id.eq(id)).exec(db).await.map(|_| ())
+    Entity::delete_across_orgs(crate::Housekeeping::Engine)
+        .filter(Column::Id.eq(id))
+        .exec(&crate::Housekeeping::Engine.on(db))
+        .await
+        .map(|_| ())
 }
 
 /// Unclaims a job and sets it to run again at `run_at`, noting the error it last met.
@@ -157,7 +162,7 @@ pub async fn release_until<C: crate::Conn>(
         .col_expr(Column::LockedUntil, Expr::value(Option::<DateTimeUtc>::None))
         .col_expr(Column::LastError, Expr::value(error))
         .filter(Column::Id.eq(id))
-        .exec(db)
+        .exec(&crate::Housekeeping::Engine.on(db))
         .await
         .map(|_| ())
 }
@@ -170,7 +175,7 @@ pub async fn extend_claim<C: crate::Conn>(db: &C, id: JobId, worker: &str, until
         .col_expr(Column::LockedUntil, Expr::value(Some(until)))
         .filter(Column::Id.eq(id))
         .filter(Column::LockedBy.eq(worker))
-        .exec(db)
+        .exec(&crate::Housekeeping::Engine.on(db))
         .await?;
     Ok(res.rows_affected == 1)
 }

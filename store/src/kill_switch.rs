@@ -45,12 +45,16 @@ use sea_orm::sea_query::{Expr, ExprTrait};
 
 /// The switch of one scope (by its key), engaged or not.
 pub async fn by_scope_key<C: Conn>(db: &C, key: &str) -> Result<Option<Model>, DbErr> {
-    Entity::find_shared().filter(Column::ScopeKey.eq(key)).one(db).await
+    Entity::find_shared().filter(Column::ScopeKey.eq(key)).one(&crate::shared(db)).await
 }
 
 /// The engaged switches among these scope keys.
 pub async fn engaged_among<C: Conn>(db: &C, keys: impl IntoIterator<Item = String>) -> Result<Vec<Model>, DbErr> {
-    Entity::find_shared().filter(Column::ScopeKey.is_in(keys)).filter(Column::Engaged.eq(true)).all(db).await
+    Entity::find_shared()
+        .filter(Column::ScopeKey.is_in(keys))
+        .filter(Column::Engaged.eq(true))
+        .all(&crate::shared(db))
+        .await
 }
 
 /// How many switches are engaged, instance-wide.
@@ -60,7 +64,7 @@ pub async fn count_engaged<C: Conn>(db: &C) -> Result<i64, DbErr> {
         .select_only()
         .column_as(Expr::col(Column::Id).count(), "n")
         .into_tuple::<i64>()
-        .one(db)
+        .one(&crate::shared(db))
         .await?
         .unwrap_or(0))
 }

@@ -19,7 +19,7 @@ macro_rules! keyed_by_id {
         /// The tenant's row with this id.
         pub async fn by_id<C: $crate::Conn>(db: &C, tenant: $crate::Tenant, id: $id) -> Result<Option<Model>, DbErr> {
             use sea_orm::QueryFilter as _;
-            <Entity as $crate::TenantScoped>::find_in_org(tenant).filter(Column::Id.eq(id)).one(db).await
+            <Entity as $crate::TenantScoped>::find_in_org(tenant).filter(Column::Id.eq(id)).one(&tenant.on(db)).await
         }
 
         /// The tenant's row with this id, locked until the transaction `db` ends.
@@ -28,7 +28,7 @@ macro_rules! keyed_by_id {
             <Entity as $crate::TenantScoped>::find_in_org(tenant)
                 .filter(Column::Id.eq(id))
                 .lock_exclusive()
-                .one(db)
+                .one(&tenant.on(db))
                 .await
         }
 
@@ -42,14 +42,14 @@ macro_rules! keyed_by_id {
             <Entity as $crate::TenantScoped>::find_in_org(tenant)
                 .filter(Column::Id.is_in(ids))
                 .order_by_asc(Column::Id)
-                .all(db)
+                .all(&tenant.on(db))
                 .await
         }
 
         /// Every row of the tenant, in id order.
         pub async fn all<C: $crate::Conn>(db: &C, tenant: $crate::Tenant) -> Result<Vec<Model>, DbErr> {
             use sea_orm::QueryOrder as _;
-            <Entity as $crate::TenantScoped>::find_in_org(tenant).order_by_asc(Column::Id).all(db).await
+            <Entity as $crate::TenantScoped>::find_in_org(tenant).order_by_asc(Column::Id).all(&tenant.on(db)).await
         }
 
         /// Up to `limit` of the tenant's rows after `after`, in id (creation) order.
@@ -64,7 +64,7 @@ macro_rules! keyed_by_id {
             if let Some(a) = after {
                 q = q.filter(Column::Id.gt(a));
             }
-            q.limit(limit).all(db).await
+            q.limit(limit).all(&tenant.on(db)).await
         }
 
         /// The organization the row with this id belongs to, whichever it is (housekeeping:
@@ -77,7 +77,7 @@ macro_rules! keyed_by_id {
                 .column(<Entity as $crate::TenantScoped>::org_column())
                 .filter(Column::Id.eq(id))
                 .into_tuple()
-                .one(db)
+                .one(&$crate::Housekeeping::Locate.on(db))
                 .await
         }
 
@@ -86,7 +86,7 @@ macro_rules! keyed_by_id {
             use sea_orm::QueryFilter as _;
             Ok(<Entity as $crate::TenantScoped>::delete_in_org(tenant)
                 .filter(Column::Id.eq(id))
-                .exec(db)
+                .exec(&tenant.on(db))
                 .await?
                 .rows_affected)
         }
@@ -95,13 +95,17 @@ macro_rules! keyed_by_id {
         /// The row with this id.
         pub async fn by_id<C: $crate::Conn>(db: &C, id: $id) -> Result<Option<Model>, DbErr> {
             use sea_orm::QueryFilter as _;
-            <Entity as $crate::Shared>::find_shared().filter(Column::Id.eq(id)).one(db).await
+            <Entity as $crate::Shared>::find_shared().filter(Column::Id.eq(id)).one(&$crate::shared(db)).await
         }
 
         /// The row with this id, locked until the transaction `db` ends.
         pub async fn lock<C: $crate::Conn>(db: &C, id: $id) -> Result<Option<Model>, DbErr> {
             use sea_orm::{QueryFilter as _, QuerySelect as _};
-            <Entity as $crate::Shared>::find_shared().filter(Column::Id.eq(id)).lock_exclusive().one(db).await
+            <Entity as $crate::Shared>::find_shared()
+                .filter(Column::Id.eq(id))
+                .lock_exclusive()
+                .one(&$crate::shared(db))
+                .await
         }
 
         /// The rows with these ids (those that exist), in id order.
@@ -110,23 +114,28 @@ macro_rules! keyed_by_id {
             <Entity as $crate::Shared>::find_shared()
                 .filter(Column::Id.is_in(ids))
                 .order_by_asc(Column::Id)
-                .all(db)
+                .all(&$crate::shared(db))
                 .await
         }
 
         /// Deletes the row with this id; answers how many rows went (0 or 1).
         pub async fn delete<C: $crate::Conn>(db: &C, id: $id) -> Result<u64, DbErr> {
             use sea_orm::QueryFilter as _;
-            Ok(<Entity as $crate::Shared>::delete_shared().filter(Column::Id.eq(id)).exec(db).await?.rows_affected)
+            Ok(<Entity as $crate::Shared>::delete_shared()
+                .filter(Column::Id.eq(id))
+                .exec(&$crate::shared(db))
+                .await?
+                .rows_affected)
         }
     };
 }
 
 /// Modules of this crate that are not tables.
 #[cfg(test)]
-const NOT_TABLES: &[&str] = &["db"];
+const NOT_TABLES: &[&str] = &["db", "scope"];
 
 pub mod db;
+pub mod scope;
 
 pub mod agent;
 pub mod api_key;
@@ -194,37 +203,57 @@ use sea_orm::{
     QueryFilter, Select, UpdateMany,
 };
 
-/// A connection or a transaction: every query takes one, so a caller runs it inside its own
-/// transaction or outside any. (The server names the types; it never builds a query.)
-pub use sea_orm::{ConnectionTrait as Conn, DatabaseConnection, DatabaseTransaction, DbErr};
+pub use scope::{Conn, On, shared};
+/// The server names the connection types; it never builds a query.
+pub use sea_orm::{DatabaseConnection, DatabaseTransaction, DbErr};
 
 /// The active model of a row type.
 type ActiveOf<M> = <<M as ModelTrait>::Entity as EntityTrait>::ActiveModel;
+
+/// A row, and the organization that owns it if any: what a write of it is scoped to.
+pub trait Row {
+    fn owner(&self) -> Option<OrgId>;
+}
+
+/// `db` in the scope a write of `row` runs in.
+pub(crate) fn on_row<'c, C: Conn + ?Sized>(db: &'c C, row: &impl Row) -> On<'c> {
+    match row.owner() {
+        Some(org) => Tenant { org }.on(db),
+        None => shared(db),
+    }
+}
 
 /// Inserts a whole row and returns it as stored.
 pub async fn insert<C, M>(db: &C, row: M) -> Result<M, DbErr>
 where
     C: Conn,
-    M: ModelTrait + IntoActiveModel<ActiveOf<M>>,
+    M: ModelTrait + IntoActiveModel<ActiveOf<M>> + Row,
     M::Entity: EntityTrait<Model = M>,
     ActiveOf<M>: ActiveModelTrait<Entity = M::Entity> + ActiveModelBehavior + Send,
 {
-    row.into_active_model().reset_all().insert(db).await
+    let on = on_row(db, &row);
+    row.into_active_model().reset_all().insert(&on).await
 }
 
-/// Inserts rows of one table in one statement (nothing when there are none).
+/// Inserts rows of one table, one statement for each organization that owns some (nothing
+/// when there are none).
 pub async fn insert_many<C, M>(db: &C, rows: Vec<M>) -> Result<(), DbErr>
 where
     C: Conn,
-    M: ModelTrait + IntoActiveModel<ActiveOf<M>>,
+    M: ModelTrait + IntoActiveModel<ActiveOf<M>> + Row,
     M::Entity: EntityTrait<Model = M>,
     ActiveOf<M>: ActiveModelTrait<Entity = M::Entity> + ActiveModelBehavior + Send,
 {
-    if rows.is_empty() {
-        return Ok(());
+    let mut by_owner: std::collections::BTreeMap<Option<OrgId>, Vec<M>> = std::collections::BTreeMap::new();
+    for row in rows {
+        by_owner.entry(row.owner()).or_default().push(row);
     }
-    let rows: Vec<ActiveOf<M>> = rows.into_iter().map(|r| r.into_active_model().reset_all()).collect();
-    M::Entity::insert_many(rows).exec_without_returning(db).await.map(|_| ())
+    for rows in by_owner.into_values() {
+        let on = on_row(db, &rows[0]);
+        let rows: Vec<ActiveOf<M>> = rows.into_iter().map(|r| r.into_active_model().reset_all()).collect();
+        M::Entity::insert_many(rows).exec_without_returning(&on).await?;
+    }
+    Ok(())
 }
 
 /// Writes the columns in which `after` differs from `before` (the row as read), by its primary
@@ -233,7 +262,7 @@ where
 pub async fn update<C, M>(db: &C, before: &M, after: M) -> Result<M, DbErr>
 where
     C: Conn,
-    M: ModelTrait + IntoActiveModel<ActiveOf<M>>,
+    M: ModelTrait + IntoActiveModel<ActiveOf<M>> + Row,
     M::Entity: EntityTrait<Model = M>,
     ActiveOf<M>: ActiveModelTrait<Entity = M::Entity> + ActiveModelBehavior + Send,
 {
@@ -243,11 +272,12 @@ where
     if changed.is_empty() {
         return Ok(after);
     }
+    let on = on_row(db, before);
     let mut row = after.into_active_model();
     for c in changed {
         row.reset(c);
     }
-    row.update(db).await
+    row.update(&on).await
 }
 
 /// The capability to read and write one organization's rows. Copyable, and only made by
@@ -330,6 +360,54 @@ pub enum Housekeeping {
     PolicyPacks,
 }
 
+impl Housekeeping {
+    /// Every job, in declaration order (a job's index is its place here).
+    pub const ALL: [Housekeeping; 18] = [
+        Housekeeping::Engine,
+        Housekeeping::Sweep,
+        Housekeeping::Fanout,
+        Housekeeping::Cli,
+        Housekeeping::Setup,
+        Housekeeping::Authentication,
+        Housekeeping::InstanceKill,
+        Housekeeping::Locate,
+        Housekeeping::Memberships,
+        Housekeeping::Webhooks,
+        Housekeeping::Trigger,
+        Housekeeping::Schedules,
+        Housekeeping::Rollups,
+        Housekeeping::Identity,
+        Housekeeping::Metrics,
+        Housekeeping::Notifications,
+        Housekeeping::Checkpoints,
+        Housekeeping::PolicyPacks,
+    ];
+
+    /// The job's name: in `praetor.across` while its statements run, and in `/metrics`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Housekeeping::Engine => "engine",
+            Housekeeping::Sweep => "sweep",
+            Housekeeping::Fanout => "fanout",
+            Housekeeping::Cli => "cli",
+            Housekeeping::Setup => "setup",
+            Housekeeping::Authentication => "authentication",
+            Housekeeping::InstanceKill => "instance_kill",
+            Housekeeping::Locate => "locate",
+            Housekeeping::Memberships => "memberships",
+            Housekeeping::Webhooks => "webhooks",
+            Housekeeping::Trigger => "trigger",
+            Housekeeping::Schedules => "schedules",
+            Housekeeping::Rollups => "rollups",
+            Housekeeping::Identity => "identity",
+            Housekeeping::Metrics => "metrics",
+            Housekeeping::Notifications => "notifications",
+            Housekeeping::Checkpoints => "checkpoints",
+            Housekeeping::PolicyPacks => "policy_packs",
+        }
+    }
+}
+
 /// A row of a tenant table. Holding one is holding its organization's capability: rows are
 /// only read through a [`Tenant`] (or a named housekeeping read), so the tenant of a row is
 /// one the holder was already given. Work on a plan's events, a job's plan, a grant's
@@ -406,7 +484,13 @@ pub trait Shared: EntityTrait {
 
 macro_rules! shared {
     ($($module:ident),* $(,)?) => {
-        $(impl Shared for $module::Entity {})*
+        $(impl Shared for $module::Entity {}
+
+        impl Row for $module::Model {
+            fn owner(&self) -> Option<OrgId> {
+                None
+            }
+        })*
 
         /// The shared tables, by module name (for the test that every table is one or the other).
         #[cfg(test)]
@@ -439,7 +523,20 @@ macro_rules! tenant_scoped {
             fn tenant(&self) -> Tenant {
                 Tenant { org: self.$field }
             }
+        }
+
+        impl Row for $module::Model {
+            fn owner(&self) -> Option<OrgId> {
+                Some(self.$field)
+            }
         })*
+
+        /// Every tenant table and the column naming its organization: the tables row-level
+        /// security covers (migration `row_level_security`; its test checks each).
+        pub fn tenant_tables() -> Vec<(String, &'static str)> {
+            use sea_orm::{EntityName, IdenStatic};
+            vec![$(($module::Entity.table_name().to_string(), $module::Column::$col.as_str())),*]
+        }
 
         /// Every tenant table's scoped select, update and delete, built for both databases:
         /// `(module, table, org column, statements)`.

@@ -44,12 +44,12 @@ use sea_orm::sea_query::Expr;
 
 /// The credentials that hold a sealed authenticator secret.
 pub async fn with_totp<C: Conn>(db: &C) -> Result<Vec<Model>, DbErr> {
-    Entity::find_shared().filter(Column::TotpSecret.is_not_null()).all(db).await
+    Entity::find_shared().filter(Column::TotpSecret.is_not_null()).all(&crate::shared(db)).await
 }
 
 /// The person's password (and second factor), if they have one.
 pub async fn of_user<C: Conn>(db: &C, user: UserId) -> Result<Option<Model>, DbErr> {
-    Entity::find_shared().filter(Column::UserId.eq(user)).one(db).await
+    Entity::find_shared().filter(Column::UserId.eq(user)).one(&crate::shared(db)).await
 }
 
 /// Records `step` as the last time step a code of the person's was accepted for, unless one as
@@ -60,7 +60,7 @@ pub async fn accept_step<C: Conn>(db: &C, user: UserId, step: i64) -> Result<boo
         .col_expr(Column::TotpLastStep, Expr::value(Some(step)))
         .filter(Column::UserId.eq(user))
         .filter(Condition::any().add(Column::TotpLastStep.is_null()).add(Column::TotpLastStep.lt(step)))
-        .exec(db)
+        .exec(&crate::shared(db))
         .await?;
     Ok(done.rows_affected == 1)
 }
@@ -77,7 +77,7 @@ pub async fn spend_recovery_code<C: Conn>(
         .col_expr(Column::RecoveryCodes, Expr::value(Some(left)))
         .filter(Column::UserId.eq(user))
         .filter(Column::RecoveryCodes.eq(was))
-        .exec(db)
+        .exec(&crate::shared(db))
         .await?;
     Ok(done.rows_affected == 1)
 }
@@ -89,7 +89,7 @@ pub async fn enable_totp<C: Conn>(db: &C, user: UserId, at: DateTimeUtc, recover
         .col_expr(Column::TotpEnabledAt, Expr::value(Some(at)))
         .col_expr(Column::RecoveryCodes, Expr::value(Some(recovery_codes)))
         .filter(Column::UserId.eq(user))
-        .exec(db)
+        .exec(&crate::shared(db))
         .await
         .map(|_| ())
 }
@@ -104,7 +104,7 @@ pub async fn clear_totp<C: Conn>(db: &C, user: UserId) -> Result<(), DbErr> {
         .col_expr(Column::TotpLastStep, Expr::value(Option::<i64>::None))
         .col_expr(Column::RecoveryCodes, Expr::value(Option::<String>::None))
         .filter(Column::UserId.eq(user))
-        .exec(db)
+        .exec(&crate::shared(db))
         .await
         .map(|_| ())
 }

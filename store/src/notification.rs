@@ -64,12 +64,12 @@ pub async fn newest<C: Conn>(
     if let Some(b) = before {
         q = q.filter(Column::Id.lt(b));
     }
-    q.all(db).await
+    q.all(&Housekeeping::Notifications.on(db)).await
 }
 
 /// How many of the person's notifications in `orgs` are unread.
 pub async fn unread<C: Conn>(db: &C, user: UserId, orgs: &[OrgId]) -> Result<u64, DbErr> {
-    of_user(user, orgs).filter(Column::ReadAt.is_null()).count(db).await
+    of_user(user, orgs).filter(Column::ReadAt.is_null()).count(&Housekeeping::Notifications.on(db)).await
 }
 
 /// Marks the person's unread notifications in `orgs` read at `now`: those of `ids`, or all.
@@ -89,7 +89,7 @@ pub async fn mark_read<C: Conn>(
     if let Some(ids) = ids {
         q = q.filter(Column::Id.is_in(ids));
     }
-    Ok(q.exec(db).await?.rows_affected)
+    Ok(q.exec(&Housekeeping::Notifications.on(db)).await?.rows_affected)
 }
 
 /// Deletes notifications read before `cutoff`, and unread ones made before `unread_cutoff`.
@@ -101,7 +101,7 @@ pub async fn delete_old<C: Conn>(db: &C, cutoff: DateTimeUtc, unread_cutoff: Dat
                 .add(Column::ReadAt.lt(cutoff))
                 .add(Condition::all().add(Column::ReadAt.is_null()).add(Column::CreatedAt.lt(unread_cutoff))),
         )
-        .exec(db)
+        .exec(&Housekeeping::Notifications.on(db))
         .await?
         .rows_affected)
 }

@@ -39,7 +39,12 @@ fn behind_q(only_org: Option<OrgId>) -> sea_orm::Select<Entity> {
 /// Whether any chain has entries the notifier has not read: a cursor behind its head, or a
 /// chain without a cursor (a plain read: an idle node's poll takes no write lock).
 pub async fn any_behind<C: Conn>(db: &C, only_org: Option<OrgId>) -> Result<bool, DbErr> {
-    let first: Option<OrgId> = behind_q(only_org).select_only().column(Column::OrgId).into_tuple().one(db).await?;
+    let first: Option<OrgId> = behind_q(only_org)
+        .select_only()
+        .column(Column::OrgId)
+        .into_tuple()
+        .one(&Housekeeping::Notifications.on(db))
+        .await?;
     Ok(first.is_some() || has_missing(db, only_org).await?)
 }
 
@@ -50,7 +55,7 @@ pub async fn has_missing<C: Conn>(db: &C, only_org: Option<OrgId>) -> Result<boo
 
 /// Up to `limit` cursors behind their chains (a plain read).
 pub async fn behind<C: Conn>(db: &C, only_org: Option<OrgId>, limit: u64) -> Result<Vec<Model>, DbErr> {
-    behind_q(only_org).limit(limit).all(db).await
+    behind_q(only_org).limit(limit).all(&Housekeeping::Notifications.on(db)).await
 }
 
 /// Organizations whose chain has entries but no cursor.
@@ -65,7 +70,7 @@ async fn missing<C: Conn>(db: &C, only_org: Option<OrgId>) -> Result<Vec<OrgId>,
     if let Some(org) = only_org {
         q = q.filter(audit_head::Column::OrgId.eq(org));
     }
-    q.into_tuple().all(db).await
+    q.into_tuple().all(&Housekeeping::Notifications.on(db)).await
 }
 
 /// Gives every chain without a cursor one at its start (its entries are then read).
@@ -74,7 +79,7 @@ pub async fn start_missing<C: Conn>(db: &C, only_org: Option<OrgId>) -> Result<(
     for org in missing(db, only_org).await? {
         Entity::insert(ActiveModel { org_id: sea_orm::Set(org), audit_seq: sea_orm::Set(0) })
             .on_conflict(OnConflict::column(Column::OrgId).do_nothing().to_owned())
-            .exec_without_returning(db)
+            .exec_without_returning(&Tenant::housekeeping(org, Housekeeping::Notifications).on(db))
             .await?;
     }
     Ok(())
@@ -84,10 +89,14 @@ pub async fn start_missing<C: Conn>(db: &C, only_org: Option<OrgId>) -> Result<(
 /// (`SKIP LOCKED` on PostgreSQL), so one organization's chain is written by one node at a time.
 pub async fn lock<C: Conn>(db: &C, tenant: Tenant) -> Result<Option<Model>, DbErr> {
     use sea_orm::sea_query::{LockBehavior, LockType};
-    Entity::find_in_org(tenant).lock_with_behavior(LockType::Update, LockBehavior::SkipLocked).one(db).await
+    Entity::find_in_org(tenant).lock_with_behavior(LockType::Update, LockBehavior::SkipLocked).one(&tenant.on(db)).await
 }
 
 /// Moves the tenant's cursor to `audit_seq`.
 pub async fn set<C: Conn>(db: &C, tenant: Tenant, audit_seq: i64) -> Result<(), DbErr> {
-    Entity::update_in_org(tenant).col_expr(Column::AuditSeq, Expr::value(audit_seq)).exec(db).await.map(|_| ())
+    Entity::update_in_org(tenant)
+        .col_expr(Column::AuditSeq, Expr::value(audit_seq))
+        .exec(&tenant.on(db))
+        .await
+        .map(|_| ())
 }

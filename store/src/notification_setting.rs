@@ -27,12 +27,12 @@ use crate::{Conn, Shared};
 
 /// The person's choices, if they made any.
 pub async fn of<C: Conn>(db: &C, user: UserId) -> Result<Option<Model>, DbErr> {
-    Entity::find_shared().filter(Column::UserId.eq(user)).one(db).await
+    Entity::find_shared().filter(Column::UserId.eq(user)).one(&crate::shared(db)).await
 }
 
 /// The choices of these people (those who made any).
 pub async fn of_users<C: Conn>(db: &C, users: impl IntoIterator<Item = UserId>) -> Result<Vec<Model>, DbErr> {
-    Entity::find_shared().filter(Column::UserId.is_in(users)).all(db).await
+    Entity::find_shared().filter(Column::UserId.is_in(users)).all(&crate::shared(db)).await
 }
 
 /// Writes the person's choices.
@@ -43,7 +43,7 @@ pub async fn put<C: Conn>(db: &C, row: Model) -> Result<(), DbErr> {
         .on_conflict(
             OnConflict::column(Column::UserId).update_columns([Column::EmailOff, Column::UpdatedAt]).to_owned(),
         )
-        .exec_without_returning(db)
+        .exec_without_returning(&crate::shared(db))
         .await
         .map(|_| ())
 }

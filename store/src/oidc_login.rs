@@ -40,13 +40,16 @@ use crate::{Conn, Housekeeping, Tenant, TenantScoped};
 /// The sign-in under way whose state hashes to `state_hash`, in whichever organization
 /// (housekeeping: the provider's callback comes before any access exists).
 pub async fn by_state_hash<C: Conn>(db: &C, state_hash: &str) -> Result<Option<Model>, DbErr> {
-    Entity::find_across_orgs(Housekeeping::Identity).filter(Column::StateHash.eq(state_hash)).one(db).await
+    Entity::find_across_orgs(Housekeeping::Identity)
+        .filter(Column::StateHash.eq(state_hash))
+        .one(&Housekeeping::Identity.on(db))
+        .await
 }
 
 /// Takes (deletes) the tenant's sign-in whose state hashes to `state_hash`; answers how many
 /// went (0 or 1): only the caller that took it may finish it.
 pub async fn take<C: Conn>(db: &C, tenant: Tenant, state_hash: &str) -> Result<u64, DbErr> {
-    Ok(Entity::delete_in_org(tenant).filter(Column::StateHash.eq(state_hash)).exec(db).await?.rows_affected)
+    Ok(Entity::delete_in_org(tenant).filter(Column::StateHash.eq(state_hash)).exec(&tenant.on(db)).await?.rows_affected)
 }
 
 /// Deletes the sign-ins of every organization that lapsed by `now`, never finished
@@ -54,12 +57,12 @@ pub async fn take<C: Conn>(db: &C, tenant: Tenant, state_hash: &str) -> Result<u
 pub async fn sweep_expired<C: Conn>(db: &C, now: DateTimeUtc) -> Result<u64, DbErr> {
     Ok(Entity::delete_across_orgs(Housekeeping::Identity)
         .filter(Column::ExpiresAt.lte(now))
-        .exec(db)
+        .exec(&Housekeeping::Identity.on(db))
         .await?
         .rows_affected)
 }
 
 /// Deletes every sign-in under way at the provider; answers how many went.
 pub async fn delete_of_provider<C: Conn>(db: &C, tenant: Tenant, provider: IdentityProviderId) -> Result<u64, DbErr> {
-    Ok(Entity::delete_in_org(tenant).filter(Column::ProviderId.eq(provider)).exec(db).await?.rows_affected)
+    Ok(Entity::delete_in_org(tenant).filter(Column::ProviderId.eq(provider)).exec(&tenant.on(db)).await?.rows_affected)
 }

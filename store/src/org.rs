@@ -36,22 +36,25 @@ use sea_orm::{QueryOrder, QuerySelect};
 
 /// The tenant's own organization row.
 pub async fn of<C: Conn>(db: &C, tenant: Tenant) -> Result<Option<Model>, DbErr> {
-    Entity::find_in_org(tenant).one(db).await
+    Entity::find_in_org(tenant).one(&tenant.on(db)).await
 }
 
 /// The tenant's organization row, locked until the transaction `db` ends (by a no-op
 /// update, which both databases lock the same way): changes that must see each other queue
 /// on it.
 pub async fn lock_own<C: Conn>(db: &C, tenant: Tenant) -> Result<Option<Model>, DbErr> {
-    Entity::update_in_org(tenant).col_expr(Column::LocalAccounts, Expr::col(Column::LocalAccounts)).exec(db).await?;
-    Entity::find_in_org(tenant).one(db).await
+    Entity::update_in_org(tenant)
+        .col_expr(Column::LocalAccounts, Expr::col(Column::LocalAccounts))
+        .exec(&tenant.on(db))
+        .await?;
+    Entity::find_in_org(tenant).one(&tenant.on(db)).await
 }
 
 /// Adds one to the organization's RBAC version (every node reloads its enforcer).
 pub async fn bump_rbac_version<C: Conn>(db: &C, tenant: Tenant) -> Result<(), DbErr> {
     Entity::update_in_org(tenant)
         .col_expr(Column::RbacVersion, Expr::col(Column::RbacVersion).add(1))
-        .exec(db)
+        .exec(&tenant.on(db))
         .await
         .map(|_| ())
 }
@@ -59,12 +62,12 @@ pub async fn bump_rbac_version<C: Conn>(db: &C, tenant: Tenant) -> Result<(), Db
 /// The organization named `slug`, found across organizations for `why` (before any access to
 /// it exists: entering it checks that).
 pub async fn by_slug<C: Conn>(db: &C, why: Housekeeping, slug: &str) -> Result<Option<Model>, DbErr> {
-    Entity::find_across_orgs(why).filter(Column::Slug.eq(slug)).one(db).await
+    Entity::find_across_orgs(why).filter(Column::Slug.eq(slug)).one(&why.on(db)).await
 }
 
 /// The organization with this id, found across organizations for `why`.
 pub async fn find<C: Conn>(db: &C, why: Housekeeping, id: OrgId) -> Result<Option<Model>, DbErr> {
-    Entity::find_across_orgs(why).filter(Column::Id.eq(id)).one(db).await
+    Entity::find_across_orgs(why).filter(Column::Id.eq(id)).one(&why.on(db)).await
 }
 
 /// Every organization, by slug (for `why`); only the one named `slug` when given.
@@ -73,7 +76,7 @@ pub async fn listed<C: Conn>(db: &C, why: Housekeeping, slug: Option<&str>) -> R
     if let Some(s) = slug {
         q = q.filter(Column::Slug.eq(s));
     }
-    q.all(db).await
+    q.all(&why.on(db)).await
 }
 
 /// The organizations with these ids, by slug (for `why`).
@@ -82,7 +85,7 @@ pub async fn with_ids<C: Conn>(
     why: Housekeeping,
     ids: impl IntoIterator<Item = OrgId>,
 ) -> Result<Vec<Model>, DbErr> {
-    Entity::find_across_orgs(why).filter(Column::Id.is_in(ids)).order_by_asc(Column::Slug).all(db).await
+    Entity::find_across_orgs(why).filter(Column::Id.is_in(ids)).order_by_asc(Column::Slug).all(&why.on(db)).await
 }
 
 /// The id of every organization (for `why`), or only `only`'s when given.
@@ -91,5 +94,5 @@ pub async fn ids<C: Conn>(db: &C, why: Housekeeping, only: Option<OrgId>) -> Res
     if let Some(o) = only {
         q = q.filter(Column::Id.eq(o));
     }
-    q.into_tuple().all(db).await
+    q.into_tuple().all(&why.on(db)).await
 }

@@ -25,17 +25,21 @@ use crate::{Conn, Housekeeping, Tenant, TenantScoped};
 
 /// The tenant's parent, if it has one.
 pub async fn of<C: Conn>(db: &C, tenant: Tenant) -> Result<Option<OrgId>, DbErr> {
-    Ok(Entity::find_in_org(tenant).one(db).await?.map(|r| r.parent_org_id))
+    Ok(Entity::find_in_org(tenant).one(&tenant.on(db)).await?.map(|r| r.parent_org_id))
 }
 
 /// Removes the tenant's parent; answers whether it had one.
 pub async fn delete<C: Conn>(db: &C, tenant: Tenant) -> Result<bool, DbErr> {
-    Ok(Entity::delete_in_org(tenant).exec(db).await?.rows_affected > 0)
+    Ok(Entity::delete_in_org(tenant).exec(&tenant.on(db)).await?.rows_affected > 0)
 }
 
 /// Whether any organization has `org` as its parent (housekeeping: a parent cannot itself be
 /// given a parent).
 pub async fn has_children<C: Conn>(db: &C, org: OrgId) -> Result<bool, DbErr> {
     use sea_orm::PaginatorTrait;
-    Ok(Entity::find_across_orgs(Housekeeping::PolicyPacks).filter(Column::ParentOrgId.eq(org)).count(db).await? > 0)
+    Ok(Entity::find_across_orgs(Housekeeping::PolicyPacks)
+        .filter(Column::ParentOrgId.eq(org))
+        .count(&Housekeeping::PolicyPacks.on(db))
+        .await?
+        > 0)
 }

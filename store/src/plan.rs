@@ -82,7 +82,7 @@ pub async fn by_idempotency_key<C: Conn>(
     Entity::find_in_org(tenant)
         .filter(Column::ProjectId.eq(project))
         .filter(Column::IdempotencyKey.eq(key))
-        .one(db)
+        .one(&tenant.on(db))
         .await
 }
 
@@ -93,7 +93,7 @@ pub async fn status_of<C: Conn>(db: &C, tenant: Tenant, id: PlanId) -> Result<Op
         .column(Column::Status)
         .filter(Column::Id.eq(id))
         .into_tuple()
-        .one(db)
+        .one(&tenant.on(db))
         .await
 }
 
@@ -114,17 +114,22 @@ pub async fn newest_of_project<C: Conn>(
     if let Some(b) = before {
         q = q.filter(Column::Id.lt(b));
     }
-    q.limit(limit).all(db).await
+    q.limit(limit).all(&tenant.on(db)).await
 }
 
 /// Every plan of a project, oldest first.
 pub async fn of_project<C: Conn>(db: &C, tenant: Tenant, project: ProjectId) -> Result<Vec<Model>, DbErr> {
-    Entity::find_in_org(tenant).filter(Column::ProjectId.eq(project)).order_by_asc(Column::Id).all(db).await
+    Entity::find_in_org(tenant).filter(Column::ProjectId.eq(project)).order_by_asc(Column::Id).all(&tenant.on(db)).await
 }
 
 /// Up to `limit` of the tenant's plans in `status`, oldest first.
 pub async fn with_status<C: Conn>(db: &C, tenant: Tenant, status: &str, limit: u64) -> Result<Vec<Model>, DbErr> {
-    Entity::find_in_org(tenant).filter(Column::Status.eq(status)).order_by_asc(Column::Id).limit(limit).all(db).await
+    Entity::find_in_org(tenant)
+        .filter(Column::Status.eq(status))
+        .order_by_asc(Column::Id)
+        .limit(limit)
+        .all(&tenant.on(db))
+        .await
 }
 
 /// `(organization, plan)` of the plans in `status`: of the tenant's, or (`None`) of every
@@ -135,18 +140,15 @@ pub async fn ids_with_status<C: Conn>(
     project: Option<ProjectId>,
     status: &str,
 ) -> Result<Vec<(OrgId, PlanId)>, DbErr> {
-    let mut q = match tenant {
-        Some(t) => Entity::find_in_org(t),
-        None => Entity::find_across_orgs(Housekeeping::InstanceKill),
-    }
-    .select_only()
-    .column(Column::OrgId)
-    .column(Column::Id)
-    .filter(Column::Status.eq(status));
+    let (q, on) = match tenant {
+        Some(t) => (Entity::find_in_org(t), t.on(db)),
+        None => (Entity::find_across_orgs(Housekeeping::InstanceKill), Housekeeping::InstanceKill.on(db)),
+    };
+    let mut q = q.select_only().column(Column::OrgId).column(Column::Id).filter(Column::Status.eq(status));
     if let Some(p) = project {
         q = q.filter(Column::ProjectId.eq(p));
     }
-    q.into_tuple().all(db).await
+    q.into_tuple().all(&on).await
 }
 
 /// Up to `limit` plans in `status` whose approval expired by `now`, across organizations or
@@ -164,7 +166,7 @@ pub async fn expired<C: Conn>(
     if let Some(org) = only {
         q = q.filter(Column::OrgId.eq(org));
     }
-    q.limit(limit).all(db).await
+    q.limit(limit).all(&Housekeeping::Sweep.on(db)).await
 }
 
 /// How many plans of the project were created after `since` (only unattended ones when
@@ -180,7 +182,7 @@ pub async fn count_created_since<C: Conn>(
     if unattended_only {
         q = q.filter(Column::Unattended.eq(true));
     }
-    q.count(db).await
+    q.count(&tenant.on(db)).await
 }
 
 /// How many plans are in each of `statuses`, across organizations (housekeeping: metrics):
@@ -193,7 +195,7 @@ pub async fn count_by_status<C: Conn>(db: &C, statuses: &[&str]) -> Result<Vec<(
         .column_as(Expr::col(Column::Id).count(), "n")
         .group_by(Column::Status)
         .into_tuple()
-        .all(db)
+        .all(&Housekeeping::Metrics.on(db))
         .await
 }
 
@@ -213,7 +215,7 @@ pub async fn count_by_status_and_project<C: Conn>(
         .group_by(Column::OrgId)
         .group_by(Column::ProjectId)
         .into_tuple()
-        .all(db)
+        .all(&Housekeeping::Metrics.on(db))
         .await
 }
 
@@ -228,7 +230,7 @@ pub async fn save_progress<C: Conn>(db: &C, row: &Model) -> Result<Model, DbErr>
     a.event_count = Set(row.event_count);
     a.state_hash = Set(row.state_hash.clone());
     a.updated_at = Set(row.updated_at);
-    a.update(db).await
+    a.update(&crate::Owned::tenant(row).on(db)).await
 }
 
 /// Writes a plan's approval stages (JSON).
@@ -236,10 +238,10 @@ pub async fn set_approval_stages<C: Conn>(db: &C, row: &Model, stages: String) -
     use sea_orm::{ActiveModelTrait, Set};
     let mut a: ActiveModel = row.clone().into();
     a.approval_stages = Set(stages);
-    a.update(db).await
+    a.update(&crate::Owned::tenant(row).on(db)).await
 }
 
 /// The plan with this id in any organization (housekeeping: the operator's command line).
 pub async fn find_anywhere<C: Conn>(db: &C, why: Housekeeping, id: PlanId) -> Result<Option<Model>, DbErr> {
-    Entity::find_across_orgs(why).filter(Column::Id.eq(id)).one(db).await
+    Entity::find_across_orgs(why).filter(Column::Id.eq(id)).one(&why.on(db)).await
 }

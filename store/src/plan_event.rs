@@ -39,7 +39,7 @@ use sea_orm::{QueryOrder, QuerySelect};
 
 /// Every event of a plan, in order.
 pub async fn of_plan<C: Conn>(db: &C, tenant: Tenant, plan: PlanId) -> Result<Vec<Model>, DbErr> {
-    Entity::find_in_org(tenant).filter(Column::PlanId.eq(plan)).order_by_asc(Column::Seq).all(db).await
+    Entity::find_in_org(tenant).filter(Column::PlanId.eq(plan)).order_by_asc(Column::Seq).all(&tenant.on(db)).await
 }
 
 /// Every event of these plans, by plan and then in order.
@@ -52,7 +52,7 @@ pub async fn of_plans<C: Conn>(
         .filter(Column::PlanId.is_in(plans))
         .order_by_asc(Column::PlanId)
         .order_by_asc(Column::Seq)
-        .all(db)
+        .all(&tenant.on(db))
         .await
 }
 
@@ -63,7 +63,11 @@ pub async fn at_seqs<C: Conn>(
     plan: PlanId,
     seqs: impl IntoIterator<Item = i64>,
 ) -> Result<Vec<Model>, DbErr> {
-    Entity::find_in_org(tenant).filter(Column::PlanId.eq(plan)).filter(Column::Seq.is_in(seqs)).all(db).await
+    Entity::find_in_org(tenant)
+        .filter(Column::PlanId.eq(plan))
+        .filter(Column::Seq.is_in(seqs))
+        .all(&tenant.on(db))
+        .await
 }
 
 /// `(plan, seq, data)` of every event of these plans.
@@ -79,7 +83,7 @@ pub async fn data_of_plans<C: Conn>(
         .column(Column::Data)
         .filter(Column::PlanId.is_in(plans))
         .into_tuple()
-        .all(db)
+        .all(&tenant.on(db))
         .await
 }
 
@@ -97,7 +101,7 @@ pub async fn times_of_kind<C: Conn>(
         .filter(Column::PlanId.is_in(plans))
         .filter(Column::Kind.eq(kind))
         .into_tuple()
-        .all(db)
+        .all(&tenant.on(db))
         .await
 }
 
@@ -115,5 +119,5 @@ pub async fn project_changes<C: Conn>(
     if let Some(u) = until {
         q = q.filter(Column::ProjectSeq.lte(u));
     }
-    q.all(db).await
+    q.all(&tenant.on(db)).await
 }

@@ -56,7 +56,7 @@ pub async fn newest<C: Conn>(db: &C, tenant: Tenant, pending_only: bool, limit: 
     if pending_only {
         q = q.filter(Column::Status.eq("pending"));
     }
-    q.all(db).await
+    q.all(&tenant.on(db)).await
 }
 
 /// The scope's pending changes (`None`: the organization's own policy), locked until the
@@ -71,5 +71,5 @@ pub async fn pending_of_scope<C: Conn>(
         Some(p) => q.filter(Column::ProjectId.eq(p)),
         None => q.filter(Column::ProjectId.is_null()),
     };
-    q.lock_exclusive().all(db).await
+    q.lock_exclusive().all(&tenant.on(db)).await
 }

@@ -41,7 +41,7 @@ use sea_orm::sea_query::ExprTrait;
 
 /// The pack called `name`.
 pub async fn by_name<C: Conn>(db: &C, name: &str) -> Result<Option<Model>, DbErr> {
-    Entity::find_shared().filter(Column::Name.eq(name)).one(db).await
+    Entity::find_shared().filter(Column::Name.eq(name)).one(&crate::shared(db)).await
 }
 
 /// The packs the instance's administrators publish, and those the organizations `owners`
@@ -50,11 +50,11 @@ pub async fn of_owners<C: Conn>(db: &C, owners: &[OrgId]) -> Result<Vec<Model>, 
     Entity::find_shared()
         .filter(Column::OwnerOrgId.is_null().or(Column::OwnerOrgId.is_in(owners.iter().copied())))
         .order_by_asc(Column::Name)
-        .all(db)
+        .all(&crate::shared(db))
         .await
 }
 
 /// Every pack on the instance, by name (for its administrators and the operator's CLI).
 pub async fn every<C: Conn>(db: &C) -> Result<Vec<Model>, DbErr> {
-    Entity::find_shared().order_by_asc(Column::Name).all(db).await
+    Entity::find_shared().order_by_asc(Column::Name).all(&crate::shared(db)).await
 }

@@ -36,17 +36,17 @@ use sea_orm::QueryOrder;
 
 /// The tenant's subscriptions, by pack name.
 pub async fn of_org<C: Conn>(db: &C, tenant: Tenant) -> Result<Vec<Model>, DbErr> {
-    Entity::find_in_org(tenant).order_by_asc(Column::PackName).all(db).await
+    Entity::find_in_org(tenant).order_by_asc(Column::PackName).all(&tenant.on(db)).await
 }
 
 /// The tenant's subscription to `pack`.
 pub async fn one<C: Conn>(db: &C, tenant: Tenant, pack: PolicyPackId) -> Result<Option<Model>, DbErr> {
-    Entity::find_in_org(tenant).filter(Column::PackId.eq(pack)).one(db).await
+    Entity::find_in_org(tenant).filter(Column::PackId.eq(pack)).one(&tenant.on(db)).await
 }
 
 /// Ends the tenant's subscription to `pack`; answers whether there was one.
 pub async fn delete<C: Conn>(db: &C, tenant: Tenant, pack: PolicyPackId) -> Result<bool, DbErr> {
-    Ok(Entity::delete_in_org(tenant).filter(Column::PackId.eq(pack)).exec(db).await?.rows_affected > 0)
+    Ok(Entity::delete_in_org(tenant).filter(Column::PackId.eq(pack)).exec(&tenant.on(db)).await?.rows_affected > 0)
 }
 
 /// Every organization's subscription to `pack` (housekeeping: telling each subscriber of a
@@ -55,7 +55,7 @@ pub async fn of_pack<C: Conn>(db: &C, pack: PolicyPackId) -> Result<Vec<Model>, 
     Entity::find_across_orgs(Housekeeping::PolicyPacks)
         .filter(Column::PackId.eq(pack))
         .order_by_asc(Column::OrgId)
-        .all(db)
+        .all(&Housekeeping::PolicyPacks.on(db))
         .await
 }
 
@@ -66,6 +66,6 @@ pub async fn followers_behind<C: Conn>(db: &C, pack: PolicyPackId, version: i64)
         .filter(Column::PinnedVersion.is_null())
         .filter(Column::VersionInForce.lt(version))
         .order_by_asc(Column::OrgId)
-        .all(db)
+        .all(&Housekeeping::PolicyPacks.on(db))
         .await
 }

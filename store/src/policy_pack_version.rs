@@ -43,12 +43,12 @@ use sea_orm::{QueryOrder, QuerySelect};
 
 /// Version `n` of the pack.
 pub async fn number<C: Conn>(db: &C, pack: PolicyPackId, n: i64) -> Result<Option<Model>, DbErr> {
-    Entity::find_shared().filter(Column::PackId.eq(pack)).filter(Column::Version.eq(n)).one(db).await
+    Entity::find_shared().filter(Column::PackId.eq(pack)).filter(Column::Version.eq(n)).one(&crate::shared(db)).await
 }
 
 /// The pack's newest version, whether in effect yet or not.
 pub async fn newest<C: Conn>(db: &C, pack: PolicyPackId) -> Result<Option<Model>, DbErr> {
-    Entity::find_shared().filter(Column::PackId.eq(pack)).order_by_desc(Column::Version).one(db).await
+    Entity::find_shared().filter(Column::PackId.eq(pack)).order_by_desc(Column::Version).one(&crate::shared(db)).await
 }
 
 /// The pack's newest version in effect at `now`.
@@ -57,13 +57,18 @@ pub async fn newest_effective<C: Conn>(db: &C, pack: PolicyPackId, now: DateTime
         .filter(Column::PackId.eq(pack))
         .filter(Column::EffectiveAt.lte(now))
         .order_by_desc(Column::Version)
-        .one(db)
+        .one(&crate::shared(db))
         .await
 }
 
 /// Up to `limit` of the pack's versions, newest first.
 pub async fn newest_first<C: Conn>(db: &C, pack: PolicyPackId, limit: u64) -> Result<Vec<Model>, DbErr> {
-    Entity::find_shared().filter(Column::PackId.eq(pack)).order_by_desc(Column::Version).limit(limit).all(db).await
+    Entity::find_shared()
+        .filter(Column::PackId.eq(pack))
+        .order_by_desc(Column::Version)
+        .limit(limit)
+        .all(&crate::shared(db))
+        .await
 }
 
 /// For every pack with a version in effect at `now`: the pack and that newest version's number.
@@ -76,6 +81,6 @@ pub async fn effective_heads<C: Conn>(db: &C, now: DateTimeUtc) -> Result<Vec<(P
         .filter(Column::EffectiveAt.lte(now))
         .group_by(Column::PackId)
         .into_tuple()
-        .all(db)
+        .all(&crate::shared(db))
         .await
 }

@@ -46,12 +46,12 @@ use sea_orm::{QueryOrder, QuerySelect};
 
 /// The newest version of `scope`.
 pub async fn newest<C: Conn>(db: &C, tenant: Tenant, scope: &str) -> Result<Option<Model>, DbErr> {
-    Entity::find_in_org(tenant).filter(Column::Scope.eq(scope)).order_by_desc(Column::Version).one(db).await
+    Entity::find_in_org(tenant).filter(Column::Scope.eq(scope)).order_by_desc(Column::Version).one(&tenant.on(db)).await
 }
 
 /// Version `n` of `scope`.
 pub async fn number<C: Conn>(db: &C, tenant: Tenant, scope: &str, n: i64) -> Result<Option<Model>, DbErr> {
-    Entity::find_in_org(tenant).filter(Column::Scope.eq(scope)).filter(Column::Version.eq(n)).one(db).await
+    Entity::find_in_org(tenant).filter(Column::Scope.eq(scope)).filter(Column::Version.eq(n)).one(&tenant.on(db)).await
 }
 
 /// Up to `limit` versions of `scope` before version `before`, newest first.
@@ -66,5 +66,5 @@ pub async fn newest_first<C: Conn>(
     if let Some(b) = before {
         q = q.filter(Column::Version.lt(b));
     }
-    q.limit(limit).all(db).await
+    q.limit(limit).all(&tenant.on(db)).await
 }

@@ -34,7 +34,7 @@ use crate::{Conn, Tenant, TenantScoped};
 
 /// The tenant's project with this slug.
 pub async fn by_slug<C: Conn>(db: &C, tenant: Tenant, slug: &str) -> Result<Option<Model>, DbErr> {
-    Entity::find_in_org(tenant).filter(Column::Slug.eq(slug)).one(db).await
+    Entity::find_in_org(tenant).filter(Column::Slug.eq(slug)).one(&tenant.on(db)).await
 }
 
 /// The projects named `slug` in any organization, or in `org` only (housekeeping: the
@@ -49,5 +49,5 @@ pub async fn by_slug_anywhere<C: Conn>(
     if let Some(o) = org {
         q = q.filter(Column::OrgId.eq(o));
     }
-    q.all(db).await
+    q.all(&why.on(db)).await
 }

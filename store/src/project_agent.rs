@@ -27,10 +27,14 @@ use crate::{Conn, Tenant, TenantScoped};
 /// The agents of a project's chat, in order.
 pub async fn of_project<C: Conn>(db: &C, tenant: Tenant, project: ProjectId) -> Result<Vec<Model>, DbErr> {
     use sea_orm::QueryOrder;
-    Entity::find_in_org(tenant).filter(Column::ProjectId.eq(project)).order_by_asc(Column::Position).all(db).await
+    Entity::find_in_org(tenant)
+        .filter(Column::ProjectId.eq(project))
+        .order_by_asc(Column::Position)
+        .all(&tenant.on(db))
+        .await
 }
 
 /// Removes every agent from a project's chat.
 pub async fn clear<C: Conn>(db: &C, tenant: Tenant, project: ProjectId) -> Result<(), DbErr> {
-    Entity::delete_in_org(tenant).filter(Column::ProjectId.eq(project)).exec(db).await.map(|_| ())
+    Entity::delete_in_org(tenant).filter(Column::ProjectId.eq(project)).exec(&tenant.on(db)).await.map(|_| ())
 }

@@ -24,7 +24,7 @@ impl ActiveModelBehavior for ActiveModel {}
 pub async fn lock<C: crate::Conn>(db: &C, project: ProjectId) -> Result<Option<Model>, DbErr> {
     use crate::Shared;
     use sea_orm::QuerySelect;
-    Entity::find_shared().filter(Column::ProjectId.eq(project)).lock_exclusive().one(db).await
+    Entity::find_shared().filter(Column::ProjectId.eq(project)).lock_exclusive().one(&crate::shared(db)).await
 }
 
 /// Gives up `holder`'s lease on `project` (nothing when another holds it).
@@ -33,7 +33,7 @@ pub async fn release<C: crate::Conn>(db: &C, project: ProjectId, holder: &str) -
     Entity::delete_shared()
         .filter(Column::ProjectId.eq(project))
         .filter(Column::Holder.eq(holder))
-        .exec(db)
+        .exec(&crate::shared(db))
         .await
         .map(|_| ())
 }

@@ -31,15 +31,16 @@ use sea_orm::{IntoActiveModel, QuerySelect};
 
 /// The project's state row.
 pub async fn of<C: Conn>(db: &C, tenant: Tenant, project: ProjectId) -> Result<Option<Model>, DbErr> {
-    Entity::find_in_org(tenant).filter(Column::ProjectId.eq(project)).one(db).await
+    Entity::find_in_org(tenant).filter(Column::ProjectId.eq(project)).one(&tenant.on(db)).await
 }
 
 /// The project's state row, locked until the transaction `db` ends.
 pub async fn lock<C: Conn>(db: &C, tenant: Tenant, project: ProjectId) -> Result<Option<Model>, DbErr> {
-    Entity::find_in_org(tenant).filter(Column::ProjectId.eq(project)).lock_exclusive().one(db).await
+    Entity::find_in_org(tenant).filter(Column::ProjectId.eq(project)).lock_exclusive().one(&tenant.on(db)).await
 }
 
 /// Writes every column of a row locked by [`lock`].
 pub async fn save<C: Conn>(db: &C, row: Model) -> Result<Model, DbErr> {
-    row.into_active_model().reset_all().update(db).await
+    let on = crate::on_row(db, &row);
+    row.into_active_model().reset_all().update(&on).await
 }

@@ -41,7 +41,7 @@ pub async fn of_keys_since<C: Conn>(
         .filter(Column::At.gt(since))
         .order_by_asc(Column::At)
         .into_tuple()
-        .all(db)
+        .all(&tenant.on(db))
         .await
 }
 
@@ -52,5 +52,5 @@ pub async fn delete_until<C: Conn>(db: &C, until: DateTimeUtc, only: Option<OrgI
     if let Some(org) = only {
         q = q.filter(Column::OrgId.eq(org));
     }
-    Ok(q.exec(db).await?.rows_affected)
+    Ok(q.exec(&Housekeeping::Sweep.on(db)).await?.rows_affected)
 }

@@ -35,14 +35,14 @@ pub async fn of_user_anywhere<C: crate::Conn>(db: &C, user: UserId) -> Result<Ve
     Entity::find_across_orgs(crate::Housekeeping::Memberships)
         .filter(Column::SubjectKind.eq("user"))
         .filter(Column::SubjectId.eq(user.0))
-        .all(db)
+        .all(&crate::Housekeeping::Memberships.on(db))
         .await
 }
 
 /// The tenant's bindings of people (not groups or service accounts).
 pub async fn of_users<C: crate::Conn>(db: &C, tenant: crate::Tenant) -> Result<Vec<Model>, DbErr> {
     use crate::TenantScoped;
-    Entity::find_in_org(tenant).filter(Column::SubjectKind.eq("user")).all(db).await
+    Entity::find_in_org(tenant).filter(Column::SubjectKind.eq("user")).all(&tenant.on(db)).await
 }
 
 /// How many bindings give `subject_kind`/`subject_id` the role `role` on `domain`.
@@ -60,7 +60,7 @@ pub async fn count_of<C: crate::Conn>(
         .filter(Column::SubjectId.eq(subject_id))
         .filter(Column::Role.eq(role))
         .filter(Column::Domain.eq(domain))
-        .count(db)
+        .count(&tenant.on(db))
         .await
 }
 
@@ -72,5 +72,9 @@ pub async fn count_with_role<C: crate::Conn>(
     domain: &str,
 ) -> Result<u64, DbErr> {
     use crate::TenantScoped;
-    Entity::find_in_org(tenant).filter(Column::Role.eq(role)).filter(Column::Domain.eq(domain)).count(db).await
+    Entity::find_in_org(tenant)
+        .filter(Column::Role.eq(role))
+        .filter(Column::Domain.eq(domain))
+        .count(&tenant.on(db))
+        .await
 }

@@ -52,7 +52,11 @@ use crate::{Conn, Tenant, TenantScoped};
 
 /// The tenant's approved grants that have not ended by `now` (some may not have begun).
 pub async fn in_force_after<C: Conn>(db: &C, tenant: Tenant, now: DateTimeUtc) -> Result<Vec<Model>, DbErr> {
-    Entity::find_in_org(tenant).filter(Column::Status.eq("active")).filter(Column::ValidUntil.gt(now)).all(db).await
+    Entity::find_in_org(tenant)
+        .filter(Column::Status.eq("active"))
+        .filter(Column::ValidUntil.gt(now))
+        .all(&tenant.on(db))
+        .await
 }
 
 /// Up to `limit` of the tenant's grants, newest first; only those pending or active and not
@@ -68,7 +72,7 @@ pub async fn newest<C: Conn>(
     if let Some(now) = open_at {
         q = q.filter(Column::Status.is_in(["pending", "active"])).filter(Column::ValidUntil.gt(now));
     }
-    q.limit(limit).all(db).await
+    q.limit(limit).all(&tenant.on(db)).await
 }
 
 /// Up to `limit` active grants that ended by `now`, across organizations or in `only` one
@@ -81,7 +85,7 @@ pub async fn ended<C: Conn>(db: &C, now: DateTimeUtc, only: Option<OrgId>, limit
     if let Some(org) = only {
         q = q.filter(Column::OrgId.eq(org));
     }
-    q.limit(limit).all(db).await
+    q.limit(limit).all(&crate::Housekeeping::Sweep.on(db)).await
 }
 
 /// Sets the grant's status to `next` if it is still `was`; answers whether it did.
@@ -97,7 +101,7 @@ pub async fn swap_status<C: Conn>(
         .col_expr(Column::Status, Expr::value(next))
         .filter(Column::Id.eq(id))
         .filter(Column::Status.eq(was))
-        .exec(db)
+        .exec(&tenant.on(db))
         .await?;
     Ok(res.rows_affected > 0)
 }

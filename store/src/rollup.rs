@@ -43,7 +43,7 @@ pub async fn bucket<C: crate::Conn>(
         .filter(Column::Scope.eq(scope))
         .filter(Column::Granularity.eq(granularity))
         .filter(Column::BucketStart.eq(start))
-        .one(db)
+        .one(&tenant.on(db))
         .await
 }
 
@@ -64,7 +64,7 @@ pub async fn series<C: crate::Conn>(
         .filter(Column::BucketStart.gte(from))
         .filter(Column::BucketStart.lt(to))
         .order_by_asc(Column::BucketStart)
-        .all(db)
+        .all(&tenant.on(db))
         .await
 }
 
@@ -83,12 +83,12 @@ pub async fn other_scopes<C: crate::Conn>(
         .filter(Column::Granularity.eq(granularity))
         .filter(Column::BucketStart.gte(from))
         .filter(Column::BucketStart.lt(to))
-        .all(db)
+        .all(&tenant.on(db))
         .await
 }
 
 /// Drops the tenant's buckets that start at or after `from`.
 pub async fn drop_from<C: crate::Conn>(db: &C, tenant: crate::Tenant, from: DateTimeUtc) -> Result<(), DbErr> {
     use crate::TenantScoped;
-    Entity::delete_in_org(tenant).filter(Column::BucketStart.gte(from)).exec(db).await.map(|_| ())
+    Entity::delete_in_org(tenant).filter(Column::BucketStart.gte(from)).exec(&tenant.on(db)).await.map(|_| ())
 }

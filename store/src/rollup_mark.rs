@@ -29,11 +29,11 @@ pub async fn lock_or_start<C: crate::Conn>(db: &C, tenant: crate::Tenant, now: D
     use sea_orm::{QuerySelect, Set};
     Entity::insert(ActiveModel { org_id: Set(tenant.org()), audit_seq: Set(0), updated_at: Set(now) })
         .on_conflict(OnConflict::column(Column::OrgId).do_nothing().to_owned())
-        .exec_without_returning(db)
+        .exec_without_returning(&tenant.on(db))
         .await?;
     Entity::find_in_org(tenant)
         .lock_exclusive()
-        .one(db)
+        .one(&tenant.on(db))
         .await?
         .ok_or_else(|| DbErr::RecordNotFound("a rollup mark just made".into()))
 }
@@ -52,5 +52,5 @@ pub async fn set<C: crate::Conn>(
     if let Some(now) = now {
         q = q.col_expr(Column::UpdatedAt, Expr::value(now));
     }
-    q.exec(db).await.map(|_| ())
+    q.exec(&tenant.on(db)).await.map(|_| ())
 }

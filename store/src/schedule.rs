@@ -53,7 +53,11 @@ use sea_orm::{QueryOrder, QuerySelect};
 
 /// A project's schedules, by name.
 pub async fn of_project<C: Conn>(db: &C, tenant: Tenant, project: ProjectId) -> Result<Vec<Model>, DbErr> {
-    Entity::find_in_org(tenant).filter(Column::ProjectId.eq(project)).order_by_asc(Column::Name).all(db).await
+    Entity::find_in_org(tenant)
+        .filter(Column::ProjectId.eq(project))
+        .order_by_asc(Column::Name)
+        .all(&tenant.on(db))
+        .await
 }
 
 /// Up to `limit` unpaused schedules with a slot due at `now`, oldest slot first, across
@@ -65,7 +69,7 @@ pub async fn due<C: Conn>(db: &C, now: DateTimeUtc, only: Option<OrgId>, limit: 
     if let Some(org) = only {
         q = q.filter(Column::OrgId.eq(org));
     }
-    q.order_by_asc(Column::NextRunAt).limit(limit).all(db).await
+    q.order_by_asc(Column::NextRunAt).limit(limit).all(&Housekeeping::Schedules.on(db)).await
 }
 
 /// Moves the schedule's next slot to `next` if it is unpaused and still due at `slot` or
@@ -82,7 +86,7 @@ pub async fn advance<C: Conn>(
         .filter(Column::Id.eq(id))
         .filter(Column::Paused.eq(false))
         .filter(Column::NextRunAt.lte(slot))
-        .exec(db)
+        .exec(&tenant.on(db))
         .await
         .map(|_| ())
 }
@@ -104,5 +108,5 @@ pub async fn record_slot<C: Conn>(
     if let Some(plan) = plan {
         update = update.col_expr(Column::LastPlanId, Expr::value(Some(plan)));
     }
-    update.exec(db).await.map(|_| ())
+    update.exec(&tenant.on(db)).await.map(|_| ())
 }

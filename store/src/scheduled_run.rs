@@ -53,7 +53,7 @@ pub async fn status_of<C: crate::Conn>(db: &C, job: &str, slot: DateTimeUtc) -> 
         .filter(Column::Job.eq(job))
         .filter(Column::Slot.eq(slot))
         .into_tuple()
-        .one(db)
+        .one(&crate::shared(db))
         .await
 }
 
@@ -64,7 +64,7 @@ pub async fn claim<C: crate::Conn>(db: &C, row: Model) -> Result<bool, DbErr> {
     use sea_orm::sea_query::OnConflict;
     let inserted = Entity::insert(row.into_active_model().reset_all())
         .on_conflict(OnConflict::columns([Column::Job, Column::Slot]).do_nothing().to_owned())
-        .exec_without_returning(db)
+        .exec_without_returning(&crate::shared(db))
         .await?;
     Ok(inserted == 1)
 }
@@ -91,12 +91,12 @@ pub async fn take_over<C: crate::Conn>(
         .filter(Column::Slot.eq(slot))
         .filter(Column::Status.eq(running))
         .filter(Column::LeaseUntil.lt(now))
-        .exec(db)
+        .exec(&crate::shared(db))
         .await?;
     if lapsed.rows_affected == 0 {
         return Ok(None);
     }
-    Entity::find_shared().filter(Column::Job.eq(job)).filter(Column::Slot.eq(slot)).one(db).await
+    Entity::find_shared().filter(Column::Job.eq(job)).filter(Column::Slot.eq(slot)).one(&crate::shared(db)).await
 }
 
 /// How a run ended.
@@ -119,7 +119,7 @@ pub async fn finish<C: crate::Conn>(db: &C, id: ScheduledRunId, end: Finished) -
         .col_expr(Column::DurationMs, Expr::value(Some(end.duration_ms)))
         .col_expr(Column::LeaseUntil, Expr::value(Option::<DateTimeUtc>::None))
         .filter(Column::Id.eq(id))
-        .exec(db)
+        .exec(&crate::shared(db))
         .await
         .map(|_| ())
 }
@@ -136,14 +136,14 @@ pub async fn last_slot<C: crate::Conn>(
     if let Some(b) = before {
         q = q.filter(Column::Slot.lt(b));
     }
-    q.order_by_desc(Column::Slot).into_tuple().one(db).await
+    q.order_by_desc(Column::Slot).into_tuple().one(&crate::shared(db)).await
 }
 
 /// The latest run of `job`.
 pub async fn last_run<C: crate::Conn>(db: &C, job: &str) -> Result<Option<Model>, DbErr> {
     use crate::Shared;
     use sea_orm::QueryOrder;
-    Entity::find_shared().filter(Column::Job.eq(job)).order_by_desc(Column::Slot).one(db).await
+    Entity::find_shared().filter(Column::Job.eq(job)).order_by_desc(Column::Slot).one(&crate::shared(db)).await
 }
 
 /// The oldest slot of `job` in `from..before` whose status is `running` and whose lease ended
@@ -168,7 +168,7 @@ pub async fn oldest_lapsed<C: crate::Conn>(
         .filter(Column::LeaseUntil.lt(now))
         .order_by_asc(Column::Slot)
         .into_tuple()
-        .one(db)
+        .one(&crate::shared(db))
         .await
 }
 
@@ -184,7 +184,7 @@ pub async fn count_by_job<C: crate::Conn>(db: &C, jobs: &[String], status: &str)
         .filter(Column::Status.eq(status))
         .group_by(Column::Job)
         .into_tuple()
-        .all(db)
+        .all(&crate::shared(db))
         .await
 }
 
@@ -202,7 +202,7 @@ pub async fn delete_before<C: crate::Conn>(
         JobsNamed::Prefix(p) => q.filter(Column::Job.starts_with(p)),
         JobsNamed::Exactly(j) => q.filter(Column::Job.eq(j)),
     };
-    Ok(q.exec(db).await?.rows_affected)
+    Ok(q.exec(&crate::shared(db)).await?.rows_affected)
 }
 
 /// Which jobs' runs.

@@ -33,26 +33,26 @@ keyed_by_id!(tenant SecretId);
 /// The tenant's secret named `name`.
 pub async fn by_name<C: crate::Conn>(db: &C, tenant: crate::Tenant, name: &str) -> Result<Option<Model>, DbErr> {
     use crate::TenantScoped;
-    Entity::find_in_org(tenant).filter(Column::Name.eq(name)).one(db).await
+    Entity::find_in_org(tenant).filter(Column::Name.eq(name)).one(&tenant.on(db)).await
 }
 
 /// Every secret of the tenant, by name.
 pub async fn by_names<C: crate::Conn>(db: &C, tenant: crate::Tenant) -> Result<Vec<Model>, DbErr> {
     use crate::TenantScoped;
     use sea_orm::QueryOrder;
-    Entity::find_in_org(tenant).order_by_asc(Column::Name).all(db).await
+    Entity::find_in_org(tenant).order_by_asc(Column::Name).all(&tenant.on(db)).await
 }
 
 /// Deletes the tenant's secret named `name`; answers how many went (0 or 1).
 pub async fn delete_named<C: crate::Conn>(db: &C, tenant: crate::Tenant, name: &str) -> Result<u64, DbErr> {
     use crate::TenantScoped;
-    Ok(Entity::delete_in_org(tenant).filter(Column::Name.eq(name)).exec(db).await?.rows_affected)
+    Ok(Entity::delete_in_org(tenant).filter(Column::Name.eq(name)).exec(&tenant.on(db)).await?.rows_affected)
 }
 
 /// Every organization's secrets (housekeeping: verifying they all decrypt).
 pub async fn everywhere<C: crate::Conn>(db: &C, why: crate::Housekeeping) -> Result<Vec<Model>, DbErr> {
     use crate::TenantScoped;
-    Entity::find_across_orgs(why).all(db).await
+    Entity::find_across_orgs(why).all(&why.on(db)).await
 }
 
 /// The tenant's secrets with these names (those that exist).
@@ -62,7 +62,7 @@ pub async fn with_names<C: crate::Conn>(
     names: impl IntoIterator<Item = String>,
 ) -> Result<Vec<Model>, DbErr> {
     use crate::TenantScoped;
-    Entity::find_in_org(tenant).filter(Column::Name.is_in(names)).all(db).await
+    Entity::find_in_org(tenant).filter(Column::Name.is_in(names)).all(&tenant.on(db)).await
 }
 
 /// Deletes the tenant's secrets with these names; answers how many went.
@@ -72,5 +72,5 @@ pub async fn delete_with_names<C: crate::Conn>(
     names: impl IntoIterator<Item = String>,
 ) -> Result<u64, DbErr> {
     use crate::TenantScoped;
-    Ok(Entity::delete_in_org(tenant).filter(Column::Name.is_in(names)).exec(db).await?.rows_affected)
+    Ok(Entity::delete_in_org(tenant).filter(Column::Name.is_in(names)).exec(&tenant.on(db)).await?.rows_affected)
 }

@@ -36,5 +36,8 @@ keyed_by_id!(tenant TriggerId);
 /// before its signature, the only credential it carries, is checked).
 pub async fn find_anywhere<C: crate::Conn>(db: &C, id: TriggerId) -> Result<Option<Model>, DbErr> {
     use crate::TenantScoped;
-    Entity::find_across_orgs(crate::Housekeeping::Trigger).filter(Column::Id.eq(id)).one(db).await
+    Entity::find_across_orgs(crate::Housekeeping::Trigger)
+        .filter(Column::Id.eq(id))
+        .one(&crate::Housekeeping::Trigger.on(db))
+        .await
 }

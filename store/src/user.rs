@@ -29,5 +29,5 @@ keyed_by_id!(shared UserId);
 /// The person with this e-mail address.
 pub async fn by_email<C: crate::Conn>(db: &C, email: &str) -> Result<Option<Model>, DbErr> {
     use crate::Shared;
-    Entity::find_shared().filter(Column::Email.eq(email)).one(db).await
+    Entity::find_shared().filter(Column::Email.eq(email)).one(&crate::shared(db)).await
 }

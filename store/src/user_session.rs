@@ -56,22 +56,22 @@ impl Which {
 
 /// The session whose token hashes to `hash`.
 pub async fn by_token_hash<C: Conn>(db: &C, hash: &str) -> Result<Option<Model>, DbErr> {
-    Entity::find_shared().filter(Column::TokenHash.eq(hash)).one(db).await
+    Entity::find_shared().filter(Column::TokenHash.eq(hash)).one(&crate::shared(db)).await
 }
 
 /// Deletes the session whose token hashes to `hash`; answers whether there was one.
 pub async fn delete_by_token_hash<C: Conn>(db: &C, hash: &str) -> Result<bool, DbErr> {
-    Ok(Entity::delete_shared().filter(Column::TokenHash.eq(hash)).exec(db).await?.rows_affected > 0)
+    Ok(Entity::delete_shared().filter(Column::TokenHash.eq(hash)).exec(&crate::shared(db)).await?.rows_affected > 0)
 }
 
 /// Deletes the sessions expired by `now`.
 pub async fn delete_expired<C: Conn>(db: &C, now: DateTimeUtc) -> Result<u64, DbErr> {
-    Ok(Entity::delete_shared().filter(Column::ExpiresAt.lte(now)).exec(db).await?.rows_affected)
+    Ok(Entity::delete_shared().filter(Column::ExpiresAt.lte(now)).exec(&crate::shared(db)).await?.rows_affected)
 }
 
 /// Deletes the sessions `which` selects and answers them.
 pub async fn delete_which<C: Conn>(db: &C, which: &Which) -> Result<Vec<Model>, DbErr> {
-    let ending = Entity::find_shared().filter(which.condition()).all(db).await?;
-    Entity::delete_shared().filter(which.condition()).exec(db).await?;
+    let ending = Entity::find_shared().filter(which.condition()).all(&crate::shared(db)).await?;
+    Entity::delete_shared().filter(which.condition()).exec(&crate::shared(db)).await?;
     Ok(ending)
 }

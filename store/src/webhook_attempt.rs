@@ -40,13 +40,13 @@ pub async fn of_delivery<C: Conn>(db: &C, tenant: Tenant, delivery: WebhookDeliv
         .filter(Column::DeliveryId.eq(delivery))
         .order_by_asc(Column::AttemptedAt)
         .order_by_asc(Column::Id)
-        .all(db)
+        .all(&tenant.on(db))
         .await
 }
 
 /// Deletes the attempts to deliver to an endpoint.
 pub async fn delete_of_endpoint<C: Conn>(db: &C, tenant: Tenant, endpoint: WebhookEndpointId) -> Result<(), DbErr> {
-    Entity::delete_in_org(tenant).filter(Column::EndpointId.eq(endpoint)).exec(db).await.map(|_| ())
+    Entity::delete_in_org(tenant).filter(Column::EndpointId.eq(endpoint)).exec(&tenant.on(db)).await.map(|_| ())
 }
 
 /// Deletes the attempts made before `before`, across organizations or in `only` one
@@ -56,5 +56,5 @@ pub async fn delete_before<C: Conn>(db: &C, before: DateTimeUtc, only: Option<Or
     if let Some(org) = only {
         q = q.filter(Column::OrgId.eq(org));
     }
-    Ok(q.exec(db).await?.rows_affected)
+    Ok(q.exec(&Housekeeping::Webhooks.on(db)).await?.rows_affected)
 }

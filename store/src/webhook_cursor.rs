@@ -29,7 +29,7 @@ use sea_orm::{QuerySelect, Set};
 pub async fn start<C: Conn>(db: &C, tenant: Tenant, audit_seq: i64) -> Result<(), DbErr> {
     Entity::insert(ActiveModel { org_id: Set(tenant.org()), audit_seq: Set(audit_seq) })
         .on_conflict(OnConflict::column(Column::OrgId).do_nothing().to_owned())
-        .exec_without_returning(db)
+        .exec_without_returning(&tenant.on(db))
         .await
         .map(|_| ())
 }
@@ -48,7 +48,8 @@ fn behind(only_org: Option<OrgId>) -> sea_orm::Select<Entity> {
 /// Whether any cursor is behind its chain (a plain read: an idle node's poll takes no write
 /// lock).
 pub async fn any_behind<C: Conn>(db: &C, only_org: Option<OrgId>) -> Result<bool, DbErr> {
-    let first: Option<OrgId> = behind(only_org).select_only().column(Column::OrgId).into_tuple().one(db).await?;
+    let first: Option<OrgId> =
+        behind(only_org).select_only().column(Column::OrgId).into_tuple().one(&Housekeeping::Webhooks.on(db)).await?;
     Ok(first.is_some())
 }
 
@@ -57,10 +58,18 @@ pub async fn any_behind<C: Conn>(db: &C, only_org: Option<OrgId>) -> Result<bool
 /// read by one node at a time.
 pub async fn lock_behind<C: Conn>(db: &C, only_org: Option<OrgId>, limit: u64) -> Result<Vec<Model>, DbErr> {
     use sea_orm::sea_query::{LockBehavior, LockType};
-    behind(only_org).limit(limit).lock_with_behavior(LockType::Update, LockBehavior::SkipLocked).all(db).await
+    behind(only_org)
+        .limit(limit)
+        .lock_with_behavior(LockType::Update, LockBehavior::SkipLocked)
+        .all(&Housekeeping::Webhooks.on(db))
+        .await
 }
 
 /// Moves the tenant's cursor to `audit_seq`.
 pub async fn set<C: Conn>(db: &C, tenant: Tenant, audit_seq: i64) -> Result<(), DbErr> {
-    Entity::update_in_org(tenant).col_expr(Column::AuditSeq, Expr::value(audit_seq)).exec(db).await.map(|_| ())
+    Entity::update_in_org(tenant)
+        .col_expr(Column::AuditSeq, Expr::value(audit_seq))
+        .exec(&tenant.on(db))
+        .await
+        .map(|_| ())
 }

@@ -58,7 +58,7 @@ pub async fn newest_of_endpoint<C: Conn>(
     if let Some(b) = before {
         q = q.filter(Column::Id.lt(b));
     }
-    q.all(db).await
+    q.all(&tenant.on(db)).await
 }
 
 /// Which deliveries are due: what [`any_due`] looks for and [`claim`] takes.
@@ -92,7 +92,8 @@ fn due(d: Due<'_>) -> sea_orm::Select<Entity> {
 
 /// Whether any delivery is due (a plain read: an idle node's poll takes no write lock).
 pub async fn any_due<C: Conn>(db: &C, due_now: Due<'_>) -> Result<bool, DbErr> {
-    let first: Option<WebhookDeliveryId> = due(due_now).select_only().column(Column::Id).into_tuple().one(db).await?;
+    let first: Option<WebhookDeliveryId> =
+        due(due_now).select_only().column(Column::Id).into_tuple().one(&Housekeeping::Webhooks.on(db)).await?;
     Ok(first.is_some())
 }
 
@@ -105,13 +106,13 @@ pub async fn claim<C: Conn>(db: &C, due_now: Due<'_>, limit: u64, until: DateTim
         .order_by_asc(Column::NextAttemptAt)
         .limit(limit)
         .lock_with_behavior(LockType::Update, LockBehavior::SkipLocked)
-        .all(db)
+        .all(&Housekeeping::Webhooks.on(db))
         .await?;
     if !rows.is_empty() {
         Entity::update_across_orgs(Housekeeping::Webhooks)
             .col_expr(Column::LockedUntil, Expr::value(Some(until)))
             .filter(Column::Id.is_in(rows.iter().map(|d| d.id)))
-            .exec(db)
+            .exec(&Housekeeping::Webhooks.on(db))
             .await?;
     }
     Ok(rows)
@@ -122,7 +123,7 @@ pub async fn release<C: Conn>(db: &C, ids: &[WebhookDeliveryId]) -> Result<(), D
     Entity::update_across_orgs(Housekeeping::Webhooks)
         .col_expr(Column::LockedUntil, Expr::value(Option::<DateTimeUtc>::None))
         .filter(Column::Id.is_in(ids.iter().copied()))
-        .exec(db)
+        .exec(&Housekeeping::Webhooks.on(db))
         .await
         .map(|_| ())
 }
@@ -144,7 +145,7 @@ pub async fn give_up<C: Conn>(
 ) -> Result<(), DbErr> {
     given_up(Entity::update_across_orgs(Housekeeping::Webhooks), failed, at)
         .filter(Column::Id.is_in(ids))
-        .exec(db)
+        .exec(&Housekeeping::Webhooks.on(db))
         .await
         .map(|_| ())
 }
@@ -161,7 +162,7 @@ pub async fn give_up_pending_of<C: Conn>(
     given_up(Entity::update_in_org(tenant), failed, at)
         .filter(Column::EndpointId.eq(endpoint))
         .filter(Column::Status.eq(pending))
-        .exec(db)
+        .exec(&tenant.on(db))
         .await
         .map(|_| ())
 }
@@ -180,14 +181,14 @@ pub async fn mark_delivered<C: Conn>(
         .col_expr(Column::FinishedAt, Expr::value(Some(at)))
         .col_expr(Column::LockedUntil, Expr::value(Option::<DateTimeUtc>::None))
         .filter(Column::Id.is_in(ids))
-        .exec(db)
+        .exec(&Housekeeping::Webhooks.on(db))
         .await
         .map(|_| ())
 }
 
 /// Deletes an endpoint's deliveries.
 pub async fn delete_of_endpoint<C: Conn>(db: &C, tenant: Tenant, endpoint: WebhookEndpointId) -> Result<(), DbErr> {
-    Entity::delete_in_org(tenant).filter(Column::EndpointId.eq(endpoint)).exec(db).await.map(|_| ())
+    Entity::delete_in_org(tenant).filter(Column::EndpointId.eq(endpoint)).exec(&tenant.on(db)).await.map(|_| ())
 }
 
 /// Deletes the deliveries not in status `pending` that finished before `before`, across
@@ -204,5 +205,5 @@ pub async fn delete_finished_before<C: Conn>(
     if let Some(org) = only {
         q = q.filter(Column::OrgId.eq(org));
     }
-    Ok(q.exec(db).await?.rows_affected)
+    Ok(q.exec(&Housekeeping::Webhooks.on(db)).await?.rows_affected)
 }

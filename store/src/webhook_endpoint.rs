@@ -48,7 +48,7 @@ keyed_by_id!(tenant WebhookEndpointId);
 /// The tenant's enabled endpoints.
 pub async fn enabled<C: crate::Conn>(db: &C, tenant: crate::Tenant) -> Result<Vec<Model>, DbErr> {
     use crate::TenantScoped;
-    Entity::find_in_org(tenant).filter(Column::Enabled.eq(true)).all(db).await
+    Entity::find_in_org(tenant).filter(Column::Enabled.eq(true)).all(&tenant.on(db)).await
 }
 
 use crate::{Conn, Housekeeping, Tenant, TenantScoped};
@@ -56,7 +56,7 @@ use sea_orm::sea_query::Expr;
 
 /// How many endpoints the tenant has.
 pub async fn count<C: Conn>(db: &C, tenant: Tenant) -> Result<u64, DbErr> {
-    Entity::find_in_org(tenant).count(db).await
+    Entity::find_in_org(tenant).count(&tenant.on(db)).await
 }
 
 /// The tenant's endpoints among `ids` that are enabled.
@@ -65,7 +65,7 @@ pub async fn enabled_of<C: Conn>(
     tenant: Tenant,
     ids: impl IntoIterator<Item = WebhookEndpointId>,
 ) -> Result<Vec<Model>, DbErr> {
-    Entity::find_in_org(tenant).filter(Column::Id.is_in(ids)).filter(Column::Enabled.eq(true)).all(db).await
+    Entity::find_in_org(tenant).filter(Column::Id.is_in(ids)).filter(Column::Enabled.eq(true)).all(&tenant.on(db)).await
 }
 
 /// Says the tenant's endpoint `id` hears of the entries after `seq` only (it was made or
@@ -74,7 +74,7 @@ pub async fn start_at<C: Conn>(db: &C, tenant: Tenant, id: WebhookEndpointId, se
     Entity::update_in_org(tenant)
         .col_expr(Column::FromSeq, Expr::value(seq))
         .filter(Column::Id.eq(id))
-        .exec(db)
+        .exec(&tenant.on(db))
         .await
         .map(|_| ())
 }
@@ -85,7 +85,7 @@ pub async fn clear_failing<C: Conn>(db: &C, ids: impl IntoIterator<Item = Webhoo
     Entity::update_across_orgs(Housekeeping::Webhooks)
         .col_expr(Column::FailingSince, Expr::value(Option::<DateTimeUtc>::None))
         .filter(Column::Id.is_in(ids))
-        .exec(db)
+        .exec(&Housekeeping::Webhooks.on(db))
         .await
         .map(|_| ())
 }
@@ -97,7 +97,7 @@ pub async fn start_failing<C: Conn>(db: &C, id: WebhookEndpointId, since: DateTi
         .col_expr(Column::FailingSince, Expr::value(Some(since)))
         .filter(Column::Id.eq(id))
         .filter(Column::FailingSince.is_null())
-        .exec(db)
+        .exec(&Housekeeping::Webhooks.on(db))
         .await
         .map(|_| ())
 }
@@ -117,7 +117,7 @@ pub async fn disable<C: Conn>(
         .col_expr(Column::UpdatedAt, Expr::value(at))
         .filter(Column::Id.eq(id))
         .filter(Column::Enabled.eq(true))
-        .exec(db)
+        .exec(&tenant.on(db))
         .await?;
     Ok(res.rows_affected == 1)
 }

@@ -51,7 +51,7 @@ async fn seed(app: &TestApp, project: &str, spends: &[f64]) {
             forecast_alert: String::new(),
             updated_at: now(),
         })
-        .insert(&app.app.db)
+        .insert(&praetor_store::Tenant::housekeeping(org, praetor_store::Housekeeping::Cli).on(&app.app.db))
         .await
         .unwrap();
     }

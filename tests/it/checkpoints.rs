@@ -41,7 +41,7 @@ async fn entries_from(app: &TestApp, org_id: &str, from: i64) -> Vec<audit_event
     audit_event::Entity::find_in_org(tenant_of(org_id))
         .filter(audit_event::Column::Seq.gte(from))
         .order_by_asc(audit_event::Column::Seq)
-        .all(&app.app.db)
+        .all(&tenant_of(org_id).on(&app.app.db))
         .await
         .unwrap()
 }

@@ -57,7 +57,8 @@ async fn office_history(app: &TestApp, project: &str, today: DateTime<Utc>) {
             });
         }
     }
-    rollup::Entity::insert_many(rows).exec_without_returning(&app.app.db).await.unwrap();
+    let tenant = praetor_store::Tenant::housekeeping(app.org_id.parse().unwrap(), praetor_store::Housekeeping::Cli);
+    rollup::Entity::insert_many(rows).exec_without_returning(&tenant.on(&app.app.db)).await.unwrap();
 }
 
 async fn alerts(app: &TestApp) -> Vec<Value> {

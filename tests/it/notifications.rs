@@ -360,7 +360,7 @@ async fn e_mail_goes_through_a_real_smtp_server_per_each_persons_choice() {
 /// The single number a `SELECT COUNT(*) AS n …` answers, on the test's database.
 async fn count(app: &TestApp, sql: &str) -> i64 {
     use sea_orm::ConnectionTrait;
-    let db = &app.app.db;
+    let db = &app.owner().await;
     let row = db
         .query_one_raw(sea_orm::Statement::from_string(db.get_database_backend(), sql.to_string()))
         .await

@@ -198,10 +198,11 @@ async fn overlap_skips_while_the_last_run_is_unfinished_or_cancels_it() {
 async fn due_since(app: &TestApp, id: &str, at: DateTime<Utc>) {
     let org: OrgId = app.org_id.parse().unwrap();
     let id: ScheduleId = id.parse().unwrap();
-    schedule::Entity::update_in_org(Tenant::housekeeping(org, Housekeeping::Cli))
+    let tenant = Tenant::housekeeping(org, Housekeeping::Cli);
+    schedule::Entity::update_in_org(tenant)
         .col_expr(schedule::Column::NextRunAt, Expr::value(Some(at)))
         .filter(schedule::Column::Id.eq(id))
-        .exec(&app.app.db)
+        .exec(&tenant.on(&app.app.db))
         .await
         .unwrap();
 }

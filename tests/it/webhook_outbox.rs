@@ -88,7 +88,7 @@ async fn every_committed_event_is_delivered_after_a_sigkill() {
     let tenant = Tenant::housekeeping(app.org_id.parse().unwrap(), Housekeeping::Setup);
     let committed: HashSet<String> = plan::Entity::find_in_org(tenant)
         .filter(plan::Column::Status.is_not_null())
-        .all(&app.app.db)
+        .all(&tenant.on(&app.app.db))
         .await
         .unwrap()
         .into_iter()

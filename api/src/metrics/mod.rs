@@ -70,6 +70,7 @@ struct Metrics {
     db_acquire: Histogram<f64>,
     db_queries: Counter<u64>,
     db_query_duration: Histogram<f64>,
+    _cross_org: opentelemetry::metrics::ObservableCounter<u64>,
     webhook_deliveries: Counter<u64>,
     webhook_attempts: Counter<u64>,
     notifications: Counter<u64>,
@@ -150,6 +151,17 @@ impl Metrics {
             ),
             db_queries: counter("praetor_db_queries", "Database statements by outcome."),
             db_query_duration: seconds("praetor_db_query_duration", "Database statement latency."),
+            _cross_org: meter
+                .u64_observable_counter("praetor_db_cross_org_statements")
+                .with_description(
+                    "Statements run across organizations (past row-level security's one-organization scope), by the housekeeping job that ran them.",
+                )
+                .with_callback(|observer| {
+                    for (reason, n) in praetor_store::scope::across_counts() {
+                        observer.observe(n, &[kv("reason", reason)]);
+                    }
+                })
+                .build(),
             webhook_deliveries: counter(
                 "praetor_webhook_deliveries",
                 "Webhook deliveries finished, by outcome (delivered, failed, gave_up).",
