@@ -359,6 +359,12 @@ async fn a_plan_proposed_from_a_file_approved_by_another_person_and_watched_to_i
     let (code, stdout, stderr) = term.run(&["plan", "watch", &failed_id, "-o", "table"]).await;
     assert_eq!(code, 1, "{stdout}{stderr}");
     assert!(stdout.lines().last().is_some_and(|l| l.contains("FAILED")), "{stdout}");
+    // Not on a terminal: the event lines alone, one a line, with no progress line drawn.
+    assert!(!stdout.contains('\r') && !stdout.contains('\x1b') && !stdout.contains(" steps "), "{stdout:?}");
+    assert!(
+        stdout.lines().enumerate().all(|(i, l)| l.split_whitespace().next() == Some((i + 1).to_string().as_str())),
+        "`SEQ  TIME  STATUS  KIND…` lines: {stdout}"
+    );
     assert!(stderr.contains(&format!("error: plan {failed_id} ended FAILED")), "{stderr}");
 
     // Rejected by the approver; another cancelled by its proposer.
@@ -672,4 +678,36 @@ async fn groups_roles_and_service_accounts_from_the_terminal() {
 
 fn code_of(resp: &Value) -> String {
     resp["errors"][0]["extensions"]["code"].as_str().unwrap_or_default().to_string()
+}
+
+#[tokio::test]
+async fn plan_watch_on_a_terminal_draws_its_progress_in_place() {
+    if std::process::Command::new("script").arg("--version").output().is_err() {
+        eprintln!("skipped: no `script` to give the watch a terminal");
+        return;
+    }
+    let app = spawn_app().await;
+    app.project("web").await;
+    let term = Terminal::new();
+    term.login(&app, "admin", &app.admin_key).await;
+    let steps = "  - { id: a, action: state.set, params: { key: a, value: 1 } }\n  \
+                 - { id: b, action: state.set, params: { key: b, value: 2 } }\n";
+    let plan = term.json(&["plan", "propose", "-f", &term.file("plan.yaml", &plan_file("Two", steps, true))]).await;
+    let id = plan["id"].as_str().unwrap();
+    // `script` runs the watch on a pseudo-terminal.
+    let command = format!("{} plan watch {id}", praetor_bin().display());
+    let out = tokio::process::Command::new("script")
+        .args(["-q", "-e", "-c", command.as_str(), "/dev/null"])
+        .env("PRAETOR_CLIENT_CONFIG", term.config())
+        .env("PRAETOR_SECRETS__MASTER_KEY_FILE", test_master_key_file())
+        .env("RUST_LOG", "error")
+        .stdin(Stdio::null())
+        .output();
+    let out = tokio::time::timeout(Duration::from_secs(60), out).await.unwrap().unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{text}");
+    // The progress line is erased before each event and drawn again under it, then stays.
+    assert!(text.contains("\r\x1b[2K") && text.contains("0/2 steps"), "{text:?}");
+    assert!(text.contains(&format!("[{}] 2/2 steps  SUCCEEDED", "#".repeat(24))), "{text:?}");
+    assert!(text.contains(&format!("Plan {id} ended SUCCEEDED.")), "{text:?}");
 }

@@ -1,8 +1,10 @@
 //! `praetor plan …` and `praetor approvals`: plans on the server of the current context.
 //! Proposing reads a plan file (YAML or JSON, the fields of `ProposePlanInput` without `org`);
-//! `watch` follows the `planEvents` subscription until the plan ends.
+//! `watch` follows the `planEvents` subscription until the plan ends; on a terminal, with a
+//! progress line (steps done of all, as a bar) kept under the events and redrawn in place.
 
-use std::io::Read as _;
+use std::collections::BTreeSet;
+use std::io::{IsTerminal as _, Read as _, Write as _};
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
@@ -334,12 +336,57 @@ fn status_named(text: &str) -> Result<list_plans::PlanStatus, Failure> {
     }
 }
 
-/// `praetor plan watch`: prints each event as it arrives until the plan ends.
+/// How far a watched plan is: its steps, and those that finished (succeeded, skipped, or
+/// failed with no retry coming), from its events.
+#[derive(Default)]
+struct Progress {
+    total: Option<usize>,
+    finished: BTreeSet<u64>,
+    highest: Option<u64>,
+}
+
+impl Progress {
+    fn observe(&mut self, kind: &str, data: &Value) {
+        if kind == "Proposed" {
+            self.total = data["steps"].as_u64().map(|n| n as usize);
+        }
+        let Some(index) = data["index"].as_u64() else { return };
+        self.highest = Some(self.highest.map_or(index, |h| h.max(index)));
+        let done = match kind {
+            "StepSucceeded" | "StepSkipped" => true,
+            "StepFailed" => data["retry_at"].is_null(),
+            _ => false,
+        };
+        if done {
+            self.finished.insert(index);
+        }
+    }
+
+    /// `[######··············]  3/10 steps  RUNNING`
+    fn line(&self, status: &str) -> String {
+        const WIDTH: usize = 24;
+        let total = self.total.or(self.highest.map(|h| h as usize + 1)).unwrap_or(0);
+        let done = self.finished.len().min(total);
+        let filled = (done * WIDTH).checked_div(total).unwrap_or(0);
+        format!("[{}{}] {done}/{total} steps  {status}", "#".repeat(filled), "·".repeat(WIDTH - filled))
+    }
+}
+
+/// `praetor plan watch`: prints each event as it arrives until the plan ends. On a terminal
+/// (a table to a TTY) a progress line follows the events, redrawn in place; anything else
+/// prints the events alone, as scripts read them.
 async fn watch(session: &Session, output: Output, id: String) -> Result<(), Failure> {
     let vars = plan_events::Variables { id: id.clone(), after: None };
     let mut sub = Subscription::start::<client::PlanEvents>(session, vars).await?;
+    let live = output == Output::Table && std::io::stdout().is_terminal();
+    let mut progress = Progress::default();
+    // Erases the progress line so an event line takes its place.
+    const CLEAR: &str = "\r\x1b[2K";
     loop {
         let Some(update) = sub.next::<plan_events::ResponseData>().await? else {
+            if live {
+                println!();
+            }
             return Err(Failure::local(format!("the server ended the subscription before plan {id} finished")));
         };
         let update = update.plan_events;
@@ -350,10 +397,23 @@ async fn watch(session: &Session, output: Output, id: String) -> Result<(), Fail
             Output::Yaml => println!("---\n{}", output::document(Output::Yaml, &update)?.trim_end()),
             Output::Table => {
                 let e = &update.event;
-                println!("{:>4}  {}  {:<16}  {}{}", e.seq, e.occurred_at, status, e.kind, event_detail(&e.data));
+                let line =
+                    format!("{:>4}  {}  {:<16}  {}{}", e.seq, e.occurred_at, status, e.kind, event_detail(&e.data));
+                if live {
+                    progress.observe(&e.kind, &e.data);
+                    let mut out = std::io::stdout().lock();
+                    let _ = write!(out, "{CLEAR}{line}\n{}", progress.line(&status));
+                    let _ = out.flush();
+                } else {
+                    println!("{line}");
+                }
             }
         }
         if FINAL.contains(&status.as_str()) {
+            if live {
+                // The last progress line stays, under the last event.
+                println!();
+            }
             sub.close().await;
             return match status.as_str() {
                 "FAILED" | "KILLED" => Err(Failure::local(format!("plan {id} ended {status}"))),
@@ -549,6 +609,25 @@ plan_pages!(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn progress_counts_finished_steps_of_all() {
+        let mut p = Progress::default();
+        assert_eq!(p.line("PENDING_APPROVAL"), format!("[{}] 0/0 steps  PENDING_APPROVAL", "·".repeat(24)));
+        p.observe("Proposed", &serde_json::json!({"type": "Proposed", "steps": 4}));
+        p.observe("StepStarted", &serde_json::json!({"index": 0, "step": "a", "attempt": 1}));
+        p.observe("StepSucceeded", &serde_json::json!({"index": 0, "step": "a"}));
+        p.observe("StepFailed", &serde_json::json!({"index": 1, "step": "b", "retry_at": "2026-12-04T10:00:00Z"}));
+        assert_eq!(p.line("RUNNING"), format!("[{}{}] 1/4 steps  RUNNING", "#".repeat(6), "·".repeat(18)));
+        p.observe("StepSucceeded", &serde_json::json!({"index": 1, "step": "b"}));
+        p.observe("StepSkipped", &serde_json::json!({"index": 2, "step": "c"}));
+        p.observe("StepFailed", &serde_json::json!({"index": 3, "step": "d", "retry_at": null}));
+        assert_eq!(p.line("FAILED"), format!("[{}] 4/4 steps  FAILED", "#".repeat(24)));
+        // Without the proposal's count, the highest step seen stands in.
+        let mut q = Progress::default();
+        q.observe("StepStarted", &serde_json::json!({"index": 2}));
+        assert!(q.line("RUNNING").ends_with("] 0/3 steps  RUNNING"), "{}", q.line("RUNNING"));
+    }
 
     #[test]
     fn statuses_are_named_either_way_and_others_refused() {
