@@ -6,6 +6,8 @@ mod bench;
 mod client;
 mod contexts;
 mod controls;
+mod grants;
+mod orgs;
 mod output;
 mod plans;
 mod policy;
@@ -178,6 +180,11 @@ enum Command {
     Role(access::RoleArgs),
     /// Service accounts on the server of the current context: list, create.
     ServiceAccount(access::ServiceAccountArgs),
+    /// The organizations you belong to on the server of the current context: list, get.
+    Org(orgs::OrgArgs),
+    /// Time-boxed role grants on the server of the current context: list, request, approve,
+    /// reject, revoke.
+    Grant(grants::GrantArgs),
     /// Starting points that validate as generated: an action, a policy, a plan template, a
     /// project's policy folder with CI, an external handler (Python, Node.js or Rust) with its tests.
     Scaffold {
@@ -451,6 +458,8 @@ async fn main() -> ExitCode {
         Command::Group(args) => return finished(access::group(client, args).await),
         Command::Role(args) => return finished(access::role(client, args).await),
         Command::ServiceAccount(args) => return finished(access::service_account(client, args).await),
+        Command::Org(args) => return finished(orgs::run(client, args).await),
+        Command::Grant(args) => return finished(grants::run(client, args).await),
         Command::Policy { command: remote_policy::PolicyGroup::Remote(args) } => {
             return finished(remote_policy::run(client, args).await);
         }
@@ -537,6 +546,8 @@ async fn execute(command: Command, config: Config) -> praetor::error::Result<Exi
         | Command::Group(_)
         | Command::Role(_)
         | Command::ServiceAccount(_)
+        | Command::Org(_)
+        | Command::Grant(_)
         | Command::Completions { .. }
         | Command::Scaffold { .. }
         | Command::Policy { command: remote_policy::PolicyGroup::Remote(_) }

@@ -92,6 +92,19 @@ operation!(CreateServiceAccount, "src/cli/client/access.graphql");
 operation!(AuditLog, "src/cli/client/audit.graphql");
 operation!(AuditEvents, "src/cli/client/audit.graphql");
 
+operation!(ViewerOrgs, "src/cli/client/orgs.graphql");
+operation!(OrgSummary, "src/cli/client/orgs.graphql");
+operation!(OrgMemberCount, "src/cli/client/orgs.graphql");
+operation!(OrgGroupCount, "src/cli/client/orgs.graphql");
+operation!(OrgServiceAccountCount, "src/cli/client/orgs.graphql");
+
+operation!(RoleGrants, "src/cli/client/grants.graphql");
+operation!(GrantRequester, "src/cli/client/grants.graphql");
+operation!(GrantTemporaryRole, "src/cli/client/grants.graphql");
+operation!(ApproveRoleGrant, "src/cli/client/grants.graphql");
+operation!(RejectRoleGrant, "src/cli/client/grants.graphql");
+operation!(RevokeRoleGrant, "src/cli/client/grants.graphql");
+
 /// The part of a document that operation `operation` needs: its definition and the fragments
 /// it spreads (transitively). A document holds several operations; the server evaluates the
 /// complexity of every operation it is sent with the variables of the one it runs, so the
