@@ -365,12 +365,6 @@ async fn a_plan_proposed_from_a_file_approved_by_another_person_and_watched_to_i
         stdout.lines().enumerate().all(|(i, l)| l.split_whitespace().next() == Some((i + 1).to_string().as_str())),
         "`SEQ  TIME  STATUS  KIND…` lines: {stdout}"
     );
-    // Not on a terminal: the event lines alone, one a line, with no progress line drawn.
-    assert!(!stdout.contains('\r') && !stdout.contains('\x1b') && !stdout.contains(" steps "), "{stdout:?}");
-    assert!(
-        stdout.lines().enumerate().all(|(i, l)| l.split_whitespace().next() == Some((i + 1).to_string().as_str())),
-        "`SEQ  TIME  STATUS  KIND…` lines: {stdout}"
-    );
     assert!(stderr.contains(&format!("error: plan {failed_id} ended FAILED")), "{stderr}");
 
     // Rejected by the approver; another cancelled by its proposer.
@@ -507,6 +501,9 @@ async fn audit_tail_follows_new_entries_and_every_command_has_an_example() {
         &["grant", "approve"],
         &["grant", "reject"],
         &["grant", "revoke"],
+        &["policy", "remote", "proposals"],
+        &["policy", "remote", "approve-proposal"],
+        &["policy", "remote", "reject-proposal"],
     ] {
         let mut args = command.to_vec();
         args.push("--help");
@@ -694,38 +691,6 @@ fn code_of(resp: &Value) -> String {
 }
 
 #[tokio::test]
-async fn plan_watch_on_a_terminal_draws_its_progress_in_place() {
-    if std::process::Command::new("script").arg("--version").output().is_err() {
-        eprintln!("skipped: no `script` to give the watch a terminal");
-        return;
-    }
-    let app = spawn_app().await;
-    app.project("web").await;
-    let term = Terminal::new();
-    term.login(&app, "admin", &app.admin_key).await;
-    let steps = "  - { id: a, action: state.set, params: { key: a, value: 1 } }\n  \
-                 - { id: b, action: state.set, params: { key: b, value: 2 } }\n";
-    let plan = term.json(&["plan", "propose", "-f", &term.file("plan.yaml", &plan_file("Two", steps, true))]).await;
-    let id = plan["id"].as_str().unwrap();
-    // `script` runs the watch on a pseudo-terminal.
-    let command = format!("{} plan watch {id}", praetor_bin().display());
-    let out = tokio::process::Command::new("script")
-        .args(["-q", "-e", "-c", command.as_str(), "/dev/null"])
-        .env("PRAETOR_CLIENT_CONFIG", term.config())
-        .env("PRAETOR_SECRETS__MASTER_KEY_FILE", test_master_key_file())
-        .env("RUST_LOG", "error")
-        .stdin(Stdio::null())
-        .output();
-    let out = tokio::time::timeout(Duration::from_secs(60), out).await.unwrap().unwrap();
-    let text = String::from_utf8_lossy(&out.stdout);
-    assert_eq!(out.status.code(), Some(0), "{text}");
-    // The progress line is erased before each event and drawn again under it, then stays.
-    assert!(text.contains("\r\x1b[2K") && text.contains("0/2 steps"), "{text:?}");
-    assert!(text.contains(&format!("[{}] 2/2 steps  SUCCEEDED", "#".repeat(24))), "{text:?}");
-    assert!(text.contains(&format!("Plan {id} ended SUCCEEDED.")), "{text:?}");
-}
-
-#[tokio::test]
 async fn organizations_from_the_terminal() {
     let app = spawn_app().await;
     app.project("web").await;
@@ -877,6 +842,97 @@ async fn temporary_role_grants_from_the_terminal() {
         let (code, _, stderr) = term.run(args).await;
         assert_eq!(code, 2, "praetor {args:?}: {stderr}");
     }
+}
+
+/// The organization's policy: changes reviewed by a second person, and a daily budget.
+fn reviewed_policy(org: &str, daily: u32) -> String {
+    format!(
+        "apiVersion: praetor.dev/v1\nkind: Policy\nmetadata: {{ name: base, org: {org} }}\nspec:\n  \
+         policyChanges: {{ requireApproval: true }}\n  budget: {{ daily: {daily}, unit: USD }}\n"
+    )
+}
+
+#[tokio::test]
+async fn policy_proposals_from_the_terminal() {
+    let app = spawn_app().await;
+    let (second_key, second) = app.user_with_role("org_admin", None).await;
+    let term = Terminal::new();
+    term.login(&app, "second", &second_key).await;
+    term.login(&app, "admin", &app.admin_key).await;
+    // Switching reviews on is in force at once.
+    let first =
+        term.json(&["policy", "remote", "apply", &term.file("base.yaml", &reviewed_policy(&app.org, 100))]).await;
+    assert_eq!((first["versions"][0]["version"].as_i64(), &first["pendingProposal"]), (Some(1), &Value::Null));
+
+    // A change now waits: exit 1 with APPROVAL_REQUIRED naming the proposal; the answer is
+    // still printed for scripts.
+    let more = term.file("base.yaml", &reviewed_policy(&app.org, 200));
+    let (code, stdout, stderr) = term.run(&["policy", "remote", "apply", &more, "--comment", "more budget"]).await;
+    assert_eq!(code, 1, "{stdout}{stderr}");
+    let kept: Value = serde_json::from_str(&stdout).unwrap();
+    let id = kept["pendingProposal"]["id"].as_str().unwrap().to_string();
+    assert!(id.starts_with("pch_") && kept["versions"] == serde_json::json!([]), "{kept}");
+    assert!(stderr.starts_with("error: APPROVAL_REQUIRED") && stderr.contains(&id), "{stderr}");
+
+    let listed = term.json(&["policy", "remote", "proposals", "--context", "second"]).await;
+    assert_eq!(listed.as_array().map(Vec::len), Some(1), "{listed}");
+    assert_eq!(
+        (listed[0]["id"].as_str(), listed[0]["status"].as_str(), listed[0]["viewerCanApprove"].as_bool()),
+        (Some(id.as_str()), Some("PENDING"), Some(true)),
+        "{listed}"
+    );
+    assert_eq!(listed[0]["comment"], "more budget");
+    let (code, table, _) = term.run(&["policy", "remote", "proposals", "--diff", "-o", "table"]).await;
+    assert_eq!(code, 0);
+    assert!(
+        table.lines().nth(1).is_some_and(|l| l.starts_with(&id) && l.contains("no: You cannot approve your own")),
+        "{table}"
+    );
+    assert!(
+        table.contains("-  budget: { daily: 100, unit: USD }")
+            && table.contains("+  budget: { daily: 200, unit: USD }"),
+        "{table}"
+    );
+    assert_eq!(term.json(&["org", "get"]).await["counts"]["pendingPolicyProposals"], 1);
+
+    // Its proposer may not approve it; the second administrator does, and version 2 is in force.
+    let (code, _, stderr) = term.run(&["policy", "remote", "approve-proposal", &id]).await;
+    assert_eq!(code, 1, "{stderr}");
+    assert!(stderr.starts_with("error: FORBIDDEN"), "{stderr}");
+    let approved = term
+        .json(&["policy", "remote", "approve-proposal", &id, "--comment", "looks right", "--context", "second"])
+        .await;
+    assert_eq!(
+        (approved["proposal"]["status"].as_str(), approved["proposal"]["decisionComment"].as_str()),
+        (Some("APPLIED"), Some("looks right")),
+        "{approved}"
+    );
+    assert_eq!(approved["proposal"]["decidedBy"][0]["name"], second.as_str());
+    assert_eq!(approved["versions"][0]["version"], 2, "{approved}");
+    assert_eq!(approved["versions"][0]["author"][0]["name"], app.admin_email.as_str(), "authored by its proposer");
+    let (code, _, stderr) = term.run(&["policy", "remote", "approve-proposal", &id, "--context", "second"]).await;
+    assert_eq!(code, 1, "no longer pending: {stderr}");
+    assert!(stderr.starts_with("error: CONFLICT"), "{stderr}");
+
+    // Another change, as a table; rejected by the second administrator.
+    let (code, stdout, stderr) = term
+        .run(&["policy", "remote", "apply", &term.file("base.yaml", &reviewed_policy(&app.org, 300)), "-o", "table"])
+        .await;
+    assert_eq!(code, 1, "{stderr}");
+    assert!(stdout.contains("Kept for a second person's approval: proposal pch_"), "{stdout}");
+    let other = term.json(&["policy", "remote", "proposals"]).await[0]["id"].as_str().unwrap().to_string();
+    assert!(stderr.contains(&other), "{stderr}");
+    let (code, stdout, _) = term
+        .run(&["policy", "remote", "reject-proposal", &other, "--comment", "no", "--context", "second", "-o", "table"])
+        .await;
+    assert_eq!(code, 0);
+    assert_eq!(stdout.trim(), format!("Proposal {other} (the organization's policy) is REJECTED."));
+    assert_eq!(term.json(&["policy", "remote", "proposals"]).await, serde_json::json!([]));
+    let all = term.json(&["policy", "remote", "proposals", "--all"]).await;
+    let statuses: Vec<&str> = all.as_array().unwrap().iter().filter_map(|p| p["status"].as_str()).collect();
+    assert_eq!(statuses, ["REJECTED", "APPLIED"], "newest first: {all}");
+    let versions = term.json(&["policy", "remote", "versions"]).await;
+    assert_eq!(versions[0]["version"], 2, "the rejected change is not in force: {versions}");
 }
 
 #[tokio::test]

@@ -89,7 +89,8 @@ enum Command {
         command: remote_audit::AuditGroup,
     },
     /// Policy documents: validate, verify, apply, explain, diff on the database; `remote`
-    /// apply, diff, versions on the server of the current context.
+    /// apply, diff, versions, rollback, explain and proposals on the server of the current
+    /// context.
     Policy {
         #[command(subcommand)]
         command: remote_policy::PolicyGroup,

@@ -1,12 +1,15 @@
-//! `praetor policy remote apply|diff|versions|rollback|explain`: policy documents on the server of the current
-//! context, beside the local `praetor policy …` commands (which work on the database directly).
-//! A refused bundle prints its diagnostics as `file:line:column`, as `praetor policy validate`
-//! does.
+//! `praetor policy remote apply|diff|versions|rollback|explain|proposals|approve-proposal|reject-proposal`:
+//! policy documents on the server of the current context, beside the local `praetor policy …`
+//! commands (which work on the database directly). A refused bundle prints its diagnostics as
+//! `file:line:column`, as `praetor policy validate` does. Where policy changes need a second
+//! person, an apply or a rollback is kept as a proposal and the command exits 1 with
+//! APPROVAL_REQUIRED naming it; someone else approves or rejects it with the proposal commands.
 
 use std::path::PathBuf;
 
 use super::client::{
-    self, apply_policy, explain_decision, org_policy_versions, policy_diff, project_policy_versions, rollback_policy,
+    self, apply_policy, approve_policy_proposal, explain_decision, org_policy_versions, policy_diff, policy_proposals,
+    project_policy_versions, reject_policy_proposal, rollback_policy,
 };
 use super::output::{self, Output, RemoteFlags, Tabular, name, or_dash, table};
 use super::policy::PolicyCommand;
@@ -17,7 +20,8 @@ use super::remote::{Failure, Session};
 pub enum PolicyGroup {
     #[command(flatten)]
     Local(PolicyCommand),
-    /// Policies on the server of the current context: apply, diff, versions, rollback, explain.
+    /// Policies on the server of the current context: apply, diff, versions, rollback, explain,
+    /// and the proposals that wait for a second person.
     Remote(RemotePolicyArgs),
 }
 
@@ -35,7 +39,8 @@ pub enum RemotePolicyCommand {
     /// `policy.write`). With --project, they are that project's policy. Without, they are the
     /// organization's whole bundle: its own documents and each project's they contain, each
     /// scope a new version, so organization documents left out are removed. Where policy
-    /// changes need a second person, the change is kept as a proposal.
+    /// changes need a second person, the change is kept as a proposal: exit 1,
+    /// APPROVAL_REQUIRED naming it (see `praetor policy remote proposals`).
     #[command(
         after_help = "Examples:\n  praetor policy remote apply web.yaml --project web --comment 'reviews for web'\n  \
                             praetor policy remote apply policies/ --comment 'the whole bundle'"
@@ -104,6 +109,38 @@ pub enum RemotePolicyCommand {
         #[arg(long)]
         params: Option<String>,
     },
+    /// Policy changes kept for a second person's approval, newest first: those pending (with
+    /// --all, decided ones too). `-o table --diff` shows each one's diff against the policy in
+    /// force.
+    #[command(after_help = "Examples:\n  praetor policy remote proposals\n  \
+                            praetor policy remote proposals --diff -o table\n  \
+                            praetor policy remote proposals -o json | jq -r '.[] | select(.viewerCanApprove) | .id'")]
+    Proposals {
+        /// Applied, rejected, withdrawn and superseded ones too.
+        #[arg(long)]
+        all: bool,
+        /// Print each proposal's diff under the table.
+        #[arg(long)]
+        diff: bool,
+    },
+    /// Approve a pending proposal (needs `policy.write` in its scope; not its proposer): its
+    /// documents become the newest versions, authored by the proposer.
+    #[command(after_help = "Example:\n  praetor policy remote approve-proposal pch_0190… --comment 'checked the diff'")]
+    ApproveProposal {
+        id: String,
+        #[arg(long, default_value = "")]
+        comment: String,
+    },
+    /// Reject a pending proposal (needs `policy.write` in its scope); its proposer withdraws
+    /// it the same way.
+    #[command(
+        after_help = "Example:\n  praetor policy remote reject-proposal pch_0190… --comment 'not during the freeze'"
+    )]
+    RejectProposal {
+        id: String,
+        #[arg(long, default_value = "")]
+        comment: String,
+    },
 }
 
 pub async fn run(file: Option<PathBuf>, args: RemotePolicyArgs) -> Result<(), Failure> {
@@ -125,7 +162,7 @@ pub async fn run(file: Option<PathBuf>, args: RemotePolicyArgs) -> Result<(), Fa
             let applied = session.run::<client::ApplyPolicy>(apply_policy::Variables { input }).await?.apply_policy;
             if output != Output::Table {
                 println!("{}", output::document(output, &applied)?.trim_end());
-                return Ok(());
+                return kept(applied.pending_proposal.as_ref().map(|p| p.id.as_str()));
             }
             for w in &applied.warnings {
                 let at = if w.path.is_empty() { String::new() } else { format!(" (at {})", w.path) };
@@ -156,6 +193,7 @@ pub async fn run(file: Option<PathBuf>, args: RemotePolicyArgs) -> Result<(), Fa
             if applied.versions.is_empty() && applied.pending_proposal.is_none() {
                 println!("Nothing changed.");
             }
+            kept(applied.pending_proposal.as_ref().map(|p| p.id.as_str()))?;
         }
         RemotePolicyCommand::Diff { project, from, to, sample } => {
             let session = Session::open(file, args.flags.context).await?;
@@ -262,6 +300,39 @@ pub async fn run(file: Option<PathBuf>, args: RemotePolicyArgs) -> Result<(), Fa
                 println!("Needs approval: {} ({} of {})", a.name, a.count, a.groups.join(", "));
             }
         }
+        RemotePolicyCommand::Proposals { all, diff } => {
+            let session = Session::open(file, args.flags.context).await?;
+            let vars = policy_proposals::Variables { org: session.context.org.clone(), pending_only: !all };
+            let proposals = session.run::<client::PolicyProposals>(vars).await?.org.policy_proposals;
+            output::list(output, &proposals, "No policy change waits for approval.")?;
+            if diff && output == Output::Table {
+                for p in &proposals {
+                    println!("\n--- proposal {} ({})\n{}", p.id, scope_of(p.project.as_deref()), p.diff.trim_end());
+                }
+            }
+        }
+        RemotePolicyCommand::ApproveProposal { id, comment } => {
+            let session = Session::open(file, args.flags.context).await?;
+            let vars = approve_policy_proposal::Variables { id, comment };
+            let decided = session.run::<client::ApprovePolicyProposal>(vars).await?.approve_policy_proposal;
+            if output != Output::Table {
+                println!("{}", output::document(output, &decided)?.trim_end());
+                return Ok(());
+            }
+            println!("Approved proposal {} ({}).", decided.proposal.id, scope_of(decided.proposal.project.as_deref()));
+            for v in &decided.versions {
+                println!("In force: version {} of {} ({}).", v.version, scope_of(v.project.as_deref()), short(&v.hash));
+            }
+        }
+        RemotePolicyCommand::RejectProposal { id, comment } => {
+            let session = Session::open(file, args.flags.context).await?;
+            let vars = reject_policy_proposal::Variables { id, comment };
+            let p = session.run::<client::RejectPolicyProposal>(vars).await?.reject_policy_proposal;
+            match output {
+                Output::Table => println!("Proposal {} ({}) is {}.", p.id, scope_of(p.project.as_deref()), p.status),
+                other => println!("{}", output::document(other, &p)?.trim_end()),
+            }
+        }
         RemotePolicyCommand::Versions { project, first } => {
             let session = Session::open(file, args.flags.context).await?;
             let org = session.context.org.clone();
@@ -284,6 +355,47 @@ pub async fn run(file: Option<PathBuf>, args: RemotePolicyArgs) -> Result<(), Fa
 
 fn short(hash: &str) -> String {
     hash.chars().take(12).collect()
+}
+
+/// "project web's policy" or "the organization's policy".
+fn scope_of(project: Option<&str>) -> String {
+    project.map_or("the organization's policy".to_string(), |p| format!("project {p}'s policy"))
+}
+
+/// An apply whose change was kept as proposal `id` did not do what was asked yet: exit 1 with
+/// APPROVAL_REQUIRED first, as a refused rollback does (the answer is printed already).
+fn kept(id: Option<&str>) -> Result<(), Failure> {
+    match id {
+        None => Ok(()),
+        Some(id) => Err(Failure::refused(
+            "APPROVAL_REQUIRED",
+            format!(
+                "the change waits as proposal {id} for a second person with `policy.write` \
+                 (praetor policy remote approve-proposal {id})"
+            ),
+        )),
+    }
+}
+
+impl Tabular for policy_proposals::ProposalFields {
+    const HEADER: &'static [&'static str] =
+        &["ID", "SCOPE", "STATUS", "PROPOSED BY", "CREATED", "COMMENT", "YOU MAY APPROVE"];
+    fn cells(&self) -> Vec<String> {
+        let by: Vec<&str> = self.proposed_by.iter().map(|a| a.name.as_str()).collect();
+        vec![
+            self.id.clone(),
+            self.project.as_deref().map_or("org".to_string(), |p| format!("project {p}")),
+            self.status.clone(),
+            by.join(" via "),
+            self.created_at.clone(),
+            or_dash(Some(self.comment.as_str())),
+            if self.viewer_can_approve {
+                "yes".into()
+            } else {
+                format!("no: {}", self.viewer_cannot_approve_reason.as_deref().unwrap_or("-"))
+            },
+        ]
+    }
 }
 
 macro_rules! version_rows {

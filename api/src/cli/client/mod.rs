@@ -51,6 +51,9 @@ operation!(OrgPolicyVersions, "src/cli/client/policies.graphql");
 operation!(ProjectPolicyVersions, "src/cli/client/policies.graphql");
 operation!(RollbackPolicy, "src/cli/client/policies.graphql");
 operation!(ExplainDecision, "src/cli/client/policies.graphql");
+operation!(PolicyProposals, "src/cli/client/policies.graphql");
+operation!(ApprovePolicyProposal, "src/cli/client/policies.graphql");
+operation!(RejectPolicyProposal, "src/cli/client/policies.graphql");
 
 operation!(GetPlan, "src/cli/client/plans.graphql");
 operation!(ListPlans, "src/cli/client/plans.graphql");
