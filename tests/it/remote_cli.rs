@@ -1,9 +1,11 @@
 //! The remote command line run as the real binary against a running server: projects,
-//! policies (`policy remote …`), plans from a file through approval by another person to a
-//! watched run, the approvals inbox, `audit tail -f`, kill switches and budgets, members,
-//! groups, role bindings and service accounts; JSON (the default when piped), tables
-//! and YAML; exit codes 0 done, 1 refused with the server's code first, 2 usage; examples in
-//! every command's help; completion scripts.
+//! policies (`policy remote …`, proposals a second person approves), plans from a file through
+//! approval by another person to a watched run (with its progress line on a terminal), the
+//! approvals inbox, `audit tail -f` and `audit remote export` (line for line the database's
+//! export), kill switches and budgets, organizations, members, groups, role bindings,
+//! temporary role grants and service accounts; JSON (the default when piped), tables and YAML;
+//! exit codes 0 done, 1 refused with the server's code first, 2 usage; examples in every
+//! command's help; completion scripts.
 
 use std::path::PathBuf;
 use std::process::Stdio;
@@ -504,6 +506,7 @@ async fn audit_tail_follows_new_entries_and_every_command_has_an_example() {
         &["policy", "remote", "proposals"],
         &["policy", "remote", "approve-proposal"],
         &["policy", "remote", "reject-proposal"],
+        &["audit", "remote", "export"],
     ] {
         let mut args = command.to_vec();
         args.push("--help");
@@ -933,6 +936,77 @@ async fn policy_proposals_from_the_terminal() {
     assert_eq!(statuses, ["REJECTED", "APPLIED"], "newest first: {all}");
     let versions = term.json(&["policy", "remote", "versions"]).await;
     assert_eq!(versions[0]["version"], 2, "the rejected change is not in force: {versions}");
+}
+
+#[tokio::test]
+async fn the_audit_chain_exported_from_the_server_is_the_one_on_the_database() {
+    let app = spawn_app().await;
+    // More than one page of the API's (100).
+    for i in 0..110 {
+        app.project(&format!("p{i}")).await;
+    }
+    // An operator of one project may not read the organization's audit log.
+    let (operator_key, _) = app.user_with_role("operator", Some("p0")).await;
+    let term = Terminal::new();
+    term.login(&app, "operator", &operator_key).await;
+    term.login(&app, "admin", &app.admin_key).await;
+
+    let (code, remote, stderr) = term.run(&["audit", "remote", "export"]).await;
+    assert_eq!(code, 0, "{stderr}");
+    let local = praetor_command()
+        .args(["audit", "export", "--org", &app.org])
+        .env("PRAETOR_DATABASE_URL", &app.database_url)
+        .env("RUST_LOG", "error")
+        .output()
+        .unwrap();
+    assert!(local.status.success(), "{}", String::from_utf8_lossy(&local.stderr));
+    let local = String::from_utf8(local.stdout).unwrap();
+    let lines: Vec<&str> = remote.lines().collect();
+    assert!(lines.len() > 111, "{} entries", lines.len());
+    // Line for line what the database export writes (which may have grown since).
+    let local_lines: Vec<&str> = local.lines().collect();
+    assert_eq!(lines[..], local_lines[..lines.len()]);
+    let entries: Vec<Value> = lines.iter().map(|l| serde_json::from_str(l).unwrap()).collect();
+    for (i, pair) in entries.windows(2).enumerate() {
+        assert_eq!(pair[0]["seq"], i as i64 + 1);
+        assert_eq!(pair[1]["prev_hash"], pair[0]["hash"], "the chain links");
+    }
+
+    // A slice, as one JSON array, into a file.
+    let out = term.dir.path().join("slice.json");
+    let (code, _, stderr) = term
+        .run(&[
+            "audit",
+            "remote",
+            "export",
+            "--from",
+            "99",
+            "--to",
+            "102",
+            "-o",
+            "json",
+            "--out",
+            out.to_str().unwrap(),
+        ])
+        .await;
+    assert_eq!(code, 0, "{stderr}");
+    assert_eq!(stderr.trim(), "exported 4 entries");
+    let slice: Value = serde_json::from_str(&std::fs::read_to_string(&out).unwrap()).unwrap();
+    assert_eq!(slice, Value::Array(entries[98..102].to_vec()));
+    let (code, tail, _) = term.run(&["audit", "remote", "export", "--from", &lines.len().to_string()]).await;
+    assert_eq!((code, tail.lines().collect::<Vec<_>>()), (0, vec![lines[lines.len() - 1]]));
+
+    let (code, _, stderr) = term.run(&["audit", "remote", "export", "--context", "operator"]).await;
+    assert_eq!(code, 1, "{stderr}");
+    assert!(stderr.starts_with("error: FORBIDDEN"), "{stderr}");
+    for args in [
+        &["audit", "remote", "export", "--from", "0"][..],
+        &["audit", "remote", "export", "--from", "5", "--to", "4"],
+        &["audit", "remote", "export", "-o", "yaml"],
+    ] {
+        let (code, _, stderr) = term.run(args).await;
+        assert_eq!(code, 2, "praetor {args:?}: {stderr}");
+    }
 }
 
 #[tokio::test]

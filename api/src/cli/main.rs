@@ -82,8 +82,8 @@ enum Command {
         #[command(subcommand)]
         command: AdminCommand,
     },
-    /// The audit log: verify, export and checkpoints on the database; `tail` on the server of
-    /// the current context.
+    /// The audit log: verify, export and checkpoints on the database; `tail` and `remote
+    /// export` on the server of the current context.
     Audit {
         #[command(subcommand)]
         command: remote_audit::AuditGroup,
@@ -467,6 +467,9 @@ async fn main() -> ExitCode {
         Command::Audit { command: remote_audit::AuditGroup::Tail(args) } => {
             return finished(remote_audit::tail(client, args).await);
         }
+        Command::Audit { command: remote_audit::AuditGroup::Remote(args) } => {
+            return finished(remote_audit::remote(client, args).await);
+        }
         Command::Completions { shell } => {
             clap_complete::generate(shell, &mut Cli::command(), "praetor", &mut std::io::stdout());
             return ExitCode::SUCCESS;
@@ -552,7 +555,7 @@ async fn execute(command: Command, config: Config) -> praetor::error::Result<Exi
         | Command::Completions { .. }
         | Command::Scaffold { .. }
         | Command::Policy { command: remote_policy::PolicyGroup::Remote(_) }
-        | Command::Audit { command: remote_audit::AuditGroup::Tail(_) } => {
+        | Command::Audit { command: remote_audit::AuditGroup::Tail(_) | remote_audit::AuditGroup::Remote(_) } => {
             Err(praetor::error::Error::internal("client commands run before the server configuration is read"))
         }
         Command::Worker { .. } => Err(praetor::error::Error::internal("`worker` runs as `serve --role worker`")),

@@ -94,6 +94,7 @@ operation!(CreateServiceAccount, "src/cli/client/access.graphql");
 
 operation!(AuditLog, "src/cli/client/audit.graphql");
 operation!(AuditEvents, "src/cli/client/audit.graphql");
+operation!(AuditExport, "src/cli/client/audit.graphql");
 
 operation!(ViewerOrgs, "src/cli/client/orgs.graphql");
 operation!(OrgSummary, "src/cli/client/orgs.graphql");
