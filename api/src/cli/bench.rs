@@ -166,7 +166,7 @@ pub(crate) async fn prepare_with(
                 .map_err(|e| Error::internal(format!("PostgreSQL: {e}")))?;
             let base = url.rsplit_once('/').map(|(b, _)| b.to_string()).unwrap_or_else(|| url.clone());
             config.database_url = format!("{base}/{name}");
-            if let Some(role) = std::env::var("PRAETOR_BENCH_DB_ROLE").ok().filter(|r| !r.is_empty()) {
+            if let Some(role) = std::env::var("BENCH_DB_ROLE").ok().filter(|r| !r.is_empty()) {
                 sign_in_as(url, &mut config, &role).await?;
             }
             (None, Some((url.clone(), name)))
@@ -178,10 +178,10 @@ pub(crate) async fn prepare_with(
 
 /// The benchmark's server signs in as `role` (made when missing, owning nothing, so bound by
 /// row-level security, as in production) and the URL's own user migrates as the tables'
-/// owner: `PRAETOR_BENCH_DB_ROLE=praetor_bench`.
+/// owner: `BENCH_DB_ROLE=praetor_bench`.
 async fn sign_in_as(admin_url: &str, config: &mut Config, role: &str) -> Result<()> {
     if role.is_empty() || !role.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
-        return Err(Error::validation("PRAETOR_BENCH_DB_ROLE", "a PostgreSQL role name: letters, digits and _"));
+        return Err(Error::validation("BENCH_DB_ROLE", "a PostgreSQL role name: letters, digits and _"));
     }
     let make = format!("DO $$ BEGIN CREATE ROLE {role} LOGIN; EXCEPTION WHEN duplicate_object THEN NULL; END $$");
     praetor_store::db::postgres_admin(admin_url, &make)
