@@ -30,6 +30,7 @@ mod policies;
 mod policy_packs;
 mod policy_proposals;
 mod remote_cli;
+mod remote_cli_org;
 mod roles;
 mod rollups;
 mod scaffold;
