@@ -3,7 +3,7 @@
 //! statement counter tests and metrics read.
 
 use praetor_store::db::PoolSize;
-use praetor_store::{DatabaseConnection, DatabaseTransaction};
+use praetor_store::{DatabaseConnection, Txn};
 
 pub use praetor_store::db::{backend_name, is_postgres, ping};
 
@@ -85,7 +85,7 @@ async fn open(url: &str, config: &Config) -> Result<DatabaseConnection> {
 
 /// Begins a transaction that will write (SQLite: `BEGIN IMMEDIATE`), timing the wait for
 /// `/metrics`.
-pub async fn begin_write(db: &DatabaseConnection) -> Result<DatabaseTransaction> {
+pub async fn begin_write(db: &DatabaseConnection) -> Result<Txn> {
     let started = std::time::Instant::now();
     let txn = praetor_store::db::begin_write(db).await?;
     crate::metrics::db_acquired(started.elapsed());

@@ -3,7 +3,7 @@
 //! through a [`Write`], so a change and its audit entry commit together or not at all.
 
 use chrono::{DateTime, Utc};
-use praetor_store::DatabaseTransaction;
+use praetor_store::Txn;
 use praetor_store::{ProjectId, Tenant, org};
 
 use crate::AppState;
@@ -17,7 +17,7 @@ use crate::webhooks;
 /// without [`Write::commit`] rolls everything back, audit entries included.
 pub struct Write<'a> {
     app: &'a AppState,
-    txn: DatabaseTransaction,
+    txn: Txn,
     actor: Vec<ActorRef>,
     request_id: String,
     now: DateTime<Utc>,
@@ -66,7 +66,7 @@ impl AppState {
 }
 
 impl<'a> Write<'a> {
-    pub fn txn(&self) -> &DatabaseTransaction {
+    pub fn txn(&self) -> &Txn {
         &self.txn
     }
 

@@ -9,8 +9,8 @@ use std::time::Duration;
 use praetor_migration::{Migrator, MigratorTrait};
 use sea_orm::sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sea_orm::{
-    ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DatabaseTransaction, DbBackend, DbErr,
-    SqliteTransactionMode, SqlxSqliteConnector, Statement, TransactionOptions, TransactionTrait,
+    ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbBackend, DbErr, SqliteTransactionMode,
+    SqlxSqliteConnector, Statement, TransactionOptions, TransactionTrait,
 };
 
 /// Why a database could not be opened or migrated, in words for the operator.
@@ -142,10 +142,10 @@ pub fn on_statement(db: &mut DatabaseConnection, each: impl Fn(bool, Duration) +
 
 /// Begins a transaction that will write. On SQLite it is `BEGIN IMMEDIATE`, so concurrent
 /// writers queue on the busy timeout rather than failing when a reader upgrades.
-pub async fn begin_write(db: &DatabaseConnection) -> Result<DatabaseTransaction, DbErr> {
+pub async fn begin_write(db: &DatabaseConnection) -> Result<crate::Txn, DbErr> {
     let options =
         TransactionOptions { sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate), ..Default::default() };
-    db.begin_with_options(options).await
+    Ok(crate::Txn::new(db.begin_with_options(options).await?))
 }
 
 /// `true` when the database answers a trivial query.

@@ -7,10 +7,12 @@
 //! The store's queries run on an [`On`]: the caller's connection or transaction with the
 //! scope the query was built for ([`Tenant::on`], [`Housekeeping::on`], [`shared`]). A
 //! [`Conn`] is not a sea-orm connection, so a query cannot be run on it directly: each must
-//! say which scope it runs in. On a transaction the scope is set (`set_config(…, true)`,
-//! which is `SET LOCAL`) before each statement, as one transaction may serve several
-//! organizations; outside one, the statement runs in a transaction of its own that sets it.
-//! On SQLite, which has no row security, the statement runs as it is.
+//! say which scope it runs in. In a transaction the scope is set (`set_config(…, true)`, which
+//! is `SET LOCAL`) before a statement whose scope differs from the last one set there: a
+//! [`Txn`] (the server's transactions) remembers it, so a transaction of one organization
+//! sets it once; one may serve several organizations in turn. Outside a transaction the
+//! statement runs in a transaction of its own that sets it. On SQLite, which has no row
+//! security, the statement runs as it is.
 
 use std::sync::atomic::{AtomicU64, Ordering};
 
@@ -35,6 +37,35 @@ pub trait Conn: Sync {
 pub enum Raw<'a> {
     Pool(&'a DatabaseConnection),
     Txn(&'a DatabaseTransaction),
+    /// A transaction and the scope last set in it.
+    Remembering(&'a DatabaseTransaction, &'a tokio::sync::Mutex<Option<Scope>>),
+}
+
+/// A transaction that remembers the scope last set in it, so that statements of one scope in a
+/// row set it once. Made by [`crate::db::begin_write`] and [`crate::db::begin`].
+pub struct Txn {
+    inner: DatabaseTransaction,
+    scope: tokio::sync::Mutex<Option<Scope>>,
+}
+
+impl Txn {
+    pub(crate) fn new(inner: DatabaseTransaction) -> Txn {
+        Txn { inner, scope: tokio::sync::Mutex::new(None) }
+    }
+
+    pub async fn commit(self) -> Result<(), DbErr> {
+        self.inner.commit().await
+    }
+
+    pub async fn rollback(self) -> Result<(), DbErr> {
+        self.inner.rollback().await
+    }
+}
+
+impl Conn for Txn {
+    fn raw(&self) -> Raw<'_> {
+        Raw::Remembering(&self.inner, &self.scope)
+    }
 }
 
 impl Conn for DatabaseConnection {
@@ -50,8 +81,9 @@ impl Conn for DatabaseTransaction {
 }
 
 /// Whose rows a statement may see.
-#[derive(Debug, Clone, Copy)]
-enum Scope {
+#[doc(hidden)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Scope {
     /// One organization's.
     Org(OrgId),
     /// Every organization's, for the housekeeping job named.
@@ -101,7 +133,7 @@ impl On<'_> {
     fn backend(&self) -> DbBackend {
         match self.raw {
             Raw::Pool(c) => c.get_database_backend(),
-            Raw::Txn(t) => t.get_database_backend(),
+            Raw::Txn(t) | Raw::Remembering(t, _) => t.get_database_backend(),
         }
     }
 
@@ -126,12 +158,23 @@ impl On<'_> {
     }
 }
 
-/// Runs `$call` on the connection underneath, in the scope set first.
+/// Runs `$method` on the connection underneath, in the scope set first.
 macro_rules! in_scope {
     ($self:ident, $method:ident, $arg:expr) => {{
         match ($self.raw, $self.setting()) {
             (Raw::Pool(c), None) => c.$method($arg).await,
-            (Raw::Txn(t), None) => t.$method($arg).await,
+            (Raw::Txn(t) | Raw::Remembering(t, _), None) => t.$method($arg).await,
+            (Raw::Remembering(t, last), Some(set)) => {
+                // Held until the statement is sent: another statement of the transaction
+                // cannot set its own scope in between.
+                let mut last = last.lock().await;
+                if *last != Some($self.scope) {
+                    *last = None;
+                    t.execute_unprepared(&set).await?;
+                    *last = Some($self.scope);
+                }
+                t.$method($arg).await
+            }
             (Raw::Txn(t), Some(set)) => {
                 t.execute_unprepared(&set).await?;
                 t.$method($arg).await

@@ -15,8 +15,8 @@ use chrono::{DateTime, Utc};
 use praetor_domain::rollup::{ALL_PROJECTS, Bucket, Fact, Granularity, Key, ORG_ONLY, Origin, fold};
 use praetor_domain::{ActorRef, PlanStatus};
 use praetor_store::{
-    ChatSessionId, DatabaseTransaction, Housekeeping, PlanId, ProjectId, RollupId, Tenant, audit_event, chat_session,
-    org, plan, plan_event, rollup, rollup_mark,
+    ChatSessionId, Housekeeping, PlanId, ProjectId, RollupId, Tenant, Txn, audit_event, chat_session, org, plan,
+    plan_event, rollup, rollup_mark,
 };
 use serde_json::Value;
 
@@ -70,12 +70,7 @@ async fn fold_batch(app: &AppState, tenant: Tenant) -> Result<u64> {
 }
 
 /// Adds `buckets` to the stored ones.
-async fn add(
-    txn: &DatabaseTransaction,
-    tenant: Tenant,
-    buckets: BTreeMap<Key, Bucket>,
-    now: DateTime<Utc>,
-) -> Result<()> {
+async fn add(txn: &Txn, tenant: Tenant, buckets: BTreeMap<Key, Bucket>, now: DateTime<Utc>) -> Result<()> {
     for ((scope, granularity, start), bucket) in buckets {
         let existing = rollup::bucket(txn, tenant, &scope, granularity.as_str(), start).await?;
         match existing {
@@ -115,7 +110,7 @@ fn read_bucket(row: &rollup::Model) -> Result<Bucket> {
 
 /// The facts of `entries`, each with the scope it counts in (a project's id, or `org`).
 async fn facts_of(
-    txn: &DatabaseTransaction,
+    txn: &Txn,
     tenant: Tenant,
     entries: &[audit_event::Model],
 ) -> Result<Vec<(String, DateTime<Utc>, Fact)>> {
