@@ -599,13 +599,17 @@ pub async fn run_client(
 
 /// Runs a `praetor` command on `database_url` with `envs` set: whether it succeeded, and what
 /// it printed (both streams).
-pub fn run_praetor(args: &[&str], database_url: &str, envs: &[(&str, String)]) -> (bool, String) {
+///
+/// Awaited, not waited for: the test's own server runs on the test's runtime, and a command
+/// that needs the database's write lock while that server holds it mid-transaction must let
+/// the server finish.
+pub async fn run_praetor(args: &[&str], database_url: &str, envs: &[(&str, String)]) -> (bool, String) {
     let mut cmd = praetor_command();
     cmd.args(args).env("PRAETOR_DATABASE_URL", database_url).env("RUST_LOG", "error");
     for (k, v) in envs {
         cmd.env(k, v);
     }
-    let out = cmd.output().expect("run praetor");
+    let out = tokio::process::Command::from(cmd).output().await.expect("run praetor");
     let text = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
     (out.status.success(), text)
 }

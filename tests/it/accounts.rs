@@ -444,12 +444,12 @@ async fn a_second_factor_is_asked_for_at_every_sign_in_once_on_and_each_code_wor
     assert_eq!(post(&app, "/auth/password", json!({"email": email, "password": newer}), None).await.0, 401);
 
     // Rotation reseals people's secrets under the newest master key, like data keys.
-    let (clean, out) = run_praetor(&["secrets", "verify"], &app.database_url, &[]);
+    let (clean, out) = run_praetor(&["secrets", "verify"], &app.database_url, &[]).await;
     assert!(clean && out.contains("1 authenticator secrets"), "{out}");
     let newer_key = NewerMasterKey::new();
-    let (done, out) = run_praetor(&["secrets", "rotate"], &app.database_url, &newer_key.rotating());
+    let (done, out) = run_praetor(&["secrets", "rotate"], &app.database_url, &newer_key.rotating()).await;
     assert!(done, "{out}");
-    let (clean, out) = run_praetor(&["secrets", "verify"], &app.database_url, &newer_key.alone());
+    let (clean, out) = run_praetor(&["secrets", "verify"], &app.database_url, &newer_key.alone()).await;
     assert!(clean, "{out}");
 
     let removed = app

@@ -26,10 +26,10 @@ async fn head(app: &TestApp, key: &str, org: &str) -> i64 {
 }
 
 /// `praetor audit …` on the test's database: success, and what it printed.
-fn audit(app: &TestApp, args: &[&str]) -> (bool, String) {
+async fn audit(app: &TestApp, args: &[&str]) -> (bool, String) {
     let mut all = vec!["audit"];
     all.extend_from_slice(args);
-    run_praetor(&all, &app.database_url, &[])
+    run_praetor(&all, &app.database_url, &[]).await
 }
 
 fn tenant_of(org_id: &str) -> Tenant {
@@ -89,17 +89,17 @@ async fn checkpoints_catch_a_truncated_or_rewritten_chain_that_verifies_by_itsel
     // Kept elsewhere, and holding against the chain as it is.
     let dir = tempfile::tempdir().unwrap();
     let kept = dir.path().join("checkpoints.jsonl");
-    let (done, out) = audit(&app, &["checkpoints", "--org", &app.org, "--out", kept.to_str().unwrap()]);
+    let (done, out) = audit(&app, &["checkpoints", "--org", &app.org, "--out", kept.to_str().unwrap()]).await;
     assert!(done, "{out}");
     assert_eq!(std::fs::read_to_string(&kept).unwrap().lines().count(), 2);
-    let (clean, out) = audit(&app, &["verify", "--org", &app.org, "--checkpoints", kept.to_str().unwrap()]);
+    let (clean, out) = audit(&app, &["verify", "--org", &app.org, "--checkpoints", kept.to_str().unwrap()]).await;
     assert!(clean && out.contains("2 checkpoint(s) hold"), "{out}");
     let pk = first["publicKey"].as_str().unwrap();
     let args = ["verify", "--org", &app.org, "--checkpoints", kept.to_str().unwrap(), "--key", pk];
-    assert!(audit(&app, &args).0);
+    assert!(audit(&app, &args).await.0);
     let other_key = "A".repeat(43) + "=";
     let args = ["verify", "--org", &app.org, "--checkpoints", kept.to_str().unwrap(), "--key", &other_key];
-    let (clean, out) = audit(&app, &args);
+    let (clean, out) = audit(&app, &args).await;
     assert!(!clean && out.contains("not the key given"), "{out}");
 
     // An entry's inclusion proof, checked offline by the documented script.
@@ -126,7 +126,7 @@ async fn checkpoints_catch_a_truncated_or_rewritten_chain_that_verifies_by_itsel
         .map(|l| l.replace(first["root"].as_str().unwrap(), &"ab".repeat(32)))
         .collect();
     std::fs::write(&altered, lines.join("\n")).unwrap();
-    let (clean, out) = audit(&app, &["verify", "--org", &app.org, "--checkpoints", altered.to_str().unwrap()]);
+    let (clean, out) = audit(&app, &["verify", "--org", &app.org, "--checkpoints", altered.to_str().unwrap()]).await;
     assert!(!clean && out.contains("its signature does not hold"), "{out}");
 
     // Truncation: the last entries go, from one the first checkpoint covers, and the head is
@@ -140,9 +140,9 @@ async fn checkpoints_catch_a_truncated_or_rewritten_chain_that_verifies_by_itsel
         last_kept.hash
     ))
     .await;
-    let (clean, out) = audit(&app, &["verify", "--org", &app.org]);
+    let (clean, out) = audit(&app, &["verify", "--org", &app.org]).await;
     assert!(clean, "truncated and rewound, the chain alone verifies: {out}");
-    let (clean, out) = audit(&app, &["verify", "--org", &app.org, "--checkpoints", kept.to_str().unwrap()]);
+    let (clean, out) = audit(&app, &["verify", "--org", &app.org, "--checkpoints", kept.to_str().unwrap()]).await;
     assert!(!clean, "{out}");
     assert!(out.contains(&format!("the chain ends at entry {keep}")) && out.contains("entries were removed"), "{out}");
     // Nor does Praetor sign over it.
@@ -156,7 +156,7 @@ async fn checkpoints_catch_a_truncated_or_rewritten_chain_that_verifies_by_itsel
     projects(&app, &other_key, &other, 3).await;
     ok(app.gql(Some(&other_key), CHECKPOINT, json!({"o": other})).await);
     let kept2 = dir.path().join("other.jsonl");
-    assert!(audit(&app, &["checkpoints", "--org", &other, "--out", kept2.to_str().unwrap()]).0);
+    assert!(audit(&app, &["checkpoints", "--org", &other, "--out", kept2.to_str().unwrap()]).await.0);
     let mut prev: Option<String> = None;
     for mut e in entries_from(&app, &other_id, 2).await {
         if e.seq == 2 {
@@ -183,9 +183,9 @@ async fn checkpoints_catch_a_truncated_or_rewritten_chain_that_verifies_by_itsel
         .await;
         prev = Some(e.hash);
     }
-    let (clean, out) = audit(&app, &["verify", "--org", &other]);
+    let (clean, out) = audit(&app, &["verify", "--org", &other]).await;
     assert!(clean, "rewritten with its hashes, the chain alone verifies: {out}");
-    let (clean, out) = audit(&app, &["verify", "--org", &other, "--checkpoints", kept2.to_str().unwrap()]);
+    let (clean, out) = audit(&app, &["verify", "--org", &other, "--checkpoints", kept2.to_str().unwrap()]).await;
     assert!(!clean && out.contains("history was rewritten"), "{out}");
 
     // Each organization's checkpoints are its own.
@@ -203,10 +203,10 @@ async fn the_command_line_checkpoints_every_organization_and_secrets_verify_open
     let app =
         spawn_with(SpawnOptions { no_workers: true, database_url: own_database().await, ..Default::default() }).await;
     projects(&app, &app.admin_key.clone(), &app.org, 1).await;
-    let (done, out) = audit(&app, &["checkpoint", "--org", &app.org]);
+    let (done, out) = audit(&app, &["checkpoint", "--org", &app.org]).await;
     assert!(done && out.contains(&format!("{}: checkpoint at entry", app.org)), "{out}");
-    let (done, out) = audit(&app, &["checkpoint", "--org", &app.org]);
+    let (done, out) = audit(&app, &["checkpoint", "--org", &app.org]).await;
     assert!(done && out.contains("unchanged since the checkpoint"), "{out}");
-    let (done, out) = run_praetor(&["secrets", "verify"], &app.database_url, &[]);
+    let (done, out) = run_praetor(&["secrets", "verify"], &app.database_url, &[]).await;
     assert!(done && out.contains("1 instance key(s)"), "{out}");
 }

@@ -342,9 +342,9 @@ async fn three_api_and_two_worker_processes_lose_and_repeat_nothing_when_killed(
 
     // The audit chains and the projects replay clean.
     for o in &orgs {
-        let (verified, out) = run_praetor(&["audit", "verify", "--org", &o.slug], &url, &[]);
+        let (verified, out) = run_praetor(&["audit", "verify", "--org", &o.slug], &url, &[]).await;
         assert!(verified, "{out}");
-        let (replayed, out) = run_praetor(&["replay", "project", "web", "--org", &o.slug], &url, &[]);
+        let (replayed, out) = run_praetor(&["replay", "project", "web", "--org", &o.slug], &url, &[]).await;
         assert!(replayed, "{out}");
     }
 }

@@ -118,7 +118,7 @@ async fn the_server_runs_as_a_role_that_owns_nothing_and_cannot_rewrite_history(
 
     // Every entry is as written: the operator's verify, signed in as the server's role, has
     // nothing to migrate and finds the chain whole.
-    let (clean, out) = run_praetor(&["audit", "verify", "--org", &app.org], &runtime, &[]);
+    let (clean, out) = run_praetor(&["audit", "verify", "--org", &app.org], &runtime, &[]).await;
     assert!(clean, "{out}");
     // A second start grants again (idempotent) and serves.
     let mut app = app;

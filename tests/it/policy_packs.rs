@@ -122,7 +122,7 @@ async fn a_pack_sits_above_the_organization_which_can_only_tighten_it() {
     )
     .await;
     wait_for_status(&app, &app.admin_key, p["id"].as_str().unwrap(), "SUCCEEDED").await;
-    let (replayed, out) = run_praetor(&["replay", "project", "web", "--org", &app.org], &app.database_url, &[]);
+    let (replayed, out) = run_praetor(&["replay", "project", "web", "--org", &app.org], &app.database_url, &[]).await;
     assert!(replayed, "{out}");
 
     // Unsubscribing takes the pack's rules away again; both are audited.
@@ -275,9 +275,9 @@ async fn a_new_version_shows_its_impact_before_it_takes_effect_and_pinned_organi
     assert_eq!(explain(&app, &pinned_key, &pinned_org, "staging").await["verdict"], "DENIED");
 
     // Decisions made under either version replay as they were made.
-    let (replayed, out) = run_praetor(&["replay", "project", "web", "--org", &app.org], &app.database_url, &[]);
+    let (replayed, out) = run_praetor(&["replay", "project", "web", "--org", &app.org], &app.database_url, &[]).await;
     assert!(replayed, "{out}");
-    let (verified, out) = run_praetor(&["audit", "verify", "--org", &app.org], &app.database_url, &[]);
+    let (verified, out) = run_praetor(&["audit", "verify", "--org", &app.org], &app.database_url, &[]).await;
     assert!(verified, "{out}");
 }
 
@@ -389,7 +389,7 @@ async fn the_operator_publishes_packs_from_the_command_line() {
     let broken = dir.path().join("broken.yaml");
     std::fs::write(&broken, "apiVersion: praetor.dev/v1\nkind: Policy\nmetadata: { name: b }\nspec:\n  rules:\n    - { name: r, actions: [\"state.set\"], effect: sometimes }\n").unwrap();
     let (done, out) =
-        run_praetor(&["policy", "pack", "publish", &name, broken.to_str().unwrap()], &app.database_url, &[]);
+        run_praetor(&["policy", "pack", "publish", &name, broken.to_str().unwrap()], &app.database_url, &[]).await;
     assert!(!done, "{out}");
     assert!(out.contains("broken.yaml:6"), "file:line of the fault: {out}");
 
@@ -410,18 +410,20 @@ async fn the_operator_publishes_packs_from_the_command_line() {
         ],
         &app.database_url,
         &[],
-    );
+    )
+    .await;
     assert!(!done && out.contains("effectiveAt"), "not before the notice: {out}");
     let (done, out) = run_praetor(
         &["policy", "pack", "publish", &name, good.to_str().unwrap(), "--notes", "from ops"],
         &app.database_url,
         &[],
-    );
+    )
+    .await;
     assert!(done, "{out}");
     assert!(out.contains(&format!("published {name} version 1")), "{out}");
-    let (done, out) = run_praetor(&["policy", "pack", "list"], &app.database_url, &[]);
+    let (done, out) = run_praetor(&["policy", "pack", "list"], &app.database_url, &[]).await;
     assert!(done && out.lines().any(|l| l.starts_with(&name) && l.contains("instance")), "{out}");
-    let (done, out) = run_praetor(&["policy", "pack", "versions", &name], &app.database_url, &[]);
+    let (done, out) = run_praetor(&["policy", "pack", "versions", &name], &app.database_url, &[]).await;
     assert!(done && out.contains("from ops"), "{out}");
 
     // Every organization may use it.

@@ -25,10 +25,10 @@ async fn an_api_process_runs_no_plan_and_a_worker_process_serves_no_api() {
         // One SQLite file belongs to one process: a role that leaves work to others is refused.
         let dir = tempfile::tempdir().unwrap();
         let url = format!("sqlite://{}", dir.path().join("p.db").display());
-        let (started, out) = run_praetor(&["serve", "--role", "api"], &url, &[]);
+        let (started, out) = run_praetor(&["serve", "--role", "api"], &url, &[]).await;
         assert!(!started, "{out}");
         assert!(out.contains("role") && out.contains("PostgreSQL"), "{out}");
-        let (started, out) = run_praetor(&["worker"], &url, &[]);
+        let (started, out) = run_praetor(&["worker"], &url, &[]).await;
         assert!(!started && out.contains("`worker` shares the work"), "{out}");
         return;
     }

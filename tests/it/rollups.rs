@@ -151,12 +151,13 @@ async fn rollups_equal_a_recount_and_stay_equal_when_folded_again() {
     assert_eq!(praetor::services::rollups::fold_org(&app.app, tenant(&app)).await.unwrap(), 0);
     assert_eq!(today(&app, None).await, all);
     let day = now().format("%Y-%m-%d").to_string();
-    let (done, out) = run_praetor(&["rollups", "rebuild", "--org", &app.org, "--from", &day], &app.database_url, &[]);
+    let (done, out) =
+        run_praetor(&["rollups", "rebuild", "--org", &app.org, "--from", &day], &app.database_url, &[]).await;
     assert!(done, "{out}");
     assert!(out.contains("audit entries folded"), "{out}");
     assert_eq!(today(&app, None).await, all, "rebuilt from the chain, the same");
     let (done, out) =
-        run_praetor(&["rollups", "rebuild", "--org", &app.org, "--from", "yesterday"], &app.database_url, &[]);
+        run_praetor(&["rollups", "rebuild", "--org", &app.org, "--from", "yesterday"], &app.database_url, &[]).await;
     assert!(!done && out.contains("YYYY-MM-DD"), "{out}");
 }
 

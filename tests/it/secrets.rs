@@ -69,7 +69,7 @@ async fn secrets_go_in_and_only_fingerprints_come_out() {
     let entries = log["org"]["auditLog"]["edges"].to_string();
     assert!(entries.contains("secret.set") && entries.contains("secret.deleted") && entries.contains(&fingerprint));
     assert!(!entries.contains(&value) && !entries.contains(&other_value));
-    let (ok_export, export) = run_praetor(&["audit", "export", "--org", &app.org], &app.database_url, &[]);
+    let (ok_export, export) = run_praetor(&["audit", "export", "--org", &app.org], &app.database_url, &[]).await;
     assert!(ok_export && export.contains("secret.set"), "{export}");
     assert!(!export.contains(&value) && !export.contains(&other_value));
     // Nor in the database itself (on SQLite: the file and its write-ahead log).
@@ -93,7 +93,7 @@ async fn a_ciphertext_moved_to_another_row_does_not_decrypt_and_rotation_rewraps
     let (other, other_admin) = other_org(&app).await;
     let theirs = ok(app.gql(Some(&other_admin), SET, set(&other, "theirs", &known_secret())).await);
     assert!(theirs["setSecret"]["fingerprint"].is_string());
-    let (clean, out) = run_praetor(&["secrets", "verify"], &app.database_url, &[]);
+    let (clean, out) = run_praetor(&["secrets", "verify"], &app.database_url, &[]).await;
     assert!(clean, "{out}");
     assert!(out.contains("2 data keys, 3 secrets, 0 authenticator secrets; 5 verified; 0 failed"), "{out}");
 
@@ -103,7 +103,7 @@ async fn a_ciphertext_moved_to_another_row_does_not_decrypt_and_rotation_rewraps
         "UPDATE secrets SET ciphertext = (SELECT ciphertext FROM secrets WHERE name = 'first' AND org_id = {org}) WHERE name IN ('second', 'theirs')"
     ))
     .await;
-    let (clean, out) = run_praetor(&["secrets", "verify"], &app.database_url, &[]);
+    let (clean, out) = run_praetor(&["secrets", "verify"], &app.database_url, &[]).await;
     assert!(!clean, "{out}");
     assert!(out.contains("(second)") && out.contains("(theirs)") && !out.contains("(first)"), "{out}");
     assert!(out.contains("does not decrypt") && !out.contains(&value), "{out}");
@@ -112,14 +112,14 @@ async fn a_ciphertext_moved_to_another_row_does_not_decrypt_and_rotation_rewraps
     // Rotation: a new master key, the old one kept as previous until everything is rewrapped.
     let newer = NewerMasterKey::new();
     let rotated = newer.rotating();
-    let (done, out) = run_praetor(&["secrets", "rotate"], &app.database_url, &rotated);
+    let (done, out) = run_praetor(&["secrets", "rotate"], &app.database_url, &rotated).await;
     assert!(done && out.contains("2 rewrapped"), "{out}");
-    let (done, out) = run_praetor(&["secrets", "rotate"], &app.database_url, &rotated);
+    let (done, out) = run_praetor(&["secrets", "rotate"], &app.database_url, &rotated).await;
     assert!(done && out.contains("0 rewrapped"), "run again: nothing left to rewrap: {out}");
     // The new key alone now opens everything; the old key alone opens nothing.
-    let (clean, out) = run_praetor(&["secrets", "verify"], &app.database_url, &newer.alone());
+    let (clean, out) = run_praetor(&["secrets", "verify"], &app.database_url, &newer.alone()).await;
     assert!(clean, "{out}");
-    let (clean, out) = run_praetor(&["secrets", "verify"], &app.database_url, &[]);
+    let (clean, out) = run_praetor(&["secrets", "verify"], &app.database_url, &[]).await;
     assert!(!clean && out.contains("is not configured"), "{out}");
     let rewraps = app
         .admin(
@@ -140,7 +140,8 @@ async fn a_production_server_without_a_master_key_does_not_start() {
         &["audit", "verify"],
         &app.database_url,
         &[("PRAETOR_PRODUCTION", "true".into()), ("PRAETOR_SECRETS__MASTER_KEY_FILE", empty.display().to_string())],
-    );
+    )
+    .await;
     assert!(!started, "{out}");
     assert!(out.contains("secrets.master_key"), "{out}");
     let short = dir.path().join("short.key");
@@ -149,7 +150,8 @@ async fn a_production_server_without_a_master_key_does_not_start() {
         &["audit", "verify"],
         &app.database_url,
         &[("PRAETOR_SECRETS__MASTER_KEY_FILE", short.display().to_string())],
-    );
+    )
+    .await;
     assert!(!started && out.contains("secrets.master_key") && out.contains("32"), "{out}");
     assert!(!out.contains("c2hvcnQ="), "the key is never shown: {out}");
 }
@@ -211,8 +213,7 @@ async fn rotation_under_load_fails_no_request() {
         tokio::time::sleep(std::time::Duration::from_millis(100)).await;
     }
     let (database_url, envs) = (app.database_url.clone(), rotated.clone());
-    let (done, out) =
-        tokio::task::spawn_blocking(move || run_praetor(&["secrets", "rotate"], &database_url, &envs)).await.unwrap();
+    let (done, out) = run_praetor(&["secrets", "rotate"], &database_url, &envs).await;
     rotated_flag.store(true, Ordering::SeqCst);
     assert!(done && out.contains("21 rewrapped"), "{out}");
     for task in load {
@@ -221,6 +222,6 @@ async fn rotation_under_load_fails_no_request() {
     }
     drop(server);
     // Everything, including what was written during the rotation, opens with the new key alone.
-    let (clean, out) = run_praetor(&["secrets", "verify"], &app.database_url, &newer.alone());
+    let (clean, out) = run_praetor(&["secrets", "verify"], &app.database_url, &newer.alone()).await;
     assert!(clean && out.contains("21 data keys"), "{out}");
 }
