@@ -230,7 +230,7 @@ pub async fn save_progress<C: Conn>(db: &C, row: &Model) -> Result<Model, DbErr>
     a.event_count = Set(row.event_count);
     a.state_hash = Set(row.state_hash.clone());
     a.updated_at = Set(row.updated_at);
-    a.update(&crate::Owned::tenant(row).on(db)).await
+    a.update(&crate::on_row(db, row)).await
 }
 
 /// Writes a plan's approval stages (JSON).
@@ -238,7 +238,7 @@ pub async fn set_approval_stages<C: Conn>(db: &C, row: &Model, stages: String) -
     use sea_orm::{ActiveModelTrait, Set};
     let mut a: ActiveModel = row.clone().into();
     a.approval_stages = Set(stages);
-    a.update(&crate::Owned::tenant(row).on(db)).await
+    a.update(&crate::on_row(db, row)).await
 }
 
 /// The plan with this id in any organization (housekeeping: the operator's command line).

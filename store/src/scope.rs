@@ -36,9 +36,8 @@ pub trait Conn: Sync {
 #[derive(Clone, Copy)]
 pub enum Raw<'a> {
     Pool(&'a DatabaseConnection),
-    Txn(&'a DatabaseTransaction),
     /// A transaction and the scope last set in it.
-    Remembering(&'a DatabaseTransaction, &'a tokio::sync::Mutex<Option<Scope>>),
+    Txn(&'a DatabaseTransaction, &'a tokio::sync::Mutex<Option<Scope>>),
 }
 
 /// A transaction that remembers the scope last set in it, so that statements of one scope in a
@@ -64,19 +63,13 @@ impl Txn {
 
 impl Conn for Txn {
     fn raw(&self) -> Raw<'_> {
-        Raw::Remembering(&self.inner, &self.scope)
+        Raw::Txn(&self.inner, &self.scope)
     }
 }
 
 impl Conn for DatabaseConnection {
     fn raw(&self) -> Raw<'_> {
         Raw::Pool(self)
-    }
-}
-
-impl Conn for DatabaseTransaction {
-    fn raw(&self) -> Raw<'_> {
-        Raw::Txn(self)
     }
 }
 
@@ -133,7 +126,7 @@ impl On<'_> {
     fn backend(&self) -> DbBackend {
         match self.raw {
             Raw::Pool(c) => c.get_database_backend(),
-            Raw::Txn(t) | Raw::Remembering(t, _) => t.get_database_backend(),
+            Raw::Txn(t, _) => t.get_database_backend(),
         }
     }
 
@@ -163,8 +156,8 @@ macro_rules! in_scope {
     ($self:ident, $method:ident, $arg:expr) => {{
         match ($self.raw, $self.setting()) {
             (Raw::Pool(c), None) => c.$method($arg).await,
-            (Raw::Txn(t) | Raw::Remembering(t, _), None) => t.$method($arg).await,
-            (Raw::Remembering(t, last), Some(set)) => {
+            (Raw::Txn(t, _), None) => t.$method($arg).await,
+            (Raw::Txn(t, last), Some(set)) => {
                 // Held until the statement is sent: another statement of the transaction
                 // cannot set its own scope in between.
                 let mut last = last.lock().await;
@@ -173,10 +166,6 @@ macro_rules! in_scope {
                     t.execute_unprepared(&set).await?;
                     *last = Some($self.scope);
                 }
-                t.$method($arg).await
-            }
-            (Raw::Txn(t), Some(set)) => {
-                t.execute_unprepared(&set).await?;
                 t.$method($arg).await
             }
             (Raw::Pool(c), Some(set)) => {
