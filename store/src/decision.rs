@@ -48,6 +48,23 @@ pub async fn of_plan_in_phase<C: Conn>(db: &C, tenant: Tenant, plan: PlanId, pha
         .await
 }
 
+/// The decisions recorded for these plans in `phase`, by plan and then in the order they were
+/// made.
+pub async fn of_plans_in_phase<C: Conn>(
+    db: &C,
+    tenant: Tenant,
+    plans: impl IntoIterator<Item = PlanId>,
+    phase: &str,
+) -> Result<Vec<Model>, DbErr> {
+    Entity::find_in_org(tenant)
+        .filter(Column::PlanId.is_in(plans))
+        .filter(Column::Phase.eq(phase))
+        .order_by_asc(Column::PlanId)
+        .order_by_asc(Column::DecidedAt)
+        .all(&tenant.on(db))
+        .await
+}
+
 /// The project's latest `limit` decisions, newest first.
 pub async fn latest_of_project<C: Conn>(
     db: &C,

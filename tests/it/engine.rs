@@ -82,6 +82,12 @@ async fn two_hundred_random_plans_replay_identically() {
     let reports =
         praetor::engine::replay::replay_project_plans(&app.app.db, &app.app.policies, org, project).await.unwrap();
     assert_eq!(reports.len(), 201, "200 plans and the project");
+    // Read 7 plans at a time, the same reports: no plan's events or decisions are lost or
+    // given to another at a batch's edge.
+    let batched = praetor::engine::replay::replay_project_in_batches(&app.app.db, &app.app.policies, org, project, 7)
+        .await
+        .unwrap();
+    assert_eq!(batched, reports);
     for r in &reports {
         assert!(r.identical(), "seed {seed:#x}: {r:#?}");
     }
@@ -134,6 +140,41 @@ async fn a_tampered_event_is_caught_by_replay_and_by_audit_verify() {
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(!out.status.success());
     assert!(text.contains("DIVERGED at event 5"), "{text}");
+}
+
+#[tokio::test]
+async fn a_project_replay_names_the_tampered_plan_and_the_plans_after_it() {
+    let app = spawn_app().await;
+    app.project("web").await;
+    let mut ids = Vec::new();
+    for v in 1..=3 {
+        let steps = json!([{"action": "state.set", "params": {"key": "version", "value": v}}]);
+        let plan = propose(&app, &app.admin_key, "web", steps, json!({"runWhenApproved": true})).await;
+        let id = plan["id"].as_str().unwrap().to_string();
+        wait_for_status(&app, &app.admin_key, &id, "SUCCEEDED").await;
+        ids.push(id);
+    }
+    let replay = ["replay", "project", "web", "--org", app.org.as_str()];
+    let (ok, out) = run_praetor(&replay, &app.database_url, &[]).await;
+    assert!(ok, "{out}");
+    assert_eq!(out.matches(": identical").count(), 4, "three plans and the project: {out}");
+
+    let lit = uuid_literal(&ids[1]);
+    app.execute_sql(&format!(
+        "UPDATE plan_events SET data = REPLACE(data, '\"value\":2', '\"value\":7') WHERE plan_id = {lit} AND kind = 'StateChanged'"
+    ))
+    .await;
+    let (ok, out) = run_praetor(&replay, &app.database_url, &[]).await;
+    assert!(!ok, "{out}");
+    let line =
+        |id: &str| out.lines().find(|l| l.starts_with(id)).unwrap_or_else(|| panic!("{id} in {out}")).to_string();
+    assert!(line(&ids[0]).contains("identical"), "the plan before is untouched: {out}");
+    let tampered = line(&ids[1]);
+    assert!(tampered.contains("DIVERGED") && tampered.contains("hash"), "{out}");
+    assert!(!tampered.contains("before this one"), "{out}");
+    let after = line(&ids[2]);
+    assert!(after.contains("DIVERGED") && after.contains(&format!("(in plan {}, before this one)", ids[1])), "{out}");
+    assert!(line("prj_").contains("DIVERGED"), "the project too: {out}");
 }
 
 async fn start_server(database_url: &str, org_id: &str, port: u16) -> ServeProcess {

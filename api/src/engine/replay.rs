@@ -7,7 +7,8 @@
 //! it, which may fold other plans' changes that ran before it. So replaying one plan folds the
 //! project's state changes, in project order, up to the plan's last one.
 
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
+use std::sync::Arc;
 
 use praetor_store::{Owned, PlanId, ProjectId, Tenant, decision, plan, plan_event, project_state};
 use serde::Serialize;
@@ -16,7 +17,7 @@ use serde_json::Value;
 use super::store;
 use crate::error::{Error, Result};
 use crate::governance::pipeline::{read_recorded, recorded_checks};
-use crate::governance::policy::PolicyStore;
+use crate::governance::policy::{Loaded, PolicyStore};
 use praetor_domain::plan::PlanEvent;
 use praetor_domain::{reducer, state};
 
@@ -72,81 +73,127 @@ pub async fn project_changes<C: praetor_store::Conn>(
     Ok(plan_event::project_changes(db, tenant, project, until).await?)
 }
 
+/// Where a project's fold broke: the position to report, the plan whose event it is, why, and
+/// the recorded and recomputed values.
 type FoldError = (i64, PlanId, String, Option<String>, String);
 
-/// Folds project state changes, checking each recorded hash. Returns the final state and the
-/// hash after each change (index `k - 1` holds the hash after change `k`). `Err` names the
-/// offending event.
-fn fold_changes(rows: &[plan_event::Model]) -> std::result::Result<(Value, Vec<String>), FoldError> {
+/// A project's state changes folded once, in project order.
+struct Fold {
+    /// The hash after each verified change: index `k - 1` holds the hash after change `k`.
+    hashes: Vec<String>,
+    /// The state after the last change folded (verified unless the fold broke).
+    state: Value,
+    /// Where the fold broke, if it did: nothing after it is verified.
+    broken: Option<FoldError>,
+}
+
+/// Folds project state changes, checking each recorded hash, until the first one that does not
+/// fold.
+fn fold_changes(rows: &[plan_event::Model]) -> Fold {
     let mut s = state::empty();
     let mut hashes = Vec::with_capacity(rows.len());
     for (i, row) in rows.iter().enumerate() {
         let expected_seq = i as i64 + 1;
+        let broken = |at: i64, why: String, recorded: Option<String>, recomputed: String| {
+            Some((at, row.plan_id, why, recorded, recomputed))
+        };
         if row.project_seq != Some(expected_seq) {
-            return Err((
-                expected_seq,
-                row.plan_id,
-                format!("state change {expected_seq} is missing"),
-                None,
-                String::new(),
-            ));
+            let why = format!("state change {expected_seq} is missing");
+            return Fold { hashes, state: s, broken: broken(expected_seq, why, None, String::new()) };
         }
-        let event: PlanEvent = serde_json::from_str(&row.data)
-            .map_err(|e| (row.seq, row.plan_id, format!("unreadable event: {e}"), None, String::new()))?;
+        let event: PlanEvent = match serde_json::from_str(&row.data) {
+            Ok(e) => e,
+            Err(e) => {
+                let why = format!("unreadable event: {e}");
+                return Fold { hashes, state: s, broken: broken(row.seq, why, None, String::new()) };
+            }
+        };
         let PlanEvent::StateChanged { ops, state_hash, .. } = event else {
-            return Err((
-                row.seq,
-                row.plan_id,
-                "a state-changing position holds another kind of event".into(),
-                None,
-                String::new(),
-            ));
+            let why = "a state-changing position holds another kind of event".to_string();
+            return Fold { hashes, state: s, broken: broken(row.seq, why, None, String::new()) };
         };
         state::apply(&mut s, &ops);
         let h = state::hash(&s);
         if h != state_hash || row.state_hash.as_deref() != Some(h.as_str()) {
-            return Err((
-                row.seq,
-                row.plan_id,
-                "the state after this change does not match its recorded hash".into(),
-                Some(state_hash),
-                h,
-            ));
+            let why = "the state after this change does not match its recorded hash".to_string();
+            return Fold { hashes, state: s, broken: broken(row.seq, why, Some(state_hash), h) };
         }
         hashes.push(h);
     }
-    Ok((s, hashes))
+    Fold { hashes, state: s, broken: None }
 }
 
-type Folded = std::result::Result<(Value, Vec<String>), FoldError>;
-
-/// [`fold_changes`] on the blocking pool: a fold costs CPU in proportion to the project's
-/// history, which must not stall the async threads. The rows come back with the result.
-async fn fold_blocking(changes: Vec<plan_event::Model>) -> Result<(Vec<plan_event::Model>, Folded)> {
-    tokio::task::spawn_blocking(move || {
-        let folded = fold_changes(&changes);
-        (changes, folded)
-    })
-    .await
-    .map_err(|e| Error::internal(format!("replay fold task: {e}")))
+/// Runs CPU-heavy replay work on the blocking pool: a fold costs CPU in proportion to the
+/// project's history, which must not stall the async threads.
+async fn blocking<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> Result<T> {
+    tokio::task::spawn_blocking(f).await.map_err(|e| Error::internal(format!("replay task: {e}")))
 }
 
-/// Replays one plan.
-pub async fn replay_plan<C: praetor_store::Conn>(db: &C, policies: &PolicyStore, plan: &plan::Model) -> Result<Report> {
-    replay_plan_with(db, policies, plan, None, None).await
-}
+/// The effective policy under each recorded label, as far as it could be read. A label that
+/// failed keeps its error until a decision needs it (a decision that cannot be made again
+/// does not).
+type Policies = HashMap<String, Result<Arc<Loaded>>>;
 
-/// Replays one plan. `folded` is the project's already verified fold (the hash after each state
-/// change), so replaying every plan of a project folds the project's state once, not per plan.
-async fn replay_plan_with<C: praetor_store::Conn>(
+async fn policies_of<C: praetor_store::Conn>(
     db: &C,
-    policies: &PolicyStore,
+    store: &PolicyStore,
+    tenant: Tenant,
+    project: ProjectId,
+    decisions: &[decision::Model],
+    into: &mut Policies,
+) {
+    for d in decisions {
+        if !into.contains_key(&d.policy_version) {
+            let loaded = store.at_label(db, tenant, project, &d.policy_version).await;
+            into.insert(d.policy_version.clone(), loaded);
+        }
+    }
+}
+
+/// Replays one plan: its log, its state changes and its recorded decisions are read, then
+/// checked on the blocking pool.
+pub async fn replay_plan<C: praetor_store::Conn>(db: &C, policies: &PolicyStore, plan: &plan::Model) -> Result<Report> {
+    let tenant = plan.tenant();
+    let rows = store::load(db, tenant, plan.id).await?;
+    // The project's state changes up to this plan's last one (or its finish).
+    let until = rows.iter().filter_map(|r| r.project_seq).chain(finish_seq(&rows)).max();
+    let changes = match until {
+        Some(until) => project_changes(db, tenant, plan.project_id, Some(until)).await?,
+        None => Vec::new(),
+    };
+    let recorded = decision::of_plan_in_phase(db, tenant, plan.id, "execute").await?;
+    let mut loaded = Policies::new();
+    policies_of(db, policies, tenant, plan.project_id, &recorded, &mut loaded).await;
+    let plan = plan.clone();
+    blocking(move || {
+        let fold = fold_changes(&changes);
+        check_plan(&plan, &rows, &fold, &changes, &recorded, &mut loaded)
+    })
+    .await?
+}
+
+/// The project position of the plan's `Succeeded` event, read from the row without parsing the
+/// rest of the log.
+fn finish_seq(rows: &[plan_event::Model]) -> Option<i64> {
+    let row = rows.iter().find(|r| r.kind == "Succeeded")?;
+    match serde_json::from_str::<PlanEvent>(&row.data) {
+        Ok(PlanEvent::Succeeded { project_seq, .. }) => Some(project_seq),
+        _ => None,
+    }
+}
+
+/// Checks one plan against its project's fold: its log folds to its stored status, its final
+/// state hash is the project's at that point, and every recorded execution decision comes out
+/// the same under the policy version it names, with the principal, plan and state it recorded.
+fn check_plan(
     plan: &plan::Model,
-    folded: Option<&[String]>,
-    changes: Option<&[plan_event::Model]>,
+    rows: &[plan_event::Model],
+    fold: &Fold,
+    changes: &[plan_event::Model],
+    recorded: &[decision::Model],
+    policies: &mut Policies,
 ) -> Result<Report> {
     let subject = plan.id.to_string();
-    let rows = store::load(db, plan.tenant(), plan.id).await?;
     let mut events = Vec::with_capacity(rows.len());
     for (i, r) in rows.iter().enumerate() {
         if r.seq != i as i64 + 1 {
@@ -194,76 +241,60 @@ async fn replay_plan_with<C: praetor_store::Conn>(
         ));
     }
 
-    // State: fold the project's changes up to this plan's last one (or its finish).
+    // State: the project's hash after this plan's last change (or its finish).
     let last_change = rows.iter().filter_map(|r| r.project_seq).max();
     let finish_seq = events.iter().find_map(|e| match e {
         PlanEvent::Succeeded { project_seq, .. } => Some(*project_seq),
         _ => None,
     });
-    let until = finish_seq.or(last_change);
     let mut state_hash = None;
-    if let Some(until) = until {
-        let fold = match folded {
-            Some(hashes) => match hashes.get((until.max(1) - 1) as usize) {
-                Some(h) => Ok(h.clone()),
-                None => {
+    if let Some(until) = finish_seq.or(last_change) {
+        let h = match fold.hashes.get((until.max(1) - 1) as usize) {
+            Some(h) => h.clone(),
+            None => {
+                let Some((at, other_plan, why, recorded, recomputed)) = fold.broken.clone() else {
                     let why = format!("the project has fewer than {until} state changes");
                     return Ok(diverged(subject, rows.len(), rows.len() as i64, why, None, None));
-                }
-            },
-            None => {
-                let changes = project_changes(db, plan.tenant(), plan.project_id, Some(until)).await?;
-                fold_blocking(changes).await?.1.map(|(s, _)| state::hash(&s))
-            }
-        };
-        match fold {
-            Ok(h) => {
-                if let Some(PlanEvent::Succeeded { state_hash: recorded, .. }) =
-                    events.iter().find(|e| matches!(e, PlanEvent::Succeeded { .. }))
-                    && *recorded != h
-                {
-                    let at = rows.iter().find(|r| r.kind == "Succeeded").map(|r| r.seq).unwrap_or(0);
-                    return Ok(diverged(
-                        subject,
-                        rows.len(),
-                        at,
-                        "the final state differs from the recorded one",
-                        Some(recorded.clone()),
-                        Some(h),
-                    ));
-                }
-                state_hash = Some(h);
-            }
-            Err((at, other_plan, why, recorded, recomputed)) => {
+                };
                 let reason =
                     if other_plan == plan.id { why } else { format!("{why} (in plan {other_plan}, before this one)") };
                 return Ok(diverged(subject, rows.len(), at, reason, recorded, Some(recomputed)));
             }
+        };
+        if let Some(PlanEvent::Succeeded { state_hash: recorded, .. }) =
+            events.iter().find(|e| matches!(e, PlanEvent::Succeeded { .. }))
+            && *recorded != h
+        {
+            let at = rows.iter().find(|r| r.kind == "Succeeded").map(|r| r.seq).unwrap_or(0);
+            return Ok(diverged(
+                subject,
+                rows.len(),
+                at,
+                "the final state differs from the recorded one",
+                Some(recorded.clone()),
+                Some(h),
+            ));
         }
+        state_hash = Some(h);
     }
 
     // Re-decide what ran: every recorded execution decision must come out the same under
     // the policy version it names, with the principal, plan and state it recorded.
-    let recorded = decision::of_plan_in_phase(db, plan.tenant(), plan.id, "execute").await?;
     let inputs = recorded.iter().map(read_recorded).collect::<Result<Vec<_>>>()?;
-    let wanted: std::collections::BTreeSet<i64> = inputs.iter().flatten().map(|r| r.project_seq).collect();
-    let states = match (changes, wanted.iter().max()) {
-        (_, None) => HashMap::new(),
-        (Some(all), Some(_)) => states_at(all, &wanted)?,
-        (None, Some(max)) => {
-            let changes = project_changes(db, plan.tenant(), plan.project_id, Some(*max)).await?;
-            let wanted = wanted.clone();
-            tokio::task::spawn_blocking(move || states_at(&changes, &wanted))
-                .await
-                .map_err(|e| Error::internal(format!("replay fold task: {e}")))??
-        }
-    };
+    let wanted: BTreeSet<i64> = inputs.iter().flatten().map(|r| r.project_seq).collect();
+    let states = if wanted.is_empty() { HashMap::new() } else { states_at(changes, &wanted)? };
     let mut checked = 0;
     let empty = state::empty();
     for (d, input) in recorded.iter().zip(&inputs) {
         // A decision recorded before decisions carried their inputs cannot be made again.
         let (Some(step), Some(input)) = (steps.iter().find(|s| s.id == d.step_id), input) else { continue };
-        let policy = policies.at_label(db, plan.tenant(), plan.project_id, &d.policy_version).await?;
+        let policy = match policies.get(&d.policy_version) {
+            Some(Ok(p)) => p.clone(),
+            _ => match policies.remove(&d.policy_version) {
+                Some(Err(e)) => return Err(e),
+                _ => return Err(Error::internal(format!("policy version {} was not read", d.policy_version))),
+            },
+        };
         let at_state = states.get(&input.project_seq).unwrap_or(&empty);
         let again = input.decide_again(d.org_id, d.project_id, policy, at_state);
         checked += 1;
@@ -295,10 +326,7 @@ async fn replay_plan_with<C: praetor_store::Conn>(
 
 /// The project state after each of the `wanted` numbers of changes (0 is the empty state). A
 /// change that does not parse, or is not a state change, is an error.
-pub fn states_at(
-    changes: &[plan_event::Model],
-    wanted: &std::collections::BTreeSet<i64>,
-) -> Result<HashMap<i64, Value>> {
+pub fn states_at(changes: &[plan_event::Model], wanted: &BTreeSet<i64>) -> Result<HashMap<i64, Value>> {
     let mut out = HashMap::new();
     let mut s = state::empty();
     if wanted.contains(&0) {
@@ -325,56 +353,114 @@ pub fn states_at(
     Ok(out)
 }
 
+/// The report on a project's whole fold: every state change checked against its recorded hash,
+/// and the result against the stored state.
+fn project_report(project: ProjectId, changes: usize, fold: &Fold, stored: Option<&project_state::Model>) -> Report {
+    let subject = project.to_string();
+    if let Some((at, plan, why, recorded, recomputed)) = &fold.broken {
+        return diverged(
+            subject,
+            changes,
+            *at,
+            format!("{why} (plan {plan})"),
+            recorded.clone(),
+            Some(recomputed.clone()),
+        );
+    }
+    let h = state::hash(&fold.state);
+    let stored_hash = stored.map(|r| r.state_hash.clone()).unwrap_or_else(|| state::hash(&state::empty()));
+    if stored_hash != h {
+        return diverged(
+            subject,
+            changes,
+            changes as i64,
+            "the stored project state differs from the replayed one",
+            Some(stored_hash),
+            Some(h),
+        );
+    }
+    Report { subject, events: changes, state_hash: Some(h), decisions_checked: 0, divergence: None }
+}
+
 /// Replays every state change of a project from empty state and compares the result with the
 /// stored state.
 pub async fn replay_project<C: praetor_store::Conn>(db: &C, tenant: Tenant, project: ProjectId) -> Result<Report> {
-    let _org = tenant.org();
-    let subject = project.to_string();
     let changes = project_changes(db, tenant, project, None).await?;
     let stored = project_state::of(db, tenant, project).await?;
-    let (changes, folded) = fold_blocking(changes).await?;
-    match folded.map(|(s, _)| s) {
-        Err((at, plan, why, recorded, recomputed)) => {
-            Ok(diverged(subject, changes.len(), at, format!("{why} (plan {plan})"), recorded, Some(recomputed)))
-        }
-        Ok(s) => {
-            let h = state::hash(&s);
-            let stored_hash =
-                stored.as_ref().map(|r| r.state_hash.clone()).unwrap_or_else(|| state::hash(&state::empty()));
-            if stored_hash != h {
-                return Ok(diverged(
-                    subject,
-                    changes.len(),
-                    changes.len() as i64,
-                    "the stored project state differs from the replayed one",
-                    Some(stored_hash),
-                    Some(h),
-                ));
-            }
-            Ok(Report { subject, events: changes.len(), state_hash: Some(h), decisions_checked: 0, divergence: None })
-        }
-    }
+    blocking(move || project_report(project, changes.len(), &fold_changes(&changes), stored.as_ref())).await
 }
 
-/// Every plan of a project, plus the project's state.
+/// How many plans' logs and decisions a project replay reads at once.
+pub const PLANS_PER_BATCH: usize = 500;
+
+/// Every plan of a project, plus the project's state. The project's state changes are read and
+/// folded once; the plans' logs and recorded decisions are read a batch of plans at a time
+/// (one statement each) and checked on the blocking pool.
 pub async fn replay_project_plans<C: praetor_store::Conn>(
     db: &C,
     policies: &PolicyStore,
     tenant: Tenant,
     project: ProjectId,
 ) -> Result<Vec<Report>> {
-    let _org = tenant.org();
+    replay_project_in_batches(db, policies, tenant, project, PLANS_PER_BATCH).await
+}
+
+/// [`replay_project_plans`], reading `batch` plans at a time.
+pub async fn replay_project_in_batches<C: praetor_store::Conn>(
+    db: &C,
+    policies: &PolicyStore,
+    tenant: Tenant,
+    project: ProjectId,
+    batch: usize,
+) -> Result<Vec<Report>> {
     let plans = plan::of_project(db, tenant, project).await?;
-    let changes = project_changes(db, tenant, project, None).await?;
-    // If the project's own fold diverges, each plan folds for itself so the report names where.
-    let (changes, folded) = fold_blocking(changes).await?;
-    let folded = folded.ok().map(|(_, hashes)| hashes);
+    let changes = Arc::new(project_changes(db, tenant, project, None).await?);
+    let stored = project_state::of(db, tenant, project).await?;
+    let fold = Arc::new({
+        let changes = changes.clone();
+        blocking(move || fold_changes(&changes)).await?
+    });
     let mut out = Vec::with_capacity(plans.len() + 1);
-    for p in &plans {
-        out.push(replay_plan_with(db, policies, p, folded.as_deref(), Some(&changes)).await?);
+    let mut loaded = Policies::new();
+    for batch in plans.chunks(batch.max(1)) {
+        let ids = batch.iter().map(|p| p.id);
+        let rows = plan_event::of_plans(db, tenant, ids.clone()).await?;
+        let recorded = decision::of_plans_in_phase(db, tenant, ids, "execute").await?;
+        policies_of(db, policies, tenant, project, &recorded, &mut loaded).await;
+        let batch = batch.to_vec();
+        let (fold, changes) = (fold.clone(), changes.clone());
+        let (reports, back) = blocking(move || {
+            let rows = by_plan(&rows, |r| r.plan_id);
+            let recorded = by_plan(&recorded, |d| d.plan_id);
+            let mut reports = Vec::with_capacity(batch.len());
+            for p in &batch {
+                let rows = rows.get(&p.id).copied().unwrap_or_default();
+                let recorded = recorded.get(&Some(p.id)).copied().unwrap_or_default();
+                reports.push(check_plan(p, rows, &fold, &changes, recorded, &mut loaded));
+            }
+            (reports, loaded)
+        })
+        .await?;
+        loaded = back;
+        for r in reports {
+            out.push(r?);
+        }
     }
-    out.push(replay_project(db, tenant, project).await?);
+    out.push(project_report(project, changes.len(), &fold, stored.as_ref()));
     Ok(out)
+}
+
+/// Rows sorted by plan, as slices keyed by plan.
+fn by_plan<T, K: Eq + std::hash::Hash>(rows: &[T], plan: impl Fn(&T) -> K) -> HashMap<K, &[T]> {
+    let mut out = HashMap::new();
+    let mut start = 0;
+    for i in 1..=rows.len() {
+        if i == rows.len() || plan(&rows[i]) != plan(&rows[start]) {
+            out.insert(plan(&rows[start]), &rows[start..i]);
+            start = i;
+        }
+    }
+    out
 }
 
 pub fn not_found() -> Error {
