@@ -18,6 +18,7 @@ use super::store;
 use crate::error::{Error, Result};
 use crate::governance::pipeline::{read_recorded, recorded_checks};
 use crate::governance::policy::{Loaded, PolicyStore};
+use praetor_domain::decide::Recorded;
 use praetor_domain::plan::PlanEvent;
 use praetor_domain::{reducer, state};
 
@@ -167,9 +168,31 @@ pub async fn replay_plan<C: praetor_store::Conn>(db: &C, policies: &PolicyStore,
     let plan = plan.clone();
     blocking(move || {
         let fold = fold_changes(&changes);
-        check_plan(&plan, &rows, &fold, &changes, &recorded, &mut loaded)
+        let (recorded, states) = with_inputs(recorded, &changes, &fold)?;
+        check_plan(&plan, &rows, &fold, &recorded, &states, &mut loaded)
     })
     .await?
+}
+
+/// Each recorded decision with its inputs (`None`: recorded before decisions carried them), and
+/// the project states they were made at, folded in one pass over `changes` as far as `fold`
+/// verified them (a plan whose decisions want a state past a break reports the break).
+#[allow(clippy::type_complexity)]
+fn with_inputs(
+    recorded: Vec<decision::Model>,
+    changes: &[plan_event::Model],
+    fold: &Fold,
+) -> Result<(Vec<(decision::Model, Option<Recorded>)>, HashMap<i64, Value>)> {
+    let mut out = Vec::with_capacity(recorded.len());
+    for d in recorded {
+        let input = read_recorded(&d)?;
+        out.push((d, input));
+    }
+    let verified = fold.hashes.len() as i64;
+    let wanted: BTreeSet<i64> =
+        out.iter().filter_map(|(_, i)| i.as_ref().map(|r| r.project_seq)).filter(|seq| *seq <= verified).collect();
+    let states = if wanted.is_empty() { HashMap::new() } else { states_at(changes, &wanted)? };
+    Ok((out, states))
 }
 
 /// The project position of the plan's `Succeeded` event, read from the row without parsing the
@@ -189,8 +212,8 @@ fn check_plan(
     plan: &plan::Model,
     rows: &[plan_event::Model],
     fold: &Fold,
-    changes: &[plan_event::Model],
-    recorded: &[decision::Model],
+    recorded: &[(decision::Model, Option<Recorded>)],
+    states: &HashMap<i64, Value>,
     policies: &mut Policies,
 ) -> Result<Report> {
     let subject = plan.id.to_string();
@@ -280,12 +303,9 @@ fn check_plan(
 
     // Re-decide what ran: every recorded execution decision must come out the same under
     // the policy version it names, with the principal, plan and state it recorded.
-    let inputs = recorded.iter().map(read_recorded).collect::<Result<Vec<_>>>()?;
-    let wanted: BTreeSet<i64> = inputs.iter().flatten().map(|r| r.project_seq).collect();
-    let states = if wanted.is_empty() { HashMap::new() } else { states_at(changes, &wanted)? };
     let mut checked = 0;
     let empty = state::empty();
-    for (d, input) in recorded.iter().zip(&inputs) {
+    for (d, input) in recorded {
         // A decision recorded before decisions carried their inputs cannot be made again.
         let (Some(step), Some(input)) = (steps.iter().find(|s| s.id == d.step_id), input) else { continue };
         let policy = match policies.get(&d.policy_version) {
@@ -430,19 +450,24 @@ pub async fn replay_project_in_batches<C: praetor_store::Conn>(
         let batch = batch.to_vec();
         let (fold, changes) = (fold.clone(), changes.clone());
         let (reports, back) = blocking(move || {
+            // The states the whole batch's decisions were made at, folded in one pass.
+            let (recorded, states) = match with_inputs(recorded, &changes, &fold) {
+                Ok(r) => r,
+                Err(e) => return (Err(e), loaded),
+            };
             let rows = by_plan(&rows, |r| r.plan_id);
-            let recorded = by_plan(&recorded, |d| d.plan_id);
+            let recorded = by_plan(&recorded, |(d, _)| d.plan_id);
             let mut reports = Vec::with_capacity(batch.len());
             for p in &batch {
                 let rows = rows.get(&p.id).copied().unwrap_or_default();
                 let recorded = recorded.get(&Some(p.id)).copied().unwrap_or_default();
-                reports.push(check_plan(p, rows, &fold, &changes, recorded, &mut loaded));
+                reports.push(check_plan(p, rows, &fold, recorded, &states, &mut loaded));
             }
-            (reports, loaded)
+            (Ok(reports), loaded)
         })
         .await?;
         loaded = back;
-        for r in reports {
+        for r in reports? {
             out.push(r?);
         }
     }
