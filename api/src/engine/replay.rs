@@ -86,6 +86,29 @@ struct Fold {
     state: Value,
     /// Where the fold broke, if it did: nothing after it is verified.
     broken: Option<FoldError>,
+    /// The operations of each verified change, parsed once.
+    ops: Vec<Vec<state::StateOp>>,
+}
+
+impl Fold {
+    /// The state after each of the `wanted` numbers of verified changes (0 is the empty
+    /// state), in one pass over the parsed operations. A number past the verified changes is
+    /// left out: a plan whose decisions want it reports the break.
+    fn states_at(&self, wanted: &BTreeSet<i64>) -> HashMap<i64, Value> {
+        let mut out = HashMap::new();
+        let mut s = state::empty();
+        if wanted.contains(&0) {
+            out.insert(0, s.clone());
+        }
+        let needed = wanted.iter().max().map_or(0, |m| (*m).max(0) as usize);
+        for (i, ops) in self.ops.iter().take(needed).enumerate() {
+            state::apply(&mut s, ops);
+            if wanted.contains(&(i as i64 + 1)) {
+                out.insert(i as i64 + 1, s.clone());
+            }
+        }
+        out
+    }
 }
 
 /// Folds project state changes, checking each recorded hash, until the first one that does not
@@ -93,6 +116,7 @@ struct Fold {
 fn fold_changes(rows: &[plan_event::Model]) -> Fold {
     let mut s = state::empty();
     let mut hashes = Vec::with_capacity(rows.len());
+    let mut all = Vec::with_capacity(rows.len());
     for (i, row) in rows.iter().enumerate() {
         let expected_seq = i as i64 + 1;
         let broken = |at: i64, why: String, recorded: Option<String>, recomputed: String| {
@@ -100,34 +124,35 @@ fn fold_changes(rows: &[plan_event::Model]) -> Fold {
         };
         if row.project_seq != Some(expected_seq) {
             let why = format!("state change {expected_seq} is missing");
-            return Fold { hashes, state: s, broken: broken(expected_seq, why, None, String::new()) };
+            return Fold { hashes, state: s, ops: all, broken: broken(expected_seq, why, None, String::new()) };
         }
         let event: PlanEvent = match serde_json::from_str(&row.data) {
             Ok(e) => e,
             Err(e) => {
                 let why = format!("unreadable event: {e}");
-                return Fold { hashes, state: s, broken: broken(row.seq, why, None, String::new()) };
+                return Fold { hashes, state: s, ops: all, broken: broken(row.seq, why, None, String::new()) };
             }
         };
         let PlanEvent::StateChanged { ops, state_hash, .. } = event else {
             let why = "a state-changing position holds another kind of event".to_string();
-            return Fold { hashes, state: s, broken: broken(row.seq, why, None, String::new()) };
+            return Fold { hashes, state: s, ops: all, broken: broken(row.seq, why, None, String::new()) };
         };
         state::apply(&mut s, &ops);
         let h = state::hash(&s);
         if h != state_hash || row.state_hash.as_deref() != Some(h.as_str()) {
             let why = "the state after this change does not match its recorded hash".to_string();
-            return Fold { hashes, state: s, broken: broken(row.seq, why, Some(state_hash), h) };
+            return Fold { hashes, state: s, ops: all, broken: broken(row.seq, why, Some(state_hash), h) };
         }
         hashes.push(h);
+        all.push(ops);
     }
-    Fold { hashes, state: s, broken: None }
+    Fold { hashes, state: s, ops: all, broken: None }
 }
 
 /// Runs CPU-heavy replay work on the blocking pool: a fold costs CPU in proportion to the
 /// project's history, which must not stall the async threads.
 async fn blocking<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> Result<T> {
-    tokio::task::spawn_blocking(f).await.map_err(|e| Error::internal(format!("replay task: {e}")))
+    joined(tokio::task::spawn_blocking(f)).await
 }
 
 /// The effective policy under each recorded label, as far as it could be read. A label that
@@ -168,19 +193,17 @@ pub async fn replay_plan<C: praetor_store::Conn>(db: &C, policies: &PolicyStore,
     let plan = plan.clone();
     blocking(move || {
         let fold = fold_changes(&changes);
-        let (recorded, states) = with_inputs(recorded, &changes, &fold)?;
+        let (recorded, states) = with_inputs(recorded, &fold)?;
         check_plan(&plan, &rows, &fold, &recorded, &states, &mut loaded)
     })
     .await?
 }
 
 /// Each recorded decision with its inputs (`None`: recorded before decisions carried them), and
-/// the project states they were made at, folded in one pass over `changes` as far as `fold`
-/// verified them (a plan whose decisions want a state past a break reports the break).
+/// the project states they were made at, as far as `fold` verified them.
 #[allow(clippy::type_complexity)]
 fn with_inputs(
     recorded: Vec<decision::Model>,
-    changes: &[plan_event::Model],
     fold: &Fold,
 ) -> Result<(Vec<(decision::Model, Option<Recorded>)>, HashMap<i64, Value>)> {
     let mut out = Vec::with_capacity(recorded.len());
@@ -188,11 +211,8 @@ fn with_inputs(
         let input = read_recorded(&d)?;
         out.push((d, input));
     }
-    let verified = fold.hashes.len() as i64;
-    let wanted: BTreeSet<i64> =
-        out.iter().filter_map(|(_, i)| i.as_ref().map(|r| r.project_seq)).filter(|seq| *seq <= verified).collect();
-    let states = if wanted.is_empty() { HashMap::new() } else { states_at(changes, &wanted)? };
-    Ok((out, states))
+    let wanted: BTreeSet<i64> = out.iter().filter_map(|(_, i)| i.as_ref().map(|r| r.project_seq)).collect();
+    Ok((out, fold.states_at(&wanted)))
 }
 
 /// The project position of the plan's `Succeeded` event, read from the row without parsing the
@@ -411,11 +431,11 @@ pub async fn replay_project<C: praetor_store::Conn>(db: &C, tenant: Tenant, proj
 }
 
 /// How many plans' logs and decisions a project replay reads at once.
-pub const PLANS_PER_BATCH: usize = 500;
+pub const PLANS_PER_BATCH: usize = 100;
 
 /// Every plan of a project, plus the project's state. The project's state changes are read and
 /// folded once; the plans' logs and recorded decisions are read a batch of plans at a time
-/// (one statement each) and checked on the blocking pool.
+/// (one statement each) and checked on the blocking pool, each batch while the next is read.
 pub async fn replay_project_plans<C: praetor_store::Conn>(
     db: &C,
     policies: &PolicyStore,
@@ -433,46 +453,63 @@ pub async fn replay_project_in_batches<C: praetor_store::Conn>(
     project: ProjectId,
     batch: usize,
 ) -> Result<Vec<Report>> {
+    let changes = project_changes(db, tenant, project, None).await?;
+    let changed = changes.len();
+    // Folded while the plans are read.
+    let folding = tokio::task::spawn_blocking(move || fold_changes(&changes));
     let plans = plan::of_project(db, tenant, project).await?;
-    let changes = Arc::new(project_changes(db, tenant, project, None).await?);
     let stored = project_state::of(db, tenant, project).await?;
-    let fold = Arc::new({
-        let changes = changes.clone();
-        blocking(move || fold_changes(&changes)).await?
-    });
+    let mut fold = None;
+    let mut folding = Some(folding);
     let mut out = Vec::with_capacity(plans.len() + 1);
-    let mut loaded = Policies::new();
+    let mut checking: Option<tokio::task::JoinHandle<Result<Vec<Result<Report>>>>> = None;
     for batch in plans.chunks(batch.max(1)) {
         let ids = batch.iter().map(|p| p.id);
         let rows = plan_event::of_plans(db, tenant, ids.clone()).await?;
         let recorded = decision::of_plans_in_phase(db, tenant, ids, "execute").await?;
+        let mut loaded = Policies::new();
         policies_of(db, policies, tenant, project, &recorded, &mut loaded).await;
+        if let Some(previous) = checking.take() {
+            out.extend(joined(previous).await??);
+        }
+        let fold = match (&fold, folding.take()) {
+            (Some(f), _) => Arc::clone(f),
+            (None, Some(task)) => fold.insert(Arc::new(joined(task).await?)).clone(),
+            (None, None) => return Err(Error::internal("replay: the project was not folded")),
+        };
         let batch = batch.to_vec();
-        let (fold, changes) = (fold.clone(), changes.clone());
-        let (reports, back) = blocking(move || {
+        checking = Some(tokio::task::spawn_blocking(move || {
             // The states the whole batch's decisions were made at, folded in one pass.
-            let (recorded, states) = match with_inputs(recorded, &changes, &fold) {
-                Ok(r) => r,
-                Err(e) => return (Err(e), loaded),
-            };
+            let (recorded, states) = with_inputs(recorded, &fold)?;
             let rows = by_plan(&rows, |r| r.plan_id);
             let recorded = by_plan(&recorded, |(d, _)| d.plan_id);
-            let mut reports = Vec::with_capacity(batch.len());
-            for p in &batch {
-                let rows = rows.get(&p.id).copied().unwrap_or_default();
-                let recorded = recorded.get(&Some(p.id)).copied().unwrap_or_default();
-                reports.push(check_plan(p, rows, &fold, recorded, &states, &mut loaded));
-            }
-            (Ok(reports), loaded)
-        })
-        .await?;
-        loaded = back;
-        for r in reports? {
-            out.push(r?);
-        }
+            Ok(batch
+                .iter()
+                .map(|p| {
+                    let rows = rows.get(&p.id).copied().unwrap_or_default();
+                    let recorded = recorded.get(&Some(p.id)).copied().unwrap_or_default();
+                    check_plan(p, rows, &fold, recorded, &states, &mut loaded)
+                })
+                .collect())
+        }));
     }
-    out.push(project_report(project, changes.len(), &fold, stored.as_ref()));
-    Ok(out)
+    if let Some(last) = checking {
+        out.extend(joined(last).await??);
+    }
+    let fold = match (fold, folding) {
+        (Some(f), _) => f,
+        (None, Some(task)) => Arc::new(joined(task).await?),
+        (None, None) => return Err(Error::internal("replay: the project was not folded")),
+    };
+    let reports: Result<Vec<Report>> = out.into_iter().collect();
+    let mut reports = reports?;
+    reports.push(project_report(project, changed, &fold, stored.as_ref()));
+    Ok(reports)
+}
+
+/// A blocking task's result.
+async fn joined<T>(task: tokio::task::JoinHandle<T>) -> Result<T> {
+    task.await.map_err(|e| Error::internal(format!("replay task: {e}")))
 }
 
 /// Rows sorted by plan, as slices keyed by plan.
