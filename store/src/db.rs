@@ -40,9 +40,6 @@ pub async fn open(url: &str, pool: PoolSize) -> Result<DatabaseConnection, OpenE
             // Durability is not traded for speed: every commit reaches the disk.
             .synchronous(SqliteSynchronous::Full)
             .busy_timeout(Duration::from_secs(30))
-            // Reads map the database file instead of copying each page into every
-            // connection's own cache (`pread`); writes still go through the log and `fsync`.
-            .pragma("mmap_size", "268435456")
             .foreign_keys(true);
         if let Some(parent) = Path::new(opts.get_filename()).parent()
             && !parent.as_os_str().is_empty()
