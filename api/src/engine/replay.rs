@@ -457,16 +457,19 @@ pub async fn replay_project_in_batches<C: praetor_store::Conn>(
     let changed = changes.len();
     // Folded while the plans are read.
     let folding = tokio::task::spawn_blocking(move || fold_changes(&changes));
-    let plans = plan::of_project(db, tenant, project).await?;
-    let stored = project_state::of(db, tenant, project).await?;
+    let (plans, stored) =
+        tokio::try_join!(plan::of_project(db, tenant, project), project_state::of(db, tenant, project))?;
     let mut fold = None;
     let mut folding = Some(folding);
     let mut out = Vec::with_capacity(plans.len() + 1);
     let mut checking: Option<tokio::task::JoinHandle<Result<Vec<Result<Report>>>>> = None;
     for batch in plans.chunks(batch.max(1)) {
         let ids = batch.iter().map(|p| p.id);
-        let rows = plan_event::of_plans(db, tenant, ids.clone()).await?;
-        let recorded = decision::of_plans_in_phase(db, tenant, ids, "execute").await?;
+        // Both at once: outside a transaction each runs on a connection of its own.
+        let (rows, recorded) = tokio::try_join!(
+            plan_event::of_plans(db, tenant, ids.clone()),
+            decision::of_plans_in_phase(db, tenant, ids, "execute"),
+        )?;
         let mut loaded = Policies::new();
         policies_of(db, policies, tenant, project, &recorded, &mut loaded).await;
         if let Some(previous) = checking.take() {
