@@ -91,62 +91,55 @@ struct Fold {
 }
 
 impl Fold {
+    /// Folds change `k` (`row`), checking its recorded hash.
+    fn push(&mut self, k: i64, row: &plan_event::Model) -> std::result::Result<(), FoldError> {
+        let broken = |at: i64, why: String, recorded: Option<String>, recomputed: String| {
+            (at, row.plan_id, why, recorded, recomputed)
+        };
+        if row.project_seq != Some(k) {
+            return Err(broken(k, format!("state change {k} is missing"), None, String::new()));
+        }
+        let event: PlanEvent = serde_json::from_str(&row.data)
+            .map_err(|e| broken(row.seq, format!("unreadable event: {e}"), None, String::new()))?;
+        let PlanEvent::StateChanged { ops, state_hash, .. } = event else {
+            let why = "a state-changing position holds another kind of event".to_string();
+            return Err(broken(row.seq, why, None, String::new()));
+        };
+        state::apply(&mut self.state, &ops);
+        let h = state::hash(&self.state);
+        if h != state_hash || row.state_hash.as_deref() != Some(h.as_str()) {
+            let why = "the state after this change does not match its recorded hash".to_string();
+            return Err(broken(row.seq, why, Some(state_hash), h));
+        }
+        self.hashes.push(h);
+        self.ops.push(ops);
+        Ok(())
+    }
+
     /// The state after each of the `wanted` numbers of verified changes (0 is the empty
-    /// state), in one pass over the parsed operations. A number past the verified changes is
-    /// left out: a plan whose decisions want it reports the break.
+    /// state), from the parsed operations. A number past the verified changes is left out: a
+    /// plan whose decisions want it reports the break.
     fn states_at(&self, wanted: &BTreeSet<i64>) -> HashMap<i64, Value> {
-        let mut out = HashMap::new();
-        let mut s = state::empty();
-        if wanted.contains(&0) {
-            out.insert(0, s.clone());
-        }
-        let needed = wanted.iter().max().map_or(0, |m| (*m).max(0) as usize);
-        for (i, ops) in self.ops.iter().take(needed).enumerate() {
-            state::apply(&mut s, ops);
-            if wanted.contains(&(i as i64 + 1)) {
-                out.insert(i as i64 + 1, s.clone());
-            }
-        }
-        out
+        states_after(&self.ops, wanted)
     }
 }
 
 /// Folds project state changes, checking each recorded hash, until the first one that does not
 /// fold.
 fn fold_changes(rows: &[plan_event::Model]) -> Fold {
-    let mut s = state::empty();
-    let mut hashes = Vec::with_capacity(rows.len());
-    let mut all = Vec::with_capacity(rows.len());
+    let mut fold = Fold {
+        hashes: Vec::with_capacity(rows.len()),
+        state: state::empty(),
+        broken: None,
+        ops: Vec::with_capacity(rows.len()),
+    };
     for (i, row) in rows.iter().enumerate() {
-        let expected_seq = i as i64 + 1;
-        let broken = |at: i64, why: String, recorded: Option<String>, recomputed: String| {
-            Some((at, row.plan_id, why, recorded, recomputed))
-        };
-        if row.project_seq != Some(expected_seq) {
-            let why = format!("state change {expected_seq} is missing");
-            return Fold { hashes, state: s, ops: all, broken: broken(expected_seq, why, None, String::new()) };
+        if let Err(e) = fold.push(i as i64 + 1, row) {
+            fold.broken = Some(e);
+            break;
         }
-        let event: PlanEvent = match serde_json::from_str(&row.data) {
-            Ok(e) => e,
-            Err(e) => {
-                let why = format!("unreadable event: {e}");
-                return Fold { hashes, state: s, ops: all, broken: broken(row.seq, why, None, String::new()) };
-            }
-        };
-        let PlanEvent::StateChanged { ops, state_hash, .. } = event else {
-            let why = "a state-changing position holds another kind of event".to_string();
-            return Fold { hashes, state: s, ops: all, broken: broken(row.seq, why, None, String::new()) };
-        };
-        state::apply(&mut s, &ops);
-        let h = state::hash(&s);
-        if h != state_hash || row.state_hash.as_deref() != Some(h.as_str()) {
-            let why = "the state after this change does not match its recorded hash".to_string();
-            return Fold { hashes, state: s, ops: all, broken: broken(row.seq, why, Some(state_hash), h) };
-        }
-        hashes.push(h);
-        all.push(ops);
     }
-    Fold { hashes, state: s, ops: all, broken: None }
+    fold
 }
 
 /// Runs CPU-heavy replay work on the blocking pool: a fold costs CPU in proportion to the
@@ -181,9 +174,7 @@ async fn policies_of<C: praetor_store::Conn>(
 pub async fn replay_plan<C: praetor_store::Conn>(db: &C, policies: &PolicyStore, plan: &plan::Model) -> Result<Report> {
     let tenant = plan.tenant();
     let rows = store::load(db, tenant, plan.id).await?;
-    // The project's state changes up to this plan's last one (or its finish).
-    let until = rows.iter().filter_map(|r| r.project_seq).chain(finish_seq(&rows)).max();
-    let changes = match until {
+    let changes = match state_until(&rows) {
         Some(until) => project_changes(db, tenant, plan.project_id, Some(until)).await?,
         None => Vec::new(),
     };
@@ -215,14 +206,16 @@ fn with_inputs(
     Ok((out, fold.states_at(&wanted)))
 }
 
-/// The project position of the plan's `Succeeded` event, read from the row without parsing the
-/// rest of the log.
-fn finish_seq(rows: &[plan_event::Model]) -> Option<i64> {
-    let row = rows.iter().find(|r| r.kind == "Succeeded")?;
-    match serde_json::from_str::<PlanEvent>(&row.data) {
-        Ok(PlanEvent::Succeeded { project_seq, .. }) => Some(project_seq),
-        _ => None,
-    }
+/// How many of the project's state changes a plan's final state folds: the project position
+/// its `Succeeded` event records, or else its own last change (`None`: it changed nothing).
+fn state_until(rows: &[plan_event::Model]) -> Option<i64> {
+    let finish = rows.iter().find(|r| r.kind == "Succeeded").and_then(|row| {
+        match serde_json::from_str::<PlanEvent>(&row.data) {
+            Ok(PlanEvent::Succeeded { project_seq, .. }) => Some(project_seq),
+            _ => None,
+        }
+    });
+    finish.or_else(|| rows.iter().filter_map(|r| r.project_seq).max())
 }
 
 /// Checks one plan against its project's fold: its log folds to its stored status, its final
@@ -285,13 +278,8 @@ fn check_plan(
     }
 
     // State: the project's hash after this plan's last change (or its finish).
-    let last_change = rows.iter().filter_map(|r| r.project_seq).max();
-    let finish_seq = events.iter().find_map(|e| match e {
-        PlanEvent::Succeeded { project_seq, .. } => Some(*project_seq),
-        _ => None,
-    });
     let mut state_hash = None;
-    if let Some(until) = finish_seq.or(last_change) {
+    if let Some(until) = state_until(rows) {
         let h = match fold.hashes.get((until.max(1) - 1) as usize) {
             Some(h) => h.clone(),
             None => {
@@ -367,16 +355,12 @@ fn check_plan(
 /// The project state after each of the `wanted` numbers of changes (0 is the empty state). A
 /// change that does not parse, or is not a state change, is an error.
 pub fn states_at(changes: &[plan_event::Model], wanted: &BTreeSet<i64>) -> Result<HashMap<i64, Value>> {
-    let mut out = HashMap::new();
-    let mut s = state::empty();
-    if wanted.contains(&0) {
-        out.insert(0, s.clone());
-    }
     // Only as far as the last state wanted: later changes are not read.
     let needed = wanted.iter().max().map_or(0, |m| (*m).max(0) as usize);
+    let mut ops = Vec::with_capacity(needed.min(changes.len()));
     for (i, row) in changes.iter().take(needed).enumerate() {
         match crate::error::stored(format_args!("event {} of plan {}", row.seq, row.plan_id), &row.data)? {
-            PlanEvent::StateChanged { ops, .. } => state::apply(&mut s, &ops),
+            PlanEvent::StateChanged { ops: these, .. } => ops.push(these),
             other => {
                 return Err(Error::internal(format!(
                     "state change {} of the project is a {} event",
@@ -385,12 +369,26 @@ pub fn states_at(changes: &[plan_event::Model], wanted: &BTreeSet<i64>) -> Resul
                 )));
             }
         }
-        let n = i as i64 + 1;
-        if wanted.contains(&n) {
-            out.insert(n, s.clone());
+    }
+    Ok(states_after(&ops, wanted))
+}
+
+/// The state after each of the `wanted` numbers of changes whose operations `ops` holds, in
+/// order (0 is the empty state; a number past them is left out).
+fn states_after(ops: &[Vec<state::StateOp>], wanted: &BTreeSet<i64>) -> HashMap<i64, Value> {
+    let mut out = HashMap::new();
+    let mut s = state::empty();
+    if wanted.contains(&0) {
+        out.insert(0, s.clone());
+    }
+    let needed = wanted.iter().max().map_or(0, |m| (*m).max(0) as usize);
+    for (i, these) in ops.iter().take(needed).enumerate() {
+        state::apply(&mut s, these);
+        if wanted.contains(&(i as i64 + 1)) {
+            out.insert(i as i64 + 1, s.clone());
         }
     }
-    Ok(out)
+    out
 }
 
 /// The report on a project's whole fold: every state change checked against its recorded hash,
@@ -459,8 +457,7 @@ pub async fn replay_project_in_batches<C: praetor_store::Conn>(
     let folding = tokio::task::spawn_blocking(move || fold_changes(&changes));
     let (plans, stored) =
         tokio::try_join!(plan::of_project(db, tenant, project), project_state::of(db, tenant, project))?;
-    let mut fold = None;
-    let mut folding = Some(folding);
+    let fold = Arc::new(joined(folding).await?);
     let mut out = Vec::with_capacity(plans.len() + 1);
     let mut checking: Option<tokio::task::JoinHandle<Result<Vec<Result<Report>>>>> = None;
     for batch in plans.chunks(batch.max(1)) {
@@ -475,12 +472,7 @@ pub async fn replay_project_in_batches<C: praetor_store::Conn>(
         if let Some(previous) = checking.take() {
             out.extend(joined(previous).await??);
         }
-        let fold = match (&fold, folding.take()) {
-            (Some(f), _) => Arc::clone(f),
-            (None, Some(task)) => fold.insert(Arc::new(joined(task).await?)).clone(),
-            (None, None) => return Err(Error::internal("replay: the project was not folded")),
-        };
-        let batch = batch.to_vec();
+        let (fold, batch) = (fold.clone(), batch.to_vec());
         checking = Some(tokio::task::spawn_blocking(move || {
             // The states the whole batch's decisions were made at, folded in one pass.
             let (recorded, states) = with_inputs(recorded, &fold)?;
@@ -499,11 +491,6 @@ pub async fn replay_project_in_batches<C: praetor_store::Conn>(
     if let Some(last) = checking {
         out.extend(joined(last).await??);
     }
-    let fold = match (fold, folding) {
-        (Some(f), _) => f,
-        (None, Some(task)) => Arc::new(joined(task).await?),
-        (None, None) => return Err(Error::internal("replay: the project was not folded")),
-    };
     let reports: Result<Vec<Report>> = out.into_iter().collect();
     let mut reports = reports?;
     reports.push(project_report(project, changed, &fold, stored.as_ref()));
