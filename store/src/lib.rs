@@ -205,7 +205,7 @@ use sea_orm::{
 
 pub use scope::{Conn, On, Txn, shared};
 /// The server names the connection types; it never builds a query.
-pub use sea_orm::{DatabaseConnection, DatabaseTransaction, DbErr};
+pub use sea_orm::{DatabaseConnection, DbErr};
 
 /// The active model of a row type.
 type ActiveOf<M> = <<M as ModelTrait>::Entity as EntityTrait>::ActiveModel;

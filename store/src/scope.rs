@@ -41,7 +41,7 @@ pub enum Raw<'a> {
 }
 
 /// A transaction that remembers the scope last set in it, so that statements of one scope in a
-/// row set it once. Made by [`crate::db::begin_write`] and [`crate::db::begin`].
+/// row set it once. Made by [`crate::db::begin_write`].
 pub struct Txn {
     inner: DatabaseTransaction,
     scope: tokio::sync::Mutex<Option<Scope>>,
