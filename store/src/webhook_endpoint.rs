@@ -79,12 +79,14 @@ pub async fn start_at<C: Conn>(db: &C, tenant: Tenant, id: WebhookEndpointId, se
         .map(|_| ())
 }
 
-/// Ends the failure streak of these endpoints, in any organization (housekeeping: the
-/// deliverer, after a delivery to each succeeded).
+/// Ends the failure streak of those of these endpoints that have one, in any organization
+/// (housekeeping: the deliverer, after a delivery to each succeeded); the others' rows are
+/// not written.
 pub async fn clear_failing<C: Conn>(db: &C, ids: impl IntoIterator<Item = WebhookEndpointId>) -> Result<(), DbErr> {
     Entity::update_across_orgs(Housekeeping::Webhooks)
         .col_expr(Column::FailingSince, Expr::value(Option::<DateTimeUtc>::None))
         .filter(Column::Id.is_in(ids))
+        .filter(Column::FailingSince.is_not_null())
         .exec(&Housekeeping::Webhooks.on(db))
         .await
         .map(|_| ())

@@ -462,7 +462,7 @@ async fn the_deliverer_reads_each_event_once_and_an_endpoint_hears_only_what_cam
             |_| false,
         )
     };
-    assert!(stage().await.unwrap().is_empty(), "nothing claimed when the caller takes nothing");
+    assert!(stage().await.unwrap().claimed.is_empty(), "nothing claimed when the caller takes nothing");
     let subjects = |d: &Value| -> Vec<String> {
         edges(d)
             .iter()
@@ -490,7 +490,8 @@ async fn the_deliverer_reads_each_event_once_and_an_endpoint_hears_only_what_cam
             std::mem::take(&mut first)
         })
         .await
-        .unwrap();
+        .unwrap()
+        .claimed;
     assert_eq!(claimed.len(), 1, "{claimed:?}");
     assert_eq!(edges(&deliveries(&app, &all).await).len(), 3);
 }

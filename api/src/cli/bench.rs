@@ -127,6 +127,36 @@ where
     Ok(Load { rate, latencies })
 }
 
+/// CPU time used so far, in clock ticks (Linux `/proc`, 100 a second): this process's, and
+/// that of every `postgres` process on this machine (the database server, when it is local).
+/// Differences between two readings say what a run cost in CPU, which varies far less from
+/// run to run than its rate on a machine this small.
+pub(crate) fn cpu_ticks() -> (u64, u64) {
+    fn ticks(stat: &str) -> Option<(String, u64)> {
+        // `pid (comm) state ...`: utime and stime are fields 14 and 15.
+        let (head, rest) = stat.rsplit_once(')')?;
+        let comm = head.split_once('(')?.1.to_string();
+        let fields: Vec<&str> = rest.split_whitespace().collect();
+        let used = fields.get(11)?.parse::<u64>().ok()? + fields.get(12)?.parse::<u64>().ok()?;
+        Some((comm, used))
+    }
+    let own = std::fs::read_to_string("/proc/self/stat").ok().and_then(|s| ticks(&s)).map_or(0, |(_, t)| t);
+    let mut database = 0;
+    if let Ok(dir) = std::fs::read_dir("/proc") {
+        for entry in dir.flatten() {
+            if !entry.file_name().to_string_lossy().bytes().all(|b| b.is_ascii_digit()) {
+                continue;
+            }
+            if let Some((comm, t)) = std::fs::read_to_string(entry.path().join("stat")).ok().and_then(|s| ticks(&s))
+                && comm == "postgres"
+            {
+                database += t;
+            }
+        }
+    }
+    (own, database)
+}
+
 /// Peak resident memory of this process, in KiB (Linux), if known.
 pub fn peak_rss_kib() -> Option<u64> {
     let status = std::fs::read_to_string("/proc/self/status").ok()?;

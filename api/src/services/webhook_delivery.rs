@@ -12,13 +12,13 @@
 //! given up once the schedule is spent. An endpoint whose every attempt has failed for
 //! `webhooks.disable_after_hours` is disabled, with the reason shown to its administrators.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::{Arc, Mutex};
 use std::time::Duration as StdDuration;
 
 use chrono::{DateTime, Duration, Utc};
 use praetor_store::{
-    Owned, WebhookAttemptId, WebhookDeliveryId, WebhookEndpointId, secret, webhook_attempt, webhook_delivery,
+    OrgId, Owned, WebhookAttemptId, WebhookDeliveryId, WebhookEndpointId, webhook_attempt, webhook_delivery,
     webhook_endpoint,
 };
 use serde_json::json;
@@ -34,12 +34,14 @@ use crate::error::Result;
 use crate::secrets::SecretValue;
 use crate::webhooks::outbox::{self, DELIVERED, FAILED, PENDING};
 use crate::webhooks::send::{Attempt, Outcome};
-use crate::webhooks::{previous_secret_name, secret_name};
 
 /// Deliveries claimed per statement.
 const CLAIM_BATCH: usize = 100;
 /// Attempt results recorded per transaction, at most.
 const RECORD_BATCH: usize = 500;
+/// How long the recorder waits after an attempt's result for more to record with it. A
+/// delivery's status shows this much later; its sending is not delayed.
+const RECORD_LINGER: StdDuration = StdDuration::from_millis(20);
 /// How long a woken deliverer waits for more commits before claiming: a moment when it has
 /// been idle (the first event after a quiet spell goes out at once), longer while commits keep
 /// coming, so that under load one claim, one read of the endpoints and one record take tens of
@@ -137,6 +139,8 @@ async fn claim_and_send(
         let busy: Vec<WebhookEndpointId> =
             sending.iter().filter(|(_, n)| **n >= per_endpoint).map(|(id, _)| *id).collect();
         let mut claimed = claim(app, free, &busy, now, until).await?;
+        // A full claim may have left more due.
+        let mut more = claimed.len() == free;
         // Then new events: their deliveries are written already claimed, as many as there is
         // room left for (in all and per endpoint); the rest are left due.
         let mut room: HashMap<WebhookEndpointId, usize> = sending;
@@ -144,6 +148,7 @@ async fn claim_and_send(
             *room.entry(d.endpoint_id).or_default() += 1;
         }
         let mut taken = claimed.len();
+        let mut known = Vec::new();
         if taken < free {
             let only = app.config.worker.only_org();
             let staged = outbox::stage(&app.db, &app.webhooks.endpoints, now, until, only, STAGE_ENTRIES, |d| {
@@ -156,27 +161,37 @@ async fn claim_and_send(
                 true
             })
             .await?;
-            claimed.extend(staged);
+            more |= staged.more;
+            known = staged.endpoints;
+            claimed.extend(staged.claimed);
         }
         if claimed.is_empty() {
             return Ok(total);
         }
         total += claimed.len();
-        send_all(app, claimed, tx, slots, in_flight, tasks).await?;
+        send_all(app, claimed, &known, tx, slots, in_flight, tasks).await?;
+        // Another round only when this one may have left work behind: a round that found
+        // everything costs the database as much again to find nothing.
+        if !more {
+            return Ok(total);
+        }
     }
 }
 
-/// Starts the sends of claimed deliveries, giving back those there is no room for.
+/// Starts the sends of claimed deliveries, giving back those there is no room for. `known`
+/// holds the endpoints a stage wrote deliveries for (its organizations' at their head's
+/// version), which are not read again.
 async fn send_all(
     app: &Arc<AppState>,
     claimed: Vec<webhook_delivery::Model>,
+    known: &[(OrgId, i64, outbox::Endpoints)],
     tx: &mpsc::Sender<Done>,
     slots: &Arc<Semaphore>,
     in_flight: &Arc<Mutex<HashMap<WebhookEndpointId, usize>>>,
     tasks: &mut tokio::task::JoinSet<()>,
 ) -> Result<()> {
     let per_endpoint = app.config.webhooks.endpoint_concurrency;
-    let endpoints = endpoints_of(app, &claimed).await?;
+    let endpoints = endpoints_of(app, &claimed, known).await?;
     let (mut surplus, mut orphans) = (Vec::new(), Vec::new());
     for d in claimed {
         let Some((endpoint, secrets)) = endpoints.get(&d.endpoint_id).cloned() else {
@@ -241,8 +256,9 @@ async fn claim(
 ) -> Result<Vec<webhook_delivery::Model>> {
     // A node dedicated to one organization (`worker.org_id`) delivers only its webhooks.
     let due = webhook_delivery::Due { pending: PENDING, now, busy, only_org: app.config.worker.only_org() };
-    // A plain read first, so an idle node's polling costs no write transaction.
-    if !webhook_delivery::any_due(&app.db, due).await? {
+    // On SQLite a plain read first, so an idle node's polling takes no write lock; on
+    // PostgreSQL the locking read that finds nothing costs the same as that read would.
+    if !praetor_store::db::is_postgres(&app.db) && !webhook_delivery::any_due(&app.db, due).await? {
         return Ok(Vec::new());
     }
     let txn = begin_write(&app.db).await?;
@@ -265,10 +281,12 @@ async fn release(app: &AppState, ids: &[WebhookDeliveryId]) -> Result<()> {
     Ok(webhook_delivery::release(&app.db, ids).await?)
 }
 
-/// The enabled endpoints of `deliveries`, each with the secrets that sign for it now.
+/// The enabled endpoints of `deliveries`, each with the secrets that sign for it now: those
+/// of `known` organizations as a stage read them, the others' read.
 async fn endpoints_of(
     app: &AppState,
     deliveries: &[webhook_delivery::Model],
+    known: &[(OrgId, i64, outbox::Endpoints)],
 ) -> Result<HashMap<WebhookEndpointId, (webhook_endpoint::Model, Vec<SecretValue>)>> {
     let mut by_org: BTreeMap<praetor_store::Tenant, Vec<WebhookEndpointId>> = BTreeMap::new();
     for d in deliveries {
@@ -280,22 +298,15 @@ async fn endpoints_of(
     let now = app.clock.now();
     let mut out = HashMap::new();
     for (tenant, ids) in by_org {
-        let endpoints = webhook_endpoint::enabled_of(&app.db, tenant, ids).await?;
-        let mut names = Vec::new();
-        for e in &endpoints {
-            names.push(secret_name(&e.id.to_string()));
-            if e.previous_secret_until.is_some_and(|until| until > now) {
-                names.push(previous_secret_name(&e.id.to_string()));
+        let (version, endpoints) = match known.iter().find(|(org, _, _)| *org == tenant.org()) {
+            Some((_, version, endpoints)) => {
+                (Some(*version), endpoints.iter().filter(|e| ids.contains(&e.id)).cloned().collect())
             }
-        }
-        let rows = secret::with_names(&app.db, tenant, names).await?;
+            None => (None, webhook_endpoint::enabled_of(&app.db, tenant, ids).await?),
+        };
+        let mut keys = app.webhooks.keys(&app.db, &app.secrets, tenant, version, &endpoints).await?;
         for e in endpoints {
-            let mut secrets = Vec::new();
-            for wanted in [secret_name(&e.id.to_string()), previous_secret_name(&e.id.to_string())] {
-                if let Some(row) = rows.iter().find(|r| r.name == wanted) {
-                    secrets.push(app.webhooks.secret(&app.db, &app.secrets, row).await?);
-                }
-            }
+            let secrets = keys.remove(&e.id).unwrap_or_default().signing(&e, now);
             out.insert(e.id, (e, secrets));
         }
     }
@@ -304,11 +315,14 @@ async fn endpoints_of(
 
 async fn record_loop(app: Arc<AppState>, mut rx: mpsc::Receiver<Done>) {
     while let Some(first) = rx.recv().await {
+        // The attempts of sends that finish close together are recorded together: one
+        // transaction for a round's deliveries rather than one for every few.
+        let by = tokio::time::Instant::now() + RECORD_LINGER;
         let mut batch = vec![first];
         while batch.len() < RECORD_BATCH {
-            match rx.try_recv() {
-                Ok(d) => batch.push(d),
-                Err(_) => break,
+            match tokio::time::timeout_at(by, rx.recv()).await {
+                Ok(Some(d)) => batch.push(d),
+                Ok(None) | Err(_) => break,
             }
         }
         // A batch that cannot be recorded is sent again once its claims lapse: receivers see
@@ -360,18 +374,26 @@ async fn record(app: &AppState, batch: Vec<Done>) -> Result<Vec<(bool, &'static 
         batch.iter().filter(|d| d.attempt.outcome == Outcome::Delivered).map(|d| d.delivery.id).collect();
     if !delivered.is_empty() {
         webhook_delivery::mark_delivered(w.txn(), delivered, DELIVERED, now).await?;
-        let recovered: Vec<_> = batch
-            .iter()
-            .filter(|d| d.attempt.outcome == Outcome::Delivered && d.endpoint.failing_since.is_some())
-            .map(|d| d.endpoint.id)
-            .collect();
-        if !recovered.is_empty() {
-            webhook_endpoint::clear_failing(w.txn(), recovered).await?;
-        }
+        // The endpoints a send had may be older than their rows (a stage's, kept by version):
+        // the database says which were failing.
+        let recovered: BTreeSet<_> =
+            batch.iter().filter(|d| d.attempt.outcome == Outcome::Delivered).map(|d| d.endpoint.id).collect();
+        webhook_endpoint::clear_failing(w.txn(), recovered).await?;
+    }
+    // The failing endpoints as they are now (since when they fail), read after the above.
+    let mut fresh: HashMap<WebhookEndpointId, webhook_endpoint::Model> = HashMap::new();
+    let mut failing: BTreeMap<praetor_store::Tenant, BTreeSet<WebhookEndpointId>> = BTreeMap::new();
+    for d in batch.iter().filter(|d| d.attempt.outcome != Outcome::Delivered) {
+        failing.entry(d.endpoint.tenant()).or_default().insert(d.endpoint.id);
+    }
+    for (tenant, ids) in failing {
+        fresh.extend(webhook_endpoint::enabled_of(w.txn(), tenant, ids).await?.into_iter().map(|e| (e.id, e)));
     }
     let mut disable: BTreeMap<WebhookEndpointId, (webhook_endpoint::Model, String)> = BTreeMap::new();
+    let mut newly_failing: BTreeMap<WebhookEndpointId, DateTime<Utc>> = BTreeMap::new();
     let disable_after = Duration::hours(cfg.disable_after_hours as i64);
     for d in batch.iter().filter(|d| d.attempt.outcome != Outcome::Delivered) {
+        let endpoint = fresh.get(&d.endpoint.id).unwrap_or(&d.endpoint);
         let failed = d.delivery.attempts as usize + 1;
         let next =
             if d.attempt.outcome == Outcome::Gone { None } else { next_delay(&cfg.retry_schedule_seconds, failed) };
@@ -388,19 +410,17 @@ async fn record(app: &AppState, batch: Vec<Done>) -> Result<Vec<(bool, &'static 
             }
         }
         praetor_store::update(w.txn(), &active_before, active).await?;
-        let since = d.endpoint.failing_since.unwrap_or(d.at);
+        if endpoint.failing_since.is_none() {
+            newly_failing.entry(endpoint.id).or_insert(d.at);
+        }
+        let since = endpoint.failing_since.unwrap_or(d.at);
         if d.attempt.outcome == Outcome::Gone {
-            disable.insert(d.endpoint.id, (d.endpoint.clone(), "the endpoint answered 410 Gone".into()));
+            disable.insert(endpoint.id, (endpoint.clone(), "the endpoint answered 410 Gone".into()));
         } else if now - since >= disable_after {
             let why = format!("every delivery attempt has failed since {}", since.to_rfc3339());
-            disable.entry(d.endpoint.id).or_insert((d.endpoint.clone(), why));
+            disable.entry(endpoint.id).or_insert((endpoint.clone(), why));
         }
     }
-    let newly_failing: Vec<_> = batch
-        .iter()
-        .filter(|d| d.attempt.outcome != Outcome::Delivered && d.endpoint.failing_since.is_none())
-        .map(|d| (d.endpoint.id, d.at))
-        .collect();
     for (id, at) in newly_failing {
         webhook_endpoint::start_failing(w.txn(), id, at).await?;
     }

@@ -326,6 +326,8 @@ pub async fn rotate_secret(
         .in_project(updated.project_id),
     )
     .await?;
+    // Deliverers keep signing secrets by the version of the endpoints.
+    w.webhooks_changed(tenant)?;
     w.commit().await?;
     Ok((updated, secret))
 }

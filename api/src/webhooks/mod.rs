@@ -23,6 +23,30 @@ pub struct Runtime {
     /// Decrypted signing secrets (endpoints' and triggers') by secret row and the ciphertext
     /// they came from, so a changed secret is never served from here.
     secrets: std::sync::Mutex<std::collections::HashMap<praetor_store::SecretId, (String, SecretValue)>>,
+    /// Each endpoint's signing secrets as of a version of its organization's endpoints (a
+    /// rotation makes a new version), so sending deliveries a stage wrote reads none.
+    keys: std::sync::Mutex<std::collections::HashMap<praetor_store::WebhookEndpointId, (i64, Keys)>>,
+}
+
+/// An endpoint's signing secrets: its current one and, after a rotation, the previous one
+/// (which signs alongside until the endpoint's `previous_secret_until`).
+#[derive(Clone, Default)]
+pub struct Keys {
+    pub current: Option<SecretValue>,
+    pub previous: Option<SecretValue>,
+}
+
+impl Keys {
+    /// The secrets that sign for `endpoint` at `now`.
+    pub fn signing(
+        &self,
+        endpoint: &praetor_store::webhook_endpoint::Model,
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> Vec<SecretValue> {
+        let previous =
+            self.previous.as_ref().filter(|_| endpoint.previous_secret_until.is_some_and(|until| until > now));
+        self.current.iter().chain(previous).cloned().collect()
+    }
 }
 
 impl Runtime {
@@ -34,8 +58,57 @@ impl Runtime {
                 std::time::Duration::from_millis(config.timeout_ms),
             ),
             secrets: Default::default(),
+            keys: Default::default(),
             endpoints: Default::default(),
         }
+    }
+
+    /// The signing secrets of `endpoints` (all of one organization): those kept for
+    /// `version` of its endpoints when given, the others read (and kept for it).
+    pub async fn keys<C: praetor_store::Conn>(
+        &self,
+        db: &C,
+        keyring: &crate::secrets::Keyring,
+        tenant: praetor_store::Tenant,
+        version: Option<i64>,
+        endpoints: &[praetor_store::webhook_endpoint::Model],
+    ) -> crate::error::Result<std::collections::HashMap<praetor_store::WebhookEndpointId, Keys>> {
+        let mut out = std::collections::HashMap::new();
+        if let (Some(v), Ok(kept)) = (version, self.keys.lock()) {
+            for e in endpoints {
+                if let Some((_, keys)) = kept.get(&e.id).filter(|(at, _)| *at == v) {
+                    out.insert(e.id, keys.clone());
+                }
+            }
+        }
+        let missing: Vec<_> = endpoints.iter().filter(|e| !out.contains_key(&e.id)).collect();
+        if missing.is_empty() {
+            return Ok(out);
+        }
+        let names = missing
+            .iter()
+            .flat_map(|e| [secret_name(&e.id.to_string()), previous_secret_name(&e.id.to_string())])
+            .collect::<Vec<_>>();
+        let rows = praetor_store::secret::with_names(db, tenant, names).await?;
+        for e in missing {
+            let mut keys = Keys::default();
+            for (name, slot) in [
+                (secret_name(&e.id.to_string()), &mut keys.current),
+                (previous_secret_name(&e.id.to_string()), &mut keys.previous),
+            ] {
+                if let Some(row) = rows.iter().find(|r| r.name == name) {
+                    *slot = Some(self.secret(db, keyring, row).await?);
+                }
+            }
+            if let (Some(v), Ok(mut kept)) = (version, self.keys.lock()) {
+                if kept.len() > 100_000 {
+                    kept.clear();
+                }
+                kept.insert(e.id, (v, keys.clone()));
+            }
+            out.insert(e.id, keys);
+        }
+        Ok(out)
     }
 
     /// The value of a stored secret row, decrypted once per ciphertext.

@@ -24,7 +24,7 @@ use crate::error::{Error, Result};
 pub struct EndpointCache(Mutex<HashMap<OrgId, (i64, Endpoints)>>);
 
 /// An organization's enabled endpoints, shared.
-type Endpoints = Arc<Vec<webhook_endpoint::Model>>;
+pub type Endpoints = Arc<Vec<webhook_endpoint::Model>>;
 
 impl EndpointCache {
     fn get(&self, org: OrgId, version: i64) -> Option<Endpoints> {
@@ -118,11 +118,28 @@ impl Outbox {
 /// Organizations whose chains one [`stage`] reads, at most.
 const ORGS_PER_STAGE: u64 = 16;
 
+/// What one [`stage`] did.
+#[derive(Debug, Default)]
+pub struct Staged {
+    /// The deliveries written claimed by the caller.
+    pub claimed: Vec<webhook_delivery::Model>,
+    /// Each organization read, with its head's version of its endpoints and the endpoints the
+    /// deliveries were written for (so sending them reads none again).
+    pub endpoints: Vec<(OrgId, i64, Endpoints)>,
+    /// Whether more may be waiting: a chain was read up to the limit, or as many
+    /// organizations as one stage reads were behind.
+    pub more: bool,
+}
+
 /// Reads the audit chains that moved past their cursors (up to `entries` entries of each, of
 /// up to [`ORGS_PER_STAGE`] organizations; only `only_org`'s when given), writes a delivery for
 /// each event to each enabled endpoint subscribed to it, and moves the cursors past what was
 /// read, in one transaction. The deliveries `claim` takes (it is asked in order) are written
 /// claimed by the caller until `until` and answered; the others are left due for any node.
+///
+/// On SQLite a plain read first looks whether any chain moved, so an idle node's polling
+/// takes no write lock; on PostgreSQL the locking read that finds nothing costs the same as
+/// that look (a transaction that writes nothing), so none is made.
 ///
 /// Each organization's chain is appended in commit order under its head's row lock, so the
 /// entries after a cursor are exactly the committed ones not yet read: an event that rolled
@@ -136,14 +153,14 @@ pub async fn stage(
     only_org: Option<OrgId>,
     entries: u64,
     mut claim: impl FnMut(&webhook_delivery::Model) -> bool,
-) -> Result<Vec<webhook_delivery::Model>> {
-    // A plain read first, so an idle node's polling costs no write transaction.
-    if !webhook_cursor::any_behind(db, only_org).await? {
-        return Ok(Vec::new());
+) -> Result<Staged> {
+    if !praetor_store::db::is_postgres(db) && !webhook_cursor::any_behind(db, only_org).await? {
+        return Ok(Staged::default());
     }
     let entries = entries.max(1);
     let txn = crate::db::begin_write(db).await?;
     let cursors = webhook_cursor::lock_behind(&txn, only_org, ORGS_PER_STAGE).await?;
+    let mut staged = Staged { more: cursors.len() as u64 == ORGS_PER_STAGE, ..Default::default() };
     let mut rows = Vec::new();
     for cursor in cursors {
         let tenant = Tenant::housekeeping(cursor.org_id, Housekeeping::Webhooks);
@@ -190,16 +207,21 @@ pub async fn stage(
         }
         // A full read stops at its last entry; a shorter one read everything up to the head.
         let to = match read.last() {
-            Some(last) if read.len() as u64 == entries => last.seq,
+            Some(last) if read.len() as u64 == entries => {
+                staged.more = true;
+                last.seq
+            }
             _ => head.seq,
         };
         webhook_cursor::set(&txn, tenant, to).await?;
+        staged.endpoints.push((tenant.org(), head.webhooks_version, endpoints));
     }
     for chunk in rows.chunks(500) {
         praetor_store::insert_many(&txn, chunk.to_vec()).await?;
     }
     txn.commit().await?;
-    Ok(rows.into_iter().filter(|r| r.locked_until.is_some()).collect())
+    staged.claimed = rows.into_iter().filter(|r| r.locked_until.is_some()).collect();
+    Ok(staged)
 }
 
 /// Whether `endpoint`, subscribed to `kinds`, hears an event of `event_type` in `project`

@@ -23,7 +23,7 @@ use praetor_store::{Housekeeping, Tenant};
 use serde_json::{Value, json};
 use tokio_util::sync::CancellationToken;
 
-use super::{Figures, Target, cleanup, engine_inner, median, percentile, prepare_with, throughput};
+use super::{Figures, Target, cleanup, cpu_ticks, engine_inner, median, percentile, prepare_with, throughput};
 use praetor::AppState;
 use praetor::audit::Entry;
 use praetor::auth::ActorRef;
@@ -92,6 +92,8 @@ pub async fn run(
     // the medians are compared: one run of each varies by more than the difference.
     const MODES: [(bool, bool); 3] = [(false, true), (true, true), (true, false)];
     let mut rates: Vec<Vec<f64>> = vec![Vec::new(); MODES.len()];
+    // CPU milliseconds per plan: this process's, and the local database server's.
+    let mut cpu: Vec<Vec<(f64, f64)>> = vec![Vec::new(); MODES.len()];
     let mut sent = 0;
     for (mode, (with, deliver)) in MODES.iter().copied().enumerate().cycle().take(MODES.len() * rounds.max(1)) {
         let (app, _dir, drop_db) = prepare_with(&target, 4, tweak).await?;
@@ -99,11 +101,30 @@ pub async fn run(
         let arrivals = Arc::new(Arrivals::default());
         let url = receiver(arrivals.clone(), stop.clone()).await?;
         let deliverer = deliver.then(|| webhook_delivery::spawn(app.clone(), stop.clone()));
+        let before = cpu_ticks();
         let figures = engine_inner(&app, plans, 64, 16, with.then(|| format!("{url}/engine")), 0).await;
+        // The run's CPU includes sending its deliveries: wait until the receiver has heard
+        // nothing new for a while.
+        if deliver && with {
+            let wait = Instant::now();
+            let mut last = (usize::MAX, Instant::now());
+            while wait.elapsed() < Duration::from_secs(60) {
+                let n = arrivals.count.load(std::sync::atomic::Ordering::SeqCst);
+                if n != last.0 {
+                    last = (n, Instant::now());
+                } else if last.1.elapsed() > Duration::from_millis(300) {
+                    break;
+                }
+                tokio::time::sleep(Duration::from_millis(10)).await;
+            }
+        }
+        let after = cpu_ticks();
         stop.cancel();
         if let Some(d) = deliverer {
             let _ = d.await;
         }
+        let per_plan = |a: u64, b: u64| (b.saturating_sub(a) as f64) * 10.0 / plans as f64;
+        cpu[mode].push((per_plan(before.0, after.0), per_plan(before.1, after.1)));
         drop(app);
         cleanup(drop_db).await;
         rates[mode].push(throughput(&figures?));
@@ -117,15 +138,21 @@ pub async fn run(
         "  engine, {plans} plans (64 proposers, 16 projects, 4 workers), median of {} alternating runs:",
         rates[0].len()
     ));
-    lines.push(format!("    without an endpoint  {without:.1} plans/s  (runs: {})", runs(&rates[0])));
+    let cpu_of = |i: usize| {
+        let own = median(&cpu[i].iter().map(|c| c.0).collect::<Vec<_>>());
+        let db = median(&cpu[i].iter().map(|c| c.1).collect::<Vec<_>>());
+        format!("CPU per plan {own:.2} ms here + {db:.2} ms database")
+    };
+    lines.push(format!("    without an endpoint  {without:.1} plans/s, {}  (runs: {})", cpu_of(0), runs(&rates[0])));
     for (i, label) in [
         (1, format!("with one (all plan events, {sent} deliveries a run)")),
         (2, "with one, deliverer stopped (the events' own writes)".to_string()),
     ] {
         let m = median(&rates[i]);
         lines.push(format!(
-            "    {label}  {m:.1} plans/s ({:+.1}%)  (runs: {})",
+            "    {label}  {m:.1} plans/s ({:+.1}%), {}  (runs: {})",
             (m / without - 1.0) * 100.0,
+            cpu_of(i),
             runs(&rates[i])
         ));
     }
