@@ -12,7 +12,7 @@
 //! given up once the schedule is spent. An endpoint whose every attempt has failed for
 //! `webhooks.disable_after_hours` is disabled, with the reason shown to its administrators.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
 use std::sync::{Arc, Mutex};
 use std::time::Duration as StdDuration;
 
@@ -73,13 +73,17 @@ pub fn spawn(app: Arc<AppState>, shutdown: CancellationToken) -> JoinHandle<()> 
 
 async fn claim_loop(app: Arc<AppState>, tx: mpsc::Sender<Done>, shutdown: CancellationToken) {
     let cfg = app.config.webhooks.clone();
-    let slots = Arc::new(Semaphore::new(cfg.concurrency));
-    let in_flight: Arc<Mutex<HashMap<WebhookEndpointId, usize>>> = Arc::default();
     let mut tick = tokio::time::interval(StdDuration::from_millis(cfg.poll_ms));
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
     let mut backoff = StdDuration::ZERO;
     let mut last_work: Option<std::time::Instant> = None;
-    let mut tasks = tokio::task::JoinSet::new();
+    let mut sending = Sending {
+        slots: Arc::new(Semaphore::new(cfg.concurrency)),
+        in_flight: Arc::default(),
+        tasks: tokio::task::JoinSet::new(),
+        held: VecDeque::new(),
+        tx,
+    };
     loop {
         tokio::select! {
             _ = shutdown.cancelled() => break,
@@ -88,12 +92,19 @@ async fn claim_loop(app: Arc<AppState>, tx: mpsc::Sender<Done>, shutdown: Cancel
                 tokio::time::sleep(if busy { LINGER_BUSY } else { LINGER_IDLE }).await;
             }
             _ = tick.tick() => {}
-            Some(_) = tasks.join_next(), if !tasks.is_empty() => continue,
+            Some(_) = sending.tasks.join_next(), if !sending.tasks.is_empty() => {
+                // A slot came free: the held deliveries go first, with no statement.
+                sending.start(&app);
+                if let Err(e) = sending.release_stale(&app).await {
+                    tracing::warn!("webhook deliverer: {e}");
+                }
+                continue;
+            }
         }
         if !backoff.is_zero() {
             tokio::time::sleep(backoff).await;
         }
-        match claim_and_send(&app, &tx, &slots, &in_flight, &mut tasks).await {
+        match claim_and_send(&app, &mut sending).await {
             Ok(claimed) => {
                 backoff = StdDuration::ZERO;
                 if claimed > 0 {
@@ -106,44 +117,144 @@ async fn claim_loop(app: Arc<AppState>, tx: mpsc::Sender<Done>, shutdown: Cancel
             }
         }
     }
-    // Let the sends in progress finish (each is bounded by the timeout) so their attempts
-    // are recorded rather than repeated.
-    while tasks.join_next().await.is_some() {}
+    // What is held goes back for any node; the sends in progress finish (each is bounded by
+    // the timeout) so their attempts are recorded rather than repeated.
+    let held: Vec<_> = sending.held.drain(..).map(|r| r.delivery.id).collect();
+    if !held.is_empty()
+        && let Err(e) = release(&app, &held).await
+    {
+        tracing::warn!("webhook deliverer: giving back {} held deliveries: {e}", held.len());
+    }
+    while sending.tasks.join_next().await.is_some() {}
 }
 
 /// Entries read from one organization's audit chain per stage.
 const STAGE_ENTRIES: u64 = 500;
 
+/// A claimed delivery ready to send, held until its endpoint has room.
+struct Ready {
+    delivery: webhook_delivery::Model,
+    endpoint: webhook_endpoint::Model,
+    secrets: Vec<SecretValue>,
+    /// Its claim lasts long enough for an attempt started by then; one still held after is
+    /// given back.
+    start_by: DateTime<Utc>,
+}
+
+/// The deliverer's sends: slots in all (`webhooks.concurrency`) and per endpoint, the sends
+/// in progress, and the claimed deliveries waiting for their endpoint's room. Holding them,
+/// rather than giving them back to be claimed again, spares two writes of each when one
+/// endpoint has more due than it may be sent at once.
+struct Sending {
+    slots: Arc<Semaphore>,
+    in_flight: Arc<Mutex<HashMap<WebhookEndpointId, usize>>>,
+    tasks: tokio::task::JoinSet<()>,
+    held: VecDeque<Ready>,
+    tx: mpsc::Sender<Done>,
+}
+
+impl Sending {
+    /// How many deliveries each endpoint has sending or held.
+    fn per_endpoint(&self) -> HashMap<WebhookEndpointId, usize> {
+        let mut n: HashMap<WebhookEndpointId, usize> = self.in_flight.lock().map(|m| m.clone()).unwrap_or_default();
+        for r in &self.held {
+            *n.entry(r.delivery.endpoint_id).or_default() += 1;
+        }
+        n
+    }
+
+    /// Starts the held deliveries there is room for, oldest first.
+    fn start(&mut self, app: &Arc<AppState>) {
+        let per_endpoint = app.config.webhooks.endpoint_concurrency;
+        let mut kept = VecDeque::new();
+        while let Some(r) = self.held.pop_front() {
+            let Ok(permit) = self.slots.clone().try_acquire_owned() else {
+                kept.push_back(r);
+                kept.extend(self.held.drain(..));
+                break;
+            };
+            let admitted = self
+                .in_flight
+                .lock()
+                .map(|mut m| {
+                    let n = m.entry(r.delivery.endpoint_id).or_default();
+                    if *n >= per_endpoint {
+                        false
+                    } else {
+                        *n += 1;
+                        true
+                    }
+                })
+                .unwrap_or(false);
+            if !admitted {
+                drop(permit);
+                kept.push_back(r);
+                continue;
+            }
+            let (app, tx, in_flight) = (app.clone(), self.tx.clone(), self.in_flight.clone());
+            self.tasks.spawn(async move {
+                let Ready { delivery: d, endpoint, secrets, .. } = r;
+                let at = app.clock.now();
+                let attempt = app
+                    .webhooks
+                    .sender
+                    .send(&endpoint.url, &d.id.to_string(), at.timestamp(), &d.payload, &secrets)
+                    .await;
+                if let Ok(mut m) = in_flight.lock()
+                    && let Some(n) = m.get_mut(&d.endpoint_id)
+                {
+                    *n = n.saturating_sub(1);
+                    if *n == 0 {
+                        m.remove(&d.endpoint_id);
+                    }
+                }
+                drop(permit);
+                let _ = tx.send(Done { delivery: d, endpoint, attempt, at }).await;
+            });
+        }
+        self.held = kept;
+    }
+
+    /// Gives back the held deliveries whose claims would lapse during an attempt started now.
+    async fn release_stale(&mut self, app: &AppState) -> Result<()> {
+        let now = app.clock.now();
+        if !self.held.iter().any(|r| r.start_by < now) {
+            return Ok(());
+        }
+        let (stale, kept): (VecDeque<Ready>, VecDeque<Ready>) = self.held.drain(..).partition(|r| r.start_by < now);
+        self.held = kept;
+        release(app, &stale.into_iter().map(|r| r.delivery.id).collect::<Vec<_>>()).await
+    }
+}
+
 /// Writes the deliveries of new events and claims due ones, and starts their sends, until
-/// nothing is new or due or every slot is taken. Answers how many deliveries it claimed.
-async fn claim_and_send(
-    app: &Arc<AppState>,
-    tx: &mpsc::Sender<Done>,
-    slots: &Arc<Semaphore>,
-    in_flight: &Arc<Mutex<HashMap<WebhookEndpointId, usize>>>,
-    tasks: &mut tokio::task::JoinSet<()>,
-) -> Result<usize> {
+/// nothing is new or due or every slot is taken (counting those held). Answers how many
+/// deliveries it claimed.
+async fn claim_and_send(app: &Arc<AppState>, sending: &mut Sending) -> Result<usize> {
     let per_endpoint = app.config.webhooks.endpoint_concurrency;
     let mut total = 0;
     loop {
-        let free = slots.available_permits().min(CLAIM_BATCH);
+        sending.release_stale(app).await?;
+        let free = sending.slots.available_permits().min(CLAIM_BATCH).saturating_sub(sending.held.len());
         if free == 0 {
             return Ok(total);
         }
         let now = app.clock.now();
         // Long enough for the attempt and its recording; a node that dies lets it lapse.
-        let until = now + Duration::milliseconds(app.config.webhooks.timeout_ms as i64) + Duration::seconds(15);
-        let sending: HashMap<WebhookEndpointId, usize> = in_flight.lock().map(|m| m.clone()).unwrap_or_default();
+        let timeout = Duration::milliseconds(app.config.webhooks.timeout_ms as i64);
+        let until = now + timeout + Duration::seconds(15);
+        let taking = sending.per_endpoint();
         // Deliveries already due first (retries, and those a stage had no room for), oldest
         // first, so a steady stream of new events never starves them.
         let busy: Vec<WebhookEndpointId> =
-            sending.iter().filter(|(_, n)| **n >= per_endpoint).map(|(id, _)| *id).collect();
+            taking.iter().filter(|(_, n)| **n >= per_endpoint).map(|(id, _)| *id).collect();
         let mut claimed = claim(app, free, &busy, now, until).await?;
         // A full claim may have left more due.
         let mut more = claimed.len() == free;
         // Then new events: their deliveries are written already claimed, as many as there is
-        // room left for (in all and per endpoint); the rest are left due.
-        let mut room: HashMap<WebhookEndpointId, usize> = sending;
+        // room left for in all, and up to twice an endpoint's room (the surplus is held until
+        // it has some, so a slow endpoint cannot take every slot); the rest are left due.
+        let mut room: HashMap<WebhookEndpointId, usize> = taking;
         for d in &claimed {
             *room.entry(d.endpoint_id).or_default() += 1;
         }
@@ -153,7 +264,7 @@ async fn claim_and_send(
             let only = app.config.worker.only_org();
             let staged = outbox::stage(&app.db, &app.webhooks.endpoints, now, until, only, STAGE_ENTRIES, |d| {
                 let n = room.entry(d.endpoint_id).or_default();
-                if taken >= free || *n >= per_endpoint {
+                if taken >= free || *n >= 2 * per_endpoint {
                     return false;
                 }
                 *n += 1;
@@ -169,81 +280,30 @@ async fn claim_and_send(
             return Ok(total);
         }
         total += claimed.len();
-        send_all(app, claimed, &known, tx, slots, in_flight, tasks).await?;
+        let endpoints = endpoints_of(app, &claimed, &known).await?;
+        let mut orphans = Vec::new();
+        for d in claimed {
+            match endpoints.get(&d.endpoint_id).cloned() {
+                Some((endpoint, secrets)) => sending.held.push_back(Ready {
+                    delivery: d,
+                    endpoint,
+                    secrets,
+                    start_by: until - timeout - Duration::seconds(5),
+                }),
+                // Its endpoint was disabled (or deleted) after it was written: given up.
+                None => orphans.push(d.id),
+            }
+        }
+        if !orphans.is_empty() {
+            webhook_delivery::give_up(&app.db, orphans, FAILED, app.clock.now()).await?;
+        }
+        sending.start(app);
         // Another round only when this one may have left work behind: a round that found
         // everything costs the database as much again to find nothing.
         if !more {
             return Ok(total);
         }
     }
-}
-
-/// Starts the sends of claimed deliveries, giving back those there is no room for. `known`
-/// holds the endpoints a stage wrote deliveries for (its organizations' at their head's
-/// version), which are not read again.
-async fn send_all(
-    app: &Arc<AppState>,
-    claimed: Vec<webhook_delivery::Model>,
-    known: &[(OrgId, i64, outbox::Endpoints)],
-    tx: &mpsc::Sender<Done>,
-    slots: &Arc<Semaphore>,
-    in_flight: &Arc<Mutex<HashMap<WebhookEndpointId, usize>>>,
-    tasks: &mut tokio::task::JoinSet<()>,
-) -> Result<()> {
-    let per_endpoint = app.config.webhooks.endpoint_concurrency;
-    let endpoints = endpoints_of(app, &claimed, known).await?;
-    let (mut surplus, mut orphans) = (Vec::new(), Vec::new());
-    for d in claimed {
-        let Some((endpoint, secrets)) = endpoints.get(&d.endpoint_id).cloned() else {
-            // Its endpoint was disabled (or deleted) after it was written: given up.
-            orphans.push(d.id);
-            continue;
-        };
-        let Ok(permit) = slots.clone().try_acquire_owned() else {
-            surplus.push(d.id);
-            continue;
-        };
-        let admitted = in_flight
-            .lock()
-            .map(|mut m| {
-                let n = m.entry(d.endpoint_id).or_default();
-                if *n >= per_endpoint {
-                    false
-                } else {
-                    *n += 1;
-                    true
-                }
-            })
-            .unwrap_or(false);
-        if !admitted {
-            drop(permit);
-            surplus.push(d.id);
-            continue;
-        }
-        let (app, tx, in_flight) = (app.clone(), tx.clone(), in_flight.clone());
-        tasks.spawn(async move {
-            let at = app.clock.now();
-            let attempt =
-                app.webhooks.sender.send(&endpoint.url, &d.id.to_string(), at.timestamp(), &d.payload, &secrets).await;
-            if let Ok(mut m) = in_flight.lock()
-                && let Some(n) = m.get_mut(&d.endpoint_id)
-            {
-                *n = n.saturating_sub(1);
-                if *n == 0 {
-                    m.remove(&d.endpoint_id);
-                }
-            }
-            drop(permit);
-            let _ = tx.send(Done { delivery: d, endpoint, attempt, at }).await;
-        });
-    }
-    if !surplus.is_empty() {
-        release(app, &surplus).await?;
-    }
-    if !orphans.is_empty() {
-        webhook_delivery::give_up(&app.db, orphans, FAILED, app.clock.now()).await?;
-    }
-    Ok(())
 }
 
 /// Claims up to `limit` due deliveries of endpoints not in `busy`.
