@@ -141,7 +141,11 @@ pub async fn run(
     let cpu_of = |i: usize| {
         let own = median(&cpu[i].iter().map(|c| c.0).collect::<Vec<_>>());
         let db = median(&cpu[i].iter().map(|c| c.1).collect::<Vec<_>>());
-        format!("CPU per plan {own:.2} ms here + {db:.2} ms database")
+        if db > 0.0 {
+            format!("CPU per plan {own:.2} ms here + {db:.2} ms database server")
+        } else {
+            format!("CPU per plan {own:.2} ms")
+        }
     };
     lines.push(format!("    without an endpoint  {without:.1} plans/s, {}  (runs: {})", cpu_of(0), runs(&rates[0])));
     for (i, label) in [
