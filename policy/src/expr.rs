@@ -50,7 +50,8 @@ impl std::fmt::Debug for Compiled {
 /// A string literal is skipped only as far as cel's lexer would read it as one: a backslash
 /// that starts no CEL escape ends the scan of the literal there, since the lexer rejects the
 /// literal and the parser goes on over what follows as code (brackets hidden behind `'\{`
-/// would otherwise go uncounted).
+/// would otherwise go uncounted). A line break ends a literal that is not triple-quoted the same
+/// way. This reading serves the error message; [`parse`] makes a mistake in it harmless.
 fn shape(src: &str) -> (usize, usize) {
     let mut depth = 0usize;
     let mut max = 0usize;
@@ -58,9 +59,16 @@ fn shape(src: &str) -> (usize, usize) {
     let mut in_str: Option<char> = None;
     // A raw string (`r'…'`, `br'…'`) has no escapes: a backslash is just a character.
     let mut raw = false;
+    // A triple-quoted string (`'''…'''`) may hold line breaks and lone quotes.
+    let mut triple = false;
     let mut escaped = false;
     let mut word = String::new();
     let mut chars = src.chars().peekable();
+    // Whether the next two characters are `q` too.
+    let tripled = |chars: &std::iter::Peekable<std::str::Chars<'_>>, q: char| {
+        let mut ahead = chars.clone();
+        ahead.next() == Some(q) && ahead.next() == Some(q)
+    };
     while let Some(c) = chars.next() {
         if let Some(q) = in_str {
             if escaped {
@@ -71,7 +79,12 @@ fn shape(src: &str) -> (usize, usize) {
                     Some(n) if is_escape(n) && hex_follows(n, &chars) => escaped = true,
                     _ => in_str = None,
                 }
-            } else if c == q {
+            } else if (c == '\n' || c == '\r') && !triple {
+                in_str = None;
+            } else if c == q && (!triple || tripled(&chars, q)) {
+                if triple {
+                    chars.nth(1);
+                }
                 in_str = None;
             }
             continue;
@@ -88,6 +101,10 @@ fn shape(src: &str) -> (usize, usize) {
             '"' | '\'' => {
                 in_str = Some(c);
                 raw = matches!(prefix.to_ascii_lowercase().as_str(), "r" | "br" | "rb");
+                triple = tripled(&chars, c);
+                if triple {
+                    chars.nth(1);
+                }
             }
             '(' | '[' | '{' => {
                 depth += 1;
@@ -147,8 +164,7 @@ pub fn compile(src: &str) -> Result<Compiled, String> {
             "the expression chains {operators} operators and member accesses; the limit is {MAX_OPERATORS}"
         ));
     }
-    let program =
-        Program::compile(src).map_err(|e| e.to_string().lines().next().unwrap_or("does not parse").to_string())?;
+    let program = parse(src)?;
     let mut walk = Walk::default();
     walk.expr(program.expression(), &mut Vec::new(), 0)?;
     if walk.comprehensions > MAX_COMPREHENSIONS {
@@ -157,6 +173,53 @@ pub fn compile(src: &str) -> Result<Compiled, String> {
         ));
     }
     Ok(Compiled { source: src.to_string(), program: Arc::new(program), variables: walk.variables, fields: walk.fields })
+}
+
+/// The deepest parse tree [`compile`] accepts. The checks in [`shape`] keep an expression well
+/// below it (brackets nest at most [`MAX_NESTING`] deep, chains add at most [`MAX_OPERATORS`]
+/// levels); this holds whatever [`shape`]'s reading of string literals misses, so evaluation,
+/// which recurses once per level on the caller's stack, stays bounded.
+pub const MAX_TREE_DEPTH: usize = MAX_NESTING + MAX_OPERATORS + 32;
+
+/// The stack cel's parser runs on. It recurses several frames per level of its input, and the
+/// checks before it bound the levels only as well as [`shape`] knows cel's lexer, so it gets
+/// room for the deepest input [`MAX_EXPR_CHARS`] allows. This is address space: only the pages
+/// a parse touches take memory.
+const PARSE_STACK: usize = 256 << 20;
+
+/// Parses `src` on a stack of its own and refuses a tree deeper than [`MAX_TREE_DEPTH`]. A
+/// refused tree is measured and dropped on that stack too (both recurse per level).
+fn parse(src: &str) -> Result<Program, String> {
+    stacker::grow(PARSE_STACK, || {
+        let program =
+            Program::compile(src).map_err(|e| e.to_string().lines().next().unwrap_or("does not parse").to_string())?;
+        let depth = tree_depth(program.expression());
+        if depth > MAX_TREE_DEPTH {
+            return Err(format!("the expression nests {depth} levels deep; the limit is {MAX_TREE_DEPTH}"));
+        }
+        Ok(program)
+    })
+}
+
+/// How many levels deep the parse tree under `e` goes.
+fn tree_depth(e: &IdedExpr) -> usize {
+    let children: Vec<&IdedExpr> = match &e.expr {
+        Expr::Select(sel) => vec![&sel.operand],
+        Expr::Call(call) => call.target.as_deref().into_iter().chain(&call.args).collect(),
+        Expr::List(list) => list.elements.iter().collect(),
+        Expr::Map(map) => map.entries.iter().flat_map(entry_exprs).collect(),
+        Expr::Struct(s) => s.entries.iter().flat_map(entry_exprs).collect(),
+        Expr::Comprehension(c) => vec![&c.iter_range, &c.accu_init, &c.loop_cond, &c.loop_step, &c.result],
+        Expr::Ident(_) | Expr::Literal(_) | Expr::Unspecified => Vec::new(),
+    };
+    1 + children.into_iter().map(tree_depth).max().unwrap_or(0)
+}
+
+fn entry_exprs(entry: &cel::common::ast::IdedEntryExpr) -> Vec<&IdedExpr> {
+    match &entry.expr {
+        EntryExpr::MapEntry(m) => vec![&m.key, &m.value],
+        EntryExpr::StructField(f) => vec![&f.value],
+    }
 }
 
 #[derive(Default)]
@@ -454,6 +517,16 @@ mod tests {
         assert!(compile(&hidden).unwrap_err().contains("nests"), "{hidden}");
         assert!(compile("'caf\\u00e9' == params.env").is_ok());
         assert!(compile("'\\x41\\U0001F600' == params.env").is_ok());
+    }
+
+    #[test]
+    fn parse_refuses_trees_deeper_than_the_limit() {
+        // n terms added up are n levels: `((1 + 1) + 1) …`. `shape` refuses such a chain long
+        // before (it counts the operators); `parse` holds whatever it misses.
+        let chain = |n: usize| vec!["1"; n].join("+");
+        assert_eq!(parse(&chain(MAX_TREE_DEPTH)).map(|_| ()), Ok(()));
+        let refused = parse(&chain(MAX_TREE_DEPTH + 1)).map(|_| ()).unwrap_err();
+        assert!(refused.contains(&format!("nests {} levels deep", MAX_TREE_DEPTH + 1)), "{refused}");
     }
 
     #[test]

@@ -163,3 +163,39 @@ fn brackets_behind_an_invalid_escape_are_counted() {
         assert_eq!(outcome, Ok(()), "a valid literal was refused");
     }
 }
+
+/// Found by the `cel` target (a stack overflow in cel's parser): a literal opened by `'` and
+/// broken by a line break, then 200 `{` (fuzz/seeds/cel/finding-line-break.cel). cel's lexer
+/// ends a literal that is not triple-quoted at a line break and parses what follows as code;
+/// the nesting check read on as if still inside the literal. Each reading of string literals
+/// the check gets wrong is a way around it, so the check now only words the error: cel parses
+/// on a stack of its own, sized for the deepest input the length limit allows, and a parse tree
+/// deeper than `MAX_TREE_DEPTH` is refused after parsing. Literals the check still misreads
+/// (here `\7`, which the lexer rejects without three octal digits) cannot overflow anything.
+#[test]
+fn brackets_after_a_broken_literal_cannot_overflow_the_parser() {
+    let braces = "{".repeat(200);
+    let found = format!(
+        "\\x['\0\0\n{braces}{{'a': 1, 'b': [1, {{'c': 2}}]}}.b[1].c == 2 && usage.today + 2.0 > 10 || usage.plansThisHour"
+    );
+    let deepest = |open: &str| format!("{open}{}", "{".repeat(MAX_EXPR_CHARS - open.chars().count()));
+    for (what, src) in [
+        ("as found", found),
+        ("line break, as deep as allowed", deepest("'\n")),
+        ("triple quotes closed early, as deep as allowed", deepest("'''it's''' + ")),
+        ("short octal escape, as deep as allowed", deepest("'\\7")),
+        ("list chain", format!("{}1{}", "[".repeat(1000), "]".repeat(1000))),
+    ] {
+        assert!(src.chars().count() <= MAX_EXPR_CHARS, "{what}: the test input is too long");
+        let refused = on_server_thread(Duration::from_secs(60), move || expr::compile(&src).err());
+        assert!(refused.is_some_and(|e| !e.is_empty()), "{what}: compiled");
+    }
+    // As deep as the limits allow still compiles.
+    let nested = format!("{}1{}", "[".repeat(expr::MAX_NESTING), "]".repeat(expr::MAX_NESTING));
+    assert!(on_server_thread(Duration::from_secs(20), move || expr::compile(&nested).is_ok()));
+    // Triple-quoted literals hold line breaks and quotes; their brackets are not code.
+    let braces = "{".repeat(40);
+    let src = format!("'''it's\n{braces}''' == params.title");
+    let outcome = on_server_thread(Duration::from_secs(20), move || expr::compile(&src).map(|_| ()));
+    assert_eq!(outcome, Ok(()), "a valid triple-quoted literal was refused");
+}
