@@ -5,7 +5,7 @@
 use praetor_store::db::PoolSize;
 use praetor_store::{DatabaseConnection, Txn};
 
-pub use praetor_store::db::{backend_name, is_postgres, ping};
+pub use praetor_store::db::{backend_name, begin_reads, is_postgres, ping};
 
 use crate::config::Config;
 use crate::error::{Error, Result};

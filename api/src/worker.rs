@@ -5,13 +5,12 @@
 use std::sync::Arc;
 use std::time::Duration as StdDuration;
 
-use chrono::Duration;
 use tokio::task::JoinHandle;
 use tokio::time::MissedTickBehavior;
 use tokio_util::sync::CancellationToken;
 
 use crate::AppState;
-use crate::engine::executor::{self, JobResult};
+use crate::engine::executor;
 use crate::engine::queue;
 
 /// Starts `worker.concurrency` workers, which stop when `shutdown` is cancelled (each finishing
@@ -68,16 +67,7 @@ async fn drain(app: &Arc<AppState>, id: &str, shutdown: &CancellationToken) -> c
             return Ok(());
         };
         let span = tracing::info_span!("plan.job", plan = %job.plan_id, org = %job.org_id);
-        let result = tracing::Instrument::instrument(executor::run_job(app, &job, id), span).await;
-        match result {
-            Ok(JobResult::Done) => queue::complete(&app.db, job.id).await?,
-            Ok(JobResult::RunAt(t)) => queue::reschedule(&app.db, job.id, t, None).await?,
-            Err(e) => {
-                tracing::warn!(plan = %job.plan_id, "plan run failed, will retry: {e}");
-                let delay = Duration::seconds(i64::from(job.attempts.clamp(1, 30)));
-                queue::reschedule(&app.db, job.id, app.clock.now() + delay, Some(e.to_string())).await?;
-            }
-        }
+        tracing::Instrument::instrument(executor::run_job(app, &job, id), span).await?;
     }
     Ok(())
 }

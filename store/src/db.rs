@@ -148,6 +148,16 @@ pub async fn begin_write(db: &DatabaseConnection) -> Result<crate::Txn, DbErr> {
     Ok(crate::Txn::new(db.begin_with_options(options).await?))
 }
 
+/// Begins reads made together (see [`crate::Reads`]): a transaction on PostgreSQL, the pool
+/// on SQLite (a plain read there takes no lock and sets no scope).
+pub async fn begin_reads(db: &DatabaseConnection) -> Result<crate::Reads<'_>, DbErr> {
+    if db.get_database_backend() == DbBackend::Postgres {
+        Ok(crate::Reads::Txn(crate::Txn::new(db.begin().await?)))
+    } else {
+        Ok(crate::Reads::Pool(db))
+    }
+}
+
 /// `true` when the database answers a trivial query.
 pub async fn ping(db: &DatabaseConnection) -> bool {
     db.execute_raw(Statement::from_string(db.get_database_backend(), "SELECT 1")).await.is_ok()

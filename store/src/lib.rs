@@ -203,7 +203,7 @@ use sea_orm::{
     QueryFilter, Select, UpdateMany,
 };
 
-pub use scope::{Conn, On, Txn, shared};
+pub use scope::{Conn, On, Reads, Txn, shared};
 /// The server names the connection types; it never builds a query.
 pub use sea_orm::{DatabaseConnection, DbErr};
 

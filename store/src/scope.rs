@@ -67,6 +67,36 @@ impl Conn for Txn {
     }
 }
 
+/// Reads made together, from [`crate::db::begin_reads`]. On PostgreSQL they share one
+/// transaction: one snapshot, and the row scope set once for all of them, where each read on
+/// the pool is a transaction of its own (`BEGIN`, the scope, the statement, `COMMIT`: four
+/// round trips). On SQLite, which has no scope to set, each read runs on the pool as it would
+/// alone. Hold one only over reads of this connection: a task holding it that waited for
+/// another connection of the same pool could wait for the pool's last one.
+pub enum Reads<'a> {
+    Pool(&'a DatabaseConnection),
+    Txn(Txn),
+}
+
+impl Reads<'_> {
+    /// Ends the reads (commits the transaction: it wrote nothing).
+    pub async fn end(self) -> Result<(), DbErr> {
+        match self {
+            Reads::Pool(_) => Ok(()),
+            Reads::Txn(t) => t.commit().await,
+        }
+    }
+}
+
+impl Conn for Reads<'_> {
+    fn raw(&self) -> Raw<'_> {
+        match self {
+            Reads::Pool(c) => Raw::Pool(c),
+            Reads::Txn(t) => Raw::Txn(&t.inner, &t.scope),
+        }
+    }
+}
+
 impl Conn for DatabaseConnection {
     fn raw(&self) -> Raw<'_> {
         Raw::Pool(self)

@@ -14,7 +14,7 @@ use std::sync::Arc;
 use std::time::Duration as StdDuration;
 
 use chrono::{DateTime, Duration, Utc};
-use praetor_store::{Owned, decision, job, plan};
+use praetor_store::{Owned, ProjectId, decision, job, plan};
 use serde_json::{Value, json};
 
 use super::{queue, store};
@@ -49,27 +49,44 @@ fn engine_actor(plan: &plan::Model) -> Result<Vec<ActorRef>> {
     Ok(chain)
 }
 
-/// Runs (or resumes) the plan of `job` until it finishes, waits, or must come back later.
-pub async fn run_job(app: &Arc<AppState>, job: &job::Model, worker: &str) -> Result<JobResult> {
-    let Some(plan) = plan::by_id(&app.db, job.tenant(), job.plan_id).await? else {
-        return Ok(JobResult::Done);
+/// Runs (or resumes) the plan of `job` until it finishes, waits, or must come back later, then
+/// settles the job (finished, or to run again) and gives back the project's lease together.
+pub async fn run_job(app: &Arc<AppState>, job: &job::Model, worker: &str) -> Result<()> {
+    let (result, leased) = run(app, job, worker).await;
+    let how = match result {
+        Ok(JobResult::Done) => queue::Settled::Done,
+        Ok(JobResult::RunAt(at)) => queue::Settled::RunAt(at, None),
+        Err(e) => {
+            tracing::warn!(plan = %job.plan_id, "plan run failed, will retry: {e}");
+            let delay = Duration::seconds(i64::from(job.attempts.clamp(1, 30)));
+            queue::Settled::RunAt(app.clock.now() + delay, Some(e.to_string()))
+        }
+    };
+    queue::settle(app, job.id, leased.map(|p| (p, worker)), how).await
+}
+
+/// Runs `job`'s plan; with the project whose lease it took for that.
+async fn run(app: &Arc<AppState>, job: &job::Model, worker: &str) -> (Result<JobResult>, Option<ProjectId>) {
+    let plan = match plan::by_id(&app.db, job.tenant(), job.plan_id).await {
+        Ok(Some(plan)) => plan,
+        Ok(None) => return (Ok(JobResult::Done), None),
+        Err(e) => return (Err(e.into()), None),
     };
     if PlanStatus::parse(&plan.status).is_none_or(|s| s.is_terminal()) {
-        return Ok(JobResult::Done);
+        return (Ok(JobResult::Done), None);
     }
     let now = app.clock.now();
-    if !queue::acquire_lease(app, plan.project_id, worker, now).await? {
-        return Ok(JobResult::RunAt(now + Duration::milliseconds(250)));
+    match queue::acquire_lease(app, plan.project_id, worker, now).await {
+        Ok(true) => {}
+        Ok(false) => return (Ok(JobResult::RunAt(now + Duration::milliseconds(250))), None),
+        Err(e) => return (Err(e), None),
     }
     let project = plan.project_id;
     let result = match Run::load(app, plan).await {
         Ok(mut run) => run.go(job, worker).await,
         Err(e) => Err(e),
     };
-    if let Err(e) = queue::release_lease(&app.db, project, worker).await {
-        tracing::warn!(%project, "could not release project lease: {e}");
-    }
-    result
+    (result, Some(project))
 }
 
 /// One run of a plan: what is committed, and what is pending in memory.
@@ -123,20 +140,21 @@ const HELD_FOR_SECS: i64 = 60;
 impl<'a> Run<'a> {
     async fn load(app: &'a Arc<AppState>, plan: plan::Model) -> Result<Self> {
         let steps = store::steps_of(&plan)?;
-        let view = store::view(&app.db, &plan).await?;
-        let (state, project_seq) = store::current_state_at(&app.db, plan.tenant(), plan.project_id).await?;
         // The proposer's rights as they are now (for an agent's plan: the person it acted for,
         // through the agent's current role).
-        let (access, principal) = match proposer::proposer_access(&app.authz, &app.db, &plan).await? {
-            Some(a) => {
-                let groups = proposer::groups_of(&app.db, &a, a.principal()).await?;
-                let value = pipeline::principal_value(a.principal(), &groups);
-                (Some(a), value)
-            }
-            None => (None, Value::Null),
+        let access = proposer::proposer_access(&app.authz, &app.db, &plan).await?;
+        // The plan's log, the project's state, the proposer's groups and the policy's versions
+        // in one snapshot.
+        let reads = crate::db::begin_reads(&app.db).await?;
+        let view = store::view(&reads, &plan).await?;
+        let (state, project_seq) = store::current_state_at(&reads, plan.tenant(), plan.project_id).await?;
+        let principal = match &access {
+            Some(a) => pipeline::principal_value(a.principal(), &proposer::groups_of(&reads, a, a.principal()).await?),
+            None => Value::Null,
         };
         // Execution follows the policy in force now, not the one the plan was proposed under.
-        let policy = app.policies.effective(&app.db, plan.tenant(), Some(plan.project_id)).await?;
+        let policy = app.policies.effective(&reads, plan.tenant(), Some(plan.project_id)).await?;
+        reads.end().await?;
         let egress = Egress::with_lists(policy.effective.egress_lists(), app.config.actions.allow_private_networks);
         Ok(Self {
             app,

@@ -70,9 +70,10 @@ pub async fn enqueue<C: praetor_store::Conn>(
 pub async fn claim(app: &AppState, worker: &str, now: DateTime<Utc>) -> Result<Option<job::Model>> {
     let db = &app.db;
     let only_org = app.config.worker.only_org();
-    // An idle worker looks first with a plain read, so polling costs no write transaction
-    // (and on SQLite no write lock) when there is nothing to do.
-    if !job::any_due(db, now, only_org).await? {
+    // On SQLite an idle worker looks first with a plain read, so polling takes no write lock
+    // when there is nothing to do. On PostgreSQL a plain read is a transaction as well (to set
+    // its row scope), and `SKIP LOCKED` finding nothing costs the same: it claims at once.
+    if !crate::db::is_postgres(db) && !job::any_due(db, now, only_org).await? {
         return Ok(None);
     }
     let txn = begin_write(db).await?;
@@ -102,20 +103,26 @@ pub async fn claim(app: &AppState, worker: &str, now: DateTime<Utc>) -> Result<O
     Ok(Some(claimed))
 }
 
-/// Finishes a job: the plan needs no more work.
-pub async fn complete<C: praetor_store::Conn>(db: &C, job: JobId) -> Result<()> {
-    job::finish(db, job).await?;
-    Ok(())
+/// How a run of a job ended.
+pub enum Settled {
+    /// The plan needs no more work: the job is finished.
+    Done,
+    /// The job runs again at this time (`error`: why the run failed).
+    RunAt(DateTime<Utc>, Option<String>),
 }
 
-/// Releases a job to run again at `run_at`.
-pub async fn reschedule<C: praetor_store::Conn>(
-    db: &C,
-    job: JobId,
-    run_at: DateTime<Utc>,
-    error: Option<String>,
-) -> Result<()> {
-    job::release_until(db, job, run_at, error).await?;
+/// Records how a run of `job` ended and gives back the lease `holder` took on `project` for
+/// it, in one transaction.
+pub async fn settle(app: &AppState, job: JobId, lease: Option<(ProjectId, &str)>, how: Settled) -> Result<()> {
+    let txn = begin_write(&app.db).await?;
+    if let Some((project, holder)) = lease {
+        project_lease::release(&txn, project, holder).await?;
+    }
+    match how {
+        Settled::Done => job::finish(&txn, job).await?,
+        Settled::RunAt(at, error) => job::release_until(&txn, job, at, error).await?,
+    }
+    txn.commit().await?;
     Ok(())
 }
 
@@ -148,9 +155,4 @@ pub async fn acquire_lease(app: &AppState, project: ProjectId, holder: &str, now
     };
     txn.commit().await?;
     Ok(acquired)
-}
-
-pub async fn release_lease<C: praetor_store::Conn>(db: &C, project: ProjectId, holder: &str) -> Result<()> {
-    project_lease::release(db, project, holder).await?;
-    Ok(())
 }

@@ -289,11 +289,14 @@ async fn inputs(
 ) -> Result<Inputs> {
     let project = find_project(app, access, project).await?;
     access.permit::<ops::PlanPropose>(Domain::Project(project.id))?;
-    let policy = app.policies.effective(&app.db, access.tenant(), Some(project.id)).await?;
+    // The policy's versions, the state and the groups in one snapshot.
+    let reads = crate::db::begin_reads(&app.db).await?;
+    let policy = app.policies.effective(&reads, access.tenant(), Some(project.id)).await?;
+    let state = store::current_state(&reads, access.tenant(), project.id).await?;
+    let groups = crate::authz::proposer::groups_of(&reads, access, access.principal()).await?;
+    reads.end().await?;
     let now = app.clock.now();
     let steps = prepare_steps(&policy.effective, steps, template, args, now)?;
-    let state = store::current_state(&app.db, access.tenant(), project.id).await?;
-    let groups = groups_of(app, access, access.principal()).await?;
     let principal = pipeline::principal_value(access.principal(), &groups);
     Ok(Inputs { project: project.id, policy, steps, state, principal, now })
 }
