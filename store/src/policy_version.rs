@@ -49,6 +49,20 @@ pub async fn newest<C: Conn>(db: &C, tenant: Tenant, scope: &str) -> Result<Opti
     Entity::find_in_org(tenant).filter(Column::Scope.eq(scope)).order_by_desc(Column::Version).one(&tenant.on(db)).await
 }
 
+/// The newest version's number of each of `scopes` that has one: one statement, no documents.
+pub async fn newest_numbers<C: Conn>(db: &C, tenant: Tenant, scopes: &[&str]) -> Result<Vec<(String, i64)>, DbErr> {
+    use sea_orm::sea_query::{Expr, ExprTrait as _};
+    Entity::find_in_org(tenant)
+        .select_only()
+        .column(Column::Scope)
+        .column_as(Expr::col(Column::Version).max(), "version")
+        .filter(Column::Scope.is_in(scopes.iter().copied()))
+        .group_by(Column::Scope)
+        .into_tuple()
+        .all(&tenant.on(db))
+        .await
+}
+
 /// Version `n` of `scope`.
 pub async fn number<C: Conn>(db: &C, tenant: Tenant, scope: &str, n: i64) -> Result<Option<Model>, DbErr> {
     Entity::find_in_org(tenant).filter(Column::Scope.eq(scope)).filter(Column::Version.eq(n)).one(&tenant.on(db)).await

@@ -67,7 +67,9 @@ impl Cluster {
     async fn kill_and_restart(&mut self, rng: &mut u64) -> bool {
         let mut w = (next(rng) % 2) as usize;
         let mut busy = false;
-        for _ in 0..100 {
+        // A job is held only while its plan runs (milliseconds: a delay gives it back), so look
+        // often, for up to ten seconds.
+        for _ in 0..2000 {
             let holders = job_holders(&self.owner).await;
             if let Some(k) = (0..2).map(|k| (w + k) % 2).find(|k| {
                 let pid = format!("-{}-", self.workers[*k].pid());
@@ -76,7 +78,7 @@ impl Cluster {
                 (w, busy) = (k, true);
                 break;
             }
-            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+            tokio::time::sleep(std::time::Duration::from_millis(5)).await;
         }
         let a = 1 + (next(rng) % 2) as usize;
         self.workers[w].kill();

@@ -67,26 +67,37 @@ pub async fn run_job(app: &Arc<AppState>, job: &job::Model, worker: &str) -> Res
 
 /// Runs `job`'s plan; with the project whose lease it took for that.
 async fn run(app: &Arc<AppState>, job: &job::Model, worker: &str) -> (Result<JobResult>, Option<ProjectId>) {
-    let plan = match plan::by_id(&app.db, job.tenant(), job.plan_id).await {
-        Ok(Some(plan)) => plan,
-        Ok(None) => return (Ok(JobResult::Done), None),
-        Err(e) => return (Err(e.into()), None),
-    };
-    if PlanStatus::parse(&plan.status).is_none_or(|s| s.is_terminal()) {
-        return (Ok(JobResult::Done), None);
-    }
     let now = app.clock.now();
-    match queue::acquire_lease(app, plan.project_id, worker, now).await {
-        Ok(true) => {}
-        Ok(false) => return (Ok(JobResult::RunAt(now + Duration::milliseconds(250))), None),
+    let plan = match plan_and_lease(app, job, worker, now).await {
+        Ok(Some((plan, true))) => plan,
+        Ok(Some((_, false))) => return (Ok(JobResult::RunAt(now + Duration::milliseconds(250))), None),
+        Ok(None) => return (Ok(JobResult::Done), None),
         Err(e) => return (Err(e), None),
-    }
+    };
     let project = plan.project_id;
     let result = match Run::load(app, plan).await {
         Ok(mut run) => run.go(job, worker).await,
         Err(e) => Err(e),
     };
     (result, Some(project))
+}
+
+/// `job`'s plan, unless it is gone or finished, and whether `worker` took its project's lease:
+/// one transaction.
+async fn plan_and_lease(
+    app: &AppState,
+    job: &job::Model,
+    worker: &str,
+    now: DateTime<Utc>,
+) -> Result<Option<(plan::Model, bool)>> {
+    let txn = crate::db::begin_write(&app.db).await?;
+    let plan = match plan::by_id(&txn, job.tenant(), job.plan_id).await? {
+        Some(plan) if PlanStatus::parse(&plan.status).is_some_and(|s| !s.is_terminal()) => plan,
+        _ => return Ok(None),
+    };
+    let leased = queue::take_lease(app, &txn, plan.project_id, worker, now).await?;
+    txn.commit().await?;
+    Ok(Some((plan, leased)))
 }
 
 /// One run of a plan: what is committed, and what is pending in memory.

@@ -134,11 +134,24 @@ pub async fn renew(app: &AppState, job: JobId, worker: &str, now: DateTime<Utc>)
 /// Takes (or renews) the lease on `project` for `holder`. `false` if someone else holds it.
 pub async fn acquire_lease(app: &AppState, project: ProjectId, holder: &str, now: DateTime<Utc>) -> Result<bool> {
     let txn = begin_write(&app.db).await?;
+    let acquired = take_lease(app, &txn, project, holder, now).await?;
+    txn.commit().await?;
+    Ok(acquired)
+}
+
+/// [`acquire_lease`] in the caller's write transaction (taken when it commits).
+pub async fn take_lease(
+    app: &AppState,
+    txn: &praetor_store::Txn,
+    project: ProjectId,
+    holder: &str,
+    now: DateTime<Utc>,
+) -> Result<bool> {
     let until = now + lease(app);
-    let existing = project_lease::lock(&txn, project).await?;
+    let existing = project_lease::lock(txn, project).await?;
     let acquired = match existing {
         None => praetor_store::insert(
-            &txn,
+            txn,
             project_lease::Model { project_id: project, holder: holder.to_string(), expires_at: until },
         )
         .await
@@ -148,11 +161,10 @@ pub async fn acquire_lease(app: &AppState, project: ProjectId, holder: &str, now
             let mut next = lease.clone();
             next.holder = holder.to_string();
             next.expires_at = until;
-            praetor_store::update(&txn, &before, next).await?;
+            praetor_store::update(txn, &before, next).await?;
             true
         }
         Some(_) => false,
     };
-    txn.commit().await?;
     Ok(acquired)
 }

@@ -114,12 +114,14 @@ impl PolicyStore {
         db: &C,
         tenant: Tenant,
         project: Option<ProjectId>,
-    ) -> Result<(Option<policy_version::Model>, Option<policy_version::Model>, Vec<PackRef>)> {
-        let org_v = latest(db, tenant, None).await?;
-        let prj_v = match project {
-            Some(p) => latest(db, tenant, Some(p)).await?,
-            None => None,
-        };
+    ) -> Result<(Option<i64>, Option<i64>, Vec<PackRef>)> {
+        // The numbers only: the documents are read when a version is not compiled yet.
+        let prj_scope = project.map(|p| scope_of(Some(p)));
+        let scopes: Vec<&str> = std::iter::once("org").chain(prj_scope.as_deref()).collect();
+        let numbers = policy_version::newest_numbers(db, tenant, &scopes).await?;
+        let number_of = |scope: &str| numbers.iter().find(|(s, _)| s == scope).map(|(_, n)| *n);
+        let org_v = number_of("org");
+        let prj_v = prj_scope.as_deref().and_then(number_of);
         let packs = policy_pack_subscription::of_org(db, tenant)
             .await?
             .into_iter()
@@ -181,15 +183,7 @@ impl PolicyStore {
                 prj_n = Some(n)
             }
         }
-        let org_v = match org_n {
-            Some(n) => Some(by_number(db, tenant, None, n).await?),
-            None => None,
-        };
-        let prj_v = match prj_n {
-            Some(n) => Some(by_number(db, tenant, Some(project), n).await?),
-            None => None,
-        };
-        self.assemble(db, tenant, Some(project), packs, org_v, prj_v).await
+        self.assemble(db, tenant, Some(project), packs, org_n, prj_n).await
     }
 
     async fn assemble<C: praetor_store::Conn>(
@@ -198,14 +192,14 @@ impl PolicyStore {
         tenant: Tenant,
         project: Option<ProjectId>,
         packs: Vec<PackRef>,
-        org_v: Option<policy_version::Model>,
-        prj_v: Option<policy_version::Model>,
+        org_n: Option<i64>,
+        prj_n: Option<i64>,
     ) -> Result<Arc<Loaded>> {
         let key = (
             tenant.org(),
             project,
-            org_v.as_ref().map(|v| v.version).unwrap_or(0),
-            prj_v.as_ref().map(|v| v.version).unwrap_or(0),
+            org_n.unwrap_or(0),
+            prj_n.unwrap_or(0),
             packs.iter().map(|(id, _, n)| (*id, *n)).collect::<Vec<_>>(),
         );
         if let Ok(map) = self.effective.lock()
@@ -213,6 +207,14 @@ impl PolicyStore {
         {
             return Ok(l.clone());
         }
+        let org_v = match org_n {
+            Some(n) => Some(by_number(db, tenant, None, n).await?),
+            None => None,
+        };
+        let prj_v = match (project, prj_n) {
+            (Some(p), Some(n)) => Some(by_number(db, tenant, Some(p), n).await?),
+            _ => None,
+        };
         let mut layers = Vec::new();
         let mut label = Vec::new();
         if let Some(f) = &self.federation {

@@ -95,10 +95,6 @@ pub fn plan_hash(steps: &[Step], decision: &PlanDecision) -> String {
     hex::encode(Sha256::digest(canonical_json(&doc).as_bytes()))
 }
 
-async fn find_project(app: &AppState, access: &OrgAccess, project: ProjectId) -> Result<project::Model> {
-    super::projects::find_by_id(app, access, project).await
-}
-
 /// Expands templates (`template` + `args`, and `plan.run` steps) into plain steps.
 fn expand(
     effective: &Effective,
@@ -287,10 +283,11 @@ async fn inputs(
     template: Option<&str>,
     args: Option<&Value>,
 ) -> Result<Inputs> {
-    let project = find_project(app, access, project).await?;
-    access.permit::<ops::PlanPropose>(Domain::Project(project.id))?;
-    // The policy's versions, the state and the groups in one snapshot.
+    // The project, the policy's versions, the state and the groups in one snapshot.
     let reads = crate::db::begin_reads(&app.db).await?;
+    let project = project::by_id(&reads, access.tenant(), project).await?.ok_or_else(|| Error::not_found("project"))?;
+    access.read_permit::<ops::ProjectRead>(Domain::Project(project.id), "project")?;
+    access.permit::<ops::PlanPropose>(Domain::Project(project.id))?;
     let policy = app.policies.effective(&reads, access.tenant(), Some(project.id)).await?;
     let state = store::current_state(&reads, access.tenant(), project.id).await?;
     let groups = crate::authz::proposer::groups_of(&reads, access, access.principal()).await?;
