@@ -82,6 +82,9 @@ pub async fn create_in(
     let actor = asked_by.clone().unwrap_or_else(|| vec![ActorRef::system("audit", "audit checkpoints")]);
     let mut w = app.write(actor).await?;
     let now = w.now();
+    // Two requests for the same head (a person's and the scheduler's) take turns on the chain
+    // head's lock: the second finds the first's checkpoint instead of inserting it again.
+    audit_head::lock(w.txn(), tenant).await?;
     if let Some(made) = audit_checkpoint::at(w.txn(), tenant, head.seq).await? {
         return Ok(Some(made));
     }
