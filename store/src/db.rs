@@ -151,11 +151,7 @@ pub async fn begin_write(db: &DatabaseConnection) -> Result<crate::Txn, DbErr> {
 /// Begins reads made together (see [`crate::Reads`]): a transaction on PostgreSQL, the pool
 /// on SQLite (a plain read there takes no lock and sets no scope).
 pub async fn begin_reads(db: &DatabaseConnection) -> Result<crate::Reads<'_>, DbErr> {
-    if db.get_database_backend() == DbBackend::Postgres {
-        Ok(crate::Reads::Txn(crate::Txn::new(db.begin().await?)))
-    } else {
-        Ok(crate::Reads::Pool(db))
-    }
+    if is_postgres(db) { Ok(crate::Reads::Txn(crate::Txn::new(db.begin().await?))) } else { Ok(crate::Reads::Pool(db)) }
 }
 
 /// `true` when the database answers a trivial query.

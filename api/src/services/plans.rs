@@ -7,7 +7,7 @@ use std::sync::Arc;
 use chrono::Duration;
 use praetor_policy::decide::Effective;
 use praetor_policy::title::{Titled, plan_title};
-use praetor_store::{PlanId, ProjectId, plan, project};
+use praetor_store::{PlanId, ProjectId, plan};
 use serde::Deserialize;
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
@@ -285,8 +285,7 @@ async fn inputs(
 ) -> Result<Inputs> {
     // The project, the policy's versions, the state and the groups in one snapshot.
     let reads = crate::db::begin_reads(&app.db).await?;
-    let project = project::by_id(&reads, access.tenant(), project).await?.ok_or_else(|| Error::not_found("project"))?;
-    access.read_permit::<ops::ProjectRead>(Domain::Project(project.id), "project")?;
+    let project = super::projects::find_by_id_on(&reads, access, project).await?;
     access.permit::<ops::PlanPropose>(Domain::Project(project.id))?;
     let policy = app.policies.effective(&reads, access.tenant(), Some(project.id)).await?;
     let state = store::current_state(&reads, access.tenant(), project.id).await?;

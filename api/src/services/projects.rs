@@ -50,7 +50,16 @@ pub async fn find_by_slug(app: &AppState, access: &OrgAccess, slug: &str) -> Res
 }
 
 pub async fn find_by_id(app: &AppState, access: &OrgAccess, id: ProjectId) -> Result<project::Model> {
-    let p = project::by_id(&app.db, access.tenant(), id).await?.ok_or_else(|| Error::not_found("project"))?;
+    find_by_id_on(&app.db, access, id).await
+}
+
+/// [`find_by_id`] on `db` (a caller's transaction or reads).
+pub async fn find_by_id_on<C: praetor_store::Conn>(
+    db: &C,
+    access: &OrgAccess,
+    id: ProjectId,
+) -> Result<project::Model> {
+    let p = project::by_id(db, access.tenant(), id).await?.ok_or_else(|| Error::not_found("project"))?;
     access.read_permit::<ops::ProjectRead>(Domain::Project(p.id), "project")?;
     Ok(p)
 }
